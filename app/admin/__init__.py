@@ -1,0 +1,1 @@
+"""Administration of people, groups and roles."""

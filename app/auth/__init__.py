@@ -1,0 +1,1 @@
+"""People, groups (assignment groups), roles and sign-in."""

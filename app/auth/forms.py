@@ -1,0 +1,54 @@
+"""Sign-in and account forms: input shape only; rules live in the services."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+def timezone_choices(default_label: str) -> list[tuple[str, str]]:
+    return [("", default_label)] + [(z, z.replace("_", " ")) for z in sorted(available_timezones())]
+
+
+class SignInForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[DataRequired("Enter your username."), Length(max=150)],
+        render_kw={"autocomplete": "username", "autofocus": True, "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password."), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField("Keep me signed in on this device")
+    next = HiddenField()
+
+
+class SignOutForm(FlaskForm):
+    """Sign-out is a POST with a CSRF token, so another site cannot sign anyone out."""
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired("Choose a new password."), Length(max=1024)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[EqualTo("new_password", "The two new passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class PreferencesForm(FlaskForm):
+    timezone = SelectField("Time zone", validate_choice=True)

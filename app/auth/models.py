@@ -1,0 +1,163 @@
+"""Users, groups and role grants.
+
+A group is also an assignment group (a queue) when ``is_assignment_group`` is set. Roles are
+granted per source: the directory manages its grants and a sync replaces only those, while a
+locally set grant stays until someone removes it. A user's roles are the union of both.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, true
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import TimestampMixin, str_enum
+from app.extensions import db
+from app.timeutils import utc_now
+
+
+class Role(enum.StrEnum):
+    EMPLOYEE = "employee"
+    AGENT = "agent"
+    SERVICE_OWNER = "service_owner"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            "employee": "Employee",
+            "agent": "Agent",
+            "service_owner": "Service owner",
+            "admin": "Administrator",
+        }[self.value]
+
+
+class AccountSource(enum.StrEnum):
+    LOCAL = "local"
+    LDAP = "ldap"
+
+
+class GrantSource(enum.StrEnum):
+    LOCAL = "local"
+    DIRECTORY = "directory"
+
+
+group_members = Table(
+    "group_members",
+    db.metadata,
+    Column("group_id", ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_group_members_user_id", "user_id"),
+)
+
+
+class RoleGrant(db.Model):
+    __tablename__ = "role_grants"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"), primary_key=True)
+    source: Mapped[GrantSource] = mapped_column(
+        str_enum(GrantSource, "grant_source"), primary_key=True
+    )
+    granted_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Usernames are compared case-insensitively, so they are stored lower-case.
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    department: Mapped[str | None] = mapped_column(String(200), index=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    location: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    source: Mapped[AccountSource] = mapped_column(
+        str_enum(AccountSource, "account_source"), default=AccountSource.LOCAL
+    )
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    last_login_at: Mapped[datetime | None]
+    # Optimistic locking: an edit based on an older version is refused, never silently merged.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
+    manager: Mapped[User | None] = relationship(
+        remote_side=[id], back_populates="reports", lazy="joined", innerjoin=False
+    )
+    reports: Mapped[list[User]] = relationship(
+        back_populates="manager", order_by="User.display_name"
+    )
+    role_grants: Mapped[list[RoleGrant]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+    groups: Mapped[list[Group]] = relationship(
+        secondary=group_members, back_populates="members", order_by="Group.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(grant.role for grant in self.role_grants)
+
+    def has_role(self, *roles: Role) -> bool:
+        """True when the user holds at least one of ``roles``."""
+        return not self.roles.isdisjoint(roles)
+
+    def roles_from(self, source: GrantSource) -> frozenset[Role]:
+        return frozenset(g.role for g in self.role_grants if g.source == source)
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.display_name.split() if p]
+        return "".join(p[0] for p in parts[:2]).upper() or self.username[:2].upper()
+
+
+class Group(TimestampMixin, db.Model):
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(150), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    description: Mapped[str | None] = mapped_column(Text)
+    manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    is_assignment_group: Mapped[bool] = mapped_column(default=True, server_default=true())
+    source: Mapped[AccountSource] = mapped_column(
+        str_enum(AccountSource, "account_source"), default=AccountSource.LOCAL
+    )
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
+    manager: Mapped[User | None] = relationship(lazy="joined")
+    members: Mapped[list[User]] = relationship(
+        secondary=group_members, back_populates="groups", order_by="User.display_name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Group {self.name}>"
+
+
+class SignInFailure(db.Model):
+    """One refused sign-in, kept for the throttling window (per username and per address)."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)

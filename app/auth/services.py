@@ -1,0 +1,317 @@
+"""Accounts and sign-in: the business rules, callable from views, CLI, jobs and tests.
+
+Services check rules, change rows, write the audit trail and flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app import audit
+from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, SignInFailure, User
+from app.errors import Conflict, DomainError, Invalid
+from app.extensions import db
+from app.timeutils import utc_now
+
+COMMON_PASSWORDS = frozenset(
+    {"password", "password123", "123456789012", "qwertyuiopas", "letmeinplease", "deskgraph"}
+)
+USER_FIELDS = ("display_name", "email", "department", "title", "phone", "location", "timezone")
+
+
+class SignInRefused(DomainError):
+    status = 401
+    title = "Sign-in refused"
+
+
+class SignInThrottled(DomainError):
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, -(-retry_after // 60))
+        super().__init__(
+            f"Too many failed sign-ins. Try again in {minutes} minute{'s' * (minutes != 1)}."
+        )
+        self.retry_after = retry_after
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def password_problems(password: str, username: str = "") -> list[str]:
+    """What makes ``password`` too weak for a local account (empty list: it is fine)."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    problems = []
+    if len(password) < minimum:
+        problems.append(f"Use at least {minimum} characters.")
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+        problems.append("This password is too easy to guess.")
+    if username and normalise_username(username) in password.lower():
+        problems.append("The password must not contain the username.")
+    return problems
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-a-real-password", method=method)
+
+
+def validate_timezone(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid({"timezone": f"{name!r} is not a known time zone."}) from None
+    return name
+
+
+def get_user_by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+def create_local_user(
+    *,
+    username: str,
+    display_name: str,
+    password: str | None,
+    roles: Iterable[Role] = (Role.EMPLOYEE,),
+    actor: User | None = None,
+    **fields: str | None,
+) -> User:
+    """Create a local account.
+
+    :raise Invalid: the username is taken or malformed, or the password is too weak.
+    """
+    username = normalise_username(username)
+    if not username or any(c.isspace() for c in username):
+        raise Invalid({"username": "A username is required and cannot contain spaces."})
+    if get_user_by_username(username) is not None:
+        raise Invalid({"username": f"The username {username!r} is already taken."})
+    if password is not None and (problems := password_problems(password, username)):
+        raise Invalid({"password": problems})
+    unknown = set(fields) - set(USER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown user fields: {sorted(unknown)}")
+    fields["timezone"] = validate_timezone(fields.get("timezone"))
+    user = User(
+        username=username,
+        display_name=display_name.strip() or username,
+        source=AccountSource.LOCAL,
+        password_hash=hash_password(password) if password else None,
+        **fields,
+    )
+    user.role_grants = [RoleGrant(role=r, source=GrantSource.LOCAL) for r in set(roles)]
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        actor,
+        "user",
+        user.id,
+        "created",
+        {"username": [None, username], **_roles_change((), roles)},
+    )
+    return user
+
+
+def _roles_change(before: Iterable[Role], after: Iterable[Role]) -> dict[str, list[list[str]]]:
+    old, new = sorted(r.value for r in before), sorted(r.value for r in set(after))
+    return {} if old == new else {"roles": [old, new]}
+
+
+def _failures_since(column: object, value: str, cutoff: datetime) -> tuple[int, datetime | None]:
+    row = db.session.execute(
+        select(func.count(), func.min(SignInFailure.failed_at)).where(
+            column == value, SignInFailure.failed_at > cutoff
+        )
+    ).one()
+    return row[0], row[1]
+
+
+def check_throttle(username: str, address: str, now: datetime) -> None:
+    """:raise SignInThrottled: too many recent failures for this username or address."""
+    config = current_app.config
+    window = timedelta(seconds=config["SIGNIN_WINDOW_SECONDS"])
+    cutoff = now - window
+    for column, value, limit in (
+        (SignInFailure.username, username, config["SIGNIN_MAX_FAILURES"]),
+        (SignInFailure.address, address, config["SIGNIN_MAX_FAILURES_PER_ADDRESS"]),
+    ):
+        count, oldest = _failures_since(column, value, cutoff)
+        if count >= limit and oldest is not None:
+            raise SignInThrottled(max(1, int((oldest + window - now).total_seconds())))
+
+
+def record_failure(username: str, address: str, now: datetime) -> None:
+    window = timedelta(seconds=current_app.config["SIGNIN_WINDOW_SECONDS"])
+    db.session.execute(delete(SignInFailure).where(SignInFailure.failed_at < now - window))
+    db.session.add(SignInFailure(username=username, address=address, failed_at=now))
+    db.session.flush()
+
+
+def authenticate(
+    username: str, password: str, *, address: str, now: datetime | None = None
+) -> User:
+    """Check a local account's credentials and record the sign-in.
+
+    A failure is recorded for throttling; the caller must commit in both cases so that it
+    counts. The message never says whether the username exists.
+
+    :raise SignInThrottled: too many recent failures for this username or address.
+    :raise SignInRefused: unknown user, wrong password, or deactivated account.
+    """
+    now = now or utc_now()
+    username = normalise_username(username)
+    check_throttle(username, address, now)
+    user = get_user_by_username(username) if username else None
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    stored = user.password_hash if user is not None and user.password_hash else None
+    # Hash even when there is no account, so response time does not reveal which names exist.
+    valid = check_password_hash(stored or _dummy_hash(method), password) and stored is not None
+    if not password or not valid or user is None:
+        record_failure(username, address, now)
+        raise SignInRefused("The username or password is not correct.")
+    if not user.is_active:
+        record_failure(username, address, now)
+        raise SignInRefused("This account is deactivated. Contact the service desk.")
+    db.session.execute(delete(SignInFailure).where(SignInFailure.username == username))
+    user.last_login_at = now
+    db.session.flush()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """:raise Invalid: the current password is wrong or the new one is too weak."""
+    if user.source != AccountSource.LOCAL:
+        raise Conflict("This account's password is managed by the directory.")
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise Invalid({"current_password": "The current password is not correct."})
+    if problems := password_problems(new, user.username):
+        raise Invalid({"new_password": problems})
+    user.password_hash = hash_password(new)
+    audit.record(user, "user", user.id, "password_changed", {})
+    db.session.flush()
+
+
+def reset_password(user: User, new: str, *, actor: User) -> None:
+    """An administrator sets a local account's password. :raise Invalid: too weak."""
+    if user.source != AccountSource.LOCAL:
+        raise Conflict("This account's password is managed by the directory.")
+    if problems := password_problems(new, user.username):
+        raise Invalid({"password": problems})
+    user.password_hash = hash_password(new)
+    audit.record(actor, "user", user.id, "password_reset", {})
+    db.session.flush()
+
+
+def update_profile(user: User, *, actor: User, **values: str | None) -> dict[str, list]:
+    """Change a user's descriptive fields; returns the audited differences."""
+    unknown = set(values) - set(USER_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown user fields: {sorted(unknown)}")
+    if "timezone" in values:
+        values["timezone"] = validate_timezone(values["timezone"])
+    before = {k: getattr(user, k) for k in values}
+    clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
+    changes = audit.diff(before, clean)
+    for field, (_old, new) in changes.items():
+        setattr(user, field, new)
+    if changes:
+        audit.record(actor, "user", user.id, "updated", changes)
+        db.session.flush()
+    return changes
+
+
+def _admins_left(excluding: User) -> int:
+    return db.session.scalar(
+        select(func.count(func.distinct(RoleGrant.user_id)))
+        .join(User, User.id == RoleGrant.user_id)
+        .where(RoleGrant.role == Role.ADMIN, User.is_active, User.id != excluding.id)
+    )
+
+
+def set_local_roles(user: User, roles: Iterable[Role], *, actor: User) -> None:
+    """Replace the roles granted locally; grants managed by the directory stay as they are.
+
+    :raise Invalid: this would leave the desk without an active administrator, or an
+        administrator would take their own admin role away.
+    """
+    wanted = set(roles)
+    before = user.roles
+    still_admin = Role.ADMIN in wanted or Role.ADMIN in user.roles_from(GrantSource.DIRECTORY)
+    if Role.ADMIN in before and not still_admin:
+        if user.id == actor.id:
+            raise Invalid({"roles": "You cannot remove your own administrator role."})
+        if _admins_left(excluding=user) == 0:
+            raise Invalid({"roles": "The desk needs at least one active administrator."})
+    kept = [g for g in user.role_grants if g.source != GrantSource.LOCAL or g.role in wanted]
+    have = {g.role for g in kept if g.source == GrantSource.LOCAL}
+    user.role_grants = kept + [
+        RoleGrant(role=r, source=GrantSource.LOCAL) for r in sorted(wanted - have)
+    ]
+    db.session.flush()
+    if changes := _roles_change(before, user.roles):
+        audit.record(actor, "user", user.id, "roles_changed", changes)
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    """Activate or deactivate an account; accounts are never deleted (their history stays).
+
+    :raise Invalid: a user deactivating themselves, or the last active administrator.
+    """
+    if user.is_active == active:
+        return
+    if not active:
+        if user.id == actor.id:
+            raise Invalid({"active": "You cannot deactivate your own account."})
+        if user.has_role(Role.ADMIN) and _admins_left(excluding=user) == 0:
+            raise Invalid({"active": "The desk needs at least one active administrator."})
+    user.is_active = active
+    audit.record(
+        actor,
+        "user",
+        user.id,
+        "activated" if active else "deactivated",
+        {"is_active": [not active, active]},
+    )
+    db.session.flush()
+
+
+def set_manager(user: User, manager: User | None, *, actor: User | None) -> bool:
+    """Set who a person reports to; returns whether it changed.
+
+    :raise Invalid: the person would manage themselves, directly or through the chain.
+    """
+    if (manager.id if manager else None) == user.manager_id:
+        return False
+    seen = {user.id}
+    step = manager
+    while step is not None:
+        if step.id in seen:
+            raise Invalid({"manager": "This would make a person their own manager."})
+        seen.add(step.id)
+        step = step.manager
+    before = user.manager.username if user.manager else None
+    user.manager = manager
+    audit.record(
+        actor,
+        "user",
+        user.id,
+        "updated",
+        {"manager": [before, manager.username if manager else None]},
+    )
+    db.session.flush()
+    return True

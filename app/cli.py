@@ -1,0 +1,87 @@
+"""Command-line tools: ``flask users ...`` and ``flask deskgraph ...``.
+
+Commands call the same services as the views and commit once at the end.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.auth import services
+from app.auth.models import Role
+from app.errors import Invalid
+from app.extensions import db
+
+users_cli = AppGroup("users", help="Manage local accounts.")
+deskgraph_cli = AppGroup("deskgraph", help="Set up and look after this desk.")
+demo_cli = AppGroup("demo", help="The demo organisation.")
+deskgraph_cli.add_command(demo_cli)
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    raise click.ClickException(message)
+
+
+@users_cli.command("create-admin")
+@click.option("--username", default="admin", show_default=True)
+@click.option("--display-name", default="Administrator", show_default=True)
+@click.option("--email", default=None)
+@click.password_option(
+    "--password",
+    envvar="DESKGRAPH_ADMIN_PASSWORD",
+    help="Prompted for when absent (or read from DESKGRAPH_ADMIN_PASSWORD).",
+)
+def create_admin(username: str, display_name: str, email: str | None, password: str) -> None:
+    """Create a local administrator account (the first admin, or one for a site without a
+    directory)."""
+    try:
+        user = services.create_local_user(
+            username=username,
+            display_name=display_name,
+            password=password,
+            roles=(Role.ADMIN, Role.EMPLOYEE),
+            email=email,
+        )
+    except Invalid as error:
+        _fail("; ".join(m for messages in error.field_errors.values() for m in messages))
+    db.session.commit()
+    click.echo(f"Administrator {user.username!r} created. Sign in at /login.")
+
+
+@users_cli.command("grant-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+def grant_role(username: str, role: str) -> None:
+    """Grant a role to an existing person (e.g. give back admin to someone locked out)."""
+    user = services.get_user_by_username(username)
+    if user is None:
+        _fail(f"No person has the username {username!r}.")
+    from app.auth.models import GrantSource
+
+    local = user.roles_from(GrantSource.LOCAL) | {Role(role)}
+    services.set_local_roles(user, local, actor=user)
+    db.session.commit()
+    click.echo(f"{user.username} now holds: {', '.join(sorted(r.value for r in user.roles))}.")
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo organisation (people, managers, groups). Safe to run again."""
+    from app.demo import load_organisation, read_organisation
+
+    report = load_organisation(read_organisation())
+    db.session.commit()
+    click.echo(
+        f"Demo organisation: {report.people_added} people and {report.groups_added} groups added."
+    )
+    click.echo("Demo sign-ins (username / password — roles):")
+    for username, password, roles in report.credentials:
+        click.echo(f"  {username:<9} / {password}  — {roles}")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(deskgraph_cli)

@@ -1,0 +1,1 @@
+"""The configuration database and its dependency graph."""

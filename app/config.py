@@ -1,0 +1,159 @@
+"""Configuration: the only module that reads the environment.
+
+Every setting comes from an environment variable (or a ``.env`` file in the working directory,
+which never overrides a variable that is already set) and has a documented default; the table
+in README.md lists them. ``load_config`` turns that environment into the mapping that
+``create_app`` hands to Flask, and refuses to start a production instance on unsafe settings.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+ENVIRONMENTS = ("development", "production", "testing")
+MIN_SECRET_KEY_LENGTH = 32
+WEAK_SECRET_KEYS = {"secret", "changeme", "change-me", "dev", "development", "password", "test"}
+SECRET_KEY_FILE = "secret_key"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message names the variable and what it expects."""
+
+
+def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the process environment, completed by a ``.env`` file in the working directory."""
+    if environ is not None:
+        return dict(environ)
+    merged = {k: v for k, v in dotenv_values(Path.cwd() / ".env").items() if v is not None}
+    merged.update(os.environ)
+    return merged
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def normalise_database_url(url: str) -> str:
+    """Point PostgreSQL URLs at psycopg 3 whatever spelling the operator used."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -> str:
+    key = env.get("SECRET_KEY", "").strip()
+    if environment == "production":
+        if not key:
+            raise ConfigError(
+                "SECRET_KEY is not set. Production needs a fixed random key of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters, e.g. "
+                '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
+            )
+        if len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in WEAK_SECRET_KEYS:
+            raise ConfigError(
+                f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} "
+                "random characters."
+            )
+        return key
+    if key:
+        return key
+    # Development and testing: generate one key and keep it, so sessions survive restarts.
+    path = instance_path / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Wait for a writer instead of failing at once with "database is locked".
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True, "pool_recycle": 1800}
+
+
+def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build Flask's configuration from the environment.
+
+    :raise ConfigError: a variable is malformed, or production settings are unsafe.
+    """
+    env = read_environment(environ)
+    environment = env.get("DESKGRAPH_ENV", "development").strip().lower() or "development"
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(f"DESKGRAPH_ENV must be one of {', '.join(ENVIRONMENTS)}")
+
+    timezone = env.get("DESKGRAPH_TIMEZONE", "").strip() or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"DESKGRAPH_TIMEZONE must be an IANA time zone such as Europe/Paris, got {timezone!r}"
+        ) from None
+
+    database_url = normalise_database_url(
+        env.get("DATABASE_URL", "").strip() or f"sqlite:///{instance_path / 'deskgraph.sqlite3'}"
+    )
+    production = environment == "production"
+    config: dict[str, Any] = {
+        "DESKGRAPH_ENV": environment,
+        "TESTING": environment == "testing",
+        "SECRET_KEY": _secret_key(env, instance_path, environment),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
+        "DESKGRAPH_TIMEZONE": timezone,
+        "MAX_CONTENT_LENGTH": _int(env, "DESKGRAPH_MAX_UPLOAD_MB", 25) * 1024 * 1024,
+        "LOG_LEVEL": env.get("DESKGRAPH_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        "SIGNIN_MAX_FAILURES": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES", 5),
+        "SIGNIN_MAX_FAILURES_PER_ADDRESS": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES_PER_IP", 30),
+        "SIGNIN_WINDOW_SECONDS": _int(env, "DESKGRAPH_SIGNIN_WINDOW_MINUTES", 15) * 60,
+        "PASSWORD_MIN_LENGTH": _int(env, "DESKGRAPH_PASSWORD_MIN_LENGTH", 12, minimum=8),
+        # werkzeug's default is scrypt; tests trade strength for speed with a cheap method.
+        "PASSWORD_HASH_METHOD": env.get("DESKGRAPH_PASSWORD_HASH", "").strip() or "scrypt",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env, "DESKGRAPH_SECURE_COOKIES", production),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _bool(env, "DESKGRAPH_SECURE_COOKIES", production),
+        "PER_PAGE": _int(env, "DESKGRAPH_PER_PAGE", 25),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "TRUSTED_PROXIES": _int(env, "DESKGRAPH_TRUSTED_PROXIES", 0, minimum=0),
+    }
+    # Directory settings (LDAP_URL, LDAP_BIND_DN, ...) pass through as they are; the directory
+    # package validates them. An unset LDAP_URL means "no directory": local accounts only.
+    config.update({k: v for k, v in env.items() if k.startswith("LDAP_")})
+    config.setdefault("LDAP_URL", "")
+    return config

@@ -1,0 +1,191 @@
+"""One error vocabulary for services, and the handlers that turn errors into pages or JSON.
+
+Services raise ``NotFound``, ``Forbidden``, ``Conflict`` or ``Invalid``; views and the API
+catch ``Invalid`` to put field errors back on a form, and whatever escapes is rendered here
+with the right status and a message a person understands, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule refused the request; ``status`` is the HTTP status it maps to."""
+
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Not allowed"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class Invalid(DomainError):
+    """Input that passed the form's shape checks but breaks a rule; errors are per field."""
+
+    status = 422
+    title = "Please check your input"
+
+    def __init__(self, field_errors: Mapping[str, str | list[str]], message: str = "") -> None:
+        self.field_errors = {
+            field: [errors] if isinstance(errors, str) else list(errors)
+            for field, errors in field_errors.items()
+        }
+        first = next(iter(self.field_errors.values()), [""])[0]
+        super().__init__(message or first or "The input is not valid.")
+
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Please go back and try again."),
+    403: ("Not allowed", "You do not have permission to see this page or do this action."),
+    404: (
+        "Page not found",
+        "There is nothing at this address. It may have moved or never existed.",
+    ),
+    405: ("Method not allowed", "This address does not accept that kind of request."),
+    409: ("Conflict", "Someone else changed this in the meantime."),
+    413: ("Too large", "What you sent is larger than this desk accepts."),
+    422: ("Please check your input", "Some of what you entered is not valid."),
+    429: ("Too many attempts", "Please wait a moment before trying again."),
+    500: ("Something went wrong", "The desk hit an unexpected error. It has been logged."),
+    503: ("Unavailable", "A service the desk depends on is not reachable right now."),
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(
+    status: int,
+    message: str | None = None,
+    fields: Mapping[str, list[str]] | None = None,
+) -> ResponseReturnValue:
+    """Render an error as an HTML page or a JSON envelope, whichever the client asked for."""
+    title, default_message = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+    message = message or default_message
+    request_id = getattr(g, "request_id", None)
+    if wants_json():
+        body = {"error": {"status": status, "title": title, "message": message}}
+        if fields:
+            body["error"]["fields"] = dict(fields)
+        if request_id:
+            body["error"]["request_id"] = request_id
+        return jsonify(body), status
+    page = render_template(
+        "errors/error.html",
+        status=status,
+        title=title,
+        message=message,
+        fields=fields or {},
+        request_id=request_id,
+    )
+    return page, status
+
+
+def check_version(obj: object, submitted: object, what: str = "This record") -> None:
+    """Refuse an edit made on an older version of ``obj`` (optimistic locking).
+
+    :raise Conflict: the record changed since the form was loaded.
+    """
+    if submitted in (None, ""):
+        return
+    current = obj.version
+    try:
+        stale = int(str(submitted)) != current
+    except ValueError:
+        raise Invalid({"version": "The form's version marker is malformed."}) from None
+    if stale:
+        raise Conflict(
+            f"{what} was changed by someone else after you opened it. Your changes were not "
+            "saved: review the current values below and make your change again."
+        )
+
+
+def register_error_handlers(app: Flask) -> None:
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.extensions import db
+
+    @app.errorhandler(StaleDataError)
+    def stale(error: StaleDataError) -> ResponseReturnValue:
+        db.session.rollback()
+        return error_response(
+            409, "Someone else saved a change at the same moment. Reload and try again."
+        )
+
+    @app.errorhandler(IntegrityError)
+    def integrity(error: IntegrityError) -> ResponseReturnValue:
+        db.session.rollback()
+        log.warning("integrity error: %s", error.orig)
+        return error_response(
+            409, "This conflicts with data saved in the meantime. Reload and try again."
+        )
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError) -> ResponseReturnValue:
+        fields = error.field_errors if isinstance(error, Invalid) else None
+        return error_response(error.status, error.message, fields)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> ResponseReturnValue:
+        return error_response(
+            400,
+            "This form has expired or did not come from this site. "
+            "Reload the page and submit it again.",
+        )
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return error_response(
+            413, f"What you sent is larger than the limit of {limit // (1024 * 1024)} MB."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        status = error.code or 500
+        # Werkzeug's own descriptions are written for developers; keep ours unless a view
+        # passed a specific message with abort(status, "...").
+        custom = error.description if error.description != type(error).description else None
+        response = error_response(status, custom)
+        if status == 405 and error.valid_methods:
+            body, code = response  # type: ignore[misc]
+            return body, code, {"Allow": ", ".join(error.valid_methods)}
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> ResponseReturnValue:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500)

@@ -1,0 +1,1 @@
+"""Incident management: report, triage, work and resolve what is broken."""

@@ -1,0 +1,1 @@
+"""Operations: request ids, logging, security headers and the health endpoint."""

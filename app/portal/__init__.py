@@ -1,0 +1,1 @@
+"""The employee portal: the home page of everyone who works here."""

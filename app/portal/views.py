@@ -1,0 +1,41 @@
+"""The home page: what each person can do here, by role."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.auth import groups as group_services
+from app.auth.models import Group, Role, User
+from app.extensions import db
+from app.policy import signed_in
+
+bp = Blueprint("portal", __name__, template_folder="templates")
+
+
+@bp.get("/")
+@signed_in
+def home() -> ResponseReturnValue:
+    my_queues = [g for g in current_user.groups if g.is_assignment_group]
+    owned = list(
+        db.session.scalars(
+            select(Group).where(Group.manager_id == current_user.id).order_by(Group.name)
+        )
+    )
+    admin_counts = None
+    if current_user.has_role(Role.ADMIN):
+        admin_counts = {
+            "people": db.session.scalar(
+                select(func.count()).select_from(User).where(User.is_active)
+            ),
+            "groups": db.session.scalar(select(func.count()).select_from(Group)),
+        }
+    return render_template(
+        "portal/home.html",
+        my_queues=my_queues,
+        owned=owned,
+        sizes=group_services.member_counts([g.id for g in my_queues + owned]),
+        admin_counts=admin_counts,
+    )

@@ -1,0 +1,1 @@
+"""Service requests: the catalog, approvals and fulfilment tasks."""

@@ -1,0 +1,1 @@
+"""SLA policies, business calendars, the SLA clock and compliance reports."""

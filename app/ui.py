@@ -1,0 +1,146 @@
+"""The UI shell's helpers: navigation per role, time display, pagination arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_login import current_user
+
+from app import policy
+from app.timeutils import to_zone
+from app.version import __version__
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    icon: str
+    action: str
+    # Endpoint prefixes of the pages that belong under this link (besides its own endpoint).
+    also: tuple[str, ...] = ()
+
+    def is_current(self, endpoint: str | None) -> bool:
+        return bool(endpoint) and (endpoint == self.endpoint or endpoint.startswith(self.also))
+
+
+@dataclass(frozen=True)
+class NavSection:
+    title: str
+    items: tuple[NavItem, ...]
+
+
+NAVIGATION = (
+    NavSection(
+        "Self-service",
+        (
+            NavItem("Home", "portal.home", "house", policy.SIGNED_IN),
+            NavItem("Service catalog", "requests.catalog", "bag", "portal.use"),
+        ),
+    ),
+    NavSection(
+        "Agent console",
+        (
+            NavItem("Queues", "incidents.console", "inboxes", "incidents.console"),
+            NavItem("Configuration items", "cmdb.index", "diagram-3", "cmdb.browse"),
+        ),
+    ),
+    NavSection(
+        "Service owner",
+        (NavItem("SLA & reports", "sla.index", "speedometer2", "sla.reports"),),
+    ),
+    NavSection(
+        "Administration",
+        (
+            NavItem(
+                "People",
+                "admin.users",
+                "people",
+                "admin.users",
+                also=(
+                    "admin.user",
+                    "admin.create_user",
+                    "admin.update_user",
+                    "admin.update_roles",
+                    "admin.set_active",
+                    "admin.reset_password",
+                ),
+            ),
+            NavItem(
+                "Groups",
+                "admin.groups",
+                "diagram-2",
+                "groups.view",
+                also=(
+                    "admin.group",
+                    "admin.create_group",
+                    "admin.update_group",
+                    "admin.add_members",
+                    "admin.remove_member",
+                ),
+            ),
+        ),
+    ),
+)
+
+
+def navigation_for(user: Any) -> list[NavSection]:
+    """The sections and links this user may use; empty sections are left out."""
+    sections = []
+    for section in NAVIGATION:
+        items = tuple(item for item in section.items if policy.can(user, item.action))
+        if items:
+            sections.append(NavSection(section.title, items))
+    return sections
+
+
+def viewer_timezone() -> str:
+    zone = getattr(current_user, "timezone", None) if current_user else None
+    return zone or current_app.config["DESKGRAPH_TIMEZONE"]
+
+
+def format_datetime(value: datetime | None, style: str = "long") -> str:
+    """A UTC timestamp in the viewer's time zone: ``23 Nov 2026, 14:05`` (or ``short``)."""
+    local = to_zone(value, viewer_timezone())
+    if local is None:
+        return "—"
+    if style == "short":
+        return local.strftime("%d %b %H:%M")
+    return local.strftime("%d %b %Y, %H:%M %Z").lstrip("0")
+
+
+def page_args(default_per_page: int | None = None) -> tuple[int, int]:
+    """``page`` and ``per_page`` from the query string, clamped to sane values."""
+    per_page_default = default_per_page or current_app.config["PER_PAGE"]
+    page = request.args.get("page", 1, type=int) or 1
+    per_page = request.args.get("per_page", per_page_default, type=int) or per_page_default
+    return max(page, 1), min(max(per_page, 5), 100)
+
+
+def url_with(**changes: Any) -> str:
+    """The current URL with some query arguments changed (``None`` removes one)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    from flask import url_for
+
+    return url_for(request.endpoint or "portal.home", **(request.view_args or {}), **args)
+
+
+def init_templates(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        can=lambda action, obj=None: policy.can(current_user, action, obj),
+        url_with=url_with,
+        deskgraph_version=__version__,
+    )
+    app.jinja_env.filters["datetime"] = format_datetime
+
+    @app.context_processor
+    def shell() -> dict[str, Any]:
+        return {"navigation": navigation_for(current_user) if current_user else []}
