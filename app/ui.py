@@ -112,6 +112,17 @@ def format_datetime(value: datetime | None, style: str = "long") -> str:
     return local.strftime("%d %b %Y, %H:%M %Z").lstrip("0")
 
 
+def audit_value(value: Any) -> str:
+    """An audited old or new value as a person reads it."""
+    if value is None or value == [] or value == "":
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def page_args(default_per_page: int | None = None) -> tuple[int, int]:
     """``page`` and ``per_page`` from the query string, clamped to sane values."""
     per_page_default = default_per_page or current_app.config["PER_PAGE"]
@@ -140,6 +151,7 @@ def init_templates(app: Flask) -> None:
         deskgraph_version=__version__,
     )
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["audit_value"] = audit_value
 
     @app.context_processor
     def shell() -> dict[str, Any]:

@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     HiddenField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -16,7 +17,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from app.auth.models import Role
 from app.forms import MultiCheckboxField
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
 class UserFilterForm(FlaskForm):
@@ -26,10 +27,19 @@ class UserFilterForm(FlaskForm):
         csrf = False
 
     q = StringField("Search", validators=[Optional(), Length(max=200)])
-    role = SelectField("Role", choices=[("", "Any role"), *ROLE_CHOICES], validate_choice=True)
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice("", "Any role"), *ROLE_CHOICES],
+        default="",
+        validate_choice=True,
+    )
     status = SelectField(
         "Status",
-        choices=[("active", "Active"), ("inactive", "Deactivated"), ("all", "All")],
+        choices=[
+            SelectChoice("active", "Active"),
+            SelectChoice("inactive", "Deactivated"),
+            SelectChoice("all", "All"),
+        ],
         default="active",
     )
     department = StringField("Department", validators=[Optional(), Length(max=200)])

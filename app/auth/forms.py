@@ -5,12 +5,20 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
-def timezone_choices(default_label: str) -> list[tuple[str, str]]:
-    return [("", default_label)] + [(z, z.replace("_", " ")) for z in sorted(available_timezones())]
+def timezone_choices(default_label: str) -> list[SelectChoice]:
+    zones = sorted(available_timezones())
+    return [SelectChoice("", default_label)] + [SelectChoice(z, z.replace("_", " ")) for z in zones]
 
 
 class SignInForm(FlaskForm):

@@ -1,0 +1,90 @@
+"""A live Deskgraph (SQLite, demo organisation) and Debian's headless Chromium via Playwright.
+
+Chromium comes from the system (``/usr/bin/chromium``, installed by scripts/test); Playwright
+never downloads a browser. Screenshots of each test land in ``test-results/`` for review.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.conftest import STRICT, build_app, migrate
+
+CHROMIUM = os.environ.get("DESKGRAPH_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """The app's own access log is enough."""
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from app.demo import load_organisation, read_organisation
+    from app.extensions import db
+
+    folder = tmp_path_factory.mktemp("live")
+    app = build_app(f"sqlite:///{folder / 'live.sqlite3'}", folder / "instance")
+    migrate(app)
+    with app.app_context():
+        load_organisation(read_organisation())
+        db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not os.access(CHROMIUM, os.X_OK):
+        message = f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does)"
+        if STRICT:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh browser page; console errors (a CSP violation, a missing asset) fail the test."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    errors: list[str] = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.console_errors = errors
+    yield tab
+    RESULTS.mkdir(exist_ok=True)
+    tab.screenshot(path=str(RESULTS / f"{request.node.name}.png"), full_page=True)
+    context.close()

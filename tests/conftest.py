@@ -1,0 +1,259 @@
+"""Shared fixtures.
+
+Every test that uses ``app``, ``db`` or ``client`` runs twice: on SQLite and on PostgreSQL
+(127.0.0.1:5432, database ``test``, in a schema of its own that is dropped afterwards). The
+schema is built once per backend by running the migrations; each test then runs inside an
+outer transaction that is rolled back, so tests see a clean database without rebuilding it.
+
+If PostgreSQL is unreachable, its half of the suite is skipped with a loud warning, or fails
+when ``DESKGRAPH_TEST_STRICT=1`` (the README's test command sets it).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+POSTGRES_URL = os.environ.get(
+    "DESKGRAPH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+STRICT = os.environ.get("DESKGRAPH_TEST_STRICT") == "1"
+PASSWORD = "correct horse battery"
+CSRF_INPUT = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"'
+)
+
+_postgres_problem: list[str] = []
+
+
+def testing_environ(database_url: str, **extra: str) -> dict[str, str]:
+    """The settings of a test application (the process environment is not read)."""
+    return {
+        "DESKGRAPH_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DESKGRAPH_PASSWORD_HASH": "pbkdf2:sha256:1000",
+        "DESKGRAPH_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def build_app(database_url: str, instance_path: Path, **extra: str) -> Flask:
+    from app import create_app
+
+    return create_app(testing_environ(database_url, **extra), instance_path=instance_path)
+
+
+def migrate(app: Flask) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+def _postgres_schema_url(schema: str) -> str:
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+
+def _postgres_unreachable() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except OperationalError as error:
+        return str(error.orig).strip().splitlines()[0]
+    return None
+
+
+def _skip_or_fail_postgres(problem: str) -> None:
+    message = f"PostgreSQL at {POSTGRES_URL} is unreachable: {problem}"
+    if STRICT:
+        pytest.fail(message + " (DESKGRAPH_TEST_STRICT=1)", pytrace=False)
+    if not _postgres_problem:
+        _postgres_problem.append(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> Iterator[str]:
+    """A fresh schema in the ``test`` database for this test process; dropped at the end."""
+    problem = _postgres_unreachable()
+    if problem:
+        _skip_or_fail_postgres(problem)
+    schema = f"dg_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield schema
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'deskgraph.sqlite3'}"
+    return _postgres_schema_url(request.getfixturevalue("postgres_schema"))
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One application per backend for the whole session, with the migrated schema."""
+    application = build_app(database_url, tmp_path_factory.mktemp("instance"))
+    migrate(application)
+    yield application
+    from app.extensions import db as _db
+
+    with application.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """The database inside a transaction rolled back after the test.
+
+    The app's engine is swapped for one connection holding an outer transaction; sessions
+    join it with SAVEPOINTs, so code under test may commit and roll back freely.
+    """
+    from app.extensions import db as _db
+
+    with app.app_context():
+        engines = _db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection
+        _db.session.session_factory.kw["join_transaction_mode"] = "create_savepoint"
+        _db.session.remove()
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            transaction.rollback()
+            connection.close()
+            engines[None] = engine
+
+
+class Client:
+    """A test client that signs in and sends CSRF tokens like a browser does.
+
+    Each request runs in an empty ``contextvars`` context, so it gets its own application
+    context, ``g`` and database session, as in a server, instead of reusing the test's.
+    """
+
+    def __init__(self, flask_client: FlaskClient) -> None:
+        self._client = flask_client
+        self._token: str | None = None
+
+    def open(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = contextvars.Context().run(self._client.open, url, method=method, **kwargs)
+        self._remember_token(response)
+        return response
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.open("GET", url, **kwargs)
+
+    def _remember_token(self, response: Any) -> None:
+        if response.mimetype == "text/html":
+            match = CSRF_INPUT.search(response.get_data(as_text=True))
+            if match:
+                self._token = match.group(1) or match.group(2)
+
+    def csrf_token(self) -> str:
+        if self._token is None:
+            self.get("/login")
+        if self._token is None:  # signed in: every page carries the sign-out form's token
+            self.get("/account")
+        assert self._token, "no CSRF token found"
+        return self._token
+
+    def post(
+        self, url: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kwargs: Any
+    ) -> Any:
+        form = dict(data or {})
+        if csrf:
+            form.setdefault("csrf_token", self.csrf_token())
+        return self.open("POST", url, data=form, **kwargs)
+
+    def login(self, username: str, password: str = PASSWORD) -> Any:
+        self._token = None
+        self.get("/login")  # fresh token for the anonymous session
+        response = self.post("/login", {"username": username, "password": password})
+        self._token = None  # the session was renewed on sign-in
+        return response
+
+
+@pytest.fixture
+def client(app: Flask, db: Any) -> Client:
+    return Client(app.test_client())
+
+
+@pytest.fixture
+def make_user(db: Any) -> Any:
+    """Builder: ``make_user("ann", roles=["agent"], password=...)`` → a committed User."""
+    from app.auth import services
+    from app.auth.models import Role
+
+    def make(
+        username: str | None = None,
+        *,
+        roles: list[str] | tuple[str, ...] = ("employee",),
+        password: str | None = PASSWORD,
+        **fields: Any,
+    ) -> Any:
+        username = username or f"user{uuid.uuid4().hex[:8]}"
+        fields.setdefault("display_name", username.title())
+        user = services.create_local_user(
+            username=username, password=password, roles=[Role(r) for r in roles], **fields
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def signed_in(client: Client, make_user: Any) -> Any:
+    """Builder: a client signed in as a new user holding ``roles``."""
+
+    def sign_in(*roles: str, username: str | None = None) -> tuple[Client, Any]:
+        user = make_user(username, roles=roles)
+        response = client.login(user.username)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client, user
+
+    return sign_in
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _postgres_problem:
+        terminalreporter.section("PostgreSQL NOT TESTED", sep="!", red=True, bold=True)
+        terminalreporter.line(_postgres_problem[0], red=True, bold=True)
+        terminalreporter.line(
+            "Half of the suite was skipped. Start PostgreSQL (see README) and run again.",
+            red=True,
+            bold=True,
+        )

@@ -1,0 +1,115 @@
+"""Error pages, bad input, the health check and request ids."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.conftest import Client, build_app
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "Page not found" in body
+    assert "Traceback" not in body
+
+
+def test_wrong_method_is_405_with_allow_header(client):
+    response = client.open("DELETE", "/login")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert "does not accept" in response.get_data(as_text=True)
+
+
+def test_oversized_post_is_413(app, client):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post("/login", {"username": "x", "password": "y" * (limit + 10)})
+    assert response.status_code == 413
+    assert "larger than the limit" in response.get_data(as_text=True)
+
+
+def test_json_clients_get_a_json_error_envelope(client):
+    response = client.get("/nothing-here", headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    error = response.get_json()["error"]
+    assert error["status"] == 404
+    assert error["message"]
+    assert error["request_id"]
+
+
+def test_unexpected_errors_show_no_stack_trace(tmp_path, caplog):
+    app = build_app(f"sqlite:///{tmp_path / 'x.sqlite3'}", tmp_path / "instance")
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    app.view_functions["boom"].policy_action = "public"
+    client = Client(app.test_client())
+    with caplog.at_level(logging.ERROR, logger="app"):
+        response = client.get("/boom", headers={"X-Request-ID": "req-42"})
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Something went wrong" in body
+    assert "req-42" in body
+    assert "secret internals" not in body
+    assert "Traceback" not in body
+    assert any("secret internals" in (r.exc_text or "") for r in caplog.records)
+
+
+def test_health_check_reports_database_and_version(client):
+    from app.version import __version__
+
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "ok",
+        "version": __version__,
+        "database": "ok",
+        "redis": "not configured",
+    }
+
+
+def test_health_check_fails_when_the_database_is_unreachable(tmp_path):
+    app = build_app(f"sqlite:///{tmp_path / 'missing-dir' / 'db.sqlite3'}", tmp_path / "instance")
+    response = Client(app.test_client()).get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+@pytest.mark.parametrize(
+    ("url", "status"), [("redis://127.0.0.1:6379/15", 200), ("redis://127.0.0.1:1/0", 503)]
+)
+def test_health_check_reports_redis_when_configured(tmp_path, url, status):
+    app = build_app(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "instance", REDIS_URL=url)
+    response = Client(app.test_client()).get("/healthz")
+    expected = "ok" if status == 200 else "unreachable"
+    if status == 200 and response.get_json()["redis"] != "ok":
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    assert response.status_code == status
+    assert response.get_json()["redis"] == expected
+
+
+def test_request_ids_are_echoed_or_generated(client):
+    given = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["X-Request-ID"] == "abc-123"
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id <script>"})
+    assert made.headers["X-Request-ID"] != "bad id <script>"
+    assert len(made.headers["X-Request-ID"]) == 32
+
+
+def test_log_lines_carry_the_request_id(client, caplog):
+    with caplog.at_level(logging.INFO, logger="app.access"):
+        client.get("/healthz", headers={"X-Request-ID": "trace-me"})
+    assert any(getattr(r, "request_id", None) == "trace-me" for r in caplog.records)
+
+
+def test_pages_send_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"

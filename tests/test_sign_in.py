@@ -1,0 +1,157 @@
+"""Sign-in, sign-out, throttling, safe redirects, cookies and CSRF."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.models import SignInFailure
+from app.timeutils import utc_now
+from tests.conftest import PASSWORD
+
+
+def test_correct_password_signs_in_and_records_the_time(client, make_user, db):
+    user = make_user("ann.lee")
+    response = client.login("Ann.Lee")  # usernames are case-insensitive
+    assert response.status_code == 302
+    assert response.location == "/"
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Hello, Ann.Lee" in page.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.last_login_at is not None
+    assert utc_now() - user.last_login_at < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("username", ["ann.lee", "nobody"])
+def test_wrong_password_or_unknown_user_get_the_same_answer(client, make_user, username):
+    make_user("ann.lee")
+    response = client.login(username, "wrong password!")
+    assert response.status_code == 401
+    body = response.get_data(as_text=True)
+    assert "The username or password is not correct." in body
+    assert client.get("/").status_code == 302  # still anonymous
+
+
+def test_empty_password_is_refused_before_any_check(client, make_user, db):
+    make_user("ann.lee")
+    response = client.login("ann.lee", "")
+    assert response.status_code == 422
+    assert "Enter your password." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(SignInFailure)) == 0
+
+
+def test_a_user_without_a_password_cannot_sign_in_locally(client, make_user):
+    make_user("dir.user", password=None)
+    assert client.login("dir.user", "anything at all").status_code == 401
+
+
+def test_repeated_failures_are_throttled(app, client, make_user, db):
+    make_user("ann.lee")
+    limit = app.config["SIGNIN_MAX_FAILURES"]
+    for _ in range(limit):
+        assert client.login("ann.lee", "wrong password!").status_code == 401
+    throttled = client.login("ann.lee", PASSWORD)  # even the right password waits
+    assert throttled.status_code == 429
+    assert int(throttled.headers["Retry-After"]) > 0
+    assert "Too many failed sign-ins" in throttled.get_data(as_text=True)
+    # Once the window has passed, the right password works again.
+    window = timedelta(seconds=app.config["SIGNIN_WINDOW_SECONDS"] + 1)
+    for failure in db.session.scalars(select(SignInFailure)):
+        failure.failed_at = failure.failed_at - window
+    db.session.commit()
+    assert client.login("ann.lee", PASSWORD).status_code == 302
+
+
+def test_success_clears_earlier_failures(client, make_user, db):
+    make_user("ann.lee")
+    client.login("ann.lee", "wrong password!")
+    assert client.login("ann.lee").status_code == 302
+    count = db.session.scalar(
+        select(func.count()).select_from(SignInFailure).where(SignInFailure.username == "ann.lee")
+    )
+    assert count == 0
+
+
+def test_deactivated_accounts_cannot_sign_in_and_lose_their_session(client, make_user, db):
+    user = make_user("ann.lee")
+    assert client.login("ann.lee").status_code == 302
+    user.is_active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302  # the session no longer counts
+    response = client.login("ann.lee")
+    assert response.status_code == 401
+    assert "deactivated" in response.get_data(as_text=True)
+
+
+def test_anonymous_visit_is_sent_to_sign_in_and_back(client, make_user):
+    make_user("ann.lee")
+    response = client.get("/account")
+    assert response.status_code == 302
+    assert response.location.startswith("/login?next=")
+    form = client.get(response.location).get_data(as_text=True)
+    assert 'name="next" type="hidden" value="/account"' in form
+    response = client.post(
+        "/login", {"username": "ann.lee", "password": PASSWORD, "next": "/account"}
+    )
+    assert response.location == "/account"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "/%0d%0aSet-Cookie:x=1",
+        "\\\\evil.example",
+        "http:/evil.example",
+    ],
+)
+def test_next_never_redirects_off_site(client, make_user, target):
+    make_user("ann.lee")
+    response = client.post("/login", {"username": "ann.lee", "password": PASSWORD, "next": target})
+    assert response.status_code == 302
+    location = response.location
+    assert urlsplit(location).netloc == ""
+    assert location.startswith("/")
+    assert not location.startswith(("//", "/\\"))
+    assert "evil" not in location
+
+
+def test_session_cookie_is_httponly_and_samesite(client, make_user):
+    make_user("ann.lee")
+    response = client.login("ann.lee")
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_sign_in_without_csrf_token_is_refused(client, make_user):
+    make_user("ann.lee")
+    client.get("/login")
+    response = client.post("/login", {"username": "ann.lee", "password": PASSWORD}, csrf=False)
+    assert response.status_code == 400
+    assert "Reload the page" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+def test_sign_out_is_a_post_with_csrf(client, make_user):
+    make_user("ann.lee")
+    client.login("ann.lee")
+    assert client.open("GET", "/logout").status_code == 405
+    assert client.post("/logout", csrf=False).status_code == 400
+    assert client.get("/").status_code == 200  # still signed in
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_oversized_credentials_are_refused_cleanly(client, make_user):
+    make_user("ann.lee")
+    response = client.post("/login", {"username": "a" * 500, "password": "p" * 5000})
+    assert response.status_code == 422
