@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
     from app.cmdb.views import bp as cmdb_bp
+    from app.incidents import portal_views  # noqa: F401  (adds the employee routes)
     from app.incidents.views import bp as incidents_bp
     from app.ops.views import bp as ops_bp
     from app.portal.views import bp as portal_bp

@@ -38,13 +38,21 @@ NAVIGATION = (
         "Self-service",
         (
             NavItem("Home", "portal.home", "house", policy.SIGNED_IN),
+            NavItem("Report a problem", "incidents.report", "exclamation-circle", "incidents.use"),
+            NavItem("My tickets", "incidents.mine", "ticket-detailed", "incidents.use"),
             NavItem("Service catalog", "requests.catalog", "bag", "portal.use"),
         ),
     ),
     NavSection(
         "Agent console",
         (
-            NavItem("Queues", "incidents.console", "inboxes", "incidents.console"),
+            NavItem(
+                "Incidents",
+                "incidents.console",
+                "inboxes",
+                "incidents.console",
+                also=("incidents.new",),
+            ),
             NavItem("Configuration items", "cmdb.index", "diagram-3", "cmdb.browse"),
         ),
     ),

@@ -108,3 +108,20 @@ def member_counts(group_ids: Iterable[int]) -> dict[int, int]:
         .group_by(group_members.c.group_id)
     )
     return {group_id: count for group_id, count in rows}
+
+
+def members_by_group(group_ids: Iterable[int]) -> dict[int, list[User]]:
+    """Active members of each group, by name, in one query."""
+    ids = list(group_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(group_members.c.group_id, User)
+        .join(User, User.id == group_members.c.user_id)
+        .where(group_members.c.group_id.in_(ids), User.is_active)
+        .order_by(User.display_name)
+    )
+    result: dict[int, list[User]] = {}
+    for group_id, user in rows:
+        result.setdefault(group_id, []).append(user)
+    return result

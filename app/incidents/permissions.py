@@ -1,13 +1,78 @@
-"""Authorization rules for incidents (see ``app.policy``)."""
+"""Authorization rules for incidents (see ``app.policy``), and the visibility filter that keeps
+lists and counts from leaking incidents a person may not see."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Select, exists, or_, select
+
 from app.auth.models import Role
 from app.policy import rule
+from app.tickets.models import Ticket, ticket_watchers
+
+
+def _is_party(user: Any, incident: Any) -> bool:
+    return incident is not None and (
+        incident.caller_id == user.id
+        or incident.opened_by_id == user.id
+        or any(w.id == user.id for w in incident.watchers)
+    )
 
 
 @rule("incidents.console")
 def may_use_agent_console(user: Any, obj: Any) -> bool:
     return user.has_role(Role.AGENT)
+
+
+@rule("incidents.use")
+def may_use_incidents(user: Any, obj: Any) -> bool:
+    """Report problems and follow one's incidents: employees and IT staff."""
+    return user.has_role(Role.EMPLOYEE, Role.AGENT)
+
+
+@rule("incidents.admin")
+def may_configure_incidents(user: Any, obj: Any) -> bool:
+    """Priority matrix, categories and routing rules."""
+    return user.has_role(Role.ADMIN)
+
+
+@rule("incident.view")
+def may_view(user: Any, incident: Any) -> bool:
+    """Agents see every incident; others see those they reported, opened or watch."""
+    return user.has_role(Role.AGENT) or _is_party(user, incident)
+
+
+@rule("incident.work")
+def may_work(user: Any, incident: Any) -> bool:
+    """Edit, assign, change state, write work notes: IT staff."""
+    return user.has_role(Role.AGENT)
+
+
+@rule("incident.reply")
+def may_reply(user: Any, incident: Any) -> bool:
+    return user.has_role(Role.AGENT) or _is_party(user, incident)
+
+
+@rule("incident.confirm")
+def may_confirm_or_reopen(user: Any, incident: Any) -> bool:
+    """The caller (or the person who reported it for them) confirms the fix or reopens."""
+    return incident is not None and user.id in (incident.caller_id, incident.opened_by_id)
+
+
+@rule("incident.decide_major")
+def may_decide_major(user: Any, incident: Any) -> bool:
+    """Accepting a major incident is for service owners and administrators."""
+    return user.has_role(Role.SERVICE_OWNER, Role.ADMIN)
+
+
+def visible_tickets(user: Any, query: Select) -> Select:
+    """Restrict a query over tickets to those ``user`` may see."""
+    if user.has_role(Role.AGENT):
+        return query
+    watched = exists(
+        select(ticket_watchers.c.ticket_id).where(
+            ticket_watchers.c.ticket_id == Ticket.id, ticket_watchers.c.user_id == user.id
+        )
+    )
+    return query.where(or_(Ticket.caller_id == user.id, Ticket.opened_by_id == user.id, watched))

@@ -1,22 +1,359 @@
-"""The agent console. Incident records arrive with the incident management work."""
+"""Agent pages: the queue console, opening an incident for a caller, and the incident page with
+its actions. Each view parses, loads and authorizes, calls one service, commits, redirects."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import select
 
-from app.auth.groups import member_counts
-from app.incidents import permissions  # noqa: F401  (registers the rules)
-from app.policy import require
+from app.auth import services as account_services
+from app.auth.models import Group, User
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db
+from app.forms import apply_errors
+from app.incidents import (
+    pages,
+    permissions,  # noqa: F401  (registers the rules)
+    services,
+)
+from app.incidents.filters import VIEWS, QueueFilterForm, queue_query
+from app.incidents.forms import (
+    AgentOpenForm,
+    AssignForm,
+    BulkForm,
+    CommentForm,
+    EditForm,
+    MajorDecisionForm,
+    MajorForm,
+    ParentForm,
+    PriorityForm,
+    StateForm,
+)
+from app.incidents.models import Incident
+from app.incidents.workflow import HoldReason, State, Transition
+from app.policy import authorize, require
+from app.tickets import attachments
+from app.tickets.models import Channel
+from app.ui import page_args
 
 bp = Blueprint("incidents", __name__, template_folder="templates")
+
+
+def get_incident(number: str, action: str = "incident.view") -> Incident:
+    """Load an incident by number; one the user may not see is "not found" (no leak).
+
+    :raise NotFound: no such incident, or not visible to the user.
+    :raise Forbidden: visible, but ``action`` is not allowed.
+    """
+    incident = db.session.scalar(select(Incident).where(Incident.number == number.upper()))
+    if incident is None or not permissions.may_view(current_user, incident):
+        raise NotFound("There is no incident with this number that you can see.")
+    authorize(current_user, action, incident)
+    return incident
+
+
+def _done(incident: Incident, message: str) -> ResponseReturnValue:
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("incidents.detail", number=incident.number))
+
+
+def _refused(
+    incident_number: str, error: Invalid | Conflict, form: Any = None, form_name: str = ""
+) -> ResponseReturnValue:
+    db.session.rollback()
+    incident = get_incident(incident_number)
+    if isinstance(error, Conflict):
+        flash(error.message, "danger")
+        return pages.render_detail(incident, status=409)
+    if form is not None:
+        apply_errors(form, error)
+    flash(error.message, "danger")
+    return pages.render_detail(incident, status=422, **({form_name: form} if form_name else {}))
 
 
 @bp.get("/")
 @require("incidents.console")
 def console() -> ResponseReturnValue:
-    queues = [g for g in current_user.groups if g.is_assignment_group]
+    form = QueueFilterForm(request.args)
+    if not form.validate():
+        flash("Some filters were not understood and were ignored.", "warning")
+        form = QueueFilterForm(formdata=None)
+    page, per_page = page_args()
+    pagination = db.paginate(
+        queue_query(form, current_user), page=page, per_page=per_page, error_out=False
+    )
+    groups, _people = pages.assignment_choices()
+    bulk = BulkForm(formdata=None)
+    bulk.group.choices = groups
     return render_template(
-        "incidents/console.html", queues=queues, sizes=member_counts([g.id for g in queues])
+        "incidents/console.html",
+        form=form,
+        views=VIEWS,
+        pagination=pagination,
+        bulk=bulk,
+        groups=groups,
+        matrix=services.load_matrix(),
+    )
+
+
+@bp.post("/bulk")
+@require("incidents.console")
+def bulk() -> ResponseReturnValue:
+    form = BulkForm()
+    form.group.choices = pages.assignment_choices()[0]
+    numbers = [n for n in request.form.getlist("selected") if n][:200]
+    back = request.form.get("back") or url_for("incidents.console")
+    back = back if back.startswith("/incidents") else url_for("incidents.console")
+    if not form.validate_on_submit() or not numbers:
+        flash("Select at least one incident and an action.", "warning")
+        return redirect(back)
+    incidents = db.session.scalars(select(Incident).where(Incident.number.in_(numbers))).all()
+    try:
+        if form.action.data == "assign":
+            group = db.session.get(Group, int(form.group.data)) if form.group.data else None
+            services.bulk_assign(incidents, group=group, assignee=None, actor=current_user)
+        else:
+            reason = HoldReason(form.hold_reason.data) if form.hold_reason.data else None
+            services.bulk_change_state(
+                incidents,
+                Transition(State(form.state.data), hold_reason=reason),
+                actor=current_user,
+            )
+    except Invalid as error:
+        db.session.rollback()
+        details = "; ".join(m for ms in error.field_errors.values() for m in ms)
+        flash(f"{error.message} {details}", "danger")
+        return redirect(back)
+    db.session.commit()
+    flash(f"{len(incidents)} incident{'s' * (len(incidents) != 1)} updated.", "success")
+    return redirect(back)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("incidents.console")
+def new() -> ResponseReturnValue:
+    form = AgentOpenForm()
+    form.category.choices = pages.category_choices()
+    if form.validate_on_submit():
+        caller = account_services.get_user_by_username(form.caller.data)
+        try:
+            if caller is None or not caller.is_active:
+                raise Invalid({"caller": "No active person has this username."})
+            incident = services.open_incident(
+                caller=caller,
+                opened_by=current_user,
+                short_description=form.short_description.data,
+                description=form.description.data or "",
+                channel=Channel(form.channel.data),
+                impact=int(form.impact.data),
+                urgency=int(form.urgency.data),
+                category=form.category.data or None,
+                subcategory=form.subcategory.data or None,
+                affected_service=form.affected_service.data or None,
+                ci_names=(form.cis.data or "").split(","),
+            )
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            return _done(incident, f"{incident.number} opened for {caller.display_name}.")
+    status = 422 if form.is_submitted() else 200
+    return render_template("incidents/new.html", form=form), status
+
+
+@bp.get("/<number>")
+@require("incidents.use")
+def detail(number: str) -> ResponseReturnValue:
+    incident = get_incident(number)
+    return pages.render_detail(incident, newest_first=request.args.get("order") != "oldest")
+
+
+@bp.post("/<number>/edit")
+@require("incidents.console")
+def edit(number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.work")
+    form = EditForm()
+    form.category.choices = pages.category_choices()
+    if not form.validate_on_submit():
+        return pages.render_detail(incident, status=422, edit_form=form)
+    try:
+        changes = services.update_incident(
+            incident,
+            actor=current_user,
+            expected_version=form.version.data,
+            short_description=form.short_description.data,
+            description=form.description.data,
+            category=form.category.data,
+            subcategory=form.subcategory.data,
+            affected_service=form.affected_service.data,
+            impact=int(form.impact.data),
+            urgency=int(form.urgency.data),
+        )
+    except (Invalid, Conflict) as error:
+        return _refused(number, error, form, "edit_form")
+    return _done(incident, "Saved." if changes else "Nothing changed.")
+
+
+@bp.post("/<number>/assign")
+@require("incidents.console")
+def assign(number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.work")
+    form = AssignForm()
+    if not form.validate_on_submit():
+        return pages.render_detail(incident, status=422)
+    group = db.session.get(Group, int(form.group.data)) if form.group.data.isdigit() else None
+    person = db.session.get(User, int(form.assignee.data)) if form.assignee.data.isdigit() else None
+    try:
+        services.assign_incident(
+            incident,
+            group=group,
+            assignee=person,
+            actor=current_user,
+            expected_version=form.version.data,
+        )
+    except (Invalid, Conflict) as error:
+        return _refused(number, error, form, "assign_form")
+    return _done(incident, "Assignment saved.")
+
+
+@bp.post("/<number>/state")
+@require("incidents.console")
+def change_state(number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.work")
+    form = StateForm()
+    if not form.validate_on_submit():
+        return pages.render_detail(incident, status=422, state_form=form)
+    change = Transition(
+        State(form.state.data),
+        hold_reason=HoldReason(form.hold_reason.data) if form.hold_reason.data else None,
+        resolution_code=form.resolution_code.data or None,
+        resolution_notes=form.resolution_notes.data or None,
+    )
+    try:
+        services.change_state(
+            incident, change, actor=current_user, expected_version=form.version.data
+        )
+    except (Invalid, Conflict) as error:
+        return _refused(number, error, form, "state_form")
+    return _done(incident, f"{incident.number} is now {change.target.label.lower()}.")
+
+
+@bp.post("/<number>/priority")
+@require("incidents.console")
+def override_priority(number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.work")
+    form = PriorityForm()
+    if not form.validate_on_submit():
+        return pages.render_detail(incident, status=422, priority_form=form)
+    try:
+        services.override_priority(
+            incident,
+            form.priority.data,
+            reason=form.reason.data,
+            actor=current_user,
+            expected_version=form.version.data,
+        )
+    except (Invalid, Conflict) as error:
+        return _refused(number, error, form, "priority_form")
+    return _done(incident, "Priority overridden.")
+
+
+@bp.post("/<number>/comment")
+@require("incidents.use")
+def comment(number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.reply")
+    form = CommentForm()
+    staff = permissions.may_work(current_user, incident)
+    if not form.validate_on_submit():
+        return pages.render_detail(incident, status=422, comment_form=form)
+    public = form.public.data or not staff  # employees can only write public replies
+    try:
+        entry = services.comment(incident, author=current_user, body=form.body.data, public=public)
+        if form.attachment.data:
+            attachments.store(
+                incident,
+                form.attachment.data,
+                uploader=current_user,
+                internal=not public,
+                journal_entry_id=entry.id,
+            )
+    except Invalid as error:
+        return _refused(number, error, form, "comment_form")
+    return _done(incident, "Reply sent." if public else "Work note added.")
+
+
+@bp.post("/<number>/parent")
+@require("incidents.console")
+def set_parent(number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.work")
+    form = ParentForm()
+    if not form.validate_on_submit():
+        return pages.render_detail(incident, status=422)
+    parent = None
+    if form.parent.data and form.parent.data.strip():
+        parent = db.session.scalar(
+            select(Incident).where(Incident.number == form.parent.data.strip().upper())
+        )
+        if parent is None:
+            return _refused(number, Invalid({"parent": "No incident has this number."}))
+    try:
+        services.set_parent(incident, parent, actor=current_user)
+    except Invalid as error:
+        return _refused(number, error)
+    return _done(incident, f"Now a child of {parent.number}." if parent else "Detached.")
+
+
+@bp.post("/<number>/major")
+@require("incidents.console")
+def propose_major(number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.work")
+    form = MajorForm()
+    if not form.validate_on_submit():
+        return pages.render_detail(incident, status=422)
+    try:
+        services.propose_major(incident, actor=current_user, reason=form.reason.data)
+    except Invalid as error:
+        return _refused(number, error)
+    return _done(incident, "Proposed as a major incident.")
+
+
+@bp.post("/<number>/major/decision")
+@require("incident.decide_major")
+def decide_major(number: str) -> ResponseReturnValue:
+    incident = get_incident(number)
+    form = MajorDecisionForm()
+    if not form.validate_on_submit() or form.decision.data not in ("accept", "reject"):
+        abort(400)
+    try:
+        services.decide_major(
+            incident,
+            accept=form.decision.data == "accept",
+            actor=current_user,
+            note=form.note.data or "",
+        )
+    except Invalid as error:
+        return _refused(number, error)
+    return _done(incident, "Decision recorded.")
+
+
+@bp.get("/<number>/attachments/<int:attachment_id>")
+@require("incidents.use")
+def attachment(number: str, attachment_id: int) -> ResponseReturnValue:
+    from flask import send_file
+
+    incident = get_incident(number)
+    found = pages.visible_attachment(incident, attachment_id)
+    if found is None:
+        raise NotFound("There is no such attachment on this incident.")
+    path = attachments.path_of(found)
+    if not path.exists():
+        current_app.logger.error("attachment file missing: %s", found.storage_key)
+        raise NotFound("The file of this attachment is missing; the service desk was told.")
+    return send_file(
+        path, mimetype=found.content_type, as_attachment=True, download_name=found.filename
     )

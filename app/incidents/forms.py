@@ -1,0 +1,184 @@
+"""Incident forms: input shape only; the rules live in the services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.incidents.workflow import RESOLUTION_CODES, HoldReason, State
+
+IMPACT_CHOICES = [
+    SelectChoice("1", "1 - High"),
+    SelectChoice("2", "2 - Medium"),
+    SelectChoice("3", "3 - Low"),
+]
+
+
+class ReportForm(FlaskForm):
+    """The employee's short "report a problem" form."""
+
+    short_description = StringField(
+        "What is wrong?",
+        validators=[DataRequired("Tell us in a few words what is wrong."), Length(max=200)],
+        description="For example: “Outlook keeps asking for my password”.",
+    )
+    description = TextAreaField(
+        "Details",
+        validators=[Optional(), Length(max=20_000)],
+        description="What were you doing, what did you expect, any error message.",
+    )
+    urgency = SelectField(
+        "How much does it stop your work?",
+        choices=[
+            SelectChoice("1", "I cannot work at all"),
+            SelectChoice("2", "I can work, but slowly or partly"),
+            SelectChoice("3", "It is an annoyance"),
+        ],
+        default="3",
+    )
+    attachment = FileField("Screenshot or file (optional)")
+
+
+class AgentOpenForm(FlaskForm):
+    caller = StringField(
+        "Caller (username)", validators=[DataRequired("Who is calling?"), Length(max=150)]
+    )
+    channel = SelectField(
+        "Channel",
+        choices=[
+            SelectChoice("phone", "Phone"),
+            SelectChoice("email", "Email"),
+            SelectChoice("agent", "Walk-up / agent"),
+        ],
+    )
+    short_description = StringField(
+        "Short description", validators=[DataRequired("Describe it briefly."), Length(max=200)]
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
+    category = SelectField("Category", validate_choice=False)
+    subcategory = StringField("Subcategory", validators=[Optional(), Length(max=80)])
+    affected_service = StringField("Affected service", validators=[Optional(), Length(max=200)])
+    cis = StringField(
+        "Configuration items",
+        validators=[Optional(), Length(max=2000)],
+        description="Names separated by commas.",
+    )
+    impact = SelectField("Impact", choices=IMPACT_CHOICES, default="3")
+    urgency = SelectField("Urgency", choices=IMPACT_CHOICES, default="3")
+
+
+class EditForm(FlaskForm):
+    version = HiddenField()
+    short_description = StringField(
+        "Short description", validators=[DataRequired("Describe it briefly."), Length(max=200)]
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
+    category = SelectField("Category", validate_choice=False)
+    subcategory = StringField("Subcategory", validators=[Optional(), Length(max=80)])
+    affected_service = StringField("Affected service", validators=[Optional(), Length(max=200)])
+    impact = SelectField("Impact", choices=IMPACT_CHOICES)
+    urgency = SelectField("Urgency", choices=IMPACT_CHOICES)
+
+
+class AssignForm(FlaskForm):
+    version = HiddenField()
+    group = SelectField("Assignment group", validate_choice=False)
+    assignee = SelectField("Assigned to", validate_choice=False)
+
+
+class StateForm(FlaskForm):
+    version = HiddenField()
+    state = SelectField("New state", choices=[SelectChoice(s.value, s.label) for s in State])
+    hold_reason = SelectField(
+        "Waiting for",
+        choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in HoldReason],
+        default="",
+    )
+    resolution_code = SelectField(
+        "Resolution code",
+        choices=[SelectChoice("", "—")]
+        + [SelectChoice(k, v) for k, v in RESOLUTION_CODES.items() if k != "resolved_by_parent"],
+        default="",
+    )
+    resolution_notes = TextAreaField(
+        "Resolution notes", validators=[Optional(), Length(max=20_000)]
+    )
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "Message", validators=[DataRequired("Write something first."), Length(max=20_000)]
+    )
+    public = BooleanField("Public reply (the caller sees it)", default=False)
+    attachment = FileField("Attach a file")
+
+
+class PriorityForm(FlaskForm):
+    version = HiddenField()
+    priority = IntegerField(
+        "Priority",
+        validators=[
+            InputRequired(),
+        ],
+    )
+    reason = StringField(
+        "Reason", validators=[DataRequired("Say why the matrix is wrong here."), Length(max=500)]
+    )
+
+
+class ParentForm(FlaskForm):
+    parent = StringField(
+        "Parent incident number",
+        validators=[Optional(), Length(max=20)],
+        description="Leave empty to detach.",
+    )
+
+
+class MajorForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is this a major incident?",
+        validators=[DataRequired("Give a reason."), Length(max=2000)],
+    )
+
+
+class MajorDecisionForm(FlaskForm):
+    decision = HiddenField(validators=[DataRequired()])
+    note = StringField("Note", validators=[Optional(), Length(max=500)])
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(
+        "What is still wrong?",
+        validators=[DataRequired("Tell us what is still wrong."), Length(max=20_000)],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """The caller confirms the resolution."""
+
+
+class BulkForm(FlaskForm):
+    action = SelectField(
+        "Action", choices=[SelectChoice("assign", "Assign"), SelectChoice("state", "Change state")]
+    )
+    group = SelectField("Group", validate_choice=False)
+    state = SelectField("State", choices=[SelectChoice(s.value, s.label) for s in State])
+    hold_reason = SelectField(
+        "Waiting for",
+        choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in HoldReason],
+        default="",
+    )
+
+
+class WatchForm(FlaskForm):
+    """Start or stop watching an incident."""

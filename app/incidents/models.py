@@ -1,0 +1,125 @@
+"""Incidents and their reference data: priority matrix, categories, routing rules."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import str_enum
+from app.extensions import db
+from app.incidents.workflow import HoldReason, State
+from app.tickets.models import Ticket, TicketKind
+
+
+class MajorState(enum.StrEnum):
+    NONE = "none"
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+incident_cis = Table(
+    "incident_cis",
+    db.metadata,
+    Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    # A plain reference (the CI's name) until the CMDB gives configuration items their rows.
+    Column("ci_name", String(200), primary_key=True, index=True),
+)
+
+
+class Incident(Ticket):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    category: Mapped[str | None] = mapped_column(String(80), index=True)
+    subcategory: Mapped[str | None] = mapped_column(String(80))
+    affected_service: Mapped[str | None] = mapped_column(String(200), index=True)
+    hold_reason: Mapped[HoldReason | None] = mapped_column(str_enum(HoldReason, "hold_reason"))
+    resolution_code: Mapped[str | None] = mapped_column(String(40))
+    resolution_notes: Mapped[str | None] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
+    major_state: Mapped[MajorState] = mapped_column(
+        str_enum(MajorState, "major_state"), default=MajorState.NONE, server_default="none"
+    )
+
+    __mapper_args__ = {"polymorphic_identity": TicketKind.INCIDENT}
+
+    parent: Mapped[Incident | None] = relationship(
+        remote_side=[id], foreign_keys=[parent_id], back_populates="children"
+    )
+    children: Mapped[list[Incident]] = relationship(
+        foreign_keys=[parent_id], back_populates="parent", order_by="Incident.id"
+    )
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+    @property
+    def is_open(self) -> bool:
+        return State(self.state).is_open
+
+    @property
+    def is_major(self) -> bool:
+        return self.major_state == MajorState.ACCEPTED
+
+
+class PriorityScale(db.Model):
+    """The labels of the impact and urgency values (scale = 'impact' or 'urgency')."""
+
+    __tablename__ = "priority_scales"
+
+    scale: Mapped[str] = mapped_column(String(10), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(50))
+
+
+class PriorityLevel(db.Model):
+    __tablename__ = "priority_levels"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(50))
+
+
+class PriorityCell(db.Model):
+    __tablename__ = "priority_cells"
+
+    impact: Mapped[int] = mapped_column(Integer, primary_key=True)
+    urgency: Mapped[int] = mapped_column(Integer, primary_key=True)
+    priority: Mapped[int] = mapped_column(Integer)
+
+
+class Category(db.Model):
+    """An incident category; a category with a parent is a subcategory."""
+
+    __tablename__ = "incident_categories"
+    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incident_categories.id", ondelete="CASCADE"), index=True
+    )
+
+    children: Mapped[list[Category]] = relationship(order_by="Category.name")
+
+
+class RoutingRule(db.Model):
+    """Picks the assignment group of a new incident: the first rule (by position) whose every
+    set condition matches wins; a rule with no condition is the default."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, index=True)
+    category: Mapped[str | None] = mapped_column(String(80))
+    subcategory: Mapped[str | None] = mapped_column(String(80))
+    affected_service: Mapped[str | None] = mapped_column(String(200))
+    ci_name: Mapped[str | None] = mapped_column(String(200))
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+
+    group = relationship("Group", lazy="joined")

@@ -1,0 +1,136 @@
+"""What the incident page shows, prepared in a bounded number of queries.
+
+Agents get the working page (edit, assign, state, notes, parent/children, major incident);
+everyone else gets the caller's page, where work notes and internal files never appear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, render_template
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from app.auth import groups as group_services
+from app.auth.models import Group
+from app.extensions import db
+from app.incidents import permissions, services
+from app.incidents.forms import (
+    AssignForm,
+    CommentForm,
+    ConfirmForm,
+    EditForm,
+    MajorDecisionForm,
+    MajorForm,
+    ParentForm,
+    PriorityForm,
+    ReopenForm,
+    StateForm,
+)
+from app.incidents.matrix import load_matrix
+from app.incidents.models import Category, Incident
+from app.incidents.workflow import RESOLUTION_CODES, State, allowed_targets, plain_words
+from app.tickets import services as tickets
+from app.tickets.models import Attachment
+from app.timeutils import utc_now
+
+
+def category_choices() -> list[SelectChoice]:
+    names = db.session.scalars(
+        select(Category.name).where(Category.parent_id.is_(None)).order_by(Category.name)
+    ).all()
+    return [SelectChoice("", "—")] + [SelectChoice(n, n) for n in names]
+
+
+def assignment_choices() -> tuple[list[SelectChoice], list[SelectChoice]]:
+    """Group and assignee options (assignees grouped by their queue), in two queries."""
+    queues = db.session.scalars(
+        select(Group).where(Group.is_assignment_group).order_by(Group.name)
+    ).all()
+    groups = [SelectChoice("", "— Unassigned —")] + [
+        SelectChoice(str(g.id), g.name) for g in queues
+    ]
+    members = group_services.members_by_group([g.id for g in queues])
+    people = [SelectChoice("", "— Nobody yet —")]
+    for g in queues:
+        people += [
+            SelectChoice(str(u.id), u.display_name, optgroup=g.name) for u in members.get(g.id, [])
+        ]
+    return groups, people
+
+
+def _attachments(incident: Incident, staff: bool) -> list[Attachment]:
+    query = select(Attachment).where(Attachment.ticket_id == incident.id)
+    if not staff:
+        query = query.where(Attachment.internal.is_(False))
+    return list(db.session.scalars(query.order_by(Attachment.id)))
+
+
+def visible_attachment(incident: Incident, attachment_id: int) -> Attachment | None:
+    staff = permissions.may_work(current_user, incident)
+    return next((a for a in _attachments(incident, staff) if a.id == attachment_id), None)
+
+
+def _agent_forms(incident: Incident, forms: dict[str, Any]) -> dict[str, Any]:
+    version = str(incident.version)
+    edit = forms.get("edit_form") or EditForm(obj=incident, formdata=None)
+    edit.category.choices = category_choices()
+    edit.version.data = version
+    edit.impact.data, edit.urgency.data = str(incident.impact), str(incident.urgency)
+    groups, people = assignment_choices()
+    assign = forms.get("assign_form") or AssignForm(formdata=None)
+    assign.group.choices, assign.assignee.choices = groups, people
+    assign.version.data = version
+    if "assign_form" not in forms:
+        assign.group.data = str(incident.assignment_group_id or "")
+        assign.assignee.data = str(incident.assignee_id or "")
+    state = forms.get("state_form") or StateForm(formdata=None)
+    targets = allowed_targets(State(incident.state))
+    state.state.choices = [SelectChoice(s.value, s.label) for s in State if s in targets]
+    state.version.data = version
+    priority = forms.get("priority_form") or PriorityForm(formdata=None)
+    priority.version.data = version
+    if "priority_form" not in forms:
+        priority.priority.data = incident.priority
+    parent = ParentForm(formdata=None)
+    parent.parent.data = incident.parent.number if incident.parent else ""
+    return {
+        "edit_form": edit,
+        "assign_form": assign,
+        "state_form": state,
+        "priority_form": priority,
+        "parent_form": parent,
+        "major_form": MajorForm(formdata=None),
+        "major_decision_form": MajorDecisionForm(formdata=None),
+    }
+
+
+def render_detail(
+    incident: Incident, *, status: int = 200, newest_first: bool = True, **forms: Any
+) -> ResponseReturnValue:
+    staff = permissions.may_work(current_user, incident)
+    window = services.reopen_window(current_app.config)
+    context: dict[str, Any] = {
+        "incident": incident,
+        "staff": staff,
+        "timeline": tickets.timeline(incident, public_only=not staff, newest_first=newest_first),
+        "newest_first": newest_first,
+        "files": _attachments(incident, staff),
+        "cis": services.ci_names_of(incident),
+        "matrix": load_matrix(),
+        "plain_state": plain_words(State(incident.state), incident.hold_reason),
+        "resolution_codes": RESOLUTION_CODES,
+        "comment_form": forms.get("comment_form") or CommentForm(formdata=None),
+        "may_confirm": permissions.may_confirm_or_reopen(current_user, incident),
+        "can_reopen": services.can_reopen(incident, utc_now(), window),
+        "confirm_form": ConfirmForm(formdata=None),
+        "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
+    }
+    if staff:
+        context.update(_agent_forms(incident, forms))
+        context["children"] = list(incident.children)
+    template = "incidents/detail.html" if staff else "incidents/ticket.html"
+    return render_template(template, **context), status

@@ -1,0 +1,129 @@
+"""Employee pages: report a problem, my tickets, confirm a resolution or reopen, watch.
+
+These routes belong to the incidents blueprint; ``create_app`` imports this module before
+registering it.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.errors import Invalid
+from app.extensions import db
+from app.forms import apply_errors
+from app.incidents import pages, services
+from app.incidents.forms import ConfirmForm, ReopenForm, ReportForm, WatchForm
+from app.incidents.models import Incident
+from app.incidents.permissions import visible_tickets
+from app.incidents.views import bp, get_incident
+from app.incidents.workflow import plain_words
+from app.policy import require
+from app.tickets import attachments
+from app.tickets import services as tickets
+from app.tickets.models import Channel
+from app.ui import page_args
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@require("incidents.use")
+def report() -> ResponseReturnValue:
+    form = ReportForm()
+    if form.validate_on_submit():
+        try:
+            incident = services.open_incident(
+                caller=current_user,
+                opened_by=current_user,
+                short_description=form.short_description.data,
+                description=form.description.data or "",
+                channel=Channel.PORTAL,
+                impact=3,
+                urgency=int(form.urgency.data),
+            )
+            if form.attachment.data:
+                attachments.store(
+                    incident, form.attachment.data, uploader=current_user, internal=False
+                )
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            flash(
+                f"Thank you. Your problem is registered as {incident.number}; "
+                "we will get back to you here.",
+                "success",
+            )
+            return redirect(url_for("incidents.detail", number=incident.number))
+    status = 422 if form.is_submitted() else 200
+    return render_template("incidents/report.html", form=form), status
+
+
+@bp.get("/mine")
+@require("incidents.use")
+def mine() -> ResponseReturnValue:
+    page, per_page = page_args()
+    query = visible_tickets(current_user, select(Incident)).order_by(
+        Incident.opened_at.desc(), Incident.id.desc()
+    )
+    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return render_template("incidents/mine.html", pagination=pagination, plain_words=plain_words)
+
+
+@bp.post("/<number>/confirm")
+@require("incidents.use")
+def confirm(number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.confirm")
+    if not ConfirmForm().validate_on_submit():
+        return pages.render_detail(incident, status=400)
+    try:
+        services.confirm_resolution(incident, actor=current_user)
+    except Invalid as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return pages.render_detail(get_incident(number), status=422)
+    db.session.commit()
+    flash("Thank you for confirming. The incident is closed.", "success")
+    return redirect(url_for("incidents.detail", number=incident.number))
+
+
+@bp.post("/<number>/reopen")
+@require("incidents.use")
+def reopen(number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.confirm")
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        return pages.render_detail(incident, status=422, reopen_form=form)
+    try:
+        services.reopen_incident(
+            incident,
+            actor=current_user,
+            reason=form.reason.data,
+            window=services.reopen_window(current_app.config),
+        )
+    except Invalid as error:
+        db.session.rollback()
+        incident = get_incident(number)
+        apply_errors(form, error)
+        return pages.render_detail(incident, status=422, reopen_form=form)
+    db.session.commit()
+    flash("The incident is open again; the team has been told.", "success")
+    return redirect(url_for("incidents.detail", number=incident.number))
+
+
+@bp.post("/<number>/watch")
+@require("incidents.use")
+def watch(number: str) -> ResponseReturnValue:
+    incident = get_incident(number)
+    if WatchForm().validate_on_submit():
+        if current_user in incident.watchers:
+            tickets.unwatch(incident, current_user)
+            message = "You no longer follow this incident."
+        else:
+            tickets.watch(incident, current_user)
+            message = "You now follow this incident."
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("incidents.detail", number=incident.number))

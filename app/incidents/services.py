@@ -1,0 +1,517 @@
+"""Incident services: open, edit, assign, change state, comment, reopen and close incidents.
+
+Every change writes its journal entry (field changes as ``{field: [old, new]}``) and its domain
+event in the same transaction; services flush, and the caller commits. Rules raise ``Invalid``
+(per field), ``Conflict`` (stale version) or ``Forbidden``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from app.auth.models import Group, Role, User
+from app.errors import Invalid, check_version
+from app.extensions import db
+from app.incidents.matrix import load_matrix
+from app.incidents.models import Incident, MajorState, RoutingRule, incident_cis
+from app.incidents.workflow import (
+    OPEN_STATES,
+    RESOLUTION_CODES,
+    HoldReason,
+    State,
+    Transition,
+    transition_problems,
+)
+from app.tickets import services as tickets
+from app.tickets.models import Channel, EntryKind, TicketKind
+from app.timeutils import utc_now
+
+MAX_TEXT = 20_000
+EDITABLE = ("short_description", "description", "category", "subcategory", "affected_service")
+
+
+def _clean_text(field: str, value: str | None, *, required: bool, limit: int) -> str | None:
+    value = (value or "").strip()
+    if required and not value:
+        raise Invalid({field: "This field is required."})
+    if len(value) > limit:
+        raise Invalid({field: f"Keep it under {limit} characters."})
+    return value or None
+
+
+def _is_staff(user: Any) -> bool:
+    return user is not None and user.has_role(Role.AGENT)
+
+
+def route(
+    category: str | None, subcategory: str | None, service: str | None, ci_names: Sequence[str]
+) -> Group | None:
+    """The assignment group the first matching routing rule names (None: no rule matches)."""
+    facts = {"category": category, "subcategory": subcategory, "affected_service": service}
+    for rule in db.session.scalars(select(RoutingRule).order_by(RoutingRule.position)):
+        conditions = {k: getattr(rule, k) for k in facts if getattr(rule, k)}
+        if any((facts[k] or "").lower() != v.lower() for k, v in conditions.items()):
+            continue
+        if rule.ci_name and rule.ci_name.lower() not in {c.lower() for c in ci_names}:
+            continue
+        return rule.group
+    return None
+
+
+def open_incident(
+    *,
+    caller: User,
+    opened_by: User,
+    short_description: str,
+    description: str = "",
+    channel: Channel = Channel.PORTAL,
+    impact: int = 3,
+    urgency: int = 3,
+    category: str | None = None,
+    subcategory: str | None = None,
+    affected_service: str | None = None,
+    ci_names: Iterable[str] = (),
+    assignment_group: Group | None = None,
+    now: datetime | None = None,
+) -> Incident:
+    """Open an incident; routing rules pick the group unless one is given.
+
+    :raise Invalid: a required text is missing or too long, impact or urgency is out of range.
+    """
+    now = now or utc_now()
+    matrix = load_matrix()
+    try:
+        priority = matrix.priority(impact, urgency)
+    except ValueError as error:
+        field = "impact" if "impact" in str(error) else "urgency"
+        raise Invalid({field: str(error)}) from None
+    cis = sorted({c.strip() for c in ci_names if c and c.strip()})
+    group = assignment_group or route(category, subcategory, affected_service, cis)
+    incident = Incident(
+        kind=TicketKind.INCIDENT,
+        number=tickets.next_number("INC"),
+        short_description=_clean_text(
+            "short_description", short_description, required=True, limit=200
+        ),
+        description=_clean_text("description", description, required=False, limit=MAX_TEXT) or "",
+        state=State.NEW,
+        channel=channel,
+        caller_id=caller.id,
+        opened_by_id=opened_by.id,
+        impact=impact,
+        urgency=urgency,
+        priority=priority,
+        category=(category or None),
+        subcategory=(subcategory or None),
+        affected_service=(affected_service or None),
+        assignment_group_id=group.id if group else None,
+        opened_at=now,
+    )
+    db.session.add(incident)
+    db.session.flush()
+    if cis:
+        db.session.execute(
+            insert(incident_cis), [{"incident_id": incident.id, "ci_name": c} for c in cis]
+        )
+    tickets.record_event(incident, "created", opened_by, priority=priority, channel=channel.value)
+    if group:
+        tickets.record_event(incident, "assigned", opened_by, group_id=group.id, assignee_id=None)
+    return incident
+
+
+def ci_names_of(incident: Incident) -> list[str]:
+    return list(
+        db.session.scalars(
+            select(incident_cis.c.ci_name).where(incident_cis.c.incident_id == incident.id)
+        )
+    )
+
+
+def _journal_changes(incident: Incident, actor: Any, changes: dict[str, list[Any]], body=""):
+    if changes:
+        tickets.add_entry(incident, EntryKind.CHANGE, actor, body=body, changes=changes)
+
+
+def update_incident(
+    incident: Incident, *, actor: User, expected_version: Any = None, **values: Any
+) -> dict[str, list[Any]]:
+    """Edit descriptive fields and impact/urgency (the priority follows the matrix again).
+
+    :raise Conflict: the incident changed since ``expected_version`` was read.
+    :raise Invalid: bad text, impact or urgency.
+    """
+    check_version(incident, expected_version, f"Incident {incident.number}")
+    unknown = set(values) - set(EDITABLE) - {"impact", "urgency"}
+    if unknown:
+        raise TypeError(f"not editable here: {sorted(unknown)}")
+    changes: dict[str, list[Any]] = {}
+    for field in EDITABLE:
+        if field in values:
+            limit = 200 if field != "description" else MAX_TEXT
+            new = _clean_text(
+                field, values[field], required=field == "short_description", limit=limit
+            )
+            new = new or ("" if field == "description" else None)
+            if getattr(incident, field) != new:
+                changes[field] = [getattr(incident, field), new]
+                setattr(incident, field, new)
+    impact = values.get("impact", incident.impact)
+    urgency = values.get("urgency", incident.urgency)
+    if (impact, urgency) != (incident.impact, incident.urgency):
+        try:
+            priority = load_matrix().priority(impact, urgency)
+        except ValueError as error:
+            raise Invalid({"impact" if "impact" in str(error) else "urgency": str(error)}) from None
+        for field, new in (("impact", impact), ("urgency", urgency)):
+            if getattr(incident, field) != new:
+                changes[field] = [getattr(incident, field), new]
+                setattr(incident, field, new)
+        _set_priority(incident, priority, actor, reason=None, changes=changes)
+    _journal_changes(incident, actor, changes)
+    db.session.flush()
+    return changes
+
+
+def _set_priority(
+    incident: Incident,
+    priority: int,
+    actor: Any,
+    *,
+    reason: str | None,
+    changes: dict[str, list[Any]],
+) -> None:
+    if priority != incident.priority:
+        changes["priority"] = [incident.priority, priority]
+        tickets.record_event(
+            incident,
+            "priority_changed",
+            actor,
+            old=incident.priority,
+            new=priority,
+            overridden=reason is not None,
+        )
+        incident.priority = priority
+    if incident.priority_override_reason != reason:
+        incident.priority_override_reason = reason
+
+
+def override_priority(
+    incident: Incident, priority: int, *, reason: str, actor: User, expected_version: Any = None
+) -> None:
+    """Set a priority other than the matrix's, with a reason the timeline shows.
+
+    :raise Invalid: no reason, or a priority level the matrix does not have.
+    """
+    check_version(incident, expected_version, f"Incident {incident.number}")
+    matrix = load_matrix()
+    if priority not in matrix.levels:
+        raise Invalid({"priority": f"Choose one of the levels {sorted(matrix.levels)}."})
+    reason = _clean_text("reason", reason, required=True, limit=500) or ""
+    changes: dict[str, list[Any]] = {}
+    _set_priority(incident, priority, actor, reason=reason, changes=changes)
+    if changes:
+        _journal_changes(incident, actor, changes, body=f"Priority overridden: {reason}")
+    db.session.flush()
+
+
+def assign_incident(
+    incident: Incident,
+    *,
+    group: Group | None,
+    assignee: User | None,
+    actor: User,
+    expected_version: Any = None,
+) -> dict[str, list[Any]]:
+    """Assign to a group and optionally a person in it; moving groups counts a reassignment.
+
+    :raise Invalid: the group is not an assignment group, or the person is not in it.
+    """
+    check_version(incident, expected_version, f"Incident {incident.number}")
+    if group is not None and not group.is_assignment_group:
+        raise Invalid({"group": f"{group.name} is not an assignment group."})
+    if assignee is not None:
+        if group is None:
+            raise Invalid({"group": "Choose the group the person works in."})
+        if not assignee.is_active or assignee not in group.members:
+            raise Invalid({"assignee": f"{assignee.display_name} is not in {group.name}."})
+    changes: dict[str, list[Any]] = {}
+    old_group, old_assignee = incident.assignment_group, incident.assignee
+    if (old_group.id if old_group else None) != (group.id if group else None):
+        changes["assignment_group"] = [
+            old_group.name if old_group else None,
+            group.name if group else None,
+        ]
+        if old_group is not None:
+            incident.reassignment_count += 1
+        incident.assignment_group = group
+    if (old_assignee.id if old_assignee else None) != (assignee.id if assignee else None):
+        changes["assignee"] = [
+            old_assignee.display_name if old_assignee else None,
+            assignee.display_name if assignee else None,
+        ]
+        incident.assignee = assignee
+    if changes:
+        _journal_changes(incident, actor, changes)
+        tickets.record_event(
+            incident,
+            "assigned",
+            actor,
+            group_id=group.id if group else None,
+            assignee_id=assignee.id if assignee else None,
+        )
+        db.session.flush()
+    return changes
+
+
+def change_state(
+    incident: Incident,
+    change: Transition,
+    *,
+    actor: Any,
+    expected_version: Any = None,
+    now: datetime | None = None,
+) -> None:
+    """Move the incident through its lifecycle (see ``workflow``); resolving a parent
+    resolves its open children with the parent's resolution.
+
+    :raise Invalid: the transition is not allowed or lacks what it needs.
+    """
+    check_version(incident, expected_version, f"Incident {incident.number}")
+    if change.resolution_code and change.resolution_code not in RESOLUTION_CODES:
+        raise Invalid({"resolution_code": "Choose a resolution code from the list."})
+    problems = transition_problems(State(incident.state), change)
+    if problems:
+        raise Invalid(problems)
+    now = now or utc_now()
+    old = State(incident.state)
+    changes: dict[str, list[Any]] = {"state": [old.value, change.target.value]}
+    new_reason = change.hold_reason if change.target == State.ON_HOLD else None
+    if incident.hold_reason != new_reason:
+        changes["hold_reason"] = [incident.hold_reason, new_reason]
+        incident.hold_reason = new_reason
+    incident.state = change.target
+    if change.target == State.RESOLVED:
+        incident.resolution_code = change.resolution_code
+        incident.resolution_notes = (change.resolution_notes or "").strip()
+        incident.resolved_at = now
+        changes["resolution_code"] = [None, change.resolution_code]
+    elif change.target == State.CLOSED:
+        incident.closed_at = now
+    elif old == State.RESOLVED:  # reopened
+        incident.resolved_at = None
+    if change.target == State.IN_PROGRESS and _is_staff(actor) and not incident.first_response_at:
+        incident.first_response_at = now
+    _journal_changes(
+        incident,
+        actor,
+        changes,
+        body=incident.resolution_notes if change.target == State.RESOLVED else "",
+    )
+    tickets.record_event(
+        incident,
+        "state_changed",
+        actor,
+        old=old.value,
+        new=change.target.value,
+        hold_reason=new_reason,
+    )
+    db.session.flush()
+    if change.target == State.RESOLVED:
+        for child in incident.children:
+            if child.is_open:
+                change_state(
+                    child,
+                    Transition(
+                        State.RESOLVED,
+                        resolution_code="resolved_by_parent",
+                        resolution_notes=f"Resolved with {incident.number}: "
+                        f"{incident.resolution_notes}",
+                    ),
+                    actor=actor,
+                    now=now,
+                )
+
+
+def comment(
+    incident: Incident, *, author: User, body: str, public: bool, now: datetime | None = None
+) -> Any:
+    """Add a public reply or an internal work note.
+
+    A caller's reply to an incident awaiting the caller returns it to In Progress (and the
+    event tells the assignee). An agent's first public reply is the first response.
+
+    :raise Invalid: an empty or oversized text.
+    """
+    text = _clean_text("body", body, required=True, limit=MAX_TEXT) or ""
+    now = now or utc_now()
+    entry = tickets.add_entry(
+        incident, EntryKind.REPLY if public else EntryKind.WORK_NOTE, author, body=text
+    )
+    db.session.flush()
+    by_caller = author.id == incident.caller_id or not _is_staff(author)
+    tickets.record_event(
+        incident,
+        "commented",
+        author,
+        entry_id=entry.id,
+        public=public,
+        by_caller=by_caller,
+        notify=incident.assignee_id if by_caller else None,
+    )
+    if public and not by_caller and incident.first_response_at is None:
+        incident.first_response_at = now
+    if (
+        by_caller
+        and incident.state == State.ON_HOLD
+        and incident.hold_reason == HoldReason.AWAITING_CALLER
+    ):
+        change_state(incident, Transition(State.IN_PROGRESS), actor=author, now=now)
+    db.session.flush()
+    return entry
+
+
+def reopen_window(config: Any) -> timedelta:
+    return timedelta(days=int(config.get("INCIDENT_REOPEN_DAYS", 7)))
+
+
+def can_reopen(incident: Incident, now: datetime, window: timedelta) -> bool:
+    return (
+        incident.state == State.RESOLVED
+        and incident.resolved_at is not None
+        and now - incident.resolved_at <= window
+    )
+
+
+def reopen_incident(
+    incident: Incident, *, actor: User, reason: str, window: timedelta, now: datetime | None = None
+) -> None:
+    """The caller says the problem is back, within the reopen window.
+
+    :raise Invalid: no reason given, the incident is not resolved, or the window has passed.
+    """
+    now = now or utc_now()
+    reason = _clean_text("reason", reason, required=True, limit=MAX_TEXT) or ""
+    if not can_reopen(incident, now, window):
+        raise Invalid({"reason": "This incident can no longer be reopened; report a new one."})
+    incident.reopen_count += 1
+    tickets.add_entry(incident, EntryKind.REPLY, actor, body=f"Reopened: {reason}")
+    change_state(incident, Transition(State.IN_PROGRESS), actor=actor, now=now)
+
+
+def confirm_resolution(incident: Incident, *, actor: User, now: datetime | None = None) -> None:
+    """The caller confirms the fix: the incident closes."""
+    change_state(incident, Transition(State.CLOSED), actor=actor, now=now)
+
+
+def close_resolved_incidents(now: datetime, window: timedelta) -> list[str]:
+    """Close incidents resolved longer ago than the reopen window; returns their numbers.
+    Running it twice closes nothing more."""
+    due = db.session.scalars(
+        select(Incident).where(
+            Incident.state == State.RESOLVED, Incident.resolved_at < now - window
+        )
+    ).all()
+    for incident in due:
+        change_state(incident, Transition(State.CLOSED), actor=None, now=now)
+    return [i.number for i in due]
+
+
+def set_parent(child: Incident, parent: Incident | None, *, actor: User) -> None:
+    """Make ``child`` a child of ``parent`` (None: detach).
+
+    :raise Invalid: itself, a cycle, or a closed parent.
+    """
+    if parent is not None:
+        if parent.id == child.id:
+            raise Invalid({"parent": "An incident cannot be its own parent."})
+        step: Incident | None = parent
+        while step is not None:
+            if step.id == child.id:
+                raise Invalid({"parent": f"{parent.number} is already below {child.number}."})
+            step = step.parent
+        if not parent.is_open:
+            raise Invalid({"parent": f"{parent.number} is no longer open."})
+    old = child.parent.number if child.parent else None
+    new = parent.number if parent else None
+    if old != new:
+        child.parent = parent
+        _journal_changes(child, actor, {"parent": [old, new]})
+        db.session.flush()
+
+
+def propose_major(incident: Incident, *, actor: User, reason: str) -> None:
+    """:raise Invalid: no reason, or already major or proposed."""
+    reason = _clean_text("reason", reason, required=True, limit=2000) or ""
+    if incident.major_state in (MajorState.PROPOSED, MajorState.ACCEPTED):
+        raise Invalid({"reason": "This incident is already proposed or accepted as major."})
+    _set_major(incident, MajorState.PROPOSED, actor, f"Proposed as a major incident: {reason}")
+
+
+def decide_major(incident: Incident, *, accept: bool, actor: User, note: str = "") -> None:
+    """:raise Invalid: nothing was proposed."""
+    if incident.major_state != MajorState.PROPOSED:
+        raise Invalid({"major": "No major incident proposal waits for a decision."})
+    verdict = MajorState.ACCEPTED if accept else MajorState.REJECTED
+    text = "Accepted as a major incident" if accept else "Major incident proposal rejected"
+    _set_major(incident, verdict, actor, f"{text}. {note}".strip())
+
+
+def _set_major(incident: Incident, state: MajorState, actor: User, body: str) -> None:
+    changes = {"major": [incident.major_state.value, state.value]}
+    incident.major_state = state
+    _journal_changes(incident, actor, changes, body=body)
+    tickets.record_event(incident, "major_changed", actor, state=state.value)
+    db.session.flush()
+
+
+def bulk_change_state(incidents: Sequence[Incident], change: Transition, *, actor: User) -> None:
+    """Apply one transition to several incidents: all or none.
+
+    :raise Invalid: listing every incident the transition does not fit.
+    """
+    refused = {
+        i.number: "; ".join(p.values())
+        for i in incidents
+        if (p := transition_problems(State(i.state), change))
+    }
+    if refused:
+        raise Invalid(
+            {"state": [f"{n}: {why}" for n, why in sorted(refused.items())]},
+            "Nothing was changed: some incidents cannot take this state.",
+        )
+    for incident in incidents:
+        change_state(incident, change, actor=actor)
+
+
+def bulk_assign(
+    incidents: Sequence[Incident], *, group: Group | None, assignee: User | None, actor: User
+) -> None:
+    """Assign several incidents at once (all or none: a refused one raises before any write)."""
+    for incident in incidents:
+        if not State(incident.state).is_open:
+            raise Invalid({"state": f"{incident.number} is no longer open."})
+    for incident in incidents:
+        assign_incident(incident, group=group, assignee=assignee, actor=actor)
+
+
+__all__ = [
+    "OPEN_STATES",
+    "assign_incident",
+    "bulk_assign",
+    "bulk_change_state",
+    "change_state",
+    "close_resolved_incidents",
+    "comment",
+    "confirm_resolution",
+    "decide_major",
+    "open_incident",
+    "override_priority",
+    "propose_major",
+    "reopen_incident",
+    "set_parent",
+    "update_incident",
+]

@@ -1,0 +1,101 @@
+"""Ticket core services shared by every kind of ticket: numbers, journal, events, watchers.
+
+Services flush and never commit; the caller (view, CLI, job) commits once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.tickets.models import EntryKind, JournalEntry, NumberCounter, Ticket, TicketEvent
+from app.timeutils import utc_now
+
+NUMBER_START = 1000
+
+
+def next_number(prefix: str) -> str:
+    """The next ticket number for ``prefix``: ``INC0001001``, ``INC0001002``…
+
+    One counter row per prefix is incremented with ``UPDATE … RETURNING``: the row lock (or
+    SQLite's write lock) serialises concurrent creators, so numbers are unique. A rolled-back
+    transaction gives its number back; a gap can only appear if a ticket is removed.
+    """
+    statement = (
+        update(NumberCounter)
+        .where(NumberCounter.prefix == prefix)
+        .values(last_value=NumberCounter.last_value + 1)
+        .returning(NumberCounter.last_value)
+    )
+    value = db.session.execute(statement).scalar()
+    if value is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(
+                    insert(NumberCounter).values(prefix=prefix, last_value=NUMBER_START + 1)
+                )
+            value = NUMBER_START + 1
+        except IntegrityError:  # another transaction created the counter first
+            value = db.session.execute(statement).scalar()
+    return f"{prefix}{value:07d}"
+
+
+def record_event(ticket: Ticket, type_: str, actor: Any, **data: Any) -> TicketEvent:
+    """Record a domain event once, in the current transaction."""
+    event = TicketEvent(
+        ticket_id=ticket.id, type=type_, actor_id=getattr(actor, "id", None), data=data
+    )
+    db.session.add(event)
+    return event
+
+
+def add_entry(
+    ticket: Ticket,
+    kind: EntryKind,
+    author: Any,
+    body: str = "",
+    changes: Mapping[str, list[Any]] | None = None,
+) -> JournalEntry:
+    """Append a reply, a work note or a field-change entry to the ticket's timeline."""
+    entry = JournalEntry(
+        ticket_id=ticket.id,
+        kind=kind,
+        author_id=getattr(author, "id", None),
+        body=body,
+        changes=dict(changes or {}),
+        created_at=utc_now(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def timeline(ticket: Ticket, *, public_only: bool, newest_first: bool) -> list[JournalEntry]:
+    """The ticket's journal in one query; employees get replies and state changes only."""
+    query = select(JournalEntry).where(JournalEntry.ticket_id == ticket.id)
+    if public_only:
+        query = query.where(JournalEntry.kind != EntryKind.WORK_NOTE)
+    order = (JournalEntry.created_at.desc(), JournalEntry.id.desc())
+    if not newest_first:
+        order = (JournalEntry.created_at.asc(), JournalEntry.id.asc())
+    entries = list(db.session.scalars(query.order_by(*order)))
+    if public_only:
+        entries = [e for e in entries if e.kind == EntryKind.REPLY or "state" in e.changes]
+    return entries
+
+
+def watch(ticket: Ticket, user: Any) -> bool:
+    if user in ticket.watchers:
+        return False
+    ticket.watchers.append(user)
+    return True
+
+
+def unwatch(ticket: Ticket, user: Any) -> bool:
+    if user not in ticket.watchers:
+        return False
+    ticket.watchers.remove(user)
+    return True
