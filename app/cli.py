@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.auth import services
+from app.auth.ldap_cli import ldap_cli
 from app.auth.models import Role
 from app.errors import Invalid
 from app.extensions import db
@@ -83,5 +84,9 @@ def demo_load() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from app.incidents.cli import incidents_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(deskgraph_cli)
+    app.cli.add_command(incidents_cli)
+    app.cli.add_command(ldap_cli)

@@ -171,8 +171,12 @@ class BulkForm(FlaskForm):
     action = SelectField(
         "Action", choices=[SelectChoice("assign", "Assign"), SelectChoice("state", "Change state")]
     )
-    group = SelectField("Group", validate_choice=False)
-    state = SelectField("State", choices=[SelectChoice(s.value, s.label) for s in State])
+    group = SelectField("Group", validate_choice=False, default="")
+    state = SelectField(
+        "State",
+        choices=[SelectChoice(s.value, s.label) for s in State],
+        default=State.IN_PROGRESS.value,
+    )
     hold_reason = SelectField(
         "Waiting for",
         choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in HoldReason],

@@ -109,8 +109,14 @@ def bulk() -> ResponseReturnValue:
     numbers = [n for n in request.form.getlist("selected") if n][:200]
     back = request.form.get("back") or url_for("incidents.console")
     back = back if back.startswith("/incidents") else url_for("incidents.console")
-    if not form.validate_on_submit() or not numbers:
-        flash("Select at least one incident and an action.", "warning")
+    if not numbers:
+        flash("Select at least one incident first.", "warning")
+        return redirect(back)
+    if not form.validate_on_submit():
+        problems = "; ".join(
+            f"{getattr(form, f).label.text}: {', '.join(e)}" for f, e in form.errors.items()
+        )
+        flash(f"Nothing was changed. {problems}", "danger")
         return redirect(back)
     incidents = db.session.scalars(select(Incident).where(Incident.number.in_(numbers))).all()
     try:
