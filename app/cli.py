@@ -71,13 +71,17 @@ def grant_role(username: str, role: str) -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo organisation (people, managers, groups). Safe to run again."""
-    from app.demo import load_organisation, read_organisation
+    from app.demo import load_organisation, read_demo_file, read_organisation
+    from app.incidents.demo import load_incidents
+    from app.timeutils import utc_now
 
     report = load_organisation(read_organisation())
+    incidents = load_incidents(read_demo_file("incidents.json"), now=utc_now())
     db.session.commit()
     click.echo(
         f"Demo organisation: {report.people_added} people and {report.groups_added} groups added."
     )
+    click.echo(f"Demo incidents: {incidents} added.")
     click.echo("Demo sign-ins (username / password — roles):")
     for username, password, roles in report.credentials:
         click.echo(f"  {username:<9} / {password}  — {roles}")

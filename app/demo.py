@@ -28,6 +28,10 @@ class DemoReport:
     credentials: list[tuple[str, str, str]] = field(default_factory=list)
 
 
+def read_demo_file(name: str) -> dict[str, Any]:
+    return json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
+
+
 def read_organisation(path: Path | None = None) -> dict[str, Any]:
     return json.loads((path or DEMO_DIR / "organisation.json").read_text(encoding="utf-8"))
 

@@ -104,3 +104,23 @@ def test_demo_load_keeps_what_an_administrator_changed(app, db):
     _run(app, "deskgraph", "demo", "load")
     db.session.expire_all()
     assert db.session.scalar(select(User).where(User.username == "agent")).department == "Moved"
+
+
+def test_demo_incidents_look_like_a_desk_in_use(app, db):
+    from app.incidents.models import Incident
+    from app.tickets.models import EntryKind, JournalEntry
+
+    first = _run(app, "deskgraph", "demo", "load")
+    assert first.exit_code == 0, first.output
+    incidents = db.session.scalars(select(Incident)).all()
+    assert len(incidents) >= 300
+    assert "Demo incidents: 0 added." in _run(app, "deskgraph", "demo", "load").output
+    assert db.session.scalar(select(func.count()).select_from(Incident)) == len(incidents)
+    states = {i.state for i in incidents}
+    assert {"new", "in_progress", "on_hold", "resolved", "closed", "canceled"} <= states
+    assert {i.priority for i in incidents} >= {1, 2, 3, 4, 5}
+    assert len({i.assignment_group_id for i in incidents}) >= 4
+    kinds = set(db.session.scalars(select(JournalEntry.kind).distinct()))
+    assert {EntryKind.REPLY, EntryKind.WORK_NOTE, EntryKind.CHANGE} <= kinds
+    assert all(i.opened_at <= (i.resolved_at or i.opened_at) for i in incidents)
+    assert any(i.children for i in incidents)  # a major incident with children

@@ -117,9 +117,13 @@ def open_incident(
         db.session.execute(
             insert(incident_cis), [{"incident_id": incident.id, "ci_name": c} for c in cis]
         )
-    tickets.record_event(incident, "created", opened_by, priority=priority, channel=channel.value)
+    tickets.record_event(
+        incident, "created", opened_by, at=now, priority=priority, channel=channel.value
+    )
     if group:
-        tickets.record_event(incident, "assigned", opened_by, group_id=group.id, assignee_id=None)
+        tickets.record_event(
+            incident, "assigned", opened_by, at=now, group_id=group.id, assignee_id=None
+        )
     return incident
 
 
@@ -131,9 +135,15 @@ def ci_names_of(incident: Incident) -> list[str]:
     )
 
 
-def _journal_changes(incident: Incident, actor: Any, changes: dict[str, list[Any]], body=""):
+def _journal_changes(
+    incident: Incident,
+    actor: Any,
+    changes: dict[str, list[Any]],
+    body: str = "",
+    at: datetime | None = None,
+) -> None:
     if changes:
-        tickets.add_entry(incident, EntryKind.CHANGE, actor, body=body, changes=changes)
+        tickets.add_entry(incident, EntryKind.CHANGE, actor, body=body, changes=changes, at=at)
 
 
 def update_incident(
@@ -225,6 +235,7 @@ def assign_incident(
     assignee: User | None,
     actor: User,
     expected_version: Any = None,
+    now: datetime | None = None,
 ) -> dict[str, list[Any]]:
     """Assign to a group and optionally a person in it; moving groups counts a reassignment.
 
@@ -255,11 +266,12 @@ def assign_incident(
         ]
         incident.assignee = assignee
     if changes:
-        _journal_changes(incident, actor, changes)
+        _journal_changes(incident, actor, changes, at=now)
         tickets.record_event(
             incident,
             "assigned",
             actor,
+            at=now,
             group_id=group.id if group else None,
             assignee_id=assignee.id if assignee else None,
         )
@@ -310,11 +322,13 @@ def change_state(
         actor,
         changes,
         body=incident.resolution_notes if change.target == State.RESOLVED else "",
+        at=now,
     )
     tickets.record_event(
         incident,
         "state_changed",
         actor,
+        at=now,
         old=old.value,
         new=change.target.value,
         hold_reason=new_reason,
@@ -349,7 +363,7 @@ def comment(
     text = _clean_text("body", body, required=True, limit=MAX_TEXT) or ""
     now = now or utc_now()
     entry = tickets.add_entry(
-        incident, EntryKind.REPLY if public else EntryKind.WORK_NOTE, author, body=text
+        incident, EntryKind.REPLY if public else EntryKind.WORK_NOTE, author, body=text, at=now
     )
     db.session.flush()
     by_caller = author.id == incident.caller_id or not _is_staff(author)
@@ -357,6 +371,7 @@ def comment(
         incident,
         "commented",
         author,
+        at=now,
         entry_id=entry.id,
         public=public,
         by_caller=by_caller,
@@ -398,7 +413,7 @@ def reopen_incident(
     if not can_reopen(incident, now, window):
         raise Invalid({"reason": "This incident can no longer be reopened; report a new one."})
     incident.reopen_count += 1
-    tickets.add_entry(incident, EntryKind.REPLY, actor, body=f"Reopened: {reason}")
+    tickets.add_entry(incident, EntryKind.REPLY, actor, body=f"Reopened: {reason}", at=now)
     change_state(incident, Transition(State.IN_PROGRESS), actor=actor, now=now)
 
 

@@ -6,6 +6,7 @@ Services flush and never commit; the caller (view, CLI, job) commits once.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -44,10 +45,16 @@ def next_number(prefix: str) -> str:
     return f"{prefix}{value:07d}"
 
 
-def record_event(ticket: Ticket, type_: str, actor: Any, **data: Any) -> TicketEvent:
+def record_event(
+    ticket: Ticket, type_: str, actor: Any, *, at: datetime | None = None, **data: Any
+) -> TicketEvent:
     """Record a domain event once, in the current transaction."""
     event = TicketEvent(
-        ticket_id=ticket.id, type=type_, actor_id=getattr(actor, "id", None), data=data
+        ticket_id=ticket.id,
+        type=type_,
+        actor_id=getattr(actor, "id", None),
+        data=data,
+        created_at=at or utc_now(),
     )
     db.session.add(event)
     return event
@@ -59,6 +66,8 @@ def add_entry(
     author: Any,
     body: str = "",
     changes: Mapping[str, list[Any]] | None = None,
+    *,
+    at: datetime | None = None,
 ) -> JournalEntry:
     """Append a reply, a work note or a field-change entry to the ticket's timeline."""
     entry = JournalEntry(
@@ -67,7 +76,7 @@ def add_entry(
         author_id=getattr(author, "id", None),
         body=body,
         changes=dict(changes or {}),
-        created_at=utc_now(),
+        created_at=at or utc_now(),
     )
     db.session.add(entry)
     return entry
