@@ -1,123 +1,20 @@
 """Deskgraph: an ITIL-style internal IT service desk with a CMDB.
 
-``create_app`` is the only place where the application is assembled: configuration,
-extensions, blueprints, error handlers, template helpers and CLI commands.
+This package module stays light on purpose: importing a pure core such as ``app.sla.clock``
+or ``app.cmdb.graph`` must not load Flask. The application is assembled in ``app.factory``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from app.config import load_config
-from app.extensions import csrf, db, login_manager, migrate
 from app.version import __version__
 
 __all__ = ["__version__", "create_app"]
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+def create_app(*args: Any, **kwargs: Any) -> Any:
+    """Build a Deskgraph application (see ``app.factory.create_app``)."""
+    from app.factory import create_app as build
 
-def create_app(
-    environ: Mapping[str, str] | None = None,
-    *,
-    instance_path: str | Path | None = None,
-    **overrides: Any,
-) -> Flask:
-    """Build a Deskgraph application.
-
-    :param environ: settings to use instead of the process environment and ``.env`` (tests).
-    :param instance_path: where the SQLite database and generated secret key live.
-    :param overrides: Flask config values applied last (tests).
-    :raise app.config.ConfigError: a setting is invalid or unsafe for production.
-    """
-    app = Flask(
-        __name__,
-        instance_path=str(instance_path or PROJECT_ROOT / "instance"),
-        instance_relative_config=True,
-    )
-    app.config.from_mapping(load_config(Path(app.instance_path), environ))
-    app.config.update(overrides)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-
-    from app.ops import observability
-
-    observability.configure_logging(app.config["LOG_LEVEL"])
-    observability.init_app(app)
-    if app.config["TRUSTED_PROXIES"]:
-        n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-
-    _init_extensions(app)
-    _register_blueprints(app)
-
-    from app.errors import register_error_handlers
-    from app.ui import init_templates
-
-    register_error_handlers(app)
-    init_templates(app)
-
-    from app.cli import register_commands
-
-    register_commands(app)
-    return app
-
-
-def _init_extensions(app: Flask) -> None:
-    db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
-    )
-    csrf.init_app(app)
-    login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "basic"
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            _configure_sqlite(db.engine)
-
-
-def _configure_sqlite(engine: Engine) -> None:
-    """Foreign keys on, and let SQLAlchemy own transactions so SAVEPOINT works on pysqlite."""
-
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
-
-
-def _register_blueprints(app: Flask) -> None:
-    # Each domain's permissions module registers its rules when its views are imported.
-    from app.admin.views import bp as admin_bp
-    from app.auth.views import bp as auth_bp
-    from app.cmdb.views import bp as cmdb_bp
-    from app.incidents import portal_views  # noqa: F401  (adds the employee routes)
-    from app.incidents.views import bp as incidents_bp
-    from app.ops.views import bp as ops_bp
-    from app.portal.views import bp as portal_bp
-    from app.requests.views import bp as requests_bp
-    from app.sla.views import bp as sla_bp
-
-    app.register_blueprint(ops_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(portal_bp)
-    app.register_blueprint(incidents_bp, url_prefix="/incidents")
-    app.register_blueprint(requests_bp, url_prefix="/requests")
-    app.register_blueprint(cmdb_bp, url_prefix="/cmdb")
-    app.register_blueprint(sla_bp, url_prefix="/sla")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
+    return build(*args, **kwargs)

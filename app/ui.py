@@ -90,6 +90,17 @@ NAVIGATION = (
                     "admin.remove_member",
                 ),
             ),
+            NavItem(
+                "Incident settings",
+                "incidents.settings",
+                "sliders",
+                "incidents.admin",
+                also=(
+                    "incidents.propose_size",
+                    "incidents.save_priority_matrix",
+                    "incidents.add_routing_rule",
+                ),
+            ),
         ),
     ),
 )

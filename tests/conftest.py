@@ -105,6 +105,28 @@ def postgres_schema() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def fresh_database_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """An empty database of the current backend (a new SQLite file or a new PG schema), for
+    tests that need committed data or an empty schema; dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    request.getfixturevalue("postgres_schema")  # skips or fails loudly when PG is down
+    schema = f"dg_fresh_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _postgres_schema_url(schema)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param

@@ -3,40 +3,18 @@ databases."""
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
-from tests.conftest import POSTGRES_URL, build_app
-
-
-@pytest.fixture
-def empty_database(backend, tmp_path, request):
-    """A database URL with nothing in it yet (a new SQLite file or a new PG schema)."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        return
-    request.getfixturevalue("postgres_schema")  # skips or fails loudly when PG is down
-    schema = f"dg_mig_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+from tests.conftest import build_app
 
 
-def test_upgrade_from_empty_creates_the_schema_the_models_describe(empty_database, tmp_path):
+def test_upgrade_from_empty_creates_the_schema_the_models_describe(fresh_database_url, tmp_path):
     from app.extensions import db
 
-    app = build_app(empty_database, tmp_path / "instance")
+    app = build_app(fresh_database_url, tmp_path / "instance")
     with app.app_context():
         upgrade()
         tables = set(inspect(db.engine).get_table_names())

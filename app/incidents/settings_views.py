@@ -1,0 +1,160 @@
+"""Administrators' incident settings: the priority matrix (any size) and routing rules.
+
+The matrix form is a grid of plain fields (``impact-1``, ``urgency-2``, ``level-3``,
+``cell-1-2``); the page can propose a grid of another size, which is only saved once the
+administrator reviews it. Routes belong to the incidents blueprint (see ``create_app``).
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import delete, select
+
+from app.auth.models import Group
+from app.errors import Invalid
+from app.extensions import db
+from app.incidents.matrix import load_matrix, save_matrix
+from app.incidents.models import RoutingRule
+from app.incidents.priority import PriorityMatrix
+from app.incidents.views import bp
+from app.policy import require
+
+MAX_SIZE = 9
+
+
+class PlainForm(FlaskForm):
+    """Only the CSRF token: the grid's fields are read by name."""
+
+
+def proposal(impacts: int, urgencies: int, levels: int) -> PriorityMatrix:
+    """A starting grid of the given size: priority grows with impact and urgency."""
+    span = max(impacts + urgencies - 2, 1)
+    cells = {
+        (i, u): 1 + round((i + u - 2) * (levels - 1) / span)
+        for i in range(1, impacts + 1)
+        for u in range(1, urgencies + 1)
+    }
+    return PriorityMatrix(
+        impacts={i: f"Impact {i}" for i in range(1, impacts + 1)},
+        urgencies={u: f"Urgency {u}" for u in range(1, urgencies + 1)},
+        levels={p: f"P{p}" for p in range(1, levels + 1)},
+        cells=cells,
+    )
+
+
+def _read_grid(form: dict[str, str]) -> tuple[dict, dict, dict, dict, list[str]]:
+    def labels(prefix: str) -> dict[int, str]:
+        found = {}
+        for key, value in form.items():
+            if key.startswith(prefix + "-") and key[len(prefix) + 1 :].isdigit():
+                found[int(key[len(prefix) + 1 :])] = value.strip()[:50]
+        return dict(sorted(found.items()))
+
+    impacts, urgencies, levels = labels("impact"), labels("urgency"), labels("level")
+    problems = [
+        f"Give every {name} a label."
+        for name, values in (
+            ("impact", impacts),
+            ("urgency", urgencies),
+            ("priority level", levels),
+        )
+        if not values or not all(values.values())
+    ]
+    cells: dict[tuple[int, int], int] = {}
+    for i in impacts:
+        for u in urgencies:
+            raw = form.get(f"cell-{i}-{u}", "")
+            if raw.isdigit():
+                cells[(i, u)] = int(raw)
+    return impacts, urgencies, levels, cells, problems
+
+
+def _render(matrix: PriorityMatrix, status: int = 200, proposed: bool = False):
+    rules = db.session.scalars(select(RoutingRule).order_by(RoutingRule.position)).all()
+    groups = db.session.scalars(
+        select(Group).where(Group.is_assignment_group).order_by(Group.name)
+    ).all()
+    page = render_template(
+        "incidents/settings.html",
+        matrix=matrix,
+        proposed=proposed,
+        form=PlainForm(),
+        rules=rules,
+        groups=groups,
+        max_size=MAX_SIZE,
+    )
+    return page, status
+
+
+@bp.get("/settings")
+@require("incidents.admin")
+def settings() -> ResponseReturnValue:
+    return _render(load_matrix())
+
+
+@bp.post("/settings/matrix/size")
+@require("incidents.admin")
+def propose_size() -> ResponseReturnValue:
+    if not PlainForm().validate_on_submit():
+        return _render(load_matrix(), 400)
+    sizes = [request.form.get(k, "") for k in ("impacts", "urgencies", "levels")]
+    if not all(s.isdigit() and 1 <= int(s) <= MAX_SIZE for s in sizes):
+        flash(f"Each size must be a whole number from 1 to {MAX_SIZE}.", "danger")
+        return _render(load_matrix(), 422)
+    flash("Here is a starting grid of that size. Adjust it and save; nothing changed yet.", "info")
+    return _render(proposal(*(int(s) for s in sizes)), proposed=True)
+
+
+@bp.post("/settings/matrix")
+@require("incidents.admin")
+def save_priority_matrix() -> ResponseReturnValue:
+    if not PlainForm().validate_on_submit():
+        return _render(load_matrix(), 400)
+    impacts, urgencies, levels, cells, problems = _read_grid(request.form.to_dict())
+    try:
+        if problems:
+            raise Invalid({"matrix": problems})
+        save_matrix(
+            impacts=impacts, urgencies=urgencies, levels=levels, cells=cells, actor=current_user
+        )
+    except Invalid as error:
+        db.session.rollback()
+        for message in error.field_errors["matrix"]:
+            flash(message, "danger")
+        return _render(load_matrix(), 422)
+    db.session.commit()
+    flash("Priority matrix saved. New and edited incidents use it.", "success")
+    return redirect(url_for("incidents.settings"))
+
+
+@bp.post("/settings/routing")
+@require("incidents.admin")
+def add_routing_rule() -> ResponseReturnValue:
+    form = PlainForm()
+    group_id = request.form.get("group", "")
+    group = db.session.get(Group, int(group_id)) if group_id.isdigit() else None
+    if not form.validate_on_submit() or group is None or not group.is_assignment_group:
+        flash("Choose the assignment group the rule sends incidents to.", "danger")
+        return _render(load_matrix(), 422)
+    values = {
+        k: (request.form.get(k) or "").strip()[:200] or None
+        for k in ("category", "subcategory", "affected_service", "ci_name")
+    }
+    last = db.session.scalar(select(RoutingRule.position).order_by(RoutingRule.position.desc()))
+    db.session.add(RoutingRule(position=(last or 0) + 10, group_id=group.id, **values))
+    db.session.commit()
+    flash("Routing rule added at the end of the list.", "success")
+    return redirect(url_for("incidents.settings"))
+
+
+@bp.post("/settings/routing/<int:rule_id>/delete")
+@require("incidents.admin")
+def delete_routing_rule(rule_id: int) -> ResponseReturnValue:
+    if PlainForm().validate_on_submit():
+        deleted = db.session.execute(delete(RoutingRule).where(RoutingRule.id == rule_id))
+        db.session.commit()
+        flash("Rule removed." if deleted.rowcount else "That rule was already gone.", "success")
+    return redirect(url_for("incidents.settings"))

@@ -1,0 +1,71 @@
+"""Administrators edit the priority matrix (including its size) and the routing rules."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.incidents.matrix import load_matrix
+from app.incidents.models import RoutingRule
+
+
+def grid(impacts: int, urgencies: int, levels: int, cell) -> dict[str, str]:
+    form = {f"impact-{i}": f"I{i}" for i in range(1, impacts + 1)}
+    form |= {f"urgency-{u}": f"U{u}" for u in range(1, urgencies + 1)}
+    form |= {f"level-{p}": f"Level {p}" for p in range(1, levels + 1)}
+    form |= {
+        f"cell-{i}-{u}": str(cell(i, u))
+        for i in range(1, impacts + 1)
+        for u in range(1, urgencies + 1)
+    }
+    return form
+
+
+def test_admin_switches_to_a_four_level_matrix(signed_in, db, make_incident):
+    client, _ = signed_in("admin")
+    proposal = client.post(
+        "/incidents/settings/matrix/size", {"impacts": "4", "urgencies": "4", "levels": "4"}
+    )
+    assert proposal.status_code == 200
+    body = proposal.get_data(as_text=True)
+    assert "proposal, not saved" in body
+    assert 'name="cell-4-4"' in body
+    assert len(load_matrix().levels) == 5  # nothing saved yet
+    saved = client.post("/incidents/settings/matrix", grid(4, 4, 4, max))
+    assert saved.status_code == 302
+    matrix = load_matrix()
+    assert matrix.priority(4, 1) == 4
+    assert matrix.label(2) == "Level 2"
+    assert make_incident(impact=2, urgency=1).priority == 2
+
+
+def test_an_incomplete_matrix_is_refused_and_the_old_one_stays(signed_in, db):
+    client, _ = signed_in("admin")
+    form = grid(3, 3, 5, lambda i, u: i + u - 1)
+    del form["cell-2-2"]
+    response = client.post("/incidents/settings/matrix", form)
+    assert response.status_code == 422
+    assert "impact 2 × urgency 2 has no priority" in response.get_data(as_text=True)
+    form = grid(3, 3, 2, lambda i, u: i + u - 1)  # maps to levels that do not exist
+    assert client.post("/incidents/settings/matrix", form).status_code == 422
+    form = grid(3, 3, 5, lambda i, u: 1) | {"impact-1": "  "}
+    assert client.post("/incidents/settings/matrix", form).status_code == 422
+    assert load_matrix().priority(3, 3) == 5
+    bad_size = client.post(
+        "/incidents/settings/matrix/size", {"impacts": "0", "urgencies": "x", "levels": "40"}
+    )
+    assert bad_size.status_code == 422
+
+
+def test_routing_rules_are_added_and_removed(signed_in, db, queue):
+    client, _ = signed_in("admin")
+    network = queue("Network")
+    response = client.post(
+        "/incidents/settings/routing", {"category": "Network", "group": str(network.id)}
+    )
+    assert response.status_code == 302
+    rule = db.session.scalar(select(RoutingRule))
+    assert (rule.category, rule.group_id, rule.subcategory) == ("Network", network.id, None)
+    assert client.post("/incidents/settings/routing", {"group": "999"}).status_code == 422
+    assert client.post(f"/incidents/settings/routing/{rule.id}/delete").status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(RoutingRule)) is None
