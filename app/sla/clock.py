@@ -1,0 +1,540 @@
+"""The SLA clock: a pure, replayable function of a calendar, a definition, a timeline and ``now``.
+
+A pure core (STYLE.md, "Pure cores stay pure"): no Flask, no database, no wall-clock reads. The
+service layer turns a ticket's event log into :class:`Event` values, a policy target into an
+:class:`SlaDefinition`, calls :func:`compute_clock` (or :func:`group_clocks` for OLAs) and stores
+the :class:`ClockResult`. Same inputs give the same result, so ``flask sla replay`` can recompute
+any stored record and compare.
+
+Semantics, in short:
+
+* The ticket's state is replayed event by event into a :class:`Snapshot` (state, on-hold reason,
+  priority, group). Conditions are plain data matched against the event kind and that snapshot.
+* The clock starts at the first event matching ``start``; with ``retroactive_start`` it counts
+  from the ticket's opening instead (pauses before the start are then honoured too).
+* While running it accumulates business time on the calendar; while a ``pause`` condition holds
+  (until a ``resume`` condition holds, if any are given) it accumulates *paused* time instead.
+* ``cancel`` ends it for good; ``stop`` ends it (met or breached) until a ``reopen`` event.
+* The target is the one for the *current* priority; a change keeps elapsed and paused time.
+* Warning thresholds and the breach (100 %) are crossed once each, at the earliest instant the
+  elapsed time reached them; a later, longer target does not undo them. Reaching exactly 100 %
+  is a breach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+
+from app.sla.calendar import ZERO, BusinessCalendar, ensure_utc
+
+
+class EventKind(StrEnum):
+    """What happened to the ticket. Values are what the service layer stores."""
+
+    OPENED = "opened"
+    STATE_CHANGED = "state_changed"
+    PRIORITY_CHANGED = "priority_changed"
+    ASSIGNED = "assigned"
+    RESPONDED = "responded"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELED = "canceled"
+    REOPENED = "reopened"
+
+
+class Stage(StrEnum):
+    """Where the clock stands. ``breached`` wins over paused/in progress/met; cancelled wins all."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+    CANCELLED = "cancelled"
+
+
+_IMPLIED_STATE = {
+    EventKind.OPENED: "new",
+    EventKind.RESOLVED: "resolved",
+    EventKind.CLOSED: "closed",
+    EventKind.CANCELED: "canceled",
+    EventKind.REOPENED: "in_progress",
+}
+_REQUIRED = {
+    EventKind.STATE_CHANGED: "state",
+    EventKind.PRIORITY_CHANGED: "priority",
+    EventKind.ASSIGNED: "group",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of a ticket's timeline. Only the fields that changed are set.
+
+    ``kind`` may be given as its string value (``"opened"``); it is stored as :class:`EventKind`.
+
+    :raise ValueError: naive ``at``, unknown ``kind``, or a missing field its kind requires
+        (``state`` for state_changed, ``priority`` for priority_changed, ``group`` for assigned).
+    """
+
+    at: datetime
+    kind: EventKind
+    state: str | None = None
+    reason: str | None = None
+    priority: int | None = None
+    group: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", ensure_utc(self.at, "event time"))
+        try:
+            object.__setattr__(self, "kind", EventKind(self.kind))
+        except ValueError:
+            raise ValueError(f"unknown event kind {self.kind!r}") from None
+        needed = _REQUIRED.get(self.kind)
+        if needed and getattr(self, needed) is None:
+            raise ValueError(f"a {self.kind} event needs {needed}")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The ticket's fields that conditions look at, after some prefix of the timeline."""
+
+    state: str | None = None
+    reason: str | None = None
+    priority: int | None = None
+    group: str | None = None
+
+    def apply(self, event: Event) -> Snapshot:
+        """The snapshot after ``event``; a new state replaces the reason (None clears it)."""
+        state, reason = self.state, self.reason
+        new_state = event.state or _IMPLIED_STATE.get(event.kind)
+        if new_state is not None:
+            state, reason = new_state, event.reason
+        priority = self.priority if event.priority is None else event.priority
+        return Snapshot(state, reason, priority, event.group or self.group)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Matches when every non-empty field contains the event kind / snapshot value (AND).
+
+    A tuple of conditions matches when any of them does (OR). Example, pause while on hold
+    awaiting the caller or a vendor: ``Condition(states={"on_hold"}, reasons={"awaiting_caller",
+    "awaiting_vendor"})``.
+
+    :raise ValueError: every field is empty (a condition matching everything is a mistake).
+    """
+
+    kinds: frozenset[str] = frozenset()
+    states: frozenset[str] = frozenset()
+    reasons: frozenset[str] = frozenset()
+    priorities: frozenset[int] = frozenset()
+    groups: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        for name in ("kinds", "states", "reasons", "priorities", "groups"):
+            object.__setattr__(self, name, frozenset(getattr(self, name)))
+        unknown = self.kinds - set(EventKind)
+        if unknown:
+            raise ValueError(f"unknown event kinds in condition: {sorted(unknown)}")
+        if not (self.kinds or self.states or self.reasons or self.priorities or self.groups):
+            raise ValueError("a condition must constrain at least one field")
+
+    def matches(self, kind: str, snap: Snapshot) -> bool:
+        """Whether the event ``kind`` leading to ``snap`` satisfies the condition."""
+        return (
+            (not self.kinds or kind in self.kinds)
+            and (not self.states or snap.state in self.states)
+            and (not self.reasons or snap.reason in self.reasons)
+            and (not self.priorities or snap.priority in self.priorities)
+            and (not self.groups or snap.group in self.groups)
+        )
+
+
+def _any(conditions: Iterable[Condition], kind: str, snap: Snapshot) -> bool:
+    return any(condition.matches(kind, snap) for condition in conditions)
+
+
+AWAITING_CALLER_OR_VENDOR = Condition(
+    states={"on_hold"}, reasons={"awaiting_caller", "awaiting_vendor"}
+)
+
+
+@dataclass(frozen=True)
+class SlaDefinition:
+    """What one SLA (or OLA) measures: targets per priority and the conditions driving the clock.
+
+    ``targets`` maps priority → business-time target. ``warnings`` are fractions of the target
+    (default 50 % and 75 %); the breach is always at 100 %. A resolution SLA typically has
+    ``stop=(Condition(kinds={"resolved", "closed"}),)`` and ``pause=(AWAITING_CALLER_OR_VENDOR,)``;
+    a response SLA ``stop=(Condition(kinds={"responded", "resolved"}),)`` and ``reopen=()``.
+
+    :raise ValueError: no targets, a zero or negative target, no start condition, or a warning
+        threshold outside (0, 1).
+    """
+
+    name: str
+    targets: Mapping[int, timedelta]
+    start: tuple[Condition, ...] = (Condition(kinds={EventKind.OPENED}),)
+    pause: tuple[Condition, ...] = ()
+    resume: tuple[Condition, ...] = ()
+    stop: tuple[Condition, ...] = ()
+    cancel: tuple[Condition, ...] = (Condition(kinds={EventKind.CANCELED}),)
+    reopen: tuple[Condition, ...] = (Condition(kinds={EventKind.REOPENED}),)
+    retroactive_start: bool = False
+    warnings: tuple[float, ...] = (0.5, 0.75)
+
+    def __post_init__(self) -> None:
+        if not self.targets:
+            raise ValueError(f"SLA {self.name!r} has no targets")
+        for priority, target in self.targets.items():
+            if target <= ZERO:
+                raise ValueError(f"SLA {self.name!r}: target for priority {priority} must be > 0")
+        if not self.start:
+            raise ValueError(f"SLA {self.name!r} has no start condition")
+        if any(not 0 < w < 1 for w in self.warnings):
+            raise ValueError(f"SLA {self.name!r}: warning thresholds must be between 0 and 1")
+        object.__setattr__(self, "targets", MappingProxyType(dict(self.targets)))
+        object.__setattr__(self, "warnings", tuple(sorted(set(self.warnings))))
+        for name in ("start", "pause", "resume", "stop", "cancel", "reopen"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    def target_for(self, priority: int | None) -> timedelta:
+        """The target for ``priority``.
+
+        :raise ValueError: the definition has no target for it.
+        """
+        try:
+            return self.targets[priority]  # type: ignore[index]
+        except KeyError:
+            raise ValueError(f"SLA {self.name!r} has no target for priority {priority}") from None
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """A threshold (fraction of the target) and the instant the elapsed time reached it."""
+
+    threshold: float
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Note:
+    """One line of the clock's explanation, for the ticket's SLA timeline."""
+
+    at: datetime
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ClockResult:
+    """The clock as of ``as_of``. Durations are business time on the calendar.
+
+    Invariants: ``remaining == max(target - elapsed, 0)``; ``percentage == 100 * elapsed /
+    target``; ``breached_at`` is set iff the ``1.0`` crossing happened, and then ``due_at ==
+    breached_at``; otherwise ``due_at`` is None while paused, cancelled or not started, is
+    ``now`` plus ``remaining`` on the calendar while running, and the due time as of the stop
+    for a stopped clock. ``started_at`` is when the start condition matched, ``counted_from``
+    where counting began (the opening, with a retroactive start).
+    """
+
+    name: str
+    as_of: datetime
+    stage: Stage
+    priority: int | None = None
+    target: timedelta | None = None
+    elapsed: timedelta = ZERO
+    paused: timedelta = ZERO
+    remaining: timedelta | None = None
+    percentage: float = 0.0
+    started_at: datetime | None = None
+    counted_from: datetime | None = None
+    stopped_at: datetime | None = None
+    due_at: datetime | None = None
+    breached_at: datetime | None = None
+    warnings: tuple[Crossing, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+    @property
+    def explanation(self) -> list[str]:
+        """The notes as plain text lines, in time order."""
+        return [note.text for note in self.notes]
+
+
+@dataclass(frozen=True)
+class GroupClock:
+    """An OLA clock over one stint of the ticket in ``group`` (``left_at`` None: still there)."""
+
+    group: str
+    entered_at: datetime
+    left_at: datetime | None
+    clock: ClockResult
+
+
+def validate_timeline(events: Sequence[Event]) -> tuple[Event, ...]:
+    """Check a timeline: non-empty, starts with ``opened``, chronological, aware instants.
+
+    :raise ValueError: with the offending position and instants.
+    """
+    if not events:
+        raise ValueError("a timeline needs at least the 'opened' event")
+    for i, event in enumerate(events):
+        if not isinstance(event, Event):
+            raise ValueError(f"event {i} is a {type(event).__name__}, not an Event")
+        ensure_utc(event.at, f"event {i} time")
+        if i and event.at < events[i - 1].at:
+            raise ValueError(
+                f"events out of order: event {i} ({event.kind} at {event.at.isoformat()}) is "
+                f"before event {i - 1} ({events[i - 1].kind} at {events[i - 1].at.isoformat()})"
+            )
+    if events[0].kind != EventKind.OPENED:
+        raise ValueError(f"a timeline must start with 'opened', not {events[0].kind!r}")
+    return tuple(events)
+
+
+def _until(events: Sequence[Event], now: datetime) -> tuple[tuple[Event, ...], datetime]:
+    """Validate the timeline and ``now``; keep the events up to ``now`` (replay as of ``now``)."""
+    events, now = validate_timeline(events), ensure_utc(now, "now")
+    if now < events[0].at:
+        raise ValueError(f"now {now.isoformat()} is before the ticket was opened")
+    return tuple(e for e in events if e.at <= now), now
+
+
+def compute_clock(
+    calendar: BusinessCalendar, definition: SlaDefinition, events: Sequence[Event], now: datetime
+) -> ClockResult:
+    """Replay ``events`` up to ``now`` and return the clock. Events after ``now`` are ignored.
+
+    :raise ValueError: a bad timeline (see :func:`validate_timeline`), a naive ``now``, ``now``
+        before the opening, or no target for the ticket's priority once the clock runs.
+    """
+    events, now = _until(events, now)
+    return _replay(calendar, definition, events, now)
+
+
+def group_clocks(
+    calendar: BusinessCalendar,
+    definitions: Mapping[str, SlaDefinition],
+    events: Sequence[Event],
+    now: datetime,
+) -> tuple[GroupClock, ...]:
+    """OLA clocks: one per stint of the ticket in a group that has a definition.
+
+    A stint begins at the opening or at an ``assigned`` event to another group and ends at the
+    next such event; the clock counts only within the stint (started at its entry, as if the
+    ticket were opened then with its current state) and stops on leaving. Returning to a group
+    later starts a new clock.
+
+    :raise ValueError: as :func:`compute_clock`.
+    """
+    events, now = _until(events, now)
+    stints: list[tuple[int, Snapshot]] = []
+    snap = Snapshot()
+    for i, event in enumerate(events):
+        before, snap = snap, snap.apply(event)
+        if i == 0 or snap.group != before.group:
+            stints.append((i, snap))
+    result = []
+    for n, (index, snap) in enumerate(stints):
+        leave = stints[n + 1][0] if n + 1 < len(stints) else None
+        if snap.group not in definitions:
+            continue
+        entered = events[index].at
+        left = events[leave].at if leave is not None else None
+        opened = Event(
+            entered, EventKind.OPENED, snap.state, snap.reason, snap.priority, snap.group
+        )
+        sub = [opened, *events[index + 1 : leave]]
+        clock = _replay(
+            calendar,
+            definitions[snap.group],
+            sub,
+            left or now,
+            leave_note=f"left {snap.group}" if left else None,
+        )
+        result.append(GroupClock(snap.group, entered, left, clock))  # type: ignore[arg-type]
+    return tuple(result)
+
+
+def _fmt(value: timedelta) -> str:
+    hours, minutes = divmod(int(value.total_seconds() // 60), 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+class _Replay:
+    """Mutable accumulators of one replay; private to :func:`_replay`."""
+
+    def __init__(self, calendar: BusinessCalendar, definition: SlaDefinition) -> None:
+        self.cal, self.d = calendar, definition
+        self.elapsed = self.paused = self.pause_time = self.stop_time = ZERO
+        self.target = ZERO
+        self.crossed: dict[float, datetime] = {}
+        self.notes: list[Note] = []
+        self.pause_from: datetime | None = None
+        self.pause_reason: str | None = None
+        self.stopped_at: datetime | None = None
+
+    def when(self, at: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return at.astimezone(self.cal.tz).strftime(fmt)
+
+    def note(self, at: datetime, kind: str, text: str) -> None:
+        self.notes.append(Note(at, kind, text))
+
+    def record(self, threshold: float, at: datetime) -> None:
+        self.crossed[threshold] = at
+        kind, what = (
+            ("breached", "breached")
+            if threshold == 1.0
+            else ("warning", f"{threshold:.0%} reached")
+        )
+        self.note(at, kind, f"{what} at {self.when(at)} ({_fmt(self.target)} target)")
+
+    def cross(self, at: datetime) -> None:
+        """Record thresholds the elapsed time already reaches at ``at`` (after a target change)."""
+        for threshold in (*self.d.warnings, 1.0):
+            if threshold not in self.crossed and self.elapsed >= self.target * threshold:
+                self.record(threshold, at)
+
+    def advance(self, phase: str, start: datetime, end: datetime) -> None:
+        """Account the span ``[start, end)`` spent in ``phase``."""
+        if end <= start or phase in ("waiting", "cancelled"):
+            return
+        business = self.cal.business_time(start, end)
+        if phase == "running":
+            for threshold in (*self.d.warnings, 1.0):
+                goal = self.target * threshold
+                if threshold not in self.crossed and self.elapsed + business >= goal:
+                    left = max(goal - self.elapsed, ZERO)
+                    self.record(threshold, self.cal.add_business_time(start, left))
+            self.elapsed += business
+        elif phase == "paused":
+            self.paused += business
+            self.pause_time += business
+        else:
+            self.stop_time += business
+
+    def end_pause(self, at: datetime | None) -> None:
+        """Close the current pause run (``at`` None: still paused) with its explanation."""
+        if self.pause_from is None:
+            return
+        reason = (self.pause_reason or "on hold").replace("_", " ")
+        start = self.when(self.pause_from)
+        if at is None:
+            text = f"paused since {start} {reason}, {_fmt(self.pause_time)} of business time "
+            text += "not counted so far"
+        else:
+            same_day = self.when(at, "%Y-%m-%d") == self.when(self.pause_from, "%Y-%m-%d")
+            until = self.when(at, "%H:%M" if same_day else "%Y-%m-%d %H:%M")
+            text = f"paused {start}–{until} {reason}, {_fmt(self.pause_time)} of business time "
+            text += "not counted"
+        self.note(self.pause_from, "paused", text)
+        self.pause_from, self.pause_time = None, ZERO
+
+
+def _replay(
+    cal: BusinessCalendar,
+    d: SlaDefinition,
+    events: Sequence[Event],
+    end: datetime,
+    leave_note: str | None = None,
+) -> ClockResult:
+    """Replay a validated timeline (all events at or before ``end``) into a result."""
+    start, start_index = Snapshot(), None
+    for i, event in enumerate(events):
+        start = start.apply(event)
+        if _any(d.start, event.kind, start):
+            start_index = i
+            break
+    if start_index is None:
+        return ClockResult(d.name, end, Stage.NOT_STARTED)
+    first = 0 if d.retroactive_start else start_index
+    r, phase, snap, previous = _Replay(cal, d), "waiting", Snapshot(), events[0].at
+    for i, event in enumerate(events):
+        r.advance(phase, previous, event.at)
+        previous, at = event.at, event.at
+        before, snap = snap, snap.apply(event)
+        if i == first:
+            r.target, phase = d.target_for(start.priority), "running"
+            text = f"started {r.when(at)} ({event.kind})"
+            if first != start_index:
+                trigger = events[start_index]
+                text = (
+                    f"start condition met {r.when(trigger.at)} ({trigger.kind}), counted "
+                    f"from {r.when(at)} (retroactive start)"
+                )
+            r.note(at, "started", f"{text}; target {_fmt(r.target)} for priority {start.priority}")
+        elif phase == "waiting":
+            continue
+        elif (
+            i > start_index and phase in ("running", "paused") and snap.priority != before.priority
+        ):
+            old, r.target = r.target, d.target_for(snap.priority)
+            text = f"priority {before.priority} → {snap.priority} at {r.when(at)}: target "
+            text += f"{_fmt(old)} → {_fmt(r.target)}, {_fmt(r.elapsed)} already elapsed kept"
+            r.note(at, "priority", text)
+            r.cross(at)
+        if phase == "cancelled" or (phase == "stopped" and not _any(d.reopen, event.kind, snap)):
+            continue
+        if phase == "stopped":
+            r.target, phase, r.stopped_at = d.target_for(snap.priority), "running", None
+            text = f"reopened {r.when(at)}; {_fmt(r.stop_time)} of business time since the stop"
+            r.note(at, "reopened", text + " not counted")
+            r.stop_time = ZERO
+        for conditions, new_phase in ((d.cancel, "cancelled"), (d.stop, "stopped")):
+            if _any(conditions, event.kind, snap):
+                r.end_pause(at)
+                phase, r.stopped_at = new_phase, at
+                r.note(at, new_phase, f"{new_phase} at {r.when(at)} ({event.kind})")
+                break
+        else:
+            if phase == "paused" and d.resume:
+                paused = not _any(d.resume, event.kind, snap)
+            else:
+                paused = _any(d.pause, event.kind, snap)
+            if phase == "paused" and (not paused or snap.reason != r.pause_reason):
+                r.end_pause(at)
+            if paused and r.pause_from is None:
+                r.pause_from, r.pause_reason = at, snap.reason
+            phase = "paused" if paused else "running"
+    r.advance(phase, previous, end)
+    if leave_note and phase in ("running", "paused"):
+        r.end_pause(end)
+        phase, r.stopped_at = "stopped", end
+        r.note(end, "stopped", f"stopped at {r.when(end)}: {leave_note}")
+    r.end_pause(None)
+    remaining = max(r.target - r.elapsed, ZERO)
+    breached_at = r.crossed.get(1.0)
+    due_at = None
+    if phase == "running":
+        due_at = breached_at or cal.add_business_time(end, remaining)
+    elif phase == "stopped":
+        due_at = breached_at or cal.add_business_time(r.stopped_at, remaining)  # type: ignore[arg-type]
+    if phase == "cancelled":
+        stage = Stage.CANCELLED
+    elif breached_at is not None:
+        stage = Stage.BREACHED
+    else:
+        stage = {"stopped": Stage.MET, "paused": Stage.PAUSED}.get(phase, Stage.IN_PROGRESS)
+    return ClockResult(
+        name=d.name,
+        as_of=end,
+        stage=stage,
+        priority=snap.priority,
+        target=r.target,
+        elapsed=r.elapsed,
+        paused=r.paused,
+        remaining=remaining,
+        percentage=100 * (r.elapsed / r.target),
+        started_at=events[start_index].at,
+        counted_from=events[first].at,
+        stopped_at=r.stopped_at,
+        due_at=due_at,
+        breached_at=breached_at,
+        warnings=tuple(Crossing(t, r.crossed[t]) for t in d.warnings if t in r.crossed),
+        notes=tuple(sorted(r.notes, key=lambda note: note.at)),
+    )
