@@ -186,3 +186,12 @@ class BulkForm(FlaskForm):
 
 class WatchForm(FlaskForm):
     """Start or stop watching an incident."""
+
+
+class WatcherForm(FlaskForm):
+    username = StringField(
+        "Add a watcher (username)",
+        validators=[DataRequired("Enter a username."), Length(max=150)],
+        description="Watchers follow the incident and see its public replies.",
+    )
+    remove = HiddenField()

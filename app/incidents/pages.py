@@ -11,7 +11,7 @@ from typing import Any
 from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from wtforms import SelectChoice
 
 from app.auth import groups as group_services
@@ -29,10 +29,17 @@ from app.incidents.forms import (
     PriorityForm,
     ReopenForm,
     StateForm,
+    WatcherForm,
 )
 from app.incidents.matrix import load_matrix
-from app.incidents.models import Category, Incident
-from app.incidents.workflow import RESOLUTION_CODES, State, allowed_targets, plain_words
+from app.incidents.models import Category, Incident, incident_cis
+from app.incidents.workflow import (
+    OPEN_STATES,
+    RESOLUTION_CODES,
+    State,
+    allowed_targets,
+    plain_words,
+)
 from app.tickets import services as tickets
 from app.tickets.models import Attachment
 from app.timeutils import utc_now
@@ -45,21 +52,19 @@ def category_choices() -> list[SelectChoice]:
     return [SelectChoice("", "—")] + [SelectChoice(n, n) for n in names]
 
 
-def assignment_choices() -> tuple[list[SelectChoice], list[SelectChoice]]:
-    """Group and assignee options (assignees grouped by their queue), in two queries."""
-    queues = db.session.scalars(
-        select(Group).where(Group.is_assignment_group).order_by(Group.name)
+def group_choices() -> list[SelectChoice]:
+    queues = db.session.execute(
+        select(Group.id, Group.name).where(Group.is_assignment_group).order_by(Group.name)
     ).all()
-    groups = [SelectChoice("", "— Unassigned —")] + [
-        SelectChoice(str(g.id), g.name) for g in queues
+    return [SelectChoice("", "— Unassigned —")] + [SelectChoice(str(i), n) for i, n in queues]
+
+
+def assignee_choices(group_id: int | None) -> list[SelectChoice]:
+    """The active members of one queue (the page reloads them when the group changes)."""
+    people = group_services.members_by_group([group_id]).get(group_id, []) if group_id else []
+    return [SelectChoice("", "— Nobody yet —")] + [
+        SelectChoice(str(u.id), u.display_name) for u in people
     ]
-    members = group_services.members_by_group([g.id for g in queues])
-    people = [SelectChoice("", "— Nobody yet —")]
-    for g in queues:
-        people += [
-            SelectChoice(str(u.id), u.display_name, optgroup=g.name) for u in members.get(g.id, [])
-        ]
-    return groups, people
 
 
 def _attachments(incident: Incident, staff: bool) -> list[Attachment]:
@@ -74,19 +79,41 @@ def visible_attachment(incident: Incident, attachment_id: int) -> Attachment | N
     return next((a for a in _attachments(incident, staff) if a.id == attachment_id), None)
 
 
+def related_incidents(incident: Incident, cis: list[str], limit: int = 10) -> list[Incident]:
+    """Other open incidents on the same configuration items (not its own children)."""
+    if not cis:
+        return []
+    sharing = select(incident_cis.c.incident_id).where(
+        func.lower(incident_cis.c.ci_name).in_([c.lower() for c in cis])
+    )
+    query = (
+        select(Incident)
+        .where(
+            Incident.id.in_(sharing),
+            Incident.id != incident.id,
+            Incident.state.in_([s.value for s in OPEN_STATES]),
+            or_(Incident.parent_id.is_(None), Incident.parent_id != incident.id),
+        )
+        .order_by(Incident.opened_at.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
 def _agent_forms(incident: Incident, forms: dict[str, Any]) -> dict[str, Any]:
     version = str(incident.version)
     edit = forms.get("edit_form") or EditForm(obj=incident, formdata=None)
     edit.category.choices = category_choices()
     edit.version.data = version
     edit.impact.data, edit.urgency.data = str(incident.impact), str(incident.urgency)
-    groups, people = assignment_choices()
     assign = forms.get("assign_form") or AssignForm(formdata=None)
-    assign.group.choices, assign.assignee.choices = groups, people
-    assign.version.data = version
     if "assign_form" not in forms:
         assign.group.data = str(incident.assignment_group_id or "")
         assign.assignee.data = str(incident.assignee_id or "")
+    assign.group.choices = group_choices()
+    group_id = assign.group.data
+    assign.assignee.choices = assignee_choices(int(group_id) if group_id.isdigit() else None)
+    assign.version.data = version
     state = forms.get("state_form") or StateForm(formdata=None)
     targets = allowed_targets(State(incident.state))
     state.state.choices = [SelectChoice(s.value, s.label) for s in State if s in targets]
@@ -132,5 +159,8 @@ def render_detail(
     if staff:
         context.update(_agent_forms(incident, forms))
         context["children"] = list(incident.children)
+        context["related"] = related_incidents(incident, context["cis"])
+        context["watchers"] = list(incident.watchers)
+        context["watch_form"] = forms.get("watch_form") or WatcherForm(formdata=None)
     template = "incidents/detail.html" if staff else "incidents/ticket.html"
     return render_template(template, **context), status

@@ -32,11 +32,13 @@ from app.incidents.forms import (
     ParentForm,
     PriorityForm,
     StateForm,
+    WatcherForm,
 )
 from app.incidents.models import Incident
 from app.incidents.workflow import HoldReason, State, Transition
 from app.policy import authorize, require
 from app.tickets import attachments
+from app.tickets import services as tickets
 from app.tickets.models import Channel
 from app.ui import page_args
 
@@ -87,7 +89,7 @@ def console() -> ResponseReturnValue:
     pagination = db.paginate(
         queue_query(form, current_user), page=page, per_page=per_page, error_out=False
     )
-    groups, _people = pages.assignment_choices()
+    groups = pages.group_choices()
     bulk = BulkForm(formdata=None)
     bulk.group.choices = groups
     return render_template(
@@ -105,7 +107,7 @@ def console() -> ResponseReturnValue:
 @require("incidents.console")
 def bulk() -> ResponseReturnValue:
     form = BulkForm()
-    form.group.choices = pages.assignment_choices()[0]
+    form.group.choices = pages.group_choices()
     numbers = [n for n in request.form.getlist("selected") if n][:200]
     back = request.form.get("back") or url_for("incidents.console")
     back = back if back.startswith("/incidents") else url_for("incidents.console")
@@ -138,6 +140,15 @@ def bulk() -> ResponseReturnValue:
     db.session.commit()
     flash(f"{len(incidents)} incident{'s' * (len(incidents) != 1)} updated.", "success")
     return redirect(back)
+
+
+@bp.get("/assignees")
+@require("incidents.console")
+def assignee_options() -> ResponseReturnValue:
+    """The assignee ``<option>`` list of one queue, for the assignment form (htmx)."""
+    group = request.args.get("group", "")
+    choices = pages.assignee_choices(int(group) if group.isdigit() else None)
+    return render_template("incidents/_assignee_options.html", choices=choices)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -345,6 +356,27 @@ def decide_major(number: str) -> ResponseReturnValue:
     except Invalid as error:
         return _refused(number, error)
     return _done(incident, "Decision recorded.")
+
+
+@bp.post("/<number>/watchers")
+@require("incidents.console")
+def watchers(number: str) -> ResponseReturnValue:
+    """Add a watcher by username, or remove one (``remove`` = user id)."""
+    incident = get_incident(number, "incident.work")
+    form = WatcherForm()
+    if form.remove.data and form.remove.data.isdigit():
+        person = db.session.get(User, int(form.remove.data))
+        if person is not None and tickets.unwatch(incident, person):
+            return _done(incident, f"{person.display_name} no longer watches this incident.")
+        return redirect(url_for("incidents.detail", number=incident.number))
+    if not form.validate_on_submit():
+        return pages.render_detail(incident, status=422, watch_form=form)
+    person = account_services.get_user_by_username(form.username.data)
+    if person is None or not person.is_active:
+        form.username.errors = ["No active person has this username."]
+        return pages.render_detail(incident, status=422, watch_form=form)
+    tickets.watch(incident, person)
+    return _done(incident, f"{person.display_name} now watches this incident.")
 
 
 @bp.get("/<number>/attachments/<int:attachment_id>")

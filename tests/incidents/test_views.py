@@ -316,3 +316,30 @@ def _upload(data: bytes, name: str):
     from werkzeug.datastructures import FileStorage
 
     return FileStorage(stream=io.BytesIO(data), filename=name, content_type="text/plain")
+
+
+def test_agents_add_watchers_who_then_follow_the_incident(signed_in, make_user, make_incident, db):
+    client, _agent = signed_in("agent", "employee")
+    colleague = make_user("colleague")
+    incident = make_incident()
+    url = f"/incidents/{incident.number}/watchers"
+    assert client.post(url, {"username": "ghost"}).status_code == 422
+    assert client.post(url, {"username": "colleague"}).status_code == 302
+    client.post("/logout")
+    client.login("colleague")
+    assert incident.number in client.get("/incidents/mine").get_data(as_text=True)
+    assert client.get(f"/incidents/{incident.number}").status_code == 200
+    client.post(f"/incidents/{incident.number}/watch")  # stops following
+    assert client.get(f"/incidents/{incident.number}").status_code == 404
+    db.session.expire_all()
+    assert colleague not in db.session.get(Incident, incident.id).watchers
+
+
+def test_related_incidents_share_a_configuration_item(signed_in, make_incident):
+    client, _agent = signed_in("agent", "employee")
+    first = make_incident(ci_names=["erp-db-01"], short_description="ERP slow")
+    second = make_incident(ci_names=["ERP-DB-01", "san-01"], short_description="Posting fails")
+    unrelated = make_incident(ci_names=["vpn-gw-01"], short_description="VPN drops")
+    page = client.get(f"/incidents/{first.number}").get_data(as_text=True)
+    assert second.number in page
+    assert unrelated.number not in page
