@@ -343,3 +343,53 @@ def test_related_incidents_share_a_configuration_item(signed_in, make_incident):
     page = client.get(f"/incidents/{first.number}").get_data(as_text=True)
     assert second.number in page
     assert unrelated.number not in page
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "message"),
+    [
+        ("state", {"state": "exploded"}, "Not a valid choice"),
+        ("state", {"state": "closed"}, "cannot become closed"),
+        ("state", {"state": "resolved", "resolution_code": "made_up"}, "Not a valid choice"),
+        ("edit", {"short_description": "x", "impact": "7", "urgency": "1"}, "Not a valid choice"),
+        ("priority", {"priority": "1", "reason": ""}, "Say why the matrix is wrong here."),
+        ("priority", {"priority": "12", "reason": "VIP"}, "Choose one of the levels"),
+        ("parent", {"parent": "INC9999999"}, "No incident has this number."),
+        ("comment", {"body": "   "}, "Write something first."),
+    ],
+)
+def test_bad_input_on_the_incident_page_is_a_clear_422(
+    signed_in, make_incident, db, path, data, message
+):
+    client, _agent = signed_in("agent", "employee")
+    incident = make_incident(short_description="Unchanged title")
+    page = client.get(f"/incidents/{incident.number}")
+    response = client.post(
+        f"/incidents/{incident.number}/{path}", {"version": version_of(page), **data}
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    db.session.expire_all()
+    fresh = db.session.get(Incident, incident.id)
+    assert (fresh.state, fresh.short_description, fresh.priority) == ("new", "Unchanged title", 5)
+
+
+def test_auto_close_command(app, db, make_user, make_incident):
+    from datetime import timedelta
+
+    from app.timeutils import utc_now
+
+    agent = make_user(roles=["agent"])
+    incident = make_incident()
+    services.change_state(
+        incident,
+        Transition(State.RESOLVED, resolution_code="duplicate", resolution_notes="Same as 7"),
+        actor=agent,
+        now=utc_now() - timedelta(days=30),
+    )
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["incidents", "auto-close"])
+    assert result.exit_code == 0
+    assert f"1 resolved incident(s) closed: {incident.number}" in result.output
+    again = app.test_cli_runner().invoke(args=["incidents", "auto-close"])
+    assert "0 resolved incident(s) closed." in again.output
