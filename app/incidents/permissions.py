@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, select, union
 
 from app.auth.models import Role
 from app.policy import rule
@@ -67,12 +67,16 @@ def may_decide_major(user: Any, incident: Any) -> bool:
 
 
 def visible_tickets(user: Any, query: Select) -> Select:
-    """Restrict a query over tickets to those ``user`` may see."""
+    """Restrict a query over tickets to those ``user`` may see.
+
+    Not an OR of three conditions (which no index serves) but the union of three indexed
+    lookups: tickets the user called in, opened, or watches.
+    """
     if user.has_role(Role.AGENT):
         return query
-    watched = exists(
-        select(ticket_watchers.c.ticket_id).where(
-            ticket_watchers.c.ticket_id == Ticket.id, ticket_watchers.c.user_id == user.id
-        )
+    mine = union(
+        select(Ticket.id).where(Ticket.caller_id == user.id),
+        select(Ticket.id).where(Ticket.opened_by_id == user.id),
+        select(ticket_watchers.c.ticket_id).where(ticket_watchers.c.user_id == user.id),
     )
-    return query.where(or_(Ticket.caller_id == user.id, Ticket.opened_by_id == user.id, watched))
+    return query.where(Ticket.id.in_(mine.scalar_subquery()))

@@ -20,7 +20,7 @@ from app.incidents import (
     permissions,  # noqa: F401  (registers the rules)
     services,
 )
-from app.incidents.filters import VIEWS, QueueFilterForm, queue_query
+from app.incidents.filters import VIEWS, QueueFilterForm, load_page, queue_ids
 from app.incidents.forms import (
     AgentOpenForm,
     AssignForm,
@@ -87,8 +87,9 @@ def console() -> ResponseReturnValue:
         form = QueueFilterForm(formdata=None)
     page, per_page = page_args()
     pagination = db.paginate(
-        queue_query(form, current_user), page=page, per_page=per_page, error_out=False
+        queue_ids(form, current_user), page=page, per_page=per_page, error_out=False
     )
+    incidents = load_page(list(pagination.items))
     groups = pages.group_choices()
     bulk = BulkForm(formdata=None)
     bulk.group.choices = groups
@@ -97,6 +98,7 @@ def console() -> ResponseReturnValue:
         form=form,
         views=VIEWS,
         pagination=pagination,
+        incidents=incidents,
         bulk=bulk,
         groups=groups,
         matrix=services.load_matrix(),

@@ -73,6 +73,10 @@ class Ticket(TimestampMixin, db.Model):
         Index("ix_tickets_assignee_state", "assignee_id", "state"),
         Index("ix_tickets_caller_opened", "caller_id", "opened_at"),
         Index("ix_tickets_state_opened", "state", "opened_at"),
+        # The queue's sort orders, so a page (even a deep one) is read from an index.
+        Index("ix_tickets_kind_opened", "kind", "opened_at", "id"),
+        Index("ix_tickets_priority_opened", "priority", "opened_at", "id"),
+        Index("ix_tickets_opened_by_id", "opened_by_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -102,6 +102,9 @@ def upgrade():
         batch_op.create_index('ix_tickets_caller_opened', ['caller_id', 'opened_at'], unique=False)
         batch_op.create_index('ix_tickets_queue', ['assignment_group_id', 'state', 'priority'], unique=False)
         batch_op.create_index('ix_tickets_state_opened', ['state', 'opened_at'], unique=False)
+        batch_op.create_index('ix_tickets_kind_opened', ['kind', 'opened_at', 'id'], unique=False)
+        batch_op.create_index('ix_tickets_priority_opened', ['priority', 'opened_at', 'id'], unique=False)
+        batch_op.create_index('ix_tickets_opened_by_id', ['opened_by_id'], unique=False)
 
     op.create_table('incidents',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -237,6 +240,9 @@ def downgrade():
     op.drop_table('incidents')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index('ix_tickets_state_opened')
+        batch_op.drop_index('ix_tickets_kind_opened')
+        batch_op.drop_index('ix_tickets_priority_opened')
+        batch_op.drop_index('ix_tickets_opened_by_id')
         batch_op.drop_index('ix_tickets_queue')
         batch_op.drop_index('ix_tickets_caller_opened')
         batch_op.drop_index('ix_tickets_assignee_state')
