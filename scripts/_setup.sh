@@ -57,6 +57,20 @@ ensure_redis() {
   fi
 }
 
+# ensure_slapd: Debian's OpenLDAP server and tools for the directory tests (the tests start
+# their own slapd on loopback; the system service is never used).
+ensure_slapd() {
+  if command -v slapd >/dev/null || [ -x /usr/sbin/slapd ]; then
+    command -v ldapsearch >/dev/null && return 0
+  fi
+  if command -v apt-get >/dev/null; then
+    say "Installing Debian's slapd and ldap-utils for the directory tests"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      slapd ldap-utils openssl >/dev/null || true
+  fi
+}
+
 # ensure_chromium: Debian's Chromium for the browser tests (never a browser download).
 ensure_chromium() {
   if [ -x /usr/bin/chromium ]; then return 0; fi

@@ -11,7 +11,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, true
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, str_enum
@@ -89,6 +89,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     )
     password_hash: Mapped[str | None] = mapped_column(String(255))
     last_login_at: Mapped[datetime | None]
+    # Directory accounts: the entry's DN in normalised form (see auth.directory.normalise_dn),
+    # and whether the directory sync (not an administrator) deactivated the account, so that
+    # a person who comes back to the directory is reactivated by the next sync.
+    directory_dn: Mapped[str | None] = mapped_column(String(512), index=True)
+    directory_deactivated: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Optimistic locking: an edit based on an older version is refused, never silently merged.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
@@ -140,6 +145,8 @@ class Group(TimestampMixin, db.Model):
     source: Mapped[AccountSource] = mapped_column(
         str_enum(AccountSource, "account_source"), default=AccountSource.LOCAL
     )
+    # The directory group this group mirrors (normalised DN), when synced from the directory.
+    directory_dn: Mapped[str | None] = mapped_column(String(512), index=True)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
 
@@ -161,3 +168,16 @@ class SignInFailure(db.Model):
     username: Mapped[str] = mapped_column(String(150), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+
+
+class DirectorySyncState(db.Model):
+    """Where the last directory sync stopped: the high-water mark of ``modifyTimestamp`` (or
+    ``uSNChanged`` on Active Directory) that an incremental sync starts from."""
+
+    __tablename__ = "directory_sync_states"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    high_water_mark: Mapped[str | None] = mapped_column(String(64))
+    last_full_sync_at: Mapped[datetime | None]
+    last_sync_at: Mapped[datetime | None]

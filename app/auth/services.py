@@ -5,6 +5,7 @@ Services check rules, change rows, write the audit trail and flush; the caller c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
@@ -15,6 +16,8 @@ from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
+from app.auth import sync
+from app.auth.directory import DirectoryUnavailable
 from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, SignInFailure, User
 from app.errors import Conflict, DomainError, Invalid
 from app.extensions import db
@@ -23,12 +26,20 @@ from app.timeutils import utc_now
 COMMON_PASSWORDS = frozenset(
     {"password", "password123", "123456789012", "qwertyuiopas", "letmeinplease", "deskgraph"}
 )
+log = logging.getLogger(__name__)
 USER_FIELDS = ("display_name", "email", "department", "title", "phone", "location", "timezone")
 
 
 class SignInRefused(DomainError):
     status = 401
     title = "Sign-in refused"
+
+
+class SignInUnavailable(DomainError):
+    """The directory could not be asked; local accounts can still sign in."""
+
+    status = 503
+    title = "Directory unavailable"
 
 
 class SignInThrottled(DomainError):
@@ -162,35 +173,80 @@ def record_failure(username: str, address: str, now: datetime) -> None:
     db.session.flush()
 
 
+def _refuse(username: str, address: str, now: datetime, message: str) -> SignInRefused:
+    record_failure(username, address, now)
+    return SignInRefused(message)
+
+
+WRONG_CREDENTIALS = "The username or password is not correct."
+DEACTIVATED = "This account is deactivated. Contact the service desk."
+DIRECTORY_DOWN = (
+    "The directory is unavailable right now, so directory accounts cannot sign in. "
+    "Please try again in a few minutes."
+)
+
+
+def _signed_in(user: User, username: str, now: datetime) -> User:
+    db.session.execute(delete(SignInFailure).where(SignInFailure.username == username))
+    user.last_login_at = now
+    db.session.flush()
+    return user
+
+
+def _authenticate_with_directory(
+    username: str, password: str, *, address: str, now: datetime
+) -> User:
+    """Search the person in the directory, bind as them, then create or update the account."""
+    if not password:  # never let an empty password reach a bind (unauthenticated bind)
+        raise _refuse(username, address, now, WRONG_CREDENTIALS)
+    try:
+        directory = sync.directory_from_config(current_app.config)
+        entry = directory.authenticate(username, password)
+        if entry is None:
+            raise _refuse(username, address, now, WRONG_CREDENTIALS)
+        user, _report = sync.sign_in_from_directory(directory, entry)
+    except DirectoryUnavailable as error:
+        log.error("directory sign-in of %r impossible: %s", username, error)
+        raise SignInUnavailable(DIRECTORY_DOWN) from None
+    if user is None:  # a local account holds this username: never linked silently
+        raise _refuse(username, address, now, WRONG_CREDENTIALS)
+    if not user.is_active:
+        raise _refuse(username, address, now, DEACTIVATED)
+    return _signed_in(user, username, now)
+
+
 def authenticate(
     username: str, password: str, *, address: str, now: datetime | None = None
 ) -> User:
-    """Check a local account's credentials and record the sign-in.
+    """Check credentials and record the sign-in.
+
+    Local accounts (the bootstrap administrator, sites without a directory) check their
+    password hash. When ``LDAP_URL`` is set, everybody else is checked against the directory
+    (search, then bind as the entry found) and their account is created or updated from it.
 
     A failure is recorded for throttling; the caller must commit in both cases so that it
     counts. The message never says whether the username exists.
 
     :raise SignInThrottled: too many recent failures for this username or address.
     :raise SignInRefused: unknown user, wrong password, or deactivated account.
+    :raise SignInUnavailable: the directory cannot be reached (or is misconfigured).
     """
     now = now or utc_now()
-    username = normalise_username(username)
+    # NUL cannot be stored (PostgreSQL refuses it) nor be part of any real username.
+    username = normalise_username(username).replace("\x00", "\ufffd")
     check_throttle(username, address, now)
     user = get_user_by_username(username) if username else None
+    if current_app.config.get("LDAP_URL") and (user is None or user.source != AccountSource.LOCAL):
+        return _authenticate_with_directory(username, password, address=address, now=now)
     method = current_app.config["PASSWORD_HASH_METHOD"]
     stored = user.password_hash if user is not None and user.password_hash else None
     # Hash even when there is no account, so response time does not reveal which names exist.
     valid = check_password_hash(stored or _dummy_hash(method), password) and stored is not None
     if not password or not valid or user is None:
-        record_failure(username, address, now)
-        raise SignInRefused("The username or password is not correct.")
+        raise _refuse(username, address, now, WRONG_CREDENTIALS)
     if not user.is_active:
-        record_failure(username, address, now)
-        raise SignInRefused("This account is deactivated. Contact the service desk.")
-    db.session.execute(delete(SignInFailure).where(SignInFailure.username == username))
-    user.last_login_at = now
-    db.session.flush()
-    return user
+        raise _refuse(username, address, now, DEACTIVATED)
+    return _signed_in(user, username, now)
 
 
 def change_password(user: User, current: str, new: str) -> None:

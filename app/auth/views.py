@@ -75,6 +75,10 @@ def login() -> ResponseReturnValue:
             user = services.authenticate(
                 form.username.data, form.password.data, address=request.remote_addr or "-"
             )
+        except services.SignInUnavailable as unavailable:
+            db.session.rollback()
+            status = 503
+            form.form_errors.append(unavailable.message)
         except services.SignInThrottled as refused:
             status, headers = 429, {"Retry-After": str(refused.retry_after)}
             form.form_errors.append(refused.message)
