@@ -149,6 +149,7 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env, "DESKGRAPH_SECURE_COOKIES", production),
         "PER_PAGE": _int(env, "DESKGRAPH_PER_PAGE", 25),
+        "INCIDENT_REOPEN_DAYS": _int(env, "DESKGRAPH_REOPEN_DAYS", 7),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "TRUSTED_PROXIES": _int(env, "DESKGRAPH_TRUSTED_PROXIES", 0, minimum=0),
     }

@@ -41,8 +41,9 @@ from app.incidents.workflow import (
     plain_words,
 )
 from app.tickets import services as tickets
-from app.tickets.models import Attachment
+from app.tickets.models import Attachment, EntryKind, JournalEntry
 from app.timeutils import utc_now
+from app.ui import format_datetime
 
 
 def category_choices() -> list[SelectChoice]:
@@ -77,6 +78,25 @@ def _attachments(incident: Incident, staff: bool) -> list[Attachment]:
 def visible_attachment(incident: Incident, attachment_id: int) -> Attachment | None:
     staff = permissions.may_work(current_user, incident)
     return next((a for a in _attachments(incident, staff) if a.id == attachment_id), None)
+
+
+def latest_change_by_someone_else(incident: Incident, user: Any) -> str:
+    """ "Ann Lee changed short description, priority at 14:02": for a conflict message."""
+    entry = db.session.scalar(
+        select(JournalEntry)
+        .where(
+            JournalEntry.ticket_id == incident.id,
+            JournalEntry.kind == EntryKind.CHANGE,
+            JournalEntry.author_id != user.id,
+        )
+        .order_by(JournalEntry.id.desc())
+        .limit(1)
+    )
+    if entry is None:
+        return ""
+    who = entry.author.display_name if entry.author else "Someone"
+    fields = ", ".join(f.replace("_", " ") for f in entry.changes)
+    return f"{who} changed {fields} ({format_datetime(entry.created_at)})."
 
 
 def related_incidents(incident: Incident, cis: list[str], limit: int = 10) -> list[Incident]:

@@ -306,6 +306,8 @@ def change_state(
         changes["hold_reason"] = [incident.hold_reason, new_reason]
         incident.hold_reason = new_reason
     incident.state = change.target
+    if _is_staff(actor):
+        incident.caller_replied_at = None
     if change.target == State.RESOLVED:
         incident.resolution_code = change.resolution_code
         incident.resolution_notes = (change.resolution_notes or "").strip()
@@ -379,6 +381,10 @@ def comment(
     )
     if public and not by_caller and incident.first_response_at is None:
         incident.first_response_at = now
+    if by_caller and public:
+        incident.caller_replied_at = now  # the console shows "caller replied" to the assignee
+    elif not by_caller and public:
+        incident.caller_replied_at = None
     if (
         by_caller
         and incident.state == State.ON_HOLD

@@ -70,7 +70,10 @@ def _refused(
     db.session.rollback()
     incident = get_incident(incident_number)
     if isinstance(error, Conflict):
-        flash(error.message, "danger")
+        flash(
+            f"{error.message} {pages.latest_change_by_someone_else(incident, current_user)}",
+            "danger",
+        )
         return pages.render_detail(incident, status=409)
     if form is not None:
         apply_errors(form, error)

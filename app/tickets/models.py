@@ -102,6 +102,8 @@ class Ticket(TimestampMixin, db.Model):
     closed_at: Mapped[datetime | None]
     reassignment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when the caller writes and cleared when IT staff answer or act: the console flags it.
+    caller_replied_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"polymorphic_on": kind, "version_id_col": version}

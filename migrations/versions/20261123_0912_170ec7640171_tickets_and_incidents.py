@@ -87,6 +87,7 @@ def upgrade():
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reassignment_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('reopen_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('caller_replied_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

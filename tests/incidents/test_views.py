@@ -16,6 +16,7 @@ from app.incidents.models import Incident
 from app.incidents.workflow import HoldReason, State, Transition
 from app.tickets import attachments
 from app.tickets.models import Attachment
+from tests.conftest import Client
 
 SECRET_NOTE = "internal: password reset by hand, ticket 4471"
 
@@ -187,12 +188,15 @@ def test_agent_works_an_incident_from_the_page(signed_in, make_user, queue, make
     assert incident.assignee_id == agent.id
 
 
-def test_two_agents_saving_the_same_incident(signed_in, make_user, make_incident, db):
+def test_two_agents_saving_the_same_incident(app, signed_in, make_user, make_incident, db):
     client, _agent = signed_in("agent", "employee")
+    other = Client(app.test_client())
+    make_user("agent.two", roles=["agent", "employee"])
+    other.login("agent.two")
     incident = make_incident(short_description="Old title")
     page = client.get(f"/incidents/{incident.number}")
     stale = version_of(page)
-    first = client.post(
+    first = other.post(
         f"/incidents/{incident.number}/edit",
         {
             "short_description": "Title by agent one",
@@ -215,6 +219,9 @@ def test_two_agents_saving_the_same_incident(signed_in, make_user, make_incident
     body = second.get_data(as_text=True)
     assert "changed by someone else" in body
     assert "Title by agent one" in body  # the current state is shown
+    changed = re.search(r"Agent\.Two changed ([a-z ,]+) \(", body)  # and who changed what
+    assert changed is not None
+    assert "short description" in changed[1]
     db.session.expire_all()
     assert db.session.get(Incident, incident.id).short_description == "Title by agent one"
 
@@ -393,3 +400,20 @@ def test_auto_close_command(app, db, make_user, make_incident):
     assert f"1 resolved incident(s) closed: {incident.number}" in result.output
     again = app.test_cli_runner().invoke(args=["incidents", "auto-close"])
     assert "0 resolved incident(s) closed." in again.output
+
+
+def test_the_console_flags_a_callers_reply_until_an_agent_answers(
+    signed_in, make_user, make_incident, db
+):
+    client, agent = signed_in("agent", "employee")
+    caller = make_user()
+    incident = make_incident(caller=caller)
+    services.change_state(
+        incident, Transition(State.ON_HOLD, hold_reason=HoldReason.AWAITING_CALLER), actor=agent
+    )
+    services.comment(incident, author=caller, body="Here you go", public=True)
+    db.session.commit()
+    assert "Caller replied" in client.get("/incidents/").get_data(as_text=True)
+    services.comment(incident, author=agent, body="Thanks, on it", public=True)
+    db.session.commit()
+    assert "Caller replied" not in client.get("/incidents/").get_data(as_text=True)
