@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, widgets
 
 from app.errors import Invalid
+from app.extensions import db
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -23,3 +27,16 @@ def apply_errors(form: FlaskForm, error: Invalid) -> None:
             target.errors = list(target.errors) + messages
         else:
             form.form_errors.extend(messages)
+
+
+def commit_or_errors(form: FlaskForm, action: Callable[[], Any]) -> bool:
+    """Run one service call for a submitted form and commit; if the service refuses the input
+    (``Invalid``), roll back and put its field errors on the form. Returns whether it saved."""
+    try:
+        action()
+    except Invalid as error:
+        db.session.rollback()
+        apply_errors(form, error)
+        return False
+    db.session.commit()
+    return True

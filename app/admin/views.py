@@ -30,7 +30,7 @@ from app.auth import (
 from app.auth.models import AccountSource, GrantSource, Group, Role, RoleGrant, User
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
-from app.forms import apply_errors
+from app.forms import apply_errors, commit_or_errors
 from app.policy import authorize, require
 from app.ui import page_args
 
@@ -204,16 +204,12 @@ def update_user(user_id: int) -> ResponseReturnValue:
 def update_roles(user_id: int) -> ResponseReturnValue:
     person = get_user(user_id)
     form = UserRolesForm()
-    if form.validate_on_submit():
-        try:
-            services.set_local_roles(person, [Role(r) for r in form.roles.data], actor=current_user)
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Roles saved.", "success")
-            return redirect(url_for("admin.user", user_id=person.id))
+    roles = [Role(r) for r in form.roles.data or []]
+    if form.validate_on_submit() and commit_or_errors(
+        form, lambda: services.set_local_roles(person, roles, actor=current_user)
+    ):
+        flash("Roles saved.", "success")
+        return redirect(url_for("admin.user", user_id=person.id))
     return _render_user(get_user(user_id), 422, roles=form)
 
 
@@ -272,6 +268,17 @@ def groups() -> ResponseReturnValue:
     )
 
 
+def _group_values(form: GroupForm) -> dict[str, object]:
+    """The group form's fields as service arguments. :raise Invalid: unknown manager."""
+    return {
+        "name": form.name.data,
+        "email": form.email.data or None,
+        "description": form.description.data or None,
+        "manager_id": manager_id_from(form.manager.data),
+        "is_assignment_group": form.is_assignment_group.data,
+    }
+
+
 @bp.route("/groups/new", methods=["GET", "POST"])
 @require("groups.create")
 def create_group() -> ResponseReturnValue:
@@ -280,14 +287,7 @@ def create_group() -> ResponseReturnValue:
         form.is_assignment_group.data = True
     if form.validate_on_submit():
         try:
-            group = group_services.create_group(
-                actor=current_user,
-                name=form.name.data,
-                email=form.email.data or None,
-                description=form.description.data or None,
-                manager_id=manager_id_from(form.manager.data),
-                is_assignment_group=form.is_assignment_group.data,
-            )
+            group = group_services.create_group(actor=current_user, **_group_values(form))
         except Invalid as error:
             db.session.rollback()
             apply_errors(form, error)
@@ -327,24 +327,12 @@ def group(group_id: int) -> ResponseReturnValue:
 def update_group(group_id: int) -> ResponseReturnValue:
     group = get_group(group_id, manage=True)
     form = GroupForm()
-    if form.validate_on_submit():
-        try:
-            group_services.update_group(
-                group,
-                actor=current_user,
-                name=form.name.data,
-                email=form.email.data or None,
-                description=form.description.data or None,
-                manager_id=manager_id_from(form.manager.data),
-                is_assignment_group=form.is_assignment_group.data,
-            )
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
-            flash("Group saved.", "success")
-            return redirect(url_for("admin.group", group_id=group.id))
+    if form.validate_on_submit() and commit_or_errors(
+        form,
+        lambda: group_services.update_group(group, actor=current_user, **_group_values(form)),
+    ):
+        flash("Group saved.", "success")
+        return redirect(url_for("admin.group", group_id=group.id))
     return _render_group(get_group(group_id), 422, edit=form)
 
 
