@@ -133,7 +133,7 @@ def check_version(obj: object, submitted: object, what: str = "This record") -> 
 
 
 def register_error_handlers(app: Flask) -> None:
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import DataError, IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
 
     from app.extensions import db
@@ -144,6 +144,13 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             409, "Someone else saved a change at the same moment. Reload and try again."
         )
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(error: Exception) -> ResponseReturnValue:
+        db.session.rollback()
+        log.info("input out of range: %s", error)
+        return error_response(400, "A value in this request is out of range or malformed.")
 
     @app.errorhandler(IntegrityError)
     def integrity(error: IntegrityError) -> ResponseReturnValue:

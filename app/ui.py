@@ -53,7 +53,14 @@ NAVIGATION = (
                 "incidents.console",
                 also=("incidents.new",),
             ),
-            NavItem("Configuration items", "cmdb.index", "diagram-3", "cmdb.browse"),
+            NavItem(
+                "Configuration items",
+                "cmdb.index",
+                "diagram-3",
+                "cmdb.browse",
+                also=("cmdb.detail", "cmdb.new", "cmdb.edit", "cmdb.graph", "cmdb.classes"),
+            ),
+            NavItem("What if…", "cmdb.what_if", "lightning", "cmdb.browse"),
         ),
     ),
     NavSection(
@@ -142,12 +149,15 @@ def audit_value(value: Any) -> str:
     return str(value)
 
 
+MAX_PAGE = 100_000
+
+
 def page_args(default_per_page: int | None = None) -> tuple[int, int]:
     """``page`` and ``per_page`` from the query string, clamped to sane values."""
     per_page_default = default_per_page or current_app.config["PER_PAGE"]
     page = request.args.get("page", 1, type=int) or 1
     per_page = request.args.get("per_page", per_page_default, type=int) or per_page_default
-    return max(page, 1), min(max(per_page, 5), 100)
+    return min(max(page, 1), MAX_PAGE), min(max(per_page, 5), 100)
 
 
 def url_with(**changes: Any) -> str:

@@ -15,6 +15,7 @@ from app.incidents.models import Incident, incident_cis
 from app.incidents.workflow import OPEN_STATES, State
 from app.tickets.models import Ticket, TicketKind
 
+MAX_ID = 2**31 - 1
 VIEWS = {
     "mine": "My work",
     "unassigned": "Unassigned in my groups",
@@ -40,8 +41,8 @@ class QueueFilterForm(FlaskForm):
     priority = SelectMultipleField(
         "Priority", choices=[SelectChoice(str(p), f"P{p}") for p in range(1, 10)]
     )
-    group = IntegerField("Group", validators=[Optional()])
-    assignee = IntegerField("Assignee", validators=[Optional()])
+    group = IntegerField("Group", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    assignee = IntegerField("Assignee", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     category = StringField("Category", validators=[Optional()])
     ci = StringField("Configuration item", validators=[Optional()])
     q = StringField("Search", validators=[Optional()])
@@ -50,7 +51,7 @@ class QueueFilterForm(FlaskForm):
         choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
         default="asc",
     )
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
 
 
 def queue_ids(form: QueueFilterForm, user: Any) -> Select:
