@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select, union
+from sqlalchemy import CompoundSelect, Select, select, union
 
 from app.auth.models import Role
 from app.policy import rule
@@ -66,17 +66,18 @@ def may_decide_major(user: Any, incident: Any) -> bool:
     return user.has_role(Role.SERVICE_OWNER, Role.ADMIN)
 
 
-def visible_tickets(user: Any, query: Select) -> Select:
-    """Restrict a query over tickets to those ``user`` may see.
+def own_ticket_ids(user_id: int) -> CompoundSelect:
+    """Ids of the tickets a person called in, opened or watches: the union of three indexed
+    lookups (an OR of the three conditions would defeat every index)."""
+    return union(
+        select(Ticket.id).where(Ticket.caller_id == user_id),
+        select(Ticket.id).where(Ticket.opened_by_id == user_id),
+        select(ticket_watchers.c.ticket_id).where(ticket_watchers.c.user_id == user_id),
+    )
 
-    Not an OR of three conditions (which no index serves) but the union of three indexed
-    lookups: tickets the user called in, opened, or watches.
-    """
+
+def visible_tickets(user: Any, query: Select) -> Select:
+    """Restrict a query over tickets to those ``user`` may see."""
     if user.has_role(Role.AGENT):
         return query
-    mine = union(
-        select(Ticket.id).where(Ticket.caller_id == user.id),
-        select(Ticket.id).where(Ticket.opened_by_id == user.id),
-        select(ticket_watchers.c.ticket_id).where(ticket_watchers.c.user_id == user.id),
-    )
-    return query.where(Ticket.id.in_(mine.scalar_subquery()))
+    return query.where(Ticket.id.in_(own_ticket_ids(user.id)))

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.auth import groups as group_services
 from app.auth.models import Group, Role, User
 from app.extensions import db
+from app.incidents import stats
 from app.policy import signed_in
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -37,5 +38,7 @@ def home() -> ResponseReturnValue:
         my_queues=my_queues,
         owned=owned,
         sizes=group_services.member_counts([g.id for g in my_queues + owned]),
+        queue_counts=stats.queue_counts([g.id for g in my_queues + owned]),
+        personal=stats.personal_counts(current_user),
         admin_counts=admin_counts,
     )

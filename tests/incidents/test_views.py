@@ -417,3 +417,17 @@ def test_the_console_flags_a_callers_reply_until_an_agent_answers(
     services.comment(incident, author=agent, body="Thanks, on it", public=True)
     db.session.commit()
     assert "Caller replied" not in client.get("/incidents/").get_data(as_text=True)
+
+
+def test_home_page_counts_an_agents_work(signed_in, make_user, queue, make_incident, db):
+    client, agent = signed_in("agent", "employee")
+    desk = queue("Service Desk", members=(agent,))
+    mine = make_incident(assignment_group=desk)
+    services.assign_incident(mine, group=desk, assignee=agent, actor=agent)
+    make_incident(assignment_group=desk)
+    make_incident(caller=agent)  # reported by the agent herself
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "2 open · 1 unassigned" in page
+    assert '<span class="dg-stat">1</span>' in page
+    assert "1 open ticket: see where they stand." in page
