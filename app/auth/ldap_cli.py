@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.auth import sync
-from app.auth.directory import DirectoryMisconfigured, DirectoryUnavailable
+from app.auth.directory_settings import DirectoryMisconfigured, DirectoryUnavailable
 from app.extensions import db
 
 ldap_cli = AppGroup("ldap", help="Directory (LDAP / Active Directory) integration.")

@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
 from app.auth import sync
-from app.auth.directory import DirectoryUnavailable
+from app.auth.directory_settings import DirectoryUnavailable
 from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, SignInFailure, User
 from app.errors import Conflict, DomainError, Invalid
 from app.extensions import db

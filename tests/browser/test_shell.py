@@ -67,7 +67,7 @@ def test_employee_sees_self_service_only(page):
 def test_agent_sees_queues_and_signs_out(page):
     sign_in(page, "agent")
     page.wait_for_url(re.compile(r"/$"))
-    assert page.get_by_role("heading", name="Your queues").is_visible()
+    assert page.get_by_role("heading", name="Your work").is_visible()
     assert page.get_by_text("Service Desk").first.is_visible()
     page.get_by_role("button", name=re.compile("Tomás Álvarez")).click()
     page.get_by_role("button", name="Sign out").click()

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from app.auth.directory import (
-    DirectoryGroup,
+from app.auth.directory_entries import DirectoryGroup, expand_groups, parse_range_key
+from app.auth.directory_settings import (
     DirectoryMisconfigured,
     DirectorySettings,
-    expand_groups,
     normalise_dn,
     parse_group_map,
-    parse_range_key,
 )
 
 BASE = {"LDAP_URL": "ldap://a.example", "LDAP_USER_BASE": "dc=example,dc=com"}

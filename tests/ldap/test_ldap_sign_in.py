@@ -7,10 +7,12 @@ import threading
 import time
 
 import pytest
+from ldap3.core.exceptions import LDAPBindError
 from sqlalchemy import func, select
 
 from app.auth import services
-from app.auth.directory import Directory, DirectorySettings
+from app.auth.directory import Directory
+from app.auth.directory_settings import DirectorySettings
 from app.auth.models import AccountSource, GrantSource, Group, Role, SignInFailure, User
 from tests.conftest import PASSWORD
 from tests.ldap.conftest import DJANGO, GENERATED, PLANET, planetexpress, settings_for
@@ -96,6 +98,36 @@ def test_empty_password_is_refused_before_any_bind(app, db, slapd, use_directory
     with pytest.raises(services.SignInRefused):
         services.authenticate("fry", "", address="127.0.0.1")
     assert _user(db, "fry") is None
+
+
+def test_an_unknown_user_costs_the_same_binds_as_a_wrong_password(
+    app, slapd, use_directory, monkeypatch
+):
+    """Timing must not tell which usernames exist: both refusals open a connection as the
+    service account, then make one refused bind, and the unknown name is never bound as."""
+    use_directory(planetexpress(slapd))
+    directory = Directory(DirectorySettings.from_mapping(app.config))
+    binds: list[tuple[str, str]] = []
+    real_open = Directory._open
+
+    def counting_open(self, user, password):
+        who = "service" if user == directory.settings.bind_dn else str(user)
+        try:
+            connection = real_open(self, user, password)
+        except LDAPBindError:
+            binds.append((who, "refused"))
+            raise
+        binds.append((who, "bound"))
+        return connection
+
+    monkeypatch.setattr(Directory, "_open", counting_open)
+    assert directory.authenticate("fry", "not-the-password") is None
+    wrong_password = [outcome for _who, outcome in binds]
+    binds.clear()
+    assert directory.authenticate("nobody", "not-the-password") is None
+    assert [outcome for _who, outcome in binds] == wrong_password == ["bound", "refused"]
+    assert binds[0][0] == "service"
+    assert "nobody" not in binds[1][0]
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PURE_MODULES = [
+    "app.auth.directory",
+    "app.auth.directory_entries",
+    "app.auth.directory_settings",
     "app.sla.calendar",
     "app.sla.clock",
     "app.cmdb.graph",
