@@ -102,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     # Each domain's permissions module registers its rules when its views are imported.
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
+    from app.cmdb import class_views, graph_views  # noqa: F401  (more routes on cmdb's bp)
     from app.cmdb.views import bp as cmdb_bp
     from app.incidents import portal_views, settings_views  # noqa: F401  (more routes on bp)
     from app.incidents.views import bp as incidents_bp

@@ -1,0 +1,350 @@
+"""CMDB services: create, edit, retire and delete CIs, set their attributes, relate them, and
+(classes and attribute definitions: :mod:`app.cmdb.classes`, re-exported here).
+
+Every change is audited (``app.audit.record``, object type ``ci``; a relation change is recorded
+on both of its CIs) and bumps the CMDB revision in the same transaction, so every process's
+graph cache (:mod:`app.cmdb.cache`) rebuilds on its next use. Services flush; the caller
+commits. Rules raise ``Invalid`` (per field), ``Conflict`` (stale version, CI still related) or
+``NotFound``.
+
+The helpers for incidents (:func:`impact_of_ci_names`, :func:`offer_impact`, and
+:func:`upstream_names` for correlation) live in :mod:`app.cmdb.analysis`, re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from app import audit
+from app.cmdb import attributes
+from app.cmdb.analysis import (  # noqa: F401  (re-exported for incidents)
+    impact_of_ci_names,
+    offer_impact,
+    upstream_names,
+)
+from app.cmdb.cache import bump_revision
+from app.cmdb.classes import add_attribute, add_class  # noqa: F401  (re-exported)
+from app.cmdb.graph import Lifecycle
+from app.cmdb.models import (
+    CRITICALITY,
+    ENVIRONMENTS,
+    AttributeDefinition,
+    AttributeValue,
+    CIClass,
+    CIRelation,
+    ConfigurationItem,
+    RelationTypeRow,
+)
+from app.errors import Conflict, Invalid, check_version
+from app.extensions import db
+
+FIELDS = (
+    "name", "status", "environment", "criticality", "description", "owner_id",
+    "support_group_id", "location", "asset_tag", "serial_number", "model", "warranty_end",
+    "assigned_user_id", "users_count", "min_up", "min_up_percent",
+)  # fmt: skip
+HARDWARE_FIELDS = ("asset_tag", "serial_number", "model", "warranty_end", "assigned_user_id")
+INTEGER_FIELDS = ("criticality", "users_count", "min_up", "min_up_percent")
+TEXT_LIMITS = {"name": 200, "location": 200, "asset_tag": 80, "serial_number": 120, "model": 120}
+
+
+def snapshot(ci: ConfigurationItem) -> dict[str, Any]:
+    """The audited fields of a CI as JSON-ready values."""
+    values: dict[str, Any] = {f: getattr(ci, f) for f in FIELDS}
+    values["status"] = ci.status.value if ci.status else None
+    values["warranty_end"] = ci.warranty_end.isoformat() if ci.warranty_end else None
+    return values
+
+
+def _clean(fields: Mapping[str, Any], ci_class: CIClass) -> dict[str, Any]:
+    """Checked and normalised CI fields. :raise Invalid: one error per bad field."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key not in FIELDS:
+            errors[key] = "This field cannot be set."
+            continue
+        if isinstance(value, str):
+            value = value.strip() or None
+        limit = TEXT_LIMITS.get(key)
+        if limit and value is not None and len(value) > limit:
+            errors[key] = f"Keep it under {limit} characters."
+        clean[key] = value
+    for key in INTEGER_FIELDS:
+        value = clean.get(key)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            continue
+        try:
+            clean[key] = int(str(value))
+        except ValueError:
+            errors[key] = "Enter a whole number."
+            clean[key] = None
+    if "name" in clean and not clean["name"]:
+        errors["name"] = "A CI needs a name."
+    if "status" in clean:
+        try:
+            clean["status"] = Lifecycle(clean["status"] or Lifecycle.IN_SERVICE)
+        except ValueError:
+            errors["status"] = "Unknown lifecycle status."
+    if clean.get("environment") is not None and clean["environment"] not in ENVIRONMENTS:
+        errors["environment"] = f"Choose one of: {', '.join(ENVIRONMENTS)}."
+    if clean.get("criticality") is not None and clean["criticality"] not in CRITICALITY:
+        errors["criticality"] = "Criticality goes from 1 (critical) to 4 (low)."
+    if "description" in clean:
+        clean["description"] = clean["description"] or ""
+    if "users_count" in clean:
+        clean["users_count"] = clean["users_count"] or 0
+        if clean["users_count"] < 0:
+            errors["users_count"] = "The number of users cannot be negative."
+    if clean.get("min_up") is not None and clean.get("min_up_percent") is not None:
+        errors["min_up"] = "Give at least N members up, or a percentage, not both."
+    elif clean.get("min_up") is not None and clean["min_up"] < 1:
+        errors["min_up"] = "At least 1 member must stay up."
+    percent = clean.get("min_up_percent")
+    if percent is not None and not 0 < percent <= 100:
+        errors["min_up_percent"] = "A percentage between 1 and 100."
+    if not ci_class.is_hardware:
+        for key in HARDWARE_FIELDS:
+            if clean.get(key) is not None:
+                errors[key] = f"A {ci_class.label.lower()} has no hardware asset fields."
+    if isinstance(clean.get("warranty_end"), str):
+        errors["warranty_end"] = "Enter a date as YYYY-MM-DD."
+    if errors:
+        raise Invalid(errors)
+    return clean
+
+
+def _check_unique_name(name: str, ci_class: CIClass, ci_id: int | None = None) -> None:
+    query = select(ConfigurationItem.id).where(
+        ConfigurationItem.class_id == ci_class.id,
+        func.lower(ConfigurationItem.name) == name.lower(),
+    )
+    if ci_id is not None:
+        query = query.where(ConfigurationItem.id != ci_id)
+    if db.session.scalar(query.limit(1)) is not None:
+        raise Invalid({"name": f"A {ci_class.label.lower()} named “{name}” already exists."})
+
+
+def create_ci(
+    *,
+    actor: Any,
+    ci_class: CIClass,
+    attribute_values: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> ConfigurationItem:
+    """Create a CI with its attributes. :raise Invalid: bad fields, attributes or name taken."""
+    fields.setdefault("status", Lifecycle.IN_SERVICE)
+    fields.setdefault("users_count", 0)
+    clean = _clean(fields, ci_class)
+    definitions = attributes.definitions_for(ci_class)
+    values = attributes.parse_all(definitions, attribute_values or {}, partial=False)
+    _check_unique_name(clean["name"], ci_class)
+    ci = ConfigurationItem(class_id=ci_class.id, **clean)
+    ci.ci_class = ci_class
+    db.session.add(ci)
+    db.session.flush()
+    changes = {k: [None, v] for k, v in snapshot(ci).items() if v not in (None, "", 0)}
+    changes["class"] = [None, ci_class.name]
+    changes.update(_write_values(ci, definitions, values))
+    audit.record(actor, "ci", ci.id, "created", changes)
+    bump_revision()
+    return ci
+
+
+def update_ci(
+    ci: ConfigurationItem,
+    *,
+    actor: Any,
+    expected_version: Any = None,
+    attribute_values: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> dict[str, list[Any]]:
+    """Change a CI's fields and the attributes given; returns the audited changes.
+
+    :raise Conflict: the CI changed since ``expected_version``.
+    :raise Invalid: bad fields or attributes, or the name is taken in the class.
+    """
+    check_version(ci, expected_version, f"CI {ci.name}")
+    clean = _clean(fields, ci.ci_class)
+    rule = [clean.get(k, getattr(ci, k)) for k in ("min_up", "min_up_percent")]
+    if None not in rule:
+        raise Invalid({"min_up": "Give at least N members up, or a percentage, not both."})
+    if "name" in clean:
+        _check_unique_name(clean["name"], ci.ci_class, ci.id)
+    definitions = attributes.definitions_for(ci.ci_class)
+    values = attributes.parse_all(definitions, attribute_values or {}, partial=True)
+    before = snapshot(ci)
+    for key, value in clean.items():
+        setattr(ci, key, value)
+    changes = audit.diff(before, snapshot(ci))
+    changes.update(_write_values(ci, definitions, values))
+    if changes:
+        audit.record(actor, "ci", ci.id, "updated", changes)
+        bump_revision()
+        db.session.flush()
+    return changes
+
+
+def set_attributes(ci: ConfigurationItem, values: Mapping[str, Any], *, actor: Any) -> dict:
+    """Set some attributes of a CI (others stay). :raise Invalid: see ``parse_all``."""
+    return update_ci(ci, actor=actor, attribute_values=values)
+
+
+def _write_values(
+    ci: ConfigurationItem, definitions: list[AttributeDefinition], values: Mapping[int, Any]
+) -> dict[str, list[Any]]:
+    """Store typed values (``None`` deletes); the changes as ``{"attr:name": [old, new]}``."""
+    if not values:
+        return {}
+    by_id = {d.id: d for d in definitions}
+    existing = {
+        row.definition_id: row
+        for row in db.session.scalars(select(AttributeValue).where(AttributeValue.ci_id == ci.id))
+    }
+    changes: dict[str, list[Any]] = {}
+    for definition_id, value in values.items():
+        definition = by_id[definition_id]
+        row = existing.get(definition_id)
+        old = attributes.stored_value(row) if row is not None else None
+        if old == value:
+            continue
+        changes[f"attr:{definition.name}"] = [_jsonable(old), _jsonable(value)]
+        if value is None:
+            db.session.delete(row)
+            continue
+        if row is None:
+            row = AttributeValue(ci_id=ci.id, definition_id=definition_id)
+            row.definition = definition
+            db.session.add(row)
+        setattr(row, attributes.VALUE_COLUMN[definition.type], value)
+    return changes
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is not None and not isinstance(value, str | int | bool):
+        return str(value)
+    return value
+
+
+def retire_ci(ci: ConfigurationItem, *, actor: Any, expected_version: Any = None) -> None:
+    """Retire a CI: it stays, with its history and relations, but no longer counts in impact.
+
+    :raise Conflict: stale version. :raise Invalid: already retired.
+    """
+    if ci.status is Lifecycle.RETIRED:
+        raise Invalid({"status": f"{ci.name} is already retired."})
+    update_ci(ci, actor=actor, expected_version=expected_version, status=Lifecycle.RETIRED)
+
+
+def relations_of(ci: ConfigurationItem) -> list[CIRelation]:
+    """Every relation of ``ci``, either way, with both ends loaded (one query)."""
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(CIRelation)
+            .where(or_(CIRelation.source_id == ci.id, CIRelation.target_id == ci.id))
+            .options(joinedload(CIRelation.source), joinedload(CIRelation.target))
+            .order_by(CIRelation.type, CIRelation.id)
+        ).unique()
+    )
+
+
+def delete_ci(ci: ConfigurationItem, *, actor: Any) -> None:
+    """Delete a CI that has no relations (prefer retiring).
+
+    :raise Conflict: the CI still has relations; the message lists them, and the error's
+        ``dependents`` holds the related CIs' names.
+    """
+    related = relations_of(ci)
+    if related:
+        lines = [_describe_from(r, ci) for r in related]
+        error = Conflict(
+            f"{ci.name} cannot be deleted: it still has {len(related)} relation"
+            f"{'s' * (len(related) != 1)} ({'; '.join(lines[:20])}"
+            f"{'; …' if len(lines) > 20 else ''}). Remove them first, or retire the CI."
+        )
+        error.dependents = sorted(  # type: ignore[attr-defined]
+            {(r.target if r.source_id == ci.id else r.source).name for r in related}
+        )
+        raise error
+    audit.record(actor, "ci", ci.id, "deleted", {k: [v, None] for k, v in snapshot(ci).items()})
+    db.session.delete(ci)
+    bump_revision()
+    db.session.flush()
+
+
+def _describe_from(relation: CIRelation, ci: ConfigurationItem) -> str:
+    if relation.source_id == ci.id:
+        return f"{relation.relation_type.forward} {relation.target.name}"
+    return f"{relation.relation_type.reverse} {relation.source.name}"
+
+
+def relate(
+    source: ConfigurationItem, target: ConfigurationItem, type_name: str, *, actor: Any
+) -> CIRelation:
+    """Record ``source <type> target``. Cycles are allowed.
+
+    :raise Invalid: unknown type, a self-relation, or the same relation already recorded.
+    """
+    relation_type = db.session.get(RelationTypeRow, type_name) if type_name else None
+    if relation_type is None:
+        raise Invalid({"type": "Unknown relation type."})
+    if source.id == target.id:
+        raise Invalid({"target": f"{source.name} cannot be related to itself."})
+    duplicate = db.session.scalar(
+        select(CIRelation.id).where(
+            CIRelation.source_id == source.id,
+            CIRelation.target_id == target.id,
+            CIRelation.type == type_name,
+        )
+    )
+    if duplicate is not None:
+        raise Invalid({"target": f"{source.name} already {relation_type.forward} {target.name}."})
+    relation = CIRelation(source_id=source.id, target_id=target.id, type=type_name)
+    db.session.add(relation)
+    db.session.flush()
+    _audit_relation(actor, "relation_added", source, target, relation_type)
+    bump_revision()
+    return relation
+
+
+def unrelate(relation: CIRelation, *, actor: Any) -> None:
+    """Remove a relation (audited on both CIs)."""
+    source, target, relation_type = relation.source, relation.target, relation.relation_type
+    db.session.delete(relation)
+    _audit_relation(actor, "relation_removed", source, target, relation_type)
+    bump_revision()
+    db.session.flush()
+
+
+def _audit_relation(
+    actor: Any,
+    action: str,
+    source: ConfigurationItem,
+    target: ConfigurationItem,
+    relation_type: RelationTypeRow,
+) -> None:
+    added = action == "relation_added"
+    for ci, text in (
+        (source, f"{relation_type.forward} {target.name}"),
+        (target, f"{relation_type.reverse} {source.name}"),
+    ):
+        audit.record(
+            actor,
+            "ci",
+            ci.id,
+            action,
+            {
+                "relation": [None, text] if added else [text, None],
+                "relation_type": relation_type.name,
+                "source_id": source.id,
+                "target_id": target.id,
+            },
+        )
