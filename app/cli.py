@@ -75,11 +75,18 @@ def demo_load() -> None:
     from app.incidents.demo import load_incidents
     from app.timeutils import utc_now
 
+    from app.cmdb.demo import load_cmdb
+
     report = load_organisation(read_organisation())
+    cmdb = load_cmdb(read_demo_file("cmdb.json"))
     incidents = load_incidents(read_demo_file("incidents.json"), now=utc_now())
     db.session.commit()
     click.echo(
         f"Demo organisation: {report.people_added} people and {report.groups_added} groups added."
+    )
+    click.echo(
+        f"Demo CMDB: {cmdb.cis_added} configuration items and {cmdb.relations_added} "
+        "relations added."
     )
     click.echo(f"Demo incidents: {incidents} added.")
     click.echo("Demo sign-ins (username / password — roles):")

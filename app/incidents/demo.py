@@ -48,8 +48,13 @@ def load_incidents(data: dict[str, Any], *, now: datetime) -> int:
     agents = [u for u in people if u.has_role(Role.AGENT)]
     if not people or not agents:
         return 0
+    fresh = 8  # a few arrived in the last hours: the queues always have new work
     opened_times = sorted(
-        now - timedelta(minutes=rng.uniform(30, 60 * 24 * 60)) for _ in range(data["count"])
+        [
+            now - timedelta(minutes=rng.uniform(30, 60 * 24 * 60))
+            for _ in range(data["count"] - fresh)
+        ]
+        + [now - timedelta(minutes=rng.uniform(5, 110)) for _ in range(fresh)]
     )
     created: list[Incident] = []
     for opened in opened_times:

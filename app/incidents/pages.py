@@ -17,7 +17,7 @@ from wtforms import SelectChoice
 from app.auth import groups as group_services
 from app.auth.models import Group
 from app.extensions import db
-from app.incidents import permissions, services
+from app.incidents import correlation, permissions, services
 from app.incidents.forms import (
     AssignForm,
     CommentForm,
@@ -180,6 +180,8 @@ def render_detail(
         context.update(_agent_forms(incident, forms))
         context["children"] = list(incident.children)
         context["related"] = related_incidents(incident, context["cis"])
+        context.update(correlation.impact_context(context["cis"]))
+        context["parent_candidates"] = correlation.parent_candidates(incident, context["cis"])
         context["watchers"] = list(incident.watchers)
         context["watch_form"] = forms.get("watch_form") or WatcherForm(formdata=None)
     template = "incidents/detail.html" if staff else "incidents/ticket.html"

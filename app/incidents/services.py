@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from app.auth.models import Group, Role, User
 from app.errors import Invalid, check_version
 from app.extensions import db
+from app.incidents import correlation
 from app.incidents.matrix import load_matrix
 from app.incidents.models import Incident, MajorState, RoutingRule, incident_cis
 from app.incidents.workflow import (
@@ -50,16 +51,27 @@ def _is_staff(user: Any) -> bool:
 def route(
     category: str | None, subcategory: str | None, service: str | None, ci_names: Sequence[str]
 ) -> Group | None:
-    """The assignment group the first matching routing rule names (None: no rule matches)."""
+    """The assignment group of a new incident: the first routing rule whose conditions all
+    match; failing that, the support group of a named CI (from the CMDB); failing that, the
+    first rule without conditions (the default). None when nothing applies."""
     facts = {"category": category, "subcategory": subcategory, "affected_service": service}
+    catch_all = None
     for rule in db.session.scalars(select(RoutingRule).order_by(RoutingRule.position)):
         conditions = {k: getattr(rule, k) for k in facts if getattr(rule, k)}
+        if not conditions and not rule.ci_name:
+            catch_all = catch_all or rule
+            continue
         if any((facts[k] or "").lower() != v.lower() for k, v in conditions.items()):
             continue
         if rule.ci_name and rule.ci_name.lower() not in {c.lower() for c in ci_names}:
             continue
         return rule.group
-    return None
+    group_id = correlation.support_group_id(list(ci_names))
+    if group_id is not None:
+        group = db.session.get(Group, group_id)
+        if group is not None and group.is_assignment_group:
+            return group
+    return catch_all.group if catch_all else None
 
 
 def open_incident(
@@ -147,7 +159,12 @@ def _journal_changes(
 
 
 def update_incident(
-    incident: Incident, *, actor: User, expected_version: Any = None, **values: Any
+    incident: Incident,
+    *,
+    actor: User,
+    expected_version: Any = None,
+    note: str = "",
+    **values: Any,
 ) -> dict[str, list[Any]]:
     """Edit descriptive fields and impact/urgency (the priority follows the matrix again).
 
@@ -181,7 +198,7 @@ def update_incident(
                 changes[field] = [getattr(incident, field), new]
                 setattr(incident, field, new)
         _set_priority(incident, priority, actor, reason=None, changes=changes)
-    _journal_changes(incident, actor, changes)
+    _journal_changes(incident, actor, changes, body=note)
     db.session.flush()
     return changes
 

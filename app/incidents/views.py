@@ -16,6 +16,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.forms import apply_errors
 from app.incidents import (
+    correlation,
     pages,
     permissions,  # noqa: F401  (registers the rules)
     services,
@@ -307,6 +308,36 @@ def comment(number: str) -> ResponseReturnValue:
     except Invalid as error:
         return _refused(number, error, form, "comment_form")
     return _done(incident, "Reply sent." if public else "Work note added.")
+
+
+@bp.post("/<number>/impact/accept")
+@require("incidents.console")
+def accept_impact(number: str) -> ResponseReturnValue:
+    """Take the impact the CMDB computes for the incident's CIs; the timeline says why."""
+    incident = get_incident(number, "incident.work")
+    form = PriorityForm()  # any form: only the CSRF token and the version are read
+    context = correlation.impact_context(services.ci_names_of(incident))
+    offered = context["offered_impact"]
+    if not form.version.data or offered is None:
+        return _refused(number, Invalid({"impact": "The CMDB suggests no impact for these CIs."}))
+    impact = context["impact"]
+    down = [s.name for s in impact.services if s.state.value == "down"]
+    why = (
+        f"Impact {offered} from the CMDB: {len(impact.services)} service(s) affected"
+        + (f" ({', '.join(down[:3])} down)" if down else "")
+        + f", {impact.people.affected} people affected."
+    )
+    try:
+        services.update_incident(
+            incident,
+            actor=current_user,
+            expected_version=form.version.data,
+            impact=offered,
+            note=why,
+        )
+    except (Invalid, Conflict) as error:
+        return _refused(number, error)
+    return _done(incident, why)
 
 
 @bp.post("/<number>/parent")

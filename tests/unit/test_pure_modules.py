@@ -22,6 +22,7 @@ PURE_MODULES = [
     "app.sla.clock",
     "app.cmdb.graph",
     "app.cmdb.impact",
+    "app.cmdb.layout",
     "app.incidents.priority",
     "app.incidents.workflow",
 ]

@@ -1,0 +1,89 @@
+"""Incidents meet the CMDB: routing by a CI's support group, the suggested impact, and
+correlation with open incidents upstream."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from app.auth import groups as group_services
+from app.incidents import services
+from app.incidents.models import Incident, RoutingRule
+from app.tickets.models import EntryKind, JournalEntry
+
+
+def _open(caller, cis, **values):
+    return services.open_incident(
+        caller=caller, opened_by=caller, short_description="Broken", ci_names=cis, **values
+    )
+
+
+def test_a_cis_support_group_routes_before_the_default_rule(db, make_user, make_ci):
+    admin = make_user(roles=["admin"])
+    infra = group_services.create_group(actor=admin, name="Infrastructure")
+    desk = group_services.create_group(actor=admin, name="Service Desk")
+    network = group_services.create_group(actor=admin, name="Network")
+    db.session.add_all(
+        [
+            RoutingRule(position=10, category="Network", group_id=network.id),
+            RoutingRule(position=99, group_id=desk.id),
+        ]
+    )
+    make_ci("esx-rtm-02", "server", support_group_id=infra.id)
+    caller = make_user()
+    assert _open(caller, ["ESX-RTM-02"]).assignment_group_id == infra.id
+    assert _open(caller, ["esx-rtm-02"], category="Network").assignment_group_id == network.id
+    assert _open(caller, ["unknown-ci"]).assignment_group_id == desk.id
+
+
+def test_agent_takes_the_impact_the_cmdb_suggests(signed_in, db, make_ci, relate):
+    client, agent = signed_in("agent", "employee")
+    service = make_ci("Web shop", "business_service", users_count=400)
+    app_ci = make_ci("shop-app")
+    relate(app_ci, "provides", service)
+    caller = agent
+    incident = _open(caller, ["shop-app"], impact=3, urgency=2)
+    db.session.commit()
+    page = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
+    assert "Web shop" in page
+    assert "The CMDB suggests impact <strong>1</strong>" in page
+    version = re.search(r'name="version" value="(\d+)"', page)[1]
+    response = client.post(f"/incidents/{incident.number}/impact/accept", {"version": version})
+    assert response.status_code == 302
+    db.session.expire_all()
+    incident = db.session.get(Incident, incident.id)
+    assert (incident.impact, incident.priority) == (1, 2)
+    entry = db.session.scalars(
+        select(JournalEntry).where(
+            JournalEntry.ticket_id == incident.id, JournalEntry.kind == EntryKind.CHANGE
+        )
+    ).one()
+    assert "from the CMDB" in entry.body
+    assert "Web shop down" in entry.body
+
+
+def test_an_incident_downstream_of_an_open_one_is_offered_as_its_child(
+    signed_in, db, make_ci, relate
+):
+    client, agent = signed_in("agent", "employee")
+    host = make_ci("esx-rtm-02", "server")
+    vm = make_ci("wms-app-02", "virtual_machine")
+    relate(vm, "runs_on", host)
+    cause = _open(agent, ["esx-rtm-02"])
+    effect = _open(agent, ["wms-app-02"])
+    db.session.commit()
+    page = client.get(f"/incidents/{effect.number}").get_data(as_text=True)
+    assert "Possibly caused by" in page
+    assert cause.number in page
+    assert "esx-rtm-02" in page
+    assert (
+        client.post(f"/incidents/{effect.number}/parent", {"parent": cause.number}).status_code
+        == 302
+    )
+    db.session.expire_all()
+    assert db.session.get(Incident, effect.id).parent_id == cause.id
+    page = client.get(f"/incidents/{effect.number}").get_data(as_text=True)
+    assert "Possibly caused by" not in page  # already linked
+    other_way = client.get(f"/incidents/{cause.number}").get_data(as_text=True)
+    assert "Possibly caused by" not in other_way  # a host does not depend on its VM
