@@ -71,15 +71,17 @@ def grant_role(username: str, role: str) -> None:
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo organisation (people, managers, groups). Safe to run again."""
+    from app.cmdb.demo import load_cmdb
     from app.demo import load_organisation, read_demo_file, read_organisation
     from app.incidents.demo import load_incidents
     from app.timeutils import utc_now
 
-    from app.cmdb.demo import load_cmdb
-
     report = load_organisation(read_organisation())
     cmdb = load_cmdb(read_demo_file("cmdb.json"))
     incidents = load_incidents(read_demo_file("incidents.json"), now=utc_now())
+    from app.sla.demo import load_sla
+
+    sla = load_sla(read_demo_file("sla.json"))
     db.session.commit()
     click.echo(
         f"Demo organisation: {report.people_added} people and {report.groups_added} groups added."
@@ -89,6 +91,9 @@ def demo_load() -> None:
         "relations added."
     )
     click.echo(f"Demo incidents: {incidents} added.")
+    click.echo(
+        f"Demo SLA: {sla.calendars_added} calendars and {sla.policies_added} policies added."
+    )
     click.echo("Demo sign-ins (username / password — roles):")
     for username, password, roles in report.credentials:
         click.echo(f"  {username:<9} / {password}  — {roles}")
@@ -96,8 +101,10 @@ def demo_load() -> None:
 
 def register_commands(app: Flask) -> None:
     from app.incidents.cli import incidents_cli
+    from app.sla.cli import sla_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(deskgraph_cli)
     app.cli.add_command(incidents_cli)
     app.cli.add_command(ldap_cli)
+    app.cli.add_command(sla_cli)

@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.ops.views import bp as ops_bp
     from app.portal.views import bp as portal_bp
     from app.requests.views import bp as requests_bp
+    from app.sla import manage_views, report_views  # noqa: F401  (more routes on sla's bp)
     from app.sla.views import bp as sla_bp
 
     app.register_blueprint(ops_bp)

@@ -65,7 +65,29 @@ NAVIGATION = (
     ),
     NavSection(
         "Service owner",
-        (NavItem("SLA & reports", "sla.index", "speedometer2", "sla.reports"),),
+        (
+            NavItem(
+                "SLA & reports",
+                "sla.index",
+                "speedometer2",
+                "sla.reports",
+                also=("sla.policies", "sla.new_policy", "sla.edit_policy"),
+            ),
+            NavItem(
+                "SLA reports",
+                "sla.reports_page",
+                "graph-up",
+                "sla.reports",
+                also=("sla.ticket_slas", "sla.export_csv"),
+            ),
+            NavItem(
+                "Business calendars",
+                "sla.calendars",
+                "calendar-week",
+                "sla.calendars",
+                also=("sla.new_calendar", "sla.edit_calendar"),
+            ),
+        ),
     ),
     NavSection(
         "Administration",

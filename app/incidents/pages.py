@@ -40,6 +40,7 @@ from app.incidents.workflow import (
     allowed_targets,
     plain_words,
 )
+from app.sla.services import sla_summaries
 from app.tickets import services as tickets
 from app.tickets.models import Attachment, EntryKind, JournalEntry
 from app.timeutils import utc_now
@@ -180,6 +181,7 @@ def render_detail(
         context.update(_agent_forms(incident, forms))
         context["children"] = list(incident.children)
         context["related"] = related_incidents(incident, context["cis"])
+        context["slas"] = sla_summaries([incident.id]).get(incident.id, [])
         context.update(correlation.impact_context(context["cis"]))
         context["parent_candidates"] = correlation.parent_candidates(incident, context["cis"])
         context["watchers"] = list(incident.watchers)

@@ -38,6 +38,7 @@ from app.incidents.forms import (
 from app.incidents.models import Incident
 from app.incidents.workflow import HoldReason, State, Transition
 from app.policy import authorize, require
+from app.sla.services import sla_summaries
 from app.tickets import attachments
 from app.tickets import services as tickets
 from app.tickets.models import Channel
@@ -94,6 +95,7 @@ def console() -> ResponseReturnValue:
         queue_ids(form, current_user), page=page, per_page=per_page, error_out=False
     )
     incidents = load_page(list(pagination.items))
+    slas = sla_summaries([i.id for i in incidents])
     groups = pages.group_choices()
     bulk = BulkForm(formdata=None)
     bulk.group.choices = groups
@@ -103,6 +105,7 @@ def console() -> ResponseReturnValue:
         views=VIEWS,
         pagination=pagination,
         incidents=incidents,
+        slas=slas,
         bulk=bulk,
         groups=groups,
         matrix=services.load_matrix(),

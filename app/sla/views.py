@@ -1,28 +1,48 @@
-"""Service owners' page: the queues they own. Policies and reports arrive with the SLA work."""
+"""The ``sla`` blueprint: the service owners' home (their queues and the policies attached).
+Calendars and policies live in ``manage_views``, reports in ``report_views``."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.auth.groups import member_counts
-from app.auth.models import Group, Role
+from app.auth.models import Group
 from app.extensions import db
 from app.policy import require
-from app.sla import permissions  # noqa: F401  (registers the rules)
+from app.sla import models, permissions  # noqa: F401  (tables for Alembic; rules)
+from app.sla.models import SlaPolicy
 
 bp = Blueprint("sla", __name__, template_folder="templates")
+
+
+@bp.record_once
+def _install_session_hooks(_state: object) -> None:
+    """Keep task SLA records current on every commit that recorded ticket events."""
+    from app.sla import hooks
+
+    hooks.install()
 
 
 @bp.get("/")
 @require("sla.reports")
 def index() -> ResponseReturnValue:
     query = select(Group).where(Group.is_assignment_group).order_by(Group.name)
-    if not current_user.has_role(Role.ADMIN):
-        query = query.where(Group.manager_id == current_user.id)
-    queues = list(db.session.scalars(query))
+    queues = list(db.session.scalars(permissions.visible_groups(current_user, query)).unique())
+    ids = [g.id for g in queues]
+    counts = (
+        dict(
+            db.session.execute(
+                select(SlaPolicy.group_id, func.count())
+                .where(SlaPolicy.group_id.in_(ids), SlaPolicy.is_active)
+                .group_by(SlaPolicy.group_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
     return render_template(
-        "sla/index.html", queues=queues, sizes=member_counts([g.id for g in queues])
+        "sla/index.html", queues=queues, sizes=member_counts(ids), policy_counts=counts
     )

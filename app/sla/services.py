@@ -1,0 +1,346 @@
+"""Task SLA records: computed from the ticket's event log with the pure clock, stored for reports.
+
+``refresh_ticket_slas`` is the one writer of the derived columns; it reads a batch of tickets
+with a constant number of queries (tickets, events, policies, records) whatever its size. The
+session hook (:mod:`app.sla.hooks`) calls it before every commit that recorded ticket events;
+``flask sla tick`` calls it for clocks whose next threshold has come; ``flask sla replay``
+compares what it would write with what is stored. Services flush, callers commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from app.extensions import db
+from app.sla.calendar import ZERO
+from app.sla.clock import ClockResult, Stage, compute_clock, group_clocks
+from app.sla.models import SlaCalendar, SlaPolicy, SlaScope, SlaStage, TaskSla
+from app.sla.timeline import (
+    TicketFacts,
+    build_timeline,
+    business_calendar,
+    definition,
+    group_key,
+)
+from app.tickets.models import Ticket, TicketEvent
+from app.timeutils import utc_now
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+COMPARED = (
+    "group_id",
+    "kind",
+    "priority",
+    "target_seconds",
+    "stage",
+    "started_at",
+    "counted_from",
+    "stopped_at",
+    "due_at",
+    "breached_at",
+    "elapsed_seconds",
+    "paused_seconds",
+    "percentage",
+    "warnings",
+    "warning_level",
+    "next_check_at",
+    "explanation",
+    "computed_as_of",
+)
+
+
+@dataclass
+class Loaded:
+    """A batch of tickets with what their clocks need, read in four queries."""
+
+    facts: dict[int, TicketFacts]
+    kinds: dict[int, str]
+    rows: dict[int, list[tuple[str, datetime, dict]]]
+    groups: dict[int, set[int]]
+    policies: dict[int, list[SlaPolicy]]
+    records: dict[tuple[int, int, int], TaskSla]
+
+
+def load_batch(ticket_ids: Sequence[int], *, with_records: bool = True) -> Loaded:
+    tickets = db.session.execute(
+        select(
+            Ticket.id,
+            Ticket.kind,
+            Ticket.opened_at,
+            Ticket.first_response_at,
+            Ticket.priority,
+            Ticket.assignment_group_id,
+        ).where(Ticket.id.in_(ticket_ids))
+    ).all()
+    facts = {t.id: TicketFacts(t.id, t.opened_at, t.first_response_at, t.priority) for t in tickets}
+    kinds = {t.id: str(t.kind.value if hasattr(t.kind, "value") else t.kind) for t in tickets}
+    groups: dict[int, set[int]] = {t.id: {t.assignment_group_id} - {None} for t in tickets}
+    rows: dict[int, list[tuple[str, datetime, dict]]] = defaultdict(list)
+    events = db.session.execute(
+        select(TicketEvent.ticket_id, TicketEvent.type, TicketEvent.created_at, TicketEvent.data)
+        .where(TicketEvent.ticket_id.in_(ticket_ids))
+        .order_by(TicketEvent.ticket_id, TicketEvent.created_at, TicketEvent.id)
+    ).all()
+    for e in events:
+        rows[e.ticket_id].append((e.type, e.created_at, e.data or {}))
+        if e.type == "assigned" and (e.data or {}).get("group_id"):
+            groups.setdefault(e.ticket_id, set()).add(int(e.data["group_id"]))
+    all_groups = set().union(*groups.values()) if groups else set()
+    policies: dict[int, list[SlaPolicy]] = defaultdict(list)
+    if all_groups:
+        query = (
+            select(SlaPolicy)
+            .where(SlaPolicy.group_id.in_(all_groups), SlaPolicy.is_active)
+            .order_by(SlaPolicy.id)
+        )
+        for policy in db.session.scalars(query).unique():
+            policies[policy.group_id].append(policy)
+    records: dict[tuple[int, int, int], TaskSla] = {}
+    if with_records:
+        for record in db.session.scalars(select(TaskSla).where(TaskSla.ticket_id.in_(ticket_ids))):
+            records[(record.ticket_id, record.policy_id, record.stint)] = record
+    return Loaded(facts, kinds, rows, groups, policies, records)
+
+
+def applicable_policies(loaded: Loaded, ticket_id: int) -> list[SlaPolicy]:
+    """Active policies of the ticket's current and past groups that fit its kind."""
+    kind = loaded.kinds.get(ticket_id)
+    return [
+        policy
+        for group_id in sorted(loaded.groups.get(ticket_id, ()))
+        for policy in loaded.policies.get(group_id, ())
+        if policy.ticket_kind in (None, "", kind)
+    ]
+
+
+def as_of_for(loaded: Loaded, ticket_id: int, now: datetime | None) -> datetime:
+    """Records are computed as of the ticket's last event, or ``now`` when later (the tick)."""
+    facts = loaded.facts[ticket_id]
+    last = max((at for _t, at, _d in loaded.rows.get(ticket_id, ())), default=facts.opened_at)
+    last = max(last, facts.opened_at, facts.first_response_at or facts.opened_at)
+    return max(last, now) if now is not None else last
+
+
+def _seconds(value: timedelta | None) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+def columns(policy: SlaPolicy, result: ClockResult, as_of: datetime) -> dict[str, Any]:
+    """The stored columns of one clock result."""
+    crossed = {c.threshold: c.at for c in result.warnings}
+    level = 1.0 if result.breached_at else max(crossed, default=0.0)
+    next_check = None
+    if result.stage == Stage.IN_PROGRESS and result.target:
+        upcoming = [t for t in (*definition(policy).warnings, 1.0) if t > level]
+        if upcoming:
+            left = max(result.target * upcoming[0] - result.elapsed, ZERO)
+            next_check = business_calendar(policy.calendar).add_business_time(as_of, left)
+    return {
+        "group_id": policy.group_id,
+        "kind": policy.kind,
+        "priority": result.priority,
+        "target_seconds": _seconds(result.target),
+        "stage": SlaStage(result.stage.value),
+        "started_at": result.started_at,
+        "counted_from": result.counted_from,
+        "stopped_at": result.stopped_at,
+        "due_at": result.due_at,
+        "breached_at": result.breached_at,
+        "elapsed_seconds": _seconds(result.elapsed) or 0,
+        "paused_seconds": _seconds(result.paused) or 0,
+        "percentage": round(result.percentage, 2),
+        "warnings": {str(round(t * 100)): at.isoformat() for t, at in sorted(crossed.items())},
+        "warning_level": level,
+        "next_check_at": next_check,
+        "explanation": result.explanation,
+        "computed_as_of": as_of,
+    }
+
+
+def clocks_for(loaded: Loaded, ticket_id: int, policy: SlaPolicy, as_of: datetime) -> list:
+    """``[(stint, ClockResult)]`` of one policy on one ticket (stint 0: whole ticket).
+
+    :raise ValueError: the policy cannot measure this timeline (e.g. no target for the
+        ticket's priority after the priority levels changed).
+    """
+    events = build_timeline(loaded.facts[ticket_id], loaded.rows.get(ticket_id, ()))
+    calendar, sla = business_calendar(policy.calendar), definition(policy)
+    if policy.scope == SlaScope.TICKET:
+        return [(0, compute_clock(calendar, sla, events, as_of))]
+    key = group_key(policy.group_id)
+    stints = group_clocks(calendar, {key: sla}, events, as_of)
+    return [(n, stint.clock) for n, stint in enumerate(stints, start=1)]
+
+
+def expected_records(
+    loaded: Loaded, ticket_id: int, as_of: datetime
+) -> dict[tuple[int, int, int], dict[str, Any]]:
+    """What the records of one ticket should hold as of ``as_of``."""
+    expected = {}
+    for policy in applicable_policies(loaded, ticket_id):
+        try:
+            clocks = clocks_for(loaded, ticket_id, policy, as_of)
+        except ValueError as error:
+            log.warning("SLA %r cannot measure ticket %s: %s", policy.name, ticket_id, error)
+            continue
+        for stint, result in clocks:
+            if result.stage != Stage.NOT_STARTED:
+                key = (ticket_id, policy.id, stint)
+                expected[key] = columns(policy, result, as_of)
+    return expected
+
+
+def refresh_ticket_slas(ticket_ids: Iterable[int], *, now: datetime | None = None) -> int:
+    """Recompute the task SLA records of these tickets from their event logs; returns how many
+    records were written. Records of deactivated policies are left as they were."""
+    ids = sorted({int(i) for i in ticket_ids})
+    written = 0
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        loaded = load_batch(batch)
+        for ticket_id in batch:
+            if ticket_id not in loaded.facts:
+                continue
+            as_of = as_of_for(loaded, ticket_id, now)
+            expected = expected_records(loaded, ticket_id, as_of)
+            active = {p.id for p in applicable_policies(loaded, ticket_id)}
+            for key, record in list(loaded.records.items()):
+                if key[0] == ticket_id and key not in expected and key[1] in active:
+                    db.session.delete(record)
+            for key, values in expected.items():
+                record = loaded.records.get(key)
+                if record is None:
+                    record = TaskSla(ticket_id=key[0], policy_id=key[1], stint=key[2])
+                    db.session.add(record)
+                for name, value in values.items():
+                    if getattr(record, name, None) != value:
+                        setattr(record, name, value)
+                written += 1
+    db.session.flush()
+    return written
+
+
+def refresh_all(*, now: datetime | None = None) -> int:
+    """Recompute every ticket that has been in a queue (the demo load, a repair)."""
+    ids = set(db.session.scalars(select(Ticket.id).where(Ticket.assignment_group_id.is_not(None))))
+    assigned = select(TicketEvent.ticket_id).where(TicketEvent.type == "assigned")
+    ids |= set(db.session.scalars(assigned.distinct()))
+    return refresh_ticket_slas(ids, now=now)
+
+
+def refresh_group(group_id: int, *, now: datetime | None = None) -> int:
+    """Recompute the tickets that are or were in a queue (after its policies changed)."""
+    ids = set(db.session.scalars(select(Ticket.id).where(Ticket.assignment_group_id == group_id)))
+    assigned = select(TicketEvent.ticket_id, TicketEvent.data).where(TicketEvent.type == "assigned")
+    for ticket_id, data in db.session.execute(assigned):
+        if (data or {}).get("group_id") == group_id:
+            ids.add(ticket_id)
+    return refresh_ticket_slas(ids, now=now)
+
+
+@dataclass(frozen=True)
+class SlaSummary:
+    """One SLA of a ticket as a page shows it, live as of ``now``."""
+
+    record_id: int
+    ticket_id: int
+    name: str
+    kind: str
+    group: str
+    stage: str
+    due_at: datetime | None
+    time_left: timedelta | None
+    percentage: float
+    at_warning: bool
+    breached: bool
+    explanation: tuple[str, ...]
+
+    @property
+    def time_left_text(self) -> str:
+        if self.time_left is None:
+            return ""
+        minutes = int(self.time_left.total_seconds() // 60)
+        days, rest = divmod(minutes, 60 * 24)
+        hours, mins = divmod(rest, 60)
+        text = f"{hours} h {mins:02d} min" if hours else f"{mins} min"
+        return f"{days} d {text}" if days else text
+
+
+def summarize(record: TaskSla, policy: SlaPolicy, now: datetime) -> SlaSummary:
+    """The live view of a stored record: a running clock moves on from ``computed_as_of``."""
+    elapsed = timedelta(seconds=record.elapsed_seconds)
+    target = timedelta(seconds=record.target_seconds or 0)
+    stage = record.stage.value
+    time_left = None
+    if record.stage == SlaStage.IN_PROGRESS and now > record.computed_as_of:
+        elapsed += business_calendar(policy.calendar).business_time(record.computed_as_of, now)
+    if record.stage in (SlaStage.IN_PROGRESS, SlaStage.PAUSED) and target:
+        time_left = max(target - elapsed, ZERO)
+    percentage = round(100 * elapsed / target, 1) if target else 0.0
+    breached = record.breached_at is not None or (
+        record.stage == SlaStage.IN_PROGRESS and target > ZERO and elapsed >= target
+    )
+    if breached and stage == SlaStage.IN_PROGRESS:
+        stage = SlaStage.BREACHED.value
+    first_warning = min(policy.warnings or [100]) / 100
+    live = record.stage in (SlaStage.IN_PROGRESS, SlaStage.PAUSED)
+    return SlaSummary(
+        record_id=record.id,
+        ticket_id=record.ticket_id,
+        name=policy.name,
+        kind=policy.kind.value,
+        group=policy.group.name if policy.group else "",
+        stage=stage,
+        due_at=record.due_at,
+        time_left=time_left,
+        percentage=percentage,
+        at_warning=live and not breached and percentage >= 100 * first_warning,
+        breached=breached,
+        explanation=tuple(record.explanation or ()),
+    )
+
+
+def sla_summaries(
+    ticket_ids: Iterable[int], *, now: datetime | None = None
+) -> dict[int, list[SlaSummary]]:
+    """Per ticket, the SLAs of its active policies (every stint, running or finished) with
+    the time left on the business calendar as of ``now``: one query for any number of tickets.
+
+    Tickets without SLAs map to an empty list. Use it for a ticket page (render
+    ``sla/_ticket_sla.html`` with ``slas=result[ticket.id]``) and for queue rows (the
+    ``sla_badge`` macro of ``sla/_macros.html`` with the first running summary).
+    """
+    ids = sorted({int(i) for i in ticket_ids})
+    if not ids:
+        return {}
+    now = now or utc_now()
+    query = (
+        select(TaskSla)
+        .join(TaskSla.policy)
+        .join(SlaPolicy.calendar)
+        .options(contains_eager(TaskSla.policy).contains_eager(SlaPolicy.calendar))
+        .where(TaskSla.ticket_id.in_(ids), SlaPolicy.is_active)
+        .order_by(TaskSla.ticket_id, TaskSla.started_at, TaskSla.id)
+    )
+    result: dict[int, list[SlaSummary]] = {i: [] for i in ids}
+    for record in db.session.scalars(query).unique():
+        result[record.ticket_id].append(summarize(record, record.policy, now))
+    return result
+
+
+__all__ = [
+    "SlaCalendar",
+    "SlaSummary",
+    "refresh_all",
+    "refresh_ticket_slas",
+    "sla_summaries",
+]

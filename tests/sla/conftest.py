@@ -1,0 +1,59 @@
+"""Builders for SLA tests: calendars and policies as rows, queues and incidents (from the
+incident tests' builders), and fixed instants on a known week."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tests.incidents.conftest import make_incident, queue  # noqa: F401  (shared builders)
+
+OFFICE = [[["08:00", "18:00"]]] * 5 + [[], []]
+
+
+def at(text: str) -> datetime:
+    """``at("2026-03-02 16:00")``: a UTC instant (the test calendars are in UTC)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.fixture
+def calendar_row(db) -> Any:
+    """Builder: ``calendar_row(name=..., zone=..., week=...)`` → a committed SlaCalendar."""
+    from app.sla.models import SlaCalendar
+
+    def make(name: str | None = None, zone: str = "UTC", week: Any = None, **values: Any) -> Any:
+        row = SlaCalendar(
+            name=name or f"Office {uuid.uuid4().hex[:6]}", zone=zone, week=week or OFFICE, **values
+        )
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    return make
+
+
+@pytest.fixture
+def policy(db, calendar_row) -> Any:
+    """Builder: ``policy(group, kind="resolution", targets={1: 60, ...})`` → a committed policy.
+
+    Targets are minutes per priority; every priority of the default matrix gets one.
+    """
+    from app.sla.models import SlaPolicy
+
+    def make(group: Any, calendar: Any = None, **values: Any) -> Any:
+        values.setdefault("name", f"{group.name} {values.get('kind', 'resolution')}")
+        values.setdefault("kind", "resolution")
+        values.setdefault("scope", "group")
+        targets = {1: 240, 2: 240, 3: 240, 4: 480, 5: 960} | values.pop("targets", {})
+        values["targets"] = {str(k): v for k, v in targets.items()}
+        values.setdefault("pause_reasons", ["awaiting_caller", "awaiting_vendor"])
+        values.setdefault("warnings", [50, 75])
+        row = SlaPolicy(group_id=group.id, calendar=calendar or calendar_row(), **values)
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    return make
