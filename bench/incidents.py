@@ -226,6 +226,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--schema", default="dg_bench_incidents")
     parser.add_argument("--no-write", action="store_true", help="do not update the docs")
+    parser.add_argument("--keep", action="store_true", help="keep the schema for inspection")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
@@ -293,8 +294,9 @@ def main() -> None:
     print("\n".join(report))
     with app.app_context():
         db.engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{args.schema}" CASCADE'))
+    if not args.keep:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{args.schema}" CASCADE'))
     if not args.no_write:
         write_docs(summary, report, args)
 
