@@ -4,29 +4,13 @@ input (422, never 500), conflicts (409), the graph and what-if pages, and query 
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select
 
 from app.cmdb import services
 from app.cmdb.models import CIRelation, ConfigurationItem
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", before)
+from tests.conftest import count_queries
 
 
 def version_of(page) -> str:

@@ -5,39 +5,22 @@ from __future__ import annotations
 import gc
 import io
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select
 
 from app.incidents import services
 from app.incidents.models import Incident
 from app.incidents.workflow import HoldReason, State, Transition
 from app.tickets import attachments
 from app.tickets.models import Attachment
-from tests.conftest import Client
+from tests.conftest import Client, count_queries
 
 SECRET_NOTE = "internal: password reset by hand, ticket 4471"
 
 
 def version_of(page) -> str:
     return re.search(r'name="version" type="hidden" value="(\d+)"', page.get_data(as_text=True))[1]
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", before)
 
 
 def test_employee_reports_a_problem_and_follows_it(signed_in, db):

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from app.sla import reports
 from app.sla.models import TaskSla
+from tests.conftest import count_queries
 from tests.sla.conftest import at
 
 # (month day, elapsed minutes, breached) for ten resolution clocks of queue A at priority 3.
@@ -131,21 +129,6 @@ def test_employees_cannot_see_reports(dataset, signed_in):
     client, _user = signed_in("employee")
     for url in ("/sla/", "/sla/reports", "/sla/reports/times.csv", "/sla/calendars"):
         assert client.get(url).status_code == 403, url
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", before)
 
 
 def test_reports_page_issues_a_bounded_number_of_queries(dataset, client):
