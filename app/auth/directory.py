@@ -76,8 +76,12 @@ class Directory:
             )
         return ldap3.Server(url, get_info=ldap3.NONE, connect_timeout=s.connect_timeout, tls=tls)
 
-    def _open(self, user: str | None, password: str | None) -> ldap3.Connection:
-        """Open and bind on the first server that answers (fail-over in ``LDAP_URL`` order).
+    def connect(
+        self, user: str | None, password: str | None, *, read_only: bool = True
+    ) -> ldap3.Connection:
+        """Open and bind on the first server that answers (fail-over in ``LDAP_URL`` order),
+        with the settings' TLS and timeouts. Reads use ``read_only`` connections; only
+        ``app.auth.directory_write`` asks for a writable one. The caller closes it.
 
         :raise DirectoryUnavailable: no server answered, or the TLS handshake failed.
         :raise ldap_errors.LDAPBindError: a server answered and refused the credentials.
@@ -90,7 +94,7 @@ class Directory:
                 password=password,
                 receive_timeout=max(1, math.ceil(self.settings.receive_timeout)),
                 raise_exceptions=False,
-                read_only=True,
+                read_only=read_only,
                 auto_referrals=False,
             )
             try:
@@ -121,7 +125,7 @@ class Directory:
         """
         s = self.settings
         try:
-            return self._open(s.bind_dn or None, s.bind_password or None)
+            return self.connect(s.bind_dn or None, s.bind_password or None)
         except ldap_errors.LDAPBindError as error:
             raise DirectoryMisconfigured(
                 f"The service account LDAP_BIND_DN cannot bind: {error}"
@@ -217,7 +221,7 @@ class Directory:
             self._bind_as_nobody(password)
             return None
         try:
-            connection = self._open(user.dn, password)
+            connection = self.connect(user.dn, password)
         except ldap_errors.LDAPBindError:
             return None
         close(connection)
@@ -228,7 +232,7 @@ class Directory:
         names no entry, whatever the outcome: the caller refuses the sign-in anyway. The DN
         is not derived from the username, so no real account can be locked out by it."""
         try:
-            connection = self._open(f"cn={NOBODY_RDN},{self.settings.user_base}", password)
+            connection = self.connect(f"cn={NOBODY_RDN},{self.settings.user_base}", password)
         except (ldap_errors.LDAPBindError, DirectoryUnavailable):
             return
         close(connection)

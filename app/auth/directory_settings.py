@@ -171,6 +171,8 @@ class DirectorySettings:
     preset: str = "openldap"
     bind_dn: str = ""
     bind_password: str = field(default="", repr=False)
+    write_bind_dn: str = ""
+    write_bind_password: str = field(default="", repr=False)
     user_filter: str = PRESETS["openldap"]["user_filter"]
     group_filter: str = PRESETS["openldap"]["group_filter"]
     attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -228,6 +230,8 @@ class DirectorySettings:
             preset=preset,
             bind_dn=str(env.get("LDAP_BIND_DN") or "").strip(),
             bind_password=str(env.get("LDAP_BIND_PASSWORD") or ""),
+            write_bind_dn=str(env.get("LDAP_WRITE_BIND_DN") or "").strip(),
+            write_bind_password=str(env.get("LDAP_WRITE_BIND_PASSWORD") or ""),
             user_base=user_base,
             group_base=str(group_base).strip(),
             attributes=attributes,
@@ -248,7 +252,16 @@ class DirectorySettings:
         )
         if settings.bind_dn and not settings.bind_password:
             raise DirectoryMisconfigured("LDAP_BIND_PASSWORD is empty but LDAP_BIND_DN is set")
+        if settings.write_bind_dn and not settings.write_bind_password:
+            raise DirectoryMisconfigured(
+                "LDAP_WRITE_BIND_PASSWORD is empty but LDAP_WRITE_BIND_DN is set"
+            )
         return settings
+
+    @property
+    def can_write(self) -> bool:
+        """Whether an account for directory changes (``LDAP_WRITE_BIND_DN``) is configured."""
+        return bool(self.write_bind_dn)
 
     def attr(self, key: str) -> tuple[str, ...]:
         return tuple(self.attributes.get(key, ()))

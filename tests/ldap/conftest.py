@@ -8,7 +8,9 @@ The session's slapd serves five directories on 127.0.0.1, on a free port:
 - ``dc=example,dc=com``: OpenLDAP's 999-person directory (managers that do not exist) together
   with the classic ``test.ldif``;
 - ``dc=deskgraph,dc=test``: a generated organisation of 2,100 people with valid managers and
-  groups, for paged sync; tests add their own subtrees to it and remove them afterwards;
+  groups, for paged sync; tests add their own subtrees to it and remove them afterwards. Two
+  service accounts live in ``ou=services``: ``WRITER`` may change the members of groups
+  (``member``, ``uniqueMember``, ``memberUid``), ``READER`` may only read;
 - ``dc=ad,dc=test``: empty, with the memberOf overlay, for Active Directory-like entries.
 """
 
@@ -29,6 +31,27 @@ GENERATED = "dc=deskgraph,dc=test"
 AD = "dc=ad,dc=test"
 GENERATED_PEOPLE = 2100
 GENERATED_GROUPS = 12
+SERVICES = f"ou=services,{GENERATED}"
+WRITER, WRITER_PASSWORD = f"cn=deskgraph-writer,{SERVICES}", "writer-secret"
+READER, READER_PASSWORD = f"cn=deskgraph-reader,{SERVICES}", "reader-secret"
+GROUP_CLASSES = (
+    "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))"
+)
+WRITER_ACCESS = (
+    f"access to filter={GROUP_CLASSES} attrs=member,uniqueMember,memberUid"
+    f' by dn.exact="{WRITER}" write by * read',
+)
+
+
+def service_accounts_ldif() -> str:
+    entries = [f"dn: {SERVICES}\nobjectClass: organizationalUnit\nou: services\n"]
+    for dn, password in ((WRITER, WRITER_PASSWORD), (READER, READER_PASSWORD)):
+        cn = dn.split(",")[0].removeprefix("cn=")
+        entries.append(
+            f"dn: {dn}\nobjectClass: applicationProcess\nobjectClass: simpleSecurityObject\n"
+            f"cn: {cn}\nuserPassword: {password}\n"
+        )
+    return "\n".join(entries)
 
 
 def databases() -> list[Database]:
@@ -38,7 +61,7 @@ def databases() -> list[Database]:
         Database(PLANET, tuple(sorted(planet.glob("*.ldif"))), memberof_group_class="Group"),
         Database(DJANGO, (DATA / "django-auth-ldap" / "tests.ldif",)),
         Database(EXAMPLE, (tests / "its9282-exampledb.ldif.gz", tests / "test.ldif")),
-        Database(GENERATED),
+        Database(GENERATED, access=WRITER_ACCESS),
         Database(AD, memberof_group_class="Group"),
     ]
 
@@ -48,7 +71,8 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Slapd]:
     if not DATA.is_dir():
         pytest.fail(f"the shared LDAP test data is missing: {DATA}", pytrace=False)
     server = Slapd(databases(), workdir=tmp_path_factory.mktemp("slapd"), tls=True)
-    server.start({GENERATED: people_ldif(GENERATED, GENERATED_PEOPLE, groups=GENERATED_GROUPS)})
+    generated = people_ldif(GENERATED, GENERATED_PEOPLE, groups=GENERATED_GROUPS)
+    server.start({GENERATED: generated + "\n" + service_accounts_ldif()})
     yield server
     server.cleanup()
 

@@ -71,11 +71,14 @@ objectclass ( 1.2.840.113556.1.5.9 NAME 'user' SUP organizationalPerson STRUCTUR
 
 @dataclass(frozen=True)
 class Database:
-    """One mdb database; ``memberof_group_class`` turns the memberOf overlay on for it."""
+    """One mdb database; ``memberof_group_class`` turns the memberOf overlay on for it.
+    ``access`` lists extra ``access to`` rules, checked before the default "everybody reads"
+    (the rootdn may always write)."""
 
     suffix: str
     ldif: tuple[Path | str, ...] = ()
     memberof_group_class: str | None = None
+    access: tuple[str, ...] = ()
 
 
 def ensure_installed() -> None:
@@ -283,6 +286,7 @@ class Slapd:
                 "index objectClass,uid,cn,member,uniqueMember,modifyTimestamp eq",
                 "limits * size=unlimited time=unlimited",
                 "access to attrs=userPassword by anonymous auth by * none",
+                *db.access,
                 "access to * by * read",
             ]
             if db.memberof_group_class:

@@ -126,3 +126,21 @@ def test_the_adapter_does_not_import_flask():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_account_for_changes_is_optional_and_its_password_stays_out_of_repr():
+    assert not DirectorySettings.from_mapping(BASE).can_write
+    settings = DirectorySettings.from_mapping(
+        {
+            **BASE,
+            "LDAP_WRITE_BIND_DN": " cn=writer,dc=example,dc=com ",
+            "LDAP_WRITE_BIND_PASSWORD": "s3",
+        }
+    )
+    assert settings.can_write
+    assert settings.write_bind_dn == "cn=writer,dc=example,dc=com"
+    assert "s3" not in repr(settings)
+    with pytest.raises(DirectoryMisconfigured, match="LDAP_WRITE_BIND_PASSWORD is empty"):
+        DirectorySettings.from_mapping(
+            {**BASE, "LDAP_WRITE_BIND_DN": "cn=writer,dc=example,dc=com"}
+        )

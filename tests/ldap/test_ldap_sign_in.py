@@ -108,19 +108,19 @@ def test_an_unknown_user_costs_the_same_binds_as_a_wrong_password(
     use_directory(planetexpress(slapd))
     directory = Directory(DirectorySettings.from_mapping(app.config))
     binds: list[tuple[str, str]] = []
-    real_open = Directory._open
+    real_connect = Directory.connect
 
-    def counting_open(self, user, password):
+    def counting_connect(self, user, password, **options):
         who = "service" if user == directory.settings.bind_dn else str(user)
         try:
-            connection = real_open(self, user, password)
+            connection = real_connect(self, user, password, **options)
         except LDAPBindError:
             binds.append((who, "refused"))
             raise
         binds.append((who, "bound"))
         return connection
 
-    monkeypatch.setattr(Directory, "_open", counting_open)
+    monkeypatch.setattr(Directory, "connect", counting_connect)
     assert directory.authenticate("fry", "not-the-password") is None
     wrong_password = [outcome for _who, outcome in binds]
     binds.clear()

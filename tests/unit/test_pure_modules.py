@@ -18,6 +18,7 @@ PURE_MODULES = [
     "app.auth.directory",
     "app.auth.directory_entries",
     "app.auth.directory_settings",
+    "app.auth.directory_write",
     "app.sla.calendar",
     "app.sla.clock",
     "app.cmdb.graph",
