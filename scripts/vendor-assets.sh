@@ -11,7 +11,7 @@ cp "$work/package-lock.json" "$root/assets/package-lock.json"
 nm="$work/node_modules"
 dest="$root/app/static/vendor"
 rm -rf "$dest"
-mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons/fonts" "$dest/htmx"
+mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons/fonts" "$dest/htmx" "$dest/cytoscape"
 cp "$nm/bootstrap/dist/css/bootstrap.min.css" "$nm/bootstrap/dist/css/bootstrap.min.css.map" "$dest/bootstrap/"
 cp "$nm/bootstrap/dist/js/bootstrap.bundle.min.js" "$nm/bootstrap/dist/js/bootstrap.bundle.min.js.map" "$dest/bootstrap/"
 cp "$nm/bootstrap/LICENSE" "$dest/bootstrap/LICENSE"
@@ -20,7 +20,10 @@ cp "$nm/bootstrap-icons/font/fonts/bootstrap-icons.woff2" "$nm/bootstrap-icons/f
 cp "$nm/bootstrap-icons/LICENSE" "$dest/bootstrap-icons/LICENSE"
 cp "$nm/htmx.org/dist/htmx.min.js" "$dest/htmx/"
 cp "$nm/htmx.org/LICENSE" "$dest/htmx/LICENSE"
-for pkg in bootstrap bootstrap-icons htmx.org; do
+# The CMDB graph view (app/static/js/cmdb-graph.js); the minified UMD build has no dependencies.
+cp "$nm/cytoscape/dist/cytoscape.min.js" "$dest/cytoscape/"
+cp "$nm/cytoscape/LICENSE" "$dest/cytoscape/LICENSE"
+for pkg in bootstrap bootstrap-icons cytoscape htmx.org; do
   printf '%s %s\n' "$pkg" "$(node -p "require('$nm/$pkg/package.json').version")"
 done > "$dest/VERSIONS"
 echo "vendored into $dest:"; cat "$dest/VERSIONS"

@@ -10,6 +10,11 @@
   :data:`MEDIUM_PEOPLE` people are affected.
 * **3 (low)**: something is affected, but no business service and few people.
 * ``None``: no known CI, or every named CI is ignored (retired or planned): nothing to offer.
+
+Every question is answered by the compact engine (:mod:`app.cmdb.compact_impact`) on the
+cached index: the same answers as the networkx engine, without building the networkx graph
+(bench/cmdb_estate.py compares them). ``options`` (lifecycle treatments) default to what the
+administrators configured (:func:`app.cmdb.settings.impact_options`).
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.cmdb.cache import current_graph
-from app.cmdb.graph import Dependency, ImpactOptions, make_path, upstream, walk_needs
-from app.cmdb.impact import ImpactResult, State, impact
+from app.cmdb.compact_impact import impact, upstream, walk_needs
+from app.cmdb.graph import Dependency, ImpactOptions, towards
+from app.cmdb.impact import ImpactResult, State
+from app.cmdb.settings import impact_options
 from app.errors import Invalid
 
 HIGH_USERS = 25
@@ -29,7 +36,9 @@ read the answer)."""
 MAX_NAMES = 1000
 
 
-def impact_of_ci_names(names: Iterable[str]) -> ImpactResult | None:
+def impact_of_ci_names(
+    names: Iterable[str], options: ImpactOptions | None = None
+) -> ImpactResult | None:
     """The impact of the CIs with these names failing together (names as incidents hold them:
     case-insensitive; unknown names are ignored; a name shared by CIs of several classes
     means all of them). ``None`` when no name is known."""
@@ -38,7 +47,8 @@ def impact_of_ci_names(names: Iterable[str]) -> ImpactResult | None:
     ids = cmdb.ids_for(wanted)
     if not ids:
         return None
-    return impact(cmdb.graph, ids[: ImpactOptions().max_cis])
+    options = options or impact_options()
+    return impact(cmdb.index, ids[: options.max_cis], options)
 
 
 def offer_impact(result: ImpactResult | None) -> int | None:
@@ -53,7 +63,7 @@ def offer_impact(result: ImpactResult | None) -> int | None:
     return 3
 
 
-def what_if(ci_ids: Iterable[int]) -> ImpactResult:
+def what_if(ci_ids: Iterable[int], options: ImpactOptions | None = None) -> ImpactResult:
     """The impact of these CIs failing together, before anything breaks.
 
     :raise Invalid: no CI, more than :data:`MAX_WHAT_IF`, or an id not in the CMDB.
@@ -64,29 +74,33 @@ def what_if(ci_ids: Iterable[int]) -> ImpactResult:
     if len(wanted) > MAX_WHAT_IF:
         raise Invalid({"ci": f"Pick at most {MAX_WHAT_IF} CIs at once."})
     cmdb = current_graph()
-    unknown = [i for i in wanted if i not in cmdb.graph.graph["cis"]]
+    unknown = [i for i in wanted if i not in cmdb]
     if unknown:
         raise Invalid({"ci": f"{len(unknown)} of the picked CIs no longer exist."})
-    return impact(cmdb.graph, wanted)
+    return impact(cmdb.index, wanted, options or impact_options())
 
 
-def impact_of(ci_id: int) -> ImpactResult | None:
+def impact_of(ci_id: int, options: ImpactOptions | None = None) -> ImpactResult | None:
     """The impact of one CI failing (``None``: not in the graph)."""
     cmdb = current_graph()
-    if ci_id not in cmdb.graph.graph["cis"]:
+    if ci_id not in cmdb:
         return None
-    return impact(cmdb.graph, [ci_id])
+    return impact(cmdb.index, [ci_id], options or impact_options())
 
 
-def upstream_of(ci_id: int, limit: int = 200) -> tuple[Dependency, ...]:
+def upstream_of(
+    ci_id: int, limit: int = 200, options: ImpactOptions | None = None
+) -> tuple[Dependency, ...]:
     """What a CI needs, nearest first (at most ``limit``)."""
     cmdb = current_graph()
-    if ci_id not in cmdb.graph.graph["cis"]:
+    if ci_id not in cmdb:
         return ()
-    return upstream(cmdb.graph, ci_id)[:limit]
+    return upstream(cmdb.index, ci_id, options or impact_options())[:limit]
 
 
-def upstream_names(names: Iterable[str], limit: int = 500) -> dict[str, str]:
+def upstream_names(
+    names: Iterable[str], limit: int = 500, options: ImpactOptions | None = None
+) -> dict[str, str]:
     """For correlation: every CI the named CIs need, as ``{lower-cased name: explanation}``.
 
     An incident naming ``wms-app-02`` is probably a child of an open incident naming
@@ -95,21 +109,19 @@ def upstream_names(names: Iterable[str], limit: int = 500) -> dict[str, str]:
     themselves are left out; unknown names are ignored; the nearest ``limit`` CIs are kept.
     """
     cmdb = current_graph()
-    starts = cmdb.ids_for([n for n in names if n][:MAX_NAMES])
+    index = cmdb.index
+    options = options or impact_options()
+    starts = [index.node(i) for i in cmdb.ids_for([n for n in names if n][:MAX_NAMES])]
+    skip = index.ignored(options)
     found: dict[str, tuple[int, str]] = {}
-    options = ImpactOptions()
-    cis = cmdb.graph.graph["cis"]
     for start in starts[: options.max_cis]:
-        depth, needed_by = walk_needs(cmdb.graph, start, options)
-        for ci_id, d in depth.items():
-            if d == 0 or ci_id in starts:
+        depth, needed_by = walk_needs(index, start, skip)
+        for node, d in depth.items():
+            if d == 0 or node in starts:
                 continue
-            key = cis[ci_id].name.lower()
+            key = index.names[node].lower()
             if key in found and found[key][0] <= d:
                 continue
-            chain = [ci_id]
-            while (nxt := needed_by[chain[-1]]) is not None:
-                chain.append(nxt)
-            found[key] = (d, make_path(cmdb.graph, chain).describe())
+            found[key] = (d, index.path(towards(needed_by, node)).describe())
     nearest = sorted(found.items(), key=lambda item: (item[1][0], item[0]))[:limit]
     return {name: explanation for name, (_, explanation) in nearest}

@@ -17,18 +17,24 @@ two workers.
 
 from __future__ import annotations
 
+import gc
 import threading
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from itertools import compress, repeat
+from operator import is_not, or_
 from types import MappingProxyType
+from typing import Any
 
 import networkx as nx
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from app.cmdb.graph import BUSINESS_SERVICE, CI, Redundancy, RelationType, build_graph
+from app.cmdb.compact import Columns, CompactGraph, compact_from_columns
+from app.cmdb.graph import BUSINESS_SERVICE, Redundancy, RelationType
 from app.cmdb.models import (
     CIClass,
     CIRelation,
@@ -39,22 +45,77 @@ from app.cmdb.models import (
 from app.extensions import db
 
 EXTENSION_KEY = "cmdb_graph_cache"
+FREEZE_FROM = 10_000
+"""CIs from which a loaded graph is frozen out of the garbage collector's sight."""
 
 
-@dataclass(frozen=True)
 class CMDBGraph:
-    """A built graph, the revision it reflects, and CI ids by lower-cased name."""
+    """The CMDB at one revision: the compact index every impact question is answered on
+    (:mod:`app.cmdb.compact_impact`), CI ids by lower-cased name, and the networkx graph.
 
-    revision: tuple[int, str]
-    graph: nx.DiGraph
-    by_name: Mapping[str, tuple[int, ...]]
+    The networkx graph (:attr:`graph`, for layouts and the networkx engine) is built from the
+    index on first use, once per revision: at 100,000 CIs it takes seconds and a few hundred MB
+    that impact questions do not need.
+    """
+
+    def __init__(
+        self,
+        revision: tuple[int, str],
+        index: CompactGraph,
+        by_name: Mapping[str, int | tuple[int, ...]],
+    ) -> None:
+        self.revision = revision
+        self.index = index
+        self.by_name = by_name
+        self._graph: nx.DiGraph | None = None
+        self._lock = threading.Lock()
+
+    def __contains__(self, ci_id: object) -> bool:
+        return ci_id in self.index
+
+    @property
+    def graph(self) -> nx.DiGraph:
+        """The networkx graph of this revision (built on first use)."""
+        if self._graph is None:
+            with self._lock:
+                if self._graph is None:
+                    with _collector_paused():
+                        self._graph = self.index.to_networkx()
+                    _freeze_if_large(len(self.index))
+        return self._graph
 
     def ids_for(self, names: list[str]) -> list[int]:
         """The ids of the CIs with these names (case-insensitive); unknown names are skipped."""
         found: list[int] = []
         for name in names:
-            found.extend(self.by_name.get((name or "").strip().lower(), ()))
+            ids = self.by_name.get((name or "").strip().lower(), ())
+            found.extend(ids if isinstance(ids, tuple) else (ids,))
         return list(dict.fromkeys(found))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collections while loading: a load allocates hundreds of thousands of
+    short-lived objects, and each collection meanwhile would scan the half-built graph."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _freeze_if_large(size: int) -> None:
+    """Move everything alive out of the collector's sight once a large graph is loaded.
+
+    A full collection never scans frozen objects again. The loaded structures hold no
+    reference cycles, so a replaced graph is still freed by reference counting; but objects
+    alive elsewhere at that moment are spared from cyclic collection too, hence only when the
+    graph is large enough for its scans to matter.
+    """
+    if size >= FREEZE_FROM:
+        gc.freeze()
 
 
 def current_revision(session: Session) -> tuple[int, str]:
@@ -84,7 +145,11 @@ def _graph_classes(session: Session) -> dict[int, str]:
 
 
 def load_graph(session: Session, revision: tuple[int, str] | None = None) -> CMDBGraph:
-    """Build the graph from plain rows (no ORM objects: faster and smaller)."""
+    """Load the CMDB from plain rows: no ORM objects, not even result rows (see
+    :func:`_plain_rows`); columns go to :func:`~app.cmdb.compact.compact_from_columns` as the
+    driver returns them, and only the few CIs with a redundancy rule or an assigned user are
+    looked at one by one (bench/cmdb_estate.py measures it).
+    """
     if revision is None:
         revision = current_revision(session)
     classes = _graph_classes(session)
@@ -101,43 +166,69 @@ def load_graph(session: Session, revision: tuple[int, str] | None = None) -> CMD
         )
     }
     c = ConfigurationItem
-    cis = []
-    by_name: dict[str, list[int]] = {}
-    for row in session.execute(
-        select(
-            c.id,
-            c.name,
-            c.class_id,
-            c.status,
-            c.min_up,
-            c.min_up_percent,
-            c.users_count,
-            c.assigned_user_id,
-        )  # fmt: skip
-    ):
-        rule = None
-        if row.min_up is not None or row.min_up_percent is not None:
-            rule = Redundancy(
-                min_up=row.min_up,
-                min_up_percent=float(row.min_up_percent) if row.min_up is None else None,
-            )
-        cis.append(
-            CI(
-                id=row.id,
-                name=row.name,
-                ci_class=classes[row.class_id],
-                status=row.status,
-                redundancy=rule,
-                users=row.users_count or 0,
-                assigned_user=str(row.assigned_user_id) if row.assigned_user_id else None,
-            )
+    query = select(
+        c.id, c.name, c.class_id, c.status, c.users_count, c.min_up, c.min_up_percent,
+        c.assigned_user_id,
+    ).order_by(c.id)  # fmt: skip
+    relations = select(CIRelation.source_id, CIRelation.target_id, CIRelation.type)
+    with _collector_paused():
+        rows = _plain_rows(session, query)
+        ids, names, class_ids, statuses, users, min_up, percent, assigned = (
+            zip(*rows, strict=True) if rows else ((),) * 8
         )
-        by_name.setdefault(row.name.lower(), []).append(row.id)
-    relations = session.execute(
-        select(CIRelation.source_id, CIRelation.target_id, CIRelation.type)
-    ).all()
-    graph = build_graph(cis, [tuple(r) for r in relations], types)
-    return CMDBGraph(revision, graph, MappingProxyType({k: tuple(v) for k, v in by_name.items()}))
+        del rows
+        has_rule = map(or_, map(is_not, min_up, repeat(None)), map(is_not, percent, repeat(None)))
+        rules = {
+            ci_id: Redundancy(min_up=a) if a is not None else Redundancy(min_up_percent=float(b))
+            for ci_id, a, b in compress(zip(ids, min_up, percent, strict=True), has_rule)
+        }
+        has_user = list(map(is_not, assigned, repeat(None)))
+        columns = Columns(
+            ids=ids,
+            names=names,
+            classes=list(map(classes.__getitem__, class_ids)),
+            statuses=statuses,
+            users=users,
+            rules=rules,
+            assigned=dict(
+                zip(compress(ids, has_user), map(str, compress(assigned, has_user)), strict=True)
+            ),
+            user_ids={},
+        )
+        index = compact_from_columns(columns, _plain_rows(session, relations), types)
+        by_name = _by_name(index)
+    _freeze_if_large(len(index))
+    return CMDBGraph(revision, index, by_name)
+
+
+def _plain_rows(session: Session, statement: Select[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a parameterless query as the driver returns them (plain tuples), on the
+    session's connection and transaction: several times faster than result rows for the
+    hundreds of thousands of rows of a large CMDB. Values stay as stored (statuses as text)."""
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(statement.compile(dialect=connection.dialect)))
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
+def _by_name(index: CompactGraph) -> Mapping[str, int | tuple[int, ...]]:
+    """CI id by lower-cased name, or ids when CIs of several classes share the name.
+
+    Plain ints and names already in lower case (most) are kept as they are: at a million CIs
+    a tuple and a lower-cased copy per CI would cost over 100 MB."""
+    names = [name if name.islower() else name.lower() for name in index.names]
+    found: dict[str, Any] = dict(zip(names, index.ids, strict=True))  # the last id wins
+    if len(found) < len(names):  # shared names: gather all their ids
+        shared = {name for name, times in Counter(names).items() if times > 1}
+        for name in shared:
+            found[name] = ()
+        pairs = zip(names, index.ids, strict=True)
+        for name, ci_id in compress(pairs, map(shared.__contains__, names)):
+            found[name] += (ci_id,)
+    return MappingProxyType(found)
 
 
 def bump_revision() -> None:

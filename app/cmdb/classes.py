@@ -1,22 +1,80 @@
-"""CI classes and their typed attribute definitions, as administrators add them.
+"""CI classes as administrators add, edit and delete them.
 
 Classes form a tree (a class inherits its ancestors' attributes); names are slugs the impact
-engine and filters use. Both changes are audited (object type ``ci_class``); adding a class
-bumps the CMDB revision. Services flush; the caller commits.
+engine, imports and filters use. The rules an administrator meets:
+
+* **Built-in classes** (server, business service, …) keep their name and place in the tree and
+  cannot be deleted: the impact engine, the demo data and imports rely on them. Their label,
+  description and hardware flag can change.
+* A class **moves** under another only when no CI would lose attribute values: CIs of the
+  class (or of its subclasses) holding values of an attribute inherited from an old ancestor
+  block the move, and so does an attribute name the new ancestors already use.
+* Switching **hardware** off is refused while CIs of the class hold asset fields.
+* A class is **deleted** only when it has no CIs (retired ones included) and no subclasses;
+  its attribute definitions go with it. Otherwise the answer is a 409 naming what is in the way.
+
+Attribute definitions are edited in :mod:`app.cmdb.class_attributes`. Every change is
+audited (object type ``ci_class``); a change the impact engine sees (a class's name or parent)
+bumps the CMDB revision. Edits carry the version the form was loaded with (stale: 409).
+Services flush; the caller commits.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.cmdb import attributes
 from app.cmdb.cache import bump_revision
-from app.cmdb.models import AttributeDefinition, AttributeType, CIClass
-from app.errors import Invalid
+from app.cmdb.class_attributes import add_attribute  # noqa: F401  (re-exported)
+from app.cmdb.class_tree import MAX_NAMES_SHOWN, attribute_names, some_names, subtree_ids
+from app.cmdb.models import AttributeDefinition, AttributeValue, CIClass, ConfigurationItem
+from app.errors import Conflict, Invalid, check_version
 from app.extensions import db
+
+MAX_DESCRIPTION = 2000
+HARDWARE_COLUMNS = (
+    ConfigurationItem.asset_tag,
+    ConfigurationItem.serial_number,
+    ConfigurationItem.model,
+    ConfigurationItem.warranty_end,
+    ConfigurationItem.assigned_user_id,
+)
+
+
+def class_usage(ci_class: CIClass) -> dict[str, Any]:
+    """What depends on a class: its CIs (count, first names) and its direct subclasses."""
+    query = select(ConfigurationItem.name).where(ConfigurationItem.class_id == ci_class.id)
+    count = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    names = list(db.session.scalars(query.order_by(ConfigurationItem.name).limit(MAX_NAMES_SHOWN)))
+    children = list(
+        db.session.scalars(
+            select(CIClass.label).where(CIClass.parent_id == ci_class.id).order_by(CIClass.label)
+        )
+    )
+    return {"cis": count, "ci_names": names, "subclasses": children}
+
+
+def _check_class_fields(
+    name: str, label: str, description: str, ci_class: CIClass | None = None
+) -> dict[str, str]:
+    errors = {}
+    if not attributes.NAME_PATTERN.match(name):
+        errors["name"] = "Use lowercase letters, digits and underscores, starting with a letter."
+    else:
+        taken = select(CIClass.id).where(CIClass.name == name)
+        if ci_class is not None:
+            taken = taken.where(CIClass.id != ci_class.id)
+        if db.session.scalar(taken) is not None:
+            errors["name"] = f"A class named “{name}” already exists."
+    if not label or len(label) > 100:
+        errors["label"] = "Give the class a label of at most 100 characters."
+    if len(description) > MAX_DESCRIPTION:
+        errors["description"] = f"Keep the description under {MAX_DESCRIPTION} characters."
+    return errors
 
 
 def add_class(
@@ -26,24 +84,22 @@ def add_class(
     label: str,
     parent: CIClass | None = None,
     is_hardware: bool | None = None,
+    description: str = "",
 ) -> CIClass:
     """Add a CI class under ``parent`` (hardware-ness inherited unless given).
 
-    :raise Invalid: a malformed or taken name, or an empty label.
+    :raise Invalid: a malformed or taken name, an empty label, a too long description.
     """
     name = (name or "").strip().lower()
     label = (label or "").strip()
-    errors = {}
-    if not attributes.NAME_PATTERN.match(name):
-        errors["name"] = "Use lowercase letters, digits and underscores, starting with a letter."
-    elif db.session.scalar(select(CIClass.id).where(CIClass.name == name)) is not None:
-        errors["name"] = f"A class named “{name}” already exists."
-    if not label or len(label) > 100:
-        errors["label"] = "Give the class a label of at most 100 characters."
+    description = (description or "").strip()
+    errors = _check_class_fields(name, label, description)
     if errors:
         raise Invalid(errors)
     hardware = is_hardware if is_hardware is not None else bool(parent and parent.is_hardware)
-    ci_class = CIClass(name=name, label=label, parent=parent, is_hardware=hardware)
+    ci_class = CIClass(
+        name=name, label=label, parent=parent, is_hardware=hardware, description=description
+    )
     db.session.add(ci_class)
     db.session.flush()
     audit.record(actor, "ci_class", ci_class.id, "created", {"name": [None, name]})
@@ -51,53 +107,153 @@ def add_class(
     return ci_class
 
 
-def add_attribute(
+def _snapshot(ci_class: CIClass) -> dict[str, Any]:
+    return {
+        "name": ci_class.name,
+        "label": ci_class.label,
+        "description": ci_class.description,
+        "parent": ci_class.parent.name if ci_class.parent else None,
+        "is_hardware": ci_class.is_hardware,
+    }
+
+
+def update_class(
+    ci_class: CIClass,
     *,
     actor: Any,
-    ci_class: CIClass,
     name: str,
     label: str,
-    type_: str,
-    required: bool = False,
-    choices: list[str] | None = None,
-) -> AttributeDefinition:
-    """Define a typed attribute on a class (and so on its descendants).
+    description: str = "",
+    parent: CIClass | None = None,
+    is_hardware: bool = False,
+    expected_version: Any = None,
+) -> dict[str, list[Any]]:
+    """Rename, relabel, describe, move or (un)flag a class as hardware; see the module rules.
 
-    A required attribute applies to new CIs and edits; existing CIs are not rewritten.
-
-    :raise Invalid: a malformed or taken name (in the class or an ancestor), an unknown type,
-        or a choice type without choices.
+    :raise Invalid: bad fields, a built-in class renamed or moved, a move under itself.
+    :raise Conflict: a stale form, a move that would orphan attribute values, hardware off
+        while CIs hold asset fields.
+    :return: the changes, ``{field: [old, new]}`` (empty when nothing changed).
     """
+    check_version(ci_class, expected_version, f"The class {ci_class.label}")
     name = (name or "").strip().lower()
-    label = (label or "").strip() or name.replace("_", " ").capitalize()
-    errors: dict[str, str] = {}
-    try:
-        kind = AttributeType(type_)
-    except ValueError:
-        errors["type"] = "Unknown attribute type."
-        kind = AttributeType.STRING
-    if not attributes.NAME_PATTERN.match(name):
-        errors["name"] = "Use lowercase letters, digits and underscores, starting with a letter."
-    elif any(d.name == name for d in attributes.definitions_for(ci_class)):
-        errors["name"] = f"{ci_class.label} already has an attribute “{name}”."
-    cleaned = [c.strip() for c in (choices or []) if c and c.strip()]
-    if kind is AttributeType.CHOICE and not cleaned:
-        errors["choices"] = "A choice attribute needs at least one choice."
-    if len(cleaned) > 100 or any(len(c) > 100 for c in cleaned):
-        errors["choices"] = "At most 100 choices of at most 100 characters."
+    label = (label or "").strip()
+    description = (description or "").strip()
+    errors = _check_class_fields(name, label, description, ci_class)
+    moved = (parent.id if parent else None) != ci_class.parent_id
+    if ci_class.builtin and name != ci_class.name:
+        errors["name"] = "Built-in classes keep their name: the impact engine and imports use it."
+    if ci_class.builtin and moved:
+        errors["parent"] = "Built-in classes keep their place in the class tree."
+    elif moved and parent is not None and parent.id in subtree_ids(ci_class):
+        errors["parent"] = "A class cannot be placed under itself or one of its subclasses."
     if errors:
         raise Invalid(errors)
-    definition = AttributeDefinition(
-        class_id=ci_class.id,
-        name=name,
-        label=label[:100],
-        type=kind,
-        required=required,
-        choices=list(dict.fromkeys(cleaned)) if kind is AttributeType.CHOICE else [],
-    )
-    db.session.add(definition)
+    if moved:
+        _check_move(ci_class, parent)
+    if ci_class.is_hardware and not is_hardware:
+        _check_no_hardware_values(ci_class)
+    before = _snapshot(ci_class)
+    ci_class.name, ci_class.label, ci_class.description = name, label, description
+    ci_class.parent, ci_class.is_hardware = parent, is_hardware
+    changes = audit.diff(before, _snapshot(ci_class))
+    if not changes:
+        return {}
     db.session.flush()
-    audit.record(
-        actor, "ci_class", ci_class.id, "attribute_added", {"attribute": [None, f"{name} ({kind})"]}
+    audit.record(actor, "ci_class", ci_class.id, "updated", changes)
+    if "name" in changes or "parent" in changes:
+        bump_revision()
+    return changes
+
+
+def _check_move(ci_class: CIClass, parent: CIClass | None) -> None:
+    """:raise Conflict: CIs would lose inherited values, or a name would be defined twice."""
+    old_lineage = attributes.class_lineage(ci_class)[1:]
+    new_lineage = attributes.class_lineage(parent) if parent is not None else []
+    lost = [c for c in old_lineage if c not in new_lineage]
+    subtree = subtree_ids(ci_class)
+    if lost:
+        rows = db.session.execute(
+            select(AttributeDefinition.label, func.count(AttributeValue.ci_id))
+            .join(AttributeValue, AttributeValue.definition_id == AttributeDefinition.id)
+            .join(ConfigurationItem, ConfigurationItem.id == AttributeValue.ci_id)
+            .where(AttributeDefinition.class_id.in_(lost))
+            .where(ConfigurationItem.class_id.in_(subtree))
+            .group_by(AttributeDefinition.label)
+            .order_by(AttributeDefinition.label)
+        ).all()
+        if rows:
+            held = ", ".join(f"{label} ({count} CIs)" for label, count in rows)
+            raise Conflict(
+                f"Moving {ci_class.label} would drop inherited attributes that CIs hold "
+                f"values for: {held}. Delete those values (or the attributes) first."
+            )
+    gained = attribute_names(new_lineage) - attribute_names(old_lineage)
+    clash = sorted(gained & attribute_names(subtree))
+    if clash:
+        raise Conflict(
+            f"Under {parent.label if parent else 'the root'}, attribute names would be defined "
+            f"twice: {', '.join(clash)}. Rename one of them first."
+        )
+
+
+def _check_no_hardware_values(ci_class: CIClass) -> None:
+    """:raise Conflict: CIs of the class hold asset fields that would be hidden."""
+    query = select(ConfigurationItem.name).where(
+        ConfigurationItem.class_id == ci_class.id,
+        or_(*(column.is_not(None) for column in HARDWARE_COLUMNS)),
     )
-    return definition
+    names = list(db.session.scalars(query.order_by(ConfigurationItem.name).limit(MAX_NAMES_SHOWN)))
+    if names:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        raise Conflict(
+            f"{total} CIs of {ci_class.label} have asset fields (asset tag, serial number, "
+            f"model, warranty, assignee) filled in: {some_names(names, total)}. "
+            "Clear them before switching hardware off."
+        )
+
+
+def delete_class(ci_class: CIClass, *, actor: Any, expected_version: Any = None) -> None:
+    """Delete a class without CIs or subclasses, with its attribute definitions.
+
+    :raise Conflict: a stale form, a built-in class, CIs of the class or subclasses (the
+        message names them).
+    """
+    check_version(ci_class, expected_version, f"The class {ci_class.label}")
+    if ci_class.builtin:
+        raise Conflict(
+            f"{ci_class.label} is a built-in class: the impact engine and imports rely on it, "
+            "so it cannot be deleted."
+        )
+    usage = class_usage(ci_class)
+    if subclasses := usage["subclasses"]:
+        raise Conflict(
+            f"{ci_class.label} has subclasses ({some_names(subclasses, len(subclasses))}): "
+            "delete or move them first."
+        )
+    if usage["cis"]:
+        raise Conflict(
+            f"{usage['cis']} CIs are of class {ci_class.label} "
+            f"({some_names(usage['ci_names'], usage['cis'])}), retired ones included: delete "
+            "them first."
+        )
+    definitions = list(
+        db.session.scalars(
+            select(AttributeDefinition).where(AttributeDefinition.class_id == ci_class.id)
+        )
+    )
+    snapshot = {**_snapshot(ci_class), "attributes": sorted(d.name for d in definitions)}
+    try:
+        with db.session.begin_nested():
+            for definition in definitions:
+                db.session.delete(definition)
+            db.session.delete(ci_class)
+            db.session.flush()
+    except IntegrityError:  # a CI or subclass was added meanwhile
+        raise Conflict(
+            f"{ci_class.label} got a CI or a subclass while you were deleting it; reload."
+        ) from None
+    audit.record(
+        actor, "ci_class", ci_class.id, "deleted", {k: [v, None] for k, v in snapshot.items()}
+    )
+    bump_revision()

@@ -17,8 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.cmdb.graph import Lifecycle
+from app.cmdb.graph import Lifecycle, Treatment
 from app.cmdb.models import CRITICALITY, ENVIRONMENTS, LIFECYCLE_LABELS, AttributeType
+from app.cmdb.settings import TREATMENT_LABELS
 
 STATUS_CHOICES = [SelectChoice(s.value, LIFECYCLE_LABELS[s]) for s in Lifecycle]
 ENVIRONMENT_CHOICES = [SelectChoice("", "—")] + [
@@ -97,16 +98,67 @@ class ClassForm(FlaskForm):
     label = StringField("Label", validators=[DataRequired(), Length(max=100)])
     parent = SelectField("Parent class", validate_choice=False, default="")
     is_hardware = BooleanField("Hardware (asset tag, serial, warranty, assignee)")
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
+    )
+
+
+class ClassEditForm(ClassForm):
+    version = HiddenField()
 
 
 class AttributeForm(FlaskForm):
-    ci_class = SelectField("Class", validate_choice=False)
+    ci_class = SelectField("Class", validate_choice=False, default="")
     name = StringField("Name", validators=[DataRequired(), Length(max=60)])
     label = StringField("Label", validators=[Optional(), Length(max=100)])
+    help = StringField(
+        "Help text",
+        validators=[Optional(), Length(max=300)],
+        description="Shown under the input on CI forms.",
+    )
     type = SelectField(
-        "Type", choices=[SelectChoice(t.value, t.value.capitalize()) for t in AttributeType]
+        "Type",
+        choices=[SelectChoice(t.value, t.value.capitalize()) for t in AttributeType],
+        default=AttributeType.STRING.value,
     )
     required = BooleanField("Required")
     choices = StringField(
         "Choices", validators=[Optional(), Length(max=5000)], description="Comma-separated."
     )
+
+
+class AttributeEditForm(AttributeForm):
+    """Edit a definition: its class is fixed (``ci_class`` is not read)."""
+
+    version = HiddenField()
+
+
+class DeleteClassForm(FlaskForm):
+    """Deleting always names the version the page showed (a stale page gets a 409)."""
+
+    version = HiddenField(validators=[DataRequired("Reload the page and try again.")])
+
+
+class DeleteAttributeForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired("Reload the page and try again.")])
+    confirm = StringField(
+        "To delete it with its values, type the attribute's name",
+        validators=[Optional(), Length(max=60)],
+    )
+
+
+def _treatment_field(status: Lifecycle, default: Treatment) -> SelectField:
+    return SelectField(
+        f"{LIFECYCLE_LABELS[status]} CIs",
+        choices=[SelectChoice(t.value, TREATMENT_LABELS[t]) for t in Treatment],
+        default=default.value,
+    )
+
+
+class ImpactSettingsForm(FlaskForm):
+    """How impact analysis treats CIs of each lifecycle status (see ``app.cmdb.settings``)."""
+
+    version = HiddenField()
+    planned = _treatment_field(Lifecycle.PLANNED, Treatment.IGNORED)
+    in_maintenance = _treatment_field(Lifecycle.IN_MAINTENANCE, Treatment.ALREADY_DOWN)
+    retired = _treatment_field(Lifecycle.RETIRED, Treatment.IGNORED)

@@ -39,6 +39,11 @@ and from target to source (``NO``, ``PLAIN`` or ``MEMBER``); ``graph.graph["spre
 are no self-loops; cycles are allowed. The graph is read-only once built: rebuild it when the
 CMDB changes. Nodes and edges are inserted in sorted order, so traversals (and therefore the
 reported depths and paths) do not depend on the order rows came from the database.
+
+The application answers impact questions on :mod:`app.cmdb.compact`, a compact index of the
+same CMDB with the same answers, loaded per process by :mod:`app.cmdb.cache`; this graph is
+built from it when a page needs networkx (layouts), and stays the reference the compact engine
+is tested against.
 """
 
 from __future__ import annotations
@@ -232,7 +237,7 @@ def build_graph(
     The graph keeps ``relation_types`` in ``graph.graph["relation_types"]``; see the module
     docstring for the attributes and the edge convention. The graph is meant to be read only.
     For a large estate, pause the garbage collector while building and ``gc.freeze()`` the
-    result (bench/cmdb_impact.py): collections over a big graph cost long pauses.
+    result (app/cmdb/cache.py does): collections over a big graph cost long pauses.
 
     :raise ValueError: a CI id given twice, a relation naming a missing CI or an unknown type, a
         self-relation, or the same ``(source, target, type)`` twice.
@@ -273,8 +278,8 @@ def build_graph(
             # PLAIN wins over MEMBER: a plain dependency is not softened by a redundancy rule.
             crossings[names] = (
                 names,
-                _combine(t.spreads(True) for t in kinds),
-                _combine(t.spreads(False) for t in kinds),
+                combine_kinds(t.spreads(True) for t in kinds),
+                combine_kinds(t.spreads(False) for t in kinds),
             )
         names, fwd, bwd = crossings[names]
         graph.add_edge(source, target, types=names, fwd=fwd, bwd=bwd)
@@ -283,7 +288,7 @@ def build_graph(
                 spreads_to.setdefault(origin, []).append((reached, kind))
                 reached_from.setdefault(reached, []).append((origin, kind))
     # Failure adjacency as plain tuples: estate-wide traversals read them about three times
-    # faster than networkx's adjacency views (bench/cmdb_impact.py).
+    # faster than networkx's adjacency views.
     graph.graph["spreads_to"] = {ci_id: tuple(hops) for ci_id, hops in spreads_to.items()}
     graph.graph["reached_from"] = {ci_id: tuple(hops) for ci_id, hops in reached_from.items()}
     return graph
@@ -302,7 +307,8 @@ def _relation_key(relation: tuple[CiId, CiId, str]) -> tuple[Any, ...]:
     return (sort_key(relation[0]), sort_key(relation[1]), relation[2])
 
 
-def _combine(kinds: Iterable[int]) -> int:
+def combine_kinds(kinds: Iterable[int]) -> int:
+    """How a failure crosses an edge carrying several types one way: PLAIN wins over MEMBER."""
     found = set(kinds)
     return PLAIN if PLAIN in found else (MEMBER if MEMBER in found else NO)
 
@@ -461,3 +467,12 @@ def walk_needs(
             depth[v], needed_by[v] = depth[u] + 1, u
             queue.append(v)
     return depth, needed_by
+
+
+def towards(needed_by: Mapping[Any, Any], start: Any) -> tuple[Any, ...]:
+    """The chain from ``start`` to where a needs-search began, along ``needed_by`` (from
+    :func:`walk_needs`, ending in ``None``); read in the direction of a failure."""
+    chain = [start]
+    while (nxt := needed_by[chain[-1]]) is not None:
+        chain.append(nxt)
+    return tuple(chain)

@@ -1,14 +1,22 @@
-"""The graph view of a CI's neighbourhood (server-rendered SVG) and the what-if page."""
+"""The graph of a CI's neighbourhood and the what-if page.
+
+The graph page draws the neighbourhood twice from one layout: as a server-rendered SVG (the
+view without script, and the printable one: ``print=1``) and, through ``graph.json``, as an
+interactive Cytoscape.js view (``static/js/cmdb-graph.js``) that replaces the SVG when script
+runs. Impact is computed by :mod:`app.cmdb.analysis` with the administrators' lifecycle settings.
+"""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from app.cmdb import analysis, layout
 from app.cmdb.cache import current_graph
-from app.cmdb.models import ConfigurationItem
+from app.cmdb.graph_data import neighbourhood_data
+from app.cmdb.impact import ImpactResult
+from app.cmdb.models import CIClass, ConfigurationItem
 from app.cmdb.views import bp, get_ci
 from app.errors import Invalid
 from app.extensions import db
@@ -17,31 +25,70 @@ from app.policy import require
 MAX_WHAT_IF_SEARCH = 30
 
 
+def _depth() -> int:
+    """``depth`` 1–3 from the query string (out of range is clamped, junk means 2)."""
+    return min(max(request.args.get("depth", 2, type=int) or 2, 1), 3)
+
+
+def _neighbourhood(
+    ci: ConfigurationItem, depth: int, with_impact: bool
+) -> tuple[layout.Picture | None, ImpactResult | None]:
+    """The laid-out neighbourhood (``None``: the CI is not in the graph) and, if asked, the
+    impact of the CI failing, whose states colour the picture."""
+    cmdb = current_graph()
+    if ci.id not in cmdb:
+        return None, None
+    result = analysis.impact_of(ci.id) if with_impact else None
+    states = {a.ci_id: a.state.value for a in result.affected} if result else {}
+    return layout.neighbourhood(cmdb.graph, ci.id, depth, states), result
+
+
 @bp.get("/<int:ci_id>/graph")
 @require("cmdb.browse")
 def graph(ci_id: int) -> ResponseReturnValue:
-    """``depth`` 1–3 (out of range is clamped); ``impact=1`` colours what its failure hits."""
+    """``depth`` 1–3; ``impact=0`` leaves the impact out; ``print=1`` only the SVG."""
     ci = get_ci(ci_id)
-    depth = min(max(request.args.get("depth", 2, type=int) or 2, 1), 3)
+    depth = _depth()
     show_impact = request.args.get("impact", "1") != "0"
-    cmdb = current_graph()
-    states: dict[int, str] = {}
-    result = None
-    if show_impact and ci.id in cmdb.graph:
-        result = analysis.impact_of(ci.id)
-        if result is not None:
-            states = {a.ci_id: a.state.value for a in result.affected}
-    picture = (
-        layout.neighbourhood(cmdb.graph, ci.id, depth, states) if ci.id in cmdb.graph else None
-    )
+    picture, result = _neighbourhood(ci, depth, show_impact)
     return render_template(
         "cmdb/graph.html",
         ci=ci,
         depth=depth,
         show_impact=show_impact,
+        printable=request.args.get("print") == "1",
         picture=picture,
         impact=result,
     )
+
+
+@bp.get("/<int:ci_id>/graph.json")
+@require("cmdb.browse")
+def graph_data(ci_id: int) -> ResponseReturnValue:
+    """The neighbourhood (``depth`` 1–3, at most ``layout.MAX_NODES`` CIs) with links, and the
+    impact of the CI failing (see :func:`app.cmdb.graph_data.neighbourhood_data`)."""
+    ci = get_ci(ci_id)
+    depth = _depth()
+    picture, result = _neighbourhood(ci, depth, True)
+    if picture is None:
+        return jsonify({"centre": str(ci.id), "depth": depth, "nodes": [], "edges": []})
+    ids = [n.ci_id for n in picture.nodes]
+    class_labels = dict(
+        db.session.execute(
+            select(ConfigurationItem.id, CIClass.label)
+            .join(CIClass, CIClass.id == ConfigurationItem.class_id)
+            .where(ConfigurationItem.id.in_(ids))
+        ).all()
+    )
+
+    def links(node_id: int) -> dict[str, str]:
+        return {
+            "url": url_for("cmdb.detail", ci_id=node_id),
+            "graph_url": url_for("cmdb.graph", ci_id=node_id, depth=depth),
+        }
+
+    data = neighbourhood_data(picture, result, links=links, class_labels=class_labels)
+    return jsonify({**data, "depth": depth})
 
 
 @bp.get("/what-if")

@@ -1,7 +1,8 @@
 """Impact analysis over the CMDB graph: what a failure hits and why; common causes of incidents.
 
 Pure code over a graph from :func:`app.cmdb.graph.build_graph` (edge convention and diagram in
-that module). Results are frozen dataclasses of plain values, safe to cache and to render.
+that module). Results are immutable plain values (frozen dataclasses, named tuples), safe to
+cache and to render. :mod:`app.cmdb.compact_impact` gives the same answers on a compact index.
 
 Propagation rules (``impact``)
 ------------------------------
@@ -30,27 +31,33 @@ Propagation rules (``impact``)
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any, NamedTuple
 
 import networkx as nx
 
 from app.cmdb.graph import (
     BUSINESS_SERVICE,
+    CI,
     MEMBER,
     CiId,
     ImpactOptions,
     Lifecycle,
     Path,
+    Redundancy,
     Treatment,
     ci_of,
     failure_predecessors,
     failure_successors,
     make_path,
-    sort_key,
-    walk_needs,
+    towards,
+)
+from app.cmdb.root_causes import (  # noqa: F401  (re-exported: callers import them from here)
+    RootCauseCandidate,
+    root_cause_candidates,
 )
 
 _DEGRADED, _DOWN = 1, 2
@@ -67,9 +74,11 @@ class State(StrEnum):
 _STATES = {_DEGRADED: State.DEGRADED, _DOWN: State.DOWN}
 
 
-@dataclass(frozen=True)
-class RedundancyDecision:
-    """How a group's redundancy rule weighed the members this failure reached."""
+class RedundancyDecision(NamedTuple):
+    """How a group's redundancy rule weighed the members this failure reached.
+
+    A named tuple, like :class:`AffectedCI`: a datacenter failure weighs thousands of groups.
+    """
 
     ci_id: CiId
     name: str
@@ -97,9 +106,12 @@ class RedundancyDecision:
         )
 
 
-@dataclass(frozen=True)
-class AffectedCI:
-    """One CI the failure reaches; ``via`` is the previous CI on its explaining path."""
+class AffectedCI(NamedTuple):
+    """One CI the failure reaches; ``via`` is the previous CI on its explaining path.
+
+    A named tuple rather than a frozen dataclass: an estate-wide answer holds a hundred
+    thousand of them, and a tuple is built three times faster.
+    """
 
     ci_id: CiId
     name: str
@@ -145,13 +157,15 @@ class PeopleCount:
 class ImpactResult:
     """The answer to "if these CIs fail, what is hit, and why?".
 
-    ``affected`` lists the failing CIs first (depth 0), then the others by depth. ``ignored``
-    holds the failing CIs the options told us to ignore (retired ones, by default).
+    ``affected`` lists the failing CIs first (depth 0), then the others by depth: a tuple here,
+    a sequence made on first read in the compact engine (:class:`~app.cmdb.compact_result.
+    AffectedCIs`, equal to the tuple of the same CIs). ``ignored`` holds the failing CIs the
+    options told us to ignore (retired ones, by default).
     """
 
     failing: tuple[CiId, ...]
     ignored: tuple[CiId, ...]
-    affected: tuple[AffectedCI, ...]
+    affected: Sequence[AffectedCI]
     services: tuple[ServiceImpact, ...]
     people: PeopleCount
     decisions: tuple[RedundancyDecision, ...]
@@ -169,12 +183,22 @@ class ImpactResult:
         return tuple(reversed(chain))
 
     def explain(self, graph: nx.DiGraph, ci_id: CiId) -> Path:
-        """The :class:`Path` that explains why ``ci_id`` is affected. :raise KeyError: see chain."""
-        return make_path(graph, self.chain(ci_id))
+        """The :class:`Path` that explains why ``ci_id`` is affected. :raise KeyError: see chain.
+
+        ``graph`` is the networkx graph, or the :class:`~app.cmdb.compact.CompactGraph` the
+        result was computed on.
+        """
+        chain = self.chain(ci_id)
+        if isinstance(graph, nx.DiGraph):
+            return make_path(graph, chain)
+        return graph.path(graph.node(c) for c in chain)
 
 
-class _Group:
-    """Running tally of one redundancy group during a propagation (counts, not rescans)."""
+class GroupTally:
+    """Running tally of one redundancy group during a propagation (counts, not rescans).
+
+    Members are whatever the engine names CIs by (ids here, dense ints in the compact engine).
+    """
 
     __slots__ = ("members", "required", "pre_down", "down", "newly_down", "degraded")
 
@@ -184,12 +208,14 @@ class _Group:
         self.newly_down = 0  # members down because of this failure
         self.degraded: set[CiId] = set()
 
-    def mark(self, member: CiId, state: int) -> None:
+    def mark(self, member: CiId, state: int) -> int:
+        """Count ``member`` as down or degraded; the group's resulting state."""
         if state == _DEGRADED:
             self.degraded.add(member)
         elif member not in self.down:
             self.down.add(member)
             self.newly_down += 1
+        return self.outcome()
 
     def outcome(self) -> int:
         up = len(self.members) - len(self.down)
@@ -218,17 +244,21 @@ def impact(
         for c in order
         for ci in (cis[c],)
     )
-    decisions = {g: _decision(graph, g, tally) for g, tally in groups.items()}
+    decisions = {
+        g: redundancy_decision(g, ci.name, ci.ci_class, ci.redundancy, tally)
+        for g, tally in groups.items()
+        for ci in (cis[g],)
+    }
     services = []
     for a in affected:
         if a.ci_class == BUSINESS_SERVICE:
-            ci = cis[a.ci_id]
-            chain = _chain(via, a.ci_id)
+            chain = chain_of(via, a.ci_id)
             on_path = tuple(  # the groups the path enters through one of their members
                 decisions[group]
                 for member, group in zip(chain, chain[1:], strict=False)
                 if group in groups and member in groups[group].members
             )
+            ci = cis[a.ci_id]
             users = len(ci.user_ids) if ci.user_ids is not None else ci.users
             path = make_path(graph, chain)
             services.append(ServiceImpact(a.ci_id, a.name, a.state, a.depth, users, path, on_path))
@@ -237,17 +267,18 @@ def impact(
         ignored=ignored,
         affected=affected,
         services=tuple(services),
-        people=_count_people(graph, affected),
+        people=count_people(
+            people_of(cis[a.ci_id], a.state is State.DOWN, a.ci_class == BUSINESS_SERVICE)
+            for a in affected
+        ),
         decisions=tuple(decisions[g] for g in order if g in decisions),
         _by_id=MappingProxyType({a.ci_id: a for a in affected}),
     )
 
 
-def _chain(via: Mapping[CiId, CiId | None], ci_id: CiId) -> tuple[CiId, ...]:
-    chain = [ci_id]
-    while (previous := via[chain[-1]]) is not None:
-        chain.append(previous)
-    return tuple(reversed(chain))
+def chain_of(via: Mapping[Any, Any], ci: Any) -> tuple[Any, ...]:
+    """The chain from a failing CI to ``ci`` along ``via`` (``None`` at a failing CI)."""
+    return towards(via, ci)[::-1]
 
 
 def what_if(
@@ -259,12 +290,12 @@ def what_if(
 
 def _propagate(
     graph: nx.DiGraph, starts: list[CiId], options: ImpactOptions
-) -> tuple[dict[CiId, int], dict[CiId, _Group]]:
+) -> tuple[dict[CiId, int], dict[CiId, GroupTally]]:
     """Least fixed point of the propagation rules: the state of every CI the failure reaches."""
     cis = graph.graph["cis"]
     treatment = options.treatment
     state: dict[CiId, int] = dict.fromkeys(starts, _DOWN)
-    groups: dict[CiId, _Group] = {}
+    groups: dict[CiId, GroupTally] = {}
     queue = deque(starts)
     while queue:
         u = queue.popleft()
@@ -275,8 +306,7 @@ def _propagate(
                 continue
             if kind == MEMBER and ci.redundancy is not None:
                 tally = groups.get(v) or groups.setdefault(v, _open_group(graph, v, options))
-                tally.mark(u, su)
-                reached = tally.outcome()
+                reached = tally.mark(u, su)
             else:
                 reached = su
             if reached > state.get(v, 0):
@@ -285,7 +315,7 @@ def _propagate(
     return state, groups
 
 
-def _open_group(graph: nx.DiGraph, group: CiId, options: ImpactOptions) -> _Group:
+def _open_group(graph: nx.DiGraph, group: CiId, options: ImpactOptions) -> GroupTally:
     members: set[CiId] = set()
     pre_down: set[CiId] = set()
     for member, kind in failure_predecessors(graph, group):
@@ -295,11 +325,11 @@ def _open_group(graph: nx.DiGraph, group: CiId, options: ImpactOptions) -> _Grou
             if treatment is Treatment.ALREADY_DOWN:
                 pre_down.add(member)
     rule = graph.graph["cis"][group].redundancy
-    return _Group(members, rule.required(len(members)), pre_down)
+    return GroupTally(members, rule.required(len(members)), pre_down)
 
 
 def _explain(
-    graph: nx.DiGraph, starts: list[CiId], state: dict[CiId, int], groups: dict[CiId, _Group]
+    graph: nx.DiGraph, starts: list[CiId], state: dict[CiId, int], groups: dict[CiId, GroupTally]
 ) -> tuple[dict[CiId, int], dict[CiId, CiId | None], list[CiId]]:
     """Breadth-first search over the links that justify each final state.
 
@@ -332,114 +362,53 @@ def _explain(
     return depth, via, order
 
 
-def _decision(graph: nx.DiGraph, group: CiId, tally: _Group) -> RedundancyDecision:
-    ci = ci_of(graph, group)
-    assert ci.redundancy is not None
+def redundancy_decision(
+    ci_id: CiId, name: str, ci_class: str, rule: Redundancy, tally: GroupTally
+) -> RedundancyDecision:
+    """How a group's ``rule`` weighed the members this failure reached."""
     return RedundancyDecision(
-        ci_id=group,
-        name=ci.name,
-        ci_class=ci.ci_class,
-        rule=ci.redundancy.describe(),
-        members=len(tally.members),
-        down=len(tally.down),
-        already_down=len(tally.pre_down),
-        degraded=len(tally.degraded - tally.down),
-        required=tally.required,
-        state=_STATES[tally.outcome()],
+        ci_id,
+        name,
+        ci_class,
+        rule.describe(),
+        len(tally.members),
+        len(tally.down),
+        len(tally.pre_down),
+        len(tally.degraded - tally.down),
+        tally.required,
+        _STATES[tally.outcome()],
     )
 
 
-def _count_people(graph: nx.DiGraph, affected: tuple[AffectedCI, ...]) -> PeopleCount:
-    every = _people(graph, affected)
-    down = _people(graph, (a for a in affected if a.state is State.DOWN))
-    ids, bare = every
-    exact = not bare or (len(bare) == 1 and not ids)
-    return PeopleCount(len(ids) + sum(bare), len(down[0]) + sum(down[1]), exact)
+People = tuple[bool, "str | None", "frozenset[str] | None", int]
+"""What one affected CI adds to the people count: (down?, its assigned user, a service's user
+ids or ``None``, a service's bare number of users when it has no ids)."""
 
 
-def _people(graph: nx.DiGraph, affected: Iterable[AffectedCI]) -> tuple[set[str], list[int]]:
-    """Known people (user ids, assigned users) and bare user counts of services without ids."""
+def people_of(ci: CI, down: bool, service: bool) -> People:
+    """The :data:`People` an affected CI contributes."""
+    user_ids = ci.user_ids if service else None
+    return down, ci.assigned_user, user_ids, ci.users if service and user_ids is None else 0
+
+
+def count_people(found: Iterable[People]) -> PeopleCount:
+    """Add up the people of the affected CIs: ids de-duplicated, bare counts summed."""
     ids: set[str] = set()
+    down_ids: set[str] = set()
     bare: list[int] = []
-    for a in affected:
-        ci = graph.graph["cis"][a.ci_id]
-        if ci.assigned_user is not None:
-            ids.add(ci.assigned_user)
-        if a.ci_class == BUSINESS_SERVICE:
-            if ci.user_ids is not None:
-                ids |= ci.user_ids
-            elif ci.users:
-                bare.append(ci.users)
-    return ids, bare
-
-
-@dataclass(frozen=True)
-class RootCauseCandidate:
-    """A CI that several CIs with open incidents need: a likely common cause.
-
-    ``score`` is the share of the incident CIs it explains (1.0: all of them); ``distance`` the
-    mean depth to them; ``evidence`` one path per explained CI, from the candidate to it.
-    """
-
-    ci_id: CiId
-    name: str
-    ci_class: str
-    score: float
-    distance: float
-    explains: tuple[CiId, ...]
-    unexplained: tuple[CiId, ...]
-    evidence: tuple[Path, ...]
-
-
-def root_cause_candidates(
-    graph: nx.DiGraph,
-    ci_ids_with_open_incidents: Iterable[CiId],
-    options: ImpactOptions = ImpactOptions(),
-    *,
-    min_score: float = 0.5,
-    limit: int = 10,
-) -> tuple[RootCauseCandidate, ...]:
-    """CIs that all, or at least ``min_score`` of, the given CIs need, best first.
-
-    A CI with an incident can itself be the candidate (it explains itself at distance 0).
-    Order: highest score, then smallest mean distance, then sorted id, so equal evidence always
-    gives the same answer.
-
-    :raise ValueError: an unknown CI id, more than ``options.max_cis`` CIs, or ``min_score``
-        outside (0, 1].
-    """
-    incidents = tuple(dict.fromkeys(ci_ids_with_open_incidents))
-    if len(incidents) > options.max_cis:
-        raise ValueError(f"{len(incidents)} CIs; at most {options.max_cis} per question")
-    if not 0 < min_score <= 1:
-        raise ValueError(f"min_score must be in (0, 1], not {min_score}")
-    searches = {i: walk_needs(graph, i, options) for i in incidents}
-    explained: dict[CiId, list[CiId]] = {}
-    for i in incidents:
-        for c in searches[i][0]:
-            explained.setdefault(c, []).append(i)
-    ranked = []
-    for c, covered in explained.items():
-        score = len(covered) / len(incidents)
-        if score >= min_score:
-            distance = sum(searches[i][0][c] for i in covered) / len(covered)
-            ranked.append((-score, distance, sort_key(c), c, covered))
-    ranked.sort(key=lambda r: r[:3])
-    candidates = []
-    for minus_score, distance, _, c, covered in ranked[:limit]:
-        ci = graph.graph["cis"][c]
-        evidence = tuple(make_path(graph, _towards(searches[i][1], c)) for i in covered)
-        missing = tuple(i for i in incidents if i not in covered)
-        candidates.append(
-            RootCauseCandidate(
-                c, ci.name, ci.ci_class, -minus_score, distance, tuple(covered), missing, evidence
-            )
-        )
-    return tuple(candidates)
-
-
-def _towards(needed_by: Mapping[CiId, CiId | None], start: CiId) -> tuple[CiId, ...]:
-    chain = [start]
-    while (nxt := needed_by[chain[-1]]) is not None:
-        chain.append(nxt)
-    return tuple(chain)
+    down_bare = 0
+    for down, person, user_ids, users in found:
+        if person is not None:
+            ids.add(person)
+            if down:
+                down_ids.add(person)
+        if user_ids:
+            ids |= user_ids
+            if down:
+                down_ids |= user_ids
+        if users:
+            bare.append(users)
+            if down:
+                down_bare += users
+    exact = not bare or (len(bare) == 1 and not ids)
+    return PeopleCount(len(ids) + sum(bare), len(down_ids) + down_bare, exact)

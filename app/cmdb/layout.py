@@ -7,9 +7,15 @@ what it needs (its failure-direction predecessors) in columns to the left, what 
 reaches in columns to the right, by distance. CIs related only sideways (a sibling member of
 the same cluster, another user of the same switch) are its peers: they sit one column nearer
 the centre than the CI through which they were found. Within a column
-nodes are sorted by name, so the picture is the same for the same CMDB. Colours are SVG
-presentation attributes, which the Content-Security-Policy allows (no inline styles, no
-script), so the view needs no front-end library: clicking a node re-centres the view on it.
+nodes are sorted by name, so the picture is the same for the same CMDB.
+
+The same picture feeds both views of the graph page: the server-rendered SVG (colours are SVG
+presentation attributes, which the Content-Security-Policy allows; it works without script
+and prints) and the interactive Cytoscape.js view, which places nodes at these positions
+(:mod:`app.cmdb.graph_data` shapes the JSON it reads).
+
+An edge is *hot* when the failure crosses it: both ends are affected and the relation carries
+a failure from one end to the other.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from app.cmdb.graph import CiId, Lifecycle
+from app.cmdb.graph import BUSINESS_SERVICE, CiId, Lifecycle
 
 COLUMN_GAP = 230.0
 ROW_GAP = 64.0
@@ -45,15 +51,22 @@ class Node:
     x: float
     y: float
     state: str | None
-    retired: bool
+    status: Lifecycle
+    service: bool
+    group: str | None
     fill: str
     stroke: str
+
+    @property
+    def retired(self) -> bool:
+        return self.status is Lifecycle.RETIRED
 
 
 @dataclass(frozen=True)
 class Edge:
     source: CiId
     target: CiId
+    types: tuple[str, ...]
     label: str
     x1: float
     y1: float
@@ -142,7 +155,9 @@ def neighbourhood(
                 d,
                 *position[ci_id],
                 state,
-                ci.status is Lifecycle.RETIRED,
+                ci.status,
+                ci.ci_class == BUSINESS_SERVICE,
+                ci.redundancy.describe() if ci.redundancy else None,
                 fill,
                 stroke,
             )  # fmt: skip
@@ -151,11 +166,23 @@ def neighbourhood(
     for source, target in graph.subgraph(distance).edges():
         (x1, y1), (x2, y2) = position[source], position[target]
         x1, y1, x2, y2 = _shorten(x1, y1, x2, y2)
-        label = " / ".join(
-            graph.graph["relation_types"][t].forward for t in graph.edges[source, target]["types"]
+        edge = graph.edges[source, target]
+        label = " / ".join(graph.graph["relation_types"][t].forward for t in edge["types"])
+        hot = source in states and target in states and bool(edge["fwd"] or edge["bwd"])
+        edges.append(
+            Edge(
+                source,
+                target,
+                edge["types"],
+                label,
+                x1,
+                y1,
+                x2,
+                y2,
+                *_label_at(x1, y1, x2, y2),
+                hot,
+            )
         )
-        hot = source in states and target in states
-        edges.append(Edge(source, target, label, x1, y1, x2, y2, *_label_at(x1, y1, x2, y2), hot))
     edges.sort(key=lambda e: (str(e.source), str(e.target)))
     nodes.sort(key=lambda n: (n.distance, n.name))
     return Picture(round(width, 1), round(height, 1), tuple(nodes), tuple(edges), truncated)

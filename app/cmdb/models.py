@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import JSONType
-from app.cmdb.graph import Lifecycle, Propagation
+from app.cmdb.graph import Lifecycle, Propagation, Treatment
 from app.db import TimestampMixin, str_enum
 from app.extensions import db
 from app.timeutils import utc_now
@@ -80,6 +80,7 @@ class CIClass(db.Model):
 
     ``name`` is the slug the impact engine sees (``business_service``, ``server``);
     ``is_hardware`` classes show the asset fields (tag, serial, model, warranty, assignee).
+    ``builtin`` classes keep their name and place in the tree. ``version`` guards edits.
     """
 
     __tablename__ = "ci_classes"
@@ -92,6 +93,10 @@ class CIClass(db.Model):
     )
     is_hardware: Mapped[bool] = mapped_column(default=False, server_default=false())
     builtin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     parent: Mapped[CIClass | None] = relationship(remote_side=[id])
 
@@ -100,7 +105,8 @@ class CIClass(db.Model):
 
 
 class AttributeDefinition(db.Model):
-    """A typed attribute of a class (and of its descendants); ``choices`` for choice types."""
+    """A typed attribute of a class (and of its descendants); ``choices`` for choice types,
+    ``help`` shown under the input. ``version`` guards edits."""
 
     __tablename__ = "ci_attribute_definitions"
     __table_args__ = (UniqueConstraint("class_id", "name"),)
@@ -113,6 +119,10 @@ class AttributeDefinition(db.Model):
     required: Mapped[bool] = mapped_column(default=False, server_default=false())
     choices: Mapped[list[str]] = mapped_column(JSONType, default=list)
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    help: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     ci_class: Mapped[CIClass] = relationship(lazy="joined")
 
@@ -254,3 +264,31 @@ class CMDBRevision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     token: Mapped[str] = mapped_column(String(32), default="", server_default="")
+
+
+class CMDBSettings(db.Model):
+    """One row (id 1, seeded by the migration): how the impact engine treats CIs of each
+    lifecycle status (in-service CIs are always normal). ``version`` guards edits."""
+
+    __tablename__ = "cmdb_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    planned: Mapped[Treatment] = mapped_column(
+        str_enum(Treatment, "treatment_planned"),
+        default=Treatment.IGNORED,
+        server_default=Treatment.IGNORED.value,
+    )
+    in_maintenance: Mapped[Treatment] = mapped_column(
+        str_enum(Treatment, "treatment_in_maintenance"),
+        default=Treatment.ALREADY_DOWN,
+        server_default=Treatment.ALREADY_DOWN.value,
+    )
+    retired: Mapped[Treatment] = mapped_column(
+        str_enum(Treatment, "treatment_retired"),
+        default=Treatment.IGNORED,
+        server_default=Treatment.IGNORED.value,
+    )
+    updated_at: Mapped[datetime | None] = mapped_column()
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}

@@ -13,14 +13,16 @@ The helpers for incidents (:func:`impact_of_ci_names`, :func:`offer_impact`, and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
 
 from app import audit
-from app.cmdb import attributes
+from app.cmdb import attributes, history
 from app.cmdb.analysis import (  # noqa: F401  (re-exported for incidents)
     impact_of_ci_names,
     offer_impact,
@@ -89,7 +91,7 @@ def _clean(fields: Mapping[str, Any], ci_class: CIClass) -> dict[str, Any]:
         try:
             clean["status"] = Lifecycle(clean["status"] or Lifecycle.IN_SERVICE)
         except ValueError:
-            errors["status"] = "Unknown lifecycle status."
+            errors["status"] = f"Unknown lifecycle status: use {', '.join(Lifecycle)}."
     if clean.get("environment") is not None and clean["environment"] not in ENVIRONMENTS:
         errors["environment"] = f"Choose one of: {', '.join(ENVIRONMENTS)}."
     if clean.get("criticality") is not None and clean["criticality"] not in CRITICALITY:
@@ -112,10 +114,75 @@ def _clean(fields: Mapping[str, Any], ci_class: CIClass) -> dict[str, Any]:
             if clean.get(key) is not None:
                 errors[key] = f"A {ci_class.label.lower()} has no hardware asset fields."
     if isinstance(clean.get("warranty_end"), str):
-        errors["warranty_end"] = "Enter a date as YYYY-MM-DD."
+        try:
+            clean["warranty_end"] = date.fromisoformat(clean["warranty_end"])
+        except ValueError:
+            errors["warranty_end"] = "Enter a date as YYYY-MM-DD."
     if errors:
         raise Invalid(errors)
     return clean
+
+
+def validate_ci(
+    ci_class: CIClass,
+    fields: Mapping[str, Any],
+    attribute_values: Mapping[str, Any] | None,
+    *,
+    ci: ConfigurationItem | None = None,
+    definitions: list[AttributeDefinition] | None = None,
+) -> tuple[dict[str, Any], dict[int, Any], list[AttributeDefinition]]:
+    """The checked fields and typed attribute values of a new CI (or of changes to ``ci``,
+    where attributes not given stay), and the class's attribute definitions. The name's
+    uniqueness is not checked here (it needs the other CIs; see :func:`create_ci`).
+
+    :raise Invalid: every bad field and attribute at once (attributes as ``attr_<name>``).
+    """
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+    values: dict[int, Any] = {}
+    try:
+        clean = _clean(fields, ci_class)
+    except Invalid as error:
+        errors.update(error.field_errors)
+    if ci is not None and "min_up" not in errors:
+        rule = [clean.get(k, getattr(ci, k)) for k in ("min_up", "min_up_percent")]
+        if None not in rule:
+            errors["min_up"] = ["Give at least N members up, or a percentage, not both."]
+    if definitions is None:
+        definitions = attributes.definitions_for(ci_class)
+    try:
+        values = attributes.parse_all(definitions, attribute_values or {}, partial=ci is not None)
+    except Invalid as error:
+        errors.update(error.field_errors)
+    if errors:
+        raise Invalid(errors, "Some fields are not valid." if len(errors) > 1 else "")
+    return clean, values, definitions
+
+
+_batch: ContextVar[list[bool] | None] = ContextVar("cmdb_batch", default=None)
+
+
+@contextmanager
+def one_revision() -> Iterator[None]:
+    """CMDB changes made inside count as one revision, bumped once at the end when anything
+    changed (bulk imports). Nothing is bumped when the block raises (the caller rolls back)."""
+    changed = [False]
+    token = _batch.set(changed)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if changed[0]:
+        bump_revision()
+
+
+def note_change() -> None:
+    """Bump the CMDB revision now, or once at the end of the enclosing :func:`one_revision`."""
+    pending = _batch.get()
+    if pending is None:
+        bump_revision()
+    else:
+        pending[0] = True
 
 
 def _check_unique_name(name: str, ci_class: CIClass, ci_id: int | None = None) -> None:
@@ -134,24 +201,26 @@ def create_ci(
     actor: Any,
     ci_class: CIClass,
     attribute_values: Mapping[str, Any] | None = None,
+    reason: str | None = None,
     **fields: Any,
 ) -> ConfigurationItem:
-    """Create a CI with its attributes. :raise Invalid: bad fields, attributes or name taken."""
+    """Create a CI with its attributes; ``reason`` (e.g. an import) is kept in its history.
+
+    :raise Invalid: bad fields, attributes or name taken.
+    """
     fields.setdefault("status", Lifecycle.IN_SERVICE)
     fields.setdefault("users_count", 0)
-    clean = _clean(fields, ci_class)
-    definitions = attributes.definitions_for(ci_class)
-    values = attributes.parse_all(definitions, attribute_values or {}, partial=False)
+    clean, values, definitions = validate_ci(ci_class, fields, attribute_values)
     _check_unique_name(clean["name"], ci_class)
     ci = ConfigurationItem(class_id=ci_class.id, **clean)
     ci.ci_class = ci_class
     db.session.add(ci)
     db.session.flush()
-    changes = {k: [None, v] for k, v in snapshot(ci).items() if v not in (None, "", 0)}
-    changes["class"] = [None, ci_class.name]
-    changes.update(_write_values(ci, definitions, values))
+    changes = history.created(
+        snapshot(ci), ci_class.name, _write_values(ci, definitions, values), reason
+    )
     audit.record(actor, "ci", ci.id, "created", changes)
-    bump_revision()
+    note_change()
     return ci
 
 
@@ -161,30 +230,27 @@ def update_ci(
     actor: Any,
     expected_version: Any = None,
     attribute_values: Mapping[str, Any] | None = None,
+    reason: str | None = None,
     **fields: Any,
 ) -> dict[str, list[Any]]:
-    """Change a CI's fields and the attributes given; returns the audited changes.
+    """Change a CI's fields and the attributes given; returns the audited changes (``reason``,
+    e.g. an import, is kept with them in the history).
 
     :raise Conflict: the CI changed since ``expected_version``.
     :raise Invalid: bad fields or attributes, or the name is taken in the class.
     """
     check_version(ci, expected_version, f"CI {ci.name}")
-    clean = _clean(fields, ci.ci_class)
-    rule = [clean.get(k, getattr(ci, k)) for k in ("min_up", "min_up_percent")]
-    if None not in rule:
-        raise Invalid({"min_up": "Give at least N members up, or a percentage, not both."})
+    clean, values, definitions = validate_ci(ci.ci_class, fields, attribute_values, ci=ci)
     if "name" in clean:
         _check_unique_name(clean["name"], ci.ci_class, ci.id)
-    definitions = attributes.definitions_for(ci.ci_class)
-    values = attributes.parse_all(definitions, attribute_values or {}, partial=True)
     before = snapshot(ci)
     for key, value in clean.items():
         setattr(ci, key, value)
     changes = audit.diff(before, snapshot(ci))
     changes.update(_write_values(ci, definitions, values))
     if changes:
-        audit.record(actor, "ci", ci.id, "updated", changes)
-        bump_revision()
+        audit.record(actor, "ci", ci.id, "updated", history.with_reason(changes, reason))
+        note_change()
         db.session.flush()
     return changes
 
@@ -212,7 +278,7 @@ def _write_values(
         old = attributes.stored_value(row) if row is not None else None
         if old == value:
             continue
-        changes[f"attr:{definition.name}"] = [_jsonable(old), _jsonable(value)]
+        changes[f"attr:{definition.name}"] = [history.jsonable(old), history.jsonable(value)]
         if value is None:
             db.session.delete(row)
             continue
@@ -222,14 +288,6 @@ def _write_values(
             db.session.add(row)
         setattr(row, attributes.VALUE_COLUMN[definition.type], value)
     return changes
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    if value is not None and not isinstance(value, str | int | bool):
-        return str(value)
-    return value
 
 
 def retire_ci(ci: ConfigurationItem, *, actor: Any, expected_version: Any = None) -> None:
@@ -276,7 +334,7 @@ def delete_ci(ci: ConfigurationItem, *, actor: Any) -> None:
         raise error
     audit.record(actor, "ci", ci.id, "deleted", {k: [v, None] for k, v in snapshot(ci).items()})
     db.session.delete(ci)
-    bump_revision()
+    note_change()
     db.session.flush()
 
 
@@ -287,9 +345,15 @@ def _describe_from(relation: CIRelation, ci: ConfigurationItem) -> str:
 
 
 def relate(
-    source: ConfigurationItem, target: ConfigurationItem, type_name: str, *, actor: Any
+    source: ConfigurationItem,
+    target: ConfigurationItem,
+    type_name: str,
+    *,
+    actor: Any,
+    reason: str | None = None,
 ) -> CIRelation:
-    """Record ``source <type> target``. Cycles are allowed.
+    """Record ``source <type> target`` (``reason``, e.g. an import, goes in the history of
+    both CIs). Cycles are allowed.
 
     :raise Invalid: unknown type, a self-relation, or the same relation already recorded.
     """
@@ -310,8 +374,8 @@ def relate(
     relation = CIRelation(source_id=source.id, target_id=target.id, type=type_name)
     db.session.add(relation)
     db.session.flush()
-    _audit_relation(actor, "relation_added", source, target, relation_type)
-    bump_revision()
+    _audit_relation(actor, "relation_added", source, target, relation_type, reason)
+    note_change()
     return relation
 
 
@@ -320,7 +384,7 @@ def unrelate(relation: CIRelation, *, actor: Any) -> None:
     source, target, relation_type = relation.source, relation.target, relation.relation_type
     db.session.delete(relation)
     _audit_relation(actor, "relation_removed", source, target, relation_type)
-    bump_revision()
+    note_change()
     db.session.flush()
 
 
@@ -330,21 +394,8 @@ def _audit_relation(
     source: ConfigurationItem,
     target: ConfigurationItem,
     relation_type: RelationTypeRow,
+    reason: str | None = None,
 ) -> None:
-    added = action == "relation_added"
-    for ci, text in (
-        (source, f"{relation_type.forward} {target.name}"),
-        (target, f"{relation_type.reverse} {source.name}"),
-    ):
-        audit.record(
-            actor,
-            "ci",
-            ci.id,
-            action,
-            {
-                "relation": [None, text] if added else [text, None],
-                "relation_type": relation_type.name,
-                "source_id": source.id,
-                "target_id": target.id,
-            },
-        )
+    ends = (source.id, source.name), (target.id, target.name)
+    for ci_id, changes in history.relation_entries(action, *ends, relation_type, reason):
+        audit.record(actor, "ci", ci_id, action, changes)

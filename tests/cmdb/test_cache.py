@@ -43,7 +43,7 @@ def _names(app):
 
     with app.app_context():
         cmdb = graph_cache(app).get(db.session)
-        return {ci.name for ci in cmdb.graph.graph["cis"].values()}
+        return set(cmdb.index.names)
 
 
 def test_each_worker_sees_the_others_changes_and_rebuilds_only_then(two_workers):
@@ -77,7 +77,7 @@ def test_a_rolled_back_change_leaves_no_stale_graph(two_workers):
     with first.app_context():
         ci_class = db.session.scalar(db.select(CIClass).where(CIClass.name == "server"))
         services.create_ci(actor=None, ci_class=ci_class, name="phantom")
-        seen = {c.name for c in graph_cache(first).get(db.session).graph.graph["cis"].values()}
+        seen = set(graph_cache(first).get(db.session).index.names)
         assert seen == {"kept", "phantom"}  # the transaction sees its own change
         db.session.rollback()
     assert _names(first) == {"kept"}
@@ -109,3 +109,38 @@ def test_concurrent_threads_build_the_graph_once(two_workers):
         t.join()
     assert cache.loads == before + 1
     assert len({id(g) for g in seen}) == 1
+
+
+def test_the_networkx_graph_is_built_on_first_use_from_the_loaded_rows(two_workers, monkeypatch):
+    import gc
+
+    from app.cmdb import cache
+    from app.cmdb.graph import ci_of
+    from app.extensions import db
+
+    first, _ = two_workers
+    app_id = _create(first, "erp-app-01")
+    db_id = _create(first, "ERP-DB-01", "database")
+    _create(first, "erp-db-01", "server")  # the same name in another class
+    with first.app_context():
+        services.relate(
+            db.session.get(services.ConfigurationItem, app_id),
+            db.session.get(services.ConfigurationItem, db_id),
+            "depends_on",
+            actor=None,
+        )
+        db.session.commit()
+        monkeypatch.setattr(cache, "FREEZE_FROM", 1)  # freeze even this small graph
+        frozen = gc.get_freeze_count()
+        cmdb = cache.load_graph(db.session)
+        assert gc.get_freeze_count() > frozen
+        assert gc.isenabled()
+        assert app_id in cmdb
+        assert "erp-app-01" not in cmdb
+        assert len(cmdb.ids_for(["erp-db-01"])) == 2
+        assert cmdb._graph is None  # impact questions never needed it
+        graph = cmdb.graph
+        assert cmdb.graph is graph
+        assert ci_of(graph, db_id).name == "ERP-DB-01"
+        assert list(graph.edges) == [(app_id, db_id)]
+        assert graph.graph["spreads_to"] == {db_id: ((app_id, 1),)}
