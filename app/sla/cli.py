@@ -1,16 +1,20 @@
-"""``flask sla ...``: the periodic tick and the replay of task SLA records."""
+"""``flask sla ...``: the periodic tick (once, scheduled, or an RQ worker) and the replay of
+task SLA records."""
 
 from __future__ import annotations
 
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from app.extensions import db
-from app.sla.jobs import run_tick
+from app.sla import schedule
+from app.sla.jobs import TickReport, run_tick
 from app.sla.replay import replay
+from app.sla.services import refresh_ticket_slas
 from app.tickets.models import Ticket
 from app.timeutils import utc_now
 
@@ -19,10 +23,14 @@ sla_cli = AppGroup("sla", help="SLA clocks: the periodic tick and the replay che
 
 @sla_cli.command("tick")
 def tick() -> None:
-    """Record warnings and breaches (once each) and escalate; run it every minute from cron,
-    or let RQ schedule it when REDIS_URL is set. Running it twice changes nothing."""
+    """One tick, inline: record warnings and breaches (once each) and escalate. Run it every
+    minute from cron, or run ``flask sla scheduler`` instead. Running it twice changes nothing."""
     report = run_tick(utc_now())
     db.session.commit()
+    _echo(report)
+
+
+def _echo(report: TickReport) -> None:
     click.echo(
         f"{report.refreshed} clock(s) recomputed, {report.warnings} warning(s), "
         f"{report.breaches} breach(es), {len(report.escalations)} escalation(s)."
@@ -31,11 +39,45 @@ def tick() -> None:
         click.echo(f"  escalated {line}")
 
 
+@sla_cli.command("scheduler")
+@click.option("--interval", default=schedule.INTERVAL, show_default=True, type=click.IntRange(1))
+@click.option("--ticks", default=None, type=click.IntRange(1), help="Stop after this many.")
+def scheduler(interval: int, ticks: int | None) -> None:
+    """Tick every INTERVAL seconds until stopped: through Redis and RQ when REDIS_URL is set
+    (this process enqueues, ``flask sla worker`` runs), inline in this process otherwise."""
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        if ticks is not None:
+            raise click.UsageError("--ticks is for the inline scheduler (REDIS_URL is set).")
+        click.echo(f"Enqueuing the SLA tick on RQ queue '{schedule.QUEUE}' every {interval} s.")
+        connection = schedule.redis_connection(url)
+        schedule.cron_scheduler(connection, interval=interval).start()
+        return
+    click.echo(f"REDIS_URL is not set: ticking inline every {interval} s.")
+    schedule.run_inline(interval=interval, ticks=ticks, clock=utc_now, report=_echo)
+
+
+@sla_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Run the queued ticks, then stop.")
+def worker(burst: bool) -> None:
+    """Run the ticks the scheduler enqueued (needs REDIS_URL)."""
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: use `flask sla scheduler` (inline).")
+    schedule.worker(schedule.redis_connection(url)).work(burst=burst)
+
+
 @sla_cli.command("replay")
 @click.option("--ticket", "number", default=None, help="Only this ticket (e.g. INC0001001).")
-def replay_command(number: str | None) -> None:
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="Recompute the records that differ (as of now; past warnings and breaches are "
+    "recorded as notified, not announced again).",
+)
+def replay_command(number: str | None, fix: bool) -> None:
     """Recompute the task SLA records from the event log and list every difference; exits
-    with status 1 when there is any. Changes nothing."""
+    with status 1 when there is any (and --fix was not given). Changes nothing without --fix."""
     ids = None
     if number:
         ticket_id = db.session.scalar(select(Ticket.id).where(Ticket.number == number.strip()))
@@ -43,10 +85,17 @@ def replay_command(number: str | None) -> None:
             raise click.ClickException(f"No ticket has the number {number!r}.")
         ids = [ticket_id]
     differences = replay(ids)
+    numbers = {d.ticket for d in differences}
     db.session.rollback()
     for difference in differences:
         click.echo(str(difference))
-    if differences:
-        click.echo(f"{len(differences)} difference(s) between the records and the event log.")
+    if not differences:
+        click.echo("The task SLA records match the event log.")
+        return
+    click.echo(f"{len(differences)} difference(s) between the records and the event log.")
+    if not fix:
         sys.exit(1)
-    click.echo("The task SLA records match the event log.")
+    wrong = db.session.scalars(select(Ticket.id).where(Ticket.number.in_(numbers)))
+    written = refresh_ticket_slas(set(wrong), now=utc_now(), settle=True)
+    db.session.commit()
+    click.echo(f"Fixed: {written} record(s) of {len(numbers)} ticket(s) recomputed.")

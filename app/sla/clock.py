@@ -1,15 +1,18 @@
 """The SLA clock: a pure, replayable function of a calendar, a definition, a timeline and ``now``.
 
-A pure core (STYLE.md, "Pure cores stay pure"): no Flask, no database, no wall-clock reads. The
-service layer turns a ticket's event log into :class:`Event` values, a policy target into an
-:class:`SlaDefinition`, calls :func:`compute_clock` (or :func:`group_clocks` for OLAs) and stores
-the :class:`ClockResult`. Same inputs give the same result, so ``flask sla replay`` can recompute
-any stored record and compare.
+A pure core (STYLE.md, "Pure cores stay pure"): no Flask, no database, no wall-clock reads. Its
+inputs (events, conditions, definitions) live in :mod:`app.sla.clock_inputs`; this module holds
+the computation and its results. The service layer turns a ticket's event log into
+:class:`~app.sla.clock_inputs.Event` values, a policy into an
+:class:`~app.sla.clock_inputs.SlaDefinition`, calls :func:`compute_clock` (or
+:func:`group_clocks` for OLAs) and stores the :class:`ClockResult`. Same inputs give the same
+result, so ``flask sla replay`` can recompute any stored record and compare.
 
 Semantics, in short:
 
-* The ticket's state is replayed event by event into a :class:`Snapshot` (state, on-hold reason,
-  priority, group). Conditions are plain data matched against the event kind and that snapshot.
+* The ticket's state is replayed event by event into a
+  :class:`~app.sla.clock_inputs.Snapshot` (state, on-hold reason, priority, group). Conditions
+  are plain data matched against the event kind and that snapshot.
 * The clock starts at the first event matching ``start``; with ``retroactive_start`` it counts
   from the ticket's opening instead (pauses before the start are then honoured too).
 * While running it accumulates business time on the calendar; while a ``pause`` condition holds
@@ -23,27 +26,21 @@ Semantics, in short:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from types import MappingProxyType
+from functools import lru_cache
 
 from app.sla.calendar import ZERO, BusinessCalendar, ensure_utc
-
-
-class EventKind(StrEnum):
-    """What happened to the ticket. Values are what the service layer stores."""
-
-    OPENED = "opened"
-    STATE_CHANGED = "state_changed"
-    PRIORITY_CHANGED = "priority_changed"
-    ASSIGNED = "assigned"
-    RESPONDED = "responded"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    CANCELED = "canceled"
-    REOPENED = "reopened"
+from app.sla.clock_inputs import (
+    Event,
+    EventKind,
+    SlaDefinition,
+    Snapshot,
+    any_matches,
+    validate_timeline,
+)
 
 
 class Stage(StrEnum):
@@ -55,163 +52,6 @@ class Stage(StrEnum):
     MET = "met"
     BREACHED = "breached"
     CANCELLED = "cancelled"
-
-
-_IMPLIED_STATE = {
-    EventKind.OPENED: "new",
-    EventKind.RESOLVED: "resolved",
-    EventKind.CLOSED: "closed",
-    EventKind.CANCELED: "canceled",
-    EventKind.REOPENED: "in_progress",
-}
-_REQUIRED = {
-    EventKind.STATE_CHANGED: "state",
-    EventKind.PRIORITY_CHANGED: "priority",
-    EventKind.ASSIGNED: "group",
-}
-
-
-@dataclass(frozen=True)
-class Event:
-    """One entry of a ticket's timeline. Only the fields that changed are set.
-
-    ``kind`` may be given as its string value (``"opened"``); it is stored as :class:`EventKind`.
-
-    :raise ValueError: naive ``at``, unknown ``kind``, or a missing field its kind requires
-        (``state`` for state_changed, ``priority`` for priority_changed, ``group`` for assigned).
-    """
-
-    at: datetime
-    kind: EventKind
-    state: str | None = None
-    reason: str | None = None
-    priority: int | None = None
-    group: str | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "at", ensure_utc(self.at, "event time"))
-        try:
-            object.__setattr__(self, "kind", EventKind(self.kind))
-        except ValueError:
-            raise ValueError(f"unknown event kind {self.kind!r}") from None
-        needed = _REQUIRED.get(self.kind)
-        if needed and getattr(self, needed) is None:
-            raise ValueError(f"a {self.kind} event needs {needed}")
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """The ticket's fields that conditions look at, after some prefix of the timeline."""
-
-    state: str | None = None
-    reason: str | None = None
-    priority: int | None = None
-    group: str | None = None
-
-    def apply(self, event: Event) -> Snapshot:
-        """The snapshot after ``event``; a new state replaces the reason (None clears it)."""
-        state, reason = self.state, self.reason
-        new_state = event.state or _IMPLIED_STATE.get(event.kind)
-        if new_state is not None:
-            state, reason = new_state, event.reason
-        priority = self.priority if event.priority is None else event.priority
-        return Snapshot(state, reason, priority, event.group or self.group)
-
-
-@dataclass(frozen=True)
-class Condition:
-    """Matches when every non-empty field contains the event kind / snapshot value (AND).
-
-    A tuple of conditions matches when any of them does (OR). Example, pause while on hold
-    awaiting the caller or a vendor: ``Condition(states={"on_hold"}, reasons={"awaiting_caller",
-    "awaiting_vendor"})``.
-
-    :raise ValueError: every field is empty (a condition matching everything is a mistake).
-    """
-
-    kinds: frozenset[str] = frozenset()
-    states: frozenset[str] = frozenset()
-    reasons: frozenset[str] = frozenset()
-    priorities: frozenset[int] = frozenset()
-    groups: frozenset[str] = frozenset()
-
-    def __post_init__(self) -> None:
-        for name in ("kinds", "states", "reasons", "priorities", "groups"):
-            object.__setattr__(self, name, frozenset(getattr(self, name)))
-        unknown = self.kinds - set(EventKind)
-        if unknown:
-            raise ValueError(f"unknown event kinds in condition: {sorted(unknown)}")
-        if not (self.kinds or self.states or self.reasons or self.priorities or self.groups):
-            raise ValueError("a condition must constrain at least one field")
-
-    def matches(self, kind: str, snap: Snapshot) -> bool:
-        """Whether the event ``kind`` leading to ``snap`` satisfies the condition."""
-        return (
-            (not self.kinds or kind in self.kinds)
-            and (not self.states or snap.state in self.states)
-            and (not self.reasons or snap.reason in self.reasons)
-            and (not self.priorities or snap.priority in self.priorities)
-            and (not self.groups or snap.group in self.groups)
-        )
-
-
-def _any(conditions: Iterable[Condition], kind: str, snap: Snapshot) -> bool:
-    return any(condition.matches(kind, snap) for condition in conditions)
-
-
-AWAITING_CALLER_OR_VENDOR = Condition(
-    states={"on_hold"}, reasons={"awaiting_caller", "awaiting_vendor"}
-)
-
-
-@dataclass(frozen=True)
-class SlaDefinition:
-    """What one SLA (or OLA) measures: targets per priority and the conditions driving the clock.
-
-    ``targets`` maps priority → business-time target. ``warnings`` are fractions of the target
-    (default 50 % and 75 %); the breach is always at 100 %. A resolution SLA typically has
-    ``stop=(Condition(kinds={"resolved", "closed"}),)`` and ``pause=(AWAITING_CALLER_OR_VENDOR,)``;
-    a response SLA ``stop=(Condition(kinds={"responded", "resolved"}),)`` and ``reopen=()``.
-
-    :raise ValueError: no targets, a zero or negative target, no start condition, or a warning
-        threshold outside (0, 1).
-    """
-
-    name: str
-    targets: Mapping[int, timedelta]
-    start: tuple[Condition, ...] = (Condition(kinds={EventKind.OPENED}),)
-    pause: tuple[Condition, ...] = ()
-    resume: tuple[Condition, ...] = ()
-    stop: tuple[Condition, ...] = ()
-    cancel: tuple[Condition, ...] = (Condition(kinds={EventKind.CANCELED}),)
-    reopen: tuple[Condition, ...] = (Condition(kinds={EventKind.REOPENED}),)
-    retroactive_start: bool = False
-    warnings: tuple[float, ...] = (0.5, 0.75)
-
-    def __post_init__(self) -> None:
-        if not self.targets:
-            raise ValueError(f"SLA {self.name!r} has no targets")
-        for priority, target in self.targets.items():
-            if target <= ZERO:
-                raise ValueError(f"SLA {self.name!r}: target for priority {priority} must be > 0")
-        if not self.start:
-            raise ValueError(f"SLA {self.name!r} has no start condition")
-        if any(not 0 < w < 1 for w in self.warnings):
-            raise ValueError(f"SLA {self.name!r}: warning thresholds must be between 0 and 1")
-        object.__setattr__(self, "targets", MappingProxyType(dict(self.targets)))
-        object.__setattr__(self, "warnings", tuple(sorted(set(self.warnings))))
-        for name in ("start", "pause", "resume", "stop", "cancel", "reopen"):
-            object.__setattr__(self, name, tuple(getattr(self, name)))
-
-    def target_for(self, priority: int | None) -> timedelta:
-        """The target for ``priority``.
-
-        :raise ValueError: the definition has no target for it.
-        """
-        try:
-            return self.targets[priority]  # type: ignore[index]
-        except KeyError:
-            raise ValueError(f"SLA {self.name!r} has no target for priority {priority}") from None
 
 
 @dataclass(frozen=True)
@@ -274,27 +114,6 @@ class GroupClock:
     entered_at: datetime
     left_at: datetime | None
     clock: ClockResult
-
-
-def validate_timeline(events: Sequence[Event]) -> tuple[Event, ...]:
-    """Check a timeline: non-empty, starts with ``opened``, chronological, aware instants.
-
-    :raise ValueError: with the offending position and instants.
-    """
-    if not events:
-        raise ValueError("a timeline needs at least the 'opened' event")
-    for i, event in enumerate(events):
-        if not isinstance(event, Event):
-            raise ValueError(f"event {i} is a {type(event).__name__}, not an Event")
-        ensure_utc(event.at, f"event {i} time")
-        if i and event.at < events[i - 1].at:
-            raise ValueError(
-                f"events out of order: event {i} ({event.kind} at {event.at.isoformat()}) is "
-                f"before event {i - 1} ({events[i - 1].kind} at {events[i - 1].at.isoformat()})"
-            )
-    if events[0].kind != EventKind.OPENED:
-        raise ValueError(f"a timeline must start with 'opened', not {events[0].kind!r}")
-    return tuple(events)
 
 
 def _until(events: Sequence[Event], now: datetime) -> tuple[tuple[Event, ...], datetime]:
@@ -361,6 +180,7 @@ def group_clocks(
     return tuple(result)
 
 
+@lru_cache(maxsize=4096)  # the same few targets and durations recur in every explanation
 def _fmt(value: timedelta) -> str:
     hours, minutes = divmod(int(value.total_seconds() // 60), 60)
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
@@ -371,7 +191,8 @@ class _Replay:
 
     def __init__(self, calendar: BusinessCalendar, definition: SlaDefinition) -> None:
         self.cal, self.d = calendar, definition
-        self.elapsed = self.paused = self.pause_time = self.stop_time = ZERO
+        self.thresholds = (*definition.warnings, 1.0)
+        self.elapsed = self.paused = self.pause_time = ZERO
         self.target = ZERO
         self.crossed: dict[float, datetime] = {}
         self.notes: list[Note] = []
@@ -379,8 +200,9 @@ class _Replay:
         self.pause_reason: str | None = None
         self.stopped_at: datetime | None = None
 
-    def when(self, at: datetime, fmt: str = "%Y-%m-%d %H:%M") -> str:
-        return at.astimezone(self.cal.tz).strftime(fmt)
+    def when(self, at: datetime) -> str:
+        """``at`` on the calendar's wall clock, as ``YYYY-MM-DD HH:MM``."""
+        return at.astimezone(self.cal.tz).isoformat(" ", "minutes")[:16]
 
     def note(self, at: datetime, kind: str, text: str) -> None:
         self.notes.append(Note(at, kind, text))
@@ -396,27 +218,26 @@ class _Replay:
 
     def cross(self, at: datetime) -> None:
         """Record thresholds the elapsed time already reaches at ``at`` (after a target change)."""
-        for threshold in (*self.d.warnings, 1.0):
+        for threshold in self.thresholds:
             if threshold not in self.crossed and self.elapsed >= self.target * threshold:
                 self.record(threshold, at)
 
     def advance(self, phase: str, start: datetime, end: datetime) -> None:
-        """Account the span ``[start, end)`` spent in ``phase``."""
-        if end <= start or phase in ("waiting", "cancelled"):
+        """Account the span ``[start, end)`` spent in ``phase`` (a stopped span is measured
+        only if the clock is reopened: see :func:`_replay`)."""
+        if end <= start or phase in ("waiting", "cancelled", "stopped"):
             return
         business = self.cal.business_time(start, end)
         if phase == "running":
-            for threshold in (*self.d.warnings, 1.0):
+            for threshold in self.thresholds:
                 goal = self.target * threshold
                 if threshold not in self.crossed and self.elapsed + business >= goal:
                     left = max(goal - self.elapsed, ZERO)
                     self.record(threshold, self.cal.add_business_time(start, left))
             self.elapsed += business
-        elif phase == "paused":
+        else:
             self.paused += business
             self.pause_time += business
-        else:
-            self.stop_time += business
 
     def end_pause(self, at: datetime | None) -> None:
         """Close the current pause run (``at`` None: still paused) with its explanation."""
@@ -428,8 +249,9 @@ class _Replay:
             text = f"paused since {start} {reason}, {_fmt(self.pause_time)} of business time "
             text += "not counted so far"
         else:
-            same_day = self.when(at, "%Y-%m-%d") == self.when(self.pause_from, "%Y-%m-%d")
-            until = self.when(at, "%H:%M" if same_day else "%Y-%m-%d %H:%M")
+            until = self.when(at)
+            if until[:10] == start[:10]:  # the same day: only the time
+                until = until[11:]
             text = f"paused {start}–{until} {reason}, {_fmt(self.pause_time)} of business time "
             text += "not counted"
         self.note(self.pause_from, "paused", text)
@@ -447,7 +269,7 @@ def _replay(
     start, start_index = Snapshot(), None
     for i, event in enumerate(events):
         start = start.apply(event)
-        if _any(d.start, event.kind, start):
+        if any_matches(d.start, event.kind, start):
             start_index = i
             break
     if start_index is None:
@@ -478,24 +300,26 @@ def _replay(
             text += f"{_fmt(old)} → {_fmt(r.target)}, {_fmt(r.elapsed)} already elapsed kept"
             r.note(at, "priority", text)
             r.cross(at)
-        if phase == "cancelled" or (phase == "stopped" and not _any(d.reopen, event.kind, snap)):
+        if phase == "cancelled" or (
+            phase == "stopped" and not any_matches(d.reopen, event.kind, snap)
+        ):
             continue
         if phase == "stopped":
+            since_stop = cal.business_time(r.stopped_at, at)  # type: ignore[arg-type]
             r.target, phase, r.stopped_at = d.target_for(snap.priority), "running", None
-            text = f"reopened {r.when(at)}; {_fmt(r.stop_time)} of business time since the stop"
+            text = f"reopened {r.when(at)}; {_fmt(since_stop)} of business time since the stop"
             r.note(at, "reopened", text + " not counted")
-            r.stop_time = ZERO
         for conditions, new_phase in ((d.cancel, "cancelled"), (d.stop, "stopped")):
-            if _any(conditions, event.kind, snap):
+            if any_matches(conditions, event.kind, snap):
                 r.end_pause(at)
                 phase, r.stopped_at = new_phase, at
                 r.note(at, new_phase, f"{new_phase} at {r.when(at)} ({event.kind})")
                 break
         else:
             if phase == "paused" and d.resume:
-                paused = not _any(d.resume, event.kind, snap)
+                paused = not any_matches(d.resume, event.kind, snap)
             else:
-                paused = _any(d.pause, event.kind, snap)
+                paused = any_matches(d.pause, event.kind, snap)
             if phase == "paused" and (not paused or snap.reason != r.pause_reason):
                 r.end_pause(at)
             if paused and r.pause_from is None:

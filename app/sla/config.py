@@ -54,6 +54,22 @@ def _is_hhmm(value: str) -> bool:
     return (int(hours) < 24 and int(minutes) < 60) or value == "24:00"
 
 
+_KIND_LABELS = {
+    "incident": "Incidents only",
+    "request": "Requests (REQ) only",
+    "request_item": "Requested items (RITM) only",
+    "catalog_task": "Catalog tasks (SCTASK) only",
+}
+
+
+def ticket_kind_choices() -> list[tuple[str, str]]:
+    """``(value, label)`` for every kind of ticket a policy can be narrowed to."""
+    return [
+        (k.value, _KIND_LABELS.get(k.value, k.value.replace("_", " ").capitalize() + " only"))
+        for k in TicketKind
+    ]
+
+
 def format_day(segments: list[list[str]]) -> str:
     return ", ".join(f"{s}-{e}" for s, e in segments)
 
@@ -180,6 +196,11 @@ def policy_values(values: Any, *, group: Group) -> dict[str, Any]:
         picked[field] = str(values.get(field) or "")
         if picked[field] not in allowed:
             errors[field] = f"Choose one of: {', '.join(allowed)}."
+    if picked["kind"] == SlaKind.RESPONSE and picked["scope"] == SlaScope.GROUP:
+        errors["scope"] = (
+            "A response SLA measures the ticket's first response once: choose "
+            f"“{SlaScope.TICKET.label}”."
+        )
     ticket_kind = str(values.get("ticket_kind") or "") or None
     if ticket_kind not in (None, *(k.value for k in TicketKind)):
         errors["ticket_kind"] = "Choose a kind of ticket from the list."

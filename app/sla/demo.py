@@ -2,7 +2,11 @@
 
 Calendars are matched by name and policies by queue and name: what exists is left alone. When
 something was added, the task SLA records of every ticket are recomputed, so the demo's
-incidents have their clocks. Goes through ``app.sla.config``, the checks the forms use.
+incidents have their clocks, and the warnings and breaches of their 60 days of history are
+recorded as already notified (as a desk would when it starts measuring), whatever demo
+tickets the same transaction loads before or after: the first tick announces and escalates only
+what crosses from now on. Goes through ``app.sla.config``, the
+checks the forms use.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from sqlalchemy import select
 
 from app.auth.models import Group
 from app.extensions import db
-from app.sla import config
+from app.sla import config, hooks
 from app.sla.models import SlaCalendar, SlaPolicy
 from app.sla.services import refresh_all
+from app.timeutils import utc_now
 
 
 @dataclass
@@ -78,6 +83,8 @@ def load_sla(data: dict[str, Any]) -> SlaDemoReport:
         config.save_policy(None, form, group=group, actor=None, refresh=False)
         existing.add((group.id, item["name"]))
         report.policies_added += 1
+    now = utc_now()
     if report.calendars_added or report.policies_added:
-        report.records = refresh_all()
+        report.records = refresh_all(now=now)
+    hooks.settle_on_commit(now)  # demo tickets loaded in this transaction, before or after
     return report

@@ -8,12 +8,15 @@ Two listeners on the application's session:
   :func:`app.sla.services.refresh_ticket_slas` in the same transaction, so a ticket change and
   its SLA records are committed together or not at all.
 
-A rollback forgets the noted ids. Installed once per process by :func:`install` (the SLA
-blueprint calls it when ``create_app`` registers it).
+A bulk load of history calls :func:`settle_on_commit` so that its tickets' past warnings and
+breaches are recorded as notified when it commits. A rollback forgets the noted ids. Installed
+once per process by :func:`install` (the SLA blueprint calls it when ``create_app`` registers
+it).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -22,6 +25,16 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 
 PENDING = "sla_pending_tickets"
+SETTLE = "sla_settle_at"
+
+
+def settle_on_commit(now: datetime) -> None:
+    """Mark the current transaction as a bulk load of history (the demo, an import): the
+    records of every ticket it touched are computed as of ``now`` and their past warnings and
+    breaches recorded as already notified (see ``refresh_ticket_slas(settle=True)``), so the
+    next tick does not announce them all at once. Order-independent: tickets added after
+    the call, in the same transaction, are settled too."""
+    db.session.info[SETTLE] = now
 
 
 def _after_flush(session: Session, _context: Any) -> None:
@@ -33,17 +46,18 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _before_commit(session: Session) -> None:
-    if session.info.get("sla_refreshing"):
-        return
+    if session.info.get("sla_refreshing") or session.in_nested_transaction():
+        return  # a SAVEPOINT released inside the transaction: wait for the real commit
     session.flush()
     ids = session.info.pop(PENDING, None)
+    settle_at = session.info.pop(SETTLE, None)
     if not ids:
         return
     from app.sla.services import refresh_ticket_slas
 
     session.info["sla_refreshing"] = True
     try:
-        refresh_ticket_slas(ids)
+        refresh_ticket_slas(ids, now=settle_at, settle=settle_at is not None)
     finally:
         session.info.pop("sla_refreshing", None)
         session.info.pop(PENDING, None)
@@ -52,6 +66,7 @@ def _before_commit(session: Session) -> None:
 def _forget(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
         session.info.pop(PENDING, None)
+        session.info.pop(SETTLE, None)
 
 
 _LISTENERS = (

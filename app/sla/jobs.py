@@ -1,7 +1,8 @@
 """The periodic SLA job: move running clocks on, announce warnings and breaches once, escalate.
 
-:func:`run_tick` is the one implementation; ``flask sla tick`` (cron, every minute) and the RQ
-job :func:`tick_job` (when ``REDIS_URL`` is set) both call it and commit. Each warning and
+:func:`run_tick` is the one implementation; ``flask sla tick`` (one inline tick, e.g. from cron),
+``flask sla scheduler`` (inline every minute, or through RQ when ``REDIS_URL`` is set: see
+:mod:`app.sla.schedule`) and the RQ job :func:`tick_job` all call it and commit. Each warning and
 breach becomes one ``TicketEvent`` (``sla_warning``, ``sla_breached``) for notifications to
 read: a record's ``notified_level`` is raised with a conditional ``UPDATE`` before the event is
 written, so two ticks racing each other announce it once, and a second run finds nothing to do.
@@ -14,19 +15,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask import Flask, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.sla.models import Escalation, SlaPolicy, SlaStage, TaskSla
+from app.sla.escalation import escalate
+from app.sla.models import SlaPolicy, SlaStage, TaskSla
 from app.sla.services import refresh_ticket_slas
 from app.tickets import services as tickets
 from app.tickets.models import Ticket
 from app.timeutils import utc_now
 
 log = logging.getLogger(__name__)
-
-TICK_JOB_ID = "deskgraph-sla-tick"
 
 
 @dataclass
@@ -144,55 +145,56 @@ def _announce(
 def _escalate(
     ticket: Ticket, policy: SlaPolicy, record: TaskSla, now: datetime, report: TickReport
 ) -> None:
-    """Apply the policy's escalation to a ticket still open in breach."""
-    from app.incidents import services as incidents
-    from app.incidents.models import Incident
-
-    action, done = policy.escalation, None
-    if action == Escalation.NOTIFY_MANAGER:
-        manager = policy.group.manager_id if policy.group else None
-        done = {"notify": manager} if manager else None
-    elif action == Escalation.RAISE_PRIORITY and isinstance(ticket, Incident):
-        if ticket.priority > 1:
-            old = ticket.priority
-            incidents.override_priority(
-                ticket, old - 1, reason=f"SLA “{policy.name}” breached", actor=None
-            )
-            done = {"priority": [old, old - 1]}
-    elif action == Escalation.REASSIGN and isinstance(ticket, Incident):
-        target = policy.escalation_group
-        if target is not None and ticket.is_open and ticket.assignment_group_id != target.id:
-            incidents.assign_incident(ticket, group=target, assignee=None, actor=None, now=now)
-            done = {"group": target.name}
+    """Apply the policy's escalation to a ticket (of any kind) still open in breach."""
+    done = escalate(ticket, policy, record, now)
     if done is not None:
         tickets.record_event(
             ticket,
             "sla_escalated",
             None,
             at=now,
-            action=action.value,
+            action=policy.escalation.value,
             policy_id=policy.id,
             task_sla_id=record.id,
             **done,
         )
-        report.escalations.append(f"{ticket.number}: {action.value}")
+        report.escalations.append(f"{ticket.number}: {policy.escalation.value}")
 
 
 def tick_job() -> dict[str, Any]:
-    """RQ entry point (the worker provides the application context); commits."""
-    report = run_tick(utc_now())
-    db.session.commit()
-    return {"warnings": report.warnings, "breaches": report.breaches}
+    """The RQ job (see :mod:`app.sla.schedule`): one tick as of now, committed.
+
+    Inside an application context (``flask sla worker``, whose forked work horses inherit it)
+    it uses that application; a plain ``rq worker`` has none, so the job builds the application
+    from the environment, the same settings the web application reads, once per process.
+    """
+    if has_app_context():
+        return _tick_and_commit()
+    with _worker_app().app_context():
+        return _tick_and_commit()
 
 
-def enqueue_tick(redis_url: str) -> None:
-    """Queue one tick under a stable job id, so a scheduler firing twice queues it once."""
-    from redis import Redis
-    from rq import Queue
+def _tick_and_commit() -> dict[str, Any]:
+    try:
+        report = run_tick(utc_now())
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return {
+        "refreshed": report.refreshed,
+        "warnings": report.warnings,
+        "breaches": report.breaches,
+        "escalations": report.escalations,
+    }
 
-    queue = Queue("sla", connection=Redis.from_url(redis_url))
-    existing = queue.fetch_job(TICK_JOB_ID)
-    if existing is None or existing.get_status(refresh=True) in ("finished", "failed"):
-        if existing is not None:
-            existing.delete()
-        queue.enqueue("app.sla.jobs.tick_job", job_id=TICK_JOB_ID)
+
+_apps: list[Flask] = []
+
+
+def _worker_app() -> Flask:
+    if not _apps:
+        from app.factory import create_app
+
+        _apps.append(create_app())
+    return _apps[0]

@@ -210,6 +210,7 @@ def _policy_form(group: Group, row: SlaPolicy | None, values: dict, errors: dict
         scopes=list(SlaScope),
         escalations=list(Escalation),
         reasons=list(HoldReason),
+        ticket_kinds=config.ticket_kind_choices(),
     )
     return page, status
 

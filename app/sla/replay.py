@@ -19,8 +19,8 @@ from app.sla.models import SlaPolicy, TaskSla
 from app.sla.services import (
     BATCH,
     COMPARED,
-    applicable_policies,
     as_of_for,
+    candidate_policies,
     expected_records,
     load_batch,
 )
@@ -67,7 +67,7 @@ def replay(ticket_ids: Iterable[int] | None = None) -> list[Difference]:
         for ticket_id in batch:
             if ticket_id not in loaded.facts:
                 continue
-            active = {p.id for p in applicable_policies(loaded, ticket_id)}
+            active = {p.id for p in candidate_policies(loaded, ticket_id)}
             stored = {
                 k: r for k, r in loaded.records.items() if k[0] == ticket_id and k[1] in active
             }

@@ -17,12 +17,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
 from app.sla.calendar import ZERO
 from app.sla.clock import ClockResult, Stage, compute_clock, group_clocks
-from app.sla.models import SlaCalendar, SlaPolicy, SlaScope, SlaStage, TaskSla
+from app.sla.models import (
+    SlaCalendar,
+    SlaKind,
+    SlaPolicy,
+    SlaScope,
+    SlaStage,
+    TaskSla,
+    month_of,
+)
+from app.sla.summaries import SlaSummary, sla_summaries
 from app.sla.timeline import (
     TicketFacts,
     build_timeline,
@@ -36,6 +44,7 @@ from app.timeutils import utc_now
 log = logging.getLogger(__name__)
 
 BATCH = 500
+SETTLE_GRACE = timedelta(minutes=5)  # crossings newer than this are still announced live
 COMPARED = (
     "group_id",
     "kind",
@@ -43,6 +52,7 @@ COMPARED = (
     "target_seconds",
     "stage",
     "started_at",
+    "started_month",
     "counted_from",
     "stopped_at",
     "due_at",
@@ -60,12 +70,17 @@ COMPARED = (
 
 @dataclass
 class Loaded:
-    """A batch of tickets with what their clocks need, read in four queries."""
+    """A batch of tickets with what their clocks need, read in four queries.
+
+    ``entries`` lists, per ticket, the groups it entered in order with the instant (the current
+    group at the opening when no assignment was recorded); ``groups`` is the set of them.
+    """
 
     facts: dict[int, TicketFacts]
     kinds: dict[int, str]
     rows: dict[int, list[tuple[str, datetime, dict]]]
     groups: dict[int, set[int]]
+    entries: dict[int, list[tuple[int, datetime]]]
     policies: dict[int, list[SlaPolicy]]
     records: dict[tuple[int, int, int], TaskSla]
 
@@ -83,8 +98,8 @@ def load_batch(ticket_ids: Sequence[int], *, with_records: bool = True) -> Loade
     ).all()
     facts = {t.id: TicketFacts(t.id, t.opened_at, t.first_response_at, t.priority) for t in tickets}
     kinds = {t.id: str(t.kind.value if hasattr(t.kind, "value") else t.kind) for t in tickets}
-    groups: dict[int, set[int]] = {t.id: {t.assignment_group_id} - {None} for t in tickets}
     rows: dict[int, list[tuple[str, datetime, dict]]] = defaultdict(list)
+    entries: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
     events = db.session.execute(
         select(TicketEvent.ticket_id, TicketEvent.type, TicketEvent.created_at, TicketEvent.data)
         .where(TicketEvent.ticket_id.in_(ticket_ids))
@@ -93,7 +108,14 @@ def load_batch(ticket_ids: Sequence[int], *, with_records: bool = True) -> Loade
     for e in events:
         rows[e.ticket_id].append((e.type, e.created_at, e.data or {}))
         if e.type == "assigned" and (e.data or {}).get("group_id"):
-            groups.setdefault(e.ticket_id, set()).add(int(e.data["group_id"]))
+            entries[e.ticket_id].append((int(e.data["group_id"]), e.created_at))
+    for t in tickets:
+        if t.assignment_group_id and not entries.get(t.id):
+            entries[t.id].append((t.assignment_group_id, t.opened_at))
+    groups = {
+        t.id: {g for g, _at in entries.get(t.id, ())} | ({t.assignment_group_id} - {None})
+        for t in tickets
+    }
     all_groups = set().union(*groups.values()) if groups else set()
     policies: dict[int, list[SlaPolicy]] = defaultdict(list)
     if all_groups:
@@ -108,18 +130,39 @@ def load_batch(ticket_ids: Sequence[int], *, with_records: bool = True) -> Loade
     if with_records:
         for record in db.session.scalars(select(TaskSla).where(TaskSla.ticket_id.in_(ticket_ids))):
             records[(record.ticket_id, record.policy_id, record.stint)] = record
-    return Loaded(facts, kinds, rows, groups, policies, records)
+    return Loaded(facts, kinds, rows, groups, entries, policies, records)
 
 
-def applicable_policies(loaded: Loaded, ticket_id: int) -> list[SlaPolicy]:
-    """Active policies of the ticket's current and past groups that fit its kind."""
-    kind = loaded.kinds.get(ticket_id)
+def candidate_policies(loaded: Loaded, ticket_id: int) -> list[SlaPolicy]:
+    """Active policies of the ticket's current and past groups (whether they measure it or
+    not): the records of any other policy are left alone as frozen history."""
     return [
         policy
         for group_id in sorted(loaded.groups.get(ticket_id, ()))
         for policy in loaded.policies.get(group_id, ())
-        if policy.ticket_kind in (None, "", kind)
     ]
+
+
+def applicable_policies(loaded: Loaded, ticket_id: int) -> list[SlaPolicy]:
+    """The active policies that measure this ticket, among those that fit its kind.
+
+    Resolution policies: those of every group the ticket has been in. Response policies: the
+    first response is a property of the ticket, measured once, so only the response policies
+    of the *first* group that held the ticket before its first response (or still holds it
+    unanswered) apply; a reassignment never starts another queue's response clock.
+    """
+    kind = loaded.kinds.get(ticket_id)
+    fits = [p for p in candidate_policies(loaded, ticket_id) if p.ticket_kind in (None, "", kind)]
+    chosen = [p for p in fits if p.kind != SlaKind.RESPONSE]
+    responded = loaded.facts[ticket_id].first_response_at
+    for group_id, entered in loaded.entries.get(ticket_id, ()):
+        if responded is not None and entered > responded:
+            break
+        owed = [p for p in fits if p.kind == SlaKind.RESPONSE and p.group_id == group_id]
+        if owed:
+            chosen.extend(owed)
+            break
+    return chosen
 
 
 def as_of_for(loaded: Loaded, ticket_id: int, now: datetime | None) -> datetime:
@@ -151,6 +194,7 @@ def columns(policy: SlaPolicy, result: ClockResult, as_of: datetime) -> dict[str
         "target_seconds": _seconds(result.target),
         "stage": SlaStage(result.stage.value),
         "started_at": result.started_at,
+        "started_month": month_of(result.started_at),
         "counted_from": result.counted_from,
         "stopped_at": result.stopped_at,
         "due_at": result.due_at,
@@ -199,10 +243,19 @@ def expected_records(
     return expected
 
 
-def refresh_ticket_slas(ticket_ids: Iterable[int], *, now: datetime | None = None) -> int:
+def refresh_ticket_slas(
+    ticket_ids: Iterable[int], *, now: datetime | None = None, settle: bool = False
+) -> int:
     """Recompute the task SLA records of these tickets from their event logs; returns how many
-    records were written. Records of deactivated policies are left as they were."""
+    records were written. Records of deactivated policies are left as they were.
+
+    ``settle`` is for bulk recomputation (the demo load, a policy change, a repair): warnings
+    and breaches crossed more than :data:`SETTLE_GRACE` before ``now`` are history the tick
+    never announced live, so they are recorded as already notified instead of arriving all at
+    once (and escalating) on the next tick. Recent crossings are still announced.
+    """
     ids = sorted({int(i) for i in ticket_ids})
+    cutoff = (now or utc_now()) - SETTLE_GRACE
     written = 0
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
@@ -212,7 +265,7 @@ def refresh_ticket_slas(ticket_ids: Iterable[int], *, now: datetime | None = Non
                 continue
             as_of = as_of_for(loaded, ticket_id, now)
             expected = expected_records(loaded, ticket_id, as_of)
-            active = {p.id for p in applicable_policies(loaded, ticket_id)}
+            active = {p.id for p in candidate_policies(loaded, ticket_id)}
             for key, record in list(loaded.records.items()):
                 if key[0] == ticket_id and key not in expected and key[1] in active:
                     db.session.delete(record)
@@ -224,123 +277,50 @@ def refresh_ticket_slas(ticket_ids: Iterable[int], *, now: datetime | None = Non
                 for name, value in values.items():
                     if getattr(record, name, None) != value:
                         setattr(record, name, value)
+                if settle:
+                    level = max(record.notified_level or 0.0, settled_level(values, cutoff))
+                    if record.notified_level != level:
+                        record.notified_level = level
                 written += 1
     db.session.flush()
     return written
 
 
+def settled_level(values: dict[str, Any], cutoff: datetime) -> float:
+    """The highest threshold of a record's ``values`` crossed at or before ``cutoff``."""
+    crossed = [
+        int(percent) / 100
+        for percent, at in values["warnings"].items()
+        if datetime.fromisoformat(at) <= cutoff
+    ]
+    if values["breached_at"] is not None and values["breached_at"] <= cutoff:
+        crossed.append(1.0)
+    return max(crossed, default=0.0)
+
+
 def refresh_all(*, now: datetime | None = None) -> int:
-    """Recompute every ticket that has been in a queue (the demo load, a repair)."""
+    """Recompute (and settle) every ticket that has been in a queue: the demo load, a repair."""
     ids = set(db.session.scalars(select(Ticket.id).where(Ticket.assignment_group_id.is_not(None))))
     assigned = select(TicketEvent.ticket_id).where(TicketEvent.type == "assigned")
     ids |= set(db.session.scalars(assigned.distinct()))
-    return refresh_ticket_slas(ids, now=now)
+    return refresh_ticket_slas(ids, now=now or utc_now(), settle=True)
 
 
 def refresh_group(group_id: int, *, now: datetime | None = None) -> int:
-    """Recompute the tickets that are or were in a queue (after its policies changed)."""
+    """Recompute (and settle) the tickets that are or were in a queue, after its policies
+    changed: a new or stricter policy does not announce the queue's history at once."""
     ids = set(db.session.scalars(select(Ticket.id).where(Ticket.assignment_group_id == group_id)))
     assigned = select(TicketEvent.ticket_id, TicketEvent.data).where(TicketEvent.type == "assigned")
     for ticket_id, data in db.session.execute(assigned):
         if (data or {}).get("group_id") == group_id:
             ids.add(ticket_id)
-    return refresh_ticket_slas(ids, now=now)
-
-
-@dataclass(frozen=True)
-class SlaSummary:
-    """One SLA of a ticket as a page shows it, live as of ``now``."""
-
-    record_id: int
-    ticket_id: int
-    name: str
-    kind: str
-    group: str
-    stage: str
-    due_at: datetime | None
-    time_left: timedelta | None
-    percentage: float
-    at_warning: bool
-    breached: bool
-    explanation: tuple[str, ...]
-
-    @property
-    def time_left_text(self) -> str:
-        if self.time_left is None:
-            return ""
-        minutes = int(self.time_left.total_seconds() // 60)
-        days, rest = divmod(minutes, 60 * 24)
-        hours, mins = divmod(rest, 60)
-        text = f"{hours} h {mins:02d} min" if hours else f"{mins} min"
-        return f"{days} d {text}" if days else text
-
-
-def summarize(record: TaskSla, policy: SlaPolicy, now: datetime) -> SlaSummary:
-    """The live view of a stored record: a running clock moves on from ``computed_as_of``."""
-    elapsed = timedelta(seconds=record.elapsed_seconds)
-    target = timedelta(seconds=record.target_seconds or 0)
-    stage = record.stage.value
-    time_left = None
-    if record.stage == SlaStage.IN_PROGRESS and now > record.computed_as_of:
-        elapsed += business_calendar(policy.calendar).business_time(record.computed_as_of, now)
-    if record.stage in (SlaStage.IN_PROGRESS, SlaStage.PAUSED) and target:
-        time_left = max(target - elapsed, ZERO)
-    percentage = round(100 * elapsed / target, 1) if target else 0.0
-    breached = record.breached_at is not None or (
-        record.stage == SlaStage.IN_PROGRESS and target > ZERO and elapsed >= target
-    )
-    if breached and stage == SlaStage.IN_PROGRESS:
-        stage = SlaStage.BREACHED.value
-    first_warning = min(policy.warnings or [100]) / 100
-    live = record.stage in (SlaStage.IN_PROGRESS, SlaStage.PAUSED)
-    return SlaSummary(
-        record_id=record.id,
-        ticket_id=record.ticket_id,
-        name=policy.name,
-        kind=policy.kind.value,
-        group=policy.group.name if policy.group else "",
-        stage=stage,
-        due_at=record.due_at,
-        time_left=time_left,
-        percentage=percentage,
-        at_warning=live and not breached and percentage >= 100 * first_warning,
-        breached=breached,
-        explanation=tuple(record.explanation or ()),
-    )
-
-
-def sla_summaries(
-    ticket_ids: Iterable[int], *, now: datetime | None = None
-) -> dict[int, list[SlaSummary]]:
-    """Per ticket, the SLAs of its active policies (every stint, running or finished) with
-    the time left on the business calendar as of ``now``: one query for any number of tickets.
-
-    Tickets without SLAs map to an empty list. Use it for a ticket page (render
-    ``sla/_ticket_sla.html`` with ``slas=result[ticket.id]``) and for queue rows (the
-    ``sla_badge`` macro of ``sla/_macros.html`` with the first running summary).
-    """
-    ids = sorted({int(i) for i in ticket_ids})
-    if not ids:
-        return {}
-    now = now or utc_now()
-    query = (
-        select(TaskSla)
-        .join(TaskSla.policy)
-        .join(SlaPolicy.calendar)
-        .options(contains_eager(TaskSla.policy).contains_eager(SlaPolicy.calendar))
-        .where(TaskSla.ticket_id.in_(ids), SlaPolicy.is_active)
-        .order_by(TaskSla.ticket_id, TaskSla.started_at, TaskSla.id)
-    )
-    result: dict[int, list[SlaSummary]] = {i: [] for i in ids}
-    for record in db.session.scalars(query).unique():
-        result[record.ticket_id].append(summarize(record, record.policy, now))
-    return result
+    return refresh_ticket_slas(ids, now=now or utc_now(), settle=True)
 
 
 __all__ = [
     "SlaCalendar",
-    "SlaSummary",
+    "SlaSummary",  # re-exported: the ticket pages import it from here
     "refresh_all",
     "refresh_ticket_slas",
-    "sla_summaries",
+    "sla_summaries",  # re-exported: the ticket pages import it from here
 ]

@@ -1,5 +1,11 @@
-"""From rows to the pure clock's inputs: ticket events → ``clock.Event``, rows → calendar and
-definition. No writes, no Flask; the SQLAlchemy rows are only read."""
+"""From rows to the pure clock's inputs: ticket events → ``clock_inputs.Event``, rows → calendar
+and definition. No writes, no Flask; the SQLAlchemy rows are only read.
+
+Any kind of ticket works that records the ticket core's events: ``created`` (with ``priority``,
+optionally ``state``), ``assigned`` (``group_id``), ``priority_changed`` (``new``) and
+``state_changed`` (``old``, ``new``, ``hold_reason``) with the shared state names: ``resolved``,
+``closed`` and ``canceled`` stop or cancel a clock, ``on_hold`` with a reason may pause it, and
+leaving ``resolved`` reopens it."""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from app.sla.calendar import BusinessCalendar
-from app.sla.clock import Condition, Event, EventKind, SlaDefinition
+from app.sla.clock_inputs import Condition, Event, EventKind, SlaDefinition
 from app.sla.models import SlaCalendar, SlaKind, SlaPolicy
 
 NO_GROUP = "-"  # the clock's group value for "unassigned" (an empty string would be ignored)
@@ -38,7 +44,8 @@ def group_key(group_id: int | None) -> str:
 def to_clock_event(type_: str, at: datetime, data: dict[str, Any]) -> Event | None:
     """One ``TicketEvent`` as a clock event; None for events the clock does not look at."""
     if type_ == "created":
-        return Event(at, EventKind.OPENED, state="new", priority=data.get("priority"))
+        state = data.get("state") or "new"  # a kind may record its first state (e.g. an item)
+        return Event(at, EventKind.OPENED, state=state, priority=data.get("priority"))
     if type_ == "assigned":
         return Event(at, EventKind.ASSIGNED, group=group_key(data.get("group_id")))
     if type_ == "priority_changed" and data.get("new") is not None:

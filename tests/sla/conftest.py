@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.incidents.conftest import make_incident, queue  # noqa: F401  (shared builders)
+from tests.requests.conftest import make_item, org, place  # noqa: F401  (shared builders)
 
 OFFICE = [[["08:00", "18:00"]]] * 5 + [[], []]
 
@@ -46,7 +47,7 @@ def policy(db, calendar_row) -> Any:
     def make(group: Any, calendar: Any = None, **values: Any) -> Any:
         values.setdefault("name", f"{group.name} {values.get('kind', 'resolution')}")
         values.setdefault("kind", "resolution")
-        values.setdefault("scope", "group")
+        values.setdefault("scope", "ticket" if values["kind"] == "response" else "group")
         targets = {1: 240, 2: 240, 3: 240, 4: 480, 5: 960} | values.pop("targets", {})
         values["targets"] = {str(k): v for k, v in targets.items()}
         values.setdefault("pause_reasons", ["awaiting_caller", "awaiting_vendor"])

@@ -33,3 +33,42 @@ def test_demo_sla_loads_once_with_holidays(db):
         always.business_time(at("2026-03-28 22:00"), at("2026-03-29 04:00")).total_seconds()
         == 6 * 3600
     )
+
+
+def test_the_first_tick_after_the_demo_load_announces_no_history(app, db):
+    """60 days of demo incidents breached and warned long ago: that history is recorded as
+    already notified at load, so the first tick announces (and escalates) nothing from it, and
+    later ticks announce only what crosses after the load."""
+    from datetime import datetime, timedelta
+
+    from app.sla.jobs import run_tick
+    from app.sla.models import TaskSla
+    from app.sla.services import SETTLE_GRACE
+    from app.tickets.models import TicketEvent
+    from app.timeutils import utc_now
+
+    loaded_at = utc_now()
+    result = app.test_cli_runner().invoke(args=["deskgraph", "demo", "load"])
+    assert result.exit_code == 0, result.output
+    crossed = select(func.count()).select_from(TaskSla).where(TaskSla.warning_level > 0)
+    assert db.session.scalar(crossed) > 50  # the history is there, in the records
+
+    def announced() -> list[datetime]:
+        db.session.expire_all()
+        rows = db.session.scalars(
+            select(TicketEvent.data).where(TicketEvent.type.in_(["sla_warning", "sla_breached"]))
+        )
+        return [datetime.fromisoformat(d.get("crossed_at") or d["breached_at"]) for d in rows]
+
+    first = run_tick(utc_now())
+    db.session.commit()
+    # Only what crossed in the last minutes before the load (the grace period) may be announced.
+    assert first.warnings + first.breaches <= 5
+    assert all(at >= loaded_at - SETTLE_GRACE for at in announced())
+    tomorrow = loaded_at + timedelta(days=1)
+    later = run_tick(tomorrow)
+    db.session.commit()
+    assert later.warnings + later.breaches > 0  # open demo tickets keep running
+    assert all(at >= loaded_at - SETTLE_GRACE for at in announced())
+    again = run_tick(tomorrow)
+    assert (again.warnings, again.breaches, again.escalations) == (0, 0, [])

@@ -126,13 +126,25 @@ def test_policy_form_refuses_bad_input_with_422(signed_in, queue, calendar_row, 
         "start_priorities": (["9"], "priorities from the list"),
         "escalation": ("reassign", "assignment group to reassign"),
         "name": ("x" * 300, "under 100"),
+        "ticket_kind": ("spaceship", "kind of ticket from the list"),
     }
     for field, (value, message) in bad.items():
         response = client.post(url, _policy_form(calendar, **{field: value}))
         assert response.status_code == 422, field
         assert message.lower() in response.get_data(as_text=True).lower(), field
+    # The first response is a property of the ticket: a per-stint response SLA is refused.
+    response = client.post(url, _policy_form(calendar, kind="response", scope="group"))
+    assert response.status_code == 422
+    assert "measures the ticket&#39;s first response once" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(SlaPolicy)) == 0
     assert client.get("/sla/queues/2147483647/policies").status_code == 404
+    # Every kind of ticket is offered, and a policy can be narrowed to one of them.
+    page = client.get(url).get_data(as_text=True)
+    for kind in ("incident", "request_item", "catalog_task"):
+        assert f'<option value="{kind}"' in page
+    saved = client.post(url, _policy_form(calendar, ticket_kind="catalog_task"))
+    assert saved.status_code == 302
+    assert db.session.scalar(select(SlaPolicy.ticket_kind)) == "catalog_task"
     assert client.get("/sla/policies/0").status_code == 404
 
 

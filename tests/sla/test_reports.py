@@ -24,6 +24,12 @@ A_RESOLUTION = [
 ]  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def report_date(monkeypatch):
+    """The pages report "the last twelve months" as of mid-March 2026, whatever today is."""
+    monkeypatch.setattr("app.sla.report_views.utc_now", lambda: at("2026-03-15 12:00"))
+
+
 @pytest.fixture
 def dataset(db, queue, make_user, make_incident, policy):
     owner = make_user("owner_a", roles=["service_owner", "employee"])
@@ -137,3 +143,29 @@ def test_reports_page_issues_a_bounded_number_of_queries(dataset, client):
         assert client.get("/sla/reports").status_code == 200
     # Session and user loading, the reader's queues, one query per table and the trend.
     assert len(statements) <= 12, statements
+
+
+def test_the_page_shows_the_latest_three_months_and_the_csv_all(dataset, db, client):
+    from sqlalchemy import select
+
+    from app.sla.models import SlaPolicy
+
+    policy = db.session.scalar(select(SlaPolicy).where(SlaPolicy.group_id == dataset["a"].id))
+    for n, day in ((0, "2025-12-10"), (1, "2026-03-10")):
+        record = _record(dataset["tickets"][n], policy, at(f"{day} 09:00"), 10, False)
+        record.stint = 2
+        db.session.add(record)
+    db.session.commit()
+    client.login("owner_a")
+    html = client.get("/sla/reports").get_data(as_text=True)
+    table = html.split('id="compliance-title"', 1)[1].split("</section>", 1)[0]
+    assert [
+        m for m in ("2025-12", "2026-01", "2026-02", "2026-03") if f"<td>{m}</td>" in table
+    ] == [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
+    assert "the chart and the CSV cover all 4" in table
+    exported = client.get("/sla/reports/compliance.csv").get_data(as_text=True)
+    assert "Queue A,resolution,3,2025-12,1,0" in exported

@@ -10,16 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.sla.calendar import BusinessCalendar
-from app.sla.clock import (
-    AWAITING_CALLER_OR_VENDOR,
-    Condition,
-    Crossing,
-    Event,
-    SlaDefinition,
-    Stage,
-    compute_clock,
-    group_clocks,
-)
+from app.sla.clock import Crossing, Stage, compute_clock, group_clocks
+from app.sla.clock_inputs import AWAITING_CALLER_OR_VENDOR, Condition, Event, SlaDefinition
 
 PARIS = ZoneInfo("Europe/Paris")
 H = timedelta(hours=1)

@@ -1,0 +1,88 @@
+"""Running the SLA tick every minute: through Redis and RQ when ``REDIS_URL`` is set, inline
+in the scheduler's own process otherwise. ``flask sla scheduler`` picks the mode.
+
+With Redis, RQ's own ``CronScheduler`` (in rq since 2.4, still marked beta in rq 3.0; no extra
+package) enqueues :func:`app.sla.jobs.tick_job` on the ``sla`` queue every ``interval`` seconds,
+and RQ workers run it (``flask sla worker``, or ``rq worker sla`` with the application's
+environment). rq 3's other tools do not fit a periodic job: ``Queue.enqueue_in`` runs once, and
+``Repeat`` repeats a fixed number of times. Running two schedulers or several workers is safe:
+a tick that finds nothing due changes nothing, and each warning or breach is claimed by one tick
+(:func:`app.sla.jobs.run_tick`).
+
+Without Redis, the scheduler ticks inline, one tick after another; or run ``flask sla tick``
+from cron every minute instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from app.extensions import db
+from app.sla.jobs import TickReport, run_tick, tick_job
+
+log = logging.getLogger(__name__)
+
+QUEUE = "sla"
+INTERVAL = 60  # seconds between ticks
+JOB_TIMEOUT = 300  # a tick over a large backlog may take minutes; RQ kills it after this
+CRON_NAME = "deskgraph-sla-tick"
+
+
+def cron_scheduler(
+    connection: Any, *, queue: str = QUEUE, interval: int = INTERVAL, name: str = CRON_NAME
+) -> Any:
+    """An RQ ``CronScheduler`` that enqueues the tick on ``queue`` every ``interval`` seconds
+    (the first one at once). ``start()`` runs it until SIGINT/SIGTERM; ``enqueue_jobs()``
+    enqueues what is due once."""
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=connection, name=f"{name}:{queue}")
+    scheduler.register(
+        tick_job, queue, interval=interval, job_timeout=JOB_TIMEOUT, name=f"{name}:{queue}"
+    )
+    return scheduler
+
+
+def worker(connection: Any, *, queue: str = QUEUE, name: str | None = None) -> Any:
+    """An RQ worker for the tick's queue (``work(burst=True)`` drains it and returns)."""
+    from rq import Worker
+
+    return Worker([queue], connection=connection, name=name)
+
+
+def redis_connection(url: str) -> Any:
+    from redis import Redis
+
+    return Redis.from_url(url)
+
+
+def run_inline(
+    *,
+    interval: float = INTERVAL,
+    ticks: int | None = None,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None] = time.sleep,
+    report: Callable[[TickReport], None] = lambda _r: None,
+) -> int:
+    """Tick in this process every ``interval`` seconds (``ticks`` times, or until interrupted);
+    returns how many ticks ran. A failing tick is logged and rolled back, and the next one
+    runs as usual: a database restart must not stop the SLA clock for good."""
+    done = 0
+    while ticks is None or done < ticks:
+        if done:
+            sleep(interval)
+        try:
+            result = run_tick(clock())
+            db.session.commit()
+            report(result)
+        except Exception:
+            db.session.rollback()
+            log.exception("SLA tick failed; the next one runs in %s s", interval)
+        finally:
+            db.session.remove()
+        done += 1
+    return done
