@@ -82,6 +82,10 @@ def demo_load() -> None:
     from app.sla.demo import load_sla
 
     sla = load_sla(read_demo_file("sla.json"))
+    from app.requests.demo import load_catalog, load_requests
+
+    catalog = load_catalog()
+    requests = load_requests(utc_now())
     db.session.commit()
     click.echo(
         f"Demo organisation: {report.people_added} people and {report.groups_added} groups added."
@@ -94,13 +98,18 @@ def demo_load() -> None:
     click.echo(
         f"Demo SLA: {sla.calendars_added} calendars and {sla.policies_added} policies added."
     )
+    click.echo(
+        f"Demo catalog: {catalog.items_added} items added; {requests} demo requests added."
+    )
     click.echo("Demo sign-ins (username / password — roles):")
     for username, password, roles in report.credentials:
         click.echo(f"  {username:<9} / {password}  — {roles}")
 
 
 def register_commands(app: Flask) -> None:
+    from app.cmdb.cli import cmdb_cli
     from app.incidents.cli import incidents_cli
+    from app.requests.cli import requests_cli
     from app.sla.cli import sla_cli
 
     app.cli.add_command(users_cli)
@@ -108,3 +117,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(incidents_cli)
     app.cli.add_command(ldap_cli)
     app.cli.add_command(sla_cli)
+    app.cli.add_command(requests_cli)
+    app.cli.add_command(cmdb_cli)

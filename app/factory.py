@@ -102,12 +102,20 @@ def _register_blueprints(app: Flask) -> None:
     # Each domain's permissions module registers its rules when its views are imported.
     from app.admin.views import bp as admin_bp
     from app.auth.views import bp as auth_bp
-    from app.cmdb import class_views, graph_views  # noqa: F401  (more routes on cmdb's bp)
+    from app.cmdb import class_views, graph_views, transfer_views  # noqa: F401  (cmdb's bp)
+    from app.cmdb import settings_views as cmdb_settings  # noqa: F401  (and the settings page)
     from app.cmdb.views import bp as cmdb_bp
     from app.incidents import portal_views, settings_views  # noqa: F401  (more routes on bp)
     from app.incidents.views import bp as incidents_bp
     from app.ops.views import bp as ops_bp
     from app.portal.views import bp as portal_bp
+    from app.requests import (  # noqa: F401  (more routes on requests' bp)
+        admin_editor_views,
+        admin_views,
+        approval_views,
+        request_views,
+        task_views,
+    )
     from app.requests.views import bp as requests_bp
     from app.sla import manage_views, report_views  # noqa: F401  (more routes on sla's bp)
     from app.sla.views import bp as sla_bp

@@ -40,18 +40,38 @@ NAVIGATION = (
             NavItem("Home", "portal.home", "house", policy.SIGNED_IN),
             NavItem("Report a problem", "incidents.report", "exclamation-circle", "incidents.use"),
             NavItem("My tickets", "incidents.mine", "ticket-detailed", "incidents.use"),
-            NavItem("Service catalog", "requests.catalog", "bag", "portal.use"),
+            NavItem(
+                "Service catalog",
+                "requests.catalog",
+                "bag",
+                "requests.order",
+                also=("requests.catalog_item", "requests.cart"),
+            ),
+            NavItem(
+                "My requests",
+                "requests.mine",
+                "list-check",
+                "requests.order",
+                also=("requests.detail",),
+            ),
+            NavItem(
+                "My approvals",
+                "requests.approvals",
+                "check2-square",
+                "requests.order",
+                also=("requests.approval", "requests.delegations"),
+            ),
         ),
     ),
     NavSection(
         "Agent console",
         (
             NavItem(
-                "Incidents",
+                "Incidents & tasks",
                 "incidents.console",
                 "inboxes",
                 "incidents.console",
-                also=("incidents.new",),
+                also=("incidents.new", "requests.task"),
             ),
             NavItem(
                 "Configuration items",
@@ -118,6 +138,13 @@ NAVIGATION = (
                     "admin.add_members",
                     "admin.remove_member",
                 ),
+            ),
+            NavItem(
+                "Service catalog",
+                "requests.admin_catalog",
+                "bag-check",
+                "requests.admin",
+                also=("requests.admin_",),
             ),
             NavItem(
                 "Incident settings",

@@ -1,4 +1,7 @@
-"""The agent queue's filters, parsed and validated once, for the UI list and the API alike."""
+"""The agent queue's filters, parsed and validated once, for the UI list and the API alike.
+
+The queue holds the tickets agents work: incidents and catalog tasks (``SCTASK``), both or one
+kind (``kind``); incident-only filters (category, CI) leave tasks out."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload, with_polymorphic
 from wtforms import IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import NumberRange, Optional
 
@@ -13,6 +17,7 @@ from app.auth.models import group_members
 from app.extensions import db
 from app.incidents.models import Incident, incident_cis
 from app.incidents.workflow import OPEN_STATES, State
+from app.requests.models import CatalogTask, RequestItem
 from app.tickets.models import Ticket, TicketKind
 
 MAX_ID = 2**31 - 1
@@ -21,6 +26,11 @@ VIEWS = {
     "unassigned": "Unassigned in my groups",
     "open": "All open",
     "all": "Everything",
+}
+KINDS = {
+    "": "Incidents and tasks",
+    TicketKind.INCIDENT.value: "Incidents",
+    TicketKind.CATALOG_TASK.value: "Catalog tasks",
 }
 SORTS = {
     "priority": (Ticket.priority, Ticket.opened_at),
@@ -35,6 +45,7 @@ class QueueFilterForm(FlaskForm):
         csrf = False
 
     view = SelectField(choices=[SelectChoice(k, v) for k, v in VIEWS.items()], default="open")
+    kind = SelectField("Kind", choices=[SelectChoice(k, v) for k, v in KINDS.items()], default="")
     state = SelectMultipleField(
         "State", choices=[SelectChoice(s.value, s.label) for s in State], validate_choice=True
     )
@@ -55,13 +66,14 @@ class QueueFilterForm(FlaskForm):
 
 
 def queue_ids(form: QueueFilterForm, user: Any) -> Select:
-    """The ids of the incidents matching a validated filter form, sorted, for ``user``.
+    """The ids of the tickets matching a validated filter form, sorted, for ``user``.
 
     The query touches ``tickets`` alone (incident-only filters become subqueries), so the
     page and its count use the tickets' indexes without joining ``incidents``; the page's rows
     are loaded afterwards (see ``load_page``).
     """
-    query = select(Ticket.id).where(Ticket.kind == TicketKind.INCIDENT)
+    kind = Ticket.kind == form.kind.data if form.kind.data else Ticket.kind.in_(list(KINDS)[1:])
+    query = select(Ticket.id).where(kind)
     view = form.view.data or "open"
     if view != "all" and not form.state.data:
         query = query.where(Ticket.state.in_([s.value for s in OPEN_STATES]))
@@ -109,9 +121,16 @@ def queue_ids(form: QueueFilterForm, user: Any) -> Select:
     return query.order_by(*order, Ticket.id.desc() if descending else Ticket.id.asc())
 
 
-def load_page(ids: list[int]) -> list[Incident]:
-    """The incidents with these ids, in this order, with what a list shows, in one query."""
+def load_page(ids: list[int]) -> list[Ticket]:
+    """The incidents and tasks with these ids, in this order, with what a list shows (a task's
+    request item too), in two queries."""
     if not ids:
         return []
-    rows = {i.id: i for i in db.session.scalars(select(Incident).where(Incident.id.in_(ids)))}
+    tickets = with_polymorphic(Ticket, [Incident, CatalogTask])
+    query = select(tickets).where(tickets.id.in_(ids))
+    items = selectinload(tickets.CatalogTask.item)  # a task's row names its item
+    query = query.options(
+        items.lazyload("*"), items.joinedload(RequestItem.catalog_item).lazyload("*")
+    )
+    rows = {i.id: i for i in db.session.scalars(query)}
     return [rows[i] for i in ids if i in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from app.incidents import (
     permissions,  # noqa: F401  (registers the rules)
     services,
 )
-from app.incidents.filters import VIEWS, QueueFilterForm, load_page, queue_ids
+from app.incidents.filters import KINDS, VIEWS, QueueFilterForm, load_page, queue_ids
 from app.incidents.forms import (
     AgentOpenForm,
     AssignForm,
@@ -103,6 +103,7 @@ def console() -> ResponseReturnValue:
         "incidents/console.html",
         form=form,
         views=VIEWS,
+        kinds=KINDS,
         pagination=pagination,
         incidents=incidents,
         slas=slas,
@@ -421,16 +422,8 @@ def watchers(number: str) -> ResponseReturnValue:
 @bp.get("/<number>/attachments/<int:attachment_id>")
 @require("incidents.use")
 def attachment(number: str, attachment_id: int) -> ResponseReturnValue:
-    from flask import send_file
-
     incident = get_incident(number)
     found = pages.visible_attachment(incident, attachment_id)
     if found is None:
         raise NotFound("There is no such attachment on this incident.")
-    path = attachments.path_of(found)
-    if not path.exists():
-        current_app.logger.error("attachment file missing: %s", found.storage_key)
-        raise NotFound("The file of this attachment is missing; the service desk was told.")
-    return send_file(
-        path, mimetype=found.content_type, as_attachment=True, download_name=found.filename
-    )
+    return attachments.download(found)

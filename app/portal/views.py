@@ -11,7 +11,8 @@ from app.auth import groups as group_services
 from app.auth.models import Group, Role, User
 from app.extensions import db
 from app.incidents import stats
-from app.policy import signed_in
+from app.policy import can, signed_in
+from app.requests.portal_queries import portal_counts
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -41,4 +42,5 @@ def home() -> ResponseReturnValue:
         queue_counts=stats.queue_counts([g.id for g in my_queues + owned]),
         personal=stats.personal_counts(current_user),
         admin_counts=admin_counts,
+        requests=portal_counts(current_user) if can(current_user, "requests.order") else None,
     )

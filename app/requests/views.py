@@ -1,17 +1,186 @@
-"""The service catalog. Catalog items and requests arrive with the service request work."""
+"""The service catalog in the employee portal: browse and search, an item's page with its order
+form, the request being prepared (a cart kept in the session: item ids only, the answers are
+given on the cart's page), and the person and CI pickers' options.
+
+Each view parses, loads and authorizes, calls one service, commits, redirects. The employees'
+request pages are in ``request_views``, the approvers' in ``approval_views``; the catalog admin
+and the agents' task console add their routes to this blueprint from their own modules.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
 
-from app.auth import permissions  # noqa: F401  (registers portal.use)
+from app.auth import permissions as _auth_permissions  # noqa: F401  (registers portal.use)
+from app.errors import Forbidden, NotFound
+from app.extensions import db
 from app.policy import require
+from app.requests import permissions as _request_permissions  # noqa: F401  (registers rules)
+from app.requests import portal_queries, services
+from app.requests.forms import CartForm, OrderForm
+from app.requests.models import CatalogItem
+from app.requests.order_pages import (
+    blank_lines,
+    order_context,
+    place_order,
+    posted_lines,
+    prepare_order_form,
+)
+from app.requests.ordering import MAX_LINES
 
 bp = Blueprint("requests", __name__, template_folder="templates")
 
+CART = "request_cart"  # session key: the catalog item ids of the request being prepared
+
+
+def _orderable(item_id: int) -> CatalogItem:
+    """:raise NotFound: no such active item. :raise Forbidden: not open to the user."""
+    item = db.session.get(CatalogItem, item_id)
+    if item is None or not item.is_active or item.form is None:
+        raise NotFound("There is no such item in the catalog.")
+    if not services.may_order(current_user, item):
+        raise Forbidden(f"{item.name} is not open to you: ask your manager or the service desk.")
+    return item
+
+
+def cart_ids() -> list[int]:
+    raw = session.get(CART)
+    if not isinstance(raw, list):
+        return []
+    return [i for i in raw if isinstance(i, int)][:MAX_LINES]
+
+
+def _cart_items() -> list[CatalogItem]:
+    """The items of the cart still open to the user (others are dropped, with a message)."""
+    ids = cart_ids()
+    found = {
+        i.id: i for i in db.session.scalars(select(CatalogItem).where(CatalogItem.id.in_(ids)))
+    }
+    items = [found[i] for i in ids if i in found]
+    kept = [i for i in items if services.may_order(current_user, i)]
+    if len(kept) != len(ids):
+        flash("An item of your request is no longer available; it was removed.", "warning")
+        session[CART] = [i.id for i in kept]
+    return kept
+
 
 @bp.get("/catalog")
-@require("portal.use")
+@require("requests.order")
 def catalog() -> ResponseReturnValue:
-    return render_template("requests/catalog.html")
+    search = (request.args.get("q") or "").strip()[:200]
+    raw_category = request.args.get("category") or ""
+    category_id = int(raw_category) if raw_category.isdigit() and len(raw_category) < 10 else None
+    items = services.orderable_items(current_user, search=search, category_id=category_id)
+    groups: list[tuple[object, list[CatalogItem]]] = []
+    for item in items:
+        if not groups or groups[-1][0] is not item.category:
+            groups.append((item.category, []))
+        groups[-1][1].append(item)
+    return render_template(
+        "requests/catalog.html",
+        groups=groups,
+        search=search,
+        category_id=category_id,
+        categories=services.categories(),
+        cart_size=len(cart_ids()),
+        cart_form=CartForm(formdata=None),
+    )
+
+
+@bp.route("/catalog/<int:item_id>", methods=["GET", "POST"])
+@require("requests.order")
+def catalog_item(item_id: int) -> ResponseReturnValue:
+    """An item's description and its order form (this item alone, now)."""
+    item = _orderable(item_id)
+    form, status = OrderForm(), 200
+    if request.method == "GET":
+        lines = blank_lines([item])
+    else:
+        lines, status = posted_lines(only=item), 422
+        if form.validate_on_submit():
+            placed, status = place_order(lines, form)
+            if placed is not None:
+                return redirect(url_for("requests.detail", number=placed.number))
+    prepare_order_form(form)
+    context = order_context(lines, form)
+    return render_template(
+        "requests/item.html", item=item, cart_form=CartForm(formdata=None), **context
+    ), status
+
+
+@bp.post("/cart/add/<int:item_id>")
+@require("requests.order")
+def cart_add(item_id: int) -> ResponseReturnValue:
+    item = _orderable(item_id)
+    if CartForm().validate_on_submit():
+        ids = cart_ids()
+        if len(ids) >= MAX_LINES:
+            flash(f"A request holds at most {MAX_LINES} items: submit this one first.", "warning")
+        else:
+            session[CART] = [*ids, item.id]
+            flash(
+                f"{item.name} was added to your request ({len(ids) + 1} item"
+                f"{'s' if len(ids) else ''}). Add more, or review and submit it.",
+                "success",
+            )
+    return redirect(url_for("requests.catalog"))
+
+
+@bp.post("/cart/remove/<int:index>")
+@require("requests.order")
+def cart_remove(index: int) -> ResponseReturnValue:
+    ids = cart_ids()
+    if CartForm().validate_on_submit() and 0 <= index < len(ids):
+        del ids[index]
+        session[CART] = ids
+        flash("The item was removed from your request.", "success")
+    return redirect(url_for("requests.cart") if ids else url_for("requests.catalog"))
+
+
+@bp.route("/cart", methods=["GET", "POST"])
+@require("requests.order")
+def cart() -> ResponseReturnValue:
+    """The request being prepared: every item's form on one page, submitted as one request."""
+    form, status = OrderForm(), 200
+    if request.method == "GET":
+        lines = blank_lines(_cart_items())
+    else:
+        lines, status = posted_lines(), 422
+        if form.validate_on_submit():
+            placed, status = place_order(lines, form)
+            if placed is not None:
+                session.pop(CART, None)
+                return redirect(url_for("requests.detail", number=placed.number))
+    prepare_order_form(form)
+    return render_template(
+        "requests/order_cart.html", cart_form=CartForm(formdata=None), **order_context(lines, form)
+    ), status
+
+
+@bp.get("/people")
+@require("requests.order")
+def people_options() -> ResponseReturnValue:
+    """``<option>``s of the active people matching ``q`` (the person picker's search), after a
+    first option to choose explicitly: "Myself" for "who is it for?" (``me=1``)."""
+    text = (request.args.get("q") or "")[:200]
+    people = portal_queries.people_matching(text)
+    options = [(str(p.id), p.display_name, p.department or p.username) for p in people]
+    first = None
+    if request.args.get("me") == "1":
+        first = (str(current_user.id), f"Myself ({current_user.display_name})")
+    return render_template(
+        "requests/order_picker_options.html", options=options, q=text, first=first
+    )
+
+
+@bp.get("/cis")
+@require("requests.order")
+def ci_options() -> ResponseReturnValue:
+    """``<option>``s of the CIs (of ``ci_class``) matching ``q`` (the CI picker's search)."""
+    text = (request.args.get("q") or "")[:200]
+    cis = portal_queries.cis_matching(text, (request.args.get("ci_class") or "")[:60] or None)
+    options = [(str(c.id), c.name, c.ci_class.label) for c in cis]
+    return render_template("requests/order_picker_options.html", options=options, q=text)

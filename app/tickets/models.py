@@ -2,8 +2,9 @@
 
 ``Ticket`` is the base of a joined-table hierarchy: ``tickets`` holds what every ticket has
 (number, people, assignment, priority, milestones, version) and each kind adds its own table
-(``incidents`` now; request items and tasks later). The journal, watchers, attachments and
-domain events hang off ``tickets.id``, so one timeline serves every kind.
+(``incidents``, ``service_requests``, ``request_items``, ``catalog_tasks``). The journal,
+watchers, attachments and domain events hang off ``tickets.id``, so one timeline serves every
+kind.
 """
 
 from __future__ import annotations
@@ -32,6 +33,22 @@ from app.timeutils import utc_now
 
 class TicketKind(enum.StrEnum):
     INCIDENT = "incident"
+    REQUEST = "request"  # REQ: what an employee ordered together (a cart)
+    REQUEST_ITEM = "request_item"  # RITM: one catalog item of a request, with its approvals
+    CATALOG_TASK = "catalog_task"  # SCTASK: fulfilment work on a request item for one group
+
+    @property
+    def prefix(self) -> str:
+        """The number prefix of this kind's tickets."""
+        return TICKET_PREFIXES[self]
+
+
+TICKET_PREFIXES = {
+    TicketKind.INCIDENT: "INC",
+    TicketKind.REQUEST: "REQ",
+    TicketKind.REQUEST_ITEM: "RITM",
+    TicketKind.CATALOG_TASK: "SCTASK",
+}
 
 
 class Channel(enum.StrEnum):
@@ -75,6 +92,8 @@ class Ticket(TimestampMixin, db.Model):
         Index("ix_tickets_state_opened", "state", "opened_at"),
         # The queue's sort orders, so a page (even a deep one) is read from an index.
         Index("ix_tickets_kind_opened", "kind", "opened_at", "id"),
+        # The console lists several kinds together (incidents and catalog tasks) by opened.
+        Index("ix_tickets_opened_id_kind", "opened_at", "id", "kind"),
         Index("ix_tickets_priority_opened", "priority", "opened_at", "id"),
         Index("ix_tickets_opened_by_id", "opened_by_id"),
     )

@@ -1,0 +1,272 @@
+"""Catalog administration forms: input shape only (the catalog services check the rules).
+
+The three list editors (form variables, approval levels, fulfilment tasks) are a ``FieldList``
+of row sub-forms; rows are added, removed and moved with submit buttons (``op``), so they work
+without JavaScript. Each editor turns its rows into the JSON-like lists the services take, and
+back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.forms import MultiCheckboxField
+from app.requests.approval_rules import GroupRule, LevelKind
+from app.requests.models import Audience, Automation
+from app.requests.variables import MAX_VARIABLES, VariableType
+
+MAX_LEVELS = 10
+MAX_TASKS = 30
+
+
+# -- categories and item settings ---------------------------------------------------------------
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[DataRequired("Give the category a name."), Length(max=100)]
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    position = IntegerField(
+        "Position",
+        validators=[Optional(), NumberRange(min=-10_000, max=10_000)],
+        default=0,
+        description="Categories are listed by position, then by name.",
+    )
+
+
+class MoveForm(FlaskForm):
+    """Move a category one place up or down."""
+
+    direction = HiddenField(validators=[DataRequired()])
+
+
+class ItemForm(FlaskForm):
+    version = HiddenField()
+    name = StringField("Name", validators=[DataRequired("Give the item a name."), Length(max=150)])
+    short_description = StringField(
+        "Short description",
+        validators=[Optional(), Length(max=300)],
+        description="One line in the catalog list.",
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
+    category = SelectField("Category", validate_choice=False, default="")
+    audience = SelectField(
+        "Who may order it",
+        choices=[
+            SelectChoice(Audience.EVERYONE.value, "Everyone"),
+            SelectChoice(Audience.GROUPS.value, "Members of the groups below"),
+        ],
+        default=Audience.EVERYONE.value,
+    )
+    groups = MultiCheckboxField("Groups that may order it", validate_choice=False, default=())
+    delivery_days = IntegerField(
+        "Estimated delivery (business days)",
+        validators=[InputRequired("Give an estimate in business days.")],
+        default=5,
+    )
+    fulfilment_group = SelectField(
+        "Fulfilment group",
+        validate_choice=False,
+        default="",
+        description="The queue that works the item's tasks unless a task names another.",
+    )
+    service_owner = StringField(
+        "Service owner (username)",
+        validators=[Optional(), Length(max=150)],
+        description="Approves items whose policy asks the service owner.",
+    )
+    automation = SelectField(
+        "Automated fulfilment",
+        choices=[SelectChoice("", "None")] + [SelectChoice(a.value, a.label) for a in Automation],
+        default="",
+    )
+    automation_group = SelectField(
+        "Directory group",
+        validate_choice=False,
+        default="",
+        description="Empty: the form's “directory_group” choice names the group.",
+    )
+    is_active = BooleanField(
+        "Active (employees may order it)",
+        default=False,
+        description="Publish it once its form is ready.",
+    )
+
+
+# -- the list editors ---------------------------------------------------------------------------
+
+
+class VariableRow(Form):
+    name = StringField(
+        "Name", validators=[Length(max=40)], description="a–z, digits and _; stored with answers."
+    )
+    label = StringField("Label", validators=[Length(max=200)])
+    type = SelectField(
+        "Type",
+        choices=[SelectChoice(t.value, t.label) for t in VariableType],
+        default=VariableType.TEXT.value,
+    )
+    required = BooleanField("Required")
+    help = StringField("Help text", validators=[Length(max=1000)])
+    choices = TextAreaField(
+        "Choices", validators=[Length(max=20_000)], description="One a line (choice types)."
+    )
+    minimum = StringField(
+        "Minimum", validators=[Length(max=40)], description="Number or YYYY-MM-DD date."
+    )
+    maximum = StringField("Maximum", validators=[Length(max=40)])
+    max_length = StringField("Maximum length", validators=[Length(max=10)], description="Text.")
+    pattern = StringField(
+        "Pattern", validators=[Length(max=200)], description="A regular expression (short text)."
+    )
+    ci_class = SelectField("CI class", default="", description="Configuration item variables.")
+
+
+class FormBuilderForm(FlaskForm):
+    number = HiddenField()  # the form version the editor started from
+    variables = FieldList(FormField(VariableRow), max_entries=MAX_VARIABLES)
+
+
+class LevelRow(Form):
+    kind = SelectField(
+        "Who approves",
+        choices=[SelectChoice(k.value, k.label) for k in LevelKind],
+        default=LevelKind.MANAGER.value,
+    )
+    group = SelectField("Group", validate_choice=False, default="")
+    rule = SelectField(
+        "Rule",
+        choices=[SelectChoice(r.value, r.label) for r in GroupRule],
+        default=GroupRule.ANYONE.value,
+    )
+
+
+class PolicyForm(FlaskForm):
+    version = HiddenField()
+    levels = FieldList(FormField(LevelRow), max_entries=MAX_LEVELS)
+
+
+class TaskRow(Form):
+    stage = StringField("Stage", validators=[Length(max=10)], default="1")
+    name = StringField("Task", validators=[Length(max=200)])
+    group = SelectField("Group", validate_choice=False, default="")
+    description = TextAreaField("Instructions", validators=[Length(max=4000)])
+
+
+class TemplateForm(FlaskForm):
+    version = HiddenField()
+    tasks = FieldList(FormField(TaskRow), max_entries=MAX_TASKS)
+
+
+# -- rows <-> the services' lists ---------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def variable_rows(definitions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """A stored form's variables as editor rows."""
+    return [
+        {
+            "name": _text(d.get("name")),
+            "label": _text(d.get("label")),
+            "type": _text(d.get("type")),
+            "required": bool(d.get("required")),
+            "help": _text(d.get("help")),
+            "choices": "\n".join(str(c) for c in d.get("choices") or ()),
+            **{k: _text(d.get(k)) for k in ("minimum", "maximum", "max_length", "pattern")},
+            "ci_class": _text(d.get("ci_class")),
+        }
+        for d in definitions
+    ]
+
+
+def variable_definitions(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Editor rows as the definitions ``save_form`` takes (text trimmed; empty means unset)."""
+    keys = ("name", "label", "type", "help", "choices", "minimum", "maximum", "max_length")
+    return [
+        {k: _text(r.get(k)).strip() for k in keys}
+        | {"required": bool(r.get("required")), "pattern": _text(r.get("pattern"))}
+        | {"ci_class": _text(r.get("ci_class")).strip()}
+        for r in rows
+    ]
+
+
+def level_rows(policy: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": _text(level.get("kind")),
+            "group": _text(level.get("group_id")),
+            "rule": _text(level.get("rule") or GroupRule.ANYONE.value),
+        }
+        for level in policy
+    ]
+
+
+def policy_levels(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"kind": _text(r.get("kind")), "group_id": _text(r.get("group")) or None}
+        | {"rule": _text(r.get("rule"))}
+        for r in rows
+    ]
+
+
+def task_rows(template: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "stage": _text(t.get("stage")),
+            "name": _text(t.get("name")),
+            "group": _text(t.get("group_id")),
+            "description": _text(t.get("description")),
+        }
+        for t in template
+    ]
+
+
+def template_tasks(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "stage": _text(r.get("stage")).strip(),
+            "name": _text(r.get("name")),
+            "group_id": _text(r.get("group")) or None,
+            "description": _text(r.get("description")),
+        }
+        for r in rows
+    ]
+
+
+def apply_row_op(op: str, rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The rows after ``op``: ``add`` (a blank row, up to ``limit``), ``remove-3``, ``up-3`` or
+    ``down-3``; an unknown operation or position leaves them as they are."""
+    action, _, where = op.partition("-")
+    if action == "add":
+        return rows + [{}] if len(rows) < limit else rows
+    index = int(where) if where.isdigit() and len(where) < 4 else -1
+    if action not in ("remove", "up", "down") or not 0 <= index < len(rows):
+        return rows
+    rows = list(rows)
+    if action == "remove":
+        del rows[index]
+    else:
+        other = index - 1 if action == "up" else index + 1
+        if 0 <= other < len(rows):
+            rows[index], rows[other] = rows[other], rows[index]
+    return rows

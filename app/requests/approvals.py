@@ -1,0 +1,364 @@
+"""Approvals: routing each level of an item's plan to people, decisions (by the approver or
+their delegate), the outcome of a level by its rule, and reminders.
+
+Domain events on the request item: ``approval_requested``, ``approval_decided``,
+``approval_reminded`` (and ``state_changed`` when a rejection closes the item). Services flush;
+the caller commits. A decision touches the item's row, so two decisions on one item at the same
+moment cannot both pass (the second gets a 409).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from app.auth.groups import members_by_group
+from app.auth.models import User
+from app.errors import Conflict, Forbidden, check_version
+from app.extensions import db
+from app.requests import approval_rules as rules
+from app.requests.common import administrators, clean_text, note
+from app.requests.fulfilment import begin_fulfilment, close_item
+from app.requests.models import Approval, ApprovalDelegation, RequestItem
+from app.requests.states import ApprovalState, CloseCode, ItemState
+from app.sla.calendar import BusinessCalendar
+from app.tickets import services as tickets
+from app.timeutils import utc_now
+
+FALLBACK_WORDS = {
+    rules.Fallback.NO_MANAGER: "{person} has no manager in the directory",
+    rules.Fallback.NO_MANAGERS_MANAGER: "{person}'s manager has no manager in the directory",
+    rules.Fallback.NO_SERVICE_OWNER: "the item has no active service owner",
+    rules.Fallback.EMPTY_GROUP: "the approving group has no active members",
+    rules.Fallback.SELF: "{person} cannot approve their own request",
+}
+ROUTED_WORDS = {
+    rules.RoutedTo.FULFILMENT_MANAGER: "the manager of {group}",
+    rules.RoutedTo.FULFILMENT_GROUP: "the members of {group} (any one of them decides)",
+    rules.RoutedTo.ADMINISTRATORS: "the administrators (any one of them decides)",
+}
+
+
+def levels_of(item: RequestItem) -> list[rules.Level]:
+    """The item's approval plan as levels (a snapshot checked when the catalog item was saved;
+    a group deleted since then simply has no members)."""
+    return [
+        rules.Level(
+            rules.LevelKind(level["kind"]),
+            level.get("group_id"),
+            rules.GroupRule(level.get("rule") or rules.GroupRule.ANYONE.value),
+        )
+        for level in item.approval_plan or ()
+        if level.get("kind") != rules.LevelKind.NONE
+    ]
+
+
+def _active_id(user: User | None) -> int | None:
+    return user.id if user is not None and user.is_active else None
+
+
+def directory_facts(item: RequestItem, level: rules.Level) -> rules.Directory:
+    """What routing needs, read from the directory's people and groups."""
+    person: User = item.caller
+    manager = person.manager if person.manager is not None and person.manager.is_active else None
+    fulfilment = item.catalog_item.fulfilment_group
+    group_ids = [g for g in (level.group_id, fulfilment.id) if g is not None]
+    members = {gid: [u.id for u in users] for gid, users in members_by_group(group_ids).items()}
+    return rules.Directory(
+        requested_for=person.id,
+        manager=_active_id(manager),
+        managers_manager=_active_id(manager.manager) if manager else None,
+        service_owner=_active_id(item.catalog_item.service_owner),
+        group_members={level.group_id: members.get(level.group_id, [])} if level.group_id else {},
+        fulfilment_manager=_active_id(fulfilment.manager),
+        fulfilment_members=members.get(fulfilment.id, []),
+        administrators=administrators(),
+    )
+
+
+def _routing_note(item: RequestItem, routing: rules.Routing) -> str | None:
+    if routing.fallback is None:
+        return None
+    why = FALLBACK_WORDS[routing.fallback].format(person=item.caller.display_name)
+    to = ROUTED_WORDS.get(routing.to, "").format(group=item.catalog_item.fulfilment_group.name)
+    if routing.to == rules.RoutedTo.FULFILMENT_MANAGER:
+        manager = item.catalog_item.fulfilment_group.manager
+        to = f"{to}, {manager.display_name}" if manager else to
+    return f"{why[0].upper()}{why[1:]}, so the approval goes to {to}."
+
+
+def open_level(item: RequestItem, index: int, actor: Any, now: datetime) -> list[Approval]:
+    """Ask the approvers of level ``index``.
+
+    :raise Conflict: nobody at all could approve (no active administrator either).
+    """
+    routing = rules.route(levels_of(item)[index], directory_facts(item, levels_of(item)[index]))
+    if not routing.approvers:
+        raise Conflict(
+            f"Nobody can approve {item.catalog_item.name}: the directory names no approver and "
+            "there is no active administrator. Nothing was saved."
+        )
+    reason = _routing_note(item, routing)
+    reason = reason[:450] if reason else None
+    rows = [
+        Approval(
+            item=item,
+            level=index,
+            approver_id=uid,
+            rule=routing.rule,
+            note=reason,
+            requested_at=now,
+            state=ApprovalState.REQUESTED,
+        )
+        for uid in routing.approvers
+    ]
+    db.session.add_all(rows)
+    item.approval_level = index
+    item.approval_state = ApprovalState.REQUESTED
+    db.session.flush()
+    names = ", ".join(r.approver.display_name for r in rows)
+    body = f"Approval (level {index + 1}) asked of {names}." + (f" {reason}" if reason else "")
+    note(item, actor, body, now, approval=[None, names])
+    for row in rows:
+        tickets.record_event(
+            item,
+            "approval_requested",
+            actor,
+            at=now,
+            approval_id=row.id,
+            approver_id=row.approver_id,
+            level=index,
+            fallback=routing.fallback,
+        )
+    return rows
+
+
+def start_approvals(item: RequestItem, actor: Any, now: datetime) -> None:
+    """After ordering: ask the first level, or go straight to fulfilment without a policy."""
+    if levels_of(item):
+        open_level(item, 0, actor, now)
+    else:
+        item.approval_state = ApprovalState.NOT_REQUIRED
+        begin_fulfilment(item, actor, now)
+
+
+# -- delegation -----------------------------------------------------------------------------
+
+
+# Approvals that wait for a decision now (with ``RequestItem`` joined): requested, on the
+# level the item waits at, of an item still waiting for approval.
+WAITING = (
+    Approval.state == ApprovalState.REQUESTED,
+    RequestItem.state == ItemState.PENDING_APPROVAL,
+    RequestItem.approval_level == Approval.level,
+)
+
+
+def _delegators_of(user_id: int, now: datetime) -> Any:
+    return select(ApprovalDelegation.delegator_id).where(
+        ApprovalDelegation.delegate_id == user_id,
+        ApprovalDelegation.starts_at <= now,
+        ApprovalDelegation.ends_at > now,
+    )
+
+
+def may_decide(user: Any, approval: Approval, now: datetime | None = None) -> bool:
+    """The approver, or their delegate during the delegation's period."""
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    if user.id == approval.approver_id:
+        return True
+    now = now or utc_now()
+    return approval.approver_id in set(db.session.scalars(_delegators_of(user.id, now)))
+
+
+def waiting_for(user: User, now: datetime | None = None) -> list[Approval]:
+    """Approvals that wait for ``user``'s decision, their own and their delegators', oldest
+    first (only the current level of items still waiting for approval)."""
+    now = now or utc_now()
+    return list(
+        db.session.scalars(
+            select(Approval)
+            .join(RequestItem, RequestItem.id == Approval.item_id)
+            .where(
+                *WAITING,
+                or_(
+                    Approval.approver_id == user.id,
+                    Approval.approver_id.in_(_delegators_of(user.id, now)),
+                ),
+            )
+            .order_by(Approval.requested_at, Approval.id)
+        )
+    )
+
+
+# -- decisions ------------------------------------------------------------------------------
+
+
+def _refuse_closed(approval: Approval) -> None:
+    item = approval.item
+    if item.state == ItemState.CANCELED:
+        raise Conflict(f"{item.number} was canceled: there is nothing left to approve.")
+    if approval.state in (ApprovalState.APPROVED, ApprovalState.REJECTED):
+        who = approval.decided_by.display_name if approval.decided_by else "someone"
+        raise Conflict(f"This approval was already decided: {approval.state.value} by {who}.")
+    if (
+        approval.state != ApprovalState.REQUESTED
+        or item.state != ItemState.PENDING_APPROVAL
+        or item.approval_level != approval.level
+    ):
+        raise Conflict(f"{item.number} no longer waits for this approval.")
+
+
+def decide(
+    approval: Approval,
+    *,
+    actor: User,
+    approve: bool,
+    comment: str = "",
+    expected_version: Any = None,
+    now: datetime | None = None,
+) -> rules.Outcome:
+    """Approve or reject, as the approver or their delegate (the record says "on behalf of");
+    returns the level's outcome. An approved level asks the next one or starts fulfilment; a
+    rejected one closes the item with the reason shown to the requester.
+
+    :raise Forbidden: ``actor`` is neither the approver nor their delegate now.
+    :raise Conflict: already decided, no longer needed, or the request was canceled; a stale
+        ``expected_version``.
+    :raise Invalid: a rejection without a reason, or an oversized comment.
+    """
+    now = now or utc_now()
+    if not may_decide(actor, approval, now):
+        raise Forbidden(
+            f"Only {approval.approver.display_name} (or their delegate) can decide this approval."
+        )
+    _refuse_closed(approval)
+    check_version(approval, expected_version, "This approval")
+    text = clean_text("comment", comment, required=not approve, limit=4000)
+    item = approval.item
+    approval.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
+    approval.decided_at, approval.decided_by_id, approval.comment = now, actor.id, text or None
+    item.updated_at = now  # bumps the item's version: concurrent decisions cannot both pass
+    who = actor.display_name
+    if actor.id != approval.approver_id:
+        who = f"{who} on behalf of {approval.approver.display_name}"
+    verdict = "Approved" if approve else "Rejected"
+    note(
+        item,
+        actor,
+        f"{verdict} by {who}." + (f" {text}" if text else ""),
+        now,
+        approval=[ApprovalState.REQUESTED.value, approval.state.value],
+    )
+    tickets.record_event(
+        item,
+        "approval_decided",
+        actor,
+        at=now,
+        approval_id=approval.id,
+        approver_id=approval.approver_id,
+        decided_by_id=actor.id,
+        verdict=approval.state.value,
+        level=approval.level,
+    )
+    db.session.flush()
+    return _settle_level(item, approval.level, approval.rule, actor, now)
+
+
+def _settle_level(
+    item: RequestItem, level: int, rule: rules.GroupRule, actor: Any, now: datetime
+) -> rules.Outcome:
+    rows = [a for a in item.approvals if a.level == level]
+    decided = sorted(
+        (a for a in rows if a.decided_at is not None), key=lambda a: (a.decided_at, a.id)
+    )
+    outcome = rules.level_outcome(rule, len(rows), [rules.Verdict(a.state.value) for a in decided])
+    if outcome == rules.Outcome.PENDING:
+        return outcome
+    for row in rows:
+        if row.state == ApprovalState.REQUESTED:
+            row.state = ApprovalState.CANCELED
+            row.note = f"{row.note or ''} No longer needed: the level was decided.".strip()[:500]
+    if outcome == rules.Outcome.REJECTED:
+        item.approval_state, item.approval_level = ApprovalState.REJECTED, None
+        reasons = "; ".join(
+            f"{a.comment}" if len(decided) == 1 else f"{a.approver.display_name}: {a.comment}"
+            for a in decided
+            if a.state == ApprovalState.REJECTED and a.comment
+        )
+        close_item(item, CloseCode.REJECTED, actor, now, notes=reasons or "No reason given.")
+    elif level + 1 < len(levels_of(item)):
+        open_level(item, level + 1, actor, now)
+    else:
+        item.approval_state, item.approval_level = ApprovalState.APPROVED, None
+        begin_fulfilment(item, actor, now)
+    db.session.flush()
+    return outcome
+
+
+def cancel_pending(item: RequestItem) -> int:
+    """Mark the item's open approvals canceled (the item is being canceled)."""
+    count = 0
+    for row in item.approvals:
+        if row.state == ApprovalState.REQUESTED:
+            row.state = ApprovalState.CANCELED
+            count += 1
+    if item.approval_state == ApprovalState.REQUESTED:
+        item.approval_state, item.approval_level = ApprovalState.CANCELED, None
+    return count
+
+
+# -- reminders ------------------------------------------------------------------------------
+
+
+def remind_pending(
+    *, now: datetime, delay: timedelta, calendar: BusinessCalendar
+) -> list[Approval]:
+    """Re-notify approvals pending longer than ``delay`` of business time: once per period of
+    ``delay`` (periods missed while the job did not run give one reminder, not several).
+    Records ``approval_reminded`` on the item; returns the approvals reminded. Running it
+    twice at the same moment reminds nobody the second time.
+
+    :raise ValueError: ``delay`` is not positive.
+    """
+    if delay <= timedelta(0):
+        raise ValueError("the reminder delay must be positive")
+    due = db.session.scalars(
+        select(Approval)
+        .join(RequestItem, RequestItem.id == Approval.item_id)
+        .where(*WAITING, Approval.requested_at <= now - delay)
+        .order_by(Approval.id)
+    ).all()
+    reminded = []
+    for approval in due:
+        periods = math.floor(calendar.business_time(approval.requested_at, now) / delay)
+        if periods <= approval.reminders_sent:
+            continue
+        approval.reminders_sent, approval.last_reminded_at = periods, now
+        tickets.record_event(
+            approval.item,
+            "approval_reminded",
+            None,
+            at=now,
+            approval_id=approval.id,
+            approver_id=approval.approver_id,
+            reminder=periods,
+        )
+        reminded.append(approval)
+    db.session.flush()
+    return reminded
+
+
+def approver_names(item: RequestItem) -> list[str]:
+    """Who the item waits for now (for the requester's view)."""
+    if item.state != ItemState.PENDING_APPROVAL:
+        return []
+    return [
+        a.approver.display_name
+        for a in item.approvals
+        if a.level == item.approval_level and a.state == ApprovalState.REQUESTED
+    ]

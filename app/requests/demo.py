@@ -1,0 +1,337 @@
+"""The demo service catalog and a few demo requests, loaded idempotently.
+
+Items are matched by name and left alone when they exist; demo requests are added only when
+the desk has no request yet. Everything goes through the catalog, ordering, approval and task
+services, so the demo obeys the same rules as the UI (and shows them: a manager's approval
+waiting, a rejection with its reason, a directory change that fell back to a person because
+the demo has no directory to write to, a delivered upgrade).
+
+The catalog lives here rather than in ``demo/`` because its groups and people are looked up by
+name and its checks are the catalog services' own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.auth.models import Group, User
+from app.extensions import db
+from app.requests import catalog
+from app.requests.models import CatalogCategory, CatalogItem, ServiceRequest
+from app.requests.states import TaskState
+
+CATEGORIES = [
+    ("Accounts and access", "Accounts, directory groups, VPN and mailboxes.", 1),
+    ("Software", "Installing and upgrading software on your computer.", 2),
+    ("Hardware", "Laptops and accessories.", 3),
+]
+# Directory groups come from the directory sync; the demo has no directory, so the automatic
+# change falls back to a person (the point of the demo's "access" request).
+ACCESS_GROUPS = ("Finance share", "Wiki editors")
+SOFTWARE = ("7-Zip", "Visual Studio Code", "Zoom Workplace", "Adobe Acrobat Reader")
+
+ITEMS: list[dict[str, Any]] = [
+    {
+        "name": "New employee account",
+        "category": "Accounts and access",
+        "short_description": "Directory account, mailbox and laptop for someone joining.",
+        "group": "Identity & Access",
+        "delivery_days": 5,
+        "approval_policy": [{"kind": "manager"}],
+        "task_template": [
+            {"stage": 1, "name": "Create the directory account"},
+            {"stage": 2, "name": "Create the mailbox", "group": "Infrastructure"},
+            {"stage": 2, "name": "Prepare the laptop", "group": "Service Desk"},
+        ],
+        "variables": [
+            {
+                "name": "full_name",
+                "label": "Full name",
+                "type": "text",
+                "required": True,
+                "max_length": 120,
+            },
+            {"name": "start_date", "label": "Start date", "type": "date", "required": True},
+            {"name": "manager", "label": "Their manager", "type": "person", "required": True},
+            {"name": "needs_laptop", "label": "Needs a laptop", "type": "checkbox"},
+        ],
+    },
+    {
+        "name": "Access to a directory group",
+        "category": "Accounts and access",
+        "short_description": "Join a directory group (shares, wiki, tools); done automatically.",
+        "group": "Identity & Access",
+        "delivery_days": 1,
+        "approval_policy": [{"kind": "manager"}],
+        "automation": "directory_group",
+        "variables": [
+            {
+                "name": "directory_group",
+                "label": "Group",
+                "type": "choice",
+                "required": True,
+                "choices": list(ACCESS_GROUPS),
+            },
+            {"name": "reason", "label": "Why you need it", "type": "long_text", "required": True},
+        ],
+    },
+    {
+        "name": "VPN access",
+        "category": "Accounts and access",
+        "short_description": "Remote access to the company network.",
+        "group": "Network",
+        "delivery_days": 1,
+        "approval_policy": [{"kind": "manager"}],
+        "task_template": [{"stage": 1, "name": "Enable the VPN profile"}],
+        "variables": [
+            {"name": "until", "label": "Needed until", "type": "date"},
+            {"name": "reason", "label": "Why", "type": "long_text", "required": True},
+        ],
+    },
+    {
+        "name": "Shared mailbox",
+        "category": "Accounts and access",
+        "short_description": "A mailbox a team shares (support@, orders@…).",
+        "group": "Infrastructure",
+        "delivery_days": 3,
+        "approval_policy": [
+            {"kind": "manager"},
+            {"kind": "group", "group": "IT Leadership", "rule": "first_response"},
+        ],
+        "task_template": [{"stage": 1, "name": "Create the shared mailbox"}],
+        "variables": [
+            {
+                "name": "address",
+                "label": "Address (before the @)",
+                "type": "text",
+                "required": True,
+                "max_length": 40,
+                "pattern": "[a-z][a-z0-9.-]{1,39}",
+            },
+            {"name": "owner", "label": "Owner", "type": "person", "required": True},
+            {"name": "members", "label": "Members", "type": "long_text"},
+        ],
+    },
+    {
+        "name": "Software installation",
+        "category": "Software",
+        "short_description": "Install approved software on your computer.",
+        "group": "Applications",
+        "delivery_days": 2,
+        "approval_policy": [{"kind": "manager"}],
+        "task_template": [{"stage": 1, "name": "Install the software"}],
+        "variables": [
+            {
+                "name": "software",
+                "label": "Which software",
+                "type": "ci",
+                "required": True,
+                "ci_class": "software",
+            },
+            {"name": "reason", "label": "What you need it for", "type": "long_text"},
+        ],
+    },
+    {
+        "name": "Software upgrade",
+        "category": "Software",
+        "short_description": "Move installed software to a newer version.",
+        "group": "Applications",
+        "delivery_days": 2,
+        "task_template": [{"stage": 1, "name": "Upgrade the software"}],
+        "variables": [
+            {
+                "name": "software",
+                "label": "Which software",
+                "type": "ci",
+                "required": True,
+                "ci_class": "software",
+            },
+            {"name": "version", "label": "Version wanted", "type": "text", "max_length": 40},
+        ],
+    },
+    {
+        "name": "Laptop replacement",
+        "category": "Hardware",
+        "short_description": "A new laptop when yours is broken, lost or too old.",
+        "group": "Service Desk",
+        "delivery_days": 7,
+        "approval_policy": [
+            {"kind": "manager"},
+            {"kind": "group", "group": "IT Leadership", "rule": "anyone"},
+        ],
+        "task_template": [
+            {"stage": 1, "name": "Order the laptop"},
+            {"stage": 2, "name": "Set up and hand over the laptop"},
+        ],
+        "variables": [
+            {
+                "name": "model",
+                "label": "Model",
+                "type": "choice",
+                "required": True,
+                "choices": ["14-inch standard", "16-inch performance"],
+            },
+            {
+                "name": "reason",
+                "label": "Reason",
+                "type": "choice",
+                "required": True,
+                "choices": ["Broken", "Lost or stolen", "Older than four years"],
+            },
+            {
+                "name": "asset_tag",
+                "label": "Current asset tag",
+                "type": "text",
+                "pattern": "KF-\\d{5}",
+                "help": "On the sticker under the laptop, e.g. KF-01234.",
+            },
+            {"name": "photo", "label": "Photo of the damage", "type": "attachment"},
+        ],
+    },
+]
+
+
+@dataclass
+class RequestsDemoReport:
+    items_added: int = 0
+    requests_added: int = 0
+
+
+def _software_cis() -> None:
+    from app.cmdb import services as cmdb
+    from app.cmdb.models import CIClass, ConfigurationItem
+
+    software = db.session.scalar(select(CIClass).where(CIClass.name == "software"))
+    if software is None:
+        return
+    have = set(db.session.scalars(select(ConfigurationItem.name)))
+    for name in SOFTWARE:
+        if name not in have:
+            cmdb.create_ci(actor=None, ci_class=software, name=name)
+
+
+def load_catalog() -> RequestsDemoReport:
+    """Create the demo categories and items that do not exist yet (flushes only)."""
+    report = RequestsDemoReport()
+    groups = {g.name: g for g in db.session.scalars(select(Group)).unique()}
+    if not {"Identity & Access", "Service Desk"} <= set(groups):
+        return report  # the demo organisation is not there
+    _software_cis()
+    categories = {c.name: c for c in db.session.scalars(select(CatalogCategory))}
+    for name, description, position in CATEGORIES:
+        if name not in categories:
+            categories[name] = catalog.save_category(
+                None, actor=None, name=name, description=description, position=position
+            )
+    existing = set(db.session.scalars(select(CatalogItem.name)))
+    owner = db.session.scalar(select(User).where(User.username == "owner"))
+    for spec in ITEMS:
+        if spec["name"] in existing:
+            continue
+        levels = [
+            {k: v for k, v in level.items() if k != "group"}
+            | ({"group_id": groups[level["group"]].id} if "group" in level else {})
+            for level in spec.get("approval_policy", [])
+        ]
+        tasks = [
+            {k: v for k, v in task.items() if k != "group"}
+            | ({"group_id": groups[task["group"]].id} if "group" in task else {})
+            for task in spec.get("task_template", [])
+        ]
+        catalog.create_item(
+            actor=None,
+            name=spec["name"],
+            short_description=spec["short_description"],
+            category_id=categories[spec["category"]].id,
+            fulfilment_group_id=groups[spec["group"]].id,
+            delivery_days=spec["delivery_days"],
+            service_owner_id=owner.id if owner else None,
+            approval_policy=levels,
+            task_template=tasks,
+            automation=spec.get("automation"),
+            variables=spec["variables"],
+        )
+        report.items_added += 1
+    return report
+
+
+def load_requests(now: datetime) -> int:
+    """A few requests in various states, when the desk has none yet; returns how many."""
+    from app.requests import approvals, fulfilment
+    from app.requests.ordering import OrderLine, order
+
+    if db.session.scalar(select(func.count()).select_from(ServiceRequest)):
+        return 0
+    people = {u.username: u for u in db.session.scalars(select(User))}
+    items = {i.name: i for i in db.session.scalars(select(CatalogItem))}
+    if not {"employee", "agent"} <= set(people) or len(items) < len(ITEMS):
+        return 0
+    emma, agent = people["employee"], people["agent"]
+    software = _first_software()
+
+    def place(name: str, answers: dict[str, Any], days_ago: float, who: User = emma) -> Any:
+        request = order(
+            orderer=who,
+            requested_for=who,
+            lines=[OrderLine(items[name], answers)],
+            now=now - timedelta(days=days_ago),
+        )
+        return request.items[0]
+
+    def decide(item: Any, approve: bool, comment: str, days_ago: float) -> None:
+        for approval in list(item.approvals):
+            if approval.state == "requested" and approval.level == item.approval_level:
+                approvals.decide(
+                    approval,
+                    actor=approval.approver,
+                    approve=approve,
+                    comment=comment,
+                    now=now - timedelta(days=days_ago),
+                )
+                return
+
+    place(
+        "Laptop replacement",
+        {"model": "14-inch standard", "reason": "Broken", "asset_tag": "KF-01234"},
+        1,
+    )
+    access = place(
+        "Access to a directory group",
+        {"directory_group": "Wiki editors", "reason": "I edit the events pages."},
+        3,
+    )
+    decide(access, True, "Fine for me.", 2.9)
+    place("VPN access", {"reason": "Working from home on Fridays."}, 0.5)
+    mailbox = place("Shared mailbox", {"address": "events", "owner": str(emma.id)}, 6)
+    decide(mailbox, False, "Use the marketing@ mailbox we already have.", 5)
+    if software is not None:
+        upgrade = place("Software upgrade", {"software": str(software.id), "version": "latest"}, 8)
+        for task in upgrade.tasks:
+            fulfilment.change_task_state(
+                task, TaskState.IN_PROGRESS, actor=agent, now=now - timedelta(days=7.5)
+            )
+            fulfilment.change_task_state(
+                task,
+                TaskState.CLOSED,
+                actor=agent,
+                close_code="complete",
+                now=now - timedelta(days=7),
+            )
+        install = place("Software installation", {"software": str(software.id)}, 2)
+        decide(install, True, "", 1.5)
+    return db.session.scalar(select(func.count()).select_from(ServiceRequest)) or 0
+
+
+def _first_software() -> Any:
+    from app.cmdb.models import CIClass, ConfigurationItem
+
+    return db.session.scalar(
+        select(ConfigurationItem)
+        .join(CIClass, CIClass.id == ConfigurationItem.class_id)
+        .where(CIClass.name == "software")
+        .order_by(ConfigurationItem.name)
+    )

@@ -1,0 +1,63 @@
+"""The service request API in one place, for views, the CLI, jobs and tests.
+
+Every function flushes and never commits (the caller commits once) and raises the project's
+errors: ``Invalid`` (422, per field), ``Forbidden`` (403), ``Conflict`` (409), ``NotFound``.
+The modules behind it: ``catalog`` (items, forms, who may order), ``ordering`` (order,
+cancel), ``approvals`` (routing, decisions, reminders), ``delegation``, ``fulfilment`` (tasks,
+stages, automation, replies), ``status`` (the requester's words).
+"""
+
+from __future__ import annotations
+
+from app.requests.approvals import decide, may_decide, remind_pending, waiting_for
+from app.requests.catalog import (
+    categories,
+    create_item,
+    form_of,
+    may_order,
+    orderable_items,
+    save_category,
+    save_form,
+    update_item,
+)
+from app.requests.delegation import (
+    active_delegate,
+    add_delegation,
+    delegations_of,
+    end_delegation,
+)
+from app.requests.fulfilment import assign_task, change_task_state, comment
+from app.requests.ordering import OrderLine, cancel_item, cancel_request, check_line, order
+from app.requests.status import ItemView, answers_of, item_status, my_requests, request_view
+
+__all__ = [
+    "ItemView",
+    "OrderLine",
+    "active_delegate",
+    "add_delegation",
+    "answers_of",
+    "assign_task",
+    "cancel_item",
+    "cancel_request",
+    "categories",
+    "change_task_state",
+    "check_line",
+    "comment",
+    "create_item",
+    "decide",
+    "delegations_of",
+    "end_delegation",
+    "form_of",
+    "item_status",
+    "may_decide",
+    "may_order",
+    "my_requests",
+    "order",
+    "orderable_items",
+    "remind_pending",
+    "request_view",
+    "save_category",
+    "save_form",
+    "update_item",
+    "waiting_for",
+]

@@ -1,0 +1,106 @@
+"""What the requester reads: each item's state in plain words, its answers, and the lists of
+one's requests and the approvals waiting for one. Reads only; no writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.requests import variables
+from app.requests.approval_rules import GroupRule
+from app.requests.catalog import form_of
+from app.requests.models import Approval, RequestItem, ServiceRequest
+from app.requests.permissions import visible_requests
+from app.requests.states import ApprovalState, CloseCode, ItemState
+
+MANY = 3  # more approvers than this are summed up ("Ann Smith, Bob Jones and 4 others")
+
+
+def _names(names: list[str], joiner: str) -> str:
+    if len(names) > MANY:
+        return f"{', '.join(names[:2])} and {len(names) - 2} others"
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {joiner} {names[-1]}"
+
+
+def item_status(item: RequestItem) -> str:
+    """The item's state in plain words: "Waiting for approval by Ann Smith", "In progress",
+    "Delivered", "Rejected: <reason>", "Canceled", "Closed without delivery"."""
+    state = ItemState(item.state)
+    if state == ItemState.PENDING_APPROVAL:
+        waiting = [
+            a
+            for a in item.approvals
+            if a.level == item.approval_level and a.state == ApprovalState.REQUESTED
+        ]
+        if not waiting:
+            return "Waiting for approval"
+        joiner = "and" if waiting[0].rule == GroupRule.EVERYONE else "or"
+        return (
+            f"Waiting for approval by {_names([a.approver.display_name for a in waiting], joiner)}"
+        )
+    if state == ItemState.IN_PROGRESS:
+        return "In progress"
+    if state == ItemState.CANCELED:
+        return "Canceled"
+    if item.close_code == CloseCode.COMPLETE:
+        return "Delivered"
+    if item.close_code == CloseCode.REJECTED:
+        return f"Rejected: {item.close_notes or 'no reason given'}"
+    return "Closed without delivery" + (f": {item.close_notes}" if item.close_notes else "")
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One item as its requester sees it."""
+
+    item: RequestItem
+    status: str
+    answers: list[tuple[str, str]]
+    can_cancel: bool
+
+
+def answers_of(item: RequestItem) -> list[tuple[str, str]]:
+    """``(label, text)`` of the item's answers, read with the form version it was ordered
+    with (so a later change of the form never hides or garbles them)."""
+    return variables.describe_answers(form_of(item.form_version), item.answers or {})
+
+
+def request_view(request: ServiceRequest) -> list[ItemView]:
+    """Every item of a request, with its state in plain words and its answers (a constant
+    number of queries whatever the number of items)."""
+    items = list(
+        db.session.scalars(
+            select(RequestItem)
+            .where(RequestItem.request_id == request.id)
+            .options(
+                selectinload(RequestItem.approvals).joinedload(Approval.approver),
+                selectinload(RequestItem.form_version),
+            )
+            .order_by(RequestItem.id)
+        )
+    )
+    return [
+        ItemView(i, item_status(i), answers_of(i), i.state == ItemState.PENDING_APPROVAL)
+        for i in items
+    ]
+
+
+def my_requests(user: Any, *, open_only: bool = False, limit: int = 100) -> list[ServiceRequest]:
+    """The requests ``user`` ordered or that are for them (newest first), with their items."""
+    query = visible_requests(user, select(ServiceRequest), own_only=True)
+    if open_only:
+        query = query.where(ServiceRequest.state == "open")
+    query = query.options(
+        selectinload(ServiceRequest.items)
+        .selectinload(RequestItem.approvals)
+        .joinedload(Approval.approver)
+    )
+    return list(
+        db.session.scalars(query.order_by(ServiceRequest.opened_at.desc()).limit(limit)).unique()
+    )

@@ -1,0 +1,119 @@
+"""The catalog task page (agents): assign, work through the lifecycle (start, hold, resume,
+close complete / incomplete / skipped), work notes and public replies to the requester.
+Closing the last task delivers the item. A save on a stale page is refused (409). Tasks are
+listed in the agent console with incidents (``app.incidents.filters``). Routes belong to the
+``requests`` blueprint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.auth.models import Group, User
+from app.errors import Conflict, Invalid
+from app.extensions import db
+from app.forms import apply_errors
+from app.policy import require
+from app.requests import services
+from app.requests.models import CatalogTask
+from app.requests.states import ItemState, TaskState
+from app.requests.task_forms import TaskAssignForm, TaskCommentForm, TaskStateForm
+from app.requests.task_pages import get_task, latest_change, render_task, reply
+from app.requests.views import bp
+
+
+def _by_id(model: Any, value: str | None) -> Any:
+    value = value or ""
+    return db.session.get(model, int(value)) if value.isdigit() and len(value) < 10 else None
+
+
+def _done(task: CatalogTask, message: str) -> ResponseReturnValue:
+    db.session.commit()
+    item = task.item
+    if item.state != ItemState.IN_PROGRESS:
+        message += f" {item.number}: {services.item_status(item)}."
+    flash(message, "success")
+    return redirect(url_for("requests.task", number=task.number))
+
+
+def _refused(
+    number: str, error: Invalid | Conflict, form: Any, form_name: str
+) -> ResponseReturnValue:
+    db.session.rollback()
+    task = get_task(number)
+    if isinstance(error, Conflict):
+        flash(f"{error.message} {latest_change(task)}", "danger")
+        return render_task(task, status=409)
+    apply_errors(form, error)
+    flash(error.message, "danger")
+    return render_task(task, status=422, **{form_name: form})
+
+
+@bp.get("/tasks/<number>")
+@require("catalog_task.view")
+def task(number: str) -> ResponseReturnValue:
+    return render_task(get_task(number), newest_first=request.args.get("order") != "oldest")
+
+
+@bp.post("/tasks/<number>/assign")
+@require("catalog_task.view")
+def task_assign(number: str) -> ResponseReturnValue:
+    task = get_task(number, "catalog_task.work")
+    form = TaskAssignForm()
+    if not form.validate_on_submit():
+        return render_task(task, status=422, assign_form=form)
+    try:
+        services.assign_task(
+            task,
+            group=_by_id(Group, form.group.data),
+            assignee=_by_id(User, form.assignee.data),
+            actor=current_user,
+            expected_version=form.version.data,
+        )
+    except (Invalid, Conflict) as error:
+        return _refused(number, error, form, "assign_form")
+    return _done(task, "Assignment saved.")
+
+
+@bp.post("/tasks/<number>/state")
+@require("catalog_task.view")
+def task_state(number: str) -> ResponseReturnValue:
+    task = get_task(number, "catalog_task.work")
+    form = TaskStateForm()
+    if not form.validate_on_submit():
+        return render_task(task, status=422, state_form=form)
+    target = TaskState(form.state.data)
+    try:
+        services.change_task_state(
+            task,
+            target,
+            actor=current_user,
+            hold_reason=form.hold_reason.data or None,
+            close_code=form.close_code.data or None,
+            close_notes=form.close_notes.data or None,
+            expected_version=form.version.data,
+        )
+    except (Invalid, Conflict) as error:
+        return _refused(number, error, form, "state_form")
+    return _done(task, f"{task.number} is now {target.label.lower()}.")
+
+
+@bp.post("/tasks/<number>/comment")
+@require("catalog_task.view")
+def task_comment(number: str) -> ResponseReturnValue:
+    task = get_task(number)
+    form = TaskCommentForm()
+    if not form.validate_on_submit():
+        return render_task(task, status=422, comment_form=form)
+    public = bool(form.public.data)
+    try:
+        reply(task, author=current_user, body=form.body.data, public=public)
+    except Invalid as error:
+        return _refused(number, error, form, "comment_form")
+    sent = (
+        f"Reply posted on {task.item.number} for the requester." if public else "Work note added."
+    )
+    return _done(task, sent)

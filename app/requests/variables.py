@@ -1,0 +1,454 @@
+"""Catalog item forms: variable definitions and the answers given to them (a pure core).
+
+A form is a list of variable definitions, stored as JSON in an immutable form version; a
+request item keeps the version it was ordered with and its answers as typed JSON:
+
+=================  ====================================  =========================================
+type               answer stored as                      validation
+=================  ====================================  =========================================
+``text``           ``str``                               max length (≤ 500), a safe pattern
+``long_text``      ``str``                               max length (≤ 20,000)
+``number``         ``int`` or ``float``                  minimum, maximum
+``date``           ISO date ``"2026-05-04"``             minimum, maximum (ISO dates)
+``choice``         one of the choices (``str``)          must be listed
+``multi_choice``   the chosen values, in listed order    each must be listed
+``checkbox``       ``bool`` (always present)             required means "must be ticked"
+``person``         ``{"id": 5, "label": "Ann Smith"}``   an active person (through ``lookup``)
+``ci``             ``{"id": 9, "label": "Firefox"}``     a CI, optionally of a class (``lookup``)
+``attachment``     ``{"id": 3, "label": "scan.pdf"}``    an uploaded file (stored by the service)
+=================  ====================================  =========================================
+
+No Flask, no database: a person or CI is checked through the ``lookup`` callable the service
+passes in, ``lookup(type, id, ci_class) -> label or None``. Unanswered optional variables are
+left out of the answers (a checkbox is always there).
+
+Patterns must pass :func:`app.requests.patterns.pattern_problem` (a subset on which Python's
+backtracking engine cannot take exponential time), and the answers they check are at most 500
+characters.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from app.requests.patterns import pattern_problem
+from app.requests.problems import Problems
+
+__all__ = [
+    "AnswersInvalid",
+    "DefinitionInvalid",
+    "Lookup",
+    "Variable",
+    "VariableType",
+    "describe_answers",
+    "parse_form",
+    "pattern_problem",
+    "validate_answers",
+]
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAX_VARIABLES = 60
+MAX_CHOICES = 100
+TEXT_LIMIT = 500
+LONG_TEXT_LIMIT = 20_000
+TRUE_WORDS = frozenset({"1", "true", "on", "yes", "y"})
+FALSE_WORDS = frozenset({"", "0", "false", "off", "no", "n"})
+
+
+class VariableType(enum.StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    NUMBER = "number"
+    DATE = "date"
+    CHOICE = "choice"
+    MULTI_CHOICE = "multi_choice"
+    CHECKBOX = "checkbox"
+    PERSON = "person"
+    CI = "ci"
+    ATTACHMENT = "attachment"
+
+    @property
+    def label(self) -> str:
+        return _TYPE_LABELS[self]
+
+
+_TYPE_LABELS = {
+    VariableType.TEXT: "Text",
+    VariableType.LONG_TEXT: "Long text",
+    VariableType.NUMBER: "Number",
+    VariableType.DATE: "Date",
+    VariableType.CHOICE: "Choice",
+    VariableType.MULTI_CHOICE: "Multiple choice",
+    VariableType.CHECKBOX: "Checkbox",
+    VariableType.PERSON: "Person",
+    VariableType.CI: "Configuration item",
+    VariableType.ATTACHMENT: "Attachment",
+}
+CHOICE_TYPES = frozenset({VariableType.CHOICE, VariableType.MULTI_CHOICE})
+REFERENCE_TYPES = frozenset({VariableType.PERSON, VariableType.CI})
+
+# lookup(type, id, ci_class) -> the label of an active person / existing CI, or None.
+Lookup = Callable[[VariableType, int, str | None], str | None]
+
+
+class DefinitionInvalid(Problems):
+    """A form definition breaks a rule; ``problems`` maps ``variables.<i>.<field>`` to a
+    message that names the variable."""
+
+
+class AnswersInvalid(Problems):
+    """Answers break the form; ``problems`` maps each variable name to a message."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One question of a form. ``minimum``/``maximum`` are numbers for ``number`` and ISO
+    dates for ``date``; ``max_length`` and ``pattern`` apply to text."""
+
+    name: str
+    label: str
+    type: VariableType
+    required: bool = False
+    help: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: float | str | None = None
+    maximum: float | str | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    ci_class: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The definition as stored in a form version (defaults left out)."""
+        data: dict[str, Any] = {"name": self.name, "label": self.label, "type": self.type.value}
+        for key in ("required", "help", "minimum", "maximum", "max_length", "pattern", "ci_class"):
+            value = getattr(self, key)
+            if value not in (None, "", False):
+                data[key] = value
+        if self.choices:
+            data["choices"] = list(self.choices)
+        return data
+
+
+# -- definitions ----------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None
+
+
+def _iso_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _bound(kind: VariableType, value: Any) -> float | str | None:
+    if value in (None, ""):
+        return None
+    if kind == VariableType.NUMBER:
+        number = _number(value)
+        if number is None:
+            raise ValueError("must be a number")
+        return int(number) if number.is_integer() else number
+    if kind == VariableType.DATE:
+        day = _iso_date(value)
+        if day is None:
+            raise ValueError("must be a date (YYYY-MM-DD)")
+        return day.isoformat()
+    raise ValueError(f"does not apply to {kind.label.lower()} variables")
+
+
+def _parse_one(raw: Mapping[str, Any], where: str, problems: dict[str, str]) -> Variable | None:
+    def problem(field: str, message: str) -> None:
+        problems.setdefault(f"{where}.{field}", message)
+
+    name = str(raw.get("name") or "").strip()
+    label = " ".join(str(raw.get("label") or "").split())
+    title = f"Variable {int(where.split('.')[-1]) + 1} ({label or name or 'unnamed'})"
+    if not NAME.match(name):
+        problem("name", f"{title}: the name must be lower-case letters, digits and _ (max 40).")
+    if not label or len(label) > 200:
+        problem("label", f"{title}: give it a label of at most 200 characters.")
+    try:
+        kind = VariableType(str(raw.get("type") or ""))
+    except ValueError:
+        problem("type", f"{title}: choose a type from the list.")
+        return None
+    choices: list[str] = []
+    raw_choices = raw.get("choices") or []
+    if isinstance(raw_choices, str):
+        raw_choices = raw_choices.splitlines()
+    for choice in raw_choices:
+        text = " ".join(str(choice).split())
+        if text and text not in choices:
+            choices.append(text[:200])
+    if kind in CHOICE_TYPES and not choices:
+        problem("choices", f"{title}: list at least one choice.")
+    if len(choices) > MAX_CHOICES:
+        problem("choices", f"{title}: at most {MAX_CHOICES} choices.")
+    bounds: dict[str, Any] = {}
+    for key in ("minimum", "maximum"):
+        try:
+            bounds[key] = _bound(kind, raw.get(key))
+        except ValueError as error:
+            problem(key, f"{title}: the {key} {error}.")
+    low, high = bounds.get("minimum"), bounds.get("maximum")
+    if low is not None and high is not None and low > high:  # type: ignore[operator]
+        problem("maximum", f"{title}: the maximum is below the minimum.")
+    max_length = raw.get("max_length")
+    if max_length in (None, ""):
+        max_length = None
+    elif kind not in (VariableType.TEXT, VariableType.LONG_TEXT):
+        problem("max_length", f"{title}: a maximum length applies to text only.")
+    else:
+        limit = TEXT_LIMIT if kind == VariableType.TEXT else LONG_TEXT_LIMIT
+        try:
+            max_length = int(str(max_length))
+        except ValueError:
+            max_length = 0
+        if not 1 <= max_length <= limit:
+            problem("max_length", f"{title}: the maximum length must be 1 to {limit}.")
+    pattern = str(raw.get("pattern") or "") or None
+    if pattern is not None:
+        if kind != VariableType.TEXT:
+            problem("pattern", f"{title}: a pattern applies to short text only.")
+        elif why := pattern_problem(pattern):
+            problem("pattern", f"{title}: {why}")
+    ci_class = str(raw.get("ci_class") or "").strip() or None
+    if ci_class is not None and kind != VariableType.CI:
+        problem("ci_class", f"{title}: a CI class applies to CI variables only.")
+    help_text = str(raw.get("help") or "").strip()
+    if len(help_text) > 1000:
+        problem("help", f"{title}: keep the help text under 1000 characters.")
+    return Variable(
+        name=name,
+        label=label,
+        type=kind,
+        required=bool(raw.get("required")),
+        help=help_text,
+        choices=tuple(choices) if kind in CHOICE_TYPES else (),
+        minimum=low,
+        maximum=high,
+        max_length=max_length if isinstance(max_length, int) else None,
+        pattern=pattern,
+        ci_class=ci_class,
+    )
+
+
+def parse_form(raw: Sequence[Mapping[str, Any]]) -> tuple[Variable, ...]:
+    """The variables of a form definition, checked.
+
+    :raise DefinitionInvalid: a variable is malformed, names repeat, or there are too many.
+    """
+    problems: dict[str, str] = {}
+    if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
+        raise DefinitionInvalid({"variables": "A form is a list of variables."})
+    if len(raw) > MAX_VARIABLES:
+        raise DefinitionInvalid({"variables": f"A form has at most {MAX_VARIABLES} variables."})
+    variables: list[Variable] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        where = f"variables.{index}"
+        if not isinstance(item, Mapping):
+            problems[where] = f"Variable {index + 1} is not a definition."
+            continue
+        variable = _parse_one(item, where, problems)
+        if variable is None:
+            continue
+        if variable.name in seen:
+            problems.setdefault(
+                f"{where}.name", f"Variable {index + 1}: the name {variable.name!r} is used twice."
+            )
+        seen.add(variable.name)
+        variables.append(variable)
+    if problems:
+        raise DefinitionInvalid(problems)
+    return tuple(variables)
+
+
+# -- answers --------------------------------------------------------------------------------
+
+
+def _is_empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | tuple | set | frozenset):
+        return not any(not _is_empty(v) for v in value)
+    if hasattr(value, "filename"):  # an upload
+        return not getattr(value, "filename", None)
+    return False
+
+
+def _reference(variable: Variable, value: Any, lookup: Lookup) -> dict[str, Any]:
+    ident = value.get("id") if isinstance(value, Mapping) else value
+    what = "person" if variable.type == VariableType.PERSON else "configuration item"
+    try:
+        number = int(str(ident).strip())
+    except ValueError:
+        raise ValueError(f"Choose a {what} from the list.") from None
+    label = lookup(variable.type, number, variable.ci_class)
+    if label is None:
+        if variable.type == VariableType.PERSON:
+            raise ValueError("Choose an active person from the directory.")
+        suffix = f" of class {variable.ci_class}" if variable.ci_class else ""
+        raise ValueError(f"Choose an existing configuration item{suffix}.")
+    return {"id": number, "label": label}
+
+
+def _answer(variable: Variable, value: Any, lookup: Lookup) -> Any:
+    """The typed answer to one variable; :raise ValueError: with the message to show."""
+    kind = variable.type
+    if kind in (VariableType.TEXT, VariableType.LONG_TEXT):
+        text = (
+            str(value).strip() if kind == VariableType.LONG_TEXT else " ".join(str(value).split())
+        )
+        limit = variable.max_length or (
+            TEXT_LIMIT if kind == VariableType.TEXT else LONG_TEXT_LIMIT
+        )
+        if len(text) > limit:
+            raise ValueError(f"Keep it under {limit} characters.")
+        if variable.pattern and not re.fullmatch(variable.pattern, text):
+            raise ValueError("This does not have the expected format.")
+        return text
+    if kind == VariableType.NUMBER:
+        number = _number(value)
+        if number is None:
+            raise ValueError("Enter a number.")
+        low, high = variable.minimum, variable.maximum
+        if low is not None and number < float(low) or high is not None and number > float(high):
+            raise ValueError(_range_message(low, high))
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if kind == VariableType.DATE:
+        day = _iso_date(value)
+        if day is None:
+            raise ValueError("Enter a date (YYYY-MM-DD).")
+        low, high = variable.minimum, variable.maximum
+        if low is not None and day.isoformat() < str(low):
+            raise ValueError(_range_message(low, high))
+        if high is not None and day.isoformat() > str(high):
+            raise ValueError(_range_message(low, high))
+        return day.isoformat()
+    if kind == VariableType.CHOICE:
+        text = str(value).strip()
+        if text not in variable.choices:
+            raise ValueError("Choose one of the listed values.")
+        return text
+    if kind == VariableType.MULTI_CHOICE:
+        values = [value] if isinstance(value, str) else list(value)
+        chosen = {str(v).strip() for v in values if not _is_empty(v)}
+        if chosen - set(variable.choices):
+            raise ValueError("Choose only listed values.")
+        return [c for c in variable.choices if c in chosen]
+    if kind == VariableType.CHECKBOX:
+        return _checkbox(value)
+    if kind in REFERENCE_TYPES:
+        return _reference(variable, value, lookup)
+    return value  # an attachment: the service stores the upload and writes its reference
+
+
+def _checkbox(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ValueError("Tick the box or leave it empty.")
+
+
+def _range_message(low: Any, high: Any) -> str:
+    if low is not None and high is not None:
+        return f"Enter a value from {low} to {high}."
+    if low is not None:
+        return f"Enter a value of at least {low}."
+    return f"Enter a value of at most {high}."
+
+
+def validate_answers(
+    variables: Sequence[Variable], raw: Mapping[str, Any], lookup: Lookup
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check the raw answers (form strings or typed values) against ``variables``.
+
+    Returns ``(answers, uploads)``: the typed answers, and the uploads of attachment variables
+    (objects with a ``filename``) for the service to store and reference. Keys that are not
+    variables are ignored.
+
+    :raise AnswersInvalid: a required variable is unanswered, or a value is of the wrong type
+        or outside its limits (one message per variable).
+    """
+    answers: dict[str, Any] = {}
+    uploads: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for variable in variables:
+        value = raw.get(variable.name)
+        if variable.type == VariableType.CHECKBOX:
+            try:
+                answers[variable.name] = ticked = _checkbox(False if value is None else value)
+            except ValueError as error:
+                problems[variable.name] = str(error)
+                continue
+            if variable.required and not ticked:
+                problems[variable.name] = "Tick this box to go on."
+            continue
+        if _is_empty(value):
+            if variable.required:
+                problems[variable.name] = "This is required."
+            continue
+        try:
+            answer = _answer(variable, value, lookup)
+        except ValueError as error:
+            problems[variable.name] = str(error)
+            continue
+        except TypeError:
+            problems[variable.name] = "This value has the wrong type."
+            continue
+        if variable.type == VariableType.ATTACHMENT:
+            uploads[variable.name] = answer
+        else:
+            answers[variable.name] = answer
+    if problems:
+        raise AnswersInvalid(problems)
+    return answers, uploads
+
+
+def describe_answers(
+    variables: Sequence[Variable], answers: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """``(label, text)`` per variable of the version the item was ordered with, for people to
+    read; unanswered variables show an empty text."""
+    rows: list[tuple[str, str]] = []
+    for variable in variables:
+        value = answers.get(variable.name)
+        if value is None:
+            text = ""
+        elif isinstance(value, bool):
+            text = "Yes" if value else "No"
+        elif isinstance(value, Mapping):
+            text = str(value.get("label", value.get("id", "")))
+        elif isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        else:
+            text = str(value)
+        rows.append((variable.label, text))
+    return rows
