@@ -259,41 +259,7 @@ def assign_incident(
     :raise Invalid: the group is not an assignment group, or the person is not in it.
     """
     check_version(incident, expected_version, f"Incident {incident.number}")
-    if group is not None and not group.is_assignment_group:
-        raise Invalid({"group": f"{group.name} is not an assignment group."})
-    if assignee is not None:
-        if group is None:
-            raise Invalid({"group": "Choose the group the person works in."})
-        if not assignee.is_active or assignee not in group.members:
-            raise Invalid({"assignee": f"{assignee.display_name} is not in {group.name}."})
-    changes: dict[str, list[Any]] = {}
-    old_group, old_assignee = incident.assignment_group, incident.assignee
-    if (old_group.id if old_group else None) != (group.id if group else None):
-        changes["assignment_group"] = [
-            old_group.name if old_group else None,
-            group.name if group else None,
-        ]
-        if old_group is not None:
-            incident.reassignment_count += 1
-        incident.assignment_group = group
-    if (old_assignee.id if old_assignee else None) != (assignee.id if assignee else None):
-        changes["assignee"] = [
-            old_assignee.display_name if old_assignee else None,
-            assignee.display_name if assignee else None,
-        ]
-        incident.assignee = assignee
-    if changes:
-        _journal_changes(incident, actor, changes, at=now)
-        tickets.record_event(
-            incident,
-            "assigned",
-            actor,
-            at=now,
-            group_id=group.id if group else None,
-            assignee_id=assignee.id if assignee else None,
-        )
-        db.session.flush()
-    return changes
+    return tickets.assign(incident, group=group, assignee=assignee, actor=actor, now=now)
 
 
 def change_state(

@@ -285,32 +285,9 @@ def assign_task(
     """
     _open_task(task, expected_version)
     now = now or utc_now()
-    if group is None or not group.is_assignment_group:
+    if group is None:
         raise Invalid({"group": "Choose an assignment group."})
-    if assignee is not None and (not assignee.is_active or assignee not in group.members):
-        raise Invalid({"assignee": f"{assignee.display_name} is not in {group.name}."})
-    changes: dict[str, list[Any]] = {}
-    if task.assignment_group_id != group.id:
-        old = task.assignment_group
-        changes["assignment_group"] = [old.name if old else None, group.name]
-        task.reassignment_count += 1 if old is not None else 0
-        task.assignment_group = group
-    if task.assignee_id != (assignee.id if assignee else None):
-        old_name = task.assignee.display_name if task.assignee else None
-        changes["assignee"] = [old_name, assignee.display_name if assignee else None]
-        task.assignee = assignee
-    if changes:
-        tickets.add_entry(task, EntryKind.CHANGE, actor, changes=changes, at=now)
-        tickets.record_event(
-            task,
-            "assigned",
-            actor,
-            at=now,
-            group_id=group.id,
-            assignee_id=assignee.id if assignee else None,
-        )
-        db.session.flush()
-    return changes
+    return tickets.assign(task, group=group, assignee=assignee, actor=actor, now=now)
 
 
 def change_task_state(

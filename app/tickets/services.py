@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.errors import Invalid
 from app.extensions import db
 from app.tickets.models import EntryKind, JournalEntry, NumberCounter, Ticket, TicketEvent
 from app.timeutils import utc_now
@@ -80,6 +81,57 @@ def add_entry(
     )
     db.session.add(entry)
     return entry
+
+
+def assign(
+    ticket: Ticket,
+    *,
+    group: Any,
+    assignee: Any,
+    actor: Any,
+    now: datetime | None = None,
+) -> dict[str, list[Any]]:
+    """Assign any ticket to a group and optionally a person in it: moving from one group to
+    another counts a reassignment; the change goes on the timeline with an ``assigned`` event.
+
+    :raise Invalid: the group is not an assignment group, or the person is not in it.
+    :return: the changes (``{field: [old, new]}``), empty when nothing changed.
+    """
+    if group is not None and not group.is_assignment_group:
+        raise Invalid({"group": f"{group.name} is not an assignment group."})
+    if assignee is not None:
+        if group is None:
+            raise Invalid({"group": "Choose the group the person works in."})
+        if not assignee.is_active or assignee not in group.members:
+            raise Invalid({"assignee": f"{assignee.display_name} is not in {group.name}."})
+    changes: dict[str, list[Any]] = {}
+    old_group, old_assignee = ticket.assignment_group, ticket.assignee
+    if (old_group.id if old_group else None) != (group.id if group else None):
+        changes["assignment_group"] = [
+            old_group.name if old_group else None,
+            group.name if group else None,
+        ]
+        if old_group is not None:
+            ticket.reassignment_count += 1
+        ticket.assignment_group = group
+    if (old_assignee.id if old_assignee else None) != (assignee.id if assignee else None):
+        changes["assignee"] = [
+            old_assignee.display_name if old_assignee else None,
+            assignee.display_name if assignee else None,
+        ]
+        ticket.assignee = assignee
+    if changes:
+        add_entry(ticket, EntryKind.CHANGE, actor, changes=changes, at=now)
+        record_event(
+            ticket,
+            "assigned",
+            actor,
+            at=now,
+            group_id=group.id if group else None,
+            assignee_id=assignee.id if assignee else None,
+        )
+        db.session.flush()
+    return changes
 
 
 def timeline(ticket: Ticket, *, public_only: bool, newest_first: bool) -> list[JournalEntry]:
