@@ -96,11 +96,16 @@ def order(
         raise Invalid({"lines": "Choose at least one item to order."})
     if len(lines) > MAX_LINES:
         raise Invalid({"lines": f"Order at most {MAX_LINES} items at once."})
-    if requested_for is None or not requested_for.is_active:
-        raise Invalid({"requested_for": "Choose an active person to order for."})
-    text = clean_text("note", note_text, required=False, limit=4000)
-    checked: list[_Checked] = []
+    # Every problem at once: whom it is for, the note and each line's answers.
     problems: dict[str, list[str]] = {}
+    if requested_for is None or not requested_for.is_active:
+        problems["requested_for"] = ["Choose an active person to order for."]
+    text = ""
+    try:
+        text = clean_text("note", note_text, required=False, limit=4000)
+    except Invalid as error:
+        problems |= error.field_errors
+    checked: list[_Checked] = []
     for index, line in enumerate(lines):
         try:
             checked.append(_Checked(line, *check_line(line, orderer)))

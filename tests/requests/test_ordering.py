@@ -100,6 +100,23 @@ def test_one_bad_line_refuses_the_whole_cart(db, org, make_item):
     assert counts(db) == before
 
 
+def test_every_problem_of_an_order_is_reported_at_once(db, org, make_item):
+    item = make_item()
+    org.ann.is_active = False
+    db.session.commit()
+    before = counts(db)
+    with pytest.raises(Invalid) as refused:
+        services.order(
+            orderer=org.kim,
+            requested_for=org.ann,
+            lines=[OrderLine(item, {"model": "wrong"})],
+            note_text="x" * 5000,
+        )
+    db.session.rollback()
+    assert set(refused.value.field_errors) == {"requested_for", "note", "lines.0.model"}
+    assert counts(db) == before
+
+
 def test_typed_variables_are_stored_typed(db, org, make_item, make_user):
     item = make_item(
         variables=[
