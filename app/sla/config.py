@@ -20,6 +20,7 @@ from app.errors import Invalid, check_version
 from app.extensions import db
 from app.incidents.matrix import load_matrix
 from app.incidents.workflow import HoldReason
+from app.requests.models import CatalogItem
 from app.sla.calendar import BusinessCalendar
 from app.sla.models import Escalation, SlaCalendar, SlaKind, SlaPolicy, SlaScope
 from app.sla.timeline import definition
@@ -68,6 +69,34 @@ def ticket_kind_choices() -> list[tuple[str, str]]:
         (k.value, _KIND_LABELS.get(k.value, k.value.replace("_", " ").capitalize() + " only"))
         for k in TicketKind
     ]
+
+
+ITEM_KINDS = (TicketKind.REQUEST_ITEM.value, TicketKind.CATALOG_TASK.value)
+
+
+def catalog_item_choices(chosen: int | None = None) -> list[tuple[str, str]]:
+    """``(value, label)`` of the catalog items a policy can be narrowed to: the active ones,
+    plus ``chosen`` (a policy's current item) even when it has been deactivated since."""
+    query = select(CatalogItem.id, CatalogItem.name, CatalogItem.is_active).order_by(
+        CatalogItem.name
+    )
+    query = query.where(CatalogItem.is_active | (CatalogItem.id == (chosen or 0)))
+    return [
+        (str(row.id), row.name if row.is_active else f"{row.name} (no longer offered)")
+        for row in db.session.execute(query)
+    ]
+
+
+def narrowing(policy: SlaPolicy) -> str:
+    """The tickets a policy measures, in words: “Every ticket”, “Incidents only”, “Laptop:
+    requested items and their tasks”, “Laptop: catalog tasks (SCTASK) only”."""
+    kind = _KIND_LABELS.get(policy.ticket_kind or "", policy.ticket_kind or "")
+    if policy.catalog_item_id is None:
+        return kind or "Every ticket"
+    item = policy.catalog_item.name if policy.catalog_item else f"Item {policy.catalog_item_id}"
+    if not policy.ticket_kind:
+        return f"{item}: requested items (RITM) and their tasks (SCTASK)"
+    return f"{item}: {kind[0].lower()}{kind[1:]}"
 
 
 def format_day(segments: list[list[str]]) -> str:
@@ -176,13 +205,16 @@ def _listed(values: Any, field: str) -> list[str]:
     return [str(v) for v in (raw if isinstance(raw, list | tuple) else [raw])]
 
 
-def policy_values(values: Any, *, group: Group) -> dict[str, Any]:
+def policy_values(values: Any, *, group: Group, current_item: int | None = None) -> dict[str, Any]:
     """Check a policy form and return the row's values.
 
     Targets are minutes of business time, one per priority level of the matrix.
+    ``current_item`` is the catalog item the policy is narrowed to now: it may be kept after
+    it was deactivated, while a new narrowing needs an active item.
 
     :raise Invalid: a missing or non-positive target, an unknown calendar, kind, scope,
-        hold reason or escalation, bad warning thresholds, a reassignment without a group.
+        hold reason or escalation, bad warning thresholds, a reassignment without a group,
+        an unknown or retired catalog item, a catalog item with a kind of ticket that has none.
     """
     errors: dict[str, str] = {}
     name = _text(values, "name", 100, errors)
@@ -204,6 +236,13 @@ def policy_values(values: Any, *, group: Group) -> dict[str, Any]:
     ticket_kind = str(values.get("ticket_kind") or "") or None
     if ticket_kind not in (None, *(k.value for k in TicketKind)):
         errors["ticket_kind"] = "Choose a kind of ticket from the list."
+    item = _catalog_item(values, current_item, errors)
+    if item is not None and ticket_kind not in (None, *ITEM_KINDS):
+        errors["ticket_kind"] = (
+            f"“{item.name}” is a catalog item: a policy narrowed to it measures its requested "
+            "items and their tasks. Choose “Every kind”, requested items or catalog tasks, "
+            "or no catalog item."
+        )
     calendar_id = _int(values.get("calendar"))
     calendar = db.session.get(SlaCalendar, calendar_id) if calendar_id else None
     if calendar is None:
@@ -247,6 +286,7 @@ def policy_values(values: Any, *, group: Group) -> dict[str, Any]:
         "kind": SlaKind(picked["kind"]),
         "scope": SlaScope(picked["scope"]),
         "ticket_kind": ticket_kind,
+        "catalog_item_id": item.id if item else None,
         "calendar_id": calendar.id,
         "targets": targets,
         "pause_reasons": reasons,
@@ -261,6 +301,20 @@ def policy_values(values: Any, *, group: Group) -> dict[str, Any]:
     return clean
 
 
+def _catalog_item(values: Any, current: int | None, errors: dict) -> CatalogItem | None:
+    raw = str(values.get("catalog_item") or "").strip()
+    if not raw:
+        return None
+    ident = _int(raw)
+    item = db.session.get(CatalogItem, ident) if ident else None
+    if item is None:
+        errors["catalog_item"] = "Choose a catalog item from the list."
+    elif not item.is_active and item.id != current:
+        errors["catalog_item"] = f"“{item.name}” is no longer offered: choose an active item."
+        return None
+    return item
+
+
 def save_policy(
     policy: SlaPolicy | None, values: Any, *, group: Group, actor: Any, refresh: bool = True
 ) -> SlaPolicy:
@@ -272,7 +326,9 @@ def save_policy(
     """
     if policy is not None:
         check_version(policy, values.get("version"), f"Policy {policy.name}")
-    clean = policy_values(values, group=group)
+    clean = policy_values(
+        values, group=group, current_item=policy.catalog_item_id if policy else None
+    )
     clash = db.session.scalar(
         select(SlaPolicy.id).where(SlaPolicy.group_id == group.id, SlaPolicy.name == clean["name"])
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from app.errors import Invalid
 from app.sla.models import Escalation, SlaPolicy, TaskSla
 from app.tickets import services as tickets
 from app.tickets.models import EntryKind, Ticket
@@ -51,17 +52,10 @@ def reassign(ticket: Ticket, group: Any, now: datetime) -> dict | None:
     """Move the ticket to ``group``, unassigned, counting a reassignment."""
     if group is None or ticket.assignment_group_id == group.id:
         return None
-    old_group, old_assignee = ticket.assignment_group, ticket.assignee
-    changes: dict[str, list[Any]] = {
-        "assignment_group": [old_group.name if old_group else None, group.name]
-    }
-    if old_assignee is not None:
-        changes["assignee"] = [old_assignee.display_name, None]
-    if old_group is not None:
-        ticket.reassignment_count += 1
-    ticket.assignment_group, ticket.assignee = group, None
-    _journal(ticket, changes, "", now)
-    tickets.record_event(ticket, "assigned", None, at=now, group_id=group.id, assignee_id=None)
+    try:
+        tickets.assign(ticket, group=group, assignee=None, actor=None, now=now)
+    except Invalid:  # the group stopped being an assignment group since the policy was saved
+        return None
     return {"group": group.name}
 
 

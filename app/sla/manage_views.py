@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Group
 from app.errors import Conflict, Invalid
@@ -130,12 +131,17 @@ def policies(group_id: int) -> ResponseReturnValue:
     group = _queue(group_id)
     rows = (
         db.session.scalars(
-            select(SlaPolicy).where(SlaPolicy.group_id == group.id).order_by(SlaPolicy.name)
+            select(SlaPolicy)
+            .where(SlaPolicy.group_id == group.id)
+            .options(selectinload(SlaPolicy.catalog_item))
+            .order_by(SlaPolicy.name)
         )
         .unique()
         .all()
     )
-    return render_template("sla/policies.html", group=group, policies=rows)
+    return render_template(
+        "sla/policies.html", group=group, policies=rows, narrowing=config.narrowing
+    )
 
 
 def _policy_values(row: SlaPolicy | None) -> dict[str, Any]:
@@ -145,6 +151,7 @@ def _policy_values(row: SlaPolicy | None) -> dict[str, Any]:
             "kind": "resolution",
             "scope": "group",
             "ticket_kind": "",
+            "catalog_item": "",
             "calendar": "",
             "pause_reasons": ["awaiting_caller", "awaiting_vendor"],
             "start_priorities": [],
@@ -160,6 +167,7 @@ def _policy_values(row: SlaPolicy | None) -> dict[str, Any]:
         "kind": row.kind.value,
         "scope": row.scope.value,
         "ticket_kind": row.ticket_kind or "",
+        "catalog_item": str(row.catalog_item_id or ""),
         "calendar": str(row.calendar_id),
         "pause_reasons": list(row.pause_reasons or []),
         "start_priorities": [str(p) for p in row.start_priorities or []],
@@ -211,6 +219,8 @@ def _policy_form(group: Group, row: SlaPolicy | None, values: dict, errors: dict
         escalations=list(Escalation),
         reasons=list(HoldReason),
         ticket_kinds=config.ticket_kind_choices(),
+        catalog_items=config.catalog_item_choices(row.catalog_item_id if row else None),
+        narrowing=config.narrowing(row) if row else None,
     )
     return page, status
 

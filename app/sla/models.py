@@ -102,6 +102,7 @@ class SlaCalendar(TimestampMixin, db.Model):
 class SlaPolicy(TimestampMixin, db.Model):
     """What a queue promises: targets per priority (minutes of business time) on a calendar.
 
+    ``ticket_kind`` and ``catalog_item_id`` (None: any) narrow the tickets it measures.
     ``targets`` maps the priority (as a string key, JSON) to minutes; ``pause_reasons`` lists
     the on-hold reasons that pause the clock (empty: on hold never pauses); ``warnings`` are
     percentages of the target; ``start_priorities`` (empty: any) starts the clock only once the
@@ -123,6 +124,13 @@ class SlaPolicy(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(100))
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     ticket_kind: Mapped[str | None] = mapped_column(String(32))
+    # Narrowed to one catalog item: its requested items (RITM) and their tasks (SCTASK) only.
+    # RESTRICT: a catalog item is never deleted by the application (it is deactivated), and
+    # deleting one a policy names must fail rather than widen the policy (SET NULL) or drop
+    # the policy with its records (CASCADE).
+    catalog_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("catalog_items.id", ondelete="RESTRICT"), index=True
+    )
     calendar_id: Mapped[int] = mapped_column(ForeignKey("sla_calendars.id", ondelete="RESTRICT"))
     kind: Mapped[SlaKind] = mapped_column(str_enum(SlaKind, "sla_kind"))
     scope: Mapped[SlaScope] = mapped_column(
@@ -147,6 +155,7 @@ class SlaPolicy(TimestampMixin, db.Model):
     group = relationship("Group", foreign_keys=[group_id], lazy="joined")
     escalation_group = relationship("Group", foreign_keys=[escalation_group_id])
     calendar: Mapped[SlaCalendar] = relationship(lazy="joined")
+    catalog_item = relationship("CatalogItem")
 
 
 class TaskSla(db.Model):

@@ -1,7 +1,8 @@
 """Task SLA records: computed from the ticket's event log with the pure clock, stored for reports.
 
 ``refresh_ticket_slas`` is the one writer of the derived columns; it reads a batch of tickets
-with a constant number of queries (tickets, events, policies, records) whatever its size. The
+with a constant number of queries (tickets, events, policies, the catalog items of request
+tickets when a policy is narrowed to one, records) whatever its size. The
 session hook (:mod:`app.sla.hooks`) calls it before every commit that recorded ticket events;
 ``flask sla tick`` calls it for clocks whose next threshold has come; ``flask sla replay``
 compares what it would write with what is stored. Services flush, callers commit.
@@ -12,13 +13,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 
 from app.extensions import db
+from app.requests.models import CatalogTask, RequestItem
 from app.sla.calendar import ZERO
 from app.sla.clock import ClockResult, Stage, compute_clock, group_clocks
 from app.sla.models import (
@@ -38,7 +40,7 @@ from app.sla.timeline import (
     definition,
     group_key,
 )
-from app.tickets.models import Ticket, TicketEvent
+from app.tickets.models import Ticket, TicketEvent, TicketKind
 from app.timeutils import utc_now
 
 log = logging.getLogger(__name__)
@@ -70,10 +72,12 @@ COMPARED = (
 
 @dataclass
 class Loaded:
-    """A batch of tickets with what their clocks need, read in four queries.
+    """A batch of tickets with what their clocks need, read in at most five queries.
 
     ``entries`` lists, per ticket, the groups it entered in order with the instant (the current
     group at the opening when no assignment was recorded); ``groups`` is the set of them.
+    ``items`` maps request items and catalog tasks to their catalog item (a task: its request
+    item's), read only when one of the batch's policies is narrowed to a catalog item.
     """
 
     facts: dict[int, TicketFacts]
@@ -83,6 +87,25 @@ class Loaded:
     entries: dict[int, list[tuple[int, datetime]]]
     policies: dict[int, list[SlaPolicy]]
     records: dict[tuple[int, int, int], TaskSla]
+    items: dict[int, int] = field(default_factory=dict)
+
+
+ITEM_KINDS = (TicketKind.REQUEST_ITEM.value, TicketKind.CATALOG_TASK.value)
+
+
+def catalog_items_of(ticket_ids: Sequence[int]) -> dict[int, int]:
+    """``{ticket id: catalog item id}`` of these request items and catalog tasks, in one query
+    (other tickets are simply absent)."""
+    if not ticket_ids:
+        return {}
+    item, task = RequestItem.__table__, CatalogTask.__table__
+    own = select(item.c.id, item.c.catalog_item_id).where(item.c.id.in_(ticket_ids))
+    of_task = (
+        select(task.c.id, item.c.catalog_item_id)
+        .join(item, item.c.id == task.c.item_id)
+        .where(task.c.id.in_(ticket_ids))
+    )
+    return {row[0]: row[1] for row in db.session.execute(union_all(own, of_task))}
 
 
 def load_batch(ticket_ids: Sequence[int], *, with_records: bool = True) -> Loaded:
@@ -126,11 +149,14 @@ def load_batch(ticket_ids: Sequence[int], *, with_records: bool = True) -> Loade
         )
         for policy in db.session.scalars(query).unique():
             policies[policy.group_id].append(policy)
+    items: dict[int, int] = {}
+    if any(p.catalog_item_id for listed in policies.values() for p in listed):
+        items = catalog_items_of([t for t, kind in kinds.items() if kind in ITEM_KINDS])
     records: dict[tuple[int, int, int], TaskSla] = {}
     if with_records:
         for record in db.session.scalars(select(TaskSla).where(TaskSla.ticket_id.in_(ticket_ids))):
             records[(record.ticket_id, record.policy_id, record.stint)] = record
-    return Loaded(facts, kinds, rows, groups, entries, policies, records)
+    return Loaded(facts, kinds, rows, groups, entries, policies, records, items)
 
 
 def candidate_policies(loaded: Loaded, ticket_id: int) -> list[SlaPolicy]:
@@ -143,22 +169,32 @@ def candidate_policies(loaded: Loaded, ticket_id: int) -> list[SlaPolicy]:
     ]
 
 
+def fits(policy: SlaPolicy, kind: str | None, catalog_item_id: int | None) -> bool:
+    """Whether a policy's narrowing admits a ticket of this kind and catalog item (a policy
+    narrowed to an item admits only that item's request items and tasks; with a ticket kind
+    too, only those of that kind)."""
+    if policy.ticket_kind and policy.ticket_kind != kind:
+        return False
+    return policy.catalog_item_id is None or policy.catalog_item_id == catalog_item_id
+
+
 def applicable_policies(loaded: Loaded, ticket_id: int) -> list[SlaPolicy]:
-    """The active policies that measure this ticket, among those that fit its kind.
+    """The active policies that measure this ticket, among those that fit its kind and catalog
+    item (see :func:`fits`).
 
     Resolution policies: those of every group the ticket has been in. Response policies: the
     first response is a property of the ticket, measured once, so only the response policies
     of the *first* group that held the ticket before its first response (or still holds it
     unanswered) apply; a reassignment never starts another queue's response clock.
     """
-    kind = loaded.kinds.get(ticket_id)
-    fits = [p for p in candidate_policies(loaded, ticket_id) if p.ticket_kind in (None, "", kind)]
-    chosen = [p for p in fits if p.kind != SlaKind.RESPONSE]
+    kind, item = loaded.kinds.get(ticket_id), loaded.items.get(ticket_id)
+    fitting = [p for p in candidate_policies(loaded, ticket_id) if fits(p, kind, item)]
+    chosen = [p for p in fitting if p.kind != SlaKind.RESPONSE]
     responded = loaded.facts[ticket_id].first_response_at
     for group_id, entered in loaded.entries.get(ticket_id, ()):
         if responded is not None and entered > responded:
             break
-        owed = [p for p in fits if p.kind == SlaKind.RESPONSE and p.group_id == group_id]
+        owed = [p for p in fitting if p.kind == SlaKind.RESPONSE and p.group_id == group_id]
         if owed:
             chosen.extend(owed)
             break

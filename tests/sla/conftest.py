@@ -8,9 +8,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.incidents.conftest import make_incident, queue  # noqa: F401  (shared builders)
 from tests.requests.conftest import make_item, org, place  # noqa: F401  (shared builders)
+
+# Hypothesis through the real services and database: few examples, no deadline (the machine is
+# shared; timing is the benchmark's job), function-scoped fixtures shared by the examples.
+DATABASE_EXAMPLES = settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 OFFICE = [[["08:00", "18:00"]]] * 5 + [[], []]
 
@@ -18,6 +26,22 @@ OFFICE = [[["08:00", "18:00"]]] * 5 + [[], []]
 def at(text: str) -> datetime:
     """``at("2026-03-02 16:00")``: a UTC instant (the test calendars are in UTC)."""
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def policy_form(calendar: Any, /, **changes: Any) -> dict[str, Any]:
+    """The fields of a valid policy form on ``calendar``, with ``changes``."""
+    form = {
+        "name": "Resolution",
+        "kind": "resolution",
+        "scope": "group",
+        "calendar": str(calendar.id),
+        "pause_reasons": ["awaiting_caller"],
+        "warnings": "50, 75",
+        "escalation": "none",
+        "is_active": "on",
+        **{f"target-{p}": str(60 * p) for p in range(1, 6)},
+    }
+    return form | changes
 
 
 @pytest.fixture

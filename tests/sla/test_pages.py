@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.sla.models import SlaCalendar, SlaPolicy, TaskSla
 from app.sla.services import sla_summaries
-from tests.sla.conftest import at
+from tests.sla.conftest import at, policy_form
 
 GOOD_CALENDAR = {
     "name": "Lyon",
@@ -24,22 +24,6 @@ GOOD_CALENDAR = {
     "sun": "",
     "closed_dates": "2026-12-24\n2026-12-31",
 }
-
-
-def _policy_form(calendar_row_, **changes):
-    form = {
-        "name": "Resolution",
-        "kind": "resolution",
-        "scope": "group",
-        "calendar": str(calendar_row_.id),
-        "pause_reasons": ["awaiting_caller"],
-        "warnings": "50, 75",
-        "escalation": "none",
-        "is_active": "on",
-        **{f"target-{p}": str(60 * p) for p in range(1, 6)},
-    }
-    form.update(changes)
-    return form
 
 
 def test_admin_creates_a_calendar_and_bad_ones_are_refused(signed_in, db):
@@ -88,11 +72,11 @@ def test_owner_manages_the_policies_of_their_queue_only(signed_in, queue, calend
     assert client.get(f"/sla/queues/{mine.id}/policies").status_code == 200
     assert client.get(f"/sla/queues/{theirs.id}/policies").status_code == 403
     assert (
-        client.post(f"/sla/queues/{theirs.id}/policies/new", _policy_form(calendar)).status_code
+        client.post(f"/sla/queues/{theirs.id}/policies/new", policy_form(calendar)).status_code
         == 403
     )
     assert client.get("/sla/calendars").status_code == 403  # calendars are for administrators
-    response = client.post(f"/sla/queues/{mine.id}/policies/new", _policy_form(calendar))
+    response = client.post(f"/sla/queues/{mine.id}/policies/new", policy_form(calendar))
     assert response.status_code == 302
     policy = db.session.scalar(select(SlaPolicy).where(SlaPolicy.group_id == mine.id))
     assert policy.targets == {"1": 60, "2": 120, "3": 180, "4": 240, "5": 300}
@@ -102,9 +86,9 @@ def test_owner_manages_the_policies_of_their_queue_only(signed_in, queue, calend
     assert "Theirs" not in index
     url = f"/sla/policies/{policy.id}"
     assert client.get(url).status_code == 200
-    edited = client.post(url, _policy_form(calendar, name="Renamed", version=str(policy.version)))
+    edited = client.post(url, policy_form(calendar, name="Renamed", version=str(policy.version)))
     assert edited.status_code == 302
-    stale = client.post(url, _policy_form(calendar, name="Again", version=str(policy.version)))
+    stale = client.post(url, policy_form(calendar, name="Again", version=str(policy.version)))
     assert stale.status_code == 409
     db.session.expire_all()
     assert db.session.get(SlaPolicy, policy.id).name == "Renamed"
@@ -129,11 +113,11 @@ def test_policy_form_refuses_bad_input_with_422(signed_in, queue, calendar_row, 
         "ticket_kind": ("spaceship", "kind of ticket from the list"),
     }
     for field, (value, message) in bad.items():
-        response = client.post(url, _policy_form(calendar, **{field: value}))
+        response = client.post(url, policy_form(calendar, **{field: value}))
         assert response.status_code == 422, field
         assert message.lower() in response.get_data(as_text=True).lower(), field
     # The first response is a property of the ticket: a per-stint response SLA is refused.
-    response = client.post(url, _policy_form(calendar, kind="response", scope="group"))
+    response = client.post(url, policy_form(calendar, kind="response", scope="group"))
     assert response.status_code == 422
     assert "measures the ticket&#39;s first response once" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(SlaPolicy)) == 0
@@ -142,7 +126,7 @@ def test_policy_form_refuses_bad_input_with_422(signed_in, queue, calendar_row, 
     page = client.get(url).get_data(as_text=True)
     for kind in ("incident", "request_item", "catalog_task"):
         assert f'<option value="{kind}"' in page
-    saved = client.post(url, _policy_form(calendar, ticket_kind="catalog_task"))
+    saved = client.post(url, policy_form(calendar, ticket_kind="catalog_task"))
     assert saved.status_code == 302
     assert db.session.scalar(select(SlaPolicy.ticket_kind)) == "catalog_task"
     assert client.get("/sla/policies/0").status_code == 404

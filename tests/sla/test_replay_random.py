@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.errors import Invalid
@@ -16,7 +16,7 @@ from app.incidents import services
 from app.incidents.workflow import HoldReason, State, Transition
 from app.sla.jobs import run_tick
 from app.sla.replay import replay
-from tests.sla.conftest import at
+from tests.sla.conftest import DATABASE_EXAMPLES, at
 
 ACTIONS = st.lists(
     st.tuples(
@@ -32,11 +32,7 @@ ACTIONS = st.lists(
 STATES = [State.IN_PROGRESS, State.ON_HOLD, State.RESOLVED]
 
 
-@settings(
-    max_examples=8,
-    deadline=None,  # the machine is shared; timing is the benchmark's job
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(DATABASE_EXAMPLES, max_examples=8)
 @given(actions=ACTIONS)
 def test_the_stored_records_are_the_replay_of_the_event_log(
     app, db, queue, make_user, make_incident, policy, actions
