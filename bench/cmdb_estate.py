@@ -69,6 +69,12 @@ def affected(answer: object) -> int:
     return len(answer.affected)  # type: ignore[attr-defined]
 
 
+def read_all(answer: object) -> object:
+    """Read an answer's services and decisions whole, as the impact panel does."""
+    tuple(answer.services), tuple(answer.decisions)  # type: ignore[attr-defined]
+    return answer
+
+
 def live(estate: Estate, kind: str) -> list[int]:
     """The CIs of a kind that fail when asked (retired and planned ones are ignored)."""
     status = {row[0]: row[3] for row in estate.rows}
@@ -90,6 +96,10 @@ def questions(
         pooled.sizes += timings.sizes
         rows.append((f"impact: one {kind}", timings))
     rows.insert(0, ("impact: typical (the four kinds below, pooled)", pooled))
+    read = Timings()  # the compact engine makes paths and decisions when read: read them all
+    for ci in rng.choices(live(estate, "array"), k=max(5, picks // 5)):
+        read.run(lambda ci=ci: read_all(engine.impact(graph, [ci])), affected)
+    rows.append(("impact: one array, every service (with path) and decision read", read))
     dc = Timings()
     for _ in range(3):
         for number in (0, 1):

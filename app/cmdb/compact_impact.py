@@ -13,7 +13,7 @@ search is skipped: the common case of a failure without redundancy costs one wal
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from itertools import chain, count, repeat
 
 from app.cmdb.compact import IGNORED, CompactGraph
@@ -28,7 +28,8 @@ Search = tuple[list[int], list[int | None], list[int]]
 """An explaining breadth-first search: the affected CIs in order, each one's previous CI on
 its path (``None`` for a failing CI), each one's depth."""
 
-_UNREACHABLE = bytes([1, 0, 0, 1]) + bytes(252)  # state -> 1 where no path may enter
+_DONE = 255
+_RANK = bytes([_DONE, _DEGRADED, _DOWN, _DONE]) + bytes([_DONE]) * 252  # state -> rank[v]
 
 
 def impact(
@@ -67,60 +68,74 @@ def _propagate(
 
     Down CIs are walked first, breadth first, and degraded ones only then: a CI only gets worse
     through down ones, so each CI is walked once, at its final state. Also returns the
-    explaining search when no CI was ever degraded (see the module docstring).
+    explaining search when no CI was ever degraded (see the module docstring). Rows without a
+    membership entry (:meth:`CompactGraph.member_rows`, most of them) take a plain fast path.
     """
-    start, nb, kind = graph.out_start, graph.out_nb, graph.out_kind
+    start, nb, kind, member_rows = (
+        graph.out_start,
+        graph.out_nb,
+        graph.out_kind,
+        graph.member_rows(),
+    )
     state = bytearray(skip)  # ignored CIs start above down: nothing reaches them
     for v in starts:
         state[v] = _DOWN
     groups: dict[int, GroupTally] = {}
     down = list(starts)  # FIFO, read one generation at a time: generation = depth when plain
     via: list[int | None] = [None] * len(starts)
+    add_down, add_via = down.append, via.append
     degraded: list[int] = []
     levels: list[int] = []
-    for u in _generations(down, levels):
-        s, e = start[u], start[u + 1]
-        for v, k in zip(nb[s:e], kind[s:e], strict=True):
-            if k == MEMBER:
-                tally = _tally(graph, groups, v, state, options)
-                if tally is None:
-                    continue
-                if tally.mark(u, _DOWN) == _DEGRADED:
-                    if not state[v]:
-                        state[v] = _DEGRADED
-                        degraded.append(v)
-                    continue
-            if state[v] < _DOWN:
-                state[v] = _DOWN
-                down.append(v)
-                via.append(u)
+    head = 0
+    while head < len(down):
+        levels.append(len(down) - head)
+        generation, head = down[head:], len(down)
+        for u in generation:
+            s, e = start[u], start[u + 1]
+            if not member_rows[u]:
+                for v in nb[s:e]:
+                    if state[v] < _DOWN:
+                        state[v] = _DOWN
+                        add_down(v)
+                        add_via(u)
+                continue
+            for v, k in zip(nb[s:e], kind[s:e], strict=True):
+                if k == MEMBER:
+                    tally = groups.get(v) or _tally(graph, groups, v, state, options)
+                    if tally is None:
+                        continue
+                    if tally.mark(u, _DOWN) == _DEGRADED:
+                        if not state[v]:
+                            state[v] = _DEGRADED
+                            degraded.append(v)
+                        continue
+                if state[v] < _DOWN:
+                    state[v] = _DOWN
+                    add_down(v)
+                    add_via(u)
     if not degraded:
         return state, groups, (down, via, _depths(levels))
+    add_degraded = degraded.append
     for u in degraded:  # grows while it is read
         if state[u] != _DEGRADED:
             continue  # went down later, and was walked then
         s, e = start[u], start[u + 1]
+        if not member_rows[u]:
+            for v in nb[s:e]:
+                if not state[v]:
+                    state[v] = _DEGRADED
+                    add_degraded(v)
+            continue
         for v, k in zip(nb[s:e], kind[s:e], strict=True):
             if k == MEMBER:
-                tally = _tally(graph, groups, v, state, options)
+                tally = groups.get(v) or _tally(graph, groups, v, state, options)
                 if tally is None:
                     continue
                 tally.mark(u, _DEGRADED)
             if not state[v]:
                 state[v] = _DEGRADED
-                degraded.append(v)
+                add_degraded(v)
     return state, groups, None
-
-
-def _generations(queue: list[int], levels: list[int]) -> Iterator[int]:
-    """The items of a FIFO queue that grows while it is read, one generation (the items
-    queued while the previous one was read) at a time; each generation's size goes to
-    ``levels``: in a breadth-first search, generation = depth."""
-    head = 0
-    while head < len(queue):
-        levels.append(len(queue) - head)
-        generation, head = queue[head:], len(queue)
-        yield from generation
 
 
 def _depths(levels: list[int]) -> list[int]:
@@ -158,30 +173,53 @@ def _explain(
     graph: CompactGraph, starts: list[int], state: bytearray, groups: dict[int, GroupTally]
 ) -> Search:
     """Breadth-first search over the links that justify each final state (as the networkx
-    engine's ``_explain``)."""
-    start, nb, kind = graph.out_start, graph.out_nb, graph.out_kind
-    done = bytearray(state.translate(_UNREACHABLE))  # visited, or never to be visited
+    engine's ``_explain``).
+
+    ``rank[v]`` is the state ``v`` still waits to be explained at, or 255 once explained or
+    never to be (not reached, ignored): a plain link from ``u`` explains ``v`` when
+    ``rank[v] <= state[u]``, one comparison per link.
+    """
+    start, nb, kind, member_rows = (
+        graph.out_start,
+        graph.out_nb,
+        graph.out_kind,
+        graph.member_rows(),
+    )
+    outcome = {g: tally.outcome() for g, tally in groups.items()}  # final: read once
+    rank = bytearray(state.translate(_RANK))
     for v in starts:
-        done[v] = 1
+        rank[v] = _DONE
     order = list(starts)
     via: list[int | None] = [None] * len(starts)
+    add_order, add_via = order.append, via.append
     levels: list[int] = []
-    for u in _generations(order, levels):
-        su = state[u]
-        s, e = start[u], start[u + 1]
-        for v, k in zip(nb[s:e], kind[s:e], strict=True):
-            if done[v]:
+    head = 0
+    while head < len(order):
+        levels.append(len(order) - head)
+        generation, head = order[head:], len(order)
+        for u in generation:
+            su = state[u]
+            s, e = start[u], start[u + 1]
+            if not member_rows[u]:
+                for v in nb[s:e]:
+                    if rank[v] <= su:
+                        rank[v] = _DONE
+                        add_order(v)
+                        add_via(u)
                 continue
-            sv = state[v]
-            tally = groups.get(v) if k == MEMBER else None
-            if tally is not None:
-                ok = tally.outcome() == sv and (su == _DOWN or sv == _DEGRADED)
-            else:
-                ok = su >= sv
-            if ok:
-                done[v] = 1
-                order.append(v)
-                via.append(u)
+            for v, k in zip(nb[s:e], kind[s:e], strict=True):
+                sv = rank[v]
+                if sv == _DONE:
+                    continue
+                group = outcome.get(v) if k == MEMBER else None
+                if group is not None:
+                    ok = group == sv and (su == _DOWN or sv == _DEGRADED)
+                else:
+                    ok = su >= sv
+                if ok:
+                    rank[v] = _DONE
+                    add_order(v)
+                    add_via(u)
     return order, via, _depths(levels)
 
 

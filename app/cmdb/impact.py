@@ -157,18 +157,18 @@ class PeopleCount:
 class ImpactResult:
     """The answer to "if these CIs fail, what is hit, and why?".
 
-    ``affected`` lists the failing CIs first (depth 0), then the others by depth: a tuple here,
-    a sequence made on first read in the compact engine (:class:`~app.cmdb.compact_result.
-    AffectedCIs`, equal to the tuple of the same CIs). ``ignored`` holds the failing CIs the
-    options told us to ignore (retired ones, by default).
+    ``affected`` lists the failing CIs first (depth 0), then the others by depth. ``affected``,
+    ``services`` and ``decisions`` are tuples here, and sequences made on read in the compact
+    engine (:class:`~app.cmdb.compact_lazy.Lazy`, equal to the tuples of the same items).
+    ``ignored`` holds the failing CIs the options told us to ignore (retired ones, by default).
     """
 
     failing: tuple[CiId, ...]
     ignored: tuple[CiId, ...]
     affected: Sequence[AffectedCI]
-    services: tuple[ServiceImpact, ...]
+    services: Sequence[ServiceImpact]
     people: PeopleCount
-    decisions: tuple[RedundancyDecision, ...]
+    decisions: Sequence[RedundancyDecision]
     _by_id: Mapping[CiId, AffectedCI] = field(repr=False, compare=False)
 
     def get(self, ci_id: CiId) -> AffectedCI | None:

@@ -99,6 +99,10 @@ def assert_same_answers(graph, compact, failing_sets, options=ImpactOptions()):
         found = fast.impact(compact, failing, options)
         assert found == expected
         assert [s.path for s in found.services] == [s.path for s in expected.services]
+        read_backwards = fast.impact(compact, failing, options)  # paths made on read, any order
+        for lazy, tuple_ in ((read_backwards.services, expected.services),
+                             (read_backwards.decisions, expected.decisions)):  # fmt: skip
+            assert [lazy[i] for i in reversed(range(len(lazy)))] == list(reversed(tuple_))
         for a in found.affected:
             assert found.explain(compact, a.ci_id) == expected.explain(graph, a.ci_id)
 
@@ -284,3 +288,34 @@ def test_the_affected_list_reads_like_the_tuple_it_equals():
     assert found.get("nope") is None
     assert found.get(["unhashable"]) is None
     assert found.chain("svc") == ("db", "app", "svc")
+
+
+def test_services_and_decisions_read_like_the_tuples_they_equal():
+    cis = [
+        ci("svc", "business_service", users=4),
+        ci("farm", "cluster", redundancy=Redundancy(min_up=1)),
+        ci("web1"),
+        ci("web2"),
+        ci("db", "database"),
+    ]
+    relations = [
+        ("svc", "farm", "depends_on"),
+        ("web1", "farm", "member_of"),
+        ("web2", "farm", "member_of"),
+        ("web1", "db", "depends_on"),
+    ]
+    graph, compact = both(cis, relations)
+    expected = reference.impact(graph, ["db"])
+    found = fast.impact(compact, ["db"])
+    assert len(found.services) == 1
+    assert len(found.decisions) == 1
+    assert found.services[-1] == expected.services[0]  # read before the whole tuple is made
+    assert found.services[0].decisions == expected.decisions
+    assert found.decisions[:5] == expected.decisions
+    assert found.services[0].state is reference.State.DEGRADED
+    assert found.services == expected.services
+    assert found.decisions == expected.decisions
+    assert hash(found.decisions) == hash(expected.decisions)
+    with pytest.raises(IndexError):
+        found.services[1]
+    assert found == expected

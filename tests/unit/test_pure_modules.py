@@ -28,6 +28,7 @@ PURE_MODULES = [
     "app.cmdb.compact_build",
     "app.cmdb.compact_impact",
     "app.cmdb.compact_result",
+    "app.cmdb.compact_lazy",
     "app.cmdb.layout",
     "app.cmdb.transfer_format",
     "app.cmdb.graph_data",
