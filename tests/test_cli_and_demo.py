@@ -60,7 +60,7 @@ def test_demo_load_seeds_a_realistic_organisation_once(app, db, client):
     first = _run(app, "deskgraph", "demo", "load")
     assert first.exit_code == 0, first.output
     assert f"{len(data['people'])} people and {len(data['groups'])} groups added" in first.output
-    for account in ("admin", "owner", "agent", "employee"):
+    for account in ("admin", "owner", "agent", "employee", "l.marchetti"):
         assert f"{account} " in first.output
         assert data["demo_password"] in first.output
 
