@@ -18,12 +18,11 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from bench._postgres import ROOT, app_on_fresh_schema, drop_schema, vacuum_analyze
+
 STATES = (
     ["new"] * 5
     + ["in_progress"] * 12
@@ -231,26 +230,15 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
 
-    from app import create_app
     from app.extensions import db
 
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{args.schema}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{args.schema}"'))
-    url = f"{POSTGRES}?options=-csearch_path%3D{args.schema}"
-    app = create_app(
-        {"DATABASE_URL": url, "SECRET_KEY": "b" * 40, "DESKGRAPH_LOG_LEVEL": "WARNING"},
-        instance_path=ROOT / "instance" / "bench",
-    )
+    app = app_on_fresh_schema(args.schema)
     rng = random.Random(7)
     started = time.perf_counter()
     with app.app_context():
         upgrade()
         people = seed(db, incidents=args.incidents, entries_per=args.entries_per, rng=rng)
-    with admin.connect() as connection:  # a settled database, as autovacuum would leave it
-        connection.execute(text(f'SET search_path TO "{args.schema}"'))
-        connection.execute(text("VACUUM ANALYZE"))
+    vacuum_analyze(args.schema)  # a settled database, as autovacuum would leave it
     with app.app_context():
         counts = db.session.execute(
             text("SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM journal_entries)")
@@ -295,8 +283,7 @@ def main() -> None:
     with app.app_context():
         db.engine.dispose()
     if not args.keep:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{args.schema}" CASCADE'))
+        drop_schema(args.schema)
     if not args.no_write:
         write_docs(summary, report, args)
 

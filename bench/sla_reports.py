@@ -24,12 +24,11 @@ import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from bench._postgres import ROOT, app_on_fresh_schema, drop_schema, vacuum_analyze
+
 GROUPS = 40
 RESPONSE_GROUPS = 10  # queues 1–10 also promise a first response
 CALLERS = 2_000
@@ -224,28 +223,17 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
 
-    from app import create_app
     from app.extensions import db
     from app.sla import reports
 
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP SCHEMA IF EXISTS "{args.schema}" CASCADE'))
-        connection.execute(text(f'CREATE SCHEMA "{args.schema}"'))
-    url = f"{POSTGRES}?options=-csearch_path%3D{args.schema}"
-    app = create_app(
-        {"DATABASE_URL": url, "SECRET_KEY": "b" * 40, "DESKGRAPH_LOG_LEVEL": "WARNING"},
-        instance_path=ROOT / "instance" / "bench",
-    )
+    app = app_on_fresh_schema(args.schema)
     rng, now = random.Random(9), datetime.now(UTC)
     started = time.perf_counter()
     try:
         with app.app_context():
             upgrade()
             count = seed(db, tickets=args.tickets, rng=rng, now=now)
-        with admin.connect() as connection:  # a settled database, as autovacuum would leave it
-            connection.execute(text(f'SET search_path TO "{args.schema}"'))
-            connection.execute(text("VACUUM ANALYZE"))
+        vacuum_analyze(args.schema)  # a settled database, as autovacuum would leave it
         seeded = time.perf_counter() - started
         print(f"Python {platform.python_version()} on {platform.machine()}; {count:,} task SLA")
         print(f"records, {args.tickets:,} tickets, seeded in {seeded:.0f} s")
@@ -275,9 +263,7 @@ def main() -> None:
             db.engine.dispose()
     finally:
         if not args.keep:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "{args.schema}" CASCADE'))
-        admin.dispose()
+            drop_schema(args.schema)
 
 
 def explain(db, since: datetime) -> None:
