@@ -351,14 +351,3 @@ def remind_pending(
         reminded.append(approval)
     db.session.flush()
     return reminded
-
-
-def approver_names(item: RequestItem) -> list[str]:
-    """Who the item waits for now (for the requester's view)."""
-    if item.state != ItemState.PENDING_APPROVAL:
-        return []
-    return [
-        a.approver.display_name
-        for a in item.approvals
-        if a.level == item.approval_level and a.state == ApprovalState.REQUESTED
-    ]

@@ -283,16 +283,14 @@ def load_requests(now: datetime) -> int:
         return request.items[0]
 
     def decide(item: Any, approve: bool, comment: str, days_ago: float) -> None:
-        for approval in list(item.approvals):
-            if approval.state == "requested" and approval.level == item.approval_level:
-                approvals.decide(
-                    approval,
-                    actor=approval.approver,
-                    approve=approve,
-                    comment=comment,
-                    now=now - timedelta(days=days_ago),
-                )
-                return
+        approval = item.waiting_approvals[0]
+        approvals.decide(
+            approval,
+            actor=approval.approver,
+            approve=approve,
+            comment=comment,
+            now=now - timedelta(days=days_ago),
+        )
 
     place(
         "Laptop replacement",

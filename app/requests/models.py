@@ -216,6 +216,15 @@ class RequestItem(Ticket):
     def is_open(self) -> bool:
         return ItemState(self.state).is_open
 
+    @property
+    def waiting_approvals(self) -> list[Approval]:
+        """The approvals of the level the item waits on that nobody has decided yet."""
+        return [
+            a
+            for a in self.approvals
+            if a.level == self.approval_level and a.state == ApprovalState.REQUESTED
+        ]
+
 
 class CatalogTask(Ticket):
     """``SCTASK``: fulfilment work on a request item for one group, in a stage of its plan."""

@@ -15,7 +15,7 @@ from app.requests.approval_rules import GroupRule
 from app.requests.catalog import form_of
 from app.requests.models import Approval, RequestItem, ServiceRequest
 from app.requests.permissions import visible_requests
-from app.requests.states import ApprovalState, CloseCode, ItemState
+from app.requests.states import CloseCode, ItemState
 
 MANY = 3  # more approvers than this are summed up ("Ann Smith, Bob Jones and 4 others")
 
@@ -33,11 +33,7 @@ def item_status(item: RequestItem) -> str:
     "Delivered", "Rejected: <reason>", "Canceled", "Closed without delivery"."""
     state = ItemState(item.state)
     if state == ItemState.PENDING_APPROVAL:
-        waiting = [
-            a
-            for a in item.approvals
-            if a.level == item.approval_level and a.state == ApprovalState.REQUESTED
-        ]
+        waiting = item.waiting_approvals
         if not waiting:
             return "Waiting for approval"
         joiner = "and" if waiting[0].rule == GroupRule.EVERYONE else "or"

@@ -122,4 +122,4 @@ def event_types(db, ticket) -> list[str]:
 
 def pending(item) -> list[Any]:
     """The approvals of the item's current level that wait for a decision."""
-    return [a for a in item.approvals if a.level == item.approval_level and a.state == "requested"]
+    return item.waiting_approvals
