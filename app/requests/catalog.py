@@ -343,11 +343,11 @@ def orderable_items(
     if category_id is not None:
         query = query.where(CatalogItem.category_id == category_id)
     for word in (search or "").split()[:8]:
-        word = word.lower()[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        word = word.lower()[:100]
         query = query.where(
             or_(
                 *(
-                    func.lower(column).like(f"%{word}%", escape="\\")
+                    func.lower(column).contains(word, autoescape=True)
                     for column in (
                         CatalogItem.name,
                         CatalogItem.short_description,

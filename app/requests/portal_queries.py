@@ -29,11 +29,6 @@ PICKER_LIMIT = 20  # options a search returns
 CI_LIST_LIMIT = 50  # a CI class this small is listed whole (no search needed)
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def people_matching(text: str, limit: int = PICKER_LIMIT) -> list[User]:
     """Active people whose name, username or email contains every word of ``text``."""
     words = (text or "").split()[:4]
@@ -41,12 +36,12 @@ def people_matching(text: str, limit: int = PICKER_LIMIT) -> list[User]:
         return []
     query = select(User).where(User.is_active)
     for word in words:
-        pattern = _like(word[:100])
+        word = word[:100].lower()
         query = query.where(
             or_(
-                func.lower(User.display_name).like(pattern, escape="\\"),
-                func.lower(User.username).like(pattern, escape="\\"),
-                func.lower(User.email).like(pattern, escape="\\"),
+                func.lower(User.display_name).contains(word, autoescape=True),
+                func.lower(User.username).contains(word, autoescape=True),
+                func.lower(User.email).contains(word, autoescape=True),
             )
         )
     return list(db.session.scalars(query.order_by(User.display_name, User.id).limit(limit)))
@@ -83,7 +78,9 @@ def cis_matching(
     if class_ids is not None:
         query = query.where(ConfigurationItem.class_id.in_(class_ids or {-1}))
     for word in (text or "").split()[:4]:
-        query = query.where(func.lower(ConfigurationItem.name).like(_like(word[:100]), escape="\\"))
+        query = query.where(
+            func.lower(ConfigurationItem.name).contains(word[:100].lower(), autoescape=True)
+        )
     return list(
         db.session.scalars(
             query.order_by(ConfigurationItem.name, ConfigurationItem.id).limit(limit)

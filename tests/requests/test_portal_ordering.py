@@ -116,6 +116,9 @@ def test_the_catalog_lists_only_what_the_person_may_order(client, db, org, make_
     searched = client.get("/requests/catalog?q=home+secure").get_data(as_text=True)
     assert listed(searched, vpn.name)
     assert not listed(searched, visio.name)
+    # LIKE wildcards in a search are plain characters, not "anything"
+    assert not listed(client.get("/requests/catalog?q=%25").get_data(as_text=True), vpn.name)
+    assert not listed(client.get("/requests/catalog?q=V_sio").get_data(as_text=True), visio.name)
     by_category = client.get(f"/requests/catalog?category={software.id}").get_data(as_text=True)
     assert listed(by_category, visio.name)
     assert not listed(by_category, vpn.name)
@@ -370,6 +373,7 @@ def test_the_pickers_find_active_people_and_cis_of_the_class(client, db, org, ma
     new_ci("Visio Professional", "software")
     new_ci("Payroll", "application")
     sign_in_as(client, org.kim)
+    assert "Ann" not in client.get("/requests/people?q=a_n").get_data(as_text=True)
     people = client.get("/requests/people?q=ann").get_data(as_text=True)
     assert f'<option value="{org.ann.id}">Ann Smith' in people
     assert "Annie Gone" not in people
