@@ -2,7 +2,7 @@
 interactive graph view (``app/static/js/cmdb-graph.js``).
 
 Pure code (no Flask, no database): positions and highlighted edges come from the picture
-:func:`app.cmdb.layout.neighbourhood` drew, the impact from :func:`app.cmdb.impact.impact`; the
+:func:`app.cmdb.layout.draw` drew, the impact from :func:`app.cmdb.impact.impact`; the
 view passes in how to link to a CI and the class labels it read.
 
 The answer is bounded: at most :data:`app.cmdb.layout.MAX_NODES` CIs within three hops, and

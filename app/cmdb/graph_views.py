@@ -12,7 +12,7 @@ from flask import jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from app.cmdb import analysis, layout
+from app.cmdb import analysis, layout, neighbourhood
 from app.cmdb.cache import current_graph
 from app.cmdb.graph_data import neighbourhood_data
 from app.cmdb.impact import ImpactResult
@@ -34,13 +34,16 @@ def _neighbourhood(
     ci: ConfigurationItem, depth: int, with_impact: bool
 ) -> tuple[layout.Picture | None, ImpactResult | None]:
     """The laid-out neighbourhood (``None``: the CI is not in the graph) and, if asked, the
-    impact of the CI failing, whose states colour the picture."""
+    impact of the CI failing, whose states colour the picture.
+
+    Both come from the cached compact index: the CIs shown are found on it
+    (:func:`app.cmdb.neighbourhood.around`), never on a networkx graph of the whole CMDB."""
     cmdb = current_graph()
     if ci.id not in cmdb:
         return None, None
     result = analysis.impact_of(ci.id) if with_impact else None
     states = {a.ci_id: a.state.value for a in result.affected} if result else {}
-    return layout.neighbourhood(cmdb.graph, ci.id, depth, states), result
+    return layout.draw(neighbourhood.around(cmdb.index, ci.id, depth), states), result
 
 
 @bp.get("/<int:ci_id>/graph")

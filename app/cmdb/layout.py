@@ -1,6 +1,10 @@
 """A CI's neighbourhood as positioned nodes and edges, for a server-rendered SVG.
 
-Pure code over a graph from :func:`app.cmdb.graph.build_graph`: no Flask, no database.
+Pure code over a graph from :func:`app.cmdb.graph.build_graph`: no Flask, no database. Laying
+out is two steps: find the CIs to show (:class:`Around`), then :func:`draw` them. The graph
+page finds them on the compact index (:func:`app.cmdb.neighbourhood.around`), so no request
+builds the networkx graph of the whole CMDB; :func:`neighbourhood` finds them on a whole graph
+(tests, the reference the compact way is checked against). Both give the same picture.
 
 The picture reads in the direction of a failure, left to right: the centre CI in column 0,
 what it needs (its failure-direction predecessors) in columns to the left, what its failure
@@ -22,11 +26,15 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import networkx as nx
 
-from app.cmdb.graph import BUSINESS_SERVICE, CiId, Lifecycle
+from app.cmdb.graph import BUSINESS_SERVICE, CiId, Lifecycle, sort_key
+
+T = TypeVar("T")
 
 COLUMN_GAP = 230.0
 ROW_GAP = 64.0
@@ -86,6 +94,24 @@ class Picture:
     truncated: bool
 
 
+@dataclass(frozen=True)
+class Around:
+    """The CIs within ``depth`` hops of ``centre``, found and ready to lay out (:func:`draw`).
+
+    ``graph`` holds at least these CIs and the relations among them, with the attributes of
+    :func:`~app.cmdb.graph.build_graph`: the whole CMDB graph (:func:`around`), or the small
+    graph of just these CIs that :func:`app.cmdb.neighbourhood.around` builds from the compact
+    index. ``distance`` gives each CI's hops from ``centre``, in the order they were found;
+    ``truncated`` says more CIs were within reach than the cap let in.
+    """
+
+    graph: nx.DiGraph
+    centre: CiId
+    depth: int
+    distance: Mapping[CiId, int]
+    truncated: bool
+
+
 def neighbourhood(
     graph: nx.DiGraph,
     centre: CiId,
@@ -99,23 +125,56 @@ def neighbourhood(
 
     :raise ValueError: ``centre`` is not in the graph, or ``depth`` is outside 1–3.
     """
-    if not 1 <= depth <= 3:
-        raise ValueError("depth must be 1, 2 or 3")
+    return draw(around(graph, centre, depth, max_nodes), states)
+
+
+def around(graph: nx.DiGraph, centre: CiId, depth: int, max_nodes: int = MAX_NODES) -> Around:
+    """The CIs :func:`neighbourhood` shows, found on the whole CMDB graph.
+
+    :raise ValueError: ``centre`` is not in the graph, or ``depth`` is outside 1–3.
+    """
+    check_depth(depth)
     if centre not in graph:
         raise ValueError(f"no CI {centre!r} in the CMDB graph")
-    states = states or {}
     cis = graph.graph["cis"]
-    distance: dict[CiId, int] = {centre: 0}
+    distance, truncated = discover(
+        centre,
+        depth,
+        max_nodes,
+        lambda u: {*graph.successors(u), *graph.predecessors(u)},
+        lambda c: (cis[c].name, sort_key(c)),
+    )
+    return Around(graph, centre, depth, distance, truncated)
+
+
+def check_depth(depth: int) -> None:
+    """:raise ValueError: ``depth`` is outside 1–3."""
+    if not 1 <= depth <= 3:
+        raise ValueError("depth must be 1, 2 or 3")
+
+
+def discover(
+    centre: T,
+    depth: int,
+    max_nodes: int,
+    neighbours: Callable[[T], Iterable[T]],
+    key: Callable[[T], Any],
+) -> tuple[dict[T, int], bool]:
+    """Breadth-first search from ``centre`` over relations either way, up to ``depth`` hops and
+    ``max_nodes`` CIs; and whether the cap left CIs out.
+
+    Each CI's neighbours are taken in ``key`` order (name, then the graph's id order), so which
+    CIs make the cut, and the order they are found in, depend only on the CMDB. Both ways of
+    finding a neighbourhood (:func:`around`, :func:`app.cmdb.neighbourhood.around`) use it.
+    """
+    distance: dict[T, int] = {centre: 0}
     queue = deque([centre])
     truncated = False
     while queue:
         u = queue.popleft()
         if distance[u] == depth:
             continue
-        around = sorted(
-            set(graph.successors(u)) | set(graph.predecessors(u)), key=lambda c: cis[c].name
-        )
-        for v in around:
+        for v in sorted(neighbours(u), key=key):
             if v in distance:
                 continue
             if len(distance) >= max_nodes:
@@ -123,6 +182,15 @@ def neighbourhood(
                 break
             distance[v] = distance[u] + 1
             queue.append(v)
+    return distance, truncated
+
+
+def draw(found: Around, states: Mapping[CiId, str] | None = None) -> Picture:
+    """Lay out the CIs ``found`` in columns (see the module docstring), coloured by ``states``
+    (``"down"``/``"degraded"``, e.g. the centre's impact)."""
+    graph, centre, depth, distance = found.graph, found.centre, found.depth, found.distance
+    states = states or {}
+    cis = graph.graph["cis"]
     column = _columns(graph, centre, distance, depth)
     columns: dict[int, list[CiId]] = {}
     for ci_id, c in column.items():
@@ -185,11 +253,11 @@ def neighbourhood(
         )
     edges.sort(key=lambda e: (str(e.source), str(e.target)))
     nodes.sort(key=lambda n: (n.distance, n.name))
-    return Picture(round(width, 1), round(height, 1), tuple(nodes), tuple(edges), truncated)
+    return Picture(round(width, 1), round(height, 1), tuple(nodes), tuple(edges), found.truncated)
 
 
 def _columns(
-    graph: nx.DiGraph, centre: CiId, shown: dict[CiId, int], depth: int
+    graph: nx.DiGraph, centre: CiId, shown: Mapping[CiId, int], depth: int
 ) -> dict[CiId, int]:
     """Column of each shown CI: ``-d`` for what the centre needs, ``+d`` for what its failure
     reaches (``d`` hops along failure links), else one step nearer the centre than its
@@ -215,7 +283,7 @@ def _columns(
 def _reach(
     hops: dict[CiId, tuple[tuple[CiId, int], ...]],
     centre: CiId,
-    shown: dict[CiId, int],
+    shown: Mapping[CiId, int],
     depth: int,
 ) -> dict[CiId, int]:
     """Breadth-first distances from ``centre`` along ``hops``, within the shown CIs."""

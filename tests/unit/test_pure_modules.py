@@ -30,6 +30,7 @@ PURE_MODULES = [
     "app.cmdb.compact_result",
     "app.cmdb.compact_lazy",
     "app.cmdb.layout",
+    "app.cmdb.neighbourhood",
     "app.cmdb.transfer_format",
     "app.cmdb.graph_data",
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
