@@ -55,10 +55,11 @@ def offer_impact(result: ImpactResult | None) -> int | None:
     """The incident impact (1–3) to offer for a computed impact; see the module docstring."""
     if result is None or not result.affected:
         return None
-    down_service_users = max((s.users for s in result.services if s.state is State.DOWN), default=0)
+    brief = result.brief_services()
+    down_service_users = max((s.users for s in brief if s.state is State.DOWN), default=0)
     if down_service_users >= HIGH_USERS or result.people.cut_off >= HIGH_USERS:
         return 1
-    if result.services or result.people.affected >= MEDIUM_PEOPLE:
+    if brief or result.people.affected >= MEDIUM_PEOPLE:
         return 2
     return 3
 

@@ -2,7 +2,8 @@
 
 Pure code (standard library only, no Flask, no SQLAlchemy). :mod:`app.cmdb.compact_impact`
 answers impact, what-if, upstream and root-cause questions on it with the same results as the
-networkx engine of :mod:`app.cmdb.impact`.
+networkx engine of :mod:`app.cmdb.impact`; its impact walks run in C over numpy views of these
+arrays (:mod:`app.cmdb.compact_vector`, kept in :attr:`CompactGraph.vectors`).
 
 Why beside networkx
 -------------------
@@ -14,8 +15,8 @@ plain rows: CI ids mapped to dense ints in the graph's sorted order, the failure
 both directions in CSR form (``start[u]:start[u + 1]`` slices ``nb``, ``kind`` and ``label``),
 and per-CI columns. Measured at 100,000 CIs (bench/cmdb_estate.py): about 1 s to load from
 PostgreSQL and 75 MB, against 2.3 s and 215 MB for the networkx graph built from ready ``CI``
-objects, with no per-edge objects for the collector, and impact answers two to three times
-faster. The networkx graph is built from it on demand (:meth:`CompactGraph.to_networkx`).
+objects, with no per-edge objects for the collector. The networkx graph is built from it on
+demand (:meth:`CompactGraph.to_networkx`).
 
 Same facts, same order
 ----------------------
@@ -30,10 +31,9 @@ at that hop (:func:`app.cmdb.graph.hop_name`, :func:`~app.cmdb.graph.need_name`)
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import compress, count, repeat
-from operator import eq, floordiv, is_not, mod
+from itertools import compress, repeat
+from operator import floordiv, is_not, mod
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -79,7 +79,7 @@ class CompactGraph:
         "assigned", "services", "relation_types", "labels",
         "out_start", "out_nb", "out_kind", "out_label",
         "in_start", "in_nb", "in_kind", "in_label",
-        "pair_src", "pair_dst", "pair_combo", "combos", "_masks", "_members", "_member_rows",
+        "pair_src", "pair_dst", "pair_combo", "combos", "_masks", "_members", "vectors",
     )  # fmt: skip
 
     def __init__(self, **fields: Any) -> None:
@@ -89,7 +89,7 @@ class CompactGraph:
             raise TypeError(f"unknown fields: {sorted(fields)}")
         self._masks: dict[tuple[Treatment, ...], bytes] = {}
         self._members: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self._member_rows: bytes | None = None
+        self.vectors: Any = None  # app.cmdb.compact_vector.Vectors (made by its first question)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -134,18 +134,6 @@ class CompactGraph:
             every = tuple(m for m, k in entries if k == MEMBER)
             found = self._members[group] = (every, tuple(m for m in every if self.status[m]))
         return found
-
-    def member_rows(self) -> bytes:
-        """One byte per CI: 1 where a failure of it reaches a group over a membership link
-        (its ``out`` row holds a ``MEMBER`` entry), else 0: the walks take a plain fast path
-        through every other row."""
-        if self._member_rows is None:  # a race only computes the same bytes twice
-            rows = bytearray(len(self.ids))
-            start = self.out_start
-            for at in compress(count(), map(eq, self.out_kind, repeat(MEMBER))):
-                rows[bisect_right(start, at) - 1] = 1
-            self._member_rows = bytes(rows)
-        return self._member_rows
 
     def ci(self, node: int) -> CI:
         """The :class:`CI` of a dense int (built on demand)."""
@@ -314,5 +302,4 @@ def compact_from_columns(
         combos=tuple(combos),
         **adjacency,
     )
-    graph.member_rows()  # made once here rather than by the first question
     return graph

@@ -3,33 +3,21 @@
 Pure code over a :class:`~app.cmdb.compact.CompactGraph`. The propagation rules, the order of
 traversal and the result types are those of :mod:`app.cmdb.impact` (its docstring states the
 rules); tests/unit/test_cmdb_compact.py checks both engines give identical results on random
-and real graphs. Here the walks run over dense ints: states in a ``bytearray``, neighbours
-sliced from CSR arrays, ids and names looked up only for what the answer reports.
-
-When no CI ends up degraded (no redundancy rule held), the propagation is itself the
-breadth-first search that explains each CI, so its depths and paths are kept and the second
-search is skipped: the common case of a failure without redundancy costs one walk.
+and real graphs. Impact walks run in C (:mod:`app.cmdb.compact_vector`); the walks of upstream
+and root-cause questions, which reach a few hundred CIs, run here over the CSR arrays. Ids and
+names are looked up only for what an answer reports.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import chain, count, repeat
 
-from app.cmdb.compact import IGNORED, CompactGraph
+from app.cmdb.compact import CompactGraph
 from app.cmdb.compact_result import answer
-from app.cmdb.graph import MEMBER, CiId, Dependency, ImpactOptions, towards
-from app.cmdb.impact import GroupTally, ImpactResult
+from app.cmdb.compact_vector import walks
+from app.cmdb.graph import CiId, Dependency, ImpactOptions, towards
+from app.cmdb.impact import ImpactResult
 from app.cmdb.root_causes import RootCauseCandidate, rank_candidates, root_cause_question
-
-_DEGRADED, _DOWN = 1, 2
-
-Search = tuple[list[int], list[int | None], list[int]]
-"""An explaining breadth-first search: the affected CIs in order, each one's previous CI on
-its path (``None`` for a failing CI), each one's depth."""
-
-_DONE = 255
-_RANK = bytes([_DONE, _DEGRADED, _DOWN, _DONE]) + bytes([_DONE]) * 252  # state -> rank[v]
 
 
 def impact(
@@ -48,10 +36,7 @@ def impact(
     skip = graph.ignored(options)
     ignored = tuple(graph.ids[v] for v in nodes if skip[v])
     starts = [v for v in nodes if not skip[v]]
-    state, groups, search = _propagate(graph, starts, options, skip)
-    if search is None:
-        search = _explain(graph, starts, state, groups)
-    return answer(graph, starts, ignored, state, groups, search)
+    return answer(graph, starts, ignored, *walks(graph, starts, options))
 
 
 def what_if(
@@ -59,168 +44,6 @@ def what_if(
 ) -> ImpactResult:
     """The impact of several CIs failing together; see :func:`impact`."""
     return impact(graph, ci_ids, options)
-
-
-def _propagate(
-    graph: CompactGraph, starts: list[int], options: ImpactOptions, skip: bytes
-) -> tuple[bytearray, dict[int, GroupTally], Search | None]:
-    """Least fixed point of the propagation rules: each CI's state (0: not reached, IGNORED).
-
-    Down CIs are walked first, breadth first, and degraded ones only then: a CI only gets worse
-    through down ones, so each CI is walked once, at its final state. Also returns the
-    explaining search when no CI was ever degraded (see the module docstring). Rows without a
-    membership entry (:meth:`CompactGraph.member_rows`, most of them) take a plain fast path.
-    """
-    start, nb, kind, member_rows = (
-        graph.out_start,
-        graph.out_nb,
-        graph.out_kind,
-        graph.member_rows(),
-    )
-    state = bytearray(skip)  # ignored CIs start above down: nothing reaches them
-    for v in starts:
-        state[v] = _DOWN
-    groups: dict[int, GroupTally] = {}
-    down = list(starts)  # FIFO, read one generation at a time: generation = depth when plain
-    via: list[int | None] = [None] * len(starts)
-    add_down, add_via = down.append, via.append
-    degraded: list[int] = []
-    levels: list[int] = []
-    head = 0
-    while head < len(down):
-        levels.append(len(down) - head)
-        generation, head = down[head:], len(down)
-        for u in generation:
-            s, e = start[u], start[u + 1]
-            if not member_rows[u]:
-                for v in nb[s:e]:
-                    if state[v] < _DOWN:
-                        state[v] = _DOWN
-                        add_down(v)
-                        add_via(u)
-                continue
-            for v, k in zip(nb[s:e], kind[s:e], strict=True):
-                if k == MEMBER:
-                    tally = groups.get(v) or _tally(graph, groups, v, state, options)
-                    if tally is None:
-                        continue
-                    if tally.mark(u, _DOWN) == _DEGRADED:
-                        if not state[v]:
-                            state[v] = _DEGRADED
-                            degraded.append(v)
-                        continue
-                if state[v] < _DOWN:
-                    state[v] = _DOWN
-                    add_down(v)
-                    add_via(u)
-    if not degraded:
-        return state, groups, (down, via, _depths(levels))
-    add_degraded = degraded.append
-    for u in degraded:  # grows while it is read
-        if state[u] != _DEGRADED:
-            continue  # went down later, and was walked then
-        s, e = start[u], start[u + 1]
-        if not member_rows[u]:
-            for v in nb[s:e]:
-                if not state[v]:
-                    state[v] = _DEGRADED
-                    add_degraded(v)
-            continue
-        for v, k in zip(nb[s:e], kind[s:e], strict=True):
-            if k == MEMBER:
-                tally = groups.get(v) or _tally(graph, groups, v, state, options)
-                if tally is None:
-                    continue
-                tally.mark(u, _DEGRADED)
-            if not state[v]:
-                state[v] = _DEGRADED
-                add_degraded(v)
-    return state, groups, None
-
-
-def _depths(levels: list[int]) -> list[int]:
-    """Depth of each position of a breadth-first order, from the size of each generation."""
-    return list(chain.from_iterable(map(repeat, count(), levels)))
-
-
-def _tally(
-    graph: CompactGraph,
-    groups: dict[int, GroupTally],
-    group: int,
-    state: bytearray,
-    options: ImpactOptions,
-) -> GroupTally | None:
-    """The running tally of a group a failure reaches over a membership link (``None``: the
-    group is ignored)."""
-    if state[group] == IGNORED:
-        return None
-    return groups.get(group) or groups.setdefault(group, _open_group(graph, group, options))
-
-
-def _open_group(graph: CompactGraph, group: int, options: ImpactOptions) -> GroupTally:
-    members, special = graph.members(group)
-    if special:  # some members are not in service: leave out ignored ones, count down ones
-        skip, down = graph.ignored(options), graph.already_down(options)
-        left_out = {m for m in special if skip[m]}
-        found = set(members) - left_out
-        pre_down = {m for m in special if down[m] and m not in left_out}
-    else:
-        found, pre_down = set(members), set()
-    return GroupTally(found, graph.rules[group].required(len(found)), pre_down)
-
-
-def _explain(
-    graph: CompactGraph, starts: list[int], state: bytearray, groups: dict[int, GroupTally]
-) -> Search:
-    """Breadth-first search over the links that justify each final state (as the networkx
-    engine's ``_explain``).
-
-    ``rank[v]`` is the state ``v`` still waits to be explained at, or 255 once explained or
-    never to be (not reached, ignored): a plain link from ``u`` explains ``v`` when
-    ``rank[v] <= state[u]``, one comparison per link.
-    """
-    start, nb, kind, member_rows = (
-        graph.out_start,
-        graph.out_nb,
-        graph.out_kind,
-        graph.member_rows(),
-    )
-    outcome = {g: tally.outcome() for g, tally in groups.items()}  # final: read once
-    rank = bytearray(state.translate(_RANK))
-    for v in starts:
-        rank[v] = _DONE
-    order = list(starts)
-    via: list[int | None] = [None] * len(starts)
-    add_order, add_via = order.append, via.append
-    levels: list[int] = []
-    head = 0
-    while head < len(order):
-        levels.append(len(order) - head)
-        generation, head = order[head:], len(order)
-        for u in generation:
-            su = state[u]
-            s, e = start[u], start[u + 1]
-            if not member_rows[u]:
-                for v in nb[s:e]:
-                    if rank[v] <= su:
-                        rank[v] = _DONE
-                        add_order(v)
-                        add_via(u)
-                continue
-            for v, k in zip(nb[s:e], kind[s:e], strict=True):
-                sv = rank[v]
-                if sv == _DONE:
-                    continue
-                group = outcome.get(v) if k == MEMBER else None
-                if group is not None:
-                    ok = group == sv and (su == _DOWN or sv == _DEGRADED)
-                else:
-                    ok = su >= sv
-                if ok:
-                    rank[v] = _DONE
-                    add_order(v)
-                    add_via(u)
-    return order, via, _depths(levels)
 
 
 def walk_needs(

@@ -9,17 +9,20 @@ asks first. Equal to the tuples the networkx engine returns (:mod:`app.cmdb.impa
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TypeVar, overload
+from typing import TYPE_CHECKING, TypeVar, overload
 
 from app.cmdb.compact import CompactGraph
 from app.cmdb.graph import CiId, Path
 from app.cmdb.impact import (
-    GroupTally,
     RedundancyDecision,
+    ServiceBrief,
     ServiceImpact,
     State,
     redundancy_decision,
 )
+
+if TYPE_CHECKING:
+    from app.cmdb.compact_vector import GroupTallies, Search
 
 T = TypeVar("T")
 _STATE_OF = (None, State.DEGRADED, State.DOWN)
@@ -87,17 +90,11 @@ class Explanations:
     """The paths and redundancy decisions of one answer, each made once, when first asked."""
 
     __slots__ = (
-        "graph", "groups", "_order", "_via", "_by_node", "_paths", "_decisions", "_groups"
+        "graph", "groups", "_search", "_by_node", "_paths", "_decisions", "_groups"
     )  # fmt: skip
 
-    def __init__(
-        self,
-        graph: CompactGraph,
-        order: list[int],
-        via: list[int | None],
-        groups: dict[int, GroupTally],
-    ) -> None:
-        self.graph, self.groups, self._order, self._via = graph, groups, order, via
+    def __init__(self, graph: CompactGraph, search: Search, groups: GroupTallies) -> None:
+        self.graph, self.groups, self._search = graph, groups, search
         self._by_node: dict[int, int | None] | None = None
         self._paths: dict[int, Explained] = {}
         self._decisions: dict[int, RedundancyDecision] = {}
@@ -121,7 +118,7 @@ class Explanations:
     def groups_in_order(self) -> list[int]:
         """The groups weighed, in the order of the affected CIs (every one is affected)."""
         if self._groups is None:
-            self._groups = list(filter(self.groups.__contains__, self._order))
+            self._groups = self.groups.in_order(self._search.ids)
         return self._groups
 
     def decisions(self) -> tuple[RedundancyDecision, ...]:
@@ -138,7 +135,7 @@ class Explanations:
         if target in known:
             return known[target]
         if self._by_node is None:
-            self._by_node = dict(zip(self._order, self._via, strict=True))
+            self._by_node = dict(zip(self._search.order, self._search.via, strict=True))
         via, groups, decided = self._by_node, self.groups, self._decisions
         ids, names, hop = self.graph.ids, self.graph.names, self.graph.hop_label
         missing = []
@@ -172,6 +169,20 @@ class ServiceImpacts(Lazy[ServiceImpact]):
     def __init__(self, explained: Explanations, hit: list[int], state: bytearray) -> None:
         super().__init__(len(hit))
         self._explained, self._hit, self._state = explained, hit, state
+
+    def brief(self) -> tuple[ServiceBrief, ...]:
+        """Every service without its path (see :meth:`ImpactResult.brief_services`)."""
+        graph, state = self._explained.graph, self._state
+        ids, names, users, user_ids = graph.ids, graph.names, graph.users, graph.user_ids
+        return tuple(
+            ServiceBrief(
+                ids[v],
+                names[v],
+                _STATE_OF[state[v]],
+                len(user_ids[v]) if v in user_ids else users.get(v, 0),
+            )
+            for v in self._hit
+        )
 
     def _make(self, position: int) -> ServiceImpact:
         v = self._hit[position]

@@ -1,7 +1,8 @@
 """Answers of the compact engine: :class:`~app.cmdb.impact.ImpactResult` from its arrays.
 
-Pure code. The people count is built at once; the affected CIs, the services with their paths
-and the redundancy decisions are sequences made when read (:class:`AffectedCIs`,
+Pure code. The people count comes with the walks (:mod:`app.cmdb.compact_vector`); the
+affected CIs, the services with their paths and the redundancy decisions are sequences made
+when read (:class:`AffectedCIs`,
 :class:`~app.cmdb.compact_lazy.ServiceImpacts`, :class:`~app.cmdb.compact_lazy.Decisions`):
 an array or a rack failing reaches a tenth of the CMDB and a thousand services, and a page
 reads counts and a few rows of them.
@@ -11,21 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.cmdb.compact import IGNORED, CompactGraph
+from app.cmdb.compact import CompactGraph
 from app.cmdb.compact_lazy import Decisions, Explanations, Lazy, ServiceImpacts
 from app.cmdb.graph import CiId
-from app.cmdb.impact import (
-    AffectedCI,
-    GroupTally,
-    ImpactResult,
-    People,
-    State,
-    count_people,
-)
+from app.cmdb.impact import AffectedCI, ImpactResult, PeopleCount, State
 
-_DEGRADED, _DOWN = 1, 2
+if TYPE_CHECKING:
+    from app.cmdb.compact_vector import GroupTallies, Search
+
 _STATE_OF = (None, State.DEGRADED, State.DOWN)
 
 
@@ -36,30 +32,21 @@ class AffectedCIs(Lazy[AffectedCI]):
     returns). ``find`` looks one up by CI id.
     """
 
-    __slots__ = ("_graph", "_order", "_state", "_via", "_depth", "_positions")
+    __slots__ = ("_graph", "_search", "_state", "_positions")
 
-    def __init__(
-        self,
-        graph: CompactGraph,
-        order: list[int],
-        state: bytearray,
-        via: list[int | None],
-        depth: list[int],
-    ) -> None:
-        super().__init__(len(order))
-        self._graph, self._order, self._state, self._via, self._depth = (
-            graph, order, state, via, depth
-        )  # fmt: skip
+    def __init__(self, graph: CompactGraph, search: Search, state: bytearray) -> None:
+        super().__init__(search.size)
+        self._graph, self._search, self._state = graph, search, state
         self._positions: dict[int, int] | None = None
 
     def __repr__(self) -> str:
-        return f"<{len(self._order)} affected CIs>"
+        return f"<{self._search.size} affected CIs>"
 
     def all(self) -> tuple[AffectedCI, ...]:
         """Every affected CI (made once, then kept)."""
         if self._items is None:
             ids, names, classes = self._graph.ids, self._graph.names, self._graph.classes
-            order = self._order
+            order = self._search.order
             self._items = tuple(
                 map(
                     partial(tuple.__new__, AffectedCI),
@@ -68,8 +55,8 @@ class AffectedCIs(Lazy[AffectedCI]):
                         map(names.__getitem__, order),
                         map(classes.__getitem__, order),
                         map(_STATE_OF.__getitem__, map(self._state.__getitem__, order)),
-                        self._depth,
-                        [None if p is None else ids[p] for p in self._via],
+                        self._search.depth,
+                        [None if p is None else ids[p] for p in self._search.via],
                         strict=True,
                     ),
                 )
@@ -79,7 +66,8 @@ class AffectedCIs(Lazy[AffectedCI]):
     def find(self, ci_id: Any) -> AffectedCI | None:
         """The affected CI ``ci_id``, or ``None``."""
         if self._positions is None:
-            self._positions = dict(zip(self._order, range(len(self._order)), strict=True))
+            order = self._search.order
+            self._positions = dict(zip(order, range(len(order)), strict=True))
         try:
             position = self._positions.get(self._graph.index.get(ci_id, -1))
         except TypeError:  # unhashable: not a CI id
@@ -87,13 +75,14 @@ class AffectedCIs(Lazy[AffectedCI]):
         return None if position is None else self[position]
 
     def _make(self, position: int) -> AffectedCI:
-        graph, v, previous = self._graph, self._order[position], self._via[position]
+        graph, search = self._graph, self._search
+        v, previous = search.order[position], search.via[position]
         return AffectedCI(
             graph.ids[v],
             graph.names[v],
             graph.classes[v],
             _STATE_OF[self._state[v]],
-            self._depth[position],
+            search.depth[position],
             None if previous is None else graph.ids[previous],
         )
 
@@ -124,38 +113,21 @@ def answer(
     starts: list[int],
     ignored: tuple[CiId, ...],
     state: bytearray,
-    groups: dict[int, GroupTally],
-    search: tuple[list[int], list[int | None], list[int]],
+    groups: GroupTallies,
+    search: Search,
+    hit: list[int],
+    people: PeopleCount,
 ) -> ImpactResult:
-    """The :class:`ImpactResult` of a propagation (``state``, ``groups``) and its explaining
-    search (order, previous CI, depth)."""
-    order, via, depth = search
-    hit = list(filter(graph.services.__contains__, order))
-    affected = AffectedCIs(graph, order, state, via, depth)
-    explained = Explanations(graph, order, via, groups)
+    """The :class:`ImpactResult` of a propagation (``state``, ``groups``), its explaining
+    search, the business services in its order (``hit``) and the people count."""
+    affected = AffectedCIs(graph, search, state)
+    explained = Explanations(graph, search, groups)
     return ImpactResult(
         failing=tuple(graph.ids[v] for v in starts),
         ignored=ignored,
         affected=affected,
         services=ServiceImpacts(explained, hit, state),
-        people=count_people(_people(graph, state, order, hit)),
+        people=people,
         decisions=Decisions(explained),
         _by_id=_ById(affected),
     )
-
-
-def _people(
-    graph: CompactGraph, state: bytearray, order: list[int], services: list[int]
-) -> list[People]:
-    """The people contributions of the affected CIs: assigned users, then services' users."""
-    assigned = graph.assigned
-    if len(assigned) < len(order):
-        hit = [v for v in assigned if 0 < state[v] < IGNORED]
-    else:
-        hit = [v for v in order if v in assigned]
-    found: list[People] = [(state[v] == _DOWN, assigned[v], None, 0) for v in hit]
-    user_ids, users = graph.user_ids, graph.users
-    for v in services:
-        ids = user_ids.get(v)
-        found.append((state[v] == _DOWN, None, ids, users.get(v, 0) if ids is None else 0))
-    return found

@@ -139,6 +139,15 @@ class ServiceImpact:
         return "\n".join(lines + [f"  {d.describe()}" for d in self.decisions])
 
 
+class ServiceBrief(NamedTuple):
+    """An affected business service without its path: what counts and lists need."""
+
+    ci_id: CiId
+    name: str
+    state: State
+    users: int
+
+
 @dataclass(frozen=True)
 class PeopleCount:
     """People hit: users of affected business services plus assigned users of affected assets.
@@ -170,6 +179,14 @@ class ImpactResult:
     people: PeopleCount
     decisions: Sequence[RedundancyDecision]
     _by_id: Mapping[CiId, AffectedCI] = field(repr=False, compare=False)
+
+    def brief_services(self) -> tuple[ServiceBrief, ...]:
+        """The affected services in order, without paths: cheap where paths are made on read
+        (an array's failure reaches a thousand services; a page counts them and shows a few)."""
+        brief = getattr(self.services, "brief", None)
+        if brief is not None:
+            return brief()
+        return tuple(ServiceBrief(s.ci_id, s.name, s.state, s.users) for s in self.services)
 
     def get(self, ci_id: CiId) -> AffectedCI | None:
         """The affected CI ``ci_id``, or ``None`` when the failure does not reach it."""

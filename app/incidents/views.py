@@ -314,6 +314,10 @@ def comment(number: str) -> ResponseReturnValue:
     return _done(incident, "Reply sent." if public else "Work note added.")
 
 
+def _more(count: int) -> str:
+    return f" and {count} more" if count > 0 else ""
+
+
 @bp.post("/<number>/impact/accept")
 @require("incidents.console")
 def accept_impact(number: str) -> ResponseReturnValue:
@@ -325,10 +329,11 @@ def accept_impact(number: str) -> ResponseReturnValue:
     if not form.version.data or offered is None:
         return _refused(number, Invalid({"impact": "The CMDB suggests no impact for these CIs."}))
     impact = context["impact"]
-    down = [s.name for s in impact.services if s.state.value == "down"]
+    brief = impact.brief_services()
+    down = [s.name for s in brief if s.state.value == "down"]
     why = (
-        f"Impact {offered} from the CMDB: {len(impact.services)} service(s) affected"
-        + (f" ({', '.join(down[:3])} down)" if down else "")
+        f"Impact {offered} from the CMDB: {len(brief)} service(s) affected"
+        + (f" ({', '.join(down[:3])}{_more(len(down) - 3)} down)" if down else "")
         + f", {impact.people.affected} people affected."
     )
     try:

@@ -315,3 +315,25 @@ def test_list_and_ci_page_issue_a_bounded_number_of_queries(
     assert len(listing) <= 8, listing
     assert len(page) <= 20, page
     assert len(picture) <= 7, picture
+
+
+def test_impact_panel_lists_the_nearest_services_and_counts_the_rest(
+    signed_in, db, make_ci, relate
+):
+    array = make_ci("san-01", "storage")
+    for i in range(30):  # a nearer service first, then 29 farther ones
+        svc = make_ci(f"Service {i:02}", "business_service", users_count=10 + i)
+        if i == 0:
+            relate(svc, "depends_on", array)
+        else:
+            app = make_ci(f"app-{i:02}", "application")
+            relate(app, "depends_on", array)
+            relate(svc, "depends_on", app)
+    client, _ = signed_in("agent", "employee")
+    page = body(client.get(f"/cmdb/{array.id}"))
+    assert "30 affected (30 down)" in page
+    shown = re.findall(r"<strong>(Service \d\d)</strong>", page)
+    assert len(shown) == 25
+    assert shown[0] == "Service 00"
+    assert "The 25 nearest of 30 services are shown; 5 more are affected." in page
+    assert "san-01 -(used by)-&gt; Service 00" in page

@@ -29,6 +29,7 @@ PURE_MODULES = [
     "app.cmdb.compact_impact",
     "app.cmdb.compact_result",
     "app.cmdb.compact_lazy",
+    "app.cmdb.compact_vector",
     "app.cmdb.layout",
     "app.cmdb.neighbourhood",
     "app.cmdb.transfer_format",
