@@ -98,9 +98,7 @@ def demo_load() -> None:
     click.echo(
         f"Demo SLA: {sla.calendars_added} calendars and {sla.policies_added} policies added."
     )
-    click.echo(
-        f"Demo catalog: {catalog.items_added} items added; {requests} demo requests added."
-    )
+    click.echo(f"Demo catalog: {catalog.items_added} items added; {requests} demo requests added.")
     click.echo("Demo sign-ins (username / password — roles):")
     for username, password, roles in report.credentials:
         click.echo(f"  {username:<9} / {password}  — {roles}")

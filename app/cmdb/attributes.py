@@ -162,7 +162,7 @@ def filter_clause(definition: AttributeDefinition, raw: str) -> ColumnElement[bo
         raise ValueError("Enter a value to filter on.")
     column = getattr(AttributeValue, VALUE_COLUMN[definition.type])
     if definition.type is AttributeType.STRING:
-        condition = func.lower(column).like(f"%{_escape_like(value.lower())}%", escape="\\")
+        condition = func.lower(column).contains(value.lower(), autoescape=True)
     else:
         condition = column == value
     return exists(
@@ -174,7 +174,3 @@ def filter_clause(definition: AttributeDefinition, raw: str) -> ColumnElement[bo
             )
         )
     )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

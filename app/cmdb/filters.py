@@ -97,10 +97,9 @@ def ci_query(
         query = query.where(ConfigurationItem.environment == form.environment.data)
     if form.q.data and form.q.data.strip():
         text = form.q.data.strip().lower()
-        pattern = "%" + attributes._escape_like(text) + "%"
         query = query.where(
             or_(
-                func.lower(ConfigurationItem.name).like(pattern, escape="\\"),
+                func.lower(ConfigurationItem.name).contains(text, autoescape=True),
                 func.lower(ConfigurationItem.asset_tag) == text,
                 func.lower(ConfigurationItem.serial_number) == text,
             )
