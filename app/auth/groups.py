@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.auth.models import Group, User, group_members
+from app.cmdb.users_groups import memberships_changed
 from app.errors import Invalid
 from app.extensions import db
 
@@ -71,7 +72,8 @@ def update_group(group: Group, *, actor: User, **values: object) -> dict[str, li
 
 
 def add_members(group: Group, users: Iterable[User], *, actor: User) -> list[User]:
-    """Add people to a group; returns those who were not members yet."""
+    """Add people to a group; returns those who were not members yet. A CI whose users are
+    this group sees them at the next impact question (the CMDB revision is bumped)."""
     present = {m.id for m in group.members}
     added = [u for u in users if u.id not in present]
     if added:
@@ -84,16 +86,19 @@ def add_members(group: Group, users: Iterable[User], *, actor: User) -> list[Use
             {"members": [None, [u.username for u in added]]},
         )
         db.session.flush()
+        memberships_changed([group.id])
     return added
 
 
 def remove_member(group: Group, user: User, *, actor: User) -> bool:
-    """Take a person out of a group; returns whether they were a member."""
+    """Take a person out of a group; returns whether they were a member (CIs whose users
+    are this group follow, as for :func:`add_members`)."""
     if user not in group.members:
         return False
     group.members.remove(user)
     audit.record(actor, "group", group.id, "member_removed", {"members": [user.username, None]})
     db.session.flush()
+    memberships_changed([group.id])
     return True
 
 

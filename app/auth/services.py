@@ -19,6 +19,7 @@ from app import audit
 from app.auth import sync
 from app.auth.directory_settings import DirectoryUnavailable
 from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, SignInFailure, User
+from app.cmdb.users_groups import people_changed
 from app.errors import Conflict, DomainError, Invalid
 from app.extensions import db
 from app.timeutils import utc_now
@@ -344,6 +345,7 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
         {"is_active": [not active, active]},
     )
     db.session.flush()
+    people_changed([user.id])  # they count again (or no longer) as a service's users
 
 
 def set_manager(user: User, manager: User | None, *, actor: User | None) -> bool:

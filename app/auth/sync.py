@@ -41,6 +41,7 @@ from app.auth.models import AccountSource, DirectorySyncState, Role, User
 from app.auth.sync_groups import DeskGroups, apply_memberships, directory_roles, set_directory_roles
 from app.auth.sync_people import People, record_created, set_managers
 from app.auth.sync_report import SyncReport
+from app.cmdb.users_groups import people_changed
 from app.extensions import db
 from app.timeutils import utc_now
 
@@ -201,6 +202,15 @@ def _write(
         state.last_full_sync_at = now
     record_created(people, report)
     db.session.flush()
+    _note_cmdb(people)
+
+
+def _note_cmdb(people: People) -> None:
+    """People this run deactivated or reactivated no longer (or again) count as the users of
+    CIs whose users group they are in: the CMDB revision is bumped when there are such CIs."""
+    report = people.report
+    changed = [*report.deactivated, *report.reactivated]
+    people_changed(people.by_username[u].id for u in changed if u in people.by_username)
 
 
 def _known(entry: DirectoryUser) -> People:
@@ -263,5 +273,7 @@ def sign_in_from_directory(
     if manager_people is not None:
         db.session.flush()
         record_created(manager_people, manager_people.report)
+        _note_cmdb(manager_people)
     db.session.flush()
+    _note_cmdb(people)
     return user, report

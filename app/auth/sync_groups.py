@@ -19,6 +19,7 @@ from app.auth.directory_settings import DirectorySettings
 from app.auth.models import AccountSource, GrantSource, Group, Role, RoleGrant, User, group_members
 from app.auth.sync_people import DN_LENGTH
 from app.auth.sync_report import SyncReport
+from app.cmdb.users_groups import memberships_changed
 from app.extensions import db
 
 
@@ -116,7 +117,8 @@ def apply_memberships(
     directory_user_ids: set[int],
     report: SyncReport,
 ) -> None:
-    """Make the memberships of directory people in ``group_ids`` equal ``wanted``."""
+    """Make the memberships of directory people in ``group_ids`` equal ``wanted`` (and bump the
+    CMDB revision when a changed group is some CI's users group)."""
     if not group_ids:
         return
     have = {
@@ -150,3 +152,4 @@ def apply_memberships(
     report.memberships_removed += len(removed)
     if added or removed:
         report.changes.append(f"~ memberships: +{len(added)} -{len(removed)}")
+        memberships_changed({g for g, _ in added | removed})  # CIs whose users they are

@@ -30,10 +30,12 @@ from typing import Any
 
 import networkx as nx
 from flask import Flask, current_app
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, String, cast, func, literal_column, select, update
 from sqlalchemy.orm import Session
 
+from app.auth.models import User, group_members
 from app.cmdb.compact import Columns, CompactGraph, compact_from_columns
+from app.cmdb.compact_vector import vectors
 from app.cmdb.graph import BUSINESS_SERVICE, Redundancy, RelationType
 from app.cmdb.models import (
     CIClass,
@@ -148,7 +150,8 @@ def load_graph(session: Session, revision: tuple[int, str] | None = None) -> CMD
     """Load the CMDB from plain rows: no ORM objects, not even result rows (see
     :func:`_plain_rows`); columns go to :func:`~app.cmdb.compact.compact_from_columns` as the
     driver returns them, and only the few CIs with a redundancy rule or an assigned user are
-    looked at one by one (bench/cmdb_estate.py measures it).
+    looked at one by one (bench/cmdb_estate.py measures it). The users of CIs with a users
+    group are that group's active members (:func:`_users_of_groups`).
     """
     if revision is None:
         revision = current_revision(session)
@@ -193,12 +196,45 @@ def load_graph(session: Session, revision: tuple[int, str] | None = None) -> CMD
             assigned=dict(
                 zip(compress(ids, has_user), map(str, compress(assigned, has_user)), strict=True)
             ),
-            user_ids={},
+            user_ids=_users_of_groups(session),
         )
         index = compact_from_columns(columns, _plain_rows(session, relations), types)
+        vectors(index)  # the impact engine's arrays: made here, not by the first question
         by_name = _by_name(index)
     _freeze_if_large(len(index))
     return CMDBGraph(revision, index, by_name)
+
+
+def _users_of_groups(session: Session) -> dict[int, frozenset[str]]:
+    """CI id → the user ids (as ``str``, the id space of ``assigned``) of the active members of
+    its users group, for the CIs that have one (an empty set when the group has no active
+    member: nobody uses the service, exactly). CIs of one group share one set.
+
+    Two queries, whatever the number of CIs: the CIs with a group (on its index), and each
+    group in use with its members less the (few) inactive people, as one comma-separated text
+    per group that Python splits into the ``str`` ids. At 300 groups of 1,000 members on
+    PostgreSQL that takes 0.1 s, against 0.35 s for the members as rows joined to ``users``.
+    """
+    c = ConfigurationItem
+    with_group = c.users_group_id.is_not(None)
+    cis = _plain_rows(session, select(c.id, c.users_group_id).where(with_group))
+    if not cis:
+        return {}
+    member = group_members.c
+    memberships = (
+        select(
+            member.group_id,
+            func.aggregate_strings(cast(member.user_id, String), literal_column("','")),
+        )
+        .where(
+            member.group_id.in_(select(c.users_group_id).where(with_group)),
+            member.user_id.not_in(select(User.id).where(User.is_active.is_(False))),
+        )
+        .group_by(member.group_id)
+    )
+    sets = {g: frozenset(ids.split(",")) for g, ids in _plain_rows(session, memberships)}
+    nobody: frozenset[str] = frozenset()
+    return {ci_id: sets.get(group_id, nobody) for ci_id, group_id in cis}
 
 
 def _plain_rows(session: Session, statement: Select[Any]) -> list[tuple[Any, ...]]:

@@ -5,7 +5,9 @@ Classes are matched by name, attributes by class and name, CIs by class and name
 (case-insensitively), relations by source, target and type: what exists is left alone, so a
 second load adds nothing and never undoes an administrator's changes. People and groups are
 looked up by username and group name; missing ones are left empty (load the demo organisation
-first for owners, support groups and assignees).
+first for owners, support groups, users groups and assignees). A service whose users are a
+group of the demo organisation (``users_group``: everyone for mail, sign-in or the intranet)
+counts its people exactly; the others keep their number of users.
 
 Classes and attributes go through the services. CIs and relations, thousands of them, are
 checked by the same rules as :func:`app.cmdb.services.create_ci` and
@@ -136,6 +138,7 @@ def _fields(
         "owner_id": people.get(spec.get("owner") or ""),
         "support_group_id": groups.get(spec.get("support_group") or ""),
         "users_count": spec.get("users", 0),
+        "users_group_id": groups.get(spec.get("users_group") or ""),
         "min_up": spec.get("min_up"),
         "min_up_percent": spec.get("min_up_percent"),
     }

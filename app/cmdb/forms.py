@@ -46,7 +46,14 @@ class CIForm(FlaskForm):
     users_count = IntegerField(
         "Users",
         validators=[Optional(), NumberRange(min=0, max=10_000_000)],
-        description="People who use this business service.",
+        description="How many people use this business service (when no users group is set).",
+    )
+    users_group = SelectField(
+        "Users (group)",
+        validate_choice=False,
+        default="",
+        description="When set, its active members are the users, and people who use several "
+        "affected services are counted once.",
     )
     min_up = IntegerField(
         "Redundancy: at least N members up",

@@ -128,7 +128,13 @@ class AttributeDefinition(db.Model):
 
 
 class ConfigurationItem(TimestampMixin, db.Model):
-    """A configuration item. ``version`` guards edits (optimistic locking)."""
+    """A configuration item. ``version`` guards edits (optimistic locking).
+
+    Its users (for a business service) are either a bare number, ``users_count``, or the
+    active members of ``users_group`` when one is set: then people who use several affected
+    services are counted once (:func:`app.cmdb.cache.load_graph` loads them). Deleting the
+    group leaves the CI without one, back on ``users_count``.
+    """
 
     __tablename__ = "configuration_items"
     __table_args__ = (
@@ -167,6 +173,9 @@ class ConfigurationItem(TimestampMixin, db.Model):
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     users_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    users_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="SET NULL"), index=True
+    )
     min_up: Mapped[int | None] = mapped_column(Integer)
     min_up_percent: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -176,7 +185,8 @@ class ConfigurationItem(TimestampMixin, db.Model):
     ci_class: Mapped[CIClass] = relationship(lazy="joined")
     owner = relationship("User", foreign_keys=[owner_id])
     assigned_user = relationship("User", foreign_keys=[assigned_user_id])
-    support_group = relationship("Group")
+    support_group = relationship("Group", foreign_keys=[support_group_id])
+    users_group = relationship("Group", foreign_keys=[users_group_id])
 
     @property
     def status_label(self) -> str:

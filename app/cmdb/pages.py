@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 
 from app import audit
 from app.auth import services as account_services
-from app.auth.models import Group, User
+from app.auth.models import Group, User, group_members
 from app.cmdb import analysis, attributes, services
 from app.cmdb.forms import CIForm, RelateForm, RemoveRelationForm, RetireForm
 from app.cmdb.models import (
@@ -31,6 +31,7 @@ from app.incidents.workflow import OPEN_STATES
 MAX_OPEN_INCIDENTS = 20
 MAX_UPSTREAM = 50
 MAX_HISTORY = 50
+MAX_ID = 2**31 - 1
 
 
 def all_classes() -> list[CIClass]:
@@ -72,11 +73,15 @@ def fields_from(form: CIForm, ci_class: CIClass) -> dict[str, Any]:
         if username and person is None:
             errors[form_field.name] = "No person has this username."
         fields[key] = person.id if person else None
-    group_id = form.support_group.data or ""
-    group = db.session.get(Group, int(group_id)) if group_id.isdigit() else None
-    if group_id and group is None:
-        errors["support_group"] = "Unknown group."
-    fields["support_group_id"] = group.id if group else None
+    for key, form_field in (
+        ("support_group_id", form.support_group),
+        ("users_group_id", form.users_group),
+    ):
+        group_id = (form_field.data or "").strip()
+        group = _group(group_id)
+        if group_id and group is None:
+            errors[form_field.name] = "Unknown group: choose one from the list."
+        fields[key] = group.id if group else None
     if ci_class.is_hardware:
         fields.update(
             asset_tag=form.asset_tag.data or None,
@@ -87,6 +92,13 @@ def fields_from(form: CIForm, ci_class: CIClass) -> dict[str, Any]:
     if errors:
         raise Invalid(errors)
     return fields
+
+
+def _group(group_id: str) -> Group | None:
+    """The group a select submitted (an id in the database's integer range), or ``None``."""
+    if not (group_id.isascii() and group_id.isdigit() and int(group_id) <= MAX_ID):
+        return None
+    return db.session.get(Group, int(group_id))
 
 
 def submitted_attributes(data: MultiDict, ci_class: CIClass) -> dict[str, str]:
@@ -103,6 +115,7 @@ def fill_form(form: CIForm, ci: ConfigurationItem) -> None:
     form.description.data = ci.description
     form.owner.data = ci.owner.username if ci.owner else ""
     form.support_group.data = str(ci.support_group_id or "")
+    form.users_group.data = str(ci.users_group_id or "")
     form.location.data = ci.location
     form.users_count.data = ci.users_count
     form.min_up.data, form.min_up_percent.data = ci.min_up, ci.min_up_percent
@@ -129,7 +142,7 @@ def render_form(
     error: Invalid | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    form.support_group.choices = group_choices()
+    form.support_group.choices = form.users_group.choices = group_choices()
     definitions = attributes.definitions_for(ci_class)
     if values is None:
         values = {}
@@ -174,7 +187,13 @@ def open_incidents(ci: ConfigurationItem) -> list[Incident]:
     )
 
 
-REFERENCES = {"owner_id": "owner", "assigned_user_id": "assigned to", "support_group_id": "group"}
+REFERENCES = {
+    "owner_id": "owner",
+    "assigned_user_id": "assigned to",
+    "support_group_id": "group",
+    "users_group_id": "users group",
+}
+GROUP_REFERENCES = ("support_group_id", "users_group_id")
 
 
 def history(ci: ConfigurationItem) -> list[tuple[audit.AuditEvent, list[tuple[str, Any, Any]]]]:
@@ -197,7 +216,7 @@ def history(ci: ConfigurationItem) -> list[tuple[audit.AuditEvent, list[tuple[st
     wanted = {"user": set(), "group": set()}
     for field, pair in changes:
         if field in REFERENCES:
-            kind = "group" if field == "support_group_id" else "user"
+            kind = "group" if field in GROUP_REFERENCES else "user"
             wanted[kind].update(v for v in pair if isinstance(v, int))
     names: dict[tuple[str, int], str] = {}
     if wanted["user"]:
@@ -211,7 +230,7 @@ def history(ci: ConfigurationItem) -> list[tuple[audit.AuditEvent, list[tuple[st
 
     def readable(field: str, value: Any) -> Any:
         if field in REFERENCES and isinstance(value, int):
-            kind = "group" if field == "support_group_id" else "user"
+            kind = "group" if field in GROUP_REFERENCES else "user"
             return names.get((kind, value), f"#{value} (deleted)")
         return value
 
@@ -225,6 +244,18 @@ def history(ci: ConfigurationItem) -> list[tuple[audit.AuditEvent, list[tuple[st
             lines.append((label, readable(field, pair[0]), readable(field, pair[1])))
         result.append((event, lines))
     return result
+
+
+def active_members(group_id: int | None) -> int | None:
+    """How many active people a group has (the users a CI's users group stands for)."""
+    if group_id is None:
+        return None
+    return db.session.scalar(
+        select(func.count())
+        .select_from(group_members)
+        .join(User, User.id == group_members.c.user_id)
+        .where(group_members.c.group_id == group_id, User.is_active)
+    )
 
 
 def render_detail(
@@ -249,6 +280,7 @@ def render_detail(
         upstream=analysis.upstream_of(ci.id, MAX_UPSTREAM),
         impact=analysis.impact_of(ci.id),
         history=history(ci),
+        users_group_members=active_members(ci.users_group_id),
         relate_form=relate,
         remove_form=RemoveRelationForm(formdata=None),
         retire_form=retire,

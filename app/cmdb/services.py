@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from app import audit
+from app.auth.models import Group
 from app.cmdb import attributes, history
 from app.cmdb.analysis import (  # noqa: F401  (re-exported for incidents)
     impact_of_ci_names,
@@ -47,7 +48,7 @@ from app.extensions import db
 FIELDS = (
     "name", "status", "environment", "criticality", "description", "owner_id",
     "support_group_id", "location", "asset_tag", "serial_number", "model", "warranty_end",
-    "assigned_user_id", "users_count", "min_up", "min_up_percent",
+    "assigned_user_id", "users_count", "users_group_id", "min_up", "min_up_percent",
 )  # fmt: skip
 HARDWARE_FIELDS = ("asset_tag", "serial_number", "model", "warranty_end", "assigned_user_id")
 INTEGER_FIELDS = ("criticality", "users_count", "min_up", "min_up_percent")
@@ -102,6 +103,13 @@ def _clean(fields: Mapping[str, Any], ci_class: CIClass) -> dict[str, Any]:
         clean["users_count"] = clean["users_count"] or 0
         if clean["users_count"] < 0:
             errors["users_count"] = "The number of users cannot be negative."
+    text = clean.get("users_group_id")
+    if isinstance(text, str) and text.isascii() and text.isdigit():
+        clean["users_group_id"] = int(clean["users_group_id"])
+    if clean.get("users_group_id") is not None:
+        message = _check_users_group(clean["users_group_id"])
+        if message:
+            errors["users_group_id"] = message
     if clean.get("min_up") is not None and clean.get("min_up_percent") is not None:
         errors["min_up"] = "Give at least N members up, or a percentage, not both."
     elif clean.get("min_up") is not None and clean["min_up"] < 1:
@@ -121,6 +129,15 @@ def _clean(fields: Mapping[str, Any], ci_class: CIClass) -> dict[str, Any]:
     if errors:
         raise Invalid(errors)
     return clean
+
+
+def _check_users_group(group_id: Any) -> str | None:
+    """Why ``group_id`` cannot be a CI's users group, or ``None`` when it can."""
+    if isinstance(group_id, bool) or not isinstance(group_id, int):
+        return "Choose the users group from the list."
+    if not 0 < group_id < 2**31 or db.session.get(Group, group_id) is None:
+        return "There is no such group (any more): choose another one."
+    return None
 
 
 def validate_ci(

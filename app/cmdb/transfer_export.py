@@ -1,8 +1,8 @@
 """Export the CMDB's configuration items and relations as CSV or JSON (see
 :mod:`app.cmdb.transfer_format` for the files), in a few queries whatever the number of CIs.
 
-CIs carry every common field, their class by name, people by username and the support group
-by name, and their typed attributes (CSV columns ``attr:<name>``, a JSON ``attributes``
+CIs carry every common field, their class by name, people by username, the support and users
+groups by name, and their typed attributes (CSV columns ``attr:<name>``, a JSON ``attributes``
 object). Relations name both ends by CI name and class. An export imports back unchanged.
 """
 
@@ -41,6 +41,7 @@ def ci_rows(ci_ids: Select | None = None) -> Iterator[dict[str, Any]]:
     CIs whose ids ``ci_ids`` selects when given (e.g. the CI list's filters)."""
     c = ConfigurationItem
     owner, assignee = aliased(User), aliased(User)
+    support, audience = aliased(Group), aliased(Group)
     query = (
         select(
             c.id,
@@ -51,7 +52,7 @@ def ci_rows(ci_ids: Select | None = None) -> Iterator[dict[str, Any]]:
             c.criticality,
             c.description,
             owner.username.label("owner"),
-            Group.name.label("support_group"),
+            support.name.label("support_group"),
             c.location,
             c.asset_tag,
             c.serial_number,
@@ -59,13 +60,15 @@ def ci_rows(ci_ids: Select | None = None) -> Iterator[dict[str, Any]]:
             c.warranty_end,
             assignee.username.label("assigned_user"),
             c.users_count,
+            audience.name.label("users_group"),
             c.min_up,
             c.min_up_percent,
         )  # fmt: skip
         .join(CIClass, CIClass.id == c.class_id)
         .outerjoin(owner, owner.id == c.owner_id)
         .outerjoin(assignee, assignee.id == c.assigned_user_id)
-        .outerjoin(Group, Group.id == c.support_group_id)
+        .outerjoin(support, support.id == c.support_group_id)
+        .outerjoin(audience, audience.id == c.users_group_id)
         .order_by(CIClass.name, c.name, c.id)
     )
     if ci_ids is not None:
@@ -91,6 +94,7 @@ def ci_rows(ci_ids: Select | None = None) -> Iterator[dict[str, Any]]:
                 "warranty_end": r.warranty_end,
                 "assigned_user": r.assigned_user,
                 "users_count": r.users_count,
+                "users_group": r.users_group,
                 "min_up": r.min_up,
                 "min_up_percent": r.min_up_percent,
                 "attributes": values.get(r.id, {}),

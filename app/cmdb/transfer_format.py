@@ -2,7 +2,7 @@
 
 A file holds configuration items, relations, or (JSON only) both::
 
-    CSV, CIs:        name,class,status,...,owner,support_group,...,attr:cpu_count,attr:tier
+    CSV, CIs:        name,class,status,...,owner,support_group,...,users_group,...,attr:tier
     CSV, relations:  source,source_class,type,target,target_class   (or source_id, target_id)
     JSON:            {"cis": [{"name": ..., "class": ..., "attributes": {...}}, ...],
                       "relations": [{"source": ..., "type": ..., "target": ...}, ...]}
@@ -33,7 +33,7 @@ from typing import Any
 CI_COLUMNS = (
     "name", "class", "status", "environment", "criticality", "description", "owner",
     "support_group", "location", "asset_tag", "serial_number", "model", "warranty_end",
-    "assigned_user", "users_count", "min_up", "min_up_percent",
+    "assigned_user", "users_count", "users_group", "min_up", "min_up_percent",
 )  # fmt: skip
 RELATION_COLUMNS = ("source", "source_class", "type", "target", "target_class")
 RELATION_ID_COLUMNS = ("source_id", "target_id")

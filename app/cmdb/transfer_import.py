@@ -46,10 +46,12 @@ TEXT_FIELDS = (
 )  # fmt: skip
 NUMBER_FIELDS = ("criticality", "users_count", "min_up", "min_up_percent")
 PEOPLE = {"owner": "owner_id", "assigned_user": "assigned_user_id"}
+GROUPS = {"support_group": "support_group_id", "users_group": "users_group_id"}
 COLUMN_OF = {
     "owner_id": "owner",
     "assigned_user_id": "assigned_user",
     "support_group_id": "support_group",
+    "users_group_id": "users_group",
 }
 
 
@@ -220,11 +222,12 @@ class Importer:
                 fields[key] = self.users.get(username.lower()) if username else None
                 if username and fields[key] is None:
                     error(column, f"No person has the username “{username[:150]}”.")
-        if "support_group" in values:
-            group = as_text(values["support_group"])
-            fields["support_group_id"] = self.groups.get(group) if group else None
-            if group and fields["support_group_id"] is None:
-                error("support_group", f"No group is named “{group[:150]}”.")
+        for column, key in GROUPS.items():
+            if column in values:
+                group = as_text(values[column])
+                fields[key] = self._group_id(group) if group else None
+                if group and fields[key] is None:
+                    error(column, f"No group is named “{group[:150]}”.")
         return fields
 
     def _validate(
@@ -356,6 +359,10 @@ class Importer:
             raise _Abort(RowError(record.where, "", message)) from None
 
     # --- lookups -------------------------------------------------------------------------
+
+    def _group_id(self, name: str) -> int | None:
+        """A group by its exact name, else by its name in any case."""
+        return self.groups.get(name) or self.groups.get(name.lower())
 
     def class_named(self, text: str) -> CIClass | None:
         lower = text.strip().lower()

@@ -80,7 +80,7 @@ def new() -> ResponseReturnValue:
         status = 404 if name else 200
         return render_template("cmdb/pick_class.html", classes=pages.all_classes()), status
     form = CIForm()
-    form.support_group.choices = pages.group_choices()
+    form.support_group.choices = form.users_group.choices = pages.group_choices()
     values = pages.submitted_attributes(request.form, ci_class) if form.is_submitted() else None
     if form.validate_on_submit():
         try:
@@ -107,7 +107,7 @@ def edit(ci_id: int) -> ResponseReturnValue:
     if not form.is_submitted():
         pages.fill_form(form, ci)
         return pages.render_form(ci.ci_class, form, ci=ci)
-    form.support_group.choices = pages.group_choices()
+    form.support_group.choices = form.users_group.choices = pages.group_choices()
     values = pages.submitted_attributes(request.form, ci.ci_class)
     if not form.validate():
         return pages.render_form(ci.ci_class, form, ci=ci, values=values, status=422)

@@ -56,7 +56,11 @@ def estate(db, make_user, make_ci, relate, ci_class):
             actor=None, ci_class=server, name=name, label="", type_=kind, choices=choices
         )
     db.session.commit()
+    finance = Group(name="Finance", is_assignment_group=False)
+    _db.session.add(finance)
+    _db.session.flush()
     erp = make_ci("ERP", "business_service", owner_id=owner.id, users_count=320, criticality=1,
+                  users_group_id=finance.id,
                   description='Orders, invoicing; "the ledger"\nand more.')  # fmt: skip
     app = make_ci("=erp-app", "application", support_group_id=group.id, environment="production")
     cluster = make_ci("esx-cluster", "cluster", min_up_percent=50, location="Lyon – hall 2")
@@ -89,6 +93,8 @@ def test_csv_export_has_every_field_by_name_and_attributes_as_columns(db, estate
         "attr:virtualised": "no", "attr:installed": "2024-01-31", "attr:tier": "gold",
     }  # fmt: skip
     assert rows[("ERP", "business_service")]["owner"] == "m.okafor"
+    assert rows[("ERP", "business_service")]["users_group"] == "Finance"
+    assert rows[("esx-cluster", "cluster")]["users_group"] == ""
     assert rows[("'=erp-app", "application")]["support_group"] == "Infrastructure & Ops"
     assert rows[("lt-001", "laptop")]["assigned_user"] == "m.okafor"
     relations = list(csv.DictReader(io.StringIO(text(export_relations("csv")))))

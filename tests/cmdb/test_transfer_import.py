@@ -370,3 +370,39 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(db):
                          dry_run=True, max_bytes=1000)  # fmt: skip
     assert report.too_large
     assert "the limit is 1000 bytes" in report.errors[0].message
+
+
+def test_users_groups_are_named_and_an_unknown_one_is_a_row_error(db, make_ci):
+    from app.auth import groups as group_services
+
+    finance = group_services.create_group(actor=None, name="Finance", is_assignment_group=False)
+    erp = make_ci("ERP", "business_service", users_count=30)
+    before = (count(db, ConfigurationItem), count(db, AuditEvent), revision(db))
+    data = (
+        b"name,class,users_count,users_group\n"
+        b"ERP,business_service,30,finance\n"  # a group's name in any case
+        b"CRM,business_service,9,Sales people\n"
+        b"Payroll,business_service,4,\n"
+    )
+    dry = import_file(data, filename="services.csv", actor=None, dry_run=True)
+    assert [(e.where, e.column, e.message) for e in dry.errors] == [
+        ("3", "users_group", "No group is named “Sales people”.")
+    ]
+    assert not dry.written
+    db.session.rollback()
+    assert (count(db, ConfigurationItem), count(db, AuditEvent), revision(db)) == before
+
+    fixed = data.replace(b"Sales people", b"")
+    report = import_file(fixed, filename="services.csv", actor=None, dry_run=False)
+    db.session.commit()
+    assert (report.updated, report.created) == (1, 2)
+    db.session.refresh(erp)
+    assert erp.users_group_id == finance.id
+    event = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_id == erp.id, AuditEvent.action == "updated")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.changes["users_group_id"] == [None, finance.id]
+    crm = db.session.scalar(select(ConfigurationItem).where(ConfigurationItem.name == "CRM"))
+    assert (crm.users_count, crm.users_group_id) == (9, None)

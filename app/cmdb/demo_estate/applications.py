@@ -42,6 +42,7 @@ class Service:
     rto: int
     description: str
     group: str = "Applications"
+    users_group: str | None = None  # a group of the demo organisation whose members use it
 
 
 @dataclass(frozen=True)
@@ -71,13 +72,14 @@ STACKS = [
     ), "Alpega", "24.2", "tms", web=4, app_servers=3, database="SQL Server"),
     Stack("Route optimiser", Service(
         "Route planning", 6, 2, "t.achebe", "Extended hours", 8,
-        "Daily and live re-planning of delivery rounds.",
+        "Daily and live re-planning of delivery rounds.", users_group="Operations",
     ), "Kestrel Freight", "3.8", "route",
         containers=("route-optimizer", "geocoder", "traffic-feed", "matrix-service"),
         needs=("tms-db-01", "HERE Location Services"), test_copy=False),
     Stack("Yard management application", Service(
         "Yard management", 8, 2, "p.jansen", "24x7", 8,
         "Trailer moves, dock door booking and gate check-in at the depot.",
+        users_group="Operations",
     ), "Kaleris", "9.1", "yms", app_servers=2, database="PostgreSQL"),
     Stack("EDI gateway", Service(
         "Partner EDI", 5, 1, "i.santos", "24x7", 4,
@@ -92,10 +94,11 @@ STACKS = [
         needs=("tms-db-01", "Fleet tracking application", LB_PAIR)),
     Stack("Payroll (SaaS)", Service(
         "Payroll", 4, 1, "h.varga", "Business hours", 24, "Monthly payroll for every country.",
+        users_group="Human Resources",
     ), "ADP", "Celergo", needs=(SSO, INTERNET), test_copy=False),
     Stack("HR portal", Service(
         "HR self-service", 50, 3, "h.varga", "Business hours", 48,
-        "Leave, payslips and personal details for every employee.",
+        "Leave, payslips and personal details for every employee.", users_group="All staff",
     ), "Kestrel Freight", "5.2", "hr", web=2, app_servers=1, database="PostgreSQL"),
     Stack("BI platform", Service(
         "Reporting and BI", 20, 3, "m.okafor", "Business hours", 48,
@@ -108,22 +111,23 @@ STACKS = [
     ), "M-Files", "24.5", "dms", app_servers=2, database="SQL Server"),
     Stack("Microsoft Teams", Service(
         "Video meetings", 50, 2, "owner", "Extended hours", 8,
-        "Meetings, calls and chat.", "Infrastructure",
+        "Meetings, calls and chat.", "Infrastructure", "All staff",
     ), "Microsoft", "SaaS", needs=(SSO, INTERNET), test_copy=False),
     Stack("Deskgraph", Service(
         "Service desk", 50, 2, "k.nakamura", "Business hours", 8,
-        "This desk: incidents, requests and the CMDB.", "Service Desk",
+        "This desk: incidents, requests and the CMDB.", "Service Desk", "All staff",
     ), "Deskgraph", "1.0", "desk", web=2, app_servers=1, database="PostgreSQL"),
     Stack("Expense management (SaaS)", Service(
         "Expenses", 50, 4, "t.bergstrom", "Business hours", 72,
-        "Expense claims and approvals.",
+        "Expense claims and approvals.", users_group="All staff",
     ), "SAP Concur", "SaaS", needs=(SSO, INTERNET), test_copy=False),
     Stack("Corporate website", Service(
         "Website", 3, 3, "l.marchetti", "24x7", 24, "kestrel-freight.example, edited by marketing.",
+        users_group="Marketing",
     ), "WordPress VIP", "SaaS", needs=(), test_copy=False),
     Stack("Zabbix", Service(
         "Monitoring", 13, 2, "d.kowalski", "24x7", 8,
-        "Alerts on servers, network and applications for IT.", "Infrastructure",
+        "Alerts on servers, network and applications for IT.", "Infrastructure", "IT staff",
     ), "Zabbix", "7.0 LTS", "mon", app_servers=2, database="PostgreSQL",
         test_copy=False),
     Stack("Remote Desktop Services", Service(
@@ -300,6 +304,7 @@ def _stack(e: Estate, stack: Stack) -> None:
         support_group=s.group,
         description=s.description,
         attributes={"service_hours": s.hours, "rto_hours": s.rto},
+        users_group=s.users_group,
     )
     hosting = "Kubernetes" if stack.containers else "On premises" if stack.prefix else "SaaS"
     e.ci(

@@ -283,6 +283,7 @@ def _backup(e: Estate) -> None:
         "Backup and restore",
         "business_service",
         users=13,
+        users_group="IT staff",
         criticality=2,
         owner="d.kowalski",
         **DATA_CENTRE,
