@@ -67,8 +67,9 @@ class Stack:
 # fmt: off
 STACKS = [
     Stack("TMS application", Service(
-        "Transport management", 14, 1, "j.vandijk", "24x7", 4,
+        "Transport management", 10, 1, "j.vandijk", "24x7", 4,
         "Transport orders to trucks: planning, dispatch, proof of delivery.",
+        users_group="Operations",
     ), "Alpega", "24.2", "tms", web=4, app_servers=3, database="SQL Server"),
     Stack("Route optimiser", Service(
         "Route planning", 6, 2, "t.achebe", "Extended hours", 8,
@@ -82,13 +83,15 @@ STACKS = [
         users_group="Operations",
     ), "Kaleris", "9.1", "yms", app_servers=2, database="PostgreSQL"),
     Stack("EDI gateway", Service(
-        "Partner EDI", 5, 1, "i.santos", "24x7", 4,
+        "Partner EDI", 10, 1, "i.santos", "24x7", 4,
         "Orders, status messages and invoices exchanged with shippers over AS2 and SFTP.",
+        users_group="Operations",
     ), "Seeburger", "6.8", "edi", app_servers=2, cluster=DMZ_CLUSTER,
         needs=("tms-db-01", INTERNET), test_copy=False),
     Stack("Track & trace portal", Service(
-        "Customer track & trace", 12, 2, "s.whitfield", "24x7", 8,
+        "Customer track & trace", 6, 2, "s.whitfield", "24x7", 8,
         "Customers follow their consignments; customer service answers from it.",
+        users_group="Sales",
     ), "Kestrel Freight", "2.14", "tnt",
         containers=("tnt-web", "tnt-api", "eta-service", "pod-service", "notify-service"),
         needs=("tms-db-01", "Fleet tracking application", LB_PAIR)),
@@ -101,13 +104,15 @@ STACKS = [
         "Leave, payslips and personal details for every employee.", users_group="All staff",
     ), "Kestrel Freight", "5.2", "hr", web=2, app_servers=1, database="PostgreSQL"),
     Stack("BI platform", Service(
-        "Reporting and BI", 20, 3, "m.okafor", "Business hours", 48,
+        "Reporting and BI", 29, 3, "m.okafor", "Business hours", 48,
         "Management and operations dashboards from the data warehouse.",
+        users_group="ERP users",
     ), "Microsoft", "Power BI Report Server 2024", "bi", app_servers=2,
         database="SQL Server", databases=2),
     Stack("M-Files", Service(
-        "Document management", 40, 3, "a.benali", "Business hours", 24,
+        "Document management", 50, 3, "a.benali", "Business hours", 24,
         "Contracts, delivery notes and HR files with retention rules.",
+        users_group="All staff",
     ), "M-Files", "24.5", "dms", app_servers=2, database="SQL Server"),
     Stack("Microsoft Teams", Service(
         "Video meetings", 50, 2, "owner", "Extended hours", 8,
@@ -131,9 +136,9 @@ STACKS = [
     ), "Zabbix", "7.0 LTS", "mon", app_servers=2, database="PostgreSQL",
         test_copy=False),
     Stack("Remote Desktop Services", Service(
-        "Remote apps", 20, 2, "owner", "Extended hours", 8,
+        "Remote apps", 21, 2, "owner", "Extended hours", 8,
         "Published desktop applications for the depot, Manchester and remote workers.",
-        "Infrastructure",
+        "Infrastructure", "Remote access users",
     ), "Microsoft", "Windows Server 2022", "rds", app_servers=6, test_copy=False),
 ]
 # fmt: on

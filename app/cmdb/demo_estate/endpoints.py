@@ -275,7 +275,8 @@ def _depot(e: Estate) -> None:
     e.ci(
         "Video surveillance",
         "business_service",
-        users=4,
+        users=10,
+        users_group="Operations",
         criticality=2,
         owner="j.vandijk",
         environment="production",
