@@ -76,6 +76,14 @@ def read_all(answer: object) -> object:
     return answer
 
 
+def read_panel(answer: object) -> object:
+    """Read an answer as cmdb/_impact_panel.html does: every service without its path, the
+    25 nearest with their paths, the first 25 decisions."""
+    answer.brief_services()  # type: ignore[attr-defined]
+    tuple(answer.services[:25]), tuple(answer.decisions[:25])  # type: ignore[attr-defined]
+    return answer
+
+
 def live(estate: Estate, kind: str) -> list[int]:
     """The CIs of a kind that fail when asked (retired and planned ones are ignored)."""
     status = {row[0]: row[3] for row in estate.rows}
@@ -101,6 +109,10 @@ def questions(
     for ci in rng.choices(live(estate, "array"), k=max(5, picks // 5)):
         read.run(lambda ci=ci: read_all(engine.impact(graph, [ci])), affected)
     rows.append(("impact: one array, every service (with path) and decision read", read))
+    panel = Timings()
+    for ci in rng.choices(live(estate, "array"), k=max(5, picks // 5)):
+        panel.run(lambda ci=ci: read_panel(engine.impact(graph, [ci])), affected)
+    rows.append(("impact: one array, as the impact panel reads it", panel))
     dc = Timings()
     for _ in range(3):
         for number in (0, 1):
