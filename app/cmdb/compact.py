@@ -1,6 +1,6 @@
 """A compact index of the CMDB graph for the hot path: dense ints and CSR arrays.
 
-Pure code (standard library only, no Flask, no SQLAlchemy). :mod:`app.cmdb.compact_impact`
+Pure code (numpy for the build, no Flask, no SQLAlchemy). :mod:`app.cmdb.compact_impact`
 answers impact, what-if, upstream and root-cause questions on it with the same results as the
 networkx engine of :mod:`app.cmdb.impact`; its impact walks run in C over numpy views of these
 arrays (:mod:`app.cmdb.compact_vector`, kept in :attr:`CompactGraph.vectors`).
@@ -33,9 +33,11 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress, repeat
-from operator import floordiv, is_not, mod
+from operator import is_not
 from types import MappingProxyType
 from typing import Any, NamedTuple
+
+import numpy as np
 
 from app.cmdb.compact_build import (
     encode_relations,
@@ -275,14 +277,12 @@ def compact_from_columns(
     ]
     types = MappingProxyType(dict(relation_types))
     pairs, combos, pair_combo = encode_relations(ids, index, relations, sorted(types))
-    src = array("i", map(floordiv, pairs, repeat(n or 1)))
-    dst = array("i", map(mod, pairs, repeat(n or 1)))
+    src, dst = np.divmod(pairs, n or 1)
     rules = sparse[0]
-    has_rule = bytearray(n)
-    for node in rules:
-        has_rule[node] = 1
+    has_rule = np.zeros(n, dtype=bool)
+    has_rule[list(rules)] = True
     adjacency = failure_adjacency(
-        n, pairs, src, dst, pair_combo, [[types[t] for t in c] for c in combos], has_rule
+        n, src, dst, pair_combo, [[types[t] for t in c] for c in combos], has_rule
     )
     graph = CompactGraph(
         ids=ids,
@@ -296,9 +296,9 @@ def compact_from_columns(
         assigned=sparse[1],
         services=frozenset(i for i, c in enumerate(classes) if c == BUSINESS_SERVICE),
         relation_types=types,
-        pair_src=src,
-        pair_dst=dst,
-        pair_combo=array("H", pair_combo),
+        pair_src=array("i", src.astype(np.int32).tobytes()),
+        pair_dst=array("i", dst.astype(np.int32).tobytes()),
+        pair_combo=array("H", pair_combo.astype(np.uint16).tobytes()),
         combos=tuple(combos),
         **adjacency,
     )

@@ -1,19 +1,21 @@
 """Building the compact index's arrays (:mod:`app.cmdb.compact`) from columns of plain values.
 
-Pure code. Loading 100,000 CIs means touching a few hundred thousand relations, so the work
-is done column-wise with ``map``, ``compress`` and sorts, which run in C, instead of one Python
-statement per relation: relations become sorted integer pairs, and each CSR array is one sort
-of integer keys ``row * K + slot`` decoded through small tables.
+Pure code (numpy, no Flask). Loading 100,000 CIs means touching a few hundred thousand
+relations, so the work is done on numpy arrays instead of one Python statement per relation:
+relations become sorted integer pairs ``source * n + target``, and each CSR array is a stable
+sort of the entries by row; Python only touches the few relation type combinations and the
+pairs related both ways.
 """
 
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import accumulate, chain, compress, count, repeat
-from operator import add, and_, eq, floordiv, ge, gt, mod, mul, rshift
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import compress, count, repeat
+from operator import ge, gt
 from typing import Any
+
+import numpy as np
 
 from app.cmdb.graph import MEMBER, PLAIN, CiId, RelationType, combine_kinds, sort_key
 
@@ -30,7 +32,7 @@ def graph_order(ids: list[CiId]) -> list[int] | None:
 
 def encode_relations(
     ids: list[CiId], index: Mapping[CiId, int], relations: Iterable[Any], type_names: list[str]
-) -> tuple[list[int], list[tuple[str, ...]], list[int]]:
+) -> tuple[np.ndarray, list[tuple[str, ...]], np.ndarray]:
     """Sorted distinct pairs ``source * n + target`` (dense ints), the type combinations found
     (first one per type, in ``type_names`` order), and each pair's combination.
 
@@ -42,38 +44,35 @@ def encode_relations(
     width = len(type_names) or 1
     try:
         sources, targets, kinds = zip(*triples, strict=True) if triples else ((), (), ())
-        k = list(map(code.__getitem__, kinds))
+        k = np.fromiter(map(code.__getitem__, kinds), dtype=np.int64, count=len(kinds))
         s, t = _dense(index, sources, targets)
-        if any(map(eq, s, t)):
+        if (s == t).any():
             raise KeyError
     except (KeyError, TypeError, ValueError):
         _refuse(index, triples, code)  # finds the faulty relation and says why
         raise
-    keys = list(map(add, map(mul, map(add, map(mul, s, repeat(n)), t), repeat(width)), k))
+    keys = (s * n + t) * width + k
     keys.sort()
-    if any(map(eq, keys, keys[1:])):
-        key = next(a for a, b in zip(keys, keys[1:], strict=False) if a == b)
-        (src, dst), kind = divmod(key // width, n), type_names[key % width]
+    twice = np.flatnonzero(keys[1:] == keys[:-1])
+    if twice.size:
+        pair, kind = divmod(int(keys[twice[0]]), width)
+        (src, dst), kind = divmod(pair, n), type_names[kind]
         raise ValueError(f"duplicate relation {ids[src]!r} {kind} {ids[dst]!r}")
-    pair_keys = list(map(floordiv, keys, repeat(width)))
-    kind_codes = list(map(mod, keys, repeat(width)))
+    pair_keys, kind_codes = np.divmod(keys, width)
     combos: list[tuple[str, ...]] = [(name,) for name in type_names]
-    if not any(map(eq, pair_keys, pair_keys[1:])):  # one type per pair: the usual case
+    shared = pair_keys[1:] == pair_keys[:-1]
+    if not shared.any():  # one type per pair: the usual case
         return pair_keys, combos, kind_codes
+    first = np.flatnonzero(np.concatenate(([True], ~shared)))  # each pair's first relation
     found = {combo: j for j, combo in enumerate(combos)}
-    pairs: list[int] = []
-    pair_names: list[tuple[str, ...]] = []
-    for pair, kind in zip(pair_keys, kind_codes, strict=True):
-        if pairs and pairs[-1] == pair:
-            pair_names[-1] += (type_names[kind],)
-        else:
-            pairs.append(pair)
-            pair_names.append((type_names[kind],))
-    for combo in pair_names:
-        if combo not in found:
-            found[combo] = len(combos)
+    pair_combo = kind_codes[first]
+    ends = np.append(first[1:], len(keys))
+    for p in np.flatnonzero(ends - first > 1).tolist():  # pairs with several types
+        combo = tuple(type_names[j] for j in kind_codes[first[p] : ends[p]].tolist())
+        pair_combo[p] = found.setdefault(combo, len(found))
+        if pair_combo[p] == len(combos):
             combos.append(combo)
-    return pairs, combos, [found[combo] for combo in pair_names]
+    return pair_keys[first], combos, pair_combo
 
 
 class DenseIndex(Mapping[CiId, int]):
@@ -127,17 +126,20 @@ def make_index(ids: list[CiId]) -> Mapping[CiId, int]:
 
 def _dense(
     index: Mapping[CiId, int], sources: Sequence[Any], targets: Sequence[Any]
-) -> tuple[list[int], list[int]]:
-    """Relation ends as dense ints. :raise KeyError: an end is no CI."""
-    if isinstance(index, DenseIndex):
-        try:  # at C speed; -1 marks an id that is no CI
-            s = list(map(index.table.__getitem__, sources))
-            t = list(map(index.table.__getitem__, targets))
-            if min(s, default=0) >= 0 and min(t, default=0) >= 0:
+) -> tuple[np.ndarray, np.ndarray]:
+    """Relation ends as dense ints (``int64`` arrays). :raise KeyError: an end is no CI."""
+    if isinstance(index, DenseIndex):  # at C speed; -1 marks an id that is no CI
+        table = np.frombuffer(index.table, dtype=np.int32)
+        ends = np.array(sources), np.array(targets)
+        if all(e.dtype.kind == "i" and not (e.size and (e.min() < 0 or e.max() >= table.size))
+               for e in ends):  # fmt: skip
+            s, t = (table[e].astype(np.int64) for e in ends)
+            if not (s.size and (s.min() < 0 or t.min() < 0)):
                 return s, t
-        except (IndexError, TypeError):
-            pass
-    return list(map(index.__getitem__, sources)), list(map(index.__getitem__, targets))
+    return tuple(  # type: ignore[return-value]
+        np.fromiter(map(index.__getitem__, e), dtype=np.int64, count=len(e))
+        for e in (sources, targets)
+    )
 
 
 def _refuse(index: Mapping[CiId, int], triples: list[Any], code: Mapping[str, int]) -> None:
@@ -155,88 +157,83 @@ def _refuse(index: Mapping[CiId, int], triples: list[Any], code: Mapping[str, in
 
 def failure_adjacency(
     n: int,
-    pairs: list[int],
-    src: array,
-    dst: array,
-    pair_combo: list[int],
+    src: np.ndarray,
+    dst: np.ndarray,
+    pair_combo: np.ndarray,
     combos: Sequence[Sequence[RelationType]],
-    has_rule: bytearray,
+    has_rule: np.ndarray,
 ) -> dict[str, Any]:
     """The failure CSR arrays both ways (``out_*``: what a failure reaches, ``in_*``: where it
     comes from) and the relation labels, in the networkx graph's order.
 
-    Pairs are visited in order and each spreading direction appends one entry to its row, as
-    :func:`~app.cmdb.graph.build_graph` does (a sort-based build measured slower).
+    The pairs (sorted) are read in order and each spreading direction of a pair gives one
+    entry to a row, as :func:`~app.cmdb.graph.build_graph` adds edges: a row lists its entries
+    in the order of their pairs (a pair gives a row at most one entry, its ends differ).
     """
     forward = [combine_kinds(t.spreads(True) for t in c) for c in combos]
     backward = [combine_kinds(t.spreads(False) for t in c) for c in combos]
     labels: dict[str, int] = {}
 
     def codes(ab: int, ba: int) -> tuple[int, int]:
-        """Label codes (shifted past the kind's two bits) of a failure crossing a -> b, given
-        the combinations of the pairs (a, b) and (b, a) (-1: no such pair): the hop read
-        from a, the need read from b."""
+        """Label codes of a failure crossing a -> b, given the combinations of the pairs
+        (a, b) and (b, a) (-1: no such pair): the hop read from a, the need read from b."""
         hop = [t.forward for t in combos[ab] if t.spreads(True)] if ab >= 0 else []
         need = [t.reverse for t in combos[ab] if t.spreads(True)] if ab >= 0 else []
         if ba >= 0:
             hop += [t.reverse for t in combos[ba] if t.spreads(False)]
             need[:0] = [t.forward for t in combos[ba] if t.spreads(False)]
         return tuple(  # type: ignore[return-value]
-            labels.setdefault(" and ".join(dict.fromkeys(words)), len(labels)) << 2
+            labels.setdefault(" and ".join(dict.fromkeys(words)), len(labels))
             for words in (hop, need)
         )
 
-    one_way = (
-        [((forward[c], *codes(c, -1)) if forward[c] else None) for c in range(len(combos))],
-        [((backward[c], *codes(-1, c)) if backward[c] else None) for c in range(len(combos))],
-    )
-    two_way = dict(_two_way(n, pairs, src, dst, pair_combo))
-    out_rows: list[list[int]] = [[] for _ in range(n)]
-    in_rows: list[list[int]] = [[] for _ in range(n)]
-    # Entries are packed as neighbour << 18 | label << 2 | kind while the rows fill.
-    for p, (s, t, c) in enumerate(zip(src, dst, pair_combo, strict=True)):
-        ahead, back = one_way[0][c], one_way[1][c]
-        if p in two_way:  # related both ways: the labels name both relations
-            other = two_way[p]
-            ahead = ahead and (ahead[0], *codes(c, other))
-            back = back and (back[0], *codes(other, c))
-        if ahead:
-            kind, hop, need = ahead
-            kind = kind if kind == PLAIN or has_rule[t] else PLAIN
-            out_rows[s].append(t << 18 | hop | kind)
-            in_rows[t].append(s << 18 | need | kind)
-        if back:
-            kind, hop, need = back
-            kind = kind if kind == PLAIN or has_rule[s] else PLAIN
-            out_rows[t].append(s << 18 | hop | kind)
-            in_rows[s].append(t << 18 | need | kind)
+    def per_pair(kinds: list[int], label: Callable[[int], tuple[int, int]]) -> list[np.ndarray]:
+        """Each pair's kind, hop label and need label for one direction (kind 0: none)."""
+        table = np.array([(k, *label(c)) if k else (0, 0, 0) for c, k in enumerate(kinds)])
+        return [column[pair_combo] for column in table.reshape(-1, 3).T]
+
+    ahead = per_pair(forward, lambda c: codes(c, -1))
+    back = per_pair(backward, lambda c: codes(-1, c))
+    for p, other in _two_way(n, src, dst, pair_combo):  # related both ways: both names
+        c = int(pair_combo[p])
+        if ahead[0][p]:
+            ahead[1][p], ahead[2][p] = codes(c, other)
+        if back[0][p]:
+            back[1][p], back[2][p] = codes(other, c)
     assert len(labels) < 1 << 16, "at most 65,536 distinct relation labels"
+    # A membership kind counts only into a CI with a redundancy rule.
+    ahead[0] = np.where(has_rule[dst], ahead[0], np.minimum(ahead[0], PLAIN))
+    back[0] = np.where(has_rule[src], back[0], np.minimum(back[0], PLAIN))
+    # Entry 2p is pair p read ahead (src -> dst), entry 2p + 1 read back (dst -> src).
+    used = np.stack((ahead[0], back[0]), axis=1).ravel() != 0
+    kind = np.stack((ahead[0], back[0]), axis=1).ravel()[used]
+    tail = np.stack((src, dst), axis=1).ravel()[used]  # where the failure comes from
+    head = np.stack((dst, src), axis=1).ravel()[used]  # where it goes
     arrays: dict[str, Any] = {"labels": tuple(labels)}
-    for side, rows in (("out", out_rows), ("in", in_rows)):
-        packed = array("q", chain.from_iterable(rows))
-        arrays[f"{side}_start"] = array("q", accumulate(map(len, rows), initial=0))
-        arrays[f"{side}_nb"] = array("i", map(rshift, packed, repeat(18)))
-        arrays[f"{side}_kind"] = bytes(map(and_, packed, repeat(3)))
-        arrays[f"{side}_label"] = array(
-            "H", map(rshift, map(and_, packed, repeat(0x3FFFF)), repeat(2))
-        )
+    for side, row, nb, label in (
+        ("out", tail, head, np.stack((ahead[1], back[1]), axis=1).ravel()[used]),
+        ("in", head, tail, np.stack((ahead[2], back[2]), axis=1).ravel()[used]),
+    ):
+        order = np.argsort(row, kind="stable")
+        start = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=n), out=start[1:])
+        arrays[f"{side}_start"] = array("q", start.tobytes())
+        arrays[f"{side}_nb"] = array("i", nb[order].astype(np.int32).tobytes())
+        arrays[f"{side}_kind"] = kind[order].astype(np.uint8).tobytes()
+        arrays[f"{side}_label"] = array("H", label[order].astype(np.uint16).tobytes())
     return arrays
 
 
 def _two_way(
-    n: int, pairs: list[int], src: array, dst: array, pair_combo: list[int]
+    n: int, src: np.ndarray, dst: np.ndarray, pair_combo: np.ndarray
 ) -> list[tuple[int, int]]:
-    """``(pair index, combination of the reverse pair)`` for pairs related both ways."""
-    upward = set(compress(pairs, map(gt, dst, src)))  # source < target
-    reverse = map(add, map(mul, dst, repeat(n)), src)
-    found = compress(range(len(pairs)), map(upward.__contains__, reverse))
-    back_of = {}
-    result = []
-    for p in found:  # p has source > target; its reverse pair has source < target
-        q = bisect_left(pairs, dst[p] * n + src[p])
-        back_of[q] = pair_combo[p]
-        result += [(p, pair_combo[q])]
-    return result + list(back_of.items())
+    """``(pair index, combination of the reverse pair)`` for pairs related both ways, in
+    pair order."""
+    pairs = src * np.int64(n) + dst
+    reverse = dst * np.int64(n) + src
+    at = np.minimum(np.searchsorted(pairs, reverse), max(len(pairs) - 1, 0))
+    both = np.flatnonzero(pairs[at] == reverse) if len(pairs) else at
+    return list(zip(both.tolist(), pair_combo[at[both]].tolist(), strict=True))
 
 
 assert (PLAIN, MEMBER) == (1, 2), "two bits hold a kind"
