@@ -42,7 +42,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
-from app.cmdb.compact import IGNORED, CompactGraph
+from app.cmdb.compact import CompactGraph
 from app.cmdb.graph import MEMBER, ImpactOptions
 from app.cmdb.impact import GroupTally, PeopleCount, count_people
 
@@ -93,7 +93,8 @@ class Vectors:
         self.has_rule[list(graph.rules)] = True
         self.service = np.zeros(n + 1, dtype=bool)
         self.service[list(graph.services)] = True
-        self.assigned = np.fromiter(graph.assigned, dtype=np.int64, count=len(graph.assigned))
+        self.has_user = np.zeros(n + 1, dtype=bool)  # an asset with an assigned user
+        self.has_user[list(graph.assigned)] = True
         self.users = np.zeros(n + 1, dtype=np.int64)  # a service's bare number of users
         self.has_ids = np.zeros(n + 1, dtype=bool)  # a service that knows its users by id
         for node, users in graph.users.items():
@@ -283,15 +284,17 @@ def walks(
 
     hit = reached[v.service[reached]]
     tallies = GroupTallies(graph, options, weighed, state)
-    return state, tallies, search, hit.tolist(), _people(graph, v, state, hit)
+    return state, tallies, search, hit.tolist(), _people(graph, v, state, reached, hit)
 
 
-def _people(graph: CompactGraph, v: Vectors, state: bytearray, hit: np.ndarray) -> PeopleCount:
+def _people(
+    graph: CompactGraph, v: Vectors, state: bytearray, reached: np.ndarray, hit: np.ndarray
+) -> PeopleCount:
     """The people hit, as :func:`~app.cmdb.impact.count_people` adds them: assigned users of
-    affected CIs and users of affected services known by id, de-duplicated, plus the bare
-    numbers of users of the services that only know how many they have."""
+    affected (``reached``) CIs and users of affected services known by id, de-duplicated, plus
+    the bare numbers of users of the services that only know how many they have."""
     states = np.frombuffer(state, dtype=np.uint8)
-    assigned = v.assigned[(states[v.assigned] > 0) & (states[v.assigned] < IGNORED)]
+    assigned = reached[v.has_user[reached]]
     names = graph.assigned
     ids = set(map(names.__getitem__, assigned.tolist()))
     down_ids = set(map(names.__getitem__, assigned[states[assigned] == _DOWN].tolist()))
