@@ -17,6 +17,7 @@ two workers.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import threading
 import uuid
@@ -109,15 +110,33 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _freeze_if_large(size: int) -> None:
-    """Move everything alive out of the collector's sight once a large graph is loaded.
+    """Move everything alive out of the collector's sight once a large graph is loaded, and
+    give the memory the load freed back to the system.
 
     A full collection never scans frozen objects again. The loaded structures hold no
     reference cycles, so a replaced graph is still freed by reference counting; but objects
     alive elsewhere at that moment are spared from cyclic collection too, hence only when the
     graph is large enough for its scans to matter.
+
+    Loading frees far more than it keeps (rows, tuples, temporary arrays), and glibc keeps
+    freed heap pages for later: at 100,000 CIs the worker would hold about 40 MB it does not
+    use, until the next load reuses them. ``malloc_trim`` returns them (glibc only; elsewhere
+    nothing happens).
     """
     if size >= FREEZE_FROM:
         gc.freeze()
+        if _MALLOC_TRIM is not None:
+            _MALLOC_TRIM(0)
+
+
+def _malloc_trim() -> Any:
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):  # not glibc
+        return None
+
+
+_MALLOC_TRIM = _malloc_trim()
 
 
 def current_revision(session: Session) -> tuple[int, str]:
