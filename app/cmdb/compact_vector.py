@@ -235,35 +235,33 @@ def walks(
 
     # Down: plain links, and groups whose rule breaks, until no more break. Only down members
     # count against a rule (degraded ones are up), so the reach is not needed yet.
+    # Each round weighs only the CIs it brought down: every CI falls once, and counts once.
     down = np.zeros(n + 1, dtype=bool)
-    fallen = rules.plain.search(first)
-    down[fallen] = True
-    found = [fallen]
-    while True:
-        fallen = np.concatenate(found) if len(found) > 1 else found[0]
-        found = [fallen]
-        at, member = _rows(v.start, fallen)
+    is_broken = np.zeros(n + 1, dtype=bool)
+    lost = np.zeros(n + 1, dtype=_INDEX)  # by group: its members down in this failure
+    found = []
+    more = rules.plain.search(first)
+    while len(more):
+        down[more] = True
+        found.append(more)
+        at, member = _rows(v.start, more)
         group = rules.reach_nb[at]  # ignored groups weigh nothing: their links go nowhere
         # A member counts once per group, and not when it was down before the failure.
         weighs = v.counted[at] & (group != n) & ~rules.already[member]
         groups, newly = np.unique(group[weighs], return_counts=True)
-        broken = groups[
-            rules.found[groups] - rules.pre_down[groups] - newly < rules.required[groups]
-        ]
-        roots = broken[~down[broken]]  # a search from them reaches what they break
-        if not len(roots):
-            break
-        more = rules.plain.search(roots)
+        lost[groups] += newly
+        up = rules.found[groups] - rules.pre_down[groups] - lost[groups]
+        breaks = groups[(up < rules.required[groups]) & ~is_broken[groups]]
+        is_broken[breaks] = True
+        roots = breaks[~down[breaks]]  # a search from them reaches what they break
+        more = rules.plain.search(roots) if len(roots) else roots
         more = more[~down[more]]
-        down[more] = True
-        found.append(more)
+    fallen = np.concatenate(found) if found else more
 
     # Explain: the reach links, less those into down CIs that do not justify them, searched
     # from the failing CIs: what it reaches is every CI touched, each from the CI that
     # explains it.
     at, target = _rows(v.in_start, fallen)
-    is_broken = np.zeros(n + 1, dtype=bool)
-    is_broken[broken] = True
     justifies = down[v.in_nb[at]] & ((v.in_kind[at] != MEMBER) | is_broken[target])
     blocked = v.in_to_out[at[~justifies]]
     reached, parent = rules.reach.explain(first, blocked)
