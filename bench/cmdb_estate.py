@@ -312,8 +312,8 @@ def main(argv: list[str] | None = None) -> None:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}; load average {os.getloadavg()[0]:.1f} at the end "
-        f"(shared with other test runs: times were taken under load; CPU ms are this "
-        f"process's own time). Run took {(datetime.now(UTC) - started).seconds / 60:.0f} min.",
+        f"(look at it before trusting the times; CPU ms are this process's own time). "
+        f"Run took {(datetime.now(UTC) - started).seconds / 60:.0f} min.",
         "",
     ]
     with open(args.out, "a") as out:
