@@ -16,14 +16,11 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import platform
 import random
-import shlex
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine
@@ -34,6 +31,7 @@ from app.cmdb import impact as reference
 from app.cmdb.compact import build_compact
 from app.cmdb.compact_vector import vectors
 from app.cmdb.graph import CI, build_graph, upstream
+from bench._report import Report
 from bench.cmdb_database import estate_schema, load_in_fresh_process, recursive_impact
 from bench.cmdb_layered import Estate, layered_estate
 
@@ -297,28 +295,14 @@ def main(argv: list[str] | None = None) -> None:
     add("--out", default="/tmp/bench-cmdb.md", help="markdown section appended here")
     args = parser.parse_args(argv)
     args.db_sizes = {int(s) for s in args.db_sizes.split(",") if s}
-    started = datetime.now(UTC)
+    report = Report("bench.cmdb_estate", "CMDB at scale: compact engine", argv)
     body = []
     for size in (int(s) for s in args.sizes.split(",")):
         body += bench_size(size, args)
         body.append("")
         gc.unfreeze()
         gc.collect()
-    command = shlex.join(["python", "-m", "bench.cmdb_estate", *(argv or sys.argv[1:])])
-    head = [
-        f"## CMDB at scale: compact engine (`bench/cmdb_estate.py`, {started:%Y-%m-%d %H:%M} UTC)",
-        "",
-        f"Command (repository root, virtualenv active): `{command}`",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; load average {os.getloadavg()[0]:.1f} at the end "
-        f"(look at it before trusting the times; CPU ms are this process's own time). "
-        f"Run took {(datetime.now(UTC) - started).seconds / 60:.0f} min.",
-        "",
-    ]
-    with open(args.out, "a") as out:
-        out.write("\n".join(head + body) + "\n")
-    print(f"appended to {args.out}", file=sys.stderr)
+    report.append(args.out, body)
 
 
 if __name__ == "__main__":

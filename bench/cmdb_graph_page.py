@@ -19,20 +19,16 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
-import platform
 import random
-import shlex
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from app.cmdb import compact_impact, layout, neighbourhood
 from app.cmdb.compact import build_compact
+from bench._report import Report
 from bench.cmdb_layered import layered_estate
 
 KINDS = (
@@ -46,10 +42,6 @@ def _rss() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _uptime() -> str:
-    return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -155,25 +147,11 @@ def main(argv: list[str] | None = None) -> None:
     add("--seed", type=int, default=7)
     add("--out", default="/tmp/bench_graph_page.md", help="markdown section appended here")
     args = parser.parse_args(argv)
-    started = datetime.now(UTC)
-    load_before = _uptime()
+    report = Report("bench.cmdb_graph_page", "CMDB graph page at scale", argv)
     body = []
     for size in (int(s) for s in args.sizes.split(",")):
         body += bench_size(size, args)
-    command = shlex.join(["python", "-m", "bench.cmdb_graph_page", *(argv or sys.argv[1:])])
-    head = [
-        f"## CMDB graph page at scale (`bench/cmdb_graph_page.py`, {started:%Y-%m-%d %H:%M} UTC)",
-        "",
-        f"Command (repository root, virtualenv active): `{command}`",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}. `uptime` before: `{load_before}`; after: "
-        f"`{_uptime()}`. Run took {(datetime.now(UTC) - started).seconds} s.",
-        "",
-    ]
-    with open(args.out, "a") as out:
-        out.write("\n".join(head + body) + "\n")
-    print(f"appended to {args.out}", file=sys.stderr)
+    report.append(args.out, body)
 
 
 if __name__ == "__main__":
