@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.cmdb.cache import current_graph
+from app.cmdb.cache import CMDBGraph, current_graph
 from app.cmdb.compact_impact import impact, upstream, walk_needs
 from app.cmdb.graph import Dependency, ImpactOptions, towards
 from app.cmdb.impact import ImpactResult, State
@@ -81,9 +81,12 @@ def what_if(ci_ids: Iterable[int], options: ImpactOptions | None = None) -> Impa
     return impact(cmdb.index, wanted, options or impact_options())
 
 
-def impact_of(ci_id: int, options: ImpactOptions | None = None) -> ImpactResult | None:
-    """The impact of one CI failing (``None``: not in the graph)."""
-    cmdb = current_graph()
+def impact_of(
+    ci_id: int, options: ImpactOptions | None = None, cmdb: CMDBGraph | None = None
+) -> ImpactResult | None:
+    """The impact of one CI failing (``None``: not in the graph), on ``cmdb`` when given (a
+    view that also draws from the graph passes the one it drew from), else the current one."""
+    cmdb = current_graph() if cmdb is None else cmdb
     if ci_id not in cmdb:
         return None
     return impact(cmdb.index, [ci_id], options or impact_options())

@@ -41,7 +41,7 @@ def _neighbourhood(
     cmdb = current_graph()
     if ci.id not in cmdb:
         return None, None
-    result = analysis.impact_of(ci.id) if with_impact else None
+    result = analysis.impact_of(ci.id, cmdb=cmdb) if with_impact else None  # same revision
     states = {a.ci_id: a.state.value for a in result.affected} if result else {}
     return layout.draw(neighbourhood.around(cmdb.index, ci.id, depth), states), result
 

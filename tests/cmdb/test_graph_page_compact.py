@@ -45,3 +45,26 @@ def test_graph_page_and_json_never_build_the_whole_graph_and_draw_the_same(
         "esx-pay-1", "esx-cluster-pay", "esx-pay-2", "payroll-vm", "payroll-vm-2", "payroll-app"
     }  # fmt: skip
     assert page.get_data(as_text=True).count("<rect") == len(picture.nodes)
+
+
+def test_picture_and_impact_come_from_one_revision(
+    app, db, signed_in, make_ci, relate, monkeypatch
+):
+    """The page reads the graph once per request, so a CMDB change committed by another worker
+    mid-request cannot colour one revision's picture with another revision's impact."""
+    host = make_ci("esx-one-1", "server")
+    vm = make_ci("one-vm", "virtual_machine")
+    relate(vm, "runs_on", host)
+    client, _ = signed_in("agent", "employee")
+    cache = graph_cache(app)
+    reads = []
+    real_get = type(cache).get
+
+    def counting_get(self, session, *args, **kwargs):
+        reads.append(1)
+        return real_get(self, session, *args, **kwargs)
+
+    monkeypatch.setattr(type(cache), "get", counting_get)
+    data = client.get(f"/cmdb/{host.id}/graph.json").get_json()
+    assert {n["name"]: n["state"] for n in data["nodes"]} == {"esx-one-1": "down", "one-vm": "down"}
+    assert len(reads) == 1
