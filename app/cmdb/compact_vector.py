@@ -13,10 +13,10 @@ link:
    out of a down CI makes its target down, or, over a membership link, weighs a group that is
    then at least degraded; a degraded CI degrades all it reaches).
 2. **Down.** The failing CIs' closure over plain links, joined by every group whose redundancy
-   rule breaks: the rules are weighed with counts (``numpy.bincount`` over the reached members
-   of the reached groups) and the search repeated from the broken groups until no more group
-   breaks (a rule only breaks further as more members go down). Reached and not down is
-   degraded.
+   rule breaks: each round counts, per group, the members it brought down (``numpy.unique``
+   over their membership links, added to a running count), and the search is repeated from
+   the groups that broke until no more group breaks (a rule only breaks further as more
+   members go down). Reached and not down is degraded.
 3. **Explain.** The links that justify a final state make a subgraph whose breadth-first search
    from the failing CIs gives each CI's depth and the CI before it on its path, in the order of
    the walk of :mod:`app.cmdb.impact`. Every link from a reached CI into a degraded one
