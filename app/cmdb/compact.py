@@ -80,7 +80,7 @@ class CompactGraph:
         "ids", "index", "names", "classes", "status", "rules", "users", "user_ids",
         "assigned", "services", "relation_types", "labels",
         "out_start", "out_nb", "out_kind", "out_label",
-        "in_start", "in_nb", "in_kind", "in_label",
+        "in_start", "in_nb", "in_kind", "in_label", "in_to_out",
         "pair_src", "pair_dst", "pair_combo", "combos", "_masks", "_members", "vectors",
     )  # fmt: skip
 

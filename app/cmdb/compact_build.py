@@ -164,7 +164,8 @@ def failure_adjacency(
     has_rule: np.ndarray,
 ) -> dict[str, Any]:
     """The failure CSR arrays both ways (``out_*``: what a failure reaches, ``in_*``: where it
-    comes from) and the relation labels, in the networkx graph's order.
+    comes from), the relation labels, in the networkx graph's order, and ``in_to_out``: for
+    each in entry, the position of the same link among the out entries.
 
     The pairs (sorted) are read in order and each spreading direction of a pair gives one
     entry to a row, as :func:`~app.cmdb.graph.build_graph` adds edges: a row lists its entries
@@ -206,21 +207,29 @@ def failure_adjacency(
     back[0] = np.where(has_rule[src], back[0], np.minimum(back[0], PLAIN))
     # Entry 2p is pair p read ahead (src -> dst), entry 2p + 1 read back (dst -> src).
     used = np.stack((ahead[0], back[0]), axis=1).ravel() != 0
-    kind = np.stack((ahead[0], back[0]), axis=1).ravel()[used]
-    tail = np.stack((src, dst), axis=1).ravel()[used]  # where the failure comes from
-    head = np.stack((dst, src), axis=1).ravel()[used]  # where it goes
+
+    def entries(on_ahead: np.ndarray, on_back: np.ndarray) -> np.ndarray:
+        return np.stack((on_ahead, on_back), axis=1).ravel()[used]
+
+    kind = entries(ahead[0], back[0])
+    tail, head = entries(src, dst), entries(dst, src)  # where the failure comes from, goes to
     arrays: dict[str, Any] = {"labels": tuple(labels)}
+    orders = {}
     for side, row, nb, label in (
-        ("out", tail, head, np.stack((ahead[1], back[1]), axis=1).ravel()[used]),
-        ("in", head, tail, np.stack((ahead[2], back[2]), axis=1).ravel()[used]),
+        ("out", tail, head, entries(ahead[1], back[1])),
+        ("in", head, tail, entries(ahead[2], back[2])),
     ):
-        order = np.argsort(row, kind="stable")
+        order = orders[side] = np.argsort(row, kind="stable")
         start = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(row, minlength=n), out=start[1:])
         arrays[f"{side}_start"] = array("q", start.tobytes())
         arrays[f"{side}_nb"] = array("i", nb[order].astype(np.int32).tobytes())
         arrays[f"{side}_kind"] = kind[order].astype(np.uint8).tobytes()
         arrays[f"{side}_label"] = array("H", label[order].astype(np.uint16).tobytes())
+    # Each in entry's position among the out entries: the same link read from either end.
+    out_position = np.empty(len(kind), dtype=np.int32)
+    out_position[orders["out"]] = np.arange(len(kind), dtype=np.int32)
+    arrays["in_to_out"] = array("i", out_position[orders["in"]].tobytes())
     return arrays
 
 

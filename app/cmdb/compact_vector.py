@@ -68,15 +68,11 @@ class Vectors:
         in_start = np.asarray(graph.in_start, dtype=_INDEX)
         in_nb = np.frombuffer(graph.in_nb, dtype=_INDEX) if edges else np.zeros(0, _INDEX)
         in_kind = np.frombuffer(graph.in_kind, dtype=np.uint8)
-        out_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.start[: n + 1]))
         in_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(in_start))
-        # The k-th entry u -> v of the out rows and the k-th entry v <- u of the in rows are
-        # one link (the index adds both at once): match them by a stable sort on (u, v).
         width = max(n, 1)
-        out_order = np.argsort(out_rows * width + self.nb, kind="stable")
-        in_order = np.argsort(in_nb * np.int64(width) + in_rows, kind="stable")
-        self.in_to_out = np.empty(edges, dtype=_INDEX)
-        self.in_to_out[in_order] = out_order
+        self.in_to_out = (
+            np.frombuffer(graph.in_to_out, dtype=_INDEX) if edges else np.zeros(0, _INDEX)
+        )
         self.in_start, self.in_nb, self.in_kind = in_start, in_nb, in_kind
         # Each group's members, once each (a pair related twice weighs once, as in a set):
         # by group (in rows), and by member (out rows; ``counted`` marks the first entry).
