@@ -20,8 +20,16 @@ setup_venv() {
   want="$(cat requirements*.txt | sha256sum | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "Installing Python packages from $file"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$file"
+    # pip's output (and the warnings of a site-wide pip configuration) goes to a log that is
+    # shown only when the installation fails.
+    local log=".venv/pip-install.log"
+    if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+           .venv/bin/python -m pip install --disable-pip-version-check -r "$file"; } >"$log" 2>&1
+    then
+      tail -n 40 "$log" >&2
+      echo "Installing the Python packages failed; the whole log is in $log" >&2
+      exit 1
+    fi
     echo "$want" > "$stamp"
   fi
   export PATH="$PWD/.venv/bin:$PATH"
