@@ -100,8 +100,9 @@ def demo_load() -> None:
     )
     click.echo(f"Demo catalog: {catalog.items_added} items added; {requests} demo requests added.")
     click.echo("Demo sign-ins (username / password — roles):")
+    width = max((len(username) for username, _, _ in report.credentials), default=0)
     for username, password, roles in report.credentials:
-        click.echo(f"  {username:<9} / {password}  — {roles}")
+        click.echo(f"  {username:<{width}} / {password}  — {roles}")
 
 
 def register_commands(app: Flask) -> None:
