@@ -70,23 +70,13 @@ def grant_role(username: str, role: str) -> None:
 
 @demo_cli.command("load")
 def demo_load() -> None:
-    """Load the demo organisation (people, managers, groups). Safe to run again."""
-    from app.cmdb.demo import load_cmdb
-    from app.demo import load_organisation, read_demo_file, read_organisation
-    from app.incidents.demo import load_incidents
+    """Load the demo organisation, CMDB, incidents, SLA and catalog. Safe to run again."""
+    from app.demo import load_demo
     from app.timeutils import utc_now
 
-    report = load_organisation(read_organisation())
-    cmdb = load_cmdb(read_demo_file("cmdb.json"))
-    incidents = load_incidents(read_demo_file("incidents.json"), now=utc_now())
-    from app.sla.demo import load_sla
-
-    sla = load_sla(read_demo_file("sla.json"))
-    from app.requests.demo import load_catalog, load_requests
-
-    catalog = load_catalog()
-    requests = load_requests(utc_now())
+    loaded = load_demo(utc_now())
     db.session.commit()
+    report, cmdb, sla = loaded.organisation, loaded.cmdb, loaded.sla
     click.echo(
         f"Demo organisation: {report.people_added} people and {report.groups_added} groups added."
     )
@@ -94,11 +84,14 @@ def demo_load() -> None:
         f"Demo CMDB: {cmdb.cis_added} configuration items and {cmdb.relations_added} "
         "relations added."
     )
-    click.echo(f"Demo incidents: {incidents} added.")
+    click.echo(f"Demo incidents: {loaded.incidents} added.")
     click.echo(
         f"Demo SLA: {sla.calendars_added} calendars and {sla.policies_added} policies added."
     )
-    click.echo(f"Demo catalog: {catalog.items_added} items added; {requests} demo requests added.")
+    click.echo(
+        f"Demo catalog: {loaded.catalog.items_added} items added; "
+        f"{loaded.requests} demo requests added."
+    )
     click.echo("Demo sign-ins (username / password — roles):")
     width = max((len(username) for username, _, _ in report.credentials), default=0)
     for username, password, roles in report.credentials:

@@ -81,3 +81,32 @@ def load_organisation(data: dict[str, Any]) -> DemoReport:
         roles = ", ".join(sorted(r.label for r in user.roles))
         report.credentials.append((username, password, roles))
     return report
+
+
+@dataclass
+class DemoLoad:
+    """What one load of the whole demo added, domain by domain."""
+
+    organisation: DemoReport
+    cmdb: Any
+    incidents: int
+    sla: Any
+    catalog: Any
+    requests: int
+
+
+def load_demo(now: Any) -> DemoLoad:
+    """Load everything the README's demo advertises (organisation, CMDB, incidents, SLA,
+    catalog and requests), only what is missing; flushes, the caller commits. The command
+    line and the browser tests' live server load the same demo through this."""
+    from app.cmdb.demo import load_cmdb
+    from app.incidents.demo import load_incidents
+    from app.requests.demo import load_catalog, load_requests
+    from app.sla.demo import load_sla
+
+    organisation = load_organisation(read_organisation())
+    cmdb = load_cmdb(read_demo_file("cmdb.json"))
+    incidents = load_incidents(read_demo_file("incidents.json"), now=now)
+    sla = load_sla(read_demo_file("sla.json"))
+    catalog = load_catalog()
+    return DemoLoad(organisation, cmdb, incidents, sla, catalog, load_requests(now))

@@ -1,5 +1,5 @@
-"""A live Deskgraph (SQLite, demo organisation, CMDB and service catalog) and Debian's headless
-Chromium via Playwright.
+"""A live Deskgraph (SQLite, the whole demo: organisation, CMDB, incidents, SLA, catalog)
+and Debian's headless Chromium via Playwright.
 
 Chromium comes from the system (``/usr/bin/chromium``, installed by scripts/test); Playwright
 never downloads a browser. Screenshots of each test land in ``test-results/`` for review.
@@ -37,18 +37,15 @@ class QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from app.cmdb.demo import load_cmdb
-    from app.demo import load_organisation, read_demo_file, read_organisation
+    from app.demo import load_demo
     from app.extensions import db
-    from app.requests.demo import load_catalog
+    from app.timeutils import utc_now
 
     folder = tmp_path_factory.mktemp("live")
     app = build_app(f"sqlite:///{folder / 'live.sqlite3'}", folder / "instance")
     migrate(app)
     with app.app_context():
-        load_organisation(read_organisation())
-        load_cmdb(read_demo_file("cmdb.json"))
-        load_catalog()
+        load_demo(utc_now())  # the demo the README advertises, as `scripts/run` loads it
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
