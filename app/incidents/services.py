@@ -17,6 +17,7 @@ from app.auth.models import Group, Role, User
 from app.errors import Invalid, check_version
 from app.extensions import db
 from app.incidents import correlation
+from app.incidents import settings as incident_settings
 from app.incidents.matrix import load_matrix
 from app.incidents.models import Incident, MajorState, RoutingRule, incident_cis
 from app.incidents.workflow import (
@@ -256,10 +257,21 @@ def assign_incident(
 ) -> dict[str, list[Any]]:
     """Assign to a group and optionally a person in it; moving groups counts a reassignment.
 
+    Giving a new incident to a person starts the work: it moves to In progress, unless an
+    administrator turned that off (``incident_settings.assignment_starts_work``).
+
     :raise Invalid: the group is not an assignment group, or the person is not in it.
     """
     check_version(incident, expected_version, f"Incident {incident.number}")
-    return tickets.assign(incident, group=group, assignee=assignee, actor=actor, now=now)
+    changes = tickets.assign(incident, group=group, assignee=assignee, actor=actor, now=now)
+    if (
+        "assignee" in changes
+        and assignee is not None
+        and incident.state == State.NEW
+        and incident_settings.assignment_starts_work()
+    ):
+        change_state(incident, Transition(State.IN_PROGRESS), actor=actor, now=now)
+    return changes
 
 
 def change_state(
