@@ -7,3 +7,17 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// Parts of a form that only matter for some values of a field:
+// data-show-when="state:on_hold,resolved" shows the part while the form's `state` is one of them.
+function showWhen() {
+  document.querySelectorAll("[data-show-when]").forEach((part) => {
+    const [name, values] = part.getAttribute("data-show-when").split(":");
+    const control = part.closest("form")?.elements.namedItem(name);
+    if (control) {
+      part.hidden = !values.split(",").includes(control.value);
+    }
+  });
+}
+document.addEventListener("change", showWhen);
+showWhen();
