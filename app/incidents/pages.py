@@ -27,6 +27,7 @@ from app.incidents.forms import (
     MajorForm,
     ParentForm,
     ReopenForm,
+    VersionForm,
     WatcherForm,
 )
 from app.incidents.matrix import load_matrix
@@ -181,6 +182,8 @@ def _agent_forms(
     parent.parent.data = incident.parent.number if incident.parent else ""
     return {
         "incident_form": form,
+        "version_form": VersionForm(formdata=None),
+        "may_take": incident.is_open and incident.assignee_id != current_user.id,
         "parent_form": parent,
         "major_form": MajorForm(formdata=None),
         "major_decision_form": MajorDecisionForm(formdata=None),

@@ -278,6 +278,36 @@ def assign_incident(
     return changes
 
 
+def assign_to_me(
+    incident: Incident, *, actor: User, expected_version: Any = None, now: datetime | None = None
+) -> dict[str, list[Any]]:
+    """Take the incident: the actor becomes its assignee, in its group if they are a member of
+    it, otherwise in their only assignment group.
+
+    :raise Invalid: the actor is in no assignment group, or in several and not in the
+        incident's (then they choose the group themselves).
+    """
+    check_version(incident, expected_version, f"Incident {incident.number}")
+    group = incident.assignment_group
+    if group is None or actor not in group.members:
+        mine = [g for g in actor.groups if g.is_assignment_group]
+        if not mine:
+            raise Invalid(
+                {"assignee": "You are in no assignment group: ask an administrator to add you."}
+            )
+        if len(mine) > 1:
+            names = ", ".join(g.name for g in mine)
+            where = f"not in {group.name}" if group else "this incident has no group"
+            raise Invalid(
+                {
+                    "group": f"You are in several groups ({names}) and {where}: choose the "
+                    "group and yourself in the form."
+                }
+            )
+        group = mine[0]
+    return assign_incident(incident, group=group, assignee=actor, actor=actor, now=now)
+
+
 @dataclass(frozen=True)
 class PriorityChoice:
     """The priority asked for on the incident form: a level set by hand with a reason, or
@@ -629,6 +659,7 @@ def bulk_assign(
 __all__ = [
     "OPEN_STATES",
     "assign_incident",
+    "assign_to_me",
     "bulk_assign",
     "bulk_change_state",
     "change_state",

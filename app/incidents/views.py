@@ -246,6 +246,23 @@ def edit(number: str) -> ResponseReturnValue:
     return _done(incident, "Saved." if changed else "Nothing changed.")
 
 
+@bp.post("/<number>/assign-to-me")
+@require("incidents.console")
+def assign_to_me(number: str) -> ResponseReturnValue:
+    """The agent takes the incident (in its group, or in their own; see the service)."""
+    incident = get_incident(number, "incident.work")
+    form = VersionForm()
+    if not form.validate_on_submit():
+        return pages.render_detail(incident, status=400)
+    try:
+        changes = services.assign_to_me(
+            incident, actor=current_user, expected_version=form.version.data
+        )
+    except (Invalid, Conflict) as error:
+        return _refused(number, error)
+    return _done(incident, "Assigned to you." if changes else "It was already yours.")
+
+
 @bp.post("/<number>/comment")
 @require("incidents.use")
 def comment(number: str) -> ResponseReturnValue:

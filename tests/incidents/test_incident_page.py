@@ -1,4 +1,4 @@
-"""The agent's incident page: one form saves every field at once, or nothing."""
+"""The agent's incident page: one form saves every field at once, or nothing; Assign to me."""
 
 from __future__ import annotations
 
@@ -168,3 +168,57 @@ def test_a_stale_save_is_a_409_that_saves_nothing(
     incident = fresh(db, incident)
     assert (incident.short_description, incident.description) == ("Old title", "Seen by agent two")
     assert (incident.state, incident.assignee_id) == ("new", None)
+
+
+def test_assign_to_me_keeps_my_group_or_takes_my_only_one(
+    signed_in, make_user, queue, make_incident, db
+):
+    client, agent = signed_in("agent", "employee")
+    network = queue("Network", members=(make_user(roles=["agent"]),))
+    desk = queue("Service Desk", members=(agent,))
+    incident = make_incident(assignment_group=network)
+    page = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
+    assert "Assign to me" in page
+    taken = client.post(
+        f"/incidents/{incident.number}/assign-to-me",
+        form_of(client, incident.number, "/assign-to-me"),
+    )
+    assert taken.status_code == 302
+    page = client.get(taken.location).get_data(as_text=True)
+    assert "Assigned to you." in page
+    assert ">In progress<" in page
+    assert "Assign to me" not in page  # it is mine now
+    incident = fresh(db, incident)
+    assert (incident.assignment_group_id, incident.assignee_id) == (desk.id, agent.id)
+
+    # In several groups: the incident's group is kept when I am in it ...
+    network.members.append(agent)
+    db.session.commit()
+    theirs = make_incident(assignment_group=network)
+    client.post(f"/incidents/{theirs.number}/assign-to-me", {})
+    theirs = fresh(db, theirs)
+    assert (theirs.assignment_group_id, theirs.assignee_id) == (network.id, agent.id)
+    # ... and with no group to go by, I am asked to choose.
+    nobody = make_incident()
+    refused = client.post(f"/incidents/{nobody.number}/assign-to-me", {})
+    assert refused.status_code == 422
+    assert "You are in several groups (Network, Service Desk)" in refused.get_data(as_text=True)
+    assert fresh(db, nobody).assignee_id is None
+
+
+def test_assign_to_me_refuses_an_agent_in_no_group(signed_in, make_incident, db):
+    client, _agent = signed_in("agent", "employee")
+    incident = make_incident()
+    refused = client.post(f"/incidents/{incident.number}/assign-to-me", {})
+    assert refused.status_code == 422
+    assert "You are in no assignment group" in refused.get_data(as_text=True)
+    assert fresh(db, incident).state == "new"
+
+
+def test_a_stale_assign_to_me_is_a_409(signed_in, queue, make_incident, db):
+    client, agent = signed_in("agent", "employee")
+    queue("Service Desk", members=(agent,))
+    incident = make_incident()
+    stale = client.post(f"/incidents/{incident.number}/assign-to-me", {"version": "0"})
+    assert stale.status_code == 409
+    assert fresh(db, incident).assignee_id is None
