@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -210,6 +210,9 @@ def render_detail(
         "can_reopen": services.can_reopen(incident, utc_now(), window),
         "confirm_form": ConfirmForm(formdata=None),
         "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
+        # A refused post answers with the page; the browser then shows the page's own address,
+        # so a reload asks for the page instead of sending the form again.
+        "replace_url": url_for("incidents.detail", number=incident.number) if status != 200 else "",
     }
     if staff:
         context.update(_agent_forms(incident, forms, context["matrix"]))

@@ -1,4 +1,5 @@
-"""The agent's incident page: one form saves every field at once, or nothing; Assign to me."""
+"""The agent's incident page: one form saves every field at once (or nothing), Assign to me,
+and refused posts that answer with the page under its own address."""
 
 from __future__ import annotations
 
@@ -131,6 +132,8 @@ def test_a_refused_save_changes_nothing_and_keeps_what_was_typed(
     ):
         assert message in body  # every problem at once
     assert 'value="VPN drops every hour"' in body  # what was typed is still there
+    # The browser is shown the page's own address: a reload asks for it, never re-posts.
+    assert f'data-replace-url="/incidents/{incident.number}"' in body
     incident = fresh(db, incident)
     assert (incident.short_description, incident.state) == ("VPN drops", "new")
     assert (incident.assignment_group_id, incident.assignee_id, incident.priority) == (
@@ -222,3 +225,13 @@ def test_a_stale_assign_to_me_is_a_409(signed_in, queue, make_incident, db):
     stale = client.post(f"/incidents/{incident.number}/assign-to-me", {"version": "0"})
     assert stale.status_code == 409
     assert fresh(db, incident).assignee_id is None
+
+
+def test_the_callers_refused_reply_also_answers_under_the_pages_address(signed_in, make_incident):
+    client, employee = signed_in("employee")
+    incident = make_incident(caller=employee)
+    refused = client.post(f"/incidents/{incident.number}/comment", {"body": " "})
+    assert refused.status_code == 422
+    assert f'data-replace-url="/incidents/{incident.number}"' in refused.get_data(as_text=True)
+    page = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
+    assert "data-replace-url" not in page
