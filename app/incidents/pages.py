@@ -38,6 +38,7 @@ from app.incidents.workflow import (
     RESOLUTION_CODES,
     State,
     allowed_targets,
+    plain_change,
     plain_words,
 )
 from app.sla.services import sla_summaries
@@ -190,6 +191,22 @@ def _agent_forms(
     }
 
 
+def caller_words(timeline: list[JournalEntry], reader_id: int) -> dict[int, str]:
+    """What each change of state on the employee's timeline says, in plain words."""
+    said = {}
+    for entry in timeline:
+        if entry.kind == EntryKind.CHANGE and "state" in entry.changes:
+            old, new = entry.changes["state"]
+            said[entry.id] = plain_change(
+                old,
+                new,
+                hold_reason=(entry.changes.get("hold_reason") or [None, None])[1],
+                resolution_code=(entry.changes.get("resolution_code") or [None, None])[1],
+                by_reader=entry.author_id == reader_id,
+            )
+    return said
+
+
 def render_detail(
     incident: Incident, *, status: int = 200, newest_first: bool = True, **forms: Any
 ) -> ResponseReturnValue:
@@ -223,5 +240,7 @@ def render_detail(
         context["parent_candidates"] = correlation.parent_candidates(incident, context["cis"])
         context["watchers"] = list(incident.watchers)
         context["watch_form"] = forms.get("watch_form") or WatcherForm(formdata=None)
+    else:
+        context["said"] = caller_words(context["timeline"], current_user.id)
     template = "incidents/detail.html" if staff else "incidents/ticket.html"
     return render_template(template, **context), status
