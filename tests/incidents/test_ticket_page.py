@@ -1,7 +1,9 @@
-"""The employee's ticket page speaks plain words: no state names, no work notes."""
+"""The employee's ticket page speaks plain words: no state names, no work notes, no empty
+forms."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from app.incidents import services
@@ -61,3 +63,13 @@ def test_the_employee_reads_what_happened_in_plain_words(
     assert "<strong>You</strong> wrote" in page
     for internal in ("State:", "→", "in progress", "on hold", "awaiting", WORK_NOTE):
         assert internal not in page
+
+
+def test_the_employees_page_has_no_empty_form(signed_in, make_incident):
+    client, employee = signed_in("employee")
+    incident = make_incident(caller=employee)
+    page = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
+    forms = re.findall(r"<form\b.*?</form>", page, flags=re.S)
+    assert forms  # the reply form at least
+    for form in forms:
+        assert re.search(r"<button\b|type=\"submit\"", form), form
