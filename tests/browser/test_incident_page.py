@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RESULTS
+from tests.browser.conftest import RESULTS, new_tab
 from tests.browser.test_shell import sign_in, unexpected
 
 pytestmark = pytest.mark.browser
@@ -17,18 +17,8 @@ WORK_NOTE = "Internal: HDMI matrix port 4 is dead, swapped to port 6"
 REPLY = "We moved your room to another input; please try again."
 
 
-def _tab(browser, live_server):
-    tab = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 900})
-    tab = tab.new_page()
-    tab.set_default_timeout(10_000)
-    tab.console_errors = []
-    tab.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
-    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
-    return tab
-
-
 def test_agent_takes_and_works_an_incident_the_employee_follows(browser, live_server):
-    employee, agent = _tab(browser, live_server), _tab(browser, live_server)
+    employee, agent = new_tab(browser, live_server), new_tab(browser, live_server)
     sign_in(employee, "employee")
     employee.goto("/incidents/report")
     employee.get_by_label("What is wrong?").fill("The projector in room Lyon-3 shows no signal")
