@@ -207,6 +207,29 @@ def _row(model: Any, raw: str | None) -> Any:
     return db.session.get(model, int(raw)) if raw and raw.isdigit() else None
 
 
+def _transition(state: str, hold: str | None, code: str | None, notes: str | None) -> Transition:
+    """A state with only what it carries (a hold reason when on hold, a resolution when
+    resolved): a leftover value in a field the state does not use is no change."""
+    target = State(state)
+    resolved = target == State.RESOLVED
+    return Transition(
+        target,
+        hold_reason=HoldReason(hold) if hold and target == State.ON_HOLD else None,
+        resolution_code=(code or None) if resolved else None,
+        resolution_notes=((notes or "").strip() or None) if resolved else None,
+    )
+
+
+def _asked_transition(form: Any, incident: Incident) -> Transition | None:
+    """The change of state the form asks for; None when the state and what it carries are as
+    they are. Another hold reason or resolution in the same state is asked too, so that the
+    workflow refuses it aloud rather than the save dropping it."""
+    data = (form.hold_reason.data, form.resolution_code.data, form.resolution_notes.data)
+    asked = _transition(form.state.data, *data)
+    now = (incident.hold_reason, incident.resolution_code, incident.resolution_notes)
+    return None if asked == _transition(incident.state, *now) else asked
+
+
 @bp.post("/<number>/edit")
 @require("incidents.console")
 def edit(number: str) -> ResponseReturnValue:
@@ -216,7 +239,6 @@ def edit(number: str) -> ResponseReturnValue:
     form = pages.incident_form(incident, request.form)
     if not form.validate_on_submit():
         return _refused(number, Invalid({}, "Nothing was saved: correct the fields below."), form)
-    target = State(form.state.data)
     try:
         changed = services.save_incident(
             incident,
@@ -231,14 +253,7 @@ def edit(number: str) -> ResponseReturnValue:
                 int(form.priority.data) if form.priority.data else None,
                 form.priority_reason.data or "",
             ),
-            transition=None
-            if target == incident.state
-            else Transition(
-                target,
-                hold_reason=HoldReason(form.hold_reason.data) if form.hold_reason.data else None,
-                resolution_code=form.resolution_code.data or None,
-                resolution_notes=form.resolution_notes.data or None,
-            ),
+            transition=_asked_transition(form, incident),
             assignment=(_row(Group, form.group.data), _row(User, form.assignee.data)),
         )
     except (Invalid, Conflict) as error:

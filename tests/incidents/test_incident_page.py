@@ -235,3 +235,28 @@ def test_the_callers_refused_reply_also_answers_under_the_pages_address(signed_i
     assert f'data-replace-url="/incidents/{incident.number}"' in refused.get_data(as_text=True)
     page = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
     assert "data-replace-url" not in page
+
+
+def test_another_hold_reason_without_another_state_is_refused_aloud(
+    signed_in, make_user, make_incident, db
+):
+    from app.incidents import services
+    from app.incidents.workflow import Transition
+
+    client, agent = signed_in("agent", "employee")
+    incident = make_incident()
+    vendor = Transition(State.ON_HOLD, hold_reason=HoldReason.AWAITING_VENDOR)
+    services.change_state(incident, vendor, actor=agent)
+    db.session.commit()
+    fields = form_of(client, incident.number)
+    assert (fields["state"], fields["hold_reason"]) == ("on_hold", "awaiting_vendor")
+    # A resolution typed and left behind while the state stays is no change at all ...
+    leftover = fields | {"resolution_code": "duplicate", "resolution_notes": "Same as 12"}
+    kept = client.post(f"/incidents/{incident.number}/edit", leftover)
+    assert "Nothing changed." in client.get(kept.location).get_data(as_text=True)
+    # ... but another reason to wait, in the same state, is not silently dropped.
+    other = fields | {"hold_reason": "awaiting_caller"}
+    refused = client.post(f"/incidents/{incident.number}/edit", other)
+    assert refused.status_code == 422
+    assert "The incident is already on hold." in refused.get_data(as_text=True)
+    assert fresh(db, incident).hold_reason == HoldReason.AWAITING_VENDOR
