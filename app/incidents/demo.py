@@ -99,7 +99,8 @@ def _one_incident(
     if agent is not None:
         services.assign_incident(incident, group=group, assignee=agent, actor=agent, now=clock)
     worker = agent or agent_opener
-    services.change_state(incident, Transition(State.IN_PROGRESS), actor=worker, now=clock)
+    if incident.state == State.NEW:  # assigning a person may have started the work already
+        services.change_state(incident, Transition(State.IN_PROGRESS), actor=worker, now=clock)
 
     def later(low: float, high: float) -> datetime:
         nonlocal clock

@@ -7,13 +7,12 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.incidents.workflow import RESOLUTION_CODES, HoldReason, State
 
@@ -77,42 +76,49 @@ class AgentOpenForm(FlaskForm):
     urgency = SelectField("Urgency", choices=IMPACT_CHOICES, default="3")
 
 
-class EditForm(FlaskForm):
+class IncidentForm(FlaskForm):
+    """The agent's one form for an incident's fields; the page fills the choices that depend
+    on the data (category, matrix scales and levels, reachable states, groups, members)."""
+
     version = HiddenField()
-    short_description = StringField(
-        "Short description", validators=[DataRequired("Describe it briefly."), Length(max=200)]
-    )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
-    category = SelectField("Category", validate_choice=False)
-    subcategory = StringField("Subcategory", validators=[Optional(), Length(max=80)])
-    affected_service = StringField("Affected service", validators=[Optional(), Length(max=200)])
-    impact = SelectField("Impact", choices=IMPACT_CHOICES)
-    urgency = SelectField("Urgency", choices=IMPACT_CHOICES)
-
-
-class AssignForm(FlaskForm):
-    version = HiddenField()
-    group = SelectField("Assignment group", validate_choice=False)
-    assignee = SelectField("Assigned to", validate_choice=False)
-
-
-class StateForm(FlaskForm):
-    version = HiddenField()
-    state = SelectField("New state", choices=[SelectChoice(s.value, s.label) for s in State])
+    state = SelectField("State", choices=[SelectChoice(s.value, s.label) for s in State])
     hold_reason = SelectField(
         "Waiting for",
         choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in HoldReason],
         default="",
+        description="When on hold.",
     )
     resolution_code = SelectField(
         "Resolution code",
         choices=[SelectChoice("", "—")]
         + [SelectChoice(k, v) for k, v in RESOLUTION_CODES.items() if k != "resolved_by_parent"],
         default="",
+        description="When resolving.",
     )
     resolution_notes = TextAreaField(
-        "Resolution notes", validators=[Optional(), Length(max=20_000)]
+        "Resolution notes",
+        validators=[Optional(), Length(max=20_000)],
+        description="When resolving: the caller reads them.",
     )
+    group = SelectField("Assignment group", validate_choice=False)
+    assignee = SelectField("Assigned to", validate_choice=False)
+    impact = SelectField("Impact")
+    urgency = SelectField("Urgency")
+    priority = SelectField("Priority")
+    priority_reason = StringField("Why this priority", validators=[Optional(), Length(max=500)])
+    category = SelectField("Category", validators=[Length(max=80)], validate_choice=False)
+    subcategory = StringField("Subcategory", validators=[Optional(), Length(max=80)])
+    affected_service = StringField("Affected service", validators=[Optional(), Length(max=200)])
+    short_description = StringField(
+        "Short description", validators=[DataRequired("Describe it briefly."), Length(max=200)]
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
+
+
+class VersionForm(FlaskForm):
+    """A one-button action on the incident: only the CSRF token and the version it was on."""
+
+    version = HiddenField()
 
 
 class CommentForm(FlaskForm):
@@ -121,19 +127,6 @@ class CommentForm(FlaskForm):
     )
     public = BooleanField("Public reply (the caller sees it)", default=False)
     attachment = FileField("Attach a file")
-
-
-class PriorityForm(FlaskForm):
-    version = HiddenField()
-    priority = IntegerField(
-        "Priority",
-        validators=[
-            InputRequired(),
-        ],
-    )
-    reason = StringField(
-        "Reason", validators=[DataRequired("Say why the matrix is wrong here."), Length(max=500)]
-    )
 
 
 class ParentForm(FlaskForm):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import str_enum
@@ -123,3 +123,17 @@ class RoutingRule(db.Model):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
 
     group = relationship("Group", lazy="joined")
+
+
+class IncidentSettings(db.Model):
+    """One row (id 1, seeded by the migration): workflow choices administrators make on the
+    incident settings page. ``version`` guards edits."""
+
+    __tablename__ = "incident_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Assigning a new incident to a person moves it to In progress (the work has started).
+    assignment_starts_work: Mapped[bool] = mapped_column(default=True, server_default=true())
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from app.auth import groups as group_services
@@ -19,25 +20,25 @@ from app.auth.models import Group
 from app.extensions import db
 from app.incidents import correlation, permissions, services
 from app.incidents.forms import (
-    AssignForm,
     CommentForm,
     ConfirmForm,
-    EditForm,
+    IncidentForm,
     MajorDecisionForm,
     MajorForm,
     ParentForm,
-    PriorityForm,
     ReopenForm,
-    StateForm,
+    VersionForm,
     WatcherForm,
 )
 from app.incidents.matrix import load_matrix
 from app.incidents.models import Category, Incident, incident_cis
+from app.incidents.priority import PriorityMatrix
 from app.incidents.workflow import (
     OPEN_STATES,
     RESOLUTION_CODES,
     State,
     allowed_targets,
+    plain_change,
     plain_words,
 )
 from app.sla.services import sla_summaries
@@ -121,39 +122,89 @@ def related_incidents(incident: Incident, cis: list[str], limit: int = 10) -> li
     return list(db.session.scalars(query))
 
 
-def _agent_forms(incident: Incident, forms: dict[str, Any]) -> dict[str, Any]:
-    version = str(incident.version)
-    edit = forms.get("edit_form") or EditForm(obj=incident, formdata=None)
-    edit.category.choices = category_choices()
-    edit.version.data = version
-    edit.impact.data, edit.urgency.data = str(incident.impact), str(incident.urgency)
-    assign = forms.get("assign_form") or AssignForm(formdata=None)
-    if "assign_form" not in forms:
-        assign.group.data = str(incident.assignment_group_id or "")
-        assign.assignee.data = str(incident.assignee_id or "")
-    assign.group.choices = group_choices()
-    group_id = assign.group.data
-    assign.assignee.choices = assignee_choices(int(group_id) if group_id.isdigit() else None)
-    assign.version.data = version
-    state = forms.get("state_form") or StateForm(formdata=None)
-    targets = allowed_targets(State(incident.state))
-    state.state.choices = [SelectChoice(s.value, s.label) for s in State if s in targets]
-    state.version.data = version
-    priority = forms.get("priority_form") or PriorityForm(formdata=None)
-    priority.version.data = version
-    if "priority_form" not in forms:
-        priority.priority.data = incident.priority
+def current_values(incident: Incident) -> MultiDict:
+    """The incident form's fields as the incident is now."""
+    override = incident.priority_override_reason
+    return MultiDict(
+        {
+            "version": str(incident.version),
+            "state": str(incident.state),
+            "hold_reason": incident.hold_reason.value if incident.hold_reason else "",
+            "resolution_code": incident.resolution_code or "",
+            "resolution_notes": incident.resolution_notes or "",
+            "group": str(incident.assignment_group_id or ""),
+            "assignee": str(incident.assignee_id or ""),
+            "impact": str(incident.impact),
+            "urgency": str(incident.urgency),
+            "priority": str(incident.priority) if override else "",
+            "priority_reason": override or "",
+            "category": incident.category or "",
+            "subcategory": incident.subcategory or "",
+            "affected_service": incident.affected_service or "",
+            "short_description": incident.short_description,
+            "description": incident.description or "",
+        }
+    )
+
+
+def incident_form(
+    incident: Incident, submitted: MultiDict | None = None, matrix: PriorityMatrix | None = None
+) -> IncidentForm:
+    """The agent's form for ``incident``: the submitted fields over the current values (a
+    field left out of a post stays as it is), with the choices the data allows."""
+    values = current_values(incident)
+    for key in submitted or {}:
+        values.setlist(key, submitted.getlist(key))
+    form = IncidentForm(formdata=values)
+    matrix = matrix or load_matrix()
+    form.impact.choices = [SelectChoice(str(k), f"{k} - {v}") for k, v in matrix.impacts.items()]
+    form.urgency.choices = [SelectChoice(str(k), f"{k} - {v}") for k, v in matrix.urgencies.items()]
+    form.priority.choices = [SelectChoice("", "From the matrix")] + [
+        SelectChoice(str(k), f"P{k} · {v} (set by hand)") for k, v in matrix.levels.items()
+    ]
+    form.category.choices = category_choices()
+    if incident.category and incident.category not in {c.value for c in form.category.choices}:
+        form.category.choices.append(SelectChoice(incident.category, incident.category))
+    form.group.choices = group_choices()
+    group_id = form.group.data or ""
+    form.assignee.choices = assignee_choices(int(group_id) if group_id.isdigit() else None)
+    return form
+
+
+def _agent_forms(
+    incident: Incident, forms: dict[str, Any], matrix: PriorityMatrix
+) -> dict[str, Any]:
+    form = forms.get("incident_form") or incident_form(incident, matrix=matrix)
+    now = State(incident.state)
+    form.state.choices = [SelectChoice(now.value, f"{now.label} (now)")] + [
+        SelectChoice(s.value, s.label) for s in State if s in allowed_targets(now)
+    ]
     parent = ParentForm(formdata=None)
     parent.parent.data = incident.parent.number if incident.parent else ""
     return {
-        "edit_form": edit,
-        "assign_form": assign,
-        "state_form": state,
-        "priority_form": priority,
+        "incident_form": form,
+        "version_form": VersionForm(formdata=None),
+        "may_take": incident.is_open and incident.assignee_id != current_user.id,
         "parent_form": parent,
         "major_form": MajorForm(formdata=None),
         "major_decision_form": MajorDecisionForm(formdata=None),
     }
+
+
+def caller_words(timeline: list[JournalEntry], reader_id: int) -> dict[int, str]:
+    """What each change of state on the employee's timeline says, in plain words."""
+    said = {}
+    for entry in timeline:
+        if entry.kind == EntryKind.CHANGE and "state" in entry.changes:
+            old, new = entry.changes["state"]
+            said[entry.id] = plain_change(
+                old,
+                new,
+                hold_reason=(entry.changes.get("hold_reason") or [None, None])[1],
+                resolution_code=(entry.changes.get("resolution_code") or [None, None])[1],
+                by_reader=entry.author_id == reader_id,
+            )
+    return said
 
 
 def render_detail(
@@ -176,9 +227,12 @@ def render_detail(
         "can_reopen": services.can_reopen(incident, utc_now(), window),
         "confirm_form": ConfirmForm(formdata=None),
         "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
+        # A refused post answers with the page; the browser then shows the page's own address,
+        # so a reload asks for the page instead of sending the form again.
+        "replace_url": url_for("incidents.detail", number=incident.number) if status != 200 else "",
     }
     if staff:
-        context.update(_agent_forms(incident, forms))
+        context.update(_agent_forms(incident, forms, context["matrix"]))
         context["children"] = list(incident.children)
         context["related"] = related_incidents(incident, context["cis"])
         context["slas"] = sla_summaries([incident.id]).get(incident.id, [])
@@ -186,5 +240,7 @@ def render_detail(
         context["parent_candidates"] = correlation.parent_candidates(incident, context["cis"])
         context["watchers"] = list(incident.watchers)
         context["watch_form"] = forms.get("watch_form") or WatcherForm(formdata=None)
+    else:
+        context["said"] = caller_words(context["timeline"], current_user.id)
     template = "incidents/detail.html" if staff else "incidents/ticket.html"
     return render_template(template, **context), status

@@ -8,6 +8,7 @@ event in the same transaction; services flush, and the caller commits. Rules rai
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from app.auth.models import Group, Role, User
 from app.errors import Invalid, check_version
 from app.extensions import db
 from app.incidents import correlation
+from app.incidents import settings as incident_settings
 from app.incidents.matrix import load_matrix
 from app.incidents.models import Incident, MajorState, RoutingRule, incident_cis
 from app.incidents.workflow import (
@@ -42,6 +44,13 @@ def _clean_text(field: str, value: str | None, *, required: bool, limit: int) ->
     if len(value) > limit:
         raise Invalid({field: f"Keep it under {limit} characters."})
     return value or None
+
+
+def _clean_field(field: str, value: str | None) -> str | None:
+    """One of the ``EDITABLE`` texts, cleaned (the description is never None)."""
+    limit = MAX_TEXT if field == "description" else 200
+    new = _clean_text(field, value, required=field == "short_description", limit=limit)
+    return new or ("" if field == "description" else None)
 
 
 def _is_staff(user: Any) -> bool:
@@ -178,11 +187,7 @@ def update_incident(
     changes: dict[str, list[Any]] = {}
     for field in EDITABLE:
         if field in values:
-            limit = 200 if field != "description" else MAX_TEXT
-            new = _clean_text(
-                field, values[field], required=field == "short_description", limit=limit
-            )
-            new = new or ("" if field == "description" else None)
+            new = _clean_field(field, values[field])
             if getattr(incident, field) != new:
                 changes[field] = [getattr(incident, field), new]
                 setattr(incident, field, new)
@@ -256,10 +261,159 @@ def assign_incident(
 ) -> dict[str, list[Any]]:
     """Assign to a group and optionally a person in it; moving groups counts a reassignment.
 
+    Giving a new incident to a person starts the work: it moves to In progress, unless an
+    administrator turned that off (``incident_settings.assignment_starts_work``).
+
     :raise Invalid: the group is not an assignment group, or the person is not in it.
     """
     check_version(incident, expected_version, f"Incident {incident.number}")
-    return tickets.assign(incident, group=group, assignee=assignee, actor=actor, now=now)
+    changes = tickets.assign(incident, group=group, assignee=assignee, actor=actor, now=now)
+    if (
+        "assignee" in changes
+        and assignee is not None
+        and incident.state == State.NEW
+        and incident_settings.assignment_starts_work()
+    ):
+        change_state(incident, Transition(State.IN_PROGRESS), actor=actor, now=now)
+    return changes
+
+
+def assign_to_me(
+    incident: Incident, *, actor: User, expected_version: Any = None, now: datetime | None = None
+) -> dict[str, list[Any]]:
+    """Take the incident: the actor becomes its assignee, in its group if they are a member of
+    it, otherwise in their only assignment group.
+
+    :raise Invalid: the actor is in no assignment group, or in several and not in the
+        incident's (then they choose the group themselves).
+    """
+    check_version(incident, expected_version, f"Incident {incident.number}")
+    group = incident.assignment_group
+    if group is None or actor not in group.members:
+        mine = [g for g in actor.groups if g.is_assignment_group]
+        if not mine:
+            raise Invalid(
+                {"assignee": "You are in no assignment group: ask an administrator to add you."}
+            )
+        if len(mine) > 1:
+            names = ", ".join(g.name for g in mine)
+            where = f"not in {group.name}" if group else "this incident has no group"
+            raise Invalid(
+                {
+                    "group": f"You are in several groups ({names}) and {where}: choose the "
+                    "group and yourself in the form."
+                }
+            )
+        group = mine[0]
+    return assign_incident(incident, group=group, assignee=actor, actor=actor, now=now)
+
+
+@dataclass(frozen=True)
+class PriorityChoice:
+    """The priority asked for on the incident form: a level set by hand with a reason, or
+    ``level=None`` to follow the matrix."""
+
+    level: int | None
+    reason: str = ""
+
+
+def save_incident(
+    incident: Incident,
+    *,
+    actor: User,
+    expected_version: Any = None,
+    values: dict[str, Any] | None = None,
+    priority: PriorityChoice | None = None,
+    assignment: tuple[Group | None, User | None] | None = None,
+    transition: Transition | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Save the incident form at once: descriptive fields and impact/urgency (``values``, as
+    for :func:`update_incident`), the priority, a change of state, the assignment. Every part
+    is checked before anything is written, so a refusal lists every problem and saves nothing.
+    None leaves a part as it is.
+
+    :raise Conflict: the incident changed since ``expected_version`` was read.
+    :raise Invalid: every problem, per field.
+    :return: whether anything changed.
+    """
+    check_version(incident, expected_version, f"Incident {incident.number}")
+    values = values or {}
+    if assignment is not None and tuple(getattr(x, "id", None) for x in assignment) == (
+        incident.assignment_group_id,
+        incident.assignee_id,
+    ):
+        assignment = None  # as it was: not checked again (a member may have left since)
+    problems = _save_problems(incident, values, priority, assignment, transition)
+    if problems:
+        raise Invalid(problems, "Nothing was saved: correct the fields marked below.")
+    changed = bool(update_incident(incident, actor=actor, **values))
+    if priority is not None:
+        changed |= _choose_priority(incident, priority, actor)
+    if transition is not None:
+        change_state(incident, transition, actor=actor, now=now)
+        changed = True
+    if assignment is not None:
+        group, assignee = assignment
+        changed |= bool(
+            assign_incident(incident, group=group, assignee=assignee, actor=actor, now=now)
+        )
+    return changed
+
+
+def _save_problems(
+    incident: Incident,
+    values: dict[str, Any],
+    priority: PriorityChoice | None,
+    assignment: tuple[Group | None, User | None] | None,
+    transition: Transition | None,
+) -> dict[str, list[str]]:
+    problems: dict[str, str] = {}
+    for field in EDITABLE:
+        if field in values:
+            try:
+                _clean_field(field, values[field])
+            except Invalid as error:
+                problems[field] = error.field_errors[field][0]
+    matrix = load_matrix()
+    try:
+        matrix.priority(
+            values.get("impact", incident.impact), values.get("urgency", incident.urgency)
+        )
+    except ValueError as error:
+        problems["impact" if "impact" in str(error) else "urgency"] = str(error)
+    if priority is not None and priority.level is not None:
+        if priority.level not in matrix.levels:
+            problems["priority"] = f"Choose one of the levels {sorted(matrix.levels)}."
+        elif not priority.reason.strip():
+            problems["priority_reason"] = "Say why the matrix is wrong here."
+        elif len(priority.reason.strip()) > 500:
+            problems["priority_reason"] = "Keep it under 500 characters."
+    if transition is not None:
+        if transition.resolution_code and transition.resolution_code not in RESOLUTION_CODES:
+            problems["resolution_code"] = "Choose a resolution code from the list."
+        problems |= transition_problems(State(incident.state), transition)
+    if assignment is not None:
+        problems |= tickets.assignment_problems(*assignment)
+    return {field: [message] for field, message in problems.items()}
+
+
+def _choose_priority(incident: Incident, choice: PriorityChoice, actor: User) -> bool:
+    """Set the priority by hand, or let the matrix decide again; returns whether it changed."""
+    if choice.level is None:
+        if incident.priority_override_reason is None:
+            return False
+        changes: dict[str, list[Any]] = {}
+        level = load_matrix().priority(incident.impact, incident.urgency)
+        _set_priority(incident, level, actor, reason=None, changes=changes)
+        _journal_changes(incident, actor, changes, body="Priority follows the matrix again.")
+        db.session.flush()
+        return True
+    reason = choice.reason.strip()
+    if (choice.level, reason) == (incident.priority, incident.priority_override_reason):
+        return False
+    override_priority(incident, choice.level, reason=reason, actor=actor)
+    return True
 
 
 def change_state(
@@ -505,6 +659,7 @@ def bulk_assign(
 __all__ = [
     "OPEN_STATES",
     "assign_incident",
+    "assign_to_me",
     "bulk_assign",
     "bulk_change_state",
     "change_state",
@@ -516,6 +671,7 @@ __all__ = [
     "override_priority",
     "propose_major",
     "reopen_incident",
+    "save_incident",
     "set_parent",
     "update_incident",
 ]

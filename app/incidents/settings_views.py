@@ -1,4 +1,5 @@
-"""Administrators' incident settings: the priority matrix (any size) and routing rules.
+"""Administrators' incident settings: the priority matrix (any size), routing rules and the
+workflow choices (see ``app.incidents.settings``).
 
 The matrix form is a grid of plain fields (``impact-1``, ``urgency-2``, ``level-3``,
 ``cell-1-2``); the page can propose a grid of another size, which is only saved once the
@@ -12,10 +13,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import delete, select
+from wtforms import BooleanField, HiddenField
 
 from app.auth.models import Group
-from app.errors import Invalid
+from app.errors import Conflict, Invalid
 from app.extensions import db
+from app.incidents import settings as incident_settings
 from app.incidents.matrix import load_matrix, save_matrix
 from app.incidents.models import RoutingRule
 from app.incidents.priority import PriorityMatrix
@@ -27,6 +30,22 @@ MAX_SIZE = 9
 
 class PlainForm(FlaskForm):
     """Only the CSRF token: the grid's fields are read by name."""
+
+
+class WorkflowForm(FlaskForm):
+    version = HiddenField()
+    assignment_starts_work = BooleanField(
+        "Assigning a new incident to a person moves it to In progress",
+        description="Off: the incident stays New until someone changes its state.",
+    )
+
+
+def _workflow_form() -> WorkflowForm:
+    row = incident_settings.current_settings()
+    form = WorkflowForm(formdata=None)
+    form.version.data = str(row.version)
+    form.assignment_starts_work.data = bool(row.assignment_starts_work)
+    return form
 
 
 def proposal(impacts: int, urgencies: int, levels: int) -> PriorityMatrix:
@@ -72,7 +91,12 @@ def _read_grid(form: dict[str, str]) -> tuple[dict, dict, dict, dict, list[str]]
     return impacts, urgencies, levels, cells, problems
 
 
-def _render(matrix: PriorityMatrix, status: int = 200, proposed: bool = False):
+def _render(
+    matrix: PriorityMatrix,
+    status: int = 200,
+    proposed: bool = False,
+    workflow: WorkflowForm | None = None,
+):
     rules = db.session.scalars(select(RoutingRule).order_by(RoutingRule.position)).all()
     groups = db.session.scalars(
         select(Group).where(Group.is_assignment_group).order_by(Group.name)
@@ -85,6 +109,7 @@ def _render(matrix: PriorityMatrix, status: int = 200, proposed: bool = False):
         rules=rules,
         groups=groups,
         max_size=MAX_SIZE,
+        workflow=workflow or _workflow_form(),
     )
     return page, status
 
@@ -127,6 +152,27 @@ def save_priority_matrix() -> ResponseReturnValue:
         return _render(load_matrix(), 422)
     db.session.commit()
     flash("Priority matrix saved. New and edited incidents use it.", "success")
+    return redirect(url_for("incidents.settings"))
+
+
+@bp.post("/settings/workflow")
+@require("incidents.admin")
+def save_workflow_settings() -> ResponseReturnValue:
+    form = WorkflowForm()
+    if not form.validate_on_submit():
+        return _render(load_matrix(), 400)
+    try:
+        changes = incident_settings.save_settings(
+            actor=current_user,
+            assignment_starts_work=form.assignment_starts_work.data,
+            expected_version=form.version.data,
+        )
+    except (Conflict, Invalid) as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _render(load_matrix(), 409 if isinstance(error, Conflict) else 422)
+    db.session.commit()
+    flash("Workflow settings saved." if changes else "Nothing changed.", "success")
     return redirect(url_for("incidents.settings"))
 
 

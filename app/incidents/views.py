@@ -24,15 +24,12 @@ from app.incidents import (
 from app.incidents.filters import KINDS, VIEWS, QueueFilterForm, load_page, queue_ids
 from app.incidents.forms import (
     AgentOpenForm,
-    AssignForm,
     BulkForm,
     CommentForm,
-    EditForm,
     MajorDecisionForm,
     MajorForm,
     ParentForm,
-    PriorityForm,
-    StateForm,
+    VersionForm,
     WatcherForm,
 )
 from app.incidents.models import Incident
@@ -67,8 +64,13 @@ def _done(incident: Incident, message: str) -> ResponseReturnValue:
 
 
 def _refused(
-    incident_number: str, error: Invalid | Conflict, form: Any = None, form_name: str = ""
+    incident_number: str,
+    error: Invalid | Conflict,
+    form: Any = None,
+    form_name: str = "incident_form",
 ) -> ResponseReturnValue:
+    """Answer a refused post with the page: 409 with the current values, or 422 with what was
+    entered and the errors on ``form``. Nothing of the post was saved."""
     db.session.rollback()
     incident = get_incident(incident_number)
     if isinstance(error, Conflict):
@@ -77,10 +79,11 @@ def _refused(
             "danger",
         )
         return pages.render_detail(incident, status=409)
-    if form is not None:
-        apply_errors(form, error)
     flash(error.message, "danger")
-    return pages.render_detail(incident, status=422, **({form_name: form} if form_name else {}))
+    if form is None:
+        return pages.render_detail(incident, status=422)
+    apply_errors(form, error)
+    return pages.render_detail(incident, status=422, **{form_name: form})
 
 
 @bp.get("/")
@@ -200,94 +203,79 @@ def detail(number: str) -> ResponseReturnValue:
     return pages.render_detail(incident, newest_first=request.args.get("order") != "oldest")
 
 
+def _row(model: Any, raw: str | None) -> Any:
+    return db.session.get(model, int(raw)) if raw and raw.isdigit() else None
+
+
+def _transition(state: str, hold: str | None, code: str | None, notes: str | None) -> Transition:
+    """A state with only what it carries (a hold reason when on hold, a resolution when
+    resolved): a leftover value in a field the state does not use is no change."""
+    target = State(state)
+    resolved = target == State.RESOLVED
+    return Transition(
+        target,
+        hold_reason=HoldReason(hold) if hold and target == State.ON_HOLD else None,
+        resolution_code=(code or None) if resolved else None,
+        resolution_notes=((notes or "").strip() or None) if resolved else None,
+    )
+
+
+def _asked_transition(form: Any, incident: Incident) -> Transition | None:
+    """The change of state the form asks for; None when the state and what it carries are as
+    they are. Another hold reason or resolution in the same state is asked too, so that the
+    workflow refuses it aloud rather than the save dropping it."""
+    data = (form.hold_reason.data, form.resolution_code.data, form.resolution_notes.data)
+    asked = _transition(form.state.data, *data)
+    now = (incident.hold_reason, incident.resolution_code, incident.resolution_notes)
+    return None if asked == _transition(incident.state, *now) else asked
+
+
 @bp.post("/<number>/edit")
 @require("incidents.console")
 def edit(number: str) -> ResponseReturnValue:
+    """Save the incident form: every field at once, or nothing (a field left out of the post
+    stays as it is)."""
     incident = get_incident(number, "incident.work")
-    form = EditForm()
-    form.category.choices = pages.category_choices()
+    form = pages.incident_form(incident, request.form)
     if not form.validate_on_submit():
-        return pages.render_detail(incident, status=422, edit_form=form)
+        return _refused(number, Invalid({}, "Nothing was saved: correct the fields below."), form)
     try:
-        changes = services.update_incident(
+        changed = services.save_incident(
             incident,
             actor=current_user,
             expected_version=form.version.data,
-            short_description=form.short_description.data,
-            description=form.description.data,
-            category=form.category.data,
-            subcategory=form.subcategory.data,
-            affected_service=form.affected_service.data,
-            impact=int(form.impact.data),
-            urgency=int(form.urgency.data),
+            values={
+                **{f: getattr(form, f).data for f in services.EDITABLE},
+                "impact": int(form.impact.data),
+                "urgency": int(form.urgency.data),
+            },
+            priority=services.PriorityChoice(
+                int(form.priority.data) if form.priority.data else None,
+                form.priority_reason.data or "",
+            ),
+            transition=_asked_transition(form, incident),
+            assignment=(_row(Group, form.group.data), _row(User, form.assignee.data)),
         )
     except (Invalid, Conflict) as error:
-        return _refused(number, error, form, "edit_form")
-    return _done(incident, "Saved." if changes else "Nothing changed.")
+        return _refused(number, error, form)
+    return _done(incident, "Saved." if changed else "Nothing changed.")
 
 
-@bp.post("/<number>/assign")
+@bp.post("/<number>/assign-to-me")
 @require("incidents.console")
-def assign(number: str) -> ResponseReturnValue:
+def assign_to_me(number: str) -> ResponseReturnValue:
+    """The agent takes the incident (in its group, or in their own; see the service)."""
     incident = get_incident(number, "incident.work")
-    form = AssignForm()
+    form = VersionForm()
     if not form.validate_on_submit():
-        return pages.render_detail(incident, status=422)
-    group = db.session.get(Group, int(form.group.data)) if form.group.data.isdigit() else None
-    person = db.session.get(User, int(form.assignee.data)) if form.assignee.data.isdigit() else None
+        return pages.render_detail(incident, status=400)
     try:
-        services.assign_incident(
-            incident,
-            group=group,
-            assignee=person,
-            actor=current_user,
-            expected_version=form.version.data,
+        changes = services.assign_to_me(
+            incident, actor=current_user, expected_version=form.version.data
         )
     except (Invalid, Conflict) as error:
-        return _refused(number, error, form, "assign_form")
-    return _done(incident, "Assignment saved.")
-
-
-@bp.post("/<number>/state")
-@require("incidents.console")
-def change_state(number: str) -> ResponseReturnValue:
-    incident = get_incident(number, "incident.work")
-    form = StateForm()
-    if not form.validate_on_submit():
-        return pages.render_detail(incident, status=422, state_form=form)
-    change = Transition(
-        State(form.state.data),
-        hold_reason=HoldReason(form.hold_reason.data) if form.hold_reason.data else None,
-        resolution_code=form.resolution_code.data or None,
-        resolution_notes=form.resolution_notes.data or None,
-    )
-    try:
-        services.change_state(
-            incident, change, actor=current_user, expected_version=form.version.data
-        )
-    except (Invalid, Conflict) as error:
-        return _refused(number, error, form, "state_form")
-    return _done(incident, f"{incident.number} is now {change.target.label.lower()}.")
-
-
-@bp.post("/<number>/priority")
-@require("incidents.console")
-def override_priority(number: str) -> ResponseReturnValue:
-    incident = get_incident(number, "incident.work")
-    form = PriorityForm()
-    if not form.validate_on_submit():
-        return pages.render_detail(incident, status=422, priority_form=form)
-    try:
-        services.override_priority(
-            incident,
-            form.priority.data,
-            reason=form.reason.data,
-            actor=current_user,
-            expected_version=form.version.data,
-        )
-    except (Invalid, Conflict) as error:
-        return _refused(number, error, form, "priority_form")
-    return _done(incident, "Priority overridden.")
+        return _refused(number, error)
+    return _done(incident, "Assigned to you." if changes else "It was already yours.")
 
 
 @bp.post("/<number>/comment")
@@ -323,7 +311,7 @@ def _more(count: int) -> str:
 def accept_impact(number: str) -> ResponseReturnValue:
     """Take the impact the CMDB computes for the incident's CIs; the timeline says why."""
     incident = get_incident(number, "incident.work")
-    form = PriorityForm()  # any form: only the CSRF token and the version are read
+    form = VersionForm()
     context = correlation.impact_context(services.ci_names_of(incident))
     offered = context["offered_impact"]
     if not form.version.data or offered is None:

@@ -116,6 +116,52 @@ def plain_words(state: State, hold_reason: HoldReason | None = None) -> str:
     return PLAIN_WORDS[state]
 
 
+WAITING_WORDS = {
+    HoldReason.AWAITING_CALLER: "We are waiting for your reply.",
+    HoldReason.AWAITING_VENDOR: "We are waiting for a supplier.",
+    HoldReason.AWAITING_CHANGE: "We are waiting for a planned change.",
+    HoldReason.AWAITING_PROBLEM: "We are waiting for a fix to a known problem.",
+}
+
+
+def plain_change(
+    old: str | None,
+    new: str,
+    *,
+    hold_reason: str | None = None,
+    resolution_code: str | None = None,
+    by_reader: bool = False,
+) -> str:
+    """A change of state as the employee reading their ticket's timeline says it
+    (``by_reader``: they made the change themselves, e.g. by reopening)."""
+    target = State(new)
+    if target == State.IN_PROGRESS:
+        if old == State.RESOLVED:
+            return "You reopened this ticket." if by_reader else "The ticket was reopened."
+        if old == State.ON_HOLD:
+            return (
+                "You answered; we are working on it again."
+                if by_reader
+                else ("We are working on it again.")
+            )
+        return "An agent is working on your ticket."
+    if target == State.ON_HOLD:
+        reason = HoldReason(hold_reason) if hold_reason in set(HoldReason) else None
+        return WAITING_WORDS[reason] if reason else "Your ticket is on hold."
+    if target == State.RESOLVED:
+        label = RESOLUTION_CODES.get(resolution_code or "", "")
+        return f"Resolved: {label}." if label else "Resolved."
+    if target == State.CLOSED:
+        return (
+            "You confirmed the solution; the ticket is closed."
+            if by_reader
+            else ("The ticket is closed.")
+        )
+    if target == State.CANCELED:
+        return "The ticket was canceled."
+    return PLAIN_WORDS[target] + "."
+
+
 RESOLUTION_CODES = {
     "solved_permanently": "Solved (permanently)",
     "solved_workaround": "Solved (workaround)",

@@ -83,6 +83,18 @@ def add_entry(
     return entry
 
 
+def assignment_problems(group: Any, assignee: Any) -> dict[str, str]:
+    """Why ``group`` and ``assignee`` cannot take a ticket, per field (empty: they can)."""
+    if group is not None and not group.is_assignment_group:
+        return {"group": f"{group.name} is not an assignment group."}
+    if assignee is not None:
+        if group is None:
+            return {"group": "Choose the group the person works in."}
+        if not assignee.is_active or assignee not in group.members:
+            return {"assignee": f"{assignee.display_name} is not in {group.name}."}
+    return {}
+
+
 def assign(
     ticket: Ticket,
     *,
@@ -97,13 +109,9 @@ def assign(
     :raise Invalid: the group is not an assignment group, or the person is not in it.
     :return: the changes (``{field: [old, new]}``), empty when nothing changed.
     """
-    if group is not None and not group.is_assignment_group:
-        raise Invalid({"group": f"{group.name} is not an assignment group."})
-    if assignee is not None:
-        if group is None:
-            raise Invalid({"group": "Choose the group the person works in."})
-        if not assignee.is_active or assignee not in group.members:
-            raise Invalid({"assignee": f"{assignee.display_name} is not in {group.name}."})
+    problems = assignment_problems(group, assignee)
+    if problems:
+        raise Invalid(problems)
     changes: dict[str, list[Any]] = {}
     old_group, old_assignee = ticket.assignment_group, ticket.assignee
     if (old_group.id if old_group else None) != (group.id if group else None):

@@ -76,6 +76,18 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def new_tab(browser: Any, live_server: str) -> Any:
+    """A page in its own browser context (its own sign-in), for journeys with several people;
+    console errors are collected in ``tab.console_errors``."""
+    tab = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 900})
+    tab = tab.new_page()
+    tab.set_default_timeout(10_000)
+    tab.console_errors = []
+    tab.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
+    return tab
+
+
 @pytest.fixture
 def page(browser: Any, live_server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser page; console errors (a CSP violation, a missing asset) fail the test."""

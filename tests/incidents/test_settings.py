@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
+from app.incidents import settings as incident_settings
 from app.incidents.matrix import load_matrix
 from app.incidents.models import RoutingRule
 
@@ -69,3 +72,35 @@ def test_routing_rules_are_added_and_removed(signed_in, db, queue):
     assert client.post(f"/incidents/settings/routing/{rule.id}/delete").status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(RoutingRule)) is None
+
+
+def test_assigning_a_person_starts_the_work_unless_the_admin_turns_it_off(
+    signed_in, db, make_user, queue, make_incident
+):
+    from app.incidents import services
+
+    client, admin = signed_in("admin")
+    agent = make_user(roles=["agent"])
+    desk = queue("Service Desk", members=(agent,))
+    started = make_incident(assignment_group=desk)
+    services.assign_incident(started, group=desk, assignee=None, actor=agent)
+    assert started.state == "new"  # a queue alone does not start anything
+    services.assign_incident(started, group=desk, assignee=agent, actor=agent)
+    assert started.state == "in_progress"
+    db.session.commit()
+
+    page = client.get("/incidents/settings").get_data(as_text=True)
+    assert "moves it to In progress" in page
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page)[1]
+    # The browser leaves an unticked box out of the form.
+    saved = client.post("/incidents/settings/workflow", {"version": version})
+    assert saved.status_code == 302
+    waiting = make_incident(assignment_group=desk)
+    services.assign_incident(waiting, group=desk, assignee=agent, actor=agent)
+    assert (waiting.state, waiting.assignee_id) == ("new", agent.id)
+    stale = client.post(
+        "/incidents/settings/workflow", {"version": version, "assignment_starts_work": "y"}
+    )
+    assert stale.status_code == 409
+    db.session.expire_all()
+    assert not incident_settings.assignment_starts_work()

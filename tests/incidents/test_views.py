@@ -150,18 +150,19 @@ def test_agent_works_an_incident_from_the_page(signed_in, make_user, queue, make
     incident = make_incident()
     page = client.get(f"/incidents/{incident.number}")
     response = client.post(
-        f"/incidents/{incident.number}/assign",
+        f"/incidents/{incident.number}/edit",
         {"group": str(desk.id), "assignee": str(agent.id), "version": version_of(page)},
     )
     assert response.status_code == 302
     page = client.get(f"/incidents/{incident.number}")
+    assert ">In progress<" in page.get_data(as_text=True)  # given to a person: work started
     response = client.post(
-        f"/incidents/{incident.number}/state", {"state": "on_hold", "version": version_of(page)}
+        f"/incidents/{incident.number}/edit", {"state": "on_hold", "version": version_of(page)}
     )
     assert response.status_code == 422
     assert "Say what the incident is waiting for." in response.get_data(as_text=True)
     response = client.post(
-        f"/incidents/{incident.number}/state",
+        f"/incidents/{incident.number}/edit",
         {"state": "on_hold", "hold_reason": "awaiting_vendor", "version": version_of(page)},
     )
     assert response.status_code == 302
@@ -338,12 +339,13 @@ def test_related_incidents_share_a_configuration_item(signed_in, make_incident):
 @pytest.mark.parametrize(
     ("path", "data", "message"),
     [
-        ("state", {"state": "exploded"}, "Not a valid choice"),
-        ("state", {"state": "closed"}, "cannot become closed"),
-        ("state", {"state": "resolved", "resolution_code": "made_up"}, "Not a valid choice"),
+        ("edit", {"state": "exploded"}, "Not a valid choice"),
+        ("edit", {"state": "closed"}, "cannot become closed"),
+        ("edit", {"state": "resolved", "resolution_code": "made_up"}, "Not a valid choice"),
         ("edit", {"short_description": "x", "impact": "7", "urgency": "1"}, "Not a valid choice"),
-        ("priority", {"priority": "1", "reason": ""}, "Say why the matrix is wrong here."),
-        ("priority", {"priority": "12", "reason": "VIP"}, "Choose one of the levels"),
+        ("edit", {"priority": "1", "priority_reason": ""}, "Say why the matrix is wrong here."),
+        ("edit", {"priority": "12", "priority_reason": "VIP"}, "Not a valid choice"),
+        ("edit", {"short_description": " ", "group": "999999"}, "Describe it briefly."),
         ("parent", {"parent": "INC9999999"}, "No incident has this number."),
         ("comment", {"body": "   "}, "Write something first."),
     ],

@@ -7,3 +7,24 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// A page answering a refused form post names its own address (data-replace-url): showing it
+// makes a reload ask for the page again instead of sending the form a second time.
+const replaceUrl = document.querySelector("[data-replace-url]");
+if (replaceUrl) {
+  window.history.replaceState(null, "", replaceUrl.getAttribute("data-replace-url"));
+}
+
+// Parts of a form that only matter for some values of a field:
+// data-show-when="state:on_hold,resolved" shows the part while the form's `state` is one of them.
+function showWhen() {
+  document.querySelectorAll("[data-show-when]").forEach((part) => {
+    const [name, values] = part.getAttribute("data-show-when").split(":");
+    const control = part.closest("form")?.elements.namedItem(name);
+    if (control) {
+      part.hidden = !values.split(",").includes(control.value);
+    }
+  });
+}
+document.addEventListener("change", showWhen);
+showWhen();
