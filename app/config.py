@@ -8,8 +8,11 @@ in README.md lists them. ``load_config`` turns that environment into the mapping
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,10 @@ from dotenv import dotenv_values
 
 ENVIRONMENTS = ("development", "production", "testing")
 MIN_SECRET_KEY_LENGTH = 32
+# What a production key must at least carry, estimated from its own characters (a 32-character
+# hex key from ``secrets.token_hex(16)`` scores about 115 bits, ``token_urlsafe(48)`` about 340).
+MIN_SECRET_KEY_BITS = 96
+MIN_SECRET_KEY_DISTINCT = 10
 WEAK_SECRET_KEYS = {"secret", "changeme", "change-me", "dev", "development", "password", "test"}
 SECRET_KEY_FILE = "secret_key"
 
@@ -68,6 +75,34 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def secret_key_weakness(key: str) -> str | None:
+    """Why ``key`` cannot be a production secret key, or ``None`` when it looks random.
+
+    Length alone is no proof: 40 times "a" is long. The key must also use enough different
+    characters, carry enough estimated entropy (its length times the Shannon entropy of its
+    character frequencies), and be neither a repeated pattern, a long run of one character,
+    nor mostly an alphabet or digit sequence.
+    """
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"{len(key)} characters"
+    if key.lower() in WEAK_SECRET_KEYS:
+        return "a well-known value"
+    counts = Counter(key)
+    if len(counts) < MIN_SECRET_KEY_DISTINCT:
+        return f"only {len(counts)} different characters"
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    if per_char * len(key) < MIN_SECRET_KEY_BITS:
+        return f"about {per_char * len(key):.0f} bits of entropy"
+    if any(key == (key[:p] * (len(key) // p + 1))[: len(key)] for p in range(1, len(key) // 2 + 1)):
+        return "a repeated pattern"
+    if re.search(r"(.)\1{7}", key):
+        return "a long run of one character"
+    steps = sum(abs(ord(b) - ord(a)) == 1 for a, b in zip(key, key[1:], strict=False))
+    if steps * 2 >= len(key) - 1:
+        return "mostly a sequence of consecutive characters"
+    return None
+
+
 def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -> str:
     key = env.get("SECRET_KEY", "").strip()
     if environment == "production":
@@ -77,10 +112,11 @@ def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -
                 f"{MIN_SECRET_KEY_LENGTH} characters, e.g. "
                 '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
             )
-        if len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in WEAK_SECRET_KEYS:
+        if problem := secret_key_weakness(key):
             raise ConfigError(
-                f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} "
-                "random characters."
+                f"SECRET_KEY is too weak for production ({problem}): use at least "
+                f"{MIN_SECRET_KEY_LENGTH} random characters, e.g. "
+                '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
             )
         return key
     if key:
