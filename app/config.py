@@ -133,6 +133,12 @@ def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -
     return key
 
 
+def _hsts(env: Mapping[str, str]) -> str:
+    max_age = _int(env, "DESKGRAPH_HSTS_MAX_AGE", 365 * 24 * 3600, minimum=365 * 24 * 3600)
+    subdomains = "; includeSubDomains" if _bool(env, "DESKGRAPH_HSTS_SUBDOMAINS", True) else ""
+    return f"max-age={max_age}{subdomains}"
+
+
 def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Wait for a writer instead of failing at once with "database is locked".
@@ -189,6 +195,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env, "DESKGRAPH_SECURE_COOKIES", production),
+        # Strict-Transport-Security on HTTPS responses in production (None: not sent).
+        "HSTS": _hsts(env) if production else None,
         "PER_PAGE": _int(env, "DESKGRAPH_PER_PAGE", 25),
         "INCIDENT_REOPEN_DAYS": _int(env, "DESKGRAPH_REOPEN_DAYS", 7),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
