@@ -155,3 +155,46 @@ def test_oversized_credentials_are_refused_cleanly(client, make_user):
     make_user("ann.lee")
     response = client.post("/login", {"username": "a" * 500, "password": "p" * 5000})
     assert response.status_code == 422
+
+
+def test_concurrent_sign_ins_to_one_account_never_conflict(fresh_database_url, tmp_path):
+    """Several browsers signing in as one person at the same moment all get in (the sign-in
+    time is not an edit of the account, so it must not trip the optimistic lock)."""
+    import threading
+
+    from app.auth import services
+    from app.extensions import db
+    from tests.conftest import build_app, migrate
+
+    app = build_app(fresh_database_url, tmp_path / "instance")
+    migrate(app)
+    with app.app_context():
+        services.create_local_user(username="ann.lee", display_name="Ann", password=PASSWORD)
+        db.session.commit()
+    threads, rounds = 6, 4
+    start = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def sign_in(number: int) -> None:
+        try:
+            start.wait(timeout=30)
+            for _ in range(rounds):
+                with app.app_context():
+                    services.authenticate("ann.lee", PASSWORD, address=f"10.0.0.{number}")
+                    db.session.commit()
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    workers = [threading.Thread(target=sign_in, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    with app.app_context():
+        user = services.get_user_by_username("ann.lee")
+        version, last_login = user.version, user.last_login_at
+        db.session.remove()
+        db.engine.dispose()
+    assert errors == []
+    assert last_login is not None
+    assert version == 1  # signing in is not an edit of the account

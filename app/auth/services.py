@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
@@ -188,9 +189,16 @@ DIRECTORY_DOWN = (
 
 
 def _signed_in(user: User, username: str, now: datetime) -> User:
+    """Record the sign-in. ``last_login_at`` is written with a plain UPDATE that neither
+    checks nor bumps the row's ``version``: a sign-in is not an edit of the account, so two
+    browsers signing in at once (or an administrator editing the person meanwhile) must not
+    conflict."""
     db.session.execute(delete(SignInFailure).where(SignInFailure.username == username))
-    user.last_login_at = now
     db.session.flush()
+    db.session.execute(
+        User.__table__.update().where(User.__table__.c.id == user.id).values(last_login_at=now)
+    )
+    set_committed_value(user, "last_login_at", now)
     return user
 
 
