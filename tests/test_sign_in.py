@@ -198,3 +198,111 @@ def test_concurrent_sign_ins_to_one_account_never_conflict(fresh_database_url, t
     assert errors == []
     assert last_login is not None
     assert version == 1  # signing in is not an edit of the account
+
+
+def _cookie(client, name):
+    cookie = client._client.get_cookie(name)
+    assert cookie is not None, f"no {name} cookie"
+    return cookie.value
+
+
+def _browser_with(app, name, value):
+    """Another browser holding only a copy of one cookie."""
+    from tests.conftest import Client
+
+    other = Client(app.test_client())
+    other._client.set_cookie(name, value)
+    return other
+
+
+def _remembered_login(client, username):
+    client.get("/login")
+    response = client.post(
+        "/login", {"username": username, "password": PASSWORD, "remember": "y"}
+    )
+    client._token = None
+    assert response.status_code == 302
+    return _cookie(client, "remember_token")
+
+
+def test_a_copied_session_cookie_stops_working_after_sign_out(app, client, make_user):
+    make_user("ann.lee")
+    client.login("ann.lee")
+    thief = _browser_with(app, "session", _cookie(client, "session"))
+    assert thief.get("/").status_code == 200  # a copy works while the session lives
+    assert client.post("/logout").status_code == 302
+    response = thief.get("/")
+    assert response.status_code == 302
+    assert response.location.startswith("/login")
+
+
+def test_a_remember_me_cookie_stops_working_after_a_password_change(app, client, make_user):
+    make_user("ann.lee")
+    remembered = _remembered_login(client, "ann.lee")
+    assert _browser_with(app, "remember_token", remembered).get("/").status_code == 200
+    response = client.post(
+        "/account/password",
+        {
+            "pw-current_password": PASSWORD,
+            "pw-new_password": "a brand new passphrase",
+            "pw-confirm": "a brand new passphrase",
+        },
+    )
+    assert response.status_code == 302
+    assert _browser_with(app, "remember_token", remembered).get("/").status_code == 302
+    # The browser that changed the password stays signed in, and is remembered anew.
+    page = client.get("/account")
+    assert page.status_code == 200
+    assert "Other devices are signed out" in page.get_data(as_text=True)
+    assert _browser_with(app, "remember_token", _cookie(client, "remember_token")).get(
+        "/"
+    ).status_code == 200
+
+
+def test_sign_out_everywhere_ends_every_session_and_remember_me_cookie(app, client, make_user):
+    from tests.conftest import Client
+
+    make_user("ann.lee")
+    laptop = Client(app.test_client())
+    remembered = _remembered_login(laptop, "ann.lee")
+    client.login("ann.lee")
+    assert "Sign out everywhere" in client.get("/account").get_data(as_text=True)
+    response = client.post("/account/sign-out-everywhere")
+    assert response.status_code == 302
+    assert response.location == "/login"
+    assert "signed out on every device" in client.get("/login").get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    assert laptop.get("/").status_code == 302
+    assert _browser_with(app, "remember_token", remembered).get("/").status_code == 302
+    assert client.login("ann.lee").status_code == 302  # signing in again works
+
+
+def test_an_administrator_signs_a_person_out_everywhere(app, client, make_user, signed_in):
+    from tests.conftest import Client
+
+    person = make_user("ann.lee")
+    phone = Client(app.test_client())
+    remembered = _remembered_login(phone, "ann.lee")
+    admin, _ = signed_in("admin", "employee")
+    assert "Sign out everywhere" in admin.get(f"/admin/users/{person.id}").get_data(as_text=True)
+    response = admin.post(f"/admin/users/{person.id}/sessions")
+    assert response.status_code == 302
+    assert "signed out on every device" in admin.get(response.location).get_data(as_text=True)
+    assert phone.get("/").status_code == 302
+    assert _browser_with(app, "remember_token", remembered).get("/").status_code == 302
+
+
+def test_deactivation_ends_sessions_for_good(app, client, make_user, db):
+    from app.auth import services
+
+    person = make_user("ann.lee")
+    admin = make_user("boss", roles=["admin"])
+    remembered = _remembered_login(client, "ann.lee")
+    services.set_active(person, False, actor=admin)
+    db.session.commit()
+    assert client.get("/").status_code == 302
+    # Reactivated later, the account's old cookies still do not come back to life.
+    services.set_active(person, True, actor=admin)
+    db.session.commit()
+    assert _browser_with(app, "remember_token", remembered).get("/").status_code == 302
+    assert client.login("ann.lee").status_code == 302

@@ -94,6 +94,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # a person who comes back to the directory is reactivated by the next sync.
     directory_dn: Mapped[str | None] = mapped_column(String(512), index=True)
     directory_deactivated: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Part of the session id (see app.auth.sessions): bumping it ends every session and
+    # remember-me cookie of the person. Changed only by a plain UPDATE, never an ORM edit.
+    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
     # Optimistic locking: an edit based on an older version is refused, never silently merged.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
@@ -113,6 +116,10 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: the account and its session generation."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def roles(self) -> frozenset[Role]:

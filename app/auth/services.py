@@ -20,6 +20,7 @@ from app import audit
 from app.auth import sync
 from app.auth.directory_settings import DirectoryUnavailable
 from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, SignInFailure, User
+from app.auth.sessions import end_sessions
 from app.cmdb.users_groups import people_changed
 from app.errors import Conflict, DomainError, Invalid
 from app.extensions import db
@@ -259,7 +260,11 @@ def authenticate(
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """:raise Invalid: the current password is wrong or the new one is too weak."""
+    """Change one's own password; every session and remember-me cookie of the account ends
+    (the caller signs the current browser in again).
+
+    :raise Invalid: the current password is wrong or the new one is too weak.
+    """
     if user.source != AccountSource.LOCAL:
         raise Conflict("This account's password is managed by the directory.")
     if not user.password_hash or not check_password_hash(user.password_hash, current):
@@ -269,10 +274,14 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     audit.record(user, "user", user.id, "password_changed", {})
     db.session.flush()
+    end_sessions(user)
 
 
 def reset_password(user: User, new: str, *, actor: User) -> None:
-    """An administrator sets a local account's password. :raise Invalid: too weak."""
+    """An administrator sets a local account's password, which ends the person's sessions.
+
+    :raise Invalid: too weak.
+    """
     if user.source != AccountSource.LOCAL:
         raise Conflict("This account's password is managed by the directory.")
     if problems := password_problems(new, user.username):
@@ -280,6 +289,7 @@ def reset_password(user: User, new: str, *, actor: User) -> None:
     user.password_hash = hash_password(new)
     audit.record(actor, "user", user.id, "password_reset", {})
     db.session.flush()
+    end_sessions(user)
 
 
 def update_profile(user: User, *, actor: User, **values: str | None) -> dict[str, list]:
@@ -353,7 +363,17 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
         {"is_active": [not active, active]},
     )
     db.session.flush()
+    if not active:
+        end_sessions(user)
     people_changed([user.id])  # they count again (or no longer) as a service's users
+
+
+def sign_out_everywhere(user: User, *, actor: User) -> None:
+    """End every session and remember-me cookie of ``user``, on every device (the person
+    themselves from their account page, or an administrator)."""
+    end_sessions(user)
+    audit.record(actor, "user", user.id, "signed_out_everywhere", {})
+    db.session.flush()
 
 
 def set_manager(user: User, manager: User | None, *, actor: User | None) -> bool:
