@@ -183,7 +183,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REQUEST_REMINDER_CALENDAR": env.get("DESKGRAPH_REQUEST_REMINDER_CALENDAR", "").strip()
         or None,
         "LOG_LEVEL": env.get("DESKGRAPH_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        # Sign-in throttle per (username, address): free failures, then doubling delays.
         "SIGNIN_MAX_FAILURES": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES", 5),
+        "SIGNIN_DELAY_SECONDS": _int(env, "DESKGRAPH_SIGNIN_DELAY_SECONDS", 2),
+        "SIGNIN_MAX_DELAY_SECONDS": _int(env, "DESKGRAPH_SIGNIN_MAX_DELAY_MINUTES", 15) * 60,
         "SIGNIN_MAX_FAILURES_PER_ADDRESS": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES_PER_IP", 30),
         "SIGNIN_WINDOW_SECONDS": _int(env, "DESKGRAPH_SIGNIN_WINDOW_MINUTES", 15) * 60,
         "PASSWORD_MIN_LENGTH": _int(env, "DESKGRAPH_PASSWORD_MIN_LENGTH", 12, minimum=8),

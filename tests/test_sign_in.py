@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import func, select
 
-from app.auth.models import SignInFailure
+from app.auth.models import SignInFailure, SignInThrottle
 from app.timeutils import utc_now
 from tests.conftest import PASSWORD
 
@@ -49,31 +49,112 @@ def test_a_user_without_a_password_cannot_sign_in_locally(client, make_user):
     assert client.login("dir.user", "anything at all").status_code == 401
 
 
-def test_repeated_failures_are_throttled(app, client, make_user, db):
+def _from(address):
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def _let_time_pass(db):
+    """As if the delay earned so far had passed."""
+    for row in db.session.scalars(select(SignInThrottle)):
+        row.next_attempt_at = utc_now() - timedelta(seconds=1)
+    db.session.commit()
+
+
+def test_failures_from_one_address_earn_growing_delays(app, client, make_user, db):
     make_user("ann.lee")
-    limit = app.config["SIGNIN_MAX_FAILURES"]
-    for _ in range(limit):
+    free, first = app.config["SIGNIN_MAX_FAILURES"], app.config["SIGNIN_DELAY_SECONDS"]
+    for _ in range(free):
         assert client.login("ann.lee", "wrong password!").status_code == 401
     throttled = client.login("ann.lee", PASSWORD)  # even the right password waits
     assert throttled.status_code == 429
-    assert int(throttled.headers["Retry-After"]) > 0
-    assert "Too many failed sign-ins" in throttled.get_data(as_text=True)
-    # Once the window has passed, the right password works again.
-    window = timedelta(seconds=app.config["SIGNIN_WINDOW_SECONDS"] + 1)
-    for failure in db.session.scalars(select(SignInFailure)):
-        failure.failed_at = failure.failed_at - window
-    db.session.commit()
+    assert throttled.headers["Retry-After"] == str(first)
+    assert f"Try again in {first} seconds" in throttled.get_data(as_text=True)
+    _let_time_pass(db)
+    assert client.login("ann.lee", "wrong password!").status_code == 401
+    throttled = client.login("ann.lee", PASSWORD)
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] == str(first * 2)  # each failure doubles it
+    _let_time_pass(db)
     assert client.login("ann.lee", PASSWORD).status_code == 302
+
+
+def test_a_stranger_guessing_cannot_lock_the_person_out(app, client, make_user, db):
+    make_user("ann.lee")
+    client.get("/login")
+    answers = [
+        client.post(
+            "/login", {"username": "ann.lee", "password": "guess!"}, **_from("203.0.113.9")
+        ).status_code
+        for _ in range(app.config["SIGNIN_MAX_FAILURES"] + 3)
+    ]
+    assert answers[-1] == 429  # the guesser waits
+    assert client.login("ann.lee").status_code == 302  # the person, elsewhere, does not
+
+
+def test_an_address_trying_many_usernames_is_stopped(app, client, make_user, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNIN_MAX_FAILURES_PER_ADDRESS", 4)
+    make_user("ann.lee")
+    for n in range(4):
+        assert client.login(f"someone{n}", "guess!").status_code == 401
+    response = client.login("ann.lee")
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.get_data(as_text=True)
 
 
 def test_success_clears_earlier_failures(client, make_user, db):
     make_user("ann.lee")
     client.login("ann.lee", "wrong password!")
     assert client.login("ann.lee").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(SignInThrottle)) == 0
     count = db.session.scalar(
         select(func.count()).select_from(SignInFailure).where(SignInFailure.username == "ann.lee")
     )
     assert count == 0
+
+
+def test_concurrent_guesses_cannot_pass_the_limit(fresh_database_url, tmp_path):
+    """Guesses sent all at once for one account from one address: exactly the free ones are
+    checked, every other one is told to wait (the count is claimed under a row lock)."""
+    import threading
+
+    from app.auth import services, throttle
+    from app.extensions import db
+    from tests.conftest import build_app, migrate
+
+    app = build_app(fresh_database_url, tmp_path / "instance")
+    migrate(app)
+    with app.app_context():
+        services.create_local_user(username="ann.lee", display_name="Ann", password=PASSWORD)
+        db.session.commit()
+    guesses = 12
+    start = threading.Barrier(guesses)
+    answers: list[str] = []
+
+    def guess(number: int) -> None:
+        with app.app_context():
+            try:
+                start.wait(timeout=30)
+                services.authenticate("ann.lee", f"guess {number}", address="198.51.100.7")
+            except services.SignInRefused:
+                db.session.commit()
+                answers.append("refused")
+            except throttle.SignInThrottled:
+                db.session.rollback()
+                answers.append("throttled")
+            except BaseException as error:  # reported below
+                answers.append(repr(error))
+            finally:
+                db.session.remove()
+
+    workers = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    with app.app_context():
+        free = app.config["SIGNIN_MAX_FAILURES"]
+        db.engine.dispose()
+    assert sorted(answers) == ["refused"] * free + ["throttled"] * (guesses - free)
 
 
 def test_deactivated_accounts_cannot_sign_in_and_lose_their_session(client, make_user, db):

@@ -177,6 +177,19 @@ class SignInFailure(db.Model):
     failed_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
 
 
+class SignInThrottle(db.Model):
+    """Failed sign-ins in a row of one username from one client address, and when the next
+    attempt may be made (see ``app.auth.throttle``)."""
+
+    __tablename__ = "sign_in_throttles"
+
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_at: Mapped[datetime] = mapped_column(index=True)
+    next_attempt_at: Mapped[datetime]
+
+
 class DirectorySyncState(db.Model):
     """Where the last directory sync stopped: the high-water mark of ``modifyTimestamp`` (or
     ``uSNChanged`` on Active Directory) that an incremental sync starts from."""

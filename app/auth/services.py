@@ -7,19 +7,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
-from app.auth import sync
+from app.auth import sync, throttle
 from app.auth.directory_settings import DirectoryUnavailable
-from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, SignInFailure, User
+from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, User
 from app.auth.sessions import end_sessions
 from app.cmdb.users_groups import people_changed
 from app.errors import Conflict, DomainError, Invalid
@@ -43,18 +43,6 @@ class SignInUnavailable(DomainError):
 
     status = 503
     title = "Directory unavailable"
-
-
-class SignInThrottled(DomainError):
-    status = 429
-    title = "Too many attempts"
-
-    def __init__(self, retry_after: int) -> None:
-        minutes = max(1, -(-retry_after // 60))
-        super().__init__(
-            f"Too many failed sign-ins. Try again in {minutes} minute{'s' * (minutes != 1)}."
-        )
-        self.retry_after = retry_after
 
 
 def normalise_username(username: str) -> str:
@@ -146,38 +134,8 @@ def _roles_change(before: Iterable[Role], after: Iterable[Role]) -> dict[str, li
     return {} if old == new else {"roles": [old, new]}
 
 
-def _failures_since(column: object, value: str, cutoff: datetime) -> tuple[int, datetime | None]:
-    row = db.session.execute(
-        select(func.count(), func.min(SignInFailure.failed_at)).where(
-            column == value, SignInFailure.failed_at > cutoff
-        )
-    ).one()
-    return row[0], row[1]
-
-
-def check_throttle(username: str, address: str, now: datetime) -> None:
-    """:raise SignInThrottled: too many recent failures for this username or address."""
-    config = current_app.config
-    window = timedelta(seconds=config["SIGNIN_WINDOW_SECONDS"])
-    cutoff = now - window
-    for column, value, limit in (
-        (SignInFailure.username, username, config["SIGNIN_MAX_FAILURES"]),
-        (SignInFailure.address, address, config["SIGNIN_MAX_FAILURES_PER_ADDRESS"]),
-    ):
-        count, oldest = _failures_since(column, value, cutoff)
-        if count >= limit and oldest is not None:
-            raise SignInThrottled(max(1, int((oldest + window - now).total_seconds())))
-
-
-def record_failure(username: str, address: str, now: datetime) -> None:
-    window = timedelta(seconds=current_app.config["SIGNIN_WINDOW_SECONDS"])
-    db.session.execute(delete(SignInFailure).where(SignInFailure.failed_at < now - window))
-    db.session.add(SignInFailure(username=username, address=address, failed_at=now))
-    db.session.flush()
-
-
 def _refuse(username: str, address: str, now: datetime, message: str) -> SignInRefused:
-    record_failure(username, address, now)
+    throttle.record_failure(username, address, now)
     return SignInRefused(message)
 
 
@@ -189,12 +147,12 @@ DIRECTORY_DOWN = (
 )
 
 
-def _signed_in(user: User, username: str, now: datetime) -> User:
+def _signed_in(user: User, username: str, address: str, now: datetime) -> User:
     """Record the sign-in. ``last_login_at`` is written with a plain UPDATE that neither
     checks nor bumps the row's ``version``: a sign-in is not an edit of the account, so two
     browsers signing in at once (or an administrator editing the person meanwhile) must not
     conflict."""
-    db.session.execute(delete(SignInFailure).where(SignInFailure.username == username))
+    throttle.clear(username, address)
     db.session.flush()
     db.session.execute(
         User.__table__.update().where(User.__table__.c.id == user.id).values(last_login_at=now)
@@ -222,7 +180,7 @@ def _authenticate_with_directory(
         raise _refuse(username, address, now, WRONG_CREDENTIALS)
     if not user.is_active:
         raise _refuse(username, address, now, DEACTIVATED)
-    return _signed_in(user, username, now)
+    return _signed_in(user, username, address, now)
 
 
 def authenticate(
@@ -237,14 +195,16 @@ def authenticate(
     A failure is recorded for throttling; the caller must commit in both cases so that it
     counts. The message never says whether the username exists.
 
-    :raise SignInThrottled: too many recent failures for this username or address.
+    :raise SignInThrottled: this username must wait after failures from this address, or the
+        address failed too often (``app.auth.throttle``).
     :raise SignInRefused: unknown user, wrong password, or deactivated account.
     :raise SignInUnavailable: the directory cannot be reached (or is misconfigured).
     """
     now = now or utc_now()
     # NUL cannot be stored (PostgreSQL refuses it) nor be part of any real username.
     username = normalise_username(username).replace("\x00", "\ufffd")
-    check_throttle(username, address, now)
+    throttle.check_address(address, now)
+    throttle.claim_attempt(username, address, now)
     user = get_user_by_username(username) if username else None
     if current_app.config.get("LDAP_URL") and (user is None or user.source != AccountSource.LOCAL):
         return _authenticate_with_directory(username, password, address=address, now=now)
@@ -256,7 +216,7 @@ def authenticate(
         raise _refuse(username, address, now, WRONG_CREDENTIALS)
     if not user.is_active:
         raise _refuse(username, address, now, DEACTIVATED)
-    return _signed_in(user, username, now)
+    return _signed_in(user, username, address, now)
 
 
 def change_password(user: User, current: str, new: str) -> None:

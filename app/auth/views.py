@@ -22,6 +22,7 @@ from app.auth import (
     permissions,  # noqa: F401  (registers the rules)
     services,
     sessions,
+    throttle,
 )
 from app.auth.forms import (
     PasswordChangeForm,
@@ -79,7 +80,7 @@ def login() -> ResponseReturnValue:
             db.session.rollback()
             status = 503
             form.form_errors.append(unavailable.message)
-        except services.SignInThrottled as refused:
+        except throttle.SignInThrottled as refused:
             status, headers = 429, {"Retry-After": str(refused.retry_after)}
             form.form_errors.append(refused.message)
         except services.SignInRefused as refused:
