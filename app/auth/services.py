@@ -71,6 +71,12 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash("not-a-real-password", method=method)
 
 
+def _check_dummy_password(password: str) -> None:
+    """Spend what checking a real password hash costs, whatever the answer."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    check_password_hash(_dummy_hash(method), password)
+
+
 def validate_timezone(name: str | None) -> str | None:
     if not name:
         return None
@@ -164,7 +170,13 @@ def _signed_in(user: User, username: str, address: str, now: datetime) -> User:
 def _authenticate_with_directory(
     username: str, password: str, *, address: str, now: datetime
 ) -> User:
-    """Search the person in the directory, bind as them, then create or update the account."""
+    """Search the person in the directory, bind as them, then create or update the account.
+
+    A password hash is checked first, against a dummy hash, so that a name unknown to the
+    desk costs what a local account costs: without it a local account answered ten times
+    slower than any other name, which told who has one.
+    """
+    _check_dummy_password(password)
     if not password:  # never let an empty password reach a bind (unauthenticated bind)
         raise _refuse(username, address, now, WRONG_CREDENTIALS)
     try:
@@ -208,10 +220,11 @@ def authenticate(
     user = get_user_by_username(username) if username else None
     if current_app.config.get("LDAP_URL") and (user is None or user.source != AccountSource.LOCAL):
         return _authenticate_with_directory(username, password, address=address, now=now)
-    method = current_app.config["PASSWORD_HASH_METHOD"]
     stored = user.password_hash if user is not None and user.password_hash else None
     # Hash even when there is no account, so response time does not reveal which names exist.
-    valid = check_password_hash(stored or _dummy_hash(method), password) and stored is not None
+    valid = stored is not None and check_password_hash(stored, password)
+    if stored is None:
+        _check_dummy_password(password)
     if not password or not valid or user is None:
         raise _refuse(username, address, now, WRONG_CREDENTIALS)
     if not user.is_active:
