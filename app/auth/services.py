@@ -187,6 +187,8 @@ def _authenticate_with_directory(
         user, _report = sync.sign_in_from_directory(directory, entry)
     except DirectoryUnavailable as error:
         log.error("directory sign-in of %r impossible: %s", username, error)
+        # Counted like a refusal: names sent while the directory is down are throttled too.
+        throttle.record_failure(username, address, now)
         raise SignInUnavailable(DIRECTORY_DOWN) from None
     if user is None:  # a local account holds this username: never linked silently
         raise _refuse(username, address, now, WRONG_CREDENTIALS)
@@ -204,8 +206,8 @@ def authenticate(
     password hash. When ``LDAP_URL`` is set, everybody else is checked against the directory
     (search, then bind as the entry found) and their account is created or updated from it.
 
-    A failure is recorded for throttling; the caller must commit in both cases so that it
-    counts. The message never says whether the username exists.
+    A failure (also one of the directory) is recorded for throttling; the caller must commit
+    in every case so that it counts. The message never says whether the username exists.
 
     :raise SignInThrottled: this username must wait after failures from this address, or the
         address failed too often (``app.auth.throttle``).

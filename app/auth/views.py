@@ -77,7 +77,7 @@ def login() -> ResponseReturnValue:
                 form.username.data, form.password.data, address=request.remote_addr or "-"
             )
         except services.SignInUnavailable as unavailable:
-            db.session.rollback()
+            db.session.commit()  # the failure counts towards throttling
             status = 503
             form.form_errors.append(unavailable.message)
         except throttle.SignInThrottled as refused:
