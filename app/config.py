@@ -14,6 +14,7 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -198,6 +199,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env, "DESKGRAPH_SECURE_COOKIES", production),
+        # Flask-Login's default is a year; "keep me signed in" lasts a month unless set.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(env, "DESKGRAPH_REMEMBER_DAYS", 30)),
         # Strict-Transport-Security on HTTPS responses in production (None: not sent).
         "HSTS": _hsts(env) if production else None,
         "PER_PAGE": _int(env, "DESKGRAPH_PER_PAGE", 25),

@@ -387,3 +387,16 @@ def test_deactivation_ends_sessions_for_good(app, client, make_user, db):
     db.session.commit()
     assert _browser_with(app, "remember_token", remembered).get("/").status_code == 302
     assert client.login("ann.lee").status_code == 302
+
+
+def test_keep_me_signed_in_lasts_a_month_not_a_year(client, make_user):
+    from email.utils import parsedate_to_datetime
+
+    make_user("ann.lee")
+    client.get("/login")
+    response = client.post(
+        "/login", {"username": "ann.lee", "password": PASSWORD, "remember": "y"}
+    )
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if "remember_token" in c)
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    assert timedelta(days=29) < expires - utc_now() <= timedelta(days=30)
