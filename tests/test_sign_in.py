@@ -400,3 +400,14 @@ def test_keep_me_signed_in_lasts_a_month_not_a_year(client, make_user):
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if "remember_token" in c)
     expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
     assert timedelta(days=29) < expires - utc_now() <= timedelta(days=30)
+
+
+def test_an_attempt_that_queued_behind_another_is_not_refused(app, db):
+    """Concurrent attempts take their time before queueing on the row lock, so the second to
+    get the lock may carry the earlier time; while failures are free it must pass."""
+    from app.auth import throttle
+
+    with app.test_request_context():
+        later = utc_now()
+        throttle.claim_attempt("ann.lee", "192.0.2.1", later)
+        throttle.claim_attempt("ann.lee", "192.0.2.1", later - timedelta(milliseconds=5))

@@ -91,7 +91,8 @@ def claim_attempt(username: str, address: str, now: datetime) -> None:
                 "address": address,
                 "failures": 0,
                 "last_failed_at": now,
-                "next_attempt_at": now,
+                # Not ``now``: an attempt queued on the lock may carry an earlier ``now``.
+                "next_attempt_at": now - window,
             }
         )
     )
