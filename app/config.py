@@ -8,9 +8,13 @@ in README.md lists them. ``load_config`` turns that environment into the mapping
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import secrets
+from collections import Counter
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +23,10 @@ from dotenv import dotenv_values
 
 ENVIRONMENTS = ("development", "production", "testing")
 MIN_SECRET_KEY_LENGTH = 32
+# What a production key must at least carry, estimated from its own characters (a 32-character
+# hex key from ``secrets.token_hex(16)`` scores about 115 bits, ``token_urlsafe(48)`` about 340).
+MIN_SECRET_KEY_BITS = 96
+MIN_SECRET_KEY_DISTINCT = 10
 WEAK_SECRET_KEYS = {"secret", "changeme", "change-me", "dev", "development", "password", "test"}
 SECRET_KEY_FILE = "secret_key"
 
@@ -68,6 +76,34 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def secret_key_weakness(key: str) -> str | None:
+    """Why ``key`` cannot be a production secret key, or ``None`` when it looks random.
+
+    Length alone is no proof: 40 times "a" is long. The key must also use enough different
+    characters, carry enough estimated entropy (its length times the Shannon entropy of its
+    character frequencies), and be neither a repeated pattern, a long run of one character,
+    nor mostly an alphabet or digit sequence.
+    """
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"{len(key)} characters"
+    if key.lower() in WEAK_SECRET_KEYS:
+        return "a well-known value"
+    counts = Counter(key)
+    if len(counts) < MIN_SECRET_KEY_DISTINCT:
+        return f"only {len(counts)} different characters"
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    if per_char * len(key) < MIN_SECRET_KEY_BITS:
+        return f"about {per_char * len(key):.0f} bits of entropy"
+    if any(key == (key[:p] * (len(key) // p + 1))[: len(key)] for p in range(1, len(key) // 2 + 1)):
+        return "a repeated pattern"
+    if re.search(r"(.)\1{7}", key):
+        return "a long run of one character"
+    steps = sum(abs(ord(b) - ord(a)) == 1 for a, b in zip(key, key[1:], strict=False))
+    if steps * 2 >= len(key) - 1:
+        return "mostly a sequence of consecutive characters"
+    return None
+
+
 def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -> str:
     key = env.get("SECRET_KEY", "").strip()
     if environment == "production":
@@ -77,10 +113,11 @@ def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -
                 f"{MIN_SECRET_KEY_LENGTH} characters, e.g. "
                 '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
             )
-        if len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in WEAK_SECRET_KEYS:
+        if problem := secret_key_weakness(key):
             raise ConfigError(
-                f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} "
-                "random characters."
+                f"SECRET_KEY is too weak for production ({problem}): use at least "
+                f"{MIN_SECRET_KEY_LENGTH} random characters, e.g. "
+                '`python -c "import secrets; print(secrets.token_urlsafe(48))"`.'
             )
         return key
     if key:
@@ -95,6 +132,12 @@ def _secret_key(env: Mapping[str, str], instance_path: Path, environment: str) -
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
     return key
+
+
+def _hsts(env: Mapping[str, str]) -> str:
+    max_age = _int(env, "DESKGRAPH_HSTS_MAX_AGE", 365 * 24 * 3600, minimum=365 * 24 * 3600)
+    subdomains = "; includeSubDomains" if _bool(env, "DESKGRAPH_HSTS_SUBDOMAINS", True) else ""
+    return f"max-age={max_age}{subdomains}"
 
 
 def _engine_options(url: str) -> dict[str, Any]:
@@ -141,7 +184,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REQUEST_REMINDER_CALENDAR": env.get("DESKGRAPH_REQUEST_REMINDER_CALENDAR", "").strip()
         or None,
         "LOG_LEVEL": env.get("DESKGRAPH_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        # Sign-in throttle per (username, address): free failures, then doubling delays.
         "SIGNIN_MAX_FAILURES": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES", 5),
+        "SIGNIN_DELAY_SECONDS": _int(env, "DESKGRAPH_SIGNIN_DELAY_SECONDS", 2),
+        "SIGNIN_MAX_DELAY_SECONDS": _int(env, "DESKGRAPH_SIGNIN_MAX_DELAY_MINUTES", 15) * 60,
         "SIGNIN_MAX_FAILURES_PER_ADDRESS": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES_PER_IP", 30),
         "SIGNIN_WINDOW_SECONDS": _int(env, "DESKGRAPH_SIGNIN_WINDOW_MINUTES", 15) * 60,
         "PASSWORD_MIN_LENGTH": _int(env, "DESKGRAPH_PASSWORD_MIN_LENGTH", 12, minimum=8),
@@ -153,6 +199,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env, "DESKGRAPH_SECURE_COOKIES", production),
+        # Flask-Login's default is a year; "keep me signed in" lasts a month unless set.
+        "REMEMBER_COOKIE_DURATION": timedelta(days=_int(env, "DESKGRAPH_REMEMBER_DAYS", 30)),
+        # Strict-Transport-Security on HTTPS responses in production (None: not sent).
+        "HSTS": _hsts(env) if production else None,
         "PER_PAGE": _int(env, "DESKGRAPH_PER_PAGE", 25),
         "INCIDENT_REOPEN_DAYS": _int(env, "DESKGRAPH_REOPEN_DAYS", 7),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

@@ -113,3 +113,37 @@ def test_pages_send_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def _production_client(tmp_path, **extra):
+    import secrets
+
+    app = build_app(
+        f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        tmp_path / "instance",
+        DESKGRAPH_ENV="production",
+        SECRET_KEY=secrets.token_urlsafe(48),
+        **extra,
+    )
+    return Client(app.test_client())
+
+
+def test_production_over_https_sends_hsts_for_a_year(tmp_path):
+    client = _production_client(tmp_path)
+    secure = client.get("/login", base_url="https://desk.example.com")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    # Over plain HTTP the header means nothing to a browser and is not sent.
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+
+
+def test_hsts_behind_a_trusted_proxy_and_without_subdomains(tmp_path):
+    client = _production_client(
+        tmp_path, DESKGRAPH_TRUSTED_PROXIES="1", DESKGRAPH_HSTS_SUBDOMAINS="false"
+    )
+    response = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_development_sends_no_hsts(client):
+    response = client.get("/login", base_url="https://localhost")
+    assert "Strict-Transport-Security" not in response.headers

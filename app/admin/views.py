@@ -27,6 +27,7 @@ from app.auth import (
     permissions,  # noqa: F401  (registers the rules)
     services,
 )
+from app.auth.forms import SignOutForm
 from app.auth.models import AccountSource, GrantSource, Group, Role, RoleGrant, User
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
@@ -230,6 +231,20 @@ def set_active(user_id: int) -> ResponseReturnValue:
         return redirect(url_for("admin.user", user_id=person.id))
     flash("The request was incomplete; nothing changed.", "danger")
     return _render_user(person, 400)
+
+
+@bp.post("/users/<int:user_id>/sessions")
+@require("admin.users")
+def end_sessions(user_id: int) -> ResponseReturnValue:
+    """Sign the person out on every device (a lost laptop, a leaked cookie)."""
+    person = get_user(user_id)
+    if not SignOutForm().validate_on_submit():
+        flash("The request was incomplete; nothing changed.", "danger")
+        return _render_user(person, 400)
+    services.sign_out_everywhere(person, actor=current_user)
+    db.session.commit()
+    flash(f"{person.display_name} is signed out on every device.", "success")
+    return redirect(url_for("admin.user", user_id=person.id))
 
 
 @bp.post("/users/<int:user_id>/password")

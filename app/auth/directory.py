@@ -24,6 +24,7 @@ import ldap3
 from ldap3.core import exceptions as ldap_errors
 from ldap3.utils.conv import escape_filter_chars
 
+from app.auth.directory_breaker import breaker_for
 from app.auth.directory_entries import (
     DirectoryGroup,
     DirectoryUser,
@@ -65,6 +66,7 @@ class Directory:
     def __init__(self, settings: DirectorySettings) -> None:
         self.settings = settings
         self._servers = [self._server(url) for url in settings.urls]
+        self._breaker = breaker_for(settings)
 
     def _server(self, url: str) -> ldap3.Server:
         s = self.settings
@@ -83,9 +85,13 @@ class Directory:
         with the settings' TLS and timeouts. Reads use ``read_only`` connections; only
         ``app.auth.directory_write`` asks for a writable one. The caller closes it.
 
-        :raise DirectoryUnavailable: no server answered, or the TLS handshake failed.
+        While the directory is down (``app.auth.directory_breaker``) no connection is tried.
+
+        :raise DirectoryUnavailable: no server answered, or the TLS handshake failed, or the
+            breaker is open.
         :raise ldap_errors.LDAPBindError: a server answered and refused the credentials.
         """
+        self._breaker.before_call()
         problems = []
         for server in self._servers:
             connection = ldap3.Connection(
@@ -102,9 +108,10 @@ class Directory:
                 if self.settings.start_tls and not server.ssl and not connection.start_tls():
                     # Never fall back to sending the password in clear.
                     raise ldap_errors.LDAPStartTLSError("the server refused StartTLS")
-                if user is None:
+                if user is None:  # anonymous: the first search tells whether it answers
                     return connection
                 if connection.bind():
+                    self._breaker.succeeded()
                     return connection
                 result = connection.result or {}
             except (ldap_errors.LDAPException, OSError, ValueError) as error:
@@ -113,7 +120,9 @@ class Directory:
                 close(connection)
                 continue
             close(connection)
+            self._breaker.succeeded()  # refusing a bind is an answer
             raise ldap_errors.LDAPBindError(result.get("description") or "bind refused")
+        self._breaker.failed()
         raise DirectoryUnavailable(
             "No directory server answered: " + "; ".join(problems or ["no server configured"])
         )
@@ -159,7 +168,9 @@ class Directory:
                     paged_cookie=cookie,
                 )
             except ldap_errors.LDAPException as error:
+                self._breaker.failed()
                 raise DirectoryUnavailable(f"The directory stopped answering: {error}") from None
+            self._breaker.succeeded()
             result = connection.result or {}
             code = result.get("result", 0)
             if code == 32:  # noSuchObject: the base does not exist

@@ -149,6 +149,15 @@ def _float(env: Mapping[str, Any], name: str, default: float) -> float:
     return value
 
 
+def _count(env: Mapping[str, Any], name: str, default: int) -> int:
+    raw = str(env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise DirectoryMisconfigured(f"{name} must be a whole number from 1 to 1000, got {raw!r}")
+    return int(raw)
+
+
 def _flag(env: Mapping[str, Any], name: str, default: bool) -> bool:
     raw = str(env.get(name) or "").strip().lower()
     if not raw:
@@ -184,6 +193,8 @@ class DirectorySettings:
     verify_certificate: bool = True
     connect_timeout: float = 5.0
     receive_timeout: float = 10.0
+    breaker_failures: int = 3
+    breaker_cooldown: float = 30.0
     page_size: int = 500
     nested_groups: bool = True
     import_groups: bool = True
@@ -245,6 +256,8 @@ class DirectorySettings:
             verify_certificate=_flag(env, "LDAP_TLS_VERIFY", True),
             connect_timeout=_float(env, "LDAP_CONNECT_TIMEOUT", 5.0),
             receive_timeout=_float(env, "LDAP_RECEIVE_TIMEOUT", 10.0),
+            breaker_failures=_count(env, "LDAP_BREAKER_FAILURES", 3),
+            breaker_cooldown=_float(env, "LDAP_BREAKER_COOLDOWN", 30.0),
             page_size=int(page_size),
             nested_groups=_flag(env, "LDAP_NESTED_GROUPS", True),
             import_groups=_flag(env, "LDAP_IMPORT_GROUPS", True),

@@ -94,6 +94,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     # a person who comes back to the directory is reactivated by the next sync.
     directory_dn: Mapped[str | None] = mapped_column(String(512), index=True)
     directory_deactivated: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Part of the session id (see app.auth.sessions): bumping it ends every session and
+    # remember-me cookie of the person. Changed only by a plain UPDATE, never an ORM edit.
+    session_generation: Mapped[int] = mapped_column(default=1, server_default="1")
     # Optimistic locking: an edit based on an older version is refused, never silently merged.
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
@@ -113,6 +116,10 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: the account and its session generation."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -168,6 +175,19 @@ class SignInFailure(db.Model):
     username: Mapped[str] = mapped_column(String(150), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins in a row of one username from one client address, and when the next
+    attempt may be made (see ``app.auth.throttle``)."""
+
+    __tablename__ = "sign_in_throttles"
+
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_at: Mapped[datetime] = mapped_column(index=True)
+    next_attempt_at: Mapped[datetime]
 
 
 class DirectorySyncState(db.Model):

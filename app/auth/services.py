@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
-from app.auth import sync
+from app.auth import sync, throttle
 from app.auth.directory_settings import DirectoryUnavailable
-from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, SignInFailure, User
+from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, User
+from app.auth.sessions import end_sessions
 from app.cmdb.users_groups import people_changed
 from app.errors import Conflict, DomainError, Invalid
 from app.extensions import db
@@ -41,18 +43,6 @@ class SignInUnavailable(DomainError):
 
     status = 503
     title = "Directory unavailable"
-
-
-class SignInThrottled(DomainError):
-    status = 429
-    title = "Too many attempts"
-
-    def __init__(self, retry_after: int) -> None:
-        minutes = max(1, -(-retry_after // 60))
-        super().__init__(
-            f"Too many failed sign-ins. Try again in {minutes} minute{'s' * (minutes != 1)}."
-        )
-        self.retry_after = retry_after
 
 
 def normalise_username(username: str) -> str:
@@ -79,6 +69,12 @@ def hash_password(password: str) -> str:
 @cache
 def _dummy_hash(method: str) -> str:
     return generate_password_hash("not-a-real-password", method=method)
+
+
+def _check_dummy_password(password: str) -> None:
+    """Spend what checking a real password hash costs, whatever the answer."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    check_password_hash(_dummy_hash(method), password)
 
 
 def validate_timezone(name: str | None) -> str | None:
@@ -144,38 +140,8 @@ def _roles_change(before: Iterable[Role], after: Iterable[Role]) -> dict[str, li
     return {} if old == new else {"roles": [old, new]}
 
 
-def _failures_since(column: object, value: str, cutoff: datetime) -> tuple[int, datetime | None]:
-    row = db.session.execute(
-        select(func.count(), func.min(SignInFailure.failed_at)).where(
-            column == value, SignInFailure.failed_at > cutoff
-        )
-    ).one()
-    return row[0], row[1]
-
-
-def check_throttle(username: str, address: str, now: datetime) -> None:
-    """:raise SignInThrottled: too many recent failures for this username or address."""
-    config = current_app.config
-    window = timedelta(seconds=config["SIGNIN_WINDOW_SECONDS"])
-    cutoff = now - window
-    for column, value, limit in (
-        (SignInFailure.username, username, config["SIGNIN_MAX_FAILURES"]),
-        (SignInFailure.address, address, config["SIGNIN_MAX_FAILURES_PER_ADDRESS"]),
-    ):
-        count, oldest = _failures_since(column, value, cutoff)
-        if count >= limit and oldest is not None:
-            raise SignInThrottled(max(1, int((oldest + window - now).total_seconds())))
-
-
-def record_failure(username: str, address: str, now: datetime) -> None:
-    window = timedelta(seconds=current_app.config["SIGNIN_WINDOW_SECONDS"])
-    db.session.execute(delete(SignInFailure).where(SignInFailure.failed_at < now - window))
-    db.session.add(SignInFailure(username=username, address=address, failed_at=now))
-    db.session.flush()
-
-
 def _refuse(username: str, address: str, now: datetime, message: str) -> SignInRefused:
-    record_failure(username, address, now)
+    throttle.record_failure(username, address, now)
     return SignInRefused(message)
 
 
@@ -187,17 +153,30 @@ DIRECTORY_DOWN = (
 )
 
 
-def _signed_in(user: User, username: str, now: datetime) -> User:
-    db.session.execute(delete(SignInFailure).where(SignInFailure.username == username))
-    user.last_login_at = now
+def _signed_in(user: User, username: str, address: str, now: datetime) -> User:
+    """Record the sign-in. ``last_login_at`` is written with a plain UPDATE that neither
+    checks nor bumps the row's ``version``: a sign-in is not an edit of the account, so two
+    browsers signing in at once (or an administrator editing the person meanwhile) must not
+    conflict."""
+    throttle.clear(username, address)
     db.session.flush()
+    db.session.execute(
+        User.__table__.update().where(User.__table__.c.id == user.id).values(last_login_at=now)
+    )
+    set_committed_value(user, "last_login_at", now)
     return user
 
 
 def _authenticate_with_directory(
     username: str, password: str, *, address: str, now: datetime
 ) -> User:
-    """Search the person in the directory, bind as them, then create or update the account."""
+    """Search the person in the directory, bind as them, then create or update the account.
+
+    A password hash is checked first, against a dummy hash, so that a name unknown to the
+    desk costs what a local account costs: without it a local account answered ten times
+    slower than any other name, which told who has one.
+    """
+    _check_dummy_password(password)
     if not password:  # never let an empty password reach a bind (unauthenticated bind)
         raise _refuse(username, address, now, WRONG_CREDENTIALS)
     try:
@@ -208,12 +187,14 @@ def _authenticate_with_directory(
         user, _report = sync.sign_in_from_directory(directory, entry)
     except DirectoryUnavailable as error:
         log.error("directory sign-in of %r impossible: %s", username, error)
+        # Counted like a refusal: names sent while the directory is down are throttled too.
+        throttle.record_failure(username, address, now)
         raise SignInUnavailable(DIRECTORY_DOWN) from None
     if user is None:  # a local account holds this username: never linked silently
         raise _refuse(username, address, now, WRONG_CREDENTIALS)
     if not user.is_active:
         raise _refuse(username, address, now, DEACTIVATED)
-    return _signed_in(user, username, now)
+    return _signed_in(user, username, address, now)
 
 
 def authenticate(
@@ -225,33 +206,40 @@ def authenticate(
     password hash. When ``LDAP_URL`` is set, everybody else is checked against the directory
     (search, then bind as the entry found) and their account is created or updated from it.
 
-    A failure is recorded for throttling; the caller must commit in both cases so that it
-    counts. The message never says whether the username exists.
+    A failure (also one of the directory) is recorded for throttling; the caller must commit
+    in every case so that it counts. The message never says whether the username exists.
 
-    :raise SignInThrottled: too many recent failures for this username or address.
+    :raise SignInThrottled: this username must wait after failures from this address, or the
+        address failed too often (``app.auth.throttle``).
     :raise SignInRefused: unknown user, wrong password, or deactivated account.
     :raise SignInUnavailable: the directory cannot be reached (or is misconfigured).
     """
     now = now or utc_now()
     # NUL cannot be stored (PostgreSQL refuses it) nor be part of any real username.
     username = normalise_username(username).replace("\x00", "\ufffd")
-    check_throttle(username, address, now)
+    throttle.check_address(address, now)
+    throttle.claim_attempt(username, address, now)
     user = get_user_by_username(username) if username else None
     if current_app.config.get("LDAP_URL") and (user is None or user.source != AccountSource.LOCAL):
         return _authenticate_with_directory(username, password, address=address, now=now)
-    method = current_app.config["PASSWORD_HASH_METHOD"]
     stored = user.password_hash if user is not None and user.password_hash else None
     # Hash even when there is no account, so response time does not reveal which names exist.
-    valid = check_password_hash(stored or _dummy_hash(method), password) and stored is not None
+    valid = stored is not None and check_password_hash(stored, password)
+    if stored is None:
+        _check_dummy_password(password)
     if not password or not valid or user is None:
         raise _refuse(username, address, now, WRONG_CREDENTIALS)
     if not user.is_active:
         raise _refuse(username, address, now, DEACTIVATED)
-    return _signed_in(user, username, now)
+    return _signed_in(user, username, address, now)
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """:raise Invalid: the current password is wrong or the new one is too weak."""
+    """Change one's own password; every session and remember-me cookie of the account ends
+    (the caller signs the current browser in again).
+
+    :raise Invalid: the current password is wrong or the new one is too weak.
+    """
     if user.source != AccountSource.LOCAL:
         raise Conflict("This account's password is managed by the directory.")
     if not user.password_hash or not check_password_hash(user.password_hash, current):
@@ -261,10 +249,14 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     audit.record(user, "user", user.id, "password_changed", {})
     db.session.flush()
+    end_sessions(user)
 
 
 def reset_password(user: User, new: str, *, actor: User) -> None:
-    """An administrator sets a local account's password. :raise Invalid: too weak."""
+    """An administrator sets a local account's password, which ends the person's sessions.
+
+    :raise Invalid: too weak.
+    """
     if user.source != AccountSource.LOCAL:
         raise Conflict("This account's password is managed by the directory.")
     if problems := password_problems(new, user.username):
@@ -272,6 +264,7 @@ def reset_password(user: User, new: str, *, actor: User) -> None:
     user.password_hash = hash_password(new)
     audit.record(actor, "user", user.id, "password_reset", {})
     db.session.flush()
+    end_sessions(user)
 
 
 def update_profile(user: User, *, actor: User, **values: str | None) -> dict[str, list]:
@@ -345,7 +338,17 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
         {"is_active": [not active, active]},
     )
     db.session.flush()
+    if not active:
+        end_sessions(user)
     people_changed([user.id])  # they count again (or no longer) as a service's users
+
+
+def sign_out_everywhere(user: User, *, actor: User) -> None:
+    """End every session and remember-me cookie of ``user``, on every device (the person
+    themselves from their account page, or an administrator)."""
+    end_sessions(user)
+    audit.record(actor, "user", user.id, "signed_out_everywhere", {})
+    db.session.flush()
 
 
 def set_manager(user: User, manager: User | None, *, actor: User | None) -> bool:

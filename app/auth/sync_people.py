@@ -15,6 +15,7 @@ from app import audit
 from app.auth.directory_entries import DirectoryUser
 from app.auth.directory_settings import normalise_dn
 from app.auth.models import AccountSource, User
+from app.auth.sessions import end_sessions
 from app.auth.sync_report import SyncReport
 from app.extensions import db
 
@@ -107,6 +108,7 @@ class People:
             self.report.changes.append(f"- deactivate {user.username}")
             if user.id is not None:
                 audit.record(None, "user", user.id, "deactivated", {"is_active": [True, False]})
+                end_sessions(user)
         elif enabled and not user.is_active and user.directory_deactivated:
             user.is_active, user.directory_deactivated = True, False
             self.report.reactivated.append(user.username)

@@ -16,10 +16,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from app.auth import (
     permissions,  # noqa: F401  (registers the rules)
     services,
+    sessions,
+    throttle,
 )
 from app.auth.forms import (
     PasswordChangeForm,
@@ -39,11 +42,9 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Deactivated accounts lose their sessions at the next request."""
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    """Sessions of deactivated accounts, and of an older session generation (signed out,
+    password changed, signed out everywhere), end at the next request."""
+    return sessions.load_user(user_id)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -76,10 +77,10 @@ def login() -> ResponseReturnValue:
                 form.username.data, form.password.data, address=request.remote_addr or "-"
             )
         except services.SignInUnavailable as unavailable:
-            db.session.rollback()
+            db.session.commit()  # the failure counts towards throttling
             status = 503
             form.form_errors.append(unavailable.message)
-        except services.SignInThrottled as refused:
+        except throttle.SignInThrottled as refused:
             status, headers = 429, {"Retry-After": str(refused.retry_after)}
             form.form_errors.append(refused.message)
         except services.SignInRefused as refused:
@@ -101,7 +102,11 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 @signed_in
 def logout() -> ResponseReturnValue:
+    """Sign out: the session and remember-me cookies of this person stop working everywhere,
+    including copies of them."""
     if SignOutForm().validate_on_submit():
+        sessions.end_sessions(current_user)
+        db.session.commit()
         logout_user()
         session.clear()
         flash("You are signed out.", "info")
@@ -169,6 +174,24 @@ def change_password() -> ResponseReturnValue:
             password_form.form_errors.append(error.message)
         else:
             db.session.commit()
-            flash("Your password is changed.", "success")
+            # Every other session ended with the change; this browser stays signed in.
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
+            login_user(current_user._get_current_object(), remember=cookie in request.cookies)
+            flash("Your password is changed. Other devices are signed out.", "success")
             return redirect(url_for("auth.account"))
     return _render_account(preferences, password_form, 422)
+
+
+@bp.post("/account/sign-out-everywhere")
+@signed_in
+def sign_out_everywhere() -> ResponseReturnValue:
+    """End every session of the signed-in person on every device, this one included."""
+    if not SignOutForm().validate_on_submit():
+        flash("The request was incomplete; nothing changed.", "danger")
+        return redirect(url_for("auth.account"))
+    services.sign_out_everywhere(current_user, actor=current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out on every device.", "info")
+    return redirect(url_for("auth.login"))

@@ -61,6 +61,8 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if request.endpoint != "static":
             headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure and app.config.get("HSTS"):
+            headers.setdefault("Strict-Transport-Security", app.config["HSTS"])
         started = g.get("request_started")
         if started is not None and request.endpoint != "static":
             access_log.info(

@@ -101,6 +101,16 @@ def planetexpress(slapd: Slapd, **extra: str) -> dict[str, str]:
     return settings_for(slapd, PLANET, **settings)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_circuit_breakers() -> Iterator[None]:
+    """Each test starts with every directory presumed up (the breakers live in the process)."""
+    from app.auth.directory_breaker import reset_breakers
+
+    reset_breakers()
+    yield
+    reset_breakers()
+
+
 @pytest.fixture
 def use_directory(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """``use_directory(settings)``: the app talks to that directory for this test only."""

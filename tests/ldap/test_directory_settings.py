@@ -27,6 +27,7 @@ def test_openldap_preset_is_the_default():
     assert settings.group_base == "dc=example,dc=com"
     assert settings.connect_timeout == 5
     assert settings.receive_timeout == 10
+    assert (settings.breaker_failures, settings.breaker_cooldown) == (3, 30)
 
 
 def test_active_directory_preset_and_overrides():
@@ -62,6 +63,8 @@ def test_active_directory_preset_and_overrides():
         ({"LDAP_USER_FILTER": "uid=*"}, "LDAP_USER_FILTER"),
         ({"LDAP_RECEIVE_TIMEOUT": "0"}, "LDAP_RECEIVE_TIMEOUT"),
         ({"LDAP_CONNECT_TIMEOUT": "fast"}, "LDAP_CONNECT_TIMEOUT"),
+        ({"LDAP_BREAKER_FAILURES": "0"}, "LDAP_BREAKER_FAILURES"),
+        ({"LDAP_BREAKER_COOLDOWN": "soon"}, "LDAP_BREAKER_COOLDOWN"),
         ({"LDAP_PAGE_SIZE": "0"}, "LDAP_PAGE_SIZE"),
         ({"LDAP_START_TLS": "maybe"}, "LDAP_START_TLS"),
         ({"LDAP_GROUP_ROLES": "admins"}, "LDAP_GROUP_ROLES"),

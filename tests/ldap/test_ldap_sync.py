@@ -189,6 +189,7 @@ def test_a_full_sync_that_finds_nobody_refuses_to_deactivate_everyone(
     ou = subtree()
     with slapd.admin(GENERATED) as connection:
         _person(connection, ou, "dee")
+        _person(connection, ou, "eve")  # a sync that finds nobody deactivates nobody
     use_directory(settings_for(slapd, GENERATED, LDAP_USER_BASE=ou, LDAP_GROUP_BASE=ou))
     assert _run(app).exit_code == 0
     empty = subtree()
@@ -389,3 +390,32 @@ def test_every_created_person_gets_one_audit_event_with_manager_and_roles(
     assert events[0].changes["manager"] == [None, "mia"]
     assert events[0].changes["roles"] == [[], ["employee"]]
     assert events[0].actor_id is None
+
+
+def test_a_directory_deactivation_ends_the_persons_sessions(
+    app, client, db, slapd, subtree, use_directory
+):
+    from tests.conftest import Client
+
+    ou = subtree()
+    with slapd.admin(GENERATED) as connection:
+        _person(connection, ou, "dee")
+        _person(connection, ou, "eve")  # a sync that finds nobody deactivates nobody
+    use_directory(settings_for(slapd, GENERATED, LDAP_USER_BASE=ou, LDAP_GROUP_BASE=ou))
+    client.get("/login")
+    signed_in = client.post("/login", {"username": "dee", "password": "pw-dee", "remember": "y"})
+    assert signed_in.status_code == 302
+    remembered = client._client.get_cookie("remember_token").value
+    with slapd.admin(GENERATED) as connection:
+        connection.delete(f"uid=dee,{ou}")
+    assert _run(app).exit_code == 0
+    with slapd.admin(GENERATED) as connection:
+        _person(connection, ou, "dee")
+    assert _run(app).exit_code == 0  # back in the directory: reactivated
+    db.session.expire_all()
+    assert _user(db, "dee").is_active
+    # Sessions from before the deactivation stay ended.
+    assert client.get("/").status_code == 302
+    copy = Client(app.test_client())
+    copy._client.set_cookie("remember_token", remembered)
+    assert copy.get("/").status_code == 302

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 
 import pytest
@@ -31,15 +32,36 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path):
     assert mode == 0o600
 
 
-@pytest.mark.parametrize("key", ["", "short", "changeme", "x" * 31])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "short",
+        "changeme",
+        "x" * 31,
+        "a" * 40,  # long, but one character
+        "abcd" * 10,  # few characters
+        "0123456789abcdefghij" * 2,  # a repeated pattern
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ",  # the alphabet
+        "k" * 20 + "0123456789abcdefghij",  # half of it one character
+        "0123456789" + "x9" * 11,  # too little entropy for its length
+    ],
+)
 def test_production_refuses_a_missing_or_weak_secret_key(tmp_path, key):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_config(tmp_path, {"DESKGRAPH_ENV": "production", "SECRET_KEY": key})
     assert not (tmp_path / "secret_key").exists()
 
 
+@pytest.mark.parametrize("make", [lambda: secrets.token_urlsafe(48), lambda: secrets.token_hex(16)])
+def test_production_accepts_every_key_the_documented_generators_make(tmp_path, make):
+    for _ in range(200):
+        key = make()
+        assert load_config(tmp_path, {"DESKGRAPH_ENV": "production", "SECRET_KEY": key})
+
+
 def test_production_accepts_a_strong_key_and_secures_cookies(tmp_path):
-    key = "k" * 20 + "0123456789abcdefghij"
+    key = secrets.token_urlsafe(48)
     config = load_config(tmp_path, {"DESKGRAPH_ENV": "production", "SECRET_KEY": key})
     assert config["SECRET_KEY"] == key
     assert config["SESSION_COOKIE_SECURE"] is True

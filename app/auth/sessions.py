@@ -1,0 +1,42 @@
+"""Session generations: how signing out, a password change or a deactivation ends every
+session and every "keep me signed in" cookie of a person, on every device.
+
+Flask-Login stores ``User.get_id()`` in the session and signs it into the remember-me cookie.
+That id is ``"<user id>:<session generation>"``; ``end_sessions`` bumps the generation, so
+every cookie issued before carries a generation that no longer matches and ``load_user``
+refuses it. The bump is a plain atomic UPDATE outside the row's optimistic lock: ending
+sessions is not an edit of the account and must never conflict with one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.auth.models import User
+from app.extensions import db
+
+
+def load_user(session_user_id: str) -> User | None:
+    """The active user a session id names, or ``None`` when the id is malformed, from an
+    older generation (signed out, password changed, signed out everywhere) or the account is
+    deactivated."""
+    user_key, _, generation = session_user_id.partition(":")
+    if not (user_key.isdigit() and generation.isdigit()):
+        return None
+    user = db.session.get(User, int(user_key))
+    if user is None or not user.is_active or user.session_generation != int(generation):
+        return None
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Make every session and remember-me cookie of ``user`` invalid from the next request.
+    The caller commits (and signs the current browser in again if it should stay)."""
+    table = User.__table__
+    generation = db.session.execute(
+        table.update()
+        .where(table.c.id == user.id)
+        .values(session_generation=table.c.session_generation + 1)
+        .returning(table.c.session_generation)
+    ).scalar_one()
+    set_committed_value(user, "session_generation", generation)
