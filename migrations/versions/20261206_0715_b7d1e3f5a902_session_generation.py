@@ -4,7 +4,7 @@ Existing accounts start at generation 1. Sessions and remember-me cookies issued
 upgrade carry a bare user id, which the new loader refuses: everybody signs in once more.
 
 Revision ID: b7d1e3f5a902
-Revises: a3c5e7f9b1d4
+Revises: a72cbed8bc7e
 Create Date: 2026-12-06 07:15:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b7d1e3f5a902'
-down_revision = 'a3c5e7f9b1d4'
+down_revision = 'a72cbed8bc7e'
 branch_labels = None
 depends_on = None
 
