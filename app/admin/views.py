@@ -30,6 +30,7 @@ from app.auth import (
 from app.auth.models import AccountSource, GrantSource, Group, Role, RoleGrant, User
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
+from app.filtering import ignored_note
 from app.forms import apply_errors, commit_or_errors
 from app.policy import authorize, require
 from app.ui import page_args
@@ -98,8 +99,8 @@ def filtered_users(form: UserFilterForm) -> Select:
 @require("admin.users")
 def users() -> ResponseReturnValue:
     form = UserFilterForm(request.args)
-    if not form.validate():
-        form = UserFilterForm(formdata=None)
+    if ignored := form.clean():
+        flash(ignored_note(ignored), "warning")
     page, per_page = page_args()
     pagination = db.paginate(filtered_users(form), page=page, per_page=per_page, error_out=False)
     departments = db.session.scalars(
