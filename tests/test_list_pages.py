@@ -65,3 +65,45 @@ def test_url_with_keeps_every_value_and_changes_only_what_it_is_told(app):
         )
         assert url_with({"q": "vpn"}, sort="opened") == "/incidents/?q=vpn&sort=opened"
         assert url_with({}) == "/incidents/"
+
+
+def test_search_wildcards_are_literal_text(client, db, make_user):
+    """``%`` and ``_`` in a search are the characters themselves, not LIKE wildcards."""
+    from app.auth import groups
+    from app.incidents import services as incidents
+
+    admin = make_user("lister", roles=["employee", "agent", "admin"])
+    make_user("ann_lee", display_name="Ann Lee")
+    make_user("annolee", display_name="Anno Lee")
+    groups.create_group(actor=admin, name="ops_night")
+    groups.create_group(actor=admin, name="opsXnight")
+    full = incidents.open_incident(
+        caller=admin, opened_by=admin, short_description="Disk 100% full"
+    )
+    lagging = incidents.open_incident(
+        caller=admin, opened_by=admin, short_description="db_backup late"
+    )
+    other = incidents.open_incident(
+        caller=admin, opened_by=admin, short_description="dbXbackup late"
+    )
+    db.session.commit()
+    client.login("lister")
+
+    def page(url: str) -> str:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        return response.get_data(as_text=True)
+
+    console = page("/incidents/?q=%25")
+    assert full.number in console
+    assert lagging.number not in console
+    console = page("/incidents/?q=db_backup")
+    assert lagging.number in console
+    assert other.number not in console
+    people = page("/admin/users?q=n_l")
+    assert "Ann Lee" in people
+    assert "Anno Lee" not in people
+    assert "Anno Lee" not in page("/admin/users?q=%25")
+    queues = page("/admin/groups?q=ops_")
+    assert "ops_night" in queues
+    assert "opsXnight" not in queues

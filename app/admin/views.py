@@ -74,12 +74,12 @@ def manager_id_from(username: str | None) -> int | None:
 def filtered_users(form: UserFilterForm) -> Select:
     query = select(User).order_by(User.display_name, User.id)
     if form.q.data:
-        pattern = f"%{form.q.data.strip().lower()}%"
+        text = form.q.data.strip().lower()
         query = query.where(
             or_(
-                func.lower(User.display_name).like(pattern),
-                User.username.like(pattern),
-                func.lower(User.email).like(pattern),
+                func.lower(User.display_name).contains(text, autoescape=True),
+                User.username.contains(text, autoescape=True),
+                func.lower(User.email).contains(text, autoescape=True),
             )
         )
     if form.role.data:
@@ -259,7 +259,7 @@ def groups() -> ResponseReturnValue:
     query = select(Group).order_by(Group.name)
     q = request.args.get("q", "").strip()[:200]
     if q:
-        query = query.where(func.lower(Group.name).like(f"%{q.lower()}%"))
+        query = query.where(func.lower(Group.name).contains(q.lower(), autoescape=True))
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
     return render_template(
         "admin/groups.html",

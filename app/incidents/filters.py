@@ -108,7 +108,7 @@ def queue_ids(form: QueueFilterForm, user: Any) -> Select:
         text = form.q.data.strip()
         query = query.where(
             or_(
-                func.lower(Ticket.short_description).like(f"%{text.lower()}%"),
+                func.lower(Ticket.short_description).contains(text.lower(), autoescape=True),
                 Ticket.number == text.upper(),
             )
         )
