@@ -150,6 +150,24 @@ def test_unreadable_and_oversized_files_get_a_specific_message_never_a_500(
     assert count(db) == 0
 
 
+def test_the_import_page_documents_the_csv_cell_limit_it_enforces(db, signed_in):
+    client, _ = signed_in("admin")
+    help_text = body(client.get("/cmdb/import"))
+    assert "A cell holds at most 131,072 characters (128 KiB)" in help_text
+    long_cell = GOOD + b"crm-web-01,application,production," + b"x" * (128 * 1024 + 1) + b"\n"
+    refused = upload(client, long_cell)
+    assert refused.status_code == 422
+    rows = re.findall(
+        r"<tr><td[^>]*>([^<]*)</td><td><code>[^<]*</code></td><td>([^<]*)</td>", body(refused)
+    )
+    assert rows == [("4", rows[0][1])]
+    assert "longer than 131,072 characters (128 KiB)" in rows[0][1]
+    unclosed = upload(client, GOOD + b'crm-web-01,application,"production,\nmore,rows,here\n')
+    assert unclosed.status_code == 422
+    assert "never closed" in body(unclosed)
+    assert count(db) == 0
+
+
 def test_a_checked_file_is_imported_only_by_its_uploader_and_checked_again(
     db, client, make_user, make_ci
 ):
