@@ -18,6 +18,7 @@ LONG = (
 
 def report(page, text: str) -> str:
     """Report a problem as the signed-in employee; the new incident's number."""
+    page.wait_for_load_state("networkidle")  # leave no download to cut off
     page.goto("/incidents/report")
     page.get_by_label("What is wrong?").fill(text)
     page.get_by_label("How much does it stop your work?").select_option("2")
@@ -30,10 +31,13 @@ def report(page, text: str) -> str:
 def test_the_console_fits_1366_pixels_one_line_per_row(browser, live_server, page):
     employee = browser.new_context(base_url=live_server).new_page()
     sign_in(employee, "employee")
+    employee.wait_for_url(re.compile(r"/$"))
     numbers = [report(employee, f"{LONG} ({n})") for n in range(3)]
     employee.context.close()
 
     sign_in(page, "agent")  # the page fixture's window is 1366 x 900
+    page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_load_state("networkidle")
     page.goto("/incidents/?view=all&sort=opened&direction=desc")
     table = page.locator("table.dg-table")
     fit = table.evaluate(

@@ -67,6 +67,7 @@ def reported(browser, live_server) -> list[str]:
     context = browser.new_context(base_url=live_server)
     employee = context.new_page()
     sign_in(employee, "employee")
+    employee.wait_for_url(re.compile(r"/$"))
     numbers = [
         report(employee, text)
         for text in (
@@ -82,7 +83,9 @@ def reported(browser, live_server) -> list[str]:
 def test_get_forms_submitted_by_a_browser(page, reported, walk: Walk):
     sign_in(page, walk.role)
     page.wait_for_url(re.compile(r"/$"))
+    page.wait_for_load_state("networkidle")  # cut no download short: each page settles
     page.goto(walk.url)
+    page.wait_for_load_state("networkidle")
     form = page.locator(walk.form)
     values = {name: text.format(token=TOKEN) for name, text in walk.values.items()}
     for name, text in values.items():
@@ -90,6 +93,7 @@ def test_get_forms_submitted_by_a_browser(page, reported, walk: Walk):
     with page.expect_navigation() as navigation:
         form.locator(f"[name='{next(iter(values))}']").press("Enter")
     response = navigation.value
+    page.wait_for_load_state("networkidle")
     assert response.status < 400, f"{walk}: {response.status} for {response.url}"
     assert page.get_by_text(re.compile("not understood", re.IGNORECASE)).count() == 0
     first, searched = next(iter(values.items()))
