@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from app import policy
 from app.timeutils import to_zone
@@ -209,17 +212,24 @@ def page_args(default_per_page: int | None = None) -> tuple[int, int]:
     return min(max(page, 1), MAX_PAGE), min(max(per_page, 5), 100)
 
 
-def url_with(**changes: Any) -> str:
-    """The current URL with some query arguments changed (``None`` removes one)."""
-    args = request.args.to_dict()
+def url_with(args: Mapping[str, Any] | None = None, /, **changes: Any) -> str:
+    """The current page's URL with some query arguments changed (``None`` removes one; a list
+    gives several values).
+
+    ``args`` are the arguments to start from: by default the request's (every value kept); a
+    list page passes its filter form's understood ones, so that its links never carry a value
+    it ignored. The query string is appended to the path, not given to ``url_for`` as keywords,
+    so arguments named like ``url_for``'s own (``endpoint``, ``_method``, ``_external``...) are
+    ordinary arguments rather than a crash.
+    """
+    query = MultiDict(request.args if args is None else args)
     for key, value in changes.items():
         if value is None:
-            args.pop(key, None)
+            query.poplist(key)
         else:
-            args[key] = value
-    from flask import url_for
-
-    return url_for(request.endpoint or "portal.home", **(request.view_args or {}), **args)
+            query.setlist(key, list(value) if isinstance(value, list | tuple) else [value])
+    path = url_for(request.endpoint or "portal.home", **(request.view_args or {}))
+    return f"{path}?{urlencode(list(query.items(multi=True)))}" if query else path
 
 
 def init_templates(app: Flask) -> None:

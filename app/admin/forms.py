@@ -15,16 +15,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.auth.models import Role
+from app.filtering import FilterForm
 from app.forms import MultiCheckboxField
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
-class UserFilterForm(FlaskForm):
-    """The people list's filters (a GET form, so no CSRF token)."""
-
-    class Meta:
-        csrf = False
+class UserFilterForm(FilterForm):
+    """The people list's filters."""
 
     q = StringField("Search", validators=[Optional(), Length(max=200)])
     role = SelectField(

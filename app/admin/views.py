@@ -31,6 +31,7 @@ from app.auth.forms import SignOutForm
 from app.auth.models import AccountSource, GrantSource, Group, Role, RoleGrant, User
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
+from app.filtering import ignored_note
 from app.forms import apply_errors, commit_or_errors
 from app.policy import authorize, require
 from app.ui import page_args
@@ -74,12 +75,12 @@ def manager_id_from(username: str | None) -> int | None:
 def filtered_users(form: UserFilterForm) -> Select:
     query = select(User).order_by(User.display_name, User.id)
     if form.q.data:
-        pattern = f"%{form.q.data.strip().lower()}%"
+        text = form.q.data.strip().lower()
         query = query.where(
             or_(
-                func.lower(User.display_name).like(pattern),
-                User.username.like(pattern),
-                func.lower(User.email).like(pattern),
+                func.lower(User.display_name).contains(text, autoescape=True),
+                User.username.contains(text, autoescape=True),
+                func.lower(User.email).contains(text, autoescape=True),
             )
         )
     if form.role.data:
@@ -99,8 +100,8 @@ def filtered_users(form: UserFilterForm) -> Select:
 @require("admin.users")
 def users() -> ResponseReturnValue:
     form = UserFilterForm(request.args)
-    if not form.validate():
-        form = UserFilterForm(formdata=None)
+    if ignored := form.clean():
+        flash(ignored_note(ignored), "warning")
     page, per_page = page_args()
     pagination = db.paginate(filtered_users(form), page=page, per_page=per_page, error_out=False)
     departments = db.session.scalars(
@@ -273,7 +274,7 @@ def groups() -> ResponseReturnValue:
     query = select(Group).order_by(Group.name)
     q = request.args.get("q", "").strip()[:200]
     if q:
-        query = query.where(func.lower(Group.name).like(f"%{q.lower()}%"))
+        query = query.where(func.lower(Group.name).contains(q.lower(), autoescape=True))
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
     return render_template(
         "admin/groups.html",

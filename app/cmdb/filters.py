@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
@@ -15,6 +14,7 @@ from wtforms.validators import Length, Optional
 from app.cmdb import attributes
 from app.cmdb.forms import ENVIRONMENT_CHOICES, STATUS_CHOICES
 from app.cmdb.models import AttributeDefinition, CIClass, ConfigurationItem
+from app.filtering import FilterForm
 
 SORTS = {
     "name": (ConfigurationItem.name,),
@@ -24,10 +24,7 @@ SORTS = {
 MAX_ATTRIBUTE_FILTERS = 10
 
 
-class CIFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class CIFilterForm(FilterForm):
     q = StringField("Search", validators=[Optional(), Length(max=200)])
     ci_class = SelectField("Class", validate_choice=False, default="")
     status = SelectMultipleField("Status", choices=STATUS_CHOICES, validate_choice=True)

@@ -43,6 +43,7 @@ FORMATS = ("csv", "json")
 MAX_ERRORS = 1000  # per file: a longer report ends with "and N more"
 FORMULA = re.compile(r"^'*[=+\-@]")
 DELIMITERS = (",", ";", "\t")
+MAX_CELL = csv.field_size_limit()  # characters in one CSV cell: 131,072 (128 KiB)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ def read(data: bytes, *, fmt: str, kind: str | None = None) -> Parsed:
 def _read_csv(text: str, kind: str | None) -> Parsed:
     first = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    line = 0  # the last line of the last row read: the next row starts on the line after
     try:
         header = [h.strip().lower() for h in next(reader)]
         kind = _check_header(header, kind)
@@ -167,8 +169,29 @@ def _read_csv(text: str, kind: str | None) -> Parsed:
             values = {h: _unescape(c) for h, c in zip(header, cells, strict=True)}
             rows.append(Record(kind, "csv", str(start), values))
     except csv.Error as error:
-        raise file_error(f"Not valid CSV: {error}.", str(reader.line_num)) from None
+        raise file_error(_csv_problem(str(error)), str(line + 1)) from None
     return Parsed(cis=rows) if kind == "cis" else Parsed(relations=rows)
+
+
+def _csv_problem(error: str) -> str:
+    """What Python's strict CSV reader refused, for the person who fixes the row it starts."""
+    if "unexpected end of data" in error:
+        return (
+            "A quote opened in this row is never closed, so the rest of the file would be read "
+            'as one value: add the closing quote (") or remove the opening one.'
+        )
+    if "field larger than field limit" in error:
+        return (
+            f"A value in this row is longer than {MAX_CELL:,} characters ({MAX_CELL // 1024} KiB), "
+            "the most a CSV cell may hold (import longer values as JSON), or a quote opened in "
+            "this row is not closed where it should be."
+        )
+    if "expected after" in error:
+        return (
+            "A quote closes in the middle of a value: put the whole value in quotes and write "
+            'each quote inside it twice, e.g. "19"" rack".'
+        )
+    return f"Not valid CSV: {error}."
 
 
 def _check_header(header: list[str], kind: str | None) -> str:

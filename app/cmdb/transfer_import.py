@@ -64,17 +64,22 @@ def import_file(
     file_format: str | None = None,
     kind: str | None = None,
     max_bytes: int | None = None,
+    size: int | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Check ``data`` and, unless ``dry_run`` or anything is wrong, import it (see the module
-    docstring). Never raises for bad input: the report says what is wrong."""
+    docstring). Never raises for bad input: the report says what is wrong.
+
+    A file over ``max_bytes`` is refused unread. An upload may be read only up to
+    ``max_bytes + 1`` bytes: ``size`` then gives its real size for the message, if known.
+    """
     name = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:100] or "upload"
     report = ImportReport(filename=name, dry_run=dry_run)
     if max_bytes is not None and len(data) > max_bytes:
         report.too_large = True
-        report.add(
-            RowError("", "", f"The file is {_size(len(data))}; the limit is {_size(max_bytes)}.")
-        )
+        if size is None and len(data) > max_bytes + 1:
+            size = len(data)  # more than an upload's first max_bytes + 1: the whole file
+        report.add(RowError("", "", _too_large(size, max_bytes)))
         return report
     try:
         parsed = fmt.read(data, fmt=file_format or fmt.guess_format(name, data), kind=kind)
@@ -398,5 +403,18 @@ class Importer:
             self.users.update(db.session.execute(query).all())
 
 
+def _too_large(size: int | None, limit: int) -> str:
+    """``The file is 11 MB; the limit is 10 MB.``, in bytes when megabytes would read the same,
+    or ``larger than the limit`` when the real size is not known."""
+    if size is None:
+        return f"The file is larger than the limit of {_size(limit)}."
+    said, limit_said = _size(size), _size(limit)
+    if said == limit_said:
+        said, limit_said = f"{size:,} bytes", f"{limit:,} bytes"
+    return f"The file is {said}; the limit is {limit_said}."
+
+
 def _size(count: int) -> str:
-    return f"{count / (1024 * 1024):.1f} MB" if count >= 1024 * 1024 else f"{count} bytes"
+    if count < 1024 * 1024:
+        return f"{count:,} bytes"
+    return f"{count / (1024 * 1024):.1f}".removesuffix(".0") + " MB"

@@ -7,6 +7,9 @@ run's report, then import the checked file (kept by :mod:`app.cmdb.transfer_stag
 
 from __future__ import annotations
 
+import os
+from typing import IO
+
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -89,6 +92,7 @@ def import_page() -> ResponseReturnValue:
     upload = form.file.data
     limit = current_app.config["CMDB_IMPORT_MAX_BYTES"]
     data = upload.stream.read(limit + 1)
+    size = _size_of(upload.stream) if len(data) > limit else None
     report = import_file(
         data,
         filename=upload.filename or "upload",
@@ -96,6 +100,7 @@ def import_page() -> ResponseReturnValue:
         dry_run=True,
         kind=form.kind.data or None,
         max_bytes=limit,
+        size=size,
     )
     db.session.rollback()
     if not report.ok:
@@ -132,6 +137,15 @@ def import_apply() -> ResponseReturnValue:
     transfer_staging.discard(form.token.data, current_user.id)
     flash(report.summary(), "success")
     return redirect(url_for("cmdb.index"))
+
+
+def _size_of(stream: IO[bytes]) -> int | None:
+    """The size of an upload (Werkzeug spools it whole to memory or a temporary file), or
+    ``None`` if its stream cannot tell."""
+    try:
+        return stream.seek(0, os.SEEK_END)
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _render(

@@ -19,6 +19,7 @@ from app.cmdb.forms import CIForm, DeleteForm, RelateForm, RemoveRelationForm, R
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.filtering import ignored_note
 from app.forms import apply_errors
 from app.policy import require
 from app.ui import page_args
@@ -46,13 +47,13 @@ def index() -> ResponseReturnValue:
     classes = pages.all_classes()
     form = CIFilterForm(request.args)
     form.ci_class.choices = pages.class_choices(classes)
-    if not form.validate():
-        flash("Some filters were not understood and were ignored.", "warning")
-        form = CIFilterForm(formdata=None)
-        form.ci_class.choices = pages.class_choices(classes)
-    query, attribute_filters = ci_query(form, classes, request.args)
+    if ignored := form.clean():
+        flash(ignored_note(ignored), "warning")
+    query, attribute_filters = ci_query(form, classes, form.understood)
     if attribute_filters.errors:
         flash("Some attribute filters were not applied: check their values.", "warning")
+        for name in attribute_filters.errors:
+            form.understood.poplist(f"a_{name}")
     page, per_page = page_args()
     pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
     return render_template(

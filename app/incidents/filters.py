@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload, with_polymorphic
 from wtforms import IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField
@@ -15,6 +14,7 @@ from wtforms.validators import NumberRange, Optional
 
 from app.auth.models import group_members
 from app.extensions import db
+from app.filtering import FilterForm
 from app.incidents.models import Incident, incident_cis
 from app.incidents.workflow import OPEN_STATES, State
 from app.requests.models import CatalogTask, RequestItem
@@ -40,10 +40,7 @@ SORTS = {
 }
 
 
-class QueueFilterForm(FlaskForm):
-    class Meta:
-        csrf = False
-
+class QueueFilterForm(FilterForm):
     view = SelectField(choices=[SelectChoice(k, v) for k, v in VIEWS.items()], default="open")
     kind = SelectField("Kind", choices=[SelectChoice(k, v) for k, v in KINDS.items()], default="")
     state = SelectMultipleField(
@@ -111,7 +108,7 @@ def queue_ids(form: QueueFilterForm, user: Any) -> Select:
         text = form.q.data.strip()
         query = query.where(
             or_(
-                func.lower(Ticket.short_description).like(f"%{text.lower()}%"),
+                func.lower(Ticket.short_description).contains(text.lower(), autoescape=True),
                 Ticket.number == text.upper(),
             )
         )

@@ -14,6 +14,7 @@ from app.auth import services as account_services
 from app.auth.models import Group, User
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
+from app.filtering import ignored_note
 from app.forms import apply_errors
 from app.incidents import (
     correlation,
@@ -90,9 +91,8 @@ def _refused(
 @require("incidents.console")
 def console() -> ResponseReturnValue:
     form = QueueFilterForm(request.args)
-    if not form.validate():
-        flash("Some filters were not understood and were ignored.", "warning")
-        form = QueueFilterForm(formdata=None)
+    if ignored := form.clean():
+        flash(ignored_note(ignored), "warning")
     page, per_page = page_args()
     pagination = db.paginate(
         queue_ids(form, current_user), page=page, per_page=per_page, error_out=False

@@ -37,6 +37,15 @@ def test_import_exits_1_with_every_error_and_writes_nothing(app, db, tmp_path):
     assert count(db, ConfigurationItem) == 0
 
 
+def test_an_unclosed_quote_exits_1_naming_its_line(app, db, tmp_path):
+    broken = tmp_path / "broken.csv"
+    broken.write_text('name,class,description\nesx-01,server,"Rack 4\nesx-02,server,Rack 5\n')
+    result = app.test_cli_runner().invoke(args=["cmdb", "import", str(broken)])
+    assert result.exit_code == 1
+    assert result.output.startswith("line 2: A quote opened in this row is never closed")
+    assert count(db, ConfigurationItem) == 0
+
+
 def test_a_dry_run_then_an_import_of_cis_and_relations(app, db, tmp_path, make_user):
     make_user("ops", roles=["admin"])
     path = tmp_path / "estate.json"

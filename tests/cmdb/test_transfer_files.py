@@ -76,6 +76,26 @@ def test_rows_of_the_wrong_width_and_broken_quotes_say_where():
     assert errors_of(b'name,class\na,server\n"b,server\n') == [("3", "")]
 
 
+def test_an_unclosed_quote_is_refused_on_its_row_instead_of_swallowing_the_rest():
+    data = b'name,class,description\na,server,"starts here\nb,server,x\nc,server,y\n'
+    assert errors_of(data) == [("2", "")]
+    assert "never closed" in message_of(data)
+    # Open far enough from the end, it runs past a cell's limit first: same row, both causes.
+    long = b'name,class,description\nok,server,x\na,server,"x\n' + b"b,server,y\n" * 20_000
+    assert errors_of(long) == [("3", "")]
+    assert "not closed" in message_of(long)
+    assert "write each quote inside it twice" in message_of(b'name,class\na,"19" rack\n')
+
+
+def test_a_csv_cell_holds_at_most_128_kib_and_the_error_says_so():
+    limit = 128 * 1024
+    fits = read(b"name,class,description\na,server," + b"x" * limit + b"\n", fmt="csv")
+    assert len(fits.cis[0].values["description"]) == limit
+    too_long = b"name,class,description\na,server,b\nc,server," + b"x" * (limit + 1) + b"\n"
+    assert errors_of(too_long) == [("3", "")]
+    assert "longer than 131,072 characters (128 KiB)" in message_of(too_long)
+
+
 @pytest.mark.parametrize(
     ("text", "where", "words"),
     [

@@ -369,7 +369,21 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(db):
     report = import_file(b"name,class\n" + b"x,server\n" * 200, filename="big.csv", actor=None,
                          dry_run=True, max_bytes=1000)  # fmt: skip
     assert report.too_large
-    assert "the limit is 1000 bytes" in report.errors[0].message
+    assert report.errors[0].message == "The file is 1,811 bytes; the limit is 1,000 bytes."
+
+
+@pytest.mark.parametrize(
+    ("data", "size", "said"),
+    [
+        (b"x" * 1001, None, "The file is larger than the limit of 1,000 bytes."),  # cut off
+        (b"x" * 1001, 5000, "The file is 5,000 bytes; the limit is 1,000 bytes."),
+        (b"x" * 1001, 11 * 2**20, "The file is 11 MB; the limit is 1,000 bytes."),
+    ],
+)
+def test_an_upload_read_up_to_the_limit_says_its_real_size_or_none(db, data, size, said):
+    report = import_file(data, filename="big.csv", actor=None, dry_run=True, max_bytes=1000,
+                         size=size)  # fmt: skip
+    assert [e.message for e in report.errors] == [said]
 
 
 def test_users_groups_are_named_and_an_unknown_one_is_a_row_error(db, make_ci):

@@ -5,6 +5,7 @@ the limit (413), CSRF, and staged files that only their uploader can import."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 
@@ -144,9 +145,39 @@ def test_unreadable_and_oversized_files_get_a_specific_message_never_a_500(
     monkeypatch.setitem(app.config, "CMDB_IMPORT_MAX_BYTES", 100)
     too_big = upload(client, GOOD * 10)
     assert too_big.status_code == 413
-    assert "the limit is 100 bytes" in body(too_big)
+    assert f"The file is {len(GOOD * 10):,} bytes; the limit is 100 bytes." in body(too_big)
     no_csrf = client.post("/cmdb/import", {"file": (io.BytesIO(GOOD), "estate.csv")}, csrf=False)
     assert no_csrf.status_code == 400
+    assert count(db) == 0
+
+
+# The test client spools a body this large to a temporary file it leaves to the GC.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_upload_over_the_default_limit_says_its_real_size(db, signed_in):
+    client, _ = signed_in("admin")
+    eleven_mb = GOOD + b"x" * (11 * 2**20 - len(GOOD))
+    refused = upload(client, eleven_mb)
+    assert refused.status_code == 413
+    assert "The file is 11 MB; the limit is 10 MB." in body(refused)
+    del refused
+    gc.collect()
+
+
+def test_the_import_page_documents_the_csv_cell_limit_it_enforces(db, signed_in):
+    client, _ = signed_in("admin")
+    help_text = body(client.get("/cmdb/import"))
+    assert "A cell holds at most 131,072 characters (128 KiB)" in help_text
+    long_cell = GOOD + b"crm-web-01,application,production," + b"x" * (128 * 1024 + 1) + b"\n"
+    refused = upload(client, long_cell)
+    assert refused.status_code == 422
+    rows = re.findall(
+        r"<tr><td[^>]*>([^<]*)</td><td><code>[^<]*</code></td><td>([^<]*)</td>", body(refused)
+    )
+    assert rows == [("4", rows[0][1])]
+    assert "longer than 131,072 characters (128 KiB)" in rows[0][1]
+    unclosed = upload(client, GOOD + b'crm-web-01,application,"production,\nmore,rows,here\n')
+    assert unclosed.status_code == 422
+    assert "never closed" in body(unclosed)
     assert count(db) == 0
 
 

@@ -82,6 +82,30 @@ def test_list_filters_by_text_class_with_descendants_status_and_attributes(
     assert listed("status=exploded&page=abc&per_page=-4&ci_class=nope&sort=evil") >= {"Payroll"}
 
 
+def test_list_search_as_a_browser_submits_the_whole_form(signed_in, make_ci):
+    make_ci("vpn-gw-01", "server")
+    make_ci("Payroll", "business_service")
+    client, _ = signed_in("agent", "employee")
+    whole_form = "ci_class=&status=&environment=&sort=name"
+
+    page = body(client.get(f"/cmdb/?q=vpn&{whole_form}"))
+    assert "not understood" not in page
+    assert set(re.findall(r'href="/cmdb/\d+">([^<]+)</a>', page)) == {"vpn-gw-01"}
+    export = re.search(r'href="(/cmdb/export\?kind=cis&amp;format=csv[^"]*)"', page)[1]
+    assert "q=vpn" in export
+    assert "status=" not in export
+    csv = body(client.get(export.replace("&amp;", "&")))
+    assert "vpn-gw-01" in csv
+    assert "Payroll" not in csv
+
+    page = body(client.get(f"/cmdb/?q=vpn&{whole_form}&status=exploded"))
+    assert "not understood and were ignored: Status “exploded”" in page
+    assert set(re.findall(r'href="/cmdb/\d+">([^<]+)</a>', page)) == {"vpn-gw-01"}
+    sort_links = re.findall(r'class="dg-sort" href="([^"]+)"', page)
+    assert sort_links
+    assert all("q=vpn" in s and "exploded" not in s for s in sort_links)
+
+
 def test_ci_page_shows_relations_both_ways_incidents_upstream_and_impact(
     signed_in, db, small_estate, make_user
 ):

@@ -253,6 +253,46 @@ def test_queue_views_and_filters(signed_in, make_user, queue, make_incident, db)
     assert client.get("/incidents/?state=nonsense&sort=evil&page=-3").status_code == 200
 
 
+BROWSER_FORM = "view=open&kind=&state=&priority=&group=&category=&ci=&sort=priority&direction=asc"
+
+
+def test_console_search_as_a_browser_submits_the_whole_form(signed_in, queue, make_incident):
+    client, agent = signed_in("agent", "employee")
+    desk = queue("Service Desk", members=(agent,))
+    vpn = make_incident(short_description="VPN drops every hour", assignment_group=desk)
+    other = make_incident(short_description="Printer jammed", assignment_group=desk)
+
+    body = client.get(f"/incidents/?{BROWSER_FORM}&q=vpn").get_data(as_text=True)
+    assert "not understood" not in body  # an empty "Any" is no filter, not a bad one
+    assert vpn.number in body
+    assert other.number not in body
+    for view in ("mine", "unassigned", "all"):  # the other tabs keep the search, no empties
+        tab = re.search(rf'href="(/incidents/\?view={view}[^"]*)"', body)[1]
+        assert "q=vpn" in tab
+        assert "state=" not in tab
+
+
+def test_a_filter_not_understood_is_ignored_alone_and_left_out_of_links(
+    signed_in, queue, make_incident
+):
+    client, agent = signed_in("agent", "employee")
+    desk = queue("Service Desk", members=(agent,))
+    vpn = make_incident(short_description="VPN drops every hour", assignment_group=desk)
+    other = make_incident(short_description="Printer jammed", assignment_group=desk)
+
+    response = client.get(f"/incidents/?{BROWSER_FORM}&q=vpn&state=exploded")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "not understood and were ignored: State “exploded”" in body
+    assert vpn.number in body
+    assert other.number not in body
+    links = re.findall(r'href="(/incidents/\?[^"]*)"', body)
+    assert links
+    assert all("exploded" not in link for link in links)
+    assert all("state=" not in link for link in links)  # nor its emptiness
+    assert any("q=vpn" in link for link in links)
+
+
 def test_bulk_assign_from_the_console(signed_in, queue, make_incident, db):
     client, agent = signed_in("agent", "employee")
     network = queue("Network")
