@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -82,3 +84,23 @@ def test_signed_out_and_roleless_people_cannot_search(people, client, signed_in)
     nobody, _user = signed_in()  # no role at all
     assert nobody.get("/people/search?q=lindq").status_code == 403
 
+
+def test_forms_naming_people_offer_the_picker(people, signed_in, db):
+    from app.auth import groups
+
+    client, admin = signed_in("admin", "agent")
+    group = groups.create_group(actor=admin, name="Picker desk")
+    db.session.commit()
+    pages = {
+        "/incidents/new": ["caller"],
+        "/admin/groups/new": ["manager"],
+        f"/admin/groups/{group.id}": ["usernames", "manager"],
+        "/admin/users/new": ["manager"],
+        f"/admin/users/{people['ann'].id}": ["manager"],
+    }
+    for url, fields in pages.items():
+        html = client.get(url).get_data(as_text=True)
+        for name in fields:
+            (tag,) = re.findall(rf'<input[^>]*name="{name}"[^>]*>', html)
+            assert "/people/search?" in tag, (url, name)
+            assert f"for={name}" in tag, (url, name)
