@@ -267,6 +267,32 @@ def test_what_if_shows_the_combined_impact_and_refuses_bad_picks(signed_in, smal
     assert "at most 50" in body(client.get(f"/cmdb/what-if?{many}"))
 
 
+def test_what_if_groups_the_affected_cis_by_class_services_first(signed_in, small_estate):
+    client, _ = signed_in("agent", "employee")
+    host = small_estate["host"]
+    page = body(client.get(f"/cmdb/what-if?ci={host.id}"))
+    affected = page.split('id="affected-title"', 1)[1]
+    groups = re.findall(
+        r'<details class="dg-class-group" data-class="(\w+)">\s*<summary>\s*'
+        r'<span class="fw-semibold">([^<]+)</span>\s*<span[^>]*>(\d+)</span>',
+        affected,
+    )
+    # Business services first, then the rest (largest first, then by label), each collapsed.
+    assert [(name, int(n)) for _cls, name, n in groups] == [
+        ("Business service", 1), ("Application", 1), ("Server", 1), ("Virtual machine", 1),
+    ]  # fmt: skip
+    assert (
+        "includes a failing CI"
+        in affected.split('data-class="server"', 1)[1].split("</details>")[0]
+    )
+    assert "<details open" not in affected
+    assert ["esx-01", "hosts", "erp-app-01", "hosts", "ERP application", "provides", "ERP"] in (
+        paths(page)
+    )
+    assert "-(" not in page  # no ASCII arrows
+    assert f'href="/cmdb/{host.id}/graph"' in page  # on to the graph of a picked CI
+
+
 def test_classes_page_and_admin_forms(signed_in, db):
     client, _ = signed_in("admin", "employee")
     assert "Virtual machine" in body(client.get("/cmdb/classes"))
