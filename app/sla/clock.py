@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
@@ -108,6 +108,27 @@ def parts_from_stored(line: str | Sequence[Any]) -> tuple[Part, ...]:
         else:
             parts.append(str(p))
     return tuple(parts)
+
+
+def wall_clock(at: datetime, zone: tzinfo) -> str:
+    """``at`` on the wall clock of ``zone``, as ``YYYY-MM-DD HH:MM`` (no zone: the command
+    line's and the logs' text; pages format the parts for their reader)."""
+    return at.astimezone(zone).isoformat(" ", "minutes")[:16]
+
+
+def plain_text(parts: Sequence[Part], zone: tzinfo) -> str:
+    """A line's parts as text on the wall clock of ``zone``; a span leaves the end's date out
+    on the same day (``2026-03-02 09:00–11:30``)."""
+    text = ""
+    for p in parts:
+        if isinstance(p, datetime):
+            text += wall_clock(p, zone)
+        elif isinstance(p, tuple):
+            first, last = wall_clock(p[0], zone), wall_clock(p[1], zone)
+            text += f"{first}–{last[11:] if last[:10] == first[:10] else last}"
+        else:
+            text += p
+    return text
 
 
 @dataclass(frozen=True)
@@ -246,19 +267,10 @@ class _Replay:
 
     def when(self, at: datetime) -> str:
         """``at`` on the calendar's wall clock, as ``YYYY-MM-DD HH:MM``."""
-        return at.astimezone(self.cal.tz).isoformat(" ", "minutes")[:16]
-
-    def span(self, start: datetime, end: datetime) -> str:
-        """``start–end`` on the calendar's wall clock, the end's date left out on the same day."""
-        first, last = self.when(start), self.when(end)
-        return f"{first}–{last[11:] if last[:10] == first[:10] else last}"
+        return wall_clock(at, self.cal.tz)
 
     def note(self, at: datetime, kind: str, *parts: Part) -> None:
-        text = ""
-        for p in parts:
-            text += self.when(p) if isinstance(p, datetime) else p if isinstance(p, str) else ""
-            text += self.span(*p) if isinstance(p, tuple) else ""
-        self.notes.append(Note(at, kind, text, parts))
+        self.notes.append(Note(at, kind, plain_text(parts, self.cal.tz), parts))
 
     def record(self, threshold: float, at: datetime) -> None:
         self.crossed[threshold] = at
