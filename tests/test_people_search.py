@@ -97,6 +97,7 @@ def test_forms_naming_people_offer_the_picker(people, signed_in, db):
         f"/admin/groups/{group.id}": ["usernames", "manager"],
         "/admin/users/new": ["manager"],
         f"/admin/users/{people['ann'].id}": ["manager"],
+        "/cmdb/new?class=laptop": ["owner", "assigned_user"],
     }
     for url, fields in pages.items():
         html = client.get(url).get_data(as_text=True)

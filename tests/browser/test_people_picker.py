@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from tests.browser.conftest import RESULTS
 from tests.browser.test_shell import sign_in, unexpected
 
 pytestmark = pytest.mark.browser
@@ -19,6 +20,8 @@ def test_agent_picks_the_caller_by_name(page):
     choice = page.locator("#caller-suggestions [data-pick]", has_text="Claire Delacroix")
     choice.wait_for()
     assert page.locator("#caller-suggestions").get_by_text("@").count() > 0  # staff see e-mail
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / "people_picker_suggestions.png"))
     choice.click()
     assert caller.input_value() == "c.delacroix"
     assert page.locator("#caller-suggestions [data-pick]").count() == 0
