@@ -254,6 +254,19 @@ def test_graph_page_draws_the_neighbourhood_as_svg_and_clamps_depth(signed_in, s
     assert client.get(f"/cmdb/{host.id}/graph?depth=abc").status_code == 200
 
 
+def test_graph_page_lists_its_cis_by_class_the_centres_open(signed_in, small_estate):
+    client, _ = signed_in("agent", "employee")
+    host = small_estate["host"]
+    page = body(client.get(f"/cmdb/{host.id}/graph?depth=3"))
+    listed = page.split('id="in-view-title"', 1)[1]
+    groups = re.findall(r'<details class="dg-class-group" data-class="(\w+)"( open)?>', listed)
+    assert groups == [
+        ("application", ""), ("business_service", ""), ("server", " open"),
+        ("virtual_machine", ""),
+    ]  # fmt: skip
+    assert ">erp-app-01</a> · 1 hop · <strong>down</strong>" in listed
+
+
 def test_what_if_shows_the_combined_impact_and_refuses_bad_picks(signed_in, small_estate):
     client, _ = signed_in("agent", "employee")
     vm, host = small_estate["vm"], small_estate["host"]
