@@ -101,6 +101,7 @@ def _configure_sqlite(engine: Engine) -> None:
 def _register_blueprints(app: Flask) -> None:
     # Each domain's permissions module registers its rules when its views are imported.
     from app.admin.views import bp as admin_bp
+    from app.auth import people_views  # noqa: F401  (the people search on auth's bp)
     from app.auth.views import bp as auth_bp
     from app.cmdb import class_views, graph_views, transfer_views  # noqa: F401  (cmdb's bp)
     from app.cmdb import settings_views as cmdb_settings  # noqa: F401  (and the settings page)

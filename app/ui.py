@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from app import policy
@@ -181,13 +182,48 @@ def viewer_timezone() -> str:
 
 
 def format_datetime(value: datetime | None, style: str = "long") -> str:
-    """A UTC timestamp in the viewer's time zone: ``23 Nov 2026, 14:05`` (or ``short``)."""
+    """A UTC timestamp in the viewer's time zone, in the one format every page uses:
+    ``6 Dec 2026 07:58 CET`` (``short`` leaves the year out: ``6 Dec 07:58 CET``)."""
     local = to_zone(value, viewer_timezone())
     if local is None:
         return "—"
-    if style == "short":
-        return local.strftime("%d %b %H:%M")
-    return local.strftime("%d %b %Y, %H:%M %Z").lstrip("0")
+    text = local.strftime("%d %b %H:%M %Z" if style == "short" else "%d %b %Y %H:%M %Z")
+    return text.lstrip("0")
+
+
+def format_range(start: datetime, end: datetime) -> str:
+    """Two instants in the viewer's zone; the end only as a time when it is the same day:
+    ``6 Dec 2026 07:58–09:30 CET`` or ``6 Dec 2026 17:00 CET – 7 Dec 2026 09:00 CET``."""
+    zone = viewer_timezone()
+    first, last = to_zone(start, zone), to_zone(end, zone)
+    assert first is not None
+    assert last is not None
+    if first.date() == last.date() and first.tzname() == last.tzname():
+        return f"{first.strftime('%d %b %Y %H:%M').lstrip('0')}–{last.strftime('%H:%M %Z')}"
+    return f"{format_datetime(start)} – {format_datetime(end)}"
+
+
+def time_tag(value: datetime | None, style: str = "long") -> Markup:
+    """``<time datetime="…">`` with the machine-readable UTC instant and the viewer's text."""
+    if value is None:
+        return Markup("—")
+    utc = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Markup('<time datetime="{}">{}</time>').format(utc, format_datetime(value, style))
+
+
+def explained(parts: Iterable[Any]) -> Markup:
+    """One line of an explanation built by a pure module (text and instants, see
+    :func:`app.sla.summaries.explanation_line`) with every instant in the viewer's zone."""
+    out = Markup()
+    for part in parts:
+        if isinstance(part, datetime):
+            out += time_tag(part)
+        elif isinstance(part, tuple):
+            utc = part[0].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            out += Markup('<time datetime="{}">{}</time>').format(utc, format_range(*part))
+        else:
+            out += part
+    return out
 
 
 def audit_value(value: Any) -> str:
@@ -239,6 +275,8 @@ def init_templates(app: Flask) -> None:
         deskgraph_version=__version__,
     )
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["time_tag"] = time_tag
+    app.jinja_env.filters["explained"] = explained
     app.jinja_env.filters["audit_value"] = audit_value
 
     @app.context_processor

@@ -41,3 +41,15 @@ def may_manage_group(user: Any, obj: Group | None) -> bool:
     if not user.has_role(Role.SERVICE_OWNER):
         return False
     return obj is None or obj.manager_id == user.id
+
+
+@rule("people.search")
+def may_search_people(user: Any, obj: Any) -> bool:
+    """Staff find anyone by name, username or e-mail for the fields that name people;
+    employees too, for "who is it for?" when ordering (and see less of each person)."""
+    return user.has_role(Role.EMPLOYEE, Role.AGENT, Role.SERVICE_OWNER, Role.ADMIN)
+
+
+def sees_contact_details(user: Any) -> bool:
+    """Whether people search shows this user others' e-mail and department (staff only)."""
+    return user.has_role(Role.AGENT, Role.SERVICE_OWNER, Role.ADMIN)

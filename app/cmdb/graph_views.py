@@ -16,6 +16,7 @@ from app.cmdb import analysis, layout, neighbourhood
 from app.cmdb.cache import current_graph
 from app.cmdb.graph_data import neighbourhood_data
 from app.cmdb.impact import ImpactResult
+from app.cmdb.impact_groups import group_by_class
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.cmdb.views import bp, get_ci
 from app.errors import Invalid
@@ -128,8 +129,13 @@ def what_if() -> ResponseReturnValue:
             result = analysis.what_if(ids)
         except Invalid as error:
             problem, status = error.message, 422
+    groups = []
+    if result is not None:
+        labels = dict(db.session.execute(select(CIClass.name, CIClass.label)).all())
+        groups = group_by_class(result.affected, labels)
     page = render_template(
         "cmdb/what_if.html",
+        groups=groups,
         picked=picked,
         picked_ids=[c.id for c in picked],
         found=found,

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
+from app.auth.people import search_people
 from app.cmdb.filters import descendants
 from app.cmdb.graph import Lifecycle
 from app.cmdb.models import CIClass, ConfigurationItem
@@ -31,20 +32,7 @@ CI_LIST_LIMIT = 50  # a CI class this small is listed whole (no search needed)
 
 def people_matching(text: str, limit: int = PICKER_LIMIT) -> list[User]:
     """Active people whose name, username or email contains every word of ``text``."""
-    words = (text or "").split()[:4]
-    if not words:
-        return []
-    query = select(User).where(User.is_active)
-    for word in words:
-        word = word[:100].lower()
-        query = query.where(
-            or_(
-                func.lower(User.display_name).contains(word, autoescape=True),
-                func.lower(User.username).contains(word, autoescape=True),
-                func.lower(User.email).contains(word, autoescape=True),
-            )
-        )
-    return list(db.session.scalars(query.order_by(User.display_name, User.id).limit(limit)))
+    return search_people(text, limit)
 
 
 def people_by_id(ids: Iterable[Any]) -> list[User]:

@@ -28,9 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from app.sla.calendar import ZERO, BusinessCalendar, ensure_utc
 from app.sla.clock_inputs import (
@@ -62,13 +63,72 @@ class Crossing:
     at: datetime
 
 
+Part = str | datetime | tuple[datetime, datetime]
+"""A piece of an explanation line: text, an instant, or a span ``(start, end)``."""
+
+
 @dataclass(frozen=True)
 class Note:
-    """One line of the clock's explanation, for the ticket's SLA timeline."""
+    """One line of the clock's explanation, for the ticket's SLA timeline.
+
+    ``parts`` keeps the instants as UTC datetimes so that a page shows them in its reader's
+    time zone; ``text`` is the same line on the calendar's wall clock (``YYYY-MM-DD HH:MM``),
+    for the command line and logs.
+    """
 
     at: datetime
     kind: str
     text: str
+    parts: tuple[Part, ...] = ()
+
+
+def stored_parts(parts: Sequence[Part]) -> list[Any]:
+    """A line's parts as JSON: text as is, ``{"at": iso}`` and ``{"from": iso, "until": iso}``."""
+    out: list[Any] = []
+    for p in parts:
+        if isinstance(p, datetime):
+            out.append({"at": p.isoformat()})
+        elif isinstance(p, tuple):
+            out.append({"from": p[0].isoformat(), "until": p[1].isoformat()})
+        else:
+            out.append(p)
+    return out
+
+
+def parts_from_stored(line: str | Sequence[Any]) -> tuple[Part, ...]:
+    """The reverse of :func:`stored_parts`; a line stored as plain text stays one text part."""
+    if isinstance(line, str):
+        return (line,)
+    parts: list[Part] = []
+    for p in line:
+        if isinstance(p, dict) and "at" in p:
+            parts.append(datetime.fromisoformat(p["at"]))
+        elif isinstance(p, dict):
+            parts.append((datetime.fromisoformat(p["from"]), datetime.fromisoformat(p["until"])))
+        else:
+            parts.append(str(p))
+    return tuple(parts)
+
+
+def wall_clock(at: datetime, zone: tzinfo) -> str:
+    """``at`` on the wall clock of ``zone``, as ``YYYY-MM-DD HH:MM`` (no zone: the command
+    line's and the logs' text; pages format the parts for their reader)."""
+    return at.astimezone(zone).isoformat(" ", "minutes")[:16]
+
+
+def plain_text(parts: Sequence[Part], zone: tzinfo) -> str:
+    """A line's parts as text on the wall clock of ``zone``; a span leaves the end's date out
+    on the same day (``2026-03-02 09:00–11:30``)."""
+    text = ""
+    for p in parts:
+        if isinstance(p, datetime):
+            text += wall_clock(p, zone)
+        elif isinstance(p, tuple):
+            first, last = wall_clock(p[0], zone), wall_clock(p[1], zone)
+            text += f"{first}–{last[11:] if last[:10] == first[:10] else last}"
+        else:
+            text += p
+    return text
 
 
 @dataclass(frozen=True)
@@ -104,6 +164,11 @@ class ClockResult:
     def explanation(self) -> list[str]:
         """The notes as plain text lines, in time order."""
         return [note.text for note in self.notes]
+
+    @property
+    def stored_explanation(self) -> list[list[Any]]:
+        """The notes as stored (see :func:`stored_parts`), in time order."""
+        return [stored_parts(note.parts) for note in self.notes]
 
 
 @dataclass(frozen=True)
@@ -202,10 +267,10 @@ class _Replay:
 
     def when(self, at: datetime) -> str:
         """``at`` on the calendar's wall clock, as ``YYYY-MM-DD HH:MM``."""
-        return at.astimezone(self.cal.tz).isoformat(" ", "minutes")[:16]
+        return wall_clock(at, self.cal.tz)
 
-    def note(self, at: datetime, kind: str, text: str) -> None:
-        self.notes.append(Note(at, kind, text))
+    def note(self, at: datetime, kind: str, *parts: Part) -> None:
+        self.notes.append(Note(at, kind, plain_text(parts, self.cal.tz), parts))
 
     def record(self, threshold: float, at: datetime) -> None:
         self.crossed[threshold] = at
@@ -214,7 +279,7 @@ class _Replay:
             if threshold == 1.0
             else ("warning", f"{threshold:.0%} reached")
         )
-        self.note(at, kind, f"{what} at {self.when(at)} ({_fmt(self.target)} target)")
+        self.note(at, kind, f"{what} at ", at, f" ({_fmt(self.target)} target)")
 
     def cross(self, at: datetime) -> None:
         """Record thresholds the elapsed time already reaches at ``at`` (after a target change)."""
@@ -244,17 +309,12 @@ class _Replay:
         if self.pause_from is None:
             return
         reason = (self.pause_reason or "on hold").replace("_", " ")
-        start = self.when(self.pause_from)
+        counted = f" {reason}, {_fmt(self.pause_time)} of business time not counted"
         if at is None:
-            text = f"paused since {start} {reason}, {_fmt(self.pause_time)} of business time "
-            text += "not counted so far"
+            since = self.pause_from
+            self.note(since, "paused", "paused since ", since, counted + " so far")
         else:
-            until = self.when(at)
-            if until[:10] == start[:10]:  # the same day: only the time
-                until = until[11:]
-            text = f"paused {start}–{until} {reason}, {_fmt(self.pause_time)} of business time "
-            text += "not counted"
-        self.note(self.pause_from, "paused", text)
+            self.note(self.pause_from, "paused", "paused ", (self.pause_from, at), counted)
         self.pause_from, self.pause_time = None, ZERO
 
 
@@ -282,23 +342,22 @@ def _replay(
         before, snap = snap, snap.apply(event)
         if i == first:
             r.target, phase = d.target_for(start.priority), "running"
-            text = f"started {r.when(at)} ({event.kind})"
+            parts: tuple[Part, ...] = ("started ", at, f" ({event.kind})")
             if first != start_index:
                 trigger = events[start_index]
-                text = (
-                    f"start condition met {r.when(trigger.at)} ({trigger.kind}), counted "
-                    f"from {r.when(at)} (retroactive start)"
-                )
-            r.note(at, "started", f"{text}; target {_fmt(r.target)} for priority {start.priority}")
+                parts = ("start condition met ", trigger.at, f" ({trigger.kind}), counted from ")
+                parts += (at, " (retroactive start)")
+            target = f"; target {_fmt(r.target)} for priority {start.priority}"
+            r.note(at, "started", *parts, target)
         elif phase == "waiting":
             continue
         elif (
             i > start_index and phase in ("running", "paused") and snap.priority != before.priority
         ):
             old, r.target = r.target, d.target_for(snap.priority)
-            text = f"priority {before.priority} → {snap.priority} at {r.when(at)}: target "
-            text += f"{_fmt(old)} → {_fmt(r.target)}, {_fmt(r.elapsed)} already elapsed kept"
-            r.note(at, "priority", text)
+            change = f": target {_fmt(old)} → {_fmt(r.target)}, {_fmt(r.elapsed)} already "
+            change += "elapsed kept"
+            r.note(at, "priority", f"priority {before.priority} → {snap.priority} at ", at, change)
             r.cross(at)
         if phase == "cancelled" or (
             phase == "stopped" and not any_matches(d.reopen, event.kind, snap)
@@ -307,13 +366,13 @@ def _replay(
         if phase == "stopped":
             since_stop = cal.business_time(r.stopped_at, at)  # type: ignore[arg-type]
             r.target, phase, r.stopped_at = d.target_for(snap.priority), "running", None
-            text = f"reopened {r.when(at)}; {_fmt(since_stop)} of business time since the stop"
-            r.note(at, "reopened", text + " not counted")
+            since = f"; {_fmt(since_stop)} of business time since the stop not counted"
+            r.note(at, "reopened", "reopened ", at, since)
         for conditions, new_phase in ((d.cancel, "cancelled"), (d.stop, "stopped")):
             if any_matches(conditions, event.kind, snap):
                 r.end_pause(at)
                 phase, r.stopped_at = new_phase, at
-                r.note(at, new_phase, f"{new_phase} at {r.when(at)} ({event.kind})")
+                r.note(at, new_phase, f"{new_phase} at ", at, f" ({event.kind})")
                 break
         else:
             if phase == "paused" and d.resume:
@@ -329,7 +388,7 @@ def _replay(
     if leave_note and phase in ("running", "paused"):
         r.end_pause(end)
         phase, r.stopped_at = "stopped", end
-        r.note(end, "stopped", f"stopped at {r.when(end)}: {leave_note}")
+        r.note(end, "stopped", "stopped at ", end, f": {leave_note}")
     r.end_pause(None)
     remaining = max(r.target - r.elapsed, ZERO)
     breached_at = r.crossed.get(1.0)

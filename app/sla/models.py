@@ -221,7 +221,8 @@ class TaskSla(db.Model):
     warning_level: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     notified_level: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     next_check_at: Mapped[datetime | None]
-    explanation: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Lines of text and instants (app.sla.clock.stored_parts); older rows hold plain strings.
+    explanation: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     computed_as_of: Mapped[datetime]
 
     policy: Mapped[SlaPolicy] = relationship()

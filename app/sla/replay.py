@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.extensions import db
+from app.sla.clock import parts_from_stored, plain_text
 from app.sla.models import SlaPolicy, TaskSla
 from app.sla.services import (
     BATCH,
@@ -24,6 +25,7 @@ from app.sla.services import (
     expected_records,
     load_batch,
 )
+from app.sla.timeline import business_calendar
 from app.tickets.models import Ticket, TicketEvent
 
 
@@ -53,6 +55,12 @@ def _value(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
+def _is_text(explanation: Any) -> bool:
+    """An explanation stored as plain lines, before lines carried their instants: it matches
+    a replay that reads the same on the calendar's wall clock."""
+    return bool(explanation) and all(isinstance(line, str) for line in explanation)
+
+
 def replay(ticket_ids: Iterable[int] | None = None) -> list[Difference]:
     """Every difference between stored records and a replay of the event log (read only)."""
     ids = sorted(set(ticket_ids)) if ticket_ids is not None else tickets_to_replay()
@@ -67,7 +75,9 @@ def replay(ticket_ids: Iterable[int] | None = None) -> list[Difference]:
         for ticket_id in batch:
             if ticket_id not in loaded.facts:
                 continue
-            active = {p.id for p in candidate_policies(loaded, ticket_id)}
+            candidates = candidate_policies(loaded, ticket_id)
+            active = {p.id for p in candidates}
+            zones = {p.id: business_calendar(p.calendar).tz for p in candidates}
             stored = {
                 k: r for k, r in loaded.records.items() if k[0] == ticket_id and k[1] in active
             }
@@ -96,8 +106,11 @@ def replay(ticket_ids: Iterable[int] | None = None) -> list[Difference]:
                 elif values is None:
                     add(key, "record", "present", None)
                 else:
+                    zone = zones[key[1]]
                     for name in COMPARED:
                         old, new = _value(getattr(record, name)), _value(values[name])
+                        if name == "explanation" and _is_text(old):
+                            new = [plain_text(parts_from_stored(line), zone) for line in new]
                         if old != new:
                             add(key, name, old, new)
     return differences

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, abort, render_template, request
@@ -115,10 +115,13 @@ def export_csv(table: str) -> ResponseReturnValue:
     rows = _rows(table, ids, hours)
     out = io.StringIO()
     if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
+        # Instants stay ISO 8601 in UTC for spreadsheets and scripts; the header says so.
+        instants = {k for row in rows for k, v in row.items() if isinstance(v, datetime)}
+        header = {k: f"{k} (UTC)" if k in instants else k for k in rows[0]}
+        writer = csv.writer(out)
+        writer.writerow(header.values())
         for row in rows:
-            writer.writerow({k: _csv_value(v) for k, v in row.items()})
+            writer.writerow(_csv_value(row[k]) for k in header)
     return Response(
         out.getvalue(),
         mimetype="text/csv",
@@ -127,6 +130,8 @@ def export_csv(table: str) -> ResponseReturnValue:
 
 
 def _csv_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):

@@ -241,7 +241,7 @@ def columns(policy: SlaPolicy, result: ClockResult, as_of: datetime) -> dict[str
         "warnings": {str(round(t * 100)): at.isoformat() for t, at in sorted(crossed.items())},
         "warning_level": level,
         "next_check_at": next_check,
-        "explanation": result.explanation,
+        "explanation": result.stored_explanation,
         "computed_as_of": as_of,
     }
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
 from app.sla.calendar import ZERO
+from app.sla.clock import Part, parts_from_stored
 from app.sla.models import SlaPolicy, SlaStage, TaskSla
 from app.sla.timeline import business_calendar
 from app.timeutils import utc_now
@@ -37,7 +38,7 @@ class SlaSummary:
     percentage: float
     at_warning: bool
     breached: bool
-    explanation: tuple[str, ...]
+    explanation: tuple[tuple[Part, ...], ...]  # lines; render each with the explained filter
 
     @property
     def time_left_text(self) -> str:
@@ -80,7 +81,7 @@ def summarize(record: TaskSla, policy: SlaPolicy, now: datetime) -> SlaSummary:
         percentage=percentage,
         at_warning=live and not breached and percentage >= 100 * first_warning,
         breached=breached,
-        explanation=tuple(record.explanation or ()),
+        explanation=tuple(parts_from_stored(line) for line in record.explanation or ()),
     )
 
 

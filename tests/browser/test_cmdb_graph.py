@@ -58,6 +58,14 @@ def test_graph_highlights_a_hosts_impact_and_recentres_on_click(page):
     host_url = page.url
     assert graph.locator("canvas").count() >= 1
     assert page.locator("#graph-fallback").is_hidden()  # the SVG gives way to the canvas
+    # The labels are readable at the first zoom (at least 11 px on the screen).
+    size = page.evaluate(
+        """() => {
+          const cy = document.getElementById("cmdb-graph").cy;
+          return cy.zoom() * parseFloat(cy.nodes()[0].style("font-size"));
+        }"""
+    )
+    assert size >= 11, size
     # esx-rtm-01 is one of two hosts of esx-cluster-rtm (up while one host is): its failure
     # degrades the cluster, whose redundancy holds, and Warehouse management with it.
     assert int(graph.get_attribute("data-affected")) >= 3

@@ -21,6 +21,14 @@ def body(response) -> str:
     return response.get_data(as_text=True)
 
 
+def paths(page: str) -> list[list[str]]:
+    """The failure paths a page draws: CI names and, between them, the relations read."""
+    found = []
+    for ol in re.findall(r'<ol class="dg-path".*?</ol>', page, re.S):
+        found.append(re.findall(r'class="dg-(?:chip|path-relation)"[^>]*>([^<]*)<', ol))
+    return found
+
+
 @pytest.fixture
 def small_estate(db, make_ci, relate):
     vm = make_ci("erp-app-01", "virtual_machine", environment="production")
@@ -127,7 +135,8 @@ def test_ci_page_shows_relations_both_ways_incidents_upstream_and_impact(
     assert '>esx-01</a> <span class="text-body-secondary">(server, 1 hop away)' in page
     assert "ERP</strong>" in page
     assert "40 users" in page
-    assert "erp-app-01 -(hosts)-&gt; ERP application -(provides)-&gt; ERP" in page
+    assert ["erp-app-01", "hosts", "ERP application", "provides", "ERP"] in paths(page)
+    assert "-(" not in page
 
 
 def test_admin_creates_edits_relates_retires_and_deletes(signed_in, db, small_estate, ci_class):
@@ -269,6 +278,19 @@ def test_graph_page_draws_the_neighbourhood_as_svg_and_clamps_depth(signed_in, s
     assert client.get(f"/cmdb/{host.id}/graph?depth=abc").status_code == 200
 
 
+def test_graph_page_lists_its_cis_by_class_the_centres_open(signed_in, small_estate):
+    client, _ = signed_in("agent", "employee")
+    host = small_estate["host"]
+    page = body(client.get(f"/cmdb/{host.id}/graph?depth=3"))
+    listed = page.split('id="in-view-title"', 1)[1]
+    groups = re.findall(r'<details class="dg-class-group" data-class="(\w+)"( open)?>', listed)
+    assert groups == [
+        ("application", ""), ("business_service", ""), ("server", " open"),
+        ("virtual_machine", ""),
+    ]  # fmt: skip
+    assert ">erp-app-01</a> · 1 hop · <strong>down</strong>" in listed
+
+
 def test_what_if_shows_the_combined_impact_and_refuses_bad_picks(signed_in, small_estate):
     client, _ = signed_in("agent", "employee")
     vm, host = small_estate["vm"], small_estate["host"]
@@ -280,6 +302,32 @@ def test_what_if_shows_the_combined_impact_and_refuses_bad_picks(signed_in, smal
     assert client.get("/cmdb/what-if?ci=999999").status_code == 422
     many = "&".join(f"ci={i}" for i in range(1, 60))
     assert "at most 50" in body(client.get(f"/cmdb/what-if?{many}"))
+
+
+def test_what_if_groups_the_affected_cis_by_class_services_first(signed_in, small_estate):
+    client, _ = signed_in("agent", "employee")
+    host = small_estate["host"]
+    page = body(client.get(f"/cmdb/what-if?ci={host.id}"))
+    affected = page.split('id="affected-title"', 1)[1]
+    groups = re.findall(
+        r'<details class="dg-class-group" data-class="(\w+)">\s*<summary>\s*'
+        r'<span class="fw-semibold">([^<]+)</span>\s*<span[^>]*>(\d+)</span>',
+        affected,
+    )
+    # Business services first, then the rest (largest first, then by label), each collapsed.
+    assert [(name, int(n)) for _cls, name, n in groups] == [
+        ("Business service", 1), ("Application", 1), ("Server", 1), ("Virtual machine", 1),
+    ]  # fmt: skip
+    assert (
+        "includes a failing CI"
+        in affected.split('data-class="server"', 1)[1].split("</details>")[0]
+    )
+    assert "<details open" not in affected
+    assert ["esx-01", "hosts", "erp-app-01", "hosts", "ERP application", "provides", "ERP"] in (
+        paths(page)
+    )
+    assert "-(" not in page  # no ASCII arrows
+    assert f'href="/cmdb/{host.id}/graph"' in page  # on to the graph of a picked CI
 
 
 def test_classes_page_and_admin_forms(signed_in, db):
@@ -360,4 +408,4 @@ def test_impact_panel_lists_the_nearest_services_and_counts_the_rest(
     assert len(shown) == 25
     assert shown[0] == "Service 00"
     assert "The 25 nearest of 30 services are shown; 5 more are affected." in page
-    assert "san-01 -(used by)-&gt; Service 00" in page
+    assert paths(page)[0] == ["san-01", "used by", "Service 00"]

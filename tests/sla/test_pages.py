@@ -146,7 +146,7 @@ def test_ticket_partial_and_queue_badge(app, db, queue, make_incident, make_user
         html = render_template("sla/_ticket_sla.html", slas=summaries[incident.id])
         assert "Service Desk resolution" in html
         assert "30 min of business time left" in html
-        assert "started 2026-03-02 09:00" in html
+        assert 'started <time datetime="2026-03-02T09:00:00Z">2 Mar 2026 09:00 UTC</time>' in html
         badge = app.jinja_env.from_string(
             '{% from "sla/_macros.html" import sla_badge %}{{ sla_badge(s) }}'
         ).render(s=summary)
@@ -159,3 +159,25 @@ def test_ticket_partial_and_queue_badge(app, db, queue, make_incident, make_user
     late = sla_summaries([incident.id], now=at("2026-03-02 14:00"))[incident.id][0]
     assert (late.stage, late.breached, late.time_left_text) == ("breached", True, "0 min")
     assert db.session.scalar(select(func.count()).select_from(TaskSla)) == 1
+
+
+def test_sla_explanation_times_are_in_the_readers_zone(
+    client, db, queue, make_user, make_incident, policy, calendar_row
+):
+    """The explanation carries instants; a reader in Stockholm sees them in CET or CEST with
+    the zone, the same format as every other time on the page, and never the calendar's UTC."""
+    owner = make_user("stockholm_owner", roles=["service_owner"], timezone="Europe/Stockholm")
+    desk = queue("Service Desk", manager_id=owner.id)
+    policy(desk, calendar=calendar_row(zone="UTC"), targets={5: 60})
+    winter = make_incident(assignment_group=desk, now=at("2026-03-02 09:00"))
+    summer = make_incident(assignment_group=desk, now=at("2026-06-02 09:00"))
+    client.login(owner.username)
+    html = client.get(f"/sla/tickets/{winter.number}").get_data(as_text=True)
+    explanation = html.split('class="small mb-0 ps-3 dg-sla-explanation"', 1)[1]
+    explanation = explanation.split("</ol>", 1)[0]
+    assert 'started <time datetime="2026-03-02T09:00:00Z">2 Mar 2026 10:00 CET</time>' in (
+        explanation
+    )
+    assert "2026-03-02" not in explanation.replace('datetime="2026-03-02', "")
+    html = client.get(f"/sla/tickets/{summer.number}").get_data(as_text=True)
+    assert 'started <time datetime="2026-06-02T09:00:00Z">2 Jun 2026 11:00 CEST</time>' in html

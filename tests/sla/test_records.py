@@ -3,11 +3,15 @@ reports a tampered or stale record; ``flask sla replay`` exits non-zero on a dif
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from flask import render_template
 from sqlalchemy import select, update
 
 from app.incidents import services
 from app.incidents.workflow import HoldReason, State, Transition
 from app.sla import replay as replay_module
+from app.sla.clock import parts_from_stored, plain_text
 from app.sla.models import TaskSla
 from app.sla.services import refresh_ticket_slas, sla_summaries
 from tests.sla.conftest import at
@@ -157,3 +161,30 @@ def test_replay_reports_records_older_than_the_event_log(db, queue, make_inciden
     db.session.commit()
     assert replay_module.replay([incident.id]) == []
     assert _records(db, incident.id)[0].stage == "cancelled"
+
+
+def test_explanations_stored_as_text_before_instants_still_replay_and_show(
+    app, db, queue, make_user, make_incident, policy
+):
+    """Records written before explanations carried instants hold plain lines on the
+    calendar's wall clock: replay accepts them when they read the same, pages show them."""
+    incident, _agent = _work(db, queue, make_user, make_incident, policy)
+    record = db.session.scalars(
+        select(TaskSla).where(TaskSla.ticket_id == incident.id).order_by(TaskSla.id)
+    ).first()
+    assert any(isinstance(p, dict) for line in record.explanation for p in line)
+    zone = ZoneInfo(record.policy.calendar.zone)
+    texts = [plain_text(parts_from_stored(line), zone) for line in record.explanation]
+    assert texts[0].startswith("started 2026-")
+    record.explanation = texts
+    db.session.commit()
+    assert replay_module.replay([incident.id]) == []
+    record.explanation = [*texts[:-1], texts[-1] + " (edited)"]
+    db.session.commit()
+    (difference,) = replay_module.replay([incident.id])
+    assert difference.field == "explanation"
+    assert difference.replayed == texts
+    with app.test_request_context():
+        slas = sla_summaries([incident.id])[incident.id]
+        html = render_template("sla/_ticket_sla.html", slas=slas)
+    assert texts[0] in html

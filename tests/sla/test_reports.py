@@ -121,6 +121,9 @@ def test_owner_sees_only_their_queues_and_exports_csv(dataset, client):
     assert "Queue A,resolution,10,3000,5400" in times
     breaches = client.get("/sla/reports/breaches.csv").get_data(as_text=True)
     assert breaches.count(",Queue A,") == 3
+    header, first = list(csv.reader(io.StringIO(breaches)))[:2]
+    assert "breached_at (UTC)" in header  # the file keeps UTC and says so
+    assert first[header.index("breached_at (UTC)")].endswith("+00:00")
     assert "Queue B" not in breaches
     assert client.get("/sla/reports/nothing.csv").status_code == 404
     # The queue filter cannot widen the view to someone else's queue.

@@ -24,6 +24,7 @@ PURE_MODULES = [
     "app.sla.clock_inputs",
     "app.cmdb.graph",
     "app.cmdb.impact",
+    "app.cmdb.impact_groups",
     "app.cmdb.compact",
     "app.cmdb.compact_build",
     "app.cmdb.compact_impact",

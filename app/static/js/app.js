@@ -28,3 +28,52 @@ function showWhen() {
 }
 document.addEventListener("change", showWhen);
 showWhen();
+
+// People pickers (_macros/people.html): a suggestion fills in its username; arrow keys move
+// between the input and the suggestions, Escape closes them. Typing a username works without.
+function peopleList(input) {
+  return document.getElementById(input.id + "-suggestions");
+}
+
+document.addEventListener("click", (event) => {
+  const choice = event.target.closest("[data-pick]");
+  const input = choice && document.getElementById(choice.dataset.pickFor);
+  if (!input) {
+    return;
+  }
+  if (input.dataset.peoplePicker === "multiple") {
+    const words = input.value.split(/[\s,]+/).filter(Boolean);
+    if (!/[\s,]$/.test(input.value)) {
+      words.pop(); // the word being typed becomes the choice
+    }
+    words.push(choice.dataset.pick);
+    input.value = words.join(", ") + ", ";
+  } else {
+    input.value = choice.dataset.pick;
+  }
+  peopleList(input).replaceChildren();
+  input.focus();
+});
+
+document.addEventListener("keydown", (event) => {
+  const target = event.target;
+  const input = target.dataset && target.dataset.peoplePicker
+    ? target
+    : document.getElementById((target.dataset && target.dataset.pickFor) || "");
+  if (!input) {
+    return;
+  }
+  const options = [...peopleList(input).querySelectorAll("[data-pick]")];
+  const at = options.indexOf(target);
+  if (event.key === "Escape") {
+    peopleList(input).replaceChildren();
+    input.focus();
+  } else if (event.key === "ArrowDown" && options.length) {
+    options[Math.min(at + 1, options.length - 1)].focus();
+  } else if (event.key === "ArrowUp" && at >= 0) {
+    (at === 0 ? input : options[at - 1]).focus();
+  } else {
+    return;
+  }
+  event.preventDefault();
+});

@@ -31,6 +31,10 @@
   }
 
   const HELD = "#1a7f37";
+  // Below this zoom the labels (13 px on the canvas) read smaller than 11 px: the first view
+  // stays at it, centred on the CI, rather than fitting a large neighbourhood into a blur.
+  // "Fit" still shows every CI at once.
+  const READABLE_ZOOM = 0.85;
   const EDGE = "#b7c2cf";
   const ARROW = "#8a97a8";
 
@@ -41,7 +45,7 @@
         style: {
           shape: "round-rectangle",
           width: 124,
-          height: 40,
+          height: 44,
           "background-color": palette.none.fill,
           "border-color": palette.none.stroke,
           "border-width": 1.3,
@@ -51,7 +55,8 @@
           "text-valign": "center",
           "text-halign": "center",
           "font-family": "system-ui, sans-serif",
-          "font-size": 11,
+          "font-size": 13,
+          "line-height": 1.15,
           color: "#13263a",
         },
       },
@@ -95,7 +100,7 @@
           "curve-style": "bezier",
           label: "data(label)",
           "font-family": "system-ui, sans-serif",
-          "font-size": 9,
+          "font-size": 10,
           color: "#5b6b7d",
           "text-rotation": "autorotate",
           "text-background-color": "#ffffff",
@@ -195,6 +200,10 @@
       autoungrabify: true,
     });
     box.cy = cy; // for people's tools and the browser tests
+    if (cy.zoom() < READABLE_ZOOM) {
+      cy.zoom(READABLE_ZOOM);
+      cy.center(cy.getElementById(data.centre));
+    }
     paintLegend(data.palette);
 
     const centreName = cy.getElementById(data.centre).data("name");

@@ -1,0 +1,44 @@
+"""The people picker in a real browser: an agent finds the caller by part of a name."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import RESULTS
+from tests.browser.test_shell import sign_in, unexpected
+
+pytestmark = pytest.mark.browser
+
+
+def test_agent_picks_the_caller_by_name(page):
+    sign_in(page, "agent")
+    page.goto("/incidents/new")
+    caller = page.get_by_label("Caller (username)")
+    caller.press_sequentially("delacr", delay=40)
+    choice = page.locator("#caller-suggestions [data-pick]", has_text="Claire Delacroix")
+    choice.wait_for()
+    assert page.locator("#caller-suggestions").get_by_text("@").count() > 0  # staff see e-mail
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / "people_picker_suggestions.png"))
+    choice.click()
+    assert caller.input_value() == "c.delacroix"
+    assert page.locator("#caller-suggestions [data-pick]").count() == 0
+    page.get_by_label("Short description").fill("Cannot print to the 3rd floor printer")
+    page.get_by_role("button", name="Open incident").click()
+    page.wait_for_url(re.compile(r"/incidents/INC\d{7}$"))
+    assert page.get_by_text("Claire Delacroix").first.is_visible()
+    assert unexpected(page.console_errors) == []
+
+
+def test_keyboard_chooses_a_suggestion(page):
+    sign_in(page, "admin")
+    page.goto("/admin/groups/new")
+    manager = page.get_by_label("Manager (username)")
+    manager.press_sequentially("okafor", delay=40)
+    page.locator("#manager-suggestions [data-pick]").first.wait_for()
+    manager.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert manager.input_value() == "m.okafor"
+    assert unexpected(page.console_errors) == []
