@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Select, select, union
 
 from app.auth.models import Role
+from app.incidents.models import MajorState
 from app.policy import rule
 from app.tickets.models import Ticket, ticket_watchers
 
@@ -27,8 +28,9 @@ def may_use_agent_console(user: Any, obj: Any) -> bool:
 
 @rule("incidents.use")
 def may_use_incidents(user: Any, obj: Any) -> bool:
-    """Report problems and follow one's incidents: employees and IT staff."""
-    return user.has_role(Role.EMPLOYEE, Role.AGENT)
+    """Report problems and follow one's incidents: employees and IT staff (agents, service
+    owners and administrators, who also open the incidents they decide on)."""
+    return user.has_role(Role.EMPLOYEE, Role.AGENT, Role.SERVICE_OWNER, Role.ADMIN)
 
 
 @rule("incidents.admin")
@@ -39,8 +41,12 @@ def may_configure_incidents(user: Any, obj: Any) -> bool:
 
 @rule("incident.view")
 def may_view(user: Any, incident: Any) -> bool:
-    """Agents see every incident; others see those they reported, opened or watch."""
-    return user.has_role(Role.AGENT) or _is_party(user, incident)
+    """Agents see every incident; those who decide on major incidents see every incident
+    proposed as major (read only, to decide); others see those they reported, opened or
+    watch."""
+    return (
+        user.has_role(Role.AGENT) or may_review_major(user, incident) or _is_party(user, incident)
+    )
 
 
 @rule("incident.work")
@@ -62,8 +68,19 @@ def may_confirm_or_reopen(user: Any, incident: Any) -> bool:
 
 @rule("incident.decide_major")
 def may_decide_major(user: Any, incident: Any) -> bool:
-    """Accepting a major incident is for service owners and administrators."""
+    """Accepting a major incident is for service owners and administrators (without an
+    incident: may this person decide on proposals at all, e.g. see the list of them)."""
     return user.has_role(Role.SERVICE_OWNER, Role.ADMIN)
+
+
+def may_review_major(user: Any, incident: Any) -> bool:
+    """A decider reads an incident once it has been proposed as major (whatever came of the
+    proposal), without being IT staff who work it."""
+    return (
+        incident is not None
+        and incident.major_state != MajorState.NONE
+        and may_decide_major(user, incident)
+    )
 
 
 def own_ticket_ids(user_id: int) -> CompoundSelect:
