@@ -17,7 +17,7 @@ from wtforms import SelectChoice
 from app.auth import groups as group_services
 from app.auth.models import Group
 from app.extensions import db
-from app.incidents import correlation, majors, permissions, services
+from app.incidents import correlation, permissions, review, services
 from app.incidents.forms import (
     AssignForm,
     CommentForm,
@@ -160,8 +160,8 @@ def render_detail(
     incident: Incident, *, status: int = 200, newest_first: bool = True, **forms: Any
 ) -> ResponseReturnValue:
     staff = permissions.may_work(current_user, incident)
-    if not staff and permissions.may_review_major(current_user, incident):
-        return majors.render_review(incident, status=status, **forms)
+    if not staff and permissions.reads_as_reviewer(current_user, incident):
+        return review.render_review(incident, status=status, **forms)
     window = services.reopen_window(current_app.config)
     context: dict[str, Any] = {
         "incident": incident,

@@ -42,10 +42,13 @@ def may_configure_incidents(user: Any, obj: Any) -> bool:
 @rule("incident.view")
 def may_view(user: Any, incident: Any) -> bool:
     """Agents see every incident; those who decide on major incidents see every incident
-    proposed as major (read only, to decide); others see those they reported, opened or
-    watch."""
+    proposed as major, and service owners those on services they own (both read only);
+    others see those they reported, opened or watch."""
     return (
-        user.has_role(Role.AGENT) or may_review_major(user, incident) or _is_party(user, incident)
+        user.has_role(Role.AGENT)
+        or _is_party(user, incident)
+        or may_review_major(user, incident)
+        or owns_affected_service(user, incident)
     )
 
 
@@ -80,6 +83,27 @@ def may_review_major(user: Any, incident: Any) -> bool:
         incident is not None
         and incident.major_state != MajorState.NONE
         and may_decide_major(user, incident)
+    )
+
+
+def owns_affected_service(user: Any, incident: Any) -> bool:
+    """A service owner reads the incidents reported against a business service they own in
+    the CMDB (to follow its health), without working them."""
+    if incident is None or not incident.affected_service:
+        return False
+    if not user.has_role(Role.SERVICE_OWNER):
+        return False
+    from app.cmdb.ownership import owns_service
+
+    return owns_service(user.id, incident.affected_service)
+
+
+def reads_as_reviewer(user: Any, incident: Any) -> bool:
+    """Is the read-only review page this person's incident page? For a decider once the
+    incident was proposed as major, and for the owner of its service unless they reported,
+    opened or watch it themselves (then the caller's page lets them reply and confirm)."""
+    return may_review_major(user, incident) or (
+        not _is_party(user, incident) and owns_affected_service(user, incident)
     )
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from app.auth import groups as group_services
 from app.auth.models import Group, Role, User
 from app.extensions import db
-from app.incidents import stats
+from app.incidents import majors, stats
 from app.policy import can, signed_in
+from app.portal import health
 from app.requests.portal_queries import portal_counts
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -42,5 +43,13 @@ def home() -> ResponseReturnValue:
         queue_counts=stats.queue_counts([g.id for g in my_queues + owned]),
         personal=stats.personal_counts(current_user),
         admin_counts=admin_counts,
+        proposals=(
+            majors.open_proposal_count() if can(current_user, "incident.decide_major") else None
+        ),
+        services=(
+            health.owner_health(current_user.id)
+            if current_user.has_role(Role.SERVICE_OWNER)
+            else None
+        ),
         requests=portal_counts(current_user) if can(current_user, "requests.order") else None,
     )

@@ -1,0 +1,98 @@
+"""Role homes: a service owner sees the health of the services they own and the major-incident
+proposals waiting for them."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.timeutils import utc_now
+
+ALWAYS_OPEN = [[["00:00", "24:00"]]] * 7
+
+
+@pytest.fixture
+def owner_desk(db, make_user, queue, policy, calendar_row, make_incident, business_service):
+    """The owner of ERP and CRM; ERP has a breached, an at-risk, a calm and a proposed major
+    incident (on a queue with a one-hour resolution target around the clock); CRM has none;
+    Printing belongs to someone else."""
+    from app.incidents import services
+
+    owner = make_user("svc_owner", roles=["service_owner", "employee"])
+    someone = make_user(roles=["service_owner"])
+    agent = make_user(roles=["agent"])
+    apps = queue("Applications")
+    policy(apps, calendar_row(week=ALWAYS_OPEN), targets={p: 60 for p in range(1, 6)})
+    erp = business_service("ERP", owner)
+    business_service("CRM", owner)
+    business_service("Printing", someone)
+    now = utc_now()
+    made = {}
+    for key, minutes_ago in (("breached", 300), ("at_risk", 45), ("calm", 1), ("major", 2)):
+        made[key] = make_incident(
+            short_description=f"ERP {key}",
+            affected_service="ERP",
+            assignment_group=apps,
+            now=now - timedelta(minutes=minutes_ago),
+        )
+    services.propose_major(made["major"], actor=agent, reason="Nobody can invoice.")
+    made["printing"] = make_incident(short_description="Printer jam", affected_service="Printing")
+    db.session.commit()
+    return {"owner": owner, "erp": erp, **made}
+
+
+def _row(html: str, name: str) -> list[str]:
+    row = re.search(rf">{name}</a></td>(.*?)</tr>", html, re.S)
+    assert row, f"no row for {name}"
+    return re.findall(r'<td class="text-end">(\d+)</td>', row.group(1))
+
+
+def test_a_service_owner_sees_the_health_of_their_services(client, owner_desk):
+    client.login(owner_desk["owner"].username)
+    html = client.get("/").get_data(as_text=True)
+    assert _row(html, "ERP") == ["4", "1", "1", "1"]  # open, major, breached, at risk
+    assert _row(html, "CRM") == ["0", "0", "0", "0"]
+    assert ">Printing</a>" not in html
+    assert f'href="/cmdb/{owner_desk["erp"].id}"' in html
+    attention = html.split("Needs attention", 1)[1]
+    for key in ("breached", "at_risk", "major"):
+        assert f'href="/incidents/{owner_desk[key].number}"' in attention
+    assert owner_desk["calm"].number not in attention
+    # the proposed major incident first, then the breach
+    assert attention.index(owner_desk["major"].number) < attention.index(
+        owner_desk["breached"].number
+    )
+
+
+def test_the_owner_reads_the_incidents_of_their_services_only(client, owner_desk):
+    client.login(owner_desk["owner"].username)
+    page = client.get(f"/incidents/{owner_desk['breached'].number}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "ERP breached" in html
+    assert "Accept as major" not in html  # not proposed: nothing to decide
+    assert client.get(f"/incidents/{owner_desk['printing'].number}").status_code == 404
+
+
+def test_the_owner_is_told_how_many_proposals_wait(client, owner_desk):
+    client.login(owner_desk["owner"].username)
+    html = client.get("/").get_data(as_text=True)
+    tile = re.search(r'href="/incidents/major-proposals" data-count="(\d+)"', html)
+    assert tile is not None
+    assert tile.group(1) == "1"
+    assert "major incident proposal waiting for your decision" in html
+
+
+def test_an_owner_without_services_is_told_so(signed_in):
+    client, _owner = signed_in("service_owner", "employee")
+    html = client.get("/").get_data(as_text=True)
+    assert "You own no business service yet" in html
+
+
+def test_agents_and_employees_see_no_service_health(signed_in, owner_desk):
+    client, _agent = signed_in("agent", "employee")
+    html = client.get("/").get_data(as_text=True)
+    assert "Your services" not in html
+    assert "major-proposals" not in html
