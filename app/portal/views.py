@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from app.auth.models import Group, Role, User
 from app.extensions import db
 from app.incidents import majors, stats
 from app.policy import can, signed_in
-from app.portal import health
+from app.portal import health, setup
 from app.requests.portal_queries import portal_counts
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -27,7 +27,7 @@ def home() -> ResponseReturnValue:
             select(Group).where(Group.manager_id == current_user.id).order_by(Group.name)
         )
     )
-    admin_counts = None
+    admin_counts = steps = None
     if current_user.has_role(Role.ADMIN):
         admin_counts = {
             "people": db.session.scalar(
@@ -35,6 +35,7 @@ def home() -> ResponseReturnValue:
             ),
             "groups": db.session.scalar(select(func.count()).select_from(Group)),
         }
+        steps = setup.first_steps(directory_configured=bool(current_app.config.get("LDAP_URL")))
     return render_template(
         "portal/home.html",
         my_queues=my_queues,
@@ -43,6 +44,8 @@ def home() -> ResponseReturnValue:
         queue_counts=stats.queue_counts([g.id for g in my_queues + owned]),
         personal=stats.personal_counts(current_user),
         admin_counts=admin_counts,
+        steps=steps,
+        setup_complete=steps is None or setup.setup_complete(steps),
         proposals=(
             majors.open_proposal_count() if can(current_user, "incident.decide_major") else None
         ),

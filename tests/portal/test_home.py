@@ -1,5 +1,6 @@
 """Role homes: a service owner sees the health of the services they own and the major-incident
-proposals waiting for them."""
+proposals waiting for them; an administrator of a new desk sees the first steps, ticked as the
+database shows them done."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ import pytest
 from app.timeutils import utc_now
 
 ALWAYS_OPEN = [[["00:00", "24:00"]]] * 7
+
+
+def _steps(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-step="(\w+)" data-done="(yes|no)"', html))
 
 
 @pytest.fixture
@@ -96,3 +101,49 @@ def test_agents_and_employees_see_no_service_health(signed_in, owner_desk):
     html = client.get("/").get_data(as_text=True)
     assert "Your services" not in html
     assert "major-proposals" not in html
+
+
+def test_a_fresh_admin_sees_the_first_steps_not_an_empty_portal(signed_in):
+    client, _admin = signed_in("admin", "employee")
+    html = client.get("/").get_data(as_text=True)
+    assert "Set up your desk" in html
+    assert _steps(html) == {
+        "directory": "no",
+        "roles": "no",
+        "groups": "no",
+        "routing": "no",
+        "calendars": "no",
+        "policies": "no",
+        "catalog": "no",
+    }
+    for link in ("/admin/users", "/admin/groups", "/sla/calendars", "/sla/", "/requests/admin"):
+        assert f'href="{link}"' in html, link
+    assert "groups</p>" not in html  # no "0 groups" tile
+
+
+def test_steps_are_ticked_as_the_admin_does_them(signed_in, make_user, queue, calendar_row):
+    client, _admin = signed_in("admin", "employee")
+    make_user(roles=["agent"])
+    queue("Service Desk")
+    calendar_row()
+    steps = _steps(client.get("/").get_data(as_text=True))
+    assert steps["roles"] == steps["groups"] == steps["calendars"] == "yes"
+    assert steps["policies"] == steps["catalog"] == steps["routing"] == "no"
+
+
+def test_a_deactivated_agent_does_not_tick_the_roles_step(signed_in, make_user, db):
+    client, _admin = signed_in("admin", "employee")
+    agent = make_user(roles=["agent"])
+    agent.is_active = False
+    db.session.commit()
+    assert _steps(client.get("/").get_data(as_text=True))["roles"] == "no"
+
+
+def test_the_checklist_leaves_once_every_required_step_is_done(app, db, make_user):
+    from app.portal import setup
+
+    with app.test_request_context():
+        steps = setup.first_steps(directory_configured=False)
+    assert not setup.setup_complete(steps)
+    done = [s if s.optional else setup.Step(**{**s.__dict__, "done": True}) for s in steps]
+    assert setup.setup_complete(done)  # the directory is optional
