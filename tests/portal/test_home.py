@@ -147,3 +147,11 @@ def test_the_checklist_leaves_once_every_required_step_is_done(app, db, make_use
     assert not setup.setup_complete(steps)
     done = [s if s.optional else setup.Step(**{**s.__dict__, "done": True}) for s in steps]
     assert setup.setup_complete(done)  # the directory is optional
+
+
+def test_an_admin_is_told_of_proposals_without_a_services_section(signed_in):
+    client, _admin = signed_in("admin")
+    html = client.get("/").get_data(as_text=True)
+    assert "Major incidents</h2>" in html
+    assert 'href="/incidents/major-proposals" data-count="0"' in html
+    assert "Your services" not in html
