@@ -111,3 +111,12 @@ def test_a_rejected_proposal_stays_readable_to_the_decider(signed_in, proposed, 
     html = client.get(f"/incidents/{proposed.number}").get_data(as_text=True)
     assert "The proposal was rejected." in html
     assert "Accept as major" not in html
+
+
+def test_a_second_decision_on_the_same_proposal_is_refused_with_a_reason(signed_in, proposed):
+    client, _owner = signed_in("service_owner", "employee")
+    url = f"/incidents/{proposed.number}/major/decision"
+    assert client.post(url, {"decision": "accept"}).status_code == 302
+    again = client.post(url, {"decision": "reject"})
+    assert again.status_code == 422
+    assert "No major incident proposal waits for a decision." in again.get_data(as_text=True)

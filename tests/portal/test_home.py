@@ -155,3 +155,20 @@ def test_an_admin_is_told_of_proposals_without_a_services_section(signed_in):
     assert "Major incidents</h2>" in html
     assert 'href="/incidents/major-proposals" data-count="0"' in html
     assert "Your services" not in html
+
+
+@pytest.mark.parametrize("incidents", [2, 8])
+def test_the_owner_home_issues_a_bounded_number_of_queries(
+    client, make_user, make_incident, business_service, incidents
+):
+    from tests.conftest import count_queries
+
+    owner = make_user(roles=["service_owner", "employee"])
+    for n in range(4):
+        business_service(f"Service {n}", owner)
+    for n in range(incidents):
+        make_incident(short_description=f"Broken {n}", affected_service=f"Service {n % 4}")
+    client.login(owner.username)
+    with count_queries() as home:
+        assert client.get("/").status_code == 200
+    assert len(home) <= 14, home  # the same for 2 or 8 incidents: no query per row
