@@ -42,16 +42,20 @@ class ServiceHealth:
 
 @dataclass
 class Attention:
-    """An open incident on an owned service that needs a look, and why."""
+    """An open incident on an owned service and why it needs a look (no reasons: calm)."""
 
     incident: Incident
     reasons: list[str] = field(default_factory=list)
     sla: SlaSummary | None = None  # the SLA that breached, or the one closest to breaching
 
     @property
-    def rank(self) -> tuple[int, int, int]:
-        worst = 0 if self.incident.major_state != MajorState.NONE else 1
-        return (worst, 0 if "SLA breached" in self.reasons else 1, self.incident.priority)
+    def is_major(self) -> bool:
+        return self.incident.major_state in (MajorState.ACCEPTED, MajorState.PROPOSED)
+
+    @property
+    def rank(self) -> tuple[bool, bool, int]:
+        breached = "SLA breached" in self.reasons
+        return (not self.is_major, not breached, self.incident.priority)
 
 
 @dataclass
@@ -61,28 +65,26 @@ class OwnerHealth:
     attention_total: int
 
 
-def owner_health(user_id: int, *, now: datetime | None = None) -> OwnerHealth:
-    """The health of every business service ``user_id`` owns (a bounded number of queries)."""
-    services = [ServiceHealth(s) for s in owned_services(user_id)]
-    by_name = {h.service.name: h for h in services}
-    if not by_name:
-        return OwnerHealth([], [], 0)
-    incidents = list(
+def _open_incidents(service_names: list[str]) -> list[Incident]:
+    return list(
         db.session.scalars(
-            select(Incident).where(
-                Incident.affected_service.in_(list(by_name)),
+            select(Incident)
+            .where(
+                Incident.affected_service.in_(service_names),
                 Incident.state.in_([s.value for s in OPEN_STATES]),
             )
+            .order_by(Incident.priority, Incident.opened_at)
         )
     )
+
+
+def _assess(incidents: list[Incident], now: datetime | None) -> list[Attention]:
+    """Why each incident needs a look (no reason: it does not), with its telling SLA."""
     slas = sla_summaries([i.id for i in incidents], now=now)
-    attention = []
+    notes = []
     for incident in incidents:
-        health = by_name[incident.affected_service or ""]
-        health.open += 1
         note = Attention(incident)
-        if incident.major_state in (MajorState.ACCEPTED, MajorState.PROPOSED):
-            health.major += 1
+        if note.is_major:
             note.reasons.append(
                 "Major incident" if incident.is_major else "Proposed as major incident"
             )
@@ -90,14 +92,39 @@ def owner_health(user_id: int, *, now: datetime | None = None) -> OwnerHealth:
         breached = [s for s in summaries if s.breached]
         warned = [s for s in summaries if s.at_warning]
         if breached:
-            health.breached += 1
             note.reasons.append("SLA breached")
             note.sla = breached[0]
         elif warned:
-            health.at_risk += 1
             note.reasons.append("SLA at risk")
             note.sla = max(warned, key=lambda s: s.percentage)
-        if note.reasons:
-            attention.append(note)
-    attention.sort(key=lambda a: a.rank)
+        notes.append(note)
+    return notes
+
+
+def owner_health(user_id: int, *, now: datetime | None = None) -> OwnerHealth:
+    """The health of every business service ``user_id`` owns (a bounded number of queries)."""
+    services = [ServiceHealth(s) for s in owned_services(user_id)]
+    by_name = {h.service.name: h for h in services}
+    if not by_name:
+        return OwnerHealth([], [], 0)
+    notes = _assess(_open_incidents(list(by_name)), now)
+    for note in notes:
+        health = by_name[note.incident.affected_service or ""]
+        health.open += 1
+        health.major += note.is_major
+        health.breached += "SLA breached" in note.reasons
+        health.at_risk += "SLA at risk" in note.reasons
+    attention = sorted((n for n in notes if n.reasons), key=lambda a: a.rank)
     return OwnerHealth(services, attention[:ATTENTION_LISTED], len(attention))
+
+
+def service_incidents(
+    user_id: int, ci_id: int, *, now: datetime | None = None
+) -> tuple[ConfigurationItem, list[Attention]] | None:
+    """One owned service and all its open incidents, those needing a look first; None when
+    ``user_id`` owns no such service."""
+    service = next((s for s in owned_services(user_id) if s.id == ci_id), None)
+    if service is None:
+        return None
+    notes = _assess(_open_incidents([service.name]), now)
+    return service, sorted(notes, key=lambda a: (not a.reasons, a.rank))

@@ -1,4 +1,5 @@
-"""The home page: what each person can do here, by role."""
+"""The home page: what each person can do here, by role; and a service owner's page of one
+service they own, with its open incidents."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from sqlalchemy import func, select
 
 from app.auth import groups as group_services
 from app.auth.models import Group, Role, User
+from app.errors import NotFound
 from app.extensions import db
 from app.incidents import majors, stats
-from app.policy import can, signed_in
-from app.portal import health, setup
+from app.incidents.matrix import load_matrix
+from app.policy import can, require, signed_in
+from app.portal import health, permissions, setup  # noqa: F401  (permissions: the rules)
 from app.requests.portal_queries import portal_counts
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -55,4 +58,20 @@ def home() -> ResponseReturnValue:
             else None
         ),
         requests=portal_counts(current_user) if can(current_user, "requests.order") else None,
+    )
+
+
+@bp.get("/services/<int:ci_id>")
+@require("portal.service_health")
+def service(ci_id: int) -> ResponseReturnValue:
+    """Every open incident on one business service the person owns, those needing a look first.
+
+    :raise NotFound: no such service, or someone else owns it.
+    """
+    found = health.service_incidents(current_user.id, ci_id)
+    if found is None:
+        raise NotFound("You own no business service with this id.")
+    service, incidents = found
+    return render_template(
+        "portal/service.html", service=service, incidents=incidents, matrix=load_matrix()
     )

@@ -60,7 +60,7 @@ def test_a_service_owner_sees_the_health_of_their_services(client, owner_desk):
     assert _row(html, "ERP") == ["4", "1", "1", "1"]  # open, major, breached, at risk
     assert _row(html, "CRM") == ["0", "0", "0", "0"]
     assert ">Printing</a>" not in html
-    assert f'href="/cmdb/{owner_desk["erp"].id}"' in html
+    assert f'href="/services/{owner_desk["erp"].id}"' in html
     attention = html.split("Needs attention", 1)[1]
     for key in ("breached", "at_risk", "major"):
         assert f'href="/incidents/{owner_desk[key].number}"' in attention
@@ -172,3 +172,31 @@ def test_the_owner_home_issues_a_bounded_number_of_queries(
     with count_queries() as home:
         assert client.get("/").status_code == 200
     assert len(home) <= 14, home  # the same for 2 or 8 incidents: no query per row
+
+
+def test_the_owner_opens_a_service_and_sees_all_its_open_incidents(client, owner_desk):
+    client.login(owner_desk["owner"].username)
+    html = client.get(f"/services/{owner_desk['erp'].id}").get_data(as_text=True)
+    numbers = re.findall(r'href="/incidents/(INC\d+)"', html)
+    expected = [owner_desk[k].number for k in ("major", "breached", "at_risk", "calm")]
+    assert numbers == expected  # those needing a look first, the calm one last
+    assert "SLA breached" in html
+    assert owner_desk["printing"].number not in html
+
+
+def test_a_service_someone_else_owns_is_not_found(client, owner_desk, business_service, db):
+    from sqlalchemy import select
+
+    from app.cmdb.models import ConfigurationItem
+
+    printing = db.session.scalar(
+        select(ConfigurationItem).where(ConfigurationItem.name == "Printing")
+    )
+    client.login(owner_desk["owner"].username)
+    assert client.get(f"/services/{printing.id}").status_code == 404
+    assert client.get("/services/999999").status_code == 404
+
+
+def test_only_service_owners_open_a_service_page(signed_in, owner_desk):
+    client, _agent = signed_in("agent", "admin", "employee")
+    assert client.get(f"/services/{owner_desk['erp'].id}").status_code == 403
