@@ -91,6 +91,12 @@ NAVIGATION = (
         "Service owner",
         (
             NavItem(
+                "Major incident proposals",
+                "incidents.major_proposals",
+                "exclamation-octagon",
+                "incident.decide_major",
+            ),
+            NavItem(
                 "SLA & reports",
                 "sla.index",
                 "speedometer2",

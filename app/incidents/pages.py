@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 from app.auth import groups as group_services
 from app.auth.models import Group
 from app.extensions import db
-from app.incidents import correlation, permissions, services
+from app.incidents import correlation, permissions, review, services
 from app.incidents.forms import (
     CommentForm,
     ConfirmForm,
@@ -211,6 +211,8 @@ def render_detail(
     incident: Incident, *, status: int = 200, newest_first: bool = True, **forms: Any
 ) -> ResponseReturnValue:
     staff = permissions.may_work(current_user, incident)
+    if not staff and permissions.reads_as_reviewer(current_user, incident):
+        return review.render_review(incident, status=status, **forms)
     window = services.reopen_window(current_app.config)
     context: dict[str, Any] = {
         "incident": incident,

@@ -34,6 +34,7 @@ from app.tickets.models import Channel, EntryKind, TicketKind
 from app.timeutils import utc_now
 
 MAX_TEXT = 20_000
+PROPOSED_PREFIX = "Proposed as a major incident: "  # the proposal's journal text, then the reason
 EDITABLE = ("short_description", "description", "category", "subcategory", "affected_service")
 
 
@@ -606,7 +607,7 @@ def propose_major(incident: Incident, *, actor: User, reason: str) -> None:
     reason = _clean_text("reason", reason, required=True, limit=2000) or ""
     if incident.major_state in (MajorState.PROPOSED, MajorState.ACCEPTED):
         raise Invalid({"reason": "This incident is already proposed or accepted as major."})
-    _set_major(incident, MajorState.PROPOSED, actor, f"Proposed as a major incident: {reason}")
+    _set_major(incident, MajorState.PROPOSED, actor, f"{PROPOSED_PREFIX}{reason}")
 
 
 def decide_major(incident: Incident, *, accept: bool, actor: User, note: str = "") -> None:

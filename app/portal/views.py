@@ -1,17 +1,21 @@
-"""The home page: what each person can do here, by role."""
+"""The home page: what each person can do here, by role; and a service owner's page of one
+service they own, with its open incidents."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.auth import groups as group_services
 from app.auth.models import Group, Role, User
+from app.errors import NotFound
 from app.extensions import db
-from app.incidents import stats
-from app.policy import can, signed_in
+from app.incidents import majors, stats
+from app.incidents.matrix import load_matrix
+from app.policy import can, require, signed_in
+from app.portal import health, permissions, setup  # noqa: F401  (permissions: the rules)
 from app.requests.portal_queries import portal_counts
 
 bp = Blueprint("portal", __name__, template_folder="templates")
@@ -26,7 +30,7 @@ def home() -> ResponseReturnValue:
             select(Group).where(Group.manager_id == current_user.id).order_by(Group.name)
         )
     )
-    admin_counts = None
+    admin_counts = steps = None
     if current_user.has_role(Role.ADMIN):
         admin_counts = {
             "people": db.session.scalar(
@@ -34,6 +38,7 @@ def home() -> ResponseReturnValue:
             ),
             "groups": db.session.scalar(select(func.count()).select_from(Group)),
         }
+        steps = setup.first_steps(directory_configured=bool(current_app.config.get("LDAP_URL")))
     return render_template(
         "portal/home.html",
         my_queues=my_queues,
@@ -42,5 +47,31 @@ def home() -> ResponseReturnValue:
         queue_counts=stats.queue_counts([g.id for g in my_queues + owned]),
         personal=stats.personal_counts(current_user),
         admin_counts=admin_counts,
+        steps=steps,
+        setup_complete=steps is None or setup.setup_complete(steps),
+        proposals=(
+            majors.open_proposal_count() if can(current_user, "incident.decide_major") else None
+        ),
+        services=(
+            health.owner_health(current_user.id)
+            if current_user.has_role(Role.SERVICE_OWNER)
+            else None
+        ),
         requests=portal_counts(current_user) if can(current_user, "requests.order") else None,
+    )
+
+
+@bp.get("/services/<int:ci_id>")
+@require("portal.service_health")
+def service(ci_id: int) -> ResponseReturnValue:
+    """Every open incident on one business service the person owns, those needing a look first.
+
+    :raise NotFound: no such service, or someone else owns it.
+    """
+    found = health.service_incidents(current_user.id, ci_id)
+    if found is None:
+        raise NotFound("You own no business service with this id.")
+    service, incidents = found
+    return render_template(
+        "portal/service.html", service=service, incidents=incidents, matrix=load_matrix()
     )

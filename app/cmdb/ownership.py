@@ -1,0 +1,36 @@
+"""Business services and their owners: the CMDB's ``owner`` of a ``business_service`` CI owns
+that service. Role homes read the services a person owns, and the incidents domain lets an
+owner read the incidents reported against them."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from app.cmdb.graph import BUSINESS_SERVICE
+from app.cmdb.models import CIClass, ConfigurationItem, Lifecycle
+from app.extensions import db
+
+
+def _owned(user_id: int) -> Select:
+    return (
+        select(ConfigurationItem)
+        .join(CIClass, CIClass.id == ConfigurationItem.class_id)
+        .where(
+            CIClass.name == BUSINESS_SERVICE,
+            ConfigurationItem.owner_id == user_id,
+            ConfigurationItem.status != Lifecycle.RETIRED,
+        )
+    )
+
+
+def owned_services(user_id: int) -> list[ConfigurationItem]:
+    """The business services a person owns (retired ones left out), by name."""
+    return list(db.session.scalars(_owned(user_id).order_by(ConfigurationItem.name)))
+
+
+def owns_service(user_id: int, name: str | None) -> bool:
+    """Does this person own the business service called ``name``?"""
+    if not name:
+        return False
+    query = _owned(user_id).where(ConfigurationItem.name == name).limit(1)
+    return db.session.scalar(query.with_only_columns(ConfigurationItem.id)) is not None
