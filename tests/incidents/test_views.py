@@ -366,6 +366,17 @@ def test_agents_add_watchers_who_then_follow_the_incident(signed_in, make_user, 
     assert colleague not in db.session.get(Incident, incident.id).watchers
 
 
+def test_the_watcher_field_suggests_people_by_name(signed_in, make_user, make_incident):
+    client, _agent = signed_in("agent", "employee")
+    make_user("colleague", display_name="Ingrid Colleague")
+    incident = make_incident()
+    page = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
+    assert 'data-people-picker="one"' in page
+    assert "/people/search?" in page
+    suggestions = client.get("/people/search?q=ingrid&target=username&for=username")
+    assert "colleague" in suggestions.get_data(as_text=True)
+
+
 def test_related_incidents_share_a_configuration_item(signed_in, make_incident):
     client, _agent = signed_in("agent", "employee")
     first = make_incident(ci_names=["erp-db-01"], short_description="ERP slow")
