@@ -9,7 +9,14 @@ stages, automation, replies), ``status`` (the requester's words).
 
 from __future__ import annotations
 
-from app.requests.approvals import decide, may_decide, remind_pending, waiting_for
+from app.requests.approvals import (
+    acts_for,
+    decide,
+    may_decide,
+    party_reason,
+    remind_pending,
+    waiting_for,
+)
 from app.requests.catalog import (
     categories,
     create_item,
@@ -33,6 +40,7 @@ from app.requests.status import ItemView, answers_of, item_status, my_requests, 
 __all__ = [
     "ItemView",
     "OrderLine",
+    "acts_for",
     "active_delegate",
     "add_delegation",
     "answers_of",
@@ -54,6 +62,7 @@ __all__ = [
     "my_requests",
     "order",
     "orderable_items",
+    "party_reason",
     "remind_pending",
     "request_view",
     "save_category",
