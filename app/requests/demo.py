@@ -7,7 +7,9 @@ waiting, a rejection with its reason, a directory change that fell back to a per
 the demo has no directory to write to, a delivered upgrade).
 
 The catalog lives here rather than in ``demo/`` because its groups and people are looked up by
-name and its checks are the catalog services' own.
+name and its checks are the catalog services' own. As in a real desk, the everyday requests
+(software, VPN, group memberships, laptops) are delivered by the Service Desk, where the demo
+agent works; new accounts and shared mailboxes need the specialist groups.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ ITEMS: list[dict[str, Any]] = [
         "name": "Access to a directory group",
         "category": "Accounts and access",
         "short_description": "Join a directory group (shares, wiki, tools); done automatically.",
-        "group": "Identity & Access",
+        "group": "Service Desk",
         "delivery_days": 1,
         "approval_policy": [{"kind": "manager"}],
         "automation": "directory_group",
@@ -83,7 +85,7 @@ ITEMS: list[dict[str, Any]] = [
         "name": "VPN access",
         "category": "Accounts and access",
         "short_description": "Remote access to the company network.",
-        "group": "Network",
+        "group": "Service Desk",
         "delivery_days": 1,
         "approval_policy": [{"kind": "manager"}],
         "task_template": [{"stage": 1, "name": "Enable the VPN profile"}],
@@ -120,7 +122,7 @@ ITEMS: list[dict[str, Any]] = [
         "name": "Software installation",
         "category": "Software",
         "short_description": "Install approved software on your computer.",
-        "group": "Applications",
+        "group": "Service Desk",
         "delivery_days": 2,
         "approval_policy": [{"kind": "manager"}],
         "task_template": [{"stage": 1, "name": "Install the software"}],
@@ -139,7 +141,7 @@ ITEMS: list[dict[str, Any]] = [
         "name": "Software upgrade",
         "category": "Software",
         "short_description": "Move installed software to a newer version.",
-        "group": "Applications",
+        "group": "Service Desk",
         "delivery_days": 2,
         "task_template": [{"stage": 1, "name": "Upgrade the software"}],
         "variables": [
