@@ -35,6 +35,9 @@ CATEGORIES = [
 # change falls back to a person (the point of the demo's "access" request).
 ACCESS_GROUPS = ("Finance share", "Wiki editors")
 SOFTWARE = ("7-Zip", "Visual Studio Code", "Zoom Workplace", "Adobe Acrobat Reader")
+# The software items offer only what installs on an employee's computer (the CMDB's software
+# attribute ``installs_on``, from demo/cmdb.json), never datacentre licences.
+END_USER = {"installs_on": "Workstations"}
 
 ITEMS: list[dict[str, Any]] = [
     {
@@ -133,6 +136,9 @@ ITEMS: list[dict[str, Any]] = [
                 "type": "ci",
                 "required": True,
                 "ci_class": "software",
+                "ci_attribute": "installs_on",
+                "ci_value": END_USER["installs_on"],
+                "help": "The software approved for our workstations and laptops.",
             },
             {"name": "reason", "label": "What you need it for", "type": "long_text"},
         ],
@@ -151,6 +157,9 @@ ITEMS: list[dict[str, Any]] = [
                 "type": "ci",
                 "required": True,
                 "ci_class": "software",
+                "ci_attribute": "installs_on",
+                "ci_value": END_USER["installs_on"],
+                "help": "The software approved for our workstations and laptops.",
             },
             {"name": "version", "label": "Version wanted", "type": "text", "max_length": 40},
         ],
@@ -213,7 +222,9 @@ def _software_cis() -> None:
     have = set(db.session.scalars(select(ConfigurationItem.name)))
     for name in SOFTWARE:
         if name not in have:
-            cmdb.create_ci(actor=None, ci_class=software, name=name)
+            cmdb.create_ci(
+                actor=None, ci_class=software, name=name, attribute_values=dict(END_USER)
+            )
 
 
 def load_catalog() -> RequestsDemoReport:

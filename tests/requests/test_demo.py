@@ -114,3 +114,27 @@ def test_every_readme_persona_finishes_the_everyday_orders(db):
         assert services.item_status(item) == "Delivered", name
     mine = {i.catalog_item.name for r in services.my_requests(emma) for i in r.items}
     assert mine == set(EVERYDAY)
+
+
+def test_the_demo_software_items_offer_workstation_software_only(client, db):
+    from app.demo import read_organisation as organisation
+
+    _load_demo(db)
+    client.login("employee", organisation()["demo_password"])
+    items = {i.name: i for i in db.session.scalars(select(CatalogItem))}
+    for name in ("Software installation", "Software upgrade"):
+        url = f"/requests/cis?form={items[name].form.id}&variable=software"
+        offered = client.get(f"{url}&q=").get_data(as_text=True)
+        assert "Visual Studio Code" in offered
+        assert "Microsoft 365 Apps" in offered
+        assert "Adobe Acrobat Pro" in offered
+        for datacentre in ("vSphere", "Windows Server 2022 Datacenter", "SQL Server"):
+            assert datacentre not in offered, (name, datacentre)
+            found = client.get(f"{url}&q={datacentre}").get_data(as_text=True)
+            assert f"No match for “{datacentre}”" in found
+        hosts = client.get(f"{url}&q=db").get_data(as_text=True)
+        assert "No match for “db”" in hosts
+    page = client.get(f"/requests/catalog/{items['Software installation'].id}")
+    assert "Visual Studio Code" in page.get_data(as_text=True)
+    assert "vSphere" not in page.get_data(as_text=True)
+    assert "db-" not in client.get("/requests/cis?q=db").get_data(as_text=True)
