@@ -35,7 +35,14 @@ from app.requests.delegation import (
 )
 from app.requests.fulfilment import assign_task, change_task_state, comment
 from app.requests.ordering import OrderLine, cancel_item, cancel_request, check_line, order
-from app.requests.status import ItemView, answers_of, item_status, my_requests, request_view
+from app.requests.status import (
+    ItemView,
+    answers_of,
+    item_status,
+    my_request_counts,
+    my_requests,
+    request_view,
+)
 
 __all__ = [
     "ItemView",
@@ -59,6 +66,7 @@ __all__ = [
     "item_status",
     "may_decide",
     "may_order",
+    "my_request_counts",
     "my_requests",
     "order",
     "orderable_items",
