@@ -182,7 +182,7 @@ def _ci_question(form_id: int | None, name: str) -> Variable:
 
     :raise NotFound: no such version or question, or an item not open to the user.
     """
-    version = db.session.get(FormVersion, form_id) if form_id else None
+    version = db.session.get(FormVersion, form_id) if form_id and 0 < form_id < 2**31 else None
     if version is not None and services.may_order(current_user, version.item):
         for variable in services.form_of(version):
             if variable.name == name and variable.type == VariableType.CI:

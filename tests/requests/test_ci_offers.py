@@ -111,6 +111,8 @@ def test_employees_never_find_hostnames_through_the_picker(
         "/requests/cis?q=db&ci_class=server",
         "/requests/cis?q=db&ci_class=",
         f"/requests/cis?form={hidden.form.id}&variable=software&q=db",
+        f"/requests/cis?form={'9' * 30}&variable=software&q=db",
+        "/requests/cis?form=-1&variable=software&q=db",
     ):
         answer = client.get(url)
         assert answer.status_code == 404, url
