@@ -136,7 +136,15 @@ class VariableRow(Form):
     pattern = StringField(
         "Pattern", validators=[Length(max=200)], description="A regular expression (short text)."
     )
-    ci_class = SelectField("CI class", default="", description="Configuration item variables.")
+    ci_class = SelectField(
+        "CI class", default="", description="Configuration item variables: the CIs offered."
+    )
+    ci_attribute = StringField(
+        "Only CIs whose attribute",
+        validators=[Length(max=60)],
+        description="Optional: an attribute of the class, e.g. installs_on.",
+    )
+    ci_value = StringField("equals", validators=[Length(max=200)], description="e.g. Workstations.")
 
 
 class FormBuilderForm(FlaskForm):
@@ -193,7 +201,7 @@ def variable_rows(definitions: Sequence[Mapping[str, Any]]) -> list[dict[str, An
             "help": _text(d.get("help")),
             "choices": "\n".join(str(c) for c in d.get("choices") or ()),
             **{k: _text(d.get(k)) for k in ("minimum", "maximum", "max_length", "pattern")},
-            "ci_class": _text(d.get("ci_class")),
+            **{k: _text(d.get(k)) for k in ("ci_class", "ci_attribute", "ci_value")},
         }
         for d in definitions
     ]
@@ -205,7 +213,7 @@ def variable_definitions(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, An
     return [
         {k: _text(r.get(k)).strip() for k in keys}
         | {"required": bool(r.get("required")), "pattern": _text(r.get("pattern"))}
-        | {"ci_class": _text(r.get("ci_class")).strip()}
+        | {k: _text(r.get(k)).strip() for k in ("ci_class", "ci_attribute", "ci_value")}
         for r in rows
     ]
 

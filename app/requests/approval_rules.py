@@ -22,8 +22,12 @@ A ``none`` level asks nobody (a policy of only ``none`` levels needs no approval
 Routing never leaves a level without an approver: when the person a level names is missing
 (no manager in the directory, a deactivated service owner, an empty group), :func:`route`
 falls back to the fulfilment group's manager, then to the fulfilment group's members (any one
-of them decides), then to the administrators, and says why in ``Routing.fallback``. The
-person the item is for never approves their own item while somebody else can.
+of them decides), then to the administrators, and says why in ``Routing.fallback``.
+
+Separation of duties: the parties to an item (the person it is for and the person who
+ordered it) never approve it. Routing skips them wherever they appear (a manager ordering for
+their report, a requester in the approving group, a requester who is an administrator) and
+falls back as above when nobody else is left.
 """
 
 from __future__ import annotations
@@ -197,7 +201,8 @@ def level_outcome(rule: GroupRule, approvers: int, verdicts: Sequence[Verdict]) 
 @dataclass(frozen=True)
 class Directory:
     """What routing needs to know, as ids of *active* people. ``group_members`` holds the
-    members of the groups the policy names."""
+    members of the groups the policy names; ``ordered_by`` is the person who placed the order
+    (None or ``requested_for`` when they ordered for themselves)."""
 
     requested_for: int
     manager: int | None = None
@@ -207,6 +212,12 @@ class Directory:
     fulfilment_manager: int | None = None
     fulfilment_members: Sequence[int] = ()
     administrators: Sequence[int] = ()
+    ordered_by: int | None = None
+
+    @property
+    def parties(self) -> frozenset[int]:
+        """Who may never approve the item: the person it is for and whoever ordered it."""
+        return frozenset(i for i in (self.requested_for, self.ordered_by) if i is not None)
 
 
 class Fallback(enum.StrEnum):
@@ -217,6 +228,7 @@ class Fallback(enum.StrEnum):
     NO_SERVICE_OWNER = "no_service_owner"
     EMPTY_GROUP = "empty_group"
     SELF = "self"  # the only approver would have been the person the item is for
+    ORDERED_BY = "ordered_by"  # the only approver would have been the person who ordered it
 
 
 class RoutedTo(enum.StrEnum):
@@ -258,18 +270,19 @@ def route(level: Level, facts: Directory) -> Routing:
         raise ValueError("a 'none' level asks nobody")
     rule = level.rule if level.kind == LevelKind.GROUP else GroupRule.ANYONE
     named, why = _named(level, facts)
-    others = tuple(i for i in named if i != facts.requested_for)
+    parties = facts.parties
+    others = tuple(i for i in named if i not in parties)
     if others:
         return Routing(others, rule)
-    if named:  # only the requester themselves: someone else must decide
-        why = Fallback.SELF
+    if named:  # only a party to the item: someone else must decide
+        why = Fallback.SELF if facts.requested_for in named else Fallback.ORDERED_BY
     candidates = (
         (RoutedTo.FULFILMENT_MANAGER, _unique([facts.fulfilment_manager])),
         (RoutedTo.FULFILMENT_GROUP, _unique(list(facts.fulfilment_members))),
         (RoutedTo.ADMINISTRATORS, _unique(list(facts.administrators))),
     )
     for to, ids in candidates:
-        ids = tuple(i for i in ids if i != facts.requested_for)
+        ids = tuple(i for i in ids if i not in parties)
         if ids:
             return Routing(ids, GroupRule.ANYONE, to, why)
     return Routing((), GroupRule.ANYONE, RoutedTo.ADMINISTRATORS, why)

@@ -2,7 +2,8 @@
 request it is about, the decision, and naming a delegate for an absence.
 
 An approval someone has no part in is "not found"; a decision that comes too late (decided
-already, the request canceled, the level settled) is a 409 with the reason on the page.
+already, the request canceled, the level settled) is a 409 with the reason on the page; a
+decision on an item one ordered or that is for oneself is a 403 that says so.
 """
 
 from __future__ import annotations
@@ -33,14 +34,15 @@ DEFAULT_ABSENCE = timedelta(days=7)
 
 
 def get_approval(approval_id: int) -> Approval:
-    """An approval the user decides (or may, as a delegate) or decided.
+    """An approval the user is asked (or, as a delegate, may be asked) to decide, or decided.
+    Whether they may decide it is the service's business (never on an item they ordered or
+    that is for them).
 
     :raise NotFound: no such approval, or one the user has no part in.
     """
     approval = db.session.get(Approval, approval_id)
     if approval is None or not (
-        current_user.id in (approval.approver_id, approval.decided_by_id)
-        or services.may_decide(current_user, approval)
+        current_user.id == approval.decided_by_id or services.acts_for(current_user, approval)
     ):
         raise NotFound("There is no approval with this number that waits for you.")
     return approval
@@ -81,6 +83,7 @@ def render_approval(
         status_words=services.item_status(item),
         levels=list(item.approvals),
         may_decide=open_,
+        party_reason=services.party_reason(current_user, item),
         form=form or DecisionForm(formdata=None),
     ), status
 

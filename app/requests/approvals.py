@@ -34,6 +34,7 @@ FALLBACK_WORDS = {
     rules.Fallback.NO_SERVICE_OWNER: "the item has no active service owner",
     rules.Fallback.EMPTY_GROUP: "the approving group has no active members",
     rules.Fallback.SELF: "{person} cannot approve their own request",
+    rules.Fallback.ORDERED_BY: "{orderer} ordered this item for {person} and cannot approve it",
 }
 ROUTED_WORDS = {
     rules.RoutedTo.FULFILMENT_MANAGER: "the manager of {group}",
@@ -76,13 +77,15 @@ def directory_facts(item: RequestItem, level: rules.Level) -> rules.Directory:
         fulfilment_manager=_active_id(fulfilment.manager),
         fulfilment_members=members.get(fulfilment.id, []),
         administrators=administrators(),
+        ordered_by=item.opened_by_id,
     )
 
 
 def _routing_note(item: RequestItem, routing: rules.Routing) -> str | None:
     if routing.fallback is None:
         return None
-    why = FALLBACK_WORDS[routing.fallback].format(person=item.caller.display_name)
+    orderer = item.opened_by.display_name if item.opened_by else "someone"
+    why = FALLBACK_WORDS[routing.fallback].format(person=item.caller.display_name, orderer=orderer)
     to = ROUTED_WORDS.get(routing.to, "").format(group=item.catalog_item.fulfilment_group.name)
     if routing.to == rules.RoutedTo.FULFILMENT_MANAGER:
         manager = item.catalog_item.fulfilment_group.manager
@@ -165,9 +168,25 @@ def _delegators_of(user_id: int, now: datetime) -> Any:
     )
 
 
-def may_decide(user: Any, approval: Approval, now: datetime | None = None) -> bool:
-    """The approver, or their delegate during the delegation's period."""
-    if user is None or not getattr(user, "is_active", False):
+def party_reason(user: Any, item: RequestItem) -> str | None:
+    """Why ``user`` may never decide on ``item`` (separation of duties), or None: nobody
+    approves an item they ordered or that is for them, not even as someone's delegate."""
+    if user is None:
+        return None
+    if user.id == item.caller_id:
+        return f"{item.number} is for you, so someone else must approve it."
+    if user.id == item.opened_by_id:
+        return (
+            f"You ordered {item.number} for {item.caller.display_name}, "
+            "so someone else must approve it."
+        )
+    return None
+
+
+def acts_for(user: Any, approval: Approval, now: datetime | None = None) -> bool:
+    """The approver, or their delegate during the delegation's period (whether or not they
+    may decide: see :func:`may_decide`)."""
+    if user is None:
         return False
     if user.id == approval.approver_id:
         return True
@@ -175,9 +194,18 @@ def may_decide(user: Any, approval: Approval, now: datetime | None = None) -> bo
     return approval.approver_id in set(db.session.scalars(_delegators_of(user.id, now)))
 
 
+def may_decide(user: Any, approval: Approval, now: datetime | None = None) -> bool:
+    """The approver, or their delegate during the delegation's period, if active and not a
+    party to the item (see :func:`party_reason`)."""
+    if user is None or not getattr(user, "is_active", False):
+        return False
+    return party_reason(user, approval.item) is None and acts_for(user, approval, now)
+
+
 def waiting_for(user: User, now: datetime | None = None) -> list[Approval]:
     """Approvals that wait for ``user``'s decision, their own and their delegators', oldest
-    first (only the current level of items still waiting for approval)."""
+    first (only the current level of items still waiting for approval; never an item ``user``
+    ordered or that is for them)."""
     now = now or utc_now()
     return list(
         db.session.scalars(
@@ -185,6 +213,8 @@ def waiting_for(user: User, now: datetime | None = None) -> list[Approval]:
             .join(RequestItem, RequestItem.id == Approval.item_id)
             .where(
                 *WAITING,
+                RequestItem.caller_id != user.id,
+                or_(RequestItem.opened_by_id.is_(None), RequestItem.opened_by_id != user.id),
                 or_(
                     Approval.approver_id == user.id,
                     Approval.approver_id.in_(_delegators_of(user.id, now)),
@@ -226,12 +256,16 @@ def decide(
     returns the level's outcome. An approved level asks the next one or starts fulfilment; a
     rejected one closes the item with the reason shown to the requester.
 
-    :raise Forbidden: ``actor`` is neither the approver nor their delegate now.
+    :raise Forbidden: ``actor`` ordered the item or it is for them (separation of duties), or
+        ``actor`` is neither the approver nor their delegate now.
     :raise Conflict: already decided, no longer needed, or the request was canceled; a stale
         ``expected_version``.
     :raise Invalid: a rejection without a reason, or an oversized comment.
     """
     now = now or utc_now()
+    refused = party_reason(actor, approval.item)
+    if refused is not None:
+        raise Forbidden(refused)
     if not may_decide(actor, approval, now):
         raise Forbidden(
             f"Only {approval.approver.display_name} (or their delegate) can decide this approval."

@@ -17,6 +17,7 @@ from app.auth.models import Group, User, group_members
 from app.errors import Invalid, check_version
 from app.extensions import db
 from app.requests import approval_rules, stages, variables
+from app.requests.ci_offers import offer_problems
 from app.requests.common import active_user
 from app.requests.models import (
     Audience,
@@ -254,10 +255,18 @@ def update_item(
 
 
 def _parse_variables(raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The checked definitions, CI offers included (their class and attribute must exist).
+
+    :raise Invalid: per ``variables.<i>.<field>``.
+    """
     try:
-        return [v.to_json() for v in variables.parse_form(raw)]
+        parsed = variables.parse_form(raw)
     except variables.DefinitionInvalid as error:
         raise Invalid(error.problems, "The form has problems: see each variable.") from None
+    problems = offer_problems(parsed)
+    if problems:
+        raise Invalid(problems, "The form has problems: see each variable.")
+    return [v.to_json() for v in parsed]
 
 
 def _add_version(item: CatalogItem, definitions: list[dict[str, Any]], actor: Any) -> FormVersion:

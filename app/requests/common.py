@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from app.auth.models import Role, RoleGrant, User
-from app.cmdb.graph import Lifecycle
-from app.cmdb.models import CIClass, ConfigurationItem
+from app.cmdb.models import ConfigurationItem
 from app.errors import Invalid
 from app.extensions import db
-from app.requests.variables import VariableType
+from app.requests.ci_offers import offered
+from app.requests.variables import Variable, VariableType
 from app.tickets import services as tickets
 from app.tickets.models import EntryKind, Ticket, TicketKind
 
@@ -88,21 +88,13 @@ def administrators() -> list[int]:
     )
 
 
-def lookup(kind: VariableType, ident: int, ci_class: str | None) -> str | None:
-    """The ``variables.Lookup`` over the database: an active person's name, or an existing
-    CI's name (not retired; of ``ci_class`` or one of its subclasses when given)."""
-    if kind == VariableType.PERSON:
+def lookup(variable: Variable, ident: int) -> str | None:
+    """The ``variables.Lookup`` over the database: an active person's name, or the name of a
+    CI the variable offers (see ``ci_offers``)."""
+    if variable.type == VariableType.PERSON:
         user = active_user(ident)
         return user.display_name if user else None
-    if kind != VariableType.CI or not -(2**62) < ident < 2**62:
+    if variable.type != VariableType.CI or not -(2**62) < ident < 2**62:
         return None
-    ci = db.session.get(ConfigurationItem, ident)
-    if ci is None or ci.status == Lifecycle.RETIRED:
-        return None
-    if ci_class:
-        step: CIClass | None = ci.ci_class
-        while step is not None and step.name != ci_class:
-            step = step.parent
-        if step is None:
-            return None
-    return ci.name
+    ci = db.session.scalar(offered(variable).where(ConfigurationItem.id == ident))
+    return ci.name if ci is not None else None

@@ -7,7 +7,9 @@ waiting, a rejection with its reason, a directory change that fell back to a per
 the demo has no directory to write to, a delivered upgrade).
 
 The catalog lives here rather than in ``demo/`` because its groups and people are looked up by
-name and its checks are the catalog services' own.
+name and its checks are the catalog services' own. As in a real desk, the everyday requests
+(software, VPN, group memberships, laptops) are delivered by the Service Desk, where the demo
+agent works; new accounts and shared mailboxes need the specialist groups.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ CATEGORIES = [
 # change falls back to a person (the point of the demo's "access" request).
 ACCESS_GROUPS = ("Finance share", "Wiki editors")
 SOFTWARE = ("7-Zip", "Visual Studio Code", "Zoom Workplace", "Adobe Acrobat Reader")
+# The software items offer only what installs on an employee's computer (the CMDB's software
+# attribute ``installs_on``, from demo/cmdb.json), never datacentre licences.
+END_USER = {"installs_on": "Workstations"}
 
 ITEMS: list[dict[str, Any]] = [
     {
@@ -64,7 +69,7 @@ ITEMS: list[dict[str, Any]] = [
         "name": "Access to a directory group",
         "category": "Accounts and access",
         "short_description": "Join a directory group (shares, wiki, tools); done automatically.",
-        "group": "Identity & Access",
+        "group": "Service Desk",
         "delivery_days": 1,
         "approval_policy": [{"kind": "manager"}],
         "automation": "directory_group",
@@ -83,7 +88,7 @@ ITEMS: list[dict[str, Any]] = [
         "name": "VPN access",
         "category": "Accounts and access",
         "short_description": "Remote access to the company network.",
-        "group": "Network",
+        "group": "Service Desk",
         "delivery_days": 1,
         "approval_policy": [{"kind": "manager"}],
         "task_template": [{"stage": 1, "name": "Enable the VPN profile"}],
@@ -120,7 +125,7 @@ ITEMS: list[dict[str, Any]] = [
         "name": "Software installation",
         "category": "Software",
         "short_description": "Install approved software on your computer.",
-        "group": "Applications",
+        "group": "Service Desk",
         "delivery_days": 2,
         "approval_policy": [{"kind": "manager"}],
         "task_template": [{"stage": 1, "name": "Install the software"}],
@@ -131,6 +136,9 @@ ITEMS: list[dict[str, Any]] = [
                 "type": "ci",
                 "required": True,
                 "ci_class": "software",
+                "ci_attribute": "installs_on",
+                "ci_value": END_USER["installs_on"],
+                "help": "The software approved for our workstations and laptops.",
             },
             {"name": "reason", "label": "What you need it for", "type": "long_text"},
         ],
@@ -139,7 +147,7 @@ ITEMS: list[dict[str, Any]] = [
         "name": "Software upgrade",
         "category": "Software",
         "short_description": "Move installed software to a newer version.",
-        "group": "Applications",
+        "group": "Service Desk",
         "delivery_days": 2,
         "task_template": [{"stage": 1, "name": "Upgrade the software"}],
         "variables": [
@@ -149,6 +157,9 @@ ITEMS: list[dict[str, Any]] = [
                 "type": "ci",
                 "required": True,
                 "ci_class": "software",
+                "ci_attribute": "installs_on",
+                "ci_value": END_USER["installs_on"],
+                "help": "The software approved for our workstations and laptops.",
             },
             {"name": "version", "label": "Version wanted", "type": "text", "max_length": 40},
         ],
@@ -211,7 +222,9 @@ def _software_cis() -> None:
     have = set(db.session.scalars(select(ConfigurationItem.name)))
     for name in SOFTWARE:
         if name not in have:
-            cmdb.create_ci(actor=None, ci_class=software, name=name)
+            cmdb.create_ci(
+                actor=None, ci_class=software, name=name, attribute_values=dict(END_USER)
+            )
 
 
 def load_catalog() -> RequestsDemoReport:

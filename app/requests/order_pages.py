@@ -45,8 +45,8 @@ class Line:
 
 
 def _fill_pickers(line: Line) -> None:
-    """The options of the line's person and CI selects: the current choice, and for a CI
-    class small enough, every CI of it (no search box then)."""
+    """The options of the line's person and CI selects: the current choice, and when the
+    variable offers few enough CIs, every one of them (no search box then)."""
     for variable in line.variables:
         picker = line.form[variable.name]
         chosen = [picker.data] if picker.data else []
@@ -55,11 +55,9 @@ def _fill_pickers(line: Line) -> None:
             set_picker_choices(picker, [SelectChoice(str(p.id), p.display_name) for p in people])
             line.searchable[variable.name] = True
         elif variable.type == VariableType.CI:
-            listed = portal_queries.cis_matching(
-                "", variable.ci_class, portal_queries.CI_LIST_LIMIT + 1
-            )
+            listed = portal_queries.cis_matching("", variable, portal_queries.CI_LIST_LIMIT + 1)
             small = len(listed) <= portal_queries.CI_LIST_LIMIT
-            cis = (listed if small else []) + portal_queries.cis_by_id(chosen)
+            cis = listed if small else portal_queries.cis_by_id(chosen, variable)
             set_picker_choices(picker, [SelectChoice(str(c.id), c.name) for c in cis])
             line.searchable[variable.name] = not small
 

@@ -15,14 +15,14 @@ from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.auth.people import search_people
-from app.cmdb.filters import descendants
-from app.cmdb.graph import Lifecycle
-from app.cmdb.models import CIClass, ConfigurationItem
+from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 from app.requests.approvals import waiting_for
+from app.requests.ci_offers import offered
 from app.requests.models import Approval, RequestItem, ServiceRequest
 from app.requests.permissions import visible_requests
 from app.requests.states import ApprovalState, RequestState
+from app.requests.variables import Variable
 from app.tickets import services as tickets
 from app.tickets.models import Attachment, JournalEntry, Ticket
 
@@ -47,24 +47,12 @@ def people_by_id(ids: Iterable[Any]) -> list[User]:
     )
 
 
-def _class_ids(ci_class: str | None) -> set[int] | None:
-    """The ids of ``ci_class`` and its subclasses; None for "any class"; empty if unknown."""
-    if not ci_class:
-        return None
-    classes = list(db.session.scalars(select(CIClass)))
-    root = next((c for c in classes if c.name == ci_class), None)
-    return descendants(classes, root.id) if root else set()
-
-
 def cis_matching(
-    text: str, ci_class: str | None, limit: int = PICKER_LIMIT
+    text: str, variable: Variable, limit: int = PICKER_LIMIT
 ) -> list[ConfigurationItem]:
-    """CIs (not retired) of ``ci_class`` or its subclasses whose name contains ``text``
-    (every CI of the class, up to ``limit``, when ``text`` is empty)."""
-    query = select(ConfigurationItem).where(ConfigurationItem.status != Lifecycle.RETIRED)
-    class_ids = _class_ids(ci_class)
-    if class_ids is not None:
-        query = query.where(ConfigurationItem.class_id.in_(class_ids or {-1}))
+    """CIs ``variable`` offers (see ``ci_offers``) whose name contains every word of ``text``
+    (every CI it offers, up to ``limit``, when ``text`` is empty)."""
+    query = offered(variable)
     for word in (text or "").split()[:4]:
         query = query.where(
             func.lower(ConfigurationItem.name).contains(word[:100].lower(), autoescape=True)
@@ -76,13 +64,12 @@ def cis_matching(
     )
 
 
-def cis_by_id(ids: Iterable[Any]) -> list[ConfigurationItem]:
+def cis_by_id(ids: Iterable[Any], variable: Variable) -> list[ConfigurationItem]:
+    """The CIs among ``ids`` that ``variable`` offers (junk ids are ignored)."""
     numbers = {int(i) for i in ids if str(i).isdigit() and len(str(i)) < 12}
     if not numbers:
         return []
-    return list(
-        db.session.scalars(select(ConfigurationItem).where(ConfigurationItem.id.in_(numbers)))
-    )
+    return list(db.session.scalars(offered(variable).where(ConfigurationItem.id.in_(numbers))))
 
 
 def request_timeline(

@@ -98,8 +98,14 @@ def mine() -> ResponseReturnValue:
     show_all = request.args.get("show") == "all"
     found = services.my_requests(current_user, open_only=not show_all)
     statuses = {i.id: services.item_status(i) for r in found for i in r.items}
+    counts = services.my_request_counts(current_user)
     return render_template(
-        "requests/my_requests.html", requests=found, statuses=statuses, show_all=show_all
+        "requests/my_requests.html",
+        requests=found,
+        statuses=statuses,
+        show_all=show_all,
+        open_count=counts.get("open", 0),
+        total=sum(counts.values()),
     )
 
 

@@ -9,7 +9,14 @@ stages, automation, replies), ``status`` (the requester's words).
 
 from __future__ import annotations
 
-from app.requests.approvals import decide, may_decide, remind_pending, waiting_for
+from app.requests.approvals import (
+    acts_for,
+    decide,
+    may_decide,
+    party_reason,
+    remind_pending,
+    waiting_for,
+)
 from app.requests.catalog import (
     categories,
     create_item,
@@ -28,11 +35,19 @@ from app.requests.delegation import (
 )
 from app.requests.fulfilment import assign_task, change_task_state, comment
 from app.requests.ordering import OrderLine, cancel_item, cancel_request, check_line, order
-from app.requests.status import ItemView, answers_of, item_status, my_requests, request_view
+from app.requests.status import (
+    ItemView,
+    answers_of,
+    item_status,
+    my_request_counts,
+    my_requests,
+    request_view,
+)
 
 __all__ = [
     "ItemView",
     "OrderLine",
+    "acts_for",
     "active_delegate",
     "add_delegation",
     "answers_of",
@@ -51,9 +66,11 @@ __all__ = [
     "item_status",
     "may_decide",
     "may_order",
+    "my_request_counts",
     "my_requests",
     "order",
     "orderable_items",
+    "party_reason",
     "remind_pending",
     "request_view",
     "save_category",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -100,3 +100,15 @@ def my_requests(user: Any, *, open_only: bool = False, limit: int = 100) -> list
     return list(
         db.session.scalars(query.order_by(ServiceRequest.opened_at.desc()).limit(limit)).unique()
     )
+
+
+def my_request_counts(user: Any) -> dict[str, int]:
+    """How many of the requests ``user`` ordered or that are for them are in each state
+    (``open``, ``closed``, ``canceled``), so a list of the open ones can say what it leaves
+    out."""
+    query = visible_requests(
+        user,
+        select(ServiceRequest.state, func.count(ServiceRequest.id)).group_by(ServiceRequest.state),
+        own_only=True,
+    )
+    return {str(state): count for state, count in db.session.execute(query)}

@@ -14,13 +14,18 @@ type               answer stored as                      validation
 ``multi_choice``   the chosen values, in listed order    each must be listed
 ``checkbox``       ``bool`` (always present)             required means "must be ticked"
 ``person``         ``{"id": 5, "label": "Ann Smith"}``   an active person (through ``lookup``)
-``ci``             ``{"id": 9, "label": "Firefox"}``     a CI, optionally of a class (``lookup``)
+``ci``             ``{"id": 9, "label": "Firefox"}``     a CI the variable offers (``lookup``)
 ``attachment``     ``{"id": 3, "label": "scan.pdf"}``    an uploaded file (stored by the service)
 =================  ====================================  =========================================
 
 No Flask, no database: a person or CI is checked through the ``lookup`` callable the service
-passes in, ``lookup(type, id, ci_class) -> label or None``. Unanswered optional variables are
-left out of the answers (a checkbox is always there).
+passes in, ``lookup(variable, id) -> label or None``. Unanswered optional variables are left
+out of the answers (a checkbox is always there).
+
+A CI variable *offers* configuration items: those of ``ci_class`` (and its subclasses), and
+with ``ci_attribute`` only those whose attribute of that name equals ``ci_value`` (e.g. the
+software whose "installs_on" is "Workstations"). Without a class it offers every CI. The
+employee's picker lists, and the answer may name, only what the variable offers.
 
 Patterns must pass :func:`app.requests.patterns.pattern_problem` (a subset on which Python's
 backtracking engine cannot take exponential time), and the answers they check are at most 500
@@ -93,8 +98,10 @@ _TYPE_LABELS = {
 CHOICE_TYPES = frozenset({VariableType.CHOICE, VariableType.MULTI_CHOICE})
 REFERENCE_TYPES = frozenset({VariableType.PERSON, VariableType.CI})
 
-# lookup(type, id, ci_class) -> the label of an active person / existing CI, or None.
-Lookup = Callable[[VariableType, int, str | None], str | None]
+# lookup(variable, id) -> the label of an active person / a CI the variable offers, or None.
+Lookup = Callable[["Variable", int], str | None]
+ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+CI_VALUE_LIMIT = 200
 
 
 class DefinitionInvalid(Problems):
@@ -109,7 +116,8 @@ class AnswersInvalid(Problems):
 @dataclass(frozen=True)
 class Variable:
     """One question of a form. ``minimum``/``maximum`` are numbers for ``number`` and ISO
-    dates for ``date``; ``max_length`` and ``pattern`` apply to text."""
+    dates for ``date``; ``max_length`` and ``pattern`` apply to text; ``ci_class``,
+    ``ci_attribute`` and ``ci_value`` say which CIs a ``ci`` variable offers."""
 
     name: str
     label: str
@@ -122,11 +130,23 @@ class Variable:
     max_length: int | None = None
     pattern: str | None = None
     ci_class: str | None = None
+    ci_attribute: str | None = None
+    ci_value: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The definition as stored in a form version (defaults left out)."""
         data: dict[str, Any] = {"name": self.name, "label": self.label, "type": self.type.value}
-        for key in ("required", "help", "minimum", "maximum", "max_length", "pattern", "ci_class"):
+        for key in (
+            "required",
+            "help",
+            "minimum",
+            "maximum",
+            "max_length",
+            "pattern",
+            "ci_class",
+            "ci_attribute",
+            "ci_value",
+        ):
             value = getattr(self, key)
             if value not in (None, "", False):
                 data[key] = value
@@ -235,6 +255,7 @@ def _parse_one(raw: Mapping[str, Any], where: str, problems: dict[str, str]) -> 
     ci_class = str(raw.get("ci_class") or "").strip() or None
     if ci_class is not None and kind != VariableType.CI:
         problem("ci_class", f"{title}: a CI class applies to CI variables only.")
+    ci_attribute, ci_value = _ci_filter(raw, kind, ci_class, title, problem)
     help_text = str(raw.get("help") or "").strip()
     if len(help_text) > 1000:
         problem("help", f"{title}: keep the help text under 1000 characters.")
@@ -250,7 +271,34 @@ def _parse_one(raw: Mapping[str, Any], where: str, problems: dict[str, str]) -> 
         max_length=max_length if isinstance(max_length, int) else None,
         pattern=pattern,
         ci_class=ci_class,
+        ci_attribute=ci_attribute,
+        ci_value=ci_value,
     )
+
+
+def _ci_filter(
+    raw: Mapping[str, Any],
+    kind: VariableType,
+    ci_class: str | None,
+    title: str,
+    problem: Callable[[str, str], None],
+) -> tuple[str | None, str | None]:
+    """The attribute filter of a CI variable: both parts or neither, and only with a class
+    (an attribute belongs to a class). Whether the class has the attribute and the value fits
+    its type is the catalog service's check (it needs the CMDB)."""
+    attribute = str(raw.get("ci_attribute") or "").strip() or None
+    value = " ".join(str(raw.get("ci_value") or "").split()) or None
+    if attribute is None and value is None:
+        return None, None
+    if kind != VariableType.CI:
+        problem("ci_attribute", f"{title}: an attribute filter applies to CI variables only.")
+    elif ci_class is None:
+        problem("ci_class", f"{title}: choose the CI class whose attribute filters the offer.")
+    elif attribute is None or not ATTRIBUTE_NAME.match(attribute):
+        problem("ci_attribute", f"{title}: name the attribute (its name, e.g. installs_on).")
+    elif value is None or len(value) > CI_VALUE_LIMIT:
+        problem("ci_value", f"{title}: give the value the attribute must equal.")
+    return attribute, value
 
 
 def parse_form(raw: Sequence[Mapping[str, Any]]) -> tuple[Variable, ...]:
@@ -306,12 +354,11 @@ def _reference(variable: Variable, value: Any, lookup: Lookup) -> dict[str, Any]
         number = int(str(ident).strip())
     except ValueError:
         raise ValueError(f"Choose a {what} from the list.") from None
-    label = lookup(variable.type, number, variable.ci_class)
+    label = lookup(variable, number)
     if label is None:
         if variable.type == VariableType.PERSON:
             raise ValueError("Choose an active person from the directory.")
-        suffix = f" of class {variable.ci_class}" if variable.ci_class else ""
-        raise ValueError(f"Choose an existing configuration item{suffix}.")
+        raise ValueError("Choose one of the configuration items listed.")
     return {"id": number, "label": label}
 
 

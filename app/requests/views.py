@@ -21,7 +21,7 @@ from app.policy import require
 from app.requests import permissions as _request_permissions  # noqa: F401  (registers rules)
 from app.requests import portal_queries, services
 from app.requests.forms import CartForm, OrderForm
-from app.requests.models import CatalogItem
+from app.requests.models import CatalogItem, FormVersion
 from app.requests.order_pages import (
     blank_lines,
     order_context,
@@ -30,6 +30,7 @@ from app.requests.order_pages import (
     prepare_order_form,
 )
 from app.requests.ordering import MAX_LINES
+from app.requests.variables import Variable, VariableType
 
 bp = Blueprint("requests", __name__, template_folder="templates")
 
@@ -176,11 +177,31 @@ def people_options() -> ResponseReturnValue:
     )
 
 
+def _ci_question(form_id: int | None, name: str) -> Variable:
+    """The CI question ``name`` of form version ``form_id`` of an item the user may order.
+
+    :raise NotFound: no such version or question, or an item not open to the user.
+    """
+    version = db.session.get(FormVersion, form_id) if form_id and 0 < form_id < 2**31 else None
+    if version is not None and services.may_order(current_user, version.item):
+        for variable in services.form_of(version):
+            if variable.name == name and variable.type == VariableType.CI:
+                return variable
+    raise NotFound("There is no such question in the catalog.")
+
+
 @bp.get("/cis")
 @require("requests.order")
 def ci_options() -> ResponseReturnValue:
-    """``<option>``s of the CIs (of ``ci_class``) matching ``q`` (the CI picker's search)."""
+    """``<option>``s of the CIs matching ``q`` that the CI question ``variable`` of form version
+    ``form`` offers (the CI picker's search): only what an item the user may order offers.
+
+    :raise 404: no such form version or CI question, or an item the user may not order.
+    """
     text = (request.args.get("q") or "")[:200]
-    cis = portal_queries.cis_matching(text, (request.args.get("ci_class") or "")[:60] or None)
+    variable = _ci_question(
+        request.args.get("form", type=int), (request.args.get("variable") or "")[:40]
+    )
+    cis = portal_queries.cis_matching(text, variable)
     options = [(str(c.id), c.name, c.ci_class.label) for c in cis]
     return render_template("requests/order_picker_options.html", options=options, q=text)

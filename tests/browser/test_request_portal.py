@@ -8,10 +8,9 @@ import re
 import pytest
 
 from tests.browser.conftest import RESULTS
-from tests.browser.test_shell import sign_in, unexpected
+from tests.browser.test_shell import DEMO_PASSWORD, sign_in, unexpected
 
 pytestmark = pytest.mark.browser
-MANAGER_PASSWORD = "approve-it-2026-demo"
 
 
 def _tab(browser, live_server):
@@ -51,15 +50,16 @@ def test_order_software_the_manager_approves_and_it_is_in_progress(browser, live
     assert employee.get_by_text("Visual Studio Code").is_visible()
     item_number = re.search(r"RITM\d+", employee.content()).group(0)
 
-    # Luca signs in with a local password for the demo (the directory would do this for real).
+    # An administrator resets Luca's password (to the demo one the README gives, so the other
+    # browser journeys on this live server still sign in as Luca).
     sign_in(admin, "admin")
     admin.goto("/admin/users?q=marchetti")
     admin.get_by_role("link", name="Luca Marchetti").click()
-    admin.get_by_label("New password").fill(MANAGER_PASSWORD)
+    admin.get_by_label("New password").fill(DEMO_PASSWORD)
     admin.get_by_role("button", name="Set password").click()
     assert admin.get_by_text("Luca Marchetti's password is reset.").is_visible()
 
-    sign_in(manager, "l.marchetti", MANAGER_PASSWORD)
+    sign_in(manager, "l.marchetti")
     manager.wait_for_url(re.compile(r"/$"))
     assert manager.get_by_text("waiting for your approval").is_visible()
     manager.get_by_role("link", name="My approvals").click()

@@ -218,3 +218,57 @@ def test_the_approvals_page_reads_a_bounded_number_of_rows(client, db, org, make
         page = client.get("/requests/approvals").get_data(as_text=True)
     assert page.count("Review<span") == 5
     assert len(five) == len(one)
+
+
+def test_a_requester_cannot_approve_their_own_item_as_a_delegate(client, db, org, make_item, place):
+    now = utc_now()
+    services.add_delegation(
+        delegator=org.ann,
+        delegate=org.kim,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=3),
+        actor=org.ann,
+    )
+    item = place(make_item("Laptop", approval_policy=MANAGER))
+    approval = pending(item)[0]
+    sign_in_as(client, org.kim)
+    assert item.number not in client.get("/requests/approvals").get_data(as_text=True)
+    page = client.get(f"/requests/approvals/{approval.id}").get_data(as_text=True)
+    assert f"{item.number} is for you, so someone else must approve it." in page
+    assert 'value="approve"' not in page
+    crafted = client.post(f"/requests/approvals/{approval.id}/decide", {"decision": "approve"})
+    assert crafted.status_code == 403
+    assert f"{item.number} is for you, so someone else must approve it." in crafted.get_data(
+        as_text=True
+    )
+    db.session.expire_all()
+    assert approval.state.value == "requested"
+
+
+def test_a_manager_who_ordered_for_a_report_cannot_force_a_decision(
+    client, db, org, make_item, place
+):
+    from app.requests.models import Approval
+
+    item = place(
+        make_item("Laptop", approval_policy=MANAGER), orderer=org.ann, requested_for=org.kim
+    )
+    assert [a.approver_id for a in pending(item)] == [org.gina.id]
+    # an approval naming her anyway (asked before the rule existed)
+    legacy = Approval(item=item, level=0, approver_id=org.ann.id, requested_at=utc_now())
+    db.session.add(legacy)
+    db.session.commit()
+    sign_in_as(client, org.ann)
+    crafted = client.post(f"/requests/approvals/{legacy.id}/decide", {"decision": "approve"})
+    assert crafted.status_code == 403
+    assert f"You ordered {item.number} for Kim Lee, so someone else must approve it." in (
+        crafted.get_data(as_text=True)
+    )
+    assert (
+        client.post(
+            f"/requests/approvals/{pending(item)[0].id}/decide", {"decision": "approve"}
+        ).status_code
+        == 404
+    )  # not hers to decide
+    db.session.expire_all()
+    assert item.state == "pending_approval"

@@ -204,15 +204,20 @@ def test_nobody_approves_their_own_request(db, org, make_item, place):
     assert "cannot approve their own request" in pending(item)[0].note
 
 
-def test_a_delegate_decides_on_behalf_of_the_approver(db, org, make_item, place):
+def delegate_now(delegator, delegate) -> None:
+    """``delegate`` decides ``delegator``'s approvals from yesterday for a week."""
     now = utc_now()
     services.add_delegation(
-        delegator=org.ann,
-        delegate=org.iris,
+        delegator=delegator,
+        delegate=delegate,
         starts_at=now - timedelta(1),
         ends_at=now + timedelta(days=7),
-        actor=org.ann,
+        actor=delegator,
     )
+
+
+def test_a_delegate_decides_on_behalf_of_the_approver(db, org, make_item, place):
+    delegate_now(org.ann, org.iris)
     item = place(make_item(approval_policy=MANAGER))
     assert [a.item_id for a in services.waiting_for(org.iris)] == [item.id]
     approval = pending(item)[0]
@@ -382,3 +387,60 @@ def test_remind_cli_reports_what_it_did(app, db, org, make_item, place):
     assert result.exit_code == 0, result.output
     assert "Reminded 1 pending approval(s)." in result.output
     assert db.session.scalar(select(func.sum(Approval.reminders_sent))) >= 1
+
+
+# -- separation of duties -------------------------------------------------------------------
+
+
+def test_a_manager_ordering_for_their_report_does_not_approve_it(db, org, make_item, place):
+    item = place(make_item(approval_policy=MANAGER), orderer=org.ann, requested_for=org.kim)
+    assert approvers(item) == ["Gina Manager"]
+    assert (
+        "Ann Smith ordered this item for Kim Lee and cannot approve it, so the approval goes "
+        "to the manager of" in pending(item)[0].note
+    )
+    assert services.waiting_for(org.ann) == []
+    with pytest.raises(Forbidden, match=f"You ordered {item.number} for Kim Lee"):
+        services.decide(pending(item)[0], actor=org.ann, approve=True)
+
+
+def test_an_approval_routed_to_the_orderer_is_refused_to_them(db, org, make_item, place):
+    # e.g. asked before separation of duties: the row names the orderer as approver.
+    item = place(make_item(approval_policy=MANAGER), orderer=org.ann, requested_for=org.kim)
+    legacy = Approval(item=item, level=0, approver_id=org.ann.id, requested_at=utc_now())
+    db.session.add(legacy)
+    db.session.commit()
+    assert not services.may_decide(org.ann, legacy)
+    assert services.waiting_for(org.ann) == []
+    with pytest.raises(Forbidden, match="someone else must approve it"):
+        services.decide(legacy, actor=org.ann, approve=True)
+    db.session.rollback()
+    assert legacy.state == ApprovalState.REQUESTED
+    assert "approval_decided" not in event_types(db, item)
+
+
+def test_a_requester_who_is_their_managers_delegate_cannot_approve(db, org, make_item, place):
+    delegate_now(org.ann, org.kim)
+    mine = place(make_item(approval_policy=MANAGER))  # Kim orders for herself
+    owned = make_item(approval_policy=[{"kind": "service_owner"}], service_owner_id=org.ann.id)
+    other = place(owned, orderer=org.ivan)  # Kim decides this one for Ann
+    assert approvers(mine) == ["Ann Smith"]
+    assert [a.item_id for a in services.waiting_for(org.kim)] == [other.id]
+    with pytest.raises(Forbidden, match=f"{mine.number} is for you"):
+        services.decide(pending(mine)[0], actor=org.kim, approve=True)
+    db.session.rollback()
+    services.decide(pending(mine)[0], actor=org.ann, approve=True)  # Ann still can
+    db.session.commit()
+    assert mine.state == ItemState.IN_PROGRESS
+
+
+def test_nobody_in_the_approving_group_approves_what_they_ordered(db, org, make_item, place, board):
+    group, people = board
+    from app.auth import groups
+
+    groups.add_members(group, [org.kim], actor=org.ada)
+    db.session.commit()
+    item = place(
+        _group_item(make_item, board, "everyone"), orderer=people[0], requested_for=org.kim
+    )
+    assert approvers(item) == ["Board B", "Board C", "Board D"]

@@ -367,7 +367,9 @@ def test_an_order_keeps_the_form_version_the_page_showed(client, db, org, make_i
     assert f'name="cart-0-form" value="{item.form.id}"' in page
 
 
-def test_the_pickers_find_active_people_and_cis_of_the_class(client, db, org, make_user, new_ci):
+def test_the_pickers_find_active_people_and_cis_of_the_class(
+    client, db, org, make_user, new_ci, full_item
+):
     make_user(display_name="Annie Gone").is_active = False
     db.session.commit()
     new_ci("Visio Professional", "software")
@@ -383,7 +385,17 @@ def test_the_pickers_find_active_people_and_cis_of_the_class(client, db, org, ma
     assert mine.index(f'<option value="{org.kim.id}">Myself (Kim Lee)</option>') < mine.index(
         "Ann Smith"
     )
-    cis = client.get("/requests/cis?q=&ci_class=software").get_data(as_text=True)
+    question = f"/requests/cis?form={full_item.form.id}&variable=software"
+    cis = client.get(f"{question}&q=").get_data(as_text=True)
     assert "Visio Professional" in cis
     assert "Payroll" not in cis
-    assert "Visio" not in client.get("/requests/cis?q=visio&ci_class=nope").get_data(as_text=True)
+    assert "Payroll" not in client.get(f"{question}&q=payroll&ci_class=").get_data(as_text=True)
+    # only a CI question of an item's form: no class of one's choosing, no other question
+    for url in (
+        "/requests/cis?q=visio&ci_class=software",
+        f"/requests/cis?form={full_item.form.id}&variable=buddy&q=visio",
+        "/requests/cis?form=x&variable=software&q=visio",
+    ):
+        answer = client.get(url)
+        assert answer.status_code == 404, url
+        assert "Visio" not in answer.get_data(as_text=True)

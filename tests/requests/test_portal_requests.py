@@ -45,6 +45,38 @@ def test_my_requests_lists_open_and_all_with_plain_words(client, db, org, make_i
     assert theirs.request.number not in everything
 
 
+def test_my_open_requests_say_how_many_finished_ones_they_leave_out(
+    client, db, org, make_item, place
+):
+    from app.requests.states import TaskState
+
+    delivered = place(make_item("Headset"))
+    for task in delivered.tasks:
+        services.change_task_state(task, TaskState.IN_PROGRESS, actor=org.ivan)
+        services.change_task_state(task, TaskState.CLOSED, actor=org.ivan, close_code="complete")
+    db.session.commit()
+    sign_in_as(client, org.kim)
+    page = squash(client.get("/requests/mine").get_data(as_text=True))
+    assert delivered.request.number not in page
+    assert "No open requests" in page
+    assert "1 finished request is not listed here (delivered, rejected or canceled)." in page
+    assert '<a href="/requests/mine?show=all">Show it</a>' in page
+    waiting = place(make_item("Laptop", approval_policy=MANAGER))
+    gone = place(make_item("Phone", approval_policy=MANAGER))
+    services.cancel_item(gone, actor=org.kim)
+    db.session.commit()
+    page = squash(client.get("/requests/mine").get_data(as_text=True))
+    assert waiting.request.number in page
+    assert "2 finished requests are not listed here" in page
+    assert 'Open <span class="badge text-bg-light">1</span>' in page
+    assert 'All, delivered included <span class="badge text-bg-light">3</span>' in page
+    everything = squash(client.get("/requests/mine?show=all").get_data(as_text=True))
+    assert f"{delivered.request.number}</a>" in everything
+    assert "Headset · <span" in everything
+    assert "Delivered</span>" in everything
+    assert "not listed here" not in everything
+
+
 def test_the_request_page_in_plain_words(client, db, org, make_item, place):
     item = place(
         make_item("Laptop", approval_policy=MANAGER),

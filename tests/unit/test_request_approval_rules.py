@@ -154,19 +154,47 @@ def test_a_missing_manager_falls_back_step_by_step():
     assert route(Level(LevelKind.MANAGER), Directory(requested_for=1)).approvers == ()
 
 
+def test_the_person_who_ordered_never_approves_and_routing_falls_back():
+    # A manager (2) orders for their report (1): the manager level goes past them.
+    facts = Directory(
+        requested_for=1,
+        ordered_by=2,
+        manager=2,
+        fulfilment_manager=2,
+        fulfilment_members=[2, 9],
+        administrators=[99],
+    )
+    routing = route(Level(LevelKind.MANAGER), facts)
+    assert (routing.approvers, routing.to, routing.fallback) == (
+        (9,),
+        RoutedTo.FULFILMENT_GROUP,
+        Fallback.ORDERED_BY,
+    )
+    # In a group, the others decide; alone in it, it falls back; the requester says SELF.
+    group = Directory(requested_for=1, ordered_by=2, group_members={10: [1, 2, 5]})
+    assert route(Level(LevelKind.GROUP, 10, GroupRule.EVERYONE), group).approvers == (5,)
+    both = Directory(
+        requested_for=1, ordered_by=2, group_members={10: [2, 1]}, administrators=[2, 99]
+    )
+    routing = route(Level(LevelKind.GROUP, 10), both)
+    assert (routing.approvers, routing.fallback) == ((99,), Fallback.SELF)
+
+
 @given(
     requester=st.integers(1, 5),
+    orderer=st.integers(1, 5),
     manager=st.one_of(st.none(), st.integers(1, 5)),
     members=st.lists(st.integers(1, 5), max_size=4),
     fulfilment=st.lists(st.integers(1, 5), max_size=3),
     admins=st.lists(st.integers(1, 5), min_size=1, max_size=3),
     kind=st.sampled_from([LevelKind.MANAGER, LevelKind.GROUP, LevelKind.SERVICE_OWNER]),
 )
-def test_routing_never_goes_to_nobody_nor_to_the_requester_alone(
-    requester, manager, members, fulfilment, admins, kind
+def test_routing_never_goes_to_nobody_nor_to_a_party(
+    requester, orderer, manager, members, fulfilment, admins, kind
 ):
     facts = Directory(
         requested_for=requester,
+        ordered_by=orderer,
         manager=manager,
         service_owner=manager,
         group_members={1: members},
@@ -174,7 +202,8 @@ def test_routing_never_goes_to_nobody_nor_to_the_requester_alone(
         administrators=admins,
     )
     routing = route(Level(kind, 1 if kind == LevelKind.GROUP else None), facts)
-    if set(admins) - {requester}:
+    if set(admins) - {requester, orderer}:
         assert routing.approvers
     assert requester not in routing.approvers
+    assert orderer not in routing.approvers
     assert len(set(routing.approvers)) == len(routing.approvers)

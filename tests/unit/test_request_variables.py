@@ -22,11 +22,11 @@ PEOPLE = {5: "Ann Smith"}
 CIS = {9: ("Firefox", "software"), 10: ("db-01", "server")}
 
 
-def lookup(kind, ident, ci_class):
-    if kind == VariableType.PERSON:
+def lookup(variable, ident):
+    if variable.type == VariableType.PERSON:
         return PEOPLE.get(ident)
     name, cls = CIS.get(ident, (None, None))
-    return name if name and (ci_class is None or ci_class == cls) else None
+    return name if name and (variable.ci_class is None or variable.ci_class == cls) else None
 
 
 FORM = parse_form(
@@ -62,6 +62,11 @@ def problems(raw):
 def test_definitions_round_trip_through_json():
     again = parse_form([v.to_json() for v in FORM])
     assert again == FORM
+    offer = {"name": "sw", "label": "Software", "type": "ci", "ci_class": "software"}
+    offer |= {"ci_attribute": "installs_on", "ci_value": " Workstations "}
+    (variable,) = parse_form([offer])
+    assert (variable.ci_attribute, variable.ci_value) == ("installs_on", "Workstations")
+    assert parse_form([variable.to_json()]) == (variable,)
     assert FORM[4].choices == ("S", "M", "L")
 
 
@@ -151,6 +156,22 @@ def test_optional_answers_may_be_left_out_and_a_checkbox_is_always_there():
         ({"name": "a", "label": "x", "type": "text", "pattern": "(["}, "variables.0.pattern"),
         ({"name": "a", "label": "x", "type": "long_text", "pattern": "a"}, "variables.0.pattern"),
         ({"name": "a", "label": "x", "type": "text", "ci_class": "server"}, "variables.0.ci_class"),
+        (
+            {"name": "a", "label": "x", "type": "text", "ci_attribute": "os", "ci_value": "x"},
+            "variables.0.ci_attribute",
+        ),
+        (
+            {"name": "a", "label": "x", "type": "ci", "ci_attribute": "os", "ci_value": "x"},
+            "variables.0.ci_class",
+        ),
+        (
+            {"name": "a", "label": "x", "type": "ci", "ci_class": "software", "ci_value": "x"},
+            "variables.0.ci_attribute",
+        ),
+        (
+            {"name": "a", "label": "x", "type": "ci", "ci_class": "server", "ci_attribute": "os"},
+            "variables.0.ci_value",
+        ),
     ],
 )
 def test_bad_definitions_name_the_variable_and_field(definition, key):

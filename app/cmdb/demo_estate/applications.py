@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.cmdb.demo_estate.builder import APPS, DATA_CENTRE, LYON, MAN, PAR, Estate
-from app.cmdb.demo_estate.catalogue import SOFTWARE
+from app.cmdb.demo_estate.catalogue import INSTALLS_ON, SOFTWARE
 from app.cmdb.demo_estate.datacentre import (
     APP_CLUSTER,
     DB_CLUSTER,
@@ -212,6 +212,7 @@ def build(e: Estate) -> None:
                 "version": version,
                 "licences": licences,
                 "licence_end": end,
+                "installs_on": INSTALLS_ON[name],
             },
         )
 

@@ -101,3 +101,30 @@ SOFTWARE = [
     ("Sophos Intercept X", "Sophos", "2024.2", 160, "2026-11-30", "in_service"),
     ("AutoCAD LT", "Autodesk", "2025", 2, "2026-09-30", "in_service"),
 ]
+# What each licence installs on (the software attribute ``installs_on`` of demo/cmdb.json): the
+# demo catalog offers employees the software for workstations, never the datacentre licences.
+INSTALLS_ON = {
+    name: place
+    for place, names in {
+        "Servers": (
+            "VMware vSphere Enterprise Plus",
+            "Windows Server 2022 Datacenter",
+            "Microsoft SQL Server 2022 Standard",
+            "Red Hat Enterprise Linux",
+            "Veeam Data Platform Advanced",
+            "Cisco Unified CM licences",
+        ),
+        "Workstations": (
+            "Windows 11 Enterprise",
+            "Windows 11 Enterprise 24H2",
+            "Microsoft Office 2016",
+            "Adobe Acrobat Pro",
+            "Sophos Intercept X",
+            "AutoCAD LT",
+        ),
+        "Mobile devices": ("Zebra StageNow",),
+        "Network devices": ("FortiGate UTP bundle",),
+        "Cloud service": ("Aruba Central", "Microsoft Intune"),
+    }.items()
+    for name in names
+}
