@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from tests.conftest import Client, build_app
 
 
@@ -124,3 +126,49 @@ def test_pages_send_security_headers(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.fixture
+def dead_database_app(tmp_path):
+    """An application whose PostgreSQL is down (nothing listens on port 1)."""
+    return build_app("postgresql+psycopg://postgres@127.0.0.1:1/test", tmp_path / "instance")
+
+
+def _assert_outage_page(response, request_id):
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    body = response.get_data(as_text=True)
+    assert "Temporarily unavailable" in body
+    assert request_id in body
+    assert "Traceback" not in body
+    assert "psycopg" not in body
+
+
+def test_database_outage_is_a_static_503_with_a_reference(dead_database_app, caplog):
+    client = dead_database_app.test_client()
+    with client.session_transaction() as session:  # a signed-in person: the user loader fails
+        session["_user_id"] = "1"
+        session["_fresh"] = True
+    with caplog.at_level(logging.ERROR, logger="app"):
+        response = client.get("/", headers={"X-Request-ID": "outage-1"})
+    _assert_outage_page(response, "outage-1")
+    assert any("database unavailable" in r.getMessage() for r in caplog.records)
+
+
+def test_database_outage_on_a_missing_page_is_still_a_503(dead_database_app):
+    # The 404 page's shell looks up the signed-in person, which needs the database.
+    client = dead_database_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1"
+    response = client.get("/no/such/page", headers={"X-Request-ID": "outage-2"})
+    _assert_outage_page(response, "outage-2")
+
+
+def test_database_outage_answers_json_clients_in_json(dead_database_app):
+    client = dead_database_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1"
+    response = client.get("/", headers={"Accept": "application/json", "X-Request-ID": "o-3"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "30"
+    assert response.get_json()["error"]["request_id"] == "o-3"
