@@ -144,6 +144,7 @@ def place_order(lines: list[Line], form: OrderForm) -> tuple[ServiceRequest | No
     :raise Forbidden: an item the user may not order.
     """
     try:
+        form.consume()
         placed = services.order(
             orderer=current_user,
             requested_for=active_user(form.requested_for.data),
