@@ -186,3 +186,117 @@ def test_without_redis_the_scheduler_ticks_inline(
     worker_run = app.test_cli_runner().invoke(args=["sla", "worker", "--burst"])
     assert worker_run.exit_code == 1
     assert "REDIS_URL is not set" in worker_run.output
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis server of this test's own on a free port, that the test can stop and start:
+    ``start()``, ``stop()``, ``url``."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    class Server:
+        url = f"redis://127.0.0.1:{port}/0"
+        process: subprocess.Popen | None = None
+
+        def start(self) -> None:
+            self.process = subprocess.Popen(
+                [
+                    binary,
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--daemonize",
+                    "no",
+                    "--dir",
+                    str(tmp_path),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+            try:
+                for _ in range(100):
+                    try:
+                        client.ping()
+                        return
+                    except redis.ConnectionError:
+                        time.sleep(0.05)
+                raise RuntimeError("redis-server did not start")
+            finally:
+                client.connection_pool.disconnect()
+
+        def stop(self) -> None:
+            if self.process is not None:
+                self.process.kill()
+                self.process.wait()
+                self.process = None
+
+    server = Server()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_the_scheduler_survives_a_redis_outage_and_catches_up_once(private_redis, caplog):
+    import logging
+    import threading
+    import time
+
+    from rq import Queue
+
+    from app.sla.schedule import run_cron, scheduler_connection
+
+    connection = scheduler_connection(private_redis.url)
+    queue = Queue("sla", connection=connection)
+    scheduler = cron_scheduler(connection, interval=3)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_cron,
+        args=(scheduler,),
+        kwargs={"stop": stop, "first_retry": 0.1, "longest_retry": 0.4},
+        daemon=True,
+    )
+
+    def wait_for_jobs(seconds: float) -> int:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if queue.count:
+                return queue.count
+            time.sleep(0.05)
+        return queue.count
+
+    with caplog.at_level(logging.WARNING, logger="app.sla.schedule"):
+        thread.start()
+        assert wait_for_jobs(2) == 1  # the first tick at once
+        private_redis.stop()  # Redis goes away for more than one interval (its data with it)
+        time.sleep(4.5)
+        assert thread.is_alive()
+        private_redis.start()
+        assert wait_for_jobs(3) == 1  # caught up...
+        time.sleep(1)
+        assert queue.count == 1  # ...once, not once per missed interval
+        assert thread.is_alive()
+        stop.set()
+        thread.join(5)
+    connection.connection_pool.disconnect()
+    assert not thread.is_alive()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("Redis unreachable" in m and "retrying in" in m for m in messages)
+    assert any("Redis answers again" in m for m in messages)
