@@ -17,6 +17,7 @@ from app.outbox.models import OutboxMessage, OutboxState
 from app.outbox.services import retry_delay
 from app.timeutils import utc_now
 from tests.conftest import build_app, migrate
+from tests.redis_server import private_redis  # noqa: F401  (fixture)
 
 delivered: list[dict] = []
 
@@ -93,22 +94,42 @@ def test_a_failing_handler_is_retried_with_backoff_then_dead_lettered(db, caplog
     ]
 
 
-def test_outbox_run_delivers_what_redis_could_not_queue(app, db, tmp_path, caplog):
+def test_outbox_run_delivers_what_redis_could_not_queue(app, db, caplog, monkeypatch):
     # With REDIS_URL set the message goes to RQ after commit; Redis is down (port 1), so the
     # message stays pending and the drain command delivers it.
-    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
-    try:
-        with caplog.at_level(logging.WARNING, logger="app.outbox"):
-            enqueue("test.record", {"n": 3})
-            db.session.commit()
-        assert delivered == []
-        assert any("flask outbox run" in r.getMessage() for r in caplog.records)
-        result = app.test_cli_runner().invoke(args=["outbox", "run", "--once"])
-    finally:
-        app.config.pop("REDIS_URL")
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")
+    with caplog.at_level(logging.WARNING, logger="app.outbox"):
+        enqueue("test.record", {"n": 3})
+        db.session.commit()
+    assert delivered == []
+    assert any("flask outbox run" in r.getMessage() for r in caplog.records)
+    result = app.test_cli_runner().invoke(args=["outbox", "run", "--once"])
     assert result.exit_code == 0, result.output
     assert "1 message(s) delivered; 0 pending, 0 dead." in result.output
     assert delivered == [{"n": 3}]
+
+
+def test_with_redis_an_rq_worker_delivers_the_message(
+    app,
+    db,
+    monkeypatch,
+    private_redis,  # noqa: F811
+):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    connection = Redis.from_url(private_redis.url)
+    monkeypatch.setitem(app.config, "REDIS_URL", private_redis.url)
+    try:
+        enqueue("test.record", {"n": 4})
+        db.session.commit()
+        assert delivered == []  # queued, not run in the committing process
+        assert Queue("outbox", connection=connection).count == 1
+        SimpleWorker(["outbox"], connection=connection).work(burst=True)
+    finally:
+        connection.connection_pool.disconnect()
+    assert delivered == [{"n": 4}]
+    assert messages(db)[0].state == OutboxState.DONE
 
 
 def test_two_workers_deliver_a_message_once(fresh_database_url, tmp_path):
@@ -120,7 +141,7 @@ def test_two_workers_deliver_a_message_once(fresh_database_url, tmp_path):
         app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # queue it, do not deliver inline
         message_id = enqueue("test.record", {"slow": True}).id
         db.session.commit()
-        app.config.pop("REDIS_URL")
+        app.config["REDIS_URL"] = None
 
     ran: list[bool] = []
 

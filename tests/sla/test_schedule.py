@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from app.sla.schedule import cron_scheduler, worker
 from tests import conftest as base
 from tests.conftest import STRICT, build_app, migrate
+from tests.redis_server import private_redis  # noqa: F401  (fixture)
 
 REDIS_URL = os.environ.get("DESKGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 LOCKS = ("rq:clean_groups",)
@@ -188,73 +189,10 @@ def test_without_redis_the_scheduler_ticks_inline(
     assert "REDIS_URL is not set" in worker_run.output
 
 
-@pytest.fixture
-def private_redis(tmp_path):
-    """A Redis server of this test's own on a free port, that the test can stop and start:
-    ``start()``, ``stop()``, ``url``."""
-    import shutil
-    import socket
-    import subprocess
-    import time
-
-    import redis
-
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-
-    class Server:
-        url = f"redis://127.0.0.1:{port}/0"
-        process: subprocess.Popen | None = None
-
-        def start(self) -> None:
-            self.process = subprocess.Popen(
-                [
-                    binary,
-                    "--port",
-                    str(port),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--daemonize",
-                    "no",
-                    "--dir",
-                    str(tmp_path),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-            try:
-                for _ in range(100):
-                    try:
-                        client.ping()
-                        return
-                    except redis.ConnectionError:
-                        time.sleep(0.05)
-                raise RuntimeError("redis-server did not start")
-            finally:
-                client.connection_pool.disconnect()
-
-        def stop(self) -> None:
-            if self.process is not None:
-                self.process.kill()
-                self.process.wait()
-                self.process = None
-
-    server = Server()
-    server.start()
-    yield server
-    server.stop()
-
-
-def test_the_scheduler_survives_a_redis_outage_and_catches_up_once(private_redis, caplog):
+def test_the_scheduler_survives_a_redis_outage_and_catches_up_once(
+    private_redis,  # noqa: F811
+    caplog,
+):
     import logging
     import threading
     import time
