@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
@@ -174,6 +174,7 @@ def register_error_handlers(app: Flask) -> None:
     from sqlalchemy.orm.exc import StaleDataError
 
     from app.extensions import db
+    from app.submissions import AlreadySubmitted
 
     for unavailable in DATABASE_UNAVAILABLE:
         app.register_error_handler(unavailable, database_unavailable_response)
@@ -199,6 +200,14 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             409, "This conflicts with data saved in the meantime. Reload and try again."
         )
+
+    @app.errorhandler(AlreadySubmitted)
+    def already_submitted(error: AlreadySubmitted) -> ResponseReturnValue:
+        db.session.rollback()
+        if error.location is None or wants_json():
+            return error_response(error.status, error.message)
+        flash(f"{error.message} Here it is.", "info")
+        return redirect(error.location, 303)
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> ResponseReturnValue:

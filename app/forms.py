@@ -72,12 +72,13 @@ class OneSubmission:
         if csrf is not None:
             csrf.widget = _AlsoRendering(csrf.widget, self.submission_token)
 
-    def consume(self) -> None:
-        """Use this submission's token once (see :func:`app.submissions.consume_submission`).
+    def consume(self, done: str | None = None) -> None:
+        """Use this submission's token once (see :func:`app.submissions.consume_submission`);
+        a replay is sent to ``done``, a page that shows what the submission created.
 
         :raise app.submissions.AlreadySubmitted: the form was already sent.
         """
-        consume_submission(self.submission_token.data)
+        consume_submission(self.submission_token.data, done)
 
 
 class _AlsoRendering:
