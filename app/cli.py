@@ -101,6 +101,7 @@ def demo_load() -> None:
 def register_commands(app: Flask) -> None:
     from app.cmdb.cli import cmdb_cli
     from app.incidents.cli import incidents_cli
+    from app.outbox.cli import outbox_cli
     from app.requests.cli import requests_cli
     from app.sla.cli import sla_cli
 
@@ -111,3 +112,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sla_cli)
     app.cli.add_command(requests_cli)
     app.cli.add_command(cmdb_cli)
+    app.cli.add_command(outbox_cli)

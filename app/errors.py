@@ -10,12 +10,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
+
+#: Errors that mean "the database cannot be reached", wherever they are raised in a request
+#: (a view, the user loader, the error page itself).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)
+#: Seconds a client is asked to wait before retrying while the database is unreachable.
+RETRY_AFTER_SECONDS = 30
 
 
 class DomainError(Exception):
@@ -102,15 +109,45 @@ def error_response(
         if request_id:
             body["error"]["request_id"] = request_id
         return jsonify(body), status
-    page = render_template(
-        "errors/error.html",
-        status=status,
-        title=title,
-        message=message,
-        fields=fields or {},
-        request_id=request_id,
-    )
+    try:
+        page = render_template(
+            "errors/error.html",
+            status=status,
+            title=title,
+            message=message,
+            fields=fields or {},
+            request_id=request_id,
+        )
+    except DATABASE_UNAVAILABLE as error:  # the page shell looks up the signed-in person
+        return database_unavailable_response(error)
     return page, status
+
+
+def database_unavailable_response(error: Exception) -> ResponseReturnValue:
+    """The static 503 answer while the database is unreachable.
+
+    It reads nothing from the database and never touches ``current_user`` (whose loader may be
+    what failed): the template is rendered without context processors, from what is passed.
+    """
+    from app.extensions import db
+
+    log.error("database unavailable: %s: %s", type(error).__name__, str(error).splitlines()[0])
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is already gone; there is nothing to undo
+        log.debug("rollback after a database outage failed", exc_info=True)
+    request_id = getattr(g, "request_id", None)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    status = 503
+    if wants_json():
+        title, message = MESSAGES[status]
+        body = {"error": {"status": status, "title": title, "message": message}}
+        if request_id:
+            body["error"]["request_id"] = request_id
+        return jsonify(body), status, headers
+    template = current_app.jinja_env.get_template("errors/unavailable.html")
+    page = template.render(request_id=request_id, retry_after=RETRY_AFTER_SECONDS)
+    return page, status, headers
 
 
 def check_version(obj: object, submitted: object, what: str = "This record") -> None:
@@ -137,6 +174,10 @@ def register_error_handlers(app: Flask) -> None:
     from sqlalchemy.orm.exc import StaleDataError
 
     from app.extensions import db
+    from app.submissions import AlreadySubmitted
+
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.register_error_handler(unavailable, database_unavailable_response)
 
     @app.errorhandler(StaleDataError)
     def stale(error: StaleDataError) -> ResponseReturnValue:
@@ -159,6 +200,14 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             409, "This conflicts with data saved in the meantime. Reload and try again."
         )
+
+    @app.errorhandler(AlreadySubmitted)
+    def already_submitted(error: AlreadySubmitted) -> ResponseReturnValue:
+        db.session.rollback()
+        if error.location is None or wants_json():
+            return error_response(error.status, error.message)
+        flash(f"{error.message} Here it is.", "info")
+        return redirect(error.location, 303)
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> ResponseReturnValue:

@@ -36,6 +36,9 @@ def create_app(
         instance_path=str(instance_path or PROJECT_ROOT / "instance"),
         instance_relative_config=True,
     )
+    from app.forms import DeskRequest
+
+    app.request_class = DeskRequest
     app.config.from_mapping(load_config(Path(app.instance_path), environ))
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,94 @@
-"""Form helpers shared by every domain's views."""
+"""Form helpers shared by every domain's views, and the cleaning of submitted text."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Callable
 from typing import Any
 
+from flask import Request
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, widgets
+from markupsafe import Markup
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from wtforms import Field, HiddenField, SelectMultipleField, widgets
 
 from app.errors import Invalid
 from app.extensions import db
+from app.submissions import consume_submission
+
+#: C0 control characters except tab, newline and carriage return. NUL cannot be stored in
+#: PostgreSQL text at all, and none of them is anything a person meant to type.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_text(value: str) -> str:
+    """``value`` without C0 control characters (tab, newline and CR are kept)."""
+    return CONTROL_CHARACTERS.sub("", value)
+
+
+class CleanParameters(ImmutableMultiDict):
+    """Submitted form fields and query parameters, with control characters removed from
+    every text value (uploaded files are left alone).
+
+    Werkzeug builds ``request.form`` and ``request.args`` with the request's
+    ``parameter_storage_class``, so every form (WTForms or read by hand, like the catalog's
+    item forms and the CMDB's attributes) sees cleaned text and keeps the rest of it, instead
+    of PostgreSQL refusing the whole request over one NUL byte.
+    """
+
+    def __init__(self, mapping: Any = None) -> None:
+        if mapping is None:
+            super().__init__()
+            return
+        items = MultiDict(mapping).items(multi=True)
+        super().__init__([(_clean(key), _clean(value)) for key, value in items])
+
+
+def _clean(value: Any) -> Any:
+    return clean_text(value) if isinstance(value, str) else value
+
+
+class DeskRequest(Request):
+    """The application's request class: form and query values arrive cleaned."""
+
+    parameter_storage_class = CleanParameters
+
+
+class OneSubmission:
+    """Mixin for forms that create something (an incident, a request, a reply): a hidden
+    one-time ``submission_token``, which the view passes to
+    :func:`app.submissions.consume_submission` (or :meth:`consume`) before creating.
+
+    The token is rendered with the form's CSRF token, so a template that renders
+    ``{{ form.csrf_token }}`` needs no change. Put the mixin before ``FlaskForm``.
+    """
+
+    submission_token = HiddenField(default=lambda: secrets.token_hex(16))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        csrf = getattr(self, "csrf_token", None)
+        if csrf is not None:
+            csrf.widget = _AlsoRendering(csrf.widget, self.submission_token)
+
+    def consume(self, done: str | None = None) -> None:
+        """Use this submission's token once (see :func:`app.submissions.consume_submission`);
+        a replay is sent to ``done``, a page that shows what the submission created.
+
+        :raise app.submissions.AlreadySubmitted: the form was already sent.
+        """
+        consume_submission(self.submission_token.data, done)
+
+
+class _AlsoRendering:
+    """A widget that renders its field, then another field (the submission token)."""
+
+    def __init__(self, widget: Any, extra: Field) -> None:
+        self.widget, self.extra = widget, extra
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        return Markup(self.widget(field, **kwargs)) + self.extra()
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -76,3 +76,29 @@ def test_no_route_answers_500_to_junk(app, signed_in, junk):
                 form = {field: junk for field in FIELDS} | {"csrf_token": token}
                 response = client.open(method, url, data=form)
             assert response.status_code < 500, f"{method} {url}: {response.status_code}"
+
+
+def test_control_characters_are_stripped_and_the_text_kept(signed_in, db):
+    from sqlalchemy import select
+
+    from app.incidents.models import Incident
+
+    client, _ = signed_in("employee")
+    response = client.post(
+        "/incidents/report",
+        {
+            "short_description": "Printer\x00 jams",
+            "description": "Line one\x00\r\nline\x07 two\tend\x1b",
+            "urgency": "2",
+        },
+    )
+    assert response.status_code == 302
+    incident = db.session.scalar(select(Incident))
+    assert incident.short_description == "Printer jams"
+    assert incident.description == "Line one\r\nline two\tend"
+
+
+def test_control_characters_in_a_search_are_ignored(signed_in):
+    client, _ = signed_in("agent")
+    response = client.get("/incidents/?q=print%00er")
+    assert response.status_code == 200

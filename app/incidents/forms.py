@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.forms import OneSubmission
 from app.incidents.workflow import RESOLUTION_CODES, HoldReason, State
 
 IMPACT_CHOICES = [
@@ -23,7 +24,7 @@ IMPACT_CHOICES = [
 ]
 
 
-class ReportForm(FlaskForm):
+class ReportForm(OneSubmission, FlaskForm):
     """The employee's short "report a problem" form."""
 
     short_description = StringField(
@@ -48,7 +49,7 @@ class ReportForm(FlaskForm):
     attachment = FileField("Screenshot or file (optional)")
 
 
-class AgentOpenForm(FlaskForm):
+class AgentOpenForm(OneSubmission, FlaskForm):
     caller = StringField(
         "Caller (username)", validators=[DataRequired("Who is calling?"), Length(max=150)]
     )
@@ -121,7 +122,7 @@ class VersionForm(FlaskForm):
     version = HiddenField()
 
 
-class CommentForm(FlaskForm):
+class CommentForm(OneSubmission, FlaskForm):
     body = TextAreaField(
         "Message", validators=[DataRequired("Write something first."), Length(max=20_000)]
     )

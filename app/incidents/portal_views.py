@@ -33,6 +33,7 @@ def report() -> ResponseReturnValue:
     form = ReportForm()
     if form.validate_on_submit():
         try:
+            form.consume(done=url_for("incidents.mine"))
             incident = services.open_incident(
                 caller=current_user,
                 opened_by=current_user,

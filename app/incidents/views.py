@@ -174,6 +174,7 @@ def new() -> ResponseReturnValue:
         try:
             if caller is None or not caller.is_active:
                 raise Invalid({"caller": "No active person has this username."})
+            form.consume(done=url_for("incidents.console"))
             incident = services.open_incident(
                 caller=caller,
                 opened_by=current_user,
@@ -288,6 +289,7 @@ def comment(number: str) -> ResponseReturnValue:
         return pages.render_detail(incident, status=422, comment_form=form)
     public = form.public.data or not staff  # employees can only write public replies
     try:
+        form.consume(done=url_for("incidents.detail", number=incident.number))
         entry = services.comment(incident, author=current_user, body=form.body.data, public=public)
         if form.attachment.data:
             attachments.store(

@@ -1,4 +1,11 @@
-"""``/healthz``: is the database reachable (and Redis, when configured), and which version."""
+"""Health endpoints for load balancers and orchestrators.
+
+- ``/healthz/live`` (liveness): the process answers; touches nothing else, so a database
+  outage never gets a healthy process restarted.
+- ``/healthz/ready`` and ``/healthz`` (readiness): the database answers. Optional parts
+  (Redis, when configured) are reported, and their absence makes the desk ``degraded`` (it
+  still serves: background work falls back or waits) but never unready.
+"""
 
 from __future__ import annotations
 
@@ -30,17 +37,35 @@ def _redis_status(url: str | None) -> str:
     return "ok"
 
 
-@bp.get("/healthz")
-@public
-def healthz() -> ResponseReturnValue:
-    checks = {"database": "ok"}
+def _database_status() -> str:
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         log.warning("health check: database unreachable: %s", error.__class__.__name__)
-        checks["database"] = "unreachable"
         db.session.rollback()
-    checks["redis"] = _redis_status(current_app.config.get("REDIS_URL"))
-    healthy = checks["database"] == "ok" and checks["redis"] in ("ok", "not configured")
-    body = {"status": "ok" if healthy else "unavailable", "version": __version__, **checks}
-    return jsonify(body), 200 if healthy else 503
+        return "unreachable"
+    return "ok"
+
+
+@bp.get("/healthz/live")
+@public
+def live() -> ResponseReturnValue:
+    return jsonify({"status": "ok", "version": __version__})
+
+
+@bp.get("/healthz")
+@bp.get("/healthz/ready")
+@public
+def healthz() -> ResponseReturnValue:
+    checks = {
+        "database": _database_status(),
+        "redis": _redis_status(current_app.config.get("REDIS_URL")),
+    }
+    if checks["database"] != "ok":
+        status = "unavailable"
+    elif checks["redis"] == "unreachable":
+        status = "degraded"
+    else:
+        status = "ok"
+    body = {"status": status, "version": __version__, **checks}
+    return jsonify(body), 503 if status == "unavailable" else 200

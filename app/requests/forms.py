@@ -25,7 +25,7 @@ from wtforms.form import BaseForm
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import DateInput, NumberInput
 
-from app.forms import MultiCheckboxField
+from app.forms import MultiCheckboxField, OneSubmission
 from app.requests.variables import Variable, VariableType
 
 NO_CHOICE = SelectChoice("", "— Choose —")
@@ -96,7 +96,7 @@ def set_picker_choices(field: Any, options: Iterable[SelectChoice]) -> None:
     field.choices = choices
 
 
-class OrderForm(FlaskForm):
+class OrderForm(OneSubmission, FlaskForm):
     """What an order adds to its items' forms: who it is for and a note."""
 
     requested_for = picker_field(
@@ -115,7 +115,7 @@ class CartForm(FlaskForm):
     """Add an item to the request being prepared, or remove one (CSRF only)."""
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(OneSubmission, FlaskForm):
     item = SelectField("About", choices=[], default="", validate_choice=False)
     body = TextAreaField(
         "Message", validators=[DataRequired("Write something first."), Length(max=20_000)]

@@ -4,10 +4,16 @@ requests closing when their work is done; the automated directory-group change.
 Every change writes its journal entry and its domain event (``created``, ``assigned``,
 ``state_changed``, ``commented``: the vocabulary the SLA clock reads) in the same transaction.
 Services flush; the caller commits.
+
+The directory change of an automated item is a side effect: the approval only records it in
+the outbox (:mod:`app.outbox`), and :func:`finish_directory_group` makes it after the approval
+has committed, then records the directory's answer (delivered, or a task for a person) in its
+own transaction. A rolled-back approval never touches the directory.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +24,7 @@ from app.auth.models import Group, User
 from app.errors import Conflict, Invalid, check_version
 from app.extensions import db
 from app.incidents.workflow import HoldReason
+from app.outbox import enqueue, handler
 from app.requests import stages
 from app.requests.common import MAX_TEXT, clean_text, is_staff, note, open_ticket, set_state
 from app.requests.models import Automation, CatalogTask, RequestItem, ServiceRequest
@@ -27,7 +34,10 @@ from app.tickets import services as tickets
 from app.tickets.models import EntryKind, Ticket, TicketKind
 from app.timeutils import utc_now
 
+log = logging.getLogger(__name__)
+
 AUTOMATION_STAGE = 0
+DIRECTORY_GROUP_CHANGE = "requests.directory_group"  # the outbox kind
 
 
 class AutomationFailed(Exception):
@@ -180,16 +190,46 @@ def advance(item: RequestItem, actor: Any, now: datetime) -> None:
 
 
 def begin_fulfilment(item: RequestItem, actor: Any, now: datetime) -> None:
-    """The item is approved (or needs no approval): run its automation, then its plan."""
+    """The item is approved (or needs no approval): queue its automation (its plan starts
+    once the directory has answered, see :func:`finish_directory_group`), or run its plan."""
     set_state(item, ItemState.IN_PROGRESS, actor, now, body="Approved: the work starts.")
     if item.catalog_item.automation == Automation.DIRECTORY_GROUP:
         try:
-            message = run_directory_group(item)
+            group_dn, member_dn = directory_change_of(item)
         except AutomationFailed as error:
             _automation_failed(item, str(error), actor, now)
             return
-        note(item, None, message, now, automation=[None, "done"])
-        tickets.record_event(item, "automation_succeeded", None, at=now, message=message)
+        enqueue(
+            DIRECTORY_GROUP_CHANGE,
+            {
+                "item_id": item.id,
+                "group_dn": group_dn,
+                "member_dn": member_dn,
+                "actor_id": getattr(actor, "id", None),
+            },
+        )
+        return
+    advance(item, actor, now)
+
+
+@handler(DIRECTORY_GROUP_CHANGE)
+def finish_directory_group(payload: dict[str, Any]) -> None:
+    """The outbox handler: add the member in the directory, then record the answer on the
+    item and start its plan, or leave the change to a person. Running it again for an item
+    whose automation is already recorded (or that was canceled meanwhile) does nothing."""
+    item = db.session.get(RequestItem, payload["item_id"])
+    if item is None or item.state != ItemState.IN_PROGRESS or item.fulfilment_stage is not None:
+        log.info("directory change for item %s: nothing left to do", payload["item_id"])
+        return
+    actor = db.session.get(User, payload["actor_id"]) if payload.get("actor_id") else None
+    now = utc_now()
+    try:
+        message = add_directory_member(payload["group_dn"], payload["member_dn"])
+    except AutomationFailed as error:
+        _automation_failed(item, str(error), actor, now)
+        return
+    note(item, None, message, now, automation=[None, "done"])
+    tickets.record_event(item, "automation_succeeded", None, at=now, message=message)
     advance(item, actor, now)
 
 
@@ -232,11 +272,11 @@ def directory_group_of(item: RequestItem) -> Group | None:
     return group
 
 
-def run_directory_group(item: RequestItem) -> str:
-    """Add the person the item is for to its directory group; returns what happened.
+def directory_change_of(item: RequestItem) -> tuple[str, str]:
+    """The directory group and member DNs the item's automation changes.
 
-    :raise AutomationFailed: no group or directory entry, no write account configured, or the
-        directory refused (the message says which).
+    :raise AutomationFailed: no group, or the group or the person has no directory entry (the
+        message says which).
     """
     group = directory_group_of(item)
     person: User = item.caller
@@ -246,7 +286,7 @@ def run_directory_group(item: RequestItem) -> str:
         raise AutomationFailed(f"The group {group.name} does not come from the directory.")
     if not person.directory_dn:
         raise AutomationFailed(f"{person.display_name} has no entry in the directory.")
-    return add_directory_member(group.directory_dn, person.directory_dn)
+    return group.directory_dn, person.directory_dn
 
 
 def add_directory_member(group_dn: str, member_dn: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import flash, request
+from flask import flash, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 from wtforms import SelectChoice
@@ -142,6 +142,7 @@ def place_order(lines: list[Line], form: OrderForm) -> tuple[ServiceRequest | No
     :raise Forbidden: an item the user may not order.
     """
     try:
+        form.consume(done=url_for("requests.mine"))
         placed = services.order(
             orderer=current_user,
             requested_for=active_user(form.requested_for.data),

@@ -125,6 +125,7 @@ def reply(number: str) -> ResponseReturnValue:
     item = _item_of(req, form.item.data or (req.items[0].number if len(req.items) == 1 else ""))
     authorize(current_user, "request_item.reply", item)
     try:
+        form.consume(done=url_for("requests.detail", number=req.number))
         entry = services.comment(item, author=current_user, body=form.body.data, public=True)
         if form.attachment.data:
             attachments.store(

@@ -3,7 +3,9 @@ task SLA records."""
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 
 import click
 from flask import current_app
@@ -50,8 +52,13 @@ def scheduler(interval: int, ticks: int | None) -> None:
         if ticks is not None:
             raise click.UsageError("--ticks is for the inline scheduler (REDIS_URL is set).")
         click.echo(f"Enqueuing the SLA tick on RQ queue '{schedule.QUEUE}' every {interval} s.")
-        connection = schedule.redis_connection(url)
-        schedule.cron_scheduler(connection, interval=interval).start()
+        connection = schedule.scheduler_connection(url)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+        try:
+            schedule.run_cron(schedule.cron_scheduler(connection, interval=interval), stop=stop)
+        except KeyboardInterrupt:
+            stop.set()
         return
     click.echo(f"REDIS_URL is not set: ticking inline every {interval} s.")
     schedule.run_inline(interval=interval, ticks=ticks, clock=utc_now, report=_echo)

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
+from app.ops.worker import in_app_context
 from app.sla.escalation import escalate
 from app.sla.models import SlaPolicy, SlaStage, TaskSla
 from app.sla.services import refresh_ticket_slas
@@ -162,16 +162,9 @@ def _escalate(
 
 
 def tick_job() -> dict[str, Any]:
-    """The RQ job (see :mod:`app.sla.schedule`): one tick as of now, committed.
-
-    Inside an application context (``flask sla worker``, whose forked work horses inherit it)
-    it uses that application; a plain ``rq worker`` has none, so the job builds the application
-    from the environment, the same settings the web application reads, once per process.
-    """
-    if has_app_context():
-        return _tick_and_commit()
-    with _worker_app().app_context():
-        return _tick_and_commit()
+    """The RQ job (see :mod:`app.sla.schedule`): one tick as of now, committed, in the
+    worker's application (see :mod:`app.ops.worker`)."""
+    return in_app_context(_tick_and_commit)
 
 
 def _tick_and_commit() -> dict[str, Any]:
@@ -187,14 +180,3 @@ def _tick_and_commit() -> dict[str, Any]:
         "breaches": report.breaches,
         "escalations": report.escalations,
     }
-
-
-_apps: list[Flask] = []
-
-
-def _worker_app() -> Flask:
-    if not _apps:
-        from app.factory import create_app
-
-        _apps.append(create_app())
-    return _apps[0]

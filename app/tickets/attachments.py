@@ -2,6 +2,10 @@
 
 Files are named by a random key (never by the uploaded name), written with mode 0600 and
 served only through a view that checks who may see the ticket.
+
+A file is written under a temporary name (``<key>.part``) while its row is saved, moved to its
+key when the transaction commits and deleted when it does not (hooks of
+:mod:`app.outbox.transaction`), so a rolled-back upload leaves no orphan file behind.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.errors import DomainError, Invalid, NotFound
 from app.extensions import db
+from app.outbox.transaction import after_commit, after_rollback
 from app.tickets.models import Attachment, Ticket
 
 MAX_NAME = 255
@@ -86,10 +91,7 @@ def store(
     ]
     key = uuid.uuid4().hex
     path = storage_root() / key[:2] / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    _write_after_commit(path, data)
     attachment = Attachment(
         ticket_id=ticket.id,
         journal_entry_id=journal_entry_id,
@@ -104,3 +106,15 @@ def store(
     db.session.add(attachment)
     db.session.flush()
     return attachment
+
+
+def _write_after_commit(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` now, move it to ``path`` when the
+    transaction commits, and delete it if it does not."""
+    partial = path.with_name(path.name + ".part")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    after_commit(lambda: os.replace(partial, path))
+    after_rollback(lambda: partial.unlink(missing_ok=True))

@@ -44,6 +44,9 @@ def directory_group(db, slapd, subtree, org, queue):
     return group
 
 
+WRITE_ACCOUNT = {"LDAP_WRITE_BIND_DN": WRITER, "LDAP_WRITE_BIND_PASSWORD": WRITER_PASSWORD}
+
+
 def members(slapd, group_dn: str) -> set[str]:
     with slapd.admin(GENERATED) as connection:
         connection.search(group_dn, "(objectClass=*)", ldap3.BASE, attributes=["member"])
@@ -67,11 +70,7 @@ def order_access(org, make_item, place, group):
 def test_an_approved_access_request_adds_the_member_in_the_directory(
     app, db, slapd, org, make_item, place, directory_group, use_directory
 ):
-    use_directory(
-        settings_for(
-            slapd, GENERATED, LDAP_WRITE_BIND_DN=WRITER, LDAP_WRITE_BIND_PASSWORD=WRITER_PASSWORD
-        )
-    )
+    use_directory(settings_for(slapd, GENERATED, **WRITE_ACCOUNT))
     item = order_access(org, make_item, place, directory_group)
     before = members(slapd, directory_group.directory_dn)
     assert org.kim.directory_dn.lower() not in before
@@ -113,3 +112,24 @@ def test_a_refused_change_leaves_a_task_with_the_directorys_reason(
     notes = [e.body for e in task.journal if e.kind == EntryKind.WORK_NOTE]
     assert any("access" in n.lower() for n in notes)
     assert "automation_failed" in event_types(db, item)
+
+
+def test_the_directory_changes_only_after_the_approval_commits(
+    app, db, slapd, org, make_item, place, directory_group, use_directory
+):
+    from sqlalchemy import select
+
+    from app.outbox.models import OutboxMessage
+
+    use_directory(settings_for(slapd, GENERATED, **WRITE_ACCOUNT))
+    item = order_access(org, make_item, place, directory_group)
+    before = members(slapd, directory_group.directory_dn)
+
+    services.decide(item.approvals[0], actor=org.ann, approve=True)
+    assert members(slapd, directory_group.directory_dn) == before  # not inside the transaction
+    db.session.rollback()  # e.g. the approval page failed after the decision
+
+    assert members(slapd, directory_group.directory_dn) == before
+    assert db.session.scalars(select(OutboxMessage)).all() == []
+    assert item.state == ItemState.PENDING_APPROVAL
+    assert "automation_succeeded" not in event_types(db, item)

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from app.sla.schedule import cron_scheduler, worker
 from tests import conftest as base
 from tests.conftest import STRICT, build_app, migrate
+from tests.redis_server import private_redis  # noqa: F401  (fixture)
 
 REDIS_URL = os.environ.get("DESKGRAPH_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 LOCKS = ("rq:clean_groups",)
@@ -186,3 +187,54 @@ def test_without_redis_the_scheduler_ticks_inline(
     worker_run = app.test_cli_runner().invoke(args=["sla", "worker", "--burst"])
     assert worker_run.exit_code == 1
     assert "REDIS_URL is not set" in worker_run.output
+
+
+def test_the_scheduler_survives_a_redis_outage_and_catches_up_once(
+    private_redis,  # noqa: F811
+    caplog,
+):
+    import logging
+    import threading
+    import time
+
+    from rq import Queue
+
+    from app.sla.schedule import run_cron, scheduler_connection
+
+    connection = scheduler_connection(private_redis.url)
+    queue = Queue("sla", connection=connection)
+    scheduler = cron_scheduler(connection, interval=3)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_cron,
+        args=(scheduler,),
+        kwargs={"stop": stop, "first_retry": 0.1, "longest_retry": 0.4},
+        daemon=True,
+    )
+
+    def wait_for_jobs(seconds: float) -> int:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if queue.count:
+                return queue.count
+            time.sleep(0.05)
+        return queue.count
+
+    with caplog.at_level(logging.WARNING, logger="app.sla.schedule"):
+        thread.start()
+        assert wait_for_jobs(2) == 1  # the first tick at once
+        private_redis.stop()  # Redis goes away for more than one interval (its data with it)
+        time.sleep(4.5)
+        assert thread.is_alive()
+        private_redis.start()
+        assert wait_for_jobs(3) == 1  # caught up...
+        time.sleep(1)
+        assert queue.count == 1  # ...once, not once per missed interval
+        assert thread.is_alive()
+        stop.set()
+        thread.join(5)
+    connection.connection_pool.disconnect()
+    assert not thread.is_alive()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("Redis unreachable" in m and "retrying in" in m for m in messages)
+    assert any("Redis answers again" in m for m in messages)

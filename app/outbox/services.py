@@ -1,0 +1,192 @@
+"""Enqueue side effects in the caller's transaction; deliver them after commit (see the
+package docstring)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.outbox.models import OutboxMessage, OutboxState
+from app.outbox.transaction import after_commit
+from app.timeutils import utc_now
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], None]
+
+QUEUE = "outbox"
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(seconds=30)  # then doubled at each attempt...
+LONGEST_RETRY = timedelta(hours=1)  # ...up to this
+LEASE = timedelta(minutes=10)  # a claimed message runs again after this if its worker died
+PENDING_IDS = "deskgraph_outbox_ids"
+
+_handlers: dict[str, Handler] = {}
+
+
+class PermanentFailure(Exception):
+    """Raised by a handler for a failure that no retry can fix: the message is dead at once."""
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that delivers messages of ``kind`` (one per kind)."""
+
+    def register(function: Handler) -> Handler:
+        existing = _handlers.get(kind)
+        if existing is not None and existing is not function:
+            raise ValueError(f"outbox kind {kind!r} already has a handler")
+        _handlers[kind] = function
+        return function
+
+    return register
+
+
+def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
+    """Record a side effect to run once the caller's transaction commits (flushes).
+
+    :raise ValueError: no handler is registered for ``kind``.
+    """
+    if kind not in _handlers:
+        raise ValueError(f"no outbox handler for {kind!r}")
+    message = OutboxMessage(kind=kind, payload=payload)
+    db.session.add(message)
+    db.session.flush()
+    session = db.session()
+    ids = session.info.get(PENDING_IDS)
+    if ids is None:
+        ids = session.info[PENDING_IDS] = []
+        after_commit(lambda: _dispatch(session.info.pop(PENDING_IDS, ids)), session)
+    ids.append(message.id)
+    return message
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt (30 s, 1 min, 2 min… 1 h)."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
+
+
+def _dispatch(ids: list[int]) -> None:
+    """After commit: hand the new messages to RQ, or deliver them here and now."""
+    if not has_app_context():
+        return  # committed outside the application: ``flask outbox run`` delivers them
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = app.config.get("REDIS_URL")
+    if url:
+        _enqueue_jobs(url, ids)
+        return
+    with app.app_context():  # a fresh session: the committing one cannot run SQL now
+        for message_id in ids:
+            deliver(message_id)
+
+
+def _enqueue_jobs(url: str, ids: list[int]) -> None:
+    from redis import Redis, RedisError
+    from rq import Queue
+
+    from app.outbox.jobs import deliver_job
+
+    try:
+        queue = Queue(QUEUE, connection=Redis.from_url(url, socket_connect_timeout=2))
+        for message_id in ids:
+            queue.enqueue(deliver_job, message_id)
+    except RedisError as error:
+        log.warning(
+            "outbox: could not queue messages %s on Redis (%s); `flask outbox run` delivers them",
+            ids,
+            error,
+        )
+
+
+def claim(message_id: int, now: datetime) -> bool:
+    """Take a due pending message for one delivery attempt (committed at once): the attempt is
+    counted and the message leased, so no other worker picks it up meanwhile."""
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.state == OutboxState.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE, updated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def deliver(message_id: int, now: datetime | None = None) -> bool:
+    """Run one message's handler if it is due and nobody else has it; returns whether it ran.
+
+    The handler's changes and ``done`` commit together; a failure is rolled back and
+    recorded (retry later, or dead).
+    """
+    now = now or utc_now()
+    if not claim(message_id, now):
+        return False
+    message = db.session.get(OutboxMessage, message_id)
+    assert message is not None
+    kind, payload = message.kind, dict(message.payload)
+    try:
+        function = _handlers.get(kind)
+        if function is None:
+            raise PermanentFailure(f"no handler is registered for {kind!r}")
+        function(payload)
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(state=OutboxState.DONE, last_error=None, updated_at=utc_now())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    except Exception as error:
+        db.session.rollback()
+        _failed(message_id, kind, error, now)
+    return True
+
+
+def _failed(message_id: int, kind: str, error: Exception, now: datetime) -> None:
+    message = db.session.get(OutboxMessage, message_id)
+    assert message is not None
+    reason = f"{type(error).__name__}: {error}"[:2000]
+    message.last_error = reason
+    if isinstance(error, PermanentFailure) or message.attempts >= MAX_ATTEMPTS:
+        message.state = OutboxState.DEAD
+        log.error(
+            "outbox message %s (%s) is dead after %s attempt(s): %s",
+            message_id,
+            kind,
+            message.attempts,
+            reason,
+        )
+    else:
+        message.next_attempt_at = now + retry_delay(message.attempts)
+        log.warning(
+            "outbox message %s (%s) failed (attempt %s), retry at %s: %s",
+            message_id,
+            kind,
+            message.attempts,
+            message.next_attempt_at.isoformat(),
+            reason,
+        )
+    db.session.commit()
+
+
+def deliver_due(now: datetime | None = None, limit: int = 100) -> int:
+    """Deliver the pending messages that are due, oldest first; returns how many ran."""
+    now = now or utc_now()
+    due = list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+    db.session.rollback()
+    return sum(deliver(message_id, now) for message_id in due)

@@ -1,0 +1,61 @@
+"""One submission per form: a creating form carries a one-time token (see
+:class:`app.forms.OneSubmission`), and :func:`consume_submission` records it in the same
+transaction as what the form creates. A replayed post (a double click, the browser's "resend",
+a copied request) finds its token used and creates nothing: the person is sent (303) to the
+page where what the first post created shows (their tickets, the incident...), told that the
+form was already sent; a client that wants JSON gets a 409. A refused or rolled-back
+submission leaves the token unused, so the person can correct the form and send it again.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.errors import DomainError
+from app.extensions import db
+from app.timeutils import utc_now
+
+TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+class FormSubmission(db.Model):
+    """A submission token that was used, and when."""
+
+    __tablename__ = "form_submissions"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class AlreadySubmitted(DomainError):
+    """A replayed submission; ``location`` is where what the first one created shows."""
+
+    status = 409
+    title = "Already sent"
+
+    def __init__(self, location: str | None = None) -> None:
+        super().__init__("This form was already sent, and what it created is saved.")
+        self.location = location
+
+
+def consume_submission(token: str | None, done: str | None = None) -> None:
+    """Use ``token`` once, in the caller's transaction (flushes). A missing or malformed token
+    is not checked (a client that does not render the form's token gets no protection).
+
+    :param done: where to send a replay: a page that shows what the submission created.
+    :raise AlreadySubmitted: the token was used by an earlier submission.
+    """
+    if not token or not TOKEN.fullmatch(token):
+        return
+    if db.session.get(FormSubmission, token) is not None:
+        raise AlreadySubmitted(done)
+    try:
+        with db.session.begin_nested():  # a concurrent duplicate loses on the primary key
+            db.session.add(FormSubmission(token=token))
+    except IntegrityError:
+        raise AlreadySubmitted(done) from None
