@@ -48,7 +48,7 @@ def test_a_decider_reads_the_work_notes_but_cannot_work_the_incident(signed_in, 
     assert f"/incidents/{proposed.number}/comment" not in html
     refused = client.post(f"/incidents/{proposed.number}/comment", {"body": "x", "public": "y"})
     assert refused.status_code == 403
-    assert client.post(f"/incidents/{proposed.number}/assign", {}).status_code == 403
+    assert client.post(f"/incidents/{proposed.number}/assign-to-me", {}).status_code == 403
 
 
 def test_a_decider_does_not_see_incidents_nobody_proposed(signed_in, make_incident):
