@@ -57,7 +57,12 @@ def test_the_console_fits_1366_pixels_one_line_per_row(browser, live_server, pag
             })(),
             cut: [...t.tBodies[0].querySelectorAll('td')]
                 .filter(c => c.scrollWidth > c.clientWidth)
-                .map(c => ({col: c.cellIndex, text: c.textContent.trim(), title: c.title})),
+                .map(c => {
+                    // Badges (Task, Major…) stand beside the text; the title holds the text.
+                    const copy = c.cloneNode(true);
+                    copy.querySelectorAll('.badge').forEach(b => b.remove());
+                    return {col: c.cellIndex, text: copy.textContent.trim(), title: c.title};
+                }),
         })"""
     )
     assert fit["scroll"] <= fit["width"], fit  # no sideways scrolling in the table

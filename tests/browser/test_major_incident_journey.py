@@ -14,9 +14,11 @@ from tests.browser.test_shell import sign_in, unexpected
 pytestmark = pytest.mark.browser
 
 
-def _open_sections(tab) -> None:
-    """Open every collapsible section, wherever the incident page keeps a form."""
-    tab.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+def _open_section(tab, title: str) -> None:
+    """Unfold one of the incident page's folding sections, as a person does: click its title."""
+    toggle = tab.locator(".dg-fold-toggle", has_text=title).first
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
 
 
 def _snap(tab, name: str) -> None:
@@ -51,7 +53,7 @@ def test_agent_proposes_and_the_service_owner_decides(browser, live_server, page
     sign_in(agent, "agent")
     agent.wait_for_url(re.compile(r"/$"))
     agent.goto(f"/incidents/{number}")
-    _open_sections(agent)
+    _open_section(agent, "Major incident")
     propose = agent.locator(f'form[action="/incidents/{number}/major"]')
     propose.locator("textarea").fill("Shipping has stopped at the depot.")
     propose.locator('button[type="submit"]').click()
