@@ -16,6 +16,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.forms import apply_errors
 from app.incidents import (
+    cis,
     correlation,
     pages,
     permissions,  # noqa: F401  (registers the rules)
@@ -324,7 +325,7 @@ def accept_impact(number: str) -> ResponseReturnValue:
     """Take the impact the CMDB computes for the incident's CIs; the timeline says why."""
     incident = get_incident(number, "incident.work")
     form = PriorityForm()  # any form: only the CSRF token and the version are read
-    context = correlation.impact_context(services.ci_names_of(incident))
+    context = correlation.impact_context(cis.ci_ids_of(incident))
     offered = context["offered_impact"]
     if not form.version.data or offered is None:
         return _refused(number, Invalid({"impact": "The CMDB suggests no impact for these CIs."}))

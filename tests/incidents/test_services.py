@@ -62,8 +62,11 @@ def test_bad_input_is_refused_and_nothing_is_saved(db, make_user, values, field)
     assert db.session.scalar(select(func.count()).select_from(Incident)) == 0
 
 
-def test_routing_rules_pick_the_group_first_match_wins(db, make_user, queue, make_incident):
+def test_routing_rules_pick_the_group_first_match_wins(
+    db, make_user, queue, make_incident, make_ci
+):
     network, desk, apps = queue("Network"), queue("Service Desk"), queue("Applications")
+    make_ci("sap-db-01", "server")
     db.session.add_all(
         [
             RoutingRule(position=1, category="Network", group_id=network.id),
