@@ -294,6 +294,19 @@ def make_ci(db, ci_class) -> Any:
 
 
 @pytest.fixture
+def relate(db) -> Any:
+    """``relate(source, "runs_on", target)`` → a committed relation."""
+    from app.cmdb import services
+
+    def make(source: Any, type_name: str, target: Any) -> Any:
+        relation = services.relate(source, target, type_name, actor=None)
+        db.session.commit()
+        return relation
+
+    return make
+
+
+@pytest.fixture
 def signed_in(client: Client, make_user: Any) -> Any:
     """Builder: a client signed in as a new user holding ``roles``."""
 

@@ -1,7 +1,8 @@
 """An incident's configuration items: links to CMDB rows by id, so a renamed CI stays linked.
 
 Names are looked up only where a person or a file types them (the agent's new-incident form,
-the demo loader), case-insensitively through the indexed ``ConfigurationItem.name_key``.
+the demo loader), case-insensitively through the indexed ``ConfigurationItem.name_key``. The
+employee's report form offers business services only (:func:`services_for`).
 
 Incidents depend on the CMDB, never the reverse: the CMDB's CI page learns of incidents through
 :func:`app.cmdb.pages.register_ci_incidents` (see :func:`open_incidents_on`).
@@ -10,10 +11,14 @@ Incidents depend on the CMDB, never the reverse: the CMDB's CI page learns of in
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from app.cmdb.models import ConfigurationItem
+from app.auth.models import group_members
+from app.cmdb.class_tree import subtree_ids
+from app.cmdb.graph import Lifecycle
+from app.cmdb.models import CIClass, ConfigurationItem
 from app.cmdb.pages import register_ci_incidents
 from app.errors import Invalid
 from app.extensions import db
@@ -21,6 +26,7 @@ from app.incidents.models import Incident, incident_cis
 from app.incidents.workflow import OPEN_STATES
 
 MAX_CIS = 50
+SERVICE_CLASS = "business_service"
 
 
 def ci_ids_of(incident: Incident) -> list[int]:
@@ -76,6 +82,33 @@ def link(incident: Incident, ci_ids: Sequence[int]) -> None:
         db.session.execute(
             insert(incident_cis), [{"incident_id": incident.id, "ci_id": i} for i in ids]
         )
+
+
+def services_for(user: Any) -> tuple[list[ConfigurationItem], list[ConfigurationItem]]:
+    """Business services an employee may name in a problem report: ``(theirs, others)``.
+
+    Theirs are those whose users group counts them; others are the rest of the services in
+    service or in maintenance (what anyone may be hit by). Only business services: an employee
+    never sees hosts, devices or applications of the CMDB here.
+    """
+    root = db.session.scalar(select(CIClass).where(CIClass.name == SERVICE_CLASS))
+    if root is None:
+        return [], []
+    rows = db.session.scalars(
+        select(ConfigurationItem)
+        .where(
+            ConfigurationItem.class_id.in_(subtree_ids(root)),
+            ConfigurationItem.status.in_([Lifecycle.IN_SERVICE, Lifecycle.IN_MAINTENANCE]),
+        )
+        .order_by(ConfigurationItem.name)
+    ).all()
+    groups = set(
+        db.session.scalars(
+            select(group_members.c.group_id).where(group_members.c.user_id == user.id)
+        )
+    )
+    theirs = [ci for ci in rows if ci.users_group_id in groups]
+    return theirs, [ci for ci in rows if ci.users_group_id not in groups]
 
 
 def open_incidents_on(ci: ConfigurationItem, limit: int) -> list[Incident]:

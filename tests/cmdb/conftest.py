@@ -1,23 +1,10 @@
-"""Builders for CMDB tests: classes by name, CIs and relations made through the services."""
+"""Builders for CMDB tests (classes, CIs and relations come from tests/conftest.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
-
-@pytest.fixture
-def relate(db) -> Any:
-    """``relate(source, "runs_on", target)`` → a committed relation."""
-    from app.cmdb import services
-
-    def make(source: Any, type_name: str, target: Any) -> Any:
-        relation = services.relate(source, target, type_name, actor=None)
-        db.session.commit()
-        return relation
-
-    return make
 
 
 @pytest.fixture
