@@ -105,7 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.cmdb import class_views, graph_views, transfer_views  # noqa: F401  (cmdb's bp)
     from app.cmdb import settings_views as cmdb_settings  # noqa: F401  (and the settings page)
     from app.cmdb.views import bp as cmdb_bp
-    from app.incidents import portal_views, settings_views  # noqa: F401  (more routes on bp)
+    from app.incidents import ci_views, portal_views, settings_views  # noqa: F401  (more routes)
     from app.incidents.views import bp as incidents_bp
     from app.ops.views import bp as ops_bp
     from app.portal.views import bp as portal_bp

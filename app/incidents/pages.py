@@ -178,7 +178,6 @@ def render_detail(
     if staff:
         context.update(_agent_forms(incident, forms))
         context["children"] = list(incident.children)
-        context["cis"] = cis.names_of(context["ci_ids"])
         context["related"] = related_incidents(incident, context["ci_ids"])
         context["slas"] = sla_summaries([incident.id]).get(incident.id, [])
         context.update(correlation.impact_context(context["ci_ids"]))

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.incidents.models import Incident
+from app.tickets.models import EntryKind, JournalEntry
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_employee_names_a_service_they_use_and_the_agent_sees_its_impact(
     client.post("/logout")
     agent_client, _agent = signed_in("agent", "employee")
     page = _page(agent_client, incident)
-    assert re.search(r"<dt>CIs</dt>.*ERP", page, re.S)
+    assert re.search(r'id="incident-cis">.*>ERP</a>', page, re.S)
     assert "<strong>ERP</strong>" in page  # the impact panel sees the service
 
 
@@ -76,3 +77,82 @@ def test_the_report_form_refuses_a_host_and_takes_i_dont_know(client, db, servic
     )
     assert response.status_code == 302
     assert db.session.scalar(select(Incident)).cis == []
+
+
+def test_agent_adds_and_removes_a_ci_and_the_impact_panel_follows(
+    signed_in, db, make_incident, services_estate
+):
+    client, agent = signed_in("agent", "employee")
+    incident = make_incident(short_description="Invoices fail")
+    page = _page(client, incident)
+    assert "<strong>ERP</strong>" not in page  # no CI, no impact yet
+    options = client.get(
+        f"/incidents/{incident.number}/cis/options?q=ERP-DB&version={incident.version}"
+    ).get_data(as_text=True)
+    assert 'aria-label="Add erp-db-01"' in options
+    assert "Email" not in options
+    response = client.post(
+        f"/incidents/{incident.number}/cis",
+        {"ci": str(services_estate["host"].id), "version": _version(options)},
+    )
+    assert response.status_code == 302
+    page = _page(client, incident)
+    assert 'aria-label="Remove erp-db-01"' in page
+    assert "<strong>ERP</strong>" in page  # the host provides ERP: the impact panel follows
+    entry = db.session.scalars(
+        select(JournalEntry).where(
+            JournalEntry.ticket_id == incident.id, JournalEntry.kind == EntryKind.CHANGE
+        )
+    ).one()
+    assert entry.changes == {"cis": [[], ["erp-db-01"]]}
+    assert entry.author_id == agent.id
+
+    stale = client.post(
+        f"/incidents/{incident.number}/cis/remove",
+        {"ci": str(services_estate["host"].id), "version": str(incident.version - 1)},
+    )
+    assert stale.status_code == 409
+    assert "changed by someone else" in stale.get_data(as_text=True)
+    db.session.expire_all()
+    assert [ci.name for ci in db.session.get(Incident, incident.id).cis] == ["erp-db-01"]
+
+    removed = client.post(
+        f"/incidents/{incident.number}/cis/remove",
+        {"ci": str(services_estate["host"].id), "version": _version(page)},
+    )
+    assert removed.status_code == 302
+    page = _page(client, incident)
+    assert 'aria-label="Remove erp-db-01"' not in page
+    assert "<strong>ERP</strong>" not in page
+
+
+def test_the_picker_refuses_unknown_cis_and_missing_versions(
+    signed_in, db, make_incident, services_estate
+):
+    client, _agent = signed_in("agent", "employee")
+    incident = make_incident()
+    version = str(incident.version)
+    for data in ({"ci": "999999", "version": version}, {"ci": "x' or 1", "version": version}):
+        assert client.post(f"/incidents/{incident.number}/cis", data).status_code == 422
+    no_version = {"ci": str(services_estate["host"].id)}
+    assert client.post(f"/incidents/{incident.number}/cis", no_version).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Incident, incident.id).cis == []
+
+
+def test_employees_cannot_use_the_ci_picker(client, db, make_incident, services_estate):
+    employee = services_estate["employee"]
+    incident = make_incident(caller=employee)
+    client.login("emma")
+    options = client.get(f"/incidents/{incident.number}/cis/options?q=erp")
+    assert options.status_code == 403
+    assert "erp-db-01" not in options.get_data(as_text=True)
+    added = client.post(
+        f"/incidents/{incident.number}/cis",
+        {"ci": str(services_estate["host"].id), "version": str(incident.version)},
+    )
+    assert added.status_code == 403
+    ticket = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
+    assert "incident-ci-search" not in ticket
+    db.session.expire_all()
+    assert db.session.get(Incident, incident.id).cis == []
