@@ -88,6 +88,19 @@ def test_incident_ci_names_become_links_to_the_cis(fresh_database_url, tmp_path)
                     " (100, 'erp-db-01'), (100, 'MAIL'), (100, 'old-fax'), (101, 'gone-01')"
                 )
             )
+            run(
+                text(
+                    "INSERT INTO groups (id, name, source, created_at, updated_at)"
+                    " VALUES (7, 'Apps', 'local', :t, :t)"
+                ),
+                {"t": now},
+            )
+            run(
+                text(
+                    "INSERT INTO routing_rules (position, ci_name, group_id) VALUES"
+                    " (10, 'Erp-Db-01', 7), (20, 'MAIL', 7), (30, 'old-fax', 7)"
+                )
+            )
         upgrade()
         with db.engine.connect() as connection:
             links = connection.execute(
@@ -98,6 +111,12 @@ def test_incident_ci_names_become_links_to_the_cis(fresh_database_url, tmp_path)
             )
         assert [tuple(row) for row in links] == [(100, 10), (100, 11), (100, 12)]
         assert kept == {100: "old-fax", 101: "gone-01"}
+        with db.engine.connect() as connection:
+            rules = connection.execute(
+                text("SELECT position, ci_id FROM routing_rules ORDER BY position, ci_id")
+            ).all()
+        # One rule per CI of the name; a rule on a name of no CI could never match again.
+        assert [tuple(row) for row in rules] == [(10, 10), (20, 11), (20, 12)]
 
         downgrade(revision="a3c5e7f9b1d4")
         with db.engine.connect() as connection:
@@ -111,5 +130,10 @@ def test_incident_ci_names_become_links_to_the_cis(fresh_database_url, tmp_path)
             (100, "old-fax"),
             (101, "gone-01"),
         ]
+        with db.engine.connect() as connection:
+            rules = connection.execute(
+                text("SELECT position, ci_name FROM routing_rules ORDER BY position, ci_name")
+            ).all()
+        assert [tuple(row) for row in rules] == [(10, "ERP-DB-01"), (20, "Mail"), (20, "mail")]
         upgrade()
         db.engine.dispose()

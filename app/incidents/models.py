@@ -134,7 +134,12 @@ class RoutingRule(db.Model):
     category: Mapped[str | None] = mapped_column(String(80))
     subcategory: Mapped[str | None] = mapped_column(String(80))
     affected_service: Mapped[str | None] = mapped_column(String(200))
-    ci_name: Mapped[str | None] = mapped_column(String(200))
+    # The CI itself (a rename follows); deleting the CI deletes the rule, which then could never
+    # match again.
+    ci_id: Mapped[int | None] = mapped_column(
+        ForeignKey("configuration_items.id", ondelete="CASCADE"), index=True
+    )
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
 
     group = relationship("Group", lazy="joined")
+    ci = relationship("ConfigurationItem", lazy="joined")

@@ -52,20 +52,21 @@ def route(
     category: str | None, subcategory: str | None, service: str | None, ci_ids: Sequence[int]
 ) -> Group | None:
     """The assignment group of a new incident: the first routing rule whose conditions all
-    match (a rule's CI by the CIs' current names); failing that, the support group of one of
-    the incident's CIs (from the CMDB); failing that, the first rule without conditions (the
+    match (a rule's CI is one of ``ci_ids``); failing that, the support group of one of the
+    incident's CIs (from the CMDB); failing that, the first rule without conditions (the
     default). None when nothing applies."""
     facts = {"category": category, "subcategory": subcategory, "affected_service": service}
-    ci_names = {n.lower() for n in cis.names_of(ci_ids)}
     catch_all = None
-    for rule in db.session.scalars(select(RoutingRule).order_by(RoutingRule.position)):
+    for rule in db.session.scalars(
+        select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+    ):
         conditions = {k: getattr(rule, k) for k in facts if getattr(rule, k)}
-        if not conditions and not rule.ci_name:
+        if not conditions and not rule.ci_id:
             catch_all = catch_all or rule
             continue
         if any((facts[k] or "").lower() != v.lower() for k, v in conditions.items()):
             continue
-        if rule.ci_name and rule.ci_name.strip().lower() not in ci_names:
+        if rule.ci_id and rule.ci_id not in ci_ids:
             continue
         return rule.group
     group_id = correlation.support_group_id(list(ci_ids))

@@ -13,6 +13,12 @@ into names (the CIs' current names) and restores the kept names.
 ``ci_id`` references ``configuration_items`` ON DELETE CASCADE: CIs are retired rather than
 deleted, and deleting one unlinks it from its incidents instead of refusing.
 
+Routing rules too: ``routing_rules.ci_name`` becomes ``ci_id`` (ON DELETE CASCADE). A rule
+whose name matches several CIs becomes one rule per CI at the same position; a rule whose name
+matches no CI is **deleted** (and counted in the log): incidents can only be linked to CIs now,
+so it could never match again, and clearing its CI would widen it to other incidents. SQLite
+rebuilds ``routing_rules`` in batch mode, which is safe: no table references it.
+
 ``configuration_items.name_key`` (``lower(name)``, computed by the database and indexed) lets
 lookups by name (the agent's new-incident form, the demo loader, the CI pickers) use an index
 instead of ``lower()`` over an unindexed column. SQLite adds it as a VIRTUAL generated column
@@ -66,6 +72,55 @@ def _keep_unmatched(bind):
         )
 
 
+def _rules_by_id(bind):
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ci_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f('fk_routing_rules_ci_id_configuration_items'), 'configuration_items',
+            ['ci_id'], ['id'], ondelete='CASCADE',
+        )
+        batch_op.create_index(batch_op.f('ix_routing_rules_ci_id'), ['ci_id'], unique=False)
+    columns = 'position, category, subcategory, affected_service, group_id'
+    dropped = 0
+    for rule_id, name in bind.execute(sa.text(
+        'SELECT id, ci_name FROM routing_rules WHERE ci_name IS NOT NULL ORDER BY id'
+    )).all():
+        ids = bind.execute(sa.text(
+            'SELECT id FROM configuration_items WHERE lower(name) = lower(:n) ORDER BY id'
+        ), {'n': name}).scalars().all()
+        if not ids:
+            bind.execute(sa.text('DELETE FROM routing_rules WHERE id = :r'), {'r': rule_id})
+            dropped += 1
+            continue
+        bind.execute(
+            sa.text('UPDATE routing_rules SET ci_id = :c WHERE id = :r'), {'c': ids[0], 'r': rule_id}
+        )
+        for ci_id in ids[1:]:
+            bind.execute(sa.text(
+                f'INSERT INTO routing_rules ({columns}, ci_id)'
+                f' SELECT {columns}, :c FROM routing_rules WHERE id = :r'
+            ), {'c': ci_id, 'r': rule_id})
+    if dropped:
+        log.warning('routing_rules: %d rule(s) named a CI that does not exist; deleted', dropped)
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.drop_column('ci_name')
+
+
+def _rules_by_name(bind):
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('ci_name', sa.String(length=200), nullable=True))
+    bind.execute(sa.text(
+        'UPDATE routing_rules SET ci_name = (SELECT name FROM configuration_items ci'
+        ' WHERE ci.id = routing_rules.ci_id) WHERE ci_id IS NOT NULL'
+    ))
+    with op.batch_alter_table('routing_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_routing_rules_ci_id'))
+        batch_op.drop_constraint(
+            batch_op.f('fk_routing_rules_ci_id_configuration_items'), type_='foreignkey'
+        )
+        batch_op.drop_column('ci_id')
+
+
 def upgrade():
     bind = op.get_bind()
     sqlite = bind.dialect.name == 'sqlite'
@@ -74,6 +129,7 @@ def upgrade():
         op.f('ix_configuration_items_name_key'), 'configuration_items', ['name_key']
     )
     op.add_column('incidents', sa.Column(KEEP, sa.Text(), nullable=True))
+    _rules_by_id(bind)
 
     op.create_table(TMP, sa.Column('incident_id', sa.Integer()), sa.Column('ci_id', sa.Integer()))
     bind.execute(sa.text(
@@ -145,6 +201,7 @@ def downgrade():
     ))
     op.drop_table(TMP)
 
+    _rules_by_name(bind)
     # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), never a copy of the tables.
     with op.batch_alter_table('incidents', schema=None, recreate='never') as batch_op:
         batch_op.drop_column(KEEP)

@@ -69,3 +69,26 @@ def test_routing_rules_are_added_and_removed(signed_in, db, queue):
     assert client.post(f"/incidents/settings/routing/{rule.id}/delete").status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(RoutingRule)) is None
+
+
+def test_a_routing_rule_names_a_ci_and_follows_its_renames(signed_in, db, queue, make_ci):
+    from app.cmdb import services as cmdb
+
+    client, admin = signed_in("admin")
+    apps = queue("Applications")
+    erp_db = make_ci("erp-db-01", "server")
+    unknown = client.post(
+        "/incidents/settings/routing", {"ci_name": "erp-db-99", "group": str(apps.id)}
+    )
+    assert unknown.status_code == 422
+    assert "No CI is named erp-db-99" in unknown.get_data(as_text=True)
+    assert db.session.scalar(select(RoutingRule)) is None
+    added = client.post(
+        "/incidents/settings/routing", {"ci_name": "ERP-DB-01", "group": str(apps.id)}
+    )
+    assert added.status_code == 302
+    assert db.session.scalar(select(RoutingRule)).ci_id == erp_db.id
+    cmdb.update_ci(erp_db, actor=admin, name="erp-db-01-old")
+    db.session.commit()
+    page = client.get("/incidents/settings").get_data(as_text=True)
+    assert "<td>erp-db-01-old</td>" in page
