@@ -156,3 +156,26 @@ def test_employees_cannot_use_the_ci_picker(client, db, make_incident, services_
     assert "incident-ci-search" not in ticket
     db.session.expire_all()
     assert db.session.get(Incident, incident.id).cis == []
+
+
+def test_the_agents_new_incident_form_links_cis_by_name_in_any_case(signed_in, db, services_estate):
+    client, _agent = signed_in("agent", "employee")
+    form = {
+        "caller": "emma",
+        "channel": "phone",
+        "short_description": "Invoices fail",
+        "description": "",
+        "category": "",
+        "subcategory": "",
+        "affected_service": "",
+        "impact": "3",
+        "urgency": "3",
+    }
+    refused = client.post("/incidents/new", {**form, "cis": "ERP-DB-01, erp-db-99"})
+    assert refused.status_code == 422
+    assert "No CI is named erp-db-99." in refused.get_data(as_text=True)
+    assert db.session.scalar(select(Incident)) is None
+    response = client.post("/incidents/new", {**form, "cis": "ERP-DB-01, email"})
+    assert response.status_code == 302
+    incident = db.session.scalar(select(Incident))
+    assert [ci.name for ci in incident.cis] == ["Email", "erp-db-01"]
