@@ -56,6 +56,8 @@ def test_employee_names_a_service_they_use_and_the_agent_sees_its_impact(
     incident = db.session.scalar(select(Incident))
     assert incident.affected_service == "ERP"
     assert [ci.name for ci in incident.cis] == ["ERP"]
+    ticket = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
+    assert "<dt>Service</dt><dd>ERP</dd>" in ticket  # the employee sees what they named
     client.post("/logout")
     agent_client, _agent = signed_in("agent", "employee")
     page = _page(agent_client, incident)
