@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.cmdb import settings_views as cmdb_settings  # noqa: F401  (and the settings page)
     from app.cmdb.views import bp as cmdb_bp
     from app.incidents import (  # noqa: F401  (more routes on bp)
+        ci_views,
         major_views,
         portal_views,
         settings_views,

@@ -20,6 +20,7 @@ administrators configured (:func:`app.cmdb.settings.impact_options`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from app.cmdb.cache import CMDBGraph, current_graph
 from app.cmdb.compact_impact import impact, upstream, walk_needs
@@ -43,8 +44,16 @@ def impact_of_ci_names(
     case-insensitive; unknown names are ignored; a name shared by CIs of several classes
     means all of them). ``None`` when no name is known."""
     wanted = [n for n in names if n][:MAX_NAMES]
+    return impact_of_cis(current_graph().ids_for(wanted), options)
+
+
+def impact_of_cis(
+    ci_ids: Iterable[int], options: ImpactOptions | None = None
+) -> ImpactResult | None:
+    """The impact of these CIs failing together (an incident's CIs); ids no longer in the
+    graph are ignored. ``None`` when none is known."""
     cmdb = current_graph()
-    ids = cmdb.ids_for(wanted)
+    ids = [i for i in dict.fromkeys(ci_ids) if i in cmdb][:MAX_NAMES]
     if not ids:
         return None
     options = options or impact_options()
@@ -113,19 +122,42 @@ def upstream_names(
     themselves are left out; unknown names are ignored; the nearest ``limit`` CIs are kept.
     """
     cmdb = current_graph()
+    ids = cmdb.ids_for([n for n in names if n][:MAX_NAMES])
+    index = cmdb.index
+    found = _needs(cmdb, ids, options, lambda node: index.names[node].lower())
+    nearest = sorted(found.items(), key=lambda item: (item[1][0], item[0]))[:limit]
+    return {name: explanation for name, (_, explanation) in nearest}
+
+
+def upstream_of_cis(
+    ci_ids: Iterable[int], limit: int = 500, options: ImpactOptions | None = None
+) -> dict[int, str]:
+    """For correlation: every CI these CIs need, as ``{ci id: explanation}``, nearest first
+    (see :func:`upstream_names`; ids no longer in the graph are ignored)."""
+    cmdb = current_graph()
+    ids = [i for i in dict.fromkeys(ci_ids) if i in cmdb][:MAX_NAMES]
+    index = cmdb.index
+    found = _needs(cmdb, ids, options, lambda node: index.ids[node])
+    nearest = sorted(found.items(), key=lambda item: (item[1][0], index.names[index.node(item[0])]))
+    return {ci_id: explanation for ci_id, (_, explanation) in nearest[:limit]}
+
+
+def _needs(
+    cmdb: CMDBGraph, ids: list[int], options: ImpactOptions | None, key_of: Any
+) -> dict[Any, tuple[int, str]]:
+    """What the CIs ``ids`` need: ``{key_of(node): (depth, explanation)}``, the nearest kept."""
     index = cmdb.index
     options = options or impact_options()
-    starts = [index.node(i) for i in cmdb.ids_for([n for n in names if n][:MAX_NAMES])]
+    starts = [index.node(i) for i in ids]
     skip = index.ignored(options)
-    found: dict[str, tuple[int, str]] = {}
+    found: dict[Any, tuple[int, str]] = {}
     for start in starts[: options.max_cis]:
         depth, needed_by = walk_needs(index, start, skip)
         for node, d in depth.items():
             if d == 0 or node in starts:
                 continue
-            key = index.names[node].lower()
+            key = key_of(node)
             if key in found and found[key][0] <= d:
                 continue
             found[key] = (d, index.path(towards(needed_by, node)).describe())
-    nearest = sorted(found.items(), key=lambda item: (item[1][0], item[0]))[:limit]
-    return {name: explanation for name, (_, explanation) in nearest}
+    return found

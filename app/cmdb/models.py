@@ -28,6 +28,7 @@ from decimal import Decimal
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Computed,
     Date,
     ForeignKey,
     Index,
@@ -151,6 +152,11 @@ class ConfigurationItem(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
+    # The name as case-insensitive lookups compare it (incidents naming CIs, the CI pickers),
+    # computed by the database and indexed: no lower() over an unindexed column.
+    name_key: Mapped[str] = mapped_column(
+        String(200), Computed("lower(name)", persisted=True), index=True
+    )
     class_id: Mapped[int] = mapped_column(ForeignKey("ci_classes.id", ondelete="RESTRICT"))
     status: Mapped[Lifecycle] = mapped_column(
         str_enum(Lifecycle, "ci_lifecycle"), default=Lifecycle.IN_SERVICE

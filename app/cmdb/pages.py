@@ -3,6 +3,7 @@ submitted forms into service arguments (usernames and group ids to rows, ``attr_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import render_template
@@ -25,8 +26,6 @@ from app.cmdb.models import (
 )
 from app.errors import Invalid
 from app.extensions import db
-from app.incidents.models import Incident, incident_cis
-from app.incidents.workflow import OPEN_STATES
 
 MAX_OPEN_INCIDENTS = 20
 MAX_UPSTREAM = 50
@@ -173,18 +172,19 @@ def render_form(
     return page, status
 
 
-def open_incidents(ci: ConfigurationItem) -> list[Incident]:
-    naming = select(incident_cis.c.incident_id).where(
-        func.lower(incident_cis.c.ci_name) == ci.name.lower()
-    )
-    return list(
-        db.session.scalars(
-            select(Incident)
-            .where(Incident.id.in_(naming), Incident.state.in_([s.value for s in OPEN_STATES]))
-            .order_by(Incident.priority, Incident.opened_at.desc())
-            .limit(MAX_OPEN_INCIDENTS)
-        )
-    )
+_ci_incidents: list[Callable[[ConfigurationItem, int], list[Any]]] = []
+
+
+def register_ci_incidents(reader: Callable[[ConfigurationItem, int], list[Any]]) -> None:
+    """Let the incidents domain list a CI's open incidents on its page (``reader(ci, limit)``
+    returns objects with ``number``, ``priority`` and ``short_description``). The CMDB never
+    imports the incidents domain; the incidents domain depends on the CMDB and registers."""
+    if reader not in _ci_incidents:
+        _ci_incidents.append(reader)
+
+
+def open_incidents(ci: ConfigurationItem) -> list[Any]:
+    return [i for reader in _ci_incidents for i in reader(ci, MAX_OPEN_INCIDENTS)]
 
 
 REFERENCES = {

@@ -1,13 +1,15 @@
-"""Incidents meet the CMDB: the impact of the CIs an incident names, the impact it suggests,
-and open incidents on CIs upstream of them (likely parents: correlation)."""
+"""Incidents meet the CMDB: the impact of an incident's CIs, the impact it suggests, and open
+incidents on CIs upstream of them (likely parents: correlation). CIs are given by id."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from app.cmdb.analysis import impact_of_cis, offer_impact, upstream_of_cis
+from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 from app.incidents.models import Incident, incident_cis
 from app.incidents.workflow import OPEN_STATES
@@ -20,53 +22,50 @@ class ParentCandidate:
     why: str  # the dependency chain, in the direction of the failure
 
 
-def impact_context(cis: list[str]) -> dict[str, Any]:
+def impact_context(ci_ids: list[int]) -> dict[str, Any]:
     """``impact`` and ``offered_impact`` for the CMDB impact panel (both None without CIs)."""
-    from app.cmdb.analysis import impact_of_ci_names, offer_impact
-
-    impact = impact_of_ci_names(cis) if cis else None
+    impact = impact_of_cis(ci_ids) if ci_ids else None
     return {"impact": impact, "offered_impact": offer_impact(impact)}
 
 
-def parent_candidates(incident: Incident, cis: list[str], limit: int = 5) -> list[ParentCandidate]:
-    """Open incidents naming a CI that the incident's CIs depend on, nearest dependency first."""
-    if not cis:
+def parent_candidates(
+    incident: Incident, ci_ids: list[int], limit: int = 5
+) -> list[ParentCandidate]:
+    """Open incidents linked to a CI that the incident's CIs depend on, nearest first."""
+    if not ci_ids:
         return []
-    from app.cmdb.analysis import upstream_names
-
-    needs = upstream_names(cis)
+    needs = upstream_of_cis(ci_ids)
     if not needs:
         return []
-    name = func.lower(incident_cis.c.ci_name)
     rows = db.session.execute(
-        select(Incident, name)
+        select(Incident, incident_cis.c.ci_id, ConfigurationItem.name)
         .join(incident_cis, incident_cis.c.incident_id == Incident.id)
+        .join(ConfigurationItem, ConfigurationItem.id == incident_cis.c.ci_id)
         .where(
-            name.in_(list(needs)),
+            incident_cis.c.ci_id.in_(list(needs)),
             Incident.id != incident.id,
             Incident.state.in_([s.value for s in OPEN_STATES]),
         )
         .order_by(Incident.opened_at)
     ).all()
-    order = {key: position for position, key in enumerate(needs)}
+    order = {ci_id: position for position, ci_id in enumerate(needs)}
     found: dict[int, ParentCandidate] = {}
-    for candidate, ci_name in sorted(rows, key=lambda row: order[row[1]]):
+    for candidate, ci_id, name in sorted(rows, key=lambda row: order[row[1]]):
         if candidate.id != incident.parent_id and candidate.id not in found:
-            found[candidate.id] = ParentCandidate(candidate, ci_name, needs[ci_name])
+            found[candidate.id] = ParentCandidate(candidate, name, needs[ci_id])
     return list(found.values())[:limit]
 
 
-def support_group_id(cis: list[str]) -> int | None:
-    """The support group of the first named CI that has one (routing by CI)."""
-    if not cis:
+def support_group_id(ci_ids: list[int]) -> int | None:
+    """The support group of the incident's CIs (the first by name that has one): routing by CI."""
+    if not ci_ids:
         return None
-    from app.cmdb.models import ConfigurationItem
-
-    rows = db.session.execute(
-        select(func.lower(ConfigurationItem.name), ConfigurationItem.support_group_id).where(
-            func.lower(ConfigurationItem.name).in_([c.lower() for c in cis]),
+    return db.session.scalar(
+        select(ConfigurationItem.support_group_id)
+        .where(
+            ConfigurationItem.id.in_(ci_ids),
             ConfigurationItem.support_group_id.is_not(None),
         )
-    ).all()
-    groups = dict(rows)
-    return next((groups[c.lower()] for c in cis if c.lower() in groups), None)
+        .order_by(ConfigurationItem.name, ConfigurationItem.id)
+        .limit(1)
+    )

@@ -13,6 +13,7 @@ from wtforms import IntegerField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import NumberRange, Optional
 
 from app.auth.models import group_members
+from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 from app.filtering import FilterForm
 from app.incidents.models import Incident, incident_cis
@@ -99,9 +100,9 @@ def queue_ids(form: QueueFilterForm, user: Any) -> Select:
     if form.ci.data:
         query = query.where(
             Ticket.id.in_(
-                select(incident_cis.c.incident_id).where(
-                    func.lower(incident_cis.c.ci_name) == form.ci.data.strip().lower()
-                )
+                select(incident_cis.c.incident_id)
+                .join(ConfigurationItem, ConfigurationItem.id == incident_cis.c.ci_id)
+                .where(ConfigurationItem.name_key == func.lower(form.ci.data.strip()))
             )
         )
     if form.q.data:

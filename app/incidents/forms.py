@@ -37,6 +37,11 @@ class ReportForm(OneSubmission, FlaskForm):
         validators=[Optional(), Length(max=20_000)],
         description="What were you doing, what did you expect, any error message.",
     )
+    service = SelectField(
+        "Which service is affected?",
+        description="Pick the service that does not work for you, or “I don't know”.",
+        default="",
+    )
     urgency = SelectField(
         "How much does it stop your work?",
         choices=[

@@ -24,8 +24,13 @@ incident_cis = Table(
     "incident_cis",
     db.metadata,
     Column("incident_id", ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
-    # A plain reference (the CI's name) until the CMDB gives configuration items their rows.
-    Column("ci_name", String(200), primary_key=True, index=True),
+    # The CI itself, so a rename follows; deleting a CI (rare: CIs are retired) unlinks it.
+    Column(
+        "ci_id",
+        ForeignKey("configuration_items.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
 )
 
 
@@ -45,6 +50,9 @@ class Incident(Ticket):
     major_state: Mapped[MajorState] = mapped_column(
         str_enum(MajorState, "major_state"), default=MajorState.NONE, server_default="none"
     )
+    # Names the incident held when CIs were linked by name, for which the CMDB had no CI (kept
+    # by the migration that linked incidents to CI rows; one per line, read-only).
+    unlinked_ci_names: Mapped[str | None] = mapped_column(Text)
 
     __mapper_args__ = {"polymorphic_identity": TicketKind.INCIDENT}
 
@@ -53,6 +61,13 @@ class Incident(Ticket):
     )
     children: Mapped[list[Incident]] = relationship(
         foreign_keys=[parent_id], back_populates="parent", order_by="Incident.id"
+    )
+    # Read-only: app.incidents.cis changes the links (with the version check and the journal).
+    cis = relationship(
+        "ConfigurationItem",
+        secondary=incident_cis,
+        order_by="ConfigurationItem.name",
+        viewonly=True,
     )
 
     @property
@@ -119,10 +134,15 @@ class RoutingRule(db.Model):
     category: Mapped[str | None] = mapped_column(String(80))
     subcategory: Mapped[str | None] = mapped_column(String(80))
     affected_service: Mapped[str | None] = mapped_column(String(200))
-    ci_name: Mapped[str | None] = mapped_column(String(200))
+    # The CI itself (a rename follows); deleting the CI deletes the rule, which then could never
+    # match again.
+    ci_id: Mapped[int | None] = mapped_column(
+        ForeignKey("configuration_items.id", ondelete="CASCADE"), index=True
+    )
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
 
     group = relationship("Group", lazy="joined")
+    ci = relationship("ConfigurationItem", lazy="joined")
 
 
 class IncidentSettings(db.Model):

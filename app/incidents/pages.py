@@ -11,14 +11,14 @@ from typing import Any
 from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from app.auth import groups as group_services
 from app.auth.models import Group
 from app.extensions import db
-from app.incidents import correlation, permissions, review, services
+from app.incidents import cis, correlation, permissions, review, services
 from app.incidents.forms import (
     CommentForm,
     ConfirmForm,
@@ -101,13 +101,11 @@ def latest_change_by_someone_else(incident: Incident, user: Any) -> str:
     return f"{who} changed {fields} ({format_datetime(entry.created_at)})."
 
 
-def related_incidents(incident: Incident, cis: list[str], limit: int = 10) -> list[Incident]:
+def related_incidents(incident: Incident, ci_ids: list[int], limit: int = 10) -> list[Incident]:
     """Other open incidents on the same configuration items (not its own children)."""
-    if not cis:
+    if not ci_ids:
         return []
-    sharing = select(incident_cis.c.incident_id).where(
-        func.lower(incident_cis.c.ci_name).in_([c.lower() for c in cis])
-    )
+    sharing = select(incident_cis.c.incident_id).where(incident_cis.c.ci_id.in_(ci_ids))
     query = (
         select(Incident)
         .where(
@@ -220,7 +218,7 @@ def render_detail(
         "timeline": tickets.timeline(incident, public_only=not staff, newest_first=newest_first),
         "newest_first": newest_first,
         "files": _attachments(incident, staff),
-        "cis": services.ci_names_of(incident),
+        "ci_ids": cis.ci_ids_of(incident),
         "matrix": load_matrix(),
         "plain_state": plain_words(State(incident.state), incident.hold_reason),
         "resolution_codes": RESOLUTION_CODES,
@@ -236,10 +234,10 @@ def render_detail(
     if staff:
         context.update(_agent_forms(incident, forms, context["matrix"]))
         context["children"] = list(incident.children)
-        context["related"] = related_incidents(incident, context["cis"])
+        context["related"] = related_incidents(incident, context["ci_ids"])
         context["slas"] = sla_summaries([incident.id]).get(incident.id, [])
-        context.update(correlation.impact_context(context["cis"]))
-        context["parent_candidates"] = correlation.parent_candidates(incident, context["cis"])
+        context.update(correlation.impact_context(context["ci_ids"]))
+        context["parent_candidates"] = correlation.parent_candidates(incident, context["ci_ids"])
         context["watchers"] = list(incident.watchers)
         context["watch_form"] = forms.get("watch_form") or WatcherForm(formdata=None)
     else:

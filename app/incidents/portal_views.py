@@ -6,15 +6,19 @@ registering it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
+from app.cmdb.models import ConfigurationItem
 from app.errors import Invalid
 from app.extensions import db
 from app.forms import apply_errors
-from app.incidents import pages, services
+from app.incidents import cis, pages, services
 from app.incidents.forms import ConfirmForm, ReopenForm, ReportForm, WatchForm
 from app.incidents.models import Incident
 from app.incidents.permissions import visible_tickets
@@ -31,7 +35,9 @@ from app.ui import page_args
 @require("incidents.use")
 def report() -> ResponseReturnValue:
     form = ReportForm()
+    offered = service_choices(form, current_user)
     if form.validate_on_submit():
+        service = offered.get(form.service.data or "")
         try:
             form.consume(done=url_for("incidents.mine"))
             incident = services.open_incident(
@@ -42,6 +48,8 @@ def report() -> ResponseReturnValue:
                 channel=Channel.PORTAL,
                 impact=3,
                 urgency=int(form.urgency.data),
+                affected_service=service.name if service else None,
+                ci_ids=[service.id] if service else [],
             )
             if form.attachment.data:
                 attachments.store(
@@ -60,6 +68,20 @@ def report() -> ResponseReturnValue:
             return redirect(url_for("incidents.detail", number=incident.number))
     status = 422 if form.is_submitted() else 200
     return render_template("incidents/report.html", form=form), status
+
+
+def service_choices(form: ReportForm, user: Any) -> dict[str, ConfigurationItem]:
+    """Fill the form's service choice ("I don't know", the services the person uses, the
+    others); returns the offered services by their option value."""
+    theirs, others = cis.services_for(user)
+    choices = [SelectChoice("", "I don't know")]
+    if theirs:
+        choices += [SelectChoice(str(c.id), c.name, optgroup="Services you use") for c in theirs]
+        choices += [SelectChoice(str(c.id), c.name, optgroup="Other services") for c in others]
+    else:
+        choices += [SelectChoice(str(c.id), c.name) for c in others]
+    form.service.choices = choices
+    return {str(c.id): c for c in theirs + others}
 
 
 @bp.get("/mine")

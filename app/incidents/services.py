@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from app.auth.models import Group, Role, User
 from app.errors import Invalid, check_version
 from app.extensions import db
-from app.incidents import correlation
+from app.incidents import cis, correlation
 from app.incidents import settings as incident_settings
 from app.incidents.matrix import load_matrix
-from app.incidents.models import Incident, MajorState, RoutingRule, incident_cis
+from app.incidents.models import Incident, MajorState, RoutingRule
 from app.incidents.workflow import (
     OPEN_STATES,
     RESOLUTION_CODES,
@@ -59,24 +59,27 @@ def _is_staff(user: Any) -> bool:
 
 
 def route(
-    category: str | None, subcategory: str | None, service: str | None, ci_names: Sequence[str]
+    category: str | None, subcategory: str | None, service: str | None, ci_ids: Sequence[int]
 ) -> Group | None:
     """The assignment group of a new incident: the first routing rule whose conditions all
-    match; failing that, the support group of a named CI (from the CMDB); failing that, the
-    first rule without conditions (the default). None when nothing applies."""
+    match (a rule's CI is one of ``ci_ids``); failing that, the support group of one of the
+    incident's CIs (from the CMDB); failing that, the first rule without conditions (the
+    default). None when nothing applies."""
     facts = {"category": category, "subcategory": subcategory, "affected_service": service}
     catch_all = None
-    for rule in db.session.scalars(select(RoutingRule).order_by(RoutingRule.position)):
+    for rule in db.session.scalars(
+        select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
+    ):
         conditions = {k: getattr(rule, k) for k in facts if getattr(rule, k)}
-        if not conditions and not rule.ci_name:
+        if not conditions and not rule.ci_id:
             catch_all = catch_all or rule
             continue
         if any((facts[k] or "").lower() != v.lower() for k, v in conditions.items()):
             continue
-        if rule.ci_name and rule.ci_name.lower() not in {c.lower() for c in ci_names}:
+        if rule.ci_id and rule.ci_id not in ci_ids:
             continue
         return rule.group
-    group_id = correlation.support_group_id(list(ci_names))
+    group_id = correlation.support_group_id(list(ci_ids))
     if group_id is not None:
         group = db.session.get(Group, group_id)
         if group is not None and group.is_assignment_group:
@@ -97,12 +100,15 @@ def open_incident(
     subcategory: str | None = None,
     affected_service: str | None = None,
     ci_names: Iterable[str] = (),
+    ci_ids: Iterable[int] = (),
     assignment_group: Group | None = None,
     now: datetime | None = None,
 ) -> Incident:
-    """Open an incident; routing rules pick the group unless one is given.
+    """Open an incident; routing rules pick the group unless one is given. Its CIs are
+    ``ci_ids`` and the CIs named ``ci_names`` (case-insensitively).
 
-    :raise Invalid: a required text is missing or too long, impact or urgency is out of range.
+    :raise Invalid: a required text is missing or too long, impact or urgency is out of range,
+        a name matches no CI.
     """
     now = now or utc_now()
     matrix = load_matrix()
@@ -111,8 +117,8 @@ def open_incident(
     except ValueError as error:
         field = "impact" if "impact" in str(error) else "urgency"
         raise Invalid({field: str(error)}) from None
-    cis = sorted({c.strip() for c in ci_names if c and c.strip()})
-    group = assignment_group or route(category, subcategory, affected_service, cis)
+    linked = sorted(set(ci_ids) | set(cis.ids_named(ci_names)))
+    group = assignment_group or route(category, subcategory, affected_service, linked)
     incident = Incident(
         kind=TicketKind.INCIDENT,
         number=tickets.next_number("INC"),
@@ -135,10 +141,7 @@ def open_incident(
     )
     db.session.add(incident)
     db.session.flush()
-    if cis:
-        db.session.execute(
-            insert(incident_cis), [{"incident_id": incident.id, "ci_name": c} for c in cis]
-        )
+    cis.link(incident, linked)
     tickets.record_event(
         incident, "created", opened_by, at=now, priority=priority, channel=channel.value
     )
@@ -147,14 +150,6 @@ def open_incident(
             incident, "assigned", opened_by, at=now, group_id=group.id, assignee_id=None
         )
     return incident
-
-
-def ci_names_of(incident: Incident) -> list[str]:
-    return list(
-        db.session.scalars(
-            select(incident_cis.c.ci_name).where(incident_cis.c.incident_id == incident.id)
-        )
-    )
 
 
 def _journal_changes(

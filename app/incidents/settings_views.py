@@ -8,6 +8,8 @@ administrator reviews it. Routes belong to the incidents blueprint (see ``create
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -18,6 +20,7 @@ from wtforms import BooleanField, HiddenField
 from app.auth.models import Group
 from app.errors import Conflict, Invalid
 from app.extensions import db
+from app.incidents import cis
 from app.incidents import settings as incident_settings
 from app.incidents.matrix import load_matrix, save_matrix
 from app.incidents.models import RoutingRule
@@ -185,12 +188,20 @@ def add_routing_rule() -> ResponseReturnValue:
     if not form.validate_on_submit() or group is None or not group.is_assignment_group:
         flash("Choose the assignment group the rule sends incidents to.", "danger")
         return _render(load_matrix(), 422)
-    values = {
+    values: dict[str, Any] = {
         k: (request.form.get(k) or "").strip()[:200] or None
-        for k in ("category", "subcategory", "affected_service", "ci_name")
+        for k in ("category", "subcategory", "affected_service")
     }
+    try:  # a name shared by CIs of several classes: one rule for each
+        ci_ids: list[int | None] = list(cis.ids_named([request.form.get("ci_name") or ""]))
+    except Invalid as error:
+        flash(" ".join(error.field_errors["cis"]), "danger")
+        return _render(load_matrix(), 422)
     last = db.session.scalar(select(RoutingRule.position).order_by(RoutingRule.position.desc()))
-    db.session.add(RoutingRule(position=(last or 0) + 10, group_id=group.id, **values))
+    for ci_id in ci_ids or [None]:
+        db.session.add(
+            RoutingRule(position=(last or 0) + 10, group_id=group.id, ci_id=ci_id, **values)
+        )
     db.session.commit()
     flash("Routing rule added at the end of the list.", "success")
     return redirect(url_for("incidents.settings"))

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.filtering import ignored_note
 from app.forms import apply_errors
 from app.incidents import (
+    cis,
     correlation,
     pages,
     permissions,  # noqa: F401  (registers the rules)
@@ -314,7 +315,7 @@ def accept_impact(number: str) -> ResponseReturnValue:
     """Take the impact the CMDB computes for the incident's CIs; the timeline says why."""
     incident = get_incident(number, "incident.work")
     form = VersionForm()
-    context = correlation.impact_context(services.ci_names_of(incident))
+    context = correlation.impact_context(cis.ci_ids_of(incident))
     offered = context["offered_impact"]
     if not form.version.data or offered is None:
         return _refused(number, Invalid({"impact": "The CMDB suggests no impact for these CIs."}))

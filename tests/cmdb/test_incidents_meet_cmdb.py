@@ -19,6 +19,17 @@ def _open(caller, cis, **values):
     )
 
 
+def _host_and_vm_incidents(db, caller, make_ci, relate):
+    """A VM running on a host, an incident on each: ``(host, host's, VM's)``."""
+    host = make_ci("esx-rtm-02", "server")
+    vm = make_ci("wms-app-02", "virtual_machine")
+    relate(vm, "runs_on", host)
+    cause = _open(caller, ["esx-rtm-02"])
+    effect = _open(caller, ["wms-app-02"])
+    db.session.commit()
+    return host, cause, effect
+
+
 def test_a_cis_support_group_routes_before_the_default_rule(db, make_user, make_ci):
     admin = make_user(roles=["admin"])
     infra = group_services.create_group(actor=admin, name="Infrastructure")
@@ -34,7 +45,7 @@ def test_a_cis_support_group_routes_before_the_default_rule(db, make_user, make_
     caller = make_user()
     assert _open(caller, ["ESX-RTM-02"]).assignment_group_id == infra.id
     assert _open(caller, ["esx-rtm-02"], category="Network").assignment_group_id == network.id
-    assert _open(caller, ["unknown-ci"]).assignment_group_id == desk.id
+    assert _open(caller, []).assignment_group_id == desk.id
 
 
 def test_agent_takes_the_impact_the_cmdb_suggests(signed_in, db, make_ci, relate):
@@ -67,12 +78,7 @@ def test_an_incident_downstream_of_an_open_one_is_offered_as_its_child(
     signed_in, db, make_ci, relate
 ):
     client, agent = signed_in("agent", "employee")
-    host = make_ci("esx-rtm-02", "server")
-    vm = make_ci("wms-app-02", "virtual_machine")
-    relate(vm, "runs_on", host)
-    cause = _open(agent, ["esx-rtm-02"])
-    effect = _open(agent, ["wms-app-02"])
-    db.session.commit()
+    _host, cause, effect = _host_and_vm_incidents(db, agent, make_ci, relate)
     page = client.get(f"/incidents/{effect.number}").get_data(as_text=True)
     assert "Possibly caused by" in page
     assert cause.number in page
@@ -87,3 +93,25 @@ def test_an_incident_downstream_of_an_open_one_is_offered_as_its_child(
     assert "Possibly caused by" not in page  # already linked
     other_way = client.get(f"/incidents/{cause.number}").get_data(as_text=True)
     assert "Possibly caused by" not in other_way  # a host does not depend on its VM
+
+
+def test_renaming_a_ci_keeps_its_incidents_and_their_correlation(signed_in, db, make_ci, relate):
+    client, admin = signed_in("admin", "agent", "employee")
+    host, cause, effect = _host_and_vm_incidents(db, admin, make_ci, relate)
+    edit = client.get(f"/cmdb/{host.id}/edit").get_data(as_text=True)
+    version = re.search(r'name="version"[^>]* value="(\d+)"', edit)[1]
+    response = client.post(
+        f"/cmdb/{host.id}/edit",
+        {"version": version, "name": "esx-rtm-02-new", "status": "in_service"},
+    )
+    assert response.status_code == 302
+    assert "esx-rtm-02-new" in client.get(f"/incidents/{cause.number}").get_data(as_text=True)
+    ci_page = client.get(f"/cmdb/{host.id}").get_data(as_text=True)
+    assert cause.number in ci_page
+    page = client.get(f"/incidents/{effect.number}").get_data(as_text=True)
+    assert "Possibly caused by" in page
+    assert cause.number in page
+    assert "esx-rtm-02-new" in page
+    listed = client.get("/incidents/?view=all&ci=ESX-RTM-02-NEW").get_data(as_text=True)
+    assert cause.number in listed
+    assert effect.number not in listed

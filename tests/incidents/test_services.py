@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.cmdb import services as cmdb
 from app.errors import Conflict, Invalid
 from app.incidents import services
 from app.incidents.matrix import load_matrix, save_matrix
@@ -62,13 +63,16 @@ def test_bad_input_is_refused_and_nothing_is_saved(db, make_user, values, field)
     assert db.session.scalar(select(func.count()).select_from(Incident)) == 0
 
 
-def test_routing_rules_pick_the_group_first_match_wins(db, make_user, queue, make_incident):
+def test_routing_rules_pick_the_group_first_match_wins(
+    db, make_user, queue, make_incident, make_ci
+):
     network, desk, apps = queue("Network"), queue("Service Desk"), queue("Applications")
+    sap_db = make_ci("sap-db-01", "server")
     db.session.add_all(
         [
             RoutingRule(position=1, category="Network", group_id=network.id),
             RoutingRule(position=2, affected_service="ERP", group_id=apps.id),
-            RoutingRule(position=3, ci_name="sap-db-01", group_id=apps.id),
+            RoutingRule(position=3, ci_id=sap_db.id, group_id=apps.id),
             RoutingRule(position=99, group_id=desk.id),
         ]
     )
@@ -77,6 +81,9 @@ def test_routing_rules_pick_the_group_first_match_wins(db, make_user, queue, mak
     assert make_incident(affected_service="ERP").assignment_group_id == apps.id
     assert make_incident(ci_names=["SAP-DB-01"]).assignment_group_id == apps.id
     assert make_incident(category="Hardware").assignment_group_id == desk.id
+    cmdb.update_ci(sap_db, actor=None, name="sap-hana-01")  # the rule follows a rename
+    db.session.commit()
+    assert make_incident(ci_names=["sap-hana-01"]).assignment_group_id == apps.id
 
 
 def test_editing_impact_recomputes_priority_and_audits_it(db, make_user, make_incident):

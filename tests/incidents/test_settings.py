@@ -104,3 +104,26 @@ def test_assigning_a_person_starts_the_work_unless_the_admin_turns_it_off(
     assert stale.status_code == 409
     db.session.expire_all()
     assert not incident_settings.assignment_starts_work()
+
+
+def test_a_routing_rule_names_a_ci_and_follows_its_renames(signed_in, db, queue, make_ci):
+    from app.cmdb import services as cmdb
+
+    client, admin = signed_in("admin")
+    apps = queue("Applications")
+    erp_db = make_ci("erp-db-01", "server")
+    unknown = client.post(
+        "/incidents/settings/routing", {"ci_name": "erp-db-99", "group": str(apps.id)}
+    )
+    assert unknown.status_code == 422
+    assert "No CI is named erp-db-99" in unknown.get_data(as_text=True)
+    assert db.session.scalar(select(RoutingRule)) is None
+    added = client.post(
+        "/incidents/settings/routing", {"ci_name": "ERP-DB-01", "group": str(apps.id)}
+    )
+    assert added.status_code == 302
+    assert db.session.scalar(select(RoutingRule)).ci_id == erp_db.id
+    cmdb.update_ci(erp_db, actor=admin, name="erp-db-01-old")
+    db.session.commit()
+    page = client.get("/incidents/settings").get_data(as_text=True)
+    assert "<td>erp-db-01-old</td>" in page

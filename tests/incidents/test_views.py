@@ -210,8 +210,9 @@ def test_two_agents_saving_the_same_incident(app, signed_in, make_user, make_inc
     assert db.session.get(Incident, incident.id).short_description == "Title by agent one"
 
 
-def test_queue_views_and_filters(signed_in, make_user, queue, make_incident, db):
+def test_queue_views_and_filters(signed_in, make_user, queue, make_incident, db, make_ci):
     client, agent = signed_in("agent", "employee")
+    make_ci("core-sw-1", "server")
     desk = queue("Service Desk", members=(agent,))
     other = queue("Network")
     mine = make_incident(short_description="Assigned to me", assignment_group=desk)
@@ -377,8 +378,10 @@ def test_the_watcher_field_suggests_people_by_name(signed_in, make_user, make_in
     assert "colleague" in suggestions.get_data(as_text=True)
 
 
-def test_related_incidents_share_a_configuration_item(signed_in, make_incident):
+def test_related_incidents_share_a_configuration_item(signed_in, make_incident, make_ci):
     client, _agent = signed_in("agent", "employee")
+    for name in ("erp-db-01", "san-01", "vpn-gw-01"):
+        make_ci(name, "server")
     first = make_incident(ci_names=["erp-db-01"], short_description="ERP slow")
     second = make_incident(ci_names=["ERP-DB-01", "san-01"], short_description="Posting fails")
     unrelated = make_incident(ci_names=["vpn-gw-01"], short_description="VPN drops")

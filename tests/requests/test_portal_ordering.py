@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from app.requests.models import RequestItem, ServiceRequest
 from app.tickets.models import Attachment, Ticket
-from tests.cmdb.conftest import ci_class, make_ci  # noqa: F401  (shared builders)
 from tests.requests.portal_helpers import field_error, sign_in_as
 
 EVERY_TYPE = [
