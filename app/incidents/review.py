@@ -10,7 +10,7 @@ from typing import Any
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
-from app.incidents import correlation, majors, services
+from app.incidents import cis, correlation, majors
 from app.incidents.forms import MajorDecisionForm
 from app.incidents.matrix import load_matrix
 from app.incidents.models import Incident, MajorState
@@ -21,7 +21,7 @@ from app.tickets import services as tickets
 
 def render_review(incident: Incident, *, status: int = 200, **forms: Any) -> ResponseReturnValue:
     """The incident page of a reader who does not work the incident (see the module)."""
-    cis = services.ci_names_of(incident)
+    ci_ids = cis.ci_ids_of(incident)
     proposed = incident.major_state != MajorState.NONE
     context: dict[str, Any] = {
         "incident": incident,
@@ -29,11 +29,11 @@ def render_review(incident: Incident, *, status: int = 200, **forms: Any) -> Res
         "proposal": majors.proposal_of(incident) if proposed else None,
         "decision_form": forms.get("major_decision_form") or MajorDecisionForm(formdata=None),
         "timeline": tickets.timeline(incident, public_only=False, newest_first=True),
-        "cis": cis,
+        "cis": cis.names_of(ci_ids),
         "children": list(incident.children),
         "matrix": load_matrix(),
         "resolution_codes": RESOLUTION_CODES,
         "slas": sla_summaries([incident.id]).get(incident.id, []),
-        **correlation.impact_context(cis),
+        **correlation.impact_context(ci_ids),
     }
     return render_template("incidents/review.html", **context), status
