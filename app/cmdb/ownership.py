@@ -4,7 +4,9 @@ owner read the incidents reported against them."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from collections.abc import Iterable
+
+from sqlalchemy import Select, or_, select
 
 from app.cmdb.graph import BUSINESS_SERVICE
 from app.cmdb.models import CIClass, ConfigurationItem, Lifecycle
@@ -28,9 +30,12 @@ def owned_services(user_id: int) -> list[ConfigurationItem]:
     return list(db.session.scalars(_owned(user_id).order_by(ConfigurationItem.name)))
 
 
-def owns_service(user_id: int, name: str | None) -> bool:
-    """Does this person own the business service called ``name``?"""
-    if not name:
+def owns_service(user_id: int, name: str | None, ci_ids: Iterable[int] = ()) -> bool:
+    """Does this person own the business service called ``name``, or one of the CIs
+    ``ci_ids``?"""
+    ids = list(ci_ids)
+    if not name and not ids:
         return False
-    query = _owned(user_id).where(ConfigurationItem.name == name).limit(1)
+    which = or_(ConfigurationItem.name == name, ConfigurationItem.id.in_(ids))
+    query = _owned(user_id).where(which).limit(1)
     return db.session.scalar(query.with_only_columns(ConfigurationItem.id)) is not None

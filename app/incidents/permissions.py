@@ -87,15 +87,15 @@ def may_review_major(user: Any, incident: Any) -> bool:
 
 
 def owns_affected_service(user: Any, incident: Any) -> bool:
-    """A service owner reads the incidents reported against a business service they own in
-    the CMDB (to follow its health), without working them."""
-    if incident is None or not incident.affected_service:
-        return False
-    if not user.has_role(Role.SERVICE_OWNER):
+    """A service owner reads the incidents on a business service they own in the CMDB (named
+    as the affected service or linked as one of the incident's CIs), to follow its health,
+    without working them."""
+    if incident is None or not user.has_role(Role.SERVICE_OWNER):
         return False
     from app.cmdb.ownership import owns_service
+    from app.incidents.cis import ci_ids_of
 
-    return owns_service(user.id, incident.affected_service)
+    return owns_service(user.id, incident.affected_service, ci_ids_of(incident))
 
 
 def reads_as_reviewer(user: Any, incident: Any) -> bool:

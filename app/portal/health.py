@@ -1,6 +1,7 @@
 """A service owner's home: the health of the business services they own in the CMDB.
 
-An incident is *on* a service when it names it as its affected service. Per service the home
+An incident is *on* a service when it links the service's CI or names it as its affected
+service (an incident may be on several services). Per service the home
 counts the open incidents, the major ones (accepted or proposed), those with a breached SLA and
 those at risk (an SLA past its first warning, not breached), from the SLA domain's live
 summaries, and lists the incidents that need attention, worst first.
@@ -11,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.cmdb.models import ConfigurationItem
 from app.cmdb.ownership import owned_services
 from app.extensions import db
-from app.incidents.models import Incident, MajorState
+from app.incidents.models import Incident, MajorState, incident_cis
 from app.incidents.workflow import OPEN_STATES
 from app.sla.summaries import SlaSummary, sla_summaries
 
@@ -65,17 +66,31 @@ class OwnerHealth:
     attention_total: int
 
 
-def _open_incidents(service_names: list[str]) -> list[Incident]:
-    return list(
-        db.session.scalars(
-            select(Incident)
-            .where(
-                Incident.affected_service.in_(service_names),
-                Incident.state.in_([s.value for s in OPEN_STATES]),
-            )
-            .order_by(Incident.priority, Incident.opened_at)
+def _open_incidents(services: list[ConfigurationItem]) -> dict[Incident, set[int]]:
+    """The open incidents on these services, each with the ids of the services it is on, in
+    priority then age order."""
+    ids = [s.id for s in services]
+    by_name = {s.name: s.id for s in services}
+    linked = select(incident_cis.c.incident_id).where(incident_cis.c.ci_id.in_(ids))
+    incidents = db.session.scalars(
+        select(Incident)
+        .where(
+            or_(Incident.id.in_(linked), Incident.affected_service.in_(list(by_name))),
+            Incident.state.in_([s.value for s in OPEN_STATES]),
         )
+        .order_by(Incident.priority, Incident.opened_at)
+    ).all()
+    on: dict[Incident, set[int]] = {i: set() for i in incidents}
+    by_id = {i.id: i for i in incidents}
+    links = select(incident_cis.c.incident_id, incident_cis.c.ci_id).where(
+        incident_cis.c.ci_id.in_(ids), incident_cis.c.incident_id.in_(list(by_id))
     )
+    for incident_id, ci_id in db.session.execute(links):
+        on[by_id[incident_id]].add(ci_id)
+    for incident in incidents:
+        if incident.affected_service in by_name:
+            on[incident].add(by_name[incident.affected_service])
+    return on
 
 
 def _assess(incidents: list[Incident], now: datetime | None) -> list[Attention]:
@@ -104,16 +119,18 @@ def _assess(incidents: list[Incident], now: datetime | None) -> list[Attention]:
 def owner_health(user_id: int, *, now: datetime | None = None) -> OwnerHealth:
     """The health of every business service ``user_id`` owns (a bounded number of queries)."""
     services = [ServiceHealth(s) for s in owned_services(user_id)]
-    by_name = {h.service.name: h for h in services}
-    if not by_name:
+    by_id = {h.service.id: h for h in services}
+    if not by_id:
         return OwnerHealth([], [], 0)
-    notes = _assess(_open_incidents(list(by_name)), now)
+    on = _open_incidents([h.service for h in services])
+    notes = _assess(list(on), now)
     for note in notes:
-        health = by_name[note.incident.affected_service or ""]
-        health.open += 1
-        health.major += note.is_major
-        health.breached += "SLA breached" in note.reasons
-        health.at_risk += "SLA at risk" in note.reasons
+        for service_id in on[note.incident]:
+            health = by_id[service_id]
+            health.open += 1
+            health.major += note.is_major
+            health.breached += "SLA breached" in note.reasons
+            health.at_risk += "SLA at risk" in note.reasons
     attention = sorted((n for n in notes if n.reasons), key=lambda a: a.rank)
     return OwnerHealth(services, attention[:ATTENTION_LISTED], len(attention))
 
@@ -126,5 +143,5 @@ def service_incidents(
     service = next((s for s in owned_services(user_id) if s.id == ci_id), None)
     if service is None:
         return None
-    notes = _assess(_open_incidents([service.name]), now)
+    notes = _assess(list(_open_incidents([service])), now)
     return service, sorted(notes, key=lambda a: (not a.reasons, a.rank))

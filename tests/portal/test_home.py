@@ -81,6 +81,21 @@ def test_the_owner_reads_the_incidents_of_their_services_only(client, owner_desk
     assert client.get(f"/incidents/{owner_desk['printing'].number}").status_code == 404
 
 
+def test_an_incident_linking_a_service_ci_counts_on_it_and_the_owner_reads_it(
+    client, owner_desk, make_incident, db
+):
+    """The employee names the service on the portal and agents link CIs: the link, not only the
+    affected-service text, puts an incident on a service (here on ERP and CRM at once)."""
+    linked = make_incident(short_description="Leads and invoices fail", ci_names=["ERP", "CRM"])
+    db.session.commit()
+    assert not linked.affected_service
+    client.login(owner_desk["owner"].username)
+    html = client.get("/").get_data(as_text=True)
+    assert _row(html, "ERP")[0] == "5"
+    assert _row(html, "CRM")[0] == "1"
+    assert client.get(f"/incidents/{linked.number}").status_code == 200
+
+
 def test_the_owner_is_told_how_many_proposals_wait(client, owner_desk):
     client.login(owner_desk["owner"].username)
     html = client.get("/").get_data(as_text=True)
