@@ -24,7 +24,7 @@ from typing import Any
 
 from app.cmdb.cache import CMDBGraph, current_graph
 from app.cmdb.compact_impact import impact, upstream, walk_needs
-from app.cmdb.graph import Dependency, ImpactOptions, towards
+from app.cmdb.graph import Dependency, ImpactOptions, Path, towards
 from app.cmdb.impact import ImpactResult, State
 from app.cmdb.settings import impact_options
 from app.errors import Invalid
@@ -126,31 +126,32 @@ def upstream_names(
     index = cmdb.index
     found = _needs(cmdb, ids, options, lambda node: index.names[node].lower())
     nearest = sorted(found.items(), key=lambda item: (item[1][0], item[0]))[:limit]
-    return {name: explanation for name, (_, explanation) in nearest}
+    return {name: path.describe() for name, (_, path) in nearest}
 
 
 def upstream_of_cis(
     ci_ids: Iterable[int], limit: int = 500, options: ImpactOptions | None = None
-) -> dict[int, str]:
-    """For correlation: every CI these CIs need, as ``{ci id: explanation}``, nearest first
-    (see :func:`upstream_names`; ids no longer in the graph are ignored)."""
+) -> dict[int, Path]:
+    """For correlation: every CI these CIs need, as ``{ci id: the path a failure of it would
+    travel to them}``, nearest first (see :func:`upstream_names`; ids no longer in the graph
+    are ignored)."""
     cmdb = current_graph()
     ids = [i for i in dict.fromkeys(ci_ids) if i in cmdb][:MAX_NAMES]
     index = cmdb.index
     found = _needs(cmdb, ids, options, lambda node: index.ids[node])
     nearest = sorted(found.items(), key=lambda item: (item[1][0], index.names[index.node(item[0])]))
-    return {ci_id: explanation for ci_id, (_, explanation) in nearest[:limit]}
+    return {ci_id: path for ci_id, (_, path) in nearest[:limit]}
 
 
 def _needs(
     cmdb: CMDBGraph, ids: list[int], options: ImpactOptions | None, key_of: Any
-) -> dict[Any, tuple[int, str]]:
-    """What the CIs ``ids`` need: ``{key_of(node): (depth, explanation)}``, the nearest kept."""
+) -> dict[Any, tuple[int, Path]]:
+    """What the CIs ``ids`` need: ``{key_of(node): (depth, path)}``, the nearest kept."""
     index = cmdb.index
     options = options or impact_options()
     starts = [index.node(i) for i in ids]
     skip = index.ignored(options)
-    found: dict[Any, tuple[int, str]] = {}
+    found: dict[Any, tuple[int, Path]] = {}
     for start in starts[: options.max_cis]:
         depth, needed_by = walk_needs(index, start, skip)
         for node, d in depth.items():
@@ -159,5 +160,5 @@ def _needs(
             key = key_of(node)
             if key in found and found[key][0] <= d:
                 continue
-            found[key] = (d, index.path(towards(needed_by, node)).describe())
+            found[key] = (d, index.path(towards(needed_by, node)))
     return found

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.cmdb.analysis import impact_of_cis, offer_impact, upstream_of_cis
+from app.cmdb.graph import Path
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 from app.incidents.models import Incident, incident_cis
@@ -19,7 +20,7 @@ from app.incidents.workflow import OPEN_STATES
 class ParentCandidate:
     incident: Incident
     ci_name: str
-    why: str  # the dependency chain, in the direction of the failure
+    why: Path  # the dependency chain, in the direction of the failure
 
 
 def impact_context(ci_ids: list[int]) -> dict[str, Any]:

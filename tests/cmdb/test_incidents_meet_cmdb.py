@@ -83,6 +83,11 @@ def test_an_incident_downstream_of_an_open_one_is_offered_as_its_child(
     assert "Possibly caused by" in page
     assert cause.number in page
     assert "esx-rtm-02" in page
+    # The path from the cause is drawn as linked CI chips with the relation, not ASCII arrows.
+    candidates = page.split("Possibly caused by", 1)[1]
+    assert 'class="dg-path"' in candidates
+    assert "-(" not in candidates.split("</section>", 1)[0]
+    assert f'href="/cmdb/{_host.id}"' in candidates
     assert (
         client.post(f"/incidents/{effect.number}/parent", {"parent": cause.number}).status_code
         == 302
