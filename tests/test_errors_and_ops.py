@@ -181,7 +181,7 @@ def _assert_outage_page(response, request_id):
 def test_database_outage_is_a_static_503_with_a_reference(dead_database_app, caplog):
     client = dead_database_app.test_client()
     with client.session_transaction() as session:  # a signed-in person: the user loader fails
-        session["_user_id"] = "1"
+        session["_user_id"] = "1:1"  # a user id and session generation
         session["_fresh"] = True
     with caplog.at_level(logging.ERROR, logger="app"):
         response = client.get("/", headers={"X-Request-ID": "outage-1"})
@@ -193,7 +193,7 @@ def test_database_outage_on_a_missing_page_is_still_a_503(dead_database_app):
     # The 404 page's shell looks up the signed-in person, which needs the database.
     client = dead_database_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1"
+        session["_user_id"] = "1:1"  # a user id and session generation
     response = client.get("/no/such/page", headers={"X-Request-ID": "outage-2"})
     _assert_outage_page(response, "outage-2")
 
@@ -201,7 +201,7 @@ def test_database_outage_on_a_missing_page_is_still_a_503(dead_database_app):
 def test_database_outage_answers_json_clients_in_json(dead_database_app):
     client = dead_database_app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1"
+        session["_user_id"] = "1:1"  # a user id and session generation
     response = client.get("/", headers={"Accept": "application/json", "X-Request-ID": "o-3"})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"

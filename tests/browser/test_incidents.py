@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_shell import sign_in, unexpected
 
@@ -29,7 +30,7 @@ def test_report_work_and_follow_an_incident(browser, live_server):
     employee.get_by_role("button", name="Send to the service desk").click()
     employee.wait_for_url(re.compile(r"/incidents/INC\d{7}$"))
     number = employee.url.rsplit("/", 1)[-1]
-    assert employee.get_by_text("Received, waiting for an agent").is_visible()
+    expect(employee.get_by_text("Received, waiting for an agent")).to_be_visible()
 
     sign_in(agent, "agent")
     agent.goto("/incidents/?view=open&sort=opened&direction=desc")
@@ -40,17 +41,17 @@ def test_report_work_and_follow_an_incident(browser, live_server):
     agent.locator("#assignee option", has_text="Tomás Álvarez").wait_for(state="attached")
     agent.get_by_label("Assigned to").select_option(label="Tomás Álvarez")
     agent.get_by_role("button", name="Save", exact=True).click()
-    assert agent.get_by_text("Saved.", exact=True).is_visible()
+    expect(agent.get_by_text("Saved.", exact=True)).to_be_visible()
     agent.get_by_label("Message").fill("Internal: badge DB sync lagging")
     agent.get_by_role("button", name="Post").click()
     agent.get_by_label("Message").fill("Your badge is re-enabled, please try again.")
     agent.get_by_label("Public reply (the caller sees it)").check()
     agent.get_by_role("button", name="Post").click()
-    assert agent.get_by_text("Reply sent.").is_visible()
-    assert agent.get_by_text("Internal: badge DB sync lagging").is_visible()
+    expect(agent.get_by_text("Reply sent.")).to_be_visible()
+    expect(agent.get_by_text("Internal: badge DB sync lagging")).to_be_visible()
 
     employee.reload()
-    assert employee.get_by_text("Your badge is re-enabled, please try again.").is_visible()
+    expect(employee.get_by_text("Your badge is re-enabled, please try again.")).to_be_visible()
     assert employee.get_by_text("badge DB sync lagging").count() == 0
     assert (
         employee.get_by_text("Being worked on").count()

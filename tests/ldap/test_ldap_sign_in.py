@@ -132,7 +132,7 @@ def test_an_unknown_user_costs_the_same_binds_as_a_wrong_password(
 
 @pytest.mark.parametrize(
     "username",
-    ["*", "*)(uid=*", "fr*", "fry)(|(uid=*", "*)(objectClass=*", "\\2a", "fry\x00"],
+    ["*", "*)(uid=*", "fr*", "fry)(|(uid=*", "*)(objectClass=*", "\\2a"],
 )
 def test_filter_injection_does_not_match_anybody(client, db, slapd, use_directory, username):
     use_directory(planetexpress(slapd))
@@ -140,6 +140,15 @@ def test_filter_injection_does_not_match_anybody(client, db, slapd, use_director
     assert response.status_code in (401, 422)
     assert client.get("/").status_code == 302  # still anonymous
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_a_nul_in_the_username_never_reaches_the_directory(client, db, slapd, use_directory):
+    """Control characters are stripped from every submitted field (issue 13), so "fry\\x00" is
+    the name fry typed with an invisible character: it signs in as fry, and no NUL ever
+    reaches an LDAP filter."""
+    use_directory(planetexpress(slapd))
+    assert client.login("fry\x00", "fry").status_code == 302
+    assert db.session.scalars(select(User.username)).all() == ["fry"]
 
 
 def test_non_ascii_username_and_multi_valued_rdn(client, db, slapd, use_directory):

@@ -9,7 +9,6 @@ import pytest
 
 from app.errors import Invalid
 from app.requests import catalog, services
-from tests.cmdb.conftest import ci_class, make_ci  # noqa: F401  (shared builders)
 from tests.requests.portal_helpers import field_error, sign_in_as
 
 DESKTOP = {
