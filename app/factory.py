@@ -52,6 +52,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     _init_extensions(app)
+    _connect_signals()
     _register_blueprints(app)
 
     from app.errors import register_error_handlers
@@ -99,6 +100,17 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _connect_signals() -> None:
+    """Connect each domain's receivers to the signals another domain sends (each sending
+    domain names its signals in its ``signals`` module and imports none of its listeners).
+    Connections are per process and idempotent: building another app adds nothing."""
+    from app.auth import signals as auth_signals
+    from app.cmdb import users_groups
+
+    auth_signals.memberships_changed.connect(users_groups.on_memberships_changed)
+    auth_signals.people_changed.connect(users_groups.on_people_changed)
 
 
 def _register_blueprints(app: Flask) -> None:
