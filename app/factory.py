@@ -103,14 +103,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def _connect_signals() -> None:
-    """Connect each domain's receivers to the signals another domain sends (each sending
-    domain names its signals in its ``signals`` module and imports none of its listeners).
-    Connections are per process and idempotent: building another app adds nothing."""
+    """Connect each domain's receivers to what another domain does: the signals it sends
+    (each sending domain names them in its ``signals`` module and imports none of its
+    listeners) and the session's events. Connections are per process and idempotent:
+    building another app adds nothing."""
     from app.auth import signals as auth_signals
     from app.cmdb import users_groups
+    from app.sla import hooks as sla_hooks
 
     auth_signals.memberships_changed.connect(users_groups.on_memberships_changed)
     auth_signals.people_changed.connect(users_groups.on_people_changed)
+    sla_hooks.install()  # session events: SLA records follow every commit of ticket events
 
 
 def _register_blueprints(app: Flask) -> None:
