@@ -108,11 +108,14 @@ def _connect_signals() -> None:
     listeners) and the session's events. Connections are per process and idempotent:
     building another app adds nothing."""
     from app.auth import signals as auth_signals
+    from app.cmdb import signals as cmdb_signals
     from app.cmdb import users_groups
+    from app.incidents import cis as incident_cis
     from app.sla import hooks as sla_hooks
 
     auth_signals.memberships_changed.connect(users_groups.on_memberships_changed)
     auth_signals.people_changed.connect(users_groups.on_people_changed)
+    cmdb_signals.ci_open_incidents.connect(incident_cis.open_incidents_on)
     sla_hooks.install()  # session events: SLA records follow every commit of ticket events
 
 
