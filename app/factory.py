@@ -52,6 +52,7 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     _init_extensions(app)
+    _connect_signals()
     _register_blueprints(app)
 
     from app.errors import register_error_handlers
@@ -99,6 +100,23 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _connect_signals() -> None:
+    """Connect each domain's receivers to what another domain does: the signals it sends
+    (each sending domain names them in its ``signals`` module and imports none of its
+    listeners) and the session's events. Connections are per process and idempotent:
+    building another app adds nothing."""
+    from app.auth import signals as auth_signals
+    from app.cmdb import signals as cmdb_signals
+    from app.cmdb import users_groups
+    from app.incidents import cis as incident_cis
+    from app.sla import hooks as sla_hooks
+
+    auth_signals.memberships_changed.connect(users_groups.on_memberships_changed)
+    auth_signals.people_changed.connect(users_groups.on_people_changed)
+    cmdb_signals.ci_open_incidents.connect(incident_cis.open_incidents_on)
+    sla_hooks.install()  # session events: SLA records follow every commit of ticket events
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.auth.models import Group, User, group_members
-from app.cmdb.users_groups import memberships_changed
+from app.auth.signals import memberships_changed
 from app.errors import Invalid
 from app.extensions import db
 
@@ -86,7 +86,7 @@ def add_members(group: Group, users: Iterable[User], *, actor: User) -> list[Use
             {"members": [None, [u.username for u in added]]},
         )
         db.session.flush()
-        memberships_changed([group.id])
+        memberships_changed.send(group_ids=[group.id])
     return added
 
 
@@ -98,7 +98,7 @@ def remove_member(group: Group, user: User, *, actor: User) -> bool:
     group.members.remove(user)
     audit.record(actor, "group", group.id, "member_removed", {"members": [user.username, None]})
     db.session.flush()
-    memberships_changed([group.id])
+    memberships_changed.send(group_ids=[group.id])
     return True
 
 

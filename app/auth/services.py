@@ -21,7 +21,7 @@ from app.auth import sync, throttle
 from app.auth.directory_settings import DirectoryUnavailable
 from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, User
 from app.auth.sessions import end_sessions
-from app.cmdb.users_groups import people_changed
+from app.auth.signals import people_changed
 from app.errors import Conflict, DomainError, Invalid
 from app.extensions import db
 from app.timeutils import utc_now
@@ -340,7 +340,7 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     db.session.flush()
     if not active:
         end_sessions(user)
-    people_changed([user.id])  # they count again (or no longer) as a service's users
+    people_changed.send(user_ids=[user.id])  # they count again (or no longer) as a service's users
 
 
 def sign_out_everywhere(user: User, *, actor: User) -> None:

@@ -38,10 +38,10 @@ from app.auth.directory import Directory, Progress, close
 from app.auth.directory_entries import DirectoryGroup, DirectoryUser, expand_groups
 from app.auth.directory_settings import DirectoryMisconfigured, DirectorySettings, normalise_dn
 from app.auth.models import AccountSource, DirectorySyncState, Role, User
+from app.auth.signals import people_changed
 from app.auth.sync_groups import DeskGroups, apply_memberships, directory_roles, set_directory_roles
 from app.auth.sync_people import People, record_created, set_managers
 from app.auth.sync_report import SyncReport
-from app.cmdb.users_groups import people_changed
 from app.extensions import db
 from app.timeutils import utc_now
 
@@ -210,7 +210,8 @@ def _note_cmdb(people: People) -> None:
     CIs whose users group they are in: the CMDB revision is bumped when there are such CIs."""
     report = people.report
     changed = [*report.deactivated, *report.reactivated]
-    people_changed(people.by_username[u].id for u in changed if u in people.by_username)
+    ids = [people.by_username[u].id for u in changed if u in people.by_username]
+    people_changed.send(user_ids=ids)
 
 
 def _known(entry: DirectoryUser) -> People:

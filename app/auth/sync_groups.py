@@ -17,9 +17,9 @@ from app import audit
 from app.auth.directory_entries import DirectoryGroup
 from app.auth.directory_settings import DirectorySettings
 from app.auth.models import AccountSource, GrantSource, Group, Role, RoleGrant, User, group_members
+from app.auth.signals import memberships_changed
 from app.auth.sync_people import DN_LENGTH
 from app.auth.sync_report import SyncReport
-from app.cmdb.users_groups import memberships_changed
 from app.extensions import db
 
 
@@ -152,4 +152,4 @@ def apply_memberships(
     report.memberships_removed += len(removed)
     if added or removed:
         report.changes.append(f"~ memberships: +{len(added)} -{len(removed)}")
-        memberships_changed({g for g, _ in added | removed})  # CIs whose users they are
+        memberships_changed.send(group_ids=sorted({g for g, _ in added | removed}))  # CI users

@@ -3,7 +3,6 @@ submitted forms into service arguments (usernames and group ids to rows, ``attr_
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import render_template
@@ -15,7 +14,7 @@ from wtforms import SelectChoice
 from app import audit
 from app.auth import services as account_services
 from app.auth.models import Group, User, group_members
-from app.cmdb import analysis, attributes, services
+from app.cmdb import analysis, attributes, services, signals
 from app.cmdb.forms import CIForm, RelateForm, RemoveRelationForm, RetireForm
 from app.cmdb.models import (
     AttributeValue,
@@ -172,19 +171,11 @@ def render_form(
     return page, status
 
 
-_ci_incidents: list[Callable[[ConfigurationItem, int], list[Any]]] = []
-
-
-def register_ci_incidents(reader: Callable[[ConfigurationItem, int], list[Any]]) -> None:
-    """Let the incidents domain list a CI's open incidents on its page (``reader(ci, limit)``
-    returns objects with ``number``, ``priority`` and ``short_description``). The CMDB never
-    imports the incidents domain; the incidents domain depends on the CMDB and registers."""
-    if reader not in _ci_incidents:
-        _ci_incidents.append(reader)
-
-
 def open_incidents(ci: ConfigurationItem) -> list[Any]:
-    return [i for reader in _ci_incidents for i in reader(ci, MAX_OPEN_INCIDENTS)]
+    """The CI's open incidents, from whichever domain answers :data:`signals.ci_open_incidents`
+    (the CMDB never imports the incidents domain)."""
+    answers = signals.ci_open_incidents.send(ci, limit=MAX_OPEN_INCIDENTS)
+    return [incident for _receiver, found in answers for incident in found]
 
 
 REFERENCES = {

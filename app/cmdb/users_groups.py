@@ -2,14 +2,15 @@
 
 A CI's users group (``ConfigurationItem.users_group``) stands for its active members, and the
 cached graph holds them (:func:`app.cmdb.cache.load_graph`). Whatever changes who those members
-are calls one of these hooks in its own transaction: adding or removing members
+are sends one of :mod:`app.auth.signals` in its own transaction: adding or removing members
 (:mod:`app.auth.groups`, the directory sync's :func:`app.auth.sync_groups.apply_memberships`)
 and activating or deactivating people (:func:`app.auth.services.set_active`, the directory
-sync). The hook bumps the CMDB revision, so every process reloads its graph at its next use,
-only when some CI names one of those groups as its users: other group changes cost one
-``EXISTS`` query and nothing else. Flushes nothing and never commits.
+sync). The receivers here (connected by the application factory) bump the CMDB revision, so
+every process reloads its graph at its next use, only when some CI names one of those groups as
+its users: other group changes cost one ``EXISTS`` query and nothing else. Blinker runs them
+synchronously, in the sender's transaction. Flushes nothing and never commits.
 
-Nothing deletes groups today; whatever comes to must call :func:`memberships_changed` first
+Nothing deletes groups today; whatever comes to must send ``memberships_changed`` first
 (the database then sets the CIs' users group to NULL, and they fall back on ``users_count``).
 """
 
@@ -27,16 +28,17 @@ from app.extensions import db
 CHUNK = 500
 
 
-def memberships_changed(group_ids: Iterable[int]) -> bool:
-    """Members joined or left these groups: bump the CMDB revision when a CI's users group is
-    one of them. Returns whether it did."""
+def on_memberships_changed(_sender: object, *, group_ids: Iterable[int]) -> bool:
+    """Members joined or left these groups (``app.auth.signals.memberships_changed``): bump
+    the CMDB revision when a CI's users group is one of them. Returns whether it did."""
     in_use = ConfigurationItem.users_group_id
     return _bump_if(lambda chunk: exists().where(in_use.in_(chunk)), group_ids)
 
 
-def people_changed(user_ids: Iterable[int]) -> bool:
-    """These people were activated or deactivated: bump the CMDB revision when one of them is
-    a member of a group some CI names as its users. Returns whether it did."""
+def on_people_changed(_sender: object, *, user_ids: Iterable[int]) -> bool:
+    """These people were activated or deactivated (``app.auth.signals.people_changed``): bump
+    the CMDB revision when one of them is a member of a group some CI names as its users.
+    Returns whether it did."""
     member = group_members.c
     return _bump_if(
         lambda chunk: (

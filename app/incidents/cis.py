@@ -6,8 +6,8 @@ employee's report form offers business services only (:func:`services_for`). The
 the incident page adds and removes CIs by id, with the optimistic version check and a journal
 entry (:func:`add_ci`, :func:`remove_ci`, :func:`search`).
 
-Incidents depend on the CMDB, never the reverse: the CMDB's CI page learns of incidents through
-:func:`app.cmdb.pages.register_ci_incidents` (see :func:`open_incidents_on`).
+Incidents depend on the CMDB, never the reverse: the CMDB's CI page asks for incidents with
+the signal ``app.cmdb.signals.ci_open_incidents``, which :func:`open_incidents_on` answers.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from app.auth.models import group_members
 from app.cmdb.class_tree import subtree_ids
 from app.cmdb.graph import Lifecycle
 from app.cmdb.models import CIClass, ConfigurationItem
-from app.cmdb.pages import register_ci_incidents
 from app.errors import Invalid, NotFound, check_version
 from app.extensions import db
 from app.incidents.models import Incident, incident_cis
@@ -190,7 +189,8 @@ def services_for(user: Any) -> tuple[list[ConfigurationItem], list[Configuration
 
 
 def open_incidents_on(ci: ConfigurationItem, limit: int) -> list[Incident]:
-    """Open incidents linked to a CI, most urgent first (the CMDB's CI page)."""
+    """Open incidents linked to a CI, most urgent first (the CMDB's CI page: a receiver of
+    ``app.cmdb.signals.ci_open_incidents``, connected by the application factory)."""
     linked = select(incident_cis.c.incident_id).where(incident_cis.c.ci_id == ci.id)
     return list(
         db.session.scalars(
@@ -200,6 +200,3 @@ def open_incidents_on(ci: ConfigurationItem, limit: int) -> list[Incident]:
             .limit(limit)
         )
     )
-
-
-register_ci_incidents(open_incidents_on)

@@ -10,8 +10,8 @@ Two listeners on the application's session:
 
 A bulk load of history calls :func:`settle_on_commit` so that its tickets' past warnings and
 breaches are recorded as notified when it commits. A rollback forgets the noted ids. Installed
-once per process by :func:`install` (the SLA blueprint calls it when ``create_app`` registers
-it).
+once per process by :func:`install`, which the application factory calls when it connects the
+domains' receivers.
 """
 
 from __future__ import annotations

@@ -18,14 +18,6 @@ from app.sla.models import SlaPolicy
 bp = Blueprint("sla", __name__, template_folder="templates")
 
 
-@bp.record_once
-def _install_session_hooks(_state: object) -> None:
-    """Keep task SLA records current on every commit that recorded ticket events."""
-    from app.sla import hooks
-
-    hooks.install()
-
-
 @bp.get("/")
 @require("sla.reports")
 def index() -> ResponseReturnValue:
