@@ -12,6 +12,8 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
 
 from app import policy
 from app.timeutils import to_zone
@@ -274,10 +276,30 @@ def url_with(args: Mapping[str, Any] | None = None, /, **changes: Any) -> str:
     return f"{path}?{urlencode(list(query.items(multi=True)))}" if query else path
 
 
+def reload_address() -> str:
+    """The address a page answering a form post shows, so that a reload asks for the page
+    by GET instead of posting the form again ("" when none).
+
+    Successful posts redirect; a page rendered for a post is a refusal (a 422 with the
+    person's input and errors) or a result such as an import's dry run. It shows the posted
+    address when that address also answers GET; pages whose post goes elsewhere name their
+    own address through ``replace_url`` (the incident page does)."""
+    if request.method != "POST":
+        return ""
+    try:
+        current_app.create_url_adapter(request).match(request.path, method="GET")
+    except HTTPException:  # no GET there (405), or a redirect
+        return ""
+    except RoutingException:
+        return ""
+    return request.full_path.rstrip("?")
+
+
 def init_templates(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=lambda action, obj=None: policy.can(current_user, action, obj),
         url_with=url_with,
+        reload_address=reload_address,
         deskgraph_version=__version__,
     )
     app.jinja_env.filters["datetime"] = format_datetime

@@ -3,6 +3,7 @@ and refused posts that answer with the page under its own address."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from app.incidents.matrix import load_matrix
@@ -260,3 +261,13 @@ def test_another_hold_reason_without_another_state_is_refused_aloud(
     assert refused.status_code == 422
     assert "The incident is already on hold." in refused.get_data(as_text=True)
     assert fresh(db, incident).hold_reason == HoldReason.AWAITING_VENDOR
+
+
+def test_a_refused_post_names_the_incident_page_for_a_reload(signed_in, make_incident):
+    client, _agent = signed_in("agent", "employee")
+    incident = make_incident()
+    # The incident page's forms post elsewhere; the page names the incident's own address.
+    refused = client.post(f"/incidents/{incident.number}/edit", {"version": "1", "state": "x"})
+    assert refused.status_code in (409, 422)
+    addresses = re.findall(r'data-replace-url="([^"]*)"', refused.get_data(as_text=True))
+    assert addresses == [f"/incidents/{incident.number}"]
