@@ -37,10 +37,31 @@ class QuietHandler(WSGIRequestHandler):
         """The app's own access log is enough."""
 
 
+def closing_early(app: Any) -> Any:
+    """``app`` with each response read whole and closed before it is sent.
+
+    Werkzeug's development server closes a response only after draining the socket; when the
+    browser drops a connection (leaving a page while an icon font downloads), that read fails
+    and the open static file is left to the garbage collector, whose ResourceWarning then
+    fails whichever test runs next. The test server's responses are small: buffer them."""
+
+    def wsgi(environ: Any, start_response: Any) -> Any:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @contextmanager
 def serving(app: Flask) -> Iterator[str]:
     """Serve ``app`` on a free local port in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    server = make_server(
+        "127.0.0.1", 0, closing_early(app), threaded=True, request_handler=QuietHandler
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
