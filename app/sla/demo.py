@@ -5,7 +5,7 @@ something was added, the task SLA records of every ticket are recomputed, so the
 incidents have their clocks, and the warnings and breaches of their 60 days of history are
 recorded as already notified (as a desk would when it starts measuring), whatever demo
 tickets the same transaction loads before or after: the first tick announces and escalates only
-what crosses from now on. Goes through ``app.sla.config``, the
+what crosses from now on. Goes through ``app.sla.definitions``, the
 checks the forms use.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.auth.models import Group
 from app.extensions import db
-from app.sla import config, hooks
+from app.sla import definitions, hooks
 from app.sla.models import SlaCalendar, SlaPolicy
 from app.sla.services import refresh_all
 from app.timeutils import utc_now
@@ -55,7 +55,7 @@ def load_sla(data: dict[str, Any]) -> SlaDemoReport:
             "closed_dates": "\n".join(item.get("closed_dates", [])),
             **item["week"],
         }
-        calendars[item["name"]] = config.save_calendar(None, values, actor=None)
+        calendars[item["name"]] = definitions.save_calendar(None, values, actor=None)
         report.calendars_added += 1
     groups = {g.name: g for g in db.session.scalars(select(Group)).unique()}
     existing = {(p.group_id, p.name) for p in db.session.scalars(select(SlaPolicy)).unique()}
@@ -80,7 +80,7 @@ def load_sla(data: dict[str, Any]) -> SlaDemoReport:
             is_active="on",
             **{f"target-{p}": str(m) for p, m in item["targets"].items()},
         )
-        config.save_policy(None, form, group=group, actor=None, refresh=False)
+        definitions.save_policy(None, form, group=group, actor=None, refresh=False)
         existing.add((group.id, item["name"]))
         report.policies_added += 1
     now = utc_now()

@@ -1,5 +1,5 @@
 """Business calendars (administrators) and SLA policies per queue (the queue's manager or an
-administrator). Forms are plain fields read by name; ``app.sla.config`` checks them and raises
+administrator). Forms are plain fields read by name; ``app.sla.definitions`` checks them and raises
 ``Invalid`` (shown on the form with status 422) or ``Conflict`` (409, someone saved first).
 Routes belong to the ``sla`` blueprint (see ``create_app``)."""
 
@@ -20,7 +20,7 @@ from app.extensions import db
 from app.incidents.matrix import load_matrix
 from app.incidents.workflow import HoldReason
 from app.policy import authorize, require
-from app.sla import config
+from app.sla import definitions
 from app.sla.models import Escalation, SlaCalendar, SlaKind, SlaPolicy, SlaScope
 from app.sla.views import bp
 
@@ -51,7 +51,7 @@ def _calendar_values(row: SlaCalendar | None) -> dict[str, Any]:
             "subdivision": "",
             "closed_dates": "",
             "version": "",
-            **{d: config.format_day(s) for d, s in zip(config.DAYS, week, strict=True)},
+            **{d: definitions.format_day(s) for d, s in zip(definitions.DAYS, week, strict=True)},
         }
     return {
         "name": row.name,
@@ -60,7 +60,7 @@ def _calendar_values(row: SlaCalendar | None) -> dict[str, Any]:
         "subdivision": row.subdivision or "",
         "closed_dates": "\n".join(row.closed_dates or []),
         "version": row.version,
-        **{d: config.format_day(s) for d, s in zip(config.DAYS, row.week, strict=False)},
+        **{d: definitions.format_day(s) for d, s in zip(definitions.DAYS, row.week, strict=False)},
     }
 
 
@@ -71,7 +71,7 @@ def _calendar_form(row: SlaCalendar | None, values: dict, errors: dict, status: 
         values=values,
         errors=errors,
         form=PlainForm(),
-        days=config.DAYS,
+        days=definitions.DAYS,
     )
     return page, status
 
@@ -80,7 +80,7 @@ def _calendar_form(row: SlaCalendar | None, values: dict, errors: dict, status: 
 @require("sla.calendars")
 def calendars() -> ResponseReturnValue:
     rows = db.session.scalars(select(SlaCalendar).order_by(SlaCalendar.name)).all()
-    return render_template("sla/calendars.html", calendars=rows, format_day=config.format_day)
+    return render_template("sla/calendars.html", calendars=rows, format_day=definitions.format_day)
 
 
 @bp.route("/calendars/new", methods=["GET", "POST"])
@@ -102,7 +102,7 @@ def _save_calendar(row: SlaCalendar | None) -> ResponseReturnValue:
     if not PlainForm().validate_on_submit():
         return _calendar_form(row, values, {"form": ["The form expired; submit it again."]}, 400)
     try:
-        saved = config.save_calendar(row, values, actor=current_user)
+        saved = definitions.save_calendar(row, values, actor=current_user)
     except Invalid as error:
         db.session.rollback()
         return _calendar_form(row, values, error.field_errors, 422)
@@ -140,7 +140,7 @@ def policies(group_id: int) -> ResponseReturnValue:
         .all()
     )
     return render_template(
-        "sla/policies.html", group=group, policies=rows, narrowing=config.narrowing
+        "sla/policies.html", group=group, policies=rows, narrowing=definitions.narrowing
     )
 
 
@@ -190,7 +190,7 @@ def _submitted() -> dict[str, Any]:
 
 
 class _Values(dict):
-    """A dict that answers ``getlist`` like a form, for ``config.policy_values``."""
+    """A dict that answers ``getlist`` like a form, for ``definitions.policy_values``."""
 
     def getlist(self, key: str) -> list[str]:
         value = self.get(key) or []
@@ -218,9 +218,9 @@ def _policy_form(group: Group, row: SlaPolicy | None, values: dict, errors: dict
         scopes=list(SlaScope),
         escalations=list(Escalation),
         reasons=list(HoldReason),
-        ticket_kinds=config.ticket_kind_choices(),
-        catalog_items=config.catalog_item_choices(row.catalog_item_id if row else None),
-        narrowing=config.narrowing(row) if row else None,
+        ticket_kinds=definitions.ticket_kind_choices(),
+        catalog_items=definitions.catalog_item_choices(row.catalog_item_id if row else None),
+        narrowing=definitions.narrowing(row) if row else None,
     )
     return page, status
 
@@ -249,7 +249,7 @@ def _save_policy(group: Group, row: SlaPolicy | None) -> ResponseReturnValue:
             group, row, values, {"form": ["The form expired; submit it again."]}, 400
         )
     try:
-        saved = config.save_policy(row, _Values(values), group=group, actor=current_user)
+        saved = definitions.save_policy(row, _Values(values), group=group, actor=current_user)
     except Invalid as error:
         db.session.rollback()
         return _policy_form(group, row, values, error.field_errors, 422)

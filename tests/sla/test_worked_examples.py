@@ -176,7 +176,7 @@ def test_a_pause_survives_a_change_of_the_policy(
 ):
     """The records are recomputed from the event log when the policy changes: time already
     paused stays paused, and the new target applies to the time elapsed so far."""
-    from app.sla import config
+    from app.sla import definitions
     from app.sla.models import SlaPolicy
 
     agent = make_user(roles=["agent"])
@@ -194,7 +194,7 @@ def test_a_pause_survives_a_change_of_the_policy(
         "is_active": "on", "version": str(rules.version),
         **{f"target-{p}": "480" for p in range(1, 5)}, "target-5": "360",
     }  # fmt: skip
-    config.save_policy(db.session.get(SlaPolicy, rules.id), form, group=desk, actor=agent)
+    definitions.save_policy(db.session.get(SlaPolicy, rules.id), form, group=desk, actor=agent)
     db.session.commit()
     (record,) = _records(db, incident)
     assert (record.stage, record.target_seconds, record.elapsed_seconds) == (
