@@ -1,14 +1,15 @@
 """Create and edit business calendars and SLA policies: every rule checked at save time.
 
-Input arrives as plain strings (a form's values); each function raises ``Invalid`` with
-per-field messages, ``Conflict`` on a stale version, and flushes. The pure calendar and clock
-definition are built before anything is saved, so a bad policy can never surface later as a
-crash in the tick.
+Input arrives typed (:class:`CalendarInput`, :class:`PolicyInput`; :mod:`app.sla.forms` reads
+them from the editors); each function raises ``Invalid`` with per-field messages for the rules
+that need the database or the calendar engine, ``Conflict`` on a stale version, and flushes.
+The pure calendar and clock definition are built before anything is saved, so a bad policy can
+never surface later as a crash in the tick.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -30,29 +31,38 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_TARGET_MINUTES = 60 * 24 * 366
 
 
-def parse_day(text: str) -> list[list[str]]:
-    """``"08:00-12:00, 13:00-17:00"`` → ``[["08:00", "12:00"], ["13:00", "17:00"]]``.
+@dataclass(frozen=True)
+class CalendarInput:
+    """A calendar as the form read it: ``week`` is seven days (Monday first) of
+    ``["HH:MM", "HH:MM"]`` ranges."""
 
-    :raise ValueError: a piece is not ``HH:MM-HH:MM``.
-    """
-    segments = []
-    for piece in (text or "").replace(";", ",").split(","):
-        piece = piece.strip().replace("–", "-")
-        if not piece:
-            continue
-        start, sep, end = piece.partition("-")
-        start, end = start.strip(), end.strip()
-        if not sep or not _is_hhmm(start) or not _is_hhmm(end):
-            raise ValueError(f"“{piece[:40]}” is not a range such as 08:00-12:00.")
-        segments.append([start, end])
-    return segments
+    name: str
+    zone: str
+    week: list[list[list[str]]]
+    country: str | None = None
+    subdivision: str | None = None
+    closed_dates: list[date] = field(default_factory=list)
 
 
-def _is_hhmm(value: str) -> bool:
-    hours, sep, minutes = value.partition(":")
-    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-        return False
-    return (int(hours) < 24 and int(minutes) < 60) or value == "24:00"
+@dataclass(frozen=True)
+class PolicyInput:
+    """A policy as the form read it: ``targets`` are minutes of business time per priority
+    level; ids name rows this module checks."""
+
+    name: str
+    kind: SlaKind
+    scope: SlaScope
+    calendar_id: int | None
+    targets: dict[int, int]
+    ticket_kind: str | None = None
+    catalog_item_id: int | None = None
+    pause_reasons: list[str] = field(default_factory=list)
+    start_priorities: list[int] = field(default_factory=list)
+    retroactive_start: bool = False
+    warnings: list[int] = field(default_factory=list)
+    escalation: Escalation = Escalation.NONE
+    escalation_group_id: int | None = None
+    is_active: bool = True
 
 
 _KIND_LABELS = {
@@ -103,210 +113,150 @@ def format_day(segments: list[list[str]]) -> str:
     return ", ".join(f"{s}-{e}" for s, e in segments)
 
 
-def _text(values: Mapping[str, Any], field: str, limit: int, errors: dict, required=True) -> str:
-    value = str(values.get(field) or "").strip()
-    if required and not value:
-        errors[field] = "This field is required."
-    elif len(value) > limit or "\x00" in value:
-        errors[field] = f"Keep it under {limit} characters, without control characters."
-    return value
+def calendar_values(values: CalendarInput) -> dict[str, Any]:
+    """Check a calendar and return the row's values.
 
-
-def calendar_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Check a calendar form and return the row's values.
-
-    :raise Invalid: missing name, unknown zone or holiday country, bad or overlapping
-        segments, bad closed dates, a week without working hours.
+    :raise Invalid: an unknown zone or holiday country, overlapping or reversed hours, a week
+        without working hours.
     """
-    errors: dict[str, str] = {}
-    name = _text(values, "name", 100, errors)
-    zone = _text(values, "zone", 64, errors)
-    country = _text(values, "country", 8, errors, required=False).upper() or None
-    subdivision = _text(values, "subdivision", 16, errors, required=False).upper() or None
-    week = []
-    for day in DAYS:
-        try:
-            week.append(parse_day(str(values.get(day) or "")[:300]))
-        except ValueError as error:
-            errors[day] = str(error)
-            week.append([])
-    closed = []
-    for piece in str(values.get("closed_dates") or "")[:5000].replace(",", "\n").split():
-        try:
-            closed.append(date.fromisoformat(piece.strip()).isoformat())
-        except ValueError:
-            errors["closed_dates"] = f"“{piece[:20]}” is not a date such as 2026-12-24."
-    if not errors:
-        try:
-            BusinessCalendar(
-                zone=zone,
-                week=tuple(tuple(tuple(s) for s in day) for day in week),
-                country=country,
-                subdivision=subdivision,
-                closed_dates=frozenset(date.fromisoformat(d) for d in closed),
-            )
-        except ValueError as error:
-            message = str(error)
-            field = "zone" if "time zone" in message else "week"
-            if "holiday" in message or "subdivision" in message:
-                field = "country"
-            errors[field] = message[0].upper() + message[1:] + "."
-    if errors:
-        raise Invalid(errors)
+    try:
+        BusinessCalendar(
+            zone=values.zone,
+            week=tuple(tuple(tuple(s) for s in day) for day in values.week),
+            country=values.country,
+            subdivision=values.subdivision,
+            closed_dates=frozenset(values.closed_dates),
+        )
+    except ValueError as error:
+        message = str(error)
+        where = "zone" if "time zone" in message else "week"
+        if "holiday" in message or "subdivision" in message:
+            where = "country"
+        raise Invalid({where: message[0].upper() + message[1:] + "."}) from None
     return {
-        "name": name,
-        "zone": zone,
-        "country": country,
-        "subdivision": subdivision,
-        "week": week,
-        "closed_dates": sorted(set(closed)),
+        "name": values.name,
+        "zone": values.zone,
+        "country": values.country,
+        "subdivision": values.subdivision,
+        "week": [list(day) for day in values.week],
+        "closed_dates": sorted({d.isoformat() for d in values.closed_dates}),
     }
 
 
 def save_calendar(
-    calendar: SlaCalendar | None, values: Mapping[str, Any], *, actor: Any
+    calendar: SlaCalendar | None,
+    values: CalendarInput,
+    *,
+    actor: Any,
+    version: object = None,
 ) -> SlaCalendar:
-    """Create (``calendar`` None) or update a calendar.
+    """Create (``calendar`` None) or update a calendar; ``version`` is the one the edit
+    started from.
 
     :raise Invalid: see :func:`calendar_values`, or the name is taken.
-    :raise Conflict: the calendar changed since the form's ``version``.
+    :raise Conflict: the calendar changed since ``version``.
     """
     if calendar is not None:
-        check_version(calendar, values.get("version"), f"Calendar {calendar.name}")
+        check_version(calendar, version, f"Calendar {calendar.name}")
     clean = calendar_values(values)
     clash = db.session.scalar(select(SlaCalendar.id).where(SlaCalendar.name == clean["name"]))
     if clash is not None and (calendar is None or clash != calendar.id):
         raise Invalid({"name": "Another calendar has this name."})
-    before = _snapshot(calendar, clean) if calendar else {}
-    if calendar is None:
-        calendar = SlaCalendar(**clean)
-        db.session.add(calendar)
+    return _saved(calendar, clean, "sla_calendar", actor, lambda: SlaCalendar(**clean))
+
+
+def _saved(row: Any, clean: dict[str, Any], kind: str, actor: Any, create: Any) -> Any:
+    """Create the row (``create()``) or update it with ``clean``, flush and audit."""
+    before = {k: getattr(row, k) for k in clean} if row is not None else {}
+    if row is None:
+        row = create()
+        db.session.add(row)
     else:
         for key, value in clean.items():
-            setattr(calendar, key, value)
+            setattr(row, key, value)
     db.session.flush()
-    audit.record(actor, "sla_calendar", calendar.id, "saved", audit.diff(before, clean))
-    return calendar
+    audit.record(actor, kind, row.id, "saved", audit.diff(before, clean))
+    return row
 
 
-def _snapshot(row: Any, keys: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: getattr(row, k) for k in keys}
-
-
-def _int(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
-
-
-def _listed(values: Any, field: str) -> list[str]:
-    if hasattr(values, "getlist"):
-        return [str(v) for v in values.getlist(field)]
-    raw = values.get(field) or []
-    return [str(v) for v in (raw if isinstance(raw, list | tuple) else [raw])]
-
-
-def policy_values(values: Any, *, group: Group, current_item: int | None = None) -> dict[str, Any]:
-    """Check a policy form and return the row's values.
+def policy_values(
+    values: PolicyInput, *, group: Group, current_item: int | None = None
+) -> dict[str, Any]:
+    """Check a policy of ``group`` and return the row's values.
 
     Targets are minutes of business time, one per priority level of the matrix.
     ``current_item`` is the catalog item the policy is narrowed to now: it may be kept after
     it was deactivated, while a new narrowing needs an active item.
 
-    :raise Invalid: a missing or non-positive target, an unknown calendar, kind, scope,
-        hold reason or escalation, bad warning thresholds, a reassignment without a group,
-        an unknown or retired catalog item, a catalog item with a kind of ticket that has none.
+    :raise Invalid: a missing or out-of-range target, an unknown calendar, a per-stint response
+        SLA, a reassignment without a group, an unknown or retired catalog item, a catalog item
+        with a kind of ticket that has none, an unknown hold reason or priority.
     """
     errors: dict[str, str] = {}
-    name = _text(values, "name", 100, errors)
-    choice = {
-        "kind": [k.value for k in SlaKind],
-        "scope": [s.value for s in SlaScope],
-        "escalation": [e.value for e in Escalation],
-    }
-    picked = {}
-    for field, allowed in choice.items():
-        picked[field] = str(values.get(field) or "")
-        if picked[field] not in allowed:
-            errors[field] = f"Choose one of: {', '.join(allowed)}."
-    if picked["kind"] == SlaKind.RESPONSE and picked["scope"] == SlaScope.GROUP:
+    if values.kind == SlaKind.RESPONSE and values.scope == SlaScope.GROUP:
         errors["scope"] = (
             "A response SLA measures the ticket's first response once: choose "
             f"“{SlaScope.TICKET.label}”."
         )
-    ticket_kind = str(values.get("ticket_kind") or "") or None
-    if ticket_kind not in (None, *(k.value for k in TicketKind)):
+    if values.ticket_kind not in (None, *(k.value for k in TicketKind)):
         errors["ticket_kind"] = "Choose a kind of ticket from the list."
-    item = _catalog_item(values, current_item, errors)
-    if item is not None and ticket_kind not in (None, *ITEM_KINDS):
+    item = _catalog_item(values.catalog_item_id, current_item, errors)
+    if item is not None and values.ticket_kind not in (None, *ITEM_KINDS):
         errors["ticket_kind"] = (
             f"“{item.name}” is a catalog item: a policy narrowed to it measures its requested "
             "items and their tasks. Choose “Every kind”, requested items or catalog tasks, "
             "or no catalog item."
         )
-    calendar_id = _int(values.get("calendar"))
-    calendar = db.session.get(SlaCalendar, calendar_id) if calendar_id else None
+    calendar = _row(SlaCalendar, values.calendar_id)
     if calendar is None:
         errors["calendar"] = "Choose a business calendar."
     levels = sorted(load_matrix().levels)
-    targets = {}
     for level in levels:
-        minutes = _int(values.get(f"target-{level}"))
-        if minutes is None or not 0 < minutes <= MAX_TARGET_MINUTES:
+        if not 0 < values.targets.get(level, 0) <= MAX_TARGET_MINUTES:
             errors[f"target-{level}"] = (
                 f"Give priority {level} a target of 1 to {MAX_TARGET_MINUTES} minutes."
             )
-        else:
-            targets[str(level)] = minutes
-    reasons = sorted(set(_listed(values, "pause_reasons")))
-    if set(reasons) - {r.value for r in HoldReason}:
+    if set(values.pause_reasons) - {r.value for r in HoldReason}:
         errors["pause_reasons"] = "Choose hold reasons from the list."
-    starts = sorted({_int(p) for p in _listed(values, "start_priorities")} - {None})
-    if len(starts) != len(set(_listed(values, "start_priorities"))) or set(starts) - set(levels):
+    if set(values.start_priorities) - set(levels):
         errors["start_priorities"] = "Choose priorities from the list."
-    warnings = []
-    for piece in str(values.get("warnings") or "")[:100].replace(";", ",").split(","):
-        if piece.strip():
-            number = _int(piece.strip().rstrip("%"))
-            if number is None or not 0 < number < 100:
-                errors["warnings"] = "Warnings are percentages between 1 and 99, e.g. 50, 75."
-            else:
-                warnings.append(number)
     escalation_group = None
-    if picked["escalation"] == Escalation.REASSIGN:
-        gid = _int(values.get("escalation_group"))
-        escalation_group = db.session.get(Group, gid) if gid else None
+    if values.escalation == Escalation.REASSIGN:
+        escalation_group = _row(Group, values.escalation_group_id)
         if escalation_group is None or not escalation_group.is_assignment_group:
             errors["escalation_group"] = "Choose the assignment group to reassign to."
         elif escalation_group.id == group.id:
             errors["escalation_group"] = "Reassign to another group than the policy's own."
-    if errors:
+    if errors or calendar is None:
         raise Invalid(errors)
     clean = {
-        "name": name,
-        "kind": SlaKind(picked["kind"]),
-        "scope": SlaScope(picked["scope"]),
-        "ticket_kind": ticket_kind,
+        "name": values.name,
+        "kind": values.kind,
+        "scope": values.scope,
+        "ticket_kind": values.ticket_kind,
         "catalog_item_id": item.id if item else None,
         "calendar_id": calendar.id,
-        "targets": targets,
-        "pause_reasons": reasons,
-        "start_priorities": starts,
-        "retroactive_start": str(values.get("retroactive_start") or "") in ("1", "on", "y", "true"),
-        "warnings": sorted(set(warnings)),
-        "escalation": Escalation(picked["escalation"]),
+        "targets": {str(level): values.targets[level] for level in levels},
+        "pause_reasons": sorted(set(values.pause_reasons)),
+        "start_priorities": sorted(set(values.start_priorities)),
+        "retroactive_start": values.retroactive_start,
+        "warnings": sorted(set(values.warnings)),
+        "escalation": values.escalation,
         "escalation_group_id": escalation_group.id if escalation_group else None,
-        "is_active": str(values.get("is_active") or "") in ("1", "on", "y", "true"),
+        "is_active": values.is_active,
     }
     definition(SlaPolicy(**clean))  # the pure core's own checks, before anything is saved
     return clean
 
 
-def _catalog_item(values: Any, current: int | None, errors: dict) -> CatalogItem | None:
-    raw = str(values.get("catalog_item") or "").strip()
-    if not raw:
+def _row(model: Any, ident: int | None) -> Any:
+    return db.session.get(model, ident) if ident and 0 < ident < 2**31 else None
+
+
+def _catalog_item(ident: int | None, current: int | None, errors: dict) -> CatalogItem | None:
+    if ident is None:
         return None
-    ident = _int(raw)
-    item = db.session.get(CatalogItem, ident) if ident else None
+    item = _row(CatalogItem, ident)
     if item is None:
         errors["catalog_item"] = "Choose a catalog item from the list."
     elif not item.is_active and item.id != current:
@@ -316,16 +266,23 @@ def _catalog_item(values: Any, current: int | None, errors: dict) -> CatalogItem
 
 
 def save_policy(
-    policy: SlaPolicy | None, values: Any, *, group: Group, actor: Any, refresh: bool = True
+    policy: SlaPolicy | None,
+    values: PolicyInput,
+    *,
+    group: Group,
+    actor: Any,
+    version: object = None,
+    refresh: bool = True,
 ) -> SlaPolicy:
     """Create (``policy`` None) or update a policy of ``group``; then recompute the records of
-    the queue's tickets so reports follow the new rules.
+    the queue's tickets so reports follow the new rules. ``version`` is the one the edit
+    started from.
 
     :raise Invalid: see :func:`policy_values`, or the queue has a policy of that name.
-    :raise Conflict: the policy changed since the form's ``version``.
+    :raise Conflict: the policy changed since ``version``.
     """
     if policy is not None:
-        check_version(policy, values.get("version"), f"Policy {policy.name}")
+        check_version(policy, version, f"Policy {policy.name}")
     clean = policy_values(
         values, group=group, current_item=policy.catalog_item_id if policy else None
     )
@@ -334,15 +291,9 @@ def save_policy(
     )
     if clash is not None and (policy is None or clash != policy.id):
         raise Invalid({"name": "This queue already has a policy with this name."})
-    before = _snapshot(policy, clean) if policy else {}
-    if policy is None:
-        policy = SlaPolicy(group_id=group.id, **clean)
-        db.session.add(policy)
-    else:
-        for key, value in clean.items():
-            setattr(policy, key, value)
-    db.session.flush()
-    audit.record(actor, "sla_policy", policy.id, "saved", audit.diff(before, clean))
+    policy = _saved(
+        policy, clean, "sla_policy", actor, lambda: SlaPolicy(group_id=group.id, **clean)
+    )
     if refresh:
         from app.sla.services import refresh_group
 
