@@ -5,23 +5,31 @@ something was added, the task SLA records of every ticket are recomputed, so the
 incidents have their clocks, and the warnings and breaches of their 60 days of history are
 recorded as already notified (as a desk would when it starts measuring), whatever demo
 tickets the same transaction loads before or after: the first tick announces and escalates only
-what crosses from now on. Goes through ``app.sla.config``, the
-checks the forms use.
+what crosses from now on. Goes through the editors' forms
+(``app.sla.forms``) and ``app.sla.definitions``: the checks an administrator's input gets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from app.auth.models import Group
+from app.errors import Invalid
 from app.extensions import db
-from app.sla import config, hooks
+from app.incidents.matrix import load_matrix
+from app.sla import hooks
+from app.sla.definitions import save_calendar, save_policy
+from app.sla.forms import CalendarForm, PolicyForm, errors_by_name
 from app.sla.models import SlaCalendar, SlaPolicy
 from app.sla.services import refresh_all
 from app.timeutils import utc_now
+
+Editor = TypeVar("Editor", bound=FlaskForm)
 
 
 @dataclass
@@ -31,10 +39,18 @@ class SlaDemoReport:
     records: int = 0
 
 
-class _Form(dict):
-    def getlist(self, key: str) -> list[str]:
-        value = self.get(key) or []
-        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+def _read(form: Editor) -> Editor:
+    """``form`` checked like a submitted editor (without CSRF).
+
+    :raise Invalid: a field the editor would refuse.
+    """
+    if not form.validate():
+        raise Invalid(errors_by_name(form))
+    return form
+
+
+def _posted(values: dict[str, Any]) -> MultiDict:
+    return MultiDict({k: v if isinstance(v, list) else str(v) for k, v in values.items()})
 
 
 def load_sla(data: dict[str, Any]) -> SlaDemoReport:
@@ -50,37 +66,40 @@ def load_sla(data: dict[str, Any]) -> SlaDemoReport:
         values = {
             "name": item["name"],
             "zone": item["zone"],
-            "country": item.get("country"),
-            "subdivision": item.get("subdivision"),
+            "country": item.get("country") or "",
+            "subdivision": item.get("subdivision") or "",
             "closed_dates": "\n".join(item.get("closed_dates", [])),
             **item["week"],
         }
-        calendars[item["name"]] = config.save_calendar(None, values, actor=None)
+        form = _read(CalendarForm(formdata=_posted(values), meta={"csrf": False}))
+        calendars[item["name"]] = save_calendar(None, form.values(), actor=None)
         report.calendars_added += 1
     groups = {g.name: g for g in db.session.scalars(select(Group)).unique()}
     existing = {(p.group_id, p.name) for p in db.session.scalars(select(SlaPolicy)).unique()}
+    levels = load_matrix().levels
     for item in data.get("policies", []):
         group = groups.get(item["queue"])
         calendar = calendars.get(item["calendar"])
         if group is None or calendar is None or (group.id, item["name"]) in existing:
             continue
         escalation_queue = groups.get(item.get("escalation_queue") or "")
-        form = _Form(
+        values = dict(
             name=item["name"],
             kind=item["kind"],
             scope=item.get("scope", "group"),
             ticket_kind=item.get("ticket_kind") or "",
-            calendar=str(calendar.id),
+            calendar=calendar.id,
             pause_reasons=item.get("pause_reasons", []),
-            start_priorities=item.get("start_priorities", []),
+            start_priorities=[str(p) for p in item.get("start_priorities", [])],
             retroactive_start="on" if item.get("retroactive_start") else "",
             warnings=", ".join(str(w) for w in item.get("warnings", [50, 75])),
             escalation=item.get("escalation", "none"),
-            escalation_group=str(escalation_queue.id) if escalation_queue else "",
+            escalation_group=escalation_queue.id if escalation_queue else "",
             is_active="on",
-            **{f"target-{p}": str(m) for p, m in item["targets"].items()},
+            **{f"target-{p}": m for p, m in item["targets"].items()},
         )
-        config.save_policy(None, form, group=group, actor=None, refresh=False)
+        form = PolicyForm.for_levels(levels, formdata=_posted(values), meta={"csrf": False})
+        save_policy(None, _read(form).values(), group=group, actor=None, refresh=False)
         existing.add((group.id, item["name"]))
         report.policies_added += 1
     now = utc_now()

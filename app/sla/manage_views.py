@@ -1,6 +1,7 @@
 """Business calendars (administrators) and SLA policies per queue (the queue's manager or an
-administrator). Forms are plain fields read by name; ``app.sla.config`` checks them and raises
-``Invalid`` (shown on the form with status 422) or ``Conflict`` (409, someone saved first).
+administrator). The forms (``app.sla.forms``) read the input, refused with status 422;
+``app.sla.definitions`` checks the rules and raises ``Invalid`` (shown on the form with status
+422) or ``Conflict`` (409, someone saved first).
 Routes belong to the ``sla`` blueprint (see ``create_app``)."""
 
 from __future__ import annotations
@@ -18,17 +19,20 @@ from app.auth.models import Group
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.incidents.matrix import load_matrix
-from app.incidents.workflow import HoldReason
 from app.policy import authorize, require
-from app.sla import config
-from app.sla.models import Escalation, SlaCalendar, SlaKind, SlaPolicy, SlaScope
+from app.sla.definitions import (
+    DAYS,
+    catalog_item_choices,
+    format_day,
+    narrowing,
+    save_calendar,
+    save_policy,
+)
+from app.sla.forms import CalendarForm, PolicyForm, errors_by_name
+from app.sla.models import SlaCalendar, SlaPolicy
 from app.sla.views import bp
 
 MAX_ID = 2**31 - 1
-
-
-class PlainForm(FlaskForm):
-    """Only the CSRF token: the fields are read by name."""
 
 
 def _get(model: Any, ident: int) -> Any:
@@ -41,37 +45,14 @@ def _get(model: Any, ident: int) -> Any:
 # -- calendars ---------------------------------------------------------------------------------
 
 
-def _calendar_values(row: SlaCalendar | None) -> dict[str, Any]:
-    if row is None:
-        week = [[["08:00", "18:00"]]] * 5 + [[], []]
-        return {
-            "name": "",
-            "zone": "UTC",
-            "country": "",
-            "subdivision": "",
-            "closed_dates": "",
-            "version": "",
-            **{d: config.format_day(s) for d, s in zip(config.DAYS, week, strict=True)},
-        }
-    return {
-        "name": row.name,
-        "zone": row.zone,
-        "country": row.country or "",
-        "subdivision": row.subdivision or "",
-        "closed_dates": "\n".join(row.closed_dates or []),
-        "version": row.version,
-        **{d: config.format_day(s) for d, s in zip(config.DAYS, row.week, strict=False)},
-    }
+def _errors(form: FlaskForm, refused: Invalid | None = None) -> dict[str, list[str]]:
+    """The form's field errors, then the service's, by field name for the templates."""
+    return errors_by_name(form) | (refused.field_errors if refused else {})
 
 
-def _calendar_form(row: SlaCalendar | None, values: dict, errors: dict, status: int = 200):
+def _calendar_page(row: SlaCalendar | None, form: CalendarForm, errors: dict, status: int = 200):
     page = render_template(
-        "sla/calendar_form.html",
-        calendar=row,
-        values=values,
-        errors=errors,
-        form=PlainForm(),
-        days=config.DAYS,
+        "sla/calendar_form.html", calendar=row, form=form, errors=errors, days=DAYS
     )
     return page, status
 
@@ -80,7 +61,7 @@ def _calendar_form(row: SlaCalendar | None, values: dict, errors: dict, status: 
 @require("sla.calendars")
 def calendars() -> ResponseReturnValue:
     rows = db.session.scalars(select(SlaCalendar).order_by(SlaCalendar.name)).all()
-    return render_template("sla/calendars.html", calendars=rows, format_day=config.format_day)
+    return render_template("sla/calendars.html", calendars=rows, format_day=format_day)
 
 
 @bp.route("/calendars/new", methods=["GET", "POST"])
@@ -97,18 +78,19 @@ def edit_calendar(calendar_id: int) -> ResponseReturnValue:
 
 def _save_calendar(row: SlaCalendar | None) -> ResponseReturnValue:
     if request.method == "GET":
-        return _calendar_form(row, _calendar_values(row), {})
-    values = {k: request.form.get(k, "")[:5000] for k in _calendar_values(None)}
-    if not PlainForm().validate_on_submit():
-        return _calendar_form(row, values, {"form": ["The form expired; submit it again."]}, 400)
+        return _calendar_page(row, CalendarForm.showing(row), {})
+    form = CalendarForm()
+    if not form.validate_on_submit():  # CSRFProtect refused a bad token already (400)
+        return _calendar_page(row, form, _errors(form), 422)
     try:
-        saved = config.save_calendar(row, values, actor=current_user)
+        saved = save_calendar(row, form.values(), actor=current_user, version=form.version.data)
     except Invalid as error:
         db.session.rollback()
-        return _calendar_form(row, values, error.field_errors, 422)
+        return _calendar_page(row, form, _errors(form, error), 422)
     except Conflict as error:
         db.session.rollback()
-        return _calendar_form(row, _calendar_values(row), {"form": [error.message]}, 409)
+        current = CalendarForm.showing(row)
+        return _calendar_page(row, current, {"form": [error.message]}, 409)
     db.session.commit()
     flash(f"Calendar {saved.name} saved.", "success")
     return redirect(url_for("sla.calendars"))
@@ -139,72 +121,16 @@ def policies(group_id: int) -> ResponseReturnValue:
         .unique()
         .all()
     )
-    return render_template(
-        "sla/policies.html", group=group, policies=rows, narrowing=config.narrowing
-    )
+    return render_template("sla/policies.html", group=group, policies=rows, narrowing=narrowing)
 
 
-def _policy_values(row: SlaPolicy | None) -> dict[str, Any]:
-    if row is None:
-        return {
-            "name": "",
-            "kind": "resolution",
-            "scope": "group",
-            "ticket_kind": "",
-            "catalog_item": "",
-            "calendar": "",
-            "pause_reasons": ["awaiting_caller", "awaiting_vendor"],
-            "start_priorities": [],
-            "retroactive_start": "",
-            "warnings": "50, 75",
-            "escalation": "none",
-            "escalation_group": "",
-            "is_active": "on",
-            "version": "",
-        }
-    values = {
-        "name": row.name,
-        "kind": row.kind.value,
-        "scope": row.scope.value,
-        "ticket_kind": row.ticket_kind or "",
-        "catalog_item": str(row.catalog_item_id or ""),
-        "calendar": str(row.calendar_id),
-        "pause_reasons": list(row.pause_reasons or []),
-        "start_priorities": [str(p) for p in row.start_priorities or []],
-        "retroactive_start": "on" if row.retroactive_start else "",
-        "warnings": ", ".join(str(w) for w in row.warnings or []),
-        "escalation": row.escalation.value,
-        "escalation_group": str(row.escalation_group_id or ""),
-        "is_active": "on" if row.is_active else "",
-        "version": row.version,
-    }
-    values.update({f"target-{p}": str(m) for p, m in (row.targets or {}).items()})
-    return values
-
-
-def _submitted() -> dict[str, Any]:
-    values: dict[str, Any] = {k: v[:500] for k, v in request.form.items()}
-    for key in ("pause_reasons", "start_priorities"):
-        values[key] = [v[:50] for v in request.form.getlist(key)][:20]
-    return values
-
-
-class _Values(dict):
-    """A dict that answers ``getlist`` like a form, for ``config.policy_values``."""
-
-    def getlist(self, key: str) -> list[str]:
-        value = self.get(key) or []
-        return list(value) if isinstance(value, list) else [value]
-
-
-def _policy_form(group: Group, row: SlaPolicy | None, values: dict, errors: dict, status=200):
+def _policy_page(group: Group, row: SlaPolicy | None, form: PolicyForm, errors: dict, status=200):
     page = render_template(
         "sla/policy_form.html",
         group=group,
         policy=row,
-        values=values,
+        form=form,
         errors=errors,
-        form=PlainForm(),
         levels=sorted(load_matrix().levels.items()),
         calendars=db.session.scalars(select(SlaCalendar).order_by(SlaCalendar.name)).all(),
         queues=db.session.scalars(
@@ -214,13 +140,8 @@ def _policy_form(group: Group, row: SlaPolicy | None, values: dict, errors: dict
         )
         .unique()
         .all(),
-        kinds=list(SlaKind),
-        scopes=list(SlaScope),
-        escalations=list(Escalation),
-        reasons=list(HoldReason),
-        ticket_kinds=config.ticket_kind_choices(),
-        catalog_items=config.catalog_item_choices(row.catalog_item_id if row else None),
-        narrowing=config.narrowing(row) if row else None,
+        catalog_items=catalog_item_choices(row.catalog_item_id if row else None),
+        narrowing=narrowing(row) if row else None,
     )
     return page, status
 
@@ -242,20 +163,21 @@ def edit_policy(policy_id: int) -> ResponseReturnValue:
 
 def _save_policy(group: Group, row: SlaPolicy | None) -> ResponseReturnValue:
     if request.method == "GET":
-        return _policy_form(group, row, _policy_values(row), {})
-    values = _submitted()
-    if not PlainForm().validate_on_submit():
-        return _policy_form(
-            group, row, values, {"form": ["The form expired; submit it again."]}, 400
-        )
+        return _policy_page(group, row, PolicyForm.showing(row, load_matrix().levels), {})
+    form = PolicyForm.for_levels(load_matrix().levels)
+    if not form.validate_on_submit():  # CSRFProtect refused a bad token already (400)
+        return _policy_page(group, row, form, _errors(form), 422)
     try:
-        saved = config.save_policy(row, _Values(values), group=group, actor=current_user)
+        saved = save_policy(
+            row, form.values(), group=group, actor=current_user, version=form.version.data
+        )
     except Invalid as error:
         db.session.rollback()
-        return _policy_form(group, row, values, error.field_errors, 422)
+        return _policy_page(group, row, form, _errors(form, error), 422)
     except Conflict as error:
         db.session.rollback()
-        return _policy_form(group, row, _policy_values(row), {"form": [error.message]}, 409)
+        current = PolicyForm.showing(row, load_matrix().levels)
+        return _policy_page(group, row, current, {"form": [error.message]}, 409)
     db.session.commit()
     flash(f"Policy {saved.name} saved; the queue's SLA records follow it.", "success")
     return redirect(url_for("sla.policies", group_id=group.id))

@@ -176,8 +176,8 @@ def test_a_pause_survives_a_change_of_the_policy(
 ):
     """The records are recomputed from the event log when the policy changes: time already
     paused stays paused, and the new target applies to the time elapsed so far."""
-    from app.sla import config
-    from app.sla.models import SlaPolicy
+    from app.sla.definitions import PolicyInput, save_policy
+    from app.sla.models import SlaKind, SlaPolicy, SlaScope
 
     agent = make_user(roles=["agent"])
     desk = queue("Service Desk", members=(agent,))
@@ -188,13 +188,17 @@ def test_a_pause_survives_a_change_of_the_policy(
     services.change_state(incident, hold, actor=agent, now=at("2026-03-02 10:00"))
     db.session.commit()
     # The owner shortens the P5 target to 6 h while the ticket waits on the vendor.
-    form = {
-        "name": rules.name, "kind": "resolution", "scope": "group", "calendar": str(office.id),
-        "pause_reasons": ["awaiting_vendor"], "warnings": "50, 75", "escalation": "none",
-        "is_active": "on", "version": str(rules.version),
-        **{f"target-{p}": "480" for p in range(1, 5)}, "target-5": "360",
-    }  # fmt: skip
-    config.save_policy(db.session.get(SlaPolicy, rules.id), form, group=desk, actor=agent)
+    shorter = PolicyInput(
+        name=rules.name,
+        kind=SlaKind.RESOLUTION,
+        scope=SlaScope.GROUP,
+        calendar_id=office.id,
+        targets={1: 480, 2: 480, 3: 480, 4: 480, 5: 360},
+        pause_reasons=["awaiting_vendor"],
+        warnings=[50, 75],
+    )
+    row = db.session.get(SlaPolicy, rules.id)
+    save_policy(row, shorter, group=desk, actor=agent, version=rules.version)
     db.session.commit()
     (record,) = _records(db, incident)
     assert (record.stage, record.target_seconds, record.elapsed_seconds) == (
