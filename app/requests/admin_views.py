@@ -109,7 +109,7 @@ def admin_move_category(category_id: int) -> ResponseReturnValue:
     form = MoveForm()
     if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
         abort(400)
-    pages.move_category(category, form.direction.data, actor=current_user)
+    services.move_category(category, form.direction.data, actor=current_user)
     db.session.commit()
     return redirect(url_for("requests.admin_catalog"))
 
