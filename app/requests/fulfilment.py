@@ -399,3 +399,12 @@ def comment(
         ticket.caller_replied_at = now if by_caller else None
     db.session.flush()
     return entry
+
+
+def reply_on_task(
+    task: CatalogTask, *, author: User, body: str, public: bool, now: datetime | None = None
+) -> Any:
+    """A work note on the task, or a public reply on its request item (the requester's
+    timeline: the requester never sees tasks). :raise Invalid: empty or oversized text."""
+    target: Ticket = task.item if public else task
+    return comment(target, author=author, body=body, public=public, now=now)

@@ -34,7 +34,7 @@ from app.requests.delegation import (
     delegations_of,
     end_delegation,
 )
-from app.requests.fulfilment import assign_task, change_task_state, comment
+from app.requests.fulfilment import assign_task, change_task_state, comment, reply_on_task
 from app.requests.ordering import OrderLine, cancel_item, cancel_request, check_line, order
 from app.requests.status import (
     ItemView,
@@ -74,6 +74,7 @@ __all__ = [
     "orderable_items",
     "party_reason",
     "remind_pending",
+    "reply_on_task",
     "request_view",
     "save_category",
     "save_form",

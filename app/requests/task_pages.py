@@ -28,7 +28,6 @@ from app.requests.states import TASK_TRANSITIONS, TaskState
 from app.requests.task_forms import TaskAssignForm, TaskCommentForm, TaskStateForm
 from app.sla.services import sla_summaries
 from app.tickets import services as tickets
-from app.tickets.models import JournalEntry
 
 
 def get_task(number: str, action: str = "catalog_task.view") -> CatalogTask:
@@ -39,16 +38,6 @@ def get_task(number: str, action: str = "catalog_task.view") -> CatalogTask:
         raise NotFound("There is no catalog task with this number.")
     authorize(current_user, action, task)
     return task
-
-
-def reply(task: CatalogTask, *, author: Any, body: str, public: bool) -> JournalEntry:
-    """A work note on the task, or a public reply on its request item (the requester's
-    timeline). :raise Invalid: empty or oversized text."""
-    if public:
-        authorize(author, "request_item.reply", task.item)
-        return services.comment(task.item, author=author, body=body, public=True)
-    authorize(author, "catalog_task.work", task)
-    return services.comment(task, author=author, body=body, public=False)
 
 
 def _work_forms(task: CatalogTask, forms: dict[str, Any]) -> dict[str, Any]:

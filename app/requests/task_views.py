@@ -16,12 +16,12 @@ from app.auth.models import Group, User
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.forms import apply_errors
-from app.policy import require
+from app.policy import authorize, require
 from app.requests import services
 from app.requests.models import CatalogTask
 from app.requests.states import ItemState, TaskState
 from app.requests.task_forms import TaskAssignForm, TaskCommentForm, TaskStateForm
-from app.requests.task_pages import get_task, latest_change, render_task, reply
+from app.requests.task_pages import get_task, latest_change, render_task
 from app.requests.views import bp
 
 
@@ -109,8 +109,12 @@ def task_comment(number: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_task(task, status=422, comment_form=form)
     public = bool(form.public.data)
+    if public:
+        authorize(current_user, "request_item.reply", task.item)
+    else:
+        authorize(current_user, "catalog_task.work", task)
     try:
-        reply(task, author=current_user, body=form.body.data, public=public)
+        services.reply_on_task(task, author=current_user, body=form.body.data, public=public)
     except Invalid as error:
         return _refused(number, error, form, "comment_form")
     sent = (

@@ -180,6 +180,20 @@ def test_replies_on_an_item_flag_the_caller_and_count_the_first_response(db, org
         services.comment(item, author=org.kim, body=" ", public=True)
 
 
+def test_a_reply_on_a_task_goes_to_the_requester_and_a_work_note_stays(db, org, make_item, place):
+    """A service (callable without a request): the requester never sees tasks, so a public
+    reply written on one lands on its request item."""
+    item = place(make_item())
+    task = item.tasks[0]
+    reply = services.reply_on_task(task, author=org.ivan, body="Ordered today", public=True)
+    work_note = services.reply_on_task(task, author=org.ivan, body="PO 4711", public=False)
+    assert (reply.ticket_id, reply.kind) == (item.id, EntryKind.REPLY)
+    assert (work_note.ticket_id, work_note.kind) == (task.id, EntryKind.WORK_NOTE)
+    assert item.first_response_at is not None
+    with pytest.raises(Invalid):
+        services.reply_on_task(task, author=org.ivan, body=" ", public=False)
+
+
 def test_directory_group_without_write_credentials_leaves_a_task_with_the_error(
     db, org, make_item, place, queue
 ):
