@@ -35,6 +35,7 @@ from app.timeutils import utc_now
 
 MAX_TEXT = 20_000
 PROPOSED_PREFIX = "Proposed as a major incident: "  # the proposal's journal text, then the reason
+NO_CMDB_IMPACT = "The CMDB suggests no impact for these CIs."
 EDITABLE = ("short_description", "description", "category", "subcategory", "affected_service")
 
 
@@ -203,6 +204,32 @@ def update_incident(
     db.session.flush()
     return changes
 
+
+
+def accept_cmdb_impact(incident: Incident, *, actor: User, expected_version: Any) -> str:
+    """Take the impact the CMDB computes for the incident's CIs; the journal says why (the
+    services affected, those down, the people affected). Returns that note.
+
+    :raise Invalid: the CMDB suggests no impact for the incident's CIs.
+    :raise Conflict: the incident changed since ``expected_version`` was read.
+    """
+    context = correlation.impact_context(cis.ci_ids_of(incident))
+    offered = context["offered_impact"]
+    if offered is None:
+        raise Invalid({"impact": NO_CMDB_IMPACT})
+    impact = context["impact"]
+    brief = impact.brief_services()
+    down = [s.name for s in brief if s.state.value == "down"]
+    more = f" and {len(down) - 3} more" if len(down) > 3 else ""
+    why = (
+        f"Impact {offered} from the CMDB: {len(brief)} service(s) affected"
+        + (f" ({', '.join(down[:3])}{more} down)" if down else "")
+        + f", {impact.people.affected} people affected."
+    )
+    update_incident(
+        incident, actor=actor, expected_version=expected_version, impact=offered, note=why
+    )
+    return why
 
 def _set_priority(
     incident: Incident,

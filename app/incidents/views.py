@@ -17,8 +17,6 @@ from app.extensions import db
 from app.filtering import ignored_note
 from app.forms import apply_errors
 from app.incidents import (
-    cis,
-    correlation,
     pages,
     permissions,  # noqa: F401  (registers the rules)
     services,
@@ -305,35 +303,17 @@ def comment(number: str) -> ResponseReturnValue:
     return _done(incident, "Reply sent." if public else "Work note added.")
 
 
-def _more(count: int) -> str:
-    return f" and {count} more" if count > 0 else ""
-
-
 @bp.post("/<number>/impact/accept")
 @require("incidents.console")
 def accept_impact(number: str) -> ResponseReturnValue:
     """Take the impact the CMDB computes for the incident's CIs; the timeline says why."""
     incident = get_incident(number, "incident.work")
     form = VersionForm()
-    context = correlation.impact_context(cis.ci_ids_of(incident))
-    offered = context["offered_impact"]
-    if not form.version.data or offered is None:
-        return _refused(number, Invalid({"impact": "The CMDB suggests no impact for these CIs."}))
-    impact = context["impact"]
-    brief = impact.brief_services()
-    down = [s.name for s in brief if s.state.value == "down"]
-    why = (
-        f"Impact {offered} from the CMDB: {len(brief)} service(s) affected"
-        + (f" ({', '.join(down[:3])}{_more(len(down) - 3)} down)" if down else "")
-        + f", {impact.people.affected} people affected."
-    )
+    if not form.version.data:
+        return _refused(number, Invalid({"impact": services.NO_CMDB_IMPACT}))
     try:
-        services.update_incident(
-            incident,
-            actor=current_user,
-            expected_version=form.version.data,
-            impact=offered,
-            note=why,
+        why = services.accept_cmdb_impact(
+            incident, actor=current_user, expected_version=form.version.data
         )
     except (Invalid, Conflict) as error:
         return _refused(number, error)
