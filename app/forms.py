@@ -10,10 +10,11 @@ from typing import Any
 from flask import Request
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from wtforms import Field, HiddenField, SelectMultipleField, widgets
 
-from app.errors import Invalid
+from app.errors import Invalid, field_error
 from app.extensions import db
 from app.submissions import consume_submission
 
@@ -110,12 +111,20 @@ def apply_errors(form: FlaskForm, error: Invalid) -> None:
 
 def commit_or_errors(form: FlaskForm, action: Callable[[], Any]) -> bool:
     """Run one service call for a submitted form and commit; if the service refuses the input
-    (``Invalid``), roll back and put its field errors on the form. Returns whether it saved."""
+    (``Invalid``, or a named constraint the database enforces, see :func:`app.db.unique`),
+    roll back and put its field errors on the form. Returns whether it saved."""
     try:
         action()
     except Invalid as error:
         db.session.rollback()
         apply_errors(form, error)
+        return False
+    except IntegrityError as error:
+        invalid = field_error(error)
+        if invalid is None:
+            raise
+        db.session.rollback()
+        apply_errors(form, invalid)
         return False
     db.session.commit()
     return True
