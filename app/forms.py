@@ -5,18 +5,21 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Request
+from flask import Request, flash, redirect
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from wtforms import Field, HiddenField, SelectMultipleField, widgets
 
-from app.errors import Invalid, field_error
+from app.errors import Conflict, Invalid, field_error
 from app.extensions import db
 from app.submissions import consume_submission
+
+T = TypeVar("T")
 
 #: C0 control characters except tab, newline and carriage return. NUL cannot be stored in
 #: PostgreSQL text at all, and none of them is anything a person meant to type.
@@ -128,3 +131,34 @@ def commit_or_errors(form: FlaskForm, action: Callable[[], Any]) -> bool:
         return False
     db.session.commit()
     return True
+
+
+def saved(message: str, location: str) -> ResponseReturnValue:
+    """The answer to a post the services accepted: commit, say what was done, and redirect
+    to ``location`` (post/redirect/get)."""
+    db.session.commit()
+    flash(message, "success")
+    return redirect(location)
+
+
+def refused(
+    error: Invalid | Conflict,
+    reload: Callable[[], T],
+    render: Callable[[T, int], ResponseReturnValue],
+    *forms: FlaskForm,
+    conflict_note: Callable[[T], str] | None = None,
+) -> ResponseReturnValue:
+    """The answer to a post a service refused; nothing of it is saved. Roll back, ``reload``
+    the record, and ``render`` its page with the error's status: 422 with an ``Invalid``'s
+    field errors on ``forms``, or 409 for a stale edit, the message followed by
+    ``conflict_note`` (who changed what meanwhile)."""
+    db.session.rollback()
+    record = reload()
+    message = error.message
+    if isinstance(error, Invalid):
+        for form in forms:
+            apply_errors(form, error)
+    elif conflict_note is not None:
+        message = f"{message} {conflict_note(record)}"
+    flash(message, "danger")
+    return render(record, error.status)

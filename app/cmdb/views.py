@@ -5,7 +5,7 @@ The graph and what-if pages are in ``graph_views``, classes and attributes in
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -20,7 +20,7 @@ from app.cmdb.models import CIClass, ConfigurationItem
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.filtering import ignored_note
-from app.forms import apply_errors
+from app.forms import apply_errors, saved
 from app.policy import require
 from app.ui import page_args
 
@@ -36,9 +36,7 @@ def get_ci(ci_id: int) -> ConfigurationItem:
 
 
 def _done(ci: ConfigurationItem, message: str) -> ResponseReturnValue:
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("cmdb.detail", ci_id=ci.id))
+    return saved(message, url_for("cmdb.detail", ci_id=ci.id))
 
 
 @bp.get("/")
@@ -164,9 +162,7 @@ def delete(ci_id: int) -> ResponseReturnValue:
         db.session.rollback()
         flash(error.message, "danger")
         return pages.render_detail(get_ci(ci_id), status=409)
-    db.session.commit()
-    flash(f"{name} deleted.", "success")
-    return redirect(url_for("cmdb.index"))
+    return saved(f"{name} deleted.", url_for("cmdb.index"))
 
 
 @bp.post("/<int:ci_id>/relations")

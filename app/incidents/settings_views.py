@@ -20,6 +20,7 @@ from wtforms import BooleanField, HiddenField
 from app.auth.models import Group
 from app.errors import Conflict, Invalid
 from app.extensions import db
+from app.forms import saved
 from app.incidents import cis
 from app.incidents import settings as incident_settings
 from app.incidents.matrix import load_matrix, save_matrix
@@ -153,9 +154,9 @@ def save_priority_matrix() -> ResponseReturnValue:
         for message in error.field_errors["matrix"]:
             flash(message, "danger")
         return _render(load_matrix(), 422)
-    db.session.commit()
-    flash("Priority matrix saved. New and edited incidents use it.", "success")
-    return redirect(url_for("incidents.settings"))
+    return saved(
+        "Priority matrix saved. New and edited incidents use it.", url_for("incidents.settings")
+    )
 
 
 @bp.post("/settings/workflow")
@@ -174,9 +175,9 @@ def save_workflow_settings() -> ResponseReturnValue:
         db.session.rollback()
         flash(error.message, "danger")
         return _render(load_matrix(), 409 if isinstance(error, Conflict) else 422)
-    db.session.commit()
-    flash("Workflow settings saved." if changes else "Nothing changed.", "success")
-    return redirect(url_for("incidents.settings"))
+    return saved(
+        "Workflow settings saved." if changes else "Nothing changed.", url_for("incidents.settings")
+    )
 
 
 @bp.post("/settings/routing")
@@ -202,9 +203,7 @@ def add_routing_rule() -> ResponseReturnValue:
         db.session.add(
             RoutingRule(position=(last or 0) + 10, group_id=group.id, ci_id=ci_id, **values)
         )
-    db.session.commit()
-    flash("Routing rule added at the end of the list.", "success")
-    return redirect(url_for("incidents.settings"))
+    return saved("Routing rule added at the end of the list.", url_for("incidents.settings"))
 
 
 @bp.post("/settings/routing/<int:rule_id>/delete")

@@ -15,7 +15,7 @@ from app.auth.models import Group, User
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.filtering import ignored_note
-from app.forms import apply_errors
+from app.forms import apply_errors, refused, saved
 from app.incidents import (
     pages,
     permissions,  # noqa: F401  (registers the rules)
@@ -58,9 +58,7 @@ def get_incident(number: str, action: str = "incident.view") -> Incident:
 
 
 def _done(incident: Incident, message: str) -> ResponseReturnValue:
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("incidents.detail", number=incident.number))
+    return saved(message, url_for("incidents.detail", number=incident.number))
 
 
 def _refused(
@@ -71,19 +69,18 @@ def _refused(
 ) -> ResponseReturnValue:
     """Answer a refused post with the page: 409 with the current values, or 422 with what was
     entered and the errors on ``form``. Nothing of the post was saved."""
-    db.session.rollback()
-    incident = get_incident(incident_number)
-    if isinstance(error, Conflict):
-        flash(
-            f"{error.message} {pages.latest_change_by_someone_else(incident, current_user)}",
-            "danger",
-        )
-        return pages.render_detail(incident, status=409)
-    flash(error.message, "danger")
-    if form is None:
-        return pages.render_detail(incident, status=422)
-    apply_errors(form, error)
-    return pages.render_detail(incident, status=422, **{form_name: form})
+
+    def render(incident: Incident, status: int) -> ResponseReturnValue:
+        entered = {form_name: form} if form is not None and status == Invalid.status else {}
+        return pages.render_detail(incident, status=status, **entered)
+
+    return refused(
+        error,
+        lambda: get_incident(incident_number),
+        render,
+        *([form] if form is not None else []),
+        conflict_note=lambda incident: pages.latest_change_by_someone_else(incident, current_user),
+    )
 
 
 @bp.get("/")
@@ -149,9 +146,7 @@ def bulk() -> ResponseReturnValue:
         details = "; ".join(m for ms in error.field_errors.values() for m in ms)
         flash(f"{error.message} {details}", "danger")
         return redirect(back)
-    db.session.commit()
-    flash(f"{len(incidents)} incident{'s' * (len(incidents) != 1)} updated.", "success")
-    return redirect(back)
+    return saved(f"{len(incidents)} incident{'s' * (len(incidents) != 1)} updated.", back)
 
 
 @bp.get("/assignees")

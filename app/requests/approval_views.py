@@ -19,7 +19,7 @@ from wtforms import SelectChoice
 
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.forms import apply_errors
+from app.forms import apply_errors, saved
 from app.policy import require
 from app.requests import portal_queries, services
 from app.requests.common import active_user
@@ -177,9 +177,10 @@ def add_delegation() -> ResponseReturnValue:
         db.session.rollback()
         apply_errors(form, error)
         return _render_delegations(form, 422)
-    db.session.commit()
-    flash(f"{delegate.display_name} decides your approvals during this period.", "success")
-    return redirect(url_for("requests.delegations"))
+    return saved(
+        f"{delegate.display_name} decides your approvals during this period.",
+        url_for("requests.delegations"),
+    )
 
 
 @bp.post("/delegations/<int:delegation_id>/end")

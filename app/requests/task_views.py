@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.auth.models import Group, User
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.forms import apply_errors
+from app.forms import refused, saved
 from app.policy import authorize, require
 from app.requests import services
 from app.requests.models import CatalogTask
@@ -31,25 +31,20 @@ def _by_id(model: Any, value: str | None) -> Any:
 
 
 def _done(task: CatalogTask, message: str) -> ResponseReturnValue:
-    db.session.commit()
     item = task.item
     if item.state != ItemState.IN_PROGRESS:
         message += f" {item.number}: {services.item_status(item)}."
-    flash(message, "success")
-    return redirect(url_for("requests.task", number=task.number))
+    return saved(message, url_for("requests.task", number=task.number))
 
 
 def _refused(
     number: str, error: Invalid | Conflict, form: Any, form_name: str
 ) -> ResponseReturnValue:
-    db.session.rollback()
-    task = get_task(number)
-    if isinstance(error, Conflict):
-        flash(f"{error.message} {latest_change(task)}", "danger")
-        return render_task(task, status=409)
-    apply_errors(form, error)
-    flash(error.message, "danger")
-    return render_task(task, status=422, **{form_name: form})
+    def render(task: CatalogTask, status: int) -> ResponseReturnValue:
+        entered = {form_name: form} if status == Invalid.status else {}
+        return render_task(task, status=status, **entered)
+
+    return refused(error, lambda: get_task(number), render, form, conflict_note=latest_change)
 
 
 @bp.get("/tasks/<number>")
