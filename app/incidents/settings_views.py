@@ -14,7 +14,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from wtforms import BooleanField, HiddenField
 
 from app.auth.models import Group
@@ -198,11 +198,7 @@ def add_routing_rule() -> ResponseReturnValue:
     except Invalid as error:
         flash(" ".join(error.field_errors["cis"]), "danger")
         return _render(load_matrix(), 422)
-    last = db.session.scalar(select(RoutingRule.position).order_by(RoutingRule.position.desc()))
-    for ci_id in ci_ids or [None]:
-        db.session.add(
-            RoutingRule(position=(last or 0) + 10, group_id=group.id, ci_id=ci_id, **values)
-        )
+    incident_settings.add_routing_rules(group, ci_ids, **values)
     return saved("Routing rule added at the end of the list.", url_for("incidents.settings"))
 
 
@@ -210,7 +206,9 @@ def add_routing_rule() -> ResponseReturnValue:
 @require("incidents.admin")
 def delete_routing_rule(rule_id: int) -> ResponseReturnValue:
     if PlainForm().validate_on_submit():
-        deleted = db.session.execute(delete(RoutingRule).where(RoutingRule.id == rule_id))
-        db.session.commit()
-        flash("Rule removed." if deleted.rowcount else "That rule was already gone.", "success")
+        deleted = incident_settings.delete_routing_rule(rule_id)
+        return saved(
+            "Rule removed." if deleted else "That rule was already gone.",
+            url_for("incidents.settings"),
+        )
     return redirect(url_for("incidents.settings"))
