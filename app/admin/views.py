@@ -32,7 +32,7 @@ from app.auth.models import AccountSource, GrantSource, Group, Role, RoleGrant, 
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
 from app.filtering import ignored_note
-from app.forms import apply_errors, commit_or_errors, saved
+from app.forms import apply_errors, commit_or_errors, refused, saved
 from app.policy import authorize, require
 from app.ui import page_args
 
@@ -192,9 +192,7 @@ def update_user(user_id: int) -> ResponseReturnValue:
             db.session.rollback()
             apply_errors(form, error)
         except Conflict as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return _render_user(get_user(user_id), 409)
+            return refused(error, lambda: get_user(user_id), _render_user)
         else:
             return saved(
                 "Saved." if changes else "Nothing changed.",
@@ -226,9 +224,7 @@ def set_active(user_id: int) -> ResponseReturnValue:
         try:
             services.set_active(person, form.active.data == "1", actor=current_user)
         except Invalid as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return _render_user(get_user(user_id), 422)
+            return refused(error, lambda: get_user(user_id), _render_user)
         return saved(
             "Account activated." if person.is_active else "Account deactivated.",
             url_for("admin.user", user_id=person.id),

@@ -27,7 +27,7 @@ from app.cmdb.models import AttributeDefinition, CIClass, ConfigurationItem
 from app.cmdb.views import bp
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.forms import apply_errors, saved
+from app.forms import apply_errors, refused, saved
 from app.policy import require
 
 
@@ -244,9 +244,11 @@ def delete_class(class_id: int) -> ResponseReturnValue:
             ci_class, actor=current_user, expected_version=form.version.data
         )
     except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _render_class(_get_class(class_id), status=409)
+        return refused(
+            error,
+            lambda: _get_class(class_id),
+            lambda ci_class, status: _render_class(ci_class, status=status),
+        )
     return saved(f"Class {label} deleted.", url_for("cmdb.classes"))
 
 
@@ -316,9 +318,11 @@ def delete_attribute(definition_id: int) -> ResponseReturnValue:
             expected_version=form.version.data,
         )
     except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _render_attribute(_get_definition(definition_id), status=409, delete_form=form)
+        return refused(
+            error,
+            lambda: _get_definition(definition_id),
+            lambda found, status: _render_attribute(found, status=status, delete_form=form),
+        )
     db.session.commit()
     values = f" and its {removed} values" if removed else ""
     flash(f"Attribute {label}{values} deleted from {class_label}.", "success")

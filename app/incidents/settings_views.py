@@ -20,7 +20,7 @@ from wtforms import BooleanField, HiddenField
 from app.auth.models import Group
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.forms import saved
+from app.forms import refused, saved
 from app.incidents import cis
 from app.incidents import settings as incident_settings
 from app.incidents.matrix import load_matrix, save_matrix
@@ -172,9 +172,7 @@ def save_workflow_settings() -> ResponseReturnValue:
             expected_version=form.version.data,
         )
     except (Conflict, Invalid) as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _render(load_matrix(), 409 if isinstance(error, Conflict) else 422)
+        return refused(error, load_matrix, _render)
     return saved(
         "Workflow settings saved." if changes else "Nothing changed.", url_for("incidents.settings")
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.auth import services as account_services
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.forms import apply_errors, saved
+from app.forms import apply_errors, refused, saved
 from app.policy import require
 from app.requests import admin_pages as pages
 from app.requests import services
@@ -203,10 +203,12 @@ def admin_item(item_id: int) -> ResponseReturnValue:
         pages.put_item_errors(form, error)
         return _item_page(item, form, 422)
     except Conflict as error:
-        db.session.rollback()
-        item = get_item(item_id)
-        flash(f"{error.message} {pages.latest_item_change(item, current_user)}", "danger")
-        return _item_page(item, _filled(item), 409)
+        return refused(
+            error,
+            lambda: get_item(item_id),
+            lambda item, status: _item_page(item, _filled(item), status),
+            conflict_note=lambda item: pages.latest_item_change(item, current_user),
+        )
     return saved(
         "Saved." if changes else "Nothing changed.", url_for("requests.admin_item", item_id=item.id)
     )
