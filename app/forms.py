@@ -31,6 +31,13 @@ def clean_text(value: str) -> str:
     return CONTROL_CHARACTERS.sub("", value)
 
 
+def row_id(text: str | None) -> int | None:
+    """A row id as a form or a query string sends it: digits only, fewer than ten of them (a
+    longer number is no id here, and PostgreSQL would refuse it); None otherwise."""
+    text = text or ""
+    return int(text) if text.isdigit() and len(text) < 10 else None
+
+
 class CleanParameters(ImmutableMultiDict):
     """Submitted form fields and query parameters, with control characters removed from
     every text value (uploaded files are left alone).

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
 
 from app.errors import Conflict, Invalid
-from app.forms import refused, saved
+from app.forms import refused, row_id, saved
 
 
 class Sample(FlaskForm):
@@ -84,3 +84,12 @@ def test_a_saved_post_commits_says_so_and_redirects(app, db, make_user):
         assert db.session.get(type(user), user.id) is not None
         assert (response.status_code, response.location) == (302, "/admin/users")
         assert get_flashed_messages(with_categories=True) == [("success", "Kept.")]
+
+
+@pytest.mark.parametrize(
+    ("text", "ident"),
+    [("42", 42), ("", None), (None, None), ("999999999", 999999999), ("1000000000", None)]
+    + [("-1", None), ("4 2", None)],
+)
+def test_a_row_id_is_a_short_run_of_digits(text, ident):
+    assert row_id(text) == ident

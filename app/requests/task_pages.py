@@ -19,6 +19,7 @@ from wtforms import SelectChoice
 
 from app.errors import NotFound
 from app.extensions import db
+from app.forms import row_id
 from app.incidents import pages as incident_pages
 from app.incidents.matrix import load_matrix
 from app.policy import authorize, can
@@ -47,10 +48,7 @@ def _work_forms(task: CatalogTask, forms: dict[str, Any]) -> dict[str, Any]:
         assign.group.data = str(task.assignment_group_id or "")
         assign.assignee.data = str(task.assignee_id or "")
     assign.group.choices = incident_pages.group_choices()
-    group_id = assign.group.data or ""
-    assign.assignee.choices = incident_pages.assignee_choices(
-        int(group_id) if group_id.isdigit() and len(group_id) < 10 else None
-    )
+    assign.assignee.choices = incident_pages.assignee_choices(row_id(assign.group.data))
     state = forms.get("state_form") or TaskStateForm(formdata=None)
     targets = TASK_TRANSITIONS[TaskState(task.state)]
     state.state.choices = [SelectChoice(s.value, s.label) for s in TaskState if s in targets]

@@ -15,7 +15,7 @@ from flask_login import current_user
 from app.auth.models import Group, User
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.forms import refused, saved
+from app.forms import refused, row_id, saved
 from app.policy import authorize, require
 from app.requests import services
 from app.requests.models import CatalogTask
@@ -26,8 +26,8 @@ from app.requests.views import bp
 
 
 def _by_id(model: Any, value: str | None) -> Any:
-    value = value or ""
-    return db.session.get(model, int(value)) if value.isdigit() and len(value) < 10 else None
+    ident = row_id(value)
+    return db.session.get(model, ident) if ident is not None else None
 
 
 def _done(task: CatalogTask, message: str) -> ResponseReturnValue:
