@@ -33,9 +33,11 @@ def clean_text(value: str) -> str:
 
 def row_id(text: str | None) -> int | None:
     """A row id as a form or a query string sends it: digits only, fewer than ten of them (a
-    longer number is no id here, and PostgreSQL would refuse it); None otherwise."""
+    longer number is no id here, and PostgreSQL would refuse it); None otherwise.
+
+    ``isdecimal``, not ``isdigit``: "²" is a digit that ``int`` cannot read."""
     text = text or ""
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if text.isdecimal() and len(text) < 10 else None
 
 
 class CleanParameters(ImmutableMultiDict):

@@ -89,7 +89,7 @@ def test_a_saved_post_commits_says_so_and_redirects(app, db, make_user):
 @pytest.mark.parametrize(
     ("text", "ident"),
     [("42", 42), ("", None), (None, None), ("999999999", 999999999), ("1000000000", None)]
-    + [("-1", None), ("4 2", None)],
+    + [("-1", None), ("4 2", None), ("²", None), ("4²", None)],
 )
 def test_a_row_id_is_a_short_run_of_digits(text, ident):
     assert row_id(text) == ident
