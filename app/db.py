@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Enum, MetaData
+from sqlalchemy import DateTime, Enum, MetaData, UniqueConstraint
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
@@ -18,6 +18,13 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def unique(*columns: str, field: str, message: str) -> UniqueConstraint:
+    """A unique constraint (named by the convention above) that a person can break by typing
+    a name already in use: when the database refuses a row over it, the request answers 422
+    with ``message`` on the form's ``field`` (see :func:`app.errors.field_error`), not 409."""
+    return UniqueConstraint(*columns, info={"field": field, "message": message})
 
 
 class UTCDateTime(TypeDecorator[datetime]):

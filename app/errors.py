@@ -8,12 +8,14 @@ with the right status and a message a person understands, never a stack trace.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 
 from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError)
 #: Seconds a client is asked to wait before retrying while the database is unreachable.
 RETRY_AFTER_SECONDS = 30
+#: SQLite names no constraint, only its columns: "UNIQUE constraint failed: groups.name".
+SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
 
 
 class DomainError(Exception):
@@ -169,8 +173,36 @@ def check_version(obj: object, submitted: object, what: str = "This record") -> 
         )
 
 
+def _broken_unique(error: IntegrityError) -> UniqueConstraint | None:
+    """The model's unique constraint the database refused a row over, if it is one: named by
+    PostgreSQL, found by table and columns on SQLite."""
+    from app.extensions import db
+
+    name = getattr(getattr(error.orig, "diag", None), "constraint_name", None)
+    sqlite = SQLITE_UNIQUE.search(str(error.orig)) if name is None else None
+    columns = [c.strip() for c in sqlite[1].split(",")] if sqlite else []
+    for table in db.metadata.tables.values():
+        for constraint in table.constraints:
+            if not isinstance(constraint, UniqueConstraint):
+                continue
+            named = [f"{table.name}.{column.name}" for column in constraint.columns]
+            if (name is not None and constraint.name == name) or (columns and named == columns):
+                return constraint
+    return None
+
+
+def field_error(error: IntegrityError) -> Invalid | None:
+    """A person's mistake behind ``error`` (a name already in use), as the field error the
+    constraint declares (see :func:`app.db.unique`); None for any other integrity error."""
+    constraint = _broken_unique(error)
+    info = constraint.info if constraint is not None else {}
+    if "field" not in info:
+        return None
+    return Invalid({info["field"]: info["message"]})
+
+
 def register_error_handlers(app: Flask) -> None:
-    from sqlalchemy.exc import DataError, IntegrityError
+    from sqlalchemy.exc import DataError
     from sqlalchemy.orm.exc import StaleDataError
 
     from app.extensions import db
@@ -196,6 +228,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def integrity(error: IntegrityError) -> ResponseReturnValue:
         db.session.rollback()
+        invalid = field_error(error)
+        if invalid is not None:
+            log.info("refused by a named constraint: %s", error.orig)
+            return error_response(invalid.status, invalid.message, invalid.field_errors)
         log.warning("integrity error: %s", error.orig)
         return error_response(
             409, "This conflicts with data saved in the meantime. Reload and try again."

@@ -5,17 +5,21 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Request
+from flask import Request, flash, redirect
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from wtforms import Field, HiddenField, SelectMultipleField, widgets
 
-from app.errors import Invalid
+from app.errors import Conflict, Invalid, field_error
 from app.extensions import db
 from app.submissions import consume_submission
+
+T = TypeVar("T")
 
 #: C0 control characters except tab, newline and carriage return. NUL cannot be stored in
 #: PostgreSQL text at all, and none of them is anything a person meant to type.
@@ -25,6 +29,15 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 def clean_text(value: str) -> str:
     """``value`` without C0 control characters (tab, newline and CR are kept)."""
     return CONTROL_CHARACTERS.sub("", value)
+
+
+def row_id(text: str | None) -> int | None:
+    """A row id as a form or a query string sends it: digits only, fewer than ten of them (a
+    longer number is no id here, and PostgreSQL would refuse it); None otherwise.
+
+    ``isdecimal``, not ``isdigit``: "²" is a digit that ``int`` cannot read."""
+    text = text or ""
+    return int(text) if text.isdecimal() and len(text) < 10 else None
 
 
 class CleanParameters(ImmutableMultiDict):
@@ -110,12 +123,51 @@ def apply_errors(form: FlaskForm, error: Invalid) -> None:
 
 def commit_or_errors(form: FlaskForm, action: Callable[[], Any]) -> bool:
     """Run one service call for a submitted form and commit; if the service refuses the input
-    (``Invalid``), roll back and put its field errors on the form. Returns whether it saved."""
+    (``Invalid``, or a named constraint the database enforces, see :func:`app.db.unique`),
+    roll back and put its field errors on the form. Returns whether it saved."""
     try:
         action()
     except Invalid as error:
         db.session.rollback()
         apply_errors(form, error)
         return False
+    except IntegrityError as error:
+        invalid = field_error(error)
+        if invalid is None:
+            raise
+        db.session.rollback()
+        apply_errors(form, invalid)
+        return False
     db.session.commit()
     return True
+
+
+def saved(message: str, location: str) -> ResponseReturnValue:
+    """The answer to a post the services accepted: commit, say what was done, and redirect
+    to ``location`` (post/redirect/get)."""
+    db.session.commit()
+    flash(message, "success")
+    return redirect(location)
+
+
+def refused(
+    error: Invalid | Conflict,
+    reload: Callable[[], T],
+    render: Callable[[T, int], ResponseReturnValue],
+    *forms: FlaskForm,
+    conflict_note: Callable[[T], str] | None = None,
+) -> ResponseReturnValue:
+    """The answer to a post a service refused; nothing of it is saved. Roll back, ``reload``
+    the record, and ``render`` its page with the error's status: 422 with an ``Invalid``'s
+    field errors on ``forms``, or 409 for a stale edit, the message followed by
+    ``conflict_note`` (who changed what meanwhile)."""
+    db.session.rollback()
+    record = reload()
+    message = error.message
+    if isinstance(error, Invalid):
+        for form in forms:
+            apply_errors(form, error)
+    elif conflict_note is not None:
+        message = f"{message} {conflict_note(record)}"
+    flash(message, "danger")
+    return render(record, error.status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from app.auth import groups as group_services
@@ -39,6 +41,44 @@ def test_duplicate_group_names_are_refused_whatever_the_case(signed_in, db):
     response = client.post("/admin/groups/new", {"name": "NETWORK"})
     assert response.status_code == 422
     assert "already exists" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Group)) == 1
+
+
+def _check_passes_meanwhile(monkeypatch):
+    """Another request saves the same name between the service's check and the flush: only
+    the database's named constraint sees the clash."""
+    monkeypatch.setattr(group_services, "_check_name", lambda name, current=None: name)
+
+
+def test_a_name_saved_meanwhile_is_a_field_error_on_the_form(signed_in, db, monkeypatch):
+    client, admin = signed_in("admin")
+    group_services.create_group(actor=admin, name="Network")
+    other = group_services.create_group(actor=admin, name="Servers")
+    db.session.commit()
+    _check_passes_meanwhile(monkeypatch)
+    response = client.post(f"/admin/groups/{other.id}", {"name": "Network"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="name-error"[^>]*>\s*A group with this name already exists.', page)
+    db.session.expire_all()
+    assert db.session.get(Group, other.id).name == "Servers"
+
+
+def test_a_name_saved_meanwhile_is_a_422_that_says_so_not_a_409(signed_in, db, monkeypatch):
+    client, admin = signed_in("admin")
+    group_services.create_group(actor=admin, name="Network")
+    db.session.commit()
+    _check_passes_meanwhile(monkeypatch)
+    response = client.post("/admin/groups/new", {"name": "Network"})
+    assert response.status_code == 422
+    assert "A group with this name already exists." in response.get_data(as_text=True)
+    json = client.post(
+        "/admin/groups/new", {"name": "Network"}, headers={"Accept": "application/json"}
+    )
+    assert json.status_code == 422
+    assert json.get_json()["error"]["fields"] == {
+        "name": ["A group with this name already exists."]
+    }
     assert db.session.scalar(select(func.count()).select_from(Group)) == 1
 
 

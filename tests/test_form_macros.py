@@ -1,13 +1,17 @@
 """The form field macro: labels, help and errors linked by aria-describedby, and no attribute
-ever rendered as the text "None"."""
+ever rendered as the text "None"; the answers views give a saved or a refused post."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from flask import get_flashed_messages
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField
+
+from app.errors import Conflict, Invalid
+from app.forms import refused, row_id, saved
 
 
 class Sample(FlaskForm):
@@ -43,3 +47,49 @@ def test_no_attribute_renders_as_none(app, with_errors):
         assert described["helped"] == "helped-help helped-error"
     else:
         assert described == {"helped": "helped-help"}
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "flashed", "field_errors"),
+    [
+        (Invalid({"name": "Too long."}), 422, "Too long.", ["Too long."]),
+        (Conflict("Changed meanwhile."), 409, "Changed meanwhile. Ada renamed it.", []),
+    ],
+)
+def test_a_refused_post_rolls_back_and_answers_with_the_page(
+    app, db, error, status, flashed, field_errors
+):
+    """``app.forms.refused``, the answer every domain's views give a refused post."""
+    with app.test_request_context(method="POST"):
+        form = Sample(formdata=None)
+        pages = []
+        response = refused(
+            error,
+            lambda: "the record",
+            lambda record, status: pages.append((record, status)) or ("page", status),
+            form,
+            conflict_note=lambda record: "Ada renamed it.",
+        )
+        assert response == ("page", status)
+        assert pages == [("the record", status)]
+        assert get_flashed_messages(with_categories=True) == [("danger", flashed)]
+        assert list(form.name.errors) == field_errors
+
+
+def test_a_saved_post_commits_says_so_and_redirects(app, db, make_user):
+    with app.test_request_context(method="POST"):
+        user = make_user("kept")
+        response = saved("Kept.", "/admin/users")
+        db.session.rollback()  # nothing left to undo: it was committed
+        assert db.session.get(type(user), user.id) is not None
+        assert (response.status_code, response.location) == (302, "/admin/users")
+        assert get_flashed_messages(with_categories=True) == [("success", "Kept.")]
+
+
+@pytest.mark.parametrize(
+    ("text", "ident"),
+    [("42", 42), ("", None), (None, None), ("999999999", 999999999), ("1000000000", None)]
+    + [("-1", None), ("4 2", None), ("²", None), ("4²", None)],
+)
+def test_a_row_id_is_a_short_run_of_digits(text, ident):
+    assert row_id(text) == ident

@@ -32,7 +32,7 @@ from app.auth.models import AccountSource, GrantSource, Group, Role, RoleGrant, 
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
 from app.filtering import ignored_note
-from app.forms import apply_errors, commit_or_errors
+from app.forms import apply_errors, commit_or_errors, refused, saved
 from app.policy import authorize, require
 from app.ui import page_args
 
@@ -133,9 +133,10 @@ def create_user() -> ResponseReturnValue:
             db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
-            flash(f"{user.display_name} can now sign in as {user.username}.", "success")
-            return redirect(url_for("admin.user", user_id=user.id))
+            return saved(
+                f"{user.display_name} can now sign in as {user.username}.",
+                url_for("admin.user", user_id=user.id),
+            )
     status = 422 if form.is_submitted() else 200
     return render_template("admin/user_new.html", form=form), status
 
@@ -191,13 +192,12 @@ def update_user(user_id: int) -> ResponseReturnValue:
             db.session.rollback()
             apply_errors(form, error)
         except Conflict as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return _render_user(get_user(user_id), 409)
+            return refused(error, lambda: get_user(user_id), _render_user)
         else:
-            db.session.commit()
-            flash("Saved." if changes else "Nothing changed.", "success")
-            return redirect(url_for("admin.user", user_id=person.id))
+            return saved(
+                "Saved." if changes else "Nothing changed.",
+                url_for("admin.user", user_id=person.id),
+            )
     return _render_user(person, 422, edit=form)
 
 
@@ -224,12 +224,11 @@ def set_active(user_id: int) -> ResponseReturnValue:
         try:
             services.set_active(person, form.active.data == "1", actor=current_user)
         except Invalid as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return _render_user(get_user(user_id), 422)
-        db.session.commit()
-        flash("Account activated." if person.is_active else "Account deactivated.", "success")
-        return redirect(url_for("admin.user", user_id=person.id))
+            return refused(error, lambda: get_user(user_id), _render_user)
+        return saved(
+            "Account activated." if person.is_active else "Account deactivated.",
+            url_for("admin.user", user_id=person.id),
+        )
     flash("The request was incomplete; nothing changed.", "danger")
     return _render_user(person, 400)
 
@@ -243,9 +242,10 @@ def end_sessions(user_id: int) -> ResponseReturnValue:
         flash("The request was incomplete; nothing changed.", "danger")
         return _render_user(person, 400)
     services.sign_out_everywhere(person, actor=current_user)
-    db.session.commit()
-    flash(f"{person.display_name} is signed out on every device.", "success")
-    return redirect(url_for("admin.user", user_id=person.id))
+    return saved(
+        f"{person.display_name} is signed out on every device.",
+        url_for("admin.user", user_id=person.id),
+    )
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -261,9 +261,10 @@ def reset_password(user_id: int) -> ResponseReturnValue:
         except Conflict as error:
             form.form_errors.append(error.message)
         else:
-            db.session.commit()
-            flash(f"{person.display_name}'s password is reset.", "success")
-            return redirect(url_for("admin.user", user_id=person.id))
+            return saved(
+                f"{person.display_name}'s password is reset.",
+                url_for("admin.user", user_id=person.id),
+            )
     return _render_user(person, 422, password=form)
 
 
@@ -308,9 +309,7 @@ def create_group() -> ResponseReturnValue:
             db.session.rollback()
             apply_errors(form, error)
         else:
-            db.session.commit()
-            flash(f"Group {group.name} created.", "success")
-            return redirect(url_for("admin.group", group_id=group.id))
+            return saved(f"Group {group.name} created.", url_for("admin.group", group_id=group.id))
     status = 422 if form.is_submitted() else 200
     return render_template("admin/group_new.html", form=form), status
 

@@ -14,7 +14,7 @@ from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import TimestampMixin, str_enum
+from app.db import TimestampMixin, str_enum, unique
 from app.extensions import db
 from app.timeutils import utc_now
 
@@ -69,10 +69,13 @@ class RoleGrant(db.Model):
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (
+        unique("username", field="username", message="This username is already taken."),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Usernames are compared case-insensitively, so they are stored lower-case.
-    username: Mapped[str] = mapped_column(String(150), unique=True)
+    username: Mapped[str] = mapped_column(String(150))
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     department: Mapped[str | None] = mapped_column(String(200), index=True)
@@ -140,9 +143,12 @@ class User(UserMixin, TimestampMixin, db.Model):
 
 class Group(TimestampMixin, db.Model):
     __tablename__ = "groups"
+    __table_args__ = (
+        unique("name", field="name", message="A group with this name already exists."),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(150), unique=True)
+    name: Mapped[str] = mapped_column(String(150))
     email: Mapped[str | None] = mapped_column(String(320))
     description: Mapped[str | None] = mapped_column(Text)
     manager_id: Mapped[int | None] = mapped_column(

@@ -34,7 +34,7 @@ from app.auth.forms import (
 from app.auth.models import AccountSource, User
 from app.errors import Conflict, Invalid
 from app.extensions import db, login_manager
-from app.forms import apply_errors
+from app.forms import apply_errors, saved
 from app.policy import public, signed_in
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -153,9 +153,7 @@ def save_preferences() -> ResponseReturnValue:
     changes = services.update_profile(
         current_user, actor=current_user, timezone=preferences.timezone.data or None
     )
-    db.session.commit()
-    flash("Preferences saved." if changes else "Nothing to change.", "success")
-    return redirect(url_for("auth.account"))
+    return saved("Preferences saved." if changes else "Nothing to change.", url_for("auth.account"))
 
 
 @bp.post("/account/password")

@@ -27,7 +27,7 @@ from app.cmdb.models import AttributeDefinition, CIClass, ConfigurationItem
 from app.cmdb.views import bp
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.forms import apply_errors
+from app.forms import apply_errors, refused, saved
 from app.policy import require
 
 
@@ -90,9 +90,7 @@ def _save(
         db.session.rollback()
         apply_errors(form, error)
         return render(reload(), form, 422)
-    db.session.commit()
-    flash(f"{what} saved." if changes else "Nothing changed.", "success")
-    return redirect(request.path)
+    return saved(f"{what} saved." if changes else "Nothing changed.", request.path)
 
 
 def _render(
@@ -151,9 +149,7 @@ def add_class() -> ResponseReturnValue:
         db.session.rollback()
         apply_errors(form, error)
         return _render(class_form=form, status=422)
-    db.session.commit()
-    flash(f"Class {ci_class.label} added.", "success")
-    return redirect(url_for("cmdb.classes"))
+    return saved(f"Class {ci_class.label} added.", url_for("cmdb.classes"))
 
 
 @bp.post("/classes/attributes")
@@ -181,9 +177,9 @@ def add_attribute() -> ResponseReturnValue:
         db.session.rollback()
         apply_errors(form, error)
         return _render(attribute_form=form, status=422)
-    db.session.commit()
-    flash(f"Attribute {definition.label} added to {ci_class.label}.", "success")
-    return redirect(url_for("cmdb.classes"))
+    return saved(
+        f"Attribute {definition.label} added to {ci_class.label}.", url_for("cmdb.classes")
+    )
 
 
 def _render_class(
@@ -248,12 +244,12 @@ def delete_class(class_id: int) -> ResponseReturnValue:
             ci_class, actor=current_user, expected_version=form.version.data
         )
     except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _render_class(_get_class(class_id), status=409)
-    db.session.commit()
-    flash(f"Class {label} deleted.", "success")
-    return redirect(url_for("cmdb.classes"))
+        return refused(
+            error,
+            lambda: _get_class(class_id),
+            lambda ci_class, status: _render_class(ci_class, status=status),
+        )
+    return saved(f"Class {label} deleted.", url_for("cmdb.classes"))
 
 
 def _render_attribute(
@@ -322,9 +318,11 @@ def delete_attribute(definition_id: int) -> ResponseReturnValue:
             expected_version=form.version.data,
         )
     except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _render_attribute(_get_definition(definition_id), status=409, delete_form=form)
+        return refused(
+            error,
+            lambda: _get_definition(definition_id),
+            lambda found, status: _render_attribute(found, status=status, delete_form=form),
+        )
     db.session.commit()
     values = f" and its {removed} values" if removed else ""
     flash(f"Attribute {label}{values} deleted from {class_label}.", "success")

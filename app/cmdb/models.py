@@ -43,7 +43,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import JSONType
 from app.cmdb.graph import Lifecycle, Propagation, Treatment
-from app.db import TimestampMixin, str_enum
+from app.db import TimestampMixin, str_enum, unique
 from app.extensions import db
 from app.timeutils import utc_now
 
@@ -85,9 +85,12 @@ class CIClass(db.Model):
     """
 
     __tablename__ = "ci_classes"
+    __table_args__ = (
+        unique("name", field="name", message="A class with this name already exists."),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
     label: Mapped[str] = mapped_column(String(100))
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("ci_classes.id", ondelete="RESTRICT"), index=True
@@ -139,7 +142,12 @@ class ConfigurationItem(TimestampMixin, db.Model):
 
     __tablename__ = "configuration_items"
     __table_args__ = (
-        UniqueConstraint("class_id", "name"),
+        unique(
+            "class_id",
+            "name",
+            field="name",
+            message="A configuration item of this class with this name already exists.",
+        ),
         CheckConstraint("min_up IS NULL OR min_up >= 1", name="min_up_positive"),
         CheckConstraint(
             "min_up_percent IS NULL OR (min_up_percent > 0 AND min_up_percent <= 100)",

@@ -3,7 +3,7 @@ retired CIs. Routes belong to the cmdb blueprint (imported in ``create_app``).""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -13,7 +13,7 @@ from app.cmdb.models import LIFECYCLE_LABELS
 from app.cmdb.views import bp
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.forms import apply_errors
+from app.forms import apply_errors, refused, saved
 from app.policy import require
 
 
@@ -56,13 +56,11 @@ def save_settings() -> ResponseReturnValue:
             expected_version=form.version.data,
         )
     except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _render(_filled(), 409)
+        return refused(error, _filled, _render)
     except Invalid as error:
         db.session.rollback()
         apply_errors(form, error)
         return _render(form, 422)
-    db.session.commit()
-    flash("Settings saved." if changes else "Nothing changed.", "success")
-    return redirect(url_for("cmdb.settings_page"))
+    return saved(
+        "Settings saved." if changes else "Nothing changed.", url_for("cmdb.settings_page")
+    )

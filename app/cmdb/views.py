@@ -5,9 +5,10 @@ The graph and what-if pages are in ``graph_views``, classes and attributes in
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app.cmdb import (
     pages,
@@ -20,7 +21,7 @@ from app.cmdb.models import CIClass, ConfigurationItem
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.filtering import ignored_note
-from app.forms import apply_errors
+from app.forms import apply_errors, refused, saved
 from app.policy import require
 from app.ui import page_args
 
@@ -36,9 +37,17 @@ def get_ci(ci_id: int) -> ConfigurationItem:
 
 
 def _done(ci: ConfigurationItem, message: str) -> ResponseReturnValue:
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("cmdb.detail", ci_id=ci.id))
+    return saved(message, url_for("cmdb.detail", ci_id=ci.id))
+
+
+def _refused(ci_id: int, error: Invalid | Conflict, **forms: FlaskForm) -> ResponseReturnValue:
+    """The CI page again with the error (422 or 409); ``forms`` keep what was entered."""
+    return refused(
+        error,
+        lambda: get_ci(ci_id),
+        lambda ci, status: pages.render_detail(ci, status=status, **forms),
+        *forms.values(),
+    )
 
 
 @bp.get("/")
@@ -145,9 +154,7 @@ def retire(ci_id: int) -> ResponseReturnValue:
     try:
         services.retire_ci(ci, actor=current_user, expected_version=form.version.data)
     except (Invalid, Conflict) as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return pages.render_detail(get_ci(ci_id), status=error.status)
+        return _refused(ci_id, error)
     return _done(ci, f"{ci.name} is retired.")
 
 
@@ -161,12 +168,8 @@ def delete(ci_id: int) -> ResponseReturnValue:
     try:
         services.delete_ci(ci, actor=current_user)
     except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return pages.render_detail(get_ci(ci_id), status=409)
-    db.session.commit()
-    flash(f"{name} deleted.", "success")
-    return redirect(url_for("cmdb.index"))
+        return _refused(ci_id, error)
+    return saved(f"{name} deleted.", url_for("cmdb.index"))
 
 
 @bp.post("/<int:ci_id>/relations")
@@ -182,14 +185,10 @@ def relate(ci_id: int) -> ResponseReturnValue:
         source, target = (ci, other) if form.direction.data != "reverse" else (other, ci)
         services.relate(source, target, form.type.data, actor=current_user)
     except Invalid as error:
-        db.session.rollback()
-        ci = get_ci(ci_id)
         fields = dict(error.field_errors)
         if "target" in fields:  # the service names the far end "target"; the form "other"
             fields["other"] = fields.pop("target")
-        apply_errors(form, Invalid(fields, error.message))
-        flash(error.message, "danger")
-        return pages.render_detail(ci, status=422, relate_form=form)
+        return _refused(ci_id, Invalid(fields, error.message), relate_form=form)
     return _done(ci, "Relation added.")
 
 

@@ -17,7 +17,7 @@ from wtforms import SelectChoice
 from app.cmdb.models import ConfigurationItem
 from app.errors import Invalid
 from app.extensions import db
-from app.forms import apply_errors
+from app.forms import apply_errors, refused, saved
 from app.incidents import cis, pages, services
 from app.incidents.forms import ConfirmForm, ReopenForm, ReportForm, WatchForm
 from app.incidents.models import Incident
@@ -104,12 +104,15 @@ def confirm(number: str) -> ResponseReturnValue:
     try:
         services.confirm_resolution(incident, actor=current_user)
     except Invalid as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return pages.render_detail(get_incident(number), status=422)
-    db.session.commit()
-    flash("Thank you for confirming. The incident is closed.", "success")
-    return redirect(url_for("incidents.detail", number=incident.number))
+        return refused(
+            error,
+            lambda: get_incident(number),
+            lambda incident, status: pages.render_detail(incident, status=status),
+        )
+    return saved(
+        "Thank you for confirming. The incident is closed.",
+        url_for("incidents.detail", number=incident.number),
+    )
 
 
 @bp.post("/<number>/reopen")
@@ -131,9 +134,10 @@ def reopen(number: str) -> ResponseReturnValue:
         incident = get_incident(number)
         apply_errors(form, error)
         return pages.render_detail(incident, status=422, reopen_form=form)
-    db.session.commit()
-    flash("The incident is open again; the team has been told.", "success")
-    return redirect(url_for("incidents.detail", number=incident.number))
+    return saved(
+        "The incident is open again; the team has been told.",
+        url_for("incidents.detail", number=incident.number),
+    )
 
 
 @bp.post("/<number>/watch")

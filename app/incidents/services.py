@@ -35,22 +35,14 @@ from app.timeutils import utc_now
 
 MAX_TEXT = 20_000
 PROPOSED_PREFIX = "Proposed as a major incident: "  # the proposal's journal text, then the reason
+NO_CMDB_IMPACT = "The CMDB suggests no impact for these CIs."
 EDITABLE = ("short_description", "description", "category", "subcategory", "affected_service")
-
-
-def _clean_text(field: str, value: str | None, *, required: bool, limit: int) -> str | None:
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid({field: "This field is required."})
-    if len(value) > limit:
-        raise Invalid({field: f"Keep it under {limit} characters."})
-    return value or None
 
 
 def _clean_field(field: str, value: str | None) -> str | None:
     """One of the ``EDITABLE`` texts, cleaned (the description is never None)."""
     limit = MAX_TEXT if field == "description" else 200
-    new = _clean_text(field, value, required=field == "short_description", limit=limit)
+    new = tickets.checked_text(field, value, required=field == "short_description", limit=limit)
     return new or ("" if field == "description" else None)
 
 
@@ -122,10 +114,12 @@ def open_incident(
     incident = Incident(
         kind=TicketKind.INCIDENT,
         number=tickets.next_number("INC"),
-        short_description=_clean_text(
+        short_description=tickets.checked_text(
             "short_description", short_description, required=True, limit=200
         ),
-        description=_clean_text("description", description, required=False, limit=MAX_TEXT) or "",
+        description=tickets.checked_text(
+            "description", description, required=False, limit=MAX_TEXT
+        ),
         state=State.NEW,
         channel=channel,
         caller_id=caller.id,
@@ -204,6 +198,32 @@ def update_incident(
     return changes
 
 
+def accept_cmdb_impact(incident: Incident, *, actor: User, expected_version: Any) -> str:
+    """Take the impact the CMDB computes for the incident's CIs; the journal says why (the
+    services affected, those down, the people affected). Returns that note.
+
+    :raise Invalid: the CMDB suggests no impact for the incident's CIs.
+    :raise Conflict: the incident changed since ``expected_version`` was read.
+    """
+    context = correlation.impact_context(cis.ci_ids_of(incident))
+    offered = context["offered_impact"]
+    if offered is None:
+        raise Invalid({"impact": NO_CMDB_IMPACT})
+    impact = context["impact"]
+    brief = impact.brief_services()
+    down = [s.name for s in brief if s.state.value == "down"]
+    more = f" and {len(down) - 3} more" if len(down) > 3 else ""
+    why = (
+        f"Impact {offered} from the CMDB: {len(brief)} service(s) affected"
+        + (f" ({', '.join(down[:3])}{more} down)" if down else "")
+        + f", {impact.people.affected} people affected."
+    )
+    update_incident(
+        incident, actor=actor, expected_version=expected_version, impact=offered, note=why
+    )
+    return why
+
+
 def _set_priority(
     incident: Incident,
     priority: int,
@@ -238,7 +258,7 @@ def override_priority(
     matrix = load_matrix()
     if priority not in matrix.levels:
         raise Invalid({"priority": f"Choose one of the levels {sorted(matrix.levels)}."})
-    reason = _clean_text("reason", reason, required=True, limit=500) or ""
+    reason = tickets.checked_text("reason", reason, required=True, limit=500)
     changes: dict[str, list[Any]] = {}
     _set_priority(incident, priority, actor, reason=reason, changes=changes)
     if changes:
@@ -495,7 +515,7 @@ def comment(
 
     :raise Invalid: an empty or oversized text.
     """
-    text = _clean_text("body", body, required=True, limit=MAX_TEXT) or ""
+    text = tickets.checked_text("body", body, required=True, limit=MAX_TEXT)
     now = now or utc_now()
     entry = tickets.add_entry(
         incident, EntryKind.REPLY if public else EntryKind.WORK_NOTE, author, body=text, at=now
@@ -548,7 +568,7 @@ def reopen_incident(
     :raise Invalid: no reason given, the incident is not resolved, or the window has passed.
     """
     now = now or utc_now()
-    reason = _clean_text("reason", reason, required=True, limit=MAX_TEXT) or ""
+    reason = tickets.checked_text("reason", reason, required=True, limit=MAX_TEXT)
     if not can_reopen(incident, now, window):
         raise Invalid({"reason": "This incident can no longer be reopened; report a new one."})
     incident.reopen_count += 1
@@ -599,7 +619,7 @@ def set_parent(child: Incident, parent: Incident | None, *, actor: User) -> None
 
 def propose_major(incident: Incident, *, actor: User, reason: str) -> None:
     """:raise Invalid: no reason, or already major or proposed."""
-    reason = _clean_text("reason", reason, required=True, limit=2000) or ""
+    reason = tickets.checked_text("reason", reason, required=True, limit=2000)
     if incident.major_state in (MajorState.PROPOSED, MajorState.ACCEPTED):
         raise Invalid({"reason": "This incident is already proposed or accepted as major."})
     _set_major(incident, MajorState.PROPOSED, actor, f"{PROPOSED_PREFIX}{reason}")

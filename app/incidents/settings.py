@@ -1,17 +1,23 @@
-"""Incident workflow settings administrators change (the one-row ``incident_settings``).
+"""Incident workflow settings administrators change (the one-row ``incident_settings``), and
+the routing rules that pick a new incident's assignment group.
 
-Today one choice: whether assigning a new incident to a person moves it to In progress.
-Saving is audited (object type ``incident_settings``). Services flush; the caller commits.
+Today one workflow choice: whether assigning a new incident to a person moves it to In
+progress. Saving it is audited (object type ``incident_settings``). Services flush; the caller
+commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import delete, select
+
 from app import audit
+from app.auth.models import Group
 from app.errors import check_version
 from app.extensions import db
-from app.incidents.models import IncidentSettings
+from app.incidents.models import IncidentSettings, RoutingRule
 
 SETTINGS_ID = 1
 
@@ -49,3 +55,25 @@ def save_settings(
     db.session.flush()
     audit.record(actor, "incident_settings", SETTINGS_ID, "updated", changes)
     return changes
+
+
+def add_routing_rules(
+    group: Group, ci_ids: Sequence[int | None], **conditions: str | None
+) -> list[RoutingRule]:
+    """Add a rule sending incidents that meet ``conditions`` (category, subcategory, affected
+    service) to ``group``, at the end of the list: one rule per CI in ``ci_ids`` (a name CIs
+    of several classes share), or one rule without a CI."""
+    last = db.session.scalar(select(RoutingRule.position).order_by(RoutingRule.position.desc()))
+    rules = [
+        RoutingRule(position=(last or 0) + 10, group_id=group.id, ci_id=ci_id, **conditions)
+        for ci_id in ci_ids or [None]
+    ]
+    db.session.add_all(rules)
+    db.session.flush()
+    return rules
+
+
+def delete_routing_rule(rule_id: int) -> bool:
+    """Remove a routing rule; False if it was already gone."""
+    deleted = db.session.execute(delete(RoutingRule).where(RoutingRule.id == rule_id))
+    return bool(deleted.rowcount)  # type: ignore[attr-defined]

@@ -14,12 +14,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from wtforms import BooleanField, HiddenField
 
 from app.auth.models import Group
 from app.errors import Conflict, Invalid
 from app.extensions import db
+from app.forms import refused, saved
 from app.incidents import cis
 from app.incidents import settings as incident_settings
 from app.incidents.matrix import load_matrix, save_matrix
@@ -153,9 +154,9 @@ def save_priority_matrix() -> ResponseReturnValue:
         for message in error.field_errors["matrix"]:
             flash(message, "danger")
         return _render(load_matrix(), 422)
-    db.session.commit()
-    flash("Priority matrix saved. New and edited incidents use it.", "success")
-    return redirect(url_for("incidents.settings"))
+    return saved(
+        "Priority matrix saved. New and edited incidents use it.", url_for("incidents.settings")
+    )
 
 
 @bp.post("/settings/workflow")
@@ -171,12 +172,10 @@ def save_workflow_settings() -> ResponseReturnValue:
             expected_version=form.version.data,
         )
     except (Conflict, Invalid) as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _render(load_matrix(), 409 if isinstance(error, Conflict) else 422)
-    db.session.commit()
-    flash("Workflow settings saved." if changes else "Nothing changed.", "success")
-    return redirect(url_for("incidents.settings"))
+        return refused(error, load_matrix, _render)
+    return saved(
+        "Workflow settings saved." if changes else "Nothing changed.", url_for("incidents.settings")
+    )
 
 
 @bp.post("/settings/routing")
@@ -197,21 +196,17 @@ def add_routing_rule() -> ResponseReturnValue:
     except Invalid as error:
         flash(" ".join(error.field_errors["cis"]), "danger")
         return _render(load_matrix(), 422)
-    last = db.session.scalar(select(RoutingRule.position).order_by(RoutingRule.position.desc()))
-    for ci_id in ci_ids or [None]:
-        db.session.add(
-            RoutingRule(position=(last or 0) + 10, group_id=group.id, ci_id=ci_id, **values)
-        )
-    db.session.commit()
-    flash("Routing rule added at the end of the list.", "success")
-    return redirect(url_for("incidents.settings"))
+    incident_settings.add_routing_rules(group, ci_ids, **values)
+    return saved("Routing rule added at the end of the list.", url_for("incidents.settings"))
 
 
 @bp.post("/settings/routing/<int:rule_id>/delete")
 @require("incidents.admin")
 def delete_routing_rule(rule_id: int) -> ResponseReturnValue:
     if PlainForm().validate_on_submit():
-        deleted = db.session.execute(delete(RoutingRule).where(RoutingRule.id == rule_id))
-        db.session.commit()
-        flash("Rule removed." if deleted.rowcount else "That rule was already gone.", "success")
+        deleted = incident_settings.delete_routing_rule(rule_id)
+        return saved(
+            "Rule removed." if deleted else "That rule was already gone.",
+            url_for("incidents.settings"),
+        )
     return redirect(url_for("incidents.settings"))

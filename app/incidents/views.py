@@ -15,10 +15,8 @@ from app.auth.models import Group, User
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.filtering import ignored_note
-from app.forms import apply_errors
+from app.forms import apply_errors, refused, saved
 from app.incidents import (
-    cis,
-    correlation,
     pages,
     permissions,  # noqa: F401  (registers the rules)
     services,
@@ -60,9 +58,7 @@ def get_incident(number: str, action: str = "incident.view") -> Incident:
 
 
 def _done(incident: Incident, message: str) -> ResponseReturnValue:
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("incidents.detail", number=incident.number))
+    return saved(message, url_for("incidents.detail", number=incident.number))
 
 
 def _refused(
@@ -73,19 +69,18 @@ def _refused(
 ) -> ResponseReturnValue:
     """Answer a refused post with the page: 409 with the current values, or 422 with what was
     entered and the errors on ``form``. Nothing of the post was saved."""
-    db.session.rollback()
-    incident = get_incident(incident_number)
-    if isinstance(error, Conflict):
-        flash(
-            f"{error.message} {pages.latest_change_by_someone_else(incident, current_user)}",
-            "danger",
-        )
-        return pages.render_detail(incident, status=409)
-    flash(error.message, "danger")
-    if form is None:
-        return pages.render_detail(incident, status=422)
-    apply_errors(form, error)
-    return pages.render_detail(incident, status=422, **{form_name: form})
+
+    def render(incident: Incident, status: int) -> ResponseReturnValue:
+        entered = {form_name: form} if form is not None and status == Invalid.status else {}
+        return pages.render_detail(incident, status=status, **entered)
+
+    return refused(
+        error,
+        lambda: get_incident(incident_number),
+        render,
+        *([form] if form is not None else []),
+        conflict_note=lambda incident: pages.latest_change_by_someone_else(incident, current_user),
+    )
 
 
 @bp.get("/")
@@ -151,9 +146,7 @@ def bulk() -> ResponseReturnValue:
         details = "; ".join(m for ms in error.field_errors.values() for m in ms)
         flash(f"{error.message} {details}", "danger")
         return redirect(back)
-    db.session.commit()
-    flash(f"{len(incidents)} incident{'s' * (len(incidents) != 1)} updated.", "success")
-    return redirect(back)
+    return saved(f"{len(incidents)} incident{'s' * (len(incidents) != 1)} updated.", back)
 
 
 @bp.get("/assignees")
@@ -305,35 +298,17 @@ def comment(number: str) -> ResponseReturnValue:
     return _done(incident, "Reply sent." if public else "Work note added.")
 
 
-def _more(count: int) -> str:
-    return f" and {count} more" if count > 0 else ""
-
-
 @bp.post("/<number>/impact/accept")
 @require("incidents.console")
 def accept_impact(number: str) -> ResponseReturnValue:
     """Take the impact the CMDB computes for the incident's CIs; the timeline says why."""
     incident = get_incident(number, "incident.work")
     form = VersionForm()
-    context = correlation.impact_context(cis.ci_ids_of(incident))
-    offered = context["offered_impact"]
-    if not form.version.data or offered is None:
-        return _refused(number, Invalid({"impact": "The CMDB suggests no impact for these CIs."}))
-    impact = context["impact"]
-    brief = impact.brief_services()
-    down = [s.name for s in brief if s.state.value == "down"]
-    why = (
-        f"Impact {offered} from the CMDB: {len(brief)} service(s) affected"
-        + (f" ({', '.join(down[:3])}{_more(len(down) - 3)} down)" if down else "")
-        + f", {impact.people.affected} people affected."
-    )
+    if not form.version.data:
+        return _refused(number, Invalid({"impact": services.NO_CMDB_IMPACT}))
     try:
-        services.update_incident(
-            incident,
-            actor=current_user,
-            expected_version=form.version.data,
-            impact=offered,
-            note=why,
+        why = services.accept_cmdb_impact(
+            incident, actor=current_user, expected_version=form.version.data
         )
     except (Invalid, Conflict) as error:
         return _refused(number, error)

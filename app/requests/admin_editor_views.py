@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.errors import Conflict, Invalid
 from app.extensions import db
+from app.forms import refused, saved
 from app.policy import require
 from app.requests import admin_forms as forms
 from app.requests import admin_pages as pages
@@ -165,13 +166,18 @@ def _edit(item_id: int, tab: str) -> ResponseReturnValue:
         pages.put_row_errors(form, editor.rows, editor.error_prefix, error)
         return _render(editor, get_item(item_id), form, 422)
     except Conflict as error:
-        db.session.rollback()
-        item = get_item(item_id)
-        flash(f"{error.message} {editor.changed_since(item, marker)}", "danger")
-        return _render(editor, item, _fresh(editor, editor.stored(item), editor.version(item)), 409)
-    db.session.commit()
-    flash(editor.saved_message(item) if changed else "Nothing changed.", "success")
-    return redirect(url_for(f"requests.admin_{tab}", item_id=item.id))
+        return refused(
+            error,
+            lambda: get_item(item_id),
+            lambda item, status: _render(
+                editor, item, _fresh(editor, editor.stored(item), editor.version(item)), status
+            ),
+            conflict_note=lambda item: editor.changed_since(item, marker),
+        )
+    return saved(
+        editor.saved_message(item) if changed else "Nothing changed.",
+        url_for(f"requests.admin_{tab}", item_id=item.id),
+    )
 
 
 @bp.route("/admin/items/<int:item_id>/form", methods=["GET", "POST"])

@@ -18,7 +18,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.forms import apply_errors
 from app.requests import services
-from app.requests.models import CatalogCategory, CatalogItem, FormVersion, RequestItem
+from app.requests.models import CatalogItem, FormVersion, RequestItem
 from app.ui import format_datetime
 
 # The services' field names for the item settings, as the settings form names them.
@@ -83,20 +83,6 @@ def row_errors(form: FlaskForm, rows_name: str) -> bool:
         entry.form.form_errors or any(f.errors for f in entry.form)
         for entry in getattr(form, rows_name).entries
     )
-
-
-def move_category(category: CatalogCategory, direction: str, *, actor: Any) -> None:
-    """Move a category one place up or down: positions become 10, 20, 30… in the new order."""
-    ordered = services.categories()
-    index = ordered.index(category)
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(ordered):
-        ordered[index], ordered[other] = ordered[other], ordered[index]
-    for position, row in enumerate(ordered, start=1):
-        if row.position != position * 10:
-            services.save_category(
-                row, actor=actor, name=row.name, description=row.description, position=position * 10
-            )
 
 
 # -- conflicts ------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.auth import services as account_services
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.forms import apply_errors
+from app.forms import apply_errors, refused, saved
 from app.policy import require
 from app.requests import admin_pages as pages
 from app.requests import services
@@ -73,7 +73,7 @@ def _save_category(category: CatalogCategory | None, form: CategoryForm) -> Resp
     if not form.validate_on_submit():
         return _catalog(422, **{key: form})
     try:
-        saved = services.save_category(
+        row = services.save_category(
             category,
             actor=current_user,
             name=form.name.data,
@@ -84,9 +84,7 @@ def _save_category(category: CatalogCategory | None, form: CategoryForm) -> Resp
         db.session.rollback()
         apply_errors(form, error)
         return _catalog(422, **{key: form})
-    db.session.commit()
-    flash(f"Category {saved.name} saved.", "success")
-    return redirect(url_for("requests.admin_catalog"))
+    return saved(f"Category {row.name} saved.", url_for("requests.admin_catalog"))
 
 
 @bp.post("/admin/categories")
@@ -109,7 +107,7 @@ def admin_move_category(category_id: int) -> ResponseReturnValue:
     form = MoveForm()
     if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
         abort(400)
-    pages.move_category(category, form.direction.data, actor=current_user)
+    services.move_category(category, form.direction.data, actor=current_user)
     db.session.commit()
     return redirect(url_for("requests.admin_catalog"))
 
@@ -182,9 +180,9 @@ def admin_new_item() -> ResponseReturnValue:
         db.session.rollback()
         pages.put_item_errors(form, error)
         return _item_page(None, form, 422)
-    db.session.commit()
-    flash(f"{item.name} created. Now build its form.", "success")
-    return redirect(url_for("requests.admin_form", item_id=item.id))
+    return saved(
+        f"{item.name} created. Now build its form.", url_for("requests.admin_form", item_id=item.id)
+    )
 
 
 @bp.route("/admin/items/<int:item_id>", methods=["GET", "POST"])
@@ -205,10 +203,12 @@ def admin_item(item_id: int) -> ResponseReturnValue:
         pages.put_item_errors(form, error)
         return _item_page(item, form, 422)
     except Conflict as error:
-        db.session.rollback()
-        item = get_item(item_id)
-        flash(f"{error.message} {pages.latest_item_change(item, current_user)}", "danger")
-        return _item_page(item, _filled(item), 409)
-    db.session.commit()
-    flash("Saved." if changes else "Nothing changed.", "success")
-    return redirect(url_for("requests.admin_item", item_id=item.id))
+        return refused(
+            error,
+            lambda: get_item(item_id),
+            lambda item, status: _item_page(item, _filled(item), status),
+            conflict_note=lambda item: pages.latest_item_change(item, current_user),
+        )
+    return saved(
+        "Saved." if changes else "Nothing changed.", url_for("requests.admin_item", item_id=item.id)
+    )

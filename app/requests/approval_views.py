@@ -19,7 +19,7 @@ from wtforms import SelectChoice
 
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.forms import apply_errors
+from app.forms import apply_errors, refused, saved
 from app.policy import require
 from app.requests import portal_queries, services
 from app.requests.common import active_user
@@ -105,12 +105,12 @@ def decide(approval_id: int) -> ResponseReturnValue:
     try:
         services.decide(found, actor=current_user, approve=approve, comment=form.comment.data or "")
     except (Invalid, Conflict) as error:
-        db.session.rollback()
-        found = get_approval(approval_id)
-        if isinstance(error, Invalid):
-            apply_errors(form, error)
-        flash(error.message, "danger")
-        return render_approval(found, 409 if isinstance(error, Conflict) else 422, form)
+        return refused(
+            error,
+            lambda: get_approval(approval_id),
+            lambda approval, status: render_approval(approval, status, form),
+            form,
+        )
     db.session.commit()
     item = found.item
     verdict = "approved" if approve else "rejected"
@@ -177,9 +177,10 @@ def add_delegation() -> ResponseReturnValue:
         db.session.rollback()
         apply_errors(form, error)
         return _render_delegations(form, 422)
-    db.session.commit()
-    flash(f"{delegate.display_name} decides your approvals during this period.", "success")
-    return redirect(url_for("requests.delegations"))
+    return saved(
+        f"{delegate.display_name} decides your approvals during this period.",
+        url_for("requests.delegations"),
+    )
 
 
 @bp.post("/delegations/<int:delegation_id>/end")

@@ -20,7 +20,7 @@ from app.auth.models import User
 from app.errors import Conflict, Forbidden, check_version
 from app.extensions import db
 from app.requests import approval_rules as rules
-from app.requests.common import administrators, clean_text, note
+from app.requests.common import administrators, note
 from app.requests.fulfilment import begin_fulfilment, close_item
 from app.requests.models import Approval, ApprovalDelegation, RequestItem
 from app.requests.states import ApprovalState, CloseCode, ItemState
@@ -272,7 +272,7 @@ def decide(
         )
     _refuse_closed(approval)
     check_version(approval, expected_version, "This approval")
-    text = clean_text("comment", comment, required=not approve, limit=4000)
+    text = tickets.checked_text("comment", comment, required=not approve, limit=4000)
     item = approval.item
     approval.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
     approval.decided_at, approval.decided_by_id, approval.comment = now, actor.id, text or None

@@ -91,6 +91,20 @@ def categories() -> list[CatalogCategory]:
     )
 
 
+def move_category(category: CatalogCategory, direction: str, *, actor: Any) -> None:
+    """Move a category one place up or down: positions become 10, 20, 30… in the new order."""
+    ordered = categories()
+    index = ordered.index(category)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(ordered):
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, row in enumerate(ordered, start=1):
+        if row.position != position * 10:
+            save_category(
+                row, actor=actor, name=row.name, description=row.description, position=position * 10
+            )
+
+
 # -- items ----------------------------------------------------------------------------------
 
 

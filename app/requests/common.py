@@ -1,4 +1,4 @@
-"""Small helpers the request services share: text checks, state changes with their journal
+"""Small helpers the request services share: state changes with their journal
 entry and domain event, the people a lookup may name."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from app.auth.models import Role, RoleGrant, User
 from app.cmdb.models import ConfigurationItem
-from app.errors import Invalid
 from app.extensions import db
 from app.requests.ci_offers import offered
 from app.requests.variables import Variable, VariableType
@@ -20,16 +19,6 @@ from app.tickets.models import EntryKind, Ticket, TicketKind
 T = TypeVar("T", bound=Ticket)
 
 MAX_TEXT = 20_000
-
-
-def clean_text(field: str, value: str | None, *, required: bool, limit: int) -> str:
-    """Stripped text; :raise Invalid: empty when required, or longer than ``limit``."""
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid({field: "This field is required."})
-    if len(value) > limit:
-        raise Invalid({field: f"Keep it under {limit} characters."})
-    return value
 
 
 def is_staff(user: Any) -> bool:

@@ -26,7 +26,7 @@ from app.extensions import db
 from app.incidents.workflow import HoldReason
 from app.outbox import enqueue, handler
 from app.requests import stages
-from app.requests.common import MAX_TEXT, clean_text, is_staff, note, open_ticket, set_state
+from app.requests.common import MAX_TEXT, is_staff, note, open_ticket, set_state
 from app.requests.models import Automation, CatalogTask, RequestItem, ServiceRequest
 from app.requests.states import CloseCode, ItemState, RequestState, TaskState
 from app.requests.states import task_transition_problems as transition_problems
@@ -360,7 +360,7 @@ def change_task_state(
     )
     if problems:
         raise Invalid(problems)
-    notes = clean_text("close_notes", close_notes, required=False, limit=MAX_TEXT) or None
+    notes = tickets.checked_text("close_notes", close_notes, required=False, limit=MAX_TEXT) or None
     reason = HoldReason(hold_reason) if target == TaskState.ON_HOLD and hold_reason else None
     task.hold_reason = reason
     if target == TaskState.IN_PROGRESS and is_staff(actor) and task.first_response_at is None:
@@ -384,7 +384,7 @@ def comment(
 
     :raise Invalid: an empty or oversized text.
     """
-    text = clean_text("body", body, required=True, limit=MAX_TEXT)
+    text = tickets.checked_text("body", body, required=True, limit=MAX_TEXT)
     now = now or utc_now()
     kind = EntryKind.REPLY if public else EntryKind.WORK_NOTE
     entry = tickets.add_entry(ticket, kind, author, body=text, at=now)
@@ -399,3 +399,12 @@ def comment(
         ticket.caller_replied_at = now if by_caller else None
     db.session.flush()
     return entry
+
+
+def reply_on_task(
+    task: CatalogTask, *, author: User, body: str, public: bool, now: datetime | None = None
+) -> Any:
+    """A work note on the task, or a public reply on its request item (the requester's
+    timeline: the requester never sees tasks). :raise Invalid: empty or oversized text."""
+    target: Ticket = task.item if public else task
+    return comment(target, author=author, body=body, public=public, now=now)

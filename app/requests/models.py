@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import JSONType
-from app.db import TimestampMixin, str_enum
+from app.db import TimestampMixin, str_enum, unique
 from app.extensions import db
 from app.incidents.workflow import HoldReason
 from app.requests.approval_rules import GroupRule
@@ -52,9 +52,12 @@ class Automation(enum.StrEnum):
 
 class CatalogCategory(db.Model):
     __tablename__ = "catalog_categories"
+    __table_args__ = (
+        unique("name", field="name", message="A category with this name already exists."),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
@@ -77,10 +80,11 @@ class CatalogItem(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("delivery_days >= 0 AND delivery_days <= 365", name="delivery_days_range"),
         Index("ix_catalog_items_category_active", "category_id", "is_active"),
+        unique("name", field="name", message="An item with this name already exists."),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(150), unique=True)
+    name: Mapped[str] = mapped_column(String(150))
     short_description: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     category_id: Mapped[int | None] = mapped_column(

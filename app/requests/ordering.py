@@ -20,7 +20,7 @@ from app.incidents.matrix import load_matrix
 from app.requests import variables
 from app.requests.approvals import cancel_pending, start_approvals
 from app.requests.catalog import form_of, may_order
-from app.requests.common import clean_text, lookup, note, open_ticket, set_state
+from app.requests.common import lookup, note, open_ticket, set_state
 from app.requests.fulfilment import rollup_request
 from app.requests.models import CatalogItem, FormVersion, RequestItem, ServiceRequest
 from app.requests.permissions import may_cancel
@@ -102,7 +102,7 @@ def order(
         problems["requested_for"] = ["Choose an active person to order for."]
     text = ""
     try:
-        text = clean_text("note", note_text, required=False, limit=4000)
+        text = tickets.checked_text("note", note_text, required=False, limit=4000)
     except Invalid as error:
         problems |= error.field_errors
     checked: list[_Checked] = []
@@ -197,7 +197,7 @@ def cancel_item(
     if item.state != ItemState.PENDING_APPROVAL:
         state = "being delivered" if item.state == ItemState.IN_PROGRESS else "closed"
         raise Conflict(f"{item.number} can no longer be canceled: it is {state}.")
-    text = clean_text("reason", reason, required=False, limit=2000)
+    text = tickets.checked_text("reason", reason, required=False, limit=2000)
     withdrawn = cancel_pending(item)
     item.close_notes = text or None
     body = f"Canceled by {actor.display_name}." + (f" {text}" if text else "")
@@ -218,7 +218,7 @@ def cancel_request(
     now = now or utc_now()
     if not may_cancel(actor, request):
         raise Forbidden("Only the person who ordered it, or the person it is for, can cancel.")
-    clean_text("reason", reason, required=False, limit=2000)
+    tickets.checked_text("reason", reason, required=False, limit=2000)
     started = [i.number for i in request.items if i.state == ItemState.IN_PROGRESS]
     if started:
         raise Conflict(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from wtforms import SelectChoice
 
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
-from app.forms import apply_errors
+from app.forms import refused, saved
 from app.policy import authorize, can, require
 from app.requests import portal_queries, services
 from app.requests.forms import CancelForm, ReplyForm
@@ -83,13 +83,12 @@ def render_request(req: ServiceRequest, status: int = 200, **forms: Any) -> Resp
 
 
 def _refused(number: str, error: Invalid | Conflict, **forms: Any) -> ResponseReturnValue:
-    db.session.rollback()
-    req = get_request(number)
-    for form in forms.values():
-        if isinstance(error, Invalid):
-            apply_errors(form, error)
-    flash(error.message, "danger")
-    return render_request(req, 409 if isinstance(error, Conflict) else 422, **forms)
+    return refused(
+        error,
+        lambda: get_request(number),
+        lambda req, status: render_request(req, status, **forms),
+        *forms.values(),
+    )
 
 
 @bp.get("/mine")
@@ -137,9 +136,7 @@ def reply(number: str) -> ResponseReturnValue:
             )
     except Invalid as error:
         return _refused(number, error, reply_form=form)
-    db.session.commit()
-    flash("Your message was sent.", "success")
-    return redirect(url_for("requests.detail", number=req.number))
+    return saved("Your message was sent.", url_for("requests.detail", number=req.number))
 
 
 @bp.post("/<number>/cancel")
@@ -163,9 +160,7 @@ def cancel(number: str) -> ResponseReturnValue:
             message = f"Canceled: {', '.join(numbers)}."
     except (Invalid, Conflict) as error:
         return _refused(number, error, cancel_form=form)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("requests.detail", number=req.number))
+    return saved(message, url_for("requests.detail", number=req.number))
 
 
 @bp.get("/<number>/files/<int:attachment_id>")

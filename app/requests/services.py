@@ -22,6 +22,7 @@ from app.requests.catalog import (
     create_item,
     form_of,
     may_order,
+    move_category,
     orderable_items,
     save_category,
     save_form,
@@ -33,7 +34,7 @@ from app.requests.delegation import (
     delegations_of,
     end_delegation,
 )
-from app.requests.fulfilment import assign_task, change_task_state, comment
+from app.requests.fulfilment import assign_task, change_task_state, comment, reply_on_task
 from app.requests.ordering import OrderLine, cancel_item, cancel_request, check_line, order
 from app.requests.status import (
     ItemView,
@@ -66,12 +67,14 @@ __all__ = [
     "item_status",
     "may_decide",
     "may_order",
+    "move_category",
     "my_request_counts",
     "my_requests",
     "order",
     "orderable_items",
     "party_reason",
     "remind_pending",
+    "reply_on_task",
     "request_view",
     "save_category",
     "save_form",

@@ -19,6 +19,7 @@ from wtforms import SelectChoice
 
 from app.errors import NotFound
 from app.extensions import db
+from app.forms import row_id
 from app.incidents import pages as incident_pages
 from app.incidents.matrix import load_matrix
 from app.policy import authorize, can
@@ -28,7 +29,6 @@ from app.requests.states import TASK_TRANSITIONS, TaskState
 from app.requests.task_forms import TaskAssignForm, TaskCommentForm, TaskStateForm
 from app.sla.services import sla_summaries
 from app.tickets import services as tickets
-from app.tickets.models import JournalEntry
 
 
 def get_task(number: str, action: str = "catalog_task.view") -> CatalogTask:
@@ -41,16 +41,6 @@ def get_task(number: str, action: str = "catalog_task.view") -> CatalogTask:
     return task
 
 
-def reply(task: CatalogTask, *, author: Any, body: str, public: bool) -> JournalEntry:
-    """A work note on the task, or a public reply on its request item (the requester's
-    timeline). :raise Invalid: empty or oversized text."""
-    if public:
-        authorize(author, "request_item.reply", task.item)
-        return services.comment(task.item, author=author, body=body, public=True)
-    authorize(author, "catalog_task.work", task)
-    return services.comment(task, author=author, body=body, public=False)
-
-
 def _work_forms(task: CatalogTask, forms: dict[str, Any]) -> dict[str, Any]:
     version = str(task.version)
     assign = forms.get("assign_form") or TaskAssignForm(formdata=None)
@@ -58,10 +48,7 @@ def _work_forms(task: CatalogTask, forms: dict[str, Any]) -> dict[str, Any]:
         assign.group.data = str(task.assignment_group_id or "")
         assign.assignee.data = str(task.assignee_id or "")
     assign.group.choices = incident_pages.group_choices()
-    group_id = assign.group.data or ""
-    assign.assignee.choices = incident_pages.assignee_choices(
-        int(group_id) if group_id.isdigit() and len(group_id) < 10 else None
-    )
+    assign.assignee.choices = incident_pages.assignee_choices(row_id(assign.group.data))
     state = forms.get("state_form") or TaskStateForm(formdata=None)
     targets = TASK_TRANSITIONS[TaskState(task.state)]
     state.state.choices = [SelectChoice(s.value, s.label) for s in TaskState if s in targets]

@@ -8,48 +8,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.auth.models import Group, User
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.forms import apply_errors
-from app.policy import require
+from app.forms import refused, row_id, saved
+from app.policy import authorize, require
 from app.requests import services
 from app.requests.models import CatalogTask
 from app.requests.states import ItemState, TaskState
 from app.requests.task_forms import TaskAssignForm, TaskCommentForm, TaskStateForm
-from app.requests.task_pages import get_task, latest_change, render_task, reply
+from app.requests.task_pages import get_task, latest_change, render_task
 from app.requests.views import bp
 
 
 def _by_id(model: Any, value: str | None) -> Any:
-    value = value or ""
-    return db.session.get(model, int(value)) if value.isdigit() and len(value) < 10 else None
+    ident = row_id(value)
+    return db.session.get(model, ident) if ident is not None else None
 
 
 def _done(task: CatalogTask, message: str) -> ResponseReturnValue:
-    db.session.commit()
     item = task.item
     if item.state != ItemState.IN_PROGRESS:
         message += f" {item.number}: {services.item_status(item)}."
-    flash(message, "success")
-    return redirect(url_for("requests.task", number=task.number))
+    return saved(message, url_for("requests.task", number=task.number))
 
 
 def _refused(
     number: str, error: Invalid | Conflict, form: Any, form_name: str
 ) -> ResponseReturnValue:
-    db.session.rollback()
-    task = get_task(number)
-    if isinstance(error, Conflict):
-        flash(f"{error.message} {latest_change(task)}", "danger")
-        return render_task(task, status=409)
-    apply_errors(form, error)
-    flash(error.message, "danger")
-    return render_task(task, status=422, **{form_name: form})
+    def render(task: CatalogTask, status: int) -> ResponseReturnValue:
+        entered = {form_name: form} if status == Invalid.status else {}
+        return render_task(task, status=status, **entered)
+
+    return refused(error, lambda: get_task(number), render, form, conflict_note=latest_change)
 
 
 @bp.get("/tasks/<number>")
@@ -109,8 +104,12 @@ def task_comment(number: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return render_task(task, status=422, comment_form=form)
     public = bool(form.public.data)
+    if public:
+        authorize(current_user, "request_item.reply", task.item)
+    else:
+        authorize(current_user, "catalog_task.work", task)
     try:
-        reply(task, author=current_user, body=form.body.data, public=public)
+        services.reply_on_task(task, author=current_user, body=form.body.data, public=public)
     except Invalid as error:
         return _refused(number, error, form, "comment_form")
     sent = (

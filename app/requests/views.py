@@ -17,6 +17,7 @@ from sqlalchemy import select
 from app.auth import permissions as _auth_permissions  # noqa: F401  (registers portal.use)
 from app.errors import Forbidden, NotFound
 from app.extensions import db
+from app.forms import row_id
 from app.policy import require
 from app.requests import permissions as _request_permissions  # noqa: F401  (registers rules)
 from app.requests import portal_queries, services
@@ -72,8 +73,7 @@ def _cart_items() -> list[CatalogItem]:
 @require("requests.order")
 def catalog() -> ResponseReturnValue:
     search = (request.args.get("q") or "").strip()[:200]
-    raw_category = request.args.get("category") or ""
-    category_id = int(raw_category) if raw_category.isdigit() and len(raw_category) < 10 else None
+    category_id = row_id(request.args.get("category"))
     items = services.orderable_items(current_user, search=search, category_id=category_id)
     groups: list[tuple[object, list[CatalogItem]]] = []
     for item in items:

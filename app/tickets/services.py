@@ -20,6 +20,17 @@ from app.timeutils import utc_now
 NUMBER_START = 1000
 
 
+def checked_text(field: str, value: str | None, *, required: bool, limit: int) -> str:
+    """``value`` stripped, for a ticket's text field ``field`` (a description, a reply, a
+    reason). :raise Invalid: empty when ``required``, or longer than ``limit``."""
+    value = (value or "").strip()
+    if required and not value:
+        raise Invalid({field: "This field is required."})
+    if len(value) > limit:
+        raise Invalid({field: f"Keep it under {limit} characters."})
+    return value
+
+
 def next_number(prefix: str) -> str:
     """The next ticket number for ``prefix``: ``INC0001001``, ``INC0001002``…
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from app.auth import groups as group_services
+from app.errors import Invalid
 from app.incidents import services
 from app.incidents.models import Incident, RoutingRule
 from app.tickets.models import EntryKind, JournalEntry
@@ -72,6 +74,22 @@ def test_agent_takes_the_impact_the_cmdb_suggests(signed_in, db, make_ci, relate
     ).one()
     assert "from the CMDB" in entry.body
     assert "Web shop down" in entry.body
+
+
+def test_accepting_the_cmdb_impact_is_a_service_that_writes_why(db, make_user, make_ci, relate):
+    """Callable without a request: the CLI or a job can take the CMDB's impact too."""
+    caller = make_user(roles=["agent"])
+    for n in range(5):
+        relate(make_ci(f"shop-app-{n}"), "provides", make_ci(f"Shop {n}", "business_service"))
+    incident = _open(caller, [f"shop-app-{n}" for n in range(5)], impact=3, urgency=2)
+    lonely = _open(caller, [], impact=3, urgency=2)
+    why = services.accept_cmdb_impact(incident, actor=caller, expected_version=incident.version)
+    assert incident.impact < 3
+    assert "5 service(s) affected (Shop " in why
+    assert " and 2 more down)" in why
+    with pytest.raises(Invalid) as refused:
+        services.accept_cmdb_impact(lonely, actor=caller, expected_version=lonely.version)
+    assert refused.value.field_errors == {"impact": ["The CMDB suggests no impact for these CIs."]}
 
 
 def test_an_incident_downstream_of_an_open_one_is_offered_as_its_child(

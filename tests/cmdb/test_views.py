@@ -7,9 +7,11 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.cmdb import services
 from app.cmdb.models import CIRelation, ConfigurationItem
+from app.errors import field_error
 from tests.conftest import count_queries
 
 
@@ -409,3 +411,44 @@ def test_impact_panel_lists_the_nearest_services_and_counts_the_rest(
     assert shown[0] == "Service 00"
     assert "The 25 nearest of 30 services are shown; 5 more are affected." in page
     assert paths(page)[0] == ["san-01", "used by", "Service 00"]
+
+
+def test_a_ci_name_saved_meanwhile_in_the_class_is_a_422_that_says_so(
+    signed_in, db, small_estate, monkeypatch
+):
+    """The service checks names first; a CI saved between that check and the flush is caught
+    by the named constraint, and the admin reads what is wrong instead of a generic 409."""
+    client, _admin = signed_in("admin", "employee")
+    monkeypatch.setattr(services, "_check_unique_name", lambda *args, **kwargs: None)
+    response = client.post("/cmdb/new?class=server", {"name": "esx-01", "status": "in_service"})
+    assert response.status_code == 422
+    assert "A configuration item of this class with this name already exists." in body(response)
+    assert db.session.scalar(select(func.count()).where(ConfigurationItem.name == "esx-01")) == 1
+
+
+def _save_in_savepoint(db, row) -> None:
+    with db.session.begin_nested():
+        db.session.add(row)
+        db.session.flush()
+
+
+def test_only_constraints_with_a_message_become_field_errors(db, small_estate):
+    """A duplicate relation (which the service never lets through) has no message for a
+    person: it stays the generic 409; a duplicate CI name in a class names the field."""
+    relation = db.session.scalar(select(CIRelation))
+    esx = db.session.scalar(select(ConfigurationItem).where(ConfigurationItem.name == "esx-01"))
+    copies = {
+        "relation": CIRelation(
+            source_id=relation.source_id, target_id=relation.target_id, type=relation.type
+        ),
+        "ci": ConfigurationItem(class_id=esx.class_id, name="esx-01", status=esx.status),
+    }
+    found = {}
+    for what, copy in copies.items():
+        with pytest.raises(IntegrityError) as refused:
+            _save_in_savepoint(db, copy)
+        found[what] = field_error(refused.value)
+    assert found["relation"] is None
+    assert found["ci"].field_errors == {
+        "name": ["A configuration item of this class with this name already exists."]
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.incidents import settings as incident_settings
 from app.incidents.matrix import load_matrix
@@ -72,6 +72,24 @@ def test_routing_rules_are_added_and_removed(signed_in, db, queue):
     assert client.post(f"/incidents/settings/routing/{rule.id}/delete").status_code == 302
     db.session.expire_all()
     assert db.session.scalar(select(RoutingRule)) is None
+
+
+def test_routing_rules_are_settings_services_callable_without_a_request(db, queue, make_ci):
+    from app.incidents import settings as incident_settings
+
+    network = queue("Network")
+    first = incident_settings.add_routing_rules(network, [], category="Network")
+    db_server = make_ci("erp-db-01", "server")
+    db_vm = make_ci("erp-db-01", "virtual_machine")
+    shared = incident_settings.add_routing_rules(network, [db_server.id, db_vm.id])
+    assert [(r.position, r.ci_id) for r in first + shared] == [
+        (10, None),
+        (20, db_server.id),
+        (20, db_vm.id),
+    ]
+    assert incident_settings.delete_routing_rule(first[0].id) is True
+    assert incident_settings.delete_routing_rule(first[0].id) is False
+    assert db.session.scalar(select(func.count()).select_from(RoutingRule)) == 2
 
 
 def test_assigning_a_person_starts_the_work_unless_the_admin_turns_it_off(

@@ -282,6 +282,21 @@ def test_rows_are_added_moved_and_removed_without_saving(admin, db, org, make_it
     assert item.task_template == []
 
 
+def test_moving_a_category_is_a_service_renumbering_the_list(db, org):
+    """The CLI and jobs can reorder the catalog too: no request, no page module."""
+    made = [
+        services.save_category(None, actor=org.ada, name=name, position=position)
+        for name, position in (("Access", 3), ("Hardware", 7), ("Software", 9))
+    ]
+    services.move_category(made[2], "up", actor=org.ada)
+    services.move_category(made[0], "up", actor=org.ada)  # already first: only renumbered
+    assert [(c.name, c.position) for c in services.categories()] == [
+        ("Access", 10),
+        ("Software", 20),
+        ("Hardware", 30),
+    ]
+
+
 def test_categories_are_added_renamed_and_reordered(admin, db):
     for name in ("Access", "Hardware", "Software"):
         assert admin.post("/requests/admin/categories", {"name": name}).status_code == 302

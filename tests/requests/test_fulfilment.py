@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from app.errors import Conflict, Invalid
+from app.incidents import services as incident_services
 from app.requests import services
 from app.requests.models import Automation
 from app.requests.ordering import OrderLine
 from app.requests.states import CloseCode, ItemState, TaskState
+from app.tickets import services as tickets
 from app.tickets.models import EntryKind
 from tests.requests.conftest import event_types
 
@@ -178,6 +180,41 @@ def test_replies_on_an_item_flag_the_caller_and_count_the_first_response(db, org
     assert item.first_response_at is not None
     with pytest.raises(Invalid):
         services.comment(item, author=org.kim, body=" ", public=True)
+
+
+def test_a_reply_on_a_task_goes_to_the_requester_and_a_work_note_stays(db, org, make_item, place):
+    """A service (callable without a request): the requester never sees tasks, so a public
+    reply written on one lands on its request item."""
+    item = place(make_item())
+    task = item.tasks[0]
+    reply = services.reply_on_task(task, author=org.ivan, body="Ordered today", public=True)
+    work_note = services.reply_on_task(task, author=org.ivan, body="PO 4711", public=False)
+    assert (reply.ticket_id, reply.kind) == (item.id, EntryKind.REPLY)
+    assert (work_note.ticket_id, work_note.kind) == (task.id, EntryKind.WORK_NOTE)
+    assert item.first_response_at is not None
+    with pytest.raises(Invalid):
+        services.reply_on_task(task, author=org.ivan, body=" ", public=False)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [("  ", "This field is required."), ("x" * 20_001, "Keep it under 20000 characters.")],
+)
+def test_incidents_and_requests_check_a_reply_with_the_same_words(
+    db, org, make_item, place, body, message
+):
+    """One text check for every kind of ticket (``tickets.checked_text``)."""
+    item = place(make_item())
+    incident = incident_services.open_incident(
+        caller=org.kim, opened_by=org.kim, short_description="Printer jammed"
+    )
+    refusals = []
+    for service, ticket in ((services.comment, item), (incident_services.comment, incident)):
+        with pytest.raises(Invalid) as refused:
+            service(ticket, author=org.ivan, body=body, public=True)
+        refusals.append(refused.value.field_errors)
+    assert refusals == [{"body": [message]}] * 2
+    assert tickets.checked_text("reason", "  Because  ", required=True, limit=10) == "Because"
 
 
 def test_directory_group_without_write_credentials_leaves_a_task_with_the_error(
