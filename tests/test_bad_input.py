@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from werkzeug.routing import Rule
 
-JUNK_VALUES = ["x" * 5000, "\x00nul", "-1", "9" * 30, "<script>", "'; drop table users; --"]
+# "²" is a digit to str.isdigit() that int() cannot read: ids are checked with isdecimal().
+JUNK_VALUES = ["x" * 5000, "\x00nul", "-1", "9" * 30, "<script>", "'; drop table users; --", "²"]
 FIELDS = [
     "username",
     "password",

@@ -377,7 +377,7 @@ def add_members(group_id: int) -> ResponseReturnValue:
 def remove_member(group_id: int) -> ResponseReturnValue:
     group = get_group(group_id, manage=True)
     form = MemberRemoveForm()
-    if not form.validate_on_submit() or not str(form.user_id.data).isdigit():
+    if not form.validate_on_submit() or not str(form.user_id.data).isdecimal():
         flash("The request was incomplete; nothing changed.", "danger")
         return _render_group(group, 400)
     person = get_user(int(form.user_id.data))

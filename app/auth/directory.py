@@ -279,7 +279,7 @@ class Directory:
             # modifyTimestamp has a one-second resolution: entries of the mark's second are
             # read again (harmless) rather than missed.
             name = s.attr("changed")[0]
-            if changed_since.isdigit():
+            if changed_since.isdecimal():
                 since = f"({name}>={int(changed_since) + 1})"
             else:
                 mark = escape_filter_chars(changed_since)

@@ -84,7 +84,7 @@ def user_from_entry(
     if not username:
         return None
     flags = attribute_value(raw, s.attr("disabled"))
-    disabled = bool(flags and flags.lstrip("-").isdigit() and int(flags) & AD_ACCOUNT_DISABLED)
+    disabled = bool(flags and flags.lstrip("-").isdecimal() and int(flags) & AD_ACCOUNT_DISABLED)
     return DirectoryUser(
         dn=dn,
         username=username,

@@ -153,7 +153,7 @@ def _count(env: Mapping[str, Any], name: str, default: int) -> int:
     raw = str(env.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+    if not raw.isdecimal() or not 1 <= int(raw) <= 1000:
         raise DirectoryMisconfigured(f"{name} must be a whole number from 1 to 1000, got {raw!r}")
     return int(raw)
 
@@ -234,7 +234,7 @@ class DirectorySettings:
                 )
             filters[key] = value
         page_size = str(env.get("LDAP_PAGE_SIZE") or "500").strip()
-        if not page_size.isdigit() or not 1 <= int(page_size) <= 5000:
+        if not page_size.isdecimal() or not 1 <= int(page_size) <= 5000:
             raise DirectoryMisconfigured("LDAP_PAGE_SIZE must be a whole number from 1 to 5000")
         settings = cls(
             urls=urls,

@@ -21,7 +21,7 @@ def load_user(session_user_id: str) -> User | None:
     older generation (signed out, password changed, signed out everywhere) or the account is
     deactivated."""
     user_key, _, generation = session_user_id.partition(":")
-    if not (user_key.isdigit() and generation.isdigit()):
+    if not (user_key.isdecimal() and generation.isdecimal()):
         return None
     user = db.session.get(User, int(user_key))
     if user is None or not user.is_active or user.session_generation != int(generation):

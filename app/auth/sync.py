@@ -65,7 +65,7 @@ def _mark(values: Iterable[str | None]) -> str | None:
     marks = [v for v in values if v]
     if not marks:
         return None
-    if all(v.isdigit() for v in marks):
+    if all(v.isdecimal() for v in marks):
         return str(max(int(v) for v in marks))
     return max(marks)
 

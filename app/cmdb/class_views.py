@@ -50,7 +50,7 @@ def _get_definition(definition_id: int) -> AttributeDefinition:
 def _parent_from(form: ClassForm) -> CIClass | None:
     """:raise Invalid: the chosen parent does not exist."""
     parent_id = form.parent.data or ""
-    parent = db.session.get(CIClass, int(parent_id)) if parent_id.isdigit() else None
+    parent = db.session.get(CIClass, int(parent_id)) if parent_id.isdecimal() else None
     if parent_id and parent is None:
         raise Invalid({"parent": "Unknown parent class."})
     return parent
@@ -159,7 +159,7 @@ def add_attribute() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _render(attribute_form=form, status=422)
     class_id = form.ci_class.data or ""
-    ci_class = db.session.get(CIClass, int(class_id)) if class_id.isdigit() else None
+    ci_class = db.session.get(CIClass, int(class_id)) if class_id.isdecimal() else None
     try:
         if ci_class is None:
             raise Invalid({"ci_class": "Choose a class."})

@@ -70,7 +70,7 @@ def ci_query(
     )
     extra = AttributeFilters()
     by_id = {c.id: c for c in classes}
-    chosen = by_id.get(int(form.ci_class.data)) if (form.ci_class.data or "").isdigit() else None
+    chosen = by_id.get(int(form.ci_class.data)) if (form.ci_class.data or "").isdecimal() else None
     if chosen is not None:
         query = query.where(ConfigurationItem.class_id.in_(descendants(classes, chosen.id)))
         extra.definitions = attributes.definitions_for(chosen)

@@ -100,7 +100,7 @@ def graph_data(ci_id: int) -> ResponseReturnValue:
 def what_if() -> ResponseReturnValue:
     """Pick CIs (``ci`` ids, repeated) and see what their failure together would hit."""
     raw_ids = request.args.getlist("ci")
-    ids = [int(i) for i in raw_ids if i.isdigit()][: analysis.MAX_WHAT_IF + 1]
+    ids = [int(i) for i in raw_ids if i.isdecimal()][: analysis.MAX_WHAT_IF + 1]
     search = (request.args.get("q") or "").strip()[:200]
     picked = []
     if ids:

@@ -94,7 +94,7 @@ def fields_from(form: CIForm, ci_class: CIClass) -> dict[str, Any]:
 
 def _group(group_id: str) -> Group | None:
     """The group a select submitted (an id in the database's integer range), or ``None``."""
-    if not (group_id.isascii() and group_id.isdigit() and int(group_id) <= MAX_ID):
+    if not (group_id.isascii() and group_id.isdecimal() and int(group_id) <= MAX_ID):
         return None
     return db.session.get(Group, int(group_id))
 
@@ -294,7 +294,7 @@ def find_ci_by_name(name: str) -> ConfigurationItem | None:
 
 
 def relation_of(ci: ConfigurationItem, relation_id: str) -> CIRelation | None:
-    if not relation_id.isdigit():
+    if not relation_id.isdecimal():
         return None
     relation = db.session.get(CIRelation, int(relation_id))
     if relation is None or ci.id not in (relation.source_id, relation.target_id):

@@ -104,7 +104,7 @@ def _clean(fields: Mapping[str, Any], ci_class: CIClass) -> dict[str, Any]:
         if clean["users_count"] < 0:
             errors["users_count"] = "The number of users cannot be negative."
     text = clean.get("users_group_id")
-    if isinstance(text, str) and text.isascii() and text.isdigit():
+    if isinstance(text, str) and text.isascii() and text.isdecimal():
         clean["users_group_id"] = int(clean["users_group_id"])
     if clean.get("users_group_id") is not None:
         message = _check_users_group(clean["users_group_id"])

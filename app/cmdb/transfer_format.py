@@ -335,7 +335,7 @@ def as_text(value: Any) -> str:
 
 def describe_where(where: str) -> str:
     """``"12"`` → ``"line 12"``; a JSON item (``"cis #3"``) stays as it is."""
-    return f"line {where}" if where.isdigit() else where or "the file"
+    return f"line {where}" if where.isdecimal() else where or "the file"
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def _end(
     values = record.values
     raw_id = as_text(values.get(f"{end}_id"))
     if raw_id:
-        if not raw_id.isdigit() or int(raw_id) not in importer.existing_ids:
+        if not raw_id.isdecimal() or int(raw_id) not in importer.existing_ids:
             error(f"{end}_id", f"No CI has the id “{raw_id[:30]}”.")
             return None
         return int(raw_id)

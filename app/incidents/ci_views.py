@@ -48,7 +48,7 @@ def ci_options(number: str) -> ResponseReturnValue:
         incident=incident,
         found=[ci for ci in found if ci.id not in linked],
         q=text,
-        version=version if version.isdigit() else incident.version,
+        version=version if version.isdecimal() else incident.version,
     )
 
 

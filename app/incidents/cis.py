@@ -95,7 +95,8 @@ def get_ci(ci_id: Any) -> ConfigurationItem:
     :raise NotFound: no such CI (deleted meanwhile), or not an id.
     """
     text = str(ci_id or "")
-    ci = db.session.get(ConfigurationItem, int(text)) if text.isdigit() and len(text) < 10 else None
+    known = text.isdecimal() and len(text) < 10
+    ci = db.session.get(ConfigurationItem, int(text)) if known else None
     if ci is None:
         raise NotFound("This configuration item does not exist (any more).")
     return ci

@@ -165,7 +165,7 @@ def incident_form(
         form.category.choices.append(SelectChoice(incident.category, incident.category))
     form.group.choices = group_choices()
     group_id = form.group.data or ""
-    form.assignee.choices = assignee_choices(int(group_id) if group_id.isdigit() else None)
+    form.assignee.choices = assignee_choices(int(group_id) if group_id.isdecimal() else None)
     return form
 
 

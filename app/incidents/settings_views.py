@@ -72,7 +72,7 @@ def _read_grid(form: dict[str, str]) -> tuple[dict, dict, dict, dict, list[str]]
     def labels(prefix: str) -> dict[int, str]:
         found = {}
         for key, value in form.items():
-            if key.startswith(prefix + "-") and key[len(prefix) + 1 :].isdigit():
+            if key.startswith(prefix + "-") and key[len(prefix) + 1 :].isdecimal():
                 found[int(key[len(prefix) + 1 :])] = value.strip()[:50]
         return dict(sorted(found.items()))
 
@@ -90,7 +90,7 @@ def _read_grid(form: dict[str, str]) -> tuple[dict, dict, dict, dict, list[str]]
     for i in impacts:
         for u in urgencies:
             raw = form.get(f"cell-{i}-{u}", "")
-            if raw.isdigit():
+            if raw.isdecimal():
                 cells[(i, u)] = int(raw)
     return impacts, urgencies, levels, cells, problems
 
@@ -130,7 +130,7 @@ def propose_size() -> ResponseReturnValue:
     if not PlainForm().validate_on_submit():
         return _render(load_matrix(), 400)
     sizes = [request.form.get(k, "") for k in ("impacts", "urgencies", "levels")]
-    if not all(s.isdigit() and 1 <= int(s) <= MAX_SIZE for s in sizes):
+    if not all(s.isdecimal() and 1 <= int(s) <= MAX_SIZE for s in sizes):
         flash(f"Each size must be a whole number from 1 to {MAX_SIZE}.", "danger")
         return _render(load_matrix(), 422)
     flash("Here is a starting grid of that size. Adjust it and save; nothing changed yet.", "info")
@@ -183,7 +183,7 @@ def save_workflow_settings() -> ResponseReturnValue:
 def add_routing_rule() -> ResponseReturnValue:
     form = PlainForm()
     group_id = request.form.get("group", "")
-    group = db.session.get(Group, int(group_id)) if group_id.isdigit() else None
+    group = db.session.get(Group, int(group_id)) if group_id.isdecimal() else None
     if not form.validate_on_submit() or group is None or not group.is_assignment_group:
         flash("Choose the assignment group the rule sends incidents to.", "danger")
         return _render(load_matrix(), 422)

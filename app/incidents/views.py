@@ -154,7 +154,7 @@ def bulk() -> ResponseReturnValue:
 def assignee_options() -> ResponseReturnValue:
     """The assignee ``<option>`` list of one queue, for the assignment form (htmx)."""
     group = request.args.get("group", "")
-    choices = pages.assignee_choices(int(group) if group.isdigit() else None)
+    choices = pages.assignee_choices(int(group) if group.isdecimal() else None)
     return render_template("incidents/_assignee_options.html", choices=choices)
 
 
@@ -199,7 +199,7 @@ def detail(number: str) -> ResponseReturnValue:
 
 
 def _row(model: Any, raw: str | None) -> Any:
-    return db.session.get(model, int(raw)) if raw and raw.isdigit() else None
+    return db.session.get(model, int(raw)) if raw and raw.isdecimal() else None
 
 
 def _transition(state: str, hold: str | None, code: str | None, notes: str | None) -> Transition:
@@ -375,7 +375,7 @@ def watchers(number: str) -> ResponseReturnValue:
     """Add a watcher by username, or remove one (``remove`` = user id)."""
     incident = get_incident(number, "incident.work")
     form = WatcherForm()
-    if form.remove.data and form.remove.data.isdigit():
+    if form.remove.data and form.remove.data.isdecimal():
         person = db.session.get(User, int(form.remove.data))
         if person is not None and tickets.unwatch(incident, person):
             return _done(incident, f"{person.display_name} no longer watches this incident.")

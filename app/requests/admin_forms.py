@@ -267,7 +267,7 @@ def apply_row_op(op: str, rows: list[dict[str, Any]], limit: int) -> list[dict[s
     action, _, where = op.partition("-")
     if action == "add":
         return rows + [{}] if len(rows) < limit else rows
-    index = int(where) if where.isdigit() and len(where) < 4 else -1
+    index = int(where) if where.isdecimal() and len(where) < 4 else -1
     if action not in ("remove", "up", "down") or not 0 <= index < len(rows):
         return rows
     rows = list(rows)

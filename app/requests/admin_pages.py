@@ -62,7 +62,7 @@ def put_row_errors(form: FlaskForm, rows_name: str, prefix: str, error: Invalid)
     entries = getattr(form, rows_name).entries
     for key, messages in error.field_errors.items():
         parts = key[len(prefix) + 1 :].split(".") if key.startswith(prefix + ".") else []
-        index = int(parts[0]) if parts and parts[0].isdigit() else -1
+        index = int(parts[0]) if parts and parts[0].isdecimal() else -1
         if not 0 <= index < len(entries):
             form.form_errors.extend(messages)
             continue

@@ -77,7 +77,7 @@ def blank_lines(items: list[CatalogItem]) -> list[Line]:
 def _version(item: CatalogItem, raw: str | None) -> FormVersion:
     """The form version the page showed; the item's current one when the post names none of
     the item's versions (a tampered or outdated page), so the answers are checked against it."""
-    if raw and raw.isdigit() and len(raw) < 12:
+    if raw and raw.isdecimal() and len(raw) < 12:
         version = db.session.get(FormVersion, int(raw))
         if version is not None and version.item_id == item.id:
             return version
@@ -98,7 +98,7 @@ def posted_lines(only: CatalogItem | None = None) -> list[Line]:
             break
         item = only
         if only is None:
-            ident = int(raw_item) if raw_item and raw_item.isdigit() and len(raw_item) < 12 else 0
+            ident = int(raw_item) if raw_item and raw_item.isdecimal() and len(raw_item) < 12 else 0
             item = db.session.get(CatalogItem, ident)
         if item is None or item.form is None:
             raise NotFound("An item of this request is no longer in the catalog.")
@@ -115,7 +115,7 @@ def _apply_order_errors(error: Invalid, lines: list[Line], form: OrderForm) -> N
     rest: dict[str, list[str]] = {}
     for key, messages in error.field_errors.items():
         parts = key.split(".", 2)
-        if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit():
+        if len(parts) == 3 and parts[0] == "lines" and parts[1].isdecimal():
             index = int(parts[1])
             if index < len(lines):
                 line = lines[index]

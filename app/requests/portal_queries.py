@@ -37,7 +37,7 @@ def people_matching(text: str, limit: int = PICKER_LIMIT) -> list[User]:
 
 def people_by_id(ids: Iterable[Any]) -> list[User]:
     """The active people among ``ids`` (junk ids are ignored)."""
-    numbers = {int(i) for i in ids if str(i).isdigit() and len(str(i)) < 12}
+    numbers = {int(i) for i in ids if str(i).isdecimal() and len(str(i)) < 12}
     if not numbers:
         return []
     return list(
@@ -66,7 +66,7 @@ def cis_matching(
 
 def cis_by_id(ids: Iterable[Any], variable: Variable) -> list[ConfigurationItem]:
     """The CIs among ``ids`` that ``variable`` offers (junk ids are ignored)."""
-    numbers = {int(i) for i in ids if str(i).isdigit() and len(str(i)) < 12}
+    numbers = {int(i) for i in ids if str(i).isdecimal() and len(str(i)) < 12}
     if not numbers:
         return []
     return list(db.session.scalars(offered(variable).where(ConfigurationItem.id.in_(numbers))))

@@ -93,7 +93,7 @@ class DayHoursField(ParsedField):
 
 def _is_hhmm(value: str) -> bool:
     hours, sep, minutes = value.partition(":")
-    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+    if not (sep and hours.isdecimal() and minutes.isdecimal() and len(minutes) == 2):
         return False
     return (int(hours) < 24 and int(minutes) < 60) or value == "24:00"
 
@@ -128,7 +128,7 @@ class PercentListField(ParsedField):
             piece = piece.strip().rstrip("%")
             if not piece:
                 continue
-            if not (piece.isdigit() and 0 < int(piece) < 100):
+            if not (piece.isdecimal() and 0 < int(piece) < 100):
                 raise ValueError("Warnings are percentages between 1 and 99, e.g. 50, 75.")
             numbers.add(int(piece))
         return sorted(numbers)
@@ -144,7 +144,7 @@ class MinutesField(ParsedField):
 
     def parse(self, text: str) -> int:
         text = text.strip()
-        if not (text.isdigit() and len(text) < 10 and 0 < int(text) <= MAX_TARGET_MINUTES):
+        if not (text.isdecimal() and len(text) < 10 and 0 < int(text) <= MAX_TARGET_MINUTES):
             raise ValueError(
                 f"Give priority {self.short_name} a target of 1 to {MAX_TARGET_MINUTES} minutes."
             )
@@ -175,7 +175,7 @@ class IdField(SelectField):
 
 def _id_or_none(value: Any) -> int | None:
     text = "" if value is None else str(value).strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if text.isdecimal() and len(text) < 10 else None
 
 
 def errors_by_name(form: FlaskForm) -> dict[str, list[str]]:

@@ -40,7 +40,7 @@ def _filters(groups: list[Group]) -> tuple[list[int], int, Group | None]:
     """Queue (one of the reader's, else all of them) and the at-risk horizon (1–168 h)."""
     ids = [g.id for g in groups]
     raw = request.args.get("queue", "")
-    chosen = next((g for g in groups if raw.isdigit() and g.id == int(raw)), None)
+    chosen = next((g for g in groups if raw.isdecimal() and g.id == int(raw)), None)
     hours = request.args.get("hours", 8, type=int) or 8
     return ([chosen.id] if chosen else ids), min(max(hours, 1), 168), chosen
 
