@@ -56,6 +56,7 @@ def test_grant_role_gives_back_admin(app, db, make_user):
     assert _run(app, "users", "grant-role", "ghost", "admin").exit_code != 0
 
 
+@pytest.mark.slow
 def test_demo_load_seeds_a_realistic_organisation_once(app, db, client):
     data = read_organisation()
     first = _run(app, "deskgraph", "demo", "load")
@@ -97,6 +98,7 @@ def test_demo_load_seeds_a_realistic_organisation_once(app, db, client):
         client.post("/logout")
 
 
+@pytest.mark.slow  # the first of these loads the whole demo
 @pytest.mark.demo("full")
 def test_demo_load_keeps_what_an_administrator_changed(app, db):
     agent = db.session.scalar(select(User).where(User.username == "agent"))
@@ -107,6 +109,7 @@ def test_demo_load_keeps_what_an_administrator_changed(app, db):
     assert db.session.scalar(select(User).where(User.username == "agent")).department == "Moved"
 
 
+@pytest.mark.slow  # the first of these loads the whole demo
 @pytest.mark.demo("full")
 def test_demo_incidents_look_like_a_desk_in_use(app, db):
     from app.incidents.models import Incident
