@@ -4,6 +4,8 @@ Every test that uses ``app``, ``db`` or ``client`` runs twice: on SQLite and on 
 (127.0.0.1:5432, database ``test``, in a schema of its own that is dropped afterwards). The
 schema is built once per backend by running the migrations; each test then runs inside an
 outer transaction that is rolled back, so tests see a clean database without rebuilding it.
+A test marked ``@pytest.mark.demo(name)`` runs the same way on a database of its own that
+holds a demo (``DEMOS``), loaded once per session instead of once per test.
 
 If PostgreSQL is unreachable, its half of the suite is skipped with a loud warning, or fails
 when ``DESKGRAPH_TEST_STRICT=1`` (the README's test command sets it).
@@ -144,7 +146,7 @@ def database_url(
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def migrated_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One application per backend for the whole session, with the migrated schema."""
     application = build_app(database_url, tmp_path_factory.mktemp("instance"))
     migrate(application)
@@ -153,6 +155,109 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
     with application.app_context():
         _db.engine.dispose()
+
+
+def _demo_organisation_and_cmdb(scale: float = 1.0) -> Any:
+    from app.cmdb.demo import load_cmdb
+    from app.demo import load_organisation, read_demo_file, read_organisation
+
+    load_organisation(read_organisation())
+    return load_cmdb(read_demo_file("cmdb.json"), scale=scale)
+
+
+def _demo_catalog() -> Any:
+    from app.requests.demo import load_catalog
+
+    _demo_organisation_and_cmdb()
+    return load_catalog()
+
+
+def _demo_everything() -> Any:
+    from app.demo import load_demo
+    from app.timeutils import utc_now
+
+    return load_demo(utc_now())
+
+
+SMALL_DEMO_SCALE = 0.05
+"""The scale of the ``cmdb_small`` demo: the core with few endpoints around it."""
+
+DEMOS = {
+    "full": _demo_everything,
+    "catalog": _demo_catalog,  # organisation, full CMDB and catalog, no requests
+    "cmdb_small": lambda: _demo_organisation_and_cmdb(scale=SMALL_DEMO_SCALE),
+}
+"""What ``@pytest.mark.demo(name)`` loads: the loader's report is the ``demo_report``."""
+
+
+@pytest.fixture(scope="session")
+def demo_apps(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """``demo_apps(name)`` → (application, report): an application on a database of its own
+    holding the demo ``name`` (see DEMOS), loaded and committed on first use and kept for the
+    session (per backend and worker), so demo tests share one load instead of one each."""
+    from app.extensions import db as _db
+
+    if backend == "postgresql":
+        request.getfixturevalue("postgres_schema")  # skips or fails loudly when PG is down
+    built: dict[str, tuple[Flask, Any]] = {}
+    schemas: list[str] = []
+
+    def get(name: str) -> tuple[Flask, Any]:
+        if name not in built:
+            folder = tmp_path_factory.mktemp(f"demo-{name}")
+            if backend == "sqlite":
+                url = f"sqlite:///{folder / 'demo.sqlite3'}"
+            else:
+                schemas.append(f"dg_demo_{uuid.uuid4().hex[:10]}")
+                _run_admin(f'CREATE SCHEMA "{schemas[-1]}"')
+                url = _postgres_schema_url(schemas[-1])
+            application = build_app(url, folder / "instance")
+            migrate(application)
+            with application.app_context():
+                report = DEMOS[name]()
+                _db.session.commit()
+                _db.session.remove()
+            built[name] = (application, report)
+        return built[name]
+
+    yield get
+    for application, _ in built.values():
+        with application.app_context():
+            _db.engine.dispose()
+    for schema in schemas:
+        _run_admin(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _run_admin(statement: str) -> None:
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(statement))
+    admin.dispose()
+
+
+def _demo_name(request: pytest.FixtureRequest) -> str | None:
+    marker = request.node.get_closest_marker("demo")
+    return marker.args[0] if marker else None
+
+
+@pytest.fixture
+def app(migrated_app: Flask, request: pytest.FixtureRequest) -> Flask:
+    """The session's application with the migrated schema, or, for a test marked
+    ``@pytest.mark.demo(name)``, the one whose database holds that demo."""
+    name = _demo_name(request)
+    if name is None:
+        return migrated_app
+    return request.getfixturevalue("demo_apps")(name)[0]
+
+
+@pytest.fixture
+def demo_report(app: Flask, demo_apps: Any, request: pytest.FixtureRequest) -> Any:
+    """What the loader of the test's ``@pytest.mark.demo(name)`` returned."""
+    name = _demo_name(request)
+    assert name, "demo_report needs @pytest.mark.demo(name)"
+    return demo_apps(name)[1]
 
 
 @pytest.fixture

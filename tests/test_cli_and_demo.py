@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import Group, Role, User
@@ -55,6 +56,7 @@ def test_grant_role_gives_back_admin(app, db, make_user):
     assert _run(app, "users", "grant-role", "ghost", "admin").exit_code != 0
 
 
+@pytest.mark.slow
 def test_demo_load_seeds_a_realistic_organisation_once(app, db, client):
     data = read_organisation()
     first = _run(app, "deskgraph", "demo", "load")
@@ -96,8 +98,9 @@ def test_demo_load_seeds_a_realistic_organisation_once(app, db, client):
         client.post("/logout")
 
 
+@pytest.mark.slow  # the first of these loads the whole demo
+@pytest.mark.demo("full")
 def test_demo_load_keeps_what_an_administrator_changed(app, db):
-    _run(app, "deskgraph", "demo", "load")
     agent = db.session.scalar(select(User).where(User.username == "agent"))
     agent.department = "Moved"
     db.session.commit()
@@ -106,15 +109,17 @@ def test_demo_load_keeps_what_an_administrator_changed(app, db):
     assert db.session.scalar(select(User).where(User.username == "agent")).department == "Moved"
 
 
+@pytest.mark.slow  # the first of these loads the whole demo
+@pytest.mark.demo("full")
 def test_demo_incidents_look_like_a_desk_in_use(app, db):
     from app.incidents.models import Incident
     from app.tickets.models import EntryKind, JournalEntry
 
-    first = _run(app, "deskgraph", "demo", "load")
-    assert first.exit_code == 0, first.output
     incidents = db.session.scalars(select(Incident)).all()
     assert len(incidents) >= 300
-    assert "Demo incidents: 0 added." in _run(app, "deskgraph", "demo", "load").output
+    again = _run(app, "deskgraph", "demo", "load")
+    assert again.exit_code == 0, again.output
+    assert "Demo incidents: 0 added." in again.output
     assert db.session.scalar(select(func.count()).select_from(Incident)) == len(incidents)
     states = {i.state for i in incidents}
     assert {"new", "in_progress", "on_hold", "resolved", "closed", "canceled"} <= states

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_shell import sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 READY = "#cmdb-graph[data-state='ready']"
 # Chromium reports CSP violations on the console too; this also catches ones it only dispatches.
 WATCH_CSP = """

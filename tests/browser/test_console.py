@@ -9,7 +9,7 @@ import pytest
 
 from tests.browser.test_shell import sign_in, unexpected
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LONG = (
     "Since this morning the label printer on the third floor of the Lyon warehouse prints "
     "every shipping label twice and then jams"

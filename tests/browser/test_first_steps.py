@@ -14,7 +14,7 @@ from tests.browser.conftest import serving
 from tests.browser.test_shell import sign_in, unexpected
 from tests.conftest import build_app, migrate
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ADMIN_PASSWORD = "kestrel-first-steps-2026"
 
 

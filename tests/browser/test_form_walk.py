@@ -16,7 +16,7 @@ import pytest
 from tests.browser.test_console import report
 from tests.browser.test_shell import sign_in, unexpected
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TOKEN = uuid.uuid4().hex[:6]  # in the incidents this module reports, so searches find only them
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.browser.test_shell import sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROLES = ("employee", "agent", "owner", "admin")
 COMPLAINTS = re.compile(r"not understood|were ignored", re.IGNORECASE)

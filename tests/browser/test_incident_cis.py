@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import RESULTS
 from tests.browser.test_shell import sign_in, unexpected
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _tab(browser, live_server):

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import RESULTS, new_tab
 from tests.browser.test_shell import sign_in, unexpected
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SUMMARY = "Calendar invitations never arrive for the Genoa team"
 WORK_NOTE = "Internal: the transport rule for Genoa drops meeting requests"
 QUESTION = "Who sent the last invitation that did not arrive, and when?"

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import RESULTS, new_tab
 from tests.browser.test_shell import sign_in, unexpected
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WORK_NOTE = "Internal: HDMI matrix port 4 is dead, swapped to port 6"
 REPLY = "We moved your room to another input; please try again."
 

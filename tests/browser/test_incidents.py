@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_shell import sign_in, unexpected
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_report_work_and_follow_an_incident(browser, live_server):

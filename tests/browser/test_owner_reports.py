@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser.test_shell import sign_in, unexpected
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_service_owner_reads_sla_reports_and_exports_csv(page):

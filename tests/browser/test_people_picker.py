@@ -9,7 +9,7 @@ import pytest
 from tests.browser.conftest import RESULTS
 from tests.browser.test_shell import sign_in, unexpected
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_agent_picks_the_caller_by_name(page):

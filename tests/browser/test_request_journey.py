@@ -12,7 +12,7 @@ import pytest
 from tests.browser.conftest import RESULTS
 from tests.browser.test_shell import sign_in, unexpected
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _tab(browser, live_server):

@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser.test_shell import sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_sign_out_everywhere_from_the_account_page(browser, live_server, page):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DEMO_PASSWORD = "deskgraph-demo"
 
 

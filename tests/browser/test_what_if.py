@@ -10,7 +10,7 @@ from tests.browser.conftest import RESULTS
 from tests.browser.test_cmdb_graph import READY
 from tests.browser.test_shell import sign_in, unexpected
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def pick(page, name: str) -> None:

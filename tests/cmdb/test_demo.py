@@ -25,18 +25,17 @@ from app.cmdb.graph import Lifecycle
 from app.cmdb.impact import State
 from app.cmdb.models import CIClass, CIRelation, ConfigurationItem
 from app.demo import load_organisation, read_demo_file, read_organisation
+from tests.conftest import SMALL_DEMO_SCALE
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
-SMALL = 0.05
+SMALL = SMALL_DEMO_SCALE
 
 
 @pytest.fixture
-def demo_cmdb(db):
-    """The demo organisation, the core and a small estate around it, committed."""
-    load_organisation(read_organisation())
-    report = load_cmdb(read_demo_file("cmdb.json"), scale=SMALL)
-    db.session.commit()
-    return report
+def demo_cmdb(db, demo_report):
+    """The demo organisation, the core and a small estate around it (``SMALL``), committed:
+    loaded once per session for the tests marked ``demo("cmdb_small")``."""
+    return demo_report
 
 
 def services_of(result):
@@ -62,6 +61,7 @@ def history_of(db, ci, action):
     ).all()
 
 
+@pytest.mark.demo("cmdb_small")
 def test_loading_twice_adds_nothing(db, demo_cmdb):
     assert demo_cmdb.cis_added > 400
     assert demo_cmdb.relations_added > 500
@@ -71,6 +71,7 @@ def test_loading_twice_adds_nothing(db, demo_cmdb):
     assert count_cis() == total
 
 
+@pytest.mark.demo("cmdb_small")
 def test_the_cis_named_by_demo_incidents_exist(db, demo_cmdb):
     text = (DEMO / "incidents.json").read_text(encoding="utf-8")
     named = set(re.findall(r'"([a-z]+(?:-[a-z0-9]+)+-\d\d|[a-z]+-[a-z]+-\d\d)"', text))
@@ -79,6 +80,7 @@ def test_the_cis_named_by_demo_incidents_exist(db, demo_cmdb):
     assert named <= cmdb_names, sorted(named - cmdb_names)
 
 
+@pytest.mark.demo("cmdb_small")
 def test_one_depot_host_down_degrades_the_warehouse_but_two_break_it(db, demo_cmdb):
     one = services.impact_of_ci_names(["esx-rtm-02"])
     assert services_of(one) == {"Warehouse management": State.DEGRADED}
@@ -91,6 +93,7 @@ def test_one_depot_host_down_degrades_the_warehouse_but_two_break_it(db, demo_cm
     assert services.offer_impact(both) == 2  # 18 users: below the "many users" threshold
 
 
+@pytest.mark.demo("cmdb_small")
 def test_the_san_takes_down_the_erp_with_a_path_that_explains_it(db, demo_cmdb):
     result = services.impact_of_ci_names(["san-01"])
     erp = next(s for s in result.services if s.name == "ERP")
@@ -100,6 +103,7 @@ def test_the_san_takes_down_the_erp_with_a_path_that_explains_it(db, demo_cmdb):
     assert services.offer_impact(result) == 1
 
 
+@pytest.mark.demo("cmdb_small")
 def test_a_floor_switch_hits_the_people_at_their_desks(db, demo_cmdb):
     result = services.impact_of_ci_names(["sw-lyon-3f-02"])
     assert result.services == ()
@@ -107,6 +111,7 @@ def test_a_floor_switch_hits_the_people_at_their_desks(db, demo_cmdb):
     assert services.offer_impact(result) == 2
 
 
+@pytest.mark.demo("cmdb_small")
 def test_unknown_names_are_ignored_and_names_match_in_any_case(db, demo_cmdb):
     assert services.impact_of_ci_names(["no-such-ci", ""]) is None
     assert services.offer_impact(None) is None
@@ -115,6 +120,7 @@ def test_unknown_names_are_ignored_and_names_match_in_any_case(db, demo_cmdb):
     assert services.offer_impact(result) == 1  # ERP down: its 29 users (the ERP users group)
 
 
+@pytest.mark.demo("cmdb_small")
 def test_retired_cis_offer_no_impact(db, demo_cmdb):
     result = services.impact_of_ci_names(["fax-srv-01"])
     assert result is not None
@@ -122,6 +128,7 @@ def test_retired_cis_offer_no_impact(db, demo_cmdb):
     assert services.offer_impact(result) is None
 
 
+@pytest.mark.demo("cmdb_small")
 def test_upstream_names_explain_why_an_incident_may_be_a_child(db, demo_cmdb):
     needs = services.upstream_names(["wms-app-02", "no-such-ci"])
     assert "esx-rtm-02" in needs
@@ -132,6 +139,7 @@ def test_upstream_names_explain_why_an_incident_may_be_a_child(db, demo_cmdb):
     assert services.upstream_names(["no-such-ci"]) == {}
 
 
+@pytest.mark.demo("cmdb_small")
 def test_a_failing_array_reaches_business_services_with_people_and_paths(db, demo_cmdb):
     result = services.impact_of_ci_names(["san-lyon-02"])
     down = {s.name: s for s in result.services if s.state is State.DOWN}
@@ -155,6 +163,7 @@ def test_a_failing_array_reaches_business_services_with_people_and_paths(db, dem
     assert services.offer_impact(result) == 1
 
 
+@pytest.mark.demo("cmdb_small")
 def test_one_cluster_node_down_degrades_and_redundancy_runs_out(db, demo_cmdb):
     one = services.impact_of_ci_names(["esx-lyon-12"])
     rule = {d.name: d for d in one.decisions}["esx-cluster-lyon-app"]
@@ -168,6 +177,7 @@ def test_one_cluster_node_down_degrades_and_redundancy_runs_out(db, demo_cmdb):
     assert services_of(three)["Transport management"] is State.DOWN
 
 
+@pytest.mark.demo("cmdb_small")
 def test_a_host_in_maintenance_leaves_less_redundancy(db, demo_cmdb):
     two = services.impact_of_ci_names(["esx-lyon-41", "esx-lyon-42"])
     rule = {d.name: d for d in two.decisions}["esx-cluster-lyon-test"]
@@ -176,6 +186,7 @@ def test_a_host_in_maintenance_leaves_less_redundancy(db, demo_cmdb):
     assert {d.name: d for d in three.decisions}["esx-cluster-lyon-test"].state is State.DOWN
 
 
+@pytest.mark.demo("cmdb_small")
 def test_a_lost_switch_of_a_pair_degrades_the_rack_and_a_lost_ap_the_warehouse_wifi(db, demo_cmdb):
     switch = services.impact_of_ci_names(["tor-lyon-r03-a"])
     assert {d.name: d.state for d in switch.decisions}["tor-lyon-r03"] is State.DEGRADED
@@ -188,6 +199,7 @@ def test_a_lost_switch_of_a_pair_degrades_the_rack_and_a_lost_ap_the_warehouse_w
     assert {a.state for a in scanners} == {State.DEGRADED}
 
 
+@pytest.mark.demo("cmdb_small")
 def test_backup_fails_into_its_jobs_never_into_the_file_share(db, demo_cmdb):
     backup = services.impact_of_ci_names(["backup-01"])
     assert services_of(backup) == {"Backup and restore": State.DOWN}
@@ -199,6 +211,7 @@ def test_backup_fails_into_its_jobs_never_into_the_file_share(db, demo_cmdb):
     assert "backup-01" not in services.upstream_names(["file-srv-01"])
 
 
+@pytest.mark.demo("cmdb_small")
 def test_correlation_follows_real_dependencies_only(db, demo_cmdb):
     assert "fw-lyon-01" not in services.upstream_names(["sw-lyon-3f-02"])  # the LAN core
     assert "fw-lyon-01" in services.upstream_names(["mail-gw-01"])  # mail goes out through it
@@ -209,6 +222,7 @@ def test_correlation_follows_real_dependencies_only(db, demo_cmdb):
     assert "prn-rtm-ship-01" in {a.name for a in wms.affected}
 
 
+@pytest.mark.demo("cmdb_small")
 def test_bulk_loaded_cis_and_relations_have_the_history_the_services_write(db, demo_cmdb, ci_class):
     host = ci_named(db, "esx-lyon-11")
     (created,) = history_of(db, host, "created")

@@ -327,13 +327,8 @@ def test_the_migration_adds_the_column_to_a_cmdb_that_holds_cis(fresh_database_u
         db.engine.dispose()
 
 
+@pytest.mark.demo("cmdb_small")
 def test_the_demo_counts_the_people_of_company_wide_services_exactly(db):
-    from app.cmdb.demo import load_cmdb
-    from app.demo import load_organisation, read_demo_file, read_organisation
-
-    load_organisation(read_organisation())
-    load_cmdb(read_demo_file("cmdb.json"), scale=0.05)
-    db.session.commit()
     everyone = db.session.scalar(select(func.count()).select_from(User).where(User.is_active))
     named = {
         name: group

@@ -228,6 +228,7 @@ def test_a_directory_that_never_answers_times_out(client, slapd, use_directory, 
     assert "directory is unavailable" in response.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_a_hung_directory_opens_the_breaker_and_sign_in_fails_fast(
     client, db, make_user, slapd, use_directory, hung_directory
 ):

@@ -55,6 +55,7 @@ def _generated(slapd, **extra):
     )
 
 
+@pytest.mark.slow
 def test_paged_sync_of_thousands_of_people_with_managers_and_nested_groups(
     app, db, slapd, use_directory
 ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.cmdb.demo import load_cmdb
@@ -51,13 +52,11 @@ EVERYDAY = {
 APPROVERS = ("l.marchetti", "owner")
 
 
-def _load_demo(db) -> dict:
+def _people(db) -> dict:
+    """The demo people by username (the tests marked ``demo("catalog")`` run on the demo
+    organisation, CMDB and catalog, loaded once per session, without the demo requests)."""
     from app.auth.models import User
 
-    load_organisation(read_organisation())
-    load_cmdb(read_demo_file("cmdb.json"))
-    load_catalog()
-    db.session.commit()
     return {u.username: u for u in db.session.scalars(select(User))}
 
 
@@ -69,11 +68,12 @@ def _software_id(db, name: str) -> str:
     )
 
 
+@pytest.mark.demo("catalog")
 def test_the_demo_agent_can_work_every_open_demo_task(db):
     from app.requests.models import CatalogTask
     from app.requests.permissions import may_work_task
 
-    people = _load_demo(db)
+    people = _people(db)
     load_requests(utc_now())
     db.session.commit()
     tasks = [t for t in db.session.scalars(select(CatalogTask)) if t.is_open]
@@ -81,13 +81,14 @@ def test_the_demo_agent_can_work_every_open_demo_task(db):
     assert [t.number for t in tasks if not may_work_task(people["agent"], t)] == []
 
 
+@pytest.mark.demo("catalog")
 def test_every_readme_persona_finishes_the_everyday_orders(db):
     from app.requests.fulfilment import change_task_state
     from app.requests.ordering import OrderLine, order
     from app.requests.permissions import may_administer_catalog, may_work_task
     from app.requests.states import TaskState
 
-    people = _load_demo(db)
+    people = _people(db)
     emma, agent = people["employee"], people["agent"]
     assert may_administer_catalog(people["admin"], None)
     items = {i.name: i for i in db.session.scalars(select(CatalogItem))}
@@ -116,10 +117,10 @@ def test_every_readme_persona_finishes_the_everyday_orders(db):
     assert mine == set(EVERYDAY)
 
 
+@pytest.mark.demo("catalog")
 def test_the_demo_software_items_offer_workstation_software_only(client, db):
     from app.demo import read_organisation as organisation
 
-    _load_demo(db)
     client.login("employee", organisation()["demo_password"])
     items = {i.name: i for i in db.session.scalars(select(CatalogItem))}
     for name in ("Software installation", "Software upgrade"):

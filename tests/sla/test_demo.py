@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
 from app.demo import load_organisation, read_demo_file, read_organisation
@@ -35,6 +36,7 @@ def test_demo_sla_loads_once_with_holidays(db):
     )
 
 
+@pytest.mark.slow
 def test_the_first_tick_after_the_demo_load_announces_no_history(app, db):
     """60 days of demo incidents breached and warned long ago: that history is recorded as
     already notified at load, so the first tick announces (and escalates) nothing from it, and
