@@ -117,6 +117,6 @@ def test_the_printable_view_is_the_svg_without_script(page):
     page.get_by_role("link", name="Printable view").click()
     page.wait_for_url(re.compile(r"print=1"))
     assert page.locator("#cmdb-graph").count() == 0
-    assert page.locator("#graph-fallback svg").is_visible()
+    expect(page.locator("#graph-fallback svg")).to_be_visible()
     assert page.locator("#graph-fallback svg a").count() >= 3
     assert page.console_errors == []

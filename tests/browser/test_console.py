@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_shell import sign_in, unexpected
 
@@ -77,5 +78,5 @@ def test_the_console_fits_1366_pixels_one_line_per_row(browser, live_server, pag
         assert " ".join(cell["text"].split()) in " ".join(cell["title"].split()), cell
     description = page.get_by_role("cell", name=f"{LONG} (0)")
     assert description.get_attribute("title").startswith(f"{LONG} (0)")
-    assert page.get_by_role("link", name=numbers[0]).is_visible()
+    expect(page.get_by_role("link", name=numbers[0])).to_be_visible()
     assert unexpected(page.console_errors) == []

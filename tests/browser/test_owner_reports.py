@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_shell import sign_in, unexpected
 
@@ -20,7 +21,7 @@ def test_service_owner_reads_sla_reports_and_exports_csv(page):
     nav = page.get_by_role("navigation", name="Main navigation")
     nav.get_by_role("link", name="SLA reports", exact=True).click()
     page.wait_for_url(re.compile(r"/sla/reports"))
-    assert page.get_by_role("heading", name="SLA reports").is_visible()
+    expect(page.get_by_role("heading", name="SLA reports")).to_be_visible()
 
     # The demo's incidents have decided clocks: the compliance table has rows, each with a %.
     compliance = page.get_by_role("region", name="Compliance per queue, priority and month")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import RESULTS
 from tests.browser.test_shell import sign_in, unexpected
@@ -28,7 +29,7 @@ def test_agent_picks_the_caller_by_name(page):
     page.get_by_label("Short description").fill("Cannot print to the 3rd floor printer")
     page.get_by_role("button", name="Open incident").click()
     page.wait_for_url(re.compile(r"/incidents/INC\d{7}$"))
-    assert page.get_by_text("Claire Delacroix").first.is_visible()
+    expect(page.get_by_text("Claire Delacroix").first).to_be_visible()
     assert unexpected(page.console_errors) == []
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import RESULTS
 from tests.browser.test_shell import sign_in, unexpected
@@ -54,7 +55,7 @@ def test_an_order_is_approved_worked_and_delivered(browser, live_server):
     employee.wait_for_url(re.compile(r"/requests/REQ\d+$"))
     number = employee.url.rsplit("/", 1)[-1]
     item = employee.get_by_role("region", name="VPN access")
-    assert item.get_by_text("Waiting for approval by Luca Marchetti").is_visible()
+    expect(item.get_by_text("Waiting for approval by Luca Marchetti")).to_be_visible()
     ritm = re.search(r"RITM\d+", item.inner_text())[0]
     _shot(employee, "1_ordered")
 
@@ -63,13 +64,15 @@ def test_an_order_is_approved_worked_and_delivered(browser, live_server):
     manager.wait_for_url(re.compile(r"/$"))
     manager.get_by_role("link", name="My approvals").first.click()
     row = manager.get_by_role("row").filter(has_text=ritm)
-    assert row.get_by_role("cell", name="VPN access").is_visible()
+    expect(row.get_by_role("cell", name="VPN access")).to_be_visible()
     row.get_by_role("link", name=re.compile("Review")).click()
-    assert manager.get_by_role("heading", name="VPN access for Emma Schultz").is_visible()
+    expect(manager.get_by_role("heading", name="VPN access for Emma Schultz")).to_be_visible()
     manager.get_by_label("Comment").fill("Fine for Fridays.")
     manager.get_by_role("button", name="Approve").click()
     manager.wait_for_url(re.compile(r"/requests/approvals$"))
-    assert manager.get_by_text(f"You approved {ritm} (VPN access) for Emma Schultz").is_visible()
+    expect(
+        manager.get_by_text(f"You approved {ritm} (VPN access) for Emma Schultz")
+    ).to_be_visible()
     _shot(manager, "2_approved")
 
     # The Service Desk agent finds the task among the unassigned work of their groups.
@@ -82,31 +85,33 @@ def test_an_order_is_approved_worked_and_delivered(browser, live_server):
         "link", name="Catalog tasks"
     ).click()
     task_row = agent.get_by_role("row").filter(has_text=ritm)
-    assert task_row.get_by_text("Enable the VPN profile").is_visible()
+    expect(task_row.get_by_text("Enable the VPN profile")).to_be_visible()
     _shot(agent, "3_console")
     task_row.get_by_role("link", name=re.compile(r"SCTASK\d+")).click()
     agent.wait_for_url(re.compile(r"/requests/tasks/SCTASK\d+$"))
-    assert agent.get_by_text("Working from home on Fridays").is_visible()
-    assert agent.get_by_text("Fine for Fridays.").first.is_visible()
+    expect(agent.get_by_text("Working from home on Fridays")).to_be_visible()
+    expect(agent.get_by_text("Fine for Fridays.").first).to_be_visible()
     assignment = agent.get_by_role("region", name="Assignment")
     assignment.get_by_label("Assigned to").select_option(label="Tomás Álvarez")
     assignment.get_by_role("button", name="Assign").click()
-    assert agent.get_by_text("Assignment saved.").is_visible()
+    expect(agent.get_by_text("Assignment saved.")).to_be_visible()
     _change_state(agent, "In progress")
-    assert agent.get_by_text("is now in progress.").is_visible()
+    expect(agent.get_by_text("is now in progress.")).to_be_visible()
     _change_state(agent, "Closed", "Closed complete")
-    assert agent.get_by_text(f"{ritm}: Delivered.").is_visible()
+    expect(agent.get_by_text(f"{ritm}: Delivered.")).to_be_visible()
     _shot(agent, "4_closed")
 
     # Emma sees it delivered, on the request and (once finished) from My requests.
     employee.reload()
     item = employee.get_by_role("region", name="VPN access")
-    assert item.get_by_text("Delivered", exact=True).is_visible()
+    expect(item.get_by_text("Delivered", exact=True)).to_be_visible()
     employee.get_by_role("link", name="My requests").first.click()
-    assert employee.get_by_text(re.compile(r"finished requests? (is|are) not listed")).is_visible()
+    expect(
+        employee.get_by_text(re.compile(r"finished requests? (is|are) not listed"))
+    ).to_be_visible()
     employee.get_by_role("link", name=re.compile(r"^Show (it|them)$")).click()
     row = employee.get_by_role("row").filter(has_text=number)
-    assert row.get_by_text("Delivered").is_visible()
+    expect(row.get_by_text("Delivered")).to_be_visible()
     _shot(employee, "5_delivered")
     for tab in (employee, manager, agent):
         assert unexpected(tab.console_errors) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import RESULTS
 from tests.browser.test_shell import DEMO_PASSWORD, sign_in, unexpected
@@ -45,9 +46,9 @@ def test_order_software_the_manager_approves_and_it_is_in_progress(browser, live
     employee.get_by_role("button", name="Order now").click()
     employee.wait_for_url(re.compile(r"/requests/REQ\d+$"))
     number = employee.url.rsplit("/", 1)[-1]
-    assert employee.get_by_text(f"Your request {number} is registered").is_visible()
-    assert employee.get_by_text("Waiting for approval by Luca Marchetti").is_visible()
-    assert employee.get_by_text("Visual Studio Code").is_visible()
+    expect(employee.get_by_text(f"Your request {number} is registered")).to_be_visible()
+    expect(employee.get_by_text("Waiting for approval by Luca Marchetti")).to_be_visible()
+    expect(employee.get_by_text("Visual Studio Code")).to_be_visible()
     item_number = re.search(r"RITM\d+", employee.content()).group(0)
 
     # An administrator resets Luca's password (to the demo one the README gives, so the other
@@ -57,30 +58,30 @@ def test_order_software_the_manager_approves_and_it_is_in_progress(browser, live
     admin.get_by_role("link", name="Luca Marchetti").click()
     admin.get_by_label("New password").fill(DEMO_PASSWORD)
     admin.get_by_role("button", name="Set password").click()
-    assert admin.get_by_text("Luca Marchetti's password is reset.").is_visible()
+    expect(admin.get_by_text("Luca Marchetti's password is reset.")).to_be_visible()
 
     sign_in(manager, "l.marchetti")
     manager.wait_for_url(re.compile(r"/$"))
-    assert manager.get_by_text("waiting for your approval").is_visible()
+    expect(manager.get_by_text("waiting for your approval")).to_be_visible()
     manager.get_by_role("link", name="My approvals").click()
     # The demo has older requests of Emma's waiting too: review the one just ordered.
     manager.get_by_role("link", name=f"Review {item_number}").click()
     assert manager.get_by_role(
         "heading", name="Software installation for Emma Schultz"
     ).is_visible()
-    assert manager.get_by_text("Visual Studio Code").is_visible()
+    expect(manager.get_by_text("Visual Studio Code")).to_be_visible()
     manager.screenshot(path=str(RESULTS / "request_portal_approval.png"), full_page=True)
     manager.get_by_label("Comment").fill("Yes, go ahead.")
     manager.get_by_role("button", name="Approve").click()
     manager.wait_for_url(re.compile(r"/requests/approvals$"))
-    assert manager.get_by_text("Now: In progress.").is_visible()
+    expect(manager.get_by_text("Now: In progress.")).to_be_visible()
 
     employee.reload()
     item = employee.get_by_role("region", name="Software installation")
-    assert item.get_by_text("In progress", exact=True).is_visible()
-    assert item.get_by_text("“Yes, go ahead.”").is_visible()
+    expect(item.get_by_text("In progress", exact=True)).to_be_visible()
+    expect(item.get_by_text("“Yes, go ahead.”")).to_be_visible()
     employee.screenshot(path=str(RESULTS / "request_portal_in_progress.png"), full_page=True)
     employee.get_by_role("link", name="My requests").first.click()
-    assert employee.get_by_role("link", name=number).is_visible()
+    expect(employee.get_by_role("link", name=number)).to_be_visible()
     for tab in (employee, admin, manager):
         assert unexpected(tab.console_errors) == []

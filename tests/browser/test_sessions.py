@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_shell import sign_in
 
@@ -23,7 +24,7 @@ def test_sign_out_everywhere_from_the_account_page(browser, live_server, page):
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Sign out everywhere").click()
     page.wait_for_url(re.compile(r"/login$"))
-    assert page.get_by_text("You are signed out on every device.").is_visible()
+    expect(page.get_by_text("You are signed out on every device.")).to_be_visible()
 
     phone.goto("/account")
     assert "/login?next=" in phone.url  # the other device is signed out too

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DEMO_PASSWORD = "deskgraph-demo"
@@ -37,7 +38,7 @@ def test_admin_signs_in_and_finds_a_person(page):
     page.wait_for_url(re.compile(r"/admin/users$"))  # back where they were going
     nav = page.get_by_role("navigation", name="Main navigation")
     for section in ("Self-service", "Administration"):
-        assert nav.get_by_text(section).is_visible()
+        expect(nav.get_by_text(section)).to_be_visible()
     assert nav.get_by_role("link", name="People").get_attribute("aria-current") == "page"
 
     page.get_by_label("Search").fill("schultz")
@@ -45,7 +46,7 @@ def test_admin_signs_in_and_finds_a_person(page):
     rows = page.locator("table tbody tr")
     assert rows.count() == 1
     page.get_by_role("link", name="Emma Schultz").click()
-    assert page.get_by_role("heading", name="Emma Schultz").is_visible()
+    expect(page.get_by_role("heading", name="Emma Schultz")).to_be_visible()
     assert page.get_by_label("Manager (username)").input_value() == "l.marchetti"
     assert unexpected(page.console_errors) == []
 
@@ -53,26 +54,26 @@ def test_admin_signs_in_and_finds_a_person(page):
 def test_employee_sees_self_service_only(page):
     sign_in(page, "employee")
     page.wait_for_url(re.compile(r"/$"))
-    assert page.get_by_role("heading", name="Hello, Emma").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Emma")).to_be_visible()
     nav = page.get_by_role("navigation", name="Main navigation")
-    assert nav.get_by_text("Self-service").is_visible()
+    expect(nav.get_by_text("Self-service")).to_be_visible()
     assert nav.get_by_text("Administration").count() == 0
     assert nav.get_by_text("Agent console").count() == 0
     response = page.goto("/admin/users")
     assert response.status == 403
-    assert page.get_by_role("heading", name="Not allowed").is_visible()
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
     assert unexpected(page.console_errors) == []
 
 
 def test_agent_sees_queues_and_signs_out(page):
     sign_in(page, "agent")
     page.wait_for_url(re.compile(r"/$"))
-    assert page.get_by_role("heading", name="Your work").is_visible()
-    assert page.get_by_text("Service Desk").first.is_visible()
+    expect(page.get_by_role("heading", name="Your work")).to_be_visible()
+    expect(page.get_by_text("Service Desk").first).to_be_visible()
     page.get_by_role("button", name=re.compile("Tomás Álvarez")).click()
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(re.compile(r"/login"))
-    assert page.get_by_text("You are signed out.").is_visible()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     assert page.console_errors == []
 
 
@@ -86,5 +87,5 @@ def test_navigation_collapses_on_a_phone(page):
     link.wait_for(state="visible")
     link.click()
     page.wait_for_url(re.compile(r"/sla/$"))
-    assert page.get_by_role("heading", name="SLA & reports").is_visible()
+    expect(page.get_by_role("heading", name="SLA & reports")).to_be_visible()
     assert page.console_errors == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.test_shell import sign_in, unexpected
 
@@ -30,7 +31,7 @@ def test_owner_edits_a_policy_and_a_stale_tab_gets_a_409(page):
     policy.click()
     page.wait_for_url(re.compile(r"/sla/policies/\d+$"))
     edit_url = page.url
-    assert page.get_by_role("heading", name=name).is_visible()
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
 
     # A second tab opens the same policy before the first one saves.
     stale = page.context.new_page()
@@ -42,7 +43,7 @@ def test_owner_edits_a_policy_and_a_stale_tab_gets_a_409(page):
     target.fill(str(before + 7))
     page.get_by_role("button", name="Save policy").click()  # the browser sends every field
     page.wait_for_url(re.compile(r"/sla/queues/\d+/policies$"))
-    assert page.get_by_text(f"Policy {name} saved").is_visible()
+    expect(page.get_by_text(f"Policy {name} saved")).to_be_visible()
     row = policies.locator("tbody tr", has=page.get_by_role("link", name=name, exact=True))
     assert f"P3: {before + 7}" in row.inner_text()
 
@@ -50,7 +51,7 @@ def test_owner_edits_a_policy_and_a_stale_tab_gets_a_409(page):
     with stale.expect_response(lambda r: r.request.method == "POST") as answer:
         stale.get_by_role("button", name="Save policy").click()
     assert answer.value.status == 409
-    assert stale.get_by_role("alert").filter(has_text="changed by someone else").is_visible()
+    expect(stale.get_by_role("alert").filter(has_text="changed by someone else")).to_be_visible()
     assert stale.get_by_label(re.compile(r"^P3 ·")).input_value() == str(before + 7)
 
     # Saving again from the refreshed form works, and puts the demo's target back.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import RESULTS
 from tests.browser.test_cmdb_graph import READY
@@ -43,7 +44,7 @@ def test_agent_asks_what_if_for_two_cis_and_opens_the_graph(page):
 
     # A class opens to its CIs; a path reads as CI chips joined by labelled arrows.
     groups.nth(1).locator("summary").click()
-    assert groups.nth(1).locator("li a").first.is_visible()
+    expect(groups.nth(1).locator("li a").first).to_be_visible()
     path = page.locator(".dg-impact .dg-path").first
     assert path.locator(".dg-chip").count() >= 2
     assert path.locator(".dg-path-relation").first.inner_text() != ""
