@@ -37,9 +37,13 @@ def test_report_work_and_follow_an_incident(browser, live_server):
     agent.get_by_role("link", name=number).click()
     agent.wait_for_url(re.compile(number))
     # Choosing a group reloads its members into the assignee list (htmx).
-    agent.get_by_label("Assignment group").select_option(label="Service Desk")
+    # Choosing it again still reloads the list, so wait for that answer before choosing a person.
+    with agent.expect_response(lambda r: "/incidents/assignees" in r.url):
+        agent.get_by_label("Assignment group").select_option(label="Service Desk")
+    agent.wait_for_load_state("networkidle")
     agent.locator("#assignee option", has_text="Tomás Álvarez").wait_for(state="attached")
     agent.get_by_label("Assigned to").select_option(label="Tomás Álvarez")
+    expect(agent.get_by_label("Assigned to")).to_have_value(re.compile(r"\d+"))
     agent.get_by_role("button", name="Save", exact=True).click()
     expect(agent.get_by_text("Saved.", exact=True)).to_be_visible()
     agent.get_by_label("Message").fill("Internal: badge DB sync lagging")
