@@ -120,38 +120,9 @@ def _connect_signals() -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    # Each domain's permissions module registers its rules when its views are imported.
-    from app.admin.views import bp as admin_bp
-    from app.auth import people_views  # noqa: F401  (the people search on auth's bp)
-    from app.auth.views import bp as auth_bp
-    from app.cmdb import class_views, graph_views, transfer_views  # noqa: F401  (cmdb's bp)
-    from app.cmdb import settings_views as cmdb_settings  # noqa: F401  (and the settings page)
-    from app.cmdb.views import bp as cmdb_bp
-    from app.incidents import (  # noqa: F401  (more routes on bp)
-        ci_views,
-        major_views,
-        portal_views,
-        settings_views,
-    )
-    from app.incidents.views import bp as incidents_bp
-    from app.ops.views import bp as ops_bp
-    from app.portal.views import bp as portal_bp
-    from app.requests import (  # noqa: F401  (more routes on requests' bp)
-        admin_editor_views,
-        admin_views,
-        approval_views,
-        request_views,
-        task_views,
-    )
-    from app.requests.views import bp as requests_bp
-    from app.sla import manage_views, report_views  # noqa: F401  (more routes on sla's bp)
-    from app.sla.views import bp as sla_bp
+    """Each domain registers its own blueprint and the view modules that add routes to it
+    (each domain's permissions module registers its rules when its views are imported)."""
+    from app import admin, auth, cmdb, incidents, ops, portal, requests, sla
 
-    app.register_blueprint(ops_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(portal_bp)
-    app.register_blueprint(incidents_bp, url_prefix="/incidents")
-    app.register_blueprint(requests_bp, url_prefix="/requests")
-    app.register_blueprint(cmdb_bp, url_prefix="/cmdb")
-    app.register_blueprint(sla_bp, url_prefix="/sla")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
+    for domain in (ops, auth, portal, incidents, requests, cmdb, sla, admin):
+        domain.register(app)

@@ -71,7 +71,7 @@ def check_address(address: str, now: datetime) -> None:
         raise SignInThrottled(_retry_after(oldest + window, now))
 
 
-def _insert(values: dict[str, object]):  # noqa: ANN202 (a dialect's Insert)
+def _insert(values: dict[str, object]) -> postgresql.Insert | sqlite.Insert:
     dialect = db.session.get_bind().dialect.name
     statement = (postgresql if dialect == "postgresql" else sqlite).insert(SignInThrottle)
     return statement.values(**values).on_conflict_do_nothing()

@@ -1,1 +1,21 @@
 """Incident management: report, triage, work and resolve what is broken."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Register incidents' routes: its blueprint, with the routes its other view modules add."""
+    from app.incidents import (  # noqa: F401  (they add routes to bp)
+        ci_views,
+        major_views,
+        portal_views,
+        settings_views,
+    )
+    from app.incidents.views import bp
+
+    app.register_blueprint(bp, url_prefix="/incidents")

@@ -100,7 +100,7 @@ def _render(
     status: int = 200,
     proposed: bool = False,
     workflow: WorkflowForm | None = None,
-):
+) -> tuple[str, int]:
     rules = db.session.scalars(select(RoutingRule).order_by(RoutingRule.position)).all()
     groups = db.session.scalars(
         select(Group).where(Group.is_assignment_group).order_by(Group.name)

@@ -1,1 +1,22 @@
 """Service requests: the catalog, approvals and fulfilment tasks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Register requests' routes: its blueprint, with the routes its other view modules add."""
+    from app.requests import (  # noqa: F401  (they add routes to bp)
+        admin_editor_views,
+        admin_views,
+        approval_views,
+        request_views,
+        task_views,
+    )
+    from app.requests.views import bp
+
+    app.register_blueprint(bp, url_prefix="/requests")

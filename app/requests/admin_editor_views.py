@@ -136,7 +136,9 @@ def _fresh(editor: Editor, rows: list[dict[str, Any]], version: str) -> FlaskFor
     return _prepare(editor, form)
 
 
-def _render(editor: Editor, item: CatalogItem, form: FlaskForm, status: int = 200):
+def _render(
+    editor: Editor, item: CatalogItem, form: FlaskForm, status: int = 200
+) -> tuple[str, int]:
     context: dict[str, Any] = {"item": item, "form": form, "tab": editor.tab}
     if editor.tab == "form":
         context["history"] = pages.form_history(item)

@@ -179,7 +179,7 @@ def _clean_item(values: Mapping[str, Any], item: CatalogItem | None) -> dict[str
         if field in values:
             known = all_groups if field == "approval_policy" else assignment_groups
             try:
-                clean[field] = to_json(parse(values[field] or [], known))  # type: ignore[operator]
+                clean[field] = to_json(parse(values[field] or [], known))
             except (approval_rules.PolicyInvalid, stages.TemplateInvalid) as error:
                 problems |= {f"{field}.{k}": v for k, v in error.problems.items()}
     if "automation" in values:

@@ -83,4 +83,4 @@ def render_task(
 
 def latest_change(task: CatalogTask) -> str:
     """Who changed the task last (someone else), for a conflict message."""
-    return incident_pages.latest_change_by_someone_else(task, current_user)  # type: ignore[arg-type]
+    return incident_pages.latest_change_by_someone_else(task, current_user)

@@ -231,7 +231,7 @@ def _parse_one(raw: Mapping[str, Any], where: str, problems: dict[str, str]) -> 
         except ValueError as error:
             problem(key, f"{title}: the {key} {error}.")
     low, high = bounds.get("minimum"), bounds.get("maximum")
-    if low is not None and high is not None and low > high:  # type: ignore[operator]
+    if low is not None and high is not None and low > high:
         problem("maximum", f"{title}: the maximum is below the minimum.")
     max_length = raw.get("max_length")
     if max_length in (None, ""):

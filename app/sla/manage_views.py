@@ -50,7 +50,9 @@ def _errors(form: FlaskForm, refused: Invalid | None = None) -> dict[str, list[s
     return errors_by_name(form) | (refused.field_errors if refused else {})
 
 
-def _calendar_page(row: SlaCalendar | None, form: CalendarForm, errors: dict, status: int = 200):
+def _calendar_page(
+    row: SlaCalendar | None, form: CalendarForm, errors: dict, status: int = 200
+) -> tuple[str, int]:
     page = render_template(
         "sla/calendar_form.html", calendar=row, form=form, errors=errors, days=DAYS
     )
@@ -124,7 +126,9 @@ def policies(group_id: int) -> ResponseReturnValue:
     return render_template("sla/policies.html", group=group, policies=rows, narrowing=narrowing)
 
 
-def _policy_page(group: Group, row: SlaPolicy | None, form: PolicyForm, errors: dict, status=200):
+def _policy_page(
+    group: Group, row: SlaPolicy | None, form: PolicyForm, errors: dict, status: int = 200
+) -> tuple[str, int]:
     page = render_template(
         "sla/policy_form.html",
         group=group,
