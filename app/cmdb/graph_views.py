@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from app.cmdb import analysis, layout, neighbourhood
 from app.cmdb.cache import current_graph
 from app.cmdb.graph_data import neighbourhood_data
-from app.cmdb.impact import ImpactResult
-from app.cmdb.impact_groups import group_by_class
+from app.cmdb.impact.groups import group_by_class
+from app.cmdb.impact.reference import ImpactResult
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.cmdb.views import bp, get_ci
 from app.errors import Invalid

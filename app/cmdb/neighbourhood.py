@@ -2,7 +2,7 @@
 
 Pure code (standard library and networkx, no Flask, no database). The graph page shows at
 most :data:`app.cmdb.layout.MAX_NODES` CIs within three hops of one CI. :func:`around` finds
-them on the CSR arrays of :class:`~app.cmdb.compact.CompactGraph` and builds the networkx
+them on the CSR arrays of :class:`~app.cmdb.impact.index.CompactGraph` and builds the networkx
 graph of just those CIs and the relations among them, so a request never needs the networkx
 graph of the whole CMDB (seconds and about 200 MB per worker at 100,000 CIs,
 bench/cmdb_graph_page.py). :func:`app.cmdb.layout.draw` lays it out into the same picture
@@ -31,7 +31,7 @@ from app.cmdb.graph import CiId, build_graph
 from app.cmdb.layout import MAX_NODES, Around, check_depth, discover
 
 if TYPE_CHECKING:
-    from app.cmdb.compact import CompactGraph
+    from app.cmdb.impact.index import CompactGraph
 
 
 def around(index: CompactGraph, centre: CiId, depth: int, max_nodes: int = MAX_NODES) -> Around:

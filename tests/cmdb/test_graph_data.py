@@ -7,7 +7,7 @@ import pytest
 
 from app.cmdb.graph import CI, Redundancy, build_graph
 from app.cmdb.graph_data import MAX_LISTED, neighbourhood_data
-from app.cmdb.impact import impact
+from app.cmdb.impact.reference import impact
 from app.cmdb.layout import MAX_NODES, neighbourhood
 
 

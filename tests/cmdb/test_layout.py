@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.cmdb.graph import CI, build_graph
-from app.cmdb.impact import impact
+from app.cmdb.impact.reference import impact
 from app.cmdb.layout import neighbourhood
 
 ROOT = Path(__file__).resolve().parents[2]

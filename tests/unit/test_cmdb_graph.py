@@ -15,7 +15,6 @@ import networkx as nx
 import pytest
 
 from app.cmdb import graph as graph_module
-from app.cmdb import impact as impact_module
 from app.cmdb.graph import (
     CI,
     DEFAULT_RELATION_TYPES,
@@ -29,7 +28,8 @@ from app.cmdb.graph import (
     build_graph,
     upstream,
 )
-from app.cmdb.impact import State, impact, root_cause_candidates, what_if
+from app.cmdb.impact import reference as impact_module
+from app.cmdb.impact.reference import State, impact, root_cause_candidates, what_if
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "cmdb"
 GRAPHS = DATA / "microservice-dependency-graphs"

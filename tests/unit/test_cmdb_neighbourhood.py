@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.cmdb import layout
-from app.cmdb.compact import compact_from_cis
 from app.cmdb.demo_estate import build_estate
 from app.cmdb.graph import (
     CI,
@@ -27,7 +26,8 @@ from app.cmdb.graph import (
     RelationType,
     build_graph,
 )
-from app.cmdb.impact import impact
+from app.cmdb.impact.index import compact_from_cis
+from app.cmdb.impact.reference import impact
 from app.cmdb.neighbourhood import around
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"

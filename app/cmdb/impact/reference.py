@@ -2,7 +2,7 @@
 
 Pure code over a graph from :func:`app.cmdb.graph.build_graph` (edge convention and diagram in
 that module). Results are immutable plain values (frozen dataclasses, named tuples), safe to
-cache and to render. :mod:`app.cmdb.compact_impact` gives the same answers on a compact index.
+cache and to render. :mod:`app.cmdb.impact.engine` gives the same answers on a compact index.
 
 Propagation rules (``impact``)
 ------------------------------
@@ -168,7 +168,7 @@ class ImpactResult:
 
     ``affected`` lists the failing CIs first (depth 0), then the others by depth. ``affected``,
     ``services`` and ``decisions`` are tuples here, and sequences made on read in the compact
-    engine (:class:`~app.cmdb.compact_lazy.Lazy`, equal to the tuples of the same items).
+    engine (:class:`~app.cmdb.impact.lazy.Lazy`, equal to the tuples of the same items).
     ``ignored`` holds the failing CIs the options told us to ignore (retired ones, by default).
     """
 
@@ -202,7 +202,7 @@ class ImpactResult:
     def explain(self, graph: nx.DiGraph, ci_id: CiId) -> Path:
         """The :class:`Path` that explains why ``ci_id`` is affected. :raise KeyError: see chain.
 
-        ``graph`` is the networkx graph, or the :class:`~app.cmdb.compact.CompactGraph` the
+        ``graph`` is the networkx graph, or the :class:`~app.cmdb.impact.index.CompactGraph` the
         result was computed on.
         """
         chain = self.chain(ci_id)

@@ -1,4 +1,4 @@
-"""Building the compact index's arrays (:mod:`app.cmdb.compact`) from columns of plain values.
+"""Building the compact index's arrays (:mod:`app.cmdb.impact.index`) from columns of plain values.
 
 Pure code (numpy, no Flask). Loading 100,000 CIs means touching a few hundred thousand
 relations, so the work is done on numpy arrays instead of one Python statement per relation:

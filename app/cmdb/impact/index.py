@@ -1,9 +1,9 @@
 """A compact index of the CMDB graph for the hot path: dense ints and CSR arrays.
 
-Pure code (numpy for the build, no Flask, no SQLAlchemy). :mod:`app.cmdb.compact_impact`
+Pure code (numpy for the build, no Flask, no SQLAlchemy). :mod:`app.cmdb.impact.engine`
 answers impact, what-if, upstream and root-cause questions on it with the same results as the
-networkx engine of :mod:`app.cmdb.impact`; its impact walks run in C over numpy views of these
-arrays (:mod:`app.cmdb.compact_vector`, kept in :attr:`CompactGraph.vectors`).
+networkx engine of :mod:`app.cmdb.impact.reference`; its impact walks run in C over numpy views of
+these arrays (:mod:`app.cmdb.impact.vector`, kept in :attr:`CompactGraph.vectors`).
 
 Why beside networkx
 -------------------
@@ -39,12 +39,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from app.cmdb.compact_build import (
-    encode_relations,
-    failure_adjacency,
-    graph_order,
-    make_index,
-)
 from app.cmdb.graph import (
     BUSINESS_SERVICE,
     CI,
@@ -58,6 +52,12 @@ from app.cmdb.graph import (
     RelationType,
     Treatment,
     build_graph,
+)
+from app.cmdb.impact.build import (
+    encode_relations,
+    failure_adjacency,
+    graph_order,
+    make_index,
 )
 
 STATUSES = (Lifecycle.IN_SERVICE, Lifecycle.PLANNED, Lifecycle.IN_MAINTENANCE, Lifecycle.RETIRED)
@@ -91,7 +91,7 @@ class CompactGraph:
             raise TypeError(f"unknown fields: {sorted(fields)}")
         self._masks: dict[tuple[Treatment, ...], bytes] = {}
         self._members: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self.vectors: Any = None  # app.cmdb.compact_vector.Vectors (made by its first question)
+        self.vectors: Any = None  # app.cmdb.impact.vector.Vectors (made by its first question)
 
     def __len__(self) -> int:
         return len(self.ids)
