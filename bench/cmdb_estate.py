@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from app.cmdb.graph import CI, build_graph, upstream
+from app.cmdb.graph.vocabulary import CI, build_graph, upstream
 from app.cmdb.impact import engine as compact_impact
 from app.cmdb.impact import reference
 from app.cmdb.impact.index import build_compact

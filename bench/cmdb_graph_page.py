@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.cmdb import layout, neighbourhood
+from app.cmdb.graph import layout, neighbourhood
 from app.cmdb.impact import engine as compact_impact
 from app.cmdb.impact.index import build_compact
 from bench._report import Report

@@ -18,7 +18,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from app.cmdb.graph import Redundancy
+from app.cmdb.graph.vocabulary import Redundancy
 
 PER_VM = 2.8
 """CIs per VM in the mix below: ``size / PER_VM`` VMs give about ``size`` CIs."""

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.cmdb.cache import CMDBGraph, current_graph
-from app.cmdb.graph import Dependency, ImpactOptions, Path, towards
+from app.cmdb.graph.vocabulary import Dependency, ImpactOptions, Path, towards
 from app.cmdb.impact.engine import impact, upstream, walk_needs
 from app.cmdb.impact.reference import ImpactResult, State
 from app.cmdb.settings import impact_options

@@ -35,7 +35,7 @@ from sqlalchemy import Select, String, cast, func, literal_column, select, updat
 from sqlalchemy.orm import Session
 
 from app.auth.models import User, group_members
-from app.cmdb.graph import BUSINESS_SERVICE, Redundancy, RelationType
+from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, Redundancy, RelationType
 from app.cmdb.impact.index import Columns, CompactGraph, compact_from_columns
 from app.cmdb.impact.vector import vectors
 from app.cmdb.models import (

@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 
-from app.cmdb.graph import (
+from app.cmdb.graph.vocabulary import (
     CiId,
     ImpactOptions,
     Path,

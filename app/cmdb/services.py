@@ -31,7 +31,7 @@ from app.cmdb.analysis import (  # noqa: F401  (re-exported for incidents)
 )
 from app.cmdb.cache import bump_revision
 from app.cmdb.classes import add_attribute, add_class  # noqa: F401  (re-exported)
-from app.cmdb.graph import Lifecycle
+from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.models import (
     CRITICALITY,
     ENVIRONMENTS,

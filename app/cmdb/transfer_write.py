@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from app.cmdb import history, services
-from app.cmdb.graph import Lifecycle
+from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.models import (
     VALUE_COLUMN,
     AttributeDefinition,

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.cmdb.graph import (
+from app.cmdb.graph.vocabulary import (
     CI,
     DEFAULT_RELATION_TYPES,
     ImpactOptions,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 import threading
 
-from app.cmdb.graph import CI, ImpactOptions, Redundancy, Treatment, build_graph
+from app.cmdb.graph.vocabulary import CI, ImpactOptions, Redundancy, Treatment, build_graph
 from app.cmdb.impact import engine as fast
 from app.cmdb.impact import reference
 from app.cmdb.impact.index import build_compact

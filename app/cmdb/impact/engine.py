@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.cmdb.graph import CiId, Dependency, ImpactOptions, towards
+from app.cmdb.graph.vocabulary import CiId, Dependency, ImpactOptions, towards
 from app.cmdb.impact.index import CompactGraph
 from app.cmdb.impact.reference import ImpactResult
 from app.cmdb.impact.result import answer
@@ -51,7 +51,8 @@ def walk_needs(
 ) -> tuple[dict[int, int], dict[int, int | None]]:
     """Breadth-first search against the failure direction from a dense int, skipping CIs
     marked in ``skip`` (:meth:`CompactGraph.ignored`): each reached CI's depth and the next
-    CI on its way to ``node`` (``None`` for ``node``), as :func:`app.cmdb.graph.walk_needs`."""
+    CI on its way to ``node`` (``None`` for ``node``), as
+    :func:`app.cmdb.graph.vocabulary.walk_needs`."""
     start, nb = graph.in_start, graph.in_nb
     depth: dict[int, int] = {node: 0}
     needed_by: dict[int, int | None] = {node: None}
@@ -69,7 +70,7 @@ def walk_needs(
 def upstream(
     graph: CompactGraph, ci_id: CiId, options: ImpactOptions = ImpactOptions()
 ) -> tuple[Dependency, ...]:
-    """Everything ``ci_id`` needs, nearest first, as :func:`app.cmdb.graph.upstream`.
+    """Everything ``ci_id`` needs, nearest first, as :func:`app.cmdb.graph.vocabulary.upstream`.
 
     :raise ValueError: ``ci_id`` is not in the graph.
     """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar, overload
 
-from app.cmdb.graph import CiId, Path
+from app.cmdb.graph.vocabulary import CiId, Path
 from app.cmdb.impact.index import CompactGraph
 from app.cmdb.impact.reference import (
     RedundancyDecision,

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from app.cmdb.graph import CiId
+from app.cmdb.graph.vocabulary import CiId
 from app.cmdb.impact.index import CompactGraph
 from app.cmdb.impact.lazy import Decisions, Explanations, Lazy, ServiceImpacts
 from app.cmdb.impact.reference import AffectedCI, ImpactResult, PeopleCount, State

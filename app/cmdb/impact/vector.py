@@ -42,7 +42,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
-from app.cmdb.graph import MEMBER, ImpactOptions
+from app.cmdb.graph.vocabulary import MEMBER, ImpactOptions
 from app.cmdb.impact.index import CompactGraph
 from app.cmdb.impact.reference import GroupTally, PeopleCount, count_people
 
