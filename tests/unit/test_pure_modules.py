@@ -33,7 +33,7 @@ PURE_MODULES = [
     "app.cmdb.impact.vector",
     "app.cmdb.graph.layout",
     "app.cmdb.graph.neighbourhood",
-    "app.cmdb.transfer_format",
+    "app.cmdb.transfer.format",
     "app.cmdb.graph.data",
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
     "app.incidents.priority",
