@@ -124,8 +124,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin.views import bp as admin_bp
     from app.auth import people_views  # noqa: F401  (the people search on auth's bp)
     from app.auth.views import bp as auth_bp
-    from app.cmdb import class_views, graph_views  # noqa: F401  (cmdb's bp)
+    from app.cmdb import graph_views  # noqa: F401  (cmdb's bp)
     from app.cmdb import settings_views as cmdb_settings  # noqa: F401  (and the settings page)
+    from app.cmdb.classes import views as class_views  # noqa: F401  (cmdb's bp)
     from app.cmdb.transfer import views as transfer_views  # noqa: F401  (cmdb's bp)
     from app.cmdb.views import bp as cmdb_bp
     from app.incidents import (  # noqa: F401  (more routes on bp)
