@@ -1,7 +1,8 @@
 """Deskgraph: an ITIL-style internal IT service desk with a CMDB.
 
 This package module stays light on purpose: importing a pure core such as ``app.sla.clock``
-or ``app.cmdb.graph`` must not load Flask. The application is assembled in ``app.factory``.
+or ``app.cmdb.graph.vocabulary`` must not load Flask. The application is assembled in
+``app.factory``.
 """
 
 from __future__ import annotations

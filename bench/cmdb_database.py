@@ -22,7 +22,7 @@ from sqlalchemy import Table, create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from app.cmdb.graph import DEFAULT_RELATION_TYPES, ImpactOptions, Propagation, Treatment
+from app.cmdb.graph.vocabulary import DEFAULT_RELATION_TYPES, ImpactOptions, Propagation, Treatment
 from bench.cmdb_layered import Estate
 
 ROOT = Path(__file__).resolve().parent.parent

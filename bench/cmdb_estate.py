@@ -26,11 +26,11 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from app.cmdb import compact_impact
-from app.cmdb import impact as reference
-from app.cmdb.compact import build_compact
-from app.cmdb.compact_vector import vectors
-from app.cmdb.graph import CI, build_graph, upstream
+from app.cmdb.graph.vocabulary import CI, build_graph, upstream
+from app.cmdb.impact import engine as compact_impact
+from app.cmdb.impact import reference
+from app.cmdb.impact.index import build_compact
+from app.cmdb.impact.vector import vectors
 from bench._report import Report
 from bench.cmdb_database import estate_schema, load_in_fresh_process, recursive_impact
 from bench.cmdb_layered import Estate, layered_estate
@@ -269,7 +269,8 @@ def networkx_rows(estate: Estate, args: argparse.Namespace) -> list[str]:
     gc.freeze()
     gc.enable()
     out = [
-        f"networkx engine (`app.cmdb.impact` on `build_graph`, from `CI` objects): built in "
+        f"networkx engine (`app.cmdb.impact.reference` on `build_graph`, from `CI` objects): "
+        f"built in "
         f"{seconds:.2f} s, RSS growth {_rss() - before:.0f} MB.",
         "",
         "| question (networkx) | runs | median answer size | median ms | p95 ms | median CPU ms |",

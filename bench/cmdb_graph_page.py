@@ -26,8 +26,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from app.cmdb import compact_impact, layout, neighbourhood
-from app.cmdb.compact import build_compact
+from app.cmdb.graph import layout, neighbourhood
+from app.cmdb.impact import engine as compact_impact
+from app.cmdb.impact.index import build_compact
 from bench._report import Report
 from bench.cmdb_layered import layered_estate
 

@@ -8,7 +8,7 @@ calling each other within products of twenty (cycles happen), whose instances us
 database clusters of their product and its message-queue cluster (two of three up); business
 services on four applications anywhere; office workstations with assigned users behind access
 switches. About 1 % of hosts are in maintenance, 1 % of VMs retired and a few applications
-planned. Ids are ints from 1, rows are :data:`app.cmdb.compact.Row` tuples; the same seed
+planned. Ids are ints from 1, rows are :data:`app.cmdb.impact.index.Row` tuples; the same seed
 gives the same estate.
 """
 
@@ -18,7 +18,7 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from app.cmdb.graph import Redundancy
+from app.cmdb.graph.vocabulary import Redundancy
 
 PER_VM = 2.8
 """CIs per VM in the mix below: ``size / PER_VM`` VMs give about ``size`` CIs."""

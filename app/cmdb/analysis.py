@@ -11,7 +11,7 @@
 * **3 (low)**: something is affected, but no business service and few people.
 * ``None``: no known CI, or every named CI is ignored (retired or planned): nothing to offer.
 
-Every question is answered by the compact engine (:mod:`app.cmdb.compact_impact`) on the
+Every question is answered by the compact engine (:mod:`app.cmdb.impact.engine`) on the
 cached index: the same answers as the networkx engine, without building the networkx graph
 (bench/cmdb_estate.py compares them). ``options`` (lifecycle treatments) default to what the
 administrators configured (:func:`app.cmdb.settings.impact_options`).
@@ -23,9 +23,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from app.cmdb.cache import CMDBGraph, current_graph
-from app.cmdb.compact_impact import impact, upstream, walk_needs
-from app.cmdb.graph import Dependency, ImpactOptions, Path, towards
-from app.cmdb.impact import ImpactResult, State
+from app.cmdb.graph.vocabulary import Dependency, ImpactOptions, Path, towards
+from app.cmdb.impact.engine import impact, upstream, walk_needs
+from app.cmdb.impact.reference import ImpactResult, State
 from app.cmdb.settings import impact_options
 from app.errors import Invalid
 

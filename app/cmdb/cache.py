@@ -35,9 +35,9 @@ from sqlalchemy import Select, String, cast, func, literal_column, select, updat
 from sqlalchemy.orm import Session
 
 from app.auth.models import User, group_members
-from app.cmdb.compact import Columns, CompactGraph, compact_from_columns
-from app.cmdb.compact_vector import vectors
-from app.cmdb.graph import BUSINESS_SERVICE, Redundancy, RelationType
+from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, Redundancy, RelationType
+from app.cmdb.impact.index import Columns, CompactGraph, compact_from_columns
+from app.cmdb.impact.vector import vectors
 from app.cmdb.models import (
     CIClass,
     CIRelation,
@@ -54,7 +54,7 @@ FREEZE_FROM = 10_000
 
 class CMDBGraph:
     """The CMDB at one revision: the compact index every impact question is answered on
-    (:mod:`app.cmdb.compact_impact`), CI ids by lower-cased name, and the networkx graph.
+    (:mod:`app.cmdb.impact.engine`), CI ids by lower-cased name, and the networkx graph.
 
     The networkx graph (:attr:`graph`, for layouts and the networkx engine) is built from the
     index on first use, once per revision: at 100,000 CIs it takes seconds and a few hundred MB
@@ -167,7 +167,7 @@ def _graph_classes(session: Session) -> dict[int, str]:
 
 def load_graph(session: Session, revision: tuple[int, str] | None = None) -> CMDBGraph:
     """Load the CMDB from plain rows: no ORM objects, not even result rows (see
-    :func:`_plain_rows`); columns go to :func:`~app.cmdb.compact.compact_from_columns` as the
+    :func:`_plain_rows`); columns go to :func:`~app.cmdb.impact.index.compact_from_columns` as the
     driver returns them, and only the few CIs with a redundancy rule or an assigned user are
     looked at one by one (bench/cmdb_estate.py measures it). The users of CIs with a users
     group are that group's active members (:func:`_users_of_groups`).

@@ -15,9 +15,9 @@ import click
 from flask.cli import AppGroup
 
 from app.auth.services import get_user_by_username
-from app.cmdb import transfer_export
-from app.cmdb.transfer_format import FORMATS, KINDS, describe_where
-from app.cmdb.transfer_import import import_file
+from app.cmdb.transfer import export as transfer_export
+from app.cmdb.transfer.format import FORMATS, KINDS, describe_where
+from app.cmdb.transfer.imports import import_file
 from app.extensions import db
 
 cmdb_cli = AppGroup("cmdb", help="Configuration database: import and export CIs and relations.")

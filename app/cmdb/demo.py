@@ -12,7 +12,7 @@ counts its people exactly; the others keep their number of users.
 Classes and attributes go through the services. CIs and relations, thousands of them, are
 checked by the same rules as :func:`app.cmdb.services.create_ci` and
 :func:`~app.cmdb.services.relate` (``validate_ci``, known types, no self-relation, no
-duplicate) and written in bulk by the import's writer (:mod:`app.cmdb.transfer_write`), each
+duplicate) and written in bulk by the import's writer (:mod:`app.cmdb.transfer.write`), each
 CI with its ``created`` history entry and each relation with its entry on both CIs, as the
 services write them, with "demo data" as their reason; the CMDB revision is bumped once. The
 whole load takes about a second on SQLite.
@@ -37,7 +37,7 @@ from app.cmdb.models import (
     ConfigurationItem,
     RelationTypeRow,
 )
-from app.cmdb.transfer_write import NewCI, NewRelation, add_relations, create_cis
+from app.cmdb.transfer.write import NewCI, NewRelation, add_relations, create_cis
 from app.demo import read_organisation
 from app.errors import Invalid
 from app.extensions import db

@@ -17,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from app.cmdb.graph import Lifecycle, Treatment
+from app.cmdb.graph.vocabulary import Lifecycle, Treatment
 from app.cmdb.models import CRITICALITY, ENVIRONMENTS, LIFECYCLE_LABELS, AttributeType
 from app.cmdb.settings import TREATMENT_LABELS
 

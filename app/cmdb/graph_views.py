@@ -12,11 +12,12 @@ from flask import jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from app.cmdb import analysis, layout, neighbourhood
+from app.cmdb import analysis
 from app.cmdb.cache import current_graph
-from app.cmdb.graph_data import neighbourhood_data
-from app.cmdb.impact import ImpactResult
-from app.cmdb.impact_groups import group_by_class
+from app.cmdb.graph import layout, neighbourhood
+from app.cmdb.graph.data import neighbourhood_data
+from app.cmdb.impact.groups import group_by_class
+from app.cmdb.impact.reference import ImpactResult
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.cmdb.views import bp, get_ci
 from app.errors import Invalid
@@ -38,7 +39,7 @@ def _neighbourhood(
     impact of the CI failing, whose states colour the picture.
 
     Both come from the cached compact index: the CIs shown are found on it
-    (:func:`app.cmdb.neighbourhood.around`), never on a networkx graph of the whole CMDB."""
+    (:func:`app.cmdb.graph.neighbourhood.around`), never on a networkx graph of the whole CMDB."""
     cmdb = current_graph()
     if ci.id not in cmdb:
         return None, None
@@ -70,7 +71,7 @@ def graph(ci_id: int) -> ResponseReturnValue:
 @require("cmdb.browse")
 def graph_data(ci_id: int) -> ResponseReturnValue:
     """The neighbourhood (``depth`` 1–3, at most ``layout.MAX_NODES`` CIs) with links, and the
-    impact of the CI failing (see :func:`app.cmdb.graph_data.neighbourhood_data`)."""
+    impact of the CI failing (see :func:`app.cmdb.graph.data.neighbourhood_data`)."""
     ci = get_ci(ci_id)
     depth = _depth()
     picture, result = _neighbourhood(ci, depth, True)

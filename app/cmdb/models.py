@@ -13,7 +13,7 @@ numbers as text unless cast, and index nothing portable.
 
 Relations
 ---------
-``ci_relations`` stores ``source <type.forward> target`` exactly as :mod:`app.cmdb.graph`
+``ci_relations`` stores ``source <type.forward> target`` exactly as :mod:`app.cmdb.graph.vocabulary`
 reads it; ``(source_id, target_id, type)`` is unique and a CI cannot relate to itself (both
 named constraints, so a race that slips past the service's checks still fails cleanly). Both
 ends are ``RESTRICT``: a CI with relations cannot be deleted (services answer 409 listing them).
@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import JSONType
-from app.cmdb.graph import Lifecycle, Propagation, Treatment
+from app.cmdb.graph.vocabulary import Lifecycle, Propagation, Treatment
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import db
 from app.timeutils import utc_now
@@ -237,7 +237,8 @@ class AttributeValue(db.Model):
 
 
 class RelationTypeRow(db.Model):
-    """A relation type as data (seeded from :data:`app.cmdb.graph.DEFAULT_RELATION_TYPES`)."""
+    """A relation type as data (seeded from
+    :data:`app.cmdb.graph.vocabulary.DEFAULT_RELATION_TYPES`)."""
 
     __tablename__ = "ci_relation_types"
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Select, or_, select
 
-from app.cmdb.graph import BUSINESS_SERVICE
+from app.cmdb.graph.vocabulary import BUSINESS_SERVICE
 from app.cmdb.models import CIClass, ConfigurationItem, Lifecycle
 from app.extensions import db
 

@@ -1,7 +1,7 @@
 """Root-cause candidates: the CIs that several CIs with open incidents all need.
 
 Pure code. :func:`root_cause_candidates` answers on the networkx graph;
-:func:`app.cmdb.compact_impact.root_cause_candidates` answers the same on the compact index,
+:func:`app.cmdb.impact.engine.root_cause_candidates` answers the same on the compact index,
 and both rank with :func:`rank_candidates`.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 
-from app.cmdb.graph import (
+from app.cmdb.graph.vocabulary import (
     CiId,
     ImpactOptions,
     Path,

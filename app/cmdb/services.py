@@ -1,5 +1,5 @@
 """CMDB services: create, edit, retire and delete CIs, set their attributes, relate them, and
-(classes and attribute definitions: :mod:`app.cmdb.classes`, re-exported here).
+(classes and attribute definitions: :mod:`app.cmdb.classes.services`, re-exported here).
 
 Every change is audited (``app.audit.record``, object type ``ci``; a relation change is recorded
 on both of its CIs) and bumps the CMDB revision in the same transaction, so every process's
@@ -30,8 +30,8 @@ from app.cmdb.analysis import (  # noqa: F401  (re-exported for incidents)
     upstream_names,
 )
 from app.cmdb.cache import bump_revision
-from app.cmdb.classes import add_attribute, add_class  # noqa: F401  (re-exported)
-from app.cmdb.graph import Lifecycle
+from app.cmdb.classes.services import add_attribute, add_class  # noqa: F401  (re-exported)
+from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.models import (
     CRITICALITY,
     ENVIRONMENTS,

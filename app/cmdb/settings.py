@@ -1,8 +1,8 @@
 """CMDB settings administrators change: how impact analysis treats CIs by lifecycle status.
 
-The engine's :class:`~app.cmdb.graph.ImpactOptions` gives each of the statuses planned, in
-maintenance and retired a :class:`~app.cmdb.graph.Treatment` (in-service CIs are always
-normal). The choice lives in the one-row ``cmdb_settings`` table; :func:`impact_options`
+The engine's :class:`~app.cmdb.graph.vocabulary.ImpactOptions` gives each of the statuses planned,
+in maintenance and retired a :class:`~app.cmdb.graph.vocabulary.Treatment` (in-service CIs are
+always normal). The choice lives in the one-row ``cmdb_settings`` table; :func:`impact_options`
 reads it (one primary-key lookup) for every impact question :mod:`app.cmdb.analysis` answers.
 
 Saving bumps the CMDB revision, so anything cached per revision is recomputed. The change is
@@ -16,7 +16,7 @@ from typing import Any
 
 from app import audit
 from app.cmdb.cache import bump_revision
-from app.cmdb.graph import ImpactOptions, Lifecycle, Treatment
+from app.cmdb.graph.vocabulary import ImpactOptions, Lifecycle, Treatment
 from app.cmdb.models import LIFECYCLE_LABELS, CMDBSettings
 from app.errors import Invalid, check_version
 from app.extensions import db

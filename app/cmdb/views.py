@@ -1,7 +1,7 @@
 """CMDB pages: the CI list, the CI page, and the forms that create, edit, relate, retire and
 delete CIs. Each view parses, loads and authorizes, calls one service, commits, redirects.
 The graph and what-if pages are in ``graph_views``, classes and attributes in
-``class_views``."""
+``classes.views``."""
 
 from __future__ import annotations
 

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 
 from app.auth.models import group_members
-from app.cmdb.class_tree import subtree_ids
-from app.cmdb.graph import Lifecycle
+from app.cmdb.classes.tree import subtree_ids
+from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.errors import Invalid, NotFound, check_version
 from app.extensions import db

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.cmdb.analysis import impact_of_cis, offer_impact, upstream_of_cis
-from app.cmdb.graph import Path
+from app.cmdb.graph.vocabulary import Path
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 from app.incidents.models import Incident, incident_cis

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, exists, false, func, select
 
 from app.cmdb import attributes
 from app.cmdb.filters import descendants
-from app.cmdb.graph import Lifecycle
+from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.models import (
     VALUE_COLUMN,
     AttributeDefinition,

@@ -39,7 +39,7 @@ from typing import Any
 
 import networkx as nx
 
-from app.cmdb.graph import CI, Redundancy, build_graph
+from app.cmdb.graph.vocabulary import CI, Redundancy, build_graph
 
 DATA = (
     Path(__file__).resolve().parents[3]

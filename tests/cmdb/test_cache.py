@@ -115,7 +115,7 @@ def test_the_networkx_graph_is_built_on_first_use_from_the_loaded_rows(two_worke
     import gc
 
     from app.cmdb import cache
-    from app.cmdb.graph import ci_of
+    from app.cmdb.graph.vocabulary import ci_of
     from app.extensions import db
 
     first, _ = two_workers

@@ -21,8 +21,8 @@ from app.cmdb import services
 from app.cmdb.cache import current_revision
 from app.cmdb.demo import count_cis, load_cmdb
 from app.cmdb.demo_estate import build_estate
-from app.cmdb.graph import Lifecycle
-from app.cmdb.impact import State
+from app.cmdb.graph.vocabulary import Lifecycle
+from app.cmdb.impact.reference import State
 from app.cmdb.models import CIClass, CIRelation, ConfigurationItem
 from app.demo import load_organisation, read_demo_file, read_organisation
 from tests.conftest import SMALL_DEMO_SCALE

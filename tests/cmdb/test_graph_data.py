@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from app.cmdb.graph import CI, Redundancy, build_graph
-from app.cmdb.graph_data import MAX_LISTED, neighbourhood_data
-from app.cmdb.impact import impact
-from app.cmdb.layout import MAX_NODES, neighbourhood
+from app.cmdb.graph.data import MAX_LISTED, neighbourhood_data
+from app.cmdb.graph.layout import MAX_NODES, neighbourhood
+from app.cmdb.graph.vocabulary import CI, Redundancy, build_graph
+from app.cmdb.impact.reference import impact
 
 
 def links(ci_id):

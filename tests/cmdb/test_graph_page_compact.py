@@ -4,8 +4,9 @@ graph gives."""
 
 from __future__ import annotations
 
-from app.cmdb import analysis, layout
+from app.cmdb import analysis
 from app.cmdb.cache import graph_cache
+from app.cmdb.graph import layout
 
 
 def test_graph_page_and_json_never_build_the_whole_graph_and_draw_the_same(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from app.cmdb.graph import CI, build_graph
-from app.cmdb.impact import impact
-from app.cmdb.layout import neighbourhood
+from app.cmdb.graph.layout import neighbourhood
+from app.cmdb.graph.vocabulary import CI, build_graph
+from app.cmdb.impact.reference import impact
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +27,7 @@ def star(n: int):
 def test_layout_module_imports_neither_flask_nor_sqlalchemy():
     probe = (
         "import importlib, json, sys; sys.path.insert(0, sys.argv[1]); "
-        "importlib.import_module('app.cmdb.layout'); print(json.dumps(sorted(sys.modules)))"
+        "importlib.import_module('app.cmdb.graph.layout'); print(json.dumps(sorted(sys.modules)))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe, str(ROOT)], capture_output=True, text=True, check=True

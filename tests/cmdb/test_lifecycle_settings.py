@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.audit import AuditEvent
 from app.cmdb import settings
-from app.cmdb.graph import ImpactOptions, Treatment
+from app.cmdb.graph.vocabulary import ImpactOptions, Treatment
 
 DEFAULTS = {"planned": "ignored", "in_maintenance": "already_down", "retired": "ignored"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.cmdb.graph import CI_CLASSES, DEFAULT_RELATION_TYPES, RelationType
+from app.cmdb.graph.vocabulary import CI_CLASSES, DEFAULT_RELATION_TYPES, RelationType
 from app.cmdb.models import CIClass, CMDBRevision, RelationTypeRow
 
 

@@ -9,9 +9,9 @@ import json
 from sqlalchemy import select
 
 from app.cmdb import analysis, services
-from app.cmdb.impact import State
+from app.cmdb.impact.reference import State
 from app.cmdb.models import CIClass
-from app.cmdb.transfer_import import import_file
+from app.cmdb.transfer.imports import import_file
 from tests.cmdb.netbox_estate import build_estate, read_netbox
 
 NB = read_netbox()

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from app.cmdb.impact import State, impact
+from app.cmdb.impact.reference import State, impact
 from tests.cmdb.netbox_estate import Rules, build_estate, read_netbox
 
 NB = read_netbox()

@@ -21,7 +21,7 @@ from app.auth.directory_settings import DirectorySettings
 from app.auth.models import Group, User
 from app.cmdb import analysis, services
 from app.cmdb.cache import current_revision, load_graph
-from app.cmdb.impact import impact as networkx_impact
+from app.cmdb.impact.reference import impact as networkx_impact
 from app.cmdb.models import ConfigurationItem
 from app.errors import Invalid
 from tests.conftest import build_app

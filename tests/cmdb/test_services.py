@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.audit import AuditEvent
 from app.cmdb import attributes, services
-from app.cmdb.graph import Lifecycle
+from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.models import CIRelation, CMDBRevision, ConfigurationItem
 from app.errors import Conflict, Invalid
 

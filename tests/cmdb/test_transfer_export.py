@@ -15,8 +15,8 @@ from sqlalchemy import delete, func, select
 from app.auth.models import Group
 from app.cmdb import services
 from app.cmdb.models import AttributeValue, CIRelation, ConfigurationItem
-from app.cmdb.transfer_export import export_all, export_cis, export_relations
-from app.cmdb.transfer_import import import_file
+from app.cmdb.transfer.export import export_all, export_cis, export_relations
+from app.cmdb.transfer.imports import import_file
 from app.extensions import db as _db
 
 

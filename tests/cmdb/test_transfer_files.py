@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from app.cmdb.transfer_format import FileError, guess_format, read, write_csv
+from app.cmdb.transfer.format import FileError, guess_format, read, write_csv
 
 
 def errors_of(data: bytes, fmt: str = "csv", kind: str | None = None) -> list[tuple[str, str]]:

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit import AuditEvent
-from app.cmdb import services, transfer_write
+from app.cmdb import services
 from app.cmdb.models import AttributeValue, CIRelation, CMDBRevision, ConfigurationItem
-from app.cmdb.transfer_format import write_csv
-from app.cmdb.transfer_import import import_file
+from app.cmdb.transfer import write as transfer_write
+from app.cmdb.transfer.format import write_csv
+from app.cmdb.transfer.imports import import_file
 from app.errors import Conflict
 
 NETBOX = (

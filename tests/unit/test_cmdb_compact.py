@@ -19,10 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.cmdb import compact_impact as fast
-from app.cmdb import impact as reference
-from app.cmdb.compact import build_compact, compact_from_cis
-from app.cmdb.graph import (
+from app.cmdb.graph.vocabulary import (
     CI,
     DEFAULT_RELATION_TYPES,
     ImpactOptions,
@@ -34,6 +31,9 @@ from app.cmdb.graph import (
     build_graph,
     upstream,
 )
+from app.cmdb.impact import engine as fast
+from app.cmdb.impact import reference
+from app.cmdb.impact.index import build_compact, compact_from_cis
 
 GRAPHS = Path(__file__).resolve().parents[3] / "shared" / "data" / "cmdb"
 GRAPHS = GRAPHS / "microservice-dependency-graphs"

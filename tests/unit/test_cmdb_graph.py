@@ -14,9 +14,8 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from app.cmdb import graph as graph_module
-from app.cmdb import impact as impact_module
-from app.cmdb.graph import (
+from app.cmdb.graph import vocabulary as graph_module
+from app.cmdb.graph.vocabulary import (
     CI,
     DEFAULT_RELATION_TYPES,
     ImpactOptions,
@@ -29,7 +28,8 @@ from app.cmdb.graph import (
     build_graph,
     upstream,
 )
-from app.cmdb.impact import State, impact, root_cause_candidates, what_if
+from app.cmdb.impact import reference as impact_module
+from app.cmdb.impact.reference import State, impact, root_cause_candidates, what_if
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "cmdb"
 GRAPHS = DATA / "microservice-dependency-graphs"
@@ -213,7 +213,7 @@ def test_pure_modules_import_only_the_standard_library_and_networkx():
             for node in ast.walk(tree)
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("app")
         }
-        assert app_imports <= {"app.cmdb.graph", "app.cmdb.root_causes"}
+        assert app_imports <= {"app.cmdb.graph.vocabulary", "app.cmdb.root_causes"}
 
 
 # --- redundancy ----------------------------------------------------------------------------

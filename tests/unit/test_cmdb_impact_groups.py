@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.cmdb.impact import AffectedCI, State
-from app.cmdb.impact_groups import group_by_class
+from app.cmdb.impact.groups import group_by_class
+from app.cmdb.impact.reference import AffectedCI, State
 
 
 def ci(n: int, ci_class: str, depth: int = 1, state: State = State.DOWN) -> AffectedCI:

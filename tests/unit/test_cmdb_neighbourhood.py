@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.cmdb import layout
-from app.cmdb.compact import compact_from_cis
 from app.cmdb.demo_estate import build_estate
-from app.cmdb.graph import (
+from app.cmdb.graph import layout
+from app.cmdb.graph.neighbourhood import around
+from app.cmdb.graph.vocabulary import (
     CI,
     DEFAULT_RELATION_TYPES,
     Propagation,
@@ -27,8 +27,8 @@ from app.cmdb.graph import (
     RelationType,
     build_graph,
 )
-from app.cmdb.impact import impact
-from app.cmdb.neighbourhood import around
+from app.cmdb.impact.index import compact_from_cis
+from app.cmdb.impact.reference import impact
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 TYPES = {

@@ -8,10 +8,10 @@ from __future__ import annotations
 import random
 import threading
 
-from app.cmdb import compact_impact as fast
-from app.cmdb import impact as reference
-from app.cmdb.compact import build_compact
-from app.cmdb.graph import CI, ImpactOptions, Redundancy, Treatment, build_graph
+from app.cmdb.graph.vocabulary import CI, ImpactOptions, Redundancy, Treatment, build_graph
+from app.cmdb.impact import engine as fast
+from app.cmdb.impact import reference
+from app.cmdb.impact.index import build_compact
 from tests.unit.test_cmdb_compact import assert_same_answers, both
 
 

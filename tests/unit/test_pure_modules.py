@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PURE_MODULES = [
+# Folders whose every module is pure: a new file there is checked without being listed.
+PURE_PACKAGES = [
+    "app.cmdb.impact",  # the compact engine and the networkx reference engine
+    "app.cmdb.graph",  # the CMDB's vocabulary, layout, neighbourhoods as plain data
+]
+# Pure modules that live in a package with impure neighbours.
+PURE_SINGLES = [
     "app.auth.directory",
     "app.auth.directory_entries",
     "app.auth.directory_settings",
@@ -22,19 +28,7 @@ PURE_MODULES = [
     "app.sla.calendar",
     "app.sla.clock",
     "app.sla.clock_inputs",
-    "app.cmdb.graph",
-    "app.cmdb.impact",
-    "app.cmdb.impact_groups",
-    "app.cmdb.compact",
-    "app.cmdb.compact_build",
-    "app.cmdb.compact_impact",
-    "app.cmdb.compact_result",
-    "app.cmdb.compact_lazy",
-    "app.cmdb.compact_vector",
-    "app.cmdb.layout",
-    "app.cmdb.neighbourhood",
-    "app.cmdb.transfer_format",
-    "app.cmdb.graph_data",
+    "app.cmdb.transfer.format",
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
     "app.incidents.priority",
     "app.incidents.workflow",
@@ -45,6 +39,19 @@ PURE_MODULES = [
     "app.requests.states",
     "app.requests.variables",
 ]
+
+
+def modules_in(package: str) -> list[str]:
+    """Every module under a package's folder (its ``__init__`` included), as dotted names."""
+    folder = ROOT.joinpath(*package.split("."))
+    names = []
+    for path in sorted(folder.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+PURE_MODULES = [name for package in PURE_PACKAGES for name in modules_in(package)] + PURE_SINGLES
 FORBIDDEN = ("flask", "sqlalchemy")
 
 PROBE = """
@@ -56,7 +63,8 @@ print(json.dumps(sorted(sys.modules)))
 
 
 def _source(name: str) -> Path:
-    return ROOT.joinpath(*name.split(".")).with_suffix(".py")
+    path = ROOT.joinpath(*name.split("."))
+    return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
 
 @pytest.mark.parametrize("name", PURE_MODULES)
@@ -92,3 +100,24 @@ def test_the_probe_detects_a_module_that_imports_flask(tmp_path):
     )
     loaded = json.loads(probe.stdout.strip().splitlines()[-1])
     assert "flask" in loaded
+
+
+@pytest.mark.parametrize("package", PURE_PACKAGES)
+def test_a_pure_folder_lists_every_file_in_it(package):
+    """A module added to a pure folder is checked without anyone listing it."""
+    folder = ROOT.joinpath(*package.split("."))
+    files = list(folder.rglob("*.py"))
+    assert (folder / "__init__.py").exists(), f"{package} is not a package"
+    assert len(files) > 1
+    assert len(modules_in(package)) == len(files)
+    assert package in PURE_MODULES
+    assert all(name in PURE_MODULES for name in modules_in(package))
+
+
+def test_modules_in_finds_a_new_file(tmp_path, monkeypatch):
+    """The folder walk names a file it was never told about, nested packages included."""
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    for name in ("pkg/__init__.py", "pkg/new.py", "pkg/sub/__init__.py", "pkg/sub/deep.py"):
+        (tmp_path / name).write_text("")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert modules_in("pkg") == ["pkg", "pkg.new", "pkg.sub", "pkg.sub.deep"]

@@ -1,4 +1,4 @@
-"""The relation rows of an import file, checked (see :mod:`app.cmdb.transfer_import`).
+"""The relation rows of an import file, checked (see :mod:`app.cmdb.transfer.imports`).
 
 A relation names its ends by CI id (``source_id``), or by name, with the class
 (``source_class``) when CIs of several classes share the name; an end may be a CI the same file
@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, tuple_
 
 from app.cmdb.models import CIRelation
-from app.cmdb.transfer_format import Record, RowError, as_text, describe_where
+from app.cmdb.transfer.format import Record, RowError, as_text, describe_where
 from app.extensions import db
 
 if TYPE_CHECKING:
-    from app.cmdb.transfer_import import Importer
+    from app.cmdb.transfer.imports import Importer
 
 End = int | tuple[int, str]
 """A relation's end: an existing CI's id, or ``(class id, lower-cased name)`` of a new one."""

@@ -2,8 +2,8 @@
 
 Pure code: standard library and networkx only, no Flask and no SQLAlchemy (STYLE rules 4 and 5).
 A service layer turns rows into :class:`CI` and :class:`Relation` values, calls
-:func:`build_graph` once per CMDB revision, and hands the graph to :mod:`app.cmdb.impact`, which
-answers what a failure hits, what a CI needs, and why.
+:func:`build_graph` once per CMDB revision, and hands the graph to
+:mod:`app.cmdb.impact.reference`, which answers what a failure hits, what a CI needs, and why.
 
 Edge direction
 --------------
@@ -40,7 +40,7 @@ are no self-loops; cycles are allowed. The graph is read-only once built: rebuil
 CMDB changes. Nodes and edges are inserted in sorted order, so traversals (and therefore the
 reported depths and paths) do not depend on the order rows came from the database.
 
-The application answers impact questions on :mod:`app.cmdb.compact`, a compact index of the
+The application answers impact questions on :mod:`app.cmdb.impact.index`, a compact index of the
 same CMDB with the same answers, loaded per process by :mod:`app.cmdb.cache`; this graph is
 built from it when a page needs networkx (layouts), and stays the reference the compact engine
 is tested against.

@@ -1,9 +1,9 @@
-"""Answers of the compact engine: :class:`~app.cmdb.impact.ImpactResult` from its arrays.
+"""Answers of the compact engine: :class:`~app.cmdb.impact.reference.ImpactResult` from its arrays.
 
-Pure code. The people count comes with the walks (:mod:`app.cmdb.compact_vector`); the
+Pure code. The people count comes with the walks (:mod:`app.cmdb.impact.vector`); the
 affected CIs, the services with their paths and the redundancy decisions are sequences made
 when read (:class:`AffectedCIs`,
-:class:`~app.cmdb.compact_lazy.ServiceImpacts`, :class:`~app.cmdb.compact_lazy.Decisions`):
+:class:`~app.cmdb.impact.lazy.ServiceImpacts`, :class:`~app.cmdb.impact.lazy.Decisions`):
 an array or a rack failing reaches a tenth of the CMDB and a thousand services, and a page
 reads counts and a few rows of them.
 """
@@ -14,13 +14,13 @@ from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from app.cmdb.compact import CompactGraph
-from app.cmdb.compact_lazy import Decisions, Explanations, Lazy, ServiceImpacts
-from app.cmdb.graph import CiId
-from app.cmdb.impact import AffectedCI, ImpactResult, PeopleCount, State
+from app.cmdb.graph.vocabulary import CiId
+from app.cmdb.impact.index import CompactGraph
+from app.cmdb.impact.lazy import Decisions, Explanations, Lazy, ServiceImpacts
+from app.cmdb.impact.reference import AffectedCI, ImpactResult, PeopleCount, State
 
 if TYPE_CHECKING:
-    from app.cmdb.compact_vector import GroupTallies, Search
+    from app.cmdb.impact.vector import GroupTallies, Search
 
 _STATE_OF = (None, State.DEGRADED, State.DOWN)
 
@@ -28,8 +28,8 @@ _STATE_OF = (None, State.DEGRADED, State.DOWN)
 class AffectedCIs(Lazy[AffectedCI]):
     """The affected CIs of an answer, in order, each made on first read.
 
-    Equal to a tuple of the same :class:`~app.cmdb.impact.AffectedCI` (what the networkx engine
-    returns). ``find`` looks one up by CI id.
+    Equal to a tuple of the same :class:`~app.cmdb.impact.reference.AffectedCI` (what the networkx
+    engine returns). ``find`` looks one up by CI id.
     """
 
     __slots__ = ("_graph", "_search", "_state", "_positions")

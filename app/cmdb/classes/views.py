@@ -1,6 +1,6 @@
 """CI classes and their typed attributes: the class tree for everyone who reads the CMDB, and
 the pages with which administrators add, edit and delete classes and attributes (the rules
-are in :mod:`app.cmdb.classes` and :mod:`app.cmdb.class_attributes`)."""
+are in :mod:`app.cmdb.classes.services` and :mod:`app.cmdb.classes.attributes`)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.cmdb import class_attributes, pages
-from app.cmdb import classes as class_services
-from app.cmdb.class_tree import subtree_ids
+from app.cmdb import pages
+from app.cmdb.classes import attributes as class_attributes
+from app.cmdb.classes import services as class_services
+from app.cmdb.classes.tree import subtree_ids
 from app.cmdb.forms import (
     AttributeEditForm,
     AttributeForm,

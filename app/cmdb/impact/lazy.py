@@ -3,7 +3,7 @@
 Pure code. :class:`Lazy` is a tuple whose items are made on read; :class:`ServiceImpacts` and
 :class:`Decisions` are the services (with their explaining paths) and the redundancy decisions
 of an answer, over one :class:`Explanations` that builds each path and decision once, whoever
-asks first. Equal to the tuples the networkx engine returns (:mod:`app.cmdb.impact`).
+asks first. Equal to the tuples the networkx engine returns (:mod:`app.cmdb.impact.reference`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TypeVar, overload
 
-from app.cmdb.compact import CompactGraph
-from app.cmdb.graph import CiId, Path
-from app.cmdb.impact import (
+from app.cmdb.graph.vocabulary import CiId, Path
+from app.cmdb.impact.index import CompactGraph
+from app.cmdb.impact.reference import (
     RedundancyDecision,
     ServiceBrief,
     ServiceImpact,
@@ -22,7 +22,7 @@ from app.cmdb.impact import (
 )
 
 if TYPE_CHECKING:
-    from app.cmdb.compact_vector import GroupTallies, Search
+    from app.cmdb.impact.vector import GroupTallies, Search
 
 T = TypeVar("T")
 _STATE_OF = (None, State.DEGRADED, State.DOWN)

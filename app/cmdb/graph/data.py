@@ -2,10 +2,10 @@
 interactive graph view (``app/static/js/cmdb-graph.js``).
 
 Pure code (no Flask, no database): positions and highlighted edges come from the picture
-:func:`app.cmdb.layout.draw` drew, the impact from :func:`app.cmdb.impact.impact`; the
-view passes in how to link to a CI and the class labels it read.
+:func:`app.cmdb.graph.layout.draw` drew, the impact from :func:`app.cmdb.impact.reference.impact`;
+the view passes in how to link to a CI and the class labels it read.
 
-The answer is bounded: at most :data:`app.cmdb.layout.MAX_NODES` CIs within three hops, and
+The answer is bounded: at most :data:`app.cmdb.graph.layout.MAX_NODES` CIs within three hops, and
 at most :data:`MAX_LISTED` services and redundancy groups (the totals say how many there are).
 """
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from app.cmdb.graph import CiId
-from app.cmdb.impact import ImpactResult, State
-from app.cmdb.layout import MAX_NODES, STATE_COLOURS, Picture
+from app.cmdb.graph.layout import MAX_NODES, STATE_COLOURS, Picture
+from app.cmdb.graph.vocabulary import CiId
+from app.cmdb.impact.reference import ImpactResult, State
 
 MAX_LISTED = 50
 

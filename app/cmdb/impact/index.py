@@ -1,14 +1,14 @@
 """A compact index of the CMDB graph for the hot path: dense ints and CSR arrays.
 
-Pure code (numpy for the build, no Flask, no SQLAlchemy). :mod:`app.cmdb.compact_impact`
+Pure code (numpy for the build, no Flask, no SQLAlchemy). :mod:`app.cmdb.impact.engine`
 answers impact, what-if, upstream and root-cause questions on it with the same results as the
-networkx engine of :mod:`app.cmdb.impact`; its impact walks run in C over numpy views of these
-arrays (:mod:`app.cmdb.compact_vector`, kept in :attr:`CompactGraph.vectors`).
+networkx engine of :mod:`app.cmdb.impact.reference`; its impact walks run in C over numpy views of
+these arrays (:mod:`app.cmdb.impact.vector`, kept in :attr:`CompactGraph.vectors`).
 
 Why beside networkx
 -------------------
-The CMDB's graph is networkx (:func:`app.cmdb.graph.build_graph`): readable, and the right
-tool for layouts, explanations and small subgraphs. At 100,000 CIs it also takes seconds to
+The CMDB's graph is networkx (:func:`app.cmdb.graph.vocabulary.build_graph`): readable, and the
+right tool for layouts, explanations and small subgraphs. At 100,000 CIs it also takes seconds to
 build and over 200 MB per worker, most of it dictionaries per node and edge that the garbage
 collector must scan. This index holds the same facts as a few flat arrays built straight from
 plain rows: CI ids mapped to dense ints in the graph's sorted order, the failure adjacency in
@@ -25,7 +25,8 @@ reaches (or comes from) in the order of ``graph.graph["spreads_to"]`` (and ``rea
 one entry per edge, so a pair related both ways may appear twice. ``kind`` is ``MEMBER`` only
 when the reached CI has a redundancy rule (only then does the engine weigh a membership link),
 else ``PLAIN``. ``label`` indexes :attr:`CompactGraph.labels`, the relation names a path reads
-at that hop (:func:`app.cmdb.graph.hop_name`, :func:`~app.cmdb.graph.need_name`).
+at that hop (:func:`app.cmdb.graph.vocabulary.hop_name`,
+:func:`~app.cmdb.graph.vocabulary.need_name`).
 """
 
 from __future__ import annotations
@@ -39,13 +40,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from app.cmdb.compact_build import (
-    encode_relations,
-    failure_adjacency,
-    graph_order,
-    make_index,
-)
-from app.cmdb.graph import (
+from app.cmdb.graph.vocabulary import (
     BUSINESS_SERVICE,
     CI,
     DEFAULT_RELATION_TYPES,
@@ -58,6 +53,12 @@ from app.cmdb.graph import (
     RelationType,
     Treatment,
     build_graph,
+)
+from app.cmdb.impact.build import (
+    encode_relations,
+    failure_adjacency,
+    graph_order,
+    make_index,
 )
 
 STATUSES = (Lifecycle.IN_SERVICE, Lifecycle.PLANNED, Lifecycle.IN_MAINTENANCE, Lifecycle.RETIRED)
@@ -91,7 +92,7 @@ class CompactGraph:
             raise TypeError(f"unknown fields: {sorted(fields)}")
         self._masks: dict[tuple[Treatment, ...], bytes] = {}
         self._members: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self.vectors: Any = None  # app.cmdb.compact_vector.Vectors (made by its first question)
+        self.vectors: Any = None  # app.cmdb.impact.vector.Vectors (made by its first question)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -158,7 +159,8 @@ class CompactGraph:
                 yield ids[s], ids[t], type_name
 
     def to_networkx(self) -> Any:
-        """The same CMDB as :func:`app.cmdb.graph.build_graph` builds it (slow at scale)."""
+        """The same CMDB as :func:`app.cmdb.graph.vocabulary.build_graph` builds it (slow at
+        scale)."""
         cis = map(self.ci, range(len(self.ids)))
         return build_graph(cis, self.relations(), self.relation_types)
 
@@ -187,7 +189,7 @@ class Columns(NamedTuple):
     """CIs column by column, as a query returns them: position ``i`` of each list is one CI.
 
     ``rules``, ``assigned`` (a CI's assigned user) and ``user_ids`` (a service's users) are
-    sparse, by CI id. ``statuses`` are :class:`~app.cmdb.graph.Lifecycle` values.
+    sparse, by CI id. ``statuses`` are :class:`~app.cmdb.graph.vocabulary.Lifecycle` values.
     """
 
     ids: Sequence[CiId]
@@ -205,7 +207,8 @@ def compact_from_cis(
     relations: Iterable[Any],
     relation_types: Mapping[str, RelationType] = DEFAULT_RELATION_TYPES,
 ) -> CompactGraph:
-    """The index of the graph :func:`~app.cmdb.graph.build_graph` would build from these."""
+    """The index of the graph :func:`~app.cmdb.graph.vocabulary.build_graph` would build from
+    these."""
     cis = list(cis)
     rows = [
         (c.id, c.name, c.ci_class, c.status, c.redundancy, c.users, c.assigned_user) for c in cis
@@ -252,9 +255,9 @@ def compact_from_columns(
     Pause the garbage collector while building a large one and ``gc.freeze()`` it afterwards
     (:mod:`app.cmdb.cache` does).
 
-    :raise ValueError: as :func:`~app.cmdb.graph.build_graph` (a CI given twice, an unknown
-        status, a relation naming a missing CI or an unknown type, a self-relation, a duplicate;
-        duplicates are reported after the other faults).
+    :raise ValueError: as :func:`~app.cmdb.graph.vocabulary.build_graph` (a CI given twice, an
+        unknown status, a relation naming a missing CI or an unknown type, a self-relation, a
+        duplicate; duplicates are reported after the other faults).
     """
     ids, names, classes, statuses, users = (list(c) for c in columns[:5])
     n = len(ids)

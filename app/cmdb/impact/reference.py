@@ -1,8 +1,9 @@
 """Impact analysis over the CMDB graph: what a failure hits and why; common causes of incidents.
 
-Pure code over a graph from :func:`app.cmdb.graph.build_graph` (edge convention and diagram in
-that module). Results are immutable plain values (frozen dataclasses, named tuples), safe to
-cache and to render. :mod:`app.cmdb.compact_impact` gives the same answers on a compact index.
+Pure code over a graph from :func:`app.cmdb.graph.vocabulary.build_graph` (edge convention and
+diagram in that module). Results are immutable plain values (frozen dataclasses, named tuples),
+safe to cache and to render. :mod:`app.cmdb.impact.engine` gives the same answers on a compact
+index.
 
 Propagation rules (``impact``)
 ------------------------------
@@ -10,15 +11,15 @@ Propagation rules (``impact``)
 * A CI reached over a plain link takes the worst state among the CIs reaching it: a down
   provider makes it down, a degraded one makes it degraded. Degraded propagates as degraded and
   never adds up to down: two degraded providers still make a degraded consumer.
-* A CI with a :class:`~app.cmdb.graph.Redundancy` rule (cluster, farm, pool) weighs failures
-  arriving over *membership* links (member of / contains): it is down when fewer members than
-  the rule requires are up and at least one member is down because of this failure; otherwise a
+* A CI with a :class:`~app.cmdb.graph.vocabulary.Redundancy` rule (cluster, farm, pool) weighs
+  failures arriving over *membership* links (member of / contains): it is down when fewer members
+  than the rule requires are up and at least one member is down because of this failure; otherwise a
   down or degraded member makes it degraded. Without a rule, membership links are plain: no
   redundancy is assumed that nobody declared. Plain links into a group still pass failures on.
-* Lifecycle statuses are treated as :class:`~app.cmdb.graph.ImpactOptions` say. ``IGNORED``
-  CIs (retired and planned, by default) neither fail, nor propagate, nor count as members.
-  ``ALREADY_DOWN`` CIs (in maintenance, by default) count as down members when a group's rule
-  is weighed; what merely depends on them is affected by the maintenance, not by this failure,
+* Lifecycle statuses are treated as :class:`~app.cmdb.graph.vocabulary.ImpactOptions` say.
+  ``IGNORED`` CIs (retired and planned, by default) neither fail, nor propagate, nor count as
+  members. ``ALREADY_DOWN`` CIs (in maintenance, by default) count as down members when a group's
+  rule is weighed; what merely depends on them is affected by the maintenance, not by this failure,
   so it is not reported unless the failure reaches it. ``NORMAL`` CIs behave like in-service
   ones.
 * States are the least fixed point of these monotone rules, so cycles terminate (a CI can only
@@ -39,7 +40,7 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
-from app.cmdb.graph import (
+from app.cmdb.graph.vocabulary import (
     BUSINESS_SERVICE,
     CI,
     MEMBER,
@@ -168,7 +169,7 @@ class ImpactResult:
 
     ``affected`` lists the failing CIs first (depth 0), then the others by depth. ``affected``,
     ``services`` and ``decisions`` are tuples here, and sequences made on read in the compact
-    engine (:class:`~app.cmdb.compact_lazy.Lazy`, equal to the tuples of the same items).
+    engine (:class:`~app.cmdb.impact.lazy.Lazy`, equal to the tuples of the same items).
     ``ignored`` holds the failing CIs the options told us to ignore (retired ones, by default).
     """
 
@@ -202,7 +203,7 @@ class ImpactResult:
     def explain(self, graph: nx.DiGraph, ci_id: CiId) -> Path:
         """The :class:`Path` that explains why ``ci_id`` is affected. :raise KeyError: see chain.
 
-        ``graph`` is the networkx graph, or the :class:`~app.cmdb.compact.CompactGraph` the
+        ``graph`` is the networkx graph, or the :class:`~app.cmdb.impact.index.CompactGraph` the
         result was computed on.
         """
         chain = self.chain(ci_id)

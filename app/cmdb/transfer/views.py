@@ -2,7 +2,7 @@
 
 ``/cmdb/export``: CIs (with the CI list's filters), relations, or both, as CSV or JSON, for
 people who may browse the CMDB. ``/cmdb/import``: administrators upload a file, read the dry
-run's report, then import the checked file (kept by :mod:`app.cmdb.transfer_staging`).
+run's report, then import the checked file (kept by :mod:`app.cmdb.transfer.staging`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectChoice, SelectField
 from wtforms.validators import AnyOf, DataRequired, Length, Regexp
 
-from app.cmdb import pages, transfer_export, transfer_staging
+from app.cmdb import pages
 from app.cmdb.filters import CIFilterForm, ci_query
 from app.cmdb.models import ConfigurationItem
-from app.cmdb.transfer_import import ImportReport, import_file
+from app.cmdb.transfer import export as transfer_export
+from app.cmdb.transfer import staging as transfer_staging
+from app.cmdb.transfer.imports import ImportReport, import_file
 from app.cmdb.views import bp
 from app.extensions import db
 from app.policy import require

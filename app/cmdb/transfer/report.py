@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.cmdb.transfer_format import MAX_ERRORS, RowError
+from app.cmdb.transfer.format import MAX_ERRORS, RowError
 
 
 @dataclass

@@ -1,9 +1,9 @@
-"""The impact engine on the compact index: the answers of :mod:`app.cmdb.impact`, faster.
+"""The impact engine on the compact index: the answers of :mod:`app.cmdb.impact.reference`, faster.
 
-Pure code over a :class:`~app.cmdb.compact.CompactGraph`. The propagation rules, the order of
-traversal and the result types are those of :mod:`app.cmdb.impact` (its docstring states the
-rules); tests/unit/test_cmdb_compact.py checks both engines give identical results on random
-and real graphs. Impact walks run in C (:mod:`app.cmdb.compact_vector`); the walks of upstream
+Pure code over a :class:`~app.cmdb.impact.index.CompactGraph`. The propagation rules, the order of
+traversal and the result types are those of :mod:`app.cmdb.impact.reference` (its docstring
+states the rules); tests/unit/test_cmdb_compact.py checks both engines give identical results on
+random and real graphs. Impact walks run in C (:mod:`app.cmdb.impact.vector`); the walks of upstream
 and root-cause questions, which reach a few hundred CIs, run here over the CSR arrays. Ids and
 names are looked up only for what an answer reports.
 """
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.cmdb.compact import CompactGraph
-from app.cmdb.compact_result import answer
-from app.cmdb.compact_vector import walks
-from app.cmdb.graph import CiId, Dependency, ImpactOptions, towards
-from app.cmdb.impact import ImpactResult
+from app.cmdb.graph.vocabulary import CiId, Dependency, ImpactOptions, towards
+from app.cmdb.impact.index import CompactGraph
+from app.cmdb.impact.reference import ImpactResult
+from app.cmdb.impact.result import answer
+from app.cmdb.impact.vector import walks
 from app.cmdb.root_causes import RootCauseCandidate, rank_candidates, root_cause_question
 
 
@@ -25,7 +25,7 @@ def impact(
 ) -> ImpactResult:
     """What the failure of ``failing_ci_ids`` hits, how badly, how many people, and why.
 
-    Same answer as :func:`app.cmdb.impact.impact` on the networkx graph of the same CMDB.
+    Same answer as :func:`app.cmdb.impact.reference.impact` on the networkx graph of the same CMDB.
 
     :raise ValueError: an unknown CI id, or more than ``options.max_cis`` failing CIs.
     """
@@ -51,7 +51,8 @@ def walk_needs(
 ) -> tuple[dict[int, int], dict[int, int | None]]:
     """Breadth-first search against the failure direction from a dense int, skipping CIs
     marked in ``skip`` (:meth:`CompactGraph.ignored`): each reached CI's depth and the next
-    CI on its way to ``node`` (``None`` for ``node``), as :func:`app.cmdb.graph.walk_needs`."""
+    CI on its way to ``node`` (``None`` for ``node``), as
+    :func:`app.cmdb.graph.vocabulary.walk_needs`."""
     start, nb = graph.in_start, graph.in_nb
     depth: dict[int, int] = {node: 0}
     needed_by: dict[int, int | None] = {node: None}
@@ -69,7 +70,7 @@ def walk_needs(
 def upstream(
     graph: CompactGraph, ci_id: CiId, options: ImpactOptions = ImpactOptions()
 ) -> tuple[Dependency, ...]:
-    """Everything ``ci_id`` needs, nearest first, as :func:`app.cmdb.graph.upstream`.
+    """Everything ``ci_id`` needs, nearest first, as :func:`app.cmdb.graph.vocabulary.upstream`.
 
     :raise ValueError: ``ci_id`` is not in the graph.
     """
@@ -91,7 +92,7 @@ def root_cause_candidates(
     limit: int = 10,
 ) -> tuple[RootCauseCandidate, ...]:
     """CIs that all, or at least ``min_score`` of, the given CIs need, best first, as
-    :func:`app.cmdb.impact.root_cause_candidates`.
+    :func:`app.cmdb.impact.reference.root_cause_candidates`.
 
     :raise ValueError: an unknown CI id, more than ``options.max_cis`` CIs, or ``min_score``
         outside (0, 1].

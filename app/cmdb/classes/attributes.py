@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.cmdb import attributes
-from app.cmdb.class_tree import MAX_NAMES_SHOWN, attribute_names, some_names, subtree_ids
+from app.cmdb.classes.tree import MAX_NAMES_SHOWN, attribute_names, some_names, subtree_ids
 from app.cmdb.models import (
     AttributeDefinition,
     AttributeType,

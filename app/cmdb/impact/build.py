@@ -1,4 +1,4 @@
-"""Building the compact index's arrays (:mod:`app.cmdb.compact`) from columns of plain values.
+"""Building the compact index's arrays (:mod:`app.cmdb.impact.index`) from columns of plain values.
 
 Pure code (numpy, no Flask). Loading 100,000 CIs means touching a few hundred thousand
 relations, so the work is done on numpy arrays instead of one Python statement per relation:
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from app.cmdb.graph import MEMBER, PLAIN, CiId, RelationType, combine_kinds, sort_key
+from app.cmdb.graph.vocabulary import MEMBER, PLAIN, CiId, RelationType, combine_kinds, sort_key
 
 
 def graph_order(ids: list[CiId]) -> list[int] | None:
@@ -36,7 +36,7 @@ def encode_relations(
     """Sorted distinct pairs ``source * n + target`` (dense ints), the type combinations found
     (first one per type, in ``type_names`` order), and each pair's combination.
 
-    :raise ValueError: as :func:`~app.cmdb.graph.build_graph` for a bad relation.
+    :raise ValueError: as :func:`~app.cmdb.graph.vocabulary.build_graph` for a bad relation.
     """
     triples = list(relations)
     n = len(ids)
@@ -143,7 +143,8 @@ def _dense(
 
 
 def _refuse(index: Mapping[CiId, int], triples: list[Any], code: Mapping[str, int]) -> None:
-    """Raise the error :func:`~app.cmdb.graph.build_graph` raises for the first bad relation."""
+    """Raise the error :func:`~app.cmdb.graph.vocabulary.build_graph` raises for the first bad
+    relation."""
     for triple in triples:
         source, target, type_name = triple
         for end in (source, target):
@@ -168,8 +169,8 @@ def failure_adjacency(
     each in entry, the position of the same link among the out entries.
 
     The pairs (sorted) are read in order and each spreading direction of a pair gives one
-    entry to a row, as :func:`~app.cmdb.graph.build_graph` adds edges: a row lists its entries
-    in the order of their pairs (a pair gives a row at most one entry, its ends differ).
+    entry to a row, as :func:`~app.cmdb.graph.vocabulary.build_graph` adds edges: a row lists its
+    entries in the order of their pairs (a pair gives a row at most one entry, its ends differ).
     """
     forward = [combine_kinds(t.spreads(True) for t in c) for c in combos]
     backward = [combine_kinds(t.spreads(False) for t in c) for c in combos]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from app.cmdb.impact import AffectedCI, State
+from app.cmdb.impact.reference import AffectedCI, State
 
 SERVICE_CLASSES = ("business_service",)
 PEOPLE_CLASSES = ("workstation", "laptop", "printer", "phone", "mobile_device")

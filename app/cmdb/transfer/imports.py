@@ -28,12 +28,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Group, User
-from app.cmdb import attributes, services, transfer_write
-from app.cmdb import transfer_format as fmt
+from app.cmdb import attributes, services
 from app.cmdb.models import AttributeValue, CIClass, ConfigurationItem, RelationTypeRow
-from app.cmdb.transfer_format import ATTR_PREFIX, Record, RowError, as_text, describe_where
-from app.cmdb.transfer_relations import End, RelationPlan, check_relations
-from app.cmdb.transfer_report import ImportReport
+from app.cmdb.transfer import format as fmt
+from app.cmdb.transfer import write as transfer_write
+from app.cmdb.transfer.format import ATTR_PREFIX, Record, RowError, as_text, describe_where
+from app.cmdb.transfer.relations import End, RelationPlan, check_relations
+from app.cmdb.transfer.report import ImportReport
 from app.errors import DomainError, Invalid
 from app.extensions import db
 

@@ -1,12 +1,12 @@
 """A CI's neighbourhood for the graph page, straight from the compact index.
 
 Pure code (standard library and networkx, no Flask, no database). The graph page shows at
-most :data:`app.cmdb.layout.MAX_NODES` CIs within three hops of one CI. :func:`around` finds
-them on the CSR arrays of :class:`~app.cmdb.compact.CompactGraph` and builds the networkx
+most :data:`app.cmdb.graph.layout.MAX_NODES` CIs within three hops of one CI. :func:`around` finds
+them on the CSR arrays of :class:`~app.cmdb.impact.index.CompactGraph` and builds the networkx
 graph of just those CIs and the relations among them, so a request never needs the networkx
 graph of the whole CMDB (seconds and about 200 MB per worker at 100,000 CIs,
-bench/cmdb_graph_page.py). :func:`app.cmdb.layout.draw` lays it out into the same picture
-:func:`app.cmdb.layout.neighbourhood` draws from the whole graph.
+bench/cmdb_graph_page.py). :func:`app.cmdb.graph.layout.draw` lays it out into the same picture
+:func:`app.cmdb.graph.layout.neighbourhood` draws from the whole graph.
 
 Which arrays answer what
 ------------------------
@@ -27,17 +27,17 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import compress
 from typing import TYPE_CHECKING
 
-from app.cmdb.graph import CiId, build_graph
-from app.cmdb.layout import MAX_NODES, Around, check_depth, discover
+from app.cmdb.graph.layout import MAX_NODES, Around, check_depth, discover
+from app.cmdb.graph.vocabulary import CiId, build_graph
 
 if TYPE_CHECKING:
-    from app.cmdb.compact import CompactGraph
+    from app.cmdb.impact.index import CompactGraph
 
 
 def around(index: CompactGraph, centre: CiId, depth: int, max_nodes: int = MAX_NODES) -> Around:
     """The CIs within ``depth`` hops of ``centre`` either way (at most ``max_nodes``, picked as
-    :func:`app.cmdb.layout.around` picks them), with the networkx graph of these CIs and the
-    relations among them, for :func:`app.cmdb.layout.draw`.
+    :func:`app.cmdb.graph.layout.around` picks them), with the networkx graph of these CIs and the
+    relations among them, for :func:`app.cmdb.graph.layout.draw`.
 
     :raise ValueError: ``depth`` is outside 1–3, or ``centre`` is not in the index.
     """

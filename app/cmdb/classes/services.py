@@ -13,7 +13,7 @@ engine, imports and filters use. The rules an administrator meets:
 * A class is **deleted** only when it has no CIs (retired ones included) and no subclasses;
   its attribute definitions go with it. Otherwise the answer is a 409 naming what is in the way.
 
-Attribute definitions are edited in :mod:`app.cmdb.class_attributes`. Every change is
+Attribute definitions are edited in :mod:`app.cmdb.classes.attributes`. Every change is
 audited (object type ``ci_class``); a change the impact engine sees (a class's name or parent)
 bumps the CMDB revision. Edits carry the version the form was loaded with (stale: 409).
 Services flush; the caller commits.
@@ -29,8 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from app import audit
 from app.cmdb import attributes
 from app.cmdb.cache import bump_revision
-from app.cmdb.class_attributes import add_attribute  # noqa: F401  (re-exported)
-from app.cmdb.class_tree import MAX_NAMES_SHOWN, attribute_names, some_names, subtree_ids
+from app.cmdb.classes.attributes import add_attribute  # noqa: F401  (re-exported)
+from app.cmdb.classes.tree import MAX_NAMES_SHOWN, attribute_names, some_names, subtree_ids
 from app.cmdb.models import AttributeDefinition, AttributeValue, CIClass, ConfigurationItem
 from app.errors import Conflict, Invalid, check_version
 from app.extensions import db

@@ -1,7 +1,7 @@
 """The compact engine's walks in C: the index's CSR arrays as numpy arrays, searched by scipy.
 
 Pure code (numpy and scipy, no Flask). The propagation rules are those of
-:mod:`app.cmdb.impact` (its docstring states them) and so is every answer, item by item
+:mod:`app.cmdb.impact.reference` (its docstring states them) and so is every answer, item by item
 (tests/unit/test_cmdb_compact.py compares both engines on random and real graphs). The least
 fixed point of the rules and the breadth-first search that explains it take a few calls of
 :func:`scipy.sparse.csgraph.breadth_first_order` (a FIFO queue over CSR rows, in C) on the
@@ -19,7 +19,7 @@ link:
    members go down). Reached and not down is degraded.
 3. **Explain.** The links that justify a final state make a subgraph whose breadth-first search
    from the failing CIs gives each CI's depth and the CI before it on its path, in the order of
-   the walk of :mod:`app.cmdb.impact`. Every link from a reached CI into a degraded one
+   the walk of :mod:`app.cmdb.impact.reference`. Every link from a reached CI into a degraded one
    justifies it (a down source would have made it down, so it is a membership link or comes
    from a degraded CI); a link into a down CI justifies it only from a down CI, and, for a
    membership link, into a group whose rule broke. So the search runs on the reach links with
@@ -42,9 +42,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
-from app.cmdb.compact import CompactGraph
-from app.cmdb.graph import MEMBER, ImpactOptions
-from app.cmdb.impact import GroupTally, PeopleCount, count_people
+from app.cmdb.graph.vocabulary import MEMBER, ImpactOptions
+from app.cmdb.impact.index import CompactGraph
+from app.cmdb.impact.reference import GroupTally, PeopleCount, count_people
 
 _DEGRADED, _DOWN = 1, 2
 _INDEX = np.int32
@@ -217,7 +217,7 @@ def walks(
     graph: CompactGraph, starts: list[int], options: ImpactOptions
 ) -> tuple[bytearray, GroupTallies, Search, list[int], PeopleCount]:
     """The final state of every CI (0: not reached, 1 degraded, 2 down; ignored CIs keep
-    :data:`~app.cmdb.compact.IGNORED`), the redundancy groups weighed, the explaining search,
+    :data:`~app.cmdb.impact.index.IGNORED`), the redundancy groups weighed, the explaining search,
     the affected business services in its order, and the people hit."""
     state = bytearray(graph.ignored(options))
     if not starts:
@@ -284,9 +284,9 @@ def walks(
 def _people(
     graph: CompactGraph, v: Vectors, state: bytearray, reached: np.ndarray, hit: np.ndarray
 ) -> PeopleCount:
-    """The people hit, as :func:`~app.cmdb.impact.count_people` adds them: assigned users of
-    affected (``reached``) CIs and users of affected services known by id, de-duplicated, plus
-    the bare numbers of users of the services that only know how many they have."""
+    """The people hit, as :func:`~app.cmdb.impact.reference.count_people` adds them: assigned
+    users of affected (``reached``) CIs and users of affected services known by id, de-duplicated,
+    plus the bare numbers of users of the services that only know how many they have."""
     states = np.frombuffer(state, dtype=np.uint8)
     assigned = reached[v.has_user[reached]]
     names = graph.assigned

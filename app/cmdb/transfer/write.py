@@ -3,7 +3,7 @@ few multi-row ``INSERT`` s instead of a dozen statements per row, each with the 
 the services write for the same change (``app.cmdb.history``), the import as its reason.
 
 Everything written here was checked before (``services.validate_ci`` for CIs, the relation
-checks of :mod:`app.cmdb.transfer_relations`); the database's constraints still refuse a name
+checks of :mod:`app.cmdb.transfer.relations`); the database's constraints still refuse a name
 or relation saved meanwhile by someone else (the import then rolls back). Changes to existing
 CIs go through ``services.update_ci`` one by one. Flushes only; the caller commits.
 """
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from app.cmdb import history, services
-from app.cmdb.graph import Lifecycle
+from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.models import (
     VALUE_COLUMN,
     AttributeDefinition,

@@ -1,5 +1,5 @@
 """Export the CMDB's configuration items and relations as CSV or JSON (see
-:mod:`app.cmdb.transfer_format` for the files), in a few queries whatever the number of CIs.
+:mod:`app.cmdb.transfer.format` for the files), in a few queries whatever the number of CIs.
 
 CIs carry every common field, their class by name, people by username, the support and users
 groups by name, and their typed attributes (CSV columns ``attr:<name>``, a JSON ``attributes``
@@ -24,7 +24,7 @@ from app.cmdb.models import (
     CIRelation,
     ConfigurationItem,
 )
-from app.cmdb.transfer_format import (
+from app.cmdb.transfer.format import (
     ATTR_PREFIX,
     CI_COLUMNS,
     RELATION_COLUMNS,

@@ -1,8 +1,8 @@
 """A CI's neighbourhood as positioned nodes and edges, for a server-rendered SVG.
 
-Pure code over a graph from :func:`app.cmdb.graph.build_graph`: no Flask, no database. Laying
-out is two steps: find the CIs to show (:class:`Around`), then :func:`draw` them. The graph
-page finds them on the compact index (:func:`app.cmdb.neighbourhood.around`), so no request
+Pure code over a graph from :func:`app.cmdb.graph.vocabulary.build_graph`: no Flask, no database.
+Laying out is two steps: find the CIs to show (:class:`Around`), then :func:`draw` them. The graph
+page finds them on the compact index (:func:`app.cmdb.graph.neighbourhood.around`), so no request
 builds the networkx graph of the whole CMDB; :func:`neighbourhood` finds them on a whole graph
 (tests, the reference the compact way is checked against). Both give the same picture.
 
@@ -16,7 +16,7 @@ nodes are sorted by name, so the picture is the same for the same CMDB.
 The same picture feeds both views of the graph page: the server-rendered SVG (colours are SVG
 presentation attributes, which the Content-Security-Policy allows; it works without script
 and prints) and the interactive Cytoscape.js view, which places nodes at these positions
-(:mod:`app.cmdb.graph_data` shapes the JSON it reads).
+(:mod:`app.cmdb.graph.data` shapes the JSON it reads).
 
 An edge is *hot* when the failure crosses it: both ends are affected and the relation carries
 a failure from one end to the other.
@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import networkx as nx
 
-from app.cmdb.graph import BUSINESS_SERVICE, CiId, Lifecycle, sort_key
+from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, CiId, Lifecycle, sort_key
 
 T = TypeVar("T")
 
@@ -99,9 +99,9 @@ class Around:
     """The CIs within ``depth`` hops of ``centre``, found and ready to lay out (:func:`draw`).
 
     ``graph`` holds at least these CIs and the relations among them, with the attributes of
-    :func:`~app.cmdb.graph.build_graph`: the whole CMDB graph (:func:`around`), or the small
-    graph of just these CIs that :func:`app.cmdb.neighbourhood.around` builds from the compact
-    index. ``distance`` gives each CI's hops from ``centre``, in the order they were found;
+    :func:`~app.cmdb.graph.vocabulary.build_graph`: the whole CMDB graph (:func:`around`), or the
+    small graph of just these CIs that :func:`app.cmdb.graph.neighbourhood.around` builds from the
+    compact index. ``distance`` gives each CI's hops from ``centre``, in the order they were found;
     ``truncated`` says more CIs were within reach than the cap let in.
     """
 
@@ -165,7 +165,7 @@ def discover(
 
     Each CI's neighbours are taken in ``key`` order (name, then the graph's id order), so which
     CIs make the cut, and the order they are found in, depend only on the CMDB. Both ways of
-    finding a neighbourhood (:func:`around`, :func:`app.cmdb.neighbourhood.around`) use it.
+    finding a neighbourhood (:func:`around`, :func:`app.cmdb.graph.neighbourhood.around`) use it.
     """
     distance: dict[T, int] = {centre: 0}
     queue = deque([centre])

@@ -1,0 +1,1 @@
+"""CI classes: the class tree, class attributes, their services and admin pages."""

@@ -1,0 +1,1 @@
+"""The CMDB as a graph: its vocabulary, layout and neighbourhoods as plain data (pure)."""
