@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Group, User
 from app.extensions import db
-from app.requests import catalog
+from app.requests.catalog import services as catalog
 from app.requests.models import CatalogCategory, CatalogItem, ServiceRequest
 from app.requests.states import TaskState
 

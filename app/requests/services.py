@@ -17,7 +17,7 @@ from app.requests.approvals import (
     remind_pending,
     waiting_for,
 )
-from app.requests.catalog import (
+from app.requests.catalog.services import (
     categories,
     create_item,
     form_of,

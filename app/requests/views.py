@@ -21,6 +21,7 @@ from app.forms import row_id
 from app.policy import require
 from app.requests import permissions as _request_permissions  # noqa: F401  (registers rules)
 from app.requests import portal_queries, services
+from app.requests.catalog.variables import Variable, VariableType
 from app.requests.forms import CartForm, OrderForm
 from app.requests.models import CatalogItem, FormVersion
 from app.requests.order_pages import (
@@ -31,7 +32,6 @@ from app.requests.order_pages import (
     prepare_order_form,
 )
 from app.requests.ordering import MAX_LINES
-from app.requests.variables import Variable, VariableType
 
 bp = Blueprint("requests", __name__, template_folder="templates")
 

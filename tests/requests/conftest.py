@@ -64,7 +64,7 @@ def org(db, make_user) -> Org:
 def make_item(db, org) -> Any:
     """``make_item(approval_policy=[...], task_template=[...], variables=[...], **values)`` →
     a committed catalog item fulfilled by ``org.queue``."""
-    from app.requests import catalog
+    from app.requests.catalog import services as catalog
 
     def make(name: str | None = None, variables: Any = None, **values: Any) -> Any:
         item = catalog.create_item(

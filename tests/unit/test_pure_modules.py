@@ -39,11 +39,11 @@ PURE_MODULES = [
     "app.incidents.priority",
     "app.incidents.workflow",
     "app.requests.approval_rules",
-    "app.requests.patterns",
+    "app.requests.catalog.patterns",
     "app.requests.problems",
     "app.requests.stages",
     "app.requests.states",
-    "app.requests.variables",
+    "app.requests.catalog.variables",
 ]
 FORBIDDEN = ("flask", "sqlalchemy")
 

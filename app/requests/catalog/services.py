@@ -16,8 +16,9 @@ from app import audit
 from app.auth.models import Group, User, group_members
 from app.errors import Invalid, check_version
 from app.extensions import db
-from app.requests import approval_rules, stages, variables
-from app.requests.ci_offers import offer_problems
+from app.requests import approval_rules, stages
+from app.requests.catalog import variables
+from app.requests.catalog.ci_offers import offer_problems
 from app.requests.common import active_user
 from app.requests.models import (
     Audience,
