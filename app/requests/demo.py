@@ -275,7 +275,7 @@ def load_catalog() -> RequestsDemoReport:
 def load_requests(now: datetime) -> int:
     """A few requests in various states, when the desk has none yet; returns how many."""
     from app.requests import approvals, fulfilment
-    from app.requests.ordering import OrderLine, order
+    from app.requests.ordering.services import OrderLine, order
 
     if db.session.scalar(select(func.count()).select_from(ServiceRequest)):
         return 0

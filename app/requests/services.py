@@ -35,7 +35,7 @@ from app.requests.delegation import (
     end_delegation,
 )
 from app.requests.fulfilment import assign_task, change_task_state, comment, reply_on_task
-from app.requests.ordering import OrderLine, cancel_item, cancel_request, check_line, order
+from app.requests.ordering.services import OrderLine, cancel_item, cancel_request, check_line, order
 from app.requests.status import (
     ItemView,
     answers_of,

@@ -24,14 +24,14 @@ from app.requests import portal_queries, services
 from app.requests.catalog.variables import Variable, VariableType
 from app.requests.forms import CartForm, OrderForm
 from app.requests.models import CatalogItem, FormVersion
-from app.requests.order_pages import (
+from app.requests.ordering.pages import (
     blank_lines,
     order_context,
     place_order,
     posted_lines,
     prepare_order_form,
 )
-from app.requests.ordering import MAX_LINES
+from app.requests.ordering.services import MAX_LINES
 
 bp = Blueprint("requests", __name__, template_folder="templates")
 

@@ -84,7 +84,7 @@ def make_item(db, org) -> Any:
 def place(db, org) -> Any:
     """``place(item, answers=..., orderer=org.kim, requested_for=None)`` → the committed
     request item (the request is ``item.request``)."""
-    from app.requests.ordering import OrderLine, order
+    from app.requests.ordering.services import OrderLine, order
 
     def make(
         item: Any,

@@ -26,7 +26,7 @@ from app.requests.catalog.variables import Variable, VariableType
 from app.requests.common import active_user
 from app.requests.forms import OrderForm, line_form, raw_answers, set_picker_choices
 from app.requests.models import CatalogItem, FormVersion, ServiceRequest
-from app.requests.ordering import MAX_LINES
+from app.requests.ordering.services import MAX_LINES
 
 FILE_AGAIN = "Choose the file again: files are not kept when the form has to be corrected."
 
