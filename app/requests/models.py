@@ -31,7 +31,7 @@ from app.audit import JSONType
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import db
 from app.incidents.workflow import HoldReason
-from app.requests.approval_rules import GroupRule
+from app.requests.approvals.rules import GroupRule
 from app.requests.states import ApprovalState, CloseCode, ItemState, TaskState
 from app.tickets.models import Ticket, TicketKind
 from app.timeutils import utc_now

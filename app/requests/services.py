@@ -9,7 +9,13 @@ stages, automation, replies), ``status`` (the requester's words).
 
 from __future__ import annotations
 
-from app.requests.approvals import (
+from app.requests.approvals.delegation import (
+    active_delegate,
+    add_delegation,
+    delegations_of,
+    end_delegation,
+)
+from app.requests.approvals.services import (
     acts_for,
     decide,
     may_decide,
@@ -27,12 +33,6 @@ from app.requests.catalog.services import (
     save_category,
     save_form,
     update_item,
-)
-from app.requests.delegation import (
-    active_delegate,
-    add_delegation,
-    delegations_of,
-    end_delegation,
 )
 from app.requests.fulfilment import assign_task, change_task_state, comment, reply_on_task
 from app.requests.ordering.services import OrderLine, cancel_item, cancel_request, check_line, order

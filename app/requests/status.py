@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.requests.approval_rules import GroupRule
+from app.requests.approvals.rules import GroupRule
 from app.requests.catalog import variables
 from app.requests.catalog.services import form_of
 from app.requests.models import Approval, RequestItem, ServiceRequest

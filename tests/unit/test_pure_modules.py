@@ -38,7 +38,7 @@ PURE_MODULES = [
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
     "app.incidents.priority",
     "app.incidents.workflow",
-    "app.requests.approval_rules",
+    "app.requests.approvals.rules",
     "app.requests.catalog.patterns",
     "app.requests.problems",
     "app.requests.stages",

@@ -16,7 +16,8 @@ from app import audit
 from app.auth.models import Group, User, group_members
 from app.errors import Invalid, check_version
 from app.extensions import db
-from app.requests import approval_rules, stages
+from app.requests import stages
+from app.requests.approvals import rules as approval_rules
 from app.requests.catalog import variables
 from app.requests.catalog.ci_offers import offer_problems
 from app.requests.common import active_user

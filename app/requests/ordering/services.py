@@ -17,7 +17,7 @@ from app.auth.models import User
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
 from app.incidents.matrix import load_matrix
-from app.requests.approvals import cancel_pending, start_approvals
+from app.requests.approvals.services import cancel_pending, start_approvals
 from app.requests.catalog import variables
 from app.requests.catalog.services import form_of, may_order
 from app.requests.common import lookup, note, open_ticket, set_state
