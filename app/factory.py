@@ -136,9 +136,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.incidents.views import bp as incidents_bp
     from app.ops.views import bp as ops_bp
     from app.portal.views import bp as portal_bp
-    from app.requests import request_views, task_views  # noqa: F401  (more routes on requests' bp)
+    from app.requests import request_views  # noqa: F401  (more routes on requests' bp)
     from app.requests.approvals import views as approval_views  # noqa: F401  (and more)
     from app.requests.catalog import admin_editor_views, admin_views  # noqa: F401  (and more)
+    from app.requests.fulfilment import views as task_views  # noqa: F401  (and more)
     from app.requests.views import bp as requests_bp
     from app.sla import manage_views, report_views  # noqa: F401  (more routes on sla's bp)
     from app.sla.views import bp as sla_bp

@@ -274,8 +274,8 @@ def load_catalog() -> RequestsDemoReport:
 
 def load_requests(now: datetime) -> int:
     """A few requests in various states, when the desk has none yet; returns how many."""
-    from app.requests import fulfilment
     from app.requests.approvals import services as approvals
+    from app.requests.fulfilment import services as fulfilment
     from app.requests.ordering.services import OrderLine, order
 
     if db.session.scalar(select(func.count()).select_from(ServiceRequest)):

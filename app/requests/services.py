@@ -34,7 +34,7 @@ from app.requests.catalog.services import (
     save_form,
     update_item,
 )
-from app.requests.fulfilment import assign_task, change_task_state, comment, reply_on_task
+from app.requests.fulfilment.services import assign_task, change_task_state, comment, reply_on_task
 from app.requests.ordering.services import OrderLine, cancel_item, cancel_request, check_line, order
 from app.requests.status import (
     ItemView,

@@ -41,7 +41,7 @@ PURE_MODULES = [
     "app.requests.approvals.rules",
     "app.requests.catalog.patterns",
     "app.requests.problems",
-    "app.requests.stages",
+    "app.requests.fulfilment.stages",
     "app.requests.states",
     "app.requests.catalog.variables",
 ]

@@ -21,7 +21,7 @@ from app.errors import Conflict, Forbidden, check_version
 from app.extensions import db
 from app.requests.approvals import rules
 from app.requests.common import administrators, note
-from app.requests.fulfilment import begin_fulfilment, close_item
+from app.requests.fulfilment.services import begin_fulfilment, close_item
 from app.requests.models import Approval, ApprovalDelegation, RequestItem
 from app.requests.states import ApprovalState, CloseCode, ItemState
 from app.sla.calendar import BusinessCalendar

@@ -21,7 +21,7 @@ from app.requests.approvals.services import cancel_pending, start_approvals
 from app.requests.catalog import variables
 from app.requests.catalog.services import form_of, may_order
 from app.requests.common import lookup, note, open_ticket, set_state
-from app.requests.fulfilment import rollup_request
+from app.requests.fulfilment.services import rollup_request
 from app.requests.models import CatalogItem, FormVersion, RequestItem, ServiceRequest
 from app.requests.permissions import may_cancel
 from app.requests.states import ItemState, RequestState

@@ -25,8 +25,8 @@ from app.errors import Conflict, Invalid, check_version
 from app.extensions import db
 from app.incidents.workflow import HoldReason
 from app.outbox import enqueue, handler
-from app.requests import stages
 from app.requests.common import MAX_TEXT, is_staff, note, open_ticket, set_state
+from app.requests.fulfilment import stages
 from app.requests.models import Automation, CatalogTask, RequestItem, ServiceRequest
 from app.requests.states import CloseCode, ItemState, RequestState, TaskState
 from app.requests.states import task_transition_problems as transition_problems
