@@ -73,8 +73,9 @@ catalog_item_groups = Table(
 
 class CatalogItem(TimestampMixin, db.Model):
     """Something employees can order. ``approval_policy`` is a list of levels (see
-    ``approval_rules``) and ``task_template`` a list of tasks (see ``stages``), both checked by
-    the pure modules before they are saved. The form is the item's latest form version."""
+    ``approvals.rules``) and ``task_template`` a list of tasks (see ``fulfilment.stages``),
+    both checked by the pure modules before they are saved. The form is the item's latest form
+    version."""
 
     __tablename__ = "catalog_items"
     __table_args__ = (

@@ -2,9 +2,10 @@
 
 Every function flushes and never commits (the caller commits once) and raises the project's
 errors: ``Invalid`` (422, per field), ``Forbidden`` (403), ``Conflict`` (409), ``NotFound``.
-The modules behind it: ``catalog`` (items, forms, who may order), ``ordering`` (order,
-cancel), ``approvals`` (routing, decisions, reminders), ``delegation``, ``fulfilment`` (tasks,
-stages, automation, replies), ``status`` (the requester's words).
+The modules behind it: ``catalog.services`` (items, forms, who may order),
+``ordering.services`` (order, cancel), ``approvals.services`` (routing, decisions, reminders),
+``approvals.delegation``, ``fulfilment.services`` (tasks, stages, automation, replies),
+``status`` (the requester's words).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@ form, the request being prepared (a cart kept in the session: item ids only, the
 given on the cart's page), and the person and CI pickers' options.
 
 Each view parses, loads and authorizes, calls one service, commits, redirects. The employees'
-request pages are in ``request_views``, the approvers' in ``approval_views``; the catalog admin
-and the agents' task console add their routes to this blueprint from their own modules.
+request pages are in ``request_views``, the approvers' in ``approvals.views``; the catalog admin
+(``catalog.admin_views``) and the agents' task page (``fulfilment.views``) add their routes to
+this blueprint from their own modules.
 """
 
 from __future__ import annotations
