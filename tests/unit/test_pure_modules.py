@@ -15,10 +15,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PURE_MODULES = [
-    "app.auth.directory",
-    "app.auth.directory_entries",
-    "app.auth.directory_settings",
-    "app.auth.directory_write",
+    "app.auth.directory.adapter",
+    "app.auth.directory.entries",
+    "app.auth.directory.settings",
+    "app.auth.directory.write",
     "app.sla.calendar",
     "app.sla.clock",
     "app.sla.clock_inputs",

@@ -290,8 +290,8 @@ def directory_change_of(item: RequestItem) -> tuple[str, str]:
 
 
 def add_directory_member(group_dn: str, member_dn: str) -> str:
-    """The seam to :mod:`app.auth.directory_write` (imported here, when it is needed)."""
-    from app.auth.directory_write import DirectoryWriteError, add_group_member
+    """The seam to :mod:`app.auth.directory.write` (imported here, when it is needed)."""
+    from app.auth.directory.write import DirectoryWriteError, add_group_member
 
     try:
         return add_group_member(current_app.config, group_dn, member_dn).message
