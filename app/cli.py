@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from app.auth import services
-from app.auth.ldap_cli import ldap_cli
+from app.auth.directory.cli import ldap_cli
 from app.auth.models import Role
 from app.errors import Invalid
 from app.extensions import db

@@ -69,7 +69,7 @@ def _touch(slapd: Slapd, people: int, count: int, offset: int = 0) -> None:
 
 
 def _timed_sync(app, **options):  # noqa: ANN001, ANN202
-    from app.auth import sync
+    from app.auth.directory import sync
     from app.extensions import db
 
     with app.app_context():

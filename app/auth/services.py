@@ -17,8 +17,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
-from app.auth import sync, throttle
-from app.auth.directory_settings import DirectoryUnavailable
+from app.auth import throttle
+from app.auth.directory import sync
+from app.auth.directory.settings import DirectoryUnavailable
 from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, User
 from app.auth.sessions import end_sessions
 from app.auth.signals import people_changed

@@ -3,9 +3,10 @@
 A CI's users group (``ConfigurationItem.users_group``) stands for its active members, and the
 cached graph holds them (:func:`app.cmdb.cache.load_graph`). Whatever changes who those members
 are sends one of :mod:`app.auth.signals` in its own transaction: adding or removing members
-(:mod:`app.auth.groups`, the directory sync's :func:`app.auth.sync_groups.apply_memberships`)
-and activating or deactivating people (:func:`app.auth.services.set_active`, the directory
-sync). The receivers here (connected by the application factory) bump the CMDB revision, so
+(:mod:`app.auth.groups`, the directory sync's
+:func:`app.auth.directory.sync_groups.apply_memberships`) and activating or deactivating people
+(:func:`app.auth.services.set_active`, the directory sync). The receivers here (connected by the
+application factory) bump the CMDB revision, so
 every process reloads its graph at its next use, only when some CI names one of those groups as
 its users: other group changes cost one ``EXISTS`` query and nothing else. Blinker runs them
 synchronously, in the sender's transaction. Flushes nothing and never commits.

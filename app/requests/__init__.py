@@ -10,13 +10,10 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Register requests' routes: its blueprint, with the routes its other view modules add."""
-    from app.requests import (  # noqa: F401  (they add routes to bp)
-        admin_editor_views,
-        admin_views,
-        approval_views,
-        request_views,
-        task_views,
-    )
+    from app.requests import request_views  # noqa: F401  (they add routes to bp)
+    from app.requests.approvals import views as approval_views  # noqa: F401
+    from app.requests.catalog import admin_editor_views, admin_views  # noqa: F401
+    from app.requests.fulfilment import views as task_views  # noqa: F401
     from app.requests.views import bp
 
     app.register_blueprint(bp, url_prefix="/requests")

@@ -48,7 +48,7 @@ def reminder_calendar(name: str | None) -> BusinessCalendar:
 def remind(hours: float | None, calendar: str | None) -> None:
     """Remind approvers of approvals pending longer than the delay, once per period. Run it
     hourly from cron; running it again at once reminds nobody twice."""
-    from app.requests.approvals import remind_pending
+    from app.requests.approvals.services import remind_pending
 
     hours = hours or float(current_app.config.get("REQUEST_REMINDER_HOURS", DEFAULT_HOURS))
     name = calendar or current_app.config.get("REQUEST_REMINDER_CALENDAR")

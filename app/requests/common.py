@@ -11,8 +11,8 @@ from sqlalchemy import select
 from app.auth.models import Role, RoleGrant, User
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
-from app.requests.ci_offers import offered
-from app.requests.variables import Variable, VariableType
+from app.requests.catalog.ci_offers import offered
+from app.requests.catalog.variables import Variable, VariableType
 from app.tickets import services as tickets
 from app.tickets.models import EntryKind, Ticket, TicketKind
 

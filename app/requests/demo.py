@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Group, User
 from app.extensions import db
-from app.requests import catalog
+from app.requests.catalog import services as catalog
 from app.requests.models import CatalogCategory, CatalogItem, ServiceRequest
 from app.requests.states import TaskState
 
@@ -274,8 +274,9 @@ def load_catalog() -> RequestsDemoReport:
 
 def load_requests(now: datetime) -> int:
     """A few requests in various states, when the desk has none yet; returns how many."""
-    from app.requests import approvals, fulfilment
-    from app.requests.ordering import OrderLine, order
+    from app.requests.approvals import services as approvals
+    from app.requests.fulfilment import services as fulfilment
+    from app.requests.ordering.services import OrderLine, order
 
     if db.session.scalar(select(func.count()).select_from(ServiceRequest)):
         return 0

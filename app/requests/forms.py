@@ -26,7 +26,7 @@ from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optio
 from wtforms.widgets import DateInput, NumberInput
 
 from app.forms import MultiCheckboxField, OneSubmission
-from app.requests.variables import Variable, VariableType
+from app.requests.catalog.variables import Variable, VariableType
 
 NO_CHOICE = SelectChoice("", "— Choose —")
 

@@ -31,7 +31,7 @@ from app.audit import JSONType
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import db
 from app.incidents.workflow import HoldReason
-from app.requests.approval_rules import GroupRule
+from app.requests.approvals.rules import GroupRule
 from app.requests.states import ApprovalState, CloseCode, ItemState, TaskState
 from app.tickets.models import Ticket, TicketKind
 from app.timeutils import utc_now
@@ -73,8 +73,9 @@ catalog_item_groups = Table(
 
 class CatalogItem(TimestampMixin, db.Model):
     """Something employees can order. ``approval_policy`` is a list of levels (see
-    ``approval_rules``) and ``task_template`` a list of tasks (see ``stages``), both checked by
-    the pure modules before they are saved. The form is the item's latest form version."""
+    ``approvals.rules``) and ``task_template`` a list of tasks (see ``fulfilment.stages``),
+    both checked by the pure modules before they are saved. The form is the item's latest form
+    version."""
 
     __tablename__ = "catalog_items"
     __table_args__ = (

@@ -109,7 +109,7 @@ def may_cancel(user: Any, ticket: Any) -> bool:
 @rule("approval.decide")
 def may_decide_approval(user: Any, approval: Any) -> bool:
     """The approver, or their delegate during the delegation."""
-    from app.requests.approvals import may_decide
+    from app.requests.approvals.services import may_decide
 
     return approval is not None and may_decide(user, approval)
 

@@ -17,12 +17,12 @@ from app.auth.models import User
 from app.auth.people import search_people
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
-from app.requests.approvals import waiting_for
-from app.requests.ci_offers import offered
+from app.requests.approvals.services import waiting_for
+from app.requests.catalog.ci_offers import offered
+from app.requests.catalog.variables import Variable
 from app.requests.models import Approval, RequestItem, ServiceRequest
 from app.requests.permissions import visible_requests
 from app.requests.states import ApprovalState, RequestState
-from app.requests.variables import Variable
 from app.tickets import services as tickets
 from app.tickets.models import Attachment, JournalEntry, Ticket
 

@@ -2,14 +2,21 @@
 
 Every function flushes and never commits (the caller commits once) and raises the project's
 errors: ``Invalid`` (422, per field), ``Forbidden`` (403), ``Conflict`` (409), ``NotFound``.
-The modules behind it: ``catalog`` (items, forms, who may order), ``ordering`` (order,
-cancel), ``approvals`` (routing, decisions, reminders), ``delegation``, ``fulfilment`` (tasks,
-stages, automation, replies), ``status`` (the requester's words).
+The modules behind it: ``catalog.services`` (items, forms, who may order),
+``ordering.services`` (order, cancel), ``approvals.services`` (routing, decisions, reminders),
+``approvals.delegation``, ``fulfilment.services`` (tasks, stages, automation, replies),
+``status`` (the requester's words).
 """
 
 from __future__ import annotations
 
-from app.requests.approvals import (
+from app.requests.approvals.delegation import (
+    active_delegate,
+    add_delegation,
+    delegations_of,
+    end_delegation,
+)
+from app.requests.approvals.services import (
     acts_for,
     decide,
     may_decide,
@@ -17,7 +24,7 @@ from app.requests.approvals import (
     remind_pending,
     waiting_for,
 )
-from app.requests.catalog import (
+from app.requests.catalog.services import (
     categories,
     create_item,
     form_of,
@@ -28,14 +35,8 @@ from app.requests.catalog import (
     save_form,
     update_item,
 )
-from app.requests.delegation import (
-    active_delegate,
-    add_delegation,
-    delegations_of,
-    end_delegation,
-)
-from app.requests.fulfilment import assign_task, change_task_state, comment, reply_on_task
-from app.requests.ordering import OrderLine, cancel_item, cancel_request, check_line, order
+from app.requests.fulfilment.services import assign_task, change_task_state, comment, reply_on_task
+from app.requests.ordering.services import OrderLine, cancel_item, cancel_request, check_line, order
 from app.requests.status import (
     ItemView,
     answers_of,

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.requests import variables
-from app.requests.approval_rules import GroupRule
-from app.requests.catalog import form_of
+from app.requests.approvals.rules import GroupRule
+from app.requests.catalog import variables
+from app.requests.catalog.services import form_of
 from app.requests.models import Approval, RequestItem, ServiceRequest
 from app.requests.permissions import visible_requests
 from app.requests.states import CloseCode, ItemState

@@ -3,8 +3,9 @@ form, the request being prepared (a cart kept in the session: item ids only, the
 given on the cart's page), and the person and CI pickers' options.
 
 Each view parses, loads and authorizes, calls one service, commits, redirects. The employees'
-request pages are in ``request_views``, the approvers' in ``approval_views``; the catalog admin
-and the agents' task console add their routes to this blueprint from their own modules.
+request pages are in ``request_views``, the approvers' in ``approvals.views``; the catalog admin
+(``catalog.admin_views``) and the agents' task page (``fulfilment.views``) add their routes to
+this blueprint from their own modules.
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ from app.forms import row_id
 from app.policy import require
 from app.requests import permissions as _request_permissions  # noqa: F401  (registers rules)
 from app.requests import portal_queries, services
+from app.requests.catalog.variables import Variable, VariableType
 from app.requests.forms import CartForm, OrderForm
 from app.requests.models import CatalogItem, FormVersion
-from app.requests.order_pages import (
+from app.requests.ordering.pages import (
     blank_lines,
     order_context,
     place_order,
     posted_lines,
     prepare_order_form,
 )
-from app.requests.ordering import MAX_LINES
-from app.requests.variables import Variable, VariableType
+from app.requests.ordering.services import MAX_LINES
 
 bp = Blueprint("requests", __name__, template_folder="templates")
 

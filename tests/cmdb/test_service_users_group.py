@@ -15,9 +15,9 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import MetaData, func, select
 
 from app.auth import groups as group_services
-from app.auth import sync
-from app.auth.directory_entries import DirectoryGroup, DirectoryUser
-from app.auth.directory_settings import DirectorySettings
+from app.auth.directory import sync
+from app.auth.directory.entries import DirectoryGroup, DirectoryUser
+from app.auth.directory.settings import DirectorySettings
 from app.auth.models import Group, User
 from app.cmdb import analysis, services
 from app.cmdb.cache import current_revision, load_graph

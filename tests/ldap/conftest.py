@@ -104,7 +104,7 @@ def planetexpress(slapd: Slapd, **extra: str) -> dict[str, str]:
 @pytest.fixture(autouse=True)
 def _fresh_circuit_breakers() -> Iterator[None]:
     """Each test starts with every directory presumed up (the breakers live in the process)."""
-    from app.auth.directory_breaker import reset_breakers
+    from app.auth.directory.breaker import reset_breakers
 
     reset_breakers()
     yield

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.auth.directory_entries import DirectoryGroup, expand_groups, parse_range_key
-from app.auth.directory_settings import (
+from app.auth.directory.entries import DirectoryGroup, expand_groups, parse_range_key
+from app.auth.directory.settings import (
     DirectoryMisconfigured,
     DirectorySettings,
     normalise_dn,
@@ -119,7 +119,9 @@ def test_nested_groups_with_a_cycle_terminate():
 def test_the_adapter_does_not_import_flask():
     code = (
         "import importlib.util, sys\n"
-        "spec = importlib.util.spec_from_file_location('directory', 'app/auth/directory.py')\n"
+        "spec = importlib.util.spec_from_file_location(\n"
+        "    'directory', 'app/auth/directory/adapter.py'\n"
+        ")\n"
         "module = sys.modules['directory'] = importlib.util.module_from_spec(spec)\n"
         "spec.loader.exec_module(module)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'flask', 'sqlalchemy'}))"

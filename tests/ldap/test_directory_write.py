@@ -1,4 +1,4 @@
-"""Directory changes (``app.auth.directory_write``) against the real slapd.
+"""Directory changes (``app.auth.directory.write``) against the real slapd.
 
 The session's slapd lets ``WRITER`` change the members of groups in ``dc=deskgraph,dc=test``
 and ``READER`` only read them (see ``conftest.py``); each test works in its own subtree.
@@ -12,9 +12,9 @@ import ldap3
 import pytest
 from sqlalchemy import select
 
-from app.auth import directory_write
-from app.auth.directory_settings import DirectorySettings
-from app.auth.directory_write import (
+from app.auth.directory import write as directory_write
+from app.auth.directory.settings import DirectorySettings
+from app.auth.directory.write import (
     ADDED,
     ALREADY_MEMBER,
     NOT_MEMBER,

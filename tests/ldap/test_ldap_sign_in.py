@@ -11,8 +11,8 @@ from ldap3.core.exceptions import LDAPBindError
 from sqlalchemy import func, select
 
 from app.auth import services
-from app.auth.directory import Directory
-from app.auth.directory_settings import DirectorySettings
+from app.auth.directory.adapter import Directory
+from app.auth.directory.settings import DirectorySettings
 from app.auth.models import AccountSource, GrantSource, Group, Role, SignInFailure, User
 from tests.conftest import PASSWORD
 from tests.ldap.conftest import DJANGO, GENERATED, PLANET, planetexpress, settings_for
@@ -270,7 +270,7 @@ def test_a_hung_directory_opens_the_breaker_and_sign_in_fails_fast(
 
 
 def test_the_breaker_closes_when_the_directory_answers_again():
-    from app.auth.directory_breaker import Breaker, DirectoryDown
+    from app.auth.directory.breaker import Breaker, DirectoryDown
 
     now = [0.0]
     breaker = Breaker(threshold=2, cooldown=30, clock=lambda: now[0])

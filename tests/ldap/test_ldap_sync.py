@@ -7,7 +7,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from app.auth import ldap_cli, sync
+from app.auth.directory import cli as ldap_cli
+from app.auth.directory import sync
 from app.auth.models import (
     AccountSource,
     DirectorySyncState,

@@ -64,7 +64,7 @@ def org(db, make_user) -> Org:
 def make_item(db, org) -> Any:
     """``make_item(approval_policy=[...], task_template=[...], variables=[...], **values)`` →
     a committed catalog item fulfilled by ``org.queue``."""
-    from app.requests import catalog
+    from app.requests.catalog import services as catalog
 
     def make(name: str | None = None, variables: Any = None, **values: Any) -> Any:
         item = catalog.create_item(
@@ -84,7 +84,7 @@ def make_item(db, org) -> Any:
 def place(db, org) -> Any:
     """``place(item, answers=..., orderer=org.kim, requested_for=None)`` → the committed
     request item (the request is ``item.request``)."""
-    from app.requests.ordering import OrderLine, order
+    from app.requests.ordering.services import OrderLine, order
 
     def make(
         item: Any,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.requests import services
 from app.requests.models import CatalogCategory, CatalogItem, FormVersion
-from app.requests.ordering import OrderLine
+from app.requests.ordering.services import OrderLine
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.requests import services
-from app.requests.approval_rules import Outcome
+from app.requests.approvals.rules import Outcome
 from app.requests.models import Approval
 from app.requests.states import ApprovalState, CloseCode, ItemState
 from app.timeutils import utc_now

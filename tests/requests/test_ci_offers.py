@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from app.errors import Invalid
-from app.requests import catalog, services
+from app.requests import services
+from app.requests.catalog import services as catalog
 from tests.requests.portal_helpers import field_error, sign_in_as
 
 DESKTOP = {

@@ -83,8 +83,8 @@ def test_the_demo_agent_can_work_every_open_demo_task(db):
 
 @pytest.mark.demo("catalog")
 def test_every_readme_persona_finishes_the_everyday_orders(db):
-    from app.requests.fulfilment import change_task_state
-    from app.requests.ordering import OrderLine, order
+    from app.requests.fulfilment.services import change_task_state
+    from app.requests.ordering.services import OrderLine, order
     from app.requests.permissions import may_administer_catalog, may_work_task
     from app.requests.states import TaskState
 

@@ -11,7 +11,7 @@ from app.errors import Conflict, Invalid
 from app.incidents import services as incident_services
 from app.requests import services
 from app.requests.models import Automation
-from app.requests.ordering import OrderLine
+from app.requests.ordering.services import OrderLine
 from app.requests.states import CloseCode, ItemState, TaskState
 from app.tickets import services as tickets
 from app.tickets.models import EntryKind

@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 from app.errors import Conflict, Forbidden, Invalid
 from app.requests import services
 from app.requests.models import Approval, RequestItem, ServiceRequest
-from app.requests.ordering import OrderLine
+from app.requests.ordering.services import OrderLine
 from app.requests.states import ItemState
 from app.tickets.models import Attachment, Ticket, TicketEvent
 from tests.requests.conftest import LAPTOP_FORM, event_types, pending

@@ -92,7 +92,7 @@ def valid_answers(org, software, version_id: int) -> dict:
 
 
 def test_the_catalog_lists_only_what_the_person_may_order(client, db, org, make_item):
-    from app.requests import catalog
+    from app.requests.catalog import services as catalog
 
     software = catalog.save_category(None, actor=org.ada, name="Software", position=1)
     access = catalog.save_category(None, actor=org.ada, name="Access", position=0)
@@ -315,7 +315,7 @@ def test_a_cart_orders_several_items_as_one_request(client, db, org, make_item):
 
 
 def test_an_order_keeps_the_form_version_the_page_showed(client, db, org, make_item):
-    from app.requests import catalog
+    from app.requests.catalog import services as catalog
 
     item = make_item("Monitor")
     shown = item.form

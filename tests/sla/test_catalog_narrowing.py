@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, Invalid
 from app.incidents.workflow import HoldReason
-from app.requests import catalog
-from app.requests.fulfilment import assign_task, change_task_state, comment
+from app.requests.catalog import services as catalog
+from app.requests.fulfilment.services import assign_task, change_task_state, comment
 from app.requests.models import FormVersion
 from app.requests.states import TaskState
 from app.sla.jobs import run_tick

@@ -21,10 +21,10 @@ PURE_PACKAGES = [
 ]
 # Pure modules that live in a package with impure neighbours.
 PURE_SINGLES = [
-    "app.auth.directory",
-    "app.auth.directory_entries",
-    "app.auth.directory_settings",
-    "app.auth.directory_write",
+    "app.auth.directory.adapter",
+    "app.auth.directory.entries",
+    "app.auth.directory.settings",
+    "app.auth.directory.write",
     "app.sla.calendar",
     "app.sla.clock",
     "app.sla.clock_inputs",
@@ -32,12 +32,12 @@ PURE_SINGLES = [
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
     "app.incidents.priority",
     "app.incidents.workflow",
-    "app.requests.approval_rules",
-    "app.requests.patterns",
+    "app.requests.approvals.rules",
+    "app.requests.catalog.patterns",
     "app.requests.problems",
-    "app.requests.stages",
+    "app.requests.fulfilment.stages",
     "app.requests.states",
-    "app.requests.variables",
+    "app.requests.catalog.variables",
 ]
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.requests.approval_rules import (
+from app.requests.approvals.rules import (
     Directory,
     Fallback,
     GroupRule,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.requests.stages import (
+from app.requests.fulfilment.stages import (
     Finish,
     ItemEnd,
     Next,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.requests.variables import (
+from app.requests.catalog.variables import (
     AnswersInvalid,
     DefinitionInvalid,
     Variable,

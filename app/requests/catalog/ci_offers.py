@@ -27,7 +27,7 @@ from app.cmdb.models import (
     ConfigurationItem,
 )
 from app.extensions import db
-from app.requests.variables import Variable, VariableType
+from app.requests.catalog.variables import Variable, VariableType
 
 
 def _class_named(name: str) -> tuple[CIClass | None, list[CIClass]]:

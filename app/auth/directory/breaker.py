@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from app.auth.directory_settings import DirectorySettings, DirectoryUnavailable
+from app.auth.directory.settings import DirectorySettings, DirectoryUnavailable
 
 log = logging.getLogger(__name__)
 

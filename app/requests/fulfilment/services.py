@@ -25,8 +25,8 @@ from app.errors import Conflict, Invalid, check_version
 from app.extensions import db
 from app.incidents.workflow import HoldReason
 from app.outbox import enqueue, handler
-from app.requests import stages
 from app.requests.common import MAX_TEXT, is_staff, note, open_ticket, set_state
+from app.requests.fulfilment import stages
 from app.requests.models import Automation, CatalogTask, RequestItem, ServiceRequest
 from app.requests.states import CloseCode, ItemState, RequestState, TaskState
 from app.requests.states import task_transition_problems as transition_problems
@@ -290,8 +290,8 @@ def directory_change_of(item: RequestItem) -> tuple[str, str]:
 
 
 def add_directory_member(group_dn: str, member_dn: str) -> str:
-    """The seam to :mod:`app.auth.directory_write` (imported here, when it is needed)."""
-    from app.auth.directory_write import DirectoryWriteError, add_group_member
+    """The seam to :mod:`app.auth.directory.write` (imported here, when it is needed)."""
+    from app.auth.directory.write import DirectoryWriteError, add_group_member
 
     try:
         return add_group_member(current_app.config, group_dn, member_dn).message

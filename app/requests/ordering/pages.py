@@ -22,11 +22,11 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.forms import apply_errors
 from app.requests import portal_queries, services
+from app.requests.catalog.variables import Variable, VariableType
 from app.requests.common import active_user
 from app.requests.forms import OrderForm, line_form, raw_answers, set_picker_choices
 from app.requests.models import CatalogItem, FormVersion, ServiceRequest
-from app.requests.ordering import MAX_LINES
-from app.requests.variables import Variable, VariableType
+from app.requests.ordering.services import MAX_LINES
 
 FILE_AGAIN = "Choose the file again: files are not kept when the form has to be corrected."
 

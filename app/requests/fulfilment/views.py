@@ -18,10 +18,10 @@ from app.extensions import db
 from app.forms import refused, row_id, saved
 from app.policy import authorize, require
 from app.requests import services
+from app.requests.fulfilment.forms import TaskAssignForm, TaskCommentForm, TaskStateForm
+from app.requests.fulfilment.pages import get_task, latest_change, render_task
 from app.requests.models import CatalogTask
 from app.requests.states import ItemState, TaskState
-from app.requests.task_forms import TaskAssignForm, TaskCommentForm, TaskStateForm
-from app.requests.task_pages import get_task, latest_change, render_task
 from app.requests.views import bp
 
 

@@ -21,10 +21,10 @@ from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.forms import refused, saved
 from app.policy import require
-from app.requests import admin_forms as forms
-from app.requests import admin_pages as pages
 from app.requests import services
-from app.requests.admin_views import get_item
+from app.requests.catalog import admin_forms as forms
+from app.requests.catalog import admin_pages as pages
+from app.requests.catalog.admin_views import get_item
 from app.requests.models import CatalogItem
 from app.requests.views import bp
 

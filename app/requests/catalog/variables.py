@@ -27,7 +27,7 @@ with ``ci_attribute`` only those whose attribute of that name equals ``ci_value`
 software whose "installs_on" is "Workstations"). Without a class it offers every CI. The
 employee's picker lists, and the answer may name, only what the variable offers.
 
-Patterns must pass :func:`app.requests.patterns.pattern_problem` (a subset on which Python's
+Patterns must pass :func:`app.requests.catalog.patterns.pattern_problem` (a subset on which Python's
 backtracking engine cannot take exponential time), and the answers they check are at most 500
 characters.
 """
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.requests.patterns import pattern_problem
+from app.requests.catalog.patterns import pattern_problem
 from app.requests.problems import Problems
 
 __all__ = [

@@ -17,11 +17,11 @@ from app.auth.models import User
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
 from app.incidents.matrix import load_matrix
-from app.requests import variables
-from app.requests.approvals import cancel_pending, start_approvals
-from app.requests.catalog import form_of, may_order
+from app.requests.approvals.services import cancel_pending, start_approvals
+from app.requests.catalog import variables
+from app.requests.catalog.services import form_of, may_order
 from app.requests.common import lookup, note, open_ticket, set_state
-from app.requests.fulfilment import rollup_request
+from app.requests.fulfilment.services import rollup_request
 from app.requests.models import CatalogItem, FormVersion, RequestItem, ServiceRequest
 from app.requests.permissions import may_cancel
 from app.requests.states import ItemState, RequestState

@@ -16,9 +16,11 @@ from app import audit
 from app.auth.models import Group, User, group_members
 from app.errors import Invalid, check_version
 from app.extensions import db
-from app.requests import approval_rules, stages, variables
-from app.requests.ci_offers import offer_problems
+from app.requests.approvals import rules as approval_rules
+from app.requests.catalog import variables
+from app.requests.catalog.ci_offers import offer_problems
 from app.requests.common import active_user
+from app.requests.fulfilment import stages
 from app.requests.models import (
     Audience,
     Automation,

@@ -24,9 +24,9 @@ from app.incidents import pages as incident_pages
 from app.incidents.matrix import load_matrix
 from app.policy import authorize, can
 from app.requests import services
+from app.requests.fulfilment.forms import TaskAssignForm, TaskCommentForm, TaskStateForm
 from app.requests.models import CatalogTask
 from app.requests.states import TASK_TRANSITIONS, TaskState
-from app.requests.task_forms import TaskAssignForm, TaskCommentForm, TaskStateForm
 from app.sla.services import sla_summaries
 from app.tickets import services as tickets
 

@@ -1,6 +1,6 @@
 """What a directory sync did, or in a dry run would do: counts, lists and a readable diff.
 
-Plain data filled in by ``app.auth.sync`` and its parts; ``flask ldap sync`` prints it.
+Plain data filled in by ``app.auth.directory.sync`` and its parts; ``flask ldap sync`` prints it.
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from app.auth.groups import members_by_group
 from app.auth.models import User
 from app.errors import Conflict, Forbidden, check_version
 from app.extensions import db
-from app.requests import approval_rules as rules
+from app.requests.approvals import rules
 from app.requests.common import administrators, note
-from app.requests.fulfilment import begin_fulfilment, close_item
+from app.requests.fulfilment.services import begin_fulfilment, close_item
 from app.requests.models import Approval, ApprovalDelegation, RequestItem
 from app.requests.states import ApprovalState, CloseCode, ItemState
 from app.sla.calendar import BusinessCalendar

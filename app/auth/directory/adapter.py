@@ -1,10 +1,10 @@
 """The directory adapter: LDAP sign-in and reading people and groups, on ldap3.
 
 No Flask here. ``Directory`` talks to the servers configured by a ``DirectorySettings``
-(``app.auth.directory_settings``): fail-over across ``LDAP_URL``, TLS and StartTLS, paged
+(``app.auth.directory.settings``): fail-over across ``LDAP_URL``, TLS and StartTLS, paged
 searches, bind as the user, Active Directory range retrieval and nested groups. Everything it
-returns is plain data (``DirectoryUser``, ``DirectoryGroup`` from ``app.auth.directory_entries``);
-``app.auth.sync`` turns that into accounts.
+returns is plain data (``DirectoryUser``, ``DirectoryGroup`` from ``app.auth.directory.entries``);
+``app.auth.directory.sync`` turns that into accounts.
 
 Every way the directory can fail to answer (no server reachable, a server that accepts the
 connection and then says nothing, a service account that cannot bind, a malformed setting)
@@ -24,8 +24,8 @@ import ldap3
 from ldap3.core import exceptions as ldap_errors
 from ldap3.utils.conv import escape_filter_chars
 
-from app.auth.directory_breaker import breaker_for
-from app.auth.directory_entries import (
+from app.auth.directory.breaker import breaker_for
+from app.auth.directory.entries import (
     DirectoryGroup,
     DirectoryUser,
     attribute_value,
@@ -34,7 +34,7 @@ from app.auth.directory_entries import (
     user_attribute_names,
     user_from_entry,
 )
-from app.auth.directory_settings import (
+from app.auth.directory.settings import (
     DirectoryMisconfigured,
     DirectorySettings,
     DirectoryUnavailable,
@@ -83,9 +83,9 @@ class Directory:
     ) -> ldap3.Connection:
         """Open and bind on the first server that answers (fail-over in ``LDAP_URL`` order),
         with the settings' TLS and timeouts. Reads use ``read_only`` connections; only
-        ``app.auth.directory_write`` asks for a writable one. The caller closes it.
+        ``app.auth.directory.write`` asks for a writable one. The caller closes it.
 
-        While the directory is down (``app.auth.directory_breaker``) no connection is tried.
+        While the directory is down (``app.auth.directory.breaker``) no connection is tried.
 
         :raise DirectoryUnavailable: no server answered, or the TLS handshake failed, or the
             breaker is open.

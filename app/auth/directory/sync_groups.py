@@ -14,12 +14,12 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import and_, delete, insert, or_, select
 
 from app import audit
-from app.auth.directory_entries import DirectoryGroup
-from app.auth.directory_settings import DirectorySettings
+from app.auth.directory.entries import DirectoryGroup
+from app.auth.directory.settings import DirectorySettings
+from app.auth.directory.sync_people import DN_LENGTH
+from app.auth.directory.sync_report import SyncReport
 from app.auth.models import AccountSource, GrantSource, Group, Role, RoleGrant, User, group_members
 from app.auth.signals import memberships_changed
-from app.auth.sync_people import DN_LENGTH
-from app.auth.sync_report import SyncReport
 from app.extensions import db
 
 

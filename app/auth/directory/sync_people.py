@@ -1,9 +1,9 @@
 """Directory people → desk accounts: profile, enabled state, manager and the audit trail.
 
-The rules (see ``app.auth.sync`` for the whole picture): a person is matched by DN, then by
-username; a local account with the same username is never taken over; people are deactivated,
-never deleted, and reactivated only when the directory deactivated them; a manager DN that
-points at nobody is reported, and a manager loop is cut at the edge that would close it.
+The rules (see ``app.auth.directory.sync`` for the whole picture): a person is matched by DN,
+then by username; a local account with the same username is never taken over; people are
+deactivated, never deleted, and reactivated only when the directory deactivated them; a manager
+DN that points at nobody is reported, and a manager loop is cut at the edge that would close it.
 Everything here flushes at most; nothing commits.
 """
 
@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app import audit
-from app.auth.directory_entries import DirectoryUser
-from app.auth.directory_settings import normalise_dn
+from app.auth.directory.entries import DirectoryUser
+from app.auth.directory.settings import normalise_dn
+from app.auth.directory.sync_report import SyncReport
 from app.auth.models import AccountSource, User
 from app.auth.sessions import end_sessions
-from app.auth.sync_report import SyncReport
 from app.extensions import db
 
 PROFILE_FIELDS = ("display_name", "email", "department", "title", "phone")

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.auth.directory_settings import DirectorySettings, normalise_dn
+from app.auth.directory.settings import DirectorySettings, normalise_dn
 
 AD_ACCOUNT_DISABLED = 0x2  # userAccountControl bit ACCOUNTDISABLE
 AD_RANGE_STEP = 1500  # Active Directory's MaxValRange: larger groups come in slices

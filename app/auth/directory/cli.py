@@ -1,6 +1,6 @@
 """``flask ldap sync``: bring the directory's people and groups into the desk.
 
-The command calls ``app.auth.sync.sync_directory`` and commits once at the end. When the
+The command calls ``app.auth.directory.sync.sync_directory`` and commits once at the end. When the
 directory fails (unreachable, slow, misconfigured, or gone in the middle of the run) it rolls
 back, prints why and exits with status 1: nothing is changed.
 """
@@ -11,8 +11,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.auth import sync
-from app.auth.directory_settings import DirectoryMisconfigured, DirectoryUnavailable
+from app.auth.directory import sync
+from app.auth.directory.settings import DirectoryMisconfigured, DirectoryUnavailable
 from app.extensions import db
 
 ldap_cli = AppGroup("ldap", help="Directory (LDAP / Active Directory) integration.")

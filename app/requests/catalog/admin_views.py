@@ -17,9 +17,9 @@ from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.forms import apply_errors, refused, saved
 from app.policy import require
-from app.requests import admin_pages as pages
 from app.requests import services
-from app.requests.admin_forms import CategoryForm, ItemForm, MoveForm
+from app.requests.catalog import admin_pages as pages
+from app.requests.catalog.admin_forms import CategoryForm, ItemForm, MoveForm
 from app.requests.models import CatalogCategory, CatalogItem
 from app.requests.views import bp
 

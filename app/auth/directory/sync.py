@@ -21,9 +21,10 @@ the middle of a run leaves the database untouched. The cost is linear: existing 
 groups are loaded once into dictionaries, memberships with one query.
 
 This module reads the directory and orders the steps; the rules themselves live in
-``app.auth.sync_people`` (accounts, enabled state, managers) and ``app.auth.sync_groups``
-(roles, mirrored groups, memberships). Both entry points return a
-``app.auth.sync_report.SyncReport``, which a dry run fills without keeping any change.
+``app.auth.directory.sync_people`` (accounts, enabled state, managers) and
+``app.auth.directory.sync_groups`` (roles, mirrored groups, memberships). Both entry points
+return a ``app.auth.directory.sync_report.SyncReport``, which a dry run fills without keeping
+any change.
 """
 
 from __future__ import annotations
@@ -34,14 +35,19 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from app.auth.directory import Directory, Progress, close
-from app.auth.directory_entries import DirectoryGroup, DirectoryUser, expand_groups
-from app.auth.directory_settings import DirectoryMisconfigured, DirectorySettings, normalise_dn
+from app.auth.directory.adapter import Directory, Progress, close
+from app.auth.directory.entries import DirectoryGroup, DirectoryUser, expand_groups
+from app.auth.directory.settings import DirectoryMisconfigured, DirectorySettings, normalise_dn
+from app.auth.directory.sync_groups import (
+    DeskGroups,
+    apply_memberships,
+    directory_roles,
+    set_directory_roles,
+)
+from app.auth.directory.sync_people import People, record_created, set_managers
+from app.auth.directory.sync_report import SyncReport
 from app.auth.models import AccountSource, DirectorySyncState, Role, User
 from app.auth.signals import people_changed
-from app.auth.sync_groups import DeskGroups, apply_memberships, directory_roles, set_directory_roles
-from app.auth.sync_people import People, record_created, set_managers
-from app.auth.sync_report import SyncReport
 from app.extensions import db
 from app.timeutils import utc_now
 

@@ -27,9 +27,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.forms import MultiCheckboxField
-from app.requests.approval_rules import GroupRule, LevelKind
+from app.requests.approvals.rules import GroupRule, LevelKind
+from app.requests.catalog.variables import MAX_VARIABLES, VariableType
 from app.requests.models import Audience, Automation
-from app.requests.variables import MAX_VARIABLES, VariableType
 
 MAX_LEVELS = 10
 MAX_TASKS = 30

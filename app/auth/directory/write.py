@@ -2,7 +2,7 @@
 
 No Flask here. With an account for changes configured (``LDAP_WRITE_BIND_DN`` and
 ``LDAP_WRITE_BIND_PASSWORD``), ``add_group_member`` binds as it on the servers of ``LDAP_URL``
-(same fail-over, TLS and timeouts as the reads in ``app.auth.directory``), reads the group's
+(same fail-over, TLS and timeouts as the reads in ``app.auth.directory.adapter``), reads the group's
 object classes to pick the membership attribute, checks that the person exists, and adds the
 value with one ``MODIFY_ADD``. ``remove_group_member`` is its mirror with ``MODIFY_DELETE``.
 
@@ -24,9 +24,9 @@ import ldap3
 from ldap3.core import exceptions as ldap_errors
 from ldap3.utils.dn import parse_dn
 
-from app.auth.directory import Directory, close
-from app.auth.directory_entries import attribute_value, attribute_values
-from app.auth.directory_settings import (
+from app.auth.directory.adapter import Directory, close
+from app.auth.directory.entries import attribute_value, attribute_values
+from app.auth.directory.settings import (
     DirectoryMisconfigured,
     DirectorySettings,
     DirectoryUnavailable,
