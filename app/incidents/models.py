@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import str_enum
 from app.extensions import db
-from app.incidents.workflow import HoldReason, State
+from app.incidents.workflow import State
+from app.tickets.holds import HoldReason
 from app.tickets.models import Ticket, TicketKind
 
 

@@ -24,12 +24,12 @@ from app.incidents.models import Incident, MajorState, RoutingRule
 from app.incidents.workflow import (
     OPEN_STATES,
     RESOLUTION_CODES,
-    HoldReason,
     State,
     Transition,
     transition_problems,
 )
 from app.tickets import services as tickets
+from app.tickets.holds import HoldReason
 from app.tickets.models import Channel, EntryKind, TicketKind
 from app.timeutils import utc_now
 

@@ -33,11 +33,12 @@ from app.incidents.forms import (
     WatcherForm,
 )
 from app.incidents.models import Incident
-from app.incidents.workflow import HoldReason, State, Transition
+from app.incidents.workflow import State, Transition
 from app.policy import authorize, require
 from app.sla.services import sla_summaries
 from app.tickets import attachments
 from app.tickets import services as tickets
+from app.tickets.holds import HoldReason
 from app.tickets.models import Channel
 from app.ui import page_args
 

@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 
 from app.incidents.matrix import load_matrix
 from app.incidents.models import Incident
-from app.incidents.workflow import HoldReason, State
+from app.incidents.workflow import State
+from app.tickets.holds import HoldReason
 from tests.conftest import Client
 
 

@@ -38,6 +38,7 @@ PURE_MODULES = [
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
     "app.incidents.priority",
     "app.incidents.workflow",
+    "app.tickets.holds",
     "app.requests.approval_rules",
     "app.requests.patterns",
     "app.requests.problems",
