@@ -84,31 +84,6 @@ class Incident(Ticket):
         return self.major_state == MajorState.ACCEPTED
 
 
-class PriorityScale(db.Model):
-    """The labels of the impact and urgency values (scale = 'impact' or 'urgency')."""
-
-    __tablename__ = "priority_scales"
-
-    scale: Mapped[str] = mapped_column(String(10), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer, primary_key=True)
-    label: Mapped[str] = mapped_column(String(50))
-
-
-class PriorityLevel(db.Model):
-    __tablename__ = "priority_levels"
-
-    level: Mapped[int] = mapped_column(Integer, primary_key=True)
-    label: Mapped[str] = mapped_column(String(50))
-
-
-class PriorityCell(db.Model):
-    __tablename__ = "priority_cells"
-
-    impact: Mapped[int] = mapped_column(Integer, primary_key=True)
-    urgency: Mapped[int] = mapped_column(Integer, primary_key=True)
-    priority: Mapped[int] = mapped_column(Integer)
-
-
 class Category(db.Model):
     """An incident category; a category with a parent is a subcategory."""
 

@@ -30,9 +30,7 @@ from app.incidents.forms import (
     VersionForm,
     WatcherForm,
 )
-from app.incidents.matrix import load_matrix
 from app.incidents.models import Category, Incident, incident_cis
-from app.incidents.priority import PriorityMatrix
 from app.incidents.workflow import (
     OPEN_STATES,
     RESOLUTION_CODES,
@@ -43,7 +41,9 @@ from app.incidents.workflow import (
 )
 from app.sla.services import sla_summaries
 from app.tickets import services as tickets
+from app.tickets.matrix import load_matrix
 from app.tickets.models import Attachment, EntryKind, JournalEntry
+from app.tickets.priority import PriorityMatrix
 from app.timeutils import utc_now
 from app.ui import format_datetime
 

@@ -21,7 +21,6 @@ from app.errors import NotFound
 from app.extensions import db
 from app.forms import row_id
 from app.incidents import pages as incident_pages
-from app.incidents.matrix import load_matrix
 from app.policy import authorize, can
 from app.requests import services
 from app.requests.models import CatalogTask
@@ -29,6 +28,7 @@ from app.requests.states import TASK_TRANSITIONS, TaskState
 from app.requests.task_forms import TaskAssignForm, TaskCommentForm, TaskStateForm
 from app.sla.services import sla_summaries
 from app.tickets import services as tickets
+from app.tickets.matrix import load_matrix
 
 
 def get_task(number: str, action: str = "catalog_task.view") -> CatalogTask:

@@ -19,12 +19,12 @@ from app import audit
 from app.auth.models import Group
 from app.errors import Invalid, check_version
 from app.extensions import db
-from app.incidents.matrix import load_matrix
 from app.requests.models import CatalogItem
 from app.sla.calendar import BusinessCalendar
 from app.sla.models import Escalation, SlaCalendar, SlaKind, SlaPolicy, SlaScope
 from app.sla.timeline import definition
 from app.tickets.holds import HoldReason
+from app.tickets.matrix import load_matrix
 from app.tickets.models import TicketKind
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

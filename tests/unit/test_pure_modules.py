@@ -36,7 +36,7 @@ PURE_MODULES = [
     "app.cmdb.transfer_format",
     "app.cmdb.graph_data",
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
-    "app.incidents.priority",
+    "app.tickets.priority",
     "app.incidents.workflow",
     "app.tickets.holds",
     "app.requests.approval_rules",
