@@ -111,11 +111,15 @@ def _connect_signals() -> None:
     from app.cmdb import signals as cmdb_signals
     from app.cmdb import users_groups
     from app.incidents import cis as incident_cis
+    from app.requests import sla_answers
     from app.sla import hooks as sla_hooks
+    from app.sla import signals as sla_signals
 
     auth_signals.memberships_changed.connect(users_groups.on_memberships_changed)
     auth_signals.people_changed.connect(users_groups.on_people_changed)
     cmdb_signals.ci_open_incidents.connect(incident_cis.open_incidents_on)
+    sla_signals.catalog_items.connect(sla_answers.catalog_items)
+    sla_signals.ticket_catalog_items.connect(sla_answers.ticket_catalog_items)
     sla_hooks.install()  # session events: SLA records follow every commit of ticket events
 
 

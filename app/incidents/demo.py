@@ -17,7 +17,8 @@ from app.auth.models import Group, Role, User
 from app.extensions import db
 from app.incidents import services
 from app.incidents.models import Category, Incident, RoutingRule
-from app.incidents.workflow import HoldReason, State, Transition
+from app.incidents.workflow import State, Transition
+from app.tickets.holds import HoldReason
 from app.tickets.models import Channel
 
 CHANNELS = [Channel.PORTAL] * 6 + [Channel.PHONE] * 2 + [Channel.EMAIL, Channel.AGENT]

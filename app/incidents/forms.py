@@ -15,7 +15,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import OneSubmission
-from app.incidents.workflow import RESOLUTION_CODES, HoldReason, State
+from app.incidents.workflow import RESOLUTION_CODES, State
+from app.tickets.holds import HoldReason
 
 IMPACT_CHOICES = [
     SelectChoice("1", "1 - High"),

@@ -8,9 +8,9 @@ from flask import render_template
 from flask.typing import ResponseReturnValue
 
 from app.incidents import majors
-from app.incidents.matrix import load_matrix
 from app.incidents.views import bp
 from app.policy import require
+from app.tickets.matrix import load_matrix
 
 
 @bp.get("/major-proposals")

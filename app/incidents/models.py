@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import str_enum
 from app.extensions import db
-from app.incidents.workflow import HoldReason, State
+from app.incidents.workflow import State
+from app.tickets.holds import HoldReason
 from app.tickets.models import Ticket, TicketKind
 
 
@@ -81,31 +82,6 @@ class Incident(Ticket):
     @property
     def is_major(self) -> bool:
         return self.major_state == MajorState.ACCEPTED
-
-
-class PriorityScale(db.Model):
-    """The labels of the impact and urgency values (scale = 'impact' or 'urgency')."""
-
-    __tablename__ = "priority_scales"
-
-    scale: Mapped[str] = mapped_column(String(10), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer, primary_key=True)
-    label: Mapped[str] = mapped_column(String(50))
-
-
-class PriorityLevel(db.Model):
-    __tablename__ = "priority_levels"
-
-    level: Mapped[int] = mapped_column(Integer, primary_key=True)
-    label: Mapped[str] = mapped_column(String(50))
-
-
-class PriorityCell(db.Model):
-    __tablename__ = "priority_cells"
-
-    impact: Mapped[int] = mapped_column(Integer, primary_key=True)
-    urgency: Mapped[int] = mapped_column(Integer, primary_key=True)
-    priority: Mapped[int] = mapped_column(Integer)
 
 
 class Category(db.Model):

@@ -15,8 +15,6 @@ from sqlalchemy import or_, select
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from app.auth import groups as group_services
-from app.auth.models import Group
 from app.extensions import db
 from app.incidents import cis, correlation, permissions, review, services
 from app.incidents.forms import (
@@ -30,9 +28,7 @@ from app.incidents.forms import (
     VersionForm,
     WatcherForm,
 )
-from app.incidents.matrix import load_matrix
 from app.incidents.models import Category, Incident, incident_cis
-from app.incidents.priority import PriorityMatrix
 from app.incidents.workflow import (
     OPEN_STATES,
     RESOLUTION_CODES,
@@ -43,9 +39,11 @@ from app.incidents.workflow import (
 )
 from app.sla.services import sla_summaries
 from app.tickets import services as tickets
+from app.tickets.matrix import load_matrix
 from app.tickets.models import Attachment, EntryKind, JournalEntry
+from app.tickets.pages import assignee_choices, group_choices
+from app.tickets.priority import PriorityMatrix
 from app.timeutils import utc_now
-from app.ui import format_datetime
 
 
 def category_choices() -> list[SelectChoice]:
@@ -53,21 +51,6 @@ def category_choices() -> list[SelectChoice]:
         select(Category.name).where(Category.parent_id.is_(None)).order_by(Category.name)
     ).all()
     return [SelectChoice("", "—")] + [SelectChoice(n, n) for n in names]
-
-
-def group_choices() -> list[SelectChoice]:
-    queues = db.session.execute(
-        select(Group.id, Group.name).where(Group.is_assignment_group).order_by(Group.name)
-    ).all()
-    return [SelectChoice("", "— Unassigned —")] + [SelectChoice(str(i), n) for i, n in queues]
-
-
-def assignee_choices(group_id: int | None) -> list[SelectChoice]:
-    """The active members of one queue (the page reloads them when the group changes)."""
-    people = group_services.members_by_group([group_id]).get(group_id, []) if group_id else []
-    return [SelectChoice("", "— Nobody yet —")] + [
-        SelectChoice(str(u.id), u.display_name) for u in people
-    ]
 
 
 def _attachments(incident: Incident, staff: bool) -> list[Attachment]:
@@ -80,25 +63,6 @@ def _attachments(incident: Incident, staff: bool) -> list[Attachment]:
 def visible_attachment(incident: Incident, attachment_id: int) -> Attachment | None:
     staff = permissions.may_work(current_user, incident)
     return next((a for a in _attachments(incident, staff) if a.id == attachment_id), None)
-
-
-def latest_change_by_someone_else(incident: Incident, user: Any) -> str:
-    """ "Ann Lee changed short description, priority at 14:02": for a conflict message."""
-    entry = db.session.scalar(
-        select(JournalEntry)
-        .where(
-            JournalEntry.ticket_id == incident.id,
-            JournalEntry.kind == EntryKind.CHANGE,
-            JournalEntry.author_id != user.id,
-        )
-        .order_by(JournalEntry.id.desc())
-        .limit(1)
-    )
-    if entry is None:
-        return ""
-    who = entry.author.display_name if entry.author else "Someone"
-    fields = ", ".join(f.replace("_", " ") for f in entry.changes)
-    return f"{who} changed {fields} ({format_datetime(entry.created_at)})."
 
 
 def related_incidents(incident: Incident, ci_ids: list[int], limit: int = 10) -> list[Incident]:

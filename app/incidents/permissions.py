@@ -1,16 +1,13 @@
-"""Authorization rules for incidents (see ``app.policy``), and the visibility filter that keeps
-lists and counts from leaking incidents a person may not see."""
+"""Authorization rules for incidents (see ``app.policy``); the visibility filter that keeps lists
+and counts from leaking tickets is ``app.tickets.visibility``."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, select, union
-
 from app.auth.models import Role
 from app.incidents.models import MajorState
 from app.policy import rule
-from app.tickets.models import Ticket, ticket_watchers
 
 
 def _is_party(user: Any, incident: Any) -> bool:
@@ -105,20 +102,3 @@ def reads_as_reviewer(user: Any, incident: Any) -> bool:
     return may_review_major(user, incident) or (
         not _is_party(user, incident) and owns_affected_service(user, incident)
     )
-
-
-def own_ticket_ids(user_id: int) -> CompoundSelect:
-    """Ids of the tickets a person called in, opened or watches: the union of three indexed
-    lookups (an OR of the three conditions would defeat every index)."""
-    return union(
-        select(Ticket.id).where(Ticket.caller_id == user_id),
-        select(Ticket.id).where(Ticket.opened_by_id == user_id),
-        select(ticket_watchers.c.ticket_id).where(ticket_watchers.c.user_id == user_id),
-    )
-
-
-def visible_tickets(user: Any, query: Select) -> Select:
-    """Restrict a query over tickets to those ``user`` may see."""
-    if user.has_role(Role.AGENT):
-        return query
-    return query.where(Ticket.id.in_(own_ticket_ids(user.id)))

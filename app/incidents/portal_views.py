@@ -21,13 +21,13 @@ from app.forms import apply_errors, refused, saved
 from app.incidents import cis, pages, services
 from app.incidents.forms import ConfirmForm, ReopenForm, ReportForm, WatchForm
 from app.incidents.models import Incident
-from app.incidents.permissions import visible_tickets
 from app.incidents.views import bp, get_incident
 from app.incidents.workflow import plain_words
 from app.policy import require
 from app.tickets import attachments
 from app.tickets import services as tickets
 from app.tickets.models import Channel
+from app.tickets.visibility import visible_tickets
 from app.ui import page_args
 
 

@@ -12,11 +12,11 @@ from flask.typing import ResponseReturnValue
 
 from app.incidents import cis, correlation, majors
 from app.incidents.forms import MajorDecisionForm
-from app.incidents.matrix import load_matrix
 from app.incidents.models import Incident, MajorState
 from app.incidents.workflow import RESOLUTION_CODES
 from app.sla.services import sla_summaries
 from app.tickets import services as tickets
+from app.tickets.matrix import load_matrix
 
 
 def render_review(incident: Incident, *, status: int = 200, **forms: Any) -> ResponseReturnValue:

@@ -19,17 +19,17 @@ from app.errors import Invalid, check_version
 from app.extensions import db
 from app.incidents import cis, correlation
 from app.incidents import settings as incident_settings
-from app.incidents.matrix import load_matrix
 from app.incidents.models import Incident, MajorState, RoutingRule
 from app.incidents.workflow import (
     OPEN_STATES,
     RESOLUTION_CODES,
-    HoldReason,
     State,
     Transition,
     transition_problems,
 )
 from app.tickets import services as tickets
+from app.tickets.holds import HoldReason
+from app.tickets.matrix import load_matrix
 from app.tickets.models import Channel, EntryKind, TicketKind
 from app.timeutils import utc_now
 

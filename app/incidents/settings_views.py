@@ -23,11 +23,11 @@ from app.extensions import db
 from app.forms import refused, saved
 from app.incidents import cis
 from app.incidents import settings as incident_settings
-from app.incidents.matrix import load_matrix, save_matrix
 from app.incidents.models import RoutingRule
-from app.incidents.priority import PriorityMatrix
 from app.incidents.views import bp
 from app.policy import require
+from app.tickets.matrix import load_matrix, save_matrix
+from app.tickets.priority import PriorityMatrix
 
 MAX_SIZE = 9
 

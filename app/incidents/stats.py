@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from app.extensions import db
-from app.incidents.permissions import own_ticket_ids
 from app.incidents.workflow import OPEN_STATES
 from app.tickets.models import Ticket, TicketKind
+from app.tickets.visibility import own_ticket_ids
 
 OPEN = [s.value for s in OPEN_STATES]
 

@@ -33,11 +33,13 @@ from app.incidents.forms import (
     WatcherForm,
 )
 from app.incidents.models import Incident
-from app.incidents.workflow import HoldReason, State, Transition
+from app.incidents.workflow import State, Transition
 from app.policy import authorize, require
 from app.sla.services import sla_summaries
 from app.tickets import attachments
+from app.tickets import pages as ticket_pages
 from app.tickets import services as tickets
+from app.tickets.holds import HoldReason
 from app.tickets.models import Channel
 from app.ui import page_args
 
@@ -79,7 +81,9 @@ def _refused(
         lambda: get_incident(incident_number),
         render,
         *([form] if form is not None else []),
-        conflict_note=lambda incident: pages.latest_change_by_someone_else(incident, current_user),
+        conflict_note=lambda incident: ticket_pages.latest_change_by_someone_else(
+            incident, current_user
+        ),
     )
 
 
@@ -95,7 +99,7 @@ def console() -> ResponseReturnValue:
     )
     incidents = load_page(list(pagination.items))
     slas = sla_summaries([i.id for i in incidents])
-    groups = pages.group_choices()
+    groups = ticket_pages.group_choices()
     bulk = BulkForm(formdata=None)
     bulk.group.choices = groups
     return render_template(
@@ -116,7 +120,7 @@ def console() -> ResponseReturnValue:
 @require("incidents.console")
 def bulk() -> ResponseReturnValue:
     form = BulkForm()
-    form.group.choices = pages.group_choices()
+    form.group.choices = ticket_pages.group_choices()
     numbers = [n for n in request.form.getlist("selected") if n][:200]
     back = request.form.get("back") or url_for("incidents.console")
     back = back if back.startswith("/incidents") else url_for("incidents.console")
@@ -154,7 +158,7 @@ def bulk() -> ResponseReturnValue:
 def assignee_options() -> ResponseReturnValue:
     """The assignee ``<option>`` list of one queue, for the assignment form (htmx)."""
     group = request.args.get("group", "")
-    choices = pages.assignee_choices(int(group) if group.isdecimal() else None)
+    choices = ticket_pages.assignee_choices(int(group) if group.isdecimal() else None)
     return render_template("incidents/_assignee_options.html", choices=choices)
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from app.tickets.holds import HoldReason
+
 
 class State(enum.StrEnum):
     NEW = "new"
@@ -33,17 +35,6 @@ class State(enum.StrEnum):
     @property
     def is_open(self) -> bool:
         return self in OPEN_STATES
-
-
-class HoldReason(enum.StrEnum):
-    AWAITING_CALLER = "awaiting_caller"
-    AWAITING_VENDOR = "awaiting_vendor"
-    AWAITING_CHANGE = "awaiting_change"
-    AWAITING_PROBLEM = "awaiting_problem"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 OPEN_STATES = frozenset({State.NEW, State.IN_PROGRESS, State.ON_HOLD})

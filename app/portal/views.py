@@ -13,10 +13,10 @@ from app.auth.models import Group, Role, User
 from app.errors import NotFound
 from app.extensions import db
 from app.incidents import majors, stats
-from app.incidents.matrix import load_matrix
 from app.policy import can, require, signed_in
 from app.portal import health, permissions, setup  # noqa: F401  (permissions: the rules)
 from app.requests.portal_queries import portal_counts
+from app.tickets.matrix import load_matrix
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.audit import JSONType
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import db
-from app.incidents.workflow import HoldReason
 from app.requests.approvals.rules import GroupRule
 from app.requests.states import ApprovalState, CloseCode, ItemState, TaskState
+from app.tickets.holds import HoldReason
 from app.tickets.models import Ticket, TicketKind
 from app.timeutils import utc_now
 

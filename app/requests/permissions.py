@@ -14,9 +14,9 @@ from sqlalchemy import Select, false, or_, select
 
 from app.auth.models import Role
 from app.extensions import db
-from app.incidents.permissions import own_ticket_ids
 from app.policy import rule
 from app.requests.models import Approval, ApprovalDelegation, RequestItem, ServiceRequest
+from app.tickets.visibility import own_ticket_ids
 from app.timeutils import utc_now
 
 

@@ -19,12 +19,12 @@ from app import audit
 from app.auth.models import Group
 from app.errors import Invalid, check_version
 from app.extensions import db
-from app.incidents.matrix import load_matrix
-from app.incidents.workflow import HoldReason
-from app.requests.models import CatalogItem
+from app.sla import signals
 from app.sla.calendar import BusinessCalendar
 from app.sla.models import Escalation, SlaCalendar, SlaKind, SlaPolicy, SlaScope
 from app.sla.timeline import definition
+from app.tickets.holds import HoldReason
+from app.tickets.matrix import load_matrix
 from app.tickets.models import TicketKind
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -87,14 +87,16 @@ ITEM_KINDS = (TicketKind.REQUEST_ITEM.value, TicketKind.CATALOG_TASK.value)
 def catalog_item_choices(chosen: int | None = None) -> list[tuple[str, str]]:
     """``(value, label)`` of the catalog items a policy can be narrowed to: the active ones,
     plus ``chosen`` (a policy's current item) even when it has been deactivated since."""
-    query = select(CatalogItem.id, CatalogItem.name, CatalogItem.is_active).order_by(
-        CatalogItem.name
-    )
-    query = query.where(CatalogItem.is_active | (CatalogItem.id == (chosen or 0)))
     return [
-        (str(row.id), row.name if row.is_active else f"{row.name} (no longer offered)")
-        for row in db.session.execute(query)
+        (str(item.id), item.name if item.is_active else f"{item.name} (no longer offered)")
+        for item in _catalog_items(active=True, ids=[chosen] if chosen else [])
     ]
+
+
+def _catalog_items(*, active: bool, ids: list[int]) -> list[Any]:
+    """The catalog's answer to :data:`signals.catalog_items`."""
+    answers = signals.catalog_items.send(None, active=active, ids=ids)
+    return [item for _, items in answers for item in items]
 
 
 def narrowing(policy: SlaPolicy) -> str:
@@ -253,10 +255,11 @@ def _row(model: Any, ident: int | None) -> Any:
     return db.session.get(model, ident) if ident and 0 < ident < 2**31 else None
 
 
-def _catalog_item(ident: int | None, current: int | None, errors: dict) -> CatalogItem | None:
+def _catalog_item(ident: int | None, current: int | None, errors: dict) -> Any:
     if ident is None:
         return None
-    item = _row(CatalogItem, ident)
+    found = _catalog_items(active=False, ids=[ident]) if 0 < ident < 2**31 else []
+    item = found[0] if found else None
     if item is None:
         errors["catalog_item"] = "Choose a catalog item from the list."
     elif not item.is_active and item.id != current:

@@ -21,12 +21,12 @@ from werkzeug.datastructures import MultiDict
 from app.auth.models import Group
 from app.errors import Invalid
 from app.extensions import db
-from app.incidents.matrix import load_matrix
 from app.sla import hooks
 from app.sla.definitions import save_calendar, save_policy
 from app.sla.forms import CalendarForm, PolicyForm, errors_by_name
 from app.sla.models import SlaCalendar, SlaPolicy
 from app.sla.services import refresh_all
+from app.tickets.matrix import load_matrix
 from app.timeutils import utc_now
 
 Editor = TypeVar("Editor", bound=FlaskForm)

@@ -29,7 +29,6 @@ from wtforms import (
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from app.forms import MultiCheckboxField
-from app.incidents.workflow import HoldReason
 from app.sla.definitions import (
     DAYS,
     MAX_TARGET_MINUTES,
@@ -39,6 +38,7 @@ from app.sla.definitions import (
     ticket_kind_choices,
 )
 from app.sla.models import Escalation, SlaCalendar, SlaKind, SlaPolicy, SlaScope
+from app.tickets.holds import HoldReason
 
 TOO_LONG = "Keep it under {limit} characters, without control characters."
 

@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import Group
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.incidents.matrix import load_matrix
 from app.policy import authorize, require
 from app.sla.definitions import (
     DAYS,
@@ -31,6 +30,7 @@ from app.sla.definitions import (
 from app.sla.forms import CalendarForm, PolicyForm, errors_by_name
 from app.sla.models import SlaCalendar, SlaPolicy
 from app.sla.views import bp
+from app.tickets.matrix import load_matrix
 
 MAX_ID = 2**31 - 1
 

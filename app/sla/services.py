@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, union_all
+from sqlalchemy import select
 
 from app.extensions import db
-from app.requests.models import CatalogTask, RequestItem
+from app.sla import signals
 from app.sla.calendar import ZERO
 from app.sla.clock import ClockResult, Stage, compute_clock, group_clocks
 from app.sla.models import (
@@ -94,18 +94,13 @@ ITEM_KINDS = (TicketKind.REQUEST_ITEM.value, TicketKind.CATALOG_TASK.value)
 
 
 def catalog_items_of(ticket_ids: Sequence[int]) -> dict[int, int]:
-    """``{ticket id: catalog item id}`` of these request items and catalog tasks, in one query
-    (other tickets are simply absent)."""
-    if not ticket_ids:
-        return {}
-    item, task = RequestItem.__table__, CatalogTask.__table__
-    own = select(item.c.id, item.c.catalog_item_id).where(item.c.id.in_(ticket_ids))
-    of_task = (
-        select(task.c.id, item.c.catalog_item_id)
-        .join(item, item.c.id == task.c.item_id)
-        .where(task.c.id.in_(ticket_ids))
-    )
-    return {row[0]: row[1] for row in db.session.execute(union_all(own, of_task))}
+    """``{ticket id: catalog item id}`` of these request items and catalog tasks (other
+    tickets are simply absent), from the catalog (``signals.ticket_catalog_items``)."""
+    found: dict[int, int] = {}
+    if ticket_ids:
+        for _, answer in signals.ticket_catalog_items.send(None, ticket_ids=list(ticket_ids)):
+            found.update(answer)
+    return found
 
 
 def load_batch(ticket_ids: Sequence[int], *, with_records: bool = True) -> Loaded:

@@ -202,3 +202,28 @@ class Attachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     uploaded_by = relationship("User")
+
+
+class PriorityScale(db.Model):
+    """The labels of the impact and urgency values (scale = 'impact' or 'urgency')."""
+
+    __tablename__ = "priority_scales"
+
+    scale: Mapped[str] = mapped_column(String(10), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(50))
+
+
+class PriorityLevel(db.Model):
+    __tablename__ = "priority_levels"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(50))
+
+
+class PriorityCell(db.Model):
+    __tablename__ = "priority_cells"
+
+    impact: Mapped[int] = mapped_column(Integer, primary_key=True)
+    urgency: Mapped[int] = mapped_column(Integer, primary_key=True)
+    priority: Mapped[int] = mapped_column(Integer)

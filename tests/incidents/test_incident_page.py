@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from app.incidents.matrix import load_matrix
 from app.incidents.models import Incident
-from app.incidents.workflow import HoldReason, State
+from app.incidents.workflow import State
+from app.tickets.holds import HoldReason
+from app.tickets.matrix import load_matrix
 from tests.conftest import Client
 
 

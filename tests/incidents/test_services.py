@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from app.cmdb import services as cmdb
 from app.errors import Conflict, Invalid
 from app.incidents import services
-from app.incidents.matrix import load_matrix, save_matrix
 from app.incidents.models import Incident, RoutingRule
-from app.incidents.workflow import HoldReason, State, Transition
+from app.incidents.workflow import State, Transition
+from app.tickets.holds import HoldReason
+from app.tickets.matrix import load_matrix, save_matrix
 from app.tickets.models import EntryKind, JournalEntry, TicketEvent
 from app.timeutils import utc_now
 

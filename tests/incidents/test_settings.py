@@ -7,8 +7,8 @@ import re
 from sqlalchemy import func, select
 
 from app.incidents import settings as incident_settings
-from app.incidents.matrix import load_matrix
 from app.incidents.models import RoutingRule
+from app.tickets.matrix import load_matrix
 
 
 def grid(impacts: int, urgencies: int, levels: int, cell) -> dict[str, str]:

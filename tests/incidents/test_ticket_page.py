@@ -7,7 +7,8 @@ import re
 from datetime import timedelta
 
 from app.incidents import services
-from app.incidents.workflow import HoldReason, State, Transition
+from app.incidents.workflow import State, Transition
+from app.tickets.holds import HoldReason
 from app.timeutils import utc_now
 
 WORK_NOTE = "internal: their mailbox is on the old cluster"

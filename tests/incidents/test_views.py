@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from app.incidents import services
 from app.incidents.models import Incident
-from app.incidents.workflow import HoldReason, State, Transition
+from app.incidents.workflow import State, Transition
 from app.tickets import attachments
+from app.tickets.holds import HoldReason
 from app.tickets.models import Attachment
 from tests.conftest import Client, count_queries
 

@@ -14,7 +14,6 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, Invalid
-from app.incidents.workflow import HoldReason
 from app.requests.catalog import services as catalog
 from app.requests.fulfilment.services import assign_task, change_task_state, comment
 from app.requests.models import FormVersion
@@ -23,6 +22,7 @@ from app.sla.jobs import run_tick
 from app.sla.models import SlaPolicy, TaskSla
 from app.sla.replay import replay
 from app.sla.services import load_batch
+from app.tickets.holds import HoldReason
 from tests.conftest import count_queries
 from tests.sla.conftest import DATABASE_EXAMPLES, at, policy_form
 

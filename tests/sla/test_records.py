@@ -9,11 +9,12 @@ from flask import render_template
 from sqlalchemy import select, update
 
 from app.incidents import services
-from app.incidents.workflow import HoldReason, State, Transition
+from app.incidents.workflow import State, Transition
 from app.sla import replay as replay_module
 from app.sla.clock import parts_from_stored, plain_text
 from app.sla.models import TaskSla
 from app.sla.services import refresh_ticket_slas, sla_summaries
+from app.tickets.holds import HoldReason
 from tests.sla.conftest import at
 
 

@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from app.errors import Invalid
 from app.incidents import services
-from app.incidents.workflow import HoldReason, State, Transition
+from app.incidents.workflow import State, Transition
 from app.sla.jobs import run_tick
 from app.sla.replay import replay
+from app.tickets.holds import HoldReason
 from tests.sla.conftest import DATABASE_EXAMPLES, at
 
 ACTIONS = st.lists(

@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.incidents import services
-from app.incidents.workflow import HoldReason, State, Transition
+from app.incidents.workflow import State, Transition
 from app.sla.models import TaskSla
+from app.tickets.holds import HoldReason
 from tests.sla.conftest import at
 
 

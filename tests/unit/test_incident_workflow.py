@@ -6,14 +6,8 @@ import itertools
 
 import pytest
 
-from app.incidents.workflow import (
-    OPEN_STATES,
-    HoldReason,
-    State,
-    Transition,
-    plain_words,
-    transition_problems,
-)
+from app.incidents.workflow import OPEN_STATES, State, Transition, plain_words, transition_problems
+from app.tickets.holds import HoldReason
 
 ALLOWED = {
     (State.NEW, State.IN_PROGRESS),

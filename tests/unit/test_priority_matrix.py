@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.incidents.priority import PriorityMatrix
+from app.tickets.priority import PriorityMatrix
 
 ITIL = {
     (1, 1): 1, (1, 2): 2, (1, 3): 3,

@@ -30,8 +30,9 @@ PURE_SINGLES = [
     "app.sla.clock_inputs",
     "app.cmdb.transfer.format",
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
-    "app.incidents.priority",
+    "app.tickets.priority",
     "app.incidents.workflow",
+    "app.tickets.holds",
     "app.requests.approvals.rules",
     "app.requests.catalog.patterns",
     "app.requests.problems",

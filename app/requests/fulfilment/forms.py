@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.incidents.workflow import HoldReason
 from app.requests.states import TASK_CLOSE_CODES, TaskState
+from app.tickets.holds import HoldReason
 
 
 class TaskAssignForm(FlaskForm):

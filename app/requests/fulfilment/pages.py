@@ -20,15 +20,15 @@ from wtforms import SelectChoice
 from app.errors import NotFound
 from app.extensions import db
 from app.forms import row_id
-from app.incidents import pages as incident_pages
-from app.incidents.matrix import load_matrix
 from app.policy import authorize, can
 from app.requests import services
 from app.requests.fulfilment.forms import TaskAssignForm, TaskCommentForm, TaskStateForm
 from app.requests.models import CatalogTask
 from app.requests.states import TASK_TRANSITIONS, TaskState
 from app.sla.services import sla_summaries
+from app.tickets import pages as ticket_pages
 from app.tickets import services as tickets
+from app.tickets.matrix import load_matrix
 
 
 def get_task(number: str, action: str = "catalog_task.view") -> CatalogTask:
@@ -47,8 +47,8 @@ def _work_forms(task: CatalogTask, forms: dict[str, Any]) -> dict[str, Any]:
     if "assign_form" not in forms:
         assign.group.data = str(task.assignment_group_id or "")
         assign.assignee.data = str(task.assignee_id or "")
-    assign.group.choices = incident_pages.group_choices()
-    assign.assignee.choices = incident_pages.assignee_choices(row_id(assign.group.data))
+    assign.group.choices = ticket_pages.group_choices()
+    assign.assignee.choices = ticket_pages.assignee_choices(row_id(assign.group.data))
     state = forms.get("state_form") or TaskStateForm(formdata=None)
     targets = TASK_TRANSITIONS[TaskState(task.state)]
     state.state.choices = [SelectChoice(s.value, s.label) for s in TaskState if s in targets]
@@ -83,4 +83,4 @@ def render_task(
 
 def latest_change(task: CatalogTask) -> str:
     """Who changed the task last (someone else), for a conflict message."""
-    return incident_pages.latest_change_by_someone_else(task, current_user)
+    return ticket_pages.latest_change_by_someone_else(task, current_user)

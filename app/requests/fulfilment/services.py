@@ -23,7 +23,6 @@ from sqlalchemy import select
 from app.auth.models import Group, User
 from app.errors import Conflict, Invalid, check_version
 from app.extensions import db
-from app.incidents.workflow import HoldReason
 from app.outbox import enqueue, handler
 from app.requests.common import MAX_TEXT, is_staff, note, open_ticket, set_state
 from app.requests.fulfilment import stages
@@ -31,6 +30,7 @@ from app.requests.models import Automation, CatalogTask, RequestItem, ServiceReq
 from app.requests.states import CloseCode, ItemState, RequestState, TaskState
 from app.requests.states import task_transition_problems as transition_problems
 from app.tickets import services as tickets
+from app.tickets.holds import HoldReason
 from app.tickets.models import EntryKind, Ticket, TicketKind
 from app.timeutils import utc_now
 

@@ -16,7 +16,6 @@ from typing import Any
 from app.auth.models import User
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
-from app.incidents.matrix import load_matrix
 from app.requests.approvals.services import cancel_pending, start_approvals
 from app.requests.catalog import variables
 from app.requests.catalog.services import form_of, may_order
@@ -27,6 +26,7 @@ from app.requests.permissions import may_cancel
 from app.requests.states import ItemState, RequestState
 from app.tickets import attachments
 from app.tickets import services as tickets
+from app.tickets.matrix import load_matrix
 from app.tickets.models import Channel, TicketKind
 from app.timeutils import utc_now
 

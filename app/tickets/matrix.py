@@ -13,8 +13,8 @@ from sqlalchemy import delete, select
 from app import audit
 from app.errors import Invalid
 from app.extensions import db
-from app.incidents.models import PriorityCell, PriorityLevel, PriorityScale
-from app.incidents.priority import PriorityMatrix, matrix_problems
+from app.tickets.models import PriorityCell, PriorityLevel, PriorityScale
+from app.tickets.priority import PriorityMatrix, matrix_problems
 
 
 def load_matrix() -> PriorityMatrix:
