@@ -16,9 +16,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def _open_section(tab, title: str) -> None:
     """Unfold one of the incident page's folding sections, as a person does: click its title."""
+    tab.wait_for_load_state()  # Bootstrap's collapse handler is attached once scripts ran
     toggle = tab.locator(".dg-fold-toggle", has_text=title).first
     if toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
+    # The section is open once Bootstrap's transition ends (class "collapse show").
+    expect(tab.locator("#" + toggle.get_attribute("aria-controls"))).to_have_class(
+        re.compile(r"(^|\s)show(\s|$)")
+    )
 
 
 def _snap(tab, name: str) -> None:
@@ -56,7 +61,8 @@ def test_agent_proposes_and_the_service_owner_decides(browser, live_server, page
     _open_section(agent, "Major incident")
     propose = agent.locator(f'form[action="/incidents/{number}/major"]')
     propose.locator("textarea").fill("Shipping has stopped at the depot.")
-    propose.locator('button[type="submit"]').click()
+    with agent.expect_navigation():
+        propose.locator('button[type="submit"]').click()
     expect(agent.get_by_text("Proposed as a major incident.").first).to_be_visible()
 
     owner.goto("/")
