@@ -10,13 +10,13 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutils import utc_now
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who did what to which object, with the fields that changed as ``{field: [old, new]}``."""
 
     __tablename__ = "audit_events"

@@ -17,13 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutils import utc_now
 
 TOKEN = re.compile(r"[0-9a-f]{32}")
 
 
-class FormSubmission(db.Model):
+class FormSubmission(Model):
     """A submission token that was used, and when."""
 
     __tablename__ = "form_submissions"

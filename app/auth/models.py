@@ -15,7 +15,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false, tr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, str_enum, unique
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutils import utc_now
 
 
@@ -54,7 +54,7 @@ group_members = Table(
 )
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     __tablename__ = "role_grants"
 
     user_id: Mapped[int] = mapped_column(
@@ -67,7 +67,7 @@ class RoleGrant(db.Model):
     granted_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
         unique("username", field="username", message="This username is already taken."),
@@ -141,7 +141,7 @@ class User(UserMixin, TimestampMixin, db.Model):
         return "".join(p[0] for p in parts[:2]).upper() or self.username[:2].upper()
 
 
-class Group(TimestampMixin, db.Model):
+class Group(TimestampMixin, Model):
     __tablename__ = "groups"
     __table_args__ = (
         unique("name", field="name", message="A group with this name already exists."),
@@ -172,7 +172,7 @@ class Group(TimestampMixin, db.Model):
         return f"<Group {self.name}>"
 
 
-class SignInFailure(db.Model):
+class SignInFailure(Model):
     """One refused sign-in, kept for the throttling window (per username and per address)."""
 
     __tablename__ = "sign_in_failures"
@@ -183,7 +183,7 @@ class SignInFailure(db.Model):
     failed_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
 
 
-class SignInThrottle(db.Model):
+class SignInThrottle(Model):
     """Failed sign-ins in a row of one username from one client address, and when the next
     attempt may be made (see ``app.auth.throttle``)."""
 
@@ -196,7 +196,7 @@ class SignInThrottle(db.Model):
     next_attempt_at: Mapped[datetime]
 
 
-class DirectorySyncState(db.Model):
+class DirectorySyncState(Model):
     """Where the last directory sync stopped: the high-water mark of ``modifyTimestamp`` (or
     ``uSNChanged`` on Active Directory) that an incremental sync starts from."""
 

@@ -9,10 +9,11 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -161,9 +162,8 @@ def _signed_in(user: User, username: str, address: str, now: datetime) -> User:
     conflict."""
     throttle.clear(username, address)
     db.session.flush()
-    db.session.execute(
-        User.__table__.update().where(User.__table__.c.id == user.id).values(last_login_at=now)
-    )
+    users = cast(Table, User.__table__)
+    db.session.execute(users.update().where(users.c.id == user.id).values(last_login_at=now))
     set_committed_value(user, "last_login_at", now)
     return user
 

@@ -10,6 +10,9 @@ sessions is not an edit of the account and must never conflict with one.
 
 from __future__ import annotations
 
+from typing import cast
+
+from sqlalchemy import Table
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
@@ -32,7 +35,7 @@ def load_user(session_user_id: str) -> User | None:
 def end_sessions(user: User) -> None:
     """Make every session and remember-me cookie of ``user`` invalid from the next request.
     The caller commits (and signs the current browser in again if it should stay)."""
-    table = User.__table__
+    table = cast(Table, User.__table__)  # a plain UPDATE: the account's version is untouched
     generation = db.session.execute(
         table.update()
         .where(table.c.id == user.id)

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.audit import JSONType
 from app.cmdb.graph.vocabulary import Lifecycle, Propagation, Treatment
 from app.db import TimestampMixin, str_enum, unique
-from app.extensions import db
+from app.extensions import Model
 from app.timeutils import utc_now
 
 
@@ -76,7 +76,7 @@ ENVIRONMENTS = ("production", "staging", "test", "development")
 CRITICALITY = {1: "1 - Critical", 2: "2 - High", 3: "3 - Medium", 4: "4 - Low"}
 
 
-class CIClass(db.Model):
+class CIClass(Model):
     """A kind of CI; classes form a tree and a class inherits its ancestors' attributes.
 
     ``name`` is the slug the impact engine sees (``business_service``, ``server``);
@@ -108,7 +108,7 @@ class CIClass(db.Model):
         return f"<CIClass {self.name}>"
 
 
-class AttributeDefinition(db.Model):
+class AttributeDefinition(Model):
     """A typed attribute of a class (and of its descendants); ``choices`` for choice types,
     ``help`` shown under the input. ``version`` guards edits."""
 
@@ -131,7 +131,7 @@ class AttributeDefinition(db.Model):
     ci_class: Mapped[CIClass] = relationship(lazy="joined")
 
 
-class ConfigurationItem(TimestampMixin, db.Model):
+class ConfigurationItem(TimestampMixin, Model):
     """A configuration item. ``version`` guards edits (optimistic locking).
 
     Its users (for a business service) are either a bare number, ``users_count``, or the
@@ -210,7 +210,7 @@ class ConfigurationItem(TimestampMixin, db.Model):
         return f"<CI {self.name}>"
 
 
-class AttributeValue(db.Model):
+class AttributeValue(Model):
     """The value of one attribute of one CI, in the column of its type (see module docstring)."""
 
     __tablename__ = "ci_attribute_values"
@@ -236,7 +236,7 @@ class AttributeValue(db.Model):
     definition: Mapped[AttributeDefinition] = relationship(lazy="joined")
 
 
-class RelationTypeRow(db.Model):
+class RelationTypeRow(Model):
     """A relation type as data (seeded from
     :data:`app.cmdb.graph.vocabulary.DEFAULT_RELATION_TYPES`)."""
 
@@ -249,7 +249,7 @@ class RelationTypeRow(db.Model):
     membership: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
-class CIRelation(db.Model):
+class CIRelation(Model):
     """``source <type.forward> target``."""
 
     __tablename__ = "ci_relations"
@@ -276,7 +276,7 @@ class CIRelation(db.Model):
     relation_type: Mapped[RelationTypeRow] = relationship(lazy="joined")
 
 
-class CMDBRevision(db.Model):
+class CMDBRevision(Model):
     """One row (id 1): bumped in the same transaction as every CMDB change.
 
     ``token`` is a random value written with each bump: a counter alone could come back to a
@@ -291,7 +291,7 @@ class CMDBRevision(db.Model):
     token: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
-class CMDBSettings(db.Model):
+class CMDBSettings(Model):
     """One row (id 1, seeded by the migration): how the impact engine treats CIs of each
     lifecycle status (in-service CIs are always normal). ``version`` guards edits."""
 

@@ -8,7 +8,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import str_enum
-from app.extensions import db
+from app.extensions import Model, db
 from app.incidents.workflow import State
 from app.tickets.holds import HoldReason
 from app.tickets.models import Ticket, TicketKind
@@ -84,7 +84,7 @@ class Incident(Ticket):
         return self.major_state == MajorState.ACCEPTED
 
 
-class Category(db.Model):
+class Category(Model):
     """An incident category; a category with a parent is a subcategory."""
 
     __tablename__ = "incident_categories"
@@ -99,7 +99,7 @@ class Category(db.Model):
     children: Mapped[list[Category]] = relationship(order_by="Category.name")
 
 
-class RoutingRule(db.Model):
+class RoutingRule(Model):
     """Picks the assignment group of a new incident: the first rule (by position) whose every
     set condition matches wins; a rule with no condition is the default."""
 
@@ -121,7 +121,7 @@ class RoutingRule(db.Model):
     ci = relationship("ConfigurationItem", lazy="joined")
 
 
-class IncidentSettings(db.Model):
+class IncidentSettings(Model):
     """One row (id 1, seeded by the migration): workflow choices administrators make on the
     incident settings page. ``version`` guards edits."""
 

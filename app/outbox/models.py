@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import JSONType
 from app.db import TimestampMixin, str_enum
-from app.extensions import db
+from app.extensions import Model
 from app.timeutils import utc_now
 
 
@@ -21,7 +21,7 @@ class OutboxState(enum.StrEnum):
     DEAD = "dead"  # gave up: last_error says why
 
 
-class OutboxMessage(TimestampMixin, db.Model):
+class OutboxMessage(TimestampMixin, Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_messages_due", "state", "next_attempt_at"),)
 

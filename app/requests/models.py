@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import JSONType
 from app.db import TimestampMixin, str_enum, unique
-from app.extensions import db
+from app.extensions import Model, db
 from app.requests.approvals.rules import GroupRule
 from app.requests.states import ApprovalState, CloseCode, ItemState, TaskState
 from app.tickets.holds import HoldReason
@@ -50,7 +50,7 @@ class Automation(enum.StrEnum):
         return {"directory_group": "Add the person to a directory group"}[self.value]
 
 
-class CatalogCategory(db.Model):
+class CatalogCategory(Model):
     __tablename__ = "catalog_categories"
     __table_args__ = (
         unique("name", field="name", message="A category with this name already exists."),
@@ -71,7 +71,7 @@ catalog_item_groups = Table(
 )
 
 
-class CatalogItem(TimestampMixin, db.Model):
+class CatalogItem(TimestampMixin, Model):
     """Something employees can order. ``approval_policy`` is a list of levels (see
     ``approvals.rules``) and ``task_template`` a list of tasks (see ``fulfilment.stages``),
     both checked by the pure modules before they are saved. The form is the item's latest form
@@ -134,7 +134,7 @@ class CatalogItem(TimestampMixin, db.Model):
         return f"<CatalogItem {self.name}>"
 
 
-class FormVersion(db.Model):
+class FormVersion(Model):
     """One immutable version of an item's form: a JSON list of variable definitions (see
     ``variables``). Editing a form adds a version; rows are never updated."""
 
@@ -258,7 +258,7 @@ class CatalogTask(Ticket):
         return TaskState(self.state).is_open
 
 
-class Approval(db.Model):
+class Approval(Model):
     """One approver's part in one level of an item's approval. ``decided_by`` differs from
     ``approver`` when a delegate decided on the approver's behalf; ``note`` says why the
     approval went to this person when the level named someone else (missing manager…)."""
@@ -300,7 +300,7 @@ class Approval(db.Model):
         return self.decided_by_id is not None and self.decided_by_id != self.approver_id
 
 
-class ApprovalDelegation(db.Model):
+class ApprovalDelegation(Model):
     """``delegator`` lets ``delegate`` decide their approvals from ``starts_at`` to
     ``ends_at`` (an absence)."""
 

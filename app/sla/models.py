@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.audit import JSONType
 from app.db import TimestampMixin, str_enum
-from app.extensions import db
+from app.extensions import Model
 
 
 class SlaKind(enum.StrEnum):
@@ -77,7 +77,7 @@ class SlaStage(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class SlaCalendar(TimestampMixin, db.Model):
+class SlaCalendar(TimestampMixin, Model):
     """A business calendar as a row; ``app.sla.services.business_calendar`` builds the pure one.
 
     ``week`` is seven lists (Monday first) of ``["08:00", "12:00"]`` pairs; ``closed_dates`` a
@@ -99,7 +99,7 @@ class SlaCalendar(TimestampMixin, db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class SlaPolicy(TimestampMixin, db.Model):
+class SlaPolicy(TimestampMixin, Model):
     """What a queue promises: targets per priority (minutes of business time) on a calendar.
 
     ``ticket_kind`` and ``catalog_item_id`` (None: any) narrow the tickets it measures.
@@ -158,7 +158,7 @@ class SlaPolicy(TimestampMixin, db.Model):
     catalog_item = relationship("CatalogItem")
 
 
-class TaskSla(db.Model):
+class TaskSla(Model):
     """One SLA (or OLA stint) of one ticket, as of ``computed_as_of``.
 
     ``stint`` is 0 for a whole-ticket SLA and 1, 2… for the ticket's successive stints in the

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import JSONType
 from app.db import TimestampMixin, str_enum
-from app.extensions import db
+from app.extensions import Model, db
 from app.timeutils import utc_now
 
 
@@ -65,7 +65,7 @@ class EntryKind(enum.StrEnum):
     CHANGE = "change"  # field changes: {field: [old, new]}
 
 
-class NumberCounter(db.Model):
+class NumberCounter(Model):
     """The next number per ticket prefix (INC, REQ, RITM, SCTASK)."""
 
     __tablename__ = "number_counters"
@@ -83,7 +83,7 @@ ticket_watchers = Table(
 )
 
 
-class Ticket(TimestampMixin, db.Model):
+class Ticket(TimestampMixin, Model):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_queue", "assignment_group_id", "state", "priority"),
@@ -140,7 +140,7 @@ class Ticket(TimestampMixin, db.Model):
         return f"<{type(self).__name__} {self.number}>"
 
 
-class JournalEntry(db.Model):
+class JournalEntry(Model):
     """One line of a ticket's timeline: a public reply, a work note, or field changes."""
 
     __tablename__ = "journal_entries"
@@ -162,7 +162,7 @@ class JournalEntry(db.Model):
         return self.kind == EntryKind.REPLY
 
 
-class TicketEvent(db.Model):
+class TicketEvent(Model):
     """A domain event (created, assigned, state_changed, priority_changed, commented),
     recorded once, in the same transaction as the change, for SLA clocks, notifications and
     reports to read."""
@@ -181,7 +181,7 @@ class TicketEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     """A file attached to a ticket; the bytes live in the attachment store, not in the row."""
 
     __tablename__ = "attachments"
@@ -204,7 +204,7 @@ class Attachment(db.Model):
     uploaded_by = relationship("User")
 
 
-class PriorityScale(db.Model):
+class PriorityScale(Model):
     """The labels of the impact and urgency values (scale = 'impact' or 'urgency')."""
 
     __tablename__ = "priority_scales"
@@ -214,14 +214,14 @@ class PriorityScale(db.Model):
     label: Mapped[str] = mapped_column(String(50))
 
 
-class PriorityLevel(db.Model):
+class PriorityLevel(Model):
     __tablename__ = "priority_levels"
 
     level: Mapped[int] = mapped_column(Integer, primary_key=True)
     label: Mapped[str] = mapped_column(String(50))
 
 
-class PriorityCell(db.Model):
+class PriorityCell(Model):
     __tablename__ = "priority_cells"
 
     impact: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -26,7 +26,7 @@ DN_LENGTH = 512  # users.directory_dn, groups.directory_dn
 def _limit(column: str, value: str | None) -> str | None:
     if value is None:
         return None
-    length = User.__table__.c[column].type.length
+    length = getattr(User.__table__.c[column].type, "length", None)
     return value[:length] if length else value
 
 
