@@ -63,6 +63,14 @@ def test_a_rollback_leaves_nothing_to_deliver(db):
     assert messages(db) == []
 
 
+def test_a_message_enqueued_after_a_rollback_is_still_delivered_on_commit(db):
+    enqueue("test.record", {"n": 2})
+    db.session.rollback()
+    enqueue("test.record", {"n": 3})
+    db.session.commit()
+    assert delivered == [{"n": 3}]
+
+
 def test_a_failing_handler_is_retried_with_backoff_then_dead_lettered(db, caplog):
     with caplog.at_level(logging.WARNING, logger="app.outbox"):
         message = enqueue("test.failing", {"to": "kim@example.org"})

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from app.extensions import db
 from app.outbox.models import OutboxMessage, OutboxState
-from app.outbox.transaction import after_commit
+from app.outbox.transaction import after_commit, after_rollback
 from app.timeutils import utc_now
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,9 @@ def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
     if ids is None:
         ids = session.info[PENDING_IDS] = []
         after_commit(lambda: _dispatch(session.info.pop(PENDING_IDS, ids)), session)
+        # A rollback drops the commit callback: forget the ids with it, so the next message
+        # enqueued in this session registers its own delivery.
+        after_rollback(lambda: session.info.pop(PENDING_IDS, None), session)
     ids.append(message.id)
     return message
 
