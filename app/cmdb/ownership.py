@@ -30,6 +30,12 @@ def owned_services(user_id: int) -> list[ConfigurationItem]:
     return list(db.session.scalars(_owned(user_id).order_by(ConfigurationItem.name)))
 
 
+def owned_service(user_id: int, ci_id: int) -> ConfigurationItem | None:
+    """The business service ``ci_id`` if this person owns it (and it is not retired)."""
+    query = _owned(user_id).where(ConfigurationItem.id == ci_id)
+    return db.session.scalar(query)
+
+
 def owns_service(user_id: int, name: str | None, ci_ids: Iterable[int] = ()) -> bool:
     """Does this person own the business service called ``name``, or one of the CIs
     ``ci_ids``?"""

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select
 
 from app.auth.models import group_members
 from app.cmdb.classes.tree import subtree_ids
-from app.cmdb.graph.vocabulary import Lifecycle
+from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, Lifecycle
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.errors import Invalid, NotFound, check_version
 from app.extensions import db
@@ -31,7 +31,6 @@ from app.timeutils import utc_now
 
 MAX_CIS = 50
 SEARCH_LIMIT = 15
-SERVICE_CLASS = "business_service"
 
 
 def ci_ids_of(incident: Incident) -> list[int]:
@@ -169,7 +168,7 @@ def services_for(user: Any) -> tuple[list[ConfigurationItem], list[Configuration
     service or in maintenance (what anyone may be hit by). Only business services: an employee
     never sees hosts, devices or applications of the CMDB here.
     """
-    root = db.session.scalar(select(CIClass).where(CIClass.name == SERVICE_CLASS))
+    root = db.session.scalar(select(CIClass).where(CIClass.name == BUSINESS_SERVICE))
     if root is None:
         return [], []
     rows = db.session.scalars(

@@ -90,9 +90,9 @@ def owns_affected_service(user: Any, incident: Any) -> bool:
     if incident is None or not user.has_role(Role.SERVICE_OWNER):
         return False
     from app.cmdb.ownership import owns_service
-    from app.incidents.cis import ci_ids_of
 
-    return owns_service(user.id, incident.affected_service, ci_ids_of(incident))
+    # incident.cis is loaded once per incident: the page's later checks reuse it.
+    return owns_service(user.id, incident.affected_service, [ci.id for ci in incident.cis])
 
 
 def reads_as_reviewer(user: Any, incident: Any) -> bool:

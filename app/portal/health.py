@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from app.cmdb.models import ConfigurationItem
-from app.cmdb.ownership import owned_services
+from app.cmdb.ownership import owned_service, owned_services
 from app.extensions import db
 from app.incidents.models import Incident, MajorState, incident_cis
 from app.incidents.workflow import OPEN_STATES
@@ -140,7 +140,7 @@ def service_incidents(
 ) -> tuple[ConfigurationItem, list[Attention]] | None:
     """One owned service and all its open incidents, those needing a look first; None when
     ``user_id`` owns no such service."""
-    service = next((s for s in owned_services(user_id) if s.id == ci_id), None)
+    service = owned_service(user_id, ci_id)
     if service is None:
         return None
     notes = _assess(list(_open_incidents([service])), now)
