@@ -221,7 +221,7 @@ def time_tag(value: datetime | None, style: str = "long") -> Markup:
 
 def explained(parts: Iterable[Any]) -> Markup:
     """One line of an explanation built by a pure module (text and instants, see
-    :func:`app.sla.summaries.explanation_line`) with every instant in the viewer's zone."""
+    :func:`app.sla.clock.stored_parts`) with every instant in the viewer's zone."""
     out = Markup()
     for part in parts:
         if isinstance(part, datetime):

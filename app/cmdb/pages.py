@@ -284,7 +284,7 @@ def find_ci_by_name(name: str) -> ConfigurationItem | None:
     it. :raise Invalid: no CI has this name."""
     found = db.session.scalars(
         select(ConfigurationItem)
-        .where(func.lower(ConfigurationItem.name) == (name or "").strip().lower())
+        .where(ConfigurationItem.name_key == func.lower((name or "").strip()))
         .order_by(ConfigurationItem.id)
         .limit(5)
     ).all()

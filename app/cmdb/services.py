@@ -205,7 +205,7 @@ def note_change() -> None:
 def _check_unique_name(name: str, ci_class: CIClass, ci_id: int | None = None) -> None:
     query = select(ConfigurationItem.id).where(
         ConfigurationItem.class_id == ci_class.id,
-        func.lower(ConfigurationItem.name) == name.lower(),
+        ConfigurationItem.name_key == func.lower(name),
     )
     if ci_id is not None:
         query = query.where(ConfigurationItem.id != ci_id)

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
-from app.auth.people import search_people
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 from app.requests.approvals.services import waiting_for
@@ -28,11 +27,6 @@ from app.tickets.models import Attachment, JournalEntry, Ticket
 
 PICKER_LIMIT = 20  # options a search returns
 CI_LIST_LIMIT = 50  # a CI class this small is listed whole (no search needed)
-
-
-def people_matching(text: str, limit: int = PICKER_LIMIT) -> list[User]:
-    """Active people whose name, username or email contains every word of ``text``."""
-    return search_people(text, limit)
 
 
 def people_by_id(ids: Iterable[Any]) -> list[User]:

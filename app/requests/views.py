@@ -16,6 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.auth import permissions as _auth_permissions  # noqa: F401  (registers portal.use)
+from app.auth.people import search_people
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.forms import row_id
@@ -168,7 +169,7 @@ def people_options() -> ResponseReturnValue:
     """``<option>``s of the active people matching ``q`` (the person picker's search), after a
     first option to choose explicitly: "Myself" for "who is it for?" (``me=1``)."""
     text = (request.args.get("q") or "")[:200]
-    people = portal_queries.people_matching(text)
+    people = search_people(text, portal_queries.PICKER_LIMIT)
     options = [(str(p.id), p.display_name, p.department or p.username) for p in people]
     first = None
     if request.args.get("me") == "1":

@@ -265,10 +265,6 @@ class _Replay:
         self.pause_reason: str | None = None
         self.stopped_at: datetime | None = None
 
-    def when(self, at: datetime) -> str:
-        """``at`` on the calendar's wall clock, as ``YYYY-MM-DD HH:MM``."""
-        return wall_clock(at, self.cal.tz)
-
     def note(self, at: datetime, kind: str, *parts: Part) -> None:
         self.notes.append(Note(at, kind, plain_text(parts, self.cal.tz), parts))
 
