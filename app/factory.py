@@ -126,7 +126,7 @@ def _connect_signals() -> None:
 def _register_blueprints(app: Flask) -> None:
     """Each domain registers its own blueprint and the view modules that add routes to it
     (each domain's permissions module registers its rules when its views are imported)."""
-    from app import admin, auth, cmdb, incidents, ops, portal, requests, sla
+    from app import admin, auth, cmdb, incidents, mail, ops, portal, requests, sla
 
-    for domain in (ops, auth, portal, incidents, requests, cmdb, sla, admin):
+    for domain in (ops, auth, portal, incidents, requests, cmdb, sla, mail, admin):
         domain.register(app)

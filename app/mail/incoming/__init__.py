@@ -1,0 +1,13 @@
+"""Mail in: messages from IMAP mailboxes or an MTA's pipe become tickets, replies and approval
+decisions; what cannot be handled is quarantined with its reason, never lost."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+def register_routes(app: Flask) -> None:
+    """Import the view modules that add mail-in routes to the mail blueprint."""
