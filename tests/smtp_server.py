@@ -144,13 +144,18 @@ class SmtpServer:
             kwargs.update(
                 authenticator=self._authenticate,
                 auth_required=True,
-                auth_require_tls=self.security != "none",
+                auth_require_tls=self.security == "starttls",
             )
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **kwargs)
         self._controller.start()
         return self
 
     def stop(self) -> None:
+        """Stop listening; this thread's kept client connection is closed first, as a server
+        going down would drop it."""
+        from app.mail.outgoing import smtp
+
+        smtp.close(polite=False)
         self.release()
         if self._controller is not None:
             self._controller.stop()

@@ -65,7 +65,8 @@ def send_mail(payload: dict[str, object]) -> None:
     :raise PermanentFailure: the server refused it for good, or it ran out of attempts.
     :raise TemporaryFailure: not accepted this time (no connection, 4xx): retried later.
     """
-    mail = db.session.get(OutboundMail, payload["id"])
+    # Locked: a second delivery of the same mail (an admin's retry) waits, then finds it sent.
+    mail = db.session.get(OutboundMail, payload["id"], with_for_update=True)
     if mail is None or mail.state not in (MailState.QUEUED, MailState.FAILED):
         return  # sent already, recorded, or given up: nothing to send
     settings = smtp.SmtpSettings.from_config(current_app.config)
