@@ -55,7 +55,7 @@ def parts_of(mail: OutboundMail) -> MailParts:
 
 def message_bytes(mail: OutboundMail) -> bytes:
     """The mail exactly as it is (or would be) handed to the SMTP server."""
-    return compose(parts_of(mail)).as_bytes()
+    return compose(parts_of(mail))
 
 
 @handler(SEND)

@@ -4,7 +4,6 @@ addresses are the desk's own and which bounce. Services flush, never commit."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from flask import current_app
@@ -17,6 +16,8 @@ from app.extensions import db
 from app.mail.outgoing import delivery
 from app.mail.outgoing.compose import (
     domain_of,
+    is_address,
+    is_message_id,
     new_message_id,
     one_line,
     thread,
@@ -26,8 +27,6 @@ from app.mail.outgoing.compose import (
 from app.mail.outgoing.models import MailAddress, MailState, OutboundMail
 from app.outbox import enqueue
 from app.tickets.models import Ticket
-
-_ADDRESS = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.?[^@\s<>\"(),;:]*")
 
 
 def normalise_address(address: str) -> str:
@@ -90,8 +89,11 @@ def queue_mail(
     :raise Invalid: ``to_address`` is not a mail address (field ``to_address``).
     """
     address = normalise_address(to_address)
-    if not _ADDRESS.fullmatch(address) or len(address) > 320:
+    if not is_address(address):
         raise Invalid({"to_address": f"{to_address!r} is not a mail address."})
+    in_reply_to = (in_reply_to or "").strip() or None
+    if in_reply_to and not is_message_id(in_reply_to):
+        in_reply_to = None  # a malformed id from a foreign mailer: thread without it
     references: list[str] = []
     if ticket is not None:
         subject = with_number(subject, ticket.number)
