@@ -137,3 +137,44 @@ def test_a_worker_killed_mid_send_leaves_the_mail_to_be_sent_once(fresh_database
         assert server.received[0].message["Subject"] == "Killed"
     finally:
         server.stop()
+
+
+def test_two_workers_draining_together_send_each_mail_once(fresh_database_url, tmp_path):
+    import threading
+
+    from app.extensions import db
+
+    server = SmtpServer(tmp_path).start()
+    try:
+        app = build_app(fresh_database_url, tmp_path / "instance", **server.environ())
+        migrate(app)
+        with app.app_context():
+            app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # queue them; no inline delivery
+            for n in range(40):
+                queue_mail(to_address=f"p{n}@example.org", subject=f"Mail {n}", text="x")
+            db.session.commit()
+            app.config["REDIS_URL"] = None
+            db.session.remove()
+        ran: list[int] = []
+
+        def worker() -> None:
+            with app.app_context():
+                while delivered := deliver_due(limit=7):
+                    ran.append(delivered)
+                db.session.remove()
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert sum(ran) == 40
+        assert sorted(r.rcpt_tos[0] for r in server.received) == sorted(
+            f"p{n}@example.org" for n in range(40)
+        )
+        with app.app_context():
+            assert set(states(db)) == {MailState.SENT}
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        server.stop()

@@ -11,6 +11,7 @@ import smtplib
 import ssl
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,6 +121,8 @@ def _connection(settings: SmtpSettings) -> smtplib.SMTP:
     if smtp is None:
         smtp = _open.smtp = _connect(settings)
         _open.settings = settings
+        # A thread that ends (a web server's request thread) takes its connection along.
+        weakref.finalize(threading.current_thread(), smtp.close)
     return smtp
 
 
