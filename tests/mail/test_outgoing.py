@@ -183,3 +183,17 @@ def test_an_invalid_address_is_refused(db):
 
 def test_the_desk_addresses_are_mail_from_and_reply_to(db, sending):
     assert desk_addresses() == {"servicedesk@desk.example.org", "help@desk.example.org"}
+
+
+def test_a_mail_waiting_when_smtp_is_switched_off_is_only_recorded(app, db, sending, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # queue, no delivery
+    mail = queue_mail(to_address="kim@example.org", subject="Waiting", text="x")
+    db.session.commit()
+    assert mail.state == MailState.QUEUED
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    monkeypatch.setitem(app.config, "SMTP_HOST", None)
+    assert deliver_due() == 1
+    db.session.refresh(mail)
+    assert mail.state == MailState.RECORDED
+    assert "no SMTP server is configured" in mail.last_error
+    assert sending.received == []

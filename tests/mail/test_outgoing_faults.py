@@ -84,7 +84,7 @@ def test_retry_now_sends_a_dead_mail_again(db, sending):
     db.session.refresh(mail)
     assert mail.state == MailState.DEAD
     sending.rcpt_reply = None
-    retry_mail(mail)
+    retry_mail(mail, actor=None)
     db.session.commit()
     db.session.refresh(mail)
     assert mail.state == MailState.SENT

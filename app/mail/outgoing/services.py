@@ -10,11 +10,13 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import audit
 from app.auth.models import User
 from app.errors import Invalid
 from app.extensions import db
 from app.mail.outgoing import delivery
 from app.mail.outgoing.compose import (
+    MAX_REFERENCES,
     domain_of,
     is_address,
     is_message_id,
@@ -53,8 +55,6 @@ def thread_headers(ticket: Ticket) -> tuple[str, list[str]]:
 
 
 def _thread(ticket: Ticket, in_reply_to: str | None) -> tuple[str, list[str]]:
-    from app.mail.outgoing.compose import MAX_REFERENCES
-
     earlier = list(
         db.session.scalars(
             select(OutboundMail.message_id)
@@ -128,7 +128,7 @@ def queue_mail(
     return mail
 
 
-def retry_mail(mail: OutboundMail) -> OutboundMail:
+def retry_mail(mail: OutboundMail, *, actor: User | None) -> OutboundMail:
     """Send a ``failed`` or ``dead`` mail again now (an admin's "Retry now"), through a new
     outbox message; its attempts start again. A bouncing address is sent to all the same:
     the admin asked for it.
@@ -139,10 +139,13 @@ def retry_mail(mail: OutboundMail) -> OutboundMail:
         raise Invalid({"mail": f"A {mail.state.value} mail cannot be retried."})
     if not current_app.config.get("SMTP_HOST"):
         raise Invalid({"mail": "No SMTP server is configured (SMTP_HOST): nothing can be sent."})
+    audit.record(
+        actor, "outbound_mail", mail.id, "retried", {"state": [mail.state.value, "queued"]}
+    )
     mail.state = MailState.QUEUED
     mail.attempts = 0
     db.session.flush()
-    enqueue(delivery.SEND, {"id": mail.id, "retry": True})
+    enqueue(delivery.SEND, {"id": mail.id})
     return mail
 
 
@@ -184,13 +187,12 @@ def mark_bouncing(address: str, reason: str, at: datetime) -> MailAddress:
     return entry
 
 
-def clear_bouncing(address: str) -> MailAddress | None:
-    """Forget that ``address`` bounces (an admin fixed it): mail to it is sent again."""
-    entry = db.session.scalar(
-        select(MailAddress).where(MailAddress.address == normalise_address(address))
-    )
-    if entry is not None:
+def clear_bouncing(entry: MailAddress, *, actor: User | None) -> MailAddress:
+    """Forget that ``entry``'s address bounces (an admin knows it works again): mail to it is
+    sent again. Audited; the bounce history (count, last reason) stays."""
+    if entry.bouncing:
         entry.bouncing = False
+        audit.record(actor, "mail_address", entry.id, "bounce_cleared", {"bouncing": [True, False]})
         db.session.flush()
     return entry
 
