@@ -124,12 +124,13 @@ def claim(message_id: int, now: datetime) -> bool:
     return bool(claimed)
 
 
-def claim_due(ids: list[int], now: datetime) -> list[int]:
+def claim_due(ids: list[int], now: datetime) -> list[tuple[int, str, dict[str, Any]]]:
     """Take the messages of ``ids`` that are still due, like :func:`claim` but in one
-    statement and one commit for all of them (a busy worker's drain); returns the taken ids."""
+    statement and one commit for all of them (a busy worker's drain); returns the taken
+    messages' ``(id, kind, payload)`` in the order of ``ids``."""
     if not ids:
         return []
-    claimed = db.session.scalars(
+    claimed = db.session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id.in_(ids),
@@ -137,11 +138,12 @@ def claim_due(ids: list[int], now: datetime) -> list[int]:
             OutboxMessage.next_attempt_at <= now,
         )
         .values(attempts=OutboxMessage.attempts + 1, next_attempt_at=now + LEASE, updated_at=now)
-        .returning(OutboxMessage.id)
+        .returning(OutboxMessage.id, OutboxMessage.kind, OutboxMessage.payload)
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    return sorted(claimed, key=ids.index)
+    order = {message_id: n for n, message_id in enumerate(ids)}
+    return sorted(((i, k, dict(p)) for i, k, p in claimed), key=lambda row: order[row[0]])
 
 
 def deliver(message_id: int, now: datetime | None = None) -> bool:
@@ -153,15 +155,14 @@ def deliver(message_id: int, now: datetime | None = None) -> bool:
     now = now or utc_now()
     if not claim(message_id, now):
         return False
-    _run(message_id, now)
+    message = db.session.get(OutboxMessage, message_id)
+    assert message is not None
+    _run(message_id, message.kind, dict(message.payload), now)
     return True
 
 
-def _run(message_id: int, now: datetime) -> None:
+def _run(message_id: int, kind: str, payload: dict[str, Any], now: datetime) -> None:
     """Run a claimed message's handler; commit its changes with ``done``, or record why not."""
-    message = db.session.get(OutboxMessage, message_id)
-    assert message is not None
-    kind, payload = message.kind, dict(message.payload)
     try:
         function = _handlers.get(kind)
         if function is None:
@@ -221,9 +222,9 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> int:
     # One claim for the whole batch halves the commits of a long drain (10,000 mails). A
     # batch that outlasts half the lease stops: its other messages are due once it ends.
     ran, started = 0, time.monotonic()
-    for message_id in claim_due(due, now):
+    for message_id, kind, payload in claim_due(due, now):
         if ran and time.monotonic() - started > LEASE.total_seconds() / 2:
             break
-        _run(message_id, now)
+        _run(message_id, kind, payload, now)
         ran += 1
     return ran
