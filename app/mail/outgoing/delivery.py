@@ -14,8 +14,6 @@ carries the same Message-ID and Date, so mail clients show it once.
 
 from __future__ import annotations
 
-from typing import NoReturn
-
 from flask import current_app
 from sqlalchemy import update
 
@@ -71,37 +69,35 @@ def send_mail(payload: dict[str, object]) -> None:
         return  # sent already, recorded, or given up: nothing to send
     settings = smtp.SmtpSettings.from_config(current_app.config)
     if settings is None:  # SMTP_HOST was removed since the mail was queued
-        mail.state = MailState.RECORDED
-        mail.last_error = "Not sent: no SMTP server is configured (SMTP_HOST)."
-        db.session.flush()
+        _set(mail.id, state=MailState.RECORDED, last_error=NOT_CONFIGURED)
         return
+    attempts = mail.attempts + 1
     try:
         data = message_bytes(mail)
         smtp.send(settings, current_app.config["MAIL_FROM"], mail.to_address, data)
     except (smtp.SendError, ValueError) as error:
-        _record_failure(mail, error)
-    mail.state = MailState.SENT
-    mail.attempts += 1
-    mail.sent_at = utc_now()
-    mail.last_error = None
-    db.session.flush()
+        permanent = getattr(error, "permanent", True) or attempts >= MAX_ATTEMPTS
+        reason = str(error)[:2000]
+        # Committed now: the outbox rolls the handler's work back, and the page must say why.
+        mail_id = mail.id
+        db.session.rollback()
+        _set(mail_id, state=MailState.DEAD if permanent else MailState.FAILED, attempts=attempts,
+             last_error=reason)  # fmt: skip
+        db.session.commit()
+        raise PermanentFailure(reason) if permanent else TemporaryFailure(reason) from error
+    # Committed by the outbox together with its message marked done.
+    _set(mail.id, state=MailState.SENT, attempts=attempts, sent_at=utc_now(), last_error=None)
 
 
-def _record_failure(mail: OutboundMail, error: Exception) -> NoReturn:
-    attempts = mail.attempts + 1
-    permanent = getattr(error, "permanent", True) or attempts >= MAX_ATTEMPTS
-    reason = str(error)[:2000]
-    db.session.rollback()
+NOT_CONFIGURED = "Not sent: no SMTP server is configured (SMTP_HOST)."
+
+
+def _set(mail_id: int, **values: object) -> None:
+    """Update one mail's delivery columns (a plain UPDATE: cheaper than the ORM's flush, which
+    matters at ten thousand mails a minute)."""
     db.session.execute(
         update(OutboundMail)
-        .where(OutboundMail.id == mail.id)
-        .values(
-            state=MailState.DEAD if permanent else MailState.FAILED,
-            attempts=attempts,
-            last_error=reason,
-            updated_at=utc_now(),
-        )
+        .where(OutboundMail.id == mail_id)
+        .values(**values, updated_at=utc_now())
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    raise PermanentFailure(reason) if permanent else TemporaryFailure(reason)
