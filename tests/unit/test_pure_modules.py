@@ -39,6 +39,8 @@ PURE_SINGLES = [
     "app.requests.fulfilment.stages",
     "app.requests.states",
     "app.requests.catalog.variables",
+    "app.mail.outgoing.compose",
+    "app.mail.outgoing.smtp",
 ]
 
 
