@@ -250,11 +250,14 @@ def decide(
     approve: bool,
     comment: str = "",
     expected_version: Any = None,
+    via: str = "",
     now: datetime | None = None,
 ) -> rules.Outcome:
     """Approve or reject, as the approver or their delegate (the record says "on behalf of");
     returns the level's outcome. An approved level asks the next one or starts fulfilment; a
-    rejected one closes the item with the reason shown to the requester.
+    rejected one closes the item with the reason shown to the requester. ``via`` says how a
+    decision made outside the approval page came (``"a mail link"``, ``"a mail reply"``): the
+    journal reads "Approved by Ann from a mail link." and the event carries it.
 
     :raise Forbidden: ``actor`` ordered the item or it is for them (separation of duties), or
         ``actor`` is neither the approver nor their delegate now.
@@ -284,7 +287,7 @@ def decide(
     note(
         item,
         actor,
-        f"{verdict} by {who}." + (f" {text}" if text else ""),
+        f"{verdict} by {who}{f' from {via}' if via else ''}." + (f" {text}" if text else ""),
         now,
         approval=[ApprovalState.REQUESTED.value, approval.state.value],
     )
@@ -298,6 +301,7 @@ def decide(
         decided_by_id=actor.id,
         verdict=approval.state.value,
         level=approval.level,
+        via=via or None,
     )
     db.session.flush()
     return _settle_level(item, approval.level, approval.rule, actor, now)
