@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 def register(app: Flask) -> None:
     """Register requests' routes: its blueprint, with the routes its other view modules add."""
     from app.requests import request_views  # noqa: F401  (they add routes to bp)
+    from app.requests.approvals import link_views  # noqa: F401
     from app.requests.approvals import views as approval_views  # noqa: F401
     from app.requests.catalog import admin_editor_views, admin_views  # noqa: F401
     from app.requests.fulfilment import views as task_views  # noqa: F401
