@@ -1,7 +1,8 @@
 """One-click decision links from approval mails, with CSRF on and signed out: the link opens a
 confirmation page that decides nothing, the confirmation decides once as the person the link
 was sent to (the journal says "from a mail link"), and every link that cannot be used says why
-(409 decided, 410 expired, 403 tampered, deactivated or separation of duties)."""
+(409 decided, 410 expired, 403 tampered, deactivated or separation of duties). Also the count
+beside "My approvals" in the navigation."""
 
 from __future__ import annotations
 
@@ -244,3 +245,26 @@ def test_the_url_is_absolute_for_mail(app, db, org, laptop, monkeypatch):
             "http://intranet:8080/requests/approvals/decide/"
         )
     assert links.read_token(url.rsplit("/", 1)[1], timedelta(days=1))[2] == "reject"
+
+
+def nav_count(page: str) -> str | None:
+    found = re.search(
+        r'My approvals\s*<span class="badge[^"]*">(\d+)<span class="visually-hidden"> waiting',
+        page,
+    )
+    return found[1] if found else None
+
+
+def test_my_approvals_shows_its_count_on_every_page(client, db, org, make_item, place):
+    first = place(make_item("Laptop", approval_policy=MANAGER))
+    place(make_item("Phone", approval_policy=MANAGER))
+    sign_in_as(client, org.ann)
+    for url in ("/", "/requests/catalog", "/account"):
+        assert nav_count(client.get(url).get_data(as_text=True)) == "2", url
+    assert services.waiting_count(org.ann) == len(services.waiting_for(org.ann)) == 2
+    approval = pending(first)[0]
+    client.post(f"/requests/approvals/{approval.id}/decide", {"decision": "approve"})
+    assert nav_count(client.get("/").get_data(as_text=True)) == "1"
+    sign_in_as(client, org.kim)  # the requester waits for nobody's approval: no badge
+    assert nav_count(client.get("/").get_data(as_text=True)) is None
+    assert "My approvals" in client.get("/").get_data(as_text=True)

@@ -13,7 +13,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.auth.groups import members_by_group
 from app.auth.models import User
@@ -202,26 +202,42 @@ def may_decide(user: Any, approval: Approval, now: datetime | None = None) -> bo
     return party_reason(user, approval.item) is None and acts_for(user, approval, now)
 
 
+def _waiting_for(user: User, now: datetime) -> tuple[Any, ...]:
+    """The conditions of an approval that waits for ``user`` (``RequestItem`` joined)."""
+    return (
+        *WAITING,
+        RequestItem.caller_id != user.id,
+        or_(RequestItem.opened_by_id.is_(None), RequestItem.opened_by_id != user.id),
+        or_(
+            Approval.approver_id == user.id,
+            Approval.approver_id.in_(_delegators_of(user.id, now)),
+        ),
+    )
+
+
 def waiting_for(user: User, now: datetime | None = None) -> list[Approval]:
     """Approvals that wait for ``user``'s decision, their own and their delegators', oldest
     first (only the current level of items still waiting for approval; never an item ``user``
     ordered or that is for them)."""
-    now = now or utc_now()
     return list(
         db.session.scalars(
             select(Approval)
             .join(RequestItem, RequestItem.id == Approval.item_id)
-            .where(
-                *WAITING,
-                RequestItem.caller_id != user.id,
-                or_(RequestItem.opened_by_id.is_(None), RequestItem.opened_by_id != user.id),
-                or_(
-                    Approval.approver_id == user.id,
-                    Approval.approver_id.in_(_delegators_of(user.id, now)),
-                ),
-            )
+            .where(*_waiting_for(user, now or utc_now()))
             .order_by(Approval.requested_at, Approval.id)
         )
+    )
+
+
+def waiting_count(user: User, now: datetime | None = None) -> int:
+    """How many approvals :func:`waiting_for` lists, in one ``SELECT count(*)``."""
+    return (
+        db.session.scalar(
+            select(func.count(Approval.id))
+            .join(RequestItem, RequestItem.id == Approval.item_id)
+            .where(*_waiting_for(user, now or utc_now()))
+        )
+        or 0
     )
 
 
