@@ -211,6 +211,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REQUEST_REMINDER_HOURS": _int(env, "DESKGRAPH_REQUEST_REMINDER_HOURS", 8),
         "REQUEST_REMINDER_CALENDAR": env.get("DESKGRAPH_REQUEST_REMINDER_CALENDAR", "").strip()
         or None,
+        # How long the one-click approve / reject links in approval mails stay valid.
+        "APPROVAL_LINK_DAYS": _int(env, "DESKGRAPH_APPROVAL_LINK_DAYS", 14),
         "LOG_LEVEL": env.get("DESKGRAPH_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         # Sign-in throttle per (username, address): free failures, then doubling delays.
         "SIGNIN_MAX_FAILURES": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES", 5),
