@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.audit import JSONType
 from app.db import TimestampMixin, str_enum
 from app.extensions import Model, db
+from app.files import models as _files  # noqa: F401  (the stored_files table of storage_key)
 from app.timeutils import utc_now
 
 
@@ -196,7 +197,7 @@ class Attachment(Model):
     content_type: Mapped[str] = mapped_column(String(127))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(80))
+    storage_key: Mapped[str] = mapped_column(ForeignKey("stored_files.key", ondelete="RESTRICT"))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     internal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
