@@ -20,12 +20,12 @@ from app.files.models import Location, StoredFile
 from app.tickets import attachments
 from tests.incidents.conftest import make_incident  # noqa: F401  (fixture)
 
-pytestmark = pytest.mark.parametrize("attachment_store", ["database"], indirect=True)
-
-
 @pytest.fixture
-def stored(attachment_store, make_incident, db) -> dict[str, str]:
-    """Five attachments and one staged file, committed in the database: key → sha256."""
+def stored(app, make_incident, db, tmp_path, monkeypatch) -> dict[str, str]:
+    """Five attachments and one staged file, committed in the database: key → sha256. The
+    directory backend's folder is the test's own."""
+    monkeypatch.setitem(app.config, "ATTACHMENT_STORE", "database")
+    monkeypatch.setitem(app.config, "ATTACHMENTS_DIR", str(tmp_path / "attachments"))
     incident = make_incident()
     for size in (1, 10, 1000, 100_000, 300_000):
         attachments.store_bytes(
@@ -145,3 +145,62 @@ def test_status_counts_the_files_in_each_place(app, db, stored):
     result = app.test_cli_runner().invoke(args=["attachments", "status"])
     assert result.exit_code == 0, result.output
     assert "database: 6, directory: 0" in result.output
+
+
+def test_the_upgrade_keeps_existing_files_readable_where_they_are(fresh_database_url, tmp_path):
+    """Before the store, files lived under the instance folder: the upgrade gives each a row
+    that points there, the migrate command moves it into the database, and the downgrade
+    refuses while a blob is in the database."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import text
+
+    from app.extensions import db
+    from tests.conftest import build_app
+    from tests.test_migrations import INSERT_TICKET
+
+    app = build_app(fresh_database_url, tmp_path / "instance")
+    data = os.urandom(5000)
+    key = "0f" + "1" * 30
+    path = tmp_path / "instance" / "attachments" / key[:2] / key
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data)
+    with app.app_context():
+        upgrade(revision="5b8e2c4f7a19")  # the revision before stored_files
+        now = "2026-11-30 10:00:00+00:00"
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, username, display_name, is_active, source, version,"
+                    " created_at, updated_at) VALUES (1, 'ann', 'Ann', true, 'local', 1, :t, :t)"
+                ),
+                {"t": now},
+            )
+            connection.execute(text(INSERT_TICKET), {"i": 100, "n": "INC100", "t": now})
+            connection.execute(
+                text(
+                    "INSERT INTO attachments (ticket_id, filename, content_type, size, sha256,"
+                    " storage_key, internal, created_at) VALUES (100, 'scan.pdf',"
+                    " 'application/pdf', :size, :sha, :key, false, :t)"
+                ),
+                {"size": len(data), "sha": hashlib.sha256(data).hexdigest(), "key": key, "t": now},
+            )
+        upgrade()
+        assert files.read(key) == data
+        assert db.session.get(StoredFile, key).location is Location.DIRECTORY
+        db.session.remove()
+
+        result = migrate(app, "database")
+        assert result.exit_code == 0, result.output
+        assert "1 file(s) moved to the database" in result.output
+        assert not path.exists()
+        assert files.read(key) == data
+        db.session.remove()
+        with pytest.raises(SystemExit):  # Flask-Migrate logs the reason and exits
+            downgrade(revision="5b8e2c4f7a19")
+        assert files.read(key) == data
+        db.session.remove()
+        assert migrate(app, "directory").exit_code == 0
+        downgrade(revision="5b8e2c4f7a19")
+        assert path.read_bytes() == data
+        upgrade()
+        db.engine.dispose()
