@@ -8,6 +8,7 @@ database: the bytes are in the blob row, which commits or rolls back with the at
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +18,7 @@ from app import files
 from app.files.models import StoredFile
 from app.tickets import attachments
 from app.tickets.models import Attachment
+from app.timeutils import utc_now
 from tests.incidents.conftest import make_incident  # noqa: F401  (fixture)
 
 
@@ -66,7 +68,7 @@ def test_a_committed_blob_is_in_the_database_and_no_file_is_written(
 
 
 def test_a_deleted_blob_keeps_its_file_until_the_commit(attachment_store, app, db):
-    blob = files.put(b"staged")
+    blob = files.put(b"staged", expires_at=utc_now() + timedelta(hours=1))
     db.session.commit()
     files.delete(blob.key)
     assert files.read(blob.key) is None  # gone for this transaction
@@ -76,3 +78,20 @@ def test_a_deleted_blob_keeps_its_file_until_the_commit(attachment_store, app, d
     db.session.commit()
     assert files.read(blob.key) is None
     assert not files.blobs.path_for(blob.key).exists()
+
+
+def test_the_same_content_attached_twice_is_stored_once(attachment_store, app, db, make_incident):
+    """A signature logo in every mail of a thread: one blob, shared by the attachments."""
+    first, second = make_incident(), make_incident()
+    logo = attachments.store(first, _upload(b"logo bytes"), uploader=None, internal=False)
+    db.session.commit()
+    again = attachments.store(second, _upload(b"logo bytes"), uploader=None, internal=True)
+    other = attachments.store(second, _upload(b"another file"), uploader=None, internal=False)
+    staged = files.put(b"logo bytes", expires_at=utc_now() + timedelta(hours=1))
+    db.session.commit()
+    assert again.storage_key == logo.storage_key
+    assert len({logo.storage_key, other.storage_key, staged.key}) == 3  # temporary: never shared
+    assert _rows(db, StoredFile) == 3
+    assert files.read(again.storage_key) == b"logo bytes"
+    with pytest.raises(ValueError, match="permanent"):
+        files.delete(logo.storage_key)

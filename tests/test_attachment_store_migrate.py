@@ -20,6 +20,7 @@ from app.files.models import Location, StoredFile
 from app.tickets import attachments
 from tests.incidents.conftest import make_incident  # noqa: F401  (fixture)
 
+
 @pytest.fixture
 def stored(app, make_incident, db, tmp_path, monkeypatch) -> dict[str, str]:
     """Five attachments and one staged file, committed in the database: key → sha256. The

@@ -59,16 +59,24 @@ def path_for(key: str) -> Path:
 def put(data: bytes, *, key: str | None = None, expires_at: datetime | None = None) -> StoredFile:
     """Store ``data`` in the caller's transaction (flushed, not committed) and return its row.
 
+    A permanent blob (no ``key`` asked for, no ``expires_at``) whose content is already stored
+    permanently is not stored again: the existing row is returned and its key shared (the
+    same logo in every mail of a thread is kept once). Permanent blobs are never deleted, so
+    sharing them is safe.
+
     :param key: the blob's key (a random one when ``None``); it must be new.
     :param expires_at: when a temporary blob may be purged (see :func:`purge_expired`).
     """
+    digest = hashlib.sha256(data).hexdigest()
+    if key is None and expires_at is None and (same := _stored_content(digest, len(data))):
+        return same
     key = key or uuid.uuid4().hex
     location = configured_location()
     row = StoredFile(
         key=key,
         location=location,
         size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=digest,
         data=data if location is Location.DATABASE else None,
         expires_at=expires_at,
     )
@@ -77,6 +85,19 @@ def put(data: bytes, *, key: str | None = None, expires_at: datetime | None = No
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def _stored_content(digest: str, size: int) -> StoredFile | None:
+    """A permanent blob with this content whose bytes are where its row says, or ``None``."""
+    for row in db.session.scalars(
+        select(StoredFile)
+        .where(StoredFile.sha256 == digest, StoredFile.size == size)
+        .where(StoredFile.expires_at.is_(None))
+        .limit(3)
+    ):
+        if row.location is Location.DATABASE or path_for(row.key).is_file():
+            return row
+    return None
 
 
 def get(key: str) -> StoredFile | None:
@@ -130,10 +151,16 @@ def send(key: str, *, filename: str, content_type: str) -> Response:
 
 
 def delete(key: str) -> None:
-    """Delete blob ``key`` in the caller's transaction; its file goes once that commits."""
+    """Delete the temporary blob ``key`` in the caller's transaction; its file goes once that
+    commits.
+
+    :raise ValueError: the blob is permanent (it may be shared, see :func:`put`).
+    """
     row = get(key)
     if row is None:
         return
+    if row.expires_at is None:
+        raise ValueError(f"blob {key} is permanent and may be shared: it is never deleted")
     if row.location is Location.DIRECTORY:
         _unlink_after_commit(path_for(key))
     db.session.delete(row)

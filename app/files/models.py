@@ -25,12 +25,17 @@ class StoredFile(Model):
     ``NULL`` when they are in the directory (``<ATTACHMENTS_DIR>/<key[:2]>/<key>``).
 
     ``sha256`` and ``size`` are those of the bytes, wherever they are: a migration between the
-    two places checks them before it lets go of the source. A blob with ``expires_at`` is
-    temporary (a staged CMDB import) and is purged once that time has passed.
+    two places checks them before it lets go of the source, and a new permanent blob with the
+    content of an existing one shares that one. A blob with ``expires_at`` is temporary (a
+    staged CMDB import) and is purged once that time has passed; permanent ones are never
+    deleted.
     """
 
     __tablename__ = "stored_files"
-    __table_args__ = (Index("ix_stored_files_expires_at", "expires_at"),)
+    __table_args__ = (
+        Index("ix_stored_files_expires_at", "expires_at"),
+        Index("ix_stored_files_sha256", "sha256"),
+    )
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     location: Mapped[Location] = mapped_column(str_enum(Location, "stored_file_location"))

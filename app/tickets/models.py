@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -186,7 +185,6 @@ class Attachment(Model):
     """A file attached to a ticket; the bytes live in the attachment store, not in the row."""
 
     __tablename__ = "attachments"
-    __table_args__ = (UniqueConstraint("storage_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
@@ -197,7 +195,10 @@ class Attachment(Model):
     content_type: Mapped[str] = mapped_column(String(127))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(ForeignKey("stored_files.key", ondelete="RESTRICT"))
+    # The blob in the file store; attachments of the same content share one.
+    storage_key: Mapped[str] = mapped_column(
+        ForeignKey("stored_files.key", ondelete="RESTRICT"), index=True
+    )
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     internal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
