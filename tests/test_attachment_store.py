@@ -172,3 +172,18 @@ def test_a_missing_file_is_a_logged_404(attachment_store, signed_in, make_incide
     assert response.status_code == 404
     assert "The file of this attachment is missing" in response.get_data(as_text=True)
     assert f"stored file missing: {stored.storage_key}" in caplog.text
+
+
+def test_the_store_setting_defaults_to_the_database_and_refuses_a_typo(tmp_path):
+    from app.config import ConfigError, load_config
+
+    config = load_config(tmp_path, {})
+    assert config["ATTACHMENT_STORE"] == "database"
+    assert config["ATTACHMENTS_DIR"] == str(tmp_path / "attachments")
+    chosen = load_config(
+        tmp_path,
+        {"DESKGRAPH_ATTACHMENT_STORE": "Directory", "DESKGRAPH_ATTACHMENTS_DIR": "/srv/files"},
+    )
+    assert (chosen["ATTACHMENT_STORE"], chosen["ATTACHMENTS_DIR"]) == ("directory", "/srv/files")
+    with pytest.raises(ConfigError, match="DESKGRAPH_ATTACHMENT_STORE must be one of"):
+        load_config(tmp_path, {"DESKGRAPH_ATTACHMENT_STORE": "s3"})
