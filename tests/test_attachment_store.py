@@ -59,6 +59,10 @@ def test_a_caller_uploads_in_the_portal_and_downloads_the_same_bytes(
     assert 'attachment; filename="jam photo.jpg"' in download.headers["Content-Disposition"]
     assert download.headers["ETag"].strip('"') == hashlib.sha256(PHOTO).hexdigest()
     download.close()
+    cached = client.get(link, headers={"If-None-Match": download.headers["ETag"]})
+    assert cached.status_code == 304  # the browser's copy is still good: no bytes sent
+    assert cached.data == b""
+    cached.close()
     blob = db.session.scalar(select(StoredFile))
     assert blob.location is Location(attachment_store)
     assert blob.sha256 == hashlib.sha256(PHOTO).hexdigest()

@@ -129,15 +129,18 @@ def send(key: str, *, filename: str, content_type: str) -> Response:
 
     :raise NotFound: the blob or its file is missing (logged: someone must look).
     """
-    row = get(key)
+    found = db.session.execute(
+        select(
+            StoredFile.location, StoredFile.data, StoredFile.sha256, StoredFile.created_at
+        ).where(StoredFile.key == key)
+    ).one_or_none()
     source: Path | io.BytesIO | None = None
-    if row is not None and row.location is Location.DIRECTORY:
+    if found is not None and found.location is Location.DIRECTORY:
         path = path_for(key)
         source = path if path.is_file() else None
-    elif row is not None:
-        data = read(key)
-        source = io.BytesIO(data) if data is not None else None
-    if row is None or source is None:
+    elif found is not None and found.data is not None:
+        source = io.BytesIO(found.data)
+    if found is None or source is None:
         current_app.logger.error("stored file missing: %s", key)
         raise NotFound("The file of this attachment is missing; the service desk was told.")
     return send_file(
@@ -145,8 +148,8 @@ def send(key: str, *, filename: str, content_type: str) -> Response:
         mimetype=content_type,
         as_attachment=True,
         download_name=filename,
-        etag=row.sha256,
-        last_modified=row.created_at,
+        etag=found.sha256,
+        last_modified=found.created_at,
     )
 
 
