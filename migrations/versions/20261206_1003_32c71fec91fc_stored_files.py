@@ -15,7 +15,7 @@ keep its bytes (run ``flask attachments migrate --to directory`` first), or whil
 share a blob, since the old schema needs a file per attachment.
 
 Revision ID: 32c71fec91fc
-Revises: 5b8e2c4f7a19
+Revises: c3b83b7182a2
 Create Date: 2026-12-06 10:03:00
 
 """
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '32c71fec91fc'
-down_revision = '5b8e2c4f7a19'
+down_revision = 'c3b83b7182a2'
 branch_labels = None
 depends_on = None
 
