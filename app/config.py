@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 ENVIRONMENTS = ("development", "production", "testing")
+ATTACHMENT_STORES = ("database", "directory")
 MIN_SECRET_KEY_LENGTH = 32
 # What a production key must at least carry, estimated from its own characters (a 32-character
 # hex key from ``secrets.token_hex(16)`` scores about 115 bits, ``token_urlsafe(48)`` about 340).
@@ -197,6 +198,12 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         env.get("DATABASE_URL", "").strip() or f"sqlite:///{instance_path / 'deskgraph.sqlite3'}"
     )
     production = environment == "production"
+    attachment_store = env.get("DESKGRAPH_ATTACHMENT_STORE", "").strip().lower() or "database"
+    if attachment_store not in ATTACHMENT_STORES:
+        raise ConfigError(
+            f"DESKGRAPH_ATTACHMENT_STORE must be one of {', '.join(ATTACHMENT_STORES)}, "
+            f"got {attachment_store!r}"
+        )
     config: dict[str, Any] = {
         "DESKGRAPH_ENV": environment,
         "TESTING": environment == "testing",
@@ -206,11 +213,18 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "DESKGRAPH_TIMEZONE": timezone,
         "MAX_CONTENT_LENGTH": _int(env, "DESKGRAPH_MAX_UPLOAD_MB", 25) * 1024 * 1024,
+        # Where new attachments and staged imports go: rows in the database (every node shares
+        # them, no mount needed) or files under ATTACHMENTS_DIR (a mount every node shares).
+        "ATTACHMENT_STORE": attachment_store,
+        "ATTACHMENTS_DIR": env.get("DESKGRAPH_ATTACHMENTS_DIR", "").strip()
+        or str(instance_path / "attachments"),
         "CMDB_IMPORT_MAX_BYTES": _int(env, "DESKGRAPH_CMDB_IMPORT_MAX_BYTES", 10 * 1024 * 1024),
         # Approvals still pending after this much business time are re-notified once.
         "REQUEST_REMINDER_HOURS": _int(env, "DESKGRAPH_REQUEST_REMINDER_HOURS", 8),
         "REQUEST_REMINDER_CALENDAR": env.get("DESKGRAPH_REQUEST_REMINDER_CALENDAR", "").strip()
         or None,
+        # How long the one-click approve / reject links in approval mails stay valid.
+        "APPROVAL_LINK_DAYS": _int(env, "DESKGRAPH_APPROVAL_LINK_DAYS", 14),
         "LOG_LEVEL": env.get("DESKGRAPH_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         # Sign-in throttle per (username, address): free failures, then doubling delays.
         "SIGNIN_MAX_FAILURES": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES", 5),
