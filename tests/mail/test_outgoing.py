@@ -112,6 +112,27 @@ def test_two_mails_of_one_ticket_thread_together(db, sending, incident):
     )
 
 
+def test_each_recipient_s_thread_holds_only_the_mails_they_received(db, sending, incident):
+    to_kim = queue_mail(to_address="kim@example.org", subject="Received", text="1", ticket=incident)
+    to_lee = queue_mail(to_address="lee@example.org", subject="Received", text="1", ticket=incident)
+    again = queue_mail(to_address="Kim@Example.org", subject="Resolved", text="2", ticket=incident)
+    db.session.commit()
+    root = f"<{incident.number}.ticket@desk.example.org>"
+    assert to_lee.references.split() == [root]
+    assert again.references.split() == [root, to_kim.message_id]
+    assert again.in_reply_to == to_kim.message_id
+    assert thread_headers(incident, "lee@example.org") == (
+        to_lee.message_id,
+        [root, to_lee.message_id],
+    )
+    assert thread_headers(incident)[1] == [
+        root,
+        to_kim.message_id,
+        to_lee.message_id,
+        again.message_id,
+    ]
+
+
 def test_a_human_reply_is_not_marked_automatic(db, sending, incident):
     queue_mail(
         to_address="kim@example.org",

@@ -48,21 +48,25 @@ def desk_addresses() -> set[str]:
     return {normalise_address(config["MAIL_FROM"]), normalise_address(config["MAIL_REPLY_TO"])}
 
 
-def thread_headers(ticket: Ticket) -> tuple[str, list[str]]:
-    """(In-Reply-To, References) for the next mail about ``ticket``: its thread root, then
-    the Message-IDs of its latest mails (those not refused for good), oldest first."""
-    return _thread(ticket, None)
+def thread_headers(ticket: Ticket, to_address: str | None = None) -> tuple[str, list[str]]:
+    """(In-Reply-To, References) for the next mail about ``ticket`` (to ``to_address``): its
+    thread root, then the Message-IDs of the latest mails of the ticket (to that address, when
+    given; those refused for good left out), oldest first.
+
+    Per recipient, because each person's thread holds only the mails they received: the
+    500th watcher told of a change does not refer to the other 499's copies."""
+    return _thread(ticket, to_address, None)
 
 
-def _thread(ticket: Ticket, in_reply_to: str | None) -> tuple[str, list[str]]:
-    earlier = list(
-        db.session.scalars(
-            select(OutboundMail.message_id)
-            .where(OutboundMail.ticket_id == ticket.id, OutboundMail.state != MailState.DEAD)
-            .order_by(OutboundMail.id.desc())
-            .limit(MAX_REFERENCES)
-        )
+def _thread(
+    ticket: Ticket, to_address: str | None, in_reply_to: str | None
+) -> tuple[str, list[str]]:
+    query = select(OutboundMail.message_id).where(
+        OutboundMail.ticket_id == ticket.id, OutboundMail.state != MailState.DEAD
     )
+    if to_address is not None:
+        query = query.where(OutboundMail.to_address == normalise_address(to_address))
+    earlier = list(db.session.scalars(query.order_by(OutboundMail.id.desc()).limit(MAX_REFERENCES)))
     earlier.reverse()
     return thread(thread_root(ticket.number, desk_domain()), earlier, in_reply_to)
 
@@ -83,8 +87,9 @@ def queue_mail(
     """Record a mail to one recipient and have it sent after the caller commits.
 
     The subject gets the ticket's number token; the mail threads with the ticket's earlier
-    mails. Without ``SMTP_HOST`` it is ``recorded`` (shown to admins, never sent); to an
-    address marked bouncing it is ``dead`` at once, with the reason, and not sent.
+    mails to the same address (see :func:`thread_headers`). Without ``SMTP_HOST`` it is
+    ``recorded`` (shown to admins, never sent); to an address marked bouncing it is ``dead``
+    at once, with the reason, and not sent.
 
     :raise Invalid: ``to_address`` is not a mail address (field ``to_address``).
     """
@@ -97,7 +102,7 @@ def queue_mail(
     references: list[str] = []
     if ticket is not None:
         subject = with_number(subject, ticket.number)
-        in_reply_to, references = _thread(ticket, in_reply_to)
+        in_reply_to, references = _thread(ticket, address, in_reply_to)
     mail = OutboundMail(
         message_id=new_message_id(desk_domain(), ticket.number if ticket else None),
         to_address=address,
