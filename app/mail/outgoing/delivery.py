@@ -14,8 +14,11 @@ carries the same Message-ID and Date, so mail clients show it once.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, Protocol, cast
+
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, select, update
 
 from app.extensions import db
 from app.mail.outgoing import smtp
@@ -31,7 +34,22 @@ class TemporaryFailure(Exception):
     """The mail was not accepted this time; the outbox retries it with backoff."""
 
 
-def parts_of(mail: OutboundMail) -> MailParts:
+class StoredMail(Protocol):
+    """What composing needs of a mail: an ``OutboundMail``, or a row of its columns."""
+
+    message_id: str
+    to_address: str
+    to_name: str | None
+    subject: str
+    text_body: str
+    html_body: str | None
+    created_at: datetime
+    in_reply_to: str | None
+    references: str
+    auto_generated: bool
+
+
+def parts_of(mail: StoredMail) -> MailParts:
     """What ``mail`` goes out as, with the desk's current From and Reply-To."""
     config = current_app.config
     return MailParts(
@@ -51,25 +69,47 @@ def parts_of(mail: OutboundMail) -> MailParts:
     )
 
 
-def message_bytes(mail: OutboundMail) -> bytes:
+def message_bytes(mail: StoredMail) -> bytes:
     """The mail exactly as it is (or would be) handed to the SMTP server."""
     return compose(parts_of(mail))
 
 
+# Built once: a drain of ten thousand mails runs them ten thousand times, and building and
+# caching a statement per mail cost more CPU than composing the mail.
+_MAILS = cast(Table, OutboundMail.__table__)
+_LOADED = (*StoredMail.__annotations__, "state", "attempts")  # composing, then deciding
+_LOAD = (
+    select(*(_MAILS.c[name] for name in _LOADED))
+    .where(_MAILS.c.id == bindparam("mail_id"))
+    .with_for_update()  # a second delivery of the same mail (an admin's retry) waits
+)
+_RECORD = (
+    update(_MAILS)
+    .where(_MAILS.c.id == bindparam("mail_id"))
+    .values(
+        state=bindparam("new_state"),
+        attempts=bindparam("new_attempts"),
+        last_error=bindparam("error"),
+        sent_at=bindparam("sent"),
+        updated_at=bindparam("now"),
+    )
+)
+
+
 @handler(SEND)
-def send_mail(payload: dict[str, object]) -> None:
+def send_mail(payload: dict[str, Any]) -> None:
     """Send the mail ``payload["id"]`` if it still waits to be sent.
 
     :raise PermanentFailure: the server refused it for good, or it ran out of attempts.
     :raise TemporaryFailure: not accepted this time (no connection, 4xx): retried later.
     """
-    # Locked: a second delivery of the same mail (an admin's retry) waits, then finds it sent.
-    mail = db.session.get(OutboundMail, payload["id"], with_for_update=True)
+    mail_id = payload["id"]
+    mail = db.session.execute(_LOAD, {"mail_id": mail_id}).one_or_none()
     if mail is None or mail.state not in (MailState.QUEUED, MailState.FAILED):
         return  # sent already, recorded, or given up: nothing to send
     settings = smtp.SmtpSettings.from_config(current_app.config)
     if settings is None:  # SMTP_HOST was removed since the mail was queued
-        _set(mail.id, state=MailState.RECORDED, last_error=NOT_CONFIGURED)
+        _record(mail_id, MailState.RECORDED, mail.attempts, NOT_CONFIGURED)
         return
     attempts = mail.attempts + 1
     try:
@@ -79,25 +119,28 @@ def send_mail(payload: dict[str, object]) -> None:
         permanent = getattr(error, "permanent", True) or attempts >= MAX_ATTEMPTS
         reason = str(error)[:2000]
         # Committed now: the outbox rolls the handler's work back, and the page must say why.
-        mail_id = mail.id
         db.session.rollback()
-        _set(mail_id, state=MailState.DEAD if permanent else MailState.FAILED, attempts=attempts,
-             last_error=reason)  # fmt: skip
+        _record(mail_id, MailState.DEAD if permanent else MailState.FAILED, attempts, reason)
         db.session.commit()
         raise PermanentFailure(reason) if permanent else TemporaryFailure(reason) from error
     # Committed by the outbox together with its message marked done.
-    _set(mail.id, state=MailState.SENT, attempts=attempts, sent_at=utc_now(), last_error=None)
+    _record(mail_id, MailState.SENT, attempts, None, sent=utc_now())
 
 
 NOT_CONFIGURED = "Not sent: no SMTP server is configured (SMTP_HOST)."
 
 
-def _set(mail_id: int, **values: object) -> None:
-    """Update one mail's delivery columns (a plain UPDATE: cheaper than the ORM's flush, which
-    matters at ten thousand mails a minute)."""
+def _record(
+    mail_id: int, state: MailState, attempts: int, error: str | None, sent: datetime | None = None
+) -> None:
     db.session.execute(
-        update(OutboundMail)
-        .where(OutboundMail.id == mail_id)
-        .values(**values, updated_at=utc_now())
-        .execution_options(synchronize_session=False)
+        _RECORD,
+        {
+            "mail_id": mail_id,
+            "new_state": state,
+            "new_attempts": attempts,
+            "error": error,
+            "sent": sent,
+            "now": utc_now(),
+        },
     )
