@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Protocol, cast
 
 from flask import current_app
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, select, text, update
 
 from app.extensions import db
 from app.mail.outgoing import smtp
@@ -83,6 +83,7 @@ _LOAD = (
     .where(_MAILS.c.id == bindparam("mail_id"))
     .with_for_update()  # a second delivery of the same mail (an admin's retry) waits
 )
+_NO_DISK_WAIT = text("SET LOCAL synchronous_commit TO OFF")
 _RECORD = (
     update(_MAILS)
     .where(_MAILS.c.id == bindparam("mail_id"))
@@ -104,6 +105,11 @@ def send_mail(payload: dict[str, Any]) -> None:
     :raise TemporaryFailure: not accepted this time (no connection, 4xx): retried later.
     """
     mail_id = payload["id"]
+    if db.session.get_bind().dialect.name == "postgresql":
+        # This transaction only records that a mail went out: if the database server crashed
+        # before writing it to disk, the mail would go out again, as after a worker crash (the
+        # same Message-ID). Not waiting for the disk at each commit doubles a drain's speed.
+        db.session.execute(_NO_DISK_WAIT)
     mail = db.session.execute(_LOAD, {"mail_id": mail_id}).one_or_none()
     if mail is None or mail.state not in (MailState.QUEUED, MailState.FAILED):
         return  # sent already, recorded, or given up: nothing to send
