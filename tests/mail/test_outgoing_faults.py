@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.mail.outgoing.delivery import SEND
 from app.mail.outgoing.models import MailState, OutboundMail
 from app.mail.outgoing.services import queue_mail, retry_mail
+from app.mail.outgoing.smtp import DATA_TIMEOUT_FACTOR
 from app.outbox import deliver_due, enqueue
 from app.outbox.models import OutboxMessage, OutboxState
 from app.outbox.services import LEASE
@@ -61,6 +62,8 @@ def test_a_hanging_server_times_out_and_the_mail_goes_out_once_later(app, db, se
     db.session.refresh(mail)
     assert mail.state == MailState.FAILED
     assert "timed out" in mail.last_error
+    waited = (mail.updated_at - mail.created_at).total_seconds()
+    assert waited >= DATA_TIMEOUT_FACTOR * 1  # the content's answer gets the longer wait
     sending.release()
     assert deliver_due(utc_now() + timedelta(seconds=31)) == 1
     db.session.refresh(mail)
