@@ -199,6 +199,25 @@ def test_separation_of_duties_applies_to_links(visitor, db, org, make_item, plac
     assert visitor.post(link(approval, org.gina), {"comment": ""}).status_code == 303
 
 
+def test_a_delegate_decides_from_their_link_on_behalf_of_the_approver(visitor, db, org, laptop):
+    approval = pending(laptop)[0]
+    now = utc_now()
+    services.add_delegation(
+        delegator=org.ann,
+        delegate=org.bob,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=2),
+        actor=org.ann,
+    )
+    db.session.commit()
+    url = link(approval, org.bob)  # the mail went to Bob, Ann's delegate
+    assert "Your decision (on behalf of Ann Smith)" in page_of(visitor.get(url))
+    assert visitor.post(url, {"comment": ""}).status_code == 303
+    db.session.expire_all()
+    assert (approval.state.value, approval.decided_by_id) == ("approved", org.bob.id)
+    assert "Approved by Bob Boss on behalf of Ann Smith from a mail link." in journal(db, laptop)
+
+
 def test_a_deactivated_approver_or_a_canceled_item_is_refused(
     visitor, db, org, laptop, make_item, place
 ):
