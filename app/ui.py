@@ -169,6 +169,7 @@ NAVIGATION = (
                     "incidents.add_routing_rule",
                 ),
             ),
+            NavItem("Mail outbox", "mail.outbox", "envelope", "mail.admin", also=("mail.outbox_",)),
         ),
     ),
 )
