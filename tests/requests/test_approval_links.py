@@ -144,6 +144,9 @@ def test_a_tampered_or_foreign_token_is_refused(visitor, db, org, laptop, app):
             response = method(bad)
             assert response.status_code == 403, bad
             assert "This approval link is not valid" in page_of(response)
+    assert visitor.get(f"/requests/approvals/decide/{token[:-2]}/done").status_code == 403
+    no_csrf = visitor.post(url, {"comment": ""}, csrf=False)  # a forged cross-site post
+    assert no_csrf.status_code == 400
     with pytest.raises(links.LinkError):
         links.read_token(token[:-1], timedelta(days=1))
     assert links.read_token(token, timedelta(days=1)) == (approval.id, org.ann.id, "approve")
