@@ -55,6 +55,19 @@ def decided_events(db, item) -> list[dict]:
     ]
 
 
+def delegate(db, delegator, to) -> None:
+    """``delegator`` is away: ``to`` decides their approvals from an hour ago for two days."""
+    now = utc_now()
+    services.add_delegation(
+        delegator=delegator,
+        delegate=to,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=2),
+        actor=delegator,
+    )
+    db.session.commit()
+
+
 @pytest.fixture
 def visitor(app, db) -> Client:
     """A browser that is not signed in."""
@@ -179,15 +192,7 @@ def test_separation_of_duties_applies_to_links(visitor, db, org, make_item, plac
     )
     approval = pending(item)[0]
     assert approval.approver_id == org.gina.id
-    now = utc_now()
-    services.add_delegation(
-        delegator=org.gina,
-        delegate=org.ann,
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(days=2),
-        actor=org.gina,
-    )
-    db.session.commit()
+    delegate(db, org.gina, org.ann)
     url = link(approval, org.ann)
     for response in (visitor.get(url), visitor.post(url, {"comment": ""})):
         assert response.status_code == 403
@@ -204,15 +209,7 @@ def test_separation_of_duties_applies_to_links(visitor, db, org, make_item, plac
 
 def test_a_delegate_decides_from_their_link_on_behalf_of_the_approver(visitor, db, org, laptop):
     approval = pending(laptop)[0]
-    now = utc_now()
-    services.add_delegation(
-        delegator=org.ann,
-        delegate=org.bob,
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(days=2),
-        actor=org.ann,
-    )
-    db.session.commit()
+    delegate(db, org.ann, org.bob)
     url = link(approval, org.bob)  # the mail went to Bob, Ann's delegate
     assert "Your decision (on behalf of Ann Smith)" in page_of(visitor.get(url))
     assert visitor.post(url, {"comment": ""}).status_code == 303
