@@ -39,6 +39,7 @@ PURE_SINGLES = [
     "app.requests.fulfilment.stages",
     "app.requests.states",
     "app.requests.catalog.variables",
+    "app.notifications.rules",
 ]
 
 

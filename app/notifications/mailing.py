@@ -1,0 +1,151 @@
+"""Notification mails: rendered from this domain's Jinja templates (text and HTML, times in the
+recipient's zone, absolute links from ``DESKGRAPH_BASE_URL``) and handed to the mail channel's
+``queue_mail``, which threads, sends after commit and records."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from app.extensions import db
+from app.notifications.models import Notification
+from app.tickets.models import JournalEntry, TicketKind
+
+log = logging.getLogger(__name__)
+
+APPROVAL_KINDS = frozenset({"approval_needed", "approval_reminder"})
+TICKET_ENDPOINTS = {
+    TicketKind.INCIDENT: "incidents.detail",
+    TicketKind.REQUEST: "requests.detail",
+    TicketKind.REQUEST_ITEM: "requests.detail",
+    TicketKind.CATALOG_TASK: "requests.task",
+}
+
+
+def target(note: Notification) -> tuple[str, dict[str, Any]]:
+    """The page a notification opens (endpoint, values): the approval it asks for, or its
+    ticket's page (which shows each person what they may see of it)."""
+    data = note.event.data if note.event is not None else {}
+    if note.kind in APPROVAL_KINDS and data.get("approval_id"):
+        return "requests.approval", {"approval_id": data["approval_id"]}
+    return TICKET_ENDPOINTS[note.ticket.kind], {"number": note.ticket.number}
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An address outside any request: the routes' path under ``DESKGRAPH_BASE_URL``."""
+    base = urlsplit(current_app.config["DESKGRAPH_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "http"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def link(note: Notification) -> str:
+    """The absolute address of the page a notification opens."""
+    endpoint, values = target(note)
+    return absolute_url(endpoint, **values)
+
+
+@dataclass
+class Mail:
+    subject: str
+    text: str
+    html: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def render(note: Notification) -> Mail:
+    """The mail for one notification, as its recipient reads it."""
+    user = note.recipient
+    zone = user.timezone or current_app.config["DESKGRAPH_TIMEZONE"]
+    context: dict[str, Any] = {
+        "note": note,
+        "ticket": note.ticket,
+        "recipient": user,
+        "zone": zone,
+        "link": link(note),
+        "ticket_link": absolute_url(TICKET_ENDPOINTS[note.ticket.kind], number=note.ticket.number),
+        "preferences_link": absolute_url("notifications.preferences"),
+        "body": _entry_text(note),
+        "item": None,
+        "decision_links": {},
+    }
+    if note.kind in APPROVAL_KINDS:
+        context.update(_approval_context(note))
+    return Mail(
+        subject=note.summary,
+        text=mail_template("notifications/mail/notification.txt", **context),
+        html=mail_template("notifications/mail/notification.html", **context),
+    )
+
+
+def _entry_text(note: Notification) -> str:
+    """The reply a notification is about (a work note only to staff: the rules decide who)."""
+    entry_id = (note.event.data or {}).get("entry_id") if note.event is not None else None
+    if note.kind not in ("public_reply", "caller_replied", "work_note") or not entry_id:
+        return ""
+    entry = db.session.get(JournalEntry, entry_id)
+    if entry is None or (note.kind != "work_note" and not entry.is_public):
+        return ""
+    return entry.body
+
+
+def _approval_context(note: Notification) -> dict[str, Any]:
+    from app.requests.models import Approval
+
+    approval = db.session.get(Approval, (note.event.data or {}).get("approval_id"))
+    if approval is None:
+        return {}
+    item = approval.item
+    answers = [
+        (name.replace("_", " ").capitalize(), v.get("label") if isinstance(v, dict) else v)
+        for name, v in (item.answers or {}).items()
+    ]
+    return {"item": item, "answers": answers, "decision_links": _decision_links(approval)}
+
+
+def _decision_links(approval: Any) -> dict[str, str]:
+    """One-click approve / reject links (a confirmation page opens, the GET never decides),
+    when the approvals part offers them."""
+    try:
+        from app.requests.approvals import links  # type: ignore[attr-defined]
+    except ImportError:
+        return {}
+    return {
+        decision: links.decision_url(approval, approval.approver, decision)
+        for decision in ("approve", "reject")
+    }
+
+
+def mail_template(name: str, **context: Any) -> str:
+    """A mail template, rendered without the page's context processors (a mail is rendered
+    after commit, outside any request)."""
+    return current_app.jinja_env.get_template(name).render(**context)
+
+
+def mail_notification(note: Notification) -> None:
+    """Render and queue the mail of one notification (the row says it was queued)."""
+    mail = render(note)
+    send(
+        to_address=note.recipient.email,
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
+        ticket=note.ticket,
+        recipient=note.recipient,
+        notification_id=note.id,
+    )
+
+
+def send(**mail: Any) -> None:
+    """Hand a mail to the mail channel (``app.mail.outgoing.services.queue_mail``)."""
+    try:
+        from app.mail.outgoing.services import queue_mail  # type: ignore[import-not-found]
+    except ImportError:  # the mail-out part is not in this build yet
+        log.info("notifications: no mail channel; not sent: %s", mail.get("subject"))
+        return
+    queue_mail(**mail)
