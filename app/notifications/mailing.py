@@ -96,16 +96,16 @@ def _entry_text(note: Notification) -> str:
 
 def _approval_context(note: Notification) -> dict[str, Any]:
     from app.requests.models import Approval
+    from app.requests.status import answers_of
 
     approval = db.session.get(Approval, (note.event.data or {}).get("approval_id"))
     if approval is None:
         return {}
-    item = approval.item
-    answers = [
-        (name.replace("_", " ").capitalize(), v.get("label") if isinstance(v, dict) else v)
-        for name, v in (item.answers or {}).items()
-    ]
-    return {"item": item, "answers": answers, "decision_links": _decision_links(approval)}
+    return {
+        "item": approval.item,
+        "answers": answers_of(approval.item),
+        "decision_links": _decision_links(approval),
+    }
 
 
 def _decision_links(approval: Any) -> dict[str, str]:

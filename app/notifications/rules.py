@@ -62,7 +62,8 @@ KINDS: dict[str, Kind] = {
     )
 }
 ORDER = {name: index for index, name in enumerate(KINDS)}
-# Kinds only IT staff may hear (the rules never aim them at others, and this guards it).
+# Kinds only IT staff may hear (the rules never aim them at others, and this guards it); an
+# escalation goes to the queue's manager, who may be a service owner rather than an agent.
 STAFF_ONLY = frozenset(
     {
         "assigned_to_you",
@@ -70,7 +71,6 @@ STAFF_ONLY = frozenset(
         "reopened",
         "sla_breach",
         "sla_warning",
-        "escalation",
         "work_note",
         "new_in_queue",
     }

@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from tests.incidents.conftest import queue  # noqa: F401  (shared builder)
+from tests.requests.conftest import make_item, org, place  # noqa: F401  (shared builders)
+
 
 @pytest.fixture
 def desk(db, make_user) -> Any:
