@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
 
-from app.auth.models import User
+from app.auth.models import Group, User
 from app.errors import NotFound
 from app.extensions import db
 from app.notifications import mailing, rules
@@ -18,7 +18,7 @@ from app.notifications.hooks import FAN_OUT
 from app.notifications.models import KindSetting, MailState, Notification, Preference
 from app.notifications.people import group_name, parties_of
 from app.outbox import handler
-from app.tickets.models import Ticket, TicketEvent
+from app.tickets.models import JournalEntry, Ticket, TicketEvent
 from app.timeutils import utc_now
 
 
@@ -167,6 +167,7 @@ def fan_out(event_ids: Sequence[int]) -> list[Notification]:
     }
     configs = kind_configs()
     chosen = preferences_of(people)
+    held = _load_once(events)  # noqa: F841  (kept referenced: the session's identity map is weak)
     actors = _names({e.actor_id for e in events if e.actor_id})
     created: list[Notification] = []
     for event, ticket, person, kind in wanted:
@@ -198,6 +199,19 @@ def fan_out(event_ids: Sequence[int]) -> list[Notification]:
         if note.mail == MailState.QUEUED:
             mailing.mail_notification(note)
     return created
+
+
+def _load_once(events: Sequence[TicketEvent]) -> list[Any]:
+    """The journal entries and groups the events name, read in two queries and held while the
+    rows and mails are written (each is then found in the session instead of read again)."""
+    entry_ids = {e.data.get("entry_id") for e in events if e.data and e.data.get("entry_id")}
+    group_ids = {e.data.get("group_id") for e in events if e.data and e.data.get("group_id")}
+    held: list[Any] = []
+    if entry_ids:
+        held += db.session.scalars(select(JournalEntry).where(JournalEntry.id.in_(entry_ids)))
+    if group_ids:
+        held += db.session.scalars(select(Group).where(Group.id.in_(group_ids)))
+    return held
 
 
 def _names(user_ids: Iterable[int]) -> dict[int, str]:
