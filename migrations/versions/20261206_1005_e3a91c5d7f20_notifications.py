@@ -4,7 +4,7 @@ kind, each person's preferences per kind and channel, and the daily digests sent
 New tables only; nothing to carry forward.
 
 Revision ID: e3a91c5d7f20
-Revises: 5b8e2c4f7a19
+Revises: c3b83b7182a2
 Create Date: 2026-12-06 10:04:45.163422
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e3a91c5d7f20'
-down_revision = '5b8e2c4f7a19'
+down_revision = 'c3b83b7182a2'
 branch_labels = None
 depends_on = None
 
