@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
+from app.mail.outgoing.services import queue_mail
 from app.notifications import mailing
 from app.notifications.models import Digest, MailState, Notification
 from app.timeutils import to_zone, utc_now
@@ -51,6 +52,7 @@ def send_digests(now: datetime | None = None) -> int:
 
 
 def _send(user: User, notes: list[Notification], today: date, now: datetime) -> None:
+    assert user.email is not None  # people without an address are left out by the caller
     zone = user.timezone or current_app.config["DESKGRAPH_TIMEZONE"]
     rows = [(note, mailing.link(note)) for note in notes]
     context = {
@@ -60,7 +62,7 @@ def _send(user: User, notes: list[Notification], today: date, now: datetime) -> 
         "zone": zone,
         "preferences_link": mailing.absolute_url("notifications.preferences"),
     }
-    mailing.send(
+    queue_mail(
         to_address=user.email,
         subject=f"Your Deskgraph digest for {today:%d %b %Y}: {len(notes)} new",
         text=mailing.mail_template("notifications/mail/digest.txt", **context),

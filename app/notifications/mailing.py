@@ -4,18 +4,18 @@ recipient's zone, absolute links from ``DESKGRAPH_BASE_URL``) and handed to the 
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
 
+from app.errors import Invalid
 from app.extensions import db
-from app.notifications.models import Notification
+from app.mail.outgoing.services import queue_mail
+from app.notifications.models import MailState, Notification
+from app.requests.approvals import links
 from app.tickets.models import JournalEntry, TicketKind
-
-log = logging.getLogger(__name__)
 
 APPROVAL_KINDS = frozenset({"approval_needed", "approval_reminder"})
 TICKET_ENDPOINTS = {
@@ -55,7 +55,6 @@ class Mail:
     subject: str
     text: str
     html: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def render(note: Notification) -> Mail:
@@ -109,15 +108,11 @@ def _approval_context(note: Notification) -> dict[str, Any]:
 
 
 def _decision_links(approval: Any) -> dict[str, str]:
-    """One-click approve / reject links (a confirmation page opens, the GET never decides),
-    when the approvals part offers them."""
-    try:
-        from app.requests.approvals import links  # type: ignore[attr-defined]
-    except ImportError:
-        return {}
+    """One-click approve / reject links: each opens a confirmation page (the GET never
+    decides)."""
     return {
         decision: links.decision_url(approval, approval.approver, decision)
-        for decision in ("approve", "reject")
+        for decision in links.DECISIONS
     }
 
 
@@ -128,24 +123,18 @@ def mail_template(name: str, **context: Any) -> str:
 
 
 def mail_notification(note: Notification) -> None:
-    """Render and queue the mail of one notification (the row says it was queued)."""
+    """Render and queue the mail of one notification. An address the mail channel refuses
+    (not a mail address) leaves the notification in the app only, marked so."""
     mail = render(note)
-    send(
-        to_address=note.recipient.email,
-        subject=mail.subject,
-        text=mail.text,
-        html=mail.html,
-        ticket=note.ticket,
-        recipient=note.recipient,
-        notification_id=note.id,
-    )
-
-
-def send(**mail: Any) -> None:
-    """Hand a mail to the mail channel (``app.mail.outgoing.services.queue_mail``)."""
     try:
-        from app.mail.outgoing.services import queue_mail  # type: ignore[import-not-found]
-    except ImportError:  # the mail-out part is not in this build yet
-        log.info("notifications: no mail channel; not sent: %s", mail.get("subject"))
-        return
-    queue_mail(**mail)
+        queue_mail(
+            to_address=note.recipient.email,
+            subject=mail.subject,
+            text=mail.text,
+            html=mail.html,
+            ticket=note.ticket,
+            recipient=note.recipient,
+            notification_id=note.id,
+        )
+    except Invalid:
+        note.mail = MailState.NO_ADDRESS

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.incidents.conftest import queue  # noqa: F401  (shared builder)
 from tests.requests.conftest import make_item, org, place  # noqa: F401  (shared builders)
+from tests.smtp_server import sending, smtp_server  # noqa: F401  (a real SMTP server)
 
 
 @pytest.fixture

@@ -36,6 +36,12 @@ def test_the_digest_goes_once_a_day_with_what_was_not_mailed(app, db, client, de
         db.session.refresh(note)
         assert note.mail == MailState.DIGESTED
     assert db.session.query(Digest).filter_by(user_id=desk.colleague.id).one().count == 2
+    from app.mail.outgoing.models import OutboundMail
+
+    [mail] = db.session.query(OutboundMail).filter_by(kind="digest").all()
+    assert mail.recipient_id == desk.colleague.id
+    assert "Scanner offline" in mail.text_body
+    assert "Badge reader beeps" in mail.text_body
     new_ticket(db, desk, "Projector flickers")
     assert send_digests(now + timedelta(minutes=5)) == 0  # once a day
     db.session.commit()

@@ -77,3 +77,52 @@ def test_a_work_note_is_no_mail_by_default(db, desk, sent):
     note = sent(desk.agent, rows=True)[-1]
     assert note.kind == "work_note"
     assert note.mail == MailState.NONE
+
+
+def test_the_mail_reaches_a_real_smtp_server_threaded_and_automatic(db, desk, sent, sending):
+    from app.mail.outgoing.models import MailState as Sent
+    from app.mail.outgoing.models import OutboundMail
+
+    services.comment(desk.incident, author=desk.agent, body="We replaced the roller.", public=True)
+    db.session.commit()
+    note = sent(desk.caller, rows=True)[-1]
+    row = db.session.query(OutboundMail).filter_by(notification_id=note.id).one()
+    assert row.state == Sent.SENT
+    assert row.recipient_id == desk.caller.id
+    [message] = [
+        m for m in sending.messages() if m["To"].addresses[0].addr_spec == desk.caller.email
+    ]
+    number = desk.incident.number
+    # (stripped: the stdlib folds a long subject before its first word, see the report)
+    assert (
+        message["Subject"].strip()
+        == f"[{number}] {desk.agent.display_name} replied on {number}: Printer jams on every page"
+    )
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["X-Auto-Response-Suppress"] == "All"
+    assert message["In-Reply-To"]  # threaded with the ticket's earlier mails
+    assert "We replaced the roller." in message.get_body(("plain",)).get_content()
+    assert "We replaced the roller." in message.get_body(("html",)).get_content()
+
+
+def test_a_work_note_mail_never_reaches_an_employee(db, desk, sent, sending, make_user):
+    from app.notifications.models import KindSetting
+    from app.tickets import services as tickets
+
+    db.session.merge(
+        KindSetting(kind="work_note", enabled=True, mandatory=True, mail=True, in_app=True)
+    )
+    employee = make_user(email="nosy@example.org")
+    tickets.watch(desk.incident, employee)
+    db.session.commit()
+    services.comment(desk.incident, author=desk.colleague, body="Vendor case 4411.", public=False)
+    db.session.commit()
+    recipients = [m["To"].addresses[0].addr_spec for m in sending.messages()]
+    assert "agent@example.org" in recipients  # staff: the assignee
+    assert "nosy@example.org" not in recipients
+    assert "caller@example.org" not in recipients
+    assert not any(
+        "4411" in m.get_body(("plain",)).get_content()
+        for m in sending.messages()
+        if m["To"].addresses[0].addr_spec != "agent@example.org"
+    )
