@@ -90,6 +90,11 @@ EVENT_TYPES = frozenset(
     }
 )
 REQUEST_KINDS = frozenset({"request", "request_item"})
+# What a caller is sent a receipt for: what they reported or ordered (not each item and task).
+RECEIPTS = frozenset({"incident", "request"})
+# What a queue works: incidents and catalog tasks (an item waits for approval, then its tasks
+# reach their groups).
+QUEUED = frozenset({"incident", "catalog_task"})
 REOPEN_FROM = frozenset({"resolved", "closed"})
 
 
@@ -141,12 +146,12 @@ def _each(people: Iterable[int | None], kind: str) -> list[tuple[int | None, str
 def _candidates(event: Event, p: Parties) -> list[tuple[int | None, str]]:
     data = event.data
     match event.type:
-        case "created":
+        case "created" if p.ticket_kind in RECEIPTS:
             return [(p.caller_id, "received")]
         case "assigned":
             if data.get("assignee_id"):
                 return [(data["assignee_id"], "assigned_to_you")]
-            if data.get("group_id"):
+            if data.get("group_id") and p.ticket_kind in QUEUED:
                 return _each(sorted(p.group_member_ids), "new_in_queue")
             return []
         case "state_changed":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from app.incidents import services as incidents
 from app.notifications import mailing
 from app.tickets import services as tickets
@@ -22,6 +24,11 @@ def test_an_approver_is_asked_with_the_item_the_answers_and_a_link(db, org, make
     assert "Why: Old one broke" in mail.text
     approval = item.approvals[0]
     assert f"http://localhost:5000/requests/approvals/{approval.id}" in mail.text
+    # One-click links open the confirmation page (its GET decides nothing).
+    approve = re.search(r"Approve: (\S+)", mail.text).group(1)
+    assert approve.startswith("http://localhost:5000/requests/approvals/decide/")
+    assert re.search(r"Reject: http://localhost:5000/requests/approvals/decide/\S+", mail.text)
+    assert f'href="{approve}"' in mail.html
 
 
 def test_a_reminder_tells_the_approver_again(db, org, make_item, place, sent):

@@ -63,6 +63,23 @@ def test_a_ticket_by_mail_acknowledges_its_sender_with_the_number():
     assert told("created", AGENT, channel="phone") == {CALLER: "received"}
 
 
+def test_receipts_are_for_what_was_reported_or_ordered_not_each_item_or_task():
+    for kind, receipt in (("request", True), ("request_item", False), ("catalog_task", False)):
+        parties = Parties(ticket_kind=kind, caller_id=CALLER)
+        assert told("created", AGENT, parties, channel="portal") == (
+            {CALLER: "received"} if receipt else {}
+        )
+
+
+def test_a_queue_hears_of_incidents_and_tasks_not_items_waiting_for_approval():
+    for kind, queued in (("catalog_task", True), ("request_item", False)):
+        parties = Parties(
+            ticket_kind=kind, group_member_ids=frozenset({AGENT}), staff_ids=frozenset({AGENT})
+        )
+        found = told("assigned", CALLER, parties, assignee_id=None, group_id=1)
+        assert found == ({AGENT: "new_in_queue"} if queued else {})
+
+
 def test_assignment_and_the_queue():
     assert told("assigned", OTHER, assignee_id=AGENT, group_id=1) == {AGENT: "assigned_to_you"}
     assert told("assigned", CALLER, assignee_id=None, group_id=1) == {
