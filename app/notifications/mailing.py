@@ -14,6 +14,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.mail.outgoing.services import queue_mail
 from app.notifications.models import MailState, Notification
+from app.notifications.rules import STAFF_ONLY
 from app.requests.approvals import links
 from app.tickets.models import JournalEntry, TicketKind
 
@@ -32,7 +33,11 @@ def target(note: Notification) -> tuple[str, dict[str, Any]]:
     data = note.event.data if note.event is not None else {}
     if note.kind in APPROVAL_KINDS and data.get("approval_id"):
         return "requests.approval", {"approval_id": data["approval_id"]}
-    return TICKET_ENDPOINTS[note.ticket.kind], {"number": note.ticket.number}
+    ticket = note.ticket
+    if ticket.kind == TicketKind.CATALOG_TASK and note.kind not in STAFF_ONLY:
+        # A requester follows a task (waiting for them, a reply) on their request's page.
+        return "requests.detail", {"number": ticket.item.number}
+    return TICKET_ENDPOINTS[ticket.kind], {"number": ticket.number}
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
@@ -67,7 +72,6 @@ def render(note: Notification) -> Mail:
         "recipient": user,
         "zone": zone,
         "link": link(note),
-        "ticket_link": absolute_url(TICKET_ENDPOINTS[note.ticket.kind], number=note.ticket.number),
         "preferences_link": absolute_url("notifications.preferences"),
         "body": _entry_text(note),
         "item": None,

@@ -132,3 +132,25 @@ def test_an_admin_turning_a_kind_mandatory_overrides_a_persons_choice(db, client
     db.session.commit()
     reply(db, desk)
     assert sent(desk.caller) == ["public_reply"]
+
+
+def test_a_requester_follows_a_task_waiting_for_them_on_their_request(
+    db, client, org, make_item, place, sent
+):
+    from app.requests.fulfilment import services as fulfilment
+    from app.requests.states import TaskState
+
+    item = place(make_item())
+    task = item.tasks[0]
+    fulfilment.assign_task(task, group=org.queue, assignee=org.ivan, actor=org.ivan)
+    db.session.commit()
+    fulfilment.change_task_state(
+        task, TaskState.ON_HOLD, actor=org.ivan, hold_reason="awaiting_caller"
+    )
+    db.session.commit()
+    note = sent(org.kim, rows=True)[-1]
+    assert note.kind == "waiting_for_you"
+    client.login(org.kim.username)
+    response = client.get(f"/notifications/{note.id}")
+    assert response.headers["Location"] == f"/requests/{item.number}"
+    assert client.get(response.headers["Location"]).status_code == 200
