@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Register the blueprint, the bell's context processor and ``flask notifications``."""
-    from flask import has_request_context
+    from flask import g, has_request_context
     from flask_login import current_user
 
     from app.notifications import services, views
@@ -28,6 +28,9 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def bell() -> dict[str, Any]:
+        """The bell's count: one query per request, however many templates it renders."""
         if not has_request_context() or not current_user.is_authenticated:
             return {}
-        return {"unread_notifications": services.unread_count(current_user)}
+        if "unread_notifications" not in g:
+            g.unread_notifications = services.unread_count(current_user)
+        return {"unread_notifications": g.unread_notifications}
