@@ -75,6 +75,20 @@ STAFF_ONLY = frozenset(
         "new_in_queue",
     }
 )
+# Who may ever hear a kind, by role (the preferences page shows a person only theirs).
+ROLES_OF = {
+    **{name: frozenset({"agent"}) for name in STAFF_ONLY},
+    "escalation": frozenset({"agent", "service_owner", "admin"}),
+    "major_proposed": frozenset({"service_owner", "admin"}),
+}
+
+
+def kinds_for(roles: Iterable[str]) -> list[str]:
+    """The kinds a person with ``roles`` may hear, in the order of :data:`KINDS`."""
+    held = set(roles)
+    return [name for name in KINDS if name not in ROLES_OF or ROLES_OF[name] & held]
+
+
 EVENT_TYPES = frozenset(
     {
         "created",

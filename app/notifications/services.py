@@ -81,11 +81,22 @@ def preferences_of(user_ids: Iterable[int]) -> dict[int, dict[str, dict[str, boo
     return found
 
 
+def configs_for(user: Any) -> dict[str, KindConfig]:
+    """The settings of the kinds ``user`` may hear (by role) that are switched on."""
+    configs = kind_configs()
+    return {
+        name: configs[name]
+        for name in rules.kinds_for(role.value for role in user.roles)
+        if configs[name].enabled
+    }
+
+
 def effective_channels(user: Any) -> dict[str, dict[str, bool]]:
     """What ``user`` gets per kind and channel (the preferences page shows it)."""
-    configs = kind_configs()
     chosen = preferences_of([user.id])[user.id]
-    return {name: _channels(config, chosen.get(name, {})) for name, config in configs.items()}
+    return {
+        name: _channels(config, chosen.get(name, {})) for name, config in configs_for(user).items()
+    }
 
 
 def _channels(config: KindConfig, chosen: Mapping[str, bool]) -> dict[str, bool]:
@@ -102,15 +113,16 @@ def _channels(config: KindConfig, chosen: Mapping[str, bool]) -> dict[str, bool]
 def save_preferences(user: Any, checked: Iterable[str]) -> None:
     """Store every choice of the preferences form, where ``checked`` holds the names of the
     boxes the browser sent (``<kind>.<channel>``): an absent box is a channel turned off.
-    Mandatory and disabled kinds are left as they are."""
+    Mandatory kinds, kinds switched off and kinds the page does not show the person (not
+    for their roles) are left as they are."""
     on = set(checked)
-    configs = kind_configs()
+    configs = configs_for(user)
     rows = {
         (row.kind, row.channel): row
         for row in db.session.scalars(select(Preference).where(Preference.user_id == user.id))
     }
     for name, config in configs.items():
-        if config.mandatory or not config.enabled:
+        if config.mandatory:
             continue
         channels = list(rules.CHANNELS) + ([rules.DIGEST] if config.kind.digestible else [])
         for channel in channels:

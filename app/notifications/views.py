@@ -63,7 +63,7 @@ def preferences() -> ResponseReturnValue:
     return render_template(
         "notifications/preferences.html",
         form=form,
-        configs=services.kind_configs(),
+        configs=services.configs_for(current_user),
         channels=services.effective_channels(current_user),
     ), status
 

@@ -3,6 +3,7 @@ the incident services (both databases)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.incidents import services
@@ -107,3 +108,9 @@ def test_one_outbox_message_per_commit_whatever_the_number_of_watchers(db, desk,
     assert after == before + 1
     count = db.session.query(Notification).filter_by(kind="public_reply").count()
     assert count == 13  # the caller and twelve watchers
+
+
+@pytest.mark.demo("full")
+def test_loading_the_demo_tells_nobody(db):
+    assert db.session.query(Notification).count() == 0
+    assert db.session.query(OutboxMessage).filter_by(kind="notifications.fan_out").count() == 0

@@ -154,3 +154,19 @@ def test_a_requester_follows_a_task_waiting_for_them_on_their_request(
     response = client.get(f"/notifications/{note.id}")
     assert response.headers["Location"] == f"/requests/{item.number}"
     assert client.get(response.headers["Location"]).status_code == 200
+
+
+def test_the_preferences_show_each_person_the_kinds_of_their_roles(db, app, client, desk):
+    client.login(desk.caller.username)
+    page = client.get("/notifications/preferences").get_data(as_text=True)
+    assert 'value="public_reply.in_app"' in page
+    assert 'value="approval_needed.mail"' in page  # anyone may be asked to approve
+    assert "assigned_to_you" not in page
+    assert "work_note" not in page
+    assert "major_proposed" not in page
+    agent = Client(app.test_client())
+    agent.login(desk.agent.username)
+    page = agent.get("/notifications/preferences").get_data(as_text=True)
+    assert 'value="assigned_to_you.in_app"' in page
+    assert 'value="new_in_queue.digest"' in page
+    assert "major_proposed" not in page

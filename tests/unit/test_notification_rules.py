@@ -174,3 +174,16 @@ def test_channels_follow_admin_defaults_then_the_persons_choice():
         digestible=True,
     )
     assert digest == {IN_APP: True, MAIL: False, "digest": True}
+
+
+def test_each_role_is_offered_only_the_kinds_it_can_hear():
+    from app.notifications.rules import kinds_for
+
+    employee = kinds_for(["employee"])
+    assert "public_reply" in employee
+    assert "approval_needed" in employee
+    assert "work_note" not in employee
+    assert "escalation" not in employee
+    assert "major_proposed" not in employee
+    assert {"work_note", "new_in_queue", "escalation"} <= set(kinds_for(["agent"]))
+    assert "major_proposed" in kinds_for(["service_owner"])
