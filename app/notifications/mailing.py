@@ -107,16 +107,15 @@ def _approval_context(note: Notification) -> dict[str, Any]:
     return {
         "item": approval.item,
         "answers": answers_of(approval.item),
-        "decision_links": _decision_links(approval),
+        "decision_links": _decision_links(approval, note.recipient),
     }
 
 
-def _decision_links(approval: Any) -> dict[str, str]:
-    """One-click approve / reject links: each opens a confirmation page (the GET never
-    decides)."""
+def _decision_links(approval: Any, recipient: Any) -> dict[str, str]:
+    """One-click approve / reject links for the person the mail goes to (the approver or
+    their delegate): each opens a confirmation page (the GET never decides)."""
     return {
-        decision: links.decision_url(approval, approval.approver, decision)
-        for decision in links.DECISIONS
+        decision: links.decision_url(approval, recipient, decision) for decision in links.DECISIONS
     }
 
 

@@ -31,6 +31,7 @@ def parties_of(ticket: Ticket, events: Iterable[TicketEvent]) -> Parties:
     if "major_changed" in types and isinstance(ticket, Incident):
         owners = service_owners(ticket)
         managers = _with_role(Role.ADMIN)
+    delegates = _delegates(e for e in events if e.type in APPROVAL_EVENTS)
     around = {ticket.caller_id, ticket.assignee_id, *watchers, *members}
     return Parties(
         ticket_kind=ticket.kind.value,
@@ -42,7 +43,25 @@ def parties_of(ticket: Ticket, events: Iterable[TicketEvent]) -> Parties:
         owner_ids=owners,
         major_manager_ids=managers,
         staff_ids=staff_among(i for i in around if i is not None),
+        delegates=delegates,
     )
+
+
+APPROVAL_EVENTS = frozenset({"approval_requested", "approval_reminded"})
+
+
+def _delegates(events: Iterable[TicketEvent]) -> dict[int, int]:
+    """Approver id -> their delegate when the event happened (approvers without one left out)."""
+    from app.requests.approvals.delegation import active_delegate
+
+    found = {}
+    for event in events:
+        approver = event.data.get("approver_id")
+        if approver and approver not in found:
+            delegate = active_delegate(approver, event.created_at)
+            if delegate is not None:
+                found[approver] = delegate.id
+    return found
 
 
 def _members(group_ids: Iterable[int | None]) -> frozenset[int]:

@@ -125,6 +125,8 @@ class Parties:
     owner_ids: frozenset[int] = frozenset()  # the affected services' owners
     major_manager_ids: frozenset[int] = frozenset()  # who decides on major incidents
     staff_ids: frozenset[int] = frozenset()
+    # Approver id -> the person deciding for them during an absence (their delegate).
+    delegates: Mapping[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -173,9 +175,9 @@ def _candidates(event: Event, p: Parties) -> list[tuple[int | None, str]]:
         case "commented":
             return _commented(data, p)
         case "approval_requested":
-            return [(data.get("approver_id"), "approval_needed")]
+            return _approvers(data, p, "approval_needed")
         case "approval_reminded":
-            return [(data.get("approver_id"), "approval_reminder")]
+            return _approvers(data, p, "approval_reminder")
         case "sla_warning":
             return [(data.get("notify") or p.assignee_id, "sla_warning")]
         case "sla_breached":
@@ -185,6 +187,17 @@ def _candidates(event: Event, p: Parties) -> list[tuple[int | None, str]]:
         case "major_changed" if data.get("state") == "proposed":
             return _each(sorted(p.owner_ids | p.major_manager_ids), "major_proposed")
     return []
+
+
+def _approvers(data: Mapping[str, Any], p: Parties, kind: str) -> list[tuple[int | None, str]]:
+    """The approver, and their delegate while they are away (unless that is the requester,
+    who may never approve their own item)."""
+    approver = data.get("approver_id")
+    delegate = p.delegates.get(approver) if approver else None
+    found: list[tuple[int | None, str]] = [(approver, kind)]
+    if delegate is not None and delegate != p.caller_id:
+        found.append((delegate, kind))
+    return found
 
 
 def _state_changed(data: Mapping[str, Any], p: Parties) -> list[tuple[int | None, str]]:

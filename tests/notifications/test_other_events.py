@@ -83,3 +83,34 @@ def test_an_sla_breach_tells_the_assignee_and_an_escalation_the_manager(db, desk
     db.session.commit()
     assert sent(desk.agent)[-1] == "sla_breach"
     assert sent(manager) == ["escalation"]
+
+
+def test_an_absent_approvers_delegate_is_asked_too_with_links_of_their_own(
+    db, org, make_item, place, sent
+):
+    from datetime import timedelta
+
+    from app.requests.approvals.delegation import add_delegation
+    from app.timeutils import utc_now
+
+    now = utc_now()
+    add_delegation(
+        delegator=org.ann,
+        delegate=org.bob,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=3),
+        actor=org.ann,
+        now=now,
+    )
+    db.session.commit()
+    place(make_item(approval_policy=[{"kind": "manager"}]))
+    assert sent(org.ann) == ["approval_needed"]
+    [note] = sent(org.bob, rows=True)
+    assert note.kind == "approval_needed"
+    text = mailing.render(note).text
+    token = re.search(r"Approve: \S+/decide/(\S+)", text).group(1)
+    from app.requests.approvals import links
+
+    _approval, person_id, decision = links.read_token(token, timedelta(days=1))
+    assert person_id == org.bob.id
+    assert decision == "approve"

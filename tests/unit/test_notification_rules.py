@@ -187,3 +187,15 @@ def test_each_role_is_offered_only_the_kinds_it_can_hear():
     assert "major_proposed" not in employee
     assert {"work_note", "new_in_queue", "escalation"} <= set(kinds_for(["agent"]))
     assert "major_proposed" in kinds_for(["service_owner"])
+
+
+def test_an_absent_approvers_delegate_is_asked_too_unless_they_are_the_requester():
+    item = Parties(ticket_kind="request_item", caller_id=CALLER, delegates={APPROVER: OTHER})
+    assert told("approval_requested", CALLER, item, approver_id=APPROVER) == {
+        APPROVER: "approval_needed",
+        OTHER: "approval_needed",
+    }
+    own = Parties(ticket_kind="request_item", caller_id=CALLER, delegates={APPROVER: CALLER})
+    assert told("approval_reminded", None, own, approver_id=APPROVER) == {
+        APPROVER: "approval_reminder"
+    }
