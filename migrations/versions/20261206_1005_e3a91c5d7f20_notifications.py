@@ -4,7 +4,7 @@ kind, each person's preferences per kind and channel, and the daily digests sent
 New tables only; nothing to carry forward.
 
 Revision ID: e3a91c5d7f20
-Revises: c3b83b7182a2
+Revises: 32c71fec91fc
 Create Date: 2026-12-06 10:04:45.163422
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e3a91c5d7f20'
-down_revision = 'c3b83b7182a2'
+down_revision = '32c71fec91fc'
 branch_labels = None
 depends_on = None
 
