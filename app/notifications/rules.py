@@ -104,6 +104,8 @@ EVENT_TYPES = frozenset(
     }
 )
 REQUEST_KINDS = frozenset({"request", "request_item"})
+# A request's own state follows its items' (it closes when the last one does): the requester
+# hears of each item, not of the request again.
 # What a caller is sent a receipt for: what they reported or ordered (not each item and task).
 RECEIPTS = frozenset({"incident", "request"})
 # What a queue works: incidents and catalog tasks (an item waits for approval, then its tasks
@@ -202,8 +204,10 @@ def _approvers(data: Mapping[str, Any], p: Parties, kind: str) -> list[tuple[int
 
 def _state_changed(data: Mapping[str, Any], p: Parties) -> list[tuple[int | None, str]]:
     old, new = data.get("old"), data.get("new")
-    if p.ticket_kind in REQUEST_KINDS:
+    if p.ticket_kind == "request_item":
         return [(p.caller_id, "request_state")]
+    if p.ticket_kind in REQUEST_KINDS:
+        return []
     if new == "on_hold" and data.get("hold_reason") == "awaiting_caller":
         return [(p.caller_id, "waiting_for_you")]
     if p.ticket_kind != "incident":

@@ -114,3 +114,16 @@ def test_an_absent_approvers_delegate_is_asked_too_with_links_of_their_own(
     _approval, person_id, decision = links.read_token(token, timedelta(days=1))
     assert person_id == org.bob.id
     assert decision == "approve"
+
+
+def test_a_rejected_item_tells_the_requester_once_with_the_reason(db, org, make_item, place, sent):
+    from app.requests.approvals import services as approvals
+
+    item = place(make_item(name="Tablet", approval_policy=[{"kind": "manager"}]))
+    approvals.decide(item.approvals[0], actor=org.ann, approve=False, comment="Not in budget")
+    db.session.commit()
+    [note] = sent(org.kim, rows=True)  # the item closed; its request closing adds nothing
+    assert note.kind == "request_state"
+    assert note.ticket_id == item.id
+    assert "is now closed" in note.summary
+    assert "Not in budget" in mailing.render(note).text

@@ -103,11 +103,13 @@ def test_states_the_caller_hears_of_and_a_reopen():
     assert told("state_changed", CALLER, old="resolved", new="in_progress") == {AGENT: "reopened"}
 
 
-def test_request_and_item_state_changes_tell_the_requester():
+def test_item_state_changes_tell_the_requester_once_not_again_for_the_request():
     item = Parties(ticket_kind="request_item", caller_id=CALLER)
     assert told("state_changed", AGENT, item, old="pending_approval", new="in_progress") == {
         CALLER: "request_state"
     }
+    request = Parties(ticket_kind="request", caller_id=CALLER)
+    assert told("state_changed", AGENT, request, old="open", new="closed") == {}
     task = Parties(ticket_kind="catalog_task", caller_id=CALLER)
     assert told("state_changed", AGENT, task, old="new", new="in_progress") == {}
 
