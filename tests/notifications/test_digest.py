@@ -73,3 +73,15 @@ def test_the_digest_lists_each_notification_with_its_link(app, db, client, desk,
     assert "1 notification for your groups" in text
     assert "New in Service Desk:" in text
     assert f"http://localhost:5000/incidents/{notes[0].ticket.number}" in text
+
+
+def test_the_digest_command_sends_and_says_how_many(app, db, client, desk):
+    client.login(desk.colleague.username)
+    client.post("/notifications/preferences", {"on": ["new_in_queue.digest"]})
+    new_ticket(db, desk, "Scanner offline")
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["notifications", "digest"])
+    assert first.exit_code == 0, first.output
+    assert first.output.strip() == "1 digest(s) sent."
+    again = runner.invoke(args=["notifications", "digest"])
+    assert again.output.strip() == "0 digest(s) sent."
