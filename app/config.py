@@ -212,6 +212,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "DESKGRAPH_TIMEZONE": timezone,
+        # Where people reach the desk: the links in mails are absolute (no request to read).
+        "DESKGRAPH_BASE_URL": (
+            env.get("DESKGRAPH_BASE_URL", "").strip() or "http://localhost:5000"
+        ).rstrip("/"),
         "MAX_CONTENT_LENGTH": _int(env, "DESKGRAPH_MAX_UPLOAD_MB", 25) * 1024 * 1024,
         # Where new attachments and staged imports go: rows in the database (every node shares
         # them, no mount needed) or files under ATTACHMENTS_DIR (a mount every node shares).

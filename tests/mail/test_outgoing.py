@@ -40,7 +40,9 @@ def mails(db) -> list[OutboundMail]:
 
 
 def outbox(db) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    """The mails' outbox messages (not the notifications' fan-out of the ticket's events)."""
+    query = select(OutboxMessage).where(OutboxMessage.kind == "mail.send")
+    return list(db.session.scalars(query.order_by(OutboxMessage.id)))
 
 
 def test_without_smtp_host_a_mail_is_recorded_and_not_sent(app, db, smtp_server, incident):
