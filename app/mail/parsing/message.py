@@ -27,6 +27,8 @@ _FIELD_LINE = re.compile(rb"^(From |[\x21-\x39\x3b-\x7e]+[ \t]*:)")
 # Some stores pad a message with a line of spaces before its headers; no header starts so.
 _LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n)+")
 _LOOKS_HTML = re.compile(r"<(html|body|div|p|br|table)\b", re.IGNORECASE)
+_ADDRESS = re.compile(r"^[^\s<>()\",;:@\[\]]+@[^\s<>()\",;:@\[\]]+\.[^\s<>()\",;:@\[\]]+$")
+_ADDRESS_IN_TEXT = re.compile(r"[^\s<>()\",;:@\[\]]+@[^\s<>()\",;:@\[\]]+\.[a-zA-Z0-9-]+")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 
 
@@ -125,11 +127,15 @@ def _refuse_unreadable(raw: bytes, max_bytes: int) -> None:
         raise Unreadable(f"the message is {len(raw)} bytes, over the limit of {max_bytes}")
     if raw.startswith(OLE2_MAGIC):
         raise Unreadable("an Outlook .msg file, not an RFC 5322 message")
-    head = raw[:4096]
-    if b"\x00" in head:
-        raise Unreadable("binary data, not an RFC 5322 message")
-    if not _FIELD_LINE.match(_LEADING_BLANK_LINES.sub(b"", head, count=1)):
+    head = _LEADING_BLANK_LINES.sub(b"", raw[:4096], count=1)
+    if not _FIELD_LINE.match(head):
+        if b"\x00" in head or _controls(head) > len(head) // 10:
+            raise Unreadable("binary data, not an RFC 5322 message")
         raise Unreadable("no message headers: not an RFC 5322 message")
+
+
+def _controls(data: bytes) -> int:
+    return sum(1 for byte in data if byte < 32 and byte not in (9, 10, 13))
 
 
 class _Headers:
@@ -190,23 +196,33 @@ def _first_id(value: str | None) -> str | None:
 
 
 def _addresses(values: list[str]) -> list[str]:
+    """The addresses of address headers, lower-cased; a list the standard parser garbles
+    (unbalanced quotes or brackets) is read for anything that looks like an address."""
     try:
         pairs = getaddresses(values)
     except Exception:
-        return []
-    return [address.lower() for _name, address in pairs if "@" in address]
+        pairs = []
+    found = [address.lower() for _name, address in pairs if "@" in address]
+    if found and all(_ADDRESS.match(address) for address in found):
+        return found
+    return [address.lower() for address in _ADDRESS_IN_TEXT.findall(" ".join(values))]
 
 
 def _first_address(value: str | None) -> tuple[str, str | None]:
+    """The display name and address of a sender header (the first mailbox in it)."""
     if not value:
         return "", None
     try:
         pairs = getaddresses([value])
     except Exception:
-        return _unfold(value), None
+        pairs = []
     for name, address in pairs:
-        if "@" in address:
+        if _ADDRESS.match(address):
             return _unfold(name), address.lower()
+    found = _ADDRESS_IN_TEXT.findall(value)
+    if found:
+        name = value[: value.find(found[-1])].strip(" \t<\"'")
+        return _unfold(name.strip(" \t<\"'(")), found[-1].lower()
     return _unfold(pairs[0][0]) if pairs else "", None
 
 
@@ -295,11 +311,11 @@ class _Body:
         self.attachments: list[Part] = []
 
     def text(self) -> str:
-        if any(chunk.strip() for chunk in self.plain):
-            return "\n\n".join(chunk.strip("\n") for chunk in self.plain if chunk.strip())
-        if self.html:
-            return "\n\n".join(html_to_text(chunk) for chunk in self.html).strip("\n")
-        return "\n\n".join(self.plain).strip("\n")
+        """The plain parts, or the HTML ones as text when the plain ones are blank."""
+        plain = [_lines(chunk).strip() for chunk in self.plain]
+        if not any(plain):
+            plain = [html_to_text(chunk) for chunk in self.html]
+        return "\n\n".join(chunk for chunk in plain if chunk)
 
     def walk(self, part: Message, *, body_allowed: bool = True) -> None:
         ctype = part.get_content_type()
@@ -320,11 +336,6 @@ class _Body:
             chosen = _preferred(children)
             for child in children:
                 self.walk(child, body_allowed=body_allowed and child is chosen)
-        elif ctype == "multipart/signed" and children:
-            self.walk(children[0], body_allowed=body_allowed)
-            for child in children[1:]:
-                if child.get_content_type() not in SIGNATURE_TYPES:
-                    self.walk(child, body_allowed=False)
         else:
             for child in children:
                 self.walk(child, body_allowed=body_allowed)
@@ -368,11 +379,11 @@ class _Body:
 
 
 BODY_TYPES = ("text/plain", "text/html")
-SIGNATURE_TYPES = (
-    "application/pgp-signature",
-    "application/pkcs7-signature",
-    "application/x-pkcs7-signature",
-)
+
+
+def _lines(text: str) -> str:
+    """Unix line ends, trailing spaces kept only where they mean something (``-- ``)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _children(part: Message) -> Iterator[Message]:
@@ -382,11 +393,13 @@ def _children(part: Message) -> Iterator[Message]:
 
 
 def _preferred(children: list[Message]) -> Message:
-    """The rendering a desk reads: plain text when there is one, else the first HTML, else the
-    last (RFC 2046's richest)."""
+    """The rendering a desk reads: plain text when there is some, else the first HTML, else the
+    last (RFC 2046's richest). A blank plain part beside an HTML one is not chosen."""
     for wanted in ("text/plain", "text/html"):
         for child in children:
-            if child.get_content_type() == wanted and not _safe(child.get_filename):
+            if child.get_content_type() != wanted or _safe(child.get_filename):
+                continue
+            if wanted == "text/html" or _decoded_text(child).strip():
                 return child
     return children[-1]
 

@@ -13,11 +13,12 @@ from mailparser_reply import EmailReplyParser
 REPLY_LANGUAGES = ["en", "sv", "da", "de", "fr", "es", "nl"]
 
 _BREAK = re.compile(r"<\s*(br|hr)\b[^>]*>", re.IGNORECASE)
-_BLOCK_END = re.compile(
-    r"<\s*/?\s*(p|div|li|ul|ol|tr|table|h[1-6]|blockquote|pre|section|article|header|footer"
-    r"|address|dd|dt|dl)\b[^>]*>",
+_BLOCK = re.compile(
+    r"<\s*/?\s*(p|div|ul|ol|table|h[1-6]|blockquote|pre|section|article|header|footer"
+    r"|address|dl)\b[^>]*>",
     re.IGNORECASE,
 )
+_ITEM = re.compile(r"<\s*(li|tr|dt|dd)\b[^>]*>", re.IGNORECASE)  # a line each, no blank between
 _CELL = re.compile(r"<\s*/\s*(td|th)\s*>", re.IGNORECASE)
 _HIDDEN = {"script", "style", "head", "title", "template", "noscript", "object", "iframe"}
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
@@ -31,7 +32,8 @@ def html_to_text(markup: str) -> str:
     """Plain text of an HTML body: no tags, no script or style content, line breaks where block
     elements and ``<br>`` were, entities unescaped, runs of blank lines squeezed."""
     marked = _BREAK.sub("\n", markup)
-    marked = _BLOCK_END.sub("\n", marked)
+    marked = _BLOCK.sub("\n", marked)
+    marked = _ITEM.sub("\n", marked)
     marked = _CELL.sub("\t", marked)
     cleaned = nh3.clean(marked, tags=set(), clean_content_tags=_HIDDEN, strip_comments=True)
     text = html.unescape(cleaned)

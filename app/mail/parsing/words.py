@@ -13,7 +13,9 @@ REJECT_WORDS = frozenset({"reject", "rejected", "no", "deny", "denied", "avslå"
 # step by a test), then at least seven digits: INC0001234.
 NUMBER_PREFIXES = ("INC", "REQ", "RITM", "SCTASK")
 _FIRST_WORD = re.compile(r"\A\W*?(\w+)[\W_]*", re.UNICODE)
-_NUMBER = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(NUMBER_PREFIXES) + r")(\d{7,})(?!\d)", re.I)
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9])(" + "|".join(NUMBER_PREFIXES) + r")(\d{7,})(?![A-Za-z0-9])", re.I
+)
 
 
 def approval_answer(reply: str) -> tuple[str, str] | None:
