@@ -97,7 +97,18 @@ def test_a_three_megabyte_body_is_read_whole():
     mail = parse(build(body=body).as_bytes())
     assert len(mail.text) == len(body.strip())
     assert mail.text.endswith("0123456789")
+    assert mail.reply == mail.text  # nothing quoted: all of it is new
     assert mail.size > 3 * 2**20
+
+
+def test_a_short_answer_above_three_megabytes_of_history_is_the_reply():
+    history = "> The backup log, line after line. 0123456789\n" * (3 * 2**20 // 46)
+    answer = (
+        "Restarted it, works now.\n\nOn Thu, 3 Dec 2026 at 09:00, Desk <desk@example.com> wrote:\n"
+    )
+    mail = parse(build(body=answer + history).as_bytes())
+    assert mail.reply == "Restarted it, works now."
+    assert len(mail.text) > 3 * 2**20
 
 
 def test_fifty_attachments_keep_their_names_types_and_bytes():

@@ -26,6 +26,7 @@ _BOUNCE_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _ROBOTS = ("mailer-daemon", "postmaster")
+_ROBOT_SENDER = re.compile(r"mailer|daemon|postmaster|mail delivery|bounce", re.IGNORECASE)
 _DELAYED_WORDS = re.compile(
     r"\b(delayed|will (be )?retr(y|ied)|still (being )?retr|temporar|not yet been delivered)\b",
     re.IGNORECASE,
@@ -56,7 +57,9 @@ def bounce_of(raw_or_parsed: bytes | ParsedMail | Message) -> Bounce | None:
     if message is None:
         return None
     try:
-        found = _delivery_status(message) or _non_standard(message) or _plain_notice(message)
+        found = _delivery_status(message)
+        if found is None and _may_be_a_bounce(message):
+            found = _non_standard(message) or _plain_notice(message)
     except Exception:  # a report broken enough to trip the readers is not a usable bounce
         return None
     if found is not None and found.original_message_id is None:
@@ -130,6 +133,18 @@ def _groups_in_text(text: str) -> list[dict[str, str]]:
             headers = HeaderParser().parsestr(block.strip() + "\n")
             groups.append({key.lower(): str(value) for key, value in headers.items()})
     return groups
+
+
+def _may_be_a_bounce(message: Message) -> bool:
+    """Whether the headers hint at a delivery failure: the gate before the detectors, which
+    read the whole text with many expressions (seconds for a message of megabytes)."""
+    sender = str(message.get("from", ""))
+    return (
+        str(message.get("return-path", "")).strip() == "<>"
+        or "auto-submitted" in message
+        or bool(_ROBOT_SENDER.search(sender))
+        or bool(_BOUNCE_SUBJECT.search(str(message.get("subject", ""))))
+    )
 
 
 def _non_standard(message: Message) -> Bounce | None:

@@ -1,7 +1,10 @@
 """One RFC 5322 message read into plain data: addresses, threading ids, text, the new part of a
-reply, attachments. Python's ``email`` with ``policy.default``; a header or a part that policy
-cannot read falls back to the ``compat32`` reading of the same bytes. Nothing escapes but
-``Unreadable``, which carries the reason a person will read in the quarantine.
+reply, attachments. Python's ``email``: header values are read with ``policy.default`` (encoded
+words, address lists), falling back to ``compat32``'s decoding where it raises; the MIME
+structure is parsed once, with ``compat32``, whose tolerant part reading this module decodes
+itself (every charset Python knows; unknown ones with replacement). Parsing the bytes a second
+time with ``policy.default`` would double the cost of large mail for no gain. Nothing escapes
+but ``Unreadable``, which carries the reason a person will read in the quarantine.
 """
 
 from __future__ import annotations
@@ -82,23 +85,21 @@ def parse(raw: bytes, *, max_bytes: int = MAX_BYTES) -> ParsedMail:
     _refuse_unreadable(raw, max_bytes)
     content = _LEADING_BLANK_LINES.sub(b"", raw, count=1)
     try:
-        message = BytesParser(policy=policy.default).parsebytes(content)
-        compat = BytesParser(policy=policy.compat32).parsebytes(content)
-    except Exception as error:  # the parsers are meant never to raise; be sure
+        message = BytesParser(policy=policy.compat32).parsebytes(content)
+    except Exception as error:  # the parser is meant never to raise; be sure
         raise Unreadable(f"the message cannot be parsed: {error}") from error
-    if not compat.keys():
+    headers = _Headers(message)
+    if not headers.raw:
         raise Unreadable("no message headers: not an RFC 5322 message")
-    headers = _Headers(message, compat)
     if headers.get("from") is None:
         raise Unreadable("no From header")
     from_name, from_address = _first_address(headers.get("from"))
     body = _Body()
     try:
         body.walk(message)
-    except Exception:  # a part policy.default cannot read: read the whole body with compat32
-        body = _Body()
-        body.walk(compat)
-    text = body.text()
+        text = body.text()
+    except Exception as error:  # not seen in any real message; never let it escape
+        raise Unreadable(f"the message body cannot be read: {error!r}") from error
     return ParsedMail(
         message_id=_first_id(headers.get("message-id")),
         in_reply_to=_ids(headers.get("in-reply-to")),
@@ -139,30 +140,35 @@ def _controls(data: bytes) -> int:
 
 
 class _Headers:
-    """Header values as decoded strings: ``policy.default`` first, ``compat32`` where it raises."""
+    """Header values as decoded strings: ``policy.default``'s reading of each raw value, or
+    ``compat32``'s decoding of encoded words where that raises or the value is huge (the
+    default policy's parser is slow on a header of hundreds of kilobytes)."""
 
-    def __init__(self, message: Message, compat: Message) -> None:
-        self.message = message
-        self.compat = compat
+    HUGE = 16 * 1024
+
+    def __init__(self, message: Message) -> None:
+        self.raw: dict[str, list[str]] = {}
+        for name, value in message.raw_items():
+            self.raw.setdefault(name.lower(), []).append(str(value))
 
     def get_all(self, name: str) -> list[str]:
-        try:
-            values = [str(value) for value in self.message.get_all(name) or []]
-        except Exception:
-            values = [_decode_words(value) for value in self.compat.get_all(name) or []]
-        return [value for value in values if value is not None]
+        return [self._decoded(name, value) for value in self.raw.get(name, [])]
 
     def get(self, name: str) -> str | None:
-        values = self.get_all(name)
-        return values[0] if values else None
+        values = self.raw.get(name)
+        return self._decoded(name, values[0]) if values else None
 
     def first_values(self) -> dict[str, str]:
-        values: dict[str, str] = {}
-        for name in self.compat:
-            key = name.lower()
-            if key not in values:
-                values[key] = _unfold(self.get(key) or "")
-        return values
+        return {name: _unfold(self._decoded(name, values[0])) for name, values in self.raw.items()}
+
+    @staticmethod
+    def _decoded(name: str, value: str) -> str:
+        if len(value) <= _Headers.HUGE:
+            try:
+                return str(policy.default.header_fetch_parse(name, value))
+            except Exception:
+                pass
+        return _decode_words(value)
 
 
 def _decode_words(value: object) -> str:

@@ -12,6 +12,7 @@ from mailparser_reply import EmailReplyParser
 # The languages whose "On ... wrote:" headers and signatures the reply parser recognises.
 REPLY_LANGUAGES = ["en", "sv", "da", "de", "fr", "es", "nl"]
 
+REPLY_WINDOW = 64 * 1024
 _BREAK = re.compile(r"<\s*(br|hr)\b[^>]*>", re.IGNORECASE)
 _BLOCK = re.compile(
     r"<\s*/?\s*(p|div|ul|ol|table|h[1-6]|blockquote|pre|section|article|header|footer"
@@ -43,13 +44,23 @@ def html_to_text(markup: str) -> str:
 
 def reply_of(text: str) -> str:
     """The new part of a reply: quoted history and the signature stripped. Never empty when the
-    text is not: a message the parser would empty keeps its whole text."""
+    text is not: a message the parser would empty keeps its whole text.
+
+    The reply parser's expressions take seconds on megabytes, and a reply's new part comes
+    first: only the first ``REPLY_WINDOW`` characters are searched for the quoted history; when
+    none starts there, the whole text is the reply."""
     if not text.strip():
         return ""
+    head = text
+    if len(text) > REPLY_WINDOW:
+        cut = text.rfind("\n", 0, REPLY_WINDOW)
+        head = text[: cut if cut > 0 else REPLY_WINDOW]
     try:
-        latest = _parser.parse_reply(text) or ""
+        latest = _parser.parse_reply(head) or ""
     except Exception:  # a regular expression that trips on odd input must not lose the mail
         latest = ""
+    if head is not text and latest.split() == head.split():
+        latest = text  # nothing quoted in the window: the long text is all new
     latest = _without_signature(latest).strip()
     if latest:
         return latest
