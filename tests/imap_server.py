@@ -92,7 +92,10 @@ class Dovecot:
     """One Dovecot serving one user's Maildir on 127.0.0.1: ``port`` (plain, STARTTLS offered)
     and ``ssl_port`` (implicit TLS); ``cert_file`` is the certificate to trust."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, capabilities: str | None = None) -> None:
+        """``capabilities`` replaces what the server announces after login (to test a client
+        against an older server: without MOVE, without UIDPLUS)."""
+        self.capabilities = capabilities
         self.root = Path(tempfile.mkdtemp(prefix="deskgraph-dovecot-"))
         self.port = free_port()
         self.ssl_port = free_port()
@@ -125,18 +128,19 @@ class Dovecot:
             check=True,
             capture_output=True,
         )  # fmt: skip
-        (root / "dovecot.conf").write_text(
-            CONFIG.format(
-                root=root,
-                user=user,
-                group=group,
-                login_user=login_user,
-                uid=uid,
-                gid=gid,
-                port=self.port,
-                ssl_port=self.ssl_port,
-            )  # fmt: skip
+        config = CONFIG.format(
+            root=root,
+            user=user,
+            group=group,
+            login_user=login_user,
+            uid=uid,
+            gid=gid,
+            port=self.port,
+            ssl_port=self.ssl_port,
         )
+        if self.capabilities is not None:
+            config += f"imap_capability = {self.capabilities}\n"
+        (root / "dovecot.conf").write_text(config)
 
     def start(self) -> None:
         with open(self.root / "stderr.log", "ab") as stderr:
@@ -239,14 +243,22 @@ def _group_name(gid: int) -> str:
     return grp.getgrgid(gid).gr_name
 
 
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    """A running Dovecot of this test's own, with an empty mailbox for ``USER``."""
+@contextlib.contextmanager
+def running_dovecot(**options: str | None) -> Iterator[Dovecot]:
+    """A running Dovecot with an empty mailbox for ``USER``, removed afterwards (skips the test
+    when Dovecot is not installed)."""
     if not DOVECOT.exists() or shutil.which("openssl") is None:
         pytest.skip("Debian's dovecot-imapd (and openssl) are needed: scripts/test installs them")
-    server = Dovecot()
+    server = Dovecot(**options)
     try:
         server.start()
         yield server
     finally:
         server.remove()
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A running Dovecot of this test's own, with an empty mailbox for ``USER``."""
+    with running_dovecot() as server:
+        yield server

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from app.mail.imap import ImapSettings, Mailbox, MailboxUnavailable, Security, fetch
-from tests.imap_server import PASSWORD, USER, Dovecot, dovecot, free_port  # noqa: F401
+from tests.imap_server import (  # noqa: F401  (dovecot: a fixture)
+    PASSWORD,
+    USER,
+    Dovecot,
+    dovecot,
+    free_port,
+    running_dovecot,
+)
 
 
 def message(number: int) -> bytes:
@@ -149,3 +156,36 @@ def test_a_connection_lost_while_reading_keeps_the_message_for_the_next_poll(dov
     left = [item.raw for item in fetch(settings)]
     assert left == [message(2)]
     assert [raw for raw, _flags in dovecot.messages("Processed")] == [message(1)]
+
+
+@pytest.mark.parametrize(
+    ("capabilities", "left_in_inbox"),
+    [
+        # UIDPLUS without MOVE: copy, flag, expunge that message alone.
+        ("IMAP4rev1 LITERAL+ UIDPLUS", ["someone else's deleted"]),
+        # neither: copy and flag it deleted; it is skipped until someone expunges.
+        ("IMAP4rev1 LITERAL+", ["someone else's deleted", "Message number 1."]),
+    ],
+)
+def test_a_server_without_move_never_loses_other_messages(capabilities, left_in_inbox):
+    with running_dovecot(capabilities=capabilities) as server:
+        server.append(message(1))
+        server.append(b"From: x@example.com\r\n\r\nsomeone else's deleted\r\n")
+        with server.session() as client:  # another client flagged it deleted, not expunged
+            client.select("INBOX")
+            _status, found = client.uid("SEARCH", "ALL")
+            client.uid("STORE", found[0].split()[-1], "+FLAGS", "(\\Deleted)")
+        settings = settings_for(server)
+
+        handled = []
+        for item in fetch(settings):
+            handled.append(item.raw)
+            item.done()
+
+        assert handled == [message(1)]
+        assert [raw for raw, _flags in server.messages("Processed")] == [message(1)]
+        inbox = server.messages("INBOX")
+        bodies = sorted(raw.decode().split("\r\n\r\n")[1].strip() for raw, _flags in inbox)
+        assert bodies == sorted(left_in_inbox)
+        assert all("\\Deleted" in flags for _raw, flags in inbox)
+        assert list(fetch(settings)) == []
