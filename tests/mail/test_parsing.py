@@ -301,3 +301,17 @@ def test_leading_blank_lines_before_the_headers_are_tolerated():
 )
 def test_the_reply_is_the_new_part_and_never_empty(text, reply):
     assert parse(build(body=text).as_bytes()).reply == reply
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "cp1252"])
+def test_raw_8bit_headers_and_file_names_are_read(charset):
+    raw = (
+        "From: Åsa Öberg <asa@example.com>\r\nSubject: Skrivaren på plan 3\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSe bifogad fil.\r\n"
+        '--b\r\nContent-Type: application/pdf; name="räkning.pdf"\r\n'
+        'Content-Disposition: attachment; filename="räkning.pdf"\r\n\r\n%PDF\r\n--b--\r\n'
+    ).encode(charset)
+    mail = parse(raw)
+    assert (mail.subject, mail.from_name) == ("Skrivaren på plan 3", "Åsa Öberg")
+    assert [part.filename for part in mail.attachments] == ["räkning.pdf"]

@@ -32,6 +32,7 @@ _LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n)+")
 _LOOKS_HTML = re.compile(r"<(html|body|div|p|br|table)\b", re.IGNORECASE)
 _ADDRESS = re.compile(r"^[^\s<>()\",;:@\[\]]+@[^\s<>()\",;:@\[\]]+\.[^\s<>()\",;:@\[\]]+$")
 _ADDRESS_IN_TEXT = re.compile(r"[^\s<>()\",;:@\[\]]+@[^\s<>()\",;:@\[\]]+\.[a-zA-Z0-9-]+")
+_SURROGATES = re.compile("[\udc80-\udcff]")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 
 
@@ -163,12 +164,25 @@ class _Headers:
 
     @staticmethod
     def _decoded(name: str, value: str) -> str:
+        value = raw_8bit_text(value)
         if len(value) <= _Headers.HUGE:
             try:
                 return str(policy.default.header_fetch_parse(name, value))
             except Exception:
                 pass
         return _decode_words(value)
+
+
+def raw_8bit_text(value: str) -> str:
+    """A header value with raw 8-bit bytes (which the parser keeps as surrogate escapes) as
+    text: UTF-8 when the bytes are UTF-8, else Windows-1252 (what such mailers mostly send)."""
+    if not _SURROGATES.search(value):
+        return value
+    data = value.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
 
 
 def _decode_words(value: object) -> str:
@@ -348,7 +362,7 @@ class _Body:
 
     def _leaf(self, part: Message, ctype: str, body_allowed: bool) -> None:
         disposition = _safe(part.get_content_disposition)
-        filename = _safe(part.get_filename)
+        filename = _filename(part)
         if body_allowed and ctype in BODY_TYPES and disposition != "attachment" and not filename:
             (self.plain if ctype == "text/plain" else self.html).append(_decoded_text(part))
             return
@@ -408,6 +422,19 @@ def _preferred(children: list[Message]) -> Message:
             if wanted == "text/html" or _decoded_text(child).strip():
                 return child
     return children[-1]
+
+
+def _filename(part: Message) -> str | None:
+    """The part's file name; raw 8-bit bytes in its header (sent unencoded by some mailers,
+    which ``email`` turns into replacement characters) are read as UTF-8 or Windows-1252."""
+    name = _safe(part.get_filename)
+    if not name or "\ufffd" not in name:
+        return name
+    probe = Message()
+    for header, value in part.raw_items():
+        if header.lower() in ("content-disposition", "content-type"):
+            probe[header] = raw_8bit_text(str(value))
+    return _safe(probe.get_filename) or name
 
 
 def _content_id(part: Message) -> str | None:
