@@ -189,3 +189,18 @@ def test_a_server_without_move_never_loses_other_messages(capabilities, left_in_
         assert bodies == sorted(left_in_inbox)
         assert all("\\Deleted" in flags for _raw, flags in inbox)
         assert list(fetch(settings)) == []
+
+
+def test_a_message_over_the_limit_gives_its_headers_and_size_only(dovecot):  # noqa: F811
+    big = message(1).replace(b"Message number 1.", b"x" * 5000)
+    dovecot.append(big)
+    dovecot.append(message(2))
+
+    fetched = list(fetch(settings_for(dovecot, max_bytes=2000)))
+
+    assert [(item.complete, item.size) for item in fetched] == [
+        (False, len(big)),
+        (True, len(message(2))),
+    ]
+    assert fetched[0].raw == big.split(b"\r\n\r\n")[0] + b"\r\n\r\n"
+    assert fetched[1].raw == message(2)
