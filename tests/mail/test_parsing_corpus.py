@@ -234,3 +234,11 @@ def test_every_charset_of_the_corpus_reads_as_text():
     assert "\ufffd" not in mail.text
     russian = parse(read("flanker/bilingual-simple.eml"))
     assert "Как ты поживаешь?" in russian.subject
+
+
+def test_a_bounce_keeps_its_delivery_report_as_text():
+    mail = parse(read("flanker/bounce/zed.eml"))
+    [report] = [part for part in mail.attachments if part.content_type == "message/delivery-status"]
+    assert report.filename == "attachment-1.txt"
+    assert b"Reporting-MTA: dns; mail.example.com" in report.data
+    assert b"Status: 5.1.1" in report.data

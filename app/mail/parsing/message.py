@@ -341,6 +341,8 @@ class _Body:
         ctype = part.get_content_type()
         if ctype in ("message/rfc822", "message/global"):
             self._attach_message(part)
+        elif part.get_content_maintype() == "message" and part.is_multipart():
+            self._attach_report(part, ctype)  # delivery-status, disposition-notification...
         elif part.is_multipart():
             self._walk_children(part, ctype, body_allowed)
         elif part.get_content_maintype() == "multipart":  # no boundary found: read it as text
@@ -379,6 +381,20 @@ class _Body:
             )
         )
 
+    def _attach_report(self, part: Message, ctype: str) -> None:
+        """A report part (``message/delivery-status`` and the like: field blocks the parser
+        reads as headers) kept as the text it was."""
+        blocks = [block.as_string(policy=policy.compat32) for block in _children(part)]
+        self.attachments.append(
+            Part(
+                filename=clean_filename(None, ctype, len(self.attachments) + 1),
+                content_type=ctype,
+                data="".join(blocks).encode("utf-8", "surrogateescape"),
+                inline=False,
+                content_id=None,
+            )
+        )
+
     def _attach_message(self, part: Message) -> None:
         filename = _safe(part.get_filename)
         if not filename:
@@ -402,7 +418,7 @@ BODY_TYPES = ("text/plain", "text/html")
 
 
 def _lines(text: str) -> str:
-    """Unix line ends, trailing spaces kept only where they mean something (``-- ``)."""
+    """Unix line ends."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
