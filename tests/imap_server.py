@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from imap_tools import imap_utf7
 
 DOVECOT = Path("/usr/sbin/dovecot")
 USER = "desk"
@@ -202,7 +203,7 @@ class Dovecot:
     def append(self, raw: bytes, folder: str = "INBOX") -> None:
         """Deliver a raw message into a folder (IMAP APPEND), unseen."""
         with self.session() as client:
-            status, data = client.append(folder, "", None, raw)
+            status, data = client.append(_quoted(folder), "", None, raw)
             if status != "OK":
                 raise RuntimeError(f"APPEND to {folder} failed: {data!r}")
 
@@ -212,13 +213,18 @@ class Dovecot:
         names = []
         for line in data:
             if isinstance(line, bytes):
-                names.append(line.decode().rsplit(' "/" ', 1)[-1].strip('"'))
+                encoded = line.rsplit(b' "/" ', 1)[-1].strip(b'"')
+                names.append(imap_utf7.utf7_decode(encoded))
         return sorted(names)
+
+    def create(self, folder: str) -> None:
+        with self.session() as client:
+            client.create(_quoted(folder))
 
     def messages(self, folder: str = "INBOX") -> list[tuple[bytes, set[str]]]:
         """The folder's messages (bytes and flags), without changing their flags."""
         with self.session() as client:
-            status, _ = client.select(folder, readonly=True)
+            status, _ = client.select(_quoted(folder), readonly=True)
             if status != "OK":
                 return []
             _status, data = client.uid("SEARCH", "ALL")
@@ -229,6 +235,11 @@ class Dovecot:
                 flags = set(imaplib.ParseFlags(head))
                 found.append((bytes(body), {flag.decode() for flag in flags}))
             return found
+
+
+def _quoted(folder: str) -> str:
+    """A folder name as IMAP wants it: modified UTF-7, quoted."""
+    return '"' + imap_utf7.utf7_encode(folder).decode("ascii") + '"'
 
 
 def _answers(port: int) -> bool:

@@ -65,15 +65,22 @@ def test_done_moves_to_the_processed_folder_created_when_missing(dovecot):  # no
     assert [item.raw for item in fetch(settings_for(dovecot))] == [message(2)]
 
 
-def test_an_existing_processed_folder_with_another_name_is_used(dovecot):  # noqa: F811
+@pytest.mark.parametrize("exists", [False, True])
+@pytest.mark.parametrize("folder", ["Archive/Desk", "Behandlade ärenden"])
+def test_the_processed_folder_may_be_any_folder_new_or_existing(dovecot, folder, exists):  # noqa: F811
+    if exists:
+        dovecot.create(folder)
+        dovecot.append(message(9), folder)
     dovecot.append(message(1))
-    settings = settings_for(dovecot, processed_folder="Archive/Desk")
+    settings = settings_for(dovecot, processed_folder=folder)
 
     with Mailbox(settings) as mailbox:
         for item in mailbox.fetch():
             mailbox.done(item.uid)
 
-    assert [raw for raw, _flags in dovecot.messages("Archive/Desk")] == [message(1)]
+    kept = [message(9)] if exists else []
+    assert [raw for raw, _flags in dovecot.messages(folder)] == [*kept, message(1)]
+    assert folder in dovecot.folders()
     assert dovecot.messages("INBOX") == []
 
 
