@@ -29,8 +29,6 @@ from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import ImapToolsError
 from imap_tools.utils import encode_folder
 
-from app.mail.parsing.message import MAX_BYTES
-
 DEFAULT_PORTS = {"none": 143, "starttls": 143, "ssl": 993}
 _UID = re.compile(rb"UID (\d+)")
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
@@ -61,7 +59,9 @@ class ImapSettings:
     processed_folder: str = "Processed"
     timeout: float = 30.0
     ca_file: str | None = None
-    max_bytes: int = MAX_BYTES  # larger messages are not downloaded (see ``Fetched``)
+    # Larger messages are not downloaded (see ``Fetched``); None downloads everything. Callers
+    # that set it must handle ``Fetched.complete`` (parse's limit is ``MAX_BYTES``).
+    max_bytes: int | None = None
 
     @property
     def address(self) -> str:
@@ -74,9 +74,9 @@ class ImapSettings:
 
 @dataclass(frozen=True)
 class Fetched:
-    """One message read from the folder: its IMAP ``uid`` and its ``raw`` bytes, as stored.
-    A message over ``ImapSettings.max_bytes`` is not downloaded: ``complete`` is false, ``raw``
-    holds its headers only and ``size`` says how large it is (quarantine it with that reason,
+    """One message read from the folder: its IMAP ``uid``, its ``raw`` bytes as stored and its
+    ``size``. A message over ``ImapSettings.max_bytes`` (when set) is not downloaded:
+    ``complete`` is false and ``raw`` holds its headers only (quarantine it with that reason,
     then ``done()``, so that it never blocks the mailbox)."""
 
     uid: str
@@ -152,7 +152,8 @@ class Mailbox:
             size = sizes.get(uid)
             if size is None:  # gone meanwhile (another poller moved it): nothing to do
                 continue
-            complete = size <= self.settings.max_bytes
+            limit = self.settings.max_bytes
+            complete = limit is None or size <= limit
             section = "BODY.PEEK[]" if complete else "BODY.PEEK[HEADER]"
             raw = self._call(
                 lambda box, uid=uid, section=section: _peek(box, uid, section),

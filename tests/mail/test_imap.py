@@ -43,10 +43,11 @@ def test_fetch_gives_the_stored_bytes_and_leaves_them_unseen(dovecot):  # noqa: 
     dovecot.append(message(1))
     dovecot.append(message(2))
 
-    fetched = [(item.uid, item.raw) for item in fetch(settings_for(dovecot))]
+    fetched = list(fetch(settings_for(dovecot)))
 
-    assert [raw for _uid, raw in fetched] == [message(1), message(2)]
-    assert len({uid for uid, _raw in fetched}) == 2
+    assert [item.raw for item in fetched] == [message(1), message(2)]
+    assert [(item.complete, item.size) for item in fetched] == [(True, len(message(1)))] * 2
+    assert len({item.uid for item in fetched}) == 2
     assert [flags for _raw, flags in dovecot.messages("INBOX")] == [set(), set()]
 
 
