@@ -109,6 +109,8 @@ def test_the_first_word_of_a_reply_is_the_answer(reply, answer):
         "Nobody asked",
         "Jag godkänner",
         "Approval later",
+        "No problem, go ahead",
+        "no objections from me",
     ],
 )
 def test_no_answer_unless_the_first_word_is_one(reply):
