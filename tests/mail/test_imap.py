@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from app.mail.imap import ImapSettings, Mailbox, MailboxUnavailable, Security, fetch
@@ -212,3 +214,14 @@ def test_a_message_over_the_limit_gives_its_headers_and_size_only(dovecot):  # n
     ]
     assert fetched[0].raw == big.split(b"\r\n\r\n")[0] + b"\r\n\r\n"
     assert fetched[1].raw == message(2)
+
+
+def test_a_server_that_never_answers_times_out_as_unavailable():
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog), says nothing
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        settings = ImapSettings(host="127.0.0.1", port=port, security=Security.NONE, timeout=0.5)
+
+        with pytest.raises(MailboxUnavailable, match="cannot connect to the IMAP server"):
+            list(fetch(settings))
