@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from imap_tools import imap_utf7
@@ -93,10 +94,11 @@ class Dovecot:
     """One Dovecot serving one user's Maildir on 127.0.0.1: ``port`` (plain, STARTTLS offered)
     and ``ssl_port`` (implicit TLS); ``cert_file`` is the certificate to trust."""
 
-    def __init__(self, *, capabilities: str | None = None) -> None:
+    def __init__(self, *, capabilities: str | None = None, password: str = PASSWORD) -> None:
         """``capabilities`` replaces what the server announces after login (to test a client
-        against an older server: without MOVE, without UIDPLUS)."""
+        against an older server: without MOVE, without UIDPLUS); ``password`` is ``USER``'s."""
         self.capabilities = capabilities
+        self.password = password
         self.root = Path(tempfile.mkdtemp(prefix="deskgraph-dovecot-"))
         self.port = free_port()
         self.ssl_port = free_port()
@@ -119,7 +121,7 @@ class Dovecot:
             user = login_user = me.pw_name
             uid, gid = me.pw_uid, me.pw_gid
         group = _group_name(gid)
-        (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+        (root / "passwd").write_text(f"{USER}:{{PLAIN}}{self.password}\n", encoding="utf-8")
         subprocess.run(
             [
                 "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -194,7 +196,8 @@ class Dovecot:
         """A plain IMAP session as the user, for setting up and inspecting the mailbox."""
         client = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
         try:
-            client.login(USER, PASSWORD)
+            credentials = f"\0{USER}\0{self.password}".encode()
+            client.authenticate("PLAIN", lambda _challenge: credentials)
             yield client
         finally:
             with contextlib.suppress(Exception):
@@ -255,7 +258,7 @@ def _group_name(gid: int) -> str:
 
 
 @contextlib.contextmanager
-def running_dovecot(**options: str | None) -> Iterator[Dovecot]:
+def running_dovecot(**options: Any) -> Iterator[Dovecot]:
     """A running Dovecot with an empty mailbox for ``USER``, removed afterwards (skips the test
     when Dovecot is not installed)."""
     if not DOVECOT.exists() or shutil.which("openssl") is None:

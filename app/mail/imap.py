@@ -123,9 +123,12 @@ class Mailbox:
                 f"cannot connect to the IMAP server {settings.address}: {_describe(error)}"
             ) from error
         try:
-            self._box.login(settings.username, settings.password, initial_folder=None)
+            if f"{settings.username}{settings.password}".isascii():
+                self._box.login(settings.username, settings.password, initial_folder=None)
+            else:  # LOGIN takes ASCII only; AUTHENTICATE PLAIN carries UTF-8
+                self._box.login_utf8(settings.username, settings.password, initial_folder=None)
             _refresh_capabilities(self._box.client)
-        except (OSError, imaplib.IMAP4.error, ImapToolsError) as error:
+        except (OSError, imaplib.IMAP4.error, ImapToolsError, ValueError) as error:
             self.close()
             raise MailboxUnavailable(
                 f"the IMAP server {settings.address} refused the login of "
@@ -152,8 +155,8 @@ class Mailbox:
             size = sizes.get(uid)
             if size is None:  # gone meanwhile (another poller moved it): nothing to do
                 continue
-            limit = self.settings.max_bytes
-            complete = limit is None or size <= limit
+            max_bytes = self.settings.max_bytes
+            complete = max_bytes is None or size <= max_bytes
             section = "BODY.PEEK[]" if complete else "BODY.PEEK[HEADER]"
             raw = self._call(
                 lambda box, uid=uid, section=section: _peek(box, uid, section),

@@ -225,3 +225,14 @@ def test_a_server_that_never_answers_times_out_as_unavailable():
 
         with pytest.raises(MailboxUnavailable, match="cannot connect to the IMAP server"):
             list(fetch(settings))
+
+
+def test_a_national_password_is_sent_as_utf8():
+    with running_dovecot(password="lösenord-åäö") as server:
+        server.append(message(1))
+
+        assert [item.raw for item in fetch(settings_for(server, password="lösenord-åäö"))] == [
+            message(1)
+        ]
+        with pytest.raises(MailboxUnavailable, match="refused the login of 'desk'"):
+            list(fetch(settings_for(server, password="lösenord-aao")))
