@@ -7,7 +7,8 @@ Run from the repository root:  python -m bench.mail_parsing [--rounds 5] [--imap
 Parsing: every message of ``../shared/data/email/`` (120 real ones: CPython's, django-helpdesk's,
 flanker's and mail-parser's fixtures, 3 MB the largest) through what the intake does with each:
 ``parse``, ``automated_reason``, ``bounce_of``; then built messages: a 3 MB plain body, a short
-answer above 3 MB of quoted history, 3 MB of HTML, 50 attachments of 20 KB. Per message the best
+answer above 3 MB of quoted history, 3 MB of HTML, two hostile HTML bodies (deep nesting, a
+flood of "<"), 50 attachments of 20 KB. Per message the best
 of ``--rounds`` is kept (the others are the machine's noise). IMAP: ``--imap`` messages of about
 4 KB are appended to a fresh mailbox, then one poll reads each and moves it (``done()``).
 """
@@ -73,8 +74,11 @@ def built_messages() -> dict[str, bytes]:
             bytes(range(256)) * 80, maintype="application", subtype="octet-stream",
             filename=f"server-{number:02d}.log",
         )  # fmt: skip
+    nested = "<div>" * 200_000 + "deep" + "</div>" * 200_000
     return {
         "3 MB plain body": message(body).as_bytes(),
+        "HTML nested 200,000 deep (nh3 alone: minutes)": message(nested, "html").as_bytes(),
+        "3 MB of '<' as HTML": message("<" * 3 * 2**20, "html").as_bytes(),
         "short answer above 3 MB of quoted history": message(quoted).as_bytes(),
         "3 MB of HTML": message(html + "</body></html>", "html").as_bytes(),
         "50 attachments of 20 KB": attached.as_bytes(),

@@ -172,6 +172,8 @@ def test_html_turns_into_text_without_scripts_styles_or_tags():
         "<p>Dear desk,</p><div>the VPN drops<br>every hour.</div>"
         "<ul><li>Laptop: X1</li><li>OS: Windows 11</li></ul>"
         "<p>5 &lt; 6 &nbsp;&eacute;t&eacute;</p><!-- tracking --><img src=x onerror=alert(1)>"
+        "<!--[if gte mso 9]><xml><o:OfficeDocumentSettings><o:PixelsPerInch>96</o:PixelsPerInch>"
+        "</o:OfficeDocumentSettings></xml><![endif]-->"
         "</body></html>"
     )
     mail = parse(build(body=html, subtype="html").as_bytes())
@@ -315,3 +317,18 @@ def test_raw_8bit_headers_and_file_names_are_read(charset):
     mail = parse(raw)
     assert (mail.subject, mail.from_name) == ("Skrivaren på plan 3", "Åsa Öberg")
     assert [part.filename for part in mail.attachments] == ["räkning.pdf"]
+
+
+def test_html_links_keep_their_web_or_mail_address():
+    html = (
+        '<p>See <a href="https://status.example/log?a=1&amp;b=2">the <b>log</b></a>, '
+        '<a href="https://status.example">https://status.example</a>, '
+        '<a href="mailto:bo@example.com">Bo</a>, <a href="javascript:alert(1)">this</a>, '
+        '<a href="https://track.example/px"><img src="x"></a>the end, '
+        f'<a href="https://track.example/?id={"7" * 400}">unsubscribe</a></p>'
+    )
+    mail = parse(build(body=html, subtype="html").as_bytes())
+    assert mail.text == (
+        "See the log (https://status.example/log?a=1&b=2), https://status.example, "
+        "Bo (bo@example.com), this, the end, unsubscribe"
+    )
