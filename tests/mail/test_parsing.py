@@ -332,3 +332,19 @@ def test_html_links_keep_their_web_or_mail_address():
         "See the log (https://status.example/log?a=1&b=2), https://status.example, "
         "Bo (bo@example.com), this, the end, unsubscribe"
     )
+
+
+def test_too_many_or_too_deeply_nested_parts_are_unreadable():
+    many = (
+        "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        + "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n" * 2001
+        + "--b--\r\n"
+    )
+    with pytest.raises(Unreadable, match="more than 2000 MIME parts"):
+        parse(many.encode())
+    deep = (
+        "From: a@example.com\r\n"
+        + "Content-Type: message/rfc822\r\n\r\nFrom: b@example.com\r\n" * 2000
+    )
+    with pytest.raises(Unreadable, match="MIME parts nested too deeply"):
+        parse(deep.encode() + b"\r\nhi\r\n")

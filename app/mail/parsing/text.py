@@ -12,7 +12,8 @@ from mailparser_reply import EmailReplyParser
 # The languages whose "On ... wrote:" headers and signatures the reply parser recognises.
 REPLY_LANGUAGES = ["en", "sv", "da", "de", "fr", "es", "nl"]
 
-REPLY_WINDOW = 64 * 1024
+REPLY_WINDOW = 32 * 1024
+MAX_REPLY_LINE = 300
 # Tag starts only, never a whole tag: ``[^>]*`` would make a page of unclosed tags quadratic.
 # A line break goes before each; nh3 strips the tags themselves.
 _BREAK = re.compile(r"<\s*(?:br|hr)\b", re.IGNORECASE)
@@ -134,25 +135,43 @@ def reply_of(text: str) -> str:
     """The new part of a reply: quoted history and the signature stripped. Never empty when the
     text is not: a message the parser would empty keeps its whole text.
 
-    The reply parser's expressions take seconds on megabytes, and a reply's new part comes
-    first: only the first ``REPLY_WINDOW`` characters are searched for the quoted history; when
-    none starts there, the whole text is the reply."""
+    The reply parser's expressions are slow on long input (cubic on a long line: 8 KB of
+    "On On On..." took ten seconds), and a reply's new part comes first: only the first
+    ``REPLY_WINDOW`` characters are searched for the quoted history (when none starts there,
+    the whole text is the reply), and lines longer than ``MAX_REPLY_LINE`` (never an
+    "On ... wrote:" line) stand in as placeholders while the parser reads."""
     if not text.strip():
         return ""
     head = text
     if len(text) > REPLY_WINDOW:
         cut = text.rfind("\n", 0, REPLY_WINDOW)
         head = text[: cut if cut > 0 else REPLY_WINDOW]
+    masked, long_lines = _long_lines_masked(head)
     try:
-        latest = _parser.parse_reply(head) or ""
+        latest = _parser.parse_reply(masked) or ""
     except Exception:  # a regular expression that trips on odd input must not lose the mail
         latest = ""
+    for placeholder, line in long_lines.items():
+        latest = latest.replace(placeholder, line)
     if head is not text and latest.split() == head.split():
         latest = text  # nothing quoted in the window: the long text is all new
     latest = _without_signature(latest).strip()
     if latest:
         return latest
     return _without_signature(text).strip() or text.strip()
+
+
+def _long_lines_masked(text: str) -> tuple[str, dict[str, str]]:
+    """The text with each line over ``MAX_REPLY_LINE`` replaced by a placeholder word (which
+    no pattern of the reply parser looks for), and the lines by placeholder."""
+    lines = text.split("\n")
+    long_lines: dict[str, str] = {}
+    for number, line in enumerate(lines):
+        if len(line) > MAX_REPLY_LINE:
+            placeholder = f"deskgraphlongline{number}placeholder"
+            long_lines[placeholder] = line
+            lines[number] = placeholder
+    return "\n".join(lines), long_lines
 
 
 def _without_signature(text: str) -> str:
