@@ -26,6 +26,7 @@ from app.mail.parsing.text import html_to_text, reply_of
 
 MAX_BYTES = 25 * 2**20
 MAX_PARTS = 2000  # real mail has dozens; tens of thousands are an attack on the walk
+MAX_MULTIPARTS = 300  # containers (boundaries); real mail has a handful, a digest dozens
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _FIELD_LINE = re.compile(rb"^(From |[\x21-\x39\x3b-\x7e]+[ \t]*:)")
 # Some stores pad a message with a line of spaces before its headers; no header starts so.
@@ -34,6 +35,7 @@ _LOOKS_HTML = re.compile(r"<(html|body|div|p|br|table)\b", re.IGNORECASE)
 _ADDRESS = re.compile(r"^[^\s<>()\",;:@\[\]]+@[^\s<>()\",;:@\[\]]+\.[^\s<>()\",;:@\[\]]+$")
 _ADDRESS_IN_TEXT = re.compile(r"[^\s<>()\",;:@\[\]]+@[^\s<>()\",;:@\[\]]+\.[a-zA-Z0-9-]+")
 _SURROGATES = re.compile("[\udc80-\udcff]")
+_BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 
 
@@ -136,6 +138,11 @@ def _refuse_unreadable(raw: bytes, max_bytes: int) -> None:
         raise Unreadable(f"the message is {len(raw)} bytes, over the limit of {max_bytes}")
     if raw.startswith(OLE2_MAGIC):
         raise Unreadable("an Outlook .msg file, not an RFC 5322 message")
+    # Before the parser spends seconds (its boundary checks are quadratic in the nesting):
+    if raw.count(b"\n--") > 4 * MAX_PARTS:
+        raise Unreadable(f"more than {MAX_PARTS} MIME parts")
+    if len(_BOUNDARY.findall(raw)) > MAX_MULTIPARTS:
+        raise Unreadable(f"more than {MAX_MULTIPARTS} multipart containers")
     head = _LEADING_BLANK_LINES.sub(b"", raw[:4096], count=1)
     if not _FIELD_LINE.match(head):
         if b"\x00" in head or _controls(head) > len(head) // 10:
