@@ -14,12 +14,19 @@ from email.parser import BytesParser, HeaderParser
 
 from app.mail.parsing.message import ParsedMail, enclosed_message
 
+# The non-standard detectors (flufl.bounce's and the plain-notice reader) read the whole text,
+# seconds for megabytes; a bounce's notice comes first, the returned message after it.
+NOTICE_BYTES = 256 * 1024
 _STATUS = re.compile(r"^\s*([245])\.\d{1,3}\.\d{1,3}")
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 _MESSAGE_ID_LINE = re.compile(r"^message-id:\s*<([^<>\s]+)>", re.IGNORECASE | re.MULTILINE)
 # The detectors read free text; what they take for an address must look like one.
 _PLAUSIBLE_ADDRESS = re.compile(r"^[^@\s<>()=\"]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$")
-_ADDRESS_IN_TEXT = re.compile(r"[\w.+'-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}", re.IGNORECASE)
+# Bounded runs (an address's local part has at most 64 characters): a long run of letters
+# without "@" would otherwise be rescanned from each of its characters.
+_ADDRESS_IN_TEXT = re.compile(
+    r"[\w.+'-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,8}\.[a-z]{2,24}\b", re.IGNORECASE
+)
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|undelivered|returned mail|delivery (status notification|failure|failed|"
     r"has failed|problem)|failure notice|mail delivery failed|non.?delivery|delivery report",
@@ -32,9 +39,8 @@ _DELAYED_WORDS = re.compile(
     re.IGNORECASE,
 )
 _ORIGINAL_MARKER = re.compile(
-    r"^.*(original message|returned message|message headers follow|undelivered message"
-    r"|----- ?original).*$",
-    re.IGNORECASE | re.MULTILINE,
+    r"original message|returned message|message headers follow|undelivered message",
+    re.IGNORECASE,
 )
 
 
@@ -59,7 +65,8 @@ def bounce_of(raw_or_parsed: bytes | ParsedMail | Message) -> Bounce | None:
     try:
         found = _delivery_status(message)
         if found is None and _may_be_a_bounce(message):
-            found = _non_standard(message) or _plain_notice(message)
+            notice = _message(raw_or_parsed, limit=NOTICE_BYTES) or message
+            found = _non_standard(notice) or _plain_notice(notice)
     except Exception:  # a report broken enough to trip the readers is not a usable bounce
         return None
     if found is not None and found.original_message_id is None:
@@ -67,12 +74,13 @@ def bounce_of(raw_or_parsed: bytes | ParsedMail | Message) -> Bounce | None:
     return found
 
 
-def _message(source: bytes | ParsedMail | Message) -> Message | None:
+def _message(source: bytes | ParsedMail | Message, *, limit: int | None = None) -> Message | None:
+    """The message to read; ``limit``: of its first bytes only."""
     if isinstance(source, Message):
         return source
-    raw = source.raw if isinstance(source, ParsedMail) else source
+    raw = bytes(source.raw if isinstance(source, ParsedMail) else source).lstrip()
     try:
-        return BytesParser(policy=policy.compat32).parsebytes(bytes(raw).lstrip())
+        return BytesParser(policy=policy.compat32).parsebytes(raw[:limit] if limit else raw)
     except Exception:
         return None
 
@@ -175,7 +183,7 @@ def _plain_notice(message: Message) -> Bounce | None:
         return None
     text = _first_text(message)
     marker = _ORIGINAL_MARKER.search(text)
-    notice = text[: marker.start()] if marker else text
+    notice = text[: text.rfind("\n", 0, marker.start()) + 1] if marker else text
     own = {sender} | {
         address.lower()
         for name in ("to", "cc", "sender", "reply-to")

@@ -32,8 +32,14 @@ _FIELD_LINE = re.compile(rb"^(From |[\x21-\x39\x3b-\x7e]+[ \t]*:)")
 # Some stores pad a message with a line of spaces before its headers; no header starts so.
 _LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n)+")
 _LOOKS_HTML = re.compile(r"<(html|body|div|p|br|table)\b", re.IGNORECASE)
-_ADDRESS = re.compile(r"^[^\s<>()\",;:@\[\]]+@[^\s<>()\",;:@\[\]]+\.[^\s<>()\",;:@\[\]]+$")
-_ADDRESS_IN_TEXT = re.compile(r"[^\s<>()\",;:@\[\]]+@[^\s<>()\",;:@\[\]]+\.[a-zA-Z0-9-]+")
+# Bounded runs (a local part has at most 64 characters, a domain 255): an unbounded run would
+# be rescanned from each of its characters, quadratic on a long header.
+_ATOM = r"[^\s<>()\",;:@\[\]]"
+_LABEL = r"[^\s<>()\",;:@\[\].]"
+_ADDRESS = re.compile(rf"^{_ATOM}{{1,64}}@{_LABEL}{{1,63}}(?:\.{_LABEL}{{1,63}}){{1,8}}$")
+_ADDRESS_IN_TEXT = re.compile(
+    rf"{_ATOM}{{1,64}}@[a-zA-Z0-9-]{{1,63}}(?:\.[a-zA-Z0-9-]{{1,63}}){{1,8}}"
+)
 _SURROGATES = re.compile("[\udc80-\udcff]")
 _BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
@@ -160,6 +166,7 @@ class _Headers:
     default policy's parser is slow on a header of hundreds of kilobytes)."""
 
     HUGE = 4 * 1024  # policy.default's address parser takes seconds on 14 KB of odd syntax
+    LONGEST = 64 * 1024  # what is read of a value (the standard library's readers are slow)
 
     def __init__(self, message: Message) -> None:
         self.raw: dict[str, list[str]] = {}
@@ -178,7 +185,7 @@ class _Headers:
 
     @staticmethod
     def _decoded(name: str, value: str) -> str:
-        value = raw_8bit_text(value)
+        value = raw_8bit_text(value[: _Headers.LONGEST])
         if len(value) <= _Headers.HUGE:
             try:
                 return str(policy.default.header_fetch_parse(name, value))
