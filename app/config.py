@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 ENVIRONMENTS = ("development", "production", "testing")
+ATTACHMENT_STORES = ("database", "directory")
 MIN_SECRET_KEY_LENGTH = 32
 # What a production key must at least carry, estimated from its own characters (a 32-character
 # hex key from ``secrets.token_hex(16)`` scores about 115 bits, ``token_urlsafe(48)`` about 340).
@@ -140,6 +141,34 @@ def _hsts(env: Mapping[str, str]) -> str:
     return f"max-age={max_age}{subdomains}"
 
 
+SMTP_SECURITIES = {"none": 25, "starttls": 587, "ssl": 465}  # each with its default port
+
+
+def _mail(env: Mapping[str, str]) -> dict[str, Any]:
+    """Mail out's settings (docs/mail.md). Without SMTP_HOST mail is recorded, not sent."""
+    security = env.get("SMTP_SECURITY", "").strip().lower() or "none"
+    if security not in SMTP_SECURITIES:
+        raise ConfigError(
+            f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITIES)}, got {security!r}"
+        )
+    mail_from = env.get("MAIL_FROM", "").strip() or "servicedesk@localhost"
+    for name, address in (("MAIL_FROM", mail_from), ("MAIL_REPLY_TO", env.get("MAIL_REPLY_TO"))):
+        if address and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", address.strip()):
+            raise ConfigError(f"{name} must be a plain address such as desk@example.org")
+    return {
+        "SMTP_HOST": env.get("SMTP_HOST", "").strip() or None,
+        "SMTP_PORT": _int(env, "SMTP_PORT", SMTP_SECURITIES[security]),
+        "SMTP_SECURITY": security,
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", "").strip() or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_TIMEOUT": _int(env, "SMTP_TIMEOUT", 10),
+        "SMTP_CA_FILE": env.get("SMTP_CA_FILE", "").strip() or None,
+        "MAIL_FROM": mail_from.lower(),
+        "MAIL_FROM_NAME": env.get("MAIL_FROM_NAME", "").strip() or "Deskgraph Service Desk",
+        "MAIL_REPLY_TO": (env.get("MAIL_REPLY_TO", "").strip() or mail_from).lower(),
+    }
+
+
 def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Wait for a writer instead of failing at once with "database is locked".
@@ -169,6 +198,12 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         env.get("DATABASE_URL", "").strip() or f"sqlite:///{instance_path / 'deskgraph.sqlite3'}"
     )
     production = environment == "production"
+    attachment_store = env.get("DESKGRAPH_ATTACHMENT_STORE", "").strip().lower() or "database"
+    if attachment_store not in ATTACHMENT_STORES:
+        raise ConfigError(
+            f"DESKGRAPH_ATTACHMENT_STORE must be one of {', '.join(ATTACHMENT_STORES)}, "
+            f"got {attachment_store!r}"
+        )
     config: dict[str, Any] = {
         "DESKGRAPH_ENV": environment,
         "TESTING": environment == "testing",
@@ -177,12 +212,23 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "DESKGRAPH_TIMEZONE": timezone,
+        # Where people reach the desk: the links in mails are absolute (no request to read).
+        "DESKGRAPH_BASE_URL": (
+            env.get("DESKGRAPH_BASE_URL", "").strip() or "http://localhost:5000"
+        ).rstrip("/"),
         "MAX_CONTENT_LENGTH": _int(env, "DESKGRAPH_MAX_UPLOAD_MB", 25) * 1024 * 1024,
+        # Where new attachments and staged imports go: rows in the database (every node shares
+        # them, no mount needed) or files under ATTACHMENTS_DIR (a mount every node shares).
+        "ATTACHMENT_STORE": attachment_store,
+        "ATTACHMENTS_DIR": env.get("DESKGRAPH_ATTACHMENTS_DIR", "").strip()
+        or str(instance_path / "attachments"),
         "CMDB_IMPORT_MAX_BYTES": _int(env, "DESKGRAPH_CMDB_IMPORT_MAX_BYTES", 10 * 1024 * 1024),
         # Approvals still pending after this much business time are re-notified once.
         "REQUEST_REMINDER_HOURS": _int(env, "DESKGRAPH_REQUEST_REMINDER_HOURS", 8),
         "REQUEST_REMINDER_CALENDAR": env.get("DESKGRAPH_REQUEST_REMINDER_CALENDAR", "").strip()
         or None,
+        # How long the one-click approve / reject links in approval mails stay valid.
+        "APPROVAL_LINK_DAYS": _int(env, "DESKGRAPH_APPROVAL_LINK_DAYS", 14),
         "LOG_LEVEL": env.get("DESKGRAPH_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         # Sign-in throttle per (username, address): free failures, then doubling delays.
         "SIGNIN_MAX_FAILURES": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES", 5),
@@ -208,6 +254,7 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "TRUSTED_PROXIES": _int(env, "DESKGRAPH_TRUSTED_PROXIES", 0, minimum=0),
     }
+    config.update(_mail(env))
     # Directory settings (LDAP_URL, LDAP_BIND_DN, ...) pass through as they are; the directory
     # package validates them. An unset LDAP_URL means "no directory": local accounts only.
     config.update({k: v for k, v in env.items() if k.startswith("LDAP_")})

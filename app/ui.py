@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -169,6 +169,8 @@ NAVIGATION = (
                     "incidents.add_routing_rule",
                 ),
             ),
+            NavItem("Mail outbox", "mail.outbox", "envelope", "mail.admin", also=("mail.outbox_",)),
+            NavItem("Notifications", "notifications.settings", "bell", "notifications.admin"),
         ),
     ),
 )
@@ -184,15 +186,34 @@ def navigation_for(user: Any) -> list[NavSection]:
     return sections
 
 
+NAV_COUNTS = "deskgraph_nav_counts"  # app.extensions key: {endpoint: count(user)}
+
+
+def register_nav_count(app: Flask, endpoint: str, count: Callable[[Any], int]) -> None:
+    """Show ``count(user)`` beside the navigation link to ``endpoint`` when it is not zero
+    (e.g. the approvals waiting for the person). A domain registers it in its
+    ``register(app)``; it runs on every page that shows the link, so keep it one cheap query."""
+    app.extensions.setdefault(NAV_COUNTS, {})[endpoint] = count
+
+
+def nav_count(endpoint: str) -> int:
+    """The count registered for a navigation link, for the signed-in person (0 when none)."""
+    count = current_app.extensions.get(NAV_COUNTS, {}).get(endpoint)
+    if count is None or not current_user or not current_user.is_authenticated:
+        return 0
+    return int(count(current_user))
+
+
 def viewer_timezone() -> str:
     zone = getattr(current_user, "timezone", None) if current_user else None
     return zone or current_app.config["DESKGRAPH_TIMEZONE"]
 
 
-def format_datetime(value: datetime | None, style: str = "long") -> str:
-    """A UTC timestamp in the viewer's time zone, in the one format every page uses:
-    ``6 Dec 2026 07:58 CET`` (``short`` leaves the year out: ``6 Dec 07:58 CET``)."""
-    local = to_zone(value, viewer_timezone())
+def format_datetime(value: datetime | None, style: str = "long", zone: str | None = None) -> str:
+    """A UTC timestamp in the viewer's time zone (or ``zone``: a mail's recipient's), in the
+    one format every page uses: ``6 Dec 2026 07:58 CET`` (``short`` leaves the year out:
+    ``6 Dec 07:58 CET``)."""
+    local = to_zone(value, zone or viewer_timezone())
     if local is None:
         return "—"
     text = local.strftime("%d %b %H:%M %Z" if style == "short" else "%d %b %Y %H:%M %Z")
@@ -300,6 +321,7 @@ def init_templates(app: Flask) -> None:
         can=lambda action, obj=None: policy.can(current_user, action, obj),
         url_with=url_with,
         reload_address=reload_address,
+        nav_count=nav_count,
         deskgraph_version=__version__,
     )
     app.jinja_env.filters["datetime"] = format_datetime

@@ -41,6 +41,10 @@ CSRF_INPUT = re.compile(
 
 _postgres_problem: list[str] = []
 
+# Fixtures every test may use: a real SMTP server (``smtp_server``, and ``sending`` to point
+# the test's application at it).
+pytest_plugins = ["tests.smtp_server"]
+
 
 def testing_environ(database_url: str, **extra: str) -> dict[str, str]:
     """The settings of a test application (the process environment is not read)."""
@@ -450,3 +454,14 @@ def count_queries() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(Engine, "before_cursor_execute", before)
+
+
+@pytest.fixture(params=["database", "directory"])
+def attachment_store(
+    request: pytest.FixtureRequest, app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Run the test with each attachment backend (``ATTACHMENT_STORE``): the blobs in the
+    database, or files in a directory of the test's own (``ATTACHMENTS_DIR``)."""
+    monkeypatch.setitem(app.config, "ATTACHMENT_STORE", request.param)
+    monkeypatch.setitem(app.config, "ATTACHMENTS_DIR", str(tmp_path / "attachments"))
+    return request.param

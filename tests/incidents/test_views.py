@@ -123,7 +123,9 @@ def test_agents_see_work_notes_and_download_files(signed_in, make_incident, db):
 # The test client spools the oversized body to a temporary file that the app (rightly) never
 # reads; it is collected here rather than warned about in whichever test runs next.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_empty_and_oversized_attachments_are_refused(app, signed_in, make_incident, db):
+def test_empty_and_oversized_attachments_are_refused(
+    attachment_store, app, signed_in, make_incident, db
+):
     client, employee = signed_in("employee")
     incident = make_incident(caller=employee)
     empty = client.post(
@@ -340,9 +342,10 @@ def test_queue_and_incident_page_issue_a_bounded_number_of_queries(
         assert client.get("/incidents/?per_page=50").status_code == 200
     with count_queries() as page:
         assert client.get(f"/incidents/{first.number}").status_code == 200
-    # The same number of statements whether there are 3 or 30 rows (no N+1).
-    assert len(console) <= 12, console
-    assert len(page) <= 22, page
+    # The same number of statements whether there are 3 or 30 rows (no N+1); two of them are
+    # the shell's counts: approvals waiting beside "My approvals", unread notifications (bell).
+    assert len(console) <= 13, console
+    assert len(page) <= 24, page
 
 
 def _upload(data: bytes, name: str):

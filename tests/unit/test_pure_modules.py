@@ -41,6 +41,9 @@ PURE_SINGLES = [
     "app.requests.states",
     "app.requests.catalog.variables",
     "app.mail.imap",  # the IMAP client: no Flask, no database
+    "app.mail.outgoing.compose",
+    "app.mail.outgoing.smtp",
+    "app.notifications.rules",
 ]
 
 
