@@ -11,3 +11,4 @@ if TYPE_CHECKING:
 
 def register_routes(app: Flask) -> None:
     """Import the view modules that add mail-in routes to the mail blueprint."""
+    from app.mail.incoming import models  # noqa: F401  (the tables, for migrations' checks)
