@@ -169,6 +169,13 @@ NAVIGATION = (
                     "incidents.add_routing_rule",
                 ),
             ),
+            NavItem(
+                "Mailboxes",
+                "mail.mailboxes_page",
+                "envelope-arrow-down",
+                "mail.admin",
+                also=("mail.new_mailbox", "mail.edit_mailbox", "mail.quarantine_page"),
+            ),
         ),
     ),
 )
