@@ -75,12 +75,16 @@ def upgrade():
         batch_op.create_index('ix_inbound_messages_sender_received', ['from_address', 'received_at'], unique=False)
         batch_op.create_index('ix_inbound_messages_state_received', ['state', 'received_at'], unique=False)
         batch_op.create_index('ix_inbound_messages_ticket_received', ['ticket_id', 'received_at'], unique=False)
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('unverified', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # A plain ADD COLUMN (NOT NULL with a constant default), never a copy of the users table
+    # (which other tables reference).
+    op.add_column(
+        'users', sa.Column('unverified', sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
+    # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), never a copy of the users table.
+    with op.batch_alter_table('users', recreate='never') as batch_op:
         batch_op.drop_column('unverified')
     with op.batch_alter_table('inbound_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_inbound_messages_ticket_received')

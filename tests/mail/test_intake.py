@@ -16,13 +16,12 @@ from app.mail.incoming import intake
 from app.mail.incoming.models import InboundMessage, Mailbox, MessageState, UnknownSenders
 from app.tickets.holds import HoldReason
 from app.tickets.models import Attachment, Channel, EntryKind, JournalEntry
-from tests.mail.intake_mails import mail, message_id_of
-
 from tests.incidents.conftest import queue  # noqa: F401, E402  (shared builder)
+from tests.mail.intake_mails import mail, message_id_of
 
 
 @pytest.fixture
-def desk(db, make_user, queue) -> Any:
+def desk(db, make_user, queue) -> Any:  # noqa: F811
     """A mailbox routing new incidents to a queue with one agent; Kim is an employee."""
 
     class Desk:
@@ -50,7 +49,9 @@ def incidents(db) -> list[Incident]:
 def journal(db, ticket) -> list[JournalEntry]:
     return list(
         db.session.scalars(
-            select(JournalEntry).where(JournalEntry.ticket_id == ticket.id).order_by(JournalEntry.id)
+            select(JournalEntry)
+            .where(JournalEntry.ticket_id == ticket.id)
+            .order_by(JournalEntry.id)
         )
     )
 
@@ -58,7 +59,8 @@ def journal(db, ticket) -> list[JournalEntry]:
 def test_a_mail_from_a_known_person_opens_an_incident_with_the_mailbox_defaults(db, desk):
     outcome = intake.take(mail("kim@example.com"), desk.mailbox)
     (incident,) = incidents(db)
-    assert outcome.line() == incident.number and outcome.action == "created"
+    assert outcome.line() == incident.number
+    assert outcome.action == "created"
     assert incident.caller_id == desk.kim.id  # matched case-insensitively
     assert incident.channel == Channel.EMAIL
     assert incident.short_description == "Printer on floor 3 is jammed"
@@ -66,7 +68,11 @@ def test_a_mail_from_a_known_person_opens_an_incident_with_the_mailbox_defaults(
     assert incident.assignment_group_id == desk.group.id
     assert (incident.impact, incident.urgency, incident.category) == (2, 2, "Hardware")
     row = db.session.scalar(select(InboundMessage))
-    assert (row.state, row.action, row.ticket_id) == (MessageState.PROCESSED, "created", incident.id)
+    assert (row.state, row.action, row.ticket_id) == (
+        MessageState.PROCESSED,
+        "created",
+        incident.id,
+    )
 
 
 def test_a_mail_without_subject_gets_a_plain_title(db, desk):
@@ -78,7 +84,8 @@ def test_the_same_message_twice_makes_one_ticket(db, desk):
     raw = mail()
     first = intake.take(raw, desk.mailbox)
     second = intake.take(raw, desk.mailbox)
-    assert first.number and second.line() == "ignored: already received"
+    assert first.number
+    assert second.line() == "ignored: already received"
     assert len(incidents(db)) == 1
 
 
@@ -94,7 +101,9 @@ def test_an_unknown_sender_becomes_an_unverified_caller_who_cannot_sign_in(db, d
     caller = db.session.get(Incident, incidents(db)[0].id).caller
     assert outcome.action == "created"
     assert (caller.display_name, caller.email) == ("Nora Newcomer", "new.person@elsewhere.org")
-    assert caller.unverified and not caller.is_active and caller.password_hash is None
+    assert caller.unverified
+    assert not caller.is_active
+    assert caller.password_hash is None
 
 
 def test_a_mailbox_that_refuses_unknown_senders_answers_politely_and_opens_nothing(db, desk):
@@ -107,7 +116,8 @@ def test_a_mailbox_that_refuses_unknown_senders_answers_politely_and_opens_nothi
     assert incidents(db) == []
     assert db.session.scalar(select(func.count()).select_from(User).where(User.unverified)) == 0
     refusal = db.session.scalar(select(OutboundMail).where(OutboundMail.kind == "refusal"))
-    assert refusal.to_address == "stranger@elsewhere.org" and refusal.auto_generated
+    assert refusal.to_address == "stranger@elsewhere.org"
+    assert refusal.auto_generated
 
 
 def test_a_reply_by_subject_token_from_the_caller_is_a_public_reply(db, desk):
@@ -123,14 +133,18 @@ def test_a_reply_by_subject_token_from_the_caller_is_a_public_reply(db, desk):
 def test_a_reply_threads_by_in_reply_to_on_a_message_the_desk_received(db, desk):
     first = mail()
     number = intake.take(first, desk.mailbox).number
-    answer = mail(subject="Re: something else", body="More details.", in_reply_to=message_id_of(first))
+    answer = mail(
+        subject="Re: something else", body="More details.", in_reply_to=message_id_of(first)
+    )
     assert intake.take(answer, desk.mailbox).number == number
     assert len(incidents(db)) == 1
 
 
 def test_a_reply_threads_by_the_ticket_thread_root(db, desk):
     number = intake.take(mail(), desk.mailbox).number
-    answer = mail(subject="no token here", body="Thanks", references=f"<{number}.ticket@desk.example>")
+    answer = mail(
+        subject="no token here", body="Thanks", references=f"<{number}.ticket@desk.example>"
+    )
     assert intake.take(answer, desk.mailbox).number == number
 
 
@@ -189,7 +203,8 @@ def test_a_strangers_mail_is_a_work_note_no_employee_sees(db, desk, client):
 
     client.login(desk.kim.username, PASSWORD)
     page = client.get(f"/incidents/{number}").get_data(as_text=True)
-    assert "Printer on floor 3" in page and "I know the fix" not in page
+    assert "Printer on floor 3" in page
+    assert "I know the fix" not in page
 
 
 def test_a_caller_reply_reopens_a_resolved_incident_up_to_the_hourly_limit(db, desk, app):
@@ -202,15 +217,17 @@ def test_a_caller_reply_reopens_a_resolved_incident_up_to_the_hourly_limit(db, d
     for n in range(limit + 1):
         services.change_state(
             incident,
-            Transition(State.RESOLVED, resolution_code="solved", resolution_notes="Fixed"),
+            Transition(State.RESOLVED, resolution_code="solved_remotely", resolution_notes="Fixed"),
             actor=desk.agent,
         )
         db.session.commit()
         outcomes.append(intake.take(mail(subject=f"Re: [{number}]", body=f"Back {n}"), None))
     assert [o.action for o in outcomes[:limit]] == ["reopened"] * limit
-    assert outcomes[-1].quarantined and "reopened by mail" in outcomes[-1].quarantined
+    assert outcomes[-1].quarantined
+    assert "reopened by mail" in outcomes[-1].quarantined
     db.session.refresh(incident)
-    assert incident.state == State.RESOLVED and incident.reopen_count == limit
+    assert incident.state == State.RESOLVED
+    assert incident.reopen_count == limit
 
 
 def test_automated_mail_never_opens_or_answers_a_ticket(db, desk):
@@ -224,7 +241,8 @@ def test_automated_mail_never_opens_or_answers_a_ticket(db, desk):
     bulk = mail("news@vendor.example", subject="Newsletter", headers={"Precedence": "bulk"})
     assert intake.take(auto, None).ignored.startswith("automated mail")
     assert intake.take(bulk, None).ignored.startswith("automated mail")
-    assert len(incidents(db)) == 1 and len(journal(db, incidents(db)[0])) == before
+    assert len(incidents(db)) == 1
+    assert len(journal(db, incidents(db)[0])) == before
 
 
 def test_our_own_mail_coming_back_creates_nothing(db, desk):
@@ -254,10 +272,13 @@ def test_attachments_are_kept_and_one_too_large_is_named_in_a_work_note(db, desk
     )
     number = intake.take(raw, desk.mailbox).number
     incident = incidents(db)[0]
-    names = db.session.scalars(select(Attachment.filename).where(Attachment.ticket_id == incident.id))
+    names = db.session.scalars(
+        select(Attachment.filename).where(Attachment.ticket_id == incident.id)
+    )
     assert list(names) == ["screenshot.png"]
     notes = [e.body for e in journal(db, incident) if e.kind == EntryKind.WORK_NOTE]
-    assert number and any("dump.bin" in n and "not kept" in n for n in notes)
+    assert number
+    assert any("dump.bin" in n and "not kept" in n for n in notes)
 
 
 def test_a_failure_rolls_back_the_ticket_and_quarantines_the_message(db, desk):
@@ -265,15 +286,18 @@ def test_a_failure_rolls_back_the_ticket_and_quarantines_the_message(db, desk):
     db.session.commit()
     raw = mail()
     outcome = intake.take(raw, desk.mailbox)
-    assert outcome.quarantined and "could not be processed" in outcome.quarantined
+    assert outcome.quarantined
+    assert "could not be processed" in outcome.quarantined
     assert incidents(db) == []
     row = db.session.scalar(select(InboundMessage))
-    assert row.state == MessageState.QUARANTINED and row.raw == raw
+    assert row.state == MessageState.QUARANTINED
+    assert row.raw == raw
 
 
 def test_an_unreadable_message_is_quarantined_with_its_bytes(db, desk):
     raw = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
     outcome = intake.take(raw, desk.mailbox)
-    assert outcome.quarantined and "Outlook" in outcome.quarantined
+    assert outcome.quarantined
+    assert "Outlook" in outcome.quarantined
     assert db.session.scalar(select(InboundMessage.raw)) == raw
     assert intake.take(raw, desk.mailbox).ignored == "already received"

@@ -40,7 +40,7 @@ def test_only_administrators_see_the_mail_pages(signed_in):
     assert client.post("/mail/mailboxes/new", FORM).status_code == 403
 
 
-def test_an_administrator_creates_and_edits_a_mailbox(signed_in, db, queue):
+def test_an_administrator_creates_and_edits_a_mailbox(signed_in, db, queue):  # noqa: F811
     client, _ = signed_in("admin")
     group = queue("Mail desk")
     response = client.post("/mail/mailboxes/new", {**FORM, "assignment_group_id": str(group.id)})
@@ -51,9 +51,11 @@ def test_an_administrator_creates_and_edits_a_mailbox(signed_in, db, queue):
         "refuse",
         "s3cret",
     )
-    assert mailbox.assignment_group_id == group.id and mailbox.poll_seconds == 120
+    assert mailbox.assignment_group_id == group.id
+    assert mailbox.poll_seconds == 120
     page = client.get("/mail/mailboxes").get_data(as_text=True)
-    assert "IT help" in page and "IMAP imap.example.com" in page
+    assert "IT help" in page
+    assert "IMAP imap.example.com" in page
 
     edit = client.get(f"/mail/mailboxes/{mailbox.id}").get_data(as_text=True)
     assert "s3cret" not in edit  # the password is never shown
@@ -61,7 +63,8 @@ def test_an_administrator_creates_and_edits_a_mailbox(signed_in, db, queue):
     changed = {**FORM, "name": "IT help desk", "imap_password": "", "version": version}
     assert client.post(f"/mail/mailboxes/{mailbox.id}", changed).status_code == 302
     db.session.refresh(mailbox)
-    assert mailbox.name == "IT help desk" and mailbox.imap_password == "s3cret"
+    assert mailbox.name == "IT help desk"
+    assert mailbox.imap_password == "s3cret"
 
     stale = client.post(f"/mail/mailboxes/{mailbox.id}", {**changed, "name": "Old"})
     assert stale.status_code == 303
@@ -96,14 +99,19 @@ def test_the_quarantine_lists_downloads_processes_again_and_dismisses(signed_in,
     assert auto.ignored
 
     page = client.get("/mail/quarantine").get_data(as_text=True)
-    assert "Broken laptop" in page and "kim@example.com" in page and "Away" in page
-    assert "could not be processed" in page and "automated mail" in page
+    assert "Broken laptop" in page
+    assert "kim@example.com" in page
+    assert "Away" in page
+    assert "could not be processed" in page
+    assert "automated mail" in page
     only = client.get("/mail/quarantine?state=ignored").get_data(as_text=True)
-    assert "Away" in only and "Broken laptop" not in only
+    assert "Away" in only
+    assert "Broken laptop" not in only
 
     row = db.session.scalar(select(InboundMessage).where(InboundMessage.subject == "Broken laptop"))
     download = client.get(f"/mail/quarantine/{row.id}.eml")
-    assert download.status_code == 200 and download.data == bad
+    assert download.status_code == 200
+    assert download.data == bad
     assert download.headers["Content-Type"] == "message/rfc822"
 
     db.session.scalar(select(Mailbox)).impact = 3  # the administrator fixed the mailbox

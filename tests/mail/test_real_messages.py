@@ -35,8 +35,9 @@ def test_a_real_message_is_received_without_a_crash(app, db, path):
     tickets = db.session.scalar(select(func.count()).select_from(Ticket))
     if name.startswith(NO_TICKET):
         assert tickets == 0, line
-        assert line.startswith("ignored: "), line
+        assert line.startswith(("ignored: ", "quarantined: ")), line
     if name == "mail-parser/mail_outlook_1":
         assert line == "quarantined: an Outlook .msg file, not an RFC 5322 message"
     row = db.session.scalar(select(InboundMessage))
-    assert row is not None and (row.state == "processed") == (tickets == 1)
+    assert row is not None
+    assert (row.state == "processed") == (tickets == 1)

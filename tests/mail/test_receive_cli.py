@@ -40,7 +40,8 @@ def test_the_mailbox_option_applies_its_defaults(app, db, make_user):
 
 def test_an_unknown_mailbox_is_a_usage_error(app, db):
     result = run(app, mail(), "--mailbox", "nope")
-    assert result.exit_code == 2 and "no mailbox named 'nope'" in result.output
+    assert result.exit_code == 2
+    assert "no mailbox named 'nope'" in result.output
 
 
 def test_a_message_that_cannot_be_stored_exits_non_zero_so_the_mta_retries(tmp_path):

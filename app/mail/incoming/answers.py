@@ -5,6 +5,7 @@ sender takes no part in the ticket. Attachments go through the attachment store.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -83,10 +84,8 @@ def add_files(
 def add_raw(ticket: Ticket, raw: bytes, filename: str, entry_id: int | None) -> None:
     """Keep a whole message (a bounce) on the ticket as an internal ``.eml`` file."""
     upload = FileStorage(stream=io.BytesIO(raw), filename=filename, content_type="message/rfc822")
-    try:
+    with contextlib.suppress(DomainError):  # too large: the work note says what bounced
         attachments.store(ticket, upload, uploader=None, internal=True, journal_entry_id=entry_id)
-    except DomainError:
-        pass  # too large: the work note says what bounced
 
 
 def note_skipped(ticket: Ticket, skipped: list[str], now: datetime) -> None:
@@ -117,15 +116,18 @@ def stranger_note(ticket: Ticket, mail: ParsedMail, now: datetime) -> Answered:
 
 
 def _reopens_in_last_hour(ticket: Ticket, now: datetime) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(InboundMessage)
-        .where(
-            InboundMessage.ticket_id == ticket.id,
-            InboundMessage.action == "reopened",
-            InboundMessage.received_at > now - timedelta(hours=1),
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(InboundMessage)
+            .where(
+                InboundMessage.ticket_id == ticket.id,
+                InboundMessage.action == "reopened",
+                InboundMessage.received_at > now - timedelta(hours=1),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def _is_party(ticket: Ticket, sender: User) -> bool:
@@ -139,7 +141,10 @@ def _answer_incident(
 ) -> Answered:
     if not (party or can(sender, "incident.work", incident)):
         return stranger_note(incident, mail, now)
-    if incident.state == State.RESOLVED and sender.id in (incident.caller_id, incident.opened_by_id):
+    if incident.state == State.RESOLVED and sender.id in (
+        incident.caller_id,
+        incident.opened_by_id,
+    ):
         limit = current_app.config["MAIL_MAX_REOPENS_PER_TICKET_HOUR"]
         if _reopens_in_last_hour(incident, now) >= limit:
             raise Refused(

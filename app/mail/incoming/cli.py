@@ -24,7 +24,7 @@ def receive_command(mailbox_name: str | None) -> None:
     """Read one RFC 5322 message on standard input; print the ticket number it created or
     updated, or ``ignored: <reason>`` / ``quarantined: <reason>``. Exits 0 whenever the
     message was stored, 75 (try again later) when it could not be."""
-    raw = click.get_binary_stream("stdin").read()
+    raw = sys.stdin.buffer.read()
     try:
         mailbox = intake.mailbox_named(mailbox_name)
         outcome = intake.take(raw, mailbox)

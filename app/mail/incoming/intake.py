@@ -66,4 +66,3 @@ def take(
     outcome = quarantine(raw, box, reason)
     db.session.commit()
     return outcome
-

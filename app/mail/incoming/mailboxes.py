@@ -82,9 +82,7 @@ def save_mailbox(
     if password:
         mailbox.imap_password = password
     db.session.flush()
-    changes = {
-        f: [before.get(f), values[f]] for f in values if before.get(f) != values[f]
-    }
+    changes = {f: [before.get(f), values[f]] for f in values if before.get(f) != values[f]}
     audit.record(actor, "mailbox", mailbox.id, "updated" if before else "created", changes)
     return mailbox
 
@@ -105,7 +103,13 @@ def dismiss(message: InboundMessage, *, actor: Any) -> None:
     """
     if message.state not in (MessageState.IGNORED, MessageState.QUARANTINED):
         raise Conflict(f"This message is {message.state.value} already.")
-    audit.record(actor, "inbound_message", message.id, "dismissed", {"state": [message.state.value, "dismissed"]})
+    audit.record(
+        actor,
+        "inbound_message",
+        message.id,
+        "dismissed",
+        {"state": [message.state.value, "dismissed"]},
+    )
     message.state = MessageState.DISMISSED
     message.raw = None
     db.session.flush()

@@ -6,28 +6,22 @@ others go on."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.mail import imap
 from app.mail.incoming import intake
-from app.mail.incoming.models import Mailbox, Security
+from app.mail.incoming.models import Mailbox
 from app.timeutils import utc_now
-
-log = logging.getLogger(__name__)
-DEFAULT_PORTS = {Security.SSL: 993, Security.STARTTLS: 143, Security.NONE: 143}
 
 
 def settings_of(mailbox: Mailbox) -> imap.ImapSettings:
-    security = Security(mailbox.imap_security)
     return imap.ImapSettings(
         host=mailbox.imap_host or "",
-        port=mailbox.imap_port or DEFAULT_PORTS[security],
-        security=security.value,
+        port=mailbox.imap_port,
+        security=imap.Security(mailbox.imap_security.value),
         username=mailbox.imap_username or "",
         password=mailbox.imap_password or "",
         folder=mailbox.imap_folder,
@@ -36,34 +30,28 @@ def settings_of(mailbox: Mailbox) -> imap.ImapSettings:
 
 
 def poll(mailbox: Mailbox) -> str:
-    """Receive what waits in ``mailbox``; returns a line for the log."""
+    """Receive what waits in ``mailbox``; returns a line for the log.
+
+    :raise sqlalchemy.exc.OperationalError: the database is down (the message that was being
+        received stays in the inbox).
+    """
     mailbox_id, name = mailbox.id, mailbox.name
-    settings = settings_of(mailbox)
     counts: dict[str, int] = {}
+    error: str | None = None
     try:
-        with imap.connect(settings) as connection:
-            for uid, raw in connection.fetch():
-                box = db.session.get(Mailbox, mailbox_id)
-                try:
-                    outcome = intake.take(raw, box)
-                except OperationalError:
-                    db.session.rollback()
-                    raise
-                connection.done(uid)
-                kind = "quarantined" if outcome.quarantined else outcome.action
-                counts[kind] = counts.get(kind, 0) + 1
-    except imap.MailboxUnavailable as error:
-        box = db.session.get(Mailbox, mailbox_id)
-        if box is not None:
-            box.last_error, box.last_polled_at = str(error)[:2000], utc_now()
-            db.session.commit()
-        return f"{name}: unavailable: {error}"
+        for fetched in imap.fetch(settings_of(mailbox)):
+            outcome = intake.take(fetched.raw, db.session.get(Mailbox, mailbox_id))
+            fetched.done()  # only once the message is committed
+            kind = "quarantined" if outcome.quarantined else outcome.action
+            counts[kind] = counts.get(kind, 0) + 1
+    except imap.MailboxUnavailable as unavailable:
+        error = str(unavailable)[:2000] or type(unavailable).__name__
     box = db.session.get(Mailbox, mailbox_id)
     if box is not None:
-        box.last_error, box.last_polled_at = None, utc_now()
+        box.last_error, box.last_polled_at = error, utc_now()
         db.session.commit()
     done = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing new"
-    return f"{name}: {done}"
+    return f"{name}: {done}" + (f"; unavailable: {error}" if error else "")
 
 
 def poll_all(name: str | None = None) -> Iterator[str]:
@@ -80,8 +68,6 @@ def poll_all(name: str | None = None) -> Iterator[str]:
 def next_poll_in() -> float:
     """Seconds until a mailbox is due again (the shortest poll interval, at least 10 s)."""
     intervals = db.session.scalars(
-        select(Mailbox.poll_seconds).where(
-            Mailbox.active.is_(True), Mailbox.imap_host.is_not(None)
-        )
+        select(Mailbox.poll_seconds).where(Mailbox.active.is_(True), Mailbox.imap_host.is_not(None))
     ).all()
     return float(max(min(intervals, default=60), 10))

@@ -28,8 +28,8 @@ from app.mail.outgoing.models import OutboundMail
 from app.mail.parsing.automated import automated_reason
 from app.mail.parsing.bounces import bounce_of
 from app.mail.parsing.message import ParsedMail, Unreadable, parse
-from app.tickets.models import Channel, EntryKind, Ticket
 from app.tickets import services as tickets
+from app.tickets.models import Channel, EntryKind, Ticket
 from app.timeutils import utc_now
 
 HEADER_END = re.compile(rb"\r?\n\r?\n")
@@ -55,10 +55,15 @@ class Outcome:
     def line(self) -> str:
         """The one line ``flask mail receive`` prints."""
         if self.quarantined:
-            return f"quarantined: {self.quarantined}"
+            return f"quarantined: {_one_line(self.quarantined)}"
         if self.ignored:
-            return f"ignored: {self.ignored}"
+            return f"ignored: {_one_line(self.ignored)}"
         return self.number or self.action
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def message_id_of(raw: bytes, mail: ParsedMail | None = None) -> str:
@@ -76,9 +81,10 @@ def message_id_of(raw: bytes, mail: ParsedMail | None = None) -> str:
 
 
 def already_received(message_id: str) -> bool:
-    return db.session.scalar(
-        select(InboundMessage.id).where(InboundMessage.message_id == message_id)
-    ) is not None
+    return (
+        db.session.scalar(select(InboundMessage.id).where(InboundMessage.message_id == message_id))
+        is not None
+    )
 
 
 def _record(
@@ -120,10 +126,14 @@ def quarantine(
     """Keep a message that could not be handled, with the reason, for an administrator
     (a message quarantined before keeps its row, with the new reason)."""
     now = now or utc_now()
-    message_id = message_id_of(raw)
+    try:
+        mail: ParsedMail | None = parse(raw, max_bytes=current_app.config["MAIL_MAX_BYTES"])
+    except Unreadable:
+        mail = None
+    message_id = message_id_of(raw, mail)
     row = db.session.scalar(select(InboundMessage).where(InboundMessage.message_id == message_id))
     outcome = Outcome(None, "quarantined", quarantined=reason[:2000])
-    return _record(raw, message_id, mailbox, None, now, outcome, row)
+    return _record(raw, message_id, mailbox, mail, now, outcome, row)
 
 
 def sender_of(mail: ParsedMail) -> User | None:
@@ -147,15 +157,18 @@ def _own_addresses(mailbox: Mailbox | None) -> set[str]:
 
 
 def _created_in_last_hour(address: str, now: datetime) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(InboundMessage)
-        .where(
-            InboundMessage.from_address == address,
-            InboundMessage.action.in_(("created", "refused")),
-            InboundMessage.received_at > now - timedelta(hours=1),
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(InboundMessage)
+            .where(
+                InboundMessage.from_address == address,
+                InboundMessage.action.in_(("created", "refused")),
+                InboundMessage.received_at > now - timedelta(hours=1),
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def unverified_caller(mail: ParsedMail) -> User:
