@@ -301,3 +301,46 @@ def test_an_unreadable_message_is_quarantined_with_its_bytes(db, desk):
     assert "Outlook" in outcome.quarantined
     assert db.session.scalar(select(InboundMessage.raw)) == raw
     assert intake.take(raw, desk.mailbox).ignored == "already received"
+
+
+def dsn(recipient: str, original_id: str) -> bytes:
+    """A real-looking RFC 3464 delivery status notification for one of our mails."""
+    return (
+        "From: MAILER-DAEMON@mx.example.org (Mail Delivery System)\r\n"
+        "To: servicedesk@example.com\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "Message-ID: <bounce-1@mx.example.org>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
+        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: servicedesk@example.com\r\nTo: {recipient}\r\nMessage-ID: {original_id}\r\n"
+        "Subject: [INC0001001] We are on it\r\n"
+        "--B--\r\n"
+    ).encode()
+
+
+def test_a_bounce_marks_the_address_and_is_noted_on_the_ticket_never_a_new_one(db, desk):
+    from app.mail.outgoing import services as outgoing
+
+    number = intake.take(mail(), desk.mailbox).number
+    incident = incidents(db)[0]
+    sent = outgoing.queue_mail(
+        to_address="gone@example.com", subject="We are on it", text="Hi", ticket=incident
+    )
+    db.session.commit()
+    outcome = intake.take(dsn("gone@example.com", sent.message_id), desk.mailbox)
+    assert (outcome.number, outcome.action) == (number, "bounce")
+    assert outgoing.is_bouncing("gone@example.com")
+    assert len(incidents(db)) == 1
+    note = journal(db, incident)[-1]
+    assert note.kind == EntryKind.WORK_NOTE
+    assert note.body.startswith("Mail to gone@example.com bounced")
+    kept = db.session.scalar(select(Attachment).where(Attachment.journal_entry_id == note.id))
+    assert kept.filename == "bounce.eml"
+    assert kept.internal
