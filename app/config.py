@@ -148,6 +148,34 @@ def _hsts(env: Mapping[str, str]) -> str:
     return f"max-age={max_age}{subdomains}"
 
 
+SMTP_SECURITIES = {"none": 25, "starttls": 587, "ssl": 465}  # each with its default port
+
+
+def _mail(env: Mapping[str, str]) -> dict[str, Any]:
+    """Mail out's settings (docs/mail.md). Without SMTP_HOST mail is recorded, not sent."""
+    security = env.get("SMTP_SECURITY", "").strip().lower() or "none"
+    if security not in SMTP_SECURITIES:
+        raise ConfigError(
+            f"SMTP_SECURITY must be one of {', '.join(SMTP_SECURITIES)}, got {security!r}"
+        )
+    mail_from = env.get("MAIL_FROM", "").strip() or "servicedesk@localhost"
+    for name, address in (("MAIL_FROM", mail_from), ("MAIL_REPLY_TO", env.get("MAIL_REPLY_TO"))):
+        if address and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", address.strip()):
+            raise ConfigError(f"{name} must be a plain address such as desk@example.org")
+    return {
+        "SMTP_HOST": env.get("SMTP_HOST", "").strip() or None,
+        "SMTP_PORT": _int(env, "SMTP_PORT", SMTP_SECURITIES[security]),
+        "SMTP_SECURITY": security,
+        "SMTP_USERNAME": env.get("SMTP_USERNAME", "").strip() or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_TIMEOUT": _int(env, "SMTP_TIMEOUT", 10),
+        "SMTP_CA_FILE": env.get("SMTP_CA_FILE", "").strip() or None,
+        "MAIL_FROM": mail_from.lower(),
+        "MAIL_FROM_NAME": env.get("MAIL_FROM_NAME", "").strip() or "Deskgraph Service Desk",
+        "MAIL_REPLY_TO": (env.get("MAIL_REPLY_TO", "").strip() or mail_from).lower(),
+    }
+
+
 def _engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # Wait for a writer instead of failing at once with "database is locked".
@@ -191,6 +219,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REQUEST_REMINDER_HOURS": _int(env, "DESKGRAPH_REQUEST_REMINDER_HOURS", 8),
         "REQUEST_REMINDER_CALENDAR": env.get("DESKGRAPH_REQUEST_REMINDER_CALENDAR", "").strip()
         or None,
+        # How long the one-click approve / reject links in approval mails stay valid.
+        "APPROVAL_LINK_DAYS": _int(env, "DESKGRAPH_APPROVAL_LINK_DAYS", 14),
         "LOG_LEVEL": env.get("DESKGRAPH_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         # Sign-in throttle per (username, address): free failures, then doubling delays.
         "SIGNIN_MAX_FAILURES": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES", 5),
@@ -222,6 +252,7 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "MAIL_MAX_REOPENS_PER_TICKET_HOUR": _int(env, "MAIL_MAX_REOPENS_PER_TICKET_HOUR", 3),
         "MAIL_UNKNOWN_SENDERS": _choice(env, "MAIL_UNKNOWN_SENDERS", ("create", "refuse")),
     }
+    config.update(_mail(env))
     # Directory settings (LDAP_URL, LDAP_BIND_DN, ...) pass through as they are; the directory
     # package validates them. An unset LDAP_URL means "no directory": local accounts only.
     config.update({k: v for k, v in env.items() if k.startswith("LDAP_")})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -169,6 +169,7 @@ NAVIGATION = (
                     "incidents.add_routing_rule",
                 ),
             ),
+            NavItem("Mail outbox", "mail.outbox", "envelope", "mail.admin", also=("mail.outbox_",)),
             NavItem(
                 "Mailboxes",
                 "mail.mailboxes_page",
@@ -189,6 +190,24 @@ def navigation_for(user: Any) -> list[NavSection]:
         if items:
             sections.append(NavSection(section.title, items))
     return sections
+
+
+NAV_COUNTS = "deskgraph_nav_counts"  # app.extensions key: {endpoint: count(user)}
+
+
+def register_nav_count(app: Flask, endpoint: str, count: Callable[[Any], int]) -> None:
+    """Show ``count(user)`` beside the navigation link to ``endpoint`` when it is not zero
+    (e.g. the approvals waiting for the person). A domain registers it in its
+    ``register(app)``; it runs on every page that shows the link, so keep it one cheap query."""
+    app.extensions.setdefault(NAV_COUNTS, {})[endpoint] = count
+
+
+def nav_count(endpoint: str) -> int:
+    """The count registered for a navigation link, for the signed-in person (0 when none)."""
+    count = current_app.extensions.get(NAV_COUNTS, {}).get(endpoint)
+    if count is None or not current_user or not current_user.is_authenticated:
+        return 0
+    return int(count(current_user))
 
 
 def viewer_timezone() -> str:
@@ -307,6 +326,7 @@ def init_templates(app: Flask) -> None:
         can=lambda action, obj=None: policy.can(current_user, action, obj),
         url_with=url_with,
         reload_address=reload_address,
+        nav_count=nav_count,
         deskgraph_version=__version__,
     )
     app.jinja_env.filters["datetime"] = format_datetime

@@ -65,6 +65,21 @@ ensure_redis() {
   fi
 }
 
+# ensure_dovecot: Debian's Dovecot IMAP server for the mail-in tests (the tests start their own
+# dovecot on loopback with a throw-away configuration; the system service is never used).
+ensure_dovecot() {
+  if [ -x /usr/sbin/dovecot ] && command -v openssl >/dev/null; then return 0; fi
+  if command -v apt-get >/dev/null; then
+    say "Installing Debian's dovecot-imapd for the mail-in tests"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || true
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      dovecot-imapd openssl >/dev/null || true
+    # Only the tests' own servers are wanted: the package's service stays stopped.
+    if command -v service >/dev/null; then as_root service dovecot stop >/dev/null 2>&1 || true; fi
+  fi
+  [ -x /usr/sbin/dovecot ] || echo "Dovecot is not installed; the IMAP tests will be skipped." >&2
+}
+
 # ensure_slapd: Debian's OpenLDAP server and tools for the directory tests (the tests start
 # their own slapd on loopback; the system service is never used).
 ensure_slapd() {

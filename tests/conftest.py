@@ -41,6 +41,10 @@ CSRF_INPUT = re.compile(
 
 _postgres_problem: list[str] = []
 
+# Fixtures every test may use: a real SMTP server (``smtp_server``, and ``sending`` to point
+# the test's application at it).
+pytest_plugins = ["tests.smtp_server"]
+
 
 def testing_environ(database_url: str, **extra: str) -> dict[str, str]:
     """The settings of a test application (the process environment is not read)."""

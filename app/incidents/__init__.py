@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 def register(app: Flask) -> None:
     """Register incidents' routes: its blueprint, with the routes its other view modules add."""
     from app.incidents import (  # noqa: F401  (they add routes to bp)
+        call_views,
         ci_views,
         major_views,
         portal_views,

@@ -23,6 +23,9 @@ IMPACT_CHOICES = [
     SelectChoice("2", "2 - Medium"),
     SelectChoice("3", "3 - Low"),
 ]
+RESOLUTION_CHOICES = [SelectChoice("", "—")] + [
+    SelectChoice(k, v) for k, v in RESOLUTION_CODES.items() if k != "resolved_by_parent"
+]
 
 
 class ReportForm(OneSubmission, FlaskForm):
@@ -56,6 +59,10 @@ class ReportForm(OneSubmission, FlaskForm):
 
 
 class AgentOpenForm(OneSubmission, FlaskForm):
+    """An agent opens an incident for a caller (a phone call, a mail, a visit at the desk):
+    optionally given to a group and a person, and resolved at once when it was solved on the
+    call. The page fills the group and assignee choices."""
+
     caller = StringField(
         "Caller (username)", validators=[DataRequired("Who is calling?"), Length(max=150)]
     )
@@ -66,6 +73,7 @@ class AgentOpenForm(OneSubmission, FlaskForm):
             SelectChoice("email", "Email"),
             SelectChoice("agent", "Walk-up / agent"),
         ],
+        default="phone",
     )
     short_description = StringField(
         "Short description", validators=[DataRequired("Describe it briefly."), Length(max=200)]
@@ -81,6 +89,20 @@ class AgentOpenForm(OneSubmission, FlaskForm):
     )
     impact = SelectField("Impact", choices=IMPACT_CHOICES, default="3")
     urgency = SelectField("Urgency", choices=IMPACT_CHOICES, default="3")
+    group = SelectField(
+        "Assignment group",
+        validate_choice=False,
+        default="",
+        description="Leave unassigned to let the routing rules choose.",
+    )
+    assignee = SelectField("Assigned to", validate_choice=False, default="")
+    resolved_on_call = BooleanField("Resolved on the call", default=False)
+    resolution_code = SelectField("Resolution code", choices=RESOLUTION_CHOICES, default="")
+    resolution_notes = TextAreaField(
+        "Resolution notes",
+        validators=[Optional(), Length(max=20_000)],
+        description="The caller reads them.",
+    )
 
 
 class IncidentForm(FlaskForm):
@@ -96,11 +118,7 @@ class IncidentForm(FlaskForm):
         description="When on hold.",
     )
     resolution_code = SelectField(
-        "Resolution code",
-        choices=[SelectChoice("", "—")]
-        + [SelectChoice(k, v) for k, v in RESOLUTION_CODES.items() if k != "resolved_by_parent"],
-        default="",
-        description="When resolving.",
+        "Resolution code", choices=RESOLUTION_CHOICES, default="", description="When resolving."
     )
     resolution_notes = TextAreaField(
         "Resolution notes",

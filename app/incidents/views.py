@@ -1,5 +1,6 @@
-"""Agent pages: the queue console, opening an incident for a caller, and the incident page with
-its actions. Each view parses, loads and authorizes, calls one service, commits, redirects."""
+"""Agent pages: the queue console and the incident page with its actions (opening an incident
+for a caller is in ``call_views``). Each view parses, loads and authorizes, calls one service,
+commits, redirects."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from app.auth.models import Group, User
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.filtering import ignored_note
-from app.forms import apply_errors, refused, saved
+from app.forms import refused, saved
 from app.incidents import (
     pages,
     permissions,  # noqa: F401  (registers the rules)
@@ -23,7 +24,6 @@ from app.incidents import (
 )
 from app.incidents.filters import KINDS, VIEWS, QueueFilterForm, load_page, queue_ids
 from app.incidents.forms import (
-    AgentOpenForm,
     BulkForm,
     CommentForm,
     MajorDecisionForm,
@@ -40,7 +40,6 @@ from app.tickets import attachments
 from app.tickets import pages as ticket_pages
 from app.tickets import services as tickets
 from app.tickets.holds import HoldReason
-from app.tickets.models import Channel
 from app.ui import page_args
 
 bp = Blueprint("incidents", __name__, template_folder="templates")
@@ -160,39 +159,6 @@ def assignee_options() -> ResponseReturnValue:
     group = request.args.get("group", "")
     choices = ticket_pages.assignee_choices(int(group) if group.isdecimal() else None)
     return render_template("incidents/_assignee_options.html", choices=choices)
-
-
-@bp.route("/new", methods=["GET", "POST"])
-@require("incidents.console")
-def new() -> ResponseReturnValue:
-    form = AgentOpenForm()
-    form.category.choices = pages.category_choices()
-    if form.validate_on_submit():
-        caller = account_services.get_user_by_username(form.caller.data)
-        try:
-            if caller is None or not caller.is_active:
-                raise Invalid({"caller": "No active person has this username."})
-            form.consume(done=url_for("incidents.console"))
-            incident = services.open_incident(
-                caller=caller,
-                opened_by=current_user,
-                short_description=form.short_description.data,
-                description=form.description.data or "",
-                channel=Channel(form.channel.data),
-                impact=int(form.impact.data),
-                urgency=int(form.urgency.data),
-                category=form.category.data or None,
-                subcategory=form.subcategory.data or None,
-                affected_service=form.affected_service.data or None,
-                ci_names=(form.cis.data or "").split(","),
-            )
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            return _done(incident, f"{incident.number} opened for {caller.display_name}.")
-    status = 422 if form.is_submitted() else 200
-    return render_template("incidents/new.html", form=form), status
 
 
 @bp.get("/<number>")

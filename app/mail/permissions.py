@@ -1,4 +1,4 @@
-"""Authorization rules of the mail channel (see ``app.policy``)."""
+"""Authorization rules for the mail channel (see ``app.policy``)."""
 
 from __future__ import annotations
 
@@ -10,5 +10,5 @@ from app.policy import rule
 
 @rule("mail.admin")
 def may_administer_mail(user: Any, obj: Any) -> bool:
-    """Mailboxes, the quarantine and the mail outbox: administrators."""
+    """The mail pages (the outbox, bounces) show mail to anyone: administrators only."""
     return user.has_role(Role.ADMIN)

@@ -142,6 +142,16 @@ class DecisionForm(FlaskForm):
     )
 
 
+class LinkDecisionForm(OneSubmission, FlaskForm):
+    """Confirm the decision a mail link offers (the decision is in the signed link)."""
+
+    comment = TextAreaField(
+        "Comment (optional)",
+        validators=[Optional(), Length(max=4000)],
+        description="The requester sees it.",
+    )
+
+
 class DelegationForm(FlaskForm):
     delegate = picker_field(
         "Delegate", "They decide your approvals during the period, on your behalf."

@@ -22,6 +22,7 @@ from app.requests.approvals.services import (
     may_decide,
     party_reason,
     remind_pending,
+    waiting_count,
     waiting_for,
 )
 from app.requests.catalog.services import (
@@ -80,5 +81,6 @@ __all__ = [
     "save_category",
     "save_form",
     "update_item",
+    "waiting_count",
     "waiting_for",
 ]

@@ -5,7 +5,7 @@ an unknown sender of a mail, with no password, who cannot sign in until an admin
 the account.
 
 Revision ID: a86c9a33aa51
-Revises: 5b8e2c4f7a19
+Revises: c3b83b7182a2
 Create Date: 2026-12-06 10:10:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a86c9a33aa51'
-down_revision = '5b8e2c4f7a19'
+down_revision = 'c3b83b7182a2'
 branch_labels = None
 depends_on = None
 

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PURE_PACKAGES = [
     "app.cmdb.impact",  # the compact engine and the networkx reference engine
     "app.cmdb.graph",  # the CMDB's vocabulary, layout, neighbourhoods as plain data
+    "app.mail.parsing",  # messages read into plain data: text, replies, bounces, loops
 ]
 # Pure modules that live in a package with impure neighbours.
 PURE_SINGLES = [
@@ -39,6 +40,8 @@ PURE_SINGLES = [
     "app.requests.fulfilment.stages",
     "app.requests.states",
     "app.requests.catalog.variables",
+    "app.mail.outgoing.compose",
+    "app.mail.outgoing.smtp",
 ]
 
 

@@ -11,3 +11,4 @@ if TYPE_CHECKING:
 
 def register_routes(app: Flask) -> None:
     """Import the view modules that add mail-out routes to the mail blueprint."""
+    from app.mail.outgoing import views  # noqa: F401

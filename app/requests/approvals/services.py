@@ -13,7 +13,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from app.auth.groups import members_by_group
 from app.auth.models import User
@@ -202,26 +202,42 @@ def may_decide(user: Any, approval: Approval, now: datetime | None = None) -> bo
     return party_reason(user, approval.item) is None and acts_for(user, approval, now)
 
 
+def _waiting_for(user: User, now: datetime) -> tuple[Any, ...]:
+    """The conditions of an approval that waits for ``user`` (``RequestItem`` joined)."""
+    return (
+        *WAITING,
+        RequestItem.caller_id != user.id,
+        or_(RequestItem.opened_by_id.is_(None), RequestItem.opened_by_id != user.id),
+        or_(
+            Approval.approver_id == user.id,
+            Approval.approver_id.in_(_delegators_of(user.id, now)),
+        ),
+    )
+
+
 def waiting_for(user: User, now: datetime | None = None) -> list[Approval]:
     """Approvals that wait for ``user``'s decision, their own and their delegators', oldest
     first (only the current level of items still waiting for approval; never an item ``user``
     ordered or that is for them)."""
-    now = now or utc_now()
     return list(
         db.session.scalars(
             select(Approval)
             .join(RequestItem, RequestItem.id == Approval.item_id)
-            .where(
-                *WAITING,
-                RequestItem.caller_id != user.id,
-                or_(RequestItem.opened_by_id.is_(None), RequestItem.opened_by_id != user.id),
-                or_(
-                    Approval.approver_id == user.id,
-                    Approval.approver_id.in_(_delegators_of(user.id, now)),
-                ),
-            )
+            .where(*_waiting_for(user, now or utc_now()))
             .order_by(Approval.requested_at, Approval.id)
         )
+    )
+
+
+def waiting_count(user: User, now: datetime | None = None) -> int:
+    """How many approvals :func:`waiting_for` lists, in one ``SELECT count(*)``."""
+    return (
+        db.session.scalar(
+            select(func.count(Approval.id))
+            .join(RequestItem, RequestItem.id == Approval.item_id)
+            .where(*_waiting_for(user, now or utc_now()))
+        )
+        or 0
     )
 
 
@@ -250,11 +266,14 @@ def decide(
     approve: bool,
     comment: str = "",
     expected_version: Any = None,
+    via: str = "",
     now: datetime | None = None,
 ) -> rules.Outcome:
     """Approve or reject, as the approver or their delegate (the record says "on behalf of");
     returns the level's outcome. An approved level asks the next one or starts fulfilment; a
-    rejected one closes the item with the reason shown to the requester.
+    rejected one closes the item with the reason shown to the requester. ``via`` says how a
+    decision made outside the approval page came (``"a mail link"``, ``"a mail reply"``): the
+    journal reads "Approved by Ann from a mail link." and the event carries it.
 
     :raise Forbidden: ``actor`` ordered the item or it is for them (separation of duties), or
         ``actor`` is neither the approver nor their delegate now.
@@ -284,7 +303,7 @@ def decide(
     note(
         item,
         actor,
-        f"{verdict} by {who}." + (f" {text}" if text else ""),
+        f"{verdict} by {who}{f' from {via}' if via else ''}." + (f" {text}" if text else ""),
         now,
         approval=[ApprovalState.REQUESTED.value, approval.state.value],
     )
@@ -298,6 +317,7 @@ def decide(
         decided_by_id=actor.id,
         verdict=approval.state.value,
         level=approval.level,
+        via=via or None,
     )
     db.session.flush()
     return _settle_level(item, approval.level, approval.rule, actor, now)

@@ -16,13 +16,15 @@ if (replaceUrl) {
 }
 
 // Parts of a form that only matter for some values of a field:
-// data-show-when="state:on_hold,resolved" shows the part while the form's `state` is one of them.
+// data-show-when="state:on_hold,resolved" shows the part while the form's `state` is one of them
+// (a checkbox's value counts only while it is checked: "resolved_on_call:y").
 function showWhen() {
   document.querySelectorAll("[data-show-when]").forEach((part) => {
     const [name, values] = part.getAttribute("data-show-when").split(":");
     const control = part.closest("form")?.elements.namedItem(name);
     if (control) {
-      part.hidden = !values.split(",").includes(control.value);
+      const value = control.type === "checkbox" && !control.checked ? "" : control.value;
+      part.hidden = !values.split(",").includes(value);
     }
   });
 }

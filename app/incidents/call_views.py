@@ -1,0 +1,92 @@
+"""The agent opens an incident for a caller in one form: a phone call ("Log a call" on the
+console opens it with the channel phone), a mail or a visit at the desk; with the group and
+person it goes to, and the resolution when it was solved on the call."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.auth import services as account_services
+from app.auth.models import Group, User
+from app.errors import Invalid
+from app.extensions import db
+from app.forms import apply_errors, row_id, saved
+from app.incidents import calls, pages
+from app.incidents.forms import AgentOpenForm
+from app.incidents.views import bp
+from app.policy import require
+from app.tickets import pages as ticket_pages
+from app.tickets.models import Channel
+
+T = TypeVar("T", Group, User)
+
+
+def _form() -> AgentOpenForm:
+    form = AgentOpenForm()
+    if not form.is_submitted() and request.args.get("channel") in {"phone", "email", "agent"}:
+        form.channel.data = request.args["channel"]
+    form.category.choices = pages.category_choices()
+    form.group.choices = ticket_pages.group_choices()
+    form.assignee.choices = ticket_pages.assignee_choices(row_id(form.group.data))
+    return form
+
+
+def _row(model: type[T], raw: str | None, field: str) -> T | None:
+    """The group or person a select names; one that vanished since the page was shown is a
+    field error, never a silent "unassigned"."""
+    if not raw:
+        return None
+    found = db.session.get(model, row_id(raw)) if row_id(raw) else None
+    if found is None:
+        raise Invalid({field: "Choose from the list."})
+    return found
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("incidents.console")
+def new() -> ResponseReturnValue:
+    form = _form()
+    if form.validate_on_submit():
+        caller = account_services.get_user_by_username(form.caller.data)
+        resolved = form.resolved_on_call.data
+        try:
+            if caller is None or not caller.is_active:
+                raise Invalid({"caller": "No active person has this username."})
+            group = _row(Group, form.group.data, "group")
+            assignee = _row(User, form.assignee.data, "assignee")
+            form.consume(done=url_for("incidents.console"))
+            incident = calls.open_for_caller(
+                caller=caller,
+                agent=current_user,
+                channel=Channel(form.channel.data),
+                group=group,
+                assignee=assignee,
+                resolution=calls.Resolution(
+                    form.resolution_code.data or "", form.resolution_notes.data or ""
+                )
+                if resolved
+                else None,
+                short_description=form.short_description.data,
+                description=form.description.data or "",
+                impact=int(form.impact.data),
+                urgency=int(form.urgency.data),
+                category=form.category.data or None,
+                subcategory=form.subcategory.data or None,
+                affected_service=form.affected_service.data or None,
+                ci_names=(form.cis.data or "").split(","),
+            )
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            done = "opened and resolved" if resolved else "opened"
+            return saved(
+                f"{incident.number} {done} for {caller.display_name}.",
+                url_for("incidents.detail", number=incident.number),
+            )
+    status = 422 if form.is_submitted() else 200
+    return render_template("incidents/new.html", form=form), status

@@ -1,0 +1,27 @@
+"""Mail out's forms: the outbox filter and the retry button (input shape only)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField
+
+from app.filtering import FilterForm
+from app.forms import OneSubmission
+from app.mail.outgoing.models import MailState
+
+
+class OutboxFilterForm(FilterForm):
+    """The outbox list's filter."""
+
+    state = SelectField(
+        "State",
+        choices=[
+            SelectChoice("", "Any state"),
+            *(SelectChoice(s.value, s.label) for s in MailState),
+        ],
+        default="",
+    )
+
+
+class RetryForm(OneSubmission, FlaskForm):
+    """ "Retry now" on a failed or dead mail: one submission, so a double click sends once."""

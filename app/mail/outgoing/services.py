@@ -1,0 +1,201 @@
+"""Mail out's API for the rest of the desk: queue a mail in the caller's transaction (it is
+sent by SMTP after commit, through the outbox), thread it to its ticket, and know which
+addresses are the desk's own and which bounce. Services flush, never commit."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import User
+from app.errors import Invalid
+from app.extensions import db
+from app.mail.outgoing import delivery
+from app.mail.outgoing.compose import (
+    domain_of,
+    new_message_id,
+    one_line,
+    thread,
+    thread_root,
+    with_number,
+)
+from app.mail.outgoing.models import MailAddress, MailState, OutboundMail
+from app.outbox import enqueue
+from app.tickets.models import Ticket
+
+_ADDRESS = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.?[^@\s<>\"(),;:]*")
+
+
+def normalise_address(address: str) -> str:
+    """The form in which addresses are compared and stored: trimmed, lower-cased."""
+    return address.strip().lower()
+
+
+def desk_domain() -> str:
+    """The domain of the desk's Message-IDs: MAIL_FROM's."""
+    return domain_of(current_app.config["MAIL_FROM"])
+
+
+def desk_addresses() -> set[str]:
+    """The desk's own addresses (MAIL_FROM and MAIL_REPLY_TO, lower-cased): mail in ignores
+    mail from them, so the desk never answers itself."""
+    config = current_app.config
+    return {normalise_address(config["MAIL_FROM"]), normalise_address(config["MAIL_REPLY_TO"])}
+
+
+def thread_headers(ticket: Ticket) -> tuple[str, list[str]]:
+    """(In-Reply-To, References) for the next mail about ``ticket``: its thread root, then
+    the Message-IDs of its latest mails (those not refused for good), oldest first."""
+    return _thread(ticket, None)
+
+
+def _thread(ticket: Ticket, in_reply_to: str | None) -> tuple[str, list[str]]:
+    from app.mail.outgoing.compose import MAX_REFERENCES
+
+    earlier = list(
+        db.session.scalars(
+            select(OutboundMail.message_id)
+            .where(OutboundMail.ticket_id == ticket.id, OutboundMail.state != MailState.DEAD)
+            .order_by(OutboundMail.id.desc())
+            .limit(MAX_REFERENCES)
+        )
+    )
+    earlier.reverse()
+    return thread(thread_root(ticket.number, desk_domain()), earlier, in_reply_to)
+
+
+def queue_mail(
+    *,
+    to_address: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    ticket: Ticket | None = None,
+    recipient: User | None = None,
+    kind: str = "notification",
+    notification_id: int | None = None,
+    auto_generated: bool = True,
+    in_reply_to: str | None = None,
+) -> OutboundMail:
+    """Record a mail to one recipient and have it sent after the caller commits.
+
+    The subject gets the ticket's number token; the mail threads with the ticket's earlier
+    mails. Without ``SMTP_HOST`` it is ``recorded`` (shown to admins, never sent); to an
+    address marked bouncing it is ``dead`` at once, with the reason, and not sent.
+
+    :raise Invalid: ``to_address`` is not a mail address (field ``to_address``).
+    """
+    address = normalise_address(to_address)
+    if not _ADDRESS.fullmatch(address) or len(address) > 320:
+        raise Invalid({"to_address": f"{to_address!r} is not a mail address."})
+    references: list[str] = []
+    if ticket is not None:
+        subject = with_number(subject, ticket.number)
+        in_reply_to, references = _thread(ticket, in_reply_to)
+    mail = OutboundMail(
+        message_id=new_message_id(desk_domain(), ticket.number if ticket else None),
+        to_address=address,
+        to_name=one_line(recipient.display_name)[:200] if recipient else None,
+        recipient_id=recipient.id if recipient else None,
+        subject=one_line(subject),
+        text_body=text,
+        html_body=html,
+        ticket_id=ticket.id if ticket else None,
+        kind=kind,
+        notification_id=notification_id,
+        in_reply_to=in_reply_to,
+        references=" ".join(references),
+        auto_generated=auto_generated,
+        state=MailState.QUEUED,
+        attempts=0,
+    )
+    bounce = _bouncing(address)
+    if bounce is not None:
+        mail.state = MailState.DEAD
+        mail.last_error = bouncing_reason(bounce)
+    elif not current_app.config.get("SMTP_HOST"):
+        mail.state = MailState.RECORDED
+    db.session.add(mail)
+    db.session.flush()
+    if mail.state == MailState.QUEUED:
+        enqueue(delivery.SEND, {"id": mail.id})
+    return mail
+
+
+def retry_mail(mail: OutboundMail) -> OutboundMail:
+    """Send a ``failed`` or ``dead`` mail again now (an admin's "Retry now"), through a new
+    outbox message; its attempts start again. A bouncing address is sent to all the same:
+    the admin asked for it.
+
+    :raise Invalid: the mail is not failed or dead, or no SMTP server is configured.
+    """
+    if mail.state not in (MailState.FAILED, MailState.DEAD):
+        raise Invalid({"mail": f"A {mail.state.value} mail cannot be retried."})
+    if not current_app.config.get("SMTP_HOST"):
+        raise Invalid({"mail": "No SMTP server is configured (SMTP_HOST): nothing can be sent."})
+    mail.state = MailState.QUEUED
+    mail.attempts = 0
+    db.session.flush()
+    enqueue(delivery.SEND, {"id": mail.id, "retry": True})
+    return mail
+
+
+def bouncing_reason(entry: MailAddress) -> str:
+    since = f"{entry.bounced_at:%Y-%m-%d %H:%M} UTC" if entry.bounced_at else "earlier"
+    return f"Not sent: the address is bouncing since {since} ({entry.bounce_reason})."
+
+
+def _bouncing(address: str) -> MailAddress | None:
+    return db.session.scalar(
+        select(MailAddress).where(MailAddress.address == address, MailAddress.bouncing)
+    )
+
+
+def is_bouncing(address: str) -> bool:
+    """True when mail to ``address`` bounced and nobody cleared the mark since."""
+    return _bouncing(normalise_address(address)) is not None
+
+
+def mark_bouncing(address: str, reason: str, at: datetime) -> MailAddress:
+    """Record that mail to ``address`` bounced at ``at`` for ``reason`` (mail in calls this on
+    a bounce): later mails to it are recorded as dead instead of sent."""
+    address = normalise_address(address)
+    entry = db.session.scalar(select(MailAddress).where(MailAddress.address == address))
+    if entry is None:
+        try:
+            with db.session.begin_nested():  # another process may add the same address
+                entry = MailAddress(address=address, bounce_count=0)
+                db.session.add(entry)
+        except IntegrityError:
+            entry = db.session.scalars(
+                select(MailAddress).where(MailAddress.address == address)
+            ).one()
+    entry.bouncing = True
+    entry.bounced_at = at
+    entry.bounce_reason = one_line(reason)[:2000] or "bounced"
+    entry.bounce_count = (entry.bounce_count or 0) + 1
+    db.session.flush()
+    return entry
+
+
+def clear_bouncing(address: str) -> MailAddress | None:
+    """Forget that ``address`` bounces (an admin fixed it): mail to it is sent again."""
+    entry = db.session.scalar(
+        select(MailAddress).where(MailAddress.address == normalise_address(address))
+    )
+    if entry is not None:
+        entry.bouncing = False
+        db.session.flush()
+    return entry
+
+
+def count_by_state() -> dict[MailState, int]:
+    """How many mails are in each state (the admin page's filter)."""
+    rows = db.session.execute(
+        select(OutboundMail.state, func.count()).group_by(OutboundMail.state)
+    ).all()
+    return {state: count for state, count in rows}

@@ -1,0 +1,410 @@
+"""One RFC 5322 message read into plain data: addresses, threading ids, text, the new part of a
+reply, attachments. Python's ``email`` with ``policy.default``; a header or a part that policy
+cannot read falls back to the ``compat32`` reading of the same bytes. Nothing escapes but
+``Unreadable``, which carries the reason a person will read in the quarantine.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.header import decode_header, make_header
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from types import MappingProxyType
+
+from app.mail.parsing.files import clean_filename
+from app.mail.parsing.text import html_to_text, reply_of
+
+MAX_BYTES = 25 * 2**20
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_FIELD_LINE = re.compile(rb"^(From |[\x21-\x39\x3b-\x7e]+[ \t]*:)")
+# Some stores pad a message with a line of spaces before its headers; no header starts so.
+_LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n)+")
+_LOOKS_HTML = re.compile(r"<(html|body|div|p|br|table)\b", re.IGNORECASE)
+_MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
+
+
+class Unreadable(Exception):
+    """The message cannot be handled; ``reason`` says why, for the quarantine."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Part:
+    """An attachment or an inline image (``inline`` with its ``content_id``, no angle brackets)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    inline: bool
+    content_id: str | None
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """What the desk needs of a message. Message-IDs are given without their angle brackets;
+    addresses are lower-cased; ``return_path`` is ``""`` for the null path ``<>`` and ``None``
+    when the header is missing; ``date`` is aware, in UTC."""
+
+    message_id: str | None
+    in_reply_to: list[str]
+    references: list[str]
+    from_address: str | None
+    from_name: str
+    to: list[str]
+    cc: list[str]
+    reply_to: str | None
+    return_path: str | None
+    subject: str
+    date: datetime | None
+    text: str
+    reply: str
+    attachments: list[Part]
+    headers: Mapping[str, str] = field(repr=False)
+    size: int
+    raw: bytes = field(default=b"", repr=False, compare=False)  # the bytes read, for bounce_of
+
+
+def parse(raw: bytes, *, max_bytes: int = MAX_BYTES) -> ParsedMail:
+    """Read one message; raise ``Unreadable`` with a reason when it cannot be handled."""
+    raw = bytes(raw)
+    _refuse_unreadable(raw, max_bytes)
+    content = _LEADING_BLANK_LINES.sub(b"", raw, count=1)
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(content)
+        compat = BytesParser(policy=policy.compat32).parsebytes(content)
+    except Exception as error:  # the parsers are meant never to raise; be sure
+        raise Unreadable(f"the message cannot be parsed: {error}") from error
+    if not compat.keys():
+        raise Unreadable("no message headers: not an RFC 5322 message")
+    headers = _Headers(message, compat)
+    if headers.get("from") is None:
+        raise Unreadable("no From header")
+    from_name, from_address = _first_address(headers.get("from"))
+    body = _Body()
+    try:
+        body.walk(message)
+    except Exception:  # a part policy.default cannot read: read the whole body with compat32
+        body = _Body()
+        body.walk(compat)
+    text = body.text()
+    return ParsedMail(
+        message_id=_first_id(headers.get("message-id")),
+        in_reply_to=_ids(headers.get("in-reply-to")),
+        references=_ids(headers.get("references")),
+        from_address=from_address,
+        from_name=from_name,
+        to=_addresses(headers.get_all("to")),
+        cc=_addresses(headers.get_all("cc")),
+        reply_to=_first_address(headers.get("reply-to"))[1],
+        return_path=_return_path(headers.get("return-path")),
+        subject=_unfold(headers.get("subject") or ""),
+        date=_date(headers.get("date")),
+        text=text,
+        reply=reply_of(text),
+        attachments=body.attachments,
+        headers=MappingProxyType(headers.first_values()),
+        size=len(raw),
+        raw=raw,
+    )
+
+
+def _refuse_unreadable(raw: bytes, max_bytes: int) -> None:
+    if not raw.strip():
+        raise Unreadable("an empty message")
+    if len(raw) > max_bytes:
+        raise Unreadable(f"the message is {len(raw)} bytes, over the limit of {max_bytes}")
+    if raw.startswith(OLE2_MAGIC):
+        raise Unreadable("an Outlook .msg file, not an RFC 5322 message")
+    head = raw[:4096]
+    if b"\x00" in head:
+        raise Unreadable("binary data, not an RFC 5322 message")
+    if not _FIELD_LINE.match(_LEADING_BLANK_LINES.sub(b"", head, count=1)):
+        raise Unreadable("no message headers: not an RFC 5322 message")
+
+
+class _Headers:
+    """Header values as decoded strings: ``policy.default`` first, ``compat32`` where it raises."""
+
+    def __init__(self, message: Message, compat: Message) -> None:
+        self.message = message
+        self.compat = compat
+
+    def get_all(self, name: str) -> list[str]:
+        try:
+            values = [str(value) for value in self.message.get_all(name) or []]
+        except Exception:
+            values = [_decode_words(value) for value in self.compat.get_all(name) or []]
+        return [value for value in values if value is not None]
+
+    def get(self, name: str) -> str | None:
+        values = self.get_all(name)
+        return values[0] if values else None
+
+    def first_values(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for name in self.compat:
+            key = name.lower()
+            if key not in values:
+                values[key] = _unfold(self.get(key) or "")
+        return values
+
+
+def _decode_words(value: object) -> str:
+    """A compat32 header value (a string with encoded words, or a ``Header``) as text."""
+    try:
+        return str(make_header(decode_header(str(value))))
+    except Exception:
+        try:
+            return "".join(
+                chunk.decode(_codec(charset), "replace") if isinstance(chunk, bytes) else chunk
+                for chunk, charset in decode_header(str(value))
+            )
+        except Exception:
+            return str(value)
+
+
+def _unfold(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _ids(value: str | None) -> list[str]:
+    if not value:
+        return []
+    found = _MESSAGE_ID.findall(value)
+    return found if found else value.split()
+
+
+def _first_id(value: str | None) -> str | None:
+    ids = _ids(value)
+    return ids[0] if ids else None
+
+
+def _addresses(values: list[str]) -> list[str]:
+    try:
+        pairs = getaddresses(values)
+    except Exception:
+        return []
+    return [address.lower() for _name, address in pairs if "@" in address]
+
+
+def _first_address(value: str | None) -> tuple[str, str | None]:
+    if not value:
+        return "", None
+    try:
+        pairs = getaddresses([value])
+    except Exception:
+        return _unfold(value), None
+    for name, address in pairs:
+        if "@" in address:
+            return _unfold(name), address.lower()
+    return _unfold(pairs[0][0]) if pairs else "", None
+
+
+def _return_path(value: str | None) -> str | None:
+    if value is None:
+        return None
+    inner = value.strip().strip("<>").strip()
+    return inner.lower()
+
+
+def _date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except Exception:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _codec(charset: str | None) -> str:
+    """A codec name Python knows for a MIME charset; unknown ones read as UTF-8 with
+    replacement (the caller decodes with ``errors="replace"``)."""
+    if not charset:
+        return "utf-8"
+    name = charset.strip().strip("\"'").lower()
+    if name in ("unknown-8bit", "x-unknown", "x-user-defined"):
+        return "utf-8"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return "utf-8"
+
+
+def _decoded_text(part: Message) -> str:
+    data = _payload(part)
+    codec = _codec(part.get_content_charset())
+    try:
+        return data.decode(codec, "replace")
+    except Exception:  # a codec that refuses "replace" (it happens with some multibyte ones)
+        return data.decode("utf-8", "replace")
+
+
+def _payload(part: Message) -> bytes:
+    payload = part.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        return payload
+    if payload is None:
+        raw = part.get_payload()
+        if isinstance(raw, str):
+            return raw.encode("utf-8", "surrogateescape")
+        return b""
+    return bytes(payload)
+
+
+def enclosed_message(part: Message) -> Message | None:
+    """The message a ``message/rfc822`` part encloses, when the parser found one."""
+    inner = part.get_payload()
+    if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+        return inner[0]
+    return None
+
+
+def _message_bytes(part: Message) -> bytes:
+    """An enclosed message (``message/rfc822``) as bytes for an ``.eml`` attachment."""
+    enclosed = enclosed_message(part)
+    if enclosed is not None:
+        for chosen in (policy.compat32, policy.default):
+            try:
+                return enclosed.as_bytes(policy=chosen)
+            except Exception:
+                continue
+        return enclosed.as_string(policy=policy.compat32).encode("utf-8", "replace")
+    return _payload(part)
+
+
+class _Body:
+    """The walk over a message's parts: body text (plain preferred, HTML turned into text when
+    there is no plain part) and attachments, enclosed messages as ``.eml`` files."""
+
+    def __init__(self) -> None:
+        self.plain: list[str] = []
+        self.html: list[str] = []
+        self.attachments: list[Part] = []
+
+    def text(self) -> str:
+        if any(chunk.strip() for chunk in self.plain):
+            return "\n\n".join(chunk.strip("\n") for chunk in self.plain if chunk.strip())
+        if self.html:
+            return "\n\n".join(html_to_text(chunk) for chunk in self.html).strip("\n")
+        return "\n\n".join(self.plain).strip("\n")
+
+    def walk(self, part: Message, *, body_allowed: bool = True) -> None:
+        ctype = part.get_content_type()
+        if ctype in ("message/rfc822", "message/global"):
+            self._attach_message(part)
+        elif part.is_multipart():
+            self._walk_children(part, ctype, body_allowed)
+        elif part.get_content_maintype() == "multipart":  # no boundary found: read it as text
+            if body_allowed:
+                text = _decoded_text(part)
+                (self.html if _LOOKS_HTML.search(text) else self.plain).append(text)
+        else:
+            self._leaf(part, ctype, body_allowed)
+
+    def _walk_children(self, part: Message, ctype: str, body_allowed: bool) -> None:
+        children = [child for child in _children(part)]
+        if ctype == "multipart/alternative" and children:
+            chosen = _preferred(children)
+            for child in children:
+                self.walk(child, body_allowed=body_allowed and child is chosen)
+        elif ctype == "multipart/signed" and children:
+            self.walk(children[0], body_allowed=body_allowed)
+            for child in children[1:]:
+                if child.get_content_type() not in SIGNATURE_TYPES:
+                    self.walk(child, body_allowed=False)
+        else:
+            for child in children:
+                self.walk(child, body_allowed=body_allowed)
+
+    def _leaf(self, part: Message, ctype: str, body_allowed: bool) -> None:
+        disposition = _safe(part.get_content_disposition)
+        filename = _safe(part.get_filename)
+        if body_allowed and ctype in BODY_TYPES and disposition != "attachment" and not filename:
+            (self.plain if ctype == "text/plain" else self.html).append(_decoded_text(part))
+            return
+        if not body_allowed and ctype in BODY_TYPES and not filename and disposition is None:
+            return  # the other rendering of a multipart/alternative
+        content_id = _content_id(part)
+        self.attachments.append(
+            Part(
+                filename=clean_filename(filename, ctype, len(self.attachments) + 1),
+                content_type=ctype,
+                data=_payload(part),
+                inline=disposition == "inline" or (disposition is None and bool(content_id)),
+                content_id=content_id,
+            )
+        )
+
+    def _attach_message(self, part: Message) -> None:
+        filename = _safe(part.get_filename)
+        if not filename:
+            enclosed = enclosed_message(part)
+            subject = enclosed.get("subject") if enclosed is not None else None
+            filename = _decode_words(subject) if subject else "message"
+        if not filename.lower().endswith(".eml"):
+            filename = f"{filename}.eml"
+        self.attachments.append(
+            Part(
+                filename=clean_filename(filename, "message/rfc822", len(self.attachments) + 1),
+                content_type="message/rfc822",
+                data=_message_bytes(part),
+                inline=False,
+                content_id=None,
+            )
+        )
+
+
+BODY_TYPES = ("text/plain", "text/html")
+SIGNATURE_TYPES = (
+    "application/pgp-signature",
+    "application/pkcs7-signature",
+    "application/x-pkcs7-signature",
+)
+
+
+def _children(part: Message) -> Iterator[Message]:
+    payload = part.get_payload()
+    if isinstance(payload, list):
+        yield from (child for child in payload if isinstance(child, Message))
+
+
+def _preferred(children: list[Message]) -> Message:
+    """The rendering a desk reads: plain text when there is one, else the first HTML, else the
+    last (RFC 2046's richest)."""
+    for wanted in ("text/plain", "text/html"):
+        for child in children:
+            if child.get_content_type() == wanted and not _safe(child.get_filename):
+                return child
+    return children[-1]
+
+
+def _content_id(part: Message) -> str | None:
+    value = _safe(lambda: part.get("content-id"))
+    if not value:
+        return None
+    inner = str(value).strip().strip("<>").strip()
+    return inner or None
+
+
+def _safe(read):  # type: ignore[no-untyped-def]
+    """A header-derived value, or ``None`` when the header cannot be read."""
+    try:
+        value = read()
+    except Exception:
+        return None
+    if value is None:
+        return None
+    return str(value) if not isinstance(value, str) else value
