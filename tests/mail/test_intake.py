@@ -344,3 +344,25 @@ def test_a_bounce_marks_the_address_and_is_noted_on_the_ticket_never_a_new_one(d
     kept = db.session.scalar(select(Attachment).where(Attachment.journal_entry_id == note.id))
     assert kept.filename == "bounce.eml"
     assert kept.internal
+
+
+def test_a_caller_answering_a_closed_incident_opens_a_follow_up(db, desk):
+    from app.incidents import services
+
+    number = intake.take(mail(), desk.mailbox).number
+    incident = incidents(db)[0]
+    services.change_state(
+        incident,
+        Transition(State.RESOLVED, resolution_code="solved_remotely", resolution_notes="Fixed"),
+        actor=desk.agent,
+    )
+    services.confirm_resolution(incident, actor=desk.kim)
+    db.session.commit()
+    outcome = intake.take(mail(subject=f"Re: [{number}]", body="It is broken again"), None)
+    assert outcome.action == "created"
+    assert outcome.number != number
+    follow_up = incidents(db)[-1]
+    assert follow_up.description.startswith(f"Follow-up to {number}, which is closed.")
+    assert follow_up.caller_id == desk.kim.id
+    db.session.refresh(incident)
+    assert incident.state == State.CLOSED

@@ -67,7 +67,8 @@ def test_an_administrator_creates_and_edits_a_mailbox(signed_in, db, queue):  # 
     assert mailbox.imap_password == "s3cret"
 
     stale = client.post(f"/mail/mailboxes/{mailbox.id}", {**changed, "name": "Old"})
-    assert stale.status_code == 303
+    assert stale.status_code == 409
+    assert "changed by someone else" in stale.get_data(as_text=True)
     db.session.refresh(mailbox)
     assert mailbox.name == "IT help desk"
 

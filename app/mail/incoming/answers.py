@@ -46,6 +46,11 @@ class Refused(Exception):
         self.reason, self.quarantine = reason, quarantine
 
 
+class Closed(Exception):
+    """The caller answers an incident that is closed (or resolved beyond the reopen window):
+    the mail opens a new incident that follows it, as the portal asks them to."""
+
+
 @dataclass(frozen=True)
 class Answered:
     action: str  # replied, reopened, note, approved, rejected
@@ -152,11 +157,16 @@ def _answer_incident(
                 quarantine=True,
             )
         window = incidents.reopen_window(current_app.config)
-        if incidents.can_reopen(incident, now, window):
-            incidents.reopen_incident(
-                incident, actor=sender, reason=_body(mail), window=window, now=now
-            )
-            return Answered("reopened", None)
+        if not incidents.can_reopen(incident, now, window):
+            raise Closed()
+        incidents.reopen_incident(
+            incident, actor=sender, reason=_body(mail), window=window, now=now
+        )
+        return Answered("reopened", None)
+    if incident.state in (State.CLOSED, State.CANCELED) and not can(
+        sender, "incident.work", incident
+    ):
+        raise Closed()
     entry = incidents.comment(incident, author=sender, body=_body(mail), public=True, now=now)
     return Answered("replied", entry.id)
 

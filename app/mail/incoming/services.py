@@ -26,7 +26,7 @@ from app.mail.incoming.models import InboundMessage, Mailbox, MessageState, Unkn
 from app.mail.outgoing import services as outgoing
 from app.mail.outgoing.models import OutboundMail
 from app.mail.parsing.automated import automated_reason
-from app.mail.parsing.bounces import bounce_of
+from app.mail.parsing.bounces import Bounce, bounce_of
 from app.mail.parsing.message import ParsedMail, Unreadable, parse
 from app.tickets import services as tickets
 from app.tickets.models import Channel, EntryKind, Ticket
@@ -34,6 +34,11 @@ from app.timeutils import utc_now
 
 HEADER_END = re.compile(rb"\r?\n\r?\n")
 MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(<[^>\r\n]{1,250}>)", re.IGNORECASE | re.MULTILINE)
+BOUNCE_HINTS = re.compile(
+    r"undeliver|deliver(y|ed)|returned|failure|fail(ed)?\b|mailer|postmaster|bounce"
+    r"|unzustellbar|non remis|onbestelbaar|olevererbar",
+    re.IGNORECASE,
+)
 REFUSAL = (
     "Hello,\n\nThank you for your message. This service desk only accepts mail from people "
     "it knows, so no ticket was opened for it.\nPlease contact your IT service desk by "
@@ -103,7 +108,8 @@ def _record(
     if row.id is None:
         db.session.add(row)
     row.mailbox_id = mailbox.id if mailbox else row.mailbox_id
-    row.from_address = (mail.from_address or "").lower()[:320] or None if mail else row.from_address
+    if mail is not None:
+        row.from_address = (mail.from_address or "").lower()[:320] or None
     row.subject = clean_text(mail.subject)[:300] if mail else (row.subject or "")
     row.received_at = now
     row.size = len(raw)
@@ -150,7 +156,7 @@ def sender_of(mail: ParsedMail) -> User | None:
     )
 
 
-def _own_addresses(mailbox: Mailbox | None) -> set[str]:
+def _own_addresses() -> set[str]:
     own = {a.lower() for a in outgoing.desk_addresses()}
     own.update(a.lower() for a in db.session.scalars(select(Mailbox.address)))
     return own
@@ -187,10 +193,15 @@ def unverified_caller(mail: ParsedMail) -> User:
     return user
 
 
-def _bounced(mail: ParsedMail, raw: bytes, now: datetime) -> tuple[Ticket | None, str]:
+def _looks_like_a_bounce(mail: ParsedMail) -> bool:
+    """Whether a mail that carries no automated marker may still be a bounce (by its subject or
+    sender): only then are the bounce detectors run, which read the whole message (about
+    15 ms)."""
+    return bool(BOUNCE_HINTS.search(mail.subject) or BOUNCE_HINTS.search(mail.from_address or ""))
+
+
+def _bounced(bounce: Bounce, raw: bytes, now: datetime) -> tuple[Ticket | None, str]:
     """Mark the bounced addresses and note the bounce on the ticket whose mail bounced."""
-    bounce = bounce_of(mail)
-    assert bounce is not None
     for address in bounce.addresses:
         if bounce.permanent:
             outgoing.mark_bouncing(address, bounce.reason, now)
@@ -220,7 +231,11 @@ def _new_ticket(
     now: datetime,
     *,
     limited: bool,
+    follows: Ticket | None = None,
 ) -> tuple[Outcome, Ticket | None]:
+    """Open an incident for the mail (``follows``: the closed ticket it answers, named in the
+    description), within the sender's hourly limit; an unknown sender is created or refused
+    as the mailbox says."""
     address = (mail.from_address or "").lower()
     limit = current_app.config["MAIL_MAX_TICKETS_PER_SENDER_HOUR"]
     if limited and _created_in_last_hour(address, now) >= limit:
@@ -249,7 +264,9 @@ def _new_ticket(
         caller=sender,
         opened_by=sender,
         short_description=clean_text(mail.subject).strip()[:200] or "(no subject)",
-        description=answers.fit(mail.text),
+        description=answers.fit(
+            (f"Follow-up to {follows.number}, which is closed.\n\n" if follows else "") + mail.text
+        ),
         channel=Channel.EMAIL,
         impact=mailbox.impact if mailbox else 3,
         urgency=mailbox.urgency if mailbox else 3,
@@ -291,14 +308,15 @@ def receive(
         return _record(raw, message_id, mailbox, mail, now, outcome, again, ticket)
 
     address = (mail.from_address or "").lower()
-    if address in _own_addresses(mailbox):
+    if address in _own_addresses():
         return done(Outcome(None, "own", ignored=f"sent by the desk's own address {address}"))
-    if bounce_of(mail) is not None:
-        ticket, what = _bounced(mail, raw, now)
+    automated = automated_reason(mail)
+    bounce = bounce_of(mail) if automated or _looks_like_a_bounce(mail) else None
+    if bounce is not None:
+        ticket, what = _bounced(bounce, raw, now)
         if ticket is None:
             return done(Outcome(None, "bounce", ignored=f"{what}; no ticket's mail bounced"))
         return done(Outcome(ticket.number, "bounce"), ticket)
-    automated = automated_reason(mail)
     if automated:
         return done(Outcome(None, "automated", ignored=f"automated mail ({automated})"))
     sender = sender_of(mail)
@@ -309,6 +327,11 @@ def receive(
         return done(outcome, created)
     try:
         answered = answers.answer(ticket, mail, sender, now)
+    except answers.Closed:
+        outcome, created = _new_ticket(
+            mail, sender, mailbox, now, limited=again is None, follows=ticket
+        )
+        return done(outcome, created)
     except answers.Refused as refusal:
         field = "quarantined" if refusal.quarantine else "ignored"
         return done(Outcome(ticket.number, "refused", **{field: refusal.reason}), ticket)

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from app.auth.models import Group
 from app.errors import Conflict, NotFound
 from app.extensions import db
-from app.forms import commit_or_errors, saved
+from app.forms import commit_or_errors, refused, saved
 from app.mail.blueprint import bp
 from app.mail.incoming import intake, mailboxes
 from app.mail.incoming.forms import MailboxForm, MessageActionForm
@@ -85,19 +85,33 @@ def new_mailbox() -> ResponseReturnValue:
     return render_template("mail/incoming/mailbox.html", form=form, mailbox=None), status
 
 
+def _stored_form(mailbox: Mailbox) -> MailboxForm:
+    """The edit form showing the mailbox as stored (never its password)."""
+    form = MailboxForm(obj=mailbox, formdata=None)
+    _group_choices(form)
+    form.assignment_group_id.data = str(mailbox.assignment_group_id or "")
+    form.impact.data, form.urgency.data = str(mailbox.impact), str(mailbox.urgency)
+    form.version.data = str(mailbox.version)
+    form.imap_password.data = ""
+    return form
+
+
+def _render_mailbox(mailbox: Mailbox, form: MailboxForm, status: int) -> ResponseReturnValue:
+    return render_template("mail/incoming/mailbox.html", form=form, mailbox=mailbox), status
+
+
 @bp.route("/mailboxes/<int:mailbox_id>", methods=["GET", "POST"])
 @require("mail.admin")
 def edit_mailbox(mailbox_id: int) -> ResponseReturnValue:
+    """Edit a mailbox; an edit of an older version is refused (409) with the stored values."""
     mailbox = _get_mailbox(mailbox_id)
-    form = MailboxForm(obj=mailbox) if request.method == "GET" else MailboxForm()
-    _group_choices(form)
     if request.method == "GET":
-        form.assignment_group_id.data = str(mailbox.assignment_group_id or "")
-        form.impact.data, form.urgency.data = str(mailbox.impact), str(mailbox.urgency)
-        form.version.data = str(mailbox.version)
-    elif form.validate_on_submit():
+        return _render_mailbox(mailbox, _stored_form(mailbox), 200)
+    form = MailboxForm()
+    _group_choices(form)
+    if form.validate_on_submit():
         try:
-            saved_ok = commit_or_errors(
+            if commit_or_errors(
                 form,
                 lambda: mailboxes.save_mailbox(
                     mailbox,
@@ -106,16 +120,16 @@ def edit_mailbox(mailbox_id: int) -> ResponseReturnValue:
                     password=form.imap_password.data,
                     expected_version=form.version.data,
                 ),
-            )
+            ):
+                flash(f"Mailbox {form.name.data} saved.", "success")
+                return redirect(url_for("mail.mailboxes_page"))
         except Conflict as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            return redirect(url_for("mail.edit_mailbox", mailbox_id=mailbox_id)), 303
-        if saved_ok:
-            flash(f"Mailbox {form.name.data} saved.", "success")
-            return redirect(url_for("mail.mailboxes_page"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("mail/incoming/mailbox.html", form=form, mailbox=mailbox), status
+            return refused(
+                error,
+                lambda: _get_mailbox(mailbox_id),
+                lambda stored, status: _render_mailbox(stored, _stored_form(stored), status),
+            )
+    return _render_mailbox(mailbox, form, 422)
 
 
 @bp.get("/quarantine")
