@@ -97,3 +97,17 @@ def test_the_orderer_cannot_approve_their_own_item_by_mail(db, org, make_item, p
     ).all()[-1]
     assert note.kind == EntryKind.WORK_NOTE
     assert "answering the approval was refused" in note.body
+
+
+def test_the_requester_answering_a_request_item_mail_is_a_public_reply(db, org, make_item, place):  # noqa: F811
+    from app.mail.incoming import intake
+
+    item = place(make_item())  # no approval: in fulfilment at once
+    with_mail(db, org.kim)
+    outcome = intake.take(answer(org.kim, item, "The 15 inch model, please"), None)
+    assert (outcome.number, outcome.action) == (item.number, "replied")
+    entry = db.session.scalars(
+        select(JournalEntry).where(JournalEntry.ticket_id == item.id).order_by(JournalEntry.id)
+    ).all()[-1]
+    assert entry.kind == EntryKind.REPLY
+    assert (entry.author_id, entry.body) == (org.kim.id, "The 15 inch model, please")
