@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 ENVIRONMENTS = ("development", "production", "testing")
+ATTACHMENT_STORES = ("database", "directory")
 MIN_SECRET_KEY_LENGTH = 32
 # What a production key must at least carry, estimated from its own characters (a 32-character
 # hex key from ``secrets.token_hex(16)`` scores about 115 bits, ``token_urlsafe(48)`` about 340).
@@ -205,6 +206,12 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         env.get("DATABASE_URL", "").strip() or f"sqlite:///{instance_path / 'deskgraph.sqlite3'}"
     )
     production = environment == "production"
+    attachment_store = env.get("DESKGRAPH_ATTACHMENT_STORE", "").strip().lower() or "database"
+    if attachment_store not in ATTACHMENT_STORES:
+        raise ConfigError(
+            f"DESKGRAPH_ATTACHMENT_STORE must be one of {', '.join(ATTACHMENT_STORES)}, "
+            f"got {attachment_store!r}"
+        )
     config: dict[str, Any] = {
         "DESKGRAPH_ENV": environment,
         "TESTING": environment == "testing",
@@ -214,6 +221,11 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "DESKGRAPH_TIMEZONE": timezone,
         "MAX_CONTENT_LENGTH": _int(env, "DESKGRAPH_MAX_UPLOAD_MB", 25) * 1024 * 1024,
+        # Where new attachments and staged imports go: rows in the database (every node shares
+        # them, no mount needed) or files under ATTACHMENTS_DIR (a mount every node shares).
+        "ATTACHMENT_STORE": attachment_store,
+        "ATTACHMENTS_DIR": env.get("DESKGRAPH_ATTACHMENTS_DIR", "").strip()
+        or str(instance_path / "attachments"),
         "CMDB_IMPORT_MAX_BYTES": _int(env, "DESKGRAPH_CMDB_IMPORT_MAX_BYTES", 10 * 1024 * 1024),
         # Approvals still pending after this much business time are re-notified once.
         "REQUEST_REMINDER_HOURS": _int(env, "DESKGRAPH_REQUEST_REMINDER_HOURS", 8),

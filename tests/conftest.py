@@ -454,3 +454,14 @@ def count_queries() -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(Engine, "before_cursor_execute", before)
+
+
+@pytest.fixture(params=["database", "directory"])
+def attachment_store(
+    request: pytest.FixtureRequest, app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Run the test with each attachment backend (``ATTACHMENT_STORE``): the blobs in the
+    database, or files in a directory of the test's own (``ATTACHMENTS_DIR``)."""
+    monkeypatch.setitem(app.config, "ATTACHMENT_STORE", request.param)
+    monkeypatch.setitem(app.config, "ATTACHMENTS_DIR", str(tmp_path / "attachments"))
+    return request.param

@@ -21,13 +21,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import JSONType
 from app.db import TimestampMixin, str_enum
 from app.extensions import Model, db
+from app.files import models as _files  # noqa: F401  (the stored_files table of storage_key)
 from app.timeutils import utc_now
 
 
@@ -185,7 +185,6 @@ class Attachment(Model):
     """A file attached to a ticket; the bytes live in the attachment store, not in the row."""
 
     __tablename__ = "attachments"
-    __table_args__ = (UniqueConstraint("storage_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
@@ -196,7 +195,10 @@ class Attachment(Model):
     content_type: Mapped[str] = mapped_column(String(127))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    storage_key: Mapped[str] = mapped_column(String(80))
+    # The blob in the file store; attachments of the same content share one.
+    storage_key: Mapped[str] = mapped_column(
+        ForeignKey("stored_files.key", ondelete="RESTRICT"), index=True
+    )
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     internal: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)

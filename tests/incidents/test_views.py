@@ -123,7 +123,9 @@ def test_agents_see_work_notes_and_download_files(signed_in, make_incident, db):
 # The test client spools the oversized body to a temporary file that the app (rightly) never
 # reads; it is collected here rather than warned about in whichever test runs next.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_empty_and_oversized_attachments_are_refused(app, signed_in, make_incident, db):
+def test_empty_and_oversized_attachments_are_refused(
+    attachment_store, app, signed_in, make_incident, db
+):
     client, employee = signed_in("employee")
     incident = make_incident(caller=employee)
     empty = client.post(

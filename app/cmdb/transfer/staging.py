@@ -1,66 +1,56 @@
 """Uploaded import files kept between the dry run and the import (web only).
 
-The import page checks an upload first and keeps it under the instance folder
-(``cmdb-imports/<user id>-<token>``), so "Import" needs no second upload. Only the person who
-uploaded a file can use its token; files older than :data:`KEEP` are removed at the next
-upload. The import itself checks everything again: a staged file is never trusted.
+The import page checks an upload first and keeps it in the shared file store
+(:mod:`app.files`, key ``cmdb-import-<user id>-<token>``), so "Import" needs no second upload,
+and the import may be served by another node than the dry run. Only the person who uploaded a
+file can use its token; a staged file expires after :data:`KEEP` and expired ones are purged
+at the next upload. The import itself checks everything again: a staged file is never trusted.
+
+Each function works in the caller's transaction: the view commits after :func:`stage`, and
+:func:`discard` goes in the transaction of the import, so the file is gone exactly when the
+import committed.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import time
-from pathlib import Path
+from datetime import timedelta
 
-from flask import current_app
+from app import files
+from app.timeutils import utc_now
 
-KEEP = 24 * 3600
+KEEP = timedelta(hours=24)
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
+PREFIX = "cmdb-import"
 
 
-def _root() -> Path:
-    return Path(current_app.instance_path) / "cmdb-imports"
-
-
-def _path(token: str, user_id: int) -> Path | None:
-    return _root() / f"{int(user_id)}-{token}" if TOKEN.match(token or "") else None
+def _key(token: str, user_id: int) -> str | None:
+    return f"{PREFIX}-{int(user_id)}-{token}" if TOKEN.match(token or "") else None
 
 
 def stage(data: bytes, user_id: int) -> str:
-    """Keep ``data`` for ``user_id``; the token that finds it again."""
-    root = _root()
-    root.mkdir(parents=True, exist_ok=True)
-    _remove_old(root)
+    """Keep ``data`` for ``user_id`` (flushed; the caller commits); the token that finds it."""
+    now = utc_now()
+    files.purge_expired(now)
     token = secrets.token_hex(16)
-    path = _path(token, user_id)
-    assert path is not None
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
+    key = _key(token, user_id)
+    assert key is not None
+    files.put(data, key=key, expires_at=now + KEEP)
     return token
 
 
 def load(token: str, user_id: int) -> bytes | None:
     """The staged file, or ``None`` (a malformed, unknown, expired or someone else's token)."""
-    path = _path(token, user_id)
-    if path is None or not path.is_file() or time.time() - path.stat().st_mtime > KEEP:
+    key = _key(token, user_id)
+    found = files.get(key) if key else None
+    if found is None or found.expires_at is None or found.expires_at <= utc_now():
         return None
-    return path.read_bytes()
+    return files.read(found.key)
 
 
 def discard(token: str, user_id: int) -> None:
-    path = _path(token, user_id)
-    if path is not None:
-        path.unlink(missing_ok=True)
-
-
-def _remove_old(root: Path) -> None:
-    limit = time.time() - KEEP
-    for path in root.iterdir():
-        try:
-            if path.stat().st_mtime < limit:
-                path.unlink()
-        except FileNotFoundError:  # removed by another worker meanwhile
-            continue
+    """Forget the staged file, in the caller's transaction."""
+    key = _key(token, user_id)
+    if key is not None:
+        files.delete(key)

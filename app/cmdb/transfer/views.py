@@ -109,6 +109,7 @@ def import_page() -> ResponseReturnValue:
         return _render(form, report, status=413 if report.too_large else 422)
     apply = ApplyForm(formdata=None)
     apply.token.data = transfer_staging.stage(data, current_user.id)
+    db.session.commit()
     apply.filename.data, apply.kind.data = report.filename, form.kind.data or ""
     return _render(form, report, apply=apply)
 
@@ -135,8 +136,8 @@ def import_apply() -> ResponseReturnValue:
     if not report.ok:
         db.session.rollback()
         return _render(ImportForm(formdata=None), report, status=422)
-    db.session.commit()
     transfer_staging.discard(form.token.data, current_user.id)
+    db.session.commit()
     flash(report.summary(), "success")
     return redirect(url_for("cmdb.index"))
 
