@@ -5,7 +5,7 @@ an unknown sender of a mail, with no password, who cannot sign in until an admin
 the account.
 
 Revision ID: a86c9a33aa51
-Revises: c3b83b7182a2
+Revises: 32c71fec91fc
 Create Date: 2026-12-06 10:10:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a86c9a33aa51'
-down_revision = 'c3b83b7182a2'
+down_revision = '32c71fec91fc'
 branch_labels = None
 depends_on = None
 
