@@ -6,14 +6,12 @@ sender takes no part in the ticket. Attachments go through the attachment store.
 from __future__ import annotations
 
 import contextlib
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
 
 from app.auth.models import User
 from app.errors import Conflict, DomainError, Forbidden, Invalid
@@ -70,16 +68,19 @@ def _body(mail: ParsedMail) -> str:
 def add_files(
     ticket: Ticket, mail: ParsedMail, author: Any, *, internal: bool, entry_id: int | None
 ) -> list[str]:
-    """Store the mail's attachments and inline images on ``ticket``; returns the names of the
-    files that were skipped, each with why (too large, empty)."""
+    """Store the mail's attachments and inline images on ``ticket`` (the portal's limits);
+    returns the files that were skipped, each with why (too large, empty)."""
     skipped = []
     for part in mail.attachments:
-        upload = FileStorage(
-            stream=io.BytesIO(part.data), filename=part.filename, content_type=part.content_type
-        )
         try:
-            attachments.store(
-                ticket, upload, uploader=author, internal=internal, journal_entry_id=entry_id
+            attachments.store_bytes(
+                ticket,
+                data=part.data,
+                filename=part.filename,
+                content_type=part.content_type,
+                uploader=author,
+                internal=internal,
+                journal_entry_id=entry_id,
             )
         except DomainError as error:
             skipped.append(f"{part.filename} ({error})")
@@ -88,9 +89,16 @@ def add_files(
 
 def add_raw(ticket: Ticket, raw: bytes, filename: str, entry_id: int | None) -> None:
     """Keep a whole message (a bounce) on the ticket as an internal ``.eml`` file."""
-    upload = FileStorage(stream=io.BytesIO(raw), filename=filename, content_type="message/rfc822")
     with contextlib.suppress(DomainError):  # too large: the work note says what bounced
-        attachments.store(ticket, upload, uploader=None, internal=True, journal_entry_id=entry_id)
+        attachments.store_bytes(
+            ticket,
+            data=raw,
+            filename=filename,
+            content_type="message/rfc822",
+            uploader=None,
+            internal=True,
+            journal_entry_id=entry_id,
+        )
 
 
 def note_skipped(ticket: Ticket, skipped: list[str], now: datetime) -> None:
