@@ -366,3 +366,16 @@ def test_a_caller_answering_a_closed_incident_opens_a_follow_up(db, desk):
     assert follow_up.caller_id == desk.kim.id
     db.session.refresh(incident)
     assert incident.state == State.CLOSED
+
+
+def test_processing_a_limited_message_again_lets_it_through(db, desk, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_MAX_TICKETS_PER_SENDER_HOUR", 1)
+    intake.take(mail(subject="First"), desk.mailbox)
+    held = intake.take(mail(subject="Second"), desk.mailbox)
+    assert held.quarantined
+    row = db.session.scalar(select(InboundMessage).where(InboundMessage.subject == "Second"))
+    again = intake.take(row.raw, desk.mailbox, again=row)  # an administrator's decision
+    assert again.action == "created"
+    assert [i.short_description for i in incidents(db)] == ["First", "Second"]
+    db.session.refresh(row)
+    assert (row.state, row.raw) == (MessageState.PROCESSED, None)

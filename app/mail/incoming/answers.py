@@ -150,7 +150,7 @@ def _is_party(ticket: Ticket, sender: User) -> bool:
 
 
 def _answer_incident(
-    incident: Incident, mail: ParsedMail, sender: User, party: bool, now: datetime
+    incident: Incident, mail: ParsedMail, sender: User, party: bool, now: datetime, limited: bool
 ) -> Answered:
     if not (party or can(sender, "incident.work", incident)):
         return stranger_note(incident, mail, now)
@@ -159,7 +159,7 @@ def _answer_incident(
         incident.opened_by_id,
     ):
         limit = current_app.config["MAIL_MAX_REOPENS_PER_TICKET_HOUR"]
-        if _reopens_in_last_hour(incident, now) >= limit:
+        if limited and _reopens_in_last_hour(incident, now) >= limit:
             raise Refused(
                 f"{incident.number} was reopened by mail {limit} times in the last hour",
                 quarantine=True,
@@ -234,9 +234,13 @@ def _answer_request(
     return Answered("replied", entry.id)
 
 
-def answer(ticket: Ticket, mail: ParsedMail, sender: User | None, now: datetime) -> Answered:
+def answer(
+    ticket: Ticket, mail: ParsedMail, sender: User | None, now: datetime, *, limited: bool = True
+) -> Answered:
     """Apply the mail to the ticket it continues; flushes. An unverified caller (who cannot
     sign in) still answers their own tickets; any other inactive account is a stranger.
+    ``limited``: the hourly reopen limit applies (not when an administrator processes a
+    quarantined message again).
 
     :raise Refused: the mail asks what the sender may not do (the caller commits the work note
         that says so).
@@ -247,5 +251,5 @@ def answer(ticket: Ticket, mail: ParsedMail, sender: User | None, now: datetime)
     if not sender.is_active and not (sender.unverified and party):
         return stranger_note(ticket, mail, now)
     if isinstance(ticket, Incident):
-        return _answer_incident(ticket, mail, sender, party, now)
+        return _answer_incident(ticket, mail, sender, party, now, limited)
     return _answer_request(ticket, mail, sender, party, now)

@@ -320,13 +320,13 @@ def receive(
     if automated:
         return done(Outcome(None, "automated", ignored=f"automated mail ({automated})"))
     sender = sender_of(mail)
-    ticket, _how = threads.ticket_of(mail)
+    ticket = threads.ticket_of(mail)
     if ticket is None:
         # An administrator processing a message again has decided: no rate limit then.
         outcome, created = _new_ticket(mail, sender, mailbox, now, limited=again is None)
         return done(outcome, created)
     try:
-        answered = answers.answer(ticket, mail, sender, now)
+        answered = answers.answer(ticket, mail, sender, now, limited=again is None)
     except answers.Closed:
         outcome, created = _new_ticket(
             mail, sender, mailbox, now, limited=again is None, follows=ticket

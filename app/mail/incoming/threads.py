@@ -46,9 +46,8 @@ def _by_number(numbers: Iterable[str]) -> Ticket | None:
     return None
 
 
-def ticket_of(mail: ParsedMail) -> tuple[Ticket | None, str]:
-    """The ticket the mail continues and how it was found ("header", "subject"), or
-    ``(None, "")`` when it starts a new conversation."""
+def ticket_of(mail: ParsedMail) -> Ticket | None:
+    """The ticket the mail continues, or None when it starts a new conversation."""
     ids = referenced_ids(mail)
     if ids:
         forms = id_forms(ids)
@@ -62,10 +61,9 @@ def ticket_of(mail: ParsedMail) -> tuple[Ticket | None, str]:
             .limit(1)
         )
         if ticket_id is not None:
-            return db.session.get(Ticket, ticket_id), "header"
+            return db.session.get(Ticket, ticket_id)
         roots = [m.group(1) for i in ids if (m := THREAD_ROOT.match(i))]
         ticket = _by_number(roots)
         if ticket is not None:
-            return ticket, "header"
-    ticket = _by_number(subject_tokens(mail.subject))
-    return (ticket, "subject") if ticket is not None else (None, "")
+            return ticket
+    return _by_number(subject_tokens(mail.subject))
