@@ -112,3 +112,11 @@ def test_a_message_received_but_not_moved_is_not_received_twice(
     assert "1 duplicate" in poll(app)
     assert count_incidents(db) == 1
     assert dovecot.messages("INBOX") == []
+
+
+def test_polling_a_mailbox_without_imap_server_is_a_usage_error(app, db):
+    db.session.add(Mailbox(name="piped", address="piped@example.com"))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["mail", "poll", "--once", "--mailbox", "piped"])
+    assert result.exit_code == 2
+    assert "has no IMAP server" in result.output

@@ -43,10 +43,14 @@ def receive_command(mailbox_name: str | None) -> None:
 def poll_command(mailbox_name: str | None, once: bool) -> None:
     """Receive the mail waiting in each active IMAP mailbox and move each message, once it is
     committed, to the mailbox's processed folder. A mailbox that cannot be reached gets its
-    ``last_error`` and the others go on. Without ``--once``, polls every ``poll_seconds``."""
-    while True:
-        for report in polling.poll_all(mailbox_name):
-            click.echo(report)
-        if once:
-            return
-        time.sleep(polling.next_poll_in())
+    ``last_error`` and the others go on. Without ``--once``, keeps polling, each mailbox
+    every ``poll_seconds``."""
+    try:
+        while True:
+            for report in polling.poll_all(mailbox_name, due_only=not once):
+                click.echo(report)
+            if once:
+                return
+            time.sleep(polling.next_poll_in())
+    except LookupError as error:
+        raise click.UsageError(str(error)) from None

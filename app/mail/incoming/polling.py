@@ -7,6 +7,7 @@ others go on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -54,20 +55,37 @@ def poll(mailbox: Mailbox) -> str:
     return f"{name}: {done}" + (f"; unavailable: {error}" if error else "")
 
 
-def poll_all(name: str | None = None) -> Iterator[str]:
-    """Poll every active IMAP mailbox (or the one called ``name``)."""
-    query = select(Mailbox.id).where(Mailbox.active.is_(True), Mailbox.imap_host.is_not(None))
+def poll_all(name: str | None = None, *, due_only: bool = False) -> Iterator[str]:
+    """Poll every active IMAP mailbox, or the one called ``name``; ``due_only``: only those
+    whose ``poll_seconds`` have passed since their last poll.
+
+    :raise LookupError: no mailbox is called ``name``, or it has no IMAP server.
+    """
+    query = select(Mailbox).where(Mailbox.active.is_(True), Mailbox.imap_host.is_not(None))
     if name:
-        query = select(Mailbox.id).where(Mailbox.name == name)
-    for mailbox_id in list(db.session.scalars(query.order_by(Mailbox.name))):
+        named = intake.mailbox_named(name)
+        if named is None or not named.polled:
+            raise LookupError(f"the mailbox {name!r} has no IMAP server: the pipe feeds it")
+        query = select(Mailbox).where(Mailbox.id == named.id)
+    now = utc_now()
+    due = [
+        m.id
+        for m in db.session.scalars(query.order_by(Mailbox.name))
+        if not due_only
+        or m.last_polled_at is None
+        or now - m.last_polled_at >= timedelta(seconds=m.poll_seconds)
+    ]
+    for mailbox_id in due:
         mailbox = db.session.get(Mailbox, mailbox_id)
         if mailbox is not None:
             yield poll(mailbox)
 
 
 def next_poll_in() -> float:
-    """Seconds until a mailbox is due again (the shortest poll interval, at least 10 s)."""
+    """Seconds until the next poll round: the shortest interval of the active mailboxes, at
+    least 10 s (each mailbox is polled when its own interval has passed)."""
     intervals = db.session.scalars(
         select(Mailbox.poll_seconds).where(Mailbox.active.is_(True), Mailbox.imap_host.is_not(None))
     ).all()
+    db.session.rollback()  # hold no transaction open while sleeping
     return float(max(min(intervals, default=60), 10))
