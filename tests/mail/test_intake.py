@@ -379,3 +379,16 @@ def test_processing_a_limited_message_again_lets_it_through(db, desk, app, monke
     assert [i.short_description for i in incidents(db)] == ["First", "Second"]
     db.session.refresh(row)
     assert (row.state, row.raw) == (MessageState.PROCESSED, None)
+
+
+def test_quarantining_a_message_another_delivery_processed_leaves_it_processed(db, desk):
+    """The loser of two parallel deliveries of one message (its commit refused by the unique
+    Message-ID) must not turn the winner's row into a quarantined one."""
+    from app.mail.incoming.services import quarantine
+
+    raw = mail()
+    number = intake.take(raw, desk.mailbox).number
+    outcome = quarantine(raw, desk.mailbox, "the database refused it")
+    assert outcome.ignored == "already received"
+    row = db.session.scalar(select(InboundMessage))
+    assert (row.state, row.ticket.number) == (MessageState.PROCESSED, number)

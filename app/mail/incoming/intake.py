@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.extensions import db
 from app.mail.incoming.models import InboundMessage, Mailbox
-from app.mail.incoming.services import Outcome, already_received, message_id_of, quarantine, receive
+from app.mail.incoming.services import Outcome, quarantine, receive
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,8 @@ def take(
         outcome = receive(raw, mailbox, now, again=again)
         db.session.commit()
         return outcome
-    except IntegrityError:
+    except IntegrityError:  # most often a parallel delivery of the same message
         db.session.rollback()
-        if again_id is None and already_received(message_id_of(raw)):
-            return Outcome(None, "duplicate", ignored="already received")  # a parallel delivery
         reason = "the database refused it (a conflicting change); process it again"
     except OperationalError:
         db.session.rollback()
@@ -63,6 +61,6 @@ def take(
         log.exception("mail could not be processed")
         reason = f"could not be processed: {type(error).__name__}: {error}"
     box = db.session.get(Mailbox, mailbox_id) if mailbox_id else None
-    outcome = quarantine(raw, box, reason)
+    outcome = quarantine(raw, box, reason, again_id=again_id)
     db.session.commit()
     return outcome

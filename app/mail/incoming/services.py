@@ -127,10 +127,16 @@ def _record(
 
 
 def quarantine(
-    raw: bytes, mailbox: Mailbox | None, reason: str, now: datetime | None = None
+    raw: bytes,
+    mailbox: Mailbox | None,
+    reason: str,
+    now: datetime | None = None,
+    *,
+    again_id: int | None = None,
 ) -> Outcome:
-    """Keep a message that could not be handled, with the reason, for an administrator
-    (a message quarantined before keeps its row, with the new reason)."""
+    """Keep a message that could not be handled, with the reason, for an administrator (a
+    message quarantined or ignored before keeps its row, with the new reason). A message that
+    another delivery processed meanwhile is left as it is: "already received"."""
     now = now or utc_now()
     try:
         mail: ParsedMail | None = parse(raw, max_bytes=current_app.config["MAIL_MAX_BYTES"])
@@ -138,6 +144,8 @@ def quarantine(
         mail = None
     message_id = message_id_of(raw, mail)
     row = db.session.scalar(select(InboundMessage).where(InboundMessage.message_id == message_id))
+    if row is not None and row.state == MessageState.PROCESSED and row.id != again_id:
+        return Outcome(None, "duplicate", ignored="already received")
     outcome = Outcome(None, "quarantined", quarantined=reason[:2000])
     return _record(raw, message_id, mailbox, mail, now, outcome, row)
 
