@@ -4,12 +4,11 @@ would send them."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from app.timeutils import utc_now
-
-SHARED = "../shared/data/email"
 
 
 def mail(
@@ -23,7 +22,7 @@ def mail(
     in_reply_to: str | None = None,
     references: str | None = None,
     headers: dict[str, str] | None = None,
-    files: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
+    files: Sequence[tuple[str, str, bytes]] = (),
     with_message_id: bool = True,
 ) -> bytes:
     """One message; ``files`` are ``(filename, content type, data)`` attachments."""
