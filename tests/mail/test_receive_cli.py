@@ -51,3 +51,41 @@ def test_a_message_that_cannot_be_stored_exits_non_zero_so_the_mta_retries(tmp_p
     result = run(app, mail())
     assert result.exit_code == 75
     assert "not stored, try again later" in result.output
+
+
+def test_two_deliveries_of_one_message_at_once_make_one_ticket(fresh_database_url, tmp_path):
+    """An MTA retrying while the first delivery still runs: whichever way the two interleave
+    (the unique Message-ID refuses the loser's commit), one ticket and one "already
+    received"."""
+    import threading
+
+    from app.auth.services import create_local_user
+    from app.extensions import db
+    from app.mail.incoming import intake
+    from tests.conftest import migrate
+
+    app = build_app(fresh_database_url, tmp_path / "instance")
+    migrate(app)
+    with app.app_context():
+        create_local_user(username="kim", display_name="Kim", password=None, email="kim@x.org")
+        db.session.commit()
+    raw = mail("kim@x.org")
+    start = threading.Barrier(2)
+    lines: list[str] = []
+
+    def deliver() -> None:
+        with app.app_context():
+            start.wait()
+            lines.append(intake.take(raw, None).line())
+            db.session.remove()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with app.app_context():
+        numbers = db.session.scalars(select(Incident.number)).all()
+        db.engine.dispose()
+    assert len(numbers) == 1
+    assert sorted(lines) == sorted([numbers[0], "ignored: already received"])
