@@ -72,7 +72,9 @@ def serving(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The application ``live_server`` serves, its database holding the demo: for a journey
+    that needs what only the server can make (a signed link from a mail, say)."""
     from app.demo import load_demo
     from app.extensions import db
     from app.timeutils import utc_now
@@ -83,7 +85,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with app.app_context():
         load_demo(utc_now())  # the demo the README advertises, as `scripts/run` loads it
         db.session.commit()
-    with serving(app) as url:
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    with serving(live_app) as url:
         yield url
 
 

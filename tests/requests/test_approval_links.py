@@ -55,6 +55,19 @@ def decided_events(db, item) -> list[dict]:
     ]
 
 
+def delegate(db, delegator, to) -> None:
+    """``delegator`` is away: ``to`` decides their approvals from an hour ago for two days."""
+    now = utc_now()
+    services.add_delegation(
+        delegator=delegator,
+        delegate=to,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(days=2),
+        actor=delegator,
+    )
+    db.session.commit()
+
+
 @pytest.fixture
 def visitor(app, db) -> Client:
     """A browser that is not signed in."""
@@ -144,6 +157,9 @@ def test_a_tampered_or_foreign_token_is_refused(visitor, db, org, laptop, app):
             response = method(bad)
             assert response.status_code == 403, bad
             assert "This approval link is not valid" in page_of(response)
+    assert visitor.get(f"/requests/approvals/decide/{token[:-2]}/done").status_code == 403
+    no_csrf = visitor.post(url, {"comment": ""}, csrf=False)  # a forged cross-site post
+    assert no_csrf.status_code == 400
     with pytest.raises(links.LinkError):
         links.read_token(token[:-1], timedelta(days=1))
     assert links.read_token(token, timedelta(days=1)) == (approval.id, org.ann.id, "approve")
@@ -176,15 +192,7 @@ def test_separation_of_duties_applies_to_links(visitor, db, org, make_item, plac
     )
     approval = pending(item)[0]
     assert approval.approver_id == org.gina.id
-    now = utc_now()
-    services.add_delegation(
-        delegator=org.gina,
-        delegate=org.ann,
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(days=2),
-        actor=org.gina,
-    )
-    db.session.commit()
+    delegate(db, org.gina, org.ann)
     url = link(approval, org.ann)
     for response in (visitor.get(url), visitor.post(url, {"comment": ""})):
         assert response.status_code == 403
@@ -197,6 +205,17 @@ def test_separation_of_duties_applies_to_links(visitor, db, org, make_item, plac
     assert approval.state.value == "requested"
     # Gina's own link still works.
     assert visitor.post(link(approval, org.gina), {"comment": ""}).status_code == 303
+
+
+def test_a_delegate_decides_from_their_link_on_behalf_of_the_approver(visitor, db, org, laptop):
+    approval = pending(laptop)[0]
+    delegate(db, org.ann, org.bob)
+    url = link(approval, org.bob)  # the mail went to Bob, Ann's delegate
+    assert "Your decision (on behalf of Ann Smith)" in page_of(visitor.get(url))
+    assert visitor.post(url, {"comment": ""}).status_code == 303
+    db.session.expire_all()
+    assert (approval.state.value, approval.decided_by_id) == ("approved", org.bob.id)
+    assert "Approved by Bob Boss on behalf of Ann Smith from a mail link." in journal(db, laptop)
 
 
 def test_a_deactivated_approver_or_a_canceled_item_is_refused(

@@ -13,7 +13,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select, union_all
 
 from app.auth.groups import members_by_group
 from app.auth.models import User
@@ -203,15 +203,18 @@ def may_decide(user: Any, approval: Approval, now: datetime | None = None) -> bo
 
 
 def _waiting_for(user: User, now: datetime) -> tuple[Any, ...]:
-    """The conditions of an approval that waits for ``user`` (``RequestItem`` joined)."""
+    """The conditions of an approval that waits for ``user`` (``RequestItem`` joined).
+
+    "Mine or my delegators'" is one ``IN`` over a union, not an ``OR``: PostgreSQL then looks
+    each approver up in ``ix_approvals_approver_state`` instead of filtering every waiting
+    approval of the desk (2 ms instead of 20 ms with 225,000 approvals, bench/approvals_count).
+    """
+    deciders = union_all(select(literal(user.id)), _delegators_of(user.id, now))
     return (
         *WAITING,
         RequestItem.caller_id != user.id,
         or_(RequestItem.opened_by_id.is_(None), RequestItem.opened_by_id != user.id),
-        or_(
-            Approval.approver_id == user.id,
-            Approval.approver_id.in_(_delegators_of(user.id, now)),
-        ),
+        Approval.approver_id.in_(deciders),
     )
 
 
