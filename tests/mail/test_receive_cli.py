@@ -86,6 +86,7 @@ def test_two_deliveries_of_one_message_at_once_make_one_ticket(fresh_database_ur
         thread.join(timeout=60)
     with app.app_context():
         numbers = db.session.scalars(select(Incident.number)).all()
+        db.session.remove()  # give the connection back before closing the pool
         db.engine.dispose()
     assert len(numbers) == 1
     assert sorted(lines) == sorted([numbers[0], "ignored: already received"])
