@@ -58,6 +58,14 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -
     return value
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first when unset)."""
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -253,6 +261,12 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "INCIDENT_REOPEN_DAYS": _int(env, "DESKGRAPH_REOPEN_DAYS", 7),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "TRUSTED_PROXIES": _int(env, "DESKGRAPH_TRUSTED_PROXIES", 0, minimum=0),
+        # Mail in (docs/mail.md): the largest message read, the loop and flood limits, and
+        # what a message from an unknown sender does when no mailbox says it.
+        "MAIL_MAX_BYTES": _int(env, "MAIL_MAX_MB", 25) * 1024 * 1024,
+        "MAIL_MAX_TICKETS_PER_SENDER_HOUR": _int(env, "MAIL_MAX_TICKETS_PER_SENDER_HOUR", 10),
+        "MAIL_MAX_REOPENS_PER_TICKET_HOUR": _int(env, "MAIL_MAX_REOPENS_PER_TICKET_HOUR", 3),
+        "MAIL_UNKNOWN_SENDERS": _choice(env, "MAIL_UNKNOWN_SENDERS", ("create", "refuse")),
     }
     config.update(_mail(env))
     # Directory settings (LDAP_URL, LDAP_BIND_DN, ...) pass through as they are; the directory

@@ -171,6 +171,13 @@ NAVIGATION = (
             ),
             NavItem("Mail outbox", "mail.outbox", "envelope", "mail.admin", also=("mail.outbox_",)),
             NavItem("Notifications", "notifications.settings", "bell", "notifications.admin"),
+            NavItem(
+                "Mailboxes",
+                "mail.mailboxes_page",
+                "envelope-arrow-down",
+                "mail.admin",
+                also=("mail.new_mailbox", "mail.edit_mailbox", "mail.quarantine_page"),
+            ),
         ),
     ),
 )

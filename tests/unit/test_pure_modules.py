@@ -40,6 +40,7 @@ PURE_SINGLES = [
     "app.requests.fulfilment.stages",
     "app.requests.states",
     "app.requests.catalog.variables",
+    "app.mail.imap",  # the IMAP client: no Flask, no database
     "app.mail.outgoing.compose",
     "app.mail.outgoing.smtp",
     "app.notifications.rules",
