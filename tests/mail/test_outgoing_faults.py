@@ -95,89 +95,92 @@ def test_retry_now_sends_a_dead_mail_again(db, sending):
     assert len(sending.received) == 1
 
 
-def test_a_worker_killed_mid_send_leaves_the_mail_to_be_sent_once(fresh_database_url, tmp_path):
+def desk_with_queued_mail(database_url: str, folder: Path, server: SmtpServer, count: int):
+    """An application of its own on ``database_url`` (committed data that other processes and
+    threads see), sending to ``server``, with ``count`` mails queued and committed but not yet
+    delivered, as when their RQ jobs were lost. Returns it and the mails' ids."""
     from app.extensions import db
 
-    server = SmtpServer(tmp_path).start()
+    app = build_app(database_url, folder / "instance", **server.environ())
+    migrate(app)
+    with app.app_context():
+        app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # Redis down: no delivery after commit
+        ids = [
+            queue_mail(to_address=f"p{n}@example.org", subject=f"Mail {n}", text="x").id
+            for n in range(count)
+        ]
+        db.session.commit()
+        app.config["REDIS_URL"] = None
+        db.session.remove()
+    return app, ids
+
+
+def test_a_worker_killed_mid_send_leaves_the_mail_to_be_sent_once(
+    fresh_database_url, tmp_path, smtp_server
+):
+    from app.extensions import db
+
+    app, (mail_id,) = desk_with_queued_mail(fresh_database_url, tmp_path, smtp_server, 1)
+    smtp_server.stalling.set()
+    environ = {
+        **os.environ,
+        **conftest.testing_environ(fresh_database_url, **smtp_server.environ()),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "run", "--once"],
+        cwd=ROOT,
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        app = build_app(fresh_database_url, tmp_path / "instance", **server.environ())
-        migrate(app)
-        with app.app_context():
-            app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # queue it; no inline delivery
-            mail_id = queue_mail(to_address="kim@example.org", subject="Killed", text="x").id
-            db.session.commit()
-            app.config["REDIS_URL"] = None
-            db.session.remove()
-
-        server.stalling.set()
-        environ = {**os.environ, **conftest.testing_environ(fresh_database_url, **server.environ())}
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "outbox", "run", "--once"],
-            cwd=ROOT,
-            env=environ,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            assert server.in_data.wait(60), "the worker never reached DATA"
-        finally:
-            worker.send_signal(signal.SIGKILL)
-            worker.wait(30)
-        server.release()
-
-        with app.app_context():
-            assert db.session.get(OutboundMail, mail_id).state == MailState.QUEUED
-            message = db.session.scalars(select(OutboxMessage)).one()
-            assert message.state == OutboxState.PENDING
-            assert message.attempts == 1
-            assert deliver_due() == 0  # leased to the dead worker
-            assert deliver_due(utc_now() + LEASE + timedelta(seconds=1)) == 1
-            assert db.session.get(OutboundMail, mail_id).state == MailState.SENT
-            assert deliver_due(utc_now() + timedelta(days=1)) == 0
-            db.session.remove()
-            db.engine.dispose()
-        assert len(server.received) == 1
-        assert server.received[0].message["Subject"] == "Killed"
+        assert smtp_server.in_data.wait(60), "the worker never reached DATA"
     finally:
-        server.stop()
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(30)
+    smtp_server.release()
+
+    with app.app_context():
+        assert db.session.get(OutboundMail, mail_id).state == MailState.QUEUED
+        message = db.session.scalars(select(OutboxMessage)).one()
+        assert message.state == OutboxState.PENDING
+        assert message.attempts == 1
+        assert deliver_due() == 0  # leased to the dead worker
+        assert deliver_due(utc_now() + LEASE + timedelta(seconds=1)) == 1
+        assert db.session.get(OutboundMail, mail_id).state == MailState.SENT
+        assert deliver_due(utc_now() + timedelta(days=1)) == 0
+        db.session.remove()
+        db.engine.dispose()
+    assert len(smtp_server.received) == 1
+    assert smtp_server.received[0].message["Subject"] == "Mail 0"
 
 
-def test_two_workers_draining_together_send_each_mail_once(fresh_database_url, tmp_path):
+def test_two_workers_draining_together_send_each_mail_once(
+    fresh_database_url, tmp_path, smtp_server
+):
     import threading
 
     from app.extensions import db
 
-    server = SmtpServer(tmp_path).start()
-    try:
-        app = build_app(fresh_database_url, tmp_path / "instance", **server.environ())
-        migrate(app)
-        with app.app_context():
-            app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # queue them; no inline delivery
-            for n in range(40):
-                queue_mail(to_address=f"p{n}@example.org", subject=f"Mail {n}", text="x")
-            db.session.commit()
-            app.config["REDIS_URL"] = None
-            db.session.remove()
-        ran: list[int] = []
+    app, _ids = desk_with_queued_mail(fresh_database_url, tmp_path, smtp_server, 40)
+    ran: list[int] = []
 
-        def worker() -> None:
-            with app.app_context():
-                while delivered := deliver_due(limit=7):
-                    ran.append(delivered)
-                db.session.remove()
-
-        threads = [threading.Thread(target=worker) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
-        assert sum(ran) == 40
-        assert sorted(r.rcpt_tos[0] for r in server.received) == sorted(
-            f"p{n}@example.org" for n in range(40)
-        )
+    def worker() -> None:
         with app.app_context():
-            assert set(states(db)) == {MailState.SENT}
+            while delivered := deliver_due(limit=7):
+                ran.append(delivered)
             db.session.remove()
-            db.engine.dispose()
-    finally:
-        server.stop()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sum(ran) == 40
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == sorted(
+        f"p{n}@example.org" for n in range(40)
+    )
+    with app.app_context():
+        assert set(states(db)) == {MailState.SENT}
+        db.session.remove()
+        db.engine.dispose()
