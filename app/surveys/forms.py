@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, TextAreaField
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
-
-from app.surveys import sampling
 
 
 class AnswerForm(FlaskForm):
     """One question; the service checks the values (a clear message for each)."""
 
-    score = RadioField(
-        "How satisfied are you with how this was handled?",
-        choices=[(str(n), f"{sampling.FACES[n]} {sampling.LABELS[n]}") for n in sampling.SCORES],
-        validate_choice=False,
-    )
+    # Rendered as five faces (radio buttons) by the template.
+    score = StringField("How satisfied are you with how this was handled?")
     comment = TextAreaField("Anything to add? (optional)")
     version = HiddenField()
 

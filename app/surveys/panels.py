@@ -33,7 +33,7 @@ def reopen_offer(survey: Survey, now: datetime) -> str | None:
     ticket = survey.ticket
     if not services.is_low(survey) or ticket.kind != TicketKind.INCIDENT:
         return None
-    if not incidents.can_reopen(ticket, now, incidents.reopen_window(current_app.config)):  # type: ignore[arg-type]
+    if not incidents.can_reopen(ticket, now, incidents.reopen_window(current_app.config)):
         return None
     return url_for("incidents.detail", number=ticket.number, _anchor="resolved-title")
 

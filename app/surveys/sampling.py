@@ -52,9 +52,9 @@ def decide(
         return Decision(False, SAMPLING_OFF, number)
     if number >= percentage:
         return Decision(False, NOT_DRAWN, number)
-    if once_per_days > 0 and last_asked_at is not None:
-        if now - last_asked_at < timedelta(days=once_per_days):
-            return Decision(False, ASKED_RECENTLY, number)
+    recent = last_asked_at is not None and now - last_asked_at < timedelta(days=once_per_days)
+    if once_per_days > 0 and recent:
+        return Decision(False, ASKED_RECENTLY, number)
     return Decision(True, DRAWN, number)
 
 

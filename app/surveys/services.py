@@ -71,7 +71,10 @@ def save_settings(values: Mapping[str, Any], version: Any = None) -> SurveySetti
     for name, (low, high) in SETTING_LIMITS.items():
         raw = values.get(name)
         text = str(raw).strip() if raw is not None else ""
-        if not (text.isascii() and text.isdigit() and len(text) <= 4) or not low <= int(text) <= high:
+        if (
+            not (text.isascii() and text.isdigit() and len(text) <= 4)
+            or not low <= int(text) <= high
+        ):
             errors[name] = f"Enter a whole number from {low} to {high}."
         else:
             numbers[name] = int(text)
@@ -192,12 +195,7 @@ def survey_of(ticket: Ticket) -> Survey | None:
 
 def open_for_caller(survey: Survey | None, now: datetime) -> bool:
     """Whether the caller is shown the survey: sampled, due, and the ticket still done."""
-    return (
-        survey is not None
-        and survey.sampled
-        and survey.due_at <= now
-        and is_done(survey.ticket)
-    )
+    return survey is not None and survey.sampled and survey.due_at <= now and is_done(survey.ticket)
 
 
 def get_for_caller(survey_id: int, user: Any) -> Survey:
@@ -248,8 +246,7 @@ def answer(
         raise Conflict("This survey is not open yet.")
     if not is_done(survey.ticket):
         raise Conflict(
-            f"{survey.ticket.number} was reopened since: we will ask again when it is "
-            "solved."
+            f"{survey.ticket.number} was reopened since: we will ask again when it is solved."
         )
     config = settings()
     if not sampling.may_edit(survey.answered_at, now, config.edit_days):

@@ -79,7 +79,9 @@ def _answer(survey: Survey, form: AnswerForm, via: str, token: str | None) -> An
     except Invalid as error:
         db.session.rollback()
         apply_errors(form, error)
-        return _answer_page(db.session.get(Survey, survey.id) or survey, form, token=token, status=422)
+        return _answer_page(
+            db.session.get(Survey, survey.id) or survey, form, token=token, status=422
+        )
     except DomainError as error:
         return _refusal(error, survey)
     db.session.commit()
@@ -164,7 +166,12 @@ def report() -> ResponseReturnValue:
         days=chosen,
         choices=REPORT_DAYS,
         tables=services.report(chosen),
-        dimensions={"agent": "Agent", "group": "Group", "service": "Service", "category": "Category"},
+        dimensions={
+            "agent": "Agent",
+            "group": "Group",
+            "service": "Service",
+            "category": "Category",
+        },
         low_score=services.settings().low_score,
         recent=services.recent_answers(limit=20),
         link_days=current_app.config.get("SURVEY_LINK_DAYS", links.DEFAULT_DAYS),

@@ -30,7 +30,7 @@ def desk(db, make_user) -> Any:
     group = groups.create_group(
         actor=admin, name="Service Desk", is_assignment_group=True, manager_id=manager.id
     )
-    groups.add_members(group, [agent, manager], actor=admin)
+    groups.add_members(group, [agent], actor=admin)
     db.session.commit()
 
     def new(who: Any = None, title: str = "Printer jams on every page") -> Any:

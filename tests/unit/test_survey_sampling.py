@@ -68,14 +68,30 @@ def test_the_delay_and_the_edit_window():
 
 @pytest.mark.parametrize(
     ("value", "score"),
-    [("1", 1), ("5", 5), (" 3 ", 3), (4, 4), ("0", None), ("6", None), ("x", None),
-     ("", None), (None, None), ("2.5", None), ("-1", None), ("55", None), (True, None),
-     ("²", None), ("٣", None)],
+    [
+        ("1", 1),
+        ("5", 5),
+        (" 3 ", 3),
+        (4, 4),
+        ("0", None),
+        ("6", None),
+        ("x", None),
+        ("", None),
+        (None, None),
+        ("2.5", None),
+        ("-1", None),
+        ("55", None),
+        (True, None),
+        ("²", None),
+        ("٣", None),
+    ],
 )
 def test_only_1_to_5_is_a_score(value, score):
     assert sampling.parse_score(value) == score
 
 
 def test_a_low_score_includes_the_threshold():
-    assert sampling.is_low(2, 2) and sampling.is_low(1, 2)
-    assert not sampling.is_low(3, 2) and not sampling.is_low(None, 2)
+    assert sampling.is_low(2, 2)
+    assert sampling.is_low(1, 2)
+    assert not sampling.is_low(3, 2)
+    assert not sampling.is_low(None, 2)
