@@ -112,6 +112,7 @@ NAVIGATION = (
                 "sla.reports",
                 also=("sla.ticket_slas", "sla.export_csv"),
             ),
+            NavItem("Satisfaction", "surveys.report", "emoji-smile", "surveys.read_scores"),
             NavItem(
                 "Business calendars",
                 "sla.calendars",
@@ -171,6 +172,7 @@ NAVIGATION = (
             ),
             NavItem("Mail outbox", "mail.outbox", "envelope", "mail.admin", also=("mail.outbox_",)),
             NavItem("Notifications", "notifications.settings", "bell", "notifications.admin"),
+            NavItem("Surveys", "surveys.settings", "ui-checks", "surveys.configure"),
         ),
     ),
 )

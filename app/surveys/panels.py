@@ -55,7 +55,7 @@ def caller_panel(ticket: Ticket) -> Markup:
             "surveys/_caller_panel.html",
             survey=survey,
             form=form,
-            faces=sampling.FACES,
+            faces=sampling.ICONS,
             labels=sampling.LABELS,
             may_edit=services.may_edit(survey, now),
             reopen=reopen_offer(survey, now),
@@ -74,7 +74,7 @@ def staff_panel(ticket: Ticket) -> Markup:
         render_template(
             "surveys/_staff_panel.html",
             survey=survey,
-            faces=sampling.FACES,
+            faces=sampling.ICONS,
             labels=sampling.LABELS,
             low=services.is_low(survey),
         )

@@ -14,6 +14,14 @@ from datetime import datetime, timedelta
 
 SCORES = (1, 2, 3, 4, 5)
 FACES = {1: "😠", 2: "🙁", 3: "😐", 4: "🙂", 5: "😀"}
+# The same faces as Bootstrap Icons, for pages (no emoji font needed).
+ICONS = {
+    1: "emoji-angry",
+    2: "emoji-frown",
+    3: "emoji-neutral",
+    4: "emoji-smile",
+    5: "emoji-laughing",
+}
 LABELS = {1: "Very unhappy", 2: "Unhappy", 3: "Neutral", 4: "Happy", 5: "Very happy"}
 MAX_COMMENT = 2000
 

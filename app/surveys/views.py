@@ -33,7 +33,7 @@ def _answer_page(
         ticket=survey.ticket,
         form=form,
         token=token,
-        faces=sampling.FACES,
+        faces=sampling.ICONS,
         labels=sampling.LABELS,
         may_edit=services.may_edit(survey, now),
         is_done=services.is_done(survey.ticket),
