@@ -357,7 +357,7 @@ def recent_answers(limit: int = 20) -> list[Survey]:
     return list(
         db.session.scalars(
             select(Survey)
-            .where(Survey.score.is_not(None))
+            .where(Survey.updated_at.is_not(None))  # answered (skips the index's NULLs)
             .order_by(Survey.updated_at.desc(), Survey.id.desc())
             .limit(limit)
         )
