@@ -223,3 +223,36 @@ def test_the_report_page_shows_the_figures(client, db, desk, asked, signed_in):
     assert "Quick and kind." in page
     assert "100%" in page  # response rate and CSAT of the one answer
     assert client.get("/surveys/report?days=%00").status_code == 200
+
+
+def test_a_request_items_survey_is_on_the_request_page(
+    app, client, db, org, make_item, place, survey_of
+):
+    from app.requests.fulfilment.services import close_item
+    from app.requests.states import CloseCode
+
+    item = place(make_item(name="Docking station"))
+    close_item(item, CloseCode.COMPLETE, org.ada, utc_now())
+    db.session.commit()
+    survey = survey_of(item)
+    client.login(item.caller.username)
+    page = client.get(f"/requests/{item.request.number}").get_data(as_text=True)
+    assert "How did we do?" in page
+    response = client.post(f"/surveys/{survey.id}", {"score": "1", "comment": "Wrong model."})
+    assert response.status_code == 303
+    page = client.get(f"/surveys/{survey.id}").get_data(as_text=True)
+    assert "Wrong model." in page
+    assert "reopen the ticket" not in page  # a request item has no reopen: none offered
+
+
+def test_the_managers_mail_says_the_score(db, desk, asked):
+    services.answer(asked, score=1, comment="Nobody called back.", by=desk.caller, via="portal")
+    db.session.commit()
+    note = db.session.scalar(select(Notification).where(Notification.kind == "low_score"))
+    assert note.recipient_id == desk.manager.id
+    mail = mailing.render(note)
+    assert mail.subject == (
+        f"{desk.caller.display_name} gave {desk.incident.number} a low score (1/5): "
+        "Printer jams on every page"
+    )
+    assert f"http://localhost:5000/incidents/{desk.incident.number}" in mail.text
