@@ -5,8 +5,12 @@ ticket events about to be written: for each that resolves its ticket (an inciden
 request item closed complete) it adds the ticket's survey row (the sampling decision) to the
 same flush, and the ``survey_sent`` event when there is no delay, which the notifications'
 hooks then see like any other event. A rollback takes them away with the change; the unique
-constraint on ``surveys.ticket_id`` keeps one per ticket. A bulk load of history (the demo,
-marked by :func:`app.sla.hooks.settle_on_commit`) starts no survey.
+constraint on ``surveys.ticket_id`` keeps one per ticket.
+
+A bulk load of history marked by :func:`app.sla.hooks.settle_on_commit` before its flushes
+starts no survey. The demo marks its transaction at the end, after its incidents were flushed:
+its resolved incidents get their surveys (in the portal and the report), but no mail, since
+the notifications skip the whole marked transaction.
 """
 
 from __future__ import annotations

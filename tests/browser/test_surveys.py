@@ -100,3 +100,33 @@ def test_the_mail_link_answers_signed_out(browser, live_app, live_server):
     expect(tab.get_by_role("link", name=re.compile("reopen"))).to_have_count(0)
     tab.screenshot(path=str(RESULTS / "survey_link.png"), full_page=True)
     assert unexpected(tab.console_errors) == []
+
+
+def test_an_admin_sets_sampling_and_an_agent_reads_the_report(browser, live_app, live_server):
+    resolved_incident(live_app, "Webcam shows a black picture")  # at least one survey sent
+    admin = new_tab(browser, live_server)
+    sign_in(admin, "admin")
+    admin.get_by_role("link", name="Surveys").click()
+    admin.wait_for_url(re.compile(r"/surveys/settings$"))
+    share = admin.get_by_label("Share of resolved tickets asked (%)")
+    expect(share).to_have_value("100")
+    share.fill("150")
+    admin.get_by_role("button", name="Save settings").click()
+    expect(admin.get_by_text("Enter a whole number from 0 to 100.")).to_be_visible()
+    admin.get_by_label("Share of resolved tickets asked (%)").fill("100")  # as it was
+    admin.get_by_label("Ask … hours after the resolution").fill("0")
+    admin.get_by_role("button", name="Save settings").click()
+    expect(admin.get_by_text("Survey settings saved.")).to_be_visible()
+    assert unexpected([e for e in admin.console_errors if "status of 422" not in e]) == []
+
+    agent = new_tab(browser, live_server)
+    sign_in(agent, "agent")
+    agent.get_by_role("link", name="Satisfaction").click()
+    agent.wait_for_url(re.compile(r"/surveys/report$"))
+    expect(agent.get_by_role("heading", name="By agent")).to_be_visible()
+    overall = agent.locator("#table-total tbody tr").first
+    expect(overall).to_contain_text("All")
+    agent.get_by_role("link", name="Last 30 days").click()
+    expect(agent.get_by_role("link", name="Last 30 days")).to_have_attribute("aria-current", "page")
+    agent.screenshot(path=str(RESULTS / "survey_report.png"), full_page=True)
+    assert unexpected(agent.console_errors) == []
