@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import case, func, select
 
 from app.auth.models import Group, User
@@ -193,9 +194,22 @@ def survey_of(ticket: Ticket) -> Survey | None:
     return db.session.scalar(select(Survey).where(Survey.ticket_id == ticket.id))
 
 
+def open_until(survey: Survey) -> datetime:
+    """The last moment a first answer is taken: as long as the mail's link is valid
+    (``SURVEY_LINK_DAYS`` after the survey is due, 14 unless set)."""
+    return survey.due_at + timedelta(days=int(current_app.config.get("SURVEY_LINK_DAYS", 14)))
+
+
 def open_for_caller(survey: Survey | None, now: datetime) -> bool:
-    """Whether the caller is shown the survey: sampled, due, and the ticket still done."""
-    return survey is not None and survey.sampled and survey.due_at <= now and is_done(survey.ticket)
+    """Whether the caller is shown the survey: sampled, due, the ticket still done, and
+    answered already or still taking answers."""
+    return (
+        survey is not None
+        and survey.sampled
+        and survey.due_at <= now
+        and is_done(survey.ticket)
+        and (survey.answered or now <= open_until(survey))
+    )
 
 
 def get_for_caller(survey_id: int, user: Any) -> Survey:
@@ -227,8 +241,9 @@ def answer(
 
     :raise Invalid: a score that is not 1..5, a comment too long.
     :raise Forbidden: ``by`` is not the caller.
-    :raise Conflict: not due yet, the ticket was reopened since, the edit window has passed,
-        or the answer was changed since ``version``.
+    :raise Conflict: not due yet, the ticket was reopened since, no answer given while the
+        survey was open, the edit window has passed, or the answer was changed since
+        ``version``.
     """
     now = now or utc_now()
     if survey.caller_id != by.id:
@@ -248,6 +263,8 @@ def answer(
         raise Conflict(
             f"{survey.ticket.number} was reopened since: we will ask again when it is solved."
         )
+    if not survey.answered and now > open_until(survey):
+        raise Conflict("This survey is closed: it took answers for its first days only.")
     config = settings()
     if not sampling.may_edit(survey.answered_at, now, config.edit_days):
         raise Conflict(

@@ -249,3 +249,13 @@ def test_the_report_counts_per_agent_group_service_and_category(db, desk, resolv
     assert [r.label for r in tables["service"]] == ["Printing"]
     assert [r.label for r in tables["category"]] == ["Hardware"]
     assert services.report(30, now=utc_now() + timedelta(days=31))["total"][0].sent == 0
+
+
+def test_a_survey_takes_a_first_answer_while_its_link_is_valid(app, db, desk, resolve, survey_of):
+    resolve(desk.incident, desk.agent)
+    survey = survey_of(desk.incident)
+    late = survey.due_at + timedelta(days=14, minutes=1)
+    assert services.open_for_caller(survey, late - timedelta(minutes=2))
+    assert not services.open_for_caller(survey, late)
+    with pytest.raises(Conflict, match="closed"):
+        services.answer(survey, score=3, comment="", by=desk.caller, via="portal", now=late)
