@@ -44,6 +44,7 @@ PURE_SINGLES = [
     "app.mail.outgoing.compose",
     "app.mail.outgoing.smtp",
     "app.notifications.rules",
+    "app.surveys.sampling",
 ]
 
 
