@@ -112,6 +112,7 @@ def _connect_signals() -> None:
     from app.cmdb import users_groups
     from app.incidents import cis as incident_cis
     from app.requests import sla_answers
+    from app.search import index as search_index
     from app.sla import hooks as sla_hooks
     from app.sla import signals as sla_signals
 
@@ -121,12 +122,24 @@ def _connect_signals() -> None:
     sla_signals.catalog_items.connect(sla_answers.catalog_items)
     sla_signals.ticket_catalog_items.connect(sla_answers.ticket_catalog_items)
     sla_hooks.install()  # session events: SLA records follow every commit of ticket events
+    _install_search(search_index)
+
+
+def _install_search(search_index: Any) -> None:
+    """The search index's sources, each described by its domain (session events keep their
+    documents in step with every commit)."""
+    from app.auth import search_source as people
+    from app.cmdb import search_source as cis
+    from app.requests.catalog import search_source as catalog
+    from app.tickets import search_source as tickets
+
+    search_index.install(tickets.SOURCE, cis.SOURCE, people.SOURCE, catalog.SOURCE)
 
 
 def _register_blueprints(app: Flask) -> None:
     """Each domain registers its own blueprint and the view modules that add routes to it
     (each domain's permissions module registers its rules when its views are imported)."""
-    from app import admin, auth, cmdb, files, incidents, mail, ops, portal, requests, sla
+    from app import admin, auth, cmdb, files, incidents, mail, ops, portal, requests, search, sla
 
-    for domain in (ops, auth, portal, incidents, requests, cmdb, sla, mail, admin, files):
+    for domain in (ops, auth, portal, incidents, requests, cmdb, sla, mail, admin, files, search):
         domain.register(app)

@@ -42,6 +42,7 @@ PURE_SINGLES = [
     "app.requests.catalog.variables",
     "app.mail.outgoing.compose",
     "app.mail.outgoing.smtp",
+    "app.search.text",
 ]
 
 

@@ -1,0 +1,317 @@
+"""Asking the index: ranked, visible-only results with highlighted excerpts, per source.
+
+PostgreSQL matches ``websearch_to_tsquery`` of the cleaned string or, for partial words and
+typos, a ``tsquery`` built from the parsed words (each as a prefix, and each unknown word with
+the known words closest to it by trigrams), in every configured language, ranked by
+``ts_rank_cd`` (title A over body B over notes C). SQLite matches an FTS5 expression built
+from the parsed words (each quoted: the trigram tokenizer finds any part of a word) ranked by
+``bm25`` with the title weighted ten times the body. Only documents the person may see are
+matched: each source restricts its rows (:attr:`Source.visible`), and notes are searched only
+for people who may read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import Any
+
+from markupsafe import Markup, escape
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    FromClause,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.sql.elements import False_
+
+from app.extensions import db
+from app.search import sources as registry
+from app.search.index import LANGUAGES
+from app.search.models import SearchDocument
+from app.search.sources import Source
+from app.search.text import (
+    Query,
+    clean,
+    excerpt,
+    fts5_expression,
+    match_spans,
+    parse,
+    tsquery_expression,
+    typo_candidates,
+)
+
+COUNT_CAP = 1000  # counts past this show as "1000+"
+D = SearchDocument
+
+
+@dataclass
+class Hit:
+    source: Source
+    document: SearchDocument
+    title: Markup
+    excerpt: Markup
+    url: str | None
+
+
+@dataclass
+class Results:
+    text: str  # the search string as understood (cleaned)
+    query: Query
+    hits: list[Hit] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # per source, capped at COUNT_CAP + 1
+    source: str = ""  # the one source shown, or all
+    page: int = 1
+    per_page: int = 20
+    notes: list[str] = field(default_factory=list)  # what the person should know
+
+    @property
+    def total(self) -> int:
+        return self.counts.get(self.source, 0) if self.source else sum(self.counts.values())
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-min(self.total, COUNT_CAP) // self.per_page))
+
+    # What the pagination macro reads (Flask-SQLAlchemy's ``Pagination`` names).
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.hits else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.hits)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    def iter_pages(self, **_edges: int) -> list[int | None]:
+        near = [n for n in range(self.page - 2, self.page + 3) if 1 <= n <= self.pages]
+        pages = sorted({1, self.pages, *near})
+        shown: list[int | None] = []
+        for n in pages:
+            if shown and n - (shown[-1] or 0) > 1:
+                shown.append(None)
+            shown.append(n)
+        return shown
+
+
+def _highlight(segments: list[tuple[str, bool]]) -> Markup:
+    return Markup("").join(
+        Markup("<mark>%s</mark>") % s if hit else escape(s) for s, hit in segments
+    )
+
+
+@dataclass
+class _Match:
+    """A query ready for the database: the condition on documents, and their rank."""
+
+    where: ColumnElement[bool]
+    rank: ColumnElement[Any]
+    joins: tuple[tuple[FromClause, ColumnElement[bool]], ...] = ()
+    corrected: list[str] = field(default_factory=list)
+
+
+def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
+    corrections = _corrections(typo_candidates(query))
+    expression = tsquery_expression(query, corrections)
+    parts: list[ColumnElement[Any]] = []
+    for language in LANGUAGES:
+        config = literal(f"fts_{language}").cast(REGCONFIG)
+        parts.append(func.websearch_to_tsquery(config, cleaned))
+        parts.append(func.to_tsquery(config, expression))
+    tsquery = reduce(lambda a, b: a.op("||")(b), parts)
+    q = select(tsquery.label("q")).subquery("tsq")
+    public: ColumnElement[Any] = literal_column("search_documents.fts_public")
+    every: ColumnElement[Any] = literal_column("search_documents.fts_all")
+    where: ColumnElement[bool] = public.op("@@")(q.c.q)
+    vector = public
+    if notes:
+        where = or_(where, every.op("@@")(q.c.q))
+        vector = func.coalesce(every, public)
+    rank = func.ts_rank_cd(vector, q.c.q, 1, type_=Float)  # 1: divided by 1 + log(length)
+    corrected = [w for words in corrections.values() for w in words]
+    return _Match(where, rank, ((q, true()),), corrected)
+
+
+_has_trgm: dict[str, bool] = {}
+
+
+def _corrections(words: list[str]) -> dict[str, list[str]]:
+    """For each typed word the index does not know, the known words closest to it."""
+    if not words:
+        return {}
+    bind: Any = db.session.get_bind()
+    key = str(getattr(bind, "engine", bind).url)
+    if key not in _has_trgm:
+        function = db.session.execute(text("SELECT to_regproc('fts_similar_words')")).scalar()
+        _has_trgm[key] = function is not None
+    if not _has_trgm[key]:
+        return {}
+    rows = db.session.execute(
+        text(
+            "SELECT t.typed, s.word FROM unnest(CAST(:typed AS text[])) AS t(typed)"
+            " CROSS JOIN LATERAL fts_similar_words(t.typed, 3) AS s(word)"
+            " WHERE NOT EXISTS (SELECT 1 FROM fts_words w WHERE w.word = t.typed)"
+        ),
+        {"typed": words},
+    )
+    found: dict[str, list[str]] = {}
+    for typed, word in rows:
+        found.setdefault(typed, []).append(word)
+    return found
+
+
+def _sqlite(query: Query, notes: bool) -> _Match | None:
+    columns = ["title", "body", "notes"] if notes else ["title", "body"]
+    expression = fts5_expression(query, columns)
+    if expression is None:
+        return None
+    # bm25 is only available inside the MATCH query: rank there, join on rowid.
+    ranked = (
+        text(
+            "SELECT rowid AS doc_id, bm25(fts_search, 10.0, 1.0, 1.0) AS score FROM fts_search"
+            " WHERE fts_search MATCH :expression"
+        )
+        .bindparams(expression=expression)
+        .columns(doc_id=D.id.type, score=Float())
+        .subquery("fts")
+    )
+    return _Match(true(), -ranked.c.score, ((ranked, D.id == ranked.c.doc_id),))
+
+
+def _visible(user: Any, chosen: list[Source]) -> ColumnElement[bool]:
+    clauses = []
+    for source in chosen:
+        restriction = source.visible(user)
+        mine = D.source == source.name
+        clauses.append(mine if restriction is None else and_(mine, restriction))
+    return or_(*clauses) if clauses else false()
+
+
+def _match(query: Query, cleaned: str, notes: bool) -> _Match | None:
+    if not query:
+        return None
+    if db.engine.dialect.name == "postgresql":
+        return _postgresql(query, cleaned, notes)
+    return _sqlite(query, notes)
+
+
+def _from(match: _Match, *columns: Any) -> Select[Any]:
+    query = select(*columns).select_from(D)
+    for joined, on in match.joins:
+        query = query.join(joined, on)
+    return query.where(match.where)
+
+
+def _base(match: _Match, condition: ColumnElement[bool]) -> Select[Any]:
+    return _from(match, D).where(condition)
+
+
+def search(
+    user: Any,
+    raw: str,
+    *,
+    source: str = "",
+    page: int = 1,
+    per_page: int = 20,
+    count: bool = True,
+) -> Results:
+    """The documents matching ``raw`` that ``user`` may see, best first; ``source`` narrows
+    them to one source; counts per source (capped) for the tabs."""
+    query = parse(raw)
+    results = Results(text=clean(raw)[0], query=query, page=page, per_page=per_page)
+    if query.cut:
+        results.notes.append("Your search was cut to its first 200 characters.")
+    chosen = [s for s in registry.registered() if _may_search(user, s)]
+    if source and source in {s.name for s in chosen}:
+        results.source = source
+    if not query:
+        return results
+    notes = all(s.sees_notes(user) for s in chosen)
+    match = _match(query, results.text, notes)
+    if match is None:
+        results.notes.append("Type at least three letters of a word.")
+        return results
+    for s in chosen if count else ():
+        capped = _base(match, _visible(user, [s])).with_only_columns(D.id).limit(COUNT_CAP + 1)
+        results.counts[s.name] = (
+            db.session.scalar(select(func.count()).select_from(capped.subquery())) or 0
+        )
+    shown = [s for s in chosen if not results.source or s.name == results.source]
+    offset = (page - 1) * per_page
+    if offset >= COUNT_CAP:
+        return results
+    rows = db.session.execute(
+        _base(match, _visible(user, shown))
+        .add_columns(match.rank.label("rank"))
+        .order_by(literal_column("rank").desc(), D.id.desc())
+        .limit(per_page)
+        .offset(offset)
+    ).all()
+    by_name = {s.name: s for s in shown}
+    for document, _rank in rows:
+        results.hits.append(_hit(user, by_name[document.source], document, query, match, notes))
+    return results
+
+
+def _may_search(user: Any, source: Source) -> bool:
+    """Whether ``user`` may see any row of ``source`` (a source shut to them is no tab)."""
+    return not isinstance(source.visible(user), False_)
+
+
+def _hit(
+    user: Any, source: Source, document: SearchDocument, query: Query, match: _Match, notes: bool
+) -> Hit:
+    body = document.body
+    if notes and document.notes and not _spans_in(body, query, match):
+        body = document.notes
+    return Hit(
+        source=source,
+        document=document,
+        title=_highlight(excerpt(document.title, query, match.corrected, width=300)),
+        excerpt=_highlight(excerpt(body, query, match.corrected)),
+        url=source.url(document, user),
+    )
+
+
+def _spans_in(body: str, query: Query, match: _Match) -> bool:
+    return bool(match_spans(body, query, match.corrected))
+
+
+def matching_ids(raw: str, source: str, *, notes: bool = False) -> Select[Any] | None:
+    """The ids of ``source``'s rows matching ``raw`` (for a list page's text filter, which
+    applies its own visibility); None when the string holds nothing to search for."""
+    query = parse(raw)
+    match = _match(query, clean(raw)[0], notes)
+    if match is None:
+        return None
+    return _from(match, D.source_id).where(D.source == source)
+
+
+def suggest(user: Any, raw: str, limit: int = 6) -> list[Hit]:
+    """The few best matches while typing, every source together."""
+    return search(user, raw, per_page=limit, count=False).hits

@@ -1,0 +1,115 @@
+"""The index: kept in step with the rows in the same transaction, rebuilt by ``flask search
+reindex``, ranked, stemmed per language, partial words and typos, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.search.models import SearchDocument
+
+
+def documents(db, source: str = "ticket") -> dict[int, SearchDocument]:
+    rows = db.session.scalars(select(SearchDocument).where(SearchDocument.source == source))
+    return {d.source_id: d for d in rows}
+
+
+def test_a_new_ticket_is_found_after_its_commit(db, make_user, make_incident, find):
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Printer jams on floor 3")
+    assert documents(db)[incident.id].title == f"{incident.number} Printer jams on floor 3"
+    assert find(agent, "printer jams") == [f"{incident.number} Printer jams on floor 3"]
+    assert find(agent, incident.number) == [f"{incident.number} Printer jams on floor 3"]
+
+
+def test_an_edit_and_a_reply_are_indexed_and_a_delete_unindexes(
+    db, make_user, make_incident, comment, find
+):
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Monitor flickers")
+    incident.short_description = "Screen flickers"
+    db.session.commit()
+    assert find(agent, "monitor") == []
+    assert find(agent, "screen") == [f"{incident.number} Screen flickers"]
+    comment(incident, agent, "Replaced the HDMI cable", public=True)
+    assert find(agent, "cable") == [f"{incident.number} Screen flickers"]
+    db.session.delete(incident)
+    db.session.commit()
+    assert incident.id not in documents(db)
+    assert find(agent, "screen") == []
+
+
+def test_a_rolled_back_change_leaves_nothing_in_the_index(db, make_user, find):
+    from app.incidents import services
+
+    caller = make_user()
+    services.open_incident(caller=caller, opened_by=caller, short_description="Zebra badge")
+    db.session.flush()
+    db.session.rollback()
+    assert documents(db) == {}
+    assert find(make_user(roles=["agent"]), "zebra") == []
+
+
+def test_a_title_match_ranks_above_a_body_match(db, make_user, make_incident, find):
+    agent = make_user(roles=["agent"])
+    in_body = make_incident(
+        short_description="Slow laptop", description="Maybe the docking station is at fault."
+    )
+    in_title = make_incident(short_description="Docking station dead")
+    assert find(agent, "docking") == [
+        f"{in_title.number} Docking station dead",
+        f"{in_body.number} Slow laptop",
+    ]
+
+
+def test_swedish_words_are_found_from_another_form(db, make_user, make_incident, find):
+    agent = make_user(roles=["agent"])
+    incident = make_incident(
+        short_description="Skrivaren fungerar inte", description="Det är papper som fastnar."
+    )
+    assert documents(db)[incident.id].language in {"swedish", "english"}
+    assert find(agent, "skrivare") == [f"{incident.number} Skrivaren fungerar inte"]
+
+
+def test_part_of_a_word_finds_it(db, make_user, make_incident, find):
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Printer offline")
+    assert find(agent, "printe") == [f"{incident.number} Printer offline"]
+
+
+def test_accents_are_ignored(db, make_user, make_incident, find):
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Café wifi is down")
+    assert find(agent, "cafe") == [f"{incident.number} Café wifi is down"]
+
+
+def test_a_typo_still_finds_the_word_on_postgresql(db, backend, make_user, make_incident, find):
+    if backend != "postgresql":
+        pytest.skip("typo correction is PostgreSQL's (pg_trgm); SQLite matches parts of words")
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Printer offline")
+    assert find(agent, "pirnter") == [f"{incident.number} Printer offline"]
+
+
+def test_reindex_rebuilds_every_document(app, db, make_user, make_incident, find):
+    from app.search.index import reindex
+
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Keyboard missing keys")
+    ticket_id, title = incident.id, f"{incident.number} Keyboard missing keys"
+    db.session.execute(SearchDocument.__table__.update().values(title="stale"))
+    counts = reindex()
+    assert counts["ticket"] >= 1
+    assert counts["person"] >= 1
+    assert documents(db)[ticket_id].title == title
+    assert find(agent, "keyboard") == [title]
+
+
+def test_flask_search_reindex_reports_counts_and_refuses_unknown_sources(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "reindex", "--source", "person"])
+    assert result.exit_code == 0, result.output
+    assert "person:" in result.output
+    result = runner.invoke(args=["search", "reindex", "--source", "nonsense"])
+    assert result.exit_code != 0
+    assert "unknown source nonsense" in result.output
