@@ -20,7 +20,9 @@ from app.search.sources import Document, Source
 def _documents(ids: Sequence[int]) -> Iterator[Document]:
     people = db.session.scalars(select(User).where(User.id.in_(ids), User.is_active))
     for person in people:
-        contact = (person.email, person.department, person.phone, person.location)
+        # PostgreSQL's parser keeps an address whole; its parts make it findable by domain.
+        email = f"{person.email} {person.email.replace('@', ' ')}" if person.email else None
+        contact = (email, person.department, person.phone, person.location)
         yield Document(
             source_id=person.id,
             kind="person",

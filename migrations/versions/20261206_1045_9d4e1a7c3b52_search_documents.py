@@ -96,16 +96,20 @@ DECLARE
     config regconfig := ('fts_' || CASE WHEN NEW.language IN ({languages})
                                         THEN NEW.language ELSE 'simple' END)::regconfig;
 BEGIN
-    NEW.fts_public := setweight(to_tsvector(config, NEW.title), 'A')
-                   || setweight(to_tsvector(config, NEW.body), 'B');
+    -- The parser would take "<b>" and "&amp;" for markup and drop what they enclose: people
+    -- type such characters as text, so they are read as spaces.
+    NEW.fts_public := setweight(to_tsvector(config, translate(NEW.title, '<>&', '   ')), 'A')
+                   || setweight(to_tsvector(config, translate(NEW.body, '<>&', '   ')), 'B');
     IF NEW.notes = '' THEN
         NEW.fts_all := NULL;
     ELSE
-        NEW.fts_all := NEW.fts_public || setweight(to_tsvector(config, NEW.notes), 'C');
+        NEW.fts_all := NEW.fts_public
+                    || setweight(to_tsvector(config, translate(NEW.notes, '<>&', '   ')), 'C');
     END IF;
     INSERT INTO fts_words (word)
         SELECT DISTINCT w.lexeme
-        FROM unnest(to_tsvector('fts_simple', NEW.title || ' ' || NEW.body)) AS w
+        FROM unnest(to_tsvector('fts_simple',
+                                translate(NEW.title || ' ' || NEW.body, '<>&', '   '))) AS w
         WHERE length(w.lexeme) BETWEEN 4 AND 30 AND w.lexeme !~ '[0-9_]'
     ON CONFLICT DO NOTHING;
     RETURN NEW;

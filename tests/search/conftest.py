@@ -45,3 +45,7 @@ def find(app, db) -> Any:
             return [h.document.title for h in search(user, q, **kwargs).hits]
 
     return run
+
+
+from tests.incidents.conftest import queue  # noqa: E402, F401  (shared builders)
+from tests.requests.conftest import make_item, org  # noqa: E402, F401
