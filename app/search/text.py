@@ -21,6 +21,7 @@ MIN_TRIGRAM = 3  # SQLite's trigram index cannot match anything shorter
 _WORD = re.compile(r"[^\W_]+")  # letters and digits
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")  # punctuation around a typed term
 
 
 def clean(raw: str) -> tuple[str, bool]:
@@ -52,9 +53,11 @@ def words(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Term:
-    """A word or a phrase (several words in a row), folded."""
+    """A word or a phrase (several words in a row), folded; ``raw`` is what was typed, folded,
+    without punctuation around it (``db_backup``), which SQLite's trigrams look for as is."""
 
     words: tuple[str, ...]
+    raw: str = ""
 
     @property
     def text(self) -> str:
@@ -91,11 +94,12 @@ def parse(raw: str) -> Query:
             continue
         if bare is not None and bare.startswith("-") and len(bare) > 1:
             negated, bare = "-", bare[1:]
-        found = tuple(words(phrase if phrase is not None else bare or ""))
+        typed = phrase if phrase is not None else bare or ""
+        found = tuple(words(typed))
         if not found or count >= MAX_TERMS:
             continue
         count += 1
-        term = Term(found)
+        term = Term(found, _EDGES.sub("", fold(" ".join(typed.split()))))
         if negated:
             excluded.append(term)
         elif join_next:
@@ -109,8 +113,12 @@ def parse(raw: str) -> Query:
 # -- SQLite FTS5 (trigram tokenizer) --------------------------------------------------------
 
 
+def _fts_text(term: Term) -> str:
+    return term.raw or term.text
+
+
 def _fts_string(term: Term) -> str:
-    return '"' + term.text.replace('"', '""') + '"'
+    return '"' + _fts_text(term).replace('"', '""') + '"'
 
 
 def fts5_expression(query: Query, columns: Sequence[str]) -> str | None:
@@ -120,14 +128,14 @@ def fts5_expression(query: Query, columns: Sequence[str]) -> str | None:
     scope = "{" + " ".join(columns) + "} : "
     clauses = []
     for choice in query.required:
-        usable = [t for t in choice if len(t.text) >= MIN_TRIGRAM]
+        usable = [t for t in choice if len(_fts_text(t)) >= MIN_TRIGRAM]
         if usable:
             clauses.append("(" + " OR ".join(scope + _fts_string(t) for t in usable) + ")")
     if not clauses:
         return None
     expression = " AND ".join(clauses)
     for term in query.excluded:
-        if len(term.text) >= MIN_TRIGRAM:
+        if len(_fts_text(term)) >= MIN_TRIGRAM:
             expression = f"({expression}) NOT {scope}{_fts_string(term)}"
     return expression
 

@@ -27,9 +27,10 @@ def test_an_agent_sees_grouped_highlighted_results_linking_to_each_page(
     assert sorted(hit_titles(html)) == sorted(
         [f"{incident.number} Toucan printer jams", "toucan-print-01"]
     )
-    assert f"<mark>Toucan</mark> printer jams" in html
+    assert "<mark>Toucan</mark> printer jams" in html
     assert f'href="/incidents/{incident.number}"' in html
-    assert 'data-type="ticket"' in html and 'data-type="ci"' in html
+    assert 'data-type="ticket"' in html
+    assert 'data-type="ci"' in html
     only_cis = client.get("/search?q=toucan&type=ci").get_data(as_text=True)
     assert hit_titles(only_cis) == ["toucan-print-01"]
 
