@@ -40,16 +40,109 @@ from sqlalchemy import text
 
 from bench._postgres import ROOT, app_on_fresh_schema, drop_schema, vacuum_analyze
 
-IT_WORDS = (
-    "printer network laptop password outlook vpn wifi teams monitor keyboard mouse docking "
-    "station screen battery charger scanner label share drive folder permission access account "
-    "locked reset login certificate expired browser chrome firefox update install license excel "
-    "word powerpoint sharepoint onedrive backup restore server database oracle sap erp invoice "
-    "payroll phone headset camera microphone meeting calendar mailbox quota disk full slow crash "
-    "error freeze blue restart cable port switch router firewall proxy dns dhcp address desk "
-    "floor building badge reader door token mobile tablet iphone android sync citrix remote "
-    "desktop session timeout printer queue toner paper jam tray driver firmware bios boot"
-).split()
+IT_WORDS = [
+    "printer",
+    "network",
+    "laptop",
+    "password",
+    "outlook",
+    "vpn",
+    "wifi",
+    "teams",
+    "monitor",
+    "keyboard",
+    "mouse",
+    "docking",
+    "station",
+    "screen",
+    "battery",
+    "charger",
+    "scanner",
+    "label",
+    "share",
+    "drive",
+    "folder",
+    "permission",
+    "access",
+    "account",
+    "locked",
+    "reset",
+    "login",
+    "certificate",
+    "expired",
+    "browser",
+    "chrome",
+    "firefox",
+    "update",
+    "install",
+    "license",
+    "excel",
+    "word",
+    "powerpoint",
+    "sharepoint",
+    "onedrive",
+    "backup",
+    "restore",
+    "server",
+    "database",
+    "oracle",
+    "sap",
+    "erp",
+    "invoice",
+    "payroll",
+    "phone",
+    "headset",
+    "camera",
+    "microphone",
+    "meeting",
+    "calendar",
+    "mailbox",
+    "quota",
+    "disk",
+    "full",
+    "slow",
+    "crash",
+    "error",
+    "freeze",
+    "blue",
+    "restart",
+    "cable",
+    "port",
+    "switch",
+    "router",
+    "firewall",
+    "proxy",
+    "dns",
+    "dhcp",
+    "address",
+    "desk",
+    "floor",
+    "building",
+    "badge",
+    "reader",
+    "door",
+    "token",
+    "mobile",
+    "tablet",
+    "iphone",
+    "android",
+    "sync",
+    "citrix",
+    "remote",
+    "desktop",
+    "session",
+    "timeout",
+    "printer",
+    "queue",
+    "toner",
+    "paper",
+    "jam",
+    "tray",
+    "driver",
+    "firmware",
+    "bios",
+    "boot",
+]
 SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in "aeiouy"]
 
 
@@ -314,8 +407,9 @@ def count_tickets(db: Any) -> int:
 def write_cost(app: Any, db: Any, words: Text, rng: random.Random) -> str:
     """Per-document cost of keeping the index in step (trigger on PostgreSQL, FTS5 row on
     SQLite), 1,000 documents through ``sync`` in one transaction, rolled back."""
-    from app.search.index import Document, Source, sync
     from sqlalchemy import false
+
+    from app.search.index import Document, Source, sync
 
     documents = {
         10_000_000 + i: Document(source_id=10_000_000 + i, title=t, body=b, notes=o)

@@ -1,9 +1,11 @@
 """Keeping the index in step with the rows it mirrors, in the same transaction.
 
-Two listeners on the application's session (installed once by :func:`install`):
+Listeners on the application's session (installed once by :func:`install`):
 
 * ``after_flush`` notes, per source, the ids of the rows whose watched models the flush
   inserted, changed or deleted (``session.info``, so each session keeps its own);
+* ``do_orm_execute`` notes the sources whose models a bulk ORM statement wrote (an import),
+  caught up at commit (:func:`catch_up`: rows without a document, documents without a row);
 * ``before_commit`` flushes, then rewrites those rows' documents (:func:`sync`) before the
   commit, so a change and its index entry commit together or not at all; a rollback forgets
   the noted ids (nothing was written).
@@ -19,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, event, insert, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.extensions import db
 from app.search import sources as registry
@@ -31,6 +33,7 @@ from app.timeutils import utc_now
 LANGUAGES = ("english", "swedish")  # a text-search configuration each (see the migration)
 DEFAULT_LANGUAGE = "english"
 PENDING = "search_pending"
+CATCH_UP = "search_catch_up"
 CHUNK = 500
 
 
@@ -54,6 +57,32 @@ def _after_flush(session: Session, _context: Any) -> None:
                 pending.setdefault(name, set()).add(source_id)
 
 
+def _after_bulk_statement(state: ORMExecuteState) -> None:
+    """An ORM ``insert``/``update``/``delete`` statement (a bulk import) bypasses the flush:
+    note its sources for a catch-up at commit (see :func:`catch_up`)."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    mappers = state.all_mappers
+    for source in registry.registered():
+        if any(issubclass(m.class_, model) for m in mappers for model in source.watch):
+            state.session.info.setdefault(CATCH_UP, set()).add(source.name)
+
+
+def catch_up(source: Source, *, session: Session | None = None) -> int:
+    """Index the rows of ``source`` that have no document and drop documents whose row is
+    gone (after statements that bypass the flush). Returns how many changed. Text changed by
+    a bulk ``update`` is not seen: run ``flask search reindex`` after one."""
+    session = session or db.session()
+    rows = source.all_ids().order_by(None).subquery()
+    (row_id,) = rows.c
+    indexed = select(SearchDocument.source_id).where(SearchDocument.source == source.name)
+    missing = list(session.scalars(select(row_id).where(row_id.not_in(indexed))))
+    vanished = list(session.scalars(indexed.where(SearchDocument.source_id.not_in(select(row_id)))))
+    if missing or vanished:
+        sync(source, missing + vanished, session=session)
+    return len(missing) + len(vanished)
+
+
 def _before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT released inside the transaction: wait for the real commit
@@ -65,6 +94,10 @@ def refresh(session: Session | None = None) -> None:
     commit does it; call it to search what the transaction changed before committing)."""
     session = session or db.session()
     session.flush()
+    for name in sorted(session.info.pop(CATCH_UP, ())):
+        source = registry.get(name)
+        if source:
+            catch_up(source, session=session)
     for _ in range(3):  # writing documents flushes nothing watched; once is the usual case
         pending: dict[str, set[int]] = session.info.pop(PENDING, {})
         if not pending:
@@ -79,12 +112,14 @@ def refresh(session: Session | None = None) -> None:
 def _forget(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
         session.info.pop(PENDING, None)
+        session.info.pop(CATCH_UP, None)
 
 
 _LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("after_flush", _after_flush),
     ("before_commit", _before_commit),
     ("after_soft_rollback", _forget),
+    ("do_orm_execute", _after_bulk_statement),
 )
 
 

@@ -12,6 +12,7 @@ for people who may read them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 from typing import Any
@@ -29,8 +30,8 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    table,
     text,
-    true,
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.sql.elements import False_
@@ -69,7 +70,9 @@ class Results:
     text: str  # the search string as understood (cleaned)
     query: Query
     hits: list[Hit] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)  # per source, capped at COUNT_CAP + 1
+    counts: dict[str, int] = field(default_factory=dict)  # per source
+    capped: bool = False  # the counts stopped at COUNT_CAP + 1 matches: they are at least
+    labels: dict[str, str] = field(default_factory=dict)  # the sources the person may search
     source: str = ""  # the one source shown, or all
     page: int = 1
     per_page: int = 20
@@ -77,11 +80,12 @@ class Results:
 
     @property
     def total(self) -> int:
-        return self.counts.get(self.source, 0) if self.source else sum(self.counts.values())
+        total = self.counts.get(self.source, 0) if self.source else sum(self.counts.values())
+        return min(total, COUNT_CAP)
 
     @property
     def pages(self) -> int:
-        return max(1, -(-min(self.total, COUNT_CAP) // self.per_page))
+        return max(1, -(-self.total // self.per_page))
 
     # What the pagination macro reads (Flask-SQLAlchemy's ``Pagination`` names).
     @property
@@ -127,12 +131,16 @@ def _highlight(segments: list[tuple[str, bool]]) -> Markup:
 
 @dataclass
 class _Match:
-    """A query ready for the database: the condition on documents, and their rank."""
+    """A query ready for the database: ``where`` matches documents (cheap: counts, newest
+    first); ``ranked(visible)`` gives what to join and the rank expression, for ranking the
+    visible matches when they are few enough (:data:`RANKED`)."""
 
     where: ColumnElement[bool]
-    rank: ColumnElement[Any]
-    joins: tuple[tuple[FromClause, ColumnElement[bool]], ...] = ()
+    ranked: Callable[[ColumnElement[bool] | None], tuple[_Joins, ColumnElement[Any]]]
     corrected: list[str] = field(default_factory=list)
+
+
+_Joins = tuple[tuple[FromClause, ColumnElement[bool]], ...]
 
 
 def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
@@ -144,17 +152,18 @@ def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
         parts.append(func.websearch_to_tsquery(config, cleaned))
         parts.append(func.to_tsquery(config, expression))
     tsquery = reduce(lambda a, b: a.op("||")(b), parts)
-    q = select(tsquery.label("q")).subquery("tsq")
+    q = select(tsquery.label("q")).scalar_subquery()
     public: ColumnElement[Any] = literal_column("search_documents.fts_public")
     every: ColumnElement[Any] = literal_column("search_documents.fts_all")
-    where: ColumnElement[bool] = public.op("@@")(q.c.q)
+    where: ColumnElement[bool] = public.op("@@")(q)
     vector = public
     if notes:
-        where = or_(where, every.op("@@")(q.c.q))
+        where = or_(where, every.op("@@")(q))
         vector = func.coalesce(every, public)
-    rank = func.ts_rank_cd(vector, q.c.q, 1, type_=Float)  # 1: divided by 1 + log(length)
+    # 1: divided by 1 + log(length), so a short title's match outweighs a long body's.
+    rank = func.ts_rank_cd(vector, q, 1, type_=Float)
     corrected = [w for words in corrections.values() for w in words]
-    return _Match(where, rank, ((q, true()),), corrected)
+    return _Match(where, lambda _visible: ((), rank), corrected)
 
 
 _has_trgm: dict[str, bool] = {}
@@ -190,17 +199,30 @@ def _sqlite(query: Query, notes: bool) -> _Match | None:
     expression = fts5_expression(query, columns)
     if expression is None:
         return None
-    # bm25 is only available inside the MATCH query: rank there, join on rowid.
-    ranked = (
-        text(
-            "SELECT rowid AS doc_id, bm25(fts_search, 10.0, 1.0, 1.0) AS score FROM fts_search"
-            " WHERE fts_search MATCH :expression"
-        )
-        .bindparams(expression=expression)
-        .columns(doc_id=D.id.type, score=Float())
-        .subquery("fts")
+    matching: Select[Any] = (
+        select(literal_column("rowid"))
+        .select_from(table("fts_search"))
+        .where(literal_column("fts_search").op("MATCH")(expression))
     )
-    return _Match(true(), -ranked.c.score, ((ranked, D.id == ranked.c.doc_id),))
+
+    def ranked(visible: ColumnElement[bool] | None) -> tuple[_Joins, ColumnElement[Any]]:
+        # bm25 exists only inside the MATCH query: rank there (only the rows its WHERE
+        # keeps: the visible ones, when some are hidden), join on rowid.
+        scored: Select[Any] = (
+            select(
+                literal_column("rowid").label("doc_id"),
+                literal_column("bm25(fts_search, 10.0, 1.0, 1.0)", Float).label("score"),
+            )
+            .select_from(table("fts_search"))
+            .where(literal_column("fts_search").op("MATCH")(expression))
+        )
+        if visible is not None:  # "+rowid": filter what MATCH found (plain rowid would
+            # let SQLite run the MATCH once per visible id)
+            scored = scored.where(literal_column("+rowid").in_(select(D.id).where(visible)))
+        found = scored.subquery("fts")
+        return ((found, D.id == found.c.doc_id),), -found.c.score
+
+    return _Match(D.id.in_(matching), ranked)
 
 
 def _visible(user: Any, chosen: list[Source]) -> ColumnElement[bool]:
@@ -220,17 +242,6 @@ def _match(query: Query, cleaned: str, notes: bool) -> _Match | None:
     return _sqlite(query, notes)
 
 
-def _from(match: _Match, *columns: Any) -> Select[Any]:
-    query = select(*columns).select_from(D)
-    for joined, on in match.joins:
-        query = query.join(joined, on)
-    return query.where(match.where)
-
-
-def _base(match: _Match, condition: ColumnElement[bool]) -> Select[Any]:
-    return _from(match, D).where(condition)
-
-
 def search(
     user: Any,
     raw: str,
@@ -247,6 +258,7 @@ def search(
     if query.cut:
         results.notes.append("Your search was cut to its first 200 characters.")
     chosen = [s for s in registry.registered() if _may_search(user, s)]
+    results.labels = {s.name: s.label for s in chosen}
     if source and source in {s.name for s in chosen}:
         results.source = source
     if not query:
@@ -256,26 +268,39 @@ def search(
     if match is None:
         results.notes.append("Type at least three letters of a word.")
         return results
-    for s in chosen if count else ():
-        capped = _base(match, _visible(user, [s])).with_only_columns(D.id).limit(COUNT_CAP + 1)
-        results.counts[s.name] = (
-            db.session.scalar(select(func.count()).select_from(capped.subquery())) or 0
-        )
+    if count:
+        _count(results, match, _visible(user, chosen))
     shown = [s for s in chosen if not results.source or s.name == results.source]
     offset = (page - 1) * per_page
     if offset >= COUNT_CAP:
         return results
-    rows = db.session.execute(
-        _base(match, _visible(user, shown))
-        .add_columns(match.rank.label("rank"))
-        .order_by(literal_column("rank").desc(), D.id.desc())
-        .limit(per_page)
-        .offset(offset)
-    ).all()
+    visible = _visible(user, shown)
+    query_ = select(D).where(match.where, visible)
+    if count and results.capped:
+        order: tuple[Any, ...] = (D.id.desc(),)  # thousands of matches: the newest first
+    else:
+        # Rank among the visible rows only where some are hidden (an employee's own tickets
+        # among thousands); the outer WHERE keeps the visible ones anyway.
+        restricted = any(s.visible(user) is not None for s in shown)
+        joins, rank = match.ranked(visible if restricted else None)
+        for joined, on in joins:
+            query_ = query_.join(joined, on)
+        order = (rank.desc(), D.id.desc())
+    rows = db.session.scalars(query_.order_by(*order).limit(per_page).offset(offset)).all()
     by_name = {s.name: s for s in shown}
-    for document, _rank in rows:
+    for document in rows:
         results.hits.append(_hit(user, by_name[document.source], document, query, match, notes))
     return results
+
+
+def _count(results: Results, match: _Match, visible: ColumnElement[bool]) -> None:
+    """Matches per source, in one query that stops at :data:`COUNT_CAP` + 1 rows."""
+    sample = select(D.source).where(match.where, visible).limit(COUNT_CAP + 1).subquery()
+    found: dict[str, int] = dict(
+        db.session.execute(select(sample.c.source, func.count()).group_by(sample.c.source)).all()
+    )
+    results.counts = {name: found.get(name, 0) for name in results.labels}
+    results.capped = sum(results.counts.values()) > COUNT_CAP
 
 
 def _may_search(user: Any, source: Source) -> bool:
@@ -309,9 +334,9 @@ def matching_ids(raw: str, source: str, *, notes: bool = False) -> Select[Any] |
     match = _match(query, clean(raw)[0], notes)
     if match is None:
         return None
-    return _from(match, D.source_id).where(D.source == source)
+    return select(D.source_id).where(match.where, D.source == source)
 
 
 def suggest(user: Any, raw: str, limit: int = 6) -> list[Hit]:
     """The few best matches while typing, every source together."""
-    return search(user, raw, per_page=limit, count=False).hits
+    return search(user, raw, per_page=limit).hits

@@ -8,7 +8,6 @@ from flask_login import current_user
 
 from app.policy import signed_in
 from app.search import query as search_query
-from app.search import sources
 
 bp = Blueprint("search", __name__, url_prefix="/search", template_folder="templates")
 MAX_PAGE = 50
@@ -29,8 +28,7 @@ def results() -> ResponseReturnValue:
     found = search_query.search(
         current_user, raw, source=request.args.get("type", ""), page=_page()
     )
-    labels = {s.name: s.label for s in sources.registered()}
-    return render_template("search/results.html", results=found, source_labels=labels)
+    return render_template("search/results.html", results=found)
 
 
 @bp.get("/suggest")

@@ -113,3 +113,26 @@ def test_flask_search_reindex_reports_counts_and_refuses_unknown_sources(app, db
     result = runner.invoke(args=["search", "reindex", "--source", "nonsense"])
     assert result.exit_code != 0
     assert "unknown source nonsense" in result.output
+
+
+def test_a_bulk_insert_that_bypasses_the_flush_is_caught_up_at_commit(
+    db, make_user, ci_class, find
+):
+    from sqlalchemy import delete, insert
+
+    from app.cmdb.models import ConfigurationItem
+
+    server = ci_class("server")
+    db.session.execute(
+        insert(ConfigurationItem),
+        [
+            {"name": name, "class_id": server.id, "description": "Imported"}
+            for name in ("lynx-app-01", "lynx-app-02")
+        ],
+    )
+    db.session.commit()
+    agent = make_user(roles=["agent"])
+    assert sorted(find(agent, "lynx")) == ["lynx-app-01", "lynx-app-02"]
+    db.session.execute(delete(ConfigurationItem).where(ConfigurationItem.name == "lynx-app-02"))
+    db.session.commit()
+    assert find(agent, "lynx") == ["lynx-app-01"]
