@@ -40,109 +40,17 @@ from sqlalchemy import text
 
 from bench._postgres import ROOT, app_on_fresh_schema, drop_schema, vacuum_analyze
 
-IT_WORDS = [
-    "printer",
-    "network",
-    "laptop",
-    "password",
-    "outlook",
-    "vpn",
-    "wifi",
-    "teams",
-    "monitor",
-    "keyboard",
-    "mouse",
-    "docking",
-    "station",
-    "screen",
-    "battery",
-    "charger",
-    "scanner",
-    "label",
-    "share",
-    "drive",
-    "folder",
-    "permission",
-    "access",
-    "account",
-    "locked",
-    "reset",
-    "login",
-    "certificate",
-    "expired",
-    "browser",
-    "chrome",
-    "firefox",
-    "update",
-    "install",
-    "license",
-    "excel",
-    "word",
-    "powerpoint",
-    "sharepoint",
-    "onedrive",
-    "backup",
-    "restore",
-    "server",
-    "database",
-    "oracle",
-    "sap",
-    "erp",
-    "invoice",
-    "payroll",
-    "phone",
-    "headset",
-    "camera",
-    "microphone",
-    "meeting",
-    "calendar",
-    "mailbox",
-    "quota",
-    "disk",
-    "full",
-    "slow",
-    "crash",
-    "error",
-    "freeze",
-    "blue",
-    "restart",
-    "cable",
-    "port",
-    "switch",
-    "router",
-    "firewall",
-    "proxy",
-    "dns",
-    "dhcp",
-    "address",
-    "desk",
-    "floor",
-    "building",
-    "badge",
-    "reader",
-    "door",
-    "token",
-    "mobile",
-    "tablet",
-    "iphone",
-    "android",
-    "sync",
-    "citrix",
-    "remote",
-    "desktop",
-    "session",
-    "timeout",
-    "printer",
-    "queue",
-    "toner",
-    "paper",
-    "jam",
-    "tray",
-    "driver",
-    "firmware",
-    "bios",
-    "boot",
-]
+IT_TEXT = """
+printer network laptop password outlook vpn wifi teams monitor keyboard mouse docking station
+screen battery charger scanner label share drive folder permission access account locked reset
+login certificate expired browser chrome firefox update install license excel word powerpoint
+sharepoint onedrive backup restore server database oracle sap erp invoice payroll phone headset
+camera microphone meeting calendar mailbox quota disk full slow crash error freeze blue restart
+cable port switch router firewall proxy dns dhcp address desk floor building badge reader door
+token mobile tablet iphone android sync citrix remote desktop session timeout printer queue toner
+paper jam tray driver firmware bios boot
+"""
+IT_WORDS = IT_TEXT.split()
 SYLLABLES = [c + v for c in "bcdfghklmnprstvz" for v in "aeiouy"]
 
 
@@ -205,7 +113,8 @@ def load_postgresql(db: Any, count: int, words: Text, rng: random.Random, caller
     raw = db.session.connection().connection.driver_connection
     with raw.cursor() as cursor:
         cursor.execute(
-            "CREATE UNLOGGED TABLE bench_texts (id int, number text, title text, body text, notes text)"
+            "CREATE UNLOGGED TABLE bench_texts"
+            " (id int, number text, title text, body text, notes text)"
         )
         batch = 50_000
         generated = rows(count, words, rng)
@@ -286,7 +195,8 @@ def load_sqlite(db: Any, count: int, words: Text, rng: random.Random, caller: in
         )
         connection.exec_driver_sql(
             "INSERT INTO search_documents (id, source, source_id, kind, ref, language, title,"
-            " body, notes, updated_at) VALUES (?, 'ticket', ?, 'incident', ?, 'english', ?, ?, ?, ?)",
+            " body, notes, updated_at)"
+            " VALUES (?, 'ticket', ?, 'incident', ?, 'english', ?, ?, ?, ?)",
             [(DOC_OFFSET + i, i, n, f"{n} {t}", b, o, now) for i, n, t, b, o in chunk],
         )
         connection.exec_driver_sql(
@@ -472,7 +382,8 @@ def run_backend(backend: str, count: int, repeat: int, keep: bool) -> list[str]:
     with app.app_context():
         size = db.session.execute(text("SELECT count(*) FROM search_documents")).scalar()
         lines = [
-            f"{backend}: {size:,} documents ({count:,} tickets), loaded and indexed in {loaded:.0f} s"
+            f"{backend}: {size:,} documents ({count:,} tickets),"
+            f" loaded and indexed in {loaded:.0f} s"
         ]
         lines += measure(app, db, agent_id, words.words, repeat)
     lines.append(write_cost(app, db, words, rng))
