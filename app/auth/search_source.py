@@ -52,4 +52,10 @@ SOURCE = Source(
     visible=_visible,
     sees_notes=sees_contact_details,
     url=_url,
+    fields={
+        User: frozenset(
+            {"username", "display_name", "title", "email", "department", "phone", "location"}
+            | {"is_active"}
+        )
+    },
 )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, event, insert, select, text, update
+from sqlalchemy import delete, event, insert, inspect, select, text, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.extensions import db
@@ -39,7 +39,7 @@ CHUNK = 500
 
 def _after_flush(session: Session, _context: Any) -> None:
     watched = [
-        (model, source.name, pick)
+        (model, source.name, pick, source.fields.get(model))
         for source in registry.registered()
         for model, pick in source.watch.items()
     ]
@@ -47,10 +47,10 @@ def _after_flush(session: Session, _context: Any) -> None:
         return
     pending: dict[str, set[int]] = session.info.setdefault(PENDING, {})
     for obj in (*session.new, *session.dirty, *session.deleted):
-        for model, name, pick in watched:
+        for model, name, pick, fields in watched:
             if not isinstance(obj, model):
                 continue
-            if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            if obj in session.dirty and not _changed(obj, fields):
                 continue
             source_id = pick(obj)
             if source_id is not None:
@@ -81,6 +81,14 @@ def catch_up(source: Source, *, session: Session | None = None) -> int:
     if missing or vanished:
         sync(source, missing + vanished, session=session)
     return len(missing) + len(vanished)
+
+
+def _changed(obj: Any, fields: frozenset[str] | None) -> bool:
+    """Whether an updated instance changed what its document reads (any column when the
+    source names no fields)."""
+    state = inspect(obj)
+    names = fields if fields is not None else [a.key for a in state.mapper.column_attrs]
+    return any(state.attrs[name].history.has_changes() for name in names)
 
 
 def _before_commit(session: Session) -> None:

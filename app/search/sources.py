@@ -5,7 +5,7 @@ search package imports no domain and any domain (the knowledge base next) adds o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select
@@ -37,6 +37,8 @@ class Source:
     :param visible: for a person, a condition on ``SearchDocument.source_id`` restricting the
         rows they may see (None: all of them, ``false()``: none).
     :param sees_notes: whether a person may search (and see) the notes.
+    :param fields: per watched model, the attributes its document reads: an update that
+        changes none of them (a sign-in's ``last_login_at``) re-indexes nothing.
     :param url: the page of a row for a person (from its document's ``source_id``, ``kind``
         and ``ref``), None when they have no page to open.
     """
@@ -49,6 +51,7 @@ class Source:
     visible: Callable[[Any], ColumnElement[bool] | None]
     sees_notes: Callable[[Any], bool]
     url: Callable[[Any, Any], str | None]
+    fields: Mapping[type, frozenset[str]] = field(default_factory=dict)
 
 
 _sources: dict[str, Source] = {}

@@ -73,4 +73,8 @@ SOURCE = Source(
     visible=_visible,
     sees_notes=lambda user: user.has_role(Role.AGENT),
     url=_url,
+    fields={
+        Ticket: frozenset(("number", "short_description", "description")),
+        JournalEntry: frozenset(("kind", "body")),
+    },
 )

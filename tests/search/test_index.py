@@ -136,3 +136,20 @@ def test_a_bulk_insert_that_bypasses_the_flush_is_caught_up_at_commit(
     db.session.execute(delete(ConfigurationItem).where(ConfigurationItem.name == "lynx-app-02"))
     db.session.commit()
     assert find(agent, "lynx") == ["lynx-app-01"]
+
+
+def test_a_change_that_no_document_reads_rewrites_nothing(db, make_user, make_incident):
+    from app.timeutils import utc_now
+
+    person = make_user(display_name="Otto Otter")
+    incident = make_incident(short_description="Otter projector")
+    before = {d.source_id: d.updated_at for d in documents(db).values()}
+    person_doc = documents(db, "person")[person.id].updated_at
+    person.last_login_at = utc_now()
+    incident.state = "in_progress"
+    db.session.commit()
+    assert documents(db)[incident.id].updated_at == before[incident.id]
+    assert documents(db, "person")[person.id].updated_at == person_doc
+    person.display_name = "Otto Otterson"
+    db.session.commit()
+    assert documents(db, "person")[person.id].title == "Otto Otterson"
