@@ -40,7 +40,7 @@ def test_agent_finds_and_opens_employee_sees_only_their_own(browser, live_server
     agent = new_tab(browser, live_server)
     sign_in(agent, "agent")
     agent.wait_for_url(re.compile(r"/$"))
-    box = agent.get_by_role("searchbox", name="Search")
+    box = agent.get_by_role("searchbox", name="Find anything")
     box.press_sequentially("pelica", delay=40)
     suggestions = agent.locator("#dg-search-suggestions")
     expect(suggestions.get_by_role("option").first).to_be_visible()
@@ -55,8 +55,8 @@ def test_agent_finds_and_opens_employee_sees_only_their_own(browser, live_server
     expect(agent.get_by_text("The pelican scanner at the Genoa desk").first).to_be_visible()
     assert unexpected(agent.console_errors) == []
 
-    employee.get_by_role("searchbox", name="Search").fill("pelican scanner")
-    employee.get_by_role("searchbox", name="Search").press("Enter")
+    employee.get_by_role("searchbox", name="Find anything").fill("pelican scanner")
+    employee.get_by_role("searchbox", name="Find anything").press("Enter")
     employee.wait_for_url(re.compile(r"/search\?q=pelican"))
     hits = employee.locator(".dg-search-hit")
     expect(hits).to_have_count(1)
