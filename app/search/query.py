@@ -23,7 +23,10 @@ from sqlalchemy import (
     Float,
     FromClause,
     Select,
+    String,
     and_,
+    bindparam,
+    cast,
     false,
     func,
     literal,
@@ -33,7 +36,7 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.sql.elements import False_
 
 from app.extensions import db
@@ -132,11 +135,11 @@ def _highlight(segments: list[tuple[str, bool]]) -> Markup:
 @dataclass
 class _Match:
     """A query ready for the database: ``where`` matches documents (cheap: counts, newest
-    first); ``ranked(visible)`` gives what to join and the rank expression, for ranking the
-    visible matches when they are few enough (:data:`RANKED`)."""
+    first); ``ranked(among)`` gives what to join and the rank expression, for ranking the
+    documents ``among`` selects (the visible matches, when they are few)."""
 
     where: ColumnElement[bool]
-    ranked: Callable[[ColumnElement[bool] | None], tuple[_Joins, ColumnElement[Any]]]
+    ranked: Callable[[ColumnElement[bool]], tuple[_Joins, ColumnElement[Any]]]
     corrected: list[str] = field(default_factory=list)
 
 
@@ -144,15 +147,20 @@ _Joins = tuple[tuple[FromClause, ColumnElement[bool]], ...]
 
 
 def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
-    corrections = _corrections(typo_candidates(query))
-    expression = tsquery_expression(query, corrections)
+    typed = sorted({w for t in query.terms() for w in t.words})
+    known, corrections = _words(typed, typo_candidates(query))
+    expression = tsquery_expression(query, corrections, known)
     parts: list[ColumnElement[Any]] = []
     for language in LANGUAGES:
         config = literal(f"fts_{language}").cast(REGCONFIG)
         parts.append(func.websearch_to_tsquery(config, cleaned))
         parts.append(func.to_tsquery(config, expression))
     tsquery = reduce(lambda a, b: a.op("||")(b), parts)
-    q = select(tsquery.label("q")).scalar_subquery()
+    # Computed first and written into the statements as a constant: the planner then
+    # estimates from the column's statistics how many rows match (a common word: read the
+    # table until enough are found; a rare one: the GIN index), not from a blind guess.
+    value = db.session.scalar(select(cast(tsquery, String)))
+    q = cast(bindparam("tsq", value or "", String, literal_execute=True), TSQUERY)
     public: ColumnElement[Any] = literal_column("search_documents.fts_public")
     every: ColumnElement[Any] = literal_column("search_documents.fts_all")
     where: ColumnElement[bool] = public.op("@@")(q)
@@ -169,29 +177,38 @@ def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
 _has_trgm: dict[str, bool] = {}
 
 
-def _corrections(words: list[str]) -> dict[str, list[str]]:
-    """For each typed word the index does not know, the known words closest to it."""
-    if not words:
-        return {}
+def _words(typed: list[str], candidates: list[str]) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """Which typed words the index knows, and for each unknown candidate the known words
+    closest to it (typos); nothing where ``pg_trgm`` is missing."""
+    if not typed:
+        return frozenset(), {}
     bind: Any = db.session.get_bind()
     key = str(getattr(bind, "engine", bind).url)
     if key not in _has_trgm:
         function = db.session.execute(text("SELECT to_regproc('fts_similar_words')")).scalar()
         _has_trgm[key] = function is not None
     if not _has_trgm[key]:
-        return {}
+        return frozenset(), {}
+    known = frozenset(
+        db.session.scalars(
+            text("SELECT word FROM fts_words WHERE word = ANY(CAST(:typed AS text[]))"),
+            {"typed": typed},
+        )
+    )
+    unknown = [w for w in candidates if w not in known]
+    if not unknown:
+        return known, {}
     rows = db.session.execute(
         text(
             "SELECT t.typed, s.word FROM unnest(CAST(:typed AS text[])) AS t(typed)"
             " CROSS JOIN LATERAL fts_similar_words(t.typed, 3) AS s(word)"
-            " WHERE NOT EXISTS (SELECT 1 FROM fts_words w WHERE w.word = t.typed)"
         ),
-        {"typed": words},
+        {"typed": unknown},
     )
     found: dict[str, list[str]] = {}
-    for typed, word in rows:
-        found.setdefault(typed, []).append(word)
-    return found
+    for word, correction in rows:
+        found.setdefault(word, []).append(correction)
+    return known, found
 
 
 def _sqlite(query: Query, notes: bool) -> _Match | None:
@@ -205,9 +222,9 @@ def _sqlite(query: Query, notes: bool) -> _Match | None:
         .where(literal_column("fts_search").op("MATCH")(expression))
     )
 
-    def ranked(visible: ColumnElement[bool] | None) -> tuple[_Joins, ColumnElement[Any]]:
+    def ranked(among: ColumnElement[bool]) -> tuple[_Joins, ColumnElement[Any]]:
         # bm25 exists only inside the MATCH query: rank there (only the rows its WHERE
-        # keeps: the visible ones, when some are hidden), join on rowid.
+        # keeps: those found), join on rowid.
         scored: Select[Any] = (
             select(
                 literal_column("rowid").label("doc_id"),
@@ -216,9 +233,9 @@ def _sqlite(query: Query, notes: bool) -> _Match | None:
             .select_from(table("fts_search"))
             .where(literal_column("fts_search").op("MATCH")(expression))
         )
-        if visible is not None:  # "+rowid": filter what MATCH found (plain rowid would
-            # let SQLite run the MATCH once per visible id)
-            scored = scored.where(literal_column("+rowid").in_(select(D.id).where(visible)))
+        # "+rowid": filter what MATCH found (plain rowid would let SQLite run the MATCH once
+        # per id)
+        scored = scored.where(literal_column("+rowid").in_(select(D.id).where(among)))
         found = scored.subquery("fts")
         return ((found, D.id == found.c.doc_id),), -found.c.score
 
@@ -242,17 +259,13 @@ def _match(query: Query, cleaned: str, notes: bool) -> _Match | None:
     return _sqlite(query, notes)
 
 
-def search(
-    user: Any,
-    raw: str,
-    *,
-    source: str = "",
-    page: int = 1,
-    per_page: int = 20,
-    count: bool = True,
-) -> Results:
+def search(user: Any, raw: str, *, source: str = "", page: int = 1, per_page: int = 20) -> Results:
     """The documents matching ``raw`` that ``user`` may see, best first; ``source`` narrows
-    them to one source; counts per source (capped) for the tabs."""
+    them to one source; counts per source (capped) for the tabs.
+
+    One query reads the ids of up to :data:`COUNT_CAP` + 1 visible matches (the counts).
+    Up to :data:`COUNT_CAP` are ranked, by id, without matching again; beyond that the newest
+    come first (ranking thousands costs more than it tells: add words)."""
     query = parse(raw)
     results = Results(text=clean(raw)[0], query=query, page=page, per_page=per_page)
     if query.cut:
@@ -268,21 +281,28 @@ def search(
     if match is None:
         results.notes.append("Type at least three letters of a word.")
         return results
-    if count:
-        _count(results, match, _visible(user, chosen))
+    sample = db.session.execute(
+        select(D.id, D.source).where(match.where, _visible(user, chosen)).limit(COUNT_CAP + 1)
+    ).all()
+    results.counts = {name: 0 for name in results.labels}
+    for _id, name in sample:
+        results.counts[name] += 1
+    results.capped = len(sample) > COUNT_CAP
     shown = [s for s in chosen if not results.source or s.name == results.source]
     offset = (page - 1) * per_page
     if offset >= COUNT_CAP:
         return results
-    visible = _visible(user, shown)
-    query_ = select(D).where(match.where, visible)
-    if count and results.capped:
-        order: tuple[Any, ...] = (D.id.desc(),)  # thousands of matches: the newest first
+    if results.capped:
+        query_ = select(D).where(match.where, _visible(user, shown))
+        order: tuple[Any, ...] = (D.id.desc(),)
     else:
-        # Rank among the visible rows only where some are hidden (an employee's own tickets
-        # among thousands); the outer WHERE keeps the visible ones anyway.
-        restricted = any(s.visible(user) is not None for s in shown)
-        joins, rank = match.ranked(visible if restricted else None)
+        names = {s.name for s in shown}
+        ids = [doc_id for doc_id, name in sample if name in names]
+        if not ids:
+            return results
+        among = D.id.in_(ids)
+        joins, rank = match.ranked(among)
+        query_ = select(D).where(among)
         for joined, on in joins:
             query_ = query_.join(joined, on)
         order = (rank.desc(), D.id.desc())
@@ -291,16 +311,6 @@ def search(
     for document in rows:
         results.hits.append(_hit(user, by_name[document.source], document, query, match, notes))
     return results
-
-
-def _count(results: Results, match: _Match, visible: ColumnElement[bool]) -> None:
-    """Matches per source, in one query that stops at :data:`COUNT_CAP` + 1 rows."""
-    sample = select(D.source).where(match.where, visible).limit(COUNT_CAP + 1).subquery()
-    found: dict[str, int] = dict(
-        db.session.execute(select(sample.c.source, func.count()).group_by(sample.c.source)).all()
-    )
-    results.counts = {name: found.get(name, 0) for name in results.labels}
-    results.capped = sum(results.counts.values()) > COUNT_CAP
 
 
 def _may_search(user: Any, source: Source) -> bool:

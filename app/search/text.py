@@ -143,14 +143,20 @@ def fts5_expression(query: Query, columns: Sequence[str]) -> str | None:
 # -- PostgreSQL tsquery ------------------------------------------------------------------
 
 
-def tsquery_expression(query: Query, corrections: dict[str, list[str]] | None = None) -> str:
-    """A ``to_tsquery`` expression for ``query``: each word also as a prefix (``printe`` finds
-    ``printer``) and, from ``corrections``, as the known words it may be a typo of. Built from
-    folded words only (letters and digits), so it always parses."""
+def tsquery_expression(
+    query: Query,
+    corrections: dict[str, list[str]] | None = None,
+    known: frozenset[str] = frozenset(),
+) -> str:
+    """A ``to_tsquery`` expression for ``query``: each word the index does not know as a
+    prefix too (``printe`` finds ``printer``; a known word needs none, and a prefix costs a
+    scan of every word it starts) and, from ``corrections``, as the known words it may be a
+    typo of. Built from folded words only (letters and digits), so it always parses."""
     corrections = corrections or {}
 
     def word(w: str) -> str:
-        first = f"{w}:*" if len(w) >= MIN_TRIGRAM else w  # a one-letter prefix matches all
+        partial = len(w) >= MIN_TRIGRAM and w not in known  # a one-letter prefix matches all
+        first = f"{w}:*" if partial else w
         choices = [first, *(c for c in corrections.get(w, []) if c != w)]
         return choices[0] if len(choices) == 1 else "(" + " | ".join(choices) + ")"
 
