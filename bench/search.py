@@ -38,7 +38,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bench._postgres import ROOT, app_on_fresh_schema, drop_schema, vacuum_analyze
+from bench._postgres import POSTGRES, ROOT, app_on_fresh_schema, drop_schema, vacuum_analyze
 
 IT_TEXT = """
 printer network laptop password outlook vpn wifi teams monitor keyboard mouse docking station
@@ -317,9 +317,10 @@ def count_tickets(db: Any) -> int:
 def write_cost(app: Any, db: Any, words: Text, rng: random.Random) -> str:
     """Per-document cost of keeping the index in step (trigger on PostgreSQL, FTS5 row on
     SQLite), 1,000 documents through ``sync`` in one transaction, rolled back."""
-    from sqlalchemy import false
+    from sqlalchemy import false, select
 
     from app.search.index import Document, Source, sync
+    from app.search.models import SearchDocument
 
     documents = {
         10_000_000 + i: Document(source_id=10_000_000 + i, title=t, body=b, notes=o)
@@ -330,11 +331,11 @@ def write_cost(app: Any, db: Any, words: Text, rng: random.Random) -> str:
         label="Bench",
         watch={},
         documents=lambda ids: [documents[i] for i in ids],
-        all_ids=lambda: None,
+        all_ids=lambda: select(SearchDocument.source_id).where(false()),
         visible=lambda user: false(),
         sees_notes=lambda user: True,
         url=lambda d, u: None,
-    )  # type: ignore[arg-type]
+    )
     with app.app_context():
         started = time.perf_counter()
         sync(source, list(documents))
@@ -344,20 +345,29 @@ def write_cost(app: Any, db: Any, words: Text, rng: random.Random) -> str:
     return f"index writes: {took / 1000:.2f} ms per document (1,000 written by sync, one flush)"
 
 
-def run_backend(backend: str, count: int, repeat: int, keep: bool) -> list[str]:
+def run_backend(backend: str, count: int, repeat: int, keep: bool, reuse: bool) -> list[str]:
     from flask_migrate import upgrade
 
     from app import create_app
     from app.extensions import db
 
     schema = "dg_bench_search"
-    if backend == "postgresql":
+    if backend == "postgresql" and reuse:
+        app = create_app(
+            {
+                "DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{schema}",
+                "SECRET_KEY": "b" * 40,
+                "DESKGRAPH_LOG_LEVEL": "WARNING",
+            },
+            instance_path=ROOT / "instance" / "bench",
+        )
+    elif backend == "postgresql":
         app = app_on_fresh_schema(schema)
     else:
         folder = ROOT / "instance" / "bench"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "search.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm") if not reuse else ():
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         app = create_app(
             {
@@ -370,14 +380,23 @@ def run_backend(backend: str, count: int, repeat: int, keep: bool) -> list[str]:
     rng = random.Random(7)
     words = Text(vocabulary(rng, 20_000), rng)
     started = time.perf_counter()
-    with app.app_context():
-        upgrade()
-        agent, caller = _users(db)
-        agent_id, caller_id = agent.id, caller.id
-        load = load_postgresql if backend == "postgresql" else load_sqlite
-        load(db, count, words, rng, caller_id)
-    if backend == "postgresql":
-        vacuum_analyze(schema)
+    if reuse:  # the schema a run with --keep left (the same words: the same seed)
+        with app.app_context():
+            agent_id = int(
+                db.session.execute(
+                    text("SELECT id FROM users WHERE username = 'bench-agent'")
+                ).scalar_one()
+            )
+            count = count_tickets(db)
+    else:
+        with app.app_context():
+            upgrade()
+            agent, caller = _users(db)
+            agent_id, caller_id = agent.id, caller.id
+            load = load_postgresql if backend == "postgresql" else load_sqlite
+            load(db, count, words, rng, caller_id)
+        if backend == "postgresql":
+            vacuum_analyze(schema)
     loaded = time.perf_counter() - started
     with app.app_context():
         size = db.session.execute(text("SELECT count(*) FROM search_documents")).scalar()
@@ -401,14 +420,17 @@ def main() -> None:
     parser.add_argument("--sqlite-tickets", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=60)
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure what a run with --keep left (no loading)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     lines: list[str] = []
     if args.backend in ("sqlite", "both"):
-        lines += run_backend("sqlite", args.sqlite_tickets, args.repeat, args.keep)
+        lines += run_backend("sqlite", args.sqlite_tickets, args.repeat, args.keep, args.reuse)
         print("\n".join(lines), flush=True)
     if args.backend in ("postgresql", "both"):
-        lines += run_backend("postgresql", args.tickets, args.repeat, args.keep)
+        lines += run_backend("postgresql", args.tickets, args.repeat, args.keep, args.reuse)
     print("\n".join(lines))
 
 
