@@ -114,6 +114,7 @@ def _connect_signals() -> None:
     from app.notifications import hooks as notification_hooks
     from app.notifications import signals as notification_signals
     from app.requests import sla_answers
+    from app.search import index as search_index
     from app.sla import hooks as sla_hooks
     from app.sla import signals as sla_signals
     from app.surveys import hooks as survey_hooks
@@ -128,6 +129,18 @@ def _connect_signals() -> None:
     survey_hooks.install()  # session events: a survey row in the transaction that resolves
     notification_hooks.install()  # session events: one fan-out message per commit of events
     sla_hooks.install()  # session events: SLA records follow every commit of ticket events
+    _install_search(search_index)
+
+
+def _install_search(search_index: Any) -> None:
+    """The search index's sources, each described by its domain (session events keep their
+    documents in step with every commit)."""
+    from app.auth import search_source as people
+    from app.cmdb import search_source as cis
+    from app.requests.catalog import search_source as catalog
+    from app.tickets import search_source as tickets
+
+    search_index.install(tickets.SOURCE, cis.SOURCE, people.SOURCE, catalog.SOURCE)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -144,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
         ops,
         portal,
         requests,
+        search,
         sla,
         surveys,
     )
@@ -161,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
         surveys,
         admin,
         files,
+        search,
     )
     for domain in domains:
         domain.register(app)

@@ -45,6 +45,7 @@ PURE_SINGLES = [
     "app.mail.outgoing.smtp",
     "app.notifications.rules",
     "app.surveys.sampling",
+    "app.search.text",
 ]
 
 
