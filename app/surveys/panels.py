@@ -38,9 +38,17 @@ def reopen_offer(survey: Survey, now: datetime) -> str | None:
     return url_for("incidents.detail", number=ticket.number, _anchor="resolved-title")
 
 
+def _ever_resolved(ticket: Ticket) -> bool:
+    """Whether ``ticket`` can have a survey: it is resolved, or was before a reopen (a ticket
+    never resolved has none, and its page need not ask)."""
+    return ticket.resolved_at is not None or bool(ticket.reopen_count)
+
+
 def caller_panel(ticket: Ticket) -> Markup:
     """The survey on the caller's ticket page, when it is open to them."""
     if not current_user.is_authenticated or current_user.id != ticket.caller_id:
+        return Markup("")
+    if not _ever_resolved(ticket):
         return Markup("")
     survey = services.survey_of(ticket)
     now = utc_now()
@@ -66,6 +74,8 @@ def caller_panel(ticket: Ticket) -> Markup:
 def staff_panel(ticket: Ticket) -> Markup:
     """The survey's score and comment for IT staff (nothing for anyone else)."""
     if not current_user.is_authenticated or not can(current_user, "surveys.read_scores"):
+        return Markup("")
+    if not _ever_resolved(ticket):
         return Markup("")
     survey = services.survey_of(ticket)
     if survey is None:
