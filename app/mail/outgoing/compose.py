@@ -26,6 +26,10 @@ to keep the header short; the root and the latest mails are what clients need)."
 
 _WHITESPACE = re.compile(r"\s+")
 
+POLICY = SMTP.clone(refold_source="none")
+"""SMTP's, except that a header stored pre-folded (the subject, see :func:`set_subject`) is
+sent as folded."""
+
 
 @dataclass(frozen=True)
 class MailParts:
@@ -92,18 +96,34 @@ def thread(root: str, earlier: list[str], in_reply_to: str | None = None) -> tup
     return (in_reply_to or references[-1]), references
 
 
+def set_subject(message: EmailMessage, subject: str) -> None:
+    """Set the Subject, folded after its first word at the earliest.
+
+    The standard library folds a value that does not fit on the ``Subject:`` line but fits on
+    a line of its own right after the colon, and readers (Python's parser among them) then see
+    a subject that starts with a blank. Such a header is kept on the first line (it is then at
+    most 86 characters long, well within RFC 5322's limit of 998).
+    """
+    message["Subject"] = subject
+    folded = message["Subject"].fold(policy=message.policy)
+    lines = folded[len("Subject:") :].splitlines()
+    if lines and lines[0] == "" and len(lines) > 1:
+        del message["Subject"]
+        message.set_raw("Subject", "\r\n".join([lines[1].lstrip(), *lines[2:]]))
+
+
 def compose(parts: MailParts) -> EmailMessage:
     """The message to hand to SMTP: text alone, or ``multipart/alternative`` text + HTML.
 
     :raise ValueError: an address or header value the email package refuses.
     """
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=POLICY)
     message["Message-ID"] = parts.message_id
     message["Date"] = format_datetime(parts.date)
     message["From"] = Address(one_line(parts.from_name), addr_spec=parts.from_address)
     message["To"] = Address(one_line(parts.to_name or ""), addr_spec=parts.to_address)
     message["Reply-To"] = Address(one_line(parts.from_name), addr_spec=parts.reply_to)
-    message["Subject"] = one_line(parts.subject)
+    set_subject(message, one_line(parts.subject))
     if parts.in_reply_to:
         message["In-Reply-To"] = parts.in_reply_to
     if parts.references:
