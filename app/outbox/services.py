@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
+from app.db import bulk
 from app.extensions import db
 from app.outbox.models import OutboxMessage, OutboxState
 from app.outbox.transaction import after_commit, after_rollback
@@ -193,3 +194,14 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> int:
     )
     db.session.rollback()
     return sum(deliver(message_id, now) for message_id in due)
+
+
+def purge_done(before: datetime) -> int:
+    """Delete the messages delivered (``done``) before ``before`` (flushes); ``dead`` ones stay
+    for an administrator, pending ones for delivery. How many went."""
+    return bulk(
+        db.session,
+        delete(OutboxMessage).where(
+            OutboxMessage.state == OutboxState.DONE, OutboxMessage.updated_at < before
+        ),
+    )
