@@ -166,3 +166,15 @@ def test_the_settings_choose_how_long_rows_stay(app, db, spent, monkeypatch):
     assert "0 delivered outbox messages purged" in result.output
     assert "0 read notifications purged" in result.output
     assert "1 used form tokens purged" in result.output
+
+
+def test_the_quarantine_page_says_which_messages_were_purged(db, spent, signed_in):
+    purge_raw(CUT)
+    db.session.commit()
+    client, _ = signed_in("admin")
+    page = client.get("/mail/quarantine").get_data(as_text=True)
+    assert page.count("Message purged") == 1
+    assert f"/mail/quarantine/{spent.ignored_old}.eml" not in page
+    assert f"/mail/quarantine/{spent.ignored_recent}.eml" in page
+    assert f"/mail/quarantine/{spent.quarantined_old}.eml" in page
+    assert client.get(f"/mail/quarantine/{spent.ignored_old}.eml").status_code == 404

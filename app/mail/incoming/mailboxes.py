@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import with_expression
 
 from app import audit
 from app.auth.models import Group
@@ -122,6 +123,7 @@ def pending(state: MessageState | None) -> Any:
     states = [state] if state else [MessageState.QUARANTINED, MessageState.IGNORED]
     return (
         select(InboundMessage)
+        .options(with_expression(InboundMessage.kept, InboundMessage.raw.is_not(None)))
         .where(InboundMessage.state.in_(states))
         .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
     )
