@@ -4,6 +4,7 @@ recipient's zone, absolute links from ``DESKGRAPH_BASE_URL``) and handed to the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from app.notifications.rules import STAFF_ONLY
 from app.requests.approvals import links
 from app.tickets.models import JournalEntry, TicketKind
 
+BLANK_LINES = re.compile(r"\n{3,}")
 APPROVAL_KINDS = frozenset({"approval_needed", "approval_reminder"})
 TICKET_ENDPOINTS = {
     TicketKind.INCIDENT: "incidents.detail",
@@ -81,7 +83,7 @@ def render(note: Notification) -> Mail:
         context.update(_approval_context(note))
     return Mail(
         subject=note.summary,
-        text=mail_template("notifications/mail/notification.txt", **context),
+        text=plain(mail_template("notifications/mail/notification.txt", **context)),
         html=mail_template("notifications/mail/notification.html", **context),
     )
 
@@ -117,6 +119,11 @@ def _decision_links(approval: Any, recipient: Any) -> dict[str, str]:
     return {
         decision: links.decision_url(approval, recipient, decision) for decision in links.DECISIONS
     }
+
+
+def plain(text: str) -> str:
+    """A text mail without the runs of blank lines its template's skipped sections leave."""
+    return BLANK_LINES.sub("\n\n", text)
 
 
 def mail_template(name: str, **context: Any) -> str:
