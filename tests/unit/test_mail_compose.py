@@ -1,10 +1,12 @@
-"""Composing a mail: a subject reads back exactly as it was set, however long it is and
-whatever its characters (the standard library alone folds some before their first word)."""
+"""Composing a mail: a subject and the threading headers read back exactly as they were set,
+however long they are and whatever their characters (the standard library alone folds some
+before their first word, so that they read back with a leading blank)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 
 import pytest
@@ -19,12 +21,13 @@ SUBJECTS = [
     "[RITM0001001] Approval needed: " + "very " * 40 + "long",
     "[INC0001001] " + "x" * 120,
 ]
+# A Message-ID as Python's make_msgid writes it: too long for "In-Reply-To: " plus itself.
+LONG_ID = "<179655624451.20936.13448535508235459691.1b98d5b3@mail.example.com>"
 
 
-@pytest.mark.parametrize("subject", SUBJECTS)
-def test_the_subject_reads_back_unchanged_and_lines_stay_short(subject):
+def sent(subject: str = "Hello", in_reply_to: str | None = None, references=()) -> bytes:
     parts = MailParts(
-        message_id="<a.b@desk.example.org>",
+        message_id="<INC0001001.1b4c88a48a745cdd3c50c70b@desk.example.org>",
         from_address="servicedesk@desk.example.org",
         from_name="IT Service Desk",
         to_address="kim@example.com",
@@ -33,10 +36,34 @@ def test_the_subject_reads_back_unchanged_and_lines_stay_short(subject):
         subject=subject,
         text="Hello",
         date=datetime(2026, 12, 6, 11, 0, tzinfo=UTC),
+        in_reply_to=in_reply_to,
+        references=tuple(references),
     )
-    raw = compose(parts).as_bytes()
-    assert BytesParser(policy=policy.default).parsebytes(raw)["Subject"] == subject
-    head = raw.split(b"\r\n\r\n", 1)[0]
-    assert head.count(b"Subject:") == 1
-    assert not head.split(b"Subject:", 1)[1].startswith(b"\r\n")
-    assert all(len(line) <= 998 for line in head.split(b"\r\n"))
+    return compose(parts).as_bytes()
+
+
+def read(raw: bytes) -> EmailMessage:
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def header_lines(raw: bytes) -> list[bytes]:
+    return raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+def test_the_subject_reads_back_unchanged_and_lines_stay_short(subject):
+    raw = sent(subject)
+    assert read(raw)["Subject"] == subject
+    assert b"Subject:" not in header_lines(raw)  # never folded right after the name
+    assert all(len(line) <= 998 for line in header_lines(raw))
+
+
+def test_threading_headers_name_the_ids_exactly():
+    references = ["<INC0001001.ticket@desk.example.org>", LONG_ID, LONG_ID.replace("1", "2")]
+    message = read(sent(in_reply_to=LONG_ID, references=references))
+    assert message["In-Reply-To"] == LONG_ID
+    assert message["References"].split() == references
+    assert message["References"] == " ".join(references)
+    assert message["Message-ID"] == "<INC0001001.1b4c88a48a745cdd3c50c70b@desk.example.org>"

@@ -27,8 +27,8 @@ to keep the header short; the root and the latest mails are what clients need)."
 _WHITESPACE = re.compile(r"\s+")
 
 POLICY = SMTP.clone(refold_source="none")
-"""SMTP's, except that a header stored pre-folded (the subject, see :func:`set_subject`) is
-sent as folded."""
+"""SMTP's, except that a header stored pre-folded (see :func:`set_header`) is sent as
+folded."""
 
 
 @dataclass(frozen=True)
@@ -96,20 +96,21 @@ def thread(root: str, earlier: list[str], in_reply_to: str | None = None) -> tup
     return (in_reply_to or references[-1]), references
 
 
-def set_subject(message: EmailMessage, subject: str) -> None:
-    """Set the Subject, folded after its first word at the earliest.
+def set_header(message: EmailMessage, name: str, value: str) -> None:
+    """Set header ``name``, folded after its first word at the earliest.
 
-    The standard library folds a value that does not fit on the ``Subject:`` line but fits on
-    a line of its own right after the colon, and readers (Python's parser among them) then see
-    a subject that starts with a blank. Such a header is kept on the first line (it is then at
-    most 86 characters long, well within RFC 5322's limit of 998).
+    The standard library folds a value that does not fit on the ``Name:`` line but fits on a
+    line of its own right after the colon, and readers (Python's parser among them) then see
+    a value that starts with a blank: a subject with a leading space, an In-Reply-To that no
+    longer equals the Message-ID it names. Such a header is kept on the first line (at most
+    78 characters more than the name, well within RFC 5322's limit of 998).
     """
-    message["Subject"] = subject
-    folded = message["Subject"].fold(policy=message.policy)
-    lines = folded[len("Subject:") :].splitlines()
+    message[name] = value
+    folded = message[name].fold(policy=message.policy)
+    lines = folded[len(name) + 1 :].splitlines()
     if lines and lines[0] == "" and len(lines) > 1:
-        del message["Subject"]
-        message.set_raw("Subject", "\r\n".join([lines[1].lstrip(), *lines[2:]]))
+        del message[name]
+        message.set_raw(name, "\r\n".join([lines[1].lstrip(), *lines[2:]]))
 
 
 def compose(parts: MailParts) -> EmailMessage:
@@ -118,16 +119,16 @@ def compose(parts: MailParts) -> EmailMessage:
     :raise ValueError: an address or header value the email package refuses.
     """
     message = EmailMessage(policy=POLICY)
-    message["Message-ID"] = parts.message_id
+    set_header(message, "Message-ID", parts.message_id)
     message["Date"] = format_datetime(parts.date)
     message["From"] = Address(one_line(parts.from_name), addr_spec=parts.from_address)
     message["To"] = Address(one_line(parts.to_name or ""), addr_spec=parts.to_address)
     message["Reply-To"] = Address(one_line(parts.from_name), addr_spec=parts.reply_to)
-    set_subject(message, one_line(parts.subject))
+    set_header(message, "Subject", one_line(parts.subject))
     if parts.in_reply_to:
-        message["In-Reply-To"] = parts.in_reply_to
+        set_header(message, "In-Reply-To", parts.in_reply_to)
     if parts.references:
-        message["References"] = " ".join(parts.references)
+        set_header(message, "References", " ".join(parts.references))
     if parts.auto_generated:
         # RFC 3834: no automatic answer to this mail; Exchange's own switch for the same.
         message["Auto-Submitted"] = "auto-generated"
