@@ -13,6 +13,7 @@ from flask import current_app
 
 from app.errors import Invalid
 from app.extensions import db
+from app.mail.incoming.services import opening_message_id
 from app.mail.outgoing.services import queue_mail
 from app.notifications.models import MailState, Notification
 from app.notifications.rules import STAFF_ONLY
@@ -145,6 +146,7 @@ def mail_notification(note: Notification) -> None:
             ticket=note.ticket,
             recipient=note.recipient,
             notification_id=note.id,
+            in_reply_to=opening_message_id(note.ticket_id) if note.kind == "received" else None,
         )
     except Invalid:
         note.mail = MailState.NO_ADDRESS

@@ -24,7 +24,7 @@ from app.notifications.models import Notification
 from app.tickets.models import Channel, EntryKind, JournalEntry
 from app.timeutils import utc_now
 from tests.incidents.conftest import queue  # noqa: F401  (shared builder)
-from tests.mail.intake_mails import mail
+from tests.mail.intake_mails import mail, message_id_of
 from tests.requests.conftest import make_item, org, place  # noqa: F401  (shared builders)
 from tests.smtp_server import SmtpServer, sending, smtp_server  # noqa: F401
 
@@ -96,10 +96,12 @@ def kinds(user: Any) -> list[str]:
 
 def opened(loop: Any) -> tuple[Incident, EmailMessage]:
     """Journey 1, shared: Kim mails the desk; the incident and the mail she receives."""
-    outcome = intake.take(mail("kim@example.com", "Printer on floor 3 is jammed", to=DESK), None)
+    sent = mail("kim@example.com", "Printer on floor 3 is jammed", to=DESK)
+    outcome = intake.take(sent, None)
     (incident,) = incidents()
     assert outcome.number == incident.number
     (received,) = to("kim@example.com", loop.smtp)
+    assert received["In-Reply-To"] == message_id_of(sent)  # her client threads the two
     return incident, received
 
 
