@@ -1,6 +1,6 @@
 """Composing a mail: a subject and the threading headers read back exactly as they were set,
-however long they are and whatever their characters (the standard library alone folds some
-before their first word, so that they read back with a leading blank)."""
+at the lengths where the email package's own folding broke them (a value that fits on a line
+of its own was folded right after the colon and read back with a leading blank)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def sent(subject: str = "Hello", in_reply_to: str | None = None, references=()) 
         in_reply_to=in_reply_to,
         references=tuple(references),
     )
-    return compose(parts).as_bytes()
+    return compose(parts)
 
 
 def read(raw: bytes) -> EmailMessage:
