@@ -5,6 +5,10 @@ Commands call the same services as the views and commit once at the end.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -66,6 +70,46 @@ def grant_role(username: str, role: str) -> None:
     services.set_local_roles(user, local, actor=user)
     db.session.commit()
     click.echo(f"{user.username} now holds: {', '.join(sorted(r.value for r in user.roles))}.")
+
+
+def purge(now: datetime, config: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """Run every domain's purge in the session's transaction (the caller commits or rolls
+    back); what each removed, in the words ``flask deskgraph purge`` prints."""
+    from app import files, submissions
+    from app.mail.incoming.mailboxes import purge_raw
+    from app.notifications.services import purge_read
+    from app.outbox.services import purge_done
+
+    def days(name: str) -> datetime:
+        return now - timedelta(days=int(config[name]))
+
+    return [
+        ("delivered outbox messages", purge_done(days("PURGE_OUTBOX_DAYS"))),
+        ("used form tokens", submissions.purge_used(days("PURGE_SUBMISSIONS_DAYS"))),
+        ("read notifications", purge_read(days("PURGE_NOTIFICATIONS_DAYS"))),
+        ("ignored mails' bytes", purge_raw(days("PURGE_MAIL_DAYS"))),
+        ("expired staged files", files.purge_expired(now)),
+    ]
+
+
+@deskgraph_cli.command("purge")
+@click.option("--dry-run", is_flag=True, help="Count what would go; change nothing.")
+def purge_command(dry_run: bool) -> None:
+    """Delete what is no longer needed (run it daily from cron): delivered outbox messages,
+    used form tokens, read notifications, the bytes of ignored mails, expired staged files.
+    The DESKGRAPH_PURGE_*_DAYS and MAIL_PURGE_IGNORED_DAYS settings say how long each stays."""
+    from flask import current_app
+
+    from app.timeutils import utc_now
+
+    counts = purge(utc_now(), current_app.config)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "would be purged" if dry_run else "purged"
+    for what, count in counts:
+        click.echo(f"{count} {what} {verb}")
 
 
 @demo_cli.command("load")

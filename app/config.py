@@ -269,6 +269,11 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "MAIL_MAX_TICKETS_PER_SENDER_HOUR": _int(env, "MAIL_MAX_TICKETS_PER_SENDER_HOUR", 10),
         "MAIL_MAX_REOPENS_PER_TICKET_HOUR": _int(env, "MAIL_MAX_REOPENS_PER_TICKET_HOUR", 3),
         "MAIL_UNKNOWN_SENDERS": _choice(env, "MAIL_UNKNOWN_SENDERS", ("create", "refuse")),
+        # Housekeeping (`flask deskgraph purge`): days each kind of spent row is kept.
+        "PURGE_OUTBOX_DAYS": _int(env, "DESKGRAPH_PURGE_OUTBOX_DAYS", 30),
+        "PURGE_SUBMISSIONS_DAYS": _int(env, "DESKGRAPH_PURGE_SUBMISSIONS_DAYS", 90),
+        "PURGE_NOTIFICATIONS_DAYS": _int(env, "DESKGRAPH_PURGE_NOTIFICATIONS_DAYS", 90),
+        "PURGE_MAIL_DAYS": _int(env, "MAIL_PURGE_IGNORED_DAYS", 30),
     }
     config.update(_mail(env))
     # Directory settings (LDAP_URL, LDAP_BIND_DN, ...) pass through as they are; the directory

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Enum, MetaData, UniqueConstraint
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy import DateTime, Enum, Executable, MetaData, UniqueConstraint
+from sqlalchemy.engine import CursorResult, Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 from app.timeutils import utc_now
@@ -92,3 +93,11 @@ def str_enum(enum_cls: type, name: str) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+def bulk(session: Session | scoped_session[Any], statement: Executable) -> int:
+    """Run a bulk ``UPDATE`` or ``DELETE`` in ``session``'s transaction, without synchronising
+    the objects the session holds; how many rows it touched. For housekeeping over rows no
+    request has loaded (the purges)."""
+    result = session.execute(statement, execution_options={"synchronize_session": False})
+    return int(cast(CursorResult[Any], result).rowcount or 0)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.db import bulk
 from app.errors import DomainError
 from app.extensions import Model, db
 from app.timeutils import utc_now
@@ -59,3 +60,10 @@ def consume_submission(token: str | None, done: str | None = None) -> None:
             db.session.add(FormSubmission(token=token))
     except IntegrityError:
         raise AlreadySubmitted(done) from None
+
+
+def purge_used(before: datetime) -> int:
+    """Forget the tokens used before ``before``; how many went. A form rendered before then
+    and posted again afterwards is no longer recognised as a replay, so ``before`` should lie
+    well behind the longest a page stays open (a session)."""
+    return bulk(db.session, delete(FormSubmission).where(FormSubmission.created_at < before))

@@ -187,3 +187,40 @@ def test_password_reset_is_for_local_accounts_and_checks_strength(signed_in, mak
     assert ok.status_code == 302
     client.post("/logout")
     assert client.login("forgetful", "brand new secret 42").status_code == 302
+
+
+def test_callers_made_from_mail_are_listed_unverified_until_activated(signed_in, db):
+    from app.mail.incoming import intake
+    from tests.mail.intake_mails import mail
+
+    client, admin = signed_in("admin")
+    intake.take(mail("pat.new@example.com", name="Pat New"), None)  # an unknown sender
+    pat = db.session.scalar(select(User).where(User.email == "pat.new@example.com"))
+    assert pat.unverified
+    assert "Pat New" not in client.get("/admin/users").get_data(as_text=True)  # not active
+    listed = client.get("/admin/users?status=unverified").get_data(as_text=True)
+    assert "Pat New" in listed
+    assert "unverified" in listed
+    assert f'href="/admin/users/{admin.id}"' not in listed
+    page = client.get(f"/admin/users/{pat.id}").get_data(as_text=True)
+    assert "made from a mail to the desk" in page
+    assert "Verify and activate" in page
+
+    edit = {"display_name": "Pat Newman", "version": str(pat.version)}
+    assert client.post(f"/admin/users/{pat.id}", edit).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, pat.id).unverified  # an edit alone verifies nothing
+
+    assert client.post(f"/admin/users/{pat.id}/active", {"active": "1"}).status_code == 302
+    db.session.expire_all()
+    pat = db.session.get(User, pat.id)
+    assert (pat.is_active, pat.unverified) == (True, False)
+    assert "Pat Newman" not in client.get("/admin/users?status=unverified").get_data(as_text=True)
+    page = client.get(f"/admin/users/{pat.id}").get_data(as_text=True)
+    assert "made from a mail to the desk" not in page
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(
+            AuditEvent.object_type == "user", AuditEvent.object_id == pat.id
+        )
+    ).all()
+    assert {"verified", "activated"} <= set(actions)

@@ -36,6 +36,7 @@ class UserFilterForm(FilterForm):
         choices=[
             SelectChoice("active", "Active"),
             SelectChoice("inactive", "Deactivated"),
+            SelectChoice("unverified", "Unverified (from mail)"),
             SelectChoice("all", "All"),
         ],
         default="active",

@@ -93,6 +93,8 @@ def filtered_users(form: UserFilterForm) -> Select:
         query = query.where(User.is_active)
     elif form.status.data == "inactive":
         query = query.where(~User.is_active)
+    elif form.status.data == "unverified":
+        query = query.where(User.unverified)
     return query
 
 

@@ -318,8 +318,23 @@ def set_local_roles(user: User, roles: Iterable[Role], *, actor: User) -> None:
         audit.record(actor, "user", user.id, "roles_changed", changes)
 
 
+def mark_verified(user: User, *, actor: User) -> bool:
+    """An administrator checked who a caller created from a mail is (see
+    ``app.mail.incoming``): the person is no longer marked unverified. Whether it changed.
+
+    Only with activation (:func:`set_active`): an inactive person who is not unverified is a
+    deactivated account, whose mail the desk treats as a stranger's."""
+    if not user.unverified:
+        return False
+    user.unverified = False
+    audit.record(actor, "user", user.id, "verified", {"unverified": [True, False]})
+    db.session.flush()
+    return True
+
+
 def set_active(user: User, active: bool, *, actor: User) -> None:
     """Activate or deactivate an account; accounts are never deleted (their history stays).
+    Activating an unverified caller verifies them (:func:`mark_verified`).
 
     :raise Invalid: a user deactivating themselves, or the last active administrator.
     """
@@ -331,6 +346,8 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
         if user.has_role(Role.ADMIN) and _admins_left(excluding=user) == 0:
             raise Invalid({"active": "The desk needs at least one active administrator."})
     user.is_active = active
+    if active:
+        mark_verified(user, actor=actor)
     audit.record(
         actor,
         "user",

@@ -65,7 +65,7 @@ def _send(user: User, notes: list[Notification], today: date, now: datetime) -> 
     queue_mail(
         to_address=user.email,
         subject=f"Your Deskgraph digest for {today:%d %b %Y}: {len(notes)} new",
-        text=mailing.mail_template("notifications/mail/digest.txt", **context),
+        text=mailing.plain(mailing.mail_template("notifications/mail/digest.txt", **context)),
         html=mailing.mail_template("notifications/mail/digest.html", **context),
         recipient=user,
         kind="digest",

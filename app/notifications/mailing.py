@@ -4,6 +4,7 @@ recipient's zone, absolute links from ``DESKGRAPH_BASE_URL``) and handed to the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ from flask import current_app
 
 from app.errors import Invalid
 from app.extensions import db
+from app.mail.incoming.services import opening_message_id
 from app.mail.outgoing.services import queue_mail
 from app.notifications import signals
 from app.notifications.models import MailState, Notification
@@ -19,6 +21,7 @@ from app.notifications.rules import STAFF_ONLY
 from app.requests.approvals import links
 from app.tickets.models import JournalEntry, TicketKind
 
+BLANK_LINES = re.compile(r"\n{3,}")
 APPROVAL_KINDS = frozenset({"approval_needed", "approval_reminder"})
 TICKET_ENDPOINTS = {
     TicketKind.INCIDENT: "incidents.detail",
@@ -84,7 +87,7 @@ def render(note: Notification) -> Mail:
         context.update(extra or {})
     return Mail(
         subject=note.summary,
-        text=mail_template("notifications/mail/notification.txt", **context),
+        text=plain(mail_template("notifications/mail/notification.txt", **context)),
         html=mail_template("notifications/mail/notification.html", **context),
     )
 
@@ -122,6 +125,11 @@ def _decision_links(approval: Any, recipient: Any) -> dict[str, str]:
     }
 
 
+def plain(text: str) -> str:
+    """A text mail without the runs of blank lines its template's skipped sections leave."""
+    return BLANK_LINES.sub("\n\n", text)
+
+
 def mail_template(name: str, **context: Any) -> str:
     """A mail template, rendered without the page's context processors (a mail is rendered
     after commit, outside any request)."""
@@ -141,6 +149,7 @@ def mail_notification(note: Notification) -> None:
             ticket=note.ticket,
             recipient=note.recipient,
             notification_id=note.id,
+            in_reply_to=opening_message_id(note.ticket_id) if note.kind == "received" else None,
         )
     except Invalid:
         note.mail = MailState.NO_ADDRESS

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 
 from app.auth.models import Group, User
+from app.db import bulk
 from app.errors import NotFound
 from app.extensions import db
 from app.notifications import mailing, rules
@@ -320,3 +321,17 @@ def mark_all_read(user: Any, now: datetime | None = None) -> int:
     ).rowcount
     db.session.flush()
     return int(done or 0)
+
+
+def purge_read(before: datetime) -> int:
+    """Delete the notifications created before ``before`` that their person has read (one
+    still waiting for a digest stays); how many went. Unread ones stay whatever their age:
+    the bell counts them."""
+    return bulk(
+        db.session,
+        delete(Notification).where(
+            Notification.created_at < before,
+            Notification.read_at.is_not(None),
+            Notification.mail != MailState.DIGEST,
+        ),
+    )

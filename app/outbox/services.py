@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app, has_app_context
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 
+from app.db import bulk
 from app.extensions import db
 from app.outbox.models import OutboxMessage, OutboxState
 from app.outbox.transaction import after_commit, after_rollback
@@ -232,3 +233,14 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> int:
         _run(message_id, kind, payload, now)
         ran += 1
     return ran
+
+
+def purge_done(before: datetime) -> int:
+    """Delete the messages delivered (``done``) before ``before`` (flushes); ``dead`` ones stay
+    for an administrator, pending ones for delivery. How many went."""
+    return bulk(
+        db.session,
+        delete(OutboxMessage).where(
+            OutboxMessage.state == OutboxState.DONE, OutboxMessage.updated_at < before
+        ),
+    )

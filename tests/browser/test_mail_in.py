@@ -20,6 +20,10 @@ from tests.conftest import PASSWORD, build_app, migrate
 
 pytestmark = pytest.mark.browser
 
+UNKNOWN = (
+    b"From: Pat New <pat.new@example.com>\r\nTo: servicedesk@example.com\r\n"
+    b"Subject: VPN drops\r\nMessage-ID: <vpn.1@example.com>\r\n\r\nIt drops hourly.\r\n"
+)
 OUTLOOK = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024
 
 
@@ -39,6 +43,7 @@ def mail_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, s
         )
         db.session.commit()
         intake.take(OUTLOOK, None)
+        intake.take(UNKNOWN, None)  # an unknown sender: an unverified caller and an incident
         db.session.remove()
     with serving(app) as url:
         yield app, url
@@ -83,4 +88,22 @@ def test_admin_creates_a_mailbox_and_downloads_a_quarantined_message(browser, ma
     message.get_by_role("button", name="Dismiss").click()
     expect(page.get_by_text("Message dismissed.")).to_be_visible()
     expect(page.get_by_text("Nothing in quarantine")).to_be_visible()
+    assert unexpected(page.console_errors) == []
+
+
+def test_admin_verifies_a_caller_who_wrote_to_the_desk(browser, mail_desk):
+    _app, url = mail_desk
+    page = new_tab(browser, url)
+    sign_in(page, "mailadmin", PASSWORD)
+    page.goto("/admin/users")
+    page.get_by_label("Status").select_option("unverified")
+    page.get_by_role("button", name="Filter").click()
+    row = page.get_by_role("row").filter(has_text="Pat New")
+    expect(row).to_contain_text("unverified")
+    row.get_by_role("link", name="Pat New").click()
+    expect(page.get_by_text("made from a mail to the desk")).to_be_visible()
+    page.get_by_role("button", name="Verify and activate").click()
+    expect(page.get_by_text("Account activated.")).to_be_visible()
+    expect(page.get_by_text("made from a mail to the desk")).to_have_count(0)
+    expect(page.get_by_role("button", name="Deactivate")).to_be_visible()
     assert unexpected(page.console_errors) == []

@@ -201,6 +201,7 @@ def _decide_by_mail(
                 actor=sender,
                 approve=verdict == "approve",
                 comment=fit(comment, 4000),
+                via="a mail reply",
                 now=now,
             )
     except (Forbidden, Conflict, Invalid) as error:

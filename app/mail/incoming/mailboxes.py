@@ -3,12 +3,15 @@ processed: process again, dismiss. Services flush; the view commits."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import with_expression
 
 from app import audit
 from app.auth.models import Group
+from app.db import bulk
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
 from app.mail.incoming.models import InboundMessage, Mailbox, MessageState, Security, UnknownSenders
@@ -120,6 +123,23 @@ def pending(state: MessageState | None) -> Any:
     states = [state] if state else [MessageState.QUARANTINED, MessageState.IGNORED]
     return (
         select(InboundMessage)
+        .options(with_expression(InboundMessage.kept, InboundMessage.raw.is_not(None)))
         .where(InboundMessage.state.in_(states))
         .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
+    )
+
+
+def purge_raw(before: datetime) -> int:
+    """Drop the bytes of the messages ignored or dismissed that arrived before ``before``
+    (their rows stay, with the sender, subject and reason, and still recognise the message if
+    it comes again); how many. Quarantined messages keep theirs until an administrator acts."""
+    return bulk(
+        db.session,
+        update(InboundMessage)
+        .where(
+            InboundMessage.state.in_([MessageState.IGNORED, MessageState.DISMISSED]),
+            InboundMessage.received_at < before,
+            InboundMessage.raw.is_not(None),
+        )
+        .values(raw=None),
     )

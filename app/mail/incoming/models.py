@@ -12,7 +12,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, true
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, query_expression, relationship
 
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import Model
@@ -116,6 +116,9 @@ class InboundMessage(Model):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     size: Mapped[int] = mapped_column(Integer, default=0)
     raw: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    # Whether ``raw`` is still kept, loaded by the quarantine's query without the bytes
+    # (``flask deskgraph purge`` drops those of old ignored messages); None elsewhere.
+    kept: Mapped[bool | None] = query_expression()
 
     mailbox = relationship("Mailbox")
     ticket = relationship("Ticket")

@@ -82,7 +82,23 @@ def message_id_of(raw: bytes, mail: ParsedMail | None = None) -> str:
     found = (found or "").strip()
     if found and len(found) <= 250 and found.isprintable():
         return found if found.startswith("<") else f"<{found.strip('<>')}>"
-    return f"<{hashlib.sha256(raw).hexdigest()}@no-message-id.deskgraph>"
+    return f"<{hashlib.sha256(raw).hexdigest()}{NO_MESSAGE_ID}"
+
+
+NO_MESSAGE_ID = "@no-message-id.deskgraph>"  # the end of an id made up from a message's bytes
+
+
+def opening_message_id(ticket_id: int) -> str | None:
+    """The Message-ID of the mail that opened ticket ``ticket_id``, if one did and it had an
+    id of its own: the ticket's receipt answers it, so that the sender's mail client shows
+    the two together."""
+    found = db.session.scalar(
+        select(InboundMessage.message_id)
+        .where(InboundMessage.ticket_id == ticket_id, InboundMessage.action == "created")
+        .order_by(InboundMessage.id)
+        .limit(1)
+    )
+    return None if found is None or found.endswith(NO_MESSAGE_ID) else found
 
 
 def already_received(message_id: str) -> bool:
