@@ -126,7 +126,7 @@ def _connect_signals() -> None:
 def _register_blueprints(app: Flask) -> None:
     """Each domain registers its own blueprint and the view modules that add routes to it
     (each domain's permissions module registers its rules when its views are imported)."""
-    from app import admin, auth, cmdb, files, incidents, mail, ops, portal, requests, sla
+    from app import admin, auth, cmdb, files, incidents, kb, mail, ops, portal, requests, sla
 
-    for domain in (ops, auth, portal, incidents, requests, cmdb, sla, mail, admin, files):
+    for domain in (ops, auth, portal, incidents, requests, cmdb, sla, mail, admin, files, kb):
         domain.register(app)
