@@ -31,19 +31,25 @@ class ArticleForm(FlaskForm):
         render_kw={"rows": 16},
     )
     keywords = StringField("Keywords", description="Other words people use for this.")
-    category = SelectField("Category", default="")
+    category = SelectField("Category", default="", validate_choice=False)
     language = SelectField(
-        "Language", choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()], default="en"
+        "Language",
+        choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()],
+        default="en",
+        validate_choice=False,
     )
     audience = SelectField(
         "Who may read it",
         choices=[SelectChoice(a.value, a.label) for a in Audience],
         default=Audience.EVERYONE.value,
+        validate_choice=False,
     )
-    audience_group = SelectField("Group (when the audience is a group)", default="")
-    services = SelectMultipleField("Business services", choices=[])
+    audience_group = SelectField(
+        "Group (when the audience is a group)", default="", validate_choice=False
+    )
+    services = SelectMultipleField("Business services", choices=[], validate_choice=False)
     cis = StringField("Other configuration items", description="Names of CIs, separated by commas.")
-    items = SelectMultipleField("Catalog items", choices=[])
+    items = SelectMultipleField("Catalog items", choices=[], validate_choice=False)
     review_on = DateField("Review by", validators=[Optional()])
 
 

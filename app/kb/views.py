@@ -187,9 +187,8 @@ def solved(number: str) -> ResponseReturnValue:
     if not SolvedForm().validate_on_submit() or not services.may_read(current_user, found):
         raise NotFound("There is no article with this number that you can read.")
     attempt = services.open_attempt(session.pop(ATTEMPT, None), current_user)
-    if attempt is None:
-        attempt = services.start_attempt(current_user)
-    services.end_attempt(attempt, services.AttemptOutcome.SOLVED, found)
+    if attempt is not None:  # a second click (or another tab) finds it ended: counted once
+        services.end_attempt(attempt, services.AttemptOutcome.SOLVED, found)
     return saved("Glad it is solved. No ticket was needed.", url_for("kb.home"))
 
 
