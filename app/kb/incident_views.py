@@ -9,7 +9,7 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from app.errors import Invalid, NotFound
 from app.extensions import db
@@ -39,7 +39,7 @@ def similar_resolved_ids(incident: Incident, limit: int = 200) -> list[int]:
     service."""
     ci_ids = select(incident_cis.c.ci_id).where(incident_cis.c.incident_id == incident.id)
     sharing = select(incident_cis.c.incident_id).where(incident_cis.c.ci_id.in_(ci_ids))
-    alike = [Incident.id.in_(sharing)]
+    alike: list[ColumnElement[bool]] = [Incident.id.in_(sharing)]
     if incident.category:
         alike.append(
             (Incident.category == incident.category)

@@ -12,9 +12,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, and_, case, func, insert, or_, select, update
+from sqlalchemy import CursorResult, Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Group, group_members
@@ -69,10 +69,12 @@ NOTE_MAX = 4000
 # -- who sees what ------------------------------------------------------------------------
 
 
-def visible_articles(user: Any, stmt: Select[Any] | None = None) -> Select[Any]:
+Query = TypeVar("Query", bound="Select[*tuple[Any, ...]]")
+
+
+def visible_articles(user: Any, stmt: Query) -> Query:
     """``stmt`` (articles) narrowed to the live articles ``user`` may read: IT staff read every
     audience; others read those for everyone and those for a group they are in."""
-    stmt = stmt if stmt is not None else select(Article)
     stmt = stmt.where(Article.published_version.is_not(None), Article.state != ArticleState.RETIRED)
     if is_staff(user):
         return stmt
@@ -83,6 +85,11 @@ def visible_articles(user: Any, stmt: Select[Any] | None = None) -> Select[Any]:
             and_(Article.audience == Audience.GROUP, Article.audience_group_id.in_(theirs)),
         )
     )
+
+
+def readable_articles(user: Any) -> Select[Article]:
+    """The articles ``user`` may read (see :func:`visible_articles`)."""
+    return visible_articles(user, select(Article))
 
 
 def may_read(user: Any, article: Article) -> bool:
@@ -402,7 +409,7 @@ def vote_counts(article: Article) -> tuple[int, int]:
 def popular(user: Any, limit: int = 8) -> list[Article]:
     return list(
         db.session.scalars(
-            visible_articles(user).order_by(Article.view_count.desc(), Article.id).limit(limit)
+            readable_articles(user).order_by(Article.view_count.desc(), Article.id).limit(limit)
         )
     )
 
@@ -415,7 +422,7 @@ def newest(user: Any, limit: int = 8) -> list[Article]:
     )
     return list(
         db.session.scalars(
-            visible_articles(user).order_by(newest_version.desc(), Article.id.desc()).limit(limit)
+            readable_articles(user).order_by(newest_version.desc(), Article.id.desc()).limit(limit)
         )
     )
 
@@ -428,7 +435,7 @@ def by_category(user: Any) -> list[tuple[KbCategory | None, int]]:
         )
     ).all()
     categories = {c.id: c for c in db.session.scalars(select(KbCategory))}
-    found = [(categories.get(cid), n) for cid, n in rows]
+    found = [(categories.get(cid) if cid is not None else None, n) for cid, n in rows]
     return sorted(found, key=lambda pair: (pair[0] is None, pair[0].name if pair[0] else ""))
 
 
@@ -460,7 +467,7 @@ def suggest_articles(text: str, user: Any, limit: int = 5) -> list[Article]:
             for term in terms
         )
     )
-    stmt = visible_articles(user).where(matched)
+    stmt = readable_articles(user).where(matched)
     return list(
         db.session.scalars(
             stmt.order_by(score.desc(), Article.view_count.desc(), Article.id).limit(limit)
@@ -507,18 +514,21 @@ def end_attempt(
 ) -> bool:
     """End an open attempt once: a second "solved" or a report after it changes nothing.
     Returns whether this call ended it (a conditional UPDATE: two clicks count once)."""
-    ended = db.session.execute(
-        update(DeflectionAttempt)
-        .where(
-            DeflectionAttempt.id == attempt.id,
-            DeflectionAttempt.outcome == AttemptOutcome.OPEN,
-        )
-        .values(
-            outcome=outcome,
-            ended_at=utc_now(),
-            solved_by_id=article.id if article is not None else None,
-        )
-        .execution_options(synchronize_session=False)
+    ended = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(DeflectionAttempt)
+            .where(
+                DeflectionAttempt.id == attempt.id,
+                DeflectionAttempt.outcome == AttemptOutcome.OPEN,
+            )
+            .values(
+                outcome=outcome,
+                ended_at=utc_now(),
+                solved_by_id=article.id if article is not None else None,
+            )
+            .execution_options(synchronize_session=False)
+        ),
     )
     if article is not None and ended.rowcount:
         opened_in_attempt(attempt, article)

@@ -77,7 +77,7 @@ def category(category_id: int) -> ResponseReturnValue:
     if found is None:
         raise NotFound("There is no such category.")
     articles = db.session.scalars(
-        services.visible_articles(current_user)
+        services.readable_articles(current_user)
         .where(Article.category_id == found.id)
         .order_by(Article.title)
     ).all()
