@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload, selectinload
 
 from app.auth.models import Group, group_members
 from app.cmdb.graph.vocabulary import Lifecycle
@@ -467,7 +468,13 @@ def suggest_articles(text: str, user: Any, limit: int = 5) -> list[Article]:
             for term in terms
         )
     )
-    stmt = readable_articles(user).where(matched)
+    stmt = (
+        readable_articles(user)
+        .where(matched)
+        .options(
+            lazyload(Article.owner), lazyload(Article.category), selectinload(Article.versions)
+        )
+    )
     return list(
         db.session.scalars(
             stmt.order_by(score.desc(), Article.view_count.desc(), Article.id).limit(limit)
