@@ -95,3 +95,14 @@ def test_the_deflection_page_is_for_knowledge_managers(
     assert client.get("/kb/deflection").status_code == 403
     sign_in_as(client, "manager")
     assert client.get("/kb/deflection").status_code == 200
+
+
+def test_a_catalog_search_shows_matching_articles(
+    client: Any, db: Any, people: Any, make_article: Any
+) -> None:
+    make_article("Request a VPN token", keywords="vpn token remote")
+    sign_in_as(client, "emp")
+    page = client.get("/requests/catalog?q=vpn").get_data(as_text=True)
+    assert 'hx-get="/kb/suggest?q=vpn"' in page
+    assert "Request a VPN token" in client.get("/kb/suggest?q=vpn").get_data(as_text=True)
+    assert "kb-suggestions" not in client.get("/requests/catalog").get_data(as_text=True)
