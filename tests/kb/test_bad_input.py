@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from app.cmdb.graph.vocabulary import Lifecycle
+from app.errors import Invalid
+from app.kb import services
 from app.kb.models import Article
+from app.kb.services import FILE_MAX
 from tests.kb.helpers import sign_in_as
 
 FIELDS = {"body": "Some text.", "language": "en", "audience": "everyone"}
@@ -94,3 +98,28 @@ def test_unknown_article_and_garbage_numbers_are_404(client: Any, db: Any, peopl
     for number in ("KB9999999", "x" * 5000, "%00"):
         assert client.get(f"/kb/{number}").status_code == 404
     assert client.get("/kb/suggest?q=" + "%22 OR 1=1 -- " * 500).status_code == 200
+
+
+def test_a_huge_image_is_refused_and_a_small_one_is_served(
+    app: Any, client: Any, db: Any, people: Any, make_article: Any, monkeypatch: Any
+) -> None:
+    import io
+
+    article = make_article(published=False)
+    sign_in_as(client, "author")
+    with pytest.raises(Invalid, match="larger than 10 MB"):  # the service's limit
+        services.add_file(article, people.author, "huge.png", b"0" * (FILE_MAX + 1))
+    db.session.rollback()
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)  # the request's limit
+    response = client.post(
+        f"/kb/{article.number}/files", {"file": (io.BytesIO(b"0" * 2000), "big.png")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert response.status_code == 413
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    response = client.post(
+        f"/kb/{article.number}/files", {"file": (io.BytesIO(b"\x89PNG small"), "shot.png")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    page = client.get(f"/kb/{article.number}/edit").get_data(as_text=True)
+    assert "Attached. Use it in the text as ![shot.png](/kb/files/" in page
