@@ -88,8 +88,13 @@ NAVIGATION = (
                 also=("cmdb.detail", "cmdb.new", "cmdb.edit", "cmdb.graph", "cmdb.classes"),
             ),
             NavItem("What if…", "cmdb.what_if", "lightning", "cmdb.browse"),
-            NavItem("My articles", "kb.mine", "journal-text", "kb.write", also=("kb.new",)),
-            NavItem("Deflection", "kb.deflection", "funnel", "kb.review"),
+            NavItem(
+                "My articles",
+                "kb.mine",
+                "journal-text",
+                "kb.write",
+                also=("kb.new", "kb.edit", "kb.versions", "kb.deflection"),
+            ),
         ),
     ),
     NavSection(

@@ -703,28 +703,6 @@ def owner_tasks(owner: Any, today: date) -> tuple[list[Article], list[ArticleFla
     return due, flags
 
 
-def owner_task_count(owner: Any) -> int:
-    """Beside "My articles": the owner's articles past review plus open flags (one query)."""
-    due = (
-        select(func.count())
-        .select_from(Article)
-        .where(
-            Article.owner_id == owner.id,
-            Article.review_on <= utc_now().date(),
-            Article.state != ArticleState.RETIRED,
-        )
-        .scalar_subquery()
-    )
-    flagged = (
-        select(func.count())
-        .select_from(ArticleFlag)
-        .join(Article, Article.id == ArticleFlag.article_id)
-        .where(Article.owner_id == owner.id, ArticleFlag.resolved_at.is_(None))
-        .scalar_subquery()
-    )
-    return int(db.session.scalar(select(due + flagged)) or 0)
-
-
 def in_review() -> list[Article]:
     return list(
         db.session.scalars(

@@ -56,7 +56,8 @@ def test_an_article_deflects_a_problem_report(browser, live_server):
     panel.locator("li", has_text=TITLE).get_by_role("button", name="This solved my problem").click()
     expect(employee.get_by_text("Glad it is solved. No ticket was needed.")).to_be_visible()
 
-    manager.get_by_role("link", name="Deflection").click()
+    manager.get_by_role("link", name="My articles").click()
+    manager.get_by_role("link", name="Deflection report").click()
     row = manager.get_by_test_id("deflection-article").locator("tr", has_text=TITLE)
     expect(row.locator("td").nth(2)).to_have_text("1")  # solved
     expect(row.locator("td").nth(5)).to_have_text("100%")
