@@ -8,6 +8,7 @@ replace.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -106,8 +107,15 @@ def may_see_working_copy(user: Any, article: Article) -> bool:
     return is_staff(user)
 
 
+NUMBER = re.compile(r"[A-Za-z]{2}[0-9]{7}")
+
+
 def find(number: str) -> Article | None:
-    return db.session.scalar(select(Article).where(Article.number == number.upper()[:20]))
+    """The article numbered ``number`` (``KB0001001``); ``None`` for anything else, a NUL
+    byte or 5,000 characters included (never sent to the database)."""
+    if not NUMBER.fullmatch(number or ""):
+        return None
+    return db.session.scalar(select(Article).where(Article.number == number.upper()))
 
 
 # -- writing ----------------------------------------------------------------------------------
