@@ -152,3 +152,12 @@ def test_owners_see_articles_past_review_and_flags(
     assert "Past their review date" in page
     assert "Old advice" in page
     assert "Step 3 is wrong since the upgrade" in page
+
+
+def test_the_reviewers_group_is_a_setting(app: Any, db: Any, people: Any, monkeypatch: Any) -> None:
+    from app.kb.permissions import is_manager
+
+    assert is_manager(people.manager)
+    monkeypatch.setitem(app.config, "KB_MANAGER_GROUP", "Finance")
+    assert not is_manager(people.manager)
+    assert not is_manager(people.finance_employee)  # an employee never reviews
