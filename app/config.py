@@ -58,6 +58,14 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -
     return value
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (the first when unset)."""
+    value = env.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -212,6 +220,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "DESKGRAPH_TIMEZONE": timezone,
+        # Where people reach the desk: the links in mails are absolute (no request to read).
+        "DESKGRAPH_BASE_URL": (
+            env.get("DESKGRAPH_BASE_URL", "").strip() or "http://localhost:5000"
+        ).rstrip("/"),
         "MAX_CONTENT_LENGTH": _int(env, "DESKGRAPH_MAX_UPLOAD_MB", 25) * 1024 * 1024,
         # Where new attachments and staged imports go: rows in the database (every node shares
         # them, no mount needed) or files under ATTACHMENTS_DIR (a mount every node shares).
@@ -252,6 +264,12 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         or "Knowledge managers",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "TRUSTED_PROXIES": _int(env, "DESKGRAPH_TRUSTED_PROXIES", 0, minimum=0),
+        # Mail in (docs/mail.md): the largest message read, the loop and flood limits, and
+        # what a message from an unknown sender does when no mailbox says it.
+        "MAIL_MAX_BYTES": _int(env, "MAIL_MAX_MB", 25) * 1024 * 1024,
+        "MAIL_MAX_TICKETS_PER_SENDER_HOUR": _int(env, "MAIL_MAX_TICKETS_PER_SENDER_HOUR", 10),
+        "MAIL_MAX_REOPENS_PER_TICKET_HOUR": _int(env, "MAIL_MAX_REOPENS_PER_TICKET_HOUR", 3),
+        "MAIL_UNKNOWN_SENDERS": _choice(env, "MAIL_UNKNOWN_SENDERS", ("create", "refuse")),
     }
     config.update(_mail(env))
     # Directory settings (LDAP_URL, LDAP_BIND_DN, ...) pass through as they are; the directory

@@ -111,6 +111,7 @@ def _connect_signals() -> None:
     from app.cmdb import signals as cmdb_signals
     from app.cmdb import users_groups
     from app.incidents import cis as incident_cis
+    from app.notifications import hooks as notification_hooks
     from app.requests import sla_answers
     from app.sla import hooks as sla_hooks
     from app.sla import signals as sla_signals
@@ -120,13 +121,28 @@ def _connect_signals() -> None:
     cmdb_signals.ci_open_incidents.connect(incident_cis.open_incidents_on)
     sla_signals.catalog_items.connect(sla_answers.catalog_items)
     sla_signals.ticket_catalog_items.connect(sla_answers.ticket_catalog_items)
+    notification_hooks.install()  # session events: one fan-out message per commit of events
     sla_hooks.install()  # session events: SLA records follow every commit of ticket events
 
 
 def _register_blueprints(app: Flask) -> None:
     """Each domain registers its own blueprint and the view modules that add routes to it
     (each domain's permissions module registers its rules when its views are imported)."""
-    from app import admin, auth, cmdb, files, incidents, kb, mail, ops, portal, requests, sla
+    from app import (
+        admin,
+        auth,
+        cmdb,
+        files,
+        incidents,
+        kb,
+        mail,
+        notifications,
+        ops,
+        portal,
+        requests,
+        sla,
+    )
 
-    for domain in (ops, auth, portal, incidents, requests, cmdb, sla, mail, admin, files, kb):
+    domains = (ops, auth, portal, incidents, requests, cmdb, sla, mail, notifications, admin, files)
+    for domain in (*domains, kb):
         domain.register(app)

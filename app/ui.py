@@ -178,6 +178,14 @@ NAVIGATION = (
                 ),
             ),
             NavItem("Mail outbox", "mail.outbox", "envelope", "mail.admin", also=("mail.outbox_",)),
+            NavItem("Notifications", "notifications.settings", "bell", "notifications.admin"),
+            NavItem(
+                "Mailboxes",
+                "mail.mailboxes_page",
+                "envelope-arrow-down",
+                "mail.admin",
+                also=("mail.new_mailbox", "mail.edit_mailbox", "mail.quarantine_page"),
+            ),
         ),
     ),
 )
@@ -216,10 +224,11 @@ def viewer_timezone() -> str:
     return zone or current_app.config["DESKGRAPH_TIMEZONE"]
 
 
-def format_datetime(value: datetime | None, style: str = "long") -> str:
-    """A UTC timestamp in the viewer's time zone, in the one format every page uses:
-    ``6 Dec 2026 07:58 CET`` (``short`` leaves the year out: ``6 Dec 07:58 CET``)."""
-    local = to_zone(value, viewer_timezone())
+def format_datetime(value: datetime | None, style: str = "long", zone: str | None = None) -> str:
+    """A UTC timestamp in the viewer's time zone (or ``zone``: a mail's recipient's), in the
+    one format every page uses: ``6 Dec 2026 07:58 CET`` (``short`` leaves the year out:
+    ``6 Dec 07:58 CET``)."""
+    local = to_zone(value, zone or viewer_timezone())
     if local is None:
         return "—"
     text = local.strftime("%d %b %H:%M %Z" if style == "short" else "%d %b %Y %H:%M %Z")

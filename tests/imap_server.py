@@ -26,8 +26,10 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from imap_tools import imap_utf7
 
 DOVECOT = Path("/usr/sbin/dovecot")
 USER = "desk"
@@ -92,7 +94,11 @@ class Dovecot:
     """One Dovecot serving one user's Maildir on 127.0.0.1: ``port`` (plain, STARTTLS offered)
     and ``ssl_port`` (implicit TLS); ``cert_file`` is the certificate to trust."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, capabilities: str | None = None, password: str = PASSWORD) -> None:
+        """``capabilities`` replaces what the server announces after login (to test a client
+        against an older server: without MOVE, without UIDPLUS); ``password`` is ``USER``'s."""
+        self.capabilities = capabilities
+        self.password = password
         self.root = Path(tempfile.mkdtemp(prefix="deskgraph-dovecot-"))
         self.port = free_port()
         self.ssl_port = free_port()
@@ -115,7 +121,7 @@ class Dovecot:
             user = login_user = me.pw_name
             uid, gid = me.pw_uid, me.pw_gid
         group = _group_name(gid)
-        (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+        (root / "passwd").write_text(f"{USER}:{{PLAIN}}{self.password}\n", encoding="utf-8")
         subprocess.run(
             [
                 "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -125,18 +131,19 @@ class Dovecot:
             check=True,
             capture_output=True,
         )  # fmt: skip
-        (root / "dovecot.conf").write_text(
-            CONFIG.format(
-                root=root,
-                user=user,
-                group=group,
-                login_user=login_user,
-                uid=uid,
-                gid=gid,
-                port=self.port,
-                ssl_port=self.ssl_port,
-            )  # fmt: skip
+        config = CONFIG.format(
+            root=root,
+            user=user,
+            group=group,
+            login_user=login_user,
+            uid=uid,
+            gid=gid,
+            port=self.port,
+            ssl_port=self.ssl_port,
         )
+        if self.capabilities is not None:
+            config += f"imap_capability = {self.capabilities}\n"
+        (root / "dovecot.conf").write_text(config)
 
     def start(self) -> None:
         with open(self.root / "stderr.log", "ab") as stderr:
@@ -189,7 +196,8 @@ class Dovecot:
         """A plain IMAP session as the user, for setting up and inspecting the mailbox."""
         client = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
         try:
-            client.login(USER, PASSWORD)
+            credentials = f"\0{USER}\0{self.password}".encode()
+            client.authenticate("PLAIN", lambda _challenge: credentials)
             yield client
         finally:
             with contextlib.suppress(Exception):
@@ -198,7 +206,7 @@ class Dovecot:
     def append(self, raw: bytes, folder: str = "INBOX") -> None:
         """Deliver a raw message into a folder (IMAP APPEND), unseen."""
         with self.session() as client:
-            status, data = client.append(folder, "", None, raw)
+            status, data = client.append(_quoted(folder), "", None, raw)
             if status != "OK":
                 raise RuntimeError(f"APPEND to {folder} failed: {data!r}")
 
@@ -208,13 +216,18 @@ class Dovecot:
         names = []
         for line in data:
             if isinstance(line, bytes):
-                names.append(line.decode().rsplit(' "/" ', 1)[-1].strip('"'))
+                encoded = line.rsplit(b' "/" ', 1)[-1].strip(b'"')
+                names.append(imap_utf7.utf7_decode(encoded))
         return sorted(names)
+
+    def create(self, folder: str) -> None:
+        with self.session() as client:
+            client.create(_quoted(folder))
 
     def messages(self, folder: str = "INBOX") -> list[tuple[bytes, set[str]]]:
         """The folder's messages (bytes and flags), without changing their flags."""
         with self.session() as client:
-            status, _ = client.select(folder, readonly=True)
+            status, _ = client.select(_quoted(folder), readonly=True)
             if status != "OK":
                 return []
             _status, data = client.uid("SEARCH", "ALL")
@@ -225,6 +238,11 @@ class Dovecot:
                 flags = set(imaplib.ParseFlags(head))
                 found.append((bytes(body), {flag.decode() for flag in flags}))
             return found
+
+
+def _quoted(folder: str) -> str:
+    """A folder name as IMAP wants it: modified UTF-7, quoted."""
+    return '"' + imap_utf7.utf7_encode(folder).decode("ascii") + '"'
 
 
 def _answers(port: int) -> bool:
@@ -239,14 +257,22 @@ def _group_name(gid: int) -> str:
     return grp.getgrgid(gid).gr_name
 
 
-@pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    """A running Dovecot of this test's own, with an empty mailbox for ``USER``."""
+@contextlib.contextmanager
+def running_dovecot(**options: Any) -> Iterator[Dovecot]:
+    """A running Dovecot with an empty mailbox for ``USER``, removed afterwards (skips the test
+    when Dovecot is not installed)."""
     if not DOVECOT.exists() or shutil.which("openssl") is None:
         pytest.skip("Debian's dovecot-imapd (and openssl) are needed: scripts/test installs them")
-    server = Dovecot()
+    server = Dovecot(**options)
     try:
         server.start()
         yield server
     finally:
         server.remove()
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A running Dovecot of this test's own, with an empty mailbox for ``USER``."""
+    with running_dovecot() as server:
+        yield server

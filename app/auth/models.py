@@ -97,6 +97,9 @@ class User(UserMixin, TimestampMixin, Model):
     # a person who comes back to the directory is reactivated by the next sync.
     directory_dn: Mapped[str | None] = mapped_column(String(512), index=True)
     directory_deactivated: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Made for an unknown sender of a mail to the desk: a caller with no password who cannot
+    # sign in, until an administrator checks who it is (see app.mail.incoming).
+    unverified: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Part of the session id (see app.auth.sessions): bumping it ends every session and
     # remember-me cookie of the person. Changed only by a plain UPDATE, never an ORM edit.
     session_generation: Mapped[int] = mapped_column(default=1, server_default="1")

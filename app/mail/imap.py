@@ -31,6 +31,7 @@ from imap_tools.utils import encode_folder
 
 DEFAULT_PORTS = {"none": 143, "starttls": 143, "ssl": 993}
 _UID = re.compile(rb"UID (\d+)")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 
 class Security(enum.StrEnum):
@@ -58,6 +59,9 @@ class ImapSettings:
     processed_folder: str = "Processed"
     timeout: float = 30.0
     ca_file: str | None = None
+    # Larger messages are not downloaded (see ``Fetched``); None downloads everything. Callers
+    # that set it must handle ``Fetched.complete`` (parse's limit is ``MAX_BYTES``).
+    max_bytes: int | None = None
 
     @property
     def address(self) -> str:
@@ -70,10 +74,15 @@ class ImapSettings:
 
 @dataclass(frozen=True)
 class Fetched:
-    """One message read from the folder: its IMAP ``uid`` and its ``raw`` bytes, as stored."""
+    """One message read from the folder: its IMAP ``uid``, its ``raw`` bytes as stored and its
+    ``size``. A message over ``ImapSettings.max_bytes`` (when set) is not downloaded:
+    ``complete`` is false and ``raw`` holds its headers only (quarantine it with that reason,
+    then ``done()``, so that it never blocks the mailbox)."""
 
     uid: str
     raw: bytes
+    size: int = 0
+    complete: bool = True
     mailbox: Mailbox | None = field(default=None, repr=False, compare=False)
 
     def done(self) -> None:
@@ -114,9 +123,12 @@ class Mailbox:
                 f"cannot connect to the IMAP server {settings.address}: {_describe(error)}"
             ) from error
         try:
-            self._box.login(settings.username, settings.password, initial_folder=None)
+            if f"{settings.username}{settings.password}".isascii():
+                self._box.login(settings.username, settings.password, initial_folder=None)
+            else:  # LOGIN takes ASCII only; AUTHENTICATE PLAIN carries UTF-8
+                self._box.login_utf8(settings.username, settings.password, initial_folder=None)
             _refresh_capabilities(self._box.client)
-        except (OSError, imaplib.IMAP4.error, ImapToolsError) as error:
+        except (OSError, imaplib.IMAP4.error, ImapToolsError, ValueError) as error:
             self.close()
             raise MailboxUnavailable(
                 f"the IMAP server {settings.address} refused the login of "
@@ -137,10 +149,21 @@ class Mailbox:
     def fetch(self, *, limit: int | None = None) -> Iterator[Fetched]:
         """The folder's messages (not those flagged deleted), oldest first, left unseen."""
         uids = self._call(lambda box: box.uids("UNDELETED"), "list the messages")
-        for uid in uids[:limit] if limit is not None else uids:
-            raw = self._call(lambda box, uid=uid: _peek(box, uid), f"read message {uid}")
-            if raw is not None:  # gone meanwhile (another poller moved it): nothing to do
-                yield Fetched(uid=uid, raw=raw, mailbox=self)
+        uids = uids[:limit] if limit is not None else uids
+        sizes = self._call(lambda box: _sizes(box, uids), "read the message sizes")
+        for uid in uids:
+            size = sizes.get(uid)
+            if size is None:  # gone meanwhile (another poller moved it): nothing to do
+                continue
+            max_bytes = self.settings.max_bytes
+            complete = max_bytes is None or size <= max_bytes
+            section = "BODY.PEEK[]" if complete else "BODY.PEEK[HEADER]"
+            raw = self._call(
+                lambda box, uid=uid, section=section: _peek(box, uid, section),
+                f"read message {uid}",
+            )
+            if raw is not None:
+                yield Fetched(uid=uid, raw=raw, size=size, complete=complete, mailbox=self)
 
     def done(self, uid: str) -> None:
         """Move the message to the processed folder, creating the folder the first time."""
@@ -185,9 +208,28 @@ def _refresh_capabilities(client: imaplib.IMAP4) -> None:
         client.capabilities = tuple(data[-1].decode("ascii", "replace").upper().split())
 
 
-def _peek(box: Any, uid: str) -> bytes | None:
+def _sizes(box: Any, uids: list[str], chunk: int = 500) -> dict[str, int]:
+    """The size of each message (``RFC822.SIZE``), a few hundred per command (servers limit
+    the length of a command line)."""
+    sizes = {}
+    for start in range(0, len(uids), chunk):
+        status, data = box.client.uid(
+            "FETCH", ",".join(uids[start : start + chunk]), "(RFC822.SIZE)"
+        )
+        if status != "OK":
+            raise imaplib.IMAP4.error(f"FETCH RFC822.SIZE answered {status}: {data!r}")
+        for item in data:
+            line = item[0] if isinstance(item, tuple) else item
+            if isinstance(line, bytes):
+                uid, size = _UID.search(line), _SIZE.search(line)
+                if uid and size:
+                    sizes[uid.group(1).decode()] = int(size.group(1))
+    return sizes
+
+
+def _peek(box: Any, uid: str, section: str = "BODY.PEEK[]") -> bytes | None:
     """The message's bytes exactly as stored, without setting ``\\Seen`` (``BODY.PEEK``)."""
-    status, data = box.client.uid("FETCH", uid, "(BODY.PEEK[])")
+    status, data = box.client.uid("FETCH", uid, f"({section})")
     if status != "OK":
         raise imaplib.IMAP4.error(f"FETCH {uid} answered {status}: {data!r}")
     for item in data:

@@ -40,7 +40,9 @@ def mails(db) -> list[OutboundMail]:
 
 
 def outbox(db) -> list[OutboxMessage]:
-    return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    """The mails' outbox messages (not the notifications' fan-out of the ticket's events)."""
+    query = select(OutboxMessage).where(OutboxMessage.kind == "mail.send")
+    return list(db.session.scalars(query.order_by(OutboxMessage.id)))
 
 
 def test_without_smtp_host_a_mail_is_recorded_and_not_sent(app, db, smtp_server, incident):
@@ -110,6 +112,27 @@ def test_two_mails_of_one_ticket_thread_together(db, sending, incident):
         second.message_id,
         [root, first.message_id, second.message_id],
     )
+
+
+def test_each_recipient_s_thread_holds_only_the_mails_they_received(db, sending, incident):
+    to_kim = queue_mail(to_address="kim@example.org", subject="Received", text="1", ticket=incident)
+    to_lee = queue_mail(to_address="lee@example.org", subject="Received", text="1", ticket=incident)
+    again = queue_mail(to_address="Kim@Example.org", subject="Resolved", text="2", ticket=incident)
+    db.session.commit()
+    root = f"<{incident.number}.ticket@desk.example.org>"
+    assert to_lee.references.split() == [root]
+    assert again.references.split() == [root, to_kim.message_id]
+    assert again.in_reply_to == to_kim.message_id
+    assert thread_headers(incident, "lee@example.org") == (
+        to_lee.message_id,
+        [root, to_lee.message_id],
+    )
+    assert thread_headers(incident)[1] == [
+        root,
+        to_kim.message_id,
+        to_lee.message_id,
+        again.message_id,
+    ]
 
 
 def test_a_human_reply_is_not_marked_automatic(db, sending, incident):
@@ -183,3 +206,17 @@ def test_an_invalid_address_is_refused(db):
 
 def test_the_desk_addresses_are_mail_from_and_reply_to(db, sending):
     assert desk_addresses() == {"servicedesk@desk.example.org", "help@desk.example.org"}
+
+
+def test_a_mail_waiting_when_smtp_is_switched_off_is_only_recorded(app, db, sending, monkeypatch):
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # queue, no delivery
+    mail = queue_mail(to_address="kim@example.org", subject="Waiting", text="x")
+    db.session.commit()
+    assert mail.state == MailState.QUEUED
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+    monkeypatch.setitem(app.config, "SMTP_HOST", None)
+    assert deliver_due() == 1
+    db.session.refresh(mail)
+    assert mail.state == MailState.RECORDED
+    assert "no SMTP server is configured" in mail.last_error
+    assert sending.received == []

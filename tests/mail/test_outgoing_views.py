@@ -144,3 +144,39 @@ def test_the_outbox_shows_other_dead_side_effects_with_their_reason(admin, db):
     assert "directory.group_member" in page
     assert "no write access" in page
     assert db.session.scalars(select(OutboxMessage)).one().state == OutboxState.DEAD
+
+
+def test_an_admin_clears_a_bounce_and_mail_to_the_address_is_sent_again(admin, db, sending):
+    from app.audit import AuditEvent
+    from app.mail.outgoing.services import is_bouncing
+
+    mark_bouncing("kim@example.org", "550 5.1.1 user unknown", utc_now())
+    mail = queue_mail(to_address="kim@example.org", subject="Stopped", text="x")
+    db.session.commit()
+    page = admin.get(f"/mail/outbox/{mail.id}").get_data(as_text=True)
+    assert "bounces since" in page
+    assert "550 5.1.1 user unknown" in page
+    response = admin.post(f"/mail/outbox/{mail.id}/clear-bounce")
+    assert response.status_code == 302
+    assert "not marked as bouncing any more" in admin.get(response.location).get_data(as_text=True)
+    assert not is_bouncing("kim@example.org")
+    assert admin.post(f"/mail/outbox/{mail.id}/clear-bounce").status_code == 302  # twice: fine
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "bounce_cleared")
+    ).one()
+    assert event.object_type == "mail_address"
+    queue_mail(to_address="kim@example.org", subject="Goes out", text="x")
+    db.session.commit()
+    assert [r.message["Subject"] for r in sending.received] == ["Goes out"]
+
+
+def test_retry_is_refused_without_an_smtp_server(admin, db, app, monkeypatch):
+    mark_bouncing("kim@example.org", "550 gone", utc_now())
+    mail = queue_mail(to_address="kim@example.org", subject="Dead", text="x")
+    db.session.commit()
+    assert mail.state == MailState.DEAD
+    response = admin.post(f"/mail/outbox/{mail.id}/retry")
+    assert response.status_code == 422
+    assert "No SMTP server is configured" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(OutboundMail, mail.id).state == MailState.DEAD

@@ -41,8 +41,10 @@ PURE_SINGLES = [
     "app.kb.rendering",  # article Markdown to safe HTML, version diffs
     "app.requests.states",
     "app.requests.catalog.variables",
+    "app.mail.imap",  # the IMAP client: no Flask, no database
     "app.mail.outgoing.compose",
     "app.mail.outgoing.smtp",
+    "app.notifications.rules",
 ]
 
 

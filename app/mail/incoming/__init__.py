@@ -11,3 +11,11 @@ if TYPE_CHECKING:
 
 def register_routes(app: Flask) -> None:
     """Import the view modules that add mail-in routes to the mail blueprint."""
+    from app.mail import permissions  # noqa: F401  (registers mail.admin)
+    from app.mail.incoming import (
+        models,  # noqa: F401  (the tables, for migrations' checks)
+        views,  # noqa: F401
+    )
+    from app.mail.incoming.cli import mail_cli
+
+    app.cli.add_command(mail_cli)

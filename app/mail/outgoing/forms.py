@@ -25,3 +25,7 @@ class OutboxFilterForm(FilterForm):
 
 class RetryForm(OneSubmission, FlaskForm):
     """ "Retry now" on a failed or dead mail: one submission, so a double click sends once."""
+
+
+class ClearBounceForm(FlaskForm):
+    """ "Clear the bounce" of a mail's address (CSRF only: doing it twice changes nothing)."""

@@ -4,19 +4,22 @@ addresses are the desk's own and which bounce. Services flush, never commit."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import audit
 from app.auth.models import User
 from app.errors import Invalid
 from app.extensions import db
 from app.mail.outgoing import delivery
 from app.mail.outgoing.compose import (
+    MAX_REFERENCES,
     domain_of,
+    is_address,
+    is_message_id,
     new_message_id,
     one_line,
     thread,
@@ -26,8 +29,6 @@ from app.mail.outgoing.compose import (
 from app.mail.outgoing.models import MailAddress, MailState, OutboundMail
 from app.outbox import enqueue
 from app.tickets.models import Ticket
-
-_ADDRESS = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.?[^@\s<>\"(),;:]*")
 
 
 def normalise_address(address: str) -> str:
@@ -47,23 +48,25 @@ def desk_addresses() -> set[str]:
     return {normalise_address(config["MAIL_FROM"]), normalise_address(config["MAIL_REPLY_TO"])}
 
 
-def thread_headers(ticket: Ticket) -> tuple[str, list[str]]:
-    """(In-Reply-To, References) for the next mail about ``ticket``: its thread root, then
-    the Message-IDs of its latest mails (those not refused for good), oldest first."""
-    return _thread(ticket, None)
+def thread_headers(ticket: Ticket, to_address: str | None = None) -> tuple[str, list[str]]:
+    """(In-Reply-To, References) for the next mail about ``ticket`` (to ``to_address``): its
+    thread root, then the Message-IDs of the latest mails of the ticket (to that address, when
+    given; those refused for good left out), oldest first.
+
+    Per recipient, because each person's thread holds only the mails they received: the
+    500th watcher told of a change does not refer to the other 499's copies."""
+    return _thread(ticket, to_address, None)
 
 
-def _thread(ticket: Ticket, in_reply_to: str | None) -> tuple[str, list[str]]:
-    from app.mail.outgoing.compose import MAX_REFERENCES
-
-    earlier = list(
-        db.session.scalars(
-            select(OutboundMail.message_id)
-            .where(OutboundMail.ticket_id == ticket.id, OutboundMail.state != MailState.DEAD)
-            .order_by(OutboundMail.id.desc())
-            .limit(MAX_REFERENCES)
-        )
+def _thread(
+    ticket: Ticket, to_address: str | None, in_reply_to: str | None
+) -> tuple[str, list[str]]:
+    query = select(OutboundMail.message_id).where(
+        OutboundMail.ticket_id == ticket.id, OutboundMail.state != MailState.DEAD
     )
+    if to_address is not None:
+        query = query.where(OutboundMail.to_address == normalise_address(to_address))
+    earlier = list(db.session.scalars(query.order_by(OutboundMail.id.desc()).limit(MAX_REFERENCES)))
     earlier.reverse()
     return thread(thread_root(ticket.number, desk_domain()), earlier, in_reply_to)
 
@@ -84,18 +87,22 @@ def queue_mail(
     """Record a mail to one recipient and have it sent after the caller commits.
 
     The subject gets the ticket's number token; the mail threads with the ticket's earlier
-    mails. Without ``SMTP_HOST`` it is ``recorded`` (shown to admins, never sent); to an
-    address marked bouncing it is ``dead`` at once, with the reason, and not sent.
+    mails to the same address (see :func:`thread_headers`). Without ``SMTP_HOST`` it is
+    ``recorded`` (shown to admins, never sent); to an address marked bouncing it is ``dead``
+    at once, with the reason, and not sent.
 
     :raise Invalid: ``to_address`` is not a mail address (field ``to_address``).
     """
     address = normalise_address(to_address)
-    if not _ADDRESS.fullmatch(address) or len(address) > 320:
+    if not is_address(address):
         raise Invalid({"to_address": f"{to_address!r} is not a mail address."})
+    in_reply_to = (in_reply_to or "").strip() or None
+    if in_reply_to and not is_message_id(in_reply_to):
+        in_reply_to = None  # a malformed id from a foreign mailer: thread without it
     references: list[str] = []
     if ticket is not None:
         subject = with_number(subject, ticket.number)
-        in_reply_to, references = _thread(ticket, in_reply_to)
+        in_reply_to, references = _thread(ticket, address, in_reply_to)
     mail = OutboundMail(
         message_id=new_message_id(desk_domain(), ticket.number if ticket else None),
         to_address=address,
@@ -126,7 +133,7 @@ def queue_mail(
     return mail
 
 
-def retry_mail(mail: OutboundMail) -> OutboundMail:
+def retry_mail(mail: OutboundMail, *, actor: User | None) -> OutboundMail:
     """Send a ``failed`` or ``dead`` mail again now (an admin's "Retry now"), through a new
     outbox message; its attempts start again. A bouncing address is sent to all the same:
     the admin asked for it.
@@ -137,10 +144,13 @@ def retry_mail(mail: OutboundMail) -> OutboundMail:
         raise Invalid({"mail": f"A {mail.state.value} mail cannot be retried."})
     if not current_app.config.get("SMTP_HOST"):
         raise Invalid({"mail": "No SMTP server is configured (SMTP_HOST): nothing can be sent."})
+    audit.record(
+        actor, "outbound_mail", mail.id, "retried", {"state": [mail.state.value, "queued"]}
+    )
     mail.state = MailState.QUEUED
     mail.attempts = 0
     db.session.flush()
-    enqueue(delivery.SEND, {"id": mail.id, "retry": True})
+    enqueue(delivery.SEND, {"id": mail.id})
     return mail
 
 
@@ -182,13 +192,12 @@ def mark_bouncing(address: str, reason: str, at: datetime) -> MailAddress:
     return entry
 
 
-def clear_bouncing(address: str) -> MailAddress | None:
-    """Forget that ``address`` bounces (an admin fixed it): mail to it is sent again."""
-    entry = db.session.scalar(
-        select(MailAddress).where(MailAddress.address == normalise_address(address))
-    )
-    if entry is not None:
+def clear_bouncing(entry: MailAddress, *, actor: User | None) -> MailAddress:
+    """Forget that ``entry``'s address bounces (an admin knows it works again): mail to it is
+    sent again. Audited; the bounce history (count, last reason) stays."""
+    if entry.bouncing:
         entry.bouncing = False
+        audit.record(actor, "mail_address", entry.id, "bounce_cleared", {"bouncing": [True, False]})
         db.session.flush()
     return entry
 

@@ -11,11 +11,15 @@ import smtplib
 import ssl
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 IDLE_CHECK_SECONDS = 5.0
 """A connection unused for longer is checked with NOOP before it carries a mail."""
+
+DATA_TIMEOUT_FACTOR = 6
+"""How many times ``SMTP_TIMEOUT`` the server may take to answer the message's content."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ def _connection(settings: SmtpSettings) -> smtplib.SMTP:
     if smtp is None:
         smtp = _open.smtp = _connect(settings)
         _open.settings = settings
+        # A thread that ends (a web server's request thread) takes its connection along.
+        weakref.finalize(threading.current_thread(), smtp.close)
     return smtp
 
 
@@ -145,7 +151,13 @@ def send(settings: SmtpSettings, sender: str, recipient: str, data: bytes) -> No
         if code not in (250, 251):
             smtp.rset()
             raise _refused("recipient", code, answer)
+        # The answer to the message itself may be slow (content scanning; RFC 5321 allows ten
+        # minutes): giving up early would send it twice, so it gets a longer wait.
+        if smtp.sock is not None:
+            smtp.sock.settimeout(settings.timeout * DATA_TIMEOUT_FACTOR)
         code, answer = smtp.data(data)
+        if smtp.sock is not None:
+            smtp.sock.settimeout(settings.timeout)
         if code != 250:
             smtp.rset()
             raise _refused("message", code, answer)

@@ -8,6 +8,7 @@ from email import message_from_bytes, policy
 
 from flask import current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -19,7 +20,7 @@ from app.mail import permissions  # noqa: F401  (registers the rules)
 from app.mail.blueprint import bp
 from app.mail.outgoing import services
 from app.mail.outgoing.delivery import SEND, message_bytes
-from app.mail.outgoing.forms import OutboxFilterForm, RetryForm
+from app.mail.outgoing.forms import ClearBounceForm, OutboxFilterForm, RetryForm
 from app.mail.outgoing.models import MailAddress, MailState, OutboundMail
 from app.outbox.models import OutboxMessage, OutboxState
 from app.policy import require
@@ -95,17 +96,21 @@ def _bouncing_among(mails: list[OutboundMail]) -> set[str]:
     )
 
 
-def _render_mail(mail: OutboundMail, status: int = 200) -> ResponseReturnValue:
-    headers = message_from_bytes(message_bytes(mail), policy=policy.default).items()
-    bounce = db.session.scalar(
+def _bounce_of(mail: OutboundMail) -> MailAddress | None:
+    return db.session.scalar(
         select(MailAddress).where(MailAddress.address == mail.to_address, MailAddress.bouncing)
     )
+
+
+def _render_mail(mail: OutboundMail, status: int = 200) -> ResponseReturnValue:
+    headers = message_from_bytes(message_bytes(mail), policy=policy.default).items()
     return render_template(
         "mail/outgoing/mail.html",
         mail=mail,
         headers=headers,
-        bounce=bounce,
+        bounce=_bounce_of(mail),
         retry_form=RetryForm(),
+        clear_form=ClearBounceForm(),
         sending=bool(current_app.config.get("SMTP_HOST")),
         ticket_endpoint=ticket_endpoint,
     ), status
@@ -127,7 +132,22 @@ def outbox_retry(mail_id: int) -> ResponseReturnValue:
     here = url_for("mail.outbox_mail", mail_id=mail.id)
     try:
         form.consume(done=here)
-        services.retry_mail(mail)
+        services.retry_mail(mail, actor=current_user)
     except Invalid as error:
         return refused(error, lambda: get_mail(mail_id), _render_mail)
     return saved("The mail is queued to be sent again; its state is below.", here)
+
+
+@bp.post("/outbox/<int:mail_id>/clear-bounce")
+@require("mail.admin")
+def outbox_clear_bounce(mail_id: int) -> ResponseReturnValue:
+    mail = get_mail(mail_id)
+    if not ClearBounceForm().validate_on_submit():
+        return _render_mail(mail, 400)
+    entry = _bounce_of(mail)
+    if entry is not None:  # a second click finds it cleared: nothing to do
+        services.clear_bouncing(entry, actor=current_user)
+    return saved(
+        f"{mail.to_address} is not marked as bouncing any more: new mail to it is sent.",
+        url_for("mail.outbox_mail", mail_id=mail.id),
+    )

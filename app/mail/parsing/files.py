@@ -43,4 +43,7 @@ def _decoded(name: str) -> str:
 def _extension(content_type: str) -> str:
     if content_type == "text/plain":
         return ".txt"
-    return mimetypes.guess_extension(content_type, strict=False) or ".bin"
+    known = mimetypes.guess_extension(content_type, strict=False)
+    if known:
+        return known
+    return ".txt" if content_type.split("/")[0] in ("text", "message") else ".bin"

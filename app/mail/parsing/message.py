@@ -1,7 +1,10 @@
 """One RFC 5322 message read into plain data: addresses, threading ids, text, the new part of a
-reply, attachments. Python's ``email`` with ``policy.default``; a header or a part that policy
-cannot read falls back to the ``compat32`` reading of the same bytes. Nothing escapes but
-``Unreadable``, which carries the reason a person will read in the quarantine.
+reply, attachments. Python's ``email``: header values are read with ``policy.default`` (encoded
+words, address lists), falling back to ``compat32``'s decoding where it raises; the MIME
+structure is parsed once, with ``compat32``, whose tolerant part reading this module decodes
+itself (every charset Python knows; unknown ones with replacement). Parsing the bytes a second
+time with ``policy.default`` would double the cost of large mail for no gain. Nothing escapes
+but ``Unreadable``, which carries the reason a person will read in the quarantine.
 """
 
 from __future__ import annotations
@@ -22,11 +25,23 @@ from app.mail.parsing.files import clean_filename
 from app.mail.parsing.text import html_to_text, reply_of
 
 MAX_BYTES = 25 * 2**20
+MAX_PARTS = 2000  # real mail has dozens; tens of thousands are an attack on the walk
+MAX_MULTIPARTS = 300  # containers (boundaries); real mail has a handful, a digest dozens
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _FIELD_LINE = re.compile(rb"^(From |[\x21-\x39\x3b-\x7e]+[ \t]*:)")
 # Some stores pad a message with a line of spaces before its headers; no header starts so.
 _LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\r?\n)+")
 _LOOKS_HTML = re.compile(r"<(html|body|div|p|br|table)\b", re.IGNORECASE)
+# Bounded runs (a local part has at most 64 characters, a domain 255): an unbounded run would
+# be rescanned from each of its characters, quadratic on a long header.
+_ATOM = r"[^\s<>()\",;:@\[\]]"
+_LABEL = r"[^\s<>()\",;:@\[\].]"
+_ADDRESS = re.compile(rf"^{_ATOM}{{1,64}}@{_LABEL}{{1,63}}(?:\.{_LABEL}{{1,63}}){{1,8}}$")
+_ADDRESS_IN_TEXT = re.compile(
+    rf"{_ATOM}{{1,64}}@[a-zA-Z0-9-]{{1,63}}(?:\.[a-zA-Z0-9-]{{1,63}}){{1,8}}"
+)
+_SURROGATES = re.compile("[\udc80-\udcff]")
+_BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
 
 
@@ -80,23 +95,27 @@ def parse(raw: bytes, *, max_bytes: int = MAX_BYTES) -> ParsedMail:
     _refuse_unreadable(raw, max_bytes)
     content = _LEADING_BLANK_LINES.sub(b"", raw, count=1)
     try:
-        message = BytesParser(policy=policy.default).parsebytes(content)
-        compat = BytesParser(policy=policy.compat32).parsebytes(content)
-    except Exception as error:  # the parsers are meant never to raise; be sure
+        message = BytesParser(policy=policy.compat32).parsebytes(content)
+    except RecursionError as error:
+        raise Unreadable("MIME parts nested too deeply") from error
+    except Exception as error:  # the parser is meant never to raise; be sure
         raise Unreadable(f"the message cannot be parsed: {error}") from error
-    if not compat.keys():
+    headers = _Headers(message)
+    if not headers.raw:
         raise Unreadable("no message headers: not an RFC 5322 message")
-    headers = _Headers(message, compat)
     if headers.get("from") is None:
         raise Unreadable("no From header")
     from_name, from_address = _first_address(headers.get("from"))
     body = _Body()
     try:
         body.walk(message)
-    except Exception:  # a part policy.default cannot read: read the whole body with compat32
-        body = _Body()
-        body.walk(compat)
-    text = body.text()
+        text = body.text()
+    except Unreadable:
+        raise
+    except RecursionError as error:
+        raise Unreadable("MIME parts nested too deeply") from error
+    except Exception as error:  # not seen in any real message; never let it escape
+        raise Unreadable(f"the message body cannot be read: {error!r}") from error
     return ParsedMail(
         message_id=_first_id(headers.get("message-id")),
         in_reply_to=_ids(headers.get("in-reply-to")),
@@ -125,38 +144,66 @@ def _refuse_unreadable(raw: bytes, max_bytes: int) -> None:
         raise Unreadable(f"the message is {len(raw)} bytes, over the limit of {max_bytes}")
     if raw.startswith(OLE2_MAGIC):
         raise Unreadable("an Outlook .msg file, not an RFC 5322 message")
-    head = raw[:4096]
-    if b"\x00" in head:
-        raise Unreadable("binary data, not an RFC 5322 message")
-    if not _FIELD_LINE.match(_LEADING_BLANK_LINES.sub(b"", head, count=1)):
+    # Before the parser spends seconds (its boundary checks are quadratic in the nesting):
+    if raw.count(b"\n--") > 4 * MAX_PARTS:
+        raise Unreadable(f"more than {MAX_PARTS} MIME parts")
+    if len(_BOUNDARY.findall(raw)) > MAX_MULTIPARTS:
+        raise Unreadable(f"more than {MAX_MULTIPARTS} multipart containers")
+    head = _LEADING_BLANK_LINES.sub(b"", raw[:4096], count=1)
+    if not _FIELD_LINE.match(head):
+        if b"\x00" in head or _controls(head) > len(head) // 10:
+            raise Unreadable("binary data, not an RFC 5322 message")
         raise Unreadable("no message headers: not an RFC 5322 message")
 
 
-class _Headers:
-    """Header values as decoded strings: ``policy.default`` first, ``compat32`` where it raises."""
+def _controls(data: bytes) -> int:
+    return sum(1 for byte in data if byte < 32 and byte not in (9, 10, 13))
 
-    def __init__(self, message: Message, compat: Message) -> None:
-        self.message = message
-        self.compat = compat
+
+class _Headers:
+    """Header values as decoded strings: ``policy.default``'s reading of each raw value, or
+    ``compat32``'s decoding of encoded words where that raises or the value is huge (the
+    default policy's parser is slow on a header of hundreds of kilobytes)."""
+
+    HUGE = 4 * 1024  # policy.default's address parser takes seconds on 14 KB of odd syntax
+    LONGEST = 64 * 1024  # what is read of a value (the standard library's readers are slow)
+
+    def __init__(self, message: Message) -> None:
+        self.raw: dict[str, list[str]] = {}
+        for name, value in message.raw_items():
+            self.raw.setdefault(name.lower(), []).append(str(value))
 
     def get_all(self, name: str) -> list[str]:
-        try:
-            values = [str(value) for value in self.message.get_all(name) or []]
-        except Exception:
-            values = [_decode_words(value) for value in self.compat.get_all(name) or []]
-        return [value for value in values if value is not None]
+        return [self._decoded(name, value) for value in self.raw.get(name, [])]
 
     def get(self, name: str) -> str | None:
-        values = self.get_all(name)
-        return values[0] if values else None
+        values = self.raw.get(name)
+        return self._decoded(name, values[0]) if values else None
 
     def first_values(self) -> dict[str, str]:
-        values: dict[str, str] = {}
-        for name in self.compat:
-            key = name.lower()
-            if key not in values:
-                values[key] = _unfold(self.get(key) or "")
-        return values
+        return {name: _unfold(self._decoded(name, values[0])) for name, values in self.raw.items()}
+
+    @staticmethod
+    def _decoded(name: str, value: str) -> str:
+        value = raw_8bit_text(value[: _Headers.LONGEST])
+        if len(value) <= _Headers.HUGE:
+            try:
+                return str(policy.default.header_fetch_parse(name, value))
+            except Exception:
+                pass
+        return _decode_words(value)
+
+
+def raw_8bit_text(value: str) -> str:
+    """A header value with raw 8-bit bytes (which the parser keeps as surrogate escapes) as
+    text: UTF-8 when the bytes are UTF-8, else Windows-1252 (what such mailers mostly send)."""
+    if not _SURROGATES.search(value):
+        return value
+    data = value.encode("utf-8", "surrogateescape")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
 
 
 def _decode_words(value: object) -> str:
@@ -190,23 +237,33 @@ def _first_id(value: str | None) -> str | None:
 
 
 def _addresses(values: list[str]) -> list[str]:
+    """The addresses of address headers, lower-cased; a list the standard parser garbles
+    (unbalanced quotes or brackets) is read for anything that looks like an address."""
     try:
         pairs = getaddresses(values)
     except Exception:
-        return []
-    return [address.lower() for _name, address in pairs if "@" in address]
+        pairs = []
+    found = [address.lower() for _name, address in pairs if "@" in address]
+    if found and all(_ADDRESS.match(address) for address in found):
+        return found
+    return [address.lower() for address in _ADDRESS_IN_TEXT.findall(" ".join(values))]
 
 
 def _first_address(value: str | None) -> tuple[str, str | None]:
+    """The display name and address of a sender header (the first mailbox in it)."""
     if not value:
         return "", None
     try:
         pairs = getaddresses([value])
     except Exception:
-        return _unfold(value), None
+        pairs = []
     for name, address in pairs:
-        if "@" in address:
+        if _ADDRESS.match(address):
             return _unfold(name), address.lower()
+    found = _ADDRESS_IN_TEXT.findall(value)
+    if found:
+        name = value[: value.find(found[-1])].strip(" \t<\"'")
+        return _unfold(name.strip(" \t<\"'(")), found[-1].lower()
     return _unfold(pairs[0][0]) if pairs else "", None
 
 
@@ -293,21 +350,28 @@ class _Body:
         self.plain: list[str] = []
         self.html: list[str] = []
         self.attachments: list[Part] = []
+        self.parts = 0
 
     def text(self) -> str:
-        if any(chunk.strip() for chunk in self.plain):
-            return "\n\n".join(chunk.strip("\n") for chunk in self.plain if chunk.strip())
-        if self.html:
-            return "\n\n".join(html_to_text(chunk) for chunk in self.html).strip("\n")
-        return "\n\n".join(self.plain).strip("\n")
+        """The plain parts, or the HTML ones as text when the plain ones are blank."""
+        plain = [_lines(chunk).strip() for chunk in self.plain]
+        if not any(plain):
+            plain = [html_to_text(chunk) for chunk in self.html]
+        return "\n\n".join(chunk for chunk in plain if chunk)
 
     def walk(self, part: Message, *, body_allowed: bool = True) -> None:
+        self.parts += 1
+        if self.parts > MAX_PARTS:
+            raise Unreadable(f"more than {MAX_PARTS} MIME parts")
         ctype = part.get_content_type()
+        maintype = ctype.partition("/")[0]
         if ctype in ("message/rfc822", "message/global"):
             self._attach_message(part)
+        elif maintype == "message" and part.is_multipart():
+            self._attach_report(part, ctype)  # delivery-status, disposition-notification...
         elif part.is_multipart():
             self._walk_children(part, ctype, body_allowed)
-        elif part.get_content_maintype() == "multipart":  # no boundary found: read it as text
+        elif maintype == "multipart":  # no boundary found: read it as text
             if body_allowed:
                 text = _decoded_text(part)
                 (self.html if _LOOKS_HTML.search(text) else self.plain).append(text)
@@ -320,18 +384,13 @@ class _Body:
             chosen = _preferred(children)
             for child in children:
                 self.walk(child, body_allowed=body_allowed and child is chosen)
-        elif ctype == "multipart/signed" and children:
-            self.walk(children[0], body_allowed=body_allowed)
-            for child in children[1:]:
-                if child.get_content_type() not in SIGNATURE_TYPES:
-                    self.walk(child, body_allowed=False)
         else:
             for child in children:
                 self.walk(child, body_allowed=body_allowed)
 
     def _leaf(self, part: Message, ctype: str, body_allowed: bool) -> None:
         disposition = _safe(part.get_content_disposition)
-        filename = _safe(part.get_filename)
+        filename = _filename(part)
         if body_allowed and ctype in BODY_TYPES and disposition != "attachment" and not filename:
             (self.plain if ctype == "text/plain" else self.html).append(_decoded_text(part))
             return
@@ -345,6 +404,20 @@ class _Body:
                 data=_payload(part),
                 inline=disposition == "inline" or (disposition is None and bool(content_id)),
                 content_id=content_id,
+            )
+        )
+
+    def _attach_report(self, part: Message, ctype: str) -> None:
+        """A report part (``message/delivery-status`` and the like: field blocks the parser
+        reads as headers) kept as the text it was."""
+        blocks = [block.as_string(policy=policy.compat32) for block in _children(part)]
+        self.attachments.append(
+            Part(
+                filename=clean_filename(None, ctype, len(self.attachments) + 1),
+                content_type=ctype,
+                data="".join(blocks).encode("utf-8", "surrogateescape"),
+                inline=False,
+                content_id=None,
             )
         )
 
@@ -368,11 +441,11 @@ class _Body:
 
 
 BODY_TYPES = ("text/plain", "text/html")
-SIGNATURE_TYPES = (
-    "application/pgp-signature",
-    "application/pkcs7-signature",
-    "application/x-pkcs7-signature",
-)
+
+
+def _lines(text: str) -> str:
+    """Unix line ends."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _children(part: Message) -> Iterator[Message]:
@@ -382,13 +455,28 @@ def _children(part: Message) -> Iterator[Message]:
 
 
 def _preferred(children: list[Message]) -> Message:
-    """The rendering a desk reads: plain text when there is one, else the first HTML, else the
-    last (RFC 2046's richest)."""
+    """The rendering a desk reads: plain text when there is some, else the first HTML, else the
+    last (RFC 2046's richest). A blank plain part beside an HTML one is not chosen."""
     for wanted in ("text/plain", "text/html"):
         for child in children:
-            if child.get_content_type() == wanted and not _safe(child.get_filename):
+            if child.get_content_type() != wanted or _safe(child.get_filename):
+                continue
+            if wanted == "text/html" or _decoded_text(child).strip():
                 return child
     return children[-1]
+
+
+def _filename(part: Message) -> str | None:
+    """The part's file name; raw 8-bit bytes in its header (sent unencoded by some mailers,
+    which ``email`` turns into replacement characters) are read as UTF-8 or Windows-1252."""
+    name = _safe(part.get_filename)
+    if not name or "\ufffd" not in name:
+        return name
+    probe = Message()
+    for header, value in part.raw_items():
+        if header.lower() in ("content-disposition", "content-type"):
+            probe[header] = raw_8bit_text(str(value))
+    return _safe(probe.get_filename) or name
 
 
 def _content_id(part: Message) -> str | None:

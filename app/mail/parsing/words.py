@@ -9,11 +9,18 @@ APPROVE_WORDS = frozenset(
     {"approve", "approved", "yes", "ok", "okay", "godkänn", "godkänd", "godkänt", "ja"}
 )
 REJECT_WORDS = frozenset({"reject", "rejected", "no", "deny", "denied", "avslå", "avvisa", "nej"})
+# "No problem, go ahead" starts with "no" and means yes: such openings are no answer at all.
+AMBIGUOUS_AFTER_NO = frozenset(
+    {"problem", "problems", "worries", "worry", "issue", "issues", "objection", "objections"}
+)
+_NEXT_WORD = re.compile(r"\A(\w+)", re.UNICODE)
 # The ticket number prefixes Deskgraph issues (``app.tickets.models.TICKET_PREFIXES``, kept in
 # step by a test), then at least seven digits: INC0001234.
 NUMBER_PREFIXES = ("INC", "REQ", "RITM", "SCTASK")
 _FIRST_WORD = re.compile(r"\A\W*?(\w+)[\W_]*", re.UNICODE)
-_NUMBER = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(NUMBER_PREFIXES) + r")(\d{7,})(?!\d)", re.I)
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9])(" + "|".join(NUMBER_PREFIXES) + r")(\d{7,})(?![A-Za-z0-9])", re.I
+)
 
 
 def approval_answer(reply: str) -> tuple[str, str] | None:
@@ -30,7 +37,11 @@ def approval_answer(reply: str) -> tuple[str, str] | None:
         decision = "reject"
     else:
         return None
-    return decision, text[found.end() :].strip()
+    comment = text[found.end() :].strip()
+    following = _NEXT_WORD.match(comment)
+    if word == "no" and following and following.group(1).casefold() in AMBIGUOUS_AFTER_NO:
+        return None
+    return decision, comment
 
 
 def subject_tokens(subject: str) -> list[str]:
