@@ -94,6 +94,34 @@ def readable_articles(user: Any) -> Select[Article]:
     return visible_articles(user, select(Article))
 
 
+@dataclass(frozen=True)
+class SearchFacts:
+    """What a search index needs of an article (the search helper's source reads this): the
+    published text, its language, and who may find it. ``live`` False: remove it from the
+    index (never published, or retired)."""
+
+    title: str
+    body: str
+    keywords: str
+    language: str
+    live: bool
+    staff_only: bool
+    group_id: int | None
+
+
+def search_facts(article: Article) -> SearchFacts:
+    current = article.current
+    return SearchFacts(
+        title=current.title if current else article.title,
+        body=current.body if current else "",
+        keywords=article.keywords,
+        language=article.language,
+        live=article.is_live,
+        staff_only=article.audience == Audience.IT_STAFF,
+        group_id=article.audience_group_id if article.audience == Audience.GROUP else None,
+    )
+
+
 def may_read(user: Any, article: Article) -> bool:
     """Whether ``user`` may read ``article``'s published version."""
     found = db.session.scalar(

@@ -103,3 +103,24 @@ def test_views_are_counted(client: Any, db: Any, people: Any, make_article: Any)
     client.get(f"/kb/{article.number}")
     db.session.refresh(article)
     assert article.view_count == 2
+
+
+def test_search_facts_carry_the_published_text_and_the_audience(
+    db: Any, people: Any, make_article: Any
+) -> None:
+    article = make_article("Skrivaren skriver inte", "Starta om skrivaren.", language="sv")
+    services.update_article(
+        article, people.author, services.ArticleFields("Draft title", "draft", language="sv")
+    )
+    facts = services.search_facts(article)
+    assert (facts.title, facts.body, facts.language) == (
+        "Skrivaren skriver inte",
+        "Starta om skrivaren.",
+        "sv",
+    )
+    assert facts.live
+    assert not facts.staff_only
+    secret = make_article("Server room", audience="it_staff")
+    assert services.search_facts(secret).staff_only
+    services.retire(secret, people.author)
+    assert not services.search_facts(secret).live
