@@ -135,7 +135,7 @@ def may_see_working_copy(user: Any, article: Article) -> bool:
     return is_staff(user)
 
 
-NUMBER = re.compile(r"[A-Za-z]{2}[0-9]{7}")
+NUMBER = re.compile(r"[A-Za-z]{2}[0-9]{7,10}")
 
 
 def find(number: str) -> Article | None:
