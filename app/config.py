@@ -237,6 +237,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         or None,
         # How long the one-click approve / reject links in approval mails stay valid.
         "APPROVAL_LINK_DAYS": _int(env, "DESKGRAPH_APPROVAL_LINK_DAYS", 14),
+        # How long a satisfaction survey's mail link works (and the survey takes a first answer).
+        "SURVEY_LINK_DAYS": _int(env, "DESKGRAPH_SURVEY_LINK_DAYS", 14),
         "LOG_LEVEL": env.get("DESKGRAPH_LOG_LEVEL", "INFO").strip().upper() or "INFO",
         # Sign-in throttle per (username, address): free failures, then doubling delays.
         "SIGNIN_MAX_FAILURES": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES", 5),

@@ -20,6 +20,19 @@ NAMING_CONVENTION = {
 }
 
 
+# Objects a migration creates for one dialect's full-text machinery (the search index's
+# tsvector columns, GIN indexes, FTS5 tables and their shadow tables) are named with this
+# prefix; the models do not describe them, so the model comparison leaves them out.
+DIALECT_ONLY_PREFIX = "fts_"
+
+
+def described_by_models(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic's ``include_object``: everything but the dialect-only objects above."""
+    return not (reflected and compare_to is None and (name or "").startswith(DIALECT_ONLY_PREFIX))
+
+
 def unique(*columns: str, field: str, message: str) -> UniqueConstraint:
     """A unique constraint (named by the convention above) that a person can break by typing
     a name already in use: when the database refuses a row over it, the request answers 422

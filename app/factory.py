@@ -112,17 +112,36 @@ def _connect_signals() -> None:
     from app.cmdb import users_groups
     from app.incidents import cis as incident_cis
     from app.notifications import hooks as notification_hooks
+    from app.notifications import signals as notification_signals
     from app.requests import sla_answers
+    from app.search import index as search_index
     from app.sla import hooks as sla_hooks
     from app.sla import signals as sla_signals
+    from app.surveys import hooks as survey_hooks
+    from app.surveys import mail as survey_mail
 
     auth_signals.memberships_changed.connect(users_groups.on_memberships_changed)
     auth_signals.people_changed.connect(users_groups.on_people_changed)
     cmdb_signals.ci_open_incidents.connect(incident_cis.open_incidents_on)
     sla_signals.catalog_items.connect(sla_answers.catalog_items)
     sla_signals.ticket_catalog_items.connect(sla_answers.ticket_catalog_items)
+    notification_signals.mail_context.connect(survey_mail.mail_context)
+    survey_hooks.install()  # session events: a survey row in the transaction that resolves
     notification_hooks.install()  # session events: one fan-out message per commit of events
     sla_hooks.install()  # session events: SLA records follow every commit of ticket events
+    _install_search(search_index)
+
+
+def _install_search(search_index: Any) -> None:
+    """The search index's sources, each described by its domain (session events keep their
+    documents in step with every commit)."""
+    from app.auth import search_source as people
+    from app.cmdb import search_source as cis
+    from app.kb import search_source as articles
+    from app.requests.catalog import search_source as catalog
+    from app.tickets import search_source as tickets
+
+    search_index.install(tickets.SOURCE, cis.SOURCE, people.SOURCE, catalog.SOURCE, articles.SOURCE)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -140,9 +159,26 @@ def _register_blueprints(app: Flask) -> None:
         ops,
         portal,
         requests,
+        search,
         sla,
+        surveys,
     )
 
-    domains = (ops, auth, portal, incidents, requests, cmdb, sla, mail, notifications, admin, files)
-    for domain in (*domains, kb):
+    domains = (
+        ops,
+        auth,
+        portal,
+        incidents,
+        requests,
+        cmdb,
+        sla,
+        mail,
+        notifications,
+        surveys,
+        admin,
+        files,
+        search,
+        kb,
+    )
+    for domain in domains:
         domain.register(app)

@@ -120,6 +120,7 @@ NAVIGATION = (
                 "sla.reports",
                 also=("sla.ticket_slas", "sla.export_csv"),
             ),
+            NavItem("Satisfaction", "surveys.report", "emoji-smile", "surveys.read_scores"),
             NavItem(
                 "Business calendars",
                 "sla.calendars",
@@ -186,6 +187,7 @@ NAVIGATION = (
                 "mail.admin",
                 also=("mail.new_mailbox", "mail.edit_mailbox", "mail.quarantine_page"),
             ),
+            NavItem("Surveys", "surveys.settings", "ui-checks", "surveys.configure"),
         ),
     ),
 )

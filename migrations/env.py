@@ -11,7 +11,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from app.db import UTCDateTime
+from app.db import UTCDateTime, described_by_models
 
 config = context.config
 if config.config_file_name:
@@ -53,6 +53,7 @@ def run_migrations_online():
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", described_by_models)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():

@@ -94,7 +94,10 @@ def test_search_wildcards_are_literal_text(client, db, make_user):
         assert response.status_code == 200, url
         return response.get_data(as_text=True)
 
-    console = page("/incidents/?q=%25")
+    console = page("/incidents/?q=%25")  # no word to look for: nothing, never everything
+    assert full.number not in console
+    assert lagging.number not in console
+    console = page("/incidents/?q=100%25+full")
     assert full.number in console
     assert lagging.number not in console
     console = page("/incidents/?q=db_backup")

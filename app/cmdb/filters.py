@@ -15,6 +15,7 @@ from app.cmdb import attributes
 from app.cmdb.forms import ENVIRONMENT_CHOICES, STATUS_CHOICES
 from app.cmdb.models import AttributeDefinition, CIClass, ConfigurationItem
 from app.filtering import FilterForm
+from app.search import query as search_query
 
 SORTS = {
     "name": (ConfigurationItem.name,),
@@ -94,12 +95,14 @@ def ci_query(
         query = query.where(ConfigurationItem.environment == form.environment.data)
     if form.q.data and form.q.data.strip():
         text = form.q.data.strip().lower()
+        exact = or_(
+            func.lower(ConfigurationItem.asset_tag) == text,
+            func.lower(ConfigurationItem.serial_number) == text,
+        )
+        # The search index: name, class, identifiers, model, location, description.
+        matching = search_query.matching_ids(text, "ci")
         query = query.where(
-            or_(
-                func.lower(ConfigurationItem.name).contains(text, autoescape=True),
-                func.lower(ConfigurationItem.asset_tag) == text,
-                func.lower(ConfigurationItem.serial_number) == text,
-            )
+            exact if matching is None else or_(exact, ConfigurationItem.id.in_(matching))
         )
     order = SORTS.get(form.sort.data or "name", SORTS["name"])
     return query.order_by(*order, ConfigurationItem.id), extra

@@ -19,6 +19,7 @@ from app.filtering import FilterForm
 from app.incidents.models import Incident, incident_cis
 from app.incidents.workflow import OPEN_STATES, State
 from app.requests.models import CatalogTask, RequestItem
+from app.search import query as search_query
 from app.tickets.models import Ticket, TicketKind
 
 MAX_ID = 2**31 - 1
@@ -105,14 +106,12 @@ def queue_ids(form: QueueFilterForm, user: Any) -> Select:
                 .where(ConfigurationItem.name_key == func.lower(form.ci.data.strip()))
             )
         )
-    if form.q.data:
+    if form.q.data and form.q.data.strip():
         text = form.q.data.strip()
-        query = query.where(
-            or_(
-                func.lower(Ticket.short_description).contains(text.lower(), autoescape=True),
-                Ticket.number == text.upper(),
-            )
-        )
+        number = Ticket.number == text.upper()[:20]
+        # The search index (title, description, replies, work notes: agents work this queue).
+        matching = search_query.matching_ids(text, "ticket", notes=True)
+        query = query.where(number if matching is None else or_(number, Ticket.id.in_(matching)))
     columns = SORTS.get(form.sort.data or "priority", SORTS["priority"])
     descending = form.direction.data == "desc"
     order = [c.desc() if descending else c.asc() for c in columns]

@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Group, group_members
 from app.cmdb.graph.vocabulary import Lifecycle
@@ -49,6 +49,7 @@ from app.kb.models import (
 )
 from app.kb.permissions import is_manager, is_staff
 from app.requests.models import CatalogItem
+from app.search.query import search as search_index
 from app.tickets.services import next_number
 from app.timeutils import utc_now
 
@@ -482,40 +483,24 @@ def categories() -> list[KbCategory]:
 
 def suggest_articles(text: str, user: Any, limit: int = 5) -> list[Article]:
     """Articles that may answer ``text`` (a problem being typed), best first, only those
-    ``user`` may read. Interim: title and keyword matches of the typed words, a title match
-    worth more; the indexed search replaces this body and nothing else."""
-    terms = rendering.words(text)
+    ``user`` may read: the search index (``app.search``), asked for any of the typed problem's
+    most telling words."""
+    terms = rendering.words(text, limit=4)
     if not terms:
         return []
-    score = sum(
-        (
-            case((func.lower(Article.title).contains(term, autoescape=True), 3), else_=0)
-            + case((func.lower(Article.keywords).contains(term, autoescape=True), 2), else_=0)
-            for term in terms
-        ),
-        start=func.coalesce(0, 0),
-    )
-    matched = or_(
-        *(
-            or_(
-                func.lower(Article.title).contains(term, autoescape=True),
-                func.lower(Article.keywords).contains(term, autoescape=True),
-            )
-            for term in terms
+    hits = search_index(user, " OR ".join(terms), source="kb_article", per_page=limit).hits
+    ids = [hit.document.source_id for hit in hits]
+    if not ids:
+        return []
+    found = {
+        a.id: a
+        for a in db.session.scalars(
+            readable_articles(user)
+            .where(Article.id.in_(ids))
+            .options(selectinload(Article.versions))
         )
-    )
-    stmt = (
-        readable_articles(user)
-        .where(matched)
-        .options(
-            lazyload(Article.owner), lazyload(Article.category), selectinload(Article.versions)
-        )
-    )
-    return list(
-        db.session.scalars(
-            stmt.order_by(score.desc(), Article.view_count.desc(), Article.id).limit(limit)
-        )
-    )
+    }
+    return [found[i] for i in ids if i in found]
 
 
 # -- deflection -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from flask import current_app
 from app.errors import Invalid
 from app.extensions import db
 from app.mail.outgoing.services import queue_mail
+from app.notifications import signals
 from app.notifications.models import MailState, Notification
 from app.notifications.rules import STAFF_ONLY
 from app.requests.approvals import links
@@ -79,6 +80,8 @@ def render(note: Notification) -> Mail:
     }
     if note.kind in APPROVAL_KINDS:
         context.update(_approval_context(note))
+    for _receiver, extra in signals.mail_context.send(note):
+        context.update(extra or {})
     return Mail(
         subject=note.summary,
         text=mail_template("notifications/mail/notification.txt", **context),

@@ -59,6 +59,8 @@ KINDS: dict[str, Kind] = {
         Kind("public_reply", "Public reply", "Caller and watchers"),
         Kind("work_note", "Work note", "Assignee and IT staff who watch", mail=False),
         Kind("new_in_queue", "New ticket in your queue", "Group members", digestible=True),
+        Kind("survey", "Satisfaction survey", "Caller"),
+        Kind("low_score", "Low satisfaction score", "Group manager"),
     )
 }
 ORDER = {name: index for index, name in enumerate(KINDS)}
@@ -80,6 +82,7 @@ ROLES_OF = {
     **{name: frozenset({"agent"}) for name in STAFF_ONLY},
     "escalation": frozenset({"agent", "service_owner", "admin"}),
     "major_proposed": frozenset({"service_owner", "admin"}),
+    "low_score": frozenset({"agent", "service_owner", "admin"}),
 }
 
 
@@ -101,6 +104,8 @@ EVENT_TYPES = frozenset(
         "sla_breached",
         "sla_escalated",
         "major_changed",
+        "survey_sent",  # app.surveys: the caller is asked how it went
+        "survey_low_score",  # app.surveys: the caller answered with a low score
     }
 )
 REQUEST_KINDS = frozenset({"request", "request_item"})
@@ -186,6 +191,10 @@ def _candidates(event: Event, p: Parties) -> list[tuple[int | None, str]]:
             return [(data.get("notify") or p.assignee_id, "sla_breach")]
         case "sla_escalated":
             return [(data.get("notify") or p.group_manager_id, "escalation")]
+        case "survey_sent":
+            return [(p.caller_id, "survey")]
+        case "survey_low_score":
+            return [(p.group_manager_id, "low_score")]
         case "major_changed" if data.get("state") == "proposed":
             return _each(sorted(p.owner_ids | p.major_manager_ids), "major_proposed")
     return []

@@ -252,6 +252,8 @@ HEADLINES = {
     "approval_reminder": "Reminder: {number} waits for your approval: {title}",
     "major_proposed": "{number} proposed as a major incident: {title}",
     "work_note": "{actor} added a work note on {number}: {title}",
+    "survey": "How did we do on {number}? {title}",
+    "low_score": "{actor} gave {number} a low score ({score}/5): {title}",
 }
 
 
@@ -264,6 +266,7 @@ def summary(kind: str, ticket: Ticket, event: TicketEvent, actor: str) -> str:
         actor=actor,
         state=str(data.get("new") or ticket.state).replace("_", " "),
         threshold=data.get("threshold", ""),
+        score=data.get("score", ""),
         group=group_name(data.get("group_id")) or "your queue",
     )
     return text if len(text) <= 300 else text[:299] + "…"

@@ -2,7 +2,7 @@
 and incidents, flags, and deflection attempts (issue 16 items 1-5).
 
 Revision ID: e4b7a9c2d61f
-Revises: a86c9a33aa51
+Revises: 9d4e1a7c3b52
 Create Date: 2026-12-06 10:38:26.356628
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e4b7a9c2d61f'
-down_revision = 'a86c9a33aa51'
+down_revision = '9d4e1a7c3b52'
 branch_labels = None
 depends_on = None
 

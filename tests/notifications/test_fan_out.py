@@ -69,7 +69,8 @@ def test_states_the_caller_must_hear_of_and_a_reopen_tells_the_assignee(db, desk
     )
     services.change_state(desk.incident, resolve, actor=desk.agent)
     db.session.commit()
-    assert sent(desk.caller) == ["waiting_for_you", "resolved"]
+    # (and the satisfaction survey, sent on resolution by default: tests/surveys)
+    assert sent(desk.caller) == ["waiting_for_you", "resolved", "survey"]
     services.change_state(desk.incident, Transition(State.IN_PROGRESS), actor=desk.caller)
     db.session.commit()
     assert sent(desk.agent)[-1] == "reopened"

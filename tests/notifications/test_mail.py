@@ -40,7 +40,8 @@ def test_the_resolved_mail_offers_to_confirm_or_reopen(db, desk, sent):
     )
     services.change_state(desk.incident, resolve, actor=desk.agent, now=AT)
     db.session.commit()
-    mail = mailing.render(sent(desk.caller, rows=True)[-1])
+    notes = [n for n in sent(desk.caller, rows=True) if n.kind == "resolved"]
+    mail = mailing.render(notes[-1])
     assert "Resolution: New roller." in mail.text
     assert f"/incidents/{desk.incident.number}#resolved-title" in mail.text
     assert "Confirm it is solved" in mail.html

@@ -45,6 +45,8 @@ PURE_SINGLES = [
     "app.mail.outgoing.compose",
     "app.mail.outgoing.smtp",
     "app.notifications.rules",
+    "app.surveys.sampling",
+    "app.search.text",
 ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app import audit
@@ -346,11 +346,9 @@ def may_order(user: User, item: CatalogItem) -> bool:
     return any(g.id in mine for g in item.groups)
 
 
-def orderable_items(
-    user: User, *, search: str = "", category_id: int | None = None
-) -> list[CatalogItem]:
-    """The active items ``user`` may order, by category and name; ``search`` matches words in
-    the name or descriptions (case-insensitive, every word must match)."""
+def may_order_clause(user: User) -> ColumnElement[bool]:
+    """The condition :func:`may_order` puts on an item, as SQL (active, with a form, open to
+    everyone or to a group of ``user``'s)."""
     mine = select(group_members.c.group_id).where(group_members.c.user_id == user.id)
     allowed = or_(
         CatalogItem.audience == Audience.EVERYONE,
@@ -358,9 +356,17 @@ def orderable_items(
             select(catalog_item_groups.c.item_id).where(catalog_item_groups.c.group_id.in_(mine))
         ),
     )
+    return and_(CatalogItem.is_active, allowed, CatalogItem.forms.any())
+
+
+def orderable_items(
+    user: User, *, search: str = "", category_id: int | None = None
+) -> list[CatalogItem]:
+    """The active items ``user`` may order, by category and name; ``search`` matches words in
+    the name or descriptions (case-insensitive, every word must match)."""
     query = (
         select(CatalogItem)
-        .where(CatalogItem.is_active, allowed, CatalogItem.forms.any())
+        .where(may_order_clause(user))
         .options(selectinload(CatalogItem.forms))
         .outerjoin(CatalogCategory, CatalogCategory.id == CatalogItem.category_id)
         .order_by(CatalogCategory.position, CatalogCategory.name, CatalogItem.name)

@@ -1,0 +1,256 @@
+"""Keeping the index in step with the rows it mirrors, in the same transaction.
+
+Listeners on the application's session (installed once by :func:`install`):
+
+* ``after_flush`` notes, per source, the ids of the rows whose watched models the flush
+  inserted, changed or deleted (``session.info``, so each session keeps its own);
+* ``do_orm_execute`` notes the sources whose models a bulk ORM statement wrote (an import),
+  caught up at commit (:func:`catch_up`: rows without a document, documents without a row);
+* ``before_commit`` flushes, then rewrites those rows' documents (:func:`sync`) before the
+  commit, so a change and its index entry commit together or not at all; a rollback forgets
+  the noted ids (nothing was written).
+
+:func:`sync` writes ``search_documents`` and, on SQLite, the FTS5 row of each document (its
+text folded: lower case, no accents); on PostgreSQL a trigger computes the ``tsvector``
+columns. :func:`reindex` rebuilds a source from scratch (``flask search reindex``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, event, insert, inspect, select, text, update
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from app.extensions import db
+from app.search import sources as registry
+from app.search.models import SearchDocument
+from app.search.sources import Document, Source
+from app.search.text import fold, guess_language
+from app.timeutils import utc_now
+
+LANGUAGES = ("english", "swedish")  # a text-search configuration each (see the migration)
+DEFAULT_LANGUAGE = "english"
+PENDING = "search_pending"
+CATCH_UP = "search_catch_up"
+CHUNK = 500
+
+
+def _after_flush(session: Session, _context: Any) -> None:
+    watched = [
+        (model, source.name, pick, source.fields.get(model))
+        for source in registry.registered()
+        for model, pick in source.watch.items()
+    ]
+    if not watched:
+        return
+    pending: dict[str, set[int]] = session.info.setdefault(PENDING, {})
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        for model, name, pick, fields in watched:
+            if not isinstance(obj, model):
+                continue
+            if obj in session.dirty and not _changed(obj, fields):
+                continue
+            source_id = pick(obj)
+            if source_id is not None:
+                pending.setdefault(name, set()).add(source_id)
+
+
+def _after_bulk_statement(state: ORMExecuteState) -> None:
+    """An ORM ``insert``/``update``/``delete`` statement (a bulk import) bypasses the flush:
+    note its sources for a catch-up at commit (see :func:`catch_up`)."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    mappers = state.all_mappers
+    for source in registry.registered():
+        if any(issubclass(m.class_, model) for m in mappers for model in source.watch):
+            state.session.info.setdefault(CATCH_UP, set()).add(source.name)
+
+
+def catch_up(source: Source, *, session: Session | None = None) -> int:
+    """Index the rows of ``source`` that have no document and drop documents whose row is
+    gone (after statements that bypass the flush). Returns how many changed. Text changed by
+    a bulk ``update`` is not seen: run ``flask search reindex`` after one."""
+    session = session or db.session()
+    rows = source.all_ids().order_by(None).subquery()
+    (row_id,) = rows.c
+    indexed = select(SearchDocument.source_id).where(SearchDocument.source == source.name)
+    missing = list(session.scalars(select(row_id).where(row_id.not_in(indexed))))
+    vanished = list(session.scalars(indexed.where(SearchDocument.source_id.not_in(select(row_id)))))
+    if missing or vanished:
+        sync(source, missing + vanished, session=session)
+    return len(missing) + len(vanished)
+
+
+def _changed(obj: Any, fields: frozenset[str] | None) -> bool:
+    """Whether an updated instance changed what its document reads (any column when the
+    source names no fields)."""
+    state = inspect(obj)
+    names = fields if fields is not None else [a.key for a in state.mapper.column_attrs]
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released inside the transaction: wait for the real commit
+    refresh(session)
+
+
+def refresh(session: Session | None = None) -> None:
+    """Flush, then write the documents of every row changed so far in this transaction (the
+    commit does it; call it to search what the transaction changed before committing)."""
+    session = session or db.session()
+    session.flush()
+    for name in sorted(session.info.pop(CATCH_UP, ())):
+        source = registry.get(name)
+        if source:
+            catch_up(source, session=session)
+    for _ in range(3):  # writing documents flushes nothing watched; once is the usual case
+        pending: dict[str, set[int]] = session.info.pop(PENDING, {})
+        if not pending:
+            return
+        for name, ids in pending.items():
+            source = registry.get(name)
+            if source:
+                sync(source, ids, session=session)
+        session.flush()
+
+
+def _forget(session: Session, previous_transaction: Any) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        session.info.pop(PENDING, None)
+        session.info.pop(CATCH_UP, None)
+
+
+_LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("after_flush", _after_flush),
+    ("before_commit", _before_commit),
+    ("after_soft_rollback", _forget),
+    ("do_orm_execute", _after_bulk_statement),
+)
+
+
+def install(*sources: Source) -> None:
+    """Register ``sources`` and attach the listeners to ``db.session`` (idempotent)."""
+    registry.register(*sources)
+    for name, listener in _LISTENERS:
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _row(source: Source, document: Document) -> dict[str, Any]:
+    title = document.title[:300]
+    language = document.language or guess_language(
+        f"{title} {document.body}", LANGUAGES, DEFAULT_LANGUAGE
+    )
+    return {
+        "source": source.name,
+        "source_id": document.source_id,
+        "kind": document.kind[:30],
+        "ref": document.ref[:60],
+        "language": language,
+        "title": title,
+        "body": document.body,
+        "notes": document.notes,
+        "updated_at": utc_now(),
+    }
+
+
+def sync(source: Source, ids: Iterable[int], *, session: Session | None = None) -> int:
+    """Rewrite the documents of ``source``'s rows ``ids`` from what the source says of them
+    now: new rows are added, changed ones rewritten, vanished ones removed. Returns how many
+    documents were written. Flushes nothing and commits nothing."""
+    session = session or db.session()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    written = 0
+    for chunk in _chunks(sorted(set(ids))):
+        documents = {d.source_id: d for d in source.documents(chunk)}
+        existing = dict(
+            session.execute(
+                select(SearchDocument.source_id, SearchDocument.id).where(
+                    SearchDocument.source == source.name, SearchDocument.source_id.in_(chunk)
+                )
+            ).all()
+        )
+        gone = [existing[i] for i in chunk if i in existing and i not in documents]
+        changed = [
+            {"id": existing[i], **_row(source, d)} for i, d in documents.items() if i in existing
+        ]
+        new = [_row(source, d) for i, d in documents.items() if i not in existing]
+        if gone:
+            session.execute(delete(SearchDocument).where(SearchDocument.id.in_(gone)))
+        if changed:
+            session.execute(update(SearchDocument), changed)
+        if new:
+            rows = session.execute(
+                insert(SearchDocument).returning(SearchDocument.id, SearchDocument.source_id),
+                new,
+            ).all()
+            new_ids = {source_id: doc_id for doc_id, source_id in rows}
+        else:
+            new_ids = {}
+        if sqlite:
+            _write_fts(
+                session,
+                gone + [c["id"] for c in changed],
+                [(existing.get(i) or new_ids[i], d) for i, d in documents.items()],
+            )
+        written += len(documents)
+    return written
+
+
+def _write_fts(session: Session, removed: list[int], rows: list[tuple[int, Document]]) -> None:
+    """The FTS5 rows of these documents (rowid = document id), text folded."""
+    if removed:
+        session.execute(
+            text("DELETE FROM fts_search WHERE rowid IN (SELECT value FROM json_each(:ids))"),
+            {"ids": "[" + ",".join(str(i) for i in removed) + "]"},
+        )
+    if rows:
+        session.execute(
+            text("INSERT INTO fts_search (rowid, title, body, notes) VALUES (:i, :t, :b, :n)"),
+            [
+                {"i": i, "t": fold(d.title[:300]), "b": fold(d.body), "n": fold(d.notes)}
+                for i, d in rows
+            ],
+        )
+
+
+def reindex(
+    names: Sequence[str] = (),
+    *,
+    batch: int = 2000,
+    progress: Callable[[str, int], None] | None = None,
+) -> dict[str, int]:
+    """Rebuild the documents of these sources (all when empty) from their rows, committing
+    every ``batch`` rows; returns the number of documents per source."""
+    session = db.session()
+    counts: dict[str, int] = {}
+    for source in registry.registered():
+        if names and source.name not in names:
+            continue
+        doc_ids = select(SearchDocument.id).where(SearchDocument.source == source.name)
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(
+                text(
+                    "DELETE FROM fts_search WHERE rowid IN ("
+                    + str(doc_ids.compile(compile_kwargs={"literal_binds": True}))
+                    + ")"
+                )
+            )
+        session.execute(delete(SearchDocument).where(SearchDocument.source == source.name))
+        session.commit()
+        ids = list(session.scalars(source.all_ids()))
+        counts[source.name] = 0
+        for start in range(0, len(ids), batch):
+            counts[source.name] += sync(source, ids[start : start + batch], session=session)
+            session.commit()
+            if progress:
+                progress(source.name, counts[source.name])
+    return counts

@@ -1,0 +1,352 @@
+"""Asking the index: ranked, visible-only results with highlighted excerpts, per source.
+
+PostgreSQL matches ``websearch_to_tsquery`` of the cleaned string or, for partial words and
+typos, a ``tsquery`` built from the parsed words (each as a prefix, and each unknown word with
+the known words closest to it by trigrams), in every configured language, ranked by
+``ts_rank_cd`` (title A over body B over notes C). SQLite matches an FTS5 expression built
+from the parsed words (each quoted: the trigram tokenizer finds any part of a word) ranked by
+``bm25`` with the title weighted ten times the body. Only documents the person may see are
+matched: each source restricts its rows (:attr:`Source.visible`), and notes are searched only
+for people who may read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import Any
+
+from markupsafe import Markup, escape
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    FromClause,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.sql.elements import False_
+
+from app.extensions import db
+from app.search import sources as registry
+from app.search.index import LANGUAGES
+from app.search.models import SearchDocument
+from app.search.sources import Source
+from app.search.text import (
+    Query,
+    clean,
+    excerpt,
+    fts5_expression,
+    match_spans,
+    parse,
+    tsquery_expression,
+    typo_candidates,
+)
+
+COUNT_CAP = 1000  # counts past this show as "1000+"
+D = SearchDocument
+
+
+@dataclass
+class Hit:
+    source: Source
+    document: SearchDocument
+    title: Markup
+    excerpt: Markup
+    url: str | None
+
+
+@dataclass
+class Results:
+    text: str  # the search string as understood (cleaned)
+    query: Query
+    hits: list[Hit] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # per source
+    capped: bool = False  # the counts stopped at COUNT_CAP + 1 matches: they are at least
+    labels: dict[str, str] = field(default_factory=dict)  # the sources the person may search
+    source: str = ""  # the one source shown, or all
+    page: int = 1
+    per_page: int = 20
+    notes: list[str] = field(default_factory=list)  # what the person should know
+
+    @property
+    def total(self) -> int:
+        total = self.counts.get(self.source, 0) if self.source else sum(self.counts.values())
+        return min(total, COUNT_CAP)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    # What the pagination macro reads (Flask-SQLAlchemy's ``Pagination`` names).
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.hits else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.hits)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    def iter_pages(self, **_edges: int) -> list[int | None]:
+        near = [n for n in range(self.page - 2, self.page + 3) if 1 <= n <= self.pages]
+        pages = sorted({1, self.pages, *near})
+        shown: list[int | None] = []
+        for n in pages:
+            if shown and n - (shown[-1] or 0) > 1:
+                shown.append(None)
+            shown.append(n)
+        return shown
+
+
+def _highlight(segments: list[tuple[str, bool]]) -> Markup:
+    return Markup("").join(
+        Markup("<mark>%s</mark>") % s if hit else escape(s) for s, hit in segments
+    )
+
+
+@dataclass
+class _Match:
+    """A query ready for the database: ``where`` matches documents (cheap: counts, newest
+    first); ``ranked(among)`` gives what to join and the rank expression, for ranking the
+    documents ``among`` selects (the visible matches, when they are few)."""
+
+    where: ColumnElement[bool]
+    ranked: Callable[[ColumnElement[bool]], tuple[_Joins, ColumnElement[Any]]]
+    corrected: list[str] = field(default_factory=list)
+
+
+_Joins = tuple[tuple[FromClause, ColumnElement[bool]], ...]
+
+
+def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
+    typed = sorted({w for t in query.terms() for w in t.words})
+    known, corrections = _words(typed, typo_candidates(query))
+    expression = tsquery_expression(query, corrections, known)
+    parts: list[ColumnElement[Any]] = []
+    for language in LANGUAGES:
+        config = literal(f"fts_{language}").cast(REGCONFIG)
+        parts.append(func.websearch_to_tsquery(config, cleaned))
+        parts.append(func.to_tsquery(config, expression))
+    tsquery = reduce(lambda a, b: a.op("||")(b), parts)
+    # Computed first and written into the statements as a constant: the planner then
+    # estimates from the column's statistics how many rows match (a common word: read the
+    # table until enough are found; a rare one: the GIN index), not from a blind guess.
+    value = db.session.scalar(select(cast(tsquery, String)))
+    q = cast(bindparam("tsq", value or "", String, literal_execute=True), TSQUERY)
+    public: ColumnElement[Any] = literal_column("search_documents.fts_public")
+    every: ColumnElement[Any] = literal_column("search_documents.fts_all")
+    where: ColumnElement[bool] = public.op("@@")(q)
+    vector = public
+    if notes:
+        where = or_(where, every.op("@@")(q))
+        vector = func.coalesce(every, public)
+    # 1: divided by 1 + log(length), so a short title's match outweighs a long body's.
+    rank = func.ts_rank_cd(vector, q, 1, type_=Float)
+    corrected = [w for words in corrections.values() for w in words]
+    return _Match(where, lambda _visible: ((), rank), corrected)
+
+
+_has_trgm: dict[str, bool] = {}
+
+
+def _words(typed: list[str], candidates: list[str]) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """Which typed words the index knows, and for each unknown candidate the known words
+    closest to it (typos); nothing where ``pg_trgm`` is missing."""
+    if not typed:
+        return frozenset(), {}
+    bind: Any = db.session.get_bind()
+    key = str(getattr(bind, "engine", bind).url)
+    if key not in _has_trgm:
+        function = db.session.execute(text("SELECT to_regproc('fts_similar_words')")).scalar()
+        _has_trgm[key] = function is not None
+    if not _has_trgm[key]:
+        return frozenset(), {}
+    known = frozenset(
+        db.session.scalars(
+            text("SELECT word FROM fts_words WHERE word = ANY(CAST(:typed AS text[]))"),
+            {"typed": typed},
+        )
+    )
+    unknown = [w for w in candidates if w not in known]
+    if not unknown:
+        return known, {}
+    rows = db.session.execute(
+        text(
+            "SELECT t.typed, s.word FROM unnest(CAST(:typed AS text[])) AS t(typed)"
+            " CROSS JOIN LATERAL fts_similar_words(t.typed, 3) AS s(word)"
+        ),
+        {"typed": unknown},
+    )
+    found: dict[str, list[str]] = {}
+    for word, correction in rows:
+        found.setdefault(word, []).append(correction)
+    return known, found
+
+
+def _sqlite(query: Query, notes: bool) -> _Match | None:
+    columns = ["title", "body", "notes"] if notes else ["title", "body"]
+    expression = fts5_expression(query, columns)
+    if expression is None:
+        return None
+    matching: Select[Any] = (
+        select(literal_column("rowid"))
+        .select_from(table("fts_search"))
+        .where(literal_column("fts_search").op("MATCH")(expression))
+    )
+
+    def ranked(among: ColumnElement[bool]) -> tuple[_Joins, ColumnElement[Any]]:
+        # bm25 exists only inside the MATCH query: rank there (only the rows its WHERE
+        # keeps: those found), join on rowid.
+        scored: Select[Any] = (
+            select(
+                literal_column("rowid").label("doc_id"),
+                literal_column("bm25(fts_search, 10.0, 1.0, 1.0)", Float).label("score"),
+            )
+            .select_from(table("fts_search"))
+            .where(literal_column("fts_search").op("MATCH")(expression))
+        )
+        # "+rowid": filter what MATCH found (plain rowid would let SQLite run the MATCH once
+        # per id)
+        scored = scored.where(literal_column("+rowid").in_(select(D.id).where(among)))
+        found = scored.subquery("fts")
+        return ((found, D.id == found.c.doc_id),), -found.c.score
+
+    return _Match(D.id.in_(matching), ranked)
+
+
+def _visible(user: Any, chosen: list[Source]) -> ColumnElement[bool]:
+    clauses = []
+    for source in chosen:
+        restriction = source.visible(user)
+        mine = D.source == source.name
+        clauses.append(mine if restriction is None else and_(mine, restriction))
+    return or_(*clauses) if clauses else false()
+
+
+def _match(query: Query, cleaned: str, notes: bool) -> _Match | None:
+    if not query:
+        return None
+    if db.engine.dialect.name == "postgresql":
+        return _postgresql(query, cleaned, notes)
+    return _sqlite(query, notes)
+
+
+def search(user: Any, raw: str, *, source: str = "", page: int = 1, per_page: int = 20) -> Results:
+    """The documents matching ``raw`` that ``user`` may see, best first; ``source`` narrows
+    them to one source; counts per source (capped) for the tabs.
+
+    One query reads the ids of up to :data:`COUNT_CAP` + 1 visible matches (the counts).
+    Up to :data:`COUNT_CAP` are ranked, by id, without matching again; beyond that the newest
+    come first (ranking thousands costs more than it tells: add words)."""
+    query = parse(raw)
+    results = Results(text=clean(raw)[0], query=query, page=page, per_page=per_page)
+    if query.cut:
+        results.notes.append("Your search was cut to its first 200 characters.")
+    chosen = [s for s in registry.registered() if _may_search(user, s)]
+    results.labels = {s.name: s.label for s in chosen}
+    if source and source in {s.name for s in chosen}:
+        results.source = source
+    if not query:
+        return results
+    notes = all(s.sees_notes(user) for s in chosen)
+    match = _match(query, results.text, notes)
+    if match is None:
+        results.notes.append("Type at least three letters of a word.")
+        return results
+    sample = db.session.execute(
+        select(D.id, D.source).where(match.where, _visible(user, chosen)).limit(COUNT_CAP + 1)
+    ).all()
+    results.counts = {name: 0 for name in results.labels}
+    for _id, name in sample:
+        results.counts[name] += 1
+    results.capped = len(sample) > COUNT_CAP
+    shown = [s for s in chosen if not results.source or s.name == results.source]
+    offset = (page - 1) * per_page
+    if offset >= COUNT_CAP:
+        return results
+    if results.capped:
+        query_ = select(D).where(match.where, _visible(user, shown))
+        order: tuple[Any, ...] = (D.id.desc(),)
+    else:
+        names = {s.name for s in shown}
+        ids = [doc_id for doc_id, name in sample if name in names]
+        if not ids:
+            return results
+        among = D.id.in_(ids)
+        joins, rank = match.ranked(among)
+        query_ = select(D).where(among)
+        for joined, on in joins:
+            query_ = query_.join(joined, on)
+        order = (rank.desc(), D.id.desc())
+    rows = db.session.scalars(query_.order_by(*order).limit(per_page).offset(offset)).all()
+    by_name = {s.name: s for s in shown}
+    for document in rows:
+        results.hits.append(_hit(user, by_name[document.source], document, query, match, notes))
+    return results
+
+
+def _may_search(user: Any, source: Source) -> bool:
+    """Whether ``user`` may see any row of ``source`` (a source shut to them is no tab)."""
+    return not isinstance(source.visible(user), False_)
+
+
+def _hit(
+    user: Any, source: Source, document: SearchDocument, query: Query, match: _Match, notes: bool
+) -> Hit:
+    body = document.body
+    if notes and document.notes and not _spans_in(body, query, match):
+        body = document.notes
+    return Hit(
+        source=source,
+        document=document,
+        title=_highlight(excerpt(document.title, query, match.corrected, width=300)),
+        excerpt=_highlight(excerpt(body, query, match.corrected)),
+        url=source.url(document, user),
+    )
+
+
+def _spans_in(body: str, query: Query, match: _Match) -> bool:
+    return bool(match_spans(body, query, match.corrected))
+
+
+def matching_ids(raw: str, source: str, *, notes: bool = False) -> Select[Any] | None:
+    """The ids of ``source``'s rows matching ``raw`` (for a list page's text filter, which
+    applies its own visibility); None when the string holds nothing to search for."""
+    query = parse(raw)
+    match = _match(query, clean(raw)[0], notes)
+    if match is None:
+        return None
+    return select(D.source_id).where(match.where, D.source == source)
+
+
+def suggest(user: Any, raw: str, limit: int = 6) -> list[Hit]:
+    """The few best matches while typing, every source together."""
+    return search(user, raw, per_page=limit).hits

@@ -1,0 +1,80 @@
+"""Tickets in the search index: number and title, description and public replies for whoever
+may see the ticket (``visibility.visible_tickets``), work notes for agents only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from flask import url_for
+from sqlalchemy import ColumnElement, Select, select
+
+from app.auth.models import Role
+from app.extensions import db
+from app.search.models import SearchDocument
+from app.search.sources import Document, Source
+from app.tickets.models import EntryKind, JournalEntry, Ticket, TicketKind
+from app.tickets.visibility import visible_tickets
+
+MAX_TEXT = 20_000  # characters of replies (and of notes) indexed per ticket
+
+
+def _documents(ids: Sequence[int]) -> Iterator[Document]:
+    tickets = db.session.execute(
+        select(
+            Ticket.id, Ticket.kind, Ticket.number, Ticket.short_description, Ticket.description
+        ).where(Ticket.id.in_(ids))
+    ).all()
+    replies: dict[int, list[str]] = {}
+    notes: dict[int, list[str]] = {}
+    entries = db.session.execute(
+        select(JournalEntry.ticket_id, JournalEntry.kind, JournalEntry.body)
+        .where(
+            JournalEntry.ticket_id.in_(ids),
+            JournalEntry.kind != EntryKind.CHANGE,
+            JournalEntry.body != "",
+        )
+        .order_by(JournalEntry.created_at, JournalEntry.id)
+    )
+    for ticket_id, entry_kind, body in entries:
+        into = notes if entry_kind == EntryKind.WORK_NOTE else replies
+        into.setdefault(ticket_id, []).append(body)
+    for ticket_id, kind, number, title, description in tickets:
+        yield Document(
+            source_id=ticket_id,
+            kind=kind.value,
+            ref=number,
+            title=f"{number} {title}",
+            body="\n".join([description, *replies.get(ticket_id, [])])[:MAX_TEXT],
+            notes="\n".join(notes.get(ticket_id, []))[:MAX_TEXT],
+        )
+
+
+def _visible(user: Any) -> ColumnElement[bool] | None:
+    everything = select(Ticket.id)
+    restricted: Select[Any] = visible_tickets(user, everything)
+    return None if restricted is everything else SearchDocument.source_id.in_(restricted)
+
+
+def _url(document: Any, _user: Any) -> str | None:
+    if document.kind == TicketKind.INCIDENT.value:
+        return url_for("incidents.detail", number=document.ref)
+    if document.kind == TicketKind.CATALOG_TASK.value:
+        return url_for("requests.task", number=document.ref)
+    return url_for("requests.detail", number=document.ref)
+
+
+SOURCE = Source(
+    name="ticket",
+    label="Tickets",
+    watch={Ticket: lambda t: t.id, JournalEntry: lambda e: e.ticket_id},
+    documents=_documents,
+    all_ids=lambda: select(Ticket.id).order_by(Ticket.id),
+    visible=_visible,
+    sees_notes=lambda user: user.has_role(Role.AGENT),
+    url=_url,
+    fields={
+        Ticket: frozenset(("number", "short_description", "description")),
+        JournalEntry: frozenset(("kind", "body")),
+    },
+)

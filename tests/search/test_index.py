@@ -1,0 +1,155 @@
+"""The index: kept in step with the rows in the same transaction, rebuilt by ``flask search
+reindex``, ranked, stemmed per language, partial words and typos, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.search.models import SearchDocument
+
+
+def documents(db, source: str = "ticket") -> dict[int, SearchDocument]:
+    rows = db.session.scalars(select(SearchDocument).where(SearchDocument.source == source))
+    return {d.source_id: d for d in rows}
+
+
+def test_a_new_ticket_is_found_after_its_commit(db, make_user, make_incident, find):
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Printer jams on floor 3")
+    assert documents(db)[incident.id].title == f"{incident.number} Printer jams on floor 3"
+    assert find(agent, "printer jams") == [f"{incident.number} Printer jams on floor 3"]
+    assert find(agent, incident.number) == [f"{incident.number} Printer jams on floor 3"]
+
+
+def test_an_edit_and_a_reply_are_indexed_and_a_delete_unindexes(
+    db, make_user, make_incident, comment, find
+):
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Monitor flickers")
+    incident.short_description = "Screen flickers"
+    db.session.commit()
+    assert find(agent, "monitor") == []
+    assert find(agent, "screen") == [f"{incident.number} Screen flickers"]
+    comment(incident, agent, "Replaced the HDMI cable", public=True)
+    assert find(agent, "cable") == [f"{incident.number} Screen flickers"]
+    db.session.delete(incident)
+    db.session.commit()
+    assert incident.id not in documents(db)
+    assert find(agent, "screen") == []
+
+
+def test_a_rolled_back_change_leaves_nothing_in_the_index(db, make_user, find):
+    from app.incidents import services
+
+    caller = make_user()
+    services.open_incident(caller=caller, opened_by=caller, short_description="Zebra badge")
+    db.session.flush()
+    db.session.rollback()
+    assert documents(db) == {}
+    assert find(make_user(roles=["agent"]), "zebra") == []
+
+
+def test_a_title_match_ranks_above_a_body_match(db, make_user, make_incident, find):
+    agent = make_user(roles=["agent"])
+    in_body = make_incident(
+        short_description="Slow laptop", description="Maybe the docking station is at fault."
+    )
+    in_title = make_incident(short_description="Docking station dead")
+    assert find(agent, "docking") == [
+        f"{in_title.number} Docking station dead",
+        f"{in_body.number} Slow laptop",
+    ]
+
+
+def test_swedish_words_are_found_from_another_form(db, make_user, make_incident, find):
+    agent = make_user(roles=["agent"])
+    incident = make_incident(
+        short_description="Skrivaren fungerar inte", description="Det är papper som fastnar."
+    )
+    assert documents(db)[incident.id].language in {"swedish", "english"}
+    assert find(agent, "skrivare") == [f"{incident.number} Skrivaren fungerar inte"]
+
+
+def test_part_of_a_word_finds_it(db, make_user, make_incident, find):
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Printer offline")
+    assert find(agent, "printe") == [f"{incident.number} Printer offline"]
+
+
+def test_accents_are_ignored(db, make_user, make_incident, find):
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Café wifi is down")
+    assert find(agent, "cafe") == [f"{incident.number} Café wifi is down"]
+
+
+def test_a_typo_still_finds_the_word_on_postgresql(db, backend, make_user, make_incident, find):
+    if backend != "postgresql":
+        pytest.skip("typo correction is PostgreSQL's (pg_trgm); SQLite matches parts of words")
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Printer offline")
+    assert find(agent, "pirnter") == [f"{incident.number} Printer offline"]
+
+
+def test_reindex_rebuilds_every_document(app, db, make_user, make_incident, find):
+    from app.search.index import reindex
+
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Keyboard missing keys")
+    ticket_id, title = incident.id, f"{incident.number} Keyboard missing keys"
+    db.session.execute(SearchDocument.__table__.update().values(title="stale"))
+    counts = reindex()
+    assert counts["ticket"] >= 1
+    assert counts["person"] >= 1
+    assert documents(db)[ticket_id].title == title
+    assert find(agent, "keyboard") == [title]
+
+
+def test_flask_search_reindex_reports_counts_and_refuses_unknown_sources(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "reindex", "--source", "person"])
+    assert result.exit_code == 0, result.output
+    assert "person:" in result.output
+    result = runner.invoke(args=["search", "reindex", "--source", "nonsense"])
+    assert result.exit_code != 0
+    assert "unknown source nonsense" in result.output
+
+
+def test_a_bulk_insert_that_bypasses_the_flush_is_caught_up_at_commit(
+    db, make_user, ci_class, find
+):
+    from sqlalchemy import delete, insert
+
+    from app.cmdb.models import ConfigurationItem
+
+    server = ci_class("server")
+    db.session.execute(
+        insert(ConfigurationItem),
+        [
+            {"name": name, "class_id": server.id, "description": "Imported"}
+            for name in ("lynx-app-01", "lynx-app-02")
+        ],
+    )
+    db.session.commit()
+    agent = make_user(roles=["agent"])
+    assert sorted(find(agent, "lynx")) == ["lynx-app-01", "lynx-app-02"]
+    db.session.execute(delete(ConfigurationItem).where(ConfigurationItem.name == "lynx-app-02"))
+    db.session.commit()
+    assert find(agent, "lynx") == ["lynx-app-01"]
+
+
+def test_a_change_that_no_document_reads_rewrites_nothing(db, make_user, make_incident):
+    from app.timeutils import utc_now
+
+    person = make_user(display_name="Otto Otter")
+    incident = make_incident(short_description="Otter projector")
+    before = {d.source_id: d.updated_at for d in documents(db).values()}
+    person_doc = documents(db, "person")[person.id].updated_at
+    person.last_login_at = utc_now()
+    incident.state = "in_progress"
+    db.session.commit()
+    assert documents(db)[incident.id].updated_at == before[incident.id]
+    assert documents(db, "person")[person.id].updated_at == person_doc
+    person.display_name = "Otto Otterson"
+    db.session.commit()
+    assert documents(db, "person")[person.id].title == "Otto Otterson"

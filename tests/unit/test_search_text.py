@@ -1,0 +1,71 @@
+"""What a search string means (``app.search.text``): typed operators never reach an engine,
+only quoted FTS5 strings and tsquery words built from letters and digits."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.search import text
+
+
+def test_words_phrases_or_and_exclusions_are_understood():
+    query = text.parse('printer "paper jam" OR toner -laser')
+    assert [[t.text for t in choice] for choice in query.required] == [
+        ["printer"],
+        ["paper jam", "toner"],
+    ]
+    assert [t.text for t in query.excluded] == ["laser"]
+    assert text.fts5_expression(query, ["title", "body"]) == (
+        '(({title body} : "printer") AND ({title body} : "paper jam" OR {title body} : "toner"))'
+        ' NOT {title body} : "laser"'
+    )
+    assert text.tsquery_expression(query, {"printer": ["printers"]}) == (
+        "((printer:* | printers)) & ((paper <-> jam) | toner:*) & !laser"
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ['"', '""""', "a:b* (c) {d} ^e NEAR(f g)", "&|!<->:*'\\", 'x" OR "y', "\x00\ud800 -", "-"],
+)
+def test_operators_become_quoted_text_or_nothing(raw):
+    query = text.parse(raw)
+    fts = text.fts5_expression(query, ["title"])
+    if fts is not None:  # every operand a quoted string, quotes doubled inside
+        bare = re.sub(r'"(?:[^"]|"")*"', "", fts)
+        assert set(re.sub(r"\{title\}|AND|OR|NOT", "", bare)) <= set("() :")
+    if query:
+        assert re.fullmatch(r"[\w:*|&!<>()\- ]+", text.tsquery_expression(query))
+
+
+def test_long_input_is_cut_and_control_characters_and_lone_surrogates_dropped():
+    cleaned, cut = text.clean("a\x00b\ud800c " + "z" * 10_000)
+    assert cleaned.startswith("a bc z")
+    assert len(cleaned) <= text.MAX_QUERY
+    assert cut
+
+
+def test_folding_ignores_case_and_accents_position_by_position():
+    assert text.fold("Åsa ÖBERG Café") == "asa oberg cafe"
+    assert len(text.fold("ﬁ Ǆ")) == len("ﬁ Ǆ")
+
+
+def test_swedish_is_told_from_english():
+    langs = ("english", "swedish")
+    assert (
+        text.guess_language("Skrivaren fungerar inte på tredje våningen", langs, "x") == "swedish"
+    )
+    assert text.guess_language("The printer on the third floor is not working", langs, "x") == (
+        "english"
+    )
+    assert text.guess_language("INC0001234", langs, "english") == "english"
+
+
+def test_an_excerpt_marks_matches_around_the_first_one():
+    body = "word " * 100 + "the Printers jammed again " + "word " * 100
+    segments = text.excerpt(body, text.parse("printer"))
+    assert segments[0] == ("… ", False)
+    assert ("Printer", True) in segments
+    assert segments[-1] == (" …", False)
