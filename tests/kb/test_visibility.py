@@ -124,3 +124,21 @@ def test_search_facts_carry_the_published_text_and_the_audience(
     assert services.search_facts(secret).staff_only
     services.retire(secret, people.author)
     assert not services.search_facts(secret).live
+
+
+def test_the_header_search_finds_articles_only_for_their_audience(
+    client: Any, db: Any, people: Any, make_article: Any
+) -> None:
+    public = make_article("Toner cartridge replacement", "Open the front cover.")
+    secret = make_article("Toner supplier portal login", "Internal.", audience="it_staff")
+    draft = make_article("Toner draft notes", published=False)
+    sign_in_as(client, "emp")
+    page = client.get("/search?q=toner").get_data(as_text=True)
+    assert f"/kb/{public.number}" in page
+    assert f"/kb/{secret.number}" not in page
+    assert f"/kb/{draft.number}" not in page
+    sign_in_as(client, "author")
+    assert f"/kb/{secret.number}" in client.get("/search?q=toner").get_data(as_text=True)
+    services.retire(public, people.author)
+    db.session.commit()
+    assert f"/kb/{public.number}" not in client.get("/search?q=toner").get_data(as_text=True)
