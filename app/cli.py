@@ -136,6 +136,7 @@ def demo_load() -> None:
         f"Demo catalog: {loaded.catalog.items_added} items added; "
         f"{loaded.requests} demo requests added."
     )
+    click.echo(f"Demo knowledge: {loaded.kb} articles added.")
     click.echo("Demo sign-ins (username / password — roles):")
     width = max((len(username) for username, _, _ in report.credentials), default=0)
     for username, password, roles in report.credentials:

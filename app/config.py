@@ -261,6 +261,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "HSTS": _hsts(env) if production else None,
         "PER_PAGE": _int(env, "DESKGRAPH_PER_PAGE", 25),
         "INCIDENT_REOPEN_DAYS": _int(env, "DESKGRAPH_REOPEN_DAYS", 7),
+        # The directory group whose members (IT staff) review and publish knowledge articles.
+        "KB_MANAGER_GROUP": env.get("DESKGRAPH_KB_MANAGER_GROUP", "").strip()
+        or "Knowledge managers",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "TRUSTED_PROXIES": _int(env, "DESKGRAPH_TRUSTED_PROXIES", 0, minimum=0),
         # Mail in (docs/mail.md): the largest message read, the loop and flood limits, and

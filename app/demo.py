@@ -93,6 +93,7 @@ class DemoLoad:
     sla: Any
     catalog: Any
     requests: int
+    kb: int = 0
 
 
 def load_demo(now: Any) -> DemoLoad:
@@ -101,6 +102,7 @@ def load_demo(now: Any) -> DemoLoad:
     line and the browser tests' live server load the same demo through this."""
     from app.cmdb.demo import load_cmdb
     from app.incidents.demo import load_incidents
+    from app.kb.demo import load_kb
     from app.requests.demo import load_catalog, load_requests
     from app.sla.demo import load_sla
 
@@ -109,4 +111,6 @@ def load_demo(now: Any) -> DemoLoad:
     incidents = load_incidents(read_demo_file("incidents.json"), now=now)
     sla = load_sla(read_demo_file("sla.json"))
     catalog = load_catalog()
-    return DemoLoad(organisation, cmdb, incidents, sla, catalog, load_requests(now))
+    requests = load_requests(now)
+    kb = load_kb(read_demo_file("kb.json"))
+    return DemoLoad(organisation, cmdb, incidents, sla, catalog, requests, kb)

@@ -137,10 +137,11 @@ def _install_search(search_index: Any) -> None:
     documents in step with every commit)."""
     from app.auth import search_source as people
     from app.cmdb import search_source as cis
+    from app.kb import search_source as articles
     from app.requests.catalog import search_source as catalog
     from app.tickets import search_source as tickets
 
-    search_index.install(tickets.SOURCE, cis.SOURCE, people.SOURCE, catalog.SOURCE)
+    search_index.install(tickets.SOURCE, cis.SOURCE, people.SOURCE, catalog.SOURCE, articles.SOURCE)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -152,6 +153,7 @@ def _register_blueprints(app: Flask) -> None:
         cmdb,
         files,
         incidents,
+        kb,
         mail,
         notifications,
         ops,
@@ -176,6 +178,7 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         files,
         search,
+        kb,
     )
     for domain in domains:
         domain.register(app)

@@ -46,6 +46,7 @@ NAVIGATION = (
             NavItem("Home", "portal.home", "house", policy.SIGNED_IN),
             NavItem("Report a problem", "incidents.report", "exclamation-circle", "incidents.use"),
             NavItem("My tickets", "incidents.mine", "ticket-detailed", "incidents.use"),
+            NavItem("Knowledge", "kb.home", "book", "kb.read", also=("kb.article", "kb.category")),
             NavItem(
                 "Service catalog",
                 "requests.catalog",
@@ -87,6 +88,13 @@ NAVIGATION = (
                 also=("cmdb.detail", "cmdb.new", "cmdb.edit", "cmdb.graph", "cmdb.classes"),
             ),
             NavItem("What if…", "cmdb.what_if", "lightning", "cmdb.browse"),
+            NavItem(
+                "My articles",
+                "kb.mine",
+                "journal-text",
+                "kb.write",
+                also=("kb.new", "kb.edit", "kb.versions", "kb.deflection"),
+            ),
         ),
     ),
     NavSection(

@@ -123,9 +123,7 @@ def record_failure(username: str, address: str, now: datetime) -> None:
     # Rows another sign-in holds are skipped: waiting for them could deadlock two pruners.
     stale = (
         select(SignInThrottle.username, SignInThrottle.address)
-        .where(
-            SignInThrottle.last_failed_at < now - window, SignInThrottle.next_attempt_at < now
-        )
+        .where(SignInThrottle.last_failed_at < now - window, SignInThrottle.next_attempt_at < now)
         .with_for_update(skip_locked=True)
     )
     db.session.execute(

@@ -38,6 +38,7 @@ PURE_SINGLES = [
     "app.requests.catalog.patterns",
     "app.requests.problems",
     "app.requests.fulfilment.stages",
+    "app.kb.rendering",  # article Markdown to safe HTML, version diffs
     "app.requests.states",
     "app.requests.catalog.variables",
     "app.mail.imap",  # the IMAP client: no Flask, no database

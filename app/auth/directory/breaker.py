@@ -52,8 +52,7 @@ class Breaker:
             now = self._clock()
             waited = now - self._opened_at
             trial_running = (
-                self._trial_started_at is not None
-                and now - self._trial_started_at < self.cooldown
+                self._trial_started_at is not None and now - self._trial_started_at < self.cooldown
             )
             if waited < self.cooldown or trial_running:
                 retry = max(1, round(self.cooldown - waited)) if waited < self.cooldown else 1

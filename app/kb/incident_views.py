@@ -1,0 +1,164 @@
+"""Knowledge on the agent's incident page (KCS): the panel of linked, suggested and
+"resolved similar incidents" articles, linking, inserting an article into a public reply,
+and flagging an article as wrong. The incident page loads the panel with htmx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import ColumnElement, or_, select
+
+from app.errors import Invalid, NotFound
+from app.extensions import db
+from app.forms import apply_errors, saved
+from app.incidents import services as incident_services
+from app.incidents.models import Incident, incident_cis
+from app.incidents.views import get_incident
+from app.incidents.workflow import State
+from app.kb import services
+from app.kb.forms import FlagForm, LinkForm, SolvedForm
+from app.kb.models import Article
+from app.kb.views import bp
+from app.policy import require
+
+RESOLVED = [State.RESOLVED.value, State.CLOSED.value]
+
+
+def _article(number: str | None) -> Article:
+    found = services.find(number or "")
+    if found is None or not services.may_read(current_user, found):
+        raise Invalid({"article": "No published article has this number."})
+    return found
+
+
+def similar_resolved_ids(incident: Incident, limit: int = 200) -> list[int]:
+    """Resolved or closed incidents like this one: on one of its CIs, or of its category and
+    service."""
+    ci_ids = select(incident_cis.c.ci_id).where(incident_cis.c.incident_id == incident.id)
+    sharing = select(incident_cis.c.incident_id).where(incident_cis.c.ci_id.in_(ci_ids))
+    alike: list[ColumnElement[bool]] = [Incident.id.in_(sharing)]
+    if incident.category:
+        alike.append(
+            (Incident.category == incident.category)
+            & (Incident.affected_service == incident.affected_service)
+        )
+    return list(
+        db.session.scalars(
+            select(Incident.id)
+            .where(Incident.id != incident.id, Incident.state.in_(RESOLVED), or_(*alike))
+            .order_by(Incident.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _panel(incident: Incident, status: int = 200, **forms: Any) -> ResponseReturnValue:
+    linked = services.linked_to(incident)
+    suggested = [
+        a
+        for a in services.suggest_articles(
+            f"{incident.short_description} {incident.category or ''}", current_user, limit=5
+        )
+        if a not in linked
+    ]
+    return render_template(
+        "kb/_incident_panel.html",
+        incident=incident,
+        linked=linked,
+        suggested=suggested,
+        similar=services.resolved_similar(incident, current_user, similar_resolved_ids(incident)),
+        link_form=forms.get("link_form") or LinkForm(formdata=None),
+        flag_form=forms.get("flag_form") or FlagForm(formdata=None),
+        form=SolvedForm(formdata=None),
+        resolved=incident.state in (State.RESOLVED, State.CLOSED),
+    ), status
+
+
+@bp.get("/incidents/<number>/panel")
+@require("kb.write")
+def incident_panel(number: str) -> ResponseReturnValue:
+    return _panel(get_incident(number, "incident.work"))
+
+
+def _back(incident: Incident) -> str:
+    return url_for("incidents.detail", number=incident.number)
+
+
+@bp.post("/incidents/<number>/link")
+@require("kb.write")
+def link(number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.work")
+    form = LinkForm()
+    try:
+        if not form.validate_on_submit():
+            raise Invalid({"article": "The form expired; reload the page."})
+        article = _article(form.article.data)
+        services.link_incident(article, incident, actor=current_user)
+    except Invalid as error:
+        db.session.rollback()
+        flash(" ".join(m for ms in error.field_errors.values() for m in ms), "danger")
+        return redirect(_back(incident)), 303
+    return saved(f"{article.number} is linked to {incident.number}.", _back(incident))
+
+
+@bp.post("/incidents/<number>/unlink/<article_number>")
+@require("kb.write")
+def unlink(number: str, article_number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.work")
+    found = services.find(article_number)
+    if found is None or not SolvedForm().validate_on_submit():
+        raise NotFound("There is no such link.")
+    services.unlink_incident(found, incident)
+    return saved(f"{found.number} is no longer linked.", _back(incident))
+
+
+@bp.post("/incidents/<number>/reply/<article_number>")
+@require("kb.write")
+def reply(number: str, article_number: str) -> ResponseReturnValue:
+    """Send the article to the caller as a public reply (and link it). An article the caller
+    may not read is refused: an IT-only article is never linked from a caller's ticket."""
+    incident = get_incident(number, "incident.work")
+    if not SolvedForm().validate_on_submit():
+        raise Invalid({"article": "The form expired; reload the page."})
+    try:
+        article = _article(article_number)
+        if incident.caller is None or not services.may_read(incident.caller, article):
+            raise Invalid(
+                {"article": f"{article.number} is not readable by the caller; link it instead."}
+            )
+        address = url_for("kb.article", number=article.number, _external=True)
+        incident_services.comment(
+            incident,
+            author=current_user,
+            body=f"This article should help: {article.title}\n{address}",
+            public=True,
+        )
+        services.link_incident(article, incident, actor=current_user)
+    except Invalid as error:
+        db.session.rollback()
+        flash(" ".join(m for ms in error.field_errors.values() for m in ms), "danger")
+        return redirect(_back(incident)), 303
+    return saved(f"{article.number} is sent to the caller.", _back(incident))
+
+
+@bp.post("/incidents/<number>/flag")
+@require("kb.write")
+def flag(number: str) -> ResponseReturnValue:
+    incident = get_incident(number, "incident.work")
+    form = FlagForm()
+    try:
+        if not form.validate_on_submit():
+            raise Invalid({"note": "The form expired; reload the page."})
+        article = _article(form.article.data)
+        services.flag(article, current_user, form.note.data or "", ticket=incident)
+    except Invalid as error:
+        db.session.rollback()
+        apply_errors(form, error)
+        flash(" ".join(m for ms in error.field_errors.values() for m in ms), "danger")
+        return redirect(_back(incident)), 303
+    return saved(
+        f"{article.owner.display_name} is asked to check {article.number}.", _back(incident)
+    )

@@ -1,0 +1,117 @@
+"""Article Markdown to safe HTML, and the diff between two versions (pure: no Flask, no
+SQLAlchemy).
+
+Markdown is rendered by markdown-it-py with raw HTML disabled (a ``<script>`` in the text is
+shown as text), then cleaned by nh3 with an allow-list of tags and attributes: links keep only
+``http``, ``https`` and ``mailto`` addresses or paths of this site (``javascript:`` links are
+dropped), and images only come from the attachment store (``/kb/files/...``); any other image
+address is removed, so an article cannot make readers' browsers fetch from elsewhere.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import nh3
+from markdown_it import MarkdownIt
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_markdown.enable(["table", "strikethrough"])
+
+TAGS = frozenset(
+    {
+        "a", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "s",
+        "code", "pre", "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th",
+        "td", "img",
+    }
+)  # fmt: skip
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "th": {"style"},
+    "td": {"style"},
+    "code": {"class"},
+}
+IMAGE_PATH = re.compile(r"^/kb/files/\d+/[^/?#]+$")
+SAFE_STYLE = re.compile(r"^text-align:(left|right|center)$")
+LANGUAGE_CLASS = re.compile(r"^language-[A-Za-z0-9_+-]{1,30}$")
+
+
+def _filter(tag: str, attribute: str, value: str) -> str | None:
+    if tag == "img" and attribute == "src":
+        return value if IMAGE_PATH.match(value) else None
+    if attribute == "style":
+        return value if SAFE_STYLE.match(value.replace(" ", "")) else None
+    if tag == "code" and attribute == "class":
+        return value if LANGUAGE_CLASS.match(value) else None
+    if tag == "a" and attribute == "href" and value.startswith("//"):
+        return None  # protocol-relative: another site
+    return value
+
+
+def render(text: str) -> str:
+    """Safe HTML for the Markdown ``text``."""
+    html = _markdown.render(text)
+    return nh3.clean(
+        html,
+        tags=set(TAGS),
+        attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        attribute_filter=_filter,
+        strip_comments=True,
+    )
+
+
+def plain_summary(text: str, length: int = 180) -> str:
+    """The first words of a Markdown text without its markup, for lists and suggestions."""
+    words = re.sub(r"[#*_`>\[\]()!|~-]+", " ", text).split()
+    summary = " ".join(words)
+    return summary if len(summary) <= length else summary[: length - 1].rsplit(" ", 1)[0] + "…"
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "same", "added", "removed", "hunk"
+    text: str
+
+
+def diff(old_title: str, old_body: str, new_title: str, new_body: str) -> list[DiffLine]:
+    """A unified diff of two versions (title on the first line), as lines a template shows
+    escaped, each marked added, removed, unchanged or a hunk header."""
+    old = [f"# {old_title}", "", *old_body.splitlines()]
+    new = [f"# {new_title}", "", *new_body.splitlines()]
+    lines = []
+    for line in difflib.unified_diff(old, new, lineterm="", n=3):
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            lines.append(DiffLine("hunk", line))
+        elif line.startswith("+"):
+            lines.append(DiffLine("added", line[1:]))
+        elif line.startswith("-"):
+            lines.append(DiffLine("removed", line[1:]))
+        else:
+            lines.append(DiffLine("same", line[1:]))
+    return lines
+
+
+def words(text: str, limit: int = 6) -> list[str]:
+    """The search words of a typed problem: letters and digits, three or more characters,
+    lower-case, at most ``limit`` of them, longest first (the most telling)."""
+    found = {w.lower() for w in re.findall(r"\w{3,}", text[:500])}
+    found -= STOP_WORDS
+    return sorted(found, key=lambda w: (-len(w), w))[:limit]
+
+
+STOP_WORDS = frozenset(
+    {
+        "the", "and", "for", "not", "with", "this", "that", "when", "what", "does", "doesn",
+        "cannot", "have", "has", "was", "were", "are", "you", "your", "from", "but", "all",
+        "any", "how", "why", "who", "our", "out", "get", "got", "into", "just", "its", "will",
+        "would",
+    }
+)  # fmt: skip

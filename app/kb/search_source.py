@@ -1,0 +1,62 @@
+"""Knowledge articles in the search index: the published version's title, text and keywords,
+each only for its audience (``services.visible_articles``); drafts and retired articles are
+not indexed at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from flask import has_request_context, url_for
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.kb import services
+from app.kb.models import Article, ArticleVersion
+from app.search.models import SearchDocument
+from app.search.sources import Document, Source
+
+# The index's text-search configurations by an article's language (others: guessed).
+INDEX_LANGUAGES = {"en": "english", "sv": "swedish"}
+
+
+def _documents(ids: Sequence[int]) -> Iterator[Document]:
+    rows = db.session.scalars(
+        select(Article).where(Article.id.in_(ids)).options(selectinload(Article.versions))
+    )
+    for article in rows:
+        facts = services.search_facts(article)
+        if not facts.live:
+            continue  # left out: unindexed
+        yield Document(
+            source_id=article.id,
+            kind="kb_article",
+            ref=article.number,
+            title=facts.title,
+            body="\n".join(p for p in (facts.body, facts.keywords) if p),
+            language=INDEX_LANGUAGES.get(facts.language),
+        )
+
+
+def _visible(user: Any) -> ColumnElement[bool] | None:
+    return SearchDocument.source_id.in_(services.visible_articles(user, select(Article.id)))
+
+
+def _url(document: Any) -> str | None:
+    """The article's page (outside a request, e.g. suggestions asked by a benchmark: none)."""
+    if not has_request_context():
+        return None
+    return url_for("kb.article", number=document.ref)
+
+
+SOURCE = Source(
+    name="kb_article",
+    label="Knowledge",
+    watch={Article: lambda article: article.id, ArticleVersion: lambda v: v.article_id},
+    documents=_documents,
+    all_ids=lambda: select(Article.id).order_by(Article.id),
+    visible=_visible,
+    sees_notes=lambda _user: True,
+    url=lambda document, _user: _url(document),
+)

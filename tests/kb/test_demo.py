@@ -1,0 +1,32 @@
+"""The demo knowledge base: loaded with the demo, once, with its audiences respected."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.demo import load_organisation, read_demo_file, read_organisation
+from app.kb import services
+from app.kb.demo import load_kb
+from app.kb.permissions import is_manager
+
+
+def test_demo_articles_load_once_and_keep_their_audience(db: Any) -> None:
+    load_organisation(read_organisation())
+    data = read_demo_file("kb.json")
+    assert load_kb(data) == len(data["articles"])
+    assert load_kb(data) == 0
+    db.session.commit()
+    people = {u.username: u for u in db.session.scalars(select(User))}
+    employee_sees = {
+        a.title for a in db.session.scalars(services.readable_articles(people["employee"]))
+    }
+    assert "Reset a forgotten password" in employee_sees
+    assert "Restart a stuck ERP batch job" not in employee_sees
+    assert "Restart a stuck ERP batch job" in {
+        a.title for a in db.session.scalars(services.readable_articles(people["agent"]))
+    }
+    assert is_manager(people["owner"])
+    assert not is_manager(people["agent"])
