@@ -252,5 +252,5 @@ def test_an_approver_approves_by_answering_the_approval_mail(db, org, make_item,
     journal = " ".join(e.body for e in entries(item))
     assert "Approved by Ann Smith from a mail reply. fine by me" in journal
     (told,) = to(org.kim.email, sending)[kim_before:]  # the requester hears it moved on
-    assert told["Subject"].startswith(f"[{item.number}] {item.number} is now in progress")
+    assert told["Subject"].startswith(f"[{item.number}] is now in progress")
     assert "\n\n\n" not in text_of(told).replace("\r\n", "\n")  # no runs of blank lines

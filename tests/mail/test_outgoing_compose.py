@@ -144,3 +144,8 @@ def test_the_number_token_is_added_once():
     assert with_number("Received", "INC0001234") == "[INC0001234] Received"
     assert with_number("Re: [inc0001234] Received", "INC0001234") == "Re: [inc0001234] Received"
     assert with_number("", "INC0001234") == "[INC0001234]"
+    # A summary that starts with the number gets the token instead, not the number twice.
+    assert with_number("INC0001234 received: VPN down", "INC0001234") == (
+        "[INC0001234] received: VPN down"
+    )
+    assert with_number("INC00012345 is another ticket", "INC0001234").count("INC") == 2

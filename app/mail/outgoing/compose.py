@@ -79,6 +79,9 @@ def with_number(subject: str, number: str) -> str:
     token = number_token(number)
     if token.lower() in subject.lower():
         return subject
+    rest = subject[len(number) :]
+    if subject[: len(number)].upper() == number.upper() and not rest[:1].isalnum():
+        subject = rest.lstrip(" :-")  # "INC0001234 received": the token, not the number twice
     return f"{token} {subject}" if subject else token
 
 
