@@ -13,11 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app import signed_links
 from app.auth.models import User
-from app.errors import DomainError, Forbidden
+from app.errors import Forbidden
 from app.extensions import db
+from app.signed_links import LinkError
 from app.surveys.models import Survey
 
 SALT = "deskgraph.surveys.answer"
@@ -25,29 +26,13 @@ DEFAULT_DAYS = 14
 ENDPOINT = "surveys.by_link"
 
 
-class LinkError(DomainError):
-    """A survey link that cannot be used: malformed or tampered with."""
-
-    status = 403
-    title = "This link cannot be used"
-
-
-class LinkExpired(LinkError):
-    status = 410
-    title = "This link has expired"
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
-
-
 def max_age() -> timedelta:
-    return timedelta(days=int(current_app.config.get("SURVEY_LINK_DAYS", DEFAULT_DAYS)))
+    return signed_links.valid_for("SURVEY_LINK_DAYS", DEFAULT_DAYS)
 
 
 def token(survey: Survey) -> str:
     """The signed token of ``survey`` for its caller (needs an application context)."""
-    return str(_serializer().dumps([survey.id, survey.caller_id]))
+    return signed_links.dumps(SALT, [survey.id, survey.caller_id])
 
 
 def url(survey: Survey, score: int | None = None) -> str:
@@ -70,16 +55,7 @@ def open_link(value: str) -> Survey:
     :raise Forbidden: the caller's account was deactivated.
     """
     age = max_age()
-    try:
-        payload: Any = _serializer().loads(value, max_age=int(age.total_seconds()))
-    except SignatureExpired:
-        raise LinkExpired(
-            f"This survey link has expired: links are valid for {age.days} days."
-        ) from None
-    except (BadSignature, UnicodeError, ValueError):
-        raise LinkError(
-            "This survey link is not valid: it may have been cut or changed on the way."
-        ) from None
+    payload: Any = signed_links.loads(SALT, value, age, what="survey")
     if not (
         isinstance(payload, list)
         and len(payload) == 2

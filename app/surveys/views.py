@@ -55,11 +55,13 @@ def _form_for(survey: Survey, score: Any = None) -> AnswerForm:
 def _refusal(error: DomainError, survey: Survey | None = None) -> ResponseReturnValue:
     db.session.rollback()
     return render_template(
-        "surveys/refused.html",
+        "_link_refused.html",
         status=error.status,
         title=error.title,
         message=error.message,
         target=panels.ticket_url(survey.ticket) if survey is not None else url_for("portal.home"),
+        open_label="Open the ticket",
+        signin_label="Sign in to the service desk",
     ), error.status
 
 

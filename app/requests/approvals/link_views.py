@@ -37,11 +37,13 @@ def _refusal(error: DomainError, approval: Approval | None = None) -> ResponseRe
         else url_for("requests.approvals")
     )
     return render_template(
-        "requests/decision_link_refused.html",
+        "_link_refused.html",
         status=error.status,
         title=error.title,
         message=error.message,
         target=target,
+        open_label="Open My approvals",
+        signin_label="Sign in and open My approvals",
     ), error.status
 
 

@@ -21,37 +21,20 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app import signed_links
 from app.auth.models import User
-from app.errors import Conflict, DomainError, Forbidden
+from app.errors import Conflict, Forbidden
 from app.extensions import db
 from app.requests.models import Approval
 from app.requests.states import ApprovalState
+from app.signed_links import LinkError
 
 SALT = "deskgraph.requests.approval-decision"
 DECISIONS = ("approve", "reject")
 DEFAULT_DAYS = 14
 ENDPOINT = "requests.decide_by_link"
 NO_SUCH_APPROVAL = "This approval link names an approval that does not exist."
-
-
-class LinkError(DomainError):
-    """A decision link that cannot be used: malformed, tampered with or expired."""
-
-    status = 403
-    title = "This link cannot be used"
-
-
-class LinkExpired(LinkError):
-    """A well-signed link older than its validity."""
-
-    status = 410
-    title = "This link has expired"
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
 def _binding(approval: Approval) -> str:
@@ -63,7 +46,7 @@ def _binding(approval: Approval) -> str:
 
 def max_age() -> timedelta:
     """How long a link is valid (``APPROVAL_LINK_DAYS``, 14 days unless set)."""
-    return timedelta(days=int(current_app.config.get("APPROVAL_LINK_DAYS", DEFAULT_DAYS)))
+    return signed_links.valid_for("APPROVAL_LINK_DAYS", DEFAULT_DAYS)
 
 
 def decision_token(approval: Approval, approver: User, decision: str) -> str:
@@ -75,7 +58,7 @@ def decision_token(approval: Approval, approver: User, decision: str) -> str:
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}, got {decision!r}")
     payload = [approval.id, approver.id, decision, _binding(approval)]
-    return str(_serializer().dumps(payload))
+    return signed_links.dumps(SALT, payload)
 
 
 def decision_url(
@@ -101,19 +84,9 @@ def decision_url(
 
 
 def _read(token: str, age: timedelta) -> tuple[int, int, str, str]:
-    try:
-        payload: Any = _serializer().loads(token, max_age=int(age.total_seconds()))
-    except SignatureExpired as error:
-        when = error.date_signed
-        sent = f" (it was sent on {when:%d %b %Y})" if when else ""
-        raise LinkExpired(
-            f"This approval link has expired{sent}: links are valid for {age.days} days."
-        ) from None
-    except (BadSignature, UnicodeError, ValueError):
-        raise LinkError(
-            "This approval link is not valid: it may have been cut or changed on the way. "
-            "Open the approval from “My approvals” instead."
-        ) from None
+    payload: Any = signed_links.loads(
+        SALT, token, age, what="approval", hint="Open the approval from “My approvals” instead."
+    )
     if not (
         isinstance(payload, list)
         and len(payload) == 4

@@ -1,0 +1,59 @@
+"""Signed one-click links in mails (an approval decision, a survey answer): the payload signed
+with the application's ``SECRET_KEY`` under a salt of each link's own (itsdangerous), valid for
+a number of days, and the two refusals every such link can meet. Each domain checks what its
+payload names; a refused link renders ``_link_refused.html``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.errors import DomainError
+
+
+class LinkError(DomainError):
+    """A link that cannot be used: malformed or tampered with."""
+
+    status = 403
+    title = "This link cannot be used"
+
+
+class LinkExpired(LinkError):
+    """A well-signed link older than its validity."""
+
+    status = 410
+    title = "This link has expired"
+
+
+def valid_for(setting: str, default_days: int) -> timedelta:
+    """How long links are valid: the ``setting``'s days, ``default_days`` unless set."""
+    return timedelta(days=int(current_app.config.get(setting, default_days)))
+
+
+def dumps(salt: str, payload: Any) -> str:
+    """``payload`` (JSON-able) signed for links salted ``salt`` (needs an application context)."""
+    return str(URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt).dumps(payload))
+
+
+def loads(salt: str, token: str, age: timedelta, *, what: str, hint: str = "") -> Any:
+    """The payload of ``token`` if its signature is good and it is younger than ``age``.
+
+    :raise LinkExpired: well signed, but too old (410); the message says when it was sent.
+    :raise LinkError: malformed or tampered with (403); ``what`` names the link ("approval"),
+        ``hint`` says where else to go.
+    """
+    serializer = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    try:
+        return serializer.loads(token, max_age=int(age.total_seconds()))
+    except SignatureExpired as error:
+        when = error.date_signed
+        sent = f" (it was sent on {when:%d %b %Y})" if when else ""
+        raise LinkExpired(
+            f"This {what} link has expired{sent}: links are valid for {age.days} days."
+        ) from None
+    except (BadSignature, UnicodeError, ValueError):
+        message = f"This {what} link is not valid: it may have been cut or changed on the way."
+        raise LinkError(f"{message} {hint}".strip()) from None
