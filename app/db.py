@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Enum, Executable, MetaData, UniqueConstraint
+from sqlalchemy import DateTime, Enum, Executable, MetaData, UniqueConstraint, event
 from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
@@ -101,3 +102,11 @@ def bulk(session: Session | scoped_session[Any], statement: Executable) -> int:
     request has loaded (the purges)."""
     result = session.execute(statement, execution_options={"synchronize_session": False})
     return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+def listen_once(target: Any, listeners: Iterable[tuple[str, Callable[..., Any]]]) -> None:
+    """Attach each ``(event name, listener)`` to ``target`` (the application's session) unless
+    it is attached already: apps built again in one process share the listeners."""
+    for name, listener in listeners:
+        if not event.contains(target, name, listener):
+            event.listen(target, name, listener)

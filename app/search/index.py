@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, select, text, update
+from sqlalchemy import delete, insert, inspect, select, text, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from app.db import listen_once
 from app.extensions import db
 from app.search import sources as registry
 from app.search.models import SearchDocument
@@ -134,9 +135,7 @@ _LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
 def install(*sources: Source) -> None:
     """Register ``sources`` and attach the listeners to ``db.session`` (idempotent)."""
     registry.register(*sources)
-    for name, listener in _LISTENERS:
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
+    listen_once(db.session, _LISTENERS)
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:

@@ -19,9 +19,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.db import listen_once
 from app.extensions import db
 
 PENDING = "sla_pending_tickets"
@@ -78,6 +78,4 @@ _LISTENERS = (
 
 def install() -> None:
     """Attach the listeners to ``db.session`` (idempotent: apps built again share them)."""
-    for name, listener in _LISTENERS:
-        if not event.contains(db.session, name, listener):
-            event.listen(db.session, name, listener)
+    listen_once(db.session, _LISTENERS)

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.db import listen_once
 from app.extensions import db
 from app.sla.hooks import SETTLE
 
@@ -43,5 +43,4 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 def install() -> None:
     """Attach the listener to ``db.session`` (idempotent: apps built again share it). Install
     it before the notifications' hooks: their ``after_flush`` sees the events it adds."""
-    if not event.contains(db.session, "before_flush", _before_flush):
-        event.listen(db.session, "before_flush", _before_flush)
+    listen_once(db.session, [("before_flush", _before_flush)])
