@@ -53,7 +53,7 @@ def test_agent_takes_and_works_an_incident_the_employee_follows(browser, live_se
     agent.get_by_role("button", name="Save", exact=True).click()
     expect(agent.get_by_text("Say what the incident is waiting for.")).to_be_visible()
     expect(agent.get_by_label("Subcategory")).to_have_value("Projector")
-    assert agent.url.endswith(f"/incidents/{number}")
+    expect(agent).to_have_url(re.compile(rf"/incidents/{number}$"))  # once app.js has run
     methods: list[str] = []
     agent.on("request", lambda r: methods.append(r.method) if r.is_navigation_request() else None)
     agent.reload()
