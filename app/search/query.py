@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import reduce
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -53,6 +52,7 @@ from app.search.text import (
     parse,
     tsquery_expression,
     typo_candidates,
+    union_of,
 )
 
 COUNT_CAP = 1000  # counts past this show as "1000+"
@@ -153,14 +153,14 @@ def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
     parts: list[ColumnElement[Any]] = []
     for language in LANGUAGES:
         config = literal(f"fts_{language}").cast(REGCONFIG)
-        parts.append(func.websearch_to_tsquery(config, cleaned))
-        parts.append(func.to_tsquery(config, expression))
-    tsquery = reduce(lambda a, b: a.op("||")(b), parts)
+        parts.append(cast(func.websearch_to_tsquery(config, cleaned), String))
+        parts.append(cast(func.to_tsquery(config, expression), String))
     # Computed first and written into the statements as a constant: the planner then
     # estimates from the column's statistics how many rows match (a common word: read the
     # table until enough are found; a rare one: the GIN index), not from a blind guess.
-    value = db.session.scalar(select(cast(tsquery, String)))
-    q = cast(bindparam("tsq", value or "", String, literal_execute=True), TSQUERY)
+    # Each language's parts often say the same: ``union_of`` keeps one of each.
+    value = union_of(db.session.execute(select(*parts)).one())
+    q = cast(bindparam("tsq", value, String, literal_execute=True), TSQUERY)
     public: ColumnElement[Any] = literal_column("search_documents.fts_public")
     every: ColumnElement[Any] = literal_column("search_documents.fts_all")
     where: ColumnElement[bool] = public.op("@@")(q)

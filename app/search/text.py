@@ -170,6 +170,22 @@ def tsquery_expression(
     return " & ".join(parts)
 
 
+def union_of(parts: Iterable[str]) -> str:
+    """One ``tsquery`` matching what any of ``parts`` (``tsquery`` texts as PostgreSQL prints
+    them) matches, without repeats: the same words in two languages or in two spellings of a
+    query come once, and a part is dropped when another is the same with some words as
+    prefixes (``'lik'`` inside ``'lik':*``). The index reads each part's lists of documents,
+    so every repeat would cost a read of them again."""
+    kept: list[str] = []
+    for part in dict.fromkeys(p.strip() for p in parts):
+        if part:
+            kept.append(part)
+    kept = [a for a in kept if not any(b != a and b.replace(":*", "") == a for b in kept)]
+    if len(kept) == 1:
+        return kept[0]
+    return " | ".join(f"( {part} )" for part in kept)
+
+
 def typo_candidates(query: Query) -> list[str]:
     """The single words worth correcting (long enough for a typo to be told from a word)."""
     return sorted({t.words[0] for t in query.terms() if len(t.words) == 1 and len(t.text) >= 4})

@@ -69,3 +69,14 @@ def test_an_excerpt_marks_matches_around_the_first_one():
     assert segments[0] == ("… ", False)
     assert ("Printer", True) in segments
     assert segments[-1] == (" …", False)
+
+
+def test_union_of_keeps_each_alternative_once():
+    # English and Swedish often read a query alike; a word typed in full is also a prefix.
+    assert text.union_of(["'lik'", "'lik':*", "'lik'", "'lik':*"]) == "'lik':*"
+    assert text.union_of(["'printer' & 'jam'"] * 4) == "'printer' & 'jam'"
+    # Different stems in two languages stay alternatives; empty parts (stop words) go.
+    assert text.union_of(["'print':* & 'jam'", "", "'printe':* & 'jam'"]) == (
+        "( 'print':* & 'jam' ) | ( 'printe':* & 'jam' )"
+    )
+    assert text.union_of(["", " "]) == ""
