@@ -259,13 +259,23 @@ def _match(query: Query, cleaned: str, notes: bool) -> _Match | None:
     return _sqlite(query, notes)
 
 
-def search(user: Any, raw: str, *, source: str = "", page: int = 1, per_page: int = 20) -> Results:
+def search(
+    user: Any,
+    raw: str,
+    *,
+    source: str = "",
+    page: int = 1,
+    per_page: int = 20,
+    cap: int = COUNT_CAP,
+    rank_found: bool = False,
+) -> Results:
     """The documents matching ``raw`` that ``user`` may see, best first; ``source`` narrows
     them to one source; counts per source (capped) for the tabs.
 
-    One query reads the ids of up to :data:`COUNT_CAP` + 1 visible matches (the counts).
-    Up to :data:`COUNT_CAP` are ranked, by id, without matching again; beyond that the newest
-    come first (ranking thousands costs more than it tells: add words)."""
+    One query reads the ids of up to ``cap`` + 1 visible matches (the counts; ``cap`` is
+    :data:`COUNT_CAP` but for suggestions). Up to ``cap`` are ranked, by id, without matching
+    again; beyond that the newest come first (ranking thousands costs more than it tells: add
+    words), unless ``rank_found``: then the matches read are ranked, and only they."""
     query = parse(raw)
     results = Results(text=clean(raw)[0], query=query, page=page, per_page=per_page)
     if query.cut:
@@ -282,22 +292,22 @@ def search(user: Any, raw: str, *, source: str = "", page: int = 1, per_page: in
         results.notes.append("Type at least three letters of a word.")
         return results
     sample = db.session.execute(
-        select(D.id, D.source).where(match.where, _visible(user, chosen)).limit(COUNT_CAP + 1)
+        select(D.id, D.source).where(match.where, _visible(user, chosen)).limit(cap + 1)
     ).all()
     results.counts = {name: 0 for name in results.labels}
     for _id, name in sample:
         results.counts[name] += 1
-    results.capped = len(sample) > COUNT_CAP
+    results.capped = len(sample) > cap
     shown = [s for s in chosen if not results.source or s.name == results.source]
     offset = (page - 1) * per_page
-    if offset >= COUNT_CAP:
+    if offset >= cap:
         return results
-    if results.capped:
+    if results.capped and not rank_found:
         query_ = select(D).where(match.where, _visible(user, shown))
         order: tuple[Any, ...] = (D.id.desc(),)
     else:
         names = {s.name for s in shown}
-        ids = [doc_id for doc_id, name in sample if name in names]
+        ids = [doc_id for doc_id, name in sample[:cap] if name in names]
         if not ids:
             return results
         among = D.id.in_(ids)
@@ -347,6 +357,11 @@ def matching_ids(raw: str, source: str, *, notes: bool = False) -> Select[Any] |
     return select(D.source_id).where(match.where, D.source == source)
 
 
+SUGGEST_CAP = 100  # matches read while typing: the best few of them are shown
+
+
 def suggest(user: Any, raw: str, limit: int = 6) -> list[Hit]:
-    """The few best matches while typing, every source together."""
-    return search(user, raw, per_page=limit).hits
+    """The few best matches while typing, every source together: ranked among the first
+    :data:`SUGGEST_CAP` matches found, not all (no counts are shown, and each key pressed
+    asks again; the next letter narrows them)."""
+    return search(user, raw, per_page=limit, cap=SUGGEST_CAP, rank_found=True).hits

@@ -62,6 +62,27 @@ def test_a_title_match_ranks_above_a_body_match(db, make_user, make_incident, fi
     ]
 
 
+def test_suggestions_rank_what_they_read_when_more_match(
+    app, db, monkeypatch, make_user, make_incident
+):
+    """While typing, only the first matches found are read, but those are still ranked: a
+    title match comes before newer body matches (a search would list the newest first)."""
+    from app.search import query
+
+    monkeypatch.setattr(query, "SUGGEST_CAP", 3)
+    agent = make_user(roles=["agent"])
+    in_title = make_incident(short_description="Docking station dead")
+    for n in range(4):
+        make_incident(short_description=f"Slow laptop {n}", description="The docking station?")
+    with app.test_request_context():
+        suggested = [h.document.title for h in query.suggest(agent, "dockin", limit=2)]
+        searched = query.search(agent, "dockin", per_page=2)
+    assert suggested[0] == f"{in_title.number} Docking station dead"
+    assert len(suggested) == 2
+    assert searched.capped is False  # five matches, under the search's cap: all ranked
+    assert searched.hits[0].document.title == suggested[0]
+
+
 def test_swedish_words_are_found_from_another_form(db, make_user, make_incident, find):
     agent = make_user(roles=["agent"])
     incident = make_incident(
