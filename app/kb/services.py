@@ -49,7 +49,7 @@ from app.kb.models import (
 )
 from app.kb.permissions import is_manager, is_staff
 from app.requests.models import CatalogItem
-from app.search.query import search as search_index
+from app.search.query import suggest
 from app.tickets.services import next_number
 from app.timeutils import utc_now
 
@@ -488,7 +488,7 @@ def suggest_articles(text: str, user: Any, limit: int = 5) -> list[Article]:
     terms = rendering.words(text, limit=4)
     if not terms:
         return []
-    hits = search_index(user, " OR ".join(terms), source="kb_article", per_page=limit).hits
+    hits = suggest(user, " OR ".join(terms), source="kb_article", limit=limit)
     ids = [hit.document.source_id for hit in hits]
     if not ids:
         return []

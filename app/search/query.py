@@ -291,14 +291,16 @@ def search(
     if match is None:
         results.notes.append("Type at least three letters of a word.")
         return results
+    shown = [s for s in chosen if not results.source or s.name == results.source]
+    # Suggestions (``rank_found``) show no tabs: only the shown sources are counted.
+    counted = shown if rank_found else chosen
     sample = db.session.execute(
-        select(D.id, D.source).where(match.where, _visible(user, chosen)).limit(cap + 1)
+        select(D.id, D.source).where(match.where, _visible(user, counted)).limit(cap + 1)
     ).all()
     results.counts = {name: 0 for name in results.labels}
     for _id, name in sample:
         results.counts[name] += 1
     results.capped = len(sample) > cap
-    shown = [s for s in chosen if not results.source or s.name == results.source]
     offset = (page - 1) * per_page
     if offset >= cap:
         return results
@@ -360,8 +362,8 @@ def matching_ids(raw: str, source: str, *, notes: bool = False) -> Select[Any] |
 SUGGEST_CAP = 100  # matches read while typing: the best few of them are shown
 
 
-def suggest(user: Any, raw: str, limit: int = 6) -> list[Hit]:
-    """The few best matches while typing, every source together: ranked among the first
-    :data:`SUGGEST_CAP` matches found, not all (no counts are shown, and each key pressed
-    asks again; the next letter narrows them)."""
-    return search(user, raw, per_page=limit, cap=SUGGEST_CAP, rank_found=True).hits
+def suggest(user: Any, raw: str, limit: int = 6, *, source: str = "") -> list[Hit]:
+    """The few best matches while typing, of every source together or of ``source``:
+    ranked among the first :data:`SUGGEST_CAP` matches found, not all (no counts are shown,
+    and each key pressed asks again; the next letter narrows them)."""
+    return search(user, raw, source=source, per_page=limit, cap=SUGGEST_CAP, rank_found=True).hits

@@ -142,3 +142,23 @@ def test_the_header_search_finds_articles_only_for_their_audience(
     services.retire(public, people.author)
     db.session.commit()
     assert f"/kb/{public.number}" not in client.get("/search?q=toner").get_data(as_text=True)
+
+
+def test_suggestions_find_articles_among_many_matching_tickets(
+    app: Any, db: Any, monkeypatch: Any, people: Any, make_article: Any
+) -> None:
+    """Suggestions read only the first matches found: those of articles, not the tickets
+    that use the same words (a busy desk has thousands)."""
+    from app.incidents import services as incidents
+    from app.search import query
+
+    monkeypatch.setattr(query, "SUGGEST_CAP", 2)
+    article = make_article("Printer jams: clear tray 2")
+    for floor in range(4):
+        incidents.open_incident(
+            caller=people.author,
+            opened_by=people.author,
+            short_description=f"Printer jams on floor {floor}",
+        )
+    db.session.commit()
+    assert services.suggest_articles("printer jams", people.author) == [article]
