@@ -444,6 +444,20 @@ def vote_counts(article: Article) -> tuple[int, int]:
     return counts.get(True, 0), counts.get(False, 0)
 
 
+def reader_comments(article: Article, limit: int = 20) -> list[ArticleVote]:
+    """The newest "Was this helpful?" answers that carry a comment, every version's (the
+    version number says which text they read), for the article's owner and managers."""
+    return list(
+        db.session.scalars(
+            select(ArticleVote)
+            .where(ArticleVote.article_id == article.id, ArticleVote.comment != "")
+            .options(selectinload(ArticleVote.user))
+            .order_by(ArticleVote.created_at.desc(), ArticleVote.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def popular(user: Any, limit: int = 8) -> list[Article]:
     return list(
         db.session.scalars(

@@ -117,6 +117,9 @@ def _staff_context(found: Article) -> dict[str, Any]:
         "cis": services.linked_cis(found),
         "items": services.linked_items(found),
         "files": services.files_of(found),
+        "comments": (
+            services.reader_comments(found) if permissions.may_edit(current_user, found) else []
+        ),
     }
 
 

@@ -38,6 +38,8 @@ def test_an_employee_rates_an_article_and_its_next_version_is_compared(browser, 
     sign_in(author, "agent")
     author.wait_for_url(re.compile(r"/$"))
     author.goto(f"/kb/{number}")
+    comments = author.get_by_role("region", name="Readers' comments")
+    expect(comments.get_by_text("The dock was the problem.")).to_be_visible()
     author.get_by_role("link", name="Edit").click()
     text = author.get_by_label("Text")
     text.fill(text.input_value() + "\n\nA dock with a white light does not charge: reseat it.")

@@ -96,6 +96,24 @@ def test_helpful_votes_once_per_person_per_version(
     assert services.vote_counts(article) == (1, 0)
 
 
+def test_readers_comments_reach_the_owner_and_managers_only(
+    client: Any, db: Any, people: Any, make_user: Any, make_article: Any
+) -> None:
+    article = make_article()
+    make_user("other", roles=["agent"])
+    sign_in_as(client, "emp")
+    client.post(f"/kb/{article.number}/vote", {"helpful": "no", "comment": "Tray 3, not 2"})
+    sign_in_as(client, "fin")
+    client.post(f"/kb/{article.number}/vote", {"helpful": "yes", "comment": ""})  # no comment
+    assert "Tray 3, not 2" not in client.get(f"/kb/{article.number}").get_data(as_text=True)
+    for reader, sees in (("author", True), ("manager", True), ("other", False)):
+        sign_in_as(client, reader)
+        page = client.get(f"/kb/{article.number}").get_data(as_text=True)
+        assert ("Readers' comments" in page) is sees, reader
+        assert ("Tray 3, not 2" in page) is sees, reader
+        assert page.count("Not helpful") + page.count(">Helpful<") == (1 if sees else 0)
+
+
 def test_views_are_counted(client: Any, db: Any, people: Any, make_article: Any) -> None:
     article = make_article()
     sign_in_as(client, "emp")
