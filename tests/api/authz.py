@@ -41,6 +41,8 @@ class Case:
     #: the If-Match header: "etag" sends the object's current ETag (setup returns "etag")
     if_match: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    #: a multipart body: a callable returning the form (files as (BytesIO, name) pairs)
+    multipart: Callable[[], dict[str, Any]] | None = None
 
     def __str__(self) -> str:
         return f"{self.method} {self.endpoint}"
@@ -65,6 +67,8 @@ def run(case: Case, role: str, request: Any) -> Any:
     kwargs: dict[str, Any] = {"headers": headers}
     if case.json is not None:
         kwargs["json"] = case.json(values) if callable(case.json) else case.json
+    if case.multipart is not None:
+        kwargs.update(data=case.multipart(), content_type="multipart/form-data")
     response = api.open(case.method, case.path.format(**values), **kwargs)
     want = case.expected(role)
     assert response.status_code == want, (
