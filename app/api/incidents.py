@@ -35,7 +35,7 @@ from app.search import query as search_query
 from app.tickets import attachments
 from app.tickets import services as tickets
 from app.tickets.holds import HoldReason
-from app.tickets.models import Attachment, Channel, EntryKind, Ticket, TicketKind
+from app.tickets.models import Channel, EntryKind, Ticket, TicketKind
 from app.tickets.visibility import visible_tickets
 
 AREA = scopes.add_area("incidents", "Incidents: list, read, report, work, comment")
@@ -523,10 +523,8 @@ def list_attachments(number: str) -> Any:
     """The incident's files (internal ones for IT staff only)."""
     incident = get_incident(number)
     staff = permissions.may_work(current_user, incident)
-    query = select(Attachment).where(Attachment.ticket_id == incident.id)
-    if not staff:
-        query = query.where(Attachment.internal.is_(False))
-    return {"items": [_attachment(a) for a in db.session.scalars(query.order_by(Attachment.id))]}
+    # The incident page's list (internal files for IT staff only): one rule, one place.
+    return {"items": [_attachment(a) for a in pages._attachments(incident, staff)]}
 
 
 @blp.route("/incidents/<number>/attachments/<int:attachment_id>", methods=["GET"])
