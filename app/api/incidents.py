@@ -8,6 +8,7 @@ the incident services, so every rule is the pages' rule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import marshmallow as ma
@@ -15,6 +16,7 @@ from flask import Response, current_app, jsonify, url_for
 from flask_login import current_user
 from flask_smorest.fields import Upload
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from app import policy
@@ -28,7 +30,7 @@ from app.auth.services import get_user_by_username
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.incidents import pages, permissions, services
-from app.incidents.filters import SORTS, VIEWS, QueueFilterForm, load_page, queue_ids
+from app.incidents.filters import SORTS, VIEWS, QueueFilterForm, queue_ids
 from app.incidents.models import Incident, MajorState
 from app.incidents.workflow import RESOLUTION_CODES, State, Transition
 from app.search import query as search_query
@@ -166,6 +168,22 @@ IF_MATCH = {
 }
 
 
+def load_incidents(ids: Sequence[int]) -> list[Incident]:
+    """The incidents with these ids, in this order, with what ``dump`` reads (three queries
+    in all, whatever the page's length)."""
+    query = (
+        select(Incident)
+        .where(Incident.id.in_(list(ids)))
+        .options(
+            joinedload(Incident.opened_by),
+            joinedload(Incident.parent).lazyload("*"),
+            selectinload(Incident.cis),
+        )
+    )
+    rows = {i.id: i for i in db.session.scalars(query).unique()}
+    return [rows[i] for i in ids if i in rows]
+
+
 def get_incident(number: str, action: str = "incident.view") -> Incident:
     """The incident the token's person may see (404 otherwise), and may do ``action`` to."""
     incident = db.session.scalar(select(Incident).where(Incident.number == number.upper()[:20]))
@@ -206,8 +224,7 @@ def list_incidents(cursor: str | None, limit: int, q: str | None = None, **filte
         matching = search_query.matching_ids(q.strip(), "ticket", notes=staff)
         query = query.where(number if matching is None else number | Ticket.id.in_(matching))
     page = page_of(query, cursor, limit)
-    rows = [i for i in load_page(list(page.items)) if isinstance(i, Incident)]
-    return {"items": [dump(i) for i in rows], "next_cursor": page.next_cursor}
+    return {"items": [dump(i) for i in load_incidents(page.items)], "next_cursor": page.next_cursor}
 
 
 @blp.route("/incidents/<number>", methods=["GET"])
