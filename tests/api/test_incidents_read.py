@@ -56,3 +56,27 @@ def test_filters_are_checked(api_client):
     fields = {e["field"] for e in response.get_json()["errors"]}
     assert fields == {"state.0", "colour"}, response.get_json()
     assert api.get("/api/v1/incidents?cursor=not-a-cursor").status_code == 422
+
+
+def test_a_page_costs_the_same_queries_however_many_incidents(
+    api_client, make_user, make_incident, make_ci, db
+):
+    from tests.conftest import count_queries
+
+    api, agent = api_client("agent")
+    api.get("/api/v1/incidents")  # the token's last use is noted once: not in the count
+    caller = make_user()
+    ci = make_ci("erp-app-01")
+
+    def cost() -> int:
+        with count_queries() as statements:
+            assert api.get("/api/v1/incidents?limit=50").status_code == 200
+        return len(statements)
+
+    make_incident(caller, ci_ids=[ci.id])
+    one = cost()
+    for n in range(8):
+        parent = make_incident(caller, short_description=f"Thing {n}", ci_ids=[ci.id])
+    make_incident(caller).parent = parent
+    db.session.commit()
+    assert cost() == one
