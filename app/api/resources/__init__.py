@@ -20,6 +20,11 @@ MODULES = (
     "app.api.resources.catalog",
     "app.api.resources.tasks",
     "app.api.resources.cmdb",
+    "app.api.resources.sla",
+    "app.api.resources.directory",
+    "app.api.resources.kb",
+    "app.api.resources.notifications",
+    "app.api.resources.search",
 )
 
 

@@ -29,13 +29,13 @@ blp = Blueprint(
 )
 
 
-class CategorySchema(ma.Schema):
+class CatalogCategorySchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     description = ma.fields.String(required=True)
 
 
-class VariableSchema(ma.Schema):
+class FormVariableSchema(ma.Schema):
     name = ma.fields.String(required=True)
     label = ma.fields.String(required=True)
     type = ma.fields.String(required=True)
@@ -56,18 +56,18 @@ class CatalogItemSchema(ma.Schema):
     name = ma.fields.String(required=True)
     short_description = ma.fields.String(required=True)
     description = ma.fields.String(required=True)
-    category = ma.fields.Nested(CategorySchema, allow_none=True)
+    category = ma.fields.Nested(CatalogCategorySchema, allow_none=True)
     delivery_days = ma.fields.Integer(required=True)
     form_version = ma.fields.Integer(
         required=True, metadata={"description": "The current form version (send it back)"}
     )
-    variables = ma.fields.List(ma.fields.Nested(VariableSchema), required=True)
+    variables = ma.fields.List(ma.fields.Nested(FormVariableSchema), required=True)
 
 
 CatalogItemPage = page_schema(CatalogItemSchema, "CatalogItemPage")
 
 
-class CatalogFilters(PageArgs, Input):
+class CatalogItemFilters(PageArgs, Input):
     q = ma.fields.String(
         validate=ma.validate.Length(min=1, max=200),
         metadata={"description": "Words of the name or descriptions (every word must match)"},
@@ -98,7 +98,7 @@ def dump(item: CatalogItem) -> dict[str, Any]:
 
 @blp.route("/catalog/items", methods=["GET"])
 @operation("requests.order", READ)
-@blp.arguments(CatalogFilters, location="query", as_kwargs=True)
+@blp.arguments(CatalogItemFilters, location="query", as_kwargs=True)
 @blp.response(200, CatalogItemPage)
 def list_items(cursor: str | None, limit: int, q: str = "", category: int | None = None) -> Any:
     """The items the caller may order, by category and name."""
@@ -117,7 +117,7 @@ def read_item(item_id: int) -> Any:
 
 @blp.route("/catalog/categories", methods=["GET"])
 @operation("requests.order", READ)
-@blp.response(200, CategorySchema(many=True))
+@blp.response(200, CatalogCategorySchema(many=True))
 def list_categories() -> Any:
     """The catalog's categories, in their order."""
     return [

@@ -49,7 +49,7 @@ blp = Blueprint(
 # -- schemas --------------------------------------------------------------------------------
 
 
-class ClassRef(ma.Schema):
+class CIClassRef(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     label = ma.fields.String(required=True)
@@ -58,7 +58,7 @@ class ClassRef(ma.Schema):
 class CISchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
-    ci_class = ma.fields.Nested(ClassRef, required=True, data_key="class")
+    ci_class = ma.fields.Nested(CIClassRef, required=True, data_key="class")
     status = ma.fields.String(required=True, validate=ma.validate.OneOf(list(Lifecycle)))
     environment = ma.fields.String(allow_none=True)
     criticality = ma.fields.Integer(allow_none=True)
@@ -153,7 +153,7 @@ class CIRef(ma.Schema):
     )
 
 
-class RelationSchema(ma.Schema):
+class CIRelationSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     type = ma.fields.String(required=True)
     source = ma.fields.Nested(CIRef, required=True)
@@ -162,7 +162,7 @@ class RelationSchema(ma.Schema):
     created_at = UTCDateTime(required=True)
 
 
-class NewRelation(Input):
+class NewCIRelation(Input):
     source = ma.fields.Integer(required=True, validate=INT_ID, metadata={"description": "A CI id"})
     target = ma.fields.Integer(required=True, validate=INT_ID, metadata={"description": "A CI id"})
     type = ma.fields.String(
@@ -180,7 +180,7 @@ class RelationTypeSchema(ma.Schema):
     membership = ma.fields.Boolean(required=True)
 
 
-class ClassSchema(ma.Schema):
+class CIClassSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     label = ma.fields.String(required=True)
@@ -191,7 +191,7 @@ class ClassSchema(ma.Schema):
     version = ma.fields.Integer(required=True)
 
 
-class ClassInput(Input):
+class CIClassInput(Input):
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=60))
     label = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
     parent = ma.fields.String(
@@ -203,7 +203,7 @@ class ClassInput(Input):
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
 
 
-class AffectedSchema(ma.Schema):
+class AffectedCISchema(ma.Schema):
     ci_id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     ci_class = ma.fields.String(required=True, data_key="class")
@@ -212,14 +212,14 @@ class AffectedSchema(ma.Schema):
     via = ma.fields.Integer(allow_none=True, metadata={"description": "The previous CI's id"})
 
 
-class ServiceSchema(ma.Schema):
+class AffectedServiceSchema(ma.Schema):
     ci_id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
     state = ma.fields.String(required=True, validate=ma.validate.OneOf(list(State)))
     users = ma.fields.Integer(required=True)
 
 
-class PeopleSchema(ma.Schema):
+class AffectedPeopleSchema(ma.Schema):
     affected = ma.fields.Integer(required=True)
     cut_off = ma.fields.Integer(required=True)
     exact = ma.fields.Boolean(required=True)
@@ -232,12 +232,12 @@ class ImpactSchema(ma.Schema):
     )
     affected_count = ma.fields.Integer(required=True)
     affected = ma.fields.List(
-        ma.fields.Nested(AffectedSchema),
+        ma.fields.Nested(AffectedCISchema),
         required=True,
         metadata={"description": f"Failing CIs first, then by depth; at most {MAX_AFFECTED}"},
     )
-    services = ma.fields.List(ma.fields.Nested(ServiceSchema), required=True)
-    people = ma.fields.Nested(PeopleSchema, required=True)
+    services = ma.fields.List(ma.fields.Nested(AffectedServiceSchema), required=True)
+    people = ma.fields.Nested(AffectedPeopleSchema, required=True)
     suggested_impact = ma.fields.Integer(
         allow_none=True,
         metadata={"description": "The incident impact (1 high – 3 low) the desk would offer"},
@@ -505,7 +505,7 @@ def delete_ci(ci_id: int) -> Any:
 
 @blp.route("/cis/<int:ci_id>/relations", methods=["GET"])
 @operation("cmdb.browse", READ)
-@blp.response(200, RelationSchema(many=True))
+@blp.response(200, CIRelationSchema(many=True))
 def list_relations(ci_id: int) -> Any:
     """Every relation of a CI, either way."""
     return [_relation(r) for r in services.relations_of(get_ci(ci_id))]
@@ -556,8 +556,8 @@ def list_relation_types() -> Any:
 
 @blp.route("/relations", methods=["POST"])
 @operation("cmdb.manage", WRITE)
-@blp.arguments(NewRelation)
-@blp.response(201, RelationSchema)
+@blp.arguments(NewCIRelation)
+@blp.response(201, CIRelationSchema)
 def create_relation(body: dict[str, Any]) -> Any:
     """Record ``source <type> target``."""
     relation = services.relate(
@@ -569,7 +569,7 @@ def create_relation(body: dict[str, Any]) -> Any:
 
 @blp.route("/relations/<int:relation_id>", methods=["GET"])
 @operation("cmdb.browse", READ)
-@blp.response(200, RelationSchema)
+@blp.response(200, CIRelationSchema)
 def read_relation(relation_id: int) -> Any:
     """Read a relation."""
     return _relation(_get_relation(relation_id))
@@ -597,7 +597,7 @@ def delete_relation(relation_id: int) -> Any:
 
 @blp.route("/ci-classes", methods=["GET"])
 @operation("cmdb.browse", READ)
-@blp.response(200, ClassSchema(many=True))
+@blp.response(200, CIClassSchema(many=True))
 def list_classes() -> Any:
     """Every CI class, by label."""
     return [_class(c) for c in pages.all_classes()]
@@ -605,8 +605,8 @@ def list_classes() -> Any:
 
 @blp.route("/ci-classes", methods=["POST"])
 @operation("cmdb.manage", WRITE)
-@blp.arguments(ClassInput)
-@blp.response(201, ClassSchema, headers={"ETag": {"schema": {"type": "string"}}})
+@blp.arguments(CIClassInput)
+@blp.response(201, CIClassSchema, headers={"ETag": {"schema": {"type": "string"}}})
 def create_class(body: dict[str, Any]) -> Any:
     """Add a class under a parent (hardware-ness inherited unless given)."""
     parent = _class_named(body["parent"], "parent") if body.get("parent") else None
@@ -619,24 +619,24 @@ def create_class(body: dict[str, Any]) -> Any:
         description=body["description"],
     )
     db.session.commit()
-    response = respond(ClassSchema(), _class(ci_class), ci_class, "ci_class", 201)
+    response = respond(CIClassSchema(), _class(ci_class), ci_class, "ci_class", 201)
     response.headers["Location"] = url_for("cmdb_api.read_class", class_id=ci_class.id)
     return response
 
 
 @blp.route("/ci-classes/<int:class_id>", methods=["GET"])
 @operation("cmdb.browse", READ)
-@blp.response(200, ClassSchema, headers={"ETag": {"schema": {"type": "string"}}})
+@blp.response(200, CIClassSchema, headers={"ETag": {"schema": {"type": "string"}}})
 def read_class(class_id: int) -> Any:
     """Read a class."""
     ci_class = get_class(class_id)
-    return respond(ClassSchema(), _class(ci_class), ci_class, "ci_class")
+    return respond(CIClassSchema(), _class(ci_class), ci_class, "ci_class")
 
 
 @blp.route("/ci-classes/<int:class_id>", methods=["PUT"])
 @operation("cmdb.manage", WRITE)
-@blp.arguments(ClassInput)
-@blp.response(200, ClassSchema, headers={"ETag": {"schema": {"type": "string"}}})
+@blp.arguments(CIClassInput)
+@blp.response(200, CIClassSchema, headers={"ETag": {"schema": {"type": "string"}}})
 def update_class(body: dict[str, Any], class_id: int) -> Any:
     """Rename, relabel, describe, move or (un)flag a class as hardware (built-in classes keep
     their name and place). Needs ``If-Match``."""
@@ -655,7 +655,7 @@ def update_class(body: dict[str, Any], class_id: int) -> Any:
         expected_version=version,
     )
     db.session.commit()
-    return respond(ClassSchema(), _class(ci_class), ci_class, "ci_class")
+    return respond(CIClassSchema(), _class(ci_class), ci_class, "ci_class")
 
 
 @blp.route("/ci-classes/<int:class_id>", methods=["DELETE"])

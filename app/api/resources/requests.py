@@ -59,7 +59,7 @@ class CatalogItemRef(ma.Schema):
     name = ma.fields.String(required=True)
 
 
-class Answer(ma.Schema):
+class AnswerSchema(ma.Schema):
     label = ma.fields.String(required=True)
     text = ma.fields.String(required=True)
 
@@ -73,7 +73,7 @@ class ApprovalRef(ma.Schema):
     )
 
 
-class ItemSchema(TicketSchema):
+class RequestItemSchema(TicketSchema):
     request = ma.fields.String(required=True, metadata={"description": "The request's number"})
     catalog_item = ma.fields.Nested(CatalogItemRef, required=True)
     status = ma.fields.String(
@@ -84,7 +84,7 @@ class ItemSchema(TicketSchema):
     )
     close_code = ma.fields.String(allow_none=True)
     close_notes = ma.fields.String(allow_none=True)
-    answers = ma.fields.List(ma.fields.Nested(Answer), required=True)
+    answers = ma.fields.List(ma.fields.Nested(AnswerSchema), required=True)
     approvals = ma.fields.List(ma.fields.Nested(ApprovalRef), required=True)
     cancelable = ma.fields.Boolean(required=True)
 
@@ -92,14 +92,14 @@ class ItemSchema(TicketSchema):
 class RequestSchema(TicketSchema):
     description = ma.fields.String(required=True)
     items = ma.fields.List(
-        ma.fields.Nested(ItemSchema),
+        ma.fields.Nested(RequestItemSchema),
         required=True,
         metadata={"description": "The items the caller may see"},
     )
 
 
 RequestPage = page_schema(RequestSchema, "RequestPage")
-ItemPage = page_schema(ItemSchema, "RequestItemPage")
+ItemPage = page_schema(RequestItemSchema, "RequestItemPage")
 
 
 class RequestFilters(PageArgs, Input):
@@ -115,7 +115,7 @@ class RequestFilters(PageArgs, Input):
     direction = ma.fields.String(load_default="desc", validate=ma.validate.OneOf(["asc", "desc"]))
 
 
-class ItemFilters(PageArgs, Input):
+class RequestItemFilters(PageArgs, Input):
     state = ma.fields.List(
         ma.fields.String(validate=ma.validate.OneOf([s.value for s in ItemState])),
         load_default=list,
@@ -148,11 +148,11 @@ class OrderInput(Input):
     )
 
 
-class CancelInput(Input):
+class RequestCancelInput(Input):
     reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
 
 
-class ReplyInput(Input):
+class ItemReplyInput(Input):
     body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20_000))
 
 
@@ -214,7 +214,7 @@ def _request_response(request: ServiceRequest, status: int = 200) -> Response:
 
 
 def _item_response(item: RequestItem) -> Response:
-    return respond(ItemSchema(), dump_item(item_view(item)), item, "request_item")
+    return respond(RequestItemSchema(), dump_item(item_view(item)), item, "request_item")
 
 
 def _ordered(query: Select, sort: str, direction: str) -> Select:
@@ -281,7 +281,7 @@ def read_request(number: str) -> Any:
 
 @blp.route("/requests/<number>/cancel", methods=["POST"])
 @operation("requests.order", WRITE)
-@blp.arguments(CancelInput)
+@blp.arguments(RequestCancelInput)
 @blp.response(200, RequestSchema, headers={"ETag": {"schema": {"type": "string"}}})
 def cancel_request(body: dict[str, Any], number: str) -> Any:
     """Cancel every item still waiting for approval (all or none), as the person who
@@ -296,7 +296,7 @@ def cancel_request(body: dict[str, Any], number: str) -> Any:
 
 @blp.route("/request-items", methods=["GET"])
 @operation("requests.order", READ)
-@blp.arguments(ItemFilters, location="query", as_kwargs=True)
+@blp.arguments(RequestItemFilters, location="query", as_kwargs=True)
 @blp.response(200, ItemPage)
 def list_items(
     cursor: str | None, limit: int, state: list[str], catalog_item: int | None = None
@@ -314,7 +314,7 @@ def list_items(
 
 @blp.route("/request-items/<number>", methods=["GET"])
 @operation("requests.order", READ)
-@blp.response(200, ItemSchema, headers={"ETag": {"schema": {"type": "string"}}})
+@blp.response(200, RequestItemSchema, headers={"ETag": {"schema": {"type": "string"}}})
 def read_item(number: str) -> Any:
     """Read one request item: its answers, approvals and state in the requester's words."""
     return _item_response(get_item(number))
@@ -322,8 +322,8 @@ def read_item(number: str) -> Any:
 
 @blp.route("/request-items/<number>/cancel", methods=["POST"])
 @operation("requests.order", WRITE)
-@blp.arguments(CancelInput)
-@blp.response(200, ItemSchema, headers={"ETag": {"schema": {"type": "string"}}})
+@blp.arguments(RequestCancelInput)
+@blp.response(200, RequestItemSchema, headers={"ETag": {"schema": {"type": "string"}}})
 def cancel_item(body: dict[str, Any], number: str) -> Any:
     """Cancel one item that still waits for approval. Needs ``If-Match``."""
     item = get_item(number, "request.cancel")
@@ -335,7 +335,7 @@ def cancel_item(body: dict[str, Any], number: str) -> Any:
 
 @blp.route("/request-items/<number>/replies", methods=["POST"])
 @operation("requests.order", WRITE)
-@blp.arguments(ReplyInput)
+@blp.arguments(ItemReplyInput)
 @blp.response(201, EntrySchema)
 def reply(body: dict[str, Any], number: str) -> Any:
     """A public reply on an item (the requester, the person it is for, IT staff). Replies

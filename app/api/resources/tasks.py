@@ -75,12 +75,12 @@ class TaskFilters(PageArgs, Input):
     )
 
 
-class AssignInput(Input):
+class TaskAssignInput(Input):
     group = ma.fields.Integer(required=True, validate=INT_ID)
     assignee = ma.fields.Integer(allow_none=True, validate=INT_ID)
 
 
-class StateInput(Input):
+class TaskStateInput(Input):
     state = ma.fields.String(
         required=True,
         validate=ma.validate.OneOf([s.value for s in TaskState if s != TaskState.CANCELED]),
@@ -94,7 +94,7 @@ class StateInput(Input):
     close_notes = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=20_000))
 
 
-class CommentInput(Input):
+class TaskCommentInput(Input):
     body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20_000))
     public = ma.fields.Boolean(
         load_default=False,
@@ -169,7 +169,7 @@ def read_task(number: str) -> Any:
 
 @blp.route("/tasks/<number>/assignment", methods=["PUT"])
 @operation("catalog_task.view", WRITE)
-@blp.arguments(AssignInput)
+@blp.arguments(TaskAssignInput)
 @blp.response(200, TaskSchema, headers={"ETag": {"schema": {"type": "string"}}})
 def assign(body: dict[str, Any], number: str) -> Any:
     """Assign the task to a group and optionally a person in it. Needs ``If-Match``."""
@@ -188,7 +188,7 @@ def assign(body: dict[str, Any], number: str) -> Any:
 
 @blp.route("/tasks/<number>/state", methods=["PUT"])
 @operation("catalog_task.view", WRITE)
-@blp.arguments(StateInput)
+@blp.arguments(TaskStateInput)
 @blp.response(200, TaskSchema, headers={"ETag": {"schema": {"type": "string"}}})
 def change_state(body: dict[str, Any], number: str) -> Any:
     """Start, hold (with a reason), resume or close (complete, incomplete with notes, skipped)
@@ -210,7 +210,7 @@ def change_state(body: dict[str, Any], number: str) -> Any:
 
 @blp.route("/tasks/<number>/comments", methods=["POST"])
 @operation("catalog_task.view", WRITE)
-@blp.arguments(CommentInput)
+@blp.arguments(TaskCommentInput)
 @blp.response(201, EntrySchema)
 def comment(body: dict[str, Any], number: str) -> Any:
     """A work note on the task (agents of its group), or a public reply on its item for the
