@@ -77,6 +77,20 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _rate(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate limit such as ``600 per minute`` or ``100/minute;5000/day`` (Flask-Limiter's)."""
+    from limits import parse_many
+
+    value = env.get(name, "").strip() or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a rate such as '600 per minute', got {value!r}"
+        ) from None
+    return value
+
+
 def normalise_database_url(url: str) -> str:
     """Point PostgreSQL URLs at psycopg 3 whatever spelling the operator used."""
     for prefix in ("postgres://", "postgresql://"):
@@ -280,7 +294,7 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # The API (docs/api.md): calls per token (a Flask-Limiter rate string), where the
         # counters live (Redis when REDIS_URL is set, shared by every worker), the largest
         # JSON body read.
-        "API_RATE_LIMIT": env.get("DESKGRAPH_API_RATE_LIMIT", "").strip() or "600 per minute",
+        "API_RATE_LIMIT": _rate(env, "DESKGRAPH_API_RATE_LIMIT", "600 per minute"),
         "API_RATE_LIMIT_STORAGE": env.get("REDIS_URL", "").strip() or "memory://",
         "API_MAX_BODY_BYTES": _int(env, "DESKGRAPH_API_MAX_BODY_KB", 1024) * 1024,
     }

@@ -23,6 +23,7 @@ from app.api import scopes
 from app.api.tokens import services as tokens
 from app.api.tokens.models import ApiToken
 from app.errors import DomainError, Forbidden
+from app.extensions import db
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -61,6 +62,8 @@ def authenticate() -> ApiToken:
     token = tokens.authenticate(raw)
     if token is None:
         raise Unauthorized("This token is unknown, expired or revoked.")
+    if token in db.session.dirty:
+        db.session.commit()  # the last use, noted before the operation's own transaction
     g.api_token = token
     g._login_user = token.user  # Flask-Login's current_user for this request only
     return token

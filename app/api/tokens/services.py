@@ -100,7 +100,8 @@ def create_token(
 
 def authenticate(raw: str, now: datetime | None = None) -> ApiToken | None:
     """The usable token ``raw`` stands for, or None (unknown, wrong secret, expired, revoked,
-    or its person deactivated). Notes the last use (at most once a minute)."""
+    or its person deactivated). Notes the last use (at most once a minute) on the token; the
+    caller commits it."""
     parts = split(raw)
     if parts is None:
         return None
@@ -113,7 +114,6 @@ def authenticate(raw: str, now: datetime | None = None) -> ApiToken | None:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         token.last_used_at = now
-        db.session.flush()
     return token
 
 
