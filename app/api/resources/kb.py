@@ -173,15 +173,16 @@ def _editable(number: str) -> Article:
 def list_articles(
     cursor: str | None, limit: int, q: str | None = None, category: int | None = None
 ) -> Any:
-    """The published articles the caller may read, newest number first; ``q`` searches
-    their published text."""
+    """The published articles the caller may read, newest number first; ``q`` is a number or
+    words of their published text."""
     query = services.readable_articles(current_user)
     if category is not None:
         query = query.where(Article.category_id == category)
     if q:
+        # A number, or words of the published text (too short to search: the number only).
+        number = Article.number == q.strip().upper()[:20]
         matching = search_query.matching_ids(q, "kb_article")
-        if matching is not None:
-            query = query.where(Article.id.in_(matching))
+        query = query.where(number if matching is None else number | Article.id.in_(matching))
     page = page_of(query.order_by(Article.id.desc()), cursor, limit)
     return {"items": [dump(a) for a in page.items], "next_cursor": page.next_cursor}
 

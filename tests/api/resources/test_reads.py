@@ -36,6 +36,9 @@ def test_readers_see_published_articles_for_them_and_staff_the_working_copy(api_
     listed = [a["number"] for a in reader.get("/api/v1/kb/articles?limit=100").get_json()["items"]]
     assert public.number in listed
     assert internal.number not in listed
+    found = reader.get("/api/v1/kb/articles?q=password").get_json()["items"]
+    assert [a["number"] for a in found] == [public.number]
+    assert reader.get(f"/api/v1/kb/articles?q={internal.number}").get_json()["items"] == []
     staff, _ = api_client("agent")
     assert staff.get(f"/api/v1/kb/articles/{internal.number}").get_json()["working_copy"]
 
