@@ -77,6 +77,9 @@ def register(app: Flask) -> None:
     app.before_request(_check_body)
     for name in RESOURCES:
         register_resource(app, import_module(name).blp)
+    from app.api.resources import register_resources
+
+    register_resources(app)
     app.register_blueprint(docs.bp, url_prefix="/api")
     app.register_blueprint(views.bp, url_prefix="/settings/api-tokens")
     app.cli.add_command(cli.api_cli)

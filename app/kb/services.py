@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import Group, group_members
 from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.models import ConfigurationItem
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.files import put
 from app.forms import clean_text
@@ -145,6 +145,17 @@ def find(number: str) -> Article | None:
     if not NUMBER.fullmatch(number or ""):
         return None
     return db.session.scalar(select(Article).where(Article.number == number.upper()))
+
+
+def visible_article(user: Any, number: str) -> Article:
+    """An article ``user`` may see: its published version, or (IT staff) its working copy.
+
+    :raise NotFound: no such article, or not one for this person (no leak of IT-only ones).
+    """
+    article = find(number)
+    if article is None or not (may_read(user, article) or may_see_working_copy(user, article)):
+        raise NotFound("There is no article with this number that you can read.")
+    return article
 
 
 # -- writing ----------------------------------------------------------------------------------

@@ -33,17 +33,8 @@ ATTEMPT = "kb_attempt"  # the session key of the person's open deflection attemp
 
 
 def get_article(number: str) -> Article:
-    """An article the person may see: its published version, or (IT staff) its working copy.
-
-    :raise NotFound: no such article, or not one for this person (no leak of IT-only ones).
-    """
-    article = services.find(number)
-    if article is None or not (
-        services.may_read(current_user, article)
-        or services.may_see_working_copy(current_user, article)
-    ):
-        raise NotFound("There is no article with this number that you can read.")
-    return article
+    """:raise NotFound: no such article, or not one for this person (no leak of IT-only ones)."""
+    return services.visible_article(current_user, number)
 
 
 @bp.app_template_filter("markdown")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, Select, delete, func, select, update
 
 from app.auth.models import Group, User
 from app.db import bulk
@@ -283,15 +283,20 @@ def unread_count(user: Any) -> int:
     return db.session.scalar(query) or 0
 
 
+def notifications_query(user: Any, *, unread_only: bool = False) -> Select[Notification]:
+    """A person's notifications in the app, newest first (``unread_only``: the bell's)."""
+    query = select(Notification).where(
+        Notification.recipient_id == user.id, Notification.in_app.is_(True)
+    )
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query.order_by(Notification.id.desc())
+
+
 def notifications_of(user: Any, *, page: int, per_page: int) -> Any:
     """One page (a Flask-SQLAlchemy pagination) of a person's notifications in the app,
     newest first."""
-    query = (
-        select(Notification)
-        .where(Notification.recipient_id == user.id, Notification.in_app.is_(True))
-        .order_by(Notification.id.desc())
-    )
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return db.paginate(notifications_query(user), page=page, per_page=per_page, error_out=False)
 
 
 def open_notification(user: Any, notification_id: int, now: datetime | None = None) -> Notification:

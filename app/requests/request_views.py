@@ -13,11 +13,9 @@ from typing import Any
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.errors import Conflict, Invalid, NotFound
-from app.extensions import db
 from app.forms import refused, saved
 from app.policy import authorize, can, require
 from app.requests import portal_queries, services
@@ -25,7 +23,6 @@ from app.requests.forms import CancelForm, ReplyForm
 from app.requests.models import RequestItem, ServiceRequest
 from app.requests.views import bp
 from app.tickets import attachments
-from app.tickets.models import TicketKind
 
 
 def get_request(number: str, action: str = "request.view") -> ServiceRequest:
@@ -34,13 +31,7 @@ def get_request(number: str, action: str = "request.view") -> ServiceRequest:
     :raise NotFound: no such request, or one the user may not see.
     :raise Forbidden: visible, but ``action`` is not allowed.
     """
-    number = number.strip().upper()[:20]
-    found = db.session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
-    if found is None and number.startswith(TicketKind.REQUEST_ITEM.prefix):
-        item = db.session.scalar(select(RequestItem).where(RequestItem.number == number))
-        found = item.request if item is not None else None
-    if found is None or not can(current_user, "request.view", found):
-        raise NotFound("There is no request with this number that you can see.")
+    found = services.visible_request(current_user, number)
     authorize(current_user, action, found)
     return found
 
@@ -53,14 +44,8 @@ def _item_of(req: ServiceRequest, number: str | None) -> RequestItem:
     return item
 
 
-def _visible_items(req: ServiceRequest) -> list[Any]:
-    """The request's items as the user sees them (an approver who is not a party sees only
-    the items they approve)."""
-    return [v for v in services.request_view(req) if can(current_user, "request_item.view", v.item)]
-
-
 def render_request(req: ServiceRequest, status: int = 200, **forms: Any) -> ResponseReturnValue:
-    views = _visible_items(req)
+    views = services.visible_item_views(current_user, req)
     items = [v.item for v in views]
     reply = forms.get("reply_form") or ReplyForm(formdata=None)
     reply.item.choices = [
@@ -167,7 +152,7 @@ def cancel(number: str) -> ResponseReturnValue:
 @require("requests.order")
 def attachment(number: str, attachment_id: int) -> ResponseReturnValue:
     req = get_request(number)
-    ids = [req.id, *(v.item.id for v in _visible_items(req))]
+    ids = [req.id, *(v.item.id for v in services.visible_item_views(current_user, req))]
     found = next((f for f in portal_queries.public_files(ids) if f.id == attachment_id), None)
     if found is None:
         raise NotFound("There is no such file on this request.")

@@ -18,6 +18,7 @@ from app.requests.approvals.delegation import (
 )
 from app.requests.approvals.services import (
     acts_for,
+    approval_for,
     decide,
     may_decide,
     party_reason,
@@ -31,12 +32,19 @@ from app.requests.catalog.services import (
     form_of,
     may_order,
     move_category,
+    orderable_item,
     orderable_items,
     save_category,
     save_form,
     update_item,
 )
-from app.requests.fulfilment.services import assign_task, change_task_state, comment, reply_on_task
+from app.requests.fulfilment.services import (
+    assign_task,
+    change_task_state,
+    comment,
+    reply_on_task,
+    task_by_number,
+)
 from app.requests.ordering.services import OrderLine, cancel_item, cancel_request, check_line, order
 from app.requests.status import (
     ItemView,
@@ -45,6 +53,8 @@ from app.requests.status import (
     my_request_counts,
     my_requests,
     request_view,
+    visible_item_views,
+    visible_request,
 )
 
 __all__ = [
@@ -54,6 +64,7 @@ __all__ = [
     "active_delegate",
     "add_delegation",
     "answers_of",
+    "approval_for",
     "assign_task",
     "cancel_item",
     "cancel_request",
@@ -73,6 +84,7 @@ __all__ = [
     "my_request_counts",
     "my_requests",
     "order",
+    "orderable_item",
     "orderable_items",
     "party_reason",
     "remind_pending",
@@ -80,7 +92,10 @@ __all__ = [
     "request_view",
     "save_category",
     "save_form",
+    "task_by_number",
     "update_item",
+    "visible_item_views",
+    "visible_request",
     "waiting_count",
     "waiting_for",
 ]

@@ -9,13 +9,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.errors import NotFound
 from app.extensions import db
+from app.policy import can
 from app.requests.approvals.rules import GroupRule
 from app.requests.catalog import variables
 from app.requests.catalog.services import form_of
 from app.requests.models import Approval, RequestItem, ServiceRequest
 from app.requests.permissions import visible_requests
 from app.requests.states import CloseCode, ItemState
+from app.tickets.models import TicketKind
 
 MANY = 3  # more approvers than this are summed up ("Ann Smith, Bob Jones and 4 others")
 
@@ -85,6 +88,27 @@ def request_view(request: ServiceRequest) -> list[ItemView]:
         ItemView(i, item_status(i), answers_of(i), i.state == ItemState.PENDING_APPROVAL)
         for i in items
     ]
+
+
+def visible_request(user: Any, number: str) -> ServiceRequest:
+    """A request by number (an item's number leads to its request), for the pages and the API.
+
+    :raise NotFound: no such request, or one ``user`` may not see (its existence is not told).
+    """
+    number = number.strip().upper()[:20]
+    found = db.session.scalar(select(ServiceRequest).where(ServiceRequest.number == number))
+    if found is None and number.startswith(TicketKind.REQUEST_ITEM.prefix):
+        item = db.session.scalar(select(RequestItem).where(RequestItem.number == number))
+        found = item.request if item is not None else None
+    if found is None or not can(user, "request.view", found):
+        raise NotFound("There is no request with this number that you can see.")
+    return found
+
+
+def visible_item_views(user: Any, request: ServiceRequest) -> list[ItemView]:
+    """The request's items as ``user`` sees them (an approver who is not a party sees only
+    the items they approve)."""
+    return [v for v in request_view(request) if can(user, "request_item.view", v.item)]
 
 
 def my_requests(user: Any, *, open_only: bool = False, limit: int = 100) -> list[ServiceRequest]:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.auth import permissions as _auth_permissions  # noqa: F401  (registers portal.use)
 from app.auth.people import search_people
-from app.errors import Forbidden, NotFound
+from app.errors import NotFound
 from app.extensions import db
 from app.forms import row_id
 from app.policy import require
@@ -42,12 +42,7 @@ CART = "request_cart"  # session key: the catalog item ids of the request being 
 
 def _orderable(item_id: int) -> CatalogItem:
     """:raise NotFound: no such active item. :raise Forbidden: not open to the user."""
-    item = db.session.get(CatalogItem, item_id)
-    if item is None or not item.is_active or item.form is None:
-        raise NotFound("There is no such item in the catalog.")
-    if not services.may_order(current_user, item):
-        raise Forbidden(f"{item.name} is not open to you: ask your manager or the service desk.")
-    return item
+    return services.orderable_item(current_user, item_id)
 
 
 def cart_ids() -> list[int]:

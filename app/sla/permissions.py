@@ -16,6 +16,12 @@ def may_read_sla_reports(user: Any, obj: Any) -> bool:
     return user.has_role(Role.SERVICE_OWNER, Role.ADMIN)
 
 
+@rule("sla.view")
+def may_see_ticket_slas(user: Any, obj: Any) -> bool:
+    """The SLAs of a ticket, as the incident and task pages show them to IT staff: agents."""
+    return user.has_role(Role.AGENT)
+
+
 @rule("sla.manage")
 def may_manage_policies(user: Any, group: Any) -> bool:
     """Policies of a queue: its manager (a service owner) or an administrator. Without a

@@ -17,7 +17,7 @@ from sqlalchemy import func, literal, or_, select, union_all
 
 from app.auth.groups import members_by_group
 from app.auth.models import User
-from app.errors import Conflict, Forbidden, check_version
+from app.errors import Conflict, Forbidden, NotFound, check_version
 from app.extensions import db
 from app.requests.approvals import rules
 from app.requests.common import administrators, note
@@ -192,6 +192,18 @@ def acts_for(user: Any, approval: Approval, now: datetime | None = None) -> bool
         return True
     now = now or utc_now()
     return approval.approver_id in set(db.session.scalars(_delegators_of(user.id, now)))
+
+
+def approval_for(user: Any, approval_id: int) -> Approval:
+    """An approval ``user`` is asked (or, as a delegate, may be asked) to decide, or decided.
+    Whether they may decide it is :func:`decide`'s business.
+
+    :raise NotFound: no such approval, or one ``user`` has no part in.
+    """
+    approval = db.session.get(Approval, approval_id) if 0 < approval_id < 2**63 else None
+    if approval is None or not (user.id == approval.decided_by_id or acts_for(user, approval)):
+        raise NotFound("There is no approval with this number that waits for you.")
+    return approval
 
 
 def may_decide(user: Any, approval: Approval, now: datetime | None = None) -> bool:

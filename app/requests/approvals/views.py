@@ -34,18 +34,8 @@ DEFAULT_ABSENCE = timedelta(days=7)
 
 
 def get_approval(approval_id: int) -> Approval:
-    """An approval the user is asked (or, as a delegate, may be asked) to decide, or decided.
-    Whether they may decide it is the service's business (never on an item they ordered or
-    that is for them).
-
-    :raise NotFound: no such approval, or one the user has no part in.
-    """
-    approval = db.session.get(Approval, approval_id)
-    if approval is None or not (
-        current_user.id == approval.decided_by_id or services.acts_for(current_user, approval)
-    ):
-        raise NotFound("There is no approval with this number that waits for you.")
-    return approval
+    """:raise NotFound: no such approval, or one the user has no part in."""
+    return services.approval_for(current_user, approval_id)
 
 
 @bp.get("/approvals")

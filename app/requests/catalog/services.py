@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.auth.models import Group, User, group_members
-from app.errors import Invalid, check_version
+from app.errors import Forbidden, Invalid, NotFound, check_version
 from app.extensions import db
 from app.requests.approvals import rules as approval_rules
 from app.requests.catalog import variables
@@ -344,6 +344,20 @@ def may_order(user: User, item: CatalogItem) -> bool:
         return True
     mine = {g.id for g in user.groups}
     return any(g.id in mine for g in item.groups)
+
+
+def orderable_item(user: User, item_id: int) -> CatalogItem:
+    """An item ``user`` may order now, by id.
+
+    :raise NotFound: no such active item (or it has no form yet).
+    :raise Forbidden: the item is not open to ``user``.
+    """
+    item = db.session.get(CatalogItem, item_id) if 0 < item_id < 2**63 else None
+    if item is None or not item.is_active or item.form is None:
+        raise NotFound("There is no such item in the catalog.")
+    if not may_order(user, item):
+        raise Forbidden(f"{item.name} is not open to you: ask your manager or the service desk.")
+    return item
 
 
 def may_order_clause(user: User) -> ColumnElement[bool]:

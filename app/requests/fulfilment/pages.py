@@ -14,11 +14,8 @@ from typing import Any
 from flask import render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
-from app.errors import NotFound
-from app.extensions import db
 from app.forms import row_id
 from app.policy import authorize, can
 from app.requests import services
@@ -34,9 +31,7 @@ from app.tickets.matrix import load_matrix
 def get_task(number: str, action: str = "catalog_task.view") -> CatalogTask:
     """Load a task by number. :raise NotFound: no such task. :raise Forbidden: ``action``
     is not allowed on it."""
-    task = db.session.scalar(select(CatalogTask).where(CatalogTask.number == number.upper()))
-    if task is None:
-        raise NotFound("There is no catalog task with this number.")
+    task = services.task_by_number(number)
     authorize(current_user, action, task)
     return task
 

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.auth.models import Group, User
-from app.errors import Conflict, Invalid, check_version
+from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
 from app.outbox import enqueue, handler
 from app.requests.common import MAX_TEXT, is_staff, note, open_ticket, set_state
@@ -300,6 +300,14 @@ def add_directory_member(group_dn: str, member_dn: str) -> str:
 
 
 # -- working tasks --------------------------------------------------------------------------
+
+
+def task_by_number(number: str) -> CatalogTask:
+    """:raise NotFound: no catalog task has this number."""
+    task = db.session.scalar(select(CatalogTask).where(CatalogTask.number == number.upper()[:20]))
+    if task is None:
+        raise NotFound("There is no catalog task with this number.")
+    return task
 
 
 def _open_task(task: CatalogTask, expected_version: Any) -> None:

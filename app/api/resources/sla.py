@@ -1,0 +1,64 @@
+"""``/api/v1/tickets/{number}/slas``: the SLA records of a ticket (any kind: incident, request,
+item, task), with the time left on the business calendar, as the incident and task pages show
+them to IT staff (``app.sla.summaries.sla_summaries``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from sqlalchemy import select
+
+from app.api import scopes
+from app.api.auth import operation
+from app.api.schemas import UTCDateTime
+from app.api.spec import Blueprint
+from app.errors import NotFound
+from app.extensions import db
+from app.sla.summaries import sla_summaries
+from app.tickets.models import Ticket
+
+AREA = scopes.add_area("sla", "SLA records of tickets: read")
+READ = f"{AREA}:read"
+
+blp = Blueprint("sla_api", __name__, description="The SLA records of a ticket.")
+
+
+class SlaSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True, metadata={"description": "The policy's name"})
+    kind = ma.fields.String(required=True, metadata={"description": "response or resolution"})
+    group = ma.fields.String(required=True)
+    stage = ma.fields.String(required=True)
+    due_at = UTCDateTime(allow_none=True)
+    seconds_left = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Business time left while running or paused"}
+    )
+    percentage = ma.fields.Float(required=True, metadata={"description": "Of the target used"})
+    at_warning = ma.fields.Boolean(required=True)
+    breached = ma.fields.Boolean(required=True)
+
+
+@blp.route("/tickets/<number>/slas", methods=["GET"])
+@operation("sla.view", READ)
+@blp.response(200, SlaSchema(many=True))
+def ticket_slas(number: str) -> Any:
+    """The SLAs of the ticket's active policies (every stint, running or finished)."""
+    ticket_id = db.session.scalar(select(Ticket.id).where(Ticket.number == number.upper()[:20]))
+    if ticket_id is None:
+        raise NotFound("There is no ticket with this number.")
+    return [
+        {
+            "id": s.record_id,
+            "name": s.name,
+            "kind": s.kind,
+            "group": s.group,
+            "stage": s.stage,
+            "due_at": s.due_at,
+            "seconds_left": int(s.time_left.total_seconds()) if s.time_left is not None else None,
+            "percentage": s.percentage,
+            "at_warning": s.at_warning,
+            "breached": s.breached,
+        }
+        for s in sla_summaries([ticket_id])[ticket_id]
+    ]
