@@ -149,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     (each domain's permissions module registers its rules when its views are imported)."""
     from app import (
         admin,
+        alerts,
         auth,
         cmdb,
         files,
@@ -179,6 +180,7 @@ def _register_blueprints(app: Flask) -> None:
         files,
         search,
         kb,
+        alerts,
     )
     for domain in domains:
         domain.register(app)
