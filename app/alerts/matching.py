@@ -101,12 +101,16 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 
 
 def _without_port(value: str) -> str:
+    """``host:9100`` → ``host``; an IP address (IPv6 included) is left whole."""
     value = value.strip()
     if value.startswith("["):  # [2001:db8::1]:9100
         return value[1:].split("]", 1)[0]
-    if value.count(":") == 1:
-        return value.split(":", 1)[0]
-    return value
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        pass
+    host, colon, port = value.rpartition(":")
+    return host.strip() if colon and port.isdecimal() and host else value
 
 
 def _address(value: str) -> str | None:
