@@ -277,6 +277,12 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "PURGE_SUBMISSIONS_DAYS": _int(env, "DESKGRAPH_PURGE_SUBMISSIONS_DAYS", 90),
         "PURGE_NOTIFICATIONS_DAYS": _int(env, "DESKGRAPH_PURGE_NOTIFICATIONS_DAYS", 90),
         "PURGE_MAIL_DAYS": _int(env, "MAIL_PURGE_IGNORED_DAYS", 30),
+        # The API (docs/api.md): calls per token (a Flask-Limiter rate string), where the
+        # counters live (Redis when REDIS_URL is set, shared by every worker), the largest
+        # JSON body read.
+        "API_RATE_LIMIT": env.get("DESKGRAPH_API_RATE_LIMIT", "").strip() or "600 per minute",
+        "API_RATE_LIMIT_STORAGE": env.get("REDIS_URL", "").strip() or "memory://",
+        "API_MAX_BODY_BYTES": _int(env, "DESKGRAPH_API_MAX_BODY_KB", 1024) * 1024,
     }
     config.update(_mail(env))
     # Directory settings (LDAP_URL, LDAP_BIND_DN, ...) pass through as they are; the directory

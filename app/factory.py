@@ -150,6 +150,7 @@ def _register_blueprints(app: Flask) -> None:
     from app import (
         admin,
         alerts,
+        api,
         auth,
         cmdb,
         files,
@@ -180,6 +181,7 @@ def _register_blueprints(app: Flask) -> None:
         files,
         search,
         kb,
+        api,
         alerts,
     )
     for domain in domains:

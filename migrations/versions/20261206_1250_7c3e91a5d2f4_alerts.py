@@ -4,7 +4,7 @@ open groups that give each root CI one incident (app/alerts).
 New tables only; nothing to carry forward.
 
 Revision ID: 7c3e91a5d2f4
-Revises: e4b7a9c2d61f
+Revises: 7c1a9e3b5d20
 Create Date: 2026-12-06 12:50:43.546789
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '7c3e91a5d2f4'
-down_revision = 'e4b7a9c2d61f'
+down_revision = '7c1a9e3b5d20'
 branch_labels = None
 depends_on = None
 

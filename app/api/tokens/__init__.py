@@ -1,0 +1,1 @@
+"""Personal access tokens and service accounts: the credentials of the API."""
