@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -29,6 +30,7 @@ HOST_LABELS = ("hostname", "host", "nodename", "fqdn", "instance")
 IP_LABELS = (*HOST_LABELS, "ip", "address")
 IP_ATTRIBUTES = ("management_ip", "ip_address", "ip")
 CHUNK = 500
+_IP_CHARACTERS = frozenset("0123456789abcdefABCDEF.:[]%")
 
 
 def hints(alert: NormalizedAlert, ci_label: str | None) -> tuple[list[str], list[str]]:
@@ -100,21 +102,28 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
         yield values[start : start + CHUNK]
 
 
+@lru_cache(maxsize=8192)
 def _without_port(value: str) -> str:
     """``host:9100`` → ``host``; an IP address (IPv6 included) is left whole."""
     value = value.strip()
     if value.startswith("["):  # [2001:db8::1]:9100
         return value[1:].split("]", 1)[0]
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        pass
+    if value.count(":") > 1 and _IP_CHARACTERS.issuperset(value):
+        try:
+            return str(ipaddress.ip_address(value))  # IPv6: its last part is no port
+        except ValueError:
+            pass
     host, colon, port = value.rpartition(":")
     return host.strip() if colon and port.isdecimal() and host else value
 
 
+@lru_cache(maxsize=8192)
 def _address(value: str) -> str | None:
-    """The IP address in a label value (``10.1.2.3:9100`` → ``10.1.2.3``), or ``None``."""
+    """The IP address in a label value (``10.1.2.3:9100`` → ``10.1.2.3``), or ``None``.
+
+    Most values are host names: those are refused before the (slow, raising) parse."""
+    if not value or not _IP_CHARACTERS.issuperset(value):
+        return None
     try:
         return str(ipaddress.ip_address(_without_port(value)))
     except ValueError:
