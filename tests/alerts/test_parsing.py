@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.alerts.parsing import MAX_ALERTS, PayloadError, fingerprint_of, parse_payload
 
@@ -145,3 +147,47 @@ def test_too_many_alerts_are_refused():
     body = {"source": "s", "alerts": [{"status": "firing", "summary": "x"}] * (MAX_ALERTS + 1)}
     with pytest.raises(PayloadError, match="At most"):
         parse_payload(body)
+
+
+SCALAR = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+JSON = st.recursive(
+    SCALAR,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
+    max_leaves=20,
+)
+ALERT_KEYS = st.sampled_from(
+    ["status", "summary", "fingerprint", "severity", "labels", "annotations", "ci", "starts_at",
+     "ends_at", "startsAt", "endsAt", "receiver", "version", "source", "alerts"]
+)  # fmt: skip
+ALERT = st.dictionaries(ALERT_KEYS, JSON | st.sampled_from(["firing", "resolved"]), max_size=8)
+
+
+def read_or_refuse(document):
+    """``(payload, None)`` or ``(None, errors)``; any other exception escapes."""
+    try:
+        return parse_payload(document), None
+    except PayloadError as error:
+        return None, error.errors
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["source", "receiver", "version", "groupKey", "alerts", "extra"]),
+        JSON | st.lists(ALERT, min_size=1, max_size=4) | st.text(max_size=10),
+        max_size=5,
+    )
+    | JSON
+)
+@settings(max_examples=300, deadline=None)
+def test_any_json_is_read_or_refused_with_field_errors(document):
+    """Whatever a sender posts, the reader answers a payload or field errors (never a crash
+    that would be a 500)."""
+    payload, errors = read_or_refuse(document)
+    if payload is None:
+        assert errors
+        assert all(isinstance(m, str) and m for m in errors.values())
+    else:
+        assert payload.source
+        assert all(a.status in ("firing", "resolved") for a in payload.alerts)
