@@ -392,8 +392,13 @@ def _adopt_children(batch: _Batch, grouping: Grouping) -> None:
         child, mother = group.incident, parent.incident if parent else None
         if child is None or mother is None or child.parent_id is not None:
             continue
-        incidents.set_parent(child, mother, actor=batch.actor)
-        batch.notes[mother.id].append(f"Child incident {child.number}: {key[3:]} depends on it.")
+        try:
+            with db.session.begin_nested():
+                incidents.set_parent(child, mother, actor=batch.actor)
+        except Invalid:  # a person linked them the other way round meanwhile: theirs stands
+            continue
+        name = group.root_ci.name if group.root_ci is not None else key
+        batch.notes[mother.id].append(f"Child incident {child.number}: {name} depends on it.")
 
 
 def _write_notes(batch: _Batch) -> None:

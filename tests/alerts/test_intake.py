@@ -124,6 +124,22 @@ def test_a_root_that_starts_alerting_later_adopts_the_earlier_incident(db, estat
     assert len(incidents(db)) == 2
 
 
+def test_a_link_a_person_made_the_other_way_round_stands(db, estate, monitor):
+    from app.incidents import services as incident_services
+
+    send(db, monitor, firing("app-1"))
+    send(db, monitor, firing("array-1"))
+    early, root = incidents(db)
+    incident_services.set_parent(early, None, actor=monitor)
+    incident_services.set_parent(root, early, actor=monitor)  # the agent decides otherwise
+    db.session.commit()
+    report = send(db, monitor, firing("app-1", fingerprint="app-1-slow", summary="Slow"))
+    assert report.opened == []
+    db.session.expire_all()
+    early, root = incidents(db)
+    assert (early.parent_id, root.parent_id) == (None, early.id)
+
+
 def test_alerts_are_matched_by_label_host_name_and_ip(db, make_ci, ci_class, monitor):
     from app.alerts.models import Alert, AlertSource
     from app.cmdb.models import AttributeDefinition
