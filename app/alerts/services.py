@@ -31,7 +31,6 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from app.alerts.grouping import Grouping, group_alerting
 from app.alerts.matching import match_cis
@@ -42,7 +41,7 @@ from app.cmdb.analysis import impact_of_cis, offer_impact
 from app.cmdb.cache import current_graph
 from app.cmdb.models import ConfigurationItem
 from app.cmdb.settings import impact_options
-from app.errors import Invalid, check_version
+from app.errors import Invalid
 from app.extensions import db
 from app.incidents import services as incidents
 from app.incidents.models import Incident
@@ -450,51 +449,3 @@ def _resolve_cleared(batch: _Batch) -> None:
             now=batch.now,
         )
         batch.report.resolved.append(incident.number)
-
-
-def update_source(
-    source: AlertSource,
-    *,
-    ci_label: str | None,
-    auto_resolve: bool,
-    damping_seconds: int,
-    group_window_seconds: int,
-    expected_version: Any = None,
-) -> None:
-    """Change a source's settings.
-
-    :raise Conflict: the source changed since ``expected_version``.
-    :raise Invalid: a window out of range (0 to one day).
-    """
-    check_version(source, expected_version, f"Alert source {source.name}")
-    errors = {}
-    for name, value in (
-        ("damping_seconds", damping_seconds),
-        ("group_window_seconds", group_window_seconds),
-    ):
-        if not 0 <= value <= 86_400:
-            errors[name] = "Between 0 and 86400 seconds (a day)."
-    if errors:
-        raise Invalid(errors)
-    source.ci_label = (ci_label or "").strip()[:100] or None
-    source.auto_resolve = auto_resolve
-    source.damping_seconds = damping_seconds
-    source.group_window_seconds = group_window_seconds
-    db.session.flush()
-
-
-def recent_alerts(limit: int = 100, source_id: int | None = None) -> list[Alert]:
-    """The alerts seen last, newest first."""
-    query = (
-        select(Alert)
-        .options(selectinload(Alert.ci), selectinload(Alert.incident))
-        .order_by(Alert.last_seen_at.desc(), Alert.id.desc())
-        .limit(limit)
-    )
-    if source_id is not None:
-        query = query.where(Alert.source_id == source_id)
-    return list(db.session.scalars(query))
-
-
-def sources() -> list[AlertSource]:
-    return list(db.session.scalars(select(AlertSource).order_by(AlertSource.name)))

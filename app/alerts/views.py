@@ -5,10 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.alerts import (
-    permissions,  # noqa: F401  (registers the rules)
-    services,
-)
+from app.alerts import permissions  # noqa: F401  (registers the rules)
+from app.alerts import sources as alert_sources
 from app.alerts.forms import SourceForm
 from app.alerts.models import AlertSource
 from app.errors import Conflict, NotFound
@@ -27,8 +25,8 @@ def recent() -> ResponseReturnValue:
     chosen = request.args.get("source", type=int)
     return render_template(
         "alerts/recent.html",
-        alerts=services.recent_alerts(RECENT, chosen),
-        sources=services.sources(),
+        alerts=alert_sources.recent_alerts(RECENT, chosen),
+        sources=alert_sources.sources(),
         chosen=chosen,
     )
 
@@ -36,7 +34,7 @@ def recent() -> ResponseReturnValue:
 @bp.get("/sources")
 @require("alerts.admin")
 def sources() -> ResponseReturnValue:
-    return render_template("alerts/sources.html", sources=services.sources())
+    return render_template("alerts/sources.html", sources=alert_sources.sources())
 
 
 def _get_source(source_id: int) -> AlertSource:
@@ -68,7 +66,7 @@ def edit_source(source_id: int) -> ResponseReturnValue:
         try:
             if commit_or_errors(
                 form,
-                lambda: services.update_source(
+                lambda: alert_sources.update_source(
                     source,
                     ci_label=form.ci_label.data,
                     auto_resolve=bool(form.auto_resolve.data),
