@@ -149,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     (each domain's permissions module registers its rules when its views are imported)."""
     from app import (
         admin,
+        alerts,
         api,
         auth,
         cmdb,
@@ -181,6 +182,7 @@ def _register_blueprints(app: Flask) -> None:
         search,
         kb,
         api,
+        alerts,
     )
     for domain in domains:
         domain.register(app)

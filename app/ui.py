@@ -88,6 +88,7 @@ NAVIGATION = (
                 also=("cmdb.detail", "cmdb.new", "cmdb.edit", "cmdb.graph", "cmdb.classes"),
             ),
             NavItem("What if…", "cmdb.what_if", "lightning", "cmdb.browse"),
+            NavItem("Alerts", "alerts.recent", "activity", "alerts.view"),
             NavItem(
                 "My articles",
                 "kb.mine",
@@ -188,6 +189,10 @@ NAVIGATION = (
                 also=("mail.new_mailbox", "mail.edit_mailbox", "mail.quarantine_page"),
             ),
             NavItem("Surveys", "surveys.settings", "ui-checks", "surveys.configure"),
+            NavItem(
+                "Alert sources", "alerts.sources", "broadcast", "alerts.admin",
+                also=("alerts.edit_source",),
+            ),
         ),
     ),
 )

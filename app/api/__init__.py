@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 PREFIX = "/api/v1"
 #: The resource modules (each has ``blp``), in the order the documentation lists them.
-RESOURCES = ("app.api.incidents",)
+RESOURCES = (
+    "app.api.incidents",
+    "app.api.alerts",
+)
 #: Views that take another body than JSON (uploads) mark themselves with this attribute.
 MULTIPART = "api_multipart"
 

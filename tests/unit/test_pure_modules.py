@@ -47,6 +47,8 @@ PURE_SINGLES = [
     "app.notifications.rules",
     "app.surveys.sampling",
     "app.search.text",
+    "app.alerts.parsing",  # Alertmanager and generic alert payloads to plain data
+    "app.alerts.grouping",  # alerting CIs to roots and children over the compact index
 ]
 
 

@@ -1,0 +1,30 @@
+"""The alert source form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+
+class SourceForm(FlaskForm):
+    version = HiddenField()
+    ci_label = StringField(
+        "CI label",
+        validators=[Optional(), Length(max=100)],
+        description="A label whose value names the CI (tried before host names and IPs).",
+    )
+    auto_resolve = BooleanField(
+        "Resolve the incident when every alert is resolved",
+        description="Off: a person resolves it; cleared alerts only add a work note.",
+    )
+    damping_seconds = IntegerField(
+        "Damping window (seconds)",
+        validators=[InputRequired(), NumberRange(min=0, max=86_400)],
+        description="A change of state this soon after the previous one is a flap: no note.",
+    )
+    group_window_seconds = IntegerField(
+        "Grouping window (seconds)",
+        validators=[InputRequired(), NumberRange(min=0, max=86_400)],
+        description="Alerts firing this close together are grouped by the CMDB.",
+    )

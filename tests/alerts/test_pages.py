@@ -1,0 +1,118 @@
+"""The alert pages: recent alerts for IT staff, the sources' settings for administrators."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.alerts.parsing import parse_payload
+from tests.conftest import count_queries
+
+
+@pytest.fixture
+def alerts_sent(db, make_ci, make_user):
+    from app.alerts import services
+
+    for name in ("db-01", "db-02"):
+        make_ci(name, "server")
+    monitor = make_user("monitoring", roles=["agent"])
+    body = {
+        "source": "zabbix",
+        "alerts": [
+            {"status": "firing", "summary": "Disk full", "ci": "db-01", "severity": "major"},
+            {"status": "firing", "summary": "Swap storm", "ci": "db-02"},
+            {"status": "firing", "summary": "Mystery", "ci": "nowhere"},
+        ],
+    }
+    services.intake(parse_payload(body), actor=monitor)
+    db.session.commit()
+    return monitor
+
+
+def test_agents_see_recent_alerts_with_their_ci_and_incident(signed_in, alerts_sent, db):
+    from app.alerts.models import Alert
+
+    client, _ = signed_in("agent")
+    page = client.get("/alerts/").get_data(as_text=True)
+    assert "Disk full" in page
+    assert "Swap storm" in page
+    assert "no CI" in page
+    incident = db.session.scalar(select(Alert).where(Alert.summary == "Disk full")).incident
+    assert f'href="/incidents/{incident.number}"' in page
+
+
+def test_the_recent_alerts_page_costs_the_same_queries_whatever_the_rows(
+    signed_in, alerts_sent, db, make_user
+):
+    from app.alerts import services
+
+    client, _ = signed_in("agent")
+    client.get("/alerts/")
+    with count_queries() as few:
+        client.get("/alerts/")
+    body = {"source": "zabbix", "alerts": [
+        {"status": "firing", "summary": f"Check {n}", "ci": "db-02"} for n in range(30)
+    ]}  # fmt: skip
+    services.intake(parse_payload(body), actor=alerts_sent)
+    db.session.commit()
+    with count_queries() as many:
+        client.get("/alerts/")
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(("role", "status"), [("employee", 403), ("agent", 200)])
+def test_only_it_staff_see_alerts(signed_in, role, status):
+    client, _ = signed_in(role)
+    assert client.get("/alerts/").status_code == status
+
+
+@pytest.mark.parametrize("role", ["employee", "agent"])
+def test_only_administrators_configure_sources(signed_in, alerts_sent, role, db):
+    from app.alerts.models import AlertSource
+
+    source = db.session.scalar(select(AlertSource))
+    client, _ = signed_in(role)
+    assert client.get("/alerts/sources").status_code == 403
+    assert client.post(f"/alerts/sources/{source.id}", {"damping_seconds": 1}).status_code == 403
+
+
+def test_an_administrator_changes_a_source(signed_in, alerts_sent, db):
+    from app.alerts.models import AlertSource
+
+    source = db.session.scalar(select(AlertSource))
+    client, _ = signed_in("admin")
+    assert "zabbix" in client.get("/alerts/sources").get_data(as_text=True)
+    response = client.post(
+        f"/alerts/sources/{source.id}",
+        {
+            "version": str(source.version),
+            "ci_label": "host",
+            "auto_resolve": "y",
+            "damping_seconds": "60",
+            "group_window_seconds": "900",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    source = db.session.get(AlertSource, source.id)
+    assert (source.ci_label, source.auto_resolve) == ("host", True)
+    assert (source.damping_seconds, source.group_window_seconds) == (60, 900)
+
+
+def test_bad_or_stale_source_edits_are_refused(signed_in, alerts_sent, db):
+    from app.alerts.models import AlertSource
+
+    source = db.session.scalar(select(AlertSource))
+    client, _ = signed_in("admin")
+    fields = {"version": str(source.version), "ci_label": "", "group_window_seconds": "600"}
+    bad = client.post(f"/alerts/sources/{source.id}", {**fields, "damping_seconds": "-5"})
+    assert bad.status_code == 422
+    assert "Number must be between 0 and 86400" in bad.get_data(as_text=True)
+    stale = client.post(
+        f"/alerts/sources/{source.id}",
+        {**fields, "version": str(source.version - 1), "damping_seconds": "5"},
+    )
+    assert stale.status_code == 409
+    assert client.get("/alerts/sources/999999").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(AlertSource, source.id).damping_seconds == 300
