@@ -188,6 +188,9 @@ NAVIGATION = (
                 also=("mail.new_mailbox", "mail.edit_mailbox", "mail.quarantine_page"),
             ),
             NavItem("Surveys", "surveys.settings", "ui-checks", "surveys.configure"),
+            NavItem(
+                "Webhooks", "webhooks.index", "broadcast", "webhooks.admin", also=("webhooks.",)
+            ),
         ),
     ),
 )

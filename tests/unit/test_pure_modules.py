@@ -47,6 +47,9 @@ PURE_SINGLES = [
     "app.notifications.rules",
     "app.surveys.sampling",
     "app.search.text",
+    "app.webhooks.signing",  # signing a delivery and checking it as a receiver does
+    "app.webhooks.vocabulary",  # the events and the subscriptions' filters
+    "app.webhooks.addresses",  # which URLs a webhook may go to
 ]
 
 
