@@ -125,7 +125,8 @@ def deliver_webhook(payload: dict[str, Any]) -> None:
         _set_failures(subscription.id, 0)
         return  # committed by the outbox with its message marked done
     switched_off = _count_failure(subscription.id, now)
-    given_up = switched_off or delivery.attempts >= MAX_ATTEMPTS
+    series = delivery.attempts - int(payload.get("attempts_before", 0))
+    given_up = switched_off or series >= MAX_ATTEMPTS
     delivery.state = DeliveryState.DEAD if given_up else DeliveryState.FAILED
     reason = outcome.error or "failed"
     db.session.commit()  # the outbox rolls back what a failing handler did: keep the log

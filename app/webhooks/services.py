@@ -160,17 +160,22 @@ def send_test(subscription: WebhookSubscription, *, actor: Any) -> WebhookDelive
 
 
 def redeliver(delivery: WebhookDelivery, *, actor: Any) -> None:
-    """Send a failed or dead delivery again, with the same id and body (flushes).
+    """Send a delivery that was given up again, with the same id and body, and as many
+    attempts as a new one (flushes).
 
-    :raise Invalid: it succeeded already (a receiver has it), or its subscription is off.
+    :raise Invalid: it succeeded already (a receiver has it), it is still being retried, or
+        its subscription is off.
     """
     if delivery.state == DeliveryState.SUCCEEDED:
         raise Invalid({"delivery": "This delivery succeeded: it is never sent twice."})
+    if delivery.state != DeliveryState.DEAD:
+        raise Invalid({"delivery": "This delivery is still being retried."})
     if not delivery.subscription.enabled:
         raise Invalid({"delivery": "The subscription is switched off: enable it first."})
     delivery.state = DeliveryState.PENDING
     db.session.flush()
-    enqueue(DELIVER, {"id": delivery.id})
+    # Attempts before this one do not count against the new series.
+    enqueue(DELIVER, {"id": delivery.id, "attempts_before": delivery.attempts})
     audit.record(actor, "webhook", delivery.subscription_id, "redelivered", {"uid": delivery.uid})
 
 

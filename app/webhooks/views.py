@@ -145,7 +145,7 @@ def _render(
         secret=subscription.secret if reveal or shown_once else None,
         button=ButtonForm(),
         test_form=TestForm(),
-        retryable=(DeliveryState.FAILED, DeliveryState.DEAD),
+        dead=DeliveryState.DEAD,
     ), status
 
 
@@ -249,7 +249,7 @@ def delivery(subscription_id: int, delivery_id: int) -> ResponseReturnValue:
         delivery=found,
         subscription=found.subscription,
         button=ButtonForm(),
-        retryable=(DeliveryState.FAILED, DeliveryState.DEAD),
+        dead=DeliveryState.DEAD,
     )
 
 

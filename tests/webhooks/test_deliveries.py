@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.errors import Invalid
 from app.incidents import services as incidents
 from app.outbox import deliver_due
 from app.outbox.models import OutboxMessage, OutboxState
@@ -145,6 +146,8 @@ def test_a_failed_delivery_is_retried_with_the_same_id_until_it_succeeds(
         500,
     )
     assert "answered 500" in delivery.error
+    with pytest.raises(Invalid, match="still being retried"):
+        webhooks.redeliver(delivery, actor=people[0])
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "webhooks.deliver")
     ).one()
@@ -172,7 +175,7 @@ def test_a_delivery_that_succeeded_is_never_sent_again(db, people, subscribe, re
     deliver_webhook({"id": delivery.id})  # the outbox message again (a lost ack, a retry)
     db.session.commit()
     assert len(receiver.received) == 1
-    with pytest.raises(Exception, match="never sent twice"):
+    with pytest.raises(Invalid, match="never sent twice"):
         webhooks.redeliver(delivery, actor=people[0])
 
 
@@ -212,6 +215,14 @@ def test_repeated_failures_switch_the_subscription_off(
     assert len(receiver.received) == 4
     db.session.refresh(subscription)
     assert (subscription.enabled, subscription.failures) == (True, 0)
+
+    # A given-up delivery is sent again on request, with its id, and succeeds this time.
+    first = deliveries(db)[0]
+    webhooks.redeliver(first, actor=people[0])
+    db.session.commit()
+    assert receiver.received[-1].headers["Deskgraph-Delivery"] == first.uid
+    assert json.loads(receiver.received[-1].body)["ticket"]["short_description"] == "First"
+    assert deliveries(db)[0].state == DeliveryState.SUCCEEDED
 
 
 def test_a_redirect_is_not_followed_and_counts_as_a_failure(db, people, subscribe, receiver):  # noqa: F811
