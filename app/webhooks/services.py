@@ -227,18 +227,22 @@ def fan_out(event_ids: Sequence[int]) -> list[WebhookDelivery]:
             service_ids=_services_of(ticket),
             internal=entry is not None and not entry.is_public,
         )
-        for subscription in subscriptions:
-            if (subscription.id, event.id) in done:
-                continue
-            if not vocabulary.matches(filters[subscription.id], occurrence):
-                continue
+        hearing = [
+            s
+            for s in subscriptions
+            if (s.id, event.id) not in done and vocabulary.matches(filters[s.id], occurrence)
+        ]
+        if not hearing:
+            continue
+        body = event_body("", event, ticket, entry, _actor(event))  # once per event
+        for subscription in hearing:
             uid = str(uuid.uuid4())
             delivery = WebhookDelivery(
                 uid=uid,
                 subscription_id=subscription.id,
                 ticket_event_id=event.id,
-                event=vocabulary.event_name(ticket.kind.value, event.type),
-                body=_dumps(event_body(uid, event, ticket, entry, _actor(event))),
+                event=body["event"],
+                body=_dumps({**body, "delivery": uid}),
             )
             db.session.add(delivery)
             created.append(delivery)
