@@ -39,7 +39,7 @@ class SubscriptionForm(FlaskForm):
         "Business services",
         coerce=int,
         validate_choice=False,
-        description="None: any ticket. Chosen: only incidents linked to one of them.",
+        description="None: any ticket. Chosen: only incidents of one of them.",
     )
     work_notes = BooleanField(
         "Send work notes",

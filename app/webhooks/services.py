@@ -214,6 +214,7 @@ def fan_out(event_ids: Sequence[int]) -> list[WebhookDelivery]:
         ).all()
     )
     filters = {s.id: _filter_of(s) for s in subscriptions}
+    named = _service_names({i for f in filters.values() for i in f.service_ids})
     created: list[WebhookDelivery] = []
     for event in events:
         ticket = db.session.get(Ticket, event.ticket_id)
@@ -224,7 +225,7 @@ def fan_out(event_ids: Sequence[int]) -> list[WebhookDelivery]:
             event_type=event.type,
             ticket_kind=ticket.kind.value,
             group_id=ticket.assignment_group_id,
-            service_ids=_services_of(ticket),
+            service_ids=_services_of(ticket, named),
             internal=entry is not None and not entry.is_public,
         )
         hearing = [
@@ -267,13 +268,32 @@ def _comment_of(event: TicketEvent) -> JournalEntry | None:
     return db.session.get(JournalEntry, entry_id) if entry_id else None
 
 
-def _services_of(ticket: Ticket) -> frozenset[int]:
-    """The CIs an incident is linked to (its business service among them)."""
-    return frozenset(
+def _service_names(ids: set[int]) -> dict[str, set[int]]:
+    """The lower-cased names of the services some subscription chose, with their CI ids."""
+    from app.cmdb.models import ConfigurationItem
+
+    names: dict[str, set[int]] = {}
+    if ids:
+        rows = db.session.execute(
+            select(ConfigurationItem.id, ConfigurationItem.name).where(
+                ConfigurationItem.id.in_(ids)
+            )
+        )
+        for ci_id, name in rows:
+            names.setdefault(name.lower(), set()).add(ci_id)
+    return names
+
+
+def _services_of(ticket: Ticket, named: dict[str, set[int]]) -> frozenset[int]:
+    """The CIs an incident is linked to, and the chosen services its "affected service"
+    names (an agent may type the service without linking its CI)."""
+    linked = set(
         db.session.scalars(
             select(incident_cis.c.ci_id).where(incident_cis.c.incident_id == ticket.id)
         )
     )
+    service = getattr(ticket, "affected_service", None)
+    return frozenset(linked | named.get((service or "").lower(), set()))
 
 
 def _actor(event: TicketEvent) -> User | None:

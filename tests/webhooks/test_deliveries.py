@@ -292,3 +292,21 @@ def test_the_test_delivery_is_a_signed_ping(db, people, subscribe, receiver):  #
     verify(subscription.secret, got.headers, got.body, now=utc_now().timestamp())
     assert got.headers["Deskgraph-Event"] == "ping"
     assert json.loads(got.body)["subscription"] == {"id": subscription.id, "name": "Chat bot"}
+
+
+def test_a_service_filter_hears_incidents_linked_to_or_naming_the_service(
+    db,
+    people,
+    subscribe,
+    receiver,  # noqa: F811
+    make_ci,
+):
+    mail = make_ci("Mail", "business_service")
+    make_ci("Payroll", "business_service")
+    subscribe(receiver.url, service_ids=[mail.id])
+    report(db, people[1], "Linked to the mail service", ci_ids=[mail.id])
+    report(db, people[1], "Naming the mail service", affected_service="mail")
+    report(db, people[1], "About payroll", affected_service="Payroll")
+    report(db, people[1], "About nothing in particular")
+    heard = [json.loads(r.body)["ticket"]["short_description"] for r in receiver.received]
+    assert heard == ["Linked to the mail service", "Naming the mail service"]
