@@ -21,6 +21,7 @@ from app.webhooks import services as webhooks
 from app.webhooks.delivery import deliver_webhook
 from app.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from app.webhooks.signing import verify
+from tests.redis_server import private_redis  # noqa: F401  (fixture)
 from tests.webhooks.receiver import receiver  # noqa: F401  (fixture)
 
 
@@ -310,3 +311,28 @@ def test_a_service_filter_hears_incidents_linked_to_or_naming_the_service(
     report(db, people[1], "About nothing in particular")
     heard = [json.loads(r.body)["ticket"]["short_description"] for r in receiver.received]
     assert heard == ["Linked to the mail service", "Naming the mail service"]
+
+
+def test_with_redis_an_rq_worker_fans_out_and_delivers(
+    app,
+    db,
+    people,
+    subscribe,
+    receiver,  # noqa: F811
+    monkeypatch,
+    private_redis,  # noqa: F811
+):
+    from redis import Redis
+    from rq import SimpleWorker
+
+    subscribe(receiver.url)
+    connection = Redis.from_url(private_redis.url)
+    monkeypatch.setitem(app.config, "REDIS_URL", private_redis.url)
+    try:
+        report(db, people[1])
+        assert receiver.received == []  # queued, not sent by the committing request
+        SimpleWorker(["outbox"], connection=connection).work(burst=True)
+    finally:
+        connection.connection_pool.disconnect()
+    assert [r.headers["Deskgraph-Event"] for r in receiver.received] == ["incident.created"]
+    assert [d.state for d in deliveries(db)] == [DeliveryState.SUCCEEDED]
