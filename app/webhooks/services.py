@@ -145,7 +145,12 @@ def set_enabled(subscription: WebhookSubscription, enabled: bool, *, actor: Any)
 
 
 def send_test(subscription: WebhookSubscription, *, actor: Any) -> WebhookDelivery:
-    """Queue a ``ping`` delivery to the subscription, sent after commit (flushes)."""
+    """Queue a ``ping`` delivery to the subscription, sent after commit (flushes).
+
+    :raise Invalid: the subscription is switched off.
+    """
+    if not subscription.enabled:
+        raise Invalid({"delivery": "The subscription is switched off: enable it first."})
     uid = str(uuid.uuid4())
     delivery = WebhookDelivery(
         uid=uid,

@@ -17,7 +17,7 @@ from app.cmdb.graph.vocabulary import BUSINESS_SERVICE
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
-from app.forms import apply_errors, commit_or_errors, refused, saved
+from app.forms import commit_or_errors, refused, saved
 from app.policy import require
 from app.ui import page_args
 from app.webhooks import (
@@ -163,13 +163,17 @@ def update(subscription_id: int) -> ResponseReturnValue:
     _fill_choices(form)
     if not form.validate_on_submit():
         return _render(subscription, 422, form)
-    try:
+    changes: dict[str, Any] = {}
+
+    def action() -> None:
         check_version(subscription, form.version.data, f"{subscription.name}'s subscription")
-        changes = services.update_subscription(subscription, actor=current_user, **_values(form))
-    except Invalid as error:
-        db.session.rollback()
-        apply_errors(form, error)
-        return _render(get_subscription(subscription_id), 422, form)
+        changes.update(
+            services.update_subscription(subscription, actor=current_user, **_values(form))
+        )
+
+    try:
+        if not commit_or_errors(form, action):  # a rule or a name already taken: 422
+            return _render(get_subscription(subscription_id), 422, form)
     except Conflict as error:
         return refused(error, lambda: get_subscription(subscription_id), _render)
     here = url_for("webhooks.detail", subscription_id=subscription_id)
@@ -191,8 +195,11 @@ def send_test(subscription_id: int) -> ResponseReturnValue:
     if not isinstance(subscription, WebhookSubscription):
         return subscription
     here = url_for("webhooks.detail", subscription_id=subscription_id)
-    form.consume(done=here)
-    services.send_test(subscription, actor=current_user)
+    try:
+        form.consume(done=here)
+        services.send_test(subscription, actor=current_user)
+    except Invalid as error:
+        return refused(error, lambda: get_subscription(subscription_id), _render)
     return saved("A test delivery (ping) is on its way; its outcome is in the log below.", here)
 
 

@@ -165,3 +165,34 @@ def test_a_post_without_csrf_changes_nothing(admin, db):
     response = admin.post("/admin/webhooks/new", form("https://x.example/"), csrf=False)
     assert response.status_code == 400
     assert count(db) == 0
+
+
+def test_a_name_already_taken_is_refused_with_422(admin, db):
+    admin.post("/admin/webhooks/new", form("https://a.example/", name="Chat bot"))
+    other = form("https://b.example/", name="Pager")
+    assert admin.post("/admin/webhooks/new", other).status_code == 302
+    again = admin.post("/admin/webhooks/new", form("https://c.example/", name="Chat bot"))
+    assert again.status_code == 422
+    assert "Another subscription already has this name." in again.get_data(as_text=True)
+    pager = db.session.scalars(
+        select(WebhookSubscription).where(WebhookSubscription.name == "Pager")
+    ).one()
+    renamed = admin.post(f"/admin/webhooks/{pager.id}", form("https://b.example/", name="Chat bot"))
+    assert renamed.status_code == 422
+    assert "Another subscription already has this name." in renamed.get_data(as_text=True)
+    db.session.refresh(pager)
+    assert pager.name == "Pager"
+    assert count(db) == 2
+
+
+def test_no_test_delivery_to_a_switched_off_subscription(admin, db, receiver):  # noqa: F811
+    admin.post("/admin/webhooks/new", form(receiver.url))
+    subscription = db.session.scalars(select(WebhookSubscription)).one()
+    assert admin.post(f"/admin/webhooks/{subscription.id}/disable").status_code == 302
+    response = admin.post(
+        f"/admin/webhooks/{subscription.id}/test", {"submission_token": "switched-off-ping"}
+    )
+    assert response.status_code == 422
+    assert "switched off: enable it first" in response.get_data(as_text=True)
+    assert receiver.received == []
+    assert db.session.scalars(select(WebhookDelivery)).all() == []
