@@ -297,6 +297,13 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "API_RATE_LIMIT": _rate(env, "DESKGRAPH_API_RATE_LIMIT", "600 per minute"),
         "API_RATE_LIMIT_STORAGE": env.get("REDIS_URL", "").strip() or "memory://",
         "API_MAX_BODY_BYTES": _int(env, "DESKGRAPH_API_MAX_BODY_KB", 1024) * 1024,
+        # Outgoing webhooks (docs/webhooks.md): failed attempts in a row that switch a
+        # subscription off, the HTTP timeouts, and whether loopback and private networks may
+        # be sent to (never by default in production: a subscription must not reach inside).
+        "WEBHOOK_MAX_FAILURES": _int(env, "DESKGRAPH_WEBHOOK_MAX_FAILURES", 10),
+        "WEBHOOK_CONNECT_TIMEOUT": _int(env, "DESKGRAPH_WEBHOOK_CONNECT_TIMEOUT", 5),
+        "WEBHOOK_READ_TIMEOUT": _int(env, "DESKGRAPH_WEBHOOK_READ_TIMEOUT", 10),
+        "WEBHOOK_ALLOW_PRIVATE": _bool(env, "DESKGRAPH_WEBHOOK_ALLOW_PRIVATE", not production),
     }
     config.update(_mail(env))
     # Directory settings (LDAP_URL, LDAP_BIND_DN, ...) pass through as they are; the directory

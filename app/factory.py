@@ -119,6 +119,7 @@ def _connect_signals() -> None:
     from app.sla import signals as sla_signals
     from app.surveys import hooks as survey_hooks
     from app.surveys import mail as survey_mail
+    from app.webhooks import hooks as webhook_hooks
 
     auth_signals.memberships_changed.connect(users_groups.on_memberships_changed)
     auth_signals.people_changed.connect(users_groups.on_people_changed)
@@ -128,6 +129,7 @@ def _connect_signals() -> None:
     notification_signals.mail_context.connect(survey_mail.mail_context)
     survey_hooks.install()  # session events: a survey row in the transaction that resolves
     notification_hooks.install()  # session events: one fan-out message per commit of events
+    webhook_hooks.install()  # session events: one webhook fan-out per commit of events
     sla_hooks.install()  # session events: SLA records follow every commit of ticket events
     _install_search(search_index)
 
@@ -164,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         search,
         sla,
         surveys,
+        webhooks,
     )
 
     domains = (
@@ -183,6 +186,7 @@ def _register_blueprints(app: Flask) -> None:
         kb,
         api,
         alerts,
+        webhooks,
     )
     for domain in domains:
         domain.register(app)

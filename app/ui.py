@@ -190,8 +190,11 @@ NAVIGATION = (
             ),
             NavItem("Surveys", "surveys.settings", "ui-checks", "surveys.configure"),
             NavItem(
-                "Alert sources", "alerts.sources", "broadcast", "alerts.admin",
+                "Alert sources", "alerts.sources", "router", "alerts.admin",
                 also=("alerts.edit_source",),
+            ),
+            NavItem(
+                "Webhooks", "webhooks.index", "broadcast", "webhooks.admin", also=("webhooks.",)
             ),
         ),
     ),

@@ -49,6 +49,9 @@ PURE_SINGLES = [
     "app.search.text",
     "app.alerts.parsing",  # Alertmanager and generic alert payloads to plain data
     "app.alerts.grouping",  # alerting CIs to roots and children over the compact index
+    "app.webhooks.signing",  # signing a delivery and checking it as a receiver does
+    "app.webhooks.vocabulary",  # the events and the subscriptions' filters
+    "app.webhooks.addresses",  # which URLs a webhook may go to
 ]
 
 

@@ -1,0 +1,275 @@
+"""The administrators' webhook pages: the subscriptions, one subscription with its filters,
+its secret (shown once when made, revealed on demand), a test delivery, enabling it again,
+and its delivery log. Views parse, load, call one service, commit and redirect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.auth.models import Group
+from app.cmdb.classes.tree import subtree_ids
+from app.cmdb.graph.vocabulary import BUSINESS_SERVICE
+from app.cmdb.models import CIClass, ConfigurationItem
+from app.errors import Conflict, Invalid, NotFound, check_version
+from app.extensions import db
+from app.forms import commit_or_errors, refused, saved
+from app.policy import require
+from app.ui import page_args
+from app.webhooks import (
+    permissions,  # noqa: F401  (registers the rules)
+    services,
+)
+from app.webhooks.forms import ButtonForm, NewSubscriptionForm, SubscriptionForm, TestForm
+from app.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
+from app.webhooks.vocabulary import EVENT_TYPES, TICKET_KINDS
+
+bp = Blueprint("webhooks", __name__, template_folder="templates")
+
+REVEAL = "webhooks_reveal"  # the subscription whose secret the next page shows once
+
+
+def get_subscription(subscription_id: int) -> WebhookSubscription:
+    subscription = db.session.get(WebhookSubscription, subscription_id)
+    if subscription is None:
+        raise NotFound("There is no webhook subscription with this id.")
+    return subscription
+
+
+def get_delivery(subscription_id: int, delivery_id: int) -> WebhookDelivery:
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.subscription_id != subscription_id:
+        raise NotFound("There is no such delivery of this subscription.")
+    return delivery
+
+
+def _fill_choices(form: SubscriptionForm) -> None:
+    groups = db.session.execute(
+        select(Group.id, Group.name).where(Group.is_assignment_group).order_by(Group.name)
+    ).all()
+    form.group_ids.choices = [(gid, name) for gid, name in groups]
+    root = db.session.scalar(select(CIClass).where(CIClass.name == BUSINESS_SERVICE))
+    services_found = (
+        db.session.execute(
+            select(ConfigurationItem.id, ConfigurationItem.name)
+            .where(ConfigurationItem.class_id.in_(subtree_ids(root)))
+            .order_by(ConfigurationItem.name)
+        ).all()
+        if root is not None
+        else []
+    )
+    form.service_ids.choices = [(cid, name) for cid, name in services_found]
+
+
+def _values(form: SubscriptionForm) -> dict[str, Any]:
+    return {
+        "name": form.name.data or "",
+        "url": form.url.data or "",
+        "event_types": form.event_types.data or [],
+        "ticket_kinds": form.ticket_kinds.data or [],
+        "group_ids": form.group_ids.data or [],
+        "service_ids": form.service_ids.data or [],
+        "work_notes": bool(form.work_notes.data),
+    }
+
+
+@bp.get("/")
+@require("webhooks.admin")
+def index() -> ResponseReturnValue:
+    subscriptions = db.session.scalars(
+        select(WebhookSubscription).order_by(WebhookSubscription.name)
+    ).all()
+    last = dict(
+        db.session.execute(
+            select(
+                WebhookDelivery.subscription_id, func.max(WebhookDelivery.attempted_at)
+            ).group_by(WebhookDelivery.subscription_id)
+        ).all()
+    )
+    return render_template("webhooks/index.html", subscriptions=subscriptions, last=last)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("webhooks.admin")
+def create() -> ResponseReturnValue:
+    form = NewSubscriptionForm()
+    _fill_choices(form)
+    created: list[WebhookSubscription] = []
+
+    def action() -> None:
+        form.consume(done=url_for("webhooks.index"))
+        created.append(services.create_subscription(actor=current_user, **_values(form)))
+
+    if form.validate_on_submit() and commit_or_errors(form, action):
+        session[REVEAL] = created[0].id
+        return saved(
+            f"{created[0].name} is subscribed. Copy its secret now: it signs every delivery.",
+            url_for("webhooks.detail", subscription_id=created[0].id),
+        )
+    status = 422 if form.is_submitted() else 200
+    return render_template(
+        "webhooks/new.html", form=form, event_types=EVENT_TYPES, kinds=TICKET_KINDS
+    ), status
+
+
+def _render(
+    subscription: WebhookSubscription,
+    status: int = 200,
+    form: SubscriptionForm | None = None,
+    *,
+    reveal: bool = False,
+) -> ResponseReturnValue:
+    if form is None:
+        form = SubscriptionForm(obj=subscription, formdata=None)
+        form.version.data = str(subscription.version)
+    _fill_choices(form)
+    page, per_page = page_args()
+    deliveries = db.paginate(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.subscription_id == subscription.id)
+        .order_by(WebhookDelivery.id.desc()),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
+    shown_once = session.pop(REVEAL, None) == subscription.id
+    return render_template(
+        "webhooks/detail.html",
+        subscription=subscription,
+        form=form,
+        deliveries=deliveries,
+        secret=subscription.secret if reveal or shown_once else None,
+        button=ButtonForm(),
+        test_form=TestForm(),
+        dead=DeliveryState.DEAD,
+    ), status
+
+
+@bp.get("/<int:subscription_id>")
+@require("webhooks.admin")
+def detail(subscription_id: int) -> ResponseReturnValue:
+    return _render(get_subscription(subscription_id))
+
+
+@bp.post("/<int:subscription_id>")
+@require("webhooks.admin")
+def update(subscription_id: int) -> ResponseReturnValue:
+    subscription = get_subscription(subscription_id)
+    form = SubscriptionForm()
+    _fill_choices(form)
+    if not form.validate_on_submit():
+        return _render(subscription, 422, form)
+    changes: dict[str, Any] = {}
+
+    def action() -> None:
+        check_version(subscription, form.version.data, f"{subscription.name}'s subscription")
+        changes.update(
+            services.update_subscription(subscription, actor=current_user, **_values(form))
+        )
+
+    try:
+        if not commit_or_errors(form, action):  # a rule or a name already taken: 422
+            return _render(get_subscription(subscription_id), 422, form)
+    except Conflict as error:
+        return refused(error, lambda: get_subscription(subscription_id), _render)
+    here = url_for("webhooks.detail", subscription_id=subscription_id)
+    return saved("Saved." if changes else "Nothing changed.", here)
+
+
+def _button(subscription_id: int, form: Any = None) -> WebhookSubscription | ResponseReturnValue:
+    subscription = get_subscription(subscription_id)
+    if not (form or ButtonForm()).validate_on_submit():
+        return _render(subscription, 400)
+    return subscription
+
+
+@bp.post("/<int:subscription_id>/test")
+@require("webhooks.admin")
+def send_test(subscription_id: int) -> ResponseReturnValue:
+    form = TestForm()
+    subscription = _button(subscription_id, form)
+    if not isinstance(subscription, WebhookSubscription):
+        return subscription
+    here = url_for("webhooks.detail", subscription_id=subscription_id)
+    try:
+        form.consume(done=here)
+        services.send_test(subscription, actor=current_user)
+    except Invalid as error:
+        return refused(error, lambda: get_subscription(subscription_id), _render)
+    return saved("A test delivery (ping) is on its way; its outcome is in the log below.", here)
+
+
+@bp.post("/<int:subscription_id>/enable")
+@require("webhooks.admin")
+def enable(subscription_id: int) -> ResponseReturnValue:
+    return _switch(subscription_id, True)
+
+
+@bp.post("/<int:subscription_id>/disable")
+@require("webhooks.admin")
+def disable(subscription_id: int) -> ResponseReturnValue:
+    return _switch(subscription_id, False)
+
+
+def _switch(subscription_id: int, enabled: bool) -> ResponseReturnValue:
+    subscription = _button(subscription_id)
+    if not isinstance(subscription, WebhookSubscription):
+        return subscription
+    services.set_enabled(subscription, enabled, actor=current_user)
+    message = "Enabled: new events are sent again." if enabled else "Switched off."
+    return saved(message, url_for("webhooks.detail", subscription_id=subscription_id))
+
+
+@bp.post("/<int:subscription_id>/secret")
+@require("webhooks.admin")
+def reveal_secret(subscription_id: int) -> ResponseReturnValue:
+    subscription = _button(subscription_id)
+    if not isinstance(subscription, WebhookSubscription):
+        return subscription
+    return _render(subscription, reveal=True)
+
+
+@bp.post("/<int:subscription_id>/rotate")
+@require("webhooks.admin")
+def rotate_secret(subscription_id: int) -> ResponseReturnValue:
+    subscription = _button(subscription_id)
+    if not isinstance(subscription, WebhookSubscription):
+        return subscription
+    services.rotate_secret(subscription, actor=current_user)
+    session[REVEAL] = subscription.id
+    return saved(
+        "A new secret signs the next deliveries; the old one no longer does. Copy it now.",
+        url_for("webhooks.detail", subscription_id=subscription_id),
+    )
+
+
+@bp.get("/<int:subscription_id>/deliveries/<int:delivery_id>")
+@require("webhooks.admin")
+def delivery(subscription_id: int, delivery_id: int) -> ResponseReturnValue:
+    found = get_delivery(subscription_id, delivery_id)
+    return render_template(
+        "webhooks/delivery.html",
+        delivery=found,
+        subscription=found.subscription,
+        button=ButtonForm(),
+        dead=DeliveryState.DEAD,
+    )
+
+
+@bp.post("/<int:subscription_id>/deliveries/<int:delivery_id>/redeliver")
+@require("webhooks.admin")
+def redeliver(subscription_id: int, delivery_id: int) -> ResponseReturnValue:
+    subscription = _button(subscription_id)
+    if not isinstance(subscription, WebhookSubscription):
+        return subscription
+    found = get_delivery(subscription_id, delivery_id)
+    here = url_for("webhooks.detail", subscription_id=subscription_id)
+    try:
+        services.redeliver(found, actor=current_user)
+    except Invalid as error:
+        return refused(error, lambda: get_subscription(subscription_id), _render)
+    return saved("The delivery is sent again, with the same id.", here)
