@@ -161,9 +161,22 @@ def daily_sums(
         key = dimension_column(DailyRollup, by)
     query: Select = select(key, num, den).where(*where).group_by(key).order_by(key)
     rows = [(k, float(n), int(d)) for k, n, d in db.session.execute(query)]
-    if by == "week":
-        return fold_weeks(rows)
-    return rows
+    if by in (None, "day", "week"):
+        rows = every_day(scope, rows)
+        return fold_weeks(rows) if by == "week" else rows
+    return [row for row in rows if row[2]]
+
+
+def every_day(scope: Scope, rows: Sequence[tuple[Any, float, int]]) -> list[tuple[Any, float, int]]:
+    """``rows`` keyed by day with every day of the scope present (``(day, 0, 0)`` if absent),
+    so a daily series has no holes."""
+    found = {as_date(day): (total, count) for day, total, count in rows}
+    out = []
+    for offset in range(scope.days):
+        day = scope.start + timedelta(days=offset)
+        total, count = found.get(day, (0.0, 0))
+        out.append((day, total, count))
+    return out
 
 
 def totals(scope: Scope, *names: str) -> list[int]:

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.incidents.models import Incident
@@ -66,7 +65,9 @@ ALWAYS_OPEN = BusinessCalendar.always_open("UTC")
 
 
 def _ticket_rows(ids: Sequence[int]) -> list[Any]:
-    task_item = aliased(RequestItem)
+    # Plain tables: the subclasses' mappers would join ``tickets`` again for each of them.
+    incidents, items = Incident.__table__, RequestItem.__table__
+    tasks, task_items = CatalogTask.__table__, RequestItem.__table__.alias("task_items")
     return list(
         db.session.execute(
             select(
@@ -83,14 +84,15 @@ def _ticket_rows(ids: Sequence[int]) -> list[Any]:
                 Ticket.closed_at,
                 Ticket.reopen_count,
                 Ticket.reassignment_count,
-                Incident.category,
-                Incident.affected_service,
-                func.coalesce(RequestItem.catalog_item_id, task_item.catalog_item_id),
+                incidents.c.category,
+                incidents.c.affected_service,
+                func.coalesce(items.c.catalog_item_id, task_items.c.catalog_item_id),
             )
-            .outerjoin(Incident, Incident.id == Ticket.id)
-            .outerjoin(RequestItem, RequestItem.id == Ticket.id)
-            .outerjoin(CatalogTask, CatalogTask.id == Ticket.id)
-            .outerjoin(task_item, task_item.id == CatalogTask.item_id)
+            .select_from(Ticket.__table__)
+            .outerjoin(incidents, incidents.c.id == Ticket.id)
+            .outerjoin(items, items.c.id == Ticket.id)
+            .outerjoin(tasks, tasks.c.id == Ticket.id)
+            .outerjoin(task_items, task_items.c.id == tasks.c.item_id)
             .where(Ticket.id.in_(ids))
         )
     )
