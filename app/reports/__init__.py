@@ -9,17 +9,14 @@ if TYPE_CHECKING:
 
 
 def register(app: Flask) -> None:
-    """The reports blueprint with the saved views' and weekly mail's routes, and ``flask
-    reports``. (i17-charts' stand-in: the report pages' own ``register`` replaces it and
-    keeps these calls.)"""
-    from flask.cli import AppGroup
-
+    """The reports blueprint with the saved views' and weekly mail's routes, and ``mail-weekly``
+    in ``flask reports``. (i17-charts' stand-in: the report pages' own ``register`` replaces it
+    and keeps these calls.)"""
     from app.reports import saved, subscriptions
     from app.reports.blueprint import bp
+    from app.reports.rollups.cli import reports_cli
 
     saved.register_views()
     subscriptions.register_views()
     app.register_blueprint(bp)
-    reports_cli = AppGroup("reports", help="Reports: the weekly report mail.")
     subscriptions.register_cli(reports_cli)
-    app.cli.add_command(reports_cli)
