@@ -113,6 +113,7 @@ def _connect_signals() -> None:
     from app.incidents import cis as incident_cis
     from app.notifications import hooks as notification_hooks
     from app.notifications import signals as notification_signals
+    from app.reports.rollups import hooks as report_hooks
     from app.requests import sla_answers
     from app.search import index as search_index
     from app.sla import hooks as sla_hooks
@@ -131,6 +132,7 @@ def _connect_signals() -> None:
     notification_hooks.install()  # session events: one fan-out message per commit of events
     webhook_hooks.install()  # session events: one webhook fan-out per commit of events
     sla_hooks.install()  # session events: SLA records follow every commit of ticket events
+    report_hooks.install()  # session events: report facts and daily rollups follow each commit
     _install_search(search_index)
 
 
@@ -162,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications,
         ops,
         portal,
+        reports,
         requests,
         search,
         sla,
@@ -187,6 +190,7 @@ def _register_blueprints(app: Flask) -> None:
         api,
         alerts,
         webhooks,
+        reports,
     )
     for domain in domains:
         domain.register(app)

@@ -23,11 +23,15 @@ cp "$nm/htmx.org/LICENSE" "$dest/htmx/LICENSE"
 # The CMDB graph view (app/static/js/cmdb-graph.js); the minified UMD build has no dependencies.
 cp "$nm/cytoscape/dist/cytoscape.min.js" "$dest/cytoscape/"
 cp "$nm/cytoscape/LICENSE" "$dest/cytoscape/LICENSE"
+# Report charts (app/static/js/charts.js); Chart.js draws on canvas and injects no styles (CSP).
+mkdir -p "$dest/chartjs"
+cp "$nm/chart.js/dist/chart.umd.min.js" "$dest/chartjs/"
+cp "$nm/chart.js/LICENSE.md" "$dest/chartjs/LICENSE.md"
 # The API's documentation page (/api/docs, started by app/static/js/api-docs.js).
 mkdir -p "$dest/swagger-ui"
 cp "$nm/swagger-ui-dist/swagger-ui-bundle.js" "$nm/swagger-ui-dist/swagger-ui.css" "$dest/swagger-ui/"
 cp "$nm/swagger-ui-dist/LICENSE" "$dest/swagger-ui/LICENSE"
-for pkg in bootstrap bootstrap-icons cytoscape htmx.org swagger-ui-dist; do
+for pkg in bootstrap bootstrap-icons cytoscape htmx.org chart.js swagger-ui-dist; do
   printf '%s %s\n' "$pkg" "$(node -p "require('$nm/$pkg/package.json').version")"
 done > "$dest/VERSIONS"
 echo "vendored into $dest:"; cat "$dest/VERSIONS"
