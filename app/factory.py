@@ -158,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications,
         ops,
         portal,
+        reports,
         requests,
         search,
         sla,
@@ -179,6 +180,7 @@ def _register_blueprints(app: Flask) -> None:
         files,
         search,
         kb,
+        reports,
     )
     for domain in domains:
         domain.register(app)
