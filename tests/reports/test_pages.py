@@ -257,3 +257,18 @@ def test_each_dashboard_issues_a_bounded_number_of_queries(client, desk, make_in
 
 
 BUDGET = {"agent": 21, "groups": 26, "services": 23, "overview": 26}
+
+
+@pytest.mark.parametrize(
+    ("who", "dashboards"),
+    [
+        ("agent", {"agent"}),
+        ("manager", {"agent", "groups"}),
+        ("owner", {"services"}),
+        ("admin", {"agent", "groups", "services", "overview"}),
+    ],
+)
+def test_each_home_links_to_its_dashboards(client, desk, who, dashboards):
+    client.login(desk[who].username)
+    html = client.get("/").get_data(as_text=True)
+    assert set(re.findall(r'data-dashboard-link="(\w+)"', html)) == dashboards
