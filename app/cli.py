@@ -147,6 +147,7 @@ def register_commands(app: Flask) -> None:
     from app.cmdb.cli import cmdb_cli
     from app.incidents.cli import incidents_cli
     from app.outbox.cli import outbox_cli
+    from app.reports.rollups.cli import reports_cli
     from app.requests.cli import requests_cli
     from app.sla.cli import sla_cli
 
@@ -158,3 +159,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(requests_cli)
     app.cli.add_command(cmdb_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(reports_cli)

@@ -113,6 +113,7 @@ def _connect_signals() -> None:
     from app.incidents import cis as incident_cis
     from app.notifications import hooks as notification_hooks
     from app.notifications import signals as notification_signals
+    from app.reports.rollups import hooks as report_hooks
     from app.requests import sla_answers
     from app.search import index as search_index
     from app.sla import hooks as sla_hooks
@@ -129,6 +130,7 @@ def _connect_signals() -> None:
     survey_hooks.install()  # session events: a survey row in the transaction that resolves
     notification_hooks.install()  # session events: one fan-out message per commit of events
     sla_hooks.install()  # session events: SLA records follow every commit of ticket events
+    report_hooks.install()  # session events: report facts and daily rollups follow each commit
     _install_search(search_index)
 
 

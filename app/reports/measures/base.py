@@ -1,0 +1,195 @@
+"""What every measure returns, and the shared pieces to compute it.
+
+A measure answers with a :class:`Figure`: the headline ``value``, the ``count`` of things
+behind it (tickets, surveys, SLA records, attempts), summary ``stats`` (median, p90, mean for
+durations) and a ``series`` of :class:`Point` by day, week or a dimension. The drill-down of
+any figure or point is :func:`app.reports.measures.tickets_behind` with the same scope and the
+point's ``key`` as a keyword (``day=``, ``channel=`` ...).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+
+from app.extensions import db
+from app.reports.rollups.models import DailyRollup, TicketFact
+from app.reports.scope import Scope, service_names
+
+# The dimensions a series can be split by (``by=``), and the drill-down keywords.
+TIME_AXES = ("day", "week")
+DIMENSIONS = ("channel", "category", "service", "group", "priority", "kind", "hour")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of a series: ``key`` is a date (day, or the Monday of a week), a dimension
+    value (a string or an id), ``value`` the measure there and ``count`` what it counts."""
+
+    key: Any
+    value: float | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A measure over a scope. ``unit``: ``seconds``, ``percent``, ``tickets``, ``score`` or
+    ``per_day``. ``by`` names the series axis (``day``, ``week``, a dimension or None)."""
+
+    measure: str
+    value: float | None
+    count: int
+    unit: str
+    stats: dict[str, Any] = field(default_factory=dict)
+    series: tuple[Point, ...] = ()
+    by: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def nearest_rank(values: Sequence[float], p: float) -> float | None:
+    """The value at rank ⌈p·n⌉ of sorted ``values`` (the method of the SLA reports)."""
+    if not values:
+        return None
+    return values[max(1, math.ceil(p * len(values))) - 1]
+
+
+def duration_stats(column: Any, where: Sequence[ColumnElement[bool]]) -> tuple[int, dict]:
+    """Count, median, p90 and mean of a duration column over the rows ``where`` selects:
+    one count-and-mean query and one ``ORDER BY ... LIMIT 1 OFFSET k`` per percentile, on an
+    index on both databases."""
+    count, mean = db.session.execute(
+        select(func.count(column), func.avg(column)).where(column.is_not(None), *where)
+    ).one()
+    stats: dict[str, float | None] = {"median": None, "p90": None, "mean": None}
+    if not count:
+        return 0, stats
+    stats["mean"] = round(float(mean), 1)
+    for name, p in (("median", 0.5), ("p90", 0.9)):
+        rank = max(1, math.ceil(p * count))
+        stats[name] = _number(
+            db.session.scalar(
+                select(column)
+                .where(column.is_not(None), *where)
+                .order_by(column)
+                .limit(1)
+                .offset(rank - 1)
+            )
+        )
+    return int(count), stats
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def as_date(value: Any) -> date:
+    """A ``date`` from what ``func.date`` returns (a date on PostgreSQL, text on SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def filters(model: Any, scope: Scope) -> list[ColumnElement[bool]]:
+    """The scope's dimension filters on ``TicketFact`` or ``DailyRollup`` (same columns)."""
+    out: list[ColumnElement[bool]] = []
+    if scope.groups:
+        out.append(model.group_id.in_(scope.groups))
+    if scope.priorities:
+        out.append(model.priority.in_(scope.priorities))
+    if scope.channels:
+        out.append(model.channel.in_(scope.channels))
+    if scope.kinds:
+        out.append(model.kind.in_(scope.kinds))
+    if scope.categories:
+        out.append(model.category.in_(scope.categories))
+    if scope.services:
+        out.append(model.service.in_(service_names(scope)))
+    return out
+
+
+def day_range(column: Any, scope: Scope) -> list[ColumnElement[bool]]:
+    return [column >= scope.start, column <= scope.end]
+
+
+def dimension_column(model: Any, by: str) -> Any:
+    """The column of ``model`` (facts or daily rollup) a series ``by`` groups on."""
+    columns = {
+        "channel": model.channel,
+        "category": model.category,
+        "service": model.service,
+        "group": model.group_id,
+        "priority": model.priority,
+        "kind": model.kind,
+    }
+    if by == "hour":
+        if model is not TicketFact:
+            raise ValueError("hour of day is read from the facts")
+        return TicketFact.opened_hour
+    if by not in columns:
+        raise ValueError(f"unknown dimension {by!r}")
+    return columns[by]
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def fold_weeks(points: Sequence[tuple[date, float, int]]) -> list[tuple[date, float, int]]:
+    """Daily ``(day, sum, count)`` folded into ISO weeks keyed by their Monday."""
+    weeks: dict[date, list[float]] = {}
+    for day, total, count in points:
+        row = weeks.setdefault(monday(day), [0.0, 0])
+        row[0] += total
+        row[1] += count
+    return [(key, total, int(count)) for key, (total, count) in sorted(weeks.items())]
+
+
+def daily_sums(
+    scope: Scope, numerator: str, denominator: str, by: str | None
+) -> list[tuple[Any, float, int]]:
+    """``(key, sum(numerator), sum(denominator))`` from the daily rollup, by day, week or a
+    dimension, over the scope's days."""
+    num = func.coalesce(func.sum(getattr(DailyRollup, numerator)), 0)
+    den = func.coalesce(func.sum(getattr(DailyRollup, denominator)), 0)
+    where = [*day_range(DailyRollup.day, scope), *filters(DailyRollup, scope)]
+    if by in (None, "day", "week"):
+        key: Any = DailyRollup.day
+    else:
+        key = dimension_column(DailyRollup, by)
+    query: Select = select(key, num, den).where(*where).group_by(key).order_by(key)
+    rows = [(k, float(n), int(d)) for k, n, d in db.session.execute(query)]
+    if by in (None, "day", "week"):
+        rows = every_day(scope, rows)
+        return fold_weeks(rows) if by == "week" else rows
+    return [row for row in rows if row[2]]
+
+
+def every_day(scope: Scope, rows: Sequence[tuple[Any, float, int]]) -> list[tuple[Any, float, int]]:
+    """``rows`` keyed by day with every day of the scope present (``(day, 0, 0)`` if absent),
+    so a daily series has no holes."""
+    found = {as_date(day): (total, count) for day, total, count in rows}
+    out = []
+    for offset in range(scope.days):
+        day = scope.start + timedelta(days=offset)
+        total, count = found.get(day, (0.0, 0))
+        out.append((day, total, count))
+    return out
+
+
+def totals(scope: Scope, *names: str) -> list[int]:
+    """Sums of daily rollup counters over the scope."""
+    where = [*day_range(DailyRollup.day, scope), *filters(DailyRollup, scope)]
+    row = db.session.execute(
+        select(*(func.coalesce(func.sum(getattr(DailyRollup, n)), 0) for n in names)).where(*where)
+    ).one()
+    return [int(v) for v in row]
+
+
+def ratio(part: float, whole: float, scale: float = 100.0) -> float | None:
+    return round(scale * part / whole, 1) if whole else None
+
+
+Computer = Callable[..., Figure]

@@ -1,0 +1,1 @@
+"""Pre-aggregated reporting data: ticket facts, daily rollups, their upkeep."""

@@ -1,0 +1,355 @@
+"""Keep ``report_ticket_facts`` and ``report_daily`` in step with the tickets.
+
+:func:`refresh_facts` recomputes the fact rows of some tickets, then moves the daily rollup by
+the difference between each ticket's old and new contribution (counts and sums only, so
+concurrent transactions add to the same row without losing each other's work: the increments
+are ``INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n`` on both databases).
+:func:`rebuild` recomputes everything from the tickets (``flask reports rollup``). Both flush,
+never commit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.incidents.models import Incident
+from app.reports.rollups.durations import DONE_STATES, is_first_contact, ticket_durations, utc_day
+from app.reports.rollups.models import (
+    COUNTERS,
+    DIMENSIONS,
+    OPENED_COUNTERS,
+    DailyRollup,
+    TicketFact,
+)
+from app.requests.models import CatalogTask, RequestItem
+from app.sla.calendar import BusinessCalendar
+from app.sla.models import SlaCalendar, SlaKind, SlaPolicy
+from app.sla.timeline import business_calendar
+from app.tickets.models import Ticket, TicketEvent
+
+BATCH = 500
+FACT_COLUMNS = tuple(c.name for c in TicketFact.__table__.columns)
+Key = tuple[Any, ...]
+
+
+def _insert(table: Any) -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def queue_calendars() -> dict[int, BusinessCalendar]:
+    """Each queue's calendar: that of its active resolution policy (else any active policy),
+    the lowest id first. A queue without a policy counts business time around the clock."""
+    rows = db.session.execute(
+        select(SlaPolicy.group_id, SlaPolicy.kind, SlaCalendar)
+        .join(SlaCalendar, SlaCalendar.id == SlaPolicy.calendar_id)
+        .where(SlaPolicy.is_active)
+        .order_by(SlaPolicy.id)
+    ).all()
+    chosen: dict[int, tuple[bool, BusinessCalendar]] = {}
+    for group_id, kind, row in rows:
+        preferred = kind == SlaKind.RESOLUTION
+        if group_id not in chosen or (preferred and not chosen[group_id][0]):
+            chosen[group_id] = (preferred, business_calendar(row))
+    return {group_id: calendar for group_id, (_, calendar) in chosen.items()}
+
+
+ALWAYS_OPEN = BusinessCalendar.always_open("UTC")
+
+
+def _ticket_rows(ids: Sequence[int]) -> list[Any]:
+    # Plain tables: the subclasses' mappers would join ``tickets`` again for each of them.
+    incidents, items = Incident.__table__, RequestItem.__table__
+    tasks, task_items = CatalogTask.__table__, RequestItem.__table__.alias("task_items")
+    return list(
+        db.session.execute(
+            select(
+                Ticket.id,
+                Ticket.kind,
+                Ticket.state,
+                Ticket.channel,
+                Ticket.assignment_group_id,
+                Ticket.assignee_id,
+                Ticket.priority,
+                Ticket.opened_at,
+                Ticket.first_response_at,
+                Ticket.resolved_at,
+                Ticket.closed_at,
+                Ticket.reopen_count,
+                Ticket.reassignment_count,
+                incidents.c.category,
+                incidents.c.affected_service,
+                func.coalesce(items.c.catalog_item_id, task_items.c.catalog_item_id),
+            )
+            .select_from(Ticket.__table__)
+            .outerjoin(incidents, incidents.c.id == Ticket.id)
+            .outerjoin(items, items.c.id == Ticket.id)
+            .outerjoin(tasks, tasks.c.id == Ticket.id)
+            .outerjoin(task_items, task_items.c.id == tasks.c.item_id)
+            .where(Ticket.id.in_(ids))
+        )
+    )
+
+
+def _state_changes(ids: Sequence[int]) -> dict[int, list[tuple[str, datetime, dict]]]:
+    out: dict[int, list[tuple[str, datetime, dict]]] = defaultdict(list)
+    rows = db.session.execute(
+        select(TicketEvent.ticket_id, TicketEvent.type, TicketEvent.created_at, TicketEvent.data)
+        .where(TicketEvent.ticket_id.in_(ids), TicketEvent.type.in_(("created", "state_changed")))
+        .order_by(TicketEvent.ticket_id, TicketEvent.created_at, TicketEvent.id)
+    )
+    for ticket_id, type_, at, data in rows:
+        out[ticket_id].append((type_, at, data or {}))
+    return out
+
+
+def compute_facts(
+    ids: Sequence[int], calendars: dict[int, BusinessCalendar] | None = None
+) -> list[dict[str, Any]]:
+    """The fact rows (as column dicts) of the tickets ``ids`` that exist, from their fields and
+    their ``created`` / ``state_changed`` events."""
+    calendars = queue_calendars() if calendars is None else calendars
+    events = _state_changes(ids)
+    facts = []
+    for row in _ticket_rows(ids):
+        tid, kind, state, channel, group_id, assignee_id, priority, opened_at = row[:8]
+        responded_at, resolved_at, closed_at, reopens, reassignments = row[8:13]
+        category, service, item_id = row[13:]
+        first_state, changes, last_change = "new", [], None
+        for type_, at, data in events.get(tid, ()):
+            if type_ == "created":
+                first_state = data.get("state") or first_state
+            elif data.get("new"):
+                changes.append((at, str(data["new"])))
+                last_change = at
+        if resolved_at is None and state == "closed" and closed_at is not None:
+            resolved_at = closed_at  # a request (cart) is done when it closes
+        ended_at = None
+        if state in DONE_STATES:
+            ended_at = resolved_at or closed_at or last_change or opened_at
+        durations = ticket_durations(
+            calendars.get(group_id or 0, ALWAYS_OPEN),
+            opened_at=opened_at,
+            first_state=first_state,
+            changes=changes,
+            first_response_at=responded_at,
+            resolved_at=resolved_at,
+        )
+        facts.append(
+            {
+                "ticket_id": tid,
+                "kind": str(kind),
+                "group_id": group_id or 0,
+                "assignee_id": assignee_id or 0,
+                "priority": priority,
+                "channel": str(channel),
+                "category": category or "",
+                "service": service or "",
+                "catalog_item_id": item_id or 0,
+                "opened_at": opened_at,
+                "opened_day": utc_day(opened_at),
+                "opened_hour": opened_at.astimezone(ALWAYS_OPEN.tz).hour,
+                "first_response_at": responded_at,
+                "response_wall": durations.response_wall,
+                "response_business": durations.response_business,
+                "resolved_at": resolved_at,
+                "resolved_day": utc_day(resolved_at) if resolved_at else None,
+                "resolution_wall": durations.resolution_wall,
+                "resolution_business": durations.resolution_business,
+                "ended_at": ended_at,
+                "ended_day": utc_day(ended_at) if ended_at else None,
+                "reopen_count": reopens,
+                "reassignment_count": reassignments,
+                "held": durations.held,
+                "first_contact": is_first_contact(
+                    resolved=resolved_at is not None,
+                    reopen_count=reopens,
+                    reassignment_count=reassignments,
+                    held=durations.held,
+                ),
+            }
+        )
+    return facts
+
+
+def contributions(fact: dict[str, Any]) -> Iterator[tuple[Key, dict[str, int]]]:
+    """What one ticket adds to the daily rollup: ``((day, *dimensions), counters)`` for its
+    opening day and, once resolved, for its resolution day."""
+    dims = tuple(fact[d] for d in DIMENSIONS)
+    responded = fact["response_wall"] is not None
+    yield (
+        (fact["opened_day"], *dims),
+        {
+            "opened": 1,
+            "responded": int(responded),
+            "response_wall_sum": fact["response_wall"] or 0,
+            "response_business_sum": fact["response_business"] or 0,
+        },
+    )
+    if fact["resolved_day"] is not None:
+        yield (
+            (fact["resolved_day"], *dims),
+            {
+                "resolved": 1,
+                "resolution_wall_sum": fact["resolution_wall"] or 0,
+                "resolution_business_sum": fact["resolution_business"] or 0,
+                "reopened": int(fact["reopen_count"] > 0),
+                "first_contact": int(bool(fact["first_contact"])),
+                "reassigned": int(fact["reassignment_count"] > 0),
+                "reassignments": fact["reassignment_count"],
+            },
+        )
+
+
+def _add(totals: dict[Key, dict[str, int]], facts: Iterable[dict[str, Any]], sign: int) -> None:
+    for key, counters in contributions_of(facts):
+        row = totals.setdefault(key, dict.fromkeys(COUNTERS, 0))
+        for name, value in counters.items():
+            row[name] += sign * value
+
+
+def contributions_of(facts: Iterable[dict[str, Any]]) -> Iterator[tuple[Key, dict[str, int]]]:
+    for fact in facts:
+        yield from contributions(fact)
+
+
+def _apply_daily(totals: dict[Key, dict[str, int]]) -> None:
+    rows = [
+        {"day": key[0], **dict(zip(DIMENSIONS, key[1:], strict=True)), **values}
+        for key, values in totals.items()
+        if any(values.values())
+    ]
+    if not rows:
+        return
+    table = DailyRollup.__table__
+    for start in range(0, len(rows), BATCH):
+        statement = _insert(table).values(rows[start : start + BATCH])
+        statement = statement.on_conflict_do_update(
+            index_elements=["day", *DIMENSIONS],
+            set_={name: table.c[name] + statement.excluded[name] for name in COUNTERS},
+        )
+        db.session.execute(statement)
+
+
+def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
+    rows = db.session.execute(select(TicketFact.__table__).where(TicketFact.ticket_id.in_(ids)))
+    return [dict(row._mapping) for row in rows]
+
+
+def _upsert_facts(facts: list[dict[str, Any]]) -> None:
+    table = TicketFact.__table__
+    statement = _insert(table).values(facts)
+    statement = statement.on_conflict_do_update(
+        index_elements=["ticket_id"],
+        set_={name: statement.excluded[name] for name in FACT_COLUMNS if name != "ticket_id"},
+    )
+    db.session.execute(statement)
+
+
+def refresh_facts(ticket_ids: Iterable[int]) -> int:
+    """Recompute the facts of these tickets and move the daily rollup by the difference.
+    Returns how many fact rows were written. Flushes, never commits."""
+    ids = sorted(set(ticket_ids))
+    calendars = queue_calendars() if ids else {}
+    written = 0
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        old, new = _old_facts(chunk), compute_facts(chunk, calendars)
+        totals: dict[Key, dict[str, int]] = {}
+        _add(totals, old, -1)
+        _add(totals, new, +1)
+        if new:
+            _upsert_facts(new)
+        _apply_daily(totals)
+        written += len(new)
+    return written
+
+
+def rebuild(*, batch: int = 2000) -> int:
+    """Recompute every fact row and the whole daily rollup from the tickets. Flushes only."""
+    db.session.execute(delete(DailyRollup))
+    db.session.execute(delete(TicketFact))
+    calendars = queue_calendars()
+    totals: dict[Key, dict[str, int]] = {}
+    count, last = 0, 0
+    while True:
+        ids = list(
+            db.session.scalars(
+                select(Ticket.id).where(Ticket.id > last).order_by(Ticket.id).limit(batch)
+            )
+        )
+        if not ids:
+            break
+        facts = compute_facts(ids, calendars)
+        if facts:
+            db.session.execute(insert(TicketFact), facts)
+        _add(totals, facts, +1)
+        count, last = count + len(facts), ids[-1]
+    _apply_daily(totals)
+    db.session.flush()
+    return count
+
+
+def recompute_daily() -> dict[Key, dict[str, int]]:
+    """The daily rollup recomputed with one plain ``GROUP BY`` over the fact rows (the tests
+    compare it with the maintained table)."""
+    facts = TicketFact
+    out: dict[Key, dict[str, int]] = {}
+    dims = [getattr(facts, d) for d in DIMENSIONS]
+    opened = db.session.execute(
+        select(
+            facts.opened_day,
+            *dims,
+            func.count(),
+            func.count(facts.response_wall),
+            func.coalesce(func.sum(facts.response_wall), 0),
+            func.coalesce(func.sum(facts.response_business), 0),
+        ).group_by(facts.opened_day, *dims)
+    )
+    for row in opened:
+        out.setdefault(tuple(row[:7]), dict.fromkeys(COUNTERS, 0)).update(
+            zip(OPENED_COUNTERS, (int(v) for v in row[7:]), strict=True)
+        )
+    resolved = db.session.execute(
+        select(
+            facts.resolved_day,
+            *dims,
+            func.count(),
+            func.sum(facts.resolution_wall),
+            func.sum(facts.resolution_business),
+            func.sum(_flag(facts.reopen_count > 0)),
+            func.sum(_flag(facts.first_contact)),
+            func.sum(_flag(facts.reassignment_count > 0)),
+            func.sum(facts.reassignment_count),
+        )
+        .where(facts.resolved_day.is_not(None))
+        .group_by(facts.resolved_day, *dims)
+    )
+    for row in resolved:
+        names = ("resolved", "resolution_wall_sum", "resolution_business_sum", "reopened",
+                 "first_contact", "reassigned", "reassignments")  # fmt: skip
+        out.setdefault(tuple(row[:7]), dict.fromkeys(COUNTERS, 0)).update(
+            zip(names, (int(v or 0) for v in row[7:]), strict=True)
+        )
+    return out
+
+
+def _flag(condition: Any) -> Any:
+    return case((condition, 1), else_=0)
+
+
+def stored_daily() -> dict[Key, dict[str, int]]:
+    """The maintained daily rollup, without rows that count nothing."""
+    out = {}
+    for row in db.session.scalars(select(DailyRollup)):
+        values = {name: int(getattr(row, name)) for name in COUNTERS}
+        if any(values.values()):
+            out[(row.day, *(getattr(row, d) for d in DIMENSIONS))] = values
+    return out
