@@ -11,6 +11,7 @@ from typing import Any
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from sqlalchemy import Select, select
 
 from app.errors import Invalid
 from app.extensions import db
@@ -19,11 +20,13 @@ from app.policy import can, require
 from app.reports import permissions  # noqa: F401  (registers the rules)
 from app.reports.blueprint import bp
 from app.reports.pages import sets
-from app.reports.pages.dashboards import BUILDERS
+from app.reports.pages.dashboards import BUILDERS, LIVE
 from app.reports.pages.filters import Choices, Filters, choices_for, parse_filters
+from app.reports.pages.measured import MEASURES, measure_ids, measures
 from app.reports.pages.reach import DASHBOARDS, Reach, reach_of
 from app.reports.pages.sets import AGES, Context
 from app.tickets.matrix import load_matrix
+from app.tickets.models import Ticket
 from app.timeutils import utc_now
 from app.ui import page_args
 
@@ -70,7 +73,9 @@ def _dashboard(name: str) -> ResponseReturnValue:
         return render_template("reports/dashboard.html", **context), 422
     ctx = Context(reach, filters, utc_now())
     board = BUILDERS[name](ctx, choices)
-    return render_template("reports/dashboard.html", **context, filters=filters, board=board)
+    return render_template(
+        "reports/dashboard.html", **context, filters=filters, board=board, measured=measures(ctx)
+    )
 
 
 def _route(name: str, action: str) -> None:
@@ -90,12 +95,17 @@ def _route(name: str, action: str) -> None:
     bp.get(f"/{name}/tickets")(require(action)(listing))
 
 
-def _dims(filters: Filters) -> dict[str, Any]:
-    """A table row's narrowing from the query string.
+def _ids(ctx: Context) -> tuple[Select, str]:
+    """The ids of the tickets behind the figure the query string names, and its label.
 
-    :raise Invalid: an unknown set, a day outside the range, an unknown age band or id.
+    :raise Invalid: an unknown figure, a day outside the range, an unknown age band or id.
     """
     args = request.args
+    if args.get("measure"):
+        found = measure_ids(args["measure"], ctx)
+        if found is None:
+            raise Invalid({"measure": "This dashboard shows no such measure."})
+        return found, MEASURES[args["measure"]].label
     errors: dict[str, str] = {}
     dims: dict[str, Any] = {}
     if args.get("set") not in sets.SETS:
@@ -106,7 +116,7 @@ def _dims(filters: Filters) -> dict[str, Any]:
         except ValueError:
             errors["day"] = "The day is not a date (YYYY-MM-DD)."
         else:
-            if not filters.start <= dims["day"] <= filters.end:
+            if not ctx.filters.start <= dims["day"] <= ctx.filters.end:
                 errors["day"] = "The day is outside the range."
     if args.get("age"):
         if args["age"] not in {key for key, *_ in AGES}:
@@ -120,7 +130,7 @@ def _dims(filters: Filters) -> dict[str, Any]:
                 dims[key] = int(args[key])
     if errors:
         raise Invalid(errors, "This list cannot be made: " + " ".join(errors.values()))
-    return dims
+    return sets.ticket_ids(args["set"], ctx, **dims), sets.SETS[args["set"]][0]
 
 
 def _tickets(dashboard: str) -> ResponseReturnValue:
@@ -131,14 +141,15 @@ def _tickets(dashboard: str) -> ResponseReturnValue:
     if filters is None:
         assert error is not None
         return render_template("reports/tickets.html", **context, error=error), 422
+    ctx = Context(reach, filters, utc_now())
     try:
-        dims = _dims(filters)
+        ids, figure = _ids(ctx)
     except Invalid as bad:
         return render_template("reports/tickets.html", **context, error=bad), 422
-    ctx = Context(reach, filters, utc_now())
     page, per_page = page_args()
+    listed = select(Ticket.id).where(Ticket.id.in_(ids.order_by(None)))
     pagination = db.paginate(
-        sets.ticket_ids(request.args["set"], ctx, **dims),
+        listed.order_by(Ticket.opened_at.desc(), Ticket.id.desc()),
         page=page,
         per_page=per_page,
         error_out=False,
@@ -146,11 +157,9 @@ def _tickets(dashboard: str) -> ResponseReturnValue:
     return render_template(
         "reports/tickets.html",
         **context,
-        figure=sets.SETS[request.args["set"]][0],
-        live=request.args["set"]
-        in {"backlog", "unassigned", "due_soon", "breaching", "at_risk", "waiting"},
+        figure=figure,
+        live=request.args.get("set") in LIVE,
         filters=filters,
-        dims=dims,
         pagination=pagination,
         incidents=load_page(list(pagination.items)),
         matrix=load_matrix(),

@@ -28,7 +28,7 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
 FIELDS = ("start", "end", "group", "service", "category", "priority", "channel")
 # What else a dashboard's address may carry: a drill-down list's set and page.
-EXTRA = ("set", "day", "assignee", "age", "ci", "page", "per_page")
+EXTRA = ("set", "measure", "day", "assignee", "age", "ci", "page", "per_page")
 
 
 @dataclass(frozen=True)
