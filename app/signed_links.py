@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.errors import DomainError
+from app.extensions import db
 
 
 class LinkError(DomainError):
@@ -57,3 +58,25 @@ def loads(salt: str, token: str, age: timedelta, *, what: str, hint: str = "") -
     except (BadSignature, UnicodeError, ValueError):
         message = f"This {what} link is not valid: it may have been cut or changed on the way."
         raise LinkError(f"{message} {hint}".strip()) from None
+
+
+def refusal(
+    error: DomainError,
+    *,
+    target: str,
+    open_label: str,
+    signin_label: str = "Sign in to the service desk",
+) -> tuple[str, int]:
+    """The page of a link that was refused (``_link_refused.html``) with the error's status,
+    after rolling back what the request began; ``target`` is where its button leads (through
+    the sign-in page for someone not signed in)."""
+    db.session.rollback()
+    return render_template(
+        "_link_refused.html",
+        status=error.status,
+        title=error.title,
+        message=error.message,
+        target=target,
+        open_label=open_label,
+        signin_label=signin_label,
+    ), error.status

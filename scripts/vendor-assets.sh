@@ -23,7 +23,11 @@ cp "$nm/htmx.org/LICENSE" "$dest/htmx/LICENSE"
 # The CMDB graph view (app/static/js/cmdb-graph.js); the minified UMD build has no dependencies.
 cp "$nm/cytoscape/dist/cytoscape.min.js" "$dest/cytoscape/"
 cp "$nm/cytoscape/LICENSE" "$dest/cytoscape/LICENSE"
-for pkg in bootstrap bootstrap-icons cytoscape htmx.org; do
+# Report charts (app/static/js/charts.js); Chart.js draws on canvas and injects no styles (CSP).
+mkdir -p "$dest/chartjs"
+cp "$nm/chart.js/dist/chart.umd.min.js" "$dest/chartjs/"
+cp "$nm/chart.js/LICENSE.md" "$dest/chartjs/LICENSE.md"
+for pkg in bootstrap bootstrap-icons cytoscape htmx.org chart.js; do
   printf '%s %s\n' "$pkg" "$(node -p "require('$nm/$pkg/package.json').version")"
 done > "$dest/VERSIONS"
 echo "vendored into $dest:"; cat "$dest/VERSIONS"

@@ -47,6 +47,7 @@ PURE_SINGLES = [
     "app.notifications.rules",
     "app.surveys.sampling",
     "app.search.text",
+    "app.reports.subscriptions.weeks",  # the desk's weeks of the weekly report mail
 ]
 
 

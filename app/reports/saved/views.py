@@ -1,0 +1,105 @@
+"""The saved views' pages on the reports blueprint: the list (``/reports/saved``), saving a
+report page's filters from that page, opening, renaming and deleting a view."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length
+
+from app.extensions import db
+from app.forms import commit_or_errors
+from app.policy import require
+from app.reports.blueprint import bp
+from app.reports.saved import permissions as _permissions  # noqa: F401  (registers the rules)
+from app.reports.saved import services
+from app.reports.saved.models import SavedView
+
+
+class SaveViewForm(FlaskForm):
+    name = StringField("Name of the view", validators=[DataRequired(), Length(max=80)])
+    endpoint = HiddenField()
+    query = HiddenField()
+
+
+class RenameForm(FlaskForm):
+    name = StringField("New name", validators=[DataRequired(), Length(max=80)])
+
+
+def _list_page(
+    status: int = 200,
+    *,
+    save_form: SaveViewForm | None = None,
+    renaming: tuple[int, RenameForm] | None = None,
+) -> ResponseReturnValue:
+    return render_template(
+        "reports/saved/list.html",
+        views=services.views_of(current_user),
+        save_form=save_form,
+        renaming=renaming,
+        form=FlaskForm(),
+    ), status
+
+
+@bp.get("/saved")
+@require("reports.saved_views")
+def saved_views() -> ResponseReturnValue:
+    return _list_page()
+
+
+@bp.post("/saved")
+@require("reports.saved_views")
+def save_view() -> ResponseReturnValue:
+    """Save the report page a person is on (its endpoint and query string) under a name."""
+    form = SaveViewForm()
+    created: list[SavedView] = []
+    if form.validate_on_submit() and commit_or_errors(
+        form,
+        lambda: created.append(
+            services.save_view(
+                current_user,
+                name=form.name.data or "",
+                endpoint=form.endpoint.data or "",
+                query=form.query.data or "",
+            )
+        ),
+    ):
+        flash(f"Saved as {created[0].name!r}: find it under Saved views.", "success")
+        return redirect(services.view_url(created[0]))
+    return _list_page(422, save_form=form)
+
+
+@bp.get("/saved/<int:view_id>")
+@require("reports.saved_views")
+def open_saved_view(view_id: int) -> ResponseReturnValue:
+    return redirect(services.view_url(services.get_view(current_user, view_id)))
+
+
+@bp.post("/saved/<int:view_id>/rename")
+@require("reports.saved_views")
+def rename_saved_view(view_id: int) -> ResponseReturnValue:
+    view = services.get_view(current_user, view_id)
+    form = RenameForm()
+    if form.validate_on_submit() and commit_or_errors(
+        form, lambda: services.rename_view(view, form.name.data or "")
+    ):
+        flash(f"Renamed to {view.name!r}.", "success")
+        return redirect(url_for(".saved_views"))
+    return _list_page(422, renaming=(view_id, form))
+
+
+@bp.post("/saved/<int:view_id>/delete")
+@require("reports.saved_views")
+def delete_saved_view(view_id: int) -> ResponseReturnValue:
+    view = services.get_view(current_user, view_id)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return _list_page(400)
+    name = view.name
+    services.delete_view(view)
+    db.session.commit()
+    flash(f"Deleted the view {name!r}.", "success")
+    return redirect(url_for(".saved_views"))

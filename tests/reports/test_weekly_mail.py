@@ -1,0 +1,236 @@
+"""The weekly report mail: people subscribe on /reports/weekly; ``flask reports mail-weekly``
+mails each the last full week's figures through the outbox to a real SMTP server, once a week,
+on or after their weekday, with a signed link to stop it (both databases)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.reports.subscriptions import links
+from app.reports.subscriptions.mailing import send_weekly
+from app.reports.subscriptions.models import Mailing, Subscription
+from tests.conftest import Client
+from tests.reports import weekly_fixtures
+from tests.reports.weekly_fixtures import WEDNESDAY, at
+
+ticket_at = weekly_fixtures.ticket_at
+week_of_tickets = weekly_fixtures.week_of_tickets
+
+MONDAY, FRIDAY = "0", "4"
+
+
+def subscribe(client: Any, report: str = "desk", weekday: str = MONDAY) -> Any:
+    return client.post("/reports/weekly/subscribe", {"report": report, "weekday": weekday})
+
+
+def text_of(message: Any) -> str:
+    return str(message.get_body(preferencelist=("plain",)).get_content()).replace("\r\n", "\n")
+
+
+def run(db: Any, now: Any) -> int:
+    sent = send_weekly(now)
+    db.session.commit()  # the outbox delivers after the commit
+    return sent
+
+
+def test_a_subscriber_gets_the_week_figures_once_a_week(
+    db, signed_in, week_of_tickets, sending
+) -> None:
+    client, agent = signed_in("agent")
+    agent.email = "agent@example.org"
+    db.session.commit()
+    response = subscribe(client)
+    assert response.status_code == 302
+    page = client.get("/reports/weekly").get_data(as_text=True)
+    assert "You will receive &#39;Weekly figures of the desk&#39; every Monday." in page
+
+    assert run(db, WEDNESDAY) == 1
+    [message] = sending.messages()
+    assert message["To"].addresses[0].addr_spec == "agent@example.org"
+    assert message["Subject"] == "Weekly report: Weekly figures of the desk, 30 Nov to 06 Dec"
+    text = text_of(message)
+    assert "- Opened: 2\n" in text
+    assert "- Resolved or closed: 2\n" in text
+    assert "- Backlog at the end of the week: 3\n" in text
+    assert "http://localhost:5000/reports/weekly" in text
+
+    assert run(db, WEDNESDAY + timedelta(hours=3)) == 0  # the same week: nothing more
+    assert run(db, WEDNESDAY + timedelta(days=7)) == 1  # next week's
+    assert len(sending.messages()) == 2
+
+
+def test_the_mail_waits_for_the_chosen_weekday(db, signed_in, sending) -> None:
+    client, agent = signed_in("agent")
+    agent.email = "agent@example.org"
+    db.session.commit()
+    subscribe(client, weekday=FRIDAY)
+    assert run(db, WEDNESDAY) == 0
+    assert run(db, WEDNESDAY + timedelta(days=2)) == 1
+    assert db.session.scalar(select(func.count()).select_from(Mailing)) == 1
+
+
+def test_people_count_only_the_tickets_they_may_see(
+    db, signed_in, ticket_at, week_of_tickets, make_user
+) -> None:
+    client, owner = signed_in("service_owner")
+    owner.email = "owner@example.org"
+    db.session.commit()
+    ticket_at(at("2026-12-02"), caller=owner)  # the one ticket of theirs
+    subscribe(client)
+    assert run(db, WEDNESDAY) == 1
+    from app.mail.outgoing.models import OutboundMail
+
+    mail = db.session.scalars(
+        select(OutboundMail).where(OutboundMail.kind == "weekly_report")
+    ).one()
+    assert "- Opened: 1\n" in mail.text_body
+    assert "- Backlog at the end of the week: 1\n" in mail.text_body
+
+
+def test_a_saved_view_is_mailed_under_its_name_until_it_is_deleted(db, signed_in) -> None:
+    client, agent = signed_in("agent")
+    agent.email = "agent@example.org"
+    db.session.commit()
+    client.post(
+        "/reports/saved",
+        {"name": "Last quarter", "endpoint": "reports.weekly", "query": "weeks=12"},
+    )
+    view_id = client.get("/reports/saved").get_data(as_text=True)
+    [view_id] = re.findall(r'/reports/saved/(\d+)"', view_id)
+    assert subscribe(client, report=f"saved:{view_id}").status_code == 302
+    assert run(db, WEDNESDAY) == 1
+    from app.mail.outgoing.models import OutboundMail
+
+    mail = db.session.scalars(select(OutboundMail)).one()
+    assert mail.subject.startswith("Weekly report: Last quarter, ")
+    assert f"http://localhost:5000/reports/saved/{view_id}" in mail.text_body
+    client.post(f"/reports/saved/{view_id}/delete")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
+
+
+def test_subscribing_again_moves_the_day_and_stop_ends_it(db, signed_in) -> None:
+    client, agent = signed_in("agent")
+    subscribe(client, weekday=MONDAY)
+    subscribe(client, weekday=FRIDAY)
+    [subscription] = db.session.scalars(select(Subscription)).all()
+    assert subscription.weekday == 4
+    page = client.get("/reports/weekly").get_data(as_text=True)
+    assert "every Friday" in page
+    assert client.post(f"/reports/weekly/{subscription.id}/stop").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
+
+
+def test_the_signed_link_stops_the_mail_after_asking(app, db, signed_in, client) -> None:
+    signed, agent = signed_in("agent")
+    subscribe(signed)
+    subscription = db.session.scalars(select(Subscription)).one()
+    with app.app_context():
+        token = links.token(subscription)
+    signed.post("/logout")
+    url = f"/reports/unsubscribe/{token}"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Stop the weekly report mail?" in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 1  # GET asks
+    done = client.post(url)
+    assert "You will no longer receive this weekly report" in done.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
+    again = client.get(url).get_data(as_text=True)
+    assert "This weekly report mail has already stopped." in again
+
+
+def test_a_tampered_or_expired_link_is_refused(app, db, signed_in, client, monkeypatch) -> None:
+    signed, _agent = signed_in("agent")
+    subscribe(signed)
+    subscription = db.session.scalars(select(Subscription)).one()
+    with app.app_context():
+        token = links.token(subscription)
+    tampered = client.get(f"/reports/unsubscribe/{token[:-3]}xyz")
+    assert tampered.status_code == 403
+    assert "This unsubscribe link is not valid" in tampered.get_data(as_text=True)
+    monkeypatch.setattr(links, "VALID_FOR", timedelta(days=-1))
+    assert client.get(f"/reports/unsubscribe/{token}").status_code == 410
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 1
+
+
+def test_bad_subscriptions_are_refused_with_a_message(db, signed_in, make_user) -> None:
+    client, _agent = signed_in("agent")
+    wrong_day = subscribe(client, weekday="9")
+    assert wrong_day.status_code == 422
+    assert "Choose a day of the week." in wrong_day.get_data(as_text=True)
+    unknown = subscribe(client, report="saved:999999")
+    assert unknown.status_code == 422
+    assert "You have no saved view with this number." in unknown.get_data(as_text=True)
+    assert subscribe(client, report="everything").status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
+
+
+def test_nobody_stops_another_persons_mail_and_employees_have_none(
+    app, db, signed_in, make_user
+) -> None:
+    first, _ann = signed_in("agent")
+    subscribe(first)
+    subscription = db.session.scalars(select(Subscription)).one()
+    second = Client(app.test_client())
+    second.login(make_user(roles=["agent"]).username)
+    assert second.post(f"/reports/weekly/{subscription.id}/stop").status_code == 404
+    employee = Client(app.test_client())
+    employee.login(make_user(roles=["employee"]).username)
+    assert employee.get("/reports/weekly").status_code == 403
+    assert subscribe(employee).status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 1
+
+
+def test_the_command_sends_what_is_due(app, db, signed_in) -> None:
+    client, agent = signed_in("agent")
+    agent.email = "agent@example.org"
+    db.session.commit()
+    subscribe(client, weekday=MONDAY)  # due whatever the day the test runs
+    result = app.test_cli_runner().invoke(args=["reports", "mail-weekly"])
+    assert result.output == "1 weekly report mail(s) queued.\n"
+    again = app.test_cli_runner().invoke(args=["reports", "mail-weekly"])
+    assert again.output == "0 weekly report mail(s) queued.\n"
+
+
+def test_the_weekly_page_charts_the_weeks_and_exports_them(
+    db, signed_in, week_of_tickets, monkeypatch
+) -> None:
+    from app.reports.subscriptions import views
+
+    monkeypatch.setattr(views, "utc_now", lambda: WEDNESDAY)
+    client, _agent = signed_in("agent")
+    page = client.get("/reports/weekly?weeks=4")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "<caption>Tickets per week</caption>" in html
+    assert '<th scope="row" class="fw-normal">2026-11-30</th><td class="text-end">2</td>' in html
+    csv = client.get("/reports/weekly?weeks=4&export=weekly&format=csv", buffered=True)
+    assert csv.headers["Content-Disposition"] == "attachment; filename=tickets-per-week-4.csv"
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0] == "Week of,Opened,Resolved or closed,Backlog at the end"
+    assert lines[1:] == [
+        "2026-11-09,0,0,0",
+        "2026-11-16,1,0,1",
+        "2026-11-23,2,0,3",
+        "2026-11-30,2,2,3",
+    ]
+    xlsx = client.get("/reports/weekly?weeks=4&export=weekly&format=xlsx", buffered=True)
+    assert xlsx.status_code == 200
+    assert xlsx.data[:2] == b"PK"
+
+
+def test_bad_arguments_of_the_weekly_page_get_a_message(db, signed_in) -> None:
+    client, _agent = signed_in("agent")
+    odd = client.get("/reports/weekly?weeks=5")
+    assert odd.status_code == 422
+    assert "Show 4, 8, 12, 26 weeks, not &#39;5&#39;; here are 8." in odd.get_data(as_text=True)
+    assert client.get("/reports/weekly?weeks=5&export=weekly&format=csv").status_code == 422
+    assert client.get("/reports/weekly?export=nothing&format=csv").status_code == 404
+    pdf = client.get("/reports/weekly?export=weekly&format=pdf")
+    assert pdf.status_code == 422
+    assert "Exports are CSV or XLSX, not &#39;pdf&#39;." in pdf.get_data(as_text=True)
