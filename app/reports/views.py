@@ -13,14 +13,16 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import Select, select
 
-from app.errors import Invalid
+from app import exports
+from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.incidents.filters import load_page
 from app.policy import can, require
 from app.reports import permissions  # noqa: F401  (registers the rules)
 from app.reports.blueprint import bp
 from app.reports.pages import sets
-from app.reports.pages.dashboards import BUILDERS, LIVE
+from app.reports.pages.charts import export_url, for_chart
+from app.reports.pages.dashboards import BUILDERS, LIVE, Table
 from app.reports.pages.filters import Choices, Filters, choices_for, parse_filters
 from app.reports.pages.measured import MEASURES, measure_ids, measures
 from app.reports.pages.reach import DASHBOARDS, Reach, reach_of
@@ -73,8 +75,31 @@ def _dashboard(name: str) -> ResponseReturnValue:
         return render_template("reports/dashboard.html", **context), 422
     ctx = Context(reach, filters, utc_now())
     board = BUILDERS[name](ctx, choices)
+    if request.args.get("export"):
+        return _export(name, board.tables, request.args["export"])
+    charts = [(for_chart(name, t), t.kind, export_url(name, t, filters)) for t in board.tables]
     return render_template(
-        "reports/dashboard.html", **context, filters=filters, board=board, measured=measures(ctx)
+        "reports/dashboard.html",
+        **context,
+        filters=filters,
+        board=board,
+        charts=charts,
+        measured=measures(ctx),
+    )
+
+
+def _export(name: str, tables: list[Table], key: str) -> ResponseReturnValue:
+    """One table of the dashboard as a CSV or XLSX download.
+
+    :raise NotFound: the dashboard has no table ``key``.
+    :raise Invalid: an unknown format.
+    """
+    table = next((t for t in tables if t.key == key), None)
+    if table is None:
+        raise NotFound("This dashboard has no such table to download.")
+    plain = for_chart(name, table, links=False)
+    return exports.export_response(
+        request.args.get("format"), f"{name}-{plain.key}", plain.columns, plain.rows
     )
 
 

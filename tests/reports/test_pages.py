@@ -297,3 +297,22 @@ def test_an_owner_of_no_service_sees_no_measure_of_the_desk(client, desk, make_u
     html = client.get("/reports/services").get_data(as_text=True)
     assert "data-measure=" not in html
     assert client.get("/reports/services/tickets?measure=csat").status_code == 422
+
+
+def test_each_table_downloads_as_csv_and_xlsx(client, desk):
+    client.login(desk["manager"].username)
+    html = client.get(f"/reports/groups?{EMPTY_FORM}").get_data(as_text=True)
+    links = re.findall(r'href="([^"]+)" data-export="csv"', html)
+    assert len(links) == 4  # queue health, backlog age, workload, trend
+    health = next(link.replace("&amp;", "&") for link in links if "export=groups" in link)
+    csv = client.get(health, buffered=True)  # a streamed body, read while it is served
+    assert csv.status_code == 200
+    lines = csv.get_data(as_text=True).removeprefix("\ufeff").splitlines()  # BOM for Excel
+    assert lines[0] == "Group,Open now,Unassigned,At risk,SLA breached"
+    assert lines[1:] == ["Network,3,2,1,2"]  # plain numbers, no links
+    xlsx = client.get(health.replace("format=csv", "format=xlsx"), buffered=True)
+    assert xlsx.status_code == 200
+    assert xlsx.data[:2] == b"PK"
+    assert client.get(f"/reports/groups?{EMPTY_FORM}&export=nope&format=csv").status_code == 404
+    bad = client.get(health.replace("format=csv", "format=pdf"))
+    assert bad.status_code == 422

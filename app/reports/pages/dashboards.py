@@ -52,6 +52,7 @@ class Table:
     title: str
     columns: list[str]
     rows: list[tuple[str, list[Cell]]] = field(default_factory=list)
+    kind: str = "bar"  # how the charts macro draws it
 
 
 @dataclass
@@ -112,7 +113,7 @@ def with_filter(ctx: Context, **values: Any) -> Context:
 def trend(ctx: Context) -> Table:
     """Opened and resolved per day of the range."""
     opened, resolved = sets.per_day("opened", ctx), sets.per_day("resolved", ctx)
-    table = Table("trend", "Opened and resolved per day", ["Opened", "Resolved"])
+    table = Table("trend", "Opened and resolved per day", ["Opened", "Resolved"], kind="line")
     for day in opened:
         table.rows.append(
             (
@@ -179,7 +180,7 @@ def workload(ctx: Context) -> Table:
     people = [p for p in set(open_now) | set(resolved) if p is not None]
     found = select(User.id, User.display_name).where(User.id.in_(people))
     names: dict[int, str] = {i: n for i, n in db.session.execute(found)} if people else {}
-    table = Table("workload", "Workload per agent", ["Open now", "Resolved"])
+    table = Table("workload", "Workload per agent", ["Open now", "Resolved"], kind="hbar")
     for person in sorted(people, key=lambda p: (-open_now.get(p, 0), names.get(p, ""))):
         table.rows.append(
             (
@@ -206,7 +207,7 @@ def by_service(ctx: Context, names: list[str], services: list[tuple[int, str]]) 
 
 
 def top_cis(ctx: Context) -> Table:
-    table = Table("cis", "Top configuration items by incidents opened", ["Incidents"])
+    table = Table("cis", "Top configuration items by incidents opened", ["Incidents"], kind="hbar")
     for ci_id, name, n in sets.top_cis(ctx):
         table.rows.append((name, [cell("opened", ctx, n, ci=ci_id)]))
     return table

@@ -27,8 +27,8 @@ from app.tickets.models import Channel, Ticket
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
 FIELDS = ("start", "end", "group", "service", "category", "priority", "channel")
-# What else a dashboard's address may carry: a drill-down list's set and page.
-EXTRA = ("set", "measure", "day", "assignee", "age", "ci", "page", "per_page")
+# What else a dashboard's address may carry: a drill-down list's figure and page, a download.
+EXTRA = ("set", "measure", "day", "assignee", "age", "ci", "page", "per_page", "export", "format")
 
 
 @dataclass(frozen=True)
