@@ -122,6 +122,16 @@ def filters(model: Any, scope: Scope) -> list[ColumnElement[bool]]:
     return out
 
 
+def in_scope(at: Any, ticket_id: Any, scope: Scope) -> list[ColumnElement[bool]]:
+    """Rows of another table whose instant ``at`` falls in the range and whose ticket
+    (``ticket_id``) the scope's filters keep."""
+    where: list[ColumnElement[bool]] = [at >= scope.since, at < scope.until]
+    narrowed = filters(TicketFact, scope)
+    if narrowed:
+        where.append(ticket_id.in_(select(TicketFact.ticket_id).where(*narrowed)))
+    return where
+
+
 def day_range(column: Any, scope: Scope) -> list[ColumnElement[bool]]:
     return [column >= scope.start, column <= scope.end]
 
