@@ -4,7 +4,7 @@ the weekly mail, and the weeks mailed per subscription (what makes a second run 
 New tables only; nothing to carry forward.
 
 Revision ID: 7c2e5b9a4d13
-Revises: e4b7a9c2d61f
+Revises: 7c1f5e9a2b64
 Create Date: 2026-12-06 12:55:58.040037
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "7c2e5b9a4d13"
-down_revision = "e4b7a9c2d61f"
+down_revision = "7c1f5e9a2b64"
 branch_labels = None
 depends_on = None
 

@@ -234,3 +234,40 @@ def test_bad_arguments_of_the_weekly_page_get_a_message(db, signed_in) -> None:
     pdf = client.get("/reports/weekly?export=weekly&format=pdf")
     assert pdf.status_code == 422
     assert "Exports are CSV or XLSX, not &#39;pdf&#39;." in pdf.get_data(as_text=True)
+
+
+def test_a_group_manager_gets_the_report_measures_of_their_queue(db, make_user) -> None:
+    from app.auth import groups
+    from app.incidents import services as incidents
+    from app.mail.outgoing.models import OutboundMail
+    from app.reports.subscriptions import services
+
+    admin = make_user(roles=["admin"])
+    manager = make_user(roles=["agent"], email="manager@example.org")
+    caller = make_user()
+    mine = groups.create_group(
+        actor=admin, name="Service Desk", is_assignment_group=True, manager_id=manager.id
+    )
+    theirs = groups.create_group(actor=admin, name="Network", is_assignment_group=True)
+    for day, group in [
+        ("2026-12-01", mine),
+        ("2026-12-02", mine),
+        ("2026-12-02", theirs),  # not their queue
+        ("2026-12-08", mine),  # after the week
+    ]:
+        incidents.open_incident(
+            caller=caller,
+            opened_by=caller,
+            short_description="Printer jams",
+            assignment_group=group,
+            now=at(day),
+        )
+    db.session.commit()
+    services.subscribe(manager, report="desk", weekday=0)
+    db.session.commit()
+    assert run(db, WEDNESDAY) == 1
+    text = db.session.scalars(select(OutboundMail.text_body)).one()
+    assert "- Tickets opened: 2\n" in text
+    assert "- Tickets resolved: 0\n" in text
+    assert "- Backlog at the end of the week: 2\n" in text
+    assert "- SLA compliance: —\n" in text

@@ -1,23 +1,32 @@
 """The figures of a weekly report, and the seam through which they are computed.
 
 A weekly mail reports on a :class:`ReportView` (a report page and its filters, as one person
-sees it, over one week) with a ``summary_for(view) -> [(label, value)]`` callable. Until the
-report measures exist, :func:`plain_summary` counts on plain queries, over the tickets the
-person may see (the page's filters are not applied yet): opened in the week, resolved in the
-week, and the backlog (opened, not yet resolved or closed) at its end."""
+sees it, over one week) with a ``summary_for(view) -> [(label, value)]`` callable.
+:func:`measures_summary` (the default) gives the report measures (``app.reports.measures``)
+over the week with the view's filters, for the groups the person may report on; for someone
+the measures refuse (an agent who manages no group) it falls back to :func:`plain_summary`,
+which counts on plain queries over the tickets the person may see (filters not applied):
+opened in the week, resolved or closed in the week, and the backlog at its end. The weekly
+page's chart uses the plain counts too."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from sqlalchemy import and_, func, or_, select
+from werkzeug.datastructures import MultiDict
 
 from app.auth.models import User
+from app.errors import Forbidden, Invalid
 from app.exports import Table
 from app.extensions import db
+from app.reports.measures import figure
+from app.reports.scope import parse_scope
 from app.reports.subscriptions.weeks import Week
+from app.sla.reports import duration_text
 from app.tickets.models import Ticket
 from app.tickets.visibility import visible_tickets
 
@@ -85,3 +94,47 @@ def plain_summary(view: ReportView) -> list[tuple[str, Any]]:
         ("Resolved or closed", counts.resolved),
         ("Backlog at the end of the week", counts.backlog),
     ]
+
+
+SCOPE_FILTERS = ("group", "service", "category", "priority", "channel", "kind")
+"""The query arguments of a view that narrow the measures (its dates are the week's)."""
+
+
+def measures_summary(view: ReportView) -> list[tuple[str, Any]]:
+    """The week's report measures with the view's filters (see the module's docstring)."""
+    pairs = [(key, value) for key, value in parse_qsl(view.query) if key in SCOPE_FILTERS]
+    monday, sunday = view.week.monday, view.week.sunday
+    args = MultiDict([*pairs, ("start", monday.isoformat()), ("end", sunday.isoformat())])
+    try:
+        scope = parse_scope(args, today=sunday)
+        opened = figure("opened", scope, view.viewer)
+        resolved = figure("resolved", scope, view.viewer)
+        backlog = figure("backlog", scope, view.viewer, now=view.week.end)
+        response = figure("response_time", scope, view.viewer)
+        resolution = figure("resolution_time", scope, view.viewer)
+        compliance = figure("sla_compliance", scope, view.viewer)
+        satisfaction = figure("csat", scope, view.viewer)
+    except Forbidden:
+        return plain_summary(view)
+    except Invalid as error:  # a filter that no longer exists: a queue deleted since
+        return [("The view's filters", f"cannot be applied: {error.message}")]
+    return [
+        ("Tickets opened", _count(opened.value)),
+        ("Tickets resolved", _count(resolved.value)),
+        ("Backlog at the end of the week", _count(backlog.value)),
+        ("First response time (median, business hours)", _duration(response.value)),
+        ("Resolution time (median, business hours)", _duration(resolution.value)),
+        ("SLA compliance", "—" if compliance.value is None else f"{compliance.value:.1f} %"),
+        (
+            "Satisfaction (average of 5)",
+            "—" if satisfaction.value is None else f"{satisfaction.value:.1f}",
+        ),
+    ]
+
+
+def _count(value: float | None) -> int:
+    return int(value or 0)
+
+
+def _duration(seconds: float | None) -> str:
+    return duration_text(None if seconds is None else int(seconds))

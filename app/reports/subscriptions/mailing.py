@@ -19,7 +19,7 @@ from app.mail.outgoing.services import queue_mail
 from app.notifications.mailing import absolute_url, mail_template, plain
 from app.reports.saved.models import SavedView
 from app.reports.subscriptions import links
-from app.reports.subscriptions.figures import ReportView, Summary, plain_summary
+from app.reports.subscriptions.figures import ReportView, Summary, measures_summary
 from app.reports.subscriptions.models import Mailing, Subscription
 from app.reports.subscriptions.services import title_of
 from app.reports.subscriptions.weeks import Week, last_full_week, local_day
@@ -51,7 +51,7 @@ def report_view(subscription: Subscription, week: Week) -> ReportView:
     )
 
 
-def send_weekly(now: datetime | None = None, summary_for: Summary = plain_summary) -> int:
+def send_weekly(now: datetime | None = None, summary_for: Summary = measures_summary) -> int:
     """Queue the weekly mails due at ``now``; returns how many. People deactivated, without
     a mail address or with one that is no address get none (and nothing is recorded, so they
     get it once they have a good one)."""

@@ -29,9 +29,9 @@ DEFAULT_WEEKS = 8
 
 
 class SubscribeForm(FlaskForm):
-    report = SelectField("Report")
+    report = SelectField("Report to mail")
     weekday = SelectField(
-        "Day",
+        "Day of the week",
         coerce=int,
         choices=[SelectChoice(n, day) for n, day in enumerate(WEEKDAYS)],
         validate_choice=False,

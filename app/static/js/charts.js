@@ -18,7 +18,9 @@
     figure.querySelector(".dg-chart-canvas").hidden = view !== "chart";
     figure.querySelector(".dg-chart-table").hidden = view !== "table";
     figure.querySelectorAll("[data-chart-view]").forEach((button) => {
-      button.setAttribute("aria-pressed", String(button.dataset.chartView === view));
+      const pressed = button.dataset.chartView === view;
+      button.setAttribute("aria-pressed", String(pressed));
+      button.classList.toggle("active", pressed);
     });
     figure.dataset.chartView = view;
   }
