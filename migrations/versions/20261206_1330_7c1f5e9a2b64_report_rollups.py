@@ -4,7 +4,7 @@ New derived tables, filled for existing tickets by ``flask reports rollup`` (run
 upgrading: the session hook keeps them current from then on).
 
 Revision ID: 7c1f5e9a2b64
-Revises: 7c2e5b9a4d13
+Revises: e4b7a9c2d61f
 Create Date: 2026-12-06 13:30:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "7c1f5e9a2b64"
-down_revision = "7c2e5b9a4d13"
+down_revision = "e4b7a9c2d61f"
 branch_labels = None
 depends_on = None
 
