@@ -132,6 +132,14 @@ NAVIGATION = (
         ),
     ),
     NavSection(
+        "Reports",
+        (
+            NavItem(
+                "Dashboards", "reports.index", "bar-chart-line", "reports.view", also=("reports.",)
+            ),
+        ),
+    ),
+    NavSection(
         "Administration",
         (
             NavItem(

@@ -5,11 +5,19 @@ kind (``kind``); incident-only filters (category, CI) leave tasks out."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload, with_polymorphic
-from wtforms import IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import (
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import NumberRange, Optional
 
 from app.auth.models import group_members
@@ -20,7 +28,7 @@ from app.incidents.models import Incident, incident_cis
 from app.incidents.workflow import OPEN_STATES, State
 from app.requests.models import CatalogTask, RequestItem
 from app.search import query as search_query
-from app.tickets.models import Ticket, TicketKind
+from app.tickets.models import Channel, Ticket, TicketKind
 
 MAX_ID = 2**31 - 1
 VIEWS = {
@@ -56,12 +64,52 @@ class QueueFilterForm(FilterForm):
     category = StringField("Category", validators=[Optional()])
     ci = StringField("Configuration item", validators=[Optional()])
     q = StringField("Search", validators=[Optional()])
+    # The drill-down of the report pages: days (UTC, both ends included), channel, service.
+    opened_from = DateField("Opened from", validators=[Optional()])
+    opened_to = DateField("Opened to", validators=[Optional()])
+    resolved_from = DateField("Resolved from", validators=[Optional()])
+    resolved_to = DateField("Resolved to", validators=[Optional()])
+    channel = SelectMultipleField(
+        "Channel", choices=[SelectChoice(c.value, c.value.capitalize()) for c in Channel]
+    )
+    service = IntegerField("Service", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     sort = SelectField(choices=[SelectChoice(k, k.capitalize()) for k in SORTS], default="priority")
     direction = SelectField(
         choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
         default="asc",
     )
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+
+
+def day_start(day: date) -> datetime:
+    """The first instant (UTC) of a report day."""
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def within_days(column: Any, first: date | None, last: date | None) -> list[ColumnElement[bool]]:
+    """``column`` on the days ``first`` to ``last`` (UTC, both included; either may be open)."""
+    conditions = []
+    if first:
+        conditions.append(column >= day_start(first))
+    if last:
+        conditions.append(column < day_start(last + timedelta(days=1)))
+    return conditions
+
+
+def on_services(ci_ids: list[int]) -> ColumnElement[bool]:
+    """Tickets on one of these business services: incidents linking the service's CI or naming
+    it as their affected service (as the service owner's home counts them)."""
+    incidents = Incident.__table__
+    names = select(ConfigurationItem.name).where(ConfigurationItem.id.in_(ci_ids))
+    linked = select(incident_cis.c.incident_id).where(incident_cis.c.ci_id.in_(ci_ids))
+    named = select(incidents.c.id).where(incidents.c.affected_service.in_(names))
+    return or_(Ticket.id.in_(linked), Ticket.id.in_(named))
+
+
+def service_name(ci_id: int) -> str:
+    """What the console's service filter shows: the CI's name (``Service #7`` for none)."""
+    name = db.session.scalar(select(ConfigurationItem.name).where(ConfigurationItem.id == ci_id))
+    return name or f"Service #{ci_id}"
 
 
 def queue_ids(form: QueueFilterForm, user: Any) -> Select:
@@ -106,6 +154,14 @@ def queue_ids(form: QueueFilterForm, user: Any) -> Select:
                 .where(ConfigurationItem.name_key == func.lower(form.ci.data.strip()))
             )
         )
+    if form.channel.data:
+        query = query.where(Ticket.channel.in_(form.channel.data))
+    if form.service.data:
+        query = query.where(on_services([form.service.data]))
+    query = query.where(
+        *within_days(Ticket.opened_at, form.opened_from.data, form.opened_to.data),
+        *within_days(Ticket.resolved_at, form.resolved_from.data, form.resolved_to.data),
+    )
     if form.q.data and form.q.data.strip():
         text = form.q.data.strip()
         number = Ticket.number == text.upper()[:20]

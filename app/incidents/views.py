@@ -22,7 +22,14 @@ from app.incidents import (
     permissions,  # noqa: F401  (registers the rules)
     services,
 )
-from app.incidents.filters import KINDS, VIEWS, QueueFilterForm, load_page, queue_ids
+from app.incidents.filters import (
+    KINDS,
+    VIEWS,
+    QueueFilterForm,
+    load_page,
+    queue_ids,
+    service_name,
+)
 from app.incidents.forms import (
     BulkForm,
     CommentForm,
@@ -112,6 +119,7 @@ def console() -> ResponseReturnValue:
         bulk=bulk,
         groups=groups,
         matrix=services.load_matrix(),
+        service_name=service_name(form.service.data) if form.service.data else None,
     )
 
 

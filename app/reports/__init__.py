@@ -9,14 +9,18 @@ if TYPE_CHECKING:
 
 
 def register(app: Flask) -> None:
-    """The reports blueprint with the saved views' and weekly mail's routes, and ``mail-weekly``
-    in ``flask reports``. (i17-charts' stand-in: the report pages' own ``register`` replaces it
-    and keeps these calls.)"""
-    from app.reports import saved, subscriptions
+    """Register the report pages: the shared blueprint with the routes its view modules add
+    (dashboards, saved views, the weekly mail's subscriptions), and the weekly mail's commands
+    in ``flask reports`` (the group ``app.cli`` adds, with the rollups' command)."""
+    from app.reports import (
+        saved,
+        subscriptions,
+        views,  # noqa: F401  (adds the dashboards' routes to bp)
+    )
     from app.reports.blueprint import bp
     from app.reports.rollups.cli import reports_cli
 
     saved.register_views()
     subscriptions.register_views()
-    app.register_blueprint(bp)
     subscriptions.register_cli(reports_cli)
+    app.register_blueprint(bp)

@@ -11,20 +11,16 @@ from sqlalchemy import select
 
 from app.incidents import services
 from app.incidents.workflow import State, Transition
-from app.reports.measures import figure, tickets_behind
+from app.reports.measures import figure
 from app.reports.rollups.models import TicketFact
 from app.reports.scope import Scope
 from app.tickets.holds import HoldReason
 from app.tickets.models import Channel
-from tests.reports.conftest import at
+from tests.reports.conftest import at, behind
 
 RESOLVE = Transition(State.RESOLVED, resolution_code="solved_remotely", resolution_notes="ok")
 MARCH = Scope(date(2026, 3, 1), date(2026, 3, 31))
 WINDOW = timedelta(days=7)
-
-
-def _ids(db, name, scope, viewer, **dimension):
-    return set(db.session.scalars(tickets_behind(name, scope, viewer, **dimension)))
 
 
 @pytest.fixture
@@ -137,9 +133,9 @@ def test_reopen_first_contact_and_reassignment_rates(
     reassignment = figure("reassignment", MARCH, admin)
     assert reassignment.value == pytest.approx(2 / 3, abs=0.01)
     assert reassignment.stats["reassigned_percent"] == pytest.approx(33.3)
-    assert _ids(db, "reopen_rate", MARCH, admin, part=True) == {held_and_reopened.id}
-    assert _ids(db, "first_contact_rate", MARCH, admin, part=True) == {over_the_weekend.id}
-    assert _ids(db, "reassignment", MARCH, admin, part=True) == {moved.id}
+    assert behind(db, "reopen_rate", MARCH, admin, part=True) == {held_and_reopened.id}
+    assert behind(db, "first_contact_rate", MARCH, admin, part=True) == {over_the_weekend.id}
+    assert behind(db, "reassignment", MARCH, admin, part=True) == {moved.id}
 
 
 def test_volume_by_channel_and_hour_and_backlog(db, desk, make_incident, over_the_weekend):
@@ -161,7 +157,7 @@ def test_volume_by_channel_and_hour_and_backlog(db, desk, make_incident, over_th
         backlog.stats["age_median"]
         == (at("2026-04-01 00:00") - at("2026-03-20 13:15")).total_seconds()
     )
-    assert _ids(db, "backlog", MARCH, admin) == {still_open.id}
+    assert behind(db, "backlog", MARCH, admin) == {still_open.id}
     # At the end of 21 March both were open; the cancellation on the 22nd took one away.
     by_day = {p.key: p.count for p in figure("backlog", MARCH, admin, by="day",
                                               now=at("2026-04-01 00:00")).series}  # fmt: skip
@@ -179,7 +175,7 @@ def test_workload_per_agent(db, desk, make_incident, over_the_weekend):
     db.session.commit()
     result = figure("workload", MARCH, admin, now=at("2026-03-31 12:00"))
     assert [(p.key, p.count) for p in result.series] == [(agent.id, 1)]
-    assert _ids(db, "workload", MARCH, admin, agent=agent.id) == {mine.id}
+    assert behind(db, "workload", MARCH, admin, agent=agent.id) == {mine.id}
 
 
 def test_every_fact_measure_drills_down_to_exactly_the_tickets_it_counts(
@@ -192,12 +188,12 @@ def test_every_fact_measure_drills_down_to_exactly_the_tickets_it_counts(
                  "reopen_rate", "first_contact_rate", "reassignment", "mttr"):  # fmt: skip
         counted = figure(name, MARCH, admin, **({"now": at("2026-04-01 00:00")}
                                                 if name == "backlog" else {}))  # fmt: skip
-        assert len(_ids(db, name, MARCH, admin)) == counted.count, name
+        assert len(behind(db, name, MARCH, admin)) == counted.count, name
         if name in ("backlog", "mttr"):
             continue
         by_day = figure(name, MARCH, admin, by="day")
         for point in by_day.series:
-            assert len(_ids(db, name, MARCH, admin, day=point.key)) == point.count, (name, point)
+            assert len(behind(db, name, MARCH, admin, day=point.key)) == point.count, (name, point)
 
 
 def test_rows_of_other_months_are_not_counted(db, desk, held_and_reopened):
@@ -205,5 +201,5 @@ def test_rows_of_other_months_are_not_counted(db, desk, held_and_reopened):
     april = Scope(date(2026, 4, 1), date(2026, 4, 30))
     assert figure("resolution_time", april, admin).count == 0
     assert figure("resolution_time", april, admin).value is None
-    assert _ids(db, "resolution_time", april, admin) == set()
+    assert behind(db, "resolution_time", april, admin) == set()
     assert db.session.scalar(select(TicketFact.ticket_id)) == held_and_reopened.id

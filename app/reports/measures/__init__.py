@@ -127,7 +127,15 @@ def tickets_behind(name: str, scope: Scope, viewer: Any, **dimension: Any) -> Se
     :raise Forbidden: as :func:`figure`.
     :raise ValueError: a keyword the measure cannot narrow by.
     """
-    scope = visible_scope(scope, viewer)
+    return tickets_in(name, visible_scope(scope, viewer), **dimension)
+
+
+def tickets_in(name: str, scope: Scope, **dimension: Any) -> Select:
+    """:func:`tickets_behind` over a scope the caller has already narrowed to what its reader
+    may see (a service owner's dashboard narrows to their services, not to managed queues).
+
+    :raise ValueError: a keyword the measure cannot narrow by.
+    """
     spec = measure(name)
     part = bool(dimension.pop("part", False))
     special = _special(name, scope, part, dimension)

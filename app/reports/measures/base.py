@@ -59,13 +59,29 @@ def nearest_rank(values: Sequence[float], p: float) -> float | None:
 
 
 def duration_stats(column: Any, where: Sequence[ColumnElement[bool]]) -> tuple[int, dict]:
-    """Count, median, p90 and mean of a duration column over the rows ``where`` selects:
-    one count-and-mean query and one ``ORDER BY ... LIMIT 1 OFFSET k`` per percentile, on an
-    index on both databases."""
-    count, mean = db.session.execute(
-        select(func.count(column), func.avg(column)).where(column.is_not(None), *where)
-    ).one()
+    """Count, median, p90 and mean of a duration column over the rows ``where`` selects.
+
+    PostgreSQL: one scan with ``percentile_disc`` (the nearest rank: the first value whose
+    cumulative share reaches p). SQLite: a count-and-mean query and one ``ORDER BY ... LIMIT 1
+    OFFSET k`` per percentile.
+    """
+    where = [column.is_not(None), *where]
     stats: dict[str, float | None] = {"median": None, "p90": None, "mean": None}
+    if db.session.get_bind().dialect.name == "postgresql":
+        count, mean, median, p90 = db.session.execute(
+            select(
+                func.count(column),
+                func.avg(column),
+                func.percentile_disc(0.5).within_group(column),
+                func.percentile_disc(0.9).within_group(column),
+            ).where(*where)
+        ).one()
+        if count:
+            stats.update(median=_number(median), p90=_number(p90), mean=round(float(mean), 1))
+        return int(count), stats
+    count, mean = db.session.execute(
+        select(func.count(column), func.avg(column)).where(*where)
+    ).one()
     if not count:
         return 0, stats
     stats["mean"] = round(float(mean), 1)
@@ -73,11 +89,7 @@ def duration_stats(column: Any, where: Sequence[ColumnElement[bool]]) -> tuple[i
         rank = max(1, math.ceil(p * count))
         stats[name] = _number(
             db.session.scalar(
-                select(column)
-                .where(column.is_not(None), *where)
-                .order_by(column)
-                .limit(1)
-                .offset(rank - 1)
+                select(column).where(*where).order_by(column).limit(1).offset(rank - 1)
             )
         )
     return int(count), stats
@@ -108,6 +120,16 @@ def filters(model: Any, scope: Scope) -> list[ColumnElement[bool]]:
     if scope.services:
         out.append(model.service.in_(service_names(scope)))
     return out
+
+
+def in_scope(at: Any, ticket_id: Any, scope: Scope) -> list[ColumnElement[bool]]:
+    """Rows of another table whose instant ``at`` falls in the range and whose ticket
+    (``ticket_id``) the scope's filters keep."""
+    where: list[ColumnElement[bool]] = [at >= scope.since, at < scope.until]
+    narrowed = filters(TicketFact, scope)
+    if narrowed:
+        where.append(ticket_id.in_(select(TicketFact.ticket_id).where(*narrowed)))
+    return where
 
 
 def day_range(column: Any, scope: Scope) -> list[ColumnElement[bool]]:

@@ -11,6 +11,7 @@ from app.reports.measures.base import (
     day_range,
     duration_stats,
     filters,
+    in_scope,
     nearest_rank,
 )
 from app.reports.rollups.models import TicketFact
@@ -51,14 +52,7 @@ def fulfilment_time(scope: Scope, *, basis: str = "wall") -> Figure:
 
 def approval_where(scope: Scope) -> list[ColumnElement[bool]]:
     """Approvals decided in the range, of requested items the scope's filters keep."""
-    where: list[ColumnElement[bool]] = [
-        Approval.decided_at >= scope.since,
-        Approval.decided_at < scope.until,
-    ]
-    narrowed = filters(TicketFact, scope)
-    if narrowed:
-        where.append(Approval.item_id.in_(select(TicketFact.ticket_id).where(*narrowed)))
-    return where
+    return in_scope(Approval.decided_at, Approval.item_id, scope)
 
 
 def approval_wait(scope: Scope) -> Figure:

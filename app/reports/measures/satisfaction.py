@@ -6,22 +6,14 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from app.extensions import db
 from app.kb.models import AttemptOutcome, DeflectionAttempt
-from app.reports.measures.base import Figure, Point, as_date, filters, fold_weeks, ratio
-from app.reports.rollups.models import TicketFact
+from app.reports.measures.base import Figure, Point, as_date, fold_weeks, in_scope, ratio
 from app.reports.scope import Scope
 from app.surveys.models import Survey
 
 
 def survey_where(scope: Scope) -> list[ColumnElement[bool]]:
     """Surveys sent in the range, of tickets the scope's filters keep."""
-    where: list[ColumnElement[bool]] = [
-        Survey.sent_at >= scope.since,
-        Survey.sent_at < scope.until,
-    ]
-    narrowed = filters(TicketFact, scope)
-    if narrowed:
-        where.append(Survey.ticket_id.in_(select(TicketFact.ticket_id).where(*narrowed)))
-    return where
+    return in_scope(Survey.sent_at, Survey.ticket_id, scope)
 
 
 def csat(scope: Scope, *, by: str | None = None) -> Figure:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import Table, case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
@@ -35,6 +35,8 @@ from app.sla.timeline import business_calendar
 from app.tickets.models import Ticket, TicketEvent
 
 BATCH = 500
+FACTS = cast(Table, TicketFact.__table__)
+DAILY = cast(Table, DailyRollup.__table__)
 FACT_COLUMNS = tuple(c.name for c in TicketFact.__table__.columns)
 Key = tuple[Any, ...]
 
@@ -220,7 +222,9 @@ def contributions_of(facts: Iterable[dict[str, Any]]) -> Iterator[tuple[Key, dic
         yield from contributions(fact)
 
 
-def _apply_daily(totals: dict[Key, dict[str, int]]) -> None:
+def _apply_daily(totals: dict[Key, dict[str, int]], *, empty: bool = False) -> None:
+    """Add ``totals`` to the daily rollup: one statement run for many rows (compiled once),
+    an upsert that adds to the row already there (a plain insert into an ``empty`` table)."""
     rows = [
         {"day": key[0], **dict(zip(DIMENSIONS, key[1:], strict=True)), **values}
         for key, values in totals.items()
@@ -229,13 +233,16 @@ def _apply_daily(totals: dict[Key, dict[str, int]]) -> None:
     if not rows:
         return
     table = DailyRollup.__table__
-    for start in range(0, len(rows), BATCH):
-        statement = _insert(table).values(rows[start : start + BATCH])
+    if empty:
+        statement: Any = insert(DAILY)
+    else:
+        statement = _insert(table)
         statement = statement.on_conflict_do_update(
             index_elements=["day", *DIMENSIONS],
             set_={name: table.c[name] + statement.excluded[name] for name in COUNTERS},
         )
-        db.session.execute(statement)
+    for start in range(0, len(rows), 10 * BATCH):
+        db.session.execute(statement, rows[start : start + 10 * BATCH])
 
 
 def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -244,13 +251,12 @@ def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
 
 
 def _upsert_facts(facts: list[dict[str, Any]]) -> None:
-    table = TicketFact.__table__
-    statement = _insert(table).values(facts)
+    statement = _insert(FACTS)
     statement = statement.on_conflict_do_update(
         index_elements=["ticket_id"],
         set_={name: statement.excluded[name] for name in FACT_COLUMNS if name != "ticket_id"},
     )
-    db.session.execute(statement)
+    db.session.execute(statement, facts)
 
 
 def refresh_facts(ticket_ids: Iterable[int]) -> int:
@@ -289,10 +295,10 @@ def rebuild(*, batch: int = 2000) -> int:
             break
         facts = compute_facts(ids, calendars)
         if facts:
-            db.session.execute(insert(TicketFact), facts)
+            db.session.execute(insert(FACTS), facts)
         _add(totals, facts, +1)
         count, last = count + len(facts), ids[-1]
-    _apply_daily(totals)
+    _apply_daily(totals, empty=True)
     db.session.flush()
     return count
 

@@ -1,0 +1,66 @@
+"""A dashboard's tables as the charts macro draws them (``app.exports.Table``): each count is
+a number for the chart and the export, and a link to its tickets in the table view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+from markupsafe import Markup
+
+from app.exports import Table as ExportTable
+from app.reports.pages.dashboards import Cell, Table
+from app.reports.pages.filters import Filters
+
+
+class Linked(int):
+    """A count that renders in a page as the link to the tickets it counts (``__html__``)
+    and is a plain number everywhere else (chart data, CSV, XLSX)."""
+
+    href: str
+
+    def __new__(cls, value: int, href: str) -> Linked:
+        number = super().__new__(cls, value)
+        number.href = href
+        return number
+
+    def __html__(self) -> str:
+        return str(Markup('<a href="{}">{}</a>').format(self.href, int(self)))
+
+
+def drill_url(dashboard: str, cell: Cell) -> str:
+    """Where a count's tickets are listed: the console, or the reports' own list."""
+    if cell.console:
+        return url_for("incidents.console", **dict[str, Any](cell.console))
+    return url_for(f"reports.{dashboard}_tickets", **dict[str, Any](cell.listing))
+
+
+def export_url(dashboard: str, table: Table, filters: Filters) -> str:
+    """The dashboard with the same filters, asking for ``table`` as a download."""
+    args: dict[str, Any] = {**filters.args(), "export": table.key}
+    return url_for(f"reports.{dashboard}", **args)
+
+
+def for_chart(dashboard: str, table: Table, *, links: bool = True) -> ExportTable:
+    """``table`` for the charts macro (``links``) or an export (plain numbers)."""
+    rows: list[list[Any]] = []
+    for label, cells in table.rows:
+        values: list[Any] = [
+            Linked(c.value, drill_url(dashboard, c)) if links else c.value for c in cells
+        ]
+        rows.append([label, *values])
+    return ExportTable(table.key, table.title, (table_label(table), *table.columns), rows)
+
+
+def table_label(table: Table) -> str:
+    """The heading of the rows' column."""
+    return {
+        "trend": "Day (UTC)",
+        "groups": "Group",
+        "ages": "Age",
+        "workload": "Agent",
+        "services": "Service",
+        "cis": "Configuration item",
+        "priorities": "Priority",
+        "channels": "Channel",
+    }.get(table.key, "")

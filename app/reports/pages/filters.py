@@ -1,0 +1,187 @@
+"""The dashboards' filters: a time range and group, service, category, priority and channel,
+read from a GET form as a browser submits it (every field, empty ones meaning "any").
+
+Bad input is refused whole, with a message per field (``Invalid``, a 422 page): a range that
+ends before it starts, ends in the future or spans more than :data:`MAX_DAYS`; a value the
+viewer may not choose (a group they do not manage, an unknown category); a filter the pages do
+not know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+
+from app.errors import Invalid
+from app.extensions import db
+from app.incidents.filters import on_services
+from app.incidents.models import Category, Incident
+from app.reports.pages.reach import Reach, group_choices, service_choices
+from app.tickets.matrix import load_matrix
+from app.tickets.models import Channel, Ticket
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 3 * 366
+FIELDS = ("start", "end", "group", "service", "category", "priority", "channel")
+# What else a dashboard's address may carry: a drill-down list's figure and page, a download.
+EXTRA = ("set", "measure", "day", "assignee", "age", "ci", "page", "per_page", "export", "format")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the viewer may pick in each select: ``(value, label)`` pairs."""
+
+    groups: tuple[tuple[str, str], ...]
+    services: tuple[tuple[str, str], ...]
+    categories: tuple[tuple[str, str], ...]
+    priorities: tuple[tuple[str, str], ...]
+    channels: tuple[tuple[str, str], ...] = tuple((c.value, c.value.capitalize()) for c in Channel)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A valid time range (UTC days, both included) and the filters chosen (``None``: any)."""
+
+    start: date
+    end: date
+    group: int | None = None
+    service: int | None = None
+    category: str | None = None
+    priority: int | None = None
+    channel: str | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict, compare=False)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def args(self) -> dict[str, str]:
+        """The query arguments that give these filters back (every field, empties included)."""
+        values = {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "group": self.group,
+            "service": self.service,
+            "category": self.category,
+            "priority": self.priority,
+            "channel": self.channel,
+        }
+        return {k: "" if v is None else str(v) for k, v in values.items()}
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The filters other than the range, as conditions on tickets (incidents)."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.group is not None:
+            conditions.append(Ticket.assignment_group_id == self.group)
+        if self.service is not None:
+            conditions.append(on_services([self.service]))
+        if self.category is not None:
+            incidents = Incident.__table__
+            conditions.append(
+                Ticket.id.in_(select(incidents.c.id).where(incidents.c.category == self.category))
+            )
+        if self.priority is not None:
+            conditions.append(Ticket.priority == self.priority)
+        if self.channel is not None:
+            conditions.append(Ticket.channel == self.channel)
+        return conditions
+
+    def console_args(self) -> dict[str, str]:
+        """The console's filters for the same set (besides the range and the kind)."""
+        values = {
+            "group": self.group,
+            "service": self.service,
+            "category": self.category,
+            "priority": self.priority,
+            "channel": self.channel,
+        }
+        return {k: str(v) for k, v in values.items() if v is not None}
+
+
+def choices_for(reach: Reach) -> Choices:
+    """The values the viewer may pick on this dashboard (a bounded number of queries)."""
+    groups = reach.groups if reach.groups is not None else group_choices(None)
+    services = reach.services if reach.services is not None else service_choices(None)
+    names = db.session.scalars(select(Category.name).where(Category.parent_id.is_(None)))
+    matrix = load_matrix()
+    return Choices(
+        groups=tuple((str(i), n) for i, n in groups),
+        services=tuple((str(i), n) for i, n in services),
+        categories=tuple((n, n) for n in sorted(set(names))),
+        priorities=tuple(
+            (str(level), f"P{level} {label}") for level, label in matrix.levels.items()
+        ),
+    )
+
+
+def _date(raw: str, name: str, errors: dict[str, list[str]]) -> date | None:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.setdefault(name, []).append(f"“{raw[:20]}” is not a date (YYYY-MM-DD).")
+        return None
+
+
+def _pick(
+    raw: str, name: str, label: str, allowed: tuple[tuple[str, str], ...], errors: Any
+) -> str | None:
+    if not raw:
+        return None
+    if raw not in {value for value, _ in allowed}:
+        errors.setdefault(name, []).append(f"{label} “{raw[:40]}” is unknown or not yours to see.")
+        return None
+    return raw
+
+
+def parse_filters(args: Mapping[str, str], choices: Choices, *, today: date) -> Filters:
+    """The filters of a dashboard's query string (missing or empty: the last 30 days, any).
+
+    :raise Invalid: per field: a bad or reversed range, one ending after ``today`` or longer
+        than :data:`MAX_DAYS` days, a value not among ``choices``, an unknown filter.
+    """
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(k for k in args if k not in FIELDS and k not in EXTRA and k != "csrf_token")
+    if unknown:
+        errors["filters"] = [
+            f"Unknown filter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}."
+        ]
+    raw = {name: (args.get(name) or "").strip() for name in FIELDS}
+    end = _date(raw["end"], "end", errors) if raw["end"] else today
+    start = (
+        _date(raw["start"], "start", errors)
+        if raw["start"]
+        else (end or today) - timedelta(days=DEFAULT_DAYS - 1)
+    )
+    if start and end:
+        if end < start:
+            errors.setdefault("end", []).append("The range ends before it starts.")
+        if end > today:
+            errors.setdefault("end", []).append(
+                f"The range ends in the future: choose {today.isoformat()} or earlier."
+            )
+        if (end - start).days + 1 > MAX_DAYS:
+            errors.setdefault("start", []).append(
+                f"The range spans more than 3 years ({MAX_DAYS} days): choose a shorter one."
+            )
+    group = _pick(raw["group"], "group", "Group", choices.groups, errors)
+    service = _pick(raw["service"], "service", "Service", choices.services, errors)
+    category = _pick(raw["category"], "category", "Category", choices.categories, errors)
+    priority = _pick(raw["priority"], "priority", "Priority", choices.priorities, errors)
+    channel = _pick(raw["channel"], "channel", "Channel", choices.channels, errors)
+    if errors:
+        raise Invalid(errors, "Some filters are not valid: nothing was counted.")
+    assert start is not None
+    assert end is not None
+    return Filters(
+        start=start,
+        end=end,
+        group=int(group) if group else None,
+        service=int(service) if service else None,
+        category=category,
+        priority=int(priority) if priority else None,
+        channel=channel,
+    )
