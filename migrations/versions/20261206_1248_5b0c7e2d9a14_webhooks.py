@@ -2,7 +2,7 @@
 their deliveries (issue 18, webhooks).
 
 Revision ID: 5b0c7e2d9a14
-Revises: e4b7a9c2d61f
+Revises: 7c3e91a5d2f4
 Create Date: 2026-12-06 12:48:54.317202
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '5b0c7e2d9a14'
-down_revision = 'e4b7a9c2d61f'
+down_revision = "7c3e91a5d2f4"
 branch_labels = None
 depends_on = None
 

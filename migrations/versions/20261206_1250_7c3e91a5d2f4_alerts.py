@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '7c3e91a5d2f4'
-down_revision = '7c1a9e3b5d20'
+down_revision = "7c1a9e3b5d20"
 branch_labels = None
 depends_on = None
 

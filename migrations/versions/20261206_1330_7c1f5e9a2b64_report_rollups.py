@@ -4,7 +4,7 @@ New derived tables, filled for existing tickets by ``flask reports rollup`` (run
 upgrading: the session hook keeps them current from then on).
 
 Revision ID: 7c1f5e9a2b64
-Revises: e4b7a9c2d61f
+Revises: 5b0c7e2d9a14
 Create Date: 2026-12-06 13:30:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "7c1f5e9a2b64"
-down_revision = "e4b7a9c2d61f"
+down_revision = "5b0c7e2d9a14"
 branch_labels = None
 depends_on = None
 
