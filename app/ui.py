@@ -88,6 +88,7 @@ NAVIGATION = (
                 also=("cmdb.detail", "cmdb.new", "cmdb.edit", "cmdb.graph", "cmdb.classes"),
             ),
             NavItem("What if…", "cmdb.what_if", "lightning", "cmdb.browse"),
+            NavItem("Clocks at risk", "sla.at_risk", "hourglass-split", "sla.at_risk"),
             NavItem(
                 "My articles",
                 "kb.mine",
