@@ -56,6 +56,7 @@ def test_the_forecast_falls_back_to_broader_strata_when_few_ran_this_long():
     # P2 in the queue: 5 clocks, all done by 100 s; the queue's other priorities run longer.
     queue = History.of(
         [50] * 5 + [300] * 30 + [700] * 30,
+        [500] * 65,
         [True] * 65,
         [2] * 5 + [3] * 60,
     )
@@ -66,12 +67,12 @@ def test_the_forecast_falls_back_to_broader_strata_when_few_ran_this_long():
     late = model.forecast(spent=120, target=500, priority=2, backlog=0)
     assert (late.where, late.priority, late.band) == ("queue", None, None)
     assert late.probability == pytest.approx(0.5)  # 30 of the 60 still running reach 500
-    desk = Model(History.of([50] * 5, [True] * 5, [2] * 5), desk=queue, min_at_risk=20)
+    desk = Model(History.of([50] * 5, [500] * 5, [True] * 5, [2] * 5), desk=queue, min_at_risk=20)
     assert desk.forecast(spent=120, target=500, priority=2, backlog=0).where == "desk"
 
 
 def test_a_queue_without_history_has_no_probability():
-    model = Model(History.of([], [], []))
+    model = Model(History.of([], [], [], []))
     assert model.forecast(spent=10, target=100, priority=2, backlog=3).probability is None
 
 
@@ -84,7 +85,7 @@ def test_backlog_bands_follow_the_queue_terciles():
 
 
 def test_the_stratum_says_who_the_similar_tickets_are():
-    model = Model(History.of([100] * 40, [True] * 40, [2] * 40, [3] * 40))
+    model = Model(History.of([100] * 40, [200] * 40, [True] * 40, [2] * 40, [3] * 40))
     found = model.forecast(spent=10, target=200, priority=2, backlog=3)
     assert describe(found, "Network") == "similar P2 tickets in Network"
     assert percent(0.784) == "78 %"
@@ -94,6 +95,7 @@ def test_the_stratum_says_who_the_similar_tickets_are():
 # --- calibration on generated data -------------------------------------------------------------
 
 MU, SIGMA = math.log(4 * 3600), 0.9  # log-normal business time to resolve: median 4 h
+TARGET = 8 * 3600.0
 
 
 def lognormal_sf(t: np.ndarray) -> np.ndarray:
@@ -107,13 +109,13 @@ def generated_history(rng: np.random.Generator, n: int) -> History:
     ones): about one in eight still run there and are censored."""
     final = rng.lognormal(MU, SIGMA, n)
     cut = rng.exponential(8 * 3600 * 5, n)
-    return History.of(np.minimum(final, cut), final <= cut, [2] * n)
+    return History.of(np.minimum(final, cut), np.full(n, TARGET), final <= cut, [2] * n)
 
 
 def forecasts_on_new_tickets(rng: np.random.Generator, model: Model, n: int):
     """Forecasts at a random point of each new ticket's life (if still open there), with the
     truth they should match and what then happened."""
-    target = 8 * 3600.0
+    target = TARGET
     final = rng.lognormal(MU, SIGMA, n)
     spent = rng.uniform(0, target, n)
     open_then = final > spent
@@ -167,7 +169,7 @@ def test_brier_and_calibration_score_what_happened():
 
 def test_replay_forecasts_each_month_from_what_was_known_at_its_start():
     rng = np.random.default_rng(7)
-    day, target = 86400.0, 8 * 3600.0
+    day, target = 86400.0, TARGET
     clocks = []
     for i in range(6000):
         started = i * 0.02 * day  # 120 days, 50 clocks a day, always-open calendar
@@ -191,3 +193,13 @@ def test_replay_forecasts_each_month_from_what_was_known_at_its_start():
         [s.reference for s in scored], [s.breached for s in scored]
     )
     assert "| 50 % of target |" in markdown(scored)
+
+
+def test_broader_strata_pool_priorities_by_share_of_their_target():
+    # P4 clocks (target 2,000 s) ran 1,400 s or 3,000 s: 70 % or 150 % of their target. A P1
+    # clock (target 100 s) at 60 s has used 60 % of its own: half of the queue's clocks that
+    # got that far breached, whatever their target in seconds.
+    queue = History.of([1400] * 30 + [3000] * 30, [2000] * 60, [True] * 60, [4] * 60)
+    found = Model(queue).forecast(spent=60, target=100, priority=1, backlog=0)
+    assert found.priority is None
+    assert found.probability == pytest.approx(0.5)

@@ -40,6 +40,7 @@ class PastClock:
     stopped: float | None  # None: still running
     seconds: float  # final business time, or so far when still running
     breached: bool
+    ref: int = 0  # the caller's own reference (its calendar), for elapsed_at and instant_of
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,11 @@ def _history(
         dtype=np.float64,
     )
     return History.of(
-        seconds, finished, [c.priority for c in known], backlog_at(starts, stops, starts)
+        seconds,
+        [c.target for c in known],
+        finished,
+        [c.priority for c in known],
+        backlog_at(starts, stops, starts),
     )
 
 

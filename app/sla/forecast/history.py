@@ -17,7 +17,7 @@ from threading import Lock
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import Float, cast, extract, func, or_, select
 
 from app.extensions import db
 from app.sla.forecast.survival import History, Model, backlog_at
@@ -42,9 +42,21 @@ def running() -> Any:
     )
 
 
+def epoch(column: Any) -> Any:
+    """An instant as epoch seconds, computed by the database (no datetime per row in Python)."""
+    return cast(extract("epoch", column), Float)
+
+
 def _rows(where: list[Any], limit: int) -> list[Any]:
     """Decided clocks (the reports' covering index) and running ones, newest first."""
-    columns = (TaskSla.elapsed_seconds, TaskSla.stopped_at, TaskSla.priority, TaskSla.started_at)
+    columns = (
+        TaskSla.elapsed_seconds,
+        TaskSla.target_seconds,
+        epoch(TaskSla.stopped_at).label("stopped"),
+        TaskSla.priority,
+        epoch(TaskSla.started_at).label("started"),
+    )
+    where = [*where, TaskSla.target_seconds > 0]
     decided = (
         select(*columns)
         .where(*where, TaskSla.stage.in_(DECIDED))
@@ -58,13 +70,12 @@ def _rows(where: list[Any], limit: int) -> list[Any]:
 
 def history_of(where: list[Any], limit: int) -> History:
     rows = _rows(where, limit)
-    starts = np.array([r.started_at.timestamp() for r in rows], dtype=np.float64)
-    stops = np.array(
-        [r.stopped_at.timestamp() if r.stopped_at else np.inf for r in rows], dtype=np.float64
-    )
+    starts = np.array([r.started for r in rows], dtype=np.float64)
+    stops = np.array([np.inf if r.stopped is None else r.stopped for r in rows], np.float64)
     return History.of(
         [r.elapsed_seconds for r in rows],
-        [r.stopped_at is not None for r in rows],
+        [r.target_seconds for r in rows],
+        [r.stopped is not None for r in rows],
         [r.priority for r in rows],
         backlog_at(starts, stops, starts),
     )
@@ -84,7 +95,7 @@ def model(group_id: int, kind: SlaKind, now: datetime) -> Model:
         [TaskSla.group_id == group_id, TaskSla.kind == kind, TaskSla.started_at >= since],
         MAX_ROWS,
     )
-    built = Model(queue, desk=_desk(kind, day, since))
+    built = Model(queue, desk=lambda: _desk(kind, day, since))
     with _lock:
         _models[key] = built
         while len(_models) > CACHE_SIZE:

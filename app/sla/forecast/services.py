@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import Select, case, func, null, select
 
 from app.extensions import db
 from app.sla.forecast import history
@@ -22,7 +22,7 @@ from app.sla.models import SlaPolicy, SlaStage, TaskSla, month_of
 from app.sla.summaries import SlaSummary, summarize
 from app.tickets.models import Ticket
 
-SHOWN = 200
+SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -75,17 +75,40 @@ class Risk:
 
 
 def _running_records(group_ids: Collection[int], priority: int | None) -> Select:
+    """The running clocks as plain rows, with what :func:`summarize` reads of a record (its
+    stored explanation aside: the list does not show it, and it is the costly column)."""
     query = (
-        select(TaskSla, Ticket.number, Ticket.kind, Ticket.short_description)
-        .join(TaskSla.policy)
-        .join(SlaPolicy.calendar)
+        select(
+            TaskSla.id,
+            TaskSla.ticket_id,
+            TaskSla.policy_id,
+            TaskSla.group_id,
+            TaskSla.kind,
+            TaskSla.priority,
+            TaskSla.target_seconds,
+            TaskSla.stage,
+            TaskSla.started_at,
+            TaskSla.computed_as_of,
+            TaskSla.elapsed_seconds,
+            TaskSla.breached_at,
+            TaskSla.due_at,
+            null().label("explanation"),
+            Ticket.number,
+            Ticket.kind.label("ticket_kind"),
+            Ticket.short_description,
+        )
         .join(Ticket, Ticket.id == TaskSla.ticket_id)
-        .options(contains_eager(TaskSla.policy).contains_eager(SlaPolicy.calendar))
-        .where(TaskSla.group_id.in_(group_ids), SlaPolicy.is_active, history.running())
+        .where(TaskSla.group_id.in_(group_ids), history.running())
     )
     if priority is not None:
         query = query.where(TaskSla.priority == priority)
     return query
+
+
+def _active_policies() -> dict[int, SlaPolicy]:
+    """Every active policy with its queue and calendar (a few rows: one query)."""
+    query = select(SlaPolicy).where(SlaPolicy.is_active)
+    return {p.id: p for p in db.session.scalars(query).unique()}
 
 
 def risks(group_ids: Collection[int], now: datetime, *, priority: int | None = None) -> list[Risk]:
@@ -95,9 +118,11 @@ def risks(group_ids: Collection[int], now: datetime, *, priority: int | None = N
     if not ids:
         return []
     backlog = history.current_backlog(ids)
+    policies = _active_policies()
     found = []
-    for record, number, kind, text in db.session.execute(_running_records(ids, priority)):
-        found.append(assess(record, number, kind.value, text, now, backlog))
+    for row in db.session.execute(_running_records(ids, priority)):
+        if row.policy_id in policies:
+            found.append(assess(row, policies[row.policy_id], now, backlog))
     found.sort(key=_order)
     return found
 
@@ -111,48 +136,41 @@ def _order(risk: Risk) -> tuple[float, timedelta, str]:
     )
 
 
-def assess(
-    record: TaskSla,
-    number: str,
-    kind: str,
-    text: str,
-    now: datetime,
-    backlog: dict[tuple[int, str], int],
-) -> Risk:
-    """The forecast of one running clock (its policy and calendar loaded)."""
-    summary = summarize(record, record.policy, now)
-    target = float(record.target_seconds or 0)
+def assess(row: Any, policy: SlaPolicy, now: datetime, backlog: dict[tuple[int, str], int]) -> Risk:
+    """The forecast of one running clock (a row of :func:`_running_records`)."""
+    summary = summarize(cast(TaskSla, row), policy, now)
+    target = float(row.target_seconds or 0)
     left = summary.time_left.total_seconds() if summary.time_left is not None else 0.0
     spent = target if summary.breached else max(target - left, 0.0)
-    group_id = record.group_id or record.policy.group_id
-    running = backlog.get((group_id, record.kind.value), 0)
-    model = history.model(group_id, record.kind, now)
+    group_id = row.group_id or policy.group_id
+    running = backlog.get((group_id, row.kind.value), 0)
+    model = history.model(group_id, row.kind, now)
     return Risk(
         summary=summary,
-        ticket_number=number,
-        ticket_kind=kind,
-        ticket_summary=text,
+        ticket_number=row.number,
+        ticket_kind=row.ticket_kind.value,
+        ticket_summary=row.short_description,
         group_id=group_id,
-        priority=record.priority,
-        started_at=record.started_at,
-        forecast=model.forecast(spent, target, record.priority, running),
+        priority=row.priority,
+        started_at=row.started_at,
+        forecast=model.forecast(spent, target, row.priority, running),
         backlog=running,
-        recorded_breach=record.stage == SlaStage.BREACHED,
+        recorded_breach=row.stage == SlaStage.BREACHED,
     )
 
 
 def record_risk(record_id: int, now: datetime) -> Risk | None:
-    """The forecast of one clock, None when it is not running (met, cancelled, unknown)."""
-    query = select(TaskSla.group_id).where(TaskSla.id == record_id)
-    group_id = db.session.scalar(query)
+    """The forecast of one clock, None when it is not running (met, cancelled, unknown) or
+    its policy is no longer active."""
+    group_id = db.session.scalar(select(TaskSla.group_id).where(TaskSla.id == record_id))
     if group_id is None:
         return None
     row = db.session.execute(_running_records([group_id], None).where(TaskSla.id == record_id))
     found = row.first()
-    if found is None:
+    policy = db.session.get(SlaPolicy, found.policy_id) if found is not None else None
+    if found is None or policy is None or not policy.is_active:
         return None
-    record, number, kind, text = found
-    return assess(record, number, kind.value, text, now, history.current_backlog([group_id]))
+    return assess(found, policy, now, history.current_backlog([group_id]))
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,13 @@ A pure core (no Flask, no database, no clock): plain numpy arrays in, probabilit
 
 A ticket whose clock has used ``spent`` business seconds of a ``target`` breaches when its
 clock reaches the target before it stops, so its probability of breaching is the conditional
-survival ``P(T ≥ target | T > spent) = S(target⁻) / S(spent)``, where ``T`` is the business
-time a clock of its stratum runs and ``S`` the Kaplan–Meier estimate from the queue's history:
-finished clocks are events at their elapsed time, clocks still running are censored at theirs
-(they ran at least that long), so a slow queue's open backlog is not forgotten.
+survival ``P(R ≥ 1 | R > spent / target) = S(1⁻) / S(spent / target)``, where ``R`` is the
+business time a clock of its stratum runs *as a share of its own target* and ``S`` the
+Kaplan–Meier estimate from the queue's history: finished clocks are events at their share,
+clocks still running are censored at theirs (they ran at least that long), so a slow queue's
+open backlog is not forgotten. Shares rather than seconds let the broader strata pool
+priorities whose targets differ twentyfold (a P1 clock at 3 h is late, a P4 one is not) and
+keep history measured against an older target comparable.
 
 Strata, narrowest first (:data:`LEVELS`): the queue at the ticket's priority and backlog band,
 the queue at its priority, the whole queue, the desk at its priority, the whole desk. The
@@ -17,7 +20,7 @@ at ``spent`` (the ones the estimate "from here" rests on), else the one with the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,12 +102,12 @@ class Curve:
 class History:
     """Past clocks of one queue (or of the desk) as parallel arrays.
 
-    ``seconds``: business time each clock ran (final, or so far when still running);
-    ``finished``: it stopped (resolved), else censored; ``priority``: 0 when none;
+    ``share``: business time each clock ran (final, or so far when still running) over its
+    target; ``finished``: it stopped (resolved), else censored; ``priority``: 0 when none;
     ``backlog``: running clocks of its queue when it started.
     """
 
-    seconds: Floats
+    share: Floats
     finished: NDArray[np.bool_]
     priority: NDArray[np.int64]
     backlog: Floats
@@ -112,14 +115,19 @@ class History:
     @classmethod
     def of(
         cls,
-        seconds: Sequence[float],
+        seconds: Sequence[float] | Floats,
+        targets: Sequence[float] | Floats,
         finished: Sequence[bool],
         priority: Sequence[int | None],
         backlog: Sequence[float] | Floats | None = None,
     ) -> History:
+        """From business seconds and the target (seconds, > 0) each clock was measured by."""
         n = len(seconds)
+        target = np.asarray(targets, dtype=np.float64)
+        if np.any(target <= 0):
+            raise ValueError("every target must be positive")
         return cls(
-            seconds=np.asarray(seconds, dtype=np.float64),
+            share=np.asarray(seconds, dtype=np.float64) / target,
             finished=np.asarray(finished, dtype=bool),
             priority=np.asarray([p or 0 for p in priority], dtype=np.int64),
             backlog=np.asarray(backlog if backlog is not None else [0.0] * n, dtype=np.float64),
@@ -127,7 +135,7 @@ class History:
 
     @property
     def size(self) -> int:
-        return len(self.seconds)
+        return len(self.share)
 
 
 def band_edges(backlog: Floats) -> tuple[float, float]:
@@ -174,7 +182,7 @@ class Model:
     """The strata of one queue with the desk behind them; curves are fitted when first used."""
 
     queue: History
-    desk: History | None = None
+    desk: History | Callable[[], History] | None = None  # a callable: read when first needed
     min_at_risk: int = MIN_AT_RISK
     edges: tuple[float, float] = field(init=False)
     bands: NDArray[np.int64] = field(init=False)
@@ -188,10 +196,16 @@ class Model:
         backlog = self.queue.backlog
         self.bands = np.where(backlog <= low, 0, np.where(backlog > high, 2, 1)).astype(np.int64)
 
+    def desk_history(self) -> History | None:
+        """The desk's history, read on first use (most forecasts never need it)."""
+        if callable(self.desk):
+            self.desk = self.desk()
+        return self.desk
+
     def curve(self, where: str, priority: int | None, band: int | None) -> Curve | None:
         key = (where, priority, band)
         if key not in self._curves:
-            history = self.queue if where == "queue" else self.desk
+            history = self.queue if where == "queue" else self.desk_history()
             if history is None:
                 self._curves[key] = None
                 return None
@@ -200,7 +214,7 @@ class Model:
                 mask &= history.priority == priority
             if band is not None:
                 mask &= self.bands == band
-            self._curves[key] = Curve.fit(history.seconds[mask], history.finished[mask])
+            self._curves[key] = Curve.fit(history.share[mask], history.finished[mask])
         return self._curves[key]
 
     def forecast(
@@ -209,19 +223,22 @@ class Model:
         """The breach probability of a clock that has run ``spent`` of ``target`` seconds, at
         ``priority``, while its queue has ``backlog`` running clocks."""
         band = band_of(backlog, self.edges)
+        if target <= 0:
+            return Forecast(None, "queue", None, None, 0, 0, 0)
+        used = spent / target
         best: Forecast | None = None
         for where, by_priority, by_band in LEVELS:
             chosen = (priority or 0) if by_priority else None
             curve = self.curve(where, chosen, band if by_band else None)
             if curve is None or curve.size == 0:
                 continue
-            longer, past = curve.took_longer(spent, target)
+            longer, past = curve.took_longer(used, 1.0)
             found = Forecast(
-                probability=curve.breach_probability(spent, target),
+                probability=curve.breach_probability(used, 1.0),
                 where=where,
                 priority=chosen,
                 band=band if by_band else None,
-                at_risk=curve.at_risk(spent),
+                at_risk=curve.at_risk(used),
                 longer=longer,
                 past=past,
             )
