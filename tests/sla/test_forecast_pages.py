@@ -193,3 +193,15 @@ def test_a_service_owner_gets_no_forecast_of_another_queue(signed_in, desk):
     client, _ = signed_in("service_owner")
     record = _record(desk["hot"][0])
     assert client.get(f"/sla/forecast/{record.id}").status_code == 404
+
+
+def test_a_clock_already_past_its_target_is_left_out_of_the_list_but_projected(client, desk, db):
+    record = _record(desk["hot"][1])
+    record.stage, record.breached_at = SlaStage.BREACHED, utc_now()
+    db.session.commit()
+    client.login(desk["agent"].username)
+    html = client.get("/sla/at-risk").get_data(as_text=True)
+    assert desk["hot"][1].number not in html
+    assert "1 running clock already past the target is left out" in html
+    row = html[html.index("Projected compliance") :]
+    assert "<td>46</td><td>35</td><td>2" in row  # counted as breached, no longer running

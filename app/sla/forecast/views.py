@@ -36,13 +36,16 @@ def reader_queues() -> list[Group]:
     return list(db.session.scalars(forecast_groups(current_user, query)).unique())
 
 
-def ticket_url(kind: str, number: str) -> str:
-    """The ticket's own page (by endpoint name: sla imports neither incidents nor requests)."""
+def ticket_url(kind: str, number: str) -> str | None:
+    """The ticket's own page (by endpoint name: sla imports neither incidents nor requests);
+    a request item's SLAs show on the SLA drill-down, for those who may read reports."""
     if kind == "catalog_task":
         return url_for("requests.task", number=number)
-    if kind in ("request", "request_item"):
-        return url_for("requests.detail", number=number)
-    return url_for("incidents.detail", number=number)
+    if kind == "incident":
+        return url_for("incidents.detail", number=number)
+    if can(current_user, "sla.reports"):
+        return url_for("sla.ticket_slas", number=number)
+    return None
 
 
 @bp.get("/at-risk")
@@ -59,13 +62,15 @@ def at_risk() -> ResponseReturnValue:
     priority = int(form.priority.data) if form.priority.data else None
     now = utc_now()
     found = services.risks(ids, now, priority=priority)
+    open_ = [r for r in found if not r.summary.breached]
     names = {g.id: g.name for g in queues}
     return render_template(
         "sla/at_risk.html",
         form=form,
         queues=queues,
-        risks=found[: services.SHOWN],
-        total=len(found),
+        risks=open_[: services.SHOWN],
+        total=len(open_),
+        breached=len(found) - len(open_),
         projections=services.projections(ids, names, found, now, priority=priority),
         ticket_url=ticket_url,
         month=now.strftime("%B %Y"),
