@@ -8,6 +8,7 @@ A clock's elapsed business time is the live one the SLA panel shows
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,8 +19,9 @@ from sqlalchemy import Select, case, func, null, select
 from app.extensions import db
 from app.sla.forecast import history
 from app.sla.forecast.survival import BANDS, Forecast, describe, percent
-from app.sla.models import SlaPolicy, SlaStage, TaskSla, month_of
+from app.sla.models import SlaKind, SlaPolicy, SlaStage, TaskSla, month_of
 from app.sla.summaries import SlaSummary, summarize
+from app.sla.timeline import business_calendar
 from app.tickets.models import Ticket
 
 SHOWN = 100
@@ -117,12 +119,8 @@ def risks(group_ids: Collection[int], now: datetime, *, priority: int | None = N
     ids = sorted(set(group_ids))
     if not ids:
         return []
-    backlog = history.current_backlog(ids)
-    policies = _active_policies()
-    found = []
-    for row in db.session.execute(_running_records(ids, priority)):
-        if row.policy_id in policies:
-            found.append(assess(row, policies[row.policy_id], now, backlog))
+    rows = list(db.session.execute(_running_records(ids, priority)))
+    found = assess(rows, _active_policies(), now, history.current_backlog(ids))
     found.sort(key=_order)
     return found
 
@@ -136,27 +134,50 @@ def _order(risk: Risk) -> tuple[float, timedelta, str]:
     )
 
 
-def assess(row: Any, policy: SlaPolicy, now: datetime, backlog: dict[tuple[int, str], int]) -> Risk:
-    """The forecast of one running clock (a row of :func:`_running_records`)."""
-    summary = summarize(cast(TaskSla, row), policy, now)
-    target = float(row.target_seconds or 0)
-    left = summary.time_left.total_seconds() if summary.time_left is not None else 0.0
-    spent = target if summary.breached else max(target - left, 0.0)
-    group_id = row.group_id or policy.group_id
-    running = backlog.get((group_id, row.kind.value), 0)
-    model = history.model(group_id, row.kind, now)
-    return Risk(
-        summary=summary,
-        ticket_number=row.number,
-        ticket_kind=row.ticket_kind.value,
-        ticket_summary=row.short_description,
-        group_id=group_id,
-        priority=row.priority,
-        started_at=row.started_at,
-        forecast=model.forecast(spent, target, row.priority, running),
-        backlog=running,
-        recorded_breach=row.stage == SlaStage.BREACHED,
-    )
+def assess(
+    rows: list[Any],
+    policies: dict[int, SlaPolicy],
+    now: datetime,
+    backlog: dict[tuple[int, str], int],
+) -> list[Risk]:
+    """The forecasts of running clocks (rows of :func:`_running_records`; those of inactive
+    policies are left out), each queue's model asked once for all of its clocks."""
+    calendars = {i: business_calendar(p.calendar) for i, p in policies.items()}
+    by_model: dict[tuple[int, SlaKind], list[tuple[Any, SlaSummary, float]]] = defaultdict(list)
+    for row in rows:
+        policy = policies.get(row.policy_id)
+        if policy is None:
+            continue
+        summary = summarize(cast(TaskSla, row), policy, now, calendars[policy.id])
+        target = float(row.target_seconds or 0)
+        left = summary.time_left.total_seconds() if summary.time_left is not None else 0.0
+        spent = target if summary.breached else max(target - left, 0.0)
+        by_model[(row.group_id or policy.group_id, row.kind)].append((row, summary, spent))
+    found = []
+    for (group_id, kind), clocks in by_model.items():
+        running = backlog.get((group_id, kind.value), 0)
+        forecasts = history.model(group_id, kind, now).forecast_many(
+            [spent for _row, _summary, spent in clocks],
+            [float(row.target_seconds or 0) for row, _summary, _spent in clocks],
+            [row.priority for row, _summary, _spent in clocks],
+            [running] * len(clocks),
+        )
+        for (row, summary, _spent), forecast in zip(clocks, forecasts, strict=True):
+            found.append(
+                Risk(
+                    summary=summary,
+                    ticket_number=row.number,
+                    ticket_kind=row.ticket_kind.value,
+                    ticket_summary=row.short_description,
+                    group_id=group_id,
+                    priority=row.priority,
+                    started_at=row.started_at,
+                    forecast=forecast,
+                    backlog=running,
+                    recorded_breach=row.stage == SlaStage.BREACHED,
+                )
+            )
+    return found
 
 
 def record_risk(record_id: int, now: datetime) -> Risk | None:
@@ -165,12 +186,14 @@ def record_risk(record_id: int, now: datetime) -> Risk | None:
     group_id = db.session.scalar(select(TaskSla.group_id).where(TaskSla.id == record_id))
     if group_id is None:
         return None
-    row = db.session.execute(_running_records([group_id], None).where(TaskSla.id == record_id))
-    found = row.first()
-    policy = db.session.get(SlaPolicy, found.policy_id) if found is not None else None
-    if found is None or policy is None or not policy.is_active:
+    rows = list(
+        db.session.execute(_running_records([group_id], None).where(TaskSla.id == record_id))
+    )
+    policy = db.session.get(SlaPolicy, rows[0].policy_id) if rows else None
+    if policy is None or not policy.is_active:
         return None
-    return assess(found, policy, now, history.current_backlog([group_id]))
+    found = assess(rows, {policy.id: policy}, now, history.current_backlog([group_id]))
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)

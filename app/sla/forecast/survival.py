@@ -90,6 +90,22 @@ class Curve:
             return None
         return min(1.0, max(0.0, self.survival_before(target) / base))
 
+    def evaluate(
+        self, used: Floats
+    ) -> tuple[Floats, NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+        """For many shares of the target used at once: :meth:`breach_probability` (NaN for
+        None), :meth:`at_risk` and :meth:`took_longer` up to the target (1.0), as arrays."""
+        at_risk = self.size - np.searchsorted(self.durations, used, side="right")
+        base = np.concatenate(([1.0], self.survival))[np.searchsorted(self.times, used, "right")]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.clip(self.survival_before(1.0) / base, 0.0, 1.0)
+        probability = np.where((base <= 0.0) | (at_risk == 0), np.nan, ratio)
+        probability = np.where(used >= 1.0, 1.0, probability)
+        done = len(self.finished)
+        past = done - np.searchsorted(self.finished, used, side="right")
+        longer = np.minimum(done - int(np.searchsorted(self.finished, 1.0, side="left")), past)
+        return probability, at_risk, longer, past
+
     def took_longer(self, spent: float, target: float) -> tuple[int, int]:
         """Among the finished clocks that ran past ``spent``: how many reached ``target``, of
         how many (the plain count behind the explanation, censoring aside)."""
@@ -222,33 +238,49 @@ class Model:
     ) -> Forecast:
         """The breach probability of a clock that has run ``spent`` of ``target`` seconds, at
         ``priority``, while its queue has ``backlog`` running clocks."""
-        band = band_of(backlog, self.edges)
-        if target <= 0:
-            return Forecast(None, "queue", None, None, 0, 0, 0)
-        used = spent / target
-        best: Forecast | None = None
+        return self.forecast_many([spent], [target], [priority], [backlog])[0]
+
+    def forecast_many(
+        self,
+        spent: Sequence[float],
+        target: Sequence[float],
+        priority: Sequence[int | None],
+        backlog: Sequence[float],
+    ) -> list[Forecast]:
+        """:meth:`forecast` of many clocks, each stratum's curve read once for all of them."""
+        spent_ = np.asarray(spent, dtype=np.float64)
+        target_ = np.asarray(target, dtype=np.float64)
+        valid = target_ > 0
+        used = np.where(valid, spent_ / np.where(valid, target_, 1.0), 0.0)
+        bands = [band_of(b, self.edges) for b in backlog]
+        chosen: list[Forecast | None] = [None] * len(used)
+        best: list[Forecast | None] = [None] * len(used)
+        pending = [int(i) for i in np.flatnonzero(valid)]
         for where, by_priority, by_band in LEVELS:
-            chosen = (priority or 0) if by_priority else None
-            curve = self.curve(where, chosen, band if by_band else None)
-            if curve is None or curve.size == 0:
-                continue
-            longer, past = curve.took_longer(used, 1.0)
-            found = Forecast(
-                probability=curve.breach_probability(used, 1.0),
-                where=where,
-                priority=chosen,
-                band=band if by_band else None,
-                at_risk=curve.at_risk(used),
-                longer=longer,
-                past=past,
-            )
-            if found.probability is not None and found.at_risk >= self.min_at_risk:
-                return found
-            if best is None or found.at_risk > best.at_risk:
-                best = found
-        if spent >= target:
-            return Forecast(1.0, "queue", None, None, 0, 0, 0)
-        return best or Forecast(None, "queue", None, None, 0, 0, 0)
+            strata: dict[tuple[int | None, int | None], list[int]] = {}
+            for i in pending:
+                key = ((priority[i] or 0) if by_priority else None, bands[i] if by_band else None)
+                strata.setdefault(key, []).append(i)
+            for (stratum, band), members in strata.items():
+                curve = self.curve(where, stratum, band)
+                if curve is None or curve.size == 0:
+                    continue
+                probability, at_risk, longer, past = curve.evaluate(used[members])
+                for j, i in enumerate(members):
+                    p = None if np.isnan(probability[j]) else float(probability[j])
+                    found = Forecast(
+                        p, where, stratum, band, int(at_risk[j]), int(longer[j]), int(past[j])
+                    )
+                    if p is not None and found.at_risk >= self.min_at_risk:
+                        chosen[i] = found
+                    elif best[i] is None or found.at_risk > best[i].at_risk:  # type: ignore[union-attr]
+                        best[i] = found
+            pending = [i for i in pending if chosen[i] is None]
+        nothing = Forecast(None, "queue", None, None, 0, 0, 0)
+        for i in pending:
+            late = spent_[i] >= target_[i]
+            chosen[i] = Forecast(1.0, "queue", None, None, 0, 0, 0) if late else best[i]
+        return [found or nothing for found in chosen]
 
 
 def describe(forecast: Forecast, queue: str) -> str:
