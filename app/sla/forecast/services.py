@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Select, case, func, null, select
@@ -226,6 +226,11 @@ class Projection:
         return self.met / decided if decided else None
 
 
+def month_start(now: datetime) -> datetime:
+    """The first instant of ``now``'s UTC month."""
+    return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
 def projections(
     group_ids: Collection[int],
     names: dict[int, str],
@@ -251,6 +256,8 @@ def projections(
             TaskSla.group_id.in_(ids),
             TaskSla.stage.in_((SlaStage.MET, SlaStage.BREACHED)),
             TaskSla.started_month == month,
+            # The month's range of the reports' index, not the whole of each queue's history.
+            TaskSla.started_at >= month_start(now),
         )
         .group_by(TaskSla.group_id, TaskSla.kind)
     )

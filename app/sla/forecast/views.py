@@ -70,7 +70,6 @@ def at_risk() -> ResponseReturnValue:
         queues=queues,
         risks=open_[: services.SHOWN],
         total=len(open_),
-        breached=len(found) - len(open_),
         projections=services.projections(ids, names, found, now, priority=priority),
         ticket_url=ticket_url,
         month=now.strftime("%B %Y"),
