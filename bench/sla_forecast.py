@@ -215,7 +215,12 @@ def main() -> None:
         print(f"Python {platform.python_version()} on {platform.machine()}; seeded in "
               f"{seeded:.0f} s: {counts['history']:,} clocks in the last {DAYS} days "
               f"({counts['running']:,} running), {counts['filler']:,} older")  # fmt: skip
-        for label, query in (("all 20 queues (admin)", ""), ("one queue", "?queue=7")):
+        pages = (
+            ("all 20 queues (admin)", ""),
+            ("all 20 queues, P4 only (≈ 1,200 running)", "?priority=4"),
+            ("one queue", "?queue=7"),
+        )
+        for label, query in pages:
             first, warm = page_times(app, query, args.repeat)
             print(
                 f"/sla/at-risk, {label}: first of the day {first:.0f} ms; then median "
