@@ -89,6 +89,7 @@ NAVIGATION = (
             ),
             NavItem("What if…", "cmdb.what_if", "lightning", "cmdb.browse"),
             NavItem("Alerts", "alerts.recent", "activity", "alerts.view"),
+            NavItem("Clocks at risk", "sla.at_risk", "hourglass-split", "sla.at_risk"),
             NavItem(
                 "My articles",
                 "kb.mine",

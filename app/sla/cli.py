@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.sla import schedule
+from app.sla.forecast.cli import backtest
 from app.sla.jobs import TickReport, run_tick
 from app.sla.replay import replay
 from app.sla.services import refresh_ticket_slas
@@ -21,6 +22,7 @@ from app.tickets.models import Ticket
 from app.timeutils import utc_now
 
 sla_cli = AppGroup("sla", help="SLA clocks: the periodic tick and the replay check.")
+sla_cli.add_command(backtest)
 
 
 @sla_cli.command("tick")

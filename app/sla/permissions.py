@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, or_, select
 
-from app.auth.models import Group, Role
+from app.auth.models import Group, Role, group_members
+from app.extensions import db
 from app.policy import rule
 
 
@@ -43,3 +44,25 @@ def visible_groups(user: Any, query: Select) -> Select:
     if user.has_role(Role.ADMIN):
         return query
     return query.where(Group.manager_id == user.id)
+
+
+@rule("sla.at_risk")
+def may_see_forecasts(user: Any, group_id: Any) -> bool:
+    """The breach forecast: IT staff. Of one queue's clock (``group_id``): administrators and
+    agents (who see every ticket), service owners for their own queues."""
+    if user.has_role(Role.ADMIN, Role.AGENT):
+        return True
+    if not user.has_role(Role.SERVICE_OWNER):
+        return False
+    if group_id is None:
+        return True
+    return db.session.scalar(select(Group.manager_id).where(Group.id == group_id)) == user.id
+
+
+def forecast_groups(user: Any, query: Select) -> Select:
+    """Restrict a query over groups to the at-risk list's queues: an administrator's are all,
+    an agent's those they belong to, a service owner's those they manage (both, for both)."""
+    if user.has_role(Role.ADMIN):
+        return query
+    mine = select(group_members.c.group_id).where(group_members.c.user_id == user.id)
+    return query.where(or_(Group.manager_id == user.id, Group.id.in_(mine)))

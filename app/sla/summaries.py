@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
-from app.sla.calendar import ZERO
+from app.sla.calendar import ZERO, BusinessCalendar
 from app.sla.clock import Part, parts_from_stored
 from app.sla.models import SlaPolicy, SlaStage, TaskSla
 from app.sla.timeline import business_calendar
@@ -51,14 +51,18 @@ class SlaSummary:
         return f"{days} d {text}" if days else text
 
 
-def summarize(record: TaskSla, policy: SlaPolicy, now: datetime) -> SlaSummary:
-    """The live view of a stored record: a running clock moves on from ``computed_as_of``."""
+def summarize(
+    record: TaskSla, policy: SlaPolicy, now: datetime, calendar: BusinessCalendar | None = None
+) -> SlaSummary:
+    """The live view of a stored record: a running clock moves on from ``computed_as_of``.
+    ``calendar``: the policy's, when the caller built it already (a list of many records)."""
     elapsed = timedelta(seconds=record.elapsed_seconds)
     target = timedelta(seconds=record.target_seconds or 0)
     stage = record.stage.value
     time_left = None
     if record.stage == SlaStage.IN_PROGRESS and now > record.computed_as_of:
-        elapsed += business_calendar(policy.calendar).business_time(record.computed_as_of, now)
+        calendar = calendar or business_calendar(policy.calendar)
+        elapsed += calendar.business_time(record.computed_as_of, now)
     if record.stage in (SlaStage.IN_PROGRESS, SlaStage.PAUSED) and target:
         time_left = max(target - elapsed, ZERO)
     percentage = round(100 * elapsed / target, 1) if target else 0.0

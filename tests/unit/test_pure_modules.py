@@ -53,6 +53,8 @@ PURE_SINGLES = [
     "app.webhooks.vocabulary",  # the events and the subscriptions' filters
     "app.webhooks.addresses",  # which URLs a webhook may go to
     "app.reports.subscriptions.weeks",  # the desk's weeks of the weekly report mail
+    "app.sla.forecast.survival",  # the breach forecast's Kaplan–Meier estimator
+    "app.sla.forecast.backtest",  # its scores: Brier, calibration by decile
 ]
 
 

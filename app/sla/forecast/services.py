@@ -1,0 +1,283 @@
+"""The forecast for pages: the at-risk list, the projected compliance of the month and one
+clock's explanation. Reads only; nothing here writes.
+
+A clock's elapsed business time is the live one the SLA panel shows
+(:func:`app.sla.summaries.summarize`), its history model the queue's of the day
+(:mod:`app.sla.forecast.history`), its backlog the queue's running clocks now.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Select, case, func, null, select
+
+from app.extensions import db
+from app.sla.forecast import history
+from app.sla.forecast.survival import BANDS, Forecast, describe, percent
+from app.sla.models import SlaKind, SlaPolicy, SlaStage, TaskSla, month_of
+from app.sla.summaries import SlaSummary, summarize
+from app.sla.timeline import business_calendar
+from app.tickets.models import Ticket
+
+SHOWN = 100
+
+
+@dataclass(frozen=True)
+class Risk:
+    """One running clock with its breach forecast."""
+
+    summary: SlaSummary
+    ticket_number: str
+    ticket_kind: str
+    ticket_summary: str
+    group_id: int
+    priority: int | None
+    started_at: datetime | None
+    forecast: Forecast
+    backlog: int
+    recorded_breach: bool  # stored as breached (the compliance counts it as decided)
+
+    @property
+    def probability(self) -> float | None:
+        return self.forecast.probability
+
+    @property
+    def percent(self) -> str:
+        return percent(self.forecast.probability)
+
+    @property
+    def explanation(self) -> str:
+        """ "78 %: 2 h 10 min left, 64 % of similar P2 tickets in Network took longer from
+        here"."""
+        s, f = self.summary, self.forecast
+        head = f"{self.percent}: {s.time_left_text or '0 min'} left"
+        if s.breached:
+            return f"{self.percent}: the target has passed"
+        if f.probability is None or not f.past:
+            return f"{head}, no {describe(f, s.group)} has run this long before"
+        share = percent(f.longer / f.past)
+        return f"{head}, {share} of {describe(f, s.group)} took longer from here"
+
+    @property
+    def basis(self) -> str:
+        """What the estimate rests on, for the title of the explanation."""
+        f = self.forecast
+        band = (
+            f" at a {BANDS[f.band]} backlog ({self.backlog} running)" if f.band is not None else ""
+        )
+        return (
+            f"Kaplan–Meier estimate from {f.at_risk} past clocks still running at this point"
+            f"{band}; {f.longer} of the {f.past} finished ones reached the target."
+        )
+
+
+def _running_records(group_ids: Collection[int], priority: int | None) -> Select:
+    """The running clocks as plain rows, with what :func:`summarize` reads of a record (its
+    stored explanation aside: the list does not show it, and it is the costly column)."""
+    query = (
+        select(
+            TaskSla.id,
+            TaskSla.ticket_id,
+            TaskSla.policy_id,
+            TaskSla.group_id,
+            TaskSla.kind,
+            TaskSla.priority,
+            TaskSla.target_seconds,
+            TaskSla.stage,
+            TaskSla.started_at,
+            TaskSla.computed_as_of,
+            TaskSla.elapsed_seconds,
+            TaskSla.breached_at,
+            TaskSla.due_at,
+            null().label("explanation"),
+            Ticket.number,
+            Ticket.kind.label("ticket_kind"),
+            Ticket.short_description,
+        )
+        .join(Ticket, Ticket.id == TaskSla.ticket_id)
+        .where(TaskSla.group_id.in_(group_ids), history.running())
+    )
+    if priority is not None:
+        query = query.where(TaskSla.priority == priority)
+    return query
+
+
+def _active_policies() -> dict[int, SlaPolicy]:
+    """Every active policy with its queue and calendar (a few rows: one query)."""
+    query = select(SlaPolicy).where(SlaPolicy.is_active)
+    return {p.id: p for p in db.session.scalars(query).unique()}
+
+
+def risks(group_ids: Collection[int], now: datetime, *, priority: int | None = None) -> list[Risk]:
+    """Every running clock of these queues with its forecast, most likely breach first
+    (clocks without a forecast last, then by time left)."""
+    ids = sorted(set(group_ids))
+    if not ids:
+        return []
+    rows = list(db.session.execute(_running_records(ids, priority)))
+    found = assess(rows, _active_policies(), now, history.current_backlog(ids))
+    found.sort(key=_order)
+    return found
+
+
+def _order(risk: Risk) -> tuple[float, timedelta, str]:
+    p = risk.probability
+    return (
+        -p if p is not None else 1.0,
+        risk.summary.time_left or timedelta(0),
+        risk.ticket_number,
+    )
+
+
+def assess(
+    rows: list[Any],
+    policies: dict[int, SlaPolicy],
+    now: datetime,
+    backlog: dict[tuple[int, str], int],
+) -> list[Risk]:
+    """The forecasts of running clocks (rows of :func:`_running_records`; those of inactive
+    policies are left out), each queue's model asked once for all of its clocks."""
+    calendars = {i: business_calendar(p.calendar) for i, p in policies.items()}
+    by_model: dict[tuple[int, SlaKind], list[tuple[Any, SlaSummary, float]]] = defaultdict(list)
+    for row in rows:
+        policy = policies.get(row.policy_id)
+        if policy is None:
+            continue
+        summary = summarize(cast(TaskSla, row), policy, now, calendars[policy.id])
+        target = float(row.target_seconds or 0)
+        left = summary.time_left.total_seconds() if summary.time_left is not None else 0.0
+        spent = target if summary.breached else max(target - left, 0.0)
+        by_model[(row.group_id or policy.group_id, row.kind)].append((row, summary, spent))
+    found = []
+    for (group_id, kind), clocks in by_model.items():
+        running = backlog.get((group_id, kind.value), 0)
+        forecasts = history.model(group_id, kind, now).forecast_many(
+            [spent for _row, _summary, spent in clocks],
+            [float(row.target_seconds or 0) for row, _summary, _spent in clocks],
+            [row.priority for row, _summary, _spent in clocks],
+            [running] * len(clocks),
+        )
+        for (row, summary, _spent), forecast in zip(clocks, forecasts, strict=True):
+            found.append(
+                Risk(
+                    summary=summary,
+                    ticket_number=row.number,
+                    ticket_kind=row.ticket_kind.value,
+                    ticket_summary=row.short_description,
+                    group_id=group_id,
+                    priority=row.priority,
+                    started_at=row.started_at,
+                    forecast=forecast,
+                    backlog=running,
+                    recorded_breach=row.stage == SlaStage.BREACHED,
+                )
+            )
+    return found
+
+
+def record_risk(record_id: int, now: datetime) -> Risk | None:
+    """The forecast of one clock, None when it is not running (met, cancelled, unknown) or
+    its policy is no longer active."""
+    group_id = db.session.scalar(select(TaskSla.group_id).where(TaskSla.id == record_id))
+    if group_id is None:
+        return None
+    rows = list(
+        db.session.execute(_running_records([group_id], None).where(TaskSla.id == record_id))
+    )
+    policy = db.session.get(SlaPolicy, rows[0].policy_id) if rows else None
+    if policy is None or not policy.is_active:
+        return None
+    found = assess(rows, {policy.id: policy}, now, history.current_backlog([group_id]))
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Projection:
+    """A queue's compliance this month: decided clocks and the expected breaches of the open."""
+
+    queue: str
+    kind: str
+    met: int
+    breached: int
+    running: int
+    expected: float  # expected breaches among the running clocks not yet breached
+    unknown: int  # running clocks without a forecast (no history this long)
+
+    @property
+    def total(self) -> int:
+        return self.met + self.breached + self.running
+
+    @property
+    def projected(self) -> float | None:
+        """Expected share met by the month's end, of every clock started this month."""
+        counted = self.total - self.unknown
+        if not counted:
+            return None
+        return 1 - (self.breached + self.expected) / counted
+
+    @property
+    def now_met(self) -> float | None:
+        decided = self.met + self.breached
+        return self.met / decided if decided else None
+
+
+def month_start(now: datetime) -> datetime:
+    """The first instant of ``now``'s UTC month."""
+    return now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def projections(
+    group_ids: Collection[int],
+    names: dict[int, str],
+    found: list[Risk],
+    now: datetime,
+    *,
+    priority: int | None = None,
+) -> list[Projection]:
+    """Per queue and kind, the clocks started this UTC month: met and breached so far (a
+    running clock past its target is breached) and the sum of the running ones' forecasts."""
+    ids = sorted(set(group_ids))
+    if not ids:
+        return []
+    month = month_of(now)
+    decided = (
+        select(
+            TaskSla.group_id,
+            TaskSla.kind,
+            func.sum(case((TaskSla.breached_at.is_(None), 1), else_=0)),
+            func.sum(case((TaskSla.breached_at.is_not(None), 1), else_=0)),
+        )
+        .where(
+            TaskSla.group_id.in_(ids),
+            TaskSla.stage.in_((SlaStage.MET, SlaStage.BREACHED)),
+            TaskSla.started_month == month,
+            # The month's range of the reports' index, not the whole of each queue's history.
+            TaskSla.started_at >= month_start(now),
+        )
+        .group_by(TaskSla.group_id, TaskSla.kind)
+    )
+    if priority is not None:
+        decided = decided.where(TaskSla.priority == priority)
+    table: dict[tuple[int, str], list[float]] = {}
+    for group_id, kind, met, breached in db.session.execute(decided):
+        table[(group_id, kind.value)] = [int(met or 0), int(breached or 0), 0, 0.0, 0]
+    for risk in found:
+        if month_of(risk.started_at) != month or risk.recorded_breach:
+            continue  # a running clock recorded as breached is counted as decided already
+        row = table.setdefault((risk.group_id, risk.summary.kind), [0, 0, 0, 0.0, 0])
+        row[2] += 1
+        if risk.probability is None:
+            row[4] += 1
+        else:
+            row[3] += risk.probability
+    return [
+        Projection(names.get(g, "?"), k, int(v[0]), int(v[1]), int(v[2]), v[3], int(v[4]))
+        for (g, k), v in sorted(
+            table.items(), key=lambda item: (names.get(item[0][0], ""), item[0][1])
+        )
+    ]
