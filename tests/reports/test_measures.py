@@ -96,6 +96,10 @@ def test_resolution_time_median_p90_mean_on_both_bases(
     business = figure("resolution_time", MARCH, admin)
     assert business.count == 2
     assert business.stats == {"median": 7200.0, "p90": 19800.0, "mean": 13500.0}
+    by_priority = figure("resolution_time", MARCH, admin, by="priority")  # from the rollup
+    assert sum(p.count for p in by_priority.series) == 2
+    by_group = figure("resolved", MARCH, admin, by="group")
+    assert [(p.key, p.count) for p in by_group.series] == [(desk[2].id, 2)]
     wall = figure("resolution_time", MARCH, admin, basis="wall")
     assert wall.stats == {"median": 93600.0, "p90": 230400.0, "mean": 162000.0}
     by_day = figure("resolution_time", MARCH, admin, by="day")

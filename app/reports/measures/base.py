@@ -137,23 +137,25 @@ def day_range(column: Any, scope: Scope) -> list[ColumnElement[bool]]:
     return [column >= scope.start, column <= scope.end]
 
 
+COLUMNS = {
+    "channel": "channel",
+    "category": "category",
+    "service": "service",
+    "group": "group_id",
+    "priority": "priority",
+    "kind": "kind",
+}
+
+
 def dimension_column(model: Any, by: str) -> Any:
     """The column of ``model`` (facts or daily rollup) a series ``by`` groups on."""
-    columns = {
-        "channel": model.channel,
-        "category": model.category,
-        "service": model.service,
-        "group": model.group_id,
-        "priority": model.priority,
-        "kind": model.kind,
-    }
     if by == "hour":
         if model is not TicketFact:
             raise ValueError("hour of day is read from the facts")
         return TicketFact.opened_hour
-    if by not in columns:
+    if by not in COLUMNS:
         raise ValueError(f"unknown dimension {by!r}")
-    return columns[by]
+    return getattr(model, COLUMNS[by])
 
 
 def monday(day: date) -> date:
