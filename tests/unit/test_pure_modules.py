@@ -47,6 +47,7 @@ PURE_SINGLES = [
     "app.notifications.rules",
     "app.surveys.sampling",
     "app.search.text",
+    "app.reports.rollups.durations",  # a ticket's report durations from plain values
 ]
 
 
