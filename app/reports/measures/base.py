@@ -63,8 +63,8 @@ def duration_stats(column: Any, where: Sequence[ColumnElement[bool]]) -> tuple[i
     """Count, median, p90 and mean of a duration column over the rows ``where`` selects.
 
     PostgreSQL: one scan with ``percentile_disc`` (the nearest rank: the first value whose
-    cumulative share reaches p). SQLite: a count-and-mean query and one ``ORDER BY ... LIMIT 1
-    OFFSET k`` per percentile.
+    cumulative share reaches p). SQLite: the sorted values in one query, ranked in Python (one
+    sort instead of one per percentile).
     """
     where = [column.is_not(None), *where]
     stats: dict[str, float | None] = {"median": None, "p90": None, "mean": None}
@@ -80,20 +80,15 @@ def duration_stats(column: Any, where: Sequence[ColumnElement[bool]]) -> tuple[i
         if count:
             stats.update(median=_number(median), p90=_number(p90), mean=round(float(mean), 1))
         return int(count), stats
-    count, mean = db.session.execute(
-        select(func.count(column), func.avg(column)).where(*where)
-    ).one()
-    if not count:
+    values = [float(v) for v in db.session.scalars(select(column).where(*where).order_by(column))]
+    if not values:
         return 0, stats
-    stats["mean"] = round(float(mean), 1)
-    for name, p in (("median", 0.5), ("p90", 0.9)):
-        rank = max(1, math.ceil(p * count))
-        stats[name] = _number(
-            db.session.scalar(
-                select(column).where(*where).order_by(column).limit(1).offset(rank - 1)
-            )
-        )
-    return int(count), stats
+    stats.update(
+        median=nearest_rank(values, 0.5),
+        p90=nearest_rank(values, 0.9),
+        mean=round(sum(values) / len(values), 1),
+    )
+    return len(values), stats
 
 
 def _number(value: Any) -> float | None:
