@@ -4,6 +4,7 @@ the figures checked against times computed by hand."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -95,6 +96,10 @@ def test_resolution_time_median_p90_mean_on_both_bases(
     business = figure("resolution_time", MARCH, admin)
     assert business.count == 2
     assert business.stats == {"median": 7200.0, "p90": 19800.0, "mean": 13500.0}
+    by_priority = figure("resolution_time", MARCH, admin, by="priority")  # from the rollup
+    assert sum(p.count for p in by_priority.series) == 2
+    by_group = figure("resolved", MARCH, admin, by="group")
+    assert [(p.key, p.count) for p in by_group.series] == [(desk[2].id, 2)]
     wall = figure("resolution_time", MARCH, admin, basis="wall")
     assert wall.stats == {"median": 93600.0, "p90": 230400.0, "mean": 162000.0}
     by_day = figure("resolution_time", MARCH, admin, by="day")
@@ -151,6 +156,12 @@ def test_volume_by_channel_and_hour_and_backlog(db, desk, make_incident, over_th
     hours = {p.key: p.count for p in figure("opened", MARCH, admin, by="hour").series if p.count}
     assert hours == {17: 1, 13: 1, 8: 1}
     assert figure("resolved", MARCH, admin).value == 1
+    # Channel filters are read from the facts, not the daily rollup: the same answers.
+    assert figure("opened", replace(MARCH, channels=("email",)), admin).count == 1
+    phone = replace(MARCH, channels=("phone",))
+    assert figure("resolved", phone, admin, by="day").count == 1
+    assert figure("resolution_time", phone, admin, by="week").count == 1
+    assert figure("resolved", replace(MARCH, channels=("email",)), admin).count == 0
     backlog = figure("backlog", MARCH, admin, now=at("2026-04-01 00:00"))
     assert backlog.count == 1
     assert (

@@ -55,6 +55,7 @@ PURE_SINGLES = [
     "app.reports.subscriptions.weeks",  # the desk's weeks of the weekly report mail
     "app.sla.forecast.survival",  # the breach forecast's Kaplan–Meier estimator
     "app.sla.forecast.backtest",  # its scores: Brier, calibration by decile
+    "app.reports.rollups.durations",  # a ticket's report durations from plain values
 ]
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, select
 
 from app.extensions import db
+from app.reports.rollups.facts import counter_source
 from app.reports.rollups.models import DailyRollup, TicketFact
 from app.reports.scope import Scope, service_names
 
@@ -62,8 +63,8 @@ def duration_stats(column: Any, where: Sequence[ColumnElement[bool]]) -> tuple[i
     """Count, median, p90 and mean of a duration column over the rows ``where`` selects.
 
     PostgreSQL: one scan with ``percentile_disc`` (the nearest rank: the first value whose
-    cumulative share reaches p). SQLite: a count-and-mean query and one ``ORDER BY ... LIMIT 1
-    OFFSET k`` per percentile.
+    cumulative share reaches p). SQLite: the sorted values in one query, ranked in Python (one
+    sort instead of one per percentile).
     """
     where = [column.is_not(None), *where]
     stats: dict[str, float | None] = {"median": None, "p90": None, "mean": None}
@@ -79,20 +80,15 @@ def duration_stats(column: Any, where: Sequence[ColumnElement[bool]]) -> tuple[i
         if count:
             stats.update(median=_number(median), p90=_number(p90), mean=round(float(mean), 1))
         return int(count), stats
-    count, mean = db.session.execute(
-        select(func.count(column), func.avg(column)).where(*where)
-    ).one()
-    if not count:
+    values = [float(v) for v in db.session.scalars(select(column).where(*where).order_by(column))]
+    if not values:
         return 0, stats
-    stats["mean"] = round(float(mean), 1)
-    for name, p in (("median", 0.5), ("p90", 0.9)):
-        rank = max(1, math.ceil(p * count))
-        stats[name] = _number(
-            db.session.scalar(
-                select(column).where(*where).order_by(column).limit(1).offset(rank - 1)
-            )
-        )
-    return int(count), stats
+    stats.update(
+        median=nearest_rank(values, 0.5),
+        p90=nearest_rank(values, 0.9),
+        mean=round(sum(values) / len(values), 1),
+    )
+    return len(values), stats
 
 
 def _number(value: Any) -> float | None:
@@ -111,7 +107,7 @@ def filters(model: Any, scope: Scope) -> list[ColumnElement[bool]]:
         out.append(model.group_id.in_(scope.groups))
     if scope.priorities:
         out.append(model.priority.in_(scope.priorities))
-    if scope.channels:
+    if scope.channels:  # the facts only (see from_rollup)
         out.append(model.channel.in_(scope.channels))
     if scope.kinds:
         out.append(model.kind.in_(scope.kinds))
@@ -136,23 +132,25 @@ def day_range(column: Any, scope: Scope) -> list[ColumnElement[bool]]:
     return [column >= scope.start, column <= scope.end]
 
 
+COLUMNS = {
+    "channel": "channel",
+    "category": "category",
+    "service": "service",
+    "group": "group_id",
+    "priority": "priority",
+    "kind": "kind",
+}
+
+
 def dimension_column(model: Any, by: str) -> Any:
     """The column of ``model`` (facts or daily rollup) a series ``by`` groups on."""
-    columns = {
-        "channel": model.channel,
-        "category": model.category,
-        "service": model.service,
-        "group": model.group_id,
-        "priority": model.priority,
-        "kind": model.kind,
-    }
     if by == "hour":
         if model is not TicketFact:
             raise ValueError("hour of day is read from the facts")
         return TicketFact.opened_hour
-    if by not in columns:
+    if by not in COLUMNS:
         raise ValueError(f"unknown dimension {by!r}")
-    return columns[by]
+    return getattr(model, COLUMNS[by])
 
 
 def monday(day: date) -> date:
@@ -169,20 +167,37 @@ def fold_weeks(points: Sequence[tuple[date, float, int]]) -> list[tuple[date, fl
     return [(key, total, int(count)) for key, (total, count) in sorted(weeks.items())]
 
 
+def from_rollup(scope: Scope, by: str | None) -> bool:
+    """Whether the daily rollup can answer: its key holds every filter and the axis."""
+    return not (scope.channels or scope.categories or scope.services) and by in (
+        None,
+        "day",
+        "week",
+        "group",
+        "priority",
+        "kind",
+    )
+
+
 def daily_sums(
     scope: Scope, numerator: str, denominator: str, by: str | None
 ) -> list[tuple[Any, float, int]]:
-    """``(key, sum(numerator), sum(denominator))`` from the daily rollup, by day, week or a
-    dimension, over the scope's days."""
-    num = func.coalesce(func.sum(getattr(DailyRollup, numerator)), 0)
-    den = func.coalesce(func.sum(getattr(DailyRollup, denominator)), 0)
-    where = [*day_range(DailyRollup.day, scope), *filters(DailyRollup, scope)]
-    if by in (None, "day", "week"):
-        key: Any = DailyRollup.day
+    """``(key, sum(numerator), sum(denominator))`` by day, week or a dimension over the scope's
+    days: from the daily rollup when it holds the filters, else from the facts. Both counters
+    count on the same day (opening or resolution)."""
+    if from_rollup(scope, by):
+        model: Any = DailyRollup
+        num = func.coalesce(func.sum(getattr(DailyRollup, numerator)), 0)
+        den = func.coalesce(func.sum(getattr(DailyRollup, denominator)), 0)
+        day: Any = DailyRollup.day
     else:
-        key = dimension_column(DailyRollup, by)
+        model = TicketFact
+        day, num = counter_source(numerator)
+        den = counter_source(denominator)[1]
+    where = [*day_range(day, scope), *filters(model, scope)]
+    key = day if by in (None, "day", "week") else dimension_column(model, by)
     query: Select = select(key, num, den).where(*where).group_by(key).order_by(key)
-    rows = [(k, float(n), int(d)) for k, n, d in db.session.execute(query)]
+    rows = [(k, float(n or 0), int(d or 0)) for k, n, d in db.session.execute(query)]
     if by in (None, "day", "week"):
         rows = every_day(scope, rows)
         return fold_weeks(rows) if by == "week" else rows
@@ -202,12 +217,22 @@ def every_day(scope: Scope, rows: Sequence[tuple[Any, float, int]]) -> list[tupl
 
 
 def totals(scope: Scope, *names: str) -> list[int]:
-    """Sums of daily rollup counters over the scope."""
-    where = [*day_range(DailyRollup.day, scope), *filters(DailyRollup, scope)]
-    row = db.session.execute(
-        select(*(func.coalesce(func.sum(getattr(DailyRollup, n)), 0) for n in names)).where(*where)
-    ).one()
-    return [int(v) for v in row]
+    """Sums of daily rollup counters over the scope (from the facts when the rollup does not
+    hold the filters)."""
+    if from_rollup(scope, None):
+        where = [*day_range(DailyRollup.day, scope), *filters(DailyRollup, scope)]
+        row = db.session.execute(
+            select(*(func.coalesce(func.sum(getattr(DailyRollup, n)), 0) for n in names)).where(
+                *where
+            )
+        ).one()
+        return [int(v) for v in row]
+    out = []
+    for name in names:  # a query per counter: they may count on different days
+        day, aggregate = counter_source(name)
+        where = [*day_range(day, scope), *filters(TicketFact, scope)]
+        out.append(int(db.session.execute(select(aggregate).where(*where)).scalar() or 0))
+    return out
 
 
 def ratio(part: float, whole: float, scale: float = 100.0) -> float | None:

@@ -24,7 +24,6 @@ from app.reports.rollups.durations import DONE_STATES, is_first_contact, ticket_
 from app.reports.rollups.models import (
     COUNTERS,
     DIMENSIONS,
-    OPENED_COUNTERS,
     DailyRollup,
     TicketFact,
 )
@@ -303,52 +302,55 @@ def rebuild(*, batch: int = 2000) -> int:
     return count
 
 
-def recompute_daily() -> dict[Key, dict[str, int]]:
-    """The daily rollup recomputed with one plain ``GROUP BY`` over the fact rows (the tests
-    compare it with the maintained table)."""
-    facts = TicketFact
-    out: dict[Key, dict[str, int]] = {}
-    dims = [getattr(facts, d) for d in DIMENSIONS]
-    opened = db.session.execute(
-        select(
-            facts.opened_day,
-            *dims,
-            func.count(),
-            func.count(facts.response_wall),
-            func.coalesce(func.sum(facts.response_wall), 0),
-            func.coalesce(func.sum(facts.response_business), 0),
-        ).group_by(facts.opened_day, *dims)
-    )
-    for row in opened:
-        out.setdefault(tuple(row[:7]), dict.fromkeys(COUNTERS, 0)).update(
-            zip(OPENED_COUNTERS, (int(v) for v in row[7:]), strict=True)
-        )
-    resolved = db.session.execute(
-        select(
-            facts.resolved_day,
-            *dims,
-            func.count(),
-            func.sum(facts.resolution_wall),
-            func.sum(facts.resolution_business),
-            func.sum(_flag(facts.reopen_count > 0)),
-            func.sum(_flag(facts.first_contact)),
-            func.sum(_flag(facts.reassignment_count > 0)),
-            func.sum(facts.reassignment_count),
-        )
-        .where(facts.resolved_day.is_not(None))
-        .group_by(facts.resolved_day, *dims)
-    )
-    for row in resolved:
-        names = ("resolved", "resolution_wall_sum", "resolution_business_sum", "reopened",
-                 "first_contact", "reassigned", "reassignments")  # fmt: skip
-        out.setdefault(tuple(row[:7]), dict.fromkeys(COUNTERS, 0)).update(
-            zip(names, (int(v or 0) for v in row[7:]), strict=True)
-        )
-    return out
-
-
 def _flag(condition: Any) -> Any:
     return case((condition, 1), else_=0)
+
+
+# Each counter of the daily rollup as an aggregate over fact rows, and the day it counts on:
+# the plain recomputation the tests compare the rollup with, and what the measures read when
+# a filter is not in the rollup's key.
+OPENED_AGGREGATES = {
+    "opened": func.count(),
+    "responded": func.count(TicketFact.response_wall),
+    "response_wall_sum": func.coalesce(func.sum(TicketFact.response_wall), 0),
+    "response_business_sum": func.coalesce(func.sum(TicketFact.response_business), 0),
+}
+RESOLVED_AGGREGATES = {
+    "resolved": func.count(),
+    "resolution_wall_sum": func.coalesce(func.sum(TicketFact.resolution_wall), 0),
+    "resolution_business_sum": func.coalesce(func.sum(TicketFact.resolution_business), 0),
+    "reopened": func.sum(_flag(TicketFact.reopen_count > 0)),
+    "first_contact": func.sum(_flag(TicketFact.first_contact)),
+    "reassigned": func.sum(_flag(TicketFact.reassignment_count > 0)),
+    "reassignments": func.sum(TicketFact.reassignment_count),
+}
+
+
+def counter_source(name: str) -> tuple[Any, Any]:
+    """``(day column, aggregate over facts)`` of a daily rollup counter."""
+    if name in OPENED_AGGREGATES:
+        return TicketFact.opened_day, OPENED_AGGREGATES[name]
+    return TicketFact.resolved_day, RESOLVED_AGGREGATES[name]
+
+
+def recompute_daily() -> dict[Key, dict[str, int]]:
+    """The daily rollup recomputed with a plain ``GROUP BY`` over the fact rows (the tests
+    compare it with the maintained table)."""
+    out: dict[Key, dict[str, int]] = {}
+    dims = [getattr(TicketFact, d) for d in DIMENSIONS]
+    width = 1 + len(dims)
+    for day, aggregates in (
+        (TicketFact.opened_day, OPENED_AGGREGATES),
+        (TicketFact.resolved_day, RESOLVED_AGGREGATES),
+    ):
+        rows = db.session.execute(
+            select(day, *dims, *aggregates.values()).where(day.is_not(None)).group_by(day, *dims)
+        )
+        for row in rows:
+            out.setdefault(tuple(row[:width]), dict.fromkeys(COUNTERS, 0)).update(
+                zip(aggregates, (int(v or 0) for v in row[width:]), strict=True)
+            )
+    return out
 
 
 def stored_daily() -> dict[Key, dict[str, int]]:

@@ -69,9 +69,10 @@ class TicketFact(Model):
     first_contact: Mapped[bool] = mapped_column(default=False)
 
 
-# The daily rollup's key (besides the day) and its counters, shared by the hook, the rebuild
-# and the measures.
-DIMENSIONS = ("kind", "group_id", "priority", "channel", "category", "service")
+# The daily rollup's key besides the day: the filters every dashboard uses (the queues a
+# viewer may see, the priority, the kind). Channel, category and service are read from the
+# facts: keyed on them too, the rollup would hold about a row per ticket and save nothing.
+DIMENSIONS = ("kind", "group_id", "priority")
 OPENED_COUNTERS = ("opened", "responded", "response_wall_sum", "response_business_sum")
 RESOLVED_COUNTERS = (
     "resolved",
@@ -86,7 +87,7 @@ COUNTERS = OPENED_COUNTERS + RESOLVED_COUNTERS
 
 
 class DailyRollup(Model):
-    """Counts and sums of ticket facts per UTC day and dimension values.
+    """Counts and sums of ticket facts per UTC day, ticket kind, queue and priority.
 
     The ``OPENED_COUNTERS`` are keyed by the day a ticket was opened (its first response is
     counted with its opening), the ``RESOLVED_COUNTERS`` by the day of its (last) resolution.
@@ -98,9 +99,6 @@ class DailyRollup(Model):
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     priority: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
-    category: Mapped[str] = mapped_column(String(80), primary_key=True)
-    service: Mapped[str] = mapped_column(String(200), primary_key=True)
     opened: Mapped[int] = mapped_column(Integer, default=0)
     responded: Mapped[int] = mapped_column(Integer, default=0)
     response_wall_sum: Mapped[int] = mapped_column(BigInteger, default=0)
