@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -350,6 +350,14 @@ def reload_address() -> str:
     return request.full_path.rstrip("?")
 
 
+def format_day(value: date | None, year: bool = True) -> str:
+    """A calendar day as people read it ("6 Dec 2026"; "6 Dec" without the year): days carry
+    no time, so no zone applies (a date's zone, when it has one, is said beside it)."""
+    if value is None:
+        return ""
+    return f"{value.day} {value.strftime('%b')}" + (f" {value.year}" if year else "")
+
+
 def init_templates(app: Flask) -> None:
     app.jinja_env.globals.update(
         can=lambda action, obj=None: policy.can(current_user, action, obj),
@@ -359,6 +367,7 @@ def init_templates(app: Flask) -> None:
         deskgraph_version=__version__,
     )
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["time_tag"] = time_tag
     app.jinja_env.filters["explained"] = explained
     app.jinja_env.filters["audit_value"] = audit_value
