@@ -158,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
         auth,
         cmdb,
         files,
+        imports,
         incidents,
         kb,
         mail,
@@ -190,6 +191,7 @@ def _register_blueprints(app: Flask) -> None:
         api,
         alerts,
         webhooks,
+        imports,
         reports,
     )
     for domain in domains:

@@ -205,6 +205,9 @@ NAVIGATION = (
             NavItem(
                 "Webhooks", "webhooks.index", "broadcast", "webhooks.admin", also=("webhooks.",)
             ),
+            NavItem(
+                "Imports", "imports.index", "box-arrow-in-down", "imports.admin", also=("imports.",)
+            ),
         ),
     ),
 )
