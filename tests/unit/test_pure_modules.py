@@ -30,6 +30,7 @@ PURE_SINGLES = [
     "app.sla.clock",
     "app.sla.clock_inputs",
     "app.cmdb.transfer.format",
+    "app.imports.estates.model",
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
     "app.tickets.priority",
     "app.incidents.workflow",
