@@ -100,13 +100,24 @@ def purge_command(dry_run: bool) -> None:
     The DESKGRAPH_PURGE_*_DAYS and MAIL_PURGE_IGNORED_DAYS settings say how long each stays."""
     from flask import current_app
 
+    from app.ops.periodic import run_once
     from app.timeutils import utc_now
 
-    counts = purge(utc_now(), current_app.config)
     if dry_run:
+        counts = purge(utc_now(), current_app.config)
         db.session.rollback()
     else:
-        db.session.commit()
+
+        def purge_and_commit() -> list[tuple[str, int]]:
+            done = purge(utc_now(), current_app.config)
+            db.session.commit()
+            return done
+
+        ran, purged = run_once("deskgraph.purge", purge_and_commit)
+        if not ran:
+            click.echo("Another node is purging right now; skipped.")
+            return
+        counts = purged or []
     verb = "would be purged" if dry_run else "purged"
     for what, count in counts:
         click.echo(f"{count} {what} {verb}")
