@@ -123,6 +123,29 @@ def purge_command(dry_run: bool) -> None:
         click.echo(f"{count} {what} {verb}")
 
 
+@deskgraph_cli.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def doctor_command(as_json: bool) -> None:
+    """Check this deployment: database and its clock, migrations, secret key, Redis and its
+    workers, SMTP, the directory, the attachment store, the outbox, the SLA scheduler. Exits
+    with status 1 when a check fails. Changes nothing."""
+    import json
+
+    from flask import current_app
+
+    from app.doctor import FAIL, as_dict, run_checks
+
+    findings = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
+    if as_json:
+        click.echo(json.dumps([as_dict(f) for f in findings], indent=2))
+    else:
+        width = max(len(f.name) for f in findings)
+        for f in findings:
+            click.echo(f"{f.status.upper():4}  {f.name:<{width}}  {f.detail}")
+    if any(f.status == FAIL for f in findings):
+        raise SystemExit(1)
+
+
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the demo organisation, CMDB, incidents, SLA and catalog. Safe to run again."""
