@@ -123,6 +123,26 @@ def purge_command(dry_run: bool) -> None:
         click.echo(f"{count} {what} {verb}")
 
 
+WORKER_QUEUES = ("outbox", "sla")  # the outbox's deliveries first: people wait for them
+
+
+@deskgraph_cli.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Run what is queued, then stop.")
+def worker_command(queues: tuple[str, ...], burst: bool) -> None:
+    """One RQ worker for every background queue (the outbox's deliveries, then the SLA
+    ticks), or for the QUEUES named. Jobs run in this process's application, built once (a
+    plain `rq worker` builds one per job). Needs REDIS_URL."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: background work runs inline.")
+    Worker(list(queues or WORKER_QUEUES), connection=Redis.from_url(url)).work(burst=burst)
+
+
 @deskgraph_cli.command("doctor")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 def doctor_command(as_json: bool) -> None:

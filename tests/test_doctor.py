@@ -73,8 +73,13 @@ def test_an_unwritable_attachment_folder_fails(app, db, monkeypatch, tmp_path):
 
 
 def test_a_database_without_the_schema_fails_migrations(fresh_database_url, tmp_path):
+    from app.extensions import db
+
     bare = build_app(fresh_database_url, tmp_path)
     found = findings(bare)
+    with bare.app_context():
+        db.session.remove()
+        db.engine.dispose()
     assert found["database"][0] == OK
     assert found["migrations"][0] == FAIL
     assert "db upgrade" in found["migrations"][1]
