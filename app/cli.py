@@ -100,16 +100,70 @@ def purge_command(dry_run: bool) -> None:
     The DESKGRAPH_PURGE_*_DAYS and MAIL_PURGE_IGNORED_DAYS settings say how long each stays."""
     from flask import current_app
 
+    from app.ops.periodic import run_once
     from app.timeutils import utc_now
 
-    counts = purge(utc_now(), current_app.config)
     if dry_run:
+        counts = purge(utc_now(), current_app.config)
         db.session.rollback()
     else:
-        db.session.commit()
+
+        def purge_and_commit() -> list[tuple[str, int]]:
+            done = purge(utc_now(), current_app.config)
+            db.session.commit()
+            return done
+
+        ran, purged = run_once("deskgraph.purge", purge_and_commit)
+        if not ran:
+            click.echo("Another node is purging right now; skipped.")
+            return
+        counts = purged or []
     verb = "would be purged" if dry_run else "purged"
     for what, count in counts:
         click.echo(f"{count} {what} {verb}")
+
+
+WORKER_QUEUES = ("outbox", "sla")  # the outbox's deliveries first: people wait for them
+
+
+@deskgraph_cli.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Run what is queued, then stop.")
+def worker_command(queues: tuple[str, ...], burst: bool) -> None:
+    """One RQ worker for every background queue (the outbox's deliveries, then the SLA
+    ticks), or for the QUEUES named. Jobs run in this process's application, built once (a
+    plain `rq worker` builds one per job). Needs REDIS_URL."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: background work runs inline.")
+    Worker(list(queues or WORKER_QUEUES), connection=Redis.from_url(url)).work(burst=burst)
+
+
+@deskgraph_cli.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def doctor_command(as_json: bool) -> None:
+    """Check this deployment: database and its clock, migrations, secret key, Redis and its
+    workers, SMTP, the directory, the attachment store, the outbox, the SLA scheduler. Exits
+    with status 1 when a check fails. Changes nothing."""
+    import json
+
+    from flask import current_app
+
+    from app.doctor import FAIL, as_dict, run_checks
+
+    findings = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
+    if as_json:
+        click.echo(json.dumps([as_dict(f) for f in findings], indent=2))
+    else:
+        width = max(len(f.name) for f in findings)
+        for f in findings:
+            click.echo(f"{f.status.upper():4}  {f.name:<{width}}  {f.detail}")
+    if any(f.status == FAIL for f in findings):
+        raise SystemExit(1)
 
 
 @demo_cli.command("load")

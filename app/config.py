@@ -254,6 +254,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         # How long a satisfaction survey's mail link works (and the survey takes a first answer).
         "SURVEY_LINK_DAYS": _int(env, "DESKGRAPH_SURVEY_LINK_DAYS", 14),
         "LOG_LEVEL": env.get("DESKGRAPH_LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        # Log lines as text (people) or one JSON object per line (a log collector).
+        "LOG_FORMAT": _choice(env, "DESKGRAPH_LOG_FORMAT", ("text", "json")),
+        # /metrics (Prometheus) answers only with this bearer token; unset: no /metrics.
+        "METRICS_TOKEN": env.get("DESKGRAPH_METRICS_TOKEN", "").strip() or None,
         # Sign-in throttle per (username, address): free failures, then doubling delays.
         "SIGNIN_MAX_FAILURES": _int(env, "DESKGRAPH_SIGNIN_MAX_FAILURES", 5),
         "SIGNIN_DELAY_SECONDS": _int(env, "DESKGRAPH_SIGNIN_DELAY_SECONDS", 2),

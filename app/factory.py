@@ -45,7 +45,7 @@ def create_app(
 
     from app.ops import observability
 
-    observability.configure_logging(app.config["LOG_LEVEL"])
+    observability.configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     observability.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
@@ -162,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         incidents,
         kb,
         mail,
+        metrics,
         notifications,
         ops,
         portal,
@@ -193,6 +194,7 @@ def _register_blueprints(app: Flask) -> None:
         webhooks,
         imports,
         reports,
+        metrics,
     )
     for domain in domains:
         domain.register(app)

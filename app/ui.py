@@ -199,7 +199,10 @@ NAVIGATION = (
             ),
             NavItem("Surveys", "surveys.settings", "ui-checks", "surveys.configure"),
             NavItem(
-                "Alert sources", "alerts.sources", "router", "alerts.admin",
+                "Alert sources",
+                "alerts.sources",
+                "router",
+                "alerts.admin",
                 also=("alerts.edit_source",),
             ),
             NavItem(

@@ -1,14 +1,19 @@
-"""Request ids on every request, log line and response; security headers; access log."""
+"""Request ids on every request, log line and response; security headers; access log; the
+request latency histogram of ``/metrics``; log lines as text or JSON."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 
 from flask import Flask, Response, g, has_request_context, request
+
+from app.ops import metrics
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
@@ -29,17 +34,36 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str) -> None:
-    """Log the ``app`` package to stderr with request ids; idempotent across app instances."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, request id, message,
+    and the exception's traceback when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def configure_logging(level: str, fmt: str = "text") -> None:
+    """Log the ``app`` package to stderr with request ids, as text or JSON lines; idempotent
+    across app instances (the last one's level and format win)."""
     logger = logging.getLogger("app")
     logger.setLevel(level)
-    if not any(getattr(h, "deskgraph", False) for h in logger.handlers):
+    handler = next((h for h in logger.handlers if getattr(h, "deskgraph", False)), None)
+    if handler is None:
         handler = logging.StreamHandler(sys.stderr)
         handler.deskgraph = True  # type: ignore[attr-defined]
         handler.addFilter(RequestIdFilter())
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
         logger.addHandler(handler)
         logger.propagate = False
+    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(LOG_FORMAT))
 
 
 def init_app(app: Flask) -> None:
@@ -65,11 +89,15 @@ def init_app(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", app.config["HSTS"])
         started = g.get("request_started")
         if started is not None and request.endpoint != "static":
+            seconds = time.perf_counter() - started
             access_log.info(
                 "%s %s %s %.1fms",
                 request.method,
                 request.path,
                 response.status_code,
-                (time.perf_counter() - started) * 1000,
+                seconds * 1000,
+            )
+            metrics.observe_request(
+                request.method, request.endpoint or "unmatched", response.status_code, seconds
             )
         return response

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.sla import schedule
 from app.sla.forecast.cli import backtest
-from app.sla.jobs import TickReport, run_tick
+from app.sla.jobs import TickReport, tick_once
 from app.sla.replay import replay
 from app.sla.services import refresh_ticket_slas
 from app.tickets.models import Ticket
@@ -29,8 +29,10 @@ sla_cli.add_command(backtest)
 def tick() -> None:
     """One tick, inline: record warnings and breaches (once each) and escalate. Run it every
     minute from cron, or run ``flask sla scheduler`` instead. Running it twice changes nothing."""
-    report = run_tick(utc_now())
-    db.session.commit()
+    report = tick_once()
+    if report is None:
+        click.echo("Another node is ticking right now; this tick was skipped.")
+        return
     _echo(report)
 
 
@@ -63,7 +65,7 @@ def scheduler(interval: int, ticks: int | None) -> None:
             stop.set()
         return
     click.echo(f"REDIS_URL is not set: ticking inline every {interval} s.")
-    schedule.run_inline(interval=interval, ticks=ticks, clock=utc_now, report=_echo)
+    schedule.run_inline(interval=interval, ticks=ticks, report=_echo)
 
 
 @sla_cli.command("worker")

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
+from app.ops.periodic import run_once
 from app.ops.worker import in_app_context
 from app.sla.escalation import escalate
 from app.sla.models import SlaPolicy, SlaStage, TaskSla
@@ -167,13 +168,26 @@ def tick_job() -> dict[str, Any]:
     return in_app_context(_tick_and_commit)
 
 
-def _tick_and_commit() -> dict[str, Any]:
-    try:
+TICK_JOB = "sla.tick"  # the name the tick runs under in ``periodic_jobs`` and its lock
+
+
+def tick_once() -> TickReport | None:
+    """One tick as of now, committed, unless another node is ticking right now (``None``:
+    skipped; see :mod:`app.ops.periodic`)."""
+
+    def tick_and_commit() -> TickReport:
         report = run_tick(utc_now())
         db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+        return report
+
+    _ran, report = run_once(TICK_JOB, tick_and_commit)
+    return report
+
+
+def _tick_and_commit() -> dict[str, Any]:
+    report = tick_once()
+    if report is None:
+        return {"skipped": True}
     return {
         "refreshed": report.refreshed,
         "warnings": report.warnings,

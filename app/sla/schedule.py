@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from app.extensions import db
-from app.sla.jobs import TickReport, run_tick, tick_job
+from app.sla.jobs import TickReport, run_tick, tick_job, tick_once
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def run_inline(
     *,
     interval: float = INTERVAL,
     ticks: int | None = None,
-    clock: Callable[[], datetime],
+    clock: Callable[[], datetime] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     report: Callable[[TickReport], None] = lambda _r: None,
 ) -> int:
@@ -133,9 +133,13 @@ def run_inline(
         if done:
             sleep(interval)
         try:
-            result = run_tick(clock())
-            db.session.commit()
-            report(result)
+            if clock is None:
+                result = tick_once()
+            else:
+                result = run_tick(clock())
+                db.session.commit()
+            if result is not None:
+                report(result)
         except Exception:
             db.session.rollback()
             log.exception("SLA tick failed; the next one runs in %s s", interval)

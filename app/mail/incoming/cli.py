@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.mail.incoming import intake, polling
+from app.ops.periodic import run_once
 
 mail_cli = AppGroup("mail", help="The mail channel: receive piped mail, poll IMAP mailboxes.")
 
@@ -44,10 +45,16 @@ def poll_command(mailbox_name: str | None, once: bool) -> None:
     """Receive the mail waiting in each active IMAP mailbox and move each message, once it is
     committed, to the mailbox's processed folder. A mailbox that cannot be reached gets its
     ``last_error`` and the others go on. Without ``--once``, keeps polling, each mailbox
-    every ``poll_seconds``."""
+    every ``poll_seconds``. Several nodes may run it: one polls at a time (see
+    :mod:`app.ops.periodic`)."""
     try:
         while True:
-            for report in polling.poll_all(mailbox_name, due_only=not once):
+            ran, reports = run_once(
+                "mail.poll", lambda: list(polling.poll_all(mailbox_name, due_only=not once))
+            )
+            if not ran:
+                click.echo("Another node is polling the mailboxes right now; skipped.")
+            for report in reports or []:
                 click.echo(report)
             if once:
                 return

@@ -94,6 +94,14 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     return smtp
 
 
+def probe(settings: SmtpSettings) -> None:
+    """Open a connection as sending would (TLS, login), then say goodbye: a deployment check.
+
+    :raise OSError, smtplib.SMTPException: the server cannot be reached or refuses us.
+    """
+    _connect(settings).quit()
+
+
 def close(*, polite: bool = True) -> None:
     """Close this thread's connection if one is open: with QUIT, or at once after an error."""
     smtp, _open.smtp = _open.smtp, None
