@@ -20,19 +20,24 @@ def update_source(
     auto_resolve: bool,
     damping_seconds: int,
     group_window_seconds: int,
+    group_wait_seconds: int | None = None,
     expected_version: Any = None,
 ) -> None:
     """Change a source's settings.
 
     :raise Conflict: the source changed since ``expected_version``.
-    :raise Invalid: a window out of range (0 to one day).
+    :raise Invalid: a window out of range (0 to one day). ``group_wait_seconds`` None
+        keeps the stored group wait.
     """
     check_version(source, expected_version, f"Alert source {source.name}")
     errors = {}
     for name, value in (
         ("damping_seconds", damping_seconds),
         ("group_window_seconds", group_window_seconds),
+        ("group_wait_seconds", group_wait_seconds),
     ):
+        if value is None:
+            continue
         if not 0 <= value <= 86_400:
             errors[name] = "Between 0 and 86400 seconds (a day)."
     if errors:
@@ -41,6 +46,8 @@ def update_source(
     source.auto_resolve = auto_resolve
     source.damping_seconds = damping_seconds
     source.group_window_seconds = group_window_seconds
+    if group_wait_seconds is not None:
+        source.group_wait_seconds = group_wait_seconds
     db.session.flush()
 
 

@@ -72,6 +72,7 @@ def edit_source(source_id: int) -> ResponseReturnValue:
                     auto_resolve=bool(form.auto_resolve.data),
                     damping_seconds=int(form.damping_seconds.data or 0),
                     group_window_seconds=int(form.group_window_seconds.data or 0),
+                    group_wait_seconds=int(form.group_wait_seconds.data or 0),
                     expected_version=form.version.data,
                 ),
             ):

@@ -90,6 +90,7 @@ def test_an_administrator_changes_a_source(signed_in, alerts_sent, db):
             "auto_resolve": "y",
             "damping_seconds": "60",
             "group_window_seconds": "900",
+            "group_wait_seconds": "120",
         },
     )
     assert response.status_code == 302
@@ -97,6 +98,7 @@ def test_an_administrator_changes_a_source(signed_in, alerts_sent, db):
     source = db.session.get(AlertSource, source.id)
     assert (source.ci_label, source.auto_resolve) == ("host", True)
     assert (source.damping_seconds, source.group_window_seconds) == (60, 900)
+    assert source.group_wait_seconds == 120
 
 
 def test_bad_or_stale_source_edits_are_refused(signed_in, alerts_sent, db):
@@ -104,7 +106,8 @@ def test_bad_or_stale_source_edits_are_refused(signed_in, alerts_sent, db):
 
     source = db.session.scalar(select(AlertSource))
     client, _ = signed_in("admin")
-    fields = {"version": str(source.version), "ci_label": "", "group_window_seconds": "600"}
+    fields = {"version": str(source.version), "ci_label": "", "group_window_seconds": "600",
+              "group_wait_seconds": "300"}  # fmt: skip
     bad = client.post(f"/alerts/sources/{source.id}", {**fields, "damping_seconds": "-5"})
     assert bad.status_code == 422
     assert "Number must be between 0 and 86400" in bad.get_data(as_text=True)
