@@ -117,6 +117,9 @@ class Alert(Model):
     # The last change of status (firing ↔ resolved): flap damping measures from it.
     changed_at: Mapped[datetime] = mapped_column(default=utc_now)
     flap_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How many times the source sent it (a payload posted twice counts twice; nothing else
+    # changes): shown with the alert on its incident's page.
+    received_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("alert_groups.id", ondelete="SET NULL"), index=True
     )

@@ -214,6 +214,7 @@ def _new_alert(
         last_seen_at=now,
         changed_at=now,
         flap_count=0,
+        received_count=1,
     )
     db.session.add(row)
     return row
@@ -225,6 +226,7 @@ def _update(
     """Apply a known alert's new state; True when it must be grouped (firing, on no open
     incident)."""
     row.last_seen_at = batch.now
+    row.received_count += 1
     row.severity, row.summary = normalized.severity, normalized.summary
     if dict(row.labels or {}) != dict(normalized.labels):
         row.labels = dict(normalized.labels)

@@ -3,12 +3,13 @@ view commits)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from app.alerts.models import Alert, AlertSource
+from app.alerts.models import Alert, AlertSource, AlertStatus
 from app.errors import Invalid, check_version
 from app.extensions import db
 
@@ -51,8 +52,10 @@ def update_source(
     db.session.flush()
 
 
-def recent_alerts(limit: int = 100, source_id: int | None = None) -> list[Alert]:
-    """The alerts seen last, newest first."""
+def recent_alerts(
+    limit: int = 100, source_id: int | None = None, incident_id: int | None = None
+) -> list[Alert]:
+    """The alerts seen last, newest first (of one source, of one incident)."""
     query = (
         select(Alert)
         .options(selectinload(Alert.ci), selectinload(Alert.incident))
@@ -61,7 +64,34 @@ def recent_alerts(limit: int = 100, source_id: int | None = None) -> list[Alert]
     )
     if source_id is not None:
         query = query.where(Alert.source_id == source_id)
+    if incident_id is not None:
+        query = query.where(Alert.incident_id == incident_id)
     return list(db.session.scalars(query))
+
+
+@dataclass(frozen=True)
+class IncidentAlerts:
+    """The first ``alerts`` of an incident and how many it has, firing or in all."""
+
+    alerts: list[Alert]
+    total: int
+    firing: int
+
+
+def incident_alerts(incident_id: int, limit: int) -> IncidentAlerts:
+    """An incident's alerts, firing first, then the latest seen; with their counts (one
+    statement: the counts are window aggregates over the same rows)."""
+    firing = case((Alert.status == AlertStatus.FIRING, 1), else_=0)
+    rows = db.session.execute(
+        select(Alert, func.count().over(), func.sum(firing).over())
+        .options(joinedload(Alert.ci))
+        .where(Alert.incident_id == incident_id)
+        .order_by(firing.desc(), Alert.last_seen_at.desc(), Alert.id.desc())
+        .limit(limit)
+    ).all()
+    if not rows:
+        return IncidentAlerts([], 0, 0)
+    return IncidentAlerts([r[0] for r in rows], int(rows[0][1]), int(rows[0][2] or 0))
 
 
 def sources() -> list[AlertSource]:
