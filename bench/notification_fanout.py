@@ -21,7 +21,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from bench._postgres import ROOT, app_on_fresh_schema, drop_schema, vacuum_analyze
 
@@ -117,8 +117,7 @@ def main() -> None:
             with_hook, without = [], []
             for n in range(args.repeat):  # interleaved, so that the machine's load hits both
                 with_hook.append(reply_ms(db, incident_id, agent_id, n))
-                for name, listener in hooks._LISTENERS:
-                    event.remove(db.session, name, listener)
+                hooks.HOOK.uninstall()
                 without.append(reply_ms(db, incident_id, agent_id, n))
                 hooks.install()
             reply_ms(db, incident_id, agent_id, -1)

@@ -20,7 +20,7 @@ import statistics
 import sys
 import time
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bench._postgres import ROOT, app_on_fresh_schema, drop_schema, vacuum_analyze
 
@@ -100,8 +100,7 @@ def main() -> None:
             with_hook, without = [], []
             for n in range(args.repeat):  # interleaved, so that the machine's load hits both
                 with_hook.append(reply_ms(n))
-                for name, listener in hooks._LISTENERS:
-                    event.remove(db.session, name, listener)
+                hooks.HOOK.uninstall()
                 without.append(reply_ms(n))
                 hooks.install()
             message = db.session.scalars(

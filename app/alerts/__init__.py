@@ -9,7 +9,10 @@ if TYPE_CHECKING:
 
 
 def register(app: Flask) -> None:
-    """Register the alerts pages (sources, recent alerts) under ``/alerts``."""
+    """Register the alerts pages (sources, recent alerts) under ``/alerts`` and the incident
+    page's alert panel (a template global)."""
+    from app.alerts import panels
     from app.alerts.views import bp
 
     app.register_blueprint(bp, url_prefix="/alerts")
+    app.jinja_env.globals.update(panels.globals_())

@@ -28,3 +28,9 @@ class SourceForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=0, max=86_400)],
         description="Alerts firing this close together are grouped by the CMDB.",
     )
+    group_wait_seconds = IntegerField(
+        "Group wait (seconds)",
+        validators=[InputRequired(), NumberRange(min=0, max=86_400)],
+        description="When a root CI starts alerting, incidents on CIs that depend on it opened "
+        "this long before become its children.",
+    )

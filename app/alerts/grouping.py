@@ -18,12 +18,19 @@ it, with the chain of CIs in between.
    child, and the answer does not depend on the order alerts arrived in.
 
 CIs unknown to the graph are roots of their own.
+
+**Group wait** (:func:`adoptions`): alerts on dependants often arrive moments before the
+alert on the CI they depend on, and open incidents of their own. When the root's incident
+exists, each open incident of a CI that is now its child, opened at most the source's group
+wait before the root's (or after it), is adopted: it becomes a child incident of the root's.
+An older one stays as it was: it predates the root's failure, so the root does not explain it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.cmdb.graph.vocabulary import CiId, ImpactOptions
@@ -114,3 +121,21 @@ def _explain(
         root_of[ci] = chain[0]
         chain_of[ci] = chain
     return unexplained
+
+
+def adoptions(
+    grouping: Grouping, opened_at: Mapping[CiId, datetime], wait: timedelta
+) -> list[tuple[CiId, CiId]]:
+    """The ``(child CI, root CI)`` pairs whose open incidents the root's adopts.
+
+    ``opened_at`` holds, for every CI with an open alert incident of its own (children and
+    roots alike), when that incident opened. A child's incident is adopted when its root has
+    one too and the child's opened no more than ``wait`` before the root's; in child id order.
+    """
+    found = []
+    for child, root in sorted(grouping.root_of.items()):
+        if child == root or child not in opened_at or root not in opened_at:
+            continue
+        if opened_at[child] >= opened_at[root] - wait:
+            found.append((child, root))
+    return found

@@ -17,6 +17,7 @@ from app.timeutils import utc_now
 
 DEFAULT_DAMPING_SECONDS = 300
 DEFAULT_GROUP_WINDOW_SECONDS = 600
+DEFAULT_GROUP_WAIT_SECONDS = 300
 
 
 class AlertStatus(enum.StrEnum):
@@ -51,6 +52,13 @@ class AlertSource(Model):
         Integer,
         default=DEFAULT_GROUP_WINDOW_SECONDS,
         server_default=str(DEFAULT_GROUP_WINDOW_SECONDS),
+    )
+    # Group wait: when a root CI starts alerting, the open alert incidents of the CIs that
+    # depend on it opened up to this many seconds before its own become its children.
+    group_wait_seconds: Mapped[int] = mapped_column(
+        Integer,
+        default=DEFAULT_GROUP_WAIT_SECONDS,
+        server_default=str(DEFAULT_GROUP_WAIT_SECONDS),
     )
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
@@ -109,6 +117,9 @@ class Alert(Model):
     # The last change of status (firing ↔ resolved): flap damping measures from it.
     changed_at: Mapped[datetime] = mapped_column(default=utc_now)
     flap_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How many times the source sent it (a payload posted twice counts twice; nothing else
+    # changes): shown with the alert on its incident's page.
+    received_count: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("alert_groups.id", ondelete="SET NULL"), index=True
     )

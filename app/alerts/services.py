@@ -13,7 +13,10 @@ flushes, never commits):
   its incident. The row's ``open_key`` is unique, so two requests for one root at the same
   moment open one incident: the second waits on the first's insert, then joins its group. An
   incident opened earlier for a CI that is now a child (its root started alerting later)
-  becomes a child incident of the root's incident.
+  becomes a child incident of the root's incident when it opened no more than the source's
+  *group wait* before the root's (:func:`app.alerts.grouping.adoptions`); on PostgreSQL an
+  advisory lock makes requests group one at a time, so a root and a dependant arriving
+  together still end up parent and child.
 * **New incidents** take their impact from the impact engine (the root CI's failure) and
   their urgency from the worst severity; the matrix suggests the priority, and a work note
   says why. Each request adds at most one work note per incident, listing what arrived.
@@ -29,16 +32,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
-from app.alerts.grouping import Grouping, group_alerting
+from app.alerts.grouping import Grouping, adoptions, group_alerting
 from app.alerts.matching import match_cis
 from app.alerts.models import Alert, AlertGroup, AlertSource, AlertStatus
 from app.alerts.parsing import SEVERITIES, URGENCY, NormalizedAlert, Payload
 from app.auth.models import User
 from app.cmdb.analysis import impact_of_cis, offer_impact
 from app.cmdb.cache import current_graph
+from app.cmdb.graph.vocabulary import CiId
 from app.cmdb.models import ConfigurationItem
 from app.cmdb.settings import impact_options
 from app.errors import Invalid
@@ -54,6 +58,7 @@ NOTE_LINES = 20
 """Alerts a work note lists by name; the rest are counted."""
 RESOLUTION_CODE = "solved_permanently"
 OPEN = [s.value for s in OPEN_STATES]
+GROUPING_LOCK = 0x616C_6572  # the advisory lock of alert grouping on PostgreSQL ("aler")
 
 
 @dataclass
@@ -209,6 +214,7 @@ def _new_alert(
         last_seen_at=now,
         changed_at=now,
         flap_count=0,
+        received_count=1,
     )
     db.session.add(row)
     return row
@@ -220,6 +226,7 @@ def _update(
     """Apply a known alert's new state; True when it must be grouped (firing, on no open
     incident)."""
     row.last_seen_at = batch.now
+    row.received_count += 1
     row.severity, row.summary = normalized.severity, normalized.summary
     if dict(row.labels or {}) != dict(normalized.labels):
         row.labels = dict(normalized.labels)
@@ -250,6 +257,8 @@ def _update(
 def _group(batch: _Batch, to_group: list[Alert]) -> None:
     """Put firing alerts on their root's incident, opening what is missing."""
     matched = [a for a in to_group if a.ci_id is not None]
+    if matched:
+        _one_grouping_at_a_time()
     grouping = _grouping(batch) if matched else Grouping((), {}, {})
     by_root: dict[int, list[Alert]] = defaultdict(list)
     for alert in matched:
@@ -266,6 +275,17 @@ def _group(batch: _Batch, to_group: list[Alert]) -> None:
             _attach(batch, group, [alert])
     if matched:
         _adopt_children(batch, grouping)
+
+
+def _one_grouping_at_a_time() -> None:
+    """On PostgreSQL, intakes group one at a time: a transaction-scoped advisory lock, held
+    until the commit. A root's request that runs while a dependant's is still uncommitted waits
+    for it, then reads its alert and incident and adopts it; without the lock each would miss
+    the other and both incidents would stay apart. The lock is taken after this request's own
+    alert rows are written, so the holder never waits on a waiter. SQLite serialises writers
+    with its database lock already."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GROUPING_LOCK})
 
 
 def _grouping(batch: _Batch) -> Grouping:
@@ -378,17 +398,21 @@ def _attach(batch: _Batch, group: AlertGroup, alerts: list[Alert]) -> None:
 
 
 def _adopt_children(batch: _Batch, grouping: Grouping) -> None:
-    """Incidents opened for CIs that now have an alerting root become its children."""
-    keys = [f"ci:{c}" for c, root in grouping.root_of.items() if c != root]
-    children = _open_groups(keys)
+    """Group wait: the open incidents of CIs that now have an alerting root, opened no more
+    than the source's group wait before the root's incident, become its children
+    (:func:`app.alerts.grouping.adoptions` decides); a work note on each says why."""
+    children = sorted(c for c, root in grouping.root_of.items() if c != root)
     if not children:
         return
-    parents = _open_groups(sorted({f"ci:{grouping.root_of[g.root_ci_id]}" for g in
-                                   children.values() if g.root_ci_id is not None}))  # fmt: skip
-    for key, group in sorted(children.items()):
-        assert group.root_ci_id is not None
-        parent = parents.get(f"ci:{grouping.root_of[group.root_ci_id]}")
-        child, mother = group.incident, parent.incident if parent else None
+    wanted = sorted({*children, *(grouping.root_of[c] for c in children)})
+    groups = _open_groups([f"ci:{c}" for c in wanted])
+    by_ci: dict[CiId, AlertGroup] = {
+        g.root_ci_id: g for g in groups.values() if g.root_ci_id is not None
+    }
+    wait = batch.source.group_wait_seconds
+    opened_at = {ci: group.opened_at for ci, group in by_ci.items()}
+    for child_ci, root_ci in adoptions(grouping, opened_at, timedelta(seconds=wait)):
+        child, mother = by_ci[child_ci].incident, by_ci[root_ci].incident
         if child is None or mother is None or child.parent_id is not None:
             continue
         try:
@@ -396,8 +420,16 @@ def _adopt_children(batch: _Batch, grouping: Grouping) -> None:
                 incidents.set_parent(child, mother, actor=batch.actor)
         except Invalid:  # a person linked them the other way round meanwhile: theirs stands
             continue
-        name = group.root_ci.name if group.root_ci is not None else key
-        batch.notes[mother.id].append(f"Child incident {child.number}: {name} depends on it.")
+        name, root = _ci_name(by_ci[child_ci]), _ci_name(by_ci[root_ci])
+        batch.notes[mother.id].append(f"Child incident {child.number}: {name} depends on {root}.")
+        batch.notes[child.id].append(
+            f"Adopted by {mother.number}: {name} depends on {root}, which started alerting "
+            f"at most {wait} s after this incident opened (the group wait of {batch.source.name})."
+        )
+
+
+def _ci_name(group: AlertGroup) -> str:
+    return group.root_ci.name if group.root_ci is not None else f"CI {group.root_ci_id}"
 
 
 def _write_notes(batch: _Batch) -> None:

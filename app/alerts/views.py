@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
 from app.alerts import permissions  # noqa: F401  (registers the rules)
 from app.alerts import sources as alert_sources
@@ -12,6 +13,7 @@ from app.alerts.models import AlertSource
 from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.forms import commit_or_errors, refused
+from app.incidents.models import Incident
 from app.policy import require
 
 bp = Blueprint("alerts", __name__, template_folder="templates")
@@ -23,11 +25,18 @@ RECENT = 200
 @require("alerts.view")
 def recent() -> ResponseReturnValue:
     chosen = request.args.get("source", type=int)
+    number = (request.args.get("incident") or "").strip().upper()[:40]
+    incident = None
+    if number:
+        incident = db.session.scalar(select(Incident).where(Incident.number == number))
+        if incident is None:
+            raise NotFound("There is no incident with this number.")
     return render_template(
         "alerts/recent.html",
-        alerts=alert_sources.recent_alerts(RECENT, chosen),
+        alerts=alert_sources.recent_alerts(RECENT, chosen, incident.id if incident else None),
         sources=alert_sources.sources(),
         chosen=chosen,
+        incident=incident,
     )
 
 
@@ -72,6 +81,7 @@ def edit_source(source_id: int) -> ResponseReturnValue:
                     auto_resolve=bool(form.auto_resolve.data),
                     damping_seconds=int(form.damping_seconds.data or 0),
                     group_window_seconds=int(form.group_window_seconds.data or 0),
+                    group_wait_seconds=int(form.group_wait_seconds.data or 0),
                     expected_version=form.version.data,
                 ),
             ):

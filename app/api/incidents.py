@@ -30,14 +30,13 @@ from app.auth.services import get_user_by_username
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.incidents import pages, permissions, services
-from app.incidents.filters import SORTS, VIEWS, QueueFilterForm, queue_ids
+from app.incidents.filters import SORTS, VIEWS, QueueFilterForm, number_or_text, queue_ids
 from app.incidents.models import Incident, MajorState
 from app.incidents.workflow import RESOLUTION_CODES, State, Transition
-from app.search import query as search_query
 from app.tickets import attachments
 from app.tickets import services as tickets
 from app.tickets.holds import HoldReason
-from app.tickets.models import Channel, EntryKind, Ticket, TicketKind
+from app.tickets.models import Channel, EntryKind, TicketKind
 from app.tickets.visibility import visible_tickets
 
 AREA = scopes.add_area("incidents", "Incidents: list, read, report, work, comment")
@@ -217,12 +216,8 @@ def list_incidents(cursor: str | None, limit: int, q: str | None = None, **filte
     if ignored := form.clean():
         raise Invalid({"filters": ignored}, "Some filters were not understood.")
     query = visible_tickets(current_user, queue_ids(form, current_user))
-    if q:
-        # Work notes are searched for IT staff only, as in the pages.
-        staff = current_user.has_role(Role.AGENT)
-        number = Ticket.number == q.strip().upper()[:20]
-        matching = search_query.matching_ids(q.strip(), "ticket", notes=staff)
-        query = query.where(number if matching is None else number | Ticket.id.in_(matching))
+    # Work notes are searched for IT staff only, as in the pages.
+    query = number_or_text(query, q, notes=current_user.has_role(Role.AGENT))
     page = page_of(query, cursor, limit)
     return {"items": [dump(i) for i in load_incidents(page.items)], "next_cursor": page.next_cursor}
 

@@ -112,6 +112,18 @@ def service_name(ci_id: int) -> str:
     return name or f"Service #{ci_id}"
 
 
+def number_or_text(query: Select, text: str | None, *, notes: bool) -> Select:
+    """The search box of the console and the API: the ticket of that number, or those whose
+    indexed texts match (title, description, replies; work notes only when ``notes``, for IT
+    staff). A blank box filters nothing."""
+    text = (text or "").strip()
+    if not text:
+        return query
+    number = Ticket.number == text.upper()[:20]
+    matching = search_query.matching_ids(text, "ticket", notes=notes)
+    return query.where(number if matching is None else or_(number, Ticket.id.in_(matching)))
+
+
 def queue_ids(form: QueueFilterForm, user: Any) -> Select:
     """The ids of the tickets matching a validated filter form, sorted, for ``user``.
 
@@ -162,12 +174,8 @@ def queue_ids(form: QueueFilterForm, user: Any) -> Select:
         *within_days(Ticket.opened_at, form.opened_from.data, form.opened_to.data),
         *within_days(Ticket.resolved_at, form.resolved_from.data, form.resolved_to.data),
     )
-    if form.q.data and form.q.data.strip():
-        text = form.q.data.strip()
-        number = Ticket.number == text.upper()[:20]
-        # The search index (title, description, replies, work notes: agents work this queue).
-        matching = search_query.matching_ids(text, "ticket", notes=True)
-        query = query.where(number if matching is None else or_(number, Ticket.id.in_(matching)))
+    # Work notes are searched too: agents work this queue.
+    query = number_or_text(query, form.q.data, notes=True)
     columns = SORTS.get(form.sort.data or "priority", SORTS["priority"])
     descending = form.direction.data == "desc"
     order = [c.desc() if descending else c.asc() for c in columns]

@@ -1,17 +1,14 @@
 """Keep task SLA records current without the ticket services knowing about SLAs.
 
-Two listeners on the application's session:
-
-* ``after_flush`` notes the ticket ids of the ``TicketEvent`` rows the flush inserted (in
-  ``session.info``, so each session keeps its own list);
-* ``before_commit`` flushes what is pending, then recomputes those tickets' records with
-  :func:`app.sla.services.refresh_ticket_slas` in the same transaction, so a ticket change and
-  its SLA records are committed together or not at all.
+A session hook of the shared shape (:func:`app.tickets.event_hooks.on_ticket_events`): each
+flush notes the tickets it wrote ``TicketEvent`` rows for, and before the commit
+:func:`app.sla.services.refresh_ticket_slas` recomputes those tickets' records in the same
+transaction, so a ticket change and its SLA records are committed together or not at all.
 
 A bulk load of history calls :func:`settle_on_commit` so that its tickets' past warnings and
-breaches are recorded as notified when it commits. A rollback forgets the noted ids. Installed
-once per process by :func:`install`, which the application factory calls when it connects the
-domains' receivers.
+breaches are recorded as notified when it commits. A rollback forgets the noted ids (and the
+mark). Installed once per process by :func:`install`, which the application factory calls when
+it connects the domains' receivers.
 """
 
 from __future__ import annotations
@@ -21,10 +18,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.db import listen_once
 from app.extensions import db
+from app.tickets.event_hooks import on_ticket_events
 
-PENDING = "sla_pending_tickets"
 SETTLE = "sla_settle_at"
 
 
@@ -37,45 +33,16 @@ def settle_on_commit(now: datetime) -> None:
     db.session.info[SETTLE] = now
 
 
-def _after_flush(session: Session, _context: Any) -> None:
-    from app.tickets.models import TicketEvent
-
-    ids = {obj.ticket_id for obj in session.new if isinstance(obj, TicketEvent)}
-    if ids:
-        session.info.setdefault(PENDING, set()).update(ids)
-
-
-def _before_commit(session: Session) -> None:
-    if session.info.get("sla_refreshing") or session.in_nested_transaction():
-        return  # a SAVEPOINT released inside the transaction: wait for the real commit
-    session.flush()
-    ids = session.info.pop(PENDING, None)
-    settle_at = session.info.pop(SETTLE, None)
-    if not ids:
-        return
+def _refresh(session: Session, ticket_ids: set[Any]) -> None:
     from app.sla.services import refresh_ticket_slas
 
-    session.info["sla_refreshing"] = True
-    try:
-        refresh_ticket_slas(ids, now=settle_at, settle=settle_at is not None)
-    finally:
-        session.info.pop("sla_refreshing", None)
-        session.info.pop(PENDING, None)
+    settle_at = session.info.pop(SETTLE, None)  # a mark for this transaction only
+    refresh_ticket_slas(ticket_ids, now=settle_at, settle=settle_at is not None)
 
 
-def _forget(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
-        session.info.pop(PENDING, None)
-        session.info.pop(SETTLE, None)
-
-
-_LISTENERS = (
-    ("after_flush", _after_flush),
-    ("before_commit", _before_commit),
-    ("after_soft_rollback", _forget),
-)
+HOOK = on_ticket_events("sla", _refresh, also_forget=(SETTLE,))
 
 
 def install() -> None:
-    """Attach the listeners to ``db.session`` (idempotent: apps built again share them)."""
-    listen_once(db.session, _LISTENERS)
+    """Attach the hook to ``db.session`` (idempotent: apps built again share it)."""
+    HOOK.install()

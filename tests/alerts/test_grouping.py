@@ -87,3 +87,24 @@ def test_cis_unknown_to_the_cmdb_are_roots_of_their_own():
     grouping = group_alerting(estate(), [999, 3, 1])
     assert grouping.roots == (1, 999)
     assert grouping.root_of[3] == 1
+
+
+def test_group_wait_adopts_the_incidents_of_children_opened_shortly_before_their_root():
+    from datetime import UTC, datetime, timedelta
+
+    from app.alerts.grouping import adoptions
+
+    grouping = group_alerting(estate(), [1, 3, 4, 9, 2, 5, 11])
+    t0 = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    opened = {
+        1: t0,  # the array's incident
+        3: t0 - timedelta(minutes=4),  # within five minutes before it: adopted
+        4: t0 - timedelta(minutes=6),  # older: a problem of its own, left alone
+        9: t0 + timedelta(seconds=5),  # opened after the root's (a race): adopted
+        5: t0 - timedelta(minutes=1),  # its root (the switch) has no incident: left alone
+        11: t0,  # a root itself
+    }
+    assert adoptions(grouping, opened, timedelta(minutes=5)) == [(3, 1), (9, 1)]
+    assert adoptions(grouping, opened, timedelta(minutes=10)) == [(3, 1), (4, 1), (9, 1)]
+    assert adoptions(grouping, opened, timedelta(0)) == [(9, 1)]
+    assert adoptions(grouping, {}, timedelta(minutes=5)) == []

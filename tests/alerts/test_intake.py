@@ -115,13 +115,47 @@ def test_a_root_that_starts_alerting_later_adopts_the_earlier_incident(db, estat
     early, root = incidents(db)
     assert early.short_description == "app-1: Down"
     assert early.parent_id == root.id
-    assert any("Child incident" in n for n in notes_of(root))
+    assert f"Child incident {early.number}: app-1 depends on array-1." in "\n".join(notes_of(root))
+    assert f"Adopted by {root.number}: app-1 depends on array-1" in "\n".join(notes_of(early))
+    link = {"parent": [None, root.number]}
+    assert any(e.kind == "change" and e.changes == link for e in early.journal)
     send(db, monitor, firing("esx-2"))  # a new child joins the root's incident
     from app.alerts.models import Alert
 
     esx2 = db.session.scalar(select(Alert).where(Alert.fingerprint == "esx-2-down"))
     assert esx2.incident_id == root.id
     assert len(incidents(db)) == 2
+
+
+def test_an_incident_older_than_the_group_wait_stays_on_its_own(db, estate, monitor):
+    start = utc_now()
+    send(db, monitor, firing("esx-1"), now=start)
+    send(db, monitor, firing("array-1"), now=start + timedelta(seconds=301))
+    early, root = incidents(db)
+    assert (early.short_description, root.short_description) == ("esx-1: Down", "array-1: Down")
+    assert early.parent_id is None
+    assert not any("Child incident" in n for n in notes_of(root))
+    assert not any("Adopted" in n for n in notes_of(early))
+    send(db, monitor, firing("vm-1"), now=start + timedelta(seconds=302))
+    from app.alerts.models import Alert
+
+    vm1 = db.session.scalar(select(Alert).where(Alert.fingerprint == "vm-1-down"))
+    assert vm1.incident_id == root.id  # a new dependant joins the root, not the old incident
+
+
+def test_the_group_wait_is_a_setting_of_the_source(db, estate, monitor):
+    from app.alerts.models import AlertSource
+
+    start = utc_now()
+    send(db, monitor, firing("esx-1"), now=start)
+    source = db.session.scalar(select(AlertSource))
+    assert source.group_wait_seconds == 300
+    source.group_wait_seconds = 900
+    db.session.commit()
+    send(db, monitor, firing("array-1"), now=start + timedelta(seconds=600))
+    early, root = incidents(db)
+    assert early.parent_id == root.id
+    assert f"(the group wait of {source.name})" in "\n".join(notes_of(early))
 
 
 def test_a_link_a_person_made_the_other_way_round_stands(db, estate, monitor):

@@ -87,68 +87,107 @@ def test_a_storm_becomes_one_incident_per_independent_root(db, make_user):
     assert db.session.scalar(select(func.count()).select_from(Alert)) == ALERTS
 
 
-def test_two_requests_for_one_root_at_once_open_one_incident(backend, fresh_database_url, tmp_path):
-    """The second request waits on the first's open group (its unique key) and joins it."""
-    if backend != "postgresql":
-        pytest.skip("SQLite serialises writers with its database lock")
+def estate_app(database_url: str, instance, root_name: str, hosts: tuple[str, ...], source=None):
+    """A migrated app on its own database: a storage array, hosts that depend on it, the
+    ``monitoring`` user and, when named, an alert source that exists already."""
     from app.alerts import services
     from app.auth import services as accounts
-    from app.auth.models import User
     from app.cmdb import services as cmdb
     from app.cmdb.models import CIClass
     from app.extensions import db
-    from app.incidents.models import Incident
 
-    app = build_app(fresh_database_url, tmp_path / "instance")
+    app = build_app(database_url, instance)
     migrate(app)
     with app.app_context():
         server = db.session.scalar(select(CIClass).where(CIClass.name == "server"))
         array = db.session.scalar(select(CIClass).where(CIClass.name == "storage"))
-        root = cmdb.create_ci(actor=None, ci_class=array, name="array-9")
-        for name in ("esx-91", "esx-92"):
+        root = cmdb.create_ci(actor=None, ci_class=array, name=root_name)
+        for name in hosts:
             host = cmdb.create_ci(actor=None, ci_class=server, name=name)
             cmdb.relate(host, root, "depends_on", actor=None)
         accounts.create_local_user(username="monitoring", display_name="Monitoring", password=None)
+        if source is not None:
+            services.source_named(source)
         db.session.commit()
+    return app
 
-    first_done = threading.Event()
+
+def post_two_at_once(app, first: list[str], second: list[str]) -> list[BaseException]:
+    """Post firing alerts on the ``first`` CIs and hold that request uncommitted until the
+    request for the ``second`` CIs has started; the errors either raised."""
+    from app.alerts import services
+    from app.auth.models import User
+    from app.extensions import db
+
     second_started = threading.Event()
     errors: list[BaseException] = []
 
-    def post(host: str, wait_before_commit: bool) -> None:
+    def post(cis: list[str], wait_before_commit: bool) -> None:
         try:
             with app.app_context():
                 actor = db.session.scalar(select(User).where(User.username == "monitoring"))
-                body = {"source": "s", "alerts": [
-                    {"status": "firing", "summary": "Down", "ci": host},
-                    {"status": "firing", "summary": "Down", "ci": "array-9"},
-                ]}  # fmt: skip
-                services.intake(parse_payload(body), actor=actor)
+                alerts = [{"status": "firing", "summary": "Down", "ci": ci} for ci in cis]
+                services.intake(parse_payload({"source": "s", "alerts": alerts}), actor=actor)
                 if wait_before_commit:  # hold the open group until the other one is waiting
                     second_started.wait(10)
                     time.sleep(1)
                 db.session.commit()
                 db.session.remove()
-        except BaseException as error:  # reported by the assertion below
+        except BaseException as error:  # reported by the caller's assertion
             errors.append(error)
-        finally:
-            first_done.set()
 
-    first = threading.Thread(target=post, args=("esx-91", True))
-    first.start()
+    one = threading.Thread(target=post, args=(first, True))
+    one.start()
     time.sleep(1)  # the first has opened its group and waits, uncommitted
-    second = threading.Thread(target=post, args=("esx-92", False))
-    second.start()
+    two = threading.Thread(target=post, args=(second, False))
+    two.start()
     second_started.set()
-    first.join(30)
-    second.join(30)
+    one.join(30)
+    two.join(30)
+    return errors
+
+
+def test_two_requests_for_one_root_at_once_open_one_incident(backend, fresh_database_url, tmp_path):
+    """The second request waits on the first's open group (its unique key) and joins it."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers with its database lock")
+    from app.alerts.models import Alert
+    from app.extensions import db
+    from app.incidents.models import Incident
+
+    app = estate_app(fresh_database_url, tmp_path / "instance", "array-9", ("esx-91", "esx-92"))
+    errors = post_two_at_once(app, ["esx-91", "array-9"], ["esx-92", "array-9"])
     assert errors == []
     with app.app_context():
         numbers = list(db.session.scalars(select(Incident.number)))
-        from app.alerts.models import Alert
-
         on = set(db.session.scalars(select(Alert.incident_id)))
         db.session.remove()
         db.engine.dispose()
     assert len(numbers) == 1
     assert len(on) == 1
+
+
+def test_a_root_arriving_while_a_dependants_request_is_uncommitted_adopts_it(
+    backend, fresh_database_url, tmp_path
+):
+    """The root's request waits for the dependant's (the grouping lock), then sees its
+    incident and adopts it: without the lock each misses the other and both stay apart."""
+    if backend != "postgresql":
+        pytest.skip("SQLite serialises writers with its database lock")
+    from app.extensions import db
+    from app.incidents.models import Incident
+
+    # the source exists already: its first alert would make the two wait on its name
+    app = estate_app(fresh_database_url, tmp_path / "instance", "array-8", ("esx-81",), "s")
+    assert post_two_at_once(app, ["esx-81"], ["array-8"]) == []
+    with app.app_context():
+        rows = db.session.execute(
+            select(Incident.short_description, Incident.id, Incident.parent_id).order_by(
+                Incident.id
+            )
+        ).all()
+        db.session.remove()
+        db.engine.dispose()
+    (child, _, child_parent), (parent, parent_id, parent_parent) = rows
+    assert (child, parent) == ("esx-81: Down", "array-8: Down")
+    assert (child_parent, parent_parent) == (parent_id, None)

@@ -80,3 +80,28 @@ def test_a_page_costs_the_same_queries_however_many_incidents(
     make_incident(caller).parent = parent
     db.session.commit()
     assert cost() == one
+
+
+def test_the_search_box_finds_a_number_or_words_as_the_console_does(
+    api_client, make_user, make_incident, db
+):
+    from app.incidents import services
+
+    staff_api, agent = api_client("agent")
+    caller_api, caller = api_client("employee")
+    vpn = make_incident(caller, short_description="VPN drops every hour")
+    printer = make_incident(caller, short_description="Printer jams")
+    services.comment(printer, author=agent, body="Suspect the fuser unit", public=False)
+    db.session.commit()
+
+    def found(api, q: str) -> set[str]:
+        response = api.get("/api/v1/incidents", query_string={"q": q, "view": "all"})
+        assert response.status_code == 200, response.get_json()
+        return {i["number"] for i in response.get_json()["items"]}
+
+    for api in (staff_api, caller_api):
+        assert found(api, vpn.number.lower()) == {vpn.number}  # a number, in any case
+        assert found(api, " vpn ") == {vpn.number}  # words of its texts
+        assert found(api, "   ") == {vpn.number, printer.number}  # blank: no filter
+    assert found(staff_api, "fuser") == {printer.number}  # work notes: IT staff only
+    assert found(caller_api, "fuser") == set()

@@ -1,5 +1,6 @@
 """Monitoring alerts in a real browser: an administrator finds the alerts a storm sent, follows
-one to the incident of its root CI, and tunes the alert source."""
+one to the incident of its root CI, sees the incident's alerts there, and tunes the alert
+source."""
 
 from __future__ import annotations
 
@@ -92,6 +93,18 @@ def test_admin_follows_an_alert_to_its_incident_and_tunes_the_source(tab):
         tab.get_by_role("heading", name=re.compile("san-a: san-a controllers offline"))
     ).to_be_visible()
     expect(tab.get_by_text("Alert: esx-a: esx-a is unreachable (critical)")).to_be_visible()
+    panel = tab.locator("#incident-alerts")
+    expect(panel.get_by_role("heading", name="Monitoring alerts")).to_be_visible()
+    expect(panel).to_contain_text("2 firing of 2")
+    listed = panel.get_by_role("table").locator("tbody tr")
+    expect(listed).to_have_count(2)
+    host_alert = listed.filter(has_text="esx-a is unreachable")
+    expect(host_alert).to_contain_text("Firing")
+    expect(host_alert).to_contain_text("prometheus")
+    expect(host_alert).to_contain_text("f1")
+    expect(host_alert).to_contain_text("1×")
+    expect(host_alert.get_by_role("link", name="esx-a")).to_be_visible()
+    expect(listed.filter(has_text="san-a controllers offline")).to_contain_text("f2")
 
     tab.get_by_role("link", name="Alert sources").click()
     tab.wait_for_url(re.compile(r"/alerts/sources$"))
@@ -99,6 +112,7 @@ def test_admin_follows_an_alert_to_its_incident_and_tunes_the_source(tab):
     tab.get_by_label("CI label").fill("node")
     tab.get_by_label("Damping window (seconds)").fill("120")
     tab.get_by_label("Grouping window (seconds)").fill("900")
+    tab.get_by_label("Group wait (seconds)").fill("240")
     tab.get_by_label("Resolve the incident when every alert is resolved").check()
     tab.get_by_role("button", name="Save source").click()
     tab.wait_for_url(re.compile(r"/alerts/sources$"))
@@ -108,4 +122,5 @@ def test_admin_follows_an_alert_to_its_incident_and_tunes_the_source(tab):
     expect(row).to_contain_text("Yes")
     expect(row).to_contain_text("120 s")
     expect(row).to_contain_text("900 s")
+    expect(row).to_contain_text("240 s")
     assert unexpected(tab.console_errors) == []

@@ -1,12 +1,12 @@
 """Keep the reporting facts and daily rollups current in the transaction that changes tickets.
 
-The same pattern as ``app.sla.hooks``: ``after_flush`` notes the ids of the tickets a flush
-inserted or changed and of those it wrote ``TicketEvent`` rows for (in ``session.info``), and
-``before_commit`` recomputes their facts with :func:`app.reports.rollups.facts.refresh_facts`,
-so a ticket change and the figures that count it commit together or not at all. A session hook
-rather than a scheduler job: the dashboards are exact the moment a change commits, and the
-work per commit is a few rows (a bulk load of history is rebuilt with ``flask reports
-rollup`` instead).
+A session hook of the shared shape (:func:`app.tickets.event_hooks.on_ticket_events`), like
+``app.sla.hooks``: each flush notes the ids of the tickets it inserted or changed and of those
+it wrote ``TicketEvent`` rows for, and before the commit
+:func:`app.reports.rollups.facts.refresh_facts` recomputes their facts, so a ticket change and
+the figures that count it commit together or not at all. A session hook rather than a
+scheduler job: the dashboards are exact the moment a change commits, and the work per commit
+is a few rows (a bulk load of history is rebuilt with ``flask reports rollup`` instead).
 """
 
 from __future__ import annotations
@@ -15,57 +15,31 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.db import listen_once
-from app.extensions import db
 from app.reports.rollups import models as _models  # noqa: F401  (the tables, for the schema)
+from app.tickets.event_hooks import event_tickets, on_ticket_events
+from app.tickets.models import Ticket
 
-PENDING = "reports_pending_tickets"
-BUSY = "reports_refreshing"
 
-
-def _after_flush(session: Session, _context: Any) -> None:
-    from app.tickets.models import Ticket, TicketEvent
-
-    ids = {obj.ticket_id for obj in session.new if isinstance(obj, TicketEvent)}
+def _changed_tickets(session: Session) -> set[int]:
+    ids = event_tickets(session)
     ids.update(
         obj.id
         for obj in (*session.new, *session.dirty)
         if isinstance(obj, Ticket) and obj.id is not None
     )
-    if ids:
-        session.info.setdefault(PENDING, set()).update(ids)
+    return ids
 
 
-def _before_commit(session: Session) -> None:
-    if session.info.get(BUSY) or session.in_nested_transaction():
-        return  # a SAVEPOINT released inside the transaction: wait for the real commit
-    session.flush()
-    ids = session.info.pop(PENDING, None)
-    if not ids:
-        return
+def _refresh(session: Session, ticket_ids: set[Any]) -> None:
     from app.reports.rollups.facts import refresh_facts
 
-    session.info[BUSY] = True
-    try:
-        refresh_facts(ids)
-        session.flush()
-    finally:
-        session.info.pop(BUSY, None)
-        session.info.pop(PENDING, None)
+    refresh_facts(ticket_ids)
+    session.flush()
 
 
-def _forget(session: Session, previous_transaction: Any) -> None:
-    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
-        session.info.pop(PENDING, None)
-
-
-_LISTENERS = (
-    ("after_flush", _after_flush),
-    ("before_commit", _before_commit),
-    ("after_soft_rollback", _forget),
-)
+HOOK = on_ticket_events("reports", _refresh, collect=_changed_tickets)
 
 
 def install() -> None:
-    """Attach the listeners to ``db.session`` (idempotent: apps built again share them)."""
-    listen_once(db.session, _LISTENERS)
+    """Attach the hook to ``db.session`` (idempotent: apps built again share it)."""
+    HOOK.install()
