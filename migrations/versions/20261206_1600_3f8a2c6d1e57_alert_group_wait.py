@@ -2,7 +2,7 @@
 may have opened and still be adopted as its children) and how many times each alert arrived.
 
 Revision ID: 3f8a2c6d1e57
-Revises: 7c2e5b9a4d13
+Revises: 1884b9a0fb82
 Create Date: 2026-12-06 16:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "3f8a2c6d1e57"
-down_revision = "7c2e5b9a4d13"
+down_revision = "1884b9a0fb82"
 branch_labels = None
 depends_on = None
 
