@@ -85,6 +85,7 @@ class SyncResult:
     attributes_created: list[str] = field(default_factory=list)
     headlines: list[str] = field(default_factory=list)
     diff: list[tuple[str, str]] = field(default_factory=list)  # (key, line)
+    refused: list[tuple[str, str, str]] = field(default_factory=list)  # (where, column, why)
     failed: str | None = None  # why a real run was undone whole
 
     COUNTED = (
@@ -129,8 +130,6 @@ def apply(
     the estate's own notes, a line per CI or relation refused, and in a dry run the diff.
     Adds the tallies to ``run.counts``; does not finish the run. Flushes only."""
     result = SyncResult(dry_run=dry_run)
-    for note in estate.notes:
-        runs.problem(run, note.kind, note.message, where=note.where, column=note.column)
     sync = _Sync(estate, run, result, actor)
     if dry_run:
         sync.plan_and_write(write=False)
@@ -144,11 +143,20 @@ def apply(
                 "meanwhile): nothing was imported, run it again."
             )
             runs.problem(run, ProblemKind.ERROR, result.failed)
+    # The report reads from the outline down: what changes, what was refused, the names
+    # made, each change (dry run), then what the source holds that is not carried.
+    lines: list[tuple[str, str, str | int, str]] = []
     if dry_run:
-        for line in result.headlines:
-            runs.problem(run, ProblemKind.NOTICE, line)
-        for key, line in result.diff:
-            runs.problem(run, ProblemKind.NOTICE, line, where=key)
+        lines += [(ProblemKind.NOTICE, line, "", "") for line in result.headlines]
+    lines += [(ProblemKind.SKIPPED, m, where, column) for where, column, m in result.refused]
+    notes = sorted(estate.notes, key=lambda n: n.kind == ProblemKind.NOT_CARRIED)
+    carried = [(n.kind, n.message, n.where, n.column) for n in notes]
+    split = sum(1 for n in notes if n.kind != ProblemKind.NOT_CARRIED)
+    lines += carried[:split]
+    if dry_run:
+        lines += [(ProblemKind.NOTICE, line, key, "") for key, line in result.diff]
+    lines += carried[split:]
+    runs.problems(run, lines)
     runs.add_counts(run, result.counts())
     return result
 
@@ -174,7 +182,7 @@ class _Sync:
     # --- reporting -------------------------------------------------------------------------
 
     def _refuse(self, where: str, message: str, column: str = "") -> None:
-        runs.problem(self.run, ProblemKind.SKIPPED, message, where=where, column=column)
+        self.result.refused.append((where, column, message))
 
     def _line(self, key: str, text: str) -> None:
         if not self.write:
@@ -437,6 +445,7 @@ class _Sync:
         wanted_triples = {t for _, t, _ in wanted.values()}
 
         added: list[tuple[str, Triple]] = []
+        described: list[str] = []
         for key, (relation, triple, print_) in wanted.items():
             ref = known.get(key)
             same_row = ref is not None and by_id.get(ref.object_id) == triple
@@ -447,28 +456,32 @@ class _Sync:
             if ref is None:
                 self.result.relations_created += 1
                 self._line(key, f"relate {text}")
+                described.append(text)
             else:
                 self.result.relations_updated += 1
                 self._line(key, f"change to {text}")
             added.append((key, triple))
         removed_keys = [key for key in known if key not in wanted]
         old_names = _names_of(end for triple in by_id.values() for end in triple[:2])
+        removed_lines: list[tuple[str, str]] = []
         for key in removed_keys:
             self.result.relations_removed += 1
             old = by_id.get(known[key].object_id)
             if old is None:
-                self._line(key, f"forget relation {key} (no longer recorded here)")
+                removed_lines.append((key, f"{key} (no longer recorded here)"))
                 continue
             source, target, kind = old
             forward = types[kind].forward if kind in types else kind
-            self._line(key, f"remove {old_names[source]} {forward} {old_names[target]}")
+            removed_lines.append((key, f"{old_names[source]} {forward} {old_names[target]}"))
+        for key, line in removed_lines:
+            self._line(key, f"remove {line}")
         gone = [
             row_id
             for row_id, triple in by_id.items()
             if row_id in made_here and triple not in wanted_triples
         ]
-        self._headline("add", "relations", [k for k, _ in added if k not in known])
-        self._headline("remove", "relations", removed_keys)
+        self._headline("add", "relations", described)
+        self._headline("remove", "relations", [line for _, line in removed_lines])
         if not self.write:
             return
         self._remove_rows(gone, types)
