@@ -132,7 +132,7 @@ class _Reader:
             return False
         key = key_of(item.model, item.pk)
         status = self._status(item)
-        site = self._name_of("dcim.site", f.get("site"))
+        site = self._named(f, "site", "dcim.site")
         common = {"status": status, "description": _text(f.get("description"))}
         scope = [site] if site else []
         base, ci_class, fields = str(f.get("name") or "").strip(), "", dict(common)
@@ -145,7 +145,7 @@ class _Reader:
             fields["location"] = site
         elif item.model == "dcim.rack":
             ci_class = "rack"
-            location = self._name_of("dcim.location", f.get("location"))
+            location = self._named(f, "location", "dcim.location")
             scope = [p for p in (site, location) if p]
             fields |= {
                 "location": SEPARATOR.join(scope),
@@ -160,7 +160,7 @@ class _Reader:
         elif item.model == "dcim.powerfeed":
             ci_class = "power_feed"
             panel = self.o.get("dcim.powerpanel", f.get("power_panel")) or {}
-            site = self._name_of("dcim.site", panel.get("site"))
+            site = self._named(panel, "site", "dcim.site")
             scope = [p for p in (site, str(panel.get("name") or "")) if p]
             fields["location"] = SEPARATOR.join(scope)
             fields["description"] = common["description"] or _feed_text(f)
@@ -169,18 +169,18 @@ class _Reader:
             scope = []
         elif item.model == "circuits.circuit":
             ci_class = "circuit"
-            provider = self._name_of("circuits.provider", f.get("provider"))
-            kind = self._name_of("circuits.circuittype", f.get("type"))
+            provider = self._named(f, "provider", "circuits.provider")
+            kind = self._named(f, "type", "circuits.circuittype")
             base = f"{provider} {f.get('cid') or ''}".strip()
             fields["description"] = common["description"] or kind
             scope = []
         elif item.model == "virtualization.cluster":
             ci_class = "cluster"
-            kind = self._name_of("virtualization.clustertype", f.get("type"))
+            kind = self._named(f, "type", "virtualization.clustertype")
             fields["description"] = common["description"] or kind
         else:  # virtualization.virtualmachine
             ci_class = "virtual_machine"
-            cluster = self._name_of("virtualization.cluster", f.get("cluster"))
+            cluster = self._named(f, "cluster", "virtualization.cluster")
             scope = [p for p in (site, cluster) if p]
         self._use_class(ci_class)
         self.pending[key] = _Pending(
@@ -201,7 +201,7 @@ class _Reader:
         device_type = self._ref(f, "device_type", "dcim.devicetype")
         maker = self._ref(device_type, "manufacturer", "dcim.manufacturer")
         model = str(device_type.get("model") or "")
-        rack = self._name_of("dcim.rack", f.get("rack"))
+        rack = self._named(f, "rack", "dcim.rack")
         position = f.get("position")
         where = SEPARATOR.join(p for p in (site, rack) if p)
         if rack and position not in (None, ""):
@@ -237,15 +237,18 @@ class _Reader:
 
     def _ref(self, fields: Mapping[str, Any], name: str, model: str) -> Mapping[str, Any]:
         """The object a foreign key names: read from the source, else the API's nested copy."""
-        found = self.o.get(model, fields.get(name))
+        value = fields.get(name)
+        if isinstance(value, Mapping):  # inside an API's nested copy
+            return self.o.get(model, value.get("id")) or value
+        found = self.o.get(model, value)
         if found is not None:
             return found
         nested = fields.get("_nested", {}).get(name)
         return nested if isinstance(nested, Mapping) else {}
 
-    def _name_of(self, model: str, pk: Any) -> str:
-        found = self.o.get(model, pk)
-        return str(found.get("name") or "").strip() if found else ""
+    def _named(self, fields: Mapping[str, Any], name: str, model: str) -> str:
+        """The name of the object a foreign key names."""
+        return str(self._ref(fields, name, model).get("name") or "").strip()
 
     # --- relations -------------------------------------------------------------------------
 
