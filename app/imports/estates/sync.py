@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -107,6 +107,15 @@ class SyncResult:
         )  # fmt: skip
 
 
+class _CIRow(NamedTuple):
+    """What the plan compares of a CI already here (full rows are loaded only for changes)."""
+
+    id: int
+    class_id: int
+    name: str
+    status: Lifecycle
+
+
 @dataclass
 class _CIPlan:
     item: EstateCI
@@ -115,7 +124,7 @@ class _CIPlan:
     values: dict[int, Any]
     fingerprint: str
     ref: ExternalRef | None = None
-    ci: ConfigurationItem | None = None
+    ci: _CIRow | None = None
     action: str = "create"  # create, update, recreate (class changed), unchanged
 
 
@@ -252,7 +261,7 @@ class _Sync:
 
     # --- CIs -------------------------------------------------------------------------------
 
-    def _plan_cis(self) -> tuple[list[_CIPlan], list[tuple[ExternalRef, ConfigurationItem]]]:
+    def _plan_cis(self) -> tuple[list[_CIPlan], list[tuple[ExternalRef, _CIRow]]]:
         known = refs.all_of(self.system, CI_KIND)
         existing = _load_cis(r.object_id for r in known.values() if r.object_type == CI_OBJECT)
         owned = {r.object_id for r in known.values() if r.object_type == CI_OBJECT}
@@ -351,7 +360,7 @@ class _Sync:
         return kept
 
     def _write_cis(
-        self, plans: list[_CIPlan], retiring: list[tuple[ExternalRef, ConfigurationItem]]
+        self, plans: list[_CIPlan], retiring: list[tuple[ExternalRef, _CIRow]]
     ) -> dict[str, int]:
         """Create, update, retire; returns the CI id of every estate key now in the CMDB
         (negative placeholders in a dry run for CIs not made yet)."""
@@ -363,12 +372,20 @@ class _Sync:
                 assert plan.ci is not None
                 ids[plan.item.key] = plan.ci.id
                 self.result.cis_unchanged += 1
+        recreated = [(p.ref, p.ci) for p in created if p.action == "recreate"]
+        leaving = [
+            (ref, ci)
+            for ref, ci in [*retiring, *recreated]
+            if ci is not None and ci.status is not Lifecycle.RETIRED
+        ]
+        full = _load_full([p.ci.id for p in updated if p.ci] + [ci.id for _, ci in leaving])
         for plan in updated:
             assert plan.ci is not None
-            self._line(plan.item.key, f"update {plan.item.name}: {_describe(plan)}")
+            ci = full[plan.ci.id]
+            self._line(plan.item.key, f"update {plan.item.name}: {_describe(plan, ci)}")
             if self.write:
                 services.update_ci(
-                    plan.ci, actor=self.actor, reason=self.reason,
+                    ci, actor=self.actor, reason=self.reason,
                     attribute_values=dict(plan.item.attributes), **plan.fields,
                 )  # fmt: skip
                 refs.remember(
@@ -379,16 +396,13 @@ class _Sync:
             ids[plan.item.key] = plan.ci.id
             self.result.cis_updated += 1
         retired_names = []
-        recreated = [(p.ref, p.ci) for p in created if p.action == "recreate"]
-        for ref, ci in [*retiring, *recreated]:
-            assert ci is not None
-            if ci.status is Lifecycle.RETIRED:
-                continue
-            retired_names.append(ci.name)
-            self._line(ref.external_id if ref else ci.name, f"retire {ci.name}")
+        for ref, row in leaving:
+            assert row is not None
+            retired_names.append(row.name)
+            self._line(ref.external_id if ref else row.name, f"retire {row.name}")
             if self.write:
                 services.update_ci(
-                    ci, actor=self.actor, reason=self.reason, status=Lifecycle.RETIRED
+                    full[row.id], actor=self.actor, reason=self.reason, status=Lifecycle.RETIRED
                 )
                 if ref is not None:
                     ref.fingerprint = None  # back in the source: updated, not unchanged
@@ -584,11 +598,10 @@ def _action(plan: _CIPlan) -> str:
     return "update"
 
 
-def _describe(plan: _CIPlan) -> str:
-    assert plan.ci is not None
+def _describe(plan: _CIPlan, ci: ConfigurationItem) -> str:
     changes = []
     for key, value in plan.fields.items():
-        old = getattr(plan.ci, key)
+        old = getattr(ci, key)
         if old != value:
             changes.append(f"{key} {_shown(old)} → {_shown(value)}")
     return "; ".join(changes) or "attributes"
@@ -600,7 +613,22 @@ def _shown(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def _load_cis(ids: Iterable[int]) -> dict[int, ConfigurationItem]:
+def _load_cis(ids: Iterable[int]) -> dict[int, _CIRow]:
+    """What the plan compares of these CIs, by id (columns only: no ORM objects)."""
+    wanted = sorted(set(ids))
+    found: dict[int, _CIRow] = {}
+    columns = (
+        ConfigurationItem.id, ConfigurationItem.class_id, ConfigurationItem.name,
+        ConfigurationItem.status,
+    )  # fmt: skip
+    for start in range(0, len(wanted), CHUNK):
+        query = select(*columns).where(ConfigurationItem.id.in_(wanted[start : start + CHUNK]))
+        found.update((row[0], _CIRow(*row)) for row in db.session.execute(query))
+    return found
+
+
+def _load_full(ids: Iterable[int]) -> dict[int, ConfigurationItem]:
+    """The CIs a run changes, as ORM objects for the CMDB's services."""
     wanted = sorted(set(ids))
     found: dict[int, ConfigurationItem] = {}
     for start in range(0, len(wanted), CHUNK):
