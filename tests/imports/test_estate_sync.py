@@ -203,3 +203,24 @@ def test_bad_fields_unknown_types_and_missing_ends_are_refused_per_row(db):
     )
     assert any("Unknown relation type “powers”" in m for m in messages)
     assert any("Elsewhere: A site has no hardware asset fields." in m for m in messages)
+
+
+def test_a_ci_refused_on_a_later_run_stays_as_it_was_with_its_relations(db):
+    apply(db, estate())
+    found = estate()
+    found.cis = [
+        replace(ci, fields={"environment": "moon"}) if ci.key == "device:1" else ci
+        for ci in found.cis
+    ]
+    result, run = apply(db, found)
+    assert result.cis_skipped == 1
+    assert result.relations_removed == 0
+    router = named(db, "akron-rtr01")
+    assert router.status is Lifecycle.IN_SERVICE
+    assert count(db, CIRelation, CIRelation.target_id == router.id) == 1
+    refused = db.session.scalar(
+        select(ImportProblem.column).where(
+            ImportProblem.run_id == run.id, ImportProblem.kind == "skipped"
+        )
+    )
+    assert refused == "environment"

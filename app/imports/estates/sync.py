@@ -180,6 +180,7 @@ class _Sync:
         self.reason = f"import run {run.id} from {estate.system}"
         self.classes: dict[str, CIClass] = {}
         self.definitions: dict[str, list[AttributeDefinition]] = {}
+        self.kept: dict[str, int] = {}  # refused this time, made before: left as it was
 
     def plan_and_write(self, *, write: bool) -> None:
         self.write = write
@@ -276,6 +277,9 @@ class _Sync:
             plan = self._check_ci(item)
             if plan is None:
                 self.result.cis_skipped += 1
+                ref = known.get(item.key)
+                if ref is not None and ref.object_id in existing:
+                    self.kept[item.key] = ref.object_id
                 continue
             plan.ref = known.get(item.key)
             if plan.ref is not None and plan.ref.object_type == CI_OBJECT:
@@ -354,6 +358,8 @@ class _Sync:
             if problem:
                 self._refuse(plan.item.where or plan.item.key, f"{plan.item.name}: {problem}.")
                 self.result.cis_skipped += 1
+                if plan.ci is not None:
+                    self.kept[plan.item.key] = plan.ci.id
                 continue
             estate_names.add((plan.ci_class.name, name))
             kept.append(plan)
@@ -364,7 +370,7 @@ class _Sync:
     ) -> dict[str, int]:
         """Create, update, retire; returns the CI id of every estate key now in the CMDB
         (negative placeholders in a dry run for CIs not made yet)."""
-        ids: dict[str, int] = {}
+        ids: dict[str, int] = dict(self.kept)  # a refused CI keeps its relations
         created = [p for p in plans if p.action in ("create", "recreate")]
         updated = [p for p in plans if p.action == "update"]
         for plan in plans:

@@ -39,7 +39,6 @@ class UploadForm(FlaskForm):
 class ApplyForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
     filename = HiddenField(validators=[Length(max=200)])
-    run_id = HiddenField(validators=[DataRequired(), Regexp(r"^\d{1,12}$")])
 
 
 @bp.route("/netbox", methods=["GET", "POST"])
@@ -64,7 +63,7 @@ def netbox_page() -> ResponseReturnValue:
         return _render(form, run=run, status=422)
     apply = ApplyForm(formdata=None)
     apply.token.data = staging.stage(data, current_user.id)
-    apply.filename.data, apply.run_id.data = name, str(run.id)
+    apply.filename.data = name
     db.session.commit()
     return _render(form, run=run, apply=apply)
 
