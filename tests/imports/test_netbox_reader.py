@@ -178,3 +178,21 @@ def test_objects_of_an_unknown_kind_are_reported_not_dropped():
     notes = {(n.kind, n.where) for n in reading.estate.notes}
     assert ("not_carried", "wireless.wirelesslan 4") in notes
     assert ("notice", "dcim.site 1") in notes  # the unknown status, taken as in service
+
+
+def test_an_object_repeated_with_other_data_is_skipped_and_said_so():
+    data = json.dumps(
+        [
+            {"model": "dcim.site", "pk": 1, "fields": {"name": "HQ", "status": "active"}},
+            {"model": "dcim.site", "pk": 1, "fields": {"name": "Head office", "status": "active"}},
+            {"model": "dcim.site", "pk": 1, "fields": {"name": "HQ", "status": "active"}},
+        ]
+    ).encode()
+    reading = reader.read_estate(source.read("x.json", data))
+    assert [ci.name for ci in reading.estate.cis] == ["HQ"]
+    assert (reading.outcomes["rows_as_ci"], reading.outcomes["rows_skipped"]) == (1, 2)
+    messages = [n.message for n in reading.estate.notes if n.kind == "skipped"]
+    assert messages == [
+        "dcim.site 1 appears again with other data: the first one is imported.",
+        "dcim.site 1 appears again with the same data: the first one is imported.",
+    ]

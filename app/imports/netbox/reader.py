@@ -83,8 +83,14 @@ class _Reader:
     def read(self) -> Reading:
         summarised: Counter[str] = Counter()
         later: list[Item] = []
+        seen: set[tuple[str, int]] = set()
         for item in self.o.items:
             model = item.model
+            if item.pk is not None and (model, item.pk) in seen:
+                self._duplicate(item)
+                continue
+            if item.pk is not None:
+                seen.add((model, item.pk))
             if model in mapping.CI_MODELS:
                 if self._ci(item):
                     self.outcomes["rows_as_ci"] += 1
@@ -122,6 +128,16 @@ class _Reader:
         self._names()
         self.estate.classes = sorted(self.classes.values(), key=lambda c: c.name)
         return Reading(self.estate, dict(self.outcomes))
+
+    def _duplicate(self, item: Item) -> None:
+        """A second object with the same model and id: skipped, saying whether it differs."""
+        first = self.o.get(item.model, item.pk)
+        differs = "with other data" if first != item.fields else "with the same data"
+        self.note(
+            "skipped", item.where,
+            f"{item.model} {item.pk} appears again {differs}: the first one is imported.",
+        )  # fmt: skip
+        self.outcomes["rows_skipped"] += 1
 
     # --- CIs -------------------------------------------------------------------------------
 

@@ -58,9 +58,11 @@ class Objects:
     shape: str = "dump"  # or "rest"
 
     def add(self, item: Item) -> None:
+        """Keep ``item``; the first of two objects with one model and id is the one looked up
+        (the reader reports the second)."""
         self.items.append(item)
         if item.pk is not None:
-            self.by_model[item.model][item.pk] = item.fields
+            self.by_model[item.model].setdefault(item.pk, item.fields)
 
     def get(self, model: str, pk: Any) -> Mapping[str, Any] | None:
         if not isinstance(pk, int):
