@@ -196,3 +196,32 @@ def test_an_object_repeated_with_other_data_is_skipped_and_said_so():
         "dcim.site 1 appears again with other data: the first one is imported.",
         "dcim.site 1 appears again with the same data: the first one is imported.",
     ]
+
+
+def test_a_netbox_4_circuit_termination_ties_its_circuit_to_its_site():
+    api = {
+        "dcim/sites": {"results": [{"id": 2, "name": "DM-Akron", "status": "active"}]},
+        "circuits/providers": {"results": [{"id": 5, "name": "Level 3"}]},
+        "circuits/circuits": {
+            "results": [{"id": 1, "cid": "KKDG4923", "provider": {"id": 5}, "status": "active"}]
+        },
+        "circuits/circuit-terminations": {
+            "results": [
+                {
+                    "id": 1,
+                    "circuit": {"id": 1, "cid": "KKDG4923"},
+                    "term_side": "Z",
+                    "termination_type": "dcim.site",
+                    "termination_id": 2,
+                    "termination": {"id": 2, "name": "DM-Akron"},
+                }
+            ]
+        },
+    }
+    estate = reader.read_estate(source.read("nb4.json", json.dumps(api).encode())).estate
+    relations = {(r.key, r.source, r.type, r.target) for r in estate.relations}
+    assert relations == {
+        ("circuits.circuit:1/provider", "circuits.provider:5", "provides", "circuits.circuit:1"),
+        ("circuits.circuittermination:1", "circuits.circuit:1", "depends_on", "dcim.site:2"),
+    }
+    assert [ci.name for ci in estate.cis if ci.ci_class == "circuit"] == ["Level 3 KKDG4923"]

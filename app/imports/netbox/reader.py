@@ -380,6 +380,8 @@ class _Reader:
         f = item.fields
         circuit = key_of("circuits.circuit", f.get("circuit"))
         site = key_of("dcim.site", f.get("site"))
+        if f.get("site") is None and f.get("termination_type") == "dcim.site":  # NetBox 4.2
+            site = key_of("dcim.site", f.get("termination_id") or f.get("termination"))
         if item.pk is not None and self._relate(
             key_of(item.model, item.pk), circuit, "depends_on", site, item.where
         ):
