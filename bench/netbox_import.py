@@ -13,7 +13,6 @@ line per phase and the ``uptime`` before and after.
 from __future__ import annotations
 
 import argparse
-import copy
 import gzip
 import json
 import subprocess
@@ -29,25 +28,10 @@ DEMO = ROOT.parent / "shared/data/cmdb/netbox-demo-data/netbox-demo-v3.6.json.gz
 
 
 def changed(data: bytes) -> bytes:
-    objects = json.loads(gzip.decompress(data))
-    objects = copy.deepcopy(objects)
-    for o in objects:
-        if o["model"] == "dcim.device" and o["pk"] == 1:
-            o["fields"]["name"] = "dmi01-akron-edge01"
-    objects = [
-        o
-        for o in objects
-        if not (o["model"] == "dcim.cable" and o["pk"] == 7)
-        and not (o["model"] == "dcim.cabletermination" and o["fields"]["cable"] == 7)
-    ]
-    objects.append(
-        {
-            "model": "virtualization.virtualmachine",
-            "pk": 9001,
-            "fields": {"name": "vm-new", "status": "active", "cluster": 9, "site": None},
-        }
-    )
-    return json.dumps(objects).encode()
+    """The dump with a device renamed, a cable removed and a VM added (as the tests sync)."""
+    from tests.imports.test_netbox import changed_objects
+
+    return json.dumps(changed_objects(json.loads(gzip.decompress(data)))).encode()
 
 
 def sqlite_app(folder: Path) -> Any:

@@ -79,9 +79,10 @@ def test_the_demo_dump_imports_with_every_object_accounted_for(app, db):
     assert "rows read: 6915" in result.output
 
 
-def changed_dump(tmp_path):
-    """The demo with a device renamed, a cable removed and a new VM."""
-    objects = copy.deepcopy(raw_demo())
+def changed_objects(objects: list[dict]) -> list[dict]:
+    """NetBox's demo objects with a device renamed, a cable removed and a new VM (the
+    benchmark syncs the same change)."""
+    objects = copy.deepcopy(objects)
     for o in objects:
         if o["model"] == "dcim.device" and o["pk"] == 1:
             o["fields"]["name"] = "dmi01-akron-edge01"
@@ -98,8 +99,12 @@ def changed_dump(tmp_path):
             "fields": {"name": "vm-new", "status": "active", "cluster": 9, "site": None},
         }
     )
+    return objects
+
+
+def changed_dump(tmp_path):
     path = tmp_path / "netbox-changed.json.gz"
-    path.write_bytes(gzip.compress(json.dumps(objects).encode()))
+    path.write_bytes(gzip.compress(json.dumps(changed_objects(raw_demo())).encode()))
     return path
 
 
