@@ -26,6 +26,8 @@ def register(app: Flask) -> None:
     commands."""
     from app.imports import views
     from app.imports.cli import import_cli
+    from app.imports.netbox import cli as _netbox_cli  # noqa: F401  (flask import netbox)
+    from app.imports.netbox import views as _netbox_views  # noqa: F401  (its pages)
 
     app.register_blueprint(views.bp, url_prefix="/admin/imports")
     app.cli.add_command(import_cli)
