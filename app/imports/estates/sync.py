@@ -1,0 +1,637 @@
+"""Apply an estate read from another tool (NetBox, iTop) to the CMDB: a sync, not a copy.
+
+Every CI and relation of an :class:`~app.imports.estates.model.Estate` is keyed by an
+external reference, ``ExternalRef(system, "ci" | "relation", key)``, holding a fingerprint of
+the source data last applied. :func:`apply` compares the estate with those references:
+
+* a key never seen is **created** (CIs in a few multi-row ``INSERT`` s through
+  :mod:`app.cmdb.transfer.write`, with their history entries);
+* a key whose fingerprint is unchanged is left **untouched** (even if someone edited the CI
+  here since: the source wins only when the source changes);
+* a changed key is **updated** through :func:`app.cmdb.services.update_ci` (audited, the run
+  named as the reason); a CI whose class changed is retired and made again in its new class;
+* a key known before but absent from the source is **retired** (a CI's status becomes
+  retired, it is never deleted; a relation is removed).
+
+Missing classes are created under their ``parent`` (a hardware class stays hardware), with the
+class attributes the estate fills; relation types must be the CMDB's own (others are refused
+per relation). A CI is refused (a ``skipped`` report line) when its fields break the CI
+services' rules, or when its name is taken in its class by a CI this system did not import
+(**refused, not matched**: a CI made by hand or by another tool is never taken over silently;
+rename one of them and run again). Parallel relations (two cables between the same devices)
+keep a key each; the CMDB stores a relation once per (source, type, target), so they share one
+row, which stays while any of them is in the source.
+
+A dry run computes the same plan and writes only the run and its report: the diff, a line per
+CI and relation it would create, update or retire. A real run writes everything in one
+savepoint and one CMDB revision; a conflict with a change saved meanwhile undoes it whole and
+fails the run. Flushes only: the caller commits (the run and its report in any case).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.cmdb import attributes, history, services
+from app.cmdb.classes.services import add_attribute, add_class
+from app.cmdb.graph.vocabulary import Lifecycle
+from app.cmdb.models import (
+    AttributeDefinition,
+    CIClass,
+    CIRelation,
+    ConfigurationItem,
+    RelationTypeRow,
+)
+from app.cmdb.transfer import write as transfer_write
+from app.errors import Invalid
+from app.extensions import db
+from app.imports import refs, runs
+from app.imports.estates.model import Estate, EstateCI, EstateClass, EstateRelation
+from app.imports.models import ExternalRef, ImportRun, ProblemKind
+
+CI_KIND = "ci"
+RELATION_KIND = "relation"
+CI_OBJECT = "ci"
+RELATION_OBJECT = "ci_relation"
+CHUNK = 500
+SHOWN_IN_HEADLINE = 10  # names listed in a diff headline ("would create 12 CIs: a, b, ...")
+
+Triple = tuple[int, int, str]  # (source id, target id, type); negative ids: CIs not made yet
+
+
+@dataclass
+class SyncResult:
+    """What a sync did (or, in a dry run, would do): tallies, the classes it created, and the
+    diff (headlines first, then one line per CI and relation changed)."""
+
+    dry_run: bool = False
+    cis_created: int = 0
+    cis_updated: int = 0
+    cis_unchanged: int = 0
+    cis_retired: int = 0
+    cis_skipped: int = 0
+    relations_created: int = 0
+    relations_updated: int = 0
+    relations_unchanged: int = 0
+    relations_removed: int = 0
+    relations_skipped: int = 0
+    classes_created: list[str] = field(default_factory=list)
+    attributes_created: list[str] = field(default_factory=list)
+    headlines: list[str] = field(default_factory=list)
+    diff: list[tuple[str, str]] = field(default_factory=list)  # (key, line)
+    failed: str | None = None  # why a real run was undone whole
+
+    COUNTED = (
+        "cis_created", "cis_updated", "cis_unchanged", "cis_retired", "cis_skipped",
+        "relations_created", "relations_updated", "relations_unchanged", "relations_removed",
+        "relations_skipped",
+    )  # fmt: skip
+
+    def counts(self) -> dict[str, int]:
+        tallies = {key: getattr(self, key) for key in self.COUNTED}
+        tallies["classes_created"] = len(self.classes_created)
+        return tallies
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (self.cis_created, self.cis_updated, self.cis_retired, self.relations_created,
+             self.relations_updated, self.relations_removed, self.classes_created),
+        )  # fmt: skip
+
+
+@dataclass
+class _CIPlan:
+    item: EstateCI
+    ci_class: CIClass
+    fields: dict[str, Any]
+    values: dict[int, Any]
+    fingerprint: str
+    ref: ExternalRef | None = None
+    ci: ConfigurationItem | None = None
+    action: str = "create"  # create, update, recreate (class changed), unchanged
+
+
+def apply(
+    estate: Estate,
+    *,
+    run: ImportRun,
+    dry_run: bool,
+    actor: Any = None,
+) -> SyncResult:
+    """Sync the CMDB with ``estate`` (see the module rules) and note the report on ``run``:
+    the estate's own notes, a line per CI or relation refused, and in a dry run the diff.
+    Adds the tallies to ``run.counts``; does not finish the run. Flushes only."""
+    result = SyncResult(dry_run=dry_run)
+    for note in estate.notes:
+        runs.problem(run, note.kind, note.message, where=note.where, column=note.column)
+    sync = _Sync(estate, run, result, actor)
+    if dry_run:
+        sync.plan_and_write(write=False)
+    else:
+        try:
+            with db.session.begin_nested(), services.one_revision():
+                sync.plan_and_write(write=True)
+        except (IntegrityError, StaleDataError, Invalid):
+            result.failed = (
+                "The CMDB changed while the import was writing (a CI or relation saved "
+                "meanwhile): nothing was imported, run it again."
+            )
+            runs.problem(run, ProblemKind.ERROR, result.failed)
+    if dry_run:
+        for line in result.headlines:
+            runs.problem(run, ProblemKind.NOTICE, line)
+        for key, line in result.diff:
+            runs.problem(run, ProblemKind.NOTICE, line, where=key)
+    runs.add_counts(run, result.counts())
+    return result
+
+
+class _Sync:
+    def __init__(self, estate: Estate, run: ImportRun, result: SyncResult, actor: Any) -> None:
+        self.estate = estate
+        self.system = estate.system
+        self.run = run
+        self.result = result
+        self.actor = actor
+        self.reason = f"import run {run.id} from {estate.system}"
+        self.classes: dict[str, CIClass] = {}
+        self.definitions: dict[str, list[AttributeDefinition]] = {}
+
+    def plan_and_write(self, *, write: bool) -> None:
+        self.write = write
+        self._classes()
+        plans, retiring = self._plan_cis()
+        ids = self._write_cis(plans, retiring)
+        self._relations(ids)
+
+    # --- reporting -------------------------------------------------------------------------
+
+    def _refuse(self, where: str, message: str, column: str = "") -> None:
+        runs.problem(self.run, ProblemKind.SKIPPED, message, where=where, column=column)
+
+    def _line(self, key: str, text: str) -> None:
+        if not self.write:
+            self.result.diff.append((key, text))
+
+    def _headline(self, verb: str, noun: str, names: list[str]) -> None:
+        if not names:
+            return
+        shown = ", ".join(names[:SHOWN_IN_HEADLINE])
+        more = (
+            f" and {len(names) - SHOWN_IN_HEADLINE} more" if len(names) > SHOWN_IN_HEADLINE else ""
+        )
+        would = "would " if not self.write else ""
+        self.result.headlines.append(f"{would}{verb} {len(names)} {noun}: {shown}{more}")
+
+    # --- classes ---------------------------------------------------------------------------
+
+    def _classes(self) -> None:
+        self.classes = {c.name: c for c in db.session.scalars(select(CIClass))}
+        wanted = {c.name: c for c in self.estate.classes}
+        made: list[str] = []
+        for spec in _parents_first(self.estate.classes):
+            ci_class = self.classes.get(spec.name)
+            if ci_class is None:
+                parent = self.classes.get(spec.parent) if spec.parent else None
+                if spec.parent and parent is None:
+                    continue  # its CIs are refused with the reason
+                ci_class = self._new_class(spec, parent)
+                self.classes[spec.name] = ci_class
+                made.append(spec.name)
+            self._class_attributes(spec, ci_class)
+        self.result.classes_created = made
+        self._headline("create", "classes", made)
+        for name in wanted:
+            if name in self.classes:
+                self.definitions[name] = self._definitions_of(self.classes[name])
+
+    def _new_class(self, spec: EstateClass, parent: CIClass | None) -> CIClass:
+        under = f" under {parent.name}" if parent is not None else ""
+        self._line(f"class {spec.name}", f"create class {spec.name} ({spec.label}){under}")
+        hardware = spec.is_hardware or bool(parent and parent.is_hardware)
+        if self.write:
+            return add_class(
+                actor=self.actor, name=spec.name, label=spec.label, parent=parent,
+                is_hardware=hardware, description=f"Created by an import from {self.system}.",
+            )  # fmt: skip
+        # A dry run checks CIs against a class that is never added to the session.
+        return CIClass(name=spec.name, label=spec.label, parent=parent, is_hardware=hardware)
+
+    def _definitions_of(self, ci_class: CIClass) -> list[AttributeDefinition]:
+        if ci_class.id is None:  # a dry run's class to be
+            return []
+        return attributes.definitions_for(ci_class)
+
+    def _class_attributes(self, spec: EstateClass, ci_class: CIClass) -> None:
+        have = {d.name for d in self._definitions_of(ci_class)}
+        for name, type_ in spec.attributes:
+            if name in have:
+                continue
+            self._line(f"class {spec.name}", f"add attribute {name} ({type_}) to {spec.name}")
+            self.result.attributes_created.append(f"{spec.name}.{name}")
+            if self.write:
+                add_attribute(
+                    actor=self.actor, ci_class=ci_class, name=name,
+                    label=name.replace("_", " ").capitalize(), type_=type_,
+                )  # fmt: skip
+
+    # --- CIs -------------------------------------------------------------------------------
+
+    def _plan_cis(self) -> tuple[list[_CIPlan], list[tuple[ExternalRef, ConfigurationItem]]]:
+        known = refs.all_of(self.system, CI_KIND)
+        existing = _load_cis(r.object_id for r in known.values() if r.object_type == CI_OBJECT)
+        owned = {r.object_id for r in known.values() if r.object_type == CI_OBJECT}
+        plans: list[_CIPlan] = []
+        seen: set[str] = set()
+        for item in self.estate.cis:
+            if item.key in seen:
+                self._refuse(item.where or item.key, f"{item.key} appears twice; kept the first.")
+                self.result.cis_skipped += 1
+                continue
+            seen.add(item.key)
+            plan = self._check_ci(item)
+            if plan is None:
+                self.result.cis_skipped += 1
+                continue
+            plan.ref = known.get(item.key)
+            if plan.ref is not None and plan.ref.object_type == CI_OBJECT:
+                plan.ci = existing.get(plan.ref.object_id)
+            plan.action = _action(plan)
+            plans.append(plan)
+        retiring = [
+            (ref, existing[ref.object_id])
+            for key, ref in known.items()
+            if key not in seen
+            and ref.object_id in existing
+            and existing[ref.object_id].status is not Lifecycle.RETIRED
+        ]
+        plans = self._check_names(plans, owned)
+        return plans, retiring
+
+    def _check_ci(self, item: EstateCI) -> _CIPlan | None:
+        where = item.where or item.key
+        ci_class = self.classes.get(item.ci_class)
+        if ci_class is None:
+            self._refuse(where, f"Its class “{item.ci_class}” does not exist and cannot be made.")
+            return None
+        fields = {"status": Lifecycle.IN_SERVICE, "users_count": 0, **item.fields}
+        fields["name"] = item.name
+        try:
+            clean, values, _ = services.validate_ci(
+                ci_class, fields, dict(item.attributes),
+                definitions=self.definitions.get(item.ci_class, []),
+            )  # fmt: skip
+        except Invalid as error:
+            for column, messages in error.field_errors.items():
+                self._refuse(where, f"{item.name}: {'; '.join(messages)}", column)
+            return None
+        data = {
+            "name": item.name,
+            "class": item.ci_class,
+            "fields": dict(item.fields),
+            "attributes": dict(item.attributes),
+        }
+        return _CIPlan(item, ci_class, clean, values, refs.fingerprint(data))
+
+    def _check_names(self, plans: list[_CIPlan], owned: set[int]) -> list[_CIPlan]:
+        """Refuse a CI whose name is taken in its class by a CI not imported from this system
+        (or twice in the estate). Renames of our own CIs free their old names first."""
+        class_ids = {p.ci_class.id for p in plans if p.ci_class.id is not None}
+        taken: dict[tuple[int | None, str], int] = {}
+        for start in range(0, len(sorted(class_ids)), CHUNK):
+            chunk = sorted(class_ids)[start : start + CHUNK]
+            query = select(
+                ConfigurationItem.class_id, ConfigurationItem.name, ConfigurationItem.id
+            ).where(ConfigurationItem.class_id.in_(chunk))
+            for class_id, name, ci_id in db.session.execute(query):
+                taken[(class_id, name.lower())] = ci_id
+        for plan in plans:  # our CIs that stay in their class and take their new names
+            if plan.ci is not None and plan.action == "update":
+                taken.pop((plan.ci.class_id, plan.ci.name.lower()), None)
+        kept = []
+        estate_names: set[tuple[str, str]] = set()
+        for plan in plans:
+            name = plan.item.name.lower()
+            mine = plan.ci.id if plan.ci is not None and plan.action != "recreate" else None
+            holder = taken.get((plan.ci_class.id, name)) if plan.ci_class.id is not None else None
+            problem = ""
+            if (plan.ci_class.name, name) in estate_names:
+                problem = "another CI of the source has the same name in this class"
+            elif holder is not None and holder != mine:
+                whose = (
+                    "imported by this system and retired"
+                    if holder in owned
+                    else ("not imported from this system")
+                )
+                problem = (
+                    f"a {plan.ci_class.label.lower()} with this name already exists here, "
+                    f"{whose}; it is not taken over: rename one of them and run again"
+                )
+            if problem:
+                self._refuse(plan.item.where or plan.item.key, f"{plan.item.name}: {problem}.")
+                self.result.cis_skipped += 1
+                continue
+            estate_names.add((plan.ci_class.name, name))
+            kept.append(plan)
+        return kept
+
+    def _write_cis(
+        self, plans: list[_CIPlan], retiring: list[tuple[ExternalRef, ConfigurationItem]]
+    ) -> dict[str, int]:
+        """Create, update, retire; returns the CI id of every estate key now in the CMDB
+        (negative placeholders in a dry run for CIs not made yet)."""
+        ids: dict[str, int] = {}
+        created = [p for p in plans if p.action in ("create", "recreate")]
+        updated = [p for p in plans if p.action == "update"]
+        for plan in plans:
+            if plan.action == "unchanged":
+                assert plan.ci is not None
+                ids[plan.item.key] = plan.ci.id
+                self.result.cis_unchanged += 1
+        for plan in updated:
+            assert plan.ci is not None
+            self._line(plan.item.key, f"update {plan.item.name}: {_describe(plan)}")
+            if self.write:
+                services.update_ci(
+                    plan.ci, actor=self.actor, reason=self.reason,
+                    attribute_values=dict(plan.item.attributes), **plan.fields,
+                )  # fmt: skip
+                refs.remember(
+                    self.system, CI_KIND, plan.item.key, object_type=CI_OBJECT,
+                    object_id=plan.ci.id, fingerprint=plan.fingerprint, run=self.run,
+                    existing=plan.ref,
+                )  # fmt: skip
+            ids[plan.item.key] = plan.ci.id
+            self.result.cis_updated += 1
+        retired_names = []
+        recreated = [(p.ref, p.ci) for p in created if p.action == "recreate"]
+        for ref, ci in [*retiring, *recreated]:
+            assert ci is not None
+            if ci.status is Lifecycle.RETIRED:
+                continue
+            retired_names.append(ci.name)
+            self._line(ref.external_id if ref else ci.name, f"retire {ci.name}")
+            if self.write:
+                services.update_ci(
+                    ci, actor=self.actor, reason=self.reason, status=Lifecycle.RETIRED
+                )
+                if ref is not None:
+                    ref.fingerprint = None  # back in the source: updated, not unchanged
+            self.result.cis_retired += 1
+        for plan in created:
+            verb = "create" if plan.action == "create" else "make again (class changed)"
+            self._line(plan.item.key, f"{verb} {plan.ci_class.name} {plan.item.name}")
+        self.result.cis_created += len(created)
+        if self.write:
+            new = [transfer_write.NewCI(p.ci_class, p.fields, p.values) for p in created]
+            definitions = {
+                p.ci_class.id: self.definitions.get(p.ci_class.name, []) for p in created
+            }
+            made = transfer_write.create_cis(new, definitions, actor=self.actor, reason=self.reason)
+            for plan, ci_id in zip(created, made, strict=True):
+                refs.remember(
+                    self.system, CI_KIND, plan.item.key, object_type=CI_OBJECT, object_id=ci_id,
+                    fingerprint=plan.fingerprint, run=self.run, existing=plan.ref,
+                )  # fmt: skip
+                ids[plan.item.key] = ci_id
+            if made:
+                services.note_change()
+        else:
+            for n, plan in enumerate(created, 1):
+                ids[plan.item.key] = -n
+        self._headline("create", "CIs", [p.item.name for p in created])
+        self._headline("update", "CIs", [p.item.name for p in updated])
+        self._headline("retire", "CIs", retired_names)
+        return ids
+
+    # --- relations -------------------------------------------------------------------------
+
+    def _relations(self, ids: Mapping[str, int]) -> None:
+        types = {t.name: t for t in db.session.scalars(select(RelationTypeRow))}
+        known = refs.all_of(self.system, RELATION_KIND)
+        names = self._names(ids)
+        key_names = {item.key: item.name for item in self.estate.cis}
+        wanted: dict[str, tuple[EstateRelation, Triple, str]] = {}
+        for relation in self.estate.relations:
+            problem = self._check_relation(relation, ids, types, wanted)
+            if problem:
+                self._refuse(relation.where or relation.key, problem)
+                self.result.relations_skipped += 1
+                continue
+            triple = (ids[relation.source], ids[relation.target], relation.type)
+            data = {"source": relation.source, "type": relation.type, "target": relation.target}
+            wanted[relation.key] = (relation, triple, refs.fingerprint(data))
+        ours = {r.object_id for r in known.values() if r.object_type == RELATION_OBJECT}
+        made_here = {
+            r.object_id for r in known.values() if r.object_type == RELATION_OBJECT and r.imported
+        }
+        rows = _load_relations(ours, {t for _, t, _ in wanted.values()})
+        by_id = {row_id: triple for triple, row_id in rows.items()}
+        wanted_triples = {t for _, t, _ in wanted.values()}
+
+        added: list[tuple[str, Triple]] = []
+        for key, (relation, triple, print_) in wanted.items():
+            ref = known.get(key)
+            same_row = ref is not None and by_id.get(ref.object_id) == triple
+            if same_row and ref is not None and ref.fingerprint == print_:
+                self.result.relations_unchanged += 1
+                continue
+            text = _relation_text(relation, types, key_names)
+            if ref is None:
+                self.result.relations_created += 1
+                self._line(key, f"relate {text}")
+            else:
+                self.result.relations_updated += 1
+                self._line(key, f"change to {text}")
+            added.append((key, triple))
+        removed_keys = [key for key in known if key not in wanted]
+        old_names = _names_of(end for triple in by_id.values() for end in triple[:2])
+        for key in removed_keys:
+            self.result.relations_removed += 1
+            old = by_id.get(known[key].object_id)
+            if old is None:
+                self._line(key, f"forget relation {key} (no longer recorded here)")
+                continue
+            source, target, kind = old
+            forward = types[kind].forward if kind in types else kind
+            self._line(key, f"remove {old_names[source]} {forward} {old_names[target]}")
+        gone = [
+            row_id
+            for row_id, triple in by_id.items()
+            if row_id in made_here and triple not in wanted_triples
+        ]
+        self._headline("add", "relations", [k for k, _ in added if k not in known])
+        self._headline("remove", "relations", removed_keys)
+        if not self.write:
+            return
+        self._remove_rows(gone, types)
+        new_triples = sorted({t for _, t in added if t not in rows})
+        if new_triples:
+            transfer_write.add_relations(
+                [
+                    transfer_write.NewRelation((s, names[s]), (t, names[t]), kind)
+                    for s, t, kind in new_triples
+                ],
+                actor=self.actor,
+                reason=self.reason,
+            )
+            services.note_change()
+            rows.update(_load_relations(set(), set(new_triples)))
+        for key, triple in added:
+            ref = known.get(key)
+            row_id = rows[triple]
+            imported = triple in new_triples or (ref is not None and ref.imported)
+            refs.remember(
+                self.system, RELATION_KIND, key, object_type=RELATION_OBJECT, object_id=row_id,
+                fingerprint=wanted[key][2], run=self.run, existing=ref, imported=imported,
+            )  # fmt: skip
+        if removed_keys:
+            db.session.execute(
+                delete(ExternalRef).where(ExternalRef.id.in_([known[k].id for k in removed_keys]))
+            )
+
+    def _check_relation(
+        self,
+        relation: EstateRelation,
+        ids: Mapping[str, int],
+        types: Mapping[str, RelationTypeRow],
+        wanted: Mapping[str, Any],
+    ) -> str:
+        if relation.key in wanted:
+            return f"The relation {relation.key} appears twice; kept the first."
+        if relation.type not in types:
+            return (
+                f"Unknown relation type “{relation.type}”: use one of {', '.join(sorted(types))}."
+            )
+        for end in (relation.source, relation.target):
+            if end not in ids:
+                return f"Its end {end} was not imported (see its own report line)."
+        if ids[relation.source] == ids[relation.target]:
+            return "A CI cannot be related to itself."
+        return ""
+
+    def _names(self, ids: Mapping[str, int]) -> dict[int, str]:
+        names = {ci_id: key for key, ci_id in ids.items()}
+        by_key = {item.key: item.name for item in self.estate.cis}
+        return {ci_id: by_key.get(key, key) for ci_id, key in names.items()}
+
+    def _remove_rows(self, row_ids: list[int], types: Mapping[str, RelationTypeRow]) -> None:
+        if not row_ids:
+            return
+        found = db.session.execute(
+            select(
+                CIRelation.id, CIRelation.source_id, CIRelation.target_id, CIRelation.type
+            ).where(CIRelation.id.in_(row_ids))
+        ).all()
+        ends = _names_of({end for row in found for end in row[1:3]})
+        entries = [
+            entry
+            for _, source, target, kind in found
+            for entry in history.relation_entries(
+                "relation_removed", (source, ends[source]), (target, ends[target]), types[kind],
+                self.reason,
+            )
+        ]  # fmt: skip
+        db.session.execute(delete(CIRelation).where(CIRelation.id.in_(row_ids)))
+        history.record_many(self.actor, "relation_removed", entries)
+        services.note_change()
+
+
+def _parents_first(classes: Iterable[EstateClass]) -> list[EstateClass]:
+    pending = list(classes)
+    names = {c.name for c in pending}
+    ordered: list[EstateClass] = []
+    placed: set[str] = set()
+    while pending:
+        ready = [c for c in pending if c.parent not in names or c.parent in placed]
+        if not ready:  # a loop of parents: the rest are refused when their parent is missing
+            ordered.extend(pending)
+            break
+        for spec in ready:
+            ordered.append(spec)
+            placed.add(spec.name)
+        pending = [c for c in pending if c.name not in placed]
+    return ordered
+
+
+def _action(plan: _CIPlan) -> str:
+    if plan.ci is None:
+        return "create"
+    if plan.ci.class_id != plan.ci_class.id:
+        return "recreate"
+    if plan.ref is not None and plan.ref.fingerprint == plan.fingerprint:
+        return "unchanged"
+    return "update"
+
+
+def _describe(plan: _CIPlan) -> str:
+    assert plan.ci is not None
+    changes = []
+    for key, value in plan.fields.items():
+        old = getattr(plan.ci, key)
+        if old != value:
+            changes.append(f"{key} {_shown(old)} → {_shown(value)}")
+    return "; ".join(changes) or "attributes"
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    return str(getattr(value, "value", value))
+
+
+def _load_cis(ids: Iterable[int]) -> dict[int, ConfigurationItem]:
+    wanted = sorted(set(ids))
+    found: dict[int, ConfigurationItem] = {}
+    for start in range(0, len(wanted), CHUNK):
+        query = select(ConfigurationItem).where(
+            ConfigurationItem.id.in_(wanted[start : start + CHUNK])
+        )
+        found.update((ci.id, ci) for ci in db.session.scalars(query))
+    return found
+
+
+def _names_of(ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), CHUNK):
+        query = select(ConfigurationItem.id, ConfigurationItem.name).where(
+            ConfigurationItem.id.in_(wanted[start : start + CHUNK])
+        )
+        found.update((ci_id, name) for ci_id, name in db.session.execute(query))
+    return found
+
+
+def _load_relations(row_ids: set[int], triples: set[Triple]) -> dict[Triple, int]:
+    """The relation rows with these ids, and those recorded for these triples (by hand or by
+    an earlier run), as ``{triple: id}``."""
+    found: dict[Triple, int] = {}
+    ordered = sorted(row_ids)
+    for start in range(0, len(ordered), CHUNK):
+        query = select(
+            CIRelation.id, CIRelation.source_id, CIRelation.target_id, CIRelation.type
+        ).where(CIRelation.id.in_(ordered[start : start + CHUNK]))
+        found.update(((s, t, kind), row_id) for row_id, s, t, kind in db.session.execute(query))
+    sources = sorted({s for s, _, _ in triples if s > 0})
+    for start in range(0, len(sources), CHUNK):
+        query = select(
+            CIRelation.id, CIRelation.source_id, CIRelation.target_id, CIRelation.type
+        ).where(CIRelation.source_id.in_(sources[start : start + CHUNK]))
+        for row_id, s, t, kind in db.session.execute(query):
+            if (s, t, kind) in triples:
+                found[(s, t, kind)] = row_id
+    return found
+
+
+def _relation_text(
+    relation: EstateRelation, types: Mapping[str, RelationTypeRow], names: Mapping[str, str]
+) -> str:
+    source, target = names.get(relation.source, relation.source), names.get(relation.target)
+    return f"{source} {types[relation.type].forward} {target or relation.target}"
