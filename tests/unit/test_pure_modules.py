@@ -31,6 +31,9 @@ PURE_SINGLES = [
     "app.sla.clock_inputs",
     "app.cmdb.transfer.format",
     "app.imports.estates.model",
+    "app.imports.netbox.mapping",
+    "app.imports.netbox.source",
+    "app.imports.netbox.reader",
     "app.imports.itop.mapping",  # iTop classes and links onto CI classes and relation types
     "app.imports.itop.reader",  # iTop XML/CSV exports read into an estate
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -85,6 +85,7 @@ class SyncResult:
     attributes_created: list[str] = field(default_factory=list)
     headlines: list[str] = field(default_factory=list)
     diff: list[tuple[str, str]] = field(default_factory=list)  # (key, line)
+    refused: list[tuple[str, str, str]] = field(default_factory=list)  # (where, column, why)
     failed: str | None = None  # why a real run was undone whole
 
     COUNTED = (
@@ -106,6 +107,15 @@ class SyncResult:
         )  # fmt: skip
 
 
+class _CIRow(NamedTuple):
+    """What the plan compares of a CI already here (full rows are loaded only for changes)."""
+
+    id: int
+    class_id: int
+    name: str
+    status: Lifecycle
+
+
 @dataclass
 class _CIPlan:
     item: EstateCI
@@ -114,7 +124,7 @@ class _CIPlan:
     values: dict[int, Any]
     fingerprint: str
     ref: ExternalRef | None = None
-    ci: ConfigurationItem | None = None
+    ci: _CIRow | None = None
     action: str = "create"  # create, update, recreate (class changed), unchanged
 
 
@@ -129,8 +139,6 @@ def apply(
     the estate's own notes, a line per CI or relation refused, and in a dry run the diff.
     Adds the tallies to ``run.counts``; does not finish the run. Flushes only."""
     result = SyncResult(dry_run=dry_run)
-    for note in estate.notes:
-        runs.problem(run, note.kind, note.message, where=note.where, column=note.column)
     sync = _Sync(estate, run, result, actor)
     if dry_run:
         sync.plan_and_write(write=False)
@@ -144,11 +152,20 @@ def apply(
                 "meanwhile): nothing was imported, run it again."
             )
             runs.problem(run, ProblemKind.ERROR, result.failed)
+    # The report reads from the outline down: what changes, what was refused, the names
+    # made, each change (dry run), then what the source holds that is not carried.
+    lines: list[tuple[str, str, str | int, str]] = []
     if dry_run:
-        for line in result.headlines:
-            runs.problem(run, ProblemKind.NOTICE, line)
-        for key, line in result.diff:
-            runs.problem(run, ProblemKind.NOTICE, line, where=key)
+        lines += [(ProblemKind.NOTICE, line, "", "") for line in result.headlines]
+    lines += [(ProblemKind.SKIPPED, m, where, column) for where, column, m in result.refused]
+    notes = sorted(estate.notes, key=lambda n: n.kind == ProblemKind.NOT_CARRIED)
+    carried = [(n.kind, n.message, n.where, n.column) for n in notes]
+    split = sum(1 for n in notes if n.kind != ProblemKind.NOT_CARRIED)
+    lines += carried[:split]
+    if dry_run:
+        lines += [(ProblemKind.NOTICE, line, key, "") for key, line in result.diff]
+    lines += carried[split:]
+    runs.problems(run, lines)
     runs.add_counts(run, result.counts())
     return result
 
@@ -174,7 +191,7 @@ class _Sync:
     # --- reporting -------------------------------------------------------------------------
 
     def _refuse(self, where: str, message: str, column: str = "") -> None:
-        runs.problem(self.run, ProblemKind.SKIPPED, message, where=where, column=column)
+        self.result.refused.append((where, column, message))
 
     def _line(self, key: str, text: str) -> None:
         if not self.write:
@@ -244,7 +261,7 @@ class _Sync:
 
     # --- CIs -------------------------------------------------------------------------------
 
-    def _plan_cis(self) -> tuple[list[_CIPlan], list[tuple[ExternalRef, ConfigurationItem]]]:
+    def _plan_cis(self) -> tuple[list[_CIPlan], list[tuple[ExternalRef, _CIRow]]]:
         known = refs.all_of(self.system, CI_KIND)
         existing = _load_cis(r.object_id for r in known.values() if r.object_type == CI_OBJECT)
         owned = {r.object_id for r in known.values() if r.object_type == CI_OBJECT}
@@ -343,7 +360,7 @@ class _Sync:
         return kept
 
     def _write_cis(
-        self, plans: list[_CIPlan], retiring: list[tuple[ExternalRef, ConfigurationItem]]
+        self, plans: list[_CIPlan], retiring: list[tuple[ExternalRef, _CIRow]]
     ) -> dict[str, int]:
         """Create, update, retire; returns the CI id of every estate key now in the CMDB
         (negative placeholders in a dry run for CIs not made yet)."""
@@ -355,12 +372,20 @@ class _Sync:
                 assert plan.ci is not None
                 ids[plan.item.key] = plan.ci.id
                 self.result.cis_unchanged += 1
+        recreated = [(p.ref, p.ci) for p in created if p.action == "recreate"]
+        leaving = [
+            (ref, ci)
+            for ref, ci in [*retiring, *recreated]
+            if ci is not None and ci.status is not Lifecycle.RETIRED
+        ]
+        full = _load_full([p.ci.id for p in updated if p.ci] + [ci.id for _, ci in leaving])
         for plan in updated:
             assert plan.ci is not None
-            self._line(plan.item.key, f"update {plan.item.name}: {_describe(plan)}")
+            ci = full[plan.ci.id]
+            self._line(plan.item.key, f"update {plan.item.name}: {_describe(plan, ci)}")
             if self.write:
                 services.update_ci(
-                    plan.ci, actor=self.actor, reason=self.reason,
+                    ci, actor=self.actor, reason=self.reason,
                     attribute_values=dict(plan.item.attributes), **plan.fields,
                 )  # fmt: skip
                 refs.remember(
@@ -371,16 +396,13 @@ class _Sync:
             ids[plan.item.key] = plan.ci.id
             self.result.cis_updated += 1
         retired_names = []
-        recreated = [(p.ref, p.ci) for p in created if p.action == "recreate"]
-        for ref, ci in [*retiring, *recreated]:
-            assert ci is not None
-            if ci.status is Lifecycle.RETIRED:
-                continue
-            retired_names.append(ci.name)
-            self._line(ref.external_id if ref else ci.name, f"retire {ci.name}")
+        for ref, row in leaving:
+            assert row is not None
+            retired_names.append(row.name)
+            self._line(ref.external_id if ref else row.name, f"retire {row.name}")
             if self.write:
                 services.update_ci(
-                    ci, actor=self.actor, reason=self.reason, status=Lifecycle.RETIRED
+                    full[row.id], actor=self.actor, reason=self.reason, status=Lifecycle.RETIRED
                 )
                 if ref is not None:
                     ref.fingerprint = None  # back in the source: updated, not unchanged
@@ -437,6 +459,7 @@ class _Sync:
         wanted_triples = {t for _, t, _ in wanted.values()}
 
         added: list[tuple[str, Triple]] = []
+        described: list[str] = []
         for key, (relation, triple, print_) in wanted.items():
             ref = known.get(key)
             same_row = ref is not None and by_id.get(ref.object_id) == triple
@@ -447,28 +470,32 @@ class _Sync:
             if ref is None:
                 self.result.relations_created += 1
                 self._line(key, f"relate {text}")
+                described.append(text)
             else:
                 self.result.relations_updated += 1
                 self._line(key, f"change to {text}")
             added.append((key, triple))
         removed_keys = [key for key in known if key not in wanted]
         old_names = _names_of(end for triple in by_id.values() for end in triple[:2])
+        removed_lines: list[tuple[str, str]] = []
         for key in removed_keys:
             self.result.relations_removed += 1
             old = by_id.get(known[key].object_id)
             if old is None:
-                self._line(key, f"forget relation {key} (no longer recorded here)")
+                removed_lines.append((key, f"{key} (no longer recorded here)"))
                 continue
             source, target, kind = old
             forward = types[kind].forward if kind in types else kind
-            self._line(key, f"remove {old_names[source]} {forward} {old_names[target]}")
+            removed_lines.append((key, f"{old_names[source]} {forward} {old_names[target]}"))
+        for key, line in removed_lines:
+            self._line(key, f"remove {line}")
         gone = [
             row_id
             for row_id, triple in by_id.items()
             if row_id in made_here and triple not in wanted_triples
         ]
-        self._headline("add", "relations", [k for k, _ in added if k not in known])
-        self._headline("remove", "relations", removed_keys)
+        self._headline("add", "relations", described)
+        self._headline("remove", "relations", [line for _, line in removed_lines])
         if not self.write:
             return
         self._remove_rows(gone, types)
@@ -571,11 +598,10 @@ def _action(plan: _CIPlan) -> str:
     return "update"
 
 
-def _describe(plan: _CIPlan) -> str:
-    assert plan.ci is not None
+def _describe(plan: _CIPlan, ci: ConfigurationItem) -> str:
     changes = []
     for key, value in plan.fields.items():
-        old = getattr(plan.ci, key)
+        old = getattr(ci, key)
         if old != value:
             changes.append(f"{key} {_shown(old)} → {_shown(value)}")
     return "; ".join(changes) or "attributes"
@@ -587,7 +613,22 @@ def _shown(value: Any) -> str:
     return str(getattr(value, "value", value))
 
 
-def _load_cis(ids: Iterable[int]) -> dict[int, ConfigurationItem]:
+def _load_cis(ids: Iterable[int]) -> dict[int, _CIRow]:
+    """What the plan compares of these CIs, by id (columns only: no ORM objects)."""
+    wanted = sorted(set(ids))
+    found: dict[int, _CIRow] = {}
+    columns = (
+        ConfigurationItem.id, ConfigurationItem.class_id, ConfigurationItem.name,
+        ConfigurationItem.status,
+    )  # fmt: skip
+    for start in range(0, len(wanted), CHUNK):
+        query = select(*columns).where(ConfigurationItem.id.in_(wanted[start : start + CHUNK]))
+        found.update((row[0], _CIRow(*row)) for row in db.session.execute(query))
+    return found
+
+
+def _load_full(ids: Iterable[int]) -> dict[int, ConfigurationItem]:
+    """The CIs a run changes, as ORM objects for the CMDB's services."""
     wanted = sorted(set(ids))
     found: dict[int, ConfigurationItem] = {}
     for start in range(0, len(wanted), CHUNK):
