@@ -193,6 +193,36 @@ def test_a_file_that_cannot_be_read_fails_the_run_and_imports_nothing(app, db, t
     assert count(db, ConfigurationItem) == 0
 
 
+def test_a_directory_of_csv_exports_imports_like_xml(app, db, tmp_path):
+    (tmp_path / "Farm.csv").write_text("id,Name,Redundancy\n5,cluster-a,50%\n")
+    (tmp_path / "VirtualMachine.csv").write_text(
+        "id;name;virtualhost_id->name;status\n7;vm-a;cluster-a;production\n"
+        "8;vm-b;cluster-a;obsolete\n"
+    )
+    result = flask_import(app, tmp_path)
+    assert result.exit_code == 0, result.output
+    run = last_run(db)
+    assert (run.counts["rows_read"], run.counts["cis_created"]) == (3, 3)
+    ids = itop_ids(db)
+    farm = db.session.get(ConfigurationItem, ids["Farm::5"])
+    assert farm.min_up_percent == 50
+    vm_b = db.session.get(ConfigurationItem, ids["VirtualMachine::8"])
+    assert vm_b.status is Lifecycle.RETIRED
+    runs_on = select(CIRelation).where(CIRelation.target_id == farm.id)
+    assert {r.source_id for r in db.session.scalars(runs_on)} == {
+        ids["VirtualMachine::7"],
+        vm_b.id,
+    }
+
+
+def test_a_directory_without_exports_is_refused(app, db, tmp_path):
+    (tmp_path / "notes.txt").write_text("not an export")
+    result = flask_import(app, tmp_path)
+    assert result.exit_code == 1
+    assert "holds no XML or CSV file" in result.output
+    assert last_run(db).state is RunState.FAILED
+
+
 # --------------------------------------------------------------------------- impact
 
 

@@ -64,12 +64,14 @@ def import_itop(
     )
     runs.add_counts(run, {"files_read": len(sources), "rows_read": estate.rows_read})
     runs.add_counts(run, {f"objects_{k}": n for k, n in sorted(reading.outcomes.items())})
-    if reading.errors or not sources:
+    if not sources:
+        runs.problem(run, ProblemKind.ERROR, "No XML or CSV file was found to import.")
+        runs.fail(run, "The export holds no XML or CSV file. Nothing was imported.")
+        return run, reading
+    if reading.errors:
         for note in reading.errors:
             runs.problem(run, ProblemKind.ERROR, note.message, where=note.where)
-        if not sources:
-            runs.problem(run, ProblemKind.ERROR, "No XML or CSV file was found to import.")
-        runs.fail(run, _refusal(len(reading.errors) or 1))
+        runs.fail(run, _refusal(len(reading.errors)))
         return run, reading
     result = sync.apply(estate, run=run, dry_run=dry_run, actor=actor)
     if result.failed:
