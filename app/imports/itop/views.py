@@ -100,7 +100,7 @@ def itop_apply() -> ResponseReturnValue:
     staging.discard(form.token.data, current_user.id)
     db.session.commit()
     if run.state is RunState.FINISHED:
-        flash(f"Imported {name}: {run.summary.get('changes', '')}.", "success")
+        flash(f"Imported {name}: the run's report says what changed.", "success")
     return redirect(url_for("imports.run_detail", run_id=run.id), 303)
 
 
