@@ -26,6 +26,8 @@ def register(app: Flask) -> None:
     commands."""
     from app.imports import views
     from app.imports.cli import import_cli
+    from app.imports.itop import cli as _itop_cli  # noqa: F401  (flask import itop)
+    from app.imports.itop import views as _itop_views  # noqa: F401  (its pages)
     from app.imports.netbox import cli as _netbox_cli  # noqa: F401  (flask import netbox)
     from app.imports.netbox import views as _netbox_views  # noqa: F401  (its pages)
 

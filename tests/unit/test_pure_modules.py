@@ -34,6 +34,8 @@ PURE_SINGLES = [
     "app.imports.netbox.mapping",
     "app.imports.netbox.source",
     "app.imports.netbox.reader",
+    "app.imports.itop.mapping",  # iTop classes and links onto CI classes and relation types
+    "app.imports.itop.reader",  # iTop XML/CSV exports read into an estate
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
     "app.tickets.priority",
     "app.incidents.workflow",

@@ -43,6 +43,7 @@ from app.cmdb.classes.services import add_attribute, add_class
 from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.models import (
     AttributeDefinition,
+    AttributeType,
     CIClass,
     CIRelation,
     ConfigurationItem,
@@ -181,6 +182,8 @@ class _Sync:
         self.classes: dict[str, CIClass] = {}
         self.definitions: dict[str, list[AttributeDefinition]] = {}
         self.kept: dict[str, int] = {}  # refused this time, made before: left as it was
+        # A dry run's attributes to be added, by class: its CIs are checked against them too.
+        self.planned: dict[str, list[AttributeDefinition]] = {}
 
     def plan_and_write(self, *, write: bool) -> None:
         self.write = write
@@ -228,7 +231,19 @@ class _Sync:
         self._headline("create", "classes", made)
         for name in wanted:
             if name in self.classes:
-                self.definitions[name] = self._definitions_of(self.classes[name])
+                ci_class = self.classes[name]
+                self.definitions[name] = [
+                    *self._definitions_of(ci_class),
+                    *self._planned_for(ci_class),
+                ]
+
+    def _planned_for(self, ci_class: CIClass | None) -> list[AttributeDefinition]:
+        """The attributes a dry run would add to ``ci_class`` and its ancestors."""
+        found: list[AttributeDefinition] = []
+        while ci_class is not None:
+            found += self.planned.get(ci_class.name, [])
+            ci_class = ci_class.parent
+        return found
 
     def _new_class(self, spec: EstateClass, parent: CIClass | None) -> CIClass:
         under = f" under {parent.name}" if parent is not None else ""
@@ -254,11 +269,17 @@ class _Sync:
                 continue
             self._line(f"class {spec.name}", f"add attribute {name} ({type_}) to {spec.name}")
             self.result.attributes_created.append(f"{spec.name}.{name}")
+            label = name.replace("_", " ").capitalize()
             if self.write:
                 add_attribute(
-                    actor=self.actor, ci_class=ci_class, name=name,
-                    label=name.replace("_", " ").capitalize(), type_=type_,
+                    actor=self.actor, ci_class=ci_class, name=name, label=label, type_=type_,
                 )  # fmt: skip
+            else:  # never added to the session: the dry run only checks values against it
+                self.planned.setdefault(spec.name, []).append(
+                    AttributeDefinition(
+                        name=name, label=label, type=AttributeType(type_), choices=[]
+                    )
+                )
 
     # --- CIs -------------------------------------------------------------------------------
 
