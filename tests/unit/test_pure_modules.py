@@ -31,6 +31,8 @@ PURE_SINGLES = [
     "app.sla.clock_inputs",
     "app.cmdb.transfer.format",
     "app.imports.estates.model",
+    "app.imports.sheets.reading",  # CSV and XLSX read strictly into a header and rows
+    "app.imports.sheets.fields",  # each kind's fields, the mapping guess, value parsers
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
     "app.tickets.priority",
     "app.incidents.workflow",
