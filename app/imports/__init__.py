@@ -26,6 +26,8 @@ def register(app: Flask) -> None:
     commands."""
     from app.imports import views
     from app.imports.cli import import_cli
+    from app.imports.sheets import cli as sheets_cli  # noqa: F401  (adds `flask import sheet`)
+    from app.imports.sheets import views as sheets_views  # noqa: F401  (adds its pages)
 
     app.register_blueprint(views.bp, url_prefix="/admin/imports")
     app.cli.add_command(import_cli)
