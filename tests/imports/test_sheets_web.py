@@ -137,6 +137,10 @@ def test_unreadable_and_oversized_files_are_refused_with_the_reason(admin, app, 
     truncated = upload(admin, b"PK\x03\x04not really", name="people.xlsx")
     assert truncated.status_code == 422
     assert "truncated" in body(truncated)
+    monkeypatch.setitem(app.config, "SHEET_IMPORT_MAX_ROWS", 1)
+    long = upload(admin, PEOPLE.encode())
+    assert long.status_code == 413
+    assert "people.csv has 2 rows; the page imports at most 1" in body(long)
     monkeypatch.setitem(app.config, "SHEET_IMPORT_MAX_BYTES", 20)
     big = upload(admin, PEOPLE.encode())
     assert big.status_code == 413

@@ -103,10 +103,17 @@ def sheets_upload() -> ResponseReturnValue:
         ]
         return render_template("imports/sheets/upload.html", form=form, problems=problems), 413
     try:
-        read(data, name)
+        rows = len(read(data, name).rows)
     except Unreadable as error:
         problems = [f"{p.where and 'Line ' + p.where + ': '}{p.message}" for p in error.problems]
         return render_template("imports/sheets/upload.html", form=form, problems=problems), 422
+    most = current_app.config["SHEET_IMPORT_MAX_ROWS"]
+    if rows > most:
+        problems = [
+            f"{name} has {rows:,} rows; the page imports at most {most:,} (each row is written "
+            "while you wait): import it with flask import sheet, or split it."
+        ]
+        return render_template("imports/sheets/upload.html", form=form, problems=problems), 413
     token = staging.stage(data, current_user.id, prefix=PREFIX)
     db.session.commit()
     return redirect(url_for("imports.sheets_mapping", kind=form.kind.data, token=token, name=name))
