@@ -24,6 +24,7 @@ from app.imports.sheets.fields import BadValue, parse_email, parse_yes_no, split
 
 PERSON_TEXTS = ("display_name", "department", "title", "phone", "location")
 GROUP_TEXTS = ("description",)
+CHUNK = 500  # usernames per IN (...) list
 
 
 class People:
@@ -35,15 +36,11 @@ class People:
         self.seen: dict[str, int] = {}  # username → line
 
     def plan(self, rows: list[MappedRow]) -> list[Plan]:
-        wanted = [r.get("username").lower() for r in rows if r.has("username")]
-        existing = (
-            {
-                u.username: u
-                for u in db.session.scalars(select(User).where(User.username.in_(wanted)))
-            }
-            if wanted
-            else {}
-        )
+        wanted = sorted({r.get("username").lower() for r in rows if r.has("username")})
+        existing: dict[str, User] = {}
+        for start in range(0, len(wanted), CHUNK):
+            query = select(User).where(User.username.in_(wanted[start : start + CHUNK]))
+            existing.update((u.username, u) for u in db.session.scalars(query))
         plans = []
         for row in rows:
             plan = self._plan(row, existing)

@@ -101,7 +101,7 @@ def read(data: bytes, filename: str = "") -> Sheet:
     if not any(sheet.header):
         raise unreadable("The first row must be a header naming the columns.", "1")
     if len(sheet.rows) > MAX_ROWS:
-        raise unreadable(f"The file has {len(sheet.rows):,} rows; import at most {MAX_ROWS:,}.")
+        raise unreadable(f"The file has more than {MAX_ROWS:,} rows: split it.")
     return sheet
 
 
