@@ -17,6 +17,7 @@ from app.cmdb.models import ConfigurationItem
 from app.imports.models import ExternalRef, ImportProblem, RunState
 from app.imports.sheets import service
 from app.incidents.models import Incident
+from app.outbox.models import OutboxMessage
 
 OUTCOMES = (
     "rows_created", "rows_updated", "rows_unchanged", "rows_to_create", "rows_to_update",
@@ -140,6 +141,10 @@ def test_incidents_keep_their_old_number_and_open_once(db, staff, admin, make_ci
     assert mail.opened_at.isoformat().startswith("2026-01-05T09:30")
     assert mail.assignment_group.name == "Network"
     assert mail.assignee.username == "bob"
+    told = select(func.count()).where(
+        OutboxMessage.kind.in_(["notifications.fan_out", "mail.send"])
+    )
+    assert db.session.scalar(told) == 0  # a load of history tells nobody
     again = run(db, "incidents", INCIDENTS, admin)
     assert again.counts["rows_unchanged"] == 2
     assert count(db, Incident) == 2

@@ -2,7 +2,8 @@
 assigned through ``assign_incident``) as an agent's form does, so numbering, priority from the
 matrix, routing, CI links, the journal and the SLA clocks are the desk's own.
 
-Each row opens a new incident, opened at the row's date (or now) by the person importing. The
+Each row opens a new incident, opened at the row's date (or now) by the person importing, as a
+load of history: nobody is notified, and SLA clocks are settled as of the import. The
 number the incident had in the old tool, when given, is kept as its external id
 (``ExternalRef`` system ``sheet``, kind ``incident``): a row whose number was imported before
 is left unchanged, so importing the same file twice opens nothing twice.
@@ -21,6 +22,7 @@ from app.imports.sheets.checking import Check, Directory, MappedRow, Plan, Statu
 from app.imports.sheets.fields import parse_datetime, parse_level, split_list
 from app.incidents import cis
 from app.incidents import services as incident_services
+from app.sla.hooks import settle_on_commit
 from app.tickets.matrix import load_matrix
 from app.tickets.models import Channel
 from app.timeutils import utc_now
@@ -143,6 +145,10 @@ class Incidents:
             return []
 
     def apply(self, plans: list[Plan], actor: User, run: ImportRun | None) -> None:
+        """Open the planned incidents as a load of history: nobody is notified (no mail, no
+        webhook, no survey) and their SLA clocks are settled as of now, past breaches counted
+        as already told (:func:`app.sla.hooks.settle_on_commit`)."""
+        settle_on_commit(self.now)
         people = self.directory.people(
             sorted({p.data[k] for p in plans for k in ("caller", "assignee") if p.data[k]})
         )

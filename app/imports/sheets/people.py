@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.auth import groups as group_services
 from app.auth import services as people_services
@@ -39,7 +40,11 @@ class People:
         wanted = sorted({r.get("username").lower() for r in rows if r.has("username")})
         existing: dict[str, User] = {}
         for start in range(0, len(wanted), CHUNK):
-            query = select(User).where(User.username.in_(wanted[start : start + CHUNK]))
+            query = (
+                select(User)
+                .where(User.username.in_(wanted[start : start + CHUNK]))
+                .options(selectinload(User.groups))
+            )
             existing.update((u.username, u) for u in db.session.scalars(query))
         plans = []
         for row in rows:
