@@ -167,9 +167,20 @@ def _unescape(cell: str) -> str:
 
 
 def read_xlsx(data: bytes) -> Sheet:
+    with _open_zip(data) as archive:
+        sheet, path = _first_sheet(data)
+        sheet.problems += _merged(archive, path)
+    sheet.problems = sorted(
+        (_named(p, sheet.header) for p in sheet.problems),
+        key=lambda p: (int(p.where) if p.where.isdigit() else 0, len(p.column), p.column),
+    )
+    return sheet
+
+
+def _first_sheet(data: bytes) -> tuple[Sheet, str]:
+    """The first sheet's rows (and cell problems), and its part's path in the archive."""
     from openpyxl import load_workbook  # only when an XLSX is read: a heavy import
 
-    archive = _open_zip(data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises whatever its parts raise on a damaged file
@@ -180,19 +191,14 @@ def read_xlsx(data: bytes) -> Sheet:
     try:
         if not book.worksheets:
             raise unreadable("The workbook has no sheet.")
-        sheet = book.worksheets[0]
+        worksheet = book.worksheets[0]
         try:
-            read_sheet = _sheet_rows(sheet.iter_rows())
-        except (ValueError, KeyError, TypeError, zipfile.BadZipFile, ParseError):
+            sheet = _sheet_rows(worksheet.iter_rows())
+        except Exception:  # a damaged part: zlib, XML or openpyxl's own errors
             raise unreadable("The first sheet of this XLSX file is damaged.") from None
+        return sheet, getattr(worksheet, "_worksheet_path", "")
     finally:
         book.close()
-    read_sheet.problems += _merged(archive, getattr(sheet, "_worksheet_path", ""))
-    read_sheet.problems = sorted(
-        (_named(p, read_sheet.header) for p in read_sheet.problems),
-        key=lambda p: (int(p.where) if p.where.isdigit() else 0, len(p.column), p.column),
-    )
-    return read_sheet
 
 
 def _named(problem: Problem, header: list[str]) -> Problem:
