@@ -247,8 +247,8 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "CMDB_IMPORT_MAX_BYTES": _int(env, "DESKGRAPH_CMDB_IMPORT_MAX_BYTES", 10 * 1024 * 1024),
         "SHEET_IMPORT_MAX_BYTES": _int(env, "DESKGRAPH_SHEET_IMPORT_MAX_BYTES", 5 * 1024 * 1024),
         # Rows a sheet imported on the web may have: each is written through the services
-        # within the request (about 10 ms a row); `flask import sheet` has no limit.
-        "SHEET_IMPORT_MAX_ROWS": _int(env, "DESKGRAPH_SHEET_IMPORT_MAX_ROWS", 2000),
+        # within the request (tens of ms a row); `flask import sheet` has no limit.
+        "SHEET_IMPORT_MAX_ROWS": _int(env, "DESKGRAPH_SHEET_IMPORT_MAX_ROWS", 1000),
         # Approvals still pending after this much business time are re-notified once.
         "REQUEST_REMINDER_HOURS": _int(env, "DESKGRAPH_REQUEST_REMINDER_HOURS", 8),
         "REQUEST_REMINDER_CALENDAR": env.get("DESKGRAPH_REQUEST_REMINDER_CALENDAR", "").strip()
