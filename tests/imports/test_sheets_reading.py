@@ -5,6 +5,7 @@ line; XLSX formulas, merged cells and dates; headers matched to fields in any sp
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import UTC, date, datetime
 
 import openpyxl
@@ -88,6 +89,20 @@ def test_a_damaged_or_truncated_workbook_is_refused_whole(data):
     with pytest.raises(reading.Unreadable) as refused:
         reading.read(data, "people.xlsx")
     assert "XLSX" in refused.value.problems[0].message
+
+
+def test_a_workbook_whose_sheet_is_bad_xml_is_refused_whole():
+    good = zipfile.ZipFile(io.BytesIO(xlsx([["Username"], ["ann"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as bad:
+        for info in good.infolist():
+            data = good.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]  # the XML stops half way
+            bad.writestr(info, data)
+    with pytest.raises(reading.Unreadable) as refused:
+        reading.read(out.getvalue(), "people.xlsx")
+    assert "damaged" in refused.value.problems[0].message
 
 
 def test_headers_are_matched_whatever_their_case_accents_and_synonyms():
