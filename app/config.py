@@ -245,6 +245,10 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "ATTACHMENTS_DIR": env.get("DESKGRAPH_ATTACHMENTS_DIR", "").strip()
         or str(instance_path / "attachments"),
         "CMDB_IMPORT_MAX_BYTES": _int(env, "DESKGRAPH_CMDB_IMPORT_MAX_BYTES", 10 * 1024 * 1024),
+        "SHEET_IMPORT_MAX_BYTES": _int(env, "DESKGRAPH_SHEET_IMPORT_MAX_BYTES", 5 * 1024 * 1024),
+        # Rows a sheet imported on the web may have: each is written through the services
+        # within the request (tens of ms a row); `flask import sheet` has no limit.
+        "SHEET_IMPORT_MAX_ROWS": _int(env, "DESKGRAPH_SHEET_IMPORT_MAX_ROWS", 1000),
         # Approvals still pending after this much business time are re-notified once.
         "REQUEST_REMINDER_HOURS": _int(env, "DESKGRAPH_REQUEST_REMINDER_HOURS", 8),
         "REQUEST_REMINDER_CALENDAR": env.get("DESKGRAPH_REQUEST_REMINDER_CALENDAR", "").strip()

@@ -36,6 +36,8 @@ PURE_SINGLES = [
     "app.imports.netbox.reader",
     "app.imports.itop.mapping",  # iTop classes and links onto CI classes and relation types
     "app.imports.itop.reader",  # iTop XML/CSV exports read into an estate
+    "app.imports.sheets.reading",  # CSV and XLSX read strictly into a header and rows
+    "app.imports.sheets.fields",  # each kind's fields, the mapping guess, value parsers
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
     "app.tickets.priority",
     "app.incidents.workflow",
