@@ -1,0 +1,34 @@
+"""Tickets keep the number another tool gave them (``external_system``, ``external_number``):
+an incident imported from ServiceNow is found by its old number (INC0000045) in the search and
+says it on its page.
+
+Two nullable columns and an index on the number; nothing to carry forward.
+
+Revision ID: 5e1c7a9b3d42
+Revises: f4ee49afeb23
+Create Date: 2026-12-06 16:00:00.000000
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = "5e1c7a9b3d42"
+down_revision = "f4ee49afeb23"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("external_system", sa.String(length=40), nullable=True))
+        batch_op.add_column(sa.Column("external_number", sa.String(length=60), nullable=True))
+        batch_op.create_index("ix_tickets_external_number", ["external_number"], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_external_number")
+        batch_op.drop_column("external_number")
+        batch_op.drop_column("external_system")
