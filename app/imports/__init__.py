@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
     from app.imports import views
     from app.imports.cli import import_cli
     from app.imports.servicenow import cli as _servicenow_cli  # noqa: F401  (its command)
+    from app.imports.servicenow import views as _servicenow_views  # noqa: F401  (its page)
 
     app.register_blueprint(views.bp, url_prefix="/admin/imports")
     app.cli.add_command(import_cli)

@@ -98,7 +98,7 @@ def import_incidents(
     each committed batch. Never raises for bad input: the run says what went wrong."""
     digest = runs.sha256_of(stream)
     total = _count_lines(stream)
-    resumed = False
+    resumed = run is not None and bool(run.checkpoint)  # a retried background run
     if run is None:
         if dry_run:
             run = runs.start(KIND, name, sha256=digest, dry_run=True, user=user, total=total)

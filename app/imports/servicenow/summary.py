@@ -131,10 +131,10 @@ def describe(tally: Tally, matrix_cells: Mapping[tuple[int, int], int]) -> dict[
         "log_grid": {f"{i}x{u}": p for (i, u), p in table.items()},
         "log_grid_levels": len(levels),
         "log_grid_reproduces": f"{own_hits:,} of {total:,} rows",
-        "log_grid_conflicts": conflicts,
+        "log_grid_conflicts": "; ".join(conflicts) or "none: one table reproduces every row",
         "matrix_in_force_reproduces": f"{hits:,} of {total:,} rows"
         + (f" ({100 * hits / total:.2f} %)" if total else ""),
-        "matrix_in_force_differs": differing,
+        "matrix_in_force_differs": "; ".join(differing) or "nowhere",
     }
 
 
