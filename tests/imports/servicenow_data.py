@@ -50,8 +50,12 @@ def expected(rows: list[dict[str, str]]) -> dict:
     }
     hours: dict[str, list[float]] = defaultdict(list)
     for row in finals.values():
-        if row["resolved_at"] != "?":
-            delta = when(row["resolved_at"]) - when(row["opened_at"])
+        # resolved_at, or closed_at for an incident closed without one
+        end = row["resolved_at"] if row["resolved_at"] != "?" else None
+        if end is None and row["incident_state"] == "Closed" and row["closed_at"] != "?":
+            end = row["closed_at"]
+        if end is not None:
+            delta = when(end) - when(row["opened_at"])
             hours[row["priority"].split(" ")[0]].append(delta.total_seconds() / 3600)
     cells = Counter((r["impact"][0], r["urgency"][0], r["priority"][0]) for r in rows)
     return {

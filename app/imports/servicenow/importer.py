@@ -31,11 +31,12 @@ from app.cmdb import services as cmdb
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.extensions import db
 from app.imports import refs, runs
-from app.imports.models import ImportRun, ProblemKind
+from app.imports.models import ExternalRef, ImportRun, ProblemKind
 from app.imports.servicenow import source
 from app.imports.servicenow.source import Problem, SourceError, SourceIncident
 from app.imports.servicenow.summary import Tally, describe
 from app.incidents.models import Category, Incident, MajorState, incident_cis
+from app.sla.models import SlaPolicy
 from app.sla.services import refresh_ticket_slas
 from app.tickets.holds import HoldReason
 from app.tickets.matrix import load_matrix
@@ -190,6 +191,10 @@ class _Importer:
         self.directory = Directory()
         self.seen: set[str] = set()
         self.matrix = load_matrix()
+        # No active SLA policy: no record to compute (the SLA code would load every event).
+        self.sla_policies = bool(
+            db.session.scalar(select(SlaPolicy.id).where(SlaPolicy.is_active).limit(1))
+        )
 
     def write(self, blocks: list[Block], *, done: int, incidents: int) -> None:
         tallies: dict[str, int] = {}
@@ -265,7 +270,7 @@ class _Importer:
             touched += self._create(new)
         if changed:
             touched += self._update(changed)
-        if touched:
+        if touched and self.sla_policies:
             db.session.flush()
             refresh_ticket_slas(touched, now=utc_now(), settle=True)
         return tallies
@@ -300,12 +305,37 @@ class _Importer:
             names.ids[ref.external_id] = ref.object_id
         return [n for n in missing if n not in names.ids]
 
-    def _remember(self, kind: str, object_type: str, pairs: dict[str, int], imported: bool) -> None:
-        for name, object_id in pairs.items():
-            refs.remember(
-                SYSTEM, kind, name, object_type=object_type, object_id=object_id,
-                run=self.run, imported=imported,
-            )  # fmt: skip
+    def _remember(
+        self,
+        kind: str,
+        object_type: str,
+        pairs: dict[str, int],
+        imported: bool,
+        prints: dict[str, str] | None = None,
+    ) -> None:
+        """Record new external references in one statement (``refs.remember`` one by one is
+        for the few that exist already)."""
+        if not pairs:
+            return
+        now = utc_now()
+        db.session.execute(
+            insert(ExternalRef),
+            [
+                {
+                    "system": SYSTEM,
+                    "kind": kind,
+                    "external_id": name[:200],
+                    "object_type": object_type,
+                    "object_id": object_id,
+                    "fingerprint": (prints or {}).get(name),
+                    "imported": imported,
+                    "run_id": self.run.id,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for name, object_id in pairs.items()
+            ],
+        )
 
     def _people(
         self, missing: list[str], locations: dict[str, str], tallies: dict[str, int]
@@ -472,7 +502,7 @@ class _Importer:
             "priority_override_reason": override,
             "opened_at": incident.opened_at,
             "first_response_at": source.first_response(incident),
-            "resolved_at": (incident.resolved_at or incident.closed_at) if done else None,
+            "resolved_at": incident.resolved_until if done else None,
             "closed_at": incident.closed_at if final.state == "closed" else None,
             "reassignment_count": _int(incident.value("reassignment_count")),
             "reopen_count": _int(incident.value("reopen_count")),
@@ -513,11 +543,13 @@ class _Importer:
             ],
         )
         self._timelines(list(zip(ids, (i for i, _ in new), strict=True)))
-        for ticket_id, (incident, print_) in zip(ids, new, strict=True):
-            refs.remember(
-                SYSTEM, "incident", incident.number, object_type="ticket", object_id=ticket_id,
-                fingerprint=print_, run=self.run,
-            )  # fmt: skip
+        self._remember(
+            "incident",
+            "ticket",
+            {incident.number: ticket_id for ticket_id, (incident, _) in zip(ids, new, strict=True)},
+            True,
+            {incident.number: print_ for incident, print_ in new},
+        )
         return ids
 
     def _update(self, changed: list[tuple[SourceIncident, str, Any]]) -> list[int]:

@@ -16,6 +16,8 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from operator import itemgetter
 from typing import IO, Any
 
 COLUMNS = (
@@ -32,8 +34,8 @@ DESCRIBED = (
     "u_symptom", "location", "knowledge", "u_priority_confirmation", "notify", "problem_id",
     "rfc", "vendor", "caused_by", "closed_code",
 )  # fmt: skip
-DATE_FORMAT = "%d/%m/%Y %H:%M"
 EMPTY = "?"
+ROW_KEY = itemgetter(*COLUMNS)  # a row's values in a fixed order (duplicates, fingerprints)
 WIDTH = "\0width"  # set on a row whose number of values differs from the header's
 
 # ServiceNow's incident states → Deskgraph's state and hold reason.
@@ -112,6 +114,14 @@ class SourceIncident:
     def final(self) -> Update:
         return self.updates[-1]
 
+    @property
+    def resolved_until(self) -> datetime | None:
+        """When it was resolved: ``resolved_at``, or ``closed_at`` for an incident closed
+        without a resolution time (as the reports count a ticket closed unresolved)."""
+        if self.resolved_at is not None:
+            return self.resolved_at
+        return self.closed_at if self.final.state == "closed" else None
+
     def value(self, column: str) -> str | None:
         return blank(self.last.get(column, ""))
 
@@ -126,8 +136,19 @@ def parse_date(value: str) -> datetime | None:
     text = blank(value)
     if text is None:
         return None
+    return _date(text)
+
+
+@lru_cache(maxsize=65_536)
+def _date(text: str) -> datetime:
+    # Each row repeats its incident's dates: parse each text once, by hand (strptime is slow).
     try:
-        return datetime.strptime(text, DATE_FORMAT).replace(tzinfo=UTC)
+        day, clock = text.split(" ")
+        d, m, y = day.split("/")
+        hh, mm = clock.split(":")
+        if len(y) != 4 or not (1 <= len(d) <= 2 and 1 <= len(m) <= 2 and len(hh) <= 2):
+            raise ValueError
+        return datetime(int(y), int(m), int(d), int(hh), int(mm), tzinfo=UTC)
     except ValueError:
         raise ValueError(f"{text!r} is not a date like 29/2/2016 01:16 (day/month/year)") from None
 
@@ -193,6 +214,7 @@ def rows(text: IO[str], header: list[str]) -> Iterator[tuple[int, dict[str, str]
             continue
         row = dict(zip(header, values, strict=False))
         if len(values) != len(header):
+            row = {**dict.fromkeys(header, ""), **row}
             row[WIDTH] = f"{len(values)} values where the header has {len(header)} columns"
         yield reader.line_num + 1, row
 
@@ -242,7 +264,7 @@ def parse_incident(
     last: dict[str, str] | None = None
     duplicates = 0
     for line, row in block:
-        key = tuple(row.get(c, "") for c in COLUMNS)
+        key = ROW_KEY(row)
         if key in seen:
             duplicates += 1
             problems.append(

@@ -36,8 +36,8 @@ class Tally:
         self.by_priority[priority] = self.by_priority.get(priority, 0) + 1
         state = incident.value("incident_state") or ""
         self.by_state[state] = self.by_state.get(state, 0) + 1
-        if incident.resolved_at is not None:
-            hours = (incident.resolved_at - incident.opened_at).total_seconds() / 3600
+        if incident.resolved_until is not None:
+            hours = (incident.resolved_until - incident.opened_at).total_seconds() / 3600
             self.hours.setdefault(priority, []).append(round(hours, 4))
         for u in incident.updates:
             key = f"{u.impact},{u.urgency},{u.priority}"
