@@ -27,7 +27,15 @@ from pathlib import Path
 from bench._postgres import ROOT, app_on_fresh_schema, drop_schema
 from bench._report import Report
 
-DATA = ROOT.parent / "shared/data/incidents/uci-servicenow-event-log/incident_event_log.csv.zip"
+DATA = (
+    Path(
+        os.environ.get(
+            "DESKGRAPH_SERVICENOW_DATA",
+            ROOT.parent / "shared/data/incidents/uci-servicenow-event-log",
+        )
+    )
+    / "incident_event_log.csv.zip"
+)
 
 
 def timed(label: str, work: object, profile: bool = False) -> tuple[str, object]:

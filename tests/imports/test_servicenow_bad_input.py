@@ -112,3 +112,20 @@ def test_a_dry_run_saves_no_incident_and_reports_the_same_counts(db, ten):
     real = import_incidents(io.BytesIO(raw), "log.csv")
     assert real.id != run.id
     assert real.counts == run.counts
+
+
+def test_the_command_prints_the_report_and_fails_on_a_refused_file(db, app, ten, tmp_path):
+    good = tmp_path / "log.csv"
+    good.write_bytes(write(*ten))
+    result = app.test_cli_runner().invoke(
+        args=["import", "servicenow-incidents", str(good), "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "incidents created: 10" in result.output
+    assert f"rows read: {len(ten[1])}" in result.output
+    assert imported(db) == set()
+    bad = tmp_path / "people.csv"
+    bad.write_text("name,email\nAda,ada@example.com\n")
+    refused = app.test_cli_runner().invoke(args=["import", "servicenow-incidents", str(bad)])
+    assert refused.exit_code == 1
+    assert "lacks the column(s) number" in refused.output

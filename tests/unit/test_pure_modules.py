@@ -31,6 +31,8 @@ PURE_SINGLES = [
     "app.sla.clock_inputs",
     "app.cmdb.transfer.format",
     "app.imports.estates.model",
+    "app.imports.servicenow.source",
+    "app.imports.servicenow.summary",
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
     "app.tickets.priority",
     "app.incidents.workflow",

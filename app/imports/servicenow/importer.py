@@ -22,9 +22,9 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 
 from app.auth.models import Group, User
 from app.cmdb import services as cmdb
@@ -59,6 +59,10 @@ BATCH = 2000  # incidents per committed batch
 CI_CLASS = "application"  # the class of CIs the log names that the CMDB does not have
 UNKNOWN_CALLER = "Unknown caller (ServiceNow)"
 STREAM_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecodeError, csv.Error)
+
+TICKETS = cast(Table, Ticket.__table__)
+INCIDENTS = cast(Table, Incident.__table__)
+EVENTS = cast(Table, TicketEvent.__table__)
 
 OnBatch = Callable[[ImportRun, int], None]
 Block = tuple[str, list[tuple[int, dict[str, str]]]]  # an incident number and its rows
@@ -149,6 +153,8 @@ def import_incidents(
         runs.fail(run, message)
         db.session.commit()
         return run
+    finally:
+        source.close(text, stream)
     summary = describe(worker.tally, load_matrix().cells)
     runs.progress(run, done, total=done)
     runs.finish(run, summary)
@@ -356,7 +362,7 @@ class _Importer:
         names.ids.update(found)
         create = [n for n in missing if n not in found]
         if create:
-            taken = set()
+            taken: set[str] = set()
             for chunk in _chunks([_username(n) for n in create]):
                 taken.update(
                     db.session.scalars(select(User.username).where(User.username.in_(chunk)))
@@ -536,7 +542,7 @@ class _Importer:
         )
         ids = [row_id for (row_id,) in result]
         db.session.execute(
-            insert(Incident.__table__),
+            insert(INCIDENTS),
             [
                 {"id": ticket_id, "major_state": MajorState.NONE, **self._incident_values(incident)}
                 for ticket_id, (incident, _) in zip(ids, new, strict=True)
@@ -579,13 +585,13 @@ class _Importer:
             )
             db.session.execute(delete(incident_cis).where(incident_cis.c.incident_id == ticket_id))
             db.session.execute(
-                update(Ticket.__table__)
-                .where(Ticket.__table__.c.id == ticket_id)
-                .values(version=Ticket.__table__.c.version + 1, **self._ticket_values(incident))
+                update(TICKETS)
+                .where(TICKETS.c.id == ticket_id)
+                .values(version=TICKETS.c.version + 1, **self._ticket_values(incident))
             )
             db.session.execute(
-                update(Incident.__table__)
-                .where(Incident.__table__.c.id == ticket_id)
+                update(INCIDENTS)
+                .where(INCIDENTS.c.id == ticket_id)
                 .values(**self._incident_values(incident))
             )
             self._timelines([(ticket_id, incident)])
@@ -635,7 +641,7 @@ class _Importer:
             if ci and ci in self.directory.cis.ids:
                 links.append({"incident_id": ticket_id, "ci_id": self.directory.cis.ids[ci]})
         if events:
-            db.session.execute(insert(TicketEvent.__table__), events)
+            db.session.execute(insert(EVENTS), events)
         if entries:
             db.session.execute(insert(JournalEntry), entries)
         if links:

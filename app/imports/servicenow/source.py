@@ -193,16 +193,28 @@ def open_source(stream: IO[bytes], name: str) -> tuple[IO[str], list[str], list[
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
     try:
         header = [h.strip() for h in next(csv.reader([text.readline()]), [])]
+        missing = [c for c in COLUMNS if c not in header]
+        if missing:
+            raise SourceError(
+                f"{name} is not a ServiceNow incident export: it lacks the column(s) "
+                + ", ".join(missing)
+                + "."
+            )
     except (UnicodeDecodeError, zipfile.BadZipFile, OSError, EOFError, csv.Error) as error:
+        close(text, stream)
         raise SourceError(f"{name} cannot be read as a UTF-8 CSV file ({error}).") from None
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise SourceError(
-            f"{name} is not a ServiceNow incident export: it lacks the column(s) "
-            + ", ".join(missing)
-            + "."
-        )
+    except SourceError:
+        close(text, stream)
+        raise
     return text, header, [h for h in header if h not in COLUMNS]
+
+
+def close(text: IO[str], stream: IO[bytes]) -> None:
+    """Let go of the text read from ``stream`` (closing a zip's member, not the stream: its
+    owner closes it)."""
+    binary = text.detach()  # type: ignore[attr-defined]
+    if binary is not stream:
+        binary.close()
 
 
 def rows(text: IO[str], header: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
