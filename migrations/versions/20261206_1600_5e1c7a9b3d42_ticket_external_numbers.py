@@ -21,14 +21,15 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("external_system", sa.String(length=40), nullable=True))
-        batch_op.add_column(sa.Column("external_number", sa.String(length=60), nullable=True))
-        batch_op.create_index("ix_tickets_external_number", ["external_number"], unique=False)
+    op.add_column("tickets", sa.Column("external_system", sa.String(length=40), nullable=True))
+    op.add_column("tickets", sa.Column("external_number", sa.String(length=60), nullable=True))
+    op.create_index("ix_tickets_external_number", "tickets", ["external_number"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table("tickets", schema=None) as batch_op:
-        batch_op.drop_index("ix_tickets_external_number")
-        batch_op.drop_column("external_number")
-        batch_op.drop_column("external_system")
+    # Not in batch mode: on SQLite a batch would copy ``tickets`` into a new table and drop the
+    # old one, whose foreign keys (ON DELETE CASCADE) would empty the incidents and the rest.
+    # SQLite (3.35+) and PostgreSQL both drop a column in place.
+    op.drop_index("ix_tickets_external_number", table_name="tickets")
+    op.drop_column("tickets", "external_number")
+    op.drop_column("tickets", "external_system")
