@@ -164,7 +164,11 @@ def queue_ids(form: QueueFilterForm, user: Any) -> Select:
     )
     if form.q.data and form.q.data.strip():
         text = form.q.data.strip()
-        number = Ticket.number == text.upper()[:20]
+        # Its number here, or the number of the tool it was imported from (INC0000045).
+        number = or_(
+            Ticket.number == text.upper()[:20],
+            Ticket.external_number.in_({text[:60], text.upper()[:60]}),
+        )
         # The search index (title, description, replies, work notes: agents work this queue).
         matching = search_query.matching_ids(text, "ticket", notes=True)
         query = query.where(number if matching is None else or_(number, Ticket.id.in_(matching)))

@@ -116,6 +116,9 @@ def test_the_history_becomes_the_timeline_at_its_original_times_and_actors(db, s
     assert "ServiceNow: INC0000045" in page
     found = client.get("/search?q=INC0000045").get_data(as_text=True)
     assert f"/incidents/{ticket.number}" in found
+    queue = client.get("/incidents/?q=inc0000045&state=closed").get_data(as_text=True)
+    assert f"/incidents/{ticket.number}" in queue
+    assert f"/incidents/{reopened.number}" not in queue
 
 
 def test_people_groups_and_cis_named_are_created_inactive_and_marked_imported(db, sample):

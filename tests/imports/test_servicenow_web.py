@@ -79,3 +79,26 @@ def test_only_administrators_import(signed_in, db, ten):
     client, _ = signed_in("agent")
     assert client.get("/admin/imports/servicenow").status_code == 403
     assert upload(client, ten).status_code == 403
+
+
+def test_with_redis_the_upload_goes_through_the_outbox(signed_in, db, app, ten, monkeypatch):
+    from app.outbox import deliver
+    from app.outbox import services as outbox
+    from app.outbox.models import OutboxMessage
+
+    queued: list[list[int]] = []
+    monkeypatch.setattr(outbox, "_enqueue_jobs", lambda url, ids: queued.append(ids))
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/0")
+    client, _ = signed_in("admin")
+    assert upload(client, ten).status_code == 302
+    [message] = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == views.JOB)
+    ).all()
+    assert queued == [[message.id]]
+    run = db.session.get(ImportRun, message.payload["run"])
+    assert run.state == RunState.RUNNING  # waits for a worker
+    assert deliver(message.id)  # what the RQ worker does
+    db.session.refresh(run)
+    assert run.state == RunState.FINISHED
+    assert run.counts["incidents_created"] == 10
+    assert not deliver(message.id)  # done: never run twice
