@@ -53,21 +53,23 @@ def test_a_file_without_the_columns_is_refused_with_the_list(db, ten):
     assert imported(db) == set()
 
 
-def test_a_truncated_zip_is_refused(db, ten):
+def zipped(data: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("log.csv", write(*ten))
-    run = import_incidents(io.BytesIO(buffer.getvalue()[: len(buffer.getvalue()) // 2]), "log.zip")
+        archive.writestr("log.csv", data)
+    return buffer.getvalue()
+
+
+def test_a_truncated_zip_is_refused(db, ten):
+    whole = zipped(write(*ten))
+    run = import_incidents(io.BytesIO(whole[: len(whole) // 2]), "log.zip")
     assert run.state == RunState.FAILED
     assert "not a readable zip" in run.error
     assert imported(db) == set()
 
 
 def test_a_zip_holding_the_csv_imports_like_the_csv(db, ten):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("log.csv", write(*ten))
-    run = import_incidents(io.BytesIO(buffer.getvalue()), "log.zip")
+    run = import_incidents(io.BytesIO(zipped(write(*ten))), "log.zip")
     assert run.state == RunState.FINISHED
     assert run.counts["incidents_created"] == 10
     assert run.counts["rows_read"] == len(ten[1])

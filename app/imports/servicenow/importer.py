@@ -561,7 +561,8 @@ class _Importer:
     def _update(self, changed: list[tuple[SourceIncident, str, Any]]) -> list[int]:
         """Update incidents in place: their fields, and their imported timeline rewritten (what
         people added here after the last import, dated after it, is kept)."""
-        ids = []
+        ids: list[int] = []
+        rewritten: list[tuple[int, SourceIncident]] = []
         for incident, print_, ref in changed:
             ticket_id = ref.object_id
             exists = db.session.scalar(select(Ticket.id).where(Ticket.id == ticket_id))
@@ -594,12 +595,13 @@ class _Importer:
                 .where(INCIDENTS.c.id == ticket_id)
                 .values(**self._incident_values(incident))
             )
-            self._timelines([(ticket_id, incident)])
+            rewritten.append((ticket_id, incident))
             refs.remember(
                 SYSTEM, "incident", incident.number, object_type="ticket", object_id=ticket_id,
                 fingerprint=print_, run=self.run, existing=ref,
             )  # fmt: skip
             ids.append(ticket_id)
+        self._timelines(rewritten)  # in one statement per table, after the old rows went
         return ids
 
     def _timelines(self, pairs: list[tuple[int, SourceIncident]]) -> None:
