@@ -30,6 +30,8 @@ def register(app: Flask) -> None:
     from app.imports.itop import views as _itop_views  # noqa: F401  (its pages)
     from app.imports.netbox import cli as _netbox_cli  # noqa: F401  (flask import netbox)
     from app.imports.netbox import views as _netbox_views  # noqa: F401  (its pages)
+    from app.imports.servicenow import cli as _servicenow_cli  # noqa: F401  (its command)
+    from app.imports.servicenow import views as _servicenow_views  # noqa: F401  (its page)
     from app.imports.sheets import cli as sheets_cli  # noqa: F401  (adds `flask import sheet`)
     from app.imports.sheets import views as sheets_views  # noqa: F401  (adds its pages)
 

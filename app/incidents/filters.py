@@ -113,13 +113,17 @@ def service_name(ci_id: int) -> str:
 
 
 def number_or_text(query: Select, text: str | None, *, notes: bool) -> Select:
-    """The search box of the console and the API: the ticket of that number, or those whose
-    indexed texts match (title, description, replies; work notes only when ``notes``, for IT
-    staff). A blank box filters nothing."""
+    """The search box of the console and the API: the ticket of that number (its number here,
+    or the number of the tool it was imported from, such as INC0000045), or those whose indexed
+    texts match (title, description, replies; work notes only when ``notes``, for IT staff). A
+    blank box filters nothing."""
     text = (text or "").strip()
     if not text:
         return query
-    number = Ticket.number == text.upper()[:20]
+    number = or_(
+        Ticket.number == text.upper()[:20],
+        Ticket.external_number.in_({text[:60], text.upper()[:60]}),
+    )
     matching = search_query.matching_ids(text, "ticket", notes=notes)
     return query.where(number if matching is None else or_(number, Ticket.id.in_(matching)))
 

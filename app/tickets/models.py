@@ -96,6 +96,7 @@ class Ticket(TimestampMixin, Model):
         Index("ix_tickets_opened_id_kind", "opened_at", "id", "kind"),
         Index("ix_tickets_priority_opened", "priority", "opened_at", "id"),
         Index("ix_tickets_opened_by_id", "opened_by_id"),
+        Index("ix_tickets_external_number", "external_number"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +124,10 @@ class Ticket(TimestampMixin, Model):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Set when the caller writes and cleared when IT staff answer or act: the console flags it.
     caller_replied_at: Mapped[datetime | None]
+    # The tool and number of a ticket imported from elsewhere ("ServiceNow", "INC0000045"):
+    # shown on its page and searchable.
+    external_system: Mapped[str | None] = mapped_column(String(40))
+    external_number: Mapped[str | None] = mapped_column(String(60))
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"polymorphic_on": kind, "version_id_col": version}

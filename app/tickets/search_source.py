@@ -22,7 +22,13 @@ MAX_TEXT = 20_000  # characters of replies (and of notes) indexed per ticket
 def _documents(ids: Sequence[int]) -> Iterator[Document]:
     tickets = db.session.execute(
         select(
-            Ticket.id, Ticket.kind, Ticket.number, Ticket.short_description, Ticket.description
+            Ticket.id,
+            Ticket.kind,
+            Ticket.number,
+            Ticket.short_description,
+            Ticket.description,
+            Ticket.external_system,
+            Ticket.external_number,
         ).where(Ticket.id.in_(ids))
     ).all()
     replies: dict[int, list[str]] = {}
@@ -39,12 +45,13 @@ def _documents(ids: Sequence[int]) -> Iterator[Document]:
     for ticket_id, entry_kind, body in entries:
         into = notes if entry_kind == EntryKind.WORK_NOTE else replies
         into.setdefault(ticket_id, []).append(body)
-    for ticket_id, kind, number, title, description in tickets:
+    for ticket_id, kind, number, title, description, system, external in tickets:
+        known_as = f" ({system} {external})" if external else ""
         yield Document(
             source_id=ticket_id,
             kind=kind.value,
             ref=number,
-            title=f"{number} {title}",
+            title=f"{number}{known_as} {title}",
             body="\n".join([description, *replies.get(ticket_id, [])])[:MAX_TEXT],
             notes="\n".join(notes.get(ticket_id, []))[:MAX_TEXT],
         )
@@ -74,7 +81,7 @@ SOURCE = Source(
     sees_notes=lambda user: user.has_role(Role.AGENT),
     url=_url,
     fields={
-        Ticket: frozenset(("number", "short_description", "description")),
+        Ticket: frozenset(("number", "short_description", "description", "external_number")),
         JournalEntry: frozenset(("kind", "body")),
     },
 )

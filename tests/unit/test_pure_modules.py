@@ -38,6 +38,8 @@ PURE_SINGLES = [
     "app.imports.itop.reader",  # iTop XML/CSV exports read into an estate
     "app.imports.sheets.reading",  # CSV and XLSX read strictly into a header and rows
     "app.imports.sheets.fields",  # each kind's fields, the mapping guess, value parsers
+    "app.imports.servicenow.source",
+    "app.imports.servicenow.summary",
     "app.cmdb.demo_estate.applications",  # its package imports every part of the estate
     "app.tickets.priority",
     "app.incidents.workflow",
