@@ -79,6 +79,7 @@ def purge(now: datetime, config: Mapping[str, Any]) -> list[tuple[str, int]]:
     from app.mail.incoming.mailboxes import purge_raw
     from app.notifications.services import purge_read
     from app.outbox.services import purge_done
+    from app.webhooks.services import purge_deliveries
 
     def days(name: str) -> datetime:
         return now - timedelta(days=int(config[name]))
@@ -89,6 +90,7 @@ def purge(now: datetime, config: Mapping[str, Any]) -> list[tuple[str, int]]:
         ("read notifications", purge_read(days("PURGE_NOTIFICATIONS_DAYS"))),
         ("ignored mails' bytes", purge_raw(days("PURGE_MAIL_DAYS"))),
         ("expired staged files", files.purge_expired(now)),
+        ("sent webhook deliveries", purge_deliveries(days("PURGE_WEBHOOK_DELIVERIES_DAYS"))),
     ]
 
 
@@ -96,8 +98,9 @@ def purge(now: datetime, config: Mapping[str, Any]) -> list[tuple[str, int]]:
 @click.option("--dry-run", is_flag=True, help="Count what would go; change nothing.")
 def purge_command(dry_run: bool) -> None:
     """Delete what is no longer needed (run it daily from cron): delivered outbox messages,
-    used form tokens, read notifications, the bytes of ignored mails, expired staged files.
-    The DESKGRAPH_PURGE_*_DAYS and MAIL_PURGE_IGNORED_DAYS settings say how long each stays."""
+    used form tokens, read notifications, the bytes of ignored mails, expired staged files,
+    sent or given-up webhook deliveries. The DESKGRAPH_PURGE_*_DAYS and
+    MAIL_PURGE_IGNORED_DAYS settings say how long each stays."""
     from flask import current_app
 
     from app.ops.periodic import run_once

@@ -312,6 +312,11 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "WEBHOOK_CONNECT_TIMEOUT": _int(env, "DESKGRAPH_WEBHOOK_CONNECT_TIMEOUT", 5),
         "WEBHOOK_READ_TIMEOUT": _int(env, "DESKGRAPH_WEBHOOK_READ_TIMEOUT", 10),
         "WEBHOOK_ALLOW_PRIVATE": _bool(env, "DESKGRAPH_WEBHOOK_ALLOW_PRIVATE", not production),
+        # The key the signing secrets are sealed under is derived from this (SECRET_KEY when
+        # unset); changing it makes every secret unreadable until an administrator makes new
+        # ones. Deliveries (the log) are kept this many days once sent or given up.
+        "WEBHOOK_SECRETS_KEY": env.get("DESKGRAPH_WEBHOOK_SECRETS_KEY", "").strip() or None,
+        "PURGE_WEBHOOK_DELIVERIES_DAYS": _int(env, "DESKGRAPH_PURGE_WEBHOOK_DELIVERIES_DAYS", 30),
     }
     config.update(_mail(env))
     # Directory settings (LDAP_URL, LDAP_BIND_DN, ...) pass through as they are; the directory

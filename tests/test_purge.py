@@ -148,6 +148,7 @@ def test_the_command_runs_every_purge_and_says_what_went(app, db, spent):
         "1 read notifications purged",
         "1 ignored mails' bytes purged",
         "1 expired staged files purged",
+        "0 sent webhook deliveries purged",
     ]
     db.session.expire_all()
     assert count(db, OutboxMessage, OutboxMessage.kind == "test.purge") == 3

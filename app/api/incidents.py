@@ -26,6 +26,7 @@ from app.api.pagination import PageArgs, page_of
 from app.api.schemas import GroupRef, Input, PersonRef, UTCDateTime, page_schema
 from app.api.spec import Blueprint
 from app.auth.models import Group, Role, User
+from app.auth.references import person
 from app.auth.services import get_user_by_username
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
@@ -112,12 +113,6 @@ class IncidentFilters(PageArgs, Input):
     direction = ma.fields.String(load_default="asc", validate=ma.validate.OneOf(["asc", "desc"]))
 
 
-def _person(user: Any) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return {"id": user.id, "username": user.username, "display_name": user.display_name}
-
-
 def dump(incident: Incident) -> dict[str, Any]:
     """An incident as the API shows it."""
     group = incident.assignment_group
@@ -149,9 +144,9 @@ def dump(incident: Incident) -> dict[str, Any]:
         "hold_reason": HoldReason(incident.hold_reason).value if incident.hold_reason else None,
         "channel": Channel(incident.channel).value,
         "major_state": MajorState(incident.major_state).value,
-        "caller": _person(incident.caller),
-        "opened_by": _person(incident.opened_by),
-        "assignee": _person(incident.assignee),
+        "caller": person(incident.caller),
+        "opened_by": person(incident.opened_by),
+        "assignee": person(incident.assignee),
         "assignment_group": {"id": group.id, "name": group.name} if group else None,
         "parent": incident.parent.number if incident.parent else None,
         "cis": [ci.name for ci in incident.cis],
@@ -486,7 +481,7 @@ def _comment(entry: Any) -> dict[str, Any]:
         "id": entry.id,
         "kind": EntryKind(entry.kind).value,
         "body": entry.body,
-        "author": _person(entry.author),
+        "author": person(entry.author),
         "changes": entry.changes or {},
         "created_at": entry.created_at,
     }
@@ -524,7 +519,7 @@ def _attachment(found: Any) -> dict[str, Any]:
             f: getattr(found, f)
             for f in ("id", "filename", "content_type", "size", "sha256", "internal", "created_at")
         },
-        "uploaded_by": _person(found.uploaded_by),
+        "uploaded_by": person(found.uploaded_by),
     }
 
 

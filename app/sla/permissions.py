@@ -19,8 +19,10 @@ def may_read_sla_reports(user: Any, obj: Any) -> bool:
 
 @rule("sla.view")
 def may_see_ticket_slas(user: Any, obj: Any) -> bool:
-    """The SLAs of a ticket, as the incident and task pages show them to IT staff: agents."""
-    return user.has_role(Role.AGENT)
+    """The SLAs of tickets: agents (of every ticket, as the incident and task pages show
+    them), and service owners (of the tickets on their services, which their dashboard
+    counts: the API narrows a service owner to those)."""
+    return user.has_role(Role.AGENT, Role.SERVICE_OWNER)
 
 
 @rule("sla.manage")

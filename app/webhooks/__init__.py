@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 
 def register(app: Flask) -> None:
-    """Register the blueprint (the administrators' pages) and the outbox handlers."""
-    from app.webhooks import delivery, views  # noqa: F401  (delivery registers its handler)
+    """Register the blueprint (the administrators' pages), the outbox handlers and
+    ``flask webhooks``."""
+    from app.webhooks import cli, delivery, views  # noqa: F401  (delivery registers its handler)
 
     app.register_blueprint(views.bp, url_prefix="/admin/webhooks")
+    app.cli.add_command(cli.webhooks_cli)

@@ -26,12 +26,16 @@ from app.extensions import db
 from app.outbox import MAX_ATTEMPTS, PermanentFailure, handler
 from app.timeutils import utc_now
 from app.version import __version__
-from app.webhooks import addresses, signing
+from app.webhooks import addresses, sealing, signing
 from app.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
-from app.webhooks.services import DELIVER
+from app.webhooks.services import DELIVER, secret_of
 
 RESPONSE_KEPT = 2000  # characters of a response body kept in the log
 SWITCHED_OFF = "Not sent: the subscription is switched off."
+UNREADABLE_SECRET = (
+    "Not sent: the signing secret cannot be unsealed (the key setting changed?). Make a new "
+    "secret on the subscription's page."
+)
 
 
 class DeliveryFailed(Exception):
@@ -110,9 +114,13 @@ def deliver_webhook(payload: dict[str, Any]) -> None:
         return
     now = utc_now()
     body = delivery.body.encode()
-    headers = signing.headers(
-        subscription.secret, delivery.event, delivery.uid, int(now.timestamp()), body
-    )
+    try:
+        secret = secret_of(subscription)
+    except sealing.Unreadable:
+        delivery.state, delivery.error = DeliveryState.DEAD, UNREADABLE_SECRET
+        db.session.commit()  # the outbox rolls back what a failing handler did: keep the log
+        raise PermanentFailure(UNREADABLE_SECRET) from None
+    headers = signing.headers(secret, delivery.event, delivery.uid, int(now.timestamp()), body)
     outcome = post(subscription.url, body, headers, current_app.config)
     delivery.attempts += 1
     delivery.attempted_at = now

@@ -17,8 +17,9 @@ from app.timeutils import utc_now
 class WebhookSubscription(TimestampMixin, Model):
     """An address that is sent the domain events an administrator chose.
 
-    The secret signs each delivery (HMAC-SHA256), so it is kept as it is, like the SMTP
-    password in the settings; only administrators can reveal it. ``failures`` counts the
+    The secret signs each delivery (HMAC-SHA256), so it cannot be hashed: ``sealed_secret``
+    holds it encrypted (``app.webhooks.sealing``; read it with
+    ``services.secret_of``), and the pages show it only once, when made. ``failures`` counts the
     failed attempts since the last success: at ``WEBHOOK_MAX_FAILURES`` the subscription is
     switched off (``disabled_reason`` says why) until an administrator enables it again.
     """
@@ -31,7 +32,7 @@ class WebhookSubscription(TimestampMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(String(100))
+    sealed_secret: Mapped[str] = mapped_column(String(500))
     # Filters; an empty list means "any".
     event_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
     ticket_kinds: Mapped[list[str]] = mapped_column(JSONType, default=list)
@@ -75,6 +76,7 @@ class WebhookDelivery(Model):
     __table_args__ = (
         UniqueConstraint("subscription_id", "ticket_event_id"),
         Index("ix_webhook_deliveries_subscription", "subscription_id", "id"),
+        Index("ix_webhook_deliveries_created_at", "created_at"),  # the purge
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

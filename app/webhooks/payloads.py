@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from app.auth import references
 from app.notifications.mailing import TICKET_ENDPOINTS, absolute_url
 from app.tickets.models import JournalEntry, Ticket, TicketEvent, TicketKind
 from app.webhooks import vocabulary
@@ -22,14 +23,7 @@ def _time(value: datetime | None) -> str | None:
 
 
 def person(user: Any) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return {
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "email": user.email,
-    }
+    return references.person(user, email=True)
 
 
 def _group(group: Any) -> dict[str, Any] | None:

@@ -7,20 +7,22 @@ import json
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app import audit
 from app.auth.models import Group, User
+from app.db import bulk
 from app.errors import Invalid
 from app.extensions import db
 from app.incidents.models import incident_cis
 from app.outbox import enqueue, handler
 from app.tickets.models import JournalEntry, Ticket, TicketEvent
 from app.timeutils import utc_now
-from app.webhooks import addresses, vocabulary
+from app.webhooks import addresses, sealing, vocabulary
 from app.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from app.webhooks.payloads import event_body, ping_body
 
@@ -33,6 +35,27 @@ FILTER_FIELDS = ("event_types", "ticket_kinds", "group_ids", "service_ids")
 
 def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def sealing_key() -> str:
+    """The setting the secrets' key is derived from: ``WEBHOOK_SECRETS_KEY`` when set, else
+    ``SECRET_KEY``."""
+    return current_app.config.get("WEBHOOK_SECRETS_KEY") or current_app.config["SECRET_KEY"]
+
+
+def secret_of(subscription: WebhookSubscription) -> str:
+    """The subscription's signing secret, unsealed.
+
+    :raise sealing.Unreadable: it was sealed under another key (the setting changed): an
+        administrator makes a new secret.
+    """
+    return sealing.unseal(subscription.sealed_secret, sealing_key())
+
+
+def _set_new_secret(subscription: WebhookSubscription) -> str:
+    secret = new_secret()
+    subscription.sealed_secret = sealing.seal(secret, sealing_key())
+    return secret
 
 
 def _checked(
@@ -95,11 +118,9 @@ def create_subscription(
     """
     values = _checked(**fields)
     subscription = WebhookSubscription(
-        **values,
-        work_notes=work_notes,
-        secret=new_secret(),
-        created_by_id=getattr(actor, "id", None),
+        **values, work_notes=work_notes, created_by_id=getattr(actor, "id", None)
     )
+    _set_new_secret(subscription)
     db.session.add(subscription)
     db.session.flush()
     audit.record(actor, "webhook", subscription.id, "created", {**values, "work_notes": work_notes})
@@ -125,11 +146,12 @@ def update_subscription(
 
 
 def rotate_secret(subscription: WebhookSubscription, *, actor: Any) -> str:
-    """Give the subscription a new secret (the old one stops signing at once)."""
-    subscription.secret = new_secret()
+    """Give the subscription a new secret (the old one stops signing at once); returns it
+    (the only time it is shown)."""
+    secret = _set_new_secret(subscription)
     db.session.flush()
     audit.record(actor, "webhook", subscription.id, "secret_rotated", {})
-    return subscription.secret
+    return secret
 
 
 def set_enabled(subscription: WebhookSubscription, enabled: bool, *, actor: Any) -> None:
@@ -307,3 +329,19 @@ def _actor(event: TicketEvent) -> User | None:
 
 def _dumps(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+#: Deliveries the log may forget: sent, or given up. Pending and failed ones are still being
+#: retried by the outbox (and redelivering a dead one makes it pending again).
+SPENT = (DeliveryState.SUCCEEDED, DeliveryState.DEAD)
+
+
+def purge_deliveries(before: datetime) -> int:
+    """Delete the deliveries made before ``before`` that were sent or given up (flushes); how
+    many went. A receiver that deduplicates by ``Deskgraph-Delivery`` keeps its own record."""
+    return bulk(
+        db.session,
+        delete(WebhookDelivery).where(
+            WebhookDelivery.state.in_(SPENT), WebhookDelivery.created_at < before
+        ),
+    )

@@ -1,5 +1,5 @@
 """The administrators' webhook pages: the subscriptions, one subscription with its filters,
-its secret (shown once when made, revealed on demand), a test delivery, enabling it again,
+its secret (shown once when made or replaced, never again), a test delivery, enabling it again,
 and its delivery log. Views parse, load, call one service, commit and redirect."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from app.policy import require
 from app.ui import page_args
 from app.webhooks import (
     permissions,  # noqa: F401  (registers the rules)
+    sealing,
     services,
 )
 from app.webhooks.forms import ButtonForm, NewSubscriptionForm, SubscriptionForm, TestForm
@@ -116,12 +117,19 @@ def create() -> ResponseReturnValue:
     ), status
 
 
+def _once(subscription: WebhookSubscription) -> str | None:
+    """The secret just made, for the one page that shows it (None if it cannot be unsealed:
+    the page then says it is set, and a new one can be made)."""
+    try:
+        return services.secret_of(subscription)
+    except sealing.Unreadable:
+        return None
+
+
 def _render(
     subscription: WebhookSubscription,
     status: int = 200,
     form: SubscriptionForm | None = None,
-    *,
-    reveal: bool = False,
 ) -> ResponseReturnValue:
     if form is None:
         form = SubscriptionForm(obj=subscription, formdata=None)
@@ -142,7 +150,7 @@ def _render(
         subscription=subscription,
         form=form,
         deliveries=deliveries,
-        secret=subscription.secret if reveal or shown_once else None,
+        secret=_once(subscription) if shown_once else None,
         button=ButtonForm(),
         test_form=TestForm(),
         dead=DeliveryState.DEAD,
@@ -222,15 +230,6 @@ def _switch(subscription_id: int, enabled: bool) -> ResponseReturnValue:
     services.set_enabled(subscription, enabled, actor=current_user)
     message = "Enabled: new events are sent again." if enabled else "Switched off."
     return saved(message, url_for("webhooks.detail", subscription_id=subscription_id))
-
-
-@bp.post("/<int:subscription_id>/secret")
-@require("webhooks.admin")
-def reveal_secret(subscription_id: int) -> ResponseReturnValue:
-    subscription = _button(subscription_id)
-    if not isinstance(subscription, WebhookSubscription):
-        return subscription
-    return _render(subscription, reveal=True)
 
 
 @bp.post("/<int:subscription_id>/rotate")

@@ -38,6 +38,28 @@ def _class(world: World) -> dict[str, Any]:
     return {"id": made.id, "name": made.name, "etag": f'"ci_class-{made.id}-v{made.version}"'}
 
 
+def _attribute(world: World) -> dict[str, Any]:
+    """A class with a string attribute nobody holds a value of."""
+    from app.cmdb.classes import attributes
+    from app.cmdb.models import CIClass
+    from app.extensions import db
+
+    values = _class(world)
+    made = attributes.add_attribute(
+        actor=None,
+        ci_class=db.session.get(CIClass, values["id"]),
+        name="rack",
+        label="Rack",
+        type_="string",
+    )
+    db.session.commit()
+    return {
+        "class_id": values["id"],
+        "id": made.id,
+        "etag": f'"ci_attribute-{made.id}-v{made.version}"',
+    }
+
+
 CASES = [
     Case("cmdb_api.list_cis", "GET", "/api/v1/cis", expect=STAFF),
     Case(
@@ -119,6 +141,46 @@ CASES = [
         "DELETE",
         "/api/v1/ci-classes/{id}",
         setup=_class,
+        if_match="etag",
+        expect={"admin": 204},
+    ),
+    Case(
+        "ci_attributes_api.list_attributes",
+        "GET",
+        "/api/v1/ci-classes/{class_id}/attributes",
+        setup=_attribute,
+        expect=STAFF,
+    ),
+    Case(
+        "ci_attributes_api.create_attribute",
+        "POST",
+        "/api/v1/ci-classes/{id}/attributes",
+        setup=_class,
+        json={"name": "floor", "type": "integer"},
+        # Class attributes are the CMDB administrators' (cmdb.manage), as on the class pages.
+        expect={"admin": 201},
+    ),
+    Case(
+        "ci_attributes_api.read_attribute",
+        "GET",
+        "/api/v1/ci-attributes/{id}",
+        setup=_attribute,
+        expect=STAFF,
+    ),
+    Case(
+        "ci_attributes_api.update_attribute",
+        "PUT",
+        "/api/v1/ci-attributes/{id}",
+        setup=_attribute,
+        json={"name": "rack", "label": "Rack position", "type": "string"},
+        if_match="etag",
+        expect={"admin": 200},
+    ),
+    Case(
+        "ci_attributes_api.delete_attribute",
+        "DELETE",
+        "/api/v1/ci-attributes/{id}",
+        setup=_attribute,
         if_match="etag",
         expect={"admin": 204},
     ),

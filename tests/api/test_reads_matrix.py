@@ -49,6 +49,17 @@ def _draft(world: World) -> dict[str, Any]:
     return _article(world, publish=False)
 
 
+def _in_review(world: World) -> dict[str, Any]:
+    from app.extensions import db
+    from app.kb import services
+
+    values = _article(world, publish=False)
+    article = services.find(values["number"])
+    services.submit_for_review(article, article.owner)
+    db.session.commit()
+    return {**values, "etag": f'"article-{article.id}-v{article.version}"'}
+
+
 def _notification(world: World) -> dict[str, Any]:
     """A notification of the owner's (made directly: its fan-out is the notifications'
     business, tested there)."""
@@ -78,8 +89,9 @@ CASES = [
         "GET",
         "/api/v1/tickets/{number}/slas",
         setup=_ticket,
-        # IT staff see SLAs on ticket pages; the caller does not.
-        expect={"agent": 200},
+        # IT staff see SLAs on ticket pages; the caller does not; a service owner reads those
+        # of their services' tickets only (this one is on no service: not told it exists).
+        expect={"agent": 200, "service_owner": 404},
     ),
     Case("directory_api.list_users", "GET", "/api/v1/users?q=a", expect=PEOPLE_SEARCHERS),
     Case(
@@ -134,6 +146,32 @@ CASES = [
         "/api/v1/kb/articles/{number}/submit",
         setup=_draft,
         if_match="etag",
+        expect={"admin": 200},
+    ),
+    Case(
+        "kb_api.send_back_article",
+        "POST",
+        "/api/v1/kb/articles/{number}/send-back",
+        setup=_in_review,
+        if_match="etag",
+        # Reviewing is the knowledge managers' (administrators are), as on the article page.
+        expect={"admin": 200},
+    ),
+    Case(
+        "kb_api.publish_article",
+        "POST",
+        "/api/v1/kb/articles/{number}/publish",
+        setup=_in_review,
+        if_match="etag",
+        expect={"admin": 200},
+    ),
+    Case(
+        "kb_api.retire_article",
+        "POST",
+        "/api/v1/kb/articles/{number}/retire",
+        setup=_article,
+        if_match="etag",
+        # Its owner (another agent here) or a knowledge manager retires an article.
         expect={"admin": 200},
     ),
     Case("notifications_api.list_notifications", "GET", "/api/v1/notifications", expect=EVERYONE),

@@ -71,6 +71,40 @@ def _order_body(values: dict[str, Any]) -> dict[str, Any]:
     return {"lines": [{"catalog_item": values["item_id"], "answers": {"model": "13 inch"}}]}
 
 
+def _delegate(world: World) -> dict[str, Any]:
+    """Someone to delegate to, and a period starting now."""
+    from datetime import timedelta
+
+    from app.timeutils import utc_now
+
+    now = utc_now()
+    return {
+        "delegate": world.fixture("make_user")().id,
+        "starts_at": now.isoformat(),
+        "ends_at": (now + timedelta(days=5)).isoformat(),
+    }
+
+
+def _delegation(world: World) -> dict[str, Any]:
+    """A delegation the owner gave to someone else."""
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.requests.approvals.delegation import add_delegation
+    from app.timeutils import utc_now
+
+    now = utc_now()
+    made = add_delegation(
+        delegator=world.owner,
+        delegate=world.fixture("make_user")(),
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=3),
+        actor=world.owner,
+    )
+    db.session.commit()
+    return {"id": made.id}
+
+
 CASES = [
     Case("requests_api.list_requests", "GET", "/api/v1/requests", expect=ORDERERS),
     Case(
@@ -185,6 +219,29 @@ CASES = [
         json={"body": "We ordered it.", "public": True},
         # A public reply: any agent may answer the requester, as on the task page.
         expect={"agent": 201},
+    ),
+    Case(
+        "approvals_api.list_delegations",
+        "GET",
+        "/api/v1/approval-delegations",
+        expect=ORDERERS,
+    ),
+    Case(
+        "approvals_api.add_delegation",
+        "POST",
+        "/api/v1/approval-delegations",
+        setup=_delegate,
+        json=lambda values: values,
+        # Every approver names their own delegate (people who order approve too).
+        expect={"owner": 201, "employee": 201, "agent": 201},
+    ),
+    Case(
+        "approvals_api.end_delegation",
+        "POST",
+        "/api/v1/approval-delegations/{id}/end",
+        setup=_delegation,
+        # Another person's delegation does not exist for them.
+        expect={"owner": 204, "employee": 404, "agent": 404},
     ),
 ]
 

@@ -1,6 +1,7 @@
 """An administrator subscribes a receiver to new incidents in a real browser, copies the
-secret shown once, an employee reports a problem, and the receiver gets a delivery signed
-with that secret while the subscription's log shows the receiver's 200."""
+secret shown once (then only "set", or replaced by a new one), an employee reports a problem,
+and the receiver gets a delivery signed with that secret while the subscription's log shows
+the receiver's 200."""
 
 from __future__ import annotations
 
@@ -107,10 +108,15 @@ def test_admin_subscribes_a_receiver_and_sees_the_delivery_logged(browser, desk,
 
     admin.reload()
     expect(admin.locator("#webhook-secret")).to_have_count(0)  # shown once
+    expect(admin.locator("#webhook-secret-state")).to_contain_text("Set")
+    expect(admin.get_by_role("button", name="Reveal the secret")).to_have_count(0)
     row = admin.locator("table tbody tr").filter(has_text="incident.created")
     expect(row.locator(".dg-response-status")).to_have_text("200")
     expect(row.get_by_text("Succeeded")).to_be_visible()
     admin.screenshot(path=str(RESULTS / "webhooks-2-logged.png"), full_page=True)
+    admin.get_by_role("button", name="Make a new secret").click()
+    expect(admin.locator("#webhook-secret")).to_have_text(re.compile(r"^whsec_"))
+    expect(admin.locator("#webhook-secret")).not_to_have_text(secret)
     assert unexpected(admin.console_errors) == []
     assert unexpected(employee.console_errors) == []
     for page in (admin, employee):

@@ -62,6 +62,8 @@ PURE_SINGLES = [
     "app.webhooks.signing",  # signing a delivery and checking it as a receiver does
     "app.webhooks.vocabulary",  # the events and the subscriptions' filters
     "app.webhooks.addresses",  # which URLs a webhook may go to
+    "app.webhooks.sealing",  # webhook secrets sealed at rest (Fernet)
+    "app.auth.references",  # how the API and webhooks refer to a person
     "app.reports.subscriptions.weeks",  # the desk's weeks of the weekly report mail
     "app.sla.forecast.survival",  # the breach forecast's Kaplan–Meier estimator
     "app.sla.forecast.backtest",  # its scores: Brier, calibration by decile

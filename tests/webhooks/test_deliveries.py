@@ -72,7 +72,9 @@ def test_a_new_incident_reaches_the_receiver_signed_after_commit(db, people, sub
     db.session.commit()
 
     [got] = receiver.received
-    delivery_id = verify(subscription.secret, got.headers, got.body, now=utc_now().timestamp())
+    delivery_id = verify(
+        webhooks.secret_of(subscription), got.headers, got.body, now=utc_now().timestamp()
+    )
     assert got.headers["Deskgraph-Event"] == "incident.created"
     assert got.headers["Content-Type"] == "application/json"
     body = json.loads(got.body)
@@ -290,7 +292,7 @@ def test_the_test_delivery_is_a_signed_ping(db, people, subscribe, receiver):  #
     webhooks.send_test(subscription, actor=people[0])
     db.session.commit()
     [got] = receiver.received
-    verify(subscription.secret, got.headers, got.body, now=utc_now().timestamp())
+    verify(webhooks.secret_of(subscription), got.headers, got.body, now=utc_now().timestamp())
     assert got.headers["Deskgraph-Event"] == "ping"
     assert json.loads(got.body)["subscription"] == {"id": subscription.id, "name": "Chat bot"}
 

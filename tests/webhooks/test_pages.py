@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.webhooks import services
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.webhooks.receiver import receiver  # noqa: F401  (fixture)
 
@@ -51,11 +52,15 @@ def test_an_admin_subscribes_a_url_and_sees_the_secret_once(admin, db, receiver)
     assert subscription.event_types == ["created", "state_changed"]
     assert subscription.ticket_kinds == ["incident"]
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
-    assert secret_shown(page) == subscription.secret
+    shown = secret_shown(page)
+    assert shown == services.secret_of(subscription)
+    assert shown not in subscription.sealed_secret  # stored sealed, never in clear
     again = admin.get(f"/admin/webhooks/{subscription.id}").get_data(as_text=True)
     assert secret_shown(again) is None
-    revealed = admin.post(f"/admin/webhooks/{subscription.id}/secret")
-    assert secret_shown(revealed.get_data(as_text=True)) == subscription.secret
+    assert "webhook-secret-state" in again
+    assert "Reveal the secret" not in again
+    # There is no way to show it again: only a new one.
+    assert admin.post(f"/admin/webhooks/{subscription.id}/secret").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -137,12 +142,12 @@ def test_a_stale_edit_is_refused_with_409(admin, db):
 def test_a_rotated_secret_replaces_the_old_one(admin, db):
     admin.post("/admin/webhooks/new", form("https://hooks.example.org/x"))
     subscription = db.session.scalars(select(WebhookSubscription)).one()
-    old = subscription.secret
+    old = services.secret_of(subscription)
     response = admin.post(f"/admin/webhooks/{subscription.id}/rotate")
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
     db.session.refresh(subscription)
-    assert subscription.secret != old
-    assert secret_shown(page) == subscription.secret
+    assert services.secret_of(subscription) != old
+    assert secret_shown(page) == services.secret_of(subscription)
 
 
 def test_only_admins_see_webhooks(client, db, make_user):

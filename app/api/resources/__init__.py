@@ -20,6 +20,7 @@ MODULES = (
     "app.api.resources.catalog",
     "app.api.resources.tasks",
     "app.api.resources.cmdb",
+    "app.api.resources.ci_attributes",
     "app.api.resources.sla",
     "app.api.resources.directory",
     "app.api.resources.kb",

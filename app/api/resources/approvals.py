@@ -1,5 +1,6 @@
 """``/api/v1/approvals``: the approvals waiting for the caller (their own and, as a delegate,
-their delegators'), those they decided, and deciding one.
+their delegators'), those they decided, and deciding one; ``/api/v1/approval-delegations``:
+the caller's delegations (given and received), naming a delegate for an absence, ending one.
 
 The approvals services decide who may see and decide what, as on the approver pages: an
 approval the caller has no part in is a 404, a decision on an item they ordered or that is for
@@ -17,12 +18,14 @@ from flask_login import current_user
 from app.api import etags, scopes
 from app.api.auth import operation
 from app.api.pagination import PageArgs
-from app.api.resources.common import page_list, person, respond
+from app.api.resources.common import INT_ID, page_list, person, respond
 from app.api.schemas import Input, PersonRef, UTCDateTime, page_schema
 from app.api.spec import Blueprint
+from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.requests import portal_queries, services
-from app.requests.models import Approval
+from app.requests.common import active_user
+from app.requests.models import Approval, ApprovalDelegation
 from app.requests.states import ApprovalState
 
 AREA = scopes.add_area("approvals", "Approvals: list mine, decide")
@@ -146,3 +149,88 @@ def decide(body: dict[str, Any], approval_id: int) -> Any:
     )
     db.session.commit()
     return _respond(approval)
+
+
+# -- delegation -----------------------------------------------------------------------------
+
+
+class DelegationSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    delegator = ma.fields.Nested(PersonRef, required=True)
+    delegate = ma.fields.Nested(PersonRef, required=True)
+    starts_at = UTCDateTime(required=True)
+    ends_at = UTCDateTime(required=True)
+    role = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(["given", "received"]),
+        metadata={"description": "given: I let the delegate decide; received: I decide"},
+    )
+
+
+DelegationPage = page_schema(DelegationSchema, "ApprovalDelegationPage")
+
+
+class DelegationInput(Input):
+    delegate = ma.fields.Integer(required=True, validate=INT_ID)
+    starts_at = UTCDateTime(required=True)
+    ends_at = UTCDateTime(required=True)
+
+
+def dump_delegation(delegation: ApprovalDelegation) -> dict[str, Any]:
+    return {
+        "id": delegation.id,
+        "delegator": person(delegation.delegator),
+        "delegate": person(delegation.delegate),
+        "starts_at": delegation.starts_at,
+        "ends_at": delegation.ends_at,
+        "role": "given" if delegation.delegator_id == current_user.id else "received",
+    }
+
+
+@blp.route("/approval-delegations", methods=["GET"])
+@operation("requests.order", READ)
+@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.response(200, DelegationPage)
+def list_delegations(cursor: str | None, limit: int) -> Any:
+    """My current and future delegations, given and received, by start."""
+    page = page_list(services.delegations_of(current_user), cursor, limit)
+    return {**page, "items": [dump_delegation(d) for d in page["items"]]}
+
+
+@blp.route("/approval-delegations", methods=["POST"])
+@operation("requests.order", WRITE)
+@blp.arguments(DelegationInput)
+@blp.response(201, DelegationSchema)
+def add_delegation(body: dict[str, Any]) -> Any:
+    """Let an active person decide my approvals from ``starts_at`` to ``ends_at`` (at most a
+    year, not overlapping another of mine): the approver delegation page's rules."""
+    delegate = active_user(body["delegate"])
+    if delegate is None:
+        raise Invalid({"delegate": "Choose an active person as the delegate."})
+    made = services.add_delegation(
+        delegator=current_user,
+        delegate=delegate,
+        starts_at=body["starts_at"],
+        ends_at=body["ends_at"],
+        actor=current_user,
+    )
+    db.session.commit()
+    return dump_delegation(made), 201
+
+
+@blp.route("/approval-delegations/<int:delegation_id>/end", methods=["POST"])
+@operation("requests.order", WRITE)
+@blp.response(204)
+def end_delegation(delegation_id: int) -> Any:
+    """End my delegation now (one not started yet is removed). A delegation of another
+    person's is a 404; the delegate may read it but only its giver ends it (403). Ending only
+    shortens a period and ending twice changes nothing, so it needs no ``If-Match``."""
+    delegation = db.session.get(ApprovalDelegation, delegation_id)
+    if delegation is None or current_user.id not in (
+        delegation.delegator_id,
+        delegation.delegate_id,
+    ):
+        raise NotFound("There is no such delegation of yours.")
+    services.end_delegation(delegation, actor=current_user)
+    db.session.commit()
+    return "", 204

@@ -10,14 +10,11 @@ from flask import Response, jsonify
 
 from app.api import etags
 from app.api.schemas import GroupRef, PersonRef, UTCDateTime
+from app.auth.references import person
+
+__all__ = ["person"]  # re-exported: the resources refer to people through here
 
 INT_ID = ma.validate.Range(min=1, max=2**31 - 1)
-
-
-def person(user: Any) -> dict[str, Any] | None:
-    if user is None:
-        return None
-    return {"id": user.id, "username": user.username, "display_name": user.display_name}
 
 
 def group(found: Any) -> dict[str, Any] | None:

@@ -230,3 +230,43 @@ def submit_article(number: str) -> Any:
     services.submit_for_review(article, current_user)
     db.session.commit()
     return _respond(article)
+
+
+@blp.route("/kb/articles/<number>/send-back", methods=["POST"])
+@operation("kb.review", WRITE)
+@blp.response(200, ArticleSchema, headers={"ETag": {"schema": {"type": "string"}}})
+def send_back_article(number: str) -> Any:
+    """Send an article in review back to draft for its author (knowledge managers). Needs
+    ``If-Match``."""
+    article = services.visible_article(current_user, number)
+    etags.check_if_match(article, "article")
+    services.send_back(article, current_user)
+    db.session.commit()
+    return _respond(article)
+
+
+@blp.route("/kb/articles/<number>/publish", methods=["POST"])
+@operation("kb.review", WRITE)
+@blp.response(200, ArticleSchema, headers={"ETag": {"schema": {"type": "string"}}})
+def publish_article(number: str) -> Any:
+    """Approve an article in review and publish its working copy as the next version
+    (knowledge managers); readers see it at once. Needs ``If-Match``."""
+    article = services.visible_article(current_user, number)
+    etags.check_if_match(article, "article")
+    services.publish(article, current_user)
+    db.session.commit()
+    return _respond(article)
+
+
+@blp.route("/kb/articles/<number>/retire", methods=["POST"])
+@operation("kb.write", WRITE)
+@blp.response(200, ArticleSchema, headers={"ETag": {"schema": {"type": "string"}}})
+def retire_article(number: str) -> Any:
+    """Retire a published article or a draft (its owner or a knowledge manager): readers no
+    longer find it. Needs ``If-Match``."""
+    article = services.visible_article(current_user, number)
+    authorize(current_user, "kb.retire", article)
+    etags.check_if_match(article, "article")
+    services.retire(article, current_user)
+    db.session.commit()
+    return _respond(article)

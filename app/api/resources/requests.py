@@ -15,6 +15,7 @@ import marshmallow as ma
 from flask import Response, url_for
 from flask_login import current_user
 from sqlalchemy import Select, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.api import etags, scopes
 from app.api.auth import operation
@@ -34,7 +35,7 @@ from app.extensions import db
 from app.policy import authorize, can
 from app.requests import services
 from app.requests.common import active_user
-from app.requests.models import RequestItem, ServiceRequest
+from app.requests.models import Approval, RequestItem, ServiceRequest
 from app.requests.permissions import visible_items, visible_requests
 from app.requests.states import ApprovalState, ItemState, RequestState
 from app.tickets.models import Channel
@@ -189,12 +190,41 @@ def item_view(item: RequestItem) -> services.ItemView:
     )
 
 
-def dump_request(request: ServiceRequest) -> dict[str, Any]:
+def dump_request(request: ServiceRequest, views: list[services.ItemView] | None = None) -> Any:
+    """A request with the items the caller sees (``views``: already loaded, for lists)."""
+    if views is None:
+        views = services.visible_item_views(current_user, request)
     return {
         **ticket_fields(request),
         "description": request.description,
-        "items": [dump_item(v) for v in services.visible_item_views(current_user, request)],
+        "items": [dump_item(v) for v in views],
     }
+
+
+#: What :func:`dump_item` reads of an item, loaded for a whole page at once.
+ITEM_LOADS = (
+    joinedload(RequestItem.opened_by),
+    selectinload(RequestItem.request).joinedload(ServiceRequest.opened_by),
+    selectinload(RequestItem.approvals).joinedload(Approval.approver),
+    selectinload(RequestItem.form_version),
+)
+
+
+def load_item_views(query: Select) -> list[services.ItemView]:
+    """The items of ``query`` (already narrowed and ordered) as the requester sees them, in a
+    constant number of queries whatever their number."""
+    return [item_view(i) for i in db.session.scalars(query.options(*ITEM_LOADS)).unique()]
+
+
+def dump_requests(requests: list[ServiceRequest]) -> list[dict[str, Any]]:
+    """A page of requests, each with the items the caller sees (the same visibility query as
+    the item list, so one query for every request's items)."""
+    ids = [r.id for r in requests]
+    query = select(RequestItem).where(RequestItem.request_id.in_(ids)).order_by(RequestItem.id)
+    views: dict[int, list[services.ItemView]] = {i: [] for i in ids}
+    for view in load_item_views(visible_items(current_user, query)):
+        views[view.item.request_id].append(view)
+    return [dump_request(r, views[r.id]) for r in requests]
 
 
 def get_item(number: str, action: str = "request_item.view") -> RequestItem:
@@ -236,8 +266,9 @@ def list_requests(
     query = visible_requests(current_user, select(ServiceRequest), own_only=mine)
     if state:
         query = query.where(ServiceRequest.state.in_(state))
-    page = page_of(_ordered(query, sort, direction), cursor, limit)
-    return {"items": [dump_request(r) for r in page.items], "next_cursor": page.next_cursor}
+    query = _ordered(query, sort, direction).options(joinedload(ServiceRequest.opened_by))
+    page = page_of(query, cursor, limit)
+    return {"items": dump_requests(list(page.items)), "next_cursor": page.next_cursor}
 
 
 @blp.route("/requests", methods=["POST"])
@@ -308,7 +339,7 @@ def list_items(
     if catalog_item is not None:
         query = query.where(RequestItem.catalog_item_id == catalog_item)
     query = query.order_by(RequestItem.opened_at.desc(), RequestItem.id.desc())
-    page = page_of(query, cursor, limit)
+    page = page_of(query.options(*ITEM_LOADS), cursor, limit)
     return {"items": [dump_item(item_view(i)) for i in page.items], "next_cursor": page.next_cursor}
 
 

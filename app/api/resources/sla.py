@@ -1,20 +1,28 @@
 """``/api/v1/tickets/{number}/slas``: the SLA records of a ticket (any kind: incident, request,
 item, task), with the time left on the business calendar, as the incident and task pages show
-them to IT staff (``app.sla.summaries.sla_summaries``)."""
+them to IT staff (``app.sla.summaries.sla_summaries``).
+
+Agents read every ticket's; a service owner reads those of the tickets on the business
+services they own: exactly the tickets their "My services" dashboard counts
+(``app.reports.pages.reach``), so the API never shows them a ticket their pages do not. Any
+other ticket is a 404 for them (its existence is not told)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import marshmallow as ma
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.api import scopes
 from app.api.auth import operation
 from app.api.schemas import UTCDateTime
 from app.api.spec import Blueprint
+from app.auth.models import Role
 from app.errors import NotFound
 from app.extensions import db
+from app.reports.pages.reach import reach_of
 from app.sla.summaries import sla_summaries
 from app.tickets.models import Ticket
 
@@ -43,10 +51,14 @@ class SlaSchema(ma.Schema):
 @operation("sla.view", READ)
 @blp.response(200, SlaSchema(many=True))
 def ticket_slas(number: str) -> Any:
-    """The SLAs of the ticket's active policies (every stint, running or finished)."""
-    ticket_id = db.session.scalar(select(Ticket.id).where(Ticket.number == number.upper()[:20]))
+    """The SLAs of the ticket's active policies (every stint, running or finished): agents
+    for every ticket, service owners for the tickets on their services."""
+    query = select(Ticket.id).where(Ticket.number == number.upper()[:20])
+    if not current_user.has_role(Role.AGENT):
+        query = query.where(reach_of("services", current_user).condition())
+    ticket_id = db.session.scalar(query)
     if ticket_id is None:
-        raise NotFound("There is no ticket with this number.")
+        raise NotFound("There is no ticket with this number that you can see.")
     return [
         {
             "id": s.record_id,

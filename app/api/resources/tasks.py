@@ -15,6 +15,7 @@ import marshmallow as ma
 from flask import Response
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.api import etags, scopes
 from app.api.auth import operation
@@ -155,7 +156,13 @@ def list_tasks(
     if item is not None:
         ids = select(RequestItem.id).where(RequestItem.number == item.upper())
         query = query.where(CatalogTask.item_id.in_(ids))
-    page = page_of(query.order_by(CatalogTask.opened_at, CatalogTask.id), cursor, limit)
+    query = query.order_by(CatalogTask.opened_at, CatalogTask.id).options(
+        joinedload(CatalogTask.opened_by),
+        selectinload(CatalogTask.item).options(
+            selectinload(RequestItem.request), selectinload(RequestItem.form_version)
+        ),
+    )
+    page = page_of(query, cursor, limit)
     return {"items": [dump(t) for t in page.items], "next_cursor": page.next_cursor}
 
 
