@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup
@@ -186,21 +195,14 @@ def solved(number: str) -> ResponseReturnValue:
     return saved("Glad it is solved. No ticket was needed.", url_for("kb.home"))
 
 
-def report_sent(response: Any) -> Any:
-    """After a report is sent (the incidents' report form redirects on success), the
-    person's open attempt ends with a ticket: it was not deflected."""
-    if (
-        request.endpoint == "incidents.report"
-        and request.method == "POST"
-        and response.status_code in (302, 303)
-        and current_user.is_authenticated
-        and ATTEMPT in session
-    ):
-        attempt = services.open_attempt(session.pop(ATTEMPT), current_user)
-        if attempt is not None:
-            services.end_attempt(attempt, services.AttemptOutcome.TICKET)
-            db.session.commit()
-    return response
+def report_sent(_incident: Any, *, user: Any) -> None:
+    """A report was sent (``incidents.signals.reported``, in the transaction that opens the
+    incident): the person's open attempt ends with a ticket, it was not deflected."""
+    if not has_request_context() or ATTEMPT not in session:
+        return
+    attempt = services.open_attempt(session.pop(ATTEMPT), user)
+    if attempt is not None:
+        services.end_attempt(attempt, services.AttemptOutcome.TICKET)
 
 
 @bp.get("/deflection")
