@@ -46,8 +46,10 @@ from app.search.sources import Source
 from app.search.text import (
     Query,
     clean,
+    closest,
     excerpt,
     fts5_expression,
+    inner_trigrams,
     match_spans,
     parse,
     tsquery_expression,
@@ -213,7 +215,8 @@ def _words(typed: list[str], candidates: list[str]) -> tuple[frozenset[str], dic
 
 def _sqlite(query: Query, notes: bool) -> _Match | None:
     columns = ["title", "body", "notes"] if notes else ["title", "body"]
-    expression = fts5_expression(query, columns)
+    corrections = _sqlite_corrections(query)
+    expression = fts5_expression(query, columns, corrections)
     if expression is None:
         return None
     matching: Select[Any] = (
@@ -239,7 +242,36 @@ def _sqlite(query: Query, notes: bool) -> _Match | None:
         found = scored.subquery("fts")
         return ((found, D.id == found.c.doc_id),), -found.c.score
 
-    return _Match(D.id.in_(matching), ranked)
+    corrected = [w for words in corrections.values() for w in words]
+    return _Match(D.id.in_(matching), ranked, corrected)
+
+
+TYPO_SAMPLE = 200  # known words sharing trigrams with a typo, read to find the closest
+
+
+def _sqlite_corrections(query: Query) -> dict[str, list[str]]:
+    """For each word worth correcting that is no known word nor part of one (a typo, not a
+    word typed on), the known words closest to it: read from the vocabulary's trigram index
+    (the words sharing most of its trigrams), then ranked by ``pg_trgm``'s similarity."""
+    candidates = typo_candidates(query)
+    if not candidates:
+        return {}
+    vocabulary = literal_column("fts_words_trgm")
+    found: dict[str, list[str]] = {}
+    for typed in candidates:
+        part = select(literal_column("rowid")).select_from(table("fts_words_trgm"))
+        if db.session.execute(part.where(vocabulary.op("MATCH")(f'"{typed}"')).limit(1)).first():
+            continue  # a word or a part of one: the documents' trigrams find it as it is
+        shared = " OR ".join(f'"{t}"' for t in inner_trigrams(typed))
+        near = db.session.scalars(
+            select(literal_column("word", String))
+            .select_from(table("fts_words_trgm"))
+            .where(vocabulary.op("MATCH")(shared))
+            .order_by(literal_column("rank"))
+            .limit(TYPO_SAMPLE)
+        )
+        found[typed] = closest(typed, near)
+    return {typed: words for typed, words in found.items() if words}
 
 
 def _visible(user: Any, chosen: list[Source]) -> ColumnElement[bool]:
