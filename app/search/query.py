@@ -48,11 +48,13 @@ from app.search.text import (
     clean,
     closest,
     excerpt,
+    expand_prefixes,
     fts5_expression,
     inner_trigrams,
     match_spans,
     parse,
     tsquery_expression,
+    tsquery_prefixes,
     typo_candidates,
     union_of,
 )
@@ -162,18 +164,41 @@ def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
     # table until enough are found; a rare one: the GIN index), not from a blind guess.
     # Each language's parts often say the same: ``union_of`` keeps one of each.
     value = union_of(db.session.execute(select(*parts)).one())
+    value = expand_prefixes(value, _completions(tsquery_prefixes(value)))
     q = cast(bindparam("tsq", value, String, literal_execute=True), TSQUERY)
-    public: ColumnElement[Any] = literal_column("search_documents.fts_public")
-    every: ColumnElement[Any] = literal_column("search_documents.fts_all")
-    where: ColumnElement[bool] = public.op("@@")(q)
-    vector = public
-    if notes:
-        where = or_(where, every.op("@@")(q))
-        vector = func.coalesce(every, public)
+    # fts_all is fts_public plus the notes, kept for every document: one index either way.
+    vector: ColumnElement[Any] = literal_column(
+        "search_documents.fts_all" if notes else "search_documents.fts_public"
+    )
+    where: ColumnElement[bool] = vector.op("@@")(q)
     # 1: divided by 1 + log(length), so a short title's match outweighs a long body's.
     rank = func.ts_rank_cd(vector, q, 1, type_=Float)
     corrected = [w for words in corrections.values() for w in words]
     return _Match(where, lambda _visible: ((), rank), corrected)
+
+
+MAX_COMPLETIONS = 30  # a prefix with more known lexemes than this stays a prefix
+
+
+def _completions(prefixes: list[str]) -> dict[str, list[str]]:
+    """The lexemes the index holds that start with each prefix, where there are at most
+    :data:`MAX_COMPLETIONS` (``fts_lexemes``, a ``C``-collated btree read in order)."""
+    if not prefixes:
+        return {}
+    rows = db.session.execute(
+        text(
+            "SELECT p.prefix, l.lexeme FROM unnest(CAST(:prefixes AS text[])) AS p(prefix)"
+            " CROSS JOIN LATERAL (SELECT lexeme FROM fts_lexemes"
+            '  WHERE lexeme >= p.prefix COLLATE "C"'
+            '  AND lexeme < p.prefix || chr(1114111) COLLATE "C"'  # the last code point
+            "  ORDER BY lexeme LIMIT :most) AS l"
+        ),
+        {"prefixes": prefixes, "most": MAX_COMPLETIONS + 1},
+    )
+    found: dict[str, list[str]] = {p: [] for p in prefixes}
+    for prefix, lexeme in rows:
+        found[prefix].append(lexeme)
+    return {p: words for p, words in found.items() if 0 < len(words) <= MAX_COMPLETIONS}
 
 
 _has_trgm: dict[str, bool] = {}
@@ -256,10 +281,10 @@ def _sqlite_corrections(query: Query) -> dict[str, list[str]]:
     candidates = typo_candidates(query)
     if not candidates:
         return {}
-    vocabulary = literal_column("fts_words_trgm")
+    vocabulary: ColumnElement[Any] = literal_column("fts_words_trgm")
     found: dict[str, list[str]] = {}
     for typed in candidates:
-        part = select(literal_column("rowid")).select_from(table("fts_words_trgm"))
+        part: Select[Any] = select(literal_column("rowid")).select_from(table("fts_words_trgm"))
         if db.session.execute(part.where(vocabulary.op("MATCH")(f'"{typed}"')).limit(1)).first():
             continue  # a word or a part of one: the documents' trigrams find it as it is
         shared = " OR ".join(f'"{t}"' for t in inner_trigrams(typed))

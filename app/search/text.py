@@ -36,6 +36,8 @@ def clean(raw: str) -> tuple[str, bool]:
 
 def fold(text: str) -> str:
     """Lower case without accents, one character for one (so positions carry over)."""
+    if text.isascii():  # most text: one C call, no per-character work
+        return text.lower()
     return "".join(_fold_char(c) for c in text)
 
 
@@ -138,9 +140,7 @@ def fts5_expression(
             for alternative in (t, *(Term((c,), c) for c in corrections.get(t.text, [])))
         ]
         if alternatives:
-            clauses.append(
-                "(" + " OR ".join(scope + _fts_string(t) for t in alternatives) + ")"
-            )
+            clauses.append("(" + " OR ".join(scope + _fts_string(t) for t in alternatives) + ")")
     if not clauses:
         return None
     expression = " AND ".join(clauses)
@@ -194,6 +194,33 @@ def union_of(parts: Iterable[str]) -> str:
     if len(kept) == 1:
         return kept[0]
     return " | ".join(f"( {part} )" for part in kept)
+
+
+_PREFIX = re.compile(r"'((?:[^']|'')*)':\*")  # a prefix operand as PostgreSQL prints it
+
+
+def tsquery_prefixes(tsquery: str) -> list[str]:
+    """The prefixes (``'print':*``) of a ``tsquery`` as PostgreSQL prints it, unquoted."""
+    return sorted({m.group(1).replace("''", "'") for m in _PREFIX.finditer(tsquery)})
+
+
+def _lexeme(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def expand_prefixes(tsquery: str, completions: dict[str, list[str]]) -> str:
+    """``tsquery`` with each prefix that ``completions`` lists replaced by those lexemes, named
+    exactly (``'print':*`` becomes ``( 'print' | 'printer' )``): the same documents match,
+    and an index looks exact lexemes up faster than it expands a prefix. A prefix without
+    completions is left as it is."""
+
+    def replace(match: re.Match[str]) -> str:
+        found = completions.get(match.group(1).replace("''", "'"))
+        if not found:
+            return match.group(0)
+        return "( " + " | ".join(_lexeme(w) for w in found) + " )"
+
+    return _PREFIX.sub(replace, tsquery)
 
 
 def typo_candidates(query: Query) -> list[str]:

@@ -3,6 +3,7 @@ reindex``, ranked, stemmed per language, partial words and typos, on both databa
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.search.models import SearchDocument
@@ -95,6 +96,31 @@ def test_part_of_a_word_finds_it(db, make_user, make_incident, find):
     agent = make_user(roles=["agent"])
     incident = make_incident(short_description="Printer offline")
     assert find(agent, "printe") == [f"{incident.number} Printer offline"]
+
+
+@pytest.mark.parametrize("most", [30, 1])
+def test_a_partial_word_finds_every_word_it_starts(
+    db, monkeypatch, make_user, make_incident, comment, find, most
+):
+    """Named exactly (few completions) or left a prefix (more than ``most``), a partial word
+    finds the same tickets: each word it starts, in a title, a body or a note."""
+    from app.search import query
+
+    monkeypatch.setattr(query, "MAX_COMPLETIONS", most)
+    agent = make_user(roles=["agent"])
+    titles = [
+        make_incident(short_description=t, description=d)
+        for t, d in [
+            ("Printer offline", ""),
+            ("Printing is slow", ""),
+            ("Laptop", "The printouts are blank"),
+            ("Paper jam", "Toner low"),
+        ]
+    ]
+    in_note = make_incident(short_description="Scanner")
+    comment(in_note, agent, "Printhead worn", public=False)
+    expected = {f"{i.number} {i.short_description}" for i in titles[:3] + [in_note]}
+    assert set(find(agent, "print")) == expected
 
 
 def test_accents_are_ignored(db, make_user, make_incident, find):

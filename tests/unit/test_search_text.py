@@ -109,3 +109,11 @@ def test_fts5_expression_adds_corrections_as_alternatives():
     query = text.parse("pirnter jam")
     expression = text.fts5_expression(query, ["title"], {"pirnter": ["printer"]})
     assert expression == '({title} : "pirnter" OR {title} : "printer") AND ({title} : "jam")'
+
+
+def test_prefixes_are_named_exactly_where_their_lexemes_are_known():
+    printed = "'print':* | 'printer' & 'jam':* | 'o''neil':*"
+    assert text.tsquery_prefixes(printed) == ["jam", "o'neil", "print"]
+    expanded = text.expand_prefixes(printed, {"print": ["print", "printer"], "o'neil": ["o'neil"]})
+    assert expanded == "( 'print' | 'printer' ) | 'printer' & 'jam':* | ( 'o''neil' )"
+    assert text.expand_prefixes(printed, {"print": []}) == printed  # unknown: left a prefix
