@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Register the knowledge blueprint at ``/kb`` (the factory connects the receiver that
-    ends a deflection attempt when its report is sent: ``views.report_sent``)."""
+    ends a deflection attempt when its report is sent: ``hooks.report_sent``)."""
     from app.kb import (
         incident_views,  # noqa: F401  (adds routes to bp)
         permissions,  # noqa: F401  (registers the rules)

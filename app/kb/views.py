@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     flash,
-    has_request_context,
     redirect,
     render_template,
     request,
@@ -31,14 +30,13 @@ from app.files import send
 from app.forms import apply_errors, row_id, saved
 from app.kb import permissions, rendering, services
 from app.kb.forms import ArticleForm, FileForm, NewArticleForm, SolvedForm, VersionForm, VoteForm
+from app.kb.hooks import ATTEMPT
 from app.kb.models import Article, ArticleFile, ArticleFlag, KbCategory
 from app.policy import authorize, can, require
 from app.requests.models import CatalogItem
 from app.timeutils import utc_now
 
 bp = Blueprint("kb", __name__, template_folder="templates")
-
-ATTEMPT = "kb_attempt"  # the session key of the person's open deflection attempt
 
 
 def get_article(number: str) -> Article:
@@ -193,16 +191,6 @@ def solved(number: str) -> ResponseReturnValue:
     if attempt is not None:  # a second click (or another tab) finds it ended: counted once
         services.end_attempt(attempt, services.AttemptOutcome.SOLVED, found)
     return saved("Glad it is solved. No ticket was needed.", url_for("kb.home"))
-
-
-def report_sent(_incident: Any, *, user: Any) -> None:
-    """A report was sent (``incidents.signals.reported``, in the transaction that opens the
-    incident): the person's open attempt ends with a ticket, it was not deflected."""
-    if not has_request_context() or ATTEMPT not in session:
-        return
-    attempt = services.open_attempt(session.pop(ATTEMPT), user)
-    if attempt is not None:
-        services.end_attempt(attempt, services.AttemptOutcome.TICKET)
 
 
 @bp.get("/deflection")
