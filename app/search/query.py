@@ -44,6 +44,7 @@ from app.search.index import LANGUAGES
 from app.search.models import SearchDocument
 from app.search.sources import Source
 from app.search.text import (
+    VOCABULARY_LENGTHS,
     Query,
     clean,
     closest,
@@ -216,25 +217,22 @@ def _words(typed: list[str], candidates: list[str]) -> tuple[frozenset[str], dic
         _has_trgm[key] = function is not None
     if not _has_trgm[key]:
         return frozenset(), {}
-    known = frozenset(
-        db.session.scalars(
-            text("SELECT word FROM fts_words WHERE word = ANY(CAST(:typed AS text[]))"),
-            {"typed": typed},
-        )
-    )
-    unknown = [w for w in candidates if w not in known]
-    if not unknown:
-        return known, {}
+    lengthy = [w for w in typed if len(w) >= VOCABULARY_LENGTHS[0]]  # none shorter is known
+    if not lengthy:
+        return frozenset(), {}
+    # One statement: whether each word is known, and an unknown candidate's closest words.
     rows = db.session.execute(
         text(
-            "SELECT t.typed, s.word FROM unnest(CAST(:typed AS text[])) AS t(typed)"
-            " CROSS JOIN LATERAL fts_similar_words(t.typed, 3) AS s(word)"
+            "SELECT t.typed, k.known, CASE WHEN NOT k.known"
+            "  AND t.typed = ANY(CAST(:candidates AS text[]))"
+            "  THEN ARRAY(SELECT fts_similar_words(t.typed, 3)) END"
+            " FROM unnest(CAST(:typed AS text[])) AS t(typed) CROSS JOIN LATERAL"
+            " (SELECT EXISTS (SELECT FROM fts_words WHERE word = t.typed) AS known) AS k"
         ),
-        {"typed": unknown},
-    )
-    found: dict[str, list[str]] = {}
-    for word, correction in rows:
-        found.setdefault(word, []).append(correction)
+        {"typed": lengthy, "candidates": candidates},
+    ).all()
+    known = frozenset(word for word, is_known, _similar in rows if is_known)
+    found = {word: list(similar) for word, _known, similar in rows if similar}
     return known, found
 
 
