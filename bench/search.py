@@ -157,7 +157,8 @@ def load_postgresql(db: Any, count: int, words: Text, rng: random.Random, caller
             "INSERT INTO search_documents (source, source_id, kind, ref, language, title, body,"
             " notes, updated_at, fts_public, fts_all)"
             " SELECT 'ticket', id, 'incident', number, 'english', number || ' ' || title, body,"
-            " notes, now(), v, v || setweight(to_tsvector('fts_english', notes), 'C')"
+            " notes, now(), v, CASE WHEN notes = '' THEN NULL"
+            "   ELSE v || setweight(to_tsvector('fts_english', notes), 'C') END"
             " FROM (SELECT *, setweight(to_tsvector('fts_english', number || ' ' || title), 'A')"
             "   || setweight(to_tsvector('fts_english', body), 'B') AS v FROM bench_texts) t"
         )
@@ -174,7 +175,8 @@ def load_postgresql(db: Any, count: int, words: Text, rng: random.Random, caller
             ([w for w in words.words if len(w) >= 4],),
         )
         cursor.execute(
-            "INSERT INTO fts_lexemes SELECT DISTINCT unnest(tsvector_to_array(fts_all))"
+            "INSERT INTO fts_lexemes SELECT DISTINCT"
+            " unnest(tsvector_to_array(coalesce(fts_all, fts_public)))"
             " FROM search_documents ON CONFLICT DO NOTHING"
         )
         cursor.execute("DROP TABLE bench_texts")

@@ -167,11 +167,15 @@ def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
     value = union_of(db.session.execute(select(*parts)).one())
     value = expand_prefixes(value, _completions(tsquery_prefixes(value)))
     q = cast(bindparam("tsq", value, String, literal_execute=True), TSQUERY)
-    # fts_all is fts_public plus the notes, kept for every document: one index either way.
-    vector: ColumnElement[Any] = literal_column(
-        "search_documents.fts_all" if notes else "search_documents.fts_public"
-    )
-    where: ColumnElement[bool] = vector.op("@@")(q)
+    public: ColumnElement[Any] = literal_column("search_documents.fts_public")
+    every: ColumnElement[Any] = literal_column("search_documents.fts_all")
+    where: ColumnElement[bool] = public.op("@@")(q)
+    vector = public
+    if notes:
+        # fts_all (fts_public and the notes) is kept only where there are notes: a small
+        # index; one for every document would make the table half as large again (measured).
+        where = or_(where, every.op("@@")(q))
+        vector = func.coalesce(every, public)
     # 1: divided by 1 + log(length), so a short title's match outweighs a long body's.
     rank = func.ts_rank_cd(vector, q, 1, type_=Float)
     corrected = [w for words in corrections.values() for w in words]
