@@ -9,13 +9,14 @@ Revises: 7c2e5b9a4d13
 Create Date: 2026-12-06 16:00:00
 
 """
+
 import re
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '3f8a6c1d2e70'
-down_revision = '7c2e5b9a4d13'
+revision = "3f8a6c1d2e70"
+down_revision = "7c2e5b9a4d13"
 branch_labels = None
 depends_on = None
 
