@@ -111,6 +111,8 @@ def _connect_signals() -> None:
     from app.cmdb import signals as cmdb_signals
     from app.cmdb import users_groups
     from app.incidents import cis as incident_cis
+    from app.incidents import signals as incident_signals
+    from app.kb import hooks as kb_hooks
     from app.notifications import hooks as notification_hooks
     from app.notifications import signals as notification_signals
     from app.reports.rollups import hooks as report_hooks
@@ -125,6 +127,7 @@ def _connect_signals() -> None:
     auth_signals.memberships_changed.connect(users_groups.on_memberships_changed)
     auth_signals.people_changed.connect(users_groups.on_people_changed)
     cmdb_signals.ci_open_incidents.connect(incident_cis.open_incidents_on)
+    incident_signals.reported.connect(kb_hooks.report_sent)
     sla_signals.catalog_items.connect(sla_answers.catalog_items)
     sla_signals.ticket_catalog_items.connect(sla_answers.ticket_catalog_items)
     notification_signals.mail_context.connect(survey_mail.mail_context)

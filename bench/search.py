@@ -14,7 +14,7 @@ page, highlighting), for an agent (no visibility restriction, the largest candid
 
 * one word (ranks 50-500 of the vocabulary: common, not ubiquitous), three words (ranks
   50-2,000), a partial word (a rank 50-500 word less its last two letters), a typo (two inner
-  letters of a rank 50-2,000 word swapped; PostgreSQL corrects it, SQLite has no typo search);
+  letters of a rank 50-2,000 word swapped; both correct it from their vocabulary);
 * suggestions while typing (:func:`~app.search.query.suggest`, no counts);
 * today's console filter: ``lower(short_description) LIKE '%word%'``, count and first page.
 
@@ -174,12 +174,17 @@ def load_postgresql(db: Any, count: int, words: Text, rng: random.Random, caller
             "INSERT INTO fts_words SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
             ([w for w in words.words if len(w) >= 4],),
         )
+        cursor.execute(
+            "INSERT INTO fts_lexemes SELECT DISTINCT"
+            " unnest(tsvector_to_array(coalesce(fts_all, fts_public)))"
+            " FROM search_documents ON CONFLICT DO NOTHING"
+        )
         cursor.execute("DROP TABLE bench_texts")
     db.session.commit()
 
 
 def load_sqlite(db: Any, count: int, words: Text, rng: random.Random, caller: int) -> None:
-    from app.search.text import fold
+    from app.search.text import fold, vocabulary_words
 
     now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
     connection = db.session.connection()
@@ -202,6 +207,10 @@ def load_sqlite(db: Any, count: int, words: Text, rng: random.Random, caller: in
         connection.exec_driver_sql(
             "INSERT INTO fts_search (rowid, title, body, notes) VALUES (?, ?, ?, ?)",
             [(DOC_OFFSET + i, fold(f"{n} {t}"), fold(b), fold(o)) for i, n, t, b, o in chunk],
+        )
+        known = set().union(*(vocabulary_words(f"{n} {t} {b}") for _i, n, t, b, _o in chunk))
+        connection.exec_driver_sql(
+            "INSERT OR IGNORE INTO fts_words (word) VALUES (?)", [(w,) for w in sorted(known)]
         )
         print(f"  loaded {chunk[-1][0]:,}", file=sys.stderr)
     db.session.commit()

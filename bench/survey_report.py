@@ -3,7 +3,7 @@
 On PostgreSQL (a schema of its own in the ``test`` database): ``--surveys`` resolved tickets
 (100,000 by default) with their surveys, spread over 2,000 callers, 200 agents, 40 groups, 30
 services and 25 categories, 80% sent and 60% of those answered, over the last 90 days. Times
-the report page's figures (:func:`app.surveys.services.report`: five grouped queries) for the
+the report page's figures (:func:`app.surveys.services.report`: one grouped statement) for the
 last 30 and 90 days, and the latest answers. Then resolving one incident (change of state and
 commit, the outbox handing messages to RQ on Redis database 14 as in production) with
 the survey hook installed and removed, alternately.

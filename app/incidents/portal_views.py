@@ -18,7 +18,7 @@ from app.cmdb.models import ConfigurationItem
 from app.errors import Invalid
 from app.extensions import db
 from app.forms import apply_errors, refused, saved
-from app.incidents import cis, pages, services
+from app.incidents import cis, pages, services, signals
 from app.incidents.forms import ConfirmForm, ReopenForm, ReportForm, WatchForm
 from app.incidents.models import Incident
 from app.incidents.views import bp, get_incident
@@ -55,6 +55,7 @@ def report() -> ResponseReturnValue:
                 attachments.store(
                     incident, form.attachment.data, uploader=current_user, internal=False
                 )
+            signals.reported.send(incident, user=current_user)
         except Invalid as error:
             db.session.rollback()
             apply_errors(form, error)

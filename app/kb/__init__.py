@@ -11,13 +11,12 @@ if TYPE_CHECKING:
 
 
 def register(app: Flask) -> None:
-    """Register the knowledge blueprint at ``/kb`` and the hook that ends a deflection
-    attempt when its report is sent."""
+    """Register the knowledge blueprint at ``/kb`` (the factory connects the receiver that
+    ends a deflection attempt when its report is sent: ``hooks.report_sent``)."""
     from app.kb import (
         incident_views,  # noqa: F401  (adds routes to bp)
         permissions,  # noqa: F401  (registers the rules)
     )
-    from app.kb.views import bp, report_sent
+    from app.kb.views import bp
 
     app.register_blueprint(bp, url_prefix="/kb")
-    app.after_request(report_sent)

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup
@@ -22,14 +30,13 @@ from app.files import send
 from app.forms import apply_errors, row_id, saved
 from app.kb import permissions, rendering, services
 from app.kb.forms import ArticleForm, FileForm, NewArticleForm, SolvedForm, VersionForm, VoteForm
+from app.kb.hooks import ATTEMPT
 from app.kb.models import Article, ArticleFile, ArticleFlag, KbCategory
 from app.policy import authorize, can, require
 from app.requests.models import CatalogItem
 from app.timeutils import utc_now
 
 bp = Blueprint("kb", __name__, template_folder="templates")
-
-ATTEMPT = "kb_attempt"  # the session key of the person's open deflection attempt
 
 
 def get_article(number: str) -> Article:
@@ -184,23 +191,6 @@ def solved(number: str) -> ResponseReturnValue:
     if attempt is not None:  # a second click (or another tab) finds it ended: counted once
         services.end_attempt(attempt, services.AttemptOutcome.SOLVED, found)
     return saved("Glad it is solved. No ticket was needed.", url_for("kb.home"))
-
-
-def report_sent(response: Any) -> Any:
-    """After a report is sent (the incidents' report form redirects on success), the
-    person's open attempt ends with a ticket: it was not deflected."""
-    if (
-        request.endpoint == "incidents.report"
-        and request.method == "POST"
-        and response.status_code in (302, 303)
-        and current_user.is_authenticated
-        and ATTEMPT in session
-    ):
-        attempt = services.open_attempt(session.pop(ATTEMPT), current_user)
-        if attempt is not None:
-            services.end_attempt(attempt, services.AttemptOutcome.TICKET)
-            db.session.commit()
-    return response
 
 
 @bp.get("/deflection")

@@ -28,7 +28,7 @@ from app.extensions import db
 from app.search import sources as registry
 from app.search.models import SearchDocument
 from app.search.sources import Document, Source
-from app.search.text import fold, guess_language
+from app.search.text import fold, guess_language, vocabulary_words
 from app.timeutils import utc_now
 
 LANGUAGES = ("english", "swedish")  # a text-search configuration each (see the migration)
@@ -205,7 +205,8 @@ def sync(source: Source, ids: Iterable[int], *, session: Session | None = None) 
 
 
 def _write_fts(session: Session, removed: list[int], rows: list[tuple[int, Document]]) -> None:
-    """The FTS5 rows of these documents (rowid = document id), text folded."""
+    """The FTS5 rows of these documents (rowid = document id), text folded, and their words
+    in the vocabulary (``fts_words``)."""
     if removed:
         session.execute(
             text("DELETE FROM fts_search WHERE rowid IN (SELECT value FROM json_each(:ids))"),
@@ -219,6 +220,12 @@ def _write_fts(session: Session, removed: list[int], rows: list[tuple[int, Docum
                 for i, d in rows
             ],
         )
+        known = set().union(*(vocabulary_words(f"{d.title[:300]} {d.body}") for _i, d in rows))
+        if known:  # the words typos are corrected to (PostgreSQL's trigger does the same)
+            session.execute(
+                text("INSERT OR IGNORE INTO fts_words (word) VALUES (:w)"),
+                [{"w": w} for w in sorted(known)],
+            )
 
 
 def reindex(

@@ -44,13 +44,18 @@ from app.search.index import LANGUAGES
 from app.search.models import SearchDocument
 from app.search.sources import Source
 from app.search.text import (
+    VOCABULARY_LENGTHS,
     Query,
     clean,
+    closest,
     excerpt,
+    expand_prefixes,
     fts5_expression,
+    inner_trigrams,
     match_spans,
     parse,
     tsquery_expression,
+    tsquery_prefixes,
     typo_candidates,
     union_of,
 )
@@ -160,18 +165,45 @@ def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
     # table until enough are found; a rare one: the GIN index), not from a blind guess.
     # Each language's parts often say the same: ``union_of`` keeps one of each.
     value = union_of(db.session.execute(select(*parts)).one())
+    value = expand_prefixes(value, _completions(tsquery_prefixes(value)))
     q = cast(bindparam("tsq", value, String, literal_execute=True), TSQUERY)
     public: ColumnElement[Any] = literal_column("search_documents.fts_public")
     every: ColumnElement[Any] = literal_column("search_documents.fts_all")
     where: ColumnElement[bool] = public.op("@@")(q)
     vector = public
     if notes:
+        # fts_all (fts_public and the notes) is kept only where there are notes: a small
+        # index; one for every document would make the table half as large again (measured).
         where = or_(where, every.op("@@")(q))
         vector = func.coalesce(every, public)
     # 1: divided by 1 + log(length), so a short title's match outweighs a long body's.
     rank = func.ts_rank_cd(vector, q, 1, type_=Float)
     corrected = [w for words in corrections.values() for w in words]
     return _Match(where, lambda _visible: ((), rank), corrected)
+
+
+MAX_COMPLETIONS = 30  # a prefix with more known lexemes than this stays a prefix
+
+
+def _completions(prefixes: list[str]) -> dict[str, list[str]]:
+    """The lexemes the index holds that start with each prefix, where there are at most
+    :data:`MAX_COMPLETIONS` (``fts_lexemes``, a ``C``-collated btree read in order)."""
+    if not prefixes:
+        return {}
+    rows = db.session.execute(
+        text(
+            "SELECT p.prefix, l.lexeme FROM unnest(CAST(:prefixes AS text[])) AS p(prefix)"
+            " CROSS JOIN LATERAL (SELECT lexeme FROM fts_lexemes"
+            '  WHERE lexeme >= p.prefix COLLATE "C"'
+            '  AND lexeme < p.prefix || chr(1114111) COLLATE "C"'  # the last code point
+            "  ORDER BY lexeme LIMIT :most) AS l"
+        ),
+        {"prefixes": prefixes, "most": MAX_COMPLETIONS + 1},
+    )
+    found: dict[str, list[str]] = {p: [] for p in prefixes}
+    for prefix, lexeme in rows:
+        found[prefix].append(lexeme)
+    return {p: words for p, words in found.items() if 0 < len(words) <= MAX_COMPLETIONS}
 
 
 _has_trgm: dict[str, bool] = {}
@@ -189,31 +221,29 @@ def _words(typed: list[str], candidates: list[str]) -> tuple[frozenset[str], dic
         _has_trgm[key] = function is not None
     if not _has_trgm[key]:
         return frozenset(), {}
-    known = frozenset(
-        db.session.scalars(
-            text("SELECT word FROM fts_words WHERE word = ANY(CAST(:typed AS text[]))"),
-            {"typed": typed},
-        )
-    )
-    unknown = [w for w in candidates if w not in known]
-    if not unknown:
-        return known, {}
+    lengthy = [w for w in typed if len(w) >= VOCABULARY_LENGTHS[0]]  # none shorter is known
+    if not lengthy:
+        return frozenset(), {}
+    # One statement: whether each word is known, and an unknown candidate's closest words.
     rows = db.session.execute(
         text(
-            "SELECT t.typed, s.word FROM unnest(CAST(:typed AS text[])) AS t(typed)"
-            " CROSS JOIN LATERAL fts_similar_words(t.typed, 3) AS s(word)"
+            "SELECT t.typed, k.known, CASE WHEN NOT k.known"
+            "  AND t.typed = ANY(CAST(:candidates AS text[]))"
+            "  THEN ARRAY(SELECT fts_similar_words(t.typed, 3)) END"
+            " FROM unnest(CAST(:typed AS text[])) AS t(typed) CROSS JOIN LATERAL"
+            " (SELECT EXISTS (SELECT FROM fts_words WHERE word = t.typed) AS known) AS k"
         ),
-        {"typed": unknown},
-    )
-    found: dict[str, list[str]] = {}
-    for word, correction in rows:
-        found.setdefault(word, []).append(correction)
+        {"typed": lengthy, "candidates": candidates},
+    ).all()
+    known = frozenset(word for word, is_known, _similar in rows if is_known)
+    found = {word: list(similar) for word, _known, similar in rows if similar}
     return known, found
 
 
 def _sqlite(query: Query, notes: bool) -> _Match | None:
     columns = ["title", "body", "notes"] if notes else ["title", "body"]
-    expression = fts5_expression(query, columns)
+    corrections = _sqlite_corrections(query)
+    expression = fts5_expression(query, columns, corrections)
     if expression is None:
         return None
     matching: Select[Any] = (
@@ -239,7 +269,36 @@ def _sqlite(query: Query, notes: bool) -> _Match | None:
         found = scored.subquery("fts")
         return ((found, D.id == found.c.doc_id),), -found.c.score
 
-    return _Match(D.id.in_(matching), ranked)
+    corrected = [w for words in corrections.values() for w in words]
+    return _Match(D.id.in_(matching), ranked, corrected)
+
+
+TYPO_SAMPLE = 200  # known words sharing trigrams with a typo, read to find the closest
+
+
+def _sqlite_corrections(query: Query) -> dict[str, list[str]]:
+    """For each word worth correcting that is no known word nor part of one (a typo, not a
+    word typed on), the known words closest to it: read from the vocabulary's trigram index
+    (the words sharing most of its trigrams), then ranked by ``pg_trgm``'s similarity."""
+    candidates = typo_candidates(query)
+    if not candidates:
+        return {}
+    vocabulary: ColumnElement[Any] = literal_column("fts_words_trgm")
+    found: dict[str, list[str]] = {}
+    for typed in candidates:
+        part: Select[Any] = select(literal_column("rowid")).select_from(table("fts_words_trgm"))
+        if db.session.execute(part.where(vocabulary.op("MATCH")(f'"{typed}"')).limit(1)).first():
+            continue  # a word or a part of one: the documents' trigrams find it as it is
+        shared = " OR ".join(f'"{t}"' for t in inner_trigrams(typed))
+        near = db.session.scalars(
+            select(literal_column("word", String))
+            .select_from(table("fts_words_trgm"))
+            .where(vocabulary.op("MATCH")(shared))
+            .order_by(literal_column("rank"))
+            .limit(TYPO_SAMPLE)
+        )
+        found[typed] = closest(typed, near)
+    return {typed: words for typed, words in found.items() if words}
 
 
 def _visible(user: Any, chosen: list[Source]) -> ColumnElement[bool]:

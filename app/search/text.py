@@ -36,6 +36,8 @@ def clean(raw: str) -> tuple[str, bool]:
 
 def fold(text: str) -> str:
     """Lower case without accents, one character for one (so positions carry over)."""
+    if text.isascii():  # most text: one C call, no per-character work
+        return text.lower()
     return "".join(_fold_char(c) for c in text)
 
 
@@ -121,16 +123,24 @@ def _fts_string(term: Term) -> str:
     return '"' + _fts_text(term).replace('"', '""') + '"'
 
 
-def fts5_expression(query: Query, columns: Sequence[str]) -> str | None:
-    """The FTS5 MATCH expression for ``query`` over ``columns``; every term a quoted string.
-    Terms shorter than three characters cannot use the trigram index and are left out; None
-    when nothing is left to look for."""
+def fts5_expression(
+    query: Query, columns: Sequence[str], corrections: dict[str, list[str]] | None = None
+) -> str | None:
+    """The FTS5 MATCH expression for ``query`` over ``columns``; every term a quoted string,
+    a word with ``corrections`` (typos) or them. Terms shorter than three characters cannot
+    use the trigram index and are left out; None when nothing is left to look for."""
     scope = "{" + " ".join(columns) + "} : "
+    corrections = corrections or {}
     clauses = []
     for choice in query.required:
         usable = [t for t in choice if len(_fts_text(t)) >= MIN_TRIGRAM]
-        if usable:
-            clauses.append("(" + " OR ".join(scope + _fts_string(t) for t in usable) + ")")
+        alternatives = [
+            alternative
+            for t in usable
+            for alternative in (t, *(Term((c,), c) for c in corrections.get(t.text, [])))
+        ]
+        if alternatives:
+            clauses.append("(" + " OR ".join(scope + _fts_string(t) for t in alternatives) + ")")
     if not clauses:
         return None
     expression = " AND ".join(clauses)
@@ -186,9 +196,77 @@ def union_of(parts: Iterable[str]) -> str:
     return " | ".join(f"( {part} )" for part in kept)
 
 
+_PREFIX = re.compile(r"'((?:[^']|'')*)':\*")  # a prefix operand as PostgreSQL prints it
+
+
+def tsquery_prefixes(tsquery: str) -> list[str]:
+    """The prefixes (``'print':*``) of a ``tsquery`` as PostgreSQL prints it, unquoted."""
+    return sorted({m.group(1).replace("''", "'") for m in _PREFIX.finditer(tsquery)})
+
+
+def _lexeme(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def expand_prefixes(tsquery: str, completions: dict[str, list[str]]) -> str:
+    """``tsquery`` with each prefix that ``completions`` lists replaced by those lexemes, named
+    exactly (``'print':*`` becomes ``( 'print' | 'printer' )``): the same documents match,
+    and an index looks exact lexemes up faster than it expands a prefix. A prefix without
+    completions is left as it is."""
+
+    def replace(match: re.Match[str]) -> str:
+        found = completions.get(match.group(1).replace("''", "'"))
+        if not found:
+            return match.group(0)
+        return "( " + " | ".join(_lexeme(w) for w in found) + " )"
+
+    return _PREFIX.sub(replace, tsquery)
+
+
 def typo_candidates(query: Query) -> list[str]:
     """The single words worth correcting (long enough for a typo to be told from a word)."""
     return sorted({t.words[0] for t in query.terms() if len(t.words) == 1 and len(t.text) >= 4})
+
+
+# -- typo correction ------------------------------------------------------------------------
+
+VOCABULARY_LENGTHS = (4, 30)  # the words a vocabulary keeps (shorter ones are not corrected)
+SIMILAR = 0.3  # pg_trgm's default threshold: at least this similar to count as a typo of it
+
+
+def vocabulary_words(text: str) -> set[str]:
+    """The words of ``text`` a vocabulary for typo correction keeps: folded, letters only,
+    4 to 30 of them (as the PostgreSQL trigger keeps them in ``fts_words``)."""
+    low, high = VOCABULARY_LENGTHS
+    found = set()
+    for word in _WORD.findall(fold(text)):
+        if low <= len(word) <= high and not any(c.isdigit() for c in word):
+            found.add(word)
+    return found
+
+
+def trigrams(word: str) -> set[str]:
+    """The trigrams of ``word`` as ``pg_trgm`` counts them (two spaces before, one after)."""
+    padded = f"  {word} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def similarity(a: str, b: str) -> float:
+    """``pg_trgm``'s ``similarity``: shared trigrams over all trigrams of the two words."""
+    ta, tb = trigrams(a), trigrams(b)
+    return len(ta & tb) / len(ta | tb) if ta or tb else 0.0
+
+
+def closest(typed: str, known: Iterable[str], how_many: int = 3) -> list[str]:
+    """The ``how_many`` words of ``known`` most similar to ``typed`` (at least
+    :data:`SIMILAR`), best first, ties by the word."""
+    scored = sorted((-similarity(typed, w), w) for w in set(known) if w != typed)
+    return [w for score, w in scored if -score >= SIMILAR][:how_many]
+
+
+def inner_trigrams(word: str) -> list[str]:
+    """The trigrams of ``word`` that lie inside it (what a trigram index can look up)."""
+    return sorted({word[i : i + 3] for i in range(len(word) - 2)})
 
 
 # -- languages ------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """One search, in a real browser: an agent types in the header's box, sees suggestions while
-typing, presses Enter, sees highlighted results and opens one; an employee searching the same
-words sees only their own ticket (no one else's, no CI)."""
+typing, presses Enter, sees highlighted results and opens one, and finds it again through a
+typo; an employee searching the same words sees only their own ticket (no one else's, no
+CI)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,14 @@ def test_agent_finds_and_opens_employee_sees_only_their_own(browser, live_server
     agent.get_by_role("link", name=re.compile(f"{mine}")).click()
     agent.wait_for_url(re.compile(f"/incidents/{mine}$"))
     expect(agent.get_by_text("The pelican scanner at the Genoa desk").first).to_be_visible()
+    # A typo: the word it is closest to is searched and marked.
+    box = agent.get_by_role("searchbox", name="Find anything")
+    box.fill("pelcian scaner")
+    box.press("Enter")
+    agent.wait_for_url(re.compile(r"/search\?q=pelcian"))
+    corrected = agent.locator(".dg-search-hit").filter(has_text=mine)
+    expect(corrected).to_have_count(1)
+    expect(corrected.locator("mark").first).to_have_text(re.compile("^pelican$", re.I))
     assert unexpected(agent.console_errors) == []
 
     employee.get_by_role("searchbox", name="Find anything").fill("pelican scanner")

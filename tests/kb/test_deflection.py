@@ -65,6 +65,29 @@ def test_an_attempt_that_becomes_a_ticket_is_not_deflected(
     assert row.rate == 0
 
 
+def test_a_refused_report_leaves_the_attempt_open(
+    client: Any, db: Any, people: Any, make_article: Any
+) -> None:
+    """The attempt ends with the incident that the report opens, in its transaction: a report
+    refused for a missing title opens none and ends nothing; sent again, it ends the attempt."""
+    make_article("Outlook asks for password", keywords="outlook mail")
+    sign_in_as(client, "emp")
+    client.get("/kb/suggest?short_description=outlook+password")
+    client.get("/incidents/report")
+    refused = client.post("/incidents/report", {"short_description": "", "urgency": "3"})
+    assert refused.status_code == 422
+    (attempt,) = attempts(db)
+    assert attempt.outcome == AttemptOutcome.OPEN
+    client.get("/incidents/report")
+    sent = client.post(
+        "/incidents/report", {"short_description": "Outlook password", "urgency": "3"}
+    )
+    assert sent.status_code == 302
+    (attempt,) = attempts(db)
+    assert attempt.outcome == AttemptOutcome.TICKET
+    assert attempt.ended_at is not None
+
+
 def test_opened_and_left_is_a_possible_deflection(
     client: Any, db: Any, people: Any, make_article: Any
 ) -> None:

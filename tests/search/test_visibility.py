@@ -78,3 +78,17 @@ def test_catalog_items_only_for_those_who_may_order_them(db, make_user, make_ite
     restricted.is_active = False
     db.session.commit()
     assert find(org.kim, "narwhal") == ["Narwhal monitor"]
+
+
+def test_part_of_a_work_note_word_is_found_by_agents_only(
+    db, make_user, make_incident, comment, find
+):
+    """A partial word completes to the lexemes of notes too (one vocabulary): the caller's
+    search reads the public text only and still finds nothing of the note."""
+    caller = make_user()
+    agent = make_user(roles=["agent"])
+    incident = make_incident(caller=caller, short_description="Mail bounces")
+    comment(incident, agent, "Suspect the xylophone relay", public=False)
+    assert find(agent, "xyloph") == [f"{incident.number} Mail bounces"]
+    assert find(caller, "xyloph") == []
+    assert find(caller, "mail xyloph") == []

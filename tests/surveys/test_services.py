@@ -3,7 +3,10 @@ told (both databases)."""
 
 from __future__ import annotations
 
+import random
+from collections import defaultdict
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -259,3 +262,73 @@ def test_a_survey_takes_a_first_answer_while_its_link_is_valid(app, db, desk, re
     assert not services.open_for_caller(survey, late)
     with pytest.raises(Conflict, match="closed"):
         services.answer(survey, score=3, comment="", by=desk.caller, via="portal", now=late)
+
+
+def test_the_report_matches_a_count_of_the_surveys_themselves(
+    db, desk, resolve, survey_of, make_user
+):
+    """Surveys spread over agents (two with one name), groups, services and categories, some
+    without one, some unsent or too old: every row of every table equals a count made here."""
+    from app.auth.models import Group, User
+
+    twin = make_user(roles=["agent"], display_name=desk.agent.display_name)
+    other_group = Group(name="Field Service", is_assignment_group=True)
+    db.session.add(other_group)
+    db.session.commit()
+    rng = random.Random(16)
+    incidents = [desk.incident] + [desk.new(title=f"Problem {n}") for n in range(11)]
+    for incident in incidents:
+        resolve(incident, desk.agent)
+    now = utc_now()
+    for survey in db.session.scalars(select(Survey)):
+        survey.agent_id = rng.choice([desk.agent.id, twin.id, None])
+        survey.group_id = rng.choice([desk.group.id, other_group.id, None])
+        survey.service = rng.choice(["Printing", "Mail", None])
+        survey.category = rng.choice(["Hardware", "Software", None])
+        survey.sent_at = rng.choice([now - timedelta(days=2), now - timedelta(days=40), None])
+        survey.score = rng.choice([1, 2, 3, 4, 5, None])
+    db.session.commit()
+
+    names = {u.id: u.display_name for u in db.session.scalars(select(User))}
+    names |= {g.id: g.name for g in db.session.scalars(select(Group))}
+    expected: dict[str, dict[Any, list[int | None]]] = defaultdict(lambda: defaultdict(list))
+    for s in db.session.scalars(select(Survey)):
+        if s.sent_at is None or s.sent_at < now - timedelta(days=30):
+            continue
+        for name, key in (
+            ("agent", s.agent_id and ("a", s.agent_id)),
+            ("group", s.group_id and ("g", s.group_id)),
+            ("service", s.service),
+            ("category", s.category),
+            ("total", "All"),
+        ):
+            expected[name][key].append(s.score)
+
+    def label(key: Any) -> str:
+        if isinstance(key, tuple):
+            return names[key[1]]
+        return key or "(none)"
+
+    tables = services.report(30, now=now)
+    for name, groups in expected.items():
+        wanted = sorted(
+            (
+                label(key),
+                len(scores),
+                sum(1 for s in scores if s is not None),
+                sum(1 for s in scores if s is not None and s >= 4),
+                sum(1 for s in scores if s is not None and s <= 2),
+                _mean([s for s in scores if s is not None]),
+            )
+            for key, scores in groups.items()
+        )
+        got = sorted(
+            (r.label, r.sent, r.answered, r.satisfied, r.low, _mean([r.average] * r.answered))
+            for r in tables[name]
+        )
+        assert got == wanted, name
+    assert sum(r.sent for r in tables["agent"]) == tables["total"][0].sent > 0
+
+
+def _mean(scores: list[Any]) -> float | None:
+    return round(sum(scores) / len(scores), 6) if scores else None

@@ -80,3 +80,40 @@ def test_union_of_keeps_each_alternative_once():
         "( 'print':* & 'jam' ) | ( 'printe':* & 'jam' )"
     )
     assert text.union_of(["", " "]) == ""
+
+
+def test_similarity_counts_trigrams_as_pg_trgm_does():
+    # What PostgreSQL 15's pg_trgm says of these pairs
+    assert text.similarity("word", "words") == pytest.approx(0.5714286)
+    assert text.similarity("printer", "pirnter") == pytest.approx(0.33333334)
+    assert text.similarity("printer", "pointer") == pytest.approx(0.45454547)
+    assert text.similarity("offline", "ofline") == pytest.approx(0.6666667)
+    assert text.similarity("printer", "printer") == 1.0
+    # equally close: the first in alphabetical order first
+    assert text.closest("pirnter", ["printer", "pointer", "desk", "pirnter"]) == [
+        "pointer",
+        "printer",
+    ]
+    assert text.closest("zqxwvy", ["printer", "desk"]) == []
+
+
+def test_the_vocabulary_keeps_folded_words_of_four_to_thirty_letters():
+    assert text.vocabulary_words("Café INC0001234 on the 3rd floor, db_backup") == {
+        "cafe",
+        "floor",
+        "backup",
+    }
+
+
+def test_fts5_expression_adds_corrections_as_alternatives():
+    query = text.parse("pirnter jam")
+    expression = text.fts5_expression(query, ["title"], {"pirnter": ["printer"]})
+    assert expression == '({title} : "pirnter" OR {title} : "printer") AND ({title} : "jam")'
+
+
+def test_prefixes_are_named_exactly_where_their_lexemes_are_known():
+    printed = "'print':* | 'printer' & 'jam':* | 'o''neil':*"
+    assert text.tsquery_prefixes(printed) == ["jam", "o'neil", "print"]
+    expanded = text.expand_prefixes(printed, {"print": ["print", "printer"], "o'neil": ["o'neil"]})
+    assert expanded == "( 'print' | 'printer' ) | 'printer' & 'jam':* | ( 'o''neil' )"
+    assert text.expand_prefixes(printed, {"print": []}) == printed  # unknown: left a prefix
