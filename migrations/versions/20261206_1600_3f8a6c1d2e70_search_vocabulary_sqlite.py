@@ -5,7 +5,7 @@ picks the closest by ``pg_trgm``'s similarity (``app.search.text.closest``). Fil
 the documents already indexed. Nothing changes on PostgreSQL (its ``fts_words`` exists).
 
 Revision ID: 3f8a6c1d2e70
-Revises: 7c2e5b9a4d13
+Revises: e4dc2baf12b2
 Create Date: 2026-12-06 16:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "3f8a6c1d2e70"
-down_revision = "7c2e5b9a4d13"
+down_revision = "e4dc2baf12b2"
 branch_labels = None
 depends_on = None
 
