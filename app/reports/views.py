@@ -27,6 +27,7 @@ from app.reports.pages.filters import Choices, Filters, choices_for, parse_filte
 from app.reports.pages.measured import MEASURES, measure_ids, measures
 from app.reports.pages.reach import DASHBOARDS, Reach, reach_of
 from app.reports.pages.sets import AGES, Context
+from app.reports.saved import services as saved_views
 from app.tickets.matrix import load_matrix
 from app.tickets.models import Ticket
 from app.timeutils import utc_now
@@ -85,6 +86,11 @@ def _dashboard(name: str) -> ResponseReturnValue:
         board=board,
         charts=charts,
         measured=measures(ctx),
+        saved_views=(
+            saved_views.views_of(current_user, request.endpoint or "")
+            if can(current_user, "reports.saved_views")
+            else []
+        ),
     )
 
 

@@ -252,11 +252,12 @@ def test_each_dashboard_issues_a_bounded_number_of_queries(client, desk, make_in
             assert client.get(f"/reports/{name}").status_code == 200
         budgets[name] = len(statements)
     # The same bound whatever the number of tickets (the runs add none and 20 more); three
-    # of the statements are the shell's (sign-in, approvals and notifications counts).
+    # of the statements are the shell's (sign-in, approvals and notifications counts), one
+    # the page's saved views.
     assert all(budgets[name] <= BUDGET[name] for name in BUDGET), budgets
 
 
-BUDGET = {"agent": 21, "groups": 36, "services": 34, "overview": 37}
+BUDGET = {"agent": 22, "groups": 37, "services": 35, "overview": 38}
 
 
 @pytest.mark.parametrize(
