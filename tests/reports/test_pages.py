@@ -12,7 +12,7 @@ import pytest
 from app.incidents import services
 from app.incidents.workflow import State, Transition
 from app.timeutils import utc_now
-from tests.conftest import count_queries
+from tests.conftest import Client, count_queries
 
 ALWAYS_OPEN = [[["00:00", "24:00"]]] * 7
 FIGURE = re.compile(
@@ -317,3 +317,37 @@ def test_each_table_downloads_as_csv_and_xlsx(client, desk):
     assert client.get(f"/reports/groups?{EMPTY_FORM}&export=nope&format=csv").status_code == 404
     bad = client.get(health.replace("format=csv", "format=pdf"))
     assert bad.status_code == 422
+
+
+def test_a_dashboard_counts_a_service_as_the_measure_does(app, client, desk, make_incident, db):
+    """One definition of "on a service" (its affected service): the service owner's count,
+    the measure over the same scope and the drill-down list agree, and an incident that only
+    links the service's CI is counted by none of them."""
+    from app.reports.measures import measure, tickets_in
+    from app.reports.scope import Scope
+
+    linked_only = make_incident(
+        short_description="links ERP", assignment_group=desk["network"], ci_ids=[desk["erp"].id]
+    )
+    client.login(desk["owner"].username)
+    html = client.get("/reports/services").get_data(as_text=True)
+    href, shown = _figures(html)["opened"]
+    listed = _listed(client, href)
+
+    today = utc_now().date()
+    scope = Scope(
+        today - timedelta(days=29), today, services=(desk["erp"].id,), kinds=("incident",)
+    )
+    figure = measure("opened").compute(scope)
+    ids = set(db.session.scalars(tickets_in("opened", scope)))
+    assert shown == figure.count == len(listed) == len(ids) == 2
+    assert listed == _numbers(desk, "late", "done")
+    assert linked_only.number not in listed
+    # The per-service row and the service filter of the overview say the same.
+    erp_row = re.search(r">ERP</th>(.*?)</tr>", html, re.S)
+    assert erp_row is not None
+    assert [int(n) for _, n in CELL.findall(erp_row.group(1))][3] == figure.count  # opened
+    admin = Client(app.test_client())
+    admin.login(desk["admin"].username)
+    overview = admin.get(f"/reports/overview?{form(service=desk['erp'].id)}")
+    assert _figures(overview.get_data(as_text=True))["opened"][1] == figure.count
