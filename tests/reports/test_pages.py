@@ -4,7 +4,7 @@ figure to exactly the tickets it counts, and bad filters refused with a 422 page
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -351,3 +351,40 @@ def test_a_dashboard_counts_a_service_as_the_measure_does(app, client, desk, mak
     admin.login(desk["admin"].username)
     overview = admin.get(f"/reports/overview?{form(service=desk['erp'].id)}")
     assert _figures(overview.get_data(as_text=True))["opened"][1] == figure.count
+
+
+def test_report_days_are_the_organisation_s_days(
+    app, client, make_user, queue, make_incident, db, monkeypatch
+):
+    """In New York an incident opened at 02:00 UTC was opened the evening before: the facts,
+    the trend, its drill-down and the measures put it on that day, and the page says the zone."""
+    from app.reports.measures import measure
+    from app.reports.rollups.models import TicketFact
+    from app.reports.scope import Scope
+
+    monkeypatch.setitem(app.config, "DESKGRAPH_TIMEZONE", "America/New_York")
+    admin = make_user("boss", roles=["admin", "employee"])
+    network = queue("Network")
+    today = utc_now().date()
+    late = datetime.combine(today - timedelta(days=3), time(2, 0), tzinfo=UTC)
+    evening = late.date() - timedelta(days=1)  # 21:00 the day before in New York
+    incident = make_incident(short_description="late", assignment_group=network, now=late)
+    fact = db.session.get(TicketFact, incident.id)
+    assert (fact.opened_day, fact.opened_hour) == (evening, 21)
+
+    client.login(admin.username)
+    html = client.get(f"/reports/overview?{EMPTY_FORM}").get_data(as_text=True)
+    assert "America/New_York)." in html
+    trend = {
+        re.search(r"day=([\d-]+)", href.replace("&amp;", "&")).group(1): int(n)  # type: ignore[union-attr]
+        for href, n in CELL.findall(html)
+        if "set=opened" in href and "day=" in href
+    }
+    assert trend[evening.isoformat()] == 1
+    assert trend[late.date().isoformat()] == 0
+    listed = _listed(client, f"/reports/overview/tickets?{EMPTY_FORM}&set=opened&day={evening}")
+    assert listed == {incident.number}
+
+    scope = Scope(evening, late.date(), kinds=("incident",))
+    by_day = {p.key: p.count for p in measure("opened").compute(scope, by="day").series}
+    assert by_day == {evening: 1, late.date(): 0}

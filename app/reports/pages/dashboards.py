@@ -15,6 +15,7 @@ from app.extensions import db
 from app.reports.pages import sets
 from app.reports.pages.sets import AGES, Context
 from app.reports.rollups.models import TicketFact
+from app.reports.scope import report_zone
 
 LIVE = frozenset({"backlog", "unassigned", "due_soon", "breaching", "at_risk", "waiting"})
 QUEUE_HEALTH = ["backlog", "unassigned", "at_risk", "breaching"]
@@ -67,6 +68,8 @@ def console_args(name: str, ctx: Context, **dims: Any) -> dict[str, str] | None:
     if not ctx.reach.console or name not in CONSOLE_SETS or dims.get("age") is not None:
         return None
     view, dated = CONSOLE_SETS[name]
+    if dated and report_zone() != "UTC":
+        return None  # the console's days are UTC days: the reports' list says the zone's
     args = {"view": view, "kind": "incident", **ctx.filters.console_args()}
     reach = ctx.reach
     if reach.assignee is not None:

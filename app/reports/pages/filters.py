@@ -45,7 +45,8 @@ class Choices:
 
 @dataclass(frozen=True)
 class Filters:
-    """A valid time range (UTC days, both included) and the filters chosen (``None``: any)."""
+    """A valid time range (report days of the organisation's zone, both included) and the
+    filters chosen (``None``: any)."""
 
     start: date
     end: date

@@ -29,6 +29,7 @@ from app.reports.measures.base import as_date
 from app.reports.pages.filters import Filters
 from app.reports.pages.reach import Reach
 from app.reports.rollups.models import TicketFact
+from app.reports.scope import report_day
 from app.sla.models import SlaStage, TaskSla
 from app.tickets.models import Ticket, TicketKind
 
@@ -54,7 +55,8 @@ class Context:
 
     @property
     def today(self) -> date:
-        return self.now.date()
+        """Today in the report zone (the day "resolved today" counts)."""
+        return report_day(self.now)
 
 
 Condition = Callable[[Context], list[ColumnElement[bool]]]
