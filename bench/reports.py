@@ -8,12 +8,16 @@ closed). Then ``flask reports rollup``'s :func:`rebuild` computes every ticket's
 daily rollups from those events (timed), and each figure a dashboard shows is timed as the app
 computes it (``figure``), for an administrator (every queue) and for one queue's manager, over
 the last 30 and 365 days, as are the drill-downs (the first page of 50 tickets behind a figure,
-newest first). p95 and median of ``--repeat`` runs after a warm-up, in ms. The database is
-dropped at the end (``--keep`` keeps it).
+newest first). Then each dashboard page (``/reports/<name>``, everything it shows: figures,
+measures, tables, saved views) through the WSGI app in-process for the administrator, over the
+default 30 days and over 365 days. p95 and median of ``--repeat`` runs after a warm-up, in ms.
+The database is dropped at the end (``--keep`` keeps it; ``--reuse`` times a kept one again,
+e.g. another version of the code, with ``--pages-only`` for the pages alone).
 
     python -m bench.reports                          # 1,000,000 tickets on PostgreSQL
     python -m bench.reports --tickets 100000         # quicker
     python -m bench.reports --sqlite --tickets 100000
+    python -m bench.reports --tickets 100000 --keep  # then: --reuse --pages-only
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from typing import Any
 from sqlalchemy import insert, text
 
 from bench._postgres import ROOT, app_on_fresh_schema, drop_schema, vacuum_analyze
+from bench.sla_forecast import app_on_kept_schema
 
 GROUPS = 40
 OFFICE_GROUPS = 10  # queues 1-10 work office hours (a resolution policy on that calendar)
@@ -281,6 +286,34 @@ def run_queries(app: Any, repeat: int, now: datetime) -> list[str]:
     return lines
 
 
+DASHBOARDS = ("agent", "groups", "services", "overview")
+
+
+def run_pages(app: Any, repeat: int, now: datetime) -> list[str]:
+    """Each dashboard page for the administrator (user 1), 30 and 365 days."""
+    client = app.test_client()
+    with app.app_context():
+        from app.extensions import db
+
+        generation = db.session.scalar(text("SELECT session_generation FROM users WHERE id = 1"))
+    with client.session_transaction() as session:
+        session["_user_id"] = f"1:{generation}"
+        session["_fresh"] = True
+    lines = []
+    year = (now.date() - timedelta(days=364)).isoformat()
+    for days, query in ((30, ""), (365, f"?start={year}&end={now.date().isoformat()}")):
+        for name in DASHBOARDS:
+            url = f"/reports/{name}{query}"
+
+            def get(url: str = url) -> None:
+                response = client.get(url)
+                assert response.status_code == 200, (url, response.status_code)
+
+            p95, median = timed(get, repeat)
+            lines.append(f"| {days} d | admin | page /reports/{name} | {p95:.0f} | {median:.0f} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -289,7 +322,10 @@ def main() -> None:
     parser.add_argument("--schema", default="dg_bench_reports")
     parser.add_argument("--keep", action="store_true", help="keep the database for inspection")
     parser.add_argument("--report", help="append the results to this Markdown file")
+    parser.add_argument("--reuse", action="store_true", help="time a --keep run's database")
+    parser.add_argument("--pages-only", action="store_true", help="time the dashboard pages only")
     args = parser.parse_args()
+    args.keep = args.keep or args.reuse
     sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
 
@@ -299,9 +335,16 @@ def main() -> None:
 
     report = Report("bench.reports", "Reports: measures and drill-downs", None)
     path = ROOT / "instance" / "bench" / "reports.sqlite3"
-    app = _sqlite_app(path) if args.sqlite else app_on_fresh_schema(args.schema)
+    if args.reuse:
+        app = _sqlite_app(path, fresh=False) if args.sqlite else app_on_kept_schema(args.schema)
+    else:
+        app = _sqlite_app(path) if args.sqlite else app_on_fresh_schema(args.schema)
     rng, now = random.Random(17), datetime.now(UTC).replace(microsecond=0)
     try:
+        if args.reuse:
+            lines = [] if args.pages_only else run_queries(app, args.repeat, now)
+            print("\n".join([*lines, *run_pages(app, args.repeat, now)]))
+            return
         started = time.perf_counter()
         with app.app_context():
             upgrade()
@@ -330,7 +373,9 @@ def main() -> None:
             "| range | viewer | figure | p95 ms | median ms |",
             "|---|---|---|---|---|",
         ]
-        lines = head + run_queries(app, args.repeat, now)
+        if not args.pages_only:
+            head += run_queries(app, args.repeat, now)
+        lines = head + run_pages(app, args.repeat, now)
         print("\n".join(lines))
         if args.report:
             report.append(args.report, [*lines, ""])
@@ -345,11 +390,11 @@ def main() -> None:
                 drop_schema(args.schema)
 
 
-def _sqlite_app(path: Path) -> Any:
+def _sqlite_app(path: Path, *, fresh: bool = True) -> Any:
     from app import create_app
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm") if fresh else ():
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return create_app(
         {

@@ -13,6 +13,8 @@ for one queue: the first request of the day (the history models are built) and t
 
     python -m bench.sla_forecast                                   # 100,000 + 900,000 filler
     python -m bench.sla_forecast --history 20000 --filler 0        # quicker
+    python -m bench.sla_forecast --keep --no-backtest              # seed once and keep, then
+    python -m bench.sla_forecast --reuse --no-backtest             # time again (A/B of code)
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
-from bench._postgres import ROOT, app_on_fresh_schema, drop_schema, vacuum_analyze
+from bench._postgres import POSTGRES, ROOT, app_on_fresh_schema, drop_schema, vacuum_analyze
 from bench.sla_reports import RECORD_COLUMNS, TICKET_COLUMNS, _copy
 
 QUEUES = 20
@@ -189,6 +191,20 @@ def p95(values: list[float]) -> float:
     return ordered[max(math.ceil(0.95 * len(ordered)) - 1, 0)]
 
 
+def app_on_kept_schema(schema: str):
+    """An application on a schema a ``--keep`` run left (not seeded again)."""
+    from app import create_app
+
+    return create_app(
+        {
+            "DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{schema}",
+            "SECRET_KEY": "b" * 40,
+            "DESKGRAPH_LOG_LEVEL": "WARNING",
+        },
+        instance_path=ROOT / "instance" / "bench",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--history", type=int, default=100_000, help="clocks of the last 210 days")
@@ -196,25 +212,36 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--schema", default="dg_bench_forecast")
     parser.add_argument("--keep", action="store_true", help="keep the schema for inspection")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the schema a --keep run left (implies --keep)"
+    )
     parser.add_argument("--no-backtest", action="store_true")
     args = parser.parse_args()
+    args.keep = args.keep or args.reuse
     sys.path.insert(0, str(ROOT))
     from flask_migrate import upgrade
 
     from app.extensions import db
 
-    app = app_on_fresh_schema(args.schema)
     rng, now = random.Random(17), datetime.now(UTC)
     started = time.perf_counter()
+    app = app_on_kept_schema(args.schema) if args.reuse else app_on_fresh_schema(args.schema)
     try:
-        with app.app_context():
-            upgrade()
-            counts = seed(db, history=args.history, filler=args.filler, rng=rng, now=now)
-        vacuum_analyze(args.schema)
-        seeded = time.perf_counter() - started
-        print(f"Python {platform.python_version()} on {platform.machine()}; seeded in "
-              f"{seeded:.0f} s: {counts['history']:,} clocks in the last {DAYS} days "
-              f"({counts['running']:,} running), {counts['filler']:,} older")  # fmt: skip
+        if args.reuse:
+            with app.app_context():
+                running = db.session.scalar(text("SELECT count(*) FROM task_slas WHERE stage IN "
+                                                 "('in_progress', 'paused')"))  # fmt: skip
+            print(f"Python {platform.python_version()} on {platform.machine()}; the kept "
+                  f"schema {args.schema}: {running:,} clocks running")  # fmt: skip
+        else:
+            with app.app_context():
+                upgrade()
+                counts = seed(db, history=args.history, filler=args.filler, rng=rng, now=now)
+            vacuum_analyze(args.schema)
+            seeded = time.perf_counter() - started
+            print(f"Python {platform.python_version()} on {platform.machine()}; seeded in "
+                  f"{seeded:.0f} s: {counts['history']:,} clocks in the last {DAYS} days "
+                  f"({counts['running']:,} running), {counts['filler']:,} older")  # fmt: skip
         pages = (
             ("all 20 queues (admin)", ""),
             ("all 20 queues, P4 only (≈ 1,200 running)", "?priority=4"),

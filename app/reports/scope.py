@@ -1,6 +1,7 @@
 """What a report looks at: a date range and filters, read from a query string and checked.
 
-A :class:`Scope` is a frozen value: the inclusive UTC date range ``start``..``end`` and, per
+A :class:`Scope` is a frozen value: the inclusive range of report days ``start``..``end`` (days
+of the organisation's zone, :func:`report_zone`) and, per
 dimension, the values kept (an empty tuple keeps everything). :func:`parse_scope` reads it from
 request arguments and refuses bad input with :class:`app.errors.Invalid` (one message per
 field); :func:`visible_scope` narrows it to the queues the viewer may report on;
@@ -16,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from app.auth.models import Group, Role
@@ -33,9 +36,26 @@ DEFAULT_DAYS = 30
 FILTERS = ("group", "service", "category", "priority", "channel", "kind")
 
 
+def report_zone() -> str:
+    """The zone report days are cut in: the organisation's (``DESKGRAPH_TIMEZONE``, the zone
+    the pages show times in for readers without one of their own); UTC outside an app."""
+    return str(current_app.config["DESKGRAPH_TIMEZONE"]) if has_app_context() else "UTC"
+
+
+def day_start(day: date, zone: str | None = None) -> datetime:
+    """The first instant of report day ``day`` (midnight in the report zone), aware."""
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(zone or report_zone()))
+
+
+def report_day(at: datetime, zone: str | None = None) -> date:
+    """The report day an instant falls on (its date in the report zone)."""
+    return at.astimezone(ZoneInfo(zone or report_zone())).date()
+
+
 @dataclass(frozen=True)
 class Scope:
-    """An inclusive range of UTC days and the filter values kept (empty: all)."""
+    """An inclusive range of report days (:func:`report_zone`) and the filter values kept
+    (empty: all)."""
 
     start: date
     end: date
@@ -48,13 +68,13 @@ class Scope:
 
     @property
     def since(self) -> datetime:
-        """The first instant of the range (UTC midnight of ``start``)."""
-        return datetime.combine(self.start, time(), tzinfo=UTC)
+        """The first instant of the range (midnight of ``start`` in the report zone)."""
+        return day_start(self.start)
 
     @property
     def until(self) -> datetime:
-        """The first instant after the range (UTC midnight after ``end``)."""
-        return datetime.combine(self.end + timedelta(days=1), time(), tzinfo=UTC)
+        """The first instant after the range (midnight after ``end`` in the report zone)."""
+        return day_start(self.end + timedelta(days=1))
 
     @property
     def days(self) -> int:

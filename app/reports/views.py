@@ -27,6 +27,8 @@ from app.reports.pages.filters import Choices, Filters, choices_for, parse_filte
 from app.reports.pages.measured import MEASURES, measure_ids, measures
 from app.reports.pages.reach import DASHBOARDS, Reach, reach_of
 from app.reports.pages.sets import AGES, Context
+from app.reports.saved import services as saved_views
+from app.reports.scope import report_day, report_zone
 from app.tickets.matrix import load_matrix
 from app.tickets.models import Ticket
 from app.timeutils import utc_now
@@ -55,7 +57,7 @@ def index() -> ResponseReturnValue:
 def _filters(reach: Reach) -> tuple[Choices, Filters | None, Invalid | None]:
     choices = choices_for(reach)
     try:
-        return choices, parse_filters(request.args, choices, today=utc_now().date()), None
+        return choices, parse_filters(request.args, choices, today=report_day(utc_now())), None
     except Invalid as error:
         return choices, None, error
 
@@ -70,6 +72,7 @@ def _dashboard(name: str) -> ResponseReturnValue:
         "choices": choices,
         "entered": request.args,
         "error": error,
+        "zone": report_zone(),
     }
     if filters is None:
         return render_template("reports/dashboard.html", **context), 422
@@ -85,6 +88,11 @@ def _dashboard(name: str) -> ResponseReturnValue:
         board=board,
         charts=charts,
         measured=measures(ctx),
+        saved_views=(
+            saved_views.views_of(current_user, request.endpoint or "")
+            if can(current_user, "reports.saved_views")
+            else []
+        ),
     )
 
 

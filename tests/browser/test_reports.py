@@ -55,3 +55,35 @@ def test_a_manager_reads_their_dashboard_and_drills_down(page):
     expect(rows).to_have_count(min(counted, 25))  # a page of the list
     expect(rows.first.get_by_role("link", name=re.compile(r"^INC\d+$"))).to_be_visible()
     assert unexpected(page.console_errors) == []
+
+
+def test_a_manager_saves_a_dashboard_view_opens_it_and_deletes_it(page):
+    sign_in(page, "owner")
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto(page.url.rstrip("/") + "/reports/groups")
+    views = page.locator("section.dg-page-views")
+    expect(views).to_contain_text("None yet")
+
+    # Narrow to priority 2, save it under a name: the dashboard lists it as one of its views.
+    page.get_by_label("Priority").select_option("2")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"priority=2"))
+    views.get_by_label("Name of the view").fill("High priority queues")
+    views.get_by_role("button", name="Save this view").click()
+    expect(page.get_by_text("Saved as 'High priority queues'")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/reports/groups\?.*priority=2"))
+
+    # From the plain dashboard, the saved view opens the dashboard with its filters.
+    page.goto(page.url.split("?")[0])
+    expect(page.get_by_label("Priority")).to_have_value("")
+    views.get_by_role("link", name="High priority queues").click()
+    expect(page).to_have_url(re.compile(r"/reports/groups\?.*priority=2"))
+    expect(page.get_by_label("Priority")).to_have_value("2")
+
+    # Deleting asks, then comes back to the dashboard without the view.
+    page.once("dialog", lambda dialog: dialog.accept())
+    views.get_by_role("button", name="Delete High priority queues").click()
+    expect(page.get_by_text("Deleted the view 'High priority queues'.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/reports/groups$"))
+    expect(views).to_contain_text("None yet")
+    assert unexpected(page.console_errors) == []

@@ -114,6 +114,16 @@ def test_automatic_mail_says_so_and_a_person_s_does_not():
     assert personal["Date"].datetime == WHEN
 
 
+def test_a_mail_to_subscribers_offers_one_click_unsubscribe():
+    url = "https://desk.example.org/reports/unsubscribe/" + "t" * 120 + "/one-click"
+    message = parse(compose(parts(list_unsubscribe=url)))
+    assert message["List-Unsubscribe"] == f"<{url}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    plain = parse(compose(parts()))
+    assert plain["List-Unsubscribe"] is None
+    assert plain["List-Unsubscribe-Post"] is None
+
+
 @pytest.mark.parametrize(
     "changes",
     [
@@ -121,6 +131,8 @@ def test_automatic_mail_says_so_and_a_person_s_does_not():
         {"to_address": "kim@example.org\r\nBcc: x@example.org"},
         {"message_id": "no-brackets@desk"},
         {"in_reply_to": "<two words@x>"},
+        {"list_unsubscribe": "https://desk.example.org/u/x>\r\nBcc: x@example.org"},
+        {"list_unsubscribe": "mailto:unsubscribe@desk.example.org"},
     ],
 )
 def test_values_that_cannot_go_into_a_header_are_refused(changes):

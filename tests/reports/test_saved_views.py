@@ -101,3 +101,42 @@ def test_views_are_personal(app, db, signed_in, make_user) -> None:
     assert employee.get("/reports/saved").status_code == 403
     assert save(employee, "Nope").status_code == 403
     assert count(db) == 2
+
+
+def test_each_dashboard_saves_lists_opens_and_deletes_its_own_views(db, signed_in) -> None:
+    client, _agent = signed_in("agent")
+    save(client, "Weekly quarter")  # another page's view: not listed on the dashboard
+    html = client.get("/reports/agent?priority=2").get_data(as_text=True)
+    assert '<input type="hidden" name="endpoint" value="reports.agent">' in html
+    assert '<input type="hidden" name="query" value="priority=2">' in html
+    assert "None yet: set the filters" in html
+
+    saved = save(client, "Urgent work", "priority=2", endpoint="reports.agent")
+    assert saved.status_code == 302
+    assert saved.headers["Location"] == "/reports/agent?priority=2"
+    html = client.get("/reports/agent").get_data(as_text=True)
+    mine = re.findall(r'data-saved-view="([^"]+)"', html)
+    assert mine == ["Urgent work"]
+    [view_id] = re.findall(r'href="/reports/saved/(\d+)"', html)
+    opened = client.get(f"/reports/saved/{view_id}")
+    assert opened.headers["Location"] == "/reports/agent?priority=2"
+
+    deleted = client.post(f"/reports/saved/{view_id}/delete", {"back": "reports.agent"})
+    assert deleted.headers["Location"] == "/reports/agent"  # back to the dashboard
+    assert (
+        re.findall(
+            r'data-saved-view="([^"]+)"', client.get("/reports/agent").get_data(as_text=True)
+        )
+        == []
+    )
+    assert count(db) == 1
+
+
+def test_deleting_goes_back_only_to_a_report_page(db, signed_in) -> None:
+    client, _agent = signed_in("agent")
+    for back in ("incidents.console", "https://elsewhere.example/", "reports.weekly_unsubscribe"):
+        save(client, "Gone", "priority=2", endpoint="reports.agent")
+        [view_id] = view_ids(client)
+        deleted = client.post(f"/reports/saved/{view_id}/delete", {"back": back})
+        assert deleted.headers["Location"] == "/reports/saved", back
+    assert count(db) == 0

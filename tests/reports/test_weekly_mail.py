@@ -31,6 +31,15 @@ def text_of(message: Any) -> str:
     return str(message.get_body(preferencelist=("plain",)).get_content()).replace("\r\n", "\n")
 
 
+def subscribed_with_token(app: Any, db: Any, signed_in: Any) -> tuple[Any, str]:
+    """An agent's client, subscribed to the desk's mail, and the subscription's signed token."""
+    signed, _agent = signed_in("agent")
+    subscribe(signed)
+    subscription = db.session.scalars(select(Subscription)).one()
+    with app.app_context():
+        return signed, links.token(subscription)
+
+
 def run(db: Any, now: Any) -> int:
     sent = send_weekly(now)
     db.session.commit()  # the outbox delivers after the commit
@@ -126,11 +135,7 @@ def test_subscribing_again_moves_the_day_and_stop_ends_it(db, signed_in) -> None
 
 
 def test_the_signed_link_stops_the_mail_after_asking(app, db, signed_in, client) -> None:
-    signed, agent = signed_in("agent")
-    subscribe(signed)
-    subscription = db.session.scalars(select(Subscription)).one()
-    with app.app_context():
-        token = links.token(subscription)
+    signed, token = subscribed_with_token(app, db, signed_in)
     signed.post("/logout")
     url = f"/reports/unsubscribe/{token}"
     page = client.get(url)
@@ -145,11 +150,7 @@ def test_the_signed_link_stops_the_mail_after_asking(app, db, signed_in, client)
 
 
 def test_a_tampered_or_expired_link_is_refused(app, db, signed_in, client, monkeypatch) -> None:
-    signed, _agent = signed_in("agent")
-    subscribe(signed)
-    subscription = db.session.scalars(select(Subscription)).one()
-    with app.app_context():
-        token = links.token(subscription)
+    _signed, token = subscribed_with_token(app, db, signed_in)
     tampered = client.get(f"/reports/unsubscribe/{token[:-3]}xyz")
     assert tampered.status_code == 403
     assert "This unsubscribe link is not valid" in tampered.get_data(as_text=True)
@@ -271,3 +272,42 @@ def test_a_group_manager_gets_the_report_measures_of_their_queue(db, make_user) 
     assert "- Tickets resolved: 0\n" in text
     assert "- Backlog at the end of the week: 2\n" in text
     assert "- SLA compliance: —\n" in text
+
+
+def test_the_mail_offers_one_click_unsubscribe_and_a_mail_client_stops_it(
+    app, db, signed_in, client, week_of_tickets, sending
+) -> None:
+    """RFC 8058: the header names a signed URL; the client POSTs the one-click body there
+    without cookies or a CSRF token, and the mail stops."""
+    signed, agent = signed_in("agent")
+    agent.email = "agent@example.org"
+    db.session.commit()
+    subscribe(signed)
+    assert run(db, WEDNESDAY) == 1
+    [message] = sending.messages()
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    found = re.fullmatch(r"<(http://localhost:5000/reports/unsubscribe/[^>]+/one-click)>",
+                         message["List-Unsubscribe"])  # fmt: skip
+    assert found is not None
+    path = found.group(1).removeprefix("http://localhost:5000")
+
+    assert client.get(path).status_code == 405  # a link scanner's GET stops nothing
+    wrong = client.post(path, {"List-Unsubscribe": "Yes"}, csrf=False)
+    assert wrong.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 1
+
+    done = client.post(path, {"List-Unsubscribe": "One-Click"}, csrf=False)
+    assert done.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 0
+    again = client.post(path, {"List-Unsubscribe": "One-Click"}, csrf=False)
+    assert again.status_code == 200  # twice is no error
+    assert run(db, WEDNESDAY + timedelta(days=7)) == 0
+
+
+def test_a_tampered_one_click_link_stops_nothing(app, db, signed_in, client) -> None:
+    _signed, token = subscribed_with_token(app, db, signed_in)
+    body = {"List-Unsubscribe": "One-Click"}
+    tampered = client.post(f"/reports/unsubscribe/{token[:-3]}xyz/one-click", body, csrf=False)
+    assert tampered.status_code == 403
+    assert "not valid" in tampered.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Subscription)) == 1

@@ -44,6 +44,8 @@ class MailParts:
     in_reply_to: str | None = None
     references: tuple[str, ...] = field(default_factory=tuple)
     auto_generated: bool = True
+    # RFC 2369 / 8058: a one-click unsubscribe URL (https, ASCII) for mail sent to a list.
+    list_unsubscribe: str | None = None
 
 
 def one_line(value: str) -> str:
@@ -123,6 +125,9 @@ def compose(parts: MailParts) -> bytes:
         # RFC 3834: no automatic answer to this mail; Exchange's own switch for the same.
         headers.append(("Auto-Submitted", "auto-generated"))
         headers.append(("X-Auto-Response-Suppress", "All"))
+    if parts.list_unsubscribe:
+        headers.append(("List-Unsubscribe", f"<{_url(parts.list_unsubscribe)}>"))
+        headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
     headers.append(("MIME-Version", "1.0"))
     head = "".join(f"{name}: {value}\r\n" for name, value in headers).encode("ascii")
     if parts.html is None:
@@ -165,6 +170,24 @@ def is_message_id(value: str) -> bool:
 def _message_id(value: str) -> str:
     if not is_message_id(value):
         raise ValueError(f"not a message id: {value!r}")
+    return value
+
+
+def is_unsubscribe_url(value: str) -> bool:
+    """True for a URL that can go into ``List-Unsubscribe`` as it is: http(s), printable
+    ASCII without blanks or angle brackets, at most 900 characters (one header line)."""
+    return (
+        value.startswith(("https://", "http://"))
+        and len(value) <= 900
+        and value.isascii()
+        and value.isprintable()
+        and not any(c in value for c in " <>")
+    )
+
+
+def _url(value: str) -> str:
+    if not is_unsubscribe_url(value):
+        raise ValueError(f"not an unsubscribe URL: {value!r}")
     return value
 
 

@@ -47,6 +47,7 @@ class StoredMail(Protocol):
     in_reply_to: str | None
     references: str
     auto_generated: bool
+    list_unsubscribe: str | None
 
 
 def parts_of(mail: StoredMail) -> MailParts:
@@ -66,6 +67,7 @@ def parts_of(mail: StoredMail) -> MailParts:
         in_reply_to=mail.in_reply_to,
         references=tuple(mail.references.split()),
         auto_generated=mail.auto_generated,
+        list_unsubscribe=mail.list_unsubscribe,
     )
 
 

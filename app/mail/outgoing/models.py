@@ -54,6 +54,8 @@ class OutboundMail(TimestampMixin, Model):
     in_reply_to: Mapped[str | None] = mapped_column(String(255))
     references: Mapped[str] = mapped_column(Text, default="")  # message ids, space-separated
     auto_generated: Mapped[bool] = mapped_column(default=True)
+    # The one-click unsubscribe URL of a mail sent to subscribers (List-Unsubscribe).
+    list_unsubscribe: Mapped[str | None] = mapped_column(Text)
     state: Mapped[MailState] = mapped_column(str_enum(MailState, "mail_state"))
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -20,6 +20,7 @@ from app.mail.outgoing.compose import (
     domain_of,
     is_address,
     is_message_id,
+    is_unsubscribe_url,
     new_message_id,
     one_line,
     thread,
@@ -83,6 +84,7 @@ def queue_mail(
     notification_id: int | None = None,
     auto_generated: bool = True,
     in_reply_to: str | None = None,
+    list_unsubscribe: str | None = None,
 ) -> OutboundMail:
     """Record a mail to one recipient and have it sent after the caller commits.
 
@@ -91,11 +93,17 @@ def queue_mail(
     ``recorded`` (shown to admins, never sent); to an address marked bouncing it is ``dead``
     at once, with the reason, and not sent.
 
-    :raise Invalid: ``to_address`` is not a mail address (field ``to_address``).
+    ``list_unsubscribe``: the one-click unsubscribe URL of a mail to subscribers (sent as
+    ``List-Unsubscribe`` and ``List-Unsubscribe-Post``, RFC 8058).
+
+    :raise Invalid: ``to_address`` is not a mail address (field ``to_address``), or
+        ``list_unsubscribe`` is not a URL a header can carry (field ``list_unsubscribe``).
     """
     address = normalise_address(to_address)
     if not is_address(address):
         raise Invalid({"to_address": f"{to_address!r} is not a mail address."})
+    if list_unsubscribe is not None and not is_unsubscribe_url(list_unsubscribe):
+        raise Invalid({"list_unsubscribe": f"{list_unsubscribe!r} is not an unsubscribe URL."})
     in_reply_to = (in_reply_to or "").strip() or None
     if in_reply_to and not is_message_id(in_reply_to):
         in_reply_to = None  # a malformed id from a foreign mailer: thread without it
@@ -117,6 +125,7 @@ def queue_mail(
         in_reply_to=in_reply_to,
         references=" ".join(references),
         auto_generated=auto_generated,
+        list_unsubscribe=list_unsubscribe,
         state=MailState.QUEUED,
         attempts=0,
     )

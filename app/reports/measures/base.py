@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from app.extensions import db
 from app.reports.rollups.facts import counter_source
 from app.reports.rollups.models import DailyRollup, TicketFact
-from app.reports.scope import Scope, service_names
+from app.reports.scope import Scope, report_zone, service_names
 
 # The dimensions a series can be split by (``by=``), and the drill-down keywords.
 TIME_AXES = ("day", "week")
@@ -93,6 +93,18 @@ def duration_stats(column: Any, where: Sequence[ColumnElement[bool]]) -> tuple[i
 
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def report_date(column: Any, scope: Scope) -> Any:
+    """The report day (organisation's zone) of a timestamp column, computed by the database.
+    PostgreSQL converts each instant exactly (``timezone``); SQLite has no zone rules, so it
+    shifts by the zone's UTC offset at the start of the range (exact unless the range crosses
+    a daylight-saving change, where the hour nearest midnight may land on the next day)."""
+    zone = report_zone()
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(zone, column))
+    offset = scope.since.utcoffset() or timedelta(0)
+    return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
 def as_date(value: Any) -> date:

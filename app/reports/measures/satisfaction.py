@@ -6,7 +6,15 @@ from sqlalchemy import ColumnElement, Select, func, select
 
 from app.extensions import db
 from app.kb.models import AttemptOutcome, DeflectionAttempt
-from app.reports.measures.base import Figure, Point, as_date, fold_weeks, in_scope, ratio
+from app.reports.measures.base import (
+    Figure,
+    Point,
+    as_date,
+    fold_weeks,
+    in_scope,
+    ratio,
+    report_date,
+)
 from app.reports.scope import Scope
 from app.surveys.models import Survey
 
@@ -32,7 +40,7 @@ def csat(scope: Scope, *, by: str | None = None) -> Figure:
         distribution[int(score or 0)] = int(n)
     series: tuple[Point, ...] = ()
     if by in ("day", "week"):
-        day = func.date(Survey.sent_at)
+        day = report_date(Survey.sent_at, scope)
         rows = [
             (as_date(d), float(total or 0), int(n))
             for d, total, n in db.session.execute(

@@ -6,7 +6,15 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, case, func, select
 
 from app.extensions import db
-from app.reports.measures.base import Figure, Point, as_date, filters, fold_weeks, ratio
+from app.reports.measures.base import (
+    Figure,
+    Point,
+    as_date,
+    filters,
+    fold_weeks,
+    ratio,
+    report_date,
+)
 from app.reports.rollups.models import TicketFact
 from app.reports.scope import Scope
 from app.sla.models import SlaKind, TaskSla
@@ -46,7 +54,7 @@ def sla_compliance(scope: Scope, *, kind: str | None = None, by: str | None = No
     total, missed = int(total), int(missed or 0)
     series: tuple[Point, ...] = ()
     if by in ("day", "week"):
-        day = func.date(TaskSla.started_at)
+        day = report_date(TaskSla.started_at, scope)
         rows = [
             (as_date(d), float(n - int(b or 0)), int(n))
             for d, n, b in db.session.execute(

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from app.exports import Table as ExportTable
 from app.reports.pages.dashboards import Cell, Table
 from app.reports.pages.filters import Filters
+from app.reports.scope import report_zone
 
 
 class Linked(int):
@@ -55,7 +56,7 @@ def for_chart(dashboard: str, table: Table, *, links: bool = True) -> ExportTabl
 def table_label(table: Table) -> str:
     """The heading of the rows' column."""
     return {
-        "trend": "Day (UTC)",
+        "trend": f"Day ({report_zone()})",
         "groups": "Group",
         "ages": "Age",
         "workload": "Agent",

@@ -14,7 +14,8 @@ from app.auth.models import User
 from app.extensions import db
 from app.reports.pages import sets
 from app.reports.pages.sets import AGES, Context
-from app.tickets.models import Ticket
+from app.reports.rollups.models import TicketFact
+from app.reports.scope import report_zone
 
 LIVE = frozenset({"backlog", "unassigned", "due_soon", "breaching", "at_risk", "waiting"})
 QUEUE_HEALTH = ["backlog", "unassigned", "at_risk", "breaching"]
@@ -67,15 +68,18 @@ def console_args(name: str, ctx: Context, **dims: Any) -> dict[str, str] | None:
     if not ctx.reach.console or name not in CONSOLE_SETS or dims.get("age") is not None:
         return None
     view, dated = CONSOLE_SETS[name]
+    if dated and report_zone() != "UTC":
+        return None  # the console's days are UTC days: the reports' list says the zone's
     args = {"view": view, "kind": "incident", **ctx.filters.console_args()}
     reach = ctx.reach
     if reach.assignee is not None:
         args["assignee"] = str(reach.assignee)
-    for key, ids in (("group", reach.groups), ("service", reach.services)):
-        if ids is not None and key not in args:
-            if len(ids) != 1:
-                return None
-            args[key] = str(ids[0][0])
+    if reach.services is not None or "service" in args:
+        return None  # the console's service also counts linked CIs: the reports' list
+    if reach.groups is not None and "group" not in args:
+        if len(reach.groups) != 1:
+            return None
+        args["group"] = str(reach.groups[0][0])
     if dims.get("assignee") is not None:
         args["assignee"] = str(dims["assignee"])
     if dims.get("ci") is not None:
@@ -128,7 +132,7 @@ def trend(ctx: Context) -> Table:
 
 
 def by_group(ctx: Context, names: list[str], groups: list[tuple[int, str]]) -> Table:
-    counts = {n: sets.count_by(n, ctx, Ticket.assignment_group_id) for n in names}
+    counts = {n: sets.count_by(n, ctx, TicketFact.group_id) for n in names}
     table = Table("groups", "Queue health per group", [sets.SETS[n][0] for n in names])
     for group_id, name in groups:
         if ctx.filters.group is not None and ctx.filters.group != group_id:
@@ -139,7 +143,7 @@ def by_group(ctx: Context, names: list[str], groups: list[tuple[int, str]]) -> T
 
 
 def by_priority(ctx: Context, names: list[str], levels: dict[int, str]) -> Table:
-    counts = {n: sets.count_by(n, ctx, Ticket.priority) for n in names}
+    counts = {n: sets.count_by(n, ctx, TicketFact.priority) for n in names}
     table = Table("priorities", "Per priority", [sets.SETS[n][0] for n in names])
     for level, label in levels.items():
         if ctx.filters.priority is not None and ctx.filters.priority != level:
@@ -152,7 +156,7 @@ def by_priority(ctx: Context, names: list[str], levels: dict[int, str]) -> Table
 
 
 def by_channel(ctx: Context, names: list[str], channels: list[tuple[str, str]]) -> Table:
-    counts = {n: sets.count_by(n, ctx, Ticket.channel) for n in names}
+    counts = {n: sets.count_by(n, ctx, TicketFact.channel) for n in names}
     table = Table("channels", "Per channel", [sets.SETS[n][0] for n in names])
     for value, label in channels:
         if ctx.filters.channel is not None and ctx.filters.channel != value:
@@ -175,9 +179,9 @@ def backlog_age(ctx: Context) -> Table:
 def workload(ctx: Context) -> Table:
     """Per agent: open incidents assigned now, and resolved in the range (two queries and
     the names)."""
-    open_now = sets.count_by("backlog", ctx, Ticket.assignee_id)
-    resolved = sets.count_by("resolved", ctx, Ticket.assignee_id)
-    people = [p for p in set(open_now) | set(resolved) if p is not None]
+    open_now = sets.count_by("backlog", ctx, TicketFact.assignee_id)
+    resolved = sets.count_by("resolved", ctx, TicketFact.assignee_id)
+    people = [p for p in set(open_now) | set(resolved) if p]  # 0: nobody
     found = select(User.id, User.display_name).where(User.id.in_(people))
     names: dict[int, str] = {i: n for i, n in db.session.execute(found)} if people else {}
     table = Table("workload", "Workload per agent", ["Open now", "Resolved"], kind="hbar")

@@ -2,9 +2,15 @@
 
 A figure is the count of a set and its drill-down lists that same set (the console with the
 same filters when the console can say it, else the reports' ticket list), so the two cannot
-disagree. A set is an incident condition on top of the dashboard's reach and filters; the live
-ones (backlog, due soon, breaching, at risk, waiting) are as of ``now``, the others count the
-range. At risk and breaching read the SLA records (``task_slas``) the SLA domain keeps.
+disagree. A set is a condition on the ticket facts (``report_ticket_facts``, the rollups the
+measures read) on top of the dashboard's reach and filters, so a dashboard counts a day, a
+queue or a service exactly as the measures of ``docs/metrics.md`` do: the opening and
+resolution days are the facts' (``opened_day``, ``resolved_day``), a ticket is open while it
+has no ``ended_at``, and a ticket is on a service when the service is its affected service
+(``TicketFact.service``, the CI's name). The live ones (backlog, due soon, breaching, at
+risk, waiting) are as of ``now``, the others count the range. What no rollup holds is read
+where it lives: at risk, due soon and breaching from the SLA records (``task_slas``), the
+caller's unanswered reply from the ticket, a major incident from the incident.
 """
 
 from __future__ import annotations
@@ -18,15 +24,15 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
 
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
-from app.incidents.filters import day_start, within_days
 from app.incidents.models import Incident, MajorState, incident_cis
-from app.incidents.workflow import OPEN_STATES
+from app.reports.measures.base import as_date
 from app.reports.pages.filters import Filters
 from app.reports.pages.reach import Reach
+from app.reports.rollups.models import TicketFact
+from app.reports.scope import report_day
 from app.sla.models import SlaStage, TaskSla
 from app.tickets.models import Ticket, TicketKind
 
-OPEN = [s.value for s in OPEN_STATES]
 DUE_SOON = timedelta(hours=4)
 RUNNING = [SlaStage.IN_PROGRESS, SlaStage.PAUSED]
 # Backlog age bands: (key, label, from days, to days).
@@ -49,18 +55,27 @@ class Context:
 
     @property
     def today(self) -> date:
-        return self.now.date()
+        """Today in the report zone (the day "resolved today" counts)."""
+        return report_day(self.now)
 
 
 Condition = Callable[[Context], list[ColumnElement[bool]]]
 
 
+F = TicketFact
+
+
+def within(column: Any, first: date, last: date) -> list[ColumnElement[bool]]:
+    """A fact's day column on the days ``first`` to ``last`` (both included)."""
+    return [column >= first, column <= last]
+
+
 def _open(ctx: Context) -> list[ColumnElement[bool]]:
-    return [Ticket.state.in_(OPEN)]
+    return [F.ended_at.is_(None)]
 
 
 def _sla(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    return exists().where(TaskSla.ticket_id == Ticket.id, *conditions)
+    return exists().where(TaskSla.ticket_id == F.ticket_id, *conditions)
 
 
 def _breaching(ctx: Context) -> ColumnElement[bool]:
@@ -71,16 +86,10 @@ def _breaching(ctx: Context) -> ColumnElement[bool]:
 
 
 SETS: dict[str, tuple[str, Condition]] = {
-    "opened": (
-        "Opened",
-        lambda c: within_days(Ticket.opened_at, c.filters.start, c.filters.end),
-    ),
-    "resolved": (
-        "Resolved",
-        lambda c: within_days(Ticket.resolved_at, c.filters.start, c.filters.end),
-    ),
+    "opened": ("Opened", lambda c: within(F.opened_day, c.filters.start, c.filters.end)),
+    "resolved": ("Resolved", lambda c: within(F.resolved_day, c.filters.start, c.filters.end)),
     "backlog": ("Open now", _open),
-    "unassigned": ("Unassigned", lambda c: [*_open(c), Ticket.assignee_id.is_(None)]),
+    "unassigned": ("Unassigned", lambda c: [*_open(c), F.assignee_id == 0]),
     "due_soon": (
         "Due within 4 hours",
         lambda c: [
@@ -104,17 +113,17 @@ SETS: dict[str, tuple[str, Condition]] = {
     ),
     "waiting": (
         "Caller waiting for an answer",
-        lambda c: [*_open(c), Ticket.caller_replied_at.is_not(None)],
+        lambda c: [
+            *_open(c),
+            exists().where(Ticket.id == F.ticket_id, Ticket.caller_replied_at.is_not(None)),
+        ],
     ),
-    "resolved_today": (
-        "Resolved today",
-        lambda c: within_days(Ticket.resolved_at, c.today, c.today),
-    ),
+    "resolved_today": ("Resolved today", lambda c: within(F.resolved_day, c.today, c.today)),
     "major": (
         "Major incidents",
         lambda c: [
-            *within_days(Ticket.opened_at, c.filters.start, c.filters.end),
-            Ticket.id.in_(
+            *within(F.opened_day, c.filters.start, c.filters.end),
+            F.ticket_id.in_(
                 select(Incident.__table__.c.id).where(
                     Incident.__table__.c.major_state == MajorState.ACCEPTED
                 )
@@ -126,7 +135,7 @@ SETS: dict[str, tuple[str, Condition]] = {
 
 def base(ctx: Context) -> list[ColumnElement[bool]]:
     """Incidents of the dashboard's reach that its filters keep."""
-    return [Ticket.kind == TicketKind.INCIDENT, ctx.reach.condition(), *ctx.filters.conditions()]
+    return [F.kind == TicketKind.INCIDENT.value, ctx.reach.condition(), *ctx.filters.conditions()]
 
 
 def age_band(key: str, now: datetime) -> list[ColumnElement[bool]]:
@@ -135,16 +144,16 @@ def age_band(key: str, now: datetime) -> list[ColumnElement[bool]]:
     :raise KeyError: no such band.
     """
     _, _, low, high = next(a for a in AGES if a[0] == key)
-    conditions = [Ticket.opened_at <= now - timedelta(days=low)]
+    conditions = [F.opened_at <= now - timedelta(days=low)]
     if high is not None:
-        conditions.append(Ticket.opened_at > now - timedelta(days=high))
+        conditions.append(F.opened_at > now - timedelta(days=high))
     return conditions
 
 
 def age_case(now: datetime) -> ColumnElement:
     """The key of the age band (``AGES``) an open ticket is in, as of ``now``."""
     whens = [
-        (Ticket.opened_at > now - timedelta(days=high), key)
+        (F.opened_at > now - timedelta(days=high), key)
         for key, _, _, high in AGES
         if high is not None
     ]
@@ -167,74 +176,53 @@ def ticket_ids(
     """
     conditions = [*base(ctx), *SETS[name][1](ctx)]
     if assignee is not None:
-        conditions.append(Ticket.assignee_id == assignee)
+        conditions.append(F.assignee_id == assignee)
     if day is not None:
-        column = Ticket.resolved_at if name == "resolved" else Ticket.opened_at
-        conditions.append(column >= day_start(day))
-        conditions.append(column < day_start(day + timedelta(days=1)))
+        conditions.append(day_column(name) == day)
     if age is not None:
         conditions.extend(age_band(age, ctx.now))
     if ci is not None:
         linked = select(incident_cis.c.incident_id).where(incident_cis.c.ci_id == ci)
-        conditions.append(Ticket.id.in_(linked))
-    return select(Ticket.id).where(*conditions).order_by(Ticket.opened_at.desc(), Ticket.id.desc())
+        conditions.append(F.ticket_id.in_(linked))
+    return select(F.ticket_id).where(*conditions).order_by(F.opened_at.desc(), F.ticket_id.desc())
+
+
+def day_column(name: str) -> Any:
+    """The fact's day a dated set (opened, resolved) counts a ticket on."""
+    return F.resolved_day if name == "resolved" else F.opened_day
 
 
 def count(name: str, ctx: Context) -> int:
     """How many tickets figure ``name`` counts."""
-    query = select(func.count()).where(*base(ctx), *SETS[name][1](ctx))
+    query = select(func.count()).select_from(F).where(*base(ctx), *SETS[name][1](ctx))
     return int(db.session.scalar(query) or 0)
 
 
 def count_by(name: str, ctx: Context, column: Any) -> dict[Any, int]:
-    """Figure ``name`` per value of ``column`` (a ticket column or expression): one query."""
+    """Figure ``name`` per value of ``column`` (a fact column or expression): one query."""
     query = select(column, func.count()).where(*base(ctx), *SETS[name][1](ctx)).group_by(column)
     return {key: int(n) for key, n in db.session.execute(query)}
 
 
-def utc_day(column: Any) -> ColumnElement:
-    """The UTC day of a timestamp column, as the database gives it (a date or ISO text)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("UTC", column))
-    return func.date(column)
-
-
 def per_day(name: str, ctx: Context) -> dict[date, int]:
-    """Figure ``name`` (``opened`` or ``resolved``) per UTC day of the range: one query."""
-    column = Ticket.resolved_at if name == "resolved" else Ticket.opened_at
-    counts = count_by(name, ctx, utc_day(column))
-    found = {
-        key if isinstance(key, date) else date.fromisoformat(str(key)): n
-        for key, n in counts.items()
-    }
-    days = (ctx.filters.end - ctx.filters.start).days + 1
+    """Figure ``name`` (``opened`` or ``resolved``) per day of the range: one query."""
+    found = {as_date(k): n for k, n in count_by(name, ctx, day_column(name)).items()}
     return {
         ctx.filters.start + timedelta(days=d): found.get(ctx.filters.start + timedelta(days=d), 0)
-        for d in range(days)
+        for d in range(ctx.filters.days)
     }
 
 
 def per_service(name: str, ctx: Context, service_ids: list[int]) -> dict[int, int]:
-    """Figure ``name`` per business service (an incident on two services counts in both):
-    one query for any number of services."""
+    """Figure ``name`` per business service, a ticket counted on its affected service (as the
+    measures count it): one query for any number of services."""
     if not service_ids:
         return {}
-    incidents = Incident.__table__
-    links = (
-        select(incident_cis.c.ci_id.label("ci_id"), incident_cis.c.incident_id.label("ticket_id"))
-        .where(incident_cis.c.ci_id.in_(service_ids))
-        .union(
-            select(ConfigurationItem.id, incidents.c.id)
-            .join(incidents, incidents.c.affected_service == ConfigurationItem.name)
-            .where(ConfigurationItem.id.in_(service_ids))
-        )
-        .subquery()
-    )
     query = (
-        select(links.c.ci_id, func.count())
-        .join(Ticket, Ticket.id == links.c.ticket_id)
-        .where(*base(ctx), *SETS[name][1](ctx))
-        .group_by(links.c.ci_id)
+        select(ConfigurationItem.id, func.count())
+        .join(F, F.service == ConfigurationItem.name)
+        .where(ConfigurationItem.id.in_(service_ids), *base(ctx), *SETS[name][1](ctx))
+        .group_by(ConfigurationItem.id)
     )
     return {ci: int(n) for ci, n in db.session.execute(query)}
 
@@ -244,7 +232,7 @@ def top_cis(ctx: Context, limit: int = 10) -> list[tuple[int, str, int]]:
     query = (
         select(ConfigurationItem.id, ConfigurationItem.name, func.count())
         .join(incident_cis, incident_cis.c.ci_id == ConfigurationItem.id)
-        .join(Ticket, Ticket.id == incident_cis.c.incident_id)
+        .join(F, F.ticket_id == incident_cis.c.incident_id)
         .where(*base(ctx), *SETS["opened"][1](ctx))
         .group_by(ConfigurationItem.id, ConfigurationItem.name)
         .order_by(func.count().desc(), ConfigurationItem.name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from app.sla.calendar import BusinessCalendar
 
@@ -30,8 +30,9 @@ class Durations:
     held: bool
 
 
-def utc_day(value: datetime) -> date:
-    return value.astimezone(UTC).date()
+def local_day(value: datetime, zone: tzinfo) -> date:
+    """The day an instant falls on in ``zone`` (the report days' zone)."""
+    return value.astimezone(zone).date()
 
 
 def _seconds(value: timedelta) -> int:

@@ -14,19 +14,21 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, case, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.incidents.models import Incident
-from app.reports.rollups.durations import DONE_STATES, is_first_contact, ticket_durations, utc_day
+from app.reports.rollups.durations import DONE_STATES, is_first_contact, local_day, ticket_durations
 from app.reports.rollups.models import (
     COUNTERS,
     DIMENSIONS,
     DailyRollup,
     TicketFact,
 )
+from app.reports.scope import report_zone
 from app.requests.models import CatalogTask, RequestItem
 from app.sla.calendar import BusinessCalendar
 from app.sla.models import SlaCalendar, SlaKind, SlaPolicy
@@ -118,6 +120,7 @@ def compute_facts(
     their ``created`` / ``state_changed`` events."""
     calendars = queue_calendars() if calendars is None else calendars
     events = _state_changes(ids)
+    zone = ZoneInfo(report_zone())  # report days and hours are the organisation's
     facts = []
     for row in _ticket_rows(ids):
         tid, kind, state, channel, group_id, assignee_id, priority, opened_at = row[:8]
@@ -155,17 +158,17 @@ def compute_facts(
                 "service": service or "",
                 "catalog_item_id": item_id or 0,
                 "opened_at": opened_at,
-                "opened_day": utc_day(opened_at),
-                "opened_hour": opened_at.astimezone(ALWAYS_OPEN.tz).hour,
+                "opened_day": local_day(opened_at, zone),
+                "opened_hour": opened_at.astimezone(zone).hour,
                 "first_response_at": responded_at,
                 "response_wall": durations.response_wall,
                 "response_business": durations.response_business,
                 "resolved_at": resolved_at,
-                "resolved_day": utc_day(resolved_at) if resolved_at else None,
+                "resolved_day": local_day(resolved_at, zone) if resolved_at else None,
                 "resolution_wall": durations.resolution_wall,
                 "resolution_business": durations.resolution_business,
                 "ended_at": ended_at,
-                "ended_day": utc_day(ended_at) if ended_at else None,
+                "ended_day": local_day(ended_at, zone) if ended_at else None,
                 "reopen_count": reopens,
                 "reassignment_count": reassignments,
                 "held": durations.held,

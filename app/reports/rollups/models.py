@@ -87,7 +87,8 @@ COUNTERS = OPENED_COUNTERS + RESOLVED_COUNTERS
 
 
 class DailyRollup(Model):
-    """Counts and sums of ticket facts per UTC day, ticket kind, queue and priority.
+    """Counts and sums of ticket facts per report day (the organisation's zone), ticket kind,
+    queue and priority.
 
     The ``OPENED_COUNTERS`` are keyed by the day a ticket was opened (its first response is
     counted with its opening), the ``RESOLVED_COUNTERS`` by the day of its (last) resolution.

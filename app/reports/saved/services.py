@@ -66,13 +66,12 @@ def _clean_name(owner: User, name: str, *, keep: SavedView | None = None) -> str
     return name
 
 
-def views_of(owner: User) -> list[SavedView]:
-    """The owner's saved views, by name."""
-    return list(
-        db.session.scalars(
-            select(SavedView).where(SavedView.owner_id == owner.id).order_by(SavedView.name)
-        )
-    )
+def views_of(owner: User, endpoint: str | None = None) -> list[SavedView]:
+    """The owner's saved views (of one page when ``endpoint`` is given), by name."""
+    query = select(SavedView).where(SavedView.owner_id == owner.id)
+    if endpoint is not None:
+        query = query.where(SavedView.endpoint == endpoint)
+    return list(db.session.scalars(query.order_by(SavedView.name)))
 
 
 def get_view(owner: User, view_id: int) -> SavedView:

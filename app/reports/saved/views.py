@@ -91,15 +91,21 @@ def rename_saved_view(view_id: int) -> ResponseReturnValue:
     return _list_page(422, renaming=(view_id, form))
 
 
+class DeleteForm(FlaskForm):
+    # The report page the button was on (a dashboard), to go back to; else the list.
+    back = HiddenField()
+
+
 @bp.post("/saved/<int:view_id>/delete")
 @require("reports.saved_views")
 def delete_saved_view(view_id: int) -> ResponseReturnValue:
     view = services.get_view(current_user, view_id)
-    form = FlaskForm()
+    form = DeleteForm()
     if not form.validate_on_submit():
         return _list_page(400)
     name = view.name
     services.delete_view(view)
     db.session.commit()
     flash(f"Deleted the view {name!r}.", "success")
-    return redirect(url_for(".saved_views"))
+    back = form.back.data or ""
+    return redirect(url_for(back) if services.is_savable(back) else url_for(".saved_views"))

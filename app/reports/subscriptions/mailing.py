@@ -1,7 +1,8 @@
 """The weekly report mail: once a week per subscription, on or after its weekday, the figures
 of the last full week (Monday to Sunday, the desk's time zone) go to the person through the
 mail outbox (``queue_mail``: recorded in the caller's transaction, sent after commit), with a
-link to the report and a signed link to unsubscribe. A ``report_mailings`` row per
+link to the report and a signed link to unsubscribe (in the text, and one-click in the
+``List-Unsubscribe`` header, RFC 8058). A ``report_mailings`` row per
 subscription and week, written in the same transaction, makes a second run of the week send
 nothing (and two runs at once: the second fails on its key and sends nothing either)."""
 
@@ -72,6 +73,9 @@ def send_weekly(now: datetime | None = None, summary_for: Summary = measures_sum
                 html=html,
                 recipient=person,
                 kind="weekly_report",
+                list_unsubscribe=absolute_url(
+                    "reports.weekly_one_click", token=links.token(subscription)
+                ),
             )
         except Invalid:
             continue  # an address the mail channel refuses: nothing sent, nothing recorded

@@ -1,6 +1,7 @@
 """The weekly figures page (``/reports/weekly``: tickets opened, resolved and in the backlog per
 week, a chart with its table and downloads, the person's weekly mails), subscribing and
-unsubscribing there, and the mail's signed unsubscribe link."""
+unsubscribing there, and the mail's signed unsubscribe links: the one in the text (a page that
+asks) and the one-click one of its ``List-Unsubscribe`` header (RFC 8058)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from wtforms import SelectChoice, SelectField
 
 from app import exports, signed_links
 from app.errors import DomainError, Invalid, NotFound
-from app.extensions import db
+from app.extensions import csrf, db
 from app.forms import commit_or_errors
 from app.policy import public, require
 from app.reports.blueprint import bp
@@ -146,3 +147,25 @@ def weekly_unsubscribe(token: str) -> ResponseReturnValue:
     return render_template(
         "reports/weekly/unsubscribe.html", form=form, title=title, done=done, token=token
     )
+
+
+ONE_CLICK = "List-Unsubscribe=One-Click"
+
+
+@bp.post("/unsubscribe/<token>/one-click")
+@csrf.exempt
+@public
+def weekly_one_click(token: str) -> ResponseReturnValue:
+    """The mail client's one-click unsubscribe (RFC 8058): a POST with the body
+    ``List-Unsubscribe=One-Click`` and no cookies, so no CSRF token: the signed token is the
+    proof. A GET is not served (scanners follow links); twice is no error."""
+    if request.form.get("List-Unsubscribe") != "One-Click":
+        return f"The body must be {ONE_CLICK}.\n", 400, {"Content-Type": "text/plain"}
+    try:
+        _person_id, subscription = links.open_link(token)
+    except DomainError as error:
+        return f"{error}\n", error.status, {"Content-Type": "text/plain"}
+    if subscription is not None:
+        services.unsubscribe(subscription)
+        db.session.commit()
+    return "Unsubscribed.\n", 200, {"Content-Type": "text/plain"}

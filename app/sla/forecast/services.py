@@ -2,25 +2,28 @@
 clock's explanation. Reads only; nothing here writes.
 
 A clock's elapsed business time is the live one the SLA panel shows
-(:func:`app.sla.summaries.summarize`), its history model the queue's of the day
-(:mod:`app.sla.forecast.history`), its backlog the queue's running clocks now.
+(:func:`app.sla.summaries.summarize`, computed for all clocks at once), its history model the
+queue's of the day (:mod:`app.sla.forecast.history`), its backlog the queue's running clocks
+now.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from functools import cached_property, partial
+from typing import Any
 
 from sqlalchemy import Select, case, func, null, select
 
 from app.extensions import db
 from app.sla.forecast import history
-from app.sla.forecast.survival import BANDS, Forecast, describe, percent
+from app.sla.forecast.survival import BANDS, Clocks, Forecast, describe, live_clocks, percent
 from app.sla.models import SlaKind, SlaPolicy, SlaStage, TaskSla, month_of
-from app.sla.summaries import SlaSummary, summarize
+from app.sla.summaries import SlaSummary
 from app.sla.timeline import business_calendar
 from app.tickets.models import Ticket
 
@@ -29,9 +32,13 @@ SHOWN = 100
 
 @dataclass(frozen=True)
 class Risk:
-    """One running clock with its breach forecast."""
+    """One running clock with its breach forecast. Its :attr:`summary` (what the SLA panel
+    shows) is built when asked for: a page shows a hundred of the thousands it orders."""
 
-    summary: SlaSummary
+    make_summary: Callable[[], SlaSummary] = field(repr=False, compare=False)
+    kind: str  # of the clock: response or resolution
+    breached: bool  # live: recorded, or its running clock has reached the target
+    left: float  # seconds of the target left (NaN: no target)
     ticket_number: str
     ticket_kind: str
     ticket_summary: str
@@ -41,6 +48,10 @@ class Risk:
     forecast: Forecast
     backlog: int
     recorded_breach: bool  # stored as breached (the compliance counts it as decided)
+
+    @cached_property
+    def summary(self) -> SlaSummary:
+        return self.make_summary()
 
     @property
     def probability(self) -> float | None:
@@ -125,11 +136,11 @@ def risks(group_ids: Collection[int], now: datetime, *, priority: int | None = N
     return found
 
 
-def _order(risk: Risk) -> tuple[float, timedelta, str]:
+def _order(risk: Risk) -> tuple[float, float, str]:
     p = risk.probability
     return (
         -p if p is not None else 1.0,
-        risk.summary.time_left or timedelta(0),
+        0.0 if math.isnan(risk.left) else risk.left,
         risk.ticket_number,
     )
 
@@ -141,31 +152,58 @@ def assess(
     backlog: dict[tuple[int, str], int],
 ) -> list[Risk]:
     """The forecasts of running clocks (rows of :func:`_running_records`; those of inactive
-    policies are left out), each queue's model asked once for all of its clocks."""
+    policies are left out), each queue's model asked once for all of its clocks.
+
+    Batched: each policy's name, queue and warning level are read once, the business time
+    since each record's last computation once per calendar and instant (the tick computes
+    every running clock at the same instant), and the live state of every clock in one
+    vectorised step (:func:`live_clocks`, what ``summarize`` computes for one clock)."""
+    rows = [row for row in rows if row.policy_id in policies]
+    if not rows:
+        return []
     calendars = {i: business_calendar(p.calendar) for i, p in policies.items()}
-    by_model: dict[tuple[int, SlaKind], list[tuple[Any, SlaSummary, float]]] = defaultdict(list)
-    for row in rows:
-        policy = policies.get(row.policy_id)
-        if policy is None:
-            continue
-        summary = summarize(cast(TaskSla, row), policy, now, calendars[policy.id])
-        target = float(row.target_seconds or 0)
-        left = summary.time_left.total_seconds() if summary.time_left is not None else 0.0
-        spent = target if summary.breached else max(target - left, 0.0)
-        by_model[(row.group_id or policy.group_id, row.kind)].append((row, summary, spent))
+    groups = {i: p.group.name if p.group else "" for i, p in policies.items()}
+    warnings = {i: min(p.warnings or [100]) for i, p in policies.items()}
+    since: dict[tuple[int, datetime], float] = {}
+
+    def business_since(row: Any) -> float:
+        if row.stage != SlaStage.IN_PROGRESS or now <= row.computed_as_of:
+            return 0.0
+        calendar = calendars[row.policy_id]
+        key = (id(calendar), row.computed_as_of)
+        if key not in since:
+            since[key] = calendar.business_time(row.computed_as_of, now).total_seconds()
+        return since[key]
+
+    clocks = live_clocks(
+        [float(row.elapsed_seconds) for row in rows],
+        [business_since(row) for row in rows],
+        [float(row.target_seconds or 0) for row in rows],
+        [row.stage == SlaStage.IN_PROGRESS for row in rows],
+        [row.breached_at is not None for row in rows],
+    )
+    by_model: dict[tuple[int, SlaKind], list[int]] = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_model[(row.group_id or policies[row.policy_id].group_id, row.kind)].append(i)
     found = []
-    for (group_id, kind), clocks in by_model.items():
+    for (group_id, kind), members in by_model.items():
         running = backlog.get((group_id, kind.value), 0)
         forecasts = history.model(group_id, kind, now).forecast_many(
-            [spent for _row, _summary, spent in clocks],
-            [float(row.target_seconds or 0) for row, _summary, _spent in clocks],
-            [row.priority for row, _summary, _spent in clocks],
-            [running] * len(clocks),
+            clocks.spent[members],
+            [float(rows[i].target_seconds or 0) for i in members],
+            [rows[i].priority for i in members],
+            [running] * len(members),
         )
-        for (row, summary, _spent), forecast in zip(clocks, forecasts, strict=True):
+        for i, forecast in zip(members, forecasts, strict=True):
+            row = rows[i]
             found.append(
                 Risk(
-                    summary=summary,
+                    make_summary=partial(
+                        _summary, row, policies[row.policy_id], groups, warnings, clocks, i
+                    ),
+                    kind=policies[row.policy_id].kind.value,
+                    breached=bool(clocks.breached[i]),
+                    left=float(clocks.left[i]),
                     ticket_number=row.number,
                     ticket_kind=row.ticket_kind.value,
                     ticket_summary=row.short_description,
@@ -178,6 +216,38 @@ def assess(
                 )
             )
     return found
+
+
+def _summary(
+    row: Any,
+    policy: SlaPolicy,
+    groups: dict[int, str],
+    warnings: dict[int, int],
+    clocks: Clocks,
+    i: int,
+) -> SlaSummary:
+    """Clock ``i``'s summary from the batch (the fields ``summarize`` gives, no explanation:
+    the list does not show it)."""
+    breached = bool(clocks.breached[i])
+    left = float(clocks.left[i])
+    percentage = float(clocks.percentage[i])
+    stage = row.stage.value
+    if breached and row.stage == SlaStage.IN_PROGRESS:
+        stage = SlaStage.BREACHED.value
+    return SlaSummary(
+        record_id=row.id,
+        ticket_id=row.ticket_id,
+        name=policy.name,
+        kind=policy.kind.value,
+        group=groups[policy.id],
+        stage=stage,
+        due_at=row.due_at,
+        time_left=None if math.isnan(left) else timedelta(seconds=left),
+        percentage=percentage,
+        at_warning=not breached and percentage >= warnings[policy.id],
+        breached=breached,
+        explanation=(),
+    )
 
 
 def record_risk(record_id: int, now: datetime) -> Risk | None:
@@ -256,7 +326,9 @@ def projections(
             TaskSla.group_id.in_(ids),
             TaskSla.stage.in_((SlaStage.MET, SlaStage.BREACHED)),
             TaskSla.started_month == month,
-            # The month's range of the reports' index, not the whole of each queue's history.
+            # The month's range of the reports' index (queue, kind, start): every kind named
+            # so that PostgreSQL reads the index by range rather than scanning the table.
+            TaskSla.kind.in_(list(SlaKind)),
             TaskSla.started_at >= month_start(now),
         )
         .group_by(TaskSla.group_id, TaskSla.kind)
@@ -269,7 +341,7 @@ def projections(
     for risk in found:
         if month_of(risk.started_at) != month or risk.recorded_breach:
             continue  # a running clock recorded as breached is counted as decided already
-        row = table.setdefault((risk.group_id, risk.summary.kind), [0, 0, 0, 0.0, 0])
+        row = table.setdefault((risk.group_id, risk.kind), [0, 0, 0, 0.0, 0])
         row[2] += 1
         if risk.probability is None:
             row[4] += 1

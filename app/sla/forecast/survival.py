@@ -242,7 +242,7 @@ class Model:
 
     def forecast_many(
         self,
-        spent: Sequence[float],
+        spent: Sequence[float] | Floats,
         target: Sequence[float],
         priority: Sequence[int | None],
         backlog: Sequence[float],
@@ -281,6 +281,42 @@ class Model:
             late = spent_[i] >= target_[i]
             chosen[i] = Forecast(1.0, "queue", None, None, 0, 0, 0) if late else best[i]
         return [found or nothing for found in chosen]
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """The live state of many running clocks at once (seconds; ``left`` is NaN without a
+    target), as :func:`app.sla.summaries.summarize` computes it for one."""
+
+    elapsed: Floats
+    left: Floats
+    spent: Floats  # what the forecast conditions on: the elapsed time, at most the target
+    percentage: Floats
+    breached: NDArray[np.bool_]
+
+
+def live_clocks(
+    elapsed: Sequence[float] | Floats,
+    since: Sequence[float] | Floats,
+    target: Sequence[float] | Floats,
+    running: Sequence[bool] | NDArray,
+    recorded_breach: Sequence[bool] | NDArray,
+) -> Clocks:
+    """Vectorised live state: ``elapsed`` is the stored business time, ``since`` the business
+    time from the record's last computation to now (counted for a running clock only, not a
+    paused one), ``recorded_breach`` whether a breach is stored. A clock breaches once it is
+    running with a target and its elapsed time reaches it."""
+    target_ = np.asarray(target, dtype=np.float64)
+    running_ = np.asarray(running, dtype=bool)
+    live = np.asarray(elapsed, dtype=np.float64) + np.where(
+        running_, np.asarray(since, dtype=np.float64), 0.0
+    )
+    has_target = target_ > 0
+    left = np.where(has_target, np.maximum(target_ - live, 0.0), np.nan)
+    breached = np.asarray(recorded_breach, dtype=bool) | (running_ & has_target & (live >= target_))
+    spent = np.where(has_target, np.where(breached, target_, np.minimum(live, target_)), 0.0)
+    percentage = np.where(has_target, np.round(100 * live / np.where(has_target, target_, 1), 1), 0)
+    return Clocks(live, left, spent, percentage, breached)
 
 
 def describe(forecast: Forecast, queue: str) -> str:

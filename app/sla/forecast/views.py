@@ -62,7 +62,7 @@ def at_risk() -> ResponseReturnValue:
     priority = int(form.priority.data) if form.priority.data else None
     now = utc_now()
     found = services.risks(ids, now, priority=priority)
-    open_ = [r for r in found if not r.summary.breached]
+    open_ = [r for r in found if not r.breached]
     names = {g.id: g.name for g in queues}
     return render_template(
         "sla/at_risk.html",
