@@ -204,12 +204,13 @@ def _outbox(app: Flask) -> list[Finding]:
     lag = utc_now() - oldest if oldest is not None else timedelta(0)
     status = WARN if lag > OUTBOX_LAG_WARN or dead else OK
     minutes = lag.total_seconds() / 60
+    advice = " Look at `flask --app wsgi outbox` and the mail outbox page."
     return [
         Finding(
             "outbox",
             status,
             f"{pending} pending (oldest {minutes:.0f} min), {dead} dead."
-            + (" Look at `flask --app wsgi outbox` and the mail outbox page." if status else ""),
+            + (advice if status != OK else ""),
         )
     ]
 

@@ -33,6 +33,7 @@ def test_a_healthy_test_deployment(app, db):
     assert found["smtp"][0] == WARN  # mail recorded, not sent
     assert found["directory"][0] == OK  # local accounts only
     assert found["sla scheduler"][0] == WARN  # never ticked
+    assert found["outbox"] == (OK, "0 pending (oldest 0 min), 0 dead.")
     assert "never ticked" in found["sla scheduler"][1]
 
 
