@@ -8,6 +8,7 @@ for their audience; IT staff also see working copies; an article someone may not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -226,8 +227,15 @@ def update_article(body: dict[str, Any], number: str) -> Any:
 def submit_article(number: str) -> Any:
     """Send a draft for review by a knowledge manager. Needs ``If-Match``."""
     article = _editable(number)
+    return _review_step(article, services.submit_for_review)
+
+
+def _review_step(article: Any, step: Callable[[Any, Any], Any]) -> Any:
+    """One step of an article's review as the API takes it: the caller's ``If-Match`` must
+    name the article's version; then the service step, one commit, the article and its new
+    ETag."""
     etags.check_if_match(article, "article")
-    services.submit_for_review(article, current_user)
+    step(article, current_user)
     db.session.commit()
     return _respond(article)
 
@@ -239,10 +247,7 @@ def send_back_article(number: str) -> Any:
     """Send an article in review back to draft for its author (knowledge managers). Needs
     ``If-Match``."""
     article = services.visible_article(current_user, number)
-    etags.check_if_match(article, "article")
-    services.send_back(article, current_user)
-    db.session.commit()
-    return _respond(article)
+    return _review_step(article, services.send_back)
 
 
 @blp.route("/kb/articles/<number>/publish", methods=["POST"])
@@ -252,10 +257,7 @@ def publish_article(number: str) -> Any:
     """Approve an article in review and publish its working copy as the next version
     (knowledge managers); readers see it at once. Needs ``If-Match``."""
     article = services.visible_article(current_user, number)
-    etags.check_if_match(article, "article")
-    services.publish(article, current_user)
-    db.session.commit()
-    return _respond(article)
+    return _review_step(article, services.publish)
 
 
 @blp.route("/kb/articles/<number>/retire", methods=["POST"])
@@ -266,7 +268,4 @@ def retire_article(number: str) -> Any:
     longer find it. Needs ``If-Match``."""
     article = services.visible_article(current_user, number)
     authorize(current_user, "kb.retire", article)
-    etags.check_if_match(article, "article")
-    services.retire(article, current_user)
-    db.session.commit()
-    return _respond(article)
+    return _review_step(article, services.retire)
