@@ -234,6 +234,9 @@ def load_config(instance_path: Path, environ: Mapping[str, str] | None = None) -
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": env.get("REDIS_URL", "").strip() or None,
         "DESKGRAPH_TIMEZONE": timezone,
+        # The language of people who chose none, have none in the directory and whose browser
+        # asks for none the desk speaks (English, or any language with translations).
+        "DESKGRAPH_LANGUAGE": (env.get("DESKGRAPH_LANGUAGE", "").strip().lower() or "en"),
         # Where people reach the desk: the links in mails are absolute (no request to read).
         "DESKGRAPH_BASE_URL": (
             env.get("DESKGRAPH_BASE_URL", "").strip() or "http://localhost:5000"

@@ -68,6 +68,11 @@ def create_app(
 
 
 def _init_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext
+
+    from app.i18n import locale
+
+    locale.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
@@ -75,7 +80,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     with app.app_context():

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
@@ -16,13 +19,14 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 
 from app import policy
+from app.i18n import formats
 from app.timeutils import to_zone
 from app.version import __version__
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str | LazyString
     endpoint: str
     icon: str
     action: str
@@ -35,34 +39,38 @@ class NavItem:
 
 @dataclass(frozen=True)
 class NavSection:
-    title: str
+    title: str | LazyString
     items: tuple[NavItem, ...]
 
 
 NAVIGATION = (
     NavSection(
-        "Self-service",
+        _l("Self-service"),
         (
-            NavItem("Home", "portal.home", "house", policy.SIGNED_IN),
-            NavItem("Report a problem", "incidents.report", "exclamation-circle", "incidents.use"),
-            NavItem("My tickets", "incidents.mine", "ticket-detailed", "incidents.use"),
-            NavItem("Knowledge", "kb.home", "book", "kb.read", also=("kb.article", "kb.category")),
+            NavItem(_l("Home"), "portal.home", "house", policy.SIGNED_IN),
             NavItem(
-                "Service catalog",
+                _l("Report a problem"), "incidents.report", "exclamation-circle", "incidents.use"
+            ),
+            NavItem(_l("My tickets"), "incidents.mine", "ticket-detailed", "incidents.use"),
+            NavItem(
+                _l("Knowledge"), "kb.home", "book", "kb.read", also=("kb.article", "kb.category")
+            ),
+            NavItem(
+                _l("Service catalog"),
                 "requests.catalog",
                 "bag",
                 "requests.order",
                 also=("requests.catalog_item", "requests.cart"),
             ),
             NavItem(
-                "My requests",
+                _l("My requests"),
                 "requests.mine",
                 "list-check",
                 "requests.order",
                 also=("requests.detail",),
             ),
             NavItem(
-                "My approvals",
+                _l("My approvals"),
                 "requests.approvals",
                 "check2-square",
                 "requests.order",
@@ -71,27 +79,27 @@ NAVIGATION = (
         ),
     ),
     NavSection(
-        "Agent console",
+        _l("Agent console"),
         (
             NavItem(
-                "Incidents & tasks",
+                _l("Incidents & tasks"),
                 "incidents.console",
                 "inboxes",
                 "incidents.console",
                 also=("incidents.new", "requests.task"),
             ),
             NavItem(
-                "Configuration items",
+                _l("Configuration items"),
                 "cmdb.index",
                 "diagram-3",
                 "cmdb.browse",
                 also=("cmdb.detail", "cmdb.new", "cmdb.edit", "cmdb.graph", "cmdb.classes"),
             ),
-            NavItem("What if…", "cmdb.what_if", "lightning", "cmdb.browse"),
-            NavItem("Alerts", "alerts.recent", "activity", "alerts.view"),
-            NavItem("Clocks at risk", "sla.at_risk", "hourglass-split", "sla.at_risk"),
+            NavItem(_l("What if…"), "cmdb.what_if", "lightning", "cmdb.browse"),
+            NavItem(_l("Alerts"), "alerts.recent", "activity", "alerts.view"),
+            NavItem(_l("Clocks at risk"), "sla.at_risk", "hourglass-split", "sla.at_risk"),
             NavItem(
-                "My articles",
+                _l("My articles"),
                 "kb.mine",
                 "journal-text",
                 "kb.write",
@@ -100,31 +108,31 @@ NAVIGATION = (
         ),
     ),
     NavSection(
-        "Service owner",
+        _l("Service owner"),
         (
             NavItem(
-                "Major incident proposals",
+                _l("Major incident proposals"),
                 "incidents.major_proposals",
                 "exclamation-octagon",
                 "incident.decide_major",
             ),
             NavItem(
-                "SLA & reports",
+                _l("SLA & reports"),
                 "sla.index",
                 "speedometer2",
                 "sla.reports",
                 also=("sla.policies", "sla.new_policy", "sla.edit_policy"),
             ),
             NavItem(
-                "SLA reports",
+                _l("SLA reports"),
                 "sla.reports_page",
                 "graph-up",
                 "sla.reports",
                 also=("sla.ticket_slas", "sla.export_csv"),
             ),
-            NavItem("Satisfaction", "surveys.report", "emoji-smile", "surveys.read_scores"),
+            NavItem(_l("Satisfaction"), "surveys.report", "emoji-smile", "surveys.read_scores"),
             NavItem(
-                "Business calendars",
+                _l("Business calendars"),
                 "sla.calendars",
                 "calendar-week",
                 "sla.calendars",
@@ -133,18 +141,22 @@ NAVIGATION = (
         ),
     ),
     NavSection(
-        "Reports",
+        _l("Reports"),
         (
             NavItem(
-                "Dashboards", "reports.index", "bar-chart-line", "reports.view", also=("reports.",)
+                _l("Dashboards"),
+                "reports.index",
+                "bar-chart-line",
+                "reports.view",
+                also=("reports.",),
             ),
         ),
     ),
     NavSection(
-        "Administration",
+        _l("Administration"),
         (
             NavItem(
-                "People",
+                _l("People"),
                 "admin.users",
                 "people",
                 "admin.users",
@@ -158,7 +170,7 @@ NAVIGATION = (
                 ),
             ),
             NavItem(
-                "Groups",
+                _l("Groups"),
                 "admin.groups",
                 "diagram-2",
                 "groups.view",
@@ -171,14 +183,14 @@ NAVIGATION = (
                 ),
             ),
             NavItem(
-                "Service catalog",
+                _l("Service catalog"),
                 "requests.admin_catalog",
                 "bag-check",
                 "requests.admin",
                 also=("requests.admin_",),
             ),
             NavItem(
-                "Incident settings",
+                _l("Incident settings"),
                 "incidents.settings",
                 "sliders",
                 "incidents.admin",
@@ -188,28 +200,34 @@ NAVIGATION = (
                     "incidents.add_routing_rule",
                 ),
             ),
-            NavItem("Mail outbox", "mail.outbox", "envelope", "mail.admin", also=("mail.outbox_",)),
-            NavItem("Notifications", "notifications.settings", "bell", "notifications.admin"),
             NavItem(
-                "Mailboxes",
+                _l("Mail outbox"), "mail.outbox", "envelope", "mail.admin", also=("mail.outbox_",)
+            ),
+            NavItem(_l("Notifications"), "notifications.settings", "bell", "notifications.admin"),
+            NavItem(
+                _l("Mailboxes"),
                 "mail.mailboxes_page",
                 "envelope-arrow-down",
                 "mail.admin",
                 also=("mail.new_mailbox", "mail.edit_mailbox", "mail.quarantine_page"),
             ),
-            NavItem("Surveys", "surveys.settings", "ui-checks", "surveys.configure"),
+            NavItem(_l("Surveys"), "surveys.settings", "ui-checks", "surveys.configure"),
             NavItem(
-                "Alert sources",
+                _l("Alert sources"),
                 "alerts.sources",
                 "router",
                 "alerts.admin",
                 also=("alerts.edit_source",),
             ),
             NavItem(
-                "Webhooks", "webhooks.index", "broadcast", "webhooks.admin", also=("webhooks.",)
+                _l("Webhooks"), "webhooks.index", "broadcast", "webhooks.admin", also=("webhooks.",)
             ),
             NavItem(
-                "Imports", "imports.index", "box-arrow-in-down", "imports.admin", also=("imports.",)
+                _l("Imports"),
+                "imports.index",
+                "box-arrow-in-down",
+                "imports.admin",
+                also=("imports.",),
             ),
         ),
     ),
@@ -250,14 +268,13 @@ def viewer_timezone() -> str:
 
 
 def format_datetime(value: datetime | None, style: str = "long", zone: str | None = None) -> str:
-    """A UTC timestamp in the viewer's time zone (or ``zone``: a mail's recipient's), in the
-    one format every page uses: ``6 Dec 2026 07:58 CET`` (``short`` leaves the year out:
-    ``6 Dec 07:58 CET``)."""
+    """A UTC timestamp in the viewer's time zone (or ``zone``: a mail's recipient's) and
+    language, in the one format every page uses: ``6 Dec 2026 07:58 CET`` (``6 dec. 2026 07:58
+    CET`` in Swedish; ``short`` leaves the year out: ``6 Dec 07:58 CET``)."""
     local = to_zone(value, zone or viewer_timezone())
     if local is None:
         return "—"
-    text = local.strftime("%d %b %H:%M %Z" if style == "short" else "%d %b %Y %H:%M %Z")
-    return text.lstrip("0")
+    return formats.datetime_text(local, short=style == "short")
 
 
 def format_range(start: datetime, end: datetime) -> str:
@@ -268,7 +285,8 @@ def format_range(start: datetime, end: datetime) -> str:
     assert first is not None
     assert last is not None
     if first.date() == last.date() and first.tzname() == last.tzname():
-        return f"{first.strftime('%d %b %Y %H:%M').lstrip('0')}–{last.strftime('%H:%M %Z')}"
+        opening = formats.datetime_text(first).removesuffix(f" {first.strftime('%Z')}")
+        return f"{opening}–{formats.time_text(last)}"
     return f"{format_datetime(start)} – {format_datetime(end)}"
 
 
@@ -276,8 +294,9 @@ def time_tag(value: datetime | None, style: str = "long") -> Markup:
     """``<time datetime="…">`` with the machine-readable UTC instant and the viewer's text."""
     if value is None:
         return Markup("—")
-    utc = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return Markup('<time datetime="{}">{}</time>').format(utc, format_datetime(value, style))
+    return Markup('<time datetime="{}">{}</time>').format(
+        formats.utc_iso(value), format_datetime(value, style)
+    )
 
 
 def explained(parts: Iterable[Any]) -> Markup:
@@ -288,8 +307,9 @@ def explained(parts: Iterable[Any]) -> Markup:
         if isinstance(part, datetime):
             out += time_tag(part)
         elif isinstance(part, tuple):
-            utc = part[0].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            out += Markup('<time datetime="{}">{}</time>').format(utc, format_range(*part))
+            out += Markup('<time datetime="{}">{}</time>').format(
+                formats.utc_iso(part[0]), format_range(*part)
+            )
         else:
             out += part
     return out
@@ -302,7 +322,7 @@ def audit_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     return str(value)
 
 
@@ -361,7 +381,7 @@ def format_day(value: date | None, year: bool = True) -> str:
     no time, so no zone applies (a date's zone, when it has one, is said beside it)."""
     if value is None:
         return ""
-    return f"{value.day} {value.strftime('%b')}" + (f" {value.year}" if year else "")
+    return formats.day_text(value, year)
 
 
 def init_templates(app: Flask) -> None:
@@ -377,6 +397,7 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.filters["time_tag"] = time_tag
     app.jinja_env.filters["explained"] = explained
     app.jinja_env.filters["audit_value"] = audit_value
+    formats.install(app.jinja_env.filters)
 
     @app.context_processor
     def shell() -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,10 +16,20 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from app.i18n import locale
+
 
 def timezone_choices(default_label: str) -> list[SelectChoice]:
     zones = sorted(available_timezones())
     return [SelectChoice("", default_label)] + [SelectChoice(z, z.replace("_", " ")) for z in zones]
+
+
+def language_choices() -> list[SelectChoice]:
+    """The languages the desk speaks, each in its own name, after "as my directory or browser
+    says" (no choice of one's own)."""
+    return [SelectChoice("", _l("As my directory or browser says"))] + [
+        SelectChoice(code, locale.language_name(code)) for code in locale.available()
+    ]
 
 
 class SignInForm(FlaskForm):
@@ -59,4 +70,5 @@ class PasswordChangeForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    timezone = SelectField("Time zone", validate_choice=True)
+    language = SelectField(_l("Language"), validate_choice=True)
+    timezone = SelectField(_l("Time zone"), validate_choice=True)

@@ -83,6 +83,10 @@ class User(UserMixin, TimestampMixin, Model):
     phone: Mapped[str | None] = mapped_column(String(50))
     location: Mapped[str | None] = mapped_column(String(200))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The language the person chose in their settings (a code such as "sv"; none: not chosen),
+    # and the one the directory's preferredLanguage names (kept by the sync). See app.i18n.
+    language: Mapped[str | None] = mapped_column(String(16))
+    directory_language: Mapped[str | None] = mapped_column(String(16))
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

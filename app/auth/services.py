@@ -13,6 +13,7 @@ from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -26,13 +27,23 @@ from app.auth.sessions import end_sessions
 from app.auth.signals import people_changed
 from app.errors import Conflict, DomainError, Invalid
 from app.extensions import db
+from app.i18n import locale
 from app.timeutils import utc_now
 
 COMMON_PASSWORDS = frozenset(
     {"password", "password123", "123456789012", "qwertyuiopas", "letmeinplease", "deskgraph"}
 )
 log = logging.getLogger(__name__)
-USER_FIELDS = ("display_name", "email", "department", "title", "phone", "location", "timezone")
+USER_FIELDS = (
+    "display_name",
+    "email",
+    "department",
+    "title",
+    "phone",
+    "location",
+    "timezone",
+    "language",
+)
 
 
 class SignInRefused(DomainError):
@@ -85,8 +96,19 @@ def validate_timezone(name: str | None) -> str | None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid({"timezone": f"{name!r} is not a known time zone."}) from None
+        raise Invalid(
+            {"timezone": _("%(name)s is not a known time zone.", name=repr(name))}
+        ) from None
     return name
+
+
+def validate_language(code: str | None) -> str | None:
+    """A language the desk speaks, or ``None`` (the directory's, the browser's, the default)."""
+    if not code:
+        return None
+    if code not in locale.available():
+        raise Invalid({"language": _("The desk does not speak this language.")})
+    return code
 
 
 def get_user_by_username(username: str) -> User | None:
@@ -275,6 +297,8 @@ def update_profile(user: User, *, actor: User, **values: str | None) -> dict[str
         raise TypeError(f"unknown user fields: {sorted(unknown)}")
     if "timezone" in values:
         values["timezone"] = validate_timezone(values["timezone"])
+    if "language" in values:
+        values["language"] = validate_language(values["language"])
     before = {k: getattr(user, k) for k in values}
     clean = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in values.items()}
     changes = audit.diff(before, clean)

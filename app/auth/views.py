@@ -15,6 +15,8 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
@@ -29,6 +31,7 @@ from app.auth.forms import (
     PreferencesForm,
     SignInForm,
     SignOutForm,
+    language_choices,
     timezone_choices,
 )
 from app.auth.models import AccountSource, User
@@ -116,8 +119,9 @@ def logout() -> ResponseReturnValue:
 def _account_forms() -> tuple[PreferencesForm, PasswordChangeForm]:
     preferences = PreferencesForm(prefix="pref")
     preferences.timezone.choices = timezone_choices(
-        f"The desk's default ({current_app.config['DESKGRAPH_TIMEZONE']})"
+        _("The desk's default (%(zone)s)", zone=current_app.config["DESKGRAPH_TIMEZONE"])
     )
+    preferences.language.choices = language_choices()
     return preferences, PasswordChangeForm(prefix="pw")
 
 
@@ -126,6 +130,7 @@ def _account_forms() -> tuple[PreferencesForm, PasswordChangeForm]:
 def account() -> ResponseReturnValue:
     preferences, password_form = _account_forms()
     preferences.timezone.data = current_user.timezone or ""
+    preferences.language.data = current_user.language or ""
     return _render_account(preferences, password_form)
 
 
@@ -151,9 +156,15 @@ def save_preferences() -> ResponseReturnValue:
     if not preferences.validate_on_submit():
         return _render_account(preferences, password_form, 422)
     changes = services.update_profile(
-        current_user, actor=current_user, timezone=preferences.timezone.data or None
+        current_user,
+        actor=current_user,
+        timezone=preferences.timezone.data or None,
+        language=preferences.language.data or None,
     )
-    return saved("Preferences saved." if changes else "Nothing to change.", url_for("auth.account"))
+    refresh()  # the message after saving is in the language just chosen
+    return saved(
+        _("Preferences saved.") if changes else _("Nothing to change."), url_for("auth.account")
+    )
 
 
 @bp.post("/account/password")
@@ -161,6 +172,7 @@ def save_preferences() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     preferences, password_form = _account_forms()
     preferences.timezone.data = current_user.timezone or ""
+    preferences.language.data = current_user.language or ""
     if password_form.validate_on_submit():
         try:
             services.change_password(

@@ -421,3 +421,23 @@ def test_a_directory_deactivation_ends_the_persons_sessions(
     copy = Client(app.test_client())
     copy._client.set_cookie("remember_token", remembered)
     assert copy.get("/").status_code == 302
+
+
+def test_the_directorys_preferred_language_follows_each_person(
+    app, db, slapd, subtree, use_directory
+):
+    """RFC 2798 preferredLanguage ("sv-SE", or a list with qualities) becomes the person's
+    directory language; a change in the directory follows at the next sync."""
+    ou = subtree()
+    with slapd.admin(GENERATED) as connection:
+        _person(connection, ou, "sven", preferredLanguage="sv-SE, en;q=0.5")
+        _person(connection, ou, "nolang")
+    use_directory(settings_for(slapd, GENERATED, LDAP_USER_BASE=ou, LDAP_GROUP_BASE=ou))
+    assert _run(app).exit_code == 0
+    assert _user(db, "sven").directory_language == "sv"
+    assert _user(db, "nolang").directory_language is None
+    with slapd.admin(GENERATED) as connection:
+        connection.modify(f"uid=sven,{ou}", {"preferredLanguage": [("MODIFY_REPLACE", ["en"])]})
+    assert _run(app).exit_code == 0
+    db.session.expire_all()
+    assert _user(db, "sven").directory_language == "en"

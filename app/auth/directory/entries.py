@@ -28,6 +28,7 @@ class DirectoryUser:
     department: str | None = None
     title: str | None = None
     phone: str | None = None
+    language: str | None = None  # preferredLanguage, as the directory writes it
     manager_dn: str | None = None
     member_of: tuple[str, ...] = ()
     disabled: bool = False
@@ -69,7 +70,16 @@ def attribute_value(raw: Mapping[str, list[bytes]], names: tuple[str, ...]) -> s
 
 def user_attribute_names(settings: DirectorySettings) -> list[str]:
     """The LDAP attributes to ask for when reading a person."""
-    keys = ("username", "display_name", "email", "department", "title", "phone", "manager")
+    keys = (
+        "username",
+        "display_name",
+        "email",
+        "department",
+        "title",
+        "phone",
+        "language",
+        "manager",
+    )
     names = [n for key in keys for n in settings.attr(key)]
     names += list(settings.attr("member_of")) + list(settings.attr("disabled"))
     return sorted(set(names + list(settings.attr("changed"))))
@@ -93,6 +103,7 @@ def user_from_entry(
         department=attribute_value(raw, s.attr("department")),
         title=attribute_value(raw, s.attr("title")),
         phone=attribute_value(raw, s.attr("phone")),
+        language=attribute_value(raw, s.attr("language")),
         manager_dn=attribute_value(raw, s.attr("manager")),
         member_of=tuple(attribute_values(raw, s.attr("member_of"))),
         disabled=disabled,

@@ -18,6 +18,7 @@ from app.auth.directory.sync_report import SyncReport
 from app.auth.models import AccountSource, User
 from app.auth.sessions import end_sessions
 from app.extensions import db
+from app.i18n.languages import directory_language
 
 PROFILE_FIELDS = ("display_name", "email", "department", "title", "phone")
 DN_LENGTH = 512  # users.directory_dn, groups.directory_dn
@@ -59,6 +60,7 @@ class People:
             return None
         values = {f: _limit(f, getattr(entry, f)) for f in PROFILE_FIELDS}
         values["display_name"] = values["display_name"] or username
+        values["directory_language"] = directory_language(entry.language)
         if user is None:
             user = User(
                 username=username,

@@ -1,4 +1,8 @@
 // Small progressive enhancements; every page works without them.
+
+// The strings scripts show, in the reader's language (app.i18n.locale.register_js_messages).
+const dgMessages = JSON.parse(document.getElementById("dg-messages")?.textContent || "{}");
+window.dgText = (name, fallback) => dgMessages[name] || fallback || name;
 // Forms with data-confirm ask before submitting (inline handlers are blocked by the CSP).
 document.addEventListener("submit", (event) => {
   const form = event.target;
