@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Response, current_app, send_file
+from flask_babel import gettext as _
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 
@@ -142,7 +143,7 @@ def send(key: str, *, filename: str, content_type: str) -> Response:
         source = io.BytesIO(found.data)
     if found is None or source is None:
         current_app.logger.error("stored file missing: %s", key)
-        raise NotFound("The file of this attachment is missing; the service desk was told.")
+        raise NotFound(_("The file of this attachment is missing; the service desk was told."))
     return send_file(
         source,
         mimetype=content_type,
