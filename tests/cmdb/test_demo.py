@@ -158,7 +158,7 @@ def test_a_failing_array_reaches_business_services_with_people_and_paths(db, dem
             select(ConfigurationItem).where(ConfigurationItem.name.in_(list(down)))
         )
     }
-    assert result.people.cut_off >= max(users.values()) == 52  # HR self-service, Service desk
+    assert result.people.cut_off >= max(users.values()) == 50  # HR self-service, Service desk
     assert result.people.affected >= result.people.cut_off
     assert services.offer_impact(result) == 1
 
