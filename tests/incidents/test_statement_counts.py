@@ -11,11 +11,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from app.incidents import services
+from app.incidents.models import Incident
 from tests.conftest import count_queries
+from tests.incidents.test_phone_call import blank_form
 
 PAGE_BOUND = 16  # the agent's incident page
+OPEN_BOUND = 48  # an agent logs a call for a caller, into a queue
+REPORT_BOUND = 39  # an employee reports a problem
 
 
 def reads(statements: list[str], table: str) -> list[str]:
@@ -45,3 +50,33 @@ def test_the_incident_page_reads_each_thing_once(desk):
     assert len(reads(page, "priority_scales")) == 1
     assert len(reads(page, "role_grants")) == 1
     assert len([s for s in page if "WHERE tickets.number" in s]) == 1
+
+
+def test_opening_an_incident_reads_each_thing_once(desk, db):
+    client, _agent, _caller, group, _incident = desk
+    client.get("/incidents/new")
+    form = blank_form(
+        caller="emma", short_description="Printer on floor 3 jams", group=str(group.id)
+    )
+    with count_queries() as opened:
+        response = client.post("/incidents/new", form)
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Incident)) == 2
+    assert len(opened) <= OPEN_BOUND, "\n".join(opened)
+    assert len(reads(opened, "priority_scales")) == 1
+    # No SLA policy is active: the SLA records are not read at all.
+    assert not reads(opened, "task_slas")
+
+
+def test_reporting_a_problem_is_not_read_back_after_its_commit(signed_in, db):
+    client, _employee = signed_in("employee")
+    client.get("/incidents/report")
+    with count_queries() as reported:
+        response = client.post(
+            "/incidents/report", {"short_description": "Teams crashes", "urgency": "2"}
+        )
+    assert response.status_code == 302
+    number = db.session.scalar(select(Incident.number))
+    assert response.location == f"/incidents/{number}"
+    assert len(reported) <= REPORT_BOUND, "\n".join(reported)
+    assert not [s for s in reported if "WHERE tickets.number" in s or "incidents.id AS" in s]
