@@ -14,13 +14,18 @@ POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 def app_on_fresh_schema(schema: str) -> Any:
     """Drop and re-create ``schema``; an application whose connections use it (not migrated)."""
-    from app import create_app
-
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
+    return app_on_schema(schema)
+
+
+def app_on_schema(schema: str) -> Any:
+    """An application whose connections use ``schema`` as it is (one kept by an earlier run)."""
+    from app import create_app
+
     return create_app(
         {
             "DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{schema}",

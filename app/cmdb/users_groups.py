@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import Exists, exists, select
 
 from app.auth.models import group_members
-from app.cmdb.cache import bump_revision
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 
@@ -53,6 +52,8 @@ def on_people_changed(_sender: object, *, user_ids: Iterable[int]) -> bool:
 
 
 def _bump_if(condition: Callable[[list[int]], Exists], ids: Iterable[int | None]) -> bool:
+    from app.cmdb.cache import bump_revision  # here: the cache imports numpy, scipy, networkx
+
     wanted = sorted({i for i in ids if i is not None})
     for start in range(0, len(wanted), CHUNK):
         if db.session.scalar(select(condition(wanted[start : start + CHUNK]))):

@@ -12,6 +12,7 @@ from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import or_, select
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
@@ -195,7 +196,12 @@ def render_detail(
         # so a reload asks for the page instead of sending the form again.
         "replace_url": url_for("incidents.detail", number=incident.number) if status != 200 else "",
     }
+    # Known empty relations are set as such: their lazy loads would still run a query each.
+    if not context["ci_ids"]:
+        set_committed_value(incident, "cis", [])
     if staff:
+        if incident.parent_id is None:
+            set_committed_value(incident, "parent", None)
         context.update(_agent_forms(incident, forms, context["matrix"]))
         context["children"] = list(incident.children)
         context["related"] = related_incidents(incident, context["ci_ids"])

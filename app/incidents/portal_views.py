@@ -60,13 +60,13 @@ def report() -> ResponseReturnValue:
             db.session.rollback()
             apply_errors(form, error)
         else:
+            number = incident.number  # read before the commit expires it (no reload after)
             db.session.commit()
             flash(
-                f"Thank you. Your problem is registered as {incident.number}; "
-                "we will get back to you here.",
+                f"Thank you. Your problem is registered as {number}; we will get back to you here.",
                 "success",
             )
-            return redirect(url_for("incidents.detail", number=incident.number))
+            return redirect(url_for("incidents.detail", number=number))
     status = 422 if form.is_submitted() else 200
     return render_template("incidents/report.html", form=form), status
 

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import defaultload
 
 from app.auth import services as account_services
 from app.auth.models import Group, User
@@ -51,6 +52,14 @@ from app.ui import page_args
 
 bp = Blueprint("incidents", __name__, template_folder="templates")
 
+# The caller, the assignee and the group's manager come with the incident (joined); their roles
+# (a select-in load each time people are loaded) are read only if something asks for them.
+WITHOUT_PEOPLES_ROLES = (
+    defaultload(Incident.caller).lazyload(User.role_grants),
+    defaultload(Incident.assignee).lazyload(User.role_grants),
+    defaultload(Incident.assignment_group).defaultload(Group.manager).lazyload(User.role_grants),
+)
+
 
 def get_incident(number: str, action: str = "incident.view") -> Incident:
     """Load an incident by number; one the user may not see is "not found" (no leak).
@@ -58,7 +67,9 @@ def get_incident(number: str, action: str = "incident.view") -> Incident:
     :raise NotFound: no such incident, or not visible to the user.
     :raise Forbidden: visible, but ``action`` is not allowed.
     """
-    incident = db.session.scalar(select(Incident).where(Incident.number == number.upper()))
+    incident = db.session.scalar(
+        select(Incident).options(*WITHOUT_PEOPLES_ROLES).where(Incident.number == number.upper())
+    )
     if incident is None or not permissions.may_view(current_user, incident):
         raise NotFound("There is no incident with this number that you can see.")
     authorize(current_user, action, incident)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -34,9 +35,14 @@ def settle_on_commit(now: datetime) -> None:
 
 
 def _refresh(session: Session, ticket_ids: set[Any]) -> None:
+    from app.sla.models import SlaPolicy
     from app.sla.services import refresh_ticket_slas
 
     settle_at = session.info.pop(SETTLE, None)  # a mark for this transaction only
+    # With no active policy nothing is measured (records of inactive ones are left as they
+    # were), so one small read saves reading the tickets, their events and their records.
+    if session.scalar(select(SlaPolicy.id).where(SlaPolicy.is_active).limit(1)) is None:
+        return
     refresh_ticket_slas(ticket_ids, now=settle_at, settle=settle_at is not None)
 
 

@@ -8,6 +8,7 @@ upload leaves no row, no blob and no file behind.
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from app.files import blobs
 from app.tickets.models import Attachment, Ticket
 
 MAX_NAME = 255
+log = logging.getLogger(__name__)
 
 
 class AttachmentTooLarge(DomainError):
@@ -95,7 +97,7 @@ def store_bytes(
     The name is reduced to its last path part and printable characters; a missing content
     type is guessed from it. ``internal`` files are shown to agents only.
 
-    :raise Invalid: ``data`` is empty.
+    :raise Invalid: ``data`` is empty, or the store cannot be written (logged).
     :raise AttachmentTooLarge: it is larger than the upload limit (``MAX_CONTENT_LENGTH``).
     """
     limit = current_app.config["MAX_CONTENT_LENGTH"]
@@ -107,7 +109,16 @@ def store_bytes(
     content_type = (content_type or mimetypes.guess_type(name)[0] or "application/octet-stream")[
         :127
     ]
-    blob = files.put(data)
+    try:
+        blob = files.put(data)
+    except OSError as error:  # the store's folder missing, read-only or full
+        log.error("attachment store: could not write %s: %s", name, error)
+        raise Invalid(
+            {
+                "attachment": "The file could not be stored just now. Try again later, or send "
+                "the form without it."
+            }
+        ) from error
     attachment = Attachment(
         ticket_id=ticket.id,
         journal_entry_id=journal_entry_id,

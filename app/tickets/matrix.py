@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import String, cast, delete, literal, select, union_all
 
 from app import audit
 from app.errors import Invalid
@@ -18,17 +18,29 @@ from app.tickets.priority import PriorityMatrix, matrix_problems
 
 
 def load_matrix() -> PriorityMatrix:
-    """The matrix in force (ITIL's default when the tables are empty)."""
-    scales = db.session.scalars(select(PriorityScale)).all()
-    levels = db.session.scalars(select(PriorityLevel)).all()
-    cells = db.session.scalars(select(PriorityCell)).all()
-    if not (scales and levels and cells):
+    """The matrix in force (ITIL's default when the tables are empty), read in one statement
+    (the incident page, the console and every new incident read it): rows of (part, first
+    key, second key or 0, label or the cell's priority)."""
+    zero, level, cell = literal(0), literal("level", String(8)), literal("cell", String(8))
+    rows = db.session.execute(
+        union_all(
+            select(PriorityScale.scale, PriorityScale.value, zero, PriorityScale.label),
+            select(level, PriorityLevel.level, zero, PriorityLevel.label),
+            select(
+                cell, PriorityCell.impact, PriorityCell.urgency, cast(PriorityCell.priority, String)
+            ),
+        )
+    ).all()
+    parts: dict[str, dict[Any, str]] = {"impact": {}, "urgency": {}, "level": {}, "cell": {}}
+    for part, first, second, value in sorted(rows, key=lambda row: (row[1], row[2])):
+        parts[part][(first, second) if part == "cell" else first] = value
+    if not ((parts["impact"] or parts["urgency"]) and parts["level"] and parts["cell"]):
         return PriorityMatrix()
     return PriorityMatrix(
-        impacts={s.value: s.label for s in scales if s.scale == "impact"},
-        urgencies={s.value: s.label for s in scales if s.scale == "urgency"},
-        levels={lv.level: lv.label for lv in levels},
-        cells={(c.impact, c.urgency): c.priority for c in cells},
+        impacts=parts["impact"],
+        urgencies=parts["urgency"],
+        levels=parts["level"],
+        cells={key: int(priority) for key, priority in parts["cell"].items()},
     )
 
 

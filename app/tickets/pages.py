@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from app.auth import groups as group_services
-from app.auth.models import Group
+from app.auth.models import Group, User, group_members
 from app.extensions import db
 from app.tickets.models import EntryKind, JournalEntry, Ticket
 from app.ui import format_datetime
@@ -23,10 +22,20 @@ def group_choices() -> list[SelectChoice]:
 
 
 def assignee_choices(group_id: int | None) -> list[SelectChoice]:
-    """The active members of one queue (the page reloads them when the group changes)."""
-    people = group_services.members_by_group([group_id]).get(group_id, []) if group_id else []
+    """The active members of one queue (the page reloads them when the group changes). Their
+    ids and names only: loading the people would load each one's roles too."""
+    people = (
+        db.session.execute(
+            select(User.id, User.display_name)
+            .join(group_members, group_members.c.user_id == User.id)
+            .where(group_members.c.group_id == group_id, User.is_active)
+            .order_by(User.display_name)
+        ).all()
+        if group_id
+        else []
+    )
     return [SelectChoice("", "— Nobody yet —")] + [
-        SelectChoice(str(u.id), u.display_name) for u in people
+        SelectChoice(str(id_), name) for id_, name in people
     ]
 
 

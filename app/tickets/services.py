@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defaultload
 
+from app.auth.models import User
 from app.errors import Invalid
 from app.extensions import db
 from app.tickets.models import EntryKind, JournalEntry, NumberCounter, Ticket, TicketEvent
@@ -154,8 +156,13 @@ def assign(
 
 
 def timeline(ticket: Ticket, *, public_only: bool, newest_first: bool) -> list[JournalEntry]:
-    """The ticket's journal in one query; employees get replies and state changes only."""
-    query = select(JournalEntry).where(JournalEntry.ticket_id == ticket.id)
+    """The ticket's journal in one query (the authors joined, their roles not read);
+    employees get replies and state changes only."""
+    query = (
+        select(JournalEntry)
+        .options(defaultload(JournalEntry.author).lazyload(User.role_grants))
+        .where(JournalEntry.ticket_id == ticket.id)
+    )
     if public_only:
         query = query.where(JournalEntry.kind != EntryKind.WORK_NOTE)
     order = (JournalEntry.created_at.desc(), JournalEntry.id.desc())

@@ -1,0 +1,215 @@
+"""Sustained load on the desk with locust (headless): agents, employees and approvers of the
+demo organisation doing what they do all day, through HTTP only.
+
+- agents (3 in 9): the queue console, incident pages picked from it, search, a work note;
+- employees (5 in 9): "my tickets", reporting a problem, the catalog, ordering an item;
+- approvers (1 in 9): their approvals list, deciding the first waiting one.
+
+Every form is read from its page (CSRF and one-time submission tokens, default values) and
+posted as a browser would. An answer other than the expected one (a 5xx, a refused form, a
+redirect to the sign-in page) is a failure in locust's statistics.
+
+Against a node with the demo loaded (``flask --app wsgi deskgraph demo load``; every demo
+account's password is ``deskgraph-demo``)::
+
+    locust -f bench/locustfile.py --headless --host http://127.0.0.1:8000 \\
+        --users 50 --spawn-rate 5 --run-time 5m --csv instance/locust
+
+locust is not in requirements-dev.txt yet: install it in a virtualenv of its own
+(``python -m venv /tmp/locust-venv && /tmp/locust-venv/bin/pip install locust``).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+from locust import HttpUser, between, task
+
+PASSWORD = "deskgraph-demo"
+INCIDENT = re.compile(r'href="/incidents/(INC\d+)"')
+APPROVAL = re.compile(r'href="/requests/approvals/(\d+)"')
+WORDS = ["printer", "vpn", "outlook", "laptop", "password", "teams", "wifi", "scanner"]
+
+
+class Forms(HTMLParser):
+    """The forms of a page: each one's method, action and the values a browser would send
+    untouched (hidden and text inputs, checked boxes, each select's selected or first
+    option)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, str, dict[str, str]]] = []
+        self.options: dict[str, list[str]] = {}  # each select's non-empty option values
+        self._select: str | None = None
+        self._chosen = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.forms.append((a.get("method", "get").lower(), a.get("action", ""), {}))
+            return
+        if not self.forms:
+            return
+        fields = self.forms[-1][2]
+        if tag == "option" and self._select is not None:
+            if a.get("value"):
+                self.options.setdefault(self._select, []).append(a["value"])
+            if "selected" in a or not self._chosen:
+                fields[self._select] = a.get("value", "")
+                self._chosen = "selected" in a
+            return
+        name = a.get("name")
+        if not name:
+            return
+        kind = a.get("type", "text").lower()
+        if tag == "input" and kind in {"checkbox", "radio"}:
+            if "checked" in a:
+                fields[name] = a.get("value", "y")
+        elif tag == "input" and kind not in {"submit", "button", "file"}:
+            fields[name] = a.get("value", "")
+        elif tag == "textarea":
+            fields[name] = ""
+        elif tag == "select":
+            self._select, self._chosen = name, False
+            fields.setdefault(name, "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+
+
+def form_on(html: str, action: str, page: str) -> dict[str, str]:
+    """The fields of the first post form of ``page`` whose action ends with ``action`` (a form
+    without an action posts to its page); a select left on an empty choice gets one of its
+    options (a person picks one where the form requires it).
+
+    :raise LookupError: the page has no such form.
+    """
+    parser = Forms()
+    parser.feed(html)
+    for method, found, fields in parser.forms:
+        if method == "post" and (found or page).split("?")[0].endswith(action):
+            for name, value in fields.items():
+                if not value and parser.options.get(name) and name.startswith("lines-"):
+                    fields[name] = random.choice(parser.options[name])
+            return dict(fields)
+    raise LookupError(f"no form posting to {action!r}")
+
+
+class Person(HttpUser):
+    abstract = True
+    username = ""
+    wait_time = between(1, 5)
+
+    def on_start(self) -> None:
+        page = self.client.get("/login").text
+        fields = form_on(page, "/login", "/login")
+        fields.update(username=self.username, password=PASSWORD)
+        with self.client.post("/login", data=fields, catch_response=True) as answer:
+            if "/login" in answer.url:
+                answer.failure(f"{self.username} could not sign in")
+
+    def post_form(self, page_url: str, action: str, name: str, **values: Any) -> Any:
+        """Read the form of ``page_url`` posting to ``action``, change ``values``, post it; a
+        refused form (4xx) or a server error is a failure."""
+        page = self.client.get(page_url, name=f"{name} (form)").text
+        fields = form_on(page, action, page_url)
+        fields.update({k: str(v) for k, v in values.items()})
+        return self.submit(action, fields, name)
+
+    def submit(self, action: str, fields: dict[str, str], name: str) -> Any:
+        with self.client.post(action, data=fields, name=name, catch_response=True) as answer:
+            if answer.status_code >= 400 or "/login" in answer.url:
+                answer.failure(f"{answer.status_code} at {answer.url}")
+            return answer
+
+
+class Agent(Person):
+    weight = 3
+    username = "agent"
+
+    def _an_incident(self) -> str | None:
+        console = self.client.get("/incidents/?view=open", name="/incidents/ (console)").text
+        numbers = INCIDENT.findall(console)
+        return random.choice(numbers) if numbers else None
+
+    @task(4)
+    def console_and_page(self) -> None:
+        number = self._an_incident()
+        if number:
+            self.client.get(f"/incidents/{number}", name="/incidents/[number]")
+
+    @task(2)
+    def search(self) -> None:
+        self.client.get(f"/search?q={random.choice(WORDS)}", name="/search?q=[word]")
+
+    @task(1)
+    def work_note(self) -> None:
+        number = self._an_incident()
+        if number:
+            self.post_form(
+                f"/incidents/{number}",
+                f"/incidents/{number}/comment",
+                "/incidents/[number]/comment",
+                body="Checked with the user; looking at the logs.",
+            )
+
+
+class Employee(Person):
+    weight = 5
+    username = "employee"
+
+    @task(4)
+    def my_tickets(self) -> None:
+        self.client.get("/incidents/mine")
+
+    @task(1)
+    def report(self) -> None:
+        self.post_form(
+            "/incidents/report",
+            "/incidents/report",
+            "/incidents/report",
+            short_description=f"{random.choice(WORDS).capitalize()} does not work",
+            urgency="3",
+        )
+
+    @task(2)
+    def catalog(self) -> None:
+        self.client.get("/requests/catalog")
+
+    @task(1)
+    def order(self) -> None:
+        """Order the demo's "Software installation" (a choice and a reason)."""
+        catalog = self.client.get("/requests/catalog").text
+        found = re.search(r'href="/requests/catalog/(\d+)"[^>]*>\s*Software installation', catalog)
+        if found:
+            item = found[1]
+            self.post_form(
+                f"/requests/catalog/{item}",
+                f"/requests/catalog/{item}",
+                "/requests/catalog/[id]",
+                **{"lines-0-reason": "Needed for the quarterly report"},
+            )
+
+
+class Approver(Person):
+    weight = 1
+    username = "l.marchetti"
+
+    @task
+    def approvals(self) -> None:
+        """The list, then the first approval still waiting for a decision (its page has the
+        decision form), approved."""
+        for approval in APPROVAL.findall(self.client.get("/requests/approvals").text)[:5]:
+            url = f"/requests/approvals/{approval}"
+            page = self.client.get(url, name="/requests/approvals/[id]").text
+            try:
+                fields = form_on(page, f"{url}/decide", url)
+            except LookupError:
+                continue  # decided already
+            fields.update(decision="approve", comment="")
+            self.submit(f"{url}/decide", fields, "/requests/approvals/[id]/decide")
+            return

@@ -1,0 +1,82 @@
+"""How many SQL statements the incident page and opening an incident cost.
+
+The bounds are today's counts (``bench/incidents.py`` records them beside the timings); a
+change that adds a statement to these paths fails here and has to say why. Everything a
+request runs is counted, including what happens after its commit (the outbox delivers inline
+when ``REDIS_URL`` is unset, as in the tests).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from app.incidents import services
+from app.incidents.models import Incident
+from tests.conftest import count_queries
+from tests.incidents.test_phone_call import blank_form
+
+PAGE_BOUND = 16  # the agent's incident page
+OPEN_BOUND = 48  # an agent logs a call for a caller, into a queue
+REPORT_BOUND = 39  # an employee reports a problem
+
+
+def reads(statements: list[str], table: str) -> list[str]:
+    return [s for s in statements if re.search(rf"\bFROM {table}\b", s)]
+
+
+@pytest.fixture
+def desk(signed_in, make_user, queue, make_incident, db):
+    client, agent = signed_in("agent", "employee")
+    group = queue("Service Desk", members=(agent,))
+    caller = make_user("emma", display_name="Emma Caller")
+    incident = make_incident(caller=caller, assignment_group=group)
+    services.assign_incident(incident, group=group, assignee=agent, actor=agent)
+    db.session.commit()
+    return client, agent, caller, group, incident
+
+
+def test_the_incident_page_reads_each_thing_once(desk):
+    client, agent, _caller, _group, incident = desk
+    client.get(f"/incidents/{incident.number}")
+    with count_queries() as page:
+        response = client.get(f"/incidents/{incident.number}")
+    assert response.status_code == 200
+    assert "Emma Caller" in response.text
+    assert len(page) <= PAGE_BOUND, "\n".join(page)
+    # The matrix in one statement, the signed-in agent's roles once, the incident once.
+    assert len(reads(page, "priority_scales")) == 1
+    assert len(reads(page, "role_grants")) == 1
+    assert len([s for s in page if "WHERE tickets.number" in s]) == 1
+
+
+def test_opening_an_incident_reads_each_thing_once(desk, db):
+    client, _agent, _caller, group, _incident = desk
+    client.get("/incidents/new")
+    form = blank_form(
+        caller="emma", short_description="Printer on floor 3 jams", group=str(group.id)
+    )
+    with count_queries() as opened:
+        response = client.post("/incidents/new", form)
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Incident)) == 2
+    assert len(opened) <= OPEN_BOUND, "\n".join(opened)
+    assert len(reads(opened, "priority_scales")) == 1
+    # No SLA policy is active: the SLA records are not read at all.
+    assert not reads(opened, "task_slas")
+
+
+def test_reporting_a_problem_is_not_read_back_after_its_commit(signed_in, db):
+    client, _employee = signed_in("employee")
+    client.get("/incidents/report")
+    with count_queries() as reported:
+        response = client.post(
+            "/incidents/report", {"short_description": "Teams crashes", "urgency": "2"}
+        )
+    assert response.status_code == 302
+    number = db.session.scalar(select(Incident.number))
+    assert response.location == f"/incidents/{number}"
+    assert len(reported) <= REPORT_BOUND, "\n".join(reported)
+    assert not [s for s in reported if "WHERE tickets.number" in s or "incidents.id AS" in s]
