@@ -232,7 +232,7 @@ def test_the_page_dry_runs_an_upload_then_imports_it(admin, db):
     hidden = dict(re.findall(r'name="(token|filename)" type="hidden" value="([^"]*)"', html))
     assert set(hidden) == {"token", "filename"}
     done = admin.post("/admin/imports/netbox/apply", data=hidden)
-    assert done.status_code == 302
+    assert done.status_code == 303
     run = last_run(db)
     assert done.headers["Location"].endswith(f"/admin/imports/runs/{run.id}")
     assert run.counts["cis_created"] == 9
