@@ -16,14 +16,11 @@ and after.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from bench._postgres import ROOT, app_on_fresh_schema, drop_schema
-from bench.netbox_import import sqlite_app, timed
+from bench._estate_flow import measure, on_both
+from bench._postgres import ROOT
 
 
 def export(farms: int, *, changed: bool = False) -> bytes:
@@ -69,42 +66,6 @@ def export(farms: int, *, changed: bool = False) -> bytes:
     return "\n".join(out).encode()
 
 
-def measure(app: Any, data: bytes, other: bytes) -> None:
-    from flask_migrate import upgrade
-
-    from app.extensions import db
-    from app.imports.itop.reader import Source, read
-    from app.imports.itop.service import import_itop
-
-    with app.app_context():
-        upgrade()
-        reading = timed("read and map (pure)", lambda: read([Source("itop.xml", data)]))
-        print(f"    {reading.estate.rows_read} objects, {len(reading.estate.cis)} CIs")
-
-        def run(payload: bytes, dry_run: bool) -> Any:
-            found, _ = import_itop(
-                [Source("itop.xml", payload)], source_name="itop.xml", dry_run=dry_run
-            )
-            db.session.commit()
-            return dict(found.counts)
-
-        counts = timed("dry run of the whole export", lambda: run(data, True))
-        print(
-            f"    would create {counts['cis_created']} CIs, {counts['relations_created']} relations"
-        )
-        timed("first import", lambda: run(data, False))
-        counts = timed("second run, nothing changed", lambda: run(data, False))
-        unchanged = counts["cis_unchanged"], counts["relations_unchanged"]
-        print(f"    unchanged: {unchanged[0]} CIs, {unchanged[1]} relations")
-        counts = timed("changed export synced", lambda: run(other, False))
-        print(
-            f"    created {counts['cis_created']}, updated {counts['cis_updated']}, "
-            f"retired {counts['cis_retired']}, relations removed {counts['relations_removed']}"
-        )
-        db.session.remove()
-        db.engine.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--farms", type=int, default=50)
@@ -112,19 +73,14 @@ def main() -> None:
     parser.add_argument("--schema", default="dg_bench_itop")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    from app.imports.itop.reader import Source, read
+
     data, other = export(args.farms), export(args.farms, changed=True)
-    print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
-    if args.only in (None, "sqlite"):
-        with tempfile.TemporaryDirectory() as folder:
-            print("SQLite:")
-            measure(sqlite_app(Path(folder)), data, other)
-    if args.only in (None, "postgres"):
-        print("PostgreSQL:")
-        try:
-            measure(app_on_fresh_schema(args.schema), data, other)
-        finally:
-            drop_schema(args.schema)
-    print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+
+    def work(app: Any) -> None:
+        measure(app, "itop", "itop.xml", data, other, lambda: read([Source("itop.xml", data)]))
+
+    on_both(args.only, args.schema, work)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RESULTS, serving
+from tests.browser.conftest import RESULTS
+from tests.browser.imports_desk import admin_desk
 from tests.browser.test_shell import sign_in, unexpected
 from tests.browser.test_webhooks import tab_on
-from tests.conftest import build_app, migrate
 
 pytestmark = pytest.mark.browser
 PASSWORD = "itop-admin-password"
@@ -34,23 +34,8 @@ EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A desk of its own (the import adds classes and CIs) with an administrator."""
-    from app.auth import services as people
-    from app.auth.models import Role
-    from app.extensions import db
-
-    folder = tmp_path_factory.mktemp("itop")
-    app = build_app(f"sqlite:///{folder / 'desk.sqlite3'}", folder / "instance")
-    migrate(app)
-    with app.app_context():
-        people.create_local_user(
-            username="itopadmin", password=PASSWORD, roles=[Role.ADMIN], display_name="It Op"
-        )
-        db.session.commit()
-        db.session.remove()
-    with serving(app) as url:
+    with admin_desk(tmp_path_factory.mktemp("itop"), "itopadmin", PASSWORD, "It Op") as url:
         yield url
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_admin_checks_then_imports_an_itop_export(browser, desk, tmp_path: Path):

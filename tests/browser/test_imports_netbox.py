@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RESULTS, new_tab, serving
+from tests.browser.conftest import RESULTS, new_tab
+from tests.browser.imports_desk import admin_desk
 from tests.browser.test_shell import sign_in, unexpected
-from tests.conftest import build_app, migrate
 from tests.imports.test_netbox_reader import api_files
 
 pytestmark = pytest.mark.browser
@@ -25,23 +25,8 @@ PASSWORD = "netbox-admin-password"
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A desk of its own with one administrator and an empty CMDB; yields its URL."""
-    from app.auth import services as people
-    from app.auth.models import Role
-    from app.extensions import db
-
-    folder = tmp_path_factory.mktemp("netbox")
-    app = build_app(f"sqlite:///{folder / 'desk.sqlite3'}", folder / "instance")
-    migrate(app)
-    with app.app_context():
-        people.create_local_user(
-            username="nbadmin", password=PASSWORD, roles=[Role.ADMIN], display_name="Nia Admin"
-        )
-        db.session.commit()
-        db.session.remove()
-    with serving(app) as url:
+    with admin_desk(tmp_path_factory.mktemp("netbox"), "nbadmin", PASSWORD, "Nia Admin") as url:
         yield url
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RESULTS, serving
+from tests.browser.conftest import RESULTS
+from tests.browser.imports_desk import admin_desk
 from tests.browser.test_shell import sign_in, unexpected
-from tests.conftest import build_app, migrate
 from tests.imports.servicenow_data import SAMPLE, read, write
 
 pytestmark = pytest.mark.browser
@@ -25,26 +25,9 @@ INCIDENTS = 150
 def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A desk of its own with an administrator (an import would change every other journey's
     queues); yields its URL."""
-    from app.auth import services as people
-    from app.auth.models import Role
-    from app.extensions import db
-
     folder = tmp_path_factory.mktemp("servicenow")
-    app = build_app(f"sqlite:///{folder / 'desk.sqlite3'}", folder / "instance")
-    migrate(app)
-    with app.app_context():
-        people.create_local_user(
-            username="snowadmin",
-            password=PASSWORD,
-            roles=[Role.ADMIN, Role.AGENT],
-            display_name="Snow Admin",
-        )
-        db.session.commit()
-        db.session.remove()
-    with serving(app) as url:
+    with admin_desk(folder, "snowadmin", PASSWORD, "Snow Admin", agent=True) as url:
         yield url
-    with app.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -61,7 +61,11 @@ def test_the_demo_dump_imports_with_every_object_accounted_for(app, db):
     counts = run.counts
     assert counts["rows_read"] == len(raw_demo())
     assert counts["rows_read"] == sum(counts[k] for k in OUTCOMES)
-    assert counts["cis_created"] == counts["rows_as_ci"]
+    groups = count(
+        db, ExternalRef, ExternalRef.kind == "ci", ExternalRef.external_id.like("group:%")
+    )
+    assert groups == 39  # racks fed twice, routers with two circuits, switches' patch panels
+    assert counts["cis_created"] == counts["rows_as_ci"] + groups
     assert count(db, ConfigurationItem) == counts["cis_created"]
     assert counts["cis_skipped"] == 0
     assert counts["relations_skipped"] == 0
@@ -132,7 +136,7 @@ def test_a_second_run_changes_nothing_and_a_changed_file_syncs_exactly_that(app,
     before = revision(db)
     assert run_cli(app, demo_path()).exit_code == 0
     again = last_run(db).counts
-    assert again["cis_unchanged"] == again["rows_as_ci"]
+    assert again["cis_unchanged"] == again["rows_as_ci"] + 39  # the redundancy groups
     assert again["relations_created"] + again["relations_removed"] == 0
     assert revision(db) == before
 
@@ -140,13 +144,18 @@ def test_a_second_run_changes_nothing_and_a_changed_file_syncs_exactly_that(app,
     cis, relations = count(db, ConfigurationItem), count(db, CIRelation)
     assert run_cli(app, changed, "--dry-run").exit_code == 0
     dry = last_run(db)
-    expected = {"cis_created": 1, "cis_updated": 1, "cis_retired": 0}
+    # The router keeps one circuit of two: its uplinks group goes (retired), it needs the
+    # circuit left directly, and the two circuits' memberships go with the group.
+    expected = {"cis_created": 1, "cis_updated": 1, "cis_retired": 1}
     assert {k: dry.counts[k] for k in expected} == expected
-    assert (dry.counts["relations_created"], dry.counts["relations_removed"]) == (1, 1)
+    moved = ("relations_created", "relations_updated", "relations_removed")
+    assert tuple(dry.counts[k] for k in moved) == (1, 1, 2)
     diff = lines_of(db, dry, "notice")
     assert "update dmi01-akron-edge01: name dmi01-akron-rtr01 → dmi01-akron-edge01" in diff
     assert "create virtual_machine vm-new" in diff
-    assert f"remove dmi01-akron-rtr01 connected to {circuit_of_cable_7()}" in diff
+    assert "retire dmi01-akron-rtr01 uplinks" in diff
+    assert f"remove {circuit_of_cable_7()} member of dmi01-akron-rtr01 uplinks" in diff
+    assert "remove dmi01-akron-rtr01 connected to dmi01-akron-rtr01 uplinks" in diff
     assert (count(db, ConfigurationItem), count(db, CIRelation), revision(db)) == (
         cis, relations, before,
     )  # fmt: skip
@@ -154,13 +163,15 @@ def test_a_second_run_changes_nothing_and_a_changed_file_syncs_exactly_that(app,
     assert run_cli(app, changed).exit_code == 0
     done = last_run(db).counts
     assert {k: done[k] for k in expected} == expected
-    assert (done["relations_created"], done["relations_removed"]) == (1, 1)
+    assert tuple(done[k] for k in moved) == (1, 1, 2)
     assert ci_named(db, "dmi01-akron-rtr01") is None
     edge = ci_named(db, "dmi01-akron-edge01")
     assert edge.status is Lifecycle.IN_SERVICE
     assert ci_named(db, "vm-new") is not None
     assert count(db, ConfigurationItem) == cis + 1
-    assert count(db, CIRelation) == relations  # one cable out, one VM's host in
+    # A cable and the group's need out, one VM's host in; the cable left now ties the router
+    # to its circuit directly.
+    assert count(db, CIRelation) == relations - 1
 
 
 def test_an_unreadable_file_fails_the_run_and_writes_nothing(app, db, tmp_path):
@@ -221,7 +232,7 @@ def test_the_page_dry_runs_an_upload_then_imports_it(admin, db):
     hidden = dict(re.findall(r'name="(token|filename)" type="hidden" value="([^"]*)"', html))
     assert set(hidden) == {"token", "filename"}
     done = admin.post("/admin/imports/netbox/apply", data=hidden)
-    assert done.status_code == 302
+    assert done.status_code == 303
     run = last_run(db)
     assert done.headers["Location"].endswith(f"/admin/imports/runs/{run.id}")
     assert run.counts["cis_created"] == 9

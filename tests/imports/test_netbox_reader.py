@@ -58,7 +58,8 @@ def test_every_object_of_the_demo_dump_is_accounted_for_once():
     assert sum(reading.outcomes.values()) == len(objects)
     by_model = Counter(o["model"] for o in objects)
     assert reading.outcomes["rows_as_ci"] == sum(by_model[m] for m in mapping.CI_MODELS)
-    assert len(reading.estate.cis) == reading.outcomes["rows_as_ci"]
+    groups = [ci for ci in reading.estate.cis if ci.ci_class == "link_group"]
+    assert len(reading.estate.cis) == reading.outcomes["rows_as_ci"] + len(groups)
     lines = Counter(n.where.split()[0] for n in reading.estate.notes if n.kind == "not_carried")
     for model in ("dcim.interface", "ipam.ipaddress", "ipam.vlan", "tenancy.tenant"):
         assert lines[model] == by_model[model]
@@ -225,3 +226,32 @@ def test_a_netbox_4_circuit_termination_ties_its_circuit_to_its_site():
         ("circuits.circuittermination:1", "circuits.circuit:1", "depends_on", "dcim.site:2"),
     }
     assert [ci.name for ci in estate.cis if ci.ci_class == "circuit"] == ["Level 3 KKDG4923"]
+
+
+def test_a_rack_fed_twice_needs_its_feeds_as_a_group_any_one_of_which_will_do():
+    estate = demo_reading().estate
+    cis = {ci.key: ci for ci in estate.cis}
+    rack = next(key for key, ci in cis.items() if ci.ci_class == "rack" and ci.name == "R101")
+    group = cis[f"group:{rack}/power"]
+    assert (group.ci_class, group.name, group.fields["min_up"]) == ("link_group", "R101 power", 1)
+    feeds = {
+        cis[r.source].name
+        for r in estate.relations
+        if r.type == "member_of" and r.target == group.key
+    }
+    assert feeds == {"P1-1A", "P2-1B"}
+    needs = {(r.type, r.target) for r in estate.relations if r.source == rack}
+    assert ("depends_on", group.key) in needs
+    assert not any(cis[t].ci_class == "power_feed" for _, t in needs)  # only through the group
+    assert "link_group" in {c.name for c in estate.classes}
+
+
+def test_parallel_cables_to_one_device_are_one_member_not_a_group():
+    estate = demo_reading().estate
+    names = {ci.key: ci.name for ci in estate.cis}
+    switch = next(k for k, n in names.items() if n == "dmi01-akron-sw01")
+    cables = [
+        r for r in estate.relations if r.source == switch and r.type == "connected_to"
+    ]  # its data cables (its power cable goes to the PDU)
+    assert [names[r.target] for r in cables] == ["dmi01-akron-rtr01"] * 2  # two cables, kept
+    assert f"group:{switch}/uplinks" not in names

@@ -8,10 +8,11 @@ import io
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.imports.models import ExternalRef, ImportRun, RunState
 from app.imports.servicenow.importer import KIND, import_incidents
+from app.search.query import matching_ids
 from app.tickets.models import JournalEntry, Ticket, TicketEvent
 
 from .servicenow_data import SAMPLE, read, write
@@ -99,6 +100,26 @@ def test_a_newer_export_updates_its_incidents_in_place(db, first_300):
     assert new == state(db, "X-")  # as if the newer export had been imported at once
     again = import_incidents(io.BytesIO(write(header, rows)), "new.csv")
     assert again.counts["incidents_unchanged"] == 300
+
+
+def test_a_newer_export_is_found_by_its_new_words(db, first_300):
+    header, rows = first_300
+    number = rows[0]["number"]
+    import_incidents(io.BytesIO(write(header, rows)), "old.csv")
+    symptom = {"u_symptom": "Zebrafish tank leaking"}
+    newer = [{**r, **symptom} if r["number"] == number else r for r in rows]
+    run = import_incidents(io.BytesIO(write(header, newer)), "new.csv")
+    assert run.counts["incidents_updated"] == 1
+    ticket_id = db.session.scalar(select(Ticket.id).where(Ticket.external_number == number))
+    found = matching_ids("zebrafish leaking", "ticket")
+    assert found is not None
+    assert db.session.scalars(found).all() == [ticket_id]
+    # The words typos are corrected to, written for the whole batch at once on PostgreSQL.
+    words = "SELECT word FROM fts_words WHERE word IN ('zebrafish', 'tank', 'leaking')"
+    assert sorted(db.session.scalars(text(words))) == ["leaking", "tank", "zebrafish"]
+    if db.engine.dialect.name == "postgresql":  # partial words are completed from these
+        lexemes = "SELECT lexeme FROM fts_lexemes WHERE lexeme LIKE 'zebrafish%'"
+        assert db.session.scalars(text(lexemes)).all() == ["zebrafish"]
 
 
 def test_an_import_stopped_half_way_resumes_to_the_same_state(db, first_300):

@@ -35,6 +35,7 @@ PURE_SINGLES = [
     "app.imports.netbox.mapping",
     "app.imports.netbox.source",
     "app.imports.netbox.reader",
+    "app.imports.netbox.redundancy",  # links that back each other up, as groups
     "app.imports.itop.mapping",  # iTop classes and links onto CI classes and relation types
     "app.imports.itop.reader",  # iTop XML/CSV exports read into an estate
     "app.imports.sheets.reading",  # CSV and XLSX read strictly into a header and rows

@@ -13,6 +13,9 @@ CIs of one class would share a name (case-insensitively), each of them is prefix
 site (``DM-Akron / PP:MDF``), then with its site and rack (or location, panel, cluster) if
 that is not enough, and as a last resort followed by ``#<NetBox id>``. Each name made is a
 ``notice`` line of the report.
+
+**Redundancy**: a CI that needs two or more CIs through links of one kind (power, uplinks)
+needs them as a group, up while any one is (:mod:`app.imports.netbox.redundancy`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.imports.estates.model import Estate, EstateCI, EstateClass, EstateRelation, Note
-from app.imports.netbox import mapping
+from app.imports.netbox import mapping, redundancy
 from app.imports.netbox.mapping import End
 from app.imports.netbox.source import Item, Objects
 
@@ -126,6 +129,8 @@ class _Reader:
             made = self._cable(item) if item.model == "dcim.cable" else self._circuit_end(item)
             self.outcomes["rows_as_relation" if made else "rows_not_carried"] += 1
         self._names()
+        if redundancy.group_links(self.estate, {ci.key: ci.name for ci in self.estate.cis}):
+            self.classes[redundancy.CLASS.name] = redundancy.CLASS
         self.estate.classes = sorted(self.classes.values(), key=lambda c: c.name)
         return Reading(self.estate, dict(self.outcomes))
 

@@ -19,13 +19,11 @@ def servicenow_incidents(path: Path, dry_run: bool, batch: int) -> None:
     """Import ServiceNow's incident history (its audit export: a CSV, or a zip holding one).
 
     Running it again over the same file changes nothing; over a newer export it updates the
-    incidents in place; after an interruption it resumes where it stopped. Afterwards, run
-    ``flask reports rollup`` so the dashboards count the imported incidents.
+    incidents in place; after an interruption it resumes where it stopped. The reports and
+    the search count each batch as it commits.
     """
     with path.open("rb") as stream:
         run = import_incidents(stream, path.name, dry_run=dry_run, batch_size=max(batch, 1))
     echo_report(run)
     if run.state == RunState.FAILED:
         raise SystemExit(1)
-    if not dry_run:
-        click.echo("Now run `flask reports rollup` to count the imported incidents in the reports.")

@@ -7,7 +7,9 @@ actors), their CIs and the external reference that makes a second run a sync. Th
 groups, categories and CIs the log names are matched (by external reference, then by name) or
 created (people inactive, without a password). Each batch commits with the run's tallies and
 its checkpoint, so the progress bar moves and a killed import, run again over the same bytes,
-resumes after the last committed batch. A dry run does the same work in a savepoint per batch
+resumes after the last committed batch. Each batch also writes what the session hooks would
+have written for tickets saved one by one: SLA records, search documents and the report facts
+and rollups. A dry run does the same work in a savepoint per batch
 and rolls it back.
 
 Every row read is accounted for: ``rows_read = rows_imported + rows_unchanged +
@@ -36,6 +38,8 @@ from app.imports.servicenow import source
 from app.imports.servicenow.source import Problem, SourceError, SourceIncident
 from app.imports.servicenow.summary import Tally, describe
 from app.incidents.models import Category, Incident, MajorState, incident_cis
+from app.reports.rollups.facts import refresh_facts
+from app.search import index as search_index
 from app.sla.models import SlaPolicy
 from app.sla.services import refresh_ticket_slas
 from app.tickets.holds import HoldReason
@@ -276,10 +280,20 @@ class _Importer:
             touched += self._create(new)
         if changed:
             touched += self._update(changed)
-        if touched and self.sla_policies:
-            db.session.flush()
-            refresh_ticket_slas(touched, now=utc_now(), settle=True)
+        if touched:
+            self._settle(touched)
         return tallies
+
+    def _settle(self, touched: list[int]) -> None:
+        """What the session hooks do for a ticket saved one by one, which bulk statements
+        bypass: the SLA records (when a policy is active), the search documents (the bulk path;
+        an updated incident's text too) and the report facts and daily rollups, so the
+        dashboards count the batch the moment it commits."""
+        db.session.flush()
+        if self.sla_policies:
+            refresh_ticket_slas(touched, now=utc_now(), settle=True)
+        search_index.write_bulk("ticket", touched)
+        refresh_facts(touched)
 
     def _resolve(self, incidents: list[SourceIncident], tallies: dict[str, int]) -> None:
         people: set[str | None] = set()
