@@ -53,6 +53,7 @@ from app.search.text import (
     fts5_expression,
     inner_trigrams,
     match_spans,
+    once_each,
     parse,
     tsquery_expression,
     tsquery_prefixes,
@@ -165,7 +166,7 @@ def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
     # table until enough are found; a rare one: the GIN index), not from a blind guess.
     # Each language's parts often say the same: ``union_of`` keeps one of each.
     value = union_of(db.session.execute(select(*parts)).one())
-    value = expand_prefixes(value, _completions(tsquery_prefixes(value)))
+    value = once_each(expand_prefixes(value, _completions(tsquery_prefixes(value))))
     q = cast(bindparam("tsq", value, String, literal_execute=True), TSQUERY)
     public: ColumnElement[Any] = literal_column("search_documents.fts_public")
     every: ColumnElement[Any] = literal_column("search_documents.fts_all")
@@ -224,11 +225,16 @@ def _words(typed: list[str], candidates: list[str]) -> tuple[frozenset[str], dic
     lengthy = [w for w in typed if len(w) >= VOCABULARY_LENGTHS[0]]  # none shorter is known
     if not lengthy:
         return frozenset(), {}
-    # One statement: whether each word is known, and an unknown candidate's closest words.
+    # One statement: whether each word is known, and the closest words of an unknown
+    # candidate that starts no lexeme of the index either (a typo, not a word typed on: its
+    # completions find it, and a correction ORed in would only widen the search).
     rows = db.session.execute(
         text(
             "SELECT t.typed, k.known, CASE WHEN NOT k.known"
             "  AND t.typed = ANY(CAST(:candidates AS text[]))"
+            "  AND NOT EXISTS (SELECT FROM fts_lexemes"
+            '   WHERE lexeme >= t.typed COLLATE "C"'
+            '   AND lexeme < t.typed || chr(1114111) COLLATE "C")'
             "  THEN ARRAY(SELECT fts_similar_words(t.typed, 3)) END"
             " FROM unnest(CAST(:typed AS text[])) AS t(typed) CROSS JOIN LATERAL"
             " (SELECT EXISTS (SELECT FROM fts_words WHERE word = t.typed) AS known) AS k"

@@ -123,6 +123,16 @@ def test_a_partial_word_finds_every_word_it_starts(
     assert set(find(agent, "print")) == expected
 
 
+def test_a_partial_word_is_not_taken_for_a_typo_of_another_word(db, make_user, make_incident, find):
+    """``monito`` starts ``monitor``: it finds the monitor, not also the tickets of ``monit``,
+    a known word as close to it as a typo would be."""
+    agent = make_user(roles=["agent"])
+    monitor = make_incident(short_description="Monitor flickers")
+    make_incident(short_description="Monit agent down")
+    assert find(agent, "monito") == [f"{monitor.number} Monitor flickers"]
+    assert f"{monitor.number} Monitor flickers" in find(agent, "montior")  # a typo is corrected
+
+
 def test_accents_are_ignored(db, make_user, make_incident, find):
     agent = make_user(roles=["agent"])
     incident = make_incident(short_description="Café wifi is down")
