@@ -417,7 +417,7 @@ def run_backend(backend: str, count: int, repeat: int, keep: bool, reuse: bool) 
     lines.append(write_cost(app, db, words, rng))
     with app.app_context():
         db.engine.dispose()
-    if backend == "postgresql" and not keep:
+    if backend == "postgresql" and not (keep or reuse):  # a reused one stays too
         drop_schema(schema)
     return lines
 
