@@ -21,11 +21,13 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     FromClause,
+    Integer,
     Select,
     String,
     and_,
     bindparam,
     cast,
+    column,
     false,
     func,
     literal,
@@ -37,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.sql.elements import False_
+from sqlalchemy.sql.expression import TableClause
 
 from app.extensions import db
 from app.search import sources as registry
@@ -147,6 +150,23 @@ class _Match:
     where: ColumnElement[bool]
     ranked: Callable[[ColumnElement[bool]], tuple[_Joins, ColumnElement[Any]]]
     corrected: list[str] = field(default_factory=list)
+    fts: tuple[TableClause, ColumnElement[bool]] | None = None  # SQLite: the table, its MATCH
+
+    def documents(self, *columns: Any) -> Select[Any]:
+        """``columns`` of the matching documents. On SQLite they are read from the FTS5
+        table's matches joined to the documents: FTS5 reads its lists lazily and stops at
+        a LIMIT, where ``D.id IN (its matches)`` first collects every match (a common
+        word: 200 ms against 1 at 100,000 tickets)."""
+        if self.fts is None:
+            return select(*columns).where(self.where)
+        found, matches = self.fts
+        return select(*columns).select_from(found).join(D, D.id == found.c.rowid).where(matches)
+
+    @property
+    def newest(self) -> ColumnElement[Any]:
+        """Newest first, in the order the index reads (on SQLite, FTS5's own rowid order,
+        which needs no sort of the matches)."""
+        return D.id.desc() if self.fts is None else self.fts[0].c.rowid.desc()
 
 
 _Joins = tuple[tuple[FromClause, ColumnElement[bool]], ...]
@@ -276,7 +296,9 @@ def _sqlite(query: Query, notes: bool) -> _Match | None:
         return ((found, D.id == found.c.doc_id),), -found.c.score
 
     corrected = [w for words in corrections.values() for w in words]
-    return _Match(D.id.in_(matching), ranked, corrected)
+    found = table("fts_search", column("rowid", Integer))
+    fts = (found, literal_column("fts_search").op("MATCH")(expression))
+    return _Match(D.id.in_(matching), ranked, corrected, fts)
 
 
 TYPO_SAMPLE = 200  # known words sharing trigrams with a typo, read to find the closest
@@ -360,7 +382,7 @@ def search(
     # Suggestions (``rank_found``) show no tabs: only the shown sources are counted.
     counted = shown if rank_found else chosen
     sample = db.session.execute(
-        select(D.id, D.source).where(match.where, _visible(user, counted)).limit(cap + 1)
+        match.documents(D.id, D.source).where(_visible(user, counted)).limit(cap + 1)
     ).all()
     results.counts = {name: 0 for name in results.labels}
     for _id, name in sample:
@@ -370,8 +392,8 @@ def search(
     if offset >= cap:
         return results
     if results.capped and not rank_found:
-        query_ = select(D).where(match.where, _visible(user, shown))
-        order: tuple[Any, ...] = (D.id.desc(),)
+        query_ = match.documents(D).where(_visible(user, shown))
+        order: tuple[Any, ...] = (match.newest,)
     else:
         names = {s.name for s in shown}
         ids = [doc_id for doc_id, name in sample[:cap] if name in names]
