@@ -259,7 +259,9 @@ def timed(run: Callable[[str], Any], texts: list[str]) -> tuple[float, float, li
     return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)], answers
 
 
-def measure(app: Any, db: Any, agent_id: int, words: list[str], repeat: int) -> list[str]:
+def measure(
+    app: Any, db: Any, agent_id: int, words: list[str], repeat: int, like: bool = True
+) -> list[str]:
     """Each query kind, timed; three-word queries come from random tickets' bodies."""
     from app.auth.models import User
     from app.search.query import search, suggest
@@ -296,7 +298,7 @@ def measure(app: Any, db: Any, agent_id: int, words: list[str], repeat: int) -> 
         med, p95, _ = timed(lambda q: suggest(agent, q), typing)
         lines.append(f"suggestions (3 or 5 letters typed): median {med:.1f} ms, p95 {p95:.1f} ms")
 
-        def like(q: str) -> Any:
+        def like_filter(q: str) -> Any:
             pattern = f"%{q.lower()}%"
             total = db.session.execute(
                 text("SELECT count(*) FROM tickets WHERE lower(short_description) LIKE :p"),
@@ -311,8 +313,8 @@ def measure(app: Any, db: Any, agent_id: int, words: list[str], repeat: int) -> 
             ).all()
             return total
 
-        for kind in ("one word", "partial word"):
-            med, p95, _ = timed(like, kinds[kind])
+        for kind in ("one word", "partial word") if like else ():
+            med, p95, _ = timed(like_filter, kinds[kind])
             lines.append(
                 f"LIKE filter (titles only), {kind}: median {med:.1f} ms, p95 {p95:.1f} ms"
             )
@@ -354,7 +356,9 @@ def write_cost(app: Any, db: Any, words: Text, rng: random.Random) -> str:
     return f"index writes: {took / 1000:.2f} ms per document (1,000 written by sync, one flush)"
 
 
-def run_backend(backend: str, count: int, repeat: int, keep: bool, reuse: bool) -> list[str]:
+def run_backend(
+    backend: str, count: int, repeat: int, keep: bool, reuse: bool, like: bool = True
+) -> list[str]:
     from flask_migrate import upgrade
 
     from app import create_app
@@ -413,11 +417,11 @@ def run_backend(backend: str, count: int, repeat: int, keep: bool, reuse: bool) 
             f"{backend}: {size:,} documents ({count:,} tickets),"
             f" loaded and indexed in {loaded:.0f} s"
         ]
-        lines += measure(app, db, agent_id, words.words, repeat)
+        lines += measure(app, db, agent_id, words.words, repeat, like)
     lines.append(write_cost(app, db, words, rng))
     with app.app_context():
         db.engine.dispose()
-    if backend == "postgresql" and not keep:
+    if backend == "postgresql" and not (keep or reuse):  # a reused one stays too
         drop_schema(schema)
     return lines
 
@@ -432,14 +436,21 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="measure what a run with --keep left (no loading)"
     )
+    parser.add_argument(
+        "--no-like", dest="like", action="store_false", help="skip today's LIKE filter (slow)"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     lines: list[str] = []
     if args.backend in ("sqlite", "both"):
-        lines += run_backend("sqlite", args.sqlite_tickets, args.repeat, args.keep, args.reuse)
+        lines += run_backend(
+            "sqlite", args.sqlite_tickets, args.repeat, args.keep, args.reuse, args.like
+        )
         print("\n".join(lines), flush=True)
     if args.backend in ("postgresql", "both"):
-        lines += run_backend("postgresql", args.tickets, args.repeat, args.keep, args.reuse)
+        lines += run_backend(
+            "postgresql", args.tickets, args.repeat, args.keep, args.reuse, args.like
+        )
     print("\n".join(lines))
 
 

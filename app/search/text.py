@@ -223,6 +223,22 @@ def expand_prefixes(tsquery: str, completions: dict[str, list[str]]) -> str:
     return _PREFIX.sub(replace, tsquery)
 
 
+_OPERAND = re.compile(r"'(?:[^']|'')*'(?::[*A-D]+)?")  # a lexeme as PostgreSQL prints it
+
+
+def once_each(tsquery: str) -> str:
+    """``tsquery`` (as PostgreSQL prints it) with each lexeme once when it is only lexemes
+    joined by ``|`` (``'print' | ( 'printer' | 'print' )`` is ``'print' | 'printer'``);
+    anything else as it is. The index reads a lexeme's documents once for each time it is
+    named, and the planner adds its share of the table as often: a partial word's
+    completions in two languages counted twice made it expect a scan of the table to be
+    cheap."""
+    operands = _OPERAND.findall(tsquery)
+    if not operands or _OPERAND.sub("", tsquery).strip(" ()|"):
+        return tsquery
+    return " | ".join(dict.fromkeys(operands))
+
+
 def typo_candidates(query: Query) -> list[str]:
     """The single words worth correcting (long enough for a typo to be told from a word)."""
     return sorted({t.words[0] for t in query.terms() if len(t.words) == 1 and len(t.text) >= 4})

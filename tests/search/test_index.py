@@ -83,6 +83,25 @@ def test_suggestions_rank_what_they_read_when_more_match(
     assert searched.hits[0].document.title == suggested[0]
 
 
+def test_past_the_cap_the_newest_matches_come_first_page_after_page(
+    app, db, monkeypatch, make_user, make_incident
+):
+    """More matches than the cap: the count stops there (shown as "3+") and the pages list
+    the newest first, the second page going on where the first stopped."""
+    from app.search import query
+
+    monkeypatch.setattr(query, "COUNT_CAP", 3)
+    agent = make_user(roles=["agent"])
+    made = [make_incident(short_description=f"Docking station {n}") for n in range(5)]
+    with app.test_request_context():
+        first = query.search(agent, "docking", cap=3, per_page=2)
+        second = query.search(agent, "docking", cap=3, per_page=2, page=2)
+    assert first.capped is True
+    assert first.total == 3
+    newest = [f"{i.number} {i.short_description}" for i in reversed(made)]
+    assert [h.document.title for h in first.hits + second.hits] == newest[:4]
+
+
 def test_swedish_words_are_found_from_another_form(db, make_user, make_incident, find):
     agent = make_user(roles=["agent"])
     incident = make_incident(
@@ -121,6 +140,16 @@ def test_a_partial_word_finds_every_word_it_starts(
     comment(in_note, agent, "Printhead worn", public=False)
     expected = {f"{i.number} {i.short_description}" for i in titles[:3] + [in_note]}
     assert set(find(agent, "print")) == expected
+
+
+def test_a_partial_word_is_not_taken_for_a_typo_of_another_word(db, make_user, make_incident, find):
+    """``monito`` starts ``monitor``: it finds the monitor, not also the tickets of ``monit``,
+    a known word as close to it as a typo would be."""
+    agent = make_user(roles=["agent"])
+    monitor = make_incident(short_description="Monitor flickers")
+    make_incident(short_description="Monit agent down")
+    assert find(agent, "monito") == [f"{monitor.number} Monitor flickers"]
+    assert f"{monitor.number} Monitor flickers" in find(agent, "montior")  # a typo is corrected
 
 
 def test_accents_are_ignored(db, make_user, make_incident, find):

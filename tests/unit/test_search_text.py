@@ -117,3 +117,14 @@ def test_prefixes_are_named_exactly_where_their_lexemes_are_known():
     expanded = text.expand_prefixes(printed, {"print": ["print", "printer"], "o'neil": ["o'neil"]})
     assert expanded == "( 'print' | 'printer' ) | 'printer' & 'jam':* | ( 'o''neil' )"
     assert text.expand_prefixes(printed, {"print": []}) == printed  # unknown: left a prefix
+
+
+def test_a_disjunction_of_lexemes_names_each_once():
+    # A partial word's completions, as English and Swedish both read them
+    assert text.once_each("( 'print' | 'printer' ) | ( 'printer' | 'print':* )") == (
+        "'print' | 'printer' | 'print':*"
+    )
+    assert text.once_each("'it''s' | 'it''s'") == "'it''s'"
+    # Anything but ORs of lexemes is left as it is
+    for kept in ["'print' & 'jam' | 'print'", "!'jam' | 'jam'", "'a' <-> 'b' | 'a'", ""]:
+        assert text.once_each(kept) == kept
