@@ -88,6 +88,8 @@ PATCH_AT_MOST = 5_000
 BULK, CIS = "bulk", "cis"
 CHUNK = 500
 """Ids per ``IN (...)`` when a patch reads CIs and relations."""
+RENAMED_AT_MOST = 10_000
+"""Names patched over the loaded mapping before a patch makes a new mapping."""
 
 
 class CMDBGraph:
@@ -440,20 +442,49 @@ def _renamed(
     nodes: list[int],
 ) -> Mapping[str, int | tuple[int, ...]]:
     """``by_name`` (see :func:`_by_name`) with the CIs at ``nodes`` of ``old`` renamed as in
-    ``new``, and the CIs ``new`` added after those of ``old``."""
-    found: dict[str, Any] = dict(by_name)
+    ``new``, and the CIs ``new`` added after those of ``old``: a :class:`Renamed` over the
+    loaded mapping, so a patch does not copy a million names."""
+    base, changes = (
+        (by_name.base, dict(by_name.changes)) if isinstance(by_name, Renamed) else (by_name, {})
+    )
+    current = Renamed(base, changes)
     for node in nodes:
         key = old.names[node].lower()
-        left = tuple(i for i in _as_tuple(found.get(key)) if i != old.ids[node])
-        if left:
-            found[key] = left if len(left) > 1 else left[0]
-        else:
-            found.pop(key, None)
+        left = tuple(i for i in _as_tuple(current.get(key)) if i != old.ids[node])
+        changes[key] = (left if len(left) > 1 else left[0]) if left else None
     for node in [*nodes, *range(len(old), len(new))]:
         key = new.names[node].lower()
-        ids = tuple(sorted((*_as_tuple(found.get(key)), new.ids[node])))
-        found[key] = ids if len(ids) > 1 else ids[0]
-    return MappingProxyType(found)
+        ids = tuple(sorted((*_as_tuple(current.get(key)), new.ids[node])))
+        changes[key] = ids if len(ids) > 1 else ids[0]
+    if len(changes) > RENAMED_AT_MOST:
+        return MappingProxyType(dict(current.items()))
+    return current
+
+
+class Renamed(Mapping[str, Any]):
+    """A names mapping as loaded (``base``) with the names patched since (``changes``;
+    ``None``: no CI has the name any more)."""
+
+    __slots__ = ("base", "changes")
+
+    def __init__(self, base: Mapping[str, Any], changes: dict[str, Any]) -> None:
+        self.base, self.changes = base, changes
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.changes:
+            found = self.changes[key]
+            if found is None:
+                raise KeyError(key)
+            return found
+        return self.base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        changes = self.changes
+        yield from (key for key in self.base if key not in changes)
+        yield from (key for key, ids in changes.items() if ids is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _as_tuple(ids: int | tuple[int, ...] | None) -> tuple[int, ...]:

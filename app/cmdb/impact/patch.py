@@ -56,7 +56,8 @@ def patch(
     if not all(type(c) is int for c in new_ids):
         return None
     added = cast(list[int], new_ids)
-    ids = [*graph.ids, *added]
+    ids = list(graph.ids)
+    ids.extend(added)
     if added and not _appendable(graph, added):
         return None
     n = len(ids)
@@ -81,46 +82,42 @@ def patch(
     old_src = np.frombuffer(graph.pair_src, dtype=np.int32)
     old_dst = np.frombuffer(graph.pair_dst, dtype=np.int32)
     old_combo = np.frombuffer(graph.pair_combo, dtype=np.uint16)
-    mark = np.zeros(n, dtype=bool)
-    mark[nodes] = True
-    touching = mark[old_src] | mark[old_dst] if len(old_src) else np.zeros(0, dtype=bool)
-    keep = ~touching
-    kept = old_src[keep].astype(np.int64) * n + old_dst[keep]
-    where = np.searchsorted(kept, keys)
-    pairs = np.insert(kept, where, keys)
-    pair_combo = np.insert(old_combo[keep].astype(np.int64), where, codes)
-    src, dst = np.divmod(pairs, n or 1)
+    gone = _touching(old_src, old_dst, nodes, n)
+    new_src, new_dst = np.divmod(keys, n or 1)
+    where = _pair_positions(old_src, old_dst, new_src, new_dst)
+    src = _edited(old_src, gone, where, new_src)
+    dst = _edited(old_dst, gone, where, new_dst)
+    pair_combo = _edited(old_combo, gone, where, codes)
 
     # Rows to build again: the changed CIs and every CI at the other end of a relation of
     # theirs, before or after (a rule changed on a CI changes the kind of links into it).
-    rows = np.zeros(n, dtype=bool)
-    rows[nodes] = True
-    new_src, new_dst = np.divmod(keys, n or 1)
-    for ends in (old_src[touching], old_dst[touching], new_src, new_dst):
-        rows[ends] = True
-    sub = rows[src] | rows[dst]
-    has_rule = np.zeros(n, dtype=bool)
-    has_rule[list(fields["rules"])] = True
+    rebuilt = np.unique(
+        np.concatenate((nodes, old_src[gone], old_dst[gone], new_src, new_dst))
+    ).astype(np.int64)
+    sub = _touching(src, dst, rebuilt, n)
+    # Built on the CIs of those pairs only, numbered in the same order: O(pairs), not O(CIs).
+    local = np.unique(np.concatenate((src[sub], dst[sub], rebuilt)))
+    rules = fields["rules"]
+    has_rule = np.fromiter(map(rules.__contains__, local.tolist()), dtype=bool, count=len(local))
     types = graph.relation_types
     adjacency = failure_adjacency(
-        n,
-        src[sub],
-        dst[sub],
-        pair_combo[sub],
+        len(local),
+        np.searchsorted(local, src[sub]).astype(np.int64),
+        np.searchsorted(local, dst[sub]).astype(np.int64),
+        pair_combo[sub].astype(np.int64),
         [[types[t] for t in c] for c in combos],
         has_rule,
         {label: j for j, label in enumerate(graph.labels)},
     )
-    rebuilt = np.flatnonzero(rows)
-    arrays = _spliced(graph, adjacency, rebuilt, n)
+    arrays = _spliced(graph, adjacency, rebuilt, n, local)
     return CompactGraph(
         ids=ids,
         index=index,
         relation_types=types,
         labels=adjacency["labels"],
-        pair_src=array("i", src.astype(np.int32).tobytes()),
-        pair_dst=array("i", dst.astype(np.int32).tobytes()),
-        pair_combo=array("H", pair_combo.astype(np.uint16).tobytes()),
+        pair_src=_stored("i", src),
+        pair_dst=_stored("i", dst),
+        pair_combo=_stored("H", pair_combo),
         combos=tuple(combos),
         **fields,
         **arrays,
@@ -157,8 +154,9 @@ def _extended_index(graph: CompactGraph, added: list[int]) -> Any:
 
 def _columns(graph: CompactGraph, columns: Columns, at: list[int], added: int) -> dict[str, Any]:
     """The per-CI fields of the index with the given CIs (at dense ints ``at``) replaced."""
-    names = [*graph.names, *repeat("", added)]
-    classes = [*graph.classes, *repeat("", added)]
+    names, classes = list(graph.names), list(graph.classes)
+    names.extend(repeat("", added))
+    classes.extend(repeat("", added))
     status = bytearray(graph.status)
     status.extend(bytes(added))
     users, rules = dict(graph.users), dict(graph.rules)
@@ -199,35 +197,84 @@ def _columns(graph: CompactGraph, columns: Columns, at: list[int], added: int) -
     }
 
 
+def _touching(src: np.ndarray, dst: np.ndarray, nodes: np.ndarray, n: int) -> np.ndarray:
+    """The positions of the pairs (sorted by source) with an end among ``nodes`` (sorted)."""
+    by_source = _ranges(np.searchsorted(src, nodes, "left"), np.searchsorted(src, nodes, "right"))
+    mark = np.zeros(n, dtype=bool)
+    mark[nodes] = True
+    return np.union1d(by_source, np.flatnonzero(mark[dst]))
+
+
+def _pair_positions(
+    src: np.ndarray, dst: np.ndarray, new_src: np.ndarray, new_dst: np.ndarray
+) -> np.ndarray:
+    """Where the new pairs go among the sorted pairs ``(src, dst)``, each before the first
+    pair not below it."""
+    lo, hi = np.searchsorted(src, new_src, "left"), np.searchsorted(src, new_src, "right")
+    return np.asarray(
+        [
+            a + int(np.searchsorted(dst[a:b], t))
+            for a, b, t in zip(lo.tolist(), hi.tolist(), new_dst.tolist(), strict=True)
+        ],
+        dtype=np.int64,
+    )
+
+
+def _edited(old: np.ndarray, gone: np.ndarray, where: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``old`` without the entries at ``gone``, with ``values`` put before the entries at
+    ``where`` (positions in ``old``; both sorted): one copy of the array."""
+    values = values.astype(old.dtype)
+    events = sorted(
+        [(p, 0, j) for j, p in enumerate(where.tolist())] + [(p, 1, 0) for p in gone.tolist()]
+    )
+    pieces = []
+    done = 0
+    for position, removal, j in events:
+        pieces.append(old[done:position])
+        if removal:
+            done = position + 1
+        else:
+            pieces.append(values[j : j + 1])
+            done = position
+    pieces.append(old[done:])
+    return np.concatenate(pieces)
+
+
 def _spliced(
-    graph: CompactGraph, adjacency: dict[str, Any], rows: np.ndarray, n: int
+    graph: CompactGraph, adjacency: dict[str, Any], rows: np.ndarray, n: int, local: np.ndarray
 ) -> dict[str, Any]:
-    """The CSR arrays of ``graph`` with ``rows`` taken from ``adjacency`` (whose other rows
-    are partial), and ``in_to_out`` pointing into the new out arrays."""
+    """The CSR arrays of ``graph`` with ``rows`` taken from ``adjacency``, built on the CIs
+    ``local`` (its ints index ``local``; its other rows are partial), and ``in_to_out``
+    pointing into the new out arrays."""
     arrays: dict[str, Any] = {}
-    shift = np.zeros(0)
+    shift: np.ndarray = np.zeros(0, dtype=np.int64)
+    out_start = shift
+    at = np.searchsorted(local, rows)
     for side in _SIDES:
         old_start = _starts(getattr(graph, f"{side}_start"), n)
         new_rows = np.frombuffer(adjacency[f"{side}_start"], dtype=np.int64)
         counts = np.diff(old_start)
-        counts[rows] = new_rows[rows + 1] - new_rows[rows]
+        counts[rows] = new_rows[at + 1] - new_rows[at]
         start = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(counts, out=start[1:])
-        arrays[f"{side}_start"] = array("q", start.tobytes())
+        arrays[f"{side}_start"] = _stored("q", start)
+        new = np.zeros(0)
         for name, dtype, store in _COLUMNS:
             old = np.frombuffer(getattr(graph, f"{side}_{name}"), dtype=dtype)
             new = np.frombuffer(adjacency[f"{side}_{name}"], dtype=dtype)
-            joined = _join(old, old_start, new, new_rows, rows)
-            arrays[f"{side}_{name}"] = array(store, joined.tobytes()) if store else joined.tobytes()
+            if name == "nb":
+                new = local[new].astype(dtype)
+            joined = _join(old, old_start, new, new_rows, rows, at)
+            arrays[f"{side}_{name}"] = _stored(store, joined) if store else joined.tobytes()
         if side == "out":
             shift = start - old_start
             out_start = start
         else:
-            old_links = np.frombuffer(graph.in_to_out, dtype=np.int32).astype(np.int64)
-            blank = np.full(len(new), -1, dtype=np.int64)
-            links = _join(old_links, old_start, blank, new_rows, rows)
+            old_links = np.frombuffer(graph.in_to_out, dtype=np.int32)
+            blank = np.full(len(new), -1, dtype=np.int32)
+            links = _join(old_links, old_start, blank, new_rows, rows, at)
             in_nb = np.frombuffer(arrays["in_nb"], dtype=np.int32)
-            links += shift[in_nb]
+            links += shift.astype(np.int32)[in_nb]
             arrays["in_to_out"] = _link_again(links, start, in_nb, out_start, arrays, rows, n)
     return arrays
 
@@ -239,14 +286,19 @@ def _starts(stored: Sequence[int], n: int) -> np.ndarray:
 
 
 def _join(
-    old: np.ndarray, old_start: np.ndarray, new: np.ndarray, new_start: np.ndarray, rows: np.ndarray
+    old: np.ndarray,
+    old_start: np.ndarray,
+    new: np.ndarray,
+    new_start: np.ndarray,
+    rows: np.ndarray,
+    at: np.ndarray,
 ) -> np.ndarray:
-    """``old``'s entries with the CSR ``rows`` (sorted) taken from ``new`` instead."""
+    """``old``'s entries with the CSR ``rows`` (sorted) taken from ``new``'s rows ``at``."""
     pieces = []
     done = 0
-    for row in rows.tolist():
+    for row, local in zip(rows.tolist(), at.tolist(), strict=True):
         pieces.append(old[done : old_start[row]])
-        pieces.append(new[new_start[row] : new_start[row + 1]])
+        pieces.append(new[new_start[local] : new_start[local + 1]])
         done = old_start[row + 1]
     pieces.append(old[done:])
     return np.concatenate(pieces)
@@ -263,19 +315,42 @@ def _link_again(
 ) -> array:
     """``in_to_out`` with the entries of rebuilt rows, and those from a CI whose out row was
     rebuilt, found again: the k-th entry from ``t`` in in row ``h`` is the k-th entry to ``h``
-    in out row ``t`` (both list a pair's entries in pair order)."""
+    in out row ``t`` (both list a pair's entries in pair order). Every entry of a (head, tail)
+    is redone when one is, so ranks among the redone entries are ranks in the rows."""
     rebuilt = np.zeros(n, dtype=bool)
     rebuilt[rows] = True
-    redo = rebuilt[in_nb]
-    heads = np.repeat(rebuilt, np.diff(in_start))
-    redo |= heads
-    out_nb = np.frombuffer(arrays["out_nb"], dtype=np.int32)
-    for position in np.flatnonzero(redo).tolist():
-        head = int(np.searchsorted(in_start, position, side="right")) - 1
-        tail = int(in_nb[position])
-        s = int(in_start[head])
-        k = int(np.count_nonzero(in_nb[s:position] == tail))
-        o = int(out_start[tail])
-        row = out_nb[o : out_start[tail + 1]]
-        links[position] = o + int(np.flatnonzero(row == head)[k])
-    return array("i", links.astype(np.int32).tobytes())
+    redo = np.union1d(_ranges(in_start[rows], in_start[rows + 1]), np.flatnonzero(rebuilt[in_nb]))
+    if len(redo):
+        heads = np.searchsorted(in_start, redo, "right") - 1
+        keys = heads * n + in_nb[redo]
+        order = np.argsort(keys, kind="stable")
+        wanted = keys[order]
+        tails = np.unique(in_nb[redo]).astype(np.int64)
+        lengths = out_start[tails + 1] - out_start[tails]
+        positions = _ranges(out_start[tails], out_start[tails + 1])
+        out_nb = np.frombuffer(arrays["out_nb"], dtype=np.int32)
+        out_keys = out_nb[positions] * np.int64(n) + np.repeat(tails, lengths)
+        out_order = np.argsort(out_keys, kind="stable")
+        found = np.searchsorted(out_keys[out_order], wanted) + _ranks(wanted)
+        links[redo[order]] = positions[out_order[found]]
+    return _stored("i", links)
+
+
+def _stored(code: str, values: np.ndarray) -> array:
+    """An :class:`array.array` of ``values`` (of the matching width), copied once."""
+    stored = array(code)
+    stored.frombytes(np.ascontiguousarray(values).data.cast("B"))
+    return stored
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The positions ``starts[i]:ends[i]``, one range after the other."""
+    lengths = ends - starts
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+
+
+def _ranks(keys: np.ndarray) -> np.ndarray:
+    """Each sorted key's rank among the equal keys before it."""
+    steps = np.arange(len(keys))
+    first = np.concatenate(([True], keys[1:] != keys[:-1]))
+    return steps - np.maximum.accumulate(np.where(first, steps, 0))
