@@ -118,6 +118,12 @@ def test_bulk_imports_deletes_and_workers_far_behind_reload(app, db, make_ci, mo
     assert "imported-2" in worker.get(db.session).index.names
     assert worker.loads == loads + 1
 
+    brief = make_ci("brief", "server")  # made and deleted between two questions: patched
+    services.delete_ci(brief, actor=None)
+    db.session.commit()
+    assert "brief" not in worker.get(db.session).index.names
+    assert worker.loads == loads + 1
+
     services.delete_ci(gone, actor=None)
     db.session.commit()
     assert gone.id not in worker.get(db.session)

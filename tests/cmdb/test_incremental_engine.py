@@ -173,6 +173,9 @@ def test_what_a_patch_cannot_keep_in_order_is_left_to_a_rebuild():
     below = patch(index, columns_of([CI(3, "web", "application")]), [], {3})
     assert removed is None
     assert below is None
+    gone_since = patch(index, columns_of([]), [], {9})  # made and removed since: nothing to do
+    assert gone_since is not None
+    assert rows(gone_since) == rows(index)
     above = patch(index, columns_of([CI(7, "web", "application")]), [(7, 5, "depends_on")], {7})
     assert above is not None
     assert [s.name for s in fast.impact(above, [1]).affected] == ["db", "app", "web"]

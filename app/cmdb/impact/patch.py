@@ -66,6 +66,7 @@ def patch(
         return None
     at = [index[c] for c in given]
     fields = _columns(graph, columns, at, len(added))
+    changed = {c for c in changed if c in index}  # not those made and removed since
     nodes = np.asarray(sorted(index[c] for c in changed), dtype=np.int64)
 
     triples = [r for r in relations if r[0] in changed or r[1] in changed]
