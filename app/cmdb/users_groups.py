@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import ColumnElement, select
 
 from app.auth.models import group_members
-from app.cmdb.cache import LIST_AT_MOST, bump_revision
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 
@@ -54,6 +53,8 @@ def _bump_for(
 ) -> bool:
     """Bump the revision for the CIs meeting ``condition`` for some chunk of ``ids`` (all
     of them listed, or a bulk change when they are too many)."""
+    from app.cmdb.cache import LIST_AT_MOST, bump_revision  # here: it imports numpy, scipy
+
     wanted = sorted({i for i in ids if i is not None})
     found: set[int] = set()
     for start in range(0, len(wanted), CHUNK):
