@@ -76,11 +76,11 @@ def estate_schema(base_url: str, estate: Estate, schema: str) -> Iterator[tuple[
 def _tables() -> list[Table]:
     """The CMDB tables and every table they reference, parents first."""
     import app.auth.models  # noqa: F401  (users and groups, referenced by CIs)
-    from app.cmdb.models import CIRelation, CMDBRevision, ConfigurationItem
+    from app.cmdb.models import CIRelation, CMDBChange, CMDBRevision, ConfigurationItem
     from app.extensions import db
 
     wanted: set[Table] = set()
-    todo = [CIRelation.__table__, CMDBRevision.__table__, ConfigurationItem.__table__]
+    todo = [t.__table__ for t in (CIRelation, CMDBChange, CMDBRevision, ConfigurationItem)]
     while todo:
         table = todo.pop()
         if table not in wanted:

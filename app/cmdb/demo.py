@@ -80,7 +80,7 @@ def load_document(data: Mapping[str, Any]) -> CMDBDemoReport:
     ids = _cis(data, classes, report)
     _relations(data, ids, report)
     if report.cis_added or report.relations_added:
-        bump_revision()
+        bump_revision(None)  # a bulk change: workers reload once
     db.session.flush()
     return report
 

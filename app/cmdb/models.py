@@ -291,6 +291,26 @@ class CMDBRevision(Model):
     token: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
+class CMDBChange(Model):
+    """One CMDB revision's change, written with the bump in the same transaction, so that a
+    worker holding the graph of an older revision can patch it instead of reloading it
+    (:mod:`app.cmdb.cache`).
+
+    ``ids`` lists (comma-separated) the CIs whose row or relations changed; a worker reads
+    them and their relations again. ``kind`` is ``cis`` for that, or ``bulk`` for a change
+    too wide to list (an import, a class moved with many CIs): workers then reload. ``token``
+    is the revision's token, so a worker can tell its cached revision was committed. Only the
+    last :data:`app.cmdb.cache.KEEP_CHANGES` revisions are kept.
+    """
+
+    __tablename__ = "cmdb_changes"
+
+    revision: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))
+    ids: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
 class CMDBSettings(Model):
     """One row (id 1, seeded by the migration): how the impact engine treats CIs of each
     lifecycle status (in-service CIs are always normal). ``version`` guards edits."""

@@ -13,7 +13,7 @@ The helpers for incidents (:func:`impact_of_ci_names`, :func:`offer_impact`, and
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
@@ -190,14 +190,15 @@ def one_revision() -> Iterator[None]:
     finally:
         _batch.reset(token)
     if changed[0]:
-        bump_revision()
+        bump_revision(None)  # a bulk change: workers reload once
 
 
-def note_change() -> None:
-    """Bump the CMDB revision now, or once at the end of the enclosing :func:`one_revision`."""
+def note_change(ci_ids: Iterable[int] | None = None) -> None:
+    """Bump the CMDB revision for a change of these CIs (their rows or relations; ``None``:
+    too many to list) now, or once at the end of the enclosing :func:`one_revision`."""
     pending = _batch.get()
     if pending is None:
-        bump_revision()
+        bump_revision(ci_ids)
     else:
         pending[0] = True
 
@@ -237,7 +238,7 @@ def create_ci(
         snapshot(ci), ci_class.name, _write_values(ci, definitions, values), reason
     )
     audit.record(actor, "ci", ci.id, "created", changes)
-    note_change()
+    note_change((ci.id,))
     return ci
 
 
@@ -267,7 +268,7 @@ def update_ci(
     changes.update(_write_values(ci, definitions, values))
     if changes:
         audit.record(actor, "ci", ci.id, "updated", history.with_reason(changes, reason))
-        note_change()
+        note_change((ci.id,))
         db.session.flush()
     return changes
 
@@ -351,7 +352,7 @@ def delete_ci(ci: ConfigurationItem, *, actor: Any) -> None:
         raise error
     audit.record(actor, "ci", ci.id, "deleted", {k: [v, None] for k, v in snapshot(ci).items()})
     db.session.delete(ci)
-    note_change()
+    note_change((ci.id,))
     db.session.flush()
 
 
@@ -392,7 +393,7 @@ def relate(
     db.session.add(relation)
     db.session.flush()
     _audit_relation(actor, "relation_added", source, target, relation_type, reason)
-    note_change()
+    note_change((source.id, target.id))
     return relation
 
 
@@ -401,7 +402,7 @@ def unrelate(relation: CIRelation, *, actor: Any) -> None:
     source, target, relation_type = relation.source, relation.target, relation.relation_type
     db.session.delete(relation)
     _audit_relation(actor, "relation_removed", source, target, relation_type)
-    note_change()
+    note_change((source.id, target.id))
     db.session.flush()
 
 

@@ -92,5 +92,5 @@ def save_settings(
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "cmdb_settings", SETTINGS_ID, "updated", changes)
-    bump_revision()
+    bump_revision(())  # nothing the graph holds
     return changes

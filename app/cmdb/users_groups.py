@@ -6,9 +6,9 @@ are sends one of :mod:`app.auth.signals` in its own transaction: adding or remov
 (:mod:`app.auth.groups`, the directory sync's
 :func:`app.auth.directory.sync_groups.apply_memberships`) and activating or deactivating people
 (:func:`app.auth.services.set_active`, the directory sync). The receivers here (connected by the
-application factory) bump the CMDB revision, so
-every process reloads its graph at its next use, only when some CI names one of those groups as
-its users: other group changes cost one ``EXISTS`` query and nothing else. Blinker runs them
+application factory) bump the CMDB revision, listing the CIs that name one of those groups as
+their users, so every process patches them in its graph at its next use; other group changes
+cost one query and nothing else. Blinker runs them
 synchronously, in the sender's transaction. Flushes nothing and never commits.
 
 Nothing deletes groups today; whatever comes to must send ``memberships_changed`` first
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import Exists, exists, select
+from sqlalchemy import ColumnElement, select
 
 from app.auth.models import group_members
 from app.cmdb.models import ConfigurationItem
@@ -30,33 +30,39 @@ CHUNK = 500
 
 def on_memberships_changed(_sender: object, *, group_ids: Iterable[int]) -> bool:
     """Members joined or left these groups (``app.auth.signals.memberships_changed``): bump
-    the CMDB revision when a CI's users group is one of them. Returns whether it did."""
+    the CMDB revision for the CIs whose users group is one of them. Returns whether it did."""
     in_use = ConfigurationItem.users_group_id
-    return _bump_if(lambda chunk: exists().where(in_use.in_(chunk)), group_ids)
+    return _bump_for(lambda chunk: in_use.in_(chunk), group_ids)
 
 
 def on_people_changed(_sender: object, *, user_ids: Iterable[int]) -> bool:
     """These people were activated or deactivated (``app.auth.signals.people_changed``): bump
-    the CMDB revision when one of them is a member of a group some CI names as its users.
-    Returns whether it did."""
+    the CMDB revision for the CIs whose users group has one of them as a member. Returns
+    whether it did."""
     member = group_members.c
-    return _bump_if(
-        lambda chunk: (
-            select(member.group_id)
-            .join(ConfigurationItem, ConfigurationItem.users_group_id == member.group_id)
-            .where(member.user_id.in_(chunk))
-            .exists()
+    return _bump_for(
+        lambda chunk: ConfigurationItem.users_group_id.in_(
+            select(member.group_id).where(member.user_id.in_(chunk))
         ),
         user_ids,
     )
 
 
-def _bump_if(condition: Callable[[list[int]], Exists], ids: Iterable[int | None]) -> bool:
-    from app.cmdb.cache import bump_revision  # here: the cache imports numpy, scipy, networkx
+def _bump_for(
+    condition: Callable[[list[int]], ColumnElement[bool]], ids: Iterable[int | None]
+) -> bool:
+    """Bump the revision for the CIs meeting ``condition`` for some chunk of ``ids`` (all
+    of them listed, or a bulk change when they are too many)."""
+    from app.cmdb.cache import LIST_AT_MOST, bump_revision  # here: it imports numpy, scipy
 
     wanted = sorted({i for i in ids if i is not None})
+    found: set[int] = set()
     for start in range(0, len(wanted), CHUNK):
-        if db.session.scalar(select(condition(wanted[start : start + CHUNK]))):
-            bump_revision()
+        query = select(ConfigurationItem.id).where(condition(wanted[start : start + CHUNK]))
+        found.update(db.session.scalars(query.limit(LIST_AT_MOST + 1)))
+        if len(found) > LIST_AT_MOST:
+            bump_revision(None)
             return True
-    return False
+    if found:
+        bump_revision(found)
+    return bool(found)

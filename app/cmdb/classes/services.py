@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.cmdb import attributes
-from app.cmdb.cache import bump_revision
+from app.cmdb.cache import LIST_AT_MOST, bump_revision
 from app.cmdb.classes.attributes import add_attribute  # noqa: F401  (re-exported)
 from app.cmdb.classes.tree import MAX_NAMES_SHOWN, attribute_names, some_names, subtree_ids
 from app.cmdb.models import AttributeDefinition, AttributeValue, CIClass, ConfigurationItem
@@ -103,7 +103,7 @@ def add_class(
     db.session.add(ci_class)
     db.session.flush()
     audit.record(actor, "ci_class", ci_class.id, "created", {"name": [None, name]})
-    bump_revision()
+    bump_revision(())  # no CI has it yet
     return ci_class
 
 
@@ -162,8 +162,21 @@ def update_class(
     db.session.flush()
     audit.record(actor, "ci_class", ci_class.id, "updated", changes)
     if "name" in changes or "parent" in changes:
-        bump_revision()
+        bump_revision(_cis_of(subtree_ids(ci_class)))
     return changes
+
+
+def _cis_of(class_ids: list[int]) -> list[int] | None:
+    """The CIs of these classes (the graph's name of their class may have changed), or
+    ``None`` when they are more than a change lists (workers reload)."""
+    found = list(
+        db.session.scalars(
+            select(ConfigurationItem.id)
+            .where(ConfigurationItem.class_id.in_(class_ids))
+            .limit(LIST_AT_MOST + 1)
+        )
+    )
+    return found if len(found) <= LIST_AT_MOST else None
 
 
 def _check_move(ci_class: CIClass, parent: CIClass | None) -> None:
@@ -256,4 +269,4 @@ def delete_class(ci_class: CIClass, *, actor: Any, expected_version: Any = None)
     audit.record(
         actor, "ci_class", ci_class.id, "deleted", {k: [v, None] for k, v in snapshot.items()}
     )
-    bump_revision()
+    bump_revision(())  # it had no CI

@@ -163,6 +163,7 @@ def failure_adjacency(
     pair_combo: np.ndarray,
     combos: Sequence[Sequence[RelationType]],
     has_rule: np.ndarray,
+    labels: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """The failure CSR arrays both ways (``out_*``: what a failure reaches, ``in_*``: where it
     comes from), the relation labels, in the networkx graph's order, and ``in_to_out``: for
@@ -171,10 +172,13 @@ def failure_adjacency(
     The pairs (sorted) are read in order and each spreading direction of a pair gives one
     entry to a row, as :func:`~app.cmdb.graph.vocabulary.build_graph` adds edges: a row lists its
     entries in the order of their pairs (a pair gives a row at most one entry, its ends differ).
+
+    ``labels`` (relation label → code) are the codes already in use, to be kept and extended
+    (:mod:`app.cmdb.impact.patch` rebuilds a few rows of an index whose codes stay).
     """
+    labels = {} if labels is None else labels
     forward = [combine_kinds(t.spreads(True) for t in c) for c in combos]
     backward = [combine_kinds(t.spreads(False) for t in c) for c in combos]
-    labels: dict[str, int] = {}
 
     def codes(ab: int, ba: int) -> tuple[int, int]:
         """Label codes of a failure crossing a -> b, given the combinations of the pairs

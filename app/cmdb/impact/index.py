@@ -84,6 +84,31 @@ class CompactGraph:
         "in_start", "in_nb", "in_kind", "in_label", "in_to_out",
         "pair_src", "pair_dst", "pair_combo", "combos", "_masks", "_members", "vectors",
     )  # fmt: skip
+    ids: Sequence[CiId]
+    index: Mapping[CiId, int]
+    names: Sequence[str]
+    classes: Sequence[str]
+    status: bytes
+    rules: dict[int, Redundancy]
+    users: dict[int, int]
+    user_ids: dict[int, frozenset[str]]
+    assigned: dict[int, str]
+    services: frozenset[int]
+    relation_types: Mapping[str, RelationType]
+    labels: tuple[str, ...]
+    combos: tuple[tuple[str, ...], ...]
+    out_start: Any
+    out_nb: Any
+    out_kind: bytes
+    out_label: Any
+    in_start: Any
+    in_nb: Any
+    in_kind: bytes
+    in_label: Any
+    in_to_out: Any
+    pair_src: Any
+    pair_dst: Any
+    pair_combo: Any
 
     def __init__(self, **fields: Any) -> None:
         for name in self.__slots__:
