@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.auth.directory.settings import DirectorySettings, normalise_dn
+from app.auth.directory.settings import PERSON_KEYS, DirectorySettings, normalise_dn
 
 AD_ACCOUNT_DISABLED = 0x2  # userAccountControl bit ACCOUNTDISABLE
 AD_RANGE_STEP = 1500  # Active Directory's MaxValRange: larger groups come in slices
@@ -70,17 +70,7 @@ def attribute_value(raw: Mapping[str, list[bytes]], names: tuple[str, ...]) -> s
 
 def user_attribute_names(settings: DirectorySettings) -> list[str]:
     """The LDAP attributes to ask for when reading a person."""
-    keys = (
-        "username",
-        "display_name",
-        "email",
-        "department",
-        "title",
-        "phone",
-        "language",
-        "manager",
-    )
-    names = [n for key in keys for n in settings.attr(key)]
+    names = [n for key in PERSON_KEYS for n in settings.attr(key)]
     names += list(settings.attr("member_of")) + list(settings.attr("disabled"))
     return sorted(set(names + list(settings.attr("changed"))))
 

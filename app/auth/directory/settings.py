@@ -21,7 +21,8 @@ from typing import Any
 from ldap3.core import exceptions as ldap_errors
 from ldap3.utils.dn import parse_dn
 
-ATTRIBUTE_KEYS = (
+# What the desk reads of a person, then what it reads to know groups and changes.
+PERSON_KEYS = (
     "username",
     "display_name",
     "email",
@@ -30,6 +31,9 @@ ATTRIBUTE_KEYS = (
     "phone",
     "language",
     "manager",
+)
+ATTRIBUTE_KEYS = (
+    *PERSON_KEYS,
     "member",
     "member_of",
     "group_name",
