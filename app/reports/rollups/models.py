@@ -37,6 +37,7 @@ class TicketFact(Model):
             sqlite_where=text("ended_at IS NULL"),
         ),
         Index("ix_report_facts_assignee", "assignee_id", "resolved_day"),
+        Index("ix_report_facts_assignee_opened", "assignee_id", "opened_day"),
         Index("ix_report_facts_ended", "ended_day", "group_id"),
     )
 
