@@ -112,3 +112,29 @@ class DailyRollup(Model):
     first_contact: Mapped[int] = mapped_column(Integer, default=0)
     reassigned: Mapped[int] = mapped_column(Integer, default=0)
     reassignments: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The durations whose percentiles the reports read from bucket counts, and the fact day each
+# counts on (a response with the ticket's opening, a resolution with its last resolution).
+DURATIONS = {
+    "response_wall": "opened_day",
+    "response_business": "opened_day",
+    "resolution_wall": "resolved_day",
+    "resolution_business": "resolved_day",
+}
+
+
+class MonthlyDurations(Model):
+    """How many tickets' ``duration`` (a :data:`DURATIONS` name) fell in each logarithmic
+    bucket (:mod:`app.reports.rollups.buckets`), per report month (its first day), ticket
+    kind and queue: the median and p90 of a range merge these counts instead of sorting the
+    facts (the range's partial months are bucketed from the facts)."""
+
+    __tablename__ = "report_monthly_durations"
+
+    duration: Mapped[str] = mapped_column(String(24), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
