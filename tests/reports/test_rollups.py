@@ -19,9 +19,11 @@ from app.incidents import services
 from app.incidents.workflow import State, Transition
 from app.reports.measures import figure
 from app.reports.rollups.facts import (
+    channel_totals,
     duration_buckets,
     rebuild,
     recompute_daily,
+    stored_channels,
     stored_daily,
     stored_durations,
 )
@@ -108,6 +110,7 @@ def test_rollups_equal_a_plain_recomputation(
     assert stored_daily() == recompute_daily()
     kept = _facts(db)
     assert stored_durations() == duration_buckets(kept.values())
+    assert stored_channels() == channel_totals(kept.values())
     rebuild()
     db.session.commit()
     assert _facts(db) == kept

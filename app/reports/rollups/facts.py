@@ -27,6 +27,7 @@ from app.reports.rollups.models import (
     COUNTERS,
     DIMENSIONS,
     DURATIONS,
+    DailyChannels,
     DailyRollup,
     MonthlyDurations,
     TicketFact,
@@ -43,6 +44,8 @@ FACTS = cast(Table, TicketFact.__table__)
 DAILY = cast(Table, DailyRollup.__table__)
 MONTHLY = cast(Table, MonthlyDurations.__table__)
 MONTHLY_KEY = ("duration", "kind", "month", "group_id", "bucket")
+CHANNELS = cast(Table, DailyChannels.__table__)
+CHANNEL_KEY = ("day", "kind", "group_id", "channel")
 FACT_COLUMNS = tuple(c.name for c in TicketFact.__table__.columns)
 Key = tuple[Any, ...]
 
@@ -241,46 +244,66 @@ def duration_buckets(facts: Iterable[dict[str, Any]]) -> Counter[Key]:
     return out
 
 
+def channel_totals(facts: Iterable[dict[str, Any]]) -> dict[Key, Counter[str]]:
+    """What the ``facts`` add to the daily channel counts: ``(day, kind, group_id, channel)``
+    and the tickets opened and resolved there (see ``DailyChannels``)."""
+    out: dict[Key, Counter[str]] = defaultdict(Counter)
+    for fact in facts:
+        dims = (fact["kind"], fact["group_id"], fact["channel"])
+        out[(fact["opened_day"], *dims)]["opened"] += 1
+        if fact["resolved_day"] is not None:
+            out[(fact["resolved_day"], *dims)]["resolved"] += 1
+    return out
+
+
+def _apply(table: Table, key: Sequence[str], rows: list[dict[str, Any]], *, empty: bool) -> None:
+    """Add ``rows`` (a key and every counter of ``table``, which may be negative) to a rollup
+    table: one statement run for many rows (compiled once), an upsert that adds to the row
+    already there (a plain insert into an ``empty`` table)."""
+    if not rows:
+        return
+    if empty:
+        statement: Any = insert(table)
+    else:
+        statement = _insert(table)
+        counters = [c.name for c in table.columns if c.name not in key]
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: table.c[name] + statement.excluded[name] for name in counters},
+        )
+    for start in range(0, len(rows), 10 * BATCH):
+        db.session.execute(statement, rows[start : start + 10 * BATCH])
+
+
 def _apply_monthly(counts: Counter[Key], *, empty: bool = False) -> None:
     """Add ``counts`` (which may be negative) to the monthly duration buckets."""
     rows = [
         {**dict(zip(MONTHLY_KEY, key, strict=True)), "tickets": n} for key, n in counts.items() if n
     ]
-    if not rows:
-        return
-    if empty:
-        statement: Any = insert(MONTHLY)
-    else:
-        statement = _insert(MONTHLY)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(MONTHLY_KEY),
-            set_={"tickets": MONTHLY.c.tickets + statement.excluded.tickets},
-        )
-    for start in range(0, len(rows), 10 * BATCH):
-        db.session.execute(statement, rows[start : start + 10 * BATCH])
+    _apply(MONTHLY, MONTHLY_KEY, rows, empty=empty)
+
+
+def _apply_channels(totals: dict[Key, Counter[str]], *, empty: bool = False) -> None:
+    rows = [
+        {
+            **dict(zip(CHANNEL_KEY, key, strict=True)),
+            "opened": n["opened"],
+            "resolved": n["resolved"],
+        }
+        for key, n in totals.items()
+        if n["opened"] or n["resolved"]
+    ]
+    _apply(CHANNELS, CHANNEL_KEY, rows, empty=empty)
 
 
 def _apply_daily(totals: dict[Key, dict[str, int]], *, empty: bool = False) -> None:
-    """Add ``totals`` to the daily rollup: one statement run for many rows (compiled once),
-    an upsert that adds to the row already there (a plain insert into an ``empty`` table)."""
+    """Add ``totals`` to the daily rollup."""
     rows = [
         {"day": key[0], **dict(zip(DIMENSIONS, key[1:], strict=True)), **values}
         for key, values in totals.items()
         if any(values.values())
     ]
-    if not rows:
-        return
-    table = DailyRollup.__table__
-    if empty:
-        statement: Any = insert(DAILY)
-    else:
-        statement = _insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=["day", *DIMENSIONS],
-            set_={name: table.c[name] + statement.excluded[name] for name in COUNTERS},
-        )
-    for start in range(0, len(rows), 10 * BATCH):
-        db.session.execute(statement, rows[start : start + 10 * BATCH])
+    _apply(DAILY, ("day", *DIMENSIONS), rows, empty=empty)
 
 
 def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -315,6 +338,10 @@ def refresh_facts(ticket_ids: Iterable[int]) -> int:
         buckets = duration_buckets(new)
         buckets.subtract(duration_buckets(old))
         _apply_monthly(buckets)
+        channels = channel_totals(new)
+        for key, gone in channel_totals(old).items():
+            channels[key].subtract(gone)
+        _apply_channels(channels)
         written += len(new)
     return written
 
@@ -323,10 +350,12 @@ def rebuild(*, batch: int = 2000) -> int:
     """Recompute every fact row and the whole daily rollup from the tickets. Flushes only."""
     db.session.execute(delete(DailyRollup))
     db.session.execute(delete(MonthlyDurations))
+    db.session.execute(delete(DailyChannels))
     db.session.execute(delete(TicketFact))
     calendars = queue_calendars()
     totals: dict[Key, dict[str, int]] = {}
     buckets: Counter[Key] = Counter()
+    channels: dict[Key, Counter[str]] = defaultdict(Counter)
     count, last = 0, 0
     while True:
         ids = list(
@@ -341,9 +370,12 @@ def rebuild(*, batch: int = 2000) -> int:
             db.session.execute(insert(FACTS), facts)
         _add(totals, facts, +1)
         buckets.update(duration_buckets(facts))
+        for key, counts in channel_totals(facts).items():
+            channels[key].update(counts)
         count, last = count + len(facts), ids[-1]
     _apply_daily(totals, empty=True)
     _apply_monthly(buckets, empty=True)
+    _apply_channels(channels, empty=True)
     db.session.flush()
     return count
 
@@ -414,3 +446,14 @@ def stored_durations() -> Counter[Key]:
     compare them with :func:`duration_buckets` of every fact)."""
     rows = db.session.execute(select(*(MONTHLY.c[k] for k in MONTHLY_KEY), MONTHLY.c.tickets))
     return Counter({tuple(row[:-1]): int(row[-1]) for row in rows if row[-1]})
+
+
+def stored_channels() -> dict[Key, Counter[str]]:
+    """The maintained daily channel counts, without rows that count nothing (the tests
+    compare them with :func:`channel_totals` of every fact)."""
+    rows = db.session.execute(select(CHANNELS))
+    return {
+        tuple(row[:4]): Counter({"opened": row.opened, "resolved": row.resolved})
+        for row in rows
+        if row.opened or row.resolved
+    }

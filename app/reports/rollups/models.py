@@ -114,6 +114,21 @@ class DailyRollup(Model):
     reassignments: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class DailyChannels(Model):
+    """Tickets opened (on their opening day) and resolved (on their last resolution's day)
+    per report day, ticket kind, queue and channel: the dashboards' per-channel tables read
+    these rather than a year of facts (the daily rollup is not keyed by channel)."""
+
+    __tablename__ = "report_daily_channels"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+
+
 # The durations whose percentiles the reports read from bucket counts, and the fact day each
 # counts on (a response with the ticket's opening, a resolution with its last resolution).
 DURATIONS = {
