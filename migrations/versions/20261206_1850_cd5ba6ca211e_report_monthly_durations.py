@@ -43,6 +43,7 @@ def upgrade():
             "duration", "kind", "month", "group_id", "bucket",
             name=op.f("pk_report_monthly_durations"),
         ),
+        sqlite_with_rowid=False,
     )  # fmt: skip
     postgres = op.get_bind().dialect.name == "postgresql"
     for duration, day in DURATIONS.items():

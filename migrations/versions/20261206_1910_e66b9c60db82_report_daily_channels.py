@@ -30,6 +30,7 @@ def upgrade():
         sa.PrimaryKeyConstraint(
             "day", "kind", "group_id", "channel", name=op.f("pk_report_daily_channels")
         ),
+        sqlite_with_rowid=False,
     )
     op.execute(
         "INSERT INTO report_daily_channels (day, kind, group_id, channel, opened, resolved) "

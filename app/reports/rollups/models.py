@@ -96,6 +96,7 @@ class DailyRollup(Model):
     """
 
     __tablename__ = "report_daily"
+    __table_args__ = {"sqlite_with_rowid": False}  # the key is the table: ranges read in order
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -120,6 +121,7 @@ class DailyChannels(Model):
     these rather than a year of facts (the daily rollup is not keyed by channel)."""
 
     __tablename__ = "report_daily_channels"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -146,6 +148,7 @@ class MonthlyDurations(Model):
     facts (the range's partial months are bucketed from the facts)."""
 
     __tablename__ = "report_monthly_durations"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     duration: Mapped[str] = mapped_column(String(24), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
