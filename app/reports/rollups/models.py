@@ -38,6 +38,23 @@ class TicketFact(Model):
         ),
         Index("ix_report_facts_assignee", "assignee_id", "resolved_day"),
         Index("ix_report_facts_assignee_opened", "assignee_id", "opened_day"),
+        # Covering the duration buckets of a range's partial months (index-only scans).
+        Index(
+            "ix_report_facts_opened_times",
+            "opened_day",
+            "group_id",
+            "kind",
+            "response_wall",
+            "response_business",
+        ),
+        Index(
+            "ix_report_facts_resolved_times",
+            "resolved_day",
+            "group_id",
+            "kind",
+            "resolution_wall",
+            "resolution_business",
+        ),
         Index("ix_report_facts_ended", "ended_day", "group_id"),
     )
 
