@@ -18,7 +18,15 @@ from app.errors import Invalid
 from app.incidents import services
 from app.incidents.workflow import State, Transition
 from app.reports.measures import figure
-from app.reports.rollups.facts import rebuild, recompute_daily, stored_daily
+from app.reports.rollups.facts import (
+    channel_totals,
+    duration_buckets,
+    rebuild,
+    recompute_daily,
+    stored_channels,
+    stored_daily,
+    stored_durations,
+)
 from app.reports.rollups.models import TicketFact
 from app.reports.scope import Scope
 from app.tickets.holds import HoldReason
@@ -101,6 +109,8 @@ def test_rollups_equal_a_plain_recomputation(
 
     assert stored_daily() == recompute_daily()
     kept = _facts(db)
+    assert stored_durations() == duration_buckets(kept.values())
+    assert stored_channels() == channel_totals(kept.values())
     rebuild()
     db.session.commit()
     assert _facts(db) == kept

@@ -70,6 +70,7 @@ PURE_SINGLES = [
     "app.sla.forecast.survival",  # the breach forecast's Kaplan–Meier estimator
     "app.sla.forecast.backtest",  # its scores: Brier, calibration by decile
     "app.reports.rollups.durations",  # a ticket's report durations from plain values
+    "app.reports.rollups.buckets",  # logarithmic duration buckets and their percentiles
 ]
 
 

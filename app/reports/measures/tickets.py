@@ -20,13 +20,13 @@ from app.reports.measures.base import (
     daily_sums,
     day_range,
     dimension_column,
-    duration_stats,
     filters,
     fold_weeks,
     nearest_rank,
     ratio,
     totals,
 )
+from app.reports.measures.percentiles import ticket_duration_stats
 from app.reports.rollups.models import TicketFact
 from app.reports.scope import Scope
 
@@ -39,15 +39,13 @@ def _basis(basis: str) -> str:
     return basis
 
 
-def _time_figure(
-    name: str, scope: Scope, *, day_column: Any, prefix: str, by: str | None, basis: str
-) -> Figure:
-    column = getattr(TicketFact, f"{prefix}_{_basis(basis)}")
-    where = [*day_range(day_column, scope), *filters(TicketFact, scope)]
-    count, stats = duration_stats(column, where)
+def _time_figure(name: str, scope: Scope, *, prefix: str, by: str | None, basis: str) -> Figure:
+    duration = f"{prefix}_{_basis(basis)}"
+    count, stats, error = ticket_duration_stats(duration, scope)
+    extra = {"basis": basis, "percentile_error": error}
     counter = "responded" if prefix == "response" else "resolved"
-    series = _series(scope, f"{prefix}_{basis}_sum", counter, by, mean=True)
-    return Figure(name, stats["median"], count, "seconds", stats, series, by, {"basis": basis})
+    series = _series(scope, f"{duration}_sum", counter, by, mean=True)
+    return Figure(name, stats["median"], count, "seconds", stats, series, by, extra)
 
 
 def _series(
@@ -68,7 +66,6 @@ def response_time(scope: Scope, *, by: str | None = None, basis: str = "business
     return _time_figure(
         "response_time",
         scope,
-        day_column=TicketFact.opened_day,
         prefix="response",
         by=by,
         basis=basis,
@@ -80,7 +77,6 @@ def resolution_time(scope: Scope, *, by: str | None = None, basis: str = "busine
     return _time_figure(
         "resolution_time",
         scope,
-        day_column=TicketFact.resolved_day,
         prefix="resolution",
         by=by,
         basis=basis,

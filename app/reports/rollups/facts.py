@@ -10,7 +10,7 @@ never commit.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -21,11 +21,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.incidents.models import Incident
+from app.reports.rollups.buckets import bucket
 from app.reports.rollups.durations import DONE_STATES, is_first_contact, local_day, ticket_durations
 from app.reports.rollups.models import (
     COUNTERS,
     DIMENSIONS,
+    DURATIONS,
+    DailyChannels,
     DailyRollup,
+    MonthlyDurations,
     TicketFact,
 )
 from app.reports.scope import report_zone
@@ -38,6 +42,10 @@ from app.tickets.models import Ticket, TicketEvent
 BATCH = 500
 FACTS = cast(Table, TicketFact.__table__)
 DAILY = cast(Table, DailyRollup.__table__)
+MONTHLY = cast(Table, MonthlyDurations.__table__)
+MONTHLY_KEY = ("duration", "kind", "month", "group_id", "bucket")
+CHANNELS = cast(Table, DailyChannels.__table__)
+CHANNEL_KEY = ("day", "kind", "group_id", "channel")
 FACT_COLUMNS = tuple(c.name for c in TicketFact.__table__.columns)
 Key = tuple[Any, ...]
 
@@ -224,27 +232,78 @@ def contributions_of(facts: Iterable[dict[str, Any]]) -> Iterator[tuple[Key, dic
         yield from contributions(fact)
 
 
+def duration_buckets(facts: Iterable[dict[str, Any]]) -> Counter[Key]:
+    """The monthly duration buckets the ``facts`` count in: ``(duration, kind, month,
+    group_id, bucket)`` and how many tickets (see ``MonthlyDurations``)."""
+    out: Counter[Key] = Counter()
+    for fact in facts:
+        for name, day in DURATIONS.items():
+            if fact[name] is not None and fact[day] is not None:
+                month = fact[day].replace(day=1)
+                out[(name, fact["kind"], month, fact["group_id"], bucket(fact[name]))] += 1
+    return out
+
+
+def channel_totals(facts: Iterable[dict[str, Any]]) -> dict[Key, Counter[str]]:
+    """What the ``facts`` add to the daily channel counts: ``(day, kind, group_id, channel)``
+    and the tickets opened and resolved there (see ``DailyChannels``)."""
+    out: dict[Key, Counter[str]] = defaultdict(Counter)
+    for fact in facts:
+        dims = (fact["kind"], fact["group_id"], fact["channel"])
+        out[(fact["opened_day"], *dims)]["opened"] += 1
+        if fact["resolved_day"] is not None:
+            out[(fact["resolved_day"], *dims)]["resolved"] += 1
+    return out
+
+
+def _apply(table: Table, key: Sequence[str], rows: list[dict[str, Any]], *, empty: bool) -> None:
+    """Add ``rows`` (a key and every counter of ``table``, which may be negative) to a rollup
+    table: one statement run for many rows (compiled once), an upsert that adds to the row
+    already there (a plain insert into an ``empty`` table)."""
+    if not rows:
+        return
+    if empty:
+        statement: Any = insert(table)
+    else:
+        statement = _insert(table)
+        counters = [c.name for c in table.columns if c.name not in key]
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: table.c[name] + statement.excluded[name] for name in counters},
+        )
+    for start in range(0, len(rows), 10 * BATCH):
+        db.session.execute(statement, rows[start : start + 10 * BATCH])
+
+
+def _apply_monthly(counts: Counter[Key], *, empty: bool = False) -> None:
+    """Add ``counts`` (which may be negative) to the monthly duration buckets."""
+    rows = [
+        {**dict(zip(MONTHLY_KEY, key, strict=True)), "tickets": n} for key, n in counts.items() if n
+    ]
+    _apply(MONTHLY, MONTHLY_KEY, rows, empty=empty)
+
+
+def _apply_channels(totals: dict[Key, Counter[str]], *, empty: bool = False) -> None:
+    rows = [
+        {
+            **dict(zip(CHANNEL_KEY, key, strict=True)),
+            "opened": n["opened"],
+            "resolved": n["resolved"],
+        }
+        for key, n in totals.items()
+        if n["opened"] or n["resolved"]
+    ]
+    _apply(CHANNELS, CHANNEL_KEY, rows, empty=empty)
+
+
 def _apply_daily(totals: dict[Key, dict[str, int]], *, empty: bool = False) -> None:
-    """Add ``totals`` to the daily rollup: one statement run for many rows (compiled once),
-    an upsert that adds to the row already there (a plain insert into an ``empty`` table)."""
+    """Add ``totals`` to the daily rollup."""
     rows = [
         {"day": key[0], **dict(zip(DIMENSIONS, key[1:], strict=True)), **values}
         for key, values in totals.items()
         if any(values.values())
     ]
-    if not rows:
-        return
-    table = DailyRollup.__table__
-    if empty:
-        statement: Any = insert(DAILY)
-    else:
-        statement = _insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=["day", *DIMENSIONS],
-            set_={name: table.c[name] + statement.excluded[name] for name in COUNTERS},
-        )
-    for start in range(0, len(rows), 10 * BATCH):
-        db.session.execute(statement, rows[start : start + 10 * BATCH])
+    _apply(DAILY, ("day", *DIMENSIONS), rows, empty=empty)
 
 
 def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -276,6 +335,13 @@ def refresh_facts(ticket_ids: Iterable[int]) -> int:
         if new:
             _upsert_facts(new)
         _apply_daily(totals)
+        buckets = duration_buckets(new)
+        buckets.subtract(duration_buckets(old))
+        _apply_monthly(buckets)
+        channels = channel_totals(new)
+        for key, gone in channel_totals(old).items():
+            channels[key].subtract(gone)
+        _apply_channels(channels)
         written += len(new)
     return written
 
@@ -283,9 +349,13 @@ def refresh_facts(ticket_ids: Iterable[int]) -> int:
 def rebuild(*, batch: int = 2000) -> int:
     """Recompute every fact row and the whole daily rollup from the tickets. Flushes only."""
     db.session.execute(delete(DailyRollup))
+    db.session.execute(delete(MonthlyDurations))
+    db.session.execute(delete(DailyChannels))
     db.session.execute(delete(TicketFact))
     calendars = queue_calendars()
     totals: dict[Key, dict[str, int]] = {}
+    buckets: Counter[Key] = Counter()
+    channels: dict[Key, Counter[str]] = defaultdict(Counter)
     count, last = 0, 0
     while True:
         ids = list(
@@ -299,8 +369,13 @@ def rebuild(*, batch: int = 2000) -> int:
         if facts:
             db.session.execute(insert(FACTS), facts)
         _add(totals, facts, +1)
+        buckets.update(duration_buckets(facts))
+        for key, counts in channel_totals(facts).items():
+            channels[key].update(counts)
         count, last = count + len(facts), ids[-1]
     _apply_daily(totals, empty=True)
+    _apply_monthly(buckets, empty=True)
+    _apply_channels(channels, empty=True)
     db.session.flush()
     return count
 
@@ -364,3 +439,21 @@ def stored_daily() -> dict[Key, dict[str, int]]:
         if any(values.values()):
             out[(row.day, *(getattr(row, d) for d in DIMENSIONS))] = values
     return out
+
+
+def stored_durations() -> Counter[Key]:
+    """The maintained monthly duration buckets, without those that count nothing (the tests
+    compare them with :func:`duration_buckets` of every fact)."""
+    rows = db.session.execute(select(*(MONTHLY.c[k] for k in MONTHLY_KEY), MONTHLY.c.tickets))
+    return Counter({tuple(row[:-1]): int(row[-1]) for row in rows if row[-1]})
+
+
+def stored_channels() -> dict[Key, Counter[str]]:
+    """The maintained daily channel counts, without rows that count nothing (the tests
+    compare them with :func:`channel_totals` of every fact)."""
+    rows = db.session.execute(select(CHANNELS))
+    return {
+        tuple(row[:4]): Counter({"opened": row.opened, "resolved": row.resolved})
+        for row in rows
+        if row.opened or row.resolved
+    }

@@ -37,6 +37,24 @@ class TicketFact(Model):
             sqlite_where=text("ended_at IS NULL"),
         ),
         Index("ix_report_facts_assignee", "assignee_id", "resolved_day"),
+        Index("ix_report_facts_assignee_opened", "assignee_id", "opened_day"),
+        # Covering the duration buckets of a range's partial months (index-only scans).
+        Index(
+            "ix_report_facts_opened_times",
+            "opened_day",
+            "group_id",
+            "kind",
+            "response_wall",
+            "response_business",
+        ),
+        Index(
+            "ix_report_facts_resolved_times",
+            "resolved_day",
+            "group_id",
+            "kind",
+            "resolution_wall",
+            "resolution_business",
+        ),
         Index("ix_report_facts_ended", "ended_day", "group_id"),
     )
 
@@ -95,6 +113,7 @@ class DailyRollup(Model):
     """
 
     __tablename__ = "report_daily"
+    __table_args__ = {"sqlite_with_rowid": False}  # the key is the table: ranges read in order
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -111,3 +130,46 @@ class DailyRollup(Model):
     first_contact: Mapped[int] = mapped_column(Integer, default=0)
     reassigned: Mapped[int] = mapped_column(Integer, default=0)
     reassignments: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DailyChannels(Model):
+    """Tickets opened (on their opening day) and resolved (on their last resolution's day)
+    per report day, ticket kind, queue and channel: the dashboards' per-channel tables read
+    these rather than a year of facts (the daily rollup is not keyed by channel)."""
+
+    __tablename__ = "report_daily_channels"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The durations whose percentiles the reports read from bucket counts, and the fact day each
+# counts on (a response with the ticket's opening, a resolution with its last resolution).
+DURATIONS = {
+    "response_wall": "opened_day",
+    "response_business": "opened_day",
+    "resolution_wall": "resolved_day",
+    "resolution_business": "resolved_day",
+}
+
+
+class MonthlyDurations(Model):
+    """How many tickets' ``duration`` (a :data:`DURATIONS` name) fell in each logarithmic
+    bucket (:mod:`app.reports.rollups.buckets`), per report month (its first day), ticket
+    kind and queue: the median and p90 of a range merge these counts instead of sorting the
+    facts (the range's partial months are bucketed from the facts)."""
+
+    __tablename__ = "report_monthly_durations"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    duration: Mapped[str] = mapped_column(String(24), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tickets: Mapped[int] = mapped_column(Integer, default=0)
