@@ -39,7 +39,6 @@ PENDING = frozenset(
         "sla",
         "surveys",
         "tickets",
-        "webhooks",
     ]
 ) | {""}
 
