@@ -35,7 +35,6 @@ PENDING = frozenset(
         "portal",
         "reports",
         "requests",
-        "search",
         "sla",
         "surveys",
         "tickets",
