@@ -12,6 +12,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from flask import request
+from flask_babel import gettext as _
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -55,7 +56,7 @@ def _check_body() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and getattr(view, MULTIPART, False):
         if request.mimetype != "multipart/form-data":
-            raise UnsupportedMediaType("Send the file as multipart/form-data.")
+            raise UnsupportedMediaType(_("Send the file as multipart/form-data."))
         return
     request.max_content_length = current_app.config["API_MAX_BODY_BYTES"]
     has_body = bool(request.content_length) or "chunked" in request.headers.get(
@@ -66,7 +67,7 @@ def _check_body() -> None:
         and request.mimetype != "application/json"
         and not (request.mimetype.startswith("application/") and request.mimetype.endswith("+json"))
     ):
-        raise UnsupportedMediaType("Send JSON: Content-Type: application/json.")
+        raise UnsupportedMediaType(_("Send JSON: Content-Type: application/json."))
 
 
 def register(app: Flask) -> None:

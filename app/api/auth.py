@@ -16,6 +16,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import policy
@@ -38,7 +39,7 @@ class Unauthorized(DomainError):
 def bearer() -> str | None:
     """The token of ``Authorization: Bearer <token>``; None without one."""
     header = request.headers.get("Authorization", "")
-    kind, _, value = header.partition(" ")
+    kind, _sep, value = header.partition(" ")
     if kind.lower() != "bearer" or not value.strip():
         return None
     return value.strip()
@@ -58,10 +59,10 @@ def authenticate() -> ApiToken:
         return token
     raw = bearer()
     if raw is None:
-        raise Unauthorized("Send a token: Authorization: Bearer <token>.")
+        raise Unauthorized(_("Send a token: Authorization: Bearer <token>."))
     token = tokens.authenticate(raw)
     if token is None:
-        raise Unauthorized("This token is unknown, expired or revoked.")
+        raise Unauthorized(_("This token is unknown, expired or revoked."))
     if token in db.session.dirty:
         db.session.commit()  # the last use, noted before the operation's own transaction
     g.api_token = token
@@ -73,7 +74,7 @@ def require_scope(needed: str) -> None:
     """:raise Forbidden: the token lacks ``needed`` (``AREA:read`` or ``AREA:write``)."""
     token = authenticate()
     if not scopes.allows(token.scopes, needed):
-        raise Forbidden(f"This token lacks the scope {needed}.")
+        raise Forbidden(_("This token lacks the scope %(scope)s.", scope=needed))
 
 
 def operation(action: str, scope: str) -> Callable[[View], View]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
+from flask_babel import gettext as _
 
 from app.errors import DomainError
 
@@ -46,7 +47,7 @@ def check_if_match(obj: Any, kind: str = "") -> int | None:
     header = request.headers.get("If-Match")
     if header is None or not header.strip():
         raise PreconditionRequired(
-            "Send If-Match with the ETag you read, so a change made meanwhile is not lost."
+            _("Send If-Match with the ETag you read, so a change made meanwhile is not lost.")
         )
     if header.strip() == "*":
         return None
@@ -54,7 +55,10 @@ def check_if_match(obj: Any, kind: str = "") -> int | None:
     tags = [t.strip().removeprefix("W/") for t in header.split(",")]
     if wanted not in tags:
         raise PreconditionFailed(
-            f"This was changed after you read it (its ETag is now {wanted}). Read it again "
-            "and send your change with the new ETag."
+            _(
+                "This was changed after you read it (its ETag is now %(etag)s). Read it again "
+                "and send your change with the new ETag.",
+                etag=wanted,
+            )
         )
     return int(obj.version)

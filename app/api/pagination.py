@@ -25,6 +25,8 @@ from typing import Any
 
 import marshmallow as ma
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.sql import operators
@@ -37,7 +39,7 @@ DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 MAX_OFFSET = 1_000_000
 SALT = "api-keyset-cursor"
-NOT_OURS = "This cursor is not one this API gave out."
+NOT_OURS = _l("This cursor is not one this API gave out.")
 
 
 class PageArgs(ma.Schema):
@@ -74,9 +76,9 @@ def decode(cursor: str | None) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         offset = json.loads(raw)["o"]
     except (ValueError, KeyError, TypeError, binascii.Error):
-        raise Invalid({"cursor": NOT_OURS}) from None
+        raise Invalid({"cursor": str(NOT_OURS)}) from None
     if not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
-        raise Invalid({"cursor": NOT_OURS})
+        raise Invalid({"cursor": str(NOT_OURS)})
     return offset
 
 
@@ -146,9 +148,9 @@ def _read_cursor(cursor: str, keys: list[SortKey]) -> list[Any]:
     try:
         payload = _serializer().loads(cursor)
     except BadSignature:
-        raise Invalid({"cursor": NOT_OURS}) from None
+        raise Invalid({"cursor": str(NOT_OURS)}) from None
     if payload.get("s") != _shape(keys):
-        raise Invalid({"cursor": "Pass the same filters and sort with a cursor as before."})
+        raise Invalid({"cursor": _("Pass the same filters and sort with a cursor as before.")})
     return [_value(v) for v in payload["k"]]
 
 

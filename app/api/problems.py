@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from flask import Flask, Response, request
+from flask_babel import lazy_gettext as _l
 
 from app.errors import DomainError
 
@@ -44,10 +45,10 @@ TYPES = {
 
 #: Titles for the statuses ``app.errors`` has no words for (it words the others).
 TITLES = {
-    401: "Not signed in",
-    412: "Precondition failed",
-    415: "Unsupported media type",
-    428: "Precondition required",
+    401: _l("Not signed in"),
+    412: _l("Precondition failed"),
+    415: _l("Unsupported media type"),
+    428: _l("Precondition required"),
 }
 
 
@@ -97,7 +98,7 @@ def _rewrite(response: Response) -> Response:
         return response
     body = problem(
         response.status_code,
-        TITLES.get(response.status_code) or str(error.get("title", "")),
+        str(TITLES.get(response.status_code) or error.get("title", "")),
         str(error.get("message", "")),
         error.get("fields"),
         error.get("request_id"),

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
@@ -85,14 +86,14 @@ class Parser(FlaskParser):
         fields = {k.lstrip("."): v for k, v in fields.items()}
         unknown = [f for f, ms in fields.items() if "Unknown field." in ms]
         detail = (
-            f"Unknown fields: {', '.join(unknown)}."
+            _("Unknown fields: %(fields)s.", fields=", ".join(unknown))
             if unknown
-            else "Some fields are not valid: " + ", ".join(fields) + "."
+            else _("Some fields are not valid: %(fields)s.", fields=", ".join(fields))
         )
         raise Invalid(fields, detail)
 
     def _handle_invalid_json_error(self, error: Any, req: Any, *args: Any, **kwargs: Any) -> Any:
-        raise BadRequest("The body is not valid JSON.")
+        raise BadRequest(_("The body is not valid JSON."))
 
 
 class Blueprint(SmorestBlueprint):

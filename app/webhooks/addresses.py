@@ -14,11 +14,19 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from app.webhooks.vocabulary import N_
+
 SCHEMES = ("http", "https")
 
 
 class RefusedAddress(ValueError):
-    """A URL the desk will not send a webhook to; the message says why."""
+    """A URL the desk will not send a webhook to; the message says why (in English; a page
+    shows ``message`` with ``values`` in the reader's language)."""
+
+    def __init__(self, message: str, **values: str) -> None:
+        super().__init__(message % values if values else message)
+        self.message = message
+        self.values = values
 
 
 def check_url(url: str, *, allow_private: bool) -> None:
@@ -30,13 +38,13 @@ def check_url(url: str, *, allow_private: bool) -> None:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise RefusedAddress("This is not a valid URL.") from None
+        raise RefusedAddress(N_("This is not a valid URL.")) from None
     if parts.scheme.lower() not in SCHEMES:
-        raise RefusedAddress("The URL must start with http:// or https://.")
+        raise RefusedAddress(N_("The URL must start with http:// or https://."))
     if not parts.hostname:
-        raise RefusedAddress("The URL has no host name.")
+        raise RefusedAddress(N_("The URL has no host name."))
     if port == 0:
-        raise RefusedAddress("The URL's port is not valid.")
+        raise RefusedAddress(N_("The URL's port is not valid."))
     if allow_private:
         return
     try:
@@ -44,7 +52,10 @@ def check_url(url: str, *, allow_private: bool) -> None:
     except ValueError:
         return  # a name: resolved before each delivery
     if not literal.is_global:
-        raise RefusedAddress(f"{literal} is a private address; webhooks go to public ones.")
+        raise RefusedAddress(
+            N_("%(address)s is a private address; webhooks go to public ones."),
+            address=str(literal),
+        )
 
 
 def check_destination(url: str, *, allow_private: bool) -> None:
@@ -62,8 +73,14 @@ def check_destination(url: str, *, allow_private: bool) -> None:
     try:
         found = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as error:
-        raise RefusedAddress(f"{host} does not resolve ({error}).") from None
+        raise RefusedAddress(
+            N_("%(host)s does not resolve (%(error)s)."), host=host, error=str(error)
+        ) from None
     for _family, _type, _proto, _name, sockaddr in found:
         address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
         if not address.is_global:
-            raise RefusedAddress(f"{host} resolves to {address}, a private address.")
+            raise RefusedAddress(
+                N_("%(host)s resolves to %(address)s, a private address."),
+                host=host,
+                address=str(address),
+            )

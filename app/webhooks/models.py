@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,6 +13,7 @@ from app.audit import JSONType
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import Model
 from app.timeutils import utc_now
+from app.webhooks.vocabulary import N_
 
 
 class WebhookSubscription(TimestampMixin, Model):
@@ -26,7 +28,7 @@ class WebhookSubscription(TimestampMixin, Model):
 
     __tablename__ = "webhook_subscriptions"
     __table_args__ = (
-        unique("name", field="name", message="Another subscription already has this name."),
+        unique("name", field="name", message=N_("Another subscription already has this name.")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +54,15 @@ class WebhookSubscription(TimestampMixin, Model):
         return f"<WebhookSubscription {self.id} {self.name}>"
 
 
+#: What the pages call each delivery state.
+STATE_LABELS = {
+    "pending": _l("Pending"),
+    "succeeded": _l("Succeeded"),
+    "failed": _l("Failed"),
+    "dead": _l("Given up"),
+}
+
+
 class DeliveryState(enum.StrEnum):
     PENDING = "pending"  # waiting for its first attempt or a retry
     SUCCEEDED = "succeeded"  # the receiver answered 2xx: never sent again
@@ -60,7 +71,7 @@ class DeliveryState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return str(STATE_LABELS[self.value])
 
 
 class WebhookDelivery(Model):

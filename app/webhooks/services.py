@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from app import audit
@@ -71,21 +72,21 @@ def _checked(
     errors: dict[str, str] = {}
     name, url = name.strip(), url.strip()
     if not name:
-        errors["name"] = "Give the subscription a name."
+        errors["name"] = _("Give the subscription a name.")
     try:
         addresses.check_url(url, allow_private=current_app.config["WEBHOOK_ALLOW_PRIVATE"])
     except addresses.RefusedAddress as refused:
-        errors["url"] = str(refused)
+        errors["url"] = _(refused.message, **refused.values)
     types, kinds = sorted(set(event_types)), sorted(set(ticket_kinds))
     if bad := vocabulary.unknown(types, vocabulary.EVENT_TYPES):
-        errors["event_types"] = f"Unknown event kind: {', '.join(bad)}."
+        errors["event_types"] = _("Unknown event kind: %(kinds)s.", kinds=", ".join(bad))
     if bad := vocabulary.unknown(kinds, vocabulary.TICKET_KINDS):
-        errors["ticket_kinds"] = f"Unknown ticket kind: {', '.join(bad)}."
+        errors["ticket_kinds"] = _("Unknown ticket kind: %(kinds)s.", kinds=", ".join(bad))
     groups, services = sorted(set(group_ids)), sorted(set(service_ids))
     if groups and len(_existing(Group, groups)) != len(groups):
-        errors["group_ids"] = "One of the groups does not exist."
+        errors["group_ids"] = _("One of the groups does not exist.")
     if services and len(_existing_cis(services)) != len(services):
-        errors["service_ids"] = "One of the services does not exist."
+        errors["service_ids"] = _("One of the services does not exist.")
     if errors:
         raise Invalid(errors)
     return {
@@ -172,7 +173,7 @@ def send_test(subscription: WebhookSubscription, *, actor: Any) -> WebhookDelive
     :raise Invalid: the subscription is switched off.
     """
     if not subscription.enabled:
-        raise Invalid({"delivery": "The subscription is switched off: enable it first."})
+        raise Invalid({"delivery": _("The subscription is switched off: enable it first.")})
     uid = str(uuid.uuid4())
     delivery = WebhookDelivery(
         uid=uid,
@@ -194,11 +195,11 @@ def redeliver(delivery: WebhookDelivery, *, actor: Any) -> None:
         its subscription is off.
     """
     if delivery.state == DeliveryState.SUCCEEDED:
-        raise Invalid({"delivery": "This delivery succeeded: it is never sent twice."})
+        raise Invalid({"delivery": _("This delivery succeeded: it is never sent twice.")})
     if delivery.state != DeliveryState.DEAD:
-        raise Invalid({"delivery": "This delivery is still being retried."})
+        raise Invalid({"delivery": _("This delivery is still being retried.")})
     if not delivery.subscription.enabled:
-        raise Invalid({"delivery": "The subscription is switched off: enable it first."})
+        raise Invalid({"delivery": _("The subscription is switched off: enable it first.")})
     delivery.state = DeliveryState.PENDING
     db.session.flush()
     # Attempts before this one do not count against the new series.

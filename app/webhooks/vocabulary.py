@@ -11,31 +11,38 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+
+def N_(text: str) -> str:
+    """Marks ``text`` for the catalog (``scripts/i18n``); the page that shows it translates it
+    (this module stays pure, so it cannot)."""
+    return text
+
+
 # The ticket events a subscription may choose, with what the admin page says of each.
 EVENT_TYPES: dict[str, str] = {
-    "created": "A ticket is opened",
-    "assigned": "A ticket is assigned to a group or a person",
-    "state_changed": "A ticket changes state (resolved, closed, reopened...)",
-    "priority_changed": "An incident's priority changes",
-    "commented": "A reply (or, if chosen, a work note) is added",
-    "major_changed": "An incident becomes or stops being a major incident",
-    "approval_requested": "An approval is asked for",
-    "approval_reminded": "An approver is reminded",
-    "approval_decided": "An approval is granted or refused",
-    "automation_succeeded": "An automated fulfilment step succeeded",
-    "automation_failed": "An automated fulfilment step failed",
-    "sla_warning": "An SLA target nears its breach",
-    "sla_breached": "An SLA target is breached",
-    "sla_escalated": "A breached ticket is escalated",
-    "survey_sent": "A satisfaction survey is sent to the caller",
-    "survey_low_score": "A caller answers a survey with a low score",
+    "created": N_("A ticket is opened"),
+    "assigned": N_("A ticket is assigned to a group or a person"),
+    "state_changed": N_("A ticket changes state (resolved, closed, reopened...)"),
+    "priority_changed": N_("An incident's priority changes"),
+    "commented": N_("A reply (or, if chosen, a work note) is added"),
+    "major_changed": N_("An incident becomes or stops being a major incident"),
+    "approval_requested": N_("An approval is asked for"),
+    "approval_reminded": N_("An approver is reminded"),
+    "approval_decided": N_("An approval is granted or refused"),
+    "automation_succeeded": N_("An automated fulfilment step succeeded"),
+    "automation_failed": N_("An automated fulfilment step failed"),
+    "sla_warning": N_("An SLA target nears its breach"),
+    "sla_breached": N_("An SLA target is breached"),
+    "sla_escalated": N_("A breached ticket is escalated"),
+    "survey_sent": N_("A satisfaction survey is sent to the caller"),
+    "survey_low_score": N_("A caller answers a survey with a low score"),
 }
 
 TICKET_KINDS: dict[str, str] = {
-    "incident": "Incidents",
-    "request": "Requests",
-    "request_item": "Requested items",
-    "catalog_task": "Catalog tasks",
+    "incident": N_("Incidents"),
+    "request": N_("Requests"),
+    "request_item": N_("Requested items"),
+    "catalog_task": N_("Catalog tasks"),
 }
 
 PING = "ping"  # the test delivery an admin sends from the subscription's page

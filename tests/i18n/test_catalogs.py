@@ -25,7 +25,6 @@ PENDING = frozenset(
     [
         "admin",
         "alerts",
-        "api",
         "auth",
         "cmdb",
         "imports",
@@ -36,11 +35,9 @@ PENDING = frozenset(
         "portal",
         "reports",
         "requests",
-        "search",
         "sla",
         "surveys",
         "tickets",
-        "webhooks",
     ]
 ) | {""}
 

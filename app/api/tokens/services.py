@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import audit
@@ -68,18 +69,23 @@ def create_token(
     problems: dict[str, str] = {}
     name = (name or "").strip()
     if not name:
-        problems["name"] = "Give the token a name that says where it is used."
+        problems["name"] = _("Give the token a name that says where it is used.")
     elif len(name) > 100:
-        problems["name"] = "Keep the name under 100 characters."
+        problems["name"] = _("Keep the name under 100 characters.")
     wanted = scope_rules.normalise(scopes) or scope_rules.all_scopes()[:2]
     if unknown := scope_rules.scope_problems(wanted):
-        problems["scopes"] = f"Unknown scopes: {', '.join(unknown)}."
+        problems["scopes"] = _("Unknown scopes: %(scopes)s.", scopes=", ".join(unknown))
     if expires_days is not None and not 1 <= expires_days <= MAX_DAYS:
-        problems["expires_days"] = f"Choose between 1 and {MAX_DAYS} days, or no expiry."
+        problems["expires_days"] = _(
+            "Choose between 1 and %(max)d days, or no expiry.", max=MAX_DAYS
+        )
     if not user.is_active:
-        problems["user"] = "This account is deactivated."
+        problems["user"] = _("This account is deactivated.")
     if problems:
-        raise Invalid(problems, "The token was not made: " + " ".join(problems.values()))
+        raise Invalid(
+            problems,
+            _("The token was not made: %(problems)s", problems=" ".join(problems.values())),
+        )
     lookup = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     token = ApiToken(
@@ -131,7 +137,7 @@ def revoke_token(token: ApiToken, *, actor: User, now: datetime | None = None) -
     :raise Forbidden: ``actor`` may not revoke it.
     """
     if token.user_id != actor.id and not actor.has_role(Role.ADMIN):
-        raise Forbidden("You can only revoke your own tokens.")
+        raise Forbidden(_("You can only revoke your own tokens."))
     if token.revoked_at is not None:
         return False
     token.revoked_at = now or utc_now()
@@ -144,7 +150,7 @@ def own_token(user: User, token_id: int) -> ApiToken:
     """:raise NotFound: ``user`` has no token with this id."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("You have no token with this id.")
+        raise NotFound(_("You have no token with this id."))
     return token
 
 
