@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -100,11 +101,25 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        try:  # the reports' duration buckets need ln and floor (SQLite 3.35+ math functions)
+            cursor.execute("SELECT ln(2.0), floor(2.5)")
+        except Exception:  # a build without them: the same functions in Python
+            dbapi_connection.create_function("ln", 1, sqlite_ln, deterministic=True)
+            dbapi_connection.create_function("floor", 1, sqlite_floor, deterministic=True)
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def sqlite_ln(value: float | None) -> float | None:
+    """SQLite's ``ln``: NULL for NULL and for what has no logarithm."""
+    return math.log(value) if value is not None and value > 0 else None
+
+
+def sqlite_floor(value: float | None) -> float | None:
+    return float(math.floor(value)) if value is not None else None
 
 
 def _connect_signals() -> None:
