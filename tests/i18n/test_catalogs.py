@@ -39,7 +39,6 @@ PENDING = frozenset(
         "search",
         "sla",
         "surveys",
-        "tickets",
         "webhooks",
     ]
 ) | {""}
