@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from app import audit
@@ -43,7 +44,7 @@ def save_settings(
     :return: the changes as ``{field: [old, new]}`` (empty when nothing changed).
     """
     row = current_settings()
-    check_version(row, expected_version, "The incident settings")
+    check_version(row, expected_version, _("The incident settings"))
     changes = audit.diff(
         {"assignment_starts_work": bool(row.assignment_starts_work)},
         {"assignment_starts_work": bool(assignment_starts_work)},
@@ -77,3 +78,4 @@ def delete_routing_rule(rule_id: int) -> bool:
     """Remove a routing rule; False if it was already gone."""
     deleted = db.session.execute(delete(RoutingRule).where(RoutingRule.id == rule_id))
     return bool(deleted.rowcount)  # type: ignore[attr-defined]
+

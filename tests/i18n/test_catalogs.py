@@ -29,7 +29,6 @@ PENDING = frozenset(
         "auth",
         "cmdb",
         "imports",
-        "incidents",
         "kb",
         "mail",
         "notifications",
