@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from app.extensions import db
+from app.i18n.content import translated
 from app.incidents import cis, correlation, permissions, review, services
 from app.incidents.forms import (
     CommentForm,
@@ -48,10 +49,26 @@ from app.timeutils import utc_now
 
 
 def category_choices() -> list[SelectChoice]:
-    names = db.session.scalars(
-        select(Category.name).where(Category.parent_id.is_(None)).order_by(Category.name)
+    """The top-level categories: the English name is the value, the reader's the label."""
+    rows = db.session.scalars(
+        select(Category).where(Category.parent_id.is_(None)).order_by(Category.name)
     ).all()
-    return [SelectChoice("", "—")] + [SelectChoice(n, n) for n in names]
+    return [SelectChoice("", "—")] + [SelectChoice(c.name, translated(c, "name")) for c in rows]
+
+
+def category_name(name: str | None, parent: str | None = None) -> str:
+    """A category (or, with ``parent``, a subcategory) an incident names, in the reader's
+    language when the category has a name in it; the stored name otherwise."""
+    if not name:
+        return ""
+    query = select(Category).where(Category.name == name)
+    if parent:
+        above = select(Category.id).where(Category.name == parent, Category.parent_id.is_(None))
+        query = query.where(Category.parent_id.in_(above))
+    else:
+        query = query.where(Category.parent_id.is_(None))
+    category = db.session.scalars(query.limit(1)).first()
+    return translated(category, "name") if category is not None else name
 
 
 def _attachments(incident: Incident, staff: bool) -> list[Attachment]:

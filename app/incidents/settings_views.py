@@ -23,6 +23,7 @@ from app.auth.models import Group
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.forms import refused, saved
+from app.i18n.locale import SOURCE_LANGUAGE, available
 from app.incidents import cis
 from app.incidents import settings as incident_settings
 from app.incidents.models import RoutingRule
@@ -116,6 +117,8 @@ def _render(
         groups=groups,
         max_size=MAX_SIZE,
         workflow=workflow or _workflow_form(),
+        categories=incident_settings.categories(),
+        other_languages=[lang for lang in available() if lang != SOURCE_LANGUAGE],
     )
     return page, status
 
@@ -216,3 +219,24 @@ def delete_routing_rule(rule_id: int) -> ResponseReturnValue:
         )
     return redirect(url_for("incidents.settings"))
 
+
+@bp.post("/settings/categories/<int:category_id>")
+@require("incidents.admin")
+def name_category(category_id: int) -> ResponseReturnValue:
+    """Save a category's names in the languages other than English."""
+    if not PlainForm().validate_on_submit():
+        return _render(load_matrix(), 400)
+    names = {
+        lang: request.form.get(f"name-{lang}", "")
+        for lang in available()
+        if lang != SOURCE_LANGUAGE and f"name-{lang}" in request.form
+    }
+    try:
+        changed = incident_settings.name_category(category_id, names, actor=current_user)
+    except Invalid as error:
+        flash(" ".join(m for ms in error.field_errors.values() for m in ms), "danger")
+        return _render(load_matrix(), 422)
+    return saved(
+        _("Category names saved.") if changed else _("Nothing changed."),
+        url_for("incidents.settings") + "#categories-title",
+    )
