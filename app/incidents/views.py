@@ -138,7 +138,8 @@ def bulk() -> ResponseReturnValue:
         return redirect(back)
     if not form.validate_on_submit():
         problems = "; ".join(
-            f"{getattr(form, f).label.text}: {', '.join(map(str, e))}" for f, e in form.errors.items()
+            f"{getattr(form, f).label.text}: {', '.join(map(str, e))}"
+            for f, e in form.errors.items()
         )
         flash(_("Nothing was changed. %(problems)s", problems=problems), "danger")
         return redirect(back)

@@ -25,9 +25,7 @@ def _on_hold(db, incident, actor):
     db.session.commit()
 
 
-def test_a_swedish_agent_reads_the_state_and_hold_reason_in_swedish(
-    signed_in, db, make_incident
-):
+def test_a_swedish_agent_reads_the_state_and_hold_reason_in_swedish(signed_in, db, make_incident):
     client, agent = signed_in("agent", "employee")
     incident = make_incident()
     _on_hold(db, incident, agent)
@@ -52,7 +50,8 @@ def test_the_caller_reads_where_the_ticket_stands_in_swedish(client, db, make_us
     assert "Väntar på ditt svar" in page
     assert "Vi väntar på ditt svar." in page
     mine = client.get("/incidents/mine", headers=SWEDISH).get_data(as_text=True)
-    assert "Mina ärenden" in mine and "Väntar på ditt svar" in mine
+    assert "Mina ärenden" in mine
+    assert "Väntar på ditt svar" in mine
 
 
 def test_a_refused_change_of_state_is_worded_in_the_readers_language(app, db, make_incident):
@@ -92,7 +91,8 @@ def test_an_admin_names_a_category_in_swedish_and_swedish_readers_see_it(
     assert "<dd>Nätverk" in swedish
     assert '<option selected value="Network">Nätverk</option>' in swedish
     english = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
-    assert "<dd>Network" in english and "Nätverk" not in english.split("<main", 1)[1]
+    assert "<dd>Network" in english
+    assert "Nätverk" not in english.split("<main", 1)[1]
     assert db.session.get(Incident, incident.id).category == "Network"
 
     cleared = client.post(f"/incidents/settings/categories/{network.id}", {"name-sv": ""})
