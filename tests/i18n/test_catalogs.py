@@ -26,7 +26,6 @@ PENDING = frozenset(
         "admin",
         "api",
         "auth",
-        "cmdb",
         "imports",
         "kb",
         "mail",
