@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -10,27 +11,29 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 class SourceForm(FlaskForm):
     version = HiddenField()
     ci_label = StringField(
-        "CI label",
+        _l("CI label"),
         validators=[Optional(), Length(max=100)],
-        description="A label whose value names the CI (tried before host names and IPs).",
+        description=_l("A label whose value names the CI (tried before host names and IPs)."),
     )
     auto_resolve = BooleanField(
-        "Resolve the incident when every alert is resolved",
-        description="Off: a person resolves it; cleared alerts only add a work note.",
+        _l("Resolve the incident when every alert is resolved"),
+        description=_l("Off: a person resolves it; cleared alerts only add a work note."),
     )
     damping_seconds = IntegerField(
-        "Damping window (seconds)",
+        _l("Damping window (seconds)"),
         validators=[InputRequired(), NumberRange(min=0, max=86_400)],
-        description="A change of state this soon after the previous one is a flap: no note.",
+        description=_l("A change of state this soon after the previous one is a flap: no note."),
     )
     group_window_seconds = IntegerField(
-        "Grouping window (seconds)",
+        _l("Grouping window (seconds)"),
         validators=[InputRequired(), NumberRange(min=0, max=86_400)],
-        description="Alerts firing this close together are grouped by the CMDB.",
+        description=_l("Alerts firing this close together are grouped by the CMDB."),
     )
     group_wait_seconds = IntegerField(
-        "Group wait (seconds)",
+        _l("Group wait (seconds)"),
         validators=[InputRequired(), NumberRange(min=0, max=86_400)],
-        description="When a root CI starts alerting, incidents on CIs that depend on it opened "
-        "this long before become its children.",
+        description=_l(
+            "When a root CI starts alerting, incidents on CIs that depend on it opened "
+            "this long before become its children."
+        ),
     )

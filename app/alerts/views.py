@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.alerts import permissions  # noqa: F401  (registers the rules)
@@ -30,7 +31,7 @@ def recent() -> ResponseReturnValue:
     if number:
         incident = db.session.scalar(select(Incident).where(Incident.number == number))
         if incident is None:
-            raise NotFound("There is no incident with this number.")
+            raise NotFound(_("There is no incident with this number."))
     return render_template(
         "alerts/recent.html",
         alerts=alert_sources.recent_alerts(RECENT, chosen, incident.id if incident else None),
@@ -49,7 +50,7 @@ def sources() -> ResponseReturnValue:
 def _get_source(source_id: int) -> AlertSource:
     found = db.session.get(AlertSource, source_id)
     if found is None:
-        raise NotFound("There is no such alert source.")
+        raise NotFound(_("There is no such alert source."))
     return found
 
 
@@ -85,7 +86,7 @@ def edit_source(source_id: int) -> ResponseReturnValue:
                     expected_version=form.version.data,
                 ),
             ):
-                flash(f"Alert source {source.name} saved.", "success")
+                flash(_("Alert source %(name)s saved.", name=source.name), "success")
                 return redirect(url_for("alerts.sources"))
         except Conflict as error:
             return refused(

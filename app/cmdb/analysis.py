@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.cmdb.cache import CMDBGraph, current_graph
 from app.cmdb.graph.vocabulary import Dependency, ImpactOptions, Path, towards
 from app.cmdb.impact.engine import impact, upstream, walk_needs
@@ -80,13 +82,13 @@ def what_if(ci_ids: Iterable[int], options: ImpactOptions | None = None) -> Impa
     """
     wanted = list(dict.fromkeys(ci_ids))
     if not wanted:
-        raise Invalid({"ci": "Pick at least one CI."})
+        raise Invalid({"ci": _("Pick at least one CI.")})
     if len(wanted) > MAX_WHAT_IF:
-        raise Invalid({"ci": f"Pick at most {MAX_WHAT_IF} CIs at once."})
+        raise Invalid({"ci": _("Pick at most %(count)s CIs at once.", count=MAX_WHAT_IF)})
     cmdb = current_graph()
     unknown = [i for i in wanted if i not in cmdb]
     if unknown:
-        raise Invalid({"ci": f"{len(unknown)} of the picked CIs no longer exist."})
+        raise Invalid({"ci": _("%(count)s of the picked CIs no longer exist.", count=len(unknown))})
     return impact(cmdb.index, wanted, options or impact_options())
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, exists, func, select
 
 from app.cmdb.models import (
@@ -146,7 +147,7 @@ def parse_all(
             continue
         values[definition.id] = value
     if errors:
-        raise Invalid(errors, "Some attributes are not valid." if len(errors) > 1 else "")
+        raise Invalid(errors, _("Some attributes are not valid.") if len(errors) > 1 else "")
     return values
 
 

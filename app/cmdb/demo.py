@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.auth.models import Group, User
@@ -173,19 +174,22 @@ def _cis(
             named[key[1]] = existing[key]
             continue
         if key in pending:
-            raise Invalid({"name": f"{spec['name']} is given twice."})
+            raise Invalid({"name": _("%(name)s is given twice.", name=spec["name"])})
         pending.add(key)
         if ci_class.id not in definitions:
             definitions[ci_class.id] = attributes.definitions_for(ci_class)
         try:
-            fields, values, _ = services.validate_ci(
+            fields, values, _problems = services.validate_ci(
                 ci_class,
                 _fields(spec, ci_class, people, groups),
                 spec.get("attributes") or {},
                 definitions=definitions[ci_class.id],
             )
         except Invalid as error:
-            raise Invalid(error.field_errors, f"{spec['name']}: {error.message}") from error
+            raise Invalid(
+                error.field_errors,
+                _("%(name)s: %(message)s", name=spec["name"], message=error.message),
+            ) from error
         new.append(NewCI(ci_class, fields, values))
     ids = create_cis(new, definitions, actor=None, reason=REASON)
     for ci_id, item in zip(ids, new, strict=True):
@@ -206,9 +210,9 @@ def _relations(
     for source_name, type_name, target_name in data.get("relations", []):
         source, target = named[source_name.lower()], named[target_name.lower()]
         if type_name not in types:
-            raise Invalid({"type": f"Unknown relation type {type_name!r}."})
+            raise Invalid({"type": _("Unknown relation type “%(name)s”.", name=type_name)})
         if source[0] == target[0]:
-            raise Invalid({"target": f"{source[1]} cannot be related to itself."})
+            raise Invalid({"target": _("%(name)s cannot be related to itself.", name=source[1])})
         if (source[0], target[0], type_name) not in related:
             related.add((source[0], target[0], type_name))
             new.append(NewRelation(source, target, type_name))

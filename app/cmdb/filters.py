@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField
@@ -26,11 +27,13 @@ MAX_ATTRIBUTE_FILTERS = 10
 
 
 class CIFilterForm(FilterForm):
-    q = StringField("Search", validators=[Optional(), Length(max=200)])
-    ci_class = SelectField("Class", validate_choice=False, default="")
-    status = SelectMultipleField("Status", choices=STATUS_CHOICES, validate_choice=True)
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    ci_class = SelectField(_l("Class"), validate_choice=False, default="")
+    status = SelectMultipleField(_l("Status"), choices=STATUS_CHOICES, validate_choice=True)
     environment = SelectField(
-        "Environment", choices=[SelectChoice("", "Any")] + ENVIRONMENT_CHOICES[1:], default=""
+        _l("Environment"),
+        choices=[SelectChoice("", _l("Any"))] + ENVIRONMENT_CHOICES[1:],
+        default="",
     )
     sort = SelectField(choices=[SelectChoice(k, k) for k in SORTS], default="name")
 

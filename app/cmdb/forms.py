@@ -4,6 +4,7 @@ request by the views, because each class has its own."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -34,55 +35,62 @@ class CIForm(FlaskForm):
     """Create or edit a CI (``ci_class`` is only used on creation)."""
 
     version = HiddenField()
-    ci_class = SelectField("Class", validate_choice=False)
-    name = StringField("Name", validators=[DataRequired("A CI needs a name."), Length(max=200)])
-    status = SelectField("Lifecycle status", choices=STATUS_CHOICES, default="in_service")
-    environment = SelectField("Environment", choices=ENVIRONMENT_CHOICES, default="")
-    criticality = SelectField("Criticality", choices=CRITICALITY_CHOICES, default="")
-    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
-    owner = StringField("Owner (username)", validators=[Optional(), Length(max=150)])
-    support_group = SelectField("Support group", validate_choice=False, default="")
-    location = StringField("Location", validators=[Optional(), Length(max=200)])
+    ci_class = SelectField(_l("Class"), validate_choice=False)
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("A CI needs a name.")), Length(max=200)]
+    )
+    status = SelectField(_l("Lifecycle status"), choices=STATUS_CHOICES, default="in_service")
+    environment = SelectField(_l("Environment"), choices=ENVIRONMENT_CHOICES, default="")
+    criticality = SelectField(_l("Criticality"), choices=CRITICALITY_CHOICES, default="")
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    owner = StringField(_l("Owner (username)"), validators=[Optional(), Length(max=150)])
+    support_group = SelectField(_l("Support group"), validate_choice=False, default="")
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
     users_count = IntegerField(
-        "Users",
+        _l("Users"),
         validators=[Optional(), NumberRange(min=0, max=10_000_000)],
-        description="How many people use this business service (when no users group is set).",
+        description=_l("How many people use this business service (when no users group is set)."),
     )
     users_group = SelectField(
-        "Users (group)",
+        _l("Users (group)"),
         validate_choice=False,
         default="",
-        description="When set, its active members are the users, and people who use several "
-        "affected services are counted once.",
+        description=_l(
+            "When set, its active members are the users, and people who use several "
+            "affected services are counted once."
+        ),
     )
     min_up = IntegerField(
-        "Redundancy: at least N members up",
+        _l("Redundancy: at least N members up"),
         validators=[Optional(), NumberRange(min=1, max=100_000)],
     )
     min_up_percent = IntegerField(
-        "Redundancy: at least N % of members up", validators=[Optional(), NumberRange(1, 100)]
+        _l("Redundancy: at least this percentage of members up"),
+        validators=[Optional(), NumberRange(1, 100)],
     )
-    asset_tag = StringField("Asset tag", validators=[Optional(), Length(max=80)])
-    serial_number = StringField("Serial number", validators=[Optional(), Length(max=120)])
-    model = StringField("Model", validators=[Optional(), Length(max=120)])
-    warranty_end = DateField("Warranty end", validators=[Optional()])
-    assigned_user = StringField("Assigned to (username)", validators=[Optional(), Length(max=150)])
+    asset_tag = StringField(_l("Asset tag"), validators=[Optional(), Length(max=80)])
+    serial_number = StringField(_l("Serial number"), validators=[Optional(), Length(max=120)])
+    model = StringField(_l("Model"), validators=[Optional(), Length(max=120)])
+    warranty_end = DateField(_l("Warranty end"), validators=[Optional()])
+    assigned_user = StringField(
+        _l("Assigned to (username)"), validators=[Optional(), Length(max=150)]
+    )
 
 
 class RelateForm(FlaskForm):
     """``this CI <type> other`` (direction ``forward``) or ``other <type> this CI``."""
 
-    type = SelectField("Relation", validate_choice=False)
+    type = SelectField(_l("Relation"), validate_choice=False)
     direction = SelectField(
-        "Direction",
+        _l("Direction"),
         choices=[
-            SelectChoice("forward", "this CI → other"),
-            SelectChoice("reverse", "other → this CI"),
+            SelectChoice("forward", _l("this CI → other")),
+            SelectChoice("reverse", _l("other → this CI")),
         ],
         default="forward",
     )
     other = StringField(
-        "Other CI (name)", validators=[DataRequired("Name the other CI."), Length(max=200)]
+        _l("Other CI (name)"), validators=[DataRequired(_l("Name the other CI.")), Length(max=200)]
     )
 
 
@@ -100,13 +108,13 @@ class DeleteForm(FlaskForm):
 
 class ClassForm(FlaskForm):
     name = StringField(
-        "Name", validators=[DataRequired(), Length(max=60)], description="e.g. firewall"
+        _l("Name"), validators=[DataRequired(), Length(max=60)], description=_l("e.g. firewall")
     )
-    label = StringField("Label", validators=[DataRequired(), Length(max=100)])
-    parent = SelectField("Parent class", validate_choice=False, default="")
-    is_hardware = BooleanField("Hardware (asset tag, serial, warranty, assignee)")
+    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=100)])
+    parent = SelectField(_l("Parent class"), validate_choice=False, default="")
+    is_hardware = BooleanField(_l("Hardware (asset tag, serial, warranty, assignee)"))
     description = TextAreaField(
-        "Description", validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
+        _l("Description"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
     )
 
 
@@ -115,22 +123,22 @@ class ClassEditForm(ClassForm):
 
 
 class AttributeForm(FlaskForm):
-    ci_class = SelectField("Class", validate_choice=False, default="")
-    name = StringField("Name", validators=[DataRequired(), Length(max=60)])
-    label = StringField("Label", validators=[Optional(), Length(max=100)])
+    ci_class = SelectField(_l("Class"), validate_choice=False, default="")
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
+    label = StringField(_l("Label"), validators=[Optional(), Length(max=100)])
     help = StringField(
-        "Help text",
+        _l("Help text"),
         validators=[Optional(), Length(max=300)],
-        description="Shown under the input on CI forms.",
+        description=_l("Shown under the input on CI forms."),
     )
     type = SelectField(
-        "Type",
+        _l("Type"),
         choices=[SelectChoice(t.value, t.value.capitalize()) for t in AttributeType],
         default=AttributeType.STRING.value,
     )
-    required = BooleanField("Required")
+    required = BooleanField(_l("Required"))
     choices = StringField(
-        "Choices", validators=[Optional(), Length(max=5000)], description="Comma-separated."
+        _l("Choices"), validators=[Optional(), Length(max=5000)], description="Comma-separated."
     )
 
 
@@ -143,20 +151,20 @@ class AttributeEditForm(AttributeForm):
 class DeleteClassForm(FlaskForm):
     """Deleting always names the version the page showed (a stale page gets a 409)."""
 
-    version = HiddenField(validators=[DataRequired("Reload the page and try again.")])
+    version = HiddenField(validators=[DataRequired(_l("Reload the page and try again."))])
 
 
 class DeleteAttributeForm(FlaskForm):
-    version = HiddenField(validators=[DataRequired("Reload the page and try again.")])
+    version = HiddenField(validators=[DataRequired(_l("Reload the page and try again."))])
     confirm = StringField(
-        "To delete it with its values, type the attribute's name",
+        _l("To delete it with its values, type the attribute's name"),
         validators=[Optional(), Length(max=60)],
     )
 
 
 def _treatment_field(status: Lifecycle, default: Treatment) -> SelectField:
     return SelectField(
-        f"{LIFECYCLE_LABELS[status]} CIs",
+        _l("%(status)s CIs", status=LIFECYCLE_LABELS[status]),
         choices=[SelectChoice(t.value, TREATMENT_LABELS[t]) for t in Treatment],
         default=default.value,
     )

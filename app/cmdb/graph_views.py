@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.cmdb import analysis
@@ -23,6 +25,37 @@ from app.cmdb.views import bp, get_ci
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import require
+
+# What cmdb-graph.js shows (``dgText``), with ``%(name)s`` placeholders the script fills.
+JS_MESSAGES = {
+    "cmdb.graph.ignored": _l(
+        "%(name)s is not counted by impact analysis in its lifecycle status (see the CMDB "
+        "settings), so its failure hits nothing."
+    ),
+    "cmdb.graph.fails_one": _l(
+        "If %(name)s fails: %(count)s CI affected (%(down)s down, %(degraded)s degraded)"
+    ),
+    "cmdb.graph.fails_many": _l(
+        "If %(name)s fails: %(count)s CIs affected (%(down)s down, %(degraded)s degraded)"
+    ),
+    "cmdb.graph.beyond": _l(", %(count)s of them beyond this view. "),
+    "cmdb.graph.services": _l("Services: %(services)s. "),
+    "cmdb.graph.no_service": _l("No business service is affected. "),
+    "cmdb.graph.people": _l("People: %(affected)s affected, %(cut)s cut off."),
+    "cmdb.graph.hidden": _l(
+        "Impact hidden: switch it on to see what the failure of %(name)s would hit."
+    ),
+    "cmdb.graph.failed": _l(
+        "The interactive graph could not be loaded; this drawing shows the same CIs."
+    ),
+    "cmdb.graph.up_while": _l("up while %(rule)s"),
+    "cmdb.state.down": _l("down"),
+    "cmdb.state.degraded": _l("degraded"),
+    "cmdb.status.planned": _l("Planned"),
+    "cmdb.status.in_service": _l("In service"),
+    "cmdb.status.in_maintenance": _l("In maintenance"),
+    "cmdb.status.retired": _l("Retired"),
+}
 
 MAX_WHAT_IF_SEARCH = 30
 
@@ -126,7 +159,7 @@ def what_if() -> ResponseReturnValue:
     if raw_ids:
         try:
             if len(ids) != len(raw_ids[: analysis.MAX_WHAT_IF + 1]):
-                raise Invalid({"ci": "Some picked CIs are not valid."})
+                raise Invalid({"ci": _("Some picked CIs are not valid.")})
             result = analysis.what_if(ids)
         except Invalid as error:
             problem, status = error.message, 422

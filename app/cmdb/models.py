@@ -25,6 +25,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -67,13 +68,18 @@ VALUE_COLUMN = {
 }
 
 LIFECYCLE_LABELS = {
-    Lifecycle.PLANNED: "Planned",
-    Lifecycle.IN_SERVICE: "In service",
-    Lifecycle.IN_MAINTENANCE: "In maintenance",
-    Lifecycle.RETIRED: "Retired",
+    Lifecycle.PLANNED: _l("Planned"),
+    Lifecycle.IN_SERVICE: _l("In service"),
+    Lifecycle.IN_MAINTENANCE: _l("In maintenance"),
+    Lifecycle.RETIRED: _l("Retired"),
 }
 ENVIRONMENTS = ("production", "staging", "test", "development")
-CRITICALITY = {1: "1 - Critical", 2: "2 - High", 3: "3 - Medium", 4: "4 - Low"}
+CRITICALITY = {
+    1: _l("1 - Critical"),
+    2: _l("2 - High"),
+    3: _l("3 - Medium"),
+    4: _l("4 - Low"),
+}
 
 
 class CIClass(Model):
@@ -204,7 +210,7 @@ class ConfigurationItem(TimestampMixin, Model):
 
     @property
     def status_label(self) -> str:
-        return LIFECYCLE_LABELS[self.status]
+        return str(LIFECYCLE_LABELS[self.status])
 
     def __repr__(self) -> str:
         return f"<CI {self.name}>"

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -289,7 +290,7 @@ def find_ci_by_name(name: str) -> ConfigurationItem | None:
         .limit(5)
     ).all()
     if not found:
-        raise Invalid({"other": f"No CI is named “{(name or '').strip()[:200]}”."})
+        raise Invalid({"other": _("No CI is named “%(name)s”.", name=(name or "").strip()[:200])})
     return found[0]
 
 

@@ -19,6 +19,8 @@ from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 
 from app import audit
@@ -172,7 +174,7 @@ def validate_ci(
     except Invalid as error:
         errors.update(error.field_errors)
     if errors:
-        raise Invalid(errors, "Some fields are not valid." if len(errors) > 1 else "")
+        raise Invalid(errors, _("Some fields are not valid.") if len(errors) > 1 else "")
     return clean, values, definitions
 
 
@@ -211,7 +213,15 @@ def _check_unique_name(name: str, ci_class: CIClass, ci_id: int | None = None) -
     if ci_id is not None:
         query = query.where(ConfigurationItem.id != ci_id)
     if db.session.scalar(query.limit(1)) is not None:
-        raise Invalid({"name": f"A {ci_class.label.lower()} named “{name}” already exists."})
+        raise Invalid(
+            {
+                "name": _(
+                    "A %(class)s named “%(name)s” already exists.",
+                    name=name,
+                    **{"class": ci_class.label.lower()},
+                )
+            }
+        )
 
 
 def create_ci(
@@ -314,7 +324,7 @@ def retire_ci(ci: ConfigurationItem, *, actor: Any, expected_version: Any = None
     :raise Conflict: stale version. :raise Invalid: already retired.
     """
     if ci.status is Lifecycle.RETIRED:
-        raise Invalid({"status": f"{ci.name} is already retired."})
+        raise Invalid({"status": _("%(name)s is already retired.", name=ci.name)})
     update_ci(ci, actor=actor, expected_version=expected_version, status=Lifecycle.RETIRED)
 
 
@@ -342,9 +352,15 @@ def delete_ci(ci: ConfigurationItem, *, actor: Any) -> None:
     if related:
         lines = [_describe_from(r, ci) for r in related]
         error = Conflict(
-            f"{ci.name} cannot be deleted: it still has {len(related)} relation"
-            f"{'s' * (len(related) != 1)} ({'; '.join(lines[:20])}"
-            f"{'; …' if len(lines) > 20 else ''}). Remove them first, or retire the CI."
+            ngettext(
+                "%(name)s cannot be deleted: it still has %(num)d relation (%(lines)s). "
+                "Remove it first, or retire the CI.",
+                "%(name)s cannot be deleted: it still has %(num)d relations (%(lines)s). "
+                "Remove them first, or retire the CI.",
+                len(related),
+                name=ci.name,
+                lines="; ".join(lines[:20]) + ("; …" if len(lines) > 20 else ""),
+            )
         )
         error.dependents = sorted(  # type: ignore[attr-defined]
             {(r.target if r.source_id == ci.id else r.source).name for r in related}
@@ -377,9 +393,9 @@ def relate(
     """
     relation_type = db.session.get(RelationTypeRow, type_name) if type_name else None
     if relation_type is None:
-        raise Invalid({"type": "Unknown relation type."})
+        raise Invalid({"type": _("Unknown relation type.")})
     if source.id == target.id:
-        raise Invalid({"target": f"{source.name} cannot be related to itself."})
+        raise Invalid({"target": _("%(name)s cannot be related to itself.", name=source.name)})
     duplicate = db.session.scalar(
         select(CIRelation.id).where(
             CIRelation.source_id == source.id,
@@ -388,7 +404,16 @@ def relate(
         )
     )
     if duplicate is not None:
-        raise Invalid({"target": f"{source.name} already {relation_type.forward} {target.name}."})
+        raise Invalid(
+            {
+                "target": _(
+                    "%(source)s already %(relation)s %(target)s.",
+                    source=source.name,
+                    relation=relation_type.forward,
+                    target=target.name,
+                )
+            }
+        )
     relation = CIRelation(source_id=source.id, target_id=target.id, type=type_name)
     db.session.add(relation)
     db.session.flush()

@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app import audit
 from app.cmdb.cache import bump_revision
 from app.cmdb.graph.vocabulary import ImpactOptions, Lifecycle, Treatment
@@ -26,20 +29,20 @@ SETTINGS_ID = 1
 CONFIGURABLE = (Lifecycle.PLANNED, Lifecycle.IN_MAINTENANCE, Lifecycle.RETIRED)
 """The statuses whose treatment an administrator chooses (the column of each is its value)."""
 TREATMENT_LABELS = {
-    Treatment.NORMAL: "Like an in-service CI",
-    Treatment.ALREADY_DOWN: "Already down",
-    Treatment.IGNORED: "Ignored",
+    Treatment.NORMAL: _l("Like an in-service CI"),
+    Treatment.ALREADY_DOWN: _l("Already down"),
+    Treatment.IGNORED: _l("Ignored"),
 }
 TREATMENT_HELP = {
-    Treatment.NORMAL: (
+    Treatment.NORMAL: _l(
         "Counted like an in-service CI: a failure passes through it and it counts as a "
         "working member of its clusters."
     ),
-    Treatment.ALREADY_DOWN: (
+    Treatment.ALREADY_DOWN: _l(
         "Counted as a cluster member that is already down, so the cluster's redundancy has "
         "less margin; a failure still passes through it."
     ),
-    Treatment.IGNORED: (
+    Treatment.IGNORED: _l(
         "Left out: it neither fails nor passes a failure on, does not count as a cluster "
         "member, and is not listed among what a CI needs."
     ),
@@ -77,7 +80,9 @@ def save_settings(
     for status in CONFIGURABLE:
         value = treatments.get(status.value) or ""
         if value not in set(Treatment):
-            errors[status.value] = f"Choose how {LIFECYCLE_LABELS[status].lower()} CIs count."
+            errors[status.value] = _(
+                "Choose how %(status)s CIs count.", status=str(LIFECYCLE_LABELS[status]).lower()
+            )
         chosen[status.value] = value
     if errors:
         raise Invalid(errors)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.cmdb import settings
@@ -62,5 +63,5 @@ def save_settings() -> ResponseReturnValue:
         apply_errors(form, error)
         return _render(form, 422)
     return saved(
-        "Settings saved." if changes else "Nothing changed.", url_for("cmdb.settings_page")
+        _("Settings saved.") if changes else _("Nothing changed."), url_for("cmdb.settings_page")
     )

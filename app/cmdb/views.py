@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -32,7 +33,7 @@ def get_ci(ci_id: int) -> ConfigurationItem:
     """:raise NotFound: no such CI."""
     ci = db.session.get(ConfigurationItem, ci_id)
     if ci is None:
-        raise NotFound("There is no configuration item with this number.")
+        raise NotFound(_("There is no configuration item with this number."))
     return ci
 
 
@@ -60,7 +61,7 @@ def index() -> ResponseReturnValue:
         flash(ignored_note(ignored), "warning")
     query, attribute_filters = ci_query(form, classes, form.understood)
     if attribute_filters.errors:
-        flash("Some attribute filters were not applied: check their values.", "warning")
+        flash(_("Some attribute filters were not applied: check their values."), "warning")
         for name in attribute_filters.errors:
             form.understood.poplist(f"a_{name}")
     page, per_page = page_args()
@@ -104,7 +105,7 @@ def new() -> ResponseReturnValue:
             db.session.rollback()
             apply_errors(form, error)
             return pages.render_form(ci_class, form, values=values, error=error, status=422)
-        return _done(ci, f"{ci.name} created.")
+        return _done(ci, _("%(name)s created.", name=ci.name))
     status = 422 if form.is_submitted() else 200
     return pages.render_form(ci_class, form, values=values, status=status)
 
@@ -141,7 +142,7 @@ def edit(ci_id: int) -> ResponseReturnValue:
         ci = get_ci(ci_id)
         apply_errors(form, error)
         return pages.render_form(ci.ci_class, form, ci=ci, values=values, error=error, status=422)
-    return _done(ci, "Saved." if changes else "Nothing changed.")
+    return _done(ci, _("Saved.") if changes else _("Nothing changed."))
 
 
 @bp.post("/<int:ci_id>/retire")
@@ -155,7 +156,7 @@ def retire(ci_id: int) -> ResponseReturnValue:
         services.retire_ci(ci, actor=current_user, expected_version=form.version.data)
     except (Invalid, Conflict) as error:
         return _refused(ci_id, error)
-    return _done(ci, f"{ci.name} is retired.")
+    return _done(ci, _("%(name)s is retired.", name=ci.name))
 
 
 @bp.post("/<int:ci_id>/delete")
@@ -169,7 +170,7 @@ def delete(ci_id: int) -> ResponseReturnValue:
         services.delete_ci(ci, actor=current_user)
     except Conflict as error:
         return _refused(ci_id, error)
-    return saved(f"{name} deleted.", url_for("cmdb.index"))
+    return saved(_("%(name)s deleted.", name=name), url_for("cmdb.index"))
 
 
 @bp.post("/<int:ci_id>/relations")
@@ -189,7 +190,7 @@ def relate(ci_id: int) -> ResponseReturnValue:
         if "target" in fields:  # the service names the far end "target"; the form "other"
             fields["other"] = fields.pop("target")
         return _refused(ci_id, Invalid(fields, error.message), relate_form=form)
-    return _done(ci, "Relation added.")
+    return _done(ci, _("Relation added."))
 
 
 @bp.post("/<int:ci_id>/relations/remove")
@@ -201,6 +202,6 @@ def unrelate(ci_id: int) -> ResponseReturnValue:
         return pages.render_detail(ci, status=422)
     relation = pages.relation_of(ci, form.relation.data or "")
     if relation is None:
-        raise NotFound("This relation does not exist (any more).")
+        raise NotFound(_("This relation does not exist (any more)."))
     services.unrelate(relation, actor=current_user)
-    return _done(ci, "Relation removed.")
+    return _done(ci, _("Relation removed."))

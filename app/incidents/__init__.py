@@ -17,6 +17,8 @@ def register(app: Flask) -> None:
         portal_views,
         settings_views,
     )
+    from app.incidents.pages import category_name
     from app.incidents.views import bp
 
     app.register_blueprint(bp, url_prefix="/incidents")
+    app.add_template_global(category_name, "category_name")

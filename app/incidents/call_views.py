@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import services as account_services
@@ -42,7 +43,7 @@ def _row(model: type[T], raw: str | None, field: str) -> T | None:
         return None
     found = db.session.get(model, row_id(raw)) if row_id(raw) else None
     if found is None:
-        raise Invalid({field: "Choose from the list."})
+        raise Invalid({field: _("Choose from the list.")})
     return found
 
 
@@ -55,7 +56,7 @@ def new() -> ResponseReturnValue:
         resolved = form.resolved_on_call.data
         try:
             if caller is None or not caller.is_active:
-                raise Invalid({"caller": "No active person has this username."})
+                raise Invalid({"caller": _("No active person has this username.")})
             group = _row(Group, form.group.data, "group")
             assignee = _row(User, form.assignee.data, "assignee")
             form.consume(done=url_for("incidents.console"))
@@ -83,9 +84,21 @@ def new() -> ResponseReturnValue:
             db.session.rollback()
             apply_errors(form, error)
         else:
-            done = "opened and resolved" if resolved else "opened"
+            message = (
+                _(
+                    "%(number)s opened and resolved for %(name)s.",
+                    number=incident.number,
+                    name=caller.display_name,
+                )
+                if resolved
+                else _(
+                    "%(number)s opened for %(name)s.",
+                    number=incident.number,
+                    name=caller.display_name,
+                )
+            )
             return saved(
-                f"{incident.number} {done} for {caller.display_name}.",
+                message,
                 url_for("incidents.detail", number=incident.number),
             )
     status = 422 if form.is_submitted() else 200

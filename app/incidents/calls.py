@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.auth.models import Group, User
 from app.errors import Invalid
 from app.incidents import services
@@ -38,9 +40,9 @@ def problems_of(
     """Why the assignment or the resolution cannot be saved, per field (empty: they can)."""
     problems = dict(tickets.assignment_problems(group, assignee))
     if resolution is not None:
-        problems.update(transition_problems(State.NEW, resolution.transition))
+        problems.update(transition_problems(State.NEW, resolution.transition, _))
         if resolution.code and resolution.code not in RESOLUTION_CODES:
-            problems["resolution_code"] = "Choose a resolution code from the list."
+            problems["resolution_code"] = _("Choose a resolution code from the list.")
     return problems
 
 
@@ -65,7 +67,7 @@ def open_for_caller(
     """
     problems = problems_of(group, assignee, resolution)
     if problems:
-        raise Invalid(problems, "Nothing was saved: correct the fields marked below.")
+        raise Invalid(problems, _("Nothing was saved: correct the fields marked below."))
     now = now or utc_now()
     incident = services.open_incident(
         caller=caller, opened_by=agent, channel=channel, assignment_group=group, now=now, **fields

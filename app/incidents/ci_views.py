@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -30,8 +32,8 @@ from app.policy import require
 class CIChangeForm(FlaskForm):
     """Add (``ci`` from the typeahead) or remove a CI, with the version the page showed."""
 
-    ci = HiddenField(validators=[DataRequired("Pick a configuration item.")])
-    version = HiddenField(validators=[DataRequired("The form's version marker is missing.")])
+    ci = HiddenField(validators=[DataRequired(_l("Pick a configuration item."))])
+    version = HiddenField(validators=[DataRequired(_l("The form's version marker is missing."))])
 
 
 @bp.get("/<number>/cis/options")
@@ -56,21 +58,33 @@ def ci_options(number: str) -> ResponseReturnValue:
 @require("incidents.console")
 def add_ci(number: str) -> ResponseReturnValue:
     incident = get_incident(number, "incident.work")
-    return _change(incident, cis.add_ci, "added to", "was already linked to")
+    return _change(
+        incident,
+        cis.add_ci,
+        _l("%(ci)s added to %(number)s."),
+        _l("%(ci)s was already linked to %(number)s."),
+    )
 
 
 @bp.post("/<number>/cis/remove")
 @require("incidents.console")
 def remove_ci(number: str) -> ResponseReturnValue:
     incident = get_incident(number, "incident.work")
-    return _change(incident, cis.remove_ci, "removed from", "was not linked to")
+    return _change(
+        incident,
+        cis.remove_ci,
+        _l("%(ci)s removed from %(number)s."),
+        _l("%(ci)s was not linked to %(number)s."),
+    )
 
 
-def _change(incident: Incident, service: Any, done: str, unchanged: str) -> ResponseReturnValue:
+def _change(
+    incident: Incident, service: Any, done: LazyString, unchanged: LazyString
+) -> ResponseReturnValue:
     form = CIChangeForm()
     try:
         if not form.validate_on_submit():
-            raise Invalid({k: " ".join(v) for k, v in form.errors.items()})
+            raise Invalid({k: " ".join(map(str, v)) for k, v in form.errors.items()})
         ci = cis.get_ci(form.ci.data)
         changed = service(incident, ci, actor=current_user, expected_version=form.version.data)
     except (Conflict, Invalid, NotFound) as error:
@@ -79,6 +93,6 @@ def _change(incident: Incident, service: Any, done: str, unchanged: str) -> Resp
         flash(error.message, "danger")
         return pages.render_detail(get_incident(incident.number), status=status)
     db.session.commit()
-    verb = done if changed else unchanged
-    flash(f"{ci.name} {verb} {incident.number}.", "success" if changed else "info")
+    message = str(done if changed else unchanged) % {"ci": ci.name, "number": incident.number}
+    flash(message, "success" if changed else "info")
     return redirect(url_for("incidents.detail", number=incident.number) + "#incident-cis")

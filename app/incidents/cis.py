@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select
 
 from app.auth.models import group_members
@@ -72,10 +73,10 @@ def ids_named(names: Iterable[str]) -> list[int]:
     lowered = db.session.execute(select(*[func.lower(n) for n in wanted])).one()
     unknown = [n for n, key in zip(wanted, lowered, strict=True) if key not in known]
     if unknown:
-        raise Invalid({"cis": f"No CI is named {', '.join(unknown[:5])}."})
+        raise Invalid({"cis": _("No CI is named %(names)s.", names=", ".join(unknown[:5]))})
     ids = sorted({i for i, _ in rows})
     if len(ids) > MAX_CIS:
-        raise Invalid({"cis": f"Name at most {MAX_CIS} CIs."})
+        raise Invalid({"cis": _("Name at most %(count)s CIs.", count=MAX_CIS)})
     return ids
 
 
@@ -97,7 +98,7 @@ def get_ci(ci_id: Any) -> ConfigurationItem:
     known = text.isdecimal() and len(text) < 10
     ci = db.session.get(ConfigurationItem, int(text)) if known else None
     if ci is None:
-        raise NotFound("This configuration item does not exist (any more).")
+        raise NotFound(_("This configuration item does not exist (any more)."))
     return ci
 
 
@@ -116,12 +117,12 @@ def add_ci(incident: Incident, ci: ConfigurationItem, *, actor: Any, expected_ve
     :raise Conflict: the incident changed since ``expected_version``.
     :raise Invalid: the incident has :data:`MAX_CIS` CIs already.
     """
-    check_version(incident, expected_version, f"Incident {incident.number}")
+    check_version(incident, expected_version, _("Incident %(number)s", number=incident.number))
     current = ci_ids_of(incident)
     if ci.id in current:
         return False
     if len(current) >= MAX_CIS:
-        raise Invalid({"ci": f"An incident names at most {MAX_CIS} CIs."})
+        raise Invalid({"ci": _("An incident names at most %(count)s CIs.", count=MAX_CIS)})
     before = names_of(current)
     db.session.execute(insert(incident_cis).values(incident_id=incident.id, ci_id=ci.id))
     _change(incident, actor, before, f"CI added: {ci.name}")
@@ -135,7 +136,7 @@ def remove_ci(
 
     :raise Conflict: the incident changed since ``expected_version``.
     """
-    check_version(incident, expected_version, f"Incident {incident.number}")
+    check_version(incident, expected_version, _("Incident %(number)s", number=incident.number))
     current = ci_ids_of(incident)
     if ci.id not in current:
         return False

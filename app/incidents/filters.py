@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload, with_polymorphic
 from wtforms import (
@@ -32,15 +34,15 @@ from app.tickets.models import Channel, Ticket, TicketKind
 
 MAX_ID = 2**31 - 1
 VIEWS = {
-    "mine": "My work",
-    "unassigned": "Unassigned in my groups",
-    "open": "All open",
-    "all": "Everything",
+    "mine": _l("My work"),
+    "unassigned": _l("Unassigned in my groups"),
+    "open": _l("All open"),
+    "all": _l("Everything"),
 }
 KINDS = {
-    "": "Incidents and tasks",
-    TicketKind.INCIDENT.value: "Incidents",
-    TicketKind.CATALOG_TASK.value: "Catalog tasks",
+    "": _l("Incidents and tasks"),
+    TicketKind.INCIDENT.value: _l("Incidents"),
+    TicketKind.CATALOG_TASK.value: _l("Catalog tasks"),
 }
 SORTS = {
     "priority": (Ticket.priority, Ticket.opened_at),
@@ -52,30 +54,35 @@ SORTS = {
 
 class QueueFilterForm(FilterForm):
     view = SelectField(choices=[SelectChoice(k, v) for k, v in VIEWS.items()], default="open")
-    kind = SelectField("Kind", choices=[SelectChoice(k, v) for k, v in KINDS.items()], default="")
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(k, v) for k, v in KINDS.items()], default=""
+    )
     state = SelectMultipleField(
-        "State", choices=[SelectChoice(s.value, s.label) for s in State], validate_choice=True
+        _l("State"),
+        choices=[SelectChoice(s.value, _l(s.label)) for s in State],
+        validate_choice=True,
     )
     priority = SelectMultipleField(
-        "Priority", choices=[SelectChoice(str(p), f"P{p}") for p in range(1, 10)]
+        _l("Priority"),
+        choices=[SelectChoice(str(p), _l("P%(level)s", level=p)) for p in range(1, 10)],
     )
-    group = IntegerField("Group", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
-    assignee = IntegerField("Assignee", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
-    category = StringField("Category", validators=[Optional()])
-    ci = StringField("Configuration item", validators=[Optional()])
-    q = StringField("Search", validators=[Optional()])
+    group = IntegerField(_l("Group"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    assignee = IntegerField(_l("Assignee"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    category = StringField(_l("Category"), validators=[Optional()])
+    ci = StringField(_l("Configuration item"), validators=[Optional()])
+    q = StringField(_l("Search"), validators=[Optional()])
     # The drill-down of the report pages: days (UTC, both ends included), channel, service.
-    opened_from = DateField("Opened from", validators=[Optional()])
-    opened_to = DateField("Opened to", validators=[Optional()])
-    resolved_from = DateField("Resolved from", validators=[Optional()])
-    resolved_to = DateField("Resolved to", validators=[Optional()])
+    opened_from = DateField(_l("Opened from"), validators=[Optional()])
+    opened_to = DateField(_l("Opened to"), validators=[Optional()])
+    resolved_from = DateField(_l("Resolved from"), validators=[Optional()])
+    resolved_to = DateField(_l("Resolved to"), validators=[Optional()])
     channel = SelectMultipleField(
-        "Channel", choices=[SelectChoice(c.value, c.value.capitalize()) for c in Channel]
+        _l("Channel"), choices=[SelectChoice(c.value, c.value.capitalize()) for c in Channel]
     )
-    service = IntegerField("Service", validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
+    service = IntegerField(_l("Service"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     sort = SelectField(choices=[SelectChoice(k, k.capitalize()) for k in SORTS], default="priority")
     direction = SelectField(
-        choices=[SelectChoice("asc", "Ascending"), SelectChoice("desc", "Descending")],
+        choices=[SelectChoice("asc", _l("Ascending")), SelectChoice("desc", _l("Descending"))],
         default="asc",
     )
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
@@ -109,7 +116,7 @@ def on_services(ci_ids: list[int]) -> ColumnElement[bool]:
 def service_name(ci_id: int) -> str:
     """What the console's service filter shows: the CI's name (``Service #7`` for none)."""
     name = db.session.scalar(select(ConfigurationItem.name).where(ConfigurationItem.id == ci_id))
-    return name or f"Service #{ci_id}"
+    return name or _("Service #%(id)s", id=ci_id)
 
 
 def number_or_text(query: Select, text: str | None, *, notes: bool) -> Select:

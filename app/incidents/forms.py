@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -19,12 +20,12 @@ from app.incidents.workflow import RESOLUTION_CODES, State
 from app.tickets.holds import HoldReason
 
 IMPACT_CHOICES = [
-    SelectChoice("1", "1 - High"),
-    SelectChoice("2", "2 - Medium"),
-    SelectChoice("3", "3 - Low"),
+    SelectChoice("1", _l("1 - High")),
+    SelectChoice("2", _l("2 - Medium")),
+    SelectChoice("3", _l("3 - Low")),
 ]
 RESOLUTION_CHOICES = [SelectChoice("", "—")] + [
-    SelectChoice(k, v) for k, v in RESOLUTION_CODES.items() if k != "resolved_by_parent"
+    SelectChoice(k, _l(v)) for k, v in RESOLUTION_CODES.items() if k != "resolved_by_parent"
 ]
 
 
@@ -32,30 +33,30 @@ class ReportForm(OneSubmission, FlaskForm):
     """The employee's short "report a problem" form."""
 
     short_description = StringField(
-        "What is wrong?",
-        validators=[DataRequired("Tell us in a few words what is wrong."), Length(max=200)],
-        description="For example: “Outlook keeps asking for my password”.",
+        _l("What is wrong?"),
+        validators=[DataRequired(_l("Tell us in a few words what is wrong.")), Length(max=200)],
+        description=_l("For example: “Outlook keeps asking for my password”."),
     )
     description = TextAreaField(
-        "Details",
+        _l("Details"),
         validators=[Optional(), Length(max=20_000)],
-        description="What were you doing, what did you expect, any error message.",
+        description=_l("What were you doing, what did you expect, any error message."),
     )
     service = SelectField(
-        "Which service is affected?",
-        description="Pick the service that does not work for you, or “I don't know”.",
+        _l("Which service is affected?"),
+        description=_l("Pick the service that does not work for you, or “I don't know”."),
         default="",
     )
     urgency = SelectField(
-        "How much does it stop your work?",
+        _l("How much does it stop your work?"),
         choices=[
-            SelectChoice("1", "I cannot work at all"),
-            SelectChoice("2", "I can work, but slowly or partly"),
-            SelectChoice("3", "It is an annoyance"),
+            SelectChoice("1", _l("I cannot work at all")),
+            SelectChoice("2", _l("I can work, but slowly or partly")),
+            SelectChoice("3", _l("It is an annoyance")),
         ],
         default="3",
     )
-    attachment = FileField("Screenshot or file (optional)")
+    attachment = FileField(_l("Screenshot or file (optional)"))
 
 
 class AgentOpenForm(OneSubmission, FlaskForm):
@@ -64,44 +65,45 @@ class AgentOpenForm(OneSubmission, FlaskForm):
     call. The page fills the group and assignee choices."""
 
     caller = StringField(
-        "Caller (username)", validators=[DataRequired("Who is calling?"), Length(max=150)]
+        _l("Caller (username)"), validators=[DataRequired(_l("Who is calling?")), Length(max=150)]
     )
     channel = SelectField(
-        "Channel",
+        _l("Channel"),
         choices=[
-            SelectChoice("phone", "Phone"),
-            SelectChoice("email", "Email"),
-            SelectChoice("agent", "Walk-up / agent"),
+            SelectChoice("phone", _l("Phone")),
+            SelectChoice("email", _l("Email")),
+            SelectChoice("agent", _l("Walk-up / agent")),
         ],
         default="phone",
     )
     short_description = StringField(
-        "Short description", validators=[DataRequired("Describe it briefly."), Length(max=200)]
+        _l("Short description"),
+        validators=[DataRequired(_l("Describe it briefly.")), Length(max=200)],
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
-    category = SelectField("Category", validate_choice=False)
-    subcategory = StringField("Subcategory", validators=[Optional(), Length(max=80)])
-    affected_service = StringField("Affected service", validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
+    category = SelectField(_l("Category"), validate_choice=False)
+    subcategory = StringField(_l("Subcategory"), validators=[Optional(), Length(max=80)])
+    affected_service = StringField(_l("Affected service"), validators=[Optional(), Length(max=200)])
     cis = StringField(
-        "Configuration items",
+        _l("Configuration items"),
         validators=[Optional(), Length(max=2000)],
-        description="Names separated by commas.",
+        description=_l("Names separated by commas."),
     )
-    impact = SelectField("Impact", choices=IMPACT_CHOICES, default="3")
-    urgency = SelectField("Urgency", choices=IMPACT_CHOICES, default="3")
+    impact = SelectField(_l("Impact"), choices=IMPACT_CHOICES, default="3")
+    urgency = SelectField(_l("Urgency"), choices=IMPACT_CHOICES, default="3")
     group = SelectField(
-        "Assignment group",
+        _l("Assignment group"),
         validate_choice=False,
         default="",
-        description="Leave unassigned to let the routing rules choose.",
+        description=_l("Leave unassigned to let the routing rules choose."),
     )
-    assignee = SelectField("Assigned to", validate_choice=False, default="")
-    resolved_on_call = BooleanField("Resolved on the call", default=False)
-    resolution_code = SelectField("Resolution code", choices=RESOLUTION_CHOICES, default="")
+    assignee = SelectField(_l("Assigned to"), validate_choice=False, default="")
+    resolved_on_call = BooleanField(_l("Resolved on the call"), default=False)
+    resolution_code = SelectField(_l("Resolution code"), choices=RESOLUTION_CHOICES, default="")
     resolution_notes = TextAreaField(
-        "Resolution notes",
+        _l("Resolution notes"),
         validators=[Optional(), Length(max=20_000)],
-        description="The caller reads them.",
+        description=_l("The caller reads them."),
     )
 
 
@@ -110,34 +112,38 @@ class IncidentForm(FlaskForm):
     on the data (category, matrix scales and levels, reachable states, groups, members)."""
 
     version = HiddenField()
-    state = SelectField("State", choices=[SelectChoice(s.value, s.label) for s in State])
+    state = SelectField(_l("State"), choices=[SelectChoice(s.value, _l(s.label)) for s in State])
     hold_reason = SelectField(
-        "Waiting for",
-        choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in HoldReason],
+        _l("Waiting for"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(r.value, _l(r.label)) for r in HoldReason],
         default="",
-        description="When on hold.",
+        description=_l("When on hold."),
     )
     resolution_code = SelectField(
-        "Resolution code", choices=RESOLUTION_CHOICES, default="", description="When resolving."
+        _l("Resolution code"),
+        choices=RESOLUTION_CHOICES,
+        default="",
+        description=_l("When resolving."),
     )
     resolution_notes = TextAreaField(
-        "Resolution notes",
+        _l("Resolution notes"),
         validators=[Optional(), Length(max=20_000)],
-        description="When resolving: the caller reads them.",
+        description=_l("When resolving: the caller reads them."),
     )
-    group = SelectField("Assignment group", validate_choice=False)
-    assignee = SelectField("Assigned to", validate_choice=False)
-    impact = SelectField("Impact")
-    urgency = SelectField("Urgency")
-    priority = SelectField("Priority")
-    priority_reason = StringField("Why this priority", validators=[Optional(), Length(max=500)])
-    category = SelectField("Category", validators=[Length(max=80)], validate_choice=False)
-    subcategory = StringField("Subcategory", validators=[Optional(), Length(max=80)])
-    affected_service = StringField("Affected service", validators=[Optional(), Length(max=200)])
+    group = SelectField(_l("Assignment group"), validate_choice=False)
+    assignee = SelectField(_l("Assigned to"), validate_choice=False)
+    impact = SelectField(_l("Impact"))
+    urgency = SelectField(_l("Urgency"))
+    priority = SelectField(_l("Priority"))
+    priority_reason = StringField(_l("Why this priority"), validators=[Optional(), Length(max=500)])
+    category = SelectField(_l("Category"), validators=[Length(max=80)], validate_choice=False)
+    subcategory = StringField(_l("Subcategory"), validators=[Optional(), Length(max=80)])
+    affected_service = StringField(_l("Affected service"), validators=[Optional(), Length(max=200)])
     short_description = StringField(
-        "Short description", validators=[DataRequired("Describe it briefly."), Length(max=200)]
+        _l("Short description"),
+        validators=[DataRequired(_l("Describe it briefly.")), Length(max=200)],
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
 
 
 class VersionForm(FlaskForm):
@@ -148,36 +154,36 @@ class VersionForm(FlaskForm):
 
 class CommentForm(OneSubmission, FlaskForm):
     body = TextAreaField(
-        "Message", validators=[DataRequired("Write something first."), Length(max=20_000)]
+        _l("Message"), validators=[DataRequired(_l("Write something first.")), Length(max=20_000)]
     )
-    public = BooleanField("Public reply (the caller sees it)", default=False)
-    attachment = FileField("Attach a file")
+    public = BooleanField(_l("Public reply (the caller sees it)"), default=False)
+    attachment = FileField(_l("Attach a file"))
 
 
 class ParentForm(FlaskForm):
     parent = StringField(
-        "Parent incident number",
+        _l("Parent incident number"),
         validators=[Optional(), Length(max=20)],
-        description="Leave empty to detach.",
+        description=_l("Leave empty to detach."),
     )
 
 
 class MajorForm(FlaskForm):
     reason = TextAreaField(
-        "Why is this a major incident?",
-        validators=[DataRequired("Give a reason."), Length(max=2000)],
+        _l("Why is this a major incident?"),
+        validators=[DataRequired(_l("Give a reason.")), Length(max=2000)],
     )
 
 
 class MajorDecisionForm(FlaskForm):
     decision = HiddenField(validators=[DataRequired()])
-    note = StringField("Note", validators=[Optional(), Length(max=500)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
 class ReopenForm(FlaskForm):
     reason = TextAreaField(
-        "What is still wrong?",
-        validators=[DataRequired("Tell us what is still wrong."), Length(max=20_000)],
+        _l("What is still wrong?"),
+        validators=[DataRequired(_l("Tell us what is still wrong.")), Length(max=20_000)],
     )
 
 
@@ -187,17 +193,18 @@ class ConfirmForm(FlaskForm):
 
 class BulkForm(FlaskForm):
     action = SelectField(
-        "Action", choices=[SelectChoice("assign", "Assign"), SelectChoice("state", "Change state")]
+        _l("Action"),
+        choices=[SelectChoice("assign", _l("Assign")), SelectChoice("state", _l("Change state"))],
     )
-    group = SelectField("Group", validate_choice=False, default="")
+    group = SelectField(_l("Group"), validate_choice=False, default="")
     state = SelectField(
-        "State",
-        choices=[SelectChoice(s.value, s.label) for s in State],
+        _l("State"),
+        choices=[SelectChoice(s.value, _l(s.label)) for s in State],
         default=State.IN_PROGRESS.value,
     )
     hold_reason = SelectField(
-        "Waiting for",
-        choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in HoldReason],
+        _l("Waiting for"),
+        choices=[SelectChoice("", "—")] + [SelectChoice(r.value, _l(r.label)) for r in HoldReason],
         default="",
     )
 
@@ -208,8 +215,8 @@ class WatchForm(FlaskForm):
 
 class WatcherForm(FlaskForm):
     username = StringField(
-        "Add a watcher (username)",
-        validators=[DataRequired("Enter a username."), Length(max=150)],
-        description="Watchers follow the incident and see its public replies.",
+        _l("Add a watcher (username)"),
+        validators=[DataRequired(_l("Enter a username.")), Length(max=150)],
+        description=_l("Watchers follow the incident and see its public replies."),
     )
     remove = HiddenField()

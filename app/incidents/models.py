@@ -7,6 +7,7 @@ import enum
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.audit import JSONType
 from app.db import str_enum
 from app.extensions import Model, db
 from app.incidents.workflow import State
@@ -85,13 +86,16 @@ class Incident(Ticket):
 
 
 class Category(Model):
-    """An incident category; a category with a parent is a subcategory."""
+    """An incident category; a category with a parent is a subcategory. ``name`` is English and
+    is what incidents and routing rules store; ``translations`` holds its name in other
+    languages, ``{"sv": {"name": "Nätverk"}}`` (read with ``app.i18n.content.translated``)."""
 
     __tablename__ = "incident_categories"
     __table_args__ = (UniqueConstraint("parent_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80))
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSONType)
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("incident_categories.id", ondelete="CASCADE"), index=True
     )

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm.attributes import set_committed_value
@@ -17,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from app.extensions import db
+from app.i18n.content import translated
 from app.incidents import cis, correlation, permissions, review, services
 from app.incidents.forms import (
     CommentForm,
@@ -48,10 +50,26 @@ from app.timeutils import utc_now
 
 
 def category_choices() -> list[SelectChoice]:
-    names = db.session.scalars(
-        select(Category.name).where(Category.parent_id.is_(None)).order_by(Category.name)
+    """The top-level categories: the English name is the value, the reader's the label."""
+    rows = db.session.scalars(
+        select(Category).where(Category.parent_id.is_(None)).order_by(Category.name)
     ).all()
-    return [SelectChoice("", "—")] + [SelectChoice(n, n) for n in names]
+    return [SelectChoice("", "—")] + [SelectChoice(c.name, translated(c, "name")) for c in rows]
+
+
+def category_name(name: str | None, parent: str | None = None) -> str:
+    """A category (or, with ``parent``, a subcategory) an incident names, in the reader's
+    language when the category has a name in it; the stored name otherwise."""
+    if not name:
+        return ""
+    query = select(Category).where(Category.name == name)
+    if parent:
+        above = select(Category.id).where(Category.name == parent, Category.parent_id.is_(None))
+        query = query.where(Category.parent_id.in_(above))
+    else:
+        query = query.where(Category.parent_id.is_(None))
+    category = db.session.scalars(query.limit(1)).first()
+    return translated(category, "name") if category is not None else name
 
 
 def _attachments(incident: Incident, staff: bool) -> list[Attachment]:
@@ -122,8 +140,9 @@ def incident_form(
     matrix = matrix or load_matrix()
     form.impact.choices = [SelectChoice(str(k), f"{k} - {v}") for k, v in matrix.impacts.items()]
     form.urgency.choices = [SelectChoice(str(k), f"{k} - {v}") for k, v in matrix.urgencies.items()]
-    form.priority.choices = [SelectChoice("", "From the matrix")] + [
-        SelectChoice(str(k), f"P{k} · {v} (set by hand)") for k, v in matrix.levels.items()
+    form.priority.choices = [SelectChoice("", _("From the matrix"))] + [
+        SelectChoice(str(k), _("P%(level)s · %(label)s (set by hand)", level=k, label=v))
+        for k, v in matrix.levels.items()
     ]
     form.category.choices = category_choices()
     if incident.category and incident.category not in {c.value for c in form.category.choices}:
@@ -139,8 +158,8 @@ def _agent_forms(
 ) -> dict[str, Any]:
     form = forms.get("incident_form") or incident_form(incident, matrix=matrix)
     now = State(incident.state)
-    form.state.choices = [SelectChoice(now.value, f"{now.label} (now)")] + [
-        SelectChoice(s.value, s.label) for s in State if s in allowed_targets(now)
+    form.state.choices = [SelectChoice(now.value, _("%(state)s (now)", state=_(now.label)))] + [
+        SelectChoice(s.value, _(s.label)) for s in State if s in allowed_targets(now)
     ]
     parent = ParentForm(formdata=None)
     parent.parent.data = incident.parent.number if incident.parent else ""
@@ -166,6 +185,7 @@ def caller_words(timeline: list[JournalEntry], reader_id: int) -> dict[int, str]
                 hold_reason=(entry.changes.get("hold_reason") or [None, None])[1],
                 resolution_code=(entry.changes.get("resolution_code") or [None, None])[1],
                 by_reader=entry.author_id == reader_id,
+                _=_,
             )
     return said
 
@@ -185,7 +205,7 @@ def render_detail(
         "files": _attachments(incident, staff),
         "ci_ids": cis.ci_ids_of(incident),
         "matrix": load_matrix(),
-        "plain_state": plain_words(State(incident.state), incident.hold_reason),
+        "plain_state": plain_words(State(incident.state), incident.hold_reason, _),
         "resolution_codes": RESOLUTION_CODES,
         "comment_form": forms.get("comment_form") or CommentForm(formdata=None),
         "may_confirm": permissions.may_confirm_or_reopen(current_user, incident),

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -63,7 +64,11 @@ def report() -> ResponseReturnValue:
             number = incident.number  # read before the commit expires it (no reload after)
             db.session.commit()
             flash(
-                f"Thank you. Your problem is registered as {number}; we will get back to you here.",
+                _(
+                    "Thank you. Your problem is registered as %(number)s; "
+                    "we will get back to you here.",
+                    number=number,
+                ),
                 "success",
             )
             return redirect(url_for("incidents.detail", number=number))
@@ -75,10 +80,10 @@ def service_choices(form: ReportForm, user: Any) -> dict[str, ConfigurationItem]
     """Fill the form's service choice ("I don't know", the services the person uses, the
     others); returns the offered services by their option value."""
     theirs, others = cis.services_for(user)
-    choices = [SelectChoice("", "I don't know")]
+    choices = [SelectChoice("", _("I don't know"))]
     if theirs:
-        choices += [SelectChoice(str(c.id), c.name, optgroup="Services you use") for c in theirs]
-        choices += [SelectChoice(str(c.id), c.name, optgroup="Other services") for c in others]
+        choices += [SelectChoice(str(c.id), c.name, optgroup=_("Services you use")) for c in theirs]
+        choices += [SelectChoice(str(c.id), c.name, optgroup=_("Other services")) for c in others]
     else:
         choices += [SelectChoice(str(c.id), c.name) for c in others]
     form.service.choices = choices
@@ -111,7 +116,7 @@ def confirm(number: str) -> ResponseReturnValue:
             lambda incident, status: pages.render_detail(incident, status=status),
         )
     return saved(
-        "Thank you for confirming. The incident is closed.",
+        _("Thank you for confirming. The incident is closed."),
         url_for("incidents.detail", number=incident.number),
     )
 
@@ -136,7 +141,7 @@ def reopen(number: str) -> ResponseReturnValue:
         apply_errors(form, error)
         return pages.render_detail(incident, status=422, reopen_form=form)
     return saved(
-        "The incident is open again; the team has been told.",
+        _("The incident is open again; the team has been told."),
         url_for("incidents.detail", number=incident.number),
     )
 
@@ -148,10 +153,10 @@ def watch(number: str) -> ResponseReturnValue:
     if WatchForm().validate_on_submit():
         if current_user in incident.watchers:
             tickets.unwatch(incident, current_user)
-            message = "You no longer follow this incident."
+            message = _("You no longer follow this incident.")
         else:
             tickets.watch(incident, current_user)
-            message = "You now follow this incident."
+            message = _("You now follow this incident.")
         db.session.commit()
         flash(message, "success")
     return redirect(url_for("incidents.detail", number=incident.number))

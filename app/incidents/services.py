@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth.models import Group, Role, User
@@ -35,7 +37,7 @@ from app.timeutils import utc_now
 
 MAX_TEXT = 20_000
 PROPOSED_PREFIX = "Proposed as a major incident: "  # the proposal's journal text, then the reason
-NO_CMDB_IMPACT = "The CMDB suggests no impact for these CIs."
+NO_CMDB_IMPACT = _l("The CMDB suggests no impact for these CIs.")
 EDITABLE = ("short_description", "description", "category", "subcategory", "affected_service")
 
 
@@ -170,7 +172,7 @@ def update_incident(
     :raise Conflict: the incident changed since ``expected_version`` was read.
     :raise Invalid: bad text, impact or urgency.
     """
-    check_version(incident, expected_version, f"Incident {incident.number}")
+    check_version(incident, expected_version, _("Incident %(number)s", number=incident.number))
     unknown = set(values) - set(EDITABLE) - {"impact", "urgency"}
     if unknown:
         raise TypeError(f"not editable here: {sorted(unknown)}")
@@ -208,7 +210,7 @@ def accept_cmdb_impact(incident: Incident, *, actor: User, expected_version: Any
     context = correlation.impact_context(cis.ci_ids_of(incident))
     offered = context["offered_impact"]
     if offered is None:
-        raise Invalid({"impact": NO_CMDB_IMPACT})
+        raise Invalid({"impact": str(NO_CMDB_IMPACT)})
     impact = context["impact"]
     brief = impact.brief_services()
     down = [s.name for s in brief if s.state.value == "down"]
@@ -254,10 +256,17 @@ def override_priority(
 
     :raise Invalid: no reason, or a priority level the matrix does not have.
     """
-    check_version(incident, expected_version, f"Incident {incident.number}")
+    check_version(incident, expected_version, _("Incident %(number)s", number=incident.number))
     matrix = load_matrix()
     if priority not in matrix.levels:
-        raise Invalid({"priority": f"Choose one of the levels {sorted(matrix.levels)}."})
+        raise Invalid(
+            {
+                "priority": _(
+                    "Choose one of the levels %(levels)s.",
+                    levels=", ".join(map(str, sorted(matrix.levels))),
+                )
+            }
+        )
     reason = tickets.checked_text("reason", reason, required=True, limit=500)
     changes: dict[str, list[Any]] = {}
     _set_priority(incident, priority, actor, reason=reason, changes=changes)
@@ -282,7 +291,7 @@ def assign_incident(
 
     :raise Invalid: the group is not an assignment group, or the person is not in it.
     """
-    check_version(incident, expected_version, f"Incident {incident.number}")
+    check_version(incident, expected_version, _("Incident %(number)s", number=incident.number))
     changes = tickets.assign(incident, group=group, assignee=assignee, actor=actor, now=now)
     if (
         "assignee" in changes
@@ -303,23 +312,31 @@ def assign_to_me(
     :raise Invalid: the actor is in no assignment group, or in several and not in the
         incident's (then they choose the group themselves).
     """
-    check_version(incident, expected_version, f"Incident {incident.number}")
+    check_version(incident, expected_version, _("Incident %(number)s", number=incident.number))
     group = incident.assignment_group
     if group is None or actor not in group.members:
         mine = [g for g in actor.groups if g.is_assignment_group]
         if not mine:
             raise Invalid(
-                {"assignee": "You are in no assignment group: ask an administrator to add you."}
+                {"assignee": _("You are in no assignment group: ask an administrator to add you.")}
             )
         if len(mine) > 1:
             names = ", ".join(g.name for g in mine)
-            where = f"not in {group.name}" if group else "this incident has no group"
-            raise Invalid(
-                {
-                    "group": f"You are in several groups ({names}) and {where}: choose the "
-                    "group and yourself in the form."
-                }
+            message = (
+                _(
+                    "You are in several groups (%(names)s) and not in %(group)s: choose the "
+                    "group and yourself in the form.",
+                    names=names,
+                    group=group.name,
+                )
+                if group
+                else _(
+                    "You are in several groups (%(names)s) and this incident has no group: "
+                    "choose the group and yourself in the form.",
+                    names=names,
+                )
             )
+            raise Invalid({"group": message})
         group = mine[0]
     return assign_incident(incident, group=group, assignee=actor, actor=actor, now=now)
 
@@ -353,7 +370,7 @@ def save_incident(
     :raise Invalid: every problem, per field.
     :return: whether anything changed.
     """
-    check_version(incident, expected_version, f"Incident {incident.number}")
+    check_version(incident, expected_version, _("Incident %(number)s", number=incident.number))
     values = values or {}
     if assignment is not None and tuple(getattr(x, "id", None) for x in assignment) == (
         incident.assignment_group_id,
@@ -362,7 +379,7 @@ def save_incident(
         assignment = None  # as it was: not checked again (a member may have left since)
     problems = _save_problems(incident, values, priority, assignment, transition)
     if problems:
-        raise Invalid(problems, "Nothing was saved: correct the fields marked below.")
+        raise Invalid(problems, _("Nothing was saved: correct the fields marked below."))
     changed = bool(update_incident(incident, actor=actor, **values))
     if priority is not None:
         changed |= _choose_priority(incident, priority, actor)
@@ -400,15 +417,18 @@ def _save_problems(
         problems["impact" if "impact" in str(error) else "urgency"] = str(error)
     if priority is not None and priority.level is not None:
         if priority.level not in matrix.levels:
-            problems["priority"] = f"Choose one of the levels {sorted(matrix.levels)}."
+            problems["priority"] = _(
+                "Choose one of the levels %(levels)s.",
+                levels=", ".join(map(str, sorted(matrix.levels))),
+            )
         elif not priority.reason.strip():
-            problems["priority_reason"] = "Say why the matrix is wrong here."
+            problems["priority_reason"] = _("Say why the matrix is wrong here.")
         elif len(priority.reason.strip()) > 500:
-            problems["priority_reason"] = "Keep it under 500 characters."
+            problems["priority_reason"] = _("Keep it under %(limit)s characters.", limit=500)
     if transition is not None:
         if transition.resolution_code and transition.resolution_code not in RESOLUTION_CODES:
-            problems["resolution_code"] = "Choose a resolution code from the list."
-        problems |= transition_problems(State(incident.state), transition)
+            problems["resolution_code"] = _("Choose a resolution code from the list.")
+        problems |= transition_problems(State(incident.state), transition, _)
     if assignment is not None:
         problems |= tickets.assignment_problems(*assignment)
     return {field: [message] for field, message in problems.items()}
@@ -445,10 +465,10 @@ def change_state(
 
     :raise Invalid: the transition is not allowed or lacks what it needs.
     """
-    check_version(incident, expected_version, f"Incident {incident.number}")
+    check_version(incident, expected_version, _("Incident %(number)s", number=incident.number))
     if change.resolution_code and change.resolution_code not in RESOLUTION_CODES:
-        raise Invalid({"resolution_code": "Choose a resolution code from the list."})
-    problems = transition_problems(State(incident.state), change)
+        raise Invalid({"resolution_code": _("Choose a resolution code from the list.")})
+    problems = transition_problems(State(incident.state), change, _)
     if problems:
         raise Invalid(problems)
     now = now or utc_now()
@@ -570,7 +590,7 @@ def reopen_incident(
     now = now or utc_now()
     reason = tickets.checked_text("reason", reason, required=True, limit=MAX_TEXT)
     if not can_reopen(incident, now, window):
-        raise Invalid({"reason": "This incident can no longer be reopened; report a new one."})
+        raise Invalid({"reason": _("This incident can no longer be reopened; report a new one.")})
     incident.reopen_count += 1
     tickets.add_entry(incident, EntryKind.REPLY, actor, body=f"Reopened: {reason}", at=now)
     change_state(incident, Transition(State.IN_PROGRESS), actor=actor, now=now)
@@ -601,14 +621,22 @@ def set_parent(child: Incident, parent: Incident | None, *, actor: User) -> None
     """
     if parent is not None:
         if parent.id == child.id:
-            raise Invalid({"parent": "An incident cannot be its own parent."})
+            raise Invalid({"parent": _("An incident cannot be its own parent.")})
         step: Incident | None = parent
         while step is not None:
             if step.id == child.id:
-                raise Invalid({"parent": f"{parent.number} is already below {child.number}."})
+                raise Invalid(
+                    {
+                        "parent": _(
+                            "%(parent)s is already below %(child)s.",
+                            parent=parent.number,
+                            child=child.number,
+                        )
+                    }
+                )
             step = step.parent
         if not parent.is_open:
-            raise Invalid({"parent": f"{parent.number} is no longer open."})
+            raise Invalid({"parent": _("%(number)s is no longer open.", number=parent.number)})
     old = child.parent.number if child.parent else None
     new = parent.number if parent else None
     if old != new:
@@ -621,14 +649,14 @@ def propose_major(incident: Incident, *, actor: User, reason: str) -> None:
     """:raise Invalid: no reason, or already major or proposed."""
     reason = tickets.checked_text("reason", reason, required=True, limit=2000)
     if incident.major_state in (MajorState.PROPOSED, MajorState.ACCEPTED):
-        raise Invalid({"reason": "This incident is already proposed or accepted as major."})
+        raise Invalid({"reason": _("This incident is already proposed or accepted as major.")})
     _set_major(incident, MajorState.PROPOSED, actor, f"{PROPOSED_PREFIX}{reason}")
 
 
 def decide_major(incident: Incident, *, accept: bool, actor: User, note: str = "") -> None:
     """:raise Invalid: nothing was proposed."""
     if incident.major_state != MajorState.PROPOSED:
-        raise Invalid({"major": "No major incident proposal waits for a decision."})
+        raise Invalid({"major": _("No major incident proposal waits for a decision.")})
     verdict = MajorState.ACCEPTED if accept else MajorState.REJECTED
     text = "Accepted as a major incident" if accept else "Major incident proposal rejected"
     _set_major(incident, verdict, actor, f"{text}. {note}".strip())
@@ -650,12 +678,12 @@ def bulk_change_state(incidents: Sequence[Incident], change: Transition, *, acto
     refused = {
         i.number: "; ".join(p.values())
         for i in incidents
-        if (p := transition_problems(State(i.state), change))
+        if (p := transition_problems(State(i.state), change, _))
     }
     if refused:
         raise Invalid(
             {"state": [f"{n}: {why}" for n, why in sorted(refused.items())]},
-            "Nothing was changed: some incidents cannot take this state.",
+            _("Nothing was changed: some incidents cannot take this state."),
         )
     for incident in incidents:
         change_state(incident, change, actor=actor)
@@ -667,7 +695,7 @@ def bulk_assign(
     """Assign several incidents at once (all or none: a refused one raises before any write)."""
     for incident in incidents:
         if not State(incident.state).is_open:
-            raise Invalid({"state": f"{incident.number} is no longer open."})
+            raise Invalid({"state": _("%(number)s is no longer open.", number=incident.number)})
     for incident in incidents:
         assign_incident(incident, group=group, assignee=assignee, actor=actor)
 

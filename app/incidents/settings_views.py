@@ -12,6 +12,8 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -21,6 +23,7 @@ from app.auth.models import Group
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.forms import refused, saved
+from app.i18n.locale import SOURCE_LANGUAGE, available
 from app.incidents import cis
 from app.incidents import settings as incident_settings
 from app.incidents.models import RoutingRule
@@ -39,8 +42,8 @@ class PlainForm(FlaskForm):
 class WorkflowForm(FlaskForm):
     version = HiddenField()
     assignment_starts_work = BooleanField(
-        "Assigning a new incident to a person moves it to In progress",
-        description="Off: the incident stays New until someone changes its state.",
+        _l("Assigning a new incident to a person moves it to In progress"),
+        description=_l("Off: the incident stays New until someone changes its state."),
     )
 
 
@@ -78,11 +81,11 @@ def _read_grid(form: dict[str, str]) -> tuple[dict, dict, dict, dict, list[str]]
 
     impacts, urgencies, levels = labels("impact"), labels("urgency"), labels("level")
     problems = [
-        f"Give every {name} a label."
-        for name, values in (
-            ("impact", impacts),
-            ("urgency", urgencies),
-            ("priority level", levels),
+        message
+        for message, values in (
+            (_("Give every impact a label."), impacts),
+            (_("Give every urgency a label."), urgencies),
+            (_("Give every priority level a label."), levels),
         )
         if not values or not all(values.values())
     ]
@@ -114,6 +117,8 @@ def _render(
         groups=groups,
         max_size=MAX_SIZE,
         workflow=workflow or _workflow_form(),
+        categories=incident_settings.categories(),
+        other_languages=[lang for lang in available() if lang != SOURCE_LANGUAGE],
     )
     return page, status
 
@@ -131,9 +136,11 @@ def propose_size() -> ResponseReturnValue:
         return _render(load_matrix(), 400)
     sizes = [request.form.get(k, "") for k in ("impacts", "urgencies", "levels")]
     if not all(s.isdecimal() and 1 <= int(s) <= MAX_SIZE for s in sizes):
-        flash(f"Each size must be a whole number from 1 to {MAX_SIZE}.", "danger")
+        flash(_("Each size must be a whole number from 1 to %(size)s.", size=MAX_SIZE), "danger")
         return _render(load_matrix(), 422)
-    flash("Here is a starting grid of that size. Adjust it and save; nothing changed yet.", "info")
+    flash(
+        _("Here is a starting grid of that size. Adjust it and save; nothing changed yet."), "info"
+    )
     return _render(proposal(*(int(s) for s in sizes)), proposed=True)
 
 
@@ -155,7 +162,7 @@ def save_priority_matrix() -> ResponseReturnValue:
             flash(message, "danger")
         return _render(load_matrix(), 422)
     return saved(
-        "Priority matrix saved. New and edited incidents use it.", url_for("incidents.settings")
+        _("Priority matrix saved. New and edited incidents use it."), url_for("incidents.settings")
     )
 
 
@@ -174,7 +181,8 @@ def save_workflow_settings() -> ResponseReturnValue:
     except (Conflict, Invalid) as error:
         return refused(error, load_matrix, _render)
     return saved(
-        "Workflow settings saved." if changes else "Nothing changed.", url_for("incidents.settings")
+        _("Workflow settings saved.") if changes else _("Nothing changed."),
+        url_for("incidents.settings"),
     )
 
 
@@ -185,7 +193,7 @@ def add_routing_rule() -> ResponseReturnValue:
     group_id = request.form.get("group", "")
     group = db.session.get(Group, int(group_id)) if group_id.isdecimal() else None
     if not form.validate_on_submit() or group is None or not group.is_assignment_group:
-        flash("Choose the assignment group the rule sends incidents to.", "danger")
+        flash(_("Choose the assignment group the rule sends incidents to."), "danger")
         return _render(load_matrix(), 422)
     values: dict[str, Any] = {
         k: (request.form.get(k) or "").strip()[:200] or None
@@ -197,7 +205,7 @@ def add_routing_rule() -> ResponseReturnValue:
         flash(" ".join(error.field_errors["cis"]), "danger")
         return _render(load_matrix(), 422)
     incident_settings.add_routing_rules(group, ci_ids, **values)
-    return saved("Routing rule added at the end of the list.", url_for("incidents.settings"))
+    return saved(_("Routing rule added at the end of the list."), url_for("incidents.settings"))
 
 
 @bp.post("/settings/routing/<int:rule_id>/delete")
@@ -206,7 +214,29 @@ def delete_routing_rule(rule_id: int) -> ResponseReturnValue:
     if PlainForm().validate_on_submit():
         deleted = incident_settings.delete_routing_rule(rule_id)
         return saved(
-            "Rule removed." if deleted else "That rule was already gone.",
+            _("Rule removed.") if deleted else _("That rule was already gone."),
             url_for("incidents.settings"),
         )
     return redirect(url_for("incidents.settings"))
+
+
+@bp.post("/settings/categories/<int:category_id>")
+@require("incidents.admin")
+def name_category(category_id: int) -> ResponseReturnValue:
+    """Save a category's names in the languages other than English."""
+    if not PlainForm().validate_on_submit():
+        return _render(load_matrix(), 400)
+    names = {
+        lang: request.form.get(f"name-{lang}", "")
+        for lang in available()
+        if lang != SOURCE_LANGUAGE and f"name-{lang}" in request.form
+    }
+    try:
+        changed = incident_settings.name_category(category_id, names, actor=current_user)
+    except Invalid as error:
+        flash(" ".join(m for ms in error.field_errors.values() for m in ms), "danger")
+        return _render(load_matrix(), 422)
+    return saved(
+        _("Category names saved.") if changed else _("Nothing changed."),
+        url_for("incidents.settings") + "#categories-title",
+    )

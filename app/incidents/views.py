@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import defaultload
@@ -71,7 +73,7 @@ def get_incident(number: str, action: str = "incident.view") -> Incident:
         select(Incident).options(*WITHOUT_PEOPLES_ROLES).where(Incident.number == number.upper())
     )
     if incident is None or not permissions.may_view(current_user, incident):
-        raise NotFound("There is no incident with this number that you can see.")
+        raise NotFound(_("There is no incident with this number that you can see."))
     authorize(current_user, action, incident)
     return incident
 
@@ -143,13 +145,14 @@ def bulk() -> ResponseReturnValue:
     back = request.form.get("back") or url_for("incidents.console")
     back = back if back.startswith("/incidents") else url_for("incidents.console")
     if not numbers:
-        flash("Select at least one incident first.", "warning")
+        flash(_("Select at least one incident first."), "warning")
         return redirect(back)
     if not form.validate_on_submit():
         problems = "; ".join(
-            f"{getattr(form, f).label.text}: {', '.join(e)}" for f, e in form.errors.items()
+            f"{getattr(form, f).label.text}: {', '.join(map(str, e))}"
+            for f, e in form.errors.items()
         )
-        flash(f"Nothing was changed. {problems}", "danger")
+        flash(_("Nothing was changed. %(problems)s", problems=problems), "danger")
         return redirect(back)
     incidents = db.session.scalars(select(Incident).where(Incident.number.in_(numbers))).all()
     try:
@@ -166,9 +169,11 @@ def bulk() -> ResponseReturnValue:
     except Invalid as error:
         db.session.rollback()
         details = "; ".join(m for ms in error.field_errors.values() for m in ms)
-        flash(f"{error.message} {details}", "danger")
+        flash(_("%(message)s %(details)s", message=error.message, details=details), "danger")
         return redirect(back)
-    return saved(f"{len(incidents)} incident{'s' * (len(incidents) != 1)} updated.", back)
+    return saved(
+        ngettext("%(num)d incident updated.", "%(num)d incidents updated.", len(incidents)), back
+    )
 
 
 @bp.get("/assignees")
@@ -222,7 +227,9 @@ def edit(number: str) -> ResponseReturnValue:
     incident = get_incident(number, "incident.work")
     form = pages.incident_form(incident, request.form)
     if not form.validate_on_submit():
-        return _refused(number, Invalid({}, "Nothing was saved: correct the fields below."), form)
+        return _refused(
+            number, Invalid({}, _("Nothing was saved: correct the fields below.")), form
+        )
     try:
         changed = services.save_incident(
             incident,
@@ -242,7 +249,7 @@ def edit(number: str) -> ResponseReturnValue:
         )
     except (Invalid, Conflict) as error:
         return _refused(number, error, form)
-    return _done(incident, "Saved." if changed else "Nothing changed.")
+    return _done(incident, _("Saved.") if changed else _("Nothing changed."))
 
 
 @bp.post("/<number>/assign-to-me")
@@ -259,7 +266,7 @@ def assign_to_me(number: str) -> ResponseReturnValue:
         )
     except (Invalid, Conflict) as error:
         return _refused(number, error)
-    return _done(incident, "Assigned to you." if changes else "It was already yours.")
+    return _done(incident, _("Assigned to you.") if changes else _("It was already yours."))
 
 
 @bp.post("/<number>/comment")
@@ -284,7 +291,7 @@ def comment(number: str) -> ResponseReturnValue:
             )
     except Invalid as error:
         return _refused(number, error, form, "comment_form")
-    return _done(incident, "Reply sent." if public else "Work note added.")
+    return _done(incident, _("Reply sent.") if public else _("Work note added."))
 
 
 @bp.post("/<number>/impact/accept")
@@ -294,7 +301,7 @@ def accept_impact(number: str) -> ResponseReturnValue:
     incident = get_incident(number, "incident.work")
     form = VersionForm()
     if not form.version.data:
-        return _refused(number, Invalid({"impact": services.NO_CMDB_IMPACT}))
+        return _refused(number, Invalid({"impact": str(services.NO_CMDB_IMPACT)}))
     try:
         why = services.accept_cmdb_impact(
             incident, actor=current_user, expected_version=form.version.data
@@ -317,12 +324,15 @@ def set_parent(number: str) -> ResponseReturnValue:
             select(Incident).where(Incident.number == form.parent.data.strip().upper())
         )
         if parent is None:
-            return _refused(number, Invalid({"parent": "No incident has this number."}))
+            return _refused(number, Invalid({"parent": _("No incident has this number.")}))
     try:
         services.set_parent(incident, parent, actor=current_user)
     except Invalid as error:
         return _refused(number, error)
-    return _done(incident, f"Now a child of {parent.number}." if parent else "Detached.")
+    return _done(
+        incident,
+        _("Now a child of %(number)s.", number=parent.number) if parent else _("Detached."),
+    )
 
 
 @bp.post("/<number>/major")
@@ -336,7 +346,7 @@ def propose_major(number: str) -> ResponseReturnValue:
         services.propose_major(incident, actor=current_user, reason=form.reason.data)
     except Invalid as error:
         return _refused(number, error)
-    return _done(incident, "Proposed as a major incident.")
+    return _done(incident, _("Proposed as a major incident."))
 
 
 @bp.post("/<number>/major/decision")
@@ -355,7 +365,7 @@ def decide_major(number: str) -> ResponseReturnValue:
         )
     except Invalid as error:
         return _refused(number, error)
-    return _done(incident, "Decision recorded.")
+    return _done(incident, _("Decision recorded."))
 
 
 @bp.post("/<number>/watchers")
@@ -367,16 +377,19 @@ def watchers(number: str) -> ResponseReturnValue:
     if form.remove.data and form.remove.data.isdecimal():
         person = db.session.get(User, int(form.remove.data))
         if person is not None and tickets.unwatch(incident, person):
-            return _done(incident, f"{person.display_name} no longer watches this incident.")
+            return _done(
+                incident,
+                _("%(name)s no longer watches this incident.", name=person.display_name),
+            )
         return redirect(url_for("incidents.detail", number=incident.number))
     if not form.validate_on_submit():
         return pages.render_detail(incident, status=422, watch_form=form)
     person = account_services.get_user_by_username(form.username.data)
     if person is None or not person.is_active:
-        form.username.errors = ["No active person has this username."]
+        form.username.errors = [_("No active person has this username.")]
         return pages.render_detail(incident, status=422, watch_form=form)
     tickets.watch(incident, person)
-    return _done(incident, f"{person.display_name} now watches this incident.")
+    return _done(incident, _("%(name)s now watches this incident.", name=person.display_name))
 
 
 @bp.get("/<number>/attachments/<int:attachment_id>")
@@ -385,5 +398,5 @@ def attachment(number: str, attachment_id: int) -> ResponseReturnValue:
     incident = get_incident(number)
     found = pages.visible_attachment(incident, attachment_id)
     if found is None:
-        raise NotFound("There is no such attachment on this incident.")
+        raise NotFound(_("There is no such attachment on this incident."))
     return attachments.download(found)

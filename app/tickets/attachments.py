@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from app import files
@@ -102,9 +103,11 @@ def store_bytes(
     """
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if not data:
-        raise Invalid({"attachment": "The file is empty."})
+        raise Invalid({"attachment": _("The file is empty.")})
     if len(data) > limit:
-        raise AttachmentTooLarge(f"The file is larger than {limit // (1024 * 1024)} MB.")
+        raise AttachmentTooLarge(
+            _("The file is larger than %(size)s MB.", size=limit // (1024 * 1024))
+        )
     name = _clean_name(filename)
     content_type = (content_type or mimetypes.guess_type(name)[0] or "application/octet-stream")[
         :127
@@ -115,8 +118,10 @@ def store_bytes(
         log.error("attachment store: could not write %s: %s", name, error)
         raise Invalid(
             {
-                "attachment": "The file could not be stored just now. Try again later, or send "
-                "the form without it."
+                "attachment": _(
+                    "The file could not be stored just now. Try again later, or send "
+                    "the form without it."
+                )
             }
         ) from error
     attachment = Attachment(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import enum
 
+from app.tickets.wording import N_
+
 
 class HoldReason(enum.StrEnum):
     AWAITING_CALLER = "awaiting_caller"
@@ -14,4 +16,13 @@ class HoldReason(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        """The reason in English; pages show ``_(reason.label)``."""
+        return HOLD_LABELS[self]
+
+
+HOLD_LABELS = {
+    HoldReason.AWAITING_CALLER: N_("Awaiting caller"),
+    HoldReason.AWAITING_VENDOR: N_("Awaiting vendor"),
+    HoldReason.AWAITING_CHANGE: N_("Awaiting change"),
+    HoldReason.AWAITING_PROBLEM: N_("Awaiting problem"),
+}

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload
@@ -27,9 +28,9 @@ def checked_text(field: str, value: str | None, *, required: bool, limit: int) -
     reason). :raise Invalid: empty when ``required``, or longer than ``limit``."""
     value = (value or "").strip()
     if required and not value:
-        raise Invalid({field: "This field is required."})
+        raise Invalid({field: _("This field is required.")})
     if len(value) > limit:
-        raise Invalid({field: f"Keep it under {limit} characters."})
+        raise Invalid({field: _("Keep it under %(limit)s characters.", limit=limit)})
     return value
 
 
@@ -99,12 +100,15 @@ def add_entry(
 def assignment_problems(group: Any, assignee: Any) -> dict[str, str]:
     """Why ``group`` and ``assignee`` cannot take a ticket, per field (empty: they can)."""
     if group is not None and not group.is_assignment_group:
-        return {"group": f"{group.name} is not an assignment group."}
+        return {"group": _("%(group)s is not an assignment group.", group=group.name)}
     if assignee is not None:
         if group is None:
-            return {"group": "Choose the group the person works in."}
+            return {"group": _("Choose the group the person works in.")}
         if not assignee.is_active or assignee not in group.members:
-            return {"assignee": f"{assignee.display_name} is not in {group.name}."}
+            message = _(
+                "%(person)s is not in %(group)s.", person=assignee.display_name, group=group.name
+            )
+            return {"assignee": message}
     return {}
 
 

@@ -46,6 +46,7 @@ PURE_SINGLES = [
     "app.tickets.priority",
     "app.incidents.workflow",
     "app.tickets.holds",
+    "app.tickets.wording",
     "app.requests.approvals.rules",
     "app.requests.catalog.patterns",
     "app.requests.problems",

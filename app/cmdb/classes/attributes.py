@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import audit
@@ -178,10 +179,14 @@ def update_attribute(
         held = value_usage(definition)
         if held["count"]:
             raise Conflict(
-                f"{held['count']} CIs hold a value of {definition.label} "
-                f"({some_names(held['ci_names'], held['count'])}): its type cannot change, "
-                "because their values would not fit. Add a new attribute instead, or delete "
-                "this one with its values."
+                _(
+                    "%(count)s CIs hold a value of %(attribute)s (%(names)s): its type cannot "
+                    "change, because their values would not fit. Add a new attribute instead, "
+                    "or delete this one with its values.",
+                    count=held["count"],
+                    attribute=definition.label,
+                    names=some_names(held["ci_names"], held["count"]),
+                )
             )
     elif definition.type is AttributeType.CHOICE:
         _check_removed_choices(definition, fields["choices"])
@@ -218,10 +223,15 @@ def _check_removed_choices(definition: AttributeDefinition, kept: list[str]) -> 
         .order_by(AttributeValue.value_text)
     ).all()
     if rows:
-        held = ", ".join(f"“{value}” ({count} CIs)" for value, count in rows)
+        held = ", ".join(
+            _("“%(value)s” (%(count)s CIs)", value=value, count=count) for value, count in rows
+        )
         raise Conflict(
-            f"Some choices you removed are still used: {held}. Change those CIs first, or "
-            "keep the choices."
+            _(
+                "Some choices you removed are still used: %(held)s. Change those CIs first, "
+                "or keep the choices.",
+                held=held,
+            )
         )
 
 
@@ -249,12 +259,17 @@ def delete_attribute(
     if rows and (confirm or "").strip().lower() != definition.name:
         names = [name for _, name in rows[:MAX_NAMES_SHOWN]]
         raise Conflict(
-            f"{len(rows)} CIs hold a value of {definition.label} "
-            f"({some_names(names, len(rows))}). To delete it with those values, type its "
-            f"name “{definition.name}” to confirm."
+            _(
+                "%(count)s CIs hold a value of %(attribute)s (%(names)s). To delete it with "
+                "those values, type its name “%(name)s” to confirm.",
+                count=len(rows),
+                attribute=definition.label,
+                names=some_names(names, len(rows)),
+                name=definition.name,
+            )
         )
     reason = f"attribute {definition.name} deleted"
-    for value, _ in rows:
+    for value, _count in rows:
         old = attributes.display(definition, attributes.stored_value(value))
         audit.record(
             actor,

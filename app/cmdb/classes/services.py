@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -135,7 +136,7 @@ def update_class(
         while CIs hold asset fields.
     :return: the changes, ``{field: [old, new]}`` (empty when nothing changed).
     """
-    check_version(ci_class, expected_version, f"The class {ci_class.label}")
+    check_version(ci_class, expected_version, _("The class %(name)s", name=ci_class.label))
     name = (name or "").strip().lower()
     label = (label or "").strip()
     description = (description or "").strip()
@@ -196,17 +197,28 @@ def _check_move(ci_class: CIClass, parent: CIClass | None) -> None:
             .order_by(AttributeDefinition.label)
         ).all()
         if rows:
-            held = ", ".join(f"{label} ({count} CIs)" for label, count in rows)
+            held = ", ".join(
+                _("%(attribute)s (%(count)s CIs)", attribute=label, count=count)
+                for label, count in rows
+            )
             raise Conflict(
-                f"Moving {ci_class.label} would drop inherited attributes that CIs hold "
-                f"values for: {held}. Delete those values (or the attributes) first."
+                _(
+                    "Moving %(class)s would drop inherited attributes that CIs hold values "
+                    "for: %(held)s. Delete those values (or the attributes) first.",
+                    **{"class": ci_class.label},
+                    held=held,
+                )
             )
     gained = attribute_names(new_lineage) - attribute_names(old_lineage)
     clash = sorted(gained & attribute_names(subtree))
     if clash:
         raise Conflict(
-            f"Under {parent.label if parent else 'the root'}, attribute names would be defined "
-            f"twice: {', '.join(clash)}. Rename one of them first."
+            _(
+                "Under %(parent)s, attribute names would be defined twice: %(names)s. Rename "
+                "one of them first.",
+                parent=parent.label if parent else _("the root"),
+                names=", ".join(clash),
+            )
         )
 
 
@@ -220,9 +232,14 @@ def _check_no_hardware_values(ci_class: CIClass) -> None:
     if names:
         total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         raise Conflict(
-            f"{total} CIs of {ci_class.label} have asset fields (asset tag, serial number, "
-            f"model, warranty, assignee) filled in: {some_names(names, total)}. "
-            "Clear them before switching hardware off."
+            _(
+                "%(count)s CIs of %(class)s have asset fields (asset tag, serial number, "
+                "model, warranty, assignee) filled in: %(names)s. Clear them before switching "
+                "hardware off.",
+                count=total,
+                names=some_names(names, total),
+                **{"class": ci_class.label},
+            )
         )
 
 
@@ -232,23 +249,33 @@ def delete_class(ci_class: CIClass, *, actor: Any, expected_version: Any = None)
     :raise Conflict: a stale form, a built-in class, CIs of the class or subclasses (the
         message names them).
     """
-    check_version(ci_class, expected_version, f"The class {ci_class.label}")
+    check_version(ci_class, expected_version, _("The class %(name)s", name=ci_class.label))
     if ci_class.builtin:
         raise Conflict(
-            f"{ci_class.label} is a built-in class: the impact engine and imports rely on it, "
-            "so it cannot be deleted."
+            _(
+                "%(name)s is a built-in class: the impact engine and imports rely on it, so it "
+                "cannot be deleted.",
+                name=ci_class.label,
+            )
         )
     usage = class_usage(ci_class)
     if subclasses := usage["subclasses"]:
         raise Conflict(
-            f"{ci_class.label} has subclasses ({some_names(subclasses, len(subclasses))}): "
-            "delete or move them first."
+            _(
+                "%(name)s has subclasses (%(names)s): delete or move them first.",
+                name=ci_class.label,
+                names=some_names(subclasses, len(subclasses)),
+            )
         )
     if usage["cis"]:
         raise Conflict(
-            f"{usage['cis']} CIs are of class {ci_class.label} "
-            f"({some_names(usage['ci_names'], usage['cis'])}), retired ones included: delete "
-            "them first."
+            _(
+                "%(count)s CIs are of class %(name)s (%(names)s), retired ones included: "
+                "delete them first.",
+                count=usage["cis"],
+                name=ci_class.label,
+                names=some_names(usage["ci_names"], usage["cis"]),
+            )
         )
     definitions = list(
         db.session.scalars(
@@ -264,7 +291,10 @@ def delete_class(ci_class: CIClass, *, actor: Any, expected_version: Any = None)
             db.session.flush()
     except IntegrityError:  # a CI or subclass was added meanwhile
         raise Conflict(
-            f"{ci_class.label} got a CI or a subclass while you were deleting it; reload."
+            _(
+                "%(name)s got a CI or a subclass while you were deleting it; reload.",
+                name=ci_class.label,
+            )
         ) from None
     audit.record(
         actor, "ci_class", ci_class.id, "deleted", {k: [v, None] for k, v in snapshot.items()}

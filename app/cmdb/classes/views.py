@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -36,7 +38,7 @@ def _get_class(class_id: int) -> CIClass:
     """:raise NotFound: no such class."""
     ci_class = db.session.get(CIClass, class_id)
     if ci_class is None:
-        raise NotFound("There is no CI class with this number (it may have been deleted).")
+        raise NotFound(_("There is no CI class with this number (it may have been deleted)."))
     return ci_class
 
 
@@ -44,7 +46,7 @@ def _get_definition(definition_id: int) -> AttributeDefinition:
     """:raise NotFound: no such attribute definition."""
     definition = db.session.get(AttributeDefinition, definition_id)
     if definition is None:
-        raise NotFound("There is no such attribute (it may have been deleted).")
+        raise NotFound(_("There is no such attribute (it may have been deleted)."))
     return definition
 
 
@@ -53,7 +55,7 @@ def _parent_from(form: ClassForm) -> CIClass | None:
     parent_id = form.parent.data or ""
     parent = db.session.get(CIClass, int(parent_id)) if parent_id.isdecimal() else None
     if parent_id and parent is None:
-        raise Invalid({"parent": "Unknown parent class."})
+        raise Invalid({"parent": _("Unknown parent class.")})
     return parent
 
 
@@ -91,7 +93,7 @@ def _save(
         db.session.rollback()
         apply_errors(form, error)
         return render(reload(), form, 422)
-    return saved(f"{what} saved." if changes else "Nothing changed.", request.path)
+    return saved(str(what) if changes else _("Nothing changed."), request.path)
 
 
 def _render(
@@ -150,7 +152,7 @@ def add_class() -> ResponseReturnValue:
         db.session.rollback()
         apply_errors(form, error)
         return _render(class_form=form, status=422)
-    return saved(f"Class {ci_class.label} added.", url_for("cmdb.classes"))
+    return saved(_("Class %(name)s added.", name=ci_class.label), url_for("cmdb.classes"))
 
 
 @bp.post("/classes/attributes")
@@ -163,7 +165,7 @@ def add_attribute() -> ResponseReturnValue:
     ci_class = db.session.get(CIClass, int(class_id)) if class_id.isdecimal() else None
     try:
         if ci_class is None:
-            raise Invalid({"ci_class": "Choose a class."})
+            raise Invalid({"ci_class": _("Choose a class.")})
         definition = class_attributes.add_attribute(
             actor=current_user,
             ci_class=ci_class,
@@ -179,7 +181,12 @@ def add_attribute() -> ResponseReturnValue:
         apply_errors(form, error)
         return _render(attribute_form=form, status=422)
     return saved(
-        f"Attribute {definition.label} added to {ci_class.label}.", url_for("cmdb.classes")
+        _(
+            "Attribute %(attribute)s added to %(name)s.",
+            attribute=definition.label,
+            name=ci_class.label,
+        ),
+        url_for("cmdb.classes"),
     )
 
 
@@ -228,7 +235,7 @@ def edit_class(class_id: int) -> ResponseReturnValue:
         ),
         reload=lambda: _get_class(class_id),
         render=_render_class,
-        what="Class",
+        what=_l("Class saved."),
     )
 
 
@@ -250,7 +257,7 @@ def delete_class(class_id: int) -> ResponseReturnValue:
             lambda: _get_class(class_id),
             lambda ci_class, status: _render_class(ci_class, status=status),
         )
-    return saved(f"Class {label} deleted.", url_for("cmdb.classes"))
+    return saved(_("Class %(name)s deleted.", name=label), url_for("cmdb.classes"))
 
 
 def _render_attribute(
@@ -299,7 +306,7 @@ def edit_attribute(definition_id: int) -> ResponseReturnValue:
         ),
         reload=lambda: _get_definition(definition_id),
         render=_render_attribute,
-        what="Attribute",
+        what=_l("Attribute saved."),
     )
 
 
@@ -325,6 +332,15 @@ def delete_attribute(definition_id: int) -> ResponseReturnValue:
             lambda found, status: _render_attribute(found, status=status, delete_form=form),
         )
     db.session.commit()
-    values = f" and its {removed} values" if removed else ""
-    flash(f"Attribute {label}{values} deleted from {class_label}.", "success")
+    message = (
+        _(
+            "Attribute %(attribute)s and its %(count)s values deleted from %(name)s.",
+            attribute=label,
+            count=removed,
+            name=class_label,
+        )
+        if removed
+        else _("Attribute %(attribute)s deleted from %(name)s.", attribute=label, name=class_label)
+    )
+    flash(message, "success")
     return redirect(url_for("cmdb.classes"))

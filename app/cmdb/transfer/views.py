@@ -12,6 +12,8 @@ from typing import IO
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -29,20 +31,20 @@ from app.extensions import db
 from app.policy import require
 
 KIND_CHOICES = [
-    SelectChoice("", "Find out from the file"),
-    SelectChoice("cis", "Configuration items"),
-    SelectChoice("relations", "Relations"),
+    SelectChoice("", _l("Find out from the file")),
+    SelectChoice("cis", _l("Configuration items")),
+    SelectChoice("relations", _l("Relations")),
 ]
 MIMETYPES = {"csv": "text/csv", "json": "application/json"}
 
 
 class ImportForm(FlaskForm):
     file = FileField(
-        "CSV or JSON file",
+        _l("CSV or JSON file"),
         validators=[FileRequired("Choose a CSV or JSON file.")],
-        description="UTF-8. A CSV file holds CIs or relations; a JSON file may hold both.",
+        description=_l("UTF-8. A CSV file holds CIs or relations; a JSON file may hold both."),
     )
-    kind = SelectField("The file holds", choices=KIND_CHOICES, default="")
+    kind = SelectField(_l("The file holds"), choices=KIND_CHOICES, default="")
 
 
 class ApplyForm(FlaskForm):
@@ -120,11 +122,13 @@ def import_apply() -> ResponseReturnValue:
     """Import a file checked by :func:`import_page`, checking it again: all or nothing."""
     form = ApplyForm()
     if not form.validate_on_submit():
-        flash("This import form is incomplete: upload the file again.", "danger")
+        flash(_("This import form is incomplete: upload the file again."), "danger")
         return _render(ImportForm(formdata=None), status=422)
     data = transfer_staging.load(form.token.data, current_user.id)
     if data is None:
-        flash("This upload has expired or was already imported: upload the file again.", "warning")
+        flash(
+            _("This upload has expired or was already imported: upload the file again."), "warning"
+        )
         return _render(ImportForm(formdata=None), status=404)
     report = import_file(
         data,

@@ -141,8 +141,13 @@
     legend.querySelector(`[data-count="${name}"]`).textContent = String(value);
   }
 
-  function plural(n, word) {
-    return `${n} ${word}${n === 1 ? "" : "s"}`;
+  // A message in the reader's language (app/cmdb/graph_views.py), its %(name)s filled in.
+  function say(key, fallback, values = {}) {
+    return dgText(key, fallback).replace(/%\((\w+)\)s/g, (_, name) => String(values[name]));
+  }
+
+  function stateWord(state) {
+    return dgText(`cmdb.state.${state}`, state);
   }
 
   function describeImpact(data, centreName) {
@@ -151,16 +156,30 @@
       return "";
     }
     if (impact.ignored.includes(data.centre)) {
-      return `${centreName} is not counted by impact analysis in its lifecycle status (see the CMDB settings), so its failure hits nothing.`;
+      return say(
+        "cmdb.graph.ignored",
+        "%(name)s is not counted by impact analysis in its lifecycle status (see the CMDB settings), so its failure hits nothing.",
+        { name: centreName },
+      );
     }
     const outside = impact.affected - impact.affected_in_view;
-    const services = impact.services.map((s) => `${s.name} (${s.state})`).join(", ");
-    let text = `If ${centreName} fails: ${plural(impact.affected, "CI")} affected (${impact.down} down, ${impact.degraded} degraded)`;
-    text += outside > 0 ? `, ${outside} of them beyond this view. ` : ". ";
+    const services = impact.services.map((s) => `${s.name} (${stateWord(s.state)})`).join(", ");
+    const counts = { name: centreName, count: impact.affected, down: impact.down, degraded: impact.degraded };
+    let text = impact.affected === 1
+      ? say("cmdb.graph.fails_one", "If %(name)s fails: %(count)s CI affected (%(down)s down, %(degraded)s degraded)", counts)
+      : say("cmdb.graph.fails_many", "If %(name)s fails: %(count)s CIs affected (%(down)s down, %(degraded)s degraded)", counts);
+    text += outside > 0
+      ? say("cmdb.graph.beyond", ", %(count)s of them beyond this view. ", { count: outside })
+      : ". ";
     text += impact.services_total
-      ? `Services: ${services}${impact.services_total > impact.services.length ? ", …" : ""}. `
-      : "No business service is affected. ";
-    text += `People: ${impact.people.affected} affected, ${impact.people.cut_off} cut off.`;
+      ? say("cmdb.graph.services", "Services: %(services)s. ", {
+          services: services + (impact.services_total > impact.services.length ? ", …" : ""),
+        })
+      : say("cmdb.graph.no_service", "No business service is affected. ");
+    text += say("cmdb.graph.people", "People: %(affected)s affected, %(cut)s cut off.", {
+      affected: impact.people.affected,
+      cut: impact.people.cut_off,
+    });
     return text;
   }
 
@@ -236,7 +255,11 @@
       });
       summary.textContent = on
         ? describeImpact(data, centreName)
-        : `Impact hidden: switch it on to see what the failure of ${centreName} would hit.`;
+        : say(
+            "cmdb.graph.hidden",
+            "Impact hidden: switch it on to see what the failure of %(name)s would hit.",
+            { name: centreName },
+          );
       // The text above the canvas may have moved it: Cytoscape caches where its container is.
       cy.resize();
       box.dataset.impact = on ? "1" : "0";
@@ -252,11 +275,11 @@
     }
 
     function select(node) {
-      const state = toggle.checked && node.data("state") ? `, ${node.data("state")}` : "";
-      const status = node.data("status").replace("_", " ");
+      const state = toggle.checked && node.data("state") ? `, ${stateWord(node.data("state"))}` : "";
+      const status = dgText(`cmdb.status.${node.data("status")}`, node.data("status")).toLowerCase();
       selection.querySelector('[data-field="name"]').textContent = node.data("name");
       selection.querySelector('[data-field="details"]').textContent =
-        `${node.data("class_label")} · ${status}${state}${node.data("group") ? ` · up while ${node.data("group")}` : ""}`;
+        `${node.data("class_label")} · ${status}${state}${node.data("group") ? ` · ${say("cmdb.graph.up_while", "up while %(rule)s", { rule: node.data("group") })}` : ""}`;
       const recentre = selection.querySelector('[data-field="recentre"]');
       recentre.href = graphUrl(node);
       recentre.hidden = node.data("centre");
@@ -303,7 +326,10 @@
       fallback.classList.remove("d-none");
       const note = document.createElement("p");
       note.className = "small text-body-secondary";
-      note.textContent = "The interactive graph could not be loaded; this drawing shows the same CIs.";
+      note.textContent = say(
+        "cmdb.graph.failed",
+        "The interactive graph could not be loaded; this drawing shows the same CIs.",
+      );
       fallback.prepend(note);
     });
 })();

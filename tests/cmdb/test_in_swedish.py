@@ -1,0 +1,48 @@
+"""The CMDB reads in Swedish for people who chose it: a CI's lifecycle status, the graph page and
+the words its script shows (carried in the page, in the reader's language); English readers
+see no change."""
+
+from __future__ import annotations
+
+import json
+import re
+
+SWEDISH = {"Accept-Language": "sv"}
+
+
+def _script_messages(page: str) -> dict[str, str]:
+    found = re.search(r'<script type="application/json" id="dg-messages">(.*?)</script>', page)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+def test_a_swedish_reader_sees_the_ci_and_its_graph_in_swedish(signed_in, make_ci, relate):
+    host = make_ci("esx-sv-1", "server")
+    vm = make_ci("vm-sv-1", "virtual_machine")
+    relate(vm, "runs_on", host)
+    client, _agent = signed_in("agent", "employee")
+
+    detail = client.get(f"/cmdb/{host.id}", headers=SWEDISH).get_data(as_text=True)
+    assert ">I drift</span>" in detail
+    graph = client.get(f"/cmdb/{host.id}/graph", headers=SWEDISH).get_data(as_text=True)
+    assert "Runt esx-sv-1" in graph
+    messages = _script_messages(graph)
+    assert messages["cmdb.graph.failed"].startswith("Den interaktiva grafen kunde inte")
+    assert "%(name)s" in messages["cmdb.graph.hidden"]
+    assert messages["cmdb.status.in_service"] == "I drift"
+
+    english = client.get(f"/cmdb/{host.id}/graph").get_data(as_text=True)
+    assert "Around esx-sv-1" in english
+    assert _script_messages(english)["cmdb.status.in_service"] == "In service"
+
+
+def test_a_refusal_is_worded_in_swedish(signed_in, make_ci):
+    host = make_ci("esx-sv-2", "server")
+    client, _admin = signed_in("admin", "agent", "employee")
+    refused = client.post(
+        f"/cmdb/{host.id}/relations",
+        {"type": "runs_on", "other": "esx-sv-2", "direction": "forward"},
+        headers=SWEDISH,
+    )
+    assert refused.status_code == 422
+    assert "esx-sv-2 kan inte ha en relation till sig självt." in refused.get_data(as_text=True)
