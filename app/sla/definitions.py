@@ -42,6 +42,7 @@ class CalendarInput:
     country: str | None = None
     subdivision: str | None = None
     closed_dates: list[date] = field(default_factory=list)
+    include_eves: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,12 +129,13 @@ def calendar_values(values: CalendarInput) -> dict[str, Any]:
             country=values.country,
             subdivision=values.subdivision,
             closed_dates=frozenset(values.closed_dates),
+            include_eves=values.include_eves,
         )
     except ValueError as error:
         message = str(error)
         where = "zone" if "time zone" in message else "week"
         if "holiday" in message or "subdivision" in message:
-            where = "country"
+            where = "include_eves" if "eves" in message else "country"
         raise Invalid({where: message[0].upper() + message[1:] + "."}) from None
     return {
         "name": values.name,
@@ -142,6 +144,7 @@ def calendar_values(values: CalendarInput) -> dict[str, Any]:
         "subdivision": values.subdivision,
         "week": [list(day) for day in values.week],
         "closed_dates": sorted({d.isoformat() for d in values.closed_dates}),
+        "include_eves": values.include_eves,
     }
 
 

@@ -210,6 +210,10 @@ class CalendarForm(FlaskForm):
     country = StringField("Holiday country (e.g. FR, GB)", validators=_text(8, required=False))
     subdivision = StringField("Subdivision (e.g. ENG)", validators=_text(16, required=False))
     closed_dates = DateListField("Other closed dates (one per line, 2026-12-24)", default=[])
+    include_eves = BooleanField(
+        "Also close on the eves many organisations treat as holidays (Sweden: midsommarafton, "
+        "julafton, nyårsafton)"
+    )
 
     @classmethod
     def showing(cls, row: SlaCalendar | None) -> CalendarForm:
@@ -225,6 +229,7 @@ class CalendarForm(FlaskForm):
             "country": row.country or "",
             "subdivision": row.subdivision or "",
             "closed_dates": [date.fromisoformat(d) for d in row.closed_dates or []],
+            "include_eves": row.include_eves,
             **dict(zip(DAYS, row.week, strict=False)),
         }
         return cls(formdata=None, data=data)
@@ -237,6 +242,7 @@ class CalendarForm(FlaskForm):
             subdivision=(self.subdivision.data or "").strip().upper() or None,
             week=[self[day].data for day in DAYS],
             closed_dates=self.closed_dates.data,
+            include_eves=bool(self.include_eves.data),
         )
 
 
