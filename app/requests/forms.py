@@ -51,7 +51,7 @@ def _field(variable: Variable) -> Any:
     if kind == VariableType.DATE:
         return StringField(label, description=help_text, widget=DateInput())
     if kind == VariableType.CHOICE:
-        choices = [NO_CHOICE] + [SelectChoice(c, c) for c in variable.choices]
+        choices = [NO_CHOICE] + [SelectChoice(c, variable.choice_text(c)) for c in variable.choices]
         return SelectField(
             label, description=help_text, choices=choices, default="", validate_choice=False
         )
@@ -59,7 +59,7 @@ def _field(variable: Variable) -> Any:
         return MultiCheckboxField(
             label,
             description=help_text,
-            choices=[SelectChoice(c, c) for c in variable.choices],
+            choices=[SelectChoice(c, variable.choice_text(c)) for c in variable.choices],
             default=[],
             validate_choice=False,
         )

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n.locale import current_language
 from app.policy import can
 from app.requests.approvals.rules import GroupRule
 from app.requests.catalog import variables
@@ -67,7 +68,9 @@ class ItemView:
 def answers_of(item: RequestItem) -> list[tuple[str, str]]:
     """``(label, text)`` of the item's answers, read with the form version it was ordered
     with (so a later change of the form never hides or garbles them)."""
-    return variables.describe_answers(form_of(item.form_version), item.answers or {})
+    return variables.describe_answers(
+        form_of(item.form_version), item.answers or {}, current_language()
+    )
 
 
 def request_view(request: ServiceRequest) -> list[ItemView]:

@@ -8,7 +8,7 @@ back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -43,6 +43,10 @@ class CategoryForm(FlaskForm):
         "Name", validators=[DataRequired("Give the category a name."), Length(max=100)]
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    name_sv = StringField("Name in Swedish", validators=[Optional(), Length(max=100)])
+    description_sv = TextAreaField(
+        "Description in Swedish", validators=[Optional(), Length(max=2000)]
+    )
     position = IntegerField(
         "Position",
         validators=[Optional(), NumberRange(min=-10_000, max=10_000)],
@@ -66,6 +70,17 @@ class ItemForm(FlaskForm):
         description="One line in the catalog list.",
     )
     description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
+    name_sv = StringField(
+        "Name in Swedish",
+        validators=[Optional(), Length(max=150)],
+        description="Empty: Swedish readers see the English text.",
+    )
+    short_description_sv = StringField(
+        "Short description in Swedish", validators=[Optional(), Length(max=300)]
+    )
+    description_sv = TextAreaField(
+        "Description in Swedish", validators=[Optional(), Length(max=20_000)]
+    )
     category = SelectField("Category", validate_choice=False, default="")
     audience = SelectField(
         "Who may order it",
@@ -145,6 +160,12 @@ class VariableRow(Form):
         description="Optional: an attribute of the class, e.g. installs_on.",
     )
     ci_value = StringField("equals", validators=[Length(max=200)], description="e.g. Workstations.")
+    label_sv = StringField("Label in Swedish", validators=[Length(max=200)])
+    help_sv = StringField("Help text in Swedish", validators=[Length(max=1000)])
+    choices_sv = TextAreaField(
+        "Choices in Swedish",
+        description="One per line, in the order of the choices. Empty: the choices as they are.",
+    )
 
 
 class FormBuilderForm(FlaskForm):
@@ -183,6 +204,27 @@ class TemplateForm(FlaskForm):
     tasks = FieldList(FormField(TaskRow), max_entries=MAX_TASKS)
 
 
+# -- other languages ---------------------------------------------------------------------------
+
+# The language the editors' "… in Swedish" fields write (``<field>_sv``).
+OTHER_LANGUAGE = "sv"
+
+
+def fill_translations(form: FlaskForm, obj: Any, fields: Iterable[str]) -> FlaskForm:
+    """Put ``obj.translations``' texts in the form's ``<field>_sv`` inputs."""
+    texts = (getattr(obj, "translations", None) or {}).get(OTHER_LANGUAGE) or {}
+    for field in fields:
+        form[f"{field}_{OTHER_LANGUAGE}"].data = texts.get(field, "")
+    return form
+
+
+def read_translations(form: FlaskForm, fields: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The form's ``<field>_sv`` inputs as a service's ``translations`` value."""
+    return {
+        OTHER_LANGUAGE: {f: form[f"{f}_{OTHER_LANGUAGE}"].data or "" for f in fields},
+    }
+
+
 # -- rows <-> the services' lists ---------------------------------------------------------------
 
 
@@ -202,9 +244,19 @@ def variable_rows(definitions: Sequence[Mapping[str, Any]]) -> list[dict[str, An
             "choices": "\n".join(str(c) for c in d.get("choices") or ()),
             **{k: _text(d.get(k)) for k in ("minimum", "maximum", "max_length", "pattern")},
             **{k: _text(d.get(k)) for k in ("ci_class", "ci_attribute", "ci_value")},
+            **_translation_row(d.get("translations") or {}),
         }
         for d in definitions
     ]
+
+
+def _translation_row(translations: Mapping[str, Any]) -> dict[str, str]:
+    texts = translations.get(OTHER_LANGUAGE) or {}
+    return {
+        f"label_{OTHER_LANGUAGE}": _text(texts.get("label")),
+        f"help_{OTHER_LANGUAGE}": _text(texts.get("help")),
+        f"choices_{OTHER_LANGUAGE}": "\n".join(str(c) for c in texts.get("choices") or ()),
+    }
 
 
 def variable_definitions(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -214,6 +266,14 @@ def variable_definitions(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, An
         {k: _text(r.get(k)).strip() for k in keys}
         | {"required": bool(r.get("required")), "pattern": _text(r.get("pattern"))}
         | {k: _text(r.get(k)).strip() for k in ("ci_class", "ci_attribute", "ci_value")}
+        | {
+            "translations": {
+                OTHER_LANGUAGE: {
+                    k: _text(r.get(f"{k}_{OTHER_LANGUAGE}")).strip()
+                    for k in ("label", "help", "choices")
+                }
+            }
+        }
         for r in rows
     ]
 

@@ -19,7 +19,14 @@ from app.forms import apply_errors, refused, saved
 from app.policy import require
 from app.requests import services
 from app.requests.catalog import admin_pages as pages
-from app.requests.catalog.admin_forms import CategoryForm, ItemForm, MoveForm
+from app.requests.catalog.admin_forms import (
+    CategoryForm,
+    ItemForm,
+    MoveForm,
+    fill_translations,
+    read_translations,
+)
+from app.requests.catalog.services import CATEGORY_TEXTS, ITEM_TEXTS
 from app.requests.models import CatalogCategory, CatalogItem
 from app.requests.views import bp
 
@@ -46,7 +53,9 @@ def _category(category_id: int) -> CatalogCategory:
 def _catalog(status: int = 200, **forms: Any) -> ResponseReturnValue:
     categories = services.categories()
     edit_forms = {
-        c.id: forms.get(f"edit_{c.id}") or CategoryForm(formdata=None, obj=c) for c in categories
+        c.id: forms.get(f"edit_{c.id}")
+        or fill_translations(CategoryForm(formdata=None, obj=c), c, CATEGORY_TEXTS)
+        for c in categories
     }
     items = db.session.scalars(
         select(CatalogItem).options(selectinload(CatalogItem.forms)).order_by(CatalogItem.name)
@@ -79,6 +88,7 @@ def _save_category(category: CatalogCategory | None, form: CategoryForm) -> Resp
             name=form.name.data,
             description=form.description.data or "",
             position=form.position.data or 0,
+            translations=read_translations(form, CATEGORY_TEXTS),
         )
     except Invalid as error:
         db.session.rollback()
@@ -134,6 +144,7 @@ def _filled(item: CatalogItem) -> ItemForm:
     form.service_owner.data = item.service_owner.username if item.service_owner else ""
     form.automation.data = item.automation.value if item.automation else ""
     form.automation_group.data = str(item.automation_group_id or "")
+    fill_translations(form, item, ITEM_TEXTS)
     return _prepared(form)
 
 
@@ -155,6 +166,7 @@ def _values(form: ItemForm) -> dict[str, Any]:
         "automation": form.automation.data or None,
         "automation_group_id": form.automation_group.data or None,
         "is_active": bool(form.is_active.data),
+        "translations": read_translations(form, ITEM_TEXTS),
     }
 
 

@@ -45,7 +45,30 @@ ITEM_FIELDS = (
     "automation",
     "automation_group_id",
     "is_active",
+    "translations",
 )
+# The text an administrator may give in other languages, with its longest length.
+ITEM_TEXTS = {"name": 150, "short_description": 300, "description": 20_000}
+CATEGORY_TEXTS = {"name": 100, "description": 2000}
+
+
+def clean_translations(
+    raw: Mapping[str, Mapping[str, Any]] | None, limits: Mapping[str, int]
+) -> tuple[dict[str, dict[str, str]] | None, dict[str, str]]:
+    """``{"sv": {"name": "…"}}`` trimmed, empty texts left out (None when nothing is left),
+    and the problems keyed ``<field>_<language>`` (``name_sv``): a text over its limit."""
+    clean: dict[str, dict[str, str]] = {}
+    problems: dict[str, str] = {}
+    for language, texts in (raw or {}).items():
+        for field, limit in limits.items():
+            text = str((texts or {}).get(field) or "").strip()
+            if field == "name":
+                text = " ".join(text.split())
+            if len(text) > limit:
+                problems[f"{field}_{language}"] = f"Keep it under {limit} characters."
+            elif text:
+                clean.setdefault(str(language), {})[field] = text
+    return clean or None, problems
 
 
 # -- categories -----------------------------------------------------------------------------
@@ -58,10 +81,14 @@ def save_category(
     name: str,
     description: str = "",
     position: int = 0,
+    translations: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> CatalogCategory:
-    """Create a category (``category`` None) or rename and describe one.
+    """Create a category (``category`` None) or rename and describe one; ``translations``
+    (``{"sv": {"name": …, "description": …}}``) replaces its other languages' texts (None:
+    keeps them).
 
-    :raise Invalid: no name, a name another category has, or an out-of-range position.
+    :raise Invalid: no name, a name another category has, a translation too long, or an
+        out-of-range position.
     """
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
@@ -73,11 +100,17 @@ def save_category(
         raise Invalid({"name": f"A category named {clash.name!r} already exists."})
     if not isinstance(position, int) or not -10_000 <= position <= 10_000:
         raise Invalid({"position": "The position is a number from -10000 to 10000."})
+    if translations is not None:
+        texts, problems = clean_translations(translations, CATEGORY_TEXTS)
+        if problems:
+            raise Invalid(problems)
     before = {} if category is None else {"name": category.name}
     if category is None:
         category = CatalogCategory(name=name)
         db.session.add(category)
     category.name, category.description, category.position = name, description.strip(), position
+    if translations is not None:
+        category.translations = texts
     db.session.flush()
     audit.record(
         actor, "catalog_category", category.id, "saved", audit.diff(before, {"name": name})
@@ -195,6 +228,9 @@ def _clean_item(values: Mapping[str, Any], item: CatalogItem | None) -> dict[str
             problems["automation_group_id"] = "Choose the directory group from the list."
     if "is_active" in values:
         clean["is_active"] = bool(values["is_active"])
+    if "translations" in values:
+        clean["translations"], wrong = clean_translations(values["translations"], ITEM_TEXTS)
+        problems |= wrong
     if problems:
         raise Invalid(problems)
     return clean

@@ -21,6 +21,7 @@ from wtforms.form import BaseForm
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.forms import apply_errors
+from app.i18n.locale import current_language
 from app.requests import portal_queries, services
 from app.requests.catalog.variables import Variable, VariableType
 from app.requests.common import active_user
@@ -63,7 +64,8 @@ def _fill_pickers(line: Line) -> None:
 
 
 def _line(index: int, item: CatalogItem, version: FormVersion, formdata: Any) -> Line:
-    variables = services.form_of(version)
+    language = current_language()
+    variables = tuple(v.in_language(language) for v in services.form_of(version))
     line = Line(index, item, version, variables, line_form(index, variables, formdata))
     _fill_pickers(line)
     return line
