@@ -35,7 +35,6 @@ PENDING = frozenset(
         "notifications",
         "portal",
         "reports",
-        "requests",
         "search",
         "sla",
         "surveys",

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -94,7 +95,7 @@ def _save_category(category: CatalogCategory | None, form: CategoryForm) -> Resp
         db.session.rollback()
         apply_errors(form, error)
         return _catalog(422, **{key: form})
-    return saved(f"Category {row.name} saved.", url_for("requests.admin_catalog"))
+    return saved(_("Category %(name)s saved.", name=row.name), url_for("requests.admin_catalog"))
 
 
 @bp.post("/admin/categories")
@@ -193,7 +194,8 @@ def admin_new_item() -> ResponseReturnValue:
         pages.put_item_errors(form, error)
         return _item_page(None, form, 422)
     return saved(
-        f"{item.name} created. Now build its form.", url_for("requests.admin_form", item_id=item.id)
+        _("%(name)s created. Now build its form.", name=item.name),
+        url_for("requests.admin_form", item_id=item.id),
     )
 
 
@@ -222,5 +224,6 @@ def admin_item(item_id: int) -> ResponseReturnValue:
             conflict_note=lambda item: pages.latest_item_change(item, current_user),
         )
     return saved(
-        "Saved." if changes else "Nothing changed.", url_for("requests.admin_item", item_id=item.id)
+        _("Saved.") if changes else _("Nothing changed."),
+        url_for("requests.admin_item", item_id=item.id),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -92,14 +93,14 @@ def save_category(
     """
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
-        raise Invalid({"name": "Give the category a name of at most 100 characters."})
+        raise Invalid({"name": _("Give the category a name of at most 100 characters.")})
     clash = db.session.scalar(
         select(CatalogCategory).where(func.lower(CatalogCategory.name) == name.lower())
     )
     if clash is not None and clash is not category:
-        raise Invalid({"name": f"A category named {clash.name!r} already exists."})
+        raise Invalid({"name": _("A category named “%(name)s” already exists.", name=clash.name)})
     if not isinstance(position, int) or not -10_000 <= position <= 10_000:
-        raise Invalid({"position": "The position is a number from -10000 to 10000."})
+        raise Invalid({"position": _("The position is a number from -10000 to 10000.")})
     if translations is not None:
         texts, problems = clean_translations(translations, CATEGORY_TEXTS)
         if problems:
@@ -314,10 +315,10 @@ def _parse_variables(raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     try:
         parsed = variables.parse_form(raw)
     except variables.DefinitionInvalid as error:
-        raise Invalid(error.problems, "The form has problems: see each variable.") from None
+        raise Invalid(error.problems, _("The form has problems: see each variable.")) from None
     problems = offer_problems(parsed)
     if problems:
-        raise Invalid(problems, "The form has problems: see each variable.")
+        raise Invalid(problems, _("The form has problems: see each variable."))
     return [v.to_json() for v in parsed]
 
 
@@ -390,9 +391,11 @@ def orderable_item(user: User, item_id: int) -> CatalogItem:
     """
     item = db.session.get(CatalogItem, item_id) if 0 < item_id < 2**63 else None
     if item is None or not item.is_active or item.form is None:
-        raise NotFound("There is no such item in the catalog.")
+        raise NotFound(_("There is no such item in the catalog."))
     if not may_order(user, item):
-        raise Forbidden(f"{item.name} is not open to you: ask your manager or the service desk.")
+        raise Forbidden(
+            _("%(name)s is not open to you: ask your manager or the service desk.", name=item.name)
+        )
     return item
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 from wtforms import SelectChoice
@@ -103,7 +104,7 @@ def posted_lines(only: CatalogItem | None = None) -> list[Line]:
             ident = int(raw_item) if raw_item and raw_item.isdecimal() and len(raw_item) < 12 else 0
             item = db.session.get(CatalogItem, ident)
         if item is None or item.form is None:
-            raise NotFound("An item of this request is no longer in the catalog.")
+            raise NotFound(_("An item of this request is no longer in the catalog."))
         version = _version(item, request.form.get(f"cart-{index}-form"))
         lines.append(_line(index, item, version, formdata))
         if only is not None:
@@ -165,7 +166,10 @@ def place_order(lines: list[Line], form: OrderForm) -> tuple[ServiceRequest | No
         return None, 409
     db.session.commit()
     flash(
-        f"Thank you. Your request {placed.number} is registered; follow it here.",
+        _(
+            "Thank you. Your request %(number)s is registered; follow it here.",
+            number=placed.number,
+        ),
         "success",
     )
     return placed, 302
