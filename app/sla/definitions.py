@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import audit
@@ -166,7 +167,7 @@ def save_calendar(
     clean = calendar_values(values)
     clash = db.session.scalar(select(SlaCalendar.id).where(SlaCalendar.name == clean["name"]))
     if clash is not None and (calendar is None or clash != calendar.id):
-        raise Invalid({"name": "Another calendar has this name."})
+        raise Invalid({"name": _("Another calendar has this name.")})
     return _saved(calendar, clean, "sla_calendar", actor, lambda: SlaCalendar(**clean))
 
 
@@ -296,7 +297,7 @@ def save_policy(
         select(SlaPolicy.id).where(SlaPolicy.group_id == group.id, SlaPolicy.name == clean["name"])
     )
     if clash is not None and (policy is None or clash != policy.id):
-        raise Invalid({"name": "This queue already has a policy with this name."})
+        raise Invalid({"name": _("This queue already has a policy with this name.")})
     policy = _saved(
         policy, clean, "sla_policy", actor, lambda: SlaPolicy(group_id=group.id, **clean)
     )
