@@ -43,6 +43,8 @@ def test_a_swedish_manager_approves_her_reports_order_in_swedish(browser, live_s
     expect(
         erik.get_by_text(re.compile(r"Tack\. Din beställning REQ\d+ är registrerad"))
     ).to_be_visible()
+    expect(erik.get_by_role("heading", name="VPN-åtkomst", level=1)).to_be_visible()
+    expect(erik.get_by_text("Öppen", exact=True)).to_be_visible()
     item = erik.get_by_role("region", name="VPN-åtkomst")
     expect(item.get_by_text("Väntar på godkännande av Astrid Lindqvist")).to_be_visible()
     expect(item.get_by_text("Jobbar hemifrån på fredagar")).to_be_visible()
