@@ -25,7 +25,8 @@ def load_kb(data: dict[str, Any]) -> int:
             categories[name] = KbCategory(name=name)
             db.session.add(categories[name])
     db.session.flush()
-    existing = set(db.session.scalars(select(Article.title)))
+    numbers = {a.title: a.number for a in db.session.scalars(select(Article))}
+    existing = set(numbers)
     approver = people.get("admin")
     added = 0
     for entry in data["articles"]:
@@ -48,8 +49,12 @@ def load_kb(data: dict[str, Any]) -> int:
                 audience=entry.get("audience", "everyone"),
                 audience_group_id=group.id if group else None,
                 ci_ids=ci_ids,
+                language=entry.get("language", "en"),
+                # A language version names its original by title (listed before it).
+                translation_of=numbers.get(entry.get("translation_of", ""), ""),
             ),
         )
+        numbers[article.title] = article.number
         services.submit_for_review(article, author)
         services.publish(article, approver)
         added += 1

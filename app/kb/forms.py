@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 
 from app.forms import OneSubmission
 from app.kb.models import Audience
@@ -37,6 +37,11 @@ class ArticleForm(FlaskForm):
         choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()],
         default="en",
         validate_choice=False,
+    )
+    translation_of = StringField(
+        "Translation of (article number)",
+        validators=[Optional(), Length(max=20)],
+        description="Empty for an original. A translation is shown to readers of its language.",
     )
     audience = SelectField(
         "Who may read it",

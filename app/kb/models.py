@@ -99,6 +99,10 @@ class Article(TimestampMixin, Model):
     __table_args__ = (
         UniqueConstraint("number"),
         Index("ix_kb_articles_state_category", "state", "category_id"),
+        # One translation per language of an article.
+        UniqueConstraint(
+            "translation_of_id", "language", name="uq_kb_articles_translation_of_id_language"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -123,6 +127,11 @@ class Article(TimestampMixin, Model):
     published_version: Mapped[int | None] = mapped_column(Integer)
     review_on: Mapped[date | None] = mapped_column(Date, index=True)
     view_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The article this one is a language version of (None: an original). A translation is an
+    # article of its own, written, reviewed and published through the same flow.
+    translation_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("kb_articles.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
 
@@ -131,6 +140,12 @@ class Article(TimestampMixin, Model):
     audience_group: Mapped[Group | None] = relationship()
     versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article", order_by="ArticleVersion.number", cascade="all, delete-orphan"
+    )
+    translation_of: Mapped[Article | None] = relationship(
+        remote_side=[id], back_populates="translations"
+    )
+    translations: Mapped[list[Article]] = relationship(
+        back_populates="translation_of", order_by="Article.language"
     )
 
     @property

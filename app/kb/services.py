@@ -147,6 +147,25 @@ def find(number: str) -> Article | None:
     return db.session.scalar(select(Article).where(Article.number == number.upper()))
 
 
+def language_versions(user: Any, article: Article) -> list[Article]:
+    """The article's other language versions ``user`` may read: its original and the
+    original's other translations (an original: its translations), by language."""
+    original = article.translation_of or article
+    family = [original, *original.translations]
+    return sorted(
+        (a for a in family if a.id != article.id and may_read(user, a)),
+        key=lambda a: a.language,
+    )
+
+
+def in_language(user: Any, article: Article, language: str) -> Article | None:
+    """The version of ``article`` in ``language`` that ``user`` may read (itself when it is
+    in that language), or None."""
+    if article.language == language:
+        return article
+    return next((a for a in language_versions(user, article) if a.language == language), None)
+
+
 def visible_article(user: Any, number: str) -> Article:
     """An article ``user`` may see: its published version, or (IT staff) its working copy.
 
@@ -173,9 +192,41 @@ class ArticleFields:
     review_on: date | None = None
     ci_ids: Sequence[int] = field(default_factory=list)
     item_ids: Sequence[int] = field(default_factory=list)
+    # The number of the article this one translates ("": an original).
+    translation_of: str = ""
 
 
-def _checked(fields: ArticleFields) -> dict[str, Any]:
+def _original(
+    number: str, language: str, article: Article | None, errors: dict[str, str]
+) -> Article | None:
+    """The article ``number`` names as the one translated, checked: it exists, is an original,
+    is in another language and has no other translation into ``language``."""
+    number = (number or "").strip().upper()
+    if not number:
+        return None
+    original = find(number)
+    if original is None:
+        errors["translation_of"] = f"There is no article {number}."
+    elif original.translation_of_id is not None:
+        errors["translation_of"] = (
+            f"{number} is itself a translation: name the original, "
+            f"{original.translation_of.number if original.translation_of else number}."
+        )
+    elif article is not None and (original.id == article.id or article.translations):
+        errors["translation_of"] = "An original article cannot translate another article."
+    elif original.language == language:
+        errors["translation_of"] = f"{number} is already in this language."
+    elif any(
+        t.language == language and (article is None or t.id != article.id)
+        for t in original.translations
+    ):
+        errors["translation_of"] = f"{number} already has a translation into this language."
+    else:
+        return original
+    return None
+
+
+def _checked(fields: ArticleFields, article: Article | None = None) -> dict[str, Any]:
     """The fields, cleaned and checked; :raise Invalid: with every problem at once."""
     errors: dict[str, str] = {}
     title = " ".join(clean_text(fields.title or "").split())
@@ -193,6 +244,7 @@ def _checked(fields: ArticleFields) -> dict[str, Any]:
         errors["keywords"] = f"Keywords are at most {KEYWORDS_MAX} characters."
     if fields.language not in LANGUAGES:
         errors["language"] = "Choose a language from the list."
+    original = _original(fields.translation_of, fields.language, article, errors)
     try:
         audience = Audience(fields.audience)
     except ValueError:
@@ -228,6 +280,7 @@ def _checked(fields: ArticleFields) -> dict[str, Any]:
         "audience": audience,
         "audience_group_id": group_id,
         "review_on": fields.review_on,
+        "translation_of_id": original.id if original is not None else None,
         "cis": cis,
         "items": items,
     }
@@ -299,7 +352,7 @@ def update_article(article: Article, actor: Any, fields: ArticleFields) -> None:
             {"title": f"An article {article.state.label.lower()} cannot be edited."},
             "This article cannot be edited now.",
         )
-    values = _checked(fields)
+    values = _checked(fields, article)
     cis, items = values.pop("cis"), values.pop("items")
     for name, value in values.items():
         setattr(article, name, value)

@@ -28,6 +28,7 @@ from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
 from app.files import send
 from app.forms import apply_errors, row_id, saved
+from app.i18n.locale import current_language
 from app.kb import permissions, rendering, services
 from app.kb.forms import ArticleForm, FileForm, NewArticleForm, SolvedForm, VersionForm, VoteForm
 from app.kb.hooks import ATTEMPT
@@ -86,6 +87,10 @@ def category(category_id: int) -> ResponseReturnValue:
 @require("kb.read")
 def article(number: str) -> ResponseReturnValue:
     found = get_article(number)
+    language = current_language()
+    here = services.in_language(current_user, found, language)
+    if here is not None and here is not found and not request.args.get("as_is"):
+        return redirect(url_for("kb.article", number=here.number))
     readable = services.may_read(current_user, found)
     attempt = services.open_attempt(session.get(ATTEMPT), current_user)
     if readable:
@@ -100,6 +105,8 @@ def article(number: str) -> ResponseReturnValue:
         readable=readable,
         attempt=attempt,
         votes=services.vote_counts(found) if readable else (0, 0),
+        not_in_language=here is None,
+        other_languages=services.language_versions(current_user, found),
         vote_form=VoteForm(formdata=None),
         solved_form=SolvedForm(formdata=None),
         **_staff_context(found),
@@ -256,6 +263,7 @@ def _fields(form: ArticleForm) -> services.ArticleFields:
         review_on=form.review_on.data,
         ci_ids=ci_ids,
         item_ids=[i for i in (row_id(v) for v in form.items.data or []) if i is not None],
+        translation_of=form.translation_of.data or "",
     )
 
 
@@ -343,6 +351,7 @@ def _fill(form: ArticleForm, found: Article) -> None:
     form.version.data = str(found.version)
     form.title.data, form.body.data, form.keywords.data = found.title, found.body, found.keywords
     form.language.data = found.language
+    form.translation_of.data = found.translation_of.number if found.translation_of else ""
     form.category.data = str(found.category_id or "")
     form.audience.data = found.audience.value
     form.audience_group.data = str(found.audience_group_id or "")

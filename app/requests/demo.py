@@ -31,6 +31,15 @@ CATEGORIES = [
     ("Software", "Installing and upgrading software on your computer.", 2),
     ("Hardware", "Laptops and accessories.", 3),
 ]
+# The catalog in Swedish, for the demo's Swedish readers (app.i18n.content).
+CATEGORIES_SV = {
+    "Accounts and access": (
+        "Konton och behörigheter",
+        "Konton, kataloggrupper, VPN och brevlådor.",
+    ),
+    "Software": ("Programvara", "Installera och uppgradera program på din dator."),
+    "Hardware": ("Hårdvara", "Bärbara datorer och tillbehör."),
+}
 # Directory groups come from the directory sync; the demo has no directory, so the automatic
 # change falls back to a person (the point of the demo's "access" request).
 ACCESS_GROUPS = ("Finance share", "Wiki editors")
@@ -42,6 +51,12 @@ END_USER = {"installs_on": "Workstations"}
 ITEMS: list[dict[str, Any]] = [
     {
         "name": "New employee account",
+        "translations": {
+            "sv": {
+                "name": "Konto för ny medarbetare",
+                "short_description": "Katalogkonto, brevlåda och dator till någon som börjar.",
+            }
+        },
         "category": "Accounts and access",
         "short_description": "Directory account, mailbox and laptop for someone joining.",
         "group": "Identity & Access",
@@ -56,17 +71,43 @@ ITEMS: list[dict[str, Any]] = [
             {
                 "name": "full_name",
                 "label": "Full name",
+                "translations": {"sv": {"label": "Fullständigt namn"}},
                 "type": "text",
                 "required": True,
                 "max_length": 120,
             },
-            {"name": "start_date", "label": "Start date", "type": "date", "required": True},
-            {"name": "manager", "label": "Their manager", "type": "person", "required": True},
-            {"name": "needs_laptop", "label": "Needs a laptop", "type": "checkbox"},
+            {
+                "name": "start_date",
+                "label": "Start date",
+                "translations": {"sv": {"label": "Startdatum"}},
+                "type": "date",
+                "required": True,
+            },
+            {
+                "name": "manager",
+                "label": "Their manager",
+                "translations": {"sv": {"label": "Chef"}},
+                "type": "person",
+                "required": True,
+            },
+            {
+                "name": "needs_laptop",
+                "label": "Needs a laptop",
+                "translations": {"sv": {"label": "Behöver en bärbar dator"}},
+                "type": "checkbox",
+            },
         ],
     },
     {
         "name": "Access to a directory group",
+        "translations": {
+            "sv": {
+                "name": "Behörighet till en kataloggrupp",
+                "short_description": (
+                    "Gå med i en kataloggrupp (utdelningar, wiki, verktyg); görs automatiskt."
+                ),
+            }
+        },
         "category": "Accounts and access",
         "short_description": "Join a directory group (shares, wiki, tools); done automatically.",
         "group": "Service Desk",
@@ -77,15 +118,28 @@ ITEMS: list[dict[str, Any]] = [
             {
                 "name": "directory_group",
                 "label": "Group",
+                "translations": {"sv": {"label": "Grupp"}},
                 "type": "choice",
                 "required": True,
                 "choices": list(ACCESS_GROUPS),
             },
-            {"name": "reason", "label": "Why you need it", "type": "long_text", "required": True},
+            {
+                "name": "reason",
+                "label": "Why you need it",
+                "translations": {"sv": {"label": "Varför du behöver den"}},
+                "type": "long_text",
+                "required": True,
+            },
         ],
     },
     {
         "name": "VPN access",
+        "translations": {
+            "sv": {
+                "name": "VPN-åtkomst",
+                "short_description": "Fjärråtkomst till företagets nätverk.",
+            }
+        },
         "category": "Accounts and access",
         "short_description": "Remote access to the company network.",
         "group": "Service Desk",
@@ -93,12 +147,29 @@ ITEMS: list[dict[str, Any]] = [
         "approval_policy": [{"kind": "manager"}],
         "task_template": [{"stage": 1, "name": "Enable the VPN profile"}],
         "variables": [
-            {"name": "until", "label": "Needed until", "type": "date"},
-            {"name": "reason", "label": "Why", "type": "long_text", "required": True},
+            {
+                "name": "until",
+                "label": "Needed until",
+                "translations": {"sv": {"label": "Behövs till och med"}},
+                "type": "date",
+            },
+            {
+                "name": "reason",
+                "label": "Why",
+                "translations": {"sv": {"label": "Varför"}},
+                "type": "long_text",
+                "required": True,
+            },
         ],
     },
     {
         "name": "Shared mailbox",
+        "translations": {
+            "sv": {
+                "name": "Delad brevlåda",
+                "short_description": "En brevlåda som ett team delar (support@, orders@…).",
+            }
+        },
         "category": "Accounts and access",
         "short_description": "A mailbox a team shares (support@, orders@…).",
         "group": "Infrastructure",
@@ -112,17 +183,35 @@ ITEMS: list[dict[str, Any]] = [
             {
                 "name": "address",
                 "label": "Address (before the @)",
+                "translations": {"sv": {"label": "Adress (före @)"}},
                 "type": "text",
                 "required": True,
                 "max_length": 40,
                 "pattern": "[a-z][a-z0-9.-]{1,39}",
             },
-            {"name": "owner", "label": "Owner", "type": "person", "required": True},
-            {"name": "members", "label": "Members", "type": "long_text"},
+            {
+                "name": "owner",
+                "label": "Owner",
+                "translations": {"sv": {"label": "Ägare"}},
+                "type": "person",
+                "required": True,
+            },
+            {
+                "name": "members",
+                "label": "Members",
+                "translations": {"sv": {"label": "Medlemmar"}},
+                "type": "long_text",
+            },
         ],
     },
     {
         "name": "Software installation",
+        "translations": {
+            "sv": {
+                "name": "Installation av programvara",
+                "short_description": "Installera godkänd programvara på din dator.",
+            }
+        },
         "category": "Software",
         "short_description": "Install approved software on your computer.",
         "group": "Service Desk",
@@ -133,6 +222,12 @@ ITEMS: list[dict[str, Any]] = [
             {
                 "name": "software",
                 "label": "Which software",
+                "translations": {
+                    "sv": {
+                        "label": "Vilken programvara",
+                        "help": "Programvaran som är godkänd för våra arbetsstationer och datorer.",
+                    }
+                },
                 "type": "ci",
                 "required": True,
                 "ci_class": "software",
@@ -140,11 +235,22 @@ ITEMS: list[dict[str, Any]] = [
                 "ci_value": END_USER["installs_on"],
                 "help": "The software approved for our workstations and laptops.",
             },
-            {"name": "reason", "label": "What you need it for", "type": "long_text"},
+            {
+                "name": "reason",
+                "label": "What you need it for",
+                "translations": {"sv": {"label": "Vad du behöver den till"}},
+                "type": "long_text",
+            },
         ],
     },
     {
         "name": "Software upgrade",
+        "translations": {
+            "sv": {
+                "name": "Uppgradering av programvara",
+                "short_description": "Uppgradera installerad programvara till en nyare version.",
+            }
+        },
         "category": "Software",
         "short_description": "Move installed software to a newer version.",
         "group": "Service Desk",
@@ -154,6 +260,12 @@ ITEMS: list[dict[str, Any]] = [
             {
                 "name": "software",
                 "label": "Which software",
+                "translations": {
+                    "sv": {
+                        "label": "Vilken programvara",
+                        "help": "Programvaran som är godkänd för våra arbetsstationer och datorer.",
+                    }
+                },
                 "type": "ci",
                 "required": True,
                 "ci_class": "software",
@@ -161,11 +273,25 @@ ITEMS: list[dict[str, Any]] = [
                 "ci_value": END_USER["installs_on"],
                 "help": "The software approved for our workstations and laptops.",
             },
-            {"name": "version", "label": "Version wanted", "type": "text", "max_length": 40},
+            {
+                "name": "version",
+                "label": "Version wanted",
+                "translations": {"sv": {"label": "Önskad version"}},
+                "type": "text",
+                "max_length": 40,
+            },
         ],
     },
     {
         "name": "Laptop replacement",
+        "translations": {
+            "sv": {
+                "name": "Ny bärbar dator",
+                "short_description": (
+                    "En ny bärbar dator när din är trasig, borttappad eller för gammal."
+                ),
+            }
+        },
         "category": "Hardware",
         "short_description": "A new laptop when yours is broken, lost or too old.",
         "group": "Service Desk",
@@ -182,6 +308,9 @@ ITEMS: list[dict[str, Any]] = [
             {
                 "name": "model",
                 "label": "Model",
+                "translations": {
+                    "sv": {"label": "Modell", "choices": ["14 tum, standard", "16 tum, prestanda"]}
+                },
                 "type": "choice",
                 "required": True,
                 "choices": ["14-inch standard", "16-inch performance"],
@@ -189,6 +318,12 @@ ITEMS: list[dict[str, Any]] = [
             {
                 "name": "reason",
                 "label": "Reason",
+                "translations": {
+                    "sv": {
+                        "label": "Anledning",
+                        "choices": ["Trasig", "Borttappad eller stulen", "Äldre än fyra år"],
+                    }
+                },
                 "type": "choice",
                 "required": True,
                 "choices": ["Broken", "Lost or stolen", "Older than four years"],
@@ -196,11 +331,22 @@ ITEMS: list[dict[str, Any]] = [
             {
                 "name": "asset_tag",
                 "label": "Current asset tag",
+                "translations": {
+                    "sv": {
+                        "label": "Nuvarande inventarienummer",
+                        "help": "På etiketten under datorn, t.ex. KF-01234.",
+                    }
+                },
                 "type": "text",
                 "pattern": "KF-\\d{5}",
                 "help": "On the sticker under the laptop, e.g. KF-01234.",
             },
-            {"name": "photo", "label": "Photo of the damage", "type": "attachment"},
+            {
+                "name": "photo",
+                "label": "Photo of the damage",
+                "translations": {"sv": {"label": "Foto av skadan"}},
+                "type": "attachment",
+            },
         ],
     },
 ]
@@ -237,8 +383,14 @@ def load_catalog() -> RequestsDemoReport:
     categories = {c.name: c for c in db.session.scalars(select(CatalogCategory))}
     for name, description, position in CATEGORIES:
         if name not in categories:
+            sv_name, sv_description = CATEGORIES_SV[name]
             categories[name] = catalog.save_category(
-                None, actor=None, name=name, description=description, position=position
+                None,
+                actor=None,
+                name=name,
+                description=description,
+                position=position,
+                translations={"sv": {"name": sv_name, "description": sv_description}},
             )
     existing = set(db.session.scalars(select(CatalogItem.name)))
     owner = db.session.scalar(select(User).where(User.username == "owner"))
@@ -266,6 +418,7 @@ def load_catalog() -> RequestsDemoReport:
             approval_policy=levels,
             task_template=tasks,
             automation=spec.get("automation"),
+            translations=spec.get("translations"),
             variables=spec["variables"],
         )
         report.items_added += 1

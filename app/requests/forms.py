@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -28,7 +29,7 @@ from wtforms.widgets import DateInput, NumberInput
 from app.forms import MultiCheckboxField, OneSubmission
 from app.requests.catalog.variables import Variable, VariableType
 
-NO_CHOICE = SelectChoice("", "— Choose —")
+NO_CHOICE = SelectChoice("", _l("— Choose —"))
 
 
 def picker_field(label: str, description: str) -> SelectField:
@@ -51,7 +52,7 @@ def _field(variable: Variable) -> Any:
     if kind == VariableType.DATE:
         return StringField(label, description=help_text, widget=DateInput())
     if kind == VariableType.CHOICE:
-        choices = [NO_CHOICE] + [SelectChoice(c, c) for c in variable.choices]
+        choices = [NO_CHOICE] + [SelectChoice(c, variable.choice_text(c)) for c in variable.choices]
         return SelectField(
             label, description=help_text, choices=choices, default="", validate_choice=False
         )
@@ -59,7 +60,7 @@ def _field(variable: Variable) -> Any:
         return MultiCheckboxField(
             label,
             description=help_text,
-            choices=[SelectChoice(c, c) for c in variable.choices],
+            choices=[SelectChoice(c, variable.choice_text(c)) for c in variable.choices],
             default=[],
             validate_choice=False,
         )
@@ -100,14 +101,16 @@ class OrderForm(OneSubmission, FlaskForm):
     """What an order adds to its items' forms: who it is for and a note."""
 
     requested_for = picker_field(
-        "Who is it for?",
-        "Yourself, or a colleague you order for (they can follow it too). Search, then choose, "
-        "to order for someone else.",
+        _l("Who is it for?"),
+        _l(
+            "Yourself, or a colleague you order for (they can follow it too). Search, then "
+            "choose, to order for someone else."
+        ),
     )
     note = TextAreaField(
-        "Note for IT (optional)",
+        _l("Note for IT (optional)"),
         validators=[Optional(), Length(max=4000)],
-        description="Anything the people who approve or deliver it should know.",
+        description=_l("Anything the people who approve or deliver it should know."),
     )
 
 
@@ -116,16 +119,16 @@ class CartForm(FlaskForm):
 
 
 class ReplyForm(OneSubmission, FlaskForm):
-    item = SelectField("About", choices=[], default="", validate_choice=False)
+    item = SelectField(_l("About"), choices=[], default="", validate_choice=False)
     body = TextAreaField(
-        "Message", validators=[DataRequired("Write something first."), Length(max=20_000)]
+        _l("Message"), validators=[DataRequired(_l("Write something first.")), Length(max=20_000)]
     )
-    attachment = FileField("Attach a file (optional)")
+    attachment = FileField(_l("Attach a file (optional)"))
 
 
 class CancelForm(FlaskForm):
     reason = StringField(
-        "Why do you cancel it? (optional)", validators=[Optional(), Length(max=2000)]
+        _l("Why do you cancel it? (optional)"), validators=[Optional(), Length(max=2000)]
     )
 
 
@@ -133,12 +136,12 @@ class DecisionForm(FlaskForm):
     """Approve or reject: the page's two buttons post ``decision``."""
 
     decision = StringField(
-        validators=[InputRequired(), AnyOf(["approve", "reject"], "Approve or reject.")]
+        validators=[InputRequired(), AnyOf(["approve", "reject"], _l("Approve or reject."))]
     )
     comment = TextAreaField(
-        "Comment",
+        _l("Comment"),
         validators=[Optional(), Length(max=4000)],
-        description="Required when you reject: the requester sees it.",
+        description=_l("Required when you reject: the requester sees it."),
     )
 
 
@@ -146,21 +149,21 @@ class LinkDecisionForm(OneSubmission, FlaskForm):
     """Confirm the decision a mail link offers (the decision is in the signed link)."""
 
     comment = TextAreaField(
-        "Comment (optional)",
+        _l("Comment (optional)"),
         validators=[Optional(), Length(max=4000)],
-        description="The requester sees it.",
+        description=_l("The requester sees it."),
     )
 
 
 class DelegationForm(FlaskForm):
     delegate = picker_field(
-        "Delegate", "They decide your approvals during the period, on your behalf."
+        _l("Delegate"), _l("They decide your approvals during the period, on your behalf.")
     )
     starts_at = DateTimeLocalField(
-        "From", format="%Y-%m-%dT%H:%M", validators=[InputRequired("Give the start.")]
+        _l("From"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Give the start."))]
     )
     ends_at = DateTimeLocalField(
-        "Until", format="%Y-%m-%dT%H:%M", validators=[InputRequired("Give the end.")]
+        _l("Until"), format="%Y-%m-%dT%H:%M", validators=[InputRequired(_l("Give the end."))]
     )
 
 

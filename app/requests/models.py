@@ -60,6 +60,8 @@ class CatalogCategory(Model):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Other languages' name and description: {"sv": {"name": "…"}} (app.i18n.content).
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSONType)
 
 
 catalog_item_groups = Table(
@@ -112,6 +114,9 @@ class CatalogItem(TimestampMixin, Model):
         ForeignKey("groups.id", ondelete="SET NULL")
     )
     is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Other languages' name, short description and description: {"sv": {"name": "…"}}
+    # (read through app.i18n.content.translated, which falls back to the English columns).
+    translations: Mapped[dict[str, dict[str, str]] | None] = mapped_column(JSONType)
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -40,7 +41,7 @@ def _item_of(req: ServiceRequest, number: str | None) -> RequestItem:
     """:raise NotFound: ``number`` is not one of the request's items."""
     item = next((i for i in req.items if i.number == (number or "").strip().upper()), None)
     if item is None:
-        raise NotFound("This request has no such item.")
+        raise NotFound(_("This request has no such item."))
     return item
 
 
@@ -121,7 +122,7 @@ def reply(number: str) -> ResponseReturnValue:
             )
     except Invalid as error:
         return _refused(number, error, reply_form=form)
-    return saved("Your message was sent.", url_for("requests.detail", number=req.number))
+    return saved(_("Your message was sent."), url_for("requests.detail", number=req.number))
 
 
 @bp.post("/<number>/cancel")
@@ -155,5 +156,5 @@ def attachment(number: str, attachment_id: int) -> ResponseReturnValue:
     ids = [req.id, *(v.item.id for v in services.visible_item_views(current_user, req))]
     found = next((f for f in portal_queries.public_files(ids) if f.id == attachment_id), None)
     if found is None:
-        raise NotFound("There is no such file on this request.")
+        raise NotFound(_("There is no such file on this request."))
     return attachments.download(found)

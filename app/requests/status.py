@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n.locale import current_language
 from app.policy import can
 from app.requests.approvals.rules import GroupRule
 from app.requests.catalog import variables
@@ -23,12 +26,18 @@ from app.tickets.models import TicketKind
 MANY = 3  # more approvers than this are summed up ("Ann Smith, Bob Jones and 4 others")
 
 
-def _names(names: list[str], joiner: str) -> str:
+def _names(names: list[str], everyone: bool) -> str:
+    """The names as a list in the page's language: "Ann, Bob and Eve" when everyone must
+    approve, "Ann, Bob or Eve" when one is enough."""
     if len(names) > MANY:
-        return f"{', '.join(names[:2])} and {len(names) - 2} others"
+        others = len(names) - 2
+        names = names[:2] + [ngettext("%(num)d other", "%(num)d others", others)]
     if len(names) <= 1:
         return "".join(names)
-    return f"{', '.join(names[:-1])} {joiner} {names[-1]}"
+    first, last = ", ".join(names[:-1]), names[-1]
+    if everyone:
+        return _("%(first)s and %(last)s", first=first, last=last)
+    return _("%(first)s or %(last)s", first=first, last=last)
 
 
 def item_status(item: RequestItem) -> str:
@@ -38,20 +47,21 @@ def item_status(item: RequestItem) -> str:
     if state == ItemState.PENDING_APPROVAL:
         waiting = item.waiting_approvals
         if not waiting:
-            return "Waiting for approval"
-        joiner = "and" if waiting[0].rule == GroupRule.EVERYONE else "or"
-        return (
-            f"Waiting for approval by {_names([a.approver.display_name for a in waiting], joiner)}"
-        )
+            return _("Waiting for approval")
+        everyone = waiting[0].rule == GroupRule.EVERYONE
+        names = _names([a.approver.display_name for a in waiting], everyone)
+        return _("Waiting for approval by %(names)s", names=names)
     if state == ItemState.IN_PROGRESS:
-        return "In progress"
+        return _("In progress")
     if state == ItemState.CANCELED:
-        return "Canceled"
+        return _("Canceled")
     if item.close_code == CloseCode.COMPLETE:
-        return "Delivered"
+        return _("Delivered")
     if item.close_code == CloseCode.REJECTED:
-        return f"Rejected: {item.close_notes or 'no reason given'}"
-    return "Closed without delivery" + (f": {item.close_notes}" if item.close_notes else "")
+        return _("Rejected: %(reason)s", reason=item.close_notes or _("no reason given"))
+    if item.close_notes:
+        return _("Closed without delivery: %(notes)s", notes=item.close_notes)
+    return _("Closed without delivery")
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,9 @@ class ItemView:
 def answers_of(item: RequestItem) -> list[tuple[str, str]]:
     """``(label, text)`` of the item's answers, read with the form version it was ordered
     with (so a later change of the form never hides or garbles them)."""
-    return variables.describe_answers(form_of(item.form_version), item.answers or {})
+    return variables.describe_answers(
+        form_of(item.form_version), item.answers or {}, current_language()
+    )
 
 
 def request_view(request: ServiceRequest) -> list[ItemView]:
@@ -101,7 +113,7 @@ def visible_request(user: Any, number: str) -> ServiceRequest:
         item = db.session.scalar(select(RequestItem).where(RequestItem.number == number))
         found = item.request if item is not None else None
     if found is None or not can(user, "request.view", found):
-        raise NotFound("There is no request with this number that you can see.")
+        raise NotFound(_("There is no request with this number that you can see."))
     return found
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,6 +22,7 @@ from app.auth.people import search_people
 from app.errors import NotFound
 from app.extensions import db
 from app.forms import row_id
+from app.i18n.content import translated
 from app.policy import require
 from app.requests import permissions as _request_permissions  # noqa: F401  (registers rules)
 from app.requests import portal_queries, services
@@ -61,7 +64,7 @@ def _cart_items() -> list[CatalogItem]:
     items = [found[i] for i in ids if i in found]
     kept = [i for i in items if services.may_order(current_user, i)]
     if len(kept) != len(ids):
-        flash("An item of your request is no longer available; it was removed.", "warning")
+        flash(_("An item of your request is no longer available; it was removed."), "warning")
         session[CART] = [i.id for i in kept]
     return kept
 
@@ -116,12 +119,24 @@ def cart_add(item_id: int) -> ResponseReturnValue:
     if CartForm().validate_on_submit():
         ids = cart_ids()
         if len(ids) >= MAX_LINES:
-            flash(f"A request holds at most {MAX_LINES} items: submit this one first.", "warning")
+            flash(
+                _(
+                    "A request holds at most %(max_lines)s items: submit this one first.",
+                    max_lines=MAX_LINES,
+                ),
+                "warning",
+            )
         else:
             session[CART] = [*ids, item.id]
             flash(
-                f"{item.name} was added to your request ({len(ids) + 1} item"
-                f"{'s' if len(ids) else ''}). Add more, or review and submit it.",
+                ngettext(
+                    "%(name)s was added to your request (%(num)d item). Add more, or review and "
+                    "submit it.",
+                    "%(name)s was added to your request (%(num)d items). Add more, or review and "
+                    "submit it.",
+                    len(ids) + 1,
+                    name=translated(item, "name"),
+                ),
                 "success",
             )
     return redirect(url_for("requests.catalog"))
@@ -134,7 +149,7 @@ def cart_remove(index: int) -> ResponseReturnValue:
     if CartForm().validate_on_submit() and 0 <= index < len(ids):
         del ids[index]
         session[CART] = ids
-        flash("The item was removed from your request.", "success")
+        flash(_("The item was removed from your request."), "success")
     return redirect(url_for("requests.cart") if ids else url_for("requests.catalog"))
 
 
@@ -184,7 +199,7 @@ def _ci_question(form_id: int | None, name: str) -> Variable:
         for variable in services.form_of(version):
             if variable.name == name and variable.type == VariableType.CI:
                 return variable
-    raise NotFound("There is no such question in the catalog.")
+    raise NotFound(_("There is no such question in the catalog."))
 
 
 @bp.get("/cis")

@@ -133,14 +133,16 @@ class BusinessCalendar:
 
     ``week`` has seven entries, Monday first, each a tuple of :class:`Segment` (empty: closed).
     ``country``/``subdivision`` select public holidays from the ``holidays`` package (e.g. ``"FR"``,
-    ``"GB"``/``"SCT"``); ``closed_dates`` adds custom holidays; ``exceptions`` override a date.
+    ``"GB"``/``"SCT"``); ``include_eves`` also closes the country's de facto holidays, the eves
+    most organisations close (in Sweden midsommarafton, julafton and nyårsafton);
+    ``closed_dates`` adds custom holidays; ``exceptions`` override a date.
 
     Invariants: every segment is non-empty and a day's segments do not overlap; the week has some
     working time. Instances are immutable and safe to share; the only mutable part is a private
     per-date cache that never changes results.
 
-    :raise ValueError: unknown time zone, country or subdivision; a malformed week; no working
-        time in the week.
+    :raise ValueError: unknown time zone, country or subdivision; eves asked of a country that
+        has none (or of no country); a malformed week; no working time in the week.
     """
 
     zone: str
@@ -149,6 +151,7 @@ class BusinessCalendar:
     subdivision: str | None = None
     closed_dates: frozenset[date] = frozenset()
     exceptions: tuple[DateException, ...] = ()
+    include_eves: bool = False
     _tz: ZoneInfo | None = field(init=False, repr=False, compare=False, default=None)
     _holidays: holidays.HolidayBase | None = field(
         init=False, repr=False, compare=False, default=None
@@ -182,8 +185,18 @@ class BusinessCalendar:
                 raise ValueError(
                     f"unknown holiday country/subdivision {self.country!r}/{self.subdivision!r}"
                 ) from exc
+            if self.include_eves:
+                if holidays.DE_FACTO not in calendar_holidays.supported_categories:
+                    raise ValueError(f"holiday country {self.country!r} has no eves to include")
+                calendar_holidays = holidays.country_holidays(
+                    self.country,
+                    subdiv=self.subdivision,
+                    categories=(holidays.PUBLIC, holidays.DE_FACTO),
+                )
         elif self.subdivision:
             raise ValueError("a holiday subdivision needs a country")
+        elif self.include_eves:
+            raise ValueError("holiday eves need a holiday country")
         full_day = (Segment(_MIDNIGHT, _MIDNIGHT),)
         always = (
             all(day == full_day for day in week)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import audit
@@ -42,6 +43,7 @@ class CalendarInput:
     country: str | None = None
     subdivision: str | None = None
     closed_dates: list[date] = field(default_factory=list)
+    include_eves: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,12 +130,13 @@ def calendar_values(values: CalendarInput) -> dict[str, Any]:
             country=values.country,
             subdivision=values.subdivision,
             closed_dates=frozenset(values.closed_dates),
+            include_eves=values.include_eves,
         )
     except ValueError as error:
         message = str(error)
         where = "zone" if "time zone" in message else "week"
         if "holiday" in message or "subdivision" in message:
-            where = "country"
+            where = "include_eves" if "eves" in message else "country"
         raise Invalid({where: message[0].upper() + message[1:] + "."}) from None
     return {
         "name": values.name,
@@ -142,6 +145,7 @@ def calendar_values(values: CalendarInput) -> dict[str, Any]:
         "subdivision": values.subdivision,
         "week": [list(day) for day in values.week],
         "closed_dates": sorted({d.isoformat() for d in values.closed_dates}),
+        "include_eves": values.include_eves,
     }
 
 
@@ -163,7 +167,7 @@ def save_calendar(
     clean = calendar_values(values)
     clash = db.session.scalar(select(SlaCalendar.id).where(SlaCalendar.name == clean["name"]))
     if clash is not None and (calendar is None or clash != calendar.id):
-        raise Invalid({"name": "Another calendar has this name."})
+        raise Invalid({"name": _("Another calendar has this name.")})
     return _saved(calendar, clean, "sla_calendar", actor, lambda: SlaCalendar(**clean))
 
 
@@ -293,7 +297,7 @@ def save_policy(
         select(SlaPolicy.id).where(SlaPolicy.group_id == group.id, SlaPolicy.name == clean["name"])
     )
     if clash is not None and (policy is None or clash != policy.id):
-        raise Invalid({"name": "This queue already has a policy with this name."})
+        raise Invalid({"name": _("This queue already has a policy with this name.")})
     policy = _saved(
         policy, clean, "sla_policy", actor, lambda: SlaPolicy(group_id=group.id, **clean)
     )

@@ -69,6 +69,7 @@ def load_sla(data: dict[str, Any]) -> SlaDemoReport:
             "country": item.get("country") or "",
             "subdivision": item.get("subdivision") or "",
             "closed_dates": "\n".join(item.get("closed_dates", [])),
+            **({"include_eves": "y"} if item.get("include_eves") else {}),
             **item["week"],
         }
         form = _read(CalendarForm(formdata=_posted(values), meta={"csrf": False}))

@@ -14,6 +14,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -40,12 +42,17 @@ from app.sla.definitions import (
 from app.sla.models import Escalation, SlaCalendar, SlaKind, SlaPolicy, SlaScope
 from app.tickets.holds import HoldReason
 
-TOO_LONG = "Keep it under {limit} characters, without control characters."
-
 
 def _text(limit: int, required: bool = True) -> list[Any]:
-    checks: list[Any] = [Length(max=limit, message=TOO_LONG.format(limit=limit))]
-    return [DataRequired("This field is required."), *checks] if required else checks
+    checks: list[Any] = [
+        Length(
+            max=limit,
+            message=_l(
+                "Keep it under %(limit)s characters, without control characters.", limit=limit
+            ),
+        )
+    ]
+    return [DataRequired(_l("This field is required.")), *checks] if required else checks
 
 
 class ParsedField(StringField):
@@ -197,7 +204,9 @@ def _enum_field(label: str, values: type[StrEnum], default: StrEnum) -> SelectFi
         choices=[SelectChoice(v.value, getattr(v, "label", v.value)) for v in values],
         default=default.value,
         validate_choice=False,
-        validators=[AnyOf(allowed, message=f"Choose one of: {', '.join(allowed)}.")],
+        validators=[
+            AnyOf(allowed, message=_l("Choose one of: %(join)s.", join=", ".join(allowed)))
+        ],
     )
 
 
@@ -205,11 +214,17 @@ class CalendarForm(FlaskForm):
     """A business calendar: zone, holidays, the hours of each weekday (``mon`` … ``sun``)."""
 
     version = HiddenField()
-    name = StringField("Name", validators=_text(100))
-    zone = StringField("Time zone (IANA, e.g. Europe/Paris)", validators=_text(64))
-    country = StringField("Holiday country (e.g. FR, GB)", validators=_text(8, required=False))
-    subdivision = StringField("Subdivision (e.g. ENG)", validators=_text(16, required=False))
-    closed_dates = DateListField("Other closed dates (one per line, 2026-12-24)", default=[])
+    name = StringField(_l("Name"), validators=_text(100))
+    zone = StringField(_l("Time zone (IANA, e.g. Europe/Paris)"), validators=_text(64))
+    country = StringField(_l("Holiday country (e.g. FR, GB)"), validators=_text(8, required=False))
+    subdivision = StringField(_l("Subdivision (e.g. ENG)"), validators=_text(16, required=False))
+    closed_dates = DateListField(_l("Other closed dates (one per line, 2026-12-24)"), default=[])
+    include_eves = BooleanField(
+        _l(
+            "Also close on the eves many organisations treat as holidays (Sweden: midsommarafton, "
+            "julafton, nyårsafton)"
+        )
+    )
 
     @classmethod
     def showing(cls, row: SlaCalendar | None) -> CalendarForm:
@@ -225,6 +240,7 @@ class CalendarForm(FlaskForm):
             "country": row.country or "",
             "subdivision": row.subdivision or "",
             "closed_dates": [date.fromisoformat(d) for d in row.closed_dates or []],
+            "include_eves": row.include_eves,
             **dict(zip(DAYS, row.week, strict=False)),
         }
         return cls(formdata=None, data=data)
@@ -237,17 +253,27 @@ class CalendarForm(FlaskForm):
             subdivision=(self.subdivision.data or "").strip().upper() or None,
             week=[self[day].data for day in DAYS],
             closed_dates=self.closed_dates.data,
+            include_eves=bool(self.include_eves.data),
         )
 
 
+DAY_LABELS = {
+    "mon": _l("Monday"),
+    "tue": _l("Tuesday"),
+    "wed": _l("Wednesday"),
+    "thu": _l("Thursday"),
+    "fri": _l("Friday"),
+    "sat": _l("Saturday"),
+    "sun": _l("Sunday"),
+}
 for _day in DAYS:
-    setattr(CalendarForm, _day, DayHoursField(_day.capitalize(), default=[]))
+    setattr(CalendarForm, _day, DayHoursField(DAY_LABELS[_day], default=[]))
 
 
 def targets_form(levels: Iterable[int]) -> type[Form]:
     """The targets of a policy, one input per priority level of the matrix: named
     ``target-1`` … once inside :class:`PolicyForm`."""
-    fields = {str(level): MinutesField(f"P{level}") for level in levels}
+    fields = {str(level): MinutesField(_("P%(level)s", level=level)) for level in levels}
     return type("TargetsForm", (Form,), fields)
 
 
@@ -257,26 +283,28 @@ class PolicyForm(FlaskForm):
     queue choices."""
 
     version = HiddenField()
-    name = StringField("Name", validators=_text(100))
-    kind = _enum_field("Measures", SlaKind, SlaKind.RESOLUTION)
-    scope = _enum_field("Scope", SlaScope, SlaScope.GROUP)
-    escalation = _enum_field("On breach", Escalation, Escalation.NONE)
-    ticket_kind = SelectField("Tickets", default="", validate_choice=False)
-    catalog_item = IdField("Catalog item", unreadable="Choose a catalog item from the list.")
-    calendar = IdField("Business calendar", unreadable="Choose a business calendar.")
-    escalation_group = IdField("Reassign to (on breach)")
+    name = StringField(_l("Name"), validators=_text(100))
+    kind = _enum_field(_l("Measures"), SlaKind, SlaKind.RESOLUTION)
+    scope = _enum_field(_l("Scope"), SlaScope, SlaScope.GROUP)
+    escalation = _enum_field(_l("On breach"), Escalation, Escalation.NONE)
+    ticket_kind = SelectField(_l("Tickets"), default="", validate_choice=False)
+    catalog_item = IdField(
+        _l("Catalog item"), unreadable=_l("Choose a catalog item from the list.")
+    )
+    calendar = IdField(_l("Business calendar"), unreadable=_l("Choose a business calendar."))
+    escalation_group = IdField(_l("Reassign to (on breach)"))
     pause_reasons = MultiCheckboxField(
-        "Pause while on hold",
+        _l("Pause while on hold"),
         choices=[SelectChoice(r.value, r.label) for r in HoldReason],
         default=["awaiting_caller", "awaiting_vendor"],
         validate_choice=False,
     )
     start_priorities = MultiCheckboxField(
-        "Start only at priority (none: always)", default=[], validate_choice=False
+        _l("Start only at priority (none: always)"), default=[], validate_choice=False
     )
-    warnings = PercentListField("Warnings (% of the target)", default=[50, 75])
-    retroactive_start = BooleanField("Retroactive start (count from the opening)")
-    is_active = BooleanField("Active", default=True)
+    warnings = PercentListField(_l("Warnings (percent of the target)"), default=[50, 75])
+    retroactive_start = BooleanField(_l("Retroactive start (count from the opening)"))
+    is_active = BooleanField(_l("Active"), default=True)
 
     @classmethod
     def for_levels(cls, levels: Iterable[int], **kwargs: Any) -> PolicyForm:
@@ -318,17 +346,17 @@ class PolicyForm(FlaskForm):
 
     def validate_ticket_kind(self, field: Field) -> None:
         if field.data and field.data not in {c.value for c in field.choices}:
-            raise ValidationError("Choose a kind of ticket from the list.")
+            raise ValidationError(_("Choose a kind of ticket from the list."))
 
     def validate_pause_reasons(self, field: Field) -> None:
         field.data = (field.data or [])[:20]
         if set(field.data) - {r.value for r in HoldReason}:
-            raise ValidationError("Choose hold reasons from the list.")
+            raise ValidationError(_("Choose hold reasons from the list."))
 
     def validate_start_priorities(self, field: Field) -> None:
         field.data = (field.data or [])[:20]
         if set(field.data) - {c.value for c in field.choices}:
-            raise ValidationError("Choose priorities from the list.")
+            raise ValidationError(_("Choose priorities from the list."))
 
     def values(self) -> PolicyInput:
         return PolicyInput(

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -94,7 +95,7 @@ def _save_calendar(row: SlaCalendar | None) -> ResponseReturnValue:
         current = CalendarForm.showing(row)
         return _calendar_page(row, current, {"form": [error.message]}, 409)
     db.session.commit()
-    flash(f"Calendar {saved.name} saved.", "success")
+    flash(_("Calendar %(name)s saved.", name=saved.name), "success")
     return redirect(url_for("sla.calendars"))
 
 
@@ -183,5 +184,7 @@ def _save_policy(group: Group, row: SlaPolicy | None) -> ResponseReturnValue:
         current = PolicyForm.showing(row, load_matrix().levels)
         return _policy_page(group, row, current, {"form": [error.message]}, 409)
     db.session.commit()
-    flash(f"Policy {saved.name} saved; the queue's SLA records follow it.", "success")
+    flash(
+        _("Policy %(name)s saved; the queue's SLA records follow it.", name=saved.name), "success"
+    )
     return redirect(url_for("sla.policies", group_id=group.id))

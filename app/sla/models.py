@@ -81,7 +81,8 @@ class SlaCalendar(TimestampMixin, Model):
     """A business calendar as a row; ``app.sla.services.business_calendar`` builds the pure one.
 
     ``week`` is seven lists (Monday first) of ``["08:00", "12:00"]`` pairs; ``closed_dates`` a
-    list of ISO dates closed on top of the public holidays of ``country``/``subdivision``.
+    list of ISO dates closed on top of the public holidays of ``country``/``subdivision``
+    (and of its de facto holidays, the eves, when ``include_eves``).
     """
 
     __tablename__ = "sla_calendars"
@@ -94,6 +95,7 @@ class SlaCalendar(TimestampMixin, Model):
     country: Mapped[str | None] = mapped_column(String(8))
     subdivision: Mapped[str | None] = mapped_column(String(16))
     closed_dates: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    include_eves: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}

@@ -98,7 +98,8 @@ def business_calendar(row: SlaCalendar) -> BusinessCalendar:
     """
     week = weekly_segments(row.week)
     closed = tuple(sorted(row.closed_dates or ()))
-    key = (row.zone, week, row.country or None, row.subdivision or None, closed)
+    eves = bool(row.include_eves)
+    key = (row.zone, week, row.country or None, row.subdivision or None, closed, eves)
     found = _calendars.get(key)
     if found is None:
         if len(_calendars) > 500:
@@ -109,6 +110,7 @@ def business_calendar(row: SlaCalendar) -> BusinessCalendar:
             country=row.country or None,
             subdivision=row.subdivision or None,
             closed_dates=frozenset(date.fromisoformat(d) for d in closed),
+            include_eves=eves,
         )
         _calendars[key] = found
     return found

@@ -31,7 +31,6 @@ PENDING = frozenset(
         "notifications",
         "portal",
         "reports",
-        "requests",
         "sla",
         "surveys",
     ]

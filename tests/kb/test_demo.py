@@ -10,6 +10,7 @@ from app.auth.models import User
 from app.demo import load_organisation, read_demo_file, read_organisation
 from app.kb import services
 from app.kb.demo import load_kb
+from app.kb.models import Article
 from app.kb.permissions import is_manager
 
 
@@ -28,5 +29,7 @@ def test_demo_articles_load_once_and_keep_their_audience(db: Any) -> None:
     assert "Restart a stuck ERP batch job" in {
         a.title for a in db.session.scalars(services.readable_articles(people["agent"]))
     }
+    swedish = next(a for a in db.session.scalars(select(Article)) if a.language == "sv")
+    assert swedish.translation_of.title == "VPN does not connect from home"
     assert is_manager(people["owner"])
     assert not is_manager(people["agent"])

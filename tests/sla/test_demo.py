@@ -18,7 +18,7 @@ def test_demo_sla_loads_once_with_holidays(db):
     load_organisation(read_organisation())
     data = read_demo_file("sla.json")
     first = load_sla(data)
-    assert (first.calendars_added, first.policies_added) == (3, len(data["policies"]))
+    assert (first.calendars_added, first.policies_added) == (4, len(data["policies"]))
     db.session.commit()
     again = load_sla(data)
     assert (again.calendars_added, again.policies_added, again.records) == (0, 0, 0)
@@ -29,6 +29,12 @@ def test_demo_sla_loads_once_with_holidays(db):
     assert lyon.segments_on(date(2026, 12, 24)) == ()  # custom closed date
     assert manchester.segments_on(date(2026, 8, 31)) == ()  # English summer bank holiday
     assert manchester.segments_on(date(2026, 7, 14)) != ()
+    stockholm = calendars["Stockholm office hours"]
+    assert stockholm.segments_on(date(2026, 5, 14)) == ()  # Kristi himmelsfärdsdag
+    assert stockholm.segments_on(date(2026, 6, 19)) == ()  # midsommarafton, an eve
+    assert stockholm.segments_on(date(2026, 12, 24)) == ()  # julafton
+    assert stockholm.segments_on(date(2026, 12, 31)) == ()  # nyårsafton
+    assert stockholm.segments_on(date(2026, 6, 18)) != ()
     always = calendars["24×7"]
     assert (
         always.business_time(at("2026-03-28 22:00"), at("2026-03-29 04:00")).total_seconds()

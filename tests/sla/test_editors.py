@@ -152,6 +152,16 @@ def test_the_calendar_editor_saves_every_field_the_browser_sends(signed_in, db):
         "FR",
         ["2026-12-24", "2026-12-31"],
     )
+    assert not saved.include_eves
+    fields = editor_fields(client.get(edit)) | {"country": "SE", "include_eves": "y"}
+    assert client.post(edit, fields).status_code == 302
+    db.session.expire_all()
+    assert (saved.country, saved.include_eves) == ("SE", True)
+    assert editor_fields(client.get(edit))["include_eves"] == ["y"]
+    fields = editor_fields(client.get(edit)) | {"country": "US"}
+    refused = client.post(edit, fields)
+    assert refused.status_code == 422
+    assert "has no eves to include" in refused.get_data(as_text=True)
     refused = client.post(edit, editor_fields(client.get(edit)) | {"sun": "noon to three"})
     assert refused.status_code == 422
     assert editor_fields(refused)["sun"] == "noon to three"

@@ -86,6 +86,29 @@ def test_uk_bank_holiday_depends_on_the_subdivision(subdivision, due_day):
     assert calendar.add_business_time(friday_15, 4 * H) == local(2026, 8, due_day, 11, zone=london)
 
 
+@pytest.mark.parametrize(
+    ("eve", "include_eves", "open_hours"),
+    [
+        (date(2026, 6, 19), False, 8 * H),  # midsommarafton: a working Friday by law
+        (date(2026, 6, 19), True, 0 * H),
+        (date(2026, 12, 24), True, 0 * H),  # julafton, a Thursday
+        (date(2026, 12, 31), True, 0 * H),  # nyårsafton, a Thursday
+        (date(2026, 6, 18), True, 8 * H),  # the day before stays a working day
+    ],
+)
+def test_swedish_eves_close_only_when_the_calendar_includes_them(eve, include_eves, open_hours):
+    stockholm = ZoneInfo("Europe/Stockholm")
+    calendar = BusinessCalendar.weekly(
+        "Europe/Stockholm",
+        {d: [("08:00", "16:00")] for d in WEEKDAYS},
+        country="SE",
+        include_eves=include_eves,
+    )
+    day = local(eve.year, eve.month, eve.day, 0, zone=stockholm)
+    assert calendar.business_time(day, day + 24 * H) == open_hours
+    assert calendar.segments_on(date(2026, 6, 20)) == ()  # midsommardagen, public either way
+
+
 def test_custom_closed_dates_and_exceptions():
     calendar = paris_office(
         closed_dates=frozenset({date(2026, 6, 9)}),
@@ -188,6 +211,8 @@ def test_calendar_accepts_other_aware_zones_and_returns_utc():
         (lambda: BusinessCalendar.weekly("Mars/Olympus", {0: [("08:00", "18:00")]}), "time zone"),
         (lambda: paris_office(country="XX"), "holiday country"),
         (lambda: paris_office(country="GB", subdivision="NOPE"), "subdivision"),
+        (lambda: paris_office(country="US", include_eves=True), "no eves"),
+        (lambda: paris_office(include_eves=True), "eves need a holiday country"),
         (lambda: BusinessCalendar.weekly("UTC", {}), "no working hours"),
         (lambda: Segment("10:00", "10:00"), "empty or reversed"),
         (lambda: Segment("12:00", "08:00"), "empty or reversed"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import audit
@@ -40,19 +41,19 @@ def add_delegation(
     """
     now = now or utc_now()
     if actor.id != delegator.id and not actor.has_role(Role.ADMIN):
-        raise Forbidden("Only the approver (or an administrator) can name their delegate.")
+        raise Forbidden(_("Only the approver (or an administrator) can name their delegate."))
     if delegate is None or not delegate.is_active:
-        raise Invalid({"delegate": "Choose an active person as the delegate."})
+        raise Invalid({"delegate": _("Choose an active person as the delegate.")})
     if delegate.id == delegator.id:
-        raise Invalid({"delegate": "Choose someone other than yourself."})
+        raise Invalid({"delegate": _("Choose someone other than yourself.")})
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ValueError("delegation periods are timezone-aware")
     if ends_at <= starts_at:
-        raise Invalid({"ends_at": "The end must come after the start."})
+        raise Invalid({"ends_at": _("The end must come after the start.")})
     if ends_at <= now:
-        raise Invalid({"ends_at": "The period is already over."})
+        raise Invalid({"ends_at": _("The period is already over.")})
     if ends_at - starts_at > MAX_PERIOD:
-        raise Invalid({"ends_at": "Delegate for at most a year at a time."})
+        raise Invalid({"ends_at": _("Delegate for at most a year at a time.")})
     overlap = db.session.scalar(
         select(ApprovalDelegation).where(
             ApprovalDelegation.delegator_id == delegator.id,
@@ -63,8 +64,11 @@ def add_delegation(
     if overlap is not None:
         raise Invalid(
             {
-                "starts_at": f"{delegator.display_name} already delegates to "
-                f"{overlap.delegate.display_name} during part of this period."
+                "starts_at": _(
+                    "%(name)s already delegates to %(name2)s during part of this period.",
+                    name=delegator.display_name,
+                    name2=overlap.delegate.display_name,
+                )
             }
         )
     delegation = ApprovalDelegation(
@@ -91,7 +95,7 @@ def end_delegation(
     """
     now = now or utc_now()
     if actor.id != delegation.delegator_id and not actor.has_role(Role.ADMIN):
-        raise Forbidden("Only the approver (or an administrator) can end their delegation.")
+        raise Forbidden(_("Only the approver (or an administrator) can end their delegation."))
     if delegation.ends_at <= now:
         return
     audit.record(

@@ -21,6 +21,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
 
 from app import signed_links
 from app.auth.models import User
@@ -145,13 +146,20 @@ def open_link(token: str) -> DecisionLink:
         }.get(approval.state)
         if words is not None:
             who = approval.decided_by.display_name if approval.decided_by else "someone"
-            raise Conflict(f"This approval was already decided: {words} by {who}.")
-        raise Conflict(f"{approval.item.number} no longer waits for this approval.")
+            raise Conflict(
+                _("This approval was already decided: %(words)s by %(who)s.", words=words, who=who)
+            )
+        raise Conflict(
+            _("%(number)s no longer waits for this approval.", number=approval.item.number)
+        )
     if _binding(approval) != binding:
         raise Conflict(
-            f"This link no longer matches the approval of {approval.item.number}. "
-            "Use the newest mail or “My approvals”."
+            _(
+                "This link no longer matches the approval of %(number)s. Use the newest mail or "
+                "“My approvals”.",
+                number=approval.item.number,
+            )
         )
     if not approver.is_active:
-        raise Forbidden(f"The account of {approver.display_name} is deactivated.")
+        raise Forbidden(_("The account of %(name)s is deactivated.", name=approver.display_name))
     return DecisionLink(approval, approver, decision)

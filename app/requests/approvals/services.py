@@ -13,6 +13,7 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, literal, or_, select, union_all
 
 from app.auth.groups import members_by_group
@@ -101,8 +102,11 @@ def open_level(item: RequestItem, index: int, actor: Any, now: datetime) -> list
     routing = rules.route(levels_of(item)[index], directory_facts(item, levels_of(item)[index]))
     if not routing.approvers:
         raise Conflict(
-            f"Nobody can approve {item.catalog_item.name}: the directory names no approver and "
-            "there is no active administrator. Nothing was saved."
+            _(
+                "Nobody can approve %(catalog_item)s: the directory names no approver and there "
+                "is no active administrator. Nothing was saved.",
+                catalog_item=item.catalog_item.name,
+            )
         )
     reason = _routing_note(item, routing)
     reason = reason[:450] if reason else None
@@ -202,7 +206,7 @@ def approval_for(user: Any, approval_id: int) -> Approval:
     """
     approval = db.session.get(Approval, approval_id) if 0 < approval_id < 2**63 else None
     if approval is None or not (user.id == approval.decided_by_id or acts_for(user, approval)):
-        raise NotFound("There is no approval with this number that waits for you.")
+        raise NotFound(_("There is no approval with this number that waits for you."))
     return approval
 
 
@@ -262,16 +266,24 @@ def waiting_count(user: User, now: datetime | None = None) -> int:
 def _refuse_closed(approval: Approval) -> None:
     item = approval.item
     if item.state == ItemState.CANCELED:
-        raise Conflict(f"{item.number} was canceled: there is nothing left to approve.")
+        raise Conflict(
+            _("%(number)s was canceled: there is nothing left to approve.", number=item.number)
+        )
     if approval.state in (ApprovalState.APPROVED, ApprovalState.REJECTED):
         who = approval.decided_by.display_name if approval.decided_by else "someone"
-        raise Conflict(f"This approval was already decided: {approval.state.value} by {who}.")
+        raise Conflict(
+            _(
+                "This approval was already decided: %(value)s by %(who)s.",
+                value=approval.state.value,
+                who=who,
+            )
+        )
     if (
         approval.state != ApprovalState.REQUESTED
         or item.state != ItemState.PENDING_APPROVAL
         or item.approval_level != approval.level
     ):
-        raise Conflict(f"{item.number} no longer waits for this approval.")
+        raise Conflict(_("%(number)s no longer waits for this approval.", number=item.number))
 
 
 def decide(
@@ -302,7 +314,10 @@ def decide(
         raise Forbidden(refused)
     if not may_decide(actor, approval, now):
         raise Forbidden(
-            f"Only {approval.approver.display_name} (or their delegate) can decide this approval."
+            _(
+                "Only %(name)s (or their delegate) can decide this approval.",
+                name=approval.approver.display_name,
+            )
         )
     _refuse_closed(approval)
     check_version(approval, expected_version, "This approval")

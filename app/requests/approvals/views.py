@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.forms import apply_errors, refused, saved
+from app.i18n.content import translated
 from app.policy import require
 from app.requests import portal_queries, services
 from app.requests.common import active_user
@@ -103,10 +105,19 @@ def decide(approval_id: int) -> ResponseReturnValue:
         )
     db.session.commit()
     item = found.item
-    verdict = "approved" if approve else "rejected"
+    message = (
+        _("You approved %(number)s (%(item)s) for %(name)s. Now: %(status)s.")
+        if approve
+        else _("You rejected %(number)s (%(item)s) for %(name)s. Now: %(status)s.")
+    )
     flash(
-        f"You {verdict} {item.number} ({item.catalog_item.name}) for "
-        f"{item.caller.display_name}. Now: {services.item_status(item)}.",
+        message
+        % {
+            "number": item.number,
+            "item": translated(item.catalog_item, "name"),
+            "name": item.caller.display_name,
+            "status": services.item_status(item),
+        },
         "success",
     )
     return redirect(url_for("requests.approvals"))
@@ -168,7 +179,7 @@ def add_delegation() -> ResponseReturnValue:
         apply_errors(form, error)
         return _render_delegations(form, 422)
     return saved(
-        f"{delegate.display_name} decides your approvals during this period.",
+        _("%(name)s decides your approvals during this period.", name=delegate.display_name),
         url_for("requests.delegations"),
     )
 
@@ -181,10 +192,10 @@ def end_delegation(delegation_id: int) -> ResponseReturnValue:
         delegation.delegator_id,
         delegation.delegate_id,
     ):
-        raise NotFound("There is no such delegation of yours.")
+        raise NotFound(_("There is no such delegation of yours."))
     if EndDelegationForm().validate_on_submit():
         name = delegation.delegate.display_name
         services.end_delegation(delegation, actor=current_user)
         db.session.commit()
-        flash(f"{name} no longer decides your approvals.", "success")
+        flash(_("%(name)s no longer decides your approvals.", name=name), "success")
     return redirect(url_for("requests.delegations"))

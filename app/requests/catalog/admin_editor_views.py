@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -177,7 +178,7 @@ def _edit(item_id: int, tab: str) -> ResponseReturnValue:
             conflict_note=lambda item: editor.changed_since(item, marker),
         )
     return saved(
-        editor.saved_message(item) if changed else "Nothing changed.",
+        editor.saved_message(item) if changed else _("Nothing changed."),
         url_for(f"requests.admin_{tab}", item_id=item.id),
     )
 

@@ -8,9 +8,10 @@ back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -40,14 +41,18 @@ MAX_TASKS = 30
 
 class CategoryForm(FlaskForm):
     name = StringField(
-        "Name", validators=[DataRequired("Give the category a name."), Length(max=100)]
+        _l("Name"), validators=[DataRequired(_l("Give the category a name.")), Length(max=100)]
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=2000)])
+    name_sv = StringField(_l("Name in Swedish"), validators=[Optional(), Length(max=100)])
+    description_sv = TextAreaField(
+        _l("Description in Swedish"), validators=[Optional(), Length(max=2000)]
+    )
     position = IntegerField(
-        "Position",
+        _l("Position"),
         validators=[Optional(), NumberRange(min=-10_000, max=10_000)],
         default=0,
-        description="Categories are listed by position, then by name.",
+        description=_l("Categories are listed by position, then by name."),
     )
 
 
@@ -59,54 +64,72 @@ class MoveForm(FlaskForm):
 
 class ItemForm(FlaskForm):
     version = HiddenField()
-    name = StringField("Name", validators=[DataRequired("Give the item a name."), Length(max=150)])
-    short_description = StringField(
-        "Short description",
-        validators=[Optional(), Length(max=300)],
-        description="One line in the catalog list.",
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("Give the item a name.")), Length(max=150)]
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=20_000)])
-    category = SelectField("Category", validate_choice=False, default="")
+    short_description = StringField(
+        _l("Short description"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("One line in the catalog list."),
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20_000)])
+    name_sv = StringField(
+        _l("Name in Swedish"),
+        validators=[Optional(), Length(max=150)],
+        description=_l("Empty: Swedish readers see the English text."),
+    )
+    short_description_sv = StringField(
+        _l("Short description in Swedish"), validators=[Optional(), Length(max=300)]
+    )
+    description_sv = TextAreaField(
+        _l("Description in Swedish"), validators=[Optional(), Length(max=20_000)]
+    )
+    category = SelectField(_l("Category"), validate_choice=False, default="")
     audience = SelectField(
-        "Who may order it",
+        _l("Who may order it"),
         choices=[
-            SelectChoice(Audience.EVERYONE.value, "Everyone"),
-            SelectChoice(Audience.GROUPS.value, "Members of the groups below"),
+            SelectChoice(Audience.EVERYONE.value, _l("Everyone")),
+            SelectChoice(Audience.GROUPS.value, _l("Members of the groups below")),
         ],
         default=Audience.EVERYONE.value,
     )
-    groups = MultiCheckboxField("Groups that may order it", validate_choice=False, default=())
+    groups = MultiCheckboxField(_l("Groups that may order it"), validate_choice=False, default=())
     delivery_days = IntegerField(
-        "Estimated delivery (business days)",
-        validators=[InputRequired("Give an estimate in business days.")],
+        _l("Estimated delivery (business days)"),
+        validators=[InputRequired(_l("Give an estimate in business days."))],
         default=5,
     )
     fulfilment_group = SelectField(
-        "Fulfilment group",
+        _l("Fulfilment group"),
         validate_choice=False,
         default="",
-        description="The queue that works the item's tasks unless a task names another.",
+        description=_l("The queue that works the item's tasks unless a task names another."),
     )
     service_owner = StringField(
-        "Service owner (username)",
+        _l("Service owner (username)"),
         validators=[Optional(), Length(max=150)],
-        description="Approves items whose policy asks the service owner.",
+        description=_l("Approves items whose policy asks the service owner."),
     )
     automation = SelectField(
-        "Automated fulfilment",
-        choices=[SelectChoice("", "None")] + [SelectChoice(a.value, a.label) for a in Automation],
+        _l("Automated fulfilment"),
+        choices=[
+            SelectChoice("", _l("None")),
+            SelectChoice(
+                Automation.DIRECTORY_GROUP.value, _l("Add the person to a directory group")
+            ),
+        ],
         default="",
     )
     automation_group = SelectField(
-        "Directory group",
+        _l("Directory group"),
         validate_choice=False,
         default="",
-        description="Empty: the form's “directory_group” choice names the group.",
+        description=_l("Empty: the form's “directory_group” choice names the group."),
     )
     is_active = BooleanField(
-        "Active (employees may order it)",
+        _l("Active (employees may order it)"),
         default=False,
-        description="Publish it once its form is ready.",
+        description=_l("Publish it once its form is ready."),
     )
 
 
@@ -115,36 +138,52 @@ class ItemForm(FlaskForm):
 
 class VariableRow(Form):
     name = StringField(
-        "Name", validators=[Length(max=40)], description="a–z, digits and _; stored with answers."
+        _l("Name"),
+        validators=[Length(max=40)],
+        description=_l("a–z, digits and _; stored with answers."),
     )
-    label = StringField("Label", validators=[Length(max=200)])
+    label = StringField(_l("Label"), validators=[Length(max=200)])
     type = SelectField(
-        "Type",
+        _l("Type"),
         choices=[SelectChoice(t.value, t.label) for t in VariableType],
         default=VariableType.TEXT.value,
     )
-    required = BooleanField("Required")
-    help = StringField("Help text", validators=[Length(max=1000)])
+    required = BooleanField(_l("Required"))
+    help = StringField(_l("Help text"), validators=[Length(max=1000)])
     choices = TextAreaField(
-        "Choices", validators=[Length(max=20_000)], description="One a line (choice types)."
+        _l("Choices"), validators=[Length(max=20_000)], description=_l("One a line (choice types).")
     )
     minimum = StringField(
-        "Minimum", validators=[Length(max=40)], description="Number or YYYY-MM-DD date."
+        _l("Minimum"), validators=[Length(max=40)], description=_l("Number or YYYY-MM-DD date.")
     )
-    maximum = StringField("Maximum", validators=[Length(max=40)])
-    max_length = StringField("Maximum length", validators=[Length(max=10)], description="Text.")
+    maximum = StringField(_l("Maximum"), validators=[Length(max=40)])
+    max_length = StringField(
+        _l("Maximum length"), validators=[Length(max=10)], description=_l("Text.")
+    )
     pattern = StringField(
-        "Pattern", validators=[Length(max=200)], description="A regular expression (short text)."
+        _l("Pattern"),
+        validators=[Length(max=200)],
+        description=_l("A regular expression (short text)."),
     )
     ci_class = SelectField(
-        "CI class", default="", description="Configuration item variables: the CIs offered."
+        _l("CI class"), default="", description=_l("Configuration item variables: the CIs offered.")
     )
     ci_attribute = StringField(
-        "Only CIs whose attribute",
+        _l("Only CIs whose attribute"),
         validators=[Length(max=60)],
-        description="Optional: an attribute of the class, e.g. installs_on.",
+        description=_l("Optional: an attribute of the class, e.g. installs_on."),
     )
-    ci_value = StringField("equals", validators=[Length(max=200)], description="e.g. Workstations.")
+    ci_value = StringField(
+        "equals", validators=[Length(max=200)], description=_l("e.g. Workstations.")
+    )
+    label_sv = StringField(_l("Label in Swedish"), validators=[Length(max=200)])
+    help_sv = StringField(_l("Help text in Swedish"), validators=[Length(max=1000)])
+    choices_sv = TextAreaField(
+        _l("Choices in Swedish"),
+        description=_l(
+            "One per line, in the order of the choices. Empty: the choices as they are."
+        ),
+    )
 
 
 class FormBuilderForm(FlaskForm):
@@ -154,13 +193,13 @@ class FormBuilderForm(FlaskForm):
 
 class LevelRow(Form):
     kind = SelectField(
-        "Who approves",
+        _l("Who approves"),
         choices=[SelectChoice(k.value, k.label) for k in LevelKind],
         default=LevelKind.MANAGER.value,
     )
-    group = SelectField("Group", validate_choice=False, default="")
+    group = SelectField(_l("Group"), validate_choice=False, default="")
     rule = SelectField(
-        "Rule",
+        _l("Rule"),
         choices=[SelectChoice(r.value, r.label) for r in GroupRule],
         default=GroupRule.ANYONE.value,
     )
@@ -172,15 +211,36 @@ class PolicyForm(FlaskForm):
 
 
 class TaskRow(Form):
-    stage = StringField("Stage", validators=[Length(max=10)], default="1")
-    name = StringField("Task", validators=[Length(max=200)])
-    group = SelectField("Group", validate_choice=False, default="")
-    description = TextAreaField("Instructions", validators=[Length(max=4000)])
+    stage = StringField(_l("Stage"), validators=[Length(max=10)], default="1")
+    name = StringField(_l("Task"), validators=[Length(max=200)])
+    group = SelectField(_l("Group"), validate_choice=False, default="")
+    description = TextAreaField(_l("Instructions"), validators=[Length(max=4000)])
 
 
 class TemplateForm(FlaskForm):
     version = HiddenField()
     tasks = FieldList(FormField(TaskRow), max_entries=MAX_TASKS)
+
+
+# -- other languages ---------------------------------------------------------------------------
+
+# The language the editors' "… in Swedish" fields write (``<field>_sv``).
+OTHER_LANGUAGE = "sv"
+
+
+def fill_translations(form: FlaskForm, obj: Any, fields: Iterable[str]) -> FlaskForm:
+    """Put ``obj.translations``' texts in the form's ``<field>_sv`` inputs."""
+    texts = (getattr(obj, "translations", None) or {}).get(OTHER_LANGUAGE) or {}
+    for field in fields:
+        form[f"{field}_{OTHER_LANGUAGE}"].data = texts.get(field, "")
+    return form
+
+
+def read_translations(form: FlaskForm, fields: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The form's ``<field>_sv`` inputs as a service's ``translations`` value."""
+    return {
+        OTHER_LANGUAGE: {f: form[f"{f}_{OTHER_LANGUAGE}"].data or "" for f in fields},
+    }
 
 
 # -- rows <-> the services' lists ---------------------------------------------------------------
@@ -202,9 +262,19 @@ def variable_rows(definitions: Sequence[Mapping[str, Any]]) -> list[dict[str, An
             "choices": "\n".join(str(c) for c in d.get("choices") or ()),
             **{k: _text(d.get(k)) for k in ("minimum", "maximum", "max_length", "pattern")},
             **{k: _text(d.get(k)) for k in ("ci_class", "ci_attribute", "ci_value")},
+            **_translation_row(d.get("translations") or {}),
         }
         for d in definitions
     ]
+
+
+def _translation_row(translations: Mapping[str, Any]) -> dict[str, str]:
+    texts = translations.get(OTHER_LANGUAGE) or {}
+    return {
+        f"label_{OTHER_LANGUAGE}": _text(texts.get("label")),
+        f"help_{OTHER_LANGUAGE}": _text(texts.get("help")),
+        f"choices_{OTHER_LANGUAGE}": "\n".join(str(c) for c in texts.get("choices") or ()),
+    }
 
 
 def variable_definitions(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -214,6 +284,14 @@ def variable_definitions(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, An
         {k: _text(r.get(k)).strip() for k in keys}
         | {"required": bool(r.get("required")), "pattern": _text(r.get("pattern"))}
         | {k: _text(r.get(k)).strip() for k in ("ci_class", "ci_attribute", "ci_value")}
+        | {
+            "translations": {
+                OTHER_LANGUAGE: {
+                    k: _text(r.get(f"{k}_{OTHER_LANGUAGE}")).strip()
+                    for k in ("label", "help", "choices")
+                }
+            }
+        }
         for r in rows
     ]
 

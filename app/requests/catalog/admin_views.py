@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -19,7 +20,14 @@ from app.forms import apply_errors, refused, saved
 from app.policy import require
 from app.requests import services
 from app.requests.catalog import admin_pages as pages
-from app.requests.catalog.admin_forms import CategoryForm, ItemForm, MoveForm
+from app.requests.catalog.admin_forms import (
+    CategoryForm,
+    ItemForm,
+    MoveForm,
+    fill_translations,
+    read_translations,
+)
+from app.requests.catalog.services import CATEGORY_TEXTS, ITEM_TEXTS
 from app.requests.models import CatalogCategory, CatalogItem
 from app.requests.views import bp
 
@@ -46,7 +54,9 @@ def _category(category_id: int) -> CatalogCategory:
 def _catalog(status: int = 200, **forms: Any) -> ResponseReturnValue:
     categories = services.categories()
     edit_forms = {
-        c.id: forms.get(f"edit_{c.id}") or CategoryForm(formdata=None, obj=c) for c in categories
+        c.id: forms.get(f"edit_{c.id}")
+        or fill_translations(CategoryForm(formdata=None, obj=c), c, CATEGORY_TEXTS)
+        for c in categories
     }
     items = db.session.scalars(
         select(CatalogItem).options(selectinload(CatalogItem.forms)).order_by(CatalogItem.name)
@@ -79,12 +89,13 @@ def _save_category(category: CatalogCategory | None, form: CategoryForm) -> Resp
             name=form.name.data,
             description=form.description.data or "",
             position=form.position.data or 0,
+            translations=read_translations(form, CATEGORY_TEXTS),
         )
     except Invalid as error:
         db.session.rollback()
         apply_errors(form, error)
         return _catalog(422, **{key: form})
-    return saved(f"Category {row.name} saved.", url_for("requests.admin_catalog"))
+    return saved(_("Category %(name)s saved.", name=row.name), url_for("requests.admin_catalog"))
 
 
 @bp.post("/admin/categories")
@@ -134,6 +145,7 @@ def _filled(item: CatalogItem) -> ItemForm:
     form.service_owner.data = item.service_owner.username if item.service_owner else ""
     form.automation.data = item.automation.value if item.automation else ""
     form.automation_group.data = str(item.automation_group_id or "")
+    fill_translations(form, item, ITEM_TEXTS)
     return _prepared(form)
 
 
@@ -155,6 +167,7 @@ def _values(form: ItemForm) -> dict[str, Any]:
         "automation": form.automation.data or None,
         "automation_group_id": form.automation_group.data or None,
         "is_active": bool(form.is_active.data),
+        "translations": read_translations(form, ITEM_TEXTS),
     }
 
 
@@ -181,7 +194,8 @@ def admin_new_item() -> ResponseReturnValue:
         pages.put_item_errors(form, error)
         return _item_page(None, form, 422)
     return saved(
-        f"{item.name} created. Now build its form.", url_for("requests.admin_form", item_id=item.id)
+        _("%(name)s created. Now build its form.", name=item.name),
+        url_for("requests.admin_form", item_id=item.id),
     )
 
 
@@ -210,5 +224,6 @@ def admin_item(item_id: int) -> ResponseReturnValue:
             conflict_note=lambda item: pages.latest_item_change(item, current_user),
         )
     return saved(
-        "Saved." if changes else "Nothing changed.", url_for("requests.admin_item", item_id=item.id)
+        _("Saved.") if changes else _("Nothing changed."),
+        url_for("requests.admin_item", item_id=item.id),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -45,7 +46,30 @@ ITEM_FIELDS = (
     "automation",
     "automation_group_id",
     "is_active",
+    "translations",
 )
+# The text an administrator may give in other languages, with its longest length.
+ITEM_TEXTS = {"name": 150, "short_description": 300, "description": 20_000}
+CATEGORY_TEXTS = {"name": 100, "description": 2000}
+
+
+def clean_translations(
+    raw: Mapping[str, Mapping[str, Any]] | None, limits: Mapping[str, int]
+) -> tuple[dict[str, dict[str, str]] | None, dict[str, str]]:
+    """``{"sv": {"name": "…"}}`` trimmed, empty texts left out (None when nothing is left),
+    and the problems keyed ``<field>_<language>`` (``name_sv``): a text over its limit."""
+    clean: dict[str, dict[str, str]] = {}
+    problems: dict[str, str] = {}
+    for language, texts in (raw or {}).items():
+        for field, limit in limits.items():
+            text = str((texts or {}).get(field) or "").strip()
+            if field == "name":
+                text = " ".join(text.split())
+            if len(text) > limit:
+                problems[f"{field}_{language}"] = f"Keep it under {limit} characters."
+            elif text:
+                clean.setdefault(str(language), {})[field] = text
+    return clean or None, problems
 
 
 # -- categories -----------------------------------------------------------------------------
@@ -58,26 +82,36 @@ def save_category(
     name: str,
     description: str = "",
     position: int = 0,
+    translations: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> CatalogCategory:
-    """Create a category (``category`` None) or rename and describe one.
+    """Create a category (``category`` None) or rename and describe one; ``translations``
+    (``{"sv": {"name": …, "description": …}}``) replaces its other languages' texts (None:
+    keeps them).
 
-    :raise Invalid: no name, a name another category has, or an out-of-range position.
+    :raise Invalid: no name, a name another category has, a translation too long, or an
+        out-of-range position.
     """
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
-        raise Invalid({"name": "Give the category a name of at most 100 characters."})
+        raise Invalid({"name": _("Give the category a name of at most 100 characters.")})
     clash = db.session.scalar(
         select(CatalogCategory).where(func.lower(CatalogCategory.name) == name.lower())
     )
     if clash is not None and clash is not category:
-        raise Invalid({"name": f"A category named {clash.name!r} already exists."})
+        raise Invalid({"name": _("A category named “%(name)s” already exists.", name=clash.name)})
     if not isinstance(position, int) or not -10_000 <= position <= 10_000:
-        raise Invalid({"position": "The position is a number from -10000 to 10000."})
+        raise Invalid({"position": _("The position is a number from -10000 to 10000.")})
+    if translations is not None:
+        texts, problems = clean_translations(translations, CATEGORY_TEXTS)
+        if problems:
+            raise Invalid(problems)
     before = {} if category is None else {"name": category.name}
     if category is None:
         category = CatalogCategory(name=name)
         db.session.add(category)
     category.name, category.description, category.position = name, description.strip(), position
+    if translations is not None:
+        category.translations = texts
     db.session.flush()
     audit.record(
         actor, "catalog_category", category.id, "saved", audit.diff(before, {"name": name})
@@ -195,6 +229,9 @@ def _clean_item(values: Mapping[str, Any], item: CatalogItem | None) -> dict[str
             problems["automation_group_id"] = "Choose the directory group from the list."
     if "is_active" in values:
         clean["is_active"] = bool(values["is_active"])
+    if "translations" in values:
+        clean["translations"], wrong = clean_translations(values["translations"], ITEM_TEXTS)
+        problems |= wrong
     if problems:
         raise Invalid(problems)
     return clean
@@ -278,10 +315,10 @@ def _parse_variables(raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     try:
         parsed = variables.parse_form(raw)
     except variables.DefinitionInvalid as error:
-        raise Invalid(error.problems, "The form has problems: see each variable.") from None
+        raise Invalid(error.problems, _("The form has problems: see each variable.")) from None
     problems = offer_problems(parsed)
     if problems:
-        raise Invalid(problems, "The form has problems: see each variable.")
+        raise Invalid(problems, _("The form has problems: see each variable."))
     return [v.to_json() for v in parsed]
 
 
@@ -354,9 +391,11 @@ def orderable_item(user: User, item_id: int) -> CatalogItem:
     """
     item = db.session.get(CatalogItem, item_id) if 0 < item_id < 2**63 else None
     if item is None or not item.is_active or item.form is None:
-        raise NotFound("There is no such item in the catalog.")
+        raise NotFound(_("There is no such item in the catalog."))
     if not may_order(user, item):
-        raise Forbidden(f"{item.name} is not open to you: ask your manager or the service desk.")
+        raise Forbidden(
+            _("%(name)s is not open to you: ask your manager or the service desk.", name=item.name)
+        )
     return item
 
 

@@ -27,6 +27,10 @@ with ``ci_attribute`` only those whose attribute of that name equals ``ci_value`
 software whose "installs_on" is "Workstations"). Without a class it offers every CI. The
 employee's picker lists, and the answer may name, only what the variable offers.
 
+A definition may carry other languages' texts, ``"translations": {"sv": {"label": …, "help":
+…, "choices": [one text per choice, in order]}}``: :meth:`Variable.in_language` shows them.
+The stored answers stay the (English) choices, whatever language the person ordered in.
+
 Patterns must pass :func:`app.requests.catalog.patterns.pattern_problem` (a subset on which Python's
 backtracking engine cannot take exponential time), and the answers they check are at most 500
 characters.
@@ -38,7 +42,7 @@ import enum
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -132,6 +136,34 @@ class Variable:
     ci_class: str | None = None
     ci_attribute: str | None = None
     ci_value: str | None = None
+    # Other languages: {"sv": {"label": …, "help": …, "choices": (…,)}} (texts only).
+    translations: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
+    # What a person reads for each choice (same order as ``choices``; empty: the choices).
+    choice_texts: tuple[str, ...] = ()
+
+    def in_language(self, language: str) -> Variable:
+        """The variable as a reader of ``language`` sees it: its label, help and choice texts
+        in that language where given, else the originals. Choices (the answers) are unchanged."""
+        texts = self.translations.get(language) or {}
+        if not texts:
+            return self
+        return replace(
+            self,
+            label=texts.get("label") or self.label,
+            help=texts.get("help") or self.help,
+            choice_texts=tuple(
+                shown or choice
+                for choice, shown in zip(
+                    self.choices, texts.get("choices") or self.choices, strict=False
+                )
+            ),
+        )
+
+    def choice_text(self, choice: str) -> str:
+        """What a person reads for the stored ``choice``."""
+        if self.choice_texts and choice in self.choices:
+            return self.choice_texts[self.choices.index(choice)]
+        return choice
 
     def to_json(self) -> dict[str, Any]:
         """The definition as stored in a form version (defaults left out)."""
@@ -152,6 +184,11 @@ class Variable:
                 data[key] = value
         if self.choices:
             data["choices"] = list(self.choices)
+        if self.translations:
+            data["translations"] = {
+                language: {k: list(v) if k == "choices" else v for k, v in texts.items()}
+                for language, texts in self.translations.items()
+            }
         return data
 
 
@@ -259,6 +296,7 @@ def _parse_one(raw: Mapping[str, Any], where: str, problems: dict[str, str]) -> 
     help_text = str(raw.get("help") or "").strip()
     if len(help_text) > 1000:
         problem("help", f"{title}: keep the help text under 1000 characters.")
+    translations = _translations(raw.get("translations"), kind, choices, title, problem)
     return Variable(
         name=name,
         label=label,
@@ -273,7 +311,53 @@ def _parse_one(raw: Mapping[str, Any], where: str, problems: dict[str, str]) -> 
         ci_class=ci_class,
         ci_attribute=ci_attribute,
         ci_value=ci_value,
+        translations=translations,
     )
+
+
+def _translations(
+    raw: Any,
+    kind: VariableType,
+    choices: list[str],
+    title: str,
+    problem: Callable[[str, str], None],
+) -> dict[str, dict[str, Any]]:
+    """Other languages' label, help and choice texts, checked; empty texts left out. Problems
+    are keyed ``<field>_<language>`` (``label_sv``)."""
+    result: dict[str, dict[str, Any]] = {}
+    for language, texts in (raw or {}).items() if isinstance(raw, Mapping) else ():
+        if not isinstance(texts, Mapping):
+            continue
+        clean: dict[str, Any] = {}
+        label = " ".join(str(texts.get("label") or "").split())
+        if len(label) > 200:
+            problem(
+                f"label_{language}",
+                f"{title}: keep the translated label under 200 characters.",
+            )
+        elif label:
+            clean["label"] = label
+        help_text = str(texts.get("help") or "").strip()
+        if len(help_text) > 1000:
+            problem(f"help_{language}", f"{title}: keep the translated help under 1000 characters.")
+        elif help_text:
+            clean["help"] = help_text
+        shown = texts.get("choices") or []
+        if isinstance(shown, str):
+            shown = [line for line in shown.splitlines() if line.strip()]
+        shown = [" ".join(str(text).split())[:200] for text in shown]
+        if shown and kind in CHOICE_TYPES:
+            if len(shown) != len(choices):
+                problem(
+                    f"choices_{language}",
+                    f"{title}: give one translated choice per choice, in the same order "
+                    f"({len(choices)}).",
+                )
+            else:
+                clean["choices"] = tuple(shown)
+        if clean:
+            result[str(language)] = clean
+    return result
 
 
 def _ci_filter(
@@ -480,12 +564,13 @@ def validate_answers(
 
 
 def describe_answers(
-    variables: Sequence[Variable], answers: Mapping[str, Any]
+    variables: Sequence[Variable], answers: Mapping[str, Any], language: str = "en"
 ) -> list[tuple[str, str]]:
     """``(label, text)`` per variable of the version the item was ordered with, for people to
-    read; unanswered variables show an empty text."""
+    read in ``language`` (labels and choices the form translates); unanswered variables show
+    an empty text."""
     rows: list[tuple[str, str]] = []
-    for variable in variables:
+    for variable in (v.in_language(language) for v in variables):
         value = answers.get(variable.name)
         if value is None:
             text = ""
@@ -494,7 +579,9 @@ def describe_answers(
         elif isinstance(value, Mapping):
             text = str(value.get("label", value.get("id", "")))
         elif isinstance(value, list):
-            text = ", ".join(str(v) for v in value)
+            text = ", ".join(variable.choice_text(str(v)) for v in value)
+        elif isinstance(value, str):
+            text = variable.choice_text(value)
         else:
             text = str(value)
         rows.append((variable.label, text))

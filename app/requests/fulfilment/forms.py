@@ -3,6 +3,7 @@ the rules (allowed moves, hold reasons, close codes and notes)."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
@@ -13,37 +14,39 @@ from app.tickets.holds import HoldReason
 
 class TaskAssignForm(FlaskForm):
     version = HiddenField()
-    group = SelectField("Assignment group", validate_choice=False, default="")
-    assignee = SelectField("Assigned to", validate_choice=False, default="")
+    group = SelectField(_l("Assignment group"), validate_choice=False, default="")
+    assignee = SelectField(_l("Assigned to"), validate_choice=False, default="")
 
 
 class TaskStateForm(FlaskForm):
     version = HiddenField()
     state = SelectField(
-        "New state",
+        _l("New state"),
         choices=[SelectChoice(s.value, s.label) for s in TaskState if s != TaskState.CANCELED],
         default=TaskState.IN_PROGRESS.value,
     )
     hold_reason = SelectField(
-        "Waiting for (on hold)",
+        _l("Waiting for (on hold)"),
         choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in HoldReason],
         default="",
     )
     close_code = SelectField(
-        "How it ended (closing)",
+        _l("How it ended (closing)"),
         choices=[SelectChoice("", "—")]
         + [SelectChoice(c.value, c.label) for c in TASK_CLOSE_CODES],
         default="",
     )
     close_notes = TextAreaField(
-        "Close notes",
+        _l("Close notes"),
         validators=[Optional(), Length(max=20_000)],
-        description="Required unless the task is complete.",
+        description=_l("Required unless the task is complete."),
     )
 
 
 class TaskCommentForm(FlaskForm):
     body = TextAreaField(
-        "Message", validators=[DataRequired("Write something first."), Length(max=20_000)]
+        _l("Message"), validators=[DataRequired(_l("Write something first.")), Length(max=20_000)]
     )
-    public = BooleanField("Public reply to the requester (shown on their request)", default=False)
+    public = BooleanField(
+        _l("Public reply to the requester (shown on their request)"), default=False
+    )

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import Group, User
@@ -306,14 +307,20 @@ def task_by_number(number: str) -> CatalogTask:
     """:raise NotFound: no catalog task has this number."""
     task = db.session.scalar(select(CatalogTask).where(CatalogTask.number == number.upper()[:20]))
     if task is None:
-        raise NotFound("There is no catalog task with this number.")
+        raise NotFound(_("There is no catalog task with this number."))
     return task
 
 
 def _open_task(task: CatalogTask, expected_version: Any) -> None:
     check_version(task, expected_version, f"Task {task.number}")
     if not TaskState(task.state).is_open:
-        raise Conflict(f"Task {task.number} is {TaskState(task.state).label.lower()}.")
+        raise Conflict(
+            _(
+                "Task %(number)s is %(lower)s.",
+                number=task.number,
+                lower=TaskState(task.state).label.lower(),
+            )
+        )
 
 
 def assign_task(
@@ -334,7 +341,7 @@ def assign_task(
     _open_task(task, expected_version)
     now = now or utc_now()
     if group is None:
-        raise Invalid({"group": "Choose an assignment group."})
+        raise Invalid({"group": _("Choose an assignment group.")})
     return tickets.assign(task, group=group, assignee=assignee, actor=actor, now=now)
 
 
@@ -358,7 +365,7 @@ def change_task_state(
     _open_task(task, expected_version)
     now = now or utc_now()
     if hold_reason and hold_reason not in {r.value for r in HoldReason}:
-        raise Invalid({"hold_reason": "Choose what the task is waiting for from the list."})
+        raise Invalid({"hold_reason": _("Choose what the task is waiting for from the list.")})
     problems = transition_problems(
         TaskState(task.state),
         target,

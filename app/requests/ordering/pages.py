@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import flash, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 from wtforms import SelectChoice
@@ -21,6 +22,7 @@ from wtforms.form import BaseForm
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.forms import apply_errors
+from app.i18n.locale import current_language
 from app.requests import portal_queries, services
 from app.requests.catalog.variables import Variable, VariableType
 from app.requests.common import active_user
@@ -63,7 +65,8 @@ def _fill_pickers(line: Line) -> None:
 
 
 def _line(index: int, item: CatalogItem, version: FormVersion, formdata: Any) -> Line:
-    variables = services.form_of(version)
+    language = current_language()
+    variables = tuple(v.in_language(language) for v in services.form_of(version))
     line = Line(index, item, version, variables, line_form(index, variables, formdata))
     _fill_pickers(line)
     return line
@@ -101,7 +104,7 @@ def posted_lines(only: CatalogItem | None = None) -> list[Line]:
             ident = int(raw_item) if raw_item and raw_item.isdecimal() and len(raw_item) < 12 else 0
             item = db.session.get(CatalogItem, ident)
         if item is None or item.form is None:
-            raise NotFound("An item of this request is no longer in the catalog.")
+            raise NotFound(_("An item of this request is no longer in the catalog."))
         version = _version(item, request.form.get(f"cart-{index}-form"))
         lines.append(_line(index, item, version, formdata))
         if only is not None:
@@ -163,7 +166,10 @@ def place_order(lines: list[Line], form: OrderForm) -> tuple[ServiceRequest | No
         return None, 409
     db.session.commit()
     flash(
-        f"Thank you. Your request {placed.number} is registered; follow it here.",
+        _(
+            "Thank you. Your request %(number)s is registered; follow it here.",
+            number=placed.number,
+        ),
         "success",
     )
     return placed, 302

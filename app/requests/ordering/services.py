@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
+
 from app.auth.models import User
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
@@ -62,14 +64,14 @@ def check_line(line: OrderLine, orderer: User) -> tuple[FormVersion, dict[str, A
     """
     item = line.item
     if not may_order(orderer, item):
-        raise Forbidden(f"You may not order {item.name}.")
+        raise Forbidden(_("You may not order %(name)s.", name=item.name))
     version = line.form_version or item.form
     if version is None or version.item_id != item.id:
-        raise Invalid({"form_version": "This form does not belong to the item."})
+        raise Invalid({"form_version": _("This form does not belong to the item.")})
     try:
         answers, uploads = variables.validate_answers(form_of(version), line.answers, lookup)
     except variables.AnswersInvalid as error:
-        raise Invalid(error.problems, "Some answers need your attention.") from None
+        raise Invalid(error.problems, _("Some answers need your attention.")) from None
     return version, answers, uploads
 
 
@@ -93,9 +95,11 @@ def order(
     """
     now = now or utc_now()
     if not lines:
-        raise Invalid({"lines": "Choose at least one item to order."})
+        raise Invalid({"lines": _("Choose at least one item to order.")})
     if len(lines) > MAX_LINES:
-        raise Invalid({"lines": f"Order at most {MAX_LINES} items at once."})
+        raise Invalid(
+            {"lines": _("Order at most %(max_lines)s items at once.", max_lines=MAX_LINES)}
+        )
     # Every problem at once: whom it is for, the note and each line's answers.
     problems: dict[str, list[str]] = {}
     if requested_for is None or not requested_for.is_active:
@@ -112,7 +116,7 @@ def order(
         except Invalid as error:
             problems |= {f"lines.{index}.{k}": v for k, v in error.field_errors.items()}
     if problems:
-        raise Invalid(problems, "Some answers need your attention.")
+        raise Invalid(problems, _("Some answers need your attention."))
     priority = load_matrix().priority(IMPACT, URGENCY)
     names = [c.line.item.name for c in checked]
     title = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
@@ -193,10 +197,16 @@ def cancel_item(
     """
     now = now or utc_now()
     if not may_cancel(actor, item):
-        raise Forbidden("Only the person who ordered it, or the person it is for, can cancel.")
+        raise Forbidden(_("Only the person who ordered it, or the person it is for, can cancel."))
     if item.state != ItemState.PENDING_APPROVAL:
         state = "being delivered" if item.state == ItemState.IN_PROGRESS else "closed"
-        raise Conflict(f"{item.number} can no longer be canceled: it is {state}.")
+        raise Conflict(
+            _(
+                "%(number)s can no longer be canceled: it is %(state)s.",
+                number=item.number,
+                state=state,
+            )
+        )
     text = tickets.checked_text("reason", reason, required=False, limit=2000)
     withdrawn = cancel_pending(item)
     item.close_notes = text or None
@@ -217,17 +227,21 @@ def cancel_request(
     """
     now = now or utc_now()
     if not may_cancel(actor, request):
-        raise Forbidden("Only the person who ordered it, or the person it is for, can cancel.")
+        raise Forbidden(_("Only the person who ordered it, or the person it is for, can cancel."))
     tickets.checked_text("reason", reason, required=False, limit=2000)
     started = [i.number for i in request.items if i.state == ItemState.IN_PROGRESS]
     if started:
         raise Conflict(
-            f"{request.number} can no longer be canceled: {', '.join(started)} "
-            "is being delivered. Nothing was canceled."
+            _(
+                "%(number)s can no longer be canceled: %(items)s is being delivered. Nothing was "
+                "canceled.",
+                number=request.number,
+                items=", ".join(started),
+            )
         )
     waiting = [i for i in request.items if i.state == ItemState.PENDING_APPROVAL]
     if not waiting:
-        raise Conflict(f"{request.number} has nothing left to cancel.")
+        raise Conflict(_("%(number)s has nothing left to cancel.", number=request.number))
     for item in waiting:
         cancel_item(item, actor=actor, reason=reason, now=now)
     if request.state == RequestState.CANCELED and reason:

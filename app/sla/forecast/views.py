@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectField
@@ -25,9 +26,9 @@ PRIORITIES = [SelectChoice(str(p), f"P{p}") for p in range(1, 6)]
 class RiskFilterForm(FilterForm):
     """The at-risk list's filters: one of the reader's queues, a priority."""
 
-    queue = SelectField("Queue", choices=[], default="", validate_choice=True)
+    queue = SelectField(_l("Queue"), choices=[], default="", validate_choice=True)
     priority = SelectField(
-        "Priority", choices=[SelectChoice("", "Any priority"), *PRIORITIES], default=""
+        _l("Priority"), choices=[SelectChoice("", "Any priority"), *PRIORITIES], default=""
     )
 
 
