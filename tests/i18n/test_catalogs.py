@@ -110,3 +110,20 @@ def test_python_marks_every_message(package):
         if problems:
             found[str(path.relative_to(lint.APP))] = problems
     assert found == {}
+
+
+def test_one_english_message_has_one_translation_across_the_catalogs():
+    """The desk merges every domain's catalog into one per language (a later one wins), so a
+    message translated two ways would read one way on every page, whichever catalog loads last."""
+    seen: dict[tuple[str, str | None, str], dict[str, set[str]]] = {}
+    for po in po_files():
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        language = po.parent.parent.name
+        for message in catalog:
+            if message.id and message.string:
+                key = (language, message.context, _id(message))
+                text = str(message.string)
+                seen.setdefault(key, {}).setdefault(text, set()).add(po.parts[-5])
+    clashes = {key: found for key, found in seen.items() if len(found) > 1}
+    assert clashes == {}
