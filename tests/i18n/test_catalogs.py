@@ -42,7 +42,7 @@ PENDING = frozenset(
         "tickets",
         "webhooks",
     ]
-) | {""}
+)
 
 
 def _id(message) -> str:
