@@ -14,11 +14,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.auth.models import Role
+from app.auth.models import ROLE_LABELS, Role
 from app.filtering import FilterForm
 from app.forms import MultiCheckboxField
 
-ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS[r.value]) for r in Role]
 
 
 class UserFilterForm(FilterForm):

@@ -26,7 +26,6 @@ PENDING = frozenset(
         "admin",
         "alerts",
         "api",
-        "auth",
         "cmdb",
         "imports",
         "incidents",
