@@ -31,7 +31,6 @@ PENDING = frozenset(
         "incidents",
         "kb",
         "mail",
-        "notifications",
         "portal",
         "reports",
         "requests",
