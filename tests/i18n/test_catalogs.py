@@ -31,7 +31,6 @@ PENDING = frozenset(
         "incidents",
         "kb",
         "mail",
-        "portal",
         "reports",
         "requests",
         "search",
