@@ -35,7 +35,6 @@ PENDING = frozenset(
         "requests",
         "search",
         "sla",
-        "surveys",
         "tickets",
         "webhooks",
     ]
