@@ -33,7 +33,6 @@ PENDING = frozenset(
         "mail",
         "reports",
         "requests",
-        "search",
         "sla",
         "tickets",
         "webhooks",
