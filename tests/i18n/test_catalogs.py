@@ -30,7 +30,6 @@ PENDING = frozenset(
         "imports",
         "incidents",
         "kb",
-        "mail",
         "reports",
         "requests",
         "sla",
