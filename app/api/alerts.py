@@ -12,6 +12,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.alerts import (
@@ -94,7 +95,7 @@ def post_alerts(_checked: dict[str, Any]) -> Any:
     try:
         payload = parse_payload(request.get_json())
     except PayloadError as error:
-        raise Invalid(error.errors, "Some alerts cannot be read.") from None
+        raise Invalid(error.errors, _("Some alerts cannot be read.")) from None
     report = services.intake(payload, actor=current_user)
     db.session.commit()
     return report.as_dict()

@@ -16,6 +16,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import g, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import policy
@@ -73,7 +74,7 @@ def require_scope(needed: str) -> None:
     """:raise Forbidden: the token lacks ``needed`` (``AREA:read`` or ``AREA:write``)."""
     token = authenticate()
     if not scopes.allows(token.scopes, needed):
-        raise Forbidden(f"This token lacks the scope {needed}.")
+        raise Forbidden(_("This token lacks the scope %(scope)s.", scope=needed))
 
 
 def operation(action: str, scope: str) -> Callable[[View], View]:

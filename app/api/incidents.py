@@ -13,6 +13,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Response, current_app, jsonify, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest.fields import Upload
 from sqlalchemy import select
@@ -182,7 +183,7 @@ def get_incident(number: str, action: str = "incident.view") -> Incident:
     """The incident the token's person may see (404 otherwise), and may do ``action`` to."""
     incident = db.session.scalar(select(Incident).where(Incident.number == number.upper()[:20]))
     if incident is None or not permissions.may_view(current_user, incident):
-        raise NotFound("There is no incident with this number that you can see.")
+        raise NotFound(_("There is no incident with this number that you can see."))
     policy.authorize(current_user, action, incident)
     return incident
 
@@ -209,7 +210,7 @@ def list_incidents(cursor: str | None, limit: int, q: str | None = None, **filte
     )
     form = QueueFilterForm(args)
     if ignored := form.clean():
-        raise Invalid({"filters": ignored}, "Some filters were not understood.")
+        raise Invalid({"filters": ignored}, _("Some filters were not understood."))
     query = visible_tickets(current_user, queue_ids(form, current_user))
     # Work notes are searched for IT staff only, as in the pages.
     query = number_or_text(query, q, notes=current_user.has_role(Role.AGENT))
@@ -348,7 +349,7 @@ def _row(model: Any, key: int | None, field: str) -> Any:
         return None
     row = db.session.get(model, key)
     if row is None:
-        raise Invalid({field: "There is nothing with this id."})
+        raise Invalid({field: _("There is nothing with this id.")})
     return row
 
 
@@ -362,15 +363,15 @@ def create_incident(data: dict[str, Any]) -> Any:
     staff = policy.can(current_user, "incidents.console")
     given = [f for f in STAFF_FIELDS if f in data]
     if given and not staff:
-        raise Forbidden(f"Only IT staff set these fields: {', '.join(given)}.")
+        raise Forbidden(_("Only IT staff set these fields: %(fields)s.", fields=", ".join(given)))
     caller = current_user
     if "caller" in data:
         caller = get_user_by_username(data["caller"])
         if caller is None or not caller.is_active:
-            raise Invalid({"caller": "No active person has this username."})
+            raise Invalid({"caller": _("No active person has this username.")})
     group = _row(Group, data.get("assignment_group"), "assignment_group")
     if group is not None and not group.is_assignment_group:
-        raise Invalid({"assignment_group": "This group does not take tickets."})
+        raise Invalid({"assignment_group": _("This group does not take tickets.")})
     incident = services.open_incident(
         caller=caller,
         opened_by=current_user,
@@ -453,7 +454,7 @@ def confirm_incident(number: str) -> Any:
     """The caller confirms the fix of a resolved incident: it closes."""
     incident = get_incident(number, "incident.confirm")
     if incident.state != State.RESOLVED:
-        raise Invalid({"state": "Only a resolved incident can be confirmed."})
+        raise Invalid({"state": _("Only a resolved incident can be confirmed.")})
     services.confirm_resolution(incident, actor=current_user)
     db.session.commit()
     return _respond(incident)
@@ -507,7 +508,7 @@ def add_comment(data: dict[str, Any], number: str) -> Any:
     incident = get_incident(number, "incident.reply")
     public = data["kind"] == EntryKind.REPLY.value
     if not public and not permissions.may_work(current_user, incident):
-        raise Forbidden("Only IT staff write work notes.")
+        raise Forbidden(_("Only IT staff write work notes."))
     entry = services.comment(incident, author=current_user, body=data["body"], public=public)
     db.session.commit()
     return _comment(entry)
@@ -546,7 +547,7 @@ def download_attachment(number: str, attachment_id: int) -> Any:
     incident = get_incident(number)
     found = pages.visible_attachment(incident, attachment_id)
     if found is None:
-        raise NotFound("There is no such attachment on this incident.")
+        raise NotFound(_("There is no such attachment on this incident."))
     return attachments.download(found)
 
 
@@ -559,7 +560,7 @@ def upload_attachment(options: dict[str, Any], files: dict[str, Any], number: st
     """Attach a file (multipart/form-data, field ``file``); ``internal=true`` for IT staff."""
     incident = get_incident(number, "incident.reply")
     if options["internal"] and not permissions.may_work(current_user, incident):
-        raise Forbidden("Only IT staff attach internal files.")
+        raise Forbidden(_("Only IT staff attach internal files."))
     found = attachments.store(
         incident, files["file"], uploader=current_user, internal=options["internal"]
     )

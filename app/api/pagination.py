@@ -25,6 +25,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.sql import operators
@@ -148,7 +149,7 @@ def _read_cursor(cursor: str, keys: list[SortKey]) -> list[Any]:
     except BadSignature:
         raise Invalid({"cursor": NOT_OURS}) from None
     if payload.get("s") != _shape(keys):
-        raise Invalid({"cursor": "Pass the same filters and sort with a cursor as before."})
+        raise Invalid({"cursor": _("Pass the same filters and sort with a cursor as before.")})
     return [_value(v) for v in payload["k"]]
 
 

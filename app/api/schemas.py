@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import marshmallow as ma
+from flask_babel import gettext as _
 
 
 class Input(ma.Schema):
@@ -29,7 +30,7 @@ class UTCDateTime(ma.fields.DateTime):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         parsed = super()._deserialize(value, attr, data, **kwargs)
         if parsed.tzinfo is None:
-            raise ma.ValidationError("Give the time zone (UTC: a trailing Z).")
+            raise ma.ValidationError(_("Give the time zone (UTC: a trailing Z)."))
         return parsed.astimezone(UTC)
 
 

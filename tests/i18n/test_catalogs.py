@@ -25,7 +25,6 @@ PENDING = frozenset(
     [
         "admin",
         "alerts",
-        "api",
         "cmdb",
         "imports",
         "incidents",

@@ -13,6 +13,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Response
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import etags, scopes
@@ -206,7 +207,7 @@ def add_delegation(body: dict[str, Any]) -> Any:
     year, not overlapping another of mine): the approver delegation page's rules."""
     delegate = active_user(body["delegate"])
     if delegate is None:
-        raise Invalid({"delegate": "Choose an active person as the delegate."})
+        raise Invalid({"delegate": _("Choose an active person as the delegate.")})
     made = services.add_delegation(
         delegator=current_user,
         delegate=delegate,
@@ -230,7 +231,7 @@ def end_delegation(delegation_id: int) -> Any:
         delegation.delegator_id,
         delegation.delegate_id,
     ):
-        raise NotFound("There is no such delegation of yours.")
+        raise NotFound(_("There is no such delegation of yours."))
     services.end_delegation(delegation, actor=current_user)
     db.session.commit()
     return "", 204

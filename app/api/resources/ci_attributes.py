@@ -13,6 +13,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Response, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -90,7 +91,7 @@ def dump(definition: AttributeDefinition) -> dict[str, Any]:
 def get_definition(definition_id: int) -> AttributeDefinition:
     found = db.session.get(AttributeDefinition, definition_id) if definition_id < 2**31 else None
     if found is None:
-        raise NotFound("There is no attribute definition with this number.")
+        raise NotFound(_("There is no attribute definition with this number."))
     return found
 
 

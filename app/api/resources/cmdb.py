@@ -15,6 +15,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Response, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -306,7 +307,7 @@ def _ci_response(ci: ConfigurationItem, status: int = 200) -> Response:
 def get_ci(ci_id: int) -> ConfigurationItem:
     ci = db.session.get(ConfigurationItem, ci_id) if ci_id < 2**31 else None
     if ci is None:
-        raise NotFound("There is no configuration item with this number.")
+        raise NotFound(_("There is no configuration item with this number."))
     return ci
 
 
@@ -314,7 +315,7 @@ def _class_named(name: str, field: str = "class") -> CIClass:
     """:raise Invalid: no class has this name."""
     found = db.session.scalar(select(CIClass).where(CIClass.name == name))
     if found is None:
-        raise Invalid({field: f"There is no CI class named “{name}”."})
+        raise Invalid({field: _("There is no CI class named “%(name)s”.", name=name)})
     return found
 
 
@@ -377,7 +378,7 @@ def _class(ci_class: CIClass) -> dict[str, Any]:
 def get_class(class_id: int) -> CIClass:
     found = db.session.get(CIClass, class_id) if class_id < 2**31 else None
     if found is None:
-        raise NotFound("There is no CI class with this number.")
+        raise NotFound(_("There is no CI class with this number."))
     return found
 
 
@@ -437,15 +438,15 @@ def list_cis(cursor: str | None, limit: int, status: list[str], **filters: Any) 
         if key == "ci_class":
             chosen = next((c for c in classes if c.name == value), None)
             if chosen is None:
-                raise Invalid({"class": f"There is no CI class named “{value}”."})
+                raise Invalid({"class": _("There is no CI class named “%(name)s”.", name=value)})
             args.add("ci_class", str(chosen.id))
         elif value is not None:
             args.add(key, str(value))
     form = CIFilterForm(args)
     form.ci_class.choices = pages.class_choices(classes)
     if ignored := form.clean():
-        raise Invalid({"filters": ignored}, "Some filters were not understood.")
-    query, _ = ci_query(form, classes, form.understood)
+        raise Invalid({"filters": ignored}, _("Some filters were not understood."))
+    query, _counted = ci_query(form, classes, form.understood)
     page = page_of(query, cursor, limit)
     return {"items": [dump_ci(c) for c in page.items], "next_cursor": page.next_cursor}
 
@@ -578,7 +579,7 @@ def read_relation(relation_id: int) -> Any:
 def _get_relation(relation_id: int) -> CIRelation:
     relation = db.session.get(CIRelation, relation_id) if relation_id < 2**31 else None
     if relation is None:
-        raise NotFound("There is no relation with this number.")
+        raise NotFound(_("There is no relation with this number."))
     return relation
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -111,7 +112,7 @@ def read_user(user_id: int) -> Any:
     """Read an active person."""
     user = db.session.get(User, user_id) if user_id < 2**31 else None
     if user is None or not user.is_active:
-        raise NotFound("There is no active person with this number.")
+        raise NotFound(_("There is no active person with this number."))
     return dump_user(user)
 
 
@@ -135,5 +136,5 @@ def read_group(group_id: int) -> Any:
     """Read a group with its active members."""
     group = db.session.get(Group, group_id) if group_id < 2**31 else None
     if group is None:
-        raise NotFound("There is no group with this number.")
+        raise NotFound(_("There is no group with this number."))
     return dump_group(group, members_by_group([group.id]).get(group.id, []))

@@ -13,6 +13,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Response, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -231,7 +232,7 @@ def get_item(number: str, action: str = "request_item.view") -> RequestItem:
     """The item the caller may see (404 otherwise) and may do ``action`` to (403)."""
     item = db.session.scalar(select(RequestItem).where(RequestItem.number == number.upper()[:20]))
     if item is None or not can(current_user, "request_item.view", item):
-        raise NotFound("There is no request item with this number that you can see.")
+        raise NotFound(_("There is no request item with this number that you can see."))
     authorize(current_user, action, item)
     return item
 
@@ -285,7 +286,13 @@ def order(body: dict[str, Any]) -> Any:
         if "form_version" in line:
             version = next((f for f in item.forms if f.id == line["form_version"]), None)
             if version is None:
-                raise NotFound(f"{item.name} has no form version {line['form_version']}.")
+                raise NotFound(
+                    _(
+                        "%(item)s has no form version %(version)s.",
+                        item=item.name,
+                        version=line["form_version"],
+                    )
+                )
         lines.append(services.OrderLine(item, line["answers"], version))
     requested_for = current_user
     if "requested_for" in body:

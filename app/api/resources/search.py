@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import scopes
@@ -65,7 +66,7 @@ def search(cursor: str | None, limit: int, q: str, type: str = "") -> Any:  # no
     """What matches ``q`` among what the caller may see, best first."""
     offset = decode(cursor)
     if offset % limit:
-        raise Invalid({"cursor": "Pass the same limit with a cursor as for the page before."})
+        raise Invalid({"cursor": _("Pass the same limit with a cursor as for the page before.")})
     page = offset // limit + 1
     found = search_query.search(current_user, q, source=type, page=page, per_page=limit)
     more = page * limit < found.total

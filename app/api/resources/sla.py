@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -62,7 +63,7 @@ def ticket_slas(number: str) -> Any:
         )
     ticket_id = db.session.scalar(query)
     if ticket_id is None:
-        raise NotFound("There is no ticket with this number that you can see.")
+        raise NotFound(_("There is no ticket with this number that you can see."))
     return [
         {
             "id": s.record_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -11,10 +12,10 @@ from app.forms import MultiCheckboxField, OneSubmission
 
 
 class TokenForm(OneSubmission, FlaskForm):
-    name = StringField("Token name", validators=[DataRequired(), Length(max=100)])
-    scopes = MultiCheckboxField("Scopes", validate_choice=True)
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)])
+    scopes = MultiCheckboxField(_l("Scopes"), validate_choice=True)
     expires_days = IntegerField(
-        "Expires after (days)", validators=[Optional(), NumberRange(min=1, max=MAX_DAYS)]
+        _l("Expires after (days)"), validators=[Optional(), NumberRange(min=1, max=MAX_DAYS)]
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app import audit
@@ -131,7 +132,7 @@ def revoke_token(token: ApiToken, *, actor: User, now: datetime | None = None) -
     :raise Forbidden: ``actor`` may not revoke it.
     """
     if token.user_id != actor.id and not actor.has_role(Role.ADMIN):
-        raise Forbidden("You can only revoke your own tokens.")
+        raise Forbidden(_("You can only revoke your own tokens."))
     if token.revoked_at is not None:
         return False
     token.revoked_at = now or utc_now()
@@ -144,7 +145,7 @@ def own_token(user: User, token_id: int) -> ApiToken:
     """:raise NotFound: ``user`` has no token with this id."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("You have no token with this id.")
+        raise NotFound(_("You have no token with this id."))
     return token
 
 

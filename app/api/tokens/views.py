@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -78,4 +79,6 @@ def revoke(token_id: int) -> ResponseReturnValue:
     token = services.own_token(current_user, token_id)
     if RevokeForm().validate_on_submit():
         services.revoke_token(token, actor=current_user)
-    return saved(f"The token “{token.name}” is revoked.", url_for("api_tokens.tokens"))
+    return saved(
+        _("The token “%(name)s” is revoked.", name=token.name), url_for("api_tokens.tokens")
+    )
