@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
@@ -15,35 +16,38 @@ class SubscriptionForm(FlaskForm):
     the view). Choices are checked by the service, so a hand-made post gets its message."""
 
     name = StringField(
-        "Name", validators=[DataRequired("Give the subscription a name."), Length(max=120)]
+        _l("Name"), validators=[DataRequired(_l("Give the subscription a name.")), Length(max=120)]
     )
     url = StringField(
-        "Payload URL",
-        validators=[DataRequired("Enter the URL to send events to."), Length(max=2000)],
-        description="An http:// or https:// address that accepts a JSON POST.",
+        _l("Payload URL"),
+        validators=[DataRequired(_l("Enter the URL to send events to.")), Length(max=2000)],
+        description=_l("An http:// or https:// address that accepts a JSON POST."),
     )
     event_types = MultiCheckboxField(
-        "Events (none checked: every event)",
+        _l("Events (none checked: every event)"),
         choices=[SelectChoice(k, label) for k, label in EVENT_TYPES.items()],
         validate_choice=False,
     )
     ticket_kinds = MultiCheckboxField(
-        "Ticket kinds (none checked: every kind)",
+        _l("Ticket kinds (none checked: every kind)"),
         choices=[SelectChoice(k, label) for k, label in TICKET_KINDS.items()],
         validate_choice=False,
     )
     group_ids = SelectMultipleField(
-        "Assignment groups", coerce=int, validate_choice=False, description="None: any group."
-    )
-    service_ids = SelectMultipleField(
-        "Business services",
+        _l("Assignment groups"),
         coerce=int,
         validate_choice=False,
-        description="None: any ticket. Chosen: only incidents of one of them.",
+        description=_l("None: any group."),
+    )
+    service_ids = SelectMultipleField(
+        _l("Business services"),
+        coerce=int,
+        validate_choice=False,
+        description=_l("None: any ticket. Chosen: only incidents of one of them."),
     )
     work_notes = BooleanField(
-        "Send work notes",
-        description="Internal comments (IT staff only) are sent too; replies always are.",
+        _l("Send work notes"),
+        description=_l("Internal comments (IT staff only) are sent too; replies always are."),
     )
     version = HiddenField()
 

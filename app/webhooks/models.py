@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -60,7 +61,16 @@ class DeliveryState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return str(DELIVERY_STATE_LABELS[self.value])
+
+
+#: Each delivery state's name as people read it (the value is the stored identifier).
+DELIVERY_STATE_LABELS = {
+    "pending": _l("Pending"),
+    "succeeded": _l("Succeeded"),
+    "failed": _l("Failed"),
+    "dead": _l("Dead"),
+}
 
 
 class WebhookDelivery(Model):

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from app import audit
@@ -172,7 +173,7 @@ def send_test(subscription: WebhookSubscription, *, actor: Any) -> WebhookDelive
     :raise Invalid: the subscription is switched off.
     """
     if not subscription.enabled:
-        raise Invalid({"delivery": "The subscription is switched off: enable it first."})
+        raise Invalid({"delivery": _("The subscription is switched off: enable it first.")})
     uid = str(uuid.uuid4())
     delivery = WebhookDelivery(
         uid=uid,
@@ -194,11 +195,11 @@ def redeliver(delivery: WebhookDelivery, *, actor: Any) -> None:
         its subscription is off.
     """
     if delivery.state == DeliveryState.SUCCEEDED:
-        raise Invalid({"delivery": "This delivery succeeded: it is never sent twice."})
+        raise Invalid({"delivery": _("This delivery succeeded: it is never sent twice.")})
     if delivery.state != DeliveryState.DEAD:
-        raise Invalid({"delivery": "This delivery is still being retried."})
+        raise Invalid({"delivery": _("This delivery is still being retried.")})
     if not delivery.subscription.enabled:
-        raise Invalid({"delivery": "The subscription is switched off: enable it first."})
+        raise Invalid({"delivery": _("The subscription is switched off: enable it first.")})
     delivery.state = DeliveryState.PENDING
     db.session.flush()
     # Attempts before this one do not count against the new series.

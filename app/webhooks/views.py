@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -37,14 +38,14 @@ REVEAL = "webhooks_reveal"  # the subscription whose secret the next page shows 
 def get_subscription(subscription_id: int) -> WebhookSubscription:
     subscription = db.session.get(WebhookSubscription, subscription_id)
     if subscription is None:
-        raise NotFound("There is no webhook subscription with this id.")
+        raise NotFound(_("There is no webhook subscription with this id."))
     return subscription
 
 
 def get_delivery(subscription_id: int, delivery_id: int) -> WebhookDelivery:
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.subscription_id != subscription_id:
-        raise NotFound("There is no such delivery of this subscription.")
+        raise NotFound(_("There is no such delivery of this subscription."))
     return delivery
 
 
@@ -108,7 +109,10 @@ def create() -> ResponseReturnValue:
     if form.validate_on_submit() and commit_or_errors(form, action):
         session[REVEAL] = created[0].id
         return saved(
-            f"{created[0].name} is subscribed. Copy its secret now: it signs every delivery.",
+            _(
+                "%(name)s is subscribed. Copy its secret now: it signs every delivery.",
+                name=created[0].name,
+            ),
             url_for("webhooks.detail", subscription_id=created[0].id),
         )
     status = 422 if form.is_submitted() else 200
@@ -185,7 +189,7 @@ def update(subscription_id: int) -> ResponseReturnValue:
     except Conflict as error:
         return refused(error, lambda: get_subscription(subscription_id), _render)
     here = url_for("webhooks.detail", subscription_id=subscription_id)
-    return saved("Saved." if changes else "Nothing changed.", here)
+    return saved(_("Saved.") if changes else _("Nothing changed."), here)
 
 
 def _button(subscription_id: int, form: Any = None) -> WebhookSubscription | ResponseReturnValue:
@@ -208,7 +212,7 @@ def send_test(subscription_id: int) -> ResponseReturnValue:
         services.send_test(subscription, actor=current_user)
     except Invalid as error:
         return refused(error, lambda: get_subscription(subscription_id), _render)
-    return saved("A test delivery (ping) is on its way; its outcome is in the log below.", here)
+    return saved(_("A test delivery (ping) is on its way; its outcome is in the log below."), here)
 
 
 @bp.post("/<int:subscription_id>/enable")
@@ -241,7 +245,7 @@ def rotate_secret(subscription_id: int) -> ResponseReturnValue:
     services.rotate_secret(subscription, actor=current_user)
     session[REVEAL] = subscription.id
     return saved(
-        "A new secret signs the next deliveries; the old one no longer does. Copy it now.",
+        _("A new secret signs the next deliveries; the old one no longer does. Copy it now."),
         url_for("webhooks.detail", subscription_id=subscription_id),
     )
 
@@ -271,4 +275,4 @@ def redeliver(subscription_id: int, delivery_id: int) -> ResponseReturnValue:
         services.redeliver(found, actor=current_user)
     except Invalid as error:
         return refused(error, lambda: get_subscription(subscription_id), _render)
-    return saved("The delivery is sent again, with the same id.", here)
+    return saved(_("The delivery is sent again, with the same id."), here)

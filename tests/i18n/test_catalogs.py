@@ -32,7 +32,6 @@ PENDING = frozenset(
         "requests",
         "sla",
         "tickets",
-        "webhooks",
     ]
 )
 
