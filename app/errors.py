@@ -13,6 +13,9 @@ from collections.abc import Mapping
 
 from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
@@ -33,7 +36,7 @@ class DomainError(Exception):
     """A business rule refused the request; ``status`` is the HTTP status it maps to."""
 
     status = 400
-    title = "Bad request"
+    title: str = _l("Bad request")
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -42,24 +45,24 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status = 404
-    title = "Not found"
+    title = _l("Not found")
 
 
 class Forbidden(DomainError):
     status = 403
-    title = "Not allowed"
+    title = _l("Not allowed")
 
 
 class Conflict(DomainError):
     status = 409
-    title = "Conflict"
+    title = _l("Conflict")
 
 
 class Invalid(DomainError):
     """Input that passed the form's shape checks but breaks a rule; errors are per field."""
 
     status = 422
-    title = "Please check your input"
+    title = _l("Please check your input")
 
     def __init__(self, field_errors: Mapping[str, str | list[str]], message: str = "") -> None:
         self.field_errors = {
@@ -67,23 +70,26 @@ class Invalid(DomainError):
             for field, errors in field_errors.items()
         }
         first = next(iter(self.field_errors.values()), [""])[0]
-        super().__init__(message or first or "The input is not valid.")
+        super().__init__(message or first or _("The input is not valid."))
 
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Please go back and try again."),
-    403: ("Not allowed", "You do not have permission to see this page or do this action."),
-    404: (
-        "Page not found",
-        "There is nothing at this address. It may have moved or never existed.",
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please go back and try again."),
     ),
-    405: ("Method not allowed", "This address does not accept that kind of request."),
-    409: ("Conflict", "Someone else changed this in the meantime."),
-    413: ("Too large", "What you sent is larger than this desk accepts."),
-    422: ("Please check your input", "Some of what you entered is not valid."),
-    429: ("Too many attempts", "Please wait a moment before trying again."),
-    500: ("Something went wrong", "The desk hit an unexpected error. It has been logged."),
-    503: ("Unavailable", "A service the desk depends on is not reachable right now."),
+    403: (_l("Not allowed"), _l("You do not have permission to see this page or do this action.")),
+    404: (
+        _l("Page not found"),
+        _l("There is nothing at this address. It may have moved or never existed."),
+    ),
+    405: (_l("Method not allowed"), _l("This address does not accept that kind of request.")),
+    409: (_l("Conflict"), _l("Someone else changed this in the meantime.")),
+    413: (_l("Too large"), _l("What you sent is larger than this desk accepts.")),
+    422: (_l("Please check your input"), _l("Some of what you entered is not valid.")),
+    429: (_l("Too many attempts"), _l("Please wait a moment before trying again.")),
+    500: (_l("Something went wrong"), _l("The desk hit an unexpected error. It has been logged.")),
+    503: (_l("Unavailable"), _l("A service the desk depends on is not reachable right now.")),
 }
 
 
@@ -103,8 +109,13 @@ def error_response(
     fields: Mapping[str, list[str]] | None = None,
 ) -> ResponseReturnValue:
     """Render an error as an HTML page or a JSON envelope, whichever the client asked for."""
-    title, default_message = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
-    message = message or default_message
+    try:  # the reader's language is the signed-in person's, which needs the database
+        title, default_message = (
+            str(text) for text in MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
+        )
+        message = str(message or default_message)
+    except DATABASE_UNAVAILABLE as error:
+        return database_unavailable_response(error)
     request_id = getattr(g, "request_id", None)
     if wants_json():
         body = {"error": {"status": status, "title": title, "message": message}}
@@ -134,6 +145,7 @@ def database_unavailable_response(error: Exception) -> ResponseReturnValue:
     what failed): the template is rendered without context processors, from what is passed.
     """
     from app.extensions import db
+    from app.i18n.locale import available, default_language
 
     log.error("database unavailable: %s: %s", type(error).__name__, str(error).splitlines()[0])
     try:
@@ -143,18 +155,23 @@ def database_unavailable_response(error: Exception) -> ResponseReturnValue:
     request_id = getattr(g, "request_id", None)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     status = 503
-    if wants_json():
-        title, message = MESSAGES[status]
-        body = {"error": {"status": status, "title": title, "message": message}}
-        if request_id:
-            body["error"]["request_id"] = request_id
-        return jsonify(body), status, headers
-    template = current_app.jinja_env.get_template("errors/unavailable.html")
-    page = template.render(request_id=request_id, retry_after=RETRY_AFTER_SECONDS)
+    # The browser's language only: the person's own would need the database.
+    language = request.accept_languages.best_match(available()) or default_language()
+    with force_locale(language):
+        if wants_json():
+            title, message = (str(text) for text in MESSAGES[status])
+            body = {"error": {"status": status, "title": title, "message": message}}
+            if request_id:
+                body["error"]["request_id"] = request_id
+            return jsonify(body), status, headers
+        template = current_app.jinja_env.get_template("errors/unavailable.html")
+        page = template.render(
+            request_id=request_id, retry_after=RETRY_AFTER_SECONDS, language=language
+        )
     return page, status, headers
 
 
-def check_version(obj: object, submitted: object, what: str = "This record") -> None:
+def check_version(obj: object, submitted: object, what: str | None = None) -> None:
     """Refuse an edit made on an older version of ``obj`` (optimistic locking).
 
     :raise Conflict: the record changed since the form was loaded.
@@ -165,11 +182,14 @@ def check_version(obj: object, submitted: object, what: str = "This record") -> 
     try:
         stale = int(str(submitted)) != current
     except ValueError:
-        raise Invalid({"version": "The form's version marker is malformed."}) from None
+        raise Invalid({"version": _("The form's version marker is malformed.")}) from None
     if stale:
         raise Conflict(
-            f"{what} was changed by someone else after you opened it. Your changes were not "
-            "saved: review the current values below and make your change again."
+            _(
+                "%(what)s was changed by someone else after you opened it. Your changes were "
+                "not saved: review the current values below and make your change again.",
+                what=what or _("This record"),
+            )
         )
 
 
@@ -198,7 +218,7 @@ def field_error(error: IntegrityError) -> Invalid | None:
     info = constraint.info if constraint is not None else {}
     if "field" not in info:
         return None
-    return Invalid({info["field"]: info["message"]})
+    return Invalid({info["field"]: str(info["message"])})
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -215,7 +235,7 @@ def register_error_handlers(app: Flask) -> None:
     def stale(error: StaleDataError) -> ResponseReturnValue:
         db.session.rollback()
         return error_response(
-            409, "Someone else saved a change at the same moment. Reload and try again."
+            409, _("Someone else saved a change at the same moment. Reload and try again.")
         )
 
     @app.errorhandler(OverflowError)
@@ -223,7 +243,7 @@ def register_error_handlers(app: Flask) -> None:
     def out_of_range(error: Exception) -> ResponseReturnValue:
         db.session.rollback()
         log.info("input out of range: %s", error)
-        return error_response(400, "A value in this request is out of range or malformed.")
+        return error_response(400, _("A value in this request is out of range or malformed."))
 
     @app.errorhandler(IntegrityError)
     def integrity(error: IntegrityError) -> ResponseReturnValue:
@@ -234,7 +254,7 @@ def register_error_handlers(app: Flask) -> None:
             return error_response(invalid.status, invalid.message, invalid.field_errors)
         log.warning("integrity error: %s", error.orig)
         return error_response(
-            409, "This conflicts with data saved in the meantime. Reload and try again."
+            409, _("This conflicts with data saved in the meantime. Reload and try again.")
         )
 
     @app.errorhandler(AlreadySubmitted)
@@ -242,7 +262,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         if error.location is None or wants_json():
             return error_response(error.status, error.message)
-        flash(f"{error.message} Here it is.", "info")
+        flash(_("%(message)s Here it is.", message=error.message), "info")
         return redirect(error.location, 303)
 
     @app.errorhandler(DomainError)
@@ -254,15 +274,21 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error: CSRFError) -> ResponseReturnValue:
         return error_response(
             400,
-            "This form has expired or did not come from this site. "
-            "Reload the page and submit it again.",
+            _(
+                "This form has expired or did not come from this site. "
+                "Reload the page and submit it again."
+            ),
         )
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge) -> ResponseReturnValue:
         limit = app.config.get("MAX_CONTENT_LENGTH") or 0
         return error_response(
-            413, f"What you sent is larger than the limit of {limit // (1024 * 1024)} MB."
+            413,
+            _(
+                "What you sent is larger than the limit of %(megabytes)s MB.",
+                megabytes=limit // (1024 * 1024),
+            ),
         )
 
     @app.errorhandler(HTTPException)

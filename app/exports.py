@@ -26,8 +26,10 @@ from typing import IO, Any
 
 import xlsxwriter
 from flask import Response, send_file, stream_with_context
+from flask_babel import gettext as _
 
 from app.errors import Invalid
+from app.i18n.formats import number
 
 Cell = str | int | float | Decimal | date | datetime | bool | None
 """What a table's cell may hold."""
@@ -95,7 +97,7 @@ def check_format(value: str | None) -> str:
     """
     fmt = (value or "").strip().lower()
     if fmt not in FORMATS:
-        raise Invalid({"format": f"Exports are CSV or XLSX, not {value!r}."})
+        raise Invalid({"format": _("Exports are CSV or XLSX, not “%(value)s”.", value=value)})
     return fmt
 
 
@@ -184,7 +186,12 @@ def write_xlsx(
         for count, row in enumerate(rows, start=1):
             if count > XLSX_MAX_ROWS:
                 raise Invalid(
-                    {"format": f"XLSX holds at most {XLSX_MAX_ROWS:,} rows: export CSV instead."}
+                    {
+                        "format": _(
+                            "XLSX holds at most %(rows)s rows: export CSV instead.",
+                            rows=number(XLSX_MAX_ROWS),
+                        )
+                    }
                 )
             for col, value in enumerate(row):
                 if value is None:

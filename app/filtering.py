@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
@@ -58,4 +59,7 @@ class FilterForm(FlaskForm):
 
 def ignored_note(ignored: list[str]) -> str:
     """The warning a page shows for filters it ignored."""
-    return f"Some filters were not understood and were ignored: {', '.join(ignored)}."
+    return _(
+        "Some filters were not understood and were ignored: %(filters)s.",
+        filters=", ".join(ignored),
+    )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.errors import Forbidden
@@ -61,7 +62,7 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
 def authorize(user: Any, action: str, obj: Any = None) -> None:
     """:raise Forbidden: the user may not do ``action``."""
     if not can(user, action, obj):
-        raise Forbidden("You do not have permission to do this.")
+        raise Forbidden(_("You do not have permission to do this."))
 
 
 def _mark(view: Any, action: str) -> None:

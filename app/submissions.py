@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,10 +39,10 @@ class AlreadySubmitted(DomainError):
     """A replayed submission; ``location`` is where what the first one created shows."""
 
     status = 409
-    title = "Already sent"
+    title = _l("Already sent")
 
     def __init__(self, location: str | None = None) -> None:
-        super().__init__("This form was already sent, and what it created is saved.")
+        super().__init__(_("This form was already sent, and what it created is saved."))
         self.location = location
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,64 +15,65 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.auth.models import Role
+from app.auth.models import ROLE_LABELS, Role
 from app.filtering import FilterForm
 from app.forms import MultiCheckboxField
 
-ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, ROLE_LABELS[r.value]) for r in Role]
 
 
 class UserFilterForm(FilterForm):
     """The people list's filters."""
 
-    q = StringField("Search", validators=[Optional(), Length(max=200)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
     role = SelectField(
-        "Role",
-        choices=[SelectChoice("", "Any role"), *ROLE_CHOICES],
+        _l("Role"),
+        choices=[SelectChoice("", _l("Any role")), *ROLE_CHOICES],
         default="",
         validate_choice=True,
     )
     status = SelectField(
-        "Status",
+        _l("Status"),
         choices=[
-            SelectChoice("active", "Active"),
-            SelectChoice("inactive", "Deactivated"),
-            SelectChoice("unverified", "Unverified (from mail)"),
-            SelectChoice("all", "All"),
+            SelectChoice("active", _l("Active")),
+            SelectChoice("inactive", _l("Deactivated")),
+            SelectChoice("unverified", _l("Unverified (from mail)")),
+            SelectChoice("all", _l("All")),
         ],
         default="active",
     )
-    department = StringField("Department", validators=[Optional(), Length(max=200)])
+    department = StringField(_l("Department"), validators=[Optional(), Length(max=200)])
 
 
 class _PersonFields(FlaskForm):
     display_name = StringField(
-        "Full name", validators=[DataRequired("Enter the person's name."), Length(max=200)]
+        _l("Full name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)]
     )
     email = StringField(
-        "Email", validators=[Optional(), Email("Enter a valid email address."), Length(max=320)]
+        _l("Email"),
+        validators=[Optional(), Email(_l("Enter a valid email address.")), Length(max=320)],
     )
-    department = StringField("Department", validators=[Optional(), Length(max=200)])
-    title = StringField("Job title", validators=[Optional(), Length(max=200)])
-    phone = StringField("Phone", validators=[Optional(), Length(max=50)])
-    location = StringField("Location", validators=[Optional(), Length(max=200)])
+    department = StringField(_l("Department"), validators=[Optional(), Length(max=200)])
+    title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=50)])
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=200)])
     manager = StringField(
-        "Manager (username)",
+        _l("Manager (username)"),
         validators=[Optional(), Length(max=150)],
-        description="Approvals go to this person.",
+        description=_l("Approvals go to this person."),
     )
 
 
 class UserCreateForm(_PersonFields):
     username = StringField(
-        "Username", validators=[DataRequired("Choose a username."), Length(max=150)]
+        _l("Username"), validators=[DataRequired(_l("Choose a username.")), Length(max=150)]
     )
     password = PasswordField(
-        "Initial password",
-        validators=[DataRequired("Set an initial password."), Length(max=1024)],
+        _l("Initial password"),
+        validators=[DataRequired(_l("Set an initial password.")), Length(max=1024)],
         render_kw={"autocomplete": "new-password"},
     )
-    roles = MultiCheckboxField("Roles", choices=ROLE_CHOICES, default=[Role.EMPLOYEE.value])
+    roles = MultiCheckboxField(_l("Roles"), choices=ROLE_CHOICES, default=[Role.EMPLOYEE.value])
 
 
 class UserEditForm(_PersonFields):
@@ -79,7 +81,7 @@ class UserEditForm(_PersonFields):
 
 
 class UserRolesForm(FlaskForm):
-    roles = MultiCheckboxField("Roles set here", choices=ROLE_CHOICES)
+    roles = MultiCheckboxField(_l("Roles set here"), choices=ROLE_CHOICES)
 
 
 class UserActiveForm(FlaskForm):
@@ -88,29 +90,32 @@ class UserActiveForm(FlaskForm):
 
 class PasswordResetForm(FlaskForm):
     password = PasswordField(
-        "New password",
-        validators=[DataRequired("Enter the new password."), Length(max=1024)],
+        _l("New password"),
+        validators=[DataRequired(_l("Enter the new password.")), Length(max=1024)],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class GroupForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("A group needs a name."), Length(max=150)])
-    email = StringField(
-        "Email", validators=[Optional(), Email("Enter a valid email address."), Length(max=320)]
+    name = StringField(
+        _l("Name"), validators=[DataRequired(_l("A group needs a name.")), Length(max=150)]
     )
-    description = TextAreaField("Description", validators=[Optional(), Length(max=4000)])
-    manager = StringField("Manager (username)", validators=[Optional(), Length(max=150)])
+    email = StringField(
+        _l("Email"),
+        validators=[Optional(), Email(_l("Enter a valid email address.")), Length(max=320)],
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    manager = StringField(_l("Manager (username)"), validators=[Optional(), Length(max=150)])
     is_assignment_group = BooleanField(
-        "Assignment group", description="Tickets can be assigned to this group (a queue)."
+        _l("Assignment group"), description=_l("Tickets can be assigned to this group (a queue).")
     )
 
 
 class MembersAddForm(FlaskForm):
     usernames = StringField(
-        "Add people",
-        validators=[DataRequired("Enter one or more usernames."), Length(max=4000)],
-        description="Usernames separated by commas or spaces.",
+        _l("Add people"),
+        validators=[DataRequired(_l("Enter one or more usernames.")), Length(max=4000)],
+        description=_l("Usernames separated by commas or spaces."),
     )
 
 

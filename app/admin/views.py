@@ -7,6 +7,7 @@ import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
 
@@ -44,14 +45,14 @@ PERSON_FIELDS = ("display_name", "email", "department", "title", "phone", "locat
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("There is no person with this id.")
+        raise NotFound(_("There is no person with this id."))
     return user
 
 
 def get_group(group_id: int, *, manage: bool = False) -> Group:
     group = db.session.get(Group, group_id)
     if group is None:
-        raise NotFound("There is no group with this id.")
+        raise NotFound(_("There is no group with this id."))
     if manage:
         authorize(current_user, "groups.manage", group)
     return group
@@ -63,7 +64,9 @@ def manager_from(username: str | None) -> User | None:
         return None
     manager = services.get_user_by_username(username)
     if manager is None:
-        raise Invalid({"manager": f"No person has the username {username.strip()!r}."})
+        raise Invalid(
+            {"manager": _("No person has the username “%(username)s”.", username=username.strip())}
+        )
     return manager
 
 
@@ -136,7 +139,11 @@ def create_user() -> ResponseReturnValue:
             apply_errors(form, error)
         else:
             return saved(
-                f"{user.display_name} can now sign in as {user.username}.",
+                _(
+                    "%(name)s can now sign in as %(username)s.",
+                    name=user.display_name,
+                    username=user.username,
+                ),
                 url_for("admin.user", user_id=user.id),
             )
     status = 422 if form.is_submitted() else 200
@@ -184,7 +191,9 @@ def update_user(user_id: int) -> ResponseReturnValue:
     form = UserEditForm()
     if form.validate_on_submit():
         try:
-            check_version(person, form.version.data, f"{person.display_name}'s record")
+            check_version(
+                person, form.version.data, _("%(name)s's record", name=person.display_name)
+            )
             values = {f: getattr(form, f).data for f in PERSON_FIELDS}
             manager = manager_from(form.manager.data)
             changes = services.update_profile(person, actor=current_user, **values)
@@ -197,7 +206,7 @@ def update_user(user_id: int) -> ResponseReturnValue:
             return refused(error, lambda: get_user(user_id), _render_user)
         else:
             return saved(
-                "Saved." if changes else "Nothing changed.",
+                _("Saved.") if changes else _("Nothing changed."),
                 url_for("admin.user", user_id=person.id),
             )
     return _render_user(person, 422, edit=form)
@@ -212,7 +221,7 @@ def update_roles(user_id: int) -> ResponseReturnValue:
     if form.validate_on_submit() and commit_or_errors(
         form, lambda: services.set_local_roles(person, roles, actor=current_user)
     ):
-        flash("Roles saved.", "success")
+        flash(_("Roles saved."), "success")
         return redirect(url_for("admin.user", user_id=person.id))
     return _render_user(get_user(user_id), 422, roles=form)
 
@@ -228,10 +237,10 @@ def set_active(user_id: int) -> ResponseReturnValue:
         except Invalid as error:
             return refused(error, lambda: get_user(user_id), _render_user)
         return saved(
-            "Account activated." if person.is_active else "Account deactivated.",
+            _("Account activated.") if person.is_active else _("Account deactivated."),
             url_for("admin.user", user_id=person.id),
         )
-    flash("The request was incomplete; nothing changed.", "danger")
+    flash(_("The request was incomplete; nothing changed."), "danger")
     return _render_user(person, 400)
 
 
@@ -241,11 +250,11 @@ def end_sessions(user_id: int) -> ResponseReturnValue:
     """Sign the person out on every device (a lost laptop, a leaked cookie)."""
     person = get_user(user_id)
     if not SignOutForm().validate_on_submit():
-        flash("The request was incomplete; nothing changed.", "danger")
+        flash(_("The request was incomplete; nothing changed."), "danger")
         return _render_user(person, 400)
     services.sign_out_everywhere(person, actor=current_user)
     return saved(
-        f"{person.display_name} is signed out on every device.",
+        _("%(name)s is signed out on every device.", name=person.display_name),
         url_for("admin.user", user_id=person.id),
     )
 
@@ -264,7 +273,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
             form.form_errors.append(error.message)
         else:
             return saved(
-                f"{person.display_name}'s password is reset.",
+                _("%(name)s's password is reset.", name=person.display_name),
                 url_for("admin.user", user_id=person.id),
             )
     return _render_user(person, 422, password=form)
@@ -311,7 +320,10 @@ def create_group() -> ResponseReturnValue:
             db.session.rollback()
             apply_errors(form, error)
         else:
-            return saved(f"Group {group.name} created.", url_for("admin.group", group_id=group.id))
+            return saved(
+                _("Group %(name)s created.", name=group.name),
+                url_for("admin.group", group_id=group.id),
+            )
     status = 422 if form.is_submitted() else 200
     return render_template("admin/group_new.html", form=form), status
 
@@ -348,7 +360,7 @@ def update_group(group_id: int) -> ResponseReturnValue:
         form,
         lambda: group_services.update_group(group, actor=current_user, **_group_values(form)),
     ):
-        flash("Group saved.", "success")
+        flash(_("Group saved."), "success")
         return redirect(url_for("admin.group", group_id=group.id))
     return _render_group(get_group(group_id), 422, edit=form)
 
@@ -363,12 +375,17 @@ def add_members(group_id: int) -> ResponseReturnValue:
         found = db.session.scalars(select(User).where(User.username.in_(names))).all()
         missing = sorted(set(names) - {u.username for u in found})
         if missing:
-            form.usernames.errors = [f"Unknown username: {', '.join(missing)}. Nobody was added."]
+            form.usernames.errors = [
+                _("Unknown username: %(names)s. Nobody was added.", names=", ".join(missing))
+            ]
         else:
             added = group_services.add_members(group, found, actor=current_user)
             db.session.commit()
             flash(
-                f"{len(added)} added to {group.name}." if added else "Already members.", "success"
+                _("%(count)s added to %(group)s.", count=len(added), group=group.name)
+                if added
+                else _("Already members."),
+                "success",
             )
             return redirect(url_for("admin.group", group_id=group.id))
     return _render_group(group, 422, add=form)
@@ -380,10 +397,10 @@ def remove_member(group_id: int) -> ResponseReturnValue:
     group = get_group(group_id, manage=True)
     form = MemberRemoveForm()
     if not form.validate_on_submit() or not str(form.user_id.data).isdecimal():
-        flash("The request was incomplete; nothing changed.", "danger")
+        flash(_("The request was incomplete; nothing changed."), "danger")
         return _render_group(group, 400)
     person = get_user(int(form.user_id.data))
     if group_services.remove_member(group, person, actor=current_user):
         db.session.commit()
-        flash(f"{person.display_name} left {group.name}.", "success")
+        flash(_("%(name)s left %(group)s.", name=person.display_name, group=group.name), "success")
     return redirect(url_for("admin.group", group_id=group.id))

@@ -34,16 +34,16 @@ def language_choices() -> list[SelectChoice]:
 
 class SignInForm(FlaskForm):
     username = StringField(
-        "Username",
-        validators=[DataRequired("Enter your username."), Length(max=150)],
+        _l("Username"),
+        validators=[DataRequired(_l("Enter your username.")), Length(max=150)],
         render_kw={"autocomplete": "username", "autofocus": True, "autocapitalize": "none"},
     )
     password = PasswordField(
-        "Password",
-        validators=[DataRequired("Enter your password."), Length(max=1024)],
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password.")), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me signed in on this device")
+    remember = BooleanField(_l("Keep me signed in on this device"))
     next = HiddenField()
 
 
@@ -53,18 +53,18 @@ class SignOutForm(FlaskForm):
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password."), Length(max=1024)],
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password.")), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
-        "New password",
-        validators=[DataRequired("Choose a new password."), Length(max=1024)],
+        _l("New password"),
+        validators=[DataRequired(_l("Choose a new password.")), Length(max=1024)],
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Repeat the new password",
-        validators=[EqualTo("new_password", "The two new passwords differ.")],
+        _l("Repeat the new password"),
+        validators=[EqualTo("new_password", _l("The two new passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
 

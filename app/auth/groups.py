@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import audit
@@ -21,10 +22,10 @@ GROUP_FIELDS = ("name", "email", "description", "manager_id", "is_assignment_gro
 def _check_name(name: str, *, current: Group | None = None) -> str:
     name = " ".join(name.split())
     if not name:
-        raise Invalid({"name": "A group needs a name."})
+        raise Invalid({"name": _("A group needs a name.")})
     clash = db.session.scalar(select(Group).where(func.lower(Group.name) == name.lower()))
     if clash is not None and clash is not current:
-        raise Invalid({"name": f"A group named {clash.name!r} already exists."})
+        raise Invalid({"name": _("A group named “%(name)s” already exists.", name=clash.name)})
     return name
 
 
@@ -33,7 +34,7 @@ def _check_manager(manager_id: int | None) -> None:
         return
     manager = db.session.get(User, manager_id)
     if manager is None or not manager.is_active:
-        raise Invalid({"manager_id": "Choose an active person as the group's manager."})
+        raise Invalid({"manager_id": _("Choose an active person as the group's manager.")})
 
 
 def create_group(*, actor: User, name: str, **values: object) -> Group:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,12 +28,15 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "employee": "Employee",
-            "agent": "Agent",
-            "service_owner": "Service owner",
-            "admin": "Administrator",
-        }[self.value]
+        return str(ROLE_LABELS[self.value])
+
+
+ROLE_LABELS = {
+    "employee": _l("Employee"),
+    "agent": _l("Agent"),
+    "service_owner": _l("Service owner"),
+    "admin": _l("Administrator"),
+}
 
 
 class AccountSource(enum.StrEnum):
@@ -70,7 +74,7 @@ class RoleGrant(Model):
 class User(UserMixin, TimestampMixin, Model):
     __tablename__ = "users"
     __table_args__ = (
-        unique("username", field="username", message="This username is already taken."),
+        unique("username", field="username", message=_l("This username is already taken.")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

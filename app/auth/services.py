@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -48,14 +49,14 @@ USER_FIELDS = (
 
 class SignInRefused(DomainError):
     status = 401
-    title = "Sign-in refused"
+    title = _l("Sign-in refused")
 
 
 class SignInUnavailable(DomainError):
     """The directory could not be asked; local accounts can still sign in."""
 
     status = 503
-    title = "Directory unavailable"
+    title = _l("Directory unavailable")
 
 
 def normalise_username(username: str) -> str:
@@ -67,11 +68,11 @@ def password_problems(password: str, username: str = "") -> list[str]:
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     problems = []
     if len(password) < minimum:
-        problems.append(f"Use at least {minimum} characters.")
+        problems.append(_("Use at least %(minimum)s characters.", minimum=minimum))
     if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
-        problems.append("This password is too easy to guess.")
+        problems.append(_("This password is too easy to guess."))
     if username and normalise_username(username) in password.lower():
-        problems.append("The password must not contain the username.")
+        problems.append(_("The password must not contain the username."))
     return problems
 
 
@@ -130,9 +131,11 @@ def create_local_user(
     """
     username = normalise_username(username)
     if not username or any(c.isspace() for c in username):
-        raise Invalid({"username": "A username is required and cannot contain spaces."})
+        raise Invalid({"username": _("A username is required and cannot contain spaces.")})
     if get_user_by_username(username) is not None:
-        raise Invalid({"username": f"The username {username!r} is already taken."})
+        raise Invalid(
+            {"username": _("The username “%(username)s” is already taken.", username=username)}
+        )
     if password is not None and (problems := password_problems(password, username)):
         raise Invalid({"password": problems})
     unknown = set(fields) - set(USER_FIELDS)
@@ -164,14 +167,14 @@ def _roles_change(before: Iterable[Role], after: Iterable[Role]) -> dict[str, li
     return {} if old == new else {"roles": [old, new]}
 
 
-def _refuse(username: str, address: str, now: datetime, message: str) -> SignInRefused:
+def _refuse(username: str, address: str, now: datetime, message: object) -> SignInRefused:
     throttle.record_failure(username, address, now)
-    return SignInRefused(message)
+    return SignInRefused(str(message))
 
 
-WRONG_CREDENTIALS = "The username or password is not correct."
-DEACTIVATED = "This account is deactivated. Contact the service desk."
-DIRECTORY_DOWN = (
+WRONG_CREDENTIALS = _l("The username or password is not correct.")
+DEACTIVATED = _l("This account is deactivated. Contact the service desk.")
+DIRECTORY_DOWN = _l(
     "The directory is unavailable right now, so directory accounts cannot sign in. "
     "Please try again in a few minutes."
 )
@@ -212,7 +215,7 @@ def _authenticate_with_directory(
         log.error("directory sign-in of %r impossible: %s", username, error)
         # Counted like a refusal: names sent while the directory is down are throttled too.
         throttle.record_failure(username, address, now)
-        raise SignInUnavailable(DIRECTORY_DOWN) from None
+        raise SignInUnavailable(str(DIRECTORY_DOWN)) from None
     if user is None:  # a local account holds this username: never linked silently
         raise _refuse(username, address, now, WRONG_CREDENTIALS)
     if not user.is_active:
@@ -264,9 +267,9 @@ def change_password(user: User, current: str, new: str) -> None:
     :raise Invalid: the current password is wrong or the new one is too weak.
     """
     if user.source != AccountSource.LOCAL:
-        raise Conflict("This account's password is managed by the directory.")
+        raise Conflict(_("This account's password is managed by the directory."))
     if not user.password_hash or not check_password_hash(user.password_hash, current):
-        raise Invalid({"current_password": "The current password is not correct."})
+        raise Invalid({"current_password": _("The current password is not correct.")})
     if problems := password_problems(new, user.username):
         raise Invalid({"new_password": problems})
     user.password_hash = hash_password(new)
@@ -281,7 +284,7 @@ def reset_password(user: User, new: str, *, actor: User) -> None:
     :raise Invalid: too weak.
     """
     if user.source != AccountSource.LOCAL:
-        raise Conflict("This account's password is managed by the directory.")
+        raise Conflict(_("This account's password is managed by the directory."))
     if problems := password_problems(new, user.username):
         raise Invalid({"password": problems})
     user.password_hash = hash_password(new)
@@ -329,9 +332,9 @@ def set_local_roles(user: User, roles: Iterable[Role], *, actor: User) -> None:
     still_admin = Role.ADMIN in wanted or Role.ADMIN in user.roles_from(GrantSource.DIRECTORY)
     if Role.ADMIN in before and not still_admin:
         if user.id == actor.id:
-            raise Invalid({"roles": "You cannot remove your own administrator role."})
+            raise Invalid({"roles": _("You cannot remove your own administrator role.")})
         if _admins_left(excluding=user) == 0:
-            raise Invalid({"roles": "The desk needs at least one active administrator."})
+            raise Invalid({"roles": _("The desk needs at least one active administrator.")})
     kept = [g for g in user.role_grants if g.source != GrantSource.LOCAL or g.role in wanted]
     have = {g.role for g in kept if g.source == GrantSource.LOCAL}
     user.role_grants = kept + [
@@ -366,9 +369,9 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
         return
     if not active:
         if user.id == actor.id:
-            raise Invalid({"active": "You cannot deactivate your own account."})
+            raise Invalid({"active": _("You cannot deactivate your own account.")})
         if user.has_role(Role.ADMIN) and _admins_left(excluding=user) == 0:
-            raise Invalid({"active": "The desk needs at least one active administrator."})
+            raise Invalid({"active": _("The desk needs at least one active administrator.")})
     user.is_active = active
     if active:
         mark_verified(user, actor=actor)
@@ -404,7 +407,7 @@ def set_manager(user: User, manager: User | None, *, actor: User | None) -> bool
     step = manager
     while step is not None:
         if step.id in seen:
-            raise Invalid({"manager": "This would make a person their own manager."})
+            raise Invalid({"manager": _("This would make a person their own manager.")})
         seen.add(step.id)
         step = step.manager
     before = user.manager.username if user.manager else None

@@ -21,6 +21,8 @@ import math
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -31,15 +33,23 @@ from app.extensions import db
 
 class SignInThrottled(DomainError):
     status = 429
-    title = "Too many attempts"
+    title = _l("Too many attempts")
 
     def __init__(self, retry_after: int) -> None:
         if retry_after < 60:
-            wait = f"{retry_after} second{'s' * (retry_after != 1)}"
+            message = ngettext(
+                "Too many failed sign-ins. Try again in %(num)d second.",
+                "Too many failed sign-ins. Try again in %(num)d seconds.",
+                retry_after,
+            )
         else:
             minutes = -(-retry_after // 60)
-            wait = f"{minutes} minute{'s' * (minutes != 1)}"
-        super().__init__(f"Too many failed sign-ins. Try again in {wait}.")
+            message = ngettext(
+                "Too many failed sign-ins. Try again in %(num)d minute.",
+                "Too many failed sign-ins. Try again in %(num)d minutes.",
+                minutes,
+            )
+        super().__init__(message)
         self.retry_after = retry_after
 
 

@@ -112,7 +112,7 @@ def logout() -> ResponseReturnValue:
         db.session.commit()
         logout_user()
         session.clear()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -187,7 +187,7 @@ def change_password() -> ResponseReturnValue:
             # Every other session ended with the change; this browser stays signed in.
             cookie = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME)
             login_user(current_user._get_current_object(), remember=cookie in request.cookies)
-            flash("Your password is changed. Other devices are signed out.", "success")
+            flash(_("Your password is changed. Other devices are signed out."), "success")
             return redirect(url_for("auth.account"))
     return _render_account(preferences, password_form, 422)
 
@@ -197,11 +197,11 @@ def change_password() -> ResponseReturnValue:
 def sign_out_everywhere() -> ResponseReturnValue:
     """End every session of the signed-in person on every device, this one included."""
     if not SignOutForm().validate_on_submit():
-        flash("The request was incomplete; nothing changed.", "danger")
+        flash(_("The request was incomplete; nothing changed."), "danger")
         return redirect(url_for("auth.account"))
     services.sign_out_everywhere(current_user, actor=current_user)
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are signed out on every device.", "info")
+    flash(_("You are signed out on every device."), "info")
     return redirect(url_for("auth.login"))

@@ -22,8 +22,10 @@ def register(app: Flask) -> None:
 
     from app.notifications import services, views
     from app.notifications.cli import notifications_cli
+    from app.notifications.headlines import headline
 
     app.register_blueprint(views.bp, url_prefix="/notifications")
+    app.jinja_env.globals["notification_headline"] = headline
     app.cli.add_command(notifications_cli)
 
     @app.context_processor

@@ -7,10 +7,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
 from app.extensions import db
+from app.i18n.formats import day_text
+from app.i18n.locale import in_language_of
 from app.mail.outgoing.services import queue_mail
 from app.notifications import mailing
 from app.notifications.models import Digest, MailState, Notification
@@ -62,11 +65,19 @@ def _send(user: User, notes: list[Notification], today: date, now: datetime) -> 
         "zone": zone,
         "preferences_link": mailing.absolute_url("notifications.preferences"),
     }
+    with in_language_of(user):
+        subject = _(
+            "Your Deskgraph digest for %(day)s: %(count)s new",
+            day=day_text(today),
+            count=len(notes),
+        )
+        text = mailing.plain(mailing.mail_template("notifications/mail/digest.txt", **context))
+        html = mailing.mail_template("notifications/mail/digest.html", **context)
     queue_mail(
         to_address=user.email,
-        subject=f"Your Deskgraph digest for {today:%d %b %Y}: {len(notes)} new",
-        text=mailing.plain(mailing.mail_template("notifications/mail/digest.txt", **context)),
-        html=mailing.mail_template("notifications/mail/digest.html", **context),
+        subject=subject,
+        text=text,
+        html=html,
         recipient=user,
         kind="digest",
     )

@@ -13,9 +13,11 @@ from flask import current_app
 
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n.locale import in_language_of
 from app.mail.incoming.services import opening_message_id
 from app.mail.outgoing.services import queue_mail
 from app.notifications import signals
+from app.notifications.headlines import headline
 from app.notifications.models import MailState, Notification
 from app.notifications.rules import STAFF_ONLY
 from app.requests.approvals import links
@@ -67,11 +69,19 @@ class Mail:
 
 
 def render(note: Notification) -> Mail:
-    """The mail for one notification, as its recipient reads it."""
+    """The mail for one notification, as its recipient reads it: in their language (subject
+    included) and time zone."""
+    with in_language_of(note.recipient):
+        return _render(note)
+
+
+def _render(note: Notification) -> Mail:
     user = note.recipient
+    subject = headline(note)
     zone = user.timezone or current_app.config["DESKGRAPH_TIMEZONE"]
     context: dict[str, Any] = {
         "note": note,
+        "subject": subject,
         "ticket": note.ticket,
         "recipient": user,
         "zone": zone,
@@ -86,7 +96,7 @@ def render(note: Notification) -> Mail:
     for _receiver, extra in signals.mail_context.send(note):
         context.update(extra or {})
     return Mail(
-        subject=note.summary,
+        subject=subject,
         text=plain(mail_template("notifications/mail/notification.txt", **context)),
         html=mail_template("notifications/mail/notification.html", **context),
     )

@@ -8,16 +8,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import CursorResult, Select, delete, func, select, update
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Group, User
 from app.db import bulk
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n.locale import SOURCE_LANGUAGE
 from app.notifications import mailing, rules
+from app.notifications.headlines import summary
 from app.notifications.hooks import FAN_OUT
 from app.notifications.models import KindSetting, MailState, Notification, Preference
-from app.notifications.people import group_name, parties_of
+from app.notifications.people import parties_of
 from app.outbox import handler
 from app.tickets.models import JournalEntry, Ticket, TicketEvent
 from app.timeutils import utc_now
@@ -200,7 +205,9 @@ def fan_out(event_ids: Sequence[int]) -> list[Notification]:
             ticket_id=ticket.id,
             recipient_id=person,
             kind=kind,
-            summary=summary(kind, ticket, event, actors.get(event.actor_id or 0, "Deskgraph")),
+            summary=stored_summary(
+                kind, ticket, event, actors.get(event.actor_id or 0, "Deskgraph")
+            ),
             in_app=channels[rules.IN_APP],
             mail=mail,
             created_at=event.created_at,
@@ -235,42 +242,11 @@ def _names(user_ids: Iterable[int]) -> dict[int, str]:
     return {ident: name for ident, name in rows}
 
 
-HEADLINES = {
-    "received": "{number} received: {title}",
-    "public_reply": "{actor} replied on {number}: {title}",
-    "waiting_for_you": "{number} waits for your answer: {title}",
-    "resolved": "{number} was resolved: {title}",
-    "closed": "{number} was closed: {title}",
-    "request_state": "{number} is now {state}: {title}",
-    "assigned_to_you": "{number} was assigned to you: {title}",
-    "caller_replied": "The caller replied on {number}: {title}",
-    "reopened": "{number} was reopened: {title}",
-    "sla_warning": "{number}: {threshold}% of the SLA used: {title}",
-    "sla_breach": "{number} breached its SLA: {title}",
-    "escalation": "{number} escalated (SLA breached): {title}",
-    "new_in_queue": "New in {group}: {number} {title}",
-    "approval_needed": "Your approval is needed: {number} {title}",
-    "approval_reminder": "Reminder: {number} waits for your approval: {title}",
-    "major_proposed": "{number} proposed as a major incident: {title}",
-    "work_note": "{actor} added a work note on {number}: {title}",
-    "survey": "How did we do on {number}? {title}",
-    "low_score": "{actor} gave {number} a low score ({score}/5): {title}",
-}
-
-
-def summary(kind: str, ticket: Ticket, event: TicketEvent, actor: str) -> str:
-    """One line that says what happened (the list, the mail's subject)."""
-    data = event.data or {}
-    text = HEADLINES[kind].format(
-        number=ticket.number,
-        title=ticket.short_description,
-        actor=actor,
-        state=str(data.get("new") or ticket.state).replace("_", " "),
-        threshold=data.get("threshold", ""),
-        score=data.get("score", ""),
-        group=group_name(data.get("group_id")) or "your queue",
-    )
-    return text if len(text) <= 300 else text[:299] + "…"
+def stored_summary(kind: str, ticket: Ticket, event: TicketEvent, actor: str) -> str:
+    """The line kept on the row: English, whoever's page the fan-out runs in (each reader
+    sees :func:`app.notifications.headlines.headline` in their language)."""
+    with force_locale(SOURCE_LANGUAGE):
+        return summary(kind, ticket, event, actor)
 
 
 def unread_count(user: Any) -> int:
@@ -296,7 +272,8 @@ def notifications_query(user: Any, *, unread_only: bool = False) -> Select[Notif
 def notifications_of(user: Any, *, page: int, per_page: int) -> Any:
     """One page (a Flask-SQLAlchemy pagination) of a person's notifications in the app,
     newest first."""
-    return db.paginate(notifications_query(user), page=page, per_page=per_page, error_out=False)
+    query = notifications_query(user).options(selectinload(Notification.event))  # headlines
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def open_notification(user: Any, notification_id: int, now: datetime | None = None) -> Notification:
@@ -306,7 +283,7 @@ def open_notification(user: Any, notification_id: int, now: datetime | None = No
     """
     note = db.session.get(Notification, notification_id)
     if note is None or note.recipient_id != user.id:
-        raise NotFound("There is no such notification.")
+        raise NotFound(_("There is no such notification."))
     if note.read_at is None:
         note.read_at = now or utc_now()
         db.session.flush()

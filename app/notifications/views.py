@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.extensions import db
 from app.forms import saved
-from app.notifications import mailing, rules, services
+from app.notifications import labels, mailing, rules, services
 from app.notifications import permissions as _permissions  # noqa: F401  (registers the rules)
 from app.policy import require
 from app.ui import page_args
@@ -27,7 +29,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "notifications/index.html",
         pagination=pagination,
-        labels={name: kind.label for name, kind in rules.KINDS.items()},
+        labels={name: kind.label for name, kind in labels.KINDS.items()},
         form=FlaskForm(),
     )
 
@@ -49,7 +51,10 @@ def read_all() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return redirect(url_for("notifications.index"))
     count = services.mark_all_read(current_user)
-    return saved(f"{count} notification(s) marked read.", url_for("notifications.index"))
+    return saved(
+        ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.", count),
+        url_for("notifications.index"),
+    )
 
 
 @bp.route("/preferences", methods=["GET", "POST"])
@@ -58,12 +63,13 @@ def preferences() -> ResponseReturnValue:
     form = FlaskForm()
     if form.validate_on_submit():
         services.save_preferences(current_user, request.form.getlist("on"))
-        return saved("Your notification preferences are saved.", url_for(".preferences"))
+        return saved(_("Your notification preferences are saved."), url_for(".preferences"))
     status = 400 if form.is_submitted() else 200
     return render_template(
         "notifications/preferences.html",
         form=form,
         configs=services.configs_for(current_user),
+        kinds=labels.KINDS,
         channels=services.effective_channels(current_user),
     ), status
 
@@ -79,8 +85,11 @@ def settings() -> ResponseReturnValue:
             for name in rules.KINDS
         }
         services.save_kind_settings(values)
-        return saved("Notification settings saved.", url_for(".settings"))
+        return saved(_("Notification settings saved."), url_for(".settings"))
     status = 400 if form.is_submitted() else 200
     return render_template(
-        "notifications/settings.html", form=form, configs=services.kind_configs()
+        "notifications/settings.html",
+        form=form,
+        configs=services.kind_configs(),
+        kinds=labels.KINDS,
     ), status

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from app.auth.models import AccountSource, Group, Role, RoleGrant, User
@@ -46,73 +47,75 @@ def first_steps(*, directory_configured: bool) -> list[Step]:
         .join(User, User.id == RoleGrant.user_id)
         .where(RoleGrant.role.in_([Role.AGENT, Role.SERVICE_OWNER]), User.is_active)
     )
-    directory_text = (
+    directory_text = _(
         "Optional: set LDAP_URL and the other directory settings (see docs/directory.md), "
         "then run `flask ldap sync` so people, managers and groups come from your directory. "
         "Without one, create local accounts."
     )
     if directory_configured:
-        directory_text = (
+        directory_text = _(
             "The directory is configured: people appear here after their first sign-in or "
             "after `flask ldap sync`."
         )
     return [
         Step(
             "directory",
-            "Connect your directory",
+            _("Connect your directory"),
             directory_text,
             "admin.users",
-            "See who is here",
+            _("See who is here"),
             _any(select(User.id).where(User.source == AccountSource.LDAP)),
             optional=True,
         ),
         Step(
             "roles",
-            "Grant roles to your IT staff",
-            "Give agents, service owners and other administrators their roles.",
+            _("Grant roles to your IT staff"),
+            _("Give agents, service owners and other administrators their roles."),
             "admin.users",
-            "People and roles",
+            _("People and roles"),
             _any(staff),
         ),
         Step(
             "groups",
-            "Create groups and queues",
-            "Assignment groups are the queues incidents and tasks are routed to; add their "
-            "members.",
+            _("Create groups and queues"),
+            _(
+                "Assignment groups are the queues incidents and tasks are routed to; add "
+                "their members."
+            ),
             "admin.groups",
-            "Groups",
+            _("Groups"),
             _any(select(Group.id).where(Group.is_assignment_group)),
         ),
         Step(
             "routing",
-            "Route new incidents",
-            "Categories and routing rules send each new incident to the right queue.",
+            _("Route new incidents"),
+            _("Categories and routing rules send each new incident to the right queue."),
             "incidents.settings",
-            "Incident settings",
+            _("Incident settings"),
             _any(select(RoutingRule.id)),
         ),
         Step(
             "calendars",
-            "Set up business calendars",
-            "Working hours and holidays that SLA clocks count on.",
+            _("Set up business calendars"),
+            _("Working hours and holidays that SLA clocks count on."),
             "sla.calendars",
-            "Business calendars",
+            _("Business calendars"),
             _any(select(SlaCalendar.id)),
         ),
         Step(
             "policies",
-            "Attach SLA policies to queues",
-            "Response and resolution targets per priority, on a business calendar.",
+            _("Attach SLA policies to queues"),
+            _("Response and resolution targets per priority, on a business calendar."),
             "sla.index",
-            "Queues and policies",
+            _("Queues and policies"),
             _any(select(SlaPolicy.id).where(SlaPolicy.is_active)),
         ),
         Step(
             "catalog",
-            "Build the service catalog",
-            "What employees can order: items, their forms, approvals and tasks.",
+            _("Build the service catalog"),
+            _("What employees can order: items, their forms, approvals and tasks."),
             "requests.admin_catalog",
-            "Service catalog",
+            _("Service catalog"),
             _any(select(CatalogItem.id).where(CatalogItem.is_active)),
         ),
     ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -19,6 +21,13 @@ from app.requests.portal_queries import portal_counts
 from app.tickets.matrix import load_matrix
 
 bp = Blueprint("portal", __name__, template_folder="templates")
+#: Why an incident needs a look (``health.Attention.reasons``), as people read it.
+REASONS = {
+    "Major incident": _l("Major incident"),
+    "Proposed as major incident": _l("Proposed as major incident"),
+    "SLA breached": _l("SLA breached"),
+    "SLA at risk": _l("SLA at risk"),
+}
 
 
 @bp.get("/")
@@ -58,6 +67,7 @@ def home() -> ResponseReturnValue:
             else None
         ),
         requests=portal_counts(current_user) if can(current_user, "requests.order") else None,
+        reasons=REASONS,
     )
 
 
@@ -70,8 +80,12 @@ def service(ci_id: int) -> ResponseReturnValue:
     """
     found = health.service_incidents(current_user.id, ci_id)
     if found is None:
-        raise NotFound("You own no business service with this id.")
+        raise NotFound(_("You own no business service with this id."))
     service, incidents = found
     return render_template(
-        "portal/service.html", service=service, incidents=incidents, matrix=load_matrix()
+        "portal/service.html",
+        service=service,
+        incidents=incidents,
+        matrix=load_matrix(),
+        reasons=REASONS,
     )

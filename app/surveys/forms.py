@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -11,21 +12,21 @@ class AnswerForm(FlaskForm):
     """One question; the service checks the values (a clear message for each)."""
 
     # Rendered as five faces (radio buttons) by the template.
-    score = StringField("How satisfied are you with how this was handled?")
-    comment = TextAreaField("Anything to add? (optional)")
+    score = StringField(_l("How satisfied are you with how this was handled?"))
+    comment = TextAreaField(_l("Anything to add? (optional)"))
     version = HiddenField()
 
 
 class SettingsForm(FlaskForm):
     percentage = IntegerField(
-        "Share of resolved tickets asked (%)", validators=[Optional()], default=100
+        _l("Share of resolved tickets asked (%)"), validators=[Optional()], default=100
     )
     once_per_days = IntegerField(
-        "At most one survey per person every … days (0: no limit)",
+        _l("At most one survey per person every … days (0: no limit)"),
         validators=[Optional()],
         default=0,
     )
-    delay_hours = IntegerField("Ask … hours after the resolution", validators=[Optional()])
-    low_score = IntegerField("A score of … or less tells the group's manager", default=2)
-    edit_days = IntegerField("Answers may be changed for … days", default=3)
+    delay_hours = IntegerField(_l("Ask … hours after the resolution"), validators=[Optional()])
+    low_score = IntegerField(_l("A score of … or less tells the group's manager"), default=2)
+    edit_days = IntegerField(_l("Answers may be changed for … days"), default=3)
     version = HiddenField()

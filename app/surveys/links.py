@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from app import signed_links
 from app.auth.models import User
@@ -61,11 +62,11 @@ def open_link(value: str) -> Survey:
         and len(payload) == 2
         and all(isinstance(v, int) and not isinstance(v, bool) for v in payload)
     ):
-        raise LinkError("This survey link is not valid.")
+        raise LinkError(_("This survey link is not valid."))
     survey = db.session.get(Survey, payload[0])
     if survey is None or survey.caller_id != payload[1] or not survey.sampled:
-        raise LinkError("This survey link names a survey that does not exist.")
+        raise LinkError(_("This survey link names a survey that does not exist."))
     caller = db.session.get(User, survey.caller_id)
     if caller is None or not caller.is_active:
-        raise Forbidden("The account this survey was sent to is deactivated.")
+        raise Forbidden(_("The account this survey was sent to is deactivated."))
     return survey

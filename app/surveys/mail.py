@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.surveys import links, sampling, services
+from app.surveys import labels, links, sampling, services
 
 
 def mail_context(note: Any) -> dict[str, Any] | None:
@@ -19,7 +19,6 @@ def mail_context(note: Any) -> dict[str, Any] | None:
     return {
         "survey_link": links.url(survey),
         "survey_faces": [
-            (n, sampling.FACES[n], sampling.LABELS[n], links.url(survey, n))
-            for n in sampling.SCORES
+            (n, sampling.FACES[n], labels.LABELS[n], links.url(survey, n)) for n in sampling.SCORES
         ],
     }

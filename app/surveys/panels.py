@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from app.incidents import services as incidents
 from app.policy import can
-from app.surveys import sampling, services
+from app.surveys import labels, sampling, services
 from app.surveys.forms import AnswerForm
 from app.surveys.models import Survey
 from app.tickets.models import Ticket, TicketKind
@@ -64,7 +64,8 @@ def caller_panel(ticket: Ticket) -> Markup:
             survey=survey,
             form=form,
             faces=sampling.ICONS,
-            labels=sampling.LABELS,
+            labels=labels.LABELS,
+            not_asked=labels.NOT_ASKED,
             may_edit=services.may_edit(survey, now),
             reopen=reopen_offer(survey, now),
         )
@@ -85,7 +86,8 @@ def staff_panel(ticket: Ticket) -> Markup:
             "surveys/_staff_panel.html",
             survey=survey,
             faces=sampling.ICONS,
-            labels=sampling.LABELS,
+            labels=labels.LABELS,
+            not_asked=labels.NOT_ASKED,
             low=services.is_low(survey),
         )
     )

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import String, case, func, literal, select, tuple_, union_all
 
 from app.auth.models import Group, User
@@ -220,9 +221,9 @@ def get_for_caller(survey_id: int, user: Any) -> Survey:
     """
     survey = db.session.get(Survey, survey_id)
     if survey is None or not survey.sampled:
-        raise NotFound("There is no such survey.")
+        raise NotFound(_("There is no such survey."))
     if survey.caller_id != getattr(user, "id", None):
-        raise Forbidden("This survey was sent to someone else.")
+        raise Forbidden(_("This survey was sent to someone else."))
     return survey
 
 
@@ -247,31 +248,37 @@ def answer(
     """
     now = now or utc_now()
     if survey.caller_id != by.id:
-        raise Forbidden("This survey was sent to someone else.")
+        raise Forbidden(_("This survey was sent to someone else."))
     number = sampling.parse_score(score)
     errors = {}
     if number is None:
-        errors["score"] = "Choose one of the five faces (1 to 5)."
+        errors["score"] = _("Choose one of the five faces (1 to 5).")
     text = str(comment or "").replace("\x00", "").strip()
     if len(text) > sampling.MAX_COMMENT:
-        errors["comment"] = f"Keep it under {sampling.MAX_COMMENT} characters."
+        errors["comment"] = _("Keep it under %(limit)s characters.", limit=sampling.MAX_COMMENT)
     if errors:
         raise Invalid(errors)
     if not survey.sampled or survey.due_at > now:
-        raise Conflict("This survey is not open yet.")
+        raise Conflict(_("This survey is not open yet."))
     if not is_done(survey.ticket):
         raise Conflict(
-            f"{survey.ticket.number} was reopened since: we will ask again when it is solved."
+            _(
+                "%(number)s was reopened since: we will ask again when it is solved.",
+                number=survey.ticket.number,
+            )
         )
     if not survey.answered and now > open_until(survey):
-        raise Conflict("This survey is closed: it took answers for its first days only.")
+        raise Conflict(_("This survey is closed: it took answers for its first days only."))
     config = settings()
     if not sampling.may_edit(survey.answered_at, now, config.edit_days):
         raise Conflict(
-            f"Answers can be changed for {config.edit_days} days; this one can no longer be."
+            _(
+                "Answers can be changed for %(days)s days; this one can no longer be.",
+                days=config.edit_days,
+            )
         )
     if version not in (None, ""):
-        check_version(survey, version, "This answer")
+        check_version(survey, version, _("This answer"))
     survey.score = number
     survey.comment = text
     survey.answered_at = survey.answered_at or now

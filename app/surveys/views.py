@@ -7,13 +7,14 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.errors import DomainError, Invalid
 from app.extensions import db
 from app.forms import apply_errors, commit_or_errors, saved
 from app.policy import public, require
-from app.surveys import links, panels, sampling, services
+from app.surveys import labels, links, panels, sampling, services
 from app.surveys import permissions as _permissions  # noqa: F401  (registers the rules)
 from app.surveys.forms import AnswerForm, SettingsForm
 from app.surveys.models import Survey
@@ -34,7 +35,7 @@ def _answer_page(
         form=form,
         token=token,
         faces=sampling.ICONS,
-        labels=sampling.LABELS,
+        labels=labels.LABELS,
         may_edit=services.may_edit(survey, now),
         is_done=services.is_done(survey.ticket),
         reopen=panels.reopen_offer(survey, now),
@@ -57,11 +58,11 @@ def _refusal(error: DomainError, survey: Survey | None = None) -> ResponseReturn
     return render_template(
         "_link_refused.html",
         status=error.status,
-        title=error.title,
+        title=str(error.title),
         message=error.message,
         target=panels.ticket_url(survey.ticket) if survey is not None else url_for("portal.home"),
-        open_label="Open the ticket",
-        signin_label="Sign in to the service desk",
+        open_label=_("Open the ticket"),
+        signin_label=_("Sign in to the service desk"),
     ), error.status
 
 
@@ -111,7 +112,7 @@ def answer(survey_id: int) -> ResponseReturnValue:
     refused = _answer(survey, AnswerForm(), "portal", None)
     if refused is not None:
         return refused
-    flash("Thank you for your answer.", "success")
+    flash(_("Thank you for your answer."), "success")
     return redirect(url_for("surveys.answer_page", survey_id=survey.id), 303)
 
 
@@ -137,7 +138,7 @@ def answer_by_link(token: str) -> ResponseReturnValue:
     refused = _answer(survey, AnswerForm(), "link", token)
     if refused is not None:
         return refused
-    flash("Thank you for your answer.", "success")
+    flash(_("Thank you for your answer."), "success")
     return redirect(url_for("surveys.by_link", token=token), 303)
 
 
@@ -153,7 +154,7 @@ def settings() -> ResponseReturnValue:
         if form.validate_on_submit() and commit_or_errors(
             form, lambda: services.save_settings(request.form, form.version.data)
         ):
-            return saved("Survey settings saved.", url_for(".settings"))
+            return saved(_("Survey settings saved."), url_for(".settings"))
         status = 422
     return render_template("surveys/settings.html", form=form), status
 
@@ -169,10 +170,10 @@ def report() -> ResponseReturnValue:
         choices=REPORT_DAYS,
         tables=services.report(chosen),
         dimensions={
-            "agent": "Agent",
-            "group": "Group",
-            "service": "Service",
-            "category": "Category",
+            "agent": _("Agent"),
+            "group": _("Group"),
+            "service": _("Service"),
+            "category": _("Category"),
         },
         low_score=services.settings().low_score,
         recent=services.recent_answers(limit=20),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import with_expression
 
@@ -39,14 +40,14 @@ def _problems(values: dict[str, Any]) -> dict[str, str]:
     problems = {}
     address = values.get("address") or ""
     if "@" not in address or any(c.isspace() for c in address):
-        problems["address"] = "Give the mailbox's mail address, like servicedesk@example.com."
+        problems["address"] = _("Give the mailbox's mail address, like servicedesk@example.com.")
     group_id = values.get("assignment_group_id")
     if group_id is not None:
         group = db.session.get(Group, group_id)
         if group is None or not group.is_assignment_group:
-            problems["assignment_group_id"] = "Choose an assignment group."
+            problems["assignment_group_id"] = _("Choose an assignment group.")
     if values.get("imap_host") and not values.get("imap_username"):
-        problems["imap_username"] = "IMAP polling needs the account's user name."
+        problems["imap_username"] = _("IMAP polling needs the account's user name.")
     return problems
 
 
@@ -94,7 +95,7 @@ def get_message(message_id: int) -> InboundMessage:
     """:raise NotFound: no such received message."""
     found = db.session.get(InboundMessage, message_id)
     if found is None:
-        raise NotFound("There is no such received message.")
+        raise NotFound(_("There is no such received message."))
     return found
 
 
@@ -105,7 +106,7 @@ def dismiss(message: InboundMessage, *, actor: Any) -> None:
     :raise Conflict: the message was processed or dismissed already.
     """
     if message.state not in (MessageState.IGNORED, MessageState.QUARANTINED):
-        raise Conflict(f"This message is {message.state.value} already.")
+        raise Conflict(_("This message is %(state)s already.", state=message.state.value))
     audit.record(
         actor,
         "inbound_message",

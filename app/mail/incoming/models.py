@@ -11,12 +11,18 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, true
 from sqlalchemy.orm import Mapped, deferred, mapped_column, query_expression, relationship
 
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import Model
 from app.timeutils import utc_now
+
+UNKNOWN_SENDER_LABELS = {
+    "create": _l("Open a ticket for them (unverified caller)"),
+    "refuse": _l("Refuse politely by mail, open no ticket"),
+}
 
 
 class UnknownSenders(enum.StrEnum):
@@ -25,10 +31,7 @@ class UnknownSenders(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "create": "Open a ticket for them (unverified caller)",
-            "refuse": "Refuse politely by mail, open no ticket",
-        }[self.value]
+        return str(UNKNOWN_SENDER_LABELS[self.value])
 
 
 class Security(enum.StrEnum):

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.auth import services as people
 from app.auth.models import User
 from app.extensions import db
 from app.forms import clean_text
+from app.i18n.locale import default_language
 from app.incidents import services as incidents
 from app.mail.incoming import answers, threads
 from app.mail.incoming.models import InboundMessage, Mailbox, MessageState, UnknownSenders
@@ -39,7 +42,8 @@ BOUNCE_HINTS = re.compile(
     r"|unzustellbar|non remis|onbestelbaar|olevererbar",
     re.IGNORECASE,
 )
-REFUSAL = (
+#: The answer to a stranger's mail, in the desk's language (nobody's own is known).
+REFUSAL = _l(
     "Hello,\n\nThank you for your message. This service desk only accepts mail from people "
     "it knows, so no ticket was opened for it.\nPlease contact your IT service desk by "
     "another way, or ask them to add your address.\n\n(This is an automatic answer.)"
@@ -272,10 +276,12 @@ def _new_ticket(
             else UnknownSenders(current_app.config["MAIL_UNKNOWN_SENDERS"])
         )
         if setting == UnknownSenders.REFUSE:
+            with force_locale(default_language()):
+                refusal = str(REFUSAL)
             outgoing.queue_mail(
                 to_address=address,
                 subject=f"Re: {mail.subject}".strip()[:200],
-                text=REFUSAL,
+                text=refusal,
                 kind="refusal",
                 auto_generated=True,
                 in_reply_to=message_id_of(b"", mail) if mail.message_id else None,

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -57,7 +58,7 @@ def _values(form: MailboxForm) -> dict[str, Any]:
 def _get_mailbox(mailbox_id: int) -> Mailbox:
     found = db.session.get(Mailbox, mailbox_id)
     if found is None:
-        raise NotFound("There is no such mailbox.")
+        raise NotFound(_("There is no such mailbox."))
     return found
 
 
@@ -79,7 +80,7 @@ def new_mailbox() -> ResponseReturnValue:
             None, actor=current_user, values=_values(form), password=form.imap_password.data
         ),
     ):
-        flash(f"Mailbox {form.name.data} created.", "success")
+        flash(_("Mailbox %(name)s created.", name=form.name.data), "success")
         return redirect(url_for("mail.mailboxes_page"))
     status = 422 if form.is_submitted() else 200
     return render_template("mail/incoming/mailbox.html", form=form, mailbox=None), status
@@ -121,7 +122,7 @@ def edit_mailbox(mailbox_id: int) -> ResponseReturnValue:
                     expected_version=form.version.data,
                 ),
             ):
-                flash(f"Mailbox {form.name.data} saved.", "success")
+                flash(_("Mailbox %(name)s saved.", name=form.name.data), "success")
                 return redirect(url_for("mail.mailboxes_page"))
         except Conflict as error:
             return refused(
@@ -154,7 +155,7 @@ def quarantine_page() -> ResponseReturnValue:
 def download_message(message_id: int) -> ResponseReturnValue:
     message = mailboxes.get_message(message_id)
     if message.raw is None:
-        raise NotFound("The bytes of this message are no longer kept.")
+        raise NotFound(_("The bytes of this message are no longer kept."))
     return Response(
         message.raw,
         mimetype="message/rfc822",
@@ -170,14 +171,17 @@ def process_again(message_id: int) -> ResponseReturnValue:
         MessageState.QUARANTINED,
         MessageState.IGNORED,
     ):
-        raise Conflict("This message was processed or dismissed already.")
+        raise Conflict(_("This message was processed or dismissed already."))
     form = MessageActionForm()
     if not form.validate_on_submit():
-        flash("The form expired: please try again.", "danger")
+        flash(_("The form expired: please try again."), "danger")
         return redirect(url_for("mail.quarantine_page"))
     form.consume(done=url_for("mail.quarantine_page"))
     outcome = intake.take(message.raw, message.mailbox, again=message)
-    flash(f"Processed again: {outcome.line()}", "success" if outcome.number else "warning")
+    flash(
+        _("Processed again: %(outcome)s", outcome=outcome.line()),
+        "success" if outcome.number else "warning",
+    )
     return redirect(url_for("mail.quarantine_page"))
 
 
@@ -187,8 +191,8 @@ def dismiss_message(message_id: int) -> ResponseReturnValue:
     message = mailboxes.get_message(message_id)
     form = MessageActionForm()
     if not form.validate_on_submit():
-        flash("The form expired: please try again.", "danger")
+        flash(_("The form expired: please try again."), "danger")
         return redirect(url_for("mail.quarantine_page"))
     form.consume(done=url_for("mail.quarantine_page"))
     mailboxes.dismiss(message, actor=current_user)
-    return saved("Message dismissed.", url_for("mail.quarantine_page"))
+    return saved(_("Message dismissed."), url_for("mail.quarantine_page"))

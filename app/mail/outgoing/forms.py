@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
 from app.filtering import FilterForm
 from app.forms import OneSubmission
-from app.mail.outgoing.models import MailState
+from app.mail.outgoing.models import STATE_LABELS, MailState
 
 
 class OutboxFilterForm(FilterForm):
     """The outbox list's filter."""
 
     state = SelectField(
-        "State",
+        _l("State"),
         choices=[
-            SelectChoice("", "Any state"),
-            *(SelectChoice(s.value, s.label) for s in MailState),
+            SelectChoice("", _l("Any state")),
+            *(SelectChoice(s.value, STATE_LABELS[s.value]) for s in MailState),
         ],
         default="",
     )

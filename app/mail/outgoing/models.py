@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,6 +14,15 @@ from app.auth.models import User
 from app.db import TimestampMixin, str_enum
 from app.extensions import Model
 from app.tickets.models import Ticket
+
+#: Each state's name as people read it (MailState.value is the stored identifier).
+STATE_LABELS = {
+    "recorded": _l("Recorded"),
+    "queued": _l("Queued"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+    "dead": _l("Dead"),
+}
 
 
 class MailState(enum.StrEnum):
@@ -24,7 +34,7 @@ class MailState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return str(STATE_LABELS[self.value])
 
 
 class OutboundMail(TimestampMixin, Model):

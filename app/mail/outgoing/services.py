@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -101,9 +102,11 @@ def queue_mail(
     """
     address = normalise_address(to_address)
     if not is_address(address):
-        raise Invalid({"to_address": f"{to_address!r} is not a mail address."})
+        raise Invalid({"to_address": _("“%(address)s” is not a mail address.", address=to_address)})
     if list_unsubscribe is not None and not is_unsubscribe_url(list_unsubscribe):
-        raise Invalid({"list_unsubscribe": f"{list_unsubscribe!r} is not an unsubscribe URL."})
+        raise Invalid(
+            {"list_unsubscribe": _("“%(url)s” is not an unsubscribe URL.", url=list_unsubscribe)}
+        )
     in_reply_to = (in_reply_to or "").strip() or None
     if in_reply_to and not is_message_id(in_reply_to):
         in_reply_to = None  # a malformed id from a foreign mailer: thread without it
@@ -150,9 +153,11 @@ def retry_mail(mail: OutboundMail, *, actor: User | None) -> OutboundMail:
     :raise Invalid: the mail is not failed or dead, or no SMTP server is configured.
     """
     if mail.state not in (MailState.FAILED, MailState.DEAD):
-        raise Invalid({"mail": f"A {mail.state.value} mail cannot be retried."})
+        raise Invalid(
+            {"mail": _("A %(state)s mail cannot be retried.", state=mail.state.label.lower())}
+        )
     if not current_app.config.get("SMTP_HOST"):
-        raise Invalid({"mail": "No SMTP server is configured (SMTP_HOST): nothing can be sent."})
+        raise Invalid({"mail": _("No SMTP server is configured (SMTP_HOST): nothing can be sent.")})
     audit.record(
         actor, "outbound_mail", mail.id, "retried", {"state": [mail.state.value, "queued"]}
     )

@@ -8,6 +8,7 @@ from email import message_from_bytes, policy
 
 from flask import current_app, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -46,7 +47,7 @@ def get_mail(mail_id: int) -> OutboundMail:
         .options(joinedload(OutboundMail.ticket), joinedload(OutboundMail.recipient))
     )
     if mail is None:
-        raise NotFound("There is no mail with this id.")
+        raise NotFound(_("There is no mail with this id."))
     return mail
 
 
@@ -135,7 +136,7 @@ def outbox_retry(mail_id: int) -> ResponseReturnValue:
         services.retry_mail(mail, actor=current_user)
     except Invalid as error:
         return refused(error, lambda: get_mail(mail_id), _render_mail)
-    return saved("The mail is queued to be sent again; its state is below.", here)
+    return saved(_("The mail is queued to be sent again; its state is below."), here)
 
 
 @bp.post("/outbox/<int:mail_id>/clear-bounce")
@@ -148,6 +149,9 @@ def outbox_clear_bounce(mail_id: int) -> ResponseReturnValue:
     if entry is not None:  # a second click finds it cleared: nothing to do
         services.clear_bouncing(entry, actor=current_user)
     return saved(
-        f"{mail.to_address} is not marked as bouncing any more: new mail to it is sent.",
+        _(
+            "%(address)s is not marked as bouncing any more: new mail to it is sent.",
+            address=mail.to_address,
+        ),
         url_for("mail.outbox_mail", mail_id=mail.id),
     )
