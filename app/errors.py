@@ -218,7 +218,9 @@ def field_error(error: IntegrityError) -> Invalid | None:
     info = constraint.info if constraint is not None else {}
     if "field" not in info:
         return None
-    return Invalid({info["field"]: str(info["message"])})
+    # Declared with N_: read in the reader's language when shown (lazily: the session may
+    # need a rollback before the language can be looked up).
+    return Invalid({info["field"]: [_l(str(info["message"]))]})
 
 
 def register_error_handlers(app: Flask) -> None:

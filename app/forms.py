@@ -132,10 +132,10 @@ def commit_or_errors(form: FlaskForm, action: Callable[[], Any]) -> bool:
         apply_errors(form, error)
         return False
     except IntegrityError as error:
+        db.session.rollback()  # first: naming the field's error reads the reader's language
         invalid = field_error(error)
         if invalid is None:
             raise
-        db.session.rollback()
         apply_errors(form, invalid)
         return False
     db.session.commit()

@@ -137,3 +137,18 @@ def test_deleting_a_person_is_impossible_but_removal_from_groups_is(db, make_use
     assert group_services.remove_member(group, person, actor=admin) is True
     assert group_services.remove_member(group, person, actor=admin) is False
     assert db.session.get(User, person.id) is not None
+
+
+def test_a_name_saved_meanwhile_is_refused_in_the_readers_language(signed_in, db, monkeypatch):
+    """The database's unique constraint speaks the message its model declares, translated."""
+    client, admin = signed_in("admin")
+    group_services.create_group(actor=admin, name="Network")
+    other = group_services.create_group(actor=admin, name="Servers")
+    db.session.commit()
+    _check_passes_meanwhile(monkeypatch)
+    response = client.post(
+        f"/admin/groups/{other.id}", {"name": "Network"}, headers={"Accept-Language": "sv"}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="name-error"[^>]*>\s*Det finns redan en grupp med det här namnet.', page)

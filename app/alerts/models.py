@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.audit import JSONType
 from app.db import str_enum, unique
 from app.extensions import Model
+from app.i18n import N_
 from app.timeutils import utc_now
 
 DEFAULT_DAMPING_SECONDS = 300
@@ -34,7 +35,7 @@ class AlertSource(Model):
 
     __tablename__ = "alert_sources"
     __table_args__ = (
-        unique("name", field="name", message="An alert source with this name already exists."),
+        unique("name", field="name", message=N_("An alert source with this name already exists.")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import Model, db
+from app.i18n import N_
 from app.timeutils import utc_now
 
 
@@ -155,7 +156,7 @@ class User(UserMixin, TimestampMixin, Model):
 class Group(TimestampMixin, Model):
     __tablename__ = "groups"
     __table_args__ = (
-        unique("name", field="name", message="A group with this name already exists."),
+        unique("name", field="name", message=N_("A group with this name already exists.")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -46,6 +46,7 @@ from app.audit import JSONType
 from app.cmdb.graph.vocabulary import Lifecycle, Propagation, Treatment
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import Model
+from app.i18n import N_
 from app.timeutils import utc_now
 
 
@@ -92,7 +93,7 @@ class CIClass(Model):
 
     __tablename__ = "ci_classes"
     __table_args__ = (
-        unique("name", field="name", message="A class with this name already exists."),
+        unique("name", field="name", message=N_("A class with this name already exists.")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

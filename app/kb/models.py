@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.auth.models import Group, User
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import Model, db
+from app.i18n import N_
 from app.timeutils import utc_now
 
 TITLE_MAX = 200
@@ -87,7 +88,7 @@ article_catalog_items = Table(
 class KbCategory(Model):
     __tablename__ = "kb_categories"
     __table_args__ = (
-        unique("name", field="name", message="A category with this name already exists."),
+        unique("name", field="name", message=N_("A category with this name already exists.")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

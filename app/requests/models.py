@@ -30,6 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.audit import JSONType
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import Model, db
+from app.i18n import N_
 from app.requests.approvals.rules import GroupRule
 from app.requests.states import ApprovalState, CloseCode, ItemState, TaskState
 from app.tickets.holds import HoldReason
@@ -53,7 +54,7 @@ class Automation(enum.StrEnum):
 class CatalogCategory(Model):
     __tablename__ = "catalog_categories"
     __table_args__ = (
-        unique("name", field="name", message="A category with this name already exists."),
+        unique("name", field="name", message=N_("A category with this name already exists.")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,7 +84,7 @@ class CatalogItem(TimestampMixin, Model):
     __table_args__ = (
         CheckConstraint("delivery_days >= 0 AND delivery_days <= 365", name="delivery_days_range"),
         Index("ix_catalog_items_category_active", "category_id", "is_active"),
-        unique("name", field="name", message="An item with this name already exists."),
+        unique("name", field="name", message=N_("An item with this name already exists.")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

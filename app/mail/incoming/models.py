@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, query_expression, re
 
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import Model
+from app.i18n import N_
 from app.timeutils import utc_now
 
 UNKNOWN_SENDER_LABELS = {
@@ -50,8 +51,8 @@ class MessageState(enum.StrEnum):
 class Mailbox(TimestampMixin, Model):
     __tablename__ = "mailboxes"
     __table_args__ = (
-        unique("name", field="name", message="A mailbox with this name already exists."),
-        unique("address", field="address", message="Another mailbox has this address."),
+        unique("name", field="name", message=N_("A mailbox with this name already exists.")),
+        unique("address", field="address", message=N_("Another mailbox has this address.")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
