@@ -28,7 +28,6 @@ PENDING = frozenset(
         "api",
         "auth",
         "cmdb",
-        "imports",
         "incidents",
         "kb",
         "mail",
