@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, select
 
@@ -104,7 +105,7 @@ def _export(name: str, tables: list[Table], key: str) -> ResponseReturnValue:
     """
     table = next((t for t in tables if t.key == key), None)
     if table is None:
-        raise NotFound("This dashboard has no such table to download.")
+        raise NotFound(_("This dashboard has no such table to download."))
     plain = for_chart(name, table, links=False)
     return exports.export_response(
         request.args.get("format"), f"{name}-{plain.key}", plain.columns, plain.rows
@@ -137,7 +138,7 @@ def _ids(ctx: Context) -> tuple[Select, str]:
     if args.get("measure"):
         found = measure_ids(args["measure"], ctx)
         if found is None:
-            raise Invalid({"measure": "This dashboard shows no such measure."})
+            raise Invalid({"measure": _("This dashboard shows no such measure.")})
         return found, MEASURES[args["measure"]].label
     errors: dict[str, str] = {}
     dims: dict[str, Any] = {}

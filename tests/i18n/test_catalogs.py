@@ -33,7 +33,6 @@ PENDING = frozenset(
         "mail",
         "notifications",
         "portal",
-        "reports",
         "requests",
         "search",
         "sla",

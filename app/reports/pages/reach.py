@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, false, select, true
 
 from app.auth.models import Group, Role
@@ -96,7 +97,7 @@ def reach_of(dashboard: str, viewer: Any) -> Reach:
     :raise Forbidden: the viewer may not open this dashboard (it is not theirs).
     """
     if dashboard not in DASHBOARDS or not can(viewer, DASHBOARDS[dashboard][1]):
-        raise Forbidden("This dashboard is not yours: you may not open it.")
+        raise Forbidden(_("This dashboard is not yours: you may not open it."))
     admin = viewer.has_role(Role.ADMIN)
     console = can(viewer, "incidents.console")
     if dashboard == "agent":
