@@ -239,16 +239,16 @@ def test_the_weekly_page_charts_the_weeks_and_exports_them(
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "<caption>Tickets per week</caption>" in html
-    assert '<th scope="row" class="fw-normal">2026-11-30</th><td class="text-end">2</td>' in html
+    assert '<th scope="row" class="fw-normal">2026-W49</th><td class="text-end">2</td>' in html
     csv = client.get("/reports/weekly?weeks=4&export=weekly&format=csv", buffered=True)
     assert csv.headers["Content-Disposition"] == "attachment; filename=tickets-per-week-4.csv"
     lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
-    assert lines[0] == "Week of,Opened,Resolved or closed,Backlog at the end"
+    assert lines[0] == "Week,Opened,Resolved or closed,Backlog at the end"
     assert lines[1:] == [
-        "2026-11-09,0,0,0",
-        "2026-11-16,1,0,1",
-        "2026-11-23,2,0,3",
-        "2026-11-30,2,2,3",
+        "2026-W46,0,0,0",
+        "2026-W47,1,0,1",
+        "2026-W48,2,0,3",
+        "2026-W49,2,2,3",
     ]
     xlsx = client.get("/reports/weekly?weeks=4&export=weekly&format=xlsx", buffered=True)
     assert xlsx.status_code == 200

@@ -20,13 +20,14 @@ from app.cmdb.models import CIClass, ConfigurationItem
 from app.errors import Forbidden
 from app.extensions import db
 from app.policy import can
+from app.reports import N_
 from app.reports.rollups.models import TicketFact
 
 DASHBOARDS = {
-    "agent": ("My work", "reports.agent"),
-    "groups": ("My groups", "reports.groups"),
-    "services": ("My services", "reports.services"),
-    "overview": ("Service desk overview", "reports.overview"),
+    "agent": (N_("My work"), "reports.agent"),
+    "groups": (N_("My groups"), "reports.groups"),
+    "services": (N_("My services"), "reports.services"),
+    "overview": (N_("Service desk overview"), "reports.overview"),
 }
 
 
