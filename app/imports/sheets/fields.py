@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -177,18 +177,25 @@ def guess_mapping(kind: str, header: Sequence[str]) -> dict[str, int | None]:
 
 
 def mapping_problems(
-    kind: str, mapping: Mapping[str, int | None], header: Sequence[str]
+    kind: str,
+    mapping: Mapping[str, int | None],
+    header: Sequence[str],
+    gettext: Callable[[str], str] = N_,
 ) -> list[tuple[str, str]]:
     """``(field label, message)`` for each required field left unmapped and each mapping to
-    a column the file does not have."""
+    a column the file does not have, in the words of ``gettext`` (a page passes Flask-Babel's;
+    this module is pure)."""
     found = []
     for target in targets(kind):
         index = mapping.get(target.key)
+        label = gettext(target.label)
         if index is not None and not 0 <= index < len(header):
-            found.append((target.label, f"“{target.label}” is mapped to a column the file "
-                          "does not have."))  # fmt: skip
+            said = N_("“%(field)s” is mapped to a column the file does not have.")
         elif index is None and target.required:
-            found.append((target.label, f"“{target.label}” is required: choose its column."))
+            said = N_("“%(field)s” is required: choose its column.")
+        else:
+            continue
+        found.append((label, gettext(said) % {"field": label}))
     return found
 
 

@@ -92,7 +92,7 @@ def check(sheet: Sheet, kind: str, mapping: Mapping[str, int | None], *, filenam
     found = Check(columns=columns, labels=labels_of(list(targets(kind))))
     found.problems.extend(
         Problem("", label, message)
-        for label, message in mapping_problems(kind, mapping, sheet.header)
+        for label, message in mapping_problems(kind, mapping, sheet.header, _)
     )
     if found.problems:
         return Checked(kind, len(sheet.rows), [], found.problems, {r.line for r in sheet.rows})

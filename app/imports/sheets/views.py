@@ -182,7 +182,7 @@ def sheets_mapping(kind: str, token: str) -> ResponseReturnValue:
     if not form.validate_on_submit() or action not in ACTIONS:
         return _mapping_page(page, status=422)
     mapping = _posted_mapping(kind, form)
-    problems = mapping_problems(kind, mapping, sheet.header)
+    problems = mapping_problems(kind, mapping, sheet.header, _)
     if problems:
         return _mapping_page(page, mapping_problems=problems, status=422)
     if action == "preview":
