@@ -394,7 +394,7 @@ def test_a_dashboard_reads_in_swedish_for_a_swedish_browser(client, desk):
     client.login(desk["admin"].username)
     swedish = client.get("/reports/overview", headers={"Accept-Language": "sv"})
     html = swedish.get_data(as_text=True)
-    assert "Översikt för servicedesken" in html
+    assert "Översikt över servicedesken" in html
     assert "Öppna nu" in html
     assert "Filtrera" in html
     refused = client.get("/reports/overview?colour=red", headers={"Accept-Language": "sv"})
@@ -403,4 +403,4 @@ def test_a_dashboard_reads_in_swedish_for_a_swedish_browser(client, desk):
     english = client.get("/reports/overview").get_data(as_text=True)
     assert "Service desk overview" in english
     assert "Open now" in english
-    assert "Översikt för servicedesken" not in english
+    assert "Översikt över servicedesken" not in english
