@@ -17,6 +17,8 @@ from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -41,13 +43,13 @@ class Flow:
     and ``imports.<name>_apply``), listed on the index as ``label``."""
 
     name: str
-    label: str
-    offer: str  # one line for the imports index
+    label: str | LazyString
+    offer: str | LazyString  # one line for the imports index
     template: str
     run: RunFile
-    file_label: str
-    file_required: str
-    file_description: str
+    file_label: str | LazyString
+    file_required: str | LazyString
+    file_description: str | LazyString
 
 
 class ApplyForm(FlaskForm):
@@ -90,7 +92,7 @@ def add_pages(flow: Flow) -> None:
         finally:
             upload.close()  # a large upload is spooled to a temporary file: let it go now
         if len(data) > limit:
-            too_big = f"The file is larger than {limit >> 20} MB."
+            too_big = _("The file is larger than %(size)s MB.", size=limit >> 20)
             return _render(flow, form, errors=[(name, too_big)], status=413)
         run = flow.run(name, data, True, current_user)
         if run.state is RunState.FAILED:
@@ -107,11 +109,11 @@ def add_pages(flow: Flow) -> None:
         there now). A failed run keeps the upload staged, so it can be tried again."""
         form = ApplyForm()
         if not form.validate_on_submit():
-            flash("This import form is incomplete: upload the file again.", "danger")
+            flash(_("This import form is incomplete: upload the file again."), "danger")
             return _render(flow, form_class(formdata=None), status=422)
         data = staging.load(form.token.data, current_user.id)
         if data is None:
-            flash("This upload has expired or was already imported: upload it again.", "warning")
+            flash(_("This upload has expired or was already imported: upload it again."), "warning")
             return _render(flow, form_class(formdata=None), status=404)
         name = form.filename.data or "upload"
         run = flow.run(name, data, False, current_user)
@@ -119,7 +121,7 @@ def add_pages(flow: Flow) -> None:
             staging.discard(form.token.data, current_user.id)
         db.session.commit()
         if run.state is RunState.FINISHED:
-            flash(f"Imported {name}: the run's report says what changed.", "success")
+            flash(_("Imported %(name)s: the run's report says what changed.", name=name), "success")
         return redirect(url_for("imports.run_detail", run_id=run.id), 303)
 
     rule = require("imports.admin")

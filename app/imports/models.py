@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -22,7 +23,14 @@ class RunState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return str(_STATE_LABELS[self])
+
+
+_STATE_LABELS = {
+    RunState.RUNNING: _l("Running"),
+    RunState.FINISHED: _l("Finished"),
+    RunState.FAILED: _l("Failed"),
+}
 
 
 class ImportRun(Model):
@@ -80,7 +88,15 @@ class ProblemKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"not_carried": "Not carried"}.get(self.value, self.value.capitalize())
+        return str(_KIND_LABELS[self])
+
+
+_KIND_LABELS = {
+    ProblemKind.SKIPPED: _l("Skipped"),
+    ProblemKind.NOT_CARRIED: _l("Not carried"),
+    ProblemKind.ERROR: _l("Error"),
+    ProblemKind.NOTICE: _l("Notice"),
+}
 
 
 class ImportProblem(Model):

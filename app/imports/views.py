@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from app import exports
@@ -25,15 +28,15 @@ bp = Blueprint("imports", __name__, template_folder="templates")
 
 @dataclass(frozen=True)
 class Importer:
-    label: str
+    label: str | LazyString
     endpoint: str
-    description: str
+    description: str | LazyString
 
 
 IMPORTERS: list[Importer] = []
 
 
-def offer(label: str, endpoint: str, description: str) -> None:
+def offer(label: str | LazyString, endpoint: str, description: str | LazyString) -> None:
     """List an importer's page on the imports index (called by each importer's views)."""
     if all(i.endpoint != endpoint for i in IMPORTERS):
         IMPORTERS.append(Importer(label, endpoint, description))
@@ -42,7 +45,7 @@ def offer(label: str, endpoint: str, description: str) -> None:
 def get_run(run_id: int) -> ImportRun:
     run = db.session.get(ImportRun, run_id)
     if run is None:
-        raise NotFound("There is no import run with this number.")
+        raise NotFound(_("There is no import run with this number."))
     return run
 
 
@@ -113,5 +116,98 @@ def run_report(run_id: int, fmt: str) -> ResponseReturnValue:
     ]  # at most MAX_PROBLEMS lines are stored per run
 
     return exports.export_response(
-        fmt, f"import-{run.id}-report", ("Kind", "Where", "Column", "Problem"), rows
+        fmt,
+        f"import-{run.id}-report",
+        (_("Kind"), _("Where"), _("Column"), _("Problem")),
+        rows,
     )
+
+
+# What a run's tallies and summary are called on its page (a key missing here is shown as it
+# is written, "rows_read" as "Rows read").
+TALLY_LABELS = {
+    "rows_read": _l("Rows read"),
+    "rows_created": _l("Rows created"),
+    "rows_updated": _l("Rows updated"),
+    "rows_unchanged": _l("Rows unchanged"),
+    "rows_imported": _l("Rows imported"),
+    "rows_skipped": _l("Rows skipped"),
+    "rows_refused": _l("Rows refused"),
+    "rows_not_saved": _l("Rows not saved"),
+    "rows_to_create": _l("Rows to create"),
+    "rows_to_update": _l("Rows to update"),
+    "rows_as_ci": _l("Rows as CIs"),
+    "rows_as_relation": _l("Rows as relations"),
+    "rows_as_value": _l("Rows as values"),
+    "rows_not_carried": _l("Rows not carried"),
+    "rows_summarised": _l("Rows summarised"),
+    "files_read": _l("Files read"),
+    "objects_read": _l("Objects read"),
+    "incidents_created": _l("Incidents created"),
+    "incidents_updated": _l("Incidents updated"),
+    "incidents_unchanged": _l("Incidents unchanged"),
+    "incidents_skipped": _l("Incidents skipped"),
+    "cis_created": _l("CIs created"),
+    "cis_updated": _l("CIs updated"),
+    "cis_retired": _l("CIs retired"),
+    "cis_unchanged": _l("CIs unchanged"),
+    "cis_skipped": _l("CIs refused"),
+    "relations_created": _l("Relations created"),
+    "relations_updated": _l("Relations updated"),
+    "relations_removed": _l("Relations removed"),
+    "relations_unchanged": _l("Relations unchanged"),
+    "relations_skipped": _l("Relations refused"),
+    "problems_error": _l("Report lines: errors"),
+    "problems_skipped": _l("Report lines: skipped"),
+    "problems_not_carried": _l("Report lines: not carried"),
+    "problems_notice": _l("Report lines: notices"),
+    "classes_created": _l("Classes created"),
+    "people_created": _l("People created"),
+    "people_matched": _l("People matched"),
+    "groups_created": _l("Groups created"),
+    "groups_matched": _l("Groups matched"),
+    "categories_created": _l("Categories created"),
+    "cis_matched": _l("CIs matched"),
+    # iTop: where each object read went
+    "objects": _l("Where the objects went"),
+    "ci": _l("As CIs"),
+    "relation": _l("As relations"),
+    "folded": _l("Folded into another object"),
+    "not_carried": _l("Not carried"),
+    "duplicate": _l("Duplicates"),
+    "skipped": _l("Skipped"),
+    "objects_ci": _l("Objects as CIs"),
+    "objects_relation": _l("Objects as relations"),
+    "objects_folded": _l("Objects folded into another"),
+    "objects_not_carried": _l("Objects not carried"),
+    "objects_duplicate": _l("Duplicate objects"),
+    "objects_skipped": _l("Objects skipped"),
+    "cis_by_class": _l("CIs by class"),
+    "relations_by_type": _l("Relations by type"),
+    "itop_classes_read": _l("iTop classes read"),
+    # ServiceNow: what the log says, to check against the source
+    "incidents": _l("Incidents"),
+    "by_priority": _l("By priority"),
+    "by_final_state": _l("By final state"),
+    "median_hours_open_to_resolved": _l("Median hours from opened to resolved"),
+    "resolved_with_time": _l("Resolved with a time"),
+    "made_sla": _l("Within SLA"),
+    "made_sla_percent": _l("Within SLA, percent"),
+    "log_grid": _l("Log grid"),
+    "log_grid_levels": _l("Log grid levels"),
+    "log_grid_reproduces": _l("Log grid reproduces"),
+    "log_grid_conflicts": _l("Log grid conflicts"),
+    "matrix_in_force_reproduces": _l("Matrix in force reproduces"),
+    "matrix_in_force_differs": _l("Matrix in force differs"),
+    "source": _l("Source"),
+    "changes": _l("Changes"),
+    "kind": _l("Kind"),
+    "mapping": _l("Mapping"),
+}
+
+
+@bp.app_template_filter("tally_label")
+def tally_label(key: str) -> str:
+    """A run's tally or summary key as people read it."""
+    label = TALLY_LABELS.get(key)
+    return str(label) if label is not None else key.replace("_", " ").capitalize()

@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import Group, Role
@@ -230,10 +231,10 @@ def visible_scope(scope: Scope, viewer: Any) -> Scope:
         return scope
     mine = managed_group_ids(viewer)
     if not mine:
-        raise Forbidden("Reports cover the queues you manage, and you manage none.")
+        raise Forbidden(_("Reports cover the queues you manage, and you manage none."))
     kept = tuple(g for g in scope.groups if g in mine) if scope.groups else mine
     if not kept:
-        raise Forbidden("You may report only on the queues you manage.")
+        raise Forbidden(_("You may report only on the queues you manage."))
     return replace(scope, groups=kept)
 
 

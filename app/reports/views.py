@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, select
 
@@ -18,7 +19,10 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.incidents.filters import load_page
 from app.policy import can, require
-from app.reports import permissions  # noqa: F401  (registers the rules)
+from app.reports import (
+    N_,
+    permissions,  # noqa: F401  (registers the rules)
+)
 from app.reports.blueprint import bp
 from app.reports.pages import sets
 from app.reports.pages.charts import export_url, for_chart
@@ -35,10 +39,10 @@ from app.timeutils import utc_now
 from app.ui import page_args
 
 DESCRIPTIONS = {
-    "agent": "Your open work, what is due soon or breaching, callers waiting for you.",
-    "groups": "Queue health of the groups you manage: backlog, age, at risk, workload, trend.",
-    "services": "Each service you own: open and major incidents, SLA, top configuration items.",
-    "overview": "The service desk's figures across every group and service.",
+    "agent": N_("Your open work, what is due soon or breaching, callers waiting for you."),
+    "groups": N_("Queue health of the groups you manage: backlog, age, at risk, workload, trend."),
+    "services": N_("Each service you own: open and major incidents, SLA, top configuration items."),
+    "overview": N_("The service desk's figures across every group and service."),
 }
 
 
@@ -47,7 +51,7 @@ DESCRIPTIONS = {
 def index() -> ResponseReturnValue:
     """The dashboards this person may open."""
     mine = [
-        (key, title, DESCRIPTIONS[key])
+        (key, _(title), _(DESCRIPTIONS[key]))
         for key, (title, action) in DASHBOARDS.items()
         if can(current_user, action)
     ]
@@ -67,8 +71,8 @@ def _dashboard(name: str) -> ResponseReturnValue:
     choices, filters, error = _filters(reach)
     context: dict[str, Any] = {
         "name": name,
-        "title": DASHBOARDS[name][0],
-        "description": DESCRIPTIONS[name],
+        "title": _(DASHBOARDS[name][0]),
+        "description": _(DESCRIPTIONS[name]),
         "choices": choices,
         "entered": request.args,
         "error": error,
@@ -104,7 +108,7 @@ def _export(name: str, tables: list[Table], key: str) -> ResponseReturnValue:
     """
     table = next((t for t in tables if t.key == key), None)
     if table is None:
-        raise NotFound("This dashboard has no such table to download.")
+        raise NotFound(_("This dashboard has no such table to download."))
     plain = for_chart(name, table, links=False)
     return exports.export_response(
         request.args.get("format"), f"{name}-{plain.key}", plain.columns, plain.rows
@@ -137,8 +141,8 @@ def _ids(ctx: Context) -> tuple[Select, str]:
     if args.get("measure"):
         found = measure_ids(args["measure"], ctx)
         if found is None:
-            raise Invalid({"measure": "This dashboard shows no such measure."})
-        return found, MEASURES[args["measure"]].label
+            raise Invalid({"measure": _("This dashboard shows no such measure.")})
+        return found, _(MEASURES[args["measure"]].label)
     errors: dict[str, str] = {}
     dims: dict[str, Any] = {}
     if args.get("set") not in sets.SETS:
@@ -163,14 +167,14 @@ def _ids(ctx: Context) -> tuple[Select, str]:
                 dims[key] = int(args[key])
     if errors:
         raise Invalid(errors, "This list cannot be made: " + " ".join(errors.values()))
-    return sets.ticket_ids(args["set"], ctx, **dims), sets.SETS[args["set"]][0]
+    return sets.ticket_ids(args["set"], ctx, **dims), _(sets.SETS[args["set"]][0])
 
 
 def _tickets(dashboard: str) -> ResponseReturnValue:
     """The tickets behind one figure of a dashboard (the ones it counts, no more)."""
     reach = reach_of(dashboard, current_user)
     choices, filters, error = _filters(reach)
-    context: dict[str, Any] = {"name": dashboard, "title": DASHBOARDS[dashboard][0]}
+    context: dict[str, Any] = {"name": dashboard, "title": _(DASHBOARDS[dashboard][0])}
     if filters is None:
         assert error is not None
         return render_template("reports/tickets.html", **context, error=error), 422

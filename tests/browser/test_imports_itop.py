@@ -57,7 +57,7 @@ def test_admin_checks_then_imports_an_itop_export(browser, desk, tmp_path: Path)
     page.get_by_role("button", name="Import itop-export.xml").click()
     page.wait_for_url(re.compile(r"/admin/imports/runs/\d+$"))
     expect(page.get_by_text("Finished")).to_be_visible()
-    expect(page.locator("#import-counts")).to_contain_text(re.compile(r"Cis created\s*4"))
+    expect(page.locator("#import-counts")).to_contain_text(re.compile(r"CIs created\s*4"))
     expect(page.get_by_role("cell", name=re.compile("people are not created"))).to_be_visible()
     page.screenshot(path=str(RESULTS / "imports-itop-2-imported.png"), full_page=True)
 

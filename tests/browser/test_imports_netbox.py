@@ -64,7 +64,7 @@ def test_admin_dry_runs_then_imports_a_netbox_export(tab, tmp_path):
     expect(tab.get_by_role("heading", name=re.compile(r"^Import #\d+$"))).to_be_visible()
     progress = tab.locator("#import-progress")
     expect(progress).to_contain_text("Finished")
-    expect(tab.locator("#import-counts")).to_contain_text("Cis created")
+    expect(tab.locator("#import-counts")).to_contain_text("CIs created")
     tab.get_by_role("link", name=re.compile(r"^Not carried \(4\)$")).click()
     report = tab.get_by_role("table", name="What the import skipped or did not carry, and why")
     expect(report.locator("tbody tr")).to_have_count(4)

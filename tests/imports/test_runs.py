@@ -112,10 +112,28 @@ def test_the_run_page_shows_progress_counts_and_report_lines(admin, db):
     db.session.commit()
     done = admin.get(f"/admin/imports/runs/{run.id}/progress").get_data(as_text=True)
     assert "every 2s" not in done
-    assert "Cis created" in done
+    assert "CIs created" in done
     listing = admin.get("/admin/imports/").get_data(as_text=True)
     assert f"/admin/imports/runs/{run.id}" in listing
     assert "itop.xml" in listing
+
+
+def test_the_run_page_reads_in_swedish_for_a_swedish_browser(admin, db):
+    run = runs.start("itop", "itop.xml", total=1200)
+    runs.count(run, "cis_created", 7)
+    runs.problem(run, "not_carried", "A contract.", where="Contract 3")
+    runs.progress(run, 1000)
+    db.session.commit()
+    swedish = admin.get(f"/admin/imports/runs/{run.id}", headers={"Accept-Language": "sv"})
+    page = swedish.get_data(as_text=True)
+    assert "Förlopp" in page
+    assert "1\xa0000 av 1\xa0200 rader" in page
+    assert ">Pågår<" in page
+    assert "Inte överfört (1)" in page
+    english = admin.get(f"/admin/imports/runs/{run.id}").get_data(as_text=True)
+    assert "1,000 of 1,200 rows" in english
+    assert "Not carried (1)" in english
+    assert "Förlopp" not in english
 
 
 def test_the_report_downloads_every_line_as_csv(admin, db):

@@ -130,6 +130,20 @@ def test_a_required_field_unmapped_or_a_column_the_file_lacks_is_a_422(admin, db
     assert db.session.scalar(select(func.count()).select_from(ImportRun)) == 0
 
 
+def test_the_mapping_page_and_its_problems_read_in_swedish(admin, db):
+    url = mapping_url(upload(admin, PEOPLE.encode()))
+    swedish = {"Accept-Language": "sv"}
+    page = body(admin.get(url, headers=swedish))
+    assert "Koppla kolumnerna" in page
+    assert "Användarnamn *" in page
+    unmapped = admin.post(
+        url, {**mapping(page), "map_username": "", "action": "dry_run"}, headers=swedish
+    )
+    assert unmapped.status_code == 422
+    assert "”Användarnamn” krävs: välj dess kolumn." in body(unmapped)
+    assert "Map the columns" in body(admin.get(url))
+
+
 def test_unreadable_and_oversized_files_are_refused_with_the_reason(admin, app, monkeypatch):
     quote = upload(admin, b'username,title\nann,"Agent\nbob,Boss\n')
     assert quote.status_code == 422

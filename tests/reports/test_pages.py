@@ -388,3 +388,19 @@ def test_report_days_are_the_organisation_s_days(
     scope = Scope(evening, late.date(), kinds=("incident",))
     by_day = {p.key: p.count for p in measure("opened").compute(scope, by="day").series}
     assert by_day == {evening: 1, late.date(): 0}
+
+
+def test_a_dashboard_reads_in_swedish_for_a_swedish_browser(client, desk):
+    client.login(desk["admin"].username)
+    swedish = client.get("/reports/overview", headers={"Accept-Language": "sv"})
+    html = swedish.get_data(as_text=True)
+    assert "Översikt över servicedesken" in html
+    assert "Öppna nu" in html
+    assert "Filtrera" in html
+    refused = client.get("/reports/overview?colour=red", headers={"Accept-Language": "sv"})
+    assert refused.status_code == 422
+    assert "Okänt filter: colour." in refused.get_data(as_text=True)
+    english = client.get("/reports/overview").get_data(as_text=True)
+    assert "Service desk overview" in english
+    assert "Open now" in english
+    assert "Översikt över servicedesken" not in english

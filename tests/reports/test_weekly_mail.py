@@ -46,6 +46,36 @@ def run(db: Any, now: Any) -> int:
     return sent
 
 
+def test_a_swedish_subscriber_reads_the_page_and_the_mail_in_swedish(
+    db, signed_in, week_of_tickets, sending
+) -> None:
+    client, agent = signed_in("agent")
+    agent.email = "agent@example.org"
+    agent.language = "sv"
+    db.session.commit()
+    subscribe(client, weekday=FRIDAY)
+    page = client.get("/reports/weekly").get_data(as_text=True)
+    assert "Veckosiffror" in page
+    assert "Du kommer att få ”Servicedeskens veckosiffror” varje fredag." in page
+
+    assert run(db, WEDNESDAY + timedelta(days=2)) == 1
+    [message] = sending.messages()
+    assert message["Subject"] == "Veckorapport: Servicedeskens veckosiffror, 30 nov. till 6 dec."
+    text = text_of(message)
+    assert text.startswith("Hej ")
+    assert "veckan från måndag 30 nov. till söndag 6 dec. 2026" in text
+    assert "varje fredag" in text
+
+
+def test_the_weekly_page_follows_the_browser_language(signed_in) -> None:
+    client, _agent = signed_in("agent")
+    swedish = client.get("/reports/weekly", headers={"Accept-Language": "sv"})
+    assert "Veckosiffror" in swedish.get_data(as_text=True)
+    english = client.get("/reports/weekly").get_data(as_text=True)
+    assert "Weekly figures" in english
+    assert "Veckosiffror" not in english
+
+
 def test_a_subscriber_gets_the_week_figures_once_a_week(
     db, signed_in, week_of_tickets, sending
 ) -> None:
@@ -60,7 +90,7 @@ def test_a_subscriber_gets_the_week_figures_once_a_week(
     assert run(db, WEDNESDAY) == 1
     [message] = sending.messages()
     assert message["To"].addresses[0].addr_spec == "agent@example.org"
-    assert message["Subject"] == "Weekly report: Weekly figures of the desk, 30 Nov to 06 Dec"
+    assert message["Subject"] == "Weekly report: Weekly figures of the desk, 30 Nov to 6 Dec"
     text = text_of(message)
     assert "- Opened: 2\n" in text
     assert "- Resolved or closed: 2\n" in text
@@ -209,16 +239,16 @@ def test_the_weekly_page_charts_the_weeks_and_exports_them(
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "<caption>Tickets per week</caption>" in html
-    assert '<th scope="row" class="fw-normal">2026-11-30</th><td class="text-end">2</td>' in html
+    assert '<th scope="row" class="fw-normal">2026-W49</th><td class="text-end">2</td>' in html
     csv = client.get("/reports/weekly?weeks=4&export=weekly&format=csv", buffered=True)
     assert csv.headers["Content-Disposition"] == "attachment; filename=tickets-per-week-4.csv"
     lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
-    assert lines[0] == "Week of,Opened,Resolved or closed,Backlog at the end"
+    assert lines[0] == "Week,Opened,Resolved or closed,Backlog at the end"
     assert lines[1:] == [
-        "2026-11-09,0,0,0",
-        "2026-11-16,1,0,1",
-        "2026-11-23,2,0,3",
-        "2026-11-30,2,2,3",
+        "2026-W46,0,0,0",
+        "2026-W47,1,0,1",
+        "2026-W48,2,0,3",
+        "2026-W49,2,2,3",
     ]
     xlsx = client.get("/reports/weekly?weeks=4&export=weekly&format=xlsx", buffered=True)
     assert xlsx.status_code == 200

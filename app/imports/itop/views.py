@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.imports.flow import Flow, add_pages
 from app.imports.itop import service
 from app.imports.itop.reader import Unreadable
@@ -25,12 +27,14 @@ def _run(name: str, data: bytes, dry_run: bool, actor: Any) -> ImportRun:
 FLOW = Flow(
     name="itop",
     label="iTop",
-    offer="CIs and relations from iTop's XML or CSV export: servers, VMs, farms, applications, "
-    "services; a second run syncs.",
+    offer=_l(
+        "CIs and relations from iTop's XML or CSV export: servers, VMs, farms, applications, "
+        "services; a second run syncs."
+    ),
     template="imports/itop.html",
     run=_run,
-    file_label="iTop export",
-    file_required="Choose an XML, CSV or zip file.",
-    file_description="An XML or CSV export (.xml, .csv, .gz), or a zip of several.",
+    file_label=_l("iTop export"),
+    file_required=_l("Choose an XML, CSV or zip file."),
+    file_description=_l("An XML or CSV export (.xml, .csv, .gz), or a zip of several."),
 )
 add_pages(FLOW)

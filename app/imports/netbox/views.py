@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from app.imports.flow import Flow, add_pages
 from app.imports.models import ImportRun
 from app.imports.netbox.importer import import_netbox
@@ -18,13 +20,17 @@ def _run(name: str, data: bytes, dry_run: bool, actor: Any) -> ImportRun:
 FLOW = Flow(
     name="netbox",
     label="NetBox",
-    offer="Sites, racks, devices, power, circuits, clusters and VMs from a NetBox dump or its "
-    "REST API, as CIs and relations; a second run syncs.",
+    offer=_l(
+        "Sites, racks, devices, power, circuits, clusters and VMs from a NetBox dump or its "
+        "REST API, as CIs and relations; a second run syncs."
+    ),
     template="imports/netbox.html",
     run=_run,
-    file_label="NetBox file",
-    file_required="Choose a NetBox dump or API export.",
-    file_description="A dump (.json or .json.gz), one API answer or a JSON of several, or a "
-    "zip of API answers named after their endpoints (dcim_devices.json).",
+    file_label=_l("NetBox file"),
+    file_required=_l("Choose a NetBox dump or API export."),
+    file_description=_l(
+        "A dump (.json or .json.gz), one API answer or a JSON of several, or a "
+        "zip of API answers named after their endpoints (dcim_devices.json)."
+    ),
 )
 add_pages(FLOW)

@@ -19,6 +19,8 @@ from typing import Any
 
 from flask import current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -42,12 +44,14 @@ KEEP_UPLOAD = timedelta(days=7)  # the uploaded file, for a retry or a resume
 
 class UploadForm(FlaskForm):
     file = FileField(
-        "ServiceNow incident export",
-        validators=[FileRequired("Choose the export: a CSV file, or a zip holding one.")],
-        description="The incident audit log: one row per update (number, incident_state, "
-        "sys_updated_at...), as a CSV or a zip holding it.",
+        _l("ServiceNow incident export"),
+        validators=[FileRequired(_l("Choose the export: a CSV file, or a zip holding one."))],
+        description=_l(
+            "The incident audit log: one row per update (number, incident_state, "
+            "sys_updated_at...), as a CSV or a zip holding it."
+        ),
     )
-    dry_run = BooleanField("Dry run: check and count everything, save nothing")
+    dry_run = BooleanField(_l("Dry run: check and count everything, save nothing"))
 
 
 @bp.route("/servicenow", methods=["GET", "POST"])
@@ -109,14 +113,14 @@ def work(payload: dict[str, Any]) -> None:
         return
     data = blobs.read(str(payload["file"]))
     if data is None:
-        runs.fail(run, "The uploaded file is no longer stored: upload it again to resume.")
+        runs.fail(run, _("The uploaded file is no longer stored: upload it again to resume."))
         db.session.commit()
         return
     import_incidents(io.BytesIO(data), run.source_name, dry_run=run.dry_run, run=run)
 
 
 offer(
-    "ServiceNow incidents",
+    _l("ServiceNow incidents"),
     "imports.servicenow",
-    "The incident audit log (CSV or zip): incidents with their history, people, groups, CIs.",
+    _l("The incident audit log (CSV or zip): incidents with their history, people, groups, CIs."),
 )

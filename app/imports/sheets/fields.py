@@ -17,11 +17,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from email_validator import EmailNotValidError, validate_email
+
+
+def N_(text: str) -> str:
+    """Mark ``text`` for the catalog (``scripts/i18n``) and return it as it is: this module is
+    pure, so the pages translate a label or hint when they show it."""
+    return text
 
 
 @dataclass(frozen=True)
@@ -37,80 +43,80 @@ class Target:
 
 
 PEOPLE = (
-    Target("username", "Username", True, ("user name", "login", "user id", "userid", "account",
+    Target("username", N_("Username"), True, ("user name", "login", "user id", "userid", "account",
            "samaccountname", "uid", "user")),
-    Target("display_name", "Display name", False, ("full name", "name", "displayname",
+    Target("display_name", N_("Display name"), False, ("full name", "name", "displayname",
            "display", "person", "employee name")),
-    Target("email", "Email", False, ("e-mail", "mail", "email address", "e-mail address")),
-    Target("department", "Department", False, ("dept", "division", "business unit")),
-    Target("title", "Job title", False, ("title", "position", "role", "function")),
-    Target("phone", "Phone", False, ("telephone", "phone number", "tel", "mobile")),
-    Target("location", "Location", False, ("office", "site", "city")),
-    Target("manager", "Manager", False, ("manager username", "reports to", "supervisor",
-           "line manager"), "A person: username, email or full name."),
-    Target("groups", "Groups", False, ("group", "member of", "teams", "team"),
-           "Existing groups, separated by ; or ,."),
+    Target("email", N_("Email"), False, ("e-mail", "mail", "email address", "e-mail address")),
+    Target("department", N_("Department"), False, ("dept", "division", "business unit")),
+    Target("title", N_("Job title"), False, ("title", "position", "role", "function")),
+    Target("phone", N_("Phone"), False, ("telephone", "phone number", "tel", "mobile")),
+    Target("location", N_("Location"), False, ("office", "site", "city")),
+    Target("manager", N_("Manager"), False, ("manager username", "reports to", "supervisor",
+           "line manager"), N_("A person: username, email or full name.")),
+    Target("groups", N_("Groups"), False, ("group", "member of", "teams", "team"),
+           N_("Existing groups, separated by ; or ,.")),
 )  # fmt: skip
 GROUPS = (
-    Target("name", "Name", True, ("group", "group name", "team", "team name", "queue")),
-    Target("email", "Email", False, ("e-mail", "mail", "email address", "group email")),
-    Target("description", "Description", False, ("about", "purpose", "notes")),
-    Target("manager", "Manager", False, ("owner", "lead", "team lead", "group manager"),
-           "A person: username, email or full name."),
-    Target("assignment_group", "Assignment group", False, ("assignment group", "queue?",
-           "is assignment group", "assignable", "takes tickets"), "yes or no (default yes)."),
-    Target("members", "Members", False, ("member", "people", "users", "persons"),
-           "People, separated by ; or ,."),
+    Target("name", N_("Name"), True, ("group", "group name", "team", "team name", "queue")),
+    Target("email", N_("Email"), False, ("e-mail", "mail", "email address", "group email")),
+    Target("description", N_("Description"), False, ("about", "purpose", "notes")),
+    Target("manager", N_("Manager"), False, ("owner", "lead", "team lead", "group manager"),
+           N_("A person: username, email or full name.")),
+    Target("assignment_group", N_("Assignment group"), False, ("assignment group", "queue?",
+           "is assignment group", "assignable", "takes tickets"), N_("yes or no (default yes).")),
+    Target("members", N_("Members"), False, ("member", "people", "users", "persons"),
+           N_("People, separated by ; or ,.")),
 )  # fmt: skip
 INCIDENTS = (
-    Target("number", "Number in the old tool", False, ("number", "incident", "incident number",
+    Target("number", N_("Number in the old tool"), False, ("number", "incident", "incident number",
            "ticket", "ticket number", "id", "ref", "reference"),
-           "Kept as the incident's external id: importing it again skips the row."),
-    Target("title", "Title", True, ("short description", "short_description", "summary",
+           N_("Kept as the incident's external id: importing it again skips the row.")),
+    Target("title", N_("Title"), True, ("short description", "short_description", "summary",
            "subject", "headline")),
-    Target("description", "Description", False, ("details", "long description", "body",
+    Target("description", N_("Description"), False, ("details", "long description", "body",
            "text", "notes")),
-    Target("caller", "Caller", True, ("caller", "caller id", "reported by", "requester",
+    Target("caller", N_("Caller"), True, ("caller", "caller id", "reported by", "requester",
            "requested by", "customer", "opened for", "contact"),
-           "A person: username, email or full name."),
-    Target("opened_at", "Opened at", False, ("opened", "opened at", "created", "created at",
+           N_("A person: username, email or full name.")),
+    Target("opened_at", N_("Opened at"), False, ("opened", "opened at", "created", "created at",
            "created on", "date", "reported at", "sys created on"),
-           "2026-03-12 or 2026-03-12 14:30 (UTC unless an offset is given)."),
-    Target("impact", "Impact", False, ("impact",), "A level of the priority matrix: 1, "
-           "2 - Medium, or its label."),
-    Target("urgency", "Urgency", False, ("urgency",)),
-    Target("category", "Category", False, ("category", "type")),
-    Target("subcategory", "Subcategory", False, ("sub category", "subcategory")),
-    Target("service", "Affected service", False, ("service", "business service",
+           N_("2026-03-12 or 2026-03-12 14:30 (UTC unless an offset is given).")),
+    Target("impact", N_("Impact"), False, ("impact",), N_("A level of the priority matrix: 1, "
+           "2 - Medium, or its label.")),
+    Target("urgency", N_("Urgency"), False, ("urgency",)),
+    Target("category", N_("Category"), False, ("category", "type")),
+    Target("subcategory", N_("Subcategory"), False, ("sub category", "subcategory")),
+    Target("service", N_("Affected service"), False, ("service", "business service",
            "affected service")),
-    Target("assignment_group", "Assignment group", False, ("assignment group", "group",
-           "team", "queue", "assigned group"), "An assignment group's name."),
-    Target("assigned_to", "Assigned to", False, ("assignee", "assigned to", "agent",
-           "technician", "owner"), "A member of the assignment group."),
-    Target("cis", "CIs", False, ("ci", "configuration item", "configuration items", "cmdb ci",
-           "affected ci", "cis"), "CI names, separated by ; or ,."),
+    Target("assignment_group", N_("Assignment group"), False, ("assignment group", "group",
+           "team", "queue", "assigned group"), N_("An assignment group's name.")),
+    Target("assigned_to", N_("Assigned to"), False, ("assignee", "assigned to", "agent",
+           "technician", "owner"), N_("A member of the assignment group.")),
+    Target("cis", N_("CIs"), False, ("ci", "configuration item", "configuration items", "cmdb ci",
+           "affected ci", "cis"), N_("CI names, separated by ; or ,.")),
 )  # fmt: skip
 CIS = (
-    Target("name", "Name", True, ("ci name", "ci", "hostname", "host name", "display name")),
-    Target("class", "Class", True, ("ci class", "class name", "type", "ci type", "sys class name",
-           "kind")),
-    Target("status", "Status", False, ("state", "operational status", "lifecycle")),
-    Target("environment", "Environment", False, ("env", "stage")),
-    Target("criticality", "Criticality", False, ("business criticality", "tier")),
-    Target("description", "Description", False, ("short description", "notes", "comments")),
-    Target("owner", "Owner", False, ("managed by", "owned by", "service owner", "responsible"),
-           "A person: username, email or full name."),
-    Target("support_group", "Support group", False, ("support group", "supported by",
+    Target("name", N_("Name"), True, ("ci name", "ci", "hostname", "host name", "display name")),
+    Target("class", N_("Class"), True, ("ci class", "class name", "type", "ci type",
+           "sys class name", "kind")),
+    Target("status", N_("Status"), False, ("state", "operational status", "lifecycle")),
+    Target("environment", N_("Environment"), False, ("env", "stage")),
+    Target("criticality", N_("Criticality"), False, ("business criticality", "tier")),
+    Target("description", N_("Description"), False, ("short description", "notes", "comments")),
+    Target("owner", N_("Owner"), False, ("managed by", "owned by", "service owner", "responsible"),
+           N_("A person: username, email or full name.")),
+    Target("support_group", N_("Support group"), False, ("support group", "supported by",
            "support team", "assignment group")),
-    Target("location", "Location", False, ("site", "room", "data center", "datacenter")),
-    Target("asset_tag", "Asset tag", False, ("asset", "asset number", "inventory number")),
-    Target("serial_number", "Serial number", False, ("serial", "s/n", "sn", "serial no")),
-    Target("model", "Model", False, ("model id", "product", "hardware model")),
-    Target("warranty_end", "Warranty end", False, ("warranty", "warranty expiration",
-           "warranty expires", "warranty until"), "A date: 2026-03-12."),
-    Target("assigned_user", "Assigned user", False, ("assigned to", "used by", "user"),
-           "A person: username, email or full name."),
-    Target("users_group", "Users group", False, ("users", "user group", "used by group")),
+    Target("location", N_("Location"), False, ("site", "room", "data center", "datacenter")),
+    Target("asset_tag", N_("Asset tag"), False, ("asset", "asset number", "inventory number")),
+    Target("serial_number", N_("Serial number"), False, ("serial", "s/n", "sn", "serial no")),
+    Target("model", N_("Model"), False, ("model id", "product", "hardware model")),
+    Target("warranty_end", N_("Warranty end"), False, ("warranty", "warranty expiration",
+           "warranty expires", "warranty until"), N_("A date: 2026-03-12.")),
+    Target("assigned_user", N_("Assigned user"), False, ("assigned to", "used by", "user"),
+           N_("A person: username, email or full name.")),
+    Target("users_group", N_("Users group"), False, ("users", "user group", "used by group")),
 )  # fmt: skip
 KINDS: Mapping[str, Sequence[Target]] = {
     "people": PEOPLE,
@@ -118,7 +124,12 @@ KINDS: Mapping[str, Sequence[Target]] = {
     "incidents": INCIDENTS,
     "cis": CIS,
 }
-KIND_LABELS = {"people": "People", "groups": "Groups", "incidents": "Incidents", "cis": "CIs"}
+KIND_LABELS = {
+    "people": N_("People"),
+    "groups": N_("Groups"),
+    "incidents": N_("Incidents"),
+    "cis": N_("CIs"),
+}
 SEPARATORS = re.compile(r"[;,|\n]")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
@@ -166,18 +177,25 @@ def guess_mapping(kind: str, header: Sequence[str]) -> dict[str, int | None]:
 
 
 def mapping_problems(
-    kind: str, mapping: Mapping[str, int | None], header: Sequence[str]
+    kind: str,
+    mapping: Mapping[str, int | None],
+    header: Sequence[str],
+    gettext: Callable[[str], str] = N_,
 ) -> list[tuple[str, str]]:
     """``(field label, message)`` for each required field left unmapped and each mapping to
-    a column the file does not have."""
+    a column the file does not have, in the words of ``gettext`` (a page passes Flask-Babel's;
+    this module is pure)."""
     found = []
     for target in targets(kind):
         index = mapping.get(target.key)
+        label = gettext(target.label)
         if index is not None and not 0 <= index < len(header):
-            found.append((target.label, f"“{target.label}” is mapped to a column the file "
-                          "does not have."))  # fmt: skip
+            said = N_("“%(field)s” is mapped to a column the file does not have.")
         elif index is None and target.required:
-            found.append((target.label, f"“{target.label}” is required: choose its column."))
+            said = N_("“%(field)s” is required: choose its column.")
+        else:
+            continue
+        found.append((label, gettext(said) % {"field": label}))
     return found
 
 

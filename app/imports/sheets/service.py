@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -31,7 +33,7 @@ from app.imports.sheets.people import Groups, People
 from app.imports.sheets.reading import Problem, Sheet, Unreadable, read
 
 PREVIEW_ROWS = 10
-EXTRA_COLUMNS = {"incidents": {"priority": "Priority"}}  # computed, shown in the preview
+EXTRA_COLUMNS = {"incidents": {"priority": _l("Priority")}}  # computed, shown in the preview
 OUTCOMES = ("created", "updated", "unchanged")
 DRY_OUTCOMES = ("to_create", "to_update", "unchanged")
 
@@ -90,7 +92,7 @@ def check(sheet: Sheet, kind: str, mapping: Mapping[str, int | None], *, filenam
     found = Check(columns=columns, labels=labels_of(list(targets(kind))))
     found.problems.extend(
         Problem("", label, message)
-        for label, message in mapping_problems(kind, mapping, sheet.header)
+        for label, message in mapping_problems(kind, mapping, sheet.header, _)
     )
     if found.problems:
         return Checked(kind, len(sheet.rows), [], found.problems, {r.line for r in sheet.rows})
@@ -121,7 +123,10 @@ def preview(
     shows its cells as read, and its problems)."""
     keys = [t.key for t in targets(checked.kind) if mapping.get(t.key) is not None]
     extras = EXTRA_COLUMNS.get(checked.kind, {})
-    labels = [*(labels_of(list(targets(checked.kind)))[k] for k in keys), *extras.values()]
+    labels = [
+        *(_(labels_of(list(targets(checked.kind)))[k]) for k in keys),
+        *(str(label) for label in extras.values()),
+    ]
     keys += list(extras)
     plans = {p.line: p for p in checked.plans}
     rows = []
@@ -175,7 +180,7 @@ def run_import(
         sheet = read(data, filename)
     except Unreadable as error:
         _report(run, error.problems)
-        runs.fail(run, f"{filename} cannot be read: nothing was imported.")
+        runs.fail(run, _("%(name)s cannot be read: nothing was imported.", name=filename))
         return run
     mapping = dict(mapping) if mapping is not None else guess_mapping(kind, sheet.header)
     run.total = len(sheet.rows)
@@ -190,15 +195,16 @@ def run_import(
         runs.finish(run, summary)
     else:
         run.summary = summary
-        refused = len(checked.refused)
         runs.fail(
             run,
-            (
-                f"{len(checked.problems)} problem(s) in {refused} row(s) of {filename}"
-                if not checked.ok
-                else "A service refused a row while writing"
+            _(
+                "%(problems)s problem(s) in %(rows)s row(s) of %(name)s: nothing was imported.",
+                problems=len(checked.problems),
+                rows=len(checked.refused),
+                name=filename,
             )
-            + ": nothing was imported.",
+            if not checked.ok
+            else _("A service refused a row while writing: nothing was imported."),
         )
     run.done = len(sheet.rows)
     return run
@@ -217,11 +223,15 @@ def _write(run: ImportRun, checked: Checked, actor: Any) -> bool:
         message = (
             error.message
             if isinstance(error, DomainError)
-            else "A conflicting change was saved meanwhile."
+            else _("A conflicting change was saved meanwhile.")
         )
         if isinstance(error, Invalid) and error.field_errors:
             message = "; ".join(str(v) for v in error.field_errors.values())
-        runs.problem(run, ProblemKind.ERROR, f"{message} Nothing was imported: try again.")
+        runs.problem(
+            run,
+            ProblemKind.ERROR,
+            _("%(problem)s Nothing was imported: try again.", problem=message),
+        )
         return False
     return True
 

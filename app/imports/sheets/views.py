@@ -15,6 +15,8 @@ from typing import IO, Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -22,6 +24,7 @@ from wtforms import SelectChoice, SelectField
 
 from app.cmdb.transfer import staging
 from app.extensions import db
+from app.i18n.formats import number
 from app.imports.models import ImportProblem, ImportRun, RunState
 from app.imports.sheets import service
 from app.imports.sheets.fields import KIND_LABELS, guess_mapping, mapping_problems, targets
@@ -35,39 +38,51 @@ NOT_MAPPED = ""
 SHOWN_PROBLEMS = 200
 
 offer(
-    "Spreadsheet (CSV or XLSX)",
+    _l("Spreadsheet (CSV or XLSX)"),
     "imports.sheets_upload",
-    "People, groups, incidents or CIs, with a column mapping, a preview and a dry run.",
+    _l("People, groups, incidents or CIs, with a column mapping, a preview and a dry run."),
 )
+# What ``_outcome`` says of each of a run's tallies, in this order.
+OUTCOMES = {
+    "rows_created": _l("%(count)s created"),
+    "rows_to_create": _l("%(count)s to create"),
+    "rows_updated": _l("%(count)s updated"),
+    "rows_to_update": _l("%(count)s to update"),
+    "rows_unchanged": _l("%(count)s unchanged"),
+    "rows_refused": _l("%(count)s refused"),
+    "rows_not_saved": _l("%(count)s not saved"),
+}
 
 
 class UploadForm(FlaskForm):
     kind = SelectField(
-        "The file holds",
-        choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()],
+        _l("The file holds"),
+        choices=[SelectChoice(k, _l(label)) for k, label in KIND_LABELS.items()],
         default="people",
     )
     file = FileField(
-        "CSV or XLSX file",
-        validators=[FileRequired("Choose a CSV or XLSX file.")],
-        description="CSV in UTF-8 (comma, semicolon or tab), or the first sheet of an XLSX "
-        "workbook. The first row names the columns.",
+        _l("CSV or XLSX file"),
+        validators=[FileRequired(_l("Choose a CSV or XLSX file."))],
+        description=_l(
+            "CSV in UTF-8 (comma, semicolon or tab), or the first sheet of an XLSX "
+            "workbook. The first row names the columns."
+        ),
     )
 
 
 def mapping_form(kind: str, sheet: Sheet, guess: dict[str, int | None]) -> Any:
     """A form with one select per field of ``kind``, its options the file's headers."""
-    choices = [SelectChoice(NOT_MAPPED, "— not imported —")] + [
-        SelectChoice(str(i), h or f"(column {i + 1} has no name)")
+    choices = [SelectChoice(NOT_MAPPED, _("— not imported —"))] + [
+        SelectChoice(str(i), h or _("(column %(number)s has no name)", number=i + 1))
         for i, h in enumerate(sheet.header)
     ]
     fields = {
         f"map_{t.key}": SelectField(
-            t.label + (" *" if t.required else ""),
+            _(t.label) + (" *" if t.required else ""),
             choices=choices,
             default=NOT_MAPPED if guess.get(t.key) is None else str(guess[t.key]),
             validate_choice=False,  # an unknown column is a mapping problem, said in words
-            description=t.hint,
+            description=_(t.hint) if t.hint else "",
         )
         for t in targets(kind)
     }
@@ -97,21 +112,43 @@ def sheets_upload() -> ResponseReturnValue:
     name = _filename(upload.filename)
     if len(data) > limit:
         size = _size_of(upload.stream)
-        said = f"{size:,} bytes" if size else "larger"
         problems = [
-            f"{name} is {said}; the limit is {limit:,} bytes (import it with flask import sheet)."
+            _(
+                "%(name)s is %(size)s bytes; the limit is %(limit)s bytes (import it with "
+                "flask import sheet).",
+                name=name,
+                size=number(size),
+                limit=number(limit),
+            )
+            if size
+            else _(
+                "%(name)s is larger than the limit of %(limit)s bytes (import it with "
+                "flask import sheet).",
+                name=name,
+                limit=number(limit),
+            )
         ]
         return render_template("imports/sheets/upload.html", form=form, problems=problems), 413
     try:
         rows = len(read(data, name).rows)
     except Unreadable as error:
-        problems = [f"{p.where and 'Line ' + p.where + ': '}{p.message}" for p in error.problems]
+        problems = [
+            _("Line %(line)s: %(problem)s", line=p.where, problem=p.message)
+            if p.where
+            else p.message
+            for p in error.problems
+        ]
         return render_template("imports/sheets/upload.html", form=form, problems=problems), 422
     most = current_app.config["SHEET_IMPORT_MAX_ROWS"]
     if rows > most:
         problems = [
-            f"{name} has {rows:,} rows; the page imports at most {most:,} (each row is written "
-            "while you wait): import it with flask import sheet, or split it."
+            _(
+                "%(name)s has %(rows)s rows; the page imports at most %(most)s (each row is "
+                "written while you wait): import it with flask import sheet, or split it.",
+                name=name,
+                rows=number(rows),
+                most=number(most),
+            )
         ]
         return render_template("imports/sheets/upload.html", form=form, problems=problems), 413
     token = staging.stage(data, current_user.id, prefix=PREFIX)
@@ -128,12 +165,14 @@ def sheets_mapping(kind: str, token: str) -> ResponseReturnValue:
     name = _filename(request.args.get("name"))
     data = staging.load(token, current_user.id, prefix=PREFIX)
     if data is None:
-        flash("This upload has expired or was already imported: upload the file again.", "warning")
+        flash(
+            _("This upload has expired or was already imported: upload the file again."), "warning"
+        )
         return render_template("imports/sheets/upload.html", form=UploadForm(formdata=None)), 404
     try:
         sheet = read(data, name)  # it was read when staged, unless ``name`` was changed since
     except Unreadable:
-        flash("This file cannot be read under that name: upload it again.", "warning")
+        flash(_("This file cannot be read under that name: upload it again."), "warning")
         return render_template("imports/sheets/upload.html", form=UploadForm(formdata=None)), 422
     form = mapping_form(kind, sheet, guess_mapping(kind, sheet.header))
     page = {"kind": kind, "token": token, "name": name, "sheet": sheet, "form": form}
@@ -143,7 +182,7 @@ def sheets_mapping(kind: str, token: str) -> ResponseReturnValue:
     if not form.validate_on_submit() or action not in ACTIONS:
         return _mapping_page(page, status=422)
     mapping = _posted_mapping(kind, form)
-    problems = mapping_problems(kind, mapping, sheet.header)
+    problems = mapping_problems(kind, mapping, sheet.header, _)
     if problems:
         return _mapping_page(page, mapping_problems=problems, status=422)
     if action == "preview":
@@ -164,7 +203,7 @@ def sheets_mapping(kind: str, token: str) -> ResponseReturnValue:
         staging.discard(token, current_user.id, prefix=PREFIX)
     db.session.commit()
     if action == "import" and not failed:
-        flash(f"Imported {name}: {_outcome(run)}.", "success")
+        flash(_("Imported %(name)s: %(outcome)s.", name=name, outcome=_outcome(run)), "success")
         return redirect(url_for("imports.run_detail", run_id=run.id))
     return _mapping_page(page, run=run, status=422 if failed else 200)
 
@@ -182,7 +221,7 @@ def _mapping_page(page: dict[str, Any], status: int = 200, **more: Any) -> Respo
         )
     return render_template(
         "imports/sheets/mapping.html",
-        kind_label=KIND_LABELS[page["kind"]],
+        kind_label=_(KIND_LABELS[page["kind"]]),
         outcome=_outcome(run) if run is not None else "",
         lines=lines,
         **page,
@@ -193,19 +232,15 @@ def _mapping_page(page: dict[str, Any], status: int = 200, **more: Any) -> Respo
 def _outcome(run: ImportRun) -> str:
     counts = run.counts or {}
     parts = [
-        f"{counts[key]:,} {key.removeprefix('rows_').replace('_', ' ')}"
-        for key in (
-            "rows_created",
-            "rows_to_create",
-            "rows_updated",
-            "rows_to_update",
-            "rows_unchanged",
-            "rows_refused",
-            "rows_not_saved",
-        )
+        str(said) % {"count": number(counts[key])}
+        for key, said in OUTCOMES.items()
         if counts.get(key)
     ]
-    return f"{counts.get('rows_read', 0):,} rows read: " + (", ".join(parts) or "nothing to do")
+    return _(
+        "%(count)s rows read: %(outcome)s",
+        count=number(counts.get("rows_read", 0)),
+        outcome=", ".join(parts) or _("nothing to do"),
+    )
 
 
 def _filename(name: str | None) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, select
 
+from app.reports import N_
 from app.reports.measures import catalog, cmdb, satisfaction, sla, tickets
 from app.reports.measures.base import Figure, Point, day_range, dimension_column, filters
 from app.reports.rollups.models import TicketFact
@@ -69,30 +70,30 @@ _OPENED, _RESOLVED = TicketFact.opened_day, TicketFact.resolved_day
 MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
-        Measure("response_time", "First response time", tickets.response_time, _OPENED,
+        Measure("response_time", N_("First response time"), tickets.response_time, _OPENED,
                 _facts(_OPENED, _responded)),
-        Measure("resolution_time", "Resolution time", tickets.resolution_time, _RESOLVED,
+        Measure("resolution_time", N_("Resolution time"), tickets.resolution_time, _RESOLVED,
                 _facts(_RESOLVED)),
-        Measure("opened", "Tickets opened", tickets.opened, _OPENED, _facts(_OPENED)),
-        Measure("resolved", "Tickets resolved", tickets.resolved, _RESOLVED, _facts(_RESOLVED)),
-        Measure("backlog", "Backlog", tickets.backlog, None, tickets.open_at_end),
-        Measure("reopen_rate", "Reopen rate", tickets.reopen_rate, _RESOLVED, _facts(_RESOLVED),
+        Measure("opened", N_("Tickets opened"), tickets.opened, _OPENED, _facts(_OPENED)),
+        Measure("resolved", N_("Tickets resolved"), tickets.resolved, _RESOLVED, _facts(_RESOLVED)),
+        Measure("backlog", N_("Backlog"), tickets.backlog, None, tickets.open_at_end),
+        Measure("reopen_rate", N_("Reopen rate"), tickets.reopen_rate, _RESOLVED, _facts(_RESOLVED),
                 lambda: TicketFact.reopen_count > 0),
-        Measure("first_contact_rate", "First-contact resolution", tickets.first_contact_rate,
+        Measure("first_contact_rate", N_("First-contact resolution"), tickets.first_contact_rate,
                 _RESOLVED, _facts(_RESOLVED), lambda: TicketFact.first_contact.is_(True)),
-        Measure("reassignment", "Reassignments", tickets.reassignment, _RESOLVED,
+        Measure("reassignment", N_("Reassignments"), tickets.reassignment, _RESOLVED,
                 _facts(_RESOLVED), lambda: TicketFact.reassignment_count > 0),
-        Measure("workload", "Agent workload", tickets.workload),
-        Measure("csat", "Customer satisfaction", satisfaction.csat),
-        Measure("kb_deflection", "Knowledge deflection", satisfaction.kb_deflection),
-        Measure("sla_compliance", "SLA compliance", sla.sla_compliance),
-        Measure("incidents_per_ci", "Incidents per CI", cmdb.incidents_per_ci),
-        Measure("incidents_per_service", "Incidents per service", cmdb.incidents_per_service,
+        Measure("workload", N_("Agent workload"), tickets.workload),
+        Measure("csat", N_("Customer satisfaction"), satisfaction.csat),
+        Measure("kb_deflection", N_("Knowledge deflection"), satisfaction.kb_deflection),
+        Measure("sla_compliance", N_("SLA compliance"), sla.sla_compliance),
+        Measure("incidents_per_ci", N_("Incidents per CI"), cmdb.incidents_per_ci),
+        Measure("incidents_per_service", N_("Incidents per service"), cmdb.incidents_per_service,
                 _OPENED, _facts(_OPENED, _incident, _has_service)),
-        Measure("mttr", "MTTR per service", cmdb.mttr, _RESOLVED, _facts(_RESOLVED, _incident)),
-        Measure("fulfilment_time", "Request fulfilment time", catalog.fulfilment_time,
+        Measure("mttr", N_("MTTR per service"), cmdb.mttr, _RESOLVED, _facts(_RESOLVED, _incident)),
+        Measure("fulfilment_time", N_("Request fulfilment time"), catalog.fulfilment_time,
                 _RESOLVED, catalog.item_where),
-        Measure("approval_wait", "Approval wait time", catalog.approval_wait),
+        Measure("approval_wait", N_("Approval wait time"), catalog.approval_wait),
     )
 }  # fmt: skip
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -105,7 +106,7 @@ def cell(name: str, ctx: Context, value: int, **dims: Any) -> Cell:
 
 def figures(ctx: Context, names: list[str]) -> list[Figure]:
     return [
-        Figure(sets.SETS[n][0], cell(n, ctx, sets.count(n, ctx)), live=n in LIVE) for n in names
+        Figure(_(sets.SETS[n][0]), cell(n, ctx, sets.count(n, ctx)), live=n in LIVE) for n in names
     ]
 
 
@@ -117,7 +118,9 @@ def with_filter(ctx: Context, **values: Any) -> Context:
 def trend(ctx: Context) -> Table:
     """Opened and resolved per day of the range."""
     opened, resolved = sets.per_day("opened", ctx), sets.per_day("resolved", ctx)
-    table = Table("trend", "Opened and resolved per day", ["Opened", "Resolved"], kind="line")
+    table = Table(
+        "trend", _("Opened and resolved per day"), [_("Opened"), _("Resolved")], kind="line"
+    )
     for day in opened:
         table.rows.append(
             (
@@ -133,7 +136,7 @@ def trend(ctx: Context) -> Table:
 
 def by_group(ctx: Context, names: list[str], groups: list[tuple[int, str]]) -> Table:
     counts = {n: sets.count_by(n, ctx, TicketFact.group_id) for n in names}
-    table = Table("groups", "Queue health per group", [sets.SETS[n][0] for n in names])
+    table = Table("groups", _("Queue health per group"), [_(sets.SETS[n][0]) for n in names])
     for group_id, name in groups:
         if ctx.filters.group is not None and ctx.filters.group != group_id:
             continue
@@ -144,7 +147,7 @@ def by_group(ctx: Context, names: list[str], groups: list[tuple[int, str]]) -> T
 
 def by_priority(ctx: Context, names: list[str], levels: dict[int, str]) -> Table:
     counts = {n: sets.count_by(n, ctx, TicketFact.priority) for n in names}
-    table = Table("priorities", "Per priority", [sets.SETS[n][0] for n in names])
+    table = Table("priorities", _("Per priority"), [_(sets.SETS[n][0]) for n in names])
     for level, label in levels.items():
         if ctx.filters.priority is not None and ctx.filters.priority != level:
             continue
@@ -157,7 +160,7 @@ def by_priority(ctx: Context, names: list[str], levels: dict[int, str]) -> Table
 
 def by_channel(ctx: Context, names: list[str], channels: list[tuple[str, str]]) -> Table:
     counts = {n: sets.count_by(n, ctx, TicketFact.channel) for n in names}
-    table = Table("channels", "Per channel", [sets.SETS[n][0] for n in names])
+    table = Table("channels", _("Per channel"), [_(sets.SETS[n][0]) for n in names])
     for value, label in channels:
         if ctx.filters.channel is not None and ctx.filters.channel != value:
             continue
@@ -170,9 +173,9 @@ def backlog_age(ctx: Context) -> Table:
     """The open incidents by how long ago they were opened: one query."""
     age = sets.age_case(ctx.now)
     counts = sets.count_by("backlog", ctx, age)
-    table = Table("ages", "Backlog by age", ["Open now"])
-    for key, label, _, _ in AGES:
-        table.rows.append((label, [cell("backlog", ctx, counts.get(key, 0), age=key)]))
+    table = Table("ages", _("Backlog by age"), [_("Open now")])
+    for key, label, _low, _high in AGES:
+        table.rows.append((_(label), [cell("backlog", ctx, counts.get(key, 0), age=key)]))
     return table
 
 
@@ -184,7 +187,7 @@ def workload(ctx: Context) -> Table:
     people = [p for p in set(open_now) | set(resolved) if p]  # 0: nobody
     found = select(User.id, User.display_name).where(User.id.in_(people))
     names: dict[int, str] = {i: n for i, n in db.session.execute(found)} if people else {}
-    table = Table("workload", "Workload per agent", ["Open now", "Resolved"], kind="hbar")
+    table = Table("workload", _("Workload per agent"), [_("Open now"), _("Resolved")], kind="hbar")
     for person in sorted(people, key=lambda p: (-open_now.get(p, 0), names.get(p, ""))):
         table.rows.append(
             (
@@ -201,7 +204,7 @@ def workload(ctx: Context) -> Table:
 def by_service(ctx: Context, names: list[str], services: list[tuple[int, str]]) -> Table:
     ids = [i for i, _ in services if ctx.filters.service in (None, i)]
     counts = {n: sets.per_service(n, ctx, ids) for n in names}
-    table = Table("services", "Per service", [sets.SETS[n][0] for n in names])
+    table = Table("services", _("Per service"), [_(sets.SETS[n][0]) for n in names])
     for service_id, name in services:
         if service_id not in ids:
             continue
@@ -211,7 +214,9 @@ def by_service(ctx: Context, names: list[str], services: list[tuple[int, str]]) 
 
 
 def top_cis(ctx: Context) -> Table:
-    table = Table("cis", "Top configuration items by incidents opened", ["Incidents"], kind="hbar")
+    table = Table(
+        "cis", _("Top configuration items by incidents opened"), [_("Incidents")], kind="hbar"
+    )
     for ci_id, name, n in sets.top_cis(ctx):
         table.rows.append((name, [cell("opened", ctx, n, ci=ci_id)]))
     return table

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import ColumnElement, select
 
 from app.cmdb.models import ConfigurationItem
@@ -126,7 +128,9 @@ def _date(raw: str, name: str, errors: dict[str, list[str]]) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        errors.setdefault(name, []).append(f"“{raw[:20]}” is not a date (YYYY-MM-DD).")
+        errors.setdefault(name, []).append(
+            _("“%(value)s” is not a date (YYYY-MM-DD).", value=raw[:20])
+        )
         return None
 
 
@@ -136,7 +140,9 @@ def _pick(
     if not raw:
         return None
     if raw not in {value for value, _ in allowed}:
-        errors.setdefault(name, []).append(f"{label} “{raw[:40]}” is unknown or not yours to see.")
+        errors.setdefault(name, []).append(
+            _("%(field)s “%(value)s” is unknown or not yours to see.", field=label, value=raw[:40])
+        )
         return None
     return raw
 
@@ -151,7 +157,12 @@ def parse_filters(args: Mapping[str, str], choices: Choices, *, today: date) -> 
     unknown = sorted(k for k in args if k not in FIELDS and k not in EXTRA and k != "csrf_token")
     if unknown:
         errors["filters"] = [
-            f"Unknown filter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}."
+            ngettext(
+                "Unknown filter: %(names)s.",
+                "Unknown filters: %(names)s.",
+                len(unknown),
+                names=", ".join(unknown),
+            )
         ]
     raw = {name: (args.get(name) or "").strip() for name in FIELDS}
     end = _date(raw["end"], "end", errors) if raw["end"] else today
@@ -162,22 +173,25 @@ def parse_filters(args: Mapping[str, str], choices: Choices, *, today: date) -> 
     )
     if start and end:
         if end < start:
-            errors.setdefault("end", []).append("The range ends before it starts.")
+            errors.setdefault("end", []).append(_("The range ends before it starts."))
         if end > today:
             errors.setdefault("end", []).append(
-                f"The range ends in the future: choose {today.isoformat()} or earlier."
+                _("The range ends in the future: choose %(day)s or earlier.", day=today.isoformat())
             )
         if (end - start).days + 1 > MAX_DAYS:
             errors.setdefault("start", []).append(
-                f"The range spans more than 3 years ({MAX_DAYS} days): choose a shorter one."
+                _(
+                    "The range spans more than 3 years (%(days)s days): choose a shorter one.",
+                    days=MAX_DAYS,
+                )
             )
-    group = _pick(raw["group"], "group", "Group", choices.groups, errors)
-    service = _pick(raw["service"], "service", "Service", choices.services, errors)
-    category = _pick(raw["category"], "category", "Category", choices.categories, errors)
-    priority = _pick(raw["priority"], "priority", "Priority", choices.priorities, errors)
-    channel = _pick(raw["channel"], "channel", "Channel", choices.channels, errors)
+    group = _pick(raw["group"], "group", _("Group"), choices.groups, errors)
+    service = _pick(raw["service"], "service", _("Service"), choices.services, errors)
+    category = _pick(raw["category"], "category", _("Category"), choices.categories, errors)
+    priority = _pick(raw["priority"], "priority", _("Priority"), choices.priorities, errors)
+    channel = _pick(raw["channel"], "channel", _("Channel"), choices.channels, errors)
     if errors:
-        raise Invalid(errors, "Some filters are not valid: nothing was counted.")
+        raise Invalid(errors, _("Some filters are not valid: nothing was counted."))
     assert start is not None
     assert end is not None
     return Filters(

@@ -12,8 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select
 
+from app.i18n.formats import duration, number, percent
+from app.reports import N_
 from app.reports.measures import MEASURES, Figure, measure, tickets_in
 from app.reports.pages.sets import Context
 from app.reports.scope import Scope
@@ -44,12 +47,12 @@ SHOWN: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
     ),
 }
 COUNTED = {
-    "response_time": "tickets answered",
-    "resolution_time": "tickets resolved",
-    "sla_compliance": "resolution SLAs decided",
-    "reopen_rate": "tickets resolved",
-    "first_contact_rate": "tickets resolved",
-    "csat": "surveys answered",
+    "response_time": N_("tickets answered"),
+    "resolution_time": N_("tickets resolved"),
+    "sla_compliance": N_("resolution SLAs decided"),
+    "reopen_rate": N_("tickets resolved"),
+    "first_contact_rate": N_("tickets resolved"),
+    "csat": N_("surveys answered"),
 }
 
 
@@ -87,32 +90,24 @@ def scope_of(ctx: Context) -> Scope | None:
     )
 
 
-def duration(seconds: float | None) -> str:
-    """``2 h 10 min``, ``3 d 4 h``, ``45 min`` (``—`` for none)."""
-    if seconds is None:
-        return "—"
-    minutes = round(seconds / 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    return f"{hours} h {mins:02d} min" if hours else f"{mins} min"
-
-
 def text_of(figure: Figure) -> tuple[str, str]:
     """The headline and a line of detail of a figure, by its unit."""
     value = figure.value
     if figure.unit == "seconds":
         stats = figure.stats
-        detail = f"median; p90 {duration(stats.get('p90'))}, mean {duration(stats.get('mean'))}"
+        detail = _(
+            "median; p90 %(p90)s, mean %(mean)s",
+            p90=duration(stats.get("p90")),
+            mean=duration(stats.get("mean")),
+        )
         return duration(value), detail
     if value is None:
         return "—", ""
     if figure.unit == "percent":
-        return f"{value:.1f} %", ""
+        return percent(value / 100, 1), ""
     if figure.unit == "score":
-        return f"{value:.2f} / 5", ""
-    return f"{value:g}", ""
+        return _("%(score)s / 5", score=number(value, 2)), ""
+    return number(value), ""
 
 
 def measures(ctx: Context) -> list[Measured]:
@@ -128,11 +123,11 @@ def measures(ctx: Context) -> list[Measured]:
         shown.append(
             Measured(
                 name,
-                MEASURES[name].label,
+                _(MEASURES[name].label),
                 text,
                 detail,
                 figure.count,
-                COUNTED.get(name, "counted"),
+                _(COUNTED.get(name, N_("counted"))),
                 listing,
             )
         )

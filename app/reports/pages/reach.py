@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, false, select, true
 
 from app.auth.models import Group, Role
@@ -19,13 +20,14 @@ from app.cmdb.models import CIClass, ConfigurationItem
 from app.errors import Forbidden
 from app.extensions import db
 from app.policy import can
+from app.reports import N_
 from app.reports.rollups.models import TicketFact
 
 DASHBOARDS = {
-    "agent": ("My work", "reports.agent"),
-    "groups": ("My groups", "reports.groups"),
-    "services": ("My services", "reports.services"),
-    "overview": ("Service desk overview", "reports.overview"),
+    "agent": (N_("My work"), "reports.agent"),
+    "groups": (N_("My groups"), "reports.groups"),
+    "services": (N_("My services"), "reports.services"),
+    "overview": (N_("Service desk overview"), "reports.overview"),
 }
 
 
@@ -96,7 +98,7 @@ def reach_of(dashboard: str, viewer: Any) -> Reach:
     :raise Forbidden: the viewer may not open this dashboard (it is not theirs).
     """
     if dashboard not in DASHBOARDS or not can(viewer, DASHBOARDS[dashboard][1]):
-        raise Forbidden("This dashboard is not yours: you may not open it.")
+        raise Forbidden(_("This dashboard is not yours: you may not open it."))
     admin = viewer.has_role(Role.ADMIN)
     console = can(viewer, "incidents.console")
     if dashboard == "agent":

@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 from app.incidents.models import Incident, MajorState, incident_cis
+from app.reports import N_
 from app.reports.measures.base import as_date
 from app.reports.pages.filters import Filters
 from app.reports.pages.reach import Reach
@@ -37,11 +38,11 @@ DUE_SOON = timedelta(hours=4)
 RUNNING = [SlaStage.IN_PROGRESS, SlaStage.PAUSED]
 # Backlog age bands: (key, label, from days, to days).
 AGES = (
-    ("0-1", "Under a day", 0, 1),
-    ("1-3", "1 to 3 days", 1, 3),
-    ("3-7", "3 to 7 days", 3, 7),
-    ("7-30", "1 to 4 weeks", 7, 30),
-    ("30+", "Over 4 weeks", 30, None),
+    ("0-1", N_("Under a day"), 0, 1),
+    ("1-3", N_("1 to 3 days"), 1, 3),
+    ("3-7", N_("3 to 7 days"), 3, 7),
+    ("7-30", N_("1 to 4 weeks"), 7, 30),
+    ("30+", N_("Over 4 weeks"), 30, None),
 )
 
 
@@ -86,12 +87,12 @@ def _breaching(ctx: Context) -> ColumnElement[bool]:
 
 
 SETS: dict[str, tuple[str, Condition]] = {
-    "opened": ("Opened", lambda c: within(F.opened_day, c.filters.start, c.filters.end)),
-    "resolved": ("Resolved", lambda c: within(F.resolved_day, c.filters.start, c.filters.end)),
-    "backlog": ("Open now", _open),
-    "unassigned": ("Unassigned", lambda c: [*_open(c), F.assignee_id == 0]),
+    "opened": (N_("Opened"), lambda c: within(F.opened_day, c.filters.start, c.filters.end)),
+    "resolved": (N_("Resolved"), lambda c: within(F.resolved_day, c.filters.start, c.filters.end)),
+    "backlog": (N_("Open now"), _open),
+    "unassigned": (N_("Unassigned"), lambda c: [*_open(c), F.assignee_id == 0]),
     "due_soon": (
-        "Due within 4 hours",
+        N_("Due within 4 hours"),
         lambda c: [
             *_open(c),
             ~_breaching(c),
@@ -102,9 +103,9 @@ SETS: dict[str, tuple[str, Condition]] = {
             ),
         ],
     ),
-    "breaching": ("SLA breached", lambda c: [*_open(c), _breaching(c)]),
+    "breaching": (N_("SLA breached"), lambda c: [*_open(c), _breaching(c)]),
     "at_risk": (
-        "At risk",
+        N_("At risk"),
         lambda c: [
             *_open(c),
             ~_breaching(c),
@@ -112,15 +113,15 @@ SETS: dict[str, tuple[str, Condition]] = {
         ],
     ),
     "waiting": (
-        "Caller waiting for an answer",
+        N_("Caller waiting for an answer"),
         lambda c: [
             *_open(c),
             exists().where(Ticket.id == F.ticket_id, Ticket.caller_replied_at.is_not(None)),
         ],
     ),
-    "resolved_today": ("Resolved today", lambda c: within(F.resolved_day, c.today, c.today)),
+    "resolved_today": (N_("Resolved today"), lambda c: within(F.resolved_day, c.today, c.today)),
     "major": (
-        "Major incidents",
+        N_("Major incidents"),
         lambda c: [
             *within(F.opened_day, c.filters.start, c.filters.end),
             F.ticket_id.in_(

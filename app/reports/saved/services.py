@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -48,21 +49,27 @@ def clean_query(query: str) -> str:
     ]
     text = urlencode(pairs)
     if len(text) > QUERY_LENGTH:
-        raise Invalid({"query": f"These filters are too long to save ({QUERY_LENGTH} at most)."})
+        raise Invalid(
+            {
+                "query": _(
+                    "These filters are too long to save (%(most)s at most).", most=QUERY_LENGTH
+                )
+            }
+        )
     return text
 
 
 def _clean_name(owner: User, name: str, *, keep: SavedView | None = None) -> str:
     name = " ".join(clean_text(name).split())
     if not name:
-        raise Invalid({"name": "Give the view a name."})
+        raise Invalid({"name": _("Give the view a name.")})
     if len(name) > NAME_LENGTH:
-        raise Invalid({"name": f"A name has at most {NAME_LENGTH} characters."})
+        raise Invalid({"name": _("A name has at most %(most)s characters.", most=NAME_LENGTH)})
     taken = db.session.scalar(
         select(SavedView.id).where(SavedView.owner_id == owner.id, SavedView.name == name)
     )
     if taken is not None and (keep is None or taken != keep.id):
-        raise Invalid({"name": f"You already have a saved view named {name!r}."})
+        raise Invalid({"name": _("You already have a saved view named '%(name)s'.", name=name)})
     return name
 
 
@@ -81,7 +88,7 @@ def get_view(owner: User, view_id: int) -> SavedView:
     """
     view = db.session.get(SavedView, view_id)
     if view is None or view.owner_id != owner.id:
-        raise NotFound("You have no saved view with this number.")
+        raise NotFound(_("You have no saved view with this number."))
     return view
 
 
@@ -92,7 +99,7 @@ def save_view(owner: User, *, name: str, endpoint: str, query: str) -> SavedView
         too long.
     """
     if not is_savable(endpoint):
-        raise Invalid({"endpoint": "Only a report page can be saved as a view."})
+        raise Invalid({"endpoint": _("Only a report page can be saved as a view.")})
     view = SavedView(
         owner_id=owner.id,
         name=_clean_name(owner, name),
@@ -132,6 +139,8 @@ def view_url(view: SavedView) -> str:
     :raise NotFound: the page it was saved from no longer exists.
     """
     if view.endpoint not in current_app.view_functions:
-        raise NotFound(f"The report page of {view.name!r} no longer exists; delete the view.")
+        raise NotFound(
+            _("The report page of '%(name)s' no longer exists; delete the view.", name=view.name)
+        )
     base = url_for(view.endpoint)
     return f"{base}?{view.query}" if view.query else base

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
@@ -20,13 +22,13 @@ from app.reports.saved.models import SavedView
 
 
 class SaveViewForm(FlaskForm):
-    name = StringField("Name of the view", validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("Name of the view"), validators=[DataRequired(), Length(max=80)])
     endpoint = HiddenField()
     query = HiddenField()
 
 
 class RenameForm(FlaskForm):
-    name = StringField("New name", validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("New name"), validators=[DataRequired(), Length(max=80)])
 
 
 def _list_page(
@@ -67,7 +69,7 @@ def save_view() -> ResponseReturnValue:
             )
         ),
     ):
-        flash(f"Saved as {created[0].name!r}: find it under Saved views.", "success")
+        flash(_("Saved as '%(name)s': find it under Saved views.", name=created[0].name), "success")
         return redirect(services.view_url(created[0]))
     return _list_page(422, save_form=form)
 
@@ -86,7 +88,7 @@ def rename_saved_view(view_id: int) -> ResponseReturnValue:
     if form.validate_on_submit() and commit_or_errors(
         form, lambda: services.rename_view(view, form.name.data or "")
     ):
-        flash(f"Renamed to {view.name!r}.", "success")
+        flash(_("Renamed to '%(name)s'.", name=view.name), "success")
         return redirect(url_for(".saved_views"))
     return _list_page(422, renaming=(view_id, form))
 
@@ -106,6 +108,6 @@ def delete_saved_view(view_id: int) -> ResponseReturnValue:
     name = view.name
     services.delete_view(view)
     db.session.commit()
-    flash(f"Deleted the view {name!r}.", "success")
+    flash(_("Deleted the view '%(name)s'.", name=name), "success")
     back = form.back.data or ""
     return redirect(url_for(back) if services.is_savable(back) else url_for(".saved_views"))

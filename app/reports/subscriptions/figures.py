@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 from werkzeug.datastructures import MultiDict
 
@@ -23,10 +24,10 @@ from app.auth.models import User
 from app.errors import Forbidden, Invalid
 from app.exports import Table
 from app.extensions import db
+from app.i18n.formats import duration, iso_week, number, percent
 from app.reports.measures import figure
 from app.reports.scope import parse_scope
 from app.reports.subscriptions.weeks import Week
-from app.sla.reports import duration_text
 from app.tickets.models import Ticket
 from app.tickets.visibility import visible_tickets
 
@@ -80,9 +81,9 @@ def counts_table(counts: Sequence[WeekCounts]) -> Table:
     """The weekly figures as a table (a chart's and the exports' data)."""
     return Table(
         key="weekly",
-        title="Tickets per week",
-        columns=("Week of", "Opened", "Resolved or closed", "Backlog at the end"),
-        rows=[(c.week.monday, c.opened, c.resolved, c.backlog) for c in counts],
+        title=_("Tickets per week"),
+        columns=(_("Week"), _("Opened"), _("Resolved or closed"), _("Backlog at the end")),
+        rows=[(iso_week(c.week.monday), c.opened, c.resolved, c.backlog) for c in counts],
     )
 
 
@@ -90,9 +91,9 @@ def plain_summary(view: ReportView) -> list[tuple[str, Any]]:
     """The week's figures on plain queries (see the module's docstring)."""
     (counts,) = weekly_counts(view.viewer, [view.week])
     return [
-        ("Opened", counts.opened),
-        ("Resolved or closed", counts.resolved),
-        ("Backlog at the end of the week", counts.backlog),
+        (_("Opened"), number(counts.opened)),
+        (_("Resolved or closed"), number(counts.resolved)),
+        (_("Backlog at the end of the week"), number(counts.backlog)),
     ]
 
 
@@ -117,24 +118,23 @@ def measures_summary(view: ReportView) -> list[tuple[str, Any]]:
     except Forbidden:
         return plain_summary(view)
     except Invalid as error:  # a filter that no longer exists: a queue deleted since
-        return [("The view's filters", f"cannot be applied: {error.message}")]
+        return [(_("The view's filters"), _("cannot be applied: %(why)s", why=error.message))]
     return [
-        ("Tickets opened", _count(opened.value)),
-        ("Tickets resolved", _count(resolved.value)),
-        ("Backlog at the end of the week", _count(backlog.value)),
-        ("First response time (median, business hours)", _duration(response.value)),
-        ("Resolution time (median, business hours)", _duration(resolution.value)),
-        ("SLA compliance", "—" if compliance.value is None else f"{compliance.value:.1f} %"),
+        (_("Tickets opened"), _count(opened.value)),
+        (_("Tickets resolved"), _count(resolved.value)),
+        (_("Backlog at the end of the week"), _count(backlog.value)),
+        (_("First response time (median, business hours)"), duration(response.value)),
+        (_("Resolution time (median, business hours)"), duration(resolution.value)),
         (
-            "Satisfaction (average of 5)",
-            "—" if satisfaction.value is None else f"{satisfaction.value:.1f}",
+            _("SLA compliance"),
+            "—" if compliance.value is None else percent(compliance.value / 100, 1),
+        ),
+        (
+            _("Satisfaction (average of 5)"),
+            "—" if satisfaction.value is None else number(satisfaction.value, 1),
         ),
     ]
 
 
-def _count(value: float | None) -> int:
-    return int(value or 0)
-
-
-def _duration(seconds: float | None) -> str:
-    return duration_text(None if seconds is None else int(seconds))
+def _count(value: float | None) -> str:
+    return number(int(value or 0))

@@ -12,10 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n.formats import day_text
+from app.i18n.locale import in_language_of
 from app.mail.outgoing.services import queue_mail
 from app.notifications.mailing import absolute_url, mail_template, plain
 from app.reports.saved.models import SavedView
@@ -63,12 +66,19 @@ def send_weekly(now: datetime | None = None, summary_for: Summary = measures_sum
         person = subscription.user
         if not person.is_active or not person.email:
             continue
-        view = report_view(subscription, week)
-        text, html = _bodies(subscription, view, summary_for(view))
+        with in_language_of(person):
+            view = report_view(subscription, week)
+            text, html = _bodies(subscription, view, summary_for(view))
+            subject = _(
+                "Weekly report: %(title)s, %(monday)s to %(sunday)s",
+                title=view.title,
+                monday=day_text(week.monday, year=False),
+                sunday=day_text(week.sunday, year=False),
+            )
         try:
             mail = queue_mail(
                 to_address=person.email,
-                subject=f"Weekly report: {view.title}, {week.monday:%d %b} to {week.sunday:%d %b}",
+                subject=subject,
                 text=text,
                 html=html,
                 recipient=person,

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
+from app.i18n.formats import weekday_name
 from app.timeutils import utc_now
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -37,10 +38,11 @@ class Subscription(Model):
 
     @property
     def weekday_name(self) -> str:
-        return WEEKDAYS[self.weekday]
+        """The day's name in the reader's language (``WEEKDAYS`` names it in the logs)."""
+        return weekday_name(self.weekday)
 
     def __repr__(self) -> str:
-        return f"<Subscription {self.id} of {self.user_id} on {self.weekday_name}>"
+        return f"<Subscription {self.id} of {self.user_id} on {WEEKDAYS[self.weekday]}>"
 
 
 class Mailing(Model):

@@ -3,6 +3,7 @@ person and finds only their subscriptions. Services flush, never commit."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -28,7 +29,7 @@ def get_subscription(user: User, subscription_id: int) -> Subscription:
     """:raise NotFound: the person has no such subscription."""
     subscription = db.session.get(Subscription, subscription_id)
     if subscription is None or subscription.user_id != user.id:
-        raise NotFound("You have no weekly report with this number.")
+        raise NotFound(_("You have no weekly report with this number."))
     return subscription
 
 
@@ -36,7 +37,7 @@ def title_of(subscription: Subscription) -> str:
     """What the subscription's mail is called: its saved view's name, or the page's."""
     if subscription.saved_view is not None:
         return subscription.saved_view.name
-    return "Weekly figures of the desk"
+    return _("Weekly figures of the desk")
 
 
 def subscribe(user: User, *, report: str, weekday: int) -> tuple[Subscription, bool]:
@@ -47,15 +48,15 @@ def subscribe(user: User, *, report: str, weekday: int) -> tuple[Subscription, b
     :raise Invalid: an unknown report or weekday (fields ``report``, ``weekday``).
     """
     if weekday not in range(len(WEEKDAYS)):
-        raise Invalid({"weekday": "Choose a day of the week."})
+        raise Invalid({"weekday": _("Choose a day of the week.")})
     saved_view_id: int | None = None
     if report.startswith("saved:") and report[6:].isdecimal() and len(report) < 16:
         try:
             saved_view_id = saved_views.get_view(user, int(report[6:])).id
         except NotFound:
-            raise Invalid({"report": "You have no saved view with this number."}) from None
+            raise Invalid({"report": _("You have no saved view with this number.")}) from None
     elif report != "desk":
-        raise Invalid({"report": "Choose the desk's figures or one of your saved views."})
+        raise Invalid({"report": _("Choose the desk's figures or one of your saved views.")})
     existing = db.session.scalar(
         select(Subscription).where(
             Subscription.user_id == user.id,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
@@ -15,6 +17,7 @@ from app import exports, signed_links
 from app.errors import DomainError, Invalid, NotFound
 from app.extensions import csrf, db
 from app.forms import commit_or_errors
+from app.i18n.formats import weekday_name
 from app.policy import public, require
 from app.reports.blueprint import bp
 from app.reports.saved import services as saved_views
@@ -30,9 +33,9 @@ DEFAULT_WEEKS = 8
 
 
 class SubscribeForm(FlaskForm):
-    report = SelectField("Report to mail")
+    report = SelectField(_l("Report to mail"))
     weekday = SelectField(
-        "Day of the week",
+        _l("Day of the week"),
         coerce=int,
         choices=[SelectChoice(n, day) for n, day in enumerate(WEEKDAYS)],
         validate_choice=False,
@@ -41,10 +44,11 @@ class SubscribeForm(FlaskForm):
 
 def _subscribe_form(form: SubscribeForm | None = None) -> SubscribeForm:
     form = form or SubscribeForm(formdata=None)
-    form.report.choices = [SelectChoice("desk", "Weekly figures of the desk")] + [
-        SelectChoice(f"saved:{view.id}", f"Saved view: {view.name}")
+    form.report.choices = [SelectChoice("desk", _("Weekly figures of the desk"))] + [
+        SelectChoice(f"saved:{view.id}", _("Saved view: %(name)s", name=view.name))
         for view in saved_views.views_of(current_user)
     ]
+    form.weekday.choices = [SelectChoice(n, weekday_name(n)) for n in range(len(WEEKDAYS))]
     return form
 
 
@@ -56,7 +60,12 @@ def _weeks_shown() -> tuple[int, str | None]:
     if asked.isdecimal() and int(asked) in WEEK_CHOICES:
         return int(asked), None
     shown = ", ".join(map(str, WEEK_CHOICES))
-    return DEFAULT_WEEKS, f"Show {shown} weeks, not {asked!r}; here are {DEFAULT_WEEKS}."
+    return DEFAULT_WEEKS, _(
+        "Show %(choices)s weeks, not '%(asked)s'; here are %(default)s.",
+        choices=shown,
+        asked=asked,
+        default=DEFAULT_WEEKS,
+    )
 
 
 def _page(form: SubscribeForm | None = None, status: int = 200) -> ResponseReturnValue:
@@ -66,7 +75,7 @@ def _page(form: SubscribeForm | None = None, status: int = 200) -> ResponseRetur
     export = request.args.get("export")
     if export is not None:
         if export != table.key:
-            raise NotFound(f"This page has no table {export!r} to download.")
+            raise NotFound(_("This page has no table '%(name)s' to download.", name=export))
         if problem:
             raise Invalid({"weeks": problem})
         return exports.export_response(
@@ -108,8 +117,13 @@ def weekly_subscribe() -> ResponseReturnValue:
     ):
         subscription, new = result[0]
         title = services.title_of(subscription)
-        verb = "You will receive" if new else "You now receive"
-        flash(f"{verb} {title!r} every {subscription.weekday_name}.", "success")
+        day = subscription.weekday_name
+        said = (
+            _("You will receive '%(title)s' every %(weekday)s.", title=title, weekday=day)
+            if new
+            else _("You now receive '%(title)s' every %(weekday)s.", title=title, weekday=day)
+        )
+        flash(said, "success")
         return redirect(url_for("reports.weekly"))
     return _page(form, 422)
 
@@ -123,7 +137,7 @@ def weekly_stop(subscription_id: int) -> ResponseReturnValue:
     title = services.title_of(subscription)
     services.unsubscribe(subscription)
     db.session.commit()
-    flash(f"You will no longer receive {title!r}.", "success")
+    flash(_("You will no longer receive '%(title)s'.", title=title), "success")
     return redirect(url_for("reports.weekly"))
 
 
