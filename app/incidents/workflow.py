@@ -17,8 +17,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from app.i18n import N_
 from app.tickets.holds import HoldReason
-from app.tickets.wording import N_, Translate, english
+from app.tickets.wording import Translate, english
 
 
 class State(enum.StrEnum):

@@ -8,12 +8,6 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def N_(text: str) -> str:
-    """Mark a label for the catalog (``scripts/i18n``) where it is defined, and return it as it
-    is: the pages translate it (``gettext``) when they show it, the API and logs keep it."""
-    return text
-
-
 def register(app: Flask) -> None:
     """Register the report pages: the shared blueprint with the routes its view modules add
     (dashboards, saved views, the weekly mail's subscriptions), and the weekly mail's commands

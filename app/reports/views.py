@@ -17,10 +17,10 @@ from sqlalchemy import Select, select
 from app import exports
 from app.errors import Invalid, NotFound
 from app.extensions import db
+from app.i18n import N_
 from app.incidents.filters import load_page
 from app.policy import can, require
 from app.reports import (
-    N_,
     permissions,  # noqa: F401  (registers the rules)
 )
 from app.reports.blueprint import bp

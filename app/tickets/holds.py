@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 
-from app.tickets.wording import N_
+from app.i18n import N_
 
 
 class HoldReason(enum.StrEnum):

@@ -11,10 +11,6 @@ from collections.abc import Callable
 Translate = Callable[..., str]
 
 
-def N_(text: str) -> str:  # noqa: N802 - gettext's conventional name for "mark only"
-    return text
-
-
 def english(text: str, **values: object) -> str:
     """``text`` with its ``%(name)s`` placeholders filled, untranslated (as gettext does)."""
     return text % values if values else text

@@ -14,7 +14,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
-from app.webhooks.vocabulary import N_
+from app.i18n import N_
 
 SCHEMES = ("http", "https")
 

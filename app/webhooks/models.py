@@ -12,8 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.audit import JSONType
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import Model
+from app.i18n import N_
 from app.timeutils import utc_now
-from app.webhooks.vocabulary import N_
 
 
 class WebhookSubscription(TimestampMixin, Model):

@@ -11,12 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-
-def N_(text: str) -> str:
-    """Marks ``text`` for the catalog (``scripts/i18n``); the page that shows it translates it
-    (this module stays pure, so it cannot)."""
-    return text
-
+from app.i18n import N_
 
 # The ticket events a subscription may choose, with what the admin page says of each.
 EVENT_TYPES: dict[str, str] = {

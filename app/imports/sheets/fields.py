@@ -23,11 +23,7 @@ from datetime import UTC, date, datetime
 
 from email_validator import EmailNotValidError, validate_email
 
-
-def N_(text: str) -> str:
-    """Mark ``text`` for the catalog (``scripts/i18n``) and return it as it is: this module is
-    pure, so the pages translate a label or hint when they show it."""
-    return text
+from app.i18n import N_
 
 
 @dataclass(frozen=True)

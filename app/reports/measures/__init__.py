@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, select
 
-from app.reports import N_
+from app.i18n import N_
 from app.reports.measures import catalog, cmdb, satisfaction, sla, tickets
 from app.reports.measures.base import Figure, Point, day_range, dimension_column, filters
 from app.reports.rollups.models import TicketFact

@@ -15,8 +15,8 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select
 
+from app.i18n import N_
 from app.i18n.formats import duration, number, percent
-from app.reports import N_
 from app.reports.measures import MEASURES, Figure, measure, tickets_in
 from app.reports.pages.sets import Context
 from app.reports.scope import Scope

@@ -19,8 +19,8 @@ from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, Lifecycle
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.errors import Forbidden
 from app.extensions import db
+from app.i18n import N_
 from app.policy import can
-from app.reports import N_
 from app.reports.rollups.models import TicketFact
 
 DASHBOARDS = {

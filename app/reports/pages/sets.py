@@ -24,8 +24,8 @@ from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
 
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
+from app.i18n import N_
 from app.incidents.models import Incident, MajorState, incident_cis
-from app.reports import N_
 from app.reports.measures.base import as_date
 from app.reports.pages.filters import Filters
 from app.reports.pages.reach import Reach
