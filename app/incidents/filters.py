@@ -30,7 +30,7 @@ from app.incidents.models import Incident, incident_cis
 from app.incidents.workflow import OPEN_STATES, State
 from app.requests.models import CatalogTask, RequestItem
 from app.search import query as search_query
-from app.tickets.models import Channel, Ticket, TicketKind
+from app.tickets.models import CHANNEL_LABELS, Channel, Ticket, TicketKind
 
 MAX_ID = 2**31 - 1
 VIEWS = {
@@ -77,7 +77,7 @@ class QueueFilterForm(FilterForm):
     resolved_from = DateField(_l("Resolved from"), validators=[Optional()])
     resolved_to = DateField(_l("Resolved to"), validators=[Optional()])
     channel = SelectMultipleField(
-        _l("Channel"), choices=[SelectChoice(c.value, c.value.capitalize()) for c in Channel]
+        _l("Channel"), choices=[SelectChoice(c.value, _l(CHANNEL_LABELS[c])) for c in Channel]
     )
     service = IntegerField(_l("Service"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
     sort = SelectField(choices=[SelectChoice(k, k.capitalize()) for k in SORTS], default="priority")

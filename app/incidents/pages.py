@@ -138,10 +138,12 @@ def incident_form(
         values.setlist(key, submitted.getlist(key))
     form = IncidentForm(formdata=values)
     matrix = matrix or load_matrix()
-    form.impact.choices = [SelectChoice(str(k), f"{k} - {v}") for k, v in matrix.impacts.items()]
-    form.urgency.choices = [SelectChoice(str(k), f"{k} - {v}") for k, v in matrix.urgencies.items()]
+    form.impact.choices = [SelectChoice(str(k), f"{k} - {_(v)}") for k, v in matrix.impacts.items()]
+    form.urgency.choices = [
+        SelectChoice(str(k), f"{k} - {_(v)}") for k, v in matrix.urgencies.items()
+    ]
     form.priority.choices = [SelectChoice("", _("From the matrix"))] + [
-        SelectChoice(str(k), _("P%(level)s · %(label)s (set by hand)", level=k, label=v))
+        SelectChoice(str(k), _("P%(level)s · %(label)s (set by hand)", level=k, label=_(v)))
         for k, v in matrix.levels.items()
     ]
     form.category.choices = category_choices()

@@ -13,8 +13,21 @@ from sqlalchemy import String, cast, delete, literal, select, union_all
 from app import audit
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n import N_
 from app.tickets.models import PriorityCell, PriorityLevel, PriorityScale
 from app.tickets.priority import PriorityMatrix, matrix_problems
+
+# The labels the desk starts with (migration 170ec7640171), marked for the catalogs: pages show
+# a label through gettext, so these read in the reader's language and a label an administrator
+# wrote reads as written.
+DEFAULT_LABELS = (
+    N_("Critical"),
+    N_("High"),
+    N_("Moderate"),
+    N_("Medium"),
+    N_("Low"),
+    N_("Planning"),
+)
 
 
 def load_matrix() -> PriorityMatrix:

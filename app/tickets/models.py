@@ -28,6 +28,7 @@ from app.audit import JSONType
 from app.db import TimestampMixin, str_enum
 from app.extensions import Model, db
 from app.files import models as _files  # noqa: F401  (the stored_files table of storage_key)
+from app.i18n import N_
 from app.timeutils import utc_now
 
 
@@ -57,6 +58,16 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     PHONE = "phone"
     API = "api"
+
+
+# What people read of each channel (marked for the catalogs; shown through gettext).
+CHANNEL_LABELS = {
+    Channel.PORTAL: N_("Portal"),
+    Channel.AGENT: N_("Agent"),
+    Channel.EMAIL: N_("Email"),
+    Channel.PHONE: N_("Phone"),
+    Channel.API: N_("API"),
+}
 
 
 class EntryKind(enum.StrEnum):

@@ -46,17 +46,20 @@ def english_messages() -> set[str]:
     placeholders (those are never shown as they are)."""
     pending = _pending_sources()
     english = set()
+    swedish = set()  # a Swedish word that is also an English message ("Importer") is Swedish
     for package in PACKAGES:
+        translated = _translated(package)
+        swedish.update(" ".join(msgstr.split()) for msgstr in translated.values())
         if package in PENDING:
             continue
-        for msgid, msgstr in _translated(package).items():
+        for msgid, msgstr in translated.items():
             text = " ".join(msgid.split())
             if "%(" in msgid or msgid == msgstr or not lint.needs_translation(text):
                 continue
             if re.search(rf"(?<![\w-]){re.escape(msgid)}(?![\w-])", pending):
                 continue
             english.add(text)
-    return english
+    return english - swedish
 
 
 class _Texts(HTMLParser):
@@ -140,7 +143,7 @@ def test_no_page_shows_a_finished_domains_text_in_english(app, client, made):
         shown = english_on(html, english)
         if shown:
             found[path] = shown
-    assert found == {}
+    assert found == {}, "\n".join(f"{path}: {shown}" for path, shown in found.items())
 
 
 def test_the_sign_in_page_reads_swedish_before_anyone_signs_in(client):

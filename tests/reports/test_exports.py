@@ -114,7 +114,7 @@ def test_xlsx_refuses_more_rows_than_a_sheet_holds(app: Any, monkeypatch: Any) -
 def test_an_unknown_format_is_refused(fmt: str | None) -> None:
     with pytest.raises(Invalid) as refused:
         exports.check_format(fmt)
-    assert refused.value.field_errors == {"format": [f"Exports are CSV or XLSX, not {fmt!r}."]}
+    assert refused.value.field_errors == {"format": [f"Exports are CSV or XLSX, not “{fmt}”."]}
 
 
 def test_download_names_are_safe() -> None:

@@ -264,7 +264,7 @@ def test_bad_arguments_of_the_weekly_page_get_a_message(db, signed_in) -> None:
     assert client.get("/reports/weekly?export=nothing&format=csv").status_code == 404
     pdf = client.get("/reports/weekly?export=weekly&format=pdf")
     assert pdf.status_code == 422
-    assert "Exports are CSV or XLSX, not &#39;pdf&#39;." in pdf.get_data(as_text=True)
+    assert "Exports are CSV or XLSX, not “pdf”." in pdf.get_data(as_text=True)
 
 
 def test_a_group_manager_gets_the_report_measures_of_their_queue(db, make_user) -> None:

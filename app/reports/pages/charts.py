@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.exports import Table as ExportTable
@@ -54,14 +55,15 @@ def for_chart(dashboard: str, table: Table, *, links: bool = True) -> ExportTabl
 
 
 def table_label(table: Table) -> str:
-    """The heading of the rows' column."""
-    return {
-        "trend": f"Day ({report_zone()})",
-        "groups": "Group",
-        "ages": "Age",
-        "workload": "Agent",
-        "services": "Service",
-        "cis": "Configuration item",
-        "priorities": "Priority",
-        "channels": "Channel",
-    }.get(table.key, "")
+    """The heading of the rows' column, in the reader's language."""
+    labels = {
+        "trend": _("Day (%(zone)s)", zone=report_zone()),
+        "groups": _("Group"),
+        "ages": _("Age"),
+        "workload": _("Agent"),
+        "services": _("Service"),
+        "cis": _("Configuration item"),
+        "priorities": _("Priority"),
+        "channels": _("Channel"),
+    }
+    return labels.get(table.key, "")

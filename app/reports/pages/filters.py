@@ -25,7 +25,7 @@ from app.incidents.models import Category
 from app.reports.pages.reach import Reach, group_choices, service_choices
 from app.reports.rollups.models import TicketFact
 from app.tickets.matrix import load_matrix
-from app.tickets.models import Channel
+from app.tickets.models import CHANNEL_LABELS, Channel
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
@@ -42,7 +42,7 @@ class Choices:
     services: tuple[tuple[str, str], ...]
     categories: tuple[tuple[str, str], ...]
     priorities: tuple[tuple[str, str], ...]
-    channels: tuple[tuple[str, str], ...] = tuple((c.value, c.value.capitalize()) for c in Channel)
+    channels: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
@@ -119,8 +119,9 @@ def choices_for(reach: Reach) -> Choices:
         services=tuple((str(i), n) for i, n in services),
         categories=tuple((n, n) for n in sorted(set(names))),
         priorities=tuple(
-            (str(level), f"P{level} {label}") for level, label in matrix.levels.items()
+            (str(level), f"P{level} {_(label)}") for level, label in matrix.levels.items()
         ),
+        channels=tuple((c.value, _(CHANNEL_LABELS[c])) for c in Channel),
     )
 
 

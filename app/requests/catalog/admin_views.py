@@ -128,8 +128,8 @@ def admin_move_category(category_id: int) -> ResponseReturnValue:
 
 def _prepared(form: ItemForm) -> ItemForm:
     form.category.choices = pages.category_choices()
-    form.fulfilment_group.choices = pages.group_choices(queues_only=True, empty="— Choose —")
-    groups = pages.group_choices(queues_only=False, empty="— From the form —")
+    form.fulfilment_group.choices = pages.group_choices(queues_only=True, empty=_("— Choose —"))
+    groups = pages.group_choices(queues_only=False, empty=_("— From the form —"))
     form.automation_group.choices = groups
     form.groups.choices = groups[1:]
     return form
