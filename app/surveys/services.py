@@ -335,9 +335,10 @@ def report(days: int, now: datetime | None = None) -> dict[str, list[Row]]:
         found[name].append(_row(values))
     for name in DIMENSIONS:
         found[name].sort(key=lambda r: (-r.answered, r.label))
+    everything = _("All")
     if not found["total"]:
-        found["total"] = [_row(("All", 0, 0, None, 0, 0))]
-    found["total"][0] = replace(found["total"][0], label="All")
+        found["total"] = [_row((everything, 0, 0, None, 0, 0))]
+    found["total"][0] = replace(found["total"][0], label=everything)
     return found
 
 
