@@ -20,6 +20,7 @@ from app import audit
 from app.auth.models import Group
 from app.errors import Invalid, check_version
 from app.extensions import db
+from app.i18n import N_
 from app.sla import signals
 from app.sla.calendar import BusinessCalendar
 from app.sla.models import Escalation, SlaCalendar, SlaKind, SlaPolicy, SlaScope
@@ -68,17 +69,17 @@ class PolicyInput:
 
 
 _KIND_LABELS = {
-    "incident": "Incidents only",
-    "request": "Requests (REQ) only",
-    "request_item": "Requested items (RITM) only",
-    "catalog_task": "Catalog tasks (SCTASK) only",
+    "incident": N_("Incidents only"),
+    "request": N_("Requests (REQ) only"),
+    "request_item": N_("Requested items (RITM) only"),
+    "catalog_task": N_("Catalog tasks (SCTASK) only"),
 }
 
 
 def ticket_kind_choices() -> list[tuple[str, str]]:
     """``(value, label)`` for every kind of ticket a policy can be narrowed to."""
     return [
-        (k.value, _KIND_LABELS.get(k.value, k.value.replace("_", " ").capitalize() + " only"))
+        (k.value, _(_KIND_LABELS[k.value]) if k.value in _KIND_LABELS else k.value)
         for k in TicketKind
     ]
 
@@ -90,7 +91,10 @@ def catalog_item_choices(chosen: int | None = None) -> list[tuple[str, str]]:
     """``(value, label)`` of the catalog items a policy can be narrowed to: the active ones,
     plus ``chosen`` (a policy's current item) even when it has been deactivated since."""
     return [
-        (str(item.id), item.name if item.is_active else f"{item.name} (no longer offered)")
+        (
+            str(item.id),
+            item.name if item.is_active else _("%(name)s (no longer offered)", name=item.name),
+        )
         for item in _catalog_items(active=True, ids=[chosen] if chosen else [])
     ]
 
@@ -104,13 +108,19 @@ def _catalog_items(*, active: bool, ids: list[int]) -> list[Any]:
 def narrowing(policy: SlaPolicy) -> str:
     """The tickets a policy measures, in words: “Every ticket”, “Incidents only”, “Laptop:
     requested items and their tasks”, “Laptop: catalog tasks (SCTASK) only”."""
-    kind = _KIND_LABELS.get(policy.ticket_kind or "", policy.ticket_kind or "")
+    label = _KIND_LABELS.get(policy.ticket_kind or "")
+    kind = _(label) if label else policy.ticket_kind or ""
     if policy.catalog_item_id is None:
-        return kind or "Every ticket"
-    item = policy.catalog_item.name if policy.catalog_item else f"Item {policy.catalog_item_id}"
+        return kind or _("Every ticket")
+    item = (
+        policy.catalog_item.name
+        if policy.catalog_item
+        else _("Item %(id)s", id=policy.catalog_item_id)
+    )
     if not policy.ticket_kind:
-        return f"{item}: requested items (RITM) and their tasks (SCTASK)"
-    return f"{item}: {kind[0].lower()}{kind[1:]}"
+        return _("%(item)s: requested items (RITM) and their tasks (SCTASK)", item=item)
+    lowered = kind[0].lower() + kind[1:]
+    return _("%(item)s: %(kind)s", item=item, kind=lowered)
 
 
 def format_day(segments: list[list[str]]) -> str:
@@ -200,39 +210,42 @@ def policy_values(
     """
     errors: dict[str, str] = {}
     if values.kind == SlaKind.RESPONSE and values.scope == SlaScope.GROUP:
-        errors["scope"] = (
-            "A response SLA measures the ticket's first response once: choose "
-            f"“{SlaScope.TICKET.label}”."
+        errors["scope"] = _(
+            "A response SLA measures the ticket's first response once: choose “%(scope)s”.",
+            scope=_(SlaScope.TICKET.label),
         )
     if values.ticket_kind not in (None, *(k.value for k in TicketKind)):
-        errors["ticket_kind"] = "Choose a kind of ticket from the list."
+        errors["ticket_kind"] = _("Choose a kind of ticket from the list.")
     item = _catalog_item(values.catalog_item_id, current_item, errors)
     if item is not None and values.ticket_kind not in (None, *ITEM_KINDS):
-        errors["ticket_kind"] = (
-            f"“{item.name}” is a catalog item: a policy narrowed to it measures its requested "
+        errors["ticket_kind"] = _(
+            "“%(name)s” is a catalog item: a policy narrowed to it measures its requested "
             "items and their tasks. Choose “Every kind”, requested items or catalog tasks, "
-            "or no catalog item."
+            "or no catalog item.",
+            name=item.name,
         )
     calendar = _row(SlaCalendar, values.calendar_id)
     if calendar is None:
-        errors["calendar"] = "Choose a business calendar."
+        errors["calendar"] = _("Choose a business calendar.")
     levels = sorted(load_matrix().levels)
     for level in levels:
         if not 0 < values.targets.get(level, 0) <= MAX_TARGET_MINUTES:
-            errors[f"target-{level}"] = (
-                f"Give priority {level} a target of 1 to {MAX_TARGET_MINUTES} minutes."
+            errors[f"target-{level}"] = _(
+                "Give priority %(level)s a target of 1 to %(max)s minutes.",
+                level=level,
+                max=MAX_TARGET_MINUTES,
             )
     if set(values.pause_reasons) - {r.value for r in HoldReason}:
-        errors["pause_reasons"] = "Choose hold reasons from the list."
+        errors["pause_reasons"] = _("Choose hold reasons from the list.")
     if set(values.start_priorities) - set(levels):
-        errors["start_priorities"] = "Choose priorities from the list."
+        errors["start_priorities"] = _("Choose priorities from the list.")
     escalation_group = None
     if values.escalation == Escalation.REASSIGN:
         escalation_group = _row(Group, values.escalation_group_id)
         if escalation_group is None or not escalation_group.is_assignment_group:
-            errors["escalation_group"] = "Choose the assignment group to reassign to."
+            errors["escalation_group"] = _("Choose the assignment group to reassign to.")
         elif escalation_group.id == group.id:
-            errors["escalation_group"] = "Reassign to another group than the policy's own."
+            errors["escalation_group"] = _("Reassign to another group than the policy's own.")
     if errors or calendar is None:
         raise Invalid(errors)
     clean = {
@@ -265,9 +278,11 @@ def _catalog_item(ident: int | None, current: int | None, errors: dict) -> Any:
     found = _catalog_items(active=False, ids=[ident]) if 0 < ident < 2**31 else []
     item = found[0] if found else None
     if item is None:
-        errors["catalog_item"] = "Choose a catalog item from the list."
+        errors["catalog_item"] = _("Choose a catalog item from the list.")
     elif not item.is_active and item.id != current:
-        errors["catalog_item"] = f"“{item.name}” is no longer offered: choose an active item."
+        errors["catalog_item"] = _(
+            "“%(name)s” is no longer offered: choose an active item.", name=item.name
+        )
         return None
     return item
 

@@ -314,7 +314,7 @@ class PolicyForm(FlaskForm):
             "PolicyForm", (cls,), {"target": FormField(targets_form(levels), separator="-")}
         )
         form = form_class(**kwargs)
-        form.ticket_kind.choices = [SelectChoice("", "Every kind")] + [
+        form.ticket_kind.choices = [SelectChoice("", _("Every kind"))] + [
             SelectChoice(value, label) for value, label in ticket_kind_choices()
         ]
         form.start_priorities.choices = [SelectChoice(str(v), f"P{v}") for v in levels]

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from app.audit import JSONType
 from app.db import TimestampMixin, str_enum
 from app.extensions import Model
+from app.i18n import N_
 
 
 class SlaKind(enum.StrEnum):
@@ -38,7 +39,8 @@ class SlaKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        """The kind in English; pages show ``_(kind.label)``."""
+        return N_("Response") if self is SlaKind.RESPONSE else N_("Resolution")
 
 
 class SlaScope(enum.StrEnum):
@@ -47,7 +49,10 @@ class SlaScope(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return "Whole ticket (SLA)" if self is SlaScope.TICKET else "Per stint in queue (OLA)"
+        """The scope in English; pages show ``_(scope.label)``."""
+        return (
+            N_("Whole ticket (SLA)") if self is SlaScope.TICKET else N_("Per stint in queue (OLA)")
+        )
 
 
 class Escalation(enum.StrEnum):
@@ -58,11 +63,12 @@ class Escalation(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The escalation in English; pages show ``_(escalation.label)``."""
         return {
-            "none": "Nothing",
-            "notify_manager": "Notify the group manager",
-            "raise_priority": "Raise the priority by one",
-            "reassign": "Reassign to another group",
+            "none": N_("Nothing"),
+            "notify_manager": N_("Notify the group manager"),
+            "raise_priority": N_("Raise the priority by one"),
+            "reassign": N_("Reassign to another group"),
         }[self.value]
 
 
@@ -75,6 +81,17 @@ class SlaStage(enum.StrEnum):
     MET = "met"
     BREACHED = "breached"
     CANCELLED = "cancelled"
+
+
+# The stages as pages show them (``sla_stage_label``: ``_(stage|replace('_', ' ')|capitalize)``).
+STAGE_LABELS = (
+    N_("Not started"),
+    N_("In progress"),
+    N_("Paused"),
+    N_("Met"),
+    N_("Breached"),
+    N_("Cancelled"),
+)
 
 
 class SlaCalendar(TimestampMixin, Model):

@@ -24,7 +24,6 @@ PACKAGES = [""] + sorted(
 PENDING = frozenset(
     [
         "kb",
-        "sla",
     ]
 )
 

@@ -17,11 +17,13 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, case, func, null, select
 
 from app.extensions import db
+from app.i18n import N_
 from app.sla.forecast import history
-from app.sla.forecast.survival import BANDS, Clocks, Forecast, describe, live_clocks, percent
+from app.sla.forecast.survival import Clocks, Forecast, live_clocks, percent
 from app.sla.models import SlaKind, SlaPolicy, SlaStage, TaskSla, month_of
 from app.sla.summaries import SlaSummary
 from app.sla.timeline import business_calendar
@@ -66,25 +68,76 @@ class Risk:
         """ "78 %: 2 h 10 min left, 64 % of similar P2 tickets in Network took longer from
         here"."""
         s, f = self.summary, self.forecast
-        head = f"{self.percent}: {s.time_left_text or '0 min'} left"
         if s.breached:
-            return f"{self.percent}: the target has passed"
+            return _("%(percent)s: the target has passed", percent=self.percent)
+        similar = _(
+            _SIMILAR[(bool(f.priority), f.where == "queue", f.band is not None)],
+            priority=f.priority,
+            queue=s.group,
+        )
+        left = s.time_left_text or "0 min"
         if f.probability is None or not f.past:
-            return f"{head}, no {describe(f, s.group)} has run this long before"
-        share = percent(f.longer / f.past)
-        return f"{head}, {share} of {describe(f, s.group)} took longer from here"
+            return _(
+                "%(percent)s: %(time)s left, no %(similar)s has run this long before",
+                percent=self.percent,
+                time=left,
+                similar=similar,
+            )
+        return _(
+            "%(percent)s: %(time)s left, %(share)s of %(similar)s took longer from here",
+            percent=self.percent,
+            time=left,
+            share=percent(f.longer / f.past),
+            similar=similar,
+        )
 
     @property
     def basis(self) -> str:
         """What the estimate rests on, for the title of the explanation."""
         f = self.forecast
-        band = (
-            f" at a {BANDS[f.band]} backlog ({self.backlog} running)" if f.band is not None else ""
+        return _(
+            _BASIS[f.band] if f.band is not None else _BASIS[None],
+            at_risk=f.at_risk,
+            backlog=self.backlog,
+            longer=f.longer,
+            past=f.past,
         )
-        return (
-            f"Kaplan–Meier estimate from {f.at_risk} past clocks still running at this point"
-            f"{band}; {f.longer} of the {f.past} finished ones reached the target."
-        )
+
+
+# Who the "similar tickets" of a forecast are, by (by priority, in the queue, by backlog band):
+# whole phrases, so that each language words them its own way.
+_SIMILAR = {
+    (True, True, True): N_("similar P%(priority)s tickets in %(queue)s"),
+    (True, True, False): N_("P%(priority)s tickets in %(queue)s"),
+    (False, True, True): N_("similar tickets in %(queue)s"),
+    (False, True, False): N_("tickets in %(queue)s"),
+    (True, False, True): N_("similar P%(priority)s tickets across the desk"),
+    (True, False, False): N_("P%(priority)s tickets across the desk"),
+    (False, False, True): N_("similar tickets across the desk"),
+    (False, False, False): N_("tickets across the desk"),
+}
+# What an estimate rests on, by the backlog band (an index into BANDS) or None.
+_BASIS: dict[int | None, str] = {
+    None: N_(
+        "Kaplan–Meier estimate from %(at_risk)s past clocks still running at this point; "
+        "%(longer)s of the %(past)s finished ones reached the target."
+    ),
+    0: N_(
+        "Kaplan–Meier estimate from %(at_risk)s past clocks still running at this point at a "
+        "low backlog (%(backlog)s running); %(longer)s of the %(past)s finished ones reached "
+        "the target."
+    ),
+    1: N_(
+        "Kaplan–Meier estimate from %(at_risk)s past clocks still running at this point at a "
+        "usual backlog (%(backlog)s running); %(longer)s of the %(past)s finished ones reached "
+        "the target."
+    ),
+    2: N_(
+        "Kaplan–Meier estimate from %(at_risk)s past clocks still running at this point at a "
+        "high backlog (%(backlog)s running); %(longer)s of the %(past)s finished ones reached "
+        "the target."
+    ),
+}
 
 
 def _running_records(group_ids: Collection[int], priority: int | None) -> Select:

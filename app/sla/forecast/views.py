@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import abort, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -54,7 +55,7 @@ def ticket_url(kind: str, number: str) -> str | None:
 def at_risk() -> ResponseReturnValue:
     queues = reader_queues()
     form = RiskFilterForm(request.args)
-    form.queue.choices = [SelectChoice("", "All my queues")] + [
+    form.queue.choices = [SelectChoice("", _("All my queues"))] + [
         SelectChoice(str(g.id), g.name) for g in queues
     ]
     if ignored := form.clean():
