@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -23,39 +24,45 @@ from app.kb.services import LANGUAGES
 
 class ArticleForm(FlaskForm):
     version = HiddenField()
-    title = StringField("Title", description="The question or problem, in the reader's words.")
+    title = StringField(
+        _l("Title"), description=_l("The question or problem, in the reader's words.")
+    )
     body = TextAreaField(
-        "Text",
-        description="Markdown: **bold**, lists, `code`, [links](https://…), and images "
-        "attached below as ![description](address).",
+        _l("Text"),
+        description=_l(
+            "Markdown: **bold**, lists, `code`, [links](https://…), and images "
+            "attached below as ![description](address)."
+        ),
         render_kw={"rows": 16},
     )
-    keywords = StringField("Keywords", description="Other words people use for this.")
-    category = SelectField("Category", default="", validate_choice=False)
+    keywords = StringField(_l("Keywords"), description=_l("Other words people use for this."))
+    category = SelectField(_l("Category"), default="", validate_choice=False)
     language = SelectField(
-        "Language",
+        _l("Language"),
         choices=[SelectChoice(k, v) for k, v in LANGUAGES.items()],
         default="en",
         validate_choice=False,
     )
     translation_of = StringField(
-        "Translation of (article number)",
+        _l("Translation of (article number)"),
         validators=[Optional(), Length(max=20)],
-        description="Empty for an original. A translation is shown to readers of its language.",
+        description=_l("Empty for an original. A translation is shown to readers of its language."),
     )
     audience = SelectField(
-        "Who may read it",
-        choices=[SelectChoice(a.value, a.label) for a in Audience],
+        _l("Who may read it"),
+        choices=[SelectChoice(a.value, _l(a.label)) for a in Audience],
         default=Audience.EVERYONE.value,
         validate_choice=False,
     )
     audience_group = SelectField(
-        "Group (when the audience is a group)", default="", validate_choice=False
+        _l("Group (when the audience is a group)"), default="", validate_choice=False
     )
-    services = SelectMultipleField("Business services", choices=[], validate_choice=False)
-    cis = StringField("Other configuration items", description="Names of CIs, separated by commas.")
-    items = SelectMultipleField("Catalog items", choices=[], validate_choice=False)
-    review_on = DateField("Review by", validators=[Optional()])
+    services = SelectMultipleField(_l("Business services"), choices=[], validate_choice=False)
+    cis = StringField(
+        _l("Other configuration items"), description=_l("Names of CIs, separated by commas.")
+    )
+    items = SelectMultipleField(_l("Catalog items"), choices=[], validate_choice=False)
+    review_on = DateField(_l("Review by"), validators=[Optional()])
 
 
 class NewArticleForm(OneSubmission, ArticleForm):
@@ -69,14 +76,15 @@ class VersionForm(FlaskForm):
 
 
 class FileForm(FlaskForm):
-    file = FileField("Image or file")
+    file = FileField(_l("Image or file"))
 
 
 class VoteForm(FlaskForm):
     helpful = RadioField(
-        "Was this helpful?", choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+        _l("Was this helpful?"),
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
     )
-    comment = TextAreaField("Comment (optional)", render_kw={"rows": 2})
+    comment = TextAreaField(_l("Comment (optional)"), render_kw={"rows": 2})
 
 
 class SolvedForm(FlaskForm):
@@ -84,9 +92,9 @@ class SolvedForm(FlaskForm):
 
 
 class LinkForm(FlaskForm):
-    article = StringField("Article number")
+    article = StringField(_l("Article number"))
 
 
 class FlagForm(FlaskForm):
-    article = StringField("Article number")
-    note = TextAreaField("What is wrong?", render_kw={"rows": 2})
+    article = StringField(_l("Article number"))
+    note = TextAreaField(_l("What is wrong?"), render_kw={"rows": 2})

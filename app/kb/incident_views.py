@@ -8,12 +8,14 @@ from typing import Any
 
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import ColumnElement, or_, select
 
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.forms import apply_errors, saved
+from app.i18n.locale import in_language_of
 from app.incidents import services as incident_services
 from app.incidents.models import Incident, incident_cis
 from app.incidents.views import get_incident
@@ -30,7 +32,7 @@ RESOLVED = [State.RESOLVED.value, State.CLOSED.value]
 def _article(number: str | None) -> Article:
     found = services.find(number or "")
     if found is None or not services.may_read(current_user, found):
-        raise Invalid({"article": "No published article has this number."})
+        raise Invalid({"article": _("No published article has this number.")})
     return found
 
 
@@ -94,14 +96,21 @@ def link(number: str) -> ResponseReturnValue:
     form = LinkForm()
     try:
         if not form.validate_on_submit():
-            raise Invalid({"article": "The form expired; reload the page."})
+            raise Invalid({"article": _("The form expired; reload the page.")})
         article = _article(form.article.data)
         services.link_incident(article, incident, actor=current_user)
     except Invalid as error:
         db.session.rollback()
         flash(" ".join(m for ms in error.field_errors.values() for m in ms), "danger")
         return redirect(_back(incident)), 303
-    return saved(f"{article.number} is linked to {incident.number}.", _back(incident))
+    return saved(
+        _(
+            "%(article)s is linked to %(incident)s.",
+            article=article.number,
+            incident=incident.number,
+        ),
+        _back(incident),
+    )
 
 
 @bp.post("/incidents/<number>/unlink/<article_number>")
@@ -110,9 +119,9 @@ def unlink(number: str, article_number: str) -> ResponseReturnValue:
     incident = get_incident(number, "incident.work")
     found = services.find(article_number)
     if found is None or not SolvedForm().validate_on_submit():
-        raise NotFound("There is no such link.")
+        raise NotFound(_("There is no such link."))
     services.unlink_incident(found, incident)
-    return saved(f"{found.number} is no longer linked.", _back(incident))
+    return saved(_("%(article)s is no longer linked.", article=found.number), _back(incident))
 
 
 @bp.post("/incidents/<number>/reply/<article_number>")
@@ -122,26 +131,30 @@ def reply(number: str, article_number: str) -> ResponseReturnValue:
     may not read is refused: an IT-only article is never linked from a caller's ticket."""
     incident = get_incident(number, "incident.work")
     if not SolvedForm().validate_on_submit():
-        raise Invalid({"article": "The form expired; reload the page."})
+        raise Invalid({"article": _("The form expired; reload the page.")})
     try:
         article = _article(article_number)
         if incident.caller is None or not services.may_read(incident.caller, article):
             raise Invalid(
-                {"article": f"{article.number} is not readable by the caller; link it instead."}
+                {
+                    "article": _(
+                        "%(article)s is not readable by the caller; link it instead.",
+                        article=article.number,
+                    )
+                }
             )
         address = url_for("kb.article", number=article.number, _external=True)
+        with in_language_of(incident.caller):  # the reply is the caller's to read
+            body = _("This article should help: %(title)s", title=article.title)
         incident_services.comment(
-            incident,
-            author=current_user,
-            body=f"This article should help: {article.title}\n{address}",
-            public=True,
+            incident, author=current_user, body=f"{body}\n{address}", public=True
         )
         services.link_incident(article, incident, actor=current_user)
     except Invalid as error:
         db.session.rollback()
         flash(" ".join(m for ms in error.field_errors.values() for m in ms), "danger")
         return redirect(_back(incident)), 303
-    return saved(f"{article.number} is sent to the caller.", _back(incident))
+    return saved(_("%(article)s is sent to the caller.", article=article.number), _back(incident))
 
 
 @bp.post("/incidents/<number>/flag")
@@ -151,7 +164,7 @@ def flag(number: str) -> ResponseReturnValue:
     form = FlagForm()
     try:
         if not form.validate_on_submit():
-            raise Invalid({"note": "The form expired; reload the page."})
+            raise Invalid({"note": _("The form expired; reload the page.")})
         article = _article(form.article.data)
         services.flag(article, current_user, form.note.data or "", ticket=incident)
     except Invalid as error:
@@ -160,5 +173,10 @@ def flag(number: str) -> ResponseReturnValue:
         flash(" ".join(m for ms in error.field_errors.values() for m in ms), "danger")
         return redirect(_back(incident)), 303
     return saved(
-        f"{article.owner.display_name} is asked to check {article.number}.", _back(incident)
+        _(
+            "%(owner)s is asked to check %(article)s.",
+            owner=article.owner.display_name,
+            article=article.number,
+        ),
+        _back(incident),
     )

@@ -45,10 +45,10 @@ class ArticleState(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "draft": "Draft",
-            "review": "In review",
-            "published": "Published",
-            "retired": "Retired",
+            "draft": N_("Draft"),
+            "review": N_("In review"),
+            "published": N_("Published"),
+            "retired": N_("Retired"),
         }[self.value]
 
 
@@ -59,7 +59,11 @@ class Audience(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"everyone": "Everyone", "it_staff": "IT staff only", "group": "A group"}[self.value]
+        return {
+            "everyone": N_("Everyone"),
+            "it_staff": N_("IT staff only"),
+            "group": N_("A group"),
+        }[self.value]
 
 
 class AttemptOutcome(enum.StrEnum):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar, cast
 
+from flask_babel import gettext as _
 from sqlalchemy import CursorResult, Select, and_, case, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -173,7 +174,7 @@ def visible_article(user: Any, number: str) -> Article:
     """
     article = find(number)
     if article is None or not (may_read(user, article) or may_see_working_copy(user, article)):
-        raise NotFound("There is no article with this number that you can read.")
+        raise NotFound(_("There is no article with this number that you can read."))
     return article
 
 
@@ -206,21 +207,24 @@ def _original(
         return None
     original = find(number)
     if original is None:
-        errors["translation_of"] = f"There is no article {number}."
+        errors["translation_of"] = _("There is no article %(number)s.", number=number)
     elif original.translation_of_id is not None:
-        errors["translation_of"] = (
-            f"{number} is itself a translation: name the original, "
-            f"{original.translation_of.number if original.translation_of else number}."
+        errors["translation_of"] = _(
+            "%(number)s is itself a translation: name the original, %(original)s.",
+            number=number,
+            original=original.translation_of.number if original.translation_of else number,
         )
     elif article is not None and (original.id == article.id or article.translations):
-        errors["translation_of"] = "An original article cannot translate another article."
+        errors["translation_of"] = _("An original article cannot translate another article.")
     elif original.language == language:
-        errors["translation_of"] = f"{number} is already in this language."
+        errors["translation_of"] = _("%(number)s is already in this language.", number=number)
     elif any(
         t.language == language and (article is None or t.id != article.id)
         for t in original.translations
     ):
-        errors["translation_of"] = f"{number} already has a translation into this language."
+        errors["translation_of"] = _(
+            "%(number)s already has a translation into this language.", number=number
+        )
     else:
         return original
     return None
@@ -233,42 +237,48 @@ def _checked(fields: ArticleFields, article: Article | None = None) -> dict[str,
     body = clean_text(fields.body or "").strip()
     keywords = " ".join(clean_text(fields.keywords or "").split())
     if not title:
-        errors["title"] = "Give the article a title."
+        errors["title"] = _("Give the article a title.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"The title is {len(title)} characters; at most {TITLE_MAX}."
+        errors["title"] = _(
+            "The title is %(length)s characters; at most %(max)s.", length=len(title), max=TITLE_MAX
+        )
     if not body:
-        errors["body"] = "Write the article's text."
+        errors["body"] = _("Write the article's text.")
     elif len(body) > BODY_MAX:
-        errors["body"] = f"The text is {len(body)} characters; at most {BODY_MAX}."
+        errors["body"] = _(
+            "The text is %(length)s characters; at most %(max)s.", length=len(body), max=BODY_MAX
+        )
     if len(keywords) > KEYWORDS_MAX:
-        errors["keywords"] = f"Keywords are at most {KEYWORDS_MAX} characters."
+        errors["keywords"] = _("Keywords are at most %(max)s characters.", max=KEYWORDS_MAX)
     if fields.language not in LANGUAGES:
-        errors["language"] = "Choose a language from the list."
+        errors["language"] = _("Choose a language from the list.")
     original = _original(fields.translation_of, fields.language, article, errors)
     try:
         audience = Audience(fields.audience)
     except ValueError:
         audience = Audience.EVERYONE
-        errors["audience"] = "Choose who may read the article."
+        errors["audience"] = _("Choose who may read the article.")
     group_id = fields.audience_group_id if audience == Audience.GROUP else None
     if audience == Audience.GROUP and (group_id is None or db.session.get(Group, group_id) is None):
-        errors["audience_group"] = "Choose the group that may read the article."
+        errors["audience_group"] = _("Choose the group that may read the article.")
     if fields.category_id is not None and db.session.get(KbCategory, fields.category_id) is None:
-        errors["category"] = "That category does not exist."
+        errors["category"] = _("That category does not exist.")
     cis = list(
         db.session.scalars(
             select(ConfigurationItem).where(ConfigurationItem.id.in_(set(fields.ci_ids)))
         )
     )
     if len(cis) != len(set(fields.ci_ids)):
-        errors["cis"] = "One of the configuration items does not exist."
+        errors["cis"] = _("One of the configuration items does not exist.")
     elif retired := [ci.name for ci in cis if ci.status == Lifecycle.RETIRED]:
-        errors["cis"] = f"{', '.join(sorted(retired))} is retired; link a CI in use."
+        errors["cis"] = _(
+            "%(names)s is retired; link a CI in use.", names=", ".join(sorted(retired))
+        )
     items = list(
         db.session.scalars(select(CatalogItem).where(CatalogItem.id.in_(set(fields.item_ids))))
     )
     if len(items) != len(set(fields.item_ids)):
-        errors["items"] = "One of the catalog items does not exist."
+        errors["items"] = _("One of the catalog items does not exist.")
     if errors:
         raise Invalid(errors)
     return {
@@ -349,8 +359,13 @@ def update_article(article: Article, actor: Any, fields: ArticleFields) -> None:
     """
     if article.state in (ArticleState.REVIEW, ArticleState.RETIRED):
         raise Invalid(
-            {"title": f"An article {article.state.label.lower()} cannot be edited."},
-            "This article cannot be edited now.",
+            {
+                "title": _(
+                    "An article in the state %(state)s cannot be edited.",
+                    state=_(article.state.label).lower(),
+                )
+            },
+            _("This article cannot be edited now."),
         )
     values = _checked(fields, article)
     cis, items = values.pop("cis"), values.pop("items")
@@ -363,10 +378,17 @@ def update_article(article: Article, actor: Any, fields: ArticleFields) -> None:
 
 def _require_state(article: Article, *states: ArticleState) -> None:
     if article.state not in states:
-        allowed = " or ".join(s.label.lower() for s in states)
+        state = _(article.state.label).lower()
+        allowed = _(" or ").join(_(s.label).lower() for s in states)
         raise Invalid(
-            {"state": f"The article is {article.state.label.lower()}; it must be {allowed}."},
-            f"This article is {article.state.label.lower()}.",
+            {
+                "state": _(
+                    "The article is %(state)s; it must be %(allowed)s.",
+                    state=state,
+                    allowed=allowed,
+                )
+            },
+            _("This article is %(state)s.", state=state),
         )
 
 
@@ -425,11 +447,13 @@ def add_file(article: Article, actor: Any, filename: str, data: bytes) -> Articl
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
     content_type = FILE_TYPES.get(suffix)
     if not name or content_type is None:
-        raise Invalid({"file": "Attach an image (PNG, JPEG, GIF, WebP), a PDF, text or ZIP."})
+        raise Invalid({"file": _("Attach an image (PNG, JPEG, GIF, WebP), a PDF, text or ZIP.")})
     if not data:
-        raise Invalid({"file": "The file is empty."})
+        raise Invalid({"file": _("The file is empty.")})
     if len(data) > FILE_MAX:
-        raise Invalid({"file": f"The file is larger than {FILE_MAX // (1024 * 1024)} MB."})
+        raise Invalid(
+            {"file": _("The file is larger than %(size)s MB.", size=FILE_MAX // (1024 * 1024))}
+        )
     stored = put(data)
     row = ArticleFile(
         article_id=article.id,
@@ -473,10 +497,10 @@ def vote(article: Article, user: Any, *, helpful: bool, comment: str = "") -> Ar
     """ "Was this helpful?" for the published version: one answer per person per version (a
     new answer replaces theirs)."""
     if article.published_version is None:
-        raise Invalid({"helpful": "Only a published article can be rated."})
+        raise Invalid({"helpful": _("Only a published article can be rated.")})
     comment = clean_text(comment or "").strip()
     if len(comment) > NOTE_MAX:
-        raise Invalid({"comment": f"The comment is at most {NOTE_MAX} characters."})
+        raise Invalid({"comment": _("The comment is at most %(max)s characters.", max=NOTE_MAX)})
     found = db.session.scalar(
         select(ArticleVote).where(
             ArticleVote.article_id == article.id,
@@ -759,9 +783,9 @@ def flag(article: Article, actor: Any, note: str, *, ticket: Any = None) -> Arti
     """ "This article is wrong": a task for the owner, shown on their knowledge page."""
     note = clean_text(note or "").strip()
     if not note:
-        raise Invalid({"note": "Say what is wrong with the article."})
+        raise Invalid({"note": _("Say what is wrong with the article.")})
     if len(note) > NOTE_MAX:
-        raise Invalid({"note": f"The note is at most {NOTE_MAX} characters."})
+        raise Invalid({"note": _("The note is at most %(max)s characters.", max=NOTE_MAX)})
     row = ArticleFlag(
         article_id=article.id,
         ticket_id=ticket.id if ticket is not None else None,

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -74,7 +75,7 @@ def home() -> ResponseReturnValue:
 def category(category_id: int) -> ResponseReturnValue:
     found = db.session.get(KbCategory, category_id)
     if found is None:
-        raise NotFound("There is no such category.")
+        raise NotFound(_("There is no such category."))
     articles = db.session.scalars(
         services.readable_articles(current_user)
         .where(Article.category_id == found.id)
@@ -133,10 +134,10 @@ def _staff_context(found: Article) -> dict[str, Any]:
 def vote(number: str) -> ResponseReturnValue:
     found = get_article(number)
     if not services.may_read(current_user, found):
-        raise NotFound("There is no article with this number that you can read.")
+        raise NotFound(_("There is no article with this number that you can read."))
     form = VoteForm()
     if not form.validate_on_submit() or form.helpful.data not in ("yes", "no"):
-        flash("Choose yes or no.", "danger")
+        flash(_("Choose yes or no."), "danger")
         return redirect(url_for("kb.article", number=found.number)), 303
     try:
         services.vote(
@@ -146,7 +147,7 @@ def vote(number: str) -> ResponseReturnValue:
         db.session.rollback()
         flash(" ".join(m for ms in error.field_errors.values() for m in ms), "danger")
         return redirect(url_for("kb.article", number=found.number)), 303
-    return saved("Thank you for your feedback.", url_for("kb.article", number=found.number))
+    return saved(_("Thank you for your feedback."), url_for("kb.article", number=found.number))
 
 
 @bp.get("/files/<int:file_id>/<path:filename>")
@@ -162,7 +163,7 @@ def file(file_id: int, filename: str) -> ResponseReturnValue:
             or services.may_see_working_copy(current_user, owner)
         )
     ):
-        raise NotFound("There is no such file.")
+        raise NotFound(_("There is no such file."))
     return send(row.key, filename=row.filename, content_type=row.content_type)
 
 
@@ -193,11 +194,11 @@ def solved(number: str) -> ResponseReturnValue:
     """ "This solved my problem": the attempt ends without a ticket, counted once."""
     found = get_article(number)
     if not SolvedForm().validate_on_submit() or not services.may_read(current_user, found):
-        raise NotFound("There is no article with this number that you can read.")
+        raise NotFound(_("There is no article with this number that you can read."))
     attempt = services.open_attempt(session.pop(ATTEMPT, None), current_user)
     if attempt is not None:  # a second click (or another tab) finds it ended: counted once
         services.end_attempt(attempt, services.AttemptOutcome.SOLVED, found)
-    return saved("Glad it is solved. No ticket was needed.", url_for("kb.home"))
+    return saved(_("Glad it is solved. No ticket was needed."), url_for("kb.home"))
 
 
 @bp.get("/deflection")
@@ -251,7 +252,9 @@ def _fields(form: ArticleForm) -> services.ArticleFields:
         else:
             ci_ids.append(found)
     if unknown:
-        raise Invalid({"cis": f"No configuration item is named {', '.join(unknown)}."})
+        raise Invalid(
+            {"cis": _("No configuration item is named %(names)s.", names=", ".join(unknown))}
+        )
     return services.ArticleFields(
         title=form.title.data or "",
         body=form.body.data or "",
@@ -300,7 +303,7 @@ def new() -> ResponseReturnValue:
             apply_errors(form, error)
         else:
             return saved(
-                f"{created.number} is saved as a draft.",
+                _("%(article)s is saved as a draft.", article=created.number),
                 url_for("kb.article", number=created.number),
             )
     status = 422 if form.is_submitted() else 200
@@ -332,7 +335,10 @@ def edit(number: str) -> ResponseReturnValue:
             form.version.data = str(found.version)
             status = 409
         else:
-            return saved(f"{found.number} is saved.", url_for("kb.article", number=found.number))
+            return saved(
+                _("%(article)s is saved.", article=found.number),
+                url_for("kb.article", number=found.number),
+            )
     elif form.is_submitted():
         status = 422
     return render_template(
@@ -369,7 +375,7 @@ def add_file(number: str) -> ResponseReturnValue:
     form = FileForm()
     upload = form.file.data
     if not form.validate_on_submit() or upload is None or not getattr(upload, "filename", ""):
-        flash("Choose a file to attach.", "danger")
+        flash(_("Choose a file to attach."), "danger")
         return redirect(url_for("kb.edit", number=found.number)), 303
     try:
         row = services.add_file(found, current_user, upload.filename, upload.read())
@@ -379,7 +385,14 @@ def add_file(number: str) -> ResponseReturnValue:
         return redirect(url_for("kb.edit", number=found.number)), 303
     db.session.commit()
     address = url_for("kb.file", file_id=row.id, filename=row.filename)
-    flash(f"Attached. Use it in the text as ![{row.filename}]({address})", "success")
+    flash(
+        _(
+            "Attached. Use it in the text as ![%(name)s](%(address)s)",
+            name=row.filename,
+            address=address,
+        ),
+        "success",
+    )
     return redirect(url_for("kb.edit", number=found.number)), 303
 
 
@@ -388,13 +401,13 @@ def _transition(number: str, action: str, change: Any, message: str) -> Response
     authorize(current_user, action, found)
     form = VersionForm()
     if not form.validate_on_submit():
-        raise Invalid({"version": "The form expired; reload the page."})
+        raise Invalid({"version": _("The form expired; reload the page.")})
     check_version(found, form.version.data, "This article")
     try:
         change(found, current_user)
     except Invalid as error:
         db.session.rollback()
-        flash(error.message or "This change is not possible now.", "danger")
+        flash(error.message or _("This change is not possible now."), "danger")
         return redirect(url_for("kb.article", number=number)), 303
     return saved(message.format(number=found.number), url_for("kb.article", number=found.number))
 
@@ -469,9 +482,9 @@ def mine() -> ResponseReturnValue:
 def resolve_flag(flag_id: int) -> ResponseReturnValue:
     row = db.session.get(ArticleFlag, flag_id)
     if row is None:
-        raise NotFound("There is no such flag.")
+        raise NotFound(_("There is no such flag."))
     authorize(current_user, "kb.edit", row.article)
     if not VersionForm().validate_on_submit():
-        raise Invalid({"version": "The form expired; reload the page."})
+        raise Invalid({"version": _("The form expired; reload the page.")})
     services.resolve_flag(row)
-    return saved("The flag is resolved.", url_for("kb.mine"))
+    return saved(_("The flag is resolved."), url_for("kb.mine"))

@@ -133,3 +133,19 @@ def test_employees_cannot_use_the_panel(client: Any, db: Any, people: Any) -> No
     assert client.get(f"/kb/incidents/{incident.number}/panel").status_code == 403
     page = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
     assert "/kb/incidents/" not in page
+
+
+def test_the_article_sent_to_a_caller_is_worded_in_their_language(
+    client: Any, db: Any, people: Any, make_article: Any
+) -> None:
+    article = make_article("Printer jams: clear tray 2")
+    people.employee.language = "sv"
+    incident = incident_for(db, people)
+    sign_in_as(client, "author")
+    client.post(f"/kb/incidents/{incident.number}/reply/{article.number}")
+    replies = db.session.scalars(
+        select(JournalEntry).where(JournalEntry.ticket_id == incident.id)
+    ).all()
+    sent = [r.body for r in replies if f"/kb/{article.number}" in (r.body or "")]
+    assert len(sent) == 1
+    assert sent[0].startswith("Den här artikeln bör hjälpa: Printer jams")
