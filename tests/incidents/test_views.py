@@ -474,4 +474,4 @@ def test_home_page_counts_an_agents_work(signed_in, make_user, queue, make_incid
     page = client.get("/").get_data(as_text=True)
     assert "2 open · 1 unassigned" in page
     assert '<span class="dg-stat">1</span>' in page
-    assert "1 open ticket: see where they stand." in page
+    assert "1 open ticket: see where it stands." in page
