@@ -25,6 +25,7 @@ from app.cmdb.graph.vocabulary import (
 from app.cmdb.impact import engine as fast
 from app.cmdb.impact.index import Columns, CompactGraph, compact_from_cis
 from app.cmdb.impact.patch import patch
+from app.cmdb.impact.vector import Vectors, vectors
 from tests.unit.test_cmdb_compact import CLASSES, RULES, STATUS_WEIGHTS, TYPES, assert_same_answers
 
 EDITS = ["add_ci", "change_ci", "relate", "relate", "unrelate", "unrelate"]
@@ -63,37 +64,44 @@ def rows(index: CompactGraph) -> dict[str, object]:
     order a build meets them, which a patch does not repeat)."""
     found: dict[str, object] = {
         name: getattr(index, name)
-        for name in (
-            "ids",
-            "names",
-            "classes",
-            "status",
-            "rules",
-            "users",
-            "user_ids",
-            "assigned",
-            "services",
-        )  # fmt: skip
+        for name in ("status", "rules", "users", "user_ids", "assigned", "services")
     }
+    for name in ("ids", "names", "classes"):
+        found[name] = list(getattr(index, name))
     found["index"] = {ci_id: index.index[ci_id] for ci_id in index.ids}
-    for side in ("out", "in"):
-        start = getattr(index, f"{side}_start")
+    for side in ("out", "in_"):
+        table = getattr(index, side)
         found[side] = [
             [
                 (nb, kind, index.labels[label])
                 for nb, kind, label in zip(
-                    getattr(index, f"{side}_nb")[start[u] : start[u + 1]],
-                    getattr(index, f"{side}_kind")[start[u] : start[u + 1]],
-                    getattr(index, f"{side}_label")[start[u] : start[u + 1]],
-                    strict=True,
+                    table.row("nb", u), table.row("kind", u), table.row("label", u), strict=True
                 )
             ]
             for u in range(len(index))
         ]
-    found["in_to_out"] = [
-        (index.in_nb[i], index.out_nb[o]) for i, o in enumerate(index.in_to_out)
-    ]  # each in entry's link read from its other end
+    out_nb = index.out.column("nb")
+    found["in_to_out"] = [  # each in entry's link read from its other end
+        [(nb, int(out_nb[o])) for nb, o in zip(index.in_.row("nb", u),
+                                               index.in_.row("to_out", u), strict=True)]
+        for u in range(len(index))
+    ]  # fmt: skip
+    found["pairs"] = [
+        [(t, index.combos[c]) for t, c in zip(*index.pair_row(u), strict=True)]
+        for u in range(len(index))
+    ]
+    found["pairs_in"] = [
+        [(s, index.combos[c]) for s, c in zip(index.pairs_in.row("nb", u),
+                                              index.pairs_in.row("combo", u), strict=True)]
+        for u in range(len(index))
+    ]  # fmt: skip
     found["relations"] = sorted(index.relations(), key=str)
+    found["flat"] = [  # what code reading whole arrays sees
+        (
+            list(index.out_start), list(index.out_nb), index.out_kind, list(index.in_nb),
+            [(index.in_nb[i], index.out_nb[o]) for i, o in enumerate(index.in_to_out)],
+        )
+    ]  # fmt: skip
     return found
 
 
@@ -149,6 +157,8 @@ def edited_cmdbs(draw: st.DrawFn) -> tuple[list[list[CI]], list[list[tuple]], li
 def test_a_patched_index_answers_as_a_fresh_build_after_random_edits(history, data):
     states, relation_states, changes = history
     index = compact_from_cis(states[0], relation_states[0], TYPES)
+    if data.draw(st.booleans()):  # a loaded graph has its search flags: patches carry them
+        vectors(index)
     for cis, relations, changed in zip(states[1:], relation_states[1:], changes, strict=True):
         by_id = {c.id: c for c in cis}
         touching = [r for r in relations if r[0] in changed or r[1] in changed]
@@ -156,6 +166,8 @@ def test_a_patched_index_answers_as_a_fresh_build_after_random_edits(history, da
         assert patched is not None
         fresh = compact_from_cis(cis, relations, TYPES)
         assert rows(patched) == rows(fresh)
+        if index.vectors is not None:
+            assert patched.vectors.flags.tolist() == Vectors.of(fresh).flags.tolist()
         index = patched
     graph = build_graph(states[-1], relation_states[-1], TYPES)
     ids = [c.id for c in states[-1]]

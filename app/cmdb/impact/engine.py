@@ -53,13 +53,13 @@ def walk_needs(
     marked in ``skip`` (:meth:`CompactGraph.ignored`): each reached CI's depth and the next
     CI on its way to ``node`` (``None`` for ``node``), as
     :func:`app.cmdb.graph.vocabulary.walk_needs`."""
-    start, nb = graph.in_start, graph.in_nb
+    row = graph.in_row
     depth: dict[int, int] = {node: 0}
     needed_by: dict[int, int | None] = {node: None}
     queue = [node]
     for u in queue:
         du = depth[u] + 1
-        for v in nb[start[u] : start[u + 1]]:
+        for v in row(u):
             if v in depth or skip[v]:
                 continue
             depth[v], needed_by[v] = du, u
