@@ -1,9 +1,10 @@
 """A patched compact index answers exactly as a fresh build of the same CMDB.
 
-Random CMDBs get random sequences of edits (CIs added, changed in every field the engine
-reads, relations added and removed); after each edit the index patched from the previous one
-must give the networkx reference engine's answers to every question, and hold the same rows
-as an index built from scratch.
+Random CMDBs get random sequences of edits (CIs added alone or with relations, changed in every
+field the engine reads, relations added, removed and retyped); after each edit, or after a few
+of them at once as a worker that fell behind patches them, the index patched from the previous
+one must hold the same rows as an index built from scratch, and the last one must give the
+networkx reference engine's answers to every question.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from app.cmdb.graph.vocabulary import (
     upstream,
 )
 from app.cmdb.impact import engine as fast
+from app.cmdb.impact import rows as rows_module
 from app.cmdb.impact.index import Columns, CompactGraph, compact_from_cis
 from app.cmdb.impact.patch import patch
 from app.cmdb.impact.vector import Vectors, vectors
 from tests.unit.test_cmdb_compact import CLASSES, RULES, STATUS_WEIGHTS, TYPES, assert_same_answers
 
-EDITS = ["add_ci", "change_ci", "relate", "relate", "unrelate", "unrelate"]
+EDITS = ["add_ci", "change_ci", "relate", "relate", "unrelate", "unrelate", "add_related", "retype"]
 
 
 def new_ci(draw: st.DrawFn, ci_id: int) -> CI:
@@ -146,6 +148,22 @@ def edited_cmdbs(draw: st.DrawFn) -> tuple[list[list[CI]], list[list[tuple]], li
             s, t, kind = draw(st.sampled_from(sorted(relations)))
             relations.discard((s, t, kind))
             changed |= {s, t}
+        elif edit == "add_related":  # a new CI related to others at once (a new VM on a host)
+            ci_id = max(cis) + draw(st.integers(1, 3))
+            others = draw(st.lists(st.sampled_from(sorted(cis)), max_size=3, unique=True))
+            cis[ci_id] = new_ci(draw, ci_id)
+            changed.add(ci_id)
+            for other in others:
+                pair = (ci_id, other) if draw(st.booleans()) else (other, ci_id)
+                relations.add((*pair, draw(st.sampled_from(sorted(TYPES)))))
+                changed.add(other)
+        elif edit == "retype" and relations:  # a relation's type changed
+            s, t, kind = draw(st.sampled_from(sorted(relations)))
+            other = draw(st.sampled_from(sorted(TYPES)))
+            if (s, t, other) not in relations:
+                relations.discard((s, t, kind))
+                relations.add((s, t, other))
+                changed |= {s, t}
         states.append(list(cis.values()))
         relation_states.append(sorted(relations))
         changes.append(changed)
@@ -159,16 +177,28 @@ def test_a_patched_index_answers_as_a_fresh_build_after_random_edits(history, da
     index = compact_from_cis(states[0], relation_states[0], TYPES)
     if data.draw(st.booleans()):  # a loaded graph has its search flags: patches carry them
         vectors(index)
-    for cis, relations, changed in zip(states[1:], relation_states[1:], changes, strict=True):
+    # A worker behind by several edits patches them at once: the CIs they changed together.
+    behind = data.draw(st.lists(st.booleans(), min_size=len(changes), max_size=len(changes)))
+    pending: set[int] = set()
+    versions = []
+    steps = zip(states[1:], relation_states[1:], changes, behind, strict=True)
+    for step, (cis, relations, changed, wait) in enumerate(steps, 1):
+        pending |= changed
+        if wait and step < len(changes):
+            continue
         by_id = {c.id: c for c in cis}
-        touching = [r for r in relations if r[0] in changed or r[1] in changed]
-        patched = patch(index, columns_of([by_id[c] for c in sorted(changed)]), touching, changed)
+        touching = [r for r in relations if r[0] in pending or r[1] in pending]
+        ready = [by_id[c] for c in sorted(pending) if c in by_id]
+        patched = patch(index, columns_of(ready), touching, pending)
         assert patched is not None
         fresh = compact_from_cis(cis, relations, TYPES)
         assert rows(patched) == rows(fresh)
         if index.vectors is not None:
             assert patched.vectors.flags.tolist() == Vectors.of(fresh).flags.tolist()
-        index = patched
+        versions.append((patched, fresh))
+        index, pending = patched, set()
+    for patched, fresh in versions:  # later patches share the stores: earlier versions hold
+        assert rows(patched) == rows(fresh)
     graph = build_graph(states[-1], relation_states[-1], TYPES)
     ids = [c.id for c in states[-1]]
     groups = data.draw(st.lists(st.lists(st.sampled_from(ids), min_size=2, max_size=4), max_size=3))
@@ -214,3 +244,16 @@ def test_an_unchanged_index_is_not_touched():
     assert patched is not index
     assert index.status == bytes([0, 0])  # the old index still answers as before
     assert fast.impact(index, [2]).affected[-1].ci_id == 1
+
+
+def test_a_patch_that_does_not_fit_the_spare_rows_is_left_to_a_rebuild(monkeypatch):
+    monkeypatch.setattr(rows_module, "SPARE", 0.0)
+    monkeypatch.setattr(rows_module, "SPARE_MIN", 3)
+    cis = [CI(1, "db", "server"), CI(2, "app", "application"), CI(3, "web", "application")]
+    index = compact_from_cis(cis, [(2, 1, "runs_on")])
+    small = patch(index, columns_of([cis[2]]), [(3, 1, "runs_on")], {3})
+    assert small is not None
+    assert [a.name for a in fast.impact(small, [1]).affected] == ["db", "app", "web"]
+    full = patch(small, columns_of(cis[1:]), [(2, 1, "runs_on"), (3, 2, "depends_on")], {2, 3})
+    assert full is None
+    assert [a.name for a in fast.impact(small, [1]).affected] == ["db", "app", "web"]
