@@ -3,8 +3,8 @@
 Pure code over a :class:`~app.cmdb.impact.index.CompactGraph`. The propagation rules, the order of
 traversal and the result types are those of :mod:`app.cmdb.impact.reference` (its docstring
 states the rules); tests/unit/test_cmdb_compact.py checks both engines give identical results on
-random and real graphs. Impact walks run in C (:mod:`app.cmdb.impact.vector`); the walks of upstream
-and root-cause questions, which reach a few hundred CIs, run here over the CSR arrays. Ids and
+random and real graphs. Impact walks run in numpy (:mod:`app.cmdb.impact.vector`); the walks of
+upstream and root-cause questions, which reach a few hundred CIs, run here over the rows. Ids and
 names are looked up only for what an answer reports.
 """
 

@@ -1,9 +1,9 @@
-"""A compact index of the CMDB graph for the hot path: dense ints and CSR arrays.
+"""A compact index of the CMDB graph for the hot path: dense ints and rows of flat arrays.
 
 Pure code (numpy for the build, no Flask, no SQLAlchemy). :mod:`app.cmdb.impact.engine`
 answers impact, what-if, upstream and root-cause questions on it with the same results as the
-networkx engine of :mod:`app.cmdb.impact.reference`; its impact walks run in C over numpy views of
-these arrays (:mod:`app.cmdb.impact.vector`, kept in :attr:`CompactGraph.vectors`).
+networkx engine of :mod:`app.cmdb.impact.reference`; its impact walks run in numpy over these
+rows (:mod:`app.cmdb.impact.vector`, its per-CI flags kept in :attr:`CompactGraph.vectors`).
 
 Why beside networkx
 -------------------
@@ -12,15 +12,17 @@ right tool for layouts, explanations and small subgraphs. At 100,000 CIs it also
 build and over 200 MB per worker, most of it dictionaries per node and edge that the garbage
 collector must scan. This index holds the same facts as a few flat arrays built straight from
 plain rows: CI ids mapped to dense ints in the graph's sorted order, the failure adjacency in
-both directions in CSR form (``start[u]:start[u + 1]`` slices ``nb``, ``kind`` and ``label``),
-and per-CI columns. Measured at 100,000 CIs (bench/cmdb_estate.py): about 1 s to load from
-PostgreSQL and 75 MB, against 2.3 s and 215 MB for the networkx graph built from ready ``CI``
-objects, with no per-edge objects for the collector. The networkx graph is built from it on
-demand (:meth:`CompactGraph.to_networkx`).
+both directions and the relations by source and by target as
+:class:`~app.cmdb.impact.rows.Rows` (row ``u`` is a window of columns ``nb``, ``kind``,
+``label``...: built in CSR order, and a patch moves the rows it rewrites without copying the
+others, :mod:`app.cmdb.impact.patch`), and per-CI columns. Measured at 100,000 CIs
+(bench/cmdb_estate.py): about 1 s to load from PostgreSQL and 75 MB, against 2.3 s and
+215 MB for the networkx graph built from ready ``CI`` objects, with no per-edge objects for
+the collector. The networkx graph is built from it on demand (:meth:`CompactGraph.to_networkx`).
 
 Same facts, same order
 ----------------------
-Dense ints follow the networkx graph's node order, and each CSR row lists the CIs a failure
+Dense ints follow the networkx graph's node order, and each failure row lists the CIs a failure
 reaches (or comes from) in the order of ``graph.graph["spreads_to"]`` (and ``reached_from``):
 one entry per edge, so a pair related both ways may appear twice. ``kind`` is ``MEMBER`` only
 when the reached CI has a redundancy rule (only then does the engine weigh a membership link),
