@@ -10,8 +10,9 @@ a :class:`Rows` whose windows for those rows point there. Everything else is sha
 older version keeps answering on its own windows while newer ones are made, and nothing a
 version reads is ever written again.
 
-The windows of the build are two dense arrays; those a patch moved are a small dictionary
-over them, folded into new dense arrays once it grows past a fraction of the rows. When the
+The windows of the build are two dense arrays; those a patch moved are three small sorted
+arrays over them (rows, begins, ends), folded into new dense arrays once they grow past a
+fraction of the rows. When the
 store is full a patch gives up and the graph is loaded again (see
 :func:`app.cmdb.impact.patch.patch`), which makes a new store.
 """
@@ -29,7 +30,9 @@ SPARE = 1.0
 entries): virtual memory until a patch writes there."""
 SPARE_MIN = 1 << 16
 FOLD_AT = 1 / 16
-"""Moved rows, as a fraction of all rows, from which a patch folds them into dense windows."""
+"""Moved rows, as a fraction of all rows (at least :data:`FOLD_MIN`), from which a patch folds
+them into dense windows."""
+FOLD_MIN = 64
 
 
 class Store:
@@ -59,10 +62,11 @@ class Store:
 
 
 class Rows:
-    """One version's rows over a :class:`Store`: ``n`` rows, row ``u`` at the window
-    ``moved[u]`` if a patch moved it, else ``begin[u]:end[u]``. Read-only."""
+    """One version's rows over a :class:`Store`: ``n`` rows, row ``u`` at the window a patch
+    moved it to (``moved``: the rows, ascending, and their begins and ends), else
+    ``begin[u]:end[u]``. Read-only."""
 
-    __slots__ = ("store", "n", "begin", "end", "moved", "_table")
+    __slots__ = ("store", "n", "begin", "end", "moved")
 
     def __init__(
         self,
@@ -70,11 +74,10 @@ class Rows:
         n: int,
         begin: np.ndarray,
         end: np.ndarray,
-        moved: dict[int, tuple[int, int]] | None = None,
+        moved: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> None:
         self.store, self.n, self.begin, self.end = store, n, begin, end
-        self.moved = moved or {}
-        self._table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.moved = moved if moved is not None else (_NONE, _NONE, _NONE)
 
     @classmethod
     def from_csr(cls, start: np.ndarray, columns: Mapping[str, np.ndarray]) -> Rows:
@@ -87,9 +90,11 @@ class Rows:
 
     def window(self, u: int) -> tuple[int, int]:
         """``(begin, end)`` of row ``u``."""
-        found = self.moved.get(u)
-        if found is not None:
-            return found
+        keys, begins, ends = self.moved
+        if len(keys):
+            at = int(keys.searchsorted(u))
+            if at < len(keys) and keys[at] == u:
+                return int(begins[at]), int(ends[at])
         return int(self.begin[u]), int(self.end[u])
 
     def row(self, name: str, u: int) -> list[Any]:
@@ -100,30 +105,21 @@ class Rows:
     def windows(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The windows of rows ``nodes`` (an int array) as two arrays."""
         nodes = np.asarray(nodes, dtype=np.int64)
-        size = len(self.begin)
-        if not self.moved:
+        keys, begins, ends = self.moved
+        if not len(keys):
             return self.begin[nodes], self.end[nodes]
+        size = len(self.begin)
         if size:
             inside = np.minimum(nodes, size - 1)
             b, e = self.begin[inside], self.end[inside]
         else:
             b = e = np.zeros(len(nodes), dtype=np.int64)
-        keys, begins, ends = self._moved_table()
         at = np.minimum(np.searchsorted(keys, nodes), len(keys) - 1)
         hit = keys[at] == nodes
         if hit.any():
             b, e = b.copy(), e.copy()
             b[hit], e[hit] = begins[at[hit]], ends[at[hit]]
         return b, e
-
-    def _moved_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        table = self._table
-        if table is None:  # a race only makes the same arrays twice
-            keys = np.fromiter(self.moved, dtype=np.int64, count=len(self.moved))
-            order = np.argsort(keys)
-            spans = np.array(list(self.moved.values()), dtype=np.int64).reshape(-1, 2)[order]
-            table = self._table = (keys[order], spans[:, 0].copy(), spans[:, 1].copy())
-        return table
 
     def entries(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The store positions of the entries of rows ``nodes`` (row after row, in order) and
@@ -150,9 +146,9 @@ class Rows:
     def replaced(
         self, n: int, nodes: np.ndarray, lengths: np.ndarray, values: Mapping[str, np.ndarray]
     ) -> Rows | None:
-        """These rows with ``n`` rows, rows ``nodes`` (distinct) replaced by ``values``
-        (every column, the new rows one after the other, ``lengths`` entries each); rows at
-        or beyond the old ``n`` must be among them. ``None``: the store is full."""
+        """These rows with ``n`` rows, rows ``nodes`` (ascending, distinct) replaced by
+        ``values`` (every column, the new rows one after the other, ``lengths`` entries each);
+        rows at or beyond the old ``n`` must be among them. ``None``: the store is full."""
         total = int(np.sum(lengths))
         start = self.store.reserve(total)
         if start is None:
@@ -161,11 +157,27 @@ class Rows:
             column[start : start + total] = values[name]
         ends = start + np.cumsum(lengths, dtype=np.int64)
         begins = ends - lengths
-        moved = dict(self.moved)
-        moved.update(zip(nodes.tolist(), zip(begins.tolist(), ends.tolist(), strict=True),
-                         strict=True))  # fmt: skip
-        if len(moved) <= max(FOLD_AT * n, 64):
+        keys, old_begins, old_ends = self.moved
+        kept = ~among(keys, nodes)
+        keys = np.concatenate((keys[kept], nodes))
+        order = np.argsort(keys, kind="stable")
+        moved = (
+            keys[order],
+            np.concatenate((old_begins[kept], begins))[order],
+            np.concatenate((old_ends[kept], ends))[order],
+        )
+        if len(moved[0]) <= max(FOLD_AT * n, FOLD_MIN):
             return Rows(self.store, n, self.begin, self.end, moved)
-        folded = Rows(self.store, n, self.begin, self.end, moved)
-        b, e = folded.windows(np.arange(n, dtype=np.int64))
+        b, e = Rows(self.store, n, self.begin, self.end, moved).windows(np.arange(n))
         return Rows(self.store, n, b, e)
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def among(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Which ``values`` are in ``sorted_values``."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
