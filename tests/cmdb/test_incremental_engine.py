@@ -257,3 +257,29 @@ def test_a_patch_that_does_not_fit_the_spare_rows_is_left_to_a_rebuild(monkeypat
     full = patch(small, columns_of(cis[1:]), [(2, 1, "runs_on"), (3, 2, "depends_on")], {2, 3})
     assert full is None
     assert [a.name for a in fast.impact(small, [1]).affected] == ["db", "app", "web"]
+
+
+def test_rows_folded_into_new_windows_read_as_before(monkeypatch):
+    monkeypatch.setattr(rows_module, "FOLD_AT", 0.0)
+    monkeypatch.setattr(rows_module, "FOLD_MIN", 0)
+    cis = [CI(1, "db", "server"), CI(2, "app", "application"), CI(3, "web", "application")]
+    relations = [(2, 1, "runs_on")]
+    index = compact_from_cis(cis, relations)
+    edits = [
+        ({3}, [(3, 1, "runs_on")]),
+        ({1}, [CI(1, "db", "server", redundancy=Redundancy(min_up=1))]),
+        ({4, 2}, [CI(4, "api", "application"), (4, 2, "depends_on")]),
+    ]
+    for changed, edit in edits:
+        fresh: dict[int, CI] = {e.id: e for e in edit if isinstance(e, CI)}
+        cis = [c for c in cis if c.id not in fresh] + list(fresh.values())
+        cis.sort(key=lambda c: c.id)
+        relations += [e for e in edit if isinstance(e, tuple)]
+        by_id = {c.id: c for c in cis}
+        touching = [r for r in relations if r[0] in changed or r[1] in changed]
+        patched = patch(index, columns_of([by_id[c] for c in sorted(changed)]), touching, changed)
+        assert patched is not None
+        assert not len(patched.out.moved[0])  # folded into dense windows
+        assert rows(patched) == rows(compact_from_cis(cis, relations))
+        index = patched
+    assert [a.name for a in fast.impact(index, [1]).affected] == ["db", "app", "web", "api"]
