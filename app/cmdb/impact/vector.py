@@ -53,10 +53,20 @@ class Vectors:
     rule, a business service, an assigned user, a service knowing its users by id). Made once
     per graph (:func:`vectors`), or by a patch from the previous graph's."""
 
-    __slots__ = ("flags",)
+    __slots__ = ("flags", "_numbers")
 
     def __init__(self, flags: np.ndarray) -> None:
         self.flags = flags
+        self._numbers: dict[tuple[Any, ...], GroupNumbers] = {}
+
+    def numbers(self, graph: CompactGraph, options: ImpactOptions) -> GroupNumbers:
+        """The redundancy numbers of the groups under ``options``, made as questions weigh
+        them (a race only counts a group twice)."""
+        key = (options.planned, options.in_maintenance, options.retired)
+        found = self._numbers.get(key)
+        if found is None:
+            found = self._numbers.setdefault(key, GroupNumbers(graph, options))
+        return found
 
     @classmethod
     def of(cls, graph: CompactGraph) -> Vectors:
@@ -110,75 +120,100 @@ def search(
     skip: np.ndarray | None = None,
     plain: bool = False,
     blocked: np.ndarray | None = None,
+    parents: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """A FIFO breadth-first search over ``rows`` from ``sources`` (in order), as if from one
     virtual source listing them: the CIs reached in order, each one's parent (-1 for the
-    sources), and the size of each level. Links into CIs marked in ``skip`` (a bool per CI),
-    membership links when ``plain``, and the links at the store positions ``blocked`` are
-    left out.
+    sources; nothing unless ``parents``), and the size of each level. Links into CIs marked in
+    ``skip`` (a bool per CI), membership links when ``plain``, and the links at the store
+    positions marked in ``blocked`` (a bool per position) are left out.
 
     A level is gathered from its parents' rows at once; a CI found several times in it keeps
     its first link, as a queue would."""
     nb = rows.column("nb")
     kind = rows.column("kind") if plain else None
-    seen = np.zeros(n, dtype=bool)
+    closed = np.zeros(n, dtype=bool) if skip is None else skip.copy()
     sources = np.asarray(sources, dtype=np.int64)
-    seen[sources] = True
-    levels, parents = [sources], [np.full(len(sources), -1, dtype=np.int64)]
+    closed[sources] = True
+    levels, via = [sources], [np.full(len(sources), -1, dtype=np.int64)]
     first = np.empty(n, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
     frontier = sources
     while len(frontier):
-        at, parent = rows.entries(frontier)
-        found = nb[at].astype(np.int64)
-        keep = ~seen[found]
-        if skip is not None:
-            keep &= ~skip[found]
+        b, e = rows.windows(frontier)
+        lengths = e - b
+        ends = np.cumsum(lengths)
+        if not len(ends) or not ends[-1]:
+            break
+        at = np.repeat(b - ends + lengths, lengths)
+        at += np.arange(ends[-1])
+        found = nb[at]
+        keep = ~closed[found]
         if kind is not None:
             keep &= kind[at] != MEMBER
-        if blocked is not None and len(blocked):
-            keep &= ~_among(at, blocked)
-        found, parent = found[keep], parent[keep]
+        if blocked is not None:
+            keep &= ~blocked[at]
+        kept = np.flatnonzero(keep)
+        found = found[kept]
         if len(found) > 1:  # the first link to each CI of the level
             position = np.arange(len(found))
             first[found] = len(found)
             np.minimum.at(first, found, position)
-            earliest = first[found] == position
-            found, parent = found[earliest], parent[earliest]
-        seen[found] = True
-        if len(found):
-            levels.append(found)
-            parents.append(parent)
+            earliest = np.flatnonzero(first[found] == position)
+            found, kept = found[earliest], kept[earliest]
+        if not len(found):
+            break
+        closed[found] = True
+        found = found.astype(np.int64)
+        levels.append(found)
+        if parents:
+            via.append(frontier[np.searchsorted(ends, kept, side="right")])
         frontier = found
-    return np.concatenate(levels), np.concatenate(parents), [len(level) for level in levels]
+    order = np.concatenate(levels)
+    return order, (np.concatenate(via) if parents else order), [len(x) for x in levels]
 
 
-def _among(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
-    """Which ``values`` are in ``sorted_values``."""
-    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
-    return sorted_values[at] == values
+class GroupNumbers:
+    """By dense int, for the groups weighed so far under some options: the members found
+    (ignored ones left out), those of them already down, and the members the rule requires
+    up. The arrays are allocated zeroed and only the pages of the groups counted are ever
+    written, so a patched graph starts a fresh set for nothing."""
 
+    __slots__ = ("graph", "ignored", "already", "known", "found", "pre_down", "required")
 
-def _group_numbers(
-    graph: CompactGraph, groups: np.ndarray, ignored: np.ndarray, already: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For ``groups`` (sorted, distinct): the members found (ignored ones left out), those of
-    them already down, and the members the rule requires up. A member related to its group
-    twice counts once."""
-    at, group = graph.in_.entries(groups)
-    member = graph.in_.column("nb")[at].astype(np.int64)
-    is_member = (graph.in_.column("kind")[at] == MEMBER) & ~ignored[member]
-    pairs = np.unique(np.searchsorted(groups, group[is_member]) * np.int64(len(graph) + 1)
-                      + member[is_member])  # fmt: skip
-    slot, member = np.divmod(pairs, len(graph) + 1)
-    found = np.bincount(slot, minlength=len(groups))
-    pre_down = np.bincount(slot[already[member]], minlength=len(groups))
-    rules = graph.rules
-    required = np.fromiter(
-        (rules[g].required(f) for g, f in zip(groups.tolist(), found.tolist(), strict=True)),
-        dtype=np.int64,
-        count=len(groups),
-    )
-    return found, pre_down, required
+    def __init__(self, graph: CompactGraph, options: ImpactOptions) -> None:
+        n = len(graph)
+        self.graph = graph
+        self.ignored = np.frombuffer(graph.ignored(options), dtype=np.uint8) != 0
+        self.already = np.frombuffer(graph.already_down(options), dtype=np.uint8) != 0
+        self.known = np.zeros(n, dtype=bool)
+        self.found = np.zeros(n, dtype=np.int64)
+        self.pre_down = np.zeros(n, dtype=np.int64)
+        self.required = np.zeros(n, dtype=np.int64)
+
+    def of(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The numbers of ``groups`` (sorted, distinct)."""
+        new = groups[~self.known[groups]]
+        if len(new):
+            self._count(new)
+        return self.found[groups], self.pre_down[groups], self.required[groups]
+
+    def _count(self, groups: np.ndarray) -> None:
+        """A member related to its group twice counts once."""
+        graph, ignored = self.graph, self.ignored
+        width = np.int64(len(graph) + 1)
+        at, group = graph.in_.entries(groups)
+        member = graph.in_.column("nb")[at].astype(np.int64)
+        is_member = (graph.in_.column("kind")[at] == MEMBER) & ~ignored[member]
+        pairs = np.unique(np.searchsorted(groups, group[is_member]) * width + member[is_member])
+        slot, member = np.divmod(pairs, width)
+        found = np.bincount(slot, minlength=len(groups))
+        pre_down = np.bincount(slot[self.already[member]], minlength=len(groups))
+        rules = graph.rules
+        required = [
+            rules[g].required(f) for g, f in zip(groups.tolist(), found.tolist(), strict=True)
+        ]
+        self.found[groups], self.pre_down[groups], self.required[groups] = found, pre_down, required
+        self.known[groups] = True
 
 
 def walks(
@@ -190,12 +225,12 @@ def walks(
     state = bytearray(graph.ignored(options))
     if not starts:
         empty = np.zeros(0, dtype=np.int64)
-        found = Search(empty, empty, [])
-        return state, GroupTallies(graph, options, empty, state), found, [], count_people(())
+        nothing = Search(empty, empty, [])
+        return state, GroupTallies(graph, options, empty, state), nothing, [], count_people(())
     v = vectors(graph)
     n = len(graph)
-    ignored = np.frombuffer(state, dtype=np.uint8) != 0
-    already = np.frombuffer(graph.already_down(options), dtype=np.uint8) != 0
+    numbers = v.numbers(graph, options)
+    ignored, already = numbers.ignored, numbers.already
     out = graph.out
     out_nb, out_kind = out.column("nb"), out.column("kind")
     first = np.asarray(starts, dtype=np.int64)
@@ -206,9 +241,8 @@ def walks(
     down = np.zeros(n, dtype=bool)
     is_broken = np.zeros(n, dtype=bool)
     lost = np.zeros(n, dtype=np.int64)  # by group: its members down in this failure
-    numbers: dict[int, tuple[int, int, int]] = {}  # by group: found, pre-down, required
     fallen_parts = []
-    more = search(out, first, n, ignored, plain=True)[0]
+    more = search(out, first, n, ignored, plain=True, parents=False)[0]
     while len(more):
         down[more] = True
         fallen_parts.append(more)
@@ -217,21 +251,18 @@ def walks(
         # A member counts once per group, and not when it was down before the failure;
         # ignored groups weigh nothing.
         weighs = (out_kind[at] == MEMBER) & ~ignored[group] & ~already[member]
-        pairs = np.unique(group[weighs] * np.int64(n) + member[weighs])
-        groups, newly = np.unique(pairs // max(n, 1), return_counts=True)
+        if weighs.any():
+            pairs = np.unique(group[weighs] * np.int64(n) + member[weighs])
+            groups, newly = np.unique(pairs // n, return_counts=True)
+        else:
+            groups = newly = np.zeros(0, dtype=np.int64)
         lost[groups] += newly
-        new = [g for g in groups.tolist() if g not in numbers]
-        if new:
-            fresh = np.asarray(new, dtype=np.int64)
-            numbers.update(zip(new, zip(*(a.tolist() for a in
-                                          _group_numbers(graph, fresh, ignored, already)),
-                                        strict=True), strict=True))  # fmt: skip
-        table = np.array([numbers[g] for g in groups.tolist()], dtype=np.int64).reshape(-1, 3)
-        up = table[:, 0] - table[:, 1] - lost[groups]
-        breaks = groups[(up < table[:, 2]) & ~is_broken[groups]]
+        found, pre_down, required = numbers.of(groups)
+        up = found - pre_down - lost[groups]
+        breaks = groups[(up < required) & ~is_broken[groups]]
         is_broken[breaks] = True
         roots = breaks[~down[breaks]]  # a search from them reaches what they break
-        more = search(out, roots, n, ignored, plain=True)[0] if len(roots) else roots
+        more = search(out, roots, n, ignored, plain=True, parents=False)[0] if len(roots) else roots
         more = more[~down[more]]
     fallen = np.concatenate(fallen_parts) if fallen_parts else more
 
@@ -242,7 +273,8 @@ def walks(
     at, target = into.entries(fallen)
     source = into.column("nb")[at]
     justifies = down[source] & ((into.column("kind")[at] != MEMBER) | is_broken[target])
-    blocked = np.sort(into.column("to_out")[at[~justifies]].astype(np.int64))
+    blocked = np.zeros(out.store.used, dtype=bool)
+    blocked[into.column("to_out")[at[~justifies]]] = True
     reached, parent, levels = search(out, first, n, ignored, blocked=blocked)
     explained = Search(reached, parent, levels)
     states = np.frombuffer(state, dtype=np.uint8)
