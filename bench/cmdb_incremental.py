@@ -4,11 +4,12 @@ On layered estates (bench/cmdb_layered.py) of each ``--sizes``, in memory: the i
 from rows as a worker's reload builds it, the usual impact question (a VM failing), then for
 each kind of edit (a relation added, a new VM on a host, a cluster's redundancy rule changed,
 a host retired, a relation removed) what a worker pays before answering the next question:
-the index patched (:func:`app.cmdb.impact.patch.patch`), its search arrays made, the names
-mapping patched, and the first question on it. For ``--db-sizes`` the same through
-PostgreSQL: the estate in a schema of the ``test`` database, the graph loaded as a worker
-loads it, an edit committed with its ``cmdb_changes`` row, and the worker's
-:func:`app.cmdb.cache.patch_graph` timed with the question after it.
+the index patched (:func:`app.cmdb.impact.patch.patch`), its search flags made (a patch carries
+them: nothing left to do), the names mapping patched, and the first question on it; then how
+much of the stores' spare room the edits used (the patches left before a reload). For
+``--db-sizes`` the same through PostgreSQL: the estate in a schema of the ``test`` database,
+the graph loaded as a worker loads it, an edit committed with its ``cmdb_changes`` row, and
+the worker's :func:`app.cmdb.cache.patch_graph` timed with the question after it.
 
     python -m bench.cmdb_incremental --sizes 100000,1000000 --db-sizes 100000   # repo root
 """
@@ -137,6 +138,8 @@ def in_memory(size: int, args: argparse.Namespace) -> list[str]:
     live = Live(estate)
     vms = estate.by_kind["vm"]
     usual = usual_question(index, vms, rng)
+    stores = {name: getattr(index, name).store for name in ("out", "in_", "pairs", "pairs_in")}
+    room = {name: (store.used, store.capacity) for name, store in stores.items()}
     lines = [
         f"### {len(index):,} CIs, {len(index.pair_src):,} relations, in memory",
         "",
@@ -168,6 +171,16 @@ def in_memory(size: int, args: argparse.Namespace) -> list[str]:
         cells = " | ".join(f"{statistics.median(p):.1f}" for p in parts[:4])
         extra = parts[4]
         lines.append(f"| {kind} | {cells} | {statistics.median(extra):.1f} ({max(extra):.1f}) |")
+    edits = len(EDITS) * args.rounds
+    worst = max(
+        (stores[name].used - used) / (capacity - used) for name, (used, capacity) in room.items()
+    )
+    lines += [
+        "",
+        f"The {edits} edits used {worst:.3%} of the fullest store's spare room: about "
+        f"{edits / max(worst, 1e-9):,.0f} such edits before a patch gives up and the graph is "
+        "loaded again.",
+    ]
     gc.unfreeze()
     return lines
 

@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from app.cmdb.graph.vocabulary import CiId, ImpactOptions
 from app.cmdb.impact.engine import impact
@@ -86,12 +85,11 @@ def group_alerting(
 def _reached_from_others(graph: CompactGraph, nodes: Mapping[int, CiId], skip: bytes) -> set[int]:
     """Dense ints reached at depth one or more from any alerting CI (ignored CIs neither fail
     nor pass a failure on)."""
-    arrays: Any = graph  # CSR arrays (slots the index declares without types)
-    start, nb = arrays.out_start, arrays.out_nb
+    row = graph.out_row
     reached: set[int] = set()
     queue = [u for u in nodes if not skip[u]]
     for u in queue:  # the list grows while we walk it: breadth first
-        for v in nb[start[u] : start[u + 1]]:
+        for v in row(u):
             if v not in reached and not skip[v]:
                 reached.add(v)
                 queue.append(v)

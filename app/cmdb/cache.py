@@ -17,10 +17,13 @@ Loading a million CIs takes seconds, and one edit changes a handful. Each bump w
 ``cmdb_changes`` in the same transaction (:func:`bump_revision`): the revision, its token and
 the CIs whose row or relations changed (or a bulk marker when they are too many to list). A
 worker holding the graph of an older revision reads the rows after it, reads those CIs and
-their relations again, and patches its index (:func:`app.cmdb.impact.patch.patch`) instead of
-reloading. It reloads when the rows do not prove the way from its revision to the current one
-(its own revision is not in the log with its token, a revision is missing, the current token
-differs), when a row is a bulk marker, or when more than :data:`PATCH_AT_MOST` CIs changed.
+their relations again, and patches its index (:func:`app.cmdb.impact.patch.patch`: the rows
+of those CIs and their neighbours are appended to stores the versions share, nothing else is
+copied) instead of reloading. It reloads when the rows do not prove the way from its revision
+to the current one (its own revision is not in the log with its token, a revision is missing,
+the current token differs), when a row is a bulk marker, when more than
+:data:`PATCH_AT_MOST` CIs changed, or when the stores' spare room is used up (after edits
+that moved about as many rows as the graph has links).
 Reading the CIs again, rather than replaying what happened to them, makes a patch with rows
 newer than its revision harmless, as for a load. Only the last :data:`KEEP_CHANGES` rows are
 kept: a bump deletes older ones.

@@ -1,9 +1,10 @@
 """A patched compact index answers exactly as a fresh build of the same CMDB.
 
-Random CMDBs get random sequences of edits (CIs added, changed in every field the engine
-reads, relations added and removed); after each edit the index patched from the previous one
-must give the networkx reference engine's answers to every question, and hold the same rows
-as an index built from scratch.
+Random CMDBs get random sequences of edits (CIs added alone or with relations, changed in every
+field the engine reads, relations added, removed and retyped); after each edit, or after a few
+of them at once as a worker that fell behind patches them, the index patched from the previous
+one must hold the same rows as an index built from scratch, and the last one must give the
+networkx reference engine's answers to every question.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from app.cmdb.graph.vocabulary import (
     upstream,
 )
 from app.cmdb.impact import engine as fast
+from app.cmdb.impact import rows as rows_module
 from app.cmdb.impact.index import Columns, CompactGraph, compact_from_cis
 from app.cmdb.impact.patch import patch
+from app.cmdb.impact.vector import Vectors, vectors
 from tests.unit.test_cmdb_compact import CLASSES, RULES, STATUS_WEIGHTS, TYPES, assert_same_answers
 
-EDITS = ["add_ci", "change_ci", "relate", "relate", "unrelate", "unrelate"]
+EDITS = ["add_ci", "change_ci", "relate", "relate", "unrelate", "unrelate", "add_related", "retype"]
 
 
 def new_ci(draw: st.DrawFn, ci_id: int) -> CI:
@@ -63,37 +66,44 @@ def rows(index: CompactGraph) -> dict[str, object]:
     order a build meets them, which a patch does not repeat)."""
     found: dict[str, object] = {
         name: getattr(index, name)
-        for name in (
-            "ids",
-            "names",
-            "classes",
-            "status",
-            "rules",
-            "users",
-            "user_ids",
-            "assigned",
-            "services",
-        )  # fmt: skip
+        for name in ("status", "rules", "users", "user_ids", "assigned", "services")
     }
+    for name in ("ids", "names", "classes"):
+        found[name] = list(getattr(index, name))
     found["index"] = {ci_id: index.index[ci_id] for ci_id in index.ids}
-    for side in ("out", "in"):
-        start = getattr(index, f"{side}_start")
+    for side in ("out", "in_"):
+        table = getattr(index, side)
         found[side] = [
             [
                 (nb, kind, index.labels[label])
                 for nb, kind, label in zip(
-                    getattr(index, f"{side}_nb")[start[u] : start[u + 1]],
-                    getattr(index, f"{side}_kind")[start[u] : start[u + 1]],
-                    getattr(index, f"{side}_label")[start[u] : start[u + 1]],
-                    strict=True,
+                    table.row("nb", u), table.row("kind", u), table.row("label", u), strict=True
                 )
             ]
             for u in range(len(index))
         ]
-    found["in_to_out"] = [
-        (index.in_nb[i], index.out_nb[o]) for i, o in enumerate(index.in_to_out)
-    ]  # each in entry's link read from its other end
+    out_nb = index.out.column("nb")
+    found["in_to_out"] = [  # each in entry's link read from its other end
+        [(nb, int(out_nb[o])) for nb, o in zip(index.in_.row("nb", u),
+                                               index.in_.row("to_out", u), strict=True)]
+        for u in range(len(index))
+    ]  # fmt: skip
+    found["pairs"] = [
+        [(t, index.combos[c]) for t, c in zip(*index.pair_row(u), strict=True)]
+        for u in range(len(index))
+    ]
+    found["pairs_in"] = [
+        [(s, index.combos[c]) for s, c in zip(index.pairs_in.row("nb", u),
+                                              index.pairs_in.row("combo", u), strict=True)]
+        for u in range(len(index))
+    ]  # fmt: skip
     found["relations"] = sorted(index.relations(), key=str)
+    found["flat"] = [  # what code reading whole arrays sees
+        (
+            list(index.out_start), list(index.out_nb), index.out_kind, list(index.in_nb),
+            [(index.in_nb[i], index.out_nb[o]) for i, o in enumerate(index.in_to_out)],
+        )
+    ]  # fmt: skip
     return found
 
 
@@ -138,6 +148,22 @@ def edited_cmdbs(draw: st.DrawFn) -> tuple[list[list[CI]], list[list[tuple]], li
             s, t, kind = draw(st.sampled_from(sorted(relations)))
             relations.discard((s, t, kind))
             changed |= {s, t}
+        elif edit == "add_related":  # a new CI related to others at once (a new VM on a host)
+            ci_id = max(cis) + draw(st.integers(1, 3))
+            others = draw(st.lists(st.sampled_from(sorted(cis)), max_size=3, unique=True))
+            cis[ci_id] = new_ci(draw, ci_id)
+            changed.add(ci_id)
+            for other in others:
+                pair = (ci_id, other) if draw(st.booleans()) else (other, ci_id)
+                relations.add((*pair, draw(st.sampled_from(sorted(TYPES)))))
+                changed.add(other)
+        elif edit == "retype" and relations:  # a relation's type changed
+            s, t, kind = draw(st.sampled_from(sorted(relations)))
+            other = draw(st.sampled_from(sorted(TYPES)))
+            if (s, t, other) not in relations:
+                relations.discard((s, t, kind))
+                relations.add((s, t, other))
+                changed |= {s, t}
         states.append(list(cis.values()))
         relation_states.append(sorted(relations))
         changes.append(changed)
@@ -149,14 +175,30 @@ def edited_cmdbs(draw: st.DrawFn) -> tuple[list[list[CI]], list[list[tuple]], li
 def test_a_patched_index_answers_as_a_fresh_build_after_random_edits(history, data):
     states, relation_states, changes = history
     index = compact_from_cis(states[0], relation_states[0], TYPES)
-    for cis, relations, changed in zip(states[1:], relation_states[1:], changes, strict=True):
+    if data.draw(st.booleans()):  # a loaded graph has its search flags: patches carry them
+        vectors(index)
+    # A worker behind by several edits patches them at once: the CIs they changed together.
+    behind = data.draw(st.lists(st.booleans(), min_size=len(changes), max_size=len(changes)))
+    pending: set[int] = set()
+    versions = []
+    steps = zip(states[1:], relation_states[1:], changes, behind, strict=True)
+    for step, (cis, relations, changed, wait) in enumerate(steps, 1):
+        pending |= changed
+        if wait and step < len(changes):
+            continue
         by_id = {c.id: c for c in cis}
-        touching = [r for r in relations if r[0] in changed or r[1] in changed]
-        patched = patch(index, columns_of([by_id[c] for c in sorted(changed)]), touching, changed)
+        touching = [r for r in relations if r[0] in pending or r[1] in pending]
+        ready = [by_id[c] for c in sorted(pending) if c in by_id]
+        patched = patch(index, columns_of(ready), touching, pending)
         assert patched is not None
         fresh = compact_from_cis(cis, relations, TYPES)
         assert rows(patched) == rows(fresh)
-        index = patched
+        if index.vectors is not None:
+            assert patched.vectors.flags.tolist() == Vectors.of(fresh).flags.tolist()
+        versions.append((patched, fresh))
+        index, pending = patched, set()
+    for patched, fresh in versions:  # later patches share the stores: earlier versions hold
+        assert rows(patched) == rows(fresh)
     graph = build_graph(states[-1], relation_states[-1], TYPES)
     ids = [c.id for c in states[-1]]
     groups = data.draw(st.lists(st.lists(st.sampled_from(ids), min_size=2, max_size=4), max_size=3))
@@ -202,3 +244,42 @@ def test_an_unchanged_index_is_not_touched():
     assert patched is not index
     assert index.status == bytes([0, 0])  # the old index still answers as before
     assert fast.impact(index, [2]).affected[-1].ci_id == 1
+
+
+def test_a_patch_that_does_not_fit_the_spare_rows_is_left_to_a_rebuild(monkeypatch):
+    monkeypatch.setattr(rows_module, "SPARE", 0.0)
+    monkeypatch.setattr(rows_module, "SPARE_MIN", 3)
+    cis = [CI(1, "db", "server"), CI(2, "app", "application"), CI(3, "web", "application")]
+    index = compact_from_cis(cis, [(2, 1, "runs_on")])
+    small = patch(index, columns_of([cis[2]]), [(3, 1, "runs_on")], {3})
+    assert small is not None
+    assert [a.name for a in fast.impact(small, [1]).affected] == ["db", "app", "web"]
+    full = patch(small, columns_of(cis[1:]), [(2, 1, "runs_on"), (3, 2, "depends_on")], {2, 3})
+    assert full is None
+    assert [a.name for a in fast.impact(small, [1]).affected] == ["db", "app", "web"]
+
+
+def test_rows_folded_into_new_windows_read_as_before(monkeypatch):
+    monkeypatch.setattr(rows_module, "FOLD_AT", 0.0)
+    monkeypatch.setattr(rows_module, "FOLD_MIN", 0)
+    cis = [CI(1, "db", "server"), CI(2, "app", "application"), CI(3, "web", "application")]
+    relations = [(2, 1, "runs_on")]
+    index = compact_from_cis(cis, relations)
+    edits = [
+        ({3}, [(3, 1, "runs_on")]),
+        ({1}, [CI(1, "db", "server", redundancy=Redundancy(min_up=1))]),
+        ({4, 2}, [CI(4, "api", "application"), (4, 2, "depends_on")]),
+    ]
+    for changed, edit in edits:
+        fresh: dict[int, CI] = {e.id: e for e in edit if isinstance(e, CI)}
+        cis = [c for c in cis if c.id not in fresh] + list(fresh.values())
+        cis.sort(key=lambda c: c.id)
+        relations += [e for e in edit if isinstance(e, tuple)]
+        by_id = {c.id: c for c in cis}
+        touching = [r for r in relations if r[0] in changed or r[1] in changed]
+        patched = patch(index, columns_of([by_id[c] for c in sorted(changed)]), touching, changed)
+        assert patched is not None
+        assert not len(patched.out.moved[0])  # folded into dense windows
+        assert rows(patched) == rows(compact_from_cis(cis, relations))
+        index = patched
+    assert [a.name for a in fast.impact(index, [1]).affected] == ["db", "app", "web", "api"]

@@ -2,7 +2,7 @@
 
 Pure code (standard library and networkx, no Flask, no database). The graph page shows at
 most :data:`app.cmdb.graph.layout.MAX_NODES` CIs within three hops of one CI. :func:`around` finds
-them on the CSR arrays of :class:`~app.cmdb.impact.index.CompactGraph` and builds the networkx
+them on the rows of :class:`~app.cmdb.impact.index.CompactGraph` and builds the networkx
 graph of just those CIs and the relations among them, so a request never needs the networkx
 graph of the whole CMDB (seconds and about 200 MB per worker at 100,000 CIs,
 bench/cmdb_graph_page.py). :func:`app.cmdb.graph.layout.draw` lays it out into the same picture
@@ -11,18 +11,17 @@ bench/cmdb_graph_page.py). :func:`app.cmdb.graph.layout.draw` lays it out into t
 Which arrays answer what
 ------------------------
 * The search runs on dense ints. A CI's neighbours either way are the CIs in its failure rows
-  (``out_nb`` and ``in_nb``: every relation a failure crosses in some direction appears in both
-  ends' rows), plus the partners of relations no failure crosses (types that spread neither
-  way: found by one pass over ``pair_combo``, only when such a type exists).
-* The relations among the CIs found come from the pairs: ``pair_src`` is sorted, so a CI's
-  relations as source are one slice, found by bisection; ``combos`` names their types.
+  (``out_row`` and ``in_row``: every relation a failure crosses in some direction appears in
+  both ends' rows), plus the partners of relations no failure crosses (types that spread
+  neither way: found by one pass over ``pair_combo``, only when such a type exists).
+* The relations among the CIs found come from each CI's relations as source (``pair_row``,
+  targets ascending); ``combos`` names their types.
 * Dense ints follow the networkx graph's node order, so "the graph's id order" is the dense
   order and the small graph lists nodes and edges in the whole graph's order.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from itertools import compress
 from typing import TYPE_CHECKING
@@ -56,12 +55,12 @@ def around(index: CompactGraph, centre: CiId, depth: int, max_nodes: int = MAX_N
 
 def _neighbours(index: CompactGraph) -> Callable[[int], set[int]]:
     """A function from a dense int to the set of CIs related to it either way."""
-    out_start, out_nb, in_start, in_nb = index.out_start, index.out_nb, index.in_start, index.in_nb
+    out_row, in_row = index.out_row, index.in_row
     silent = _silent_partners(index)
 
     def neighbours(node: int) -> set[int]:
-        found = {*out_nb[out_start[node] : out_start[node + 1]]}
-        found.update(in_nb[in_start[node] : in_start[node + 1]])
+        found = {*out_row(node)}
+        found.update(in_row(node))
         found.update(silent.get(node, ()))
         return found
 
@@ -92,13 +91,11 @@ def _relations_among(index: CompactGraph, shown: Sequence[int]) -> Iterator[tupl
     """Every relation between two of the ``shown`` dense ints, as ``(source id, target id,
     type)``."""
     members = set(shown)
-    src, dst, pair_combo, combos, ids = (
-        index.pair_src, index.pair_dst, index.pair_combo, index.combos, index.ids
-    )  # fmt: skip
+    combos, ids = index.combos, index.ids
     for s in shown:
-        lo = bisect_left(src, s)
-        hi = bisect_left(src, s + 1, lo)
-        for p in compress(range(lo, hi), map(members.__contains__, dst[lo:hi])):
-            source, target = ids[s], ids[dst[p]]
-            for type_name in combos[pair_combo[p]]:
+        targets, pair_combos = index.pair_row(s)
+        for t, c in compress(zip(targets, pair_combos, strict=True),
+                             map(members.__contains__, targets)):  # fmt: skip
+            source, target = ids[s], ids[t]
+            for type_name in combos[c]:
                 yield source, target, type_name

@@ -166,8 +166,8 @@ def failure_adjacency(
     labels: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """The failure CSR arrays both ways (``out_*``: what a failure reaches, ``in_*``: where it
-    comes from), the relation labels, in the networkx graph's order, and ``in_to_out``: for
-    each in entry, the position of the same link among the out entries.
+    comes from; numpy arrays), the relation labels, in the networkx graph's order, and
+    ``in_to_out``: for each in entry, the position of the same link among the out entries.
 
     The pairs (sorted) are read in order and each spreading direction of a pair gives one
     entry to a row, as :func:`~app.cmdb.graph.vocabulary.build_graph` adds edges: a row lists its
@@ -227,14 +227,14 @@ def failure_adjacency(
         order = orders[side] = np.argsort(row, kind="stable")
         start = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(row, minlength=n), out=start[1:])
-        arrays[f"{side}_start"] = array("q", start.tobytes())
-        arrays[f"{side}_nb"] = array("i", nb[order].astype(np.int32).tobytes())
-        arrays[f"{side}_kind"] = kind[order].astype(np.uint8).tobytes()
-        arrays[f"{side}_label"] = array("H", label[order].astype(np.uint16).tobytes())
+        arrays[f"{side}_start"] = start
+        arrays[f"{side}_nb"] = nb[order].astype(np.int32)
+        arrays[f"{side}_kind"] = kind[order].astype(np.uint8)
+        arrays[f"{side}_label"] = label[order].astype(np.uint16)
     # Each in entry's position among the out entries: the same link read from either end.
     out_position = np.empty(len(kind), dtype=np.int32)
     out_position[orders["out"]] = np.arange(len(kind), dtype=np.int32)
-    arrays["in_to_out"] = array("i", out_position[orders["in"]].tobytes())
+    arrays["in_to_out"] = out_position[orders["in"]]
     return arrays
 
 

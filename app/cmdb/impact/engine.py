@@ -3,8 +3,8 @@
 Pure code over a :class:`~app.cmdb.impact.index.CompactGraph`. The propagation rules, the order of
 traversal and the result types are those of :mod:`app.cmdb.impact.reference` (its docstring
 states the rules); tests/unit/test_cmdb_compact.py checks both engines give identical results on
-random and real graphs. Impact walks run in C (:mod:`app.cmdb.impact.vector`); the walks of upstream
-and root-cause questions, which reach a few hundred CIs, run here over the CSR arrays. Ids and
+random and real graphs. Impact walks run in numpy (:mod:`app.cmdb.impact.vector`); the walks of
+upstream and root-cause questions, which reach a few hundred CIs, run here over the rows. Ids and
 names are looked up only for what an answer reports.
 """
 
@@ -53,13 +53,13 @@ def walk_needs(
     marked in ``skip`` (:meth:`CompactGraph.ignored`): each reached CI's depth and the next
     CI on its way to ``node`` (``None`` for ``node``), as
     :func:`app.cmdb.graph.vocabulary.walk_needs`."""
-    start, nb = graph.in_start, graph.in_nb
+    row = graph.in_row
     depth: dict[int, int] = {node: 0}
     needed_by: dict[int, int | None] = {node: None}
     queue = [node]
     for u in queue:
         du = depth[u] + 1
-        for v in nb[start[u] : start[u + 1]]:
+        for v in row(u):
             if v in depth or skip[v]:
                 continue
             depth[v], needed_by[v] = du, u

@@ -1,9 +1,9 @@
-"""A compact index of the CMDB graph for the hot path: dense ints and CSR arrays.
+"""A compact index of the CMDB graph for the hot path: dense ints and rows of flat arrays.
 
 Pure code (numpy for the build, no Flask, no SQLAlchemy). :mod:`app.cmdb.impact.engine`
 answers impact, what-if, upstream and root-cause questions on it with the same results as the
-networkx engine of :mod:`app.cmdb.impact.reference`; its impact walks run in C over numpy views of
-these arrays (:mod:`app.cmdb.impact.vector`, kept in :attr:`CompactGraph.vectors`).
+networkx engine of :mod:`app.cmdb.impact.reference`; its impact walks run in numpy over these
+rows (:mod:`app.cmdb.impact.vector`, its per-CI flags kept in :attr:`CompactGraph.vectors`).
 
 Why beside networkx
 -------------------
@@ -12,15 +12,17 @@ right tool for layouts, explanations and small subgraphs. At 100,000 CIs it also
 build and over 200 MB per worker, most of it dictionaries per node and edge that the garbage
 collector must scan. This index holds the same facts as a few flat arrays built straight from
 plain rows: CI ids mapped to dense ints in the graph's sorted order, the failure adjacency in
-both directions in CSR form (``start[u]:start[u + 1]`` slices ``nb``, ``kind`` and ``label``),
-and per-CI columns. Measured at 100,000 CIs (bench/cmdb_estate.py): about 1 s to load from
-PostgreSQL and 75 MB, against 2.3 s and 215 MB for the networkx graph built from ready ``CI``
-objects, with no per-edge objects for the collector. The networkx graph is built from it on
-demand (:meth:`CompactGraph.to_networkx`).
+both directions and the relations by source and by target as
+:class:`~app.cmdb.impact.rows.Rows` (row ``u`` is a window of columns ``nb``, ``kind``,
+``label``...: built in CSR order, and a patch moves the rows it rewrites without copying the
+others, :mod:`app.cmdb.impact.patch`), and per-CI columns. Measured at 100,000 CIs
+(bench/cmdb_estate.py): about 1 s to load from PostgreSQL and 75 MB, against 2.3 s and
+215 MB for the networkx graph built from ready ``CI`` objects, with no per-edge objects for
+the collector. The networkx graph is built from it on demand (:meth:`CompactGraph.to_networkx`).
 
 Same facts, same order
 ----------------------
-Dense ints follow the networkx graph's node order, and each CSR row lists the CIs a failure
+Dense ints follow the networkx graph's node order, and each failure row lists the CIs a failure
 reaches (or comes from) in the order of ``graph.graph["spreads_to"]`` (and ``reached_from``):
 one entry per edge, so a pair related both ways may appear twice. ``kind`` is ``MEMBER`` only
 when the reached CI has a redundancy rule (only then does the engine weigh a membership link),
@@ -60,6 +62,7 @@ from app.cmdb.impact.build import (
     graph_order,
     make_index,
 )
+from app.cmdb.impact.rows import Rows
 
 STATUSES = (Lifecycle.IN_SERVICE, Lifecycle.PLANNED, Lifecycle.IN_MAINTENANCE, Lifecycle.RETIRED)
 _STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}  # str keys match too
@@ -80,9 +83,7 @@ class CompactGraph:
     __slots__ = (
         "ids", "index", "names", "classes", "status", "rules", "users", "user_ids",
         "assigned", "services", "relation_types", "labels",
-        "out_start", "out_nb", "out_kind", "out_label",
-        "in_start", "in_nb", "in_kind", "in_label", "in_to_out",
-        "pair_src", "pair_dst", "pair_combo", "combos", "_masks", "_members", "vectors",
+        "out", "in_", "pairs", "pairs_in", "combos", "_masks", "_members", "_flat", "vectors",
     )  # fmt: skip
     ids: Sequence[CiId]
     index: Mapping[CiId, int]
@@ -97,18 +98,18 @@ class CompactGraph:
     relation_types: Mapping[str, RelationType]
     labels: tuple[str, ...]
     combos: tuple[tuple[str, ...], ...]
-    out_start: Any
-    out_nb: Any
-    out_kind: bytes
-    out_label: Any
-    in_start: Any
-    in_nb: Any
-    in_kind: bytes
-    in_label: Any
-    in_to_out: Any
-    pair_src: Any
-    pair_dst: Any
-    pair_combo: Any
+    out: Rows
+    """What a failure of each CI reaches: columns ``nb`` (the CI), ``kind``, ``label``."""
+    in_: Rows
+    """Where a failure into each CI comes from: ``nb``, ``kind``, ``label`` and ``to_out``
+    (the same link's position in :attr:`out`'s store)."""
+    pairs: Rows
+    """Each CI's relations as source: ``nb`` (the target, ascending) and ``combo`` (the types,
+    an index of :attr:`combos`)."""
+    pairs_in: Rows
+    """Each CI's relations as target: ``nb`` (the source, ascending) and ``combo``."""
+    vectors: Any
+    """:class:`app.cmdb.impact.vector.Vectors`, made by the first question or by a patch."""
 
     def __init__(self, **fields: Any) -> None:
         for name in self.__slots__:
@@ -117,7 +118,8 @@ class CompactGraph:
             raise TypeError(f"unknown fields: {sorted(fields)}")
         self._masks: dict[tuple[Treatment, ...], bytes] = {}
         self._members: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self.vectors: Any = None  # app.cmdb.impact.vector.Vectors (made by its first question)
+        self._flat: dict[str, Any] = {}
+        # ``vectors``: app.cmdb.impact.vector.Vectors (made by the first question, or a patch)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -157,8 +159,7 @@ class CompactGraph:
         """A group's members over membership links, and those of them not in service."""
         found = self._members.get(group)
         if found is None:
-            s, e = self.in_start[group], self.in_start[group + 1]
-            entries = zip(self.in_nb[s:e], self.in_kind[s:e], strict=True)
+            entries = zip(self.in_.row("nb", group), self.in_.row("kind", group), strict=True)
             every = tuple(m for m, k in entries if k == MEMBER)
             found = self._members[group] = (every, tuple(m for m in every if self.status[m]))
         return found
@@ -183,6 +184,57 @@ class CompactGraph:
             for type_name in combos[c]:
                 yield ids[s], ids[t], type_name
 
+    def out_row(self, node: int) -> list[int]:
+        """The CIs a failure of ``node`` reaches, one per link (see the module docstring)."""
+        return self.out.row("nb", node)
+
+    def in_row(self, node: int) -> list[int]:
+        """The CIs whose failure reaches ``node``, one per link."""
+        return self.in_.row("nb", node)
+
+    def pair_row(self, node: int) -> tuple[list[int], list[int]]:
+        """``node``'s relations as source: the targets (ascending) and their combinations."""
+        return self.pairs.row("nb", node), self.pairs.row("combo", node)
+
+    def _flatten(self, name: str) -> Any:
+        """A CSR array of the build's layout (``out_start``, ``pair_src``...), made when first
+        read: for code that reads whole arrays (tests, the networkx graph)."""
+        found = self._flat.get(name)
+        if found is not None:
+            return found
+        side, _, column = name.partition("_")
+        if side == "pair":
+            start, targets = self.pairs.flat("nb")
+            sources = np.repeat(np.arange(len(self), dtype=np.int32), np.diff(start))
+            values = {"src": sources, "dst": targets, "combo": self.pairs.flat("combo")[1]}
+            found = _typed(values[column])
+        else:
+            rows = self.out if side == "out" else self.in_
+            if column == "to_out":  # positions in the flat out arrays, not in the store
+                start, stored = rows.flat("to_out")
+                at, _ = self.out.every()
+                position = np.zeros(self.out.store.used, dtype=np.int64)
+                position[at] = np.arange(len(at))
+                found = _typed(position[stored].astype(np.int32))
+            else:
+                start, values_ = rows.flat("nb" if column == "start" else column)
+                found = _typed(start if column == "start" else values_)
+        self._flat[name] = found
+        return found
+
+    out_start = property(lambda self: self._flatten("out_start"))
+    out_nb = property(lambda self: self._flatten("out_nb"))
+    out_kind = property(lambda self: self._flatten("out_kind"))
+    out_label = property(lambda self: self._flatten("out_label"))
+    in_start = property(lambda self: self._flatten("in_start"))
+    in_nb = property(lambda self: self._flatten("in_nb"))
+    in_kind = property(lambda self: self._flatten("in_kind"))
+    in_label = property(lambda self: self._flatten("in_label"))
+    in_to_out = property(lambda self: self._flatten("in_to_out"))
+    pair_src = property(lambda self: self._flatten("pair_src"))
+    pair_dst = property(lambda self: self._flatten("pair_dst"))
+    pair_combo = property(lambda self: self._flatten("pair_combo"))
+
     def to_networkx(self) -> Any:
         """The same CMDB as :func:`app.cmdb.graph.vocabulary.build_graph` builds it (slow at
         scale)."""
@@ -191,13 +243,16 @@ class CompactGraph:
 
     def hop_label(self, origin: int, reached: int) -> str:
         """The relation read as a failure crosses from ``origin`` to ``reached``: "hosts"."""
-        at = self.out_nb.index(reached, self.out_start[origin], self.out_start[origin + 1])
-        return self.labels[self.out_label[at]]
+        return self._label(self.out, origin, reached)
 
     def need_label(self, needer: int, needed: int) -> str:
         """The relation read from a CI to one it needs: "runs on"."""
-        at = self.in_nb.index(needed, self.in_start[needer], self.in_start[needer + 1])
-        return self.labels[self.in_label[at]]
+        return self._label(self.in_, needer, needed)
+
+    def _label(self, rows: Rows, node: int, other: int) -> str:
+        begin, _ = rows.window(node)
+        at = begin + rows.row("nb", node).index(other)
+        return self.labels[int(rows.column("label")[at])]
 
     def path(self, chain: Iterable[int]) -> Path:
         """A :class:`Path` over consecutive dense ints, read in the direction of a failure."""
@@ -324,10 +379,47 @@ def compact_from_columns(
         assigned=sparse[1],
         services=frozenset(i for i, c in enumerate(classes) if c == BUSINESS_SERVICE),
         relation_types=types,
-        pair_src=array("i", src.astype(np.int32).tobytes()),
-        pair_dst=array("i", dst.astype(np.int32).tobytes()),
-        pair_combo=array("H", pair_combo.astype(np.uint16).tobytes()),
         combos=tuple(combos),
-        **adjacency,
+        labels=adjacency["labels"],
+        **adjacency_rows(adjacency),
+        **pair_rows(n, src, dst, pair_combo),
     )
     return graph
+
+
+def adjacency_rows(adjacency: Mapping[str, Any]) -> dict[str, Rows]:
+    """The failure adjacency of :func:`~app.cmdb.impact.build.failure_adjacency` as
+    :class:`~app.cmdb.impact.rows.Rows` (``out``, ``in_``)."""
+    out = {c: adjacency[f"out_{c}"] for c in ("nb", "kind", "label")}
+    into = {c: adjacency[f"in_{c}"] for c in ("nb", "kind", "label")}
+    into["to_out"] = adjacency["in_to_out"]
+    return {
+        "out": Rows.from_csr(adjacency["out_start"], out),
+        "in_": Rows.from_csr(adjacency["in_start"], into),
+    }
+
+
+def pair_rows(n: int, src: np.ndarray, dst: np.ndarray, combo: np.ndarray) -> dict[str, Rows]:
+    """The relations (pairs sorted by source, then target) by source and by target."""
+    by_target = np.argsort(dst, kind="stable")  # sorted by target, then source
+    found = {}
+    for name, rows, other, order in (
+        ("pairs", src, dst, None),
+        ("pairs_in", dst, src, by_target),
+    ):
+        start = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=start[1:])
+        columns = {
+            "nb": (other if order is None else other[order]).astype(np.int32),
+            "combo": (combo if order is None else combo[order]).astype(np.uint16),
+        }
+        found[name] = Rows.from_csr(start, columns)
+    return found
+
+
+def _typed(values: np.ndarray) -> Any:
+    """A flat array as the index used to keep it: :class:`array.array` or bytes."""
+    code = {np.int64: "q", np.int32: "i", np.uint16: "H"}.get(values.dtype.type)
+    if code is None:
+        return values.astype(np.uint8).tobytes()
+    return array(code, values.tobytes())

@@ -3,24 +3,33 @@
 Pure code (numpy, no Flask, no SQLAlchemy). Building the index of a million CIs takes seconds;
 an edit touches a handful of CIs and the rows of their neighbours. :func:`patch` takes the old
 index, the CIs that changed (all their fields, as they are now) and every relation that touches
-them, and returns a new index equal, answer for answer, to one built from scratch: the
-relations touching the changed CIs are replaced in the sorted pair arrays, the CSR rows of
-every CI such a relation touches are built again by
-:func:`~app.cmdb.impact.build.failure_adjacency` from all the pairs touching those CIs, and the
-arrays are spliced: untouched rows are copied as they are, only shifted. The old index is not
-changed (other threads may be answering on it).
+them, and returns a new index equal, answer for answer, to one built from scratch, **without
+copying what did not change**:
 
-What a patch cannot do, it leaves to a rebuild (:func:`patch` returns ``None``): removing a CI
-(every later dense int would move), or adding one whose id is not above all others (dense ints
-follow the ids' order). Relation labels and type combinations only grow until the next
-rebuild; their codes are never read outside the index.
+* the relations of the changed CIs and of every CI at the other end of one of them (before or
+  after) are read from the old index, those touching the changed CIs replaced by the given
+  ones, and these CIs' relation rows (by source and by target) written anew;
+* their failure rows both ways are built again by
+  :func:`~app.cmdb.impact.build.failure_adjacency` from all the relations touching them (a rule
+  changed on a CI changes the kind of links into it), and the reverse rows of the CIs their
+  failure reaches get the new positions of their links (``to_out``);
+* rows are replaced in the stores the versions share (:meth:`~app.cmdb.impact.rows.Rows.replaced`:
+  appended, the old rows left for the old index); per-CI columns are the old ones with the
+  changed values laid over them (:class:`Layered`, :class:`Overlay`, :class:`Added`), and
+  the search flags (:class:`~app.cmdb.impact.vector.Vectors`) are copied (a byte per CI) and
+  set for the changed CIs.
+
+The old index is not changed (other threads may be answering on it). What a patch cannot do,
+it leaves to a rebuild (:func:`patch` returns ``None``): removing a CI (every later dense int
+would move), adding one whose id is not above all others (dense ints follow the ids' order), or
+writing more rows than the stores have room for. Relation labels and type combinations only
+grow until the next rebuild; their codes are never read outside the index.
 """
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterable, Mapping, Sequence
-from itertools import repeat
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import Any, cast
 
 import numpy as np
@@ -28,9 +37,12 @@ import numpy as np
 from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, CiId
 from app.cmdb.impact.build import DenseIndex, encode_relations, failure_adjacency
 from app.cmdb.impact.index import _STATUS_CODE, Columns, CompactGraph
+from app.cmdb.impact.rows import Rows
+from app.cmdb.impact.vector import _RULE
 
-_SIDES = ("out", "in")
-_COLUMNS = (("nb", np.int32, "i"), ("kind", np.uint8, ""), ("label", np.uint16, "H"))
+FOLD_AT = 10_000
+"""Values laid over a per-CI column from which a patch makes a plain list or dict again."""
+_GONE, _MISSING = object(), object()
 
 
 def patch(
@@ -44,7 +56,7 @@ def patch(
     (others are ignored).
 
     :return: ``None`` when a rebuild is needed (a CI removed, a new CI id not above the
-        others, ids that are not ints).
+        others, ids that are not ints, the shared stores full).
     :raise ValueError: bad rows or relations, as
         :func:`~app.cmdb.impact.index.compact_from_columns` refuses them.
     """
@@ -56,73 +68,205 @@ def patch(
     if not all(type(c) is int for c in new_ids):
         return None
     added = cast(list[int], new_ids)
-    ids = list(graph.ids)
-    ids.extend(added)
     if added and not _appendable(graph, added):
         return None
-    n = len(ids)
+    n = len(graph) + len(added)
     index = _extended_index(graph, added)
     if index is None:
         return None
-    at = [index[c] for c in given]
-    fields = _columns(graph, columns, at, len(added))
+    ids = layered(graph.ids, dict(zip(range(len(graph), n), added, strict=True)), n)
+    fields = _columns(graph, columns, [index[c] for c in given], n)
     changed = {c for c in changed if c in index}  # not those made and removed since
     nodes = np.asarray(sorted(index[c] for c in changed), dtype=np.int64)
 
     triples = [r for r in relations if r[0] in changed or r[1] in changed]
     type_names = sorted(graph.relation_types)
-    keys, local_combos, local_codes = encode_relations(ids, index, triples, type_names)
+    keys, local_combos, local_codes = encode_relations(
+        cast(list[CiId], ids), index, triples, type_names
+    )
     combos = list(graph.combos)
     known = {combo: j for j, combo in enumerate(combos)}
     for combo in local_combos:
         if known.setdefault(combo, len(combos)) == len(combos):
             combos.append(combo)
     to_global = np.asarray([known[c] for c in local_combos] or [0], dtype=np.int64)
-    codes = to_global[local_codes]
-
-    old_src = np.frombuffer(graph.pair_src, dtype=np.int32)
-    old_dst = np.frombuffer(graph.pair_dst, dtype=np.int32)
-    old_combo = np.frombuffer(graph.pair_combo, dtype=np.uint16)
-    gone = _touching(old_src, old_dst, nodes, n)
     new_src, new_dst = np.divmod(keys, n or 1)
-    where = _pair_positions(old_src, old_dst, new_src, new_dst)
-    src = _edited(old_src, gone, where, new_src)
-    dst = _edited(old_dst, gone, where, new_dst)
-    pair_combo = _edited(old_combo, gone, where, codes)
+    new_combo = to_global[local_codes]
 
-    # Rows to build again: the changed CIs and every CI at the other end of a relation of
-    # theirs, before or after (a rule changed on a CI changes the kind of links into it).
-    rebuilt = np.unique(
-        np.concatenate((nodes, old_src[gone], old_dst[gone], new_src, new_dst))
-    ).astype(np.int64)
-    sub = _touching(src, dst, rebuilt, n)
-    # Built on the CIs of those pairs only, numbered in the same order: O(pairs), not O(CIs).
-    local = np.unique(np.concatenate((src[sub], dst[sub], rebuilt)))
-    rules = fields["rules"]
-    has_rule = np.fromiter(map(rules.__contains__, local.tolist()), dtype=bool, count=len(local))
+    # The CIs whose rows change: the changed ones and their partners before and after.
+    is_changed = np.zeros(n, dtype=bool)
+    is_changed[nodes] = True
+    old = nodes[nodes < len(graph)]
+    at, _ = graph.pairs.entries(old)
+    before = graph.pairs.column("nb")[at]
+    at, _ = graph.pairs_in.entries(old)
+    before_in = graph.pairs_in.column("nb")[at]
+    rows = np.unique(np.concatenate((nodes, before, before_in, new_src, new_dst)))
+    rows = rows.astype(np.int64)
+    pairs = _pair_rows(graph.pairs, rows, n, is_changed, (new_src, new_dst, new_combo))
+    pairs_in = _pair_rows(graph.pairs_in, rows, n, is_changed, (new_dst, new_src, new_combo))
+    if pairs is None or pairs_in is None:
+        return None
+
+    # Their failure rows, built on the CIs of the relations touching them, numbered in the
+    # same order: O(relations touched), not O(CIs).
+    at, src = pairs.entries(rows)
+    dst = pairs.column("nb")[at].astype(np.int64)
+    combo = pairs.column("combo")[at]
+    at, dst_in = pairs_in.entries(rows)
+    src_in = pairs_in.column("nb")[at].astype(np.int64)
+    combo_in = pairs_in.column("combo")[at]
+    every, first = np.unique(
+        np.concatenate((src * n + dst, src_in * n + dst_in)), return_index=True
+    )
+    every_src, every_dst = np.divmod(every, n)
+    every_combo = np.concatenate((combo, combo_in))[first].astype(np.int64)
+    local = np.unique(np.concatenate((every_src, every_dst, rows)))
+    has_rule = _has_rule(graph, fields["rules"], local, nodes)
     types = graph.relation_types
     adjacency = failure_adjacency(
         len(local),
-        np.searchsorted(local, src[sub]).astype(np.int64),
-        np.searchsorted(local, dst[sub]).astype(np.int64),
-        pair_combo[sub].astype(np.int64),
+        np.searchsorted(local, every_src).astype(np.int64),
+        np.searchsorted(local, every_dst).astype(np.int64),
+        every_combo,
         [[types[t] for t in c] for c in combos],
         has_rule,
         {label: j for j, label in enumerate(graph.labels)},
     )
-    arrays = _spliced(graph, adjacency, rebuilt, n, local)
-    return CompactGraph(
+    mine = np.searchsorted(local, rows)
+    out = _failure_rows(graph.out, adjacency, "out", rows, mine, local, n)
+    if out is None:
+        return None
+    into = _reverse_rows(graph, adjacency, out, rows, mine, local, n)
+    if into is None:
+        return None
+    patched = CompactGraph(
         ids=ids,
         index=index,
         relation_types=types,
         labels=adjacency["labels"],
-        pair_src=_stored("i", src),
-        pair_dst=_stored("i", dst),
-        pair_combo=_stored("H", pair_combo),
         combos=tuple(combos),
+        out=out,
+        in_=into,
+        pairs=pairs,
+        pairs_in=pairs_in,
         **fields,
-        **arrays,
     )
+    if graph.vectors is not None:
+        patched.vectors = graph.vectors.patched(patched, nodes.tolist())
+    return patched
+
+
+def _has_rule(
+    graph: CompactGraph, rules: Mapping[int, Any], local: np.ndarray, changed: np.ndarray
+) -> np.ndarray:
+    """Which of the CIs ``local`` have a redundancy rule: read from the old graph's search
+    flags when it has them, and from ``rules`` for the ``changed`` CIs."""
+    flags = graph.vectors.flags if graph.vectors is not None else None
+    if flags is None:
+        return np.fromiter(map(rules.__contains__, local.tolist()), dtype=bool, count=len(local))
+    found = np.zeros(len(local), dtype=bool)
+    old = local < len(flags)
+    found[old] = (flags[local[old]] & _RULE) != 0
+    at = np.searchsorted(local, changed)
+    found[at] = [node in rules for node in changed.tolist()]
+    return found
+
+
+def _pair_rows(
+    old: Rows,
+    rows: np.ndarray,
+    n: int,
+    is_changed: np.ndarray,
+    new: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> Rows | None:
+    """Relation rows (by source, or by target) with ``rows`` rewritten: their old relations
+    that touch no changed CI, and the ``new`` ones (row, other end, combination), sorted by
+    the other end."""
+    at, row = old.entries(rows[rows < old.n])
+    other = old.column("nb")[at].astype(np.int64)
+    keep = ~is_changed[row] & ~is_changed[other]
+    row = np.concatenate((row[keep], new[0]))
+    other = np.concatenate((other[keep], new[1]))
+    combo = np.concatenate((old.column("combo")[at][keep], new[2].astype(np.uint16)))
+    order = np.argsort(row * n + other, kind="stable")
+    lengths = np.bincount(np.searchsorted(rows, row), minlength=len(rows))
+    values = {"nb": other[order].astype(np.int32), "combo": combo[order]}
+    return old.replaced(n, rows, lengths, values)
+
+
+def _failure_rows(
+    old: Rows,
+    adjacency: Mapping[str, Any],
+    side: str,
+    rows: np.ndarray,
+    mine: np.ndarray,
+    local: np.ndarray,
+    n: int,
+) -> Rows | None:
+    """``old`` with ``rows`` taken from the local ``adjacency`` (its rows ``mine``)."""
+    start = adjacency[f"{side}_start"]
+    at = _ranges(start[mine], start[mine + 1])
+    values = {
+        "nb": local[adjacency[f"{side}_nb"][at]].astype(np.int32),
+        "kind": adjacency[f"{side}_kind"][at],
+        "label": adjacency[f"{side}_label"][at],
+    }
+    return old.replaced(n, rows, start[mine + 1] - start[mine], values)
+
+
+def _reverse_rows(
+    graph: CompactGraph,
+    adjacency: Mapping[str, Any],
+    out: Rows,
+    rows: np.ndarray,
+    mine: np.ndarray,
+    local: np.ndarray,
+    n: int,
+) -> Rows | None:
+    """The reverse rows: ``rows`` from the local ``adjacency``, and those of the CIs the
+    failure of ``rows`` reaches as they were, each entry with the position of its link in
+    ``out`` found again. The k-th entry from ``t`` in the reverse row of ``h`` is the k-th
+    entry to ``h`` in the row of ``t`` (both list a pair's entries in pair order)."""
+    at, _ = out.entries(rows)
+    heads = np.unique(out.column("nb")[at].astype(np.int64))
+    heads = heads[rows[np.minimum(np.searchsorted(rows, heads), len(rows) - 1)] != heads]
+    old = graph.in_
+    at, _ = old.entries(heads)
+    start = adjacency["in_start"]
+    new_at = _ranges(start[mine], start[mine + 1])
+    every = np.concatenate((rows, heads))
+    order = np.argsort(every, kind="stable")
+    begin, end = old.windows(heads)
+    lengths = np.concatenate((start[mine + 1] - start[mine], end - begin))
+    parts = {
+        "nb": (local[adjacency["in_nb"][new_at]].astype(np.int32), old.column("nb")[at]),
+        "kind": (adjacency["in_kind"][new_at], old.column("kind")[at]),
+        "label": (adjacency["in_label"][new_at], old.column("label")[at]),
+    }
+    # Put the rows in node order (the windows do not need it; the stores read better so).
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    gather = _ranges(offsets[order], offsets[order + 1])
+    values = {name: np.concatenate(pair)[gather] for name, pair in parts.items()}
+    every, lengths = every[order], lengths[order]
+    values["to_out"] = _links(out, every, lengths, values["nb"].astype(np.int64), n)
+    return old.replaced(n, every, lengths, values)
+
+
+def _links(out: Rows, heads: np.ndarray, lengths: np.ndarray, tails: np.ndarray, n: int) -> Any:
+    """For reverse entries (``tails`` in rows ``heads`` of ``lengths`` entries), the
+    position of each one's link in ``out``."""
+    head = np.repeat(heads, lengths)
+    keys = head * n + tails
+    order = np.argsort(keys, kind="stable")
+    wanted = keys[order]
+    at, tail = out.entries(np.unique(tails))
+    out_keys = out.column("nb")[at].astype(np.int64) * n + tail
+    out_order = np.argsort(out_keys, kind="stable")
+    found = np.searchsorted(out_keys[out_order], wanted) + _ranks(wanted)
+    links = np.empty(len(keys), dtype=np.int32)
+    links[order] = at[out_order[found]]
+    return links
 
 
 def _appendable(graph: CompactGraph, added: list[int]) -> bool:
@@ -132,42 +276,136 @@ def _appendable(graph: CompactGraph, added: list[int]) -> bool:
 
 
 def _extended_index(graph: CompactGraph, added: list[int]) -> Any:
-    """A copy of the graph's id → dense int mapping with the ``added`` CIs appended, or
+    """The graph's id → dense int mapping with the ``added`` CIs appended (:class:`Added`), or
     ``None`` when a flat table would grow too sparse (a rebuild picks the right kind)."""
     n = len(graph)
     old = graph.index
     if not added:
         return old
-    if isinstance(old, DenseIndex):
-        highest = added[-1]
-        if highest >= 4 * (n + len(added)):
-            return None
-        table = array("i", old.table)
-        if highest >= len(table):
-            table.extend(repeat(-1, highest + 1 - len(table)))
-        for node, ci_id in enumerate(added, n):
-            table[ci_id] = node
-        return DenseIndex(table, n + len(added))
-    found = dict(old)
-    found.update(zip(added, range(n, n + len(added)), strict=True))
-    return found
+    base = old.base if isinstance(old, Added) else old
+    if isinstance(base, DenseIndex) and added[-1] >= 4 * (n + len(added)):
+        return None
+    more = dict(old.added) if isinstance(old, Added) else {}
+    more.update(zip(added, range(n, n + len(added)), strict=True))
+    return Added(base, more)
 
 
-def _columns(graph: CompactGraph, columns: Columns, at: list[int], added: int) -> dict[str, Any]:
-    """The per-CI fields of the index with the given CIs (at dense ints ``at``) replaced."""
-    names, classes = list(graph.names), list(graph.classes)
-    names.extend(repeat("", added))
-    classes.extend(repeat("", added))
+class Added(Mapping[CiId, int]):
+    """An id → dense int mapping as built (``base``) with the CIs patches appended."""
+
+    __slots__ = ("base", "added")
+
+    def __init__(self, base: Mapping[CiId, int], added: dict[CiId, int]) -> None:
+        self.base, self.added = base, added
+
+    def __getitem__(self, ci_id: CiId) -> int:
+        found = self.added.get(ci_id)
+        return self.base[ci_id] if found is None else found
+
+    def __iter__(self) -> Iterator[CiId]:
+        return chain(self.base, self.added)
+
+    def __len__(self) -> int:
+        return len(self.base) + len(self.added)
+
+
+class Layered(Sequence[Any]):
+    """A per-CI column as built (``base``) with the values patches changed or appended."""
+
+    __slots__ = ("base", "changes", "size")
+
+    def __init__(self, base: Sequence[Any], changes: dict[int, Any], size: int) -> None:
+        self.base, self.changes, self.size = base, changes, size
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.size))]
+        if i < 0:
+            i += self.size
+        if not 0 <= i < self.size:
+            raise IndexError("index out of range")
+        found = self.changes.get(i, _GONE)
+        return self.base[i] if found is _GONE else found
+
+    def __iter__(self) -> Iterator[Any]:
+        changes, base = self.changes, self.base
+        for i in range(self.size):
+            found = changes.get(i, _GONE)
+            yield base[i] if found is _GONE else found
+
+    def __len__(self) -> int:
+        return self.size
+
+
+def layered(old: Sequence[Any], changes: dict[int, Any], size: int) -> Sequence[Any]:
+    """``old`` (``size`` long now) with ``changes`` laid over it."""
+    if not changes and len(old) == size:
+        return old
+    base, merged = (
+        (old.base, {**old.changes, **changes}) if isinstance(old, Layered) else (old, changes)
+    )
+    if len(merged) > FOLD_AT:
+        return list(Layered(base, merged, size))
+    return Layered(base, merged, size)
+
+
+class Overlay(Mapping[int, Any]):
+    """A sparse per-CI mapping as built (``base``) with the entries patches set or removed."""
+
+    __slots__ = ("base", "changes", "_size")
+
+    def __init__(self, base: Mapping[int, Any], changes: dict[int, Any], size: int) -> None:
+        self.base, self.changes, self._size = base, changes, size
+
+    def __getitem__(self, key: int) -> Any:
+        found = self.changes.get(key, _MISSING)
+        if found is _MISSING:
+            return self.base[key]
+        if found is _GONE:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        try:
+            found = self.changes.get(key, _MISSING)  # type: ignore[call-overload]
+        except TypeError:  # unhashable
+            return False
+        return key in self.base if found is _MISSING else found is not _GONE
+
+    def __iter__(self) -> Iterator[int]:
+        changes = self.changes
+        yield from (k for k in self.base if k not in changes)
+        yield from (k for k, v in changes.items() if v is not _GONE)
+
+    def __len__(self) -> int:
+        return self._size
+
+
+def overlaid(old: Mapping[int, Any], changes: dict[int, Any]) -> Mapping[int, Any]:
+    """``old`` with ``changes`` (a value, or ``_GONE`` to remove the key) laid over it."""
+    base, merged = (
+        (old.base, {**old.changes, **changes}) if isinstance(old, Overlay) else (old, changes)
+    )
+    if len(merged) > FOLD_AT:
+        return dict(Overlay(base, merged, 0).items())
+    size = len(base)
+    for key, value in merged.items():
+        size += (value is not _GONE) - (key in base)
+    return Overlay(base, merged, size)
+
+
+def _columns(graph: CompactGraph, columns: Columns, at: list[int], n: int) -> dict[str, Any]:
+    """The per-CI fields of the index with the given CIs (at dense ints ``at``) replaced,
+    ``n`` CIs in all."""
+    names: dict[int, Any] = {}
+    classes: dict[int, Any] = {}
     status = bytearray(graph.status)
-    status.extend(bytes(added))
-    users, rules = dict(graph.users), dict(graph.rules)
-    assigned, user_ids = dict(graph.assigned), dict(graph.user_ids)
+    status.extend(bytes(n - len(graph)))
+    users: dict[int, Any] = {}
     services = set(graph.services)
-    sparse_columns: list[tuple[dict[int, Any], Mapping[CiId, Any]]] = [
-        (rules, columns.rules),
-        (assigned, columns.assigned),
-        (user_ids, columns.user_ids),
-    ]
+    sparse: list[tuple[dict[int, Any], Mapping[CiId, Any]]] = [({}, columns.rules),
+                                                              ({}, columns.assigned),
+                                                              ({}, columns.user_ids)]  # fmt: skip
     for node, ci_id, name, ci_class, state, count in zip(at, *columns[:5], strict=True):
         try:
             status[node] = _STATUS_CODE[state]
@@ -176,172 +414,22 @@ def _columns(graph: CompactGraph, columns: Columns, at: list[int], added: int) -
         if count < 0:
             raise ValueError(f"CI {ci_id!r}: users cannot be negative")
         names[node], classes[node] = name, ci_class
-        for sparse, by_id in sparse_columns:
-            sparse.pop(node, None)
-            if ci_id in by_id:
-                sparse[node] = by_id[ci_id]
-        users.pop(node, None)
-        if count:
-            users[node] = count
+        for changes, by_id in sparse:
+            changes[node] = by_id.get(ci_id, _GONE)
+        users[node] = count or _GONE
         services.discard(node)
         if ci_class == BUSINESS_SERVICE:
             services.add(node)
     return {
-        "names": names,
-        "classes": classes,
+        "names": layered(graph.names, names, n),
+        "classes": layered(graph.classes, classes, n),
         "status": bytes(status),
-        "users": users,
-        "rules": rules,
-        "assigned": assigned,
-        "user_ids": user_ids,
+        "users": overlaid(graph.users, users),
+        "rules": overlaid(graph.rules, sparse[0][0]),
+        "assigned": overlaid(graph.assigned, sparse[1][0]),
+        "user_ids": overlaid(graph.user_ids, sparse[2][0]),
         "services": frozenset(services),
     }
-
-
-def _touching(src: np.ndarray, dst: np.ndarray, nodes: np.ndarray, n: int) -> np.ndarray:
-    """The positions of the pairs (sorted by source) with an end among ``nodes`` (sorted)."""
-    by_source = _ranges(np.searchsorted(src, nodes, "left"), np.searchsorted(src, nodes, "right"))
-    mark = np.zeros(n, dtype=bool)
-    mark[nodes] = True
-    return np.union1d(by_source, np.flatnonzero(mark[dst]))
-
-
-def _pair_positions(
-    src: np.ndarray, dst: np.ndarray, new_src: np.ndarray, new_dst: np.ndarray
-) -> np.ndarray:
-    """Where the new pairs go among the sorted pairs ``(src, dst)``, each before the first
-    pair not below it."""
-    lo, hi = np.searchsorted(src, new_src, "left"), np.searchsorted(src, new_src, "right")
-    return np.asarray(
-        [
-            a + int(np.searchsorted(dst[a:b], t))
-            for a, b, t in zip(lo.tolist(), hi.tolist(), new_dst.tolist(), strict=True)
-        ],
-        dtype=np.int64,
-    )
-
-
-def _edited(old: np.ndarray, gone: np.ndarray, where: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``old`` without the entries at ``gone``, with ``values`` put before the entries at
-    ``where`` (positions in ``old``; both sorted): one copy of the array."""
-    values = values.astype(old.dtype)
-    events = sorted(
-        [(p, 0, j) for j, p in enumerate(where.tolist())] + [(p, 1, 0) for p in gone.tolist()]
-    )
-    pieces = []
-    done = 0
-    for position, removal, j in events:
-        pieces.append(old[done:position])
-        if removal:
-            done = position + 1
-        else:
-            pieces.append(values[j : j + 1])
-            done = position
-    pieces.append(old[done:])
-    return np.concatenate(pieces)
-
-
-def _spliced(
-    graph: CompactGraph, adjacency: dict[str, Any], rows: np.ndarray, n: int, local: np.ndarray
-) -> dict[str, Any]:
-    """The CSR arrays of ``graph`` with ``rows`` taken from ``adjacency``, built on the CIs
-    ``local`` (its ints index ``local``; its other rows are partial), and ``in_to_out``
-    pointing into the new out arrays."""
-    arrays: dict[str, Any] = {}
-    shift: np.ndarray = np.zeros(0, dtype=np.int64)
-    out_start = shift
-    at = np.searchsorted(local, rows)
-    for side in _SIDES:
-        old_start = _starts(getattr(graph, f"{side}_start"), n)
-        new_rows = np.frombuffer(adjacency[f"{side}_start"], dtype=np.int64)
-        counts = np.diff(old_start)
-        counts[rows] = new_rows[at + 1] - new_rows[at]
-        start = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(counts, out=start[1:])
-        arrays[f"{side}_start"] = _stored("q", start)
-        new = np.zeros(0)
-        for name, dtype, store in _COLUMNS:
-            old = np.frombuffer(getattr(graph, f"{side}_{name}"), dtype=dtype)
-            new = np.frombuffer(adjacency[f"{side}_{name}"], dtype=dtype)
-            if name == "nb":
-                new = local[new].astype(dtype)
-            joined = _join(old, old_start, new, new_rows, rows, at)
-            arrays[f"{side}_{name}"] = _stored(store, joined) if store else joined.tobytes()
-        if side == "out":
-            shift = start - old_start
-            out_start = start
-        else:
-            old_links = np.frombuffer(graph.in_to_out, dtype=np.int32)
-            blank = np.full(len(new), -1, dtype=np.int32)
-            links = _join(old_links, old_start, blank, new_rows, rows, at)
-            in_nb = np.frombuffer(arrays["in_nb"], dtype=np.int32)
-            links += shift.astype(np.int32)[in_nb]
-            arrays["in_to_out"] = _link_again(links, start, in_nb, out_start, arrays, rows, n)
-    return arrays
-
-
-def _starts(stored: Sequence[int], n: int) -> np.ndarray:
-    """A CSR start array as ``int64``, extended with empty rows up to ``n`` rows."""
-    old = np.frombuffer(stored, dtype=np.int64)  # type: ignore[call-overload]
-    return np.concatenate((old, np.repeat(old[-1:], n + 1 - len(old))))
-
-
-def _join(
-    old: np.ndarray,
-    old_start: np.ndarray,
-    new: np.ndarray,
-    new_start: np.ndarray,
-    rows: np.ndarray,
-    at: np.ndarray,
-) -> np.ndarray:
-    """``old``'s entries with the CSR ``rows`` (sorted) taken from ``new``'s rows ``at``."""
-    pieces = []
-    done = 0
-    for row, local in zip(rows.tolist(), at.tolist(), strict=True):
-        pieces.append(old[done : old_start[row]])
-        pieces.append(new[new_start[local] : new_start[local + 1]])
-        done = old_start[row + 1]
-    pieces.append(old[done:])
-    return np.concatenate(pieces)
-
-
-def _link_again(
-    links: np.ndarray,
-    in_start: np.ndarray,
-    in_nb: np.ndarray,
-    out_start: np.ndarray,
-    arrays: dict[str, Any],
-    rows: np.ndarray,
-    n: int,
-) -> array:
-    """``in_to_out`` with the entries of rebuilt rows, and those from a CI whose out row was
-    rebuilt, found again: the k-th entry from ``t`` in in row ``h`` is the k-th entry to ``h``
-    in out row ``t`` (both list a pair's entries in pair order). Every entry of a (head, tail)
-    is redone when one is, so ranks among the redone entries are ranks in the rows."""
-    rebuilt = np.zeros(n, dtype=bool)
-    rebuilt[rows] = True
-    redo = np.union1d(_ranges(in_start[rows], in_start[rows + 1]), np.flatnonzero(rebuilt[in_nb]))
-    if len(redo):
-        heads = np.searchsorted(in_start, redo, "right") - 1
-        keys = heads * n + in_nb[redo]
-        order = np.argsort(keys, kind="stable")
-        wanted = keys[order]
-        tails = np.unique(in_nb[redo]).astype(np.int64)
-        lengths = out_start[tails + 1] - out_start[tails]
-        positions = _ranges(out_start[tails], out_start[tails + 1])
-        out_nb = np.frombuffer(arrays["out_nb"], dtype=np.int32)
-        out_keys = out_nb[positions] * np.int64(n) + np.repeat(tails, lengths)
-        out_order = np.argsort(out_keys, kind="stable")
-        found = np.searchsorted(out_keys[out_order], wanted) + _ranks(wanted)
-        links[redo[order]] = positions[out_order[found]]
-    return _stored("i", links)
-
-
-def _stored(code: str, values: np.ndarray) -> array:
-    """An :class:`array.array` of ``values`` (of the matching width), copied once."""
-    stored = array(code)
-    stored.frombytes(np.ascontiguousarray(values).data.cast("B"))
-    return stored
 
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -1,12 +1,12 @@
-"""The compact engine's walks in C: the index's CSR arrays as numpy arrays, searched by scipy.
+"""The compact engine's walks in numpy: breadth-first searches over the index's rows, a level
+at a time.
 
-Pure code (numpy and scipy, no Flask). The propagation rules are those of
-:mod:`app.cmdb.impact.reference` (its docstring states them) and so is every answer, item by item
+Pure code (numpy, no Flask). The propagation rules are those of :mod:`app.cmdb.impact.reference`
+(its docstring states them) and so is every answer, item by item
 (tests/unit/test_cmdb_compact.py compares both engines on random and real graphs). The least
-fixed point of the rules and the breadth-first search that explains it take a few calls of
-:func:`scipy.sparse.csgraph.breadth_first_order` (a FIFO queue over CSR rows, in C) on the
-whole graph's arrays, and numpy work on what they reach, instead of a Python statement per
-link:
+fixed point of the rules and the breadth-first search that explains it take a few searches
+(:func:`search`: each level of a FIFO search gathered from its parents' rows at once) and numpy
+work on what they reach, instead of a Python statement per link:
 
 1. **Reach.** Every CI a failure touches is reached from the failing CIs over the failure links,
    leaving out links into ignored CIs; and every CI reached ends up down or degraded (a link
@@ -22,14 +22,13 @@ link:
    the walk of :mod:`app.cmdb.impact.reference`. Every link from a reached CI into a degraded one
    justifies it (a down source would have made it down, so it is a membership link or comes
    from a degraded CI); a link into a down CI justifies it only from a down CI, and, for a
-   membership link, into a group whose rule broke. So the search runs on the reach links with
-   the few links into down CIs that do not justify them sent nowhere, found through the
-   reverse CSR.
+   membership link, into a group whose rule broke. So the search runs on the reach links less
+   the few links into down CIs that do not justify them, found through the reverse rows.
 
-Links left out of a search point to "nowhere", one more node without links, so that every
-matrix keeps the positions of the index's CSR arrays. Several failing CIs are searched from at
-once through a virtual source: one more row that lists them. Measured at 100,000 CIs
-(bench/cmdb_estate.py, docs/benchmarks.md).
+The searches read the rows through their windows (:mod:`app.cmdb.impact.rows`), so a patched
+index answers without any array of the size of the graph being made again; what a search
+keeps per question is a mark per CI. Measured at 100,000 and 1,000,000 CIs
+(bench/cmdb_estate.py, bench/cmdb_incremental.py, docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -39,154 +38,65 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order
 
 from app.cmdb.graph.vocabulary import MEMBER, ImpactOptions
 from app.cmdb.impact.index import CompactGraph
 from app.cmdb.impact.reference import GroupTally, PeopleCount, count_people
+from app.cmdb.impact.rows import Rows
 
 _DEGRADED, _DOWN = 1, 2
-_INDEX = np.int32
+_RULE, _SERVICE, _USER, _IDS = 1, 2, 4, 8
 
 
 class Vectors:
-    """One graph's arrays for the searches, and per lifecycle options the links and rules.
+    """What the searches read per CI beside the rows: one byte of flags each (a redundancy
+    rule, a business service, an assigned user, a service knowing its users by id). Made once
+    per graph (:func:`vectors`), or by a patch from the previous graph's."""
 
-    Dense ints as in the index, plus ``n``: nowhere. Built once per graph (:func:`vectors`),
-    read-only afterwards; the per-options parts are made on first use (a race only makes the
-    same arrays twice).
-    """
+    __slots__ = ("flags", "_numbers")
 
-    def __init__(self, graph: CompactGraph) -> None:
-        n = self.n = len(graph)
-        edges = len(graph.out_nb)
-        self.start = np.append(np.asarray(graph.out_start, dtype=_INDEX), _INDEX(edges))
-        self.nb = np.frombuffer(graph.out_nb, dtype=_INDEX) if edges else np.zeros(0, _INDEX)
-        self.kind = np.frombuffer(graph.out_kind, dtype=np.uint8)
-        self.ones = np.ones(edges + n + 2)  # the weights scipy wants, sliced for every matrix
-        in_start = np.asarray(graph.in_start, dtype=_INDEX)
-        in_nb = np.frombuffer(graph.in_nb, dtype=_INDEX) if edges else np.zeros(0, _INDEX)
-        in_kind = np.frombuffer(graph.in_kind, dtype=np.uint8)
-        in_rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(in_start))
-        width = max(n, 1)
-        self.in_to_out = (
-            np.frombuffer(graph.in_to_out, dtype=_INDEX) if edges else np.zeros(0, _INDEX)
-        )
-        self.in_start, self.in_nb, self.in_kind = in_start, in_nb, in_kind
-        # Each group's members, once each (a pair related twice weighs once, as in a set):
-        # by group (in rows), and by member (out rows; ``counted`` marks the first entry).
-        at = np.flatnonzero(in_kind == MEMBER)
-        _, first = np.unique(in_rows[at] * width + in_nb[at], return_index=True)
-        at = at[first]  # sorted by group, then member
-        self.member_start = np.zeros(n + 2, dtype=_INDEX)
-        np.cumsum(np.bincount(in_rows[at], minlength=n), out=self.member_start[1 : n + 1])
-        self.member_start[n + 1] = self.member_start[n]
-        self.members = in_nb[at]
-        self.counted = np.zeros(edges, dtype=bool)
-        self.counted[self.in_to_out[at]] = True
-        self.has_rule = np.zeros(n + 1, dtype=bool)
-        self.has_rule[list(graph.rules)] = True
-        self.service = np.zeros(n + 1, dtype=bool)
-        self.service[list(graph.services)] = True
-        self.has_user = np.zeros(n + 1, dtype=bool)  # an asset with an assigned user
-        self.has_user[list(graph.assigned)] = True
-        self.users = np.zeros(n + 1, dtype=np.int64)  # a service's bare number of users
-        self.has_ids = np.zeros(n + 1, dtype=bool)  # a service that knows its users by id
-        for node, users in graph.users.items():
-            if graph.user_ids.get(node) is None:
-                self.users[node] = users
-        self.has_ids[[node for node, ids in graph.user_ids.items() if ids]] = True
-        self._graph = graph
-        self._options: dict[tuple[Any, ...], Rules] = {}
+    def __init__(self, flags: np.ndarray) -> None:
+        self.flags = flags
+        self._numbers: dict[tuple[Any, ...], GroupNumbers] = {}
 
-    def rules(self, options: ImpactOptions) -> Rules:
-        """The links and the redundancy numbers under ``options``."""
+    def numbers(self, graph: CompactGraph, options: ImpactOptions) -> GroupNumbers:
+        """The redundancy numbers of the groups under ``options``, made as questions weigh
+        them (a race only counts a group twice)."""
         key = (options.planned, options.in_maintenance, options.retired)
-        found = self._options.get(key)
+        found = self._numbers.get(key)
         if found is None:
-            found = self._options[key] = Rules(self, self._graph, options)
+            found = self._numbers.setdefault(key, GroupNumbers(graph, options))
         return found
 
+    @classmethod
+    def of(cls, graph: CompactGraph) -> Vectors:
+        flags = np.zeros(len(graph), dtype=np.uint8)
+        for nodes, bit in (
+            (list(graph.rules), _RULE),
+            (list(graph.services), _SERVICE),
+            (list(graph.assigned), _USER),
+            ([node for node, ids in graph.user_ids.items() if ids], _IDS),
+        ):
+            flags[nodes] |= bit
+        return cls(flags)
 
-class Rules:
-    """What depends on the lifecycle options: the reach links (without those into ignored
-    CIs) and the plain ones among them, and by dense int each group's members found, members
-    already down, and members required up."""
+    def patched(self, graph: CompactGraph, nodes: list[int]) -> Vectors:
+        """These flags for ``graph``, a patch of their graph in which the CIs ``nodes`` (and
+        only they) changed or were added."""
+        flags = np.zeros(len(graph), dtype=np.uint8)
+        flags[: len(self.flags)] = self.flags
+        for node in nodes:
+            user_ids = graph.user_ids.get(node)
+            flags[node] = (
+                (_RULE if node in graph.rules else 0)
+                | (_SERVICE if node in graph.services else 0)
+                | (_USER if node in graph.assigned else 0)
+                | (_IDS if user_ids else 0)
+            )
+        return Vectors(flags)
 
-    def __init__(self, v: Vectors, graph: CompactGraph, options: ImpactOptions) -> None:
-        n = v.n
-        ignored = np.frombuffer(graph.ignored(options), dtype=np.uint8) != 0
-        already = np.frombuffer(graph.already_down(options), dtype=np.uint8) != 0
-        self.already = np.append(already, False)
-        reach_nb = np.where(ignored[v.nb], _INDEX(n), v.nb) if ignored.any() else v.nb
-        self.reach_nb = reach_nb
-        self.reach = Links(v, reach_nb)
-        self.plain = Links(v, np.where(v.kind == MEMBER, _INDEX(n), reach_nb))
-        groups = np.repeat(np.arange(n + 1), np.diff(v.member_start))
-        found = ~ignored[v.members]
-        self.found = np.bincount(groups[found], minlength=n + 1)
-        pre = found & already[v.members]
-        self.pre_down = np.bincount(groups[pre], minlength=n + 1)
-        self.required = np.zeros(n + 1, dtype=np.int64)
-        nodes = list(graph.rules)
-        for node, members in zip(nodes, self.found[nodes].tolist(), strict=True):
-            self.required[node] = graph.rules[node].required(members)
-
-
-class Links:
-    """Some failure links (the others sent nowhere) as a scipy matrix with one more row, the
-    virtual source of a search from several CIs, whose links are written for each search
-    (under a lock; a search from one CI never reaches it and needs none)."""
-
-    def __init__(self, v: Vectors, nb: np.ndarray) -> None:
-        edges, n = len(nb), v.n
-        self.edges, self.n = edges, n
-        indices = np.concatenate((nb, np.full(n + 1, n + 1, dtype=_INDEX)))
-        indptr = np.append(v.start, _INDEX(len(indices)))
-        self.matrix = _matrix(v.ones, indices, indptr)
-        self._lock = threading.Lock()
-
-    def search(self, sources: np.ndarray) -> np.ndarray:
-        """The CIs reached from ``sources``, in breadth-first order, without nowhere."""
-        if len(sources) == 1:
-            found = breadth_first_order(self.matrix, int(sources[0]), return_predecessors=False)
-        else:
-            with self._lock:
-                found = self._from_many(sources, False)[1:]
-        return found[found != self.n]
-
-    def explain(self, sources: np.ndarray, blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Breadth-first search from ``sources`` with the links at positions ``blocked`` sent
-        nowhere for the while: the CIs reached in order, without nowhere, and each one's
-        parent (``n + 1`` for the sources)."""
-        indices = self.matrix.indices
-        with self._lock:
-            kept = indices[blocked]
-            indices[blocked] = self.n
-            try:
-                if len(sources) == 1:
-                    order, parent = breadth_first_order(
-                        self.matrix, int(sources[0]), return_predecessors=True
-                    )
-                else:
-                    order, parent = self._from_many(sources, True)
-                    order = order[1:]
-            finally:
-                indices[blocked] = kept
-        return order[order != self.n], parent
-
-    def _from_many(self, sources: np.ndarray, parents: bool) -> Any:
-        """Search from the virtual source listing ``sources`` (the lock held)."""
-        matrix, edges = self.matrix, self.edges
-        matrix.indices[edges : edges + len(sources)] = sources
-        matrix.indptr[-1] = edges + len(sources)
-        return breadth_first_order(matrix, self.n + 1, return_predecessors=parents)
-
-
-def _matrix(ones: np.ndarray, nb: np.ndarray, start: np.ndarray) -> csr_matrix:
-    size = len(start) - 1
-    return csr_matrix((ones[: len(nb)], nb, start), shape=(size, size), copy=False)
+    def has(self, nodes: np.ndarray, bit: int) -> np.ndarray:
+        return (self.flags[nodes] & bit) != 0
 
 
 _LOCK = threading.Lock()
@@ -199,18 +109,111 @@ def vectors(graph: CompactGraph) -> Vectors:
         with _LOCK:
             found = graph.vectors
             if found is None:
-                found = graph.vectors = Vectors(graph)
+                found = graph.vectors = Vectors.of(graph)
     return found
 
 
-def _rows(start: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The positions of the entries of CSR ``rows`` (in order), and each one's row."""
-    begin = start[rows]
-    lengths = start[rows + 1] - begin
-    ends = np.cumsum(lengths, dtype=_INDEX)
-    at = np.repeat(begin - ends + lengths, lengths)
-    at += np.arange(len(at), dtype=_INDEX)
-    return at, np.repeat(rows, lengths)
+def search(
+    rows: Rows,
+    sources: np.ndarray,
+    n: int,
+    skip: np.ndarray | None = None,
+    plain: bool = False,
+    blocked: np.ndarray | None = None,
+    parents: bool = True,
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """A FIFO breadth-first search over ``rows`` from ``sources`` (in order), as if from one
+    virtual source listing them: the CIs reached in order, each one's parent (-1 for the
+    sources; nothing unless ``parents``), and the size of each level. Links into CIs marked in
+    ``skip`` (a bool per CI), membership links when ``plain``, and the links at the store
+    positions marked in ``blocked`` (a bool per position) are left out.
+
+    A level is gathered from its parents' rows at once; a CI found several times in it keeps
+    its first link, as a queue would."""
+    nb = rows.column("nb")
+    kind = rows.column("kind") if plain else None
+    closed = np.zeros(n, dtype=bool) if skip is None else skip.copy()
+    sources = np.asarray(sources, dtype=np.int64)
+    closed[sources] = True
+    levels, via = [sources], [np.full(len(sources), -1, dtype=np.int64)]
+    first = np.empty(n, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
+    frontier = sources
+    while len(frontier):
+        b, e = rows.windows(frontier)
+        lengths = e - b
+        ends = np.cumsum(lengths)
+        if not len(ends) or not ends[-1]:
+            break
+        at = np.repeat(b - ends + lengths, lengths)
+        at += np.arange(ends[-1])
+        found = nb[at]
+        keep = ~closed[found]
+        if kind is not None:
+            keep &= kind[at] != MEMBER
+        if blocked is not None:
+            keep &= ~blocked[at]
+        kept = np.flatnonzero(keep)
+        found = found[kept]
+        if len(found) > 1:  # the first link to each CI of the level
+            position = np.arange(len(found))
+            first[found] = len(found)
+            np.minimum.at(first, found, position)
+            earliest = np.flatnonzero(first[found] == position)
+            found, kept = found[earliest], kept[earliest]
+        if not len(found):
+            break
+        closed[found] = True
+        found = found.astype(np.int64)
+        levels.append(found)
+        if parents:
+            via.append(frontier[np.searchsorted(ends, kept, side="right")])
+        frontier = found
+    order = np.concatenate(levels)
+    return order, (np.concatenate(via) if parents else order), [len(x) for x in levels]
+
+
+class GroupNumbers:
+    """By dense int, for the groups weighed so far under some options: the members found
+    (ignored ones left out), those of them already down, and the members the rule requires
+    up. The arrays are allocated zeroed and only the pages of the groups counted are ever
+    written, so a patched graph starts a fresh set for nothing."""
+
+    __slots__ = ("graph", "ignored", "already", "known", "found", "pre_down", "required")
+
+    def __init__(self, graph: CompactGraph, options: ImpactOptions) -> None:
+        n = len(graph)
+        self.graph = graph
+        self.ignored = np.frombuffer(graph.ignored(options), dtype=np.uint8) != 0
+        self.already = np.frombuffer(graph.already_down(options), dtype=np.uint8) != 0
+        self.known = np.zeros(n, dtype=bool)
+        self.found = np.zeros(n, dtype=np.int64)
+        self.pre_down = np.zeros(n, dtype=np.int64)
+        self.required = np.zeros(n, dtype=np.int64)
+
+    def of(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The numbers of ``groups`` (sorted, distinct)."""
+        new = groups[~self.known[groups]]
+        if len(new):
+            self._count(new)
+        return self.found[groups], self.pre_down[groups], self.required[groups]
+
+    def _count(self, groups: np.ndarray) -> None:
+        """A member related to its group twice counts once."""
+        graph, ignored = self.graph, self.ignored
+        width = np.int64(len(graph) + 1)
+        at, group = graph.in_.entries(groups)
+        member = graph.in_.column("nb")[at].astype(np.int64)
+        is_member = (graph.in_.column("kind")[at] == MEMBER) & ~ignored[member]
+        pairs = np.unique(np.searchsorted(groups, group[is_member]) * width + member[is_member])
+        slot, member = np.divmod(pairs, width)
+        found = np.bincount(slot, minlength=len(groups))
+        pre_down = np.bincount(slot[self.already[member]], minlength=len(groups))
+        rules = graph.rules
+        required = [
+            rules[g].required(f) for g, f in zip(groups.tolist(), found.tolist(), strict=True)
+        ]
+        self.found[groups], self.pre_down[groups], self.required[groups] = found, pre_down, required
+        self.known[groups] = True
 
 
 def walks(
@@ -221,64 +224,75 @@ def walks(
     the affected business services in its order, and the people hit."""
     state = bytearray(graph.ignored(options))
     if not starts:
-        empty = np.zeros(0, dtype=_INDEX)
-        search = Search(empty, empty, 0)
-        return state, GroupTallies(graph, options, empty, state), search, [], count_people(())
+        empty = np.zeros(0, dtype=np.int64)
+        nothing = Search(empty, empty, [])
+        return state, GroupTallies(graph, options, empty, state), nothing, [], count_people(())
     v = vectors(graph)
-    rules = v.rules(options)
-    n = v.n
-    first = np.asarray(starts, dtype=_INDEX)
+    n = len(graph)
+    numbers = v.numbers(graph, options)
+    ignored, already = numbers.ignored, numbers.already
+    out = graph.out
+    out_nb, out_kind = out.column("nb"), out.column("kind")
+    first = np.asarray(starts, dtype=np.int64)
 
     # Down: plain links, and groups whose rule breaks, until no more break. Only down members
     # count against a rule (degraded ones are up), so the reach is not needed yet.
     # Each round weighs only the CIs it brought down: every CI falls once, and counts once.
-    down = np.zeros(n + 1, dtype=bool)
-    is_broken = np.zeros(n + 1, dtype=bool)
-    lost = np.zeros(n + 1, dtype=_INDEX)  # by group: its members down in this failure
-    found = []
-    more = rules.plain.search(first)
+    down = np.zeros(n, dtype=bool)
+    is_broken = np.zeros(n, dtype=bool)
+    lost = np.zeros(n, dtype=np.int64)  # by group: its members down in this failure
+    fallen_parts = []
+    more = search(out, first, n, ignored, plain=True, parents=False)[0]
     while len(more):
         down[more] = True
-        found.append(more)
-        at, member = _rows(v.start, more)
-        group = rules.reach_nb[at]  # ignored groups weigh nothing: their links go nowhere
-        # A member counts once per group, and not when it was down before the failure.
-        weighs = v.counted[at] & (group != n) & ~rules.already[member]
-        groups, newly = np.unique(group[weighs], return_counts=True)
+        fallen_parts.append(more)
+        at, member = out.entries(more)
+        group = out_nb[at].astype(np.int64)
+        # A member counts once per group, and not when it was down before the failure;
+        # ignored groups weigh nothing.
+        weighs = (out_kind[at] == MEMBER) & ~ignored[group] & ~already[member]
+        if weighs.any():
+            pairs = np.unique(group[weighs] * np.int64(n) + member[weighs])
+            groups, newly = np.unique(pairs // n, return_counts=True)
+        else:
+            groups = newly = np.zeros(0, dtype=np.int64)
         lost[groups] += newly
-        up = rules.found[groups] - rules.pre_down[groups] - lost[groups]
-        breaks = groups[(up < rules.required[groups]) & ~is_broken[groups]]
+        found, pre_down, required = numbers.of(groups)
+        up = found - pre_down - lost[groups]
+        breaks = groups[(up < required) & ~is_broken[groups]]
         is_broken[breaks] = True
         roots = breaks[~down[breaks]]  # a search from them reaches what they break
-        more = rules.plain.search(roots) if len(roots) else roots
+        more = search(out, roots, n, ignored, plain=True, parents=False)[0] if len(roots) else roots
         more = more[~down[more]]
-    fallen = np.concatenate(found) if found else more
+    fallen = np.concatenate(fallen_parts) if fallen_parts else more
 
     # Explain: the reach links, less those into down CIs that do not justify them, searched
     # from the failing CIs: what it reaches is every CI touched, each from the CI that
     # explains it.
-    at, target = _rows(v.in_start, fallen)
-    justifies = down[v.in_nb[at]] & ((v.in_kind[at] != MEMBER) | is_broken[target])
-    blocked = v.in_to_out[at[~justifies]]
-    reached, parent = rules.reach.explain(first, blocked)
-    search = Search(reached, parent, len(first))
+    into = graph.in_
+    at, target = into.entries(fallen)
+    source = into.column("nb")[at]
+    justifies = down[source] & ((into.column("kind")[at] != MEMBER) | is_broken[target])
+    blocked = np.zeros(out.store.used, dtype=bool)
+    blocked[into.column("to_out")[at[~justifies]]] = True
+    reached, parent, levels = search(out, first, n, ignored, blocked=blocked)
+    explained = Search(reached, parent, levels)
     states = np.frombuffer(state, dtype=np.uint8)
     states[reached] = _DEGRADED
     states[fallen] = _DOWN
 
     # The groups weighed: reached groups with a reached member.
-    inside = np.zeros(n + 1, dtype=bool)
+    inside = np.zeros(n, dtype=bool)
     inside[reached] = True
-    groups = reached[v.has_rule[reached]]
-    at, _ = _rows(v.member_start, groups)
-    lengths = v.member_start[groups + 1] - v.member_start[groups]
-    member_of = np.repeat(np.arange(len(groups)), lengths)
-    members_in = np.bincount(member_of[inside[v.members[at]]], minlength=len(groups))
-    weighed = np.sort(groups[members_in > 0])
+    groups = np.sort(reached[v.has(reached, _RULE)])
+    at, group = into.entries(groups)
+    member = into.column("nb")[at]
+    with_inside = group[(into.column("kind")[at] == MEMBER) & inside[member]]
+    weighed = np.unique(with_inside)
 
-    hit = reached[v.service[reached]]
+    hit = reached[v.has(reached, _SERVICE)]
     tallies = GroupTallies(graph, options, weighed, state)
-    return state, tallies, search, hit.tolist(), _people(graph, v, state, reached, hit)
+    return state, tallies, explained, hit.tolist(), _people(graph, v, state, reached, hit)
 
 
 def _people(
@@ -288,18 +302,23 @@ def _people(
     users of affected (``reached``) CIs and users of affected services known by id, de-duplicated,
     plus the bare numbers of users of the services that only know how many they have."""
     states = np.frombuffer(state, dtype=np.uint8)
-    assigned = reached[v.has_user[reached]]
+    assigned = reached[v.has(reached, _USER)]
     names = graph.assigned
     ids = set(map(names.__getitem__, assigned.tolist()))
     down_ids = set(map(names.__getitem__, assigned[states[assigned] == _DOWN].tolist()))
     if graph.user_ids:  # services of one users group share one set: union each set once
-        known = hit[v.has_ids[hit]]
+        known = hit[v.has(hit, _IDS)]
         sets = {id(u): u for u in map(graph.user_ids.__getitem__, known.tolist())}
         fallen = known[states[known] == _DOWN].tolist()
         down_sets = {id(u): u for u in map(graph.user_ids.__getitem__, fallen)}
         ids = ids.union(*sets.values())
         down_ids = down_ids.union(*down_sets.values())
-    bare = v.users[hit]
+    users, user_ids = graph.users, graph.user_ids
+    bare = np.fromiter(
+        (0 if node in user_ids else users.get(node, 0) for node in hit.tolist()),
+        dtype=np.int64,
+        count=len(hit),
+    )
     counted = np.count_nonzero(bare)
     everyone = int(bare.sum())
     cut_off = int(bare[states[hit] == _DOWN].sum())
@@ -312,10 +331,10 @@ class Search:
     ints), and, made when first read, as lists: the same (:attr:`order`), each one's previous
     CI on its path (:attr:`via`, ``None`` for a failing CI) and each one's depth."""
 
-    __slots__ = ("ids", "size", "_parent", "_sources", "_lists")
+    __slots__ = ("ids", "size", "_parent", "_levels", "_lists")
 
-    def __init__(self, ids: np.ndarray, parent: np.ndarray, sources: int) -> None:
-        self.ids, self._parent, self._sources = ids, parent, sources
+    def __init__(self, ids: np.ndarray, parent: np.ndarray, levels: list[int]) -> None:
+        self.ids, self._parent, self._levels = ids, parent, levels
         self.size = len(ids)
         self._lists: dict[str, list[Any]] = {}
 
@@ -330,25 +349,17 @@ class Search:
     def via(self) -> list[int | None]:
         found = self._lists.get("via")
         if found is None:
-            found = [None] * self._sources
-            found += self._parent[self.ids[self._sources :]].tolist()
+            sources = self._levels[0] if self._levels else 0
+            found = [None] * sources
+            found += self._parent[sources:].tolist()
             self._lists["via"] = found
         return found
 
     @property
     def depth(self) -> list[int]:
-        """A level of a FIFO search is the run of CIs whose parents are the previous level,
-        and the parents' positions never decrease along the order."""
         found = self._lists.get("depth")
         if found is None:
-            ids, sources = self.ids, self._sources
-            position = np.empty(len(self._parent), dtype=np.int64)
-            position[ids] = np.arange(len(ids))
-            parents = position[self._parent[ids[sources:]]]
-            ends = [sources]
-            while ends[-1] < len(ids):
-                ends.append(sources + int(np.searchsorted(parents, ends[-1], side="left")))
-            counts = np.diff(ends, prepend=0)
+            counts = self._levels
             found = self._lists["depth"] = np.repeat(np.arange(len(counts)), counts).tolist()
         return found
 
