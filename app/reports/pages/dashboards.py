@@ -183,7 +183,7 @@ def workload(ctx: Context) -> Table:
     """Per agent: open incidents assigned now, and resolved in the range (two queries and
     the names)."""
     open_now = sets.count_by("backlog", ctx, TicketFact.assignee_id)
-    resolved = sets.count_by("resolved", ctx, TicketFact.assignee_id)
+    resolved = sets.resolved_by_agent(ctx)
     people = [p for p in set(open_now) | set(resolved) if p]  # 0: nobody
     found = select(User.id, User.display_name).where(User.id.in_(people))
     names: dict[int, str] = {i: n for i, n in db.session.execute(found)} if people else {}

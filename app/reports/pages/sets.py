@@ -26,6 +26,7 @@ from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 from app.i18n import N_
 from app.incidents.models import Incident, MajorState, incident_cis
+from app.reports.measures.agents import resolved_per_agent
 from app.reports.measures.base import as_date
 from app.reports.pages.filters import Filters
 from app.reports.pages.reach import Reach
@@ -254,6 +255,22 @@ def count_by(name: str, ctx: Context, column: Any) -> dict[Any, int]:
         return {k: int(n) for k, n in db.session.execute(query) if n}
     query = select(column, func.count()).where(*base(ctx), *SETS[name][1](ctx)).group_by(column)
     return {k: int(n) for k, n in db.session.execute(query)}
+
+
+def resolved_by_agent(ctx: Context) -> dict[int, int]:
+    """Figure ``resolved`` per assignee (0: nobody): the monthly per-agent rollup's whole
+    months and the partial months' facts when the reach and filters are in its key (queue
+    and kind), else one query on the facts."""
+    f, reach = ctx.filters, ctx.reach
+    if _rollup_where("resolved", ctx, DailyRollup) is None or f.priority is not None:
+        return count_by("resolved", ctx, F.assignee_id)
+    groups = None if reach.groups is None else reach.group_ids
+    if f.group is not None:
+        groups = [f.group] if groups is None or f.group in groups else []
+    if groups == []:
+        return {}
+    kinds = (TicketKind.INCIDENT.value,)
+    return resolved_per_agent(f.start, f.end, kinds=kinds, groups=groups)
 
 
 def per_day(name: str, ctx: Context) -> dict[date, int]:

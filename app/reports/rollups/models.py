@@ -173,3 +173,20 @@ class MonthlyDurations(Model):
     group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
     tickets: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MonthlyAgents(Model):
+    """Tickets resolved (on their last resolution's report day) per report month (its first
+    day), ticket kind, queue and assignee (0: nobody): the dashboards' "resolved per agent"
+    reads the whole months of a range here and only its partial months from the facts (a
+    year of facts is a million rows at scale; this is about a row per month, queue and
+    agent who resolved there)."""
+
+    __tablename__ = "report_monthly_agents"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignee_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
