@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from app.extensions import db
 from app.reports.rollups.facts import counter_source
 from app.reports.rollups.models import DailyRollup, TicketFact
+from app.reports.rollups.shared import daily_counters, summed
 from app.reports.scope import Scope, report_zone, service_names
 
 # The dimensions a series can be split by (``by=``), and the drill-down keywords.
@@ -232,6 +233,15 @@ def totals(scope: Scope, *names: str) -> list[int]:
     """Sums of daily rollup counters over the scope (from the facts when the rollup does not
     hold the filters)."""
     if from_rollup(scope, None):
+        days = daily_counters(
+            scope.start,
+            scope.end,
+            kinds=scope.kinds,
+            groups=scope.groups or None,
+            priorities=scope.priorities,
+        )
+        if days is not None:  # a page being built: its daily rows, read once
+            return summed(days, *names)
         where = [*day_range(DailyRollup.day, scope), *filters(DailyRollup, scope)]
         row = db.session.execute(
             select(*(func.coalesce(func.sum(getattr(DailyRollup, n)), 0) for n in names)).where(
