@@ -31,6 +31,7 @@ from app.reports.pages.filters import Choices, Filters, choices_for, parse_filte
 from app.reports.pages.measured import MEASURES, measure_ids, measures
 from app.reports.pages.reach import DASHBOARDS, Reach, reach_of
 from app.reports.pages.sets import AGES, Context
+from app.reports.rollups.shared import shared_daily
 from app.reports.saved import services as saved_views
 from app.reports.scope import report_day, report_zone
 from app.tickets.matrix import load_matrix
@@ -81,9 +82,11 @@ def _dashboard(name: str) -> ResponseReturnValue:
     if filters is None:
         return render_template("reports/dashboard.html", **context), 422
     ctx = Context(reach, filters, utc_now())
-    board = BUILDERS[name](ctx, choices)
-    if request.args.get("export"):
-        return _export(name, board.tables, request.args["export"])
+    with shared_daily():  # the tiles, trend and measures share one read of the daily rollup
+        board = BUILDERS[name](ctx, choices)
+        if request.args.get("export"):
+            return _export(name, board.tables, request.args["export"])
+        measured = measures(ctx)
     charts = [(for_chart(name, t), t.kind, export_url(name, t, filters)) for t in board.tables]
     return render_template(
         "reports/dashboard.html",
@@ -91,7 +94,7 @@ def _dashboard(name: str) -> ResponseReturnValue:
         filters=filters,
         board=board,
         charts=charts,
-        measured=measures(ctx),
+        measured=measured,
         saved_views=(
             saved_views.views_of(current_user, request.endpoint or "")
             if can(current_user, "reports.saved_views")

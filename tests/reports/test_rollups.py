@@ -18,6 +18,7 @@ from app.errors import Invalid
 from app.incidents import services
 from app.incidents.workflow import State, Transition
 from app.reports.measures import figure
+from app.reports.rollups.agents import agent_counts, stored_agents
 from app.reports.rollups.facts import (
     channel_totals,
     duration_buckets,
@@ -65,8 +66,10 @@ def test_rollups_equal_a_plain_recomputation(
     actions = _actions(seed)
     tag = uuid.uuid4().hex[:6]
     admin = make_user(roles=["admin"])
-    agent = make_user(roles=["agent"])
-    groups = [queue(f"{name} {tag}", members=(agent,)) for name in ("Desk", "Network", "Apps")]
+    agent, other = make_user(roles=["agent"]), make_user(roles=["agent"])
+    groups = [
+        queue(f"{name} {tag}", members=(agent, other)) for name in ("Desk", "Network", "Apps")
+    ]
     policy(groups[0])
     policy(groups[1], targets={5: 600})
     now = at("2026-03-06 15:00")  # a Friday afternoon: business time crosses a weekend
@@ -91,7 +94,7 @@ def test_rollups_equal_a_plain_recomputation(
                 )
                 services.change_state(incident, change, actor=agent, now=now)
             elif action == "assign":
-                assignee = agent if choice == 3 else None
+                assignee = (None, other, None, agent)[choice]
                 services.assign_incident(
                     incident, group=groups[choice % 3], assignee=assignee, actor=agent, now=now
                 )
@@ -111,10 +114,12 @@ def test_rollups_equal_a_plain_recomputation(
     kept = _facts(db)
     assert stored_durations() == duration_buckets(kept.values())
     assert stored_channels() == channel_totals(kept.values())
+    assert stored_agents() == agent_counts(kept.values())
     rebuild()
     db.session.commit()
     assert _facts(db) == kept
     assert stored_daily() == recompute_daily()
+    assert stored_agents() == agent_counts(kept.values())  # counted again in SQL
 
     # The figures against the tickets table, counted in Python.
     scope = Scope(date(2026, 3, 1), (now + timedelta(days=1)).date())
@@ -139,5 +144,26 @@ def test_rollups_equal_a_plain_recomputation(
     reopened = sum(1 for t in resolved if t.reopen_count)
     rate = figure("reopen_rate", scope, admin).value
     assert rate == (round(100 * reopened / len(resolved), 1) if resolved else None)
+    # Resolved per agent over ranges of whole months (the rollup), of none (the facts) and
+    # of both, against the tickets.
+    for start, end in ((date(2026, 1, 1), date(2026, 4, 30)), (date(2026, 3, 10), date(2026, 4, 3)),
+                       (date(2026, 2, 20), date(2026, 5, 2))):  # fmt: skip
+        expected_by = Counter(
+            t.assignee_id
+            for t in resolved
+            if t.assignee_id and start <= t.resolved_at.date() <= end
+        )
+        work = figure("workload", Scope(start, end), admin, now=now)
+        assert work.extra["resolved"] == dict(expected_by)
+        mine = figure("workload", Scope(start, end, groups=(groups[1].id,)), admin, now=now)
+        assert mine.extra["resolved"] == dict(
+            Counter(
+                t.assignee_id
+                for t in resolved
+                if t.assignee_id
+                and t.assignment_group_id == groups[1].id
+                and start <= t.resolved_at.date() <= end
+            )
+        )
     open_now = sum(1 for t in tickets if t.state in ("new", "in_progress", "on_hold"))
     assert figure("backlog", scope, admin, now=now).count == open_now

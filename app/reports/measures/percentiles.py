@@ -49,7 +49,7 @@ def bucket_of(column: Any) -> ColumnElement[int]:
 def whole_months(start: date, end: date) -> tuple[date, date] | None:
     """The first days of the first and last calendar months that lie wholly in
     ``start``..``end`` (None: no whole month)."""
-    first = start if start.day == 1 else _next_month(start)
+    first = start if start.day == 1 else next_month(start)
     after = end + timedelta(days=1)
     last = after.replace(day=1)  # the month after the last whole one
     if last <= first:
@@ -57,7 +57,7 @@ def whole_months(start: date, end: date) -> tuple[date, date] | None:
     return first, _previous_month(last)
 
 
-def _next_month(day: date) -> date:
+def next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
@@ -85,7 +85,7 @@ def duration_counts(name: str, scope: Scope) -> Counter[int]:
         counts.update({b: int(n) for b, n in db.session.execute(found)})
         edges = [
             (scope.start, first - timedelta(days=1)),
-            (_next_month(last), scope.end),
+            (next_month(last), scope.end),
         ]
     index = bucket_of(column)
     for start, end in edges:  # a query per range: an index-only scan each, no OR of ranges

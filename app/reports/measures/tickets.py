@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from app.extensions import db
+from app.reports.measures.agents import resolved_per_agent
 from app.reports.measures.base import (
     Figure,
     Point,
@@ -26,7 +27,7 @@ from app.reports.measures.base import (
     ratio,
     totals,
 )
-from app.reports.measures.percentiles import ticket_duration_stats
+from app.reports.measures.percentiles import rolled_up, ticket_duration_stats
 from app.reports.rollups.models import TicketFact
 from app.reports.scope import Scope
 
@@ -232,17 +233,22 @@ def workload(scope: Scope, *, now: datetime) -> Figure:
             .group_by(TicketFact.assignee_id)
         ).all()
     )
-    resolved_rows = dict(
-        db.session.execute(
-            select(TicketFact.assignee_id, func.count())
-            .where(
-                *day_range(TicketFact.resolved_day, scope),
-                TicketFact.assignee_id != 0,
-                *where,
-            )
-            .group_by(TicketFact.assignee_id)
-        ).all()
-    )
+    if rolled_up(scope):  # the monthly per-agent rollup holds the queues and kinds
+        groups = scope.groups or None
+        by_agent = resolved_per_agent(scope.start, scope.end, kinds=scope.kinds, groups=groups)
+        resolved_rows = {a: n for a, n in by_agent.items() if a != 0}
+    else:
+        resolved_rows = dict(
+            db.session.execute(
+                select(TicketFact.assignee_id, func.count())
+                .where(
+                    *day_range(TicketFact.resolved_day, scope),
+                    TicketFact.assignee_id != 0,
+                    *where,
+                )
+                .group_by(TicketFact.assignee_id)
+            ).all()
+        )
     agents = sorted(set(open_rows) | set(resolved_rows))
     series = tuple(Point(a, float(open_rows.get(a, 0)), int(open_rows.get(a, 0))) for a in agents)
     per_day = {a: round(resolved_rows.get(a, 0) / scope.days, 2) for a in agents}

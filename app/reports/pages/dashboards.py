@@ -19,7 +19,7 @@ from app.reports.rollups.models import TicketFact
 from app.reports.scope import report_zone
 
 LIVE = frozenset({"backlog", "unassigned", "due_soon", "breaching", "at_risk", "waiting"})
-QUEUE_HEALTH = ["backlog", "unassigned", "at_risk", "breaching"]
+QUEUE_HEALTH_SETS = ["backlog", "unassigned", "at_risk", "breaching"]
 # The console's own filters for a set, besides the dashboard's filters.
 CONSOLE_SETS = {
     "opened": ("all", "opened"),
@@ -104,10 +104,25 @@ def cell(name: str, ctx: Context, value: int, **dims: Any) -> Cell:
     return Cell(value, listing, console_args(name, ctx, **dims))
 
 
-def figures(ctx: Context, names: list[str]) -> list[Figure]:
+def figures(ctx: Context, names: list[str], known: dict[str, int] | None = None) -> list[Figure]:
+    """The tiles of sets ``names``: their counts, ``known`` ones already counted by a table
+    of the page (the sum of its per-queue counts), the others counted here."""
+    known = known or {}
     return [
-        Figure(_(sets.SETS[n][0]), cell(n, ctx, sets.count(n, ctx)), live=n in LIVE) for n in names
-    ]
+        Figure(_(sets.SETS[n][0]), cell(n, ctx, known[n] if n in known else sets.count(n, ctx)),
+               live=n in LIVE)
+        for n in names
+    ]  # fmt: skip
+
+
+def per_group(ctx: Context, names: list[str]) -> dict[str, dict[Any, int]]:
+    """Sets ``names`` per queue (one statement for the live ones)."""
+    return sets.counts_by(names, ctx, TicketFact.group_id)
+
+
+def totals_of(counts: dict[str, dict[Any, int]]) -> dict[str, int]:
+    """Each set's count from its counts per queue (every ticket is in one queue, or 0)."""
+    return {name: sum(per.values()) for name, per in counts.items()}
 
 
 def with_filter(ctx: Context, **values: Any) -> Context:
@@ -134,8 +149,13 @@ def trend(ctx: Context) -> Table:
     return table
 
 
-def by_group(ctx: Context, names: list[str], groups: list[tuple[int, str]]) -> Table:
-    counts = {n: sets.count_by(n, ctx, TicketFact.group_id) for n in names}
+def by_group(
+    ctx: Context,
+    names: list[str],
+    groups: list[tuple[int, str]],
+    counts: dict[str, dict[Any, int]] | None = None,
+) -> Table:
+    counts = per_group(ctx, names) if counts is None else counts
     table = Table("groups", _("Queue health per group"), [_(sets.SETS[n][0]) for n in names])
     for group_id, name in groups:
         if ctx.filters.group is not None and ctx.filters.group != group_id:
@@ -146,7 +166,7 @@ def by_group(ctx: Context, names: list[str], groups: list[tuple[int, str]]) -> T
 
 
 def by_priority(ctx: Context, names: list[str], levels: dict[int, str]) -> Table:
-    counts = {n: sets.count_by(n, ctx, TicketFact.priority) for n in names}
+    counts = sets.counts_by(names, ctx, TicketFact.priority)
     table = Table("priorities", _("Per priority"), [_(sets.SETS[n][0]) for n in names])
     for level, label in levels.items():
         if ctx.filters.priority is not None and ctx.filters.priority != level:
@@ -159,7 +179,7 @@ def by_priority(ctx: Context, names: list[str], levels: dict[int, str]) -> Table
 
 
 def by_channel(ctx: Context, names: list[str], channels: list[tuple[str, str]]) -> Table:
-    counts = {n: sets.count_by(n, ctx, TicketFact.channel) for n in names}
+    counts = sets.counts_by(names, ctx, TicketFact.channel)
     table = Table("channels", _("Per channel"), [_(sets.SETS[n][0]) for n in names])
     for value, label in channels:
         if ctx.filters.channel is not None and ctx.filters.channel != value:
@@ -183,7 +203,7 @@ def workload(ctx: Context) -> Table:
     """Per agent: open incidents assigned now, and resolved in the range (two queries and
     the names)."""
     open_now = sets.count_by("backlog", ctx, TicketFact.assignee_id)
-    resolved = sets.count_by("resolved", ctx, TicketFact.assignee_id)
+    resolved = sets.resolved_by_agent(ctx)
     people = [p for p in set(open_now) | set(resolved) if p]  # 0: nobody
     found = select(User.id, User.display_name).where(User.id.in_(people))
     names: dict[int, str] = {i: n for i, n in db.session.execute(found)} if people else {}
@@ -236,12 +256,11 @@ def agent(ctx: Context, choices: Any) -> Dashboard:
 def groups(ctx: Context, choices: Any) -> Dashboard:
     """Queue health of the viewer's groups: backlog, age, at risk; workload per agent; trend."""
     names = ["backlog", "unassigned", "at_risk", "breaching", "opened", "resolved"]
+    health = per_group(ctx, QUEUE_HEALTH_SETS)
     return Dashboard(
-        figures(ctx, names),
+        figures(ctx, names, totals_of(health)),
         [
-            by_group(
-                ctx, ["backlog", "unassigned", "at_risk", "breaching"], list(ctx.reach.groups or ())
-            ),
+            by_group(ctx, QUEUE_HEALTH_SETS, list(ctx.reach.groups or ()), health),
             backlog_age(ctx),
             workload(ctx),
             trend(ctx),
@@ -263,13 +282,14 @@ def overview(ctx: Context, choices: Any) -> Dashboard:
     names = ["opened", "resolved", "backlog", "at_risk", "breaching", "major"]
     levels = {int(v): label.split(" ", 1)[-1] for v, label in choices.priorities}
     groups_ = [(int(v), label) for v, label in choices.groups]
+    health = per_group(ctx, ["backlog", "at_risk", "breaching"])
     return Dashboard(
-        figures(ctx, names),
+        figures(ctx, names, totals_of(health)),
         [
             trend(ctx),
             by_channel(ctx, ["opened", "resolved"], list(choices.channels)),
             by_priority(ctx, ["opened", "resolved", "backlog"], levels),
-            by_group(ctx, ["backlog", "at_risk", "breaching"], groups_),
+            by_group(ctx, list(health), groups_, health),
         ],
     )
 

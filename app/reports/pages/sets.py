@@ -20,16 +20,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 from app.i18n import N_
 from app.incidents.models import Incident, MajorState, incident_cis
+from app.reports.measures.agents import resolved_per_agent
 from app.reports.measures.base import as_date
 from app.reports.pages.filters import Filters
 from app.reports.pages.reach import Reach
 from app.reports.rollups.models import DailyChannels, DailyRollup, TicketFact
+from app.reports.rollups.shared import Days, daily_counters, summed
 from app.reports.scope import report_day
 from app.sla.models import SlaStage, TaskSla
 from app.tickets.models import Ticket, TicketKind
@@ -86,15 +88,13 @@ def _breaching(ctx: Context) -> ColumnElement[bool]:
     )
 
 
-SETS: dict[str, tuple[str, Condition]] = {
-    "opened": (N_("Opened"), lambda c: within(F.opened_day, c.filters.start, c.filters.end)),
-    "resolved": (N_("Resolved"), lambda c: within(F.resolved_day, c.filters.start, c.filters.end)),
-    "backlog": (N_("Open now"), _open),
-    "unassigned": (N_("Unassigned"), lambda c: [*_open(c), F.assignee_id == 0]),
+# The live sets: tickets open now (no ``ended_at``) and, besides, these conditions.
+OPEN: dict[str, tuple[str, Condition]] = {
+    "backlog": (N_("Open now"), lambda c: []),
+    "unassigned": (N_("Unassigned"), lambda c: [F.assignee_id == 0]),
     "due_soon": (
         N_("Due within 4 hours"),
         lambda c: [
-            *_open(c),
             ~_breaching(c),
             _sla(
                 TaskSla.stage == SlaStage.IN_PROGRESS,
@@ -103,22 +103,28 @@ SETS: dict[str, tuple[str, Condition]] = {
             ),
         ],
     ),
-    "breaching": (N_("SLA breached"), lambda c: [*_open(c), _breaching(c)]),
+    "breaching": (N_("SLA breached"), lambda c: [_breaching(c)]),
     "at_risk": (
         N_("At risk"),
-        lambda c: [
-            *_open(c),
-            ~_breaching(c),
-            _sla(TaskSla.stage.in_(RUNNING), TaskSla.warning_level > 0),
-        ],
+        lambda c: [~_breaching(c), _sla(TaskSla.stage.in_(RUNNING), TaskSla.warning_level > 0)],
     ),
     "waiting": (
         N_("Caller waiting for an answer"),
         lambda c: [
-            *_open(c),
             exists().where(Ticket.id == F.ticket_id, Ticket.caller_replied_at.is_not(None)),
         ],
     ),
+}
+
+
+def _open_set(extra: Condition) -> Condition:
+    return lambda c: [*_open(c), *extra(c)]
+
+
+SETS: dict[str, tuple[str, Condition]] = {
+    "opened": (N_("Opened"), lambda c: within(F.opened_day, c.filters.start, c.filters.end)),
+    "resolved": (N_("Resolved"), lambda c: within(F.resolved_day, c.filters.start, c.filters.end)),
+    **{name: (label, _open_set(extra)) for name, (label, extra) in OPEN.items()},
     "resolved_today": (N_("Resolved today"), lambda c: within(F.resolved_day, c.today, c.today)),
     "major": (
         N_("Major incidents"),
@@ -234,8 +240,25 @@ def _rolled_column(name: str, column: Any) -> Any:
     return getattr(ROLLED_BY[key], key) if key in ROLLED_BY else None
 
 
+def _shared_days(name: str, ctx: Context) -> Days | None:
+    """The page's daily rollup rows (``rollups.shared``) that count set ``name`` in ``ctx``
+    (None: not a rollup counter with these reach and filters, or no page being built)."""
+    if _rollup_where(name, ctx, DailyRollup) is None:
+        return None
+    f, reach = ctx.filters, ctx.reach
+    groups = None if reach.groups is None else reach.group_ids
+    if f.group is not None:
+        groups = [f.group] if groups is None or f.group in groups else []
+    priorities = () if f.priority is None else (f.priority,)
+    kinds = (TicketKind.INCIDENT.value,)
+    return daily_counters(f.start, f.end, kinds=kinds, groups=groups, priorities=priorities)
+
+
 def count(name: str, ctx: Context) -> int:
     """How many tickets figure ``name`` counts."""
+    days = _shared_days(name, ctx)
+    if days is not None:
+        return summed(days, name)[0]
     rolled = _rollup_where(name, ctx, DailyRollup)
     if rolled is not None:
         total = func.coalesce(func.sum(getattr(DailyRollup, name)), 0)
@@ -247,6 +270,9 @@ def count(name: str, ctx: Context) -> int:
 def count_by(name: str, ctx: Context, column: Any) -> dict[Any, int]:
     """Figure ``name`` per value of ``column`` (a fact column or expression): one query."""
     key = _rolled_column(name, column)
+    days = _shared_days(name, ctx) if key is DailyRollup.day else None
+    if days is not None:
+        return {day: row[name] for day, row in days.items() if row[name]}
     rolled = None if key is None else _rollup_where(name, ctx, key.class_)
     if key is not None and rolled is not None:
         total = func.sum(getattr(key.class_, name))
@@ -254,6 +280,69 @@ def count_by(name: str, ctx: Context, column: Any) -> dict[Any, int]:
         return {k: int(n) for k, n in db.session.execute(query) if n}
     query = select(column, func.count()).where(*base(ctx), *SETS[name][1](ctx)).group_by(column)
     return {k: int(n) for k, n in db.session.execute(query)}
+
+
+def counts_by(names: list[str], ctx: Context, column: Any) -> dict[str, dict[Any, int]]:
+    """Figures ``names`` per value of ``column``, as :func:`count_by` gives each, in fewer
+    statements: the live sets (``OPEN``) with one counting each set's condition over the open
+    facts, the rollup counters (opened, resolved) with one summing each on the rollup."""
+    live = [name for name in names if name in OPEN]
+    rolled = [name for name in names if name in ROLLED]
+    out = _live_by(live, ctx, column) if len(live) > 1 else {}
+    if len(rolled) > 1:
+        out.update(_rolled_by(rolled, ctx, column) or {})
+    for name in names:
+        if name not in out:
+            out[name] = count_by(name, ctx, column)
+    return {name: out[name] for name in names}
+
+
+def _rolled_by(names: list[str], ctx: Context, column: Any) -> dict[str, dict[Any, int]] | None:
+    """Rollup counters ``names`` per value of fact ``column`` with one statement on the
+    rollup that holds it (None: none does, or the reach or a filter is not in its key)."""
+    keys = {_rolled_column(name, column) for name in names}
+    key = keys.pop() if len(keys) == 1 else None
+    where = None if key is None else _rollup_where(names[0], ctx, key.class_)
+    if key is None or where is None:
+        return None
+    sums = (func.sum(getattr(key.class_, name)) for name in names)
+    query = select(key, *sums).where(*where).group_by(key)
+    return _split(names, db.session.execute(query))
+
+
+def _split(names: list[str], rows: Any) -> dict[str, dict[Any, int]]:
+    """``(key, n per name ...)`` rows as ``name -> key -> n``, zeros left out."""
+    out: dict[str, dict[Any, int]] = {name: {} for name in names}
+    for key, *values in rows:
+        for name, n in zip(names, values, strict=True):
+            if n:
+                out[name][key] = int(n)
+    return out
+
+
+def _live_by(names: list[str], ctx: Context, column: Any) -> dict[str, dict[Any, int]]:
+    flags = [OPEN[name][1](ctx) for name in names]
+    counted = [
+        func.sum(case((and_(*flag), 1), else_=0)) if flag else func.count() for flag in flags
+    ]
+    query = select(column, *counted).where(*base(ctx), *_open(ctx)).group_by(column)
+    return _split(names, db.session.execute(query))
+
+
+def resolved_by_agent(ctx: Context) -> dict[int, int]:
+    """Figure ``resolved`` per assignee (0: nobody): the monthly per-agent rollup's whole
+    months and the partial months' facts when the reach and filters are in its key (queue
+    and kind), else one query on the facts."""
+    f, reach = ctx.filters, ctx.reach
+    if _rollup_where("resolved", ctx, DailyRollup) is None or f.priority is not None:
+        return count_by("resolved", ctx, F.assignee_id)
+    groups = None if reach.groups is None else reach.group_ids
+    if f.group is not None:
+        groups = [f.group] if groups is None or f.group in groups else []
+    if groups == []:
+        return {}
+    kinds = (TicketKind.INCIDENT.value,)
+    return resolved_per_agent(f.start, f.end, kinds=kinds, groups=groups)
 
 
 def per_day(name: str, ctx: Context) -> dict[date, int]:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.incidents.models import Incident
+from app.reports.rollups.agents import rebuild_agents, refresh_agents
 from app.reports.rollups.buckets import bucket
 from app.reports.rollups.durations import DONE_STATES, is_first_contact, local_day, ticket_durations
 from app.reports.rollups.models import (
@@ -342,6 +343,7 @@ def refresh_facts(ticket_ids: Iterable[int]) -> int:
         for key, gone in channel_totals(old).items():
             channels[key].subtract(gone)
         _apply_channels(channels)
+        refresh_agents(old, new)
         written += len(new)
     return written
 
@@ -376,6 +378,7 @@ def rebuild(*, batch: int = 2000) -> int:
     _apply_daily(totals, empty=True)
     _apply_monthly(buckets, empty=True)
     _apply_channels(channels, empty=True)
+    rebuild_agents()
     db.session.flush()
     return count
 
