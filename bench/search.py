@@ -266,7 +266,7 @@ def measure(
 ) -> list[str]:
     """Each query kind, timed; three-word queries come from random tickets' bodies."""
     from app.auth.models import User
-    from app.search.query import search, suggest
+    from app.search.query import COUNT_CAP, search, suggest
 
     rng = random.Random(11)
     lines = []
@@ -294,7 +294,8 @@ def measure(
             hits = sum(1 for r in found if r.hits) / len(found)
             lines.append(
                 f"search, {kind}: median {med:.1f} ms, p95 {p95:.1f} ms "
-                f"(median {matches:.0f} matches, capped at 1,001; {hits:.0%} found something)"
+                f"(median {matches:.0f} matches, capped at {COUNT_CAP + 1:,};"
+                f" {hits:.0%} found something)"
             )
         typing = [w[:n] for w in kinds["one word"] for n in (3, 5)][:repeat]
         med, p95, _ = timed(lambda q: suggest(agent, q), typing)
