@@ -20,6 +20,8 @@ page, highlighting), for an agent (no visibility restriction, the largest candid
 
     python -m bench.search                       # both, full size
     python -m bench.search --backend postgresql --tickets 200000
+    python -m bench.search --backend postgresql --tickets 100000 --schema dg_bench_x --keep \\
+        --repeat 0 --reindex        # time `flask search reindex` (rewrites the index)
 """
 
 from __future__ import annotations
@@ -264,7 +266,7 @@ def measure(
 ) -> list[str]:
     """Each query kind, timed; three-word queries come from random tickets' bodies."""
     from app.auth.models import User
-    from app.search.query import search, suggest
+    from app.search.query import COUNT_CAP, search, suggest
 
     rng = random.Random(11)
     lines = []
@@ -292,7 +294,8 @@ def measure(
             hits = sum(1 for r in found if r.hits) / len(found)
             lines.append(
                 f"search, {kind}: median {med:.1f} ms, p95 {p95:.1f} ms "
-                f"(median {matches:.0f} matches, capped at 1,001; {hits:.0%} found something)"
+                f"(median {matches:.0f} matches, capped at {COUNT_CAP + 1:,};"
+                f" {hits:.0%} found something)"
             )
         typing = [w[:n] for w in kinds["one word"] for n in (3, 5)][:repeat]
         med, p95, _ = timed(lambda q: suggest(agent, q), typing)
@@ -356,15 +359,32 @@ def write_cost(app: Any, db: Any, words: Text, rng: random.Random) -> str:
     return f"index writes: {took / 1000:.2f} ms per document (1,000 written by sync, one flush)"
 
 
+def reindex_cost(app: Any, db: Any) -> str:
+    """``flask search reindex`` of the tickets (what the command runs), timed."""
+    from app.search.index import reindex
+
+    with app.app_context():
+        started = time.perf_counter()
+        counts = reindex(["ticket"])
+        took = time.perf_counter() - started
+    return f"reindex: {counts['ticket']:,} tickets in {took:.1f} s"
+
+
 def run_backend(
-    backend: str, count: int, repeat: int, keep: bool, reuse: bool, like: bool = True
+    backend: str,
+    count: int,
+    repeat: int,
+    keep: bool,
+    reuse: bool,
+    like: bool = True,
+    schema: str = "dg_bench_search",
+    rebuild: bool = False,
 ) -> list[str]:
     from flask_migrate import upgrade
 
     from app import create_app
     from app.extensions import db
 
-    schema = "dg_bench_search"
     if backend == "postgresql" and reuse:
         app = create_app(
             {
@@ -417,8 +437,12 @@ def run_backend(
             f"{backend}: {size:,} documents ({count:,} tickets),"
             f" loaded and indexed in {loaded:.0f} s"
         ]
-        lines += measure(app, db, agent_id, words.words, repeat, like)
-    lines.append(write_cost(app, db, words, rng))
+        if repeat:
+            lines += measure(app, db, agent_id, words.words, repeat, like)
+    if repeat:
+        lines.append(write_cost(app, db, words, rng))
+    if rebuild:
+        lines.append(reindex_cost(app, db))
     with app.app_context():
         db.engine.dispose()
     if backend == "postgresql" and not (keep or reuse):  # a reused one stays too
@@ -439,17 +463,38 @@ def main() -> None:
     parser.add_argument(
         "--no-like", dest="like", action="store_false", help="skip today's LIKE filter (slow)"
     )
+    parser.add_argument(
+        "--schema", default="dg_bench_search", help="the PostgreSQL schema (made, or reused)"
+    )
+    parser.add_argument(
+        "--reindex",
+        action="store_true",
+        help="then time `flask search reindex` of the tickets (rewrites the index)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     lines: list[str] = []
     if args.backend in ("sqlite", "both"):
         lines += run_backend(
-            "sqlite", args.sqlite_tickets, args.repeat, args.keep, args.reuse, args.like
+            "sqlite",
+            args.sqlite_tickets,
+            args.repeat,
+            args.keep,
+            args.reuse,
+            args.like,
+            rebuild=args.reindex,
         )
         print("\n".join(lines), flush=True)
     if args.backend in ("postgresql", "both"):
         lines += run_backend(
-            "postgresql", args.tickets, args.repeat, args.keep, args.reuse, args.like
+            "postgresql",
+            args.tickets,
+            args.repeat,
+            args.keep,
+            args.reuse,
+            args.like,
+            args.schema,
+            args.reindex,
         )
     print("\n".join(lines))
 

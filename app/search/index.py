@@ -281,7 +281,9 @@ def reindex(
     progress: Callable[[str, int], None] | None = None,
 ) -> dict[str, int]:
     """Rebuild the documents of these sources (all when empty) from their rows, committing
-    every ``batch`` rows; returns the number of documents per source."""
+    every ``batch`` rows, through :func:`write_bulk` (on PostgreSQL the vocabulary of each
+    batch in two set-based statements, not two per document); returns the number of
+    documents per source."""
     session = db.session()
     counts: dict[str, int] = {}
     for source in registry.registered():
@@ -301,7 +303,7 @@ def reindex(
         ids = list(session.scalars(source.all_ids()))
         counts[source.name] = 0
         for start in range(0, len(ids), batch):
-            counts[source.name] += sync(source, ids[start : start + batch], session=session)
+            counts[source.name] += write_bulk(source, ids[start : start + batch], session=session)
             session.commit()
             if progress:
                 progress(source.name, counts[source.name])

@@ -64,7 +64,11 @@ from app.search.text import (
     union_of,
 )
 
-COUNT_CAP = 1000  # counts past this show as "1000+"
+# Counts past this show as "1,000+" and the matches come newest first. Reading the first
+# cap + 1 matches costs about sqrt(cap * documents) rows or index entries; 200 made that
+# read a third as long but searches of 201-1,000 matches slower (their newest-first page
+# walks the documents backwards): docs/benchmarks.md, search16's third pass.
+COUNT_CAP = 1000
 D = SearchDocument
 
 
@@ -83,7 +87,8 @@ class Results:
     query: Query
     hits: list[Hit] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # per source
-    capped: bool = False  # the counts stopped at COUNT_CAP + 1 matches: they are at least
+    capped: bool = False  # the counts stopped at cap + 1 matches: they are at least
+    cap: int = COUNT_CAP  # the most matches counted and ranked
     labels: dict[str, str] = field(default_factory=dict)  # the sources the person may search
     source: str = ""  # the one source shown, or all
     page: int = 1
@@ -93,7 +98,7 @@ class Results:
     @property
     def total(self) -> int:
         total = self.counts.get(self.source, 0) if self.source else sum(self.counts.values())
-        return min(total, COUNT_CAP)
+        return min(total, self.cap)
 
     @property
     def pages(self) -> int:
@@ -353,7 +358,7 @@ def search(
     source: str = "",
     page: int = 1,
     per_page: int = 20,
-    cap: int = COUNT_CAP,
+    cap: int | None = None,
     rank_found: bool = False,
 ) -> Results:
     """The documents matching ``raw`` that ``user`` may see, best first; ``source`` narrows
@@ -364,7 +369,8 @@ def search(
     again; beyond that the newest come first (ranking thousands costs more than it tells: add
     words), unless ``rank_found``: then the matches read are ranked, and only they."""
     query = parse(raw)
-    results = Results(text=clean(raw)[0], query=query, page=page, per_page=per_page)
+    cap = COUNT_CAP if cap is None else cap
+    results = Results(text=clean(raw)[0], query=query, page=page, per_page=per_page, cap=cap)
     if query.cut:
         results.notes.append("Your search was cut to its first 200 characters.")
     chosen = [s for s in registry.registered() if _may_search(user, s)]

@@ -181,6 +181,35 @@ def test_reindex_rebuilds_every_document(app, db, make_user, make_incident, find
     assert find(agent, "keyboard") == [title]
 
 
+def test_reindex_writes_through_the_bulk_path_and_keeps_partial_words_and_typos(
+    app, db, make_user, make_incident, find, monkeypatch
+):
+    from sqlalchemy import text
+
+    from app.search import index
+
+    agent = make_user(roles=["agent"])
+    incident = make_incident(short_description="Projector overheats")
+    title = f"{incident.number} Projector overheats"
+    db.session.execute(text("DELETE FROM fts_words"))
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("DELETE FROM fts_lexemes"))
+    db.session.commit()
+    batches: list[int] = []
+    write_bulk = index.write_bulk
+
+    def counted(source, ids, **kwargs):
+        batches.append(len(ids))
+        return write_bulk(source, ids, **kwargs)
+
+    monkeypatch.setattr(index, "write_bulk", counted)
+    counts = index.reindex(["ticket"])
+    assert counts == {"ticket": 1}
+    assert batches == [1]  # the bulk path, one batch
+    assert find(agent, "projec") == [title]  # a partial word: its completions are known again
+    assert find(agent, "porjector") == [title]  # a typo: the vocabulary is back
+
+
 def test_flask_search_reindex_reports_counts_and_refuses_unknown_sources(app, db):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["search", "reindex", "--source", "person"])

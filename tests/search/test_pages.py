@@ -67,6 +67,21 @@ def test_results_are_paginated(db, signed_in, make_incident):
     assert not set(hit_titles(first)) & set(hit_titles(second))
 
 
+def test_past_the_cap_the_page_says_how_many_were_counted(
+    db, signed_in, make_incident, monkeypatch
+):
+    from app.search import query
+
+    monkeypatch.setattr(query, "COUNT_CAP", 3)
+    client, agent = signed_in("agent")
+    for n in range(5):
+        make_incident(caller=agent, short_description=f"Ibis scanner {n}")
+    page = client.get("/search?q=ibis").get_data(as_text=True)
+    assert '<span class="badge text-bg-light">3+</span>' in page  # the All tab
+    assert "More than 3 matches: the newest first." in page
+    assert hit_titles(page)[0].endswith("Ibis scanner 4")  # the newest first
+
+
 def test_suggestions_list_the_best_few_with_a_link_to_all(db, signed_in, make_incident):
     client, agent = signed_in("agent")
     incident = make_incident(caller=agent, short_description="Flamingo dock")
