@@ -28,6 +28,7 @@ from typing import IO, Any, cast
 
 from sqlalchemy import Table, delete, insert, select, update
 
+from app import bulk
 from app.auth.models import Group, User
 from app.cmdb import services as cmdb
 from app.cmdb.models import CIClass, ConfigurationItem
@@ -67,6 +68,8 @@ STREAM_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecod
 TICKETS = cast(Table, Ticket.__table__)
 INCIDENTS = cast(Table, Incident.__table__)
 EVENTS = cast(Table, TicketEvent.__table__)
+ENTRIES = cast(Table, JournalEntry.__table__)
+REFS = cast(Table, ExternalRef.__table__)
 
 OnBatch = Callable[[ImportRun, int], None]
 Block = tuple[str, list[tuple[int, dict[str, str]]]]  # an incident number and its rows
@@ -338,8 +341,8 @@ class _Importer:
         if not pairs:
             return
         now = utc_now()
-        db.session.execute(
-            insert(ExternalRef),
+        bulk.insert_rows(
+            REFS,
             [
                 {
                     "system": SYSTEM,
@@ -551,12 +554,16 @@ class _Importer:
             rows.append(
                 {"kind": TicketKind.INCIDENT, "number": number, **self._ticket_values(incident)}
             )
-        result = db.session.execute(
-            insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), rows
-        )
-        ids = [row_id for (row_id,) in result]
-        db.session.execute(
-            insert(INCIDENTS),
+        if bulk.is_postgresql():  # ids first, then every table in one COPY each
+            ids = bulk.next_ids(TICKETS, len(rows))
+            bulk.insert_rows(TICKETS, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+        else:
+            result = db.session.execute(
+                insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), rows
+            )
+            ids = [row_id for (row_id,) in result]
+        bulk.insert_rows(
+            INCIDENTS,
             [
                 {"id": ticket_id, "major_state": MajorState.NONE, **self._incident_values(incident)}
                 for ticket_id, (incident, _) in zip(ids, new, strict=True)
@@ -656,12 +663,9 @@ class _Importer:
             ci = incident.value("cmdb_ci")
             if ci and ci in self.directory.cis.ids:
                 links.append({"incident_id": ticket_id, "ci_id": self.directory.cis.ids[ci]})
-        if events:
-            db.session.execute(insert(EVENTS), events)
-        if entries:
-            db.session.execute(insert(JournalEntry), entries)
-        if links:
-            db.session.execute(insert(incident_cis), links)
+        bulk.insert_rows(EVENTS, events)
+        bulk.insert_rows(ENTRIES, entries)
+        bulk.insert_rows(incident_cis, links)
 
 
 def _reserve_numbers(n: int) -> list[str]:
