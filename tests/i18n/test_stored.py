@@ -4,7 +4,7 @@ the reader's language when read; texts stored before stay as they are."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from markupsafe import Markup, escape
 
@@ -33,10 +33,14 @@ def test_a_stored_message_survives_json_and_reads_in_each_language() -> None:
 
 def test_instants_and_spans_come_back_as_datetimes_for_the_page_to_show() -> None:
     later = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
-    value = json.loads(json.dumps(stored("%(at)s %(span)s", at=AT, span=(AT, later))))
+    value = stored("%(at)s %(span)s %(took)s", at=AT, span=(AT, later), took=timedelta(hours=1))
     seen: list[object] = []
-    render(value, swedish, arg=lambda v: seen.append(v) or "·")
-    assert seen == [AT, (AT, later)]
+    render(json.loads(json.dumps(value)), swedish, arg=lambda v: seen.append(v) or "·")
+    assert seen == [AT, (AT, later), timedelta(hours=1)]
+
+
+def test_numbers_keep_their_type_for_the_message_to_format() -> None:
+    assert english(stored("%(percent)d%% reached", percent=50)) == "50% reached"
 
 
 def test_a_parameter_that_is_a_message_is_translated_too() -> None:
