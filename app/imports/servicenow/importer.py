@@ -33,6 +33,8 @@ from app.auth.models import Group, User
 from app.cmdb import services as cmdb
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.imports import refs, runs
 from app.imports.models import ExternalRef, ImportRun, ProblemKind
 from app.imports.servicenow import source
@@ -120,15 +122,18 @@ def import_incidents(
     try:
         text, header, extra = source.open_source(stream, name)
     except SourceError as error:
-        runs.problem(run, ProblemKind.ERROR, str(error), where=name)
-        runs.fail(run, str(error))
+        runs.problem(run, ProblemKind.ERROR, error.text, where=name)
+        runs.fail(run, error.text)
         db.session.commit()
         return run
     if extra and not resumed:
         runs.problem(
             run,
             ProblemKind.NOT_CARRIED,
-            "Columns not carried (not part of ServiceNow's incident log): " + ", ".join(extra),
+            stored(
+                N_("Columns not carried (not part of ServiceNow's incident log): %(columns)s"),
+                columns=", ".join(extra),
+            ),
         )
     checkpoint = dict(run.checkpoint or {}) if resumed else {}
     worker = _Importer(run, dry_run=dry_run, tally=Tally.from_state(checkpoint.get("tally")))
@@ -155,7 +160,13 @@ def import_incidents(
             worker.write(batch, done=done, incidents=read)
     except STREAM_ERRORS as error:
         db.session.rollback()
-        message = f"{name} could not be read to the end ({error}); the incidents before are saved."
+        message = stored(
+            N_(
+                "%(name)s could not be read to the end (%(error)s); the incidents before are saved."
+            ),
+            name=name,
+            error=str(error),
+        )
         runs.problem(run, ProblemKind.ERROR, message, where=f"after {done:,} rows")
         runs.fail(run, message)
         db.session.commit()
@@ -219,8 +230,13 @@ class _Importer:
                 problems.extend(
                     Problem(
                         line, number, "number",
-                        f"The rows of {number} must follow each other; this group comes after "
-                        "other incidents (the first group was imported).",
+                        stored(
+                            N_(
+                                "The rows of %(number)s must follow each other; this group "
+                                "comes after other incidents (the first group was imported)."
+                            ),
+                            number=number,
+                        ),
                     )
                     for line, _ in block
                 )  # fmt: skip
