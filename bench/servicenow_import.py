@@ -46,6 +46,8 @@ def timed(label: str, work: object, profile: bool = False) -> tuple[str, object]
     result = work()  # type: ignore[operator]
     if profiler:
         profiler.disable()
+        if os.environ.get("BENCH_PROFILE_DUMP"):  # for pstats / snakeviz afterwards
+            profiler.dump_stats(os.environ["BENCH_PROFILE_DUMP"])
         stats = pstats.Stats(profiler).sort_stats("cumulative")
         stats.print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 40)
     wall, used = time.perf_counter() - started, time.process_time() - cpu

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.imports.models import ImportProblem, ImportRun
+from app.imports.runs import worded
 
 import_cli = AppGroup("import", help="Import from other tools (ServiceNow, NetBox, iTop, files).")
 
@@ -17,11 +18,11 @@ def echo_report(run: ImportRun, *, lines: int = 20) -> None:
     """Print a run's outcome, tallies, summary and its first report lines."""
     click.echo(f"Run {run.id} ({run.kind}, {run.source_name}): {run.state.value}")
     if run.error:
-        click.echo(f"  {run.error}")
+        click.echo(f"  {run.error}")  # in English, as the report lines below
     for key in sorted(run.counts or {}):
         click.echo(f"  {key.replace('_', ' ')}: {run.counts[key]}")
     for key, value in (run.summary or {}).items():
-        click.echo(f"  {key.replace('_', ' ')}: {value}")
+        click.echo(f"  {key.replace('_', ' ')}: {worded(value)}")
     shown = db.session.scalars(
         select(ImportProblem)
         .where(ImportProblem.run_id == run.id)

@@ -129,15 +129,16 @@ def add_pages(flow: Flow) -> None:
     bp.add_url_rule(f"/{flow.name}/apply", f"{flow.name}_apply", rule(apply), methods=["POST"])
 
 
-def refusals(run: ImportRun) -> list[tuple[str, str]]:
-    """Why a run failed: its ``error`` lines (where, message), the first 200."""
+def refusals(run: ImportRun) -> list[tuple[str, Any]]:
+    """Why a run failed: its ``error`` lines (where, text to word: ``stored_text``), the
+    first 200."""
     problems = db.session.scalars(
         select(ImportProblem)
         .where(ImportProblem.run_id == run.id, ImportProblem.kind == ProblemKind.ERROR)
         .order_by(ImportProblem.id)
         .limit(200)
     )
-    return [(p.where, p.message) for p in problems]
+    return [(p.where, p.text) for p in problems]
 
 
 def _render(
@@ -146,7 +147,7 @@ def _render(
     *,
     run: ImportRun | None = None,
     apply: ApplyForm | None = None,
-    errors: list[tuple[str, str]] | None = None,
+    errors: list[tuple[str, Any]] | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
     page = render_template(

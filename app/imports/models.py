@@ -65,6 +65,14 @@ class ImportRun(Model):
     summary: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     checkpoint: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     error: Mapped[str | None] = mapped_column(Text)
+    # ``error`` as a message id and its parameters (app.i18n.stored), worded for each reader;
+    # None for runs refused before it was kept (``error`` is shown as it is)
+    error_detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+    @property
+    def error_text(self) -> str | dict[str, Any] | None:
+        """What to word for the reader (``stored_text`` in templates)."""
+        return self.error_detail if self.error_detail is not None else self.error
 
     problems: Mapped[list[ImportProblem]] = relationship(
         back_populates="run", cascade="all, delete-orphan", passive_deletes=True
@@ -111,9 +119,17 @@ class ImportProblem(Model):
     kind: Mapped[ProblemKind] = mapped_column(str_enum(ProblemKind, "import_problem_kind"))
     where: Mapped[str] = mapped_column(String(200), default="")
     column: Mapped[str] = mapped_column(String(200), default="")
-    message: Mapped[str] = mapped_column(String(2000))
+    message: Mapped[str] = mapped_column(String(2000))  # in English (exports, logs)
+    # ``message`` as a message id and its parameters (app.i18n.stored), worded for each
+    # reader; None for lines written before it was kept (``message`` is shown as it is)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     run: Mapped[ImportRun] = relationship(back_populates="problems")
+
+    @property
+    def text(self) -> str | dict[str, Any]:
+        """What to word for the reader (``stored_text`` in templates)."""
+        return self.detail if self.detail is not None else self.message
 
 
 class ExternalRef(Model):

@@ -10,15 +10,17 @@ shows the progress and a killed import resumes from the last committed checkpoin
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
 from sqlalchemy import func, insert, select
 
 from app.extensions import db
+from app.i18n.stored import english, is_stored, render
 from app.imports.models import ImportProblem, ImportRun, ProblemKind, RunState
 from app.timeutils import utc_now
 
+Text = str | Mapping[str, Any]  # English, or a message id and its parameters (app.i18n.stored)
 MAX_PROBLEMS = 100_000  # report lines kept per run; past it one last line says how many more
 CHUNK = 1 << 20
 
@@ -103,12 +105,13 @@ def add_counts(run: ImportRun, tallies: Mapping[str, int]) -> None:
 def problem(
     run: ImportRun,
     kind: ProblemKind | str,
-    message: str,
+    message: Text,
     *,
     where: str | int = "",
     column: str = "",
 ) -> None:
-    """Note one line of the report, and count it under ``problems_<kind>``."""
+    """Note one line of the report, and count it under ``problems_<kind>``. ``message``: a
+    stored message (``app.i18n.stored.stored``) is worded in each reader's language."""
     kind = ProblemKind(kind)
     noted = _noted(run)
     count(run, f"problems_{kind.value}")
@@ -120,12 +123,21 @@ def problem(
             kind=kind,
             where=str(where)[:200],
             column=column[:200],
-            message=message[:2000],
+            **_message(message),
         )
     )
 
 
-def problems(run: ImportRun, rows: Iterable[tuple[ProblemKind | str, str, str | int, str]]) -> None:
+def _message(message: Text) -> dict[str, Any]:
+    """The columns of a report line's text: the English, and the stored message if any."""
+    if not isinstance(message, str) and is_stored(message):
+        return {"message": english(message)[:2000], "detail": dict(message)}
+    return {"message": str(message)[:2000], "detail": None}
+
+
+def problems(
+    run: ImportRun, rows: Iterable[tuple[ProblemKind | str, Text, str | int, str]]
+) -> None:
     """Note many lines at once: ``(kind, message, where, column)`` each, counted like
     :func:`problem` and stored with one multi-row ``INSERT`` (an importer's thousands of
     not-carried lines)."""
@@ -143,13 +155,22 @@ def problems(run: ImportRun, rows: Iterable[tuple[ProblemKind | str, str, str | 
                     "kind": kind,
                     "where": str(where)[:200],
                     "column": column[:200],
-                    "message": message[:2000],
+                    **_message(message),
                 }
             )
         noted += 1
     add_counts(run, tallies)
     if stored:
         db.session.execute(insert(ImportProblem), stored)
+
+
+def worded(value: Any, gettext: Callable[[str], str] = str) -> Any:
+    """A stored text of a run (a report line, its error, a summary value) in the words of
+    ``gettext`` (English by default): a stored message is rendered, a list of them joined
+    with semicolons; anything else (a figure, a text stored before) comes back as it is."""
+    if isinstance(value, list) and value and all(is_stored(v) for v in value):
+        return "; ".join(render(v, gettext) for v in value)
+    return render(value, gettext) if is_stored(value) else value
 
 
 def _noted(run: ImportRun) -> int:
@@ -185,11 +206,14 @@ def finish(run: ImportRun, summary: Mapping[str, Any] | None = None) -> None:
     run.finished_at = run.updated_at = utc_now()
 
 
-def fail(run: ImportRun, error: str) -> None:
+def fail(run: ImportRun, error: Text) -> None:
     """Refuse the run as a whole (a file that cannot be read, an all-or-nothing import with
-    errors): its report lines say why."""
+    errors): its report lines say why. ``error``: as ``message`` of :func:`problem`."""
     run.state = RunState.FAILED
-    run.error = error[:10_000]
+    if isinstance(error, str) or not is_stored(error):
+        run.error, run.error_detail = str(error)[:10_000], None
+    else:
+        run.error, run.error_detail = english(error)[:10_000], dict(error)
     run.finished_at = run.updated_at = utc_now()
 
 

@@ -6,6 +6,7 @@ listed on the index."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
@@ -19,7 +20,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.imports import permissions  # noqa: F401  (registers the rules)
 from app.imports.models import ImportProblem, ImportRun, ProblemKind, RunState
-from app.imports.runs import problem_counts
+from app.imports.runs import problem_counts, worded
 from app.policy import require
 from app.ui import page_args
 
@@ -109,7 +110,7 @@ def run_report(run_id: int, fmt: str) -> ResponseReturnValue:
     exports.check_format(fmt)
 
     rows = [
-        (p.kind.label, p.where, p.column, p.message)
+        (p.kind.label, p.where, p.column, stored_text(p.text))
         for p in db.session.scalars(
             select(ImportProblem).where(ImportProblem.run_id == run.id).order_by(ImportProblem.id)
         )
@@ -211,3 +212,11 @@ def tally_label(key: str) -> str:
     """A run's tally or summary key as people read it."""
     label = TALLY_LABELS.get(key)
     return str(label) if label is not None else key.replace("_", " ").capitalize()
+
+
+@bp.app_template_filter("stored_text")
+def stored_text(value: Any) -> Any:
+    """A text an import stored (a report line, a run's error, a summary value) in the
+    reader's language: a stored message (``app.i18n.stored``) is worded through gettext; a
+    plain value (stored before, or a figure) is shown as it is."""
+    return worded(value, _)

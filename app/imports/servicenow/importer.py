@@ -28,10 +28,13 @@ from typing import IO, Any, cast
 
 from sqlalchemy import Table, delete, insert, select, update
 
+from app import bulk
 from app.auth.models import Group, User
 from app.cmdb import services as cmdb
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.imports import refs, runs
 from app.imports.models import ExternalRef, ImportRun, ProblemKind
 from app.imports.servicenow import source
@@ -67,6 +70,8 @@ STREAM_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecod
 TICKETS = cast(Table, Ticket.__table__)
 INCIDENTS = cast(Table, Incident.__table__)
 EVENTS = cast(Table, TicketEvent.__table__)
+ENTRIES = cast(Table, JournalEntry.__table__)
+REFS = cast(Table, ExternalRef.__table__)
 
 OnBatch = Callable[[ImportRun, int], None]
 Block = tuple[str, list[tuple[int, dict[str, str]]]]  # an incident number and its rows
@@ -117,15 +122,18 @@ def import_incidents(
     try:
         text, header, extra = source.open_source(stream, name)
     except SourceError as error:
-        runs.problem(run, ProblemKind.ERROR, str(error), where=name)
-        runs.fail(run, str(error))
+        runs.problem(run, ProblemKind.ERROR, error.text, where=name)
+        runs.fail(run, error.text)
         db.session.commit()
         return run
     if extra and not resumed:
         runs.problem(
             run,
             ProblemKind.NOT_CARRIED,
-            "Columns not carried (not part of ServiceNow's incident log): " + ", ".join(extra),
+            stored(
+                N_("Columns not carried (not part of ServiceNow's incident log): %(columns)s"),
+                columns=", ".join(extra),
+            ),
         )
     checkpoint = dict(run.checkpoint or {}) if resumed else {}
     worker = _Importer(run, dry_run=dry_run, tally=Tally.from_state(checkpoint.get("tally")))
@@ -152,7 +160,13 @@ def import_incidents(
             worker.write(batch, done=done, incidents=read)
     except STREAM_ERRORS as error:
         db.session.rollback()
-        message = f"{name} could not be read to the end ({error}); the incidents before are saved."
+        message = stored(
+            N_(
+                "%(name)s could not be read to the end (%(error)s); the incidents before are saved."
+            ),
+            name=name,
+            error=str(error),
+        )
         runs.problem(run, ProblemKind.ERROR, message, where=f"after {done:,} rows")
         runs.fail(run, message)
         db.session.commit()
@@ -216,8 +230,13 @@ class _Importer:
                 problems.extend(
                     Problem(
                         line, number, "number",
-                        f"The rows of {number} must follow each other; this group comes after "
-                        "other incidents (the first group was imported).",
+                        stored(
+                            N_(
+                                "The rows of %(number)s must follow each other; this group "
+                                "comes after other incidents (the first group was imported)."
+                            ),
+                            number=number,
+                        ),
                     )
                     for line, _ in block
                 )  # fmt: skip
@@ -338,8 +357,8 @@ class _Importer:
         if not pairs:
             return
         now = utc_now()
-        db.session.execute(
-            insert(ExternalRef),
+        bulk.insert_rows(
+            REFS,
             [
                 {
                     "system": SYSTEM,
@@ -551,12 +570,16 @@ class _Importer:
             rows.append(
                 {"kind": TicketKind.INCIDENT, "number": number, **self._ticket_values(incident)}
             )
-        result = db.session.execute(
-            insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), rows
-        )
-        ids = [row_id for (row_id,) in result]
-        db.session.execute(
-            insert(INCIDENTS),
+        if bulk.is_postgresql():  # ids first, then every table in one COPY each
+            ids = bulk.next_ids(TICKETS, len(rows))
+            bulk.insert_rows(TICKETS, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+        else:
+            result = db.session.execute(
+                insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), rows
+            )
+            ids = [row_id for (row_id,) in result]
+        bulk.insert_rows(
+            INCIDENTS,
             [
                 {"id": ticket_id, "major_state": MajorState.NONE, **self._incident_values(incident)}
                 for ticket_id, (incident, _) in zip(ids, new, strict=True)
@@ -656,12 +679,9 @@ class _Importer:
             ci = incident.value("cmdb_ci")
             if ci and ci in self.directory.cis.ids:
                 links.append({"incident_id": ticket_id, "ci_id": self.directory.cis.ids[ci]})
-        if events:
-            db.session.execute(insert(EVENTS), events)
-        if entries:
-            db.session.execute(insert(JournalEntry), entries)
-        if links:
-            db.session.execute(insert(incident_cis), links)
+        bulk.insert_rows(EVENTS, events)
+        bulk.insert_rows(ENTRIES, entries)
+        bulk.insert_rows(incident_cis, links)
 
 
 def _reserve_numbers(n: int) -> list[str]:

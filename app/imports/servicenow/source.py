@@ -20,6 +20,9 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import IO, Any
 
+from app.i18n import N_
+from app.i18n.stored import english, stored
+
 COLUMNS = (
     "number", "incident_state", "active", "reassignment_count", "reopen_count",
     "sys_mod_count", "made_sla", "caller_id", "opened_by", "opened_at", "sys_created_by",
@@ -60,8 +63,25 @@ CHANNELS = {
 }
 
 
+Text = str | dict[str, Any]  # English, or a message id and its parameters (app.i18n.stored)
+
+
 class SourceError(Exception):
-    """The file as a whole cannot be read (not a CSV, a truncated zip, missing columns)."""
+    """The file as a whole cannot be read (not a CSV, a truncated zip, missing columns).
+    ``text``: why, as a stored message worded in each reader's language; ``str()``: in
+    English."""
+
+    def __init__(self, text: dict[str, Any]) -> None:
+        super().__init__(english(text))
+        self.text = text
+
+
+class BadValue(ValueError):
+    """A value that cannot be read (a date, a level): ``text`` as for :class:`SourceError`."""
+
+    def __init__(self, text: dict[str, Any]) -> None:
+        super().__init__(english(text))
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -71,7 +91,7 @@ class Problem:
     line: int
     number: str
     column: str
-    message: str
+    message: Text
     kind: str = "skipped"
 
 
@@ -150,14 +170,16 @@ def _date(text: str) -> datetime:
             raise ValueError
         return datetime(int(y), int(m), int(d), int(hh), int(mm), tzinfo=UTC)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date like 29/2/2016 01:16 (day/month/year)") from None
+        raise BadValue(
+            stored(N_("%(value)r is not a date like 29/2/2016 01:16 (day/month/year)"), value=text)
+        ) from None
 
 
 def parse_level(value: str) -> int:
     """``2 - Medium`` → 2. :raise ValueError: no leading number."""
     head = (value or "").split("-", 1)[0].strip()
     if not head.isdigit():
-        raise ValueError(f"{value!r} is not a level like '2 - Medium'")
+        raise BadValue(stored(N_("%(value)r is not a level like '2 - Medium'"), value=value))
     return int(head)
 
 
@@ -185,24 +207,45 @@ def open_source(stream: IO[bytes], name: str) -> tuple[IO[str], list[str], list[
             ]  # fmt: skip
             if len(members) != 1:
                 raise SourceError(
-                    f"{name} must hold exactly one CSV file; it holds {len(members)}."
+                    stored(
+                        N_("%(name)s must hold exactly one CSV file; it holds %(count)s."),
+                        name=name,
+                        count=len(members),
+                    )
                 )
             binary = archive.open(members[0])
         except (zipfile.BadZipFile, OSError, EOFError) as error:
-            raise SourceError(f"{name} is not a readable zip file ({error}).") from None
+            raise SourceError(
+                stored(
+                    N_("%(name)s is not a readable zip file (%(error)s)."),
+                    name=name,
+                    error=str(error),
+                )
+            ) from None
     text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
     try:
         header = [h.strip() for h in next(csv.reader([text.readline()]), [])]
         missing = [c for c in COLUMNS if c not in header]
         if missing:
             raise SourceError(
-                f"{name} is not a ServiceNow incident export: it lacks the column(s) "
-                + ", ".join(missing)
-                + "."
+                stored(
+                    N_(
+                        "%(name)s is not a ServiceNow incident export: it lacks the "
+                        "column(s) %(columns)s."
+                    ),
+                    name=name,
+                    columns=", ".join(missing),
+                )
             )
     except (UnicodeDecodeError, zipfile.BadZipFile, OSError, EOFError, csv.Error) as error:
         close(text, stream)
-        raise SourceError(f"{name} cannot be read as a UTF-8 CSV file ({error}).") from None
+        raise SourceError(
+            stored(
+                N_("%(name)s cannot be read as a UTF-8 CSV file (%(error)s)."),
+                name=name,
+                error=str(error),
+            )
+        ) from None
     except SourceError:
         close(text, stream)
         raise
@@ -227,7 +270,7 @@ def rows(text: IO[str], header: list[str]) -> Iterator[tuple[int, dict[str, str]
         row = dict(zip(header, values, strict=False))
         if len(values) != len(header):
             row = {**dict.fromkeys(header, ""), **row}
-            row[WIDTH] = f"{len(values)} values where the header has {len(header)} columns"
+            row[WIDTH] = f"{len(values)},{len(header)}"
         yield reader.line_num + 1, row
 
 
@@ -257,9 +300,11 @@ def parse_incident(
     and by whom it was opened): then every row is skipped, nothing of it is saved."""
     problems: list[Problem] = []
     if not number:
-        return None, _all(block, "", "number", "The row has no incident number.")
+        return None, _all(block, "", "number", stored(N_("The row has no incident number.")))
     if len(number) > 40:
-        return None, _all(block, number[:40], "number", "The number is over 40 characters.")
+        return None, _all(
+            block, number[:40], "number", stored(N_("The number is over 40 characters."))
+        )
     opened = {(row.get("opened_at", ""), row.get("opened_by", "")) for _, row in block}
     if len(opened) > 1:
         values = "; ".join(sorted(f"{at} by {by}" for at, by in opened))
@@ -267,8 +312,14 @@ def parse_incident(
             block,
             number,
             "opened_at",
-            f"{number} has rows that disagree on when and by whom it was opened ({values}): "
-            "none of its rows were imported.",
+            stored(
+                N_(
+                    "%(number)s has rows that disagree on when and by whom it was opened "
+                    "(%(values)s): none of its rows were imported."
+                ),
+                number=number,
+                values=values,
+            ),
         )
     seen: dict[tuple[str, ...], int] = {}
     updates: list[Update] = []
@@ -280,7 +331,12 @@ def parse_incident(
         if key in seen:
             duplicates += 1
             problems.append(
-                Problem(line, number, "", f"Same values as line {seen[key]}: a duplicate row.")
+                Problem(
+                    line,
+                    number,
+                    "",
+                    stored(N_("Same values as line %(line)s: a duplicate row."), line=seen[key]),
+                )
             )
             continue
         seen[key] = line
@@ -302,12 +358,19 @@ def parse_incident(
         resolved_at = parse_date(last.get("resolved_at", ""))
         closed_at = parse_date(last.get("closed_at", ""))
     except ValueError as error:
+        reason = error.text if isinstance(error, BadValue) else str(error)
         return None, _all(
-            block, number, "opened_at", f"{error}: none of the incident's rows were imported."
+            block,
+            number,
+            "opened_at",
+            stored(N_("%(reason)s: none of the incident's rows were imported."), reason=reason),
         )
     if opened_at is None:
         return None, _all(
-            block, number, "opened_at", "No opened_at: none of the incident's rows were imported."
+            block,
+            number,
+            "opened_at",
+            stored(N_("No opened_at: none of the incident's rows were imported.")),
         )
     incident = SourceIncident(
         number=number,
@@ -326,7 +389,7 @@ def parse_incident(
 
 
 def _all(
-    block: list[tuple[int, dict[str, str]]], number: str, column: str, message: str
+    block: list[tuple[int, dict[str, str]]], number: str, column: str, message: Text
 ) -> list[Problem]:
     """The same reason for every row of an incident skipped as a whole."""
     return [Problem(line, number, column, message) for line, _ in block]
@@ -341,26 +404,33 @@ def _last_row(block: list[tuple[int, dict[str, str]]], line: int) -> dict[str, s
 
 def _parse_row(line: int, number: str, row: dict[str, str]) -> tuple[Update | None, Problem | None]:
     if WIDTH in row:
-        return None, Problem(line, number, "", f"The row has {row[WIDTH]}.")
+        width, columns = (int(n) for n in row[WIDTH].split(","))
+        message = N_("The row has %(values)s values where the header has %(columns)s columns.")
+        return None, Problem(line, number, "", stored(message, values=width, columns=columns))
     raw_state = (row.get("incident_state") or "").strip()
     if raw_state not in STATES:
         known = ", ".join(STATES)
         return None, Problem(
-            line, number, "incident_state", f"Unknown state {raw_state!r} (known: {known})."
+            line,
+            number,
+            "incident_state",
+            stored(N_("Unknown state %(state)r (known: %(known)s)."), state=raw_state, known=known),
         )
     state, hold = STATES[raw_state]
     try:
         at = parse_date(row.get("sys_updated_at", ""))
     except ValueError as error:
-        return None, Problem(line, number, "sys_updated_at", str(error) + ".")
+        return None, Problem(line, number, "sys_updated_at", _sentence(error))
     if at is None:
-        return None, Problem(line, number, "sys_updated_at", "The row has no sys_updated_at.")
+        return None, Problem(
+            line, number, "sys_updated_at", stored(N_("The row has no sys_updated_at."))
+        )
     values: dict[str, int] = {}
     for column in ("impact", "urgency", "priority"):
         try:
             values[column] = parse_level(row.get(column, ""))
         except ValueError as error:
-            return None, Problem(line, number, column, str(error) + ".")
+            return None, Problem(line, number, column, _sentence(error))
     return (
         Update(
             line=line,
@@ -465,3 +535,10 @@ def incident_channel(incident: SourceIncident) -> str:
 def first_response(incident: SourceIncident) -> datetime | None:
     """When work started: the first update in progress (Deskgraph's first response)."""
     return next((u.at for u in incident.updates if u.state == "in_progress"), None)
+
+
+def _sentence(error: ValueError) -> Text:
+    """A value's problem as a report line (a sentence)."""
+    if isinstance(error, BadValue):
+        return stored(N_("%(reason)s."), reason=error.text)
+    return str(error) + "."

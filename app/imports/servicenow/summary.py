@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.imports.servicenow.source import SourceIncident
 
 
@@ -81,16 +83,28 @@ class Tally:
         return grid
 
 
-def grid_of(tally: Tally) -> tuple[dict[tuple[int, int], int], list[str]]:
+def grid_of(tally: Tally) -> tuple[dict[tuple[int, int], int], list[dict[str, Any]]]:
     """The impact × urgency → priority table the log follows (each cell's priority in most
-    rows) and the cells where rows disagree (then no single table reproduces every row)."""
+    rows) and the cells where rows disagree (then no single table reproduces every row), as
+    stored messages."""
     table: dict[tuple[int, int], int] = {}
     conflicts = []
     for cell, counts in sorted(tally.rows_by_cell().items()):
         table[cell] = max(counts, key=lambda p: (counts[p], -p))
         if len(counts) > 1:
-            seen = ", ".join(f"priority {p} in {n:,} rows" for p, n in sorted(counts.items()))
-            conflicts.append(f"impact {cell[0]} × urgency {cell[1]}: {seen}")
+            conflicts += [
+                stored(
+                    N_(
+                        "impact %(impact)s × urgency %(urgency)s: priority %(priority)s in "
+                        "%(rows)s rows"
+                    ),
+                    impact=cell[0],
+                    urgency=cell[1],
+                    priority=p,
+                    rows=n,
+                )
+                for p, n in sorted(counts.items())
+            ]
     return table, conflicts
 
 
@@ -110,11 +124,17 @@ def describe(tally: Tally, matrix_cells: Mapping[tuple[int, int], int]) -> dict[
     hits, total = reproduced(tally, matrix_cells)
     own_hits, _ = reproduced(tally, table)
     levels = sorted(set(table.values()))
-    differing = sorted(
-        f"impact {i} × urgency {u}: log {p}, matrix {matrix_cells.get((i, u), '—')}"
-        for (i, u), p in table.items()
+    differing = [
+        stored(
+            N_("impact %(impact)s × urgency %(urgency)s: log %(log)s, matrix %(matrix)s"),
+            impact=i,
+            urgency=u,
+            log=p,
+            matrix=matrix_cells.get((i, u), "—"),
+        )
+        for (i, u), p in sorted(table.items())
         if matrix_cells.get((i, u)) != p
-    )
+    ]
     return {
         "incidents": tally.incidents,
         "by_priority": {
@@ -130,11 +150,19 @@ def describe(tally: Tally, matrix_cells: Mapping[tuple[int, int], int]) -> dict[
         "made_sla": tally.made_sla,
         "log_grid": {f"{i}x{u}": p for (i, u), p in table.items()},
         "log_grid_levels": len(levels),
-        "log_grid_reproduces": f"{own_hits:,} of {total:,} rows",
-        "log_grid_conflicts": "; ".join(conflicts) or "none: one table reproduces every row",
-        "matrix_in_force_reproduces": f"{hits:,} of {total:,} rows"
-        + (f" ({100 * hits / total:.2f} %)" if total else ""),
-        "matrix_in_force_differs": "; ".join(differing) or "nowhere",
+        "log_grid_reproduces": stored(N_("%(hits)s of %(total)s rows"), hits=own_hits, total=total),
+        "log_grid_conflicts": conflicts or stored(N_("none: one table reproduces every row")),
+        "matrix_in_force_reproduces": (
+            stored(
+                N_("%(hits)s of %(total)s rows (%(percent)s %%)"),
+                hits=hits,
+                total=total,
+                percent=f"{100 * hits / total:.2f}",
+            )
+            if total
+            else stored(N_("%(hits)s of %(total)s rows"), hits=hits, total=total)
+        ),
+        "matrix_in_force_differs": differing or stored(N_("nowhere")),
     }
 
 

@@ -1,0 +1,76 @@
+"""An administrator who reads the desk in Swedish imports ServiceNow's incident log in a real
+browser: the run page's report says in Swedish why a row was skipped, and its summary is
+worded in Swedish too. Back in English, the same report line reads in English."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import RESULTS
+from tests.browser.imports_desk import admin_desk
+from tests.browser.test_language import save_preferences
+from tests.browser.test_shell import sign_in, unexpected
+from tests.imports.servicenow_data import SAMPLE, read, write
+
+pytestmark = pytest.mark.browser
+PASSWORD = "servicenow-svensk-admin"
+INCIDENTS = 20
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("servicenow-sv")
+    with admin_desk(folder, "svadmin", PASSWORD, "Svea Admin") as url:
+        yield url
+
+
+@pytest.fixture
+def export(tmp_path) -> Any:
+    """Twenty incidents, one of whose rows is in a state ServiceNow does not have."""
+    header, rows = read(SAMPLE.read_text())
+    keep = set(list(dict.fromkeys(r["number"] for r in rows))[:INCIDENTS])
+    rows = [dict(r) for r in rows if r["number"] in keep]
+    rows[1]["incident_state"] = "Limbo"
+    path = tmp_path / "incident_event_log.csv"
+    path.write_bytes(write(header, rows))
+    return path
+
+
+def test_a_swedish_admin_reads_the_import_report_in_swedish(browser, desk, export):
+    context = browser.new_context(base_url=desk, viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(page, "svadmin", PASSWORD)
+    page.goto("/account")
+    save_preferences(page, "Language", "sv", "Save preferences")
+    page.wait_for_url(re.compile(r"/account$"))
+    expect(page.locator("html")).to_have_attribute("lang", "sv")
+
+    page.goto("/admin/imports/")
+    page.get_by_role("link", name="Incidenter från ServiceNow").click()
+    page.get_by_label("Incidentexport från ServiceNow").set_input_files(str(export))
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_url(re.compile(r"/admin/imports/runs/\d+$"))
+    expect(page.locator("#import-progress").get_by_text("Klar")).to_be_visible(timeout=90_000)
+    page.reload()  # the summary and the report lines are drawn with the page
+    report = page.get_by_role("table")
+    expect(report).to_contain_text("Okänt tillstånd 'Limbo' (kända:")
+    expect(page.get_by_text(re.compile(r"^\d+ av \d+ rader \(\d+\.\d\d %\)$"))).to_be_visible()
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / "imports-servicenow-sv-report.png"), full_page=True)
+    run_page = page.url
+
+    page.goto("/account")
+    save_preferences(page, "Språk", "en", "Spara inställningar")
+    page.wait_for_url(re.compile(r"/account$"))
+    page.goto(run_page)
+    expect(page.get_by_role("table")).to_contain_text("Unknown state 'Limbo' (known:")
+    assert unexpected(errors) == []
+    context.close()
