@@ -92,7 +92,7 @@ def render(
         name: render(param, gettext, arg) if is_stored(param) else arg(decode(param))
         for name, param in (value.get(ARGS) or {}).items()
     }
-    text = gettext(msg)
+    text = gettext(msg) if msg else msg  # gettext("") is the catalog's header
     if not args:
         return text
     try:
