@@ -301,7 +301,8 @@ def time_tag(value: datetime | None, style: str = "long") -> Markup:
 
 
 def explained(line: Any) -> Markup:
-    """One line of an explanation built by a pure module, with every instant in the viewer's
+    """One line of an explanation built by a pure module, or any text the desk stored (the
+    ``worded`` filter: a journal line, a delivery error), with every instant in the viewer's
     zone: a stored message (:mod:`app.i18n.stored`) in the viewer's language, or (stored
     before lines were messages) its text and instants as they are."""
     if is_stored(line):
@@ -415,6 +416,7 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["time_tag"] = time_tag
     app.jinja_env.filters["explained"] = explained
+    app.jinja_env.filters["worded"] = explained  # any stored text: a journal line, an error
     app.jinja_env.filters["audit_value"] = audit_value
     formats.install(app.jinja_env.filters)
 
