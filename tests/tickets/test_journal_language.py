@@ -50,3 +50,24 @@ def test_an_english_reader_reads_them_in_english_and_the_body_keeps_english(
     ).all()
     assert "Priority overridden: CEO <laptop>" in bodies
     assert "Proposed as a major incident: Whole floor" in bodies
+
+
+def test_a_request_items_lines_follow_their_readers_language(app, db, org, make_item, place):
+    from flask_babel import gettext
+
+    from app.i18n.locale import in_language_of
+    from app.i18n.stored import render
+    from app.requests.ordering.services import cancel_item
+
+    item = place(make_item(approval_policy=[{"kind": "manager"}]))
+    cancel_item(item, actor=org.kim, reason="Not needed <now>")
+    db.session.commit()
+    entry = db.session.scalars(
+        select(JournalEntry)
+        .where(JournalEntry.ticket_id == item.id, JournalEntry.message.is_not(None))
+        .order_by(JournalEntry.id.desc())
+    ).first()
+    assert entry.body == "Canceled by Kim Lee. Not needed <now>"
+    org.kim.language = "sv"
+    with app.test_request_context(), in_language_of(org.kim):
+        assert render(entry.message, gettext) == "Annullerad av Kim Lee. Not needed <now>"
