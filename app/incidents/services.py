@@ -548,19 +548,27 @@ def change_state(
 
 
 def comment(
-    incident: Incident, *, author: User, body: str, public: bool, now: datetime | None = None
+    incident: Incident,
+    *,
+    author: User,
+    body: str | Mapping[str, Any],
+    public: bool,
+    now: datetime | None = None,
 ) -> Any:
-    """Add a public reply or an internal work note.
+    """Add a public reply or an internal work note (people's words, or a stored message the
+    desk words: :mod:`app.i18n.stored`).
 
     A caller's reply to an incident awaiting the caller returns it to In Progress (and the
     event tells the assignee). An agent's first public reply is the first response.
 
     :raise Invalid: an empty or oversized text.
     """
-    text = tickets.checked_text("body", body, required=True, limit=MAX_TEXT)
+    words = english(body) if isinstance(body, Mapping) else body
+    text = tickets.checked_text("body", words, required=True, limit=MAX_TEXT)
     now = now or utc_now()
+    kind = EntryKind.REPLY if public else EntryKind.WORK_NOTE
     entry = tickets.add_entry(
-        incident, EntryKind.REPLY if public else EntryKind.WORK_NOTE, author, body=text, at=now
+        incident, kind, author, body=body if isinstance(body, Mapping) else text, at=now
     )
     db.session.flush()
     by_caller = author.id == incident.caller_id or not _is_staff(author)
