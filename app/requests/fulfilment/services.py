@@ -336,7 +336,7 @@ def _open_task(task: CatalogTask, expected_version: Any) -> None:
             _(
                 "Task %(number)s is %(lower)s.",
                 number=task.number,
-                lower=TaskState(task.state).label.lower(),
+                lower=_(TaskState(task.state).label).lower(),
             )
         )
 
@@ -390,6 +390,7 @@ def change_task_state(
         hold_reason=hold_reason,
         close_code=close_code,
         close_notes=close_notes,
+        gettext=_,
     )
     if problems:
         raise Invalid(problems)

@@ -71,7 +71,9 @@ def check_line(line: OrderLine, orderer: User) -> tuple[FormVersion, dict[str, A
     if version is None or version.item_id != item.id:
         raise Invalid({"form_version": _("This form does not belong to the item.")})
     try:
-        answers, uploads = variables.validate_answers(form_of(version), line.answers, lookup)
+        answers, uploads = variables.validate_answers(
+            form_of(version), line.answers, lookup, gettext=_
+        )
     except variables.AnswersInvalid as error:
         raise Invalid(error.problems, _("Some answers need your attention.")) from None
     return version, answers, uploads
