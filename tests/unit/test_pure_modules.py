@@ -23,6 +23,7 @@ PURE_PACKAGES = [
 # Pure modules that live in a package with impure neighbours.
 PURE_SINGLES = [
     "app.i18n.languages",
+    "app.i18n.stored",
     "app.auth.directory.adapter",
     "app.auth.directory.entries",
     "app.auth.directory.settings",
