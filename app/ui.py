@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,13 +13,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 
 from app import policy
 from app.i18n import formats
+from app.i18n.stored import is_stored, render
 from app.timeutils import to_zone
 from app.version import __version__
 
@@ -299,20 +300,39 @@ def time_tag(value: datetime | None, style: str = "long") -> Markup:
     )
 
 
-def explained(parts: Iterable[Any]) -> Markup:
-    """One line of an explanation built by a pure module (text and instants, see
-    :func:`app.sla.clock.stored_parts`) with every instant in the viewer's zone."""
+def explained(line: Any) -> Markup:
+    """One line of an explanation built by a pure module, or any text the desk stored (the
+    ``worded`` filter: a journal line, a delivery error), with every instant in the viewer's
+    zone: a stored message (:mod:`app.i18n.stored`) in the viewer's language, or (stored
+    before lines were messages) its text and instants as they are."""
+    if is_stored(line):
+        return Markup(render(line, _escaped_gettext, _explained_arg))
     out = Markup()
-    for part in parts:
-        if isinstance(part, datetime):
-            out += time_tag(part)
-        elif isinstance(part, tuple):
-            out += Markup('<time datetime="{}">{}</time>').format(
-                formats.utc_iso(part[0]), format_range(*part)
-            )
-        else:
-            out += part
+    for part in (line,) if isinstance(line, str) else line:
+        out += _explained_arg(part)
     return out
+
+
+def _escaped_gettext(msg: str) -> Markup:
+    return escape(_(msg))
+
+
+def _explained_arg(value: Any) -> Any:
+    """A parameter of an explanation's line as the viewer reads it: instants and spans as
+    ``<time>`` tags in their zone, lengths of business time in hours and minutes (never days:
+    a business day is not 24 hours)."""
+    if isinstance(value, datetime):
+        return time_tag(value)
+    if isinstance(value, tuple):
+        return Markup('<time datetime="{}">{}</time>').format(
+            formats.utc_iso(value[0]), format_range(*value)
+        )
+    if isinstance(value, timedelta):
+        hours, minutes = divmod(int(value.total_seconds() // 60), 60)
+        if hours:
+            return _("%(hours)s h %(minutes)s min", hours=hours, minutes=str(minutes).zfill(2))
+        return _("%(minutes)s min", minutes=minutes)
+    return value
 
 
 def audit_value(value: Any) -> str:
@@ -396,6 +416,7 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["time_tag"] = time_tag
     app.jinja_env.filters["explained"] = explained
+    app.jinja_env.filters["worded"] = explained  # any stored text: a journal line, an error
     app.jinja_env.filters["audit_value"] = audit_value
     formats.install(app.jinja_env.filters)
 

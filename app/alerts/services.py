@@ -47,6 +47,9 @@ from app.cmdb.models import ConfigurationItem
 from app.cmdb.settings import impact_options
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import lines as note_lines
+from app.i18n.stored import stored
 from app.incidents import services as incidents
 from app.incidents.models import Incident
 from app.incidents.workflow import OPEN_STATES, State, Transition
@@ -99,13 +102,16 @@ class _Batch:
     actor: User
     now: datetime
     report: IntakeReport
-    notes: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # Lines of the work notes, as stored messages (app.i18n.stored).
+    notes: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))
     cleared: set[int] = field(default_factory=set)
     names: dict[int, str] = field(default_factory=dict)  # CI names, for the notes
 
-    def line(self, row: Alert) -> str:
-        where = self.names.get(row.ci_id, "no CI") if row.ci_id is not None else "no CI"
-        return f"{where}: {row.summary} ({row.severity})"
+    def line(self, row: Alert) -> dict[str, Any]:
+        no_ci = stored(N_("no CI"))
+        where = self.names.get(row.ci_id, no_ci) if row.ci_id is not None else no_ci
+        msg = N_("%(where)s: %(summary)s (%(severity)s)")
+        return stored(msg, where=where, summary=row.summary, severity=row.severity)
 
 
 def source_named(name: str) -> AlertSource:
@@ -247,9 +253,13 @@ def _update(
         if not on_open:
             return True
         if not damped and row.incident_id is not None:
-            batch.notes[row.incident_id].append(f"Firing again: {batch.line(row)}")
+            batch.notes[row.incident_id].append(
+                stored(N_("Firing again: %(alert)s"), alert=batch.line(row))
+            )
     elif row.incident_id is not None and on_open and not damped:
-        batch.notes[row.incident_id].append(f"Resolved: {batch.line(row)}")
+        batch.notes[row.incident_id].append(
+            stored(N_("Resolved: %(alert)s"), alert=batch.line(row))
+        )
         batch.cleared.add(row.incident_id)
     return False
 
@@ -346,7 +356,7 @@ def _open_group(batch: _Batch, key: str, root_ci_id: int | None, alerts: list[Al
 
 def _open_incident(
     batch: _Batch, root_ci_id: int | None, alerts: list[Alert]
-) -> tuple[Incident, str]:
+) -> tuple[Incident, dict[str, Any]]:
     """An incident for a root, with impact from the CMDB and urgency from the worst
     severity; and the note that explains the suggested priority."""
     worst = min((a.severity for a in alerts), key=SEVERITIES.index)
@@ -379,13 +389,25 @@ def _open_incident(
     if result is not None and offered is not None:
         brief = result.brief_services()
         down = sum(1 for s in brief if s.state.value == "down")
-        reason = (
-            f"impact {impact} from the CMDB ({len(brief)} service(s) affected, {down} down, "
-            f"{result.people.affected} people affected)"
+        reason = stored(
+            N_(
+                "impact %(impact)s from the CMDB (%(count)s service(s) affected, %(down)s down,"
+                " %(people)s people affected)"
+            ),
+            impact=impact,
+            count=len(brief),
+            down=down,
+            people=result.people.affected,
         )
     else:
-        reason = f"impact {impact} (the CMDB suggests none)"
-    why = f"Priority {incident.priority} suggested: {reason}, urgency {urgency} from {worst}."
+        reason = stored(N_("impact %(impact)s (the CMDB suggests none)"), impact=impact)
+    why = stored(
+        N_("Priority %(priority)s suggested: %(reason)s, urgency %(urgency)s from %(worst)s."),
+        priority=incident.priority,
+        reason=reason,
+        urgency=urgency,
+        worst=worst,
+    )
     return incident, why
 
 
@@ -394,7 +416,9 @@ def _attach(batch: _Batch, group: AlertGroup, alerts: list[Alert]) -> None:
         alert.group_id, alert.incident_id = group.id, group.incident_id
     if group.incident_id is None:  # pragma: no cover - groups are opened with their incident
         return
-    batch.notes[group.incident_id].extend(f"Alert: {batch.line(a)}" for a in alerts)
+    batch.notes[group.incident_id].extend(
+        stored(N_("Alert: %(alert)s"), alert=batch.line(a)) for a in alerts
+    )
 
 
 def _adopt_children(batch: _Batch, grouping: Grouping) -> None:
@@ -421,10 +445,27 @@ def _adopt_children(batch: _Batch, grouping: Grouping) -> None:
         except Invalid:  # a person linked them the other way round meanwhile: theirs stands
             continue
         name, root = _ci_name(by_ci[child_ci]), _ci_name(by_ci[root_ci])
-        batch.notes[mother.id].append(f"Child incident {child.number}: {name} depends on {root}.")
+        batch.notes[mother.id].append(
+            stored(
+                N_("Child incident %(number)s: %(name)s depends on %(root)s."),
+                number=child.number,
+                name=name,
+                root=root,
+            )
+        )
         batch.notes[child.id].append(
-            f"Adopted by {mother.number}: {name} depends on {root}, which started alerting "
-            f"at most {wait} s after this incident opened (the group wait of {batch.source.name})."
+            stored(
+                N_(
+                    "Adopted by %(number)s: %(name)s depends on %(root)s, which started alerting"
+                    " at most %(wait)s s after this incident opened (the group wait of"
+                    " %(source)s)."
+                ),
+                number=mother.number,
+                name=name,
+                root=root,
+                wait=wait,
+                source=batch.source.name,
+            )
         )
 
 
@@ -448,7 +489,8 @@ def _write_notes(batch: _Batch) -> None:
             batch.report.attached.append(incident.number)
         shown = lines[:NOTE_LINES]
         more = len(lines) - len(shown)
-        body = "\n".join(shown + ([f"… and {more} more alert(s)."] if more > 0 else []))
+        more_line = stored(N_("… and %(more)s more alert(s)."), more=more)
+        body = note_lines(shown + ([more_line] if more > 0 else []))
         incidents.comment(incident, author=batch.actor, body=body, public=False, now=batch.now)
 
 

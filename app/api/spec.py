@@ -5,7 +5,8 @@ flask-smorest builds the OpenAPI 3.1 document from the views' marshmallow schema
 is not installed (``app.errors`` answers every error and ``app.api.problems`` words it as
 problem+json, which the document declares as every operation's default response), and request
 parsing refuses through the error vocabulary: fields that break the schema or are unknown are
-an ``Invalid`` (422) listing them, a body that is not JSON is a 400.
+an ``Invalid`` (422) listing them (marshmallow's messages in the reader's language, by
+``app.api.field_messages``; the field names stay the API's), a body that is not JSON is a 400.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser
 
+from app.api import field_messages
 from app.api.problems import PROBLEM_JSON
 from app.errors import DomainError, Invalid
 
@@ -85,6 +87,7 @@ class Parser(FlaskParser):
             )
         fields = {k.lstrip("."): v for k, v in fields.items()}
         unknown = [f for f, ms in fields.items() if "Unknown field." in ms]
+        fields = {k: [field_messages.translated(m, _) for m in ms] for k, ms in fields.items()}
         detail = (
             _("Unknown fields: %(fields)s.", fields=", ".join(unknown))
             if unknown

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, false, select
 from app.auth.models import User
 from app.auth.permissions import sees_contact_details
 from app.extensions import db
+from app.i18n import N_
 from app.policy import can
 from app.search.sources import Document, Source
 
@@ -45,7 +46,7 @@ def _url(document: Any, user: Any) -> str | None:
 
 SOURCE = Source(
     name="person",
-    label="People",
+    label=N_("People"),
     watch={User: lambda person: person.id},
     documents=_documents,
     all_ids=lambda: select(User.id).where(User.is_active).order_by(User.id),

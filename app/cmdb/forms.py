@@ -19,12 +19,18 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.cmdb.graph.vocabulary import Lifecycle, Treatment
-from app.cmdb.models import CRITICALITY, ENVIRONMENTS, LIFECYCLE_LABELS, AttributeType
+from app.cmdb.models import (
+    ATTRIBUTE_TYPE_LABELS,
+    CRITICALITY,
+    ENVIRONMENT_LABELS,
+    LIFECYCLE_LABELS,
+    AttributeType,
+)
 from app.cmdb.settings import TREATMENT_LABELS
 
 STATUS_CHOICES = [SelectChoice(s.value, LIFECYCLE_LABELS[s]) for s in Lifecycle]
 ENVIRONMENT_CHOICES = [SelectChoice("", "—")] + [
-    SelectChoice(e, e.capitalize()) for e in ENVIRONMENTS
+    SelectChoice(e, label) for e, label in ENVIRONMENT_LABELS.items()
 ]
 CRITICALITY_CHOICES = [SelectChoice("", "—")] + [
     SelectChoice(str(k), v) for k, v in CRITICALITY.items()
@@ -133,7 +139,7 @@ class AttributeForm(FlaskForm):
     )
     type = SelectField(
         _l("Type"),
-        choices=[SelectChoice(t.value, t.value.capitalize()) for t in AttributeType],
+        choices=[SelectChoice(t.value, ATTRIBUTE_TYPE_LABELS[t]) for t in AttributeType],
         default=AttributeType.STRING.value,
     )
     required = BooleanField(_l("Required"))

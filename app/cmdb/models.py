@@ -75,6 +75,20 @@ LIFECYCLE_LABELS = {
     Lifecycle.RETIRED: _l("Retired"),
 }
 ENVIRONMENTS = ("production", "staging", "test", "development")
+ENVIRONMENT_LABELS = {
+    "production": _l("Production"),
+    "staging": _l("Staging"),
+    "test": _l("Test"),
+    "development": _l("Development"),
+}
+ATTRIBUTE_TYPE_LABELS = {
+    AttributeType.STRING: _l("Text"),
+    AttributeType.INTEGER: _l("Whole number"),
+    AttributeType.DECIMAL: _l("Decimal number"),
+    AttributeType.BOOLEAN: _l("Yes or no"),
+    AttributeType.DATE: _l("Date"),
+    AttributeType.CHOICE: _l("Choice from a list"),
+}
 CRITICALITY = {
     1: _l("1 - Critical"),
     2: _l("2 - High"),
@@ -136,6 +150,10 @@ class AttributeDefinition(Model):
     __mapper_args__ = {"version_id_col": version}
 
     ci_class: Mapped[CIClass] = relationship(lazy="joined")
+
+    @property
+    def type_label(self) -> str:
+        return str(ATTRIBUTE_TYPE_LABELS[self.type])
 
 
 class ConfigurationItem(TimestampMixin, Model):
@@ -212,6 +230,12 @@ class ConfigurationItem(TimestampMixin, Model):
     @property
     def status_label(self) -> str:
         return str(LIFECYCLE_LABELS[self.status])
+
+    @property
+    def environment_label(self) -> str:
+        """The environment in the reader's language (one an import wrote: as it is)."""
+        known = ENVIRONMENT_LABELS.get(self.environment or "")
+        return str(known) if known else self.environment or ""
 
     def __repr__(self) -> str:
         return f"<CI {self.name}>"

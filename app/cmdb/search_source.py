@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, false, select
 
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.extensions import db
+from app.i18n import N_
 from app.policy import can
 from app.search.sources import Document, Source
 
@@ -46,7 +47,7 @@ def _visible(user: Any) -> ColumnElement[bool] | None:
 
 SOURCE = Source(
     name="ci",
-    label="Configuration items",
+    label=N_("Configuration items"),
     watch={CI: lambda ci: ci.id},
     documents=_documents,
     all_ids=lambda: select(CI.id).order_by(CI.id),

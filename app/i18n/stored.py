@@ -17,7 +17,7 @@ to show a parameter (``arg``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +30,12 @@ def stored(msg: str, /, **args: Any) -> dict[str, Any]:
     (aware datetimes) and spans (pairs of them) are kept in ISO form, lengths of time
     (timedeltas) in seconds."""
     return {MSG: msg, ARGS: {name: encode(value) for name, value in args.items()}}
+
+
+def lines(values: Sequence[Any]) -> dict[str, Any]:
+    """Several stored messages (or texts) as one, a line each (a work note listing news)."""
+    msg = "\n".join(f"%(line{i})s" for i in range(len(values)))
+    return {MSG: msg, ARGS: {f"line{i}": encode(v) for i, v in enumerate(values)}}
 
 
 def encode(value: Any) -> Any:
@@ -92,7 +98,7 @@ def render(
         name: render(param, gettext, arg) if is_stored(param) else arg(decode(param))
         for name, param in (value.get(ARGS) or {}).items()
     }
-    text = gettext(msg)
+    text = gettext(msg) if msg else msg  # gettext("") is the catalog's header
     if not args:
         return text
     try:

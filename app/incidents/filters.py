@@ -50,6 +50,12 @@ SORTS = {
     "updated": (Ticket.updated_at,),
     "number": (Ticket.number,),
 }
+SORT_LABELS = {
+    "priority": _l("Priority"),
+    "opened": _l("Opened"),
+    "updated": _l("Updated"),
+    "number": _l("Number"),
+}
 
 
 class QueueFilterForm(FilterForm):
@@ -80,7 +86,7 @@ class QueueFilterForm(FilterForm):
         _l("Channel"), choices=[SelectChoice(c.value, _l(CHANNEL_LABELS[c])) for c in Channel]
     )
     service = IntegerField(_l("Service"), validators=[Optional(), NumberRange(min=1, max=MAX_ID)])
-    sort = SelectField(choices=[SelectChoice(k, k.capitalize()) for k in SORTS], default="priority")
+    sort = SelectField(choices=[SelectChoice(k, SORT_LABELS[k]) for k in SORTS], default="priority")
     direction = SelectField(
         choices=[SelectChoice("asc", _l("Ascending")), SelectChoice("desc", _l("Descending"))],
         default="asc",

@@ -7,7 +7,7 @@ event in the same transaction; services flush, and the caller commits. Rules rai
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +19,8 @@ from sqlalchemy import select
 from app.auth.models import Group, Role, User
 from app.errors import Invalid, check_version
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import english, stored
 from app.incidents import cis, correlation
 from app.incidents import settings as incident_settings
 from app.incidents.models import Incident, MajorState, RoutingRule
@@ -37,6 +39,7 @@ from app.timeutils import utc_now
 
 MAX_TEXT = 20_000
 PROPOSED_PREFIX = "Proposed as a major incident: "  # the proposal's journal text, then the reason
+PROPOSED = N_("Proposed as a major incident: %(reason)s")  # begins with PROPOSED_PREFIX
 NO_CMDB_IMPACT = _l("The CMDB suggests no impact for these CIs.")
 EDITABLE = ("short_description", "description", "category", "subcategory", "affected_service")
 
@@ -152,7 +155,7 @@ def _journal_changes(
     incident: Incident,
     actor: Any,
     changes: dict[str, list[Any]],
-    body: str = "",
+    body: str | Mapping[str, Any] = "",
     at: datetime | None = None,
 ) -> None:
     if changes:
@@ -164,10 +167,11 @@ def update_incident(
     *,
     actor: User,
     expected_version: Any = None,
-    note: str = "",
+    note: str | Mapping[str, Any] = "",
     **values: Any,
 ) -> dict[str, list[Any]]:
     """Edit descriptive fields and impact/urgency (the priority follows the matrix again).
+    ``note`` goes on the timeline: people's words, or a stored message the desk words.
 
     :raise Conflict: the incident changed since ``expected_version`` was read.
     :raise Invalid: bad text, impact or urgency.
@@ -214,16 +218,28 @@ def accept_cmdb_impact(incident: Incident, *, actor: User, expected_version: Any
     impact = context["impact"]
     brief = impact.brief_services()
     down = [s.name for s in brief if s.state.value == "down"]
-    more = f" and {len(down) - 3} more" if len(down) > 3 else ""
-    why = (
-        f"Impact {offered} from the CMDB: {len(brief)} service(s) affected"
-        + (f" ({', '.join(down[:3])}{more} down)" if down else "")
-        + f", {impact.people.affected} people affected."
+    names = ", ".join(down[:3])
+    down_note: dict[str, Any] | str = ""
+    if len(down) > 3:
+        down_note = stored(
+            N_(" (%(names)s and %(more)s more down)"), names=names, more=len(down) - 3
+        )
+    elif down:
+        down_note = stored(N_(" (%(names)s down)"), names=names)
+    why = stored(
+        N_(
+            "Impact %(impact)s from the CMDB: %(count)s service(s) affected%(down)s, %(people)s"
+            " people affected."
+        ),
+        impact=offered,
+        count=len(brief),
+        down=down_note,
+        people=impact.people.affected,
     )
     update_incident(
         incident, actor=actor, expected_version=expected_version, impact=offered, note=why
     )
-    return why
+    return english(why)
 
 
 def _set_priority(
@@ -271,7 +287,12 @@ def override_priority(
     changes: dict[str, list[Any]] = {}
     _set_priority(incident, priority, actor, reason=reason, changes=changes)
     if changes:
-        _journal_changes(incident, actor, changes, body=f"Priority overridden: {reason}")
+        _journal_changes(
+            incident,
+            actor,
+            changes,
+            body=stored(N_("Priority overridden: %(reason)s"), reason=reason),
+        )
     db.session.flush()
 
 
@@ -442,7 +463,8 @@ def _choose_priority(incident: Incident, choice: PriorityChoice, actor: User) ->
         changes: dict[str, list[Any]] = {}
         level = load_matrix().priority(incident.impact, incident.urgency)
         _set_priority(incident, level, actor, reason=None, changes=changes)
-        _journal_changes(incident, actor, changes, body="Priority follows the matrix again.")
+        again = stored(N_("Priority follows the matrix again."))
+        _journal_changes(incident, actor, changes, body=again)
         db.session.flush()
         return True
     reason = choice.reason.strip()
@@ -526,19 +548,27 @@ def change_state(
 
 
 def comment(
-    incident: Incident, *, author: User, body: str, public: bool, now: datetime | None = None
+    incident: Incident,
+    *,
+    author: User,
+    body: str | Mapping[str, Any],
+    public: bool,
+    now: datetime | None = None,
 ) -> Any:
-    """Add a public reply or an internal work note.
+    """Add a public reply or an internal work note (people's words, or a stored message the
+    desk words: :mod:`app.i18n.stored`).
 
     A caller's reply to an incident awaiting the caller returns it to In Progress (and the
     event tells the assignee). An agent's first public reply is the first response.
 
     :raise Invalid: an empty or oversized text.
     """
-    text = tickets.checked_text("body", body, required=True, limit=MAX_TEXT)
+    words = english(body) if isinstance(body, Mapping) else body
+    text = tickets.checked_text("body", words, required=True, limit=MAX_TEXT)
     now = now or utc_now()
+    kind = EntryKind.REPLY if public else EntryKind.WORK_NOTE
     entry = tickets.add_entry(
-        incident, EntryKind.REPLY if public else EntryKind.WORK_NOTE, author, body=text, at=now
+        incident, kind, author, body=body if isinstance(body, Mapping) else text, at=now
     )
     db.session.flush()
     by_caller = author.id == incident.caller_id or not _is_staff(author)
@@ -592,7 +622,8 @@ def reopen_incident(
     if not can_reopen(incident, now, window):
         raise Invalid({"reason": _("This incident can no longer be reopened; report a new one.")})
     incident.reopen_count += 1
-    tickets.add_entry(incident, EntryKind.REPLY, actor, body=f"Reopened: {reason}", at=now)
+    body = stored(N_("Reopened: %(reason)s"), reason=reason)
+    tickets.add_entry(incident, EntryKind.REPLY, actor, body=body, at=now)
     change_state(incident, Transition(State.IN_PROGRESS), actor=actor, now=now)
 
 
@@ -650,7 +681,7 @@ def propose_major(incident: Incident, *, actor: User, reason: str) -> None:
     reason = tickets.checked_text("reason", reason, required=True, limit=2000)
     if incident.major_state in (MajorState.PROPOSED, MajorState.ACCEPTED):
         raise Invalid({"reason": _("This incident is already proposed or accepted as major.")})
-    _set_major(incident, MajorState.PROPOSED, actor, f"{PROPOSED_PREFIX}{reason}")
+    _set_major(incident, MajorState.PROPOSED, actor, stored(PROPOSED, reason=reason))
 
 
 def decide_major(incident: Incident, *, accept: bool, actor: User, note: str = "") -> None:
@@ -658,11 +689,21 @@ def decide_major(incident: Incident, *, accept: bool, actor: User, note: str = "
     if incident.major_state != MajorState.PROPOSED:
         raise Invalid({"major": _("No major incident proposal waits for a decision.")})
     verdict = MajorState.ACCEPTED if accept else MajorState.REJECTED
-    text = "Accepted as a major incident" if accept else "Major incident proposal rejected"
-    _set_major(incident, verdict, actor, f"{text}. {note}".strip())
+    note = note.strip()
+    if accept:
+        body = (
+            stored(N_("Accepted as a major incident. %(note)s"), note=note)
+            if note
+            else (stored(N_("Accepted as a major incident.")))
+        )
+    elif note:
+        body = stored(N_("Major incident proposal rejected. %(note)s"), note=note)
+    else:
+        body = stored(N_("Major incident proposal rejected."))
+    _set_major(incident, verdict, actor, body)
 
 
-def _set_major(incident: Incident, state: MajorState, actor: User, body: str) -> None:
+def _set_major(incident: Incident, state: MajorState, actor: User, body: Mapping[str, Any]) -> None:
     changes = {"major": [incident.major_state.value, state.value]}
     incident.major_state = state
     _journal_changes(incident, actor, changes, body=body)

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import N_
 from app.kb import services
 from app.kb.models import Article, ArticleVersion
 from app.search.models import SearchDocument
@@ -52,7 +53,7 @@ def _url(document: Any) -> str | None:
 
 SOURCE = Source(
     name="kb_article",
-    label="Knowledge",
+    label=N_("Knowledge"),
     watch={Article: lambda article: article.id, ArticleVersion: lambda v: v.article_id},
     documents=_documents,
     all_ids=lambda: select(Article.id).order_by(Article.id),

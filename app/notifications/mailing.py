@@ -10,9 +10,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext
 
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n import stored
 from app.i18n.locale import in_language_of
 from app.mail.incoming.services import opening_message_id
 from app.mail.outgoing.services import queue_mail
@@ -103,14 +105,15 @@ def _render(note: Notification) -> Mail:
 
 
 def _entry_text(note: Notification) -> str:
-    """The reply a notification is about (a work note only to staff: the rules decide who)."""
+    """The reply a notification is about (a work note only to staff: the rules decide who), a
+    line the desk wrote in the recipient's language (the mail is rendered in it)."""
     entry_id = (note.event.data or {}).get("entry_id") if note.event is not None else None
     if note.kind not in ("public_reply", "caller_replied", "work_note") or not entry_id:
         return ""
     entry = db.session.get(JournalEntry, entry_id)
     if entry is None or (note.kind != "work_note" and not entry.is_public):
         return ""
-    return entry.body
+    return stored.render(entry.message, gettext) if entry.message else entry.body
 
 
 def _approval_context(note: Notification) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.i18n import N_
+
 IN_APP = "in_app"
 MAIL = "mail"
 DIGEST = "digest"
@@ -30,7 +32,7 @@ class Kind:
     """A notification kind and its defaults (the admin settings override them)."""
 
     name: str
-    label: str
+    label: str  # English, marked: pages show ``_(kind.label)`` (see ``labels``)
     audience: str  # who hears it, as the settings pages say
     mandatory: bool = False  # people may not turn it off
     enabled: bool = True
@@ -42,25 +44,27 @@ class Kind:
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
-        Kind("approval_needed", "Approval needed", "Approver", mandatory=True),
-        Kind("approval_reminder", "Approval reminder", "Approver"),
-        Kind("assigned_to_you", "Assigned to you", "Assignee"),
-        Kind("caller_replied", "Caller replied", "Assignee"),
-        Kind("reopened", "Ticket reopened", "Assignee"),
-        Kind("sla_breach", "SLA breached", "Assignee", mandatory=True),
-        Kind("sla_warning", "SLA warning", "Assignee"),
-        Kind("escalation", "Escalation", "Group manager"),
-        Kind("major_proposed", "Major incident proposed", "Service owners and administrators"),
-        Kind("received", "Ticket received", "Caller", mandatory=True),
-        Kind("waiting_for_you", "Waiting for your answer", "Caller", mandatory=True),
-        Kind("resolved", "Ticket resolved", "Caller", mandatory=True),
-        Kind("closed", "Ticket closed", "Caller"),
-        Kind("request_state", "Request status changed", "Requester"),
-        Kind("public_reply", "Public reply", "Caller and watchers"),
-        Kind("work_note", "Work note", "Assignee and IT staff who watch", mail=False),
-        Kind("new_in_queue", "New ticket in your queue", "Group members", digestible=True),
-        Kind("survey", "Satisfaction survey", "Caller"),
-        Kind("low_score", "Low satisfaction score", "Group manager"),
+        Kind("approval_needed", N_("Approval needed"), N_("Approver"), mandatory=True),
+        Kind("approval_reminder", N_("Approval reminder"), N_("Approver")),
+        Kind("assigned_to_you", N_("Assigned to you"), N_("Assignee")),
+        Kind("caller_replied", N_("Caller replied"), N_("Assignee")),
+        Kind("reopened", N_("Ticket reopened"), N_("Assignee")),
+        Kind("sla_breach", N_("SLA breached"), N_("Assignee"), mandatory=True),
+        Kind("sla_warning", N_("SLA warning"), N_("Assignee")),
+        Kind("escalation", N_("Escalation"), N_("Group manager")),
+        Kind(
+            "major_proposed", N_("Major incident proposed"), N_("Service owners and administrators")
+        ),
+        Kind("received", N_("Ticket received"), N_("Caller"), mandatory=True),
+        Kind("waiting_for_you", N_("Waiting for your answer"), N_("Caller"), mandatory=True),
+        Kind("resolved", N_("Ticket resolved"), N_("Caller"), mandatory=True),
+        Kind("closed", N_("Ticket closed"), N_("Caller")),
+        Kind("request_state", N_("Request status changed"), N_("Requester")),
+        Kind("public_reply", N_("Public reply"), N_("Caller and watchers")),
+        Kind("work_note", N_("Work note"), N_("Assignee and IT staff who watch"), mail=False),
+        Kind("new_in_queue", N_("New ticket in your queue"), N_("Group members"), digestible=True),
+        Kind("survey", N_("Satisfaction survey"), N_("Caller")),
+        Kind("low_score", N_("Low satisfaction score"), N_("Group manager")),
     )
 }
 ORDER = {name: index for index, name in enumerate(KINDS)}

@@ -3,6 +3,7 @@ entry and domain event, the people a lookup may name."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -25,13 +26,22 @@ def is_staff(user: Any) -> bool:
     return user is not None and user.has_role(Role.AGENT)
 
 
-def note(ticket: Ticket, actor: Any, body: str, at: datetime, **changes: list[Any]) -> None:
-    """A field-change line on the ticket's timeline (internal unless it changes the state)."""
+def note(
+    ticket: Ticket, actor: Any, body: str | Mapping[str, Any], at: datetime, **changes: list[Any]
+) -> None:
+    """A field-change line on the ticket's timeline (internal unless it changes the state);
+    ``body``: people's words, or a stored message (:mod:`app.i18n.stored`) the desk words."""
     tickets.add_entry(ticket, EntryKind.CHANGE, actor, body=body, changes=changes, at=at)
 
 
 def set_state(
-    ticket: Ticket, new: str, actor: Any, at: datetime, *, body: str = "", **data: Any
+    ticket: Ticket,
+    new: str,
+    actor: Any,
+    at: datetime,
+    *,
+    body: str | Mapping[str, Any] = "",
+    **data: Any,
 ) -> None:
     """Move ``ticket`` to ``new``: the journal shows it to everyone who sees the ticket, and the
     ``state_changed`` event (the SLA clock's input) carries ``data`` (close code, reason…)."""

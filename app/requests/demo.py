@@ -47,6 +47,23 @@ SOFTWARE = ("7-Zip", "Visual Studio Code", "Zoom Workplace", "Adobe Acrobat Read
 # The software items offer only what installs on an employee's computer (the CMDB's software
 # attribute ``installs_on``, from demo/cmdb.json), never datacentre licences.
 END_USER = {"installs_on": "Workstations"}
+# The question both software items ask, in English and Swedish.
+WHICH_SOFTWARE: dict[str, Any] = {
+    "name": "software",
+    "label": "Which software",
+    "translations": {
+        "sv": {
+            "label": "Vilken programvara",
+            "help": "Programvaran som är godkänd för våra arbetsstationer och datorer.",
+        }
+    },
+    "type": "ci",
+    "required": True,
+    "ci_class": "software",
+    "ci_attribute": "installs_on",
+    "ci_value": END_USER["installs_on"],
+    "help": "The software approved for our workstations and laptops.",
+}
 
 ITEMS: list[dict[str, Any]] = [
     {
@@ -219,22 +236,7 @@ ITEMS: list[dict[str, Any]] = [
         "approval_policy": [{"kind": "manager"}],
         "task_template": [{"stage": 1, "name": "Install the software"}],
         "variables": [
-            {
-                "name": "software",
-                "label": "Which software",
-                "translations": {
-                    "sv": {
-                        "label": "Vilken programvara",
-                        "help": "Programvaran som är godkänd för våra arbetsstationer och datorer.",
-                    }
-                },
-                "type": "ci",
-                "required": True,
-                "ci_class": "software",
-                "ci_attribute": "installs_on",
-                "ci_value": END_USER["installs_on"],
-                "help": "The software approved for our workstations and laptops.",
-            },
+            dict(WHICH_SOFTWARE),
             {
                 "name": "reason",
                 "label": "What you need it for",
@@ -257,22 +259,7 @@ ITEMS: list[dict[str, Any]] = [
         "delivery_days": 2,
         "task_template": [{"stage": 1, "name": "Upgrade the software"}],
         "variables": [
-            {
-                "name": "software",
-                "label": "Which software",
-                "translations": {
-                    "sv": {
-                        "label": "Vilken programvara",
-                        "help": "Programvaran som är godkänd för våra arbetsstationer och datorer.",
-                    }
-                },
-                "type": "ci",
-                "required": True,
-                "ci_class": "software",
-                "ci_attribute": "installs_on",
-                "ci_value": END_USER["installs_on"],
-                "help": "The software approved for our workstations and laptops.",
-            },
+            dict(WHICH_SOFTWARE),
             {
                 "name": "version",
                 "label": "Version wanted",

@@ -16,6 +16,9 @@ Task lifecycle::
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+
+from app.i18n import N_
 
 
 class RequestState(enum.StrEnum):
@@ -44,7 +47,8 @@ class TaskState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return "Open" if self is TaskState.NEW else self.value.replace("_", " ").capitalize()
+        """The state in English; pages show ``_(state.label)``."""
+        return TASK_STATE_LABELS[self]
 
     @property
     def is_open(self) -> bool:
@@ -61,12 +65,8 @@ class CloseCode(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "complete": "Closed complete",
-            "incomplete": "Closed incomplete",
-            "skipped": "Closed skipped",
-            "rejected": "Rejected",
-        }[self.value]
+        """How it ended in English; pages show ``_(code.label)``."""
+        return CLOSE_CODE_LABELS[self]
 
 
 class ApprovalState(enum.StrEnum):
@@ -79,6 +79,19 @@ class ApprovalState(enum.StrEnum):
     CANCELED = "canceled"  # the item was canceled, or another approver's decision settled it
 
 
+TASK_STATE_LABELS = {
+    TaskState.NEW: N_("New"),
+    TaskState.IN_PROGRESS: N_("In progress"),
+    TaskState.ON_HOLD: N_("On hold"),
+    TaskState.CLOSED: N_("Closed"),
+    TaskState.CANCELED: N_("Canceled"),
+}
+CLOSE_CODE_LABELS = {
+    CloseCode.COMPLETE: N_("Closed complete"),
+    CloseCode.INCOMPLETE: N_("Closed incomplete"),
+    CloseCode.SKIPPED: N_("Closed skipped"),
+    CloseCode.REJECTED: N_("Rejected"),
+}
 OPEN_TASK_STATES = frozenset({TaskState.NEW, TaskState.IN_PROGRESS, TaskState.ON_HOLD})
 TASK_TRANSITIONS: dict[TaskState, frozenset[TaskState]] = {
     TaskState.NEW: frozenset({TaskState.IN_PROGRESS, TaskState.ON_HOLD, TaskState.CLOSED}),
@@ -97,21 +110,30 @@ def task_transition_problems(
     hold_reason: str | None = None,
     close_code: str | None = None,
     close_notes: str | None = None,
+    gettext: Callable[..., str] = lambda text, **values: text % values,
 ) -> dict[str, str]:
-    """Why a task may not move from ``current`` to ``target``, per field (empty: it may).
-    Canceling is not a task transition: a task is canceled with its item."""
+    """Why a task may not move from ``current`` to ``target``, per field (empty: it may),
+    worded with ``gettext`` (the caller's: the reader's language). Canceling is not a task
+    transition: a task is canceled with its item."""
+    _ = gettext
     if target == current:
-        return {"state": f"The task is already {current.label.lower()}."}
+        return {"state": _("The task is already %(state)s.", state=_(current.label).lower())}
     if target not in TASK_TRANSITIONS[current]:
         return {
-            "state": f"A task that is {current.label.lower()} cannot become {target.label.lower()}."
+            "state": _(
+                "A task that is %(state)s cannot become %(target)s.",
+                state=_(current.label).lower(),
+                target=_(target.label).lower(),
+            )
         }
     problems: dict[str, str] = {}
     if target == TaskState.ON_HOLD and not hold_reason:
-        problems["hold_reason"] = "Say what the task is waiting for."
+        problems["hold_reason"] = _("Say what the task is waiting for.")
     if target == TaskState.CLOSED:
         if close_code not in {c.value for c in TASK_CLOSE_CODES}:
-            problems["close_code"] = "Choose how the task ended: complete, incomplete or skipped."
+            problems["close_code"] = _(
+                "Choose how the task ended: complete, incomplete or skipped."
+            )
         elif close_code != CloseCode.COMPLETE and not (close_notes or "").strip():
-            problems["close_notes"] = "Say why the task was not completed."
+            problems["close_notes"] = _("Say why the task was not completed.")
     return problems

@@ -78,7 +78,7 @@ def answers_of(item: RequestItem) -> list[tuple[str, str]]:
     """``(label, text)`` of the item's answers, read with the form version it was ordered
     with (so a later change of the form never hides or garbles them)."""
     return variables.describe_answers(
-        form_of(item.form_version), item.answers or {}, current_language()
+        form_of(item.form_version), item.answers or {}, current_language(), gettext=_
     )
 
 

@@ -33,6 +33,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
+from app.i18n import N_
+from app.i18n.stored import render, stored
 from app.sla.calendar import ZERO, BusinessCalendar, ensure_utc
 from app.sla.clock_inputs import (
     Event,
@@ -71,15 +73,38 @@ Part = str | datetime | tuple[datetime, datetime]
 class Note:
     """One line of the clock's explanation, for the ticket's SLA timeline.
 
-    ``parts`` keeps the instants as UTC datetimes so that a page shows them in its reader's
-    time zone; ``text`` is the same line on the calendar's wall clock (``YYYY-MM-DD HH:MM``),
-    for the command line and logs.
+    ``message`` is the line as stored (:func:`app.i18n.stored.stored`: an English message with
+    its instants, spans and durations as parameters) so that a page words it in its reader's
+    language and shows the instants in the reader's time zone; ``text`` is the same line in
+    English on the calendar's wall clock (``YYYY-MM-DD HH:MM``), for the command line and logs.
     """
 
     at: datetime
     kind: str
     text: str
-    parts: tuple[Part, ...] = ()
+    message: Mapping[str, Any]
+
+
+# What an explanation names, for the catalogs: the events' kinds and the hold reasons (as the
+# clock writes them, lower case); a page translates them as it shows the line.
+EVENT_WORDS = (
+    N_("opened"),
+    N_("state_changed"),
+    N_("priority_changed"),
+    N_("assigned"),
+    N_("responded"),
+    N_("resolved"),
+    N_("closed"),
+    N_("canceled"),
+    N_("reopened"),
+)
+REASON_WORDS = (
+    N_("on hold"),
+    N_("awaiting caller"),
+    N_("awaiting vendor"),
+    N_("awaiting change"),
+    N_("awaiting problem"),
+)
 
 
 def stored_parts(parts: Sequence[Part]) -> list[Any]:
@@ -96,7 +121,8 @@ def stored_parts(parts: Sequence[Part]) -> list[Any]:
 
 
 def parts_from_stored(line: str | Sequence[Any]) -> tuple[Part, ...]:
-    """The reverse of :func:`stored_parts`; a line stored as plain text stays one text part."""
+    """The reverse of :func:`stored_parts` (lines stored before they were messages); a line
+    stored as plain text stays one text part."""
     if isinstance(line, str):
         return (line,)
     parts: list[Part] = []
@@ -129,6 +155,34 @@ def plain_text(parts: Sequence[Part], zone: tzinfo) -> str:
         else:
             text += p
     return text
+
+
+def _wall_clock_arg(zone: tzinfo) -> Any:
+    """How :func:`line_text` shows a parameter: instants and spans as :func:`plain_text` does,
+    durations as the clock writes them."""
+
+    def show(value: Any) -> Any:
+        if isinstance(value, datetime | tuple):
+            return plain_text((value,), zone)
+        if isinstance(value, timedelta):
+            return _fmt(value)
+        return value
+
+    return show
+
+
+def line_text(line: Any, zone: tzinfo) -> str:
+    """A stored line in English on the wall clock of ``zone``, whichever way it was stored: a
+    message (now), a list of parts (before), or plain text (before that)."""
+    if isinstance(line, str):
+        return line
+    if isinstance(line, Mapping):
+        return str(render(line, _english, _wall_clock_arg(zone)))
+    return plain_text(parts_from_stored(line), zone)
+
+
+def _english(msg: str) -> str:
+    return msg
 
 
 @dataclass(frozen=True)
@@ -166,9 +220,9 @@ class ClockResult:
         return [note.text for note in self.notes]
 
     @property
-    def stored_explanation(self) -> list[list[Any]]:
-        """The notes as stored (see :func:`stored_parts`), in time order."""
-        return [stored_parts(note.parts) for note in self.notes]
+    def stored_explanation(self) -> list[Mapping[str, Any]]:
+        """The notes as stored (see :func:`app.i18n.stored.stored`), in time order."""
+        return [note.message for note in self.notes]
 
 
 @dataclass(frozen=True)
@@ -239,7 +293,7 @@ def group_clocks(
             definitions[snap.group],
             sub,
             left or now,
-            leave_note=f"left {snap.group}" if left else None,
+            left_group=snap.group if left else None,
         )
         result.append(GroupClock(snap.group, entered, left, clock))  # type: ignore[arg-type]
     return tuple(result)
@@ -265,17 +319,24 @@ class _Replay:
         self.pause_reason: str | None = None
         self.stopped_at: datetime | None = None
 
-    def note(self, at: datetime, kind: str, *parts: Part) -> None:
-        self.notes.append(Note(at, kind, plain_text(parts, self.cal.tz), parts))
+    def note(self, when: datetime, kind: str, msg: str, /, **args: Any) -> None:
+        message = stored(msg, **args)
+        self.notes.append(Note(when, kind, line_text(message, self.cal.tz), message))
 
     def record(self, threshold: float, at: datetime) -> None:
         self.crossed[threshold] = at
-        kind, what = (
-            ("breached", "breached")
-            if threshold == 1.0
-            else ("warning", f"{threshold:.0%} reached")
-        )
-        self.note(at, kind, f"{what} at ", at, f" ({_fmt(self.target)} target)")
+        if threshold == 1.0:
+            self.note(at, "breached", N_("breached at %(at)s (%(target)s target)"), at=at,
+                      target=self.target)  # fmt: skip
+        else:
+            self.note(
+                at,
+                "warning",
+                N_("%(percent)d%% reached at %(at)s (%(target)s target)"),
+                percent=round(threshold * 100),
+                at=at,
+                target=self.target,
+            )
 
     def cross(self, at: datetime) -> None:
         """Record thresholds the elapsed time already reaches at ``at`` (after a target change)."""
@@ -304,13 +365,18 @@ class _Replay:
         """Close the current pause run (``at`` None: still paused) with its explanation."""
         if self.pause_from is None:
             return
-        reason = (self.pause_reason or "on hold").replace("_", " ")
-        counted = f" {reason}, {_fmt(self.pause_time)} of business time not counted"
+        reason = stored((self.pause_reason or "on hold").replace("_", " "))
         if at is None:
             since = self.pause_from
-            self.note(since, "paused", "paused since ", since, counted + " so far")
+            msg = N_(
+                "paused since %(at)s %(reason)s, %(not_counted)s of business time not counted"
+                " so far"
+            )
+            self.note(since, "paused", msg, at=since, reason=reason, not_counted=self.pause_time)
         else:
-            self.note(self.pause_from, "paused", "paused ", (self.pause_from, at), counted)
+            msg = N_("paused %(span)s %(reason)s, %(not_counted)s of business time not counted")
+            span = (self.pause_from, at)
+            self.note(span[0], "paused", msg, span=span, reason=reason, not_counted=self.pause_time)
         self.pause_from, self.pause_time = None, ZERO
 
 
@@ -319,7 +385,7 @@ def _replay(
     d: SlaDefinition,
     events: Sequence[Event],
     end: datetime,
-    leave_note: str | None = None,
+    left_group: str | None = None,
 ) -> ClockResult:
     """Replay a validated timeline (all events at or before ``end``) into a result."""
     start, start_index = Snapshot(), None
@@ -338,22 +404,30 @@ def _replay(
         before, snap = snap, snap.apply(event)
         if i == first:
             r.target, phase = d.target_for(start.priority), "running"
-            parts: tuple[Part, ...] = ("started ", at, f" ({event.kind})")
-            if first != start_index:
+            target = {"target": r.target, "priority": start.priority}
+            if first == start_index:
+                msg = N_("started %(at)s (%(event)s); target %(target)s for priority %(priority)s")
+                r.note(at, "started", msg, at=at, event=stored(str(event.kind)), **target)
+            else:
                 trigger = events[start_index]
-                parts = ("start condition met ", trigger.at, f" ({trigger.kind}), counted from ")
-                parts += (at, " (retroactive start)")
-            target = f"; target {_fmt(r.target)} for priority {start.priority}"
-            r.note(at, "started", *parts, target)
+                msg = N_(
+                    "start condition met %(met_at)s (%(event)s), counted from %(at)s (retroactive"
+                    " start); target %(target)s for priority %(priority)s"
+                )
+                r.note(at, "started", msg, met_at=trigger.at, event=stored(str(trigger.kind)),
+                       at=at, **target)  # fmt: skip
         elif phase == "waiting":
             continue
         elif (
             i > start_index and phase in ("running", "paused") and snap.priority != before.priority
         ):
             old, r.target = r.target, d.target_for(snap.priority)
-            change = f": target {_fmt(old)} → {_fmt(r.target)}, {_fmt(r.elapsed)} already "
-            change += "elapsed kept"
-            r.note(at, "priority", f"priority {before.priority} → {snap.priority} at ", at, change)
+            msg = N_(
+                "priority %(old)s → %(new)s at %(at)s: target %(old_target)s → %(new_target)s,"
+                " %(elapsed)s already elapsed kept"
+            )
+            r.note(at, "priority", msg, old=before.priority, new=snap.priority, at=at,
+                   old_target=old, new_target=r.target, elapsed=r.elapsed)  # fmt: skip
             r.cross(at)
         if phase == "cancelled" or (
             phase == "stopped" and not any_matches(d.reopen, event.kind, snap)
@@ -362,13 +436,18 @@ def _replay(
         if phase == "stopped":
             since_stop = cal.business_time(r.stopped_at, at)  # type: ignore[arg-type]
             r.target, phase, r.stopped_at = d.target_for(snap.priority), "running", None
-            since = f"; {_fmt(since_stop)} of business time since the stop not counted"
-            r.note(at, "reopened", "reopened ", at, since)
+            msg = N_("reopened %(at)s; %(not_counted)s of business time since the stop not counted")
+            r.note(at, "reopened", msg, at=at, not_counted=since_stop)
         for conditions, new_phase in ((d.cancel, "cancelled"), (d.stop, "stopped")):
             if any_matches(conditions, event.kind, snap):
                 r.end_pause(at)
                 phase, r.stopped_at = new_phase, at
-                r.note(at, new_phase, f"{new_phase} at ", at, f" ({event.kind})")
+                msg = (
+                    N_("cancelled at %(at)s (%(event)s)")
+                    if new_phase == "cancelled"
+                    else N_("stopped at %(at)s (%(event)s)")
+                )
+                r.note(at, new_phase, msg, at=at, event=stored(str(event.kind)))
                 break
         else:
             if phase == "paused" and d.resume:
@@ -381,10 +460,10 @@ def _replay(
                 r.pause_from, r.pause_reason = at, snap.reason
             phase = "paused" if paused else "running"
     r.advance(phase, previous, end)
-    if leave_note and phase in ("running", "paused"):
+    if left_group and phase in ("running", "paused"):
         r.end_pause(end)
         phase, r.stopped_at = "stopped", end
-        r.note(end, "stopped", "stopped at ", end, f": {leave_note}")
+        r.note(end, "stopped", N_("stopped at %(at)s: left %(group)s"), at=end, group=left_group)
     r.end_pause(None)
     remaining = max(r.target - r.elapsed, ZERO)
     breached_at = r.crossed.get(1.0)

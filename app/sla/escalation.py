@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import Invalid
+from app.i18n import N_
+from app.i18n.stored import english, stored
 from app.sla.models import Escalation, SlaPolicy, TaskSla
 from app.tickets import services as tickets
 from app.tickets.models import EntryKind, Ticket
@@ -29,19 +31,23 @@ def escalate(ticket: Ticket, policy: SlaPolicy, record: TaskSla, now: datetime) 
         manager = policy.group.manager_id if policy.group else None
         return {"notify": manager} if manager else None
     if action == Escalation.RAISE_PRIORITY:
-        return raise_priority(ticket, f"SLA “{policy.name}” breached", now)
+        return raise_priority(
+            ticket, stored(N_("SLA “%(policy)s” breached"), policy=policy.name), now
+        )
     if action == Escalation.REASSIGN:
         return reassign(ticket, policy.escalation_group, now)
     return None
 
 
-def raise_priority(ticket: Ticket, reason: str, now: datetime) -> dict | None:
-    """One level more urgent, as an override with ``reason`` (the timeline shows it)."""
+def raise_priority(ticket: Ticket, reason: dict[str, Any], now: datetime) -> dict | None:
+    """One level more urgent, as an override with ``reason`` (a stored message: the timeline
+    shows it in its reader's language, the override reason keeps its English)."""
     old = ticket.priority
     if old <= HIGHEST_PRIORITY:
         return None
-    ticket.priority, ticket.priority_override_reason = old - 1, reason
-    _journal(ticket, {"priority": [old, old - 1]}, f"Priority overridden: {reason}", now)
+    ticket.priority, ticket.priority_override_reason = old - 1, english(reason)
+    overridden = stored(N_("Priority overridden: %(reason)s"), reason=reason)
+    _journal(ticket, {"priority": [old, old - 1]}, overridden, now)
     tickets.record_event(
         ticket, "priority_changed", None, at=now, old=old, new=old - 1, overridden=True
     )
@@ -59,5 +65,7 @@ def reassign(ticket: Ticket, group: Any, now: datetime) -> dict | None:
     return {"group": group.name}
 
 
-def _journal(ticket: Ticket, changes: dict[str, list[Any]], body: str, now: datetime) -> None:
+def _journal(
+    ticket: Ticket, changes: dict[str, list[Any]], body: dict[str, Any], now: datetime
+) -> None:
     tickets.add_entry(ticket, EntryKind.CHANGE, None, body=body, changes=changes, at=now)

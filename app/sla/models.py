@@ -240,7 +240,8 @@ class TaskSla(Model):
     warning_level: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     notified_level: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     next_check_at: Mapped[datetime | None]
-    # Lines of text and instants (app.sla.clock.stored_parts); older rows hold plain strings.
+    # Lines as messages (app.i18n.stored); older rows hold text and instants
+    # (app.sla.clock.stored_parts) or plain strings.
     explanation: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     computed_as_of: Mapped[datetime]
 

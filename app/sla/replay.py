@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import select
 
 from app.extensions import db
-from app.sla.clock import parts_from_stored, plain_text
+from app.i18n.stored import is_stored
+from app.sla.clock import line_text
 from app.sla.models import SlaPolicy, TaskSla
 from app.sla.services import (
     BATCH,
@@ -55,10 +56,11 @@ def _value(value: Any) -> Any:
     return value.value if hasattr(value, "value") else value
 
 
-def _is_text(explanation: Any) -> bool:
-    """An explanation stored as plain lines, before lines carried their instants: it matches
-    a replay that reads the same on the calendar's wall clock."""
-    return bool(explanation) and all(isinstance(line, str) for line in explanation)
+def _is_older(explanation: Any) -> bool:
+    """An explanation stored before its lines were messages (plain lines, or text and
+    instants): it matches a replay that reads the same in English on the calendar's wall
+    clock."""
+    return bool(explanation) and not all(is_stored(line) for line in explanation)
 
 
 def replay(ticket_ids: Iterable[int] | None = None) -> list[Difference]:
@@ -109,8 +111,9 @@ def replay(ticket_ids: Iterable[int] | None = None) -> list[Difference]:
                     zone = zones[key[1]]
                     for name in COMPARED:
                         old, new = _value(getattr(record, name)), _value(values[name])
-                        if name == "explanation" and _is_text(old):
-                            new = [plain_text(parts_from_stored(line), zone) for line in new]
+                        if name == "explanation" and _is_older(old):
+                            old = [line_text(line, zone) for line in old]
+                            new = [line_text(line, zone) for line in new]
                         if old != new:
                             add(key, name, old, new)
     return differences

@@ -8,14 +8,16 @@ with the first running summary).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
+from app.i18n.stored import is_stored
 from app.sla.calendar import ZERO, BusinessCalendar
 from app.sla.clock import Part, parts_from_stored
 from app.sla.models import SlaPolicy, SlaStage, TaskSla
@@ -38,7 +40,8 @@ class SlaSummary:
     percentage: float
     at_warning: bool
     breached: bool
-    explanation: tuple[tuple[Part, ...], ...]  # lines; render each with the explained filter
+    # Lines: stored messages, or (stored before) parts; render each with the explained filter.
+    explanation: tuple[Mapping[str, Any] | tuple[Part, ...], ...]
 
     @property
     def time_left_text(self) -> str:
@@ -85,7 +88,10 @@ def summarize(
         percentage=percentage,
         at_warning=live and not breached and percentage >= 100 * first_warning,
         breached=breached,
-        explanation=tuple(parts_from_stored(line) for line in record.explanation or ()),
+        explanation=tuple(
+            line if is_stored(line) else parts_from_stored(line)
+            for line in record.explanation or ()
+        ),
     )
 
 

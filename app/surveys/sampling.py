@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from app.i18n import N_
+
 SCORES = (1, 2, 3, 4, 5)
 FACES = {1: "😠", 2: "🙁", 3: "😐", 4: "🙂", 5: "😀"}
 # The same faces as Bootstrap Icons, for pages (no emoji font needed).
@@ -22,7 +24,13 @@ ICONS = {
     4: "emoji-smile",
     5: "emoji-laughing",
 }
-LABELS = {1: "Very unhappy", 2: "Unhappy", 3: "Neutral", 4: "Happy", 5: "Very happy"}
+LABELS = {
+    1: N_("Very unhappy"),
+    2: N_("Unhappy"),
+    3: N_("Neutral"),
+    4: N_("Happy"),
+    5: N_("Very happy"),
+}
 MAX_COMMENT = 2000
 
 # Why a survey was or was not sent (stored on the row, shown in the report).
@@ -30,6 +38,11 @@ DRAWN = "drawn"
 SAMPLING_OFF = "sampling_off"
 NOT_DRAWN = "not_drawn"
 ASKED_RECENTLY = "asked_recently"
+NOT_ASKED = {  # why not, as the report and the ticket's panel say it
+    NOT_DRAWN: N_("not in the sample"),
+    ASKED_RECENTLY: N_("the caller was asked recently"),
+    SAMPLING_OFF: N_("surveys are off"),
+}
 
 
 @dataclass(frozen=True)

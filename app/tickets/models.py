@@ -168,6 +168,10 @@ class JournalEntry(Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text, default="")
     changes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # A line the desk wrote: its message and parameters (app.i18n.stored), read in the
+    # reader's language; ``body`` keeps the English (search, API, exports). None: people's
+    # words, or a line written before.
+    message: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
     ticket: Mapped[Ticket] = relationship(back_populates="journal")

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, select
 
 from app.auth.models import Role
 from app.extensions import db
+from app.i18n import N_
 from app.search.models import SearchDocument
 from app.search.sources import Document, Source
 from app.tickets.models import EntryKind, JournalEntry, Ticket, TicketKind
@@ -73,7 +74,7 @@ def _url(document: Any, _user: Any) -> str | None:
 
 SOURCE = Source(
     name="ticket",
-    label="Tickets",
+    label=N_("Tickets"),
     watch={Ticket: lambda t: t.id, JournalEntry: lambda e: e.ticket_id},
     documents=_documents,
     all_ids=lambda: select(Ticket.id).order_by(Ticket.id),

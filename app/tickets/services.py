@@ -17,6 +17,7 @@ from sqlalchemy.orm import defaultload
 from app.auth.models import User
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n.stored import english, is_stored
 from app.tickets.models import EntryKind, JournalEntry, NumberCounter, Ticket, TicketEvent
 from app.timeutils import utc_now
 
@@ -79,18 +80,22 @@ def add_entry(
     ticket: Ticket,
     kind: EntryKind,
     author: Any,
-    body: str = "",
+    body: str | Mapping[str, Any] = "",
     changes: Mapping[str, list[Any]] | None = None,
     *,
     at: datetime | None = None,
 ) -> JournalEntry:
-    """Append a reply, a work note or a field-change entry to the ticket's timeline."""
+    """Append a reply, a work note or a field-change entry to the ticket's timeline. A
+    ``body`` the desk words is a stored message (:func:`app.i18n.stored.stored`): the entry
+    keeps it for its readers' languages and its English as the body."""
+    message = dict(body) if isinstance(body, Mapping) and is_stored(body) else None
     entry = JournalEntry(
         ticket_id=ticket.id,
         kind=kind,
         author_id=getattr(author, "id", None),
-        body=body,
+        body=english(body) if message else str(body),
         changes=dict(changes or {}),
+        message=message,
         created_at=at or utc_now(),
     )
     db.session.add(entry)

@@ -15,6 +15,7 @@ with the reason, and its waiting deliveries are given up.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -23,6 +24,8 @@ from flask import current_app
 from sqlalchemy import Table, select, update
 
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import english, stored
 from app.outbox import MAX_ATTEMPTS, PermanentFailure, handler
 from app.timeutils import utc_now
 from app.version import __version__
@@ -31,8 +34,8 @@ from app.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscript
 from app.webhooks.services import DELIVER, secret_of
 
 RESPONSE_KEPT = 2000  # characters of a response body kept in the log
-SWITCHED_OFF = "Not sent: the subscription is switched off."
-UNREADABLE_SECRET = (
+SWITCHED_OFF = N_("Not sent: the subscription is switched off.")
+UNREADABLE_SECRET = N_(
     "Not sent: the signing secret cannot be unsealed (the key setting changed?). Make a new "
     "secret on the subscription's page."
 )
@@ -47,11 +50,16 @@ class Outcome:
     status: int | None
     body: str | None
     duration_ms: int
-    error: str | None
+    problem: Mapping[str, Any] | None  # why it failed, as a stored message (app.i18n.stored)
 
     @property
     def ok(self) -> bool:
         return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def error(self) -> str | None:
+        """Why it failed, in English (the log, the outbox's retry reason)."""
+        return english(self.problem)[:2000] if self.problem else None
 
 
 def post(url: str, body: bytes, headers: dict[str, str], config: Any) -> Outcome:
@@ -70,14 +78,19 @@ def post(url: str, body: bytes, headers: dict[str, str], config: Any) -> Outcome
             text = _first_bytes(response)
             status = response.status_code
     except addresses.RefusedAddress as refused:
-        return Outcome(None, None, _ms(started), f"Refused: {refused}")
+        why = stored(refused.message, **refused.values)
+        return Outcome(None, None, _ms(started), stored(N_("Refused: %(why)s"), why=why))
     except requests.RequestException as error:
-        return Outcome(None, None, _ms(started), f"{type(error).__name__}: {error}"[:2000])
+        # The HTTP library's words stay as they are, after a message of ours.
+        text = f"{type(error).__name__}: {error}"[:1800]
+        failed = stored(N_("The receiver could not be reached: %(error)s"), error=text)
+        return Outcome(None, None, _ms(started), failed)
     problem = None
-    if not 200 <= status < 300:
-        problem = f"The receiver answered {status}" + (
-            " (redirects are not followed)." if 300 <= status < 400 else "."
-        )
+    if 300 <= status < 400:
+        problem = stored(N_("The receiver answered %(status)s (redirects are not followed)."),
+                         status=status)  # fmt: skip
+    elif not 200 <= status < 300:
+        problem = stored(N_("The receiver answered %(status)s."), status=status)
     return Outcome(status, text, _ms(started), problem)
 
 
@@ -110,14 +123,16 @@ def deliver_webhook(payload: dict[str, Any]) -> None:
         return
     subscription = delivery.subscription
     if not subscription.enabled:
-        delivery.state, delivery.error = DeliveryState.DEAD, SWITCHED_OFF
+        delivery.state = DeliveryState.DEAD
+        delivery.error, delivery.error_message = SWITCHED_OFF, stored(SWITCHED_OFF)
         return
     now = utc_now()
     body = delivery.body.encode()
     try:
         secret = secret_of(subscription)
     except sealing.Unreadable:
-        delivery.state, delivery.error = DeliveryState.DEAD, UNREADABLE_SECRET
+        delivery.state = DeliveryState.DEAD
+        delivery.error, delivery.error_message = UNREADABLE_SECRET, stored(UNREADABLE_SECRET)
         db.session.commit()  # the outbox rolls back what a failing handler did: keep the log
         raise PermanentFailure(UNREADABLE_SECRET) from None
     headers = signing.headers(secret, delivery.event, delivery.uid, int(now.timestamp()), body)
@@ -128,6 +143,7 @@ def deliver_webhook(payload: dict[str, Any]) -> None:
     delivery.response_body = outcome.body
     delivery.duration_ms = outcome.duration_ms
     delivery.error = outcome.error
+    delivery.error_message = dict(outcome.problem) if outcome.problem else None
     if outcome.ok:
         delivery.state, delivery.delivered_at = DeliveryState.SUCCEEDED, now
         _set_failures(subscription.id, 0)

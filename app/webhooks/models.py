@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
@@ -111,5 +112,8 @@ class WebhookDelivery(Model):
     response_body: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(String(2000))
+    # The error as a stored message (app.i18n.stored), read in the admin's language; ``error``
+    # keeps its English. None: no error, or one stored before.
+    error_message: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     subscription: Mapped[WebhookSubscription] = relationship()

@@ -42,3 +42,30 @@ def test_a_swedish_readers_problem_is_worded_in_swedish_with_english_fields(
     assert unknown["title"] == "Inte inloggad"
     assert unknown["detail"] == "Den här nyckeln är okänd, utgången eller återkallad."
     assert stranger.get("/api/v1/incidents").get_json()["title"] == "Not signed in"
+
+
+def test_a_swedish_readers_field_errors_are_worded_in_swedish_with_english_field_names(
+    api_client, make_user
+):
+    api, _ = api_client(
+        "employee", scopes=["incidents:write"], user=make_user(roles=("employee",), language="sv")
+    )
+    refused = api.post("/api/v1/incidents", json={"urgency": 12, "colour": "red"})
+    assert refused.status_code == 422
+    errors = {e["field"]: e["message"] for e in refused.get_json()["errors"]}
+    assert errors == {
+        "short_description": "Fältet måste finnas med.",
+        "urgency": "Måste vara större än eller lika med 1 och mindre än eller lika med 9.",
+        "colour": "Okänt fält.",
+    }
+    assert refused.get_json()["detail"] == "Okända fält: colour."
+
+    english, _ = api_client("employee", scopes=["incidents:write"])
+    errors = {
+        e["field"]: e["message"]
+        for e in english.post("/api/v1/incidents", json={"urgency": "x"}).get_json()["errors"]
+    }
+    assert errors == {
+        "short_description": "Missing data for required field.",
+        "urgency": "Not a valid integer.",
+    }

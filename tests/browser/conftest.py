@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,17 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+def snapshots(prefix: str) -> Callable[[Any, str], None]:
+    """A journey's screenshots: ``snap = snapshots("journey-")`` then ``snap(tab, "2-saved")``
+    writes ``test-results/journey-2-saved.png`` (the whole page)."""
+
+    def snap(tab: Any, name: str) -> None:
+        RESULTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(RESULTS / f"{prefix}{name}.png"), full_page=True)
+
+    return snap
 
 
 def new_tab(browser: Any, live_server: str) -> Any:

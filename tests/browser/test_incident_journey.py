@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RESULTS, new_tab
+from tests.browser.conftest import new_tab, snapshots
 from tests.browser.test_shell import sign_in, unexpected
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -22,9 +22,7 @@ ANSWER = "Marco Rossi, Monday at 10:00."
 FIX = "We corrected the mail rule; invitations reach Genoa again."
 
 
-def _snap(tab, name: str) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(RESULTS / f"incident_journey-{name}.png"), full_page=True)
+_snap = snapshots("incident_journey-")
 
 
 def test_report_find_work_answer_resolve_confirm(browser, live_server):

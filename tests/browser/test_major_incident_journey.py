@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RESULTS
+from tests.browser.conftest import snapshots
 from tests.browser.test_shell import sign_in, unexpected
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,9 +26,7 @@ def _open_section(tab, title: str) -> None:
     )
 
 
-def _snap(tab, name: str) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(RESULTS / f"major_incident_journey-{name}.png"), full_page=True)
+_snap = snapshots("major_incident_journey-")
 
 
 def _proposals_tile(tab):

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RESULTS, new_tab
+from tests.browser.conftest import new_tab, snapshots
 from tests.browser.test_shell import sign_in, unexpected
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -17,9 +17,7 @@ SUMMARY = "The meeting room screen in Turin shows no picture"
 REPLY = "Please check that the HDMI cable is in port 1; we are sending someone otherwise."
 
 
-def _snap(tab, name: str) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(RESULTS / f"notifications-{name}.png"), full_page=True)
+_snap = snapshots("notifications-")
 
 
 def bell(tab):

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RESULTS
+from tests.browser.conftest import snapshots
 from tests.browser.test_shell import sign_in, unexpected
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,9 +27,7 @@ def _tab(browser, live_server):
     return tab
 
 
-def _shot(tab, name: str) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(RESULTS / f"request_journey_{name}.png"), full_page=True)
+_shot = snapshots("request_journey_")
 
 
 def _change_state(agent, state: str, close_code: str | None = None) -> None:

@@ -10,15 +10,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RESULTS, new_tab
+from tests.browser.conftest import new_tab, snapshots
 from tests.browser.test_shell import sign_in, unexpected
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _shot(tab, name: str) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(RESULTS / f"request_journey_sv_{name}.png"), full_page=True)
+_shot = snapshots("request_journey_sv_")
 
 
 def test_a_swedish_manager_approves_her_reports_order_in_swedish(browser, live_server):

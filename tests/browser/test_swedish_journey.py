@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import RESULTS, new_tab
+from tests.browser.conftest import new_tab, snapshots
 from tests.browser.test_shell import sign_in, unexpected
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -18,9 +18,7 @@ DETAILS = "Sedan i morse kommer alla utskrifter ut tomma."
 REPLY = "Det gäller även kopiatorn bredvid."
 
 
-def _snap(tab, name: str) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    tab.screenshot(path=str(RESULTS / f"swedish_journey-{name}.png"), full_page=True)
+_snap = snapshots("swedish_journey-")
 
 
 def test_a_swedish_employee_reports_and_replies_and_an_agent_sees_it(browser, live_server):

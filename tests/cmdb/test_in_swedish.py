@@ -46,3 +46,25 @@ def test_a_refusal_is_worded_in_swedish(signed_in, make_ci):
     )
     assert refused.status_code == 422
     assert "esx-sv-2 kan inte ha en relation till sig självt." in refused.get_data(as_text=True)
+
+
+def test_environments_and_attribute_types_read_in_the_readers_language(db, signed_in, make_ci):
+    host = make_ci("esx-sv-3", "server", environment="production")
+    client, admin = signed_in("admin", "agent", "employee")
+    admin.language = "sv"
+    db.session.commit()
+    detail = client.get(f"/cmdb/{host.id}").get_data(as_text=True)
+    assert " · Produktion</p>" in detail
+    form = client.get("/cmdb/new?class=server").get_data(as_text=True)
+    assert '<option value="staging">Förproduktion</option>' in form
+    classes = client.get("/cmdb/classes").get_data(as_text=True)
+    assert '<option value="integer">Heltal</option>' in classes
+    listed = client.get("/cmdb/?q=esx-sv-3").get_data(as_text=True)
+    assert "<td>Produktion</td>" in listed
+
+    admin.language = "en"
+    db.session.commit()
+    assert " · Production</p>" in client.get(f"/cmdb/{host.id}").get_data(as_text=True)
+    assert '<option value="integer">Whole number</option>' in client.get("/cmdb/classes").get_data(
+        as_text=True
+    )

@@ -67,7 +67,8 @@ VISIBLE_ATTRIBUTES = frozenset(
     {"title", "placeholder", "aria-label", "alt", "data-confirm", "label", "aria-description"}
 )
 _WORD = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’-]+")
-_LABEL_LITERAL = re.compile(r"^[A-Z][a-z]+(?:[ ,.:!?…].*)?$", re.S)
+# A capitalised word ("Save", "Saved.") or an acronym followed by words ("SLA breached").
+_LABEL_LITERAL = re.compile(r"^(?:[A-Z][a-z]+(?:[ ,.:!?…].*)?|[A-Z]{2,}s? .*[a-z].*)$", re.S)
 
 
 def needs_translation(text: str) -> bool:
@@ -97,6 +98,18 @@ class _Visible(HTMLParser):
             self.found.append((self.getpos()[0], data.strip()))
 
 
+# Calls whose arguments are messages (their literals are marked, not shown as they are).
+TRANSLATING = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext", "_l"})
+
+
+def _unquote(literal: str) -> str:
+    try:
+        text = ast.literal_eval(literal)
+    except (ValueError, SyntaxError):
+        return literal
+    return text if isinstance(text, str) else literal
+
+
 def template_problems(source: str, env: Environment) -> list[tuple[int, str]]:
     """(line, text) of what a template shows untranslated."""
     problems: list[tuple[int, str]] = []
@@ -104,7 +117,17 @@ def template_problems(source: str, env: Environment) -> list[tuple[int, str]]:
     in_trans = False
     block_name_next = False
     previous: list[str] = []
+    # Open brackets of the expression; True where a translation call opened it.
+    brackets: list[bool] = []
+    # The literals a conditional shows (``{{ 'open' if x else 'closed' }}``, at the top of an
+    # expression) stand in the skeleton for it, so that they are found where people read them
+    # (text, a visible attribute) and not where they do not (a class, a URL).
+    shown: list[str] = []
+    placeholder = -1
+    last_string = ""
     for lineno, kind, value in env.lex(source):
+        if kind == "string":  # the lexer gives the literal as written, quotes and all
+            value = _unquote(value)
         if kind == "block_begin":
             block_name_next = True
         elif kind == "name" and block_name_next:
@@ -115,16 +138,33 @@ def template_problems(source: str, env: Environment) -> list[tuple[int, str]]:
                 in_trans = False
         elif kind != "whitespace":
             block_name_next = False
+        if kind in ("variable_begin", "block_begin"):
+            brackets = []
+        elif kind == "operator" and value in "([{":
+            brackets.append(value == "(" and previous[-1:] != [] and previous[-1] in TRANSLATING)
+        elif kind == "operator" and value in ")]}" and brackets:
+            brackets.pop()
+        top = not brackets
         # What a page shows, with every expression as "0" (no words) and tags left out, so
         # that HTML around expressions still parses.
         if kind == "data":
             skeleton.append("0" if in_trans else value)
         elif kind == "variable_begin" and not in_trans:
             skeleton.append("0")
-        elif kind == "string" and not in_trans:
-            called = previous[-2:] in (["_", "("], ["gettext", "("], ["ngettext", "("])
-            if not called and _LABEL_LITERAL.match(value) and needs_translation(value):
-                problems.append((lineno, f"literal {value!r}"))
+            placeholder, shown = len(skeleton) - 1, []
+        elif kind == "variable_end" and placeholder >= 0:
+            if shown:
+                skeleton[placeholder] = " ".join(t.replace("\n", " ") for t in shown)
+            placeholder = -1
+        elif kind == "name" and value == "if" and previous[-1:] == ["string"] and top:
+            shown.append(last_string)  # 'A' if …
+        elif kind == "string" and previous[-1:] == ["else"] and top:
+            shown.append(value)  # … else 'B'
+        if kind == "string":
+            last_string = value
+        label = kind == "string" and _LABEL_LITERAL.match(value) and needs_translation(value)
+        if label and not (in_trans or any(brackets)):
+            problems.append((lineno, f"literal {value!r}"))
         if kind not in ("whitespace",):
             previous = (previous + [value if kind in ("name", "operator") else kind])[-3:]
         skeleton.append("\n" * str(value).count("\n") if kind != "data" else "")

@@ -75,3 +75,11 @@ def test_markup_escapes_the_message_and_text_parameters_but_keeps_tags() -> None
 
 def test_a_translation_whose_placeholders_do_not_fit_falls_back_to_english() -> None:
     assert render(stored("Broken %(at)s", at="now"), swedish) == "Broken now"
+
+
+def test_several_lines_read_as_one_each_in_the_readers_language() -> None:
+    from app.i18n.stored import lines
+
+    value = json.loads(json.dumps(lines([stored("on hold"), "plain <text>"])))
+    assert render(value, swedish) == "väntande\nplain <text>"
+    assert english(value) == "on hold\nplain <text>"

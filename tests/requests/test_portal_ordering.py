@@ -398,3 +398,26 @@ def test_the_pickers_find_active_people_and_cis_of_the_class(
         answer = client.get(url)
         assert answer.status_code == 404, url
         assert "Visio" not in answer.get_data(as_text=True)
+
+
+def test_a_swedish_orderer_reads_the_form_errors_in_swedish(client, db, org, full_item, software):
+    org.kim.language = "sv"
+    db.session.commit()
+    sign_in_as(client, org.kim)
+    data = valid_answers(org, software, full_item.form.id) | {
+        "lines-0-seats": "eleven",
+        "lines-0-os": "",
+        "lines-0-start": "31/12/2026",
+        "lines-0-buddy": "999999",
+    }
+    del data["lines-0-agree"]
+    response = client.post(
+        f"/requests/catalog/{full_item.id}", data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert field_error(page, "lines-0-seats") == "Ange ett tal."
+    assert field_error(page, "lines-0-os") == "Det här måste fyllas i."
+    assert field_error(page, "lines-0-agree") == "Kryssa i den här rutan för att gå vidare."
+    assert field_error(page, "lines-0-start") == "Ange ett datum (ÅÅÅÅ-MM-DD)."
+    assert field_error(page, "lines-0-buddy") == "Välj en aktiv person ur katalogen."

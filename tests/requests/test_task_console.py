@@ -186,3 +186,31 @@ def test_the_console_stays_bounded_with_tasks(agent, db, org, make_item, place, 
     # The incidents' page, one query for the tasks' items, two for the shell's counts (My
     # approvals, the bell).
     assert statements() == few <= 16
+
+
+def test_a_swedish_agent_reads_the_task_states_and_refusals_in_swedish(agent, db, org, task):
+    org.ivan.language = "sv"
+    db.session.commit()
+    url = f"/requests/tasks/{task.number}"
+    page = agent.get(url).get_data(as_text=True)
+    assert '<option value="on_hold">Väntande</option>' in page
+    assert '<option value="complete">Stängd, slutförd</option>' in page
+    refused = agent.post(
+        f"{url}/state", {"version": version_in(agent.get(url)), "state": "closed"}
+    ).get_data(as_text=True)
+    assert "Välj hur uppgiften slutade: slutförd, ej slutförd eller överhoppad." in refused
+    again = agent.post(f"{url}/state", {"version": version_in(agent.get(url)), "state": "new"})
+    assert "Uppgiften är redan ny." in again.get_data(as_text=True)
+    done = agent.post(
+        f"{url}/state",
+        {"version": version_in(agent.get(url)), "state": "closed", "close_code": "complete"},
+    )
+    assert done.status_code == 302
+    closed = agent.get(url).get_data(as_text=True)
+    assert "är nu stängd." in closed
+    assert ">Stängd, slutförd</span>" in closed
+
+    org.ivan.language = "en"
+    db.session.commit()
+    english = agent.get(url).get_data(as_text=True)
+    assert ">Closed complete</span>" in english

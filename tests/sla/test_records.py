@@ -3,15 +3,17 @@ reports a tampered or stale record; ``flask sla replay`` exits non-zero on a dif
 
 from __future__ import annotations
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import render_template
 from sqlalchemy import select, update
 
+from app.i18n.stored import is_stored
 from app.incidents import services
 from app.incidents.workflow import State, Transition
 from app.sla import replay as replay_module
-from app.sla.clock import parts_from_stored, plain_text
+from app.sla.clock import line_text, stored_parts
 from app.sla.models import TaskSla
 from app.sla.services import refresh_ticket_slas, sla_summaries
 from app.tickets.holds import HoldReason
@@ -164,19 +166,32 @@ def test_replay_reports_records_older_than_the_event_log(db, queue, make_inciden
     assert _records(db, incident.id)[0].stage == "cancelled"
 
 
-def test_explanations_stored_as_text_before_instants_still_replay_and_show(
+def test_explanations_stored_before_they_were_messages_still_replay_and_show(
     app, db, queue, make_user, make_incident, policy
 ):
-    """Records written before explanations carried instants hold plain lines on the
-    calendar's wall clock: replay accepts them when they read the same, pages show them."""
+    """Records written before explanations were messages hold lines of text and instants, or
+    (before that) plain lines on the calendar's wall clock: replay accepts them when they read
+    the same, pages show them."""
     incident, _agent = _work(db, queue, make_user, make_incident, policy)
     record = db.session.scalars(
         select(TaskSla).where(TaskSla.ticket_id == incident.id).order_by(TaskSla.id)
     ).first()
-    assert any(isinstance(p, dict) for line in record.explanation for p in line)
+    assert all(is_stored(line) for line in record.explanation)
     zone = ZoneInfo(record.policy.calendar.zone)
-    texts = [plain_text(parts_from_stored(line), zone) for line in record.explanation]
+    texts = [line_text(line, zone) for line in record.explanation]
     assert texts[0].startswith("started 2026-")
+    # Text and instants: the "started" line as the clock wrote it before.
+    opened = datetime.fromisoformat(record.explanation[0]["args"]["at"]["at"])
+    rest = " (opened)" + texts[0].split(" (opened)", 1)[1]
+    parts_line = stored_parts(("started ", opened, rest))
+    record.explanation = [parts_line, *texts[1:]]
+    db.session.commit()
+    assert replay_module.replay([incident.id]) == []
+    with app.test_request_context():
+        slas = sla_summaries([incident.id])[incident.id]
+        html = render_template("sla/_ticket_sla.html", slas=slas)
+    assert f'<time datetime="{opened.strftime("%Y-%m-%dT%H:%M:%SZ")}">' in html
+    assert rest in html
     record.explanation = texts
     db.session.commit()
     assert replay_module.replay([incident.id]) == []

@@ -17,6 +17,8 @@ from app.auth.models import User
 from app.errors import Conflict, DomainError, Forbidden, Invalid
 from app.extensions import db
 from app.forms import clean_text
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.incidents import services as incidents
 from app.incidents.models import Incident
 from app.incidents.workflow import State
@@ -107,7 +109,9 @@ def note_skipped(ticket: Ticket, skipped: list[str], now: datetime) -> None:
             ticket,
             EntryKind.WORK_NOTE,
             None,
-            body="Attachments of the mail not kept: " + "; ".join(skipped),
+            body=stored(
+                N_("Attachments of the mail not kept: %(files)s"), files="; ".join(skipped)
+            ),
             at=now,
         )
 
@@ -118,7 +122,11 @@ def stranger_note(ticket: Ticket, mail: ParsedMail, now: datetime) -> Answered:
         ticket,
         EntryKind.WORK_NOTE,
         None,
-        body=fit(f"Mail from {mail.from_address} (not a participant):\n\n{_body(mail)}"),
+        body=stored(
+            N_("Mail from %(address)s (not a participant):\n\n%(text)s"),
+            address=mail.from_address,
+            text=fit(_body(mail), MAX_TEXT - 400),
+        ),
         at=now,
     )
     db.session.flush()
@@ -210,7 +218,11 @@ def _decide_by_mail(
             approval.item,
             EntryKind.WORK_NOTE,
             None,
-            body=f"Mail from {mail.from_address} answering the approval was refused: {why}",
+            body=stored(
+                N_("Mail from %(address)s answering the approval was refused: %(why)s"),
+                address=mail.from_address,
+                why=why,
+            ),
             at=now,
         )
         raise Refused(f"refused: {why}") from None

@@ -22,7 +22,9 @@ from app.auth import services as people
 from app.auth.models import User
 from app.extensions import db
 from app.forms import clean_text
+from app.i18n import N_
 from app.i18n.locale import default_language
+from app.i18n.stored import stored
 from app.incidents import services as incidents
 from app.mail.incoming import answers, threads
 from app.mail.incoming.models import InboundMessage, Mailbox, MessageState, UnknownSenders
@@ -244,9 +246,14 @@ def _bounced(bounce: Bounce, raw: bytes, now: datetime) -> tuple[Ticket | None, 
     who = ", ".join(bounce.addresses) or "an unknown address"
     kind = "bounced" if bounce.permanent else "is delayed"
     if ticket is not None:
-        entry = tickets.add_entry(
-            ticket, EntryKind.WORK_NOTE, None, body=f"Mail to {who} {kind}: {bounce.reason}", at=now
+        msg = (
+            N_("Mail to %(who)s bounced: %(reason)s")
+            if bounce.permanent
+            else N_("Mail to %(who)s is delayed: %(reason)s")
         )
+        addresses = ", ".join(bounce.addresses) or stored(N_("an unknown address"))
+        body = stored(msg, who=addresses, reason=bounce.reason)
+        entry = tickets.add_entry(ticket, EntryKind.WORK_NOTE, None, body=body, at=now)
         db.session.flush()
         answers.add_raw(ticket, raw, "bounce.eml", entry.id)
     return ticket, f"a bounce: mail to {who} {kind} ({bounce.reason})"

@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.i18n import N_
 from app.requests.problems import Problems
 
 __all__ = [
@@ -69,11 +70,11 @@ class LevelKind(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "none": "No approval",
-            "manager": "The requester's manager",
-            "managers_manager": "The manager's manager",
-            "service_owner": "The item's service owner",
-            "group": "A group",
+            "none": N_("No approval"),
+            "manager": N_("The requester's manager"),
+            "managers_manager": N_("The manager's manager"),
+            "service_owner": N_("The item's service owner"),
+            "group": N_("A group"),
         }[self.value]
 
 
@@ -86,10 +87,10 @@ class GroupRule(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "anyone": "Anyone approves",
-            "everyone": "Everyone approves",
-            "majority": "A majority approves",
-            "first_response": "The first response decides",
+            "anyone": N_("Anyone approves"),
+            "everyone": N_("Everyone approves"),
+            "majority": N_("A majority approves"),
+            "first_response": N_("The first response decides"),
         }[self.value]
 
 

@@ -20,6 +20,8 @@ from app.auth.groups import members_by_group
 from app.auth.models import User
 from app.errors import Conflict, Forbidden, NotFound, check_version
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.requests.approvals import rules
 from app.requests.common import administrators, note
 from app.requests.fulfilment.services import begin_fulfilment, close_item
@@ -94,6 +96,37 @@ def _routing_note(item: RequestItem, routing: rules.Routing) -> str | None:
     return f"{why[0].upper()}{why[1:]}, so the approval goes to {to}."
 
 
+# How a decision made outside the approval page came (callers pass ``via``), for the catalogs.
+VIA_WORDS = (N_("a mail link"), N_("a mail reply"), N_("the API"))
+
+
+def _decision_line(
+    actor: Any, approval: Approval, approve: bool, via: str, comment: str | None
+) -> dict[str, Any]:
+    """ "Approved by Ann on behalf of Bo from a mail link. Fine." as a stored message."""
+    who: Any = actor.display_name
+    if actor.id != approval.approver_id:
+        who = stored(
+            N_("%(name)s on behalf of %(approver)s"),
+            name=who,
+            approver=approval.approver.display_name,
+        )
+    if via:
+        msg = (
+            N_("Approved by %(who)s from %(via)s.")
+            if approve
+            else N_("Rejected by %(who)s from %(via)s.")
+        )
+        line = stored(msg, who=who, via=stored(via))
+    else:
+        line = stored(
+            N_("Approved by %(who)s.") if approve else N_("Rejected by %(who)s."), who=who
+        )
+    return (
+        stored(N_("%(decision)s %(comment)s"), decision=line, comment=comment) if comment else line
+    )
+
+
 def open_level(item: RequestItem, index: int, actor: Any, now: datetime) -> list[Approval]:
     """Ask the approvers of level ``index``.
 
@@ -127,7 +160,18 @@ def open_level(item: RequestItem, index: int, actor: Any, now: datetime) -> list
     item.approval_state = ApprovalState.REQUESTED
     db.session.flush()
     names = ", ".join(r.approver.display_name for r in rows)
-    body = f"Approval (level {index + 1}) asked of {names}." + (f" {reason}" if reason else "")
+    body = (
+        stored(
+            N_("Approval (level %(level)s) asked of %(names)s. %(reason)s"),
+            level=index + 1,
+            names=names,
+            reason=reason,
+        )
+        if reason
+        else stored(
+            N_("Approval (level %(level)s) asked of %(names)s."), level=index + 1, names=names
+        )
+    )
     note(item, actor, body, now, approval=[None, names])
     for row in rows:
         tickets.record_event(
@@ -326,14 +370,10 @@ def decide(
     approval.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
     approval.decided_at, approval.decided_by_id, approval.comment = now, actor.id, text or None
     item.updated_at = now  # bumps the item's version: concurrent decisions cannot both pass
-    who = actor.display_name
-    if actor.id != approval.approver_id:
-        who = f"{who} on behalf of {approval.approver.display_name}"
-    verdict = "Approved" if approve else "Rejected"
     note(
         item,
         actor,
-        f"{verdict} by {who}{f' from {via}' if via else ''}." + (f" {text}" if text else ""),
+        _decision_line(actor, approval, approve, via, text),
         now,
         approval=[ApprovalState.REQUESTED.value, approval.state.value],
     )

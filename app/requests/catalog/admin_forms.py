@@ -145,7 +145,7 @@ class VariableRow(Form):
     label = StringField(_l("Label"), validators=[Length(max=200)])
     type = SelectField(
         _l("Type"),
-        choices=[SelectChoice(t.value, t.label) for t in VariableType],
+        choices=[SelectChoice(t.value, _l(t.label)) for t in VariableType],
         default=VariableType.TEXT.value,
     )
     required = BooleanField(_l("Required"))
@@ -194,13 +194,13 @@ class FormBuilderForm(FlaskForm):
 class LevelRow(Form):
     kind = SelectField(
         _l("Who approves"),
-        choices=[SelectChoice(k.value, k.label) for k in LevelKind],
+        choices=[SelectChoice(k.value, _l(k.label)) for k in LevelKind],
         default=LevelKind.MANAGER.value,
     )
     group = SelectField(_l("Group"), validate_choice=False, default="")
     rule = SelectField(
         _l("Rule"),
-        choices=[SelectChoice(r.value, r.label) for r in GroupRule],
+        choices=[SelectChoice(r.value, _l(r.label)) for r in GroupRule],
         default=GroupRule.ANYONE.value,
     )
 

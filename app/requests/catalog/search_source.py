@@ -10,6 +10,7 @@ from flask import url_for
 from sqlalchemy import ColumnElement, select
 
 from app.extensions import db
+from app.i18n import N_
 from app.requests.catalog.services import may_order_clause
 from app.requests.models import CatalogCategory, CatalogItem
 from app.search.models import SearchDocument
@@ -39,7 +40,7 @@ def _visible(user: Any) -> ColumnElement[bool] | None:
 
 SOURCE = Source(
     name="catalog_item",
-    label="Catalog",
+    label=N_("Catalog"),
     watch={CatalogItem: lambda item: item.id},
     documents=_documents,
     all_ids=lambda: select(CatalogItem.id).order_by(CatalogItem.id),

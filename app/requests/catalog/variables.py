@@ -46,6 +46,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from app.i18n import N_
 from app.requests.catalog.patterns import pattern_problem
 from app.requests.problems import Problems
 
@@ -84,26 +85,28 @@ class VariableType(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The type in English; pages show ``_(kind.label)``."""
         return _TYPE_LABELS[self]
 
 
 _TYPE_LABELS = {
-    VariableType.TEXT: "Text",
-    VariableType.LONG_TEXT: "Long text",
-    VariableType.NUMBER: "Number",
-    VariableType.DATE: "Date",
-    VariableType.CHOICE: "Choice",
-    VariableType.MULTI_CHOICE: "Multiple choice",
-    VariableType.CHECKBOX: "Checkbox",
-    VariableType.PERSON: "Person",
-    VariableType.CI: "Configuration item",
-    VariableType.ATTACHMENT: "Attachment",
+    VariableType.TEXT: N_("Text"),
+    VariableType.LONG_TEXT: N_("Long text"),
+    VariableType.NUMBER: N_("Number"),
+    VariableType.DATE: N_("Date"),
+    VariableType.CHOICE: N_("Choice"),
+    VariableType.MULTI_CHOICE: N_("Multiple choice"),
+    VariableType.CHECKBOX: N_("Checkbox"),
+    VariableType.PERSON: N_("Person"),
+    VariableType.CI: N_("Configuration item"),
+    VariableType.ATTACHMENT: N_("Attachment"),
 }
 CHOICE_TYPES = frozenset({VariableType.CHOICE, VariableType.MULTI_CHOICE})
 REFERENCE_TYPES = frozenset({VariableType.PERSON, VariableType.CI})
 
 # lookup(variable, id) -> the label of an active person / a CI the variable offers, or None.
 Lookup = Callable[["Variable", int], str | None]
+Gettext = Callable[..., str]  # ``gettext(message, **values)``
 ATTRIBUTE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 CI_VALUE_LIMIT = 200
 
@@ -431,23 +434,31 @@ def _is_empty(value: Any) -> bool:
     return False
 
 
-def _reference(variable: Variable, value: Any, lookup: Lookup) -> dict[str, Any]:
+def _english(message: str, **values: Any) -> str:
+    """The ``gettext`` of callers that read English (scripts, the API's machine checks)."""
+    return message % values if values else message
+
+
+def _reference(variable: Variable, value: Any, lookup: Lookup, _: Gettext) -> dict[str, Any]:
     ident = value.get("id") if isinstance(value, Mapping) else value
-    what = "person" if variable.type == VariableType.PERSON else "configuration item"
+    person = variable.type == VariableType.PERSON
     try:
         number = int(str(ident).strip())
     except ValueError:
-        raise ValueError(f"Choose a {what} from the list.") from None
+        if person:
+            raise ValueError(_("Choose a person from the list.")) from None
+        raise ValueError(_("Choose a configuration item from the list.")) from None
     label = lookup(variable, number)
     if label is None:
-        if variable.type == VariableType.PERSON:
-            raise ValueError("Choose an active person from the directory.")
-        raise ValueError("Choose one of the configuration items listed.")
+        if person:
+            raise ValueError(_("Choose an active person from the directory."))
+        raise ValueError(_("Choose one of the configuration items listed."))
     return {"id": number, "label": label}
 
 
-def _answer(variable: Variable, value: Any, lookup: Lookup) -> Any:
-    """The typed answer to one variable; :raise ValueError: with the message to show."""
+def _answer(variable: Variable, value: Any, lookup: Lookup, _: Gettext) -> Any:
+    """The typed answer to one variable; :raise ValueError: with the message to show, worded
+    with ``_``."""
     kind = variable.type
     if kind in (VariableType.TEXT, VariableType.LONG_TEXT):
         text = (
@@ -457,47 +468,47 @@ def _answer(variable: Variable, value: Any, lookup: Lookup) -> Any:
             TEXT_LIMIT if kind == VariableType.TEXT else LONG_TEXT_LIMIT
         )
         if len(text) > limit:
-            raise ValueError(f"Keep it under {limit} characters.")
+            raise ValueError(_("Keep it under %(limit)s characters.", limit=limit))
         if variable.pattern and not re.fullmatch(variable.pattern, text):
-            raise ValueError("This does not have the expected format.")
+            raise ValueError(_("This does not have the expected format."))
         return text
     if kind == VariableType.NUMBER:
         number = _number(value)
         if number is None:
-            raise ValueError("Enter a number.")
+            raise ValueError(_("Enter a number."))
         low, high = variable.minimum, variable.maximum
         if low is not None and number < float(low) or high is not None and number > float(high):
-            raise ValueError(_range_message(low, high))
+            raise ValueError(_range_message(low, high, _))
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     if kind == VariableType.DATE:
         day = _iso_date(value)
         if day is None:
-            raise ValueError("Enter a date (YYYY-MM-DD).")
+            raise ValueError(_("Enter a date (YYYY-MM-DD)."))
         low, high = variable.minimum, variable.maximum
         if low is not None and day.isoformat() < str(low):
-            raise ValueError(_range_message(low, high))
+            raise ValueError(_range_message(low, high, _))
         if high is not None and day.isoformat() > str(high):
-            raise ValueError(_range_message(low, high))
+            raise ValueError(_range_message(low, high, _))
         return day.isoformat()
     if kind == VariableType.CHOICE:
         text = str(value).strip()
         if text not in variable.choices:
-            raise ValueError("Choose one of the listed values.")
+            raise ValueError(_("Choose one of the listed values."))
         return text
     if kind == VariableType.MULTI_CHOICE:
         values = [value] if isinstance(value, str) else list(value)
         chosen = {str(v).strip() for v in values if not _is_empty(v)}
         if chosen - set(variable.choices):
-            raise ValueError("Choose only listed values.")
+            raise ValueError(_("Choose only listed values."))
         return [c for c in variable.choices if c in chosen]
     if kind == VariableType.CHECKBOX:
-        return _checkbox(value)
+        return _checkbox(value, _)
     if kind in REFERENCE_TYPES:
-        return _reference(variable, value, lookup)
+        return _reference(variable, value, lookup, _)
     return value  # an attachment: the service stores the upload and writes its reference
 
 
-def _checkbox(value: Any) -> bool:
+def _checkbox(value: Any, _: Gettext = _english) -> bool:
     if isinstance(value, bool):
         return value
     word = str(value).strip().lower()
@@ -505,19 +516,22 @@ def _checkbox(value: Any) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ValueError("Tick the box or leave it empty.")
+    raise ValueError(_("Tick the box or leave it empty."))
 
 
-def _range_message(low: Any, high: Any) -> str:
+def _range_message(low: Any, high: Any, _: Gettext) -> str:
     if low is not None and high is not None:
-        return f"Enter a value from {low} to {high}."
+        return _("Enter a value from %(low)s to %(high)s.", low=low, high=high)
     if low is not None:
-        return f"Enter a value of at least {low}."
-    return f"Enter a value of at most {high}."
+        return _("Enter a value of at least %(low)s.", low=low)
+    return _("Enter a value of at most %(high)s.", high=high)
 
 
 def validate_answers(
-    variables: Sequence[Variable], raw: Mapping[str, Any], lookup: Lookup
+    variables: Sequence[Variable],
+    raw: Mapping[str, Any],
+    lookup: Lookup,
+    gettext: Gettext = _english,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Check the raw answers (form strings or typed values) against ``variables``.
 
@@ -526,8 +540,10 @@ def validate_answers(
     variables are ignored.
 
     :raise AnswersInvalid: a required variable is unanswered, or a value is of the wrong type
-        or outside its limits (one message per variable).
+        or outside its limits (one message per variable, worded with ``gettext``: the
+        caller's, in the reader's language).
     """
+    _ = gettext
     answers: dict[str, Any] = {}
     uploads: dict[str, Any] = {}
     problems: dict[str, str] = {}
@@ -535,24 +551,24 @@ def validate_answers(
         value = raw.get(variable.name)
         if variable.type == VariableType.CHECKBOX:
             try:
-                answers[variable.name] = ticked = _checkbox(False if value is None else value)
+                answers[variable.name] = ticked = _checkbox(False if value is None else value, _)
             except ValueError as error:
                 problems[variable.name] = str(error)
                 continue
             if variable.required and not ticked:
-                problems[variable.name] = "Tick this box to go on."
+                problems[variable.name] = _("Tick this box to go on.")
             continue
         if _is_empty(value):
             if variable.required:
-                problems[variable.name] = "This is required."
+                problems[variable.name] = _("This is required.")
             continue
         try:
-            answer = _answer(variable, value, lookup)
+            answer = _answer(variable, value, lookup, _)
         except ValueError as error:
             problems[variable.name] = str(error)
             continue
         except TypeError:
-            problems[variable.name] = "This value has the wrong type."
+            problems[variable.name] = _("This value has the wrong type.")
             continue
         if variable.type == VariableType.ATTACHMENT:
             uploads[variable.name] = answer
@@ -564,18 +580,21 @@ def validate_answers(
 
 
 def describe_answers(
-    variables: Sequence[Variable], answers: Mapping[str, Any], language: str = "en"
+    variables: Sequence[Variable],
+    answers: Mapping[str, Any],
+    language: str = "en",
+    gettext: Gettext = _english,
 ) -> list[tuple[str, str]]:
     """``(label, text)`` per variable of the version the item was ordered with, for people to
-    read in ``language`` (labels and choices the form translates); unanswered variables show
-    an empty text."""
+    read in ``language`` (labels and choices the form translates, other words ``gettext``);
+    unanswered variables show an empty text."""
     rows: list[tuple[str, str]] = []
     for variable in (v.in_language(language) for v in variables):
         value = answers.get(variable.name)
         if value is None:
             text = ""
         elif isinstance(value, bool):
-            text = "Yes" if value else "No"
+            text = gettext("Yes") if value else gettext("No")
         elif isinstance(value, Mapping):
             text = str(value.get("label", value.get("id", "")))
         elif isinstance(value, list):

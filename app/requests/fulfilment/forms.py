@@ -22,18 +22,18 @@ class TaskStateForm(FlaskForm):
     version = HiddenField()
     state = SelectField(
         _l("New state"),
-        choices=[SelectChoice(s.value, s.label) for s in TaskState if s != TaskState.CANCELED],
+        choices=[SelectChoice(s.value, _l(s.label)) for s in TaskState if s != TaskState.CANCELED],
         default=TaskState.IN_PROGRESS.value,
     )
     hold_reason = SelectField(
         _l("Waiting for (on hold)"),
-        choices=[SelectChoice("", "—")] + [SelectChoice(r.value, r.label) for r in HoldReason],
+        choices=[SelectChoice("", "—")] + [SelectChoice(r.value, _l(r.label)) for r in HoldReason],
         default="",
     )
     close_code = SelectField(
         _l("How it ended (closing)"),
         choices=[SelectChoice("", "—")]
-        + [SelectChoice(c.value, c.label) for c in TASK_CLOSE_CODES],
+        + [SelectChoice(c.value, _l(c.label)) for c in TASK_CLOSE_CODES],
         default="",
     )
     close_notes = TextAreaField(

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -46,7 +47,7 @@ def _work_forms(task: CatalogTask, forms: dict[str, Any]) -> dict[str, Any]:
     assign.assignee.choices = ticket_pages.assignee_choices(row_id(assign.group.data))
     state = forms.get("state_form") or TaskStateForm(formdata=None)
     targets = TASK_TRANSITIONS[TaskState(task.state)]
-    state.state.choices = [SelectChoice(s.value, s.label) for s in TaskState if s in targets]
+    state.state.choices = [SelectChoice(s.value, _(s.label)) for s in TaskState if s in targets]
     for form in (assign, state):
         form.version.data = version
     return {"assign_form": assign, "state_form": state}

@@ -24,6 +24,8 @@ from sqlalchemy import select
 from app.auth.models import Group, User
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.outbox import enqueue, handler
 from app.requests.common import MAX_TEXT, is_staff, note, open_ticket, set_state
 from app.requests.fulfilment import stages
@@ -66,7 +68,9 @@ def rollup_request(request: ServiceRequest, actor: Any, now: datetime) -> None:
     if outcome == stages.ItemEnd.OPEN:
         return
     if outcome == stages.ItemEnd.CANCELED:
-        set_state(request, RequestState.CANCELED, actor, now, body="Every item was canceled.")
+        set_state(
+            request, RequestState.CANCELED, actor, now, body=stored(N_("Every item was canceled."))
+        )
         return
     code = CloseCode.COMPLETE if outcome == stages.ItemEnd.DELIVERED else CloseCode.INCOMPLETE
     request.close_code = code
@@ -82,9 +86,14 @@ def close_item(
     item.close_notes = notes
     if code == CloseCode.COMPLETE:
         item.resolved_at = now
-    body = {CloseCode.COMPLETE: "Delivered.", CloseCode.REJECTED: f"Rejected: {notes}"}.get(
-        code, f"Closed without delivery. {notes or ''}".strip()
-    )
+    if code == CloseCode.COMPLETE:
+        body = stored(N_("Delivered."))
+    elif code == CloseCode.REJECTED:
+        body = stored(N_("Rejected: %(reason)s"), reason=notes)
+    elif notes:
+        body = stored(N_("Closed without delivery. %(notes)s"), notes=notes)
+    else:
+        body = stored(N_("Closed without delivery."))
     set_state(item, ItemState.CLOSED, actor, now, body=body, close_code=code.value)
     db.session.flush()
     rollup_request(item.request, actor, now)
@@ -144,7 +153,12 @@ def create_task(
     note(
         item,
         actor,
-        f"Task {task.number} for {group.name}: {task.short_description}",
+        stored(
+            N_("Task %(task)s for %(group)s: %(summary)s"),
+            task=task.number,
+            group=group.name,
+            summary=task.short_description,
+        ),
         now,
         task=[None, task.number],
     )
@@ -193,7 +207,9 @@ def advance(item: RequestItem, actor: Any, now: datetime) -> None:
 def begin_fulfilment(item: RequestItem, actor: Any, now: datetime) -> None:
     """The item is approved (or needs no approval): queue its automation (its plan starts
     once the directory has answered, see :func:`finish_directory_group`), or run its plan."""
-    set_state(item, ItemState.IN_PROGRESS, actor, now, body="Approved: the work starts.")
+    set_state(
+        item, ItemState.IN_PROGRESS, actor, now, body=stored(N_("Approved: the work starts."))
+    )
     if item.catalog_item.automation == Automation.DIRECTORY_GROUP:
         try:
             group_dn, member_dn = directory_change_of(item)
@@ -237,7 +253,8 @@ def finish_directory_group(payload: dict[str, Any]) -> None:
 def _automation_failed(item: RequestItem, error: str, actor: Any, now: datetime) -> None:
     """Leave the change to a person: a task first in line, carrying the error."""
     tickets.record_event(item, "automation_failed", None, at=now, error=error)
-    note(item, None, f"The automatic change failed: {error}", now, automation=[None, "failed"])
+    failed = stored(N_("The automatic change failed: %(error)s"), error=error)
+    note(item, None, failed, now, automation=[None, "failed"])
     person = item.caller.display_name
     task = create_task(
         item,
@@ -248,7 +265,8 @@ def _automation_failed(item: RequestItem, error: str, actor: Any, now: datetime)
         actor=actor,
         now=now,
     )
-    tickets.add_entry(task, EntryKind.WORK_NOTE, None, body=f"Automation error: {error}", at=now)
+    body = stored(N_("Automation error: %(error)s"), error=error)
+    tickets.add_entry(task, EntryKind.WORK_NOTE, None, body=body, at=now)
     item.fulfilment_stage = AUTOMATION_STAGE
     db.session.flush()
     db.session.expire(item, ["tasks"])
@@ -318,7 +336,7 @@ def _open_task(task: CatalogTask, expected_version: Any) -> None:
             _(
                 "Task %(number)s is %(lower)s.",
                 number=task.number,
-                lower=TaskState(task.state).label.lower(),
+                lower=_(TaskState(task.state).label).lower(),
             )
         )
 
@@ -372,6 +390,7 @@ def change_task_state(
         hold_reason=hold_reason,
         close_code=close_code,
         close_notes=close_notes,
+        gettext=_,
     )
     if problems:
         raise Invalid(problems)

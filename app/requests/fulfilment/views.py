@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.models import Group, User
@@ -93,7 +94,9 @@ def task_state(number: str) -> ResponseReturnValue:
         )
     except (Invalid, Conflict) as error:
         return _refused(number, error, form, "state_form")
-    return _done(task, f"{task.number} is now {target.label.lower()}.")
+    return _done(
+        task, _("%(number)s is now %(state)s.", number=task.number, state=_(target.label).lower())
+    )
 
 
 @bp.post("/tasks/<number>/comment")

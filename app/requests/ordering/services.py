@@ -18,6 +18,8 @@ from flask_babel import gettext as _
 from app.auth.models import User
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.requests.approvals.services import cancel_pending, start_approvals
 from app.requests.catalog import variables
 from app.requests.catalog.services import form_of, may_order
@@ -69,7 +71,9 @@ def check_line(line: OrderLine, orderer: User) -> tuple[FormVersion, dict[str, A
     if version is None or version.item_id != item.id:
         raise Invalid({"form_version": _("This form does not belong to the item.")})
     try:
-        answers, uploads = variables.validate_answers(form_of(version), line.answers, lookup)
+        answers, uploads = variables.validate_answers(
+            form_of(version), line.answers, lookup, gettext=_
+        )
     except variables.AnswersInvalid as error:
         raise Invalid(error.problems, _("Some answers need your attention.")) from None
     return version, answers, uploads
@@ -210,7 +214,11 @@ def cancel_item(
     text = tickets.checked_text("reason", reason, required=False, limit=2000)
     withdrawn = cancel_pending(item)
     item.close_notes = text or None
-    body = f"Canceled by {actor.display_name}." + (f" {text}" if text else "")
+    body = (
+        stored(N_("Canceled by %(name)s. %(reason)s"), name=actor.display_name, reason=text)
+        if text
+        else stored(N_("Canceled by %(name)s."), name=actor.display_name)
+    )
     set_state(item, ItemState.CANCELED, actor, now, body=body, withdrawn=withdrawn)
     db.session.flush()
     rollup_request(item.request, actor, now)
