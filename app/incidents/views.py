@@ -50,6 +50,7 @@ from app.tickets import attachments
 from app.tickets import pages as ticket_pages
 from app.tickets import services as tickets
 from app.tickets.holds import HoldReason
+from app.tickets.paging import CappedPagination
 from app.ui import page_args
 
 bp = Blueprint("incidents", __name__, template_folder="templates")
@@ -113,9 +114,7 @@ def console() -> ResponseReturnValue:
     if ignored := form.clean():
         flash(ignored_note(ignored), "warning")
     page, per_page = page_args()
-    pagination = db.paginate(
-        queue_ids(form, current_user), page=page, per_page=per_page, error_out=False
-    )
+    pagination = CappedPagination(queue_ids(form, current_user), page=page, per_page=per_page)
     incidents = load_page(list(pagination.items))
     slas = sla_summaries([i.id for i in incidents])
     groups = ticket_pages.group_choices()
