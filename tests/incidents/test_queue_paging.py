@@ -84,3 +84,37 @@ def test_a_deep_page_past_the_cap_is_read_directly(twelve, monkeypatch):
     assert "page=1" in second["previous"]
     beyond = read(client, "/incidents/?view=all&sort=number&per_page=5&page=9")
     assert beyond["numbers"] == []
+
+
+@pytest.mark.parametrize(
+    "order", ["sort=number&direction=desc", "sort=opened&direction=desc", "sort=priority"]
+)
+def test_next_and_previous_neither_skip_nor_repeat_when_tickets_arrive(
+    twelve, make_incident, order
+):
+    client, numbers = twelve
+    first = read(client, f"/incidents/?view=all&{order}&per_page=5")
+    # A new incident arrives on top while the agent reads page 1.
+    arrived = make_incident(short_description="Scanner", impact=1, urgency=1).number
+    second = read(client, first["next"])
+    assert "after=" in first["next"]
+    assert not set(second["numbers"]) & set(first["numbers"])
+    third = read(client, second["next"])
+    seen = first["numbers"] + second["numbers"] + third["numbers"]
+    assert sorted(seen) == sorted(numbers)
+    assert arrived not in seen
+    # "Previous" goes back to exactly the page before, by its first row's keys.
+    assert read(client, third["previous"])["numbers"] == second["numbers"]
+    back = read(client, second["previous"])
+    assert back["numbers"] == [arrived, *first["numbers"][:4]]
+    assert back["previous"] == "#"
+
+
+def test_a_tampered_keyset_falls_back_to_the_page_number(twelve):
+    client, numbers = twelve
+    page = read(client, "/incidents/?view=all&sort=number&per_page=5&page=2&after=x~y")
+    assert page["numbers"] == sorted(numbers)[5:10]
+    page = read(
+        client, "/incidents/?view=all&sort=opened&per_page=5&page=2&after=2026-12-06T22:10:13~8"
+    )
+    assert page["numbers"] == sorted(numbers)[5:10]
