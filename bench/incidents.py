@@ -17,6 +17,7 @@ development) and handed to RQ on a throwaway ``redis-server`` (production; no wo
 from __future__ import annotations
 
 import argparse
+import html
 import random
 import re
 import shutil
@@ -280,6 +281,16 @@ def measure(app: Any, user_id: int, urls: list[str], repeat: int) -> Result:
     return timed(app, repeat, prepare)
 
 
+def next_link(app: Any, user_id: int, page: int) -> str:
+    """The "next" link of the queue's page ``page`` (everything, newest first): the keyset of
+    its last row, as an agent paging on reaches the page after it."""
+    url = f"/incidents/?view=all&sort=opened&direction=desc&page={page}"
+    body = client_of(app, user_id).get(url).get_data(as_text=True)
+    found = re.search(r'<a class="page-link" href="([^"]*)" aria-label="Next page">', body)
+    assert found, "no next link"
+    return html.unescape(found.group(1))
+
+
 def measure_posts(
     app: Any, user_id: int, url: str, fields: Callable[[int], dict[str, str]], repeat: int
 ) -> Result:
@@ -410,11 +421,14 @@ def main() -> None:
         "queue, my group's unassigned": measure(
             app, agent, ["/incidents/?view=unassigned&sort=opened&direction=desc"], args.repeat
         ),
-        f"queue, everything, by opened (page {deep})": measure(
+        f"queue, everything, by opened (page {deep}, by its number)": measure(
             app,
             agent,
             [f"/incidents/?view=all&sort=opened&direction=desc&page={deep}"],
             args.repeat,
+        ),
+        f'queue, everything, by opened (page {deep}, by "next")': measure(
+            app, agent, [next_link(app, agent, deep - 1)], args.repeat
         ),
         "incident page": measure(app, agent, [f"/incidents/{n}" for n in numbers], args.repeat),
     }

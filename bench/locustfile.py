@@ -15,12 +15,17 @@ account's password is ``deskgraph-demo``)::
     locust -f bench/locustfile.py --headless --host http://127.0.0.1:8000 \\
         --users 50 --spawn-rate 5 --run-time 5m --csv instance/locust
 
-locust is not in requirements-dev.txt yet: install it in a virtualenv of its own
-(``python -m venv /tmp/locust-venv && /tmp/locust-venv/bin/pip install locust``).
+Several nodes: ``DESKGRAPH_LOCUST_HOSTS=http://127.0.0.1:8101,http://127.0.0.1:8102`` gives
+each simulated person one of them in turn (``--host`` is then only the default);
+``python -m bench.load_two_nodes`` starts two nodes and runs this file against both.
+
+locust is pinned in requirements-dev.txt (its gevent never loads in the app's processes).
 """
 
 from __future__ import annotations
 
+import itertools
+import os
 import random
 import re
 from html.parser import HTMLParser
@@ -31,6 +36,12 @@ from locust import HttpUser, between, task
 PASSWORD = "deskgraph-demo"
 INCIDENT = re.compile(r'href="/incidents/(INC\d+)"')
 APPROVAL = re.compile(r'href="/requests/approvals/(\d+)"')
+# Each person signs in on the next node of the list (sessions are signed cookies: any node
+# serves any person).
+HOSTS = itertools.cycle(
+    [h.strip() for h in os.environ.get("DESKGRAPH_LOCUST_HOSTS", "").split(",") if h.strip()]
+    or [None]
+)
 WORDS = ["printer", "vpn", "outlook", "laptop", "password", "teams", "wifi", "scanner"]
 
 
@@ -105,6 +116,9 @@ class Person(HttpUser):
     wait_time = between(1, 5)
 
     def on_start(self) -> None:
+        host = next(HOSTS)
+        if host:
+            self.client.base_url = host
         page = self.client.get("/login").text
         fields = form_on(page, "/login", "/login")
         fields.update(username=self.username, password=PASSWORD)

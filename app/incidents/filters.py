@@ -193,10 +193,15 @@ def queue_ids(form: QueueFilterForm, user: Any) -> Select:
     )
     # Work notes are searched too: agents work this queue.
     query = number_or_text(query, form.q.data, notes=True)
+    keys, descending = queue_order(form)
+    return query.order_by(*(k.desc() if descending else k.asc() for k in keys))
+
+
+def queue_order(form: QueueFilterForm) -> tuple[list[Any], bool]:
+    """The columns the queue is sorted by (the ticket's id last, so the order is total) and
+    whether descending: the keys of the console's "next" and "previous" links."""
     columns = SORTS.get(form.sort.data or "priority", SORTS["priority"])
-    descending = form.direction.data == "desc"
-    order = [c.desc() if descending else c.asc() for c in columns]
-    return query.order_by(*order, Ticket.id.desc() if descending else Ticket.id.asc())
+    return [*columns, Ticket.id], form.direction.data == "desc"
 
 
 def load_page(ids: list[int]) -> list[Ticket]:

@@ -12,7 +12,7 @@ from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -40,10 +40,11 @@ from app.incidents.workflow import (
     plain_change,
     plain_words,
 )
+from app.sla.models import TaskSla
 from app.sla.services import sla_summaries
 from app.tickets import services as tickets
 from app.tickets.matrix import load_matrix
-from app.tickets.models import Attachment, EntryKind, JournalEntry
+from app.tickets.models import Attachment, EntryKind, JournalEntry, ticket_watchers
 from app.tickets.pages import assignee_choices, group_choices
 from app.tickets.priority import PriorityMatrix
 from app.timeutils import utc_now
@@ -101,6 +102,34 @@ def related_incidents(incident: Incident, ci_ids: list[int], limit: int = 10) ->
         .limit(limit)
     )
     return list(db.session.scalars(query))
+
+
+def present(incident: Incident) -> Row[bool, bool, bool, bool, bool]:
+    """Whether the incident has CIs, files, children, watchers and SLA records, read in one
+    statement: most incidents have few of these, and the page skips the read of each one it
+    does not have instead of running a query to find it empty."""
+    incidents = Incident.__table__
+    return db.session.execute(
+        select(
+            select(incident_cis.c.ci_id)
+            .where(incident_cis.c.incident_id == incident.id)
+            .exists()
+            .label("cis"),
+            select(Attachment.id)
+            .where(Attachment.ticket_id == incident.id)
+            .exists()
+            .label("files"),
+            select(incidents.c.id)
+            .where(incidents.c.parent_id == incident.id)
+            .exists()
+            .label("children"),
+            select(ticket_watchers.c.user_id)
+            .where(ticket_watchers.c.ticket_id == incident.id)
+            .exists()
+            .label("watchers"),
+            select(TaskSla.id).where(TaskSla.ticket_id == incident.id).exists().label("slas"),
+        )
+    ).one()
 
 
 def current_values(incident: Incident) -> MultiDict:
@@ -167,6 +196,10 @@ def _agent_forms(
     parent.parent.data = incident.parent.number if incident.parent else ""
     return {
         "incident_form": form,
+        # The category's name as the form's choices already read it (no query of its own).
+        "category_label": next(
+            (c.label for c in form.category.choices if c.value == incident.category), None
+        ),
         "version_form": VersionForm(formdata=None),
         "may_take": incident.is_open and incident.assignee_id != current_user.id,
         "parent_form": parent,
@@ -199,13 +232,14 @@ def render_detail(
     if not staff and permissions.reads_as_reviewer(current_user, incident):
         return review.render_review(incident, status=status, **forms)
     window = services.reopen_window(current_app.config)
+    has = present(incident)
     context: dict[str, Any] = {
         "incident": incident,
         "staff": staff,
         "timeline": tickets.timeline(incident, public_only=not staff, newest_first=newest_first),
         "newest_first": newest_first,
-        "files": _attachments(incident, staff),
-        "ci_ids": cis.ci_ids_of(incident),
+        "files": _attachments(incident, staff) if has.files else [],
+        "ci_ids": cis.ci_ids_of(incident) if has.cis else [],
         "matrix": load_matrix(),
         "plain_state": plain_words(State(incident.state), incident.hold_reason, _),
         "resolution_codes": RESOLUTION_CODES,
@@ -224,10 +258,13 @@ def render_detail(
     if staff:
         if incident.parent_id is None:
             set_committed_value(incident, "parent", None)
+        for relation in ("children", "watchers"):
+            if not getattr(has, relation):
+                set_committed_value(incident, relation, [])
         context.update(_agent_forms(incident, forms, context["matrix"]))
         context["children"] = list(incident.children)
         context["related"] = related_incidents(incident, context["ci_ids"])
-        context["slas"] = sla_summaries([incident.id]).get(incident.id, [])
+        context["slas"] = sla_summaries([incident.id]).get(incident.id, []) if has.slas else []
         context.update(correlation.impact_context(context["ci_ids"]))
         context["parent_candidates"] = correlation.parent_candidates(incident, context["ci_ids"])
         context["watchers"] = list(incident.watchers)

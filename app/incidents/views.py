@@ -31,6 +31,7 @@ from app.incidents.filters import (
     QueueFilterForm,
     load_page,
     queue_ids,
+    queue_order,
     service_name,
 )
 from app.incidents.forms import (
@@ -50,6 +51,7 @@ from app.tickets import attachments
 from app.tickets import pages as ticket_pages
 from app.tickets import services as tickets
 from app.tickets.holds import HoldReason
+from app.tickets.paging import CappedPagination
 from app.ui import page_args
 
 bp = Blueprint("incidents", __name__, template_folder="templates")
@@ -113,8 +115,16 @@ def console() -> ResponseReturnValue:
     if ignored := form.clean():
         flash(ignored_note(ignored), "warning")
     page, per_page = page_args()
-    pagination = db.paginate(
-        queue_ids(form, current_user), page=page, per_page=per_page, error_out=False
+    keys, descending = queue_order(form)
+    pagination = CappedPagination(
+        queue_ids(form, current_user),
+        page=page,
+        per_page=per_page,
+        keys=keys,
+        descending=descending,
+        # The keyset of "next" and "previous" (app/tickets/paging.py); no other link keeps it.
+        after=form.understood.pop("after", None),
+        before=form.understood.pop("before", None),
     )
     incidents = load_page(list(pagination.items))
     slas = sla_summaries([i.id for i in incidents])

@@ -1,0 +1,251 @@
+"""Load on two nodes with locust: the issue-20 run in one command.
+
+Makes a PostgreSQL schema of its own in the ``test`` database, migrates it and loads the demo
+organisation, starts a throwaway ``redis-server``, two gunicorn nodes of ``--workers`` workers
+each on loopback (ports ``--port`` and ``--port + 1``, production settings, the outbox on RQ)
+and one RQ worker (``flask deskgraph worker``), then runs ``bench/locustfile.py`` headless
+against both nodes (each simulated person on one node, in turn) for ``--users`` and
+``--run-time``. It prints the requests, failures, median, p95 and throughput (all requests,
+then the slowest names), with the load average before and after, then stops everything and
+drops the schema (``--keep`` keeps it).
+
+    python -m bench.load_two_nodes --users 10 --run-time 30s      # a smoke run
+    python -m bench.load_two_nodes --users 50 --run-time 5m       # the issue's run (idle box)
+    python -m bench.load_two_nodes --users 200 --spawn-rate 10 --run-time 5m   # the knee
+
+locust comes from requirements-dev.txt (``--locust`` names another binary). Target (issue 20):
+50 users for 5 minutes with 0 errors and p95 under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from bench._postgres import POSTGRES, ROOT, drop_schema
+from bench.incidents import throwaway_redis, uptime
+
+
+def environment(schema: str, redis_url: str, instance: Path) -> dict[str, str]:
+    """The nodes' settings: production, the bench's schema, the throwaway Redis."""
+    return {
+        **os.environ,
+        "DESKGRAPH_ENV": "production",
+        "DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{schema}",
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "load-run-" + "k7Qx2mZp9Lw4Rt8Vb3Nc6Hy",
+        "DESKGRAPH_BASE_URL": "http://127.0.0.1",
+        "DESKGRAPH_SECURE_COOKIES": "0",  # plain HTTP on loopback: no TLS proxy in front
+        "DESKGRAPH_LOG_LEVEL": "WARNING",
+        "DESKGRAPH_ATTACHMENTS_DIR": str(instance / "attachments"),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def binary(name: str) -> str:
+    """A command of this virtualenv (beside the running Python), else on the PATH."""
+    here = Path(sys.executable).parent / name
+    found = str(here) if here.exists() else shutil.which(name)
+    if not found:
+        raise SystemExit(f"{name} is not installed: pip install -r requirements-dev.txt")
+    return found
+
+
+def prepare(schema: str, env: dict[str, str], log: Path) -> None:
+    """A fresh schema with the migrations and the demo organisation."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    flask = binary("flask")
+    with log.open("w") as output:
+        for command in (["db", "upgrade"], ["deskgraph", "demo", "load"]):
+            subprocess.run(  # noqa: S603
+                [flask, "--app", "wsgi", *command],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+
+
+@contextmanager
+def started(command: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+    """Run ``command`` in a process group of its own; stop the whole group after."""
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{url} did not start:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/login", timeout=5) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"{url} did not answer within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def summary(stats: Path, slowest: int = 8) -> list[str]:
+    """The aggregated line and the slowest request names of locust's ``*_stats.csv``."""
+    with stats.open() as source:
+        rows = list(csv.DictReader(source))
+
+    def line(row: dict[str, str]) -> str:
+        median, p95 = float(row["Median Response Time"]), float(row["95%"])
+        return (
+            f"{row['Name'][:44]:44} {int(row['Request Count']):>7,} req "
+            f"{int(row['Failure Count']):>5,} failed  median {median:>6.0f} ms"
+            f"  p95 {p95:>6.0f} ms  {float(row['Requests/s']):>6.1f} req/s"
+        )
+
+    total = [r for r in rows if r["Name"] == "Aggregated"]
+    named = sorted((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: -float(r["95%"]))
+    return [line(r) for r in total] + ["slowest by p95:"] + [line(r) for r in named[:slowest]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
+    parser.add_argument("--users", type=int, default=50, help="simulated people (default 50)")
+    parser.add_argument("--spawn-rate", type=float, default=5, help="people started per second")
+    parser.add_argument("--run-time", default="5m", help="locust's duration: 30s, 5m (default)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per node")
+    parser.add_argument("--port", type=int, default=8101, help="first node's port (then +1)")
+    parser.add_argument("--schema", default="dg_load_two_nodes")
+    parser.add_argument("--keep", action="store_true", help="keep the schema afterwards")
+    parser.add_argument("--reuse", action="store_true", help="use a schema kept by --keep")
+    parser.add_argument("--locust", default=None, help="the locust binary (default: this venv's)")
+    parser.add_argument("--out", default=None, help="folder for locust's CSV and the logs")
+    args = parser.parse_args()
+
+    out = Path(args.out or tempfile.mkdtemp(prefix="dg-load-"))
+    out.mkdir(parents=True, exist_ok=True)
+    locust = args.locust or binary("locust")
+    if shutil.which("redis-server") is None:
+        raise SystemExit("redis-server is not installed (the outbox runs on RQ in production)")
+    hosts = [f"http://127.0.0.1:{args.port + n}" for n in range(2)]
+    with throwaway_redis() as redis_url, ExitStack() as running:
+        assert redis_url is not None
+        env = environment(args.schema, redis_url, out)
+        if not args.reuse:
+            print(f"preparing schema {args.schema} (migrations, demo) …", flush=True)
+            prepare(args.schema, env, out / "prepare.log")
+        nodes = []
+        for n, host in enumerate(hosts):
+            log = out / f"node{n + 1}.log"
+            gunicorn = [
+                binary("gunicorn"),
+                "wsgi:app",
+                "--workers",
+                str(args.workers),
+                "--bind",
+                host.removeprefix("http://"),
+                "--timeout",
+                "60",
+            ]
+            nodes.append((host, running.enter_context(started(gunicorn, env, log)), log))
+        running.enter_context(
+            started(
+                [binary("flask"), "--app", "wsgi", "deskgraph", "worker"], env, out / "worker.log"
+            )
+        )
+        for host, process, log in nodes:
+            wait_until_up(host, process, log)
+        load_before = uptime()
+        print(
+            f"{len(hosts)} nodes × {args.workers} workers up; locust: {args.users} users, "
+            f"{args.run_time} (load {load_before})",
+            flush=True,
+        )
+        subprocess.run(  # noqa: S603
+            [
+                locust,
+                "-f",
+                str(ROOT / "bench" / "locustfile.py"),
+                "--headless",
+                "--host",
+                hosts[0],
+                "--users",
+                str(args.users),
+                "--spawn-rate",
+                str(args.spawn_rate),
+                "--run-time",
+                args.run_time,
+                "--csv",
+                str(out / "locust"),
+                "--only-summary",
+                "--stop-timeout",
+                "10",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DESKGRAPH_LOCUST_HOSTS": ",".join(hosts)},
+            stdout=(out / "locust.log").open("w"),
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+        load_after = uptime()
+    if not args.keep:
+        drop_schema(args.schema)
+    stats = out / "locust_stats.csv"
+    if not stats.exists():
+        raise SystemExit(f"locust wrote no statistics; see {out / 'locust.log'}")
+    print(
+        f"{args.users} users, {args.run_time}, 2 nodes × {args.workers} gunicorn workers, "
+        f"PostgreSQL, outbox on RQ; load average before / after: {load_before} / {load_after}"
+    )
+    print("\n".join(summary(stats)))
+    failures = out / "locust_failures.csv"
+    if failures.exists():
+        with failures.open() as source:
+            for row in list(csv.DictReader(source))[:10]:
+                print(
+                    f"failure: {row['Occurrences']}× {row['Method']} {row['Name']}: {row['Error']}"
+                )
+    print(f"CSV and logs: {out}")
+
+
+if __name__ == "__main__":
+    main()
