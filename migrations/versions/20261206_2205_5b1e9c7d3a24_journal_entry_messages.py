@@ -3,7 +3,7 @@ its message and parameters (app.i18n.stored) beside the English body, so that ea
 it in their language. Existing lines have none and show their body as before.
 
 Revision ID: 5b1e9c7d3a24
-Revises: d6f1a3b8c274
+Revises: 9a4c2e7b1d53
 Create Date: 2026-12-06 22:05:00
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = "5b1e9c7d3a24"
-down_revision = "d6f1a3b8c274"
+down_revision = "9a4c2e7b1d53"
 branch_labels = None
 depends_on = None
 
