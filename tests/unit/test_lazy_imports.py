@@ -1,0 +1,65 @@
+"""An idle worker stays small (issue 20): building the application loads no heavy library that
+only some requests need. Each one loads on first use instead (the CMDB's impact engines and
+the alert grouping: numpy, scipy, networkx; the SLA forecast: numpy).
+
+Each check builds the application in a fresh interpreter, as a worker does, and lists what it
+imported; ``tests/cmdb``, ``tests/alerts``, ``tests/sla`` and ``tests/reports`` show that the
+first impact question, grouping, forecast and export still work.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Libraries an idle worker must not hold: the module that loads each one names it.
+LAZY = (
+    "numpy",
+    "scipy",
+    "networkx",
+)
+
+PROBE = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from app import create_app
+
+app = create_app(json.loads(sys.argv[2]), instance_path=sys.argv[3])
+with app.test_client() as client:
+    assert client.get("/healthz/live").status_code == 200
+for name in sys.argv[4:]:
+    __import__(name)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def loaded_after_start(tmp_path: Path, *also: str) -> set[str]:
+    """Top-level packages a freshly built application has imported after one request (and
+    after importing ``also``)."""
+    environ = {
+        "DESKGRAPH_ENV": "testing",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'idle.db'}",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "DESKGRAPH_LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-c", PROBE, str(ROOT), json.dumps(environ), str(tmp_path)]
+    probe = subprocess.run([*command, *also], capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, f"building the application failed:\n{probe.stderr}"
+    return {m.split(".")[0] for m in json.loads(probe.stdout.strip().splitlines()[-1])}
+
+
+def test_an_idle_worker_loads_no_heavy_library(tmp_path):
+    loaded = loaded_after_start(tmp_path)
+    assert "flask" in loaded  # the probe did build the application
+    assert not [name for name in LAZY if name in loaded]
+
+
+def test_the_probe_sees_what_a_first_use_loads(tmp_path):
+    """The check can fail: importing the graph cache, as the first impact question does,
+    loads numpy and scipy, and the probe sees them."""
+    loaded = loaded_after_start(tmp_path, "app.cmdb.cache")
+    assert {"numpy", "scipy"} <= loaded
