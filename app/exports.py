@@ -24,7 +24,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
-import xlsxwriter
 from flask import Response, send_file, stream_with_context
 from flask_babel import gettext as _
 
@@ -174,6 +173,8 @@ def write_xlsx(
 
     :raise Invalid: more rows than a worksheet holds (field ``format``; CSV has no limit).
     """
+    import xlsxwriter  # here: only an XLSX download needs it (issue 20)
+
     workbook = xlsxwriter.Workbook(target, {"constant_memory": True, "remove_timezone": True})
     try:
         worksheet = workbook.add_worksheet(sheet[:31] or "Report")

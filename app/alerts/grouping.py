@@ -31,10 +31,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from app.cmdb.graph.vocabulary import CiId, ImpactOptions
-from app.cmdb.impact.engine import impact
-from app.cmdb.impact.index import CompactGraph
+
+if TYPE_CHECKING:  # the engine (numpy) loads when alerts are first grouped (issue 20)
+    from app.cmdb.impact.index import CompactGraph
 
 MAX_ROUNDS = 20
 """Rounds of step 3 before every CI still unexplained is made a root at once."""
@@ -109,6 +111,8 @@ def _explain(
         return []
     if not roots:
         return list(candidates)
+    from app.cmdb.impact.engine import impact
+
     result = impact(graph, roots, replace(options, max_cis=max(len(roots), 1)))
     unexplained = []
     for ci in candidates:

@@ -41,7 +41,6 @@ from app.alerts.models import Alert, AlertGroup, AlertSource, AlertStatus
 from app.alerts.parsing import SEVERITIES, URGENCY, NormalizedAlert, Payload
 from app.auth.models import User
 from app.cmdb.analysis import impact_of_cis, offer_impact
-from app.cmdb.cache import current_graph
 from app.cmdb.graph.vocabulary import CiId
 from app.cmdb.models import ConfigurationItem
 from app.cmdb.settings import impact_options
@@ -313,6 +312,8 @@ def _grouping(batch: _Batch) -> Grouping:
         .distinct()
     ).all()
     ids = sorted(i for i in alerting if i is not None)
+    from app.cmdb.cache import current_graph  # here: it imports numpy and scipy (issue 20)
+
     return group_alerting(current_graph().index, ids, impact_options())
 
 

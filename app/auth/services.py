@@ -21,7 +21,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
 from app.auth import throttle
-from app.auth.directory import sync
 from app.auth.directory.settings import DirectoryUnavailable
 from app.auth.models import AccountSource, GrantSource, Role, RoleGrant, User
 from app.auth.sessions import end_sessions
@@ -205,6 +204,8 @@ def _authenticate_with_directory(
     _check_dummy_password(password)
     if not password:  # never let an empty password reach a bind (unauthenticated bind)
         raise _refuse(username, address, now, WRONG_CREDENTIALS)
+    from app.auth.directory import sync  # here: it imports ldap3 (issue 20)
+
     try:
         directory = sync.directory_from_config(current_app.config)
         entry = directory.authenticate(username, password)

@@ -20,16 +20,19 @@ administrators configured (:func:`app.cmdb.settings.impact_options`).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 
-from app.cmdb.cache import CMDBGraph, current_graph
 from app.cmdb.graph.vocabulary import Dependency, ImpactOptions, Path, towards
-from app.cmdb.impact.engine import impact, upstream, walk_needs
-from app.cmdb.impact.reference import ImpactResult, State
 from app.cmdb.settings import impact_options
 from app.errors import Invalid
+
+# The cache and the engines (numpy, scipy, networkx) load on the first question, not when a
+# worker starts (issue 20): only the functions below import them.
+if TYPE_CHECKING:
+    from app.cmdb.cache import CMDBGraph
+    from app.cmdb.impact.reference import ImpactResult
 
 HIGH_USERS = 25
 MEDIUM_PEOPLE = 5
@@ -45,6 +48,8 @@ def impact_of_ci_names(
     """The impact of the CIs with these names failing together (names as incidents hold them:
     case-insensitive; unknown names are ignored; a name shared by CIs of several classes
     means all of them). ``None`` when no name is known."""
+    from app.cmdb.cache import current_graph
+
     wanted = [n for n in names if n][:MAX_NAMES]
     return impact_of_cis(current_graph().ids_for(wanted), options)
 
@@ -54,6 +59,9 @@ def impact_of_cis(
 ) -> ImpactResult | None:
     """The impact of these CIs failing together (an incident's CIs); ids no longer in the
     graph are ignored. ``None`` when none is known."""
+    from app.cmdb.cache import current_graph
+    from app.cmdb.impact.engine import impact
+
     cmdb = current_graph()
     ids = [i for i in dict.fromkeys(ci_ids) if i in cmdb][:MAX_NAMES]
     if not ids:
@@ -64,6 +72,8 @@ def impact_of_cis(
 
 def offer_impact(result: ImpactResult | None) -> int | None:
     """The incident impact (1–3) to offer for a computed impact; see the module docstring."""
+    from app.cmdb.impact.reference import State
+
     if result is None or not result.affected:
         return None
     brief = result.brief_services()
@@ -80,6 +90,9 @@ def what_if(ci_ids: Iterable[int], options: ImpactOptions | None = None) -> Impa
 
     :raise Invalid: no CI, more than :data:`MAX_WHAT_IF`, or an id not in the CMDB.
     """
+    from app.cmdb.cache import current_graph
+    from app.cmdb.impact.engine import impact
+
     wanted = list(dict.fromkeys(ci_ids))
     if not wanted:
         raise Invalid({"ci": _("Pick at least one CI.")})
@@ -97,6 +110,9 @@ def impact_of(
 ) -> ImpactResult | None:
     """The impact of one CI failing (``None``: not in the graph), on ``cmdb`` when given (a
     view that also draws from the graph passes the one it drew from), else the current one."""
+    from app.cmdb.cache import current_graph
+    from app.cmdb.impact.engine import impact
+
     cmdb = current_graph() if cmdb is None else cmdb
     if ci_id not in cmdb:
         return None
@@ -107,6 +123,9 @@ def upstream_of(
     ci_id: int, limit: int = 200, options: ImpactOptions | None = None
 ) -> tuple[Dependency, ...]:
     """What a CI needs, nearest first (at most ``limit``)."""
+    from app.cmdb.cache import current_graph
+    from app.cmdb.impact.engine import upstream
+
     cmdb = current_graph()
     if ci_id not in cmdb:
         return ()
@@ -123,6 +142,8 @@ def upstream_names(
     a failure ("esx-rtm-02 -(member of)-> esx-cluster-rtm -(hosts)-> wms-app-02"). The named CIs
     themselves are left out; unknown names are ignored; the nearest ``limit`` CIs are kept.
     """
+    from app.cmdb.cache import current_graph
+
     cmdb = current_graph()
     ids = cmdb.ids_for([n for n in names if n][:MAX_NAMES])
     index = cmdb.index
@@ -137,6 +158,8 @@ def upstream_of_cis(
     """For correlation: every CI these CIs need, as ``{ci id: the path a failure of it would
     travel to them}``, nearest first (see :func:`upstream_names`; ids no longer in the graph
     are ignored)."""
+    from app.cmdb.cache import current_graph
+
     cmdb = current_graph()
     ids = [i for i in dict.fromkeys(ci_ids) if i in cmdb][:MAX_NAMES]
     index = cmdb.index
@@ -149,6 +172,8 @@ def _needs(
     cmdb: CMDBGraph, ids: list[int], options: ImpactOptions | None, key_of: Any
 ) -> dict[Any, tuple[int, Path]]:
     """What the CIs ``ids`` need: ``{key_of(node): (depth, path)}``, the nearest kept."""
+    from app.cmdb.impact.engine import walk_needs
+
     index = cmdb.index
     options = options or impact_options()
     starts = [index.node(i) for i in ids]

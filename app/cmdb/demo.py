@@ -29,7 +29,6 @@ from sqlalchemy import func, select
 
 from app.auth.models import Group, User
 from app.cmdb import attributes, services
-from app.cmdb.cache import bump_revision
 from app.cmdb.demo_estate import build_estate
 from app.cmdb.models import (
     AttributeDefinition,
@@ -81,6 +80,8 @@ def load_document(data: Mapping[str, Any]) -> CMDBDemoReport:
     ids = _cis(data, classes, report)
     _relations(data, ids, report)
     if report.cis_added or report.relations_added:
+        from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+
         bump_revision(None)  # a bulk change: workers reload once
     db.session.flush()
     return report

@@ -8,6 +8,8 @@ runs. Impact is computed by :mod:`app.cmdb.analysis` with the administrators' li
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -15,16 +17,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.cmdb import analysis
-from app.cmdb.cache import current_graph
 from app.cmdb.graph import layout, neighbourhood
-from app.cmdb.graph.data import neighbourhood_data
-from app.cmdb.impact.groups import group_by_class
-from app.cmdb.impact.reference import ImpactResult
 from app.cmdb.models import CIClass, ConfigurationItem
 from app.cmdb.views import bp, get_ci
 from app.errors import Invalid
 from app.extensions import db
 from app.policy import require
+
+# The graph cache and the impact engines (numpy, scipy, networkx) load on the first graph or
+# what-if page, not when a worker starts (issue 20).
+if TYPE_CHECKING:
+    from app.cmdb.impact.reference import ImpactResult
 
 # What cmdb-graph.js shows (``dgText``), with ``%(name)s`` placeholders the script fills.
 JS_MESSAGES = {
@@ -73,6 +76,8 @@ def _neighbourhood(
 
     Both come from the cached compact index: the CIs shown are found on it
     (:func:`app.cmdb.graph.neighbourhood.around`), never on a networkx graph of the whole CMDB."""
+    from app.cmdb.cache import current_graph
+
     cmdb = current_graph()
     if ci.id not in cmdb:
         return None, None
@@ -125,6 +130,8 @@ def graph_data(ci_id: int) -> ResponseReturnValue:
             "graph_url": url_for("cmdb.graph", ci_id=node_id, depth=depth),
         }
 
+    from app.cmdb.graph.data import neighbourhood_data
+
     data = neighbourhood_data(picture, result, links=links, class_labels=class_labels)
     return jsonify({**data, "depth": depth})
 
@@ -165,6 +172,8 @@ def what_if() -> ResponseReturnValue:
             problem, status = error.message, 422
     groups = []
     if result is not None:
+        from app.cmdb.impact.groups import group_by_class
+
         labels = dict(db.session.execute(select(CIClass.name, CIClass.label)).all())
         groups = group_by_class(result.affected, labels)
     page = render_template(

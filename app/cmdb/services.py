@@ -31,7 +31,6 @@ from app.cmdb.analysis import (  # noqa: F401  (re-exported for incidents)
     offer_impact,
     upstream_names,
 )
-from app.cmdb.cache import bump_revision
 from app.cmdb.classes.services import add_attribute, add_class  # noqa: F401  (re-exported)
 from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.models import (
@@ -192,12 +191,16 @@ def one_revision() -> Iterator[None]:
     finally:
         _batch.reset(token)
     if changed[0]:
+        from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+
         bump_revision(None)  # a bulk change: workers reload once
 
 
 def note_change(ci_ids: Iterable[int] | None = None) -> None:
     """Bump the CMDB revision for a change of these CIs (their rows or relations; ``None``:
     too many to list) now, or once at the end of the enclosing :func:`one_revision`."""
+    from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+
     pending = _batch.get()
     if pending is None:
         bump_revision(ci_ids)

@@ -18,7 +18,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app import audit
-from app.cmdb.cache import bump_revision
 from app.cmdb.graph.vocabulary import ImpactOptions, Lifecycle, Treatment
 from app.cmdb.models import LIFECYCLE_LABELS, CMDBSettings
 from app.errors import Invalid, check_version
@@ -97,5 +96,7 @@ def save_settings(
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "cmdb_settings", SETTINGS_ID, "updated", changes)
+    from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+
     bump_revision(())  # nothing the graph holds
     return changes

@@ -13,12 +13,23 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-import nh3
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_markdown.enable(["table", "strikethrough"])
+
+@cache
+def _markdown() -> MarkdownIt:
+    """The parser, built on the first render: markdown-it and nh3 load then, not in every
+    worker (issue 20)."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+        ["table", "strikethrough"]
+    )
+
 
 TAGS = frozenset(
     {
@@ -54,7 +65,9 @@ def _filter(tag: str, attribute: str, value: str) -> str | None:
 
 def render(text: str) -> str:
     """Safe HTML for the Markdown ``text``."""
-    html = _markdown.render(text)
+    import nh3
+
+    html = _markdown().render(text)
     return nh3.clean(
         html,
         tags=set(TAGS),

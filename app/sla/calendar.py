@@ -26,9 +26,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
+if TYPE_CHECKING:  # holidays loads when a calendar with a country is built (issue 20)
+    import holidays
 
 __all__ = ["BusinessCalendar", "DateException", "Segment", "ensure_utc"]
 
@@ -179,6 +181,8 @@ class BusinessCalendar:
             raise ValueError("calendar has no working hours in the week")
         calendar_holidays = None
         if self.country:
+            import holidays
+
             try:
                 calendar_holidays = holidays.country_holidays(self.country, subdiv=self.subdivision)
             except NotImplementedError as exc:

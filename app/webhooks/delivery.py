@@ -17,9 +17,8 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import requests
 from flask import current_app
 from sqlalchemy import Table, select, update
 
@@ -32,6 +31,9 @@ from app.version import __version__
 from app.webhooks import addresses, sealing, signing
 from app.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from app.webhooks.services import DELIVER, secret_of
+
+if TYPE_CHECKING:  # requests loads with the first delivery, not in every worker (issue 20)
+    import requests
 
 RESPONSE_KEPT = 2000  # characters of a response body kept in the log
 SWITCHED_OFF = N_("Not sent: the subscription is switched off.")
@@ -64,6 +66,8 @@ class Outcome:
 
 def post(url: str, body: bytes, headers: dict[str, str], config: Any) -> Outcome:
     """Send one attempt; never raises for what the network or the receiver does."""
+    import requests
+
     started = time.monotonic()
     try:
         addresses.check_destination(url, allow_private=config["WEBHOOK_ALLOW_PRIVATE"])

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import base64
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+if TYPE_CHECKING:  # cryptography loads with the first secret sealed or opened (issue 20)
+    from cryptography.fernet import Fernet
 
 INFO = b"deskgraph webhook secrets v1"
 
@@ -28,6 +28,10 @@ class Unreadable(Exception):
 
 @lru_cache(maxsize=4)
 def _fernet(key: str) -> Fernet:
+    from cryptography.fernet import Fernet
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=INFO).derive(key.encode())
     return Fernet(base64.urlsafe_b64encode(derived))
 
@@ -42,6 +46,8 @@ def unseal(sealed: str, key: str) -> str:
 
     :raise Unreadable: another key sealed it, or it was changed.
     """
+    from cryptography.fernet import InvalidToken
+
     try:
         return _fernet(key).decrypt(sealed.encode()).decode()
     except (InvalidToken, ValueError):

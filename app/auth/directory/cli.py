@@ -11,7 +11,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.auth.directory import sync
 from app.auth.directory.settings import DirectoryMisconfigured, DirectoryUnavailable
 from app.extensions import db
 
@@ -32,6 +31,8 @@ def sync_command(incremental: bool, dry_run: bool, quiet: bool) -> None:
     """Create, update and deactivate people and groups from the directory."""
     if not current_app.config.get("LDAP_URL"):
         raise click.ClickException("LDAP_URL is not set: there is no directory to sync from.")
+    from app.auth.directory import sync  # here: it imports ldap3 (issue 20)
+
     try:
         directory = sync.directory_from_config(current_app.config)
         report = sync.sync_directory(

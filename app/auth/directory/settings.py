@@ -18,9 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ldap3.core import exceptions as ldap_errors
-from ldap3.utils.dn import parse_dn
-
 # What the desk reads of a person, then what it reads to know groups and changes.
 PERSON_KEYS = (
     "username",
@@ -94,6 +91,9 @@ class DirectoryMisconfigured(DirectoryUnavailable):
 def normalise_dn(dn: str) -> str:
     """A comparable form of a DN: attribute types and values lower-cased, spaces around
     separators dropped, the parts of a multi-valued RDN sorted."""
+    from ldap3.core import exceptions as ldap_errors  # here: ldap3 loads with a directory
+    from ldap3.utils.dn import parse_dn
+
     try:
         parts = parse_dn(dn.strip(), strip=True)
     except (ldap_errors.LDAPInvalidDnError, ValueError, IndexError):

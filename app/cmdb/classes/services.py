@@ -29,7 +29,6 @@ from sqlalchemy.exc import IntegrityError
 
 from app import audit
 from app.cmdb import attributes
-from app.cmdb.cache import LIST_AT_MOST, bump_revision
 from app.cmdb.classes.attributes import add_attribute  # noqa: F401  (re-exported)
 from app.cmdb.classes.tree import MAX_NAMES_SHOWN, attribute_names, some_names, subtree_ids
 from app.cmdb.models import AttributeDefinition, AttributeValue, CIClass, ConfigurationItem
@@ -104,6 +103,8 @@ def add_class(
     db.session.add(ci_class)
     db.session.flush()
     audit.record(actor, "ci_class", ci_class.id, "created", {"name": [None, name]})
+    from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+
     bump_revision(())  # no CI has it yet
     return ci_class
 
@@ -163,6 +164,8 @@ def update_class(
     db.session.flush()
     audit.record(actor, "ci_class", ci_class.id, "updated", changes)
     if "name" in changes or "parent" in changes:
+        from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+
         bump_revision(_cis_of(subtree_ids(ci_class)))
     return changes
 
@@ -170,6 +173,8 @@ def update_class(
 def _cis_of(class_ids: list[int]) -> list[int] | None:
     """The CIs of these classes (the graph's name of their class may have changed), or
     ``None`` when they are more than a change lists (workers reload)."""
+    from app.cmdb.cache import LIST_AT_MOST
+
     found = list(
         db.session.scalars(
             select(ConfigurationItem.id)
@@ -299,4 +304,6 @@ def delete_class(ci_class: CIClass, *, actor: Any, expected_version: Any = None)
     audit.record(
         actor, "ci_class", ci_class.id, "deleted", {k: [v, None] for k, v in snapshot.items()}
     )
+    from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+
     bump_revision(())  # it had no CI

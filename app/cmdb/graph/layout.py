@@ -28,9 +28,10 @@ import math
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, CiId, Lifecycle, sort_key
 

@@ -54,9 +54,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:  # networkx loads on first build_graph, not at start-up (issue 20)
+    import networkx as nx
 
 CiId = int | str
 """A CI's primary key: ints or strings, one kind per graph (they are sorted)."""
@@ -262,6 +263,8 @@ def build_graph(
         if (source, target, type_name) in seen:
             raise ValueError(f"duplicate relation {source!r} {type_name} {target!r}")
         seen.add((source, target, type_name))
+
+    import networkx as nx
 
     ordered = {ci_id: by_id[ci_id] for ci_id in _sorted(by_id, sort_key)}
     graph = nx.DiGraph(relation_types=MappingProxyType(dict(relation_types)), cis=ordered)

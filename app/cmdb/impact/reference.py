@@ -36,9 +36,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import networkx as nx
+if TYPE_CHECKING:  # the types here (State, ImpactResult) load without networkx (issue 20)
+    import networkx as nx
 
 from app.cmdb.graph.vocabulary import (
     BUSINESS_SERVICE,
@@ -206,6 +207,8 @@ class ImpactResult:
         ``graph`` is the networkx graph, or the :class:`~app.cmdb.impact.index.CompactGraph` the
         result was computed on.
         """
+        import networkx as nx
+
         chain = self.chain(ci_id)
         if isinstance(graph, nx.DiGraph):
             return make_path(graph, chain)

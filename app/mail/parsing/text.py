@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 
-import nh3
 from mailparser_reply import EmailReplyParser
 
 # The languages whose "On ... wrote:" headers and signatures the reply parser recognises.
@@ -53,6 +52,8 @@ def html_to_text(markup: str) -> str:
     nh3 sees the markup, because an HTML parser's tree building is quadratic in the nesting
     depth (200,000 nested ``<div>`` took nh3 seven minutes); nh3 then removes the content of
     scripts and styles and whatever tag is left."""
+    import nh3  # here: only an HTML mail needs it (issue 20)
+
     marked = _without_comments(_with_link_addresses(markup))
     marked = _BREAK.sub(lambda tag: "\n" + tag.group(0), marked)
     marked = _BLOCK.sub(lambda tag: "\n" + tag.group(0), marked)

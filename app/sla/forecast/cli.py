@@ -4,18 +4,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.sla.calendar import BusinessCalendar
-from app.sla.forecast.backtest import FRACTIONS, PastClock, markdown, replay
-from app.sla.forecast.history import DECIDED, LIVE, WINDOW
 from app.sla.models import SlaPolicy, TaskSla
 from app.sla.timeline import business_calendar
 from app.timeutils import utc_now
+
+# The forecast's modules import numpy: they load when the command runs, not with every
+# ``flask`` command or worker (issue 20).
+if TYPE_CHECKING:
+    from app.sla.calendar import BusinessCalendar
+    from app.sla.forecast.backtest import PastClock
 
 
 def month_starts(now: datetime, months: int) -> list[datetime]:
@@ -30,6 +34,9 @@ def month_starts(now: datetime, months: int) -> list[datetime]:
 def load_clocks(since: datetime) -> tuple[list[PastClock], list[tuple[BusinessCalendar, datetime]]]:
     """Every clock started since ``since`` that ran (cancelled ones aside), with the calendar
     and the counting start each one's ``ref`` points to."""
+    from app.sla.forecast.backtest import PastClock
+    from app.sla.forecast.history import DECIDED, LIVE
+
     calendars = {p.id: business_calendar(p.calendar) for p in db.session.scalars(select(SlaPolicy))}
     query = select(
         TaskSla.group_id,
@@ -73,6 +80,9 @@ def load_clocks(since: datetime) -> tuple[list[PastClock], list[tuple[BusinessCa
 def backtest(months: int) -> None:
     """Replay the last MONTHS whole months: forecast each clock at 25, 50 and 75 % of its
     target from what was known when its month began, and compare with what happened."""
+    from app.sla.forecast.backtest import FRACTIONS, markdown, replay
+    from app.sla.forecast.history import WINDOW
+
     starts = month_starts(utc_now(), months)
     clocks, refs = load_clocks(starts[0] - WINDOW)
 

@@ -16,7 +16,6 @@ from app.auth.models import Group
 from app.extensions import db
 from app.filtering import FilterForm, ignored_note
 from app.policy import can, require
-from app.sla.forecast import services
 from app.sla.permissions import forecast_groups
 from app.sla.views import bp
 from app.timeutils import utc_now
@@ -62,6 +61,8 @@ def at_risk() -> ResponseReturnValue:
         flash(ignored_note(ignored), "warning")
     ids = [int(form.queue.data)] if form.queue.data else [g.id for g in queues]
     priority = int(form.priority.data) if form.priority.data else None
+    from app.sla.forecast import services  # here: it imports numpy (issue 20)
+
     now = utc_now()
     found = services.risks(ids, now, priority=priority)
     open_ = [r for r in found if not r.breached]
@@ -82,6 +83,8 @@ def at_risk() -> ResponseReturnValue:
 @require("sla.at_risk")
 def forecast_panel(record_id: int) -> ResponseReturnValue:
     """The explanation a ticket's SLA panel loads for one running clock (an HTML fragment)."""
+    from app.sla.forecast import services  # here: it imports numpy (issue 20)
+
     risk = services.record_risk(record_id, utc_now())
     if risk is None or not can(current_user, "sla.at_risk", risk.group_id):
         abort(404)
