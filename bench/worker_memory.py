@@ -2,7 +2,7 @@
 from a preloaded master (``gunicorn.conf.py``'s default) or built in each worker
 (``DESKGRAPH_PRELOAD=0``), with the CMDB's graph loaded before serving (the default) or left to
 the first request that asks an impact question (``DESKGRAPH_PRELOAD_CMDB=0``: the idle worker
-of issue 20, which has imported neither numpy, scipy nor networkx).
+of issue 20, which has imported neither numpy nor networkx).
 
 For each size and mode the node is started on a PostgreSQL schema holding a layered estate of N
 CIs (bench/cmdb_layered.py; ``0`` means its smallest, 147 CIs), and once every worker answers

@@ -312,7 +312,7 @@ def _grouping(batch: _Batch) -> Grouping:
         .distinct()
     ).all()
     ids = sorted(i for i in alerting if i is not None)
-    from app.cmdb.cache import current_graph  # here: it imports numpy and scipy (issue 20)
+    from app.cmdb.cache import current_graph  # here: it imports numpy (issue 20)
 
     return group_alerting(current_graph().index, ids, impact_options())
 

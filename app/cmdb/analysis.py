@@ -28,7 +28,7 @@ from app.cmdb.graph.vocabulary import Dependency, ImpactOptions, Path, towards
 from app.cmdb.settings import impact_options
 from app.errors import Invalid
 
-# The cache and the engines (numpy, scipy, networkx) load on the first question, not when a
+# The cache and the engines (numpy, networkx) load on the first question, not when a
 # worker starts (issue 20): only the functions below import them.
 if TYPE_CHECKING:
     from app.cmdb.cache import CMDBGraph

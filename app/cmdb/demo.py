@@ -80,7 +80,7 @@ def load_document(data: Mapping[str, Any]) -> CMDBDemoReport:
     ids = _cis(data, classes, report)
     _relations(data, ids, report)
     if report.cis_added or report.relations_added:
-        from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+        from app.cmdb.cache import bump_revision  # here: it imports numpy (issue 20)
 
         bump_revision(None)  # a bulk change: workers reload once
     db.session.flush()

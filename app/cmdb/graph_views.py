@@ -24,7 +24,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.policy import require
 
-# The graph cache and the impact engines (numpy, scipy, networkx) load on the first graph or
+# The graph cache and the impact engines (numpy, networkx) load on the first graph or
 # what-if page, not when a worker starts (issue 20).
 if TYPE_CHECKING:
     from app.cmdb.impact.reference import ImpactResult

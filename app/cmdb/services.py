@@ -191,7 +191,7 @@ def one_revision() -> Iterator[None]:
     finally:
         _batch.reset(token)
     if changed[0]:
-        from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+        from app.cmdb.cache import bump_revision  # here: it imports numpy (issue 20)
 
         bump_revision(None)  # a bulk change: workers reload once
 
@@ -199,7 +199,7 @@ def one_revision() -> Iterator[None]:
 def note_change(ci_ids: Iterable[int] | None = None) -> None:
     """Bump the CMDB revision for a change of these CIs (their rows or relations; ``None``:
     too many to list) now, or once at the end of the enclosing :func:`one_revision`."""
-    from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+    from app.cmdb.cache import bump_revision  # here: it imports numpy (issue 20)
 
     pending = _batch.get()
     if pending is None:

@@ -96,7 +96,7 @@ def save_settings(
     db.session.add(row)
     db.session.flush()
     audit.record(actor, "cmdb_settings", SETTINGS_ID, "updated", changes)
-    from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+    from app.cmdb.cache import bump_revision  # here: it imports numpy (issue 20)
 
     bump_revision(())  # nothing the graph holds
     return changes

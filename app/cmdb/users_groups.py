@@ -53,7 +53,7 @@ def _bump_for(
 ) -> bool:
     """Bump the revision for the CIs meeting ``condition`` for some chunk of ``ids`` (all
     of them listed, or a bulk change when they are too many)."""
-    from app.cmdb.cache import LIST_AT_MOST, bump_revision  # here: it imports numpy, scipy
+    from app.cmdb.cache import LIST_AT_MOST, bump_revision  # here: it imports numpy
 
     wanted = sorted({i for i in ids if i is not None})
     found: set[int] = set()

@@ -103,7 +103,7 @@ def add_class(
     db.session.add(ci_class)
     db.session.flush()
     audit.record(actor, "ci_class", ci_class.id, "created", {"name": [None, name]})
-    from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+    from app.cmdb.cache import bump_revision  # here: it imports numpy (issue 20)
 
     bump_revision(())  # no CI has it yet
     return ci_class
@@ -164,7 +164,7 @@ def update_class(
     db.session.flush()
     audit.record(actor, "ci_class", ci_class.id, "updated", changes)
     if "name" in changes or "parent" in changes:
-        from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+        from app.cmdb.cache import bump_revision  # here: it imports numpy (issue 20)
 
         bump_revision(_cis_of(subtree_ids(ci_class)))
     return changes
@@ -304,6 +304,6 @@ def delete_class(ci_class: CIClass, *, actor: Any, expected_version: Any = None)
     audit.record(
         actor, "ci_class", ci_class.id, "deleted", {k: [v, None] for k, v in snapshot.items()}
     )
-    from app.cmdb.cache import bump_revision  # here: it imports numpy and scipy (issue 20)
+    from app.cmdb.cache import bump_revision  # here: it imports numpy (issue 20)
 
     bump_revision(())  # it had no CI
