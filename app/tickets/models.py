@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -108,6 +109,19 @@ class Ticket(TimestampMixin, Model):
         Index("ix_tickets_priority_opened", "priority", "opened_at", "id"),
         Index("ix_tickets_opened_by_id", "opened_by_id"),
         Index("ix_tickets_external_number", "external_number"),
+        # "Unassigned in my groups": a group's unassigned tickets by opened, read from this
+        # small index alone (it carries the kind and state the queue filters on) instead of
+        # combining two indexes and reading the rows (issue 20).
+        Index(
+            "ix_tickets_unassigned_group_opened",
+            "assignment_group_id",
+            "opened_at",
+            "id",
+            "kind",
+            "state",
+            postgresql_where=text("assignee_id IS NULL"),
+            sqlite_where=text("assignee_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
