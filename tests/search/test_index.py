@@ -258,3 +258,36 @@ def test_a_change_that_no_document_reads_rewrites_nothing(db, make_user, make_in
     person.display_name = "Otto Otterson"
     db.session.commit()
     assert documents(db, "person")[person.id].title == "Otto Otterson"
+
+
+def test_a_long_document_with_notes_keeps_its_vectors_in_the_row(
+    db, make_user, make_incident, comment, find
+):
+    """A document over PostgreSQL's 2 kB toast threshold (a ticket with a long description and
+    work notes) is still found by its body, its notes and a partial word; on PostgreSQL its
+    vectors stay in the row (storage ``MAIN``): a search reading the table would otherwise
+    fetch ``fts_all`` of every such row through the TOAST index (docs/benchmarks.md,
+    search16b)."""
+    from sqlalchemy import text
+
+    agent = make_user(roles=["agent"])
+    words = [f"w{n:04d}x" for n in range(160)]
+    incident = make_incident(short_description="Docking station", description=" ".join(words))
+    comment(incident, agent, " ".join(f"n{n:04d}y" for n in range(160)), public=False)
+    title = f"{incident.number} Docking station"
+    assert find(agent, "w0042x") == [title]
+    assert find(agent, "n0099y") == [title]
+    assert find(agent, "dockin") == [title]
+    if db.engine.dialect.name == "postgresql":
+        size, storage = db.session.execute(
+            text(
+                "SELECT pg_column_size(d.*),"
+                " (SELECT string_agg(attstorage::text, '' ORDER BY attname) FROM pg_attribute"
+                "  WHERE attrelid = 'search_documents'::regclass"
+                "  AND attname IN ('fts_all', 'fts_public'))"
+                " FROM search_documents d WHERE source = 'ticket' AND source_id = :id"
+            ),
+            {"id": incident.id},
+        ).one()
+        assert size > 2032  # past the toast threshold
+        assert storage == "mm"
