@@ -10,12 +10,14 @@ shows the progress and a killed import resumes from the last committed checkpoin
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
 from sqlalchemy import func, insert, select
 
 from app.extensions import db
+from app.i18n import N_
 from app.i18n.stored import english, is_stored, render
 from app.imports.models import ImportProblem, ImportRun, ProblemKind, RunState
 from app.timeutils import utc_now
@@ -171,6 +173,31 @@ def worded(value: Any, gettext: Callable[[str], str] = str) -> Any:
     if isinstance(value, list) and value and all(is_stored(v) for v in value):
         return "; ".join(render(v, gettext) for v in value)
     return render(value, gettext) if is_stored(value) else value
+
+
+# Where a report line points, as the importers write it (``line 12``, ``after 5,000 rows``),
+# and how each reads in other languages.
+_WHERE = (
+    (re.compile(r"line (\d+)"), N_("line %(line)s")),
+    (re.compile(r"after ([\d,]+) rows"), N_("after %(rows)s rows")),
+)
+
+
+def where_worded(
+    where: str,
+    gettext: Callable[[str], str] = str,
+    number: Callable[[int], str] = str,
+) -> str:
+    """A report line's ``where`` in the words of ``gettext`` (numbers shown by ``number``):
+    the line numbers and row counts the importers write are worded (``rad 12``), anything
+    else (an object's id, a file name) is shown as it is."""
+    for pattern, message in _WHERE:
+        found = pattern.fullmatch(where)
+        if found:
+            key = "line" if "%(line)s" in message else "rows"
+            value = int(found[1].replace(",", ""))
+            return gettext(message) % {key: str(value) if key == "line" else number(value)}
+    return where
 
 
 def _noted(run: ImportRun) -> int:

@@ -31,6 +31,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError, iterparse
 
 from app.cmdb.transfer.format import FileError, decode
+from app.i18n.stored import english
 
 FORMATS = ("csv", "xlsx")
 DELIMITERS = (",", ";", "\t")
@@ -40,6 +41,8 @@ MAX_COLUMNS = 200
 MAX_UNZIPPED = 200 * 1024 * 1024  # an XLSX whose parts unzip to more is refused (a zip bomb)
 MERGE_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
 
+Text = str | dict[str, Any]
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -48,7 +51,7 @@ class Problem:
 
     where: str
     column: str
-    message: str
+    message: Text  # English, or a stored message (app.i18n.stored) worded for each reader
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class Unreadable(ValueError):
     """The file as a whole cannot be read; ``problems`` says where and why."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(p.message for p in problems))
+        super().__init__("; ".join(english(p.message) for p in problems))
         self.problems = problems
 
 
