@@ -166,13 +166,18 @@ def problems(
         db.session.execute(insert(ImportProblem), stored)
 
 
-def worded(value: Any, gettext: Callable[[str], str] = str) -> Any:
+def worded(
+    value: Any,
+    gettext: Callable[[str], str] = str,
+    arg: Callable[[Any], Any] = lambda value: value,
+) -> Any:
     """A stored text of a run (a report line, its error, a summary value) in the words of
-    ``gettext`` (English by default): a stored message is rendered, a list of them joined
+    ``gettext`` (English by default), its parameters shown by ``arg`` (a page shows figures
+    in its reader's number format): a stored message is rendered, a list of them joined
     with semicolons; anything else (a figure, a text stored before) comes back as it is."""
     if isinstance(value, list) and value and all(is_stored(v) for v in value):
-        return "; ".join(render(v, gettext) for v in value)
-    return render(value, gettext) if is_stored(value) else value
+        return "; ".join(render(v, gettext, arg) for v in value)
+    return render(value, gettext, arg) if is_stored(value) else value
 
 
 # Where a report line points, as the importers write it (``line 12``, ``after 5,000 rows``),

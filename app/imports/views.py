@@ -225,5 +225,13 @@ def import_where(where: str) -> str:
 def stored_text(value: Any) -> Any:
     """A text an import stored (a report line, a run's error, a summary value) in the
     reader's language: a stored message (``app.i18n.stored``) is worded through gettext; a
-    plain value (stored before, or a figure) is shown as it is."""
-    return worded(value, _)
+    plain text (stored before) is shown as it is; figures, alone or in a message, in the
+    reader's number format (``12 345``, ``97,5``)."""
+    return figure(worded(value, _, figure))
+
+
+def figure(value: Any) -> Any:
+    """A number in the reader's format (grouping, decimal comma); anything else as it is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return formats.number(value)
+    return value
