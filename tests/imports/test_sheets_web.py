@@ -193,3 +193,17 @@ def test_a_dry_runs_problems_read_in_each_readers_language(admin, db):
     assert "The username “rita” is already on line 2." in english
     again = body(admin.get(f"/admin/imports/runs/{run.id}", headers=swedish))
     assert "Användarnamnet ”rita” finns redan på rad 2." in again
+
+
+def test_an_unreadable_sheet_is_refused_in_the_readers_language(admin):
+    broken = b'Login;Full name\nrita;"Rita Ruiz\nsam;Sam\n'
+    swedish = admin.post(
+        "/admin/imports/sheets",
+        {"kind": "people", "file": (io.BytesIO(broken), "people.csv")},
+        headers={"Accept-Language": "sv"},
+    )
+    assert swedish.status_code == 422
+    assert "Ett citattecken som öppnas på den här raden stängs aldrig" in body(swedish)
+    english = upload(admin, broken)
+    assert english.status_code == 422
+    assert "A quote opened on this line is never closed" in body(english)
