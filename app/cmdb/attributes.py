@@ -65,26 +65,28 @@ def parse_value(definition: AttributeDefinition, raw: Any) -> Any:
     text = str(raw).strip()
     if kind is AttributeType.STRING:
         if len(text) > MAX_TEXT:
-            raise ValueError(f"Keep it under {MAX_TEXT} characters.")
+            raise ValueError(_("Keep it under %(limit)s characters.", limit=MAX_TEXT))
         return text
     if kind is AttributeType.CHOICE:
         if text not in (definition.choices or []):
-            raise ValueError(f"Choose one of: {', '.join(definition.choices or [])}.")
+            raise ValueError(
+                _("Choose one of: %(choices)s.", choices=", ".join(definition.choices or []))
+            )
         return text
     if kind is AttributeType.INTEGER:
         if isinstance(raw, bool) or not re.fullmatch(r"[+-]?\d{1,19}", text):
-            raise ValueError("Enter a whole number.")
+            raise ValueError(_("Enter a whole number."))
         number = int(text)
         if abs(number) > MAX_INT:
-            raise ValueError("This number is too large.")
+            raise ValueError(_("This number is too large."))
         return number
     if kind is AttributeType.DECIMAL:
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise ValueError("Enter a number, e.g. 12.5.") from None
+            raise ValueError(_("Enter a number, e.g. 12.5.")) from None
         if not number.is_finite() or abs(number) >= Decimal(10) ** 14:
-            raise ValueError("Enter a finite number under 10^14.")
+            raise ValueError(_("Enter a finite number under 10^14."))
         return number.quantize(Decimal("0.000001"))
     if kind is AttributeType.BOOLEAN:
         if isinstance(raw, bool):
@@ -93,14 +95,14 @@ def parse_value(definition: AttributeDefinition, raw: Any) -> Any:
             return True
         if text.lower() in FALSE_WORDS:
             return False
-        raise ValueError("Enter yes or no.")
+        raise ValueError(_("Enter yes or no."))
     if kind is AttributeType.DATE:
         if isinstance(raw, date):
             return raw
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise ValueError("Enter a date as YYYY-MM-DD.") from None
+            raise ValueError(_("Enter a date as YYYY-MM-DD.")) from None
     raise ValueError(f"Unknown attribute type {kind!r}.")  # pragma: no cover
 
 
@@ -133,17 +135,19 @@ def parse_all(
     values: dict[int, Any] = {}
     for name in submitted:
         if name not in by_name:
-            errors[f"attr_{name}"] = f"This class has no attribute “{name}”."
+            errors[f"attr_{name}"] = _("This class has no attribute “%(name)s”.", name=name)
     for name, definition in by_name.items():
         if partial and name not in submitted:
             continue
         try:
             value = parse_value(definition, submitted.get(name))
         except ValueError as error:
-            errors[f"attr_{name}"] = f"{definition.label}: {error}"
+            errors[f"attr_{name}"] = _(
+                "%(label)s: %(problem)s", label=definition.label, problem=error
+            )
             continue
         if value is None and definition.required:
-            errors[f"attr_{name}"] = f"{definition.label} is required."
+            errors[f"attr_{name}"] = _("%(label)s is required.", label=definition.label)
             continue
         values[definition.id] = value
     if errors:
@@ -160,7 +164,7 @@ def filter_clause(definition: AttributeDefinition, raw: str) -> ColumnElement[bo
     """
     value = parse_value(definition, raw)
     if value is None:
-        raise ValueError("Enter a value to filter on.")
+        raise ValueError(_("Enter a value to filter on."))
     column = getattr(AttributeValue, VALUE_COLUMN[definition.type])
     if definition.type is AttributeType.STRING:
         condition = func.lower(column).contains(value.lower(), autoescape=True)

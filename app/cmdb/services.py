@@ -70,13 +70,13 @@ def _clean(fields: Mapping[str, Any], ci_class: CIClass) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in fields.items():
         if key not in FIELDS:
-            errors[key] = "This field cannot be set."
+            errors[key] = _("This field cannot be set.")
             continue
         if isinstance(value, str):
             value = value.strip() or None
         limit = TEXT_LIMITS.get(key)
         if limit and value is not None and len(value) > limit:
-            errors[key] = f"Keep it under {limit} characters."
+            errors[key] = _("Keep it under %(limit)s characters.", limit=limit)
         clean[key] = value
     for key in INTEGER_FIELDS:
         value = clean.get(key)
@@ -85,25 +85,27 @@ def _clean(fields: Mapping[str, Any], ci_class: CIClass) -> dict[str, Any]:
         try:
             clean[key] = int(str(value))
         except ValueError:
-            errors[key] = "Enter a whole number."
+            errors[key] = _("Enter a whole number.")
             clean[key] = None
     if "name" in clean and not clean["name"]:
-        errors["name"] = "A CI needs a name."
+        errors["name"] = _("A CI needs a name.")
     if "status" in clean:
         try:
             clean["status"] = Lifecycle(clean["status"] or Lifecycle.IN_SERVICE)
         except ValueError:
-            errors["status"] = f"Unknown lifecycle status: use {', '.join(Lifecycle)}."
+            errors["status"] = _(
+                "Unknown lifecycle status: use %(statuses)s.", statuses=", ".join(Lifecycle)
+            )
     if clean.get("environment") is not None and clean["environment"] not in ENVIRONMENTS:
-        errors["environment"] = f"Choose one of: {', '.join(ENVIRONMENTS)}."
+        errors["environment"] = _("Choose one of: %(choices)s.", choices=", ".join(ENVIRONMENTS))
     if clean.get("criticality") is not None and clean["criticality"] not in CRITICALITY:
-        errors["criticality"] = "Criticality goes from 1 (critical) to 4 (low)."
+        errors["criticality"] = _("Criticality goes from 1 (critical) to 4 (low).")
     if "description" in clean:
         clean["description"] = clean["description"] or ""
     if "users_count" in clean:
         clean["users_count"] = clean["users_count"] or 0
         if clean["users_count"] < 0:
-            errors["users_count"] = "The number of users cannot be negative."
+            errors["users_count"] = _("The number of users cannot be negative.")
     text = clean.get("users_group_id")
     if isinstance(text, str) and text.isascii() and text.isdecimal():
         clean["users_group_id"] = int(clean["users_group_id"])
@@ -112,21 +114,24 @@ def _clean(fields: Mapping[str, Any], ci_class: CIClass) -> dict[str, Any]:
         if message:
             errors["users_group_id"] = message
     if clean.get("min_up") is not None and clean.get("min_up_percent") is not None:
-        errors["min_up"] = "Give at least N members up, or a percentage, not both."
+        errors["min_up"] = _("Give at least N members up, or a percentage, not both.")
     elif clean.get("min_up") is not None and clean["min_up"] < 1:
-        errors["min_up"] = "At least 1 member must stay up."
+        errors["min_up"] = _("At least 1 member must stay up.")
     percent = clean.get("min_up_percent")
     if percent is not None and not 0 < percent <= 100:
-        errors["min_up_percent"] = "A percentage between 1 and 100."
+        errors["min_up_percent"] = _("A percentage between 1 and 100.")
     if not ci_class.is_hardware:
         for key in HARDWARE_FIELDS:
             if clean.get(key) is not None:
-                errors[key] = f"A {ci_class.label.lower()} has no hardware asset fields."
+                errors[key] = _(
+                    "A %(class)s has no hardware asset fields.",
+                    **{"class": ci_class.label.lower()},
+                )
     if isinstance(clean.get("warranty_end"), str):
         try:
             clean["warranty_end"] = date.fromisoformat(clean["warranty_end"])
         except ValueError:
-            errors["warranty_end"] = "Enter a date as YYYY-MM-DD."
+            errors["warranty_end"] = _("Enter a date as YYYY-MM-DD.")
     if errors:
         raise Invalid(errors)
     return clean
@@ -135,9 +140,9 @@ def _clean(fields: Mapping[str, Any], ci_class: CIClass) -> dict[str, Any]:
 def _check_users_group(group_id: Any) -> str | None:
     """Why ``group_id`` cannot be a CI's users group, or ``None`` when it can."""
     if isinstance(group_id, bool) or not isinstance(group_id, int):
-        return "Choose the users group from the list."
+        return _("Choose the users group from the list.")
     if not 0 < group_id < 2**31 or db.session.get(Group, group_id) is None:
-        return "There is no such group (any more): choose another one."
+        return _("There is no such group (any more): choose another one.")
     return None
 
 
@@ -165,7 +170,7 @@ def validate_ci(
     if ci is not None and "min_up" not in errors:
         rule = [clean.get(k, getattr(ci, k)) for k in ("min_up", "min_up_percent")]
         if None not in rule:
-            errors["min_up"] = ["Give at least N members up, or a percentage, not both."]
+            errors["min_up"] = [_("Give at least N members up, or a percentage, not both.")]
     if definitions is None:
         definitions = attributes.definitions_for(ci_class)
     try:

@@ -10,12 +10,14 @@ shows the progress and a killed import resumes from the last committed checkpoin
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
 from sqlalchemy import func, insert, select
 
 from app.extensions import db
+from app.i18n import N_
 from app.i18n.stored import english, is_stored, render
 from app.imports.models import ImportProblem, ImportRun, ProblemKind, RunState
 from app.timeutils import utc_now
@@ -164,13 +166,43 @@ def problems(
         db.session.execute(insert(ImportProblem), stored)
 
 
-def worded(value: Any, gettext: Callable[[str], str] = str) -> Any:
+def worded(
+    value: Any,
+    gettext: Callable[[str], str] = str,
+    arg: Callable[[Any], Any] = lambda value: value,
+) -> Any:
     """A stored text of a run (a report line, its error, a summary value) in the words of
-    ``gettext`` (English by default): a stored message is rendered, a list of them joined
+    ``gettext`` (English by default), its parameters shown by ``arg`` (a page shows figures
+    in its reader's number format): a stored message is rendered, a list of them joined
     with semicolons; anything else (a figure, a text stored before) comes back as it is."""
     if isinstance(value, list) and value and all(is_stored(v) for v in value):
-        return "; ".join(render(v, gettext) for v in value)
-    return render(value, gettext) if is_stored(value) else value
+        return "; ".join(render(v, gettext, arg) for v in value)
+    return render(value, gettext, arg) if is_stored(value) else value
+
+
+# Where a report line points, as the importers write it (``line 12``, ``after 5,000 rows``),
+# and how each reads in other languages.
+_WHERE = (
+    (re.compile(r"line (\d+)"), N_("line %(line)s")),
+    (re.compile(r"after ([\d,]+) rows"), N_("after %(rows)s rows")),
+)
+
+
+def where_worded(
+    where: str,
+    gettext: Callable[[str], str] = str,
+    number: Callable[[int], str] = str,
+) -> str:
+    """A report line's ``where`` in the words of ``gettext`` (numbers shown by ``number``):
+    the line numbers and row counts the importers write are worded (``rad 12``), anything
+    else (an object's id, a file name) is shown as it is."""
+    for pattern, message in _WHERE:
+        found = pattern.fullmatch(where)
+        if found:
+            key = "line" if "%(line)s" in message else "rows"
+            value = int(found[1].replace(",", ""))
+            return gettext(message) % {key: str(value) if key == "line" else number(value)}
+    return where
 
 
 def _noted(run: ImportRun) -> int:

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from app import exports
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import formats
 from app.imports import permissions  # noqa: F401  (registers the rules)
 from app.imports.models import ImportProblem, ImportRun, ProblemKind, RunState
-from app.imports.runs import problem_counts, worded
+from app.imports.runs import problem_counts, where_worded, worded
 from app.policy import require
 from app.ui import page_args
 
@@ -110,7 +111,7 @@ def run_report(run_id: int, fmt: str) -> ResponseReturnValue:
     exports.check_format(fmt)
 
     rows = [
-        (p.kind.label, p.where, p.column, stored_text(p.text))
+        (p.kind.label, where_worded(p.where, _, formats.number), p.column, stored_text(p.text))
         for p in db.session.scalars(
             select(ImportProblem).where(ImportProblem.run_id == run.id).order_by(ImportProblem.id)
         )
@@ -214,9 +215,23 @@ def tally_label(key: str) -> str:
     return str(label) if label is not None else key.replace("_", " ").capitalize()
 
 
+@bp.app_template_filter("import_where")
+def import_where(where: str) -> str:
+    """Where a report line points (``line 12``), in the reader's language."""
+    return where_worded(where, _, formats.number)
+
+
 @bp.app_template_filter("stored_text")
 def stored_text(value: Any) -> Any:
     """A text an import stored (a report line, a run's error, a summary value) in the
     reader's language: a stored message (``app.i18n.stored``) is worded through gettext; a
-    plain value (stored before, or a figure) is shown as it is."""
-    return worded(value, _)
+    plain text (stored before) is shown as it is; figures, alone or in a message, in the
+    reader's number format (``12 345``, ``97,5``)."""
+    return figure(worded(value, _, figure))
+
+
+def figure(value: Any) -> Any:
+    """A number in the reader's format (grouping, decimal comma); anything else as it is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return formats.number(value)
+    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -18,7 +19,7 @@ def group_choices() -> list[SelectChoice]:
     queues = db.session.execute(
         select(Group.id, Group.name).where(Group.is_assignment_group).order_by(Group.name)
     ).all()
-    return [SelectChoice("", "— Unassigned —")] + [SelectChoice(str(i), n) for i, n in queues]
+    return [SelectChoice("", _("— Unassigned —"))] + [SelectChoice(str(i), n) for i, n in queues]
 
 
 def assignee_choices(group_id: int | None) -> list[SelectChoice]:
@@ -34,7 +35,7 @@ def assignee_choices(group_id: int | None) -> list[SelectChoice]:
         if group_id
         else []
     )
-    return [SelectChoice("", "— Nobody yet —")] + [
+    return [SelectChoice("", _("— Nobody yet —"))] + [
         SelectChoice(str(id_), name) for id_, name in people
     ]
 

@@ -7,6 +7,14 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+from flask_babel import force_locale
+
+from app.cmdb import services as cmdb_services
+from app.cmdb.classes import services as class_services
+from app.errors import Invalid
+from app.extensions import db as _db
+
 SWEDISH = {"Accept-Language": "sv"}
 
 
@@ -68,3 +76,63 @@ def test_environments_and_attribute_types_read_in_the_readers_language(db, signe
     assert '<option value="integer">Whole number</option>' in client.get("/cmdb/classes").get_data(
         as_text=True
     )
+
+
+def _refusal(call) -> dict:
+    try:
+        call()
+    except Invalid as error:
+        _db.session.rollback()
+        return {k: str(v[0] if isinstance(v, list) else v) for k, v in error.field_errors.items()}
+    raise AssertionError("not refused")  # pragma: no cover
+
+
+def test_ci_and_class_checks_are_worded_in_the_readers_language(app, db, ci_class):
+    """A CI's fields, its attributes and a class's fields: Swedish for a Swedish reader,
+    English for an English one."""
+    server = ci_class("server")
+    service = ci_class("business_service")
+
+    def refusals():
+        return {
+            **_refusal(
+                lambda: cmdb_services.create_ci(
+                    actor=None, ci_class=service, name="", asset_tag="A-1", criticality=9
+                )
+            ),
+            **_refusal(
+                lambda: class_services.add_class(actor=None, name="Bad Name", label="", parent=None)
+            ),
+            **_refusal(
+                lambda: cmdb_services.create_ci(
+                    actor=None, ci_class=server, name="x", attribute_values={"nope": "1"}
+                )
+            ),
+        }
+
+    with app.test_request_context(), force_locale("sv"):
+        swedish = refusals()
+    assert swedish["name"] == ("Använd gemener, siffror och understreck, och börja med en bokstav.")
+    assert swedish["label"] == "Ge klassen en etikett på högst 100 tecken."
+    assert swedish["criticality"] == "Kritikalitet går från 1 (kritisk) till 4 (låg)."
+    assert swedish["asset_tag"].endswith("har inga tillgångsfält för hårdvara.")
+    assert swedish["attr_nope"] == "Klassen har inget attribut ”nope”."
+
+    with app.test_request_context(), force_locale("en"):
+        english = refusals()
+    assert english["criticality"] == "Criticality goes from 1 (critical) to 4 (low)."
+    assert english["attr_nope"] == "This class has no attribute “nope”."
+
+
+def test_an_attribute_value_is_refused_in_the_readers_language(app, db, ci_class):
+    from app.cmdb.attributes import parse_value
+    from app.cmdb.models import AttributeDefinition, AttributeType
+
+    number = AttributeDefinition(name="cores", label="Cores", type=AttributeType.INTEGER)
+    for language, expected in (("sv", "Ange ett heltal."), ("en", "Enter a whole number.")):
+        with (
+            app.test_request_context(),
+            force_locale(language),
+            pytest.raises(ValueError, match=expected),
+        ):
+            parse_value(number, "many")

@@ -86,3 +86,42 @@ def test_an_error_stored_before_is_shown_as_it_is(signed_in, db):
     assert db.session.get(ImportRun, run.id).error_detail is None
     [page] = page_as(signed_in, db, "sv", f"/admin/imports/runs/{run.id}")
     assert "An old refusal, in English." in page
+
+
+@pytest.mark.parametrize(
+    ("language", "texts"),
+    [
+        (
+            "sv",
+            (
+                "Källan kan inte läsas: dump.json är inte JSON:",
+                "Exporten innehåller ingen XML- eller CSV-fil. Ingenting importerades.",
+            ),
+        ),
+        (
+            "en",
+            (
+                "The source cannot be read: dump.json is not JSON:",
+                "The export holds no XML or CSV file. Nothing was imported.",
+            ),
+        ),
+    ],
+)
+def test_netbox_and_itop_refusals_read_in_the_readers_language(signed_in, db, language, texts):
+    from app.imports.itop.service import import_itop
+    from app.imports.netbox.importer import import_netbox
+
+    netbox = import_netbox("dump.json", [("dump.json", b"{not json")], dry_run=False)
+    itop, _reading = import_itop([], source_name="empty.zip", dry_run=False)
+    assert netbox.state == itop.state == RunState.FAILED
+    assert (netbox.error or "").startswith("The source cannot be read: dump.json is not JSON")
+    db.session.commit()
+    pages = page_as(
+        signed_in,
+        db,
+        language,
+        f"/admin/imports/runs/{netbox.id}",
+        f"/admin/imports/runs/{itop.id}",
+    )
+    for page, text in zip(pages, texts, strict=True):
+        assert text in page

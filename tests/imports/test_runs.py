@@ -162,3 +162,35 @@ def test_only_administrators_see_imports(client, make_user, db):
 def test_an_unknown_run_is_a_404(admin):
     assert admin.get("/admin/imports/runs/999999").status_code == 404
     assert admin.get("/admin/imports/runs/999999/progress").status_code == 404
+
+
+def test_figures_and_where_lines_point_read_in_the_readers_format(admin, db):
+    """A summary's percentages and counts, and a report line's ``line 3``, in Swedish: a
+    decimal comma, a space between thousands, ``rad 3``; in English as written."""
+    from app.i18n import N_
+    from app.i18n.stored import stored
+
+    run = runs.start("servicenow", "log.csv")
+    runs.problem(run, "skipped", "An old line.", where="line 3")
+    runs.finish(
+        run,
+        {
+            "made_sla_percent": 97.5,
+            "matrix_in_force_reproduces": stored(
+                N_("%(hits)s of %(total)s rows (%(percent)s %%)"),
+                hits=1234,
+                total=1300,
+                percent=94.92,
+            ),
+        },
+    )
+    db.session.commit()
+    url = f"/admin/imports/runs/{run.id}"
+    swedish = admin.get(url, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert ">97,5<" in swedish
+    assert "1\xa0234 av 1\xa0300 rader (94,92 %)" in swedish
+    assert "<td>rad 3</td>" in swedish
+    english = admin.get(url).get_data(as_text=True)
+    assert ">97.5<" in english
+    assert "1,234 of 1,300 rows (94.92 %)" in english
+    assert "<td>line 3</td>" in english

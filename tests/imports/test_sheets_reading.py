@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import openpyxl
 import pytest
 
+from app.i18n.stored import english
 from app.imports.sheets import fields, reading
 
 
@@ -40,14 +41,14 @@ def test_an_unclosed_quote_is_an_error_on_the_line_where_its_row_starts():
         reading.read(data, "people.csv")
     (problem,) = refused.value.problems
     assert problem.where == "3"
-    assert "never closed" in problem.message
+    assert "never closed" in english(problem.message)
 
 
 def test_undecodable_bytes_are_refused_with_their_line():
     with pytest.raises(reading.Unreadable) as refused:
         reading.read(b"username\nann\nb\xe9a\n", "people.csv")
     assert refused.value.problems[0].where == "3"
-    assert "UTF-8" in refused.value.problems[0].message
+    assert "UTF-8" in english(refused.value.problems[0].message)
 
 
 def test_csv_formulas_stay_text_and_the_exports_apostrophe_is_removed():
@@ -57,7 +58,9 @@ def test_csv_formulas_stay_text_and_the_exports_apostrophe_is_removed():
 
 def test_a_csv_row_with_too_many_values_is_a_problem_of_its_line():
     sheet = reading.read(b"username,title\nann,Agent,extra\n", "people.csv")
-    assert [(p.where, p.message[:18]) for p in sheet.problems] == [("2", "This line has 3 va")]
+    assert [(p.where, english(p.message)[:18]) for p in sheet.problems] == [
+        ("2", "This line has 3 va")
+    ]
 
 
 def test_xlsx_dates_numbers_formulas_and_merged_cells():
@@ -78,8 +81,8 @@ def test_xlsx_dates_numbers_formulas_and_merged_cells():
         ("3", "C (Desk)"),
         ("4", "A (Username)"),
     ]
-    assert "formula (=A2)" in sheet.problems[0].message
-    assert "merged" in sheet.problems[1].message
+    assert "formula (=A2)" in english(sheet.problems[0].message)
+    assert "merged" in english(sheet.problems[1].message)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +91,7 @@ def test_xlsx_dates_numbers_formulas_and_merged_cells():
 def test_a_damaged_or_truncated_workbook_is_refused_whole(data):
     with pytest.raises(reading.Unreadable) as refused:
         reading.read(data, "people.xlsx")
-    assert "XLSX" in refused.value.problems[0].message
+    assert "XLSX" in english(refused.value.problems[0].message)
 
 
 def test_a_workbook_whose_sheet_is_bad_xml_is_refused_whole():
@@ -102,7 +105,7 @@ def test_a_workbook_whose_sheet_is_bad_xml_is_refused_whole():
             bad.writestr(info, data)
     with pytest.raises(reading.Unreadable) as refused:
         reading.read(out.getvalue(), "people.xlsx")
-    assert "damaged" in refused.value.problems[0].message
+    assert "damaged" in english(refused.value.problems[0].message)
 
 
 def test_headers_are_matched_whatever_their_case_accents_and_synonyms():

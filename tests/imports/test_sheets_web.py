@@ -174,3 +174,36 @@ def test_only_administrators_and_only_the_uploader(admin, client, make_user):
     client.login("agentonly")
     assert client.get("/admin/imports/sheets").status_code == 403
     assert client.get(url).status_code == 403
+
+
+def test_a_dry_runs_problems_read_in_each_readers_language(admin, db):
+    """The report lines are stored as messages: a Swedish reader reads them (and where they
+    point) in Swedish, an English reader in English, from the same run."""
+    sheet = PEOPLE + "tom;Tom;not-mail;IT\nrita;Rita again;rita2@example.org;IT\n"
+    url = mapping_url(upload(admin, sheet.encode()))
+    form = mapping(body(admin.get(url)), email="2")
+    swedish = {"Accept-Language": "sv"}
+    dry = body(admin.post(url, {**form, "action": "dry_run"}, headers=swedish))
+    assert ">rad 4<" in dry
+    assert "”not-mail” är ingen e-postadress" in dry
+    assert "Användarnamnet ”rita” finns redan på rad 2." in dry
+    run = db.session.scalar(select(ImportRun).order_by(ImportRun.id.desc()).limit(1))
+    english = body(admin.get(f"/admin/imports/runs/{run.id}"))
+    assert ">line 4<" in english
+    assert "The username “rita” is already on line 2." in english
+    again = body(admin.get(f"/admin/imports/runs/{run.id}", headers=swedish))
+    assert "Användarnamnet ”rita” finns redan på rad 2." in again
+
+
+def test_an_unreadable_sheet_is_refused_in_the_readers_language(admin):
+    broken = b'Login;Full name\nrita;"Rita Ruiz\nsam;Sam\n'
+    swedish = admin.post(
+        "/admin/imports/sheets",
+        {"kind": "people", "file": (io.BytesIO(broken), "people.csv")},
+        headers={"Accept-Language": "sv"},
+    )
+    assert swedish.status_code == 422
+    assert "Ett citattecken som öppnas på den här raden stängs aldrig" in body(swedish)
+    english = upload(admin, broken)
+    assert english.status_code == 422
+    assert "A quote opened on this line is never closed" in body(english)

@@ -412,3 +412,38 @@ def test_only_administrators_reach_the_catalog_admin(signed_in, org, make_item, 
     response = client.post(f"/requests/admin/items/{item.id}/form", {"number": "1"})
     assert response.status_code == 403
     assert client.post("/requests/admin/categories", {"name": "X"}).status_code == 403
+
+
+def test_a_form_definitions_problems_read_in_the_admins_language(admin, db, org, make_item):
+    item = make_item()
+    form = {
+        "number": "1",
+        "variables-0-label": "Colour",
+        "variables-0-name": "Bad Name!",
+        "variables-0-type": "choice",
+        "variables-1-label": "Code",
+        "variables-1-name": "code",
+        "variables-1-type": "text",
+        "variables-1-pattern": "(a+)+$",
+        "variables-2-label": "Size",
+        "variables-2-name": "size",
+        "variables-2-type": "number",
+        "variables-2-minimum": "ten",
+    }
+    url = f"/requests/admin/items/{item.id}/form"
+    swedish = admin.post(url, form, headers={"Accept-Language": "sv"})
+    assert swedish.status_code == 422
+    assert error_of(swedish, "variables-0-choices") == "Fråga 1 (Colour): ange minst ett val."
+    assert error_of(swedish, "variables-1-pattern") == (
+        "Fråga 2 (Code): En upprepad grupp får inte själv upprepas eller erbjuda alternativ."
+    )
+    assert error_of(swedish, "variables-2-minimum") == (
+        "Fråga 3 (Size): minimum måste vara ett tal."
+    )
+    english = admin.post(url, form, headers={"Accept-Language": "en"})
+    assert (
+        error_of(english, "variables-0-choices") == "Variable 1 (Colour): list at least one choice."
+    )
+    assert error_of(english, "variables-2-minimum") == (
+        "Variable 3 (Size): the minimum must be a number."
+    )

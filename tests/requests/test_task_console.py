@@ -214,3 +214,15 @@ def test_a_swedish_agent_reads_the_task_states_and_refusals_in_swedish(agent, db
     db.session.commit()
     english = agent.get(url).get_data(as_text=True)
     assert ">Closed complete</span>" in english
+
+
+def test_the_task_page_names_no_group_and_nobody_in_the_readers_language(agent, db, org, task):
+    for language, no_group, nobody in (
+        ("sv", "— Otilldelad —", "— Ingen än —"),
+        ("en", "— Unassigned —", "— Nobody yet —"),
+    ):
+        org.ivan.language = language
+        db.session.commit()
+        page = agent.get(f"/requests/tasks/{task.number}").get_data(as_text=True)
+        assert f'<option value="">{no_group}</option>' in page
+        assert nobody in page

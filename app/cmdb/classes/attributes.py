@@ -57,25 +57,27 @@ def _clean_fields(
     try:
         kind = AttributeType(type_)
     except ValueError:
-        errors["type"] = "Unknown attribute type."
+        errors["type"] = _("Unknown attribute type.")
         kind = AttributeType.STRING
     if not attributes.NAME_PATTERN.match(name):
-        errors["name"] = "Use lowercase letters, digits and underscores, starting with a letter."
+        errors["name"] = _("Use lowercase letters, digits and underscores, starting with a letter.")
     else:
         line = attributes.class_lineage(ci_class) + subtree_ids(ci_class)
         if name in attribute_names(line, leaving_out=definition.id if definition else None):
-            errors["name"] = (
-                f"{ci_class.label}, a parent or a subclass already has an attribute “{name}”."
+            errors["name"] = _(
+                "%(class)s, a parent or a subclass already has an attribute “%(name)s”.",
+                **{"class": ci_class.label},
+                name=name,
             )
     if len(label) > 100:
-        errors["label"] = "Keep the label under 100 characters."
+        errors["label"] = _("Keep the label under 100 characters.")
     if len(help_text) > MAX_HELP:
-        errors["help"] = f"Keep the help text under {MAX_HELP} characters."
+        errors["help"] = _("Keep the help text under %(max)s characters.", max=MAX_HELP)
     cleaned = list(dict.fromkeys(c.strip() for c in (choices or []) if c and c.strip()))
     if kind is AttributeType.CHOICE and not cleaned:
-        errors["choices"] = "A choice attribute needs at least one choice."
+        errors["choices"] = _("A choice attribute needs at least one choice.")
     if len(cleaned) > 100 or any(len(c) > 100 for c in cleaned):
-        errors["choices"] = "At most 100 choices of at most 100 characters."
+        errors["choices"] = _("At most 100 choices of at most 100 characters.")
     fields = {
         "name": name,
         "label": label,

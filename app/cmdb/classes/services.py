@@ -63,17 +63,19 @@ def _check_class_fields(
 ) -> dict[str, str]:
     errors = {}
     if not attributes.NAME_PATTERN.match(name):
-        errors["name"] = "Use lowercase letters, digits and underscores, starting with a letter."
+        errors["name"] = _("Use lowercase letters, digits and underscores, starting with a letter.")
     else:
         taken = select(CIClass.id).where(CIClass.name == name)
         if ci_class is not None:
             taken = taken.where(CIClass.id != ci_class.id)
         if db.session.scalar(taken) is not None:
-            errors["name"] = f"A class named “{name}” already exists."
+            errors["name"] = _("A class named “%(name)s” already exists.", name=name)
     if not label or len(label) > 100:
-        errors["label"] = "Give the class a label of at most 100 characters."
+        errors["label"] = _("Give the class a label of at most 100 characters.")
     if len(description) > MAX_DESCRIPTION:
-        errors["description"] = f"Keep the description under {MAX_DESCRIPTION} characters."
+        errors["description"] = _(
+            "Keep the description under %(max)s characters.", max=MAX_DESCRIPTION
+        )
     return errors
 
 
@@ -144,11 +146,13 @@ def update_class(
     errors = _check_class_fields(name, label, description, ci_class)
     moved = (parent.id if parent else None) != ci_class.parent_id
     if ci_class.builtin and name != ci_class.name:
-        errors["name"] = "Built-in classes keep their name: the impact engine and imports use it."
+        errors["name"] = _(
+            "Built-in classes keep their name: the impact engine and imports use it."
+        )
     if ci_class.builtin and moved:
-        errors["parent"] = "Built-in classes keep their place in the class tree."
+        errors["parent"] = _("Built-in classes keep their place in the class tree.")
     elif moved and parent is not None and parent.id in subtree_ids(ci_class):
-        errors["parent"] = "A class cannot be placed under itself or one of its subclasses."
+        errors["parent"] = _("A class cannot be placed under itself or one of its subclasses.")
     if errors:
         raise Invalid(errors)
     if moved:

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.imports import runs
 from app.imports.estates import sync
 from app.imports.itop.reader import Reading, Source, Unreadable, read, sources_from_zip
@@ -65,8 +67,8 @@ def import_itop(
     runs.add_counts(run, {"files_read": len(sources), "rows_read": estate.rows_read})
     runs.add_counts(run, {f"objects_{k}": n for k, n in sorted(reading.outcomes.items())})
     if not sources:
-        runs.problem(run, ProblemKind.ERROR, "No XML or CSV file was found to import.")
-        runs.fail(run, "The export holds no XML or CSV file. Nothing was imported.")
+        runs.problem(run, ProblemKind.ERROR, stored(N_("No XML or CSV file was found to import.")))
+        runs.fail(run, stored(N_("The export holds no XML or CSV file. Nothing was imported.")))
         return run, reading
     if reading.errors:
         for note in reading.errors:
@@ -89,9 +91,13 @@ def refused(source_name: str, error: Unreadable, *, dry_run: bool, actor: Any = 
     return run
 
 
-def _refusal(files: int) -> str:
-    what = "file could not be read" if files == 1 else f"{files} files could not be read"
-    return f"The export was refused: {'a ' if files == 1 else ''}{what}. Nothing was imported."
+def _refusal(files: int) -> dict[str, Any]:
+    if files == 1:
+        return stored(N_("The export was refused: a file could not be read. Nothing was imported."))
+    return stored(
+        N_("The export was refused: %(count)s files could not be read. Nothing was imported."),
+        count=files,
+    )
 
 
 def summary(reading: Reading, result: sync.SyncResult) -> dict[str, Any]:

@@ -14,6 +14,8 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.imports import runs
 from app.imports.estates import sync
 from app.imports.models import ImportRun, ProblemKind
@@ -46,8 +48,8 @@ def import_netbox(
             source.read(files[0][0], files[0][1]) if len(files) == 1 else source.read_files(files)
         )
     except source.SourceError as error:
-        runs.problem(run, ProblemKind.ERROR, str(error), where=name)
-        runs.fail(run, f"The source cannot be read: {error}")
+        runs.problem(run, ProblemKind.ERROR, error.text, where=name)
+        runs.fail(run, stored(N_("The source cannot be read: %(reason)s"), reason=error.text))
         return run
     reading = reader.read_estate(objects)
     estate = reading.estate

@@ -29,6 +29,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.i18n import N_
+from app.i18n.stored import english, stored
 from app.imports.netbox.mapping import ENDPOINTS
 
 MAX_BYTES = 512 * 1024 * 1024  # unpacked, all files together
@@ -36,7 +38,12 @@ URL_MODEL = re.compile(r"/api/([a-z-]+)/([a-z0-9-]+)/\d+/?$")
 
 
 class SourceError(ValueError):
-    """The source cannot be read at all (not JSON, a truncated archive, an unknown shape)."""
+    """The source cannot be read at all (not JSON, a truncated archive, an unknown shape);
+    ``text`` says why (a stored message, worded for each reader; ``str()`` in English)."""
+
+    def __init__(self, text: str | dict[str, Any]) -> None:
+        super().__init__(english(text))
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -89,10 +96,12 @@ def read_files(files: Iterable[tuple[str, bytes]]) -> Objects:
         try:
             parsed = json.loads(data)
         except (UnicodeDecodeError, ValueError) as error:
-            raise SourceError(f"{name} is not JSON: {error}.") from None
+            raise SourceError(
+                stored(N_("%(name)s is not JSON: %(error)s."), name=name, error=str(error))
+            ) from None
         _add(objects, name, parsed)
     if not objects.items:
-        raise SourceError("The source holds no NetBox objects.")
+        raise SourceError(stored(N_("The source holds no NetBox objects.")))
     return objects
 
 
@@ -101,9 +110,13 @@ def _gunzip(name: str, data: bytes) -> bytes:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as raw:
             out = raw.read(MAX_BYTES + 1)
     except (OSError, EOFError, zlib.error) as error:
-        raise SourceError(f"{name} is not a complete gzip file ({error}).") from None
+        raise SourceError(
+            stored(
+                N_("%(name)s is not a complete gzip file (%(error)s)."), name=name, error=str(error)
+            )
+        ) from None
     if len(out) > MAX_BYTES:
-        raise SourceError(f"{name} unpacks to more than {MAX_BYTES >> 20} MB.")
+        raise _too_big(name)
     return out
 
 
@@ -112,14 +125,24 @@ def _unzip(name: str, data: bytes) -> list[tuple[str, bytes]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.infolist() if not m.is_dir()]
             if sum(m.file_size for m in members) > MAX_BYTES:
-                raise SourceError(f"{name} unpacks to more than {MAX_BYTES >> 20} MB.")
+                raise _too_big(name)
             return [
                 (m.filename, archive.read(m))
                 for m in members
                 if m.filename.lower().endswith((".json", ".json.gz"))
             ]
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
-        raise SourceError(f"{name} is not a complete zip file ({error}).") from None
+        raise SourceError(
+            stored(
+                N_("%(name)s is not a complete zip file (%(error)s)."), name=name, error=str(error)
+            )
+        ) from None
+
+
+def _too_big(name: str) -> SourceError:
+    return SourceError(
+        stored(N_("%(name)s unpacks to more than %(mb)s MB."), name=name, mb=MAX_BYTES >> 20)
+    )
 
 
 def _add(objects: Objects, name: str, parsed: Any) -> None:
@@ -155,8 +178,14 @@ def _add_rest(objects: Objects, name: str, endpoint: str, answer: Any) -> None:
     results = answer.get("results") if isinstance(answer, dict) else answer
     if not isinstance(results, list):
         raise SourceError(
-            f"{name}: {endpoint or 'the file'} is neither a NetBox dump (a list of "
-            'model/pk/fields objects) nor an API answer ({"results": [...]}).'
+            stored(
+                N_(
+                    "%(name)s: %(endpoint)s is neither a NetBox dump (a list of model/pk/fields "
+                    'objects) nor an API answer ({"results": [...]}).'
+                ),
+                name=name,
+                endpoint=endpoint or stored(N_("the file")),
+            )
         )
     endpoint = endpoint.strip("/").removeprefix("api/")
     for n, raw in enumerate(results, 1):

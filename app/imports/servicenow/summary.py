@@ -157,7 +157,7 @@ def describe(tally: Tally, matrix_cells: Mapping[tuple[int, int], int]) -> dict[
                 N_("%(hits)s of %(total)s rows (%(percent)s %%)"),
                 hits=hits,
                 total=total,
-                percent=f"{100 * hits / total:.2f}",
+                percent=round(100 * hits / total, 2),
             )
             if total
             else stored(N_("%(hits)s of %(total)s rows"), hits=hits, total=total)

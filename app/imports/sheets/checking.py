@@ -18,8 +18,10 @@ from sqlalchemy import select
 
 from app.auth.models import Group, User
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.imports.sheets.fields import BadValue, Target
-from app.imports.sheets.reading import Problem
+from app.imports.sheets.reading import Problem, Text
 
 Status = Literal["new", "changed", "unchanged"]
 
@@ -59,12 +61,17 @@ class Check:
     problems: list[Problem] = field(default_factory=list)
     bad_lines: set[int] = field(default_factory=set)
 
-    def error(self, line: int, key: str, message: str, *, column: str = "") -> None:
+    def error(self, line: int, key: str, message: Text, *, column: str = "") -> None:
         """Note a problem of ``line`` (0: the file) in the column of field ``key`` (or the
         ``column`` named)."""
         column = column or self.columns.get(key) or self.labels.get(key, key)
         self.problems.append(Problem(f"line {line}" if line else "", column, message))
         self.bad_lines.add(line)
+
+    def again(self, line: int, key: str, message: str, value: str, first: int) -> None:
+        """Note that ``value`` (in the column of ``key``) repeats the one of line ``first``:
+        ``message`` (marked ``N_``) names them as ``%(value)s`` and ``%(line)s``."""
+        self.error(line, key, stored(message, value=value, line=first))
 
     def parse(self, row: MappedRow, key: str, parser: Callable[[str], Any]) -> Any:
         """``parser(cell)``, or ``None`` for an empty cell or a bad value (noted)."""
@@ -74,14 +81,22 @@ class Check:
         try:
             return parser(text)
         except BadValue as bad:
-            self.error(row.line, key, str(bad))
+            self.error(row.line, key, bad.text)
             return None
 
     def text(self, row: MappedRow, key: str, limit: int = 200) -> str | None:
         """A cell's text, at most ``limit`` characters (longer is noted), ``None`` if empty."""
         text = " ".join(row.get(key).split()) if limit <= 200 else row.get(key)
         if len(text) > limit:
-            self.error(row.line, key, f"Write at most {limit:,} characters here ({len(text):,}).")
+            self.error(
+                row.line,
+                key,
+                stored(
+                    N_("Write at most %(limit)s characters here (%(length)s)."),
+                    limit=limit,
+                    length=len(text),
+                ),
+            )
             return None
         return text or None
 
@@ -126,16 +141,25 @@ class Directory:
             if len(found) == 1:
                 return next(iter(found))
             if len(found) > 1:
-                raise BadValue(
-                    f"{len(found)} people have the {what} “{text[:80]}”: give the username."
+                message = (
+                    N_("%(count)s people have the email “%(text)s”: give the username.")
+                    if what == "email"
+                    else N_("%(count)s people have the name “%(text)s”: give the username.")
                 )
-        raise BadValue(f"No active person has the username, email or name “{text[:80]}”.")
+                raise BadValue(stored(message, count=len(found), text=text[:80]))
+        raise BadValue(
+            stored(
+                N_("No active person has the username, email or name “%(text)s”."), text=text[:80]
+            )
+        )
 
     def group(self, text: str) -> Group:
         """:raise BadValue: no group has this name."""
         found = self.groups.get(" ".join(text.lower().split()))
         if found is None:
-            raise BadValue(f"No group is named “{text[:80]}” (create it first).")
+            raise BadValue(
+                stored(N_("No group is named “%(text)s” (create it first)."), text=text[:80])
+            )
         return found
 
     def people(self, ids: list[int]) -> dict[int, User]:

@@ -17,6 +17,8 @@ from app.cmdb.transfer.format import Record
 from app.cmdb.transfer.imports import Importer
 from app.cmdb.transfer.report import ImportReport
 from app.errors import Conflict
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.imports.sheets.checking import Check, Directory, MappedRow, Plan, Status
 from app.imports.sheets.fields import CIS, parse_date
 
@@ -54,7 +56,9 @@ class CIs:
             self.check.error(int(error.where) if error.where.isdigit() else 0, key, error.message)
         if self.report.error_count > len(self.report.errors):
             more = self.report.error_count - len(self.report.errors)
-            self.check.error(0, "", f"… and {more} more errors from the CMDB's checks.")
+            self.check.error(
+                0, "", stored(N_("… and %(more)s more errors from the CMDB's checks."), more=more)
+            )
         status: dict[int, Status] = {
             int(p.record.where): ("new" if p.new is not None else "changed")
             for p in self.cmdb_plans

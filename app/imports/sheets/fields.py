@@ -24,6 +24,8 @@ from datetime import UTC, date, datetime
 from email_validator import EmailNotValidError, validate_email
 
 from app.i18n import N_
+from app.i18n.stored import english, stored
+from app.imports.sheets.reading import Text
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,12 @@ NO = {"no", "n", "false", "0", "off", "non", "nej", "nein", ""}
 
 
 class BadValue(ValueError):
-    """A cell that cannot become the field's value; the message says why, for people."""
+    """A cell that cannot become the field's value; ``text`` says why, for people (a stored
+    message, worded in each reader's language; ``str()`` in English)."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(english(text))
+        self.text = text
 
 
 def targets(kind: str) -> Sequence[Target]:
@@ -211,17 +218,24 @@ def parse_datetime(text: str) -> datetime:
             value = datetime.fromisoformat(text.replace("Z", "+00:00"))
             return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except ValueError:
-        raise BadValue(f"“{text[:40]}” is not a real date.") from None
+        raise BadValue(stored(N_("“%(text)s” is not a real date."), text=text[:40])) from None
     raise BadValue(
-        f"“{text[:40]}” is not a date in the form 2026-03-12 or 2026-03-12 14:30 (other forms "
-        "are ambiguous: 03/12 is March or December)."
+        stored(
+            N_(
+                "“%(text)s” is not a date in the form 2026-03-12 or 2026-03-12 14:30 (other "
+                "forms are ambiguous: 03/12 is March or December)."
+            ),
+            text=text[:40],
+        )
     )
 
 
 def parse_date(text: str) -> date:
     """:raise BadValue: not an ISO date (a time of day is refused too)."""
     if not ISO_DATE.match(text.strip()):
-        raise BadValue(f"“{text.strip()[:40]}” is not a date in the form 2026-03-12.")
+        raise BadValue(
+            stored(N_("“%(text)s” is not a date in the form 2026-03-12."), text=text.strip()[:40])
+        )
     return parse_datetime(text).date()
 
 
@@ -234,7 +248,7 @@ def parse_yes_no(text: str, default: bool) -> bool:
         return True
     if word in NO:
         return False
-    raise BadValue(f"“{text[:40]}” is neither yes nor no.")
+    raise BadValue(stored(N_("“%(text)s” is neither yes nor no."), text=text[:40]))
 
 
 def parse_level(text: str, labels: Mapping[int, str], what: str) -> int:
@@ -251,7 +265,14 @@ def parse_level(text: str, labels: Mapping[int, str], what: str) -> int:
         level = by_label.get(normalise(text), 0)
     if level not in labels:
         choices = ", ".join(f"{k} ({v})" for k, v in sorted(labels.items()))
-        raise BadValue(f"“{text[:40]}” is not a level of {what}: {choices}.")
+        raise BadValue(
+            stored(
+                N_("“%(text)s” is not a level of %(what)s: %(choices)s."),
+                text=text[:40],
+                what=stored(what),
+                choices=choices,
+            )
+        )
     return level
 
 
@@ -260,7 +281,13 @@ def parse_email(text: str) -> str:
     try:
         return validate_email(text.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
-        raise BadValue(f"“{text[:80]}” is not an email address: {error}") from None
+        raise BadValue(
+            stored(
+                N_("“%(text)s” is not an email address: %(error)s"),
+                text=text[:80],
+                error=str(error),
+            )
+        ) from None
 
 
 def split_list(text: str) -> list[str]:

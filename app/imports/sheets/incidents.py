@@ -16,6 +16,8 @@ from typing import Any
 from app.auth.models import Group, User
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.imports import refs
 from app.imports.models import ImportRun
 from app.imports.sheets.checking import Check, Directory, MappedRow, Plan, Status
@@ -50,24 +52,32 @@ class Incidents:
         check, line = self.check, row.line
         number = check.text(row, "number") or ""
         if number and number in self.seen:
-            check.error(
-                line, "number", f"The number “{number}” is already on line {self.seen[number]}."
+            check.again(
+                line,
+                "number",
+                N_("The number “%(value)s” is already on line %(line)s."),
+                number,
+                self.seen[number],
             )
         elif number:
             self.seen[number] = line
         title = check.text(row, "title")
         if not title and not row.has("title"):
-            check.error(line, "title", "An incident needs a title.")
+            check.error(line, "title", stored(N_("An incident needs a title.")))
         description = check.text(row, "description", incident_services.MAX_TEXT) or ""
         caller = check.parse(row, "caller", self.directory.person)
         if not row.has("caller"):
-            check.error(line, "caller", "Name the caller: a username, email or full name.")
+            check.error(
+                line, "caller", stored(N_("Name the caller: a username, email or full name."))
+            )
         opened_at = check.parse(row, "opened_at", parse_datetime)
         if opened_at is not None and opened_at > self.now:
-            check.error(line, "opened_at", "This date is in the future.")
-        impact = check.parse(row, "impact", lambda t: parse_level(t, self.matrix.impacts, "impact"))
+            check.error(line, "opened_at", stored(N_("This date is in the future.")))
+        impact = check.parse(
+            row, "impact", lambda t: parse_level(t, self.matrix.impacts, N_("impact"))
+        )
         urgency = check.parse(
-            row, "urgency", lambda t: parse_level(t, self.matrix.urgencies, "urgency")
+            row, "urgency", lambda t: parse_level(t, self.matrix.urgencies, N_("urgency"))
         )
         texts = {k: check.text(row, k) for k in TEXTS}
         group = self._group(row)
@@ -111,7 +121,9 @@ class Incidents:
         group = self.check.parse(row, "assignment_group", self.directory.group)
         if group is not None and not group.is_assignment_group:
             self.check.error(
-                row.line, "assignment_group", f"{group.name} is not an assignment group."
+                row.line,
+                "assignment_group",
+                stored(N_("%(group)s is not an assignment group."), group=group.name),
             )
             return None
         return group
@@ -123,14 +135,20 @@ class Incidents:
         if group is None:
             if not row.has("assignment_group"):
                 self.check.error(
-                    row.line, "assigned_to", "Give the assignment group of the person assigned."
+                    row.line,
+                    "assigned_to",
+                    stored(N_("Give the assignment group of the person assigned.")),
                 )
             return None
         if group.id not in self.members:
             self.members[group.id] = {m.id for m in group.members}
         if assignee not in self.members[group.id]:
             name = self.directory.names[assignee]
-            self.check.error(row.line, "assigned_to", f"{name} is not a member of {group.name}.")
+            self.check.error(
+                row.line,
+                "assigned_to",
+                stored(N_("%(name)s is not a member of %(group)s."), name=name, group=group.name),
+            )
             return None
         return assignee
 

@@ -20,6 +20,8 @@ from app.auth import groups as group_services
 from app.auth import services as people_services
 from app.auth.models import Group, User
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.imports.sheets.checking import Check, Directory, MappedRow, Plan
 from app.imports.sheets.fields import BadValue, parse_email, parse_yes_no, split_list
 
@@ -58,13 +60,17 @@ class People:
         username = row.get("username").lower()
         if not username or any(c.isspace() for c in username) or len(username) > 150:
             check.error(
-                line, "username", "Give a username without spaces (150 characters at most)."
-            )
-        elif username in self.seen:
-            check.error(
                 line,
                 "username",
-                f"The username “{username}” is already on line {self.seen[username]}.",
+                stored(N_("Give a username without spaces (150 characters at most).")),
+            )
+        elif username in self.seen:
+            check.again(
+                line,
+                "username",
+                N_("The username “%(value)s” is already on line %(line)s."),
+                username,
+                self.seen[username],
             )
         else:
             self.seen[username] = line
@@ -99,7 +105,7 @@ class People:
         try:
             return self.directory.group(name)
         except BadValue as bad:
-            self.check.error(row.line, "groups", str(bad))
+            self.check.error(row.line, "groups", bad.text)
             return None
 
     def apply(self, plans: list[Plan], actor: User) -> None:
@@ -150,9 +156,15 @@ class Groups:
         name = check.text(row, "name", 150) or ""
         key = name.lower()
         if not name:
-            check.error(line, "name", "A group needs a name.")
+            check.error(line, "name", stored(N_("A group needs a name.")))
         elif key in self.seen:
-            check.error(line, "name", f"The group “{name}” is already on line {self.seen[key]}.")
+            check.again(
+                line,
+                "name",
+                N_("The group “%(value)s” is already on line %(line)s."),
+                name,
+                self.seen[key],
+            )
         else:
             self.seen[key] = line
         fields: dict[str, Any] = {k: check.text(row, k, 20_000) for k in GROUP_TEXTS if row.has(k)}
@@ -170,7 +182,7 @@ class Groups:
             try:
                 members.append(self.directory.person(person))
             except BadValue as bad:
-                check.error(line, "members", str(bad))
+                check.error(line, "members", bad.text)
         if line in check.bad_lines:
             return None
         group = self.directory.groups.get(key)

@@ -31,6 +31,8 @@ from typing import Any
 from xml.etree.ElementTree import ParseError, iterparse
 
 from app.cmdb.transfer.format import FileError, decode
+from app.i18n import N_
+from app.i18n.stored import english, stored
 
 FORMATS = ("csv", "xlsx")
 DELIMITERS = (",", ";", "\t")
@@ -40,6 +42,8 @@ MAX_COLUMNS = 200
 MAX_UNZIPPED = 200 * 1024 * 1024  # an XLSX whose parts unzip to more is refused (a zip bomb)
 MERGE_TAG = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}mergeCell"
 
+Text = str | dict[str, Any]
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -48,7 +52,7 @@ class Problem:
 
     where: str
     column: str
-    message: str
+    message: Text  # English, or a stored message (app.i18n.stored) worded for each reader
 
 
 @dataclass(frozen=True)
@@ -75,11 +79,11 @@ class Unreadable(ValueError):
     """The file as a whole cannot be read; ``problems`` says where and why."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(p.message for p in problems))
+        super().__init__("; ".join(english(p.message) for p in problems))
         self.problems = problems
 
 
-def unreadable(message: str, where: str = "") -> Unreadable:
+def unreadable(message: Text, where: str = "") -> Unreadable:
     return Unreadable([Problem(where, "", message)])
 
 
@@ -99,9 +103,9 @@ def read(data: bytes, filename: str = "") -> Sheet:
     fmt = guess_format(filename, data)
     sheet = read_xlsx(data) if fmt == "xlsx" else read_csv(data)
     if not any(sheet.header):
-        raise unreadable("The first row must be a header naming the columns.", "1")
+        raise unreadable(stored(N_("The first row must be a header naming the columns.")), "1")
     if len(sheet.rows) > MAX_ROWS:
-        raise unreadable(f"The file has more than {MAX_ROWS:,} rows: split it.")
+        raise unreadable(stored(N_("The file has more than %(max)s rows: split it."), max=MAX_ROWS))
     return sheet
 
 
@@ -136,27 +140,37 @@ def read_csv(data: bytes) -> Sheet:
                 Problem(
                     str(row.line),
                     "",
-                    f"This line has {len(row.cells)} values but the header has {len(header)} "
-                    "columns (a missing or extra separator?).",
+                    stored(
+                        N_(
+                            "This line has %(values)s values but the header has %(columns)s "
+                            "columns (a missing or extra separator?)."
+                        ),
+                        values=len(row.cells),
+                        columns=len(header),
+                    ),
                 )
             )
     return sheet
 
 
-def _csv_problem(error: str) -> str:
+def _csv_problem(error: str) -> Text:
     if "unexpected end of data" in error:
-        return (
-            "A quote opened on this line is never closed, so the rest of the file would be "
-            'read as one value: add the closing quote (") or remove the opening one.'
+        return stored(
+            N_(
+                "A quote opened on this line is never closed, so the rest of the file would be "
+                'read as one value: add the closing quote (") or remove the opening one.'
+            )
         )
     if "expected after" in error:
-        return (
-            "A quote closes in the middle of a value: put the whole value in quotes and write "
-            'each quote inside it twice, e.g. "19"" rack".'
+        return stored(
+            N_(
+                "A quote closes in the middle of a value: put the whole value in quotes and "
+                'write each quote inside it twice, e.g. "19"" rack".'
+            )
         )
     if "field larger than field limit" in error:
-        return "A value on this line is too long (a quote opened and not closed?)."
-    return f"Not valid CSV: {error}."
+        return stored(N_("A value on this line is too long (a quote opened and not closed?)."))
+    return stored(N_("Not valid CSV: %(error)s."), error=error)
 
 
 def _unescape(cell: str) -> str:
@@ -185,17 +199,21 @@ def _first_sheet(data: bytes) -> tuple[Sheet, str]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:  # openpyxl raises whatever its parts raise on a damaged file
         raise unreadable(
-            "This XLSX file is damaged or not a workbook (save it again from the spreadsheet "
-            "program, or export it as CSV UTF-8)."
+            stored(
+                N_(
+                    "This XLSX file is damaged or not a workbook (save it again from the "
+                    "spreadsheet program, or export it as CSV UTF-8)."
+                )
+            )
         ) from None
     try:
         if not book.worksheets:
-            raise unreadable("The workbook has no sheet.")
+            raise unreadable(stored(N_("The workbook has no sheet.")))
         worksheet = book.worksheets[0]
         try:
             sheet = _sheet_rows(worksheet.iter_rows())
         except Exception:  # a damaged part: zlib, XML or openpyxl's own errors
-            raise unreadable("The first sheet of this XLSX file is damaged.") from None
+            raise unreadable(stored(N_("The first sheet of this XLSX file is damaged."))) from None
         return sheet, getattr(worksheet, "_worksheet_path", "")
     finally:
         book.close()
@@ -224,11 +242,15 @@ def _open_zip(data: bytes) -> zipfile.ZipFile:
         unzipped = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError):
         raise unreadable(
-            "This is not an XLSX file, or it is truncated (save it again, or export it as CSV "
-            "UTF-8)."
+            stored(
+                N_(
+                    "This is not an XLSX file, or it is truncated (save it again, or export it "
+                    "as CSV UTF-8)."
+                )
+            )
         ) from None
     if unzipped > MAX_UNZIPPED:
-        raise unreadable("This XLSX file unpacks to too much data to be a spreadsheet.")
+        raise unreadable(stored(N_("This XLSX file unpacks to too much data to be a spreadsheet.")))
     return archive
 
 
@@ -245,8 +267,13 @@ def _merged(archive: zipfile.ZipFile, path: str) -> list[Problem]:
                         Problem(
                             first.group(2) if first else "",
                             first.group(1) if first else "",
-                            f"Cells {cells} are merged: unmerge them and put the value in "
-                            "each cell it belongs to.",
+                            stored(
+                                N_(
+                                    "Cells %(cells)s are merged: unmerge them and put the "
+                                    "value in each cell it belongs to."
+                                ),
+                                cells=cells,
+                            ),
                         )
                     )
                 element.clear()
@@ -282,14 +309,17 @@ def _sheet_rows(cells_by_row: Iterator[tuple[Any, ...]]) -> Sheet:
     return Sheet("xlsx", header or [], rows, problems)
 
 
-def _cell_text(cell: Any) -> tuple[str, str]:
+def _cell_text(cell: Any) -> tuple[str, Text]:
     """A cell as text, and the problem with it (``""``: none)."""
     value = getattr(cell, "value", None)
     if getattr(cell, "data_type", "") == "f" or (isinstance(value, str) and value[:1] == "="):
         formula = str(value)[:60]
-        return "", (
-            f"This cell holds a formula ({formula}): write its value instead (a formula's "
-            "saved result cannot be trusted)."
+        return "", stored(
+            N_(
+                "This cell holds a formula (%(formula)s): write its value instead (a "
+                "formula's saved result cannot be trusted)."
+            ),
+            formula=formula,
         )
     if value is None:
         return "", ""

@@ -23,6 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.errors import DomainError, Invalid
 from app.extensions import db
+from app.i18n.stored import render
 from app.imports import runs
 from app.imports.models import ImportRun, ProblemKind
 from app.imports.sheets.checking import Check, MappedRow, Plan, labels_of
@@ -133,7 +134,9 @@ def preview(
     for row in mapped_rows(sheet, mapping)[:PREVIEW_ROWS]:
         plan = plans.get(row.line)
         messages = [
-            f"{p.column}: {p.message}" if p.column else p.message
+            _("%(column)s: %(problem)s", column=p.column, problem=render(p.message, _))
+            if p.column
+            else render(p.message, _)
             for p in checked.problems
             if p.where == f"line {row.line}"
         ]

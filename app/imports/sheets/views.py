@@ -25,6 +25,7 @@ from wtforms import SelectChoice, SelectField
 from app.cmdb.transfer import staging
 from app.extensions import db
 from app.i18n.formats import number
+from app.i18n.stored import render
 from app.imports.models import ImportProblem, ImportRun, RunState
 from app.imports.sheets import service
 from app.imports.sheets.fields import KIND_LABELS, guess_mapping, mapping_problems, targets
@@ -133,9 +134,9 @@ def sheets_upload() -> ResponseReturnValue:
         rows = len(read(data, name).rows)
     except Unreadable as error:
         problems = [
-            _("Line %(line)s: %(problem)s", line=p.where, problem=p.message)
+            _("Line %(line)s: %(problem)s", line=p.where, problem=render(p.message, _))
             if p.where
-            else p.message
+            else render(p.message, _)
             for p in error.problems
         ]
         return render_template("imports/sheets/upload.html", form=form, problems=problems), 422

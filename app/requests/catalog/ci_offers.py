@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, exists, false, func, select
 
 from app.cmdb import attributes
@@ -87,23 +88,31 @@ def offer_problems(variables: Sequence[Variable]) -> dict[str, str]:
     for index, variable in enumerate(variables):
         if variable.type != VariableType.CI or not variable.ci_class:
             continue
-        where, title = f"variables.{index}", f"Variable {index + 1} ({variable.label})"
+        where, title = f"variables.{index}", {"number": index + 1, "name": variable.label}
         root, _classes = _class_named(variable.ci_class)
         if root is None:
-            problems[f"{where}.ci_class"] = f"{title}: choose a CI class from the list."
+            problems[f"{where}.ci_class"] = _(
+                "Variable %(number)s (%(name)s): choose a CI class from the list.", **title
+            )
             continue
         if not variable.ci_attribute:
             continue
         definition = _definition(root, variable.ci_attribute)
         if definition is None:
-            names = ", ".join(d.name for d in attributes.definitions_for(root)) or "none"
-            problems[f"{where}.ci_attribute"] = (
-                f"{title}: {root.label} has no attribute {variable.ci_attribute!r} "
-                f"(its attributes: {names})."
+            names = ", ".join(d.name for d in attributes.definitions_for(root)) or _("none")
+            problems[f"{where}.ci_attribute"] = _(
+                "Variable %(number)s (%(name)s): %(class)s has no attribute '%(attribute)s' "
+                "(its attributes: %(names)s).",
+                **title,
+                **{"class": root.label},
+                attribute=variable.ci_attribute,
+                names=names,
             )
             continue
         try:
             attributes.parse_value(definition, variable.ci_value)
         except ValueError as error:
-            problems[f"{where}.ci_value"] = f"{title}: {error}"
+            problems[f"{where}.ci_value"] = _(
+                "Variable %(number)s (%(name)s): %(problem)s", **title, problem=error
+            )
     return problems

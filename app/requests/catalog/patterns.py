@@ -11,20 +11,29 @@ shapes; together with answers of at most 500 characters it keeps every check fas
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 MAX_PATTERN = 200
 
 
-def pattern_problem(pattern: str) -> str | None:
-    """Why ``pattern`` is not accepted (see the module docstring), or None when it is safe."""
+def _english(message: str, **values: Any) -> str:
+    return message % values if values else message
+
+
+def pattern_problem(pattern: str, gettext: Callable[..., str] = _english) -> str | None:
+    """Why ``pattern`` is not accepted (see the module docstring), worded with ``gettext``
+    (English by default), or None when it is safe."""
     if len(pattern) > MAX_PATTERN:
-        return f"Keep the pattern under {MAX_PATTERN} characters."
+        return gettext("Keep the pattern under %(max)s characters.", max=MAX_PATTERN)
     try:
         re.compile(pattern)
     except re.error as error:
-        return f"The pattern is not a valid regular expression ({error.msg})."
+        return gettext(
+            "The pattern is not a valid regular expression (%(error)s).", error=error.msg
+        )
     if re.search(r"\\[1-9]|\(\?P=|\(\?<?[=!]", pattern):
-        return "Backreferences and lookarounds are not allowed in patterns."
+        return gettext("Backreferences and lookarounds are not allowed in patterns.")
     unbounded = 0
     stack: list[bool] = []  # per open group: does it hold a repetition or an alternative?
     closed_risky_group = False  # the previous token closed a group holding one
@@ -56,10 +65,10 @@ def pattern_problem(pattern: str) -> str | None:
             if c != "{" or re.match(r"\{\d*,\}", rest):
                 unbounded += 1
             if many and after_risky:
-                return "A repeated group may not itself repeat or offer alternatives."
+                return gettext("A repeated group may not itself repeat or offer alternatives.")
             if stack:
                 stack[-1] = True
         i += 1
     if unbounded > 2:
-        return "Use at most two unbounded repetitions (*, + or {n,}) in a pattern."
+        return gettext("Use at most two unbounded repetitions (*, + or {n,}) in a pattern.")
     return None

@@ -313,7 +313,7 @@ def _parse_variables(raw: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     :raise Invalid: per ``variables.<i>.<field>``.
     """
     try:
-        parsed = variables.parse_form(raw)
+        parsed = variables.parse_form(raw, _)
     except variables.DefinitionInvalid as error:
         raise Invalid(error.problems, _("The form has problems: see each variable.")) from None
     problems = offer_problems(parsed)

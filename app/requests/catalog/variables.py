@@ -198,6 +198,11 @@ class Variable:
 # -- definitions ----------------------------------------------------------------------------
 
 
+def _english(message: str, **values: Any) -> str:
+    """The ``gettext`` of callers that read English (scripts, the API's machine checks)."""
+    return message % values if values else message
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
@@ -226,31 +231,63 @@ def _bound(kind: VariableType, value: Any) -> float | str | None:
     if kind == VariableType.NUMBER:
         number = _number(value)
         if number is None:
-            raise ValueError("must be a number")
+            raise ValueError("number")
         return int(number) if number.is_integer() else number
     if kind == VariableType.DATE:
         day = _iso_date(value)
         if day is None:
-            raise ValueError("must be a date (YYYY-MM-DD)")
+            raise ValueError("date")
         return day.isoformat()
-    raise ValueError(f"does not apply to {kind.label.lower()} variables")
+    raise ValueError("type")
 
 
-def _parse_one(raw: Mapping[str, Any], where: str, problems: dict[str, str]) -> Variable | None:
-    def problem(field: str, message: str) -> None:
-        problems.setdefault(f"{where}.{field}", message)
+# What a bound (``minimum``/``maximum``) that ``_bound`` refuses gets: by bound and reason.
+BOUND_PROBLEMS = {
+    ("minimum", "number"): N_("Variable %(number)s (%(name)s): the minimum must be a number."),
+    ("maximum", "number"): N_("Variable %(number)s (%(name)s): the maximum must be a number."),
+    ("minimum", "date"): N_(
+        "Variable %(number)s (%(name)s): the minimum must be a date (YYYY-MM-DD)."
+    ),
+    ("maximum", "date"): N_(
+        "Variable %(number)s (%(name)s): the maximum must be a date (YYYY-MM-DD)."
+    ),
+    ("minimum", "type"): N_(
+        "Variable %(number)s (%(name)s): a minimum does not apply to %(type)s variables."
+    ),
+    ("maximum", "type"): N_(
+        "Variable %(number)s (%(name)s): a maximum does not apply to %(type)s variables."
+    ),
+}
 
+
+def _parse_one(
+    raw: Mapping[str, Any], where: str, problems: dict[str, str], _: Gettext = _english
+) -> Variable | None:
     name = str(raw.get("name") or "").strip()
     label = " ".join(str(raw.get("label") or "").split())
-    title = f"Variable {int(where.split('.')[-1]) + 1} ({label or name or 'unnamed'})"
+    title = {"number": int(where.split(".")[-1]) + 1, "name": label or name or _("unnamed")}
+
+    def problem(field: str, message: str, **values: Any) -> None:
+        """Note ``message`` (a marked sentence naming the variable by ``title``)."""
+        problems.setdefault(f"{where}.{field}", _(message, **title, **values))
+
     if not NAME.match(name):
-        problem("name", f"{title}: the name must be lower-case letters, digits and _ (max 40).")
+        problem(
+            "name",
+            N_(
+                "Variable %(number)s (%(name)s): the name must be lower-case letters, digits "
+                "and _ (max 40)."
+            ),
+        )
     if not label or len(label) > 200:
-        problem("label", f"{title}: give it a label of at most 200 characters.")
+        problem(
+            "label",
+            N_("Variable %(number)s (%(name)s): give it a label of at most 200 characters."),
+        )
     try:
         kind = VariableType(str(raw.get("type") or ""))
     except ValueError:
-        problem("type", f"{title}: choose a type from the list.")
+        problem("type", N_("Variable %(number)s (%(name)s): choose a type from the list."))
         return None
     choices: list[str] = []
     raw_choices = raw.get("choices") or []
@@ -261,23 +298,30 @@ def _parse_one(raw: Mapping[str, Any], where: str, problems: dict[str, str]) -> 
         if text and text not in choices:
             choices.append(text[:200])
     if kind in CHOICE_TYPES and not choices:
-        problem("choices", f"{title}: list at least one choice.")
+        problem("choices", N_("Variable %(number)s (%(name)s): list at least one choice."))
     if len(choices) > MAX_CHOICES:
-        problem("choices", f"{title}: at most {MAX_CHOICES} choices.")
+        problem(
+            "choices",
+            N_("Variable %(number)s (%(name)s): at most %(max)s choices."),
+            max=MAX_CHOICES,
+        )
     bounds: dict[str, Any] = {}
     for key in ("minimum", "maximum"):
         try:
             bounds[key] = _bound(kind, raw.get(key))
         except ValueError as error:
-            problem(key, f"{title}: the {key} {error}.")
+            problem(key, BOUND_PROBLEMS[key, str(error)], type=_(kind.label).lower())
     low, high = bounds.get("minimum"), bounds.get("maximum")
     if low is not None and high is not None and low > high:
-        problem("maximum", f"{title}: the maximum is below the minimum.")
+        problem("maximum", N_("Variable %(number)s (%(name)s): the maximum is below the minimum."))
     max_length = raw.get("max_length")
     if max_length in (None, ""):
         max_length = None
     elif kind not in (VariableType.TEXT, VariableType.LONG_TEXT):
-        problem("max_length", f"{title}: a maximum length applies to text only.")
+        problem(
+            "max_length",
+            N_("Variable %(number)s (%(name)s): a maximum length applies to text only."),
+        )
     else:
         limit = TEXT_LIMIT if kind == VariableType.TEXT else LONG_TEXT_LIMIT
         try:
@@ -285,21 +329,33 @@ def _parse_one(raw: Mapping[str, Any], where: str, problems: dict[str, str]) -> 
         except ValueError:
             max_length = 0
         if not 1 <= max_length <= limit:
-            problem("max_length", f"{title}: the maximum length must be 1 to {limit}.")
+            problem(
+                "max_length",
+                N_("Variable %(number)s (%(name)s): the maximum length must be 1 to %(limit)s."),
+                limit=limit,
+            )
     pattern = str(raw.get("pattern") or "") or None
     if pattern is not None:
         if kind != VariableType.TEXT:
-            problem("pattern", f"{title}: a pattern applies to short text only.")
-        elif why := pattern_problem(pattern):
-            problem("pattern", f"{title}: {why}")
+            problem(
+                "pattern",
+                N_("Variable %(number)s (%(name)s): a pattern applies to short text only."),
+            )
+        elif why := pattern_problem(pattern, _):
+            problem("pattern", N_("Variable %(number)s (%(name)s): %(problem)s"), problem=why)
     ci_class = str(raw.get("ci_class") or "").strip() or None
     if ci_class is not None and kind != VariableType.CI:
-        problem("ci_class", f"{title}: a CI class applies to CI variables only.")
-    ci_attribute, ci_value = _ci_filter(raw, kind, ci_class, title, problem)
+        problem(
+            "ci_class",
+            N_("Variable %(number)s (%(name)s): a CI class applies to CI variables only."),
+        )
+    ci_attribute, ci_value = _ci_filter(raw, kind, ci_class, problem)
     help_text = str(raw.get("help") or "").strip()
     if len(help_text) > 1000:
-        problem("help", f"{title}: keep the help text under 1000 characters.")
-    translations = _translations(raw.get("translations"), kind, choices, title, problem)
+        problem(
+            "help", N_("Variable %(number)s (%(name)s): keep the help text under 1000 characters.")
+        )
+    translations = _translations(raw.get("translations"), kind, choices, problem)
     return Variable(
         name=name,
         label=label,
@@ -322,8 +378,7 @@ def _translations(
     raw: Any,
     kind: VariableType,
     choices: list[str],
-    title: str,
-    problem: Callable[[str, str], None],
+    problem: Callable[..., None],
 ) -> dict[str, dict[str, Any]]:
     """Other languages' label, help and choice texts, checked; empty texts left out. Problems
     are keyed ``<field>_<language>`` (``label_sv``)."""
@@ -336,13 +391,22 @@ def _translations(
         if len(label) > 200:
             problem(
                 f"label_{language}",
-                f"{title}: keep the translated label under 200 characters.",
+                N_(
+                    "Variable %(number)s (%(name)s): keep the translated label under 200 "
+                    "characters."
+                ),
             )
         elif label:
             clean["label"] = label
         help_text = str(texts.get("help") or "").strip()
         if len(help_text) > 1000:
-            problem(f"help_{language}", f"{title}: keep the translated help under 1000 characters.")
+            problem(
+                f"help_{language}",
+                N_(
+                    "Variable %(number)s (%(name)s): keep the translated help under 1000 "
+                    "characters."
+                ),
+            )
         elif help_text:
             clean["help"] = help_text
         shown = texts.get("choices") or []
@@ -353,8 +417,11 @@ def _translations(
             if len(shown) != len(choices):
                 problem(
                     f"choices_{language}",
-                    f"{title}: give one translated choice per choice, in the same order "
-                    f"({len(choices)}).",
+                    N_(
+                        "Variable %(number)s (%(name)s): give one translated choice per choice, "
+                        "in the same order (%(count)s)."
+                    ),
+                    count=len(choices),
                 )
             else:
                 clean["choices"] = tuple(shown)
@@ -367,8 +434,7 @@ def _ci_filter(
     raw: Mapping[str, Any],
     kind: VariableType,
     ci_class: str | None,
-    title: str,
-    problem: Callable[[str, str], None],
+    problem: Callable[..., None],
 ) -> tuple[str | None, str | None]:
     """The attribute filter of a CI variable: both parts or neither, and only with a class
     (an attribute belongs to a class). Whether the class has the attribute and the value fits
@@ -378,39 +444,64 @@ def _ci_filter(
     if attribute is None and value is None:
         return None, None
     if kind != VariableType.CI:
-        problem("ci_attribute", f"{title}: an attribute filter applies to CI variables only.")
+        problem(
+            "ci_attribute",
+            N_("Variable %(number)s (%(name)s): an attribute filter applies to CI variables only."),
+        )
     elif ci_class is None:
-        problem("ci_class", f"{title}: choose the CI class whose attribute filters the offer.")
+        problem(
+            "ci_class",
+            N_(
+                "Variable %(number)s (%(name)s): choose the CI class whose attribute filters "
+                "the offer."
+            ),
+        )
     elif attribute is None or not ATTRIBUTE_NAME.match(attribute):
-        problem("ci_attribute", f"{title}: name the attribute (its name, e.g. installs_on).")
+        problem(
+            "ci_attribute",
+            N_("Variable %(number)s (%(name)s): name the attribute (its name, e.g. installs_on)."),
+        )
     elif value is None or len(value) > CI_VALUE_LIMIT:
-        problem("ci_value", f"{title}: give the value the attribute must equal.")
+        problem(
+            "ci_value",
+            N_("Variable %(number)s (%(name)s): give the value the attribute must equal."),
+        )
     return attribute, value
 
 
-def parse_form(raw: Sequence[Mapping[str, Any]]) -> tuple[Variable, ...]:
-    """The variables of a form definition, checked.
+def parse_form(
+    raw: Sequence[Mapping[str, Any]], gettext: Gettext = _english
+) -> tuple[Variable, ...]:
+    """The variables of a form definition, checked; what it refuses is worded with
+    ``gettext`` (English by default).
 
     :raise DefinitionInvalid: a variable is malformed, names repeat, or there are too many.
     """
     problems: dict[str, str] = {}
     if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
-        raise DefinitionInvalid({"variables": "A form is a list of variables."})
+        raise DefinitionInvalid({"variables": gettext("A form is a list of variables.")})
     if len(raw) > MAX_VARIABLES:
-        raise DefinitionInvalid({"variables": f"A form has at most {MAX_VARIABLES} variables."})
+        raise DefinitionInvalid(
+            {"variables": gettext("A form has at most %(max)s variables.", max=MAX_VARIABLES)}
+        )
     variables: list[Variable] = []
     seen: set[str] = set()
     for index, item in enumerate(raw):
         where = f"variables.{index}"
         if not isinstance(item, Mapping):
-            problems[where] = f"Variable {index + 1} is not a definition."
+            problems[where] = gettext("Variable %(number)s is not a definition.", number=index + 1)
             continue
-        variable = _parse_one(item, where, problems)
+        variable = _parse_one(item, where, problems, gettext)
         if variable is None:
             continue
         if variable.name in seen:
             problems.setdefault(
-                f"{where}.name", f"Variable {index + 1}: the name {variable.name!r} is used twice."
+                f"{where}.name",
+                gettext(
+                    "Variable %(number)s: the name '%(name)s' is used twice.",
+                    number=index + 1,
+                    name=variable.name,
+                ),
             )
         seen.add(variable.name)
         variables.append(variable)
@@ -432,11 +523,6 @@ def _is_empty(value: Any) -> bool:
     if hasattr(value, "filename"):  # an upload
         return not getattr(value, "filename", None)
     return False
-
-
-def _english(message: str, **values: Any) -> str:
-    """The ``gettext`` of callers that read English (scripts, the API's machine checks)."""
-    return message % values if values else message
 
 
 def _reference(variable: Variable, value: Any, lookup: Lookup, _: Gettext) -> dict[str, Any]:
