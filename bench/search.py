@@ -185,6 +185,58 @@ def load_postgresql(db: Any, count: int, words: Text, rng: random.Random, caller
     db.session.commit()
 
 
+def add_articles(db: Any, count: int, words: Text, rng: random.Random) -> int:
+    """Published knowledge articles up to ``count`` (PostgreSQL), a fifth of them for IT staff
+    only, indexed through the table's trigger as the application's writes are; returns how
+    many were added (none when a kept schema has them already)."""
+    have = db.session.execute(
+        text("SELECT count(*) FROM search_documents WHERE source = 'kb_article'")
+    ).scalar_one()
+    missing = count - int(have)
+    if missing <= 0:
+        return 0
+    owner = db.session.execute(
+        text("SELECT id FROM users WHERE username = 'bench-agent'")
+    ).scalar_one()
+    now = datetime.now(UTC).isoformat()
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor() as cursor:
+        first = int(have) + 1
+        with cursor.copy(
+            "COPY kb_articles (number, title, body, keywords, language, audience, owner_id,"
+            " state, published_version, view_count, version, created_at, updated_at)"
+            " FROM STDIN"
+        ) as copy:
+            for n in range(first, first + missing):
+                copy.write_row(
+                    (
+                        f"KBB{n:07d}",
+                        words.sentence(rng.randint(3, 8))[:200],
+                        "\n\n".join(words.sentence(rng.randint(12, 30)) for _ in range(4)),
+                        words.sentence(3),
+                        "en",
+                        "it_staff" if rng.random() < 0.2 else "everyone",
+                        owner,
+                        "published",
+                        1,
+                        0,
+                        1,
+                        now,
+                        now,
+                    )
+                )
+        cursor.execute(
+            "INSERT INTO search_documents (source, source_id, kind, ref, language, title, body,"
+            " notes, updated_at)"
+            " SELECT 'kb_article', id, 'kb_article', number, 'english', title,"
+            " body || E'\\n' || keywords, '', now() FROM kb_articles"
+            " WHERE number LIKE 'KBB%' AND id NOT IN"
+            " (SELECT source_id FROM search_documents WHERE source = 'kb_article')"
+        )
+    db.session.commit()
+    return missing
+
+
 def load_sqlite(db: Any, count: int, words: Text, rng: random.Random, caller: int) -> None:
     from app.search.text import fold, vocabulary_words
 
@@ -379,6 +431,7 @@ def run_backend(
     like: bool = True,
     schema: str = "dg_bench_search",
     rebuild: bool = False,
+    articles: int = 0,
 ) -> list[str]:
     from flask_migrate import upgrade
 
@@ -430,11 +483,18 @@ def run_backend(
             load(db, count, words, rng, caller_id)
         if backend == "postgresql":
             vacuum_analyze(schema)
+    if articles and backend == "postgresql":
+        with app.app_context():
+            if add_articles(db, articles, words, rng):
+                vacuum_analyze(schema)
     loaded = time.perf_counter() - started
     with app.app_context():
         size = db.session.execute(text("SELECT count(*) FROM search_documents")).scalar()
+        n_articles = db.session.execute(
+            text("SELECT count(*) FROM search_documents WHERE source = 'kb_article'")
+        ).scalar()
         lines = [
-            f"{backend}: {size:,} documents ({count:,} tickets),"
+            f"{backend}: {size:,} documents ({count:,} tickets, {n_articles:,} articles),"
             f" loaded and indexed in {loaded:.0f} s"
         ]
         if repeat:
@@ -471,6 +531,13 @@ def main() -> None:
         action="store_true",
         help="then time `flask search reindex` of the tickets (rewrites the index)",
     )
+    parser.add_argument(
+        "--articles",
+        type=int,
+        default=50_000,
+        help="published knowledge articles beside the tickets (PostgreSQL; added to a kept"
+        " schema that has fewer)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     lines: list[str] = []
@@ -495,6 +562,7 @@ def main() -> None:
             args.like,
             args.schema,
             args.reindex,
+            args.articles,
         )
     print("\n".join(lines))
 
