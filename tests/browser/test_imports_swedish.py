@@ -62,7 +62,8 @@ def test_a_swedish_admin_reads_the_import_report_in_swedish(browser, desk, expor
     page.reload()  # the summary and the report lines are drawn with the page
     report = page.get_by_role("table")
     expect(report).to_contain_text("Okänt tillstånd 'Limbo' (kända:")
-    expect(page.get_by_text(re.compile(r"^\d+ av \d+ rader \(\d+\.\d\d %\)$"))).to_be_visible()
+    # Swedish figures: a decimal comma ("126 av 137 rader (91,97 %)").
+    expect(page.get_by_text(re.compile(r"^\d+ av \d+ rader \(\d+,\d\d %\)$"))).to_be_visible()
     RESULTS.mkdir(exist_ok=True)
     page.screenshot(path=str(RESULTS / "imports-servicenow-sv-report.png"), full_page=True)
     run_page = page.url
