@@ -3,12 +3,12 @@ person per day, however often the command runs (both databases)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from app.incidents import services
 from app.notifications.digest import send_digests
 from app.notifications.models import Digest, MailState
-from app.timeutils import utc_now
+from app.timeutils import to_zone, utc_now
 
 
 def new_ticket(db, desk, title: str) -> None:
@@ -43,7 +43,13 @@ def test_the_digest_goes_once_a_day_with_what_was_not_mailed(app, db, client, de
     assert "Scanner offline" in mail.text_body
     assert "Badge reader beeps" in mail.text_body
     new_ticket(db, desk, "Projector flickers")
-    assert send_digests(now + timedelta(minutes=5)) == 0  # once a day
+    # Later the same day in the desk's zone (a run a few minutes before midnight must not
+    # step into tomorrow).
+    local = to_zone(now, app.config["DESKGRAPH_TIMEZONE"])
+    end_of_day = local.replace(hour=23, minute=59, second=59, microsecond=999_999)
+    later = min(now + timedelta(minutes=5), end_of_day.astimezone(UTC))
+    assert later > now
+    assert send_digests(later) == 0  # once a day
     db.session.commit()
     assert send_digests(now + timedelta(days=1)) == 1  # tomorrow: the one left
     db.session.commit()
