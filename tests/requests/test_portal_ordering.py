@@ -201,8 +201,8 @@ def test_ordering_end_to_end_through_the_pages(client, db, org, full_item, softw
     download.close()
 
 
-def test_errors_show_at_their_field_and_nothing_is_lost(client, db, org, full_item, software):
-    sign_in_as(client, org.kim)
+def _order_with_wrong_answers(client, org, full_item, software) -> str:
+    """Post the order form with a bad answer in each kind of field; the refused page."""
     data = valid_answers(org, software, full_item.form.id) | {
         "lines-0-seats": "eleven",
         "lines-0-os": "",
@@ -214,7 +214,12 @@ def test_errors_show_at_their_field_and_nothing_is_lost(client, db, org, full_it
         f"/requests/catalog/{full_item.id}", data, content_type="multipart/form-data"
     )
     assert response.status_code == 422
-    page = response.get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
+def test_errors_show_at_their_field_and_nothing_is_lost(client, db, org, full_item, software):
+    sign_in_as(client, org.kim)
+    page = _order_with_wrong_answers(client, org, full_item, software)
     assert field_error(page, "lines-0-seats") == "Enter a number."
     assert field_error(page, "lines-0-os") == "This is required."
     assert field_error(page, "lines-0-agree") == "Tick this box to go on."
@@ -404,18 +409,7 @@ def test_a_swedish_orderer_reads_the_form_errors_in_swedish(client, db, org, ful
     org.kim.language = "sv"
     db.session.commit()
     sign_in_as(client, org.kim)
-    data = valid_answers(org, software, full_item.form.id) | {
-        "lines-0-seats": "eleven",
-        "lines-0-os": "",
-        "lines-0-start": "31/12/2026",
-        "lines-0-buddy": "999999",
-    }
-    del data["lines-0-agree"]
-    response = client.post(
-        f"/requests/catalog/{full_item.id}", data, content_type="multipart/form-data"
-    )
-    assert response.status_code == 422
-    page = response.get_data(as_text=True)
+    page = _order_with_wrong_answers(client, org, full_item, software)
     assert field_error(page, "lines-0-seats") == "Ange ett tal."
     assert field_error(page, "lines-0-os") == "Det här måste fyllas i."
     assert field_error(page, "lines-0-agree") == "Kryssa i den här rutan för att gå vidare."
