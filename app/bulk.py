@@ -23,11 +23,8 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
 
+from app.db import is_postgresql
 from app.extensions import db
-
-
-def is_postgresql(session: Session | None = None) -> bool:
-    return (session or db.session()).get_bind().dialect.name == "postgresql"
 
 
 def _defaults(table: Table, given: set[str]) -> dict[str, Callable[[], Any]]:
@@ -56,7 +53,7 @@ def insert_rows(
     if not rows:
         return
     session = session or db.session()
-    if not is_postgresql(session):
+    if not is_postgresql(session or db.session):
         session.execute(insert(table), list(rows))
         return
     connection = session.connection()

@@ -104,6 +104,12 @@ def bulk(session: Session | scoped_session[Any], statement: Executable) -> int:
     return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
+def is_postgresql(session: Session | scoped_session[Any]) -> bool:
+    """Whether ``session`` talks to PostgreSQL (the production database) rather than SQLite,
+    for the few statements each dialect words its own way."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def listen_once(target: Any, listeners: Iterable[tuple[str, Callable[..., Any]]]) -> None:
     """Attach each ``(event name, listener)`` to ``target`` (the application's session) unless
     it is attached already: apps built again in one process share the listeners."""

@@ -25,6 +25,7 @@ from typing import TypeVar
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.db import is_postgresql
 from app.extensions import db
 from app.ops.models import PeriodicJob
 from app.timeutils import utc_now
@@ -46,7 +47,7 @@ def node_name() -> str:
 @contextmanager
 def exclusive(name: str) -> Iterator[bool]:
     """Whether this process holds the job's lock for the block (always on SQLite)."""
-    if db.engine.dialect.name != "postgresql":
+    if not is_postgresql(db.session):
         yield True
         return
     key = lock_key(name)

@@ -24,6 +24,7 @@ from sqlalchemy import Integer, and_, case, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import ARRAY, array
 
 from app.auth.models import Group
+from app.db import is_postgresql
 from app.extensions import db
 from app.sla.models import SlaPolicy, SlaStage, TaskSla
 from app.tickets.models import Ticket
@@ -115,10 +116,7 @@ def times(group_ids: Collection[int], since: datetime | None = None) -> list[dic
     ]
     if since is not None:
         finished.append(TaskSla.started_at >= since)
-    if db.session.get_bind().dialect.name == "postgresql":
-        stats = _times_postgresql(finished)
-    else:
-        stats = _times_window(finished)
+    stats = _times_postgresql(finished) if is_postgresql(db.session) else _times_window(finished)
     query = (
         select(Group.name, stats)
         .join(Group, Group.id == stats.c.group_id)

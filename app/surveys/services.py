@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import String, case, func, literal, select, tuple_, union_all
 
 from app.auth.models import Group, User
+from app.db import is_postgresql
 from app.errors import Conflict, Forbidden, Invalid, NotFound, check_version
 from app.extensions import db
 from app.surveys import sampling
@@ -368,7 +369,7 @@ def _report_rows(since: datetime, low: int) -> list[Any]:
         .outerjoin(Group, Survey.group_id == Group.id)
         .where(Survey.sent_at.is_not(None), Survey.sent_at >= since)
     )
-    if db.engine.dialect.name == "postgresql":
+    if is_postgresql(db.session):
         # GROUPING(agent, group, service, category): a bit set per column left out of a set.
         keys = (Survey.agent_id, Survey.group_id, Survey.service, Survey.category)
         bits = {"agent": 0b0111, "group": 0b1011, "service": 0b1101, "category": 0b1110}

@@ -10,6 +10,7 @@ from typing import cast
 from sqlalchemy import Table, select
 
 from app import bulk
+from app.db import is_postgresql
 from app.imports import runs
 from app.imports.models import ExternalRef, ImportProblem, ProblemKind
 
@@ -59,7 +60,7 @@ def test_ids_drawn_ahead_are_those_the_rows_keep(db):
     run = runs.start("servicenow-incidents", "log.csv", sha256="c" * 64)
     db.session.flush()
     rows = [{"run_id": run.id, "kind": ProblemKind.ERROR, "message": f"{n}"} for n in range(3)]
-    if bulk.is_postgresql():
+    if is_postgresql(db.session):
         ids = bulk.next_ids(table, 3)
         assert len(set(ids)) == 3
         bulk.insert_rows(table, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])

@@ -32,6 +32,7 @@ from app import bulk
 from app.auth.models import Group, User
 from app.cmdb import services as cmdb
 from app.cmdb.models import CIClass, ConfigurationItem
+from app.db import is_postgresql
 from app.extensions import db
 from app.i18n import N_
 from app.i18n.stored import stored
@@ -570,7 +571,7 @@ class _Importer:
             rows.append(
                 {"kind": TicketKind.INCIDENT, "number": number, **self._ticket_values(incident)}
             )
-        if bulk.is_postgresql():  # ids first, then every table in one COPY each
+        if is_postgresql(db.session):  # ids first, then every table in one COPY each
             ids = bulk.next_ids(TICKETS, len(rows))
             bulk.insert_rows(TICKETS, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
         else:

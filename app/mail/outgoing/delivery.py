@@ -20,6 +20,7 @@ from typing import Any, Protocol, cast
 from flask import current_app
 from sqlalchemy import Table, bindparam, select, text, update
 
+from app.db import is_postgresql
 from app.extensions import db
 from app.mail.outgoing import smtp
 from app.mail.outgoing.compose import MailParts, compose
@@ -107,7 +108,7 @@ def send_mail(payload: dict[str, Any]) -> None:
     :raise TemporaryFailure: not accepted this time (no connection, 4xx): retried later.
     """
     mail_id = payload["id"]
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(db.session):
         # This transaction only records that a mail went out: if the database server crashed
         # before writing it to disk, the mail would go out again, as after a worker crash (the
         # same Message-ID). Not waiting for the disk at each commit makes a drain 40% faster.

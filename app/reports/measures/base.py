@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
 
+from app.db import is_postgresql
 from app.extensions import db
 from app.reports.rollups.facts import counter_source
 from app.reports.rollups.models import DailyRollup, TicketFact
@@ -69,7 +70,7 @@ def duration_stats(column: Any, where: Sequence[ColumnElement[bool]]) -> tuple[i
     """
     where = [column.is_not(None), *where]
     stats: dict[str, float | None] = {"median": None, "p90": None, "mean": None}
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(db.session):
         count, mean, median, p90 = db.session.execute(
             select(
                 func.count(column),
@@ -102,7 +103,7 @@ def report_date(column: Any, scope: Scope) -> Any:
     shifts by the zone's UTC offset at the start of the range (exact unless the range crosses
     a daylight-saving change, where the hour nearest midnight may land on the next day)."""
     zone = report_zone()
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(db.session):
         return func.date(func.timezone(zone, column))
     offset = scope.since.utcoffset() or timedelta(0)
     return func.date(column, f"{int(offset.total_seconds() // 60):+d} minutes")

@@ -17,8 +17,10 @@ from typing import Any, cast
 from sqlalchemy import Date, Table, delete, func, insert, select
 from sqlalchemy import cast as sql_cast
 
+from app.db import is_postgresql
 from app.extensions import db
 from app.reports.rollups.models import MonthlyAgents, TicketFact
+from app.reports.rollups.upsert import add_rows
 
 AGENTS = cast(Table, MonthlyAgents.__table__)
 AGENT_KEY = ("month", "kind", "group_id", "assignee_id")
@@ -38,19 +40,17 @@ def agent_counts(facts: Iterable[dict[str, Any]]) -> Counter[Key]:
 
 def refresh_agents(old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]) -> None:
     """Move the counts from the tickets' ``old`` facts to their ``new`` ones."""
-    from app.reports.rollups.facts import _apply
-
     counts = agent_counts(new)
     counts.subtract(agent_counts(old))
     rows = [
         {**dict(zip(AGENT_KEY, key, strict=True)), "resolved": n} for key, n in counts.items() if n
     ]
-    _apply(AGENTS, AGENT_KEY, rows, empty=False)
+    add_rows(AGENTS, AGENT_KEY, rows, empty=False)
 
 
 def month_of(day: Any) -> Any:
     """The first day of the month of a date column, in SQL."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(db.session):
         return sql_cast(func.date_trunc("month", day), Date)
     return func.date(day, "start of month")
 

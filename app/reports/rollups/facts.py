@@ -17,7 +17,6 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, case, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.incidents.models import Incident
@@ -33,6 +32,7 @@ from app.reports.rollups.models import (
     MonthlyDurations,
     TicketFact,
 )
+from app.reports.rollups.upsert import add_rows, upsert
 from app.reports.scope import report_zone
 from app.requests.models import CatalogTask, RequestItem
 from app.sla.calendar import BusinessCalendar
@@ -49,11 +49,6 @@ CHANNELS = cast(Table, DailyChannels.__table__)
 CHANNEL_KEY = ("day", "kind", "group_id", "channel")
 FACT_COLUMNS = tuple(c.name for c in TicketFact.__table__.columns)
 Key = tuple[Any, ...]
-
-
-def _insert(table: Any) -> Any:
-    dialect = db.session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def queue_calendars() -> dict[int, BusinessCalendar]:
@@ -257,31 +252,12 @@ def channel_totals(facts: Iterable[dict[str, Any]]) -> dict[Key, Counter[str]]:
     return out
 
 
-def _apply(table: Table, key: Sequence[str], rows: list[dict[str, Any]], *, empty: bool) -> None:
-    """Add ``rows`` (a key and every counter of ``table``, which may be negative) to a rollup
-    table: one statement run for many rows (compiled once), an upsert that adds to the row
-    already there (a plain insert into an ``empty`` table)."""
-    if not rows:
-        return
-    if empty:
-        statement: Any = insert(table)
-    else:
-        statement = _insert(table)
-        counters = [c.name for c in table.columns if c.name not in key]
-        statement = statement.on_conflict_do_update(
-            index_elements=list(key),
-            set_={name: table.c[name] + statement.excluded[name] for name in counters},
-        )
-    for start in range(0, len(rows), 10 * BATCH):
-        db.session.execute(statement, rows[start : start + 10 * BATCH])
-
-
 def _apply_monthly(counts: Counter[Key], *, empty: bool = False) -> None:
     """Add ``counts`` (which may be negative) to the monthly duration buckets."""
     rows = [
         {**dict(zip(MONTHLY_KEY, key, strict=True)), "tickets": n} for key, n in counts.items() if n
     ]
-    _apply(MONTHLY, MONTHLY_KEY, rows, empty=empty)
+    add_rows(MONTHLY, MONTHLY_KEY, rows, empty=empty)
 
 
 def _apply_channels(totals: dict[Key, Counter[str]], *, empty: bool = False) -> None:
@@ -294,7 +270,7 @@ def _apply_channels(totals: dict[Key, Counter[str]], *, empty: bool = False) -> 
         for key, n in totals.items()
         if n["opened"] or n["resolved"]
     ]
-    _apply(CHANNELS, CHANNEL_KEY, rows, empty=empty)
+    add_rows(CHANNELS, CHANNEL_KEY, rows, empty=empty)
 
 
 def _apply_daily(totals: dict[Key, dict[str, int]], *, empty: bool = False) -> None:
@@ -304,7 +280,7 @@ def _apply_daily(totals: dict[Key, dict[str, int]], *, empty: bool = False) -> N
         for key, values in totals.items()
         if any(values.values())
     ]
-    _apply(DAILY, ("day", *DIMENSIONS), rows, empty=empty)
+    add_rows(DAILY, ("day", *DIMENSIONS), rows, empty=empty)
 
 
 def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
@@ -313,7 +289,7 @@ def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
 
 
 def _upsert_facts(facts: list[dict[str, Any]]) -> None:
-    statement = _insert(FACTS)
+    statement = upsert(FACTS)
     statement = statement.on_conflict_do_update(
         index_elements=["ticket_id"],
         set_={name: statement.excluded[name] for name in FACT_COLUMNS if name != "ticket_id"},

@@ -1,0 +1,45 @@
+"""Writing into the rollup tables: an upsert that adds counts to the rows already there.
+
+Every rollup (daily, monthly durations, channels, per agent) is moved by differences: a
+ticket's new facts add, its old ones subtract. :func:`add_rows` writes such differences with
+one statement compiled once for many rows; :func:`upsert` is the dialect's
+``INSERT ... ON CONFLICT`` (PostgreSQL and SQLite word it alike). Both flush nothing more than
+their statements, and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.db import is_postgresql
+from app.extensions import db
+
+ROWS_PER_STATEMENT = 5000
+
+
+def upsert(table: Any) -> Any:
+    """``INSERT`` into ``table`` that can take ``on_conflict_do_update``, for this database."""
+    return (postgresql.insert if is_postgresql(db.session) else sqlite.insert)(table)
+
+
+def add_rows(table: Table, key: Sequence[str], rows: list[dict[str, Any]], *, empty: bool) -> None:
+    """Add ``rows`` (a key and every counter of ``table``, which may be negative) to a rollup
+    table: one statement run for many rows (compiled once), an upsert that adds to the row
+    already there (a plain insert into an ``empty`` table)."""
+    if not rows:
+        return
+    if empty:
+        statement: Any = insert(table)
+    else:
+        statement = upsert(table)
+        counters = [c.name for c in table.columns if c.name not in key]
+        statement = statement.on_conflict_do_update(
+            index_elements=list(key),
+            set_={name: table.c[name] + statement.excluded[name] for name in counters},
+        )
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        db.session.execute(statement, rows[start : start + ROWS_PER_STATEMENT])
