@@ -61,7 +61,8 @@ def insert_rows(
     given = list(rows[0])
     defaults = _defaults(table, set(given))
     names = given + list(defaults)
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
+    types = [table.c[name].type.dialect_impl(dialect) for name in names]
+    processors = [type_.bind_processor(dialect) for type_ in types]
     quote = dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
     raw = connection.connection.driver_connection
