@@ -28,6 +28,16 @@ NETBOX_DUMP = json.dumps(
         {"model": "dcim.site", "pk": 1, "fields": {"name": "Head office", "status": "active"}},
         {"model": "ipam.ipaddress", "pk": 5, "fields": {"address": "10.0.0.1/24"}},
         {"model": "dcim.cable", "pk": 9, "fields": {"label": ""}},
+        {"model": "dcim.rack", "pk": 1, "fields": {"name": "R101", "site": 1}},
+        {"model": "dcim.powerpanel", "pk": 1, "fields": {"name": "PP1", "site": 1}},
+        *(
+            {
+                "model": "dcim.powerfeed",
+                "pk": pk,
+                "fields": {"name": name, "power_panel": 1, "rack": 1},
+            }
+            for pk, name in ((1, "Feed A"), (2, "Feed B"))
+        ),
     ]
 ).encode()
 
@@ -63,7 +73,9 @@ NETBOX_LINES = {
         "Okänd NetBox-status ”weird”: tolkas som i drift.",
         "10.0.0.1/24: IP-adresser överförs inte",
         "Kabel 9: en av ändarna är ingen importerad enhet, krets eller matning.",
-        "skulle skapa 1 CI: HQ",
+        "R101 har 2 strömkällor (Feed A, Feed B): behålls som gruppen ”R101 power”, som är uppe "
+        "så länge någon av dem är det.",
+        "skulle skapa 6 CI: HQ, R101, PP1, Feed A, Feed B, R101 power",
         "NetBox-dump (model, pk, fields)",
     ),
     "en": (
@@ -71,7 +83,9 @@ NETBOX_LINES = {
         "Unknown NetBox status “weird”: taken as in service.",
         "10.0.0.1/24: IP addresses are not carried",
         "Cable 9: one of its ends is not an imported device, circuit or power feed.",
-        "would create 1 CIs: HQ",
+        "R101 has 2 power sources (Feed A, Feed B): kept as the group “R101 power”, up while "
+        "any one of them is.",
+        "would create 6 CIs: HQ, R101, PP1, Feed A, Feed B, R101 power",
         "NetBox dump (model, pk, fields)",
     ),
 }
