@@ -1,6 +1,7 @@
 """An administrator who reads the desk in Swedish imports ServiceNow's incident log in a real
 browser: the run page's report says in Swedish why a row was skipped, and its summary is
-worded in Swedish too. Back in English, the same report line reads in English."""
+worded in Swedish too. Back in English, the same report line reads in English. An iTop
+export's dry run says in Swedish what it would create and why a relation was left out."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.browser.imports_desk import admin_desk
 from tests.browser.test_language import save_preferences
 from tests.browser.test_shell import sign_in, unexpected
 from tests.imports.servicenow_data import SAMPLE, read, write
+from tests.imports.test_estate_texts import ITOP_EXPORT
 
 pytestmark = pytest.mark.browser
 PASSWORD = "servicenow-svensk-admin"
@@ -41,17 +43,31 @@ def export(tmp_path) -> Any:
     return path
 
 
-def test_a_swedish_admin_reads_the_import_report_in_swedish(browser, desk, export):
+def signed_in_page(browser: Any, desk: str) -> tuple[Any, Any, list[str]]:
+    """A new browser context's page, the Swedish-speaking admin signed in, and the console
+    errors it logs."""
     context = browser.new_context(base_url=desk, viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     sign_in(page, "svadmin", PASSWORD)
+    return context, page, errors
+
+
+def read_in(page: Any, language: str) -> None:
+    """Set the signed-in person's language on My account, whichever language it is read in."""
     page.goto("/account")
-    save_preferences(page, "Language", "sv", "Save preferences")
+    swedish = page.locator("html").get_attribute("lang") == "sv"
+    labels = ("Språk", "Spara inställningar") if swedish else ("Language", "Save preferences")
+    save_preferences(page, labels[0], language, labels[1])
     page.wait_for_url(re.compile(r"/account$"))
-    expect(page.locator("html")).to_have_attribute("lang", "sv")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+
+
+def test_a_swedish_admin_reads_the_import_report_in_swedish(browser, desk, export):
+    context, page, errors = signed_in_page(browser, desk)
+    read_in(page, "sv")
 
     page.goto("/admin/imports/")
     page.get_by_role("link", name="Incidenter från ServiceNow").click()
@@ -68,10 +84,37 @@ def test_a_swedish_admin_reads_the_import_report_in_swedish(browser, desk, expor
     page.screenshot(path=str(RESULTS / "imports-servicenow-sv-report.png"), full_page=True)
     run_page = page.url
 
-    page.goto("/account")
-    save_preferences(page, "Språk", "en", "Spara inställningar")
-    page.wait_for_url(re.compile(r"/account$"))
+    read_in(page, "en")
     page.goto(run_page)
     expect(page.get_by_role("table")).to_contain_text("Unknown state 'Limbo' (known:")
+    assert unexpected(errors) == []
+    context.close()
+
+
+def test_a_swedish_admin_reads_an_itop_dry_run_in_swedish(browser, desk, tmp_path):
+    export = tmp_path / "servers.xml"
+    export.write_bytes(ITOP_EXPORT)
+    context, page, errors = signed_in_page(browser, desk)
+    read_in(page, "sv")
+
+    page.goto("/admin/imports/itop")
+    page.get_by_label("iTop-export").set_input_files(str(export))
+    page.get_by_role("button", name="Kontrollera (provkörning)").click()
+    expect(page.locator("#itop-diff")).to_have_text("skulle skapa 1 CI: web-1")
+    page.get_by_role("link", name=re.compile(r"^Varje rad i rapporten")).click()
+    report = page.get_by_role("table")
+    expect(report).to_contain_text(
+        "rack_id anger Rack 99, som inte finns i de lästa filerna: ingen relation."
+    )
+    expect(report).to_contain_text("organisationer är inga CI")
+    RESULTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(RESULTS / "imports-itop-sv-report.png"), full_page=True)
+
+    run_page = page.url
+    read_in(page, "en")
+    page.goto(run_page)
+    expect(page.get_by_role("table")).to_contain_text(
+        "The rack_id names Rack 99, which is not in the files read: no relation."
+    )
     assert unexpected(errors) == []
     context.close()

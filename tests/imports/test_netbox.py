@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.models import CIClass, CIRelation, CMDBRevision, ConfigurationItem
+from app.i18n.stored import english
 from app.imports.models import ExternalRef, ImportProblem, ImportRun, RunState
 from tests.imports.test_netbox_reader import API, api_files, demo_path, raw_demo
 
@@ -189,7 +190,7 @@ def test_a_folder_of_rest_api_answers_imports(app, db):
     result = run_cli(app, API)
     assert result.exit_code == 0, result.output
     run = last_run(db)
-    assert run.summary["source"] == "NetBox REST API answers"
+    assert english(run.summary["source"]) == "NetBox REST API answers"
     assert run.counts["cis_created"] == 9
     assert run.counts["rows_read"] == sum(run.counts[k] for k in OUTCOMES)
     switch, router = ci_named(db, "dmi01-akron-sw01"), ci_named(db, "dmi01-akron-rtr01")

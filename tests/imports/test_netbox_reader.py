@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from app.i18n.stored import english
 from app.imports.netbox import mapping, reader, source
 
 API = Path(__file__).parent / "data" / "netbox-api"
@@ -192,7 +193,7 @@ def test_an_object_repeated_with_other_data_is_skipped_and_said_so():
     reading = reader.read_estate(source.read("x.json", data))
     assert [ci.name for ci in reading.estate.cis] == ["HQ"]
     assert (reading.outcomes["rows_as_ci"], reading.outcomes["rows_skipped"]) == (1, 2)
-    messages = [n.message for n in reading.estate.notes if n.kind == "skipped"]
+    messages = [english(n.message) for n in reading.estate.notes if n.kind == "skipped"]
     assert messages == [
         "dcim.site 1 appears again with other data: the first one is imported.",
         "dcim.site 1 appears again with the same data: the first one is imported.",

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+Text = str | Mapping[str, Any]  # English, or a stored message (app.i18n.stored)
+
 
 @dataclass(frozen=True)
 class EstateClass:
@@ -53,12 +55,14 @@ class EstateRelation:
 
 @dataclass(frozen=True)
 class Note:
-    """A report line: ``kind`` is ``not_carried``, ``skipped`` or ``notice``."""
+    """A report line: ``kind`` is ``not_carried``, ``skipped`` or ``notice``; ``message`` is a
+    stored message (:func:`app.i18n.stored.stored`: worded in each reader's language when the
+    run's report is read; :func:`app.i18n.stored.english` for logs and tests)."""
 
     kind: str
     where: str
     column: str
-    message: str
+    message: Text
 
 
 @dataclass

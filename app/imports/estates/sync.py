@@ -52,8 +52,10 @@ from app.cmdb.models import (
 from app.cmdb.transfer import write as transfer_write
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import ARGS, MSG, english, stored
 from app.imports import refs, runs
-from app.imports.estates.model import Estate, EstateCI, EstateClass, EstateRelation
+from app.imports.estates.model import Estate, EstateCI, EstateClass, EstateRelation, Text
 from app.imports.models import ExternalRef, ImportRun, ProblemKind
 
 CI_KIND = "ci"
@@ -62,6 +64,33 @@ CI_OBJECT = "ci"
 RELATION_OBJECT = "ci_relation"
 CHUNK = 500
 SHOWN_IN_HEADLINE = 10  # names listed in a diff headline ("would create 12 CIs: a, b, ...")
+# A diff headline, as a real run and a dry run say it.
+HEADLINES: dict[str, tuple[str, str]] = {
+    "create classes": (
+        N_("create %(count)s classes: %(names)s"),
+        N_("would create %(count)s classes: %(names)s"),
+    ),
+    "create CIs": (
+        N_("create %(count)s CIs: %(names)s"),
+        N_("would create %(count)s CIs: %(names)s"),
+    ),
+    "update CIs": (
+        N_("update %(count)s CIs: %(names)s"),
+        N_("would update %(count)s CIs: %(names)s"),
+    ),
+    "retire CIs": (
+        N_("retire %(count)s CIs: %(names)s"),
+        N_("would retire %(count)s CIs: %(names)s"),
+    ),
+    "add relations": (
+        N_("add %(count)s relations: %(names)s"),
+        N_("would add %(count)s relations: %(names)s"),
+    ),
+    "remove relations": (
+        N_("remove %(count)s relations: %(names)s"),
+        N_("would remove %(count)s relations: %(names)s"),
+    ),
+}
 
 Triple = tuple[int, int, str]  # (source id, target id, type); negative ids: CIs not made yet
 
@@ -84,10 +113,11 @@ class SyncResult:
     relations_skipped: int = 0
     classes_created: list[str] = field(default_factory=list)
     attributes_created: list[str] = field(default_factory=list)
-    headlines: list[str] = field(default_factory=list)
-    diff: list[tuple[str, str]] = field(default_factory=list)  # (key, line)
-    refused: list[tuple[str, str, str]] = field(default_factory=list)  # (where, column, why)
-    failed: str | None = None  # why a real run was undone whole
+    # The report's texts are stored messages (app.i18n.stored), worded for each reader.
+    headlines: list[Text] = field(default_factory=list)
+    diff: list[tuple[str, Text]] = field(default_factory=list)  # (key, line)
+    refused: list[tuple[str, str, Text]] = field(default_factory=list)  # (where, column, why)
+    failed: Text | None = None  # why a real run was undone whole
 
     COUNTED = (
         "cis_created", "cis_updated", "cis_unchanged", "cis_retired", "cis_skipped",
@@ -148,14 +178,16 @@ def apply(
             with db.session.begin_nested(), services.one_revision():
                 sync.plan_and_write(write=True)
         except (IntegrityError, StaleDataError, Invalid):
-            result.failed = (
-                "The CMDB changed while the import was writing (a CI or relation saved "
-                "meanwhile): nothing was imported, run it again."
+            result.failed = stored(
+                N_(
+                    "The CMDB changed while the import was writing (a CI or relation saved "
+                    "meanwhile): nothing was imported, run it again."
+                )
             )
             runs.problem(run, ProblemKind.ERROR, result.failed)
     # The report reads from the outline down: what changes, what was refused, the names
     # made, each change (dry run), then what the source holds that is not carried.
-    lines: list[tuple[str, str, str | int, str]] = []
+    lines: list[tuple[str, Text, str | int, str]] = []
     if dry_run:
         lines += [(ProblemKind.NOTICE, line, "", "") for line in result.headlines]
     lines += [(ProblemKind.SKIPPED, m, where, column) for where, column, m in result.refused]
@@ -194,22 +226,24 @@ class _Sync:
 
     # --- reporting -------------------------------------------------------------------------
 
-    def _refuse(self, where: str, message: str, column: str = "") -> None:
+    def _refuse(self, where: str, message: Text, column: str = "") -> None:
         self.result.refused.append((where, column, message))
 
-    def _line(self, key: str, text: str) -> None:
+    def _line(self, key: str, text: Text) -> None:
         if not self.write:
             self.result.diff.append((key, text))
 
-    def _headline(self, verb: str, noun: str, names: list[str]) -> None:
+    def _headline(self, what: str, names: list[str]) -> None:
+        """A diff headline: ``what`` is a key of :data:`HEADLINES` (``create CIs``)."""
         if not names:
             return
-        shown = ", ".join(names[:SHOWN_IN_HEADLINE])
-        more = (
-            f" and {len(names) - SHOWN_IN_HEADLINE} more" if len(names) > SHOWN_IN_HEADLINE else ""
-        )
-        would = "would " if not self.write else ""
-        self.result.headlines.append(f"{would}{verb} {len(names)} {noun}: {shown}{more}")
+        shown: Text = ", ".join(names[:SHOWN_IN_HEADLINE])
+        if len(names) > SHOWN_IN_HEADLINE:
+            shown = stored(
+                N_("%(names)s and %(more)s more"), names=shown, more=len(names) - SHOWN_IN_HEADLINE
+            )
+        message = HEADLINES[what][0 if self.write else 1]
+        self.result.headlines.append(stored(message, count=len(names), names=shown))
 
     # --- classes ---------------------------------------------------------------------------
 
@@ -228,7 +262,7 @@ class _Sync:
                 made.append(spec.name)
             self._class_attributes(spec, ci_class)
         self.result.classes_created = made
-        self._headline("create", "classes", made)
+        self._headline("create classes", made)
         for name in wanted:
             if name in self.classes:
                 ci_class = self.classes[name]
@@ -246,8 +280,15 @@ class _Sync:
         return found
 
     def _new_class(self, spec: EstateClass, parent: CIClass | None) -> CIClass:
-        under = f" under {parent.name}" if parent is not None else ""
-        self._line(f"class {spec.name}", f"create class {spec.name} ({spec.label}){under}")
+        line = (
+            stored(
+                N_("create class %(name)s (%(label)s) under %(parent)s"),
+                name=spec.name, label=spec.label, parent=parent.name,
+            )
+            if parent is not None
+            else stored(N_("create class %(name)s (%(label)s)"), name=spec.name, label=spec.label)
+        )  # fmt: skip
+        self._line(f"class {spec.name}", line)
         hardware = spec.is_hardware or bool(parent and parent.is_hardware)
         if self.write:
             return add_class(
@@ -267,7 +308,13 @@ class _Sync:
         for name, type_ in spec.attributes:
             if name in have:
                 continue
-            self._line(f"class {spec.name}", f"add attribute {name} ({type_}) to {spec.name}")
+            self._line(
+                f"class {spec.name}",
+                stored(
+                    N_("add attribute %(name)s (%(type)s) to %(class_name)s"),
+                    name=name, type=type_, class_name=spec.name,
+                ),
+            )  # fmt: skip
             self.result.attributes_created.append(f"{spec.name}.{name}")
             label = name.replace("_", " ").capitalize()
             if self.write:
@@ -291,7 +338,10 @@ class _Sync:
         seen: set[str] = set()
         for item in self.estate.cis:
             if item.key in seen:
-                self._refuse(item.where or item.key, f"{item.key} appears twice; kept the first.")
+                self._refuse(
+                    item.where or item.key,
+                    stored(N_("%(key)s appears twice; kept the first."), key=item.key),
+                )
                 self.result.cis_skipped += 1
                 continue
             seen.add(item.key)
@@ -321,7 +371,13 @@ class _Sync:
         where = item.where or item.key
         ci_class = self.classes.get(item.ci_class)
         if ci_class is None:
-            self._refuse(where, f"Its class “{item.ci_class}” does not exist and cannot be made.")
+            self._refuse(
+                where,
+                stored(
+                    N_("Its class “%(class_name)s” does not exist and cannot be made."),
+                    class_name=item.ci_class,
+                ),
+            )
             return None
         fields = {"status": Lifecycle.IN_SERVICE, "users_count": 0, **item.fields}
         fields["name"] = item.name
@@ -332,7 +388,12 @@ class _Sync:
             )  # fmt: skip
         except Invalid as error:
             for column, messages in error.field_errors.items():
-                self._refuse(where, f"{item.name}: {'; '.join(messages)}", column)
+                problems = "; ".join(str(m) for m in messages)  # in the CMDB's words
+                self._refuse(
+                    where,
+                    stored(N_("%(name)s: %(problems)s"), name=item.name, problems=problems),
+                    column,
+                )
             return None
         data = {
             "name": item.name,
@@ -365,19 +426,26 @@ class _Sync:
             holder = taken.get((plan.ci_class.id, name)) if plan.ci_class.id is not None else None
             problem = ""
             if (plan.ci_class.name, name) in estate_names:
-                problem = "another CI of the source has the same name in this class"
+                problem = N_("%(name)s: another CI of the source has the same name in this class.")
             elif holder is not None and holder != mine:
-                whose = (
-                    "imported by this system and retired"
-                    if holder in owned
-                    else ("not imported from this system")
-                )
                 problem = (
-                    f"a {plan.ci_class.label.lower()} with this name already exists here, "
-                    f"{whose}; it is not taken over: rename one of them and run again"
+                    N_(
+                        "%(name)s: a %(class_label)s with this name already exists here, imported "
+                        "by this system and retired; it is not taken over: rename one of them "
+                        "and run again."
+                    )
+                    if holder in owned
+                    else N_(
+                        "%(name)s: a %(class_label)s with this name already exists here, not "
+                        "imported from this system; it is not taken over: rename one of them "
+                        "and run again."
+                    )
                 )
             if problem:
-                self._refuse(plan.item.where or plan.item.key, f"{plan.item.name}: {problem}.")
+                self._refuse(
+                    plan.item.where or plan.item.key,
+                    stored(problem, name=plan.item.name, class_label=plan.ci_class.label.lower()),
+                )
                 self.result.cis_skipped += 1
                 if plan.ci is not None:
                     self.kept[plan.item.key] = plan.ci.id
@@ -409,7 +477,13 @@ class _Sync:
         for plan in updated:
             assert plan.ci is not None
             ci = full[plan.ci.id]
-            self._line(plan.item.key, f"update {plan.item.name}: {_describe(plan, ci)}")
+            self._line(
+                plan.item.key,
+                stored(
+                    N_("update %(name)s: %(changes)s"),
+                    name=plan.item.name, changes=_describe(plan, ci),
+                ),
+            )  # fmt: skip
             if self.write:
                 services.update_ci(
                     ci, actor=self.actor, reason=self.reason,
@@ -426,7 +500,9 @@ class _Sync:
         for ref, row in leaving:
             assert row is not None
             retired_names.append(row.name)
-            self._line(ref.external_id if ref else row.name, f"retire {row.name}")
+            self._line(
+                ref.external_id if ref else row.name, stored(N_("retire %(name)s"), name=row.name)
+            )
             if self.write:
                 services.update_ci(
                     full[row.id], actor=self.actor, reason=self.reason, status=Lifecycle.RETIRED
@@ -435,8 +511,15 @@ class _Sync:
                     ref.fingerprint = None  # back in the source: updated, not unchanged
             self.result.cis_retired += 1
         for plan in created:
-            verb = "create" if plan.action == "create" else "make again (class changed)"
-            self._line(plan.item.key, f"{verb} {plan.ci_class.name} {plan.item.name}")
+            line = (
+                N_("create %(class_name)s %(name)s")
+                if plan.action == "create"
+                else N_("make again (class changed) %(class_name)s %(name)s")
+            )
+            self._line(
+                plan.item.key,
+                stored(line, class_name=plan.ci_class.name, name=plan.item.name),
+            )
         self.result.cis_created += len(created)
         if self.write:
             new = [transfer_write.NewCI(p.ci_class, p.fields, p.values) for p in created]
@@ -455,9 +538,9 @@ class _Sync:
         else:
             for n, plan in enumerate(created, 1):
                 ids[plan.item.key] = -n
-        self._headline("create", "CIs", [p.item.name for p in created])
-        self._headline("update", "CIs", [p.item.name for p in updated])
-        self._headline("retire", "CIs", retired_names)
+        self._headline("create CIs", [p.item.name for p in created])
+        self._headline("update CIs", [p.item.name for p in updated])
+        self._headline("retire CIs", retired_names)
         return ids
 
     # --- relations -------------------------------------------------------------------------
@@ -496,33 +579,35 @@ class _Sync:
             text = _relation_text(relation, types, key_names)
             if ref is None:
                 self.result.relations_created += 1
-                self._line(key, f"relate {text}")
+                self._line(key, stored(N_("relate %(relation)s"), relation=text))
                 described.append(text)
             else:
                 self.result.relations_updated += 1
-                self._line(key, f"change to {text}")
+                self._line(key, stored(N_("change to %(relation)s"), relation=text))
             added.append((key, triple))
         removed_keys = [key for key in known if key not in wanted]
         old_names = _names_of(end for triple in by_id.values() for end in triple[:2])
-        removed_lines: list[tuple[str, str]] = []
+        removed_lines: list[tuple[str, Text]] = []
         for key in removed_keys:
             self.result.relations_removed += 1
             old = by_id.get(known[key].object_id)
             if old is None:
-                removed_lines.append((key, f"{key} (no longer recorded here)"))
+                removed_lines.append(
+                    (key, stored(N_("%(key)s (no longer recorded here)"), key=key))
+                )
                 continue
             source, target, kind = old
             forward = types[kind].forward if kind in types else kind
             removed_lines.append((key, f"{old_names[source]} {forward} {old_names[target]}"))
         for key, line in removed_lines:
-            self._line(key, f"remove {line}")
+            self._line(key, stored(N_("remove %(relation)s"), relation=line))
         gone = [
             row_id
             for row_id, triple in by_id.items()
             if row_id in made_here and triple not in wanted_triples
         ]
-        self._headline("add", "relations", described)
-        self._headline("remove", "relations", [line for _, line in removed_lines])
+        self._headline("add relations", described)
+        self._headline("remove relations", [english(line) for _, line in removed_lines])
         if not self.write:
             return
         self._remove_rows(gone, types)
@@ -557,18 +642,23 @@ class _Sync:
         ids: Mapping[str, int],
         types: Mapping[str, RelationTypeRow],
         wanted: Mapping[str, Any],
-    ) -> str:
+    ) -> Text:
         if relation.key in wanted:
-            return f"The relation {relation.key} appears twice; kept the first."
-        if relation.type not in types:
-            return (
-                f"Unknown relation type “{relation.type}”: use one of {', '.join(sorted(types))}."
+            return stored(
+                N_("The relation %(key)s appears twice; kept the first."), key=relation.key
             )
+        if relation.type not in types:
+            return stored(
+                N_("Unknown relation type “%(type)s”: use one of %(types)s."),
+                type=relation.type, types=", ".join(sorted(types)),
+            )  # fmt: skip
         for end in (relation.source, relation.target):
             if end not in ids:
-                return f"Its end {end} was not imported (see its own report line)."
+                return stored(
+                    N_("Its end %(end)s was not imported (see its own report line)."), end=end
+                )
         if ids[relation.source] == ids[relation.target]:
-            return "A CI cannot be related to itself."
+            return stored(N_("A CI cannot be related to itself."))
         return ""
 
     def _names(self, ids: Mapping[str, int]) -> dict[int, str]:
@@ -625,18 +715,24 @@ def _action(plan: _CIPlan) -> str:
     return "update"
 
 
-def _describe(plan: _CIPlan, ci: ConfigurationItem) -> str:
-    changes = []
+def _describe(plan: _CIPlan, ci: ConfigurationItem) -> Text:
+    """What an update changes: ``field old → new`` for each field, separated by semicolons."""
+    changes: dict[str, Text] = {}
     for key, value in plan.fields.items():
         old = getattr(ci, key)
         if old != value:
-            changes.append(f"{key} {_shown(old)} → {_shown(value)}")
-    return "; ".join(changes) or "attributes"
+            changes[f"change{len(changes)}"] = stored(
+                N_("%(field)s %(old)s → %(new)s"), field=key, old=_shown(old), new=_shown(value)
+            )
+    if not changes:
+        return stored(N_("attributes"))
+    # One message of its parts (as app.i18n.stored.lines, with semicolons): no id to translate.
+    return {MSG: "; ".join(f"%({name})s" for name in changes), ARGS: changes}
 
 
-def _shown(value: Any) -> str:
+def _shown(value: Any) -> Text:
     if value is None or value == "":
-        return "(empty)"
+        return stored(N_("(empty)"))
     return str(getattr(value, "value", value))
 
 

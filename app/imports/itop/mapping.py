@@ -14,7 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from types import MappingProxyType
+from typing import Any
 
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.imports.estates.model import EstateClass
 
 SYSTEM = "itop"
@@ -212,73 +215,77 @@ ATTRIBUTES: Mapping[str, str] = MappingProxyType(
 )
 """iTop column -> CI attribute (text) carried as is."""
 
-_LINK_PEOPLE = "who to contact about a CI is set by its owner and support group in Deskgraph"
+_LINK_PEOPLE = N_("who to contact about a CI is set by its owner and support group in Deskgraph")
 NOT_CARRIED: Mapping[str, str] = MappingProxyType(
     {
-        "Organization": (
+        "Organization": N_(
             "organisations are not CIs (an organisation's name tells colliding CI names apart)"
         ),
-        "Person": (
+        "Person": N_(
             "people are not created by the estate import; iTop persons map onto Deskgraph "
             "people (first name, name, e-mail): bring them with the people import"
         ),
-        "Team": (
+        "Team": N_(
             "teams are not created by the estate import; iTop teams map onto Deskgraph groups"
         ),
-        "lnkPersonToTeam": "team memberships map onto group memberships; not created here",
-        "ContactType": "a typology of contacts; Deskgraph has no counterpart",
+        "lnkPersonToTeam": N_("team memberships map onto group memberships; not created here"),
+        "ContactType": N_("a typology of contacts; Deskgraph has no counterpart"),
         "lnkContactToFunctionalCI": _LINK_PEOPLE,
         "lnkContactToService": _LINK_PEOPLE,
-        "CustomerContract": "contracts are not carried: Deskgraph keeps no contracts",
-        "ProviderContract": "contracts are not carried: Deskgraph keeps no contracts",
-        "lnkCustomerContractToService": "contracts are not carried: Deskgraph keeps no contracts",
-        "lnkCustomerContractToProviderContract": "contracts are not carried",
-        "lnkFunctionalCIToProviderContract": "contracts are not carried",
-        "lnkContactToContract": "contracts are not carried",
-        "lnkDocumentToContract": "contracts are not carried",
-        "SLA": "service levels are Deskgraph's SLA policies (set by an administrator)",
-        "SLT": "service level targets are Deskgraph's SLA policies (set by an administrator)",
-        "lnkSLAToSLT": "service levels are Deskgraph's SLA policies (set by an administrator)",
-        "lnkCustomerContractToSLA": "service levels are Deskgraph's SLA policies",
-        "CoverageWindow": "working hours are Deskgraph's SLA calendars (set by an administrator)",
-        "DeliveryModel": "who handles which requests is set by Deskgraph's assignment rules",
-        "lnkDeliveryModelToContact": "who handles which requests is set by assignment rules",
-        "ServiceFamily": "service families are catalog categories, not CIs",
-        "ServiceSubcategory": "service subcategories are request types of the catalog, not CIs",
-        "OSFamily": "an operating system typology, not a CI",
-        "OSVersion": "an operating system typology, not a CI",
-        "OSLicence": "licences are not carried",
-        "SoftwareLicence": "licences are not carried",
-        "IOSVersion": "an operating system typology, not a CI",
-        "Document": "documents are not carried (use knowledge articles)",
-        "DocumentFile": "documents are not carried (use knowledge articles)",
-        "DocumentNote": "documents are not carried (use knowledge articles)",
-        "DocumentWeb": "documents are not carried (use knowledge articles)",
-        "lnkDocumentToFunctionalCI": "documents are not carried",
-        "FAQ": "FAQs are not carried (use knowledge articles)",
-        "FAQCategory": "FAQ categories are not carried",
-        "PhysicalInterface": "interfaces are not CIs here (the device is)",
-        "LogicalInterface": "interfaces are not CIs here (the device is)",
-        "FiberChannelInterface": "interfaces are not CIs here (the device is)",
-        "IPPhone": "telephony devices have no class in the mapping",
-        "MobilePhone": "telephony devices have no class in the mapping",
-        "Tablet": "mobile devices have no class in the mapping",
-        "Peripheral": "peripherals have no class in the mapping",
-        "VLAN": "VLANs are not CIs here",
-        "lnkPhysicalInterfaceToVLAN": "VLANs are not CIs here",
-        "IPAddress": "IP addresses are not CIs here",
-        "IPv4Address": "IP addresses are not CIs here",
-        "IPv6Address": "IP addresses are not CIs here",
-        "Subnet": "subnets are not CIs here",
-        "IPv4Subnet": "subnets are not CIs here",
-        "LogicalVolume": "storage volumes are not CIs here",
-        "lnkServerToVolume": "storage volumes are not CIs here",
-        "lnkVirtualDeviceToVolume": "storage volumes are not CIs here",
-        "SoftwarePatch": "patches are not carried",
-        "OSPatch": "patches are not carried",
-        "lnkSoftwareInstanceToSoftwarePatch": "patches are not carried",
-        "lnkFunctionalCIToOSPatch": "patches are not carried",
-        "lnkFunctionalCIToTicket": "tickets are not carried by the estate import",
+        "CustomerContract": N_("contracts are not carried: Deskgraph keeps no contracts"),
+        "ProviderContract": N_("contracts are not carried: Deskgraph keeps no contracts"),
+        "lnkCustomerContractToService": N_(
+            "contracts are not carried: Deskgraph keeps no contracts"
+        ),
+        "lnkCustomerContractToProviderContract": N_("contracts are not carried"),
+        "lnkFunctionalCIToProviderContract": N_("contracts are not carried"),
+        "lnkContactToContract": N_("contracts are not carried"),
+        "lnkDocumentToContract": N_("contracts are not carried"),
+        "SLA": N_("service levels are Deskgraph's SLA policies (set by an administrator)"),
+        "SLT": N_("service level targets are Deskgraph's SLA policies (set by an administrator)"),
+        "lnkSLAToSLT": N_("service levels are Deskgraph's SLA policies (set by an administrator)"),
+        "lnkCustomerContractToSLA": N_("service levels are Deskgraph's SLA policies"),
+        "CoverageWindow": N_(
+            "working hours are Deskgraph's SLA calendars (set by an administrator)"
+        ),
+        "DeliveryModel": N_("who handles which requests is set by Deskgraph's assignment rules"),
+        "lnkDeliveryModelToContact": N_("who handles which requests is set by assignment rules"),
+        "ServiceFamily": N_("service families are catalog categories, not CIs"),
+        "ServiceSubcategory": N_("service subcategories are request types of the catalog, not CIs"),
+        "OSFamily": N_("an operating system typology, not a CI"),
+        "OSVersion": N_("an operating system typology, not a CI"),
+        "OSLicence": N_("licences are not carried"),
+        "SoftwareLicence": N_("licences are not carried"),
+        "IOSVersion": N_("an operating system typology, not a CI"),
+        "Document": N_("documents are not carried (use knowledge articles)"),
+        "DocumentFile": N_("documents are not carried (use knowledge articles)"),
+        "DocumentNote": N_("documents are not carried (use knowledge articles)"),
+        "DocumentWeb": N_("documents are not carried (use knowledge articles)"),
+        "lnkDocumentToFunctionalCI": N_("documents are not carried"),
+        "FAQ": N_("FAQs are not carried (use knowledge articles)"),
+        "FAQCategory": N_("FAQ categories are not carried"),
+        "PhysicalInterface": N_("interfaces are not CIs here (the device is)"),
+        "LogicalInterface": N_("interfaces are not CIs here (the device is)"),
+        "FiberChannelInterface": N_("interfaces are not CIs here (the device is)"),
+        "IPPhone": N_("telephony devices have no class in the mapping"),
+        "MobilePhone": N_("telephony devices have no class in the mapping"),
+        "Tablet": N_("mobile devices have no class in the mapping"),
+        "Peripheral": N_("peripherals have no class in the mapping"),
+        "VLAN": N_("VLANs are not CIs here"),
+        "lnkPhysicalInterfaceToVLAN": N_("VLANs are not CIs here"),
+        "IPAddress": N_("IP addresses are not CIs here"),
+        "IPv4Address": N_("IP addresses are not CIs here"),
+        "IPv6Address": N_("IP addresses are not CIs here"),
+        "Subnet": N_("subnets are not CIs here"),
+        "IPv4Subnet": N_("subnets are not CIs here"),
+        "LogicalVolume": N_("storage volumes are not CIs here"),
+        "lnkServerToVolume": N_("storage volumes are not CIs here"),
+        "lnkVirtualDeviceToVolume": N_("storage volumes are not CIs here"),
+        "SoftwarePatch": N_("patches are not carried"),
+        "OSPatch": N_("patches are not carried"),
+        "lnkSoftwareInstanceToSoftwarePatch": N_("patches are not carried"),
+        "lnkFunctionalCIToOSPatch": N_("patches are not carried"),
+        "lnkFunctionalCIToTicket": N_("tickets are not carried by the estate import"),
     }
 )
 """iTop classes deliberately not carried, and why (every object read gets a report line)."""
@@ -286,20 +293,21 @@ NOT_CARRIED: Mapping[str, str] = MappingProxyType(
 TICKET_CLASSES = frozenset(
     {"UserRequest", "Incident", "Problem", "Change", "NormalChange", "RoutineChange"}
 )
-TICKETS_NOT_CARRIED = "tickets are not carried by the estate import"
+TICKETS_NOT_CARRIED = N_("tickets are not carried by the estate import")
 
 
-def not_carried_reason(itop_class: str) -> str:
-    """Why objects of an iTop class that is neither a CI nor a link nor a typology are left."""
+def not_carried_reason(itop_class: str) -> dict[str, Any]:
+    """Why objects of an iTop class that is neither a CI nor a link nor a typology are left, as
+    a stored message (:mod:`app.i18n.stored`: worded in its reader's language)."""
     if itop_class in NOT_CARRIED:
-        return NOT_CARRIED[itop_class]
+        return stored(NOT_CARRIED[itop_class])
     if itop_class in TICKET_CLASSES:
-        return TICKETS_NOT_CARRIED
+        return stored(TICKETS_NOT_CARRIED)
     if itop_class.startswith("TagSetFieldData"):
-        return "tag values of an iTop field (such as FAQ domains) are not carried"
+        return stored(N_("tag values of an iTop field (such as FAQ domains) are not carried"))
     if itop_class.startswith("lnk"):
-        return f"the link class {itop_class} has no mapping"
-    return f"the iTop class {itop_class} has no mapping"
+        return stored(N_("the link class %(name)s has no mapping"), name=itop_class)
+    return stored(N_("the iTop class %(name)s has no mapping"), name=itop_class)
 
 
 # Statuses: iTop's physical devices are production / implementation / stock / obsolete, its

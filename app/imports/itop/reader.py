@@ -41,7 +41,9 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from app.imports.estates.model import Estate, EstateCI, EstateClass, EstateRelation, Note
+from app.i18n import N_
+from app.i18n.stored import english, stored
+from app.imports.estates.model import Estate, EstateCI, EstateClass, EstateRelation, Note, Text
 from app.imports.itop import mapping as m
 
 MAX_FILE_BYTES = 200 * 1024 * 1024  # one export file, uncompressed
@@ -85,7 +87,13 @@ FIELD_COLUMNS = frozenset(
 
 
 class Unreadable(Exception):
-    """A file that cannot be read at all (not XML, entities declared, no id column...)."""
+    """A file that cannot be read at all (not XML, entities declared, no id column...);
+    ``text`` says why, naming the file (a stored message, worded for each reader; ``str()`` in
+    English)."""
+
+    def __init__(self, text: Text) -> None:
+        super().__init__(english(text))
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -152,11 +160,22 @@ def sources_from_zip(data: bytes, name: str = "export.zip") -> list[Source]:
                 if info.is_dir() or not _wanted(info.filename):
                     continue
                 if info.file_size > MAX_FILE_BYTES:
-                    raise Unreadable(f"{info.filename} is larger than {MAX_FILE_BYTES} bytes.")
+                    raise Unreadable(
+                        stored(
+                            N_("%(file)s is larger than %(max)s bytes."),
+                            file=info.filename, max=MAX_FILE_BYTES,
+                        )
+                    )  # fmt: skip
                 found.append(Source(info.filename, archive.read(info)))
             return found
     except (zipfile.BadZipFile, EOFError, OSError) as error:
-        raise Unreadable(f"{name} is not a readable zip archive ({error}).") from error
+        raise Unreadable(
+            stored(
+                N_("%(file)s is not a readable zip archive (%(error)s)."),
+                file=name,
+                error=str(error),
+            )
+        ) from error
 
 
 def _wanted(name: str) -> bool:
@@ -171,9 +190,20 @@ def _decompressed(source: Source) -> bytes:
         with gzip.GzipFile(fileobj=io.BytesIO(source.data)) as f:
             data = f.read(MAX_FILE_BYTES + 1)
     except (OSError, EOFError) as error:
-        raise Unreadable(f"not a readable gzip file ({error}).") from error
+        raise Unreadable(
+            stored(
+                N_("%(file)s is not a readable gzip file (%(error)s)."),
+                file=source.name,
+                error=str(error),
+            )
+        ) from error
     if len(data) > MAX_FILE_BYTES:
-        raise Unreadable(f"larger than {MAX_FILE_BYTES} bytes once decompressed.")
+        raise Unreadable(
+            stored(
+                N_("%(file)s is larger than %(max)s bytes once decompressed."),
+                file=source.name, max=MAX_FILE_BYTES,
+            )
+        )  # fmt: skip
     return data
 
 
@@ -183,13 +213,28 @@ def read_xml(data: bytes, source: str, folder: str = ".") -> list[Obj]:
         root = fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
         raise Unreadable(
-            f"declares XML entities ({type(error).__name__}); iTop exports never do, "
-            "so the file is refused rather than expanded."
+            stored(
+                N_(
+                    "%(file)s declares XML entities (%(error)s); iTop exports never do, so the "
+                    "file is refused rather than expanded."
+                ),
+                file=source,
+                error=type(error).__name__,
+            )
         ) from error
     except ParseError as error:
-        raise Unreadable(f"is not well-formed XML ({error}).") from error
+        raise Unreadable(
+            stored(
+                N_("%(file)s is not well-formed XML (%(error)s)."), file=source, error=str(error)
+            )
+        ) from error
     if root.tag != "Set":
-        raise Unreadable(f"is not an iTop XML export: its root is <{root.tag}>, not <Set>.")
+        raise Unreadable(
+            stored(
+                N_("%(file)s is not an iTop XML export: its root is <%(root)s>, not <Set>."),
+                file=source, root=root.tag,
+            )
+        )  # fmt: skip
     objects = []
     for element in root:
         ident = (element.get("id") or "").strip()
@@ -219,27 +264,43 @@ def read_csv(data: bytes, source: str, folder: str = ".") -> list[Obj]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise Unreadable(f"is not UTF-8 text ({error}).") from error
+        raise Unreadable(
+            stored(N_("%(file)s is not UTF-8 text (%(error)s)."), file=source, error=str(error))
+        ) from error
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration as error:
-        raise Unreadable("is empty.") from error
+        raise Unreadable(stored(N_("%(file)s is empty."), file=source)) from error
     except csv.Error as error:
-        raise Unreadable(f"has an unreadable header ({error}).") from error
+        raise Unreadable(
+            stored(
+                N_("%(file)s has an unreadable header (%(error)s)."), file=source, error=str(error)
+            )
+        ) from error
     columns = [_code(h) for h in header]
     if "id" not in columns:
         raise Unreadable(
-            "has no id column: export it with the object ids (the id is what makes a "
-            "second import a sync)."
+            stored(
+                N_(
+                    "%(file)s has no id column: export it with the object ids (the id is what "
+                    "makes a second import a sync)."
+                ),
+                file=source,
+            )
         )
     file_class = _class_of_file(source)
     if "finalclass" not in columns and file_class is None:
         raise Unreadable(
-            "names no iTop class: name the file after the class (Server.csv) or export "
-            "the finalclass column."
+            stored(
+                N_(
+                    "%(file)s names no iTop class: name the file after the class (Server.csv) "
+                    "or export the finalclass column."
+                ),
+                file=source,
+            )
         )
     objects = []
     try:
@@ -248,8 +309,12 @@ def read_csv(data: bytes, source: str, folder: str = ".") -> list[Obj]:
                 continue
             if len(row) != len(columns):
                 raise Unreadable(
-                    f"line {line} has {len(row)} cells where the header has {len(columns)}."
-                )
+                    stored(
+                        N_("%(file)s line %(line)s has %(cells)s cells where the header has "
+                           "%(columns)s."),
+                        file=source, line=line, cells=len(row), columns=len(columns),
+                    )
+                )  # fmt: skip
             values = dict(zip(columns, row, strict=True))
             cls = (values.pop("finalclass", "") or "").strip() or file_class or ""
             ident = values.pop("id").strip()
@@ -268,8 +333,11 @@ def read_csv(data: bytes, source: str, folder: str = ".") -> list[Obj]:
             objects.append(Obj(cls, ident, plain, keys, f"{source} line {line}", folder))
     except csv.Error as error:
         raise Unreadable(
-            f"is not well-formed CSV near line {reader.line_num} ({error})."
-        ) from error
+            stored(
+                N_("%(file)s is not well-formed CSV near line %(line)s (%(error)s)."),
+                file=source, line=reader.line_num, error=str(error),
+            )
+        ) from error  # fmt: skip
     return objects
 
 
@@ -298,6 +366,57 @@ def _class_of_file(source: str) -> str | None:
 # --------------------------------------------------------------------------- mapping
 
 
+@dataclass(frozen=True)
+class Unresolved:
+    """An external key that names no object read (``found`` empty) or several (their keys)."""
+
+    column: str
+    what: Text  # the classes it may name
+    value: str
+    found: tuple[str, ...] = ()
+
+
+# A report line for each unresolved key: (what follows, whether it names several objects).
+UNRESOLVED: Mapping[tuple[str, bool], str] = {
+    ("left_empty", False): N_(
+        "The %(column)s names %(what)s %(value)s, which is not in the files read: left empty."
+    ),
+    ("left_empty", True): N_(
+        "The %(column)s names %(what)s %(value)s, which is ambiguous (%(found)s): left empty."
+    ),
+    ("no_relation", False): N_(
+        "The %(column)s names %(what)s %(value)s, which is not in the files read: no relation."
+    ),
+    ("no_relation", True): N_(
+        "The %(column)s names %(what)s %(value)s, which is ambiguous (%(found)s): no relation."
+    ),
+    ("no_link", False): N_(
+        "The link's %(column)s names %(what)s %(value)s, which is not in the files read: "
+        "no relation."
+    ),
+    ("no_link", True): N_(
+        "The link's %(column)s names %(what)s %(value)s, which is ambiguous (%(found)s): "
+        "no relation."
+    ),
+}
+
+# The notice of a typology object folded into the CIs naming it, by the field it becomes.
+FOLDED: Mapping[str, str] = {
+    "location": N_("Carried as the location of the CIs naming it (%(uses)s), not as a CI."),
+    "model": N_("Carried as the model of the CIs naming it (%(uses)s), not as a CI."),
+    "device_type": N_("Carried as the device type of the CIs naming it (%(uses)s), not as a CI."),
+    "software": N_("Carried as the software of the CIs naming it (%(uses)s), not as a CI."),
+}
+
+
+def _classes(targets: tuple[str, ...]) -> Text:
+    """The classes a key may name, as a report line says them (iTop's root class is "CI")."""
+    names = [t.replace(ANY_CI, "CI") for t in targets]
+    if len(names) == 1:
+        return names[0]
+    return stored(N_("%(some)s or %(last)s"), some=", ".join(names[:-1]), last=names[-1])
+
+
 def read(sources: Iterable[Source]) -> Reading:
     """Read every file (a file that cannot be read is an error line, and its objects are
     missing: the caller refuses the import) and map the objects onto an estate."""
@@ -312,7 +431,7 @@ def read(sources: Iterable[Source]) -> Reading:
             else:
                 objects.extend(read_xml(data, source.name, source.folder))
         except Unreadable as error:
-            errors.append(Note("error", source.name, "", f"{source.name} {error}"))
+            errors.append(Note("error", source.name, "", error.text))
     reading = _Mapper(objects).run()
     reading.errors = errors
     return reading
@@ -339,14 +458,16 @@ class _Mapper:
         self.hosts: dict[str, str] = {}  # CI key -> the key of what it runs on
         self.link_keys: dict[str, str] = {}  # relation key -> where its link was read
 
-    def note(self, kind: str, where: str, column: str, message: str) -> None:
+    def note(self, kind: str, where: str, column: str, message: Text) -> None:
         self.estate.notes.append(Note(kind, where, column, message))
 
     def _dedupe(self, objects: list[Obj]) -> None:
         for o in objects:
             if not o.cls or not o.id:
                 self.outcomes["skipped"] += 1
-                self.note("skipped", o.where, "id", "An object without a class or an id.")
+                self.note(
+                    "skipped", o.where, "id", stored(N_("An object without a class or an id."))
+                )
                 continue
             first = self.by_key.get((o.cls, o.id))
             if o.cls in m.LINKS:  # a link is its two ends: twins are found by relation key
@@ -356,7 +477,10 @@ class _Mapper:
                 self.objects.append(o)
             elif first.signature() == o.signature():
                 self.outcomes["duplicate"] += 1
-                self.note("notice", o.where, "", f"The same object as {first.where}; read once.")
+                self.note(
+                    "notice", o.where, "",
+                    stored(N_("The same object as %(first)s; read once."), first=first.where),
+                )  # fmt: skip
             else:
                 self.outcomes["skipped"] += 1
                 differ = sorted(
@@ -368,15 +492,21 @@ class _Mapper:
                     "skipped",
                     o.where,
                     ", ".join(differ)[:200],
-                    f"Same class and id as {first.where} with other values "
-                    f"({', '.join(differ)}): the first one read is kept.",
+                    stored(
+                        N_(
+                            "Same class and id as %(first)s with other values (%(columns)s): "
+                            "the first one read is kept."
+                        ),
+                        first=first.where,
+                        columns=", ".join(differ),
+                    ),
                 )
 
     # -- resolving external keys
 
-    def resolve(self, o: Obj, column: str, targets: tuple[str, ...]) -> Obj | None | str:
-        """The object a key names; ``None`` when the key is empty; a message when it cannot be
-        resolved."""
+    def resolve(self, o: Obj, column: str, targets: tuple[str, ...]) -> Obj | None | Unresolved:
+        """The object a key names; ``None`` when the key is empty; what it names when that
+        cannot be resolved (missing, or ambiguous)."""
         ref = o.keys.get(column)
         if ref is None:
             return None
@@ -388,12 +518,21 @@ class _Mapper:
         if len(found) > 1:
             near = [c for c in found if c.folder == o.folder]
             found = near if len(near) == 1 else found
-        what = " or ".join(targets).replace(ANY_CI, "CI")
-        if not found:
-            return f"names {what} {value}, which is not in the files read"
-        if len(found) > 1:
-            return f"names {what} {value}, which is ambiguous ({', '.join(c.key for c in found)})"
-        return found[0]
+        if len(found) == 1:
+            return found[0]
+        return Unresolved(column, _classes(targets), value, tuple(c.key for c in found))
+
+    def unresolved(self, o: Obj, missing: Unresolved, outcome: str, kind: str = "skipped") -> None:
+        """A report line for a key that names nothing, or several objects: ``outcome`` is
+        ``left_empty`` (a field), ``no_relation`` or ``no_link`` (a link object's end)."""
+        message = UNRESOLVED[(outcome, bool(missing.found))]
+        self.note(
+            kind, o.where, missing.column,
+            stored(
+                message, column=missing.column, what=missing.what, value=missing.value,
+                found=", ".join(missing.found),
+            ),
+        )  # fmt: skip
 
     # -- the objects
 
@@ -409,7 +548,8 @@ class _Mapper:
                 pass  # counted below, once the CIs naming them are known
             else:
                 self.outcomes["not_carried"] += 1
-                self.note("not_carried", o.where, "", m.not_carried_reason(o.cls) + ".")
+                reason = m.not_carried_reason(o.cls)
+                self.note("not_carried", o.where, "", stored(N_("%(reason)s."), reason=reason))
         for o in self.objects:
             if o.cls in m.CI_CLASSES:
                 self._key_relations(o)
@@ -418,18 +558,21 @@ class _Mapper:
                 self.outcomes["folded"] += 1
                 uses = self.folded_uses[o.key]
                 self.note(
-                    "notice",
-                    o.where,
-                    m.FOLDED[o.cls],
-                    f"Carried as the {m.FOLDED[o.cls].replace('_', ' ')} of the CIs naming it "
-                    f"({uses}), not as a CI.",
+                    "notice", o.where, m.FOLDED[o.cls], stored(FOLDED[m.FOLDED[o.cls]], uses=uses)
                 )
         for (cls, column), n in sorted(self.uncarried_columns.items()):
             self.note(
                 "not_carried",
                 cls,
                 column,
-                f"{n} value(s) of {column} not carried: this CMDB has no field for it.",
+                stored(
+                    N_(
+                        "%(count)s value(s) of %(column)s not carried: this CMDB has no field "
+                        "for it."
+                    ),
+                    count=n,
+                    column=column,
+                ),
             )
         names = self._unique_names(cis)
         for key, (o, fields, attributes) in cis.items():
@@ -454,14 +597,20 @@ class _Mapper:
             fields["status"] = m.STATUSES[status]
         else:
             fields["status"] = "in_service"
-            self.note("notice", o.where, "status", f"Unknown status {status!r}: in service.")
+            self.note(
+                "notice", o.where, "status",
+                stored(N_("Unknown status %(status)r: in service."), status=status),
+            )  # fmt: skip
         if o.value("description"):
             fields["description"] = o.value("description")
         criticity = o.value("business_criticity").lower()
         if criticity in m.CRITICALITY:
             fields["criticality"] = m.CRITICALITY[criticity]
         elif criticity:
-            self.note("notice", o.where, "business_criticity", f"Unknown {criticity!r}: left.")
+            self.note(
+                "notice", o.where, "business_criticity",
+                stored(N_("Unknown %(value)r: left."), value=criticity),
+            )  # fmt: skip
         hardware = m.CI_CLASSES[o.cls].hardware
         if hardware:
             for column, target in (
@@ -477,8 +626,13 @@ class _Mapper:
                         "not_carried",
                         o.where,
                         "end_of_warranty",
-                        f"The date {o.value('end_of_warranty')!r} is not in iTop's format "
-                        "YYYY-MM-DD: the warranty end is left empty.",
+                        stored(
+                            N_(
+                                "The date %(date)r is not in iTop's format YYYY-MM-DD: the "
+                                "warranty end is left empty."
+                            ),
+                            date=o.value("end_of_warranty"),
+                        ),
                     )
                 else:
                     fields["warranty_end"] = day
@@ -489,8 +643,11 @@ class _Mapper:
                     "notice",
                     o.where,
                     "redundancy",
-                    f"Unreadable redundancy {o.value('redundancy')!r}: iTop's default, "
-                    f"at least {m.FARM_DEFAULT_MIN_UP} up.",
+                    stored(
+                        N_("Unreadable redundancy %(value)r: iTop's default, at least %(min)s up."),
+                        value=o.value("redundancy"),
+                        min=m.FARM_DEFAULT_MIN_UP,
+                    ),
                 )
                 rule = (m.FARM_DEFAULT_MIN_UP, None)
             fields["min_up"], fields["min_up_percent"] = rule
@@ -499,8 +656,8 @@ class _Mapper:
                 attributes[attribute] = o.value(column)
         for column, targets in TYPOLOGY_KEYS.items():
             named = self.resolve(o, column, targets)
-            if isinstance(named, str):
-                self.note("notice", o.where, column, f"The {column} {named}: left empty.")
+            if isinstance(named, Unresolved):
+                self.unresolved(o, named, "left_empty", kind="notice")
             elif named is not None:
                 self.folded_uses[named.key] += 1
                 self._fold(o, column, named, fields, attributes)
@@ -542,12 +699,18 @@ class _Mapper:
             end = self.resolve(o, column, targets)
             if not isinstance(end, Obj):
                 self.outcomes["skipped"] += 1
-                reason = end or "is empty"
-                self.note("skipped", o.where, column, f"The link's {column} {reason}: no relation.")
+                if end is None:
+                    empty = N_("The link's %(column)s is empty: no relation.")
+                    self.note("skipped", o.where, column, stored(empty, column=column))
+                else:
+                    self.unresolved(o, end, "no_link")
                 return
             if end.cls not in m.CI_CLASSES:
                 self.outcomes["skipped"] += 1
-                self.note("skipped", o.where, column, f"{end.key} is not carried as a CI.")
+                self.note(
+                    "skipped", o.where, column,
+                    stored(N_("%(key)s is not carried as a CI."), key=end.key),
+                )  # fmt: skip
                 return
             ends.append(end.key)
         source, target = ends
@@ -557,7 +720,10 @@ class _Mapper:
         key = f"{link.type}:{source}>{target}{ports}"
         if key in self.link_keys:
             self.outcomes["duplicate"] += 1
-            self.note("notice", o.where, "", f"The same link as {self.link_keys[key]}; read once.")
+            self.note(
+                "notice", o.where, "",
+                stored(N_("The same link as %(first)s; read once."), first=self.link_keys[key]),
+            )  # fmt: skip
             return
         self.link_keys[key] = o.where
         self._relation(source, link.type, target, o.where, ports)
@@ -568,10 +734,8 @@ class _Mapper:
             target = self.resolve(o, rule.column, rule.targets)
             if target is None:
                 continue
-            if isinstance(target, str):
-                self.note(
-                    "skipped", o.where, rule.column, f"The {rule.column} {target}: no relation."
-                )
+            if isinstance(target, Unresolved):
+                self.unresolved(o, target, "no_relation")
                 continue
             if rule.type == "runs_on" and o.key not in self.hosts:
                 self.hosts[o.key] = target.key
@@ -583,9 +747,9 @@ class _Mapper:
             if column in o.keys
         ]
         found = [(c, t) for c, t in feeds if isinstance(t, Obj)]
-        for column, target in feeds:
-            if isinstance(target, str):
-                self.note("skipped", o.where, column, f"The {column} {target}: no relation.")
+        for _, target in feeds:
+            if isinstance(target, Unresolved):
+                self.unresolved(o, target, "no_relation")
         if len(found) == 1:
             self._relation(o.key, "depends_on", found[0][1].key, o.where)
         elif len(found) == 2:
@@ -593,8 +757,14 @@ class _Mapper:
                 "not_carried",
                 o.where,
                 "powerA_id, powerB_id",
-                f"Fed by {found[0][1].key} and {found[1][1].key}: a pair of redundant feeds "
-                "is not carried as impact (losing one of them does not stop the device).",
+                stored(
+                    N_(
+                        "Fed by %(first)s and %(second)s: a pair of redundant feeds is not "
+                        "carried as impact (losing one of them does not stop the device)."
+                    ),
+                    first=found[0][1].key,
+                    second=found[1][1].key,
+                ),
             )
 
     # -- names
@@ -606,7 +776,9 @@ class _Mapper:
             name = o.value("name")[:180]
             if not name:
                 name = f"{o.cls} {o.id}"
-                self.note("notice", o.where, "name", f"No name: named {name!r}.")
+                self.note(
+                    "notice", o.where, "name", stored(N_("No name: named %(name)r."), name=name)
+                )
             names[key] = name
             groups[(m.CI_CLASSES[o.cls].ci_class, name.lower())].append(o)
         for (_, _), same in sorted(groups.items()):
@@ -622,8 +794,15 @@ class _Mapper:
                     "notice",
                     o.where,
                     "name",
-                    f"{len(same)} CIs of one class are named {names[o.key]!r}: "
-                    f"this one is named {new!r}.",
+                    stored(
+                        N_(
+                            "%(count)s CIs of one class are named %(name)r: this one is named "
+                            "%(new)r."
+                        ),
+                        count=len(same),
+                        name=names[o.key],
+                        new=new,
+                    ),
                 )
                 names[o.key] = new
         return names

@@ -86,7 +86,7 @@ def import_itop(
 def refused(source_name: str, error: Unreadable, *, dry_run: bool, actor: Any = None) -> ImportRun:
     """A failed run for an upload that is not even a set of files (a truncated zip)."""
     run = runs.start(KIND, source_name, dry_run=dry_run, user=actor)
-    runs.problem(run, ProblemKind.ERROR, str(error), where=source_name)
+    runs.problem(run, ProblemKind.ERROR, error.text, where=source_name)
     runs.fail(run, _refusal(1))
     return run
 
@@ -110,5 +110,5 @@ def summary(reading: Reading, result: sync.SyncResult) -> dict[str, Any]:
         "cis_by_class": dict(sorted(Counter(ci.ci_class for ci in estate.cis).items())),
         "relations_by_type": dict(sorted(Counter(r.type for r in estate.relations).items())),
         "itop_classes_read": dict(sorted(reading.by_class.items())),
-        "changes": "; ".join(result.headlines) or "nothing to change",
+        "changes": result.headlines or stored(N_("nothing to change")),
     }

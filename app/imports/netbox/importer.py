@@ -22,7 +22,7 @@ from app.imports.models import ImportRun, ProblemKind
 from app.imports.netbox import reader, source
 
 KIND = "netbox"
-SHAPES = {"dump": "NetBox dump (model, pk, fields)", "rest": "NetBox REST API answers"}
+SHAPES = {"dump": N_("NetBox dump (model, pk, fields)"), "rest": N_("NetBox REST API answers")}
 
 
 def digest(files: Sequence[tuple[str, bytes]]) -> str:
@@ -59,7 +59,7 @@ def import_netbox(
     if result.failed:
         runs.fail(run, result.failed)
         return run
-    summary: dict[str, Any] = {"source": SHAPES[objects.shape]}
-    summary["changes"] = " · ".join(result.headlines) or "nothing to change"
+    summary: dict[str, Any] = {"source": stored(SHAPES[objects.shape])}
+    summary["changes"] = result.headlines or stored(N_("nothing to change"))
     runs.finish(run, summary)
     return run

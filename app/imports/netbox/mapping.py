@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.i18n import N_
 from app.imports.estates.model import EstateClass
 
 
@@ -120,52 +121,53 @@ VALUE_MODELS: dict[str, str] = {
 """Models carried as values of other objects (no CI of their own): what they become."""
 
 NOT_CARRIED: dict[str, str] = {
-    "dcim.interface": "interfaces are not CIs; their cables are carried between their devices",
-    "virtualization.vminterface": "VM interfaces are not CIs",
-    "dcim.frontport": "ports are not CIs; their cables are carried between their devices",
-    "dcim.rearport": "ports are not CIs; their cables are carried between their devices",
-    "dcim.consoleport": "console ports are not CIs",
-    "dcim.consoleserverport": "console ports are not CIs",
-    "dcim.powerport": "power ports are not CIs; their cables make devices depend on their PDU",
-    "dcim.poweroutlet": "power outlets are not CIs; their cables are carried",
-    "dcim.cablepath": "cable paths are NetBox's traces of cables, which are carried",
-    "ipam.ipaddress": "IP addresses are not carried",
-    "ipam.prefix": "prefixes are not carried",
-    "ipam.iprange": "IP ranges are not carried",
-    "ipam.aggregate": "aggregates are not carried",
-    "ipam.vlan": "VLANs are not carried",
-    "ipam.vlangroup": "VLAN groups are not carried",
-    "ipam.vrf": "VRFs are not carried",
-    "ipam.routetarget": "route targets are not carried",
-    "ipam.asn": "ASNs are not carried",
-    "ipam.rir": "RIRs are not carried",
-    "ipam.role": "IPAM roles are not carried",
-    "tenancy.tenant": "tenants are not carried (no tenants here)",
-    "tenancy.tenantgroup": "tenant groups are not carried",
-    "tenancy.contact": "contacts are not carried (people are imported from the directory)",
-    "tenancy.contactgroup": "contact groups are not carried",
-    "tenancy.contactrole": "contact roles are not carried",
-    "tenancy.contactassignment": "contact assignments are not carried",
-    "dcim.region": "regions are not carried (a site's CI has no region)",
-    "dcim.sitegroup": "site groups are not carried",
-    "dcim.rackrole": "rack roles are not carried",
-    "dcim.rackreservation": "rack reservations are not carried",
-    "dcim.platform": "platforms are not carried",
-    "dcim.virtualchassis": "virtual chassis are not carried: its members are separate devices",
-    "dcim.module": "modules are not carried (part of their device)",
-    "dcim.modulebay": "module bays are not carried (part of their device)",
-    "dcim.moduletype": "module types are not carried",
-    "dcim.devicebay": "device bays are not carried (part of their device)",
-    "dcim.inventoryitem": "inventory items are not carried (part of their device)",
-    "virtualization.clustergroup": "cluster groups are not carried",
-    "circuits.providernetwork": "provider networks are not carried",
-    "circuits.provideraccount": "provider accounts are not carried",
-    "extras.tag": "tags are not carried",
-    "extras.taggeditem": "tags are not carried",
-    "extras.customfield": "custom field definitions are not carried",
+    "dcim.interface": N_("interfaces are not CIs; their cables are carried between their devices"),
+    "virtualization.vminterface": N_("VM interfaces are not CIs"),
+    "dcim.frontport": N_("ports are not CIs; their cables are carried between their devices"),
+    "dcim.rearport": N_("ports are not CIs; their cables are carried between their devices"),
+    "dcim.consoleport": N_("console ports are not CIs"),
+    "dcim.consoleserverport": N_("console ports are not CIs"),
+    "dcim.powerport": N_("power ports are not CIs; their cables make devices depend on their PDU"),
+    "dcim.poweroutlet": N_("power outlets are not CIs; their cables are carried"),
+    "dcim.cablepath": N_("cable paths are NetBox's traces of cables, which are carried"),
+    "ipam.ipaddress": N_("IP addresses are not carried"),
+    "ipam.prefix": N_("prefixes are not carried"),
+    "ipam.iprange": N_("IP ranges are not carried"),
+    "ipam.aggregate": N_("aggregates are not carried"),
+    "ipam.vlan": N_("VLANs are not carried"),
+    "ipam.vlangroup": N_("VLAN groups are not carried"),
+    "ipam.vrf": N_("VRFs are not carried"),
+    "ipam.routetarget": N_("route targets are not carried"),
+    "ipam.asn": N_("ASNs are not carried"),
+    "ipam.rir": N_("RIRs are not carried"),
+    "ipam.role": N_("IPAM roles are not carried"),
+    "tenancy.tenant": N_("tenants are not carried (no tenants here)"),
+    "tenancy.tenantgroup": N_("tenant groups are not carried"),
+    "tenancy.contact": N_("contacts are not carried (people are imported from the directory)"),
+    "tenancy.contactgroup": N_("contact groups are not carried"),
+    "tenancy.contactrole": N_("contact roles are not carried"),
+    "tenancy.contactassignment": N_("contact assignments are not carried"),
+    "dcim.region": N_("regions are not carried (a site's CI has no region)"),
+    "dcim.sitegroup": N_("site groups are not carried"),
+    "dcim.rackrole": N_("rack roles are not carried"),
+    "dcim.rackreservation": N_("rack reservations are not carried"),
+    "dcim.platform": N_("platforms are not carried"),
+    "dcim.virtualchassis": N_("virtual chassis are not carried: its members are separate devices"),
+    "dcim.module": N_("modules are not carried (part of their device)"),
+    "dcim.modulebay": N_("module bays are not carried (part of their device)"),
+    "dcim.moduletype": N_("module types are not carried"),
+    "dcim.devicebay": N_("device bays are not carried (part of their device)"),
+    "dcim.inventoryitem": N_("inventory items are not carried (part of their device)"),
+    "virtualization.clustergroup": N_("cluster groups are not carried"),
+    "circuits.providernetwork": N_("provider networks are not carried"),
+    "circuits.provideraccount": N_("provider accounts are not carried"),
+    "extras.tag": N_("tags are not carried"),
+    "extras.taggeditem": N_("tags are not carried"),
+    "extras.customfield": N_("custom field definitions are not carried"),
 }
-"""Estate data the mapping leaves out, with the reason (a report line per object). Any model
-not named anywhere here is not carried either, with a generic reason."""
+"""Estate data the mapping leaves out, with the reason (a report line per object, worded in its
+reader's language: the reasons are marked ``N_``). Any model not named anywhere here is not
+carried either, with a generic reason."""
 
 BOOKKEEPING_PREFIXES = ("auth.", "users.", "sessions.", "contenttypes.", "admin.", "django_")
 """NetBox's own bookkeeping (people, permissions, sessions, change log): one report line per

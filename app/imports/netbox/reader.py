@@ -25,7 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.imports.estates.model import Estate, EstateCI, EstateClass, EstateRelation, Note
+from app.i18n import N_
+from app.i18n.stored import stored
+from app.imports.estates.model import Estate, EstateCI, EstateClass, EstateRelation, Note, Text
 from app.imports.netbox import mapping, redundancy
 from app.imports.netbox.mapping import End
 from app.imports.netbox.source import Item, Objects
@@ -78,8 +80,8 @@ class _Reader:
             lambda: {"A": [], "B": []}
         )
 
-    def note(self, kind: str, item_where: str, message: str, column: str = "") -> None:
-        self.estate.notes.append(Note(kind, item_where, column, message[:2000]))
+    def note(self, kind: str, item_where: str, message: Text, column: str = "") -> None:
+        self.estate.notes.append(Note(kind, item_where, column, message))
 
     # --- the pass over every object --------------------------------------------------------
 
@@ -111,19 +113,26 @@ class _Reader:
                 summarised[model] += 1
                 self.outcomes["rows_summarised"] += 1
             else:
-                reason = mapping.NOT_CARRIED.get(
-                    model, f"{model} objects are not carried by the mapping"
+                known = mapping.NOT_CARRIED.get(model)
+                reason = (
+                    stored(known)
+                    if known
+                    else stored(N_("%(model)s objects are not carried by the mapping"), model=model)
                 )
                 label = _display(item.fields)
-                self.note("not_carried", item.where, f"{label}: {reason}" if label else reason)
+                self.note(
+                    "not_carried", item.where,
+                    stored(N_("%(label)s: %(reason)s"), label=label, reason=reason)
+                    if label else reason,
+                )  # fmt: skip
                 self.outcomes["rows_not_carried"] += 1
         for model, n in sorted(summarised.items()):
             what = (
-                "parts of device types (templates)"
+                N_("%(count)s %(model)s objects: parts of device types (templates).")
                 if model.endswith(mapping.TEMPLATE_SUFFIX)
-                else "NetBox's own bookkeeping, not estate data"
+                else N_("%(count)s %(model)s objects: NetBox's own bookkeeping, not estate data.")
             )
-            self.note("not_carried", model, f"{n} {model} objects: {what}.")
+            self.note("not_carried", model, stored(what, count=n, model=model))
         self._derived_relations()
         for item in later:
             made = self._cable(item) if item.model == "dcim.cable" else self._circuit_end(item)
@@ -137,11 +146,12 @@ class _Reader:
     def _duplicate(self, item: Item) -> None:
         """A second object with the same model and id: skipped, saying whether it differs."""
         first = self.o.get(item.model, item.pk)
-        differs = "with other data" if first != item.fields else "with the same data"
-        self.note(
-            "skipped", item.where,
-            f"{item.model} {item.pk} appears again {differs}: the first one is imported.",
-        )  # fmt: skip
+        again = (
+            N_("%(model)s %(id)s appears again with other data: the first one is imported.")
+            if first != item.fields
+            else N_("%(model)s %(id)s appears again with the same data: the first one is imported.")
+        )
+        self.note("skipped", item.where, stored(again, model=item.model, id=item.pk))
         self.outcomes["rows_skipped"] += 1
 
     # --- CIs -------------------------------------------------------------------------------
@@ -149,7 +159,10 @@ class _Reader:
     def _ci(self, item: Item) -> bool:
         f = item.fields
         if item.pk is None:
-            self.note("skipped", item.where, f"A {item.model} object without an id.")
+            self.note(
+                "skipped", item.where,
+                stored(N_("A %(model)s object without an id."), model=item.model),
+            )  # fmt: skip
             return False
         key = key_of(item.model, item.pk)
         status = self._status(item)
@@ -246,7 +259,8 @@ class _Reader:
         found = mapping.status(str(raw) if raw is not None else None)
         if found is None:
             self.note(
-                "notice", item.where, f"Unknown NetBox status “{raw}”: taken as in service.",
+                "notice", item.where,
+                stored(N_("Unknown NetBox status “%(status)s”: taken as in service."), status=raw),
                 "status",
             )  # fmt: skip
             return "in_service"
@@ -312,8 +326,9 @@ class _Reader:
                 )
                 if not any(self._relate(f"{key}/host", key, "runs_on", h, p.where) for h in hosts):
                     self.note(
-                        "notice", p.where, "The VM has no cluster or device: it runs on nothing."
-                    )
+                        "notice", p.where,
+                        stored(N_("The VM has no cluster or device: it runs on nothing.")),
+                    )  # fmt: skip
 
     def _in(self, key: str, places: tuple[str, ...], where: str) -> None:
         """``key depends_on`` the first of ``places`` (rack, location, site) in the estate."""
@@ -352,7 +367,7 @@ class _Reader:
 
     def _cable(self, item: Item) -> bool:
         if item.pk is None:
-            self.note("not_carried", item.where, "A cable without an id.")
+            self.note("not_carried", item.where, stored(N_("A cable without an id.")))
             return False
         ends = item.fields.get("_ends") or self.cable_ends.get(item.pk) or {"A": [], "B": []}
         sides = [[e for e in map(self._end, ends.get(s, [])) if e] for s in ("A", "B")]
@@ -360,14 +375,16 @@ class _Reader:
             {(a, b) for a in sides[0] for b in sides[1] if a[0].ci != b[0].ci},
             key=lambda pair: (pair[0][0].ci, pair[1][0].ci),
         )
-        label = str(item.fields.get("label") or f"Cable {item.pk}")
         if not pairs:
             why = (
-                "its two ends are on the same device"
+                N_("%(label)s: its two ends are on the same device.")
                 if all(sides)
-                else "one of its ends is not an imported device, circuit or power feed"
+                else N_(
+                    "%(label)s: one of its ends is not an imported device, circuit or power feed."
+                )
             )
-            self.note("not_carried", item.where, f"{label}: {why}.")
+            label = item.fields.get("label") or stored(N_("Cable %(id)s"), id=item.pk)
+            self.note("not_carried", item.where, stored(why, label=label))
             return False
         made = False
         for n, ((a, a_model), (b, b_model)) in enumerate(pairs, 1):
@@ -392,13 +409,11 @@ class _Reader:
         ):
             return True
         why = (
-            "it ends at a provider network, which is not carried"
+            N_("Circuit termination %(side)s: it ends at a provider network, which is not carried.")
             if f.get("provider_network")
-            else "its circuit or site is not in the source"
+            else N_("Circuit termination %(side)s: its circuit or site is not in the source.")
         )
-        self.note(
-            "not_carried", item.where, f"Circuit termination {f.get('term_side', '')}: {why}."
-        )
+        self.note("not_carried", item.where, stored(why, side=f.get("term_side", "")))
         return False
 
     # --- names -----------------------------------------------------------------------------
@@ -419,13 +434,14 @@ class _Reader:
         for key, p in self.pending.items():
             name = names[key]
             if p.empty:
-                self.note("notice", p.where, f"No name in NetBox: named “{name}”.", "name")
+                named = stored(N_("No name in NetBox: named “%(name)s”."), name=name)
+                self.note("notice", p.where, named, "name")
             elif name != p.base:
-                self.note(
-                    "notice", p.where,
-                    f"“{p.base}” is the name of several {p.ci_class.replace('_', ' ')} CIs: "
-                    f"named “{name}”.", "name",
+                several = stored(
+                    N_("“%(base)s” is the name of several %(ci_class)s CIs: named “%(name)s”."),
+                    base=p.base, ci_class=p.ci_class.replace("_", " "), name=name,
                 )  # fmt: skip
+                self.note("notice", p.where, several, "name")
             fields = {k: _limit(k, v) for k, v in p.fields.items()}
             self.estate.cis.append(
                 EstateCI(key, _limit("name", name), p.ci_class, fields, where=p.where)

@@ -24,11 +24,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.imports.estates.model import Estate, EstateCI, EstateClass, EstateRelation, Note
 
 CLASS = EstateClass("link_group", "Redundant links")
 POWER, UPLINKS = "power", "uplinks"
 NOUNS = {POWER: "power sources", UPLINKS: "uplinks"}
+# The notice of a group made, by kind of link (worded in its reader's language).
+NOTICES = {
+    POWER: N_(
+        "%(name)s has %(count)s power sources (%(members)s): kept as the group “%(group)s”, up "
+        "while any one of them is."
+    ),
+    UPLINKS: N_(
+        "%(name)s has %(count)s uplinks (%(members)s): kept as the group “%(group)s”, up while "
+        "any one of them is."
+    ),
+}
 PREFIX = "group:"  # a group's key, ``group:dcim.rack:3/power``: no NetBox model is named so
 
 
@@ -71,10 +84,10 @@ def group_links(estate: Estate, names: Mapping[str, str]) -> int:
         for link in links:
             grouped[id(link)] = EstateRelation(link.key, link.target, "member_of", key, link.where)
         estate.relations.append(EstateRelation(f"{key}/needs", source, links[0].type, key, where))
-        estate.notes.append(
-            Note("notice", where, "", f"{names[source]} has {len(targets)} {NOUNS[kind]} "
-                 f"({members}): kept as the group “{name}”, up while any one of them is.")
-        )  # fmt: skip
+        notice = stored(
+            NOTICES[kind], name=names[source], count=len(targets), members=members, group=name
+        )
+        estate.notes.append(Note("notice", where, "", notice))
         groups += 1
     if groups:
         estate.relations = [grouped.get(id(r), r) for r in estate.relations]
