@@ -33,6 +33,7 @@ import itertools
 import os
 import random
 import re
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 
@@ -41,6 +42,8 @@ from locust import FastHttpUser, between, task
 PASSWORD = "deskgraph-demo"
 INCIDENT = re.compile(r'href="/incidents/(INC\d+)"')
 APPROVAL = re.compile(r'href="/requests/approvals/(\d+)"')
+# a refused form's message, flashed at the top of the page it renders again
+REFUSAL = re.compile(r'class="alert alert-danger[^"]*"[^>]*>\s*<i [^>]*></i>([^<]*)<')
 DECIDED_LATELY = 'id="decided-title"'  # the approvals page's second part (links to decided ones)
 # Each person signs in on the next node of the list (sessions are signed cookies: any node
 # serves any person).
@@ -143,8 +146,11 @@ class Person(FastHttpUser):
     def submit(self, action: str, fields: dict[str, str], name: str) -> Any:
         with self.client.post(action, data=fields, name=name, catch_response=True) as answer:
             if answer.status_code >= 400 or "/login" in answer.url:
-                # named by the request's name, not its URL: one failure row per kind of request
-                answer.failure(f"{answer.status_code} at {name}")
+                # the request's name and the page's message with its numbers masked: one failure
+                # row per kind of refusal, which says what it was
+                said = REFUSAL.search(answer.text or "")
+                reason = re.sub(r"\d+", "#", " ".join(unescape(said[1]).split())) if said else ""
+                answer.failure(f"{answer.status_code} at {name}: {reason}".rstrip(": "))
             return answer
 
 
