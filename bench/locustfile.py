@@ -128,17 +128,21 @@ class Person(FastHttpUser):
         host = next(HOSTS)
         if host:
             self.client.base_url = host
-        page = self.client.get("/login").text
+        page = self.page("/login")
         fields = form_on(page, "/login", "/login")
         fields.update(username=self.username, password=PASSWORD)
         with self.client.post("/login", data=fields, catch_response=True) as answer:
             if "/login" in answer.url:
                 answer.failure(f"{self.username} could not sign in")
 
+    def page(self, url: str, name: str | None = None) -> str:
+        """The text of the page at ``url`` (``name`` in the statistics; empty without a body)."""
+        return self.client.get(url, name=name).text or ""
+
     def post_form(self, page_url: str, action: str, name: str, **values: Any) -> Any:
         """Read the form of ``page_url`` posting to ``action``, change ``values``, post it; a
         refused form (4xx) or a server error is a failure."""
-        page = self.client.get(page_url, name=f"{name} (form)").text
+        page = self.page(page_url, name=f"{name} (form)")
         fields = form_on(page, action, page_url)
         fields.update({k: str(v) for k, v in values.items()})
         return self.submit(action, fields, name)
@@ -159,7 +163,7 @@ class Agent(Person):
     username = "agent"
 
     def _an_incident(self) -> str | None:
-        console = self.client.get("/incidents/?view=open", name="/incidents/ (console)").text
+        console = self.page("/incidents/?view=open", name="/incidents/ (console)")
         numbers = INCIDENT.findall(console)
         return random.choice(numbers) if numbers else None
 
@@ -210,7 +214,7 @@ class Employee(Person):
     @task(1)
     def order(self) -> None:
         """Order the demo's "Software installation" (a choice and a reason)."""
-        catalog = self.client.get("/requests/catalog").text
+        catalog = self.page("/requests/catalog")
         found = re.search(r'href="/requests/catalog/(\d+)"[^>]*>\s*Software installation', catalog)
         if found:
             item = found[1]
@@ -237,12 +241,12 @@ class Approver(Person):
         approver moves on, as a person would. A decision posted at the very moment another one
         lands is refused (409, the desk's answer to a stale decision) and counted as a failure.
         """
-        listing = self.client.get("/requests/approvals").text
+        listing = self.page("/requests/approvals")
         waiting = APPROVAL.findall(listing.split(DECIDED_LATELY)[0])
         if not waiting:
             return
         url = f"/requests/approvals/{random.choice(waiting)}"
-        page = self.client.get(url, name="/requests/approvals/[id]").text
+        page = self.page(url, name="/requests/approvals/[id]")
         try:
             fields = form_on(page, f"{url}/decide", url)
         except LookupError:
