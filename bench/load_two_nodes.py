@@ -5,13 +5,14 @@ organisation, starts a throwaway ``redis-server``, two gunicorn nodes of ``--wor
 each on loopback (ports ``--port`` and ``--port + 1``, production settings, the outbox on RQ)
 and one RQ worker (``flask deskgraph worker``), then runs ``bench/locustfile.py`` headless
 against both nodes (each simulated person on one node, in turn) for ``--users`` and
-``--run-time``. It prints the requests, failures, median, p95 and throughput (all requests,
-then the slowest names), with the load average before and after, then stops everything and
-drops the schema (``--keep`` keeps it).
+``--run-time``, or in steps (``--steps``, ``--step-time``: see ``bench/locust_phases.py``). It
+prints the requests, failures, median, p95 and throughput (all requests, each phase, then each
+request name, slowest first), with the load average before and after, then stops everything
+and drops the schema (``--keep`` keeps it).
 
     python -m bench.load_two_nodes --users 10 --run-time 30s      # a smoke run
     python -m bench.load_two_nodes --users 50 --run-time 5m       # the issue's run (idle box)
-    python -m bench.load_two_nodes --users 200 --spawn-rate 10 --run-time 5m   # the knee
+    python -m bench.load_two_nodes --steps 50,100,150,200 --step-time 75   # the knee, 5 min
 
 locust comes from requirements-dev.txt (``--locust`` names another binary). Target (issue 20):
 50 users for 5 minutes with 0 errors and p95 under 300 ms.
@@ -123,22 +124,33 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float
     raise SystemExit(f"{url} did not answer within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
 
 
-def summary(stats: Path, slowest: int = 8) -> list[str]:
-    """The aggregated line and the slowest request names of locust's ``*_stats.csv``."""
+def summary(stats: Path, phases: Path) -> list[str]:
+    """The aggregated line of locust's ``*_stats.csv``, each phase of ``phases`` (written by
+    ``bench/locust_phases.py``), then every request name, slowest p95 first."""
     with stats.open() as source:
         rows = list(csv.DictReader(source))
 
     def line(row: dict[str, str]) -> str:
         median, p95 = float(row["Median Response Time"]), float(row["95%"])
+        name = f"{row['Type']} {row['Name']}".strip()
         return (
-            f"{row['Name'][:44]:44} {int(row['Request Count']):>7,} req "
+            f"{name[:44]:44} {int(row['Request Count']):>7,} req "
             f"{int(row['Failure Count']):>5,} failed  median {median:>6.0f} ms"
             f"  p95 {p95:>6.0f} ms  {float(row['Requests/s']):>6.1f} req/s"
         )
 
     total = [r for r in rows if r["Name"] == "Aggregated"]
     named = sorted((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: -float(r["95%"]))
-    return [line(r) for r in total] + ["slowest by p95:"] + [line(r) for r in named[:slowest]]
+    lines = [line(r) for r in total]
+    if phases.exists():
+        with phases.open() as source:
+            lines += ["by phase (the time spent at one user count, and starting users):"] + [
+                f"  {r['phase']:20} {int(r['seconds']):>5} s {int(r['requests']):>7,} req "
+                f"{int(r['failures']):>5,} failed  median {int(r['median']):>6} ms  p95 "
+                f"{int(r['p95']):>6} ms  p99 {int(r['p99']):>6} ms  {float(r['rps']):>6.1f} req/s"
+                for r in csv.DictReader(source)
+            ]
+    return lines + ["by request, slowest p95 first:"] + [line(r) for r in named]
 
 
 def main() -> None:
@@ -150,6 +162,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="simulated people (default 50)")
     parser.add_argument("--spawn-rate", type=float, default=5, help="people started per second")
     parser.add_argument("--run-time", default="5m", help="locust's duration: 30s, 5m (default)")
+    parser.add_argument(
+        "--steps",
+        default=None,
+        help="users per step, e.g. 50,100,150,200 (instead of --users and --run-time)",
+    )
+    parser.add_argument("--step-time", type=float, default=75, help="seconds per step (default 75)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per node")
     parser.add_argument("--port", type=int, default=8101, help="first node's port (then +1)")
     parser.add_argument("--schema", default="dg_load_two_nodes")
@@ -165,12 +183,22 @@ def main() -> None:
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server is not installed (the outbox runs on RQ in production)")
     hosts = [f"http://127.0.0.1:{args.port + n}" for n in range(2)]
+    steps = [int(n) for n in args.steps.split(",")] if args.steps else []
+    if steps:
+        what = f"steps of {args.steps} users, {args.step_time:.0f} s each"
+        sizing = ["--spawn-rate", str(args.spawn_rate)]
+    else:
+        what = f"{args.users} users, {args.run_time}"
+        sizing = ["--users", str(args.users), "--spawn-rate", str(args.spawn_rate)]
+        sizing += ["--run-time", args.run_time]
+    started_at = time.monotonic()
     with throwaway_redis() as redis_url, ExitStack() as running:
         assert redis_url is not None
         env = environment(args.schema, redis_url, out)
         if not args.reuse:
             print(f"preparing schema {args.schema} (migrations, demo) …", flush=True)
             prepare(args.schema, env, out / "prepare.log")
+            print(f"  prepared in {time.monotonic() - started_at:.0f} s", flush=True)
         nodes = []
         for n, host in enumerate(hosts):
             log = out / f"node{n + 1}.log"
@@ -194,24 +222,20 @@ def main() -> None:
             wait_until_up(host, process, log)
         load_before = uptime()
         print(
-            f"{len(hosts)} nodes × {args.workers} workers up; locust: {args.users} users, "
-            f"{args.run_time} (load {load_before})",
+            f"{len(hosts)} nodes × {args.workers} workers up after "
+            f"{time.monotonic() - started_at:.0f} s; locust: {what} (load {load_before})",
             flush=True,
         )
+        bench = ROOT / "bench"
         subprocess.run(  # noqa: S603
             [
                 locust,
                 "-f",
-                str(ROOT / "bench" / "locustfile.py"),
+                f"{bench / 'locustfile.py'},{bench / 'locust_phases.py'}",
                 "--headless",
                 "--host",
                 hosts[0],
-                "--users",
-                str(args.users),
-                "--spawn-rate",
-                str(args.spawn_rate),
-                "--run-time",
-                args.run_time,
+                *sizing,
                 "--csv",
                 str(out / "locust"),
                 "--only-summary",
@@ -221,7 +245,14 @@ def main() -> None:
                 "WARNING",
             ],
             cwd=ROOT,
-            env={**os.environ, "DESKGRAPH_LOCUST_HOSTS": ",".join(hosts)},
+            env={
+                **os.environ,
+                "DESKGRAPH_LOCUST_HOSTS": ",".join(hosts),
+                "DESKGRAPH_LOCUST_PHASES": str(out / "locust_phases.csv"),
+                "DESKGRAPH_LOCUST_STEPS": ",".join(map(str, steps)),
+                "DESKGRAPH_LOCUST_STEP_SECONDS": str(args.step_time),
+                "DESKGRAPH_LOCUST_SPAWN_RATE": str(args.spawn_rate),
+            },
             stdout=(out / "locust.log").open("w"),
             stderr=subprocess.STDOUT,
             check=False,
@@ -233,10 +264,10 @@ def main() -> None:
     if not stats.exists():
         raise SystemExit(f"locust wrote no statistics; see {out / 'locust.log'}")
     print(
-        f"{args.users} users, {args.run_time}, 2 nodes × {args.workers} gunicorn workers, "
-        f"PostgreSQL, outbox on RQ; load average before / after: {load_before} / {load_after}"
+        f"{what}, 2 nodes × {args.workers} gunicorn workers, PostgreSQL, outbox on RQ; "
+        f"load average before / after: {load_before} / {load_after}"
     )
-    print("\n".join(summary(stats)))
+    print("\n".join(summary(stats, out / "locust_phases.csv")))
     failures = out / "locust_failures.csv"
     if failures.exists():
         with failures.open() as source:
