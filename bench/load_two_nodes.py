@@ -7,7 +7,8 @@ and one RQ worker (``flask deskgraph worker``), then runs ``bench/locustfile.py`
 against both nodes (each simulated person on one node, in turn) for ``--users`` and
 ``--run-time``, or in steps (``--steps``, ``--step-time``: see ``bench/locust_phases.py``). It
 prints the requests, failures, median, p95 and throughput (all requests, each phase, then each
-request name, slowest first), with the load average before and after, then stops everything
+request name, slowest first), locust's own CPU time and the nodes' (per request: a figure the
+machine's load hardly moves), with the load average before and after, then stops everything
 and drops the schema (``--keep`` keeps it).
 
     python -m bench.load_two_nodes --users 10 --run-time 30s      # a smoke run
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -124,6 +126,28 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float
     raise SystemExit(f"{url} did not answer within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
 
 
+def cpu_seconds() -> float:
+    """User and system CPU time of this process's children that have ended."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
+
+
+def group_cpu_seconds(groups: set[int]) -> float:
+    """User and system CPU time of the live processes of the process ``groups`` (each with
+    the time of its children that have ended: the RQ worker's work horses), from ``/proc``."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[2]) in groups:  # pgrp; then utime, stime, cutime, cstime
+            ticks += sum(int(n) for n in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def summary(stats: Path, phases: Path) -> list[str]:
     """The aggregated line of locust's ``*_stats.csv``, each phase of ``phases`` (written by
     ``bench/locust_phases.py``), then every request name, slowest p95 first."""
@@ -213,7 +237,7 @@ def main() -> None:
                 "60",
             ]
             nodes.append((host, running.enter_context(started(gunicorn, env, log)), log))
-        running.enter_context(
+        worker = running.enter_context(
             started(
                 [binary("flask"), "--app", "wsgi", "deskgraph", "worker"], env, out / "worker.log"
             )
@@ -227,6 +251,8 @@ def main() -> None:
             flush=True,
         )
         bench = ROOT / "bench"
+        groups = {process.pid for _, process, _ in nodes} | {worker.pid}
+        cpu_before, servers_before = cpu_seconds(), group_cpu_seconds(groups)
         subprocess.run(  # noqa: S603
             [
                 locust,
@@ -258,14 +284,25 @@ def main() -> None:
             check=False,
         )
         load_after = uptime()
+        locust_cpu = cpu_seconds() - cpu_before
+        servers_cpu = group_cpu_seconds(groups) - servers_before
     if not args.keep:
         drop_schema(args.schema)
     stats = out / "locust_stats.csv"
     if not stats.exists():
         raise SystemExit(f"locust wrote no statistics; see {out / 'locust.log'}")
+    with stats.open() as source:
+        requests = sum(
+            int(r["Request Count"]) for r in csv.DictReader(source) if r["Name"] != "Aggregated"
+        )
     print(
         f"{what}, 2 nodes × {args.workers} gunicorn workers, PostgreSQL, outbox on RQ; "
         f"load average before / after: {load_before} / {load_after}"
+    )
+    print(
+        f"CPU: locust {locust_cpu:.1f} s ({1000 * locust_cpu / max(requests, 1):.1f} ms a "
+        f"request), the nodes and the RQ worker {servers_cpu:.1f} s "
+        f"({1000 * servers_cpu / max(requests, 1):.1f} ms a request; PostgreSQL not counted)"
     )
     print("\n".join(summary(stats, out / "locust_phases.csv")))
     failures = out / "locust_failures.csv"
