@@ -66,7 +66,7 @@ def binary(name: str) -> str:
 
 
 def prepare(schema: str, env: dict[str, str], log: Path) -> None:
-    """A fresh schema with the migrations and the demo organisation."""
+    """A fresh schema with the migrations and the demo organisation (``bench.load_seed``)."""
     from sqlalchemy import create_engine, text
 
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
@@ -74,17 +74,15 @@ def prepare(schema: str, env: dict[str, str], log: Path) -> None:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
-    flask = binary("flask")
     with log.open("w") as output:
-        for command in (["db", "upgrade"], ["deskgraph", "demo", "load"]):
-            subprocess.run(  # noqa: S603
-                [flask, "--app", "wsgi", *command],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "bench.load_seed"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 @contextmanager
