@@ -272,6 +272,7 @@ def main() -> None:
             env={
                 **os.environ,
                 "DESKGRAPH_LOCUST_HOSTS": ",".join(hosts),
+                "DESKGRAPH_LOCUST_EVERYONE": "1",  # bench.load_seed let everyone sign in
                 "DESKGRAPH_LOCUST_PHASES": str(out / "locust_phases.csv"),
                 "DESKGRAPH_LOCUST_STEPS": ",".join(map(str, steps)),
                 "DESKGRAPH_LOCUST_STEP_SECONDS": str(args.step_time),

@@ -5,6 +5,10 @@ demo organisation doing what they do all day, through HTTP only.
 - employees (5 in 9): "my tickets", reporting a problem, the catalog, ordering an item;
 - approvers (1 in 9): their approvals list, deciding one of the waiting approvals at random.
 
+Employees and approvers are the demo's one employee and their manager, or, with
+``DESKGRAPH_LOCUST_EVERYONE=1`` (``bench.load_two_nodes`` sets it), 26 employees and their 12
+managers, each approver deciding the orders of their own reports.
+
 Every form is read from its page (CSRF and one-time submission tokens, default values) and
 posted as a browser would. An answer other than the expected one (a 5xx, a refused form, a
 redirect to the sign-in page) is a failure in locust's statistics.
@@ -30,11 +34,14 @@ locust is pinned in requirements-dev.txt (its gevent never loads in the app's pr
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import random
 import re
+from collections.abc import Iterator
 from html import unescape
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from locust import FastHttpUser, between, task
@@ -52,6 +59,33 @@ HOSTS = itertools.cycle(
     or [None]
 )
 WORDS = ["printer", "vpn", "outlook", "laptop", "password", "teams", "wifi", "scanner"]
+
+
+def employees_and_managers() -> tuple[list[str], list[str]]:
+    """The demo's employees who manage nobody, taken in turn from each manager's reports, and
+    their managers, those with most reports first (``demo/organisation.json``)."""
+    people = json.loads((Path(__file__).parent.parent / "demo" / "organisation.json").read_text())
+    manager_of = {p["username"]: p.get("manager") for p in people["people"]}
+    managing = set(manager_of.values())
+    reports: dict[str, list[str]] = {}
+    for person in people["people"]:
+        name, manager = person["username"], person.get("manager")
+        if person["roles"] == ["employee"] and manager and name not in managing:
+            reports.setdefault(manager, []).append(name)
+    managers = sorted(reports, key=lambda m: -len(reports[m]))
+    employees = [n for row in itertools.zip_longest(*(reports[m] for m in managers)) for n in row]
+    return [n for n in employees if n], managers
+
+
+# With DESKGRAPH_LOCUST_EVERYONE=1 (every demo person can sign in: bench.load_seed gives them
+# the demo password) employees and approvers are many people, each approver a manager deciding
+# their own reports' orders, as in an office. Otherwise the demo's own sign-ins: one employee
+# and one manager, whom every simulated employee and approver then share.
+EMPLOYEES, MANAGERS = (
+    employees_and_managers()
+    if os.environ.get("DESKGRAPH_LOCUST_EVERYONE") == "1"
+    else (["employee"], ["l.marchetti"])
+)
 
 
 class Forms(HTMLParser):
@@ -124,7 +158,11 @@ class Person(FastHttpUser):
     username = ""
     wait_time = between(1, 5)
 
+    people: Iterator[str] | None = None  # the accounts the instances of a class sign in as, in turn
+
     def on_start(self) -> None:
+        if self.people is not None:
+            self.username = next(self.people)
         host = next(HOSTS)
         if host:
             self.client.base_url = host
@@ -191,7 +229,7 @@ class Agent(Person):
 
 class Employee(Person):
     weight = 5
-    username = "employee"
+    people = itertools.cycle(EMPLOYEES)
 
     @task(4)
     def my_tickets(self) -> None:
@@ -228,18 +266,19 @@ class Employee(Person):
 
 class Approver(Person):
     weight = 1
-    username = "l.marchetti"
+    people = itertools.cycle(MANAGERS)
 
     @task
     def approvals(self) -> None:
         """The list, then one of the approvals waiting for a decision, picked at random, and
         approved.
 
-        Every approver of the scenario signs in as the same manager, so "the first waiting one"
-        was everyone's pick at once and most decisions collided. One picked at random may still
-        have been decided since the list was read: its page then has no decision form and the
-        approver moves on, as a person would. A decision posted at the very moment another one
-        lands is refused (409, the desk's answer to a stale decision) and counted as a failure.
+        Approvers who share a manager's list (all of them without DESKGRAPH_LOCUST_EVERYONE,
+        some at 200 users with it) would all pick "the first waiting one" at once. One picked at
+        random may still have been decided since the list was read: its page then has no
+        decision form and the approver moves on, as a person would. A decision posted at the
+        very moment another one lands is refused (409, the desk's answer to a stale decision)
+        and counted as a failure.
         """
         listing = self.page("/requests/approvals")
         waiting = APPROVAL.findall(listing.split(DECIDED_LATELY)[0])
