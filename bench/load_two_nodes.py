@@ -13,7 +13,7 @@ and drops the schema (``--keep`` keeps it).
 
     python -m bench.load_two_nodes --users 10 --run-time 30s      # a smoke run
     python -m bench.load_two_nodes --users 50 --run-time 5m       # the issue's run (idle box)
-    python -m bench.load_two_nodes --steps 50,100,150,200 --step-time 75   # the knee, 5 min
+    python -m bench.load_two_nodes --steps 50,100,150,200 --step-time 75 --spawn-rate 10  # knee
 
 locust comes from requirements-dev.txt (``--locust`` names another binary). Target (issue 20):
 50 users for 5 minutes with 0 errors and p95 under 300 ms.
