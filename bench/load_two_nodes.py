@@ -5,13 +5,15 @@ organisation, starts a throwaway ``redis-server``, two gunicorn nodes of ``--wor
 each on loopback (ports ``--port`` and ``--port + 1``, production settings, the outbox on RQ)
 and one RQ worker (``flask deskgraph worker``), then runs ``bench/locustfile.py`` headless
 against both nodes (each simulated person on one node, in turn) for ``--users`` and
-``--run-time``. It prints the requests, failures, median, p95 and throughput (all requests,
-then the slowest names), with the load average before and after, then stops everything and
-drops the schema (``--keep`` keeps it).
+``--run-time``, or in steps (``--steps``, ``--step-time``: see ``bench/locust_phases.py``). It
+prints the requests, failures, median, p95 and throughput (all requests, each phase, then each
+request name, slowest first), locust's own CPU time and the nodes' (per request: a figure the
+machine's load hardly moves), with the load average before and after, then stops everything
+and drops the schema (``--keep`` keeps it).
 
     python -m bench.load_two_nodes --users 10 --run-time 30s      # a smoke run
     python -m bench.load_two_nodes --users 50 --run-time 5m       # the issue's run (idle box)
-    python -m bench.load_two_nodes --users 200 --spawn-rate 10 --run-time 5m   # the knee
+    python -m bench.load_two_nodes --steps 50,100,150,200 --step-time 75 --spawn-rate 10  # knee
 
 locust comes from requirements-dev.txt (``--locust`` names another binary). Target (issue 20):
 50 users for 5 minutes with 0 errors and p95 under 300 ms.
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -63,7 +66,7 @@ def binary(name: str) -> str:
 
 
 def prepare(schema: str, env: dict[str, str], log: Path) -> None:
-    """A fresh schema with the migrations and the demo organisation."""
+    """A fresh schema with the migrations and the demo organisation (``bench.load_seed``)."""
     from sqlalchemy import create_engine, text
 
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
@@ -71,17 +74,15 @@ def prepare(schema: str, env: dict[str, str], log: Path) -> None:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
-    flask = binary("flask")
     with log.open("w") as output:
-        for command in (["db", "upgrade"], ["deskgraph", "demo", "load"]):
-            subprocess.run(  # noqa: S603
-                [flask, "--app", "wsgi", *command],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
+        subprocess.run(  # noqa: S603
+            [sys.executable, "-m", "bench.load_seed"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 @contextmanager
@@ -123,22 +124,55 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: float
     raise SystemExit(f"{url} did not answer within {seconds:.0f} s:\n{log.read_text()[-3000:]}")
 
 
-def summary(stats: Path, slowest: int = 8) -> list[str]:
-    """The aggregated line and the slowest request names of locust's ``*_stats.csv``."""
+def cpu_seconds() -> float:
+    """User and system CPU time of this process's children that have ended."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
+
+
+def group_cpu_seconds(groups: set[int]) -> float:
+    """User and system CPU time of the live processes of the process ``groups`` (each with
+    the time of its children that have ended: the RQ worker's work horses), from ``/proc``."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[2]) in groups:  # pgrp; then utime, stime, cutime, cstime
+            ticks += sum(int(n) for n in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def summary(stats: Path, phases: Path) -> list[str]:
+    """The aggregated line of locust's ``*_stats.csv``, each phase of ``phases`` (written by
+    ``bench/locust_phases.py``), then every request name, slowest p95 first."""
     with stats.open() as source:
         rows = list(csv.DictReader(source))
 
     def line(row: dict[str, str]) -> str:
         median, p95 = float(row["Median Response Time"]), float(row["95%"])
+        name = f"{row['Type']} {row['Name']}".strip()
         return (
-            f"{row['Name'][:44]:44} {int(row['Request Count']):>7,} req "
+            f"{name[:44]:44} {int(row['Request Count']):>7,} req "
             f"{int(row['Failure Count']):>5,} failed  median {median:>6.0f} ms"
             f"  p95 {p95:>6.0f} ms  {float(row['Requests/s']):>6.1f} req/s"
         )
 
     total = [r for r in rows if r["Name"] == "Aggregated"]
     named = sorted((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: -float(r["95%"]))
-    return [line(r) for r in total] + ["slowest by p95:"] + [line(r) for r in named[:slowest]]
+    lines = [line(r) for r in total]
+    if phases.exists():
+        with phases.open() as source:
+            lines += ["by phase (the time spent at one user count, and starting users):"] + [
+                f"  {r['phase']:20} {int(r['seconds']):>5} s {int(r['requests']):>7,} req "
+                f"{int(r['failures']):>5,} failed  median {int(r['median']):>6} ms  p95 "
+                f"{int(r['p95']):>6} ms  p99 {int(r['p99']):>6} ms  {float(r['rps']):>6.1f} req/s"
+                for r in csv.DictReader(source)
+            ]
+    return lines + ["by request, slowest p95 first:"] + [line(r) for r in named]
 
 
 def main() -> None:
@@ -150,6 +184,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="simulated people (default 50)")
     parser.add_argument("--spawn-rate", type=float, default=5, help="people started per second")
     parser.add_argument("--run-time", default="5m", help="locust's duration: 30s, 5m (default)")
+    parser.add_argument(
+        "--steps",
+        default=None,
+        help="users per step, e.g. 50,100,150,200 (instead of --users and --run-time)",
+    )
+    parser.add_argument("--step-time", type=float, default=75, help="seconds per step (default 75)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per node")
     parser.add_argument("--port", type=int, default=8101, help="first node's port (then +1)")
     parser.add_argument("--schema", default="dg_load_two_nodes")
@@ -165,12 +205,22 @@ def main() -> None:
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server is not installed (the outbox runs on RQ in production)")
     hosts = [f"http://127.0.0.1:{args.port + n}" for n in range(2)]
+    steps = [int(n) for n in args.steps.split(",")] if args.steps else []
+    if steps:
+        what = f"steps of {args.steps} users, {args.step_time:.0f} s each"
+        sizing = ["--spawn-rate", str(args.spawn_rate)]
+    else:
+        what = f"{args.users} users, {args.run_time}"
+        sizing = ["--users", str(args.users), "--spawn-rate", str(args.spawn_rate)]
+        sizing += ["--run-time", args.run_time]
+    started_at = time.monotonic()
     with throwaway_redis() as redis_url, ExitStack() as running:
         assert redis_url is not None
         env = environment(args.schema, redis_url, out)
         if not args.reuse:
             print(f"preparing schema {args.schema} (migrations, demo) …", flush=True)
             prepare(args.schema, env, out / "prepare.log")
+            print(f"  prepared in {time.monotonic() - started_at:.0f} s", flush=True)
         nodes = []
         for n, host in enumerate(hosts):
             log = out / f"node{n + 1}.log"
@@ -185,7 +235,7 @@ def main() -> None:
                 "60",
             ]
             nodes.append((host, running.enter_context(started(gunicorn, env, log)), log))
-        running.enter_context(
+        worker = running.enter_context(
             started(
                 [binary("flask"), "--app", "wsgi", "deskgraph", "worker"], env, out / "worker.log"
             )
@@ -194,24 +244,23 @@ def main() -> None:
             wait_until_up(host, process, log)
         load_before = uptime()
         print(
-            f"{len(hosts)} nodes × {args.workers} workers up; locust: {args.users} users, "
-            f"{args.run_time} (load {load_before})",
+            f"{len(hosts)} nodes × {args.workers} workers up after "
+            f"{time.monotonic() - started_at:.0f} s; locust: {what} (load {load_before})",
             flush=True,
         )
+        bench = ROOT / "bench"
+        groups = {process.pid for _, process, _ in nodes}
+        cpu_before = cpu_seconds()
+        nodes_before, worker_before = group_cpu_seconds(groups), group_cpu_seconds({worker.pid})
         subprocess.run(  # noqa: S603
             [
                 locust,
                 "-f",
-                str(ROOT / "bench" / "locustfile.py"),
+                f"{bench / 'locustfile.py'},{bench / 'locust_phases.py'}",
                 "--headless",
                 "--host",
                 hosts[0],
-                "--users",
-                str(args.users),
-                "--spawn-rate",
-                str(args.spawn_rate),
-                "--run-time",
-                args.run_time,
+                *sizing,
                 "--csv",
                 str(out / "locust"),
                 "--only-summary",
@@ -221,22 +270,42 @@ def main() -> None:
                 "WARNING",
             ],
             cwd=ROOT,
-            env={**os.environ, "DESKGRAPH_LOCUST_HOSTS": ",".join(hosts)},
+            env={
+                **os.environ,
+                "DESKGRAPH_LOCUST_HOSTS": ",".join(hosts),
+                "DESKGRAPH_LOCUST_EVERYONE": "1",  # bench.load_seed let everyone sign in
+                "DESKGRAPH_LOCUST_PHASES": str(out / "locust_phases.csv"),
+                "DESKGRAPH_LOCUST_STEPS": ",".join(map(str, steps)),
+                "DESKGRAPH_LOCUST_STEP_SECONDS": str(args.step_time),
+                "DESKGRAPH_LOCUST_SPAWN_RATE": str(args.spawn_rate),
+            },
             stdout=(out / "locust.log").open("w"),
             stderr=subprocess.STDOUT,
             check=False,
         )
         load_after = uptime()
+        locust_cpu = cpu_seconds() - cpu_before
+        nodes_cpu = group_cpu_seconds(groups) - nodes_before
+        worker_cpu = group_cpu_seconds({worker.pid}) - worker_before
     if not args.keep:
         drop_schema(args.schema)
     stats = out / "locust_stats.csv"
     if not stats.exists():
         raise SystemExit(f"locust wrote no statistics; see {out / 'locust.log'}")
+    with stats.open() as source:
+        requests = sum(
+            int(r["Request Count"]) for r in csv.DictReader(source) if r["Name"] != "Aggregated"
+        )
     print(
-        f"{args.users} users, {args.run_time}, 2 nodes × {args.workers} gunicorn workers, "
-        f"PostgreSQL, outbox on RQ; load average before / after: {load_before} / {load_after}"
+        f"{what}, 2 nodes × {args.workers} gunicorn workers, PostgreSQL, outbox on RQ; "
+        f"load average before / after: {load_before} / {load_after}"
     )
-    print("\n".join(summary(stats)))
+    print(
+        f"CPU: locust {locust_cpu:.1f} s ({1000 * locust_cpu / max(requests, 1):.1f} ms a "
+        f"request), the nodes {nodes_cpu:.1f} s ({1000 * nodes_cpu / max(requests, 1):.1f} ms "
+        f"a request), the RQ worker {worker_cpu:.1f} s; PostgreSQL not counted"
+    )
+    print("\n".join(summary(stats, out / "locust_phases.csv")))
     failures = out / "locust_failures.csv"
     if failures.exists():
         with failures.open() as source:
