@@ -18,7 +18,7 @@ from app.incidents.models import Incident
 from tests.conftest import count_queries
 from tests.incidents.test_phone_call import blank_form
 
-PAGE_BOUND = 10  # the agent's incident page
+PAGE_BOUND = 9  # the agent's incident page
 # Opening writes the report rollups too: the daily row and, since the per-channel rollup, its
 # channel row (one INSERT ... ON CONFLICT each).
 OPEN_BOUND = 49  # an agent logs a call for a caller, into a queue
@@ -53,11 +53,12 @@ def test_the_incident_page_reads_each_thing_once(desk):
     assert len([s for s in page if "role_grants" in s]) == 1
     assert len([s for s in page if "WHERE tickets.number" in s]) == 1
     # The agent and their roles come in one statement; the bell and the approvals waiting
-    # beside "My approvals" in another.
+    # beside "My approvals" in another; an incident not opened by monitoring has no alerts.
     assert [s for s in page if "role_grants" in s] == reads(page, "users")[:1]
     counts = reads(page, "notifications")
     assert len(counts) == 1
     assert counts == reads(page, "approvals")
+    assert not reads(page, "alerts")
 
 
 def test_opening_an_incident_reads_each_thing_once(desk, db):
