@@ -75,6 +75,24 @@ def test_opening_an_incident_reads_each_thing_once(desk, db):
     assert len(reads(opened, "priority_scales")) == 1
     # No SLA policy is active: the SLA records are not read at all.
     assert not reads(opened, "task_slas")
+    # It names no category and nobody in the group: neither list is read to check it.
+    assert not reads(opened, "incident_categories")
+    assert not [s for s in opened if "users.display_name" in s and "group_members" in s]
+
+
+def test_a_refused_call_shows_every_choice_again(desk, db):
+    from app.incidents.models import Category
+
+    client, agent, _caller, group, _incident = desk
+    db.session.add(Category(name="Printing"))
+    db.session.commit()
+    client.get("/incidents/new")
+    form = blank_form(caller="nobody", short_description="Printer jams", group=str(group.id))
+    refused = client.post("/incidents/new", form)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert f">{agent.display_name}</option>" in page  # the group's people
+    assert ">Printing</option>" in page  # the categories
 
 
 def test_reporting_a_problem_is_not_read_back_after_its_commit(signed_in, db):
