@@ -8,17 +8,19 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
+from sqlalchemy import Select, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RoutingException
 
 from app import policy
+from app.extensions import db
 from app.i18n import formats
 from app.i18n.stored import is_stored, render
 from app.timeutils import to_zone
@@ -245,22 +247,61 @@ def navigation_for(user: Any) -> list[NavSection]:
     return sections
 
 
-NAV_COUNTS = "deskgraph_nav_counts"  # app.extensions key: {endpoint: count(user)}
+SHELL_COUNTS = "deskgraph_shell_counts"  # app.extensions key: {name: (query(user), shown(user))}
+NAV_COUNT = "nav:"  # the name of a navigation link's count: "nav:" and the link's endpoint
 
 
-def register_nav_count(app: Flask, endpoint: str, count: Callable[[Any], int]) -> None:
-    """Show ``count(user)`` beside the navigation link to ``endpoint`` when it is not zero
-    (e.g. the approvals waiting for the person). A domain registers it in its
-    ``register(app)``; it runs on every page that shows the link, so keep it one cheap query."""
-    app.extensions.setdefault(NAV_COUNTS, {})[endpoint] = count
+def register_shell_count(
+    app: Flask,
+    name: str,
+    query: Callable[[Any], Select[Any]],
+    shown: Callable[[Any], bool] = lambda _user: True,
+) -> None:
+    """A number the page shell shows the signed-in person (the bell's unread notifications,
+    the approvals waiting beside "My approvals"): ``query(user)`` is a ``SELECT`` of that one
+    number, ``shown(user)`` whether the page shows it to them. A domain registers it in its
+    ``register(app)``; every count a page shows is read in one statement (:func:`shell_count`)."""
+    app.extensions.setdefault(SHELL_COUNTS, {})[name] = (query, shown)
+
+
+def register_nav_count(app: Flask, endpoint: str, query: Callable[[Any], Select[Any]]) -> None:
+    """Show the number ``query(user)`` selects beside the navigation link to ``endpoint`` when
+    it is not zero (e.g. the approvals waiting for the person), on the pages whose navigation
+    shows the link to the person; keep it one cheap, indexed count."""
+    actions = {
+        item.action for section in NAVIGATION for item in section.items if item.endpoint == endpoint
+    }
+    register_shell_count(
+        app,
+        NAV_COUNT + endpoint,
+        query,
+        lambda user: any(policy.can(user, action) for action in actions),
+    )
+
+
+def shell_count(name: str) -> int | None:
+    """The signed-in person's count registered as ``name`` (None when there is none, or the
+    page does not show it to them). The first call of a request reads every count shown to
+    the person in one ``SELECT`` of scalar subqueries and keeps them for the request (never
+    longer: another node may change them)."""
+    if not has_request_context() or not current_user or not current_user.is_authenticated:
+        return None
+    if "shell_counts" not in g:
+        user = current_user._get_current_object()
+        queries = {
+            key: query(user).scalar_subquery().label(key.replace(":", "_").replace(".", "_"))
+            for key, (query, shown) in current_app.extensions.get(SHELL_COUNTS, {}).items()
+            if shown(user)
+        }
+        row = db.session.execute(select(*queries.values())).one() if queries else ()
+        g.shell_counts = {key: int(value or 0) for key, value in zip(queries, row, strict=True)}
+    counts: dict[str, int] = g.shell_counts
+    return counts.get(name)
 
 
 def nav_count(endpoint: str) -> int:
     """The count registered for a navigation link, for the signed-in person (0 when none)."""
-    count = current_app.extensions.get(NAV_COUNTS, {}).get(endpoint)
-    if count is None or not current_user or not current_user.is_authenticated:
-        return 0
-    return int(count(current_user))
+    return shell_count(NAV_COUNT + endpoint) or 0
 
 
 def viewer_timezone() -> str:

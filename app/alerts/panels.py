@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from app.alerts import sources
 from app.policy import can
+from app.tickets.models import Channel
 
 SHOWN = 50
 """Alerts listed on an incident's page (firing first, then the latest); the rest are counted
@@ -22,6 +23,8 @@ def alert_panel(incident: Any) -> Markup:
     """The incident's alerts (nothing for people who are not IT staff, or without alerts)."""
     if not current_user.is_authenticated or not can(current_user, "alerts.view"):
         return Markup("")
+    if incident.channel != Channel.API:
+        return Markup("")  # alerts only join the incidents their intake opened, through the API
     listed = sources.incident_alerts(incident.id, SHOWN)
     if not listed.alerts:
         return Markup("")

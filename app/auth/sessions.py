@@ -13,10 +13,16 @@ from __future__ import annotations
 from typing import cast
 
 from sqlalchemy import Table
+from sqlalchemy.orm import defaultload, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
 from app.extensions import db
+
+# Every page asks for the signed-in person's roles (the policy, the navigation): they come in
+# the person's own statement, joined, instead of a select-in load after it; their manager
+# (joined by default) comes without roles, which only their own pages would read.
+WITH_ROLES = (joinedload(User.role_grants), defaultload(User.manager).lazyload(User.role_grants))
 
 
 def load_user(session_user_id: str) -> User | None:
@@ -26,7 +32,7 @@ def load_user(session_user_id: str) -> User | None:
     user_key, _, generation = session_user_id.partition(":")
     if not (user_key.isdecimal() and generation.isdecimal()):
         return None
-    user = db.session.get(User, int(user_key))
+    user = db.session.get(User, int(user_key), options=WITH_ROLES)
     if user is None or not user.is_active or user.session_generation != int(generation):
         return None
     return user

@@ -10,6 +10,7 @@ from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from app.auth import services as account_services
 from app.auth.models import Group, User
@@ -30,10 +31,19 @@ def _form() -> AgentOpenForm:
     form = AgentOpenForm()
     if not form.is_submitted() and request.args.get("channel") in {"phone", "email", "agent"}:
         form.channel.data = request.args["channel"]
-    form.category.choices = pages.category_choices()
-    form.group.choices = ticket_pages.group_choices()
-    form.assignee.choices = ticket_pages.assignee_choices(row_id(form.group.data))
+    _choices(form, shown=not form.is_submitted())
     return form
+
+
+def _choices(form: AgentOpenForm, *, shown: bool) -> None:
+    """The form's choices: every one for the form shown; for checking a post, the categories
+    and the group's people only when the post names one (most calls name neither)."""
+    category, assignee = shown or bool(form.category.data), shown or bool(form.assignee.data)
+    form.category.choices = pages.category_choices() if category else [SelectChoice("", "—")]
+    form.group.choices = ticket_pages.group_choices()
+    form.assignee.choices = ticket_pages.assignee_choices(
+        row_id(form.group.data) if assignee else None
+    )
 
 
 def _row(model: type[T], raw: str | None, field: str) -> T | None:
@@ -101,5 +111,7 @@ def new() -> ResponseReturnValue:
                 message,
                 url_for("incidents.detail", number=incident.number),
             )
+    if form.is_submitted():
+        _choices(form, shown=True)  # the form is shown again: every choice
     status = 422 if form.is_submitted() else 200
     return render_template("incidents/new.html", form=form), status

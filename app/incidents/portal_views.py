@@ -36,7 +36,10 @@ from app.ui import page_args
 @require("incidents.use")
 def report() -> ResponseReturnValue:
     form = ReportForm()
-    offered = service_choices(form, current_user)
+    # A report that names no service ("I don't know") needs no list of services to be checked:
+    # the list is read for the form shown, and for a post that names a service.
+    posted_blank = form.is_submitted() and not form.service.data
+    offered = unknown_service(form) if posted_blank else service_choices(form, current_user)
     if form.validate_on_submit():
         service = offered.get(form.service.data or "")
         try:
@@ -72,15 +75,24 @@ def report() -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("incidents.detail", number=number))
+    if posted_blank:
+        service_choices(form, current_user)  # the form is shown again: every choice
     status = 422 if form.is_submitted() else 200
     return render_template("incidents/report.html", form=form), status
+
+
+def unknown_service(form: ReportForm) -> dict[str, ConfigurationItem]:
+    """The service choice "I don't know" alone; no service is offered."""
+    form.service.choices = [SelectChoice("", _("I don't know"))]
+    return {}
 
 
 def service_choices(form: ReportForm, user: Any) -> dict[str, ConfigurationItem]:
     """Fill the form's service choice ("I don't know", the services the person uses, the
     others); returns the offered services by their option value."""
     theirs, others = cis.services_for(user)
-    choices = [SelectChoice("", _("I don't know"))]
+    unknown_service(form)
+    choices = list(form.service.choices or ())
     if theirs:
         choices += [SelectChoice(str(c.id), c.name, optgroup=_("Services you use")) for c in theirs]
         choices += [SelectChoice(str(c.id), c.name, optgroup=_("Other services")) for c in others]

@@ -16,23 +16,19 @@ if TYPE_CHECKING:
 
 
 def register(app: Flask) -> None:
-    """Register the blueprint, the bell's context processor and ``flask notifications``."""
-    from flask import g, has_request_context
-    from flask_login import current_user
-
+    """Register the blueprint, the bell's count and ``flask notifications``."""
     from app.notifications import services, views
     from app.notifications.cli import notifications_cli
     from app.notifications.headlines import headline
+    from app.ui import register_shell_count, shell_count
 
     app.register_blueprint(views.bp, url_prefix="/notifications")
     app.jinja_env.globals["notification_headline"] = headline
     app.cli.add_command(notifications_cli)
+    # The bell's number, read with the page's other counts in one statement (app.ui).
+    register_shell_count(app, "unread_notifications", services.unread_query)
 
     @app.context_processor
     def bell() -> dict[str, Any]:
-        """The bell's count: one query per request, however many templates it renders."""
-        if not has_request_context() or not current_user.is_authenticated:
-            return {}
-        if "unread_notifications" not in g:
-            g.unread_notifications = services.unread_count(current_user)
-        return {"unread_notifications": g.unread_notifications}
+        count = shell_count("unread_notifications")
+        return {} if count is None else {"unread_notifications": count}

@@ -249,14 +249,18 @@ def stored_summary(kind: str, ticket: Ticket, event: TicketEvent, actor: str) ->
         return summary(kind, ticket, event, actor)
 
 
-def unread_count(user: Any) -> int:
+def unread_query(user: Any) -> Select[int]:
     """The bell's number: unread notifications in the app (one indexed count)."""
-    query = select(func.count()).where(
+    return select(func.count()).where(
         Notification.recipient_id == user.id,
         Notification.in_app.is_(True),
         Notification.read_at.is_(None),
     )
-    return db.session.scalar(query) or 0
+
+
+def unread_count(user: Any) -> int:
+    """The bell's number, read on its own (the API's "mark read" answer)."""
+    return db.session.scalar(unread_query(user)) or 0
 
 
 def notifications_query(user: Any, *, unread_only: bool = False) -> Select[Notification]:

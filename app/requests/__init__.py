@@ -14,9 +14,9 @@ def register(app: Flask) -> None:
     from app.requests import request_views  # noqa: F401  (they add routes to bp)
     from app.requests.approvals import link_views  # noqa: F401
     from app.requests.approvals import views as approval_views  # noqa: F401
+    from app.requests.approvals.services import waiting_count_query
     from app.requests.catalog import admin_editor_views, admin_views  # noqa: F401
     from app.requests.fulfilment import views as task_views  # noqa: F401
-    from app.requests.services import waiting_count
     from app.requests.views import bp
     from app.ui import register_nav_count
 
@@ -24,4 +24,4 @@ def register(app: Flask) -> None:
     # {{ item|translated("name") }}: catalog content in the reader's language (app.i18n.content).
     app.add_template_filter(translated, "translated")
     # "My approvals" shows how many approvals wait for the person, on every page.
-    register_nav_count(app, "requests.approvals", waiting_count)
+    register_nav_count(app, "requests.approvals", waiting_count_query)

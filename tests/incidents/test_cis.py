@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.incidents.models import Incident
 from app.tickets.models import EntryKind, JournalEntry
+from tests.conftest import count_queries
 
 
 @pytest.fixture
@@ -181,3 +182,19 @@ def test_the_agents_new_incident_form_links_cis_by_name_in_any_case(signed_in, d
     assert response.status_code == 302
     incident = db.session.scalar(select(Incident))
     assert [ci.name for ci in incident.cis] == ["Email", "erp-db-01"]
+
+
+def test_a_report_naming_no_service_reads_no_services_but_shows_them_when_refused(
+    client, db, services_estate
+):
+    client.login("emma")
+    client.get("/incidents/report")
+    with count_queries() as reported:
+        response = client.post(
+            "/incidents/report", {"short_description": "Slow", "service": "", "urgency": "3"}
+        )
+    assert response.status_code == 302
+    assert not [s for s in reported if "FROM configuration_items" in s]
+    refused = client.post("/incidents/report", {"short_description": "", "urgency": "3"})
+    assert refused.status_code == 422
+    assert ">ERP</option>" in refused.get_data(as_text=True)  # every choice offered again

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy import Select, func, literal, or_, select, union_all
 
 from app.auth.groups import members_by_group
 from app.auth.models import User
@@ -292,16 +292,19 @@ def waiting_for(user: User, now: datetime | None = None) -> list[Approval]:
     )
 
 
+def waiting_count_query(user: User, now: datetime | None = None) -> Select[int]:
+    """The ``SELECT count(*)`` of the approvals :func:`waiting_for` lists (the navigation
+    reads it with the page's other counts, in one statement)."""
+    return (
+        select(func.count(Approval.id))
+        .join(RequestItem, RequestItem.id == Approval.item_id)
+        .where(*_waiting_for(user, now or utc_now()))
+    )
+
+
 def waiting_count(user: User, now: datetime | None = None) -> int:
     """How many approvals :func:`waiting_for` lists, in one ``SELECT count(*)``."""
-    return (
-        db.session.scalar(
-            select(func.count(Approval.id))
-            .join(RequestItem, RequestItem.id == Approval.item_id)
-            .where(*_waiting_for(user, now or utc_now()))
-        )
-        or 0
-    )
+    return db.session.scalar(waiting_count_query(user, now)) or 0
 
 
 # -- decisions ------------------------------------------------------------------------------
