@@ -81,8 +81,10 @@ def _set_aside(
     action: str, why: dict[str, Any], *, number: str | None = None, quarantine: bool = False
 ) -> Outcome:
     """The outcome of a message ignored (or quarantined) for the stored reason ``why``."""
-    field = "quarantined" if quarantine else "ignored"
-    return Outcome(number, action, **{field: english(why)}, message=why)
+    text = english(why)
+    if quarantine:
+        return Outcome(number, action, quarantined=text, message=why)
+    return Outcome(number, action, ignored=text, message=why)
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -396,8 +398,14 @@ def receive(
         )
         return done(outcome, created)
     except answers.Refused as refusal:
-        field = "quarantined" if refusal.quarantine else "ignored"
-        return done(Outcome(ticket.number, "refused", **{field: refusal.reason}), ticket)
+        held, reason = refusal.quarantine, refusal.reason
+        kept = Outcome(
+            ticket.number,
+            "refused",
+            quarantined=reason if held else None,
+            ignored=None if held else reason,
+        )
+        return done(kept, ticket)
     internal = answered.action == "note"
     author = None if internal else sender
     answers.note_skipped(
