@@ -404,6 +404,7 @@ def receive(
             "refused",
             quarantined=reason if held else None,
             ignored=None if held else reason,
+            message=refusal.message,
         )
         return done(kept, ticket)
     internal = answered.action == "note"
