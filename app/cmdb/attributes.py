@@ -107,10 +107,11 @@ def parse_value(definition: AttributeDefinition, raw: Any) -> Any:
 
 
 def display(definition: AttributeDefinition, value: Any) -> str:
+    """A value as its reader reads it (a yes or no in their language)."""
     if value is None:
         return "—"
     if definition.type is AttributeType.BOOLEAN:
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if definition.type is AttributeType.DECIMAL:
         return f"{value.normalize():f}"
     return str(value)

@@ -204,9 +204,12 @@ def update_incident(
     return changes
 
 
-def accept_cmdb_impact(incident: Incident, *, actor: User, expected_version: Any) -> str:
+def accept_cmdb_impact(
+    incident: Incident, *, actor: User, expected_version: Any
+) -> dict[str, Any]:
     """Take the impact the CMDB computes for the incident's CIs; the journal says why (the
-    services affected, those down, the people affected). Returns that note.
+    services affected, those down, the people affected). Returns that note, a stored message
+    (:mod:`app.i18n.stored`) the caller words in its reader's language.
 
     :raise Invalid: the CMDB suggests no impact for the incident's CIs.
     :raise Conflict: the incident changed since ``expected_version`` was read.
@@ -239,7 +242,7 @@ def accept_cmdb_impact(incident: Incident, *, actor: User, expected_version: Any
     update_incident(
         incident, actor=actor, expected_version=expected_version, impact=offered, note=why
     )
-    return english(why)
+    return why
 
 
 def _set_priority(

@@ -20,6 +20,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.filtering import ignored_note
 from app.forms import refused, saved
+from app.i18n.stored import render
 from app.incidents import (
     pages,
     permissions,  # noqa: F401  (registers the rules)
@@ -318,7 +319,7 @@ def accept_impact(number: str) -> ResponseReturnValue:
         )
     except (Invalid, Conflict) as error:
         return _refused(number, error)
-    return _done(incident, why)
+    return _done(incident, render(why, _))
 
 
 @bp.post("/<number>/parent")

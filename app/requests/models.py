@@ -267,7 +267,9 @@ class CatalogTask(Ticket):
 class Approval(Model):
     """One approver's part in one level of an item's approval. ``decided_by`` differs from
     ``approver`` when a delegate decided on the approver's behalf; ``note`` says why the
-    approval went to this person when the level named someone else (missing manager…)."""
+    approval went to this person when the level named someone else (missing manager…), in
+    English; ``note_message`` keeps it as a stored message (:mod:`app.i18n.stored`) that pages
+    word in their reader's language (rows written before have none and show ``note``)."""
 
     __tablename__ = "approvals"
     __table_args__ = (
@@ -287,6 +289,7 @@ class Approval(Model):
         str_enum(ApprovalState, "approval_state"), default=ApprovalState.REQUESTED
     )
     note: Mapped[str | None] = mapped_column(String(500))
+    note_message: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     comment: Mapped[str | None] = mapped_column(Text)
     requested_at: Mapped[datetime] = mapped_column(default=utc_now)
     decided_at: Mapped[datetime | None]

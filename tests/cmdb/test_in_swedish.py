@@ -136,3 +136,42 @@ def test_an_attribute_value_is_refused_in_the_readers_language(app, db, ci_class
             pytest.raises(ValueError, match=expected),
         ):
             parse_value(number, "many")
+
+
+def _boolean(ci_class, name: str):
+    return class_services.add_attribute(
+        actor=None, ci_class=ci_class("server"), name=name, label=name.title(), type_="boolean"
+    )
+
+
+def test_a_yes_or_no_attribute_reads_in_the_readers_language(db, signed_in, make_ci, ci_class):
+    for name in ("virtualised", "clustered"):
+        _boolean(ci_class, name)
+    db.session.commit()
+    host = make_ci("esx-sv-4", "server", attributes={"virtualised": "yes", "clustered": "no"})
+    client, agent = signed_in("agent", "employee")
+    for language, yes, no in (("sv", "ja", "nej"), ("en", "yes", "no")):
+        agent.language = language
+        db.session.commit()
+        detail = client.get(f"/cmdb/{host.id}").get_data(as_text=True)
+        assert f"<dt>Virtualised</dt><dd>{yes}</dd>" in detail
+        assert f"<dt>Clustered</dt><dd>{no}</dd>" in detail
+
+
+def test_a_deleted_yes_or_no_value_stays_a_boolean_in_the_history(app, db, make_ci, ci_class):
+    """The history words it for each reader: not the deleting admin's words."""
+    from sqlalchemy import select
+
+    from app.audit import AuditEvent
+    from app.cmdb.classes.attributes import delete_attribute
+
+    definition = _boolean(ci_class, "virtualised")
+    db.session.commit()
+    host = make_ci("esx-sv-5", "server", attributes={"virtualised": "yes"})
+    with app.test_request_context(), force_locale("sv"):
+        delete_attribute(definition, actor=None, confirm="virtualised")
+    db.session.commit()
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_id == host.id, AuditEvent.action == "updated")
+    ).one()
+    assert event.changes["attr:virtualised"] == [True, None]

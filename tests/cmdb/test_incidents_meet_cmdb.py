@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.auth import groups as group_services
 from app.errors import Invalid
+from app.i18n.stored import english
 from app.incidents import services
 from app.incidents.models import Incident, RoutingRule
 from app.tickets.models import EntryKind, JournalEntry
@@ -76,6 +77,28 @@ def test_agent_takes_the_impact_the_cmdb_suggests(signed_in, db, make_ci, relate
     assert "Web shop down" in entry.body
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("sv", "Påverkan 1 enligt CMDB: 1 verksamhetstjänst(er) påverkade (Web shop nere)"),
+        ("en", "Impact 1 from the CMDB: 1 service(s) affected (Web shop down)"),
+    ],
+)
+def test_the_agent_is_told_why_in_their_language(signed_in, db, make_ci, relate, language, said):
+    client, agent = signed_in("agent", "employee")
+    agent.language = language
+    service = make_ci("Web shop", "business_service", users_count=400)
+    relate(make_ci("shop-app"), "provides", service)
+    incident = _open(agent, ["shop-app"], impact=3, urgency=2)
+    db.session.commit()
+    response = client.post(
+        f"/incidents/{incident.number}/impact/accept",
+        {"version": str(incident.version)},
+        follow_redirects=True,
+    )
+    assert said in response.get_data(as_text=True)
+
+
 def test_accepting_the_cmdb_impact_is_a_service_that_writes_why(db, make_user, make_ci, relate):
     """Callable without a request: the CLI or a job can take the CMDB's impact too."""
     caller = make_user(roles=["agent"])
@@ -83,7 +106,9 @@ def test_accepting_the_cmdb_impact_is_a_service_that_writes_why(db, make_user, m
         relate(make_ci(f"shop-app-{n}"), "provides", make_ci(f"Shop {n}", "business_service"))
     incident = _open(caller, [f"shop-app-{n}" for n in range(5)], impact=3, urgency=2)
     lonely = _open(caller, [], impact=3, urgency=2)
-    why = services.accept_cmdb_impact(incident, actor=caller, expected_version=incident.version)
+    why = english(
+        services.accept_cmdb_impact(incident, actor=caller, expected_version=incident.version)
+    )
     assert incident.impact < 3
     assert "5 service(s) affected (Shop " in why
     assert " and 2 more down)" in why

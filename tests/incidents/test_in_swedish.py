@@ -120,3 +120,33 @@ def test_only_administrators_name_categories(signed_in, db):
     assert refused.status_code == 403
     db.session.expire_all()
     assert db.session.get(Category, network.id).translations is None
+
+
+def test_the_timelines_field_changes_read_in_the_agents_language(signed_in, db, make_incident):
+    """Field names and coded values of the change lines come from the page's own labels."""
+    client, agent = signed_in("agent", "employee")
+    incident = make_incident(impact=3, urgency=3)
+    _on_hold(db, incident, agent)
+    services.override_priority(incident, 1, reason="Board meeting", actor=agent)
+    services.update_incident(incident, actor=agent, impact=2)
+    db.session.commit()
+    said = {
+        "sv": [
+            "<li>Status: Ny → <strong>Väntande</strong></li>",
+            "<li>Väntar på: — → <strong>Väntar på anmälaren</strong></li>",
+            "<li>Påverkan: 3 - Låg → <strong>2 - Medel</strong></li>",
+            "<li>Prioritet: P5 · Planering → <strong>P1 · Kritisk</strong></li>",
+        ],
+        "en": [
+            "<li>State: New → <strong>On hold</strong></li>",
+            "<li>Waiting for: — → <strong>Awaiting caller</strong></li>",
+            "<li>Impact: 3 - Low → <strong>2 - Medium</strong></li>",
+            "<li>Priority: P5 · Planning → <strong>P1 · Critical</strong></li>",
+        ],
+    }
+    for language, lines in said.items():
+        agent.language = language
+        db.session.commit()
+        page = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
+        for line in lines:
+            assert line in page

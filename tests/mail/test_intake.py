@@ -207,7 +207,9 @@ def test_a_strangers_mail_is_a_work_note_no_employee_sees(db, desk, client):
     assert "I know the fix" not in page
 
 
-def test_a_caller_reply_reopens_a_resolved_incident_up_to_the_hourly_limit(db, desk, app):
+def test_a_caller_reply_reopens_a_resolved_incident_up_to_the_hourly_limit(
+    db, desk, app, signed_in
+):
     from app.incidents import services
 
     number = intake.take(mail(), desk.mailbox).number
@@ -228,6 +230,14 @@ def test_a_caller_reply_reopens_a_resolved_incident_up_to_the_hourly_limit(db, d
     db.session.refresh(incident)
     assert incident.state == State.RESOLVED
     assert incident.reopen_count == limit
+    client, admin = signed_in("admin")
+    for language, words in (
+        ("sv", f"{number} öppnades igen med mejl {limit} gånger den senaste timmen"),
+        ("en", f"{number} was reopened by mail {limit} times in the last hour"),
+    ):
+        admin.language = language
+        db.session.commit()
+        assert words in client.get("/mail/quarantine").get_data(as_text=True)
 
 
 def test_automated_mail_never_opens_or_answers_a_ticket(db, desk):

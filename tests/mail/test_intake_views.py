@@ -131,3 +131,33 @@ def test_the_quarantine_lists_downloads_processes_again_and_dismisses(signed_in,
     assert "Away" not in client.get("/mail/quarantine").get_data(as_text=True)
     assert client.get(f"/mail/quarantine/{ignored.id}.eml").status_code == 404
     assert client.post(f"/mail/quarantine/{ignored.id}/again").status_code == 409
+
+
+def test_the_quarantine_words_its_reasons_in_the_admins_language(signed_in, db):
+    """Why a message was set aside is a stored message: Swedish for a Swedish administrator,
+    English for an English one; a reason stored before (plain English) shows as it is."""
+    client, admin = signed_in("admin")
+    intake.take(mail(subject="Away", headers={"Auto-Submitted": "auto-replied"}), None)
+    intake.take(mail("mailer-daemon@example.com", subject="Daemon"), None)
+    old = intake.take(mail(subject="Older", headers={"Precedence": "bulk"}), None)
+    assert old.ignored == "automated mail (Precedence: bulk)"
+    row = db.session.scalar(select(InboundMessage).where(InboundMessage.subject == "Older"))
+    row.reason, row.reason_message = "automated mail (stored before the upgrade)", None
+    db.session.commit()
+    said = {
+        "sv": [
+            "automatiskt mejl (Auto-Submitted: auto-replied)",
+            "automatiskt mejl (skickat av mailer-daemon@example.com)",
+        ],
+        "en": [
+            "automated mail (Auto-Submitted: auto-replied)",
+            "automated mail (sent by mailer-daemon@example.com)",
+        ],
+    }
+    for language, reasons in said.items():
+        admin.language = language
+        db.session.commit()
+        page = client.get("/mail/quarantine").get_data(as_text=True)
+        for reason in reasons:
+            assert reason in page
+        assert "automated mail (stored before the upgrade)" in page

@@ -272,3 +272,32 @@ def test_a_manager_who_ordered_for_a_report_cannot_force_a_decision(
     )  # not hers to decide
     db.session.expire_all()
     assert item.state == "pending_approval"
+
+
+def test_why_an_approval_came_reads_in_the_approvers_language(client, db, org, make_item, place):
+    """The routing note is stored as a message: each approver reads it in their language, and
+    a note stored before (plain English) still shows as it is."""
+    from app.auth import services as auth
+
+    auth.set_manager(org.kim, None, actor=None)
+    item = place(make_item("Laptop", approval_policy=MANAGER))
+    approval = pending(item)[0]
+    sign_in_as(client, org.gina)
+    said = {
+        "sv": f"Kim Lee har ingen chef i katalogen, så godkännandet går till chefen för "
+        f"{org.queue.name}, Gina Manager.",
+        "en": f"Kim Lee has no manager in the directory, so the approval goes to the manager "
+        f"of {org.queue.name}, Gina Manager.",
+    }
+    for language, words in said.items():
+        org.gina.language = language
+        db.session.commit()
+        assert words in squash(
+            client.get(f"/requests/approvals/{approval.id}").get_data(as_text=True)
+        )
+
+    approval.note, approval.note_message = "Routed by hand before the upgrade.", None
+    org.gina.language = "sv"
+    db.session.commit()
+    page = squash(client.get(f"/requests/approvals/{approval.id}").get_data(as_text=True))
+    assert "Routed by hand before the upgrade." in page

@@ -265,3 +265,79 @@ def test_directory_group_names_what_is_missing(db, org, make_item, place, queue)
         answers={"directory_group": local.name},
     )
     assert "does not come from the directory" in item.tasks[0].description
+
+
+def test_the_directory_change_reads_in_each_readers_language(
+    app, client, db, org, make_item, place, queue, monkeypatch
+):
+    """What the directory did is kept as a stored message on the item's journal (worded in each
+    reader's language), and the requester reads the item's progress in theirs."""
+    from flask_babel import force_locale
+
+    from app.auth.directory import write
+    from app.ui import explained
+    from tests.requests.portal_helpers import sign_in_as
+
+    group_dn, kim_dn = "cn=vpn,ou=groups,dc=example,dc=org", "uid=kim,ou=people,dc=example,dc=org"
+    staff = queue("VPN users", directory_dn=group_dn)
+    org.kim.directory_dn = kim_dn
+    db.session.commit()
+    monkeypatch.setattr(
+        write,
+        "add_group_member",
+        lambda _config, group, member: write.MembershipChange(
+            write.ADDED, group, member, "member", member, "ldap.example.org:389"
+        ),
+    )
+    item = place(
+        make_item(
+            variables=[],
+            automation=Automation.DIRECTORY_GROUP,
+            automation_group_id=staff.id,
+            approval_policy=[{"kind": "manager"}],
+        ),
+        answers={},
+    )
+    services.decide(item.approvals[0], actor=org.ann, approve=True)
+    db.session.commit()
+    (done,) = [e for e in item.journal if "automation" in e.changes]
+    assert done.body == f"Added {kim_dn} to {group_dn} (member)."
+    for language, words in (
+        ("sv", f"Lade till {kim_dn} i {group_dn} (member)."),
+        ("en", f"Added {kim_dn} to {group_dn} (member)."),
+    ):
+        with app.test_request_context(), force_locale(language):
+            assert str(explained(done.message)) == words
+
+    tickets.add_entry(
+        item, EntryKind.CHANGE, None, "Approved before the upgrade.", {"state": ["a", "b"]}
+    )
+    db.session.commit()
+    sign_in_as(client, org.kim)
+    for language, words in (("sv", "Godkänt: arbetet börjar."), ("en", "Approved: the work")):
+        org.kim.language = language
+        db.session.commit()
+        page = client.get(f"/requests/{item.request.number}").get_data(as_text=True)
+        assert words in page
+        assert "Approved before the upgrade." in page
+
+
+def test_a_missing_directory_entry_is_worded_in_the_agents_language(
+    client, db, org, make_item, place, queue
+):
+    local = queue("Local only")
+    item = place(
+        make_item(
+            variables=[], automation=Automation.DIRECTORY_GROUP, automation_group_id=local.id
+        ),
+        answers={},
+    )
+    (task,) = item.tasks
+    client.login(org.ivan.username)
+    for language, words in (
+        ("sv", "Automatiseringsfel: Gruppen Local only kommer inte från katalogen."),
+        ("en", "Automation error: The group Local only does not come from the directory."),
+    ):
+        org.ivan.language = language
+        db.session.commit()
+        assert words in client.get(f"/requests/tasks/{task.number}").get_data(as_text=True)

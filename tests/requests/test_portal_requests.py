@@ -101,7 +101,7 @@ def test_the_request_page_in_plain_words(client, db, org, make_item, place):
     assert "Cancel this item" not in page
     assert "Ann Smith: <strong>approved</strong>" in squash(page)
     assert "“Fine”" in page
-    assert "Pending approval → <strong>in progress</strong>" in page
+    assert "Awaiting approval → <strong>In progress</strong>" in page
 
 
 def test_a_rejection_shows_its_reason_to_the_requester(client, db, org, make_item, place):

@@ -31,6 +31,8 @@ from app.auth.directory.settings import (
     DirectorySettings,
     DirectoryUnavailable,
 )
+from app.i18n import N_
+from app.i18n.stored import english, stored
 
 log = logging.getLogger(__name__)
 
@@ -93,13 +95,23 @@ class MembershipChange:
 
     @property
     def message(self) -> str:
+        """What was done in English (logs, the CLI)."""
+        return english(self.stored_message)
+
+    @property
+    def stored_message(self) -> dict[str, Any]:
+        """What was done as a stored message (:mod:`app.i18n.stored`), for a timeline its
+        readers read in their language."""
         where = f"{self.group_dn} ({self.attribute})"
-        return {
-            ADDED: f"Added {self.member_dn} to {where}.",
-            REMOVED: f"Removed {self.member_dn} from {where}.",
-            ALREADY_MEMBER: f"{self.member_dn} is already a member of {where}; nothing changed.",
-            NOT_MEMBER: f"{self.member_dn} is not a member of {where}; nothing changed.",
-        }[self.action]
+        return stored(CHANGE_WORDS[self.action], member=self.member_dn, where=where)
+
+
+CHANGE_WORDS = {
+    ADDED: N_("Added %(member)s to %(where)s."),
+    REMOVED: N_("Removed %(member)s from %(where)s."),
+    ALREADY_MEMBER: N_("%(member)s is already a member of %(where)s; nothing changed."),
+    NOT_MEMBER: N_("%(member)s is not a member of %(where)s; nothing changed."),
+}
 
 
 def write_configured(config: Mapping[str, Any]) -> bool:

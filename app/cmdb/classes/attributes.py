@@ -272,7 +272,9 @@ def delete_attribute(
         )
     reason = f"attribute {definition.name} deleted"
     for value, _count in rows:
-        old = attributes.display(definition, attributes.stored_value(value))
+        stored = attributes.stored_value(value)
+        # A yes or no stays a boolean: the history words it for each reader.
+        old = stored if isinstance(stored, bool) else attributes.display(definition, stored)
         audit.record(
             actor,
             "ci",

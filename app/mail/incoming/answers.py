@@ -18,7 +18,7 @@ from app.errors import Conflict, DomainError, Forbidden, Invalid
 from app.extensions import db
 from app.forms import clean_text
 from app.i18n import N_
-from app.i18n.stored import stored
+from app.i18n.stored import english, stored
 from app.incidents import services as incidents
 from app.incidents.models import Incident
 from app.incidents.workflow import State
@@ -41,9 +41,11 @@ class Refused(Exception):
     decide, a reopen over the limit): ``reason`` says why; ``quarantine`` when an
     administrator should look at it."""
 
-    def __init__(self, reason: str, *, quarantine: bool = False) -> None:
-        super().__init__(reason)
-        self.reason, self.quarantine = reason, quarantine
+    def __init__(self, message: dict[str, Any], *, quarantine: bool = False) -> None:
+        """``message``: why, as a stored message (:mod:`app.i18n.stored`); ``reason`` is its
+        English."""
+        super().__init__(english(message))
+        self.reason, self.message, self.quarantine = english(message), message, quarantine
 
 
 class Closed(Exception):
@@ -169,7 +171,11 @@ def _answer_incident(
         limit = current_app.config["MAIL_MAX_REOPENS_PER_TICKET_HOUR"]
         if limited and _reopens_in_last_hour(incident, now) >= limit:
             raise Refused(
-                f"{incident.number} was reopened by mail {limit} times in the last hour",
+                stored(
+                    N_("%(number)s was reopened by mail %(limit)s times in the last hour"),
+                    number=incident.number,
+                    limit=limit,
+                ),
                 quarantine=True,
             )
         window = incidents.reopen_window(current_app.config)
@@ -225,7 +231,7 @@ def _decide_by_mail(
             ),
             at=now,
         )
-        raise Refused(f"refused: {why}") from None
+        raise Refused(stored(N_("refused: %(why)s"), why=why)) from None
     return Answered("approved" if verdict == "approve" else "rejected", None)
 
 

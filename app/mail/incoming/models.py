@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, true
 from sqlalchemy.orm import Mapped, deferred, mapped_column, query_expression, relationship
 
+from app.audit import JSONType
 from app.db import TimestampMixin, str_enum, unique
 from app.extensions import Model
 from app.i18n import N_
@@ -116,7 +118,10 @@ class InboundMessage(Model):
     received_at: Mapped[datetime] = mapped_column(default=utc_now)
     state: Mapped[MessageState] = mapped_column(str_enum(MessageState, "inbound_state"))
     action: Mapped[str | None] = mapped_column(String(20))  # created, replied, note, ...
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)  # in English (the CLI, logs)
+    # The reason as a stored message (app.i18n.stored), worded in the reader's language; rows
+    # written before have none and show ``reason``.
+    reason_message: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     size: Mapped[int] = mapped_column(Integer, default=0)
     raw: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))

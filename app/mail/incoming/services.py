@@ -12,6 +12,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
@@ -24,13 +25,13 @@ from app.extensions import db
 from app.forms import clean_text
 from app.i18n import N_
 from app.i18n.locale import default_language
-from app.i18n.stored import stored
+from app.i18n.stored import english, stored
 from app.incidents import services as incidents
 from app.mail.incoming import answers, threads
 from app.mail.incoming.models import InboundMessage, Mailbox, MessageState, UnknownSenders
 from app.mail.outgoing import services as outgoing
 from app.mail.outgoing.models import OutboundMail
-from app.mail.parsing.automated import automated_reason
+from app.mail.parsing.automated import automated_message
 from app.mail.parsing.bounces import Bounce, bounce_of
 from app.mail.parsing.message import ParsedMail, Unreadable, parse
 from app.tickets import services as tickets
@@ -62,6 +63,10 @@ class Outcome:
     action: str
     ignored: str | None = None
     quarantined: str | None = None
+    #: Why it was ignored or quarantined as a stored message (:mod:`app.i18n.stored`), which
+    #: the quarantine page words in its reader's language; ``ignored``/``quarantined`` keep
+    #: the English.
+    message: dict[str, Any] | None = None
 
     def line(self) -> str:
         """The one line ``flask mail receive`` prints."""
@@ -70,6 +75,16 @@ class Outcome:
         if self.ignored:
             return f"ignored: {_one_line(self.ignored)}"
         return self.number or self.action
+
+
+def _set_aside(
+    action: str, why: dict[str, Any], *, number: str | None = None, quarantine: bool = False
+) -> Outcome:
+    """The outcome of a message ignored (or quarantined) for the stored reason ``why``."""
+    text = english(why)
+    if quarantine:
+        return Outcome(number, action, quarantined=text, message=why)
+    return Outcome(number, action, ignored=text, message=why)
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -141,6 +156,7 @@ def _record(
         row.state, row.reason = MessageState.IGNORED, outcome.ignored
     else:
         row.state, row.reason = MessageState.PROCESSED, None
+    row.reason_message = outcome.message if row.reason else None
     row.action = outcome.action
     row.ticket_id = ticket.id if ticket else None
     row.raw = None if row.state == MessageState.PROCESSED else raw
@@ -230,7 +246,7 @@ def _looks_like_a_bounce(mail: ParsedMail) -> bool:
     return bool(BOUNCE_HINTS.search(mail.subject) or BOUNCE_HINTS.search(mail.from_address or ""))
 
 
-def _bounced(bounce: Bounce, raw: bytes, now: datetime) -> tuple[Ticket | None, str]:
+def _bounced(bounce: Bounce, raw: bytes, now: datetime) -> tuple[Ticket | None, dict[str, Any]]:
     """Mark the bounced addresses and note the bounce on the ticket whose mail bounced."""
     for address in bounce.addresses:
         if bounce.permanent:
@@ -243,20 +259,23 @@ def _bounced(bounce: Bounce, raw: bytes, now: datetime) -> tuple[Ticket | None, 
             .limit(1)
         )
         ticket = db.session.get(Ticket, ticket_id) if ticket_id else None
-    who = ", ".join(bounce.addresses) or "an unknown address"
-    kind = "bounced" if bounce.permanent else "is delayed"
+    addresses = ", ".join(bounce.addresses) or stored(N_("an unknown address"))
     if ticket is not None:
         msg = (
             N_("Mail to %(who)s bounced: %(reason)s")
             if bounce.permanent
             else N_("Mail to %(who)s is delayed: %(reason)s")
         )
-        addresses = ", ".join(bounce.addresses) or stored(N_("an unknown address"))
         body = stored(msg, who=addresses, reason=bounce.reason)
         entry = tickets.add_entry(ticket, EntryKind.WORK_NOTE, None, body=body, at=now)
         db.session.flush()
         answers.add_raw(ticket, raw, "bounce.eml", entry.id)
-    return ticket, f"a bounce: mail to {who} {kind} ({bounce.reason})"
+    what = (
+        N_("a bounce: mail to %(who)s bounced (%(reason)s)")
+        if bounce.permanent
+        else N_("a bounce: mail to %(who)s is delayed (%(reason)s)")
+    )
+    return ticket, stored(what, who=addresses, reason=bounce.reason)
 
 
 def _new_ticket(
@@ -274,8 +293,12 @@ def _new_ticket(
     address = (mail.from_address or "").lower()
     limit = current_app.config["MAIL_MAX_TICKETS_PER_SENDER_HOUR"]
     if limited and _created_in_last_hour(address, now) >= limit:
-        reason = f"{address} sent more than {limit} new tickets in the last hour"
-        return Outcome(None, "limited", quarantined=reason), None
+        why = stored(
+            N_("%(address)s sent more than %(limit)s new tickets in the last hour"),
+            address=address,
+            limit=limit,
+        )
+        return _set_aside("limited", why, quarantine=True), None
     if sender is None:
         setting = (
             mailbox.unknown_senders
@@ -293,10 +316,12 @@ def _new_ticket(
                 auto_generated=True,
                 in_reply_to=message_id_of(b"", mail) if mail.message_id else None,
             )
-            return Outcome(None, "refused", ignored="unknown sender: refused by mail"), None
+            why = stored(N_("unknown sender: refused by mail"))
+            return _set_aside("refused", why), None
         sender = unverified_caller(mail)
     elif not sender.is_active and not sender.unverified:
-        return Outcome(None, "refused", ignored=f"{address} belongs to a deactivated account"), None
+        why = stored(N_("%(address)s belongs to a deactivated account"), address=address)
+        return _set_aside("refused", why), None
     incident = incidents.open_incident(
         caller=sender,
         opened_by=sender,
@@ -346,16 +371,19 @@ def receive(
 
     address = (mail.from_address or "").lower()
     if address in _own_addresses():
-        return done(Outcome(None, "own", ignored=f"sent by the desk's own address {address}"))
-    automated = automated_reason(mail)
+        own = stored(N_("sent by the desk's own address %(address)s"), address=address)
+        return done(_set_aside("own", own))
+    automated = automated_message(mail)
     bounce = bounce_of(mail) if automated or _looks_like_a_bounce(mail) else None
     if bounce is not None:
         ticket, what = _bounced(bounce, raw, now)
         if ticket is None:
-            return done(Outcome(None, "bounce", ignored=f"{what}; no ticket's mail bounced"))
+            why = stored(N_("%(what)s; no ticket's mail bounced"), what=what)
+            return done(_set_aside("bounce", why))
         return done(Outcome(ticket.number, "bounce"), ticket)
     if automated:
-        return done(Outcome(None, "automated", ignored=f"automated mail ({automated})"))
+        why = stored(N_("automated mail (%(reason)s)"), reason=automated)
+        return done(_set_aside("automated", why))
     sender = sender_of(mail)
     ticket = threads.ticket_of(mail)
     if ticket is None:
@@ -370,8 +398,15 @@ def receive(
         )
         return done(outcome, created)
     except answers.Refused as refusal:
-        field = "quarantined" if refusal.quarantine else "ignored"
-        return done(Outcome(ticket.number, "refused", **{field: refusal.reason}), ticket)
+        held, reason = refusal.quarantine, refusal.reason
+        kept = Outcome(
+            ticket.number,
+            "refused",
+            quarantined=reason if held else None,
+            ignored=None if held else reason,
+            message=refusal.message,
+        )
+        return done(kept, ticket)
     internal = answered.action == "note"
     author = None if internal else sender
     answers.note_skipped(

@@ -5,33 +5,47 @@ mailer-daemon and postmaster senders, and reports (bounces, read receipts, compl
 
 from __future__ import annotations
 
+from typing import Any
+
+from app.i18n import N_
+from app.i18n.stored import english, stored
 from app.mail.parsing.message import ParsedMail
 
 AUTOMATED_PRECEDENCE = ("bulk", "junk", "list", "auto_reply")
 ROBOT_SENDERS = ("mailer-daemon", "postmaster")
 AUTORESPONDER_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress", "list-id")
+HEADER = "%(header)s"  # a header as it was sent: nothing to translate
 
 
 def automated_reason(mail: ParsedMail) -> str | None:
-    """Why the message is automated, as a person would read it, or ``None`` for a person's mail."""
+    """Why the message is automated, in English (the CLI, logs), or ``None`` for a person's
+    mail."""
+    reason = automated_message(mail)
+    return None if reason is None else english(reason)
+
+
+def automated_message(mail: ParsedMail) -> dict[str, Any] | None:
+    """Why the message is automated as a stored message (:mod:`app.i18n.stored`) that the
+    quarantine page words in its reader's language, or ``None`` for a person's mail. A header
+    is named as it was sent."""
     headers = mail.headers
     auto_submitted = headers.get("auto-submitted", "").strip()
     if auto_submitted and auto_submitted.split(";")[0].strip().lower() != "no":
-        return f"Auto-Submitted: {auto_submitted}"
+        return stored(HEADER, header=f"Auto-Submitted: {auto_submitted}")
     precedence = headers.get("precedence", "").strip().lower()
     if precedence in AUTOMATED_PRECEDENCE:
-        return f"Precedence: {precedence}"
+        return stored(HEADER, header=f"Precedence: {precedence}")
     for name in AUTORESPONDER_HEADERS:
         if name in headers:
-            return f"{_title(name)}: {headers[name]}".rstrip(": ")
+            return stored(HEADER, header=f"{_title(name)}: {headers[name]}".rstrip(": "))
     if mail.return_path == "":
-        return "a null return path (<>)"
+        return stored(N_("a null return path (<>)"))
     sender = (mail.from_address or "").partition("@")[0]
     if sender in ROBOT_SENDERS:
-        return f"sent by {mail.from_address}"
+        return stored(N_("sent by %(address)s"), address=mail.from_address)
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "multipart/report":
-        return "a report (multipart/report)"
+        return stored(N_("a report (multipart/report)"))
     return None
 
 

@@ -21,7 +21,7 @@ from app.auth.models import User
 from app.errors import Conflict, Forbidden, NotFound, check_version
 from app.extensions import db
 from app.i18n import N_
-from app.i18n.stored import stored
+from app.i18n.stored import english, stored
 from app.requests.approvals import rules
 from app.requests.common import administrators, note
 from app.requests.fulfilment.services import begin_fulfilment, close_item
@@ -31,20 +31,34 @@ from app.sla.calendar import BusinessCalendar
 from app.tickets import services as tickets
 from app.timeutils import utc_now
 
+#: Why a level went to someone else, a whole sentence each: ``%(to)s`` is whom it went to.
 FALLBACK_WORDS = {
-    rules.Fallback.NO_MANAGER: "{person} has no manager in the directory",
-    rules.Fallback.NO_MANAGERS_MANAGER: "{person}'s manager has no manager in the directory",
-    rules.Fallback.NO_SERVICE_OWNER: "the item has no active service owner",
-    rules.Fallback.EMPTY_GROUP: "the approving group has no active members",
-    rules.Fallback.SELF: "{person} cannot approve their own request",
-    rules.Fallback.ORDERED_BY: "{orderer} ordered this item for {person} and cannot approve it",
+    rules.Fallback.NO_MANAGER: N_(
+        "%(person)s has no manager in the directory, so the approval goes to %(to)s."
+    ),
+    rules.Fallback.NO_MANAGERS_MANAGER: N_(
+        "%(person)s's manager has no manager in the directory, so the approval goes to %(to)s."
+    ),
+    rules.Fallback.NO_SERVICE_OWNER: N_(
+        "The item has no active service owner, so the approval goes to %(to)s."
+    ),
+    rules.Fallback.EMPTY_GROUP: N_(
+        "The approving group has no active members, so the approval goes to %(to)s."
+    ),
+    rules.Fallback.SELF: N_(
+        "%(person)s cannot approve their own request, so the approval goes to %(to)s."
+    ),
+    rules.Fallback.ORDERED_BY: N_(
+        "%(orderer)s ordered this item for %(person)s and cannot approve it, so the approval "
+        "goes to %(to)s."
+    ),
 }
 ROUTED_WORDS = {
-    rules.RoutedTo.FULFILMENT_MANAGER: "the manager of {group}",
-    rules.RoutedTo.FULFILMENT_GROUP: "the members of {group} (any one of them decides)",
-    rules.RoutedTo.ADMINISTRATORS: "the administrators (any one of them decides)",
+    rules.RoutedTo.FULFILMENT_MANAGER: N_("the manager of %(group)s"),
+    rules.RoutedTo.FULFILMENT_GROUP: N_("the members of %(group)s (any one of them decides)"),
+    rules.RoutedTo.ADMINISTRATORS: N_("the administrators (any one of them decides)"),
 }
-
+NO_LONGER_NEEDED = N_("No longer needed: the level was decided.")
 
 def levels_of(item: RequestItem) -> list[rules.Level]:
     """The item's approval plan as levels (a snapshot checked when the catalog item was saved;
@@ -84,17 +98,24 @@ def directory_facts(item: RequestItem, level: rules.Level) -> rules.Directory:
     )
 
 
-def _routing_note(item: RequestItem, routing: rules.Routing) -> str | None:
+def _routing_note(item: RequestItem, routing: rules.Routing) -> dict[str, Any] | None:
+    """Why the level went to someone other than whom it names, as a stored message
+    (:mod:`app.i18n.stored`): each reader reads it in their language."""
     if routing.fallback is None:
         return None
-    orderer = item.opened_by.display_name if item.opened_by else "someone"
-    why = FALLBACK_WORDS[routing.fallback].format(person=item.caller.display_name, orderer=orderer)
-    to = ROUTED_WORDS.get(routing.to, "").format(group=item.catalog_item.fulfilment_group.name)
+    orderer: Any = item.opened_by.display_name if item.opened_by else stored(N_("someone"))
+    group = item.catalog_item.fulfilment_group.name
+    to: Any = stored(ROUTED_WORDS[routing.to], group=group) if routing.to in ROUTED_WORDS else ""
     if routing.to == rules.RoutedTo.FULFILMENT_MANAGER:
         manager = item.catalog_item.fulfilment_group.manager
-        to = f"{to}, {manager.display_name}" if manager else to
-    return f"{why[0].upper()}{why[1:]}, so the approval goes to {to}."
-
+        if manager:
+            to = stored(N_("%(whom)s, %(name)s"), whom=to, name=manager.display_name)
+    return stored(
+        FALLBACK_WORDS[routing.fallback],
+        person=item.caller.display_name,
+        orderer=orderer,
+        to=to,
+    )
 
 # How a decision made outside the approval page came (callers pass ``via``), for the catalogs.
 VIA_WORDS = (N_("a mail link"), N_("a mail reply"), N_("the API"))
@@ -142,14 +163,14 @@ def open_level(item: RequestItem, index: int, actor: Any, now: datetime) -> list
             )
         )
     reason = _routing_note(item, routing)
-    reason = reason[:450] if reason else None
     rows = [
         Approval(
             item=item,
             level=index,
             approver_id=uid,
             rule=routing.rule,
-            note=reason,
+            note=english(reason)[:450] if reason else None,
+            note_message=reason,
             requested_at=now,
             state=ApprovalState.REQUESTED,
         )
@@ -409,7 +430,11 @@ def _settle_level(
     for row in rows:
         if row.state == ApprovalState.REQUESTED:
             row.state = ApprovalState.CANCELED
-            row.note = f"{row.note or ''} No longer needed: the level was decided.".strip()[:500]
+            row.note = f"{row.note or ''} {NO_LONGER_NEEDED}".strip()[:500]
+            before, done = row.note_message or row.note, stored(NO_LONGER_NEEDED)
+            row.note_message = (
+                stored(N_("%(note)s %(more)s"), note=before, more=done) if before else done
+            )
     if outcome == rules.Outcome.REJECTED:
         item.approval_state, item.approval_level = ApprovalState.REJECTED, None
         reasons = "; ".join(

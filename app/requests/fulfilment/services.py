@@ -25,7 +25,7 @@ from app.auth.models import Group, User
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
 from app.i18n import N_
-from app.i18n.stored import stored
+from app.i18n.stored import english, stored
 from app.outbox import enqueue, handler
 from app.requests.common import MAX_TEXT, is_staff, note, open_ticket, set_state
 from app.requests.fulfilment import stages
@@ -44,7 +44,13 @@ DIRECTORY_GROUP_CHANGE = "requests.directory_group"  # the outbox kind
 
 
 class AutomationFailed(Exception):
-    """An automated fulfilment did not happen; the message says why, for a person."""
+    """An automated fulfilment did not happen; ``message`` says why, for a person: a stored
+    message (:mod:`app.i18n.stored`) or a text (the directory's own words); ``str(error)`` is
+    its English."""
+
+    def __init__(self, message: str | dict[str, Any]) -> None:
+        super().__init__(english(message))
+        self.message = message
 
 
 # -- closing items and requests -------------------------------------------------------------
@@ -214,7 +220,7 @@ def begin_fulfilment(item: RequestItem, actor: Any, now: datetime) -> None:
         try:
             group_dn, member_dn = directory_change_of(item)
         except AutomationFailed as error:
-            _automation_failed(item, str(error), actor, now)
+            _automation_failed(item, error.message, actor, now)
             return
         enqueue(
             DIRECTORY_GROUP_CHANGE,
@@ -243,16 +249,19 @@ def finish_directory_group(payload: dict[str, Any]) -> None:
     try:
         message = add_directory_member(payload["group_dn"], payload["member_dn"])
     except AutomationFailed as error:
-        _automation_failed(item, str(error), actor, now)
+        _automation_failed(item, error.message, actor, now)
         return
     note(item, None, message, now, automation=[None, "done"])
-    tickets.record_event(item, "automation_succeeded", None, at=now, message=message)
+    tickets.record_event(item, "automation_succeeded", None, at=now, message=english(message))
     advance(item, actor, now)
 
 
-def _automation_failed(item: RequestItem, error: str, actor: Any, now: datetime) -> None:
-    """Leave the change to a person: a task first in line, carrying the error."""
-    tickets.record_event(item, "automation_failed", None, at=now, error=error)
+def _automation_failed(
+    item: RequestItem, error: str | dict[str, Any], actor: Any, now: datetime
+) -> None:
+    """Leave the change to a person: a task first in line, carrying the error (a stored
+    message or the directory's text)."""
+    tickets.record_event(item, "automation_failed", None, at=now, error=english(error))
     failed = stored(N_("The automatic change failed: %(error)s"), error=error)
     note(item, None, failed, now, automation=[None, "failed"])
     person = item.caller.display_name
@@ -261,7 +270,9 @@ def _automation_failed(item: RequestItem, error: str, actor: Any, now: datetime)
         stage=AUTOMATION_STAGE,
         name=f"Add {person} to the directory group by hand",
         group=item.catalog_item.fulfilment_group,
-        description=f"The automatic change failed, so it is yours to make.\n\nError: {error}",
+        description=(
+            f"The automatic change failed, so it is yours to make.\n\nError: {english(error)}"
+        ),
         actor=actor,
         now=now,
     )
@@ -286,7 +297,10 @@ def directory_group_of(item: RequestItem) -> Group | None:
     group = db.session.scalar(select(Group).where(Group.name == name))
     if group is None:
         raise AutomationFailed(
-            f"No group named {name!r} is known to the desk: sync it from the directory."
+            stored(
+                N_("No group named “%(name)s” is known to the desk: sync it from the directory."),
+                name=name,
+            )
         )
     return group
 
@@ -300,20 +314,25 @@ def directory_change_of(item: RequestItem) -> tuple[str, str]:
     group = directory_group_of(item)
     person: User = item.caller
     if group is None:
-        raise AutomationFailed("The request names no directory group.")
+        raise AutomationFailed(stored(N_("The request names no directory group.")))
     if not group.directory_dn:
-        raise AutomationFailed(f"The group {group.name} does not come from the directory.")
+        raise AutomationFailed(
+            stored(N_("The group %(name)s does not come from the directory."), name=group.name)
+        )
     if not person.directory_dn:
-        raise AutomationFailed(f"{person.display_name} has no entry in the directory.")
+        raise AutomationFailed(
+            stored(N_("%(name)s has no entry in the directory."), name=person.display_name)
+        )
     return group.directory_dn, person.directory_dn
 
 
-def add_directory_member(group_dn: str, member_dn: str) -> str:
-    """The seam to :mod:`app.auth.directory.write` (imported here, when it is needed)."""
+def add_directory_member(group_dn: str, member_dn: str) -> dict[str, Any]:
+    """The seam to :mod:`app.auth.directory.write` (imported here, when it is needed): what
+    the directory did, as a stored message."""
     from app.auth.directory.write import DirectoryWriteError, add_group_member
 
     try:
-        return add_group_member(current_app.config, group_dn, member_dn).message
+        return add_group_member(current_app.config, group_dn, member_dn).stored_message
     except DirectoryWriteError as error:
         raise AutomationFailed(str(error)) from None
 

@@ -1,0 +1,90 @@
+"""The words of a timeline's field-change lines ("State: New → On hold"): the audited field's
+label and its coded values (states, hold reasons, resolution codes, impact, urgency, priority)
+through the same translated labels the rest of the page uses, in the reader's language. The
+journal keeps the field names and values as identifiers; this words them when they are read.
+The incident page, its review and the catalog task page share the timeline, so the states of
+items and requests are named here too. Registered as the template globals ``change_field`` and
+``change_value``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import g
+from flask_babel import gettext as _
+
+from app.i18n import N_
+from app.incidents.models import MajorState
+from app.incidents.workflow import RESOLUTION_CODES, State
+from app.tickets.holds import HOLD_LABELS
+from app.tickets.matrix import load_matrix
+from app.tickets.priority import PriorityMatrix
+from app.ui import audit_value
+
+#: The audited fields of tickets, as the forms that change them name them.
+FIELD_LABELS = {
+    "state": N_("State"),
+    "hold_reason": N_("Waiting for"),
+    "resolution_code": N_("Resolution code"),
+    "major": N_("Major incident"),
+    "impact": N_("Impact"),
+    "urgency": N_("Urgency"),
+    "priority": N_("Priority"),
+    "assignment_group": N_("Assignment group"),
+    "assignee": N_("Assigned to"),
+    "short_description": N_("Short description"),
+    "description": N_("Description"),
+    "category": N_("Category"),
+    "subcategory": N_("Subcategory"),
+    "affected_service": N_("Affected service"),
+    "cis": N_("Configuration items"),
+    "approval": N_("Approval"),
+    "automation": N_("Automated change"),
+}
+
+#: Coded values by field (states of incidents, catalog tasks, items and requests).
+VALUE_LABELS: Mapping[str, Mapping[str, str]] = {
+    "state": {
+        **{state.value: state.label for state in State},
+        "pending_approval": N_("Awaiting approval"),
+        "open": N_("Not closed"),
+    },
+    "hold_reason": {reason.value: label for reason, label in HOLD_LABELS.items()},
+    "resolution_code": RESOLUTION_CODES,
+    "major": {
+        MajorState.NONE.value: N_("Not major"),
+        MajorState.PROPOSED.value: N_("Proposed"),
+        MajorState.ACCEPTED.value: N_("Accepted as major"),
+        MajorState.REJECTED.value: N_("Proposal rejected"),
+    },
+    "automation": {"done": N_("Done"), "failed": N_("Failed")},
+}
+
+
+def change_field(field: str) -> str:
+    """The audited field's label in the reader's language (an unknown field: its name)."""
+    label = FIELD_LABELS.get(field)
+    return _(label) if label else field
+
+
+def change_value(field: str, value: Any) -> str:
+    """An old or new value of an audited field as its reader reads it: a coded value by its
+    label, an impact, urgency or priority with the matrix's label, anything else as the
+    history shows it."""
+    labels = VALUE_LABELS.get(field, {})
+    if isinstance(value, str) and value in labels:
+        return _(labels[value])
+    if field in ("impact", "urgency", "priority") and isinstance(value, int):
+        return _matrix_label(field, value)
+    return audit_value(value)
+
+
+def _matrix_label(field: str, value: int) -> str:
+    matrix: PriorityMatrix = g.get("timeline_matrix") or load_matrix()
+    g.timeline_matrix = matrix  # one read per page, however many lines it words
+    if field == "priority":
+        return _("P%(level)s · %(label)s", level=value, label=_(matrix.label(value)))
+    scale = matrix.impacts if field == "impact" else matrix.urgencies
+    label = scale.get(value)
+    return _("%(value)s - %(label)s", value=value, label=_(label)) if label else str(value)
