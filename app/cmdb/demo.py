@@ -41,9 +41,12 @@ from app.cmdb.transfer.write import NewCI, NewRelation, add_relations, create_ci
 from app.demo import read_organisation
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored
 
-REASON = "demo data"
-"""Why the demo's CIs and relations exist, in their history."""
+REASON = stored(N_("demo data"))
+"""Why the demo's CIs and relations exist, in their history (worded in its reader's
+language)."""
 HARDWARE_SPEC = {"asset_tag": "asset_tag", "serial": "serial_number", "model": "model"}
 
 

@@ -11,15 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import insert
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.timeutils import utc_now
 
 OBJECT_TYPE = "ci"
+
+#: Why a change was made when not by hand: a stored message (:mod:`app.i18n.stored`, worded in
+#: the reader's language on the CI's page), or a text as a person typed it (kept as it is).
+Reason: TypeAlias = str | Mapping[str, Any] | None
 
 
 def jsonable(value: Any) -> Any:
@@ -32,16 +38,23 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def with_reason(changes: dict[str, Any], reason: str | None) -> dict[str, Any]:
+def with_reason(changes: dict[str, Any], reason: Reason) -> dict[str, Any]:
     """The changes, with why they were made when not by hand (e.g. an import)."""
-    return {**changes, "reason": reason} if reason else changes
+    if not reason:
+        return changes
+    return {**changes, "reason": reason if isinstance(reason, str) else dict(reason)}
+
+
+def import_reason(name: str) -> dict[str, Any]:
+    """The reason of changes an import of the file ``name`` made, as a stored message."""
+    return stored(N_("import of %(name)s"), name=name)
 
 
 def created(
     snapshot: Mapping[str, Any],
     class_name: str,
     attribute_changes: Mapping[str, list[Any]] | None = None,
-    reason: str | None = None,
+    reason: Reason = None,
 ) -> dict[str, Any]:
     """The ``created`` entry of a new CI: its non-empty fields (``snapshot`` as
     ``app.cmdb.services.snapshot`` gives them), its class and its attribute values."""
@@ -66,7 +79,7 @@ def relation_entries(
     source: tuple[int, str],
     target: tuple[int, str],
     relation_type: Any,
-    reason: str | None = None,
+    reason: Reason = None,
 ) -> list[tuple[int, dict[str, Any]]]:
     """The two entries a relation change leaves, one on each CI, as ``(ci_id, changes)``.
 

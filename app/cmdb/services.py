@@ -237,7 +237,7 @@ def create_ci(
     actor: Any,
     ci_class: CIClass,
     attribute_values: Mapping[str, Any] | None = None,
-    reason: str | None = None,
+    reason: history.Reason = None,
     **fields: Any,
 ) -> ConfigurationItem:
     """Create a CI with its attributes; ``reason`` (e.g. an import) is kept in its history.
@@ -266,7 +266,7 @@ def update_ci(
     actor: Any,
     expected_version: Any = None,
     attribute_values: Mapping[str, Any] | None = None,
-    reason: str | None = None,
+    reason: history.Reason = None,
     **fields: Any,
 ) -> dict[str, list[Any]]:
     """Change a CI's fields and the attributes given; returns the audited changes (``reason``,
@@ -392,7 +392,7 @@ def relate(
     type_name: str,
     *,
     actor: Any,
-    reason: str | None = None,
+    reason: history.Reason = None,
 ) -> CIRelation:
     """Record ``source <type> target`` (``reason``, e.g. an import, goes in the history of
     both CIs). Cycles are allowed.
@@ -445,7 +445,7 @@ def _audit_relation(
     source: ConfigurationItem,
     target: ConfigurationItem,
     relation_type: RelationTypeRow,
-    reason: str | None = None,
+    reason: history.Reason = None,
 ) -> None:
     ends = (source.id, source.name), (target.id, target.name)
     for ci_id, changes in history.relation_entries(action, *ends, relation_type, reason):

@@ -180,11 +180,16 @@ def worded(
     return render(value, gettext, arg) if is_stored(value) else value
 
 
-# Where a report line points, as the importers write it (``line 12``, ``after 5,000 rows``),
-# and how each reads in other languages.
+# Where a report line points, as the importers write it (``line 12``, ``after 5,000 rows``,
+# an iTop CSV object's ``Server.csv line 3: Server 5``), and how each reads in other languages.
 _WHERE = (
-    (re.compile(r"line (\d+)"), N_("line %(line)s")),
-    (re.compile(r"after ([\d,]+) rows"), N_("after %(rows)s rows")),
+    (re.compile(r"line (?P<line>\d+)"), N_("line %(line)s")),
+    (re.compile(r"after (?P<rows>[\d,]+) rows"), N_("after %(rows)s rows")),
+    (
+        re.compile(r"(?P<file>.+) line (?P<line>\d+): (?P<object>.+)"),
+        N_("%(file)s line %(line)s: %(object)s"),
+    ),
+    (re.compile(r"(?P<file>.+) line (?P<line>\d+)"), N_("%(file)s line %(line)s")),
 )
 
 
@@ -194,14 +199,15 @@ def where_worded(
     number: Callable[[int], str] = str,
 ) -> str:
     """A report line's ``where`` in the words of ``gettext`` (numbers shown by ``number``):
-    the line numbers and row counts the importers write are worded (``rad 12``), anything
-    else (an object's id, a file name) is shown as it is."""
+    the line numbers and row counts the importers write are worded (``rad 12``, ``Server.csv
+    rad 3: Server 5``), anything else (an object's id, a file name) is shown as it is."""
     for pattern, message in _WHERE:
         found = pattern.fullmatch(where)
         if found:
-            key = "line" if "%(line)s" in message else "rows"
-            value = int(found[1].replace(",", ""))
-            return gettext(message) % {key: str(value) if key == "line" else number(value)}
+            parts = found.groupdict()
+            if "rows" in parts:
+                parts["rows"] = number(int(parts["rows"].replace(",", "")))
+            return gettext(message) % parts
     return where
 
 

@@ -179,6 +179,9 @@ def _set_failures(subscription_id: int, failures: int) -> None:
 def _count_failure(subscription_id: int, now: Any) -> bool:
     """One more failure; switch the subscription off at the limit. Whether it is off."""
     limit = current_app.config["WEBHOOK_MAX_FAILURES"]
+    switched_off = stored(
+        N_("Switched off after %(limit)s failed deliveries in a row."), limit=limit
+    )
     columns = _SUBSCRIPTIONS.c
     db.session.execute(
         update(_SUBSCRIPTIONS)
@@ -191,7 +194,8 @@ def _count_failure(subscription_id: int, now: Any) -> bool:
         .values(
             enabled=False,
             disabled_at=now,
-            disabled_reason=f"Switched off after {limit} failed deliveries in a row.",
+            disabled_reason=english(switched_off),
+            disabled_message=switched_off,
         )
     )
     enabled = db.session.scalar(select(columns.enabled).where(columns.id == subscription_id))

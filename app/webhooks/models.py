@@ -45,6 +45,9 @@ class WebhookSubscription(TimestampMixin, Model):
     enabled: Mapped[bool] = mapped_column(default=True)
     failures: Mapped[int] = mapped_column(default=0)
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    # Why it was switched off as a stored message (app.i18n.stored), read in the admin's
+    # language; ``disabled_reason`` keeps its English. None: on, or switched off before.
+    disabled_message: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     disabled_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -19,6 +19,8 @@ from app.auth.models import Group, User
 from app.db import bulk
 from app.errors import Invalid
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import english, stored
 from app.incidents.models import incident_cis
 from app.outbox import enqueue, handler
 from app.tickets.models import JournalEntry, Ticket, TicketEvent
@@ -161,7 +163,9 @@ def set_enabled(subscription: WebhookSubscription, enabled: bool, *, actor: Any)
         return
     subscription.enabled = enabled
     subscription.failures = 0
-    subscription.disabled_reason = None if enabled else "Switched off by an administrator."
+    by_hand = stored(N_("Switched off by an administrator."))
+    subscription.disabled_reason = None if enabled else english(by_hand)
+    subscription.disabled_message = None if enabled else by_hand
     subscription.disabled_at = None if enabled else utc_now()
     db.session.flush()
     audit.record(actor, "webhook", subscription.id, "enabled" if enabled else "disabled", {})

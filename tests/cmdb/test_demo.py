@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from app.audit import AuditEvent
 from app.cmdb import services
 from app.cmdb.cache import current_revision
-from app.cmdb.demo import count_cis, load_cmdb
+from app.cmdb.demo import REASON, count_cis, load_cmdb
 from app.cmdb.demo_estate import build_estate
 from app.cmdb.graph.vocabulary import Lifecycle
 from app.cmdb.impact.reference import State
@@ -236,7 +236,7 @@ def test_bulk_loaded_cis_and_relations_have_the_history_the_services_write(db, d
             if f != "name" and getattr(host, f) is not None
         },
         name="esx-lyon-11-copy",
-        reason="demo data",
+        reason=REASON,
     )
     (by_service,) = history_of(db, copy, "created")
     assert created.pop("name") == [None, "esx-lyon-11"]
@@ -246,7 +246,7 @@ def test_bulk_loaded_cis_and_relations_have_the_history_the_services_write(db, d
     assert "asset_tag" in created
 
     cluster = ci_named(db, "esx-cluster-lyon-app")
-    services.relate(copy, cluster, "member_of", actor=None, reason="demo data")
+    services.relate(copy, cluster, "member_of", actor=None, reason=REASON)
     bulk = [c for c in history_of(db, cluster, "relation_added") if c["source_id"] == host.id]
     service = [c for c in history_of(db, cluster, "relation_added") if c["source_id"] == copy.id]
     assert bulk[0]["relation"] == [None, "contains esx-lyon-11"]

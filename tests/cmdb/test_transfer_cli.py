@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.cmdb.models import CIRelation, ConfigurationItem
+from app.i18n.stored import english
 
 ESTATE = {
     "cis": [
@@ -66,7 +67,7 @@ def test_a_dry_run_then_an_import_of_cis_and_relations(app, db, tmp_path, make_u
         select(AuditEvent).where(AuditEvent.object_type == "ci", AuditEvent.action == "created")
     ).all()
     assert {e.actor.username for e in created} == {"ops"}
-    assert {e.changes["reason"] for e in created} == {"import of estate.json"}
+    assert {english(e.changes["reason"]) for e in created} == {"import of estate.json"}
     unknown = runner.invoke(args=["cmdb", "import", str(path), "--user", "nobody"])
     assert unknown.exit_code == 1
     assert "No person has the username 'nobody'" in unknown.output

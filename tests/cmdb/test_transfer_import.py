@@ -19,6 +19,7 @@ from app.cmdb.transfer import write as transfer_write
 from app.cmdb.transfer.format import write_csv
 from app.cmdb.transfer.imports import import_file
 from app.errors import Conflict
+from app.i18n.stored import english
 
 NETBOX = (
     Path(__file__).resolve().parents[3]
@@ -147,14 +148,14 @@ def test_a_netbox_estate_imports_after_a_dry_run_that_writes_nothing(db, role_at
     created = db.session.scalar(
         select(AuditEvent).where(AuditEvent.object_id == router.id, AuditEvent.action == "created")
     )
-    assert created.changes["reason"] == "import of netbox-cis.csv"
+    assert english(created.changes["reason"]) == "import of netbox-cis.csv"
     assert created.changes["location"] == [None, "DM-Akron / Comms closet"]
     connected = db.session.scalar(
         select(AuditEvent).where(
             AuditEvent.object_id == router.id, AuditEvent.action == "relation_added"
         )
     )
-    assert connected.changes["reason"] == "import of netbox-relations.csv"
+    assert english(connected.changes["reason"]) == "import of netbox-relations.csv"
 
 
 def test_every_bad_row_is_reported_with_its_line_and_column_and_nothing_is_written(
@@ -280,7 +281,7 @@ def test_updates_are_in_the_history_and_unchanged_rows_change_nothing(db, make_c
     ).first()
     assert event.changes["location"] == ["Lyon", "Rotterdam"]
     assert event.changes["attr:os"] == ["ESXi 7", "ESXi 8"]
-    assert event.changes["reason"] == "import of move.csv"
+    assert english(event.changes["reason"]) == "import of move.csv"
 
     before = (count(db, AuditEvent), revision(db))
     again = import_file(data, filename="move.csv", actor=None, dry_run=False)

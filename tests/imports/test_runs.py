@@ -194,3 +194,29 @@ def test_figures_and_where_lines_point_read_in_the_readers_format(admin, db):
     assert ">97.5<" in english
     assert "1,234 of 1,300 rows (94.92 %)" in english
     assert "<td>line 3</td>" in english
+
+
+def test_an_itop_objects_where_reads_its_line_in_the_readers_language(admin, db):
+    """iTop CSV objects point at ``Server.csv line 3: Server 5``: the ``line`` is worded like
+    a bare ``line 3``; the file and the object stay as they are, and so does a where without
+    a line (an object's id)."""
+    run = runs.start("itop", "itop.zip")
+    runs.problem(run, "not_carried", "Not carried.", where="Server.csv line 3: Server 5")
+    runs.problem(run, "notice", "Read once.", where="Pipeline line 2.csv line 14")
+    runs.problem(run, "notice", "Kept.", where="Server::7")
+    db.session.commit()
+    url = f"/admin/imports/runs/{run.id}"
+    swedish = admin.get(url, headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "<td>Server.csv rad 3: Server 5</td>" in swedish
+    assert "<td>Pipeline line 2.csv rad 14</td>" in swedish
+    assert "<td>Server::7</td>" in swedish
+    english = admin.get(url).get_data(as_text=True)
+    assert "<td>Server.csv line 3: Server 5</td>" in english
+    assert "<td>Pipeline line 2.csv line 14</td>" in english
+    report = admin.get(f"{url}/report.csv", headers={"Accept-Language": "sv"}, buffered=True)
+    rows = list(csv.reader(io.StringIO(report.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row[1] for row in rows[1:]] == [
+        "Server.csv rad 3: Server 5",
+        "Pipeline line 2.csv rad 14",
+        "Server::7",
+    ]

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.auth.models import Group, User
-from app.cmdb import attributes, services
+from app.cmdb import attributes, history, services
 from app.cmdb.models import AttributeValue, CIClass, ConfigurationItem, RelationTypeRow
 from app.cmdb.transfer import format as fmt
 from app.cmdb.transfer import write as transfer_write
@@ -94,7 +94,7 @@ def import_file(
     ci_plans = importer.check_cis(parsed.cis)
     relation_plans = check_relations(importer, parsed.relations)
     if report.ok and not dry_run:
-        importer.apply(ci_plans, relation_plans, actor=actor, reason=f"import of {name}")
+        importer.apply(ci_plans, relation_plans, actor=actor, reason=history.import_reason(name))
     return report
 
 
@@ -280,7 +280,12 @@ class Importer:
     # --- writing -------------------------------------------------------------------------
 
     def apply(
-        self, cis: list[_CIPlan], relations: list[RelationPlan], *, actor: Any, reason: str
+        self,
+        cis: list[_CIPlan],
+        relations: list[RelationPlan],
+        *,
+        actor: Any,
+        reason: history.Reason,
     ) -> None:
         """Write the checked plans in one savepoint (undone whole if anything fails): new CIs
         and relations in bulk, changes to existing CIs through ``services.update_ci``."""
@@ -319,7 +324,7 @@ class Importer:
         self.report.created = self.report.updated = 0
         self.report.relations_added = 0
 
-    def _update(self, plan: _CIPlan, actor: Any, reason: str) -> None:
+    def _update(self, plan: _CIPlan, actor: Any, reason: history.Reason) -> None:
         changes = self._guard(
             plan.record, services.update_ci, plan.ci, actor=actor,
             attribute_values=plan.attribute_values, reason=reason, **plan.fields,

@@ -53,7 +53,7 @@ def create_cis(
     definitions: Mapping[int, list[AttributeDefinition]],
     *,
     actor: Any,
-    reason: str,
+    reason: history.Reason,
 ) -> list[int]:
     """Insert ``new`` CIs (in order), their attribute values and their ``created`` history
     entries; ``definitions`` are the attribute definitions by class id. Returns their ids."""
@@ -93,7 +93,7 @@ class NewRelation:
     type: str
 
 
-def add_relations(new: list[NewRelation], *, actor: Any, reason: str) -> int:
+def add_relations(new: list[NewRelation], *, actor: Any, reason: history.Reason) -> int:
     """Insert checked relations and their ``relation_added`` entries on both CIs."""
     if not new:
         return 0

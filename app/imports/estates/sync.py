@@ -210,7 +210,9 @@ class _Sync:
         self.run = run
         self.result = result
         self.actor = actor
-        self.reason = f"import run {run.id} from {estate.system}"
+        self.reason = stored(
+            N_("import run %(run)s from %(system)s"), run=run.id, system=estate.system
+        )
         self.classes: dict[str, CIClass] = {}
         self.definitions: dict[str, list[AttributeDefinition]] = {}
         self.kept: dict[str, int] = {}  # refused this time, made before: left as it was

@@ -506,10 +506,10 @@ class _Importer:
             if ci_class is None:
                 raise RuntimeError(f"the CMDB has no {CI_CLASS!r} class")
             made = {}
+            reason = stored(N_("Imported from ServiceNow (import run %(run)s)."), run=self.run.id)
             for n in create:
                 ci = cmdb.create_ci(
-                    actor=None, ci_class=ci_class, name=n[:200],
-                    reason=f"Imported from ServiceNow (import run {self.run.id}).",
+                    actor=None, ci_class=ci_class, name=n[:200], reason=reason
                 )  # fmt: skip
                 made[n] = ci.id
             self._remember("ci", "ci", made, imported=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.auth.models import User
+from app.cmdb.history import import_reason
 from app.cmdb.transfer.format import Record
 from app.cmdb.transfer.imports import Importer
 from app.cmdb.transfer.report import ImportReport
@@ -84,6 +85,6 @@ class CIs:
 
     def apply(self, plans: list[Plan], actor: User) -> None:
         """:raise Conflict: the CMDB's writer refused (a change saved meanwhile)."""
-        self.importer.apply(self.cmdb_plans, [], actor=actor, reason=f"import of {self.filename}")
+        self.importer.apply(self.cmdb_plans, [], actor=actor, reason=import_reason(self.filename))
         if not self.report.written:
             raise Conflict("; ".join(e.message for e in self.report.errors[-1:]))
