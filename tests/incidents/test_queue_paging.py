@@ -118,3 +118,10 @@ def test_a_tampered_keyset_falls_back_to_the_page_number(twelve):
         client, "/incidents/?view=all&sort=opened&per_page=5&page=2&after=2026-12-06T22:10:13~8"
     )
     assert page["numbers"] == sorted(numbers)[5:10]
+
+
+def test_the_open_queue_index_covers_the_open_states():
+    from app.incidents.workflow import OPEN_STATES
+    from app.tickets.models import OPEN_TICKETS
+
+    assert set(re.findall(r"'(\w+)'", OPEN_TICKETS)) == {s.value for s in OPEN_STATES}
