@@ -1,9 +1,9 @@
 """A partial index of the open tickets by priority and opened, carrying the id, kind and
 state the queue filters on: the console's default view ("All open" by priority, or one
 priority of it) reads page 1 and its count up to 10,000 from this index alone. Before, the
-count walked the priority index of every ticket and read each row to learn its state
-(~45,000 heap rows for open P2 at 1,000,000 incidents; issue 20). SQLite and PostgreSQL both
-support partial indexes.
+count read the rows of every ticket to learn their state (open P2 at 1,000,000 incidents: a
+sequential scan of 206,000 rows for 10,001 counted, 170 ms under load; 6.5 ms after; issue
+20). SQLite and PostgreSQL both support partial indexes.
 
 Revision ID: 3adae2c5706f
 Revises: 7d2f9c41e8a6
