@@ -9,7 +9,11 @@ Its "next" and "previous" links also carry the sort keys of the page's last (fir
 (``after`` / ``before``, a keyset): the next page is then read from the index where this one
 ended, so page 20,000 reached by "next" costs what page 2 does, and a row added or removed
 meanwhile never makes a page skip or repeat one. A page asked for by number (the numbered
-links, a typed URL) is read by offset.
+links, a typed URL) is read by offset, as far as ``OFFSET_CAP`` rows: an offset walks every
+index entry before the page (page 20,000 of a million tickets: 500,000 entries, ~35 ms idle),
+and no index can tell a row's position without counting the rows before it. A page typed
+beyond is ``beyond``: not read, and the list says how to get there instead (its filters, the
+other sort direction, or "next", which still pages on past it by keyset).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
 from app.extensions import db
 
 COUNT_CAP = 10_000
+OFFSET_CAP = 100_000  # rows before the deepest page read by its number (page 4,000 of 25)
 SEPARATOR = "~"  # in no ISO timestamp, number or ticket number
 
 
@@ -54,6 +59,9 @@ class CappedPagination(Pagination):
     """A page of ``query`` (a select of one column, sorted) whose total is exact up to
     ``cap`` rows; ``capped`` says the list is longer and ``total`` is then a lower bound.
 
+    A page whose offset is ``offset_cap`` rows or more is read only by keyset (``after`` /
+    ``before``); typed, it is ``beyond``: no rows, nothing counted.
+
     ``keys`` are the columns ``query`` is sorted by, its unique last one included, all in one
     ``descending`` direction; with them, ``after`` (or ``before``) is the encoded keys of the
     row this page follows (or precedes), and ``next_args`` / ``prev_args`` are the query
@@ -67,14 +75,17 @@ class CappedPagination(Pagination):
         page: int,
         per_page: int,
         cap: int | None = None,
+        offset_cap: int | None = None,
         keys: Sequence[ColumnElement[Any]] = (),
         descending: bool = False,
         after: str | None = None,
         before: str | None = None,
     ):
         self.cap = cap or COUNT_CAP
+        self.offset_cap = offset_cap or OFFSET_CAP
         self.more = False  # a row exists after this page
         self.capped = False
+        self.beyond = False  # a page typed past ``offset_cap``: not read
         self.keys, self.descending = list(keys), descending
         # Page 1 is the top of the list, however it is reached.
         self.after = decode_keys(after, self.keys) if keys and page > 1 else None
@@ -120,10 +131,13 @@ class CappedPagination(Pagination):
                 return self._query_items()
             # The page in order, and one row more: the page it was reached from follows.
             rows = [*reversed(rows[: self.per_page]), rows[0]]
-        else:
+        elif self._numbered(self.page):
             rows = list(
                 db.session.execute(query.limit(self.per_page + 1).offset(self._query_offset))
             )
+        else:
+            self.beyond = True
+            return []
         self.more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if self.keys and rows:
@@ -131,7 +145,14 @@ class CappedPagination(Pagination):
             self.prev_args = {"before": encode_keys(rows[0][1:]), "after": None}
         return [row[0] for row in rows]
 
+    def _numbered(self, page: int) -> bool:
+        """Whether ``page`` may be read by its number (an offset under ``offset_cap``)."""
+        return (page - 1) * self.per_page < self.offset_cap
+
     def _query_count(self) -> int:
+        if self.beyond:
+            self.capped = True
+            return self._query_offset
         seen = self._query_offset + len(self.items)
         if self.items and not self.more:
             return seen  # the last page: nothing to count
@@ -169,12 +190,20 @@ class CappedPagination(Pagination):
         right_edge: int = 2,
     ) -> Iterator[int | None]:
         """As ``Pagination.iter_pages``; a capped list ends with a gap (``None``), since its
-        last page is not known."""
-        yield from super().iter_pages(
+        last page is not known, and pages past ``offset_cap`` other than this one are gaps
+        too (only "next" and "previous" reach them)."""
+        gap = False
+        for page in super().iter_pages(
             left_edge=left_edge,
             left_current=left_current,
             right_current=right_current,
             right_edge=0 if self.capped else right_edge,
-        )
-        if self.capped and self.more:
+        ):
+            if page is not None and (page == self.page or self._numbered(page)):
+                gap = False
+                yield page
+            elif not gap:
+                gap = True
+                yield None
+        if self.capped and self.more and not gap:
             yield None

@@ -39,3 +39,22 @@ def test_an_agent_pages_on_and_back_past_the_count(page, monkeypatch):
     page.wait_for_url(re.compile(r"page=1"))
     assert shown(page) == first
     assert unexpected(page.console_errors) == []
+
+
+def test_an_agent_typing_a_page_too_deep_is_shown_the_way(page, monkeypatch):
+    monkeypatch.setattr(paging, "OFFSET_CAP", 5)  # only the first 5 rows are numbered
+    sign_in(page, "agent")
+    page.wait_for_url(re.compile(r"/$"))
+    page.goto("/incidents/?view=all&sort=opened&direction=desc&per_page=5")
+    newest = shown(page)
+    page.goto("/incidents/?view=all&sort=opened&direction=desc&per_page=5&page=3")
+    heading = page.get_by_role("heading", name="This page is too deep to open by its number")
+    expect(heading).to_be_visible()
+    assert shown(page) == []
+
+    page.get_by_role("link", name="Sort the other way round").click()
+    page.wait_for_url(re.compile(r"direction=asc"))
+    oldest = shown(page)
+    assert len(oldest) == 5
+    assert not set(oldest) & set(newest)
+    assert unexpected(page.console_errors) == []

@@ -118,3 +118,39 @@ def test_a_tampered_keyset_falls_back_to_the_page_number(twelve):
         client, "/incidents/?view=all&sort=opened&per_page=5&page=2&after=2026-12-06T22:10:13~8"
     )
     assert page["numbers"] == sorted(numbers)[5:10]
+
+
+def test_a_page_typed_past_the_numbered_ones_says_how_to_get_there(twelve, monkeypatch):
+    client, numbers = twelve
+    monkeypatch.setattr(paging, "OFFSET_CAP", 5)  # only page 1 of 5 rows is numbered
+    url = "/incidents/?view=all&sort=number&per_page=5"
+    body = client.get(f"{url}&page=2").get_data(as_text=True)
+    assert "This page is too deep to open by its number" in body
+    assert "Only the first 5 rows are numbered." in body
+    assert re.findall(r">(INC\d+)<", body) == []
+    flip = re.search(r'href="([^"]*)">Sort the other way round<', body)
+    assert flip
+    assert "direction=desc" in html.unescape(flip.group(1))
+    assert not re.search(r"[?&]page=", html.unescape(flip.group(1)))
+    # "Next" still pages on past the numbered pages, by keyset, to the right rows.
+    pages = walk(client, url)
+    assert [n for p in pages for n in p["numbers"]] == sorted(numbers)
+    assert read(client, pages[2]["previous"])["numbers"] == sorted(numbers)[5:10]
+
+
+def test_pages_past_the_numbered_ones_get_no_numbered_link(twelve, monkeypatch):
+    client, numbers = twelve
+    monkeypatch.setattr(paging, "OFFSET_CAP", 5)
+    second = client.get(walk(client, "/incidents/?view=all&sort=number&per_page=5")[0]["next"])
+    body = second.get_data(as_text=True)
+    links = re.findall(r'<a class="page-link" href="[^"]*">(\d+)</a>', body)
+    assert links == ["1"]  # page 3 is reached by "next" alone
+    assert '<span class="page-link">2</span>' in body
+    assert re.findall(r">(INC\d+)<", body) == sorted(numbers)[5:10]
+
+
+def test_the_open_queue_index_covers_the_open_states():
+    from app.incidents.workflow import OPEN_STATES
+    from app.tickets.models import OPEN_TICKETS
+
+    assert set(re.findall(r"'(\w+)'", OPEN_TICKETS)) == {s.value for s in OPEN_STATES}

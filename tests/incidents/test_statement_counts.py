@@ -134,3 +134,17 @@ def test_the_page_still_shows_what_the_incident_has(desk, make_incident, make_us
     assert "gateway.log" in page
     assert incident.number in page  # its child
     assert "Wanda Watcher" in page
+
+
+def test_the_queue_reads_no_roles_but_the_agents_own(desk, make_incident, db):
+    client, _agent, caller, group, _incident = desk
+    for n in range(3):
+        make_incident(caller=caller, assignment_group=group, short_description=f"Disk {n}")
+    db.session.commit()
+    client.get("/incidents/?view=all")
+    with count_queries() as page:
+        response = client.get("/incidents/?view=all")
+    assert response.status_code == 200
+    assert response.text.count("Emma Caller") >= 4
+    # The rows show names only: the callers' and assignees' roles are not read.
+    assert len(reads(page, "role_grants")) == 1
