@@ -227,9 +227,9 @@ def add_articles(db: Any, count: int, words: Text, rng: random.Random) -> int:
                 )
         cursor.execute(
             "INSERT INTO search_documents (source, source_id, kind, ref, language, title, body,"
-            " notes, updated_at)"
+            " notes, audience, updated_at)"
             " SELECT 'kb_article', id, 'kb_article', number, 'english', title,"
-            " body || E'\\n' || keywords, '', now() FROM kb_articles"
+            " body || E'\\n' || keywords, '', audience, now() FROM kb_articles"
             " WHERE number LIKE 'KBB%' AND id NOT IN"
             " (SELECT source_id FROM search_documents WHERE source = 'kb_article')"
         )
@@ -468,6 +468,7 @@ def run_backend(
     started = time.perf_counter()
     if reuse:  # the schema a run with --keep left (the same words: the same seed)
         with app.app_context():
+            upgrade()  # a schema kept before a migration gets it (timed in the load line)
             agent_id = int(
                 db.session.execute(
                     text("SELECT id FROM users WHERE username = 'bench-agent'")

@@ -161,6 +161,7 @@ def _row(source: Source, document: Document) -> dict[str, Any]:
         "title": title,
         "body": document.body,
         "notes": document.notes,
+        "audience": document.audience[:40],
         "updated_at": utc_now(),
     }
 

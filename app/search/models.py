@@ -20,7 +20,8 @@ from app.timeutils import utc_now
 class SearchDocument(Model):
     """What a source says about one of its rows: a title (weighted over the body), a public
     body, and notes only IT staff may search (a ticket's work notes). ``kind`` and ``ref``
-    are the source's own words for the row (``incident``, ``INC0001234``), for its link."""
+    are the source's own words for the row (``incident``, ``INC0001234``), for its link;
+    ``audience`` its words for who may find it (a knowledge article's ``it_staff``)."""
 
     __tablename__ = "search_documents"
     __table_args__ = (UniqueConstraint("source", "source_id"),)
@@ -34,4 +35,7 @@ class SearchDocument(Model):
     title: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Who may find it, in the source's own words (``Document.audience``): a plain column its
+    # ``visible`` can test, where a subquery over the source's rows would cost every search.
+    audience: Mapped[str] = mapped_column(String(40), default="", server_default="")
     updated_at: Mapped[datetime] = mapped_column(default=utc_now)

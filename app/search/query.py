@@ -335,11 +335,18 @@ def _sqlite_corrections(query: Query) -> dict[str, list[str]]:
 
 
 def _visible(user: Any, chosen: list[Source]) -> ColumnElement[bool]:
-    clauses = []
+    """The documents of ``chosen`` that ``user`` may see: the sources they see whole in one
+    test of the ``source`` column, the others each with its restriction."""
+    whole = []
+    clauses: list[ColumnElement[bool]] = []
     for source in chosen:
         restriction = source.visible(user)
-        mine = D.source == source.name
-        clauses.append(mine if restriction is None else and_(mine, restriction))
+        if restriction is None:
+            whole.append(source.name)
+        else:
+            clauses.append(and_(D.source == source.name, restriction))
+    if whole:
+        clauses.insert(0, D.source == whole[0] if len(whole) == 1 else D.source.in_(whole))
     return or_(*clauses) if clauses else false()
 
 

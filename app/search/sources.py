@@ -14,7 +14,9 @@ from sqlalchemy import ColumnElement, Select
 @dataclass(frozen=True)
 class Document:
     """What the index keeps of one row: ``notes`` only IT staff may search (a ticket's work
-    notes); ``language`` None lets the index guess it from the text."""
+    notes); ``language`` None lets the index guess it from the text; ``audience`` says who
+    may find it, in the source's own words (``it_staff``), for its ``visible`` to test as a
+    column of the index (``SearchDocument.audience``) instead of a subquery over its rows."""
 
     source_id: int
     title: str
@@ -23,6 +25,7 @@ class Document:
     kind: str = ""
     ref: str = ""
     language: str | None = None
+    audience: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,8 @@ class Source:
         insert, update or delete of any of them re-indexes that row in the same transaction.
     :param documents: the documents of these source ids; an id it leaves out is unindexed.
     :param all_ids: every id to index (``flask search reindex``).
-    :param visible: for a person, a condition on ``SearchDocument.source_id`` restricting the
-        rows they may see (None: all of them, ``false()``: none).
+    :param visible: for a person, a condition on ``SearchDocument.source_id`` or ``audience``
+        restricting the rows they may see (None: all of them, ``false()``: none).
     :param sees_notes: whether a person may search (and see) the notes.
     :param fields: per watched model, the attributes its document reads: an update that
         changes none of them (a sign-in's ``last_login_at``) re-indexes nothing.
