@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import DateTime, Enum, Executable, MetaData, UniqueConstraint, event
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
@@ -108,6 +110,14 @@ def is_postgresql(session: Session | scoped_session[Any]) -> bool:
     """Whether ``session`` talks to PostgreSQL (the production database) rather than SQLite,
     for the few statements each dialect words its own way."""
     return session.get_bind().dialect.name == "postgresql"
+
+
+def upsert(
+    session: Session | scoped_session[Any], table: Any
+) -> pg_dialect.Insert | sqlite_dialect.Insert:
+    """``INSERT`` into ``table`` that takes ``on_conflict_do_update`` / ``_do_nothing``: each
+    database has its own construct, worded alike."""
+    return (pg_dialect if is_postgresql(session) else sqlite_dialect).insert(table)
 
 
 def listen_once(target: Any, listeners: Iterable[tuple[str, Callable[..., Any]]]) -> None:

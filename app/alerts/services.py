@@ -44,6 +44,7 @@ from app.cmdb.analysis import impact_of_cis, offer_impact
 from app.cmdb.graph.vocabulary import CiId
 from app.cmdb.models import ConfigurationItem
 from app.cmdb.settings import impact_options
+from app.db import is_postgresql
 from app.errors import Invalid
 from app.extensions import db
 from app.i18n import N_
@@ -293,7 +294,7 @@ def _one_grouping_at_a_time() -> None:
     the other and both incidents would stay apart. The lock is taken after this request's own
     alert rows are written, so the holder never waits on a waiter. SQLite serialises writers
     with its database lock already."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(db.session):
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": GROUPING_LOCK})
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import SignInFailure, SignInThrottle
+from app.db import upsert
 from app.errors import DomainError
 from app.extensions import db
 
@@ -82,9 +83,7 @@ def check_address(address: str, now: datetime) -> None:
 
 
 def _insert(values: dict[str, object]) -> postgresql.Insert | sqlite.Insert:
-    dialect = db.session.get_bind().dialect.name
-    statement = (postgresql if dialect == "postgresql" else sqlite).insert(SignInThrottle)
-    return statement.values(**values).on_conflict_do_nothing()
+    return upsert(db.session, SignInThrottle).values(**values).on_conflict_do_nothing()
 
 
 def claim_attempt(username: str, address: str, now: datetime) -> None:

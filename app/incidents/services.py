@@ -204,9 +204,7 @@ def update_incident(
     return changes
 
 
-def accept_cmdb_impact(
-    incident: Incident, *, actor: User, expected_version: Any
-) -> dict[str, Any]:
+def accept_cmdb_impact(incident: Incident, *, actor: User, expected_version: Any) -> dict[str, Any]:
     """Take the impact the CMDB computes for the incident's CIs; the journal says why (the
     services affected, those down, the people affected). Returns that note, a stored message
     (:mod:`app.i18n.stored`) the caller words in its reader's language.

@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import delete, insert, inspect, select, text, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from app.db import listen_once
+from app.db import is_postgresql, listen_once
 from app.extensions import db
 from app.search import sources as registry
 from app.search.models import SearchDocument
@@ -171,7 +171,7 @@ def sync(source: Source, ids: Iterable[int], *, session: Session | None = None) 
     now: new rows are added, changed ones rewritten, vanished ones removed. Returns how many
     documents were written. Flushes nothing and commits nothing."""
     session = session or db.session()
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    sqlite = not is_postgresql(session)
     written = 0
     for chunk in _chunks(sorted(set(ids))):
         documents = {d.source_id: d for d in source.documents(chunk)}
@@ -238,7 +238,7 @@ def write_bulk(source: Source | str, ids: Iterable[int], *, session: Session | N
     if found is None:
         raise KeyError(f"no search source {source!r}")
     ids = sorted(set(ids))
-    if session.get_bind().dialect.name != "postgresql":
+    if not is_postgresql(session):
         return sync(found, ids, session=session)
     switch = text("SELECT set_config(:name, :value, true)")
     session.execute(switch, {"name": BULK_SETTING, "value": "on"})  # undone by a rollback too
@@ -291,7 +291,7 @@ def reindex(
         if names and source.name not in names:
             continue
         doc_ids = select(SearchDocument.id).where(SearchDocument.source == source.name)
-        if session.get_bind().dialect.name == "sqlite":
+        if not is_postgresql(session):
             session.execute(
                 text(
                     "DELETE FROM fts_search WHERE rowid IN ("

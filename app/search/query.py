@@ -41,6 +41,7 @@ from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
 from sqlalchemy.sql.elements import False_
 from sqlalchemy.sql.expression import TableClause
 
+from app.db import is_postgresql
 from app.extensions import db
 from app.search import sources as registry
 from app.search.index import LANGUAGES
@@ -353,7 +354,7 @@ def _visible(user: Any, chosen: list[Source]) -> ColumnElement[bool]:
 def _match(query: Query, cleaned: str, notes: bool) -> _Match | None:
     if not query:
         return None
-    if db.engine.dialect.name == "postgresql":
+    if is_postgresql(db.session):
         return _postgresql(query, cleaned, notes)
     return _sqlite(query, notes)
 

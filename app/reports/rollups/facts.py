@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, case, delete, func, insert, select
 
+from app.db import upsert
 from app.extensions import db
 from app.incidents.models import Incident
 from app.reports.rollups.agents import rebuild_agents, refresh_agents
@@ -32,7 +33,7 @@ from app.reports.rollups.models import (
     MonthlyDurations,
     TicketFact,
 )
-from app.reports.rollups.upsert import add_rows, upsert
+from app.reports.rollups.upsert import add_rows
 from app.reports.scope import report_zone
 from app.requests.models import CatalogTask, RequestItem
 from app.sla.calendar import BusinessCalendar
@@ -289,7 +290,7 @@ def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
 
 
 def _upsert_facts(facts: list[dict[str, Any]]) -> None:
-    statement = upsert(FACTS)
+    statement = upsert(db.session, FACTS)
     statement = statement.on_conflict_do_update(
         index_elements=["ticket_id"],
         set_={name: statement.excluded[name] for name in FACT_COLUMNS if name != "ticket_id"},

@@ -2,9 +2,8 @@
 
 Every rollup (daily, monthly durations, channels, per agent) is moved by differences: a
 ticket's new facts add, its old ones subtract. :func:`add_rows` writes such differences with
-one statement compiled once for many rows; :func:`upsert` is the dialect's
-``INSERT ... ON CONFLICT`` (PostgreSQL and SQLite word it alike). Both flush nothing more than
-their statements, and never commit.
+one statement compiled once for many rows, an ``INSERT ... ON CONFLICT`` (:func:`app.db.upsert`)
+that adds to the counters already there. It flushes nothing and never commits.
 """
 
 from __future__ import annotations
@@ -13,17 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table, insert
-from sqlalchemy.dialects import postgresql, sqlite
 
-from app.db import is_postgresql
+from app.db import upsert
 from app.extensions import db
 
 ROWS_PER_STATEMENT = 5000
-
-
-def upsert(table: Any) -> Any:
-    """``INSERT`` into ``table`` that can take ``on_conflict_do_update``, for this database."""
-    return (postgresql.insert if is_postgresql(db.session) else sqlite.insert)(table)
 
 
 def add_rows(table: Table, key: Sequence[str], rows: list[dict[str, Any]], *, empty: bool) -> None:
@@ -35,7 +28,7 @@ def add_rows(table: Table, key: Sequence[str], rows: list[dict[str, Any]], *, em
     if empty:
         statement: Any = insert(table)
     else:
-        statement = upsert(table)
+        statement = upsert(db.session, table)
         counters = [c.name for c in table.columns if c.name not in key]
         statement = statement.on_conflict_do_update(
             index_elements=list(key),

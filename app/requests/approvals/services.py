@@ -60,6 +60,7 @@ ROUTED_WORDS = {
 }
 NO_LONGER_NEEDED = N_("No longer needed: the level was decided.")
 
+
 def levels_of(item: RequestItem) -> list[rules.Level]:
     """The item's approval plan as levels (a snapshot checked when the catalog item was saved;
     a group deleted since then simply has no members)."""
@@ -116,6 +117,7 @@ def _routing_note(item: RequestItem, routing: rules.Routing) -> dict[str, Any] |
         orderer=orderer,
         to=to,
     )
+
 
 # How a decision made outside the approval page came (callers pass ``via``), for the catalogs.
 VIA_WORDS = (N_("a mail link"), N_("a mail reply"), N_("the API"))
