@@ -132,18 +132,35 @@ WORKER_QUEUES = ("outbox", "sla")  # the outbox's deliveries first: people wait 
 @deskgraph_cli.command("worker")
 @click.argument("queues", nargs=-1)
 @click.option("--burst", is_flag=True, help="Run what is queued, then stop.")
-def worker_command(queues: tuple[str, ...], burst: bool) -> None:
+@click.option(
+    "--fork",
+    is_flag=True,
+    help="Run each job in a forked child, as `rq worker` does (slower: see docs/deploy.md).",
+)
+def worker_command(queues: tuple[str, ...], burst: bool, fork: bool) -> None:
     """One RQ worker for every background queue (the outbox's deliveries, then the SLA
     ticks), or for the QUEUES named. Jobs run in this process's application, built once (a
-    plain `rq worker` builds one per job). Needs REDIS_URL."""
+    plain `rq worker` builds one per job), each in an application context of its own (its
+    own database session); RQ's job timeout still applies (SIGALRM). With --fork each job
+    runs in a child forked for it, which loads again everything the job loads lazily and
+    opens its own database connection. Needs REDIS_URL."""
     from flask import current_app
     from redis import Redis
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("REDIS_URL is not set: background work runs inline.")
-    Worker(list(queues or WORKER_QUEUES), connection=Redis.from_url(url)).work(burst=burst)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    class AppContextWorker(SimpleWorker):
+        def perform_job(self, *args: Any, **kwargs: Any) -> bool:
+            with app.app_context():  # a fresh session per job, removed (and rolled back) after
+                return bool(super().perform_job(*args, **kwargs))
+
+    db.engine.dispose()  # no connection of this process is shared with a forked child
+    worker_class = Worker if fork else AppContextWorker
+    worker_class(list(queues or WORKER_QUEUES), connection=Redis.from_url(url)).work(burst=burst)
 
 
 @deskgraph_cli.command("doctor")
