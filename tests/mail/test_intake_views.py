@@ -161,3 +161,34 @@ def test_the_quarantine_words_its_reasons_in_the_admins_language(signed_in, db):
         for reason in reasons:
             assert reason in page
         assert "automated mail (stored before the upgrade)" in page
+
+
+def test_the_quarantine_words_why_a_message_is_unreadable_in_the_admins_language(signed_in, db):
+    """Why a message cannot be read at all is a stored message too; a reason stored before
+    (plain English) shows as it is."""
+    client, admin = signed_in("admin")
+    no_from = intake.take(b"To: desk@example.com\r\nSubject: hi\r\n\r\nbody\r\n", None)
+    assert no_from.quarantined == "no From header"
+    boundaries = b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\r\n' % i for i in range(301)
+    )
+    many = intake.take(b"From: a@example.com\r\n" + boundaries + b"\r\nbody\r\n", None)
+    assert many.quarantined == "more than 300 multipart containers"
+    old = intake.take(b"To: desk@example.com\r\nSubject: old\r\n\r\nolder body\r\n", None)
+    assert old.quarantined == "no From header"
+    row = db.session.scalars(select(InboundMessage).order_by(InboundMessage.id.desc())).first()
+    row.reason, row.reason_message = "no From header (stored before the upgrade)", None
+    db.session.commit()
+    said = {
+        "sv": ["inget From-rubrikfält", "fler än 300 multipart-behållare"],
+        "en": ["no From header", "more than 300 multipart containers"],
+    }
+    for language, reasons in said.items():
+        admin.language = language
+        db.session.commit()
+        page = client.get("/mail/quarantine").get_data(as_text=True)
+        for reason in reasons:
+            assert reason in page
+        assert "no From header (stored before the upgrade)" in page
+        if language == "sv":
+            assert "more than 300" not in page
