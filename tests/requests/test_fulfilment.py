@@ -333,11 +333,45 @@ def test_a_missing_directory_entry_is_worded_in_the_agents_language(
         answers={},
     )
     (task,) = item.tasks
-    client.login(org.ivan.username)
-    for language, words in (
-        ("sv", "Automatiseringsfel: Gruppen Local only kommer inte från katalogen."),
-        ("en", "Automation error: The group Local only does not come from the directory."),
-    ):
-        org.ivan.language = language
+    task_reads(
+        client, db, org.ivan, task,
+        sv="Automatiseringsfel: Gruppen Local only kommer inte från katalogen.",
+        en="Automation error: The group Local only does not come from the directory.",
+    )  # fmt: skip
+
+
+def task_reads(client, db, agent, task, old: str = "", **said: str) -> None:
+    """The task's page, read by ``agent`` in each language of ``said``, shows what is said
+    for it (and ``old``, a note stored before as plain English)."""
+    client.login(agent.username)
+    for language, words in said.items():
+        agent.language = language
         db.session.commit()
-        assert words in client.get(f"/requests/tasks/{task.number}").get_data(as_text=True)
+        page = client.get(f"/requests/tasks/{task.number}").get_data(as_text=True)
+        assert words in page
+        assert old in page
+
+
+def test_a_directory_write_error_is_worded_in_the_agents_language(
+    client, db, org, make_item, place, queue
+):
+    """Why the directory did not change is a stored message: the task's note reads in each
+    agent's language; a note stored before as plain English shows as it is."""
+    staff = queue("VPN users", directory_dn="cn=vpn,ou=groups,dc=example,dc=org")
+    org.kim.directory_dn = "uid=kim,ou=people,dc=example,dc=org"
+    db.session.commit()
+    item = place(
+        make_item(
+            variables=[], automation=Automation.DIRECTORY_GROUP, automation_group_id=staff.id
+        ),
+        answers={},
+    )
+    (task,) = item.tasks
+    tickets.add_entry(task, EntryKind.WORK_NOTE, None, "Automation error: stored before.")
+    db.session.commit()
+    task_reads(
+        client, db, org.ivan, task,
+        sv="Automatiseringsfel: Ingen katalog är konfigurerad (LDAP_URL är inte satt).",
+        en="Automation error: No directory is configured (LDAP_URL is not set).",
+        old="Automation error: stored before.",
+    )  # fmt: skip

@@ -334,7 +334,7 @@ def add_directory_member(group_dn: str, member_dn: str) -> dict[str, Any]:
     try:
         return add_group_member(current_app.config, group_dn, member_dn).stored_message
     except DirectoryWriteError as error:
-        raise AutomationFailed(str(error)) from None
+        raise AutomationFailed(error.text) from None
 
 
 # -- working tasks --------------------------------------------------------------------------
