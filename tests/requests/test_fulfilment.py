@@ -352,11 +352,8 @@ def task_reads(client, db, agent, task, old: str = "", **said: str) -> None:
         assert old in page
 
 
-def test_a_directory_write_error_is_worded_in_the_agents_language(
-    client, db, org, make_item, place, queue
-):
-    """Why the directory did not change is a stored message: the task's note reads in each
-    agent's language; a note stored before as plain English shows as it is."""
+def failed_directory_task(db, org, make_item, place, queue):
+    """The manual task of an item whose directory change failed (no directory configured)."""
     staff = queue("VPN users", directory_dn="cn=vpn,ou=groups,dc=example,dc=org")
     org.kim.directory_dn = "uid=kim,ou=people,dc=example,dc=org"
     db.session.commit()
@@ -367,6 +364,15 @@ def test_a_directory_write_error_is_worded_in_the_agents_language(
         answers={},
     )
     (task,) = item.tasks
+    return task
+
+
+def test_a_directory_write_error_is_worded_in_the_agents_language(
+    client, db, org, make_item, place, queue
+):
+    """Why the directory did not change is a stored message: the task's note reads in each
+    agent's language; a note stored before as plain English shows as it is."""
+    task = failed_directory_task(db, org, make_item, place, queue)
     tickets.add_entry(task, EntryKind.WORK_NOTE, None, "Automation error: stored before.")
     db.session.commit()
     task_reads(
@@ -375,3 +381,26 @@ def test_a_directory_write_error_is_worded_in_the_agents_language(
         en="Automation error: No directory is configured (LDAP_URL is not set).",
         old="Automation error: stored before.",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("desk", "name", "error"),
+    [
+        ("sv", "Lägg till Kim", "Fel: Ingen katalog är konfigurerad (LDAP_URL är inte satt)."),
+        ("en", "Add Kim", "Error: No directory is configured (LDAP_URL is not set)."),
+    ],
+)
+def test_the_manual_task_is_written_in_the_desks_language(
+    app, client, db, org, make_item, place, queue, monkeypatch, desk, name, error
+):
+    """The task left to a person is ticket text written once, for every agent: in the desk's
+    default language, whatever the language of the agent who reads it."""
+    monkeypatch.setitem(app.config, "DESKGRAPH_LANGUAGE", desk)
+    task = failed_directory_task(db, org, make_item, place, queue)
+    assert task.short_description.startswith(name)
+    assert error in task.description
+    org.ivan.language = "en"
+    db.session.commit()
+    client.login(org.ivan.username)
+    page = client.get(f"/requests/tasks/{task.number}").get_data(as_text=True)
+    assert name in page
