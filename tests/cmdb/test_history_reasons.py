@@ -102,3 +102,24 @@ def test_a_reason_stored_as_text_before_shows_as_it_is(reader, make_ci):
     host = make_ci("esx-old-why", "server", reason="import of <old>.csv")
     assert "· import of &lt;old&gt;.csv" in reader(host, SWEDISH)
     assert "· import of &lt;old&gt;.csv" in reader(host)
+
+
+def test_an_attribute_deleted_reads_in_the_readers_language(db, reader, make_ci, ci_class):
+    from app.cmdb.classes import services as class_services
+    from app.cmdb.classes.attributes import delete_attribute
+
+    definition = class_services.add_attribute(
+        actor=None, ci_class=ci_class("server"), name="rack", label="Rack", type_="string"
+    )
+    db.session.commit()
+    host = make_ci("esx-attr-why", "server", attributes={"rack": "R12"})
+    delete_attribute(definition, actor=None, confirm="rack")
+    db.session.commit()
+    assert [english(r) for r in reasons(db, host)] == ["attribute rack deleted"]
+    assert "· attributet rack togs bort" in reader(host, SWEDISH)
+    assert "· attribute rack deleted" in reader(host)
+
+
+def test_an_attribute_deleted_before_as_text_shows_as_it_is(reader, make_ci):
+    host = make_ci("esx-attr-old", "server", reason="attribute rack deleted")
+    assert "· attribute rack deleted" in reader(host, SWEDISH)

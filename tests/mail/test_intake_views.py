@@ -133,6 +133,20 @@ def test_the_quarantine_lists_downloads_processes_again_and_dismisses(signed_in,
     assert client.post(f"/mail/quarantine/{ignored.id}/again").status_code == 409
 
 
+def shows_in_each_language(client, db, admin, said: dict, old: str) -> str:
+    """The quarantine page, read by ``admin`` in each language of ``said``, shows the reasons
+    listed for it and the ``old`` reason stored as text; the Swedish page is returned."""
+    pages = {}
+    for language, reasons in said.items():
+        admin.language = language
+        db.session.commit()
+        pages[language] = page = client.get("/mail/quarantine").get_data(as_text=True)
+        for reason in reasons:
+            assert reason in page
+        assert old in page
+    return pages["sv"]
+
+
 def test_the_quarantine_words_its_reasons_in_the_admins_language(signed_in, db):
     """Why a message was set aside is a stored message: Swedish for a Swedish administrator,
     English for an English one; a reason stored before (plain English) shows as it is."""
@@ -154,10 +168,30 @@ def test_the_quarantine_words_its_reasons_in_the_admins_language(signed_in, db):
             "automated mail (sent by mailer-daemon@example.com)",
         ],
     }
-    for language, reasons in said.items():
-        admin.language = language
-        db.session.commit()
-        page = client.get("/mail/quarantine").get_data(as_text=True)
-        for reason in reasons:
-            assert reason in page
-        assert "automated mail (stored before the upgrade)" in page
+    shows_in_each_language(client, db, admin, said, "automated mail (stored before the upgrade)")
+
+
+def test_the_quarantine_words_why_a_message_is_unreadable_in_the_admins_language(signed_in, db):
+    """Why a message cannot be read at all is a stored message too; a reason stored before
+    (plain English) shows as it is."""
+    client, admin = signed_in("admin")
+    no_from = intake.take(b"To: desk@example.com\r\nSubject: hi\r\n\r\nbody\r\n", None)
+    assert no_from.quarantined == "no From header"
+    boundaries = b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\r\n' % i for i in range(301)
+    )
+    many = intake.take(b"From: a@example.com\r\n" + boundaries + b"\r\nbody\r\n", None)
+    assert many.quarantined == "more than 300 multipart containers"
+    old = intake.take(b"To: desk@example.com\r\nSubject: old\r\n\r\nolder body\r\n", None)
+    assert old.quarantined == "no From header"
+    row = db.session.scalars(select(InboundMessage).order_by(InboundMessage.id.desc())).first()
+    row.reason, row.reason_message = "no From header (stored before the upgrade)", None
+    db.session.commit()
+    said = {
+        "sv": ["inget From-rubrikfält", "fler än 300 multipart-behållare"],
+        "en": ["no From header", "more than 300 multipart containers"],
+    }
+    swedish = shows_in_each_language(
+        client, db, admin, said, "no From header (stored before the upgrade)"
+    )
+    assert "more than 300" not in swedish

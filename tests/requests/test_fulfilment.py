@@ -333,11 +333,74 @@ def test_a_missing_directory_entry_is_worded_in_the_agents_language(
         answers={},
     )
     (task,) = item.tasks
-    client.login(org.ivan.username)
-    for language, words in (
-        ("sv", "Automatiseringsfel: Gruppen Local only kommer inte från katalogen."),
-        ("en", "Automation error: The group Local only does not come from the directory."),
-    ):
-        org.ivan.language = language
+    task_reads(
+        client, db, org.ivan, task,
+        sv="Automatiseringsfel: Gruppen Local only kommer inte från katalogen.",
+        en="Automation error: The group Local only does not come from the directory.",
+    )  # fmt: skip
+
+
+def task_reads(client, db, agent, task, old: str = "", **said: str) -> None:
+    """The task's page, read by ``agent`` in each language of ``said``, shows what is said
+    for it (and ``old``, a note stored before as plain English)."""
+    client.login(agent.username)
+    for language, words in said.items():
+        agent.language = language
         db.session.commit()
-        assert words in client.get(f"/requests/tasks/{task.number}").get_data(as_text=True)
+        page = client.get(f"/requests/tasks/{task.number}").get_data(as_text=True)
+        assert words in page
+        assert old in page
+
+
+def failed_directory_task(db, org, make_item, place, queue):
+    """The manual task of an item whose directory change failed (no directory configured)."""
+    staff = queue("VPN users", directory_dn="cn=vpn,ou=groups,dc=example,dc=org")
+    org.kim.directory_dn = "uid=kim,ou=people,dc=example,dc=org"
+    db.session.commit()
+    item = place(
+        make_item(
+            variables=[], automation=Automation.DIRECTORY_GROUP, automation_group_id=staff.id
+        ),
+        answers={},
+    )
+    (task,) = item.tasks
+    return task
+
+
+def test_a_directory_write_error_is_worded_in_the_agents_language(
+    client, db, org, make_item, place, queue
+):
+    """Why the directory did not change is a stored message: the task's note reads in each
+    agent's language; a note stored before as plain English shows as it is."""
+    task = failed_directory_task(db, org, make_item, place, queue)
+    tickets.add_entry(task, EntryKind.WORK_NOTE, None, "Automation error: stored before.")
+    db.session.commit()
+    task_reads(
+        client, db, org.ivan, task,
+        sv="Automatiseringsfel: Ingen katalog är konfigurerad (LDAP_URL är inte satt).",
+        en="Automation error: No directory is configured (LDAP_URL is not set).",
+        old="Automation error: stored before.",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("desk", "name", "error"),
+    [
+        ("sv", "Lägg till Kim", "Fel: Ingen katalog är konfigurerad (LDAP_URL är inte satt)."),
+        ("en", "Add Kim", "Error: No directory is configured (LDAP_URL is not set)."),
+    ],
+)
+def test_the_manual_task_is_written_in_the_desks_language(
+    app, client, db, org, make_item, place, queue, monkeypatch, desk, name, error
+):
+    """The task left to a person is ticket text written once, for every agent: in the desk's
+    default language, whatever the language of the agent who reads it."""
+    monkeypatch.setitem(app.config, "DESKGRAPH_LANGUAGE", desk)
+    task = failed_directory_task(db, org, make_item, place, queue)
+    assert task.short_description.startswith(name)
+    assert error in task.description
+    org.ivan.language = "en"
+    db.session.commit()
+    client.login(org.ivan.username)
+    page = client.get(f"/requests/tasks/{task.number}").get_data(as_text=True)
+    assert name in page

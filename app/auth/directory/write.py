@@ -63,14 +63,16 @@ ADDED, ALREADY_MEMBER, REMOVED, NOT_MEMBER = "added", "already a member", "remov
 
 
 class DirectoryWriteError(Exception):
-    """A directory change that did not happen. ``str(error)`` says why for a person;
-    ``reason`` is one of ``not_configured``, ``misconfigured``, ``unreachable``,
-    ``bind_refused``, ``no_such_group``, ``no_such_member``, ``insufficient_access``,
-    ``constraint_violation``, ``refused``."""
+    """A directory change that did not happen. ``text`` says why for a person, as a stored
+    message (:mod:`app.i18n.stored`) worded in each reader's language; ``str(error)`` is its
+    English (logs, the CLI). ``reason`` is one of ``not_configured``, ``misconfigured``,
+    ``unreachable``, ``bind_refused``, ``no_such_group``, ``no_such_member``,
+    ``insufficient_access``, ``constraint_violation``, ``refused``."""
 
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, text: dict[str, Any]) -> None:
+        super().__init__(english(text))
         self.reason = reason
+        self.text = text
 
     @property
     def retryable(self) -> bool:
@@ -105,6 +107,12 @@ class MembershipChange:
         where = f"{self.group_dn} ({self.attribute})"
         return stored(CHANGE_WORDS[self.action], member=self.member_dn, where=where)
 
+
+# What is wrong with a DN the caller gave, by what it names.
+DN_WORDS = {
+    "group": (N_("No group DN was given."), N_("%(dn)s is not a valid group DN.")),
+    "member": (N_("No member DN was given."), N_("%(dn)s is not a valid member DN.")),
+}
 
 CHANGE_WORDS = {
     ADDED: N_("Added %(member)s to %(where)s."),
@@ -147,31 +155,36 @@ def _settings(settings: DirectorySettings | Mapping[str, Any]) -> DirectorySetti
     if not isinstance(settings, DirectorySettings):
         if not str(settings.get("LDAP_URL") or "").strip():
             raise DirectoryWriteError(
-                "not_configured", "No directory is configured (LDAP_URL is not set)."
+                "not_configured", stored(N_("No directory is configured (LDAP_URL is not set)."))
             )
         try:
             settings = DirectorySettings.from_mapping(settings)
         except DirectoryMisconfigured as error:
             raise DirectoryWriteError(
-                "misconfigured", f"Directory misconfigured: {error}"
+                "misconfigured", stored(N_("Directory misconfigured: %(error)s"), error=str(error))
             ) from None
     if not settings.can_write:
         raise DirectoryWriteError(
             "not_configured",
-            "Directory changes are not configured: set LDAP_WRITE_BIND_DN and "
-            "LDAP_WRITE_BIND_PASSWORD to an account allowed to change group members.",
+            stored(
+                N_(
+                    "Directory changes are not configured: set LDAP_WRITE_BIND_DN and "
+                    "LDAP_WRITE_BIND_PASSWORD to an account allowed to change group members."
+                )
+            ),
         )
     return settings
 
 
 def _checked_dn(dn: str, what: str, reason: str) -> str:
     dn = (dn or "").strip()
+    missing, invalid = DN_WORDS[what]
     if not dn:
-        raise DirectoryWriteError(reason, f"No {what} DN was given.")
+        raise DirectoryWriteError(reason, stored(missing))
     try:
         parts = parse_dn(dn, strip=True)
     except (ldap_errors.LDAPInvalidDnError, ValueError, IndexError):
-        raise DirectoryWriteError(reason, f"{dn!r} is not a valid {what} DN.") from None
+        raise DirectoryWriteError(reason, stored(invalid, dn=repr(dn))) from None
     # ldap3 refuses spaces around the separators that RFC 4514 readers accept.
     return "".join(f"{attr}={value}{separator}" for attr, value, separator in parts)
 
@@ -183,13 +196,20 @@ def _connect(settings: DirectorySettings) -> ldap3.Connection:
         )
     except DirectoryUnavailable as error:
         raise DirectoryWriteError(
-            "unreachable", f"Cannot connect to the directory: {error}"
+            "unreachable",
+            stored(N_("Cannot connect to the directory: %(error)s"), error=str(error)),
         ) from None
     except ldap_errors.LDAPBindError as error:
         raise DirectoryWriteError(
             "bind_refused",
-            f"The directory refused the account for changes LDAP_WRITE_BIND_DN "
-            f"({settings.write_bind_dn}): {error}.",
+            stored(
+                N_(
+                    "The directory refused the account for changes LDAP_WRITE_BIND_DN "
+                    "(%(account)s): %(error)s."
+                ),
+                account=settings.write_bind_dn,
+                error=str(error),
+            ),
         ) from None
 
 
@@ -208,7 +228,10 @@ def _read(
     if code in (NO_SUCH_OBJECT, INVALID_DN_SYNTAX):
         return None
     if code != 0:
-        raise DirectoryWriteError("refused", f"The directory refused to read {dn}: {words}.")
+        raise DirectoryWriteError(
+            "refused",
+            stored(N_("The directory refused to read %(dn)s: %(words)s."), dn=dn, words=words),
+        )
     for item in connection.response or []:
         if item.get("type") == "searchResEntry":
             return item["dn"], item.get("raw_attributes") or {}
@@ -226,8 +249,14 @@ def _membership_attribute(group_dn: str, raw: Mapping[str, list[bytes]]) -> tupl
             return attribute, False
     raise DirectoryWriteError(
         "no_such_group",
-        f"{group_dn} is not a group (objectClass: {', '.join(sorted(classes)) or 'none'}); "
-        "expected groupOfNames, groupOfUniqueNames, posixGroup or group.",
+        stored(
+            N_(
+                "%(dn)s is not a group (objectClass: %(classes)s); "
+                "expected groupOfNames, groupOfUniqueNames, posixGroup or group."
+            ),
+            dn=group_dn,
+            classes=", ".join(sorted(classes)) or stored(N_("none")),
+        ),
     )
 
 
@@ -242,10 +271,15 @@ def _change(
         return _modify(s, connection, group_dn, member_dn, add=add)
     except (ldap_errors.LDAPCommunicationError, ldap_errors.LDAPResponseTimeoutError) as error:
         raise DirectoryWriteError(
-            "unreachable", f"The directory stopped answering during the change: {error}"
+            "unreachable",
+            stored(
+                N_("The directory stopped answering during the change: %(error)s"), error=str(error)
+            ),
         ) from None
     except ldap_errors.LDAPException as error:
-        raise DirectoryWriteError("refused", f"The change could not be made: {error}") from None
+        raise DirectoryWriteError(
+            "refused", stored(N_("The change could not be made: %(error)s"), error=str(error))
+        ) from None
     finally:
         close(connection)
 
@@ -256,20 +290,26 @@ def _modify(
     group = _read(connection, group_dn, ["objectClass"])
     if group is None:
         raise DirectoryWriteError(
-            "no_such_group", f"There is no group {group_dn} in the directory."
+            "no_such_group", stored(N_("There is no group %(dn)s in the directory."), dn=group_dn)
         )
     group_dn = group[0]
     attribute, holds_dns = _membership_attribute(group_dn, group[1])
     uid_names = ("uid", *s.attr("username"))
     member = _read(connection, member_dn, ["1.1"] if holds_dns else list(uid_names))
     if member is None:
-        raise DirectoryWriteError("no_such_member", f"There is no {member_dn} in the directory.")
+        raise DirectoryWriteError(
+            "no_such_member", stored(N_("There is no %(dn)s in the directory."), dn=member_dn)
+        )
     member_dn = member[0]
     value = member_dn if holds_dns else attribute_value(member[1], uid_names)
     if not value:
         raise DirectoryWriteError(
             "no_such_member",
-            f"{member_dn} has no uid, so it cannot be put in the posixGroup {group_dn}.",
+            stored(
+                N_("%(member)s has no uid, so it cannot be put in the posixGroup %(group)s."),
+                member=member_dn,
+                group=group_dn,
+            ),
         )
     server = f"{connection.server.host}:{connection.server.port}"
 
@@ -303,17 +343,38 @@ def _refusal(
     if code == INSUFFICIENT_ACCESS:
         return DirectoryWriteError(
             "insufficient_access",
-            f"The account for changes ({s.write_bind_dn}) may not change the members of "
-            f"{group_dn}: insufficient access rights.",
+            stored(
+                N_(
+                    "The account for changes (%(account)s) may not change the members of "
+                    "%(group)s: insufficient access rights."
+                ),
+                account=s.write_bind_dn,
+                group=group_dn,
+            ),
         )
     if code in REFUSED_VALUE:
         return DirectoryWriteError(
             "constraint_violation",
-            f"The directory refused to change {attribute} of {group_dn} for {member_dn}: "
-            f"{words or 'constraint violation'}.",
+            stored(
+                N_(
+                    "The directory refused to change %(attribute)s of %(group)s for "
+                    "%(member)s: %(words)s."
+                ),
+                attribute=attribute,
+                group=group_dn,
+                member=member_dn,
+                words=words or stored(N_("constraint violation")),
+            ),
         )
     if code == NO_SUCH_OBJECT:  # deleted between the read and the change
-        return DirectoryWriteError("no_such_group", f"There is no group {group_dn} any more.")
+        return DirectoryWriteError(
+            "no_such_group", stored(N_("There is no group %(dn)s any more."), dn=group_dn)
+        )
     return DirectoryWriteError(
-        "refused", f"The directory refused to change the members of {group_dn}: {words}."
+        "refused",
+        stored(
+            N_("The directory refused to change the members of %(group)s: %(words)s."),
+            group=group_dn,
+            words=words,
+        ),
     )

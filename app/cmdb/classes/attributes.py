@@ -36,6 +36,8 @@ from app.cmdb.models import (
 )
 from app.errors import Conflict, Invalid, check_version
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored as stored_message
 
 MAX_HELP = 300
 
@@ -270,7 +272,7 @@ def delete_attribute(
                 name=definition.name,
             )
         )
-    reason = f"attribute {definition.name} deleted"
+    reason = stored_message(N_("attribute %(name)s deleted"), name=definition.name)
     for value, _count in rows:
         stored = attributes.stored_value(value)
         # A yes or no stays a boolean: the history words it for each reader.

@@ -360,7 +360,7 @@ def receive(
         message_id = message_id_of(raw)
         if again is None and already_received(message_id):
             return Outcome(None, "duplicate", ignored="already received")
-        outcome = Outcome(None, "unreadable", quarantined=error.reason)
+        outcome = _set_aside("unreadable", error.text, quarantine=True)
         return _record(raw, message_id, mailbox, None, now, outcome, again)
     message_id = again.message_id if again is not None else message_id_of(raw, mail)
     if again is None and already_received(message_id):

@@ -20,7 +20,10 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from types import MappingProxyType
+from typing import Any
 
+from app.i18n import N_
+from app.i18n.stored import english, stored
 from app.mail.parsing.files import clean_filename
 from app.mail.parsing.text import html_to_text, reply_of
 
@@ -43,14 +46,20 @@ _ADDRESS_IN_TEXT = re.compile(
 _SURROGATES = re.compile("[\udc80-\udcff]")
 _BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
+# Why a message is unreadable (more below, where they are found), worded for each reader:
+NESTED = stored(N_("MIME parts nested too deeply"))
+NO_HEADERS = stored(N_("no message headers: not an RFC 5322 message"))
+TOO_MANY_PARTS = stored(N_("more than %(count)s MIME parts"), count=MAX_PARTS)
 
 
 class Unreadable(Exception):
-    """The message cannot be handled; ``reason`` says why, for the quarantine."""
+    """The message cannot be handled; ``text`` says why, for the quarantine (a stored message,
+    worded for each reader); ``reason`` and ``str()`` are the English."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, text: dict[str, Any]) -> None:
+        super().__init__(english(text))
+        self.text = text
+        self.reason = english(text)
 
 
 @dataclass(frozen=True)
@@ -97,14 +106,16 @@ def parse(raw: bytes, *, max_bytes: int = MAX_BYTES) -> ParsedMail:
     try:
         message = BytesParser(policy=policy.compat32).parsebytes(content)
     except RecursionError as error:
-        raise Unreadable("MIME parts nested too deeply") from error
+        raise Unreadable(NESTED) from error
     except Exception as error:  # the parser is meant never to raise; be sure
-        raise Unreadable(f"the message cannot be parsed: {error}") from error
+        raise Unreadable(
+            stored(N_("the message cannot be parsed: %(error)s"), error=str(error))
+        ) from error
     headers = _Headers(message)
     if not headers.raw:
-        raise Unreadable("no message headers: not an RFC 5322 message")
+        raise Unreadable(NO_HEADERS)
     if headers.get("from") is None:
-        raise Unreadable("no From header")
+        raise Unreadable(stored(N_("no From header")))
     from_name, from_address = _first_address(headers.get("from"))
     body = _Body()
     try:
@@ -113,9 +124,11 @@ def parse(raw: bytes, *, max_bytes: int = MAX_BYTES) -> ParsedMail:
     except Unreadable:
         raise
     except RecursionError as error:
-        raise Unreadable("MIME parts nested too deeply") from error
+        raise Unreadable(NESTED) from error
     except Exception as error:  # not seen in any real message; never let it escape
-        raise Unreadable(f"the message body cannot be read: {error!r}") from error
+        raise Unreadable(
+            stored(N_("the message body cannot be read: %(error)s"), error=repr(error))
+        ) from error
     return ParsedMail(
         message_id=_first_id(headers.get("message-id")),
         in_reply_to=_ids(headers.get("in-reply-to")),
@@ -139,21 +152,29 @@ def parse(raw: bytes, *, max_bytes: int = MAX_BYTES) -> ParsedMail:
 
 def _refuse_unreadable(raw: bytes, max_bytes: int) -> None:
     if not raw.strip():
-        raise Unreadable("an empty message")
+        raise Unreadable(stored(N_("an empty message")))
     if len(raw) > max_bytes:
-        raise Unreadable(f"the message is {len(raw)} bytes, over the limit of {max_bytes}")
+        raise Unreadable(
+            stored(
+                N_("the message is %(size)s bytes, over the limit of %(limit)s"),
+                size=len(raw),
+                limit=max_bytes,
+            )
+        )
     if raw.startswith(OLE2_MAGIC):
-        raise Unreadable("an Outlook .msg file, not an RFC 5322 message")
+        raise Unreadable(stored(N_("an Outlook .msg file, not an RFC 5322 message")))
     # Before the parser spends seconds (its boundary checks are quadratic in the nesting):
     if raw.count(b"\n--") > 4 * MAX_PARTS:
-        raise Unreadable(f"more than {MAX_PARTS} MIME parts")
+        raise Unreadable(TOO_MANY_PARTS)
     if len(_BOUNDARY.findall(raw)) > MAX_MULTIPARTS:
-        raise Unreadable(f"more than {MAX_MULTIPARTS} multipart containers")
+        raise Unreadable(
+            stored(N_("more than %(count)s multipart containers"), count=MAX_MULTIPARTS)
+        )
     head = _LEADING_BLANK_LINES.sub(b"", raw[:4096], count=1)
     if not _FIELD_LINE.match(head):
         if b"\x00" in head or _controls(head) > len(head) // 10:
-            raise Unreadable("binary data, not an RFC 5322 message")
-        raise Unreadable("no message headers: not an RFC 5322 message")
+            raise Unreadable(stored(N_("binary data, not an RFC 5322 message")))
+        raise Unreadable(NO_HEADERS)
 
 
 def _controls(data: bytes) -> int:
@@ -362,7 +383,7 @@ class _Body:
     def walk(self, part: Message, *, body_allowed: bool = True) -> None:
         self.parts += 1
         if self.parts > MAX_PARTS:
-            raise Unreadable(f"more than {MAX_PARTS} MIME parts")
+            raise Unreadable(TOO_MANY_PARTS)
         ctype = part.get_content_type()
         maintype = ctype.partition("/")[0]
         if ctype in ("message/rfc822", "message/global"):

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -25,7 +26,8 @@ from app.auth.models import Group, User
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
 from app.i18n import N_
-from app.i18n.stored import english, stored
+from app.i18n.locale import default_language
+from app.i18n.stored import english, render, stored
 from app.outbox import enqueue, handler
 from app.requests.common import MAX_TEXT, is_staff, note, open_ticket, set_state
 from app.requests.fulfilment import stages
@@ -264,15 +266,19 @@ def _automation_failed(
     tickets.record_event(item, "automation_failed", None, at=now, error=english(error))
     failed = stored(N_("The automatic change failed: %(error)s"), error=error)
     note(item, None, failed, now, automation=[None, "failed"])
-    person = item.caller.display_name
+    # The task's text is written once and read by every agent: in the desk's language.
+    with force_locale(default_language()):
+        name = _("Add %(person)s to the directory group by hand", person=item.caller.display_name)
+        description = _(
+            "The automatic change failed, so it is yours to make.\n\nError: %(error)s",
+            error=render(error, _),
+        )
     task = create_task(
         item,
         stage=AUTOMATION_STAGE,
-        name=f"Add {person} to the directory group by hand",
+        name=name,
         group=item.catalog_item.fulfilment_group,
-        description=(
-            f"The automatic change failed, so it is yours to make.\n\nError: {english(error)}"
-        ),
+        description=description,
         actor=actor,
         now=now,
     )
@@ -334,7 +340,7 @@ def add_directory_member(group_dn: str, member_dn: str) -> dict[str, Any]:
     try:
         return add_group_member(current_app.config, group_dn, member_dn).stored_message
     except DirectoryWriteError as error:
-        raise AutomationFailed(str(error)) from None
+        raise AutomationFailed(error.text) from None
 
 
 # -- working tasks --------------------------------------------------------------------------
