@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import User
+from app.i18n.stored import stored
 from app.incidents.models import Incident
 from app.incidents.workflow import State, Transition
 from app.mail.incoming import intake
@@ -398,7 +399,7 @@ def test_quarantining_a_message_another_delivery_processed_leaves_it_processed(d
 
     raw = mail()
     number = intake.take(raw, desk.mailbox).number
-    outcome = quarantine(raw, desk.mailbox, "the database refused it")
+    outcome = quarantine(raw, desk.mailbox, stored("the database refused it"))
     assert outcome.ignored == "already received"
     row = db.session.scalar(select(InboundMessage))
     assert (row.state, row.ticket.number) == (MessageState.PROCESSED, number)

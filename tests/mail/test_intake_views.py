@@ -195,3 +195,27 @@ def test_the_quarantine_words_why_a_message_is_unreadable_in_the_admins_language
         client, db, admin, said, "no From header (stored before the upgrade)"
     )
     assert "more than 300" not in swedish
+
+
+def test_the_quarantine_words_why_processing_failed_in_the_admins_language(signed_in, db):
+    """A message whose processing failed (here a mailbox with an impact the matrix does not
+    have) is quarantined with a stored reason: Swedish for a Swedish administrator, with the
+    error itself as it was raised."""
+    client, admin = signed_in("admin")
+    db.session.add(Mailbox(name="desk", address="desk@example.com", impact=9))
+    db.session.commit()
+    failed = intake.take(
+        mail("kim@example.com", subject="Broken laptop"), db.session.scalar(select(Mailbox))
+    )
+    assert failed.quarantined.startswith("could not be processed: ")
+    error = failed.quarantined.removeprefix("could not be processed: ")
+    said = {"sv": [f"kunde inte behandlas: {error}"], "en": [f"could not be processed: {error}"]}
+    old = intake.take(b"To: desk@example.com\r\nSubject: old\r\n\r\nolder body\r\n", None)
+    assert old.quarantined == "no From header"
+    row = db.session.scalar(select(InboundMessage).where(InboundMessage.reason == old.quarantined))
+    row.reason, row.reason_message = "could not be processed (stored before the upgrade)", None
+    db.session.commit()
+    swedish = shows_in_each_language(
+        client, db, admin, said, "could not be processed (stored before the upgrade)"
+    )
+    assert f"could not be processed: {error}" not in swedish

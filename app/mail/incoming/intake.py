@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.extensions import db
+from app.i18n import N_
+from app.i18n.stored import stored
 from app.mail.incoming.models import InboundMessage, Mailbox
 from app.mail.incoming.services import Outcome, quarantine, receive
 
@@ -52,14 +54,16 @@ def take(
         return outcome
     except IntegrityError:  # most often a parallel delivery of the same message
         db.session.rollback()
-        reason = "the database refused it (a conflicting change); process it again"
+        reason = stored(N_("the database refused it (a conflicting change); process it again"))
     except OperationalError:
         db.session.rollback()
         raise
     except Exception as error:  # anything the mail triggers is quarantined, never lost
         db.session.rollback()
         log.exception("mail could not be processed")
-        reason = f"could not be processed: {type(error).__name__}: {error}"
+        reason = stored(
+            N_("could not be processed: %(error)s"), error=f"{type(error).__name__}: {error}"
+        )
     box = db.session.get(Mailbox, mailbox_id) if mailbox_id else None
     outcome = quarantine(raw, box, reason, again_id=again_id)
     db.session.commit()

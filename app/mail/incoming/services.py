@@ -167,14 +167,15 @@ def _record(
 def quarantine(
     raw: bytes,
     mailbox: Mailbox | None,
-    reason: str,
+    reason: dict[str, Any],
     now: datetime | None = None,
     *,
     again_id: int | None = None,
 ) -> Outcome:
-    """Keep a message that could not be handled, with the reason, for an administrator (a
-    message quarantined or ignored before keeps its row, with the new reason). A message that
-    another delivery processed meanwhile is left as it is: "already received"."""
+    """Keep a message that could not be handled, with the reason (a stored message, worded in
+    its reader's language), for an administrator (a message quarantined or ignored before
+    keeps its row, with the new reason). A message that another delivery processed meanwhile
+    is left as it is: "already received"."""
     now = now or utc_now()
     try:
         mail: ParsedMail | None = parse(raw, max_bytes=current_app.config["MAIL_MAX_BYTES"])
@@ -184,7 +185,7 @@ def quarantine(
     row = db.session.scalar(select(InboundMessage).where(InboundMessage.message_id == message_id))
     if row is not None and row.state == MessageState.PROCESSED and row.id != again_id:
         return Outcome(None, "duplicate", ignored="already received")
-    outcome = Outcome(None, "quarantined", quarantined=reason[:2000])
+    outcome = Outcome(None, "quarantined", quarantined=english(reason)[:2000], message=reason)
     return _record(raw, message_id, mailbox, mail, now, outcome, row)
 
 
