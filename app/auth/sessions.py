@@ -10,7 +10,8 @@ sessions is not an edit of the account and must never conflict with one.
 
 from __future__ import annotations
 
-from typing import cast
+from functools import cache
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.orm import defaultload, joinedload
@@ -19,10 +20,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.auth.models import User
 from app.extensions import db
 
-# Every page asks for the signed-in person's roles (the policy, the navigation): they come in
-# the person's own statement, joined, instead of a select-in load after it; their manager
-# (joined by default) comes without roles, which only their own pages would read.
-WITH_ROLES = (joinedload(User.role_grants), defaultload(User.manager).lazyload(User.role_grants))
+
+@cache
+def with_roles() -> tuple[Any, ...]:
+    """How the signed-in person is loaded. Every page asks for their roles (the policy, the
+    navigation): they come in the person's own statement, joined, instead of a select-in load
+    after it; their manager (joined by default) comes without roles, which only their own pages
+    would read. Built on first use, not at import: naming a relationship configures every
+    mapper, and a module imported before the CMDB's models would fail on their names."""
+    return (joinedload(User.role_grants), defaultload(User.manager).lazyload(User.role_grants))
 
 
 def load_user(session_user_id: str) -> User | None:
@@ -32,7 +38,7 @@ def load_user(session_user_id: str) -> User | None:
     user_key, _, generation = session_user_id.partition(":")
     if not (user_key.isdecimal() and generation.isdecimal()):
         return None
-    user = db.session.get(User, int(user_key), options=WITH_ROLES)
+    user = db.session.get(User, int(user_key), options=with_roles())
     if user is None or not user.is_active or user.session_generation != int(generation):
         return None
     return user
