@@ -217,21 +217,27 @@ def test_incidents_and_requests_check_a_reply_with_the_same_words(
     assert tickets.checked_text("reason", "  Because  ", required=True, limit=10) == "Because"
 
 
+def place_group_join(make_item, place, group):
+    """An order of an item that joins the orderer to the directory group ``group`` once their
+    manager approves (no questions)."""
+    return place(
+        make_item(
+            variables=[],
+            automation=Automation.DIRECTORY_GROUP,
+            automation_group_id=group.id,
+            approval_policy=[{"kind": "manager"}],
+        ),
+        answers={},
+    )
+
+
 def test_directory_group_without_write_credentials_leaves_a_task_with_the_error(
     db, org, make_item, place, queue
 ):
     staff = queue("VPN users", directory_dn="cn=vpn,ou=groups,dc=example,dc=org")
     org.kim.directory_dn = "uid=kim,ou=people,dc=example,dc=org"
     db.session.commit()
-    item = place(
-        make_item(
-            variables=[],
-            automation=Automation.DIRECTORY_GROUP,
-            automation_group_id=staff.id,
-            approval_policy=[{"kind": "manager"}],
-        ),
-        answers={},
-    )
+    item = place_group_join(make_item, place, staff)
     assert item.tasks == []  # nothing happens before the approval
     services.decide(item.approvals[0], actor=org.ann, approve=True)
     db.session.commit()
@@ -289,15 +295,7 @@ def test_the_directory_change_reads_in_each_readers_language(
             write.ADDED, group, member, "member", member, "ldap.example.org:389"
         ),
     )
-    item = place(
-        make_item(
-            variables=[],
-            automation=Automation.DIRECTORY_GROUP,
-            automation_group_id=staff.id,
-            approval_policy=[{"kind": "manager"}],
-        ),
-        answers={},
-    )
+    item = place_group_join(make_item, place, staff)
     services.decide(item.approvals[0], actor=org.ann, approve=True)
     db.session.commit()
     (done,) = [e for e in item.journal if "automation" in e.changes]
