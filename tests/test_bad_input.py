@@ -106,7 +106,7 @@ def test_control_characters_in_a_search_are_ignored(signed_in):
 
 
 def test_a_superscript_digit_is_no_id(signed_in):
-    """"²" passes ``str.isdigit`` but not ``int``: the catalog filter ignores it (was a 500)."""
+    """ "²" passes ``str.isdigit`` but not ``int``: the catalog filter ignores it (was a 500)."""
     client, _ = signed_in("employee")
     response = client.get("/requests/catalog?category=%C2%B2")
     assert response.status_code == 200

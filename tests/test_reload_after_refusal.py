@@ -20,4 +20,3 @@ def test_a_page_asked_for_by_get_names_no_address(signed_in):
     client, _admin = signed_in("admin")
     page = client.get("/admin/groups/new").get_data(as_text=True)
     assert REPLACE.findall(page) == []
-

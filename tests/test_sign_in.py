@@ -298,9 +298,7 @@ def _browser_with(app, name, value):
 
 def _remembered_login(client, username):
     client.get("/login")
-    response = client.post(
-        "/login", {"username": username, "password": PASSWORD, "remember": "y"}
-    )
+    response = client.post("/login", {"username": username, "password": PASSWORD, "remember": "y"})
     client._token = None
     assert response.status_code == 302
     return _cookie(client, "remember_token")
@@ -335,9 +333,10 @@ def test_a_remember_me_cookie_stops_working_after_a_password_change(app, client,
     page = client.get("/account")
     assert page.status_code == 200
     assert "Other devices are signed out" in page.get_data(as_text=True)
-    assert _browser_with(app, "remember_token", _cookie(client, "remember_token")).get(
-        "/"
-    ).status_code == 200
+    assert (
+        _browser_with(app, "remember_token", _cookie(client, "remember_token")).get("/").status_code
+        == 200
+    )
 
 
 def test_sign_out_everywhere_ends_every_session_and_remember_me_cookie(app, client, make_user):
@@ -394,9 +393,7 @@ def test_keep_me_signed_in_lasts_a_month_not_a_year(client, make_user):
 
     make_user("ann.lee")
     client.get("/login")
-    response = client.post(
-        "/login", {"username": "ann.lee", "password": PASSWORD, "remember": "y"}
-    )
+    response = client.post("/login", {"username": "ann.lee", "password": PASSWORD, "remember": "y"})
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if "remember_token" in c)
     expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
     assert timedelta(days=29) < expires - utc_now() <= timedelta(days=30)
