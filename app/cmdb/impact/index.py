@@ -70,6 +70,18 @@ IGNORED = 3
 """The mark of an ignored CI in :meth:`CompactGraph.ignored`: above any impact state, so a
 state array started from the mask never lets a failure into an ignored CI."""
 
+
+def mask_table(key: tuple[Treatment, Treatment, Treatment, Treatment]) -> bytes:
+    """Status code → mask byte of :meth:`CompactGraph._mask` for ``(treatment, planned,
+    in_maintenance, retired)``."""
+    treatment, planned, in_maintenance, retired = key
+    options = ImpactOptions(planned=planned, in_maintenance=in_maintenance, retired=retired)
+    table = bytearray(256)
+    for code, status in enumerate(STATUSES):
+        table[code] = IGNORED if options.treatment(status) is treatment else 0
+    return bytes(table)
+
+
 Row = tuple[CiId, str, str, str, Redundancy | None, int, str | None]
 """A CI as a plain row: ``(id, name, class, status, redundancy, users, assigned_user)``."""
 
@@ -149,11 +161,20 @@ class CompactGraph:
         key = (treatment, options.planned, options.in_maintenance, options.retired)
         mask = self._masks.get(key)
         if mask is None:  # a race only computes the same bytes twice
-            table = bytearray(256)
-            for code, status in enumerate(STATUSES):
-                table[code] = IGNORED if options.treatment(status) is treatment else 0
-            mask = self._masks[key] = self.status.translate(table)
+            mask = self._masks[key] = self.status.translate(mask_table(key))
         return mask
+
+    def patch_masks(self, old: CompactGraph, nodes: list[int]) -> None:
+        """Make the masks ``old`` made (:meth:`ignored`...) for this patch of it, in which the
+        CIs ``nodes`` (and only they) changed or were added: a copy, not a pass over every
+        status."""
+        for key, mask in old._masks.items():
+            table, status = mask_table(key), self.status
+            found = bytearray(mask)
+            found.extend(bytes(len(status) - len(mask)))
+            for node in nodes:
+                found[node] = table[status[node]]
+            self._masks[key] = bytes(found)
 
     def members(self, group: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """A group's members over membership links, and those of them not in service."""
