@@ -147,7 +147,7 @@ def in_memory(size: int, args: argparse.Namespace) -> list[str]:
     stores = {name: getattr(index, name).store for name in ("out", "in_", "pairs", "pairs_in")}
     room = {name: (store.used, store.capacity) for name, store in stores.items()}
     lines = [
-        f"### {len(index):,} CIs, {len(index.pair_src):,} relations, in memory",
+        f"### {len(index):,} CIs, {len(index.pair_arrays()[0]):,} relations, in memory",
         "",
         f"Reload from in-memory rows: index {build_ms / 1000:.2f} s, search arrays "
         f"{vectors_ms:.0f} ms, names {names_ms:.0f} ms. The usual question (a VM failing, "
