@@ -12,6 +12,10 @@ the graph loaded as a worker loads it, an edit committed with its ``cmdb_changes
 the worker's :func:`app.cmdb.cache.patch_graph` timed with the question after it.
 
     python -m bench.cmdb_incremental --sizes 100000,1000000 --db-sizes 100000   # repo root
+
+Filling the 1,000,000-CI schema takes many minutes: ``--keep`` leaves it in place
+(``bench_incremental_<size>``, or ``--schema``) and ``--reuse`` takes it as it was left when it
+holds CIs (the edits of earlier runs stay in it; the graph is loaded from what is there).
 """
 
 from __future__ import annotations
@@ -23,13 +27,15 @@ import statistics
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import Session, configure_mappers
 
+from app.auth.models import group_members
 from app.cmdb.cache import _by_name, _renamed, current_revision, load_graph, patch_graph
 from app.cmdb.graph.vocabulary import Redundancy
 from app.cmdb.impact import engine
@@ -37,7 +43,7 @@ from app.cmdb.impact.index import Columns, CompactGraph, build_compact
 from app.cmdb.impact.patch import patch
 from app.cmdb.impact.vector import vectors
 from bench._report import Report
-from bench.cmdb_database import estate_schema
+from bench.cmdb_database import _fill, estate_schema, schema_url
 from bench.cmdb_layered import Estate, layered_estate
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -141,36 +147,42 @@ def in_memory(size: int, args: argparse.Namespace) -> list[str]:
     stores = {name: getattr(index, name).store for name in ("out", "in_", "pairs", "pairs_in")}
     room = {name: (store.used, store.capacity) for name, store in stores.items()}
     lines = [
-        f"### {len(index):,} CIs, {len(index.pair_src):,} relations, in memory",
+        f"### {len(index):,} CIs, {len(index.pair_arrays()[0]):,} relations, in memory",
         "",
         f"Reload from in-memory rows: index {build_ms / 1000:.2f} s, search arrays "
         f"{vectors_ms:.0f} ms, names {names_ms:.0f} ms. The usual question (a VM failing, "
         f"median of 15): {usual:.2f} ms.",
         "",
         "| edit | patch index ms | search arrays ms | names ms | first question ms | "
-        "extra over the usual question, median (max) ms |",
-        "|---|---|---|---|---|---|",
+        "extra over the usual question, median (max) ms | the same in CPU ms (`process_time`) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for kind in EDITS:
-        parts: list[list[float]] = [[], [], [], [], []]
+        parts: list[list[float]] = [[], [], [], [], [], []]
         for _ in range(args.rounds):
             edit = live.edit(kind, rng)
             columns, relations = live.columns(edit.changed), live.relations(edit.changed)
+            cpu = time.process_time()
             patch_ms, patched = ms(patch, index, columns, relations, edit.changed)
             assert patched is not None
             arrays_ms, _ = ms(vectors, patched)
             old_nodes = [index.index[c] for c in edit.changed if c in index]
             renamed_ms, by_name = ms(_renamed, by_name, index, patched, old_nodes)
-            first_ms, _ = ms(engine.impact, patched, [rng.choice(vms)])
+            vm = rng.choice(vms)
+            first_ms, _ = ms(engine.impact, patched, [vm])
+            cpu = (time.process_time() - cpu) * 1000 - _cpu_ms(engine.impact, patched, [vm])
             usual_now = usual_question(patched, vms, rng)
-            extra = patch_ms + arrays_ms + renamed_ms + first_ms - usual_now
-            for found, value in zip(parts, (patch_ms, arrays_ms, renamed_ms, first_ms, extra),
-                                    strict=True):  # fmt: skip
+            over = patch_ms + arrays_ms + renamed_ms + first_ms - usual_now
+            values = (patch_ms, arrays_ms, renamed_ms, first_ms, over, cpu)
+            for found, value in zip(parts, values, strict=True):
                 found.append(value)
             index = patched
         cells = " | ".join(f"{statistics.median(p):.1f}" for p in parts[:4])
-        extra = parts[4]
-        lines.append(f"| {kind} | {cells} | {statistics.median(extra):.1f} ({max(extra):.1f}) |")
+        extra, cpus = parts[4], parts[5]
+        lines.append(
+            f"| {kind} | {cells} | {statistics.median(extra):.1f} ({max(extra):.1f}) | "
+            f"{statistics.median(cpus):.1f} ({max(cpus):.1f}) |"
+        )
     edits = len(EDITS) * args.rounds
     worst = max(
         (stores[name].used - used) / (capacity - used) for name, (used, capacity) in room.items()
@@ -188,24 +200,33 @@ def in_memory(size: int, args: argparse.Namespace) -> list[str]:
 def through_postgres(size: int, args: argparse.Namespace) -> list[str]:
     rng = random.Random(args.seed)
     estate = layered_estate(size, args.seed)
-    schema = f"bench_incremental_{uuid.uuid4().hex[:8]}"
     configure_mappers()
-    with estate_schema(args.postgres, estate, schema) as (url, filled):
+    with _schema(args, estate, size) as (url, filled):
         engine_ = create_engine(url)
+        group_members.create(engine_, checkfirst=True)  # a patch reads users groups' members
+        statements: list[tuple[str, Any]] = []
+
+        @event.listens_for(engine_, "before_cursor_execute")
+        def _count(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+            statements.append((statement, parameters))
+
         with Session(engine_) as session:
+            session.execute(text("DELETE FROM cmdb_changes"))  # a kept schema starts again
+            session.execute(text("UPDATE cmdb_revision SET value = 1, token = 'b' WHERE id = 1"))
             _log(session, 1, "b", "")
             session.commit()
             load_ms, cmdb = ms(load_graph, session)
             session.commit()
             vms = estate.by_kind["vm"]
             usual = usual_question(cmdb.index, vms, rng)
+            usual_cpu = _cpu_ms(engine.impact, cmdb.index, [rng.choice(vms)])
             found = []
             for _ in range(args.rounds):
                 host, vm = rng.choice(estate.by_kind["host"]), rng.choice(vms)
                 session.execute(
                     text(
                         "INSERT INTO ci_relations (source_id, target_id, type, created_at) "
-                        "VALUES (:s, :t, 'runs_on', now())"
+                        "VALUES (:s, :t, 'runs_on', now()) ON CONFLICT DO NOTHING"
                     ),
                     {"s": vm, "t": host},
                 )
@@ -217,26 +238,97 @@ def through_postgres(size: int, args: argparse.Namespace) -> list[str]:
                 )
                 _log(session, value, token, f"{min(vm, host)},{max(vm, host)}")
                 session.commit()
-                patch_ms, patched = ms(patch_graph, session, cmdb, current_revision(session))
+                revision = current_revision(session)
+                del statements[:]
+                cpu, wall = time.process_time(), time.perf_counter()
+                patched = patch_graph(session, cmdb, revision)
+                patch_ms = (time.perf_counter() - wall) * 1000
+                patch_cpu = (time.process_time() - cpu) * 1000
                 assert patched is not None
-                first_ms, _ = ms(engine.impact, patched.index, [vm])
+                run = list(statements)
+                cpu, wall = time.process_time(), time.perf_counter()
+                engine.impact(patched.index, [vm])
+                first_ms = (time.perf_counter() - wall) * 1000
+                first_cpu = (time.process_time() - cpu) * 1000
+                server = _server_ms(session, run)
                 session.commit()
-                found.append((patch_ms, first_ms, patch_ms + first_ms - usual))
+                found.append((patch_ms, first_ms, patch_ms + first_ms - usual, patch_cpu,
+                              first_cpu, len(run), server))  # fmt: skip
                 cmdb = patched
         engine_.dispose()
-    patch_times, first, extra = zip(*found, strict=True)
+    patch_times, first, extra, patch_cpus, first_cpus, counts, servers = zip(*found, strict=True)
+    median = statistics.median
     return [
         f"### {len(cmdb.index):,} CIs through PostgreSQL",
         "",
-        f"Schema filled in {filled:.0f} s. Reload (`load_graph`, in this process): "
-        f"{load_ms / 1000:.2f} s. The usual question: {usual:.2f} ms. One relation added and "
+        f"Schema filled in {filled:.0f} s (-1: reused). Reload (`load_graph`, in this process): "
+        f"{load_ms / 1000:.2f} s. The usual question: {usual:.2f} ms ({usual_cpu:.2f} ms CPU). "
+        f"One relation added and "
         f"committed with its change row, {args.rounds} times: the worker's `patch_graph` "
         f"(read the log, the two CIs and their relations, patch, arrays, names) "
-        f"{statistics.median(patch_times):.1f} ms median ({max(patch_times):.1f} max), the "
-        f"first question after it {statistics.median(first):.2f} ms; extra over the usual "
-        f"question {statistics.median(extra):.1f} ms median ({max(extra):.1f} max).",
+        f"{median(patch_times):.1f} ms median ({max(patch_times):.1f} max), the "
+        f"first question after it {median(first):.2f} ms; extra over the usual "
+        f"question {median(extra):.1f} ms median ({max(extra):.1f} max).",
+        "",
+        f"Load-independent: `patch_graph` {median(patch_cpus):.1f} ms CPU "
+        f"({max(patch_cpus):.1f} max) in {max(counts)} statements, "
+        f"{median(servers):.2f} ms of PostgreSQL execution time (EXPLAIN ANALYZE of each, "
+        f"{max(servers):.2f} max); the first question {median(first_cpus):.2f} ms CPU "
+        f"({max(first_cpus):.2f} max).",
         "",
     ]
+
+
+def _cpu_ms(fn: Callable[..., Any], *args: Any) -> float:
+    start = time.process_time()
+    fn(*args)
+    return (time.process_time() - start) * 1000
+
+
+def _server_ms(session: Session, statements: list[tuple[str, Any]]) -> float:
+    """PostgreSQL's execution and planning time of ``statements`` run again under EXPLAIN
+    ANALYZE (warm: their pages were just read)."""
+    cursor = session.connection().connection.cursor()
+    total = 0.0
+    try:
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters or None)
+            plan = cursor.fetchone()[0][0]
+            total += plan["Execution Time"] + plan["Planning Time"]
+    finally:
+        cursor.close()
+    return total
+
+
+@contextmanager
+def _schema(args: argparse.Namespace, estate: Estate, size: int) -> Iterator[tuple[str, float]]:
+    """The estate's schema: a fresh one dropped afterwards, or with ``--keep`` one left in
+    place (taken as it is with ``--reuse`` when it already holds CIs; filled seconds -1)."""
+    if not (args.keep or args.reuse):
+        with estate_schema(
+            args.postgres, estate, f"bench_incremental_{uuid.uuid4().hex[:8]}"
+        ) as found:
+            yield found
+        return
+    schema = args.schema or f"bench_incremental_{size}"
+    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.execute(
+            text("SELECT to_regclass(:t) IS NOT NULL"), {"t": f'"{schema}".configuration_items'}
+        ).scalar()
+        filled = -1.0
+        if not (args.reuse and exists):
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            start = time.perf_counter()
+            filler = create_engine(schema_url(args.postgres, schema))
+            _fill(filler, estate)
+            filler.dispose()
+            filled = time.perf_counter() - start
+    admin.dispose()
+    yield schema_url(args.postgres, schema), filled
 
 
 def _log(session: Session, value: int, token: str, ids: str) -> None:
@@ -253,6 +345,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--postgres", default=POSTGRES)
+    parser.add_argument("--schema", default="", help="with --keep/--reuse (default per size)")
+    parser.add_argument("--keep", action="store_true", help="leave the PostgreSQL estate")
+    parser.add_argument("--reuse", action="store_true", help="use a kept estate (implies --keep)")
     parser.add_argument("--out", default="/tmp/cmdb_incremental.md")
     args = parser.parse_args(argv)
     report = Report("bench.cmdb_incremental", "CMDB graph patched after an edit", argv)

@@ -50,7 +50,9 @@ from typing import Any
 import networkx as nx
 from flask import Flask, current_app
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
+    Integer,
     Select,
     String,
     cast,
@@ -58,14 +60,17 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    null,
     or_,
     select,
+    type_coerce,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
 
 from app.auth.models import User, group_members
-from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, Redundancy, RelationType
+from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, Propagation, Redundancy, RelationType
 from app.cmdb.impact.index import Columns, CompactGraph, compact_from_columns
 from app.cmdb.impact.patch import patch
 from app.cmdb.impact.vector import vectors
@@ -193,9 +198,15 @@ def current_revision(session: Session) -> tuple[int, str]:
 def _graph_classes(session: Session) -> dict[int, str]:
     """Class id → the class name the engine sees (descendants of business services count as
     business services, so admin-added service kinds are counted as services)."""
-    rows = session.execute(select(CIClass.id, CIClass.name, CIClass.parent_id)).all()
-    parents = {r.id: r.parent_id for r in rows}
-    names = {r.id: r.name for r in rows}
+    return _class_names(session.execute(select(CIClass.id, CIClass.name, CIClass.parent_id)))
+
+
+def _class_names(rows: Iterable[tuple[int, str, int | None]]) -> dict[int, str]:
+    """:func:`_graph_classes` of the classes' ``(id, name, parent id)``."""
+    parents: dict[int, int | None] = {}
+    names: dict[int, str] = {}
+    for class_id, name, parent_id in rows:
+        parents[class_id], names[class_id] = parent_id, name
     result: dict[int, str] = {}
     for class_id in names:
         current: int | None = class_id
@@ -282,7 +293,7 @@ def _columns(
     )
 
 
-def _users_of_groups(session: Session, among: list[int] | None = None) -> dict[int, frozenset[str]]:
+def _users_of_groups(session: Session) -> dict[int, frozenset[str]]:
     """CI id → the user ids (as ``str``, the id space of ``assigned``) of the active members of
     its users group, for the CIs that have one (an empty set when the group has no active
     member: nobody uses the service, exactly). CIs of one group share one set.
@@ -291,29 +302,37 @@ def _users_of_groups(session: Session, among: list[int] | None = None) -> dict[i
     group in use with its members less the (few) inactive people, as one comma-separated text
     per group that Python splits into the ``str`` ids. At 300 groups of 1,000 members on
     PostgreSQL that takes 0.1 s, against 0.35 s for the members as rows joined to ``users``.
-    Only the CIs ``among`` when given (a patch).
+    A patch reads the same for the CIs it changes (:func:`_patch_rows`).
     """
     c = ConfigurationItem
-    with_group: ColumnElement[bool] = c.users_group_id.is_not(None)
-    if among is not None:
-        with_group = with_group & c.id.in_(among)
-    rows = _plain_rows if among is None else _bound_rows
-    cis = rows(session, select(c.id, c.users_group_id).where(with_group))
+    with_group = c.users_group_id.is_not(None)
+    cis = _plain_rows(session, select(c.id, c.users_group_id).where(with_group))
     if not cis:
         return {}
+    return _member_sets(cis, _plain_rows(session, _memberships(with_group)))
+
+
+def _memberships(with_group: ColumnElement[bool], kind: int | None = None) -> Select[Any]:
+    """Each users group of the CIs ``with_group`` and its active members' ids, comma-separated
+    (as a row of :func:`_patch_rows` of this ``kind`` when given)."""
     member = group_members.c
-    memberships = (
-        select(
-            member.group_id,
-            func.aggregate_strings(cast(member.user_id, String), literal_column("','")),
-        )
+    ids = func.aggregate_strings(cast(member.user_id, String), literal_column("','"))
+    columns = [member.group_id, ids]
+    return (
+        select(*(columns if kind is None else _row(kind, columns)))
         .where(
-            member.group_id.in_(select(c.users_group_id).where(with_group)),
+            member.group_id.in_(select(ConfigurationItem.users_group_id).where(with_group)),
             member.user_id.not_in(select(User.id).where(User.is_active.is_(False))),
         )
         .group_by(member.group_id)
     )
-    sets = {g: frozenset(ids.split(",")) for g, ids in rows(session, memberships)}
+
+
+def _member_sets(
+    cis: Iterable[tuple[int, int]], memberships: Iterable[tuple[int, str]]
+) -> dict[int, frozenset[str]]:
+    """CI id → its users group's members, from ``(CI, group)`` and ``(group, "id,id...")``."""
+    sets = {g: frozenset(ids.split(",")) for g, ids in memberships}
     nobody: frozenset[str] = frozenset()
     return {ci_id: sets.get(group_id, nobody) for ci_id, group_id in cis}
 
@@ -329,11 +348,6 @@ def _plain_rows(session: Session, statement: Select[Any]) -> list[tuple[Any, ...
         return cursor.fetchall()
     finally:
         cursor.close()
-
-
-def _bound_rows(session: Session, statement: Select[Any]) -> list[tuple[Any, ...]]:
-    """The rows of a query with parameters, as plain tuples."""
-    return [tuple(row) for row in session.execute(statement)]
 
 
 def _by_name(index: CompactGraph) -> Mapping[str, int | tuple[int, ...]]:
@@ -408,27 +422,28 @@ def changes_since(
 
 def patch_graph(session: Session, graph: CMDBGraph, revision: tuple[int, str]) -> CMDBGraph | None:
     """``graph`` patched to ``revision`` from the change log, or ``None`` when it must be
-    reloaded (see the module's docstring)."""
+    reloaded (see the module's docstring).
+
+    Two statements (up to :data:`CHUNK` CIs changed): the log, then one ``UNION ALL``
+    (:func:`_patch_rows`) of the changed CIs, their relations, their users groups' members,
+    the classes and the relation types. Under load every round trip waits for a core twice
+    (the server's, then ours), so the number of statements, not what they read, sets the
+    wall time of a patch (docs/benchmarks.md)."""
     changed = changes_since(session, graph.revision, revision)
     if changed is None:
         return None
     if not changed:
         return CMDBGraph(revision, graph.index, graph.by_name)
     among = sorted(changed)
-    c, r = ConfigurationItem, CIRelation
-    rows: list[Any] = []
-    relations: set[tuple[int, int, str]] = set()
+    found = _PatchRows()
     for start in range(0, len(among), CHUNK):
-        chunk = among[start : start + CHUNK]
-        rows += _bound_rows(session, _ci_rows().where(c.id.in_(chunk)))
-        ends = or_(r.source_id.in_(chunk), r.target_id.in_(chunk))
-        relations.update(_bound_rows(session, select(r.source_id, r.target_id, r.type).where(ends)))
+        found.read(session, among[start : start + CHUNK], first=not start)
     old = graph.index
-    if _relation_types(session) != dict(old.relation_types):
+    if found.types != dict(old.relation_types):
         return None
-    columns = _columns(rows, _graph_classes(session), _users_of_groups(session, among))
+    columns = _columns(found.cis, _class_names(found.classes), found.user_ids())
     try:
-        index = patch(old, columns, sorted(relations), changed)
+        index = patch(old, columns, sorted(found.relations), changed)
     except ValueError:  # rows newer than the log (a CI made since): a load settles it
         return None
     if index is None:
@@ -436,6 +451,83 @@ def patch_graph(session: Session, graph: CMDBGraph, revision: tuple[int, str]) -
     vectors(index)
     by_name = _renamed(graph.by_name, old, index, [old.index[i] for i in among if i in old])
     return CMDBGraph(revision, index, by_name)
+
+
+_CI, _RELATION, _CLASS, _TYPE, _GROUP, _MEMBERS = range(6)
+_SLOTS = (Integer(), String(), Integer(), String(), Integer(), Integer(), Integer(), Integer(),
+          String(), String(), Boolean())  # fmt: skip
+"""The columns of :func:`_patch_rows`' union, typed (PostgreSQL types a column of ``NULL``
+in two branches as text, which the next branch's integers then refuse)."""
+
+
+def _patch_rows(among: list[int], first: bool) -> Select[Any]:
+    """One statement for what a patch reads of the CIs ``among``: a ``UNION ALL`` whose rows
+    start with their kind (``_CI``...), then the values of :func:`_ci_rows` for a CI, ``(source,
+    type, target)`` for a relation, ``(id, name, parent)`` for a class, ``(NULL, name, NULL,
+    forward, ...)`` with ``reverse, propagation, membership`` in the last three slots for a
+    relation type, ``(CI, NULL, group)`` for a CI with a users group, and ``(group, member
+    ids)`` for a group's active members (as :func:`_users_of_groups`). Classes and relation
+    types only when ``first``."""
+    c, r, k, t = ConfigurationItem, CIRelation, CIClass, RelationTypeRow
+    with_group = c.users_group_id.is_not(None) & c.id.in_(among)
+    ci = list(_ci_rows().selected_columns)
+    ci[3] = type_coerce(c.status, String())  # plain text: the other kinds share the column
+    parts = [
+        select(*_row(_CI, ci)).where(c.id.in_(among)),
+        select(*_row(_RELATION, [r.source_id, r.type, r.target_id])).where(
+            or_(r.source_id.in_(among), r.target_id.in_(among))
+        ),
+        select(*_row(_GROUP, [c.id, None, c.users_group_id])).where(with_group),
+        _memberships(with_group, _MEMBERS),
+    ]
+    if first:
+        type_row = [None, t.name, None, t.forward, None, None, None, None, t.reverse,
+                    t.propagation, t.membership]  # fmt: skip
+        parts += [
+            select(*_row(_CLASS, [k.id, k.name, k.parent_id])),
+            select(*_row(_TYPE, type_row)),
+        ]
+    return union_all(*parts)  # type: ignore[return-value]
+
+
+def _row(kind: int, values: list[Any]) -> list[Any]:
+    """A row of :func:`_patch_rows`: the kind, ``values``, and a typed ``NULL`` for each
+    ``None`` and each slot after them."""
+    values = values + [None] * (len(_SLOTS) - len(values))
+    return [
+        literal_column(str(kind), Integer()),
+        *(null().cast(slot) if v is None else v for v, slot in zip(values, _SLOTS, strict=True)),
+    ]
+
+
+class _PatchRows:
+    """What :func:`_patch_rows` read, by kind."""
+
+    def __init__(self) -> None:
+        self.cis: list[tuple[Any, ...]] = []
+        self.relations: set[tuple[int, int, str]] = set()
+        self.classes: list[tuple[int, str, int | None]] = []
+        self.types: dict[str, RelationType] = {}
+        self.groups: list[tuple[int, int]] = []
+        self.members: dict[int, str] = {}
+
+    def read(self, session: Session, among: list[int], first: bool) -> None:
+        for kind, a, b, c, d, *rest in session.execute(_patch_rows(among, first)):
+            if kind == _CI:
+                self.cis.append((a, b, c, d, *rest[:4]))
+            elif kind == _RELATION:
+                self.relations.add((a, c, b))
+            elif kind == _CLASS:
+                self.classes.append((a, b, c))
+            elif kind == _TYPE:
+                self.types[b] = RelationType(b, d, rest[4], Propagation(rest[5]), bool(rest[6]))
+            elif kind == _GROUP:
+                self.groups.append((a, c))
+            else:
+                self.members[a] = b
+
+    def user_ids(self) -> dict[int, frozenset[str]]:
+        return _member_sets(self.groups, self.members.items())
 
 
 def _renamed(

@@ -98,12 +98,10 @@ def rows(index: CompactGraph) -> dict[str, object]:
         for u in range(len(index))
     ]  # fmt: skip
     found["relations"] = sorted(index.relations(), key=str)
-    found["flat"] = [  # what code reading whole arrays sees
-        (
-            list(index.out_start), list(index.out_nb), index.out_kind, list(index.in_nb),
-            [(index.in_nb[i], index.out_nb[o]) for i, o in enumerate(index.in_to_out)],
-        )
-    ]  # fmt: skip
+    sources, targets, combos = (a.tolist() for a in index.pair_arrays())
+    found["pair_arrays"] = [  # what code reading every relation sees
+        (s, t, index.combos[c]) for s, t, c in zip(sources, targets, combos, strict=True)
+    ]
     return found
 
 

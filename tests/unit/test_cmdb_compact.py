@@ -135,8 +135,12 @@ def test_the_order_of_rows_does_not_change_the_index(cmdb, rng):
     rng.shuffle(cis)
     rng.shuffle(relations)
     again = compact_from_cis(cis, relations, TYPES)
-    for name in ("ids", "names", "status", "out_start", "out_nb", "out_kind", "in_nb", "labels"):
+    for name in ("ids", "names", "status", "labels"):
         assert getattr(again, name) == getattr(first, name)
+    for side, columns in (("out", ("nb", "kind")), ("in_", ("nb",))):
+        for column in columns:
+            flat = [getattr(index, side).flat(column) for index in (again, first)]
+            assert [a.tolist() for a in flat[0]] == [a.tolist() for a in flat[1]]
 
 
 @settings(max_examples=60, deadline=None)

@@ -13,7 +13,7 @@ Which arrays answer what
 * The search runs on dense ints. A CI's neighbours either way are the CIs in its failure rows
   (``out_row`` and ``in_row``: every relation a failure crosses in some direction appears in
   both ends' rows), plus the partners of relations no failure crosses (types that spread
-  neither way: found by one pass over ``pair_combo``, only when such a type exists).
+  neither way: found by one pass over the relations' combinations, only when such a type exists).
 * The relations among the CIs found come from each CI's relations as source (``pair_row``,
   targets ascending); ``combos`` names their types.
 * Dense ints follow the networkx graph's node order, so "the graph's id order" is the dense
@@ -80,8 +80,8 @@ def _silent_partners(index: CompactGraph) -> dict[int, list[int]]:
     partners: dict[int, list[int]] = {}
     if not silent:
         return partners
-    src, dst = index.pair_src, index.pair_dst
-    for p in compress(range(len(src)), map(silent.__contains__, index.pair_combo)):
+    src, dst, combo = (a.tolist() for a in index.pair_arrays())
+    for p in compress(range(len(src)), map(silent.__contains__, combo)):
         partners.setdefault(src[p], []).append(dst[p])
         partners.setdefault(dst[p], []).append(src[p])
     return partners

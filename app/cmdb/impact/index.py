@@ -33,7 +33,6 @@ at that hop (:func:`app.cmdb.graph.vocabulary.hop_name`,
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress, repeat
 from operator import is_not
@@ -70,6 +69,18 @@ IGNORED = 3
 """The mark of an ignored CI in :meth:`CompactGraph.ignored`: above any impact state, so a
 state array started from the mask never lets a failure into an ignored CI."""
 
+
+def mask_table(key: tuple[Treatment, Treatment, Treatment, Treatment]) -> bytes:
+    """Status code → mask byte of :meth:`CompactGraph._mask` for ``(treatment, planned,
+    in_maintenance, retired)``."""
+    treatment, planned, in_maintenance, retired = key
+    options = ImpactOptions(planned=planned, in_maintenance=in_maintenance, retired=retired)
+    table = bytearray(256)
+    for code, status in enumerate(STATUSES):
+        table[code] = IGNORED if options.treatment(status) is treatment else 0
+    return bytes(table)
+
+
 Row = tuple[CiId, str, str, str, Redundancy | None, int, str | None]
 """A CI as a plain row: ``(id, name, class, status, redundancy, users, assigned_user)``."""
 
@@ -83,7 +94,7 @@ class CompactGraph:
     __slots__ = (
         "ids", "index", "names", "classes", "status", "rules", "users", "user_ids",
         "assigned", "services", "relation_types", "labels",
-        "out", "in_", "pairs", "pairs_in", "combos", "_masks", "_members", "_flat", "vectors",
+        "out", "in_", "pairs", "pairs_in", "combos", "_masks", "_members", "vectors",
     )  # fmt: skip
     ids: Sequence[CiId]
     index: Mapping[CiId, int]
@@ -118,7 +129,6 @@ class CompactGraph:
             raise TypeError(f"unknown fields: {sorted(fields)}")
         self._masks: dict[tuple[Treatment, ...], bytes] = {}
         self._members: dict[int, tuple[tuple[int, ...], tuple[int, ...]]] = {}
-        self._flat: dict[str, Any] = {}
         # ``vectors``: app.cmdb.impact.vector.Vectors (made by the first question, or a patch)
 
     def __len__(self) -> int:
@@ -149,11 +159,20 @@ class CompactGraph:
         key = (treatment, options.planned, options.in_maintenance, options.retired)
         mask = self._masks.get(key)
         if mask is None:  # a race only computes the same bytes twice
-            table = bytearray(256)
-            for code, status in enumerate(STATUSES):
-                table[code] = IGNORED if options.treatment(status) is treatment else 0
-            mask = self._masks[key] = self.status.translate(table)
+            mask = self._masks[key] = self.status.translate(mask_table(key))
         return mask
+
+    def patch_masks(self, old: CompactGraph, nodes: list[int]) -> None:
+        """Make the masks ``old`` made (:meth:`ignored`...) for this patch of it, in which the
+        CIs ``nodes`` (and only they) changed or were added: a copy, not a pass over every
+        status."""
+        for key, mask in old._masks.items():
+            table, status = mask_table(key), self.status
+            found = bytearray(mask)
+            found.extend(bytes(len(status) - len(mask)))
+            for node in nodes:
+                found[node] = table[status[node]]
+            self._masks[key] = bytes(found)
 
     def members(self, group: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """A group's members over membership links, and those of them not in service."""
@@ -180,7 +199,7 @@ class CompactGraph:
     def relations(self) -> Iterator[tuple[CiId, CiId, str]]:
         """Every relation as ``(source id, target id, type)``, including non-propagating ones."""
         ids, combos = self.ids, self.combos
-        for s, t, c in zip(self.pair_src, self.pair_dst, self.pair_combo, strict=True):
+        for s, t, c in zip(*(a.tolist() for a in self.pair_arrays()), strict=True):
             for type_name in combos[c]:
                 yield ids[s], ids[t], type_name
 
@@ -196,44 +215,12 @@ class CompactGraph:
         """``node``'s relations as source: the targets (ascending) and their combinations."""
         return self.pairs.row("nb", node), self.pairs.row("combo", node)
 
-    def _flatten(self, name: str) -> Any:
-        """A CSR array of the build's layout (``out_start``, ``pair_src``...), made when first
-        read: for code that reads whole arrays (tests, the networkx graph)."""
-        found = self._flat.get(name)
-        if found is not None:
-            return found
-        side, _, column = name.partition("_")
-        if side == "pair":
-            start, targets = self.pairs.flat("nb")
-            sources = np.repeat(np.arange(len(self), dtype=np.int32), np.diff(start))
-            values = {"src": sources, "dst": targets, "combo": self.pairs.flat("combo")[1]}
-            found = _typed(values[column])
-        else:
-            rows = self.out if side == "out" else self.in_
-            if column == "to_out":  # positions in the flat out arrays, not in the store
-                start, stored = rows.flat("to_out")
-                at, _ = self.out.every()
-                position = np.zeros(self.out.store.used, dtype=np.int64)
-                position[at] = np.arange(len(at))
-                found = _typed(position[stored].astype(np.int32))
-            else:
-                start, values_ = rows.flat("nb" if column == "start" else column)
-                found = _typed(start if column == "start" else values_)
-        self._flat[name] = found
-        return found
-
-    out_start = property(lambda self: self._flatten("out_start"))
-    out_nb = property(lambda self: self._flatten("out_nb"))
-    out_kind = property(lambda self: self._flatten("out_kind"))
-    out_label = property(lambda self: self._flatten("out_label"))
-    in_start = property(lambda self: self._flatten("in_start"))
-    in_nb = property(lambda self: self._flatten("in_nb"))
-    in_kind = property(lambda self: self._flatten("in_kind"))
-    in_label = property(lambda self: self._flatten("in_label"))
-    in_to_out = property(lambda self: self._flatten("in_to_out"))
-    pair_src = property(lambda self: self._flatten("pair_src"))
-    pair_dst = property(lambda self: self._flatten("pair_dst"))
-    pair_combo = property(lambda self: self._flatten("pair_combo"))
+    def pair_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every relation as three arrays, sorted by source then target: sources, targets
+        and combinations (for code that reads them all: the networkx graph, the relations no
+        failure crosses)."""
+        at, sources = self.pairs.every()
+        return sources, self.pairs.column("nb")[at], self.pairs.column("combo")[at]
 
     def to_networkx(self) -> Any:
         """The same CMDB as :func:`app.cmdb.graph.vocabulary.build_graph` builds it (slow at
@@ -415,11 +402,3 @@ def pair_rows(n: int, src: np.ndarray, dst: np.ndarray, combo: np.ndarray) -> di
         }
         found[name] = Rows.from_csr(start, columns)
     return found
-
-
-def _typed(values: np.ndarray) -> Any:
-    """A flat array as the index used to keep it: :class:`array.array` or bytes."""
-    code = {np.int64: "q", np.int32: "i", np.uint16: "H"}.get(values.dtype.type)
-    if code is None:
-        return values.astype(np.uint8).tobytes()
-    return array(code, values.tobytes())

@@ -152,8 +152,11 @@ def patch(
         pairs_in=pairs_in,
         **fields,
     )
+    patched.patch_masks(graph, nodes.tolist())
     if graph.vectors is not None:
-        patched.vectors = graph.vectors.patched(patched, nodes.tolist())
+        # The groups whose numbers may change: those whose relations were rewritten (a member
+        # changed, came or went) or whose rule changed; all of them are among ``rows``.
+        patched.vectors = graph.vectors.patched(patched, nodes.tolist(), rows)
     return patched
 
 

@@ -38,11 +38,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
+import numpy.ma  # noqa: F401  (np.unique imports it on its first call: 0.1 s in a patch)
 
 from app.cmdb.graph.vocabulary import MEMBER, ImpactOptions
 from app.cmdb.impact.index import CompactGraph
 from app.cmdb.impact.reference import GroupTally, PeopleCount, count_people
-from app.cmdb.impact.rows import Rows
+from app.cmdb.impact.rows import Rows, among
 
 _DEGRADED, _DOWN = 1, 2
 _RULE, _SERVICE, _USER, _IDS = 1, 2, 4, 8
@@ -50,14 +51,24 @@ _RULE, _SERVICE, _USER, _IDS = 1, 2, 4, 8
 
 class Vectors:
     """What the searches read per CI beside the rows: one byte of flags each (a redundancy
-    rule, a business service, an assigned user, a service knowing its users by id). Made once
-    per graph (:func:`vectors`), or by a patch from the previous graph's."""
+    rule, a business service, an assigned user, a service knowing its users by id), and the
+    groups' redundancy numbers as questions count them (:class:`GroupNumbers`). Made once
+    per graph (:func:`vectors`), or by a patch from the previous graph's (:meth:`patched`):
+    the numbers of the groups no patch touched since the load are shared by every version."""
 
-    __slots__ = ("flags", "_numbers")
+    __slots__ = ("flags", "_numbers", "_shared", "dirty")
 
-    def __init__(self, flags: np.ndarray) -> None:
+    def __init__(
+        self,
+        flags: np.ndarray,
+        shared: dict[tuple[Any, ...], SharedNumbers] | None = None,
+        dirty: np.ndarray = np.zeros(0, dtype=np.int64),
+    ) -> None:
         self.flags = flags
         self._numbers: dict[tuple[Any, ...], GroupNumbers] = {}
+        self._shared = {} if shared is None else shared
+        self.dirty = dirty
+        """The CIs whose numbers as a group may differ from the loaded graph's (sorted)."""
 
     def numbers(self, graph: CompactGraph, options: ImpactOptions) -> GroupNumbers:
         """The redundancy numbers of the groups under ``options``, made as questions weigh
@@ -65,7 +76,10 @@ class Vectors:
         key = (options.planned, options.in_maintenance, options.retired)
         found = self._numbers.get(key)
         if found is None:
-            found = self._numbers.setdefault(key, GroupNumbers(graph, options))
+            shared = self._shared.get(key)
+            if shared is None:
+                shared = self._shared.setdefault(key, SharedNumbers(len(graph)))
+            found = self._numbers.setdefault(key, GroupNumbers(graph, options, shared, self.dirty))
         return found
 
     @classmethod
@@ -80,9 +94,10 @@ class Vectors:
             flags[nodes] |= bit
         return cls(flags)
 
-    def patched(self, graph: CompactGraph, nodes: list[int]) -> Vectors:
+    def patched(self, graph: CompactGraph, nodes: list[int], touched: np.ndarray) -> Vectors:
         """These flags for ``graph``, a patch of their graph in which the CIs ``nodes`` (and
-        only they) changed or were added."""
+        only they) changed or were added and the groups ``touched`` (sorted) may have other
+        members or rules."""
         flags = np.zeros(len(graph), dtype=np.uint8)
         flags[: len(self.flags)] = self.flags
         for node in nodes:
@@ -93,7 +108,7 @@ class Vectors:
                 | (_USER if node in graph.assigned else 0)
                 | (_IDS if user_ids else 0)
             )
-        return Vectors(flags)
+        return Vectors(flags, self._shared, np.union1d(self.dirty, touched))
 
     def has(self, nodes: np.ndarray, bit: int) -> np.ndarray:
         return (self.flags[nodes] & bit) != 0
@@ -126,17 +141,18 @@ def search(
     virtual source listing them: the CIs reached in order, each one's parent (-1 for the
     sources; nothing unless ``parents``), and the size of each level. Links into CIs marked in
     ``skip`` (a bool per CI), membership links when ``plain``, and the links at the store
-    positions marked in ``blocked`` (a bool per position) are left out.
+    positions ``blocked`` (sorted) are left out.
 
     A level is gathered from its parents' rows at once; a CI found several times in it keeps
-    its first link, as a queue would."""
+    its first link, as a queue would. Nothing of the graph's size is made but the marks of the
+    CIs reached (a question at a million CIs would otherwise spend more on memory than on
+    the search)."""
     nb = rows.column("nb")
     kind = rows.column("kind") if plain else None
     closed = np.zeros(n, dtype=bool) if skip is None else skip.copy()
     sources = np.asarray(sources, dtype=np.int64)
     closed[sources] = True
     levels, via = [sources], [np.full(len(sources), -1, dtype=np.int64)]
-    first = np.empty(n, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
     frontier = sources
     while len(frontier):
         b, e = rows.windows(frontier)
@@ -150,15 +166,12 @@ def search(
         keep = ~closed[found]
         if kind is not None:
             keep &= kind[at] != MEMBER
-        if blocked is not None:
-            keep &= ~blocked[at]
+        if blocked is not None and len(blocked):
+            keep &= ~among(at, blocked)
         kept = np.flatnonzero(keep)
         found = found[kept]
-        if len(found) > 1:  # the first link to each CI of the level
-            position = np.arange(len(found))
-            first[found] = len(found)
-            np.minimum.at(first, found, position)
-            earliest = np.flatnonzero(first[found] == position)
+        if len(found) > 1:  # the first link to each CI of the level, in the level's order
+            earliest = np.sort(np.unique(found, return_index=True)[1])
             found, kept = found[earliest], kept[earliest]
         if not len(found):
             break
@@ -172,33 +185,72 @@ def search(
     return order, (np.concatenate(via) if parents else order), [len(x) for x in levels]
 
 
-class GroupNumbers:
-    """By dense int, for the groups weighed so far under some options: the members found
-    (ignored ones left out), those of them already down, and the members the rule requires
-    up. The arrays are allocated zeroed and only the pages of the groups counted are ever
-    written, so a patched graph starts a fresh set for nothing."""
+class SharedNumbers:
+    """Groups' numbers under some options as in the loaded graph, by dense int (the CIs it
+    had): what every version of the graph reads for the groups no patch touched, written as
+    questions count them (every version writes the same numbers)."""
 
-    __slots__ = ("graph", "ignored", "already", "known", "found", "pre_down", "required")
+    __slots__ = ("known", "found", "pre_down", "required")
 
-    def __init__(self, graph: CompactGraph, options: ImpactOptions) -> None:
-        n = len(graph)
-        self.graph = graph
-        self.ignored = np.frombuffer(graph.ignored(options), dtype=np.uint8) != 0
-        self.already = np.frombuffer(graph.already_down(options), dtype=np.uint8) != 0
+    def __init__(self, n: int) -> None:
         self.known = np.zeros(n, dtype=bool)
         self.found = np.zeros(n, dtype=np.int64)
         self.pre_down = np.zeros(n, dtype=np.int64)
         self.required = np.zeros(n, dtype=np.int64)
 
+
+class GroupNumbers:
+    """For the groups weighed so far under some options, by dense int: the members found
+    (ignored ones left out), those of them already down, and the members the rule requires
+    up. Those of the groups a patch touched since the load (``dirty``, and CIs added) are
+    this version's own; the others are :class:`SharedNumbers`, so a patched graph counts
+    again only the groups that changed, and allocates nothing of the graph's size but the
+    two masks."""
+
+    __slots__ = ("graph", "ignored", "already", "shared", "dirty", "own")
+
+    def __init__(
+        self,
+        graph: CompactGraph,
+        options: ImpactOptions,
+        shared: SharedNumbers,
+        dirty: np.ndarray,
+    ) -> None:
+        self.graph = graph
+        self.ignored = np.frombuffer(graph.ignored(options), dtype=np.uint8) != 0
+        self.already = np.frombuffer(graph.already_down(options), dtype=np.uint8) != 0
+        self.shared, self.dirty = shared, dirty
+        self.own: dict[int, tuple[int, int, int]] = {}
+
     def of(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The numbers of ``groups`` (sorted, distinct)."""
-        new = groups[~self.known[groups]]
-        if len(new):
-            self._count(new)
-        return self.found[groups], self.pre_down[groups], self.required[groups]
+        shared = self.shared
+        mine = (groups >= len(shared.known)) | among(groups, self.dirty)
+        if not mine.any():
+            new = groups[~shared.known[groups]]
+            if len(new):
+                self._write(shared, new, *self._count(new))
+            return shared.found[groups], shared.pre_down[groups], shared.required[groups]
+        numbers = np.zeros((3, len(groups)), dtype=np.int64)
+        clean = groups[~mine]
+        numbers[:, ~mine] = self.of(clean)
+        own = groups[mine]
+        new = [g for g in own.tolist() if g not in self.own]
+        if new:
+            counted = self._count(np.asarray(new, dtype=np.int64))
+            self.own.update(zip(new, zip(*(c.tolist() for c in counted), strict=True),
+                                strict=True))  # fmt: skip
+        numbers[:, mine] = np.asarray([self.own[g] for g in own.tolist()], dtype=np.int64).T
+        return numbers[0], numbers[1], numbers[2]
 
-    def _count(self, groups: np.ndarray) -> None:
-        """A member related to its group twice counts once."""
+    @staticmethod
+    def _write(shared: SharedNumbers, groups: np.ndarray, *counted: np.ndarray) -> None:
+        shared.found[groups], shared.pre_down[groups], shared.required[groups] = counted
+        shared.known[groups] = True
+
+    def _count(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The numbers of ``groups`` (sorted, distinct) counted on this version. A member
+        related to its group twice counts once."""
         graph, ignored = self.graph, self.ignored
         width = np.int64(len(graph) + 1)
         at, group = graph.in_.entries(groups)
@@ -209,11 +261,28 @@ class GroupNumbers:
         found = np.bincount(slot, minlength=len(groups))
         pre_down = np.bincount(slot[self.already[member]], minlength=len(groups))
         rules = graph.rules
-        required = [
-            rules[g].required(f) for g, f in zip(groups.tolist(), found.tolist(), strict=True)
-        ]
-        self.found[groups], self.pre_down[groups], self.required[groups] = found, pre_down, required
-        self.known[groups] = True
+        required = np.asarray(
+            [rules[g].required(f) for g, f in zip(groups.tolist(), found.tolist(), strict=True)],
+            dtype=np.int64,
+        )
+        return found.astype(np.int64), pre_down.astype(np.int64), required
+
+
+class Lost:
+    """Members lost by the groups a failure weighs, as two sorted arrays (the groups are few:
+    an array by CI would cost more to clear than the whole question at a million CIs)."""
+
+    __slots__ = ("groups", "counts")
+
+    def __init__(self) -> None:
+        self.groups = self.counts = np.zeros(0, dtype=np.int64)
+
+    def add(self, groups: np.ndarray, newly: np.ndarray) -> np.ndarray:
+        """Count ``newly`` more members lost by ``groups`` (sorted, distinct): their totals."""
+        every, at = np.unique(np.concatenate((self.groups, groups)), return_inverse=True)
+        counts = np.bincount(at, np.concatenate((self.counts, newly)), minlength=len(every))
+        self.groups, self.counts = every, counts.astype(np.int64)
+        return self.counts[np.searchsorted(every, groups)]
 
 
 def walks(
@@ -240,7 +309,7 @@ def walks(
     # Each round weighs only the CIs it brought down: every CI falls once, and counts once.
     down = np.zeros(n, dtype=bool)
     is_broken = np.zeros(n, dtype=bool)
-    lost = np.zeros(n, dtype=np.int64)  # by group: its members down in this failure
+    lost = Lost()  # by group: its members down in this failure
     fallen_parts = []
     more = search(out, first, n, ignored, plain=True, parents=False)[0]
     while len(more):
@@ -256,9 +325,8 @@ def walks(
             groups, newly = np.unique(pairs // n, return_counts=True)
         else:
             groups = newly = np.zeros(0, dtype=np.int64)
-        lost[groups] += newly
         found, pre_down, required = numbers.of(groups)
-        up = found - pre_down - lost[groups]
+        up = found - pre_down - lost.add(groups, newly)
         breaks = groups[(up < required) & ~is_broken[groups]]
         is_broken[breaks] = True
         roots = breaks[~down[breaks]]  # a search from them reaches what they break
@@ -273,8 +341,7 @@ def walks(
     at, target = into.entries(fallen)
     source = into.column("nb")[at]
     justifies = down[source] & ((into.column("kind")[at] != MEMBER) | is_broken[target])
-    blocked = np.zeros(out.store.used, dtype=bool)
-    blocked[into.column("to_out")[at[~justifies]]] = True
+    blocked = np.unique(into.column("to_out")[at[~justifies]]).astype(np.int64)
     reached, parent, levels = search(out, first, n, ignored, blocked=blocked)
     explained = Search(reached, parent, levels)
     states = np.frombuffer(state, dtype=np.uint8)
