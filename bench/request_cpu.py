@@ -198,6 +198,43 @@ def measure(mix: Mix, name: str, send: Callable[[], Any], engine: Any, repeat: i
     )
 
 
+def deliveries(engine: Any) -> list[str]:
+    """Deliver every pending outbox message (those the measured writes queued, then those
+    their deliveries queue), each in an application context of its own as ``flask deskgraph
+    worker`` runs a job; the CPU and statements of each, by kind."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.outbox.models import OutboxMessage, OutboxState
+    from app.outbox.services import deliver
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    cpu: dict[str, list[float]] = {}
+    statements: dict[str, list[int]] = {}
+    while True:
+        pending = db.session.execute(
+            select(OutboxMessage.id, OutboxMessage.kind)
+            .where(OutboxMessage.state == OutboxState.PENDING)
+            .order_by(OutboxMessage.id)
+        ).all()
+        db.session.rollback()
+        if not pending:
+            break
+        for message_id, kind in pending:
+            with counting_statements(engine) as counted, app.app_context():
+                started = time.process_time()
+                deliver(message_id)
+                cpu.setdefault(kind, []).append(1000 * (time.process_time() - started))
+            statements.setdefault(kind, []).append(counted[0])
+    return [
+        f"deliver {kind:32} {len(times):4} messages  CPU median {statistics.median(times):6.1f}"
+        f" ms (mean {statistics.mean(times):6.1f})"
+        f"  statements {statistics.median(statements[kind]):4.0f}"
+        for kind, times in cpu.items()
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--schema", default="dg_load20c_prof")
@@ -206,6 +243,11 @@ def main() -> None:
     parser.add_argument("--only", action="append", default=[], help="only requests named so")
     parser.add_argument("--profile", default=None, help="cProfile one run of this request")
     parser.add_argument("--statements", default=None, help="list the SQL of this request")
+    parser.add_argument(
+        "--deliveries",
+        action="store_true",
+        help="then deliver, as the RQ worker does, the outbox messages the writes queued",
+    )
     args = parser.parse_args()
 
     employees, managers = employees_and_managers()
@@ -243,6 +285,10 @@ def main() -> None:
             if args.only and not any(o in name for o in args.only):
                 continue
             print(measure(mix, name, send, engine, args.repeat), flush=True)
+        if args.deliveries:
+            with app.app_context():
+                for line in deliveries(engine):
+                    print(line, flush=True)
         print(f"load after: {uptime()}")
 
 
