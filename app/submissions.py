@@ -15,10 +15,9 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import bulk
+from app.db import bulk, upsert
 from app.errors import DomainError
 from app.extensions import Model, db
 from app.timeutils import utc_now
@@ -55,13 +54,14 @@ def consume_submission(token: str | None, done: str | None = None) -> None:
     """
     if not token or not TOKEN.fullmatch(token):
         return
-    if db.session.get(FormSubmission, token) is not None:
+    # One statement: the row is written unless the token is there. A concurrent duplicate
+    # waits for the first transaction on the primary key, then writes nothing once that one
+    # commits (or writes the row if it rolled back): no savepoint, no read before.
+    table = FormSubmission.__table__
+    statement = upsert(db.session, table).values(token=token, created_at=utc_now())
+    statement = statement.on_conflict_do_nothing(index_elements=["token"])
+    if db.session.execute(statement.returning(table.c.token)).first() is None:
         raise AlreadySubmitted(done)
-    try:
-        with db.session.begin_nested():  # a concurrent duplicate loses on the primary key
-            db.session.add(FormSubmission(token=token))
-    except IntegrityError:
-        raise AlreadySubmitted(done) from None
 
 
 def purge_used(before: datetime) -> int:

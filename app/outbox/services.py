@@ -90,14 +90,32 @@ def _dispatch(ids: list[int]) -> None:
             deliver(message_id)
 
 
+# The ``outbox`` queue of each Redis URL, built once per process: its client's connection pool
+# keeps a connection open between commits instead of connecting (and building the client and
+# the queue) after every one. The pool notices a fork (gunicorn's workers start with their
+# own connections) and replaces a connection the server closed before handing it out.
+_queues: dict[str, Any] = {}
+
+
+def _queue(url: str) -> Any:
+    queue = _queues.get(url)
+    if queue is None:
+        from redis import Redis
+        from rq import Queue
+
+        queue = _queues[url] = Queue(
+            QUEUE, connection=Redis.from_url(url, socket_connect_timeout=2)
+        )
+    return queue
+
+
 def _enqueue_jobs(url: str, ids: list[int]) -> None:
-    from redis import Redis, RedisError
-    from rq import Queue
+    from redis import RedisError
 
     from app.outbox.jobs import deliver_job
 
     try:
-        queue = Queue(QUEUE, connection=Redis.from_url(url, socket_connect_timeout=2))
+        queue = _queue(url)
         for message_id in ids:
             queue.enqueue(deliver_job, message_id)
     except RedisError as error:

@@ -104,7 +104,7 @@ def catalog_item(item_id: int) -> ResponseReturnValue:
         if form.validate_on_submit():
             placed, status = place_order(lines, form)
             if placed is not None:
-                return redirect(url_for("requests.detail", number=placed.number))
+                return redirect(url_for("requests.detail", number=placed))
     prepare_order_form(form)
     context = order_context(lines, form)
     return render_template(
@@ -166,7 +166,7 @@ def cart() -> ResponseReturnValue:
             placed, status = place_order(lines, form)
             if placed is not None:
                 session.pop(CART, None)
-                return redirect(url_for("requests.detail", number=placed.number))
+                return redirect(url_for("requests.detail", number=placed))
     prepare_order_form(form)
     return render_template(
         "requests/order_cart.html", cart_form=CartForm(formdata=None), **order_context(lines, form)

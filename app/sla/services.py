@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.sla import signals
@@ -141,6 +142,9 @@ def load_batch(ticket_ids: Sequence[int], *, with_records: bool = True) -> Loade
             select(SlaPolicy)
             .where(SlaPolicy.group_id.in_(all_groups), SlaPolicy.is_active)
             .order_by(SlaPolicy.id)
+            # the calendar is used; the queue (joined with its manager, whose roles cost a
+            # statement of their own) is not, at every commit of a ticket event
+            .options(lazyload(SlaPolicy.group))
         )
         for policy in db.session.scalars(query).unique():
             policies[policy.group_id].append(policy)

@@ -300,7 +300,7 @@ def _upsert_facts(facts: list[dict[str, Any]]) -> None:
 
 def refresh_facts(ticket_ids: Iterable[int]) -> int:
     """Recompute the facts of these tickets and move the daily rollup by the difference.
-    Returns how many fact rows were written. Flushes, never commits."""
+    Returns how many fact rows were written (changed or new). Flushes, never commits."""
     ids = sorted(set(ticket_ids))
     calendars = queue_calendars() if ids else {}
     written = 0
@@ -310,8 +310,12 @@ def refresh_facts(ticket_ids: Iterable[int]) -> int:
         totals: dict[Key, dict[str, int]] = {}
         _add(totals, old, -1)
         _add(totals, new, +1)
-        if new:
-            _upsert_facts(new)
+        # Most ticket events (a work note, a watcher, an approval on the way) change no fact:
+        # those rows are not written again (each write also updates the facts' eight indexes).
+        stored = {fact["ticket_id"]: fact for fact in old}
+        changed = [fact for fact in new if stored.get(fact["ticket_id"]) != fact]
+        if changed:
+            _upsert_facts(changed)
         _apply_daily(totals)
         buckets = duration_buckets(new)
         buckets.subtract(duration_buckets(old))
@@ -321,7 +325,7 @@ def refresh_facts(ticket_ids: Iterable[int]) -> int:
             channels[key].subtract(gone)
         _apply_channels(channels)
         refresh_agents(old, new)
-        written += len(new)
+        written += len(changed)
     return written
 
 

@@ -103,23 +103,22 @@ def decide(approval_id: int) -> ResponseReturnValue:
             lambda approval, status: render_approval(approval, status, form),
             form,
         )
-    db.session.commit()
+    # Worded before the commit, from what the decision left in the session: after it, every
+    # object read here would be read again (the approval, the item, its caller and their
+    # roles: six statements for one sentence).
     item = found.item
     message = (
         _("You approved %(number)s (%(item)s) for %(name)s. Now: %(status)s.")
         if approve
         else _("You rejected %(number)s (%(item)s) for %(name)s. Now: %(status)s.")
-    )
-    flash(
-        message
-        % {
-            "number": item.number,
-            "item": translated(item.catalog_item, "name"),
-            "name": item.caller.display_name,
-            "status": services.item_status(item),
-        },
-        "success",
-    )
+    ) % {
+        "number": item.number,
+        "item": translated(item.catalog_item, "name"),
+        "name": item.caller.display_name,
+        "status": services.item_status(item),
+    }
+    db.session.commit()
+    flash(message, "success")
     return redirect(url_for("requests.approvals"))
 
 

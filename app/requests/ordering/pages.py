@@ -27,7 +27,7 @@ from app.requests import portal_queries, services
 from app.requests.catalog.variables import Variable, VariableType
 from app.requests.common import active_user
 from app.requests.forms import OrderForm, line_form, raw_answers, set_picker_choices
-from app.requests.models import CatalogItem, FormVersion, ServiceRequest
+from app.requests.models import CatalogItem, FormVersion
 from app.requests.ordering.services import MAX_LINES
 
 FILE_AGAIN = "Choose the file again: files are not kept when the form has to be corrected."
@@ -138,9 +138,9 @@ def _apply_order_errors(error: Invalid, lines: list[Line], form: OrderForm) -> N
                 upload.errors = [FILE_AGAIN]
 
 
-def place_order(lines: list[Line], form: OrderForm) -> tuple[ServiceRequest | None, int]:
-    """Order the lines for the chosen person and commit: ``(request, 302)``. On refusal, roll
-    back, put the errors on the form, flash the reason: ``(None, 422 or 409)``.
+def place_order(lines: list[Line], form: OrderForm) -> tuple[str | None, int]:
+    """Order the lines for the chosen person and commit: ``(the request's number, 302)``. On
+    refusal, roll back, put the errors on the form, flash the reason: ``(None, 422 or 409)``.
 
     :raise Forbidden: an item the user may not order.
     """
@@ -164,15 +164,13 @@ def place_order(lines: list[Line], form: OrderForm) -> tuple[ServiceRequest | No
         db.session.rollback()
         flash(error.message, "danger")
         return None, 409
+    number = placed.number  # read before the commit expires the request
     db.session.commit()
     flash(
-        _(
-            "Thank you. Your request %(number)s is registered; follow it here.",
-            number=placed.number,
-        ),
+        _("Thank you. Your request %(number)s is registered; follow it here.", number=number),
         "success",
     )
-    return placed, 302
+    return number, 302
 
 
 def prepare_order_form(form: OrderForm) -> None:

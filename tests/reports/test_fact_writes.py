@@ -1,0 +1,44 @@
+"""A commit writes only the report facts its events changed: a work note (no fact of the
+ticket moves) writes no fact row, a resolution writes its ticket's, and the stored facts stay
+equal to a recomputation (issue 20: each fact row written updates eight indexes, and the load
+run's agents add work notes all day)."""
+
+# The fixtures are imported by name, so arguments of that name redefine them.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+from app.incidents import services
+from app.incidents.workflow import State, Transition
+from app.reports.rollups.facts import _old_facts, compute_facts
+from tests.conftest import count_queries
+from tests.incidents.conftest import make_incident, queue  # noqa: F401  (fixtures)
+
+FACT_WRITE = "INSERT INTO report_ticket_facts"
+RESOLVE = Transition(
+    State.RESOLVED, resolution_code="solved_remotely", resolution_notes="Restarted."
+)
+
+
+def stored_equal_recomputed(ticket_id: int) -> bool:
+    return _old_facts([ticket_id]) == compute_facts([ticket_id])
+
+
+def test_a_work_note_writes_no_fact_and_a_resolution_does(db, make_user, make_incident, queue):
+    agent = make_user(roles=["agent"])
+    group = queue("Service Desk", members=(agent,))
+    incident = make_incident(assignment_group=group)
+    services.assign_incident(incident, group=group, assignee=agent, actor=agent)
+    db.session.commit()
+    with count_queries() as noted:
+        services.comment(incident, author=agent, body="Looking at the logs.", public=False)
+        db.session.commit()
+    assert "INSERT INTO journal_entries" in " ".join(noted)  # the note was written...
+    assert [s for s in noted if FACT_WRITE in s] == []  # ...and no fact
+    assert stored_equal_recomputed(incident.id)
+    with count_queries() as resolved:
+        services.change_state(incident, RESOLVE, actor=agent)
+        db.session.commit()
+    assert len([s for s in resolved if FACT_WRITE in s]) == 1
+    assert stored_equal_recomputed(incident.id)
+    assert _old_facts([incident.id])[0]["resolved_day"] is not None
