@@ -291,14 +291,18 @@ def _sqlite(query: Query, notes: bool) -> _Match | None:
     phrases = fts5_phrases(query, corrections)
 
     def ranked(among: ColumnElement[bool]) -> tuple[_Joins, ColumnElement[Any]]:
-        # One choice (a word, or its corrections, or words ORed): every document holding a
-        # phrase is a match, so bm25's count of them reads no more than the search did.
         # Several required words: each word's documents can be many more than the matches
-        # (a rare word beside a common one), and bm25 would count every one of them.
-        if len(query.required) < 2:
+        # (a rare word beside a common one), and bm25 would count every one of them. One
+        # string: its documents are the matches, but more than are ranked when only the
+        # first are (suggestions) or only some are visible; its weight changes no order.
+        # Its corrections or words ORed: the matches are the documents holding them.
+        weights = None
+        if len(query.required) > 1 or len(phrases) == 1:
+            weights = _sqlite_phrase_weights(phrases, columns)
+        if weights is None or (len(phrases) == 1 and weights.holding <= BM25_AFFORDABLE):
             found = _sqlite_bm25(expression, among)
         else:
-            found = _sqlite_scores(_sqlite_phrase_weights(phrases, columns), columns, among)
+            found = _sqlite_scores(weights, columns, among)
         return ((found, D.id == found.c.doc_id),), literal_column("fts.score", Float)
 
     corrected = [w for words in corrections.values() for w in words]
@@ -311,15 +315,20 @@ def _sqlite(query: Query, notes: bool) -> _Match | None:
 BM25_K1, BM25_B = 1.2, 0.75
 BM25_WEIGHTS = {"title": 10.0, "body": 1.0, "notes": 1.0}
 DF_SAMPLE = 100  # matches of a phrase read, newest first, to estimate how many documents hold it
+# Documents holding a single string (estimated) up to which FTS5's own bm25 ranks: counting
+# them then costs less than scoring each ranked row in SQL (docs/benchmarks.md, sqlite16).
+BM25_AFFORDABLE = 2000
 
 
 @dataclass
 class _Weights:
-    """bm25's weight of each phrase that matches a document (its inverse document frequency)
-    and the average length of a document in trigrams."""
+    """bm25's weight of each phrase that matches a document (its inverse document frequency),
+    the average length of a document in trigrams, and how many documents hold the phrases
+    (estimated, summed)."""
 
     phrases: dict[str, float]
     average: float
+    holding: float = 0.0
 
 
 def _sqlite_bm25(expression: str, among: ColumnElement[bool]) -> Any:
@@ -414,6 +423,7 @@ def _sqlite_phrase_weights(phrases: list[str], columns: list[str]) -> _Weights:
             continue  # matches nothing: adds nothing to any score
         share = min(1.0, (high - oldest + 1) / (high - low + 1)) if found >= DF_SAMPLE else 1.0
         holding = min(found / share, documents)
+        weights.holding += holding
         weights.phrases[phrase] = max(1e-6, math.log((documents - holding + 0.5) / (holding + 0.5)))
     return weights
 

@@ -85,3 +85,30 @@ def test_a_rare_words_title_match_ranks_above_a_common_ones(
         f"{rare_in_title.number} Zebra label is stuck",
         f"{common_in_title.number} Printer off",
     ]
+
+
+@pytest.mark.usefixtures("sqlite_only")
+def test_one_common_word_is_ranked_as_fts5_ranks_it(
+    app, db, monkeypatch, make_user, make_incident, comment
+):
+    """A word held by more documents than FTS5's bm25 should count is scored per row: the
+    suggestions come in the order bm25 gives them, a title match first."""
+    from app.search import query
+
+    agent = make_user(roles=["agent"])
+    make_incident(short_description="Slow laptop", description="The docking station is odd")
+    make_incident(short_description="Docking station dead")
+    repeated = make_incident(short_description="Screen", description="docking, docking again")
+    comment(repeated, agent, "Docking station swapped", public=False)
+    make_incident(short_description="Mouse", description="A docking station " + "word " * 40)
+
+    def suggested() -> list[str]:
+        with app.test_request_context():
+            return [h.document.title for h in query.suggest(agent, "docking", limit=10)]
+
+    monkeypatch.setattr(query, "BM25_AFFORDABLE", 1_000_000)
+    by_fts5 = suggested()
+    monkeypatch.setattr(query, "BM25_AFFORDABLE", 0)
+    assert suggested() == by_fts5
+    assert len(by_fts5) == 4
+    assert by_fts5[0].endswith("Docking station dead")
