@@ -185,19 +185,24 @@ def load_postgresql(db: Any, count: int, words: Text, rng: random.Random, caller
     db.session.commit()
 
 
+def _articles_missing(db: Any, count: int) -> tuple[int, int, int]:
+    """How many articles the index has, how many are missing to ``count``, their owner."""
+    have = db.session.execute(
+        text("SELECT count(*) FROM search_documents WHERE source = 'kb_article'")
+    ).scalar_one()
+    owner = db.session.execute(
+        text("SELECT id FROM users WHERE username = 'bench-agent'")
+    ).scalar_one()
+    return int(have), count - int(have), int(owner)
+
+
 def add_articles(db: Any, count: int, words: Text, rng: random.Random) -> int:
     """Published knowledge articles up to ``count`` (PostgreSQL), a fifth of them for IT staff
     only, indexed through the table's trigger as the application's writes are; returns how
     many were added (none when a kept schema has them already)."""
-    have = db.session.execute(
-        text("SELECT count(*) FROM search_documents WHERE source = 'kb_article'")
-    ).scalar_one()
-    missing = count - int(have)
+    have, missing, owner = _articles_missing(db, count)
     if missing <= 0:
         return 0
-    owner = db.session.execute(
-        text("SELECT id FROM users WHERE username = 'bench-agent'")
-    ).scalar_one()
     now = datetime.now(UTC).isoformat()
     raw = db.session.connection().connection.driver_connection
     with raw.cursor() as cursor:
@@ -233,6 +238,61 @@ def add_articles(db: Any, count: int, words: Text, rng: random.Random) -> int:
             " WHERE number LIKE 'KBB%' AND id NOT IN"
             " (SELECT source_id FROM search_documents WHERE source = 'kb_article')"
         )
+    db.session.commit()
+    return missing
+
+
+def add_articles_sqlite(db: Any, count: int, words: Text, rng: random.Random) -> int:
+    """:func:`add_articles` on SQLite: the articles, their documents and FTS5 rows (text
+    folded, as the index writer leaves them) and their words in the vocabulary."""
+    from app.search.text import fold, vocabulary_words
+
+    have, missing, owner = _articles_missing(db, count)
+    if missing <= 0:
+        return 0
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+    connection = db.session.connection()
+    connection.exec_driver_sql(
+        "INSERT INTO kb_articles (number, title, body, keywords, language, audience, owner_id,"
+        " state, published_version, view_count, version, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, 'en', ?, ?, 'published', 1, 0, 1, ?, ?)",
+        [
+            (
+                f"KBB{n:07d}",
+                words.sentence(rng.randint(3, 8))[:200],
+                "\n\n".join(words.sentence(rng.randint(12, 30)) for _ in range(4)),
+                words.sentence(3),
+                "it_staff" if rng.random() < 0.2 else "everyone",
+                owner,
+                now,
+                now,
+            )
+            for n in range(int(have) + 1, count + 1)
+        ],
+    )
+    connection.exec_driver_sql(
+        "INSERT INTO search_documents (source, source_id, kind, ref, language, title, body,"
+        " notes, audience, updated_at)"
+        " SELECT 'kb_article', id, 'kb_article', number, 'english', title,"
+        " body || char(10) || keywords, '', audience, ? FROM kb_articles"
+        " WHERE number LIKE 'KBB%' AND id NOT IN"
+        " (SELECT source_id FROM search_documents WHERE source = 'kb_article')",
+        (now,),
+    )
+    added = connection.exec_driver_sql(
+        "SELECT id, title, body FROM search_documents WHERE source = 'kb_article'"
+        " AND id NOT IN (SELECT rowid FROM fts_search)"
+    ).all()
+    connection.exec_driver_sql(
+        "INSERT INTO fts_search (rowid, title, body, notes) VALUES (?, ?, ?, '')",
+        [(i, fold(t), fold(b)) for i, t, b in added],
+    )
+    known = set().union(*(vocabulary_words(f"{t} {b}") for _i, t, b in added))
+    connection.exec_driver_sql(
+        "INSERT OR IGNORE INTO fts_words (word) VALUES (?)", [(w,) for w in sorted(known)]
+    )
+    connection.exec_driver_sql("INSERT INTO fts_search(fts_search) VALUES ('optimize')")
+    connection.exec_driver_sql("ANALYZE")
     db.session.commit()
     return missing
 
@@ -488,6 +548,9 @@ def run_backend(
         with app.app_context():
             if add_articles(db, articles, words, rng):
                 vacuum_analyze(schema)
+    elif articles:
+        with app.app_context():
+            add_articles_sqlite(db, articles, words, rng)
     loaded = time.perf_counter() - started
     with app.app_context():
         size = db.session.execute(text("SELECT count(*) FROM search_documents")).scalar()
@@ -536,8 +599,8 @@ def main() -> None:
         "--articles",
         type=int,
         default=50_000,
-        help="published knowledge articles beside the tickets (PostgreSQL; added to a kept"
-        " schema that has fewer)",
+        help="published knowledge articles beside the tickets (added to a kept schema or"
+        " SQLite file that has fewer)",
     )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -551,6 +614,7 @@ def main() -> None:
             args.reuse,
             args.like,
             rebuild=args.reindex,
+            articles=args.articles,
         )
         print("\n".join(lines), flush=True)
     if args.backend in ("postgresql", "both"):

@@ -79,6 +79,22 @@ def render(text: str) -> str:
     )
 
 
+def plain_text(text: str) -> str:
+    """The words of the Markdown ``text`` without its markup, a line per block (what the
+    search index holds of an article, so its excerpts show no ``**`` or link targets):
+    emphasis, links and code keep their text, images their description."""
+    lines: list[str] = []
+    for token in _markdown().parse(text):
+        if token.type == "inline":
+            words = "".join(
+                child.content for child in token.children or () if child.type != "html_inline"
+            )
+            lines.append(" ".join(words.split()))
+        elif token.type in ("code_block", "fence"):
+            lines.append(token.content.strip())
+    return "\n".join(line for line in lines if line)
+
+
 def plain_summary(text: str, length: int = 180) -> str:
     """The first words of a Markdown text without its markup, for lists and suggestions."""
     words = re.sub(r"[#*_`>\[\]()!|~-]+", " ", text).split()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import group_members
 from app.extensions import db
 from app.i18n import N_
-from app.kb import services
+from app.kb import rendering, services
 from app.kb.models import Article, ArticleVersion, Audience
 from app.kb.permissions import is_staff
 from app.search.models import SearchDocument
@@ -38,7 +38,7 @@ def _documents(ids: Sequence[int]) -> Iterator[Document]:
             kind="kb_article",
             ref=article.number,
             title=facts.title,
-            body="\n".join(p for p in (facts.body, facts.keywords) if p),
+            body="\n".join(p for p in (rendering.plain_text(facts.body), facts.keywords) if p),
             language=INDEX_LANGUAGES.get(facts.language),
             audience=_audience(facts),
         )

@@ -12,6 +12,8 @@ for people who may read them.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,7 +56,10 @@ from app.search.text import (
     closest,
     excerpt,
     expand_prefixes,
+    fts5_averages,
     fts5_expression,
+    fts5_phrase,
+    fts5_phrases,
     inner_trigrams,
     match_spans,
     once_each,
@@ -283,28 +288,144 @@ def _sqlite(query: Query, notes: bool) -> _Match | None:
         .select_from(table("fts_search"))
         .where(literal_column("fts_search").op("MATCH")(expression))
     )
+    phrases = fts5_phrases(query, corrections)
 
     def ranked(among: ColumnElement[bool]) -> tuple[_Joins, ColumnElement[Any]]:
-        # bm25 exists only inside the MATCH query: rank there (only the rows its WHERE
-        # keeps: those found), join on rowid.
-        scored: Select[Any] = (
-            select(
-                literal_column("rowid").label("doc_id"),
-                literal_column("bm25(fts_search, 10.0, 1.0, 1.0)", Float).label("score"),
-            )
-            .select_from(table("fts_search"))
-            .where(literal_column("fts_search").op("MATCH")(expression))
-        )
-        # "+rowid": filter what MATCH found (plain rowid would let SQLite run the MATCH once
-        # per id)
-        scored = scored.where(literal_column("+rowid").in_(select(D.id).where(among)))
-        found = scored.subquery("fts")
-        return ((found, D.id == found.c.doc_id),), -found.c.score
+        # Several required words: each word's documents can be many more than the matches
+        # (a rare word beside a common one), and bm25 would count every one of them. One
+        # string: its documents are the matches, but more than are ranked when only the
+        # first are (suggestions) or only some are visible; its weight changes no order.
+        # Its corrections or words ORed: the matches are the documents holding them.
+        weights = None
+        if len(query.required) > 1 or len(phrases) == 1:
+            weights = _sqlite_phrase_weights(phrases, columns)
+        if weights is None or (len(phrases) == 1 and weights.holding <= BM25_AFFORDABLE):
+            found = _sqlite_bm25(expression, among)
+        else:
+            found = _sqlite_scores(weights, columns, among)
+        return ((found, D.id == found.c.doc_id),), literal_column("fts.score", Float)
 
     corrected = [w for words in corrections.values() for w in words]
     found = table("fts_search", column("rowid", Integer))
     fts = (found, literal_column("fts_search").op("MATCH")(expression))
     return _Match(D.id.in_(matching), ranked, corrected, fts)
+
+
+# FTS5's bm25: its constants, and the weight of each column (a title match counts ten times).
+BM25_K1, BM25_B = 1.2, 0.75
+BM25_WEIGHTS = {"title": 10.0, "body": 1.0, "notes": 1.0}
+DF_SAMPLE = 100  # matches of a phrase read, newest first, to estimate how many documents hold it
+# Documents holding a single string (estimated) up to which FTS5's own bm25 ranks: counting
+# them then costs less than scoring each ranked row in SQL (docs/benchmarks.md, sqlite16).
+BM25_AFFORDABLE = 2000
+
+
+@dataclass
+class _Weights:
+    """bm25's weight of each phrase that matches a document (its inverse document frequency),
+    the average length of a document in trigrams, and how many documents hold the phrases
+    (estimated, summed)."""
+
+    phrases: dict[str, float]
+    average: float
+    holding: float = 0.0
+
+
+def _sqlite_bm25(expression: str, among: ColumnElement[bool]) -> Any:
+    """FTS5's ``bm25`` of the documents ``among`` selects, as a subquery (``doc_id``,
+    ``score``: higher is better). bm25 exists only inside the MATCH query: rank there (only the
+    rows its WHERE keeps), join on rowid; ``+rowid`` filters what MATCH found (a plain rowid
+    would let SQLite run the MATCH once per id)."""
+    scored: Select[Any] = (
+        select(
+            literal_column("rowid").label("doc_id"),
+            literal_column("-bm25(fts_search, 10.0, 1.0, 1.0)", Float).label("score"),
+        )
+        .select_from(table("fts_search"))
+        .where(literal_column("fts_search").op("MATCH")(expression))
+        .where(literal_column("+rowid").in_(select(D.id).where(among)))
+    )
+    return scored.subquery("fts")
+
+
+# bm25 of one row, its phrases and weights a JSON array of [phrase, weight] (see below); a
+# phrase's hits are its occurrences per column, weighted; the row's size is its trigrams.
+_SCORE = """(SELECT total(weight * hits * :bm25_k1_1
+  / (hits + :bm25_norm + :bm25_per_trigram * size)) FROM
+ (SELECT json_extract(p.value, '$[1]') AS weight,
+  max(length(fts_search.title) - 2, 0) + max(length(fts_search.body) - 2, 0)
+   + max(length(fts_search.notes) - 2, 0) AS size,
+  :bm25_title * {title} + :bm25_body * {body} + :bm25_notes * {notes} AS hits
+  FROM json_each(:bm25_phrases) AS p)) AS score"""
+_OCCURRENCES = (  # of the phrase in a column, not overlapping
+    "CASE WHEN instr(fts_search.{c}, json_extract(p.value, '$[0]')) > 0 THEN"
+    " (length(fts_search.{c}) - length(replace(fts_search.{c}, json_extract(p.value, '$[0]'),"
+    " ''))) / length(json_extract(p.value, '$[0]')) ELSE 0 END"
+)
+_SCORE = _SCORE.format(**{c: _OCCURRENCES.format(c=c) for c in BM25_WEIGHTS})
+
+
+def _sqlite_scores(weights: _Weights, columns: list[str], among: ColumnElement[bool]) -> Any:
+    """:func:`_sqlite_bm25` computed from the rows ``among`` selects.
+
+    ``bm25`` weighs each phrase by how many documents of the whole table hold it, which it
+    counts by matching the phrase alone over every document: for a common word (a short one
+    is a single trigram or two) that read was most of a search of several words, however
+    few documents matched them all (three words at 150,000 documents: 5.8 ms median, 21 ms
+    p95 of CPU). Here that count is :func:`_sqlite_phrase_weights`'s estimate, and the rest
+    is bm25's formula on each ranked row: a phrase's matches in a column are the occurrences
+    of its folded string in the column's folded text (what the trigram tokenizer matches),
+    and a document's length is its trigrams (characters less two, per column). With exact
+    counts the scores are bm25's; the estimates may reweigh the phrases a little.
+    Overlapping occurrences (``aaa`` in ``aaaa``) count once, not twice. One SQL text for
+    every query (the phrases are a parameter): building it from expressions cost more than
+    running it."""
+    fts = table("fts_search", column("rowid", Integer))
+    score = text(_SCORE).bindparams(
+        bm25_phrases=json.dumps([[p, w] for p, w in weights.phrases.items()]),
+        bm25_k1_1=BM25_K1 + 1,
+        bm25_norm=BM25_K1 * (1 - BM25_B),
+        bm25_per_trigram=BM25_K1 * BM25_B / weights.average,
+        **{f"bm25_{c}": BM25_WEIGHTS[c] if c in columns else 0.0 for c in BM25_WEIGHTS},
+    )
+    scored = select(fts.c.rowid.label("doc_id"), score).where(
+        fts.c.rowid.in_(select(D.id).where(among))
+    )
+    return scored.subquery("fts")
+
+
+def _sqlite_phrase_weights(phrases: list[str], columns: list[str]) -> _Weights:
+    """The :class:`_Weights` of ``phrases`` in one statement: how many documents hold each is
+    counted up to :data:`DF_SAMPLE` matches, newest first (exact below it, and above it
+    extrapolated from the share of documents, by id, that the sample spans); the number of
+    documents and their length from FTS5's averages record."""
+    # Plain SQL: this statement's shape changes with the number of phrases, and compiling
+    # it from expressions cost more than running it.
+    samples = "".join(
+        f", (SELECT json_array(count(*), min(rowid)) FROM (SELECT rowid FROM fts_search"
+        f" WHERE fts_search MATCH :phrase_{n} ORDER BY rowid DESC LIMIT {DF_SAMPLE}))"
+        for n in range(len(phrases))
+    )
+    row = db.session.execute(
+        text(
+            "SELECT (SELECT block FROM fts_search_data WHERE id = 1),"
+            " (SELECT min(id) FROM search_documents), (SELECT max(id) FROM search_documents)"
+            + samples
+        ),
+        {f"phrase_{n}": fts5_phrase(p, columns) for n, p in enumerate(phrases)},
+    ).one()
+    documents, tokens = fts5_averages(row[0] or b"")
+    low, high = int(row[1] or 0), int(row[2] or 0)
+    weights = _Weights({}, sum(tokens) / documents if documents else 1.0)
+    for phrase, sample in zip(phrases, row[3:], strict=True):
+        found, oldest = json.loads(sample)
+        if not found:
+            continue  # matches nothing: adds nothing to any score
+        share = min(1.0, (high - oldest + 1) / (high - low + 1)) if found >= DF_SAMPLE else 1.0
+        holding = min(found / share, documents)
+        weights.holding += holding
+        weights.phrases[phrase] = max(1e-6, math.log((documents - holding + 0.5) / (holding + 0.5)))
+    return weights
 
 
 TYPO_SAMPLE = 200  # known words sharing trigrams with a typo, read to find the closest

@@ -123,6 +123,22 @@ def _fts_string(term: Term) -> str:
     return '"' + _fts_text(term).replace('"', '""') + '"'
 
 
+def _fts_alternatives(choice: Sequence[Term], corrections: dict[str, list[str]]) -> list[Term]:
+    """The terms FTS5 looks for in one choice: each term long enough for the trigram index,
+    then the words a typo of it may stand for."""
+    usable = [t for t in choice if len(_fts_text(t)) >= MIN_TRIGRAM]
+    return [
+        alternative
+        for t in usable
+        for alternative in (t, *(Term((c,), c) for c in corrections.get(t.text, [])))
+    ]
+
+
+def fts5_phrase(text: str, columns: Sequence[str]) -> str:
+    """An FTS5 MATCH expression for the one string ``text`` in ``columns``."""
+    return "{" + " ".join(columns) + "} : " + _fts_string(Term((), text))
+
+
 def fts5_expression(
     query: Query, columns: Sequence[str], corrections: dict[str, list[str]] | None = None
 ) -> str | None:
@@ -133,12 +149,7 @@ def fts5_expression(
     corrections = corrections or {}
     clauses = []
     for choice in query.required:
-        usable = [t for t in choice if len(_fts_text(t)) >= MIN_TRIGRAM]
-        alternatives = [
-            alternative
-            for t in usable
-            for alternative in (t, *(Term((c,), c) for c in corrections.get(t.text, [])))
-        ]
+        alternatives = _fts_alternatives(choice, corrections)
         if alternatives:
             clauses.append("(" + " OR ".join(scope + _fts_string(t) for t in alternatives) + ")")
     if not clauses:
@@ -148,6 +159,37 @@ def fts5_expression(
         if len(_fts_text(term)) >= MIN_TRIGRAM:
             expression = f"({expression}) NOT {scope}{_fts_string(term)}"
     return expression
+
+
+def fts5_phrases(query: Query, corrections: dict[str, list[str]] | None = None) -> list[str]:
+    """The strings :func:`fts5_expression` looks for (each once, in its order; excluded terms
+    are not among them): what a match is ranked by."""
+    corrections = corrections or {}
+    found = [
+        _fts_text(t) for choice in query.required for t in _fts_alternatives(choice, corrections)
+    ]
+    return list(dict.fromkeys(found))
+
+
+def fts5_averages(record: bytes) -> tuple[int, list[int]]:
+    """FTS5's "averages" record (row 1 of its ``_data`` table): the number of rows and the
+    tokens each column holds in all of them, as SQLite varints (big-endian groups of seven
+    bits, the high bit set on all but the last; a ninth byte gives eight)."""
+    values: list[int] = []
+    i = 0
+    while i < len(record):
+        value = 0
+        for n in range(9):
+            byte = record[i]
+            i += 1
+            if n == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        values.append(value)
+    return (values[0], values[1:]) if values else (0, [])
 
 
 # -- PostgreSQL tsquery ------------------------------------------------------------------
