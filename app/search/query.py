@@ -335,13 +335,14 @@ def _sqlite_corrections(query: Query) -> dict[str, list[str]]:
     return {typed: words for typed, words in found.items() if words}
 
 
-def _visible(user: Any, chosen: list[Source]) -> ColumnElement[bool]:
-    """The documents of ``chosen`` that ``user`` may see: the sources they see whole in one
-    test of the ``source`` column, the others each with its restriction."""
+def _visible(restrictions: dict[str, Any], chosen: list[Source]) -> ColumnElement[bool]:
+    """The documents of ``chosen`` that the person may see (``restrictions``: each source's
+    ``visible`` for them): the sources they see whole in one test of the ``source`` column,
+    the others each with its restriction."""
     whole = []
     clauses: list[ColumnElement[bool]] = []
     for source in chosen:
-        restriction = source.visible(user)
+        restriction = restrictions[source.name]
         if restriction is None:
             whole.append(source.name)
         else:
@@ -381,7 +382,10 @@ def search(
     results = Results(text=clean(raw)[0], query=query, page=page, per_page=per_page, cap=cap)
     if query.cut:
         results.notes.append("Your search was cut to its first 200 characters.")
-    chosen = [s for s in registry.registered() if _may_search(user, s)]
+    # Each source's restriction for this person, built once (a domain's may be a subquery
+    # that takes a while to build): a source shut to them (``false()``) is no tab.
+    restrictions = {s.name: s.visible(user) for s in registry.registered()}
+    chosen = [s for s in registry.registered() if not isinstance(restrictions[s.name], False_)]
     results.labels = {s.name: s.label for s in chosen}
     if source and source in {s.name for s in chosen}:
         results.source = source
@@ -396,7 +400,7 @@ def search(
     # Suggestions (``rank_found``) show no tabs: only the shown sources are counted.
     counted = shown if rank_found else chosen
     sample = db.session.execute(
-        match.documents(D.id, D.source).where(_visible(user, counted)).limit(cap + 1)
+        match.documents(D.id, D.source).where(_visible(restrictions, counted)).limit(cap + 1)
     ).all()
     results.counts = {name: 0 for name in results.labels}
     for _id, name in sample:
@@ -406,7 +410,7 @@ def search(
     if offset >= cap:
         return results
     if results.capped and not rank_found:
-        query_ = match.documents(D).where(_visible(user, shown))
+        query_ = match.documents(D).where(_visible(restrictions, shown))
         order: tuple[Any, ...] = (match.newest,)
     else:
         names = {s.name for s in shown}
@@ -424,11 +428,6 @@ def search(
     for document in rows:
         results.hits.append(_hit(user, by_name[document.source], document, query, match, notes))
     return results
-
-
-def _may_search(user: Any, source: Source) -> bool:
-    """Whether ``user`` may see any row of ``source`` (a source shut to them is no tab)."""
-    return not isinstance(source.visible(user), False_)
 
 
 def _hit(
