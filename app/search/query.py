@@ -30,14 +30,13 @@ from sqlalchemy import (
     column,
     false,
     func,
-    literal,
     literal_column,
     or_,
     select,
     table,
     text,
 )
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.elements import False_
 from sqlalchemy.sql.expression import TableClause
 
@@ -60,7 +59,6 @@ from app.search.text import (
     once_each,
     parse,
     tsquery_expression,
-    tsquery_prefixes,
     typo_candidates,
     union_of,
 )
@@ -182,17 +180,12 @@ def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
     typed = sorted({w for t in query.terms() for w in t.words})
     known, corrections = _words(typed, typo_candidates(query))
     expression = tsquery_expression(query, corrections, known)
-    parts: list[ColumnElement[Any]] = []
-    for language in LANGUAGES:
-        config = literal(f"fts_{language}").cast(REGCONFIG)
-        parts.append(cast(func.websearch_to_tsquery(config, cleaned), String))
-        parts.append(cast(func.to_tsquery(config, expression), String))
     # Computed first and written into the statements as a constant: the planner then
     # estimates from the column's statistics how many rows match (a common word: read the
     # table until enough are found; a rare one: the GIN index), not from a blind guess.
     # Each language's parts often say the same: ``union_of`` keeps one of each.
-    value = union_of(db.session.execute(select(*parts)).one())
-    value = once_each(expand_prefixes(value, _completions(tsquery_prefixes(value))))
+    parts, completions = _tsqueries(cleaned, expression)
+    value = once_each(expand_prefixes(union_of(parts), completions))
     q = cast(bindparam("tsq", value, String, literal_execute=True), TSQUERY)
     public: ColumnElement[Any] = literal_column("search_documents.fts_public")
     every: ColumnElement[Any] = literal_column("search_documents.fts_all")
@@ -212,25 +205,43 @@ def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
 MAX_COMPLETIONS = 30  # a prefix with more known lexemes than this stays a prefix
 
 
-def _completions(prefixes: list[str]) -> dict[str, list[str]]:
-    """The lexemes the index holds that start with each prefix, where there are at most
-    :data:`MAX_COMPLETIONS` (``fts_lexemes``, a ``C``-collated btree read in order)."""
-    if not prefixes:
-        return {}
-    rows = db.session.execute(
-        text(
-            "SELECT p.prefix, l.lexeme FROM unnest(CAST(:prefixes AS text[])) AS p(prefix)"
-            " CROSS JOIN LATERAL (SELECT lexeme FROM fts_lexemes"
-            '  WHERE lexeme >= p.prefix COLLATE "C"'
-            '  AND lexeme < p.prefix || chr(1114111) COLLATE "C"'  # the last code point
-            "  ORDER BY lexeme LIMIT :most) AS l"
-        ),
-        {"prefixes": prefixes, "most": MAX_COMPLETIONS + 1},
+# A prefix operand (``'print':*``) as PostgreSQL prints a tsquery (``text.tsquery_prefixes``).
+_PREFIX_PATTERN = r"'((?:[^']|'')*)':\*"
+
+
+def _tsqueries(cleaned: str, expression: str) -> tuple[list[str], dict[str, list[str]]]:
+    """In one statement: ``cleaned`` as ``websearch_to_tsquery`` and ``expression`` as
+    ``to_tsquery`` in every language (as text), and the lexemes the index holds that start
+    with each prefix of those, where there are at most :data:`MAX_COMPLETIONS`
+    (``fts_lexemes``, a ``C``-collated btree read in order)."""
+    parts = ", ".join(
+        f"CAST({function}(CAST('fts_{language}' AS regconfig), :{value}) AS text)"
+        for language in LANGUAGES
+        for function, value in (("websearch_to_tsquery", "cleaned"), ("to_tsquery", "expression"))
     )
-    found: dict[str, list[str]] = {p: [] for p in prefixes}
-    for prefix, lexeme in rows:
-        found[prefix].append(lexeme)
-    return {p: words for p, words in found.items() if 0 < len(words) <= MAX_COMPLETIONS}
+    printed, pairs = db.session.execute(
+        text(
+            "SELECT q.parts, ARRAY(SELECT ARRAY[p.prefix, l.lexeme] FROM"
+            "  (SELECT DISTINCT replace(m[1], '''''', '''') AS prefix"
+            "   FROM unnest(q.parts) AS part, regexp_matches(part, :pattern, 'g') AS m) AS p"
+            "  CROSS JOIN LATERAL (SELECT lexeme FROM fts_lexemes"
+            '   WHERE lexeme >= p.prefix COLLATE "C"'
+            '   AND lexeme < p.prefix || chr(1114111) COLLATE "C"'  # the last code point
+            "   ORDER BY lexeme LIMIT :most) AS l)"
+            f" FROM (SELECT ARRAY[{parts}] AS parts) AS q"
+        ),
+        {
+            "cleaned": cleaned,
+            "expression": expression,
+            "pattern": _PREFIX_PATTERN,
+            "most": MAX_COMPLETIONS + 1,
+        },
+    ).one()
+    found: dict[str, list[str]] = {}
+    for prefix, lexeme in pairs:
+        found.setdefault(prefix, []).append(lexeme)
+    completions = {p: words for p, words in found.items() if len(words) <= MAX_COMPLETIONS}
+    return list(printed), completions
 
 
 _has_trgm: dict[str, bool] = {}
