@@ -9,8 +9,10 @@ on PostgreSQL, ``executemany`` on SQLite) and the index built in one pass after 
 timed separately on 1,000 documents written through :func:`app.search.index.sync`.
 
 Timed, each query kind ``--repeat`` times with different words (server time in-process,
-the whole :func:`app.search.query.search`: parse, typo lookup, four capped counts, the ranked
-page, highlighting), for an agent (no visibility restriction, the largest candidate set):
+the whole :func:`app.search.query.search`: parse, typo lookup, the capped count, the ranked
+page, highlighting), for an agent (no visibility restriction, the largest candidate set);
+beside the times, what does not depend on the machine's load: the statements sent per
+search and the bench process's CPU time per search (PostgreSQL's is not in it):
 
 * one word (ranks 50-500 of the vocabulary: common, not ubiquitous), three words (ranks
   50-2,000), a partial word (a rank 50-500 word less its last two letters), a typo (two inner
@@ -373,6 +375,28 @@ def timed(run: Callable[[str], Any], texts: list[str]) -> tuple[float, float, li
     return statistics.median(timings), timings[max(0, int(len(timings) * 0.95) - 1)], answers
 
 
+class Cost:
+    """What a run of searches costs whatever the machine's load: the statements sent, and
+    the bench process's own CPU time (parsing, SQLAlchemy, highlighting), per search."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.statements = 0
+        event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args: Any) -> None:
+        self.statements += 1
+
+    def run(self, timing: Callable[[], Any], searches: int) -> tuple[Any, str]:
+        """``timing()``'s answer, and ``searches`` searches' cost (its warm-up included)."""
+        sent, cpu = self.statements, time.process_time()
+        answer = timing()
+        cpu = (time.process_time() - cpu) * 1000 / (searches + 1)
+        per = (self.statements - sent) / (searches + 1)
+        return answer, f"bench CPU {cpu:.1f} ms, {per:.2f} statements per search"
+
+
 def measure(
     app: Any, db: Any, agent_id: int, words: list[str], repeat: int, like: bool = True
 ) -> list[str]:
@@ -382,6 +406,7 @@ def measure(
 
     rng = random.Random(11)
     lines = []
+    cost = Cost(db.engine)
     with app.test_request_context():
         agent = db.session.get(User, agent_id)
         picked = rng.sample(range(1, 1 + count_tickets(db)), repeat)
@@ -401,17 +426,23 @@ def measure(
         )
         kinds = queries(words, rng, repeat, bodies)
         for kind, texts in kinds.items():
-            med, p95, found = timed(lambda q: search(agent, q), texts)
+            (med, p95, found), spent = cost.run(
+                lambda texts=texts: timed(lambda q: search(agent, q), texts), len(texts)
+            )
             matches = statistics.median(r.counts.get("ticket", 0) for r in found)
             hits = sum(1 for r in found if r.hits) / len(found)
             lines.append(
                 f"search, {kind}: median {med:.1f} ms, p95 {p95:.1f} ms "
                 f"(median {matches:.0f} matches, capped at {COUNT_CAP + 1:,};"
-                f" {hits:.0%} found something)"
+                f" {hits:.0%} found something; {spent})"
             )
         typing = [w[:n] for w in kinds["one word"] for n in (3, 5)][:repeat]
-        med, p95, _ = timed(lambda q: suggest(agent, q), typing)
-        lines.append(f"suggestions (3 or 5 letters typed): median {med:.1f} ms, p95 {p95:.1f} ms")
+        (med, p95, _), spent = cost.run(
+            lambda: timed(lambda q: suggest(agent, q), typing), len(typing)
+        )
+        lines.append(
+            f"suggestions (3 or 5 letters typed): median {med:.1f} ms, p95 {p95:.1f} ms ({spent})"
+        )
 
         def like_filter(q: str) -> Any:
             pattern = f"%{q.lower()}%"

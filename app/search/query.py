@@ -32,14 +32,13 @@ from sqlalchemy import (
     column,
     false,
     func,
-    literal,
     literal_column,
     or_,
     select,
     table,
     text,
 )
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.sql.elements import False_
 from sqlalchemy.sql.expression import TableClause
 
@@ -65,7 +64,6 @@ from app.search.text import (
     once_each,
     parse,
     tsquery_expression,
-    tsquery_prefixes,
     typo_candidates,
     union_of,
 )
@@ -187,17 +185,12 @@ def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
     typed = sorted({w for t in query.terms() for w in t.words})
     known, corrections = _words(typed, typo_candidates(query))
     expression = tsquery_expression(query, corrections, known)
-    parts: list[ColumnElement[Any]] = []
-    for language in LANGUAGES:
-        config = literal(f"fts_{language}").cast(REGCONFIG)
-        parts.append(cast(func.websearch_to_tsquery(config, cleaned), String))
-        parts.append(cast(func.to_tsquery(config, expression), String))
     # Computed first and written into the statements as a constant: the planner then
     # estimates from the column's statistics how many rows match (a common word: read the
     # table until enough are found; a rare one: the GIN index), not from a blind guess.
     # Each language's parts often say the same: ``union_of`` keeps one of each.
-    value = union_of(db.session.execute(select(*parts)).one())
-    value = once_each(expand_prefixes(value, _completions(tsquery_prefixes(value))))
+    parts, completions = _tsqueries(cleaned, expression)
+    value = once_each(expand_prefixes(union_of(parts), completions))
     q = cast(bindparam("tsq", value, String, literal_execute=True), TSQUERY)
     public: ColumnElement[Any] = literal_column("search_documents.fts_public")
     every: ColumnElement[Any] = literal_column("search_documents.fts_all")
@@ -217,25 +210,43 @@ def _postgresql(query: Query, cleaned: str, notes: bool) -> _Match:
 MAX_COMPLETIONS = 30  # a prefix with more known lexemes than this stays a prefix
 
 
-def _completions(prefixes: list[str]) -> dict[str, list[str]]:
-    """The lexemes the index holds that start with each prefix, where there are at most
-    :data:`MAX_COMPLETIONS` (``fts_lexemes``, a ``C``-collated btree read in order)."""
-    if not prefixes:
-        return {}
-    rows = db.session.execute(
-        text(
-            "SELECT p.prefix, l.lexeme FROM unnest(CAST(:prefixes AS text[])) AS p(prefix)"
-            " CROSS JOIN LATERAL (SELECT lexeme FROM fts_lexemes"
-            '  WHERE lexeme >= p.prefix COLLATE "C"'
-            '  AND lexeme < p.prefix || chr(1114111) COLLATE "C"'  # the last code point
-            "  ORDER BY lexeme LIMIT :most) AS l"
-        ),
-        {"prefixes": prefixes, "most": MAX_COMPLETIONS + 1},
+# A prefix operand (``'print':*``) as PostgreSQL prints a tsquery (``text.tsquery_prefixes``).
+_PREFIX_PATTERN = r"'((?:[^']|'')*)':\*"
+
+
+def _tsqueries(cleaned: str, expression: str) -> tuple[list[str], dict[str, list[str]]]:
+    """In one statement: ``cleaned`` as ``websearch_to_tsquery`` and ``expression`` as
+    ``to_tsquery`` in every language (as text), and the lexemes the index holds that start
+    with each prefix of those, where there are at most :data:`MAX_COMPLETIONS`
+    (``fts_lexemes``, a ``C``-collated btree read in order)."""
+    parts = ", ".join(
+        f"CAST({function}(CAST('fts_{language}' AS regconfig), :{value}) AS text)"
+        for language in LANGUAGES
+        for function, value in (("websearch_to_tsquery", "cleaned"), ("to_tsquery", "expression"))
     )
-    found: dict[str, list[str]] = {p: [] for p in prefixes}
-    for prefix, lexeme in rows:
-        found[prefix].append(lexeme)
-    return {p: words for p, words in found.items() if 0 < len(words) <= MAX_COMPLETIONS}
+    printed, pairs = db.session.execute(
+        text(
+            "SELECT q.parts, ARRAY(SELECT ARRAY[p.prefix, l.lexeme] FROM"
+            "  (SELECT DISTINCT replace(m[1], '''''', '''') AS prefix"
+            "   FROM unnest(q.parts) AS part, regexp_matches(part, :pattern, 'g') AS m) AS p"
+            "  CROSS JOIN LATERAL (SELECT lexeme FROM fts_lexemes"
+            '   WHERE lexeme >= p.prefix COLLATE "C"'
+            '   AND lexeme < p.prefix || chr(1114111) COLLATE "C"'  # the last code point
+            "   ORDER BY lexeme LIMIT :most) AS l)"
+            f" FROM (SELECT ARRAY[{parts}] AS parts) AS q"
+        ),
+        {
+            "cleaned": cleaned,
+            "expression": expression,
+            "pattern": _PREFIX_PATTERN,
+            "most": MAX_COMPLETIONS + 1,
+        },
+    ).one()
+    found: dict[str, list[str]] = {}
+    for prefix, lexeme in pairs:
+        found.setdefault(prefix, []).append(lexeme)
+    completions = {p: words for p, words in found.items() if len(words) <= MAX_COMPLETIONS}
+    return list(printed), completions
 
 
 _has_trgm: dict[str, bool] = {}
@@ -456,13 +467,14 @@ def _sqlite_corrections(query: Query) -> dict[str, list[str]]:
     return {typed: words for typed, words in found.items() if words}
 
 
-def _visible(user: Any, chosen: list[Source]) -> ColumnElement[bool]:
-    """The documents of ``chosen`` that ``user`` may see: the sources they see whole in one
-    test of the ``source`` column, the others each with its restriction."""
+def _visible(restrictions: dict[str, Any], chosen: list[Source]) -> ColumnElement[bool]:
+    """The documents of ``chosen`` that the person may see (``restrictions``: each source's
+    ``visible`` for them): the sources they see whole in one test of the ``source`` column,
+    the others each with its restriction."""
     whole = []
     clauses: list[ColumnElement[bool]] = []
     for source in chosen:
-        restriction = source.visible(user)
+        restriction = restrictions[source.name]
         if restriction is None:
             whole.append(source.name)
         else:
@@ -502,7 +514,10 @@ def search(
     results = Results(text=clean(raw)[0], query=query, page=page, per_page=per_page, cap=cap)
     if query.cut:
         results.notes.append("Your search was cut to its first 200 characters.")
-    chosen = [s for s in registry.registered() if _may_search(user, s)]
+    # Each source's restriction for this person, built once (a domain's may be a subquery
+    # that takes a while to build): a source shut to them (``false()``) is no tab.
+    restrictions = {s.name: s.visible(user) for s in registry.registered()}
+    chosen = [s for s in registry.registered() if not isinstance(restrictions[s.name], False_)]
     results.labels = {s.name: s.label for s in chosen}
     if source and source in {s.name for s in chosen}:
         results.source = source
@@ -517,7 +532,7 @@ def search(
     # Suggestions (``rank_found``) show no tabs: only the shown sources are counted.
     counted = shown if rank_found else chosen
     sample = db.session.execute(
-        match.documents(D.id, D.source).where(_visible(user, counted)).limit(cap + 1)
+        match.documents(D.id, D.source).where(_visible(restrictions, counted)).limit(cap + 1)
     ).all()
     results.counts = {name: 0 for name in results.labels}
     for _id, name in sample:
@@ -527,7 +542,7 @@ def search(
     if offset >= cap:
         return results
     if results.capped and not rank_found:
-        query_ = match.documents(D).where(_visible(user, shown))
+        query_ = match.documents(D).where(_visible(restrictions, shown))
         order: tuple[Any, ...] = (match.newest,)
     else:
         names = {s.name for s in shown}
@@ -545,11 +560,6 @@ def search(
     for document in rows:
         results.hits.append(_hit(user, by_name[document.source], document, query, match, notes))
     return results
-
-
-def _may_search(user: Any, source: Source) -> bool:
-    """Whether ``user`` may see any row of ``source`` (a source shut to them is no tab)."""
-    return not isinstance(source.visible(user), False_)
 
 
 def _hit(
