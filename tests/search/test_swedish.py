@@ -10,7 +10,7 @@ def test_the_search_page_is_swedish_for_a_swedish_browser_and_english_by_default
     client, _ = signed_in("employee")
     empty = client.get("/search", headers=SWEDISH).get_data(as_text=True)
     assert "Sök i allt" in empty
-    assert "Sök bland ärenden, personer och i tjänstekatalogen" in empty
+    assert "Sök bland ärenden, artiklar, personer och i tjänstekatalogen" in empty
     missed = client.get("/search?q=zzzqqq", headers=SWEDISH).get_data(as_text=True)
     assert "Inga träffar för ”zzzqqq” bland det du får se." in missed
     suggestions = client.get("/search/suggest?q=zzzqqq", headers=SWEDISH)
