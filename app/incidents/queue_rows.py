@@ -1,4 +1,5 @@
-"""The agent console's rows: read as the columns a row shows and worded once in Python.
+"""The rows of the ticket lists (the agent console, an employee's own tickets): read as the
+columns a row shows and worded once in Python.
 
 A queue page shows 25 to 100 rows of nine cells. Loading each row as ORM objects (the ticket,
 its incident or task part, the caller, the assignee, the group and its manager) and wording it
@@ -30,6 +31,7 @@ from app.auth.models import Group, User
 from app.extensions import db
 from app.i18n import formats
 from app.incidents.models import Incident, MajorState
+from app.incidents.workflow import State, plain_words
 from app.requests.models import CatalogItem, CatalogTask, RequestItem
 from app.tickets.holds import HoldReason
 from app.tickets.models import Ticket, TicketKind
@@ -234,3 +236,38 @@ def _items(task_item_ids: Iterable[int]) -> dict[int, tuple[str, str, datetime |
         .where(RequestItem.id.in_(wanted))
     )
     return {id_: (number, name, replied_at) for id_, number, name, replied_at in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class OwnRow:
+    """One row of an employee's "my tickets"."""
+
+    number: str
+    href: str
+    short_description: str
+    state: str
+    words: Markup  # where it stands, in plain words: "Waiting for your reply"
+    opened: str
+
+
+def own_rows(rows: Iterable[Any]) -> list[OwnRow]:
+    """``rows`` of (number, short description, state, hold reason, opened) worded."""
+    link = _link("incidents.detail", "number")
+    write = date_writer(viewer_timezone(), formats.locale())
+    words: dict[tuple[str, Any], Markup] = {}
+    built = []
+    for number, short_description, state, hold, opened_at in rows:
+        if (state, hold) not in words:
+            said = plain_words(State(state), HoldReason(hold) if hold else None)
+            words[state, hold] = Markup(gettext(said))  # as a template's _() gives it
+        built.append(
+            OwnRow(
+                number=number,
+                href=link(number),
+                short_description=short_description,
+                state=state,
+                words=words[state, hold],
+                opened=write(opened_at, True),
+            )
+        )
+    return built

@@ -207,3 +207,26 @@ class CappedPagination(Pagination):
                 yield None
         if self.capped and self.more and not gap:
             yield None
+
+
+class RowPagination(Pagination):
+    """A page of ``query``, a select of several columns, whose items are its rows
+    (Flask-SQLAlchemy's pagination of a select keeps each row's first column alone). The
+    total is exact, and counted only when the page cannot tell it: a list that ends on this
+    page (most people's own tickets fit on their first) is one statement."""
+
+    def __init__(self, query: Select, *, page: int, per_page: int):
+        super().__init__(
+            page=page, per_page=per_page, max_per_page=None, error_out=False, select=query
+        )
+
+    def _query_items(self) -> list[Any]:
+        query: Select = self._query_args["select"]
+        return list(db.session.execute(query.limit(self.per_page).offset(self._query_offset)))
+
+    def _query_count(self) -> int:
+        if len(self.items) < self.per_page and (self.items or self._query_offset == 0):
+            return self._query_offset + len(self.items)  # the list ends on this page
+        query: Select = self._query_args["select"]
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        return db.session.scalar(counted) or 0
