@@ -166,7 +166,7 @@ def queue_rows(ids: list[int], groups: Mapping[int, str], matrix: PriorityMatrix
     incident_link = _link("incidents.detail", "number")
     task_link = _link("requests.task", "number")
     select_label = Markup(gettext("Select %(number)s"))
-    unassigned, nobody = words("unassigned"), words("Unassigned")
+    unassigned, nobody = Markup(gettext("unassigned")), Markup(gettext("Unassigned"))
     built = {}
     for (
         id_,
