@@ -26,6 +26,7 @@ from flask import url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from app.auth.models import Group, User
 from app.extensions import db
@@ -222,6 +223,26 @@ def queue_rows(ids: list[int], groups: Mapping[int, str], matrix: PriorityMatrix
             opened_long=write(opened_at, False),
         )
     return [built[i] for i in ids if i in built]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupOptions:
+    """The console's two lists of assignment groups (the filter's and the bulk action's) as
+    ``<option>`` HTML written once: 78 groups, each a template loop's iteration twice over,
+    cost as much as the page's 25 rows."""
+
+    blank: str  # the label of the choice of no group
+    plain: Markup  # every group, none selected
+    chosen: Markup  # the same with ``selected`` on the filter's group
+
+
+def group_options(groups: Iterable[SelectChoice], selected: int | None) -> GroupOptions:
+    """``groups``: the blank choice, then a choice per group (``tickets.pages.group_choices``)."""
+    blank, *named = groups
+    plain = "".join(f'<option value="{escape(c.value)}">{escape(c.label)}</option>' for c in named)
+    mark = f'<option value="{selected}">'
+    chosen = plain.replace(mark, f'<option value="{selected}" selected>', 1) if selected else plain
+    return GroupOptions(blank=str(blank.label), plain=Markup(plain), chosen=Markup(chosen))
 
 
 def _items(task_item_ids: Iterable[int]) -> dict[int, tuple[str, str, datetime | None]]:

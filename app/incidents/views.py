@@ -44,7 +44,7 @@ from app.incidents.forms import (
     WatcherForm,
 )
 from app.incidents.models import Incident
-from app.incidents.queue_rows import queue_rows
+from app.incidents.queue_rows import group_options, queue_rows
 from app.incidents.workflow import State, Transition
 from app.policy import authorize, require
 from app.sla.services import sla_summaries
@@ -143,7 +143,7 @@ def console() -> ResponseReturnValue:
         incidents=incidents,
         slas=slas,
         bulk=bulk,
-        groups=groups,
+        group_options=group_options(groups, form.group.data),
         matrix=matrix,
         service_name=service_name(form.service.data) if form.service.data else None,
     )

@@ -89,3 +89,27 @@ def test_dates_are_written_as_every_other_page_writes_them(app, language, zone):
             assert local is not None
             for short in (True, False):
                 assert write(value, short) == formats.datetime_text(local, short=short)
+
+
+def test_both_group_lists_offer_every_queue_and_the_filter_keeps_its_choice(
+    signed_in, queue, make_incident
+):
+    client, agent = signed_in("agent", "employee")
+    lab = queue("R&D <lab>", members=(agent,))
+    desk = queue("Service Desk")
+    make_incident(assignment_group=lab)  # the bulk action's list is shown above rows
+    body = client.get(f"/incidents/?view=open&group={lab.id}").get_data(as_text=True)
+    chosen = re.search(r'id="group" name="group">\s*(.*?)\s*</select>', body, re.S)
+    bulk = re.search(r'id="bulk-group" name="group">(.*?)</select>', body, re.S)
+    assert chosen
+    assert bulk
+    assert chosen.group(1) == (
+        '<option value="">Any group</option>'
+        f'<option value="{lab.id}" selected>R&amp;D &lt;lab&gt;</option>'
+        f'<option value="{desk.id}">Service Desk</option>'
+    )
+    assert bulk.group(1) == (
+        '<option value="">— Unassigned —</option>'
+        f'<option value="{lab.id}">R&amp;D &lt;lab&gt;</option>'
+        f'<option value="{desk.id}">Service Desk</option>'
+    )
