@@ -22,12 +22,13 @@ from app.forms import apply_errors, refused, saved
 from app.incidents import cis, pages, services, signals
 from app.incidents.forms import ConfirmForm, ReopenForm, ReportForm, WatchForm
 from app.incidents.models import Incident
+from app.incidents.queue_rows import own_rows
 from app.incidents.views import bp, get_incident
-from app.incidents.workflow import plain_words
 from app.policy import require
 from app.tickets import attachments
 from app.tickets import services as tickets
 from app.tickets.models import Channel
+from app.tickets.paging import RowPagination
 from app.tickets.visibility import visible_tickets
 from app.ui import page_args
 
@@ -106,11 +107,15 @@ def service_choices(form: ReportForm, user: Any) -> dict[str, ConfigurationItem]
 @require("incidents.use")
 def mine() -> ResponseReturnValue:
     page, per_page = page_args()
-    query = visible_tickets(current_user, select(Incident)).order_by(
+    # The columns a row shows: no people, so none of their roles either.
+    shown = (Incident.number, Incident.short_description, Incident.state, Incident.hold_reason)
+    query = visible_tickets(current_user, select(*shown, Incident.opened_at)).order_by(
         Incident.opened_at.desc(), Incident.id.desc()
     )
-    pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
-    return render_template("incidents/mine.html", pagination=pagination, plain_words=plain_words)
+    pagination = RowPagination(query, page=page, per_page=per_page)
+    return render_template(
+        "incidents/mine.html", pagination=pagination, rows=own_rows(pagination.items)
+    )
 
 
 @bp.post("/<number>/confirm")

@@ -30,7 +30,6 @@ from app.incidents.filters import (
     KINDS,
     VIEWS,
     QueueFilterForm,
-    load_page,
     queue_ids,
     queue_order,
     service_name,
@@ -45,6 +44,7 @@ from app.incidents.forms import (
     WatcherForm,
 )
 from app.incidents.models import Incident
+from app.incidents.queue_rows import group_options, queue_rows
 from app.incidents.workflow import State, Transition
 from app.policy import authorize, require
 from app.sla.services import sla_summaries
@@ -127,9 +127,11 @@ def console() -> ResponseReturnValue:
         after=form.understood.pop("after", None),
         before=form.understood.pop("before", None),
     )
-    incidents = load_page(list(pagination.items))
-    slas = sla_summaries([i.id for i in incidents])
     groups = ticket_pages.group_choices()
+    matrix = services.load_matrix()
+    names = {int(c.value): c.label for c in groups if c.value}
+    incidents = queue_rows(list(pagination.items), names, matrix)
+    slas = sla_summaries([i.id for i in incidents])
     bulk = BulkForm(formdata=None)
     bulk.group.choices = groups
     return render_template(
@@ -141,8 +143,8 @@ def console() -> ResponseReturnValue:
         incidents=incidents,
         slas=slas,
         bulk=bulk,
-        groups=groups,
-        matrix=services.load_matrix(),
+        group_options=group_options(groups, form.group.data),
+        matrix=matrix,
         service_name=service_name(form.service.data) if form.service.data else None,
     )
 

@@ -3,7 +3,11 @@
 A queue of a million tickets cannot be counted on every page view: the count alone reads every
 matching index entry. ``CappedPagination`` counts exactly up to ``cap`` rows and says "more
 than 10,000" beyond; the last page is known from the page itself (fewer rows than asked for),
-and "next" from one row read past the page, so paging stays exact where the count is not.
+and "next" from one row read past the page, so paging stays exact where the count is not. On
+PostgreSQL a list the planner expects to hold ``ESTIMATE_FROM`` rows or more is not counted at
+all: the planner's estimate (an ``EXPLAIN``, planned from the statistics, nothing read) says
+"about 50,000". An estimate that low is counted instead, so a wrong estimate never hides the
+exact total of a short list; a long one reads as "about".
 
 Its "next" and "previous" links also carry the sort keys of the page's last (first) row
 (``after`` / ``before``, a keyset): the next page is then read from the index where this one
@@ -23,11 +27,22 @@ from datetime import datetime
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
+from sqlalchemy import (
+    ClauseElement,
+    ColumnElement,
+    Executable,
+    Select,
+    bindparam,
+    func,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.compiler import compiles
 
 from app.extensions import db
 
 COUNT_CAP = 10_000
+ESTIMATE_FROM = 20_000  # the planner's estimate of a longer list is shown ("about 50,000")
 OFFSET_CAP = 100_000  # rows before the deepest page read by its number (page 4,000 of 25)
 SEPARATOR = "~"  # in no ISO timestamp, number or ticket number
 
@@ -55,9 +70,40 @@ def decode_keys(text: str | None, keys: Sequence[ColumnElement[Any]]) -> list[An
     return values
 
 
+class Explain(Executable, ClauseElement):
+    """``EXPLAIN (FORMAT JSON)`` of a select (PostgreSQL): its plan, the query not run."""
+
+    inherit_cache = False  # compiled each time: a cached one wants the rows' columns
+
+    def __init__(self, query: Select):
+        self.query = query
+
+
+@compiles(Explain, "postgresql")
+def _explain(element: Explain, compiler: Any, **kw: Any) -> str:
+    return f"EXPLAIN (FORMAT JSON) {compiler.process(element.query, **kw)}"
+
+
+def planned_rows(query: Select) -> int | None:
+    """The rows PostgreSQL's planner expects ``query`` to return, from its statistics, in
+    the time it takes to plan it (None on a database that keeps no such estimate)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    plan = db.session.scalar(Explain(query.order_by(None)))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def rounded(rows: int) -> int:
+    """An estimate to two significant digits: 49,705 is about 50,000."""
+    digits = len(str(rows)) - 2
+    return round(rows, -digits) if digits > 0 else rows
+
+
 class CappedPagination(Pagination):
     """A page of ``query`` (a select of one column, sorted) whose total is exact up to
     ``cap`` rows; ``capped`` says the list is longer and ``total`` is then a lower bound.
+    Where the planner expects ``ESTIMATE_FROM`` rows or more (PostgreSQL), nothing is
+    counted: ``estimate`` is its figure, rounded, for "about 50,000".
 
     A page whose offset is ``offset_cap`` rows or more is read only by keyset (``after`` /
     ``before``); typed, it is ``beyond``: no rows, nothing counted.
@@ -85,6 +131,7 @@ class CappedPagination(Pagination):
         self.offset_cap = offset_cap or OFFSET_CAP
         self.more = False  # a row exists after this page
         self.capped = False
+        self.estimate: int | None = None  # the planner's, when the list is that long
         self.beyond = False  # a page typed past ``offset_cap``: not read
         self.keys, self.descending = list(keys), descending
         # Page 1 is the top of the list, however it is reached.
@@ -158,10 +205,14 @@ class CappedPagination(Pagination):
             return seen  # the last page: nothing to count
         if self._query_offset == 0 and not self.items:
             return 0
+        query: Select = self._query_args["select"]
+        planned = planned_rows(query)
+        if planned is not None and planned >= ESTIMATE_FROM and planned > seen:
+            self.capped, self.estimate = True, rounded(planned)
+            return seen + 1
         if self.more and seen >= self.cap:
             self.capped = True
             return seen + 1
-        query: Select = self._query_args["select"]
         capped = query.order_by(None).limit(self.cap + 1).subquery()
         counted = db.session.scalar(select(func.count()).select_from(capped)) or 0
         if counted > self.cap:
@@ -207,3 +258,26 @@ class CappedPagination(Pagination):
                 yield None
         if self.capped and self.more and not gap:
             yield None
+
+
+class RowPagination(Pagination):
+    """A page of ``query``, a select of several columns, whose items are its rows
+    (Flask-SQLAlchemy's pagination of a select keeps each row's first column alone). The
+    total is exact, and counted only when the page cannot tell it: a list that ends on this
+    page (most people's own tickets fit on their first) is one statement."""
+
+    def __init__(self, query: Select, *, page: int, per_page: int):
+        super().__init__(
+            page=page, per_page=per_page, max_per_page=None, error_out=False, select=query
+        )
+
+    def _query_items(self) -> list[Any]:
+        query: Select = self._query_args["select"]
+        return list(db.session.execute(query.limit(self.per_page).offset(self._query_offset)))
+
+    def _query_count(self) -> int:
+        if len(self.items) < self.per_page and (self.items or self._query_offset == 0):
+            return self._query_offset + len(self.items)  # the list ends on this page
+        query: Select = self._query_args["select"]
+        counted = select(func.count()).select_from(query.order_by(None).subquery())
+        return db.session.scalar(counted) or 0

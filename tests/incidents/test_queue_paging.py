@@ -7,6 +7,7 @@ import html
 import re
 
 import pytest
+from sqlalchemy import text
 
 from app.tickets import paging
 
@@ -154,3 +155,46 @@ def test_the_open_queue_index_covers_the_open_states():
     from app.tickets.models import OPEN_TICKETS
 
     assert set(re.findall(r"'(\w+)'", OPEN_TICKETS)) == {s.value for s in OPEN_STATES}
+
+
+def test_a_long_queue_says_about_how_long_from_the_planner_without_counting(
+    twelve, monkeypatch, db
+):
+    """On PostgreSQL a list the planner expects to be long is not counted: its summary is the
+    planner's estimate ("about 50,000"). SQLite keeps no estimate and counts up to the cap."""
+    from tests.conftest import count_queries
+
+    client, numbers = twelve
+    monkeypatch.setattr(paging, "COUNT_CAP", 6)  # page 1 must count (or estimate)
+    monkeypatch.setattr(paging, "ESTIMATE_FROM", 10)
+    postgres = db.engine.dialect.name == "postgresql"
+    if postgres:
+        db.session.execute(text("ANALYZE tickets"))  # as autovacuum keeps it: 12 rows
+    url = "/incidents/?view=all&sort=number&direction=desc&per_page=5"
+    with count_queries() as statements:
+        first = read(client, url)
+    counts = [s for s in statements if "count(*)" in s and "FROM tickets" in s]
+    pages = [first, *walk(client, first["next"])]
+    if postgres:
+        assert [p["summary"] for p in pages] == [
+            "1–5 of about 12",
+            "6–10 of about 12",
+            "11–12 of 12",
+        ]
+        assert counts == []
+        assert any(s.startswith("EXPLAIN") for s in statements)
+    else:
+        assert [p["summary"] for p in pages][0] == "1–5 of more than 6"
+        assert len(counts) == 1
+    assert [n for p in pages for n in p["numbers"]] == sorted(numbers, reverse=True)
+
+
+def test_an_estimate_rounds_to_two_digits():
+    assert [paging.rounded(n) for n in (7, 12, 99, 49_705, 222_894, 999_975)] == [
+        7,
+        12,
+        99,
+        50_000,
+        220_000,
+        1_000_000,
+    ]
