@@ -6,13 +6,15 @@ everyone else gets the caller's page, where work notes and internal files never 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Row, or_, select
+from sqlalchemy import Row, Select, String, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -42,20 +44,78 @@ from app.incidents.workflow import (
 )
 from app.sla.models import TaskSla
 from app.sla.services import sla_summaries
+from app.tickets import pages as ticket_pages
 from app.tickets import services as tickets
 from app.tickets.matrix import load_matrix
 from app.tickets.models import Attachment, EntryKind, JournalEntry, ticket_watchers
-from app.tickets.pages import assignee_choices, group_choices
 from app.tickets.priority import PriorityMatrix
 from app.timeutils import utc_now
 
 
+def top_categories() -> Select[str, dict[str, dict[str, str]] | None]:
+    """The top-level categories' English names and their translations (unordered)."""
+    return select(Category.name, Category.translations).where(Category.parent_id.is_(None))
+
+
+def category_options(rows: Iterable[Any]) -> list[SelectChoice]:
+    """The categories ``rows`` name (``name``, ``translations``): the English name is the
+    value, the reader's the label."""
+    return [SelectChoice("", "—")] + [SelectChoice(r.name, translated(r, "name")) for r in rows]
+
+
 def category_choices() -> list[SelectChoice]:
-    """The top-level categories: the English name is the value, the reader's the label."""
-    rows = db.session.scalars(
-        select(Category).where(Category.parent_id.is_(None)).order_by(Category.name)
-    ).all()
-    return [SelectChoice("", "—")] + [SelectChoice(c.name, translated(c, "name")) for c in rows]
+    """The top-level categories, as a select offers them."""
+    return category_options(db.session.execute(top_categories().order_by(Category.name)))
+
+
+@dataclass(frozen=True)
+class FormOptions:
+    """The choices of an incident form's lists that come from the data."""
+
+    categories: list[SelectChoice]
+    groups: list[SelectChoice]
+    members: list[SelectChoice]  # the active people of one group
+
+
+def form_options(group_id: int | None, *, categories: bool = True) -> FormOptions:
+    """The assignment groups, ``group_id``'s active people (none without a group) and the
+    top-level categories (unless not asked for), read in one statement (a ``UNION ALL``,
+    each list in its own order) instead of one each."""
+    if not (group_id or categories):  # the groups alone: their own plain statement
+        no_one = ticket_pages.assignee_options([])
+        return FormOptions([SelectChoice("", "—")], ticket_pages.group_choices(), no_one)
+    groups = ticket_pages.assignment_groups().subquery()
+    no_translations = cast(null(), Category.translations.type)
+    branches = [
+        select(
+            literal("group").label("list"),
+            cast(groups.c.id, String).label("value"),
+            groups.c.name.label("name"),
+            no_translations.label("translations"),
+        )
+    ]
+    if group_id:
+        members = ticket_pages.active_members(group_id).subquery()
+        branches.append(
+            select(
+                literal("member"),
+                cast(members.c.id, String),
+                members.c.display_name,
+                no_translations,
+            )
+        )
+    if categories:
+        top = top_categories().subquery()
+        branches.append(select(literal("category"), top.c.name, top.c.name, top.c.translations))
+    lists = union_all(*branches).subquery()
+    found: dict[str, list[Any]] = {"category": [], "group": [], "member": []}
+    for row in db.session.execute(select(lists).order_by(lists.c.list, lists.c.name)):
+        found[row.list].append(row)
+    return FormOptions(
+        category_options(found["category"]) if categories else [SelectChoice("", "—")],
+        ticket_pages.group_options((r.value, r.name) for r in found["group"]),
+        ticket_pages.assignee_options((r.value, r.name) for r in found["member"]),
+    )
 
 
 def category_name(name: str | None, parent: str | None = None) -> str:
@@ -175,12 +235,13 @@ def incident_form(
         SelectChoice(str(k), _("P%(level)s · %(label)s (set by hand)", level=k, label=_(v)))
         for k, v in matrix.levels.items()
     ]
-    form.category.choices = category_choices()
+    group_id = form.group.data or ""
+    options = form_options(int(group_id) if group_id.isdecimal() else None)
+    form.category.choices = options.categories
     if incident.category and incident.category not in {c.value for c in form.category.choices}:
         form.category.choices.append(SelectChoice(incident.category, incident.category))
-    form.group.choices = group_choices()
-    group_id = form.group.data or ""
-    form.assignee.choices = assignee_choices(int(group_id) if group_id.isdecimal() else None)
+    form.group.choices = options.groups
+    form.assignee.choices = options.members
     return form
 
 
