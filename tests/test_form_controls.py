@@ -131,3 +131,26 @@ def test_every_select_of_the_field_macro_is_styled_as_a_select(app):
         flag = field_html(app, sample.flag)
         assert 'class="form-check-input"' in flag
         assert '<label class="form-check-label" for="flag">Flag</label>' in flag
+
+
+def test_the_people_picker_requires_only_a_required_field(app):
+    """An optional picker (a CI's owner) had ``required="None"``, which a browser reads as
+    required; a required one (the caller of a logged call) keeps ``required``."""
+    template = app.jinja_env.from_string(
+        '{% from "_macros/people.html" import people_picker %}{{ people_picker(f) }}'
+    )
+
+    class Pickers(FlaskForm):
+        class Meta:
+            csrf = False
+
+        owner = StringField("Owner", validators=[Optional()])
+        caller = StringField("Caller", validators=[DataRequired()])
+
+    with app.test_request_context():
+        form = Pickers(formdata=None)
+        optional, required = template.render(f=form.owner), template.render(f=form.caller)
+    assert "required" not in optional
+    assert '="None"' not in optional
+    assert re.search(r'<input [^>]*required[ >]', required)
+    assert "hx-get=" in required
