@@ -24,16 +24,13 @@ from app.i18n.content import translated
 from app.incidents import cis, correlation, permissions, review, services
 from app.incidents.forms import (
     CommentForm,
-    ConfirmForm,
     IncidentForm,
-    MajorDecisionForm,
     MajorForm,
     ParentForm,
     ReopenForm,
-    VersionForm,
     WatcherForm,
 )
-from app.incidents.models import Category, Incident, incident_cis
+from app.incidents.models import Category, Incident, MajorState, incident_cis
 from app.incidents.workflow import (
     OPEN_STATES,
     RESOLUTION_CODES,
@@ -255,17 +252,18 @@ def _agent_forms(
     ]
     parent = ParentForm(formdata=None)
     parent.parent.data = incident.parent.number if incident.parent else ""
+    # The one-button forms (assign to me, accept or reject as major) carry only the CSRF
+    # token; the proposal's form is built only while the incident can be proposed.
+    proposable = incident.major_state in (MajorState.NONE, MajorState.REJECTED)
     return {
         "incident_form": form,
         # The category's name as the form's choices already read it (no query of its own).
         "category_label": next(
             (c.label for c in form.category.choices if c.value == incident.category), None
         ),
-        "version_form": VersionForm(formdata=None),
         "may_take": incident.is_open and incident.assignee_id != current_user.id,
         "parent_form": parent,
-        "major_form": MajorForm(formdata=None),
-        "major_decision_form": MajorDecisionForm(formdata=None),
+        "major_form": MajorForm(formdata=None) if proposable else None,
     }
 
 
@@ -292,7 +290,6 @@ def render_detail(
     staff = permissions.may_work(current_user, incident)
     if not staff and permissions.reads_as_reviewer(current_user, incident):
         return review.render_review(incident, status=status, **forms)
-    window = services.reopen_window(current_app.config)
     has = present(incident)
     context: dict[str, Any] = {
         "incident": incident,
@@ -302,13 +299,8 @@ def render_detail(
         "files": _attachments(incident, staff) if has.files else [],
         "ci_ids": cis.ci_ids_of(incident) if has.cis else [],
         "matrix": load_matrix(),
-        "plain_state": plain_words(State(incident.state), incident.hold_reason, _),
         "resolution_codes": RESOLUTION_CODES,
         "comment_form": forms.get("comment_form") or CommentForm(formdata=None),
-        "may_confirm": permissions.may_confirm_or_reopen(current_user, incident),
-        "can_reopen": services.can_reopen(incident, utc_now(), window),
-        "confirm_form": ConfirmForm(formdata=None),
-        "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
         # A refused post answers with the page; the browser then shows the page's own address,
         # so a reload asks for the page instead of sending the form again.
         "replace_url": url_for("incidents.detail", number=incident.number) if status != 200 else "",
@@ -331,6 +323,11 @@ def render_detail(
         context["watchers"] = list(incident.watchers)
         context["watch_form"] = forms.get("watch_form") or WatcherForm(formdata=None)
     else:
+        window = services.reopen_window(current_app.config)
         context["said"] = caller_words(context["timeline"], current_user.id)
+        context["plain_state"] = plain_words(State(incident.state), incident.hold_reason, _)
+        context["may_confirm"] = permissions.may_confirm_or_reopen(current_user, incident)
+        context["can_reopen"] = services.can_reopen(incident, utc_now(), window)
+        context["reopen_form"] = forms.get("reopen_form") or ReopenForm(formdata=None)
     template = "incidents/detail.html" if staff else "incidents/ticket.html"
     return render_template(template, **context), status
