@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Row, Select, String, cast, literal, null, or_, select, union_all
+from sqlalchemy import Select, String, cast, literal, null, or_, select, union_all
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -161,32 +161,36 @@ def related_incidents(incident: Incident, ci_ids: list[int], limit: int = 10) ->
     return list(db.session.scalars(query))
 
 
-def present(incident: Incident) -> Row[bool, bool, bool, bool, bool]:
-    """Whether the incident has CIs, files, children, watchers and SLA records, read in one
-    statement: most incidents have few of these, and the page skips the read of each one it
-    does not have instead of running a query to find it empty."""
-    incidents = Incident.__table__
-    return db.session.execute(
-        select(
-            select(incident_cis.c.ci_id)
-            .where(incident_cis.c.incident_id == incident.id)
-            .exists()
-            .label("cis"),
-            select(Attachment.id)
-            .where(Attachment.ticket_id == incident.id)
-            .exists()
-            .label("files"),
-            select(incidents.c.id)
-            .where(incidents.c.parent_id == incident.id)
-            .exists()
-            .label("children"),
-            select(ticket_watchers.c.user_id)
-            .where(ticket_watchers.c.ticket_id == incident.id)
-            .exists()
-            .label("watchers"),
-            select(TaskSla.id).where(TaskSla.ticket_id == incident.id).exists().label("slas"),
-        )
-    ).one()
+class Presence(NamedTuple):
+    """Whether an incident has CIs, files, children, watchers and SLA records."""
+
+    cis: bool
+    files: bool
+    children: bool
+    watchers: bool
+    slas: bool
+
+
+def presence_of(incident_id: Any) -> list[Any]:
+    """:class:`Presence`'s columns for the incident whose id is ``incident_id`` (a value, or
+    the column of an enclosing select of incidents): one ``EXISTS`` each. Most incidents have
+    few of these, and the page skips the read of each one it does not have instead of running
+    a query to find it empty."""
+    children = Incident.__table__.alias("child_incidents")
+    return [
+        select(incident_cis.c.ci_id).where(incident_cis.c.incident_id == incident_id).exists(),
+        select(Attachment.id).where(Attachment.ticket_id == incident_id).exists(),
+        select(children.c.id).where(children.c.parent_id == incident_id).exists(),
+        select(ticket_watchers.c.user_id)
+        .where(ticket_watchers.c.ticket_id == incident_id)
+        .exists(),
+        select(TaskSla.id).where(TaskSla.ticket_id == incident_id).exists(),
+    ]
+
+
+def present(incident: Incident) -> Presence:
+    """What :func:`presence_of` says of ``incident``, read in one statement."""
+    return Presence(*db.session.execute(select(*presence_of(incident.id))).one())
 
 
 def current_values(incident: Incident) -> MultiDict:
@@ -285,12 +289,19 @@ def caller_words(timeline: list[JournalEntry], reader_id: int) -> dict[int, str]
 
 
 def render_detail(
-    incident: Incident, *, status: int = 200, newest_first: bool = True, **forms: Any
+    incident: Incident,
+    *,
+    status: int = 200,
+    newest_first: bool = True,
+    has: Presence | None = None,
+    **forms: Any,
 ) -> ResponseReturnValue:
+    """The incident page for the signed-in person; ``has`` is the incident's
+    :class:`Presence` when the caller read it with the incident."""
     staff = permissions.may_work(current_user, incident)
     if not staff and permissions.reads_as_reviewer(current_user, incident):
         return review.render_review(incident, status=status, **forms)
-    has = present(incident)
+    has = has or present(incident)
     context: dict[str, Any] = {
         "incident": incident,
         "staff": staff,
