@@ -118,15 +118,21 @@ def _textarea(field: Field, kw: dict[str, Any], widget: TextArea) -> str:
 
 
 def _select(field: Field, kw: dict[str, Any], widget: Select) -> str:
-    if field.has_groups():
-        raise _Unhandled
     kw.setdefault("id", field.id)
     if widget.multiple:
         kw["multiple"] = True
     _validation_flags(field, kw, widget.validation_attrs)
     kw["name"] = field.name
-    tags = "".join(option_tag(choice) for choice in field._iter_choices_normalized())
-    return f"<select {attributes(kw)}>{tags}</select>"
+    if not field.has_groups():
+        tags = "".join(option_tag(choice) for choice in field._iter_choices_normalized())
+        return f"<select {attributes(kw)}>{tags}</select>"
+    html = [f"<select {attributes(kw)}>"]
+    for group, choices in field._iter_groups_normalized():
+        html.append("" if group is None else f"<optgroup {attributes({'label': group})}>")
+        html.extend(option_tag(choice) for choice in choices)
+        html.append("" if group is None else "</optgroup>")
+    html.append("</select>")
+    return "".join(html)
 
 
 def _validation_flags(
