@@ -8,13 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, NamedTuple
 
 from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, String, cast, literal, null, or_, select, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -81,6 +93,20 @@ def form_options(group_id: int | None, *, categories: bool = True) -> FormOption
     if not (group_id or categories):  # the groups alone: their own plain statement
         no_one = ticket_pages.assignee_options([])
         return FormOptions([SelectChoice("", "—")], ticket_pages.group_choices(), no_one)
+    found: dict[str, list[Any]] = {"category": [], "group": [], "member": []}
+    statement = _options_statement(members=bool(group_id), categories=categories)
+    for row in db.session.execute(statement, {"group_id": group_id}):
+        found[row.list].append(row)
+    return FormOptions(
+        category_options(found["category"]) if categories else [SelectChoice("", "—")],
+        ticket_pages.group_options((r.value, r.name) for r in found["group"]),
+        ticket_pages.assignee_options((r.value, r.name) for r in found["member"]),
+    )
+
+
+@cache
+def _options_statement(*, members: bool, categories: bool) -> Select[Any]:
+    """:func:`form_options`' statement, built once per shape (the group is a parameter)."""
     groups = ticket_pages.assignment_groups().subquery()
     no_translations = cast(null(), Category.translations.type)
     branches = [
@@ -91,28 +117,18 @@ def form_options(group_id: int | None, *, categories: bool = True) -> FormOption
             no_translations.label("translations"),
         )
     ]
-    if group_id:
-        members = ticket_pages.active_members(group_id).subquery()
+    if members:
+        people = ticket_pages.active_members(bindparam("group_id", type_=Integer)).subquery()
         branches.append(
-            select(
-                literal("member"),
-                cast(members.c.id, String),
-                members.c.display_name,
-                no_translations,
+            select(literal("member"), cast(people.c.id, String), people.c.display_name).add_columns(
+                no_translations
             )
         )
     if categories:
         top = top_categories().subquery()
         branches.append(select(literal("category"), top.c.name, top.c.name, top.c.translations))
     lists = union_all(*branches).subquery()
-    found: dict[str, list[Any]] = {"category": [], "group": [], "member": []}
-    for row in db.session.execute(select(lists).order_by(lists.c.list, lists.c.name)):
-        found[row.list].append(row)
-    return FormOptions(
-        category_options(found["category"]) if categories else [SelectChoice("", "—")],
-        ticket_pages.group_options((r.value, r.name) for r in found["group"]),
-        ticket_pages.assignee_options((r.value, r.name) for r in found["member"]),
-    )
+    return select(lists).order_by(lists.c.list, lists.c.name)
 
 
 def category_name(name: str | None, parent: str | None = None) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from wtforms import SelectChoice
 
 from app.auth.models import Group, User, group_members
@@ -21,7 +21,7 @@ def assignment_groups() -> Select[int, str]:
     return select(Group.id, Group.name).where(Group.is_assignment_group)
 
 
-def active_members(group_id: int) -> Select[int, str]:
+def active_members(group_id: int | ColumnElement[int]) -> Select[int, str]:
     """The ids and names of one queue's active members (unordered, like :func:`assignment_groups`).
     Their ids and names only: loading the people would load each one's roles too."""
     return (
