@@ -1,7 +1,8 @@
 """The incident page and opening an incident, counted per request: statements, Python function
-calls (cProfile) and CPU time (``time.process_time`` around the request), on a schema kept by
-``bench.incidents --keep``. These measures hardly depend on the machine's load, so two
-checkouts can be compared on a busy box (run this file from each in turn, alternately).
+calls (cProfile) and CPU time (``time.process_time`` around the request; the wall time beside
+it), on a schema kept by ``bench.incidents --keep``. The first three hardly depend on the
+machine's load, so two checkouts can be compared on a busy box (run this file from each in
+turn, alternately).
 
     python -m bench.incidents --incidents 100000 --keep --no-write --repeat 0 --schema S
     python -m bench.incident_page --schema S --repeat 40
@@ -111,14 +112,15 @@ def measure(app: Any, prepare: Callable[[int], Send], repeat: int) -> dict[str, 
     function calls cProfile counts over ``repeat`` more (after 3 warm-up requests)."""
     for n in range(3):
         prepare(-1 - n)()
-    cpu, statements = [], []
+    cpu, wall, statements = [], [], []
     with Counter(app) as counter:
         for n in range(repeat):
             send = prepare(n)
             before = len(counter.statements)
-            started = time.process_time()
+            started, clock = time.process_time(), time.perf_counter()
             send()
             cpu.append((time.process_time() - started) * 1000)
+            wall.append((time.perf_counter() - clock) * 1000)
             statements.append(len(counter.statements) - before)
     profile = cProfile.Profile()
     for n in range(repeat):
@@ -130,6 +132,7 @@ def measure(app: Any, prepare: Callable[[int], Send], repeat: int) -> dict[str, 
     return {
         "statements": statistics.median(statements),
         "cpu_ms": statistics.median(cpu),
+        "wall_ms": statistics.median(wall),
         "calls": calls / repeat,
     }
 
@@ -195,7 +198,8 @@ def main() -> None:
                 got = measure(app, prepare, args.repeat)
                 print(
                     f"{name}: {got['statements']:.0f} statements, "
-                    f"{got['calls']:,.0f} function calls, CPU {got['cpu_ms']:.1f} ms (median)"
+                    f"{got['calls']:,.0f} function calls, CPU {got['cpu_ms']:.1f} ms, "
+                    f"wall {got['wall_ms']:.1f} ms (medians)"
                 )
         print(f"load average before / after: {load} / {uptime()}")
     from app.extensions import db

@@ -10,7 +10,6 @@ from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms import SelectChoice
 
 from app.auth import services as account_services
 from app.auth.models import Group, User
@@ -21,7 +20,6 @@ from app.incidents import calls, pages
 from app.incidents.forms import AgentOpenForm
 from app.incidents.views import bp
 from app.policy import require
-from app.tickets import pages as ticket_pages
 from app.tickets.models import Channel
 
 T = TypeVar("T", Group, User)
@@ -36,14 +34,14 @@ def _form() -> AgentOpenForm:
 
 
 def _choices(form: AgentOpenForm, *, shown: bool) -> None:
-    """The form's choices: every one for the form shown; for checking a post, the categories
-    and the group's people only when the post names one (most calls name neither)."""
+    """The form's choices, read in one statement: every one for the form shown; for checking
+    a post, the categories and the group's people only when the post names one (most calls
+    name neither)."""
     category, assignee = shown or bool(form.category.data), shown or bool(form.assignee.data)
-    form.category.choices = pages.category_choices() if category else [SelectChoice("", "—")]
-    form.group.choices = ticket_pages.group_choices()
-    form.assignee.choices = ticket_pages.assignee_choices(
-        row_id(form.group.data) if assignee else None
-    )
+    options = pages.form_options(row_id(form.group.data) if assignee else None, categories=category)
+    form.category.choices = options.categories
+    form.group.choices = options.groups
+    form.assignee.choices = options.members
 
 
 def _row(model: type[T], raw: str | None, field: str) -> T | None:

@@ -5,45 +5,19 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     HiddenField,
     SelectChoice,
-    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import Select
 
+from app.form_controls import QuickSelectField
 from app.forms import OneSubmission
 from app.incidents.workflow import RESOLUTION_CODES, State
 from app.tickets.holds import HoldReason
-
-
-class QuickSelect(Select):
-    """WTForms' ``Select``, each plain option written by one f-string: the same HTML (its
-    attributes in ``html_params``' sorted order, ``selected`` before ``value``) without the
-    per-option ``html_params`` and ``Markup.format`` work, a fifth of the incident
-    page's time in a profile (about 120 options: groups, members, categories, the matrix). An
-    option with render keywords is left to WTForms."""
-
-    @classmethod
-    def render_option(cls, choice: SelectChoice, **kwargs: object) -> Markup:
-        if kwargs or choice.render_kw:
-            return super().render_option(choice, **kwargs)
-        value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-        label = escape(choice.label or choice.value)
-        selected = " selected" if choice.selected else ""
-        return Markup(f'<option{selected} value="{escape(value)}">{label}</option>')
-
-
-class QuickSelectField(SelectField):
-    """A ``SelectField`` rendered by ``QuickSelect``."""
-
-    widget = QuickSelect()
-
 
 IMPACT_CHOICES = [
     SelectChoice("1", _l("1 - High")),

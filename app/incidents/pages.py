@@ -6,13 +6,27 @@ everyone else gets the caller's page, where work notes and internal files never 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, NamedTuple
 
 from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Row, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -22,16 +36,13 @@ from app.i18n.content import translated
 from app.incidents import cis, correlation, permissions, review, services
 from app.incidents.forms import (
     CommentForm,
-    ConfirmForm,
     IncidentForm,
-    MajorDecisionForm,
     MajorForm,
     ParentForm,
     ReopenForm,
-    VersionForm,
     WatcherForm,
 )
-from app.incidents.models import Category, Incident, incident_cis
+from app.incidents.models import Category, Incident, MajorState, incident_cis
 from app.incidents.workflow import (
     OPEN_STATES,
     RESOLUTION_CODES,
@@ -42,20 +53,82 @@ from app.incidents.workflow import (
 )
 from app.sla.models import TaskSla
 from app.sla.services import sla_summaries
+from app.tickets import pages as ticket_pages
 from app.tickets import services as tickets
 from app.tickets.matrix import load_matrix
 from app.tickets.models import Attachment, EntryKind, JournalEntry, ticket_watchers
-from app.tickets.pages import assignee_choices, group_choices
 from app.tickets.priority import PriorityMatrix
 from app.timeutils import utc_now
 
 
+def top_categories() -> Select[str, dict[str, dict[str, str]] | None]:
+    """The top-level categories' English names and their translations (unordered)."""
+    return select(Category.name, Category.translations).where(Category.parent_id.is_(None))
+
+
+def category_options(rows: Iterable[Any]) -> list[SelectChoice]:
+    """The categories ``rows`` name (``name``, ``translations``): the English name is the
+    value, the reader's the label."""
+    return [SelectChoice("", "—")] + [SelectChoice(r.name, translated(r, "name")) for r in rows]
+
+
 def category_choices() -> list[SelectChoice]:
-    """The top-level categories: the English name is the value, the reader's the label."""
-    rows = db.session.scalars(
-        select(Category).where(Category.parent_id.is_(None)).order_by(Category.name)
-    ).all()
-    return [SelectChoice("", "—")] + [SelectChoice(c.name, translated(c, "name")) for c in rows]
+    """The top-level categories, as a select offers them."""
+    return category_options(db.session.execute(top_categories().order_by(Category.name)))
+
+
+@dataclass(frozen=True)
+class FormOptions:
+    """The choices of an incident form's lists that come from the data."""
+
+    categories: list[SelectChoice]
+    groups: list[SelectChoice]
+    members: list[SelectChoice]  # the active people of one group
+
+
+def form_options(group_id: int | None, *, categories: bool = True) -> FormOptions:
+    """The assignment groups, ``group_id``'s active people (none without a group) and the
+    top-level categories (unless not asked for), read in one statement (a ``UNION ALL``,
+    each list in its own order) instead of one each."""
+    if not (group_id or categories):  # the groups alone: their own plain statement
+        no_one = ticket_pages.assignee_options([])
+        return FormOptions([SelectChoice("", "—")], ticket_pages.group_choices(), no_one)
+    found: dict[str, list[Any]] = {"category": [], "group": [], "member": []}
+    statement = _options_statement(members=bool(group_id), categories=categories)
+    for row in db.session.execute(statement, {"group_id": group_id}):
+        found[row.list].append(row)
+    return FormOptions(
+        category_options(found["category"]) if categories else [SelectChoice("", "—")],
+        ticket_pages.group_options((r.value, r.name) for r in found["group"]),
+        ticket_pages.assignee_options((r.value, r.name) for r in found["member"]),
+    )
+
+
+@cache
+def _options_statement(*, members: bool, categories: bool) -> Select[Any]:
+    """:func:`form_options`' statement, built once per shape (the group is a parameter)."""
+    groups = ticket_pages.assignment_groups().subquery()
+    no_translations = cast(null(), Category.translations.type)
+    branches = [
+        select(
+            literal("group").label("list"),
+            cast(groups.c.id, String).label("value"),
+            groups.c.name.label("name"),
+            no_translations.label("translations"),
+        )
+    ]
+    if members:
+        people = ticket_pages.active_members(bindparam("group_id", type_=Integer)).subquery()
+        branches.append(
+            select(literal("member"), cast(people.c.id, String), people.c.display_name).add_columns(
+                no_translations
+            )
+        )
+    if categories:
+        top = top_categories().subquery()
+        branches.append(select(literal("category"), top.c.name, top.c.name, top.c.translations))
+    lists = union_all(*branches).subquery()
+    return select(lists).order_by(lists.c.list, lists.c.name)
 
 
 def category_name(name: str | None, parent: str | None = None) -> str:
@@ -104,32 +177,36 @@ def related_incidents(incident: Incident, ci_ids: list[int], limit: int = 10) ->
     return list(db.session.scalars(query))
 
 
-def present(incident: Incident) -> Row[bool, bool, bool, bool, bool]:
-    """Whether the incident has CIs, files, children, watchers and SLA records, read in one
-    statement: most incidents have few of these, and the page skips the read of each one it
-    does not have instead of running a query to find it empty."""
-    incidents = Incident.__table__
-    return db.session.execute(
-        select(
-            select(incident_cis.c.ci_id)
-            .where(incident_cis.c.incident_id == incident.id)
-            .exists()
-            .label("cis"),
-            select(Attachment.id)
-            .where(Attachment.ticket_id == incident.id)
-            .exists()
-            .label("files"),
-            select(incidents.c.id)
-            .where(incidents.c.parent_id == incident.id)
-            .exists()
-            .label("children"),
-            select(ticket_watchers.c.user_id)
-            .where(ticket_watchers.c.ticket_id == incident.id)
-            .exists()
-            .label("watchers"),
-            select(TaskSla.id).where(TaskSla.ticket_id == incident.id).exists().label("slas"),
-        )
-    ).one()
+class Presence(NamedTuple):
+    """Whether an incident has CIs, files, children, watchers and SLA records."""
+
+    cis: bool
+    files: bool
+    children: bool
+    watchers: bool
+    slas: bool
+
+
+def presence_of(incident_id: Any) -> list[Any]:
+    """:class:`Presence`'s columns for the incident whose id is ``incident_id`` (a value, or
+    the column of an enclosing select of incidents): one ``EXISTS`` each. Most incidents have
+    few of these, and the page skips the read of each one it does not have instead of running
+    a query to find it empty."""
+    children = Incident.__table__.alias("child_incidents")
+    return [
+        select(incident_cis.c.ci_id).where(incident_cis.c.incident_id == incident_id).exists(),
+        select(Attachment.id).where(Attachment.ticket_id == incident_id).exists(),
+        select(children.c.id).where(children.c.parent_id == incident_id).exists(),
+        select(ticket_watchers.c.user_id)
+        .where(ticket_watchers.c.ticket_id == incident_id)
+        .exists(),
+        select(TaskSla.id).where(TaskSla.ticket_id == incident_id).exists(),
+    ]
+
+
+def present(incident: Incident) -> Presence:
+    """What :func:`presence_of` says of ``incident``, read in one statement."""
+    return Presence(*db.session.execute(select(*presence_of(incident.id))).one())
 
 
 def current_values(incident: Incident) -> MultiDict:
@@ -175,12 +252,13 @@ def incident_form(
         SelectChoice(str(k), _("P%(level)s · %(label)s (set by hand)", level=k, label=_(v)))
         for k, v in matrix.levels.items()
     ]
-    form.category.choices = category_choices()
+    group_id = form.group.data or ""
+    options = form_options(int(group_id) if group_id.isdecimal() else None)
+    form.category.choices = options.categories
     if incident.category and incident.category not in {c.value for c in form.category.choices}:
         form.category.choices.append(SelectChoice(incident.category, incident.category))
-    form.group.choices = group_choices()
-    group_id = form.group.data or ""
-    form.assignee.choices = assignee_choices(int(group_id) if group_id.isdecimal() else None)
+    form.group.choices = options.groups
+    form.assignee.choices = options.members
     return form
 
 
@@ -194,17 +272,18 @@ def _agent_forms(
     ]
     parent = ParentForm(formdata=None)
     parent.parent.data = incident.parent.number if incident.parent else ""
+    # The one-button forms (assign to me, accept or reject as major) carry only the CSRF
+    # token; the proposal's form is built only while the incident can be proposed.
+    proposable = incident.major_state in (MajorState.NONE, MajorState.REJECTED)
     return {
         "incident_form": form,
         # The category's name as the form's choices already read it (no query of its own).
         "category_label": next(
             (c.label for c in form.category.choices if c.value == incident.category), None
         ),
-        "version_form": VersionForm(formdata=None),
         "may_take": incident.is_open and incident.assignee_id != current_user.id,
         "parent_form": parent,
-        "major_form": MajorForm(formdata=None),
-        "major_decision_form": MajorDecisionForm(formdata=None),
+        "major_form": MajorForm(formdata=None) if proposable else None,
     }
 
 
@@ -226,13 +305,19 @@ def caller_words(timeline: list[JournalEntry], reader_id: int) -> dict[int, str]
 
 
 def render_detail(
-    incident: Incident, *, status: int = 200, newest_first: bool = True, **forms: Any
+    incident: Incident,
+    *,
+    status: int = 200,
+    newest_first: bool = True,
+    has: Presence | None = None,
+    **forms: Any,
 ) -> ResponseReturnValue:
+    """The incident page for the signed-in person; ``has`` is the incident's
+    :class:`Presence` when the caller read it with the incident."""
     staff = permissions.may_work(current_user, incident)
     if not staff and permissions.reads_as_reviewer(current_user, incident):
         return review.render_review(incident, status=status, **forms)
-    window = services.reopen_window(current_app.config)
-    has = present(incident)
+    has = has or present(incident)
     context: dict[str, Any] = {
         "incident": incident,
         "staff": staff,
@@ -241,13 +326,8 @@ def render_detail(
         "files": _attachments(incident, staff) if has.files else [],
         "ci_ids": cis.ci_ids_of(incident) if has.cis else [],
         "matrix": load_matrix(),
-        "plain_state": plain_words(State(incident.state), incident.hold_reason, _),
         "resolution_codes": RESOLUTION_CODES,
         "comment_form": forms.get("comment_form") or CommentForm(formdata=None),
-        "may_confirm": permissions.may_confirm_or_reopen(current_user, incident),
-        "can_reopen": services.can_reopen(incident, utc_now(), window),
-        "confirm_form": ConfirmForm(formdata=None),
-        "reopen_form": forms.get("reopen_form") or ReopenForm(formdata=None),
         # A refused post answers with the page; the browser then shows the page's own address,
         # so a reload asks for the page instead of sending the form again.
         "replace_url": url_for("incidents.detail", number=incident.number) if status != 200 else "",
@@ -270,6 +350,11 @@ def render_detail(
         context["watchers"] = list(incident.watchers)
         context["watch_form"] = forms.get("watch_form") or WatcherForm(formdata=None)
     else:
+        window = services.reopen_window(current_app.config)
         context["said"] = caller_words(context["timeline"], current_user.id)
+        context["plain_state"] = plain_words(State(incident.state), incident.hold_reason, _)
+        context["may_confirm"] = permissions.may_confirm_or_reopen(current_user, incident)
+        context["can_reopen"] = services.can_reopen(incident, utc_now(), window)
+        context["reopen_form"] = forms.get("reopen_form") or ReopenForm(formdata=None)
     template = "incidents/detail.html" if staff else "incidents/ticket.html"
     return render_template(template, **context), status

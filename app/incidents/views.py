@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import defaultload
 
 from app.auth import services as account_services
@@ -72,9 +72,14 @@ def get_incident(number: str, action: str = "incident.view") -> Incident:
     :raise NotFound: no such incident, or not visible to the user.
     :raise Forbidden: visible, but ``action`` is not allowed.
     """
-    incident = db.session.scalar(
-        select(Incident).options(*WITHOUT_PEOPLES_ROLES).where(Incident.number == number.upper())
-    )
+    return _visible(db.session.scalar(_by_number(number)), action)
+
+
+def _by_number(number: str) -> Select[Incident]:
+    return select(Incident).options(*WITHOUT_PEOPLES_ROLES).where(Incident.number == number.upper())
+
+
+def _visible(incident: Incident | None, action: str) -> Incident:
     if incident is None or not permissions.may_view(current_user, incident):
         raise NotFound(_("There is no incident with this number that you can see."))
     authorize(current_user, action, incident)
@@ -201,8 +206,16 @@ def assignee_options() -> ResponseReturnValue:
 @bp.get("/<number>")
 @require("incidents.use")
 def detail(number: str) -> ResponseReturnValue:
-    incident = get_incident(number)
-    return pages.render_detail(incident, newest_first=request.args.get("order") != "oldest")
+    # The incident and what it has (CIs, files, children...) in one statement.
+    row = db.session.execute(
+        _by_number(number).add_columns(*pages.presence_of(Incident.id))
+    ).first()
+    incident = _visible(row[0] if row else None, "incident.view")
+    return pages.render_detail(
+        incident,
+        newest_first=request.args.get("order") != "oldest",
+        has=pages.Presence(*row[1:]) if row else None,
+    )
 
 
 def _row(model: Any, raw: str | None) -> Any:

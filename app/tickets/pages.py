@@ -3,10 +3,11 @@ choices and the note on a stale edit."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from wtforms import SelectChoice
 
 from app.auth.models import Group, User, group_members
@@ -15,29 +16,40 @@ from app.tickets.models import EntryKind, JournalEntry, Ticket
 from app.ui import format_datetime
 
 
+def assignment_groups() -> Select[int, str]:
+    """The queues' ids and names (unordered: a caller orders them, or reads them in a union)."""
+    return select(Group.id, Group.name).where(Group.is_assignment_group)
+
+
+def active_members(group_id: int | ColumnElement[int]) -> Select[int, str]:
+    """The ids and names of one queue's active members (unordered, like :func:`assignment_groups`).
+    Their ids and names only: loading the people would load each one's roles too."""
+    return (
+        select(User.id, User.display_name)
+        .join(group_members, group_members.c.user_id == User.id)
+        .where(group_members.c.group_id == group_id, User.is_active)
+    )
+
+
+def group_options(rows: Iterable[tuple[int | str, str]]) -> list[SelectChoice]:
+    return [SelectChoice("", _("— Unassigned —"))] + [SelectChoice(str(i), n) for i, n in rows]
+
+
+def assignee_options(rows: Iterable[tuple[int | str, str]]) -> list[SelectChoice]:
+    return [SelectChoice("", _("— Nobody yet —"))] + [SelectChoice(str(i), n) for i, n in rows]
+
+
 def group_choices() -> list[SelectChoice]:
-    queues = db.session.execute(
-        select(Group.id, Group.name).where(Group.is_assignment_group).order_by(Group.name)
-    ).all()
-    return [SelectChoice("", _("— Unassigned —"))] + [SelectChoice(str(i), n) for i, n in queues]
+    return group_options(db.session.execute(assignment_groups().order_by(Group.name)))
 
 
 def assignee_choices(group_id: int | None) -> list[SelectChoice]:
-    """The active members of one queue (the page reloads them when the group changes). Their
-    ids and names only: loading the people would load each one's roles too."""
-    people = (
-        db.session.execute(
-            select(User.id, User.display_name)
-            .join(group_members, group_members.c.user_id == User.id)
-            .where(group_members.c.group_id == group_id, User.is_active)
-            .order_by(User.display_name)
-        ).all()
-        if group_id
-        else []
+    """The active members of one queue (the page reloads them when the group changes)."""
+    if not group_id:
+        return assignee_options([])
+    return assignee_options(
+        db.session.execute(active_members(group_id).order_by(User.display_name))
     )
-    return [SelectChoice("", _("— Nobody yet —"))] + [
-        SelectChoice(str(id_), name) for id_, name in people
-    ]
 
 
 def latest_change_by_someone_else(ticket: Ticket, user: Any) -> str:

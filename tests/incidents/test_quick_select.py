@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectChoice, SelectField
 from wtforms.widgets import Select
 
-from app.incidents.forms import QuickSelect, QuickSelectField
+from app.form_controls import QuickSelect, QuickSelectField
 
 CHOICES = [
     SelectChoice("", "—"),

@@ -1,0 +1,211 @@
+"""Form controls written fast: the HTML of WTForms' standard widgets, without their work.
+
+Every form page renders its fields through the ``field`` macro of ``_macros/forms.html``, and
+WTForms' widgets write each attribute and each ``<option>`` with ``Markup.format`` (through
+``html_params``), which was a quarter of the incident page's time. :func:`control` writes the
+same tag for the widgets the desk uses (text, password, hidden, checkbox and file inputs,
+textareas, selects) with plain string joins, and leaves any other widget to WTForms;
+:func:`option_tag` is the one way to write a select's option, which the incident forms' selects
+(``QuickSelect``) and the assignee list that htmx swaps in use too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from markupsafe import Markup, escape
+from wtforms import Field, SelectField
+from wtforms.fields.choices import Choice, SelectChoice
+from wtforms.meta import DefaultMeta
+from wtforms.widgets import (
+    CheckboxInput,
+    EmailInput,
+    FileInput,
+    HiddenInput,
+    Input,
+    PasswordInput,
+    SearchInput,
+    Select,
+    TelInput,
+    TextArea,
+    TextInput,
+    URLInput,
+)
+
+
+def attribute_name(key: str) -> str:
+    """A keyword as an attribute name, as WTForms spells it: ``class_`` is ``class``,
+    ``data_x_y`` and ``aria_x`` take hyphens."""
+    key = key.rstrip("_")
+    if key.startswith(("data_", "aria_")):
+        key = key.replace("_", "-")
+    return key
+
+
+def attributes(attrs: Mapping[str, Any]) -> str:
+    """``attrs`` as HTML attributes, as WTForms' ``html_params`` writes them: sorted by
+    keyword, ``True`` as a bare name, ``False`` left out, every other value escaped."""
+    parts = []
+    for key, value in sorted(attrs.items()):
+        name = attribute_name(key)
+        if value is True:
+            parts.append(name)
+        elif value is not False:
+            parts.append(f'{name}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return " ".join(parts)
+
+
+def option_tag(choice: Choice | SelectChoice) -> str:
+    """One ``<option>`` as WTForms' ``Select`` writes it (``selected`` before ``value``); an
+    option with attributes of its own is written by WTForms."""
+    selected = getattr(choice, "selected", False)
+    if choice.render_kw:
+        shown = Choice(choice.value, choice.label, selected, choice.render_kw)
+        return str(Select.render_option(shown))
+    value = str(choice.value) if isinstance(choice.value, bool) else choice.value
+    label = escape(choice.label or choice.value)
+    return f'<option{" selected" if selected else ""} value="{escape(value)}">{label}</option>'
+
+
+class QuickSelect(Select):
+    """WTForms' ``Select``, each option written by :func:`option_tag`: the same HTML without
+    the per-option ``html_params`` and ``Markup.format`` work."""
+
+    @classmethod
+    def render_option(cls, choice: Choice, **kwargs: object) -> Markup:
+        if kwargs:
+            return super().render_option(choice, **kwargs)
+        return Markup(option_tag(choice))
+
+
+class QuickSelectField(SelectField):
+    """A ``SelectField`` rendered by :class:`QuickSelect`."""
+
+    widget = QuickSelect()
+
+
+def option_tags(choices: Iterable[Choice | SelectChoice]) -> Markup:
+    """A select's ``<option>`` tags (the assignee list htmx swaps into the form)."""
+    return Markup("".join(option_tag(choice) for choice in choices))
+
+
+def _input(field: Field, kw: dict[str, Any], widget: Input) -> str:
+    kw.setdefault("id", field.id)
+    kw.setdefault("type", widget.input_type)
+    if type(widget) is CheckboxInput and getattr(field, "checked", field.data):
+        kw.setdefault("checked", True)
+    if type(widget) is PasswordInput and widget.hide_value:
+        kw["value"] = ""
+    if type(widget) is FileInput:
+        kw["value"] = False
+        if widget.multiple:
+            kw["multiple"] = True
+    if "value" not in kw:
+        kw["value"] = field._value()
+    _validation_flags(field, kw, widget.validation_attrs, call=True)
+    if getattr(field, "_datalist", None) is not None:
+        raise _Unhandled
+    kw["name"] = field.name
+    return f"<input {attributes(kw)}>"
+
+
+def _textarea(field: Field, kw: dict[str, Any], widget: TextArea) -> str:
+    kw.setdefault("id", field.id)
+    _validation_flags(field, kw, widget.validation_attrs)
+    kw["name"] = field.name
+    return f"<textarea {attributes(kw)}>\r\n{escape(field._value())}</textarea>"
+
+
+def _select(field: Field, kw: dict[str, Any], widget: Select) -> str:
+    kw.setdefault("id", field.id)
+    if widget.multiple:
+        kw["multiple"] = True
+    _validation_flags(field, kw, widget.validation_attrs)
+    kw["name"] = field.name
+    if not field.has_groups():
+        tags = "".join(option_tag(choice) for choice in field._iter_choices_normalized())
+        return f"<select {attributes(kw)}>{tags}</select>"
+    html = [f"<select {attributes(kw)}>"]
+    for group, choices in field._iter_groups_normalized():
+        html.append("" if group is None else f"<optgroup {attributes({'label': group})}>")
+        html.extend(option_tag(choice) for choice in choices)
+        html.append("" if group is None else "</optgroup>")
+    html.append("</select>")
+    return "".join(html)
+
+
+def _validation_flags(
+    field: Field, kw: dict[str, Any], names: list[str], call: bool = False
+) -> None:
+    """The field's flags that are HTML attributes (``required``, ``maxlength``...)."""
+    for name, value in vars(field.flags).items():
+        if name in names and name not in kw:
+            kw[name] = value() if call and callable(value) else value
+
+
+class _Unhandled(Exception):
+    """A widget used in a way :func:`control` does not write (WTForms writes it)."""
+
+
+_WRITERS: dict[type, Callable[[Field, dict[str, Any], Any], str]] = {
+    **dict.fromkeys(
+        (
+            TextInput,
+            PasswordInput,
+            HiddenInput,
+            CheckboxInput,
+            FileInput,
+            EmailInput,
+            SearchInput,
+            TelInput,
+            URLInput,
+        ),
+        _input,
+    ),
+    TextArea: _textarea,
+    Select: _select,
+    QuickSelect: _select,
+}
+
+
+def control(field: Field, attrs: Mapping[str, Any] | None = None) -> Markup:
+    """``field``'s control with ``attrs``: what ``field(**attrs)`` renders, written directly
+    for the standard widgets, by WTForms for the rest (and for a form whose meta renders
+    its fields its own way)."""
+    widget = field.widget
+    writer = _WRITERS.get(type(widget))
+    if writer is None or type(field.meta).render_field is not DefaultMeta.render_field:
+        return Markup(field(**(attrs or {})))
+    kw = {attribute_name(k): v for k, v in (field.render_kw or {}).items()}
+    kw.update((attribute_name(k), v) for k, v in (attrs or {}).items())
+    try:
+        return Markup(writer(field, kw, widget))
+    except _Unhandled:
+        return Markup(field(**(attrs or {})))
+
+
+def field_control(field: Field, extra: Mapping[str, Any] | None = None) -> Markup:
+    """The control of the ``field`` macro (``_macros/forms.html``): Bootstrap's class for its
+    kind (``is-invalid`` with errors), ``aria-invalid``, ``aria-describedby`` naming its help
+    and error texts, ``required`` when a validator requires it, then ``extra``."""
+    invalid = " is-invalid" if field.errors else ""
+    attrs: dict[str, Any] = {
+        "class": "form-control" + invalid,
+        "aria-invalid": "true" if invalid else "false",
+    }
+    described = " ".join(
+        name
+        for name, shown in ((f"{field.id}-help", field.description), (f"{field.id}-error", invalid))
+        if shown
+    )
+    if described:
+        attrs["aria-describedby"] = described
+    if field.flags.required:
+        attrs["required"] = True
+    attrs.update(extra or {})
+    if field.type == "BooleanField":
+        attrs["class"] = "form-check-input" + invalid
+    elif isinstance(field.widget, Select):
+        attrs["class"] = attrs["class"].replace("form-control", "form-select")
+    return control(field, attrs)

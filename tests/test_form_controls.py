@@ -1,0 +1,156 @@
+"""Form controls written by ``app.form_controls``: the same HTML WTForms' widgets write, for
+every kind of field and attribute the desk's forms use, and selects styled as selects."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from markupsafe import Markup
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SearchField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.form_controls import QuickSelectField, control, option_tags
+from app.incidents.forms import IncidentForm
+
+CHOICES = [
+    SelectChoice("", "—"),
+    SelectChoice("7", 'Network & "Wi-Fi" <team>'),
+    SelectChoice("8", _l("Printers")),
+    SelectChoice("9", ""),  # no label: the value is shown
+    SelectChoice("x", "Marked", render_kw={"data_hint": "yes", "disabled": True}),
+]
+
+
+class Every(FlaskForm):
+    class Meta:
+        csrf = False
+
+    text = StringField("Text", validators=[DataRequired(), Length(min=2, max=20)])
+    optional = StringField("Optional", validators=[Optional(), Length(max=5)])
+    secret = PasswordField("Secret", render_kw={"autocomplete": "new-password"})
+    hidden = HiddenField()
+    flag = BooleanField("Flag")
+    upload = FileField("File")
+    email = EmailField("Mail")
+    search = SearchField("Search")
+    phone = TelField("Phone")
+    link = URLField("Link")
+    body = TextAreaField("Body", validators=[Length(max=9)], render_kw={"rows": 3})
+    kind = SelectField("Kind", choices=CHOICES)
+    kinds = SelectMultipleField("Kinds", choices=CHOICES)
+    quick = QuickSelectField("Quick", choices=CHOICES)
+    grouped = SelectField(
+        "Grouped", choices=[SelectChoice("a", "A", optgroup="One"), SelectChoice("b", "B")]
+    )
+    number = IntegerField("Number")  # a widget left to WTForms
+
+
+DATA = {
+    "text": 'say "hi" & <go>',
+    "optional": None,
+    "secret": "hunter2",
+    "hidden": "42",
+    "flag": True,
+    "email": "a@example.org",
+    "body": "line <one>\nline & two",
+    "kind": "7",
+    "kinds": ["8", "9"],
+    "quick": "x",
+    "grouped": "b",
+    "number": 7,
+}
+ATTRIBUTES = [
+    {},
+    {"class": "form-control is-invalid", "aria-invalid": "true", "required": True},
+    {"class_": "x", "data_show_when": "state:on_hold", "aria_describedby": "help"},
+    {"hx-get": "/incidents/assignees", "hx-trigger": "change", "readonly": True, "disabled": False},
+    {"placeholder": Markup('say "what"'), "value": "given", "id": "other", "maxlength": 3},
+]
+
+
+@pytest.mark.parametrize("attrs", ATTRIBUTES)
+@pytest.mark.parametrize("filled", [False, True])
+def test_a_control_is_what_its_widget_writes(app, attrs, filled):
+    with app.test_request_context():
+        form = Every(data=DATA if filled else None)
+        for field in form:
+            assert str(control(field, attrs)) == str(field(**attrs)), field.name
+        form.flag.data = False
+        assert str(control(form.flag, attrs)) == str(form.flag(**attrs))
+
+
+def test_options_are_what_a_select_writes(app):
+    with app.test_request_context():
+        form = Every(data={"kind": None})
+        written = re.findall(r"<option.*?</option>", str(form.kind()))
+        assert str(option_tags(CHOICES)) == "".join(written)
+
+
+def field_html(app, field, **extra) -> str:
+    template = app.jinja_env.from_string(
+        '{% from "_macros/forms.html" import field %}{{ field(f, extra=extra) }}'
+    )
+    return template.render(f=field, extra=extra)
+
+
+def test_every_select_of_the_field_macro_is_styled_as_a_select(app):
+    """Bootstrap's ``form-select`` (the arrow that says "pick one") on every select the
+    macro shows, the incident form's quick selects included; inputs stay ``form-control``."""
+    with app.test_request_context():
+        form = IncidentForm(formdata=None)
+        form.group.choices = [SelectChoice("", "—")]
+        form.group.errors = ["Pick one."]
+        html = field_html(app, form.group, **{"hx-get": "/incidents/assignees"})
+        assert re.search(r'<select [^>]*class="form-select is-invalid"', html)
+        assert 'aria-describedby="group-error"' in html
+        assert 'hx-get="/incidents/assignees"' in html
+        sample = Every(formdata=None)
+        for name in ("kind", "kinds", "quick"):
+            assert 'class="form-select"' in field_html(app, sample[name]), name
+        text = field_html(app, sample.text)
+        assert re.search(r'<input [^>]*class="form-control"[^>]*maxlength="20"[^>]*required', text)
+        assert '<label class="form-label" for="text">Text</label>' in text
+        flag = field_html(app, sample.flag)
+        assert 'class="form-check-input"' in flag
+        assert '<label class="form-check-label" for="flag">Flag</label>' in flag
+
+
+def test_the_people_picker_requires_only_a_required_field(app):
+    """An optional picker (a CI's owner) had ``required="None"``, which a browser reads as
+    required; a required one (the caller of a logged call) keeps ``required``."""
+    template = app.jinja_env.from_string(
+        '{% from "_macros/people.html" import people_picker %}{{ people_picker(f) }}'
+    )
+
+    class Pickers(FlaskForm):
+        class Meta:
+            csrf = False
+
+        owner = StringField("Owner", validators=[Optional()])
+        caller = StringField("Caller", validators=[DataRequired()])
+
+    with app.test_request_context():
+        form = Pickers(formdata=None)
+        optional, required = template.render(f=form.owner), template.render(f=form.caller)
+    assert "required" not in optional
+    assert '="None"' not in optional
+    assert re.search(r'<input [^>]*required[ >]', required)
+    assert "hx-get=" in required
