@@ -152,5 +152,5 @@ def test_the_people_picker_requires_only_a_required_field(app):
         optional, required = template.render(f=form.owner), template.render(f=form.caller)
     assert "required" not in optional
     assert '="None"' not in optional
-    assert re.search(r'<input [^>]*required[ >]', required)
+    assert re.search(r"<input [^>]*required[ >]", required)
     assert "hx-get=" in required
