@@ -198,10 +198,11 @@ def measure(mix: Mix, name: str, send: Callable[[], Any], engine: Any, repeat: i
     )
 
 
-def deliveries(engine: Any) -> list[str]:
+def deliveries(engine: Any, *, listed: str | None = None) -> list[str]:
     """Deliver every pending outbox message (those the measured writes queued, then those
     their deliveries queue), each in an application context of its own as ``flask deskgraph
-    worker`` runs a job; the CPU and statements of each, by kind."""
+    worker`` runs a job; the CPU and statements of each, by kind (``listed``: also print the
+    SQL of each delivery of that kind)."""
     from flask import current_app
     from sqlalchemy import select
 
@@ -222,11 +223,14 @@ def deliveries(engine: Any) -> list[str]:
         if not pending:
             break
         for message_id, kind in pending:
-            with counting_statements(engine) as counted, app.app_context():
+            with listing_statements(engine) as said, app.app_context():
                 started = time.process_time()
                 deliver(message_id)
                 cpu.setdefault(kind, []).append(1000 * (time.process_time() - started))
-            statements.setdefault(kind, []).append(counted[0])
+            statements.setdefault(kind, []).append(len(said))
+            if kind == listed:
+                print(f"-- {kind} message {message_id}")
+                print("\n".join(f"{n + 1:3} {s}" for n, s in enumerate(said)), flush=True)
     return [
         f"deliver {kind:32} {len(times):4} messages  CPU median {statistics.median(times):6.1f}"
         f" ms (mean {statistics.mean(times):6.1f})"
@@ -247,6 +251,9 @@ def main() -> None:
         "--deliveries",
         action="store_true",
         help="then deliver, as the RQ worker does, the outbox messages the writes queued",
+    )
+    parser.add_argument(
+        "--delivery-statements", default=None, help="list the SQL of the deliveries of this kind"
     )
     args = parser.parse_args()
 
@@ -285,9 +292,9 @@ def main() -> None:
             if args.only and not any(o in name for o in args.only):
                 continue
             print(measure(mix, name, send, engine, args.repeat), flush=True)
-        if args.deliveries:
+        if args.deliveries or args.delivery_statements:
             with app.app_context():
-                for line in deliveries(engine):
+                for line in deliveries(engine, listed=args.delivery_statements):
                     print(line, flush=True)
         print(f"load after: {uptime()}")
 

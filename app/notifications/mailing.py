@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext
+from sqlalchemy.orm import defaultload
 
+from app.auth.models import User
 from app.errors import Invalid
 from app.extensions import db
 from app.i18n import stored
@@ -120,7 +122,12 @@ def _approval_context(note: Notification) -> dict[str, Any]:
     from app.requests.models import Approval
     from app.requests.status import answers_of
 
-    approval = db.session.get(Approval, (note.event.data or {}).get("approval_id"))
+    approval = db.session.get(
+        Approval,
+        (note.event.data or {}).get("approval_id"),
+        # the approver's roles are not needed (a statement of their own otherwise)
+        options=[defaultload(Approval.approver).lazyload(User.role_grants)],
+    )
     if approval is None:
         return {}
     return {

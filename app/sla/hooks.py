@@ -43,7 +43,7 @@ def _refresh(session: Session, ticket_ids: set[Any]) -> None:
     # were), so one small read saves reading the tickets, their events and their records.
     if session.scalar(select(SlaPolicy.id).where(SlaPolicy.is_active).limit(1)) is None:
         return
-    refresh_ticket_slas(ticket_ids, now=settle_at, settle=settle_at is not None)
+    refresh_ticket_slas(ticket_ids, now=settle_at, settle=settle_at is not None, share_events=True)
 
 
 HOOK = on_ticket_events("sla", _refresh, also_forget=(SETTLE,))

@@ -41,6 +41,7 @@ from app.sla.timeline import (
     definition,
     group_key,
 )
+from app.tickets.event_hooks import keep_event_rows
 from app.tickets.models import Ticket, TicketEvent, TicketKind
 from app.timeutils import utc_now
 
@@ -279,7 +280,11 @@ def expected_records(
 
 
 def refresh_ticket_slas(
-    ticket_ids: Iterable[int], *, now: datetime | None = None, settle: bool = False
+    ticket_ids: Iterable[int],
+    *,
+    now: datetime | None = None,
+    settle: bool = False,
+    share_events: bool = False,
 ) -> int:
     """Recompute the task SLA records of these tickets from their event logs; returns how many
     records were written. Records of deactivated policies are left as they were.
@@ -288,6 +293,9 @@ def refresh_ticket_slas(
     and breaches crossed more than :data:`SETTLE_GRACE` before ``now`` are history the tick
     never announced live, so they are recorded as already notified instead of arriving all at
     once (and escalating) on the next tick. Recent crossings are still announced.
+
+    ``share_events`` (the session hook): the events read are offered to the hooks after it
+    in the same commit (:func:`app.tickets.event_hooks.keep_event_rows`).
     """
     ids = sorted({int(i) for i in ticket_ids})
     cutoff = (now or utc_now()) - SETTLE_GRACE
@@ -295,6 +303,8 @@ def refresh_ticket_slas(
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
         loaded = load_batch(batch)
+        if share_events:
+            keep_event_rows(db.session(), {t: list(loaded.rows.get(t, ())) for t in batch})
         for ticket_id in batch:
             if ticket_id not in loaded.facts:
                 continue

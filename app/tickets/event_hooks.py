@@ -15,12 +15,17 @@ hooks of notifications, webhooks, the SLA records and the report rollups.
 ``also_forget`` names other ``session.info`` keys that live for one transaction (the SLA's
 bulk-load mark): they are dropped after ``act`` (or when nothing was noted) and on rollback.
 Hooks run in the order they are installed (the application factory's ``_connect_signals``).
+
+A hook may offer what it read of the tickets' events to the hooks after it in the same commit
+(:func:`keep_event_rows`, :func:`kept_event_rows`): the SLA hook's read serves the report
+hook, one statement less at every write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -32,6 +37,30 @@ from app.tickets.models import TicketEvent
 
 Collect = Callable[[Session], Iterable[Hashable]]
 Act = Callable[[Session, set[Any]], None]
+
+
+EventRow = tuple[str, datetime, dict[str, Any]]  # (type, created_at, data), oldest first
+EVENT_ROWS = "ticket_event_rows"
+
+
+def keep_event_rows(session: Session, rows: Mapping[int, list[EventRow]]) -> None:
+    """Offer every event of these tickets (``{ticket id: rows}``, a ticket without events
+    included, empty) to the hooks that act after this one in the same transaction."""
+    transaction = session.get_transaction()
+    kept = session.info.get(EVENT_ROWS)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[EVENT_ROWS] = (transaction, {})
+    found: dict[int, list[EventRow]] = kept[1]
+    found.update(rows)
+
+
+def kept_event_rows(session: Session) -> dict[int, list[EventRow]]:
+    """The events a hook before this one read in this transaction, by ticket (those of other
+    tickets must be read)."""
+    kept = session.info.get(EVENT_ROWS)
+    if kept is None or kept[0] is not session.get_transaction():
+        return {}
+    return dict(kept[1])
 
 
 def event_tickets(session: Session) -> set[int]:

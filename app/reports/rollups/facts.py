@@ -39,6 +39,7 @@ from app.requests.models import CatalogTask, RequestItem
 from app.sla.calendar import BusinessCalendar
 from app.sla.models import SlaCalendar, SlaKind, SlaPolicy
 from app.sla.timeline import business_calendar
+from app.tickets.event_hooks import kept_event_rows
 from app.tickets.models import Ticket, TicketEvent
 
 BATCH = 500
@@ -106,11 +107,24 @@ def _ticket_rows(ids: Sequence[int]) -> list[Any]:
     )
 
 
+STATE_EVENTS = ("created", "state_changed")
+
+
 def _state_changes(ids: Sequence[int]) -> dict[int, list[tuple[str, datetime, dict]]]:
+    """The ``created`` and ``state_changed`` events of these tickets, oldest first; those the
+    SLA hook read in this commit are not read again."""
     out: dict[int, list[tuple[str, datetime, dict]]] = defaultdict(list)
+    kept = kept_event_rows(db.session())
+    for ticket_id in ids:
+        for type_, at, data in kept.get(ticket_id, ()):
+            if type_ in STATE_EVENTS:
+                out[ticket_id].append((type_, at, data or {}))
+    missing = [i for i in ids if i not in kept]
+    if not missing:
+        return out
     rows = db.session.execute(
         select(TicketEvent.ticket_id, TicketEvent.type, TicketEvent.created_at, TicketEvent.data)
-        .where(TicketEvent.ticket_id.in_(ids), TicketEvent.type.in_(("created", "state_changed")))
+        .where(TicketEvent.ticket_id.in_(missing), TicketEvent.type.in_(STATE_EVENTS))
         .order_by(TicketEvent.ticket_id, TicketEvent.created_at, TicketEvent.id)
     )
     for ticket_id, type_, at, data in rows:

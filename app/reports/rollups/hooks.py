@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.reports.rollups import models as _models  # noqa: F401  (the tables, for the schema)
-from app.tickets.event_hooks import event_tickets, on_ticket_events
+from app.tickets.event_hooks import EVENT_ROWS, event_tickets, on_ticket_events
 from app.tickets.models import Ticket
 
 
@@ -37,7 +37,8 @@ def _refresh(session: Session, ticket_ids: set[Any]) -> None:
     session.flush()
 
 
-HOOK = on_ticket_events("reports", _refresh, collect=_changed_tickets)
+# The last hook to use the events the SLA hook read (``EVENT_ROWS``): dropped after it.
+HOOK = on_ticket_events("reports", _refresh, collect=_changed_tickets, also_forget=(EVENT_ROWS,))
 
 
 def install() -> None:

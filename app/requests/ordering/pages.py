@@ -48,7 +48,9 @@ class Line:
 
 def _fill_pickers(line: Line) -> None:
     """The options of the line's person and CI selects: the current choice, and when the
-    variable offers few enough CIs, every one of them (no search box then)."""
+    variable offers few enough CIs, every one of them (no search box then). Only for a page
+    that shows the form (``order_context``): an order that is placed never shows them, and
+    the service reads the CIs it checks the answers against itself."""
     for variable in line.variables:
         picker = line.form[variable.name]
         chosen = [picker.data] if picker.data else []
@@ -67,9 +69,7 @@ def _fill_pickers(line: Line) -> None:
 def _line(index: int, item: CatalogItem, version: FormVersion, formdata: Any) -> Line:
     language = current_language()
     variables = tuple(v.in_language(language) for v in services.form_of(version))
-    line = Line(index, item, version, variables, line_form(index, variables, formdata))
-    _fill_pickers(line)
-    return line
+    return Line(index, item, version, variables, line_form(index, variables, formdata))
 
 
 def blank_lines(items: list[CatalogItem]) -> list[Line]:
@@ -187,4 +187,7 @@ def prepare_order_form(form: OrderForm) -> None:
 
 
 def order_context(lines: list[Line], form: OrderForm) -> dict[str, Any]:
+    """What the order form's page shows: the lines with their pickers' options, the order."""
+    for line in lines:
+        _fill_pickers(line)
     return {"lines": lines, "order_form": form, "max_lines": MAX_LINES}
