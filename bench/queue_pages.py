@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import event, text
 
 from bench._postgres import ROOT, app_on_schema
-from bench.incident_page import Send, measure, sending, show_profile
+from bench.incident_page import Counter, Send, measure, sending, show_profile
 from bench.incidents import client_of, next_link, timed, uptime
 
 AGENT = 10_001
@@ -54,24 +54,22 @@ def requests(app: Any, incidents: int) -> dict[str, Callable[[int], Send]]:
     return chosen
 
 
-class Timed:
-    """Each statement the app's engine runs, its parameters and its wall time (ms)."""
+class Timed(Counter):
+    """:class:`Counter`'s engine hooks, keeping each statement's parameters and round trip
+    (ms) in ``timed``."""
 
     def __init__(self, app: Any) -> None:
-        from app.extensions import db
-
-        with app.app_context():
-            self.engine = db.engine
-        self.statements: list[tuple[str, Any, float]] = []
+        super().__init__(app)
+        self.timed: list[tuple[str, Any, float]] = []
         self.started = 0.0
 
     def __enter__(self) -> Timed:
-        event.listen(self.engine, "before_cursor_execute", self.before)
+        super().__enter__()
         event.listen(self.engine, "after_cursor_execute", self.after)
         return self
 
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self.before)
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
         event.remove(self.engine, "after_cursor_execute", self.after)
 
     def before(self, *_args: Any) -> None:
@@ -79,7 +77,7 @@ class Timed:
 
     def after(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_a: Any) -> None:
         spent = (time.perf_counter() - self.started) * 1000
-        self.statements.append((statement, parameters, spent))
+        self.timed.append((statement, parameters, spent))
 
 
 def explain(app: Any, prepare: Callable[[int], Send], repeat: int) -> None:
@@ -93,13 +91,13 @@ def explain(app: Any, prepare: Callable[[int], Send], repeat: int) -> None:
     with Timed(app) as timed:
         for n in range(repeat):
             send = prepare(n)
-            timed.statements.clear()
+            timed.timed.clear()
             started = time.perf_counter()
             send()
             walls.append((time.perf_counter() - started) * 1000)
-            sql.append(sum(spent for *_s, spent in timed.statements))
-            counts.append(len(timed.statements))
-        last = list(timed.statements)
+            sql.append(sum(spent for *_s, spent in timed.timed))
+            counts.append(len(timed.timed))
+        last = list(timed.timed)
     wall, in_sql = statistics.median(walls), statistics.median(sql)
     print(
         f"  request {wall:.1f} ms (median of {repeat}), statements {in_sql:.1f} ms "
