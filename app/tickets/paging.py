@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 
+from app.db import is_postgresql
 from app.extensions import db
 
 COUNT_CAP = 10_000
@@ -87,7 +88,7 @@ def _explain(element: Explain, compiler: Any, **kw: Any) -> str:
 def planned_rows(query: Select) -> int | None:
     """The rows PostgreSQL's planner expects ``query`` to return, from its statistics, in
     the time it takes to plan it (None on a database that keeps no such estimate)."""
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not is_postgresql(db.session):
         return None
     plan = db.session.scalar(Explain(query.order_by(None)))
     return int(plan[0]["Plan"]["Plan Rows"])
