@@ -324,7 +324,8 @@ def _sqlite(query: Query, notes: bool) -> _Match | None:
 
 # FTS5's bm25: its constants, and the weight of each column (a title match counts ten times).
 BM25_K1, BM25_B = 1.2, 0.75
-BM25_WEIGHTS = {"title": 10.0, "body": 1.0, "notes": 1.0}
+BM25_WEIGHTS = {"title": 10.0, "body": 1.0, "notes": 1.0}  # in the FTS5 table's column order
+_FTS5_BM25 = f"-bm25(fts_search, {', '.join(str(w) for w in BM25_WEIGHTS.values())})"
 DF_SAMPLE = 100  # matches of a phrase read, newest first, to estimate how many documents hold it
 # Documents holding a single string (estimated) up to which FTS5's own bm25 ranks: counting
 # them then costs less than scoring each ranked row in SQL (docs/benchmarks.md, sqlite16).
@@ -350,7 +351,7 @@ def _sqlite_bm25(expression: str, among: ColumnElement[bool]) -> Any:
     scored: Select[Any] = (
         select(
             literal_column("rowid").label("doc_id"),
-            literal_column("-bm25(fts_search, 10.0, 1.0, 1.0)", Float).label("score"),
+            literal_column(_FTS5_BM25, Float).label("score"),
         )
         .select_from(table("fts_search"))
         .where(literal_column("fts_search").op("MATCH")(expression))
