@@ -43,3 +43,20 @@ def test_keyboard_chooses_a_suggestion(page):
     page.keyboard.press("Enter")
     assert manager.input_value() == "m.okafor"
     assert unexpected(page.console_errors) == []
+
+
+def test_an_optional_picker_left_empty_lets_the_form_submit(page):
+    """An optional picker rendered ``required="None"``, which the browser read as required:
+    a group without a manager could not be created. Every field is submitted, empties too."""
+    sign_in(page, "admin")
+    page.goto("/admin/groups/new")
+    manager = page.get_by_label("Manager (username)")
+    assert manager.get_attribute("required") is None
+    page.get_by_label("Name", exact=True).fill("Night shift")
+    page.get_by_label("Email", exact=True).fill("")
+    page.get_by_label("Description").fill("")
+    manager.fill("")
+    page.get_by_role("button", name="Create group").click()
+    expect(page.get_by_role("heading", name="Night shift")).to_be_visible()
+    assert "/admin/groups/new" not in page.url
+    assert unexpected(page.console_errors) == []
