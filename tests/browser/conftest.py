@@ -8,6 +8,7 @@ never downloads a browser. Screenshots of each test land in ``test-results/`` fo
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import STRICT, build_app, migrate
@@ -134,6 +136,18 @@ def new_tab(browser: Any, live_server: str) -> Any:
     tab.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: tab.console_errors.append(str(e)))
     return tab
+
+
+def open_section(tab, title: str) -> None:
+    """Unfold one of the incident page's folding sections, as a person does: click its title."""
+    tab.wait_for_load_state()  # Bootstrap's collapse handler is attached once scripts ran
+    toggle = tab.locator(".dg-fold-toggle", has_text=title).first
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    # The section is open once Bootstrap's transition ends (class "collapse show").
+    expect(tab.locator("#" + toggle.get_attribute("aria-controls"))).to_have_class(
+        re.compile(r"(^|\s)show(\s|$)")
+    )
 
 
 @pytest.fixture

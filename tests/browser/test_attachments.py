@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import new_tab
+from tests.browser.conftest import new_tab, open_section
 from tests.browser.test_shell import sign_in, unexpected
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -34,7 +34,7 @@ def test_a_file_reported_in_the_portal_reaches_the_agent(browser, live_server, t
 
     sign_in(agent, "agent")
     agent.goto(f"/incidents/{number}")
-    agent.get_by_text("Attachments").click()  # a folded section of the working page
+    open_section(agent, "Attachments")  # a folded section of the working page
     with agent.expect_download() as download_info:
         agent.get_by_role("link", name="error dialog.png").first.click()
     download = download_info.value

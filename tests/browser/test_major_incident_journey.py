@@ -8,22 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import snapshots
+from tests.browser.conftest import open_section, snapshots
 from tests.browser.test_shell import sign_in, unexpected
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def _open_section(tab, title: str) -> None:
-    """Unfold one of the incident page's folding sections, as a person does: click its title."""
-    tab.wait_for_load_state()  # Bootstrap's collapse handler is attached once scripts ran
-    toggle = tab.locator(".dg-fold-toggle", has_text=title).first
-    if toggle.get_attribute("aria-expanded") != "true":
-        toggle.click()
-    # The section is open once Bootstrap's transition ends (class "collapse show").
-    expect(tab.locator("#" + toggle.get_attribute("aria-controls"))).to_have_class(
-        re.compile(r"(^|\s)show(\s|$)")
-    )
 
 
 _snap = snapshots("major_incident_journey-")
@@ -56,7 +44,7 @@ def test_agent_proposes_and_the_service_owner_decides(browser, live_server, page
     sign_in(agent, "agent")
     agent.wait_for_url(re.compile(r"/$"))
     agent.goto(f"/incidents/{number}")
-    _open_section(agent, "Major incident")
+    open_section(agent, "Major incident")
     propose = agent.locator(f'form[action="/incidents/{number}/major"]')
     propose.locator("textarea").fill("Shipping has stopped at the depot.")
     with agent.expect_navigation():
