@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Select, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.local import LocalProxy
 from werkzeug.routing import RoutingException
 
 from app import policy
@@ -238,11 +239,18 @@ NAVIGATION = (
 )
 
 
+NAV_ACTIONS = tuple(dict.fromkeys(item.action for s in NAVIGATION for item in s.items))
+
+
 def navigation_for(user: Any) -> list[NavSection]:
-    """The sections and links this user may use; empty sections are left out."""
+    """The sections and links this user may use; empty sections are left out (each action
+    asked once: several links share one)."""
+    if isinstance(user, LocalProxy):
+        user = user._get_current_object()
+    allowed = {action: policy.can(user, action) for action in NAV_ACTIONS}
     sections = []
     for section in NAVIGATION:
-        items = tuple(item for item in section.items if policy.can(user, item.action))
+        items = tuple(item for item in section.items if allowed[item.action])
         if items:
             sections.append(NavSection(section.title, items))
     return sections
@@ -285,18 +293,22 @@ def shell_count(name: str) -> int | None:
     page does not show it to them). The first call of a request reads every count shown to
     the person in one ``SELECT`` of scalar subqueries and keeps them for the request (never
     longer: another node may change them)."""
-    if not has_request_context() or not current_user or not current_user.is_authenticated:
+    if not has_request_context():
         return None
-    if "shell_counts" not in g:
+    counts: dict[str, int] | None = g.get("shell_counts")
+    if counts is None:
         user = current_user._get_current_object()
+        if not user or not user.is_authenticated:
+            return None
         queries = {
             key: query(user).scalar_subquery().label(key.replace(":", "_").replace(".", "_"))
             for key, (query, shown) in current_app.extensions.get(SHELL_COUNTS, {}).items()
             if shown(user)
         }
         row = db.session.execute(select(*queries.values())).one() if queries else ()
-        g.shell_counts = {key: int(value or 0) for key, value in zip(queries, row, strict=True)}
-    counts: dict[str, int] = g.shell_counts
+        counts = g.shell_counts = {
+            key: int(value or 0) for key, value in zip(queries, row, strict=True)
+        }
     return counts.get(name)
 
 
@@ -306,7 +318,7 @@ def nav_count(endpoint: str) -> int:
 
 
 def viewer_timezone() -> str:
-    zone = getattr(current_user, "timezone", None) if current_user else None
+    zone = getattr(current_user._get_current_object(), "timezone", None)
     return zone or current_app.config["DESKGRAPH_TIMEZONE"]
 
 
@@ -467,4 +479,5 @@ def init_templates(app: Flask) -> None:
 
     @app.context_processor
     def shell() -> dict[str, Any]:
-        return {"navigation": navigation_for(current_user) if current_user else []}
+        user = current_user._get_current_object()
+        return {"navigation": navigation_for(user) if user else []}
