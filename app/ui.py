@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Integer, Select, bindparam, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
@@ -257,7 +257,19 @@ def navigation_for(user: Any) -> list[NavSection]:
 
 
 SHELL_COUNTS = "deskgraph_shell_counts"  # app.extensions key: {name: (query(user), shown(user))}
+SHELL_STATEMENTS = "deskgraph_shell_statements"  # app.extensions key: {names shown: statement}
 NAV_COUNT = "nav:"  # the name of a navigation link's count: "nav:" and the link's endpoint
+
+
+@dataclass(frozen=True)
+class CountUser:
+    """The person a registered count's ``query(user)`` is built for: ``id`` is a bind
+    parameter, given the signed-in person's id when the statement runs."""
+
+    id: BindParameter[int] = bindparam("shell_user_id", type_=Integer)
+
+
+COUNT_USER = CountUser()
 
 
 def register_shell_count(
@@ -269,14 +281,20 @@ def register_shell_count(
     """A number the page shell shows the signed-in person (the bell's unread notifications,
     the approvals waiting beside "My approvals"): ``query(user)`` is a ``SELECT`` of that one
     number, ``shown(user)`` whether the page shows it to them. A domain registers it in its
-    ``register(app)``; every count a page shows is read in one statement (:func:`shell_count`)."""
+    ``register(app)``; every count a page shows is read in one statement (:func:`shell_count`).
+
+    The statement is built once per process for each set of counts shown, not per request:
+    ``query`` is called with :data:`COUNT_USER`, whose ``id`` is a bind parameter, so it may
+    read nothing else of the person, and whatever changes between requests (the time) must
+    be a bind parameter valued when the statement runs (``bindparam(callable_=...)``)."""
     app.extensions.setdefault(SHELL_COUNTS, {})[name] = (query, shown)
 
 
 def register_nav_count(app: Flask, endpoint: str, query: Callable[[Any], Select[Any]]) -> None:
     """Show the number ``query(user)`` selects beside the navigation link to ``endpoint`` when
     it is not zero (e.g. the approvals waiting for the person), on the pages whose navigation
-    shows the link to the person; keep it one cheap, indexed count."""
+    shows the link to the person; keep it one cheap, indexed count (built as
+    :func:`register_shell_count` says)."""
     actions = {
         item.action for section in NAVIGATION for item in section.items if item.endpoint == endpoint
     }
@@ -286,6 +304,24 @@ def register_nav_count(app: Flask, endpoint: str, query: Callable[[Any], Select[
         query,
         lambda user: any(policy.can(user, action) for action in actions),
     )
+
+
+def _counts_statement(names: tuple[str, ...]) -> Select[Any]:
+    """The one ``SELECT`` of the counts ``names`` as scalar subqueries, built on first use
+    and kept for the application's life (its values are bind parameters)."""
+    statements = current_app.extensions.setdefault(SHELL_STATEMENTS, {})
+    statement: Select[Any] | None = statements.get(names)
+    if statement is None:
+        counts = current_app.extensions[SHELL_COUNTS]
+        statement = statements[names] = select(
+            *(
+                counts[name][0](COUNT_USER)
+                .scalar_subquery()
+                .label(name.replace(":", "_").replace(".", "_"))
+                for name in names
+            )
+        )
+    return statement
 
 
 def shell_count(name: str) -> int | None:
@@ -300,14 +336,18 @@ def shell_count(name: str) -> int | None:
         user = current_user._get_current_object()
         if not user or not user.is_authenticated:
             return None
-        queries = {
-            key: query(user).scalar_subquery().label(key.replace(":", "_").replace(".", "_"))
-            for key, (query, shown) in current_app.extensions.get(SHELL_COUNTS, {}).items()
+        names = tuple(
+            key
+            for key, (_query, shown) in current_app.extensions.get(SHELL_COUNTS, {}).items()
             if shown(user)
-        }
-        row = db.session.execute(select(*queries.values())).one() if queries else ()
+        )
+        row = (
+            db.session.execute(_counts_statement(names), {COUNT_USER.id.key: user.id}).one()
+            if names
+            else ()
+        )
         counts = g.shell_counts = {
-            key: int(value or 0) for key, value in zip(queries, row, strict=True)
+            key: int(value or 0) for key, value in zip(names, row, strict=True)
         }
     return counts.get(name)
 
