@@ -328,7 +328,13 @@ def shell_count(name: str) -> int | None:
     """The signed-in person's count registered as ``name`` (None when there is none, or the
     page does not show it to them). The first call of a request reads every count shown to
     the person in one ``SELECT`` of scalar subqueries and keeps them for the request (never
-    longer: another node may change them)."""
+    longer: another node may change them). ``base.html`` asks where it shows them, so a
+    fragment or a mail rendered in a request reads none."""
+    counts = _shell_counts()
+    return None if counts is None else counts.get(name)
+
+
+def _shell_counts() -> dict[str, int] | None:
     if not has_request_context():
         return None
     counts: dict[str, int] | None = g.get("shell_counts")
@@ -349,12 +355,52 @@ def shell_count(name: str) -> int | None:
         counts = g.shell_counts = {
             key: int(value or 0) for key, value in zip(names, row, strict=True)
         }
-    return counts.get(name)
+    return counts
 
 
-def nav_count(endpoint: str) -> int:
-    """The count registered for a navigation link, for the signed-in person (0 when none)."""
-    return shell_count(NAV_COUNT + endpoint) or 0
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    """A navigation link as the page shows it."""
+
+    label: str | LazyString
+    href: str
+    icon: str
+    current: bool  # the page shown is this link's (or one of the pages under it)
+    count: int  # the number beside it (0: none shown)
+
+
+@dataclass(frozen=True, slots=True)
+class NavLinks:
+    title: str | LazyString
+    links: tuple[NavLink, ...]
+
+
+def page_navigation() -> list[NavLinks]:
+    """The navigation of the page being rendered: the signed-in person's sections and links
+    (:func:`navigation_for`) with their addresses, the current page's link and the counts
+    beside them. ``base.html`` asks where it shows it, so a fragment or a mail rendered in a
+    request computes none of it."""
+    user = current_user._get_current_object() if has_request_context() else None
+    if not user:
+        return []
+    counts = _shell_counts() or {}
+    endpoint = request.endpoint
+    return [
+        NavLinks(
+            section.title,
+            tuple(
+                NavLink(
+                    item.label,
+                    url_for(item.endpoint),
+                    item.icon,
+                    item.is_current(endpoint),
+                    counts.get(NAV_COUNT + item.endpoint, 0),
+                )
+                for item in section.items
+            ),
+        )
+        for section in navigation_for(user)
+    ]
 
 
 def viewer_timezone() -> str:
@@ -503,7 +549,8 @@ def init_templates(app: Flask) -> None:
         can=lambda action, obj=None: policy.can(current_user, action, obj),
         url_with=url_with,
         reload_address=reload_address,
-        nav_count=nav_count,
+        navigation=page_navigation,
+        shell_count=shell_count,
         deskgraph_version=__version__,
         control=control,
         field_control=field_control,
@@ -516,8 +563,3 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.filters["worded"] = explained  # any stored text: a journal line, an error
     app.jinja_env.filters["audit_value"] = audit_value
     formats.install(app.jinja_env.filters)
-
-    @app.context_processor
-    def shell() -> dict[str, Any]:
-        user = current_user._get_current_object()
-        return {"navigation": navigation_for(user) if user else []}
