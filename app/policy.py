@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.local import LocalProxy
 
 from app.errors import Forbidden
 from app.extensions import login_manager
@@ -49,6 +50,8 @@ def can(user: Any, action: str, obj: Any = None) -> bool:
     """True when ``user`` may do ``action`` (to ``obj`` where the rule looks at one)."""
     if action == PUBLIC:
         return True
+    if isinstance(user, LocalProxy):  # ``current_user``: resolved once, not at each attribute
+        user = user._get_current_object()
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if action == SIGNED_IN:
@@ -77,9 +80,10 @@ def require(action: str) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
+            user = current_user._get_current_object()
+            if not user.is_authenticated:
                 return login_manager.unauthorized()
-            authorize(current_user, action)
+            authorize(user, action)
             return view(*args, **kwargs)
 
         _mark(guarded, action)

@@ -14,9 +14,10 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Integer, Select, bindparam, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.local import LocalProxy
 from werkzeug.routing import RoutingException
 
 from app import policy
@@ -238,18 +239,37 @@ NAVIGATION = (
 )
 
 
+NAV_ACTIONS = tuple(dict.fromkeys(item.action for s in NAVIGATION for item in s.items))
+
+
 def navigation_for(user: Any) -> list[NavSection]:
-    """The sections and links this user may use; empty sections are left out."""
+    """The sections and links this user may use; empty sections are left out (each action
+    asked once: several links share one)."""
+    if isinstance(user, LocalProxy):
+        user = user._get_current_object()
+    allowed = {action: policy.can(user, action) for action in NAV_ACTIONS}
     sections = []
     for section in NAVIGATION:
-        items = tuple(item for item in section.items if policy.can(user, item.action))
+        items = tuple(item for item in section.items if allowed[item.action])
         if items:
             sections.append(NavSection(section.title, items))
     return sections
 
 
 SHELL_COUNTS = "deskgraph_shell_counts"  # app.extensions key: {name: (query(user), shown(user))}
+SHELL_STATEMENTS = "deskgraph_shell_statements"  # app.extensions key: {names shown: statement}
 NAV_COUNT = "nav:"  # the name of a navigation link's count: "nav:" and the link's endpoint
+
+
+@dataclass(frozen=True)
+class CountUser:
+    """The person a registered count's ``query(user)`` is built for: ``id`` is a bind
+    parameter, given the signed-in person's id when the statement runs."""
+
+    id: BindParameter[int] = bindparam("shell_user_id", type_=Integer)
+
+
+COUNT_USER = CountUser()
 
 
 def register_shell_count(
@@ -261,14 +281,20 @@ def register_shell_count(
     """A number the page shell shows the signed-in person (the bell's unread notifications,
     the approvals waiting beside "My approvals"): ``query(user)`` is a ``SELECT`` of that one
     number, ``shown(user)`` whether the page shows it to them. A domain registers it in its
-    ``register(app)``; every count a page shows is read in one statement (:func:`shell_count`)."""
+    ``register(app)``; every count a page shows is read in one statement (:func:`shell_count`).
+
+    The statement is built once per process for each set of counts shown, not per request:
+    ``query`` is called with :data:`COUNT_USER`, whose ``id`` is a bind parameter, so it may
+    read nothing else of the person, and whatever changes between requests (the time) must
+    be a bind parameter valued when the statement runs (``bindparam(callable_=...)``)."""
     app.extensions.setdefault(SHELL_COUNTS, {})[name] = (query, shown)
 
 
 def register_nav_count(app: Flask, endpoint: str, query: Callable[[Any], Select[Any]]) -> None:
     """Show the number ``query(user)`` selects beside the navigation link to ``endpoint`` when
     it is not zero (e.g. the approvals waiting for the person), on the pages whose navigation
-    shows the link to the person; keep it one cheap, indexed count."""
+    shows the link to the person; keep it one cheap, indexed count (built as
+    :func:`register_shell_count` says)."""
     actions = {
         item.action for section in NAVIGATION for item in section.items if item.endpoint == endpoint
     }
@@ -280,33 +306,105 @@ def register_nav_count(app: Flask, endpoint: str, query: Callable[[Any], Select[
     )
 
 
+def _counts_statement(names: tuple[str, ...]) -> Select[Any]:
+    """The one ``SELECT`` of the counts ``names`` as scalar subqueries, built on first use
+    and kept for the application's life (its values are bind parameters)."""
+    statements = current_app.extensions.setdefault(SHELL_STATEMENTS, {})
+    statement: Select[Any] | None = statements.get(names)
+    if statement is None:
+        counts = current_app.extensions[SHELL_COUNTS]
+        statement = statements[names] = select(
+            *(
+                counts[name][0](COUNT_USER)
+                .scalar_subquery()
+                .label(name.replace(":", "_").replace(".", "_"))
+                for name in names
+            )
+        )
+    return statement
+
+
 def shell_count(name: str) -> int | None:
     """The signed-in person's count registered as ``name`` (None when there is none, or the
     page does not show it to them). The first call of a request reads every count shown to
     the person in one ``SELECT`` of scalar subqueries and keeps them for the request (never
-    longer: another node may change them)."""
-    if not has_request_context() or not current_user or not current_user.is_authenticated:
+    longer: another node may change them). ``base.html`` asks where it shows them, so a
+    fragment or a mail rendered in a request reads none."""
+    counts = _shell_counts()
+    return None if counts is None else counts.get(name)
+
+
+def _shell_counts() -> dict[str, int] | None:
+    if not has_request_context():
         return None
-    if "shell_counts" not in g:
+    counts: dict[str, int] | None = g.get("shell_counts")
+    if counts is None:
         user = current_user._get_current_object()
-        queries = {
-            key: query(user).scalar_subquery().label(key.replace(":", "_").replace(".", "_"))
-            for key, (query, shown) in current_app.extensions.get(SHELL_COUNTS, {}).items()
+        if not user or not user.is_authenticated:
+            return None
+        names = tuple(
+            key
+            for key, (_query, shown) in current_app.extensions.get(SHELL_COUNTS, {}).items()
             if shown(user)
+        )
+        row = (
+            db.session.execute(_counts_statement(names), {COUNT_USER.id.key: user.id}).one()
+            if names
+            else ()
+        )
+        counts = g.shell_counts = {
+            key: int(value or 0) for key, value in zip(names, row, strict=True)
         }
-        row = db.session.execute(select(*queries.values())).one() if queries else ()
-        g.shell_counts = {key: int(value or 0) for key, value in zip(queries, row, strict=True)}
-    counts: dict[str, int] = g.shell_counts
-    return counts.get(name)
+    return counts
 
 
-def nav_count(endpoint: str) -> int:
-    """The count registered for a navigation link, for the signed-in person (0 when none)."""
-    return shell_count(NAV_COUNT + endpoint) or 0
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    """A navigation link as the page shows it."""
+
+    label: str | LazyString
+    href: str
+    icon: str
+    current: bool  # the page shown is this link's (or one of the pages under it)
+    count: int  # the number beside it (0: none shown)
+
+
+@dataclass(frozen=True, slots=True)
+class NavLinks:
+    title: str | LazyString
+    links: tuple[NavLink, ...]
+
+
+def page_navigation() -> list[NavLinks]:
+    """The navigation of the page being rendered: the signed-in person's sections and links
+    (:func:`navigation_for`) with their addresses, the current page's link and the counts
+    beside them. ``base.html`` asks where it shows it, so a fragment or a mail rendered in a
+    request computes none of it."""
+    user = current_user._get_current_object() if has_request_context() else None
+    if not user:
+        return []
+    counts = _shell_counts() or {}
+    endpoint = request.endpoint
+    return [
+        NavLinks(
+            section.title,
+            tuple(
+                NavLink(
+                    item.label,
+                    url_for(item.endpoint),
+                    item.icon,
+                    item.is_current(endpoint),
+                    counts.get(NAV_COUNT + item.endpoint, 0),
+                )
+                for item in section.items
+            ),
+        )
+        for section in navigation_for(user)
+    ]
 
 
 def viewer_timezone() -> str:
-    zone = getattr(current_user, "timezone", None) if current_user else None
+    zone = getattr(current_user._get_current_object(), "timezone", None)
     return zone or current_app.config["DESKGRAPH_TIMEZONE"]
 
 
@@ -451,7 +549,8 @@ def init_templates(app: Flask) -> None:
         can=lambda action, obj=None: policy.can(current_user, action, obj),
         url_with=url_with,
         reload_address=reload_address,
-        nav_count=nav_count,
+        navigation=page_navigation,
+        shell_count=shell_count,
         deskgraph_version=__version__,
         control=control,
         field_control=field_control,
@@ -464,7 +563,3 @@ def init_templates(app: Flask) -> None:
     app.jinja_env.filters["worded"] = explained  # any stored text: a journal line, an error
     app.jinja_env.filters["audit_value"] = audit_value
     formats.install(app.jinja_env.filters)
-
-    @app.context_processor
-    def shell() -> dict[str, Any]:
-        return {"navigation": navigation_for(current_user) if current_user else []}

@@ -9,7 +9,7 @@ mails. Nothing imports this package; it reads every domain it needs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -20,15 +20,11 @@ def register(app: Flask) -> None:
     from app.notifications import services, views
     from app.notifications.cli import notifications_cli
     from app.notifications.headlines import headline
-    from app.ui import register_shell_count, shell_count
+    from app.ui import register_shell_count
 
     app.register_blueprint(views.bp, url_prefix="/notifications")
     app.jinja_env.globals["notification_headline"] = headline
     app.cli.add_command(notifications_cli)
-    # The bell's number, read with the page's other counts in one statement (app.ui).
+    # The bell's number, read with the page's other counts in one statement where a page's
+    # shell shows it (app.ui, base.html).
     register_shell_count(app, "unread_notifications", services.unread_query)
-
-    @app.context_processor
-    def bell() -> dict[str, Any]:
-        count = shell_count("unread_notifications")
-        return {} if count is None else {"unread_notifications": count}

@@ -287,3 +287,17 @@ def test_my_approvals_shows_its_count_on_every_page(client, db, org, make_item, 
     sign_in_as(client, org.kim)  # the requester waits for nobody's approval: no badge
     assert nav_count(client.get("/").get_data(as_text=True)) is None
     assert "My approvals" in client.get("/").get_data(as_text=True)
+
+
+def test_the_count_compares_delegations_with_each_requests_time(
+    client, db, org, make_item, place, monkeypatch
+):
+    """The counts' statement is built once per process; the time in it is each request's."""
+    place(make_item("Laptop", approval_policy=MANAGER))
+    place(make_item("Phone", approval_policy=MANAGER))
+    delegate(db, org.ann, org.bob)  # Kim's manager Ann is away: Bob decides for her
+    sign_in_as(client, org.bob)
+    assert nav_count(client.get("/").get_data(as_text=True)) == "2"
+    later = utc_now() + timedelta(days=3)  # the delegation has ended
+    monkeypatch.setattr("app.requests.approvals.services.utc_now", lambda: later)
+    assert nav_count(client.get("/").get_data(as_text=True)) is None

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, literal, or_, select, union_all
+from sqlalchemy import Integer, Select, bindparam, func, or_, select, type_coerce, union_all
 
 from app.auth.groups import members_by_group
 from app.auth.models import User
@@ -231,7 +231,9 @@ WAITING = (
 )
 
 
-def _delegators_of(user_id: int, now: datetime) -> Any:
+def _delegators_of(user_id: Any, now: Any) -> Any:
+    """The people ``user_id`` decides for at ``now`` (a value, or a bind parameter in a
+    statement built once: :func:`waiting_count_query`)."""
     return select(ApprovalDelegation.delegator_id).where(
         ApprovalDelegation.delegate_id == user_id,
         ApprovalDelegation.starts_at <= now,
@@ -285,14 +287,15 @@ def may_decide(user: Any, approval: Approval, now: datetime | None = None) -> bo
     return party_reason(user, approval.item) is None and acts_for(user, approval, now)
 
 
-def _waiting_for(user: User, now: datetime) -> tuple[Any, ...]:
-    """The conditions of an approval that waits for ``user`` (``RequestItem`` joined).
+def _waiting_for(user: Any, now: Any) -> tuple[Any, ...]:
+    """The conditions of an approval that waits for ``user`` (``RequestItem`` joined; ``now``
+    and ``user.id`` values, or bind parameters).
 
     "Mine or my delegators'" is one ``IN`` over a union, not an ``OR``: PostgreSQL then looks
     each approver up in ``ix_approvals_approver_state`` instead of filtering every waiting
     approval of the desk (2 ms instead of 20 ms with 225,000 approvals, bench/approvals_count).
     """
-    deciders = union_all(select(literal(user.id)), _delegators_of(user.id, now))
+    deciders = union_all(select(type_coerce(user.id, Integer)), _delegators_of(user.id, now))
     return (
         *WAITING,
         RequestItem.caller_id != user.id,
@@ -315,13 +318,17 @@ def waiting_for(user: User, now: datetime | None = None) -> list[Approval]:
     )
 
 
-def waiting_count_query(user: User, now: datetime | None = None) -> Select[int]:
+def waiting_count_query(user: Any, now: datetime | None = None) -> Select[int]:
     """The ``SELECT count(*)`` of the approvals :func:`waiting_for` lists (the navigation
-    reads it with the page's other counts, in one statement)."""
+    reads it with the page's other counts, in one statement built once: ``user.id`` may be a
+    bind parameter, and without ``now`` the time is one valued when the statement runs)."""
+    moment: Any = (
+        now if now is not None else bindparam("now", callable_=lambda: utc_now(), unique=True)
+    )
     return (
         select(func.count(Approval.id))
         .join(RequestItem, RequestItem.id == Approval.item_id)
-        .where(*_waiting_for(user, now or utc_now()))
+        .where(*_waiting_for(user, moment))
     )
 
 

@@ -1,0 +1,31 @@
+"""The page shell's share of a request: the navigation and the counts beside it (the bell, the
+approvals waiting) are read where ``base.html`` shows them, once a page, and a fragment
+rendered for htmx reads none of them."""
+
+from __future__ import annotations
+
+from tests.conftest import count_queries
+
+
+def counts_statements(statements: list[str]) -> list[str]:
+    return [s for s in statements if "unread_notifications" in s]
+
+
+def test_a_page_reads_its_counts_in_one_statement(signed_in):
+    client, _agent = signed_in("agent", "employee")
+    client.get("/")
+    with count_queries() as statements:
+        page = client.get("/").get_data(as_text=True)
+    assert len(counts_statements(statements)) == 1, "\n".join(statements)
+    assert 'data-testid="bell-count"' not in page  # nothing unread
+    assert "Notifications, 0 unread" in page
+    assert 'href="/incidents/" aria-current' not in page
+    assert 'class="nav-link active" href="/" aria-current="page"' in page
+
+
+def test_a_fragment_reads_no_counts_and_no_navigation(signed_in):
+    client, _agent = signed_in("agent", "employee")
+    with count_queries() as statements:
+        fragment = client.get("/search/suggest?q=x").get_data(as_text=True)
+    assert counts_statements(statements) == []
+    assert "nav-link" not in fragment
