@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from wtforms import Field, SelectField
 from wtforms.fields.choices import Choice, SelectChoice
@@ -65,8 +66,14 @@ def option_tag(choice: Choice | SelectChoice) -> str:
         shown = Choice(choice.value, choice.label, selected, choice.render_kw)
         return str(Select.render_option(shown))
     value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-    label = escape(choice.label or choice.value)
+    label = escape(_translated(choice.label) or choice.value)
     return f'<option{" selected" if selected else ""} value="{escape(value)}">{label}</option>'
+
+
+def _translated(text: Any) -> Any:
+    """``text``, a lazy translation (``lazy_gettext``) read once, as the markup ``escape``
+    makes of it: testing one for emptiness and then writing it would translate it twice."""
+    return Markup(text.__html__()) if isinstance(text, LazyString) else text
 
 
 class QuickSelect(Select):
@@ -219,9 +226,10 @@ def form_field(field: Field, class_: str = "", extra: Mapping[str, Any] | None =
     macro call and its template calls (a fifth of a form page's rendering)."""
     ident = escape(field.id)
     text = escape(field.label.text)
+    description = _translated(field.description)
     help_ = (
-        f'<div id="{ident}-help" class="form-text">{escape(field.description)}</div>'
-        if field.description
+        f'<div id="{ident}-help" class="form-text">{escape(description)}</div>'
+        if description
         else ""
     )
     html = [f'<div class="mb-3 {escape(class_)}">\n  ']
@@ -232,9 +240,7 @@ def form_field(field: Field, class_: str = "", extra: Mapping[str, Any] | None =
             f"\n    {help_}\n  </div>\n  "
         )
     elif field.type == "MultiCheckboxField":
-        described = [f"{ident}-help"] * bool(field.description) + [f"{ident}-error"] * bool(
-            field.errors
-        )
+        described = [f"{ident}-help"] * bool(description) + [f"{ident}-error"] * bool(field.errors)
         named = f' aria-describedby="{" ".join(described)}"' if described else ""
         html.append(
             f'\n  \n  <fieldset{named}>\n    <legend class="form-label fs-6">{text}</legend>\n    '
