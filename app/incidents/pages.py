@@ -7,7 +7,7 @@ everyone else gets the caller's page, where work notes and internal files never 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, NamedTuple
 
@@ -85,32 +85,50 @@ class FormOptions:
     groups: list[SelectChoice]
     members: list[SelectChoice]  # the active people of one group
     matrix: PriorityMatrix | None = None  # when asked for
+    subcategory: str | None = None  # the name asked for, in the reader's language
 
 
 def form_options(
-    group_id: int | None, *, categories: bool = True, matrix: bool = False
+    group_id: int | None,
+    *,
+    categories: bool = True,
+    matrix: bool = False,
+    subcategory: tuple[str, str] | None = None,
 ) -> FormOptions:
     """The assignment groups, ``group_id``'s active people (none without a group), the
-    top-level categories (unless not asked for) and the priority matrix (when asked for: its
-    impacts, urgencies and levels are the form's other lists), read in one statement (a
-    ``UNION ALL``, each list in its own order) instead of one each."""
-    if not (group_id or categories or matrix):  # the groups alone: their own plain statement
+    top-level categories (unless not asked for), the priority matrix (when asked for: its
+    impacts, urgencies and levels are the form's other lists) and the name of a
+    ``subcategory`` (its name and its category's, as an incident stores them; as
+    :func:`category_name` words it), read in one statement (a ``UNION ALL``, each list in its
+    own order) instead of one each."""
+    if not (group_id or categories or matrix or subcategory):  # the groups alone
         no_one = ticket_pages.assignee_options([])
         return FormOptions([SelectChoice("", "—")], ticket_pages.group_choices(), no_one)
-    found: dict[str, list[Any]] = {"category": [], "group": [], "member": [], "matrix": []}
-    statement = _options_statement(members=bool(group_id), categories=categories, matrix=matrix)
-    for row in db.session.execute(statement, {"group_id": group_id}):
+    found: dict[str, list[Any]] = {
+        "category": [],
+        "group": [],
+        "member": [],
+        "subcategory": [],
+        "matrix": [],
+    }
+    statement = _options_statement(
+        members=bool(group_id), categories=categories, matrix=matrix, sub=bool(subcategory)
+    )
+    named = dict(zip(("subcategory", "category"), subcategory or ("", ""), strict=True))
+    for row in db.session.execute(statement, {"group_id": group_id, **named}):
         found.get(row.list, found["matrix"]).append(row)
+    sub = found["subcategory"]
     return FormOptions(
         category_options(found["category"]) if categories else [SelectChoice("", "—")],
         ticket_pages.group_options((r.value, r.name) for r in found["group"]),
         ticket_pages.assignee_options((r.value, r.name) for r in found["member"]),
         matrix_of(found["matrix"]) if matrix else None,
+        (translated(sub[0], "name") if sub else named["subcategory"]) if subcategory else None,
     )
 
 
 @cache
-def _options_statement(*, members: bool, categories: bool, matrix: bool) -> Select[Any]:
+def _options_statement(*, members: bool, categories: bool, matrix: bool, sub: bool) -> Select[Any]:
     """:func:`form_options`' statement, built once per shape (the group is a parameter)."""
     groups = ticket_pages.assignment_groups().subquery()
     no_translations = cast(null(), Category.translations.type)
@@ -134,6 +152,15 @@ def _options_statement(*, members: bool, categories: bool, matrix: bool) -> Sele
         branches.append(select(literal("category"), top.c.name, top.c.name, top.c.translations))
     if matrix:
         branches.extend(rows.add_columns(no_translations) for rows in matrix_rows())
+    if sub:
+        parent = select(Category.id).where(
+            Category.name == bindparam("category", type_=String), Category.parent_id.is_(None)
+        )
+        branches.append(
+            select(literal("subcategory"), Category.name, Category.name, Category.translations)
+            .where(Category.name == bindparam("subcategory", type_=String))
+            .where(Category.parent_id.in_(parent))
+        )
     lists = union_all(*branches).subquery()
     return select(lists).order_by(lists.c.list, lists.c.name)
 
@@ -250,16 +277,27 @@ def incident_form(
 
 
 def _incident_form(
-    incident: Incident, submitted: MultiDict | None, matrix: PriorityMatrix | None
-) -> tuple[IncidentForm, PriorityMatrix]:
-    """:func:`incident_form` and the matrix its lists show (read with its other lists when
-    not given)."""
+    incident: Incident,
+    submitted: MultiDict | None,
+    matrix: PriorityMatrix | None,
+    *,
+    subcategory: bool = False,
+) -> tuple[IncidentForm, FormOptions]:
+    """:func:`incident_form` and the options it was built with, their ``matrix`` the one its
+    lists show (read with its other lists when not given), their ``subcategory`` the
+    incident's subcategory as the page words it (when asked for and it has one)."""
     values = current_values(incident)
     for key in submitted or {}:
         values.setlist(key, submitted.getlist(key))
     form = IncidentForm(formdata=values)
     group_id = form.group.data or ""
-    options = form_options(int(group_id) if group_id.isdecimal() else None, matrix=not matrix)
+    options = form_options(
+        int(group_id) if group_id.isdecimal() else None,
+        matrix=not matrix,
+        subcategory=(incident.subcategory, incident.category)
+        if subcategory and incident.category and incident.subcategory
+        else None,
+    )
     matrix = matrix or options.matrix or load_matrix()
     form.impact.choices = [SelectChoice(str(k), f"{k} - {_(v)}") for k, v in matrix.impacts.items()]
     form.urgency.choices = [
@@ -274,15 +312,18 @@ def _incident_form(
         form.category.choices.append(SelectChoice(incident.category, incident.category))
     form.group.choices = options.groups
     form.assignee.choices = options.members
-    return form, matrix
+    return form, replace(options, matrix=matrix)
 
 
 def _agent_forms(incident: Incident, forms: dict[str, Any]) -> dict[str, Any]:
-    """The agent's forms and the matrix the page shows (read with the form's lists)."""
+    """The agent's forms, the matrix the page shows and the words of the incident's
+    subcategory (both read with the form's lists)."""
+    matrix: PriorityMatrix | None
     if forms.get("incident_form"):
-        form, matrix = forms["incident_form"], load_matrix()
+        form, matrix, subcategory = forms["incident_form"], load_matrix(), None
     else:
-        form, matrix = _incident_form(incident, None, None)
+        form, options = _incident_form(incident, None, None, subcategory=True)
+        matrix, subcategory = options.matrix, options.subcategory
     now = State(incident.state)
     form.state.choices = [SelectChoice(now.value, _("%(state)s (now)", state=_(now.label)))] + [
         SelectChoice(s.value, _(s.label)) for s in State if s in allowed_targets(now)
@@ -299,6 +340,7 @@ def _agent_forms(incident: Incident, forms: dict[str, Any]) -> dict[str, Any]:
         "category_label": next(
             (c.label for c in form.category.choices if c.value == incident.category), None
         ),
+        "subcategory_label": subcategory,
         "may_take": incident.is_open and incident.assignee_id != current_user.id,
         "parent_form": parent,
         "major_form": MajorForm(formdata=None) if proposable else None,
