@@ -6,7 +6,8 @@ WTForms' widgets write each attribute and each ``<option>`` with ``Markup.format
 same tag for the widgets the desk uses (text, password, hidden, checkbox and file inputs,
 textareas, selects) with plain string joins, and leaves any other widget to WTForms;
 :func:`option_tag` is the one way to write a select's option, which the incident forms' selects
-(``QuickSelect``) and the assignee list that htmx swaps in use too.
+(``QuickSelect``) and the assignee list that htmx swaps in use too. :func:`form_field` is the
+``field`` macro itself (label, control, help and errors), which ``_macros/forms.html`` exports.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from wtforms import Field, SelectField
 from wtforms.fields.choices import Choice, SelectChoice
@@ -64,8 +66,14 @@ def option_tag(choice: Choice | SelectChoice) -> str:
         shown = Choice(choice.value, choice.label, selected, choice.render_kw)
         return str(Select.render_option(shown))
     value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-    label = escape(choice.label or choice.value)
+    label = escape(_translated(choice.label) or choice.value)
     return f'<option{" selected" if selected else ""} value="{escape(value)}">{label}</option>'
+
+
+def _translated(text: Any) -> Any:
+    """``text``, a lazy translation (``lazy_gettext``) read once, as the markup ``escape``
+    makes of it: testing one for emptiness and then writing it would translate it twice."""
+    return Markup(text.__html__()) if isinstance(text, LazyString) else text
 
 
 class QuickSelect(Select):
@@ -209,3 +217,50 @@ def field_control(field: Field, extra: Mapping[str, Any] | None = None) -> Marku
     elif isinstance(field.widget, Select):
         attrs["class"] = attrs["class"].replace("form-control", "form-select")
     return control(field, attrs)
+
+
+def form_field(field: Field, class_: str = "", extra: Mapping[str, Any] | None = None) -> Markup:
+    """The ``field`` macro of ``_macros/forms.html``: ``field`` with its label, help and errors
+    in a ``<div class="mb-3 {class_}">``, the same text to the character as the Jinja macro
+    it replaces wrote (its line breaks and indentation too), in one Python call instead of a
+    macro call and its template calls (a fifth of a form page's rendering)."""
+    ident = escape(field.id)
+    text = escape(field.label.text)
+    description = _translated(field.description)
+    help_ = (
+        f'<div id="{ident}-help" class="form-text">{escape(description)}</div>'
+        if description
+        else ""
+    )
+    html = [f'<div class="mb-3 {escape(class_)}">\n  ']
+    if field.type == "BooleanField":
+        html.append(
+            f'\n  <div class="form-check">\n    {field_control(field, extra)}'
+            f'\n    <label class="form-check-label" for="{ident}">{text}</label>'
+            f"\n    {help_}\n  </div>\n  "
+        )
+    elif field.type == "MultiCheckboxField":
+        described = [f"{ident}-help"] * bool(description) + [f"{ident}-error"] * bool(field.errors)
+        named = f' aria-describedby="{" ".join(described)}"' if described else ""
+        html.append(
+            f'\n  \n  <fieldset{named}>\n    <legend class="form-label fs-6">{text}</legend>\n    '
+        )
+        html.extend(
+            f'\n    <div class="form-check form-check-inline">\n      '
+            f"{escape(option(**{'class': 'form-check-input'}))} "
+            f"{escape(option.label(**{'class': 'form-check-label'}))}\n    </div>\n    "
+            for option in field
+        )
+        html.append("\n  </fieldset>\n  ")
+    else:
+        html.append(
+            f'\n  <label class="form-label" for="{ident}">{text}</label>'
+            f"\n  {field_control(field, extra)}\n  {help_}\n  "
+        )
+    html.append("\n  ")
+    if field.errors:
+        errors = " ".join(str(escape(error)) for error in field.errors)
+        html.append(f'\n  <div id="{ident}-error" class="invalid-feedback d-block">{errors}')
+        html.append("</div>\n  ")
+    html.append("\n</div>")
+    return Markup("".join(html))

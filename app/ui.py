@@ -22,7 +22,7 @@ from werkzeug.routing import RoutingException
 
 from app import policy
 from app.extensions import db
-from app.form_controls import control, field_control, option_tags
+from app.form_controls import control, field_control, form_field, option_tags
 from app.i18n import formats
 from app.i18n.stored import is_stored, render
 from app.timeutils import to_zone
@@ -554,6 +554,7 @@ def init_templates(app: Flask) -> None:
         deskgraph_version=__version__,
         control=control,
         field_control=field_control,
+        form_field=form_field,
         option_tags=option_tags,
     )
     app.jinja_env.filters["datetime"] = format_datetime

@@ -28,6 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.form_controls import QuickSelectField, control, option_tags
+from app.forms import MultiCheckboxField
 from app.incidents.forms import IncidentForm
 
 CHOICES = [
@@ -154,3 +155,70 @@ def test_the_people_picker_requires_only_a_required_field(app):
     assert '="None"' not in optional
     assert re.search(r"<input [^>]*required[ >]", required)
     assert "hx-get=" in required
+
+
+# The ``field`` macro as _macros/forms.html wrote it in Jinja before ``form_field`` took its
+# place: the reference ``form_field`` must match to the character.
+JINJA_FIELD = """{% macro field(f, class_='', extra={}) -%}
+<div class="mb-3 {{ class_ }}">
+  {% if f.type == 'BooleanField' %}
+  <div class="form-check">
+    {{ field_control(f, extra) }}
+    <label class="form-check-label" for="{{ f.id }}">{{ f.label.text }}</label>
+    {% if f.description %}<div id="{{ f.id }}-help" class="form-text">{{ f.description }}</div>{% endif %}
+  </div>
+  {% elif f.type == 'MultiCheckboxField' %}
+  {% set described = ([f.id ~ '-help'] if f.description else []) + ([f.id ~ '-error'] if f.errors else []) %}
+  <fieldset{% if described %} aria-describedby="{{ described|join(' ') }}"{% endif %}>
+    <legend class="form-label fs-6">{{ f.label.text }}</legend>
+    {% for option in f %}
+    <div class="form-check form-check-inline">
+      {{ option(class='form-check-input') }} {{ option.label(class='form-check-label') }}
+    </div>
+    {% endfor %}
+  </fieldset>
+  {% else %}
+  <label class="form-label" for="{{ f.id }}">{{ f.label.text }}</label>
+  {{ field_control(f, extra) }}
+  {% if f.description %}<div id="{{ f.id }}-help" class="form-text">{{ f.description }}</div>{% endif %}
+  {% endif %}
+  {% if f.errors %}
+  <div id="{{ f.id }}-error" class="invalid-feedback d-block">{% for e in f.errors %}{{ e }}{% if not loop.last %} {% endif %}{% endfor %}</div>
+  {% endif %}
+</div>
+{%- endmacro %}"""  # noqa: E501
+
+
+class Described(FlaskForm):
+    class Meta:
+        csrf = False
+
+    flag = BooleanField("Notify <me>", description='The caller sees "it" & more.')
+    roles = MultiCheckboxField(
+        "Roles", choices=[SelectChoice("a", "A & B"), SelectChoice("b", "<B>")]
+    )
+    helped = MultiCheckboxField("Helped", choices=[SelectChoice("c", "C")], description="Pick any.")
+    name = StringField(_l("Name"), description=_l("Printers"))
+
+
+@pytest.mark.parametrize("with_errors", [False, True])
+@pytest.mark.parametrize(
+    ("class_", "extra"), [("", {}), ("col-6 <x>", {}), ("", {"hx-get": "/a?b=1&c=2", "rows": 3})]
+)
+def test_the_field_macro_writes_what_the_jinja_macro_wrote(app, with_errors, class_, extra):
+    """``field`` (``form_field``) against the Jinja macro it replaced, for every kind of
+    field the desk shows: the same characters, escaping, whitespace and attributes."""
+    new = app.jinja_env.from_string(
+        '{% from "_macros/forms.html" import field %}{{ field(f, class_, extra=extra) }}'
+    )
+    old = app.jinja_env.from_string(JINJA_FIELD + "{{ field(f, class_, extra=extra) }}")
+    with app.test_request_context():
+        forms = [Every(data=DATA), Every(formdata=None), Described(formdata=None)]
+        forms.append(IncidentForm(formdata=None))
+        forms[-1].group.choices = [SelectChoice("", "—"), SelectChoice("1", "Desk & co")]
+        for form in forms:
+            for field in form:
+                if with_errors:
+                    field.errors = ["Wrong <here>.", Markup("<b>Twice</b>")]
+                shown = {"f": field, "class_": class_, "extra": extra}
+                assert new.render(shown) == old.render(shown), field.name

@@ -7,11 +7,11 @@ everyone else gets the caller's page, where work notes and internal files never 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, NamedTuple
 
-from flask import current_app, render_template, url_for
+from flask import current_app, g, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -55,7 +55,7 @@ from app.sla.models import TaskSla
 from app.sla.services import sla_summaries
 from app.tickets import pages as ticket_pages
 from app.tickets import services as tickets
-from app.tickets.matrix import load_matrix
+from app.tickets.matrix import load_matrix, matrix_of, matrix_rows
 from app.tickets.models import Attachment, EntryKind, JournalEntry, ticket_watchers
 from app.tickets.priority import PriorityMatrix
 from app.timeutils import utc_now
@@ -84,28 +84,51 @@ class FormOptions:
     categories: list[SelectChoice]
     groups: list[SelectChoice]
     members: list[SelectChoice]  # the active people of one group
+    matrix: PriorityMatrix | None = None  # when asked for
+    subcategory: str | None = None  # the name asked for, in the reader's language
 
 
-def form_options(group_id: int | None, *, categories: bool = True) -> FormOptions:
-    """The assignment groups, ``group_id``'s active people (none without a group) and the
-    top-level categories (unless not asked for), read in one statement (a ``UNION ALL``,
-    each list in its own order) instead of one each."""
-    if not (group_id or categories):  # the groups alone: their own plain statement
+def form_options(
+    group_id: int | None,
+    *,
+    categories: bool = True,
+    matrix: bool = False,
+    subcategory: tuple[str, str] | None = None,
+) -> FormOptions:
+    """The assignment groups, ``group_id``'s active people (none without a group), the
+    top-level categories (unless not asked for), the priority matrix (when asked for: its
+    impacts, urgencies and levels are the form's other lists) and the name of a
+    ``subcategory`` (its name and its category's, as an incident stores them; as
+    :func:`category_name` words it), read in one statement (a ``UNION ALL``, each list in its
+    own order) instead of one each."""
+    if not (group_id or categories or matrix or subcategory):  # the groups alone
         no_one = ticket_pages.assignee_options([])
         return FormOptions([SelectChoice("", "—")], ticket_pages.group_choices(), no_one)
-    found: dict[str, list[Any]] = {"category": [], "group": [], "member": []}
-    statement = _options_statement(members=bool(group_id), categories=categories)
-    for row in db.session.execute(statement, {"group_id": group_id}):
-        found[row.list].append(row)
+    found: dict[str, list[Any]] = {
+        "category": [],
+        "group": [],
+        "member": [],
+        "subcategory": [],
+        "matrix": [],
+    }
+    statement = _options_statement(
+        members=bool(group_id), categories=categories, matrix=matrix, sub=bool(subcategory)
+    )
+    named = dict(zip(("subcategory", "category"), subcategory or ("", ""), strict=True))
+    for row in db.session.execute(statement, {"group_id": group_id, **named}):
+        found.get(row.list, found["matrix"]).append(row)
+    sub = found["subcategory"]
     return FormOptions(
         category_options(found["category"]) if categories else [SelectChoice("", "—")],
         ticket_pages.group_options((r.value, r.name) for r in found["group"]),
         ticket_pages.assignee_options((r.value, r.name) for r in found["member"]),
+        matrix_of(found["matrix"]) if matrix else None,
+        (translated(sub[0], "name") if sub else named["subcategory"]) if subcategory else None,
     )
 
 
 @cache
-def _options_statement(*, members: bool, categories: bool) -> Select[Any]:
+def _options_statement(*, members: bool, categories: bool, matrix: bool, sub: bool) -> Select[Any]:
     """:func:`form_options`' statement, built once per shape (the group is a parameter)."""
     groups = ticket_pages.assignment_groups().subquery()
     no_translations = cast(null(), Category.translations.type)
@@ -127,6 +150,17 @@ def _options_statement(*, members: bool, categories: bool) -> Select[Any]:
     if categories:
         top = top_categories().subquery()
         branches.append(select(literal("category"), top.c.name, top.c.name, top.c.translations))
+    if matrix:
+        branches.extend(rows.add_columns(no_translations) for rows in matrix_rows())
+    if sub:
+        parent = select(Category.id).where(
+            Category.name == bindparam("category", type_=String), Category.parent_id.is_(None)
+        )
+        branches.append(
+            select(literal("subcategory"), Category.name, Category.name, Category.translations)
+            .where(Category.name == bindparam("subcategory", type_=String))
+            .where(Category.parent_id.in_(parent))
+        )
     lists = union_all(*branches).subquery()
     return select(lists).order_by(lists.c.list, lists.c.name)
 
@@ -239,11 +273,32 @@ def incident_form(
 ) -> IncidentForm:
     """The agent's form for ``incident``: the submitted fields over the current values (a
     field left out of a post stays as it is), with the choices the data allows."""
+    return _incident_form(incident, submitted, matrix)[0]
+
+
+def _incident_form(
+    incident: Incident,
+    submitted: MultiDict | None,
+    matrix: PriorityMatrix | None,
+    *,
+    subcategory: bool = False,
+) -> tuple[IncidentForm, FormOptions]:
+    """:func:`incident_form` and the options it was built with, their ``matrix`` the one its
+    lists show (read with its other lists when not given), their ``subcategory`` the
+    incident's subcategory as the page words it (when asked for and it has one)."""
     values = current_values(incident)
     for key in submitted or {}:
         values.setlist(key, submitted.getlist(key))
     form = IncidentForm(formdata=values)
-    matrix = matrix or load_matrix()
+    group_id = form.group.data or ""
+    options = form_options(
+        int(group_id) if group_id.isdecimal() else None,
+        matrix=not matrix,
+        subcategory=(incident.subcategory, incident.category)
+        if subcategory and incident.category and incident.subcategory
+        else None,
+    )
+    matrix = matrix or options.matrix or load_matrix()
     form.impact.choices = [SelectChoice(str(k), f"{k} - {_(v)}") for k, v in matrix.impacts.items()]
     form.urgency.choices = [
         SelectChoice(str(k), f"{k} - {_(v)}") for k, v in matrix.urgencies.items()
@@ -252,20 +307,23 @@ def incident_form(
         SelectChoice(str(k), _("P%(level)s · %(label)s (set by hand)", level=k, label=_(v)))
         for k, v in matrix.levels.items()
     ]
-    group_id = form.group.data or ""
-    options = form_options(int(group_id) if group_id.isdecimal() else None)
     form.category.choices = options.categories
     if incident.category and incident.category not in {c.value for c in form.category.choices}:
         form.category.choices.append(SelectChoice(incident.category, incident.category))
     form.group.choices = options.groups
     form.assignee.choices = options.members
-    return form
+    return form, replace(options, matrix=matrix)
 
 
-def _agent_forms(
-    incident: Incident, forms: dict[str, Any], matrix: PriorityMatrix
-) -> dict[str, Any]:
-    form = forms.get("incident_form") or incident_form(incident, matrix=matrix)
+def _agent_forms(incident: Incident, forms: dict[str, Any]) -> dict[str, Any]:
+    """The agent's forms, the matrix the page shows and the words of the incident's
+    subcategory (both read with the form's lists)."""
+    matrix: PriorityMatrix | None
+    if forms.get("incident_form"):
+        form, matrix, subcategory = forms["incident_form"], load_matrix(), None
+    else:
+        form, options = _incident_form(incident, None, None, subcategory=True)
+        matrix, subcategory = options.matrix, options.subcategory
     now = State(incident.state)
     form.state.choices = [SelectChoice(now.value, _("%(state)s (now)", state=_(now.label)))] + [
         SelectChoice(s.value, _(s.label)) for s in State if s in allowed_targets(now)
@@ -277,10 +335,12 @@ def _agent_forms(
     proposable = incident.major_state in (MajorState.NONE, MajorState.REJECTED)
     return {
         "incident_form": form,
+        "matrix": matrix,
         # The category's name as the form's choices already read it (no query of its own).
         "category_label": next(
             (c.label for c in form.category.choices if c.value == incident.category), None
         ),
+        "subcategory_label": subcategory,
         "may_take": incident.is_open and incident.assignee_id != current_user.id,
         "parent_form": parent,
         "major_form": MajorForm(formdata=None) if proposable else None,
@@ -325,7 +385,6 @@ def render_detail(
         "newest_first": newest_first,
         "files": _attachments(incident, staff) if has.files else [],
         "ci_ids": cis.ci_ids_of(incident) if has.cis else [],
-        "matrix": load_matrix(),
         "resolution_codes": RESOLUTION_CODES,
         "comment_form": forms.get("comment_form") or CommentForm(formdata=None),
         # A refused post answers with the page; the browser then shows the page's own address,
@@ -341,7 +400,7 @@ def render_detail(
         for relation in ("children", "watchers"):
             if not getattr(has, relation):
                 set_committed_value(incident, relation, [])
-        context.update(_agent_forms(incident, forms, context["matrix"]))
+        context.update(_agent_forms(incident, forms))
         context["children"] = list(incident.children)
         context["related"] = related_incidents(incident, context["ci_ids"])
         context["slas"] = sla_summaries([incident.id]).get(incident.id, []) if has.slas else []
@@ -350,11 +409,13 @@ def render_detail(
         context["watchers"] = list(incident.watchers)
         context["watch_form"] = forms.get("watch_form") or WatcherForm(formdata=None)
     else:
+        context["matrix"] = load_matrix()
         window = services.reopen_window(current_app.config)
         context["said"] = caller_words(context["timeline"], current_user.id)
         context["plain_state"] = plain_words(State(incident.state), incident.hold_reason, _)
         context["may_confirm"] = permissions.may_confirm_or_reopen(current_user, incident)
         context["can_reopen"] = services.can_reopen(incident, utc_now(), window)
         context["reopen_form"] = forms.get("reopen_form") or ReopenForm(formdata=None)
+    g.timeline_matrix = context["matrix"]  # the timeline words its priorities with it
     template = "incidents/detail.html" if staff else "incidents/ticket.html"
     return render_template(template, **context), status

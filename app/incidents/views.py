@@ -4,6 +4,7 @@ commits, redirects."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, String, bindparam, select
 from sqlalchemy.orm import defaultload
 
 from app.auth import services as account_services
@@ -206,15 +207,25 @@ def assignee_options() -> ResponseReturnValue:
 @bp.get("/<number>")
 @require("incidents.use")
 def detail(number: str) -> ResponseReturnValue:
-    # The incident and what it has (CIs, files, children...) in one statement.
-    row = db.session.execute(
-        _by_number(number).add_columns(*pages.presence_of(Incident.id))
-    ).first()
+    row = db.session.execute(_detail_statement(), {"number": number.upper()}).first()
     incident = _visible(row[0] if row else None, "incident.view")
     return pages.render_detail(
         incident,
         newest_first=request.args.get("order") != "oldest",
         has=pages.Presence(*row[1:]) if row else None,
+    )
+
+
+@cache
+def _detail_statement() -> Select[Any]:
+    """The incident whose number is the parameter ``number`` and what it has (CIs, files,
+    children...), in one statement built once: building it and its cache key again on every
+    request cost more than running it."""
+    return (
+        select(Incident)
+        .options(*WITHOUT_PEOPLES_ROLES)
+        .where(Incident.number == bindparam("number", type_=String))
+        .add_columns(*pages.presence_of(Incident.id))
     )
 
 

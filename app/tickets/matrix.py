@@ -6,9 +6,11 @@ administrators replace them as a whole (a half-edited matrix is never saved).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import String, cast, delete, literal, select, union_all
+from sqlalchemy import CompoundSelect, Select, String, cast, delete, literal, select, union_all
 
 from app import audit
 from app.errors import Invalid
@@ -32,28 +34,50 @@ DEFAULT_LABELS = (
 
 def load_matrix() -> PriorityMatrix:
     """The matrix in force (ITIL's default when the tables are empty), read in one statement
-    (the incident page, the console and every new incident read it): rows of (part, first
-    key, second key or 0, label or the cell's priority)."""
-    zero, level, cell = literal(0), literal("level", String(8)), literal("cell", String(8))
-    rows = db.session.execute(
-        union_all(
-            select(PriorityScale.scale, PriorityScale.value, zero, PriorityScale.label),
-            select(level, PriorityLevel.level, zero, PriorityLevel.label),
-            select(
-                cell, PriorityCell.impact, PriorityCell.urgency, cast(PriorityCell.priority, String)
-            ),
-        )
-    ).all()
+    (the console and every new incident read it; the incident page reads it with its form's
+    lists, :func:`matrix_rows`)."""
+    return matrix_of(db.session.execute(_matrix_statement()))
+
+
+def matrix_rows() -> list[Select[str, str, str]]:
+    """The matrix's rows as selects of three strings, for a ``UNION ALL`` (a caller may read
+    them with rows of its own and give them to :func:`matrix_of`): the part (``impact``,
+    ``urgency``, ``level`` or ``cell``), its key (a cell's ``impact:urgency``), its label (a
+    cell's priority)."""
+    level, cell = literal("level", String(8)), literal("cell", String(8))
+    return [
+        select(PriorityScale.scale, cast(PriorityScale.value, String), PriorityScale.label),
+        select(level, cast(PriorityLevel.level, String), PriorityLevel.label),
+        select(
+            cell,
+            cast(PriorityCell.impact, String)
+            + literal(":", String)
+            + cast(PriorityCell.urgency, String),
+            cast(PriorityCell.priority, String),
+        ),
+    ]
+
+
+@cache
+def _matrix_statement() -> CompoundSelect[str, str, str]:
+    return union_all(*matrix_rows())
+
+
+def matrix_of(rows: Iterable[Sequence[Any]]) -> PriorityMatrix:
+    """The matrix :func:`matrix_rows`' rows describe (part, key, label first; any other row is
+    passed over), each part in the order of its keys."""
     parts: dict[str, dict[Any, str]] = {"impact": {}, "urgency": {}, "level": {}, "cell": {}}
-    for part, first, second, value in sorted(rows, key=lambda row: (row[1], row[2])):
-        parts[part][(first, second) if part == "cell" else first] = value
+    for part, key, label, *_ in rows:
+        if part in parts:
+            parts[part][tuple(map(int, key.split(":"))) if part == "cell" else int(key)] = label
     if not ((parts["impact"] or parts["urgency"]) and parts["level"] and parts["cell"]):
         return PriorityMatrix()
+    impacts, urgencies, levels, cells = (dict(sorted(part.items())) for part in parts.values())
     return PriorityMatrix(
-        impacts=parts["impact"],
-        urgencies=parts["urgency"],
-        levels=parts["level"],
-        cells={key: int(priority) for key, priority in parts["cell"].items()},
+        impacts=impacts,
+        urgencies=urgencies,
+        levels=levels,
+        cells={key: int(priority) for key, priority in cells.items()},
     )
 
 

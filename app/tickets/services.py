@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select, update
+from sqlalchemy import Integer, Select, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defaultload
 
@@ -167,20 +168,27 @@ def assign(
 def timeline(ticket: Ticket, *, public_only: bool, newest_first: bool) -> list[JournalEntry]:
     """The ticket's journal in one query (the authors joined, their roles not read);
     employees get replies and state changes only."""
+    query = _timeline_statement(public_only=public_only, newest_first=newest_first)
+    entries = list(db.session.scalars(query, {"ticket_id": ticket.id}))
+    if public_only:
+        entries = [e for e in entries if e.kind == EntryKind.REPLY or "state" in e.changes]
+    return entries
+
+
+@cache
+def _timeline_statement(*, public_only: bool, newest_first: bool) -> Select[JournalEntry]:
+    """:func:`timeline`'s statement, built once per shape (the ticket is a parameter)."""
     query = (
         select(JournalEntry)
         .options(defaultload(JournalEntry.author).lazyload(User.role_grants))
-        .where(JournalEntry.ticket_id == ticket.id)
+        .where(JournalEntry.ticket_id == bindparam("ticket_id", type_=Integer))
     )
     if public_only:
         query = query.where(JournalEntry.kind != EntryKind.WORK_NOTE)
     order = (JournalEntry.created_at.desc(), JournalEntry.id.desc())
     if not newest_first:
         order = (JournalEntry.created_at.asc(), JournalEntry.id.asc())
-    entries = list(db.session.scalars(query.order_by(*order)))
-    if public_only:
-        entries = [e for e in entries if e.kind == EntryKind.REPLY or "state" in e.changes]
-    return entries
+    return query.order_by(*order)
 
 
 def watch(ticket: Ticket, user: Any) -> bool:

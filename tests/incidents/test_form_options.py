@@ -60,6 +60,35 @@ def test_the_incident_page_reads_its_three_lists_in_one_statement(
     assert ("Software", "Programvara") in options_of(swedish, "category")
 
 
+def test_the_incident_page_words_its_subcategory_with_its_lists(
+    signed_in, queue, make_incident, db
+):
+    """The subcategory's name in the reader's language comes in the lists' statement; one
+    no longer in the data shows as the incident stores it."""
+    client, agent = signed_in("agent", "employee")
+    desk = queue("Service Desk", members=(agent,))
+    network = Category(name="Network", translations={"sv": {"name": "Nätverk"}})
+    other = Category(name="Other")
+    db.session.add_all([network, other])
+    db.session.flush()
+    db.session.add_all(
+        [
+            Category(name="VPN", parent_id=network.id, translations={"sv": {"name": "Fjärr"}}),
+            Category(name="VPN", parent_id=other.id, translations={"sv": {"name": "Annat"}}),
+        ]
+    )
+    agent.language = "sv"
+    db.session.commit()
+    incident = make_incident(assignment_group=desk, category="Network", subcategory="VPN")
+    gone = make_incident(assignment_group=desk, category="Network", subcategory="Dial-up")
+    client.get(f"/incidents/{incident.number}")
+    with count_queries() as statements:
+        page = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
+    assert "Nätverk › Fjärr</dd>" in page
+    assert len([s for s in statements if "incident_categories" in s]) == 1, statements
+    assert "Nätverk › Dial-up</dd>" in client.get(f"/incidents/{gone.number}").text
+
+
 def test_the_log_a_call_form_reads_its_lists_in_one_statement(signed_in, queue, db):
     client, agent = signed_in("agent", "employee")
     queue("Service Desk", members=(agent,))
