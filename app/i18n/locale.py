@@ -15,7 +15,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, force_locale
 from flask_login import current_user
 
-from app.i18n import catalogs
+from app.i18n import catalogs, words
 from app.i18n.languages import choose
 
 babel = Babel()
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = default
     app.config["DESKGRAPH_LANGUAGE"] = default
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.before_request(words.offer_wtforms_messages)
     app.jinja_env.globals.update(
         current_language=current_language, language_name=language_name, js_messages=js_messages
     )
