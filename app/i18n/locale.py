@@ -12,20 +12,31 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, force_locale
+from flask_babel import Babel, Domain, force_locale
 from flask_login import current_user
+from werkzeug.utils import cached_property
 
 from app.i18n import catalogs, words
 from app.i18n.languages import choose
 
-babel = Babel()
+
+class DeskBabel(Babel):
+    """Flask-Babel, whose domain finds the request's catalog once (:mod:`app.i18n.words`)."""
+
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return words.RequestDomain(domain=self.domain)
+
+
+babel = DeskBabel()
 SOURCE_LANGUAGE = "en"
 LANGUAGES_KEY = "deskgraph_languages"
 
 
 def init_app(app: Flask) -> None:
     """Find every domain's catalogs, compile the stale ones, and bind Flask-Babel (it installs
-    ``gettext``, ``ngettext`` and ``{% trans %}`` in the templates, autoescaped)."""
+    ``{% trans %}`` in the templates, autoescaped; ``_``, ``gettext`` and ``ngettext`` are
+    :mod:`app.i18n.words`'s, which find the request's catalog once)."""
     directories = catalogs.directories()
     catalogs.compile_stale(directories)
     found = catalogs.languages(directories)
@@ -41,6 +52,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = default
     app.config["DESKGRAPH_LANGUAGE"] = default
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    words.install_jinja(app)
     app.before_request(words.offer_wtforms_messages)
     app.jinja_env.globals.update(
         current_language=current_language, language_name=language_name, js_messages=js_messages
