@@ -123,13 +123,23 @@ def in_language_of(user: Any) -> Iterator[str]:
 
 
 JS_MESSAGES_KEY = "deskgraph_js_messages"
+JS_WORDED_KEY = "deskgraph_js_worded"
 
 
 def register_js_messages(app: Flask, messages: dict[str, Any]) -> None:
     """Strings the page's JavaScript shows (``lazy_gettext`` each, keyed by a name): every page
     carries them in the reader's language, and scripts read them with ``dgText(name)``."""
     app.extensions.setdefault(JS_MESSAGES_KEY, {}).update(messages)
+    app.extensions.pop(JS_WORDED_KEY, None)
 
 
 def js_messages() -> dict[str, str]:
-    return {key: str(text) for key, text in current_app.extensions.get(JS_MESSAGES_KEY, {}).items()}
+    """The scripts' strings in the page's language: worded once per catalog (a language's
+    catalog is the process's for its life), where every page worded each again."""
+    worded = current_app.extensions.setdefault(JS_WORDED_KEY, {})
+    catalog = words.translations()
+    texts = worded.get(catalog)
+    if texts is None:
+        messages = current_app.extensions.get(JS_MESSAGES_KEY, {})
+        texts = worded[catalog] = {key: str(text) for key, text in messages.items()}
+    return dict(texts)

@@ -1,5 +1,6 @@
 """Dates and times written from month names looked up once (``app.i18n.formats``) read as
-Babel writes their patterns, in every language the desk speaks."""
+Babel writes their patterns, in every language the desk speaks; the scripts' strings worded
+once per catalog are the ones each page worded."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel import dates as babel_dates
+from flask import current_app
+from flask_babel import force_locale
 
 from app.i18n import formats
+from app.i18n.locale import JS_MESSAGES_KEY, available, js_messages
 
 INSTANTS = [
     datetime(year, month, day, hour, minute, tzinfo=ZoneInfo(zone))
@@ -39,3 +43,23 @@ def test_dates_and_times_read_as_babel_writes_their_patterns(app, language):
                 assert formats.day_text(day, year) == expected
                 assert formats.day_text(local, year) == expected
     assert formats.day_text(date(2026, 12, 6)) == "6 Dec 2026"  # outside a request: English
+
+
+def test_the_scripts_strings_follow_the_pages_language(app):
+    with app.app_context():
+        languages = available()
+    for language in languages:
+        with app.test_request_context(headers={"Accept-Language": language}):
+            messages = current_app.extensions[JS_MESSAGES_KEY]
+            expected = {key: str(text) for key, text in messages.items()}
+            assert js_messages() == expected
+            assert js_messages() == expected
+            for other in languages:
+                with force_locale(other):
+                    assert js_messages() == {key: str(text) for key, text in messages.items()}
+            assert js_messages() == expected
+    with app.test_request_context(headers={"Accept-Language": "sv"}):
+        swedish = js_messages()
+        assert swedish["cmdb.graph.no_service"] == "Ingen verksamhetstjänst berörs. "
+        with force_locale("en"):
+            assert js_messages()["cmdb.graph.no_service"] == "No business service is affected. "
