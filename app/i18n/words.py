@@ -11,6 +11,8 @@ few hundred strings a page). Here:
   found it for, and looks again when the locale is another object: ``force_locale`` (a mail, an
   error page in another language) and ``refresh()`` (a person who has just chosen a language)
   replace or drop the locale, so they are followed as before;
+- :func:`gettext` and :func:`lazy_gettext` are Flask-Babel's, reading that catalog directly
+  (Flask-Babel's own still look up the domain through three proxies first);
 - :func:`install_jinja` puts the templates' ``_``, ``gettext``, ``ngettext``, ``pgettext`` and
   ``npgettext`` over Flask-Babel's, with Jinja's "newstyle" meaning (the translation is
   ``Markup`` when the template autoescapes, always formatted with ``%`` and the keywords,
@@ -28,7 +30,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import g, request
-from flask_babel import Domain, get_domain, get_locale
+from flask_babel import Domain, LazyString, get_domain, get_locale
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 
@@ -80,6 +82,18 @@ def translations() -> NullTranslations:
         ):
             return cast("NullTranslations", found[2])
     return cast("NullTranslations", get_domain().get_translations())
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """Flask-Babel's ``gettext`` through the request's catalog found once."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables: Any) -> LazyString:
+    """Flask-Babel's ``lazy_gettext`` (a form's label, a navigation link's), worded through
+    :func:`gettext` each time it is shown: ``from app.i18n.words import lazy_gettext as _l``."""
+    return LazyString(gettext, string, **variables)
 
 
 def _shown(eval_ctx: EvalContext, text: str) -> str:

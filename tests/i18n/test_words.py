@@ -139,6 +139,10 @@ def test_every_message_reads_as_flask_babel_reads_it(app, language):
                 kinds = ["gettext", "ngettext"]
                 assert gettext(singular) == reference.ugettext(singular)
                 assert str(lazy_gettext(singular)) == reference.ugettext(singular)
+                assert str(words.lazy_gettext(singular)) == reference.ugettext(singular)
+                assert _outcome(words.gettext, singular, **context["v"]) == _outcome(
+                    Domain().gettext, singular, **context["v"]
+                )
                 variables = context["v"]
                 for n in (1, 2, 5):
                     lazy = lazy_ngettext(singular, plural, n, **variables)
@@ -158,10 +162,10 @@ def test_every_message_reads_as_flask_babel_reads_it(app, language):
         assert "<span>agent</span>" in trans
 
 
-def _outcome(words: Callable[..., str], *args: object) -> str:
+def _outcome(words: Callable[..., str], /, *args: object, **variables: object) -> str:
     """The words, or the name of the error formatting them raised."""
     try:
-        return words(*args)
+        return words(*args, **variables)
     except (KeyError, TypeError, ValueError) as error:
         return type(error).__name__
 
@@ -182,23 +186,29 @@ def test_a_forced_language_and_a_refresh_are_followed(app, make_user):
     back; ``refresh()`` after a person chooses another language gives the new one."""
     swedish = make_user(language="sv")
     page = "{{ _('Assignment group') }}"
+    label = words.lazy_gettext("Assignment group")
     with app.test_request_context():
         login_user(swedish)
         assert gettext("Assignment group") == "Tilldelningsgrupp"
         with force_locale("en"):
             assert gettext("Assignment group") == "Assignment group"
             assert str(lazy_gettext("Assignment group")) == "Assignment group"
+            assert str(label) == "Assignment group"
             assert app.jinja_env.from_string(page).render() == "Assignment group"
         assert str(lazy_gettext("Assignment group")) == "Tilldelningsgrupp"
+        assert str(label) == "Tilldelningsgrupp"
         assert app.jinja_env.from_string(page).render() == "Tilldelningsgrupp"
         swedish.language = "en"
         refresh()
         assert gettext("Assignment group") == "Assignment group"
+        assert str(label) == "Assignment group"
         assert app.jinja_env.from_string(page).render() == "Assignment group"
 
 
 def test_outside_a_request_the_words_are_english(app):
     assert gettext("Assignment group") == "Assignment group"
+    assert words.gettext("Hello %(name)s,", name="Ann") == "Hello Ann,"
+    assert str(words.lazy_gettext("Assignment group")) == "Assignment group"
     assert str(lazy_gettext("Assignment group")) == "Assignment group"
     with app.app_context():
         assert app.jinja_env.from_string("{{ _('Assignment group') }}").render() == (
