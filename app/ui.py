@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -25,6 +24,7 @@ from app.extensions import db
 from app.form_controls import control, field_control, form_field, option_tags
 from app.i18n import formats
 from app.i18n.stored import is_stored, render
+from app.i18n.words import lazy_gettext as _l
 from app.timeutils import to_zone
 from app.version import __version__
 

@@ -6,6 +6,7 @@ weeks (``2026-W49``) in every language."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, Literal
 
 from babel import Locale
@@ -14,35 +15,54 @@ from babel import numbers as babel_numbers
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app.i18n.words import babel_state
+
 _ENGLISH = Locale.parse("en")
 
 
 def locale() -> Locale:
-    """The locale of what is being rendered (English outside any application)."""
+    """The locale of what is being rendered (English outside any application): the one
+    Flask-Babel chose for this request, read where it keeps it once chosen."""
+    state = babel_state()
+    chosen = state.__dict__.get("babel_locale") if state is not None else None
+    if chosen is not None:
+        return chosen
     try:
         return get_locale() or _ENGLISH
     except RuntimeError:
         return _ENGLISH
 
 
+@cache
+def month_abbreviations(locale: Locale) -> dict[int, str]:
+    """The abbreviated month names Babel writes for ``MMM`` (``Dec``, ``dec.``), by month."""
+    names = babel_dates.get_month_names("abbreviated", context="format", locale=locale)
+    return {month: str(names[month]) for month in range(1, 13)}
+
+
 def datetime_text(local: datetime, short: bool = False) -> str:
     """A local instant: day, abbreviated month, (year,) 24-hour time and the zone's abbreviation
-    (``CET``), which reads the same in every language."""
-    pattern = "d MMM HH:mm" if short else "d MMM y HH:mm"
-    text = babel_dates.format_datetime(local, pattern, locale=locale())
+    (``CET``), which reads the same in every language. Babel's ``d MMM y HH:mm`` (``d MMM
+    HH:mm``), written from the month names once looked up."""
+    month = month_abbreviations(locale())[local.month]
+    year = "" if short else f" {local.year}"
+    text = f"{local.day} {month}{year} {local:%H:%M}"
     zone = local.strftime("%Z")
     return f"{text} {zone}" if zone else text
 
 
 def time_text(local: datetime) -> str:
+    """Babel's ``HH:mm`` and the zone's abbreviation."""
     zone = local.strftime("%Z")
-    text = babel_dates.format_time(local, "HH:mm", locale=locale())
+    text = f"{local:%H:%M}"
     return f"{text} {zone}" if zone else text
 
 
 def day_text(value: date, year: bool = True) -> str:
-    """A calendar day: ``6 Dec 2026`` / ``6 dec. 2026`` (``6 Dec`` without the year)."""
-    return babel_dates.format_date(value, "d MMM y" if year else "d MMM", locale=locale())
+    """A calendar day: ``6 Dec 2026`` / ``6 dec. 2026`` (``6 Dec`` without the year): Babel's
+    ``d MMM y`` (``d MMM``)."""
+    month = month_abbreviations(locale())[value.month]
+    return f"{value.day} {month} {value.year}" if year else f"{value.day} {month}"
 
 
 def weekday_name(

@@ -12,20 +12,31 @@ from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import Babel, force_locale
+from flask_babel import Babel, Domain, force_locale
 from flask_login import current_user
+from werkzeug.utils import cached_property
 
-from app.i18n import catalogs
+from app.i18n import catalogs, words
 from app.i18n.languages import choose
 
-babel = Babel()
+
+class DeskBabel(Babel):
+    """Flask-Babel, whose domain finds the request's catalog once (:mod:`app.i18n.words`)."""
+
+    @cached_property
+    def domain_instance(self) -> Domain:
+        return words.RequestDomain(domain=self.domain)
+
+
+babel = DeskBabel()
 SOURCE_LANGUAGE = "en"
 LANGUAGES_KEY = "deskgraph_languages"
 
 
 def init_app(app: Flask) -> None:
     """Find every domain's catalogs, compile the stale ones, and bind Flask-Babel (it installs
-    ``gettext``, ``ngettext`` and ``{% trans %}`` in the templates, autoescaped)."""
+    ``{% trans %}`` in the templates, autoescaped; ``_``, ``gettext`` and ``ngettext`` are
+    :mod:`app.i18n.words`'s, which find the request's catalog once)."""
     directories = catalogs.directories()
     catalogs.compile_stale(directories)
     found = catalogs.languages(directories)
@@ -41,6 +52,8 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = default
     app.config["DESKGRAPH_LANGUAGE"] = default
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    words.install_jinja(app)
+    app.before_request(words.offer_wtforms_messages)
     app.jinja_env.globals.update(
         current_language=current_language, language_name=language_name, js_messages=js_messages
     )
@@ -110,13 +123,23 @@ def in_language_of(user: Any) -> Iterator[str]:
 
 
 JS_MESSAGES_KEY = "deskgraph_js_messages"
+JS_WORDED_KEY = "deskgraph_js_worded"
 
 
 def register_js_messages(app: Flask, messages: dict[str, Any]) -> None:
     """Strings the page's JavaScript shows (``lazy_gettext`` each, keyed by a name): every page
     carries them in the reader's language, and scripts read them with ``dgText(name)``."""
     app.extensions.setdefault(JS_MESSAGES_KEY, {}).update(messages)
+    app.extensions.pop(JS_WORDED_KEY, None)
 
 
 def js_messages() -> dict[str, str]:
-    return {key: str(text) for key, text in current_app.extensions.get(JS_MESSAGES_KEY, {}).items()}
+    """The scripts' strings in the page's language: worded once per catalog (a language's
+    catalog is the process's for its life), where every page worded each again."""
+    worded = current_app.extensions.setdefault(JS_WORDED_KEY, {})
+    catalog = words.translations()
+    texts = worded.get(catalog)
+    if texts is None:
+        messages = current_app.extensions.get(JS_MESSAGES_KEY, {})
+        texts = worded[catalog] = {key: str(text) for key, text in messages.items()}
+    return dict(texts)

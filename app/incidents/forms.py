@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.form_controls import QuickSelectField
 from app.forms import OneSubmission
+from app.i18n.words import lazy_gettext as _l
 from app.incidents.workflow import RESOLUTION_CODES, State
 from app.tickets.holds import HoldReason
 
