@@ -82,6 +82,10 @@ def test_opening_an_incident_reads_each_thing_once(desk, db):
     # It names no category and nobody in the group: neither list is read to check it.
     assert not reads(opened, "incident_categories")
     assert not [s for s in opened if "users.display_name" in s and "group_members" in s]
+    # Nor the groups: the chosen one is read by its id. The caller comes without their roles.
+    assert not [s for s in opened if "WHERE groups.is_assignment_group" in s]
+    (caller_read,) = [i for i, s in enumerate(opened) if "WHERE users.username" in s]
+    assert "role_grants" not in opened[caller_read] + opened[caller_read + 1]
 
 
 def test_a_refused_call_shows_every_choice_again(desk, db):
