@@ -37,9 +37,10 @@ from app.reports.rollups.upsert import add_rows
 from app.reports.scope import report_zone
 from app.requests.models import CatalogTask, RequestItem
 from app.sla.calendar import BusinessCalendar
+from app.sla.hooks import ACTIVE_POLICIES
 from app.sla.models import SlaCalendar, SlaKind, SlaPolicy
 from app.sla.timeline import business_calendar
-from app.tickets.event_hooks import kept_event_rows
+from app.tickets.event_hooks import kept_event_rows, kept_for_hooks
 from app.tickets.models import Ticket, TicketEvent
 
 BATCH = 500
@@ -55,13 +56,19 @@ Key = tuple[Any, ...]
 
 def queue_calendars() -> dict[int, BusinessCalendar]:
     """Each queue's calendar: that of its active resolution policy (else any active policy),
-    the lowest id first. A queue without a policy counts business time around the clock."""
-    rows = db.session.execute(
-        select(SlaPolicy.group_id, SlaPolicy.kind, SlaCalendar)
-        .join(SlaCalendar, SlaCalendar.id == SlaPolicy.calendar_id)
-        .where(SlaPolicy.is_active)
-        .order_by(SlaPolicy.id)
-    ).all()
+    the lowest id first. A queue without a policy counts business time around the clock.
+    The active policies the SLA hook read in this commit are not read again."""
+    kept = kept_for_hooks(db.session(), ACTIVE_POLICIES)
+    rows = (
+        [(p.group_id, p.kind, p.calendar) for p in kept]
+        if kept is not None
+        else db.session.execute(
+            select(SlaPolicy.group_id, SlaPolicy.kind, SlaCalendar)
+            .join(SlaCalendar, SlaCalendar.id == SlaPolicy.calendar_id)
+            .where(SlaPolicy.is_active)
+            .order_by(SlaPolicy.id)
+        ).all()
+    )
     chosen: dict[int, tuple[bool, BusinessCalendar]] = {}
     for group_id, kind, row in rows:
         preferred = kind == SlaKind.RESOLUTION

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.reports.rollups import models as _models  # noqa: F401  (the tables, for the schema)
+from app.sla.hooks import ACTIVE_POLICIES
 from app.tickets.event_hooks import EVENT_ROWS, event_tickets, on_ticket_events
 from app.tickets.models import Ticket
 
@@ -37,8 +38,10 @@ def _refresh(session: Session, ticket_ids: set[Any]) -> None:
     session.flush()
 
 
-# The last hook to use the events the SLA hook read (``EVENT_ROWS``): dropped after it.
-HOOK = on_ticket_events("reports", _refresh, collect=_changed_tickets, also_forget=(EVENT_ROWS,))
+# The last hook to use what the SLA hook read (its events and active policies): dropped after it.
+HOOK = on_ticket_events(
+    "reports", _refresh, collect=_changed_tickets, also_forget=(EVENT_ROWS, ACTIVE_POLICIES)
+)
 
 
 def install() -> None:
