@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, case, delete, func, insert, inspect, select
 
-from app.db import upsert
+from app.db import is_postgresql, upsert
 from app.extensions import db
 from app.incidents.models import Incident
 from app.reports.rollups.agents import rebuild_agents, refresh_agents
@@ -378,12 +379,17 @@ def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
 
 
 def _upsert_facts(facts: list[dict[str, Any]]) -> None:
+    db.session.execute(_facts_upsert(is_postgresql(db.session)), facts)
+
+
+@cache
+def _facts_upsert(postgresql: bool) -> Any:
+    """The fact rows' upsert, built once per database (``postgresql``, the session's)."""
     statement = upsert(db.session, FACTS)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=["ticket_id"],
         set_={name: statement.excluded[name] for name in FACT_COLUMNS if name != "ticket_id"},
     )
-    db.session.execute(statement, facts)
 
 
 def refresh_facts(ticket_ids: Iterable[int]) -> int:
