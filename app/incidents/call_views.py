@@ -10,6 +10,8 @@ from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app.auth import services as account_services
 from app.auth.models import Group, User
@@ -27,21 +29,29 @@ T = TypeVar("T", Group, User)
 
 def _form() -> AgentOpenForm:
     form = AgentOpenForm()
-    if not form.is_submitted() and request.args.get("channel") in {"phone", "email", "agent"}:
-        form.channel.data = request.args["channel"]
-    _choices(form, shown=not form.is_submitted())
+    if not form.is_submitted():
+        if request.args.get("channel") in {"phone", "email", "agent"}:
+            form.channel.data = request.args["channel"]
+        _choices(form)
     return form
 
 
-def _choices(form: AgentOpenForm, *, shown: bool) -> None:
-    """The form's choices, read in one statement: every one for the form shown; for checking
-    a post, the categories and the group's people only when the post names one (most calls
-    name neither)."""
-    category, assignee = shown or bool(form.category.data), shown or bool(form.assignee.data)
-    options = pages.form_options(row_id(form.group.data) if assignee else None, categories=category)
+def _choices(form: AgentOpenForm) -> None:
+    """The form's choices, for the form shown, read in one statement. A post reads none:
+    category, group and person are not checked against a list (``validate_choice=False``);
+    the group and the person are read by id (:func:`_row`), and a refused post is shown
+    again with every choice."""
+    options = pages.form_options(row_id(form.group.data), categories=True)
     form.category.choices = options.categories
     form.group.choices = options.groups
     form.assignee.choices = options.members
+
+
+def _caller(username: str) -> User | None:
+    """The person a call is for, by username, without their roles or manager: opening an
+    incident reads neither (a statement and a joined row fewer)."""
+    query = select(User).where(User.username == account_services.normalise_username(username))
+    return db.session.scalar(query.options(lazyload(User.role_grants), lazyload(User.manager)))
 
 
 def _row(model: type[T], raw: str | None, field: str) -> T | None:
@@ -49,7 +59,9 @@ def _row(model: type[T], raw: str | None, field: str) -> T | None:
     field error, never a silent "unassigned"."""
     if not raw:
         return None
-    found = db.session.get(model, row_id(raw)) if row_id(raw) else None
+    # A group's manager (joined by default) is not needed to open an incident.
+    unneeded = [lazyload(Group.manager)] if model is Group else []
+    found = db.session.get(model, row_id(raw), options=unneeded) if row_id(raw) else None
     if found is None:
         raise Invalid({field: _("Choose from the list.")})
     return found
@@ -60,7 +72,7 @@ def _row(model: type[T], raw: str | None, field: str) -> T | None:
 def new() -> ResponseReturnValue:
     form = _form()
     if form.validate_on_submit():
-        caller = account_services.get_user_by_username(form.caller.data)
+        caller = _caller(form.caller.data)
         resolved = form.resolved_on_call.data
         try:
             if caller is None or not caller.is_active:
@@ -110,6 +122,6 @@ def new() -> ResponseReturnValue:
                 url_for("incidents.detail", number=incident.number),
             )
     if form.is_submitted():
-        _choices(form, shown=True)  # the form is shown again: every choice
+        _choices(form)  # the form is shown again: every choice
     status = 422 if form.is_submitted() else 200
     return render_template("incidents/new.html", form=form), status

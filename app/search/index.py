@@ -38,6 +38,7 @@ from app.timeutils import utc_now
 LANGUAGES = ("english", "swedish")  # a text-search configuration each (see the migration)
 DEFAULT_LANGUAGE = "english"
 PENDING = "search_pending"
+FRESH = "search_fresh"  # per source, rows inserted since the last sync: instance or None
 CATCH_UP = "search_catch_up"
 CHUNK = 500
 
@@ -51,6 +52,7 @@ def _after_flush(session: Session, _context: Any) -> None:
     if not watched:
         return
     pending: dict[str, set[int]] = session.info.setdefault(PENDING, {})
+    touched: list[tuple[str, int, Any]] = []
     for obj in (*session.new, *session.dirty, *session.deleted):
         for model, name, pick, fields in watched:
             if not isinstance(obj, model):
@@ -60,6 +62,24 @@ def _after_flush(session: Session, _context: Any) -> None:
             source_id = pick(obj)
             if source_id is not None:
                 pending.setdefault(name, set()).add(source_id)
+                touched.append((name, source_id, obj))
+    _note_fresh(session, touched)
+
+
+def _note_fresh(session: Session, touched: list[tuple[str, int, Any]]) -> None:
+    """Note the rows this flush inserted (instances of their source's ``row``), each with
+    its instance while no other watched model touched it since (then its document can be
+    built from the instance; else ``None``: read it, though no document is looked for)."""
+    rows = {s.name: s.row for s in registry.registered() if s.row is not None}
+    if not rows or not touched:
+        return
+    fresh: dict[str, dict[int, Any]] = session.info.setdefault(FRESH, {})
+    for name, source_id, obj in touched:
+        if name in rows and isinstance(obj, rows[name]) and obj in session.new:
+            fresh.setdefault(name, {})[source_id] = obj
+    for name, source_id, obj in touched:
+        if name in rows and not isinstance(obj, rows[name]) and source_id in fresh.get(name, {}):
+            fresh[name][source_id] = None
 
 
 def _after_bulk_statement(state: ORMExecuteState) -> None:
@@ -111,21 +131,25 @@ def refresh(session: Session | None = None) -> None:
         source = registry.get(name)
         if source:
             catch_up(source, session=session)
-    for _ in range(3):  # writing documents flushes nothing watched; once is the usual case
-        pending: dict[str, set[int]] = session.info.pop(PENDING, {})
-        if not pending:
-            return
-        for name, ids in pending.items():
-            source = registry.get(name)
-            if source:
-                sync(source, ids, session=session)
-        session.flush()
+    try:
+        for _ in range(3):  # writing documents flushes nothing watched; once is the usual case
+            pending: dict[str, set[int]] = session.info.pop(PENDING, {})
+            if not pending:
+                return
+            for name, ids in pending.items():
+                source = registry.get(name)
+                if source:
+                    sync(source, ids, session=session)
+            session.flush()
+    finally:
+        session.info.pop(FRESH, None)  # what is left unwritten is looked for again
 
 
 def _forget(session: Session, previous_transaction: Any) -> None:
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
         session.info.pop(PENDING, None)
         session.info.pop(CATCH_UP, None)
+        session.info.pop(FRESH, None)
 
 
 _LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
@@ -166,22 +190,46 @@ def _row(source: Source, document: Document) -> dict[str, Any]:
     }
 
 
+def _documents(source: Source, ids: Sequence[int], fresh: dict[int, Any]) -> dict[int, Document]:
+    """The documents of these rows: a new row's built from its instance when the source can
+    (see ``Source.document_of``), the others read."""
+    built: dict[int, Document] = {}
+    if source.document_of is not None:
+        for source_id in ids:
+            obj = fresh.get(source_id)
+            if obj is not None and inspect(obj).persistent:
+                document = source.document_of(obj)
+                if document is not None:
+                    built[source_id] = document
+    rest = [i for i in ids if i not in built]
+    if rest:
+        built.update((d.source_id, d) for d in source.documents(rest))
+    return built
+
+
 def sync(source: Source, ids: Iterable[int], *, session: Session | None = None) -> int:
     """Rewrite the documents of ``source``'s rows ``ids`` from what the source says of them
     now: new rows are added, changed ones rewritten, vanished ones removed. Returns how many
-    documents were written. Flushes nothing and commits nothing."""
+    documents were written. Flushes nothing and commits nothing.
+
+    A row inserted in this transaction since its last sync (noted by the flush, see
+    ``Source.row``) has no document to look for, and its document may come from its
+    instance."""
     session = session or db.session()
     sqlite = not is_postgresql(session)
+    fresh: dict[int, Any] = session.info.get(FRESH, {}).get(source.name, {})
     written = 0
     for chunk in _chunks(sorted(set(ids))):
-        documents = {d.source_id: d for d in source.documents(chunk)}
-        existing = dict(
-            session.execute(
-                select(SearchDocument.source_id, SearchDocument.id).where(
-                    SearchDocument.source == source.name, SearchDocument.source_id.in_(chunk)
-                )
-            ).all()
-        )
+        documents = _documents(source, chunk, fresh)
+        looked_up = [i for i in chunk if i not in fresh]
+        existing: dict[int, int] = {}
+        if looked_up:
+            found = select(SearchDocument.source_id, SearchDocument.id).where(
+                SearchDocument.source == source.name, SearchDocument.source_id.in_(looked_up)
+            )
+            existing = {source_id: doc_id for source_id, doc_id in session.execute(found)}
+        for source_id in chunk:
+            fresh.pop(source_id, None)  # it has its document now
         gone = [existing[i] for i in chunk if i in existing and i not in documents]
         changed = [
             {"id": existing[i], **_row(source, d)} for i, d in documents.items() if i in existing

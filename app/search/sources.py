@@ -44,6 +44,11 @@ class Source:
         changes none of them (a sign-in's ``last_login_at``) re-indexes nothing.
     :param url: the page of a row for a person (from its document's ``source_id``, ``kind``
         and ``ref``), None when they have no page to open.
+    :param row: the watched model whose instances are the rows themselves (``Ticket``): one
+        inserted in this transaction has no document yet, so none is looked for.
+    :param document_of: the document of such a new instance, from the instance itself (None
+        when it cannot tell: it is read), used while no other watched model touched the row
+        in the transaction (a new ticket's journal entry: its text is read).
     """
 
     name: str
@@ -55,6 +60,8 @@ class Source:
     sees_notes: Callable[[Any], bool]
     url: Callable[[Any, Any], str | None]
     fields: Mapping[type, frozenset[str]] = field(default_factory=dict)
+    row: type | None = None
+    document_of: Callable[[Any], Document | None] | None = None
 
 
 _sources: dict[str, Source] = {}

@@ -16,13 +16,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.tickets.event_hooks import on_ticket_events
+from app.tickets.event_hooks import keep_for_hooks, on_ticket_events
 
 SETTLE = "sla_settle_at"
+ACTIVE_POLICIES = "sla_active_policies"  # offered to the hooks after this one (the reports')
 
 
 def settle_on_commit(now: datetime) -> None:
@@ -35,15 +35,23 @@ def settle_on_commit(now: datetime) -> None:
 
 
 def _refresh(session: Session, ticket_ids: set[Any]) -> None:
-    from app.sla.models import SlaPolicy
-    from app.sla.services import refresh_ticket_slas
+    from app.sla.services import active_policies, refresh_ticket_slas
 
     settle_at = session.info.pop(SETTLE, None)  # a mark for this transaction only
     # With no active policy nothing is measured (records of inactive ones are left as they
-    # were), so one small read saves reading the tickets, their events and their records.
-    if session.scalar(select(SlaPolicy.id).where(SlaPolicy.is_active).limit(1)) is None:
+    # were), so this read saves reading the tickets, their events and their records. The
+    # policies it reads serve the batch's queues and the report hook's queue calendars.
+    active = active_policies()
+    keep_for_hooks(session, ACTIVE_POLICIES, active)
+    if not active:
         return
-    refresh_ticket_slas(ticket_ids, now=settle_at, settle=settle_at is not None, share_events=True)
+    refresh_ticket_slas(
+        ticket_ids,
+        now=settle_at,
+        settle=settle_at is not None,
+        share_events=True,
+        policies=active,
+    )
 
 
 HOOK = on_ticket_events("sla", _refresh, also_forget=(SETTLE,))

@@ -105,7 +105,26 @@ def catalog_items_of(ticket_ids: Sequence[int]) -> dict[int, int]:
     return found
 
 
-def load_batch(ticket_ids: Sequence[int], *, with_records: bool = True) -> Loaded:
+def active_policies() -> list[SlaPolicy]:
+    """Every active policy with its calendar (not its queue), the lowest id first."""
+    query = (
+        select(SlaPolicy)
+        .where(SlaPolicy.is_active)
+        .order_by(SlaPolicy.id)
+        # the queue is joined with its manager, whose roles cost a statement of their own
+        .options(lazyload(SlaPolicy.group))
+    )
+    return list(db.session.scalars(query).unique())
+
+
+def load_batch(
+    ticket_ids: Sequence[int],
+    *,
+    with_records: bool = True,
+    active: Sequence[SlaPolicy] | None = None,
+) -> Loaded:
+    """The batch's tickets, events, policies and records; ``active``: every active policy,
+    already read (:func:`active_policies`), those of the batch's queues taken from it."""
     tickets = db.session.execute(
         select(
             Ticket.id,
@@ -138,7 +157,11 @@ def load_batch(ticket_ids: Sequence[int], *, with_records: bool = True) -> Loade
     }
     all_groups = set().union(*groups.values()) if groups else set()
     policies: dict[int, list[SlaPolicy]] = defaultdict(list)
-    if all_groups:
+    if all_groups and active is not None:
+        for policy in active:
+            if policy.group_id in all_groups:
+                policies[policy.group_id].append(policy)
+    elif all_groups:
         query = (
             select(SlaPolicy)
             .where(SlaPolicy.group_id.in_(all_groups), SlaPolicy.is_active)
@@ -285,6 +308,7 @@ def refresh_ticket_slas(
     now: datetime | None = None,
     settle: bool = False,
     share_events: bool = False,
+    policies: Sequence[SlaPolicy] | None = None,
 ) -> int:
     """Recompute the task SLA records of these tickets from their event logs; returns how many
     records were written. Records of deactivated policies are left as they were.
@@ -295,14 +319,15 @@ def refresh_ticket_slas(
     once (and escalating) on the next tick. Recent crossings are still announced.
 
     ``share_events`` (the session hook): the events read are offered to the hooks after it
-    in the same commit (:func:`app.tickets.event_hooks.keep_event_rows`).
+    in the same commit (:func:`app.tickets.event_hooks.keep_event_rows`). ``policies``: every
+    active policy, when the caller has read them (:func:`active_policies`).
     """
     ids = sorted({int(i) for i in ticket_ids})
     cutoff = (now or utc_now()) - SETTLE_GRACE
     written = 0
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]
-        loaded = load_batch(batch)
+        loaded = load_batch(batch, active=policies)
         if share_events:
             keep_event_rows(db.session(), {t: list(loaded.rows.get(t, ())) for t in batch})
         for ticket_id in batch:

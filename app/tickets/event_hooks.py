@@ -16,9 +16,10 @@ hooks of notifications, webhooks, the SLA records and the report rollups.
 bulk-load mark): they are dropped after ``act`` (or when nothing was noted) and on rollback.
 Hooks run in the order they are installed (the application factory's ``_connect_signals``).
 
-A hook may offer what it read of the tickets' events to the hooks after it in the same commit
-(:func:`keep_event_rows`, :func:`kept_event_rows`): the SLA hook's read serves the report
-hook, one statement less at every write.
+A hook may offer what it read to the hooks after it in the same commit (:func:`keep_for_hooks`,
+:func:`kept_for_hooks`; the tickets' events: :func:`keep_event_rows`, :func:`kept_event_rows`):
+the SLA hook's reads of the events and of the active policies serve the report hook, a
+statement less each at every write.
 """
 
 from __future__ import annotations
@@ -43,24 +44,34 @@ EventRow = tuple[str, datetime, dict[str, Any]]  # (type, created_at, data), old
 EVENT_ROWS = "ticket_event_rows"
 
 
+def keep_for_hooks(session: Session, key: str, value: Any) -> None:
+    """Offer ``value`` under ``key`` to the hooks that act after this one in the same
+    transaction (the last of them forgets ``key``: its ``also_forget``)."""
+    session.info[key] = (session.get_transaction(), value)
+
+
+def kept_for_hooks(session: Session, key: str) -> Any:
+    """What a hook before this one offered under ``key`` in this transaction, else None."""
+    kept = session.info.get(key)
+    if kept is None or kept[0] is not session.get_transaction():
+        return None
+    return kept[1]
+
+
 def keep_event_rows(session: Session, rows: Mapping[int, list[EventRow]]) -> None:
     """Offer every event of these tickets (``{ticket id: rows}``, a ticket without events
     included, empty) to the hooks that act after this one in the same transaction."""
-    transaction = session.get_transaction()
-    kept = session.info.get(EVENT_ROWS)
-    if kept is None or kept[0] is not transaction:
-        kept = session.info[EVENT_ROWS] = (transaction, {})
-    found: dict[int, list[EventRow]] = kept[1]
+    found: dict[int, list[EventRow]] | None = kept_for_hooks(session, EVENT_ROWS)
+    if found is None:
+        found = {}
+        keep_for_hooks(session, EVENT_ROWS, found)
     found.update(rows)
 
 
 def kept_event_rows(session: Session) -> dict[int, list[EventRow]]:
     """The events a hook before this one read in this transaction, by ticket (those of other
     tickets must be read)."""
-    kept = session.info.get(EVENT_ROWS)
-    if kept is None or kept[0] is not session.get_transaction():
-        return {}
-    return dict(kept[1])
+    return dict(kept_for_hooks(session, EVENT_ROWS) or {})
 
 
 def event_tickets(session: Session) -> set[int]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, inspect, select
 
 from app.auth.models import Role
 from app.extensions import db
@@ -47,15 +47,69 @@ def _documents(ids: Sequence[int]) -> Iterator[Document]:
         into = notes if entry_kind == EntryKind.WORK_NOTE else replies
         into.setdefault(ticket_id, []).append(body)
     for ticket_id, kind, number, title, description, system, external in tickets:
-        known_as = f" ({system} {external})" if external else ""
-        yield Document(
-            source_id=ticket_id,
-            kind=kind.value,
-            ref=number,
-            title=f"{number}{known_as} {title}",
-            body="\n".join([description, *replies.get(ticket_id, [])])[:MAX_TEXT],
-            notes="\n".join(notes.get(ticket_id, []))[:MAX_TEXT],
+        yield _document(
+            ticket_id,
+            kind,
+            number,
+            title,
+            description,
+            f" ({system} {external})" if external else "",
+            replies.get(ticket_id, []),
+            notes.get(ticket_id, []),
         )
+
+
+def _document(
+    ticket_id: int,
+    kind: Any,
+    number: str,
+    title: str,
+    description: str,
+    known_as: str,
+    replies: list[str],
+    notes: list[str],
+) -> Document:
+    return Document(
+        source_id=ticket_id,
+        kind=TicketKind(kind).value,
+        ref=number,
+        title=f"{number}{known_as} {title}",
+        body="\n".join([description, *replies])[:MAX_TEXT],
+        notes="\n".join(notes)[:MAX_TEXT],
+    )
+
+
+FRESH_COLUMNS = (
+    "id",
+    "kind",
+    "number",
+    "short_description",
+    "description",
+    "external_system",
+    "external_number",
+)
+
+
+def _new_document(ticket: Ticket) -> Document | None:
+    """A ticket inserted in this transaction, without journal entries: its document from the
+    instance (None when a column it needs was expired, as a server default is after the
+    insert; one its insert left unset holds NULL)."""
+    state = inspect(ticket)
+    if state.expired_attributes.intersection(FRESH_COLUMNS):
+        return None
+    loaded = state.dict
+    external = loaded.get("external_number")
+    known_as = f" ({loaded.get('external_system')} {external})" if external else ""
+    return _document(
+        ticket.id,
+        ticket.kind,
+        ticket.number,
+        ticket.short_description,
+        ticket.description,
+        known_as,
+        [],
+        [],
+    )
 
 
 def _visible(user: Any) -> ColumnElement[bool] | None:
@@ -85,4 +139,6 @@ SOURCE = Source(
         Ticket: frozenset(("number", "short_description", "description", "external_number")),
         JournalEntry: frozenset(("kind", "body")),
     },
+    row=Ticket,
+    document_of=_new_document,
 )

@@ -21,8 +21,10 @@ from tests.incidents.test_phone_call import blank_form
 PAGE_BOUND = 5  # the agent's incident page (its option lists and the matrix in one statement)
 # Opening writes the report rollups too: the daily row and, since the per-channel rollup, its
 # channel row (one INSERT ... ON CONFLICT each).
-OPEN_BOUND = 46  # an agent logs a call for a caller, into a queue
-REPORT_BOUND = 35  # an employee reports a problem
+# Opening reads no choice list nor the caller's roles, one SLA policy read serves the SLA and
+# the reports, and the new ticket's report facts and search document come from memory (open20).
+OPEN_BOUND = 34  # an agent logs a call for a caller, into a queue
+REPORT_BOUND = 26  # an employee reports a problem
 
 
 def reads(statements: list[str], table: str) -> list[str]:
@@ -84,6 +86,10 @@ def test_opening_an_incident_reads_each_thing_once(desk, db):
     # It names no category and nobody in the group: neither list is read to check it.
     assert not reads(opened, "incident_categories")
     assert not [s for s in opened if "users.display_name" in s and "group_members" in s]
+    # Nor the groups: the chosen one is read by its id. The caller comes without their roles.
+    assert not [s for s in opened if "WHERE groups.is_assignment_group" in s]
+    (caller_read,) = [i for i, s in enumerate(opened) if "WHERE users.username" in s]
+    assert "role_grants" not in opened[caller_read] + opened[caller_read + 1]
 
 
 def test_a_refused_call_shows_every_choice_again(desk, db):

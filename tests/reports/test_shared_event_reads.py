@@ -1,7 +1,8 @@
 """The report hook uses the events the SLA hook read in the same commit: with an SLA policy
 on the queue, a write reads its tickets' events once before the commit instead of twice (one
 statement less at every write of the load run; issue 20), and the stored facts still equal a
-recomputation. Without a policy the report hook reads them itself."""
+recomputation. Without a policy the report hook reads them itself. The active policies are
+read once for both, with a policy or without."""
 
 # The fixtures are imported by name, so arguments of that name redefine them.
 # ruff: noqa: F811
@@ -11,6 +12,7 @@ from __future__ import annotations
 from app.incidents import services
 from app.incidents.workflow import State, Transition
 from app.reports.rollups.facts import _old_facts, compute_facts
+from app.sla.hooks import ACTIVE_POLICIES
 from app.tickets.event_hooks import EVENT_ROWS
 from tests.conftest import count_queries
 from tests.incidents.conftest import make_incident, queue  # noqa: F401  (fixtures)
@@ -58,3 +60,22 @@ def test_without_a_policy_the_reports_read_the_events_themselves(
     ticket_id, resolved = resolve_and_count(db, make_user, make_incident, queue)
     assert len(event_reads(resolved)) == 1
     assert _old_facts([ticket_id]) == compute_facts([ticket_id])
+
+
+def policy_reads(statements: list[str]) -> list[str]:
+    return [s for s in statements if "FROM sla_policies" in s]
+
+
+def test_a_write_reads_the_active_policies_once_for_the_sla_and_the_reports(
+    db, make_user, make_incident, queue, policy
+):
+    ticket_id, resolved = resolve_and_count(db, make_user, make_incident, queue, policy)
+    assert len(policy_reads(resolved)) == 1  # the SLA's queues and the reports' calendars
+    assert ACTIVE_POLICIES not in db.session.info  # dropped with the commit
+    assert _old_facts([ticket_id]) == compute_facts([ticket_id])
+
+
+def test_without_a_policy_one_read_says_so_to_both(db, make_user, make_incident, queue):
+    _ticket_id, resolved = resolve_and_count(db, make_user, make_incident, queue)
+    assert len(policy_reads(resolved)) == 1
+    assert not [s for s in resolved if "FROM task_slas" in s]

@@ -13,17 +13,19 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, case, delete, func, insert, select
+from sqlalchemy import Table, case, delete, func, insert, inspect, select
 
-from app.db import upsert
+from app.db import is_postgresql, upsert
 from app.extensions import db
 from app.incidents.models import Incident
 from app.reports.rollups.agents import rebuild_agents, refresh_agents
 from app.reports.rollups.buckets import bucket
 from app.reports.rollups.durations import DONE_STATES, is_first_contact, local_day, ticket_durations
+from app.reports.rollups.hooks import NEW_TICKETS
 from app.reports.rollups.models import (
     COUNTERS,
     DIMENSIONS,
@@ -37,9 +39,10 @@ from app.reports.rollups.upsert import add_rows
 from app.reports.scope import report_zone
 from app.requests.models import CatalogTask, RequestItem
 from app.sla.calendar import BusinessCalendar
+from app.sla.hooks import ACTIVE_POLICIES
 from app.sla.models import SlaCalendar, SlaKind, SlaPolicy
 from app.sla.timeline import business_calendar
-from app.tickets.event_hooks import kept_event_rows
+from app.tickets.event_hooks import kept_event_rows, kept_for_hooks
 from app.tickets.models import Ticket, TicketEvent
 
 BATCH = 500
@@ -55,13 +58,19 @@ Key = tuple[Any, ...]
 
 def queue_calendars() -> dict[int, BusinessCalendar]:
     """Each queue's calendar: that of its active resolution policy (else any active policy),
-    the lowest id first. A queue without a policy counts business time around the clock."""
-    rows = db.session.execute(
-        select(SlaPolicy.group_id, SlaPolicy.kind, SlaCalendar)
-        .join(SlaCalendar, SlaCalendar.id == SlaPolicy.calendar_id)
-        .where(SlaPolicy.is_active)
-        .order_by(SlaPolicy.id)
-    ).all()
+    the lowest id first. A queue without a policy counts business time around the clock.
+    The active policies the SLA hook read in this commit are not read again."""
+    kept = kept_for_hooks(db.session(), ACTIVE_POLICIES)
+    rows = (
+        [(p.group_id, p.kind, p.calendar) for p in kept]
+        if kept is not None
+        else db.session.execute(
+            select(SlaPolicy.group_id, SlaPolicy.kind, SlaCalendar)
+            .join(SlaCalendar, SlaCalendar.id == SlaPolicy.calendar_id)
+            .where(SlaPolicy.is_active)
+            .order_by(SlaPolicy.id)
+        ).all()
+    )
     chosen: dict[int, tuple[bool, BusinessCalendar]] = {}
     for group_id, kind, row in rows:
         preferred = kind == SlaKind.RESOLUTION
@@ -132,16 +141,80 @@ def _state_changes(ids: Sequence[int]) -> dict[int, list[tuple[str, datetime, di
     return out
 
 
+TICKET_COLUMNS = (
+    "id",
+    "kind",
+    "state",
+    "channel",
+    "assignment_group_id",
+    "assignee_id",
+    "priority",
+    "opened_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "reopen_count",
+    "reassignment_count",
+    "category",
+    "affected_service",
+)
+Opened = dict[int, tuple[Ticket, list[TicketEvent]]]
+
+
+def _opened_row(ticket: Ticket) -> tuple[Any, ...] | None:
+    """An incident inserted in this transaction as :func:`_ticket_rows` reads it, from the
+    instance (no catalog item); None when it must be read: not an incident, gone, or a column
+    expired (a server default after the insert). A column its insert left unset and without
+    a default holds NULL."""
+    state = inspect(ticket)
+    if not isinstance(ticket, Incident) or not state.persistent:
+        return None
+    if state.expired_attributes.intersection(TICKET_COLUMNS):
+        return None
+    values = []
+    for name in TICKET_COLUMNS:
+        if name in state.dict:
+            values.append(state.dict[name])
+            continue
+        column = state.mapper.columns[name]
+        if column.default is not None or column.server_default is not None:
+            return None
+        values.append(None)
+    return (*values, None)
+
+
+def _opened_events(events: list[TicketEvent]) -> list[tuple[str, datetime, dict]] | None:
+    """The ``created`` / ``state_changed`` events of a ticket inserted in this transaction,
+    from the events its flushes wrote (all it has), oldest first; None when one is gone."""
+    if any(not inspect(event).persistent for event in events):
+        return None
+    ordered = sorted(events, key=lambda event: (event.created_at, event.id))
+    return [(e.type, e.created_at, e.data or {}) for e in ordered if e.type in STATE_EVENTS]
+
+
 def compute_facts(
-    ids: Sequence[int], calendars: dict[int, BusinessCalendar] | None = None
+    ids: Sequence[int],
+    calendars: dict[int, BusinessCalendar] | None = None,
+    opened: Opened | None = None,
 ) -> list[dict[str, Any]]:
     """The fact rows (as column dicts) of the tickets ``ids`` that exist, from their fields and
-    their ``created`` / ``state_changed`` events."""
+    their ``created`` / ``state_changed`` events; those of ``opened``, tickets this transaction
+    inserted with the events it wrote for them, from memory where it can."""
     calendars = queue_calendars() if calendars is None else calendars
-    events = _state_changes(ids)
+    rows: list[Any] = []
+    events: dict[int, list[tuple[str, datetime, dict]]] = {}
+    for ticket_id, (ticket, written) in (opened or {}).items():
+        row, state_events = _opened_row(ticket), _opened_events(written)
+        if row is not None and state_events is not None:
+            rows.append(row)
+            events[ticket_id] = state_events
+    rest = [i for i in ids if i not in events]
+    if rest:
+        events.update(_state_changes(rest))
+        rows.extend(_ticket_rows(rest))
     zone = ZoneInfo(report_zone())  # report days and hours are the organisation's
     facts = []
-    for row in _ticket_rows(ids):
+    for row in rows:
         tid, kind, state, channel, group_id, assignee_id, priority, opened_at = row[:8]
         responded_at, resolved_at, closed_at, reopens, reassignments = row[8:13]
         category, service, item_id = row[13:]
@@ -299,17 +372,24 @@ def _apply_daily(totals: dict[Key, dict[str, int]], *, empty: bool = False) -> N
 
 
 def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
+    if not ids:
+        return []
     rows = db.session.execute(select(TicketFact.__table__).where(TicketFact.ticket_id.in_(ids)))
     return [dict(row._mapping) for row in rows]
 
 
 def _upsert_facts(facts: list[dict[str, Any]]) -> None:
+    db.session.execute(_facts_upsert(is_postgresql(db.session)), facts)
+
+
+@cache
+def _facts_upsert(postgresql: bool) -> Any:
+    """The fact rows' upsert, built once per database (``postgresql``, the session's)."""
     statement = upsert(db.session, FACTS)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=["ticket_id"],
         set_={name: statement.excluded[name] for name in FACT_COLUMNS if name != "ticket_id"},
     )
-    db.session.execute(statement, facts)
 
 
 def refresh_facts(ticket_ids: Iterable[int]) -> int:
@@ -317,10 +397,14 @@ def refresh_facts(ticket_ids: Iterable[int]) -> int:
     Returns how many fact rows were written (changed or new). Flushes, never commits."""
     ids = sorted(set(ticket_ids))
     calendars = queue_calendars() if ids else {}
+    noted: Opened = db.session.info.get(NEW_TICKETS, {})
     written = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        old, new = _old_facts(chunk), compute_facts(chunk, calendars)
+        # A ticket this transaction inserted has no fact row yet (this writes it).
+        opened = {i: noted.pop(i) for i in chunk if i in noted}
+        old = _old_facts([i for i in chunk if i not in opened])
+        new = compute_facts(chunk, calendars, opened)
         totals: dict[Key, dict[str, int]] = {}
         _add(totals, old, -1)
         _add(totals, new, +1)
@@ -345,6 +429,7 @@ def refresh_facts(ticket_ids: Iterable[int]) -> int:
 
 def rebuild(*, batch: int = 2000) -> int:
     """Recompute every fact row and the whole daily rollup from the tickets. Flushes only."""
+    db.session.info.pop(NEW_TICKETS, None)  # every ticket has its fact row after this
     db.session.execute(delete(DailyRollup))
     db.session.execute(delete(MonthlyDurations))
     db.session.execute(delete(DailyChannels))

@@ -16,8 +16,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.reports.rollups import models as _models  # noqa: F401  (the tables, for the schema)
+from app.sla.hooks import ACTIVE_POLICIES
 from app.tickets.event_hooks import EVENT_ROWS, event_tickets, on_ticket_events
-from app.tickets.models import Ticket
+from app.tickets.models import Ticket, TicketEvent
+
+# The tickets this transaction inserted, each with the events it wrote for them: their facts
+# are computed from them, without a fact row to look for (see ``facts.refresh_facts``).
+NEW_TICKETS = "report_new_tickets"
 
 
 def _changed_tickets(session: Session) -> set[int]:
@@ -27,7 +32,20 @@ def _changed_tickets(session: Session) -> set[int]:
         for obj in (*session.new, *session.dirty)
         if isinstance(obj, Ticket) and obj.id is not None
     )
+    _note_new_tickets(session)
     return ids
+
+
+def _note_new_tickets(session: Session) -> None:
+    new: dict[int, tuple[Ticket, list[TicketEvent]]] = session.info.get(NEW_TICKETS, {})
+    for obj in session.new:
+        if isinstance(obj, Ticket) and obj.id is not None:
+            new[obj.id] = (obj, [])
+    for obj in session.new:
+        if isinstance(obj, TicketEvent) and obj.ticket_id in new:
+            new[obj.ticket_id][1].append(obj)
+    if new:
+        session.info[NEW_TICKETS] = new
 
 
 def _refresh(session: Session, ticket_ids: set[Any]) -> None:
@@ -37,8 +55,14 @@ def _refresh(session: Session, ticket_ids: set[Any]) -> None:
     session.flush()
 
 
-# The last hook to use the events the SLA hook read (``EVENT_ROWS``): dropped after it.
-HOOK = on_ticket_events("reports", _refresh, collect=_changed_tickets, also_forget=(EVENT_ROWS,))
+# The last hook to use what the SLA hook read (its events and active policies): dropped after
+# it, with the tickets this transaction opened.
+HOOK = on_ticket_events(
+    "reports",
+    _refresh,
+    collect=_changed_tickets,
+    also_forget=(EVENT_ROWS, ACTIVE_POLICIES, NEW_TICKETS),
+)
 
 
 def install() -> None:
