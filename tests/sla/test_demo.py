@@ -46,7 +46,10 @@ def test_demo_sla_loads_once_with_holidays(db):
 def test_the_first_tick_after_the_demo_load_announces_no_history(app, db):
     """60 days of demo incidents breached and warned long ago: that history is recorded as
     already notified at load, so the first tick announces (and escalates) nothing from it, and
-    later ticks announce only what crosses after the load."""
+    later ticks announce only what crosses after the load, or what a queue owes from the
+    moment a ticket enters it after the load (an escalation that reassigns an unanswered
+    ticket to the Service Desk starts its first-response policy, measured from the opening:
+    whether a demo ticket breaches that soon depends on the hour and day the test runs)."""
     from datetime import datetime, timedelta
 
     from app.sla.jobs import run_tick
@@ -62,11 +65,28 @@ def test_the_first_tick_after_the_demo_load_announces_no_history(app, db):
     assert db.session.scalar(crossed) > 50  # the history is there, in the records
 
     def announced() -> list[datetime]:
+        """When each announced crossing happened, less those of a policy whose queue the
+        ticket entered after the load (new to that queue, not history)."""
         db.session.expire_all()
-        rows = db.session.scalars(
-            select(TicketEvent.data).where(TicketEvent.type.in_(["sla_warning", "sla_breached"]))
+        queue_of = dict(db.session.execute(select(SlaPolicy.id, SlaPolicy.group_id)).all())
+        entered = {
+            (ticket_id, data["group_id"])
+            for ticket_id, data in db.session.execute(
+                select(TicketEvent.ticket_id, TicketEvent.data).where(
+                    TicketEvent.type == "assigned", TicketEvent.created_at > loaded_at
+                )
+            )
+        }
+        rows = db.session.execute(
+            select(TicketEvent.ticket_id, TicketEvent.data).where(
+                TicketEvent.type.in_(["sla_warning", "sla_breached"])
+            )
         )
-        return [datetime.fromisoformat(d.get("crossed_at") or d["breached_at"]) for d in rows]
+        return [
+            datetime.fromisoformat(d.get("crossed_at") or d["breached_at"])
+            for ticket_id, d in rows
+            if (ticket_id, queue_of.get(d["policy_id"])) not in entered
+        ]
 
     first = run_tick(utc_now())
     db.session.commit()
