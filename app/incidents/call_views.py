@@ -41,7 +41,7 @@ def _choices(form: AgentOpenForm) -> None:
     category, group and person are not checked against a list (``validate_choice=False``);
     the group and the person are read by id (:func:`_row`), and a refused post is shown
     again with every choice."""
-    options = pages.form_options(row_id(form.group.data), categories=True)
+    options = pages.form_options(row_id(form.group.data))
     form.category.choices = options.categories
     form.group.choices = options.groups
     form.assignee.choices = options.members

@@ -91,19 +91,15 @@ class FormOptions:
 def form_options(
     group_id: int | None,
     *,
-    categories: bool = True,
     matrix: bool = False,
     subcategory: tuple[str, str] | None = None,
 ) -> FormOptions:
     """The assignment groups, ``group_id``'s active people (none without a group), the
-    top-level categories (unless not asked for), the priority matrix (when asked for: its
+    top-level categories, the priority matrix (when asked for: its
     impacts, urgencies and levels are the form's other lists) and the name of a
     ``subcategory`` (its name and its category's, as an incident stores them; as
     :func:`category_name` words it), read in one statement (a ``UNION ALL``, each list in its
     own order) instead of one each."""
-    if not (group_id or categories or matrix or subcategory):  # the groups alone
-        no_one = ticket_pages.assignee_options([])
-        return FormOptions([SelectChoice("", "—")], ticket_pages.group_choices(), no_one)
     found: dict[str, list[Any]] = {
         "category": [],
         "group": [],
@@ -111,15 +107,13 @@ def form_options(
         "subcategory": [],
         "matrix": [],
     }
-    statement = _options_statement(
-        members=bool(group_id), categories=categories, matrix=matrix, sub=bool(subcategory)
-    )
+    statement = _options_statement(members=bool(group_id), matrix=matrix, sub=bool(subcategory))
     named = dict(zip(("subcategory", "category"), subcategory or ("", ""), strict=True))
     for row in db.session.execute(statement, {"group_id": group_id, **named}):
         found.get(row.list, found["matrix"]).append(row)
     sub = found["subcategory"]
     return FormOptions(
-        category_options(found["category"]) if categories else [SelectChoice("", "—")],
+        category_options(found["category"]),
         ticket_pages.group_options((r.value, r.name) for r in found["group"]),
         ticket_pages.assignee_options((r.value, r.name) for r in found["member"]),
         matrix_of(found["matrix"]) if matrix else None,
@@ -128,7 +122,7 @@ def form_options(
 
 
 @cache
-def _options_statement(*, members: bool, categories: bool, matrix: bool, sub: bool) -> Select[Any]:
+def _options_statement(*, members: bool, matrix: bool, sub: bool) -> Select[Any]:
     """:func:`form_options`' statement, built once per shape (the group is a parameter)."""
     groups = ticket_pages.assignment_groups().subquery()
     no_translations = cast(null(), Category.translations.type)
@@ -147,9 +141,8 @@ def _options_statement(*, members: bool, categories: bool, matrix: bool, sub: bo
                 no_translations
             )
         )
-    if categories:
-        top = top_categories().subquery()
-        branches.append(select(literal("category"), top.c.name, top.c.name, top.c.translations))
+    top = top_categories().subquery()
+    branches.append(select(literal("category"), top.c.name, top.c.name, top.c.translations))
     if matrix:
         branches.extend(rows.add_columns(no_translations) for rows in matrix_rows())
     if sub:
