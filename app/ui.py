@@ -16,7 +16,6 @@ from markupsafe import Markup, escape
 from sqlalchemy import BindParameter, Integer, Select, bindparam, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
-from werkzeug.local import LocalProxy
 from werkzeug.routing import RoutingException
 
 from app import policy
@@ -245,8 +244,6 @@ NAV_ACTIONS = tuple(dict.fromkeys(item.action for s in NAVIGATION for item in s.
 def navigation_for(user: Any) -> list[NavSection]:
     """The sections and links this user may use; empty sections are left out (each action
     asked once: several links share one)."""
-    if isinstance(user, LocalProxy):
-        user = user._get_current_object()
     allowed = {action: policy.can(user, action) for action in NAV_ACTIONS}
     sections = []
     for section in NAVIGATION:
