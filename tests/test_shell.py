@@ -23,9 +23,8 @@ def test_a_page_reads_its_counts_in_one_statement(signed_in):
     assert 'class="nav-link active" href="/" aria-current="page"' in page
 
 
-def test_a_fragment_reads_no_counts_and_no_navigation(signed_in):
+def test_a_fragment_reads_no_counts(signed_in):
     client, _agent = signed_in("agent", "employee")
     with count_queries() as statements:
-        fragment = client.get("/search/suggest?q=x").get_data(as_text=True)
+        assert client.get("/search/suggest?q=x").status_code == 200
     assert counts_statements(statements) == []
-    assert "nav-link" not in fragment
