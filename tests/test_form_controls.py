@@ -27,6 +27,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from app import form_controls
 from app.form_controls import QuickSelectField, control, option_tags
 from app.forms import MultiCheckboxField
 from app.incidents.forms import IncidentForm
@@ -94,6 +95,8 @@ def test_a_control_is_what_its_widget_writes(app, attrs, filled):
         form = Every(data=DATA if filled else None)
         for field in form:
             assert str(control(field, attrs)) == str(field(**attrs)), field.name
+            # Written here, not by WTForms' fallback (which would compare WTForms with itself).
+            assert (type(field.widget) in form_controls._WRITERS) == (field.name != "number")
         form.flag.data = False
         assert str(control(form.flag, attrs)) == str(form.flag(**attrs))
 
