@@ -87,10 +87,10 @@ def _init_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
-        elif db.engine.dialect.driver == "psycopg":
-            from app.postgres import keep_prepared_statements
+        elif db.engine.dialect.name == "postgresql":
+            from app import postgres
 
-            keep_prepared_statements(db.engine)
+            postgres.configure(db.engine)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -1,4 +1,5 @@
-"""PostgreSQL connections that keep their prepared statements through a rollback.
+"""PostgreSQL connections: prepared statements kept through a rollback, and a ping only for
+a connection that sat idle.
 
 psycopg prepares a statement on the server once it has run five times on a connection
 (``prepare_threshold``), and PostgreSQL then parses and plans it no more: the incident page's
@@ -13,11 +14,19 @@ writes and savepoints (a ``CREATE``, ``ALTER``, ``DROP``, ``TRUNCATE``…: only 
 tests do that), and after a statement failed the way a plan made stale by another node's
 migration fails (the next rollback forgets them, and the next request prepares afresh).
 
-Bound by :func:`keep_prepared_statements`, for an engine on PostgreSQL only.
+A connection is also pinged ("SELECT 1") when the pool hands it out only if it sat unused for
+more than :data:`PING_AFTER` seconds (:func:`ping_idle_connections`; HikariCP's rule): one
+used a moment ago is alive, and a ping before every request was one round trip in six on the
+incident page. A dead one is replaced as SQLAlchemy's ``pool_pre_ping`` would replace it, and
+a connection that died within that moment fails its statement, as one that dies during a
+request does (the page answers 503 and the pool is renewed).
+
+Bound by :func:`configure`, for an engine on PostgreSQL only.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import psycopg
@@ -25,12 +34,18 @@ from psycopg import errors
 from psycopg._preparing import PrepareManager
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InvalidatePoolError
 
 SAFE_STATEMENTS = frozenset(
     ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "SAVEPOINT", "RELEASE", "ROLLBACK", "SET")
 )
 """The first words of statements a rollback of which leaves prepared statements valid: reads,
 writes, savepoints and settings. Any other (DDL, ``DO``, ``LOCK``…) forgets them."""
+
+PING_AFTER = 0.5
+"""Seconds a pooled connection may sit unused and still be handed out without a ping."""
+
+RETURNED_AT = "deskgraph_returned_at"  # the connection record's info: when it was checked in
 
 STALE_PLANS = (errors.InternalError_, errors.FeatureNotSupported)
 """What a prepared statement raises when another connection changed what it was planned on:
@@ -57,6 +72,14 @@ class Connection(psycopg.Connection[Any]):
             super().rollback()
         finally:
             self._prepared = kept
+
+
+def configure(engine: Engine) -> None:
+    """What the desk does on a PostgreSQL engine: both behaviours of this module (the first
+    needs psycopg 3, the driver the configuration names)."""
+    if engine.dialect.driver == "psycopg":
+        keep_prepared_statements(engine)
+    ping_idle_connections(engine)
 
 
 def keep_prepared_statements(engine: Engine) -> None:
@@ -86,3 +109,27 @@ def keep_prepared_statements(engine: Engine) -> None:
 def _mark(raw: Any) -> None:
     if isinstance(raw, Connection):
         raw.forget_prepared = True
+
+
+def ping_idle_connections(engine: Engine, after: float = PING_AFTER) -> None:
+    """Ping a connection the pool hands out when it was checked in more than ``after`` seconds
+    ago (a new one is not pinged), instead of ``pool_pre_ping``'s ping at every checkout."""
+    dialect = engine.dialect
+    driver_error = dialect.loaded_dbapi.Error
+
+    @event.listens_for(engine, "checkin")
+    def returned(_raw: Any, record: Any) -> None:
+        if record is not None:
+            record.info[RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def ping(raw: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get(RETURNED_AT)
+        if returned_at is None or time.monotonic() - returned_at <= after:
+            return
+        try:
+            dialect.do_ping(raw)
+        except driver_error as error:
+            if dialect.is_disconnect(error, raw, None):  # as pool_pre_ping: renew the pool
+                raise InvalidatePoolError(str(error)) from error
+            raise

@@ -101,7 +101,7 @@ def test_settings_are_read_from_the_environment(tmp_path):
     assert config["MAX_CONTENT_LENGTH"] == 5 * 1024 * 1024
     assert config["LDAP_URL"] == "ldaps://ldap.internal"
     assert config["LDAP_BIND_DN"] == "cn=desk,dc=example,dc=org"
-    assert config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+    assert config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_recycle": 1800}  # pinged when idle
 
 
 def test_dotenv_file_is_read_but_never_overrides_the_environment(tmp_path, monkeypatch):

@@ -1,5 +1,6 @@
-"""PostgreSQL connections keep their prepared statements through the rollback that ends every
-read (``app/postgres.py``), and forget them when keeping them would break a statement."""
+"""PostgreSQL connections (``app/postgres.py``) keep their prepared statements through the
+rollback that ends every read, and forget them when keeping them would break a statement; the
+pool pings a connection before use only when it sat idle."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from app.postgres import keep_prepared_statements
+from app.postgres import keep_prepared_statements, ping_idle_connections
 from tests.conftest import _postgres_schema_url
 
 READ = text("SELECT x, m FROM moods WHERE m = :m ORDER BY x")
@@ -101,3 +102,38 @@ def test_the_desk_opens_such_connections(app, db, backend):
 
     raw = db.session.connection().connection.dbapi_connection
     assert isinstance(raw, KeepingConnection)
+
+
+def backend_pid(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def terminate(other: Engine, pid: int) -> None:
+    with other.begin() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+@pytest.fixture
+def pooled(postgres_schema: str) -> Iterator[Engine]:
+    engine = create_engine(_postgres_schema_url(postgres_schema), pool_size=1, max_overflow=0)
+    yield engine
+    engine.dispose()
+
+
+def test_a_connection_that_sat_idle_is_pinged_and_replaced_when_dead(pooled, engines):
+    _desk, other = engines
+    ping_idle_connections(pooled, after=0.0)
+    dead = backend_pid(pooled)
+    terminate(other, dead)  # a database restart, a firewall dropping idle connections
+    assert backend_pid(pooled) != dead  # a new connection, and the request never knew
+
+
+def test_a_connection_used_a_moment_ago_is_handed_out_unpinged(pooled, engines):
+    _desk, other = engines
+    ping_idle_connections(pooled, after=60.0)
+    dead = backend_pid(pooled)
+    terminate(other, dead)  # dies within the moment: its next statement fails, as mid-request
+    with pytest.raises(OperationalError):
+        backend_pid(pooled)
+    assert backend_pid(pooled) != dead  # the pool renewed it
