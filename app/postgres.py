@@ -36,11 +36,12 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InvalidatePoolError
 
+READS_AND_WRITES = ("SELECT", "WITH", "VALUES", "EXPLAIN", "SHOW", "INSERT", "UPDATE", "DELETE")
 SAFE_STATEMENTS = frozenset(
-    ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "SAVEPOINT", "RELEASE", "ROLLBACK", "SET")
+    (*READS_AND_WRITES, "COPY", "SAVEPOINT", "RELEASE", "ROLLBACK", "SET", "LOCK")
 )
 """The first words of statements a rollback of which leaves prepared statements valid: reads,
-writes, savepoints and settings. Any other (DDL, ``DO``, ``LOCK``…) forgets them."""
+writes, savepoints, settings and locks. Any other (DDL, ``TRUNCATE``, ``DO``…) forgets them."""
 
 PING_AFTER = 0.5
 """Seconds a pooled connection may sit unused and still be handed out without a ping."""
