@@ -7,11 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from app.postgres import keep_prepared_statements, ping_idle_connections
+from app.postgres import (
+    keep_prepared_statements,
+    ping_idle_connections,
+    prepare_in_marked_views,
+    prepared,
+)
 from tests.conftest import _postgres_schema_url
 
 READ = text("SELECT x, m FROM moods WHERE m = :m ORDER BY x")
@@ -39,7 +45,7 @@ def engines(postgres_schema: str) -> Iterator[tuple[Engine, Engine]]:
         other.dispose()
 
 
-def prepared(connection: Connection) -> list[str]:
+def prepared_now(connection: Connection) -> list[str]:
     rows = connection.execute(text("SELECT statement FROM pg_prepared_statements"))
     connection.rollback()
     return [" ".join(statement.split()) for statement in rows.scalars()]
@@ -64,7 +70,7 @@ def test_a_statement_read_in_many_transactions_is_prepared_once(engines):
     build(desk)
     with desk.connect() as connection:
         assert read_as_requests_do(connection) == [1]
-        assert "SELECT x, m FROM moods WHERE m = $1 ORDER BY x" in prepared(connection)
+        assert "SELECT x, m FROM moods WHERE m = $1 ORDER BY x" in prepared_now(connection)
 
 
 def test_a_rolled_back_schema_change_forgets_them(engines):
@@ -75,7 +81,7 @@ def test_a_rolled_back_schema_change_forgets_them(engines):
         for _ in range(6):  # prepared inside the transaction that created the type
             connection.execute(READ, {"m": "calm"}).all()
         connection.rollback()  # the type and table are gone, the plan would point at them
-        assert prepared(connection) == []
+        assert prepared_now(connection) == []
         build(desk)
         assert read_as_requests_do(connection) == [1]
 
@@ -93,6 +99,29 @@ def test_a_plan_made_stale_by_another_node_fails_once_then_is_prepared_afresh(en
             connection.execute(READ, {"m": "calm"})
         connection.rollback()
         assert read_as_requests_do(connection) == [1]
+
+
+def test_only_the_views_marked_prepared_prepare_their_statements(engines):
+    desk, _other = engines
+    build(desk)
+    prepare_in_marked_views(desk)
+    app = Flask(__name__)
+
+    def read() -> str:
+        with desk.connect() as connection:
+            return str(list(connection.execute(READ, {"m": "calm"}).scalars()))
+
+    app.add_url_rule("/plain", "plain", lambda: read())
+    app.add_url_rule("/marked", "marked", prepared(lambda: read()))
+    client = app.test_client()
+    for _ in range(6):
+        assert client.get("/plain").text == "[1]"
+    with desk.connect() as connection:
+        assert prepared_now(connection) == []  # planned for its values every time, as before
+    for _ in range(6):
+        assert client.get("/marked").text == "[1]"
+    with desk.connect() as connection:
+        assert "SELECT x, m FROM moods WHERE m = $1 ORDER BY x" in prepared_now(connection)
 
 
 def test_the_desk_opens_such_connections(app, db, backend):

@@ -22,6 +22,7 @@ from app.incidents import calls, pages
 from app.incidents.forms import AgentOpenForm
 from app.incidents.views import bp
 from app.policy import require
+from app.postgres import prepared
 from app.tickets.models import Channel
 
 T = TypeVar("T", Group, User)
@@ -68,6 +69,7 @@ def _row(model: type[T], raw: str | None, field: str) -> T | None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@prepared
 @require("incidents.console")
 def new() -> ResponseReturnValue:
     form = _form()

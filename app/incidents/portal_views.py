@@ -25,6 +25,7 @@ from app.incidents.models import Incident
 from app.incidents.queue_rows import own_rows
 from app.incidents.views import bp, get_incident
 from app.policy import require
+from app.postgres import prepared
 from app.tickets import attachments
 from app.tickets import services as tickets
 from app.tickets.models import Channel
@@ -34,6 +35,7 @@ from app.ui import page_args
 
 
 @bp.route("/report", methods=["GET", "POST"])
+@prepared
 @require("incidents.use")
 def report() -> ResponseReturnValue:
     form = ReportForm()

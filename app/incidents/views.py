@@ -48,6 +48,7 @@ from app.incidents.models import Incident
 from app.incidents.queue_rows import group_options, queue_rows
 from app.incidents.workflow import State, Transition
 from app.policy import authorize, require
+from app.postgres import prepared
 from app.sla.services import sla_summaries
 from app.tickets import attachments
 from app.tickets import pages as ticket_pages
@@ -205,6 +206,7 @@ def assignee_options() -> ResponseReturnValue:
 
 
 @bp.get("/<number>")
+@prepared
 @require("incidents.use")
 def detail(number: str) -> ResponseReturnValue:
     row = db.session.execute(_detail_statement(), {"number": number.upper()}).first()
