@@ -57,16 +57,15 @@ def _is_staff(user: Any) -> bool:
 
 def route(
     category: str | None, subcategory: str | None, service: str | None, ci_ids: Sequence[int]
-) -> Group | None:
-    """The assignment group of a new incident: the first routing rule whose conditions all
-    match (a rule's CI is one of ``ci_ids``); failing that, the support group of one of the
-    incident's CIs (from the CMDB); failing that, the first rule without conditions (the
-    default). None when nothing applies."""
+) -> int | None:
+    """The id of the assignment group of a new incident: the first routing rule whose
+    conditions all match (a rule's CI is one of ``ci_ids``); failing that, the support group
+    of one of the incident's CIs (from the CMDB); failing that, the first rule without
+    conditions (the default). None when nothing applies. The rules are read as the columns
+    they match on, without their group, its manager or their CI."""
     facts = {"category": category, "subcategory": subcategory, "affected_service": service}
     catch_all = None
-    for rule in db.session.scalars(
-        select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
-    ):
+    for rule in db.session.execute(_RULES):
         conditions = {k: getattr(rule, k) for k in facts if getattr(rule, k)}
         if not conditions and not rule.ci_id:
             catch_all = catch_all or rule
@@ -75,13 +74,22 @@ def route(
             continue
         if rule.ci_id and rule.ci_id not in ci_ids:
             continue
-        return rule.group
+        return rule.group_id
     group_id = correlation.support_group_id(list(ci_ids))
     if group_id is not None:
         group = db.session.get(Group, group_id)
         if group is not None and group.is_assignment_group:
-            return group
-    return catch_all.group if catch_all else None
+            return group.id
+    return catch_all.group_id if catch_all else None
+
+
+_RULES = select(
+    RoutingRule.category,
+    RoutingRule.subcategory,
+    RoutingRule.affected_service,
+    RoutingRule.ci_id,
+    RoutingRule.group_id,
+).order_by(RoutingRule.position, RoutingRule.id)
 
 
 def open_incident(
@@ -115,7 +123,11 @@ def open_incident(
         field = "impact" if "impact" in str(error) else "urgency"
         raise Invalid({field: str(error)}) from None
     linked = sorted(set(ci_ids) | set(cis.ids_named(ci_names)))
-    group = assignment_group or route(category, subcategory, affected_service, linked)
+    group_id = (
+        assignment_group.id
+        if assignment_group
+        else route(category, subcategory, affected_service, linked)
+    )
     incident = Incident(
         kind=TicketKind.INCIDENT,
         number=tickets.next_number("INC"),
@@ -135,7 +147,7 @@ def open_incident(
         category=(category or None),
         subcategory=(subcategory or None),
         affected_service=(affected_service or None),
-        assignment_group_id=group.id if group else None,
+        assignment_group_id=group_id,
         opened_at=now,
     )
     db.session.add(incident)
@@ -144,9 +156,9 @@ def open_incident(
     tickets.record_event(
         incident, "created", opened_by, at=now, priority=priority, channel=channel.value
     )
-    if group:
+    if group_id is not None:
         tickets.record_event(
-            incident, "assigned", opened_by, at=now, group_id=group.id, assignee_id=None
+            incident, "assigned", opened_by, at=now, group_id=group_id, assignee_id=None
         )
     return incident
 
