@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, func, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -111,8 +111,14 @@ def validate_language(code: str | None) -> str | None:
     return code
 
 
+def by_username(username: str) -> Select[tuple[User]]:
+    """The select of the person with ``username`` (any case, spaces around ignored), for a
+    caller to extend (options, other rows joined)."""
+    return select(User).where(User.username == normalise_username(username))
+
+
 def get_user_by_username(username: str) -> User | None:
-    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    return db.session.scalar(by_username(username))
 
 
 def create_local_user(

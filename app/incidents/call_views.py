@@ -4,14 +4,11 @@ person it goes to, and the resolution when it was solved on the call."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import aliased, lazyload
 
 from app.auth import services as account_services
 from app.auth.models import Group, User
@@ -23,8 +20,6 @@ from app.incidents.forms import AgentOpenForm
 from app.incidents.views import bp
 from app.policy import require
 from app.tickets.models import Channel
-
-T = TypeVar("T", Group, User)
 
 
 def _form() -> AgentOpenForm:
@@ -47,24 +42,37 @@ def _choices(form: AgentOpenForm) -> None:
     form.assignee.choices = options.members
 
 
-def _caller(username: str) -> User | None:
-    """The person a call is for, by username, without their roles or manager: opening an
-    incident reads neither (a statement and a joined row fewer)."""
-    query = select(User).where(User.username == account_services.normalise_username(username))
-    return db.session.scalar(query.options(lazyload(User.role_grants), lazyload(User.manager)))
+def _people(form: AgentOpenForm) -> tuple[User | None, Group | None, User | None]:
+    """The person a call is for (by username), the group and the person it goes to (by id),
+    read in one statement without anyone's roles or manager, nor the group's manager: opening
+    an incident reads none of them. Nothing is read without a caller (the call is refused);
+    a group or person the form names but the statement does not find is None."""
+    group_id, assignee_id = row_id(form.group.data), row_id(form.assignee.data)
+    assignee = aliased(User)
+    query = account_services.by_username(form.caller.data).options(
+        lazyload(User.role_grants), lazyload(User.manager)
+    )
+    if group_id is not None:
+        query = query.outerjoin_from(User, Group, Group.id == group_id).add_columns(Group)
+        query = query.options(lazyload(Group.manager))
+    if assignee_id is not None:
+        query = query.outerjoin_from(User, assignee, assignee.id == assignee_id).add_columns(
+            assignee
+        )
+        query = query.options(lazyload(assignee.role_grants), lazyload(assignee.manager))
+    row = db.session.execute(query).first()
+    if row is None:
+        return None, None, None
+    found = iter(row[1:])
+    group = next(found) if group_id is not None else None
+    return row[0], group, next(found) if assignee_id is not None else None
 
 
-def _row(model: type[T], raw: str | None, field: str) -> T | None:
+def _check_chosen(raw: str | None, found: Group | User | None, field: str) -> None:
     """The group or person a select names; one that vanished since the page was shown is a
     field error, never a silent "unassigned"."""
-    if not raw:
-        return None
-    # A group's manager (joined by default) is not needed to open an incident.
-    unneeded = [lazyload(Group.manager)] if model is Group else []
-    found = db.session.get(model, row_id(raw), options=unneeded) if row_id(raw) else None
-    if found is None:
+    if raw and found is None:
         raise Invalid({field: _("Choose from the list.")})
-    return found
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -72,13 +80,13 @@ def _row(model: type[T], raw: str | None, field: str) -> T | None:
 def new() -> ResponseReturnValue:
     form = _form()
     if form.validate_on_submit():
-        caller = _caller(form.caller.data)
+        caller, group, assignee = _people(form)
         resolved = form.resolved_on_call.data
         try:
             if caller is None or not caller.is_active:
                 raise Invalid({"caller": _("No active person has this username.")})
-            group = _row(Group, form.group.data, "group")
-            assignee = _row(User, form.assignee.data, "assignee")
+            _check_chosen(form.group.data, group, "group")
+            _check_chosen(form.assignee.data, assignee, "assignee")
             form.consume(done=url_for("incidents.console"))
             incident = calls.open_for_caller(
                 caller=caller,
