@@ -4,10 +4,14 @@ person it goes to, and the resolution when it was solved on the call."""
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import Select, bindparam
 from sqlalchemy.orm import aliased, lazyload
 
 from app.auth import services as account_services
@@ -44,28 +48,40 @@ def _choices(form: AgentOpenForm) -> None:
 
 def _people(form: AgentOpenForm) -> tuple[User | None, Group | None, User | None]:
     """The person a call is for (by username), the group and the person it goes to (by id),
-    read in one statement without anyone's roles or manager, nor the group's manager: opening
-    an incident reads none of them. Nothing is read without a caller (the call is refused);
-    a group or person the form names but the statement does not find is None."""
+    read in one statement (:func:`_people_query`). Nothing is read without a caller (the call
+    is refused); a group or person the form names but the statement does not find is None."""
     group_id, assignee_id = row_id(form.group.data), row_id(form.assignee.data)
-    assignee = aliased(User)
-    query = account_services.by_username(form.caller.data).options(
-        lazyload(User.role_grants), lazyload(User.manager)
-    )
+    values = {"username": account_services.normalise_username(form.caller.data)}
     if group_id is not None:
-        query = query.outerjoin_from(User, Group, Group.id == group_id).add_columns(Group)
-        query = query.options(lazyload(Group.manager))
+        values["group_id"] = group_id
     if assignee_id is not None:
-        query = query.outerjoin_from(User, assignee, assignee.id == assignee_id).add_columns(
-            assignee
-        )
-        query = query.options(lazyload(assignee.role_grants), lazyload(assignee.manager))
-    row = db.session.execute(query).first()
+        values["assignee_id"] = assignee_id
+    query = _people_query(group_id is not None, assignee_id is not None)
+    row = db.session.execute(query, values).first()
     if row is None:
         return None, None, None
     found = iter(row[1:])
     group = next(found) if group_id is not None else None
     return row[0], group, next(found) if assignee_id is not None else None
+
+
+@cache
+def _people_query(group: bool, assignee: bool) -> Select[Any]:
+    """The caller, with the group and the assignee joined beside them when the form names
+    them, built once per shape: without anyone's roles or manager, nor the group's manager
+    (opening an incident reads none of them)."""
+    query = account_services.by_username().options(
+        lazyload(User.role_grants), lazyload(User.manager)
+    )
+    if group:
+        query = query.outerjoin_from(User, Group, Group.id == bindparam("group_id"))
+        query = query.add_columns(Group).options(lazyload(Group.manager))
+    if assignee:
+        person = aliased(User)
+        query = query.outerjoin_from(User, person, person.id == bindparam("assignee_id"))
+        query = query.add_columns(person)
+        query = query.options(lazyload(person.role_grants), lazyload(person.manager))
+    return query
 
 
 def _check_chosen(raw: str | None, found: Group | User | None, field: str) -> None:
