@@ -119,6 +119,10 @@ def test_reporting_a_problem_is_not_read_back_after_its_commit(signed_in, db):
     assert response.location == f"/incidents/{number}"
     assert len(reported) <= REPORT_BOUND, "\n".join(reported)
     assert not [s for s in reported if "WHERE tickets.number" in s or "incidents.id AS" in s]
+    # Routed by the rules, read with the matrix: their columns only, no group nor CI joined.
+    assert reads(reported, "routing_rules") == reads(reported, "priority_scales")
+    assert len(reads(reported, "routing_rules")) == 1
+    assert not reads(reported, "groups")
 
 
 def test_the_page_still_shows_what_the_incident_has(desk, make_incident, make_user, make_ci, db):
