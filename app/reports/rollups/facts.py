@@ -35,7 +35,7 @@ from app.reports.rollups.models import (
     MonthlyDurations,
     TicketFact,
 )
-from app.reports.rollups.upsert import add_rows
+from app.reports.rollups.upsert import add_rows, together, write
 from app.reports.scope import report_zone
 from app.requests.models import CatalogTask, RequestItem
 from app.sla.calendar import BusinessCalendar
@@ -379,7 +379,7 @@ def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
 
 
 def _upsert_facts(facts: list[dict[str, Any]]) -> None:
-    db.session.execute(_facts_upsert(is_postgresql(db.session)), facts)
+    write(_facts_upsert(is_postgresql(db.session)), facts)
 
 
 @cache
@@ -412,17 +412,18 @@ def refresh_facts(ticket_ids: Iterable[int]) -> int:
         # those rows are not written again (each write also updates the facts' eight indexes).
         stored = {fact["ticket_id"]: fact for fact in old}
         changed = [fact for fact in new if stored.get(fact["ticket_id"]) != fact]
-        if changed:
-            _upsert_facts(changed)
-        _apply_daily(totals)
-        buckets = duration_buckets(new)
-        buckets.subtract(duration_buckets(old))
-        _apply_monthly(buckets)
-        channels = channel_totals(new)
-        for key, gone in channel_totals(old).items():
-            channels[key].subtract(gone)
-        _apply_channels(channels)
-        refresh_agents(old, new)
+        with together():  # the facts and the rollups they move: one statement on PostgreSQL
+            if changed:
+                _upsert_facts(changed)
+            _apply_daily(totals)
+            buckets = duration_buckets(new)
+            buckets.subtract(duration_buckets(old))
+            _apply_monthly(buckets)
+            channels = channel_totals(new)
+            for key, gone in channel_totals(old).items():
+                channels[key].subtract(gone)
+            _apply_channels(channels)
+            refresh_agents(old, new)
         written += len(changed)
     return written
 
