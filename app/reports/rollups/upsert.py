@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import Table, bindparam, insert, select, union_all
 
 from app.db import is_postgresql, upsert
 from app.extensions import db
@@ -99,18 +99,21 @@ def together() -> Iterator[None]:
 @lru_cache(maxsize=256)
 def _together_statement(shape: tuple[tuple[Any, int, tuple[str, ...]], ...]) -> Any:
     """The writes of ``shape`` (each statement with how many rows of which columns) as one
-    statement, each value the parameter ``w<write>_<row>_<column>``, built once per shape."""
-    parts = [
-        statement.values(
-            [
-                {
-                    name: bindparam(f"w{i}_{j}_{name}", type_=statement.table.c[name].type)
+    statement, each value the parameter ``w<write>_<row>_<column>``, built once per shape.
+    The rows are an ``INSERT ... SELECT`` (a multi-row ``VALUES`` is compiled again at each
+    run: SQLAlchemy does not cache it)."""
+    parts = []
+    for i, (statement, count, names) in enumerate(shape):
+        columns = statement.table.c
+        rows = [
+            select(
+                *(
+                    bindparam(f"w{i}_{j}_{name}", type_=columns[name].type).label(name)
                     for name in names
-                }
-                for j in range(count)
-            ]
-        )
-        for i, (statement, count, names) in enumerate(shape)
-    ]
+                )
+            )
+            for j in range(count)
+        ]
+        parts.append(statement.from_select(names, rows[0] if count == 1 else union_all(*rows)))
     *first, last = parts
     return last.add_cte(*(part.cte(f"write_{i}") for i, part in enumerate(first)))
