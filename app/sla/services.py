@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
@@ -105,16 +105,21 @@ def catalog_items_of(ticket_ids: Sequence[int]) -> dict[int, int]:
     return found
 
 
-def active_policies() -> list[SlaPolicy]:
-    """Every active policy with its calendar (not its queue), the lowest id first."""
-    query = (
+def active_policy_query(*conditions: Any) -> Select[tuple[SlaPolicy]]:
+    """The active policies (narrowed by ``conditions``) with their calendar, not their queue
+    (joined with its manager, whose roles cost a statement of their own, at every commit of a
+    ticket event), the lowest id first."""
+    return (
         select(SlaPolicy)
-        .where(SlaPolicy.is_active)
+        .where(SlaPolicy.is_active, *conditions)
         .order_by(SlaPolicy.id)
-        # the queue is joined with its manager, whose roles cost a statement of their own
         .options(lazyload(SlaPolicy.group))
     )
-    return list(db.session.scalars(query).unique())
+
+
+def active_policies() -> list[SlaPolicy]:
+    """Every active policy with its calendar (not its queue), the lowest id first."""
+    return list(db.session.scalars(active_policy_query()).unique())
 
 
 def load_batch(
@@ -162,14 +167,7 @@ def load_batch(
             if policy.group_id in all_groups:
                 policies[policy.group_id].append(policy)
     elif all_groups:
-        query = (
-            select(SlaPolicy)
-            .where(SlaPolicy.group_id.in_(all_groups), SlaPolicy.is_active)
-            .order_by(SlaPolicy.id)
-            # the calendar is used; the queue (joined with its manager, whose roles cost a
-            # statement of their own) is not, at every commit of a ticket event
-            .options(lazyload(SlaPolicy.group))
-        )
+        query = active_policy_query(SlaPolicy.group_id.in_(all_groups))
         for policy in db.session.scalars(query).unique():
             policies[policy.group_id].append(policy)
     items: dict[int, int] = {}

@@ -40,7 +40,8 @@ from app.reports.scope import report_zone
 from app.requests.models import CatalogTask, RequestItem
 from app.sla.calendar import BusinessCalendar
 from app.sla.hooks import ACTIVE_POLICIES
-from app.sla.models import SlaCalendar, SlaKind, SlaPolicy
+from app.sla.models import SlaKind
+from app.sla.services import active_policies
 from app.sla.timeline import business_calendar
 from app.tickets.event_hooks import kept_event_rows, kept_for_hooks
 from app.tickets.models import Ticket, TicketEvent
@@ -61,21 +62,11 @@ def queue_calendars() -> dict[int, BusinessCalendar]:
     the lowest id first. A queue without a policy counts business time around the clock.
     The active policies the SLA hook read in this commit are not read again."""
     kept = kept_for_hooks(db.session(), ACTIVE_POLICIES)
-    rows = (
-        [(p.group_id, p.kind, p.calendar) for p in kept]
-        if kept is not None
-        else db.session.execute(
-            select(SlaPolicy.group_id, SlaPolicy.kind, SlaCalendar)
-            .join(SlaCalendar, SlaCalendar.id == SlaPolicy.calendar_id)
-            .where(SlaPolicy.is_active)
-            .order_by(SlaPolicy.id)
-        ).all()
-    )
     chosen: dict[int, tuple[bool, BusinessCalendar]] = {}
-    for group_id, kind, row in rows:
-        preferred = kind == SlaKind.RESOLUTION
+    for policy in kept if kept is not None else active_policies():
+        group_id, preferred = policy.group_id, policy.kind == SlaKind.RESOLUTION
         if group_id not in chosen or (preferred and not chosen[group_id][0]):
-            chosen[group_id] = (preferred, business_calendar(row))
+            chosen[group_id] = (preferred, business_calendar(policy.calendar))
     return {group_id: calendar for group_id, (_, calendar) in chosen.items()}
 
 
