@@ -73,36 +73,46 @@ def queue_calendars() -> dict[int, BusinessCalendar]:
 ALWAYS_OPEN = BusinessCalendar.always_open("UTC")
 
 
+# What a ticket's facts are computed from, in the order compute_facts unpacks them: read by
+# _ticket_rows (then the catalog item), or taken from a new incident by _opened_row.
+TICKET_COLUMNS = (
+    "id",
+    "kind",
+    "state",
+    "channel",
+    "assignment_group_id",
+    "assignee_id",
+    "priority",
+    "opened_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "reopen_count",
+    "reassignment_count",
+    "category",
+    "affected_service",
+)
+
+
 def _ticket_rows(ids: Sequence[int]) -> list[Any]:
+    """The tickets' :data:`TICKET_COLUMNS` (a ticket's, else its incident's), then the catalog
+    item of a requested item or of a catalog task's item."""
     # Plain tables: the subclasses' mappers would join ``tickets`` again for each of them.
-    incidents, items = Incident.__table__, RequestItem.__table__
+    tickets, incidents, items = Ticket.__table__, Incident.__table__, RequestItem.__table__
     tasks, task_items = CatalogTask.__table__, RequestItem.__table__.alias("task_items")
+    columns = [(tickets if name in tickets.c else incidents).c[name] for name in TICKET_COLUMNS]
     return list(
         db.session.execute(
             select(
-                Ticket.id,
-                Ticket.kind,
-                Ticket.state,
-                Ticket.channel,
-                Ticket.assignment_group_id,
-                Ticket.assignee_id,
-                Ticket.priority,
-                Ticket.opened_at,
-                Ticket.first_response_at,
-                Ticket.resolved_at,
-                Ticket.closed_at,
-                Ticket.reopen_count,
-                Ticket.reassignment_count,
-                incidents.c.category,
-                incidents.c.affected_service,
+                *columns,
                 func.coalesce(items.c.catalog_item_id, task_items.c.catalog_item_id),
             )
-            .select_from(Ticket.__table__)
-            .outerjoin(incidents, incidents.c.id == Ticket.id)
-            .outerjoin(items, items.c.id == Ticket.id)
-            .outerjoin(tasks, tasks.c.id == Ticket.id)
+            .select_from(tickets)
+            .outerjoin(incidents, incidents.c.id == tickets.c.id)
+            .outerjoin(items, items.c.id == tickets.c.id)
+            .outerjoin(tasks, tasks.c.id == tickets.c.id)
             .outerjoin(task_items, task_items.c.id == tasks.c.item_id)
-            .where(Ticket.id.in_(ids))
+            .where(tickets.c.id.in_(ids))
         )
     )
 
@@ -132,23 +142,6 @@ def _state_changes(ids: Sequence[int]) -> dict[int, list[tuple[str, datetime, di
     return out
 
 
-TICKET_COLUMNS = (
-    "id",
-    "kind",
-    "state",
-    "channel",
-    "assignment_group_id",
-    "assignee_id",
-    "priority",
-    "opened_at",
-    "first_response_at",
-    "resolved_at",
-    "closed_at",
-    "reopen_count",
-    "reassignment_count",
-    "category",
-    "affected_service",
-)
 Opened = dict[int, tuple[Ticket, list[TicketEvent]]]
 
 
