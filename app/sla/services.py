@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -118,8 +119,14 @@ def active_policy_query(*conditions: Any) -> Select[tuple[SlaPolicy]]:
 
 
 def active_policies() -> list[SlaPolicy]:
-    """Every active policy with its calendar (not its queue), the lowest id first."""
-    return list(db.session.scalars(active_policy_query()).unique())
+    """Every active policy with its calendar (not its queue), the lowest id first (read at
+    every commit of a ticket event: its statement is built once per process)."""
+    return list(db.session.scalars(_every_active_policy()).unique())
+
+
+@cache
+def _every_active_policy() -> Select[tuple[SlaPolicy]]:
+    return active_policy_query()
 
 
 def load_batch(
