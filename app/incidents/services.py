@@ -66,10 +66,10 @@ def route(
 ) -> int | None:
     """The id of the assignment group of a new incident: the first routing rule whose
     conditions all match (a rule's CI is one of ``ci_ids``); failing that, the support group
-    of one of the incident's CIs (from the CMDB); failing that, the first rule without
-    conditions (the default). None when nothing applies. ``rules`` are the rules as
-    :func:`_matrix_and_rules` read them (by default they are read here), as the columns they
-    match on, without their group, its manager or their CI."""
+    of one of the incident's CIs (from the CMDB) when it is an assignment group; failing that,
+    the first rule without conditions (the default). None when nothing applies. ``rules`` are
+    the rules as :func:`_matrix_and_rules` read them (by default they are read here), as the
+    columns they match on, without their group, its manager or their CI."""
     facts = {"category": category, "subcategory": subcategory, "affected_service": service}
     catch_all = None
     if rules is None:
@@ -86,9 +86,7 @@ def route(
         return rule.group_id
     group_id = correlation.support_group_id(list(ci_ids))
     if group_id is not None:
-        group = db.session.get(Group, group_id)
-        if group is not None and group.is_assignment_group:
-            return group.id
+        return group_id
     return catch_all.group_id if catch_all else None
 
 
