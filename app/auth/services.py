@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, func, select
+from sqlalchemy import Select, Table, bindparam, func, select
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -111,8 +111,16 @@ def validate_language(code: str | None) -> str | None:
     return code
 
 
+@cache
+def by_username() -> Select[tuple[User]]:
+    """The select of a person by username, its bind parameter ``username`` valued with
+    :func:`normalise_username`: built once per process, for callers to extend (options, other
+    rows joined) and run with their values."""
+    return select(User).where(User.username == bindparam("username"))
+
+
 def get_user_by_username(username: str) -> User | None:
-    return db.session.scalar(select(User).where(User.username == normalise_username(username)))
+    return db.session.scalar(by_username(), {"username": normalise_username(username)})
 
 
 def create_local_user(

@@ -4,14 +4,15 @@ person it goes to, and the resolution when it was solved on the call."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from functools import cache
+from typing import Any
 
 from flask import render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import Select, bindparam
+from sqlalchemy.orm import aliased, lazyload
 
 from app.auth import services as account_services
 from app.auth.models import Group, User
@@ -24,8 +25,6 @@ from app.incidents.views import bp
 from app.policy import require
 from app.postgres import prepared
 from app.tickets.models import Channel
-
-T = TypeVar("T", Group, User)
 
 
 def _form() -> AgentOpenForm:
@@ -48,24 +47,49 @@ def _choices(form: AgentOpenForm) -> None:
     form.assignee.choices = options.members
 
 
-def _caller(username: str) -> User | None:
-    """The person a call is for, by username, without their roles or manager: opening an
-    incident reads neither (a statement and a joined row fewer)."""
-    query = select(User).where(User.username == account_services.normalise_username(username))
-    return db.session.scalar(query.options(lazyload(User.role_grants), lazyload(User.manager)))
+def _people(form: AgentOpenForm) -> tuple[User | None, Group | None, User | None]:
+    """The person a call is for (by username), the group and the person it goes to (by id),
+    read in one statement (:func:`_people_query`). Nothing is read without a caller (the call
+    is refused); a group or person the form names but the statement does not find is None."""
+    group_id, assignee_id = row_id(form.group.data), row_id(form.assignee.data)
+    values = {"username": account_services.normalise_username(form.caller.data)}
+    if group_id is not None:
+        values["group_id"] = group_id
+    if assignee_id is not None:
+        values["assignee_id"] = assignee_id
+    query = _people_query(group_id is not None, assignee_id is not None)
+    row = db.session.execute(query, values).first()
+    if row is None:
+        return None, None, None
+    found = iter(row[1:])
+    group = next(found) if group_id is not None else None
+    return row[0], group, next(found) if assignee_id is not None else None
 
 
-def _row(model: type[T], raw: str | None, field: str) -> T | None:
+@cache
+def _people_query(group: bool, assignee: bool) -> Select[Any]:
+    """The caller, with the group and the assignee joined beside them when the form names
+    them, built once per shape: without anyone's roles or manager, nor the group's manager
+    (opening an incident reads none of them)."""
+    query = account_services.by_username().options(
+        lazyload(User.role_grants), lazyload(User.manager)
+    )
+    if group:
+        query = query.outerjoin_from(User, Group, Group.id == bindparam("group_id"))
+        query = query.add_columns(Group).options(lazyload(Group.manager))
+    if assignee:
+        person = aliased(User)
+        query = query.outerjoin_from(User, person, person.id == bindparam("assignee_id"))
+        query = query.add_columns(person)
+        query = query.options(lazyload(person.role_grants), lazyload(person.manager))
+    return query
+
+
+def _check_chosen(raw: str | None, found: Group | User | None, field: str) -> None:
     """The group or person a select names; one that vanished since the page was shown is a
     field error, never a silent "unassigned"."""
-    if not raw:
-        return None
-    # A group's manager (joined by default) is not needed to open an incident.
-    unneeded = [lazyload(Group.manager)] if model is Group else []
-    found = db.session.get(model, row_id(raw), options=unneeded) if row_id(raw) else None
-    if found is None:
+    if raw and found is None:
         raise Invalid({field: _("Choose from the list.")})
-    return found
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -74,13 +98,13 @@ def _row(model: type[T], raw: str | None, field: str) -> T | None:
 def new() -> ResponseReturnValue:
     form = _form()
     if form.validate_on_submit():
-        caller = _caller(form.caller.data)
+        caller, group, assignee = _people(form)
         resolved = form.resolved_on_call.data
         try:
             if caller is None or not caller.is_active:
                 raise Invalid({"caller": _("No active person has this username.")})
-            group = _row(Group, form.group.data, "group")
-            assignee = _row(User, form.assignee.data, "assignee")
+            _check_chosen(form.group.data, group, "group")
+            _check_chosen(form.assignee.data, assignee, "assignee")
             form.consume(done=url_for("incidents.console"))
             incident = calls.open_for_caller(
                 caller=caller,

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.auth.models import Group
 from app.cmdb.analysis import impact_of_cis, offer_impact, upstream_of_cis
 from app.cmdb.graph.vocabulary import Path
 from app.cmdb.models import ConfigurationItem
@@ -58,15 +59,18 @@ def parent_candidates(
 
 
 def support_group_id(ci_ids: list[int]) -> int | None:
-    """The support group of the incident's CIs (the first by name that has one): routing by CI."""
+    """The support group of the incident's CIs (the first by name that has one) when it is an
+    assignment group, in one statement: routing by CI."""
     if not ci_ids:
         return None
-    return db.session.scalar(
-        select(ConfigurationItem.support_group_id)
+    found = db.session.execute(
+        select(ConfigurationItem.support_group_id, Group.is_assignment_group)
+        .outerjoin(Group, Group.id == ConfigurationItem.support_group_id)
         .where(
             ConfigurationItem.id.in_(ci_ids),
             ConfigurationItem.support_group_id.is_not(None),
         )
         .order_by(ConfigurationItem.name, ConfigurationItem.id)
         .limit(1)
-    )
+    ).first()
+    return found.support_group_id if found is not None and found.is_assignment_group else None

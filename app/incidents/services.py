@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, String, cast, literal, null, select, union_all
 
 from app.auth.models import Group, Role, User
 from app.errors import Invalid, check_version
@@ -33,8 +34,9 @@ from app.incidents.workflow import (
 )
 from app.tickets import services as tickets
 from app.tickets.holds import HoldReason
-from app.tickets.matrix import load_matrix
+from app.tickets.matrix import load_matrix, matrix_of, matrix_rows
 from app.tickets.models import Channel, EntryKind, TicketKind
+from app.tickets.priority import PriorityMatrix
 from app.timeutils import utc_now
 
 MAX_TEXT = 20_000
@@ -56,17 +58,23 @@ def _is_staff(user: Any) -> bool:
 
 
 def route(
-    category: str | None, subcategory: str | None, service: str | None, ci_ids: Sequence[int]
-) -> Group | None:
-    """The assignment group of a new incident: the first routing rule whose conditions all
-    match (a rule's CI is one of ``ci_ids``); failing that, the support group of one of the
-    incident's CIs (from the CMDB); failing that, the first rule without conditions (the
-    default). None when nothing applies."""
+    category: str | None,
+    subcategory: str | None,
+    service: str | None,
+    ci_ids: Sequence[int],
+    rules: Iterable[Any] | None = None,
+) -> int | None:
+    """The id of the assignment group of a new incident: the first routing rule whose
+    conditions all match (a rule's CI is one of ``ci_ids``); failing that, the support group
+    of one of the incident's CIs (from the CMDB) when it is an assignment group; failing that,
+    the first rule without conditions (the default). None when nothing applies. ``rules`` are
+    the rules as :func:`_matrix_and_rules` read them (by default they are read here), as the
+    columns they match on, without their group, its manager or their CI."""
     facts = {"category": category, "subcategory": subcategory, "affected_service": service}
     catch_all = None
-    for rule in db.session.scalars(
-        select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)
-    ):
+    if rules is None:
+        rules = db.session.execute(_RULES)
+    for rule in rules:
         conditions = {k: getattr(rule, k) for k in facts if getattr(rule, k)}
         if not conditions and not rule.ci_id:
             catch_all = catch_all or rule
@@ -75,13 +83,48 @@ def route(
             continue
         if rule.ci_id and rule.ci_id not in ci_ids:
             continue
-        return rule.group
+        return rule.group_id
     group_id = correlation.support_group_id(list(ci_ids))
     if group_id is not None:
-        group = db.session.get(Group, group_id)
-        if group is not None and group.is_assignment_group:
-            return group
-    return catch_all.group if catch_all else None
+        return group_id
+    return catch_all.group_id if catch_all else None
+
+
+_RULE_COLUMNS = (
+    RoutingRule.category,
+    RoutingRule.subcategory,
+    RoutingRule.affected_service,
+    RoutingRule.ci_id,
+    RoutingRule.group_id,
+)
+_RULES = select(*_RULE_COLUMNS).order_by(RoutingRule.position, RoutingRule.id)
+
+
+def _matrix_and_rules() -> tuple[PriorityMatrix, list[Any]]:
+    """The priority matrix and the routing rules (in their order), read in one statement:
+    an incident opened without a group needs both."""
+    matrix, rules = [], []
+    for row in db.session.execute(_matrix_and_rules_statement()):
+        (rules if row.part == "rule" else matrix).append(row)
+    rules.sort(key=lambda rule: (rule.position, rule.id))
+    return matrix_of(matrix), rules
+
+
+@cache
+def _matrix_and_rules_statement() -> CompoundSelect[Any]:
+    """A ``UNION ALL`` of the rules' rows (first, so their columns name the result's: the
+    matrix's three named ``rule`` and empty) and the matrix's (:func:`matrix_rows`, the
+    rules' columns empty), built once per process."""
+    rule = select(
+        literal("rule", String).label("part"),
+        literal(None, String).label("key"),
+        literal(None, String).label("label"),
+        *_RULE_COLUMNS,
+        RoutingRule.position,
+        RoutingRule.id,
+    )
+    empty = [cast(null(), column.type) for column in rule.selected_columns[3:]]
+    return union_all(rule, *(rows.add_columns(*empty) for rows in matrix_rows()))
 
 
 def open_incident(
@@ -108,14 +151,22 @@ def open_incident(
         a name matches no CI.
     """
     now = now or utc_now()
-    matrix = load_matrix()
+    rules = None
+    if assignment_group is None:
+        matrix, rules = _matrix_and_rules()
+    else:
+        matrix = load_matrix()
     try:
         priority = matrix.priority(impact, urgency)
     except ValueError as error:
         field = "impact" if "impact" in str(error) else "urgency"
         raise Invalid({field: str(error)}) from None
     linked = sorted(set(ci_ids) | set(cis.ids_named(ci_names)))
-    group = assignment_group or route(category, subcategory, affected_service, linked)
+    group_id = (
+        assignment_group.id
+        if assignment_group
+        else route(category, subcategory, affected_service, linked, rules)
+    )
     incident = Incident(
         kind=TicketKind.INCIDENT,
         number=tickets.next_number("INC"),
@@ -135,7 +186,7 @@ def open_incident(
         category=(category or None),
         subcategory=(subcategory or None),
         affected_service=(affected_service or None),
-        assignment_group_id=group.id if group else None,
+        assignment_group_id=group_id,
         opened_at=now,
     )
     db.session.add(incident)
@@ -144,9 +195,9 @@ def open_incident(
     tickets.record_event(
         incident, "created", opened_by, at=now, priority=priority, channel=channel.value
     )
-    if group:
+    if group_id is not None:
         tickets.record_event(
-            incident, "assigned", opened_by, at=now, group_id=group.id, assignee_id=None
+            incident, "assigned", opened_by, at=now, group_id=group_id, assignee_id=None
         )
     return incident
 

@@ -27,6 +27,7 @@ from app.outbox.services import (
     deliver,
     deliver_due,
     enqueue,
+    enqueue_if,
     handler,
 )
 
@@ -36,5 +37,6 @@ __all__ = [
     "deliver",
     "deliver_due",
     "enqueue",
+    "enqueue_if",
     "handler",
 ]

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app, has_app_context
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, insert, literal, select, update
 
 from app.db import bulk
 from app.extensions import db
@@ -54,11 +54,68 @@ def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
 
     :raise ValueError: no handler is registered for ``kind``.
     """
-    if kind not in _handlers:
-        raise ValueError(f"no outbox handler for {kind!r}")
+    _check_kind(kind)
     message = OutboxMessage(kind=kind, payload=payload)
     db.session.add(message)
     db.session.flush()
+    _deliver_after_commit(message.id)
+    return message
+
+
+def enqueue_if(condition: ColumnElement[bool], kind: str, payload: dict[str, Any]) -> int | None:
+    """:func:`enqueue` when ``condition`` (an ``EXISTS``, say) holds as the row is written: the
+    question and the row are one statement (``INSERT ... SELECT ... WHERE``). Returns the new
+    message's id, None when the condition did not hold (nothing was written).
+
+    :raise ValueError: no handler is registered for ``kind``.
+    """
+    _check_kind(kind)
+    now = utc_now()
+    message_id = db.session.scalar(
+        _conditional_insert(condition),
+        {"kind": kind, "payload": payload, "state": OutboxState.PENDING, "now": now},
+    )
+    if message_id is not None:
+        _deliver_after_commit(message_id)
+    return message_id
+
+
+# Each condition's statement, built once per process (by the condition's id: a clause's ``==``
+# is SQL, not a comparison; the condition is kept with it, so its id is never reused).
+_conditional_inserts: dict[int, tuple[ColumnElement[bool], Any]] = {}
+
+
+def _conditional_insert(condition: ColumnElement[bool]) -> Any:
+    built = _conditional_inserts.get(id(condition))
+    if built is None:
+        built = _conditional_inserts[id(condition)] = (condition, _build_insert(condition))
+    return built[1]
+
+
+def _build_insert(condition: ColumnElement[bool]) -> Any:
+    columns = cast(Table, OutboxMessage.__table__).c
+    now = bindparam("now", type_=columns.created_at.type)
+    values = {
+        "kind": bindparam("kind", type_=columns.kind.type),
+        "payload": bindparam("payload", type_=columns.payload.type),
+        "state": bindparam("state", type_=columns.state.type),
+        "attempts": literal(0, columns.attempts.type),
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+    rows = select(*(value.label(name) for name, value in values.items())).where(condition)
+    return insert(columns[0].table).from_select(list(values), rows).returning(columns.id)
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in _handlers:
+        raise ValueError(f"no outbox handler for {kind!r}")
+
+
+def _deliver_after_commit(message_id: int) -> None:
+    """Deliver the message ``message_id`` once the session's transaction commits (all of its
+    messages at once)."""
     session = db.session()
     ids = session.info.get(PENDING_IDS)
     if ids is None:
@@ -67,8 +124,7 @@ def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
         # A rollback drops the commit callback: forget the ids with it, so the next message
         # enqueued in this session registers its own delivery.
         after_rollback(lambda: session.info.pop(PENDING_IDS, None), session)
-    ids.append(message.id)
-    return message
+    ids.append(message_id)
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -15,9 +15,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
@@ -105,16 +106,27 @@ def catalog_items_of(ticket_ids: Sequence[int]) -> dict[int, int]:
     return found
 
 
-def active_policies() -> list[SlaPolicy]:
-    """Every active policy with its calendar (not its queue), the lowest id first."""
-    query = (
+def active_policy_query(*conditions: Any) -> Select[tuple[SlaPolicy]]:
+    """The active policies (narrowed by ``conditions``) with their calendar, not their queue
+    (joined with its manager, whose roles cost a statement of their own, at every commit of a
+    ticket event), the lowest id first."""
+    return (
         select(SlaPolicy)
-        .where(SlaPolicy.is_active)
+        .where(SlaPolicy.is_active, *conditions)
         .order_by(SlaPolicy.id)
-        # the queue is joined with its manager, whose roles cost a statement of their own
         .options(lazyload(SlaPolicy.group))
     )
-    return list(db.session.scalars(query).unique())
+
+
+def active_policies() -> list[SlaPolicy]:
+    """Every active policy with its calendar (not its queue), the lowest id first (read at
+    every commit of a ticket event: its statement is built once per process)."""
+    return list(db.session.scalars(_every_active_policy()).unique())
+
+
+@cache
+def _every_active_policy() -> Select[tuple[SlaPolicy]]:
+    return active_policy_query()
 
 
 def load_batch(
@@ -162,14 +174,7 @@ def load_batch(
             if policy.group_id in all_groups:
                 policies[policy.group_id].append(policy)
     elif all_groups:
-        query = (
-            select(SlaPolicy)
-            .where(SlaPolicy.group_id.in_(all_groups), SlaPolicy.is_active)
-            .order_by(SlaPolicy.id)
-            # the calendar is used; the queue (joined with its manager, whose roles cost a
-            # statement of their own) is not, at every commit of a ticket event
-            .options(lazyload(SlaPolicy.group))
-        )
+        query = active_policy_query(SlaPolicy.group_id.in_(all_groups))
         for policy in db.session.scalars(query).unique():
             policies[policy.group_id].append(policy)
     items: dict[int, int] = {}

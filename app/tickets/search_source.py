@@ -20,18 +20,22 @@ from app.tickets.visibility import visible_tickets
 MAX_TEXT = 20_000  # characters of replies (and of notes) indexed per ticket
 
 
+# What a ticket's document is made of, in the order _documents reads and unpacks them; a
+# ticket inserted in this transaction gives them from the instance (_new_document).
+FRESH_COLUMNS = (
+    "id",
+    "kind",
+    "number",
+    "short_description",
+    "description",
+    "external_system",
+    "external_number",
+)
+
+
 def _documents(ids: Sequence[int]) -> Iterator[Document]:
-    tickets = db.session.execute(
-        select(
-            Ticket.id,
-            Ticket.kind,
-            Ticket.number,
-            Ticket.short_description,
-            Ticket.description,
-            Ticket.external_system,
-            Ticket.external_number,
-        ).where(Ticket.id.in_(ids))
-    ).all()
+    columns = [Ticket.__table__.c[name] for name in FRESH_COLUMNS]
+    tickets = db.session.execute(select(*columns).where(Ticket.id.in_(ids))).all()
     replies: dict[int, list[str]] = {}
     notes: dict[int, list[str]] = {}
     entries = db.session.execute(
@@ -77,17 +81,6 @@ def _document(
         body="\n".join([description, *replies])[:MAX_TEXT],
         notes="\n".join(notes)[:MAX_TEXT],
     )
-
-
-FRESH_COLUMNS = (
-    "id",
-    "kind",
-    "number",
-    "short_description",
-    "description",
-    "external_system",
-    "external_number",
-)
 
 
 def _new_document(ticket: Ticket) -> Document | None:

@@ -14,6 +14,7 @@ from app.i18n.stored import english
 from app.incidents import services
 from app.incidents.models import Incident, RoutingRule
 from app.tickets.models import EntryKind, JournalEntry
+from tests.conftest import count_queries
 
 
 def _open(caller, cis, **values):
@@ -49,6 +50,21 @@ def test_a_cis_support_group_routes_before_the_default_rule(db, make_user, make_
     assert _open(caller, ["ESX-RTM-02"]).assignment_group_id == infra.id
     assert _open(caller, ["esx-rtm-02"], category="Network").assignment_group_id == network.id
     assert _open(caller, []).assignment_group_id == desk.id
+
+
+def test_a_support_group_that_takes_no_tickets_leaves_routing_to_the_rules(db, make_user, make_ci):
+    admin = make_user(roles=["admin"])
+    owners = group_services.create_group(
+        actor=admin, name="Hardware owners", is_assignment_group=False
+    )
+    desk = group_services.create_group(actor=admin, name="Service Desk")
+    db.session.add(RoutingRule(position=99, group_id=desk.id))
+    make_ci("esx-rtm-03", "server", support_group_id=owners.id)
+    with count_queries() as routed:
+        incident = _open(make_user(), ["esx-rtm-03"])
+    assert incident.assignment_group_id == desk.id
+    # The CI's support group and whether it takes tickets are read together.
+    assert not [s for s in routed if "FROM groups" in s and "configuration_items" not in s]
 
 
 def test_agent_takes_the_impact_the_cmdb_suggests(signed_in, db, make_ci, relate):

@@ -141,6 +141,12 @@ def test_an_untouched_form_gives_field_errors_and_saves_nothing(desk, db):
         ({"channel": ""}, "channel", "Not a valid choice."),
         ({"group": "999999"}, "group", "Choose from the list."),
         ({"group": "x"}, "group", "Choose from the list."),
+        ({"assignee": "999999"}, "assignee", "Choose from the list."),
+        (
+            {"caller": "nobody-here", "group": "999999"},
+            "caller",
+            "No active person has this username.",
+        ),
         ({"resolved_on_call": "y"}, "resolution_code", "Choose a resolution code."),
         ({"resolved_on_call": "y"}, "resolution_notes", "Describe how it was resolved."),
         (

@@ -42,3 +42,42 @@ def test_a_work_note_writes_no_fact_and_a_resolution_does(db, make_user, make_in
     assert len([s for s in resolved if FACT_WRITE in s]) == 1
     assert stored_equal_recomputed(incident.id)
     assert _old_facts([incident.id])[0]["resolved_day"] is not None
+
+
+def test_a_change_writes_its_facts_and_rollups_in_one_statement_on_postgresql(
+    db, make_user, make_incident, queue
+):
+    from app.db import is_postgresql
+    from app.reports.rollups.agents import agent_counts, stored_agents
+    from app.reports.rollups.facts import (
+        channel_totals,
+        duration_buckets,
+        recompute_daily,
+        stored_channels,
+        stored_daily,
+        stored_durations,
+    )
+
+    agent = make_user(roles=["agent"])
+    group = queue("Service Desk", members=(agent,))
+    incidents = [make_incident(assignment_group=group) for _ in range(2)]
+    for incident in incidents:
+        services.assign_incident(incident, group=group, assignee=agent, actor=agent)
+    db.session.commit()
+    with count_queries() as resolved:
+        for incident in incidents:
+            services.change_state(incident, RESOLVE, actor=agent)
+        db.session.commit()
+    writes = [s for s in resolved if "INTO report_" in s]
+    tables = ("report_ticket_facts", "report_daily ", "report_daily_channels", "report_monthly")
+    if is_postgresql(db.session):
+        assert len(writes) == 1
+        assert all(table in writes[0] for table in tables)
+    else:
+        assert len(writes) >= len(tables)
+    facts = _old_facts([incident.id for incident in incidents])
+    assert facts == compute_facts([incident.id for incident in incidents])
+    assert stored_daily() == recompute_daily()
+    assert +stored_durations() == +duration_buckets(facts)
+    assert stored_channels() == channel_totals(facts)
+    assert +stored_agents() == +agent_counts(facts)

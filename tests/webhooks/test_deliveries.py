@@ -10,12 +10,13 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.errors import Invalid
 from app.incidents import services as incidents
 from app.outbox import deliver_due
 from app.outbox.models import OutboxMessage, OutboxState
+from app.tickets.models import TicketEvent
 from app.timeutils import utc_now
 from app.webhooks import services as webhooks
 from app.webhooks.delivery import deliver_webhook
@@ -101,6 +102,28 @@ def test_a_rollback_sends_nothing(db, people, subscribe, receiver):  # noqa: F81
     db.session.commit()
     assert receiver.received == []
     assert deliveries(db) == []
+
+
+def test_the_fan_out_is_queued_only_while_a_subscription_is_on(db, people, subscribe, receiver):  # noqa: F811
+    def fan_outs() -> int:
+        kind = OutboxMessage.kind == webhooks.FAN_OUT
+        return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(kind))
+
+    report(db, people[1], "Before any subscription")
+    assert fan_outs() == 0
+    subscription = subscribe(receiver.url)
+    webhooks.set_enabled(subscription, False, actor=people[0])
+    db.session.commit()
+    report(db, people[1], "While it is off")
+    assert fan_outs() == 0
+    webhooks.set_enabled(subscription, True, actor=people[0])
+    db.session.commit()
+    incident = report(db, people[1], "While it is on")
+    assert fan_outs() == 1
+    events = select(TicketEvent.id).where(TicketEvent.ticket_id == incident.id)
+    sent = {d.ticket_event_id for d in deliveries(db)}
+    assert sent
+    assert sent <= set(db.session.scalars(events))
 
 
 def test_filters_pick_the_subscriptions_an_event_reaches(db, people, subscribe, receiver):  # noqa: F811

@@ -35,12 +35,13 @@ from app.reports.rollups.models import (
     MonthlyDurations,
     TicketFact,
 )
-from app.reports.rollups.upsert import add_rows
+from app.reports.rollups.upsert import add_rows, together, write
 from app.reports.scope import report_zone
 from app.requests.models import CatalogTask, RequestItem
 from app.sla.calendar import BusinessCalendar
 from app.sla.hooks import ACTIVE_POLICIES
-from app.sla.models import SlaCalendar, SlaKind, SlaPolicy
+from app.sla.models import SlaKind
+from app.sla.services import active_policies
 from app.sla.timeline import business_calendar
 from app.tickets.event_hooks import kept_event_rows, kept_for_hooks
 from app.tickets.models import Ticket, TicketEvent
@@ -61,57 +62,57 @@ def queue_calendars() -> dict[int, BusinessCalendar]:
     the lowest id first. A queue without a policy counts business time around the clock.
     The active policies the SLA hook read in this commit are not read again."""
     kept = kept_for_hooks(db.session(), ACTIVE_POLICIES)
-    rows = (
-        [(p.group_id, p.kind, p.calendar) for p in kept]
-        if kept is not None
-        else db.session.execute(
-            select(SlaPolicy.group_id, SlaPolicy.kind, SlaCalendar)
-            .join(SlaCalendar, SlaCalendar.id == SlaPolicy.calendar_id)
-            .where(SlaPolicy.is_active)
-            .order_by(SlaPolicy.id)
-        ).all()
-    )
     chosen: dict[int, tuple[bool, BusinessCalendar]] = {}
-    for group_id, kind, row in rows:
-        preferred = kind == SlaKind.RESOLUTION
+    for policy in kept if kept is not None else active_policies():
+        group_id, preferred = policy.group_id, policy.kind == SlaKind.RESOLUTION
         if group_id not in chosen or (preferred and not chosen[group_id][0]):
-            chosen[group_id] = (preferred, business_calendar(row))
+            chosen[group_id] = (preferred, business_calendar(policy.calendar))
     return {group_id: calendar for group_id, (_, calendar) in chosen.items()}
 
 
 ALWAYS_OPEN = BusinessCalendar.always_open("UTC")
 
 
+# What a ticket's facts are computed from, in the order compute_facts unpacks them: read by
+# _ticket_rows (then the catalog item), or taken from a new incident by _opened_row.
+TICKET_COLUMNS = (
+    "id",
+    "kind",
+    "state",
+    "channel",
+    "assignment_group_id",
+    "assignee_id",
+    "priority",
+    "opened_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "reopen_count",
+    "reassignment_count",
+    "category",
+    "affected_service",
+)
+
+
 def _ticket_rows(ids: Sequence[int]) -> list[Any]:
+    """The tickets' :data:`TICKET_COLUMNS` (a ticket's, else its incident's), then the catalog
+    item of a requested item or of a catalog task's item."""
     # Plain tables: the subclasses' mappers would join ``tickets`` again for each of them.
-    incidents, items = Incident.__table__, RequestItem.__table__
+    tickets, incidents, items = Ticket.__table__, Incident.__table__, RequestItem.__table__
     tasks, task_items = CatalogTask.__table__, RequestItem.__table__.alias("task_items")
+    columns = [(tickets if name in tickets.c else incidents).c[name] for name in TICKET_COLUMNS]
     return list(
         db.session.execute(
             select(
-                Ticket.id,
-                Ticket.kind,
-                Ticket.state,
-                Ticket.channel,
-                Ticket.assignment_group_id,
-                Ticket.assignee_id,
-                Ticket.priority,
-                Ticket.opened_at,
-                Ticket.first_response_at,
-                Ticket.resolved_at,
-                Ticket.closed_at,
-                Ticket.reopen_count,
-                Ticket.reassignment_count,
-                incidents.c.category,
-                incidents.c.affected_service,
+                *columns,
                 func.coalesce(items.c.catalog_item_id, task_items.c.catalog_item_id),
             )
-            .select_from(Ticket.__table__)
-            .outerjoin(incidents, incidents.c.id == Ticket.id)
-            .outerjoin(items, items.c.id == Ticket.id)
-            .outerjoin(tasks, tasks.c.id == Ticket.id)
+            .select_from(tickets)
+            .outerjoin(incidents, incidents.c.id == tickets.c.id)
+            .outerjoin(items, items.c.id == tickets.c.id)
+            .outerjoin(tasks, tasks.c.id == tickets.c.id)
             .outerjoin(task_items, task_items.c.id == tasks.c.item_id)
-            .where(Ticket.id.in_(ids))
+            .where(tickets.c.id.in_(ids))
         )
     )
 
@@ -141,23 +142,6 @@ def _state_changes(ids: Sequence[int]) -> dict[int, list[tuple[str, datetime, di
     return out
 
 
-TICKET_COLUMNS = (
-    "id",
-    "kind",
-    "state",
-    "channel",
-    "assignment_group_id",
-    "assignee_id",
-    "priority",
-    "opened_at",
-    "first_response_at",
-    "resolved_at",
-    "closed_at",
-    "reopen_count",
-    "reassignment_count",
-    "category",
-    "affected_service",
-)
 Opened = dict[int, tuple[Ticket, list[TicketEvent]]]
 
 
@@ -379,7 +363,7 @@ def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
 
 
 def _upsert_facts(facts: list[dict[str, Any]]) -> None:
-    db.session.execute(_facts_upsert(is_postgresql(db.session)), facts)
+    write(_facts_upsert(is_postgresql(db.session)), facts)
 
 
 @cache
@@ -412,17 +396,18 @@ def refresh_facts(ticket_ids: Iterable[int]) -> int:
         # those rows are not written again (each write also updates the facts' eight indexes).
         stored = {fact["ticket_id"]: fact for fact in old}
         changed = [fact for fact in new if stored.get(fact["ticket_id"]) != fact]
-        if changed:
-            _upsert_facts(changed)
-        _apply_daily(totals)
-        buckets = duration_buckets(new)
-        buckets.subtract(duration_buckets(old))
-        _apply_monthly(buckets)
-        channels = channel_totals(new)
-        for key, gone in channel_totals(old).items():
-            channels[key].subtract(gone)
-        _apply_channels(channels)
-        refresh_agents(old, new)
+        with together():  # the facts and the rollups they move: one statement on PostgreSQL
+            if changed:
+                _upsert_facts(changed)
+            _apply_daily(totals)
+            buckets = duration_buckets(new)
+            buckets.subtract(duration_buckets(old))
+            _apply_monthly(buckets)
+            channels = channel_totals(new)
+            for key, gone in channel_totals(old).items():
+                channels[key].subtract(gone)
+            _apply_channels(channels)
+            refresh_agents(old, new)
         written += len(changed)
     return written
 
