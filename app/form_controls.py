@@ -131,6 +131,9 @@ def _select(field: Field, kw: dict[str, Any], widget: Select) -> str:
         kw["multiple"] = True
     _validation_flags(field, kw, widget.validation_attrs)
     kw["name"] = field.name
+    tags = _plain_options(field)
+    if tags is not None:
+        return f"<select {attributes(kw)}>{tags}</select>"
     if not field.has_groups():
         tags = "".join(option_tag(choice) for choice in field._iter_choices_normalized())
         return f"<select {attributes(kw)}>{tags}</select>"
@@ -141,6 +144,31 @@ def _select(field: Field, kw: dict[str, Any], widget: Select) -> str:
         html.append("" if group is None else "</optgroup>")
     html.append("</select>")
     return "".join(html)
+
+
+def _plain_options(field: Field) -> str | None:
+    """The ``<option>`` tags of a ``SelectField`` whose choices are a list of plain
+    ``SelectChoice`` (no optgroup, no attributes of their own), as :func:`option_tag` writes
+    them, read from the choices directly: WTForms reads them twice (``has_groups``, then
+    ``iter_choices``), checking each and making a ``Choice`` of each. None for any other
+    field or choice, which WTForms' iteration writes."""
+    kind = type(field)
+    if (kind.iter_choices, kind.has_groups) != (SelectField.iter_choices, SelectField.has_groups):
+        return None
+    choices = field.choices
+    if type(choices) is not list:
+        return None
+    coerce, data, tags = field.coerce, field.data, []
+    for choice in choices:
+        if type(choice) is not SelectChoice or choice.render_kw or choice.optgroup is not None:
+            return None
+        value, label = choice.value, choice.label
+        if type(label) is not str:
+            label = _translated(label)
+        selected = " selected" if coerce(value) == data else ""
+        shown = str(value) if type(value) is bool else value
+        tags.append(f'<option{selected} value="{escape(shown)}">{escape(label or value)}</option>')
+    return "".join(tags)
 
 
 def _validation_flags(
