@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,6 +12,7 @@ from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import Environment
 from markupsafe import Markup, escape
 from sqlalchemy import BindParameter, Integer, Select, bindparam, select
 from werkzeug.datastructures import MultiDict
@@ -541,7 +542,26 @@ def format_day(value: date | None, year: bool = True) -> str:
     return formats.day_text(value, year)
 
 
+def _share_globals(env: Environment) -> None:
+    """Let a template loaded without globals of its own use the environment's globals
+    themselves, not Jinja's ``ChainMap`` over them. Jinja reads a template's globals on every
+    render, include and ``{% from ... import %}``: it copies them into each new context and,
+    for each import, takes the importing template's keys less the imported one's, through
+    ``ChainMap``'s methods in Python, some 250 function calls per import (a page imports several
+    macro files). A dict reads the same names, in C. What a template is given
+    as its own globals (``from_string(source, globals)``) is still laid over them; nothing
+    here passes a template globals when getting it, which would add them to every template's.
+    """
+    overlay = env.make_globals
+
+    def make_globals(own: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return overlay(own) if own else env.globals
+
+    env.make_globals = make_globals  # type: ignore[method-assign, assignment]
+
+
 def init_templates(app: Flask) -> None:
+    _share_globals(app.jinja_env)
     app.jinja_env.globals.update(
         can=lambda action, obj=None: policy.can(current_user, action, obj),
         url_with=url_with,
