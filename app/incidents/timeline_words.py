@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import g
-from flask_babel import gettext as _
 
 from app.i18n import N_
+from app.i18n.words import gettext as _
 from app.incidents.models import MajorState
 from app.incidents.workflow import RESOLUTION_CODES, State
 from app.tickets.holds import HOLD_LABELS
