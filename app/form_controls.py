@@ -52,6 +52,11 @@ _SPECIAL = re.compile("[&<>'\"]")
 _NAMES: dict[str, str] = {}  # attribute_name's answers
 
 
+def _escaped(value: Any) -> str:
+    """``escape(value)``, a plain string without anything to escape as it is."""
+    return value if type(value) is str and not _SPECIAL.search(value) else escape(value)
+
+
 def attributes(attrs: Mapping[str, Any]) -> str:
     """``attrs`` as HTML attributes, as WTForms' ``html_params`` writes them: sorted by
     keyword, ``True`` as a bare name, ``False`` left out, every other value escaped."""
@@ -131,7 +136,7 @@ def _textarea(field: Field, kw: dict[str, Any], widget: TextArea) -> str:
     kw.setdefault("id", field.id)
     _validation_flags(field, kw, widget.validation_attrs)
     kw["name"] = field.name
-    return f"<textarea {attributes(kw)}>\r\n{escape(field._value())}</textarea>"
+    return f"<textarea {attributes(kw)}>\r\n{_escaped(field._value())}</textarea>"
 
 
 def _select(field: Field, kw: dict[str, Any], widget: Select) -> str:
@@ -227,8 +232,8 @@ def control(field: Field, attrs: Mapping[str, Any] | None = None) -> Markup:
     writer = _WRITERS.get(type(widget))
     if writer is None or type(field.meta).render_field is not DefaultMeta.render_field:
         return Markup(field(**(attrs or {})))
-    kw = {attribute_name(k): v for k, v in (field.render_kw or {}).items()}
-    kw.update((attribute_name(k), v) for k, v in (attrs or {}).items())
+    kw = {_NAMES.get(k) or attribute_name(k): v for k, v in (field.render_kw or {}).items()}
+    kw.update((_NAMES.get(k) or attribute_name(k), v) for k, v in (attrs or {}).items())
     try:
         return Markup(writer(field, kw, widget))
     except _Unhandled:
@@ -266,15 +271,15 @@ def form_field(field: Field, class_: str = "", extra: Mapping[str, Any] | None =
     in a ``<div class="mb-3 {class_}">``, the same text to the character as the Jinja macro
     it replaces wrote (its line breaks and indentation too), in one Python call instead of a
     macro call and its template calls (a fifth of a form page's rendering)."""
-    ident = escape(field.id)
-    text = escape(field.label.text)
+    ident = _escaped(field.id)
+    text = _escaped(field.label.text)
     description = _translated(field.description)
     help_ = (
         f'<div id="{ident}-help" class="form-text">{escape(description)}</div>'
         if description
         else ""
     )
-    html = [f'<div class="mb-3 {escape(class_)}">\n  ']
+    html = [f'<div class="mb-3 {_escaped(class_)}">\n  ']
     if field.type == "BooleanField":
         html.append(
             f'\n  <div class="form-check">\n    {field_control(field, extra)}'
