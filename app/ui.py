@@ -429,13 +429,14 @@ def format_range(start: datetime, end: datetime) -> str:
     return f"{format_datetime(start)} – {format_datetime(end)}"
 
 
-def time_tag(value: datetime | None, style: str = "long") -> Markup:
-    """``<time datetime="…">`` with the machine-readable UTC instant and the viewer's text."""
+def time_tag(value: datetime | None, style: str = "long", zone: str | None = None) -> Markup:
+    """``<time datetime="…">`` with the machine-readable UTC instant and the viewer's text (in
+    ``zone`` when given: a list of many tags finds the viewer's once)."""
     if value is None:
         return Markup("—")
     # The instant is digits and separators, nothing to escape; Markup.format's formatter
     # escaping both cost some forty calls a tag (a timeline writes one per entry).
-    text = escape(format_datetime(value, style))
+    text = escape(format_datetime(value, style, zone))
     return Markup(f'<time datetime="{formats.utc_iso(value)}">{text}</time>')
 
 
