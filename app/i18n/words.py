@@ -40,9 +40,7 @@ if TYPE_CHECKING:
     from jinja2.nodes import EvalContext
     from werkzeug.local import LocalProxy
 
-FOUND = "deskgraph_catalog"  # on Flask-Babel's state: (locale, domain, catalog, its words)
-WORDS = "deskgraph_words"  # on a catalog: the translations it gave, by message
-MOST_WORDS = 20_000  # remembered per catalog (messages are the code's, and labels)
+FOUND = "deskgraph_catalog"  # on Flask-Babel's state: (locale, domain, catalog)
 _GLOBALS = cast("LocalProxy[Any]", g)
 
 
@@ -67,8 +65,7 @@ class RequestDomain(Domain):
         catalog = super().get_translations()
         state = babel_state()
         if state is not None:
-            words = catalog.__dict__.setdefault(WORDS, {})
-            setattr(state, FOUND, (state.__dict__.get("babel_locale"), self, catalog, words))
+            setattr(state, FOUND, (state.__dict__.get("babel_locale"), self, catalog))
         return cast("NullTranslations", catalog)
 
 
@@ -88,31 +85,9 @@ def translations() -> NullTranslations:
     return cast("NullTranslations", get_domain().get_translations())
 
 
-def word(string: str) -> str:
-    """``translations().ugettext(string)``, remembered beside the catalog: a catalog answers
-    each message through Python's ``gettext`` (a miss, as every English message is, looks
-    twice and asks its fallback), and a page asks a few hundred, mostly the same ones."""
-    state = babel_state()
-    if state is not None:
-        known = state.__dict__
-        try:
-            found = known[FOUND]
-            if found[0] is known["babel_locale"] and found[1] is known["babel_domain"]:
-                words = found[3]
-                text = words.get(string)
-                if text is None:
-                    text = found[2].ugettext(string)
-                    if len(words) < MOST_WORDS:
-                        words[string] = text
-                return cast(str, text)
-        except KeyError:  # nothing found yet, or the locale was dropped (``refresh()``)
-            pass
-    return cast(str, translations().ugettext(string))
-
-
 def gettext(string: str, **variables: Any) -> str:
     """Flask-Babel's ``gettext`` through the request's catalog found once."""
-    text = word(string)
+    text = translations().ugettext(string)
     return text % variables if variables else text
 
 
@@ -128,7 +103,7 @@ def _shown(eval_ctx: EvalContext, text: str) -> str:
 
 @pass_eval_context
 def jinja_gettext(eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
-    text = word(string)
+    text = translations().ugettext(string)
     if eval_ctx.autoescape:
         text = Markup(text)
     # Formatting a text without ``%`` with a mapping gives the text: most are left as they are.
