@@ -224,20 +224,30 @@ _WRITERS: dict[type, Callable[[Field, dict[str, Any], Any], str]] = {
 }
 
 
-def control(field: Field, attrs: Mapping[str, Any] | None = None) -> Markup:
+def control(field: Field, attrs: Mapping[str, Any] | None = None, widget: Any = None) -> Markup:
     """``field``'s control with ``attrs``: what ``field(**attrs)`` renders, written directly
     for the standard widgets, by WTForms for the rest (and for a form whose meta renders
-    its fields its own way)."""
-    widget = field.widget
+    its fields its own way). With ``widget``, what ``widget(field, **attrs)`` renders: a
+    widget that wraps another writes the one it wraps through this."""
+    wrapped = widget is not None
+    widget = widget if wrapped else field.widget
     writer = _WRITERS.get(type(widget))
-    if writer is None or type(field.meta).render_field is not DefaultMeta.render_field:
-        return Markup(field(**(attrs or {})))
+    if writer is None or (
+        not wrapped and type(field.meta).render_field is not DefaultMeta.render_field
+    ):
+        return _by_wtforms(field, attrs, widget if wrapped else None)
     kw = {_NAMES.get(k) or attribute_name(k): v for k, v in (field.render_kw or {}).items()}
     kw.update((_NAMES.get(k) or attribute_name(k), v) for k, v in (attrs or {}).items())
     try:
         return Markup(writer(field, kw, widget))
     except _Unhandled:
-        return Markup(field(**(attrs or {})))
+        return _by_wtforms(field, attrs, widget if wrapped else None)
+
+
+def _by_wtforms(field: Field, attrs: Mapping[str, Any] | None, widget: Any) -> Markup:
+    if widget is not None:
+        return Markup(widget(field, **(attrs or {})))
+    return Markup(field(**(attrs or {})))
 
 
 def field_control(field: Field, extra: Mapping[str, Any] | None = None) -> Markup:

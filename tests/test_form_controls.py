@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app import form_controls
 from app.form_controls import QuickSelectField, control, option_tags
 from app.forms import MultiCheckboxField
-from app.incidents.forms import IncidentForm
+from app.incidents.forms import CommentForm, IncidentForm
 
 CHOICES = [
     SelectChoice("", "—"),
@@ -234,3 +234,16 @@ def test_the_field_macro_writes_what_the_jinja_macro_wrote(app, with_errors, cla
                     field.errors = ["Wrong <here>.", Markup("<b>Twice</b>")]
                 shown = {"f": field, "class_": class_, "extra": extra}
                 assert new.render(shown) == old.render(shown), field.name
+
+
+@pytest.mark.parametrize("attrs", [{}, {"data_x": 'a "b"'}])
+def test_the_csrf_token_and_its_submission_token_are_what_wtforms_writes(app, attrs):
+    """A form that creates something writes its one-time token after its CSRF token; both are
+    written here, as WTForms' hidden input writes them."""
+    with app.test_request_context():
+        form = CommentForm(formdata=None)
+        hidden = form.csrf_token.widget.widget  # the CSRF token's own, which the mixin wraps
+        token = form.submission_token
+        expected = hidden(form.csrf_token, **attrs) + token.widget(token)
+        assert str(form.csrf_token(**attrs)) == str(expected)
+        assert 'name="submission_token"' in str(form.csrf_token)
