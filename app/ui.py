@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
@@ -373,6 +373,20 @@ class NavLinks:
     links: tuple[NavLink, ...]
 
 
+MOST_ROOTS = 4  # the script roots whose navigation addresses are kept (a proxy sets one)
+
+
+def _hrefs(root: str) -> dict[str, str]:
+    """The navigation's addresses under the script root ``root``, by endpoint, kept for the
+    application's life: a link's address takes no argument and the routes do not change, so
+    ``url_for`` (some twenty calls each, sixteen links a page) answers each once. Past
+    :data:`MOST_ROOTS` roots (a forwarded prefix a client may set) nothing more is kept."""
+    kept = current_app.extensions.setdefault("deskgraph_nav_hrefs", {})
+    if root in kept or len(kept) < MOST_ROOTS:
+        return cast(dict[str, str], kept.setdefault(root, {}))
+    return {}
+
+
 def page_navigation() -> list[NavLinks]:
     """The navigation of the page being rendered: the signed-in person's sections and links
     (:func:`navigation_for`) with their addresses, the current page's link and the counts
@@ -383,13 +397,15 @@ def page_navigation() -> list[NavLinks]:
         return []
     counts = _shell_counts() or {}
     endpoint = request.endpoint
+    hrefs = _hrefs(request.script_root)
     return [
         NavLinks(
             section.title,
             tuple(
                 NavLink(
                     item.label,
-                    url_for(item.endpoint),
+                    hrefs.get(item.endpoint)
+                    or hrefs.setdefault(item.endpoint, url_for(item.endpoint)),
                     item.icon,
                     item.is_current(endpoint),
                     counts.get(NAV_COUNT + item.endpoint, 0),
