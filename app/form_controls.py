@@ -12,6 +12,7 @@ textareas, selects) with plain string joins, and leaves any other widget to WTFo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -45,16 +46,29 @@ def attribute_name(key: str) -> str:
     return key
 
 
+# What ``escape`` replaces: a plain string without any is written as it is, one search instead
+# of escape's four calls (a form page writes a few hundred attribute values and options).
+_SPECIAL = re.compile("[&<>'\"]")
+_NAMES: dict[str, str] = {}  # attribute_name's answers
+
+
+def _escaped(value: Any) -> str:
+    """``escape(value)``, a plain string without anything to escape as it is."""
+    return value if type(value) is str and not _SPECIAL.search(value) else escape(value)
+
+
 def attributes(attrs: Mapping[str, Any]) -> str:
     """``attrs`` as HTML attributes, as WTForms' ``html_params`` writes them: sorted by
     keyword, ``True`` as a bare name, ``False`` left out, every other value escaped."""
     parts = []
     for key, value in sorted(attrs.items()):
-        name = attribute_name(key)
+        name = _NAMES.get(key) or _NAMES.setdefault(key, attribute_name(key))
         if value is True:
             parts.append(name)
         elif value is not False:
-            parts.append(f'{name}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+            if type(value) is not str or _SPECIAL.search(value):
+                value = str(escape(value)).replace('"', "&quot;")
+            parts.append(f'{name}="{value}"')
     return " ".join(parts)
 
 
@@ -122,7 +136,7 @@ def _textarea(field: Field, kw: dict[str, Any], widget: TextArea) -> str:
     kw.setdefault("id", field.id)
     _validation_flags(field, kw, widget.validation_attrs)
     kw["name"] = field.name
-    return f"<textarea {attributes(kw)}>\r\n{escape(field._value())}</textarea>"
+    return f"<textarea {attributes(kw)}>\r\n{_escaped(field._value())}</textarea>"
 
 
 def _select(field: Field, kw: dict[str, Any], widget: Select) -> str:
@@ -131,6 +145,9 @@ def _select(field: Field, kw: dict[str, Any], widget: Select) -> str:
         kw["multiple"] = True
     _validation_flags(field, kw, widget.validation_attrs)
     kw["name"] = field.name
+    tags = _plain_options(field)
+    if tags is not None:
+        return f"<select {attributes(kw)}>{tags}</select>"
     if not field.has_groups():
         tags = "".join(option_tag(choice) for choice in field._iter_choices_normalized())
         return f"<select {attributes(kw)}>{tags}</select>"
@@ -141,6 +158,36 @@ def _select(field: Field, kw: dict[str, Any], widget: Select) -> str:
         html.append("" if group is None else "</optgroup>")
     html.append("</select>")
     return "".join(html)
+
+
+def _plain_options(field: Field) -> str | None:
+    """The ``<option>`` tags of a ``SelectField`` whose choices are a list of plain
+    ``SelectChoice`` (no optgroup, no attributes of their own), as :func:`option_tag` writes
+    them, read from the choices directly: WTForms reads them twice (``has_groups``, then
+    ``iter_choices``), checking each and making a ``Choice`` of each. None for any other
+    field or choice, which WTForms' iteration writes."""
+    kind = type(field)
+    if (kind.iter_choices, kind.has_groups) != (SelectField.iter_choices, SelectField.has_groups):
+        return None
+    choices = field.choices
+    if type(choices) is not list:
+        return None
+    coerce, data, tags = field.coerce, field.data, []
+    for choice in choices:
+        if type(choice) is not SelectChoice or choice.render_kw or choice.optgroup is not None:
+            return None
+        value, label = choice.value, choice.label
+        if type(label) is not str:
+            label = _translated(label)
+        selected = " selected" if coerce(value) == data else ""
+        shown = str(value) if type(value) is bool else value
+        if type(shown) is not str or _SPECIAL.search(shown):
+            shown = escape(shown)
+        label = label or value
+        if type(label) is not str or _SPECIAL.search(label):
+            label = escape(label)
+        tags.append(f'<option{selected} value="{shown}">{label}</option>')
+    return "".join(tags)
 
 
 def _validation_flags(
@@ -177,20 +224,30 @@ _WRITERS: dict[type, Callable[[Field, dict[str, Any], Any], str]] = {
 }
 
 
-def control(field: Field, attrs: Mapping[str, Any] | None = None) -> Markup:
+def control(field: Field, attrs: Mapping[str, Any] | None = None, widget: Any = None) -> Markup:
     """``field``'s control with ``attrs``: what ``field(**attrs)`` renders, written directly
     for the standard widgets, by WTForms for the rest (and for a form whose meta renders
-    its fields its own way)."""
-    widget = field.widget
+    its fields its own way). With ``widget``, what ``widget(field, **attrs)`` renders: a
+    widget that wraps another writes the one it wraps through this."""
+    wrapped = widget is not None
+    widget = widget if wrapped else field.widget
     writer = _WRITERS.get(type(widget))
-    if writer is None or type(field.meta).render_field is not DefaultMeta.render_field:
-        return Markup(field(**(attrs or {})))
-    kw = {attribute_name(k): v for k, v in (field.render_kw or {}).items()}
-    kw.update((attribute_name(k), v) for k, v in (attrs or {}).items())
+    if writer is None or (
+        not wrapped and type(field.meta).render_field is not DefaultMeta.render_field
+    ):
+        return _by_wtforms(field, attrs, widget if wrapped else None)
+    kw = {_NAMES.get(k) or attribute_name(k): v for k, v in (field.render_kw or {}).items()}
+    kw.update((_NAMES.get(k) or attribute_name(k), v) for k, v in (attrs or {}).items())
     try:
         return Markup(writer(field, kw, widget))
     except _Unhandled:
-        return Markup(field(**(attrs or {})))
+        return _by_wtforms(field, attrs, widget if wrapped else None)
+
+
+def _by_wtforms(field: Field, attrs: Mapping[str, Any] | None, widget: Any) -> Markup:
+    if widget is not None:
+        return Markup(widget(field, **(attrs or {})))
+    return Markup(field(**(attrs or {})))
 
 
 def field_control(field: Field, extra: Mapping[str, Any] | None = None) -> Markup:
@@ -224,15 +281,15 @@ def form_field(field: Field, class_: str = "", extra: Mapping[str, Any] | None =
     in a ``<div class="mb-3 {class_}">``, the same text to the character as the Jinja macro
     it replaces wrote (its line breaks and indentation too), in one Python call instead of a
     macro call and its template calls (a fifth of a form page's rendering)."""
-    ident = escape(field.id)
-    text = escape(field.label.text)
+    ident = _escaped(field.id)
+    text = _escaped(field.label.text)
     description = _translated(field.description)
     help_ = (
         f'<div id="{ident}-help" class="form-text">{escape(description)}</div>'
         if description
         else ""
     )
-    html = [f'<div class="mb-3 {escape(class_)}">\n  ']
+    html = [f'<div class="mb-3 {_escaped(class_)}">\n  ']
     if field.type == "BooleanField":
         html.append(
             f'\n  <div class="form-check">\n    {field_control(field, extra)}'

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import Environment
 from markupsafe import Markup, escape
 from sqlalchemy import BindParameter, Integer, Select, bindparam, select
 from werkzeug.datastructures import MultiDict
@@ -372,6 +373,20 @@ class NavLinks:
     links: tuple[NavLink, ...]
 
 
+MOST_ROOTS = 4  # the script roots whose navigation addresses are kept (a proxy sets one)
+
+
+def _hrefs(root: str) -> dict[str, str]:
+    """The navigation's addresses under the script root ``root``, by endpoint, kept for the
+    application's life: a link's address takes no argument and the routes do not change, so
+    ``url_for`` (some twenty calls each, sixteen links a page) answers each once. Past
+    :data:`MOST_ROOTS` roots (a forwarded prefix a client may set) nothing more is kept."""
+    kept = current_app.extensions.setdefault("deskgraph_nav_hrefs", {})
+    if root in kept or len(kept) < MOST_ROOTS:
+        return cast(dict[str, str], kept.setdefault(root, {}))
+    return {}
+
+
 def page_navigation() -> list[NavLinks]:
     """The navigation of the page being rendered: the signed-in person's sections and links
     (:func:`navigation_for`) with their addresses, the current page's link and the counts
@@ -382,13 +397,15 @@ def page_navigation() -> list[NavLinks]:
         return []
     counts = _shell_counts() or {}
     endpoint = request.endpoint
+    hrefs = _hrefs(request.script_root)
     return [
         NavLinks(
             section.title,
             tuple(
                 NavLink(
                     item.label,
-                    url_for(item.endpoint),
+                    hrefs.get(item.endpoint)
+                    or hrefs.setdefault(item.endpoint, url_for(item.endpoint)),
                     item.icon,
                     item.is_current(endpoint),
                     counts.get(NAV_COUNT + item.endpoint, 0),
@@ -428,13 +445,15 @@ def format_range(start: datetime, end: datetime) -> str:
     return f"{format_datetime(start)} – {format_datetime(end)}"
 
 
-def time_tag(value: datetime | None, style: str = "long") -> Markup:
-    """``<time datetime="…">`` with the machine-readable UTC instant and the viewer's text."""
+def time_tag(value: datetime | None, style: str = "long", zone: str | None = None) -> Markup:
+    """``<time datetime="…">`` with the machine-readable UTC instant and the viewer's text (in
+    ``zone`` when given: a list of many tags finds the viewer's once)."""
     if value is None:
         return Markup("—")
-    return Markup('<time datetime="{}">{}</time>').format(
-        formats.utc_iso(value), format_datetime(value, style)
-    )
+    # The instant is digits and separators, nothing to escape; Markup.format's formatter
+    # escaping both cost some forty calls a tag (a timeline writes one per entry).
+    text = escape(format_datetime(value, style, zone))
+    return Markup(f'<time datetime="{formats.utc_iso(value)}">{text}</time>')
 
 
 def explained(line: Any) -> Markup:
@@ -541,7 +560,26 @@ def format_day(value: date | None, year: bool = True) -> str:
     return formats.day_text(value, year)
 
 
+def _share_globals(env: Environment) -> None:
+    """Let a template loaded without globals of its own use the environment's globals
+    themselves, not Jinja's ``ChainMap`` over them. Jinja reads a template's globals on every
+    render, include and ``{% from ... import %}``: it copies them into each new context and,
+    for each import, takes the importing template's keys less the imported one's, through
+    ``ChainMap``'s methods in Python, some 250 function calls per import (a page imports several
+    macro files). A dict reads the same names, in C. What a template is given
+    as its own globals (``from_string(source, globals)``) is still laid over them; nothing
+    here passes a template globals when getting it, which would add them to every template's.
+    """
+    overlay = env.make_globals
+
+    def make_globals(own: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return overlay(own) if own else env.globals
+
+    env.make_globals = make_globals  # type: ignore[method-assign, assignment]
+
+
 def init_templates(app: Flask) -> None:
+    _share_globals(app.jinja_env)
     app.jinja_env.globals.update(
         can=lambda action, obj=None: policy.can(current_user, action, obj),
         url_with=url_with,

@@ -30,7 +30,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app import form_controls
 from app.form_controls import QuickSelectField, control, option_tags
 from app.forms import MultiCheckboxField
-from app.incidents.forms import IncidentForm
+from app.incidents.forms import CommentForm, IncidentForm
 
 CHOICES = [
     SelectChoice("", "—"),
@@ -39,6 +39,9 @@ CHOICES = [
     SelectChoice("9", ""),  # no label: the value is shown
     SelectChoice("x", "Marked", render_kw={"data_hint": "yes", "disabled": True}),
 ]
+# Options without attributes of their own, read from the choices without WTForms' iteration.
+PLAIN = CHOICES[:-1]
+COUNTED = [SelectChoice(1, "One"), SelectChoice(2, ""), SelectChoice(True, _l("Printers"))]
 
 
 class Every(FlaskForm):
@@ -59,6 +62,8 @@ class Every(FlaskForm):
     kind = SelectField("Kind", choices=CHOICES)
     kinds = SelectMultipleField("Kinds", choices=CHOICES)
     quick = QuickSelectField("Quick", choices=CHOICES)
+    plain = QuickSelectField("Plain", choices=PLAIN)
+    counted = SelectField("Counted", coerce=int, choices=COUNTED)
     grouped = SelectField(
         "Grouped", choices=[SelectChoice("a", "A", optgroup="One"), SelectChoice("b", "B")]
     )
@@ -76,6 +81,8 @@ DATA = {
     "kind": "7",
     "kinds": ["8", "9"],
     "quick": "x",
+    "plain": "8",
+    "counted": 2,
     "grouped": "b",
     "number": 7,
 }
@@ -99,6 +106,8 @@ def test_a_control_is_what_its_widget_writes(app, attrs, filled):
             assert (type(field.widget) in form_controls._WRITERS) == (field.name != "number")
         form.flag.data = False
         assert str(control(form.flag, attrs)) == str(form.flag(**attrs))
+        for plain in (form.plain, form.counted):
+            assert form_controls._plain_options(plain) is not None
 
 
 def test_options_are_what_a_select_writes(app):
@@ -225,3 +234,16 @@ def test_the_field_macro_writes_what_the_jinja_macro_wrote(app, with_errors, cla
                     field.errors = ["Wrong <here>.", Markup("<b>Twice</b>")]
                 shown = {"f": field, "class_": class_, "extra": extra}
                 assert new.render(shown) == old.render(shown), field.name
+
+
+@pytest.mark.parametrize("attrs", [{}, {"data_x": 'a "b"'}])
+def test_the_csrf_token_and_its_submission_token_are_what_wtforms_writes(app, attrs):
+    """A form that creates something writes its one-time token after its CSRF token; both are
+    written here, as WTForms' hidden input writes them."""
+    with app.test_request_context():
+        form = CommentForm(formdata=None)
+        hidden = form.csrf_token.widget.widget  # the CSRF token's own, which the mixin wraps
+        token = form.submission_token
+        expected = hidden(form.csrf_token, **attrs) + token.widget(token)
+        assert str(form.csrf_token(**attrs)) == str(expected)
+        assert 'name="submission_token"' in str(form.csrf_token)

@@ -4,6 +4,8 @@ rendered for htmx reads none of them."""
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import count_queries
 
 
@@ -28,3 +30,14 @@ def test_a_fragment_reads_no_counts(signed_in):
     with count_queries() as statements:
         assert client.get("/search/suggest?q=x").status_code == 200
     assert counts_statements(statements) == []
+
+
+def test_the_navigation_links_follow_the_script_root(signed_in):
+    """The navigation's addresses are kept per script root: a desk served under a prefix
+    links under it, and the same process serving it at the root links there."""
+    client, _agent = signed_in("agent", "employee")
+    for root in ("", "/desk", "", "/desk"):
+        page = client.get("/incidents/", base_url=f"http://localhost{root}/").get_data(as_text=True)
+        links = re.findall(r'class="nav-link[^"]*" href="([^"]+)"', page)
+        assert f"{root}/incidents/" in links, links
+        assert all(link.startswith(f"{root}/") for link in links), links

@@ -74,13 +74,14 @@ def translations() -> NullTranslations:
     locale, else Flask-Babel's own answer (a null catalog outside any context)."""
     state = babel_state()
     if state is not None:
-        found = state.__dict__.get(FOUND)
-        if (
-            found
-            and found[0] is state.__dict__.get("babel_locale")
-            and found[1] is state.__dict__.get("babel_domain")
-        ):
-            return cast("NullTranslations", found[2])
+        # Subscripts, not three calls of ``get``: a page asks this a few hundred times.
+        known = state.__dict__
+        try:
+            found = known[FOUND]
+            if found[0] is known["babel_locale"] and found[1] is known["babel_domain"]:
+                return cast("NullTranslations", found[2])
+        except KeyError:  # nothing found yet, or the locale was dropped (``refresh()``)
+            pass
     return cast("NullTranslations", get_domain().get_translations())
 
 
@@ -102,7 +103,11 @@ def _shown(eval_ctx: EvalContext, text: str) -> str:
 
 @pass_eval_context
 def jinja_gettext(eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
-    return _shown(eval_ctx, translations().ugettext(string)) % variables
+    text = translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    # Formatting a text without ``%`` with a mapping gives the text: most are left as they are.
+    return text % variables if "%" in text else text
 
 
 @pass_eval_context

@@ -18,10 +18,11 @@ def register(app: Flask) -> None:
         settings_views,
     )
     from app.incidents.pages import category_name
-    from app.incidents.timeline_words import change_field, change_value
+    from app.incidents.timeline_words import change_field, change_value, timeline_html
     from app.incidents.views import bp
 
     app.register_blueprint(bp, url_prefix="/incidents")
     app.add_template_global(category_name, "category_name")
     app.add_template_global(change_field, "change_field")
     app.add_template_global(change_value, "change_value")
+    app.add_template_global(timeline_html, "timeline_html")

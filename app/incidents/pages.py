@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 
 from flask import current_app, g, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import (
     Integer,
@@ -33,6 +32,7 @@ from wtforms import SelectChoice
 
 from app.extensions import db
 from app.i18n.content import translated
+from app.i18n.words import gettext as _
 from app.incidents import cis, correlation, permissions, review, services
 from app.incidents.forms import (
     CommentForm,

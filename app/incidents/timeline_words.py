@@ -4,23 +4,24 @@ through the same translated labels the rest of the page uses, in the reader's la
 journal keeps the field names and values as identifiers; this words them when they are read.
 The incident page, its review and the catalog task page share the timeline, so the states of
 items and requests are named here too. Registered as the template globals ``change_field`` and
-``change_value``."""
+``change_value``, and ``timeline_html``, the timeline itself (``incidents/_timeline.html``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import g
-from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from app.i18n import N_
+from app.i18n.words import gettext as _
 from app.incidents.models import MajorState
 from app.incidents.workflow import RESOLUTION_CODES, State
 from app.tickets.holds import HOLD_LABELS
 from app.tickets.matrix import load_matrix
 from app.tickets.priority import PriorityMatrix
-from app.ui import audit_value
+from app.ui import audit_value, explained, time_tag, viewer_timezone
 
 #: The audited fields of tickets, as the forms that change them name them.
 FIELD_LABELS = {
@@ -88,3 +89,52 @@ def _matrix_label(field: str, value: int) -> str:
     scale = matrix.impacts if field == "impact" else matrix.urgencies
     label = scale.get(value)
     return _("%(value)s - %(label)s", value=value, label=_(label)) if label else str(value)
+
+
+def timeline_html(timeline: Iterable[Any], staff: bool) -> Markup:
+    """A ticket's timeline (``incidents/_timeline.html``): each entry's author, kind and time,
+    then its text, or for a change the fields it changed (all of them for ``staff``, else the
+    state only; the query already left work notes out for everyone else). The same HTML, to
+    the character, as the Jinja loop it replaces wrote, in one call instead of a few dozen
+    template calls per entry (each verb translated once, the viewer's zone read once)."""
+    verbs = {
+        "reply": _("replied"),
+        "work_note": f'<span class="dg-note-label">{_("work note")}</span>',
+        "change": _("changed"),
+    }
+    zone = viewer_timezone()
+    html = ['<ol class="dg-timeline">\n  ']
+    for entry in timeline:
+        kind = entry.kind.value
+        author = escape(entry.author.display_name) if entry.author else "Deskgraph"
+        html.append(
+            f'\n  <li class="dg-{escape(kind)}">\n    <div class="dg-entry-head">'
+            f"\n      <strong>{author}</strong>"
+            f"\n      {verbs[kind] if kind in ('reply', 'work_note') else verbs['change']}"
+            f"\n      · {time_tag(entry.created_at, zone=zone)}\n    </div>\n    "
+        )
+        if kind == "change":
+            html.append('\n      <ul class="list-unstyled small mb-0 mt-1">\n      ')
+            for field, change in entry.changes.items():
+                html.append("\n        ")
+                if staff or field == "state":
+                    old = escape(change_value(field, change[0]))
+                    new = escape(change_value(field, change[1]))
+                    html.append(
+                        f"\n        <li>{escape(change_field(field))}: {old} → "
+                        f"<strong>{new}</strong></li>\n        "
+                    )
+                html.append("\n      ")
+            html.append("\n      </ul>\n      ")
+            if entry.body and (staff or "state" in entry.changes):
+                text = explained(entry.message or entry.body)
+                html.append(f'<div class="dg-entry-body small">{text}</div>')
+            html.append("\n    ")
+        else:
+            text = explained(entry.message or entry.body)
+            html.append(f'\n      <div class="dg-entry-body">{text}</div>\n    ')
+        html.append("\n  </li>\n  ")
+    if len(html) == 1:
+        html.append(f'\n  <li class="text-body-secondary">{_("Nothing yet.")}</li>\n  ')
+    html.append("\n</ol>")
+    return Markup("".join(html))

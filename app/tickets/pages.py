@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, select
 from wtforms import SelectChoice
 
 from app.auth.models import Group, User, group_members
 from app.extensions import db
+from app.i18n.words import gettext as _
 from app.tickets.models import EntryKind, JournalEntry, Ticket
 from app.ui import format_datetime
 

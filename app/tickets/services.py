@@ -166,7 +166,8 @@ def assign(
 
 
 def timeline(ticket: Ticket, *, public_only: bool, newest_first: bool) -> list[JournalEntry]:
-    """The ticket's journal in one query (the authors joined, their roles not read);
+    """The ticket's journal in one query (of each author, joined, only what a timeline
+    shows: id, username and name; their other columns and roles are read if asked for);
     employees get replies and state changes only."""
     query = _timeline_statement(public_only=public_only, newest_first=newest_first)
     entries = list(db.session.scalars(query, {"ticket_id": ticket.id}))
@@ -180,7 +181,11 @@ def _timeline_statement(*, public_only: bool, newest_first: bool) -> Select[Jour
     """:func:`timeline`'s statement, built once per shape (the ticket is a parameter)."""
     query = (
         select(JournalEntry)
-        .options(defaultload(JournalEntry.author).lazyload(User.role_grants))
+        .options(
+            defaultload(JournalEntry.author)
+            .load_only(User.id, User.username, User.display_name)
+            .lazyload(User.role_grants)
+        )
         .where(JournalEntry.ticket_id == bindparam("ticket_id", type_=Integer))
     )
     if public_only:
