@@ -112,7 +112,7 @@ def validate_language(code: str | None) -> str | None:
 
 
 @cache
-def by_username() -> Select[tuple[User]]:
+def by_username() -> Select[User]:
     """The select of a person by username, its bind parameter ``username`` valued with
     :func:`normalise_username`: built once per process, for callers to extend (options, other
     rows joined) and run with their values."""

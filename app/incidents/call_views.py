@@ -52,7 +52,7 @@ def _people(form: AgentOpenForm) -> tuple[User | None, Group | None, User | None
     read in one statement (:func:`_people_query`). Nothing is read without a caller (the call
     is refused); a group or person the form names but the statement does not find is None."""
     group_id, assignee_id = row_id(form.group.data), row_id(form.assignee.data)
-    values = {"username": account_services.normalise_username(form.caller.data)}
+    values: dict[str, Any] = {"username": account_services.normalise_username(form.caller.data)}
     if group_id is not None:
         values["group_id"] = group_id
     if assignee_id is not None:

@@ -103,7 +103,8 @@ _RULES = select(*_RULE_COLUMNS).order_by(RoutingRule.position, RoutingRule.id)
 def _matrix_and_rules() -> tuple[PriorityMatrix, list[Any]]:
     """The priority matrix and the routing rules (in their order), read in one statement:
     an incident opened without a group needs both."""
-    matrix, rules = [], []
+    matrix: list[Any] = []
+    rules: list[Any] = []
     for row in db.session.execute(_matrix_and_rules_statement()):
         (rules if row.part == "rule" else matrix).append(row)
     rules.sort(key=lambda rule: (rule.position, rule.id))

@@ -106,7 +106,7 @@ def catalog_items_of(ticket_ids: Sequence[int]) -> dict[int, int]:
     return found
 
 
-def active_policy_query(*conditions: Any) -> Select[tuple[SlaPolicy]]:
+def active_policy_query(*conditions: Any) -> Select[SlaPolicy]:
     """The active policies (narrowed by ``conditions``) with their calendar, not their queue
     (joined with its manager, whose roles cost a statement of their own, at every commit of a
     ticket event), the lowest id first."""
@@ -125,7 +125,7 @@ def active_policies() -> list[SlaPolicy]:
 
 
 @cache
-def _every_active_policy() -> Select[tuple[SlaPolicy]]:
+def _every_active_policy() -> Select[SlaPolicy]:
     return active_policy_query()
 
 
