@@ -8,12 +8,17 @@ turn, alternately).
     python -m bench.incident_page --schema S --repeat 40
     python -m bench.incident_page --schema S --statements     # each request's SQL, once
     python -m bench.incident_page --schema S --profile 25     # the top functions by own time
+
+The application's objects are frozen out of the garbage collector's reach after it is built,
+as ``gunicorn.conf.py`` leaves a production worker (``--no-freeze`` leaves them in it: a full
+collection then walks them, about 120 ms once in some 1,500 pages, against 5-13 ms frozen).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import pstats
 import random
 import re
@@ -169,9 +174,15 @@ def main() -> None:
     parser.add_argument("--only", default="", help="the requests whose name contains this")
     parser.add_argument("--statements", action="store_true", help="print each request's SQL")
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="leave the app's objects to the collector"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     app = app_on_schema(args.schema)
+    if not args.no_freeze:  # as gunicorn.conf.py leaves a worker: what the app built is frozen
+        gc.collect()
+        gc.freeze()
     rng = random.Random(7)
     with throwaway_redis() as redis_url:
         app.config["REDIS_URL"] = redis_url  # opening as in production: the outbox on RQ
