@@ -34,9 +34,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory lock key for a job name."""
-    digest = hashlib.sha256(f"deskgraph:{name}".encode()).digest()
+def lock_key(name: str, schema: str = "public") -> int:
+    """A stable signed 64-bit advisory lock key for a job name in the desk whose tables are in
+    ``schema``. Advisory locks are the database's, not a schema's: two desks in one database
+    (each in its own schema) must not skip each other's jobs. A desk in ``public``, the usual
+    one, keeps the key it always had, so nodes of two versions still exclude each other
+    during an upgrade."""
+    scoped = name if schema == "public" else f"{schema}:{name}"
+    digest = hashlib.sha256(f"deskgraph:{scoped}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -50,9 +55,9 @@ def exclusive(name: str) -> Iterator[bool]:
     if not is_postgresql(db.session):
         yield True
         return
-    key = lock_key(name)
     engine = db.engine.engine  # an Engine's .engine is itself; a Connection's is its engine
     with engine.connect() as connection:
+        key = lock_key(name, str(connection.scalar(text("SELECT current_schema()"))))
         held = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
         connection.commit()
         try:

@@ -52,7 +52,7 @@ def test_while_another_node_ticks_this_one_skips(app, db, backend, queue, make_i
     policy(desk, targets={5: 1})
     make_incident(assignment_group=desk, now=at("2026-03-02 09:00"))
     other_node = create_engine(POSTGRES_URL)
-    key = periodic.lock_key(TICK_JOB)
+    key = periodic.lock_key(TICK_JOB, db.session.scalar(text("SELECT current_schema()")))
     try:
         with other_node.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
@@ -71,4 +71,26 @@ def test_while_another_node_ticks_this_one_skips(app, db, backend, queue, make_i
 def test_lock_keys_are_stable_and_distinct():
     assert periodic.lock_key("sla.tick") == periodic.lock_key("sla.tick")
     assert periodic.lock_key("sla.tick") != periodic.lock_key("mail.poll")
+    # two desks in one database, each in its own schema, tick independently
+    assert periodic.lock_key("sla.tick", "desk_a") != periodic.lock_key("sla.tick", "desk_b")
+    assert periodic.lock_key("sla.tick", "public") == periodic.lock_key("sla.tick")
     assert -(2**63) <= periodic.lock_key("sla.tick") < 2**63
+
+
+def test_a_desk_in_another_schema_does_not_make_this_one_skip(db, backend):
+    if backend != "postgresql":
+        pytest.skip("schemas are PostgreSQL's")
+    other_desk = create_engine(POSTGRES_URL)  # a desk in ``public`` of the same database
+    try:
+        with other_desk.connect() as connection:
+            connection.execute(
+                text("SELECT pg_advisory_lock(:k)"), {"k": periodic.lock_key(TICK_JOB)}
+            )
+            ran, _ = periodic.run_once(TICK_JOB, lambda: None)
+            connection.execute(
+                text("SELECT pg_advisory_unlock(:k)"), {"k": periodic.lock_key(TICK_JOB)}
+            )
+        assert ran
+        assert db.session.get(PeriodicJob, TICK_JOB).skipped == 0
+    finally:
+        other_desk.dispose()
