@@ -60,6 +60,13 @@ def test_production_accepts_every_key_the_documented_generators_make(tmp_path, m
         assert load_config(tmp_path, {"DESKGRAPH_ENV": "production", "SECRET_KEY": key})
 
 
+def test_production_accepts_a_random_hex_key_that_repeats_its_characters(tmp_path):
+    # 32 random hex digits use only 9 different ones about once in 10,000 draws of
+    # ``secrets.token_hex(16)``; such a key is as random as the others
+    key = "034b38025b09534bd823945400920454"
+    assert load_config(tmp_path, {"DESKGRAPH_ENV": "production", "SECRET_KEY": key})
+
+
 def test_production_accepts_a_strong_key_and_secures_cookies(tmp_path):
     key = secrets.token_urlsafe(48)
     config = load_config(tmp_path, {"DESKGRAPH_ENV": "production", "SECRET_KEY": key})
