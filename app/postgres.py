@@ -90,8 +90,8 @@ class Connection(psycopg.Connection[Any]):
 
 
 def configure(engine: Engine) -> None:
-    """What the desk does on a PostgreSQL engine: both behaviours of this module (the first
-    needs psycopg 3, the driver the configuration names)."""
+    """What the desk does on a PostgreSQL engine: everything this module describes (the
+    prepared statements need psycopg 3, the driver the configuration names)."""
     if engine.dialect.driver == "psycopg":
         keep_prepared_statements(engine)
         prepare_in_marked_views(engine)
