@@ -97,9 +97,10 @@ def timeline_html(timeline: Iterable[Any], staff: bool) -> Markup:
     state only; the query already left work notes out for everyone else). The same HTML, to
     the character, as the Jinja loop it replaces wrote, in one call instead of a few dozen
     template calls per entry (each verb translated once, the viewer's zone read once)."""
+    note = _("work note")  # not inside the f-string: the catalogs' extraction would miss it
     verbs = {
         "reply": _("replied"),
-        "work_note": f'<span class="dg-note-label">{_("work note")}</span>',
+        "work_note": f'<span class="dg-note-label">{note}</span>',
         "change": _("changed"),
     }
     zone = viewer_timezone()
@@ -135,6 +136,7 @@ def timeline_html(timeline: Iterable[Any], staff: bool) -> Markup:
             html.append(f'\n      <div class="dg-entry-body">{text}</div>\n    ')
         html.append("\n  </li>\n  ")
     if len(html) == 1:
-        html.append(f'\n  <li class="text-body-secondary">{_("Nothing yet.")}</li>\n  ')
+        nothing = _("Nothing yet.")  # not inside the f-string: extraction would miss it
+        html.append(f'\n  <li class="text-body-secondary">{nothing}</li>\n  ')
     html.append("\n</ol>")
     return Markup("".join(html))
