@@ -261,23 +261,20 @@ def current_values(incident: Incident) -> MultiDict:
     )
 
 
-def incident_form(
-    incident: Incident, submitted: MultiDict | None = None, matrix: PriorityMatrix | None = None
-) -> IncidentForm:
+def incident_form(incident: Incident, submitted: MultiDict | None = None) -> IncidentForm:
     """The agent's form for ``incident``: the submitted fields over the current values (a
     field left out of a post stays as it is), with the choices the data allows."""
-    return _incident_form(incident, submitted, matrix)[0]
+    return _incident_form(incident, submitted)[0]
 
 
 def _incident_form(
     incident: Incident,
     submitted: MultiDict | None,
-    matrix: PriorityMatrix | None,
     *,
     subcategory: bool = False,
 ) -> tuple[IncidentForm, FormOptions]:
     """:func:`incident_form` and the options it was built with, their ``matrix`` the one its
-    lists show (read with its other lists when not given), their ``subcategory`` the
+    lists show (read with its other lists), their ``subcategory`` the
     incident's subcategory as the page words it (when asked for and it has one)."""
     values = current_values(incident)
     for key in submitted or {}:
@@ -286,12 +283,12 @@ def _incident_form(
     group_id = form.group.data or ""
     options = form_options(
         int(group_id) if group_id.isdecimal() else None,
-        matrix=not matrix,
+        matrix=True,
         subcategory=(incident.subcategory, incident.category)
         if subcategory and incident.category and incident.subcategory
         else None,
     )
-    matrix = matrix or options.matrix or load_matrix()
+    matrix = options.matrix or load_matrix()
     form.impact.choices = [SelectChoice(str(k), f"{k} - {_(v)}") for k, v in matrix.impacts.items()]
     form.urgency.choices = [
         SelectChoice(str(k), f"{k} - {_(v)}") for k, v in matrix.urgencies.items()
@@ -315,7 +312,7 @@ def _agent_forms(incident: Incident, forms: dict[str, Any]) -> dict[str, Any]:
     if forms.get("incident_form"):
         form, matrix, subcategory = forms["incident_form"], load_matrix(), None
     else:
-        form, options = _incident_form(incident, None, None, subcategory=True)
+        form, options = _incident_form(incident, None, subcategory=True)
         matrix, subcategory = options.matrix, options.subcategory
     now = State(incident.state)
     form.state.choices = [SelectChoice(now.value, _("%(state)s (now)", state=_(now.label)))] + [
