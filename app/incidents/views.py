@@ -67,6 +67,15 @@ WITHOUT_PEOPLES_ROLES = (
     defaultload(Incident.assignment_group).defaultload(Group.manager).lazyload(User.role_grants),
 )
 
+# The page's own statement: the caller and assignee as the page shows them, the group without
+# its manager.
+_SHOWN = (User.id, User.username, User.display_name, User.email, User.phone, User.is_active)
+ON_THE_PAGE = (
+    defaultload(Incident.caller).load_only(*_SHOWN).lazyload(User.role_grants),
+    defaultload(Incident.assignee).load_only(*_SHOWN).lazyload(User.role_grants),
+    defaultload(Incident.assignment_group).lazyload(Group.manager),
+)
+
 
 def get_incident(number: str, action: str = "incident.view") -> Incident:
     """Load an incident by number; one the user may not see is "not found" (no leak).
@@ -225,7 +234,7 @@ def _detail_statement() -> Select[Any]:
     request cost more than running it."""
     return (
         select(Incident)
-        .options(*WITHOUT_PEOPLES_ROLES)
+        .options(*ON_THE_PAGE)
         .where(Incident.number == bindparam("number", type_=String))
         .add_columns(*pages.presence_of(Incident.id))
     )
