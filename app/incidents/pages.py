@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, NamedTuple
 
-from flask import current_app, g, render_template, url_for
+from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import (
@@ -406,6 +406,5 @@ def render_detail(
         context["may_confirm"] = permissions.may_confirm_or_reopen(current_user, incident)
         context["can_reopen"] = services.can_reopen(incident, utc_now(), window)
         context["reopen_form"] = forms.get("reopen_form") or ReopenForm(formdata=None)
-    g.timeline_matrix = context["matrix"]  # the timeline words its priorities with it
     template = "incidents/detail.html" if staff else "incidents/ticket.html"
     return render_template(template, **context), status

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import g
 from markupsafe import Markup, escape
 
 from app.i18n import N_
@@ -69,21 +68,23 @@ def change_field(field: str) -> str:
     return _(label) if label else field
 
 
-def change_value(field: str, value: Any) -> str:
+#: The fields worded by the priority matrix's labels.
+MATRIX_FIELDS = frozenset(("impact", "urgency", "priority"))
+
+
+def change_value(field: str, value: Any, matrix: PriorityMatrix | None = None) -> str:
     """An old or new value of an audited field as its reader reads it: a coded value by its
-    label, an impact, urgency or priority with the matrix's label, anything else as the
-    history shows it."""
+    label, an impact, urgency or priority with the priority matrix's label (``matrix``, read
+    here when not given), anything else as the history shows it."""
     labels = VALUE_LABELS.get(field, {})
     if isinstance(value, str) and value in labels:
         return _(labels[value])
-    if field in ("impact", "urgency", "priority") and isinstance(value, int):
-        return _matrix_label(field, value)
+    if field in MATRIX_FIELDS and isinstance(value, int):
+        return _matrix_label(field, value, matrix or load_matrix())
     return audit_value(value)
 
 
-def _matrix_label(field: str, value: int) -> str:
-    matrix: PriorityMatrix = g.get("timeline_matrix") or load_matrix()
-    g.timeline_matrix = matrix  # one read per page, however many lines it words
+def _matrix_label(field: str, value: int, matrix: PriorityMatrix) -> str:
     if field == "priority":
         return _("P%(level)s · %(label)s", level=value, label=_(matrix.label(value)))
     scale = matrix.impacts if field == "impact" else matrix.urgencies
@@ -91,12 +92,16 @@ def _matrix_label(field: str, value: int) -> str:
     return _("%(value)s - %(label)s", value=value, label=_(label)) if label else str(value)
 
 
-def timeline_html(timeline: Iterable[Any], staff: bool) -> Markup:
+def timeline_html(
+    timeline: Iterable[Any], staff: bool, matrix: PriorityMatrix | None = None
+) -> Markup:
     """A ticket's timeline (``incidents/_timeline.html``): each entry's author, kind and time,
     then its text, or for a change the fields it changed (all of them for ``staff``, else the
-    state only; the query already left work notes out for everyone else). The same HTML, to
-    the character, as the Jinja loop it replaces wrote, in one call instead of a few dozen
-    template calls per entry (each verb translated once, the viewer's zone read once)."""
+    state only; the query already left work notes out for everyone else), impact, urgency and
+    priority by ``matrix``'s labels (read once here, at the first such change, when the page
+    has none). The same HTML, to the character, as the Jinja loop it replaces wrote, in one
+    call instead of a few dozen template calls per entry (each verb translated once, the
+    viewer's zone read once)."""
     note = _("work note")  # not inside the f-string: the catalogs' extraction would miss it
     verbs = {
         "reply": _("replied"),
@@ -119,8 +124,10 @@ def timeline_html(timeline: Iterable[Any], staff: bool) -> Markup:
             for field, change in entry.changes.items():
                 html.append("\n        ")
                 if staff or field == "state":
-                    old = escape(change_value(field, change[0]))
-                    new = escape(change_value(field, change[1]))
+                    if matrix is None and field in MATRIX_FIELDS:
+                        matrix = load_matrix()
+                    old = escape(change_value(field, change[0], matrix))
+                    new = escape(change_value(field, change[1], matrix))
                     html.append(
                         f"\n        <li>{escape(change_field(field))}: {old} → "
                         f"<strong>{new}</strong></li>\n        "

@@ -12,6 +12,8 @@ from flask_babel import force_locale
 
 from app.i18n.stored import stored
 from app.tickets.models import EntryKind
+from app.tickets.priority import PriorityMatrix
+from tests.conftest import count_queries
 
 AT = datetime(2026, 12, 6, 6, 58, tzinfo=UTC)
 
@@ -40,11 +42,12 @@ ENTRIES = [
 ]
 
 
-def shown(app, entries, *, staff: bool) -> list[str]:
-    """The timeline's entries as a reader sees them: each ``<li>``'s text on one line."""
+def shown(app, entries, *, staff: bool, **page) -> list[str]:
+    """The timeline's entries as a reader sees them: each ``<li>``'s text on one line (``page``:
+    more of the page's context, such as its priority ``matrix``)."""
     with app.test_request_context():
         html = app.jinja_env.get_template("incidents/_timeline.html").render(
-            timeline=entries, staff=staff
+            timeline=entries, staff=staff, **page
         )
     html = html.strip()
     assert html.startswith('<ol class="dg-timeline">')
@@ -97,3 +100,17 @@ def test_the_timeline_speaks_the_readers_language(app, db):
     assert "svarade" in reply
     assert '<span class="dg-note-label">arbetsanteckning</span>' in note
     assert "ändrade" in hold
+
+
+def test_priorities_are_worded_by_the_pages_matrix_or_one_read_of_it(app, db):
+    raised = [entry for entry in ENTRIES if "priority" in entry.changes] * 3
+    with count_queries() as statements:
+        lines = shown(app, raised, staff=True)
+    assert len(statements) == 1  # the matrix in force, read once for three entries
+    assert all("Priority: P4 · Low → <strong>P2 · High</strong>" in line for line in lines)
+
+    renamed = PriorityMatrix(levels={1: "Now", 2: "Today", 3: "Soon", 4: "Later", 5: "Someday"})
+    with count_queries() as statements:
+        lines = shown(app, raised, staff=True, matrix=renamed)
+    assert statements == []  # the page's own matrix: nothing read
+    assert all("Priority: P4 · Later → <strong>P2 · Today</strong>" in line for line in lines)
