@@ -46,30 +46,41 @@ def attribute_name(key: str) -> str:
     return key
 
 
+class _Names(dict[str, str]):
+    """:func:`attribute_name`'s answers, each worked out at its first ``_NAMES[key]``: a
+    subscript, not a call (a form page writes a few hundred attributes)."""
+
+    def __missing__(self, key: str) -> str:
+        self[key] = name = attribute_name(key)
+        return name
+
+
+_NAMES = _Names()
+
 # What ``escape`` replaces: a plain string without any is written as it is, one search instead
 # of escape's four calls (a form page writes a few hundred attribute values and options).
 _SPECIAL = re.compile("[&<>'\"]")
-_NAMES: dict[str, str] = {}  # attribute_name's answers
 
 
-def _escaped(value: Any) -> str:
-    """``escape(value)``, a plain string without anything to escape as it is."""
-    return value if type(value) is str and not _SPECIAL.search(value) else escape(value)
+def _escaped(value: Any, quoted: bool = False) -> str:
+    """``escape(value)``, a plain string without anything to escape as it is; ``quoted``, as
+    an attribute's value: markup's own double quotes written ``&quot;`` (as ``html_params``
+    writes them; ``escape`` writes a string's as ``&#34;``)."""
+    if type(value) is str and not _SPECIAL.search(value):
+        return value
+    return str(escape(value)).replace('"', "&quot;") if quoted else escape(value)
 
 
 def attributes(attrs: Mapping[str, Any]) -> str:
     """``attrs`` as HTML attributes, as WTForms' ``html_params`` writes them: sorted by
     keyword, ``True`` as a bare name, ``False`` left out, every other value escaped."""
-    parts = []
-    for key, value in sorted(attrs.items()):
-        name = _NAMES.get(key) or _NAMES.setdefault(key, attribute_name(key))
-        if value is True:
-            parts.append(name)
-        elif value is not False:
-            if type(value) is not str or _SPECIAL.search(value):
-                value = str(escape(value)).replace('"', "&quot;")
-            parts.append(f'{name}="{value}"')
-    return " ".join(parts)
+    return " ".join(
+        [
+            _NAMES[key] if value is True else f'{_NAMES[key]}="{_escaped(value, True)}"'
+            for key, value in sorted(attrs.items())
+            if value is not False
+        ]
+    )
 
 
 def option_tag(choice: Choice | SelectChoice) -> str:
@@ -79,9 +90,15 @@ def option_tag(choice: Choice | SelectChoice) -> str:
     if choice.render_kw:
         shown = Choice(choice.value, choice.label, selected, choice.render_kw)
         return str(Select.render_option(shown))
-    value = str(choice.value) if isinstance(choice.value, bool) else choice.value
-    label = escape(_translated(choice.label) or choice.value)
-    return f'<option{" selected" if selected else ""} value="{escape(value)}">{label}</option>'
+    return _option(choice.value, choice.label, " selected" if selected else "")
+
+
+def _option(value: Any, label: Any, selected: str) -> str:
+    """An option without attributes of its own, its value and its label (the value when it
+    has none) escaped: what :func:`option_tag` and :func:`_plain_options` write."""
+    if type(label) is not str:
+        label = _translated(label)
+    return f'<option{selected} value="{_escaped(value)}">{_escaped(label or value)}</option>'
 
 
 def _translated(text: Any) -> Any:
@@ -172,22 +189,16 @@ def _plain_options(field: Field) -> str | None:
     choices = field.choices
     if type(choices) is not list:
         return None
-    coerce, data, tags = field.coerce, field.data, []
     for choice in choices:
         if type(choice) is not SelectChoice or choice.render_kw or choice.optgroup is not None:
             return None
-        value, label = choice.value, choice.label
-        if type(label) is not str:
-            label = _translated(label)
-        selected = " selected" if coerce(value) == data else ""
-        shown = str(value) if type(value) is bool else value
-        if type(shown) is not str or _SPECIAL.search(shown):
-            shown = escape(shown)
-        label = label or value
-        if type(label) is not str or _SPECIAL.search(label):
-            label = escape(label)
-        tags.append(f'<option{selected} value="{shown}">{label}</option>')
-    return "".join(tags)
+    coerce, data = field.coerce, field.data
+    return "".join(
+        [
+            _option(choice.value, choice.label, " selected" if coerce(choice.value) == data else "")
+            for choice in choices
+        ]
+    )
 
 
 def _validation_flags(
@@ -236,8 +247,10 @@ def control(field: Field, attrs: Mapping[str, Any] | None = None, widget: Any = 
         not wrapped and type(field.meta).render_field is not DefaultMeta.render_field
     ):
         return _by_wtforms(field, attrs, widget if wrapped else None)
-    kw = {_NAMES.get(k) or attribute_name(k): v for k, v in (field.render_kw or {}).items()}
-    kw.update((_NAMES.get(k) or attribute_name(k), v) for k, v in (attrs or {}).items())
+    kw: dict[str, Any] = {}
+    for given in (field.render_kw, attrs):
+        for key, value in (given or {}).items():
+            kw[_NAMES[key]] = value
     try:
         return Markup(writer(field, kw, widget))
     except _Unhandled:

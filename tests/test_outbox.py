@@ -10,11 +10,11 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
-from app.outbox import MAX_ATTEMPTS, deliver, deliver_due, enqueue, handler
+from app.outbox import MAX_ATTEMPTS, deliver, deliver_due, enqueue, enqueue_if, handler
 from app.outbox.models import OutboxMessage, OutboxState
-from app.outbox.services import retry_delay
+from app.outbox.services import _conditional_insert, retry_delay
 from app.timeutils import utc_now
 from tests.conftest import build_app, migrate
 from tests.redis_server import private_redis  # noqa: F401  (fixture)
@@ -69,6 +69,19 @@ def test_a_message_enqueued_after_a_rollback_is_still_delivered_on_commit(db):
     enqueue("test.record", {"n": 3})
     db.session.commit()
     assert delivered == [{"n": 3}]
+
+
+def test_a_conditional_message_asks_its_own_condition_with_a_statement_built_once(db):
+    """Each condition has its statement, built at its first message and reused after."""
+    none = exists().where(OutboxMessage.id < 0)
+    some = ~none
+    for n in range(2):
+        assert enqueue_if(none, "test.record", {"n": n}) is None
+        assert enqueue_if(some, "test.record", {"n": n}) is not None
+    assert _conditional_insert(some) is _conditional_insert(some)
+    assert _conditional_insert(none) is not _conditional_insert(some)
+    db.session.commit()
+    assert delivered == [{"n": 0}, {"n": 1}]
 
 
 def test_a_failing_handler_is_retried_with_backoff_then_dead_lettered(db, caplog):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from app.ui import MOST_ROOTS
 from tests.conftest import count_queries
 
 
@@ -32,12 +33,21 @@ def test_a_fragment_reads_no_counts(signed_in):
     assert counts_statements(statements) == []
 
 
-def test_the_navigation_links_follow_the_script_root(signed_in):
+def test_the_navigation_links_follow_the_script_root(app, signed_in, monkeypatch):
     """The navigation's addresses are kept per script root: a desk served under a prefix
-    links under it, and the same process serving it at the root links there."""
+    links under it, and the same process serving it at the root links there. Only the first
+    ``MOST_ROOTS`` roots are kept (a forwarded prefix is the client's to set): a root past
+    them is not, and its pages still link under it."""
     client, _agent = signed_in("agent", "employee")
-    for root in ("", "/desk", "", "/desk"):
+    kept: dict[str, dict[str, str]] = {}
+    monkeypatch.setitem(app.extensions, "deskgraph_nav_hrefs", kept)
+    roots = ["", *(f"/desk{n}" for n in range(1, MOST_ROOTS))]
+    past = "/past"
+    at_root: list[str] = []  # the links of the first page, served at the root
+    for root in [*roots, past, *roots, past]:
         page = client.get("/incidents/", base_url=f"http://localhost{root}/").get_data(as_text=True)
         links = re.findall(r'class="nav-link[^"]*" href="([^"]+)"', page)
+        at_root = at_root or links
         assert f"{root}/incidents/" in links, links
-        assert all(link.startswith(f"{root}/") for link in links), links
+        assert links == [root + link for link in at_root], links
+    assert list(kept) == roots

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, cast
 
 from flask import current_app, has_app_context
@@ -80,19 +81,13 @@ def enqueue_if(condition: ColumnElement[bool], kind: str, payload: dict[str, Any
     return message_id
 
 
-# Each condition's statement, built once per process (by the condition's id: a clause's ``==``
-# is SQL, not a comparison; the condition is kept with it, so its id is never reused).
-_conditional_inserts: dict[int, tuple[ColumnElement[bool], Any]] = {}
-
-
+@cache
 def _conditional_insert(condition: ColumnElement[bool]) -> Any:
-    built = _conditional_inserts.get(id(condition))
-    if built is None:
-        built = _conditional_inserts[id(condition)] = (condition, _build_insert(condition))
-    return built[1]
-
-
-def _build_insert(condition: ColumnElement[bool]) -> Any:
+    """The statement of :func:`enqueue_if` for ``condition``, built once per process. The
+    cache is keyed by the condition itself: a clause hashes by identity (its ``==`` is SQL,
+    true only of the clause itself) and the cache keeps it alive, so no other clause takes
+    its place. The callers' conditions are module constants (one built at each call would
+    add an entry at each call)."""
     columns = cast(Table, OutboxMessage.__table__).c
     now = bindparam("now", type_=columns.created_at.type)
     values = {

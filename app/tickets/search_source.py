@@ -57,7 +57,8 @@ def _documents(ids: Sequence[int]) -> Iterator[Document]:
             number,
             title,
             description,
-            f" ({system} {external})" if external else "",
+            system,
+            external,
             replies.get(ticket_id, []),
             notes.get(ticket_id, []),
         )
@@ -69,10 +70,12 @@ def _document(
     number: str,
     title: str,
     description: str,
-    known_as: str,
+    system: str | None,
+    external: str | None,
     replies: list[str],
     notes: list[str],
 ) -> Document:
+    known_as = f" ({system} {external})" if external else ""  # the number another tool gave it
     return Document(
         source_id=ticket_id,
         kind=TicketKind(kind).value,
@@ -91,15 +94,14 @@ def _new_document(ticket: Ticket) -> Document | None:
     if state.expired_attributes.intersection(FRESH_COLUMNS):
         return None
     loaded = state.dict
-    external = loaded.get("external_number")
-    known_as = f" ({loaded.get('external_system')} {external})" if external else ""
     return _document(
         ticket.id,
         ticket.kind,
         ticket.number,
         ticket.short_description,
         ticket.description,
-        known_as,
+        loaded.get("external_system"),
+        loaded.get("external_number"),
         [],
         [],
     )
