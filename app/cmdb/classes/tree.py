@@ -32,18 +32,8 @@ def of_class(name: str) -> ColumnElement[bool]:
 
 
 def subtree_ids(ci_class: CIClass) -> list[int]:
-    """The ids of ``ci_class`` and all its subclasses (one query; classes are few)."""
-    children: dict[int | None, list[int]] = {}
-    for class_id, parent_id in db.session.execute(select(CIClass.id, CIClass.parent_id)):
-        children.setdefault(parent_id, []).append(class_id)
-    found: list[int] = []
-    todo = [ci_class.id]
-    while todo:
-        current = todo.pop()
-        if current not in found:
-            found.append(current)
-            todo.extend(children.get(current, ()))
-    return found
+    """The ids of ``ci_class`` and all its subclasses, in id order (one query)."""
+    return sorted(db.session.scalars(_with_subclasses(CIClass.id == ci_class.id)))
 
 
 def attribute_names(class_ids: Iterable[int], *, leaving_out: int | None = None) -> set[str]:
