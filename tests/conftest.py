@@ -384,6 +384,21 @@ def ci_class(db) -> Any:
 
 
 @pytest.fixture
+def service_kinds(db, ci_class) -> None:
+    """Two kinds of business service an administrator added: ``saas_service`` under
+    ``business_service``, and ``chat_service`` under ``saas_service``."""
+    from app.cmdb.models import CIClass
+
+    saas = CIClass(
+        name="saas_service", label="SaaS service", parent_id=ci_class("business_service").id
+    )
+    db.session.add(saas)
+    db.session.flush()
+    db.session.add(CIClass(name="chat_service", label="Chat service", parent_id=saas.id))
+    db.session.commit()
+
+
+@pytest.fixture
 def make_ci(db, ci_class) -> Any:
     """``make_ci("erp-app-01", "application", **fields)`` → a committed CI."""
     from app.cmdb import services

@@ -20,8 +20,9 @@ from flask_babel import gettext as _
 from sqlalchemy import Integer, Select, bindparam, delete, func, insert, select
 
 from app.auth.models import group_members
+from app.cmdb.classes.tree import of_class
 from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, Lifecycle
-from app.cmdb.models import CIClass, ConfigurationItem
+from app.cmdb.models import ConfigurationItem
 from app.errors import Invalid, NotFound, check_version
 from app.extensions import db
 from app.incidents.models import Incident, incident_cis
@@ -178,11 +179,6 @@ def services_for(user: Any) -> tuple[list[ConfigurationItem], list[Configuration
 @cache
 def _services_statement() -> Select[ConfigurationItem, bool]:
     """:func:`services_for`'s statement; the person's id is the parameter ``user_id``."""
-    classes = (
-        select(CIClass.id).where(CIClass.name == BUSINESS_SERVICE).cte("classes", recursive=True)
-    )
-    # UNION, not UNION ALL: a class met twice (a loop in the hierarchy) ends the walk.
-    classes = classes.union(select(CIClass.id).where(CIClass.parent_id == classes.c.id))
     groups = select(group_members.c.group_id).where(
         group_members.c.user_id == bindparam("user_id", type_=Integer)
     )
@@ -190,7 +186,7 @@ def _services_statement() -> Select[ConfigurationItem, bool]:
     return (
         select(ConfigurationItem, theirs.label("theirs"))
         .where(
-            ConfigurationItem.class_id.in_(select(classes.c.id)),
+            of_class(BUSINESS_SERVICE),
             ConfigurationItem.status.in_([Lifecycle.IN_SERVICE, Lifecycle.IN_MAINTENANCE]),
         )
         .order_by(ConfigurationItem.name)

@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from app.auth.models import Group
-from app.cmdb.classes.tree import subtree_ids
+from app.cmdb.classes.tree import of_class
 from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, Lifecycle
-from app.cmdb.models import CIClass, ConfigurationItem
+from app.cmdb.models import ConfigurationItem
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
 from app.files import send
@@ -218,19 +218,11 @@ def _choices(form: ArticleForm) -> None:
         SelectChoice(str(g.id), g.name)
         for g in db.session.scalars(select(Group).order_by(Group.name))
     ]
-    root = db.session.scalar(select(CIClass).where(CIClass.name == BUSINESS_SERVICE))
-    service_rows = (
-        db.session.scalars(
-            select(ConfigurationItem)
-            .where(
-                ConfigurationItem.class_id.in_(subtree_ids(root)),
-                ConfigurationItem.status != Lifecycle.RETIRED,
-            )
-            .order_by(ConfigurationItem.name)
-        ).all()
-        if root is not None
-        else []
-    )
+    service_rows = db.session.scalars(
+        select(ConfigurationItem)
+        .where(of_class(BUSINESS_SERVICE), ConfigurationItem.status != Lifecycle.RETIRED)
+        .order_by(ConfigurationItem.name)
+    ).all()
     form.services.choices = [SelectChoice(str(c.id), c.name) for c in service_rows]
     form.items.choices = [
         SelectChoice(str(i.id), i.name)

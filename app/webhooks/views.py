@@ -13,9 +13,9 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.auth.models import Group
-from app.cmdb.classes.tree import subtree_ids
+from app.cmdb.classes.tree import of_class
 from app.cmdb.graph.vocabulary import BUSINESS_SERVICE
-from app.cmdb.models import CIClass, ConfigurationItem
+from app.cmdb.models import ConfigurationItem
 from app.errors import Conflict, Invalid, NotFound, check_version
 from app.extensions import db
 from app.forms import commit_or_errors, refused, saved
@@ -54,16 +54,11 @@ def _fill_choices(form: SubscriptionForm) -> None:
         select(Group.id, Group.name).where(Group.is_assignment_group).order_by(Group.name)
     ).all()
     form.group_ids.choices = [(gid, name) for gid, name in groups]
-    root = db.session.scalar(select(CIClass).where(CIClass.name == BUSINESS_SERVICE))
-    services_found = (
-        db.session.execute(
-            select(ConfigurationItem.id, ConfigurationItem.name)
-            .where(ConfigurationItem.class_id.in_(subtree_ids(root)))
-            .order_by(ConfigurationItem.name)
-        ).all()
-        if root is not None
-        else []
-    )
+    services_found = db.session.execute(
+        select(ConfigurationItem.id, ConfigurationItem.name)
+        .where(of_class(BUSINESS_SERVICE))
+        .order_by(ConfigurationItem.name)
+    ).all()
     form.service_ids.choices = [(cid, name) for cid, name in services_found]
 
 

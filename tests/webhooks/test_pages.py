@@ -9,8 +9,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.cmdb.graph.vocabulary import Lifecycle
 from app.webhooks import services
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
+from tests.conftest import count_queries
 from tests.webhooks.receiver import receiver  # noqa: F401  (fixture)
 
 
@@ -201,3 +203,17 @@ def test_no_test_delivery_to_a_switched_off_subscription(admin, db, receiver):  
     assert "switched off: enable it first" in response.get_data(as_text=True)
     assert receiver.received == []
     assert db.session.scalars(select(WebhookDelivery)).all() == []
+
+
+def test_the_form_offers_services_of_every_service_class(admin, db, service_kinds, make_ci):
+    """Retired services too (as before: a subscription may follow a service retired since),
+    never a CI of another class; the class tree and the services are read in one statement."""
+    make_ci("Email", "business_service")
+    make_ci("Payroll SaaS", "saas_service")
+    make_ci("Old chat", "chat_service", status=Lifecycle.RETIRED)
+    make_ci("erp-db-01", "server")
+    with count_queries() as statements:
+        page = admin.get("/admin/webhooks/new").get_data(as_text=True)
+    offered = re.search(r'<select[^>]* name="service_ids"[^>]*>(.*?)</select>', page, re.S)[1]
+    assert re.findall(r">([^<]+)</option>", offered) == ["Email", "Old chat", "Payroll SaaS"]
+    assert len([s for s in statements if "ci_classes" in s]) == 1
