@@ -1,5 +1,6 @@
-"""Business services and their owners: the CMDB's ``owner`` of a ``business_service`` CI owns
-that service. Role homes read the services a person owns, and the incidents domain lets an
+"""Business services and their owners: the CMDB's ``owner`` of a business service (a CI of
+the class ``business_service`` or of one of its subclasses, as the impact engine counts them)
+owns that service. Role homes read the services a person owns, and the incidents domain lets an
 owner read the incidents reported against them."""
 
 from __future__ import annotations
@@ -8,20 +9,17 @@ from collections.abc import Iterable
 
 from sqlalchemy import Select, or_, select
 
+from app.cmdb.classes.tree import of_class
 from app.cmdb.graph.vocabulary import BUSINESS_SERVICE
-from app.cmdb.models import CIClass, ConfigurationItem, Lifecycle
+from app.cmdb.models import ConfigurationItem, Lifecycle
 from app.extensions import db
 
 
 def _owned(user_id: int) -> Select:
-    return (
-        select(ConfigurationItem)
-        .join(CIClass, CIClass.id == ConfigurationItem.class_id)
-        .where(
-            CIClass.name == BUSINESS_SERVICE,
-            ConfigurationItem.owner_id == user_id,
-            ConfigurationItem.status != Lifecycle.RETIRED,
-        )
+    return select(ConfigurationItem).where(
+        of_class(BUSINESS_SERVICE),
+        ConfigurationItem.owner_id == user_id,
+        ConfigurationItem.status != Lifecycle.RETIRED,
     )
 
 

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select
 
 from app.auth.models import Group, Role, RoleGrant, group_members
+from app.cmdb.classes.tree import of_class
 from app.cmdb.graph.vocabulary import BUSINESS_SERVICE
-from app.cmdb.models import CIClass, ConfigurationItem, Lifecycle
+from app.cmdb.models import ConfigurationItem, Lifecycle
 from app.extensions import db
 from app.incidents.models import Incident
 from app.notifications.rules import Parties
@@ -93,18 +94,14 @@ def service_owners(incident: Incident) -> frozenset[int]:
     ci_ids = [ci.id for ci in incident.cis]
     if not incident.affected_service and not ci_ids:
         return frozenset()
-    query = (
-        select(ConfigurationItem.owner_id)
-        .join(CIClass, CIClass.id == ConfigurationItem.class_id)
-        .where(
-            CIClass.name == BUSINESS_SERVICE,
-            ConfigurationItem.status != Lifecycle.RETIRED,
-            ConfigurationItem.owner_id.is_not(None),
-            or_(
-                ConfigurationItem.name == incident.affected_service,
-                ConfigurationItem.id.in_(ci_ids),
-            ),
-        )
+    query = select(ConfigurationItem.owner_id).where(
+        of_class(BUSINESS_SERVICE),
+        ConfigurationItem.status != Lifecycle.RETIRED,
+        ConfigurationItem.owner_id.is_not(None),
+        or_(
+            ConfigurationItem.name == incident.affected_service,
+            ConfigurationItem.id.in_(ci_ids),
+        ),
     )
     return frozenset(i for i in db.session.scalars(query) if i is not None)
 

@@ -72,6 +72,25 @@ def test_a_major_proposal_tells_the_service_owner_and_admins(db, make_user, make
     assert sent(agent) == []
 
 
+def test_the_owner_of_a_kind_of_business_service_hears_of_a_major_proposal(
+    db, make_user, make_ci, service_kinds, sent
+):
+    """A CI of a subclass of ``business_service`` is a service to its owner too."""
+    owner = make_user(roles=["service_owner"])
+    agent = make_user(roles=["agent"])
+    make_ci("Team chat", "chat_service", owner_id=owner.id)
+    incident = incidents.open_incident(
+        caller=make_user(),
+        opened_by=agent,
+        short_description="Chat down",
+        affected_service="Team chat",
+    )
+    db.session.commit()
+    incidents.propose_major(incident, actor=agent, reason="Nobody can talk")
+    db.session.commit()
+    assert sent(owner) == ["major_proposed"]
+
+
 def test_an_sla_breach_tells_the_assignee_and_an_escalation_the_manager(db, desk, sent, make_user):
     manager = make_user(roles=["service_owner"])
     desk.group.manager_id = manager.id

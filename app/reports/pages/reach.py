@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, and_, false, select, true
 
 from app.auth.models import Group, Role
+from app.cmdb.classes.tree import of_class
 from app.cmdb.graph.vocabulary import BUSINESS_SERVICE, Lifecycle
-from app.cmdb.models import CIClass, ConfigurationItem
+from app.cmdb.models import ConfigurationItem
 from app.errors import Forbidden
 from app.extensions import db
 from app.i18n import N_
@@ -83,8 +84,7 @@ def service_choices(owner_id: int | None) -> tuple[tuple[int, str], ...]:
     """The business services ``owner_id`` owns (``None``: every one), retired ones left out."""
     query = (
         select(ConfigurationItem.id, ConfigurationItem.name)
-        .join(CIClass, CIClass.id == ConfigurationItem.class_id)
-        .where(CIClass.name == BUSINESS_SERVICE, ConfigurationItem.status != Lifecycle.RETIRED)
+        .where(of_class(BUSINESS_SERVICE), ConfigurationItem.status != Lifecycle.RETIRED)
         .order_by(ConfigurationItem.name)
     )
     if owner_id is not None:
