@@ -13,7 +13,7 @@ from app.cmdb.analysis import impact_of_cis, offer_impact, upstream_of_cis
 from app.cmdb.graph.vocabulary import Path
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
-from app.incidents.models import Incident, incident_cis
+from app.incidents.models import Incident, incident_cis, without_people
 from app.incidents.workflow import OPEN_STATES
 
 
@@ -48,6 +48,7 @@ def parent_candidates(
             Incident.id != incident.id,
             Incident.state.in_([s.value for s in OPEN_STATES]),
         )
+        .options(*without_people())
         .order_by(Incident.opened_at)
     ).all()
     order = {ci_id: position for position, ci_id in enumerate(needs)}

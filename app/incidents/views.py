@@ -68,12 +68,18 @@ WITHOUT_PEOPLES_ROLES = (
 )
 
 # The page's own statement: the caller and assignee as the page shows them, the group without
-# its manager.
+# its manager; its parent and children, when the page reads them, named only (their people left
+# to lazy loads the page never runs, as for the related incidents: models.without_people).
 _SHOWN = (User.id, User.username, User.display_name, User.email, User.phone, User.is_active)
 ON_THE_PAGE = (
     defaultload(Incident.caller).load_only(*_SHOWN).lazyload(User.role_grants),
     defaultload(Incident.assignee).load_only(*_SHOWN).lazyload(User.role_grants),
     defaultload(Incident.assignment_group).lazyload(Group.manager),
+    *(
+        defaultload(kin).lazyload(people)
+        for kin in (Incident.parent, Incident.children)
+        for people in (Incident.caller, Incident.assignee, Incident.assignment_group)
+    ),
 )
 
 
