@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from app.auth.models import Group
 from app.cmdb.analysis import impact_of_cis, offer_impact, upstream_of_cis
-from app.cmdb.graph.vocabulary import Path
+from app.cmdb.graph.vocabulary import ImpactOptions, Path
 from app.cmdb.models import ConfigurationItem
+from app.cmdb.settings import impact_options
 from app.extensions import db
 from app.incidents.models import Incident, incident_cis, without_people
 from app.incidents.workflow import OPEN_STATES
@@ -24,19 +25,30 @@ class ParentCandidate:
     why: Path  # the dependency chain, in the direction of the failure
 
 
-def impact_context(ci_ids: list[int]) -> dict[str, Any]:
-    """``impact`` and ``offered_impact`` for the CMDB impact panel (both None without CIs)."""
-    impact = impact_of_cis(ci_ids) if ci_ids else None
+def impact_context(ci_ids: list[int], options: ImpactOptions | None = None) -> dict[str, Any]:
+    """``impact`` and ``offered_impact`` for the CMDB impact panel (both None without CIs);
+    ``options``: the administrators' impact options, when the caller read them already."""
+    impact = impact_of_cis(ci_ids, options) if ci_ids else None
     return {"impact": impact, "offered_impact": offer_impact(impact)}
 
 
+def cmdb_context(incident: Incident, ci_ids: list[int]) -> dict[str, Any]:
+    """What the agent's page shows of the CMDB: :func:`impact_context` and the
+    ``parent_candidates``, with the impact options read once for both."""
+    options = impact_options() if ci_ids else None
+    return {
+        **impact_context(ci_ids, options),
+        "parent_candidates": parent_candidates(incident, ci_ids, options=options),
+    }
+
+
 def parent_candidates(
-    incident: Incident, ci_ids: list[int], limit: int = 5
+    incident: Incident, ci_ids: list[int], limit: int = 5, options: ImpactOptions | None = None
 ) -> list[ParentCandidate]:
     """Open incidents linked to a CI that the incident's CIs depend on, nearest first."""
     if not ci_ids:
         return []
-    needs = upstream_of_cis(ci_ids)
+    needs = upstream_of_cis(ci_ids, options=options)
     if not needs:
         return []
     rows = db.session.execute(

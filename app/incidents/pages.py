@@ -395,8 +395,7 @@ def render_detail(
         context["children"] = list(incident.children)
         context["related"] = related_incidents(incident, context["ci_ids"])
         context["slas"] = sla_summaries([incident.id]).get(incident.id, []) if has.slas else []
-        context.update(correlation.impact_context(context["ci_ids"]))
-        context["parent_candidates"] = correlation.parent_candidates(incident, context["ci_ids"])
+        context.update(correlation.cmdb_context(incident, context["ci_ids"]))
         context["watchers"] = list(incident.watchers)
         context["watch_form"] = forms.get("watch_form") or WatcherForm(formdata=None)
     else:

@@ -88,6 +88,8 @@ def test_the_busy_incident_page_names_its_kin_without_reading_their_people(
         assert "Desk resolution" in page
         roles = [s for s in statements if s.lstrip().startswith("SELECT role_grants")]
         assert roles == []
+        # The impact panel and the likely parents share one read of the impact options.
+        assert sum("FROM cmdb_settings" in s for s in statements) == 1
         counted.append(len(statements))
         db.session.execute(update(Ticket).values(state="closed"))  # the next round's alone
         db.session.commit()
