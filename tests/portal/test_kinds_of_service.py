@@ -2,7 +2,7 @@
 ``saas_service`` and ``chat_service`` below it) is a business service to its owner as it is to
 the impact engine: it is on their home, they may read the incidents reported against it and
 their services dashboard offers it (both databases; that they hear of a major incident proposed
-on it: tests/notifications/test_other_events.py)."""
+on it: tests/notifications/test_other_events.py, the major proposal)."""
 
 from __future__ import annotations
 
