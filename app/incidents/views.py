@@ -44,7 +44,7 @@ from app.incidents.forms import (
     VersionForm,
     WatcherForm,
 )
-from app.incidents.models import Incident
+from app.incidents.models import Incident, without_people
 from app.incidents.queue_rows import group_options, queue_rows
 from app.incidents.workflow import State, Transition
 from app.policy import authorize, require
@@ -75,11 +75,7 @@ ON_THE_PAGE = (
     defaultload(Incident.caller).load_only(*_SHOWN).lazyload(User.role_grants),
     defaultload(Incident.assignee).load_only(*_SHOWN).lazyload(User.role_grants),
     defaultload(Incident.assignment_group).lazyload(Group.manager),
-    *(
-        defaultload(kin).lazyload(people)
-        for kin in (Incident.parent, Incident.children)
-        for people in (Incident.caller, Incident.assignee, Incident.assignment_group)
-    ),
+    *(defaultload(kin).options(*without_people()) for kin in (Incident.parent, Incident.children)),
 )
 
 
