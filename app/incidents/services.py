@@ -62,18 +62,16 @@ def route(
     subcategory: str | None,
     service: str | None,
     ci_ids: Sequence[int],
-    rules: Iterable[Any] | None = None,
+    rules: Iterable[Any],
 ) -> int | None:
     """The id of the assignment group of a new incident: the first routing rule whose
     conditions all match (a rule's CI is one of ``ci_ids``); failing that, the support group
     of one of the incident's CIs (from the CMDB) when it is an assignment group; failing that,
     the first rule without conditions (the default). None when nothing applies. ``rules`` are
-    the rules as :func:`_matrix_and_rules` read them (by default they are read here), as the
-    columns they match on, without their group, its manager or their CI."""
+    the rules in their order as :func:`_matrix_and_rules` reads them: the columns they match
+    on, without their group, its manager or their CI."""
     facts = {"category": category, "subcategory": subcategory, "affected_service": service}
     catch_all = None
-    if rules is None:
-        rules = db.session.execute(_RULES)
     for rule in rules:
         conditions = {k: getattr(rule, k) for k in facts if getattr(rule, k)}
         if not conditions and not rule.ci_id:
@@ -97,7 +95,6 @@ _RULE_COLUMNS = (
     RoutingRule.ci_id,
     RoutingRule.group_id,
 )
-_RULES = select(*_RULE_COLUMNS).order_by(RoutingRule.position, RoutingRule.id)
 
 
 def _matrix_and_rules() -> tuple[PriorityMatrix, list[Any]]:
