@@ -399,7 +399,6 @@ def render_detail(
         context["watchers"] = list(incident.watchers)
         context["watch_form"] = forms.get("watch_form") or WatcherForm(formdata=None)
     else:
-        context["matrix"] = load_matrix()
         window = services.reopen_window(current_app.config)
         context["said"] = caller_words(context["timeline"], current_user.id)
         context["plain_state"] = plain_words(State(incident.state), incident.hold_reason, _)

@@ -173,3 +173,15 @@ def test_the_queue_reads_no_roles_but_the_agents_own(desk, make_incident, db):
     # The rows show names only: the callers' and assignees' roles are not read; the only
     # statement naming roles is the signed-in agent's own, loaded with them.
     assert [s for s in page if "role_grants" in s] == reads(page, "users")[:1]
+
+
+def test_the_callers_page_reads_no_priority_matrix(signed_in, make_incident, db):
+    """The caller's own page shows the state in plain words, no priority: it reads no matrix."""
+    client, employee = signed_in("employee")
+    incident = make_incident(caller=employee, short_description="Teams crashes")
+    client.get(f"/incidents/{incident.number}")
+    with count_queries() as page:
+        response = client.get(f"/incidents/{incident.number}")
+    assert response.status_code == 200
+    assert "Teams crashes" in response.text
+    assert reads(page, "priority_scales") == []
