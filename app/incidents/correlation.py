@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Load
 
 from app.auth.models import Group
 from app.cmdb.analysis import impact_of_cis, offer_impact, upstream_of_cis
@@ -14,7 +15,7 @@ from app.cmdb.graph.vocabulary import ImpactOptions, Path
 from app.cmdb.models import ConfigurationItem
 from app.cmdb.settings import impact_options
 from app.extensions import db
-from app.incidents.models import Incident, incident_cis, without_people
+from app.incidents.models import Incident, incident_cis
 from app.incidents.workflow import OPEN_STATES
 
 
@@ -60,7 +61,7 @@ def parent_candidates(
             Incident.id != incident.id,
             Incident.state.in_([s.value for s in OPEN_STATES]),
         )
-        .options(*without_people())
+        .options(Load(Incident).lazyload("*"))  # named only: none of its people
         .order_by(Incident.opened_at)
     ).all()
     order = {ci_id: position for position, ci_id in enumerate(needs)}

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import enum
-from functools import cache
-from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint, true
-from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.audit import JSONType
 from app.db import str_enum
@@ -85,19 +83,6 @@ class Incident(Ticket):
     @property
     def is_major(self) -> bool:
         return self.major_state == MajorState.ACCEPTED
-
-
-@cache
-def without_people() -> tuple[Any, ...]:
-    """Loader options for incidents a page only names (number, summary, state: related
-    incidents, likely parents): their caller, assignee and group, joined by default and each
-    person's roles read after them, are left to lazy loads such a list never runs. Built on
-    first use: naming a relationship configures every mapper."""
-    return (
-        lazyload(Incident.caller),
-        lazyload(Incident.assignee),
-        lazyload(Incident.assignment_group),
-    )
 
 
 class Category(Model):

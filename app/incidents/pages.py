@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -42,7 +43,7 @@ from app.incidents.forms import (
     ReopenForm,
     WatcherForm,
 )
-from app.incidents.models import Category, Incident, MajorState, incident_cis, without_people
+from app.incidents.models import Category, Incident, MajorState, incident_cis
 from app.incidents.workflow import (
     OPEN_STATES,
     RESOLUTION_CODES,
@@ -198,7 +199,7 @@ def related_incidents(incident: Incident, ci_ids: list[int], limit: int = 10) ->
             Incident.state.in_([s.value for s in OPEN_STATES]),
             or_(Incident.parent_id.is_(None), Incident.parent_id != incident.id),
         )
-        .options(*without_people())
+        .options(lazyload("*"))  # named only: none of its people
         .order_by(Incident.opened_at.desc())
         .limit(limit)
     )

@@ -44,7 +44,7 @@ from app.incidents.forms import (
     VersionForm,
     WatcherForm,
 )
-from app.incidents.models import Incident, without_people
+from app.incidents.models import Incident
 from app.incidents.queue_rows import group_options, queue_rows
 from app.incidents.workflow import State, Transition
 from app.policy import authorize, require
@@ -69,13 +69,13 @@ WITHOUT_PEOPLES_ROLES = (
 
 # The page's own statement: the caller and assignee as the page shows them, the group without
 # its manager; its parent and children, when the page reads them, named only (their people left
-# to lazy loads the page never runs, as for the related incidents: models.without_people).
+# to lazy loads the page never runs, as for the related incidents).
 _SHOWN = (User.id, User.username, User.display_name, User.email, User.phone, User.is_active)
 ON_THE_PAGE = (
     defaultload(Incident.caller).load_only(*_SHOWN).lazyload(User.role_grants),
     defaultload(Incident.assignee).load_only(*_SHOWN).lazyload(User.role_grants),
     defaultload(Incident.assignment_group).lazyload(Group.manager),
-    *(defaultload(kin).options(*without_people()) for kin in (Incident.parent, Incident.children)),
+    *(defaultload(kin).lazyload("*") for kin in (Incident.parent, Incident.children)),
 )
 
 
