@@ -99,9 +99,9 @@ def timeline_html(
     then its text, or for a change the fields it changed (all of them for ``staff``, else the
     state only; the query already left work notes out for everyone else), impact, urgency and
     priority by ``matrix``'s labels (read once here, at the first such change, when the page
-    has none). The same HTML, to the character, as the Jinja loop it replaces wrote, in one
-    call instead of a few dozen template calls per entry (each verb translated once, the
-    viewer's zone read once)."""
+    has none). Written in one call where the Jinja loop it replaced made a few dozen template
+    calls per entry (each verb translated once, the viewer's zone read once); the markup is
+    that loop's, and tests/incidents/test_timeline_html.py checks what readers see of it."""
     note = _("work note")  # not inside the f-string: the catalogs' extraction would miss it
     verbs = {
         "reply": _("replied"),
