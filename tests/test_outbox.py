@@ -84,6 +84,22 @@ def test_a_conditional_message_asks_its_own_condition_with_a_statement_built_onc
     assert delivered == [{"n": 0}, {"n": 1}]
 
 
+def test_a_conditional_message_is_the_row_enqueue_writes(db):
+    """``enqueue_if`` writes its row by hand (``INSERT ... SELECT``): every column but the id
+    and the times is what ``enqueue`` writes from the model's defaults."""
+    plain = enqueue("test.record", {"n": 1})
+    written = enqueue_if(~exists().where(OutboxMessage.id < 0), "test.record", {"n": 1})
+    db.session.expire_all()
+    rows = [db.session.get(OutboxMessage, i) for i in (plain.id, written)]
+    skip = {"id", "created_at", "updated_at", "next_attempt_at"}
+    columns = [c.key for c in OutboxMessage.__table__.columns if c.key not in skip]
+    assert [[getattr(row, c) for c in columns] for row in rows] == [
+        [getattr(rows[0], c) for c in columns]
+    ] * 2
+    assert rows[1].next_attempt_at == rows[1].created_at
+    db.session.rollback()
+
+
 def test_a_failing_handler_is_retried_with_backoff_then_dead_lettered(db, caplog):
     with caplog.at_level(logging.WARNING, logger="app.outbox"):
         message = enqueue("test.failing", {"to": "kim@example.org"})
