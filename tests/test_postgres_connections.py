@@ -131,6 +131,7 @@ def test_the_desk_opens_such_connections(app, db, backend):
 
     raw = db.session.connection().connection.dbapi_connection
     assert isinstance(raw, KeepingConnection)
+    assert raw.prepare_threshold is None  # outside a view marked @prepared: nothing prepared
 
 
 def backend_pid(engine: Engine) -> int:
