@@ -14,7 +14,7 @@ from sqlalchemy import exists, select
 
 from app.outbox import MAX_ATTEMPTS, deliver, deliver_due, enqueue, enqueue_if, handler
 from app.outbox.models import OutboxMessage, OutboxState
-from app.outbox.services import _conditional_insert, retry_delay
+from app.outbox.services import _insert, retry_delay
 from app.timeutils import utc_now
 from tests.conftest import build_app, migrate
 from tests.redis_server import private_redis  # noqa: F401  (fixture)
@@ -44,11 +44,11 @@ def messages(db) -> list[OutboxMessage]:
 
 
 def test_a_message_runs_after_commit_and_only_then(db):
-    message = enqueue("test.record", {"n": 1})
+    message_id = enqueue("test.record", {"n": 1})
     assert delivered == []  # nothing runs inside the transaction
     db.session.commit()
     assert delivered == [{"n": 1}]
-    db.session.refresh(message)
+    message = db.session.get(OutboxMessage, message_id)
     assert message.state == OutboxState.DONE
     assert message.attempts == 1
     assert deliver(message.id) is False  # done: never again
@@ -78,33 +78,36 @@ def test_a_conditional_message_asks_its_own_condition_with_a_statement_built_onc
     for n in range(2):
         assert enqueue_if(none, "test.record", {"n": n}) is None
         assert enqueue_if(some, "test.record", {"n": n}) is not None
-    assert _conditional_insert(some) is _conditional_insert(some)
-    assert _conditional_insert(none) is not _conditional_insert(some)
+    assert _insert(some) is _insert(some)
+    assert _insert(none) is not _insert(some)
     db.session.commit()
     assert delivered == [{"n": 0}, {"n": 1}]
 
 
-def test_a_conditional_message_is_the_row_enqueue_writes(db):
-    """``enqueue_if`` writes its row by hand (``INSERT ... SELECT``): every column but the id
-    and the times is what ``enqueue`` writes from the model's defaults."""
+def test_a_message_is_the_row_the_model_writes(db):
+    """``enqueue`` and ``enqueue_if`` write their rows by hand (one ``INSERT``, an ``INSERT
+    ... SELECT``): every column but the id and the times is what the model's defaults give."""
+    model = OutboxMessage(kind="test.record", payload={"n": 1})
+    db.session.add(model)
+    db.session.flush()
     plain = enqueue("test.record", {"n": 1})
     written = enqueue_if(~exists().where(OutboxMessage.id < 0), "test.record", {"n": 1})
     db.session.expire_all()
-    rows = [db.session.get(OutboxMessage, i) for i in (plain.id, written)]
+    rows = [db.session.get(OutboxMessage, i) for i in (model.id, plain, written)]
     skip = {"id", "created_at", "updated_at", "next_attempt_at"}
     columns = [c.key for c in OutboxMessage.__table__.columns if c.key not in skip]
     assert [[getattr(row, c) for c in columns] for row in rows] == [
         [getattr(rows[0], c) for c in columns]
-    ] * 2
-    assert rows[1].next_attempt_at == rows[1].created_at
+    ] * 3
+    assert all(row.next_attempt_at == row.created_at for row in rows[1:])
     db.session.rollback()
 
 
 def test_a_failing_handler_is_retried_with_backoff_then_dead_lettered(db, caplog):
     with caplog.at_level(logging.WARNING, logger="app.outbox"):
-        message = enqueue("test.failing", {"to": "kim@example.org"})
+        message_id = enqueue("test.failing", {"to": "kim@example.org"})
         db.session.commit()
-    db.session.refresh(message)
+    message = db.session.get(OutboxMessage, message_id)
     assert message.state == OutboxState.PENDING
     assert message.attempts == 1
     assert "451 try later" in message.last_error
@@ -176,7 +179,7 @@ def test_two_workers_deliver_a_message_once(fresh_database_url, tmp_path):
 
     with app.app_context():
         app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # queue it, do not deliver inline
-        message_id = enqueue("test.record", {"slow": True}).id
+        message_id = enqueue("test.record", {"slow": True})
         db.session.commit()
         app.config["REDIS_URL"] = None
 

@@ -60,7 +60,7 @@ def queue_message(app: Any, n: int) -> int:
     from app.extensions import db
 
     with app.app_context():
-        message_id = enqueue("test.worker", {"n": n}).id
+        message_id = enqueue("test.worker", {"n": n})
         db.session.commit()  # the commit puts its job on Redis
         return message_id
 

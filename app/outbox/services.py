@@ -50,17 +50,16 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
-    """Record a side effect to run once the caller's transaction commits (flushes).
+def enqueue(kind: str, payload: dict[str, Any]) -> int:
+    """Record a side effect to run once the caller's transaction commits; returns the new
+    message's id. The row is written at once, in one ``INSERT``, without the session's unit of
+    work (nothing else is flushed).
 
     :raise ValueError: no handler is registered for ``kind``.
     """
-    _check_kind(kind)
-    message = OutboxMessage(kind=kind, payload=payload)
-    db.session.add(message)
-    db.session.flush()
-    _deliver_after_commit(message.id)
-    return message
+    message_id = _write(kind, payload, None)
+    assert message_id is not None  # written without a condition
+    return message_id
 
 
 def enqueue_if(condition: ColumnElement[bool], kind: str, payload: dict[str, Any]) -> int | None:
@@ -70,11 +69,14 @@ def enqueue_if(condition: ColumnElement[bool], kind: str, payload: dict[str, Any
 
     :raise ValueError: no handler is registered for ``kind``.
     """
+    return _write(kind, payload, condition)
+
+
+def _write(kind: str, payload: dict[str, Any], condition: ColumnElement[bool] | None) -> int | None:
     _check_kind(kind)
-    now = utc_now()
     message_id = db.session.scalar(
-        _conditional_insert(condition),
-        {"kind": kind, "payload": payload, "state": OutboxState.PENDING, "now": now},
+        _insert(condition),
+        {"kind": kind, "payload": payload, "state": OutboxState.PENDING, "now": utc_now()},
     )
     if message_id is not None:
         _deliver_after_commit(message_id)
@@ -82,12 +84,13 @@ def enqueue_if(condition: ColumnElement[bool], kind: str, payload: dict[str, Any
 
 
 @cache
-def _conditional_insert(condition: ColumnElement[bool]) -> Any:
-    """The statement of :func:`enqueue_if` for ``condition``, built once per process. The
-    cache is keyed by the condition itself: a clause hashes by identity (its ``==`` is SQL,
-    true only of the clause itself) and the cache keeps it alive, so no other clause takes
-    its place. The callers' conditions are module constants (one built at each call would
-    add an entry at each call)."""
+def _insert(condition: ColumnElement[bool] | None) -> Any:
+    """The ``INSERT`` of a new message, on ``condition`` when there is one, built once per
+    process and condition: the values :class:`OutboxMessage`'s defaults would give, as
+    parameters. The cache is keyed by the condition itself: a clause hashes by identity (its
+    ``==`` is SQL, true only of the clause itself) and the cache keeps it alive, so no other
+    clause takes its place. The callers' conditions are module constants (one built at each
+    call would add an entry at each call)."""
     columns = cast(Table, OutboxMessage.__table__).c
     now = bindparam("now", type_=columns.created_at.type)
     values = {
@@ -99,8 +102,11 @@ def _conditional_insert(condition: ColumnElement[bool]) -> Any:
         "created_at": now,
         "updated_at": now,
     }
+    table = columns[0].table
+    if condition is None:
+        return insert(table).values(values).returning(columns.id)
     rows = select(*(value.label(name) for name, value in values.items())).where(condition)
-    return insert(columns[0].table).from_select(list(values), rows).returning(columns.id)
+    return insert(table).from_select(list(values), rows).returning(columns.id)
 
 
 def _check_kind(kind: str) -> None:
