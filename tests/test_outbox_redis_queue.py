@@ -51,3 +51,23 @@ def test_a_job_is_queued_after_redis_restarts(db, redis_queue, private_redis):  
     enqueue("test.queued", {"n": 2})
     db.session.commit()
     assert queue.count == 1  # the new job, queued over a new connection
+
+
+def test_a_commits_messages_are_queued_together_in_one_round_trip(db, redis_queue, monkeypatch):
+    """Each message of a commit becomes its own job naming it, in the order written, sent to
+    Redis in one pipeline (RQ's own ``enqueue`` sends two a job)."""
+    from redis.client import Pipeline
+
+    connection, queue = redis_queue
+    sent: list[int] = []
+    execute = Pipeline.execute
+
+    def counted(self, *args, **kwargs):
+        sent.append(len(self.command_stack))
+        return execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "execute", counted)
+    ids = [enqueue("test.queued", {"n": n}) for n in range(3)]
+    db.session.commit()
+    assert len(sent) == 1
+    assert [job.args for job in queue.get_jobs()] == [(i,) for i in ids]

@@ -173,8 +173,11 @@ def _enqueue_jobs(url: str, ids: list[int]) -> None:
 
     try:
         queue = _queue(url)
-        for message_id in ids:
-            queue.enqueue(deliver_job, message_id)
+        # One round trip for the commit's messages (RQ's enqueue sends two pipelines a job).
+        with queue.connection.pipeline() as pipe:
+            for message_id in ids:
+                queue.enqueue_call(deliver_job, args=(message_id,), pipeline=pipe)
+            pipe.execute()
     except RedisError as error:
         log.warning(
             "outbox: could not queue messages %s on Redis (%s); `flask outbox run` delivers them",
