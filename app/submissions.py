@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, delete
+from sqlalchemy import String, Table, bindparam, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import bulk, upsert
+from app.db import bulk, is_postgresql
 from app.errors import DomainError
 from app.extensions import Model, db
 from app.timeutils import utc_now
@@ -57,11 +61,21 @@ def consume_submission(token: str | None, done: str | None = None) -> None:
     # One statement: the row is written unless the token is there. A concurrent duplicate
     # waits for the first transaction on the primary key, then writes nothing once that one
     # commits (or writes the row if it rolled back): no savepoint, no read before.
-    table = FormSubmission.__table__
-    statement = upsert(db.session, table).values(token=token, created_at=utc_now())
-    statement = statement.on_conflict_do_nothing(index_elements=["token"])
-    if db.session.execute(statement.returning(table.c.token)).first() is None:
+    statement = _record(is_postgresql(db.session))
+    if db.session.execute(statement, {"used": token, "at": utc_now()}).first() is None:
         raise AlreadySubmitted(done)
+
+
+@cache
+def _record(postgresql: bool) -> Any:
+    """:func:`consume_submission`'s ``INSERT ... ON CONFLICT DO NOTHING RETURNING``, built once
+    per database (the token and the time are parameters)."""
+    table = cast(Table, FormSubmission.__table__)
+    statement = (pg_insert if postgresql else sqlite_insert)(table).values(
+        token=bindparam("used", type_=table.c.token.type),
+        created_at=bindparam("at", type_=table.c.created_at.type),
+    )
+    return statement.on_conflict_do_nothing(index_elements=["token"]).returning(table.c.token)
 
 
 def purge_used(before: datetime) -> int:
