@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Integer, Select, Table, bindparam, select
 from sqlalchemy.orm import defaultload, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -31,6 +31,14 @@ def with_roles() -> tuple[Any, ...]:
     return (joinedload(User.role_grants), defaultload(User.manager).lazyload(User.role_grants))
 
 
+@cache
+def _by_id() -> Select[User]:
+    """:func:`load_user`'s statement, built once: ``Session.get`` built it, and generated its
+    cache key, at every request (the session's identity map is empty when a request begins, so
+    ``get`` had nothing to find there first)."""
+    return select(User).options(*with_roles()).where(User.id == bindparam("user_id", Integer))
+
+
 def load_user(session_user_id: str) -> User | None:
     """The active user a session id names, or ``None`` when the id is malformed, from an
     older generation (signed out, password changed, signed out everywhere) or the account is
@@ -38,7 +46,8 @@ def load_user(session_user_id: str) -> User | None:
     user_key, _, generation = session_user_id.partition(":")
     if not (user_key.isdecimal() and generation.isdecimal()):
         return None
-    user = db.session.get(User, int(user_key), options=with_roles())
+    found = db.session.execute(_by_id(), {"user_id": int(user_key)})
+    user = found.unique().scalar_one_or_none()
     if user is None or not user.is_active or user.session_generation != int(generation):
         return None
     return user
