@@ -1,6 +1,8 @@
 """The incident page and opening an incident, counted per request: statements, Python function
 calls (cProfile) and CPU time (``time.process_time`` around the request; the wall time beside
-it), on a schema kept by ``bench.incidents --keep``. The first three hardly depend on the
+it, and the server's: the wall time inside the application's WSGI call, from the request's
+environ to its last byte, without the test client's building of the request and reading of
+the answer), on a schema kept by ``bench.incidents --keep``. The first three hardly depend on the
 machine's load, so two checkouts can be compared on a busy box (run this file from each in
 turn, alternately).
 
@@ -112,13 +114,40 @@ class Counter:
         self.statements.append(statement)
 
 
+class ServerClock:
+    """The wall time of the application's last WSGI call, its answer's body read to the end
+    (a request's server time, as a WSGI server runs it)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.last_ms = app, 0.0
+
+    def __enter__(self) -> ServerClock:
+        inner = self.inner = self.app.wsgi_app
+
+        def timed(environ: Any, start_response: Any) -> list[bytes]:
+            started = time.perf_counter()
+            answer = inner(environ, start_response)
+            try:
+                body = list(answer)
+            finally:
+                getattr(answer, "close", lambda: None)()
+            self.last_ms = (time.perf_counter() - started) * 1000
+            return body
+
+        self.app.wsgi_app = timed
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.app.wsgi_app = self.inner
+
+
 def measure(app: Any, prepare: Callable[[int], Send], repeat: int) -> dict[str, float]:
     """Per request: the median statements and CPU ms over ``repeat`` requests, then the
     function calls cProfile counts over ``repeat`` more (after 3 warm-up requests)."""
     for n in range(3):
         prepare(-1 - n)()
-    cpu, wall, statements = [], [], []
-    with Counter(app) as counter:
+    cpu, wall, server, statements = [], [], [], []
+    with Counter(app) as counter, ServerClock(app) as clock_in_app:
         for n in range(repeat):
             send = prepare(n)
             before = len(counter.statements)
@@ -126,6 +155,7 @@ def measure(app: Any, prepare: Callable[[int], Send], repeat: int) -> dict[str, 
             send()
             cpu.append((time.process_time() - started) * 1000)
             wall.append((time.perf_counter() - clock) * 1000)
+            server.append(clock_in_app.last_ms)
             statements.append(len(counter.statements) - before)
     profile = cProfile.Profile()
     for n in range(repeat):
@@ -138,6 +168,7 @@ def measure(app: Any, prepare: Callable[[int], Send], repeat: int) -> dict[str, 
         "statements": statistics.median(statements),
         "cpu_ms": statistics.median(cpu),
         "wall_ms": statistics.median(wall),
+        "server_ms": statistics.median(server),
         "calls": calls / repeat,
     }
 
@@ -210,7 +241,7 @@ def main() -> None:
                 print(
                     f"{name}: {got['statements']:.0f} statements, "
                     f"{got['calls']:,.0f} function calls, CPU {got['cpu_ms']:.1f} ms, "
-                    f"wall {got['wall_ms']:.1f} ms (medians)"
+                    f"wall {got['wall_ms']:.1f} ms, server {got['server_ms']:.1f} ms (medians)"
                 )
         print(f"load average before / after: {load} / {uptime()}")
     from app.extensions import db
