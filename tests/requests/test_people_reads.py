@@ -1,8 +1,11 @@
 """Ordering an item and deciding its approval read the people they meet without their roles
-(before: every load of people ran a statement for their roles, and each group loaded joined
-its manager's row; lazy21)."""
+and without their managers one by one (before: every load of people ran a statement for
+their roles, and each group loaded joined its manager's row; lazy21): the routing reads the
+people it asks about, with their managers, in one statement."""
 
 from __future__ import annotations
+
+import re
 
 from sqlalchemy import select
 
@@ -24,7 +27,14 @@ def roles_read(statements: list[str]) -> list[str]:
     return [s for s in loads if "role_grants.role =" not in s]
 
 
-def test_ordering_reads_nobodys_roles(client, db, org, make_item):
+def people_read_one_by_one(statements: list[str]) -> list[str]:
+    """The statements that read one person by id, as a lazy load of a manager does."""
+    return [
+        s for s in statements if re.search(r"\bFROM users WHERE users\.id = ", " ".join(s.split()))
+    ]
+
+
+def test_ordering_reads_nobodys_roles_nor_managers_one_by_one(client, db, org, make_item):
     item = make_item("Laptop", approval_policy=MANAGER + MANAGERS_MANAGER)
     sign_in_as(client, org.kim)
     fields = {
@@ -41,6 +51,7 @@ def test_ordering_reads_nobodys_roles(client, db, org, make_item):
     # Kim's manager is asked first; Ann's manager, Bob, next.
     assert db.session.scalars(waiting).all() == [org.ann.id]
     assert roles_read(statements) == []
+    assert people_read_one_by_one(statements) == []
 
 
 def test_deciding_an_approval_reads_nobodys_roles(client, db, org, make_item, place):
@@ -56,3 +67,4 @@ def test_deciding_an_approval_reads_nobodys_roles(client, db, org, make_item, pl
     assert approval.state.value == "approved"
     assert [a.approver_id for a in pending(item)] == [org.bob.id]  # the next level: Bob
     assert roles_read(statements) == []
+    assert people_read_one_by_one(statements) == []
