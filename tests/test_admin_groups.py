@@ -152,3 +152,33 @@ def test_a_name_saved_meanwhile_is_refused_in_the_readers_language(signed_in, db
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert re.search(r'id="name-error"[^>]*>\s*Det finns redan en grupp med det här namnet.', page)
+
+
+def test_the_group_list_shows_managers_at_a_cost_that_does_not_grow(signed_in, db, make_user):
+    """Each group's manager comes with the group list's own statement: a page of six groups
+    costs what a page of two does, and nobody's roles are read for it."""
+    from tests.conftest import count_queries
+
+    client, admin = signed_in("admin")
+
+    def add_groups(names: str) -> None:
+        for name in names.split():
+            lead = make_user(f"lead{name.lower()}", display_name=f"{name} Lead")
+            group_services.create_group(actor=admin, name=name, manager_id=lead.id)
+        db.session.commit()
+
+    def listed() -> tuple[str, list[str]]:
+        with count_queries() as statements:
+            page = client.get("/admin/groups")
+        assert page.status_code == 200
+        return page.get_data(as_text=True), statements
+
+    add_groups("Network Servers")
+    page, two = listed()
+    assert "Network Lead" in page
+    assert "Servers Lead" in page
+    add_groups("Desk Printing Storage Voice")
+    page, six = listed()
+    assert all(f"{name} Lead" in page for name in ("Desk", "Printing", "Storage", "Voice"))
+    assert len(six) == len(two), "\n".join(six)
+    assert not [s for s in six if s.lstrip().startswith("SELECT role_grants")]

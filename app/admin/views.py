@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import audit
 from app.admin.forms import (
@@ -76,7 +77,12 @@ def manager_id_from(username: str | None) -> int | None:
 
 
 def filtered_users(form: UserFilterForm) -> Select:
-    query = select(User).order_by(User.display_name, User.id)
+    # The list shows each person's manager and roles.
+    query = (
+        select(User)
+        .options(joinedload(User.manager), selectinload(User.role_grants))
+        .order_by(User.display_name, User.id)
+    )
     if form.q.data:
         text = form.q.data.strip().lower()
         query = query.where(
@@ -283,7 +289,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
 @require("groups.view")
 def groups() -> ResponseReturnValue:
     page, per_page = page_args()
-    query = select(Group).order_by(Group.name)
+    query = select(Group).options(joinedload(Group.manager)).order_by(Group.name)
     q = request.args.get("q", "").strip()[:200]
     if q:
         query = query.where(func.lower(Group.name).contains(q.lower(), autoescape=True))

@@ -116,15 +116,11 @@ class User(UserMixin, TimestampMixin, Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
 
-    manager: Mapped[User | None] = relationship(
-        remote_side=[id], back_populates="reports", lazy="joined", innerjoin=False
-    )
+    manager: Mapped[User | None] = relationship(remote_side=[id], back_populates="reports")
     reports: Mapped[list[User]] = relationship(
         back_populates="manager", order_by="User.display_name"
     )
-    role_grants: Mapped[list[RoleGrant]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_grants: Mapped[list[RoleGrant]] = relationship(cascade="all, delete-orphan")
     groups: Mapped[list[Group]] = relationship(
         secondary=group_members, back_populates="members", order_by="Group.name"
     )
@@ -175,7 +171,7 @@ class Group(TimestampMixin, Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
 
-    manager: Mapped[User | None] = relationship(lazy="joined")
+    manager: Mapped[User | None] = relationship()
     members: Mapped[list[User]] = relationship(
         secondary=group_members, back_populates="groups", order_by="User.display_name"
     )

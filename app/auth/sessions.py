@@ -14,7 +14,7 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Integer, Select, Table, bindparam, select
-from sqlalchemy.orm import defaultload, joinedload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
@@ -24,11 +24,12 @@ from app.extensions import db
 @cache
 def with_roles() -> tuple[Any, ...]:
     """How the signed-in person is loaded. Every page asks for their roles (the policy, the
-    navigation): they come in the person's own statement, joined, instead of a select-in load
-    after it; their manager (joined by default) comes without roles, which only their own pages
-    would read. Built on first use, not at import: naming a relationship configures every
-    mapper, and a module imported before the CMDB's models would fail on their names."""
-    return (joinedload(User.role_grants), defaultload(User.manager).lazyload(User.role_grants))
+    navigation): they come in the person's own statement, joined, instead of a second select
+    after it (roles load lazily elsewhere); their manager, which only their own pages show, is
+    read by the pages that show it. Built on first use, not at import: naming a relationship
+    configures every mapper, and a module imported before the CMDB's models would fail on
+    their names."""
+    return (joinedload(User.role_grants),)
 
 
 @cache

@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import Select, bindparam
-from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy.orm import aliased
 
 from app.auth import services as account_services
 from app.auth.models import Group, User
@@ -71,17 +71,14 @@ def _people_query(group: bool, assignee: bool) -> Select[Any]:
     """The caller, with the group and the assignee joined beside them when the form names
     them, built once per shape: without anyone's roles or manager, nor the group's manager
     (opening an incident reads none of them)."""
-    query = account_services.by_username().options(
-        lazyload(User.role_grants), lazyload(User.manager)
-    )
+    query = account_services.by_username()
     if group:
         query = query.outerjoin_from(User, Group, Group.id == bindparam("group_id"))
-        query = query.add_columns(Group).options(lazyload(Group.manager))
+        query = query.add_columns(Group)
     if assignee:
         person = aliased(User)
         query = query.outerjoin_from(User, person, person.id == bindparam("assignee_id"))
         query = query.add_columns(person)
-        query = query.options(lazyload(person.role_grants), lazyload(person.manager))
     return query
 
 

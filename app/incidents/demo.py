@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Group, Role, User
 from app.extensions import db
@@ -45,7 +46,8 @@ def load_incidents(data: dict[str, Any], *, now: datetime) -> int:
     if db.session.scalar(select(func.count()).select_from(Incident)):
         return 0
     rng = random.Random(data["seed"])
-    people = db.session.scalars(select(User).where(User.is_active).order_by(User.id)).all()
+    active = select(User).where(User.is_active).options(selectinload(User.role_grants))
+    people = db.session.scalars(active.order_by(User.id)).all()
     agents = [u for u in people if u.has_role(Role.AGENT)]
     if not people or not agents:
         return 0

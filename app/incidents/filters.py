@@ -11,7 +11,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import defaultload, selectinload, with_polymorphic
+from sqlalchemy.orm import selectinload, with_polymorphic
 from wtforms import (
     DateField,
     IntegerField,
@@ -22,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from app.auth.models import Group, User, group_members
+from app.auth.models import group_members
 from app.cmdb.models import ConfigurationItem
 from app.extensions import db
 from app.filtering import FilterForm
@@ -215,10 +215,6 @@ def load_page(ids: list[int]) -> list[Ticket]:
     query = query.options(
         items.lazyload("*"),
         items.joinedload(RequestItem.catalog_item).lazyload("*"),
-        # A row shows people's names, never their roles (a select-in load per kind of person).
-        defaultload(tickets.caller).lazyload(User.role_grants),
-        defaultload(tickets.assignee).lazyload(User.role_grants),
-        defaultload(tickets.assignment_group).defaultload(Group.manager).lazyload(User.role_grants),
     )
     rows = {i.id: i for i in db.session.scalars(query)}
     return [rows[i] for i in ids if i in rows]

@@ -59,22 +59,13 @@ from app.ui import page_args
 
 bp = Blueprint("incidents", __name__, template_folder="templates")
 
-# The caller, the assignee and the group's manager come with the incident (joined); their roles
-# (a select-in load each time people are loaded) are read only if something asks for them.
-WITHOUT_PEOPLES_ROLES = (
-    defaultload(Incident.caller).lazyload(User.role_grants),
-    defaultload(Incident.assignee).lazyload(User.role_grants),
-    defaultload(Incident.assignment_group).defaultload(Group.manager).lazyload(User.role_grants),
-)
-
 # The page's own statement: the caller and assignee as the page shows them, the group without
 # its manager; its parent and children, when the page reads them, named only (their people left
 # to lazy loads the page never runs, as for the related incidents).
 _SHOWN = (User.id, User.username, User.display_name, User.email, User.phone, User.is_active)
 ON_THE_PAGE = (
-    defaultload(Incident.caller).load_only(*_SHOWN).lazyload(User.role_grants),
-    defaultload(Incident.assignee).load_only(*_SHOWN).lazyload(User.role_grants),
-    defaultload(Incident.assignment_group).lazyload(Group.manager),
+    defaultload(Incident.caller).load_only(*_SHOWN),
+    defaultload(Incident.assignee).load_only(*_SHOWN),
     *(defaultload(kin).lazyload("*") for kin in (Incident.parent, Incident.children)),
 )
 
@@ -89,7 +80,7 @@ def get_incident(number: str, action: str = "incident.view") -> Incident:
 
 
 def _by_number(number: str) -> Select[Incident]:
-    return select(Incident).options(*WITHOUT_PEOPLES_ROLES).where(Incident.number == number.upper())
+    return select(Incident).where(Incident.number == number.upper())
 
 
 def _visible(incident: Incident | None, action: str) -> Incident:

@@ -11,9 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy.orm import defaultload
 
-from app.auth.models import User
 from app.errors import Invalid
 from app.extensions import db
 from app.i18n import stored
@@ -125,8 +123,6 @@ def _approval_context(note: Notification) -> dict[str, Any]:
     approval = db.session.get(
         Approval,
         (note.event.data or {}).get("approval_id"),
-        # the approver's roles are not needed (a statement of their own otherwise)
-        options=[defaultload(Approval.approver).lazyload(User.role_grants)],
     )
     if approval is None:
         return {}

@@ -11,7 +11,7 @@ from typing import Any, cast
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, Select, delete, func, select, update
-from sqlalchemy.orm import defaultload, lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Group, User
 from app.db import bulk
@@ -169,7 +169,7 @@ def fan_out(event_ids: Sequence[int]) -> list[Notification]:
         by_ticket.setdefault(event.ticket_id, []).append(event)
     wanted: list[tuple[TicketEvent, Ticket, int, str]] = []
     for ticket_id, ticket_events in by_ticket.items():
-        ticket = db.session.get(Ticket, ticket_id, options=TICKET_WITHOUT_ROLES)
+        ticket = db.session.get(Ticket, ticket_id)
         if ticket is None:
             continue
         parties = parties_of(ticket, ticket_events)
@@ -181,7 +181,7 @@ def fan_out(event_ids: Sequence[int]) -> list[Notification]:
     if not wanted:
         return []
     recipients = select(User).where(User.id.in_({w[2] for w in wanted}))
-    people = {u.id: u for u in db.session.scalars(recipients.options(lazyload(User.role_grants)))}
+    people = {u.id: u for u in db.session.scalars(recipients)}
     configs = kind_configs()
     chosen = preferences_of(people)
     held = _load_once(events)  # noqa: F841  (kept referenced: the session's identity map is weak)
@@ -220,19 +220,6 @@ def fan_out(event_ids: Sequence[int]) -> list[Notification]:
     return created
 
 
-# A User's roles come with it (``selectin``: a statement after each read that joins people).
-# The fan-out picks staff with a query of its own (``people.staff_among``) and the mails never
-# ask, so the ticket's people, the recipients, the entries' authors and the groups' managers
-# are read without them (still read, lazily, if anything asks).
-TICKET_WITHOUT_ROLES = (
-    defaultload(Ticket.caller).lazyload(User.role_grants),
-    defaultload(Ticket.assignee).lazyload(User.role_grants),
-    defaultload(Ticket.assignment_group).defaultload(Group.manager).lazyload(User.role_grants),
-)
-GROUP_WITHOUT_ROLES = defaultload(Group.manager).lazyload(User.role_grants)
-ENTRY_WITHOUT_ROLES = defaultload(JournalEntry.author).lazyload(User.role_grants)
-
-
 def _load_once(events: Sequence[TicketEvent]) -> list[Any]:
     """The journal entries and groups the events name, read in two queries and held while the
     rows and mails are written (each is then found in the session instead of read again)."""
@@ -241,9 +228,9 @@ def _load_once(events: Sequence[TicketEvent]) -> list[Any]:
     held: list[Any] = []
     if entry_ids:
         entries = select(JournalEntry).where(JournalEntry.id.in_(entry_ids))
-        held += db.session.scalars(entries.options(ENTRY_WITHOUT_ROLES))
+        held += db.session.scalars(entries)
     if group_ids:
-        groups = select(Group).where(Group.id.in_(group_ids)).options(GROUP_WITHOUT_ROLES)
+        groups = select(Group).where(Group.id.in_(group_ids))
         held += db.session.scalars(groups)
     return held
 

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from app.auth.models import Group
 from app.extensions import db
 from app.i18n.stored import is_stored
 from app.sla.calendar import ZERO, BusinessCalendar
@@ -116,8 +115,6 @@ def sla_summaries(
         .join(SlaPolicy.calendar)
         .options(
             contains_eager(TaskSla.policy).contains_eager(SlaPolicy.calendar),
-            # The policy's group is shown by name: its manager (joined by default) is not.
-            contains_eager(TaskSla.policy).defaultload(SlaPolicy.group).lazyload(Group.manager),
         )
         .where(TaskSla.ticket_id.in_(ids), SlaPolicy.is_active)
         .order_by(TaskSla.ticket_id, TaskSla.started_at, TaskSla.id)

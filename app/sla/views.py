@@ -7,6 +7,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.auth.groups import member_counts
 from app.auth.models import Group
@@ -21,7 +22,12 @@ bp = Blueprint("sla", __name__, template_folder="templates")
 @bp.get("/")
 @require("sla.reports")
 def index() -> ResponseReturnValue:
-    query = select(Group).where(Group.is_assignment_group).order_by(Group.name)
+    query = (
+        select(Group)
+        .options(joinedload(Group.manager))  # the list shows each queue's manager
+        .where(Group.is_assignment_group)
+        .order_by(Group.name)
+    )
     queues = list(db.session.scalars(permissions.visible_groups(current_user, query)).unique())
     ids = [g.id for g in queues]
     counts = (

@@ -191,9 +191,7 @@ def _timeline_statement(*, public_only: bool, newest_first: bool) -> Select[Jour
     query = (
         select(JournalEntry)
         .options(
-            defaultload(JournalEntry.author)
-            .load_only(User.id, User.username, User.display_name)
-            .lazyload(User.role_grants)
+            defaultload(JournalEntry.author).load_only(User.id, User.username, User.display_name)
         )
         .where(JournalEntry.ticket_id == bindparam("ticket_id", type_=Integer))
     )

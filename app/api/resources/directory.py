@@ -14,6 +14,7 @@ import marshmallow as ma
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.api import scopes
 from app.api.auth import operation
@@ -122,7 +123,7 @@ def read_user(user_id: int) -> Any:
 @blp.response(200, GroupPage)
 def list_groups(cursor: str | None, limit: int, assignment: bool | None = None) -> Any:
     """The groups, by name."""
-    query = select(Group)
+    query = select(Group).options(joinedload(Group.manager))
     if assignment is not None:
         query = query.where(Group.is_assignment_group.is_(assignment))
     page = page_of(query.order_by(Group.name, Group.id), cursor, limit)

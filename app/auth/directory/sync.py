@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from app.auth.directory.adapter import Directory, Progress, close
 from app.auth.directory.entries import DirectoryGroup, DirectoryUser, expand_groups
@@ -140,7 +141,8 @@ def _write(
 ) -> None:
     """The database half of a sync: everything has been read from the directory already."""
     settings = directory.settings
-    people = People(report, db.session.scalars(select(User)).unique().all())
+    everyone = select(User).options(selectinload(User.role_grants))  # each one's roles are synced
+    people = People(report, db.session.scalars(everyone).all())
     directory_accounts = sum(
         1 for u in people.by_username.values() if u.source == AccountSource.LDAP
     )

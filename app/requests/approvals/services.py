@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Integer, Select, bindparam, func, or_, select, type_coerce, union_all
+from sqlalchemy.orm import joinedload
 
 from app.auth.groups import members_by_group
 from app.auth.models import User
@@ -79,11 +80,28 @@ def _active_id(user: User | None) -> int | None:
     return user.id if user is not None and user.is_active else None
 
 
+def _people_met(ids: set[int | None]) -> list[User]:
+    """The people with these ids (none: nobody) and each one's manager, in one statement.
+    The caller holds the list while it reads them (the session keeps instances weakly), so
+    their ``manager`` relationships are found in the session instead of read one by one."""
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return []
+    return list(
+        db.session.scalars(
+            select(User).options(joinedload(User.manager)).where(User.id.in_(wanted))
+        )
+    )
+
+
 def directory_facts(item: RequestItem, level: rules.Level) -> rules.Directory:
     """What routing needs, read from the directory's people and groups."""
     person: User = item.caller
-    manager = person.manager if person.manager is not None and person.manager.is_active else None
     fulfilment = item.catalog_item.fulfilment_group
+    met = _people_met(  # noqa: F841  (held while the relationships below are read)
+        {person.manager_id, item.catalog_item.service_owner_id, fulfilment.manager_id}
+    )
+    manager = person.manager if person.manager is not None and person.manager.is_active else None
     group_ids = [g for g in (level.group_id, fulfilment.id) if g is not None]
     members = {gid: [u.id for u in users] for gid, users in members_by_group(group_ids).items()}
     return rules.Directory(
