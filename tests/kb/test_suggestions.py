@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.incidents import services as incidents
 from tests.kb.helpers import sign_in_as
 
 INTRANET = "Intranet answers with error 500"
@@ -65,3 +66,20 @@ def test_only_words_every_report_uses_suggest_nothing(
     assert suggested(client, "It is not working, I cannot do anything") == []
     page = client.get("/kb/suggest", query_string={"short_description": "it shows an error"})
     assert "No article matches yet" in page.get_data(as_text=True)
+
+
+def test_the_incident_category_does_not_crowd_out_its_words(
+    client: Any, db: Any, people: Any, articles: None
+) -> None:
+    incident = incidents.open_incident(
+        caller=people.employee,
+        opened_by=people.employee,
+        short_description="Intranet shows an error 500",
+        category="software",
+    )
+    db.session.commit()
+    sign_in_as(client, "author")
+    panel = client.get(f"/kb/incidents/{incident.number}/panel").get_data(as_text=True)
+    assert INTRANET in panel
+    assert "Install software" not in panel
+    assert PRINTER not in panel
