@@ -599,30 +599,37 @@ def suggest_articles(text: str, user: Any, limit: int = 5) -> list[Article]:
     terms = rendering.words(text, limit=SUGGEST_WORDS)
     if not terms:
         return []
-    found = suggestions(user, " OR ".join(terms), limit * 3, source="kb_article")
+    found = suggestions(user, " OR ".join(terms), limit * 2, source="kb_article")
     documents = {hit.document.source_id: hit.document for hit in found.hits}
-    articles = {
-        a.id: a
-        for a in db.session.scalars(
-            readable_articles(user)
-            .where(Article.id.in_(documents))
-            .options(selectinload(Article.versions))
-        )
-    }
+    keywords = dict(
+        db.session.execute(
+            visible_articles(user, select(Article.id, Article.keywords)).where(
+                Article.id.in_(documents)
+            )
+        ).all()
+    )
     held: dict[int, tuple[int, int]] = {}  # in the whole document, in the title and keywords
     for article_id, document in documents.items():
-        article = articles.get(article_id)
-        if article is None:
+        if article_id not in keywords:
             continue
-        title = article.current.title if article.current else article.title
-        topic = rendering.words_held(terms, f"{title}\n{article.keywords}", found.corrected)
-        whole = rendering.words_held(terms, f"{document.title}\n{document.body}", found.corrected)
+        title = f"{document.title}\n{keywords[article_id]}"  # published title, keywords
+        topic = rendering.words_held(terms, title, found.corrected)
+        whole = rendering.words_held(terms, f"{title}\n{document.body}", found.corrected)
         if topic or whole >= 2:
             held[article_id] = (whole, topic)
     best = max((whole for whole, _topic in held.values()), default=0)
     fitting = [i for i in held if 2 * held[i][0] >= best]
     fitting.sort(key=lambda i: (-held[i][0], -held[i][1]))  # stable: the rank breaks ties
-    return [articles[i] for i in fitting[:limit]]
+    fitting = fitting[:limit]
+    if not fitting:
+        return []
+    articles = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Article).where(Article.id.in_(fitting)).options(selectinload(Article.versions))
+        )
+    }
+    return [articles[i] for i in fitting]
 
 
 # -- deflection -------------------------------------------------------------------------------
