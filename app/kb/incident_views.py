@@ -61,9 +61,10 @@ def _panel(incident: Incident, status: int = 200, **forms: Any) -> ResponseRetur
     linked = services.linked_to(incident)
     suggested = [
         a
-        for a in services.suggest_articles(
-            f"{incident.short_description} {incident.category or ''}", current_user, limit=5
-        )
+        # The incident's own words only: its category ("software") is the desk's taxonomy,
+        # not the articles' (they have categories of their own), and as a search word it
+        # found any article saying "software" and took a typed word's place.
+        for a in services.suggest_articles(incident.short_description, current_user, limit=5)
         if a not in linked
     ]
     return render_template(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -129,18 +130,62 @@ def diff(old_title: str, old_body: str, new_title: str, new_body: str) -> list[D
 
 
 def words(text: str, limit: int = 6) -> list[str]:
-    """The search words of a typed problem: letters and digits, three or more characters,
-    lower-case, at most ``limit`` of them, longest first (the most telling)."""
-    found = {w.lower() for w in re.findall(r"\w{3,}", text[:500])}
-    found -= STOP_WORDS
-    return sorted(found, key=lambda w: (-len(w), w))[:limit]
+    """The search words of a typed problem, in the order typed (what a person writes first,
+    the summary, says most): letters and digits, three or more characters (``500``, ``VPN``
+    and ``SAP`` count), lower-case, each once, at most ``limit`` of them, without the words
+    any problem report uses (:data:`STOP_WORDS`): those say nothing of which article fits."""
+    found: list[str] = []
+    for word in re.findall(r"[^\W_]{3,}", text[:500].lower()):
+        if word not in STOP_WORDS and word not in found:
+            found.append(word)
+            if len(found) == limit:
+                break
+    return found
 
 
+def words_held(terms: Sequence[str], text: str, corrected: Iterable[str] = ()) -> int:
+    """How many of ``terms`` (typed words, lower-case) ``text`` holds, each at the start of
+    a word: as it is or typed on (``printe`` holds for ``printer``), as the whole word with up
+    to three letters less (``printers``, ``jams``: what the index's stemming matches), or,
+    for a typo, as a word of ``corrected`` (what the search read it as) that is like it.
+    ``sap`` is not held by ``disappear``, though SQLite's trigram index finds it there."""
+    from app.search.text import SIMILAR, fold, similarity
+
+    folded = fold(text)
+
+    def held(term: str) -> bool:
+        shorter = [re.escape(term[:n]) for n in range(max(3, len(term) - 3), len(term))]
+        whole = f"|(?:{'|'.join(shorter)})(?![^\\W_])" if shorter else ""
+        return re.search(f"(?<![^\\W_])(?:{re.escape(term)}{whole})", folded) is not None
+
+    return sum(
+        1
+        for term in terms
+        if held(term) or any(similarity(term, c) >= SIMILAR and held(c) for c in corrected)
+    )
+
+
+# English function words, and what any problem report says whatever broke: the search
+# engines' own stop words (PostgreSQL's ``english`` configuration drops ``the``, ``not``...)
+# cover the first kind only, and SQLite's trigram index none. Swedish ones for articles in
+# the desk's second search language.
 STOP_WORDS = frozenset(
     {
         "the", "and", "for", "not", "with", "this", "that", "when", "what", "does", "doesn",
         "cannot", "have", "has", "was", "were", "are", "you", "your", "from", "but", "all",
         "any", "how", "why", "who", "our", "out", "get", "got", "into", "just", "its", "will",
-        "would",
+        "would", "can", "could", "did", "didn", "don", "isn", "aren", "wasn", "won", "there",
+        "then", "than", "now", "also", "again", "still", "some", "since", "after", "before",
+        "every", "each", "here", "they", "them", "his", "her", "she", "him", "which",
+        "while", "about", "please", "thanks", "thank", "hello", "today", "yesterday",
+        "morning", "anymore", "anything", "something", "nothing", "everything", "always",
+        "never", "keep", "keeps", "kept", "shows", "show", "showing", "shown", "says", "say",
+        "said", "saying", "error", "errors", "problem", "problems", "issue", "issues", "work",
+        "works", "working", "worked", "broken", "broke", "wrong", "help", "need", "needs",
+        "try", "tried", "trying", "use", "using", "used", "able", "unable", "message",
+        "happens", "happened", "seems", "suddenly", "anyone", "someone",
+        "och", "att", "det", "inte", "jag", "som", "har", "kan", "när", "efter", "från", "den",
+        "till", "fungerar", "går", "mig", "hej", "tack", "ingen", "inga", "också", "visar",
+        "fel", "felet", "problemet", "funkar",
     }
 )  # fmt: skip

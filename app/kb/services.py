@@ -50,7 +50,7 @@ from app.kb.models import (
 )
 from app.kb.permissions import is_manager, is_staff
 from app.requests.models import CatalogItem
-from app.search.query import suggest
+from app.search.query import suggestions
 from app.tickets.services import next_number
 from app.timeutils import utc_now
 
@@ -583,26 +583,53 @@ def categories() -> list[KbCategory]:
     return list(db.session.scalars(select(KbCategory).order_by(KbCategory.name)))
 
 
+SUGGEST_WORDS = 6  # typed words asked for (the search keeps 8 terms)
+
+
 def suggest_articles(text: str, user: Any, limit: int = 5) -> list[Article]:
     """Articles that may answer ``text`` (a problem being typed), best first, only those
-    ``user`` may read: the search index (``app.search``), asked for any of the typed problem's
-    most telling words."""
-    terms = rendering.words(text, limit=4)
+    ``user`` may read: the search index (``app.search``), asked for any of the typed
+    problem's meaningful words (:func:`rendering.words`; none: no suggestion).
+
+    Any one word finds an article, but a word the text only mentions in passing does not
+    make it an answer: an article is shown when its title or keywords hold a typed word, or
+    its text two, and it holds at least half as many of the typed words as the best match;
+    those holding more come first (then by the index's rank). A wrong suggestion costs the
+    trust in all of them; none costs nothing."""
+    terms = rendering.words(text, limit=SUGGEST_WORDS)
     if not terms:
         return []
-    hits = suggest(user, " OR ".join(terms), source="kb_article", limit=limit)
-    ids = [hit.document.source_id for hit in hits]
-    if not ids:
+    found = suggestions(user, " OR ".join(terms), limit * 2, source="kb_article")
+    documents = {hit.document.source_id: hit.document for hit in found.hits}
+    keywords = dict(
+        db.session.execute(
+            visible_articles(user, select(Article.id, Article.keywords)).where(
+                Article.id.in_(documents)
+            )
+        ).all()
+    )
+    held: dict[int, tuple[int, int]] = {}  # in the whole document, in the title and keywords
+    for article_id, document in documents.items():
+        if article_id not in keywords:
+            continue
+        title = f"{document.title}\n{keywords[article_id]}"  # published title, keywords
+        topic = rendering.words_held(terms, title, found.corrected)
+        whole = rendering.words_held(terms, f"{title}\n{document.body}", found.corrected)
+        if topic or whole >= 2:
+            held[article_id] = (whole, topic)
+    best = max((whole for whole, _topic in held.values()), default=0)
+    fitting = [i for i in held if 2 * held[i][0] >= best]
+    fitting.sort(key=lambda i: (-held[i][0], -held[i][1]))  # stable: the rank breaks ties
+    fitting = fitting[:limit]
+    if not fitting:
         return []
-    found = {
+    articles = {
         a.id: a
         for a in db.session.scalars(
-            readable_articles(user)
-            .where(Article.id.in_(ids))
-            .options(selectinload(Article.versions))
+            select(Article).where(Article.id.in_(fitting)).options(selectinload(Article.versions))
         )
     }
-    return [found[i] for i in ids if i in found]
+    return [articles[i] for i in fitting]
 
 
 # -- deflection -------------------------------------------------------------------------------

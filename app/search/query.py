@@ -98,6 +98,7 @@ class Results:
     page: int = 1
     per_page: int = 20
     notes: list[str] = field(default_factory=list)  # what the person should know
+    corrected: list[str] = field(default_factory=list)  # known words typos were read as
 
     @property
     def total(self) -> int:
@@ -529,6 +530,7 @@ def search(
     if match is None:
         results.notes.append("Type at least three letters of a word.")
         return results
+    results.corrected = match.corrected
     shown = [s for s in chosen if not results.source or s.name == results.source]
     # Suggestions (``rank_found``) show no tabs: only the shown sources are counted.
     counted = shown if rank_found else chosen
@@ -599,4 +601,9 @@ def suggest(user: Any, raw: str, limit: int = 6, *, source: str = "") -> list[Hi
     """The few best matches while typing, of every source together or of ``source``:
     ranked among the first :data:`SUGGEST_CAP` matches found, not all (no counts are shown,
     and each key pressed asks again; the next letter narrows them)."""
-    return search(user, raw, source=source, per_page=limit, cap=SUGGEST_CAP, rank_found=True).hits
+    return suggestions(user, raw, limit, source=source).hits
+
+
+def suggestions(user: Any, raw: str, limit: int = 6, *, source: str = "") -> Results:
+    """:func:`suggest`'s search: its hits, and the words typos were read as."""
+    return search(user, raw, source=source, per_page=limit, cap=SUGGEST_CAP, rank_found=True)

@@ -33,3 +33,22 @@ def test_demo_articles_load_once_and_keep_their_audience(db: Any) -> None:
     assert swedish.translation_of.title == "VPN does not connect from home"
     assert is_manager(people["owner"])
     assert not is_manager(people["agent"])
+
+
+def test_the_demo_suggests_articles_that_fit_what_is_typed(db: Any) -> None:
+    load_organisation(read_organisation())
+    load_kb(read_demo_file("kb.json"))
+    db.session.commit()
+    employee = db.session.scalar(select(User).where(User.username == "employee"))
+
+    def titles(typed: str) -> list[str]:
+        return [a.title for a in services.suggest_articles(typed, employee)]
+
+    assert titles("Intranet shows an error 500") == []  # the demo has no intranet article
+    assert titles("printer shows a paper jam")[:1] == [
+        "Printer shows paper jam but no paper is stuck"
+    ]
+    assert titles("Outlook keeps asking for my password")[:1] == [
+        "Outlook keeps asking for my password"
+    ]
+    assert titles("my VPN does not work from home")[:1] == ["VPN does not connect from home"]

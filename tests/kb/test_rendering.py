@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.kb.rendering import diff, plain_summary, render, words
+from app.kb.rendering import diff, plain_summary, render, words, words_held
 
 
 def test_raw_html_and_scripts_are_shown_as_text_never_run() -> None:
@@ -43,5 +43,16 @@ def test_diff_marks_added_and_removed_lines() -> None:
 
 def test_summary_and_search_words() -> None:
     assert plain_summary("## Fix\n\n**Restart** the `VPN` client") == "Fix Restart the VPN client"
-    assert words("My VPN does not connect!! the VPN") == ["connect", "vpn"]
+    assert words("My VPN does not connect!! the VPN") == ["vpn", "connect"]
+    assert words("Intranet shows an error 500") == ["intranet", "500"]
+    assert words("It is not working, I cannot do anything") == []
     assert words("a " * 10_000) == []
+
+
+def test_the_typed_words_an_article_holds() -> None:
+    title = "Printer shows paper jam; SAP prints nothing"
+    assert words_held(["printers", "jams", "sap"], title) == 3
+    assert words_held(["printe"], title) == 1  # typed on
+    assert words_held(["sap"], "The icon disappears") == 0  # not at a word's start
+    assert words_held(["printr"], title, corrected=["printer"]) == 1  # a typo, as read
+    assert words_held(["intranet"], "internet", corrected=["printer"]) == 0
