@@ -35,6 +35,10 @@ def init_app(app: Flask) -> Limiter:
         key_prefix="deskgraph-api",
         swallow_errors=True,  # the storage down: serve without limits rather than fail
     )
+    # This limiter is the API's alone: every other request skips it at once. The exemption
+    # above is asked only after the limiter has resolved the request's limits, some 240
+    # function calls of every page.
+    limiter.request_filter(_not_api)
     limiter.init_app(app)
     app.extensions["deskgraph_api_limiter"] = limiter
     return limiter
