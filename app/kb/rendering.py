@@ -144,16 +144,18 @@ def words(text: str, limit: int = 6) -> list[str]:
 
 
 def words_held(terms: Sequence[str], text: str, corrected: Iterable[str] = ()) -> int:
-    """How many of ``terms`` (typed words, lower-case) ``text`` holds, each at the start of
-    a word: as it is or typed on (``printe`` holds for ``printer``), as the whole word with up
-    to three letters less (``printers``, ``jams``: what the index's stemming matches), or,
-    for a typo, as a word of ``corrected`` (what the search read it as) that is like it.
-    ``sap`` is not held by ``disappear``, though SQLite's trigram index finds it there."""
+    """How many of ``terms`` (typed words, lower-case) ``text`` holds, accents aside, each at
+    the start of a word: as it is or typed on (``printe`` holds for ``printer``), as the whole
+    word with up to three letters less (``printers``, ``jams``: what the index's stemming
+    matches), or, for a typo, as a word of ``corrected`` (what the search read it as) that is
+    like it. ``sap`` is not held by ``disappear``, though SQLite's trigram index finds it
+    there."""
     from app.search.text import SIMILAR, fold, similarity
 
     folded = fold(text)
 
     def held(term: str) -> bool:
+        term = fold(term)  # as the text: "lösenord" is held by "Glömt lösenord"
         shorter = [re.escape(term[:n]) for n in range(max(3, len(term) - 3), len(term))]
         whole = f"|(?:{'|'.join(shorter)})(?![^\\W_])" if shorter else ""
         return re.search(f"(?<![^\\W_])(?:{re.escape(term)}{whole})", folded) is not None
