@@ -29,15 +29,14 @@ def init_app(app: Flask) -> Limiter:
     limiter = Limiter(
         rate_key,
         application_limits=[_limit],
-        application_limits_exempt_when=_not_api,
         headers_enabled=True,
         storage_uri=app.config["API_RATE_LIMIT_STORAGE"],
         key_prefix="deskgraph-api",
         swallow_errors=True,  # the storage down: serve without limits rather than fail
     )
-    # This limiter is the API's alone: every other request skips it at once. The exemption
-    # above is asked only after the limiter has resolved the request's limits, some 240
-    # function calls of every page.
+    # This limiter is the API's alone: every other request skips it at once, before it resolves
+    # the request's limits (an exemption of the application limits is asked after: some 240
+    # function calls of every page).
     limiter.request_filter(_not_api)
     limiter.init_app(app)
     app.extensions["deskgraph_api_limiter"] = limiter

@@ -110,3 +110,13 @@ def test_the_rate_limit_is_per_token(app, api_client, monkeypatch):
     _problem(limited, 429)
     assert int(limited.headers["Retry-After"]) > 0
     assert other.get("/api/v1/incidents").status_code == 200
+
+
+def test_the_api_rate_limit_leaves_the_pages_alone(app, api_client, client, monkeypatch):
+    """The API's budget is the API's: pages are neither counted nor limited by it."""
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", "3 per minute")
+    api, _ = api_client("employee")
+    pages = [client.get("/login") for _ in range(5)]
+    assert [page.status_code for page in pages] == [200] * 5
+    assert not [p for p in pages if "X-RateLimit-Limit" in p.headers]
+    assert [api.get("/api/v1/incidents").status_code for _ in range(4)] == [200, 200, 200, 429]
