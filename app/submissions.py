@@ -17,11 +17,9 @@ from typing import Any, cast
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Table, bindparam, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import bulk, is_postgresql
+from app.db import bulk, is_postgresql, upsert
 from app.errors import DomainError
 from app.extensions import Model, db
 from app.timeutils import utc_now
@@ -69,9 +67,9 @@ def consume_submission(token: str | None, done: str | None = None) -> None:
 @cache
 def _record(postgresql: bool) -> Any:
     """:func:`consume_submission`'s ``INSERT ... ON CONFLICT DO NOTHING RETURNING``, built once
-    per database (the token and the time are parameters)."""
+    per database (``postgresql``, the session's; the token and the time are parameters)."""
     table = cast(Table, FormSubmission.__table__)
-    statement = (pg_insert if postgresql else sqlite_insert)(table).values(
+    statement = upsert(db.session, table).values(
         token=bindparam("used", type_=table.c.token.type),
         created_at=bindparam("at", type_=table.c.created_at.type),
     )
