@@ -11,7 +11,7 @@ sessions is not an edit of the account and must never conflict with one.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Integer, Select, Table, bindparam, select
 from sqlalchemy.orm import joinedload
@@ -22,22 +22,19 @@ from app.extensions import db
 
 
 @cache
-def with_roles() -> tuple[Any, ...]:
-    """How the signed-in person is loaded. Every page asks for their roles (the policy, the
-    navigation): they come in the person's own statement, joined, instead of a second select
-    after it (roles load lazily elsewhere); their manager, which only their own pages show, is
-    read by the pages that show it. Built on first use, not at import: naming a relationship
-    configures every mapper, and a module imported before the CMDB's models would fail on
-    their names."""
-    return (joinedload(User.role_grants),)
-
-
-@cache
 def _by_id() -> Select[User]:
-    """:func:`load_user`'s statement, built once: ``Session.get`` built it, and generated its
-    cache key, at every request (the session's identity map is empty when a request begins, so
-    ``get`` had nothing to find there first)."""
-    return select(User).options(*with_roles()).where(User.id == bindparam("user_id", Integer))
+    """:func:`load_user`'s statement, built once (``Session.get`` built it, and generated its
+    cache key, at every request, to look first in an identity map that is empty when a request
+    begins). Every page asks for the person's roles (the policy, the navigation): they come
+    in the person's own statement, joined, instead of a second select after it (roles load
+    lazily elsewhere); their manager, which only their own pages show, is read by the pages
+    that show it. Built on first use, not at import: naming a relationship configures every
+    mapper, and a module imported before the CMDB's models would fail on their names."""
+    return (
+        select(User)
+        .options(joinedload(User.role_grants))
+        .where(User.id == bindparam("user_id", Integer))
+    )
 
 
 def load_user(session_user_id: str) -> User | None:
