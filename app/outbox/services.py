@@ -168,16 +168,14 @@ def _queue(url: str) -> Any:
 
 def _enqueue_jobs(url: str, ids: list[int]) -> None:
     from redis import RedisError
+    from rq import Queue
 
     from app.outbox.jobs import deliver_job
 
     try:
-        queue = _queue(url)
         # One round trip for the commit's messages (RQ's enqueue sends two pipelines a job).
-        with queue.connection.pipeline() as pipe:
-            for message_id in ids:
-                queue.enqueue_call(deliver_job, args=(message_id,), pipeline=pipe)
-            pipe.execute()
+        jobs = [Queue.prepare_data(deliver_job, (message_id,)) for message_id in ids]
+        _queue(url).enqueue_many(jobs)
     except RedisError as error:
         log.warning(
             "outbox: could not queue messages %s on Redis (%s); `flask outbox run` delivers them",
