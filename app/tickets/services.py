@@ -37,36 +37,44 @@ def checked_text(field: str, value: str | None, *, required: bool, limit: int) -
 
 
 def next_number(prefix: str) -> str:
-    """The next ticket number for ``prefix``: ``INC0001001``, ``INC0001002``…
+    """The next ticket number for ``prefix``: ``INC0001001``, ``INC0001002``…"""
+    return reserve_numbers(prefix, 1)[0]
 
-    One counter row per prefix is incremented with ``UPDATE … RETURNING``: the row lock (or
+
+def reserve_numbers(prefix: str, count: int) -> list[str]:
+    """The next ``count`` consecutive ticket numbers for ``prefix`` (an import reserves its
+    incidents' numbers at once).
+
+    One counter row per prefix is moved on with ``UPDATE … RETURNING``: the row lock (or
     SQLite's write lock) serialises concurrent creators, so numbers are unique. A rolled-back
-    transaction gives its number back; a gap can only appear if a ticket is removed.
+    transaction gives its numbers back; a gap can only appear if a ticket is removed.
     """
-    statement = _increment()
-    value = db.session.execute(statement, {"counter": prefix}).scalar()
-    if value is None:
+    if count < 1:
+        return []
+    values = {"counter": prefix, "step": count}
+    last = db.session.execute(_increment(), values).scalar()
+    if last is None:
         try:
             with db.session.begin_nested():
                 db.session.execute(
-                    insert(NumberCounter).values(prefix=prefix, last_value=NUMBER_START + 1)
+                    insert(NumberCounter).values(prefix=prefix, last_value=NUMBER_START + count)
                 )
-            value = NUMBER_START + 1
+            last = NUMBER_START + count
         except IntegrityError:  # another transaction created the counter first
-            value = db.session.execute(statement, {"counter": prefix}).scalar()
-    return f"{prefix}{value:07d}"
+            last = db.session.execute(_increment(), values).scalar_one()
+    return [f"{prefix}{value:07d}" for value in range(last - count + 1, last + 1)]
 
 
 @cache
 def _increment() -> Update:
-    """:func:`next_number`'s ``UPDATE``, built once, on the table (no counter is ever loaded
+    """:func:`reserve_numbers`' ``UPDATE``, built once, on the table (no counter is ever loaded
     as an object, so the ORM's bulk update has nothing to keep in step: it only cost time at
     every ticket opened)."""
     counters = cast(Table, NumberCounter.__table__)
     return (
         update(counters)
         .where(counters.c.prefix == bindparam("counter", type_=counters.c.prefix.type))
-        .values(last_value=counters.c.last_value + 1)
+        .values(last_value=counters.c.last_value + bindparam("step", type_=Integer))
         .returning(counters.c.last_value)
     )
 

@@ -12,6 +12,7 @@ from app.errors import Conflict, Invalid
 from app.incidents import services
 from app.incidents.models import Incident, RoutingRule
 from app.incidents.workflow import State, Transition
+from app.tickets import services as tickets
 from app.tickets.holds import HoldReason
 from app.tickets.matrix import load_matrix, save_matrix
 from app.tickets.models import EntryKind, JournalEntry, TicketEvent
@@ -34,6 +35,16 @@ def events(db, incident, type_=None):
 def test_numbers_are_sequential_and_unique(make_incident):
     numbers = [make_incident().number for _ in range(3)]
     assert numbers == ["INC0001001", "INC0001002", "INC0001003"]
+
+
+def test_numbers_reserved_at_once_follow_on_from_the_last(db, make_incident):
+    """An import reserves its incidents' numbers in one go, from a new counter or after the
+    last number given; the next incident opened continues after them."""
+    assert tickets.reserve_numbers("CHG", 3) == ["CHG0001001", "CHG0001002", "CHG0001003"]
+    assert tickets.reserve_numbers("CHG", 0) == []
+    assert make_incident().number == "INC0001001"
+    assert tickets.reserve_numbers("INC", 2) == ["INC0001002", "INC0001003"]
+    assert make_incident().number == "INC0001004"
 
 
 def test_opening_computes_priority_and_records_one_created_event(db, make_incident):

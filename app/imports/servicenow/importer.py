@@ -52,12 +52,11 @@ from app.tickets.models import (
     Channel,
     EntryKind,
     JournalEntry,
-    NumberCounter,
     Ticket,
     TicketEvent,
     TicketKind,
 )
-from app.tickets.services import next_number
+from app.tickets.services import reserve_numbers
 from app.timeutils import utc_now
 
 KIND = "servicenow-incidents"
@@ -565,7 +564,7 @@ class _Importer:
         }
 
     def _create(self, new: list[tuple[SourceIncident, str]]) -> list[int]:
-        numbers = _reserve_numbers(len(new))
+        numbers = reserve_numbers("INC", len(new))
         rows = []
         for (incident, _), number in zip(new, numbers, strict=True):
             rows.append(
@@ -683,29 +682,6 @@ class _Importer:
         bulk.insert_rows(EVENTS, events)
         bulk.insert_rows(ENTRIES, entries)
         bulk.insert_rows(incident_cis, links)
-
-
-def _reserve_numbers(n: int) -> list[str]:
-    """``n`` consecutive incident numbers, reserved with one counter update."""
-    numbers: list[str] = []
-    statement = (
-        update(NumberCounter)
-        .where(NumberCounter.prefix == "INC")
-        .values(last_value=NumberCounter.last_value + n)
-        .returning(NumberCounter.last_value)
-    )
-    last = db.session.execute(statement).scalar()
-    if last is None:  # the first incident ever: the ticket core creates the counter
-        numbers.append(next_number("INC"))
-        n -= 1
-        if n == 0:
-            return numbers
-        last = db.session.execute(
-            statement.values(last_value=NumberCounter.last_value + n)
-        ).scalar()
-    assert last is not None
-    numbers += [f"INC{value:07d}" for value in range(last - n + 1, last + 1)]
-    return numbers
 
 
 def _add(tallies: dict[str, int], **counts: int) -> None:
