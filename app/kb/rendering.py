@@ -147,8 +147,10 @@ def words_held(terms: Sequence[str], text: str, corrected: Iterable[str] = ()) -
     """How many of ``terms`` (typed words, lower-case) ``text`` holds, accents aside, each at
     the start of a word: as it is or typed on (``printe`` holds for ``printer``), as the whole
     word with up to three letters less (``printers``, ``jams``: what the index's stemming
-    matches), or, for a typo, as a word of ``corrected`` (what the search read it as) that is
-    like it. ``sap`` is not held by ``disappear``, though SQLite's trigram index finds it
+    matches), a long word also as its first letters but three and one or two others
+    (``charging`` holds for ``charge``, ``updating`` for ``updated``: the stemmer's ``charg``,
+    ``updat``), or, for a typo, as a word of ``corrected`` (what the search read it as) that
+    is like it. ``sap`` is not held by ``disappear``, though SQLite's trigram index finds it
     there."""
     from app.search.text import SIMILAR, fold, similarity
 
@@ -157,6 +159,8 @@ def words_held(terms: Sequence[str], text: str, corrected: Iterable[str] = ()) -
     def held(term: str) -> bool:
         term = fold(term)  # as the text: "lösenord" is held by "Glömt lösenord"
         shorter = [re.escape(term[:n]) for n in range(max(3, len(term) - 3), len(term))]
+        if len(term) >= 8:  # a stem of five letters or more, with another ending
+            shorter.append(f"{re.escape(term[:-3])}[^\\W\\d_]{{1,2}}")
         whole = f"|(?:{'|'.join(shorter)})(?![^\\W_])" if shorter else ""
         return re.search(f"(?<![^\\W_])(?:{re.escape(term)}{whole})", folded) is not None
 

@@ -52,3 +52,4 @@ def test_the_demo_suggests_articles_that_fit_what_is_typed(db: Any) -> None:
         "Outlook keeps asking for my password"
     ]
     assert titles("my VPN does not work from home")[:1] == ["VPN does not connect from home"]
+    assert titles("Computer stops charging")[:1] == ["Laptop does not charge"]

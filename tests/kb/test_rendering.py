@@ -56,3 +56,8 @@ def test_the_typed_words_an_article_holds() -> None:
     assert words_held(["sap"], "The icon disappears") == 0  # not at a word's start
     assert words_held(["printr"], title, corrected=["printer"]) == 1  # a typo, as read
     assert words_held(["intranet"], "internet", corrected=["printer"]) == 0
+    # a long word with another ending, as the index's stemmer finds it
+    assert words_held(["charging", "updating"], "Laptop does not charge once updated") == 2
+    assert words_held(["charging"], "Open the chart of charges") == 1  # "charges", not "chart"
+    assert words_held(["charging"], "Open the chart") == 0
+    assert words_held(["printer"], "The prince") == 0  # too short a stem to guess
