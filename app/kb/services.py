@@ -601,6 +601,8 @@ def suggest_articles(text: str, user: Any, limit: int = 5) -> list[Article]:
         return []
     found = suggestions(user, " OR ".join(terms), limit * 2, source="kb_article")
     documents = {hit.document.source_id: hit.document for hit in found.hits}
+    if not documents:  # the index found nothing: no keywords to read
+        return []
     keywords = dict(
         db.session.execute(
             visible_articles(user, select(Article.id, Article.keywords)).where(

@@ -103,3 +103,16 @@ def test_words_typed_with_accents_find_their_article(
     sign_in_as(client, "emp")
     assert suggested(client, "Jag har glömt mitt lösenord") == ["Glömt lösenord"]
     assert suggested(client, "lösenord") == ["Glömt lösenord"]
+
+
+def test_words_the_index_does_not_know_read_no_articles(
+    client: Any, people: Any, articles: None
+) -> None:
+    """While a person types, a word the index finds nowhere costs the index's search only."""
+    from tests.conftest import count_queries
+
+    sign_in_as(client, "emp")
+    with count_queries() as statements:
+        assert suggested(client, "quetzalcoatl") == []
+    assert not [s for s in statements if "kb_articles.keywords" in s]
+    assert suggested(client, "intranet") == [INTRANET]  # a known word still reads them
