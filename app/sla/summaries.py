@@ -113,9 +113,7 @@ def sla_summaries(
         select(TaskSla)
         .join(TaskSla.policy)
         .join(SlaPolicy.calendar)
-        .options(
-            contains_eager(TaskSla.policy).contains_eager(SlaPolicy.calendar),
-        )
+        .options(contains_eager(TaskSla.policy).contains_eager(SlaPolicy.calendar))
         .where(TaskSla.ticket_id.in_(ids), SlaPolicy.is_active)
         .order_by(TaskSla.ticket_id, TaskSla.started_at, TaskSla.id)
     )
