@@ -57,6 +57,10 @@ def test_an_article_deflects_a_problem_report(browser, live_server):
     expect(panel.get_by_text("No article matches yet")).to_be_visible()
     expect(panel.get_by_text("Printer shows paper jam")).to_have_count(0)
     summary.fill("")
+    # Typed with its accents, a Swedish word is the Swedish article's own.
+    summary.press_sequentially("Ingen fjärråtkomst hemifrån", delay=30)
+    expect(panel.get_by_role("link", name="VPN ansluter inte hemifrån")).to_be_visible()
+    summary.fill("")
     summary.press_sequentially("my teams camera is black", delay=30)
     expect(panel.get_by_role("link", name=TITLE)).to_be_visible()
     expect(panel.get_by_text("Restart a stuck ERP batch job")).to_have_count(0)  # IT only
