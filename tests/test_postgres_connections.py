@@ -167,3 +167,42 @@ def test_a_connection_used_a_moment_ago_is_handed_out_unpinged(pooled, engines):
     with pytest.raises(OperationalError):
         backend_pid(pooled)
     assert backend_pid(pooled) != dead  # the pool renewed it
+
+
+def test_opening_an_incident_runs_only_statements_psycopg_converts_once(app, db, backend):
+    """psycopg converts a statement's placeholders in Python and remembers it only up to a
+    length and a number of parameters: the report writes of an opening (one statement of
+    about 4,800 characters) were converted again at every opening."""
+    if backend != "postgresql":
+        pytest.skip("psycopg's conversion is PostgreSQL's")
+    import psycopg._queries
+    from sqlalchemy import event
+
+    from app.auth import services as people
+    from app.auth.models import Role
+    from app.incidents.services import open_incident
+
+    caller = people.create_local_user(
+        username="converted", password=None, display_name="Conny", roles=[Role("employee")]
+    )
+    db.session.commit()
+    ran: list[tuple[str, int]] = []
+
+    def before(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        ran.append((statement, len(parameters or ())))
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        open_incident(caller=caller, opened_by=caller, short_description="Teams crashes")
+        db.session.commit()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    assert any("INSERT INTO report_ticket_facts" in statement for statement, _ in ran)
+    too_long = [
+        statement[:60]
+        for statement, parameters in ran
+        if len(statement) > psycopg._queries.MAX_CACHED_STATEMENT_LENGTH
+        or parameters > psycopg._queries.MAX_CACHED_STATEMENT_PARAMS
+    ]
+    assert too_long == []
