@@ -139,6 +139,7 @@ def _connect_signals() -> None:
     from app.kb import hooks as kb_hooks
     from app.notifications import hooks as notification_hooks
     from app.notifications import signals as notification_signals
+    from app.outbox import services as outbox
     from app.reports.rollups import hooks as report_hooks
     from app.requests import sla_answers
     from app.search import index as search_index
@@ -161,6 +162,9 @@ def _connect_signals() -> None:
     sla_hooks.install()  # session events: SLA records follow every commit of ticket events
     report_hooks.install()  # session events: report facts and daily rollups follow each commit
     _install_search(search_index)
+    # Last: writes, just before each commit, the outbox messages that the hooks above asked
+    # for in their own ``before_commit`` (one statement for all of them).
+    outbox.install()
 
 
 def _install_search(search_index: Any) -> None:

@@ -10,13 +10,21 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import exists, select
+from sqlalchemy import event, exists, select
 
-from app.outbox import MAX_ATTEMPTS, deliver, deliver_due, enqueue, enqueue_if, handler
+from app.outbox import (
+    MAX_ATTEMPTS,
+    deliver,
+    deliver_due,
+    enqueue,
+    enqueue_if,
+    enqueue_on_commit,
+    handler,
+)
 from app.outbox.models import OutboxMessage, OutboxState
-from app.outbox.services import _insert, retry_delay
+from app.outbox.services import _insert, _insert_many, retry_delay
 from app.timeutils import utc_now
-from tests.conftest import build_app, migrate
+from tests.conftest import build_app, count_queries, migrate
 from tests.redis_server import private_redis  # noqa: F401  (fixture)
 
 delivered: list[dict] = []
@@ -41,6 +49,15 @@ def _clear() -> None:
 
 def messages(db) -> list[OutboxMessage]:
     return list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def inserts(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().startswith("INSERT INTO outbox_messages")]
+
+
+# Module constants, as the callers' conditions must be (the statements are cached by them).
+NEVER = exists().where(OutboxMessage.id < 0)
+ALWAYS = ~NEVER
 
 
 def test_a_message_runs_after_commit_and_only_then(db):
@@ -84,23 +101,132 @@ def test_a_conditional_message_asks_its_own_condition_with_a_statement_built_onc
     assert delivered == [{"n": 0}, {"n": 1}]
 
 
-def test_a_message_is_the_row_the_model_writes(db):
-    """``enqueue`` and ``enqueue_if`` write their rows by hand (one ``INSERT``, an ``INSERT
-    ... SELECT``): every column but the id and the times is what the model's defaults give."""
+def test_a_message_is_the_row_the_model_writes(app, db, monkeypatch):
+    """``enqueue``, ``enqueue_if`` and ``enqueue_on_commit`` write their rows by hand (one
+    ``INSERT``, an ``INSERT ... SELECT``, one ``INSERT ... SELECT ... UNION ALL SELECT`` for
+    a commit's messages): every column but the id and the times is what the model's defaults
+    give."""
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:1/0")  # none delivered
     model = OutboxMessage(kind="test.record", payload={"n": 1})
     db.session.add(model)
     db.session.flush()
     plain = enqueue("test.record", {"n": 1})
-    written = enqueue_if(~exists().where(OutboxMessage.id < 0), "test.record", {"n": 1})
+    written = enqueue_if(ALWAYS, "test.record", {"n": 1})
+    enqueue_on_commit("test.record", {"n": 1})
+    enqueue_on_commit("test.record", {"n": 1}, when=ALWAYS)
+    db.session.commit()
     db.session.expire_all()
-    rows = [db.session.get(OutboxMessage, i) for i in (model.id, plain, written)]
+    rows = messages(db)
+    assert [row.id for row in rows[:3]] == [model.id, plain, written]
+    assert len(rows) == 5
     skip = {"id", "created_at", "updated_at", "next_attempt_at"}
     columns = [c.key for c in OutboxMessage.__table__.columns if c.key not in skip]
     assert [[getattr(row, c) for c in columns] for row in rows] == [
         [getattr(rows[0], c) for c in columns]
-    ] * 3
-    assert all(row.next_attempt_at == row.created_at for row in rows[1:])
+    ] * 5
+    assert all(row.next_attempt_at == row.created_at == row.updated_at for row in rows[1:])
+    assert rows[3].created_at == rows[4].created_at  # one statement, one time
+
+
+def test_a_commits_messages_are_written_together_just_before_it(db):
+    """``enqueue_on_commit`` writes nothing at once: the commit writes every message its
+    transaction asked for in one ``INSERT``, those whose condition holds, then delivers them."""
+    with count_queries() as asked:
+        enqueue_on_commit("test.record", {"n": 1})
+        enqueue_on_commit("test.record", {"n": 2}, when=NEVER)
+        enqueue_on_commit("test.record", {"n": 3}, when=ALWAYS)
+    assert asked == []
+    assert delivered == []
+    with count_queries() as committed:
+        db.session.commit()
+    assert len(inserts(committed)) == 1, "\n".join(committed)
+    assert "UNION ALL" in inserts(committed)[0]
+    assert sorted(d["n"] for d in delivered) == [1, 3]
+    assert [m.payload["n"] for m in messages(db)] == [1, 3]
+    assert _insert_many((None, NEVER, ALWAYS)) is _insert_many((None, NEVER, ALWAYS))
+    assert _insert_many((None, NEVER, ALWAYS)) is not _insert_many((None, ALWAYS, NEVER))
+    # A commit with one message uses the one-row statement; one with none writes nothing.
+    enqueue_on_commit("test.record", {"n": 4}, when=ALWAYS)
+    with count_queries() as single:
+        db.session.commit()
+    (written,) = [s for s in single if "INSERT" in s]
+    assert written in inserts(single)
+    assert "UNION" not in written
+    with count_queries() as empty:
+        db.session.commit()
+    assert inserts(empty) == []
+    assert sorted(d["n"] for d in delivered) == [1, 3, 4]
+
+
+def test_a_kind_without_a_handler_is_refused_when_asked_for(db):
+    with pytest.raises(ValueError, match="no outbox handler"):
+        enqueue_on_commit("test.nobody", {})
+    db.session.commit()
+    assert messages(db) == []
+
+
+def test_a_rollback_forgets_what_was_asked_for_and_the_next_commit_writes_its_own(db):
+    enqueue_on_commit("test.record", {"n": 1})
+    enqueue_on_commit("test.record", {"n": 2}, when=ALWAYS)
     db.session.rollback()
+    db.session.commit()
+    assert delivered == []
+    assert messages(db) == []
+    enqueue_on_commit("test.record", {"n": 3})
+    db.session.commit()
+    assert delivered == [{"n": 3}]
+
+
+def test_a_savepoint_waits_for_the_commit_and_its_rollback_forgets_what_it_asked_for(db):
+    """A message belongs to the work that asked for it, as ``enqueue``'s row would: a
+    SAVEPOINT rolled back forgets what was asked for inside it (and inside savepoints it
+    held), a SAVEPOINT released keeps it for the real commit, which writes it."""
+    enqueue_on_commit("test.record", {"n": 1})
+    with count_queries() as released, db.session.begin_nested():
+        enqueue_on_commit("test.record", {"n": 2})
+    assert inserts(released) == []
+    outer = db.session.begin_nested()
+    enqueue_on_commit("test.record", {"n": 3})
+    with db.session.begin_nested():
+        enqueue_on_commit("test.record", {"n": 4})
+    outer.rollback()
+
+    def failing_work() -> None:
+        with db.session.begin_nested():
+            enqueue_on_commit("test.record", {"n": 5})
+            raise RuntimeError("the savepoint's work failed")
+
+    with pytest.raises(RuntimeError):
+        failing_work()
+    enqueue_on_commit("test.record", {"n": 6})
+    db.session.commit()
+    assert sorted(d["n"] for d in delivered) == [1, 2, 6]
+
+
+def test_a_message_asked_for_after_the_commits_messages_were_written_is_not_lost(db):
+    """A ``before_commit`` listener attached after the outbox's writer asks too late for the
+    commit's one statement: its message is written at once instead."""
+
+    asked: list[bool] = []
+
+    def late(session):
+        if not asked:  # once: the deliveries' own commits run it too
+            asked.append(True)
+            enqueue_on_commit("test.record", {"n": "late"})
+
+    enqueue_on_commit("test.record", {"n": "early"})
+    event.listen(db.session, "before_commit", late)
+    try:
+        with count_queries() as committed:
+            db.session.commit()
+    finally:
+        event.remove(db.session, "before_commit", late)
+    assert len(inserts(committed)) == 2
+    assert sorted(d["n"] for d in delivered) == ["early", "late"]
+    enqueue_on_commit("test.record", {"n": "next"})  # the next transaction: at its commit
+    assert len(messages(db)) == 2
+    db.session.commit()
+    assert delivered[-1] == {"n": "next"}
 
 
 def test_a_failing_handler_is_retried_with_backoff_then_dead_lettered(db, caplog):

@@ -3,7 +3,11 @@ for them, from a durable record, never inside the database transaction.
 
 A service calls :func:`enqueue` (``kind``, JSON ``payload``): it adds an
 :class:`~app.outbox.models.OutboxMessage` row in the caller's transaction, so a rollback
-leaves nothing to do and a commit leaves a record that survives a crash. After the commit
+leaves nothing to do and a commit leaves a record that survives a crash. With
+:func:`enqueue_on_commit` the row is written just before the commit instead, in one statement
+with the transaction's other such messages (the hooks of ticket events ask for two at each
+commit), by a ``before_commit`` listener that the factory attaches after those hooks
+(:func:`~app.outbox.services.install`). After the commit
 (SQLAlchemy's ``after_commit``) the message is delivered: inline in a fresh session when
 ``REDIS_URL`` is unset, through the RQ queue ``outbox`` when it is set (``flask outbox
 worker``). ``flask outbox run`` delivers whatever is due (a message whose RQ job was lost, a
@@ -28,6 +32,7 @@ from app.outbox.services import (
     deliver_due,
     enqueue,
     enqueue_if,
+    enqueue_on_commit,
     handler,
 )
 
@@ -38,5 +43,6 @@ __all__ = [
     "deliver_due",
     "enqueue",
     "enqueue_if",
+    "enqueue_on_commit",
     "handler",
 ]

@@ -8,12 +8,24 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from flask import current_app, has_app_context
-from sqlalchemy import ColumnElement, Table, bindparam, delete, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session, SessionTransaction
 
-from app.db import bulk
+from app.db import bulk, listen_once
 from app.extensions import db
 from app.outbox.models import OutboxMessage, OutboxState
 from app.outbox.transaction import after_commit, after_rollback
@@ -29,8 +41,11 @@ FIRST_RETRY = timedelta(seconds=30)  # then doubled at each attempt...
 LONGEST_RETRY = timedelta(hours=1)  # ...up to this
 LEASE = timedelta(minutes=10)  # a claimed message runs again after this if its worker died
 PENDING_IDS = "deskgraph_outbox_ids"
+ON_COMMIT = "deskgraph_outbox_on_commit"  # the messages to write before the commit
+WRITTEN = "deskgraph_outbox_written"  # the transaction whose messages were written
 
 _handlers: dict[str, Handler] = {}
+_MESSAGES = cast(Table, OutboxMessage.__table__)
 
 
 class PermanentFailure(Exception):
@@ -91,22 +106,144 @@ def _insert(condition: ColumnElement[bool] | None) -> Any:
     ``==`` is SQL, true only of the clause itself) and the cache keeps it alive, so no other
     clause takes its place. The callers' conditions are module constants (one built at each
     call would add an entry at each call)."""
-    columns = cast(Table, OutboxMessage.__table__).c
+    if condition is None:
+        return insert(_MESSAGES).values(_values("")).returning(_MESSAGES.c.id)
+    return _insert_rows([_row("", condition)])
+
+
+def _values(suffix: str) -> dict[str, ColumnElement[Any]]:
+    """A new message's values, as its model's defaults would give them: its ``kind`` and
+    ``payload`` are the parameters ``kind{suffix}`` and ``payload{suffix}``; ``state`` and
+    ``now`` (the times) are shared by the rows of one statement."""
+    columns = _MESSAGES.c
     now = bindparam("now", type_=columns.created_at.type)
-    values = {
-        "kind": bindparam("kind", type_=columns.kind.type),
-        "payload": bindparam("payload", type_=columns.payload.type),
+    return {
+        "kind": bindparam(f"kind{suffix}", type_=columns.kind.type),
+        "payload": bindparam(f"payload{suffix}", type_=columns.payload.type),
         "state": bindparam("state", type_=columns.state.type),
         "attempts": literal(0, columns.attempts.type),
         "next_attempt_at": now,
         "created_at": now,
         "updated_at": now,
     }
-    table = columns[0].table
-    if condition is None:
-        return insert(table).values(values).returning(columns.id)
-    rows = select(*(value.label(name) for name, value in values.items())).where(condition)
-    return insert(table).from_select(list(values), rows).returning(columns.id)
+
+
+def _row(suffix: str, condition: ColumnElement[bool] | None) -> Select[Any]:
+    """The ``SELECT`` of one new message's values, on ``condition`` when there is one."""
+    row = select(*(value.label(name) for name, value in _values(suffix).items()))
+    return row if condition is None else row.where(condition)
+
+
+def _insert_rows(rows: list[Select[Any]]) -> Any:
+    """``INSERT INTO outbox_messages ... SELECT ... [UNION ALL SELECT ...] RETURNING id``."""
+    selected = rows[0] if len(rows) == 1 else union_all(*rows)
+    return insert(_MESSAGES).from_select(list(_values("")), selected).returning(_MESSAGES.c.id)
+
+
+@cache
+def _insert_many(conditions: tuple[ColumnElement[bool] | None, ...]) -> Any:
+    """The one ``INSERT`` of several messages, row ``n`` on ``conditions[n]`` when it is not
+    None (its parameters ``kind_n`` and ``payload_n``), built once per process and shape: the
+    number of rows and their conditions, module constants cached by identity as in
+    :func:`_insert`."""
+    return _insert_rows([_row(f"_{n}", condition) for n, condition in enumerate(conditions)])
+
+
+class _Asked(NamedTuple):
+    """A message asked for with :func:`enqueue_on_commit`, not written yet."""
+
+    kind: str
+    payload: dict[str, Any]
+    when: ColumnElement[bool] | None
+    savepoint: SessionTransaction | None  # the innermost SAVEPOINT it was asked in
+
+
+def enqueue_on_commit(
+    kind: str, payload: dict[str, Any], *, when: ColumnElement[bool] | None = None
+) -> None:
+    """Record a side effect, as :func:`enqueue` does (on ``when`` as :func:`enqueue_if` does),
+    but write its row just before the current transaction of ``db.session`` commits, with
+    every other message asked for in that transaction, in **one** ``INSERT ... SELECT ...
+    UNION ALL SELECT ...`` (a statement less each: the hooks of ticket events ask for one
+    message each at every commit). Nothing is returned: the row does not exist yet.
+
+    A rollback of the transaction forgets the message, as does a rollback of the SAVEPOINT it
+    was asked for in (as it would the row of :func:`enqueue`); a SAVEPOINT released keeps it
+    for the real commit. Asked for once the messages of this commit were written (by a
+    ``before_commit`` listener attached after :func:`install`'s), it is written at once.
+
+    :raise ValueError: no handler is registered for ``kind``.
+    """
+    _check_kind(kind)
+    session = db.session()
+    # Begun now if need be, so that a rollback before any statement forgets the message too.
+    transaction = session.get_transaction() or session.begin()
+    if session.info.get(WRITTEN) is transaction:
+        _write(kind, payload, when)  # the writer has run: now, or never
+        return
+    asked = _Asked(kind, payload, when, session.get_nested_transaction())
+    session.info.setdefault(ON_COMMIT, []).append(asked)
+
+
+def _write_asked(session: Session) -> None:
+    """``before_commit``: write the messages asked for in the transaction, in one statement."""
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released inside the transaction: wait for the real commit
+    session.info[WRITTEN] = session.get_transaction()
+    asked: list[_Asked] = session.info.pop(ON_COMMIT, [])
+    if not asked:
+        return
+    params: dict[str, Any] = {"state": OutboxState.PENDING, "now": utc_now()}
+    if len(asked) == 1:
+        ((kind, payload, when, _),) = asked
+        statement = _insert(when)
+        params.update(kind=kind, payload=payload)
+    else:
+        statement = _insert_many(tuple(message.when for message in asked))
+        for n, message in enumerate(asked):
+            params[f"kind_{n}"], params[f"payload_{n}"] = message.kind, message.payload
+    for message_id in sorted(session.scalars(statement, params)):
+        _deliver_after_commit(message_id, session)
+
+
+def _forget_savepoint(session: Session, previous_transaction: SessionTransaction) -> None:
+    """``after_soft_rollback`` of a SAVEPOINT: forget the messages asked for inside it."""
+    if previous_transaction.nested and ON_COMMIT in session.info:
+        session.info[ON_COMMIT] = [
+            message
+            for message in session.info[ON_COMMIT]
+            if not _inside(message.savepoint, previous_transaction)
+        ]
+
+
+def _inside(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    """``after_transaction_end`` of the whole transaction (committed, rolled back or closed):
+    what it asked for was written or goes with it."""
+    if transaction.parent is None:
+        session.info.pop(ON_COMMIT, None)
+        session.info.pop(WRITTEN, None)
+
+
+_LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("before_commit", _write_asked),
+    ("after_soft_rollback", _forget_savepoint),
+    ("after_transaction_end", _forget),
+)
+
+
+def install() -> None:
+    """Attach the writer of :func:`enqueue_on_commit`'s messages to ``db.session``
+    (idempotent). Listeners run in the order they were attached: attach it after those that
+    ask for messages before the commit (the hooks of ticket events)."""
+    listen_once(db.session, _LISTENERS)
 
 
 def _check_kind(kind: str) -> None:
@@ -114,10 +251,10 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"no outbox handler for {kind!r}")
 
 
-def _deliver_after_commit(message_id: int) -> None:
-    """Deliver the message ``message_id`` once the session's transaction commits (all of its
-    messages at once)."""
-    session = db.session()
+def _deliver_after_commit(message_id: int, session: Session | None = None) -> None:
+    """Deliver the message ``message_id`` once the transaction of ``session`` (``db.session``)
+    commits (all of its messages at once)."""
+    session = session if session is not None else db.session()
     ids = session.info.get(PENDING_IDS)
     if ids is None:
         ids = session.info[PENDING_IDS] = []
@@ -239,7 +376,6 @@ def deliver(message_id: int, now: datetime | None = None) -> bool:
 
 
 # Built once: a long drain marks thousands of messages done with it.
-_MESSAGES = cast(Table, OutboxMessage.__table__)
 _DONE = (
     update(_MESSAGES)
     .where(_MESSAGES.c.id == bindparam("message_id"))

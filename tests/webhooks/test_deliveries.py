@@ -22,6 +22,7 @@ from app.webhooks import services as webhooks
 from app.webhooks.delivery import deliver_webhook
 from app.webhooks.models import DeliveryState, WebhookDelivery, WebhookSubscription
 from app.webhooks.signing import verify
+from tests.conftest import count_queries
 from tests.redis_server import private_redis  # noqa: F401  (fixture)
 from tests.webhooks.receiver import receiver  # noqa: F401  (fixture)
 
@@ -124,6 +125,92 @@ def test_the_fan_out_is_queued_only_while_a_subscription_is_on(db, people, subsc
     sent = {d.ticket_event_id for d in deliveries(db)}
     assert sent
     assert sent <= set(db.session.scalars(events))
+
+
+def fan_outs_since(db, last_id: int) -> list[tuple[str, OutboxState]]:
+    db.session.expire_all()
+    found = db.session.execute(
+        select(OutboxMessage.kind, OutboxMessage.state)
+        .where(OutboxMessage.id > last_id, OutboxMessage.kind.like("%.fan_out"))
+        .order_by(OutboxMessage.kind)
+    )
+    return [tuple(row) for row in found]
+
+
+def last_message_id(db) -> int:
+    return db.session.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0)))
+
+
+def written_before_delivery(statements: list[str]) -> list[str]:
+    """The commit's ``INSERT``s of outbox rows, before the first delivery claims one."""
+    claimed = [i for i, s in enumerate(statements) if s.startswith("UPDATE outbox_messages")]
+    return [
+        s
+        for s in statements[: claimed[0] if claimed else None]
+        if s.lstrip().startswith("INSERT INTO outbox_messages")
+    ]
+
+
+def test_a_commit_writes_its_notification_and_webhook_fan_outs_in_one_statement(
+    db,
+    people,
+    subscribe,
+    make_user,
+    receiver,  # noqa: F811
+):
+    """The notifications' and the webhooks' hooks each ask for a fan-out before the commit;
+    the outbox writes both in one statement, and both are delivered after the commit."""
+    from app.notifications.models import Notification
+    from app.tickets import services as tickets
+
+    subscribe(receiver.url)
+    incident = report(db, people[1], "Before the reply")
+    watcher = make_user("wanda")
+    tickets.watch(incident, watcher)
+    db.session.commit()
+    last = last_message_id(db)
+    with count_queries() as committed:
+        incidents.comment(incident, author=people[0], body="On it.", public=True)
+        db.session.commit()
+    (written,) = written_before_delivery(committed)
+    assert "UNION ALL" in written
+    assert fan_outs_since(db, last) == [
+        ("notifications.fan_out", OutboxState.DONE),
+        ("webhooks.fan_out", OutboxState.DONE),
+    ]
+    assert receiver.received[-1].headers["Deskgraph-Event"] == "incident.commented"
+    told = select(Notification.kind).where(Notification.recipient_id == watcher.id)
+    assert db.session.scalars(told).all() == ["public_reply"]
+
+
+def test_without_a_subscription_on_only_the_notifications_fan_out_is_written(
+    db,
+    people,
+    subscribe,
+    receiver,  # noqa: F811
+):
+    subscription = subscribe(receiver.url)
+    webhooks.set_enabled(subscription, False, actor=people[0])
+    db.session.commit()
+    last = last_message_id(db)
+    with count_queries() as committed:
+        report(db, people[1], "Nobody listens")
+    assert len(written_before_delivery(committed)) == 1
+    assert fan_outs_since(db, last) == [("notifications.fan_out", OutboxState.DONE)]
+    assert receiver.received == []
+
+
+def test_a_bulk_load_of_history_asks_for_neither_fan_out(db, people, subscribe, receiver):  # noqa: F811
+    from app.sla.hooks import settle_on_commit
+
+    subscribe(receiver.url)
+    last = last_message_id(db)
+    settle_on_commit(utc_now())
+    with count_queries() as committed:
+        report(db, people[1], "Loaded from history")
+    assert written_before_delivery(committed) == []
+    assert fan_outs_since(db, last) == []
+    assert receiver.received == []
 
 
 def test_filters_pick_the_subscriptions_an_event_reaches(db, people, subscribe, receiver):  # noqa: F811
