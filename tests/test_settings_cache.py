@@ -1,6 +1,7 @@
 """Desk settings cached per process (``app.settings_cache``): every way of writing them moves
-the revision token, a rolled-back write leaves a token no later commit takes, and a
-transaction that writes settings reads its own."""
+the revision token, a rolled-back write leaves a token no later commit takes, a transaction
+that writes settings reads its own, and a second node sees the first one's new matrix on its
+next request."""
 
 from __future__ import annotations
 
@@ -13,10 +14,14 @@ from flask import g
 from sqlalchemy import select, text
 
 from app.extensions import db as _db
+from app.incidents import services as incidents
 from app.incidents import settings as incident_settings
 from app.incidents.models import RoutingRule
 from app.settings_cache import MIRRORED, TOKEN, cached, remember, token_at_hand
+from app.tickets.matrix import load_matrix, save_matrix
+from tests.conftest import Client, build_app, count_queries, migrate
 from tests.incidents.conftest import make_incident, queue  # noqa: F401  (fixtures)
+from tests.incidents.test_settings import grid
 
 # ruff: noqa: F811
 
@@ -147,6 +152,39 @@ def test_an_orm_change_of_a_rule_and_the_deletion_of_its_ci_mark_the_transaction
         assert not token_at_hand()
 
 
+def test_saving_the_matrix_then_opening_in_the_same_transaction_uses_the_new_matrix(
+    db, app, make_user
+):
+    caller = make_user("emma")
+    with app.test_request_context():
+        remember(db.session.scalar(text("SELECT token FROM settings_revision")))
+        assert load_matrix().priority(1, 1) == 1
+        before = incidents.open_incident(
+            caller=caller, opened_by=caller, impact=1, urgency=1, short_description="Before"
+        )
+        assert before.priority == 1  # the matrix cached at the request's token
+        save_matrix(
+            impacts={1: "High"},
+            urgencies={1: "High"},
+            levels={1: "Urgent", 2: "Later"},
+            cells={(1, 1): 2},
+            actor=caller,
+        )
+        opened = incidents.open_incident(
+            caller=caller, opened_by=caller, impact=1, urgency=1, short_description="After"
+        )
+        assert opened.priority == 2
+        assert load_matrix().levels == {1: "Urgent", 2: "Later"}
+
+
+def test_the_cached_matrix_cannot_be_changed_in_place(db):
+    matrix = load_matrix()
+    with pytest.raises(TypeError):
+        matrix.levels[9] = "Whenever"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        matrix.cells[(1, 1)] = 9  # type: ignore[index]
+
+
 def test_the_triggers_watch_every_write_of_the_mirrored_tables(db):
     """The migration's triggers and the listeners' list name the same tables."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -167,3 +205,53 @@ def test_the_triggers_watch_every_write_of_the_mirrored_tables(db):
         )
         watched = {(table, name.rsplit("_", 1)[1].upper()) for table, name in found}
     assert watched == {(t, e) for t in MIRRORED for e in ("INSERT", "UPDATE", "DELETE")}
+
+
+def test_a_matrix_saved_on_one_node_is_used_by_the_other_on_its_next_request(
+    fresh_database_url, tmp_path
+):
+    """Two applications on one database, as two nodes: node B caches the matrix, the admin
+    saves a new one on node A, and B's next opening takes its priority from the new one."""
+    from app.auth import services as auth
+    from app.auth.models import Role
+    from app.extensions import db
+    from app.incidents.models import Incident
+    from tests.conftest import PASSWORD
+
+    node_a = build_app(fresh_database_url, tmp_path / "a")
+    node_b = build_app(fresh_database_url, tmp_path / "b")
+    migrate(node_a)
+    with node_a.app_context():
+        for name, role in (("root", Role.ADMIN), ("emma", Role.EMPLOYEE)):
+            auth.create_local_user(
+                username=name, display_name=name.title(), password=PASSWORD, roles=[role]
+            )
+        db.session.commit()
+    admin, employee = Client(node_a.test_client()), Client(node_b.test_client())
+    assert admin.login("root").status_code == 302
+    assert employee.login("emma").status_code == 302
+
+    def report(what: str) -> tuple[int, list[str]]:
+        with count_queries() as statements:
+            sent = employee.post("/incidents/report", {"short_description": what, "urgency": "1"})
+        assert sent.status_code == 302, sent.get_data(as_text=True)[:300]
+        number = sent.location.rsplit("/", 1)[1]
+        with node_b.app_context():
+            priority = db.session.scalar(select(Incident.priority).where(Incident.number == number))
+        return priority, [s for s in statements if "FROM priority_scales" in s]
+
+    try:
+        first, _ = report("Teams crashes")
+        again, matrix_reads = report("Teams crashes again")
+        assert (again, matrix_reads) == (first, [])  # node B's cached matrix
+        assert first != 1
+        saved = admin.post("/incidents/settings/matrix", grid(3, 3, 5, lambda i, u: 1))
+        assert saved.status_code == 302
+        after, matrix_reads = report("Teams crashes once more")
+        assert after == 1
+        assert len(matrix_reads) == 1
+    finally:
+        for node in (node_a, node_b):
+            with node.app_context():
+                db.session.remove()
+                db.engine.dispose()
