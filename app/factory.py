@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import settings_cache
 from app.config import load_config
 from app.extensions import csrf, db, login_manager, migrate
 
@@ -75,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
 
     locale.init_app(app)
     db.init_app(app)
+    settings_cache.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )

@@ -17,21 +17,24 @@ from sqlalchemy import Integer, Select, Table, bindparam, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import settings_cache
 from app.auth.models import User
 from app.extensions import db
 
 
 @cache
-def _by_id() -> Select[User]:
+def _by_id() -> Select[User, int]:
     """:func:`load_user`'s statement, built once (``Session.get`` built it, and generated its
     cache key, at every request, to look first in an identity map that is empty when a request
     begins). Every page asks for the person's roles (the policy, the navigation): they come
     in the person's own statement, joined, instead of a second select after it (roles load
     lazily elsewhere); their manager, which only their own pages show, is read by the pages
-    that show it. Built on first use, not at import: naming a relationship configures every
-    mapper, and a module imported before the CMDB's models would fail on their names."""
+    that show it. The desk settings' token comes as a column of the same statement: the
+    request's cached settings are checked against it (:mod:`app.settings_cache`). Built on
+    first use, not at import: naming a relationship configures every mapper, and a module
+    imported before the CMDB's models would fail on their names."""
     return (
-        select(User)
+        select(User, settings_cache.token_column())
         .options(joinedload(User.role_grants))
         .where(User.id == bindparam("user_id", Integer))
     )
@@ -44,9 +47,12 @@ def load_user(session_user_id: str) -> User | None:
     user_key, _, generation = session_user_id.partition(":")
     if not (user_key.isdecimal() and generation.isdecimal()):
         return None
-    found = db.session.execute(_by_id(), {"user_id": int(user_key)})
-    user = found.unique().scalar_one_or_none()
-    if user is None or not user.is_active or user.session_generation != int(generation):
+    found = db.session.execute(_by_id(), {"user_id": int(user_key)}).unique().one_or_none()
+    if found is None:
+        return None
+    user, token = found
+    settings_cache.remember(token)
+    if not user.is_active or user.session_generation != int(generation):
         return None
     return user
 

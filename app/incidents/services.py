@@ -32,9 +32,10 @@ from app.incidents.workflow import (
     Transition,
     transition_problems,
 )
+from app.settings_cache import cached
 from app.tickets import services as tickets
 from app.tickets.holds import HoldReason
-from app.tickets.matrix import load_matrix, matrix_of, matrix_rows
+from app.tickets.matrix import frozen, load_matrix, matrix_of, matrix_rows
 from app.tickets.models import Channel, EntryKind, TicketKind
 from app.tickets.priority import PriorityMatrix
 from app.timeutils import utc_now
@@ -43,6 +44,7 @@ MAX_TEXT = 20_000
 PROPOSED_PREFIX = "Proposed as a major incident: "  # the proposal's journal text, then the reason
 PROPOSED = N_("Proposed as a major incident: %(reason)s")  # begins with PROPOSED_PREFIX
 NO_CMDB_IMPACT = _l("The CMDB suggests no impact for these CIs.")
+MATRIX_AND_RULES_KEY = "incidents_matrix_and_rules"  # in the settings cache
 EDITABLE = ("short_description", "description", "category", "subcategory", "affected_service")
 
 
@@ -97,15 +99,20 @@ _RULE_COLUMNS = (
 )
 
 
-def _matrix_and_rules() -> tuple[PriorityMatrix, list[Any]]:
-    """The priority matrix and the routing rules (in their order), read in one statement:
-    an incident opened without a group needs both."""
+def _matrix_and_rules() -> tuple[PriorityMatrix, tuple[Any, ...]]:
+    """The priority matrix and the routing rules (in their order): an incident opened without
+    a group needs both. Cached at the desk settings' revision (:mod:`app.settings_cache`),
+    else read in one statement."""
+    return cached(MATRIX_AND_RULES_KEY, _read_matrix_and_rules)
+
+
+def _read_matrix_and_rules() -> tuple[PriorityMatrix, tuple[Any, ...]]:
     matrix: list[Any] = []
     rules: list[Any] = []
     for row in db.session.execute(_matrix_and_rules_statement()):
         (rules if row.part == "rule" else matrix).append(row)
     rules.sort(key=lambda rule: (rule.position, rule.id))
-    return matrix_of(matrix), rules
+    return frozen(matrix_of(matrix)), tuple(rules)
 
 
 @cache

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.settings_cache import token_at_hand
 from app.tickets.event_hooks import keep_for_hooks, on_ticket_events
 
 SETTLE = "sla_settle_at"
@@ -35,12 +36,18 @@ def settle_on_commit(now: datetime) -> None:
 
 
 def _refresh(session: Session, ticket_ids: set[Any]) -> None:
-    from app.sla.services import active_policies, refresh_ticket_slas
+    from app.sla.services import active_policies, any_active_policy, refresh_ticket_slas
 
     settle_at = session.info.pop(SETTLE, None)  # a mark for this transaction only
     # With no active policy nothing is measured (records of inactive ones are left as they
-    # were), so this read saves reading the tickets, their events and their records. The
-    # policies it reads serve the batch's queues and the report hook's queue calendars.
+    # were), so knowing that saves reading the tickets, their events and their records. In a
+    # request the settings cache knows it without a statement; elsewhere checking the cache
+    # would cost a statement, as the policies' own read does (and which then serves too).
+    # The policies read serve the batch's queues and the report hook's queue calendars (no
+    # policy: none, offered as such).
+    if token_at_hand() and not any_active_policy():
+        keep_for_hooks(session, ACTIVE_POLICIES, [])
+        return
     active = active_policies()
     keep_for_hooks(session, ACTIVE_POLICIES, active)
     if not active:

@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
+from app.settings_cache import cached
 from app.sla import signals
 from app.sla.calendar import ZERO
 from app.sla.clock import ClockResult, Stage, compute_clock, group_clocks
@@ -49,6 +50,7 @@ from app.timeutils import utc_now
 log = logging.getLogger(__name__)
 
 BATCH = 500
+ANY_ACTIVE_KEY = "sla_any_active_policy"  # in the settings cache
 SETTLE_GRACE = timedelta(minutes=5)  # crossings newer than this are still announced live
 COMPARED = (
     "group_id",
@@ -127,6 +129,16 @@ def active_policies() -> list[SlaPolicy]:
 @cache
 def _every_active_policy() -> Select[SlaPolicy]:
     return active_policy_query()
+
+
+def any_active_policy() -> bool:
+    """Whether any policy is active: cached at the desk settings' revision
+    (:mod:`app.settings_cache`), else read."""
+    return cached(ANY_ACTIVE_KEY, _read_any_active)
+
+
+def _read_any_active() -> bool:
+    return bool(db.session.scalar(select(exists().where(SlaPolicy.is_active))))
 
 
 def load_batch(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import CompoundSelect, Select, String, cast, delete, literal, select, union_all
@@ -16,8 +17,11 @@ from app import audit
 from app.errors import Invalid
 from app.extensions import db
 from app.i18n import N_
+from app.settings_cache import cached
 from app.tickets.models import PriorityCell, PriorityLevel, PriorityScale
 from app.tickets.priority import PriorityMatrix, matrix_problems
+
+MATRIX_KEY = "priority_matrix"  # in the settings cache
 
 # The labels the desk starts with (migration 170ec7640171), marked for the catalogs: pages show
 # a label through gettext, so these read in the reader's language and a label an administrator
@@ -34,9 +38,24 @@ DEFAULT_LABELS = (
 
 def load_matrix() -> PriorityMatrix:
     """The matrix in force (ITIL's default when the tables are empty), read in one statement
-    (the console and every new incident read it; the incident page reads it with its form's
-    lists, :func:`matrix_rows`)."""
-    return matrix_of(db.session.execute(_matrix_statement()))
+    when the process has not cached it at the desk settings' current revision
+    (:mod:`app.settings_cache`: the console and every new incident read it; the incident page
+    reads it with its form's lists, :func:`matrix_rows`). Its mappings are read-only."""
+    return cached(MATRIX_KEY, _read_matrix)
+
+
+def _read_matrix() -> PriorityMatrix:
+    return frozen(matrix_of(db.session.execute(_matrix_statement())))
+
+
+def frozen(matrix: PriorityMatrix) -> PriorityMatrix:
+    """``matrix`` with read-only mappings, to be shared by every request of the process."""
+    return PriorityMatrix(
+        impacts=MappingProxyType(dict(matrix.impacts)),
+        urgencies=MappingProxyType(dict(matrix.urgencies)),
+        levels=MappingProxyType(dict(matrix.levels)),
+        cells=MappingProxyType(dict(matrix.cells)),
+    )
 
 
 def matrix_rows() -> list[Select[str, str, str]]:

@@ -89,7 +89,7 @@ def test_opening_an_incident_reads_each_thing_once(desk, db):
     assert response.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(Incident)) == 2
     assert len(opened) <= bound(db, OPEN_BOUND), "\n".join(opened)
-    assert len(reads(opened, "priority_scales")) == 1
+    assert len(reads(opened, "priority_scales")) <= 1  # none once cached (test_settings_cache)
     # No SLA policy is active: the SLA records are not read at all.
     assert not reads(opened, "task_slas")
     # It names no category and nobody in the group: neither list is read to check it.
@@ -130,7 +130,7 @@ def test_reporting_a_problem_is_not_read_back_after_its_commit(signed_in, db):
     assert not [s for s in reported if "WHERE tickets.number" in s or "incidents.id AS" in s]
     # Routed by the rules, read with the matrix: their columns only, no group nor CI joined.
     assert reads(reported, "routing_rules") == reads(reported, "priority_scales")
-    assert len(reads(reported, "routing_rules")) == 1
+    assert len(reads(reported, "routing_rules")) <= 1  # none once cached (test_settings_cache)
     assert not reads(reported, "groups")
 
 
