@@ -101,6 +101,7 @@ def main() -> None:
     from app.notifications import hooks
     from app.notifications.models import Notification
     from app.notifications.services import fan_out
+    from app.outbox import services as outbox
     from app.outbox.models import OutboxMessage
 
     app = app_on_fresh_schema(args.schema)
@@ -120,6 +121,7 @@ def main() -> None:
                 hooks.HOOK.uninstall()
                 without.append(reply_ms(db, incident_id, agent_id, n))
                 hooks.install()
+                outbox.reinstall()  # the writer after the hook, as in the app
             reply_ms(db, incident_id, agent_id, -1)
             message = db.session.scalars(
                 select(OutboxMessage)

@@ -52,6 +52,7 @@ def main() -> None:
     from app.incidents import services as incidents
     from app.incidents.models import Incident
     from app.outbox import deliver
+    from app.outbox import services as outbox
     from app.outbox.models import OutboxMessage
     from app.webhooks import hooks
     from app.webhooks import services as webhooks
@@ -103,6 +104,7 @@ def main() -> None:
                 hooks.HOOK.uninstall()
                 without.append(reply_ms(n))
                 hooks.install()
+                outbox.reinstall()  # the writer after the hook, as in the app
             message = db.session.scalars(
                 select(OutboxMessage)
                 .where(OutboxMessage.kind == FAN_OUT)
