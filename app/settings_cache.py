@@ -42,6 +42,18 @@ the request's token is dropped (the rest of the request reads it afresh). Raw SQ
 ``text()`` is not seen by the listeners: a transaction that writes the settings that way reads
 the cached values (its triggers still bump the token for every other transaction).
 
+People, queues and categories: bumped by the application
+--------------------------------------------------------
+The incident form's choices (the queues, a queue's active people, the categories) are cached
+too, but no trigger watches their tables (:data:`BUMPED`): a trigger updates the token row at
+the transaction's first write and holds its lock until the commit, and a directory sync that
+writes people for seconds would then hold up, or deadlock with, every sign-in or edit that
+renames someone. The listeners above mark a transaction that writes what those lists show (a
+queue, a membership, a category, a person's name or active flag, a person deleted), and just
+before it commits :func:`_bump` writes a new random token: the lock is held for the commit
+only. The cost: a write of those tables by raw SQL (psql, ``text()``) is not seen, and the
+lists show it after the next change the application makes.
+
 Values must be immutable (a frozen matrix of read-only mappings, tuples of rows, a bool): every
 request of the process shares them. ORM instances are never cached. The cache lives in
 ``app.extensions``, so two applications in one process (tests) behave like two nodes.
@@ -49,11 +61,13 @@ request of the process shares them. ORM instances are never cached. The cache li
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
-from sqlalchemy import BigInteger, ScalarSelect, select
+from sqlalchemy import BigInteger, ScalarSelect, bindparam, inspect, select, update
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from app.db import listen_once
@@ -64,6 +78,7 @@ T = TypeVar("T")
 EXTENSION_KEY = "settings_cache"
 TOKEN = "settings_token"  # flask.g: the token read with the signed-in person
 MARK = "settings_written"  # session.info: the transaction that wrote settings
+BUMP = "settings_bump"  # session.info: ...and must write a new token as it commits
 
 MIRRORED = frozenset(
     {"priority_scales", "priority_levels", "priority_cells", "routing_rules", "sla_policies"}
@@ -73,6 +88,15 @@ the token on every change of their rows."""
 CASCADING = frozenset({"groups", "configuration_items"})
 """Tables whose deleted rows delete (or change) mirrored rows by a foreign key's cascade:
 routing rules name a group and a CI, SLA policies a group."""
+BUMPED: dict[str, tuple[str, ...] | None] = {
+    "groups": None,
+    "group_members": None,
+    "categories": None,
+    "users": ("display_name", "is_active"),
+}
+"""Tables no trigger watches, whose writes make the application bump the token as the
+transaction commits (see the module): any write, or for ``users`` a change of these columns
+or a deletion (a new person belongs to no queue yet: the membership marks)."""
 
 
 class SettingsRevision(Model):
@@ -139,40 +163,91 @@ def _mark(session: Session) -> None:
     session.info[MARK] = True
 
 
-# Whether writing an instance of a class marks the transaction: (when inserted or changed,
-# when deleted), by class, worked out once per class from its mapper's tables.
-_MARKS: dict[type, tuple[bool, bool]] = {}
+def _bump_now(session: Session) -> None:
+    """Mark the transaction, and have :func:`_bump` write a new token as it commits."""
+    session.info[MARK] = session.info[BUMP] = True
 
 
-def _marks(cls: type) -> tuple[bool, bool]:
+# What writing an instance of a class does, by class, worked out once per class from its
+# mapper's tables: (marks when inserted or changed, marks when deleted, the bump's rule: None,
+# "any" write, or the columns whose change bumps, a deletion too).
+_MARKS: dict[type, tuple[bool, bool, Any]] = {}
+NEW, CHANGED, DELETED = 0, 1, 2
+
+
+def _marks(cls: type) -> tuple[bool, bool, Any]:
     found = _MARKS.get(cls)
     if found is None:
         mapper = getattr(cls, "__mapper__", None)
         tables = {getattr(t, "name", None) for t in mapper.tables} if mapper else set()
-        found = _MARKS[cls] = (bool(tables & MIRRORED), bool(tables & (MIRRORED | CASCADING)))
+        bumped = [name for name in tables if name in BUMPED]
+        rule = (BUMPED[bumped[0]] or "any") if bumped else None
+        found = _MARKS[cls] = (
+            bool(tables & MIRRORED),
+            bool(tables & (MIRRORED | CASCADING)),
+            rule,
+        )
     return found
 
 
+def _bumps(obj: Any, when: int, rule: Any) -> bool:
+    if rule is None:
+        return False
+    if rule == "any" or when == DELETED:
+        return True
+    if when == NEW:
+        return False  # a new person: in no queue until a membership, which bumps
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in rule)
+
+
 def _after_flush(session: Session, _context: Any) -> None:
-    if _marked(session):
+    if BUMP in session.info:
         return
-    for objects, when in ((session.new, 0), (session.dirty, 0), (session.deleted, 1)):
+    for objects, when in ((session.new, NEW), (session.dirty, CHANGED), (session.deleted, DELETED)):
         for obj in objects:
-            if _marks(type(obj))[when]:
-                _mark(session)
+            written, deleted, rule = _marks(type(obj))
+            if _bumps(obj, when, rule):
+                _bump_now(session)
                 return
+            if deleted if when == DELETED else written:
+                _mark(session)
 
 
 def _after_bulk_statement(state: ORMExecuteState) -> None:
-    """A bulk ``insert``/``update``/``delete`` (``delete(RoutingRule)``) bypasses the flush."""
+    """A bulk ``insert``/``update``/``delete`` (``delete(RoutingRule)``, a sync's
+    ``insert(group_members)``) bypasses the flush."""
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     watched = MIRRORED | CASCADING if state.is_delete else MIRRORED
     table = getattr(state.statement, "table", None)
     names = {getattr(table, "name", None)}
     names.update(t.name for m in state.all_mappers for t in m.tables)
-    if names & watched:
+    if names & BUMPED.keys():
+        _bump_now(state.session)
+    elif names & watched:
         _mark(state.session)
+
+
+def _bump(session: Session) -> None:
+    """``before_commit`` of the whole transaction: write a new token when it wrote what the
+    cached lists show (:data:`BUMPED`; their writes are flushed first)."""
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released inside the transaction: wait for the real commit
+    if BUMP not in session.info:
+        session.flush()  # a pending change of a person or a queue would mark it now
+    if session.info.pop(BUMP, None):
+        session.execute(_bump_statement(), {"token": secrets.randbits(63)})
+
+
+@cache
+def _bump_statement() -> Any:
+    return (
+        update(SettingsRevision)
+        .where(SettingsRevision.id == 1)
+        .values(token=bindparam("token", type_=BigInteger))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _after_commit(session: Session) -> None:
@@ -185,11 +260,13 @@ def _after_commit(session: Session) -> None:
 def _after_transaction_end(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # committed, rolled back or closed; not a savepoint
         session.info.pop(MARK, None)
+        session.info.pop(BUMP, None)
 
 
 _LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("after_flush", _after_flush),
     ("do_orm_execute", _after_bulk_statement),
+    ("before_commit", _bump),
     ("after_commit", _after_commit),
     ("after_transaction_end", _after_transaction_end),
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from typing import Any, NamedTuple
 
 from flask import current_app, render_template, url_for
@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import aliased, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -52,11 +52,12 @@ from app.incidents.workflow import (
     plain_change,
     plain_words,
 )
+from app.settings_cache import cached
 from app.sla.models import TaskSla
 from app.sla.services import sla_summaries
 from app.tickets import pages as ticket_pages
 from app.tickets import services as tickets
-from app.tickets.matrix import load_matrix, matrix_of, matrix_rows
+from app.tickets.matrix import load_matrix
 from app.tickets.models import Attachment, EntryKind, JournalEntry, ticket_watchers
 from app.tickets.priority import PriorityMatrix
 from app.timeutils import utc_now
@@ -99,64 +100,90 @@ def form_options(
     top-level categories, the priority matrix (when asked for: its
     impacts, urgencies and levels are the form's other lists) and the name of a
     ``subcategory`` (its name and its category's, as an incident stores them; as
-    :func:`category_name` words it), read in one statement (a ``UNION ALL``, each list in its
-    own order) instead of one each."""
-    found: dict[str, list[Any]] = {
-        "category": [],
-        "group": [],
-        "member": [],
-        "subcategory": [],
-        "matrix": [],
-    }
-    statement = _options_statement(members=bool(group_id), matrix=matrix, sub=bool(subcategory))
-    named = dict(zip(("subcategory", "category"), subcategory or ("", ""), strict=True))
-    for row in db.session.execute(statement, {"group_id": group_id, **named}):
-        found.get(row.list, found["matrix"]).append(row)
-    sub = found["subcategory"]
+    :func:`category_name` words it). The lists change a few times a day at most: they come
+    from the desk settings' cache (:mod:`app.settings_cache`), read again, in one statement
+    for the queues and categories and one for the people, only after a change; the options
+    are built from them for each reader's language."""
+    lists = cached(FORM_LISTS_KEY, _read_lists)
+    members = (
+        cached(f"{MEMBERS_KEY}:{group_id}", partial(_read_members, group_id)) if group_id else ()
+    )
+    named = None
+    if subcategory:
+        name, parent = subcategory
+        found = next((r for r in lists.subcategories if (r.name, r.parent) == (name, parent)), None)
+        named = translated(found, "name") if found is not None else name
     return FormOptions(
-        category_options(found["category"]),
-        ticket_pages.group_options((r.value, r.name) for r in found["group"]),
-        ticket_pages.assignee_options((r.value, r.name) for r in found["member"]),
-        matrix_of(found["matrix"]) if matrix else None,
-        (translated(sub[0], "name") if sub else named["subcategory"]) if subcategory else None,
+        category_options(lists.categories),
+        ticket_pages.group_options(lists.groups),
+        ticket_pages.assignee_options(members),
+        load_matrix() if matrix else None,
+        named,
     )
 
 
+FORM_LISTS_KEY = "incident_form_lists"  # in the settings cache
+MEMBERS_KEY = "incident_form_members"  # ...followed by the group's id
+
+
+class FormLists(NamedTuple):
+    """The incident form's lists of queues and categories, each by name, as cached."""
+
+    groups: tuple[Any, ...]  # (id, name)
+    categories: tuple[Any, ...]  # the top-level ones: (name, translations)
+    subcategories: tuple[Any, ...]  # (name, parent, translations)
+
+
+def _read_lists() -> FormLists:
+    found: dict[str, list[Any]] = {"group": [], "category": [], "subcategory": []}
+    for row in db.session.execute(_lists_statement()):
+        found[row.list].append(row)
+    return FormLists(
+        tuple((int(r.value), r.name) for r in found["group"]),
+        tuple(found["category"]),
+        tuple(found["subcategory"]),
+    )
+
+
+def _read_members(group_id: int) -> tuple[tuple[int, str], ...]:
+    rows = db.session.execute(_members_statement(), {"group_id": group_id})
+    return tuple((row.id, row.display_name) for row in rows)
+
+
 @cache
-def _options_statement(*, members: bool, matrix: bool, sub: bool) -> Select[Any]:
-    """:func:`form_options`' statement, built once per shape (the group is a parameter)."""
+def _lists_statement() -> Select[Any]:
+    """:func:`_read_lists`' statement, built once: a ``UNION ALL`` of the lists (``value``
+    a group's id, ``parent`` a subcategory's category), each in its own order."""
     groups = ticket_pages.assignment_groups().subquery()
     no_translations = cast(null(), Category.translations.type)
-    branches = [
+    no_parent = cast(null(), String)
+    top = top_categories().subquery()
+    parent = aliased(Category)
+    subs = (
+        select(Category.name, parent.name.label("parent"), Category.translations)
+        .join(parent, Category.parent_id == parent.id)
+        .subquery()
+    )
+    lists = union_all(
         select(
             literal("group").label("list"),
             cast(groups.c.id, String).label("value"),
             groups.c.name.label("name"),
+            no_parent.label("parent"),
             no_translations.label("translations"),
-        )
-    ]
-    if members:
-        people = ticket_pages.active_members(bindparam("group_id", type_=Integer)).subquery()
-        branches.append(
-            select(literal("member"), cast(people.c.id, String), people.c.display_name).add_columns(
-                no_translations
-            )
-        )
-    top = top_categories().subquery()
-    branches.append(select(literal("category"), top.c.name, top.c.name, top.c.translations))
-    if matrix:
-        branches.extend(rows.add_columns(no_translations) for rows in matrix_rows())
-    if sub:
-        parent = select(Category.id).where(
-            Category.name == bindparam("category", type_=String), Category.parent_id.is_(None)
-        )
-        branches.append(
-            select(literal("subcategory"), Category.name, Category.name, Category.translations)
-            .where(Category.name == bindparam("subcategory", type_=String))
-            .where(Category.parent_id.in_(parent))
-        )
-    lists = union_all(*branches).subquery()
+        ),
+        select(literal("category"), top.c.name, top.c.name, no_parent, top.c.translations),
+        select(
+            literal("subcategory"), subs.c.name, subs.c.name, subs.c.parent, subs.c.translations
+        ),
+    ).subquery()
     return select(lists).order_by(lists.c.list, lists.c.name)
+
+
+@cache
+def _members_statement() -> Select[Any]:
+    members = ticket_pages.active_members(bindparam("group_id", type_=Integer)).subquery()
+    return select(members).order_by(members.c.display_name)
 
 
 def category_name(name: str | None, parent: str | None = None) -> str:
