@@ -8,6 +8,7 @@ turn, alternately).
 
     python -m bench.incidents --incidents 100000 --keep --no-write --repeat 0 --schema S
     python -m bench.incident_page --schema S --repeat 40
+    python -m bench.incident_page --schema S --repeat 40 --warm 200  # every queue's lists cached
     python -m bench.incident_page --schema S --statements     # each request's SQL, once
     python -m bench.incident_page --schema S --profile 25     # the top functions by own time
 
@@ -141,10 +142,12 @@ class ServerClock:
         self.app.wsgi_app = self.inner
 
 
-def measure(app: Any, prepare: Callable[[int], Send], repeat: int) -> dict[str, float]:
+def measure(
+    app: Any, prepare: Callable[[int], Send], repeat: int, warm: int = 3
+) -> dict[str, float]:
     """Per request: the median statements and CPU ms over ``repeat`` requests, then the
-    function calls cProfile counts over ``repeat`` more (after 3 warm-up requests)."""
-    for n in range(3):
+    function calls cProfile counts over ``repeat`` more (after ``warm`` warm-up requests)."""
+    for n in range(warm):
         prepare(-1 - n)()
     cpu, wall, server, statements = [], [], [], []
     with Counter(app) as counter, ServerClock(app) as clock_in_app:
@@ -206,6 +209,13 @@ def main() -> None:
     parser.add_argument("--statements", action="store_true", help="print each request's SQL")
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
     parser.add_argument(
+        "--warm",
+        type=int,
+        default=3,
+        help="requests before measuring (200: the page's lists of all 78 queues cached, as in "
+        "a worker that has served a few minutes)",
+    )
+    parser.add_argument(
         "--no-freeze", action="store_true", help="leave the app's objects to the collector"
     )
     args = parser.parse_args()
@@ -237,7 +247,7 @@ def main() -> None:
                 print(f"== {name}")
                 show_profile(app, prepare, args.repeat, args.profile)
             else:
-                got = measure(app, prepare, args.repeat)
+                got = measure(app, prepare, args.repeat, args.warm)
                 print(
                     f"{name}: {got['statements']:.0f} statements, "
                     f"{got['calls']:,.0f} function calls, CPU {got['cpu_ms']:.1f} ms, "
