@@ -203,6 +203,28 @@ def test_a_savepoint_waits_for_the_commit_and_its_rollback_forgets_what_it_asked
     assert sorted(d["n"] for d in delivered) == [1, 2, 6]
 
 
+def test_a_savepoint_rolled_back_by_its_failed_flush_forgets_what_it_asked_for(db, make_user):
+    """A flush that fails inside a SAVEPOINT rolls it back through the flush's own
+    subtransaction: the messages asked for inside it go with it."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.auth.models import User
+
+    taken = make_user("taken")
+
+    def a_second_taken() -> None:
+        with db.session.begin_nested():
+            enqueue_on_commit("test.record", {"n": 2})
+            db.session.add(User(username=taken.username, display_name="Twin"))
+            db.session.flush()
+
+    enqueue_on_commit("test.record", {"n": 1})
+    with pytest.raises(IntegrityError):
+        a_second_taken()
+    db.session.commit()
+    assert sorted(d["n"] for d in delivered) == [1]
+
+
 def test_a_message_asked_for_after_the_commits_messages_were_written_is_not_lost(db):
     """A ``before_commit`` listener attached after the outbox's writer asks too late for the
     commit's one statement: its message is written at once instead."""

@@ -208,12 +208,17 @@ def _write_asked(session: Session) -> None:
 
 
 def _forget_savepoint(session: Session, previous_transaction: SessionTransaction) -> None:
-    """``after_soft_rollback`` of a SAVEPOINT: forget the messages asked for inside it."""
-    if previous_transaction.nested and ON_COMMIT in session.info:
+    """``after_soft_rollback`` of a SAVEPOINT: forget the messages asked for inside it. A
+    flush that fails inside a SAVEPOINT rolls it back through the flush's own subtransaction,
+    which is not nested: the SAVEPOINT is the nearest nested transaction above it."""
+    rolled_back: SessionTransaction | None = previous_transaction
+    while rolled_back is not None and not rolled_back.nested:
+        rolled_back = rolled_back.parent
+    if rolled_back is not None and ON_COMMIT in session.info:
         session.info[ON_COMMIT] = [
             message
             for message in session.info[ON_COMMIT]
-            if not _inside(message.savepoint, previous_transaction)
+            if not _inside(message.savepoint, rolled_back)
         ]
 
 
