@@ -192,9 +192,18 @@ def _write_asked(session: Session) -> None:
         return  # a SAVEPOINT released inside the transaction: wait for the real commit
     session.info[WRITTEN] = session.get_transaction()
     asked: list[_Asked] = session.info.pop(ON_COMMIT, [])
-    if not asked:
-        return
-    params: dict[str, Any] = {"state": OutboxState.PENDING, "now": utc_now()}
+    now = utc_now()
+    for start in range(0, len(asked), MOST_ROWS):
+        _write_rows(session, asked[start : start + MOST_ROWS], now)
+
+
+MOST_ROWS = 50
+"""The most messages one statement writes (SQLite refuses a ``UNION`` of more than 500
+``SELECT`` s; and each number of rows is a statement of its own to build and cache)."""
+
+
+def _write_rows(session: Session, asked: list[_Asked], now: datetime) -> None:
+    params: dict[str, Any] = {"state": OutboxState.PENDING, "now": now}
     if len(asked) == 1:
         ((kind, payload, when, _),) = asked
         statement = _insert(when)
