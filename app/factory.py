@@ -164,9 +164,11 @@ def _connect_signals() -> None:
     sla_hooks.install()  # session events: SLA records follow every commit of ticket events
     report_hooks.install()  # session events: report facts and daily rollups follow each commit
     _install_search(search_index)
-    # Last: writes, just before each commit, the outbox messages that the hooks above asked
+    # After the hooks: writes, just before each commit, the outbox messages that they asked
     # for in their own ``before_commit`` (one statement for all of them).
     outbox.install()
+    # After every other ``before_commit`` listener: the token row is locked for the commit only.
+    settings_cache.install_bump()
 
 
 def _install_search(search_index: Any) -> None:

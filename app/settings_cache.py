@@ -50,9 +50,12 @@ the transaction's first write and holds its lock until the commit, and a directo
 writes people for seconds would then hold up, or deadlock with, every sign-in or edit that
 renames someone. The listeners above mark a transaction that writes what those lists show (a
 queue, a membership, a category, a person's name or active flag, a person deleted), and just
-before it commits :func:`_bump` writes a new random token: the lock is held for the commit
-only. The cost: a write of those tables by raw SQL (psql, ``text()``) is not seen, and the
-lists show it after the next change the application makes.
+before it commits :func:`_bump` (attached after every other ``before_commit`` listener) writes
+a new random token: the lock is held for the commit only. The cost: a write of those tables by
+raw SQL (psql, ``text()``) is not seen, and the lists show it after the next change the
+application makes. (A transaction that saves an SLA policy holds the lock from its first write,
+through the queue's recomputation, to its commit: such a commit of people or queues meanwhile
+waits for it.)
 
 Values must be immutable (a frozen matrix of read-only mappings, tuples of rows, a bool): every
 request of the process shares them. ORM instances are never cached. The cache lives in
@@ -91,12 +94,13 @@ routing rules name a group and a CI, SLA policies a group."""
 BUMPED: dict[str, tuple[str, ...] | None] = {
     "groups": None,
     "group_members": None,
-    "categories": None,
+    "incident_categories": None,
     "users": ("display_name", "is_active"),
 }
 """Tables no trigger watches, whose writes make the application bump the token as the
 transaction commits (see the module): any write, or for ``users`` a change of these columns
-or a deletion (a new person belongs to no queue yet: the membership marks)."""
+(an ``UPDATE`` that sets them) or a deletion: a new person belongs to no queue yet (the
+membership bumps), and a sign-in's ``last_login_at`` changes nothing the lists show."""
 
 
 class SettingsRevision(Model):
@@ -223,10 +227,31 @@ def _after_bulk_statement(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     names = {getattr(table, "name", None)}
     names.update(t.name for m in state.all_mappers for t in m.tables)
-    if names & BUMPED.keys():
+    if any(_bulk_bumps(state, BUMPED[str(name)]) for name in names & BUMPED.keys()):
         _bump_now(state.session)
     elif names & watched:
         _mark(state.session)
+
+
+def _bulk_bumps(state: ORMExecuteState, rule: tuple[str, ...] | None) -> bool:
+    """Whether a bulk statement on a :data:`BUMPED` table changes what the lists show: any
+    write of a table without columns named, else a deletion or an ``UPDATE`` that sets one of
+    them (when its columns cannot be told, it does)."""
+    if rule is None or state.is_delete:
+        return True
+    if state.is_insert:
+        return False
+    values = getattr(state.statement, "_values", None) or {}
+    ordered = getattr(state.statement, "_ordered_values", None) or ()
+    keys = [*values, *(key for key, _value in ordered)]
+    if not keys:  # the values come as parameters (an ORM bulk update by primary key)
+        parameters = state.parameters
+        rows = parameters if isinstance(parameters, list) else [parameters or {}]
+        keys = [key for row in rows for key in row]
+        if not keys:
+            return True
+    set_names = {getattr(key, "key", None) or getattr(key, "name", None) or key for key in keys}
+    return bool(set_names & set(rule))
 
 
 def _bump(session: Session) -> None:
@@ -266,10 +291,18 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
 _LISTENERS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("after_flush", _after_flush),
     ("do_orm_execute", _after_bulk_statement),
-    ("before_commit", _bump),
     ("after_commit", _after_commit),
     ("after_transaction_end", _after_transaction_end),
 )
+
+
+def install_bump() -> None:
+    """Attach :func:`_bump` to ``db.session`` (idempotent). ``before_commit`` listeners run in
+    the order they were attached: attach it after every other one (the application factory
+    does, last), so that it writes the token once the hooks of ticket events (SLA records,
+    report rollups, the search index, the outbox) are done, and holds the token row's lock
+    for the commit only."""
+    listen_once(db.session, (("before_commit", _bump),))
 
 
 def init_app(app: Flask) -> None:

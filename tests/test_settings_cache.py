@@ -17,7 +17,7 @@ from app.extensions import db as _db
 from app.incidents import services as incidents
 from app.incidents import settings as incident_settings
 from app.incidents.models import RoutingRule
-from app.settings_cache import MIRRORED, TOKEN, cached, remember, token_at_hand
+from app.settings_cache import BUMPED, MIRRORED, TOKEN, cached, remember, token_at_hand
 from app.tickets.matrix import load_matrix, save_matrix
 from tests.conftest import Client, build_app, count_queries, migrate
 from tests.incidents.conftest import make_incident, queue  # noqa: F401  (fixtures)
@@ -135,6 +135,10 @@ def test_a_transaction_that_writes_settings_reads_them_and_caches_nothing(db, ru
         assert TOKEN not in g  # older than the commit: read afresh from now on
         assert read() == ((), 5)
         assert read() == ((), 5)
+
+
+def test_the_tables_the_application_bumps_for_exist(db):
+    assert set(BUMPED) <= set(_db.metadata.tables)
 
 
 def test_an_orm_change_of_a_rule_and_the_deletion_of_its_ci_mark_the_transaction(db, rule, app):

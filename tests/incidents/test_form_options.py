@@ -95,25 +95,58 @@ def test_the_cached_lists_follow_every_change_of_what_they_show(
     db.session.commit()
     assert "Nora Net" in people_offered(client, incident)
     desk.name = "First Line"
-    db.session.add(Category(name="Printing"))
     db.session.commit()
     page = client.get(f"/incidents/{incident.number}").get_data(as_text=True)
     assert (str(desk.id), "First Line") in options_of(page, "group")
-    assert ("Printing", "Printing") in options_of(page, "category")
 
 
-def test_signing_in_leaves_the_cached_lists_alone(signed_in, queue, make_user, make_incident, db):
-    """A person's sign-in (their last sign-in time) or a new person in no queue yet changes
-    nothing the lists show: the next page reads none of them."""
-    from app.timeutils import utc_now
+def categories_offered(client, incident) -> list[tuple[str, str]]:
+    return options_of(
+        client.get(f"/incidents/{incident.number}").get_data(as_text=True), "category"
+    )
+
+
+def test_the_cached_categories_follow_an_addition_a_new_name_and_a_deletion(
+    signed_in, queue, make_incident, db
+):
+    from app.incidents import settings
+
+    client, agent = signed_in("agent", "employee")
+    incident = make_incident(assignment_group=queue("Service Desk", members=(agent,)))
+    assert ("Printing", "Printing") not in categories_offered(client, incident)
+    printing = Category(name="Printing")
+    db.session.add(printing)
+    db.session.commit()
+    assert ("Printing", "Printing") in categories_offered(client, incident)
+    agent.language = "sv"
+    db.session.commit()
+    settings.name_category(printing.id, {"sv": "Utskrift"}, actor=agent)
+    db.session.commit()
+    assert ("Printing", "Utskrift") in categories_offered(client, incident)
+    db.session.delete(printing)
+    db.session.commit()
+    assert [value for value, _label in categories_offered(client, incident)] == [""]
+
+
+def test_signing_in_leaves_the_cached_lists_alone(
+    signed_in, queue, make_user, make_incident, db, app
+):
+    """A person's sign-in (its last sign-in time), signing out everywhere or a new person in
+    no queue yet changes nothing the lists show: the token stays, the next page reads none."""
+    from sqlalchemy import text
+
+    from tests.conftest import Client
 
     client, agent = signed_in("agent", "employee")
     desk = queue("Service Desk", members=(agent,))
     incident = make_incident(assignment_group=desk)
     client.get(f"/incidents/{incident.number}")
-    agent.last_login_at = utc_now()
-    make_user(display_name="New Person")
-    db.session.commit()
+    token = db.session.scalar(text("SELECT token FROM settings_revision"))
+    other = make_user(display_name="Other Agent", roles=["agent"])
+    assert Client(app.test_client()).login(other.username).status_code == 302
+    assert client.post("/account/sign-out-everywhere", {}).status_code == 302
+    assert client.login(agent.username).status_code == 302
+    assert db.session.scalar(text("SELECT token FROM settings_revision")) == token
     with count_queries() as statements:
         client.get(f"/incidents/{incident.number}")
     assert lists_read(statements) == [], "\n".join(statements)
