@@ -135,7 +135,8 @@ def cached(key: str, load: Callable[[], T]) -> T:
     if _marked(session):
         return load()
     token = g.get(TOKEN) if has_request_context() else None
-    if token is None:
+    fresh = token is None
+    if fresh:
         token = session.scalar(_token_statement())
         if token is None:  # no row (a database emptied by hand): nothing to check against
             return load()
@@ -143,8 +144,13 @@ def cached(key: str, load: Callable[[], T]) -> T:
     found = store.get(key)
     if found is not None and found[0] == token:
         return found[1]
+    # A miss: tag the value with the token this transaction sees now, read before the value
+    # (the request's may be older, and a write by raw SQL earlier in this transaction, which
+    # no listener marks, has moved it to a token of its own that no commit will match).
+    tag = token if fresh else session.scalar(_token_statement())
     value = load()
-    store[key] = (token, value)
+    if tag is not None:
+        store[key] = (tag, value)
     return value
 
 

@@ -137,6 +137,24 @@ def test_a_transaction_that_writes_settings_reads_them_and_caches_nothing(db, ru
         assert read() == ((), 5)
 
 
+def test_a_request_that_wrote_by_raw_sql_and_rolled_back_leaves_nothing_cached(db, rule, read, app):
+    """A write no listener sees (raw SQL) and a read of the cache in the same request: the
+    value is tagged with the token this transaction sees (the trigger's, uncommitted), not the
+    one the request began with, so after the rollback no request takes it for current."""
+    token = db.session.scalar(text("SELECT token FROM settings_revision"))
+    with app.test_request_context():
+        remember(token)
+        db.session.execute(
+            text("UPDATE routing_rules SET category = 'Rolled back' WHERE id = :id"),
+            {"id": rule.id},
+        )
+        assert read() == (("Rolled back",), 1)
+        db.session.rollback()
+    with app.test_request_context():
+        remember(token)
+        assert read() == (("Network",), 2)
+
+
 def test_the_tables_the_application_bumps_for_exist(db):
     assert set(BUMPED) <= set(_db.metadata.tables)
 

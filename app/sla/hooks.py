@@ -45,6 +45,8 @@ def _refresh(session: Session, ticket_ids: set[Any]) -> None:
     # would cost a statement, as the policies' own read does (and which then serves too).
     # The policies read serve the batch's queues and the report hook's queue calendars (no
     # policy: none, offered as such).
+    # (The cache answers as of the request's start: a policy switched on by another node while
+    # this request ran gives this commit's tickets no record until their next event.)
     if token_at_hand() and not any_active_policy():
         keep_for_hooks(session, ACTIVE_POLICIES, [])
         return
