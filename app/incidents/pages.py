@@ -105,9 +105,11 @@ def form_options(
     for the queues and categories and one for the people, only after a change; the options
     are built from them for each reader's language."""
     lists = cached(FORM_LISTS_KEY, _read_lists)
-    members = (
-        cached(f"{MEMBERS_KEY}:{group_id}", partial(_read_members, group_id)) if group_id else ()
-    )
+    members: tuple[tuple[int, str], ...] = ()
+    if group_id and any(group_id == queue for queue, _name in lists.groups):
+        members = cached(f"{MEMBERS_KEY}:{group_id}", partial(_read_members, group_id))
+    elif group_id:  # not a queue (a form may post any number): read, and keep nothing
+        members = _read_members(group_id)
     named = None
     if subcategory:
         name, parent = subcategory

@@ -152,6 +152,19 @@ def test_signing_in_leaves_the_cached_lists_alone(
     assert lists_read(statements) == [], "\n".join(statements)
 
 
+def test_a_group_number_that_is_no_queue_is_not_cached(signed_in, queue, make_incident, app, db):
+    """A form may post any group number: its people are read, and nothing is kept for it."""
+    from app.incidents.pages import MEMBERS_KEY, form_options
+
+    client, agent = signed_in("agent", "employee")
+    desk = queue("Service Desk", members=(agent,))
+    with app.test_request_context():
+        assert form_options(desk.id + 1000).members[1:] == []
+        assert [c.label for c in form_options(desk.id).members[1:]] == [agent.display_name]
+    keys = app.extensions["settings_cache"].keys()
+    assert f"{MEMBERS_KEY}:{desk.id + 1000}" not in keys
+
+
 def test_the_incident_page_words_its_subcategory_with_its_lists(
     signed_in, queue, make_incident, db
 ):
