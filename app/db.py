@@ -126,3 +126,11 @@ def listen_once(target: Any, listeners: Iterable[tuple[str, Callable[..., Any]]]
     for name, listener in listeners:
         if not event.contains(target, name, listener):
             event.listen(target, name, listener)
+
+
+def unlisten(target: Any, listeners: Iterable[tuple[str, Callable[..., Any]]]) -> None:
+    """Detach each ``(event name, listener)`` that is attached to ``target``
+    (:func:`listen_once` attaches them again, last)."""
+    for name, listener in listeners:
+        if event.contains(target, name, listener):
+            event.remove(target, name, listener)

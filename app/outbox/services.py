@@ -17,7 +17,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
-    event,
     insert,
     literal,
     select,
@@ -26,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 
-from app.db import bulk, listen_once
+from app.db import bulk, listen_once, unlisten
 from app.extensions import db
 from app.outbox.models import OutboxMessage, OutboxState
 from app.outbox.transaction import after_commit, after_rollback
@@ -265,9 +264,7 @@ def reinstall() -> None:
     """Detach the writer and attach it again, last: after a hook that asks for messages was
     attached again (benchmarks measure a hook with and without it), so that the hook's
     messages are written with the others, as in an application."""
-    for name, listener in _LISTENERS:
-        if event.contains(db.session, name, listener):
-            event.remove(db.session, name, listener)
+    unlisten(db.session, _LISTENERS)
     install()
 
 

@@ -29,10 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.db import listen_once
+from app.db import listen_once, unlisten
 from app.extensions import db
 from app.tickets.models import TicketEvent
 
@@ -102,9 +101,7 @@ class TicketEventHook:
 
     def uninstall(self) -> None:
         """Detach them (benchmarks measure a change with and without the hook)."""
-        for name, listener in self.listeners:
-            if event.contains(db.session, name, listener):
-                event.remove(db.session, name, listener)
+        unlisten(db.session, self.listeners)
 
 
 def on_ticket_events(
