@@ -70,7 +70,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
-from sqlalchemy import BigInteger, ScalarSelect, bindparam, inspect, select, update
+from sqlalchemy import BigInteger, ScalarSelect, Select, bindparam, inspect, select, update
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
 from app.db import listen_once
@@ -115,7 +115,7 @@ class SettingsRevision(Model):
 def token_column() -> ScalarSelect[int]:
     """The current token as a scalar subquery, for a column of a request's first statement
     (then :func:`remember` what it read)."""
-    return select(SettingsRevision.token).where(SettingsRevision.id == 1).scalar_subquery()
+    return _token_statement().scalar_subquery()
 
 
 def remember(token: int | None) -> None:
@@ -160,7 +160,9 @@ def token_at_hand() -> bool:
     return has_request_context() and TOKEN in g and not _marked(db.session())
 
 
-def _token_statement() -> Any:
+@cache
+def _token_statement() -> Select[int]:
+    """The token's read, built once (a miss and every use outside a request run it)."""
     return select(SettingsRevision.token).where(SettingsRevision.id == 1)
 
 

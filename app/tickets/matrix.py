@@ -39,8 +39,9 @@ DEFAULT_LABELS = (
 def load_matrix() -> PriorityMatrix:
     """The matrix in force (ITIL's default when the tables are empty), read in one statement
     when the process has not cached it at the desk settings' current revision
-    (:mod:`app.settings_cache`: the console and every new incident read it; the incident page
-    reads it with its form's lists, :func:`matrix_rows`). Its mappings are read-only."""
+    (:mod:`app.settings_cache`: the console, the incident form and every new incident read it;
+    opening one without a queue reads it with the routing rules, :func:`matrix_rows`). Its
+    mappings are read-only."""
     return cached(MATRIX_KEY, _read_matrix)
 
 
