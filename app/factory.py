@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import settings_cache
+from app import commit_writes, settings_cache
 from app.config import load_config
 from app.extensions import csrf, db, login_manager, migrate
 
@@ -167,6 +167,9 @@ def _connect_signals() -> None:
     # After the hooks: writes, just before each commit, the outbox messages that they asked
     # for in their own ``before_commit`` (one statement for all of them).
     outbox.install()
+    # First of all and after the outbox's writer: the hooks' last inserts wait for the commit
+    # and go in one statement with the outbox's (on PostgreSQL).
+    commit_writes.install(db.session)
     # After every other ``before_commit`` listener: the token row is locked for the commit only.
     settings_cache.install_bump()
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 
+from app import commit_writes
 from app.db import bulk, listen_once, unlisten
 from app.extensions import db
 from app.outbox.models import OutboxMessage, OutboxState
@@ -211,7 +212,8 @@ def _write_rows(session: Session, asked: list[_Asked], now: datetime) -> None:
         statement = _insert_many(tuple(message.when for message in asked))
         for n, message in enumerate(asked):
             params[f"kind_{n}"], params[f"payload_{n}"] = message.kind, message.payload
-    for message_id in sorted(session.scalars(statement, params)):
+    # The commit's other held inserts (facts, search documents) go with it: one round trip.
+    for message_id in sorted(commit_writes.run_with(session, statement, params).scalars()):
         _deliver_after_commit(message_id, session)
 
 
@@ -266,6 +268,8 @@ def reinstall() -> None:
     messages are written with the others, as in an application."""
     unlisten(db.session, _LISTENERS)
     install()
+    commit_writes.uninstall(db.session)  # its last listener runs after this writer
+    commit_writes.install(db.session)
 
 
 def _check_kind(kind: str) -> None:

@@ -28,6 +28,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, insert, inspect, select, text, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from app import commit_writes
 from app.db import is_postgresql, listen_once
 from app.extensions import db
 from app.search import sources as registry
@@ -128,6 +129,7 @@ def refresh(session: Session | None = None) -> None:
     commit does it; call it to search what the transaction changed before committing)."""
     session = session or db.session()
     session.flush()
+    commit_writes.release(session, DOCUMENTS)  # what an earlier refresh held for the commit
     for name in sorted(session.info.pop(CATCH_UP, ())):
         source = registry.get(name)
         if source:
@@ -225,6 +227,7 @@ def sync(source: Source, ids: Iterable[int], *, session: Session | None = None) 
         looked_up = [i for i in chunk if i not in fresh]
         existing: dict[int, int] = {}
         if looked_up:
+            commit_writes.release(session, DOCUMENTS)  # a document held for the commit
             found = select(SearchDocument.source_id, SearchDocument.id).where(
                 SearchDocument.source == source.name, SearchDocument.source_id.in_(looked_up)
             )
@@ -240,11 +243,12 @@ def sync(source: Source, ids: Iterable[int], *, session: Session | None = None) 
             session.execute(delete(SearchDocument).where(SearchDocument.id.in_(gone)))
         if changed:
             session.execute(update(SearchDocument), changed)
-        if new:
+        new_ids: dict[int, int] = {}
+        # On PostgreSQL (no FTS rows to key by the new ids) the commit's other inserts take
+        # the new documents along: a round trip less.
+        if new and not commit_writes.hold(session, _new_documents(), new):
             rows = session.execute(_insert_documents(), new).all()
             new_ids = {source_id: doc_id for doc_id, source_id in rows}
-        else:
-            new_ids = {}
         if sqlite:
             _write_fts(
                 session,
@@ -255,13 +259,21 @@ def sync(source: Source, ids: Iterable[int], *, session: Session | None = None) 
     return written
 
 
+DOCUMENTS = cast(Table, SearchDocument.__table__)
+
+
+@cache
+def _new_documents() -> Any:
+    """:func:`sync`'s ``INSERT`` of new documents, built once, on the table: the rows are
+    plain dictionaries of every column, so the ORM's bulk insert had nothing to add but its
+    own work at every ticket written."""
+    return insert(DOCUMENTS)
+
+
 @cache
 def _insert_documents() -> Any:
-    """:func:`sync`'s ``INSERT ... RETURNING`` of new documents, built once, on the table: the
-    rows are plain dictionaries of every column, so the ORM's bulk insert had nothing to add
-    but its own work at every ticket written."""
-    documents = cast(Table, SearchDocument.__table__)
-    return insert(documents).returning(documents.c.id, documents.c.source_id)
+    """The same, ``RETURNING`` the new ids (SQLite's FTS rows are keyed by them)."""
+    return _new_documents().returning(DOCUMENTS.c.id, DOCUMENTS.c.source_id)
 
 
 BULK_SETTING = "deskgraph.search_bulk"  # read by the trigger (migration 5239a6ef32f8)
@@ -298,6 +310,7 @@ def write_bulk(source: Source | str, ids: Iterable[int], *, session: Session | N
     switch = text("SELECT set_config(:name, :value, true)")
     session.execute(switch, {"name": BULK_SETTING, "value": "on"})  # undone by a rollback too
     written = sync(found, ids, session=session)
+    commit_writes.release(session, DOCUMENTS)  # written while the trigger reads "on"
     session.execute(switch, {"name": BULK_SETTING, "value": "off"})
     for start in range(0, len(ids), BULK_CHUNK):
         chunk = ids[start : start + BULK_CHUNK]

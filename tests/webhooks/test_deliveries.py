@@ -142,13 +142,11 @@ def last_message_id(db) -> int:
 
 
 def written_before_delivery(statements: list[str]) -> list[str]:
-    """The commit's ``INSERT``s of outbox rows, before the first delivery claims one."""
+    """The commit's statements that insert outbox rows (on PostgreSQL with the commit's other
+    inserts, see ``app.commit_writes``), before the first delivery claims one."""
     claimed = [i for i, s in enumerate(statements) if s.startswith("UPDATE outbox_messages")]
-    return [
-        s
-        for s in statements[: claimed[0] if claimed else None]
-        if s.lstrip().startswith("INSERT INTO outbox_messages")
-    ]
+    before = statements[: claimed[0] if claimed else None]
+    return [s for s in before if "INSERT INTO outbox_messages" in s]
 
 
 def test_a_commit_writes_its_notification_and_webhook_fan_outs_in_one_statement(

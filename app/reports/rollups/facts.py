@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, case, delete, func, insert, inspect, select
 
+from app import commit_writes
 from app.db import is_postgresql, upsert
 from app.extensions import db
 from app.incidents.models import Incident
@@ -358,6 +359,7 @@ def _apply_daily(totals: dict[Key, dict[str, int]], *, empty: bool = False) -> N
 def _old_facts(ids: Sequence[int]) -> list[dict[str, Any]]:
     if not ids:
         return []
+    commit_writes.release(db.session(), FACTS)  # a fact held for this commit is not there yet
     rows = db.session.execute(select(TicketFact.__table__).where(TicketFact.ticket_id.in_(ids)))
     return [dict(row._mapping) for row in rows]
 

@@ -5,7 +5,8 @@ ticket's new facts add, its old ones subtract. :func:`add_rows` writes such diff
 one statement compiled once for many rows, an ``INSERT ... ON CONFLICT`` (:func:`app.db.upsert`)
 that adds to the counters already there. Inside :func:`together` the writes wait for its end,
 where on PostgreSQL a few rows of several tables are one statement (each write but the last a
-data-modifying ``WITH``): a ticket's facts and its rollups cost a round trip, not one each. It
+data-modifying ``WITH``): a ticket's facts and its rollups cost a round trip, not one each;
+while a commit holds writes (:mod:`app.commit_writes`), they go with its other inserts. It
 flushes nothing and never commits.
 """
 
@@ -13,16 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, union_all
+from sqlalchemy import Table, insert
 
+from app import commit_writes
 from app.db import is_postgresql, upsert
 from app.extensions import db
 
 ROWS_PER_STATEMENT = 5000
-TOGETHER_ROWS = 40  # at most this many rows are written as one statement by ``together``
 PENDING = "rollup_writes"
 
 Write = tuple[Any, list[dict[str, Any]]]  # a statement and its rows (each a key per column)
@@ -65,7 +66,8 @@ def write(statement: Any, rows: list[dict[str, Any]]) -> None:
 @contextmanager
 def together() -> Iterator[None]:
     """Hold the writes made inside until its end, then run them in their order: as one
-    statement on PostgreSQL when they are a few rows of different tables, else one by one."""
+    statement on PostgreSQL when they are a few rows of different tables, else one by one;
+    held on for the commit when the session is committing (:mod:`app.commit_writes`)."""
     session = db.session()
     if PENDING in session.info:  # inside another: its end runs them
         yield
@@ -76,44 +78,7 @@ def together() -> Iterator[None]:
         yield
     finally:
         session.info.pop(PENDING, None)
-    tables = {statement.table for statement, _rows in pending}
-    if (
-        len(pending) > 1
-        and len(tables) == len(pending)  # a row is never written twice by one statement
-        and sum(len(rows) for _statement, rows in pending) <= TOGETHER_ROWS
-        and is_postgresql(session)
-    ):
-        shape = tuple((statement, len(rows), tuple(rows[0])) for statement, rows in pending)
-        values = {
-            f"w{i}_{j}_{name}": value
-            for i, (_statement, rows) in enumerate(pending)
-            for j, row in enumerate(rows)
-            for name, value in row.items()
-        }
-        session.execute(_together_statement(shape), values)
-        return
-    for statement, rows in pending:
-        write(statement, rows)
-
-
-@lru_cache(maxsize=256)
-def _together_statement(shape: tuple[tuple[Any, int, tuple[str, ...]], ...]) -> Any:
-    """The writes of ``shape`` (each statement with how many rows of which columns) as one
-    statement, each value the parameter ``w<write>_<row>_<column>``, built once per shape.
-    The rows are an ``INSERT ... SELECT`` (a multi-row ``VALUES`` is compiled again at each
-    run: SQLAlchemy does not cache it)."""
-    parts = []
-    for i, (statement, count, names) in enumerate(shape):
-        columns = statement.table.c
-        rows = [
-            select(
-                *(
-                    bindparam(f"w{i}_{j}_{name}", type_=columns[name].type).label(name)
-                    for name in names
-                )
-            )
-            for j in range(count)
-        ]
-        parts.append(statement.from_select(names, rows[0] if count == 1 else union_all(*rows)))
-    *first, last = parts
-    return last.add_cte(*(part.cte(f"write_{i}") for i, part in enumerate(first)))
+    for n, (statement, rows) in enumerate(pending):
+        if not commit_writes.hold(session, statement, rows):
+            commit_writes.run(session, pending[n:])
+            return
