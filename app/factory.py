@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import commit_writes, settings_cache
+from app.after_answer import AfterAnswer
 from app.config import load_config
 from app.extensions import csrf, db, login_manager, migrate
 
@@ -49,6 +50,8 @@ def create_app(
 
     observability.configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
     observability.init_app(app)
+    # Runs what a request leaves for after its answer (an outbox job handed to Redis).
+    app.wsgi_app = AfterAnswer(app.wsgi_app)  # type: ignore[method-assign]
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]

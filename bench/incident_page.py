@@ -2,9 +2,10 @@
 calls (cProfile) and CPU time (``time.process_time`` around the request; the wall time beside
 it, and the server's: the wall time inside the application's WSGI call, from the request's
 environ to its last byte, without the test client's building of the request and reading of
-the answer), on a schema kept by ``bench.incidents --keep``. The first three hardly depend on the
-machine's load, so two checkouts can be compared on a busy box (run this file from each in
-turn, alternately).
+the answer; the worker's beside it, until the answer is closed: with what a request leaves for
+after its answer, such as the outbox's jobs handed to Redis), on a schema kept by
+``bench.incidents --keep``. The first three hardly depend on the machine's load, so two
+checkouts can be compared on a busy box (run this file from each in turn, alternately).
 
     python -m bench.incidents --incidents 100000 --keep --no-write --repeat 0 --schema S
     python -m bench.incident_page --schema S --repeat 40
@@ -48,6 +49,7 @@ def sending(client: Any, url: str, form: dict[str, str] | None = None) -> Send:
         answer = client.get(url) if form is None else client.post(url, data=form)
         assert answer.status_code == (200 if form is None else 302), (url, answer.status_code)
         assert form is None or "/incidents/INC" in answer.location, answer.location
+        answer.close()  # as a server does: what the request left for after its answer runs
 
     return send
 
@@ -117,10 +119,12 @@ class Counter:
 
 class ServerClock:
     """The wall time of the application's last WSGI call, its answer's body read to the end
-    (a request's server time, as a WSGI server runs it)."""
+    (a request's server time, as a WSGI server runs it: ``last_ms``), and until the server
+    closed the answer (``busy_ms``: the worker's time, with the work a request leaves for
+    after its answer, ``app.after_answer``)."""
 
     def __init__(self, app: Any) -> None:
-        self.app, self.last_ms = app, 0.0
+        self.app, self.last_ms, self.busy_ms = app, 0.0, 0.0
 
     def __enter__(self) -> ServerClock:
         inner = self.inner = self.app.wsgi_app
@@ -130,9 +134,10 @@ class ServerClock:
             answer = inner(environ, start_response)
             try:
                 body = list(answer)
+                self.last_ms = (time.perf_counter() - started) * 1000
             finally:
                 getattr(answer, "close", lambda: None)()
-            self.last_ms = (time.perf_counter() - started) * 1000
+            self.busy_ms = (time.perf_counter() - started) * 1000
             return body
 
         self.app.wsgi_app = timed
@@ -149,7 +154,7 @@ def measure(
     function calls cProfile counts over ``repeat`` more (after ``warm`` warm-up requests)."""
     for n in range(warm):
         prepare(-1 - n)()
-    cpu, wall, server, statements = [], [], [], []
+    cpu, wall, server, busy, statements = [], [], [], [], []
     with Counter(app) as counter, ServerClock(app) as clock_in_app:
         for n in range(repeat):
             send = prepare(n)
@@ -159,6 +164,7 @@ def measure(
             cpu.append((time.process_time() - started) * 1000)
             wall.append((time.perf_counter() - clock) * 1000)
             server.append(clock_in_app.last_ms)
+            busy.append(clock_in_app.busy_ms)
             statements.append(len(counter.statements) - before)
     profile = cProfile.Profile()
     for n in range(repeat):
@@ -172,6 +178,7 @@ def measure(
         "cpu_ms": statistics.median(cpu),
         "wall_ms": statistics.median(wall),
         "server_ms": statistics.median(server),
+        "busy_ms": statistics.median(busy),
         "calls": calls / repeat,
     }
 
@@ -251,7 +258,8 @@ def main() -> None:
                 print(
                     f"{name}: {got['statements']:.0f} statements, "
                     f"{got['calls']:,.0f} function calls, CPU {got['cpu_ms']:.1f} ms, "
-                    f"wall {got['wall_ms']:.1f} ms, server {got['server_ms']:.1f} ms (medians)"
+                    f"wall {got['wall_ms']:.1f} ms, server {got['server_ms']:.1f} ms, "
+                    f"worker {got['busy_ms']:.1f} ms (medians)"
                 )
         print(f"load average before / after: {load} / {uptime()}")
     from app.extensions import db

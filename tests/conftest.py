@@ -58,10 +58,21 @@ def testing_environ(database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
+class ServedClient(FlaskClient):
+    """Flask's test client, reading and closing each answer as a WSGI server does once it sent
+    it: what a request leaves for after its answer (``app.after_answer``) has run when the
+    request returns."""
+
+    def open(self, *args: Any, buffered: bool = True, **kwargs: Any) -> Any:
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 def build_app(database_url: str, instance_path: Path, **extra: str) -> Flask:
     from app import create_app
 
-    return create_app(testing_environ(database_url, **extra), instance_path=instance_path)
+    app = create_app(testing_environ(database_url, **extra), instance_path=instance_path)
+    app.test_client_class = ServedClient
+    return app
 
 
 def migrate(app: Flask) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app import commit_writes
+from app.after_answer import after_answer
 from app.db import bulk, listen_once, unlisten
 from app.extensions import db
 from app.outbox.models import OutboxMessage, OutboxState
@@ -297,13 +298,17 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def _dispatch(ids: list[int]) -> None:
-    """After commit: hand the new messages to RQ, or deliver them here and now."""
+    """After commit: hand the new messages to RQ (in a request, after its answer), or
+    deliver them here and now."""
     if not has_app_context():
         return  # committed outside the application: ``flask outbox run`` delivers them
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     url = app.config.get("REDIS_URL")
     if url:
-        _enqueue_jobs(url, ids)
+        # In a request, once its answer is sent: nobody waits for Redis (the messages are
+        # committed; were the jobs lost, ``flask outbox run`` delivers them).
+        if not after_answer(lambda: _enqueue_jobs(url, ids)):
+            _enqueue_jobs(url, ids)
         return
     with app.app_context():  # a fresh session: the committing one cannot run SQL now
         for message_id in ids:
