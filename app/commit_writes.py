@@ -10,7 +10,8 @@ keeps such an insert instead of running it. The outbox writer runs its own state
 round trip for all of them. What is still held then is run by the last listener of this
 module (attached where :func:`install` is called: after the outbox writer). A reader of a
 table that may have held rows calls :func:`release` first: a held row is not in its table
-yet. A rollback forgets what is held.
+yet. A rollback forgets what is held; inside a SAVEPOINT nothing is held, and what a SAVEPOINT
+rolled back had run of the held inserts is held again.
 
 SQLite has no data-modifying ``WITH``: nothing is held there, each insert runs at once. Nor
 is anything held outside the commit (a service's own writes run where it asks for them).
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.db import is_postgresql, listen_once, unlisten
 
 HELD = "commit_writes_held"
+RELEASED = "commit_writes_released"  # what a SAVEPOINT ran of the held inserts, by SAVEPOINT
 MOST_ROWS = 40  # at most this many rows are written as one statement
 ROWS_PER_STATEMENT = 5000  # the most rows of one insert run at a time, one by one
 Write = tuple[Any, list[dict[str, Any]]]  # an insert (compiled once) and its rows
@@ -38,9 +40,10 @@ Write = tuple[Any, list[dict[str, Any]]]  # an insert (compiled once) and its ro
 def hold(session: Session, statement: Any, rows: list[dict[str, Any]]) -> bool:
     """Keep the insert ``statement`` of ``rows`` (a dictionary of values by column each, the
     same columns in each) for the commit, when the session is committing on PostgreSQL;
-    whether it was kept (else the caller runs it)."""
+    whether it was kept (else the caller runs it). Inside a SAVEPOINT nothing is kept: the
+    insert is the SAVEPOINT's, and goes with it if it is rolled back."""
     held: list[Write] | None = session.info.get(HELD)
-    if held is None:
+    if held is None or session.in_nested_transaction():
         return False
     if rows:
         held.append((statement, rows))
@@ -48,11 +51,15 @@ def hold(session: Session, statement: Any, rows: list[dict[str, Any]]) -> bool:
 
 
 def release(session: Session, table: Any = None) -> None:
-    """Run what is held now (before reading ``table``: only when something held writes it)."""
+    """Run what is held now (before reading ``table``: only when something held writes it).
+    Run inside a SAVEPOINT, it is held again if the SAVEPOINT is rolled back."""
     held: list[Write] | None = session.info.get(HELD)
     if not held or (table is not None and all(s.table is not table for s, _rows in held)):
         return
     session.info[HELD] = []
+    savepoint = session.get_nested_transaction()
+    if savepoint is not None:
+        session.info.setdefault(RELEASED, []).append((savepoint, held))
     run(session, held)
 
 
@@ -114,9 +121,10 @@ def _shape(writes: list[Write]) -> tuple[Shape, dict[str, Any]]:
 def _combined(shape: Shape, last: Any) -> Any:
     """The writes of ``shape`` (each statement with how many rows of which columns), each
     value the parameter ``w<write>_<row>_<column>``, as one statement: each a data-modifying
-    ``WITH`` of ``last`` (then ``last`` runs as it is), or of the last of them. The rows are
-    an ``INSERT ... SELECT`` (a multi-row ``VALUES`` is compiled again at each run:
-    SQLAlchemy does not cache it). The statements hash by identity: they are built once."""
+    ``WITH`` of ``last`` (which runs as it is), or, without ``last``, each but the first a
+    ``WITH`` of the first. The rows are an ``INSERT ... SELECT`` (a multi-row ``VALUES`` is
+    compiled again at each run: SQLAlchemy does not cache it). The statements hash by
+    identity: they are built once."""
     parts = []
     for i, (statement, count, names) in enumerate(shape):
         columns = statement.table.c
@@ -131,8 +139,14 @@ def _combined(shape: Shape, last: Any) -> Any:
         ]
         parts.append(statement.from_select(names, rows[0] if count == 1 else union_all(*rows)))
     if last is None:
-        *parts, last = parts
-    return last.add_cte(*(part.cte(f"write_{i}") for i, part in enumerate(parts)))
+        last, *parts = parts
+    # PostgreSQL runs the outer statement, then the data-modifying WITHs from the last added
+    # to the first (an order it does not promise; tests/test_commit_writes.py checks it):
+    # added in reverse, the inserts run in the order held, as they do one by one, so two
+    # commits lock the rollup rows they share in one order (no deadlock). ``last`` (the
+    # outbox's messages) runs first: its rows are new, no other commit waits for them.
+    ctes = [part.cte(f"write_{i}") for i, part in enumerate(parts)]
+    return last.add_cte(*reversed(ctes))
 
 
 def _begin(session: Session) -> None:
@@ -153,10 +167,38 @@ def _end(session: Session) -> None:
 def _forget(session: Session, transaction: Any) -> None:
     if transaction.parent is None:  # the whole transaction ended: committed or not
         session.info.pop(HELD, None)
+        session.info.pop(RELEASED, None)
+
+
+def _hold_again(session: Session, previous_transaction: Any) -> None:
+    """``after_soft_rollback``: what a SAVEPOINT rolled back ran of the held inserts is held
+    again (the rows belong to the transaction around it). A flush that fails rolls back its
+    own subtransaction: the SAVEPOINT is the nearest nested transaction above it."""
+    rolled_back = previous_transaction
+    while rolled_back is not None and not rolled_back.nested:
+        rolled_back = rolled_back.parent
+    released = session.info.get(RELEASED)
+    if rolled_back is None or not released:
+        return
+    undone = [writes for savepoint, writes in released if _inside(savepoint, rolled_back)]
+    session.info[RELEASED] = [
+        (savepoint, writes) for savepoint, writes in released if not _inside(savepoint, rolled_back)
+    ]
+    if undone and HELD in session.info:
+        session.info[HELD][:0] = [write for writes in undone for write in writes]
+
+
+def _inside(transaction: Any, savepoint: Any) -> bool:
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 _LAST: tuple[tuple[str, Callable[..., None]], ...] = (
     ("before_commit", _end),
+    ("after_soft_rollback", _hold_again),
     ("after_transaction_end", _forget),
 )
 

@@ -30,10 +30,11 @@ a connection that died within that moment fails its statement, as one that dies 
 request does (the page answers 503 and the pool is renewed).
 
 psycopg also converts each statement's ``%(name)s`` placeholders to PostgreSQL's ``$1`` in
-Python, and remembers the conversion only for statements of at most 4,096 characters
-(:data:`CONVERTED_LENGTH` raises that): the report facts and rollups that a ticket's commit
-writes are one statement of about 4,800, converted again at every opening of an incident
-(0.15 ms on a slow box, a fifth of what running it takes).
+Python, and remembers the conversion only for statements of at most 4,096 characters and 50
+parameters (:data:`CONVERTED_LENGTH` and :data:`CONVERTED_PARAMETERS` raise them): a ticket's
+commit sends its report facts and rollups, its search document and its outbox messages as one
+statement of about 6,100 characters and 70 parameters (:mod:`app.commit_writes`), which was
+converted again at every opening of an incident (0.15 ms on a slow box).
 
 Bound by :func:`configure`, for an engine on PostgreSQL only.
 """

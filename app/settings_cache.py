@@ -73,7 +73,7 @@ from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import BigInteger, ScalarSelect, Select, bindparam, inspect, select, update
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
-from app.db import listen_once
+from app.db import listen_once, unlisten
 from app.extensions import Model, db
 
 T = TypeVar("T")
@@ -311,6 +311,13 @@ def install_bump() -> None:
     report rollups, the search index, the outbox) are done, and holds the token row's lock
     for the commit only."""
     listen_once(db.session, (("before_commit", _bump),))
+
+
+def reinstall_bump() -> None:
+    """Detach :func:`_bump` and attach it again, last (after a benchmark or a test attached
+    another ``before_commit`` listener)."""
+    unlisten(db.session, (("before_commit", _bump),))
+    install_bump()
 
 
 def init_app(app: Flask) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, SessionTransaction
 
-from app import commit_writes
+from app import commit_writes, settings_cache
 from app.after_answer import after_answer
 from app.db import bulk, listen_once, unlisten
 from app.extensions import db
@@ -271,6 +271,7 @@ def reinstall() -> None:
     install()
     commit_writes.uninstall(db.session)  # its last listener runs after this writer
     commit_writes.install(db.session)
+    settings_cache.reinstall_bump()  # and the settings token's, after every other
 
 
 def _check_kind(kind: str) -> None:

@@ -308,6 +308,7 @@ def write_bulk(source: Source | str, ids: Iterable[int], *, session: Session | N
     if not is_postgresql(session):
         return sync(found, ids, session=session)
     switch = text("SELECT set_config(:name, :value, true)")
+    commit_writes.release(session)  # held documents get their words from the trigger
     session.execute(switch, {"name": BULK_SETTING, "value": "on"})  # undone by a rollback too
     written = sync(found, ids, session=session)
     commit_writes.release(session, DOCUMENTS)  # written while the trigger reads "on"
