@@ -133,6 +133,7 @@ class Mix:
 
     def _post(self, client: Any, url: str, fields: Any) -> None:
         answer = client.post(url, data=fields)
+        answer.close()  # as a server does: the outbox's jobs go to Redis after the answer
         if answer.status_code not in (302, 303):
             raise SystemExit(f"POST {url}: {answer.status_code}")
 

@@ -69,3 +69,52 @@ def test_work_that_fails_after_the_answer_is_logged_and_the_rest_still_runs(capl
         answer.close()
     assert ran == ["first", "third"]
     assert "work left for after the answer failed" in caplog.text
+
+
+def test_a_file_the_server_sends_itself_stays_its_own_and_still_runs_the_work_after_it():
+    """gunicorn sends a download with ``sendfile`` only when the answer is its own
+    ``wsgi.file_wrapper``: the layer must not wrap it."""
+    import io
+
+    from werkzeug.wsgi import FileWrapper
+
+    ran: list[str] = []
+    sent = FileWrapper(io.BytesIO(b"attachment"))
+
+    def wsgi_app(environ, start_response):
+        environ["deskgraph.after_answer"].append(lambda: ran.append("queued"))
+        start_response("200 OK", [("Content-Type", "application/octet-stream")])
+        return sent
+
+    answer = AfterAnswer(wsgi_app)({"wsgi.file_wrapper": FileWrapper}, lambda *_a: None)
+    assert answer is sent
+    assert b"".join(answer) == b"attachment"
+    answer.close()
+    assert ran == ["queued"]
+
+
+def test_the_work_runs_even_when_the_answers_own_close_fails_and_later_work_runs_at_once():
+    ran: list[str] = []
+    environ: dict = {}
+
+    class Streamed:
+        def __iter__(self):
+            yield b"part"
+
+        def close(self):
+            raise RuntimeError("teardown failed")
+
+    def wsgi_app(environ, start_response):
+        environ["deskgraph.after_answer"].append(lambda: ran.append("queued"))
+        start_response("200 OK", [])
+        return Streamed()
+
+    answer = AfterAnswer(wsgi_app)(environ, lambda *_a: None)
+    assert b"".join(answer) == b"part"
+    with pytest.raises(RuntimeError):
+        answer.close()
+    assert ran == ["queued"]
+    from flask import Flask
+
+    with Flask(__name__).test_request_context(environ_overrides=environ):
+        assert after_answer(lambda: None) is False  # the answer is gone: the caller runs it
