@@ -10,8 +10,9 @@ a schema kept by ``bench.incidents --keep``, the outbox on a throwaway ``redis-s
 ``bench.incident_page``: one opens ``--warm`` incidents, reads ``--count`` forms and posts
 them; the other does the same but posts none. The difference over ``--count`` is one
 opening's instructions in this process (PostgreSQL's and Redis's are their own). Hash
-randomisation is off (``PYTHONHASHSEED=0``); what remains of the noise (the collector's
-timing, random tokens) is about 3 % of an opening.
+randomisation is off (``PYTHONHASHSEED=0``) and so is the pool's ping of an idle
+connection (valgrind's slowness would decide when it comes); what remains of the noise
+(random tokens, the clock) is small: compare counts of one session's runs, not of two boxes.
 """
 
 from __future__ import annotations
@@ -30,10 +31,14 @@ from bench._postgres import ROOT
 
 def run_inside(schema: str, request: str, warm: int, count: int, post: bool) -> None:
     """What valgrind runs: the warm-up, the forms read, and the posts when ``post``."""
+    from app import postgres
     from bench import incident_page as page
     from bench._postgres import app_on_schema
     from bench.incidents import throwaway_redis
 
+    # Under valgrind a request takes about a second: the pool's ping of a connection unused
+    # for over half a second would come at moments that depend on the box, not the code.
+    postgres.ping_idle_connections.__defaults__ = (3600.0,)
     app = app_on_schema(schema)
     gc.collect()
     gc.freeze()
