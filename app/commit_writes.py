@@ -25,10 +25,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Result, bindparam, select, union_all
+from sqlalchemy import Result, bindparam, event, select, union_all
 from sqlalchemy.orm import Session
 
-from app.db import is_postgresql, listen_once, unlisten
+from app.db import inside, is_postgresql, listen_once, rolled_back_savepoint, unlisten
 
 HELD = "commit_writes_held"
 RELEASED = "commit_writes_released"  # what a SAVEPOINT ran of the held inserts, by SAVEPOINT
@@ -37,16 +37,15 @@ ROWS_PER_STATEMENT = 5000  # the most rows of one insert run at a time, one by o
 Write = tuple[Any, list[dict[str, Any]]]  # an insert (compiled once) and its rows
 
 
-def hold(session: Session, statement: Any, rows: list[dict[str, Any]]) -> bool:
-    """Keep the insert ``statement`` of ``rows`` (a dictionary of values by column each, the
-    same columns in each) for the commit, when the session is committing on PostgreSQL;
-    whether it was kept (else the caller runs it). Inside a SAVEPOINT nothing is kept: the
-    insert is the SAVEPOINT's, and goes with it if it is rolled back."""
+def hold(session: Session, *writes: Write) -> bool:
+    """Keep ``writes`` (each an insert and its rows: a dictionary of values by column each,
+    the same columns in each) for the commit, when the session is committing on PostgreSQL;
+    whether they were kept (else the caller runs them). Inside a SAVEPOINT nothing is kept:
+    the inserts are the SAVEPOINT's, and go with it if it is rolled back."""
     held: list[Write] | None = session.info.get(HELD)
     if held is None or session.in_nested_transaction():
         return False
-    if rows:
-        held.append((statement, rows))
+    held.extend((statement, rows) for statement, rows in writes if rows)
     return True
 
 
@@ -172,28 +171,17 @@ def _forget(session: Session, transaction: Any) -> None:
 
 def _hold_again(session: Session, previous_transaction: Any) -> None:
     """``after_soft_rollback``: what a SAVEPOINT rolled back ran of the held inserts is held
-    again (the rows belong to the transaction around it). A flush that fails rolls back its
-    own subtransaction: the SAVEPOINT is the nearest nested transaction above it."""
-    rolled_back = previous_transaction
-    while rolled_back is not None and not rolled_back.nested:
-        rolled_back = rolled_back.parent
+    again (the rows belong to the transaction around it)."""
+    rolled_back = rolled_back_savepoint(previous_transaction)
     released = session.info.get(RELEASED)
     if rolled_back is None or not released:
         return
-    undone = [writes for savepoint, writes in released if _inside(savepoint, rolled_back)]
+    undone = [writes for savepoint, writes in released if inside(savepoint, rolled_back)]
     session.info[RELEASED] = [
-        (savepoint, writes) for savepoint, writes in released if not _inside(savepoint, rolled_back)
+        (savepoint, writes) for savepoint, writes in released if not inside(savepoint, rolled_back)
     ]
     if undone and HELD in session.info:
         session.info[HELD][:0] = [write for writes in undone for write in writes]
-
-
-def _inside(transaction: Any, savepoint: Any) -> bool:
-    while transaction is not None:
-        if transaction is savepoint:
-            return True
-        transaction = transaction.parent
-    return False
 
 
 _LAST: tuple[tuple[str, Callable[..., None]], ...] = (
@@ -207,8 +195,6 @@ def install(target: Any) -> None:
     """Attach the listeners to ``target`` (``db.session``; idempotent): the one that starts
     holding first of all ``before_commit`` listeners, the one that runs what is left last so
     far (call it after attaching the outbox's writer, the last listener that holds)."""
-    from sqlalchemy import event
-
     if not event.contains(target, "before_commit", _begin):
         event.listen(target, "before_commit", _begin, insert=True)
     listen_once(target, _LAST)

@@ -10,7 +10,15 @@ from sqlalchemy import DateTime, Enum, Executable, MetaData, UniqueConstraint, e
 from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import CursorResult, Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry, scoped_session
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    SessionTransaction,
+    mapped_column,
+    registry,
+    scoped_session,
+)
 from sqlalchemy.types import TypeDecorator
 
 from app.timeutils import utc_now
@@ -134,3 +142,22 @@ def unlisten(target: Any, listeners: Iterable[tuple[str, Callable[..., Any]]]) -
     for name, listener in listeners:
         if event.contains(target, name, listener):
             event.remove(target, name, listener)
+
+
+def rolled_back_savepoint(previous_transaction: SessionTransaction) -> SessionTransaction | None:
+    """For ``after_soft_rollback``: the SAVEPOINT that was rolled back, if one was. A flush
+    that fails inside a SAVEPOINT rolls it back through the flush's own subtransaction, which
+    is not nested: the SAVEPOINT is the nearest nested transaction above it."""
+    rolled_back: SessionTransaction | None = previous_transaction
+    while rolled_back is not None and not rolled_back.nested:
+        rolled_back = rolled_back.parent
+    return rolled_back
+
+
+def inside(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
+    """Whether ``transaction`` is ``savepoint`` or began inside it."""
+    while transaction is not None:
+        if transaction is savepoint:
+            return True
+        transaction = transaction.parent
+    return False

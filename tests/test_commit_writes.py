@@ -229,7 +229,7 @@ def test_an_insert_asked_for_inside_a_savepoint_goes_with_it(db, backend, make_u
 
     def hold_in_a_savepoint_then_roll_it_back(session) -> None:
         savepoint = session.begin_nested()
-        if not commit_writes.hold(session, insert(DOCUMENTS), [row]):
+        if not commit_writes.hold(session, (insert(DOCUMENTS), [row])):
             session.execute(insert(DOCUMENTS), [row])
         savepoint.rollback()
 

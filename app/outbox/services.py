@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from app import commit_writes, settings_cache
 from app.after_answer import after_answer
-from app.db import bulk, listen_once, unlisten
+from app.db import bulk, inside, listen_once, rolled_back_savepoint, unlisten
 from app.extensions import db
 from app.outbox.models import OutboxMessage, OutboxState
 from app.outbox.transaction import after_commit, after_rollback
@@ -219,26 +219,14 @@ def _write_rows(session: Session, asked: list[_Asked], now: datetime) -> None:
 
 
 def _forget_savepoint(session: Session, previous_transaction: SessionTransaction) -> None:
-    """``after_soft_rollback`` of a SAVEPOINT: forget the messages asked for inside it. A
-    flush that fails inside a SAVEPOINT rolls it back through the flush's own subtransaction,
-    which is not nested: the SAVEPOINT is the nearest nested transaction above it."""
-    rolled_back: SessionTransaction | None = previous_transaction
-    while rolled_back is not None and not rolled_back.nested:
-        rolled_back = rolled_back.parent
+    """``after_soft_rollback`` of a SAVEPOINT: forget the messages asked for inside it."""
+    rolled_back = rolled_back_savepoint(previous_transaction)
     if rolled_back is not None and ON_COMMIT in session.info:
         session.info[ON_COMMIT] = [
             message
             for message in session.info[ON_COMMIT]
-            if not _inside(message.savepoint, rolled_back)
+            if not inside(message.savepoint, rolled_back)
         ]
-
-
-def _inside(transaction: SessionTransaction | None, savepoint: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is savepoint:
-            return True
-        transaction = transaction.parent
-    return False
 
 
 def _forget(session: Session, transaction: SessionTransaction) -> None:

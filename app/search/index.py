@@ -246,7 +246,7 @@ def sync(source: Source, ids: Iterable[int], *, session: Session | None = None) 
         new_ids: dict[int, int] = {}
         # On PostgreSQL (no FTS rows to key by the new ids) the commit's other inserts take
         # the new documents along: a round trip less.
-        if new and not commit_writes.hold(session, _new_documents(), new):
+        if new and not commit_writes.hold(session, (_new_documents(), new)):
             rows = session.execute(_insert_documents(), new).all()
             new_ids = {source_id: doc_id for doc_id, source_id in rows}
         if sqlite:

@@ -20,13 +20,11 @@ from typing import Any
 from sqlalchemy import Table, insert
 
 from app import commit_writes
+from app.commit_writes import ROWS_PER_STATEMENT, Write
 from app.db import is_postgresql, upsert
 from app.extensions import db
 
-ROWS_PER_STATEMENT = 5000
 PENDING = "rollup_writes"
-
-Write = tuple[Any, list[dict[str, Any]]]  # a statement and its rows (each a key per column)
 
 
 @cache
@@ -78,7 +76,5 @@ def together() -> Iterator[None]:
         yield
     finally:
         session.info.pop(PENDING, None)
-    for n, (statement, rows) in enumerate(pending):
-        if not commit_writes.hold(session, statement, rows):
-            commit_writes.run(session, pending[n:])
-            return
+    if not commit_writes.hold(session, *pending):
+        commit_writes.run(session, pending)
