@@ -30,7 +30,7 @@ def test_a_reports_job_is_queued_once_its_answer_was_sent(signed_in, db, outbox_
     # Read the answer as a server sends it, without closing it yet.
     answer = client.post("/incidents/report", form, buffered=False)
     assert answer.status_code == 302
-    assert answer.get_data() is not None  # the whole answer, sent
+    assert answer.location.startswith("/incidents/INC")  # the whole answer, read
     assert outbox_queue.count == 0  # the person did not wait for Redis
     answer.close()  # the server closes what it sent
     assert outbox_queue.count == 1
